@@ -1,0 +1,225 @@
+"""The capture log: what the capturer asserted about each file (URL, times, outlet, agent).
+
+A log is JSON Lines (``.jsonl``/``.ndjson``) or CSV with a header row. Known keys are typed and
+checked; any other key is kept, as canonical JSON, in ``capture.extra``. A bad line is reported
+with its line number and skipped; the other lines still apply.
+
+Entries are held in an on-disk SQLite index rather than a dict, so a log of millions of lines
+costs the same memory as a small one and worker processes can open it themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePosixPath
+
+from .errors import CaptureLogError, UsageError
+
+KNOWN_KEYS = (
+    "path",
+    "url",
+    "retrieved_at",
+    "outlet",
+    "published_at",
+    "agent",
+    "charset",
+    "rights_holder",
+    "redistribution",
+)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One usable line of a capture log. Times are timezone-aware UTC."""
+
+    path: str
+    line: int
+    url: str | None = None
+    retrieved_at: datetime | None = None
+    outlet: str | None = None
+    published_at: datetime | None = None
+    published_precision: str | None = None
+    agent: str | None = None
+    charset: str | None = None
+    rights_holder: str | None = None
+    redistribution: str | None = None
+    extra: str | None = None
+
+    def evidence(self, log_name: str) -> str:
+        return f"{log_name} line {self.line}"
+
+
+def parse_timestamp(value: str, *, allow_date: bool) -> tuple[datetime, str]:
+    """RFC 3339 timestamp (or, when ``allow_date``, a bare ISO date) -> (UTC datetime, precision).
+
+    >>> parse_timestamp("2024-03-05T09:30:00+01:00", allow_date=False)[0].isoformat()
+    '2024-03-05T08:30:00+00:00'
+    """
+    text = value.strip()
+    if allow_date and len(text) == 10:
+        day = date.fromisoformat(text)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC), "day"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    precision = "second" if moment.second or moment.microsecond else "minute"
+    return moment.astimezone(UTC), precision
+
+
+def _safe_relative(path: str) -> str:
+    posix = PurePosixPath(path.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts or not posix.parts or ":" in posix.parts[0]:
+        raise ValueError(f"path {path!r} must be relative to the source folder, without '..'")
+    return posix.as_posix()
+
+
+def entry_from_mapping(data: dict, line: int) -> LogEntry:
+    """Check and type one log line; raises ``ValueError`` naming the bad key."""
+    if not isinstance(data.get("path"), str) or not data["path"]:
+        raise ValueError("missing 'path'")
+    fields: dict = {"path": _safe_relative(data["path"]), "line": line}
+    for key in ("url", "outlet", "agent", "charset", "rights_holder", "redistribution"):
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"'{key}' must be a string")
+        fields[key] = value.strip()
+    if fields.get("redistribution") not in (None, "full", "metadata-only"):
+        raise ValueError("'redistribution' must be 'full' or 'metadata-only'")
+    for key, allow_date in (("retrieved_at", False), ("published_at", True)):
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"'{key}' must be an RFC 3339 string")
+        try:
+            moment, precision = parse_timestamp(value, allow_date=allow_date)
+        except ValueError as exc:
+            raise ValueError(f"'{key}': {exc}") from None
+        fields[key] = moment
+        if key == "published_at":
+            fields["published_precision"] = precision
+    extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS and v not in (None, "")}
+    if extra:
+        fields["extra"] = json.dumps(
+            extra, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    return LogEntry(**fields)
+
+
+def _raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Yield (line number, mapping or None, error or None) for each non-blank line."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        if path.suffix.lower() == ".csv":
+            reader = csv.DictReader(handle)
+            for row in reader:
+                if None in row:
+                    yield reader.line_num, None, "more fields than the header names"
+                else:
+                    yield reader.line_num, {k: v for k, v in row.items() if k}, None
+            return
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield number, None, f"not JSON ({exc.msg} at column {exc.colno})"
+                continue
+            if not isinstance(data, dict):
+                yield number, None, "not a JSON object"
+            else:
+                yield number, data, None
+
+
+class CaptureLog:
+    """An indexed capture log. Build with ``CaptureLog.build``; look entries up by path."""
+
+    def __init__(
+        self, index_path: Path, name: str, problems: list[CaptureLogError], size: int, sha256: str
+    ):
+        self.index_path, self.name, self.problems = index_path, name, problems
+        self.size, self.sha256 = size, sha256
+        self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    def build(cls, log_path: Path, index_path: Path) -> CaptureLog:
+        """Read ``log_path`` once into an SQLite index at ``index_path``."""
+        if not log_path.is_file():
+            raise UsageError(f"capture log {log_path} does not exist")
+        problems: list[CaptureLogError] = []
+        db = sqlite3.connect(index_path)
+        db.execute("CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT)")
+        size = 0
+        try:
+            for line, data, error in _raw_lines(log_path):
+                if error is None:
+                    try:
+                        entry = entry_from_mapping(data, line)
+                    except ValueError as exc:
+                        error = str(exc)
+                if error is None:
+                    try:
+                        db.execute(
+                            "INSERT INTO log VALUES (?, ?, ?)", (entry.path, line, _dump(entry))
+                        )
+                        size += 1
+                        continue
+                    except sqlite3.IntegrityError:
+                        error = f"path {entry.path!r} already given on an earlier line"
+                problems.append(CaptureLogError(log_path.name, line, error))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise UsageError(f"capture log {log_path}: cannot be read ({exc})") from None
+        db.commit()
+        db.close()
+        digest = hashlib.sha256(log_path.read_bytes()).hexdigest()
+        return cls(index_path, log_path.name, problems, size, digest)
+
+    def get(self, path: str) -> LogEntry | None:
+        if self._db is None:
+            self._db = sqlite3.connect(f"file:{self.index_path}?mode=ro", uri=True)
+        row = self._db.execute("SELECT entry FROM log WHERE path = ?", (path,)).fetchone()
+        return _load(row[0]) if row else None
+
+    def mark_inputs(self, source_paths: Iterator[str]) -> None:
+        """Record which inputs exist, so ``unmatched`` can count log lines that name none."""
+        db = sqlite3.connect(self.index_path)
+        db.execute("CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY)")
+        rows = ((key,) for path in source_paths for key in (path, path.partition("/")[2]))
+        db.executemany("INSERT OR IGNORE INTO inputs VALUES (?)", rows)
+        db.commit()
+        db.close()
+
+    def unmatched(self) -> int:
+        """Log lines whose path names no input (call after ``mark_inputs``)."""
+        db = sqlite3.connect(self.index_path)
+        try:
+            query = "SELECT count(*) FROM log WHERE path NOT IN (SELECT path FROM inputs)"
+            return db.execute(query).fetchone()[0]
+        except sqlite3.OperationalError:
+            return self.size
+        finally:
+            db.close()
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_db"} | {"_db": None}
+
+
+def _dump(entry: LogEntry) -> str:
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(entry).items()}
+    return json.dumps(data, sort_keys=True)
+
+
+def _load(text: str) -> LogEntry:
+    data = json.loads(text)
+    for key in ("retrieved_at", "published_at"):
+        if data.get(key):
+            data[key] = datetime.fromisoformat(data[key])
+    return LogEntry(**data)

@@ -1,0 +1,143 @@
+"""Bytes to text: find the encoding, say which method decided it, refuse what is not text.
+
+Order of evidence, strongest first: a byte-order mark; a charset declared by the capture log or an
+HTTP header; strict UTF-8; UTF-8 with a few damaged sequences (repaired and flagged); then
+charset-normalizer's detection for legacy single-byte encodings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
+# Control characters that never belong in article text (keeps \t \n \v \f \r).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_MAX_REPAIRED_SHARE = 0.01
+_GZIP_MAGIC = b"\x1f\x8b"
+_PREFERRED = {
+    name: rank
+    for rank, name in enumerate(
+        [
+            "cp1252",
+            "iso8859-15",
+            "iso8859-1",
+            "cp1251",
+            "cp1250",
+            "iso8859-2",
+            "koi8-r",
+            "mac-roman",
+        ]
+    )
+}
+
+
+class NotText(ValueError):
+    """The bytes are not a text capture; ``reason`` is a quarantine code."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded text with the encoding used, the method that chose it and any flags raised."""
+
+    text: str
+    encoding: str
+    method: str
+    flags: tuple[str, ...] = ()
+
+
+def decode_bytes(raw: bytes, declared: str | None = None) -> Decoded:
+    """Decode captured bytes, or raise ``NotText`` with a quarantine reason.
+
+    >>> decode_bytes("café".encode("cp1252")).encoding
+    'cp1252'
+    """
+    if not raw.strip():
+        raise NotText("empty", "the file is empty" if not raw else "the file holds only whitespace")
+    decoded = _decode(raw, declared)
+    if not decoded.text.strip():
+        raise NotText("empty", "the text holds only whitespace")
+    return _with_control_flags(decoded)
+
+
+def _decode(raw: bytes, declared: str | None) -> Decoded:
+    for bom, name, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return Decoded(raw.decode(codec), name, "bom")
+            except UnicodeDecodeError as exc:
+                raise NotText("undecodable", f"{name} byte-order mark but {exc.reason}") from None
+    if raw.startswith(_GZIP_MAGIC):
+        raise NotText("binary", "gzip-compressed data under a text name")
+    if b"\x00" in raw:
+        raise NotText("binary", "NUL bytes: binary data, not text")
+    if declared:
+        decoded = _declared(raw, declared)
+        if decoded:
+            return decoded
+    try:
+        return Decoded(raw.decode("utf-8"), "utf-8", "utf-8")
+    except UnicodeDecodeError:
+        pass
+    repaired = _repaired_utf8(raw)
+    return repaired if repaired else _detected(raw)
+
+
+def _declared(raw: bytes, declared: str) -> Decoded | None:
+    try:
+        name = codecs.lookup(declared).name
+        return Decoded(raw.decode(name), name, "declared")
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _repaired_utf8(raw: bytes) -> Decoded | None:
+    """UTF-8 with a few broken sequences (a truncated character, a stray byte)."""
+    text = raw.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd") - raw.count("\ufffd".encode())
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    if multibyte and damaged <= max(1, len(raw) * _MAX_REPAIRED_SHARE):
+        return Decoded(text, "utf-8", "utf-8-repaired", ("encoding-repaired",))
+    return None
+
+
+def _detected(raw: bytes) -> Decoded:
+    matches = [m for m in from_bytes(raw) if m.encoding]
+    if not matches:
+        raise NotText("undecodable", "no text encoding decodes these bytes")
+    # charset-normalizer ranks equally plausible encodings alphabetically (cp1250 before
+    # cp1252); among ties, prefer the encodings most web text was written in.
+    top = (matches[0].chaos, matches[0].coherence)
+    tied = [m for m in matches if (m.chaos, m.coherence) == top]
+    best = min(tied, key=lambda m: _PREFERRED.get(codecs.lookup(m.encoding).name, len(_PREFERRED)))
+    name = codecs.lookup(best.encoding).name
+    return Decoded(str(best), name, "detected", ("encoding-detected",))
+
+
+def _with_control_flags(decoded: Decoded) -> Decoded:
+    text = decoded.text
+    controls = len(_CONTROL.findall(text))
+    if controls > max(8, len(text) // 20):
+        raise NotText("binary", f"{controls} control characters: binary data, not text")
+    flags = list(decoded.flags)
+    if controls:
+        flags.append("control-characters")
+    if _BIDI.search(text):
+        flags.append("bidi-controls")
+    if flags == list(decoded.flags):
+        return decoded
+    return Decoded(text, decoded.encoding, decoded.method, tuple(flags))

@@ -1,0 +1,75 @@
+"""Photo captions and credits: lines that describe a picture, not the story.
+
+A caption is recognised by a picture credit at its end (``(Name/Agency)``, ``... Stock
+Photo``), a ``Pictured:`` marker, or an image file slug glued to its start. A line that is
+only a credit (``Photo: Name/Agency``) is a ``credit``; so are end-of-story reporting notes.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CREDIT_WORD = (
+    r"(?:Photos?|Photograph(?:y|s)?|Pictures?|Images?|Wire|Press|Agency|Stock|Handout|"
+    r"Collect|Archive|PA|AP|AFP|EPA|Reuters|Getty|Alamy|Shutterstock)"
+)
+_PICTURED = re.compile(r"\bPictured:|^(?:Pictured|Above|Top|Main image|Below|Inset|File photo|FILE PHOTO)\s*:")
+_CAPTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("caption:credit-slash", re.compile(r"\([^()]{0,60}/[^()]{1,40}\)\s*(?:\([^()]{1,40}\))?$")),
+    ("caption:credit-paren", re.compile(r"\([^()]*\b" + _CREDIT_WORD + r"\b[^()]*\)$")),
+    (
+        "caption:credit-tail",
+        re.compile(
+            r"(?:^|[.\s])(?:[A-Z][\w&'’-]*\s){0,3}(?:Stock Photo|Photo Agency|Pictures|Images|"
+            r"Photography|Photos|via Getty Images)(?:\s+(?:[A-Z][\w&'’-]*\s){0,3}(?:Stock Photo|"
+            r"Photo Agency|Pictures|Images|Photography|Photos))?$"
+        ),
+    ),
+    ("caption:pictured-aside", re.compile(r"\(pictured\b")),
+    ("caption:slug", re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){3,}(?:\.(?:jpe?g|png|webp|gif))?\s")),
+)
+_CREDIT_ONLY = re.compile(
+    r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration|Photo credit|Credit)\s*:\s*\S", re.IGNORECASE
+)
+_CREDIT_NAMES_ONLY = re.compile(
+    r"^\(?(?:[A-Z][\w&'’.-]*\s?){1,4}(?:/\s?(?:[A-Z][\w&'’.-]*\s?){1,4})?\)?$"
+)
+_REPORTING_NOTE = re.compile(
+    r"^\(?(?:additional reporting|reporting by|editing by|writing by|compiled by|with reporting "
+    r"(?:from|by))\b|contributed to this (?:report|story)\.?\)?$",
+    re.IGNORECASE,
+)
+
+
+def caption_rule(text: str) -> str | None:
+    """Return the caption rule id matching this line, or None."""
+    if len(text) > 600:
+        return None
+    if _PICTURED.search(text):
+        return "caption:pictured"
+    # story sentences end with a stop; captions and credits usually do not
+    if text.endswith(("?", "!", ":", "”", '"', "’", ",")):
+        return None
+    core = text[:-1] if text.endswith(".") else text
+    for rule_id, pattern in _CAPTION_RULES:
+        if pattern.search(core):
+            if rule_id == "caption:pictured-aside" and core is not text:
+                continue
+            return rule_id
+    return None
+
+
+def credit_rule(text: str) -> str | None:
+    """Return a rule id when the line is only a picture credit or a reporting note."""
+    if len(text) <= 160 and _CREDIT_ONLY.search(text):
+        return "credit:label"
+    if len(text) <= 240 and _REPORTING_NOTE.search(text):
+        return "credit:reporting-note"
+    return None
+
+
+def is_bare_credit(text: str) -> bool:
+    """True when a caption-classed line holds nothing but the credit names."""
+    return len(text) <= 60 and _CREDIT_NAMES_ONLY.match(text) is not None and (
+        re.search(_CREDIT_WORD, text) is not None
+    )

@@ -1,0 +1,314 @@
+"""Datelines: publication and update dates printed in a capture's header.
+
+Only a line that is *nothing but* a date (plus its time, zone, weekday and a label such as
+"Published" or "Updated") counts as a dateline; a date inside a sentence, a caption, a slug or
+a comment never does. Every value is a timezone-aware UTC ``datetime``.
+
+Precision policy (why): a printed time is only an instant when its zone is known. With a
+known zone (``GMT``, ``BST``, ``EST``, ``CET``, ``+01:00``, ``ET`` ...) the value is converted
+to UTC at precision ``minute``. A date without a time, or with a time but no zone (or an
+ambiguous zone such as ``IST`` or ``CST``), keeps the calendar date *as printed by the outlet*
+at midnight UTC with precision ``day``; the zone is never guessed, and a flag
+(``date-time-without-zone`` / ``date-zone-unknown``) says that a time was dropped.
+A numeric date that reads both ways (``03/04/2021``) is not asserted (``date-ambiguous``); nor is
+a date whose printed weekday contradicts it (``date-weekday-mismatch``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+_I = re.IGNORECASE
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_FIXED_ZONES = {
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "WEST": 60, "CET": 60, "CEST": 120,
+    "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CDT": -300,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480,
+    "HST": -600, "AEST": 600, "AEDT": 660, "ACST": 570, "ACDT": 630, "AWST": 480,
+    "NZST": 720, "NZDT": 780, "JST": 540, "KST": 540, "HKT": 480, "SGT": 480, "SAST": 120,
+}  # fmt: skip
+# zones whose offset depends on the date (daylight saving): resolved through the tz database
+_REGION_ZONES = {
+    "ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+    "PT": "America/Los_Angeles",
+}  # fmt: skip
+
+_WD = (
+    r"(?:(?P<wd>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\.?,?\s+)?"
+)
+_MON = (
+    r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|"
+    r"tember|ober|ember)?\.?"
+)
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)\b"
+_DATE_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date:dmy", re.compile(r"\b" + _WD + _DAY + r"\s+(?:of\s+)?" + _MON + r",?\s+" + _YEAR, _I)),
+    ("date:mdy", re.compile(r"\b" + _WD + _MON + r"\s+" + _DAY + r",?\s+" + _YEAR, _I)),
+    (
+        "date:iso",
+        re.compile(
+            r"\b" + _WD + r"(?P<year>(?:19|20)\d\d)-(?P<mon>[01]\d)-(?P<day>[0-3]\d)"
+            r"(?:[T ](?P<h>[0-2]\d):(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?"
+            r"(?P<zone>Z|[+-][01]\d:?[0-5]\d)?)?\b"
+        ),
+    ),
+    (
+        "date:numeric",
+        re.compile(r"\b" + _WD + r"(?P<n1>[0-3]?\d)(?P<sep>[/.])(?P<n2>[0-3]?\d)(?P=sep)" + _YEAR, _I),
+    ),
+)
+_AMBIGUOUS_ZONES = ("IST", "CST", "AST", "BT", "MSD", "SST")
+_ZONE = (
+    r"(?-i:(?P<zone>(?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d\d)?|[+-]\d\d:?\d\d|(?:"
+    + "|".join(sorted((*_FIXED_ZONES, *_REGION_ZONES, *_AMBIGUOUS_ZONES), key=len, reverse=True))
+    + r")\b))"
+)
+_TIME_AFTER = re.compile(
+    r"\s*(?:,|at|@|-|–|—|·|•|\|)?\s*(?P<h>[0-2]?\d)(?:[:.](?P<m>[0-5]\d))?(?::[0-5]\d)?\s*"
+    r"(?P<ampm>[ap]\.?m\.?)?(?:\s*\(?" + _ZONE + r"\)?)?",
+    _I,
+)
+_TIME_BEFORE = re.compile(
+    r"(?P<h>[0-2]?\d)[:.](?P<m>[0-5]\d)\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*" + _ZONE + r")?"
+    r"\s*(?:,|on|-|–|—|·|\|)?\s*$",
+    _I,
+)
+_LABEL = re.compile(
+    r"(?P<mod>last updated|updated|last modified|modified|edited|revised)|(?P<pub>first "
+    r"published|published|posted|created|dated?)",
+    _I,
+)
+_FILLER = re.compile(
+    r"\b(?:last|first|updated|modified|edited|revised|published|posted|created|dated?|on|at|"
+    r"the|time|local|uhr|le|à)\b|[^\w]+",
+    _I,
+)
+_RELATIVE = re.compile(
+    r"^(?:(?:published|updated|posted)\s*:?\s*)?(?P<what>today|yesterday|just now|\d+\s*"
+    r"(?:min(?:ute)?s?|hours?|hrs?|days?)\s+ago|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+    r"(?:\s*,?\s*(?:at\s*)?\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?$",
+    _I,
+)
+LEAD_IN_DATE = re.compile(
+    r"^(?P<place>[A-Z][A-Za-z .'’-]{1,40}),\s+(?P<rest>[^—–]{3,60}?)\s*(?:\([^()]{2,40}\))?\s*"
+    r"(?:—|–|--| - )"
+)
+
+_NO_YEAR = re.compile(
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*\.?,?\s+)?(?:[a-z]{3,9}\.?\s+[0-3]?\d(?:st|nd|rd|th)?|"
+    r"[0-3]?\d(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?)$",
+    _I,
+)
+
+
+@dataclass(frozen=True)
+class DateFound:
+    """A date read from one line; ``start``/``end`` are offsets of the evidence in that line."""
+
+    value: datetime
+    precision: str
+    role: str
+    start: int
+    end: int
+    rule: str
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Raw:
+    day: date
+    start: int
+    end: int
+    rule: str
+    weekday: int | None
+    match: re.Match[str]
+
+
+def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
+    """Read the dates of a line that is a dateline; ``((), flags)`` when it is not one.
+
+    >>> found, _ = dateline("Friday 07 January 2022 17:37 GMT")
+    >>> found[0].value.isoformat(), found[0].precision
+    ('2022-01-07T17:37:00+00:00', 'minute')
+    """
+    raws, flags = _raw_dates(text)
+    if not raws:
+        relative = relative_only(text)
+        return (), (relative,) if relative else flags
+    found: list[DateFound] = []
+    covered: list[tuple[int, int]] = []
+    prev_end = 0
+    for i, raw in enumerate(raws):
+        nxt = raws[i + 1].start if i + 1 < len(raws) else len(text)
+        item, span = _resolve(text, raw, prev_end, nxt)
+        covered.append(span)
+        prev_end = raw.end
+        if isinstance(item, str):
+            flags += (item,)
+        else:
+            found.append(item)
+            flags += item.flags
+    if _residue_words(text, covered) > 0:
+        return (), ()
+    return tuple(found), flags
+
+
+def any_date(text: str) -> bool:
+    """True when ``text`` mentions a full calendar date anywhere (used only to explain a null)."""
+    return any(p.search(text) for _, p in _DATE_FORMS)
+
+
+def relative_only(text: str) -> str | None:
+    """The flag for a header line that gives only a weekday or a relative time, else None."""
+    m = _RELATIVE.match(text)
+    if m is None:
+        return None
+    what = m["what"].lower()
+    return "date-weekday-only" if what.endswith("day") and what not in (
+        "today", "yesterday") else "date-relative-only"
+
+
+def lead_in_date(text: str) -> tuple[DateFound | None, str | None]:
+    """Read a wire-style dateline opening a story (``PLACE, 3 March 2021 (Agency) —``)."""
+    m = LEAD_IN_DATE.match(text)
+    if m is None:
+        return None, None
+    rest = m["rest"]
+    found, flags = dateline(rest)
+    if found:
+        shift = m.start("rest")
+        d = found[0]
+        return DateFound(
+            d.value, d.precision, "published", d.start + shift, d.end + shift, "dateline:lead-in",
+            d.flags,
+        ), None
+    if _NO_YEAR.match(rest):
+        return None, "date-no-year"
+    return None, (flags[0] if flags else None)
+
+
+def _raw_dates(text: str) -> tuple[list[_Raw], tuple[str, ...]]:
+    raws: list[_Raw] = []
+    flags: tuple[str, ...] = ()
+    taken: list[tuple[int, int]] = []
+    for rule, pattern in _DATE_FORMS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            day, flag = _calendar_day(m, rule)
+            taken.append((m.start(), m.end()))
+            if day is None:
+                flags += (flag,) if flag else ()
+                continue
+            wd = m["wd"]
+            raws.append(_Raw(day, m.start(), m.end(), rule, _WEEKDAYS[wd[:3].lower()] if wd else None, m))
+    raws.sort(key=lambda r: r.start)
+    return raws, flags
+
+
+def _calendar_day(m: re.Match[str], rule: str) -> tuple[date | None, str | None]:
+    year = int(m["year"])
+    if rule == "date:numeric":
+        a, b = int(m["n1"]), int(m["n2"])
+        if m["sep"] == ".":
+            day_, month = a, b  # dotted numeric dates are day-first wherever they are printed
+        elif a > 12 >= b:
+            day_, month = a, b
+        elif b > 12 >= a:
+            day_, month = b, a
+        elif a == b:
+            day_, month = a, b
+        else:
+            return None, "date-ambiguous"
+    elif rule == "date:iso":
+        day_, month = int(m["day"]), int(m["mon"])
+    else:
+        day_, month = int(m["day"]), _MONTHS[m["mon"][:3].lower()]
+    try:
+        return date(year, month, day_), None
+    except ValueError:
+        return None, "date-invalid"
+
+
+def _resolve(
+    text: str, raw: _Raw, prev_end: int, next_start: int
+) -> tuple[DateFound | str, tuple[int, int]]:
+    if raw.weekday is not None and raw.day.weekday() != raw.weekday:
+        return "date-weekday-mismatch", (raw.start, raw.end)
+    label_zone = text[prev_end:raw.start]
+    labels = list(_LABEL.finditer(label_zone))
+    role = "modified" if labels and labels[-1]["mod"] else "published"
+    start, end = raw.start, raw.end
+    if raw.rule == "date:iso":
+        h, mi, zone, ampm = raw.match["h"], raw.match["m"], raw.match["zone"], None
+    else:
+        after = _TIME_AFTER.match(text, raw.end, next_start)
+        before = _TIME_BEFORE.search(text, prev_end, raw.start)
+        h = mi = zone = ampm = None
+        if after and (after["m"] or after["ampm"]):
+            h, mi, zone, ampm = after["h"], after["m"], after["zone"], after["ampm"]
+            end = after.end()
+        elif before:
+            h, mi, zone, ampm = before["h"], before["m"], before["zone"], before["ampm"]
+            start = before.start()
+    midnight = datetime(raw.day.year, raw.day.month, raw.day.day, tzinfo=UTC)
+    if h is None:
+        return DateFound(midnight, "day", role, start, end, raw.rule), (start, end)
+    clock = _clock(int(h), int(mi or 0), ampm)
+    if clock is None:
+        return "date-time-invalid", (start, end)
+    if zone is None:
+        return DateFound(
+            midnight, "day", role, start, end, raw.rule, ("date-time-without-zone",)
+        ), (start, end)
+    local = datetime(raw.day.year, raw.day.month, raw.day.day, *clock)
+    value = _to_utc(local, zone)
+    if value is None:
+        return DateFound(
+            midnight, "day", role, start, end, raw.rule, ("date-zone-unknown",)
+        ), (start, end)
+    return DateFound(value, "minute", role, start, end, raw.rule), (start, end)
+
+
+def _clock(h: int, m: int, ampm: str | None) -> tuple[int, int] | None:
+    if ampm:
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if ampm[0].lower() == "p" else 0)
+    if h > 23 or m > 59:
+        return None
+    return h, m
+
+
+def _to_utc(local: datetime, zone: str) -> datetime | None:
+    z = zone.replace(" ", "").upper()
+    minutes: int | None = None
+    if z in _FIXED_ZONES:
+        minutes = _FIXED_ZONES[z]
+    elif z in _REGION_ZONES:
+        return local.replace(tzinfo=ZoneInfo(_REGION_ZONES[z])).astimezone(UTC)
+    else:
+        m = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?", z)
+        if m:
+            minutes = (int(m[2]) * 60 + int(m[3] or 0)) * (1 if m[1] == "+" else -1)
+    if minutes is None or abs(minutes) > 14 * 60:
+        return None
+    return local.replace(tzinfo=timezone(timedelta(minutes=minutes))).astimezone(UTC)
+
+
+def _residue_words(text: str, covered: list[tuple[int, int]]) -> int:
+    pieces, pos = [], 0
+    for s, e in sorted(covered):
+        pieces.append(text[pos:s])
+        pos = max(pos, e)
+    pieces.append(text[pos:])
+    rest = _FILLER.sub(" ", " ".join(pieces)).split()
+    return len(rest)

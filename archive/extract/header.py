@@ -1,0 +1,183 @@
+"""Header lines: what a headline, a standfirst, a story lead-in and a byline look like.
+
+Bylines yield people only: an outlet, a news agency, a desk ("Staff reporter"), a role or a
+place is dropped, so an outlet name, a photo agency or a furniture phrase is never an author.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from archive.extract.dates import LEAD_IN_DATE
+
+_ORG_WORDS = frozenset(
+    """news times post press wire agency agencies media daily herald journal tribune gazette staff
+    reporters reporter desk team service services pictures picture images image photo photos
+    photography network online radio tv television broadcasting group correspondents editorial
+    newsroom bureau courier chronicle observer mail express telegraph guardian independent
+    standard mirror sentinel dispatch bulletin weekly magazine digital live today stock associated
+    foundation institute ltd inc plc council ministry police university newsletter community
+    comments comment share notifications support readers subscribe register login sign""".split()
+)
+_ROLE_WORDS = frozenset(
+    """editor correspondent reporter writer columnist contributor producer analyst critic
+    director chief senior deputy political health home affairs business science economics
+    sports sport world foreign diplomatic security technology culture arts environment
+    education crime legal investigations data opinion features""".split()
+)
+_AGENCIES = frozenset(
+    "reuters afp ap pa bloomberg getty alamy epa shutterstock dpa ansa efe xinhua tass upi".split()
+)
+_PARTICLES = frozenset("de da del della der den di du la le van von bin al el st. ter ten".split())
+_WEEKDAY_OR_MONTH = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+_TOKEN = re.compile(r"^(?:[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O['’])[A-Z]\w+)$")
+_BY = re.compile(
+    r"^(?:by|words by|written by|report by|story by|von|par|por|door|di)\s*:?\s+(?P<rest>\S.*)$", re.I
+)
+_SPLIT_NAMES = re.compile(r"\s*,\s*|\s+and\s+|\s*&\s*|\s+with\s+")
+_IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
+_SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
+_SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")
+_CAPS_LEAD = re.compile(r"^[\"“‘']?(?:[A-Z][A-Z'’.&-]+,?\s+){2,}")
+_PLACE_LEAD = re.compile(
+    r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,40})?\s*(?:\([^()]{2,40}\))?\s*(?:—|–|--| - )\s*\S"
+)
+_TERMINAL = (".", "!", "?", "…", '"', "”", "’", "'", ")")
+
+
+@dataclass(frozen=True)
+class Byline:
+    """People named by a byline line; ``start``/``end`` locate the names' evidence in the line."""
+
+    authors: tuple[str, ...]
+    rule: str
+    start: int
+    end: int
+    flags: tuple[str, ...] = ()
+    rest_from: int = -1  # where the line goes on after the byline part (dates may follow)
+
+
+def words(text: str) -> int:
+    """Number of whitespace-separated words."""
+    return len(text.split())
+
+
+def is_headline_like(text: str) -> bool:
+    """A single sentence of 4-30 words that does not trail off like a list item or label."""
+    n = words(text)
+    if not 4 <= n <= 30 or len(text) > 220 or text[0].islower():
+        return False
+    if text.endswith((",", ";", ":", "-")) or is_lead_in(text):
+        return False
+    return _SENTENCE_BREAK.search(text) is None
+
+
+def is_lead_in(text: str) -> bool:
+    """True when the line opens a story: an ALL-CAPS lead-in or a PLACE — dateline."""
+    if words(text) < 12:
+        return False
+    return bool(_CAPS_LEAD.match(text) or _PLACE_LEAD.match(text) or LEAD_IN_DATE.match(text))
+
+
+def is_kicker(text: str) -> bool:
+    """A short section label above a headline (``World``, ``Local politics``)."""
+    return words(text) <= 3 and not text.endswith(_TERMINAL[:3])
+
+
+def is_standfirst_like(text: str) -> bool:
+    """A summary paragraph: 6-60 words."""
+    return 6 <= words(text) <= 60
+
+
+def is_subheading_like(text: str) -> bool:
+    """A short line inside a story that does not end a sentence."""
+    core = text.rstrip("\"”’'")
+    return (
+        words(text) <= 10
+        and len(text) <= 90
+        and not core.endswith((".", "!", "?", ",", ";", ":"))
+        and not text[0].islower()
+    )
+
+
+def ends_sentence(text: str) -> bool:
+    """True when the line ends with a sentence terminator (possibly inside quotes)."""
+    return text.endswith(_TERMINAL)
+
+
+def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
+    """Parse a "By ..." line (possibly with dates or the outlet after a separator)."""
+    if len(text) > 200:
+        return None
+    pos = 0
+    for part in _SEPARATORS.split(text):
+        start = text.find(part, pos)
+        pos = start + len(part)
+        m = _BY.match(part)
+        if m is None:
+            continue
+        rest = m["rest"]
+        names, flags = _people(rest, not_authors)
+        if names is None:
+            return None
+        offset = start + m.start("rest")
+        return Byline(names, "byline:by", offset, offset + len(rest), flags, pos)
+    return None
+
+
+def bare_byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
+    """Parse a line that is only names (``Jane Doe``, ``Jane Doe, Health Editor``)."""
+    if len(text) > 120 or ends_sentence(text) and not text.endswith("."):
+        return None
+    head = _SEPARATORS.split(text)[0]
+    names, flags = _people(head, not_authors)
+    if not names:
+        return None
+    return Byline(names, "byline:bare-name", 0, len(head), flags)
+
+
+def _people(rest: str, not_authors: Collection[str]) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """Names in a byline remainder; None when a part is neither a person nor a known non-person."""
+    blocked = {n.casefold() for n in not_authors}
+    people: list[str] = []
+    flags: list[str] = []
+    for raw in _SPLIT_NAMES.split(rest.strip().rstrip(".")):
+        part = _IN_PLACE.sub("", raw.strip())
+        if not part:
+            continue
+        if part.casefold() in blocked or part.casefold().removeprefix("the ") in blocked:
+            flags.append("byline-outlet-dropped")
+            continue
+        tokens = part.split()
+        lowered = {t.lower().strip(".,") for t in tokens}
+        if lowered & _AGENCIES or lowered & _ORG_WORDS:
+            flags.append("byline-organisation-dropped")
+            continue
+        if lowered & _ROLE_WORDS:
+            continue
+        if _is_person(tokens):
+            people.append(_display(part))
+        elif not people:
+            return None, ()
+    if not people and not flags:
+        return None, ()
+    return tuple(people), tuple(sorted(set(flags)))
+
+
+def _is_person(tokens: list[str]) -> bool:
+    if not 2 <= len(tokens) <= 5 or all(t.lower() in _PARTICLES for t in tokens):
+        return False
+    if any(t.lower().strip(".,") in _WEEKDAY_OR_MONTH for t in tokens):
+        return False
+    return all(t.lower() in _PARTICLES or _TOKEN.match(t) for t in tokens)
+
+
+def _display(name: str) -> str:
+    if name.isupper():
+        return " ".join(t if len(t) <= 2 and t.endswith(".") else t.capitalize() for t in name.split())
+    return " ".join(name.split())

@@ -1,0 +1,108 @@
+"""Which outlet published a capture, and the evidence for it.
+
+Order of authority: the capture log (``Hints.outlet``), then the URL's registrable domain looked
+up in a configurable domain-to-outlet table, then the capture's own explicit self-references
+(a notification prompt or support plea naming the publication). A name merely mentioned in the
+story is never evidence. Conflicting self-references give no outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import publicsuffixlist
+
+PSL_VERSION: str = publicsuffixlist.__version__
+"""Version of the bundled Public Suffix List (its date is the last dotted part)."""
+
+_NAME = r"(?P<name>(?:[Tt]he\s+)?[A-Z][\w&'’.-]*(?:\s+(?:of\s+|on\s+|&\s+)?[A-Z][\w&'’.-]*){0,4})"
+_SELF_REFERENCES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("self-reference:notifications-from", re.compile(r"\b(?:notifications|alerts|updates) from " + _NAME)),
+    ("self-reference:keeps-open", re.compile(
+        r"\bkeeps? " + _NAME + r" (?:open|independent|free|going|alive)\b")),
+    ("self-reference:is-trusted", re.compile(r"(?:^|\.\s+)" + _NAME + r" is trusted by\b")),
+    ("self-reference:support-name", re.compile(
+        r"\b(?:[Ss]upport|[Ss]ubscribe to|[Dd]onate to|[Ss]ign up to|[Rr]egister with|"
+        r"[Tt]hank you for reading|[Tt]hanks for reading|[Ww]elcome to) " + _NAME)),
+    ("self-reference:copyright", re.compile(
+        r"(?:©|\([Cc]\)|[Cc]opyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s+)?" + _NAME)),
+    ("self-reference:possessive", re.compile(
+        _NAME + r"['’]s (?:journalism|reporting|newsroom|journalists)\b")),
+)
+_NOT_NAMES = frozenset(
+    "us our we you your the this it readers notifications today journalism "
+    "our journalism local journalism".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _psl() -> publicsuffixlist.PublicSuffixList:
+    return publicsuffixlist.PublicSuffixList()
+
+
+def host_of(url: str) -> str | None:
+    """The lower-cased host name of ``url`` (no port, no trailing dot), or None."""
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".").lower() if host else None
+
+
+def registrable_domain(url: str) -> str | None:
+    """The registrable domain (public suffix + one label) of ``url``'s host.
+
+    >>> registrable_domain("https://www.harbour-courier.co.uk/news/1")
+    'harbour-courier.co.uk'
+    """
+    host = host_of(url)
+    if not host or re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):
+        return None
+    return _psl().privatesuffix(host)
+
+
+def outlet_from_domain(
+    url: str, table: Mapping[str, str] | Iterable[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """Look ``url`` up in a domain-to-outlet table: ``(outlet, evidence)`` or None.
+
+    Table keys may be registrable domains or longer host names; the most specific key that the
+    host equals or ends with wins, down to the registrable domain (never a bare suffix).
+
+    >>> outlet_from_domain("https://news.harbour-courier.example/a", {"harbour-courier.example": "Harbour Courier"})
+    ('Harbour Courier', 'news.harbour-courier.example -> harbour-courier.example')
+    """  # noqa: E501
+    host = host_of(url)
+    domain = registrable_domain(url)
+    if not host or not domain:
+        return None
+    mapping = dict(table.items() if isinstance(table, Mapping) else table)
+    labels = host.split(".")
+    for i in range(len(labels) - domain.count(".")):
+        key = ".".join(labels[i:])
+        if key in mapping:
+            return mapping[key], f"{host} -> {key}"
+    return None
+
+
+def self_references(text: str) -> list[tuple[str, str, int, int]]:
+    """Outlet names a furniture line uses for its own publication: (name, rule, start, end)."""
+    found = []
+    for rule, pattern in _SELF_REFERENCES:
+        for m in pattern.finditer(text):
+            name = _clean_name(m["name"])
+            if name:
+                found.append((name, rule, m.start("name"), m.end("name")))
+    return found
+
+
+def _clean_name(name: str) -> str | None:
+    name = " ".join(name.rstrip(".’'").split())
+    if name[:4].lower() == "the ":
+        name = "The " + name[4:]
+    if name.lower() in _NOT_NAMES or name.lower().removeprefix("the ") in _NOT_NAMES:
+        return None
+    return name

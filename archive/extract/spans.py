@@ -1,0 +1,318 @@
+"""Class every line of a capture: furniture, captions, header elements, story body.
+
+The layout is decided in a fixed order, each step recording the rule that fired:
+
+1. single-line rules (furniture kinds, captions, credits);
+2. runs grown from a trigger (a support plea continues while the publisher speaks of itself;
+   an error widget's indented lines; a comment section runs to the end of the capture);
+3. the header: kicker, headline, standfirst, byline, dateline, up to the story's first line;
+4. the rest is story body (with subheadings), except short trailing lines after it.
+
+Body lines of one block are joined into one paragraph until a line ends a sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from archive.extract import captions, furniture, header
+from archive.extract.dates import DateFound, dateline, relative_only
+from archive.extract.lines import Line
+from archive.model import Span
+
+BODY_KINDS = ("body", "subheading")
+"""Span kinds whose text makes the record's ``text`` (subheadings are part of the story)."""
+
+_HEADER_WINDOW = 14
+_COMMENT_OVERRIDES = (None, "furniture-other", "furniture-share", "furniture-login")
+
+
+@dataclass
+class Layout:
+    """The classification of a capture's lines, plus what the header yielded."""
+
+    kinds: list[str | None]
+    rules: list[str | None]
+    headline: int | None = None
+    standfirst: int | None = None
+    body_start: int | None = None
+    bylines: list[tuple[int, header.Byline]] = field(default_factory=list)
+    dates: list[tuple[int, DateFound]] = field(default_factory=list)
+    date_flags: list[str] = field(default_factory=list)
+
+
+def layout(lines: tuple[Line, ...], not_authors: Collection[str] = ()) -> Layout:
+    """Class every line (see the module docstring for the order of rules)."""
+    n = len(lines)
+    lay = Layout([None] * n, [None] * n)
+    _single_line_rules(lines, lay)
+    _grow_runs(lines, lay)
+    _header(lines, lay, not_authors)
+    _comments_tail(lines, lay)
+    _body(lines, lay)
+    return lay
+
+
+def _set(lay: Layout, i: int, kind: str, rule: str) -> None:
+    lay.kinds[i] = kind
+    lay.rules[i] = rule
+
+
+def _single_line_rules(lines: tuple[Line, ...], lay: Layout) -> None:
+    for i, ln in enumerate(lines):
+        text = ln.text
+        rule = furniture.line_rule(text)
+        if rule is not None:
+            _set(lay, i, rule.kind, rule.rule_id)
+            continue
+        cap = captions.caption_rule(text)
+        if cap is not None:
+            _set(lay, i, "credit" if captions.is_bare_credit(text) else "caption", cap)
+            continue
+        cred = captions.credit_rule(text)
+        if cred is not None:
+            _set(lay, i, "credit", cred)
+    for i, ln in enumerate(lines):
+        if lay.kinds[i] in _COMMENT_OVERRIDES and furniture.is_comment_section(ln.text):
+            _set(lay, i, "furniture-comments", "comments:line")
+    # a caption printed twice, the second time with a longer credit
+    for i in range(n := len(lines)):
+        if (
+            lay.kinds[i] is None
+            and i + 1 < n
+            and lay.kinds[i + 1] == "caption"
+            and len(lines[i].text) >= 20
+            and lines[i + 1].text.startswith(lines[i].text)
+        ):
+            _set(lay, i, "caption", "caption:repeated")
+
+
+def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
+    kinds = lay.kinds
+    for i, ln in enumerate(lines):
+        kind = kinds[i]
+        if kind == "furniture-error":
+            # the widget's further lines sit indented in the same block
+            j = i + 1
+            while j < len(lines) and kinds[j] is None and lines[j].block == ln.block and (
+                lines[j].indent > 0 and header.words(lines[j].text) <= 8
+            ):
+                _set(lay, j, kind, "error:widget-line")
+                j += 1
+        elif kind == "furniture-support" and (i == 0 or kinds[i - 1] != "furniture-support"):
+            j = i + 1
+            while j < len(lines) and (
+                kinds[j] == "furniture-support"
+                or kinds[j] is None and furniture.is_support_continuation(lines[j].text)
+            ):
+                if kinds[j] is None:
+                    _set(lay, j, kind, "support:continuation")
+                j += 1
+            if i > 0 and kinds[i - 1] is None and _is_run_heading(lines[i - 1], ln):
+                _set(lay, i - 1, kind, "support:heading")
+
+
+def _is_run_heading(prev: Line, first: Line) -> bool:
+    return (
+        header.words(prev.text) <= 8
+        and not prev.text.endswith((".", ",", ";"))
+        and first.block - prev.block <= 1
+    )
+
+
+def _content(lay: Layout, start: int, stop: int) -> list[int]:
+    return [i for i in range(start, stop) if lay.kinds[i] is None]
+
+
+def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) -> None:
+    n = len(lines)
+    todo = _content(lay, 0, n)
+    if not todo:
+        return
+    pos = 0
+    while pos < len(todo) - 1 and pos < 2 and header.is_kicker(lines[todo[pos]].text):
+        _set(lay, todo[pos], "furniture-other", "header:kicker")
+        pos += 1
+    first = todo[pos]
+    if _meta(lines, lay, first, not_authors, todo, pos) is None and header.is_headline_like(
+        lines[first].text
+    ):
+        _set(lay, first, "headline", "headline:first-line")
+        lay.headline = first
+        pos += 1
+    limit = min(len(todo), pos + _HEADER_WINDOW)
+    seen_meta = False
+    while pos < limit:
+        i = todo[pos]
+        kind = _meta(lines, lay, i, not_authors, todo, pos)
+        if kind is not None:
+            seen_meta = True
+            pos += 1
+            continue
+        text = lines[i].text
+        if header.is_lead_in(text):
+            break
+        if (
+            lay.headline is not None
+            and lay.standfirst is None
+            and not seen_meta
+            and pos > 0
+            and todo[pos - 1] == lay.headline
+            and header.is_standfirst_like(text)
+            and _header_follows(lines, lay, todo, pos, not_authors)
+        ):
+            _set(lay, i, "standfirst", "standfirst:after-headline")
+            lay.standfirst = i
+            pos += 1
+            continue
+        break
+    if pos < len(todo):
+        lay.body_start = todo[pos]
+
+
+def _header_follows(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, not_authors: Collection[str]
+) -> bool:
+    """True when a header element (not story text) comes right after ``todo[pos]``."""
+    if pos + 1 >= len(todo):
+        return False
+    i, nxt = todo[pos], todo[pos + 1]
+    if any(lay.kinds[k] is not None for k in range(i + 1, nxt)):
+        return True
+    text = lines[nxt].text
+    return (
+        header.is_lead_in(text)
+        or bool(dateline(text)[0])
+        or header.byline(text, not_authors) is not None
+        or header.bare_byline(text, not_authors) is not None
+    )
+
+
+def _meta(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    i: int,
+    not_authors: Collection[str],
+    todo: list[int],
+    pos: int,
+) -> str | None:
+    """Class line ``i`` as dateline or byline when it is one; the kind set, or None."""
+    text = lines[i].text
+    if len(text) > 200:
+        return None
+    found, flags = dateline(text)
+    by = header.byline(text, not_authors)
+    if by is not None:
+        _set(lay, i, "byline", by.rule)
+        lay.bylines.append((i, by))
+        lay.dates.extend((i, d) for d in _dates_beside_byline(text, by))
+        return "byline"
+    if found:
+        _set(lay, i, "dateline", "dateline:" + found[0].rule.split(":")[1])
+        lay.dates.extend((i, d) for d in found)
+        lay.date_flags.extend(flags)
+        return "dateline"
+    relative = relative_only(text)
+    if relative or flags:
+        lay.date_flags.extend((relative,) if relative else flags)
+        if relative or header.words(text) <= 8:
+            _set(lay, i, "dateline", "dateline:unreadable")
+            return "dateline"
+    bare = header.bare_byline(text, not_authors)
+    if bare is not None and _next_to_dateline(lines, todo, pos):
+        _set(lay, i, "byline", bare.rule)
+        lay.bylines.append((i, bare))
+        return "byline"
+    return None
+
+
+def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
+    """Dates printed on the byline's line after the names (``By X | 3 May 2021 | 10:30 GMT``)."""
+    if by.rest_from < 0 or by.rest_from >= len(text):
+        return []
+    offset = by.rest_from
+    while offset < len(text) and not text[offset].isalnum():
+        offset += 1
+    found, _ = dateline(text[offset:])
+    return [
+        DateFound(d.value, d.precision, d.role, d.start + offset, d.end + offset, d.rule, d.flags)
+        for d in found
+    ]
+
+
+def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """A bare name counts as a byline only beside a dateline (before or after it)."""
+    for k in (pos - 1, pos + 1):
+        if 0 <= k < len(todo):
+            text = lines[todo[k]].text
+            if len(text) <= 200 and (dateline(text)[0] or relative_only(text)):
+                return True
+    return False
+
+
+def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
+    """From the first comment-section line after the story began, the rest is comments."""
+    start = lay.body_start if lay.body_start is not None else len(lines)
+    first = next((i for i in range(start, len(lines)) if lay.rules[i] == "comments:line"), None)
+    if first is None:
+        return
+    for j in range(first + 1, len(lines)):
+        if lay.kinds[j] is None or lay.kinds[j].startswith("furniture-"):
+            _set(lay, j, "furniture-comments", "comments:section")
+    k = first - 1
+    while k > start and lay.kinds[k] is None and lines[k].block == lines[first].block and (
+        header.words(lines[k].text) <= 5 and not header.ends_sentence(lines[k].text)
+    ):
+        _set(lay, k, "furniture-comments", "comments:heading")
+        k -= 1
+
+
+def _body(lines: tuple[Line, ...], lay: Layout) -> None:
+    kinds = lay.kinds
+    if lay.body_start is None:
+        for i in range(len(lines)):
+            if kinds[i] is None:
+                _set(lay, i, "furniture-other", "header:unclassified")
+        return
+    todo = _content(lay, lay.body_start, len(lines))
+    last_sentence = max(
+        (i for i in todo if header.ends_sentence(lines[i].text) or header.words(lines[i].text) > 12),
+        default=None,
+    )
+    for pos, i in enumerate(todo):
+        text = lines[i].text
+        if last_sentence is not None and i > last_sentence and header.words(text) <= 6:
+            _set(lay, i, "furniture-other", "tail:short-line")
+        elif (
+            pos + 1 < len(todo)
+            and i != lay.body_start
+            and header.is_subheading_like(text)
+            and (pos == 0 or lines[todo[pos - 1]].block != lines[i].block)
+            and lines[todo[pos + 1]].block != lines[i].block
+        ):
+            _set(lay, i, "subheading", "subheading:short-line")
+        else:
+            _set(lay, i, "body", "body:story")
+    for i in range(lay.body_start):
+        if kinds[i] is None:
+            _set(lay, i, "furniture-other", "header:unclassified")
+
+
+def spans(lines: tuple[Line, ...], lay: Layout) -> tuple[Span, ...]:
+    """Spans over the capture: body lines joined into paragraphs, other runs merged per block."""
+    out: list[Span] = []
+    prev: Line | None = None
+    for i, ln in enumerate(lines):
+        kind, rule = lay.kinds[i], lay.rules[i]
+        assert kind is not None and rule is not None
+        if out and prev is not None and out[-1].kind == kind and prev.block == ln.block and (
+            kind != "body" and out[-1].rule == rule
+            or kind == "body" and not header.ends_sentence(prev.text)
+        ):
+            last = out[-1]
+            out[-1] = Span(last.start, ln.end, kind, last.rule)
+        else:
+            out.append(Span(ln.start, ln.end, kind, rule))
+        prev = ln
+    return tuple(out)

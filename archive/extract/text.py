@@ -1,0 +1,221 @@
+"""``extract_text_capture``: one plain-text capture in, an evidence-backed ``Extraction`` out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from archive.extract import dates as dates_mod
+from archive.extract.language import DETECTOR_VERSION, detect_language
+from archive.extract.lines import Line, split_lines
+from archive.extract.outlets import outlet_from_domain, self_references
+from archive.extract.spans import BODY_KINDS, Layout, layout, spans
+from archive.model import Extraction, Hints, Provenance, Span
+from archive.normalize import body_text
+
+
+def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = True) -> Extraction:
+    """Split a canonical capture into classed spans and derive its fields, each with evidence.
+
+    ``capture_text`` must already be canonical (``archive.normalize.normalize_text``). The
+    capture log (``hints``) outranks the text for outlet and publication date.
+
+    >>> from archive.model import Hints
+    >>> x = extract_text_capture("Harbour ferry returns after storm\\n\\nBy Ada Quill\\n"
+    ...     "3 March 2021 09:15 GMT\\n\\nThe ferry to Tarn Island resumed service on Wednesday "
+    ...     "after a four-day pause caused by the storm.", Hints())
+    >>> x.title, x.authors, x.published_at.isoformat(), x.published_precision
+    ('Harbour ferry returns after storm', ('Ada Quill',), '2021-03-03T09:15:00+00:00', 'minute')
+    """
+    lines = split_lines(capture_text)
+    prov: list[Provenance] = []
+    flags: list[str] = []
+    known = tuple(v for _, v in hints.domain_outlets) + ((hints.outlet,) if hints.outlet else ())
+    lay = layout(lines, known)
+    outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
+    span_tuple = spans(lines, lay)
+    text = body_from_spans(capture_text, span_tuple)
+    title = _header_field("title", lay.headline, lines, prov)
+    standfirst = _header_field("standfirst", lay.standfirst, lines, prov)
+    authors = _authors(lines, lay, outlet_names, prov, flags)
+    published, precision, modified = _dates(capture_text, lines, lay, hints, prov, flags)
+    lang = None
+    if language:
+        guess = detect_language(text)
+        if guess is None:
+            flags.append("language-unknown")
+        else:
+            lang = guess.tag
+            prov.append(Provenance(
+                "language", "language-detector",
+                f"{DETECTOR_VERSION} p={guess.confidence} on first {guess.chars} chars of body",
+            ))
+    if title is None:
+        flags.append("title-not-found")
+    if not text:
+        flags.append("body-empty")
+    return Extraction(
+        text=text, spans=span_tuple, title=title, standfirst=standfirst, authors=authors,
+        outlet=outlet, published_at=published, published_precision=precision,
+        modified_at=modified, language=lang, provenance=tuple(prov),
+        flags=tuple(dict.fromkeys(flags)),
+    )
+
+
+def body_from_spans(capture_text: str, span_tuple: tuple[Span, ...]) -> str:
+    """The canonical body: the text of the body and subheading spans, in order."""
+    return body_text(capture_text[s.start : s.end] for s in span_tuple if s.kind in BODY_KINDS)
+
+
+def _header_field(
+    name: str, index: int | None, lines: tuple[Line, ...], prov: list[Provenance]
+) -> str | None:
+    if index is None:
+        return None
+    ln = lines[index]
+    value = " ".join(ln.text.split())
+    rule = "headline:first-line" if name == "title" else "standfirst:after-headline"
+    prov.append(Provenance(name, "header-line", f"{rule}: {ln.text}", ln.start, ln.end))
+    return value
+
+
+def _outlet(
+    lines: tuple[Line, ...], lay: Layout, hints: Hints, prov: list[Provenance], flags: list[str]
+) -> tuple[str | None, tuple[str, ...]]:
+    """The outlet and every name known to be the outlet's (never an author)."""
+    table = dict(hints.domain_outlets)
+    names = set(table.values())
+    refs = _self_references(lines, lay)
+    names.update(name for name, *_ in refs)
+    if hints.outlet:
+        evidence = hints.evidence or f"outlet: {hints.outlet}"
+        prov.append(Provenance("outlet", "capture-log", evidence))
+        return hints.outlet, tuple(sorted(names | {hints.outlet}))
+    if hints.url and table:
+        hit = outlet_from_domain(hints.url, table)
+        if hit is not None:
+            prov.append(Provenance("outlet", "url-domain", f"{hints.url}: {hit[1]}"))
+            return hit[0], tuple(sorted(names))
+    distinct = sorted({name.casefold(): name for name, *_ in refs}.values())
+    if len(distinct) == 1:
+        name, rule, start, end = refs[0]
+        prov.append(Provenance("outlet", "self-reference", f"{rule}: {name}", start, end))
+        return name, tuple(sorted(names))
+    flags.append("outlet-self-reference-conflict" if distinct else "outlet-unknown")
+    if distinct:
+        flags.append("outlet-unknown")
+    return None, tuple(sorted(names))
+
+
+def _self_references(lines: tuple[Line, ...], lay: Layout) -> list[tuple[str, str, int, int]]:
+    """Outlet names used by the capture's own furniture (prompts, pleas, copyright lines)."""
+    found = []
+    for i, ln in enumerate(lines):
+        kind = lay.kinds[i]
+        if kind is None or not kind.startswith("furniture-") or kind in _NOT_SELF:
+            continue
+        for name, rule, s, e in self_references(ln.text):
+            found.append((name, rule, ln.start + s, ln.start + e))
+    return found
+
+
+_NOT_SELF = ("furniture-share", "furniture-related", "furniture-comments", "furniture-learned")
+
+
+def _authors(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    not_authors: tuple[str, ...],
+    prov: list[Provenance],
+    flags: list[str],
+) -> tuple[str, ...]:
+    authors: list[str] = []
+    blocked = {n.casefold() for n in not_authors}
+    blocked |= {n.removeprefix("The ") for n in blocked}
+    for i, by in lay.bylines:
+        ln = lines[i]
+        flags.extend(by.flags)
+        dropped = [a for a in by.authors if a.casefold() in blocked]
+        if dropped:
+            flags.append("byline-outlet-dropped")
+        new = [a for a in by.authors if a not in authors and a not in dropped]
+        if new:
+            authors.extend(new)
+            prov.append(Provenance(
+                "authors", "byline", f"{by.rule}: {ln.text[by.start:by.end]}",
+                ln.start + by.start, ln.start + by.end,
+            ))
+    if not authors:
+        flags.append("authors-not-found")
+    return tuple(authors)
+
+
+def _dates(
+    capture_text: str,
+    lines: tuple[Line, ...],
+    lay: Layout,
+    hints: Hints,
+    prov: list[Provenance],
+    flags: list[str],
+) -> tuple[datetime | None, str | None, datetime | None]:
+    published = [(i, d) for i, d in lay.dates if d.role == "published"]
+    modified = [(i, d) for i, d in lay.dates if d.role == "modified"]
+    if not published and lay.body_start is not None:
+        lead, lead_flag = dates_mod.lead_in_date(lines[lay.body_start].text)
+        if lead is not None:
+            published = [(lay.body_start, lead)]
+        elif lead_flag:
+            flags.append(lead_flag)
+    mod = _one_date("modified_at", modified, lines, hints, prov, flags)
+    mod_value = mod[0] if mod else None
+    if hints.published_at is not None:
+        value = hints.published_at
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+            flags.append("capture-log-date-without-zone")
+        value = value.astimezone(UTC)
+        precision = "day" if (value.hour, value.minute, value.second) == (0, 0, 0) else "minute"
+        prov.append(Provenance("published_at", "capture-log", hints.evidence or value.isoformat()))
+        return value, precision, mod_value
+    pub = _one_date("published_at", published, lines, hints, prov, flags)
+    if pub is None:
+        flags.extend(lay.date_flags)
+        flags.append(_why_no_date(capture_text, lines, lay))
+        return None, None, mod_value
+    return pub[0], pub[1], mod_value
+
+
+def _one_date(
+    name: str,
+    found: list[tuple[int, dates_mod.DateFound]],
+    lines: tuple[Line, ...],
+    hints: Hints,
+    prov: list[Provenance],
+    flags: list[str],
+) -> tuple[datetime, str] | None:
+    if not found:
+        return None
+    values = {(d.value, d.precision) for _, d in found}
+    if len({v for v, _ in values}) > 1 and name == "published_at":
+        flags.append("date-conflict")
+        return None
+    i, d = found[0]
+    if hints.retrieved_at is not None and d.value > hints.retrieved_at.astimezone(UTC):
+        flags.append(f"{name.split('_')[0]}-date-after-capture")
+        return None
+    ln = lines[i]
+    flags.extend(d.flags)
+    prov.append(Provenance(
+        name, "dateline", f"{d.rule}: {ln.text[d.start:d.end]}", ln.start + d.start,
+        ln.start + d.end,
+    ))
+    return d.value, d.precision
+
+
+def _why_no_date(capture_text: str, lines: tuple[Line, ...], lay: Layout) -> str:
+    if any(k in ("caption", "credit") and dates_mod.any_date(lines[i].text)
+           for i, k in enumerate(lay.kinds)):
+        return "date-caption-only"
+    if dates_mod.any_date(capture_text):
+        return "date-not-in-header"
+    return "date-not-found"
+

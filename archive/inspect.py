@@ -1,0 +1,74 @@
+"""Look into a release: its summary, one record, and the evidence behind a record's fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from .errors import UsageError
+from .manifest import MANIFEST
+from .plan import shard_of
+from .schema import json_value
+
+
+def read_manifest(release: str | Path) -> dict:
+    path = Path(release) / MANIFEST
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable manifest ({exc})") from None
+
+
+def record_shards(manifest: dict) -> list[str]:
+    """The records shards of a release, in order."""
+    paths = (f["path"] for f in manifest["files"])
+    return sorted(p for p in paths if p.startswith("data/records-") and p.endswith(".parquet"))
+
+
+def summary(release: str | Path) -> dict:
+    """The manifest's figures, and a short human rendering of them under ``text``."""
+    manifest = read_manifest(release)
+    counts = manifest["counts"]
+    lines = [
+        f"{manifest['name']} {manifest['version']} (created {manifest['created']}, "
+        f"{manifest['generator']['name']} {manifest['generator']['version']})",
+        "counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+    ]
+    if manifest.get("quarantine_reasons"):
+        reasons = ", ".join(f"{k} {v}" for k, v in manifest["quarantine_reasons"].items())
+        lines.append(f"quarantined: {reasons}")
+    for source in manifest["sources"]:
+        lines.append(f"source {source['name']}: {source['files']} files, {source['bytes']} bytes")
+    for entry in manifest["files"]:
+        rows = f", {entry['rows']} rows" if "rows" in entry else ""
+        lines.append(f"  {entry['path']}  {entry['bytes']} bytes{rows}")
+    return {"manifest": manifest, "text": "\n".join(lines)}
+
+
+def find_record(release: str | Path, record_id: str) -> dict:
+    """The record ``record_id`` in its JSON form (reads only the shard that can hold it)."""
+    manifest = read_manifest(release)
+    shards = record_shards(manifest)
+    if len(record_id) != 32 or not shards:
+        raise UsageError(f"no record {record_id!r} in {release} (ids are 32 hex digits)")
+    path = Path(release) / shards[shard_of(record_id, len(shards))]
+    table = pq.read_table(path, filters=[("record_id", "=", record_id)], use_threads=False)
+    if table.num_rows == 0:
+        raise UsageError(f"no record {record_id} in {release}")
+    return json_value(table.to_pylist()[0])
+
+
+def explain_record(row: dict) -> str:
+    """The capture with its spans marked and the evidence for every derived field."""
+    try:
+        from .extract import explain
+    except ImportError:
+        explain = None
+    if explain is not None:
+        return explain(row["capture_text"], row)
+    lines = [f"record {row['record_id']}  ({row['capture']['source_path']})"]
+    for entry in row["provenance"]:
+        lines.append(f"  {entry['field']}: {entry['method']}  {entry['evidence']}")
+    return "\n".join(lines)

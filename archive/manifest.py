@@ -1,0 +1,86 @@
+"""The release manifest: what a release holds and the hash of every file in it.
+
+``manifest.json`` is canonical JSON (sorted keys, two-space indent, UTF-8, final newline) so equal
+releases have equal manifests; ``manifest.json.sha256`` holds its digest in ``sha256sum`` format
+(``sha256sum -c manifest.json.sha256`` checks it), so an edited manifest is detected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+MANIFEST_DIGEST = "manifest.json.sha256"
+QUARANTINE_FILE = "quarantine.jsonl"
+FORMAT = "archive-release"
+FORMAT_VERSION = "1.0"
+_BLOCK = 1024 * 1024
+
+
+def canonical_json(data) -> bytes:
+    """The one byte form of a JSON document that this project writes and hashes."""
+    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def canonical_line(row: dict) -> bytes:
+    """One JSON Lines line: sorted keys, no spaces, UTF-8, newline."""
+    text = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """(hex SHA-256, size) of a file, read once in fixed blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def release_files(release: Path) -> list[str]:
+    """Every file below ``release`` as sorted POSIX paths, manifest and digest excluded."""
+    found = []
+    for folder, dirs, files in os.walk(release):
+        dirs.sort()
+        for name in files:
+            relative = Path(folder, name).relative_to(release).as_posix()
+            if relative not in (MANIFEST, MANIFEST_DIGEST):
+                found.append(relative)
+    return sorted(found)
+
+
+def file_entries(release: Path, rows: dict[str, int]) -> list[dict]:
+    entries = []
+    for relative in release_files(release):
+        digest, size = file_sha256(release / relative)
+        entry = {"path": relative, "bytes": size, "sha256": digest}
+        if relative in rows:
+            entry["rows"] = rows[relative]
+        entries.append(entry)
+    return entries
+
+
+def write_manifest(release: Path, manifest: dict) -> str:
+    """Write ``manifest.json`` and its digest file; return the digest."""
+    data = canonical_json(manifest)
+    (release / MANIFEST).write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    (release / MANIFEST_DIGEST).write_text(f"{digest}  {MANIFEST}\n", encoding="ascii")
+    return digest
+
+
+def read_digest_file(release: Path) -> str:
+    """The digest recorded in ``manifest.json.sha256`` (raises ValueError if malformed)."""
+    data = (release / MANIFEST_DIGEST).read_bytes()
+    digest = data[:64].decode("ascii", errors="replace")
+    if len(data) != 64 + len(MANIFEST) + 3 or data[64:] != f"  {MANIFEST}\n".encode():
+        raise ValueError(f"{MANIFEST_DIGEST} is not exactly '<sha256>  {MANIFEST}\\n'")
+    if any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"{MANIFEST_DIGEST} does not start with a lowercase hex SHA-256")
+    return digest

@@ -1,0 +1,181 @@
+"""The values that flow through a pack: captures in, records and quarantine entries out.
+
+Every class here is a frozen dataclass; the Parquet/JSON form of each is defined by the JSON
+Schemas in ``schemas/`` and by ``archive.schema`` (the explicit Arrow schema).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+SPAN_KINDS = (
+    "headline",
+    "standfirst",
+    "byline",
+    "dateline",
+    "body",
+    "caption",
+    "credit",
+    "subheading",
+    "furniture-notification",
+    "furniture-cookie",
+    "furniture-support",
+    "furniture-login",
+    "furniture-error",
+    "furniture-share",
+    "furniture-related",
+    "furniture-comments",
+    "furniture-learned",
+    "furniture-other",
+)
+
+REDISTRIBUTION_CLASSES = ("full", "metadata-only")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A classed region ``[start, end)`` of the capture text (code-point offsets).
+
+    ``rule`` names the rule that classed it, so every decision can be traced.
+    """
+
+    start: int
+    end: int
+    kind: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a derived field's value came from.
+
+    ``method`` is one of a fixed vocabulary (``capture-log``, ``url-domain``, ``dateline``,
+    ``header-line``, ``byline``, ``self-reference``, ``html-meta``, ``warc-header``,
+    ``language-detector`` ...); ``evidence`` is the text that was read (a log line, the
+    matched words, a meta tag); ``start``/``end`` locate that evidence in the capture text
+    when it is there.
+    """
+
+    field: str
+    method: str
+    evidence: str
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class CaptureInfo:
+    """What is known about how a document was captured (the ``capture`` struct of a row).
+
+    ``source_path`` is relative to the named source root (``<root>/<path>``), POSIX style.
+    WARC fields are null for files that were not read from a WARC.
+    """
+
+    source_path: str
+    url: str | None = None
+    retrieved_at: datetime | None = None
+    agent: str | None = None
+    content_type: str | None = None
+    warc_filename: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+    warc_date: datetime | None = None
+    http_status: int | None = None
+    ip_address: str | None = None
+    payload_digest: str | None = None
+    extra: str | None = None  # canonical JSON of the capture log's free keys
+
+
+@dataclass(frozen=True)
+class Record:
+    """One release row: a capture that became a record.
+
+    Invariants: ``text_sha256 == sha256(text)``, ``capture_text_sha256 == sha256(capture_text)``,
+    every non-null derived field (outlet, published_at, modified_at, title, standfirst,
+    authors, language) has at least one ``Provenance`` entry naming it.
+    """
+
+    record_id: str
+    raw_sha256: str
+    raw_bytes: int
+    raw_encoding: str
+    raw_encoding_method: str
+    media_type: str
+    capture_text: str
+    capture_text_sha256: str
+    text: str
+    text_sha256: str
+    capture: CaptureInfo
+    title: str | None = None
+    standfirst: str | None = None
+    authors: tuple[str, ...] = ()
+    outlet: str | None = None
+    published_at: datetime | None = None
+    published_precision: str | None = None
+    modified_at: datetime | None = None
+    language: str | None = None
+    rights_holder: str | None = None
+    redistribution: str = "full"
+    provenance: tuple[Provenance, ...] = ()
+    spans: tuple[Span, ...] = ()
+    flags: tuple[str, ...] = ()
+    duplicate_of: str | None = None
+    extractor: str = ""
+    raw: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    """An input that could not become a record, and why.
+
+    ``reason`` is a stable code (see ``archive.errors.QUARANTINE_REASONS``); ``sha256`` and
+    ``bytes`` are null only when the input could not be read at all.
+    """
+
+    source_path: str
+    reason: str
+    message: str
+    bytes: int | None = None
+    sha256: str | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What is known about a capture before its content is read.
+
+    ``outlet``/``published_at`` come from the capture log (they outrank anything found in the
+    text); ``domain_outlets`` maps registrable domains (``example-news.org``) to outlet names.
+    ``evidence`` holds the capture-log line that asserted them, for provenance.
+    """
+
+    url: str | None = None
+    outlet: str | None = None
+    published_at: datetime | None = None
+    retrieved_at: datetime | None = None
+    declared_charset: str | None = None
+    domain_outlets: tuple[tuple[str, str], ...] = ()
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What an extractor derived from one capture's text; pure data, no I/O.
+
+    ``text`` is the canonical body (``archive.normalize.body_text``). Every non-null field has a
+    ``Provenance`` entry; ``flags`` explain doubts (e.g. ``date-caption-only``).
+    """
+
+    text: str
+    spans: tuple[Span, ...] = ()
+    title: str | None = None
+    standfirst: str | None = None
+    authors: tuple[str, ...] = ()
+    outlet: str | None = None
+    published_at: datetime | None = None
+    published_precision: str | None = None
+    modified_at: datetime | None = None
+    language: str | None = None
+    provenance: tuple[Provenance, ...] = ()
+    flags: tuple[str, ...] = ()

@@ -1,0 +1,50 @@
+"""Canonical text forms, the ground every text hash in a release stands on.
+
+Two forms exist:
+
+* ``normalize_text`` turns a decoded capture into its canonical *capture text*: Unicode NFC,
+  LF line ends, trailing whitespace removed from every line, no leading/trailing blank lines.
+  Offsets of spans are code-point offsets into this string.
+* ``body_text`` joins the paragraphs of an article body into the canonical *body*: each
+  paragraph NFC with internal whitespace runs folded to one space, empty paragraphs dropped,
+  paragraphs separated by one blank line. Every extractor (plain text, HTML, WARC) builds its
+  body with it, so the same article hashes the same whatever it was captured as.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_LINE_BREAKS = re.compile(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
+_TRAILING_WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+$", re.MULTILINE)
+_INNER_WS = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Return the canonical capture text of ``text``.
+
+    >>> normalize_text("Cafe\\u0301 \\r\\nline two\\t\\r\\n\\r\\n")
+    'Café\\nline two'
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _TRAILING_WS.sub("", text)
+    return text.strip("\n")
+
+
+def body_text(paragraphs: Iterable[str]) -> str:
+    """Return the canonical body made of ``paragraphs``.
+
+    >>> body_text(["  First  paragraph\\n continues. ", "", "Second."])
+    'First paragraph continues.\\n\\nSecond.'
+    """
+    kept = (_INNER_WS.sub(" ", unicodedata.normalize("NFC", p)).strip() for p in paragraphs)
+    return "\n\n".join(p for p in kept if p)
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of ``text`` encoded as UTF-8 (``text_sha256`` and friends)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

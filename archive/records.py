@@ -1,0 +1,190 @@
+"""Captures to records: one pure function per document, and the row form of each record.
+
+``text_record`` turns the bytes of one plain-text capture (with its capture-log entry) into a
+``Record`` or, when the bytes are not usable text, a ``QuarantineEntry``. It reads no files and
+keeps no state, so any worker may run it on any capture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import replace
+
+from .capturelog import LogEntry
+from .decode import NotText, decode_bytes
+from .model import CaptureInfo, Extraction, Hints, Provenance, QuarantineEntry, Record
+from .normalize import body_text, normalize_text, sha256_text
+from .plan import record_id
+from .settings import PackSettings
+
+Extractor = Callable[[str, Hints], Extraction]
+
+
+def hints_for(entry: LogEntry | None, log_name: str | None, settings: PackSettings) -> Hints:
+    if entry is None:
+        return Hints(domain_outlets=settings.domain_outlets)
+    return Hints(
+        url=entry.url,
+        outlet=entry.outlet,
+        published_at=entry.published_at,
+        retrieved_at=entry.retrieved_at,
+        declared_charset=entry.charset,
+        domain_outlets=settings.domain_outlets,
+        evidence=entry.evidence(log_name or "capture log"),
+    )
+
+
+def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
+    """The ``extract = "none"`` extractor: the body is the whole capture; metadata only from
+    the capture log (nothing is read out of the text)."""
+    provenance = []
+    if hints.outlet:
+        provenance.append(Provenance("outlet", "capture-log", hints.evidence or ""))
+    if hints.published_at:
+        provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
+    return Extraction(
+        text=body_text(capture_text.split("\n\n")),
+        outlet=hints.outlet,
+        published_at=hints.published_at,
+        published_precision=_log_precision(hints),
+        provenance=tuple(provenance),
+    )
+
+
+def _log_precision(hints: Hints) -> str | None:
+    if hints.published_at is None:
+        return None
+    moment = hints.published_at
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return "day"
+    return "second" if moment.second else "minute"
+
+
+def capture_info(source_path: str, entry: LogEntry | None) -> CaptureInfo:
+    if entry is None:
+        return CaptureInfo(source_path=source_path)
+    return CaptureInfo(
+        source_path=source_path,
+        url=entry.url,
+        retrieved_at=entry.retrieved_at,
+        agent=entry.agent,
+        extra=entry.extra,
+    )
+
+
+def text_record(
+    source_path: str,
+    raw: bytes,
+    entry: LogEntry | None,
+    log_name: str | None,
+    settings: PackSettings,
+    extractor: Extractor,
+    extractor_name: str,
+) -> Record | QuarantineEntry:
+    """The record for one plain-text capture, or why it cannot be one."""
+    raw_sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        decoded = decode_bytes(raw, entry.charset if entry else None)
+    except NotText as exc:
+        return QuarantineEntry(source_path, exc.reason, str(exc), len(raw), raw_sha256)
+    capture_text = normalize_text(decoded.text)
+    hints = hints_for(entry, log_name, settings)
+    extraction = extractor(capture_text, hints)
+    method = "capture-log" if decoded.method == "declared" else decoded.method
+    record = Record(
+        record_id=record_id(source_path),
+        raw_sha256=raw_sha256,
+        raw_bytes=len(raw),
+        raw_encoding=decoded.encoding,
+        raw_encoding_method=method,
+        media_type="text/plain",
+        capture_text=capture_text,
+        capture_text_sha256=sha256_text(capture_text),
+        text=extraction.text,
+        text_sha256=sha256_text(extraction.text),
+        capture=capture_info(source_path, entry),
+        extractor=extractor_name,
+        flags=tuple(sorted(set(decoded.flags) | set(extraction.flags))),
+    )
+    return with_extraction(record, extraction, entry, log_name, settings)
+
+
+def with_extraction(
+    record: Record,
+    extraction: Extraction,
+    entry: LogEntry | None,
+    log_name: str | None,
+    settings: PackSettings,
+) -> Record:
+    """``record`` carrying the derived fields of ``extraction`` and the rights that apply."""
+    provenance = list(extraction.provenance)
+    rights_holder, redistribution = settings.rights_holder, settings.redistribution
+    rights_source = "settings"
+    if entry and (entry.rights_holder or entry.redistribution):
+        rights_holder = entry.rights_holder or rights_holder
+        redistribution = entry.redistribution or redistribution
+        rights_source = "capture-log"
+    evidence = entry.evidence(log_name or "capture log") if rights_source == "capture-log" else ""
+    if rights_holder:
+        provenance.append(Provenance("rights_holder", rights_source, evidence or "archive.toml"))
+    provenance.append(
+        Provenance("redistribution", rights_source, evidence or "default or archive.toml")
+    )
+    if extraction.language and not any(p.field == "language" for p in provenance):
+        provenance.append(Provenance("language", "language-detector", ""))
+    return replace(
+        record,
+        text=extraction.text,
+        text_sha256=sha256_text(extraction.text),
+        title=extraction.title,
+        standfirst=extraction.standfirst,
+        authors=extraction.authors,
+        outlet=extraction.outlet,
+        published_at=extraction.published_at,
+        published_precision=extraction.published_precision,
+        modified_at=extraction.modified_at,
+        language=extraction.language,
+        rights_holder=rights_holder,
+        redistribution=redistribution,
+        provenance=tuple(provenance),
+        spans=extraction.spans,
+        flags=tuple(sorted(set(record.flags) | set(extraction.flags))),
+    )
+
+
+def record_row(record: Record) -> dict:
+    """The record as a row for ``archive.schema.RECORD_ARROW_SCHEMA``."""
+    capture = record.capture
+    return {
+        "record_id": record.record_id,
+        "raw_sha256": record.raw_sha256,
+        "raw_bytes": record.raw_bytes,
+        "raw_encoding": record.raw_encoding,
+        "raw_encoding_method": record.raw_encoding_method,
+        "media_type": record.media_type,
+        "capture_text": record.capture_text,
+        "capture_text_sha256": record.capture_text_sha256,
+        "text": record.text,
+        "text_sha256": record.text_sha256,
+        "title": record.title,
+        "standfirst": record.standfirst,
+        "authors": list(record.authors),
+        "outlet": record.outlet,
+        "published_at": record.published_at,
+        "published_precision": record.published_precision,
+        "modified_at": record.modified_at,
+        "language": record.language,
+        "rights_holder": record.rights_holder,
+        "redistribution": record.redistribution,
+        "provenance": [vars(p) for p in record.provenance],
+        "spans": [vars(s) for s in record.spans],
+        "capture": vars(capture),
+        "flags": list(record.flags),
+        "duplicate_of": record.duplicate_of,
+        "extractor": record.extractor,
+    }
+
+
+def quarantine_row(entry: QuarantineEntry) -> dict:
+    return vars(entry)

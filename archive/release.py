@@ -1,0 +1,322 @@
+"""``pack``: captures in, a complete release out, or nothing at all.
+
+The release is built in a hidden folder beside its destination and renamed into place only when
+every file and the manifest are written, so a release appears whole or not at all. The stages:
+
+walk (plan units, count sources) -> extract units -> learn furniture -> finalize shards ->
+link duplicates -> write shards -> quarantine, schemas, manifest -> rename.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import __version__
+from .capturelog import CaptureLog
+from .errors import ReleaseExistsError, UsageError
+from .executor import LocalExecutor
+from .manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    QUARANTINE_FILE,
+    canonical_line,
+    file_entries,
+    write_manifest,
+)
+from .model import QuarantineEntry
+from .parquetio import read_ipc
+from .plan import Unit, shard_count, units_of
+from .schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
+from .settings import PackSettings, rfc3339
+from .sources import InputFile, Skipped, root_name, walk
+from .tasks import (
+    PackContext,
+    duplicate_links,
+    extract_unit,
+    finalize_shard,
+    learned_furniture,
+    write_quarantine_fragment,
+    write_shard,
+)
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """A written release: where it is, its manifest, and the warnings met on the way."""
+
+    path: Path
+    manifest: dict
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def release_path(out: Path, name: str, version: str) -> Path:
+    return Path(out) / f"{name}-{version}"
+
+
+def pack(
+    sources: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    settings: PackSettings,
+    *,
+    capture_log: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
+    """Pack the captures under ``sources`` into the release ``<out>/<name>-<version>``.
+
+    >>> from datetime import datetime, timezone
+    >>> settings = PackSettings("example", "1.0.0", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    >>> result = pack(["examples/captures"], "dist", settings)  # doctest: +SKIP
+    >>> result.manifest["counts"]["records"]  # doctest: +SKIP
+    15
+    """
+    roots = [Path(s) for s in sources]
+    for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"source {root} is not a folder")
+    if not roots:
+        raise UsageError("no source folder given")
+    destination = release_path(Path(out), settings.name, settings.version)
+    if destination.exists():
+        raise ReleaseExistsError(
+            f"{destination} already exists; releases are immutable: choose a new --version"
+        )
+    Path(out).mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(Path(out), destination.name)
+    building = Path(out) / f".{destination.name}.partial-{os.getpid()}"
+    if building.exists():
+        shutil.rmtree(building)
+    try:
+        manifest, warnings = _build(roots, building, settings, capture_log, progress or _silent)
+        try:
+            os.rename(building / "release", destination)
+        except OSError as exc:
+            raise ReleaseExistsError(
+                f"{destination} appeared while packing ({exc.strerror})"
+            ) from None
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return PackResult(destination, manifest, tuple(warnings))
+
+
+def _silent(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+def _remove_stale_partials(out: Path, name: str) -> None:
+    """Folders left by a pack that was killed (its process is gone) are removed."""
+    for partial in out.glob(f".{name}.partial-*"):
+        pid = partial.name.rpartition("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _build(roots, building: Path, settings: PackSettings, capture_log, progress: Progress):
+    work, release = building / "work", building / "release"
+    for folder in (work, release / "data", release / "schemas"):
+        folder.mkdir(parents=True)
+    log = CaptureLog.build(Path(capture_log), work / "log.sqlite") if capture_log else None
+    warnings = [str(p) for p in (log.problems if log else [])]
+
+    plan = _plan(roots, work, settings, log, progress)
+    ctx = PackContext(settings, plan.shards, work, release, log)
+    with LocalExecutor(settings.jobs) as executor:
+        units = list(
+            _run(
+                executor.map(extract_unit, plan.units(), ctx), "extract", plan.unit_count, progress
+            )
+        )
+        learned = learned_furniture(ctx)
+        shards = range(plan.shards)
+        list(
+            _run(
+                executor.map(finalize_shard, shards, ctx, learned),
+                "finalize",
+                plan.shards,
+                progress,
+            )
+        )
+        duplicates = duplicate_links(ctx)
+        written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
+    quarantine = _write_quarantine(work, release)
+    for name in SCHEMA_NAMES:
+        schema = schema_file(name)
+        (release / "schemas" / schema.filename).write_bytes(schema.data)
+    manifest = _manifest(release, settings, plan, log, units, written, quarantine, duplicates)
+    write_manifest(release, manifest)
+    return manifest, warnings
+
+
+@dataclass
+class _Plan:
+    work: Path
+    shards: int
+    unit_count: int
+    sources: list[dict]
+    inputs: int
+
+    def units(self) -> Iterator[Unit]:
+        with open(self.work / "plan.pkl", "rb") as handle:
+            for _ in range(self.unit_count):
+                yield pickle.load(handle)
+
+
+def _plan(roots, work: Path, settings: PackSettings, log, progress: Progress) -> _Plan:
+    """Walk the sources once: write the units to disk, quarantine what cannot be read."""
+    sources = []
+    skipped: list[dict] = []
+    unit_count = 0
+    total_bytes = 0
+    inputs = 0
+    seen = 0
+    with open(work / "plan.pkl", "wb") as plan_file:
+        for root in roots:
+            stats = {"name": root_name(root), "files": 0, "bytes": 0}
+
+            def files(root=root, stats=stats) -> Iterator[InputFile]:
+                nonlocal seen
+                for item in walk([root]):
+                    seen += 1
+                    if seen % 10000 == 0:
+                        progress("scan", seen, None)
+                    stats["files"] += 1
+                    if isinstance(item, Skipped):
+                        skipped.append(
+                            vars(
+                                QuarantineEntry(
+                                    item.source_path, item.reason, item.message, item.size
+                                )
+                            )
+                        )
+                        continue
+                    stats["bytes"] += item.size
+                    yield item
+
+            for unit in units_of(
+                files(), max_files=settings.unit_files, max_bytes=settings.unit_bytes
+            ):
+                unit = Unit(unit_count, unit.files)
+                pickle.dump(unit, plan_file, protocol=pickle.HIGHEST_PROTOCOL)
+                unit_count += 1
+                total_bytes += unit.bytes
+            sources.append(stats)
+            inputs += stats["files"]
+    if skipped:
+        write_quarantine_fragment(work, "walk", skipped)
+    if log is not None:
+        log.mark_inputs(_input_keys(work, unit_count))
+    shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)
+    return _Plan(work, shards, unit_count, sources, inputs)
+
+
+def _input_keys(work: Path, unit_count: int) -> Iterator[str]:
+    with open(work / "plan.pkl", "rb") as handle:
+        for _ in range(unit_count):
+            for item in pickle.load(handle).files:
+                yield item.source_path
+
+
+def _run(results: Iterator, stage: str, total: int, progress: Progress) -> Iterator:
+    progress(stage, 0, total)
+    for done, result in enumerate(results, start=1):
+        progress(stage, done, total)
+        yield result
+
+
+def _write_quarantine(work: Path, release: Path) -> list[dict]:
+    """All quarantine fragments as one sorted JSON Lines file in the release."""
+    folder = work / "quarantine"
+    tables = [read_ipc(p) for p in sorted(folder.glob("*.arrow"))] if folder.is_dir() else []
+    table = pa.concat_tables(tables) if tables else QUARANTINE_ARROW_SCHEMA.empty_table()
+    rows = table.sort_by([("source_path", "ascending"), ("offset", "ascending")]).to_pylist()
+    with open(release / QUARANTINE_FILE, "wb") as handle:
+        for row in rows:
+            handle.write(canonical_line(row))
+    return rows
+
+
+def _manifest(release, settings, plan, log, units, written, quarantine, duplicates) -> dict:
+    written = sorted(written, key=lambda s: s.index)
+    rows = {s.path: s.rows for s in written}
+    rows[QUARANTINE_FILE] = len(quarantine)
+    records = sum(s.rows for s in written)
+    totals = Counter()
+    furniture = Counter()
+    for summary in written:
+        totals.update(summary.counts)
+        furniture.update(summary.furniture_chars)
+    reasons = Counter(row["reason"] for row in quarantine)
+    counts = {
+        "inputs": plan.inputs,
+        "records": records,
+        "quarantined": len(quarantine),
+        "duplicates": duplicates,
+        **{
+            k: totals[k]
+            for k in (
+                "unknown_outlet",
+                "unknown_date",
+                "unknown_title",
+                "unknown_authors",
+                "unknown_language",
+            )
+        },
+    }
+    generator = {"name": "archive", "version": __version__, "pyarrow": pa.__version__}
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": settings.name,
+        "version": settings.version,
+        "created": rfc3339(settings.created),
+        "generator": generator,
+        "schemas": {
+            name: {
+                "$id": schema_file(name).id,
+                "path": f"schemas/{schema_file(name).filename}",
+                "sha256": schema_file(name).sha256,
+            }
+            for name in SCHEMA_NAMES
+        },
+        "settings": settings.output_settings() | {"shards": plan.shards},
+        "files": file_entries(release, rows),
+        "counts": counts,
+        "quarantine_reasons": dict(sorted(reasons.items())),
+        "capture_log": _log_summary(log),
+        "sources": plan.sources,
+        "coverage": {"furniture_chars": dict(sorted(furniture.items()))},
+        "parent": None,
+    }
+    return manifest
+
+
+def _log_summary(log: CaptureLog | None) -> dict | None:
+    if log is None:
+        return None
+    return {
+        "name": log.name,
+        "sha256": log.sha256,
+        "entries": log.size,
+        "bad_lines": len(log.problems),
+        "errors": [str(p) for p in log.problems],
+        "unmatched": log.unmatched(),
+    }

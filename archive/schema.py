@@ -1,0 +1,287 @@
+"""The record contract in its two forms: the JSON Schemas in ``schemas/`` and the Arrow schema.
+
+The JSON Schema is the public contract; ``RECORD_ARROW_SCHEMA`` is its exact Parquet form (a test
+checks they name the same fields). Rows are checked by column (``check_table``): the Arrow schema
+plus vectorized checks compiled from the JSON Schema's patterns, enums and bounds, since
+jsonschema per row would cost more than the rest of a verify. jsonschema itself checks the JSON
+files, the rows of ``archive validate`` on JSONL, and explains a row the column checks reject.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from jsonschema import Draft202012Validator, FormatChecker
+
+SCHEMA_NAMES = ("record", "manifest", "quarantine")
+
+_TS = pa.timestamp("us", tz="UTC")
+
+CAPTURE_TYPE = pa.struct(
+    [
+        pa.field("source_path", pa.string(), nullable=False),
+        ("url", pa.string()),
+        ("retrieved_at", _TS),
+        ("agent", pa.string()),
+        ("content_type", pa.string()),
+        ("warc_filename", pa.string()),
+        ("warc_offset", pa.int64()),
+        ("warc_record_id", pa.string()),
+        ("warc_date", _TS),
+        ("http_status", pa.int64()),
+        ("ip_address", pa.string()),
+        ("payload_digest", pa.string()),
+        ("extra", pa.string()),
+    ]
+)
+PROVENANCE_TYPE = pa.struct(
+    [
+        pa.field("field", pa.string(), nullable=False),
+        pa.field("method", pa.string(), nullable=False),
+        pa.field("evidence", pa.string(), nullable=False),
+        ("start", pa.int64()),
+        ("end", pa.int64()),
+    ]
+)
+SPAN_TYPE = pa.struct(
+    [
+        pa.field(name, typ, nullable=False)
+        for name, typ in [
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+            ("kind", pa.string()),
+            ("rule", pa.string()),
+        ]
+    ]
+)
+
+_NOT_NULL = {
+    "record_id",
+    "raw_sha256",
+    "raw_bytes",
+    "raw_encoding",
+    "raw_encoding_method",
+    "media_type",
+    "capture_text",
+    "capture_text_sha256",
+    "text",
+    "text_sha256",
+    "authors",
+    "redistribution",
+    "provenance",
+    "spans",
+    "capture",
+    "flags",
+    "extractor",
+}
+
+RECORD_ARROW_SCHEMA = pa.schema(
+    [
+        pa.field(name, typ, nullable=name not in _NOT_NULL)
+        for name, typ in [
+            ("record_id", pa.string()),
+            ("raw_sha256", pa.string()),
+            ("raw_bytes", pa.int64()),
+            ("raw_encoding", pa.string()),
+            ("raw_encoding_method", pa.string()),
+            ("media_type", pa.string()),
+            ("capture_text", pa.string()),
+            ("capture_text_sha256", pa.string()),
+            ("text", pa.string()),
+            ("text_sha256", pa.string()),
+            ("title", pa.string()),
+            ("standfirst", pa.string()),
+            ("authors", pa.list_(pa.string())),
+            ("outlet", pa.string()),
+            ("published_at", _TS),
+            ("published_precision", pa.string()),
+            ("modified_at", _TS),
+            ("language", pa.string()),
+            ("rights_holder", pa.string()),
+            ("redistribution", pa.string()),
+            ("provenance", pa.list_(PROVENANCE_TYPE)),
+            ("spans", pa.list_(SPAN_TYPE)),
+            ("capture", CAPTURE_TYPE),
+            ("flags", pa.list_(pa.string())),
+            ("duplicate_of", pa.string()),
+            ("extractor", pa.string()),
+        ]
+    ]
+)
+
+QUARANTINE_ARROW_SCHEMA = pa.schema(
+    [
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        ("bytes", pa.int64()),
+        ("sha256", pa.string()),
+        ("offset", pa.int64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class SchemaFile:
+    """A JSON Schema shipped with the package: its name, bytes, parsed form and identity."""
+
+    name: str
+    data: bytes
+
+    @property
+    def document(self) -> dict:
+        return json.loads(self.data)
+
+    @property
+    def id(self) -> str:
+        return self.document["$id"]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.schema.json"
+
+
+def schemas_dir() -> Path:
+    """Where the JSON Schemas are: inside an installed wheel, or ``schemas/`` of a checkout."""
+    packaged = Path(str(resources.files("archive"))) / "schemas"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "schemas"
+
+
+@cache
+def schema_file(name: str) -> SchemaFile:
+    """The packaged schema ``name`` (``record``, ``manifest``, ``quarantine``, ...)."""
+    return SchemaFile(name, (schemas_dir() / f"{name}.schema.json").read_bytes())
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A reusable validator for schema ``name`` (built once: building costs more than using)."""
+    document = schema_file(name).document
+    Draft202012Validator.check_schema(document)
+    return Draft202012Validator(document, format_checker=FormatChecker())
+
+
+def validator_for(document: dict) -> Draft202012Validator:
+    return Draft202012Validator(document, format_checker=FormatChecker())
+
+
+def json_value(value):
+    """A Python value from Arrow (``to_pylist``) in its JSON form (timestamps as RFC 3339)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def row_errors(row: dict, name: str = "record") -> list[str]:
+    """Every way a JSON-form row breaks schema ``name``, as short messages (empty: valid)."""
+    errors = sorted(validator(name).iter_errors(row), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(row)'}: {e.message}" for e in errors]
+
+
+def schema_problems(
+    table_schema: pa.Schema, expected: pa.Schema = RECORD_ARROW_SCHEMA
+) -> list[str]:
+    """How an Arrow schema differs from the expected one (names, order, types, nullability)."""
+    if table_schema.names != expected.names:
+        return [f"columns {table_schema.names} differ from {expected.names}"]
+    problems = []
+    for got, want in zip(table_schema, expected, strict=True):
+        if not got.type.equals(want.type):
+            problems.append(f"column {got.name} has type {got.type}, expected {want.type}")
+    return problems
+
+
+def _flatten(array: pa.Array, path: str) -> list[tuple[str, pa.Array]]:
+    """(json pointer, leaf values) for every leaf of a possibly nested column."""
+    if pa.types.is_struct(array.type):
+        leaves = []
+        for index, child in enumerate(array.type):
+            leaves += _flatten(pc.struct_field(array, [index]), f"{path}/{child.name}")
+        return leaves
+    if pa.types.is_list(array.type):
+        return _flatten(pc.list_flatten(array), f"{path}/*")
+    return [(path, array)]
+
+
+def _leaf_schema(document: dict, pointer: str) -> dict:
+    node = document
+    for part in pointer.strip("/").split("/"):
+        node = node["items"] if part == "*" else node["properties"][part]
+    return node
+
+
+def _allows_null(rule: dict) -> bool:
+    kinds = rule.get("type")
+    return (isinstance(kinds, list) and "null" in kinds) or None in rule.get("enum", [])
+
+
+def _leaf_failures(values: pa.Array, rule: dict) -> pa.Array | None:
+    """A boolean array, true where a leaf value breaks its JSON Schema rule; None: no check."""
+    valid = pc.is_valid(values)
+    checks = [] if _allows_null(rule) else [pc.invert(valid)]
+    if "enum" in rule:
+        allowed = pa.array([v for v in rule["enum"] if v is not None], pa.string())
+        checks.append(pc.and_(valid, pc.invert(pc.is_in(values, value_set=allowed))))
+    if "pattern" in rule:
+        matches = pc.match_substring_regex(values, pattern=rule["pattern"])
+        checks.append(pc.and_(valid, pc.invert(matches)))
+    if "minLength" in rule:
+        checks.append(pc.and_(valid, pc.less(pc.utf8_length(values), rule["minLength"])))
+    if "minimum" in rule:
+        checks.append(pc.and_(valid, pc.less(values, rule["minimum"])))
+    if "maximum" in rule:
+        checks.append(pc.and_(valid, pc.greater(values, rule["maximum"])))
+    if not checks:
+        return None
+    failed = checks[0]
+    for other in checks[1:]:
+        failed = pc.or_(failed, other)
+    return pc.fill_null(failed, False)
+
+
+def column_problems(batch: pa.RecordBatch | pa.Table, name: str = "record") -> list[str]:
+    """Vectorized schema checks: each breached rule with the number of values breaking it."""
+    document = schema_file(name).document
+    problems = []
+    for column_name in batch.schema.names:
+        column = batch.column(column_name)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        for pointer, values in _flatten(column, f"/{column_name}"):
+            rule = _leaf_schema(document, pointer)
+            if "type" in rule and rule["type"] in ("array", "object"):
+                continue
+            failed = _leaf_failures(values, rule)
+            if failed is not None:
+                bad = pc.sum(failed).as_py() or 0
+                if bad:
+                    problems.append(f"{pointer}: {bad} value(s) break {_rule_text(rule)}")
+    return problems
+
+
+def _rule_text(rule: dict) -> str:
+    shown = {k: rule[k] for k in ("type", "enum", "pattern", "minLength", "minimum") if k in rule}
+    return json.dumps(shown, sort_keys=True)
+
+
+def load_json(path: Path) -> dict:
+    return json.loads(path.read_bytes())

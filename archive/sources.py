@@ -1,0 +1,118 @@
+"""Find inputs: walk source folders in a fixed order and say what each file is, reading nothing.
+
+Every path met is accounted for: a file we can read becomes an ``InputFile``; a link out of the
+folder, a link to another file of the folder, or a file we cannot stat becomes a ``Skipped`` with
+a quarantine reason. Directories are walked in sorted order (by name as bytes), so the walk is the
+same on every machine.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A regular file under a source root.
+
+    ``source_path`` (``<root name>/<relative path>``, POSIX, valid UTF-8) names it in the release;
+    ``fs_path`` is what to open (it may hold undecodable bytes of the file system's names).
+    """
+
+    source_path: str
+    fs_path: str
+    size: int
+    kind: str  # 'text' | 'html' | 'warc' | 'other'
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path that is not read, with its quarantine reason."""
+
+    source_path: str
+    reason: str
+    message: str
+    size: int | None = None
+
+
+def kind_of(name: str) -> str:
+    lower = name.lower()
+    for kind, suffixes in (
+        ("text", TEXT_SUFFIXES),
+        ("html", HTML_SUFFIXES),
+        ("warc", WARC_SUFFIXES),
+    ):
+        if lower.endswith(suffixes):
+            return kind
+    return "other"
+
+
+def display_name(name: str) -> str:
+    """A file-system name as valid UTF-8: undecodable bytes become ``\\xNN`` escapes."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+def root_name(root: Path) -> str:
+    return display_name(root.resolve().name) or "root"
+
+
+def walk(roots: list[Path]) -> Iterator[InputFile | Skipped]:
+    """Yield every entry under ``roots`` in sorted order."""
+    seen_names: set[str] = set()
+    for root in roots:
+        name = root_name(root)
+        if name in seen_names:
+            raise ValueError(f"two source folders are named {name!r}; rename one")
+        seen_names.add(name)
+        real_root = os.path.realpath(root)
+        yield from _walk_dir(str(root), name, real_root)
+
+
+def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile | Skipped]:
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda e: os.fsencode(e.name))
+    except OSError as exc:
+        yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc.strerror}")
+        return
+    for entry in entries:
+        source_path = f"{prefix}/{display_name(entry.name)}"
+        try:
+            if entry.is_symlink():
+                yield _link(entry, source_path, real_root)
+            elif entry.is_dir(follow_symlinks=False):
+                yield from _walk_dir(entry.path, source_path, real_root)
+            elif entry.is_file(follow_symlinks=False):
+                size = entry.stat(follow_symlinks=False).st_size
+                yield InputFile(source_path, entry.path, size, kind_of(entry.name))
+            else:
+                yield Skipped(
+                    source_path, "unsupported", "not a regular file (device, pipe, socket)"
+                )
+        except OSError as exc:
+            yield Skipped(source_path, "unreadable", f"cannot be read: {exc.strerror}")
+
+
+def _link(entry: os.DirEntry, source_path: str, real_root: str) -> Skipped | InputFile:
+    target = os.path.realpath(entry.path)
+    inside = target == real_root or target.startswith(real_root + os.sep)
+    if not inside:
+        return Skipped(source_path, "outside-source", "symbolic link to a path outside the source")
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return Skipped(source_path, "unreadable", "symbolic link to a missing file")
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        relative = display_name(os.path.relpath(target, real_root))
+        return Skipped(
+            source_path, "symlink", f"symbolic link to {relative}, which is packed in its own place"
+        )
+    return Skipped(source_path, "unsupported", "symbolic link to something not a regular file")

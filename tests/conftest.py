@@ -1,0 +1,76 @@
+"""Shared fixtures: small fictional corpora written per test, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+# Fictional article text, written for these tests.
+ARTICLE = (
+    "Lantern ferry service returns to Millbrook Sound\n"
+    "\n"
+    "By Odile Marchetti\n"
+    "\n"
+    "The restored paddle steamer “Corrie Lantern” made its first crossing in six years on "
+    "Tuesday, carrying 212 passengers and one très patient sheepdog.\n"
+    "\n"
+    "“We never doubted she would sail again,” said harbourmaster Ivo Brandt.\n"
+)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A folder of captures covering the encodings and the quarantine reasons a pack meets."""
+    root = tmp_path / "captures"
+    (root / "coast").mkdir(parents=True)
+    (root / "inland" / "deep").mkdir(parents=True)
+    (root / "coast" / "ferry-utf8.txt").write_bytes(ARTICLE.encode("utf-8"))
+    (root / "coast" / "ferry-bom.txt").write_bytes(b"\xef\xbb\xbf" + ARTICLE.encode("utf-8"))
+    (root / "coast" / "ferry-utf16.txt").write_bytes(ARTICLE.encode("utf-16"))
+    (root / "coast" / "ferry-crlf.txt").write_bytes(ARTICLE.replace("\n", "\r\n").encode("utf-8"))
+    (root / "inland" / "ferry-cp1252.txt").write_bytes(ARTICLE.encode("cp1252"))
+    (root / "inland" / "deep" / "mill.txt").write_text(
+        "Mill pond fête draws record crowd\n\nVolunteers counted 4,100 visitors.\n",
+        encoding="utf-8",
+    )
+    (root / "inland" / "empty.txt").write_bytes(b"")
+    (root / "inland" / "blank.txt").write_bytes(b"  \n\t\n")
+    (root / "inland" / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    (root / "inland" / "notes.pdf").write_bytes(b"%PDF-1.4 fictional")
+    return root
+
+
+@pytest.fixture
+def capture_log(corpus: Path) -> Path:
+    lines = [
+        {
+            "path": "coast/ferry-utf8.txt",
+            "url": "https://www.harbourcourier.example/news/lantern-ferry",
+            "retrieved_at": "2026-03-04T10:00:00Z",
+            "outlet": "The Harbour Courier",
+            "published_at": "2026-03-03T08:15:00+01:00",
+            "agent": "fictional-crawler/1.0",
+            "collection": "ferries",
+        },
+        {"path": "inland/deep/mill.txt", "url": "https://millbrook.example/fete"},
+    ]
+    path = corpus.parent / "captures.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

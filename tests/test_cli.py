@@ -1,0 +1,129 @@
+"""The command line: exit codes, one-line errors, --json, --help for every command."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from archive.cli import main
+
+COMMANDS = sorted(main.commands)
+
+
+def pack_args(corpus: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "pack",
+        str(corpus),
+        "--out",
+        str(out),
+        "--version",
+        "1.0.0",
+        "--extract",
+        "none",
+        "--created",
+        "2026-01-02T03:04:05Z",
+        *extra,
+    ]
+
+
+def test_pack_verify_inspect_round_trip(runner, corpus, capture_log, tmp_path):
+    result = runner.invoke(
+        main, pack_args(corpus, tmp_path / "dist", "--capture-log", str(capture_log))
+    )
+    assert result.exit_code == 0, result.output
+    release = Path(result.stdout.strip())
+    assert release == tmp_path / "dist" / "captures-1.0.0"
+    assert "quarantined" in result.stderr
+    verified = runner.invoke(main, ["verify", str(release)])
+    assert verified.exit_code == 0 and verified.stdout == ""
+    assert "OK" in verified.stderr
+    summary = runner.invoke(main, ["inspect", str(release)])
+    assert summary.exit_code == 0 and "captures 1.0.0" in summary.stdout
+    as_json = runner.invoke(main, ["inspect", str(release), "--json"])
+    record_id = json.loads(as_json.stdout)["manifest"]["files"] and None
+    import pyarrow.parquet as pq
+
+    record_id = pq.read_table(release / "data")["record_id"][0].as_py()
+    shown = runner.invoke(main, ["inspect", str(release), record_id])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["record_id"] == record_id
+
+
+def test_pack_json_summary(runner, corpus, tmp_path):
+    result = runner.invoke(main, pack_args(corpus, tmp_path / "dist", "--json"))
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert (
+        summary["counts"]["inputs"]
+        == summary["counts"]["records"] + summary["counts"]["quarantined"]
+    )
+
+
+def test_bad_capture_log_line_exits_1_with_the_line_named(runner, corpus, tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"path": "coast/ferry-utf8.txt"}\n{broken\n', encoding="utf-8")
+    result = runner.invoke(main, pack_args(corpus, tmp_path / "dist", "--capture-log", str(log)))
+    assert result.exit_code == 1
+    assert re.search(r"^archive: error: log\.jsonl:2: not JSON", result.stderr, re.M)
+    assert (tmp_path / "dist" / "captures-1.0.0" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["pack", "nowhere", "--version", "1.0.0"], "is not a folder"),
+        (["pack", "{corpus}", "--version", "1.0.0", "--created", "yesterday"], "Invalid isoformat"),
+        (["pack", "{corpus}"], "Missing option '--version'"),
+        (["verify", "nowhere"], "not a release folder"),
+        (["validate", "nowhere.parquet"], "does not exist"),
+        (["inspect", "{release}", "ffffffffffffffffffffffffffffffff"], "no record"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(runner, corpus, tmp_path, args, message):
+    release = tmp_path / "dist" / "captures-1.0.0"
+    runner.invoke(main, pack_args(corpus, tmp_path / "dist"))
+    args = [a.format(corpus=corpus, release=release) for a in args]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_repacking_onto_a_release_is_refused(runner, corpus, tmp_path):
+    assert runner.invoke(main, pack_args(corpus, tmp_path / "dist")).exit_code == 0
+    again = runner.invoke(main, pack_args(corpus, tmp_path / "dist"))
+    assert again.exit_code == 2 and "immutable" in again.stderr
+
+
+def test_verify_failure_exits_1_with_each_problem_on_its_line(runner, corpus, tmp_path):
+    release = Path(runner.invoke(main, pack_args(corpus, tmp_path / "dist")).stdout.strip())
+    (release / "extra.bin").write_bytes(b"\x00")
+    (release / "schemas" / "record.schema.json").write_text("{}", encoding="utf-8")
+    result = runner.invoke(main, ["verify", str(release)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("E008 extra.bin:") for line in lines)
+    assert any(line.startswith("E007 schemas/record.schema.json:") for line in lines)
+    report = json.loads(runner.invoke(main, ["verify", str(release), "--json"]).stdout)
+    assert report["ok"] is False and {p["code"] for p in report["problems"]} >= {"E007", "E008"}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(runner, command):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert f"archive {command}" in result.stdout
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"archive {command}" in readme, command
+
+
+def test_version(runner):
+    from archive import __version__
+
+    assert runner.invoke(main, ["--version"]).stdout.strip().endswith(__version__)

@@ -1,0 +1,236 @@
+"""End-to-end packs of a small fictional corpus through the Python API."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+
+from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
+from archive.manifest import release_files
+
+SETTINGS = PackSettings("corpus", "1.0.0", CREATED, extract="none")
+
+
+def rows(release: Path) -> list[dict]:
+    return pq.read_table(release / "data").to_pylist()
+
+
+def quarantine(release: Path) -> list[dict]:
+    lines = (release / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_every_input_is_a_record_or_quarantined(corpus, tmp_path):
+    result = pack([corpus], tmp_path / "dist", SETTINGS)
+    records, held = rows(result.path), quarantine(result.path)
+    counts = result.manifest["counts"]
+    inputs = sorted(str(p.relative_to(corpus.parent)) for p in corpus.rglob("*") if p.is_file())
+    accounted = sorted(
+        [r["capture"]["source_path"] for r in records] + [q["source_path"] for q in held]
+    )
+    assert accounted == inputs
+    assert counts["inputs"] == len(inputs) == counts["records"] + counts["quarantined"]
+    assert {q["source_path"].rsplit("/", 1)[1]: q["reason"] for q in held} == {
+        "empty.txt": "empty",
+        "blank.txt": "empty",
+        "scan.txt": "binary",
+        "notes.pdf": "unsupported",
+    }
+    assert all(q["sha256"] and q["bytes"] is not None for q in held)
+    verify(result.path)
+
+
+def test_each_encoding_gives_the_same_text_hash(corpus, tmp_path):
+    result = pack([corpus], tmp_path / "dist", SETTINGS)
+    ferries = {
+        r["capture"]["source_path"].rsplit("/", 1)[1]: r
+        for r in rows(result.path)
+        if "ferry" in r["capture"]["source_path"]
+    }
+    assert len(ferries) == 5
+    assert len({r["text_sha256"] for r in ferries.values()}) == 1
+    assert len({r["raw_sha256"] for r in ferries.values()}) == 5
+    encodings = {name: (r["raw_encoding"], r["raw_encoding_method"]) for name, r in ferries.items()}
+    assert encodings == {
+        "ferry-utf8.txt": ("utf-8", "utf-8"),
+        "ferry-bom.txt": ("utf-8", "bom"),
+        "ferry-utf16.txt": ("utf-16-le", "bom"),
+        "ferry-crlf.txt": ("utf-8", "utf-8"),
+        "ferry-cp1252.txt": ("cp1252", "detected"),
+    }
+    assert "encoding-detected" in ferries["ferry-cp1252.txt"]["flags"]
+    text = ferries["ferry-utf8.txt"]["text"]
+    assert "“Corrie Lantern”" in text and "très" in text and "\r" not in text
+
+
+def test_duplicates_point_at_the_first_record_in_id_order(corpus, tmp_path):
+    result = pack([corpus], tmp_path / "dist", SETTINGS)
+    ferries = sorted(
+        (r for r in rows(result.path) if "ferry" in r["capture"]["source_path"]),
+        key=lambda r: r["record_id"],
+    )
+    first = ferries[0]
+    assert first["duplicate_of"] is None
+    assert all(r["duplicate_of"] == first["record_id"] for r in ferries[1:])
+    assert result.manifest["counts"]["duplicates"] == 4
+
+
+def test_capture_log_fields_carry_provenance(corpus, capture_log, tmp_path):
+    result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=capture_log)
+    by_path = {r["capture"]["source_path"]: r for r in rows(result.path)}
+    ferry = by_path["captures/coast/ferry-utf8.txt"]
+    assert ferry["outlet"] == "The Harbour Courier"
+    assert ferry["published_at"].isoformat() == "2026-03-03T07:15:00+00:00"
+    assert ferry["capture"]["url"] == "https://www.harbourcourier.example/news/lantern-ferry"
+    assert ferry["capture"]["agent"] == "fictional-crawler/1.0"
+    assert json.loads(ferry["capture"]["extra"]) == {"collection": "ferries"}
+    provenance = {p["field"]: p for p in ferry["provenance"]}
+    assert provenance["outlet"]["method"] == "capture-log"
+    assert provenance["outlet"]["evidence"] == "captures.jsonl line 1"
+    unlogged = by_path["captures/coast/ferry-bom.txt"]
+    assert unlogged["outlet"] is None and unlogged["capture"]["url"] is None
+    assert result.manifest["capture_log"]["entries"] == 2
+    assert result.manifest["capture_log"]["unmatched"] == 0
+
+
+def test_bad_capture_log_lines_are_reported_and_others_apply(corpus, tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        '{"path": "coast/ferry-utf8.txt", "outlet": "The Harbour Courier"}\n'
+        "not json at all\n"
+        '{"path": "../outside.txt", "outlet": "Nowhere"}\n'
+        '{"path": "coast/ferry-bom.txt", "retrieved_at": "2026-03-04 10:00"}\n'
+        '{"path": "coast/ferry-utf8.txt", "outlet": "Twice"}\n'
+        '{"path": "coast/missing.txt", "outlet": "Ghost Gazette"}\n',
+        encoding="utf-8",
+    )
+    result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
+    assert [w.split(":")[1] for w in result.warnings] == ["2", "3", "4", "5"]
+    assert "no time zone" in result.warnings[2]
+    assert "earlier line" in result.warnings[3]
+    outlets = {r["capture"]["source_path"]: r["outlet"] for r in rows(result.path)}
+    assert outlets["captures/coast/ferry-utf8.txt"] == "The Harbour Courier"
+    assert result.manifest["capture_log"]["bad_lines"] == 4
+    assert result.manifest["capture_log"]["unmatched"] == 1
+
+
+def test_csv_capture_log(corpus, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "path,url,outlet,published_at,desk\n"
+        "coast/ferry-crlf.txt,https://ferries.example/a,Ferry Weekly,2026-02-01,harbour\n"
+        "coast/ferry-bom.txt,https://ferries.example/b,,not-a-date,\n",
+        encoding="utf-8",
+    )
+    result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
+    by_path = {r["capture"]["source_path"]: r for r in rows(result.path)}
+    crlf = by_path["captures/coast/ferry-crlf.txt"]
+    assert crlf["outlet"] == "Ferry Weekly" and crlf["published_precision"] == "day"
+    assert json.loads(crlf["capture"]["extra"]) == {"desk": "harbour"}
+    assert len(result.warnings) == 1 and "log.csv:3" in result.warnings[0]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_packs_are_byte_identical(corpus, tmp_path, jobs):
+    first = pack([corpus], tmp_path / "a", replace(SETTINGS, jobs=1, shards=3))
+    second = pack([corpus], tmp_path / "b", replace(SETTINGS, jobs=jobs, shards=3))
+    files = release_files(first.path)
+    assert files == release_files(second.path)
+    assert len([f for f in files if f.startswith("data/records-")]) == 3
+    for relative in files + ["manifest.json", "manifest.json.sha256"]:
+        assert (first.path / relative).read_bytes() == (second.path / relative).read_bytes(), (
+            relative
+        )
+
+
+def test_rows_are_sorted_and_shards_partition_ids(corpus, tmp_path):
+    result = pack([corpus], tmp_path / "dist", replace(SETTINGS, shards=4))
+    ids = [r["record_id"] for r in rows(result.path)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_release_is_immutable(corpus, tmp_path):
+    pack([corpus], tmp_path / "dist", SETTINGS)
+    with pytest.raises(ReleaseExistsError, match="immutable"):
+        pack([corpus], tmp_path / "dist", SETTINGS)
+
+
+def test_failed_pack_leaves_nothing(corpus, tmp_path, monkeypatch):
+    import archive.release as pack_module
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pack_module, "write_manifest", explode)
+    with pytest.raises(RuntimeError):
+        pack([corpus], tmp_path / "dist", SETTINGS)
+    assert list((tmp_path / "dist").iterdir()) == []
+
+
+def test_stale_partial_folders_are_cleared(corpus, tmp_path):
+    stale = tmp_path / "dist" / ".corpus-1.0.0.partial-999999999"
+    stale.mkdir(parents=True)
+    pack([corpus], tmp_path / "dist", SETTINGS)
+    assert not stale.exists()
+
+
+def test_missing_source_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="not a folder"):
+        pack([tmp_path / "nope"], tmp_path / "dist", SETTINGS)
+
+
+def test_links_and_size_limits(corpus, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("A secret kept elsewhere.\n", encoding="utf-8")
+    os.symlink(outside, corpus / "coast" / "escape.txt")
+    os.symlink(corpus / "inland" / "deep" / "mill.txt", corpus / "coast" / "again.txt")
+    (corpus / "coast" / "huge.txt").write_text("word " * 5000, encoding="utf-8")
+    result = pack([corpus], tmp_path / "dist", replace(SETTINGS, max_capture_bytes=10_000))
+    reasons = {q["source_path"].rsplit("/", 1)[1]: q["reason"] for q in quarantine(result.path)}
+    assert reasons["escape.txt"] == "outside-source"
+    assert reasons["again.txt"] == "symlink"
+    assert reasons["huge.txt"] == "too-large"
+    huge = next(q for q in quarantine(result.path) if q["reason"] == "too-large")
+    assert huge["bytes"] == 25_000 and len(huge["sha256"]) == 64
+    mills = [r for r in rows(result.path) if "Mill pond" in r["text"]]
+    assert len(mills) == 1
+
+
+def test_unreadable_file_is_quarantined(corpus, tmp_path, monkeypatch):
+    import archive.tasks as tasks
+
+    real = tasks._read
+
+    def refuse(fs_path, limit):
+        if fs_path.endswith("mill.txt"):
+            raise PermissionError(13, "Permission denied")
+        return real(fs_path, limit)
+
+    monkeypatch.setattr(tasks, "_read", refuse)
+    result = pack([corpus], tmp_path / "dist", replace(SETTINGS, jobs=1))
+    held = {q["source_path"]: q for q in quarantine(result.path)}
+    entry = held["captures/inland/deep/mill.txt"]
+    assert entry["reason"] == "unreadable" and "Permission denied" in entry["message"]
+
+
+def test_undecodable_bytes_are_quarantined(tmp_path):
+    from archive.decode import NotText, decode_bytes
+
+    with pytest.raises(NotText) as caught:
+        decode_bytes(b"\xff\xfe\x00\xd8")  # a UTF-16 byte-order mark, then a lone surrogate
+    assert caught.value.reason == "undecodable"
+
+
+def test_multiple_sources_keep_their_names(corpus, tmp_path):
+    other = tmp_path / "more"
+    other.mkdir()
+    (other / "note.txt").write_text("Harbour lights dimmed for the eclipse.\n", encoding="utf-8")
+    result = pack([corpus, other], tmp_path / "dist", SETTINGS)
+    assert [s["name"] for s in result.manifest["sources"]] == ["captures", "more"]
+    assert "more/note.txt" in {r["capture"]["source_path"] for r in rows(result.path)}

@@ -1,0 +1,168 @@
+"""verify must catch every change to a release: bytes, files, manifest, and rewritten rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+
+from archive import PackSettings, VerificationError, check_release, pack, validate, verify
+from archive.manifest import canonical_json, file_sha256, release_files, write_manifest
+from archive.parquetio import write_parquet
+
+SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus") / "captures"
+    root.mkdir()
+    for index in range(12):
+        (root / f"story-{index:02d}.txt").write_text(
+            f"Council minutes, item {index}\n\nThe Wrenfield council approved motion {index} "
+            f"by {index + 3} votes to {index % 4}.\n",
+            encoding="utf-8",
+        )
+    (root / "empty.txt").write_bytes(b"")
+    return pack([root], tmp_path_factory.mktemp("dist"), SETTINGS).path
+
+
+@pytest.fixture
+def release(pristine, tmp_path) -> Path:
+    copy = tmp_path / pristine.name
+    shutil.copytree(pristine, copy)
+    return copy
+
+
+def codes(release: Path) -> set[str]:
+    return {p.code for p in check_release(release).problems}
+
+
+def test_pristine_release_verifies(release):
+    report = verify(release)
+    assert report.ok and report.records == 12 and report.files == len(release_files(release))
+    assert "text and capture_text hashes" in report.checks
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "manifest.json",
+        "manifest.json.sha256",
+        "quarantine.jsonl",
+        "data/records-00000-of-00002.parquet",
+        "data/records-00001-of-00002.parquet",
+        "schemas/record.schema.json",
+    ],
+)
+@pytest.mark.parametrize("where", [0.0, 0.5, 0.999])
+def test_a_flipped_byte_anywhere_fails(release, relative, where):
+    path = release / relative
+    data = bytearray(path.read_bytes())
+    position = min(len(data) - 1, int(len(data) * where))
+    data[position] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(VerificationError) as caught:
+        verify(release)
+    assert caught.value.problems
+
+
+def test_edited_manifest_is_detected(release):
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    manifest["counts"]["records"] += 1
+    (release / "manifest.json").write_bytes(canonical_json(manifest))
+    assert "E003" in codes(release)
+
+
+def test_missing_and_extra_files(release):
+    (release / "schemas" / "quarantine.schema.json").unlink()
+    (release / "data" / "stowaway.txt").write_text("not ours", encoding="utf-8")
+    problems = check_release(release).problems
+    assert {(p.code, p.path) for p in problems} >= {
+        ("E005", "schemas/quarantine.schema.json"),
+        ("E008", "data/stowaway.txt"),
+    }
+
+
+def test_rewritten_text_with_updated_hashes_is_caught_by_row_hashes(release):
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    table = pq.read_table(shard)
+    texts = table["text"].to_pylist()
+    texts[0] = texts[0].replace("approved", "rejected")
+    table = table.set_column(
+        table.schema.get_field_index("text"),
+        table.schema.field("text"),
+        pa.array(texts, pa.string()),
+    )
+    write_parquet(table, shard)
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == "data/records-00000-of-00002.parquet":
+            entry["sha256"], entry["bytes"] = file_sha256(shard)
+    write_manifest(release, manifest)
+    problems = check_release(release).problems
+    assert [p.code for p in problems] == ["E012"]
+    assert table["record_id"][0].as_py() in problems[0].message
+
+
+def test_duplicated_ids_and_wrong_counts(release):
+    shard = release / "data" / "records-00001-of-00002.parquet"
+    table = pq.read_table(shard)
+    write_parquet(pa.concat_tables([table, table.slice(0, 1)]), shard)
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"].endswith("00001-of-00002.parquet"):
+            entry["sha256"], entry["bytes"] = file_sha256(shard)
+    write_manifest(release, manifest)
+    found = codes(release)
+    assert {"E013", "E014"} <= found
+
+
+def test_manifest_digest_file_must_exist(release):
+    (release / "manifest.json.sha256").unlink()
+    assert "E002" in codes(release)
+
+
+def test_digest_file_matches_sha256sum_format(release):
+    digest = hashlib.sha256((release / "manifest.json").read_bytes()).hexdigest()
+    assert (release / "manifest.json.sha256").read_text() == f"{digest}  manifest.json\n"
+
+
+def test_validate_accepts_real_output_and_rejects_broken_records(release, tmp_path):
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    assert validate(release).ok and validate(shard).ok and validate(release / "manifest.json").ok
+    assert validate(release / "quarantine.jsonl").ok
+    rows = pq.read_table(shard).to_pylist()
+    from archive.schema import json_value
+
+    good = tmp_path / "records.jsonl"
+    good.write_text("".join(json.dumps(json_value(r)) + "\n" for r in rows), encoding="utf-8")
+    assert validate(good).ok
+    broken = [
+        dict(json_value(rows[0]), text_sha256="nothex"),
+        dict(json_value(rows[0]), surprise=1),
+    ]
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text("".join(json.dumps(r) + "\n" for r in broken), encoding="utf-8")
+    report = validate(bad)
+    assert [p.path for p in report.problems] == ["broken.jsonl:1", "broken.jsonl:2"]
+    assert "text_sha256" in report.problems[0].message
+
+
+def test_validate_parquet_reports_broken_values_by_column(release, tmp_path):
+    table = pq.read_table(release / "data" / "records-00000-of-00002.parquet")
+    index = table.schema.get_field_index("media_type")
+    table = table.set_column(
+        index, table.schema.field(index), pa.array(["image/png"] * table.num_rows)
+    )
+    path = tmp_path / "bad.parquet"
+    write_parquet(table, path)
+    report = validate(path)
+    assert [p.code for p in report.problems] == ["E011"]
+    assert "/media_type" in report.problems[0].message
