@@ -43,14 +43,28 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def release_files(release: Path) -> list[str]:
-    """Every file below ``release`` as sorted POSIX paths, manifest and digest excluded."""
+def file_digests(path: Path) -> tuple[str, str, int]:
+    """(hex SHA-256, hex SHA-512, size) of a file, both hashed in one read."""
+    sha256, sha512 = hashlib.sha256(), hashlib.sha512()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            sha256.update(block)
+            sha512.update(block)
+            size += len(block)
+    return sha256.hexdigest(), sha512.hexdigest(), size
+
+
+def release_files(release: Path, exclude: frozenset[str] = frozenset()) -> list[str]:
+    """Every file below ``release`` as sorted POSIX paths, but the manifest, its digest and
+    ``exclude`` (the files derived from the manifest)."""
     found = []
+    skip = {MANIFEST, MANIFEST_DIGEST} | exclude
     for folder, dirs, files in os.walk(release):
         dirs.sort()
         for name in files:
             relative = Path(folder, name).relative_to(release).as_posix()
-            if relative not in (MANIFEST, MANIFEST_DIGEST):
+            if relative not in skip:
                 found.append(relative)
     return sorted(found)
 
@@ -58,8 +72,8 @@ def release_files(release: Path) -> list[str]:
 def file_entries(release: Path, rows: dict[str, int]) -> list[dict]:
     entries = []
     for relative in release_files(release):
-        digest, size = file_sha256(release / relative)
-        entry = {"path": relative, "bytes": size, "sha256": digest}
+        sha256, sha512, size = file_digests(release / relative)
+        entry = {"path": relative, "bytes": size, "sha256": sha256, "sha512": sha512}
         if relative in rows:
             entry["rows"] = rows[relative]
         entries.append(entry)
@@ -67,9 +81,15 @@ def file_entries(release: Path, rows: dict[str, int]) -> list[dict]:
 
 
 def write_manifest(release: Path, manifest: dict) -> str:
-    """Write ``manifest.json`` and its digest file; return the digest."""
+    """Write ``manifest.json``, its digest file and the files derived from it; return the
+    digest."""
+    from .exporters import derived_files
+
     data = canonical_json(manifest)
     (release / MANIFEST).write_bytes(data)
+    for relative, content in derived_files(release, manifest, data).items():
+        (release / relative).parent.mkdir(parents=True, exist_ok=True)
+        (release / relative).write_bytes(content)
     digest = hashlib.sha256(data).hexdigest()
     (release / MANIFEST_DIGEST).write_text(f"{digest}  {MANIFEST}\n", encoding="ascii")
     return digest

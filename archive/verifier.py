@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import Problem, UsageError, VerificationError
+from .exporters import derived_files
 from .inspect import record_shards
 from .manifest import (
     MANIFEST,
@@ -58,6 +59,7 @@ CODES = {
     "E015": "quarantine entries break the quarantine schema",
     "E016": "a schema copy differs from the schema the manifest names",
     "E017": "duplicate_of does not point at an earlier record with the same text",
+    "E018": "a file derived from the manifest (BagIt, Data Package, Croissant, card) differs",
 }
 
 
@@ -120,8 +122,9 @@ def check_release(release: str | Path, *, hashes: bool = True) -> Report:
     if manifest is None:
         return report
     _check_schema_copies(root, manifest, report)
+    derived = _check_derived(root, manifest, report)
     if hashes:
-        _check_files(root, manifest, report)
+        _check_files(root, manifest, report, derived)
     _check_records(root, manifest, report, hashes=hashes)
     _check_quarantine(root, manifest, report)
     return report
@@ -164,7 +167,20 @@ def _check_schema_copies(root: Path, manifest: dict, report: Report) -> None:
             report.add("E016", entry["path"], f"differs from the {name} schema the manifest names")
 
 
-def _check_files(root: Path, manifest: dict, report: Report) -> None:
+def _check_derived(root: Path, manifest: dict, report: Report) -> frozenset[str]:
+    """Regenerate the files derived from the manifest and compare them byte for byte."""
+    report.checks.append("files derived from the manifest")
+    derived = derived_files(root, manifest, (root / MANIFEST).read_bytes())
+    for relative, content in sorted(derived.items()):
+        path = root / relative
+        if not path.is_file():
+            report.add("E005", relative, "derived from the manifest but missing")
+        elif path.read_bytes() != content:
+            report.add("E018", relative, "differs from what manifest.json derives")
+    return frozenset(derived)
+
+
+def _check_files(root: Path, manifest: dict, report: Report, derived: frozenset[str]) -> None:
     report.checks.append("file sizes and SHA-256")
     listed = {entry["path"]: entry for entry in manifest["files"]}
     report.files = len(listed)
@@ -179,7 +195,7 @@ def _check_files(root: Path, manifest: dict, report: Report) -> None:
         if digest != entry["sha256"]:
             report.add("E007", relative, "content differs", entry["sha256"], digest)
     report.checks.append("no unlisted files")
-    for relative in release_files(root):
+    for relative in release_files(root, derived):
         if relative not in listed:
             report.add("E008", relative, "not listed in the manifest")
 
@@ -193,12 +209,14 @@ def _check_records(root: Path, manifest: dict, report: Report, *, hashes: bool) 
     shards = record_shards(manifest)
     rows_listed = {f["path"]: f.get("rows") for f in manifest["files"]}
     totals: Counter = Counter()
+    links: dict[str, tuple[str, str, str]] = {}
     for index, relative in enumerate(shards):
         path = root / relative
         if not path.is_file():
             continue
         try:
             rows, counts = _check_shard(path, relative, index, len(shards), report, hashes=hashes)
+            links.update(_duplicate_links(path, relative))
         except (OSError, pa.ArrowException) as exc:
             report.add("E009", relative, f"cannot be read as Parquet ({exc})")
             continue
@@ -207,6 +225,9 @@ def _check_records(root: Path, manifest: dict, report: Report, *, hashes: bool) 
         totals.update(counts)
         totals["records"] += rows
     report.records = totals["records"]
+    if links:
+        report.checks.append("duplicate_of links")
+        _check_duplicate_links(root, shards, links, report)
     stated = manifest["counts"]
     for key in (
         "records",
@@ -260,6 +281,44 @@ def _check_shard(
     if bad_shard:
         report.add("E013", relative, f"{bad_shard} record id(s) outside this shard's id range")
     return rows, counts
+
+
+def _duplicate_links(path: Path, relative: str) -> dict[str, tuple[str, str, str]]:
+    """original id -> (duplicate id, its text_sha256, shard path) for every marked duplicate."""
+    columns = ["record_id", "text_sha256", "duplicate_of"]
+    table = pq.read_table(path, columns=columns, use_threads=False)
+    table = table.filter(pc.is_valid(table["duplicate_of"]))
+    return {
+        row["record_id"]: (row["duplicate_of"], row["text_sha256"], relative)
+        for row in table.to_pylist()
+    }
+
+
+def _check_duplicate_links(root: Path, shards: list[str], links: dict, report: Report) -> None:
+    """Each duplicate must point at an existing, earlier record with the same text hash."""
+    wanted: dict[str, list[tuple[str, str, str]]] = {}
+    for rid, (original, text_hash, relative) in links.items():
+        if original >= rid:
+            report.add("E017", relative, f"record {rid}: duplicate_of {original} is not earlier")
+        wanted.setdefault(original, []).append((rid, text_hash, relative))
+    for relative in shards:
+        try:
+            columns = ["record_id", "text_sha256"]
+            table = pq.read_table(root / relative, columns=columns, use_threads=False)
+        except (OSError, pa.ArrowException):
+            continue  # reported as missing or unreadable
+        table = table.filter(pc.is_in(table["record_id"], value_set=pa.array(list(wanted))))
+        for original, text_hash in zip(
+            table["record_id"].to_pylist(), table["text_sha256"].to_pylist(), strict=True
+        ):
+            for rid, dup_hash, where in wanted.pop(original):
+                if dup_hash != text_hash:
+                    report.add("E017", where, f"record {rid}: text differs from {original}")
+    for original, duplicates in wanted.items():
+        for rid, _, where in duplicates:
+            report.add(
+                "E017", where, f"record {rid}: duplicate_of {original} is not in the release"
+            )
 
 
 def _batch_counts(batch: pa.RecordBatch) -> Counter:

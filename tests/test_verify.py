@@ -29,6 +29,7 @@ def pristine(tmp_path_factory) -> Path:
             f"by {index + 3} votes to {index % 4}.\n",
             encoding="utf-8",
         )
+    (root / "story-05-again.txt").write_bytes((root / "story-05.txt").read_bytes())
     (root / "empty.txt").write_bytes(b"")
     return pack([root], tmp_path_factory.mktemp("dist"), SETTINGS).path
 
@@ -46,7 +47,7 @@ def codes(release: Path) -> set[str]:
 
 def test_pristine_release_verifies(release):
     report = verify(release)
-    assert report.ok and report.records == 12 and report.files == len(release_files(release))
+    assert report.ok and report.records == 13 and report.files == len(release_files(release))
     assert "text and capture_text hashes" in report.checks
 
 
@@ -166,3 +167,27 @@ def test_validate_parquet_reports_broken_values_by_column(release, tmp_path):
     report = validate(path)
     assert [p.code for p in report.problems] == ["E011"]
     assert "/media_type" in report.problems[0].message
+
+
+def test_duplicate_links_must_point_at_an_earlier_equal_record(release):
+    def rewrite(change):
+        for shard in sorted((release / "data").glob("records-*.parquet")):
+            table = pq.read_table(shard)
+            column = table.schema.get_field_index("duplicate_of")
+            values = change(table["duplicate_of"].to_pylist(), table["record_id"].to_pylist())
+            table = table.set_column(
+                column, table.schema.field(column), pa.array(values, pa.string())
+            )
+            write_parquet(table, shard)
+        manifest = json.loads((release / "manifest.json").read_bytes())
+        for entry in manifest["files"]:
+            if entry["path"].startswith("data/records-"):
+                entry["sha256"], entry["bytes"] = file_sha256(release / entry["path"])
+                entry["sha512"] = hashlib.sha512((release / entry["path"]).read_bytes()).hexdigest()
+        write_manifest(release, manifest)
+
+    assert verify(release).ok and "duplicate_of links" in verify(release).checks
+    rewrite(lambda dups, ids: ["f" * 32 if d else None for d in dups])
+    problems = check_release(release).problems
+    assert {p.code for p in problems} == {"E017"}
+    assert "not earlier" in problems[0].message or "not in the release" in problems[0].message
