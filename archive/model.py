@@ -115,6 +115,8 @@ class Record:
     published_precision: str | None = None
     modified_at: datetime | None = None
     language: str | None = None
+    site_name: str | None = None
+    categories: tuple[str, ...] = ()
     rights_holder: str | None = None
     redistribution: str = "full"
     provenance: tuple[Provenance, ...] = ()

@@ -19,6 +19,7 @@ from .plan import record_id
 from .settings import PackSettings
 
 Extractor = Callable[[str, Hints], Extraction]
+HTML_EXTRACTOR = "archive-html/1"
 
 
 def hints_for(entry: LogEntry | None, log_name: str | None, settings: PackSettings) -> Hints:
@@ -61,6 +62,76 @@ def _log_precision(hints: Hints) -> str | None:
     return "second" if moment.second else "minute"
 
 
+def warc_capture_info(source_path: str, payload) -> CaptureInfo:
+    """The ``capture`` struct of a WARC response (``archive.warc.WarcPayload``)."""
+    content_type = payload.content_type
+    if content_type and payload.charset:
+        content_type = f"{content_type}; charset={payload.charset}"
+    return CaptureInfo(
+        source_path=source_path,
+        url=payload.target_uri,
+        retrieved_at=payload.warc_date,
+        content_type=content_type,
+        warc_filename=payload.filename,
+        warc_offset=payload.offset,
+        warc_record_id=payload.warc_record_id,
+        warc_date=payload.warc_date,
+        http_status=payload.http_status,
+        ip_address=payload.ip_address,
+        payload_digest=payload.payload_digest,
+    )
+
+
+def warc_record(
+    source_path: str,
+    payload,
+    settings: PackSettings,
+    extractor: Extractor,
+    extractor_name: str,
+) -> Record | QuarantineEntry:
+    """The record for one WARC response (``archive.warc.WarcPayload``) of the WARC file at
+    ``source_path``; a failed payload digest is kept and flagged, never silenced."""
+    key = f"{source_path}#{payload.warc_record_id or f'@{payload.offset}'}"
+    hints = Hints(
+        url=payload.target_uri,
+        retrieved_at=payload.warc_date,
+        declared_charset=payload.charset,
+        domain_outlets=settings.domain_outlets,
+    )
+    capture = warc_capture_info(source_path, payload)
+    if payload.content_type == "text/plain":
+        outcome = text_record(
+            source_path,
+            payload.payload,
+            None,
+            None,
+            settings,
+            extractor,
+            extractor_name,
+            capture_key=key,
+            hints=hints,
+            capture=capture,
+        )
+    else:
+        outcome = html_record(
+            source_path,
+            key,
+            payload.payload,
+            hints,
+            capture,
+            settings,
+            charset_source="http-header",
+        )
+    if isinstance(outcome, QuarantineEntry):
+        return replace(outcome, offset=payload.offset)
+    flags = set(outcome.flags)
+    if payload.digest_ok is False:
+        flags.add("payload-digest-mismatch")
+    if payload.digest_ok is None:
+        flags.add("payload-digest-absent")
+    return replace(outcome, flags=tuple(sorted(flags)))
+
+
 def capture_info(source_path: str, entry: LogEntry | None) -> CaptureInfo:
     if entry is None:
         return CaptureInfo(source_path=source_path)
@@ -81,19 +152,28 @@ def text_record(
     settings: PackSettings,
     extractor: Extractor,
     extractor_name: str,
+    *,
+    capture_key: str | None = None,
+    hints: Hints | None = None,
+    capture: CaptureInfo | None = None,
 ) -> Record | QuarantineEntry:
-    """The record for one plain-text capture, or why it cannot be one."""
+    """The record for one plain-text capture, or why it cannot be one.
+
+    ``capture_key``/``hints``/``capture`` default to those of a file named ``source_path`` with
+    capture-log ``entry``; a WARC response passes its own."""
     raw_sha256 = hashlib.sha256(raw).hexdigest()
+    hints = hints or hints_for(entry, log_name, settings)
     try:
-        decoded = decode_bytes(raw, entry.charset if entry else None)
+        decoded = decode_bytes(raw, hints.declared_charset)
     except NotText as exc:
         return QuarantineEntry(source_path, exc.reason, str(exc), len(raw), raw_sha256)
     capture_text = normalize_text(decoded.text)
-    hints = hints_for(entry, log_name, settings)
     extraction = extractor(capture_text, hints)
-    method = "capture-log" if decoded.method == "declared" else decoded.method
+    method = decoded.method
+    if method == "declared":
+        method = "capture-log" if entry else "http-header"
     record = Record(
-        record_id=record_id(source_path),
+        record_id=record_id(capture_key or source_path),
         raw_sha256=raw_sha256,
         raw_bytes=len(raw),
         raw_encoding=decoded.encoding,
@@ -103,11 +183,56 @@ def text_record(
         capture_text_sha256=sha256_text(capture_text),
         text=extraction.text,
         text_sha256=sha256_text(extraction.text),
-        capture=capture_info(source_path, entry),
+        capture=capture or capture_info(source_path, entry),
         extractor=extractor_name,
         flags=tuple(sorted(set(decoded.flags) | set(extraction.flags))),
     )
     return with_extraction(record, extraction, entry, log_name, settings)
+
+
+def html_record(
+    source_path: str,
+    capture_key: str,
+    raw: bytes,
+    hints: Hints,
+    capture: CaptureInfo,
+    settings: PackSettings,
+    entry: LogEntry | None = None,
+    log_name: str | None = None,
+    charset_source: str = "capture-log",
+) -> Record | QuarantineEntry:
+    """The record for one HTML page (a file, or a WARC response), or why it cannot be one."""
+    from .html import extract_html
+
+    raw_sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        page = extract_html(raw, hints, charset_source=charset_source)
+    except NotText as exc:
+        return QuarantineEntry(source_path, exc.reason, str(exc), len(raw), raw_sha256)
+    extraction = page.extraction
+    record = Record(
+        record_id=record_id(capture_key),
+        raw_sha256=raw_sha256,
+        raw_bytes=len(raw),
+        raw_encoding=page.encoding,
+        raw_encoding_method=page.encoding_method,
+        media_type="text/html",
+        capture_text=page.capture_text,
+        capture_text_sha256=sha256_text(page.capture_text),
+        text=extraction.text,
+        text_sha256=sha256_text(extraction.text),
+        capture=capture,
+        extractor=HTML_EXTRACTOR,
+        site_name=page.site_name,
+        categories=page.categories,
+    )
+    record = with_extraction(record, extraction, entry, log_name, settings)
+    extra = []
+    if page.site_name:
+        extra.append(Provenance("site_name", "html-meta", page.site_name))
+    if page.categories:
+        extra.append(Provenance("categories", "trafilatura", ", ".join(page.categories)))
+    return replace(record, provenance=record.provenance + tuple(extra))
 
 
 def with_extraction(
@@ -175,6 +300,8 @@ def record_row(record: Record) -> dict:
         "published_precision": record.published_precision,
         "modified_at": record.modified_at,
         "language": record.language,
+        "site_name": record.site_name,
+        "categories": list(record.categories),
         "rights_holder": record.rights_holder,
         "redistribution": record.redistribution,
         "provenance": [vars(p) for p in record.provenance],

@@ -172,7 +172,7 @@ class _Plan:
     shards: int
     unit_count: int
     sources: list[dict]
-    inputs: int
+    walk_quarantined: int
 
     def units(self) -> Iterator[Unit]:
         with open(self.work / "plan.pkl", "rb") as handle:
@@ -186,7 +186,6 @@ def _plan(roots, work: Path, settings: PackSettings, log, progress: Progress) ->
     skipped: list[dict] = []
     unit_count = 0
     total_bytes = 0
-    inputs = 0
     seen = 0
     with open(work / "plan.pkl", "wb") as plan_file:
         for root in roots:
@@ -219,13 +218,12 @@ def _plan(roots, work: Path, settings: PackSettings, log, progress: Progress) ->
                 unit_count += 1
                 total_bytes += unit.bytes
             sources.append(stats)
-            inputs += stats["files"]
     if skipped:
         write_quarantine_fragment(work, "walk", skipped)
     if log is not None:
         log.mark_inputs(_input_keys(work, unit_count))
     shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)
-    return _Plan(work, shards, unit_count, sources, inputs)
+    return _Plan(work, shards, unit_count, sources, len(skipped))
 
 
 def _input_keys(work: Path, unit_count: int) -> Iterator[str]:
@@ -265,8 +263,12 @@ def _manifest(release, settings, plan, log, units, written, quarantine, duplicat
         totals.update(summary.counts)
         furniture.update(summary.furniture_chars)
     reasons = Counter(row["reason"] for row in quarantine)
+    skipped = Counter()
+    for unit in units:
+        skipped.update(unit.warc_skipped)
+    inputs = sum(u.records + u.quarantined for u in units) + plan.walk_quarantined
     counts = {
-        "inputs": plan.inputs,
+        "inputs": inputs,
         "records": records,
         "quarantined": len(quarantine),
         "duplicates": duplicates,
@@ -301,6 +303,7 @@ def _manifest(release, settings, plan, log, units, written, quarantine, duplicat
         "files": file_entries(release, rows),
         "counts": counts,
         "quarantine_reasons": dict(sorted(reasons.items())),
+        "warc_records_skipped": dict(sorted(skipped.items())),
         "capture_log": _log_summary(log),
         "sources": plan.sources,
         "coverage": {"furniture_chars": dict(sorted(furniture.items()))},

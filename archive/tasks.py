@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,16 @@ from .model import Extraction, Provenance, QuarantineEntry, Record, Span
 from .normalize import sha256_text
 from .parquetio import read_ipc, write_ipc, write_parquet
 from .plan import Unit, shard_name, shard_of
-from .records import plain_extraction, quarantine_row, record_row, text_record
+from .records import (
+    capture_info,
+    hints_for,
+    html_record,
+    plain_extraction,
+    quarantine_row,
+    record_row,
+    text_record,
+    warc_record,
+)
 from .schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
 from .settings import PackSettings
 
@@ -45,8 +55,8 @@ class PackContext:
     release: Path
     log: CaptureLog | None = None
 
-    def fragment(self, shard: int, unit: int) -> Path:
-        return self.work / "frag" / f"{shard:05d}" / f"{unit:08d}.arrow"
+    def fragment(self, shard: int, unit: int, part: int = 0) -> Path:
+        return self.work / "frag" / f"{shard:05d}" / f"{unit:08d}-{part:05d}.arrow"
 
     def extractor(self):
         if self.settings.extract == "none":
@@ -58,11 +68,13 @@ class PackContext:
 
 @dataclass(frozen=True)
 class UnitSummary:
+    """What one unit produced: records, quarantine entries, and WARC records not packed."""
+
     index: int
-    inputs: int
     records: int
     quarantined: int
     input_bytes: int
+    warc_skipped: dict = field(default_factory=dict)
 
 
 def _log_entry(ctx: PackContext, source_path: str):
@@ -88,7 +100,8 @@ def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
 
 
 def capture_outcome(ctx: PackContext, item, extractor, extractor_name) -> Record | QuarantineEntry:
-    """Read and turn one input file into a record or a quarantine entry (never raises OSError)."""
+    """Read and turn one text or HTML file into a record or a quarantine entry (never raises
+    OSError)."""
     try:
         raw, digest, size = _read(item.fs_path, ctx.settings.max_capture_bytes)
     except OSError as exc:
@@ -97,42 +110,98 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name) -> Record
         limit = ctx.settings.max_capture_bytes
         message = f"{size} bytes is over the {limit}-byte limit (max_capture_bytes)"
         return QuarantineEntry(item.source_path, "too-large", message, size, digest)
-    if item.kind != "text":
-        message = f"{item.kind} files are not read by this version (only .txt)"
+    if item.kind not in ("text", "html"):
+        message = "not a capture archive reads (.txt, .html, .htm, .warc, .arc, optionally .gz)"
         return QuarantineEntry(item.source_path, "unsupported", message, size, digest)
     entry = _log_entry(ctx, item.source_path)
     log_name = ctx.log.name if ctx.log else None
+    if item.kind == "html":
+        hints = hints_for(entry, log_name, ctx.settings)
+        capture = capture_info(item.source_path, entry)
+        return html_record(
+            item.source_path, item.source_path, raw, hints, capture, ctx.settings, entry, log_name
+        )
     return text_record(
         item.source_path, raw, entry, log_name, ctx.settings, extractor, extractor_name
     )
+
+
+def warc_outcomes(
+    ctx: PackContext, item, extractor, extractor_name, skipped: Counter
+) -> Iterator[Record | QuarantineEntry]:
+    """Every response of one WARC file as a record or quarantine entry; other records are
+    counted in ``skipped`` by kind; damaged regions are quarantined with their offset."""
+    from .warc import WarcDamage, WarcPayload, iter_warc
+
+    try:
+        for found in iter_warc(Path(item.fs_path)):
+            if isinstance(found, WarcPayload):
+                yield warc_record(item.source_path, found, ctx.settings, extractor, extractor_name)
+            elif isinstance(found, WarcDamage):
+                yield QuarantineEntry(
+                    item.source_path, "damaged", found.message, offset=found.offset
+                )
+            elif found.kind in ("too-large", "undecodable"):
+                message = f"WARC record {found.warc_record_id}: {found.detail or found.kind}"
+                yield QuarantineEntry(item.source_path, found.kind, message, offset=found.offset)
+            else:
+                skipped[found.kind] += 1
+    except OSError as exc:
+        yield QuarantineEntry(item.source_path, "unreadable", f"cannot be read: {exc.strerror}")
+
+
+class _ShardBuffers:
+    """Rows filed by shard, written out as fragments whenever ``limit`` rows are held."""
+
+    def __init__(self, ctx: PackContext, unit: int, limit: int = 2000):
+        self.ctx, self.unit, self.limit = ctx, unit, limit
+        self.rows: dict[int, list[dict]] = {}
+        self.held = self.parts = self.written = 0
+
+    def add(self, row: dict) -> None:
+        self.rows.setdefault(shard_of(row["record_id"], self.ctx.shards), []).append(row)
+        self.held += 1
+        if self.held >= self.limit:
+            self.flush()
+
+    def flush(self) -> None:
+        for shard, rows in self.rows.items():
+            path = self.ctx.fragment(shard, self.unit, self.parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_ipc(pa.Table.from_pylist(rows, schema=RECORD_ARROW_SCHEMA), path)
+        self.written += self.held
+        self.rows, self.held, self.parts = {}, 0, self.parts + 1
 
 
 def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     """Task 1: extract every capture of ``unit`` into per-shard fragments."""
     extractor, extractor_name = ctx.extractor()
     counter = _furniture_counter(ctx)
-    rows: dict[int, list[dict]] = {}
+    buffers = _ShardBuffers(ctx, unit.index)
     quarantined: list[dict] = []
+    skipped: Counter = Counter()
     for item in unit.files:
-        outcome = capture_outcome(ctx, item, extractor, extractor_name)
-        if isinstance(outcome, QuarantineEntry):
-            quarantined.append(quarantine_row(outcome))
-            continue
-        rows.setdefault(shard_of(outcome.record_id, ctx.shards), []).append(record_row(outcome))
-        if counter is not None:
-            counter.add(outcome.capture_text, outcome.spans, outcome.outlet)
-    for shard, shard_rows in rows.items():
-        path = ctx.fragment(shard, unit.index)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_ipc(pa.Table.from_pylist(shard_rows, schema=RECORD_ARROW_SCHEMA), path)
+        if item.kind == "warc":
+            outcomes = warc_outcomes(ctx, item, extractor, extractor_name, skipped)
+        else:
+            outcomes = (capture_outcome(ctx, item, extractor, extractor_name),)
+        for outcome in outcomes:
+            if isinstance(outcome, QuarantineEntry):
+                quarantined.append(quarantine_row(outcome))
+                continue
+            buffers.add(record_row(outcome))
+            if counter is not None and outcome.media_type == "text/plain":
+                counter.add(outcome.capture_text, outcome.spans, outcome.outlet)
+    buffers.flush()
     if quarantined:
         write_quarantine_fragment(ctx.work, f"unit-{unit.index:08d}", quarantined)
     if counter is not None:
         furniture = ctx.work / "furniture" / f"{unit.index:08d}.pkl"
         furniture.parent.mkdir(parents=True, exist_ok=True)
         furniture.write_bytes(pickle.dumps(counter))
-    records = sum(len(r) for r in rows.values())
-    return UnitSummary(unit.index, len(unit.files), records, len(quarantined), unit.bytes)
+    return UnitSummary(
+        unit.index, buffers.written, len(quarantined), unit.bytes, dict(sorted(skipped.items()))
+    )
 
 
 def write_quarantine_fragment(work: Path, name: str, rows: list[dict]) -> None:

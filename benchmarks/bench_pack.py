@@ -1,0 +1,168 @@
+"""Benchmark ``archive pack`` and ``archive verify`` against a plain read-and-SHA-256 of the same files.
+
+Generates N fictional captures (``benchmarks/fiction.py``), then times, each as a whole process:
+
+* the baseline: one core reading every capture and hashing it with SHA-256;
+* ``archive pack`` (``--jobs``, default all cores) and ``archive verify`` of the release;
+* optionally (``--bagit``) bagit-python's ``make_bag`` and ``validate`` on a copy of the corpus.
+
+and prints docs/s, MB/s, peak memory (largest single process) and each speed as a ratio against
+the baseline measured in the same run. ``--json`` prints the figures as one JSON object.
+
+    python benchmarks/bench_pack.py -n 10000
+    python benchmarks/bench_pack.py -n 100000 --bagit --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def measure(command: list[str], env: dict | None = None) -> dict:
+    """Run ``command`` in a fresh child and return its wall time and peak memory (MiB).
+
+    Peak memory is the largest single process of the command's tree (``ru_maxrss`` of the
+    children, as the kernel accounts it), measured in a wrapper so each command is counted alone.
+    """
+    wrapper = (
+        "import resource, subprocess, sys, time, json\n"
+        "start = time.perf_counter()\n"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "wall = time.perf_counter() - start\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(json.dumps({'wall': wall, 'peak_mib': peak, 'exit': code}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, env=env, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["exit"] != 0:
+        raise SystemExit(f"{' '.join(command)} exited {result['exit']}")
+    return result
+
+
+BASELINE = (
+    "import hashlib, os, sys\n"
+    "for folder, dirs, files in os.walk(sys.argv[1]):\n"
+    "    dirs.sort()\n"
+    "    for name in sorted(files):\n"
+    "        with open(os.path.join(folder, name), 'rb') as handle:\n"
+    "            hashlib.sha256(handle.read()).hexdigest()\n"
+)
+
+BAGIT_MAKE = "import bagit, sys\nbagit.make_bag(sys.argv[1])\n"
+BAGIT_VALIDATE = "import bagit, sys\nbagit.Bag(sys.argv[1]).validate()\n"
+
+
+def corpus(workdir: Path, n: int, seed: int) -> Path:
+    sys.path.insert(0, str(HERE))
+    from fiction import generate_text_corpus
+
+    dest = workdir / f"corpus-{n}-{seed}"
+    if not (dest / ".complete").exists():
+        shutil.rmtree(dest, ignore_errors=True)
+        generate_text_corpus(dest / "captures", n, seed=seed)
+        (dest / ".complete").write_text("ok")
+    return dest
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def row(name: str, result: dict, docs: int, megabytes: float, baseline_wall: float) -> dict:
+    wall = result["wall"]
+    return {
+        "step": name,
+        "seconds": round(wall, 3),
+        "docs_per_s": round(docs / wall, 1),
+        "mb_per_s": round(megabytes / wall, 2),
+        "peak_mib": round(result["peak_mib"], 1),
+        "vs_read_sha256": round(baseline_wall / wall, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=10_000, help="captures to generate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=None, help="pack --jobs (default: all cores)")
+    parser.add_argument("--extract", default="article", choices=["article", "none"])
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "archive-bench")
+    parser.add_argument("--bagit", action="store_true", help="also time bagit-python")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    base = corpus(args.workdir, args.n, args.seed)
+    captures = base / "captures"
+    megabytes = folder_bytes(captures) / 1e6
+    out = base / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
+
+    measure([sys.executable, "-c", BASELINE, str(captures)])  # warm the page cache
+    baseline = measure([sys.executable, "-c", BASELINE, str(captures)])
+    pack_cmd = [sys.executable, "-m", "archive.cli", "pack", str(captures), "--out", str(out),
+                "--name", "bench", "--version", "1.0.0", "--extract", args.extract, "-q"]
+    if (captures / "captures.jsonl").exists():
+        pack_cmd += ["--capture-log", str(captures / "captures.jsonl")]
+    if args.jobs:
+        pack_cmd += ["--jobs", str(args.jobs)]
+    packed = measure(pack_cmd, env)
+    verified = measure([sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0"), "-q"])
+    rows = [
+        row("read+sha256 (1 core)", baseline, args.n, megabytes, baseline["wall"]),
+        row("archive pack", packed, args.n, megabytes, baseline["wall"]),
+        row("archive verify", verified, args.n, megabytes, baseline["wall"]),
+    ]
+    if args.bagit:
+        bag = base / "bag"
+        shutil.rmtree(bag, ignore_errors=True)
+        shutil.copytree(captures, bag)
+        made = measure([sys.executable, "-c", BAGIT_MAKE, str(bag)])
+        validated = measure([sys.executable, "-c", BAGIT_VALIDATE, str(bag)])
+        rows += [
+            row("bagit make_bag", made, args.n, megabytes, baseline["wall"]),
+            row("bagit validate", validated, args.n, megabytes, baseline["wall"]),
+        ]
+        shutil.rmtree(bag, ignore_errors=True)
+        rows[1]["vs_bagit_make_bag"] = round(made["wall"] / packed["wall"], 2)
+        rows[2]["vs_bagit_validate"] = round(validated["wall"] / verified["wall"], 2)
+    figures = {
+        "captures": args.n,
+        "megabytes": round(megabytes, 1),
+        "cores": os.cpu_count(),
+        "jobs": args.jobs or os.cpu_count(),
+        "extract": args.extract,
+        "steps": rows,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"{args.n} captures, {megabytes:.1f} MB, {figures['cores']} cores, extract={args.extract}")
+    header = f"{'step':<22}{'s':>9}{'docs/s':>11}{'MB/s':>9}{'peak MiB':>10}{'x read+sha':>12}"
+    print(header)
+    for r in rows:
+        print(
+            f"{r['step']:<22}{r['seconds']:>9.2f}{r['docs_per_s']:>11.0f}{r['mb_per_s']:>9.1f}"
+            f"{r['peak_mib']:>10.0f}{r['vs_read_sha256']:>12.3f}"
+        )
+    for r in rows:
+        for key in ("vs_bagit_make_bag", "vs_bagit_validate"):
+            if key in r:
+                print(f"{r['step']}: {r[key]}x faster than {key[3:].replace('_', ' ')}")
+
+
+if __name__ == "__main__":
+    main()

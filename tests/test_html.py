@@ -1,0 +1,187 @@
+"""extract_html on fictional pages: body, metadata with provenance, charsets, gzip, date bounds."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from warcdata import (
+    ARTICLES,
+    FROMAGERIE,
+    LIGHTHOUSE,
+    ORCHARD,
+    RIVERTOWN,
+    body_paragraphs,
+    gzip_bytes,
+    render_html,
+    render_text,
+)
+
+from archive.decode import NotText
+from archive.extract import extract_text_capture
+from archive.html import extract_html
+from archive.model import Hints
+from archive.normalize import body_text, normalize_text, sha256_text
+
+DERIVED = ("title", "standfirst", "authors", "outlet", "published_at", "modified_at", "language")
+
+
+def test_same_article_as_text_and_html_hashes_the_same_body():
+    # Compared: the canonical body (archive.normalize.body_text) of the story paragraphs,
+    # subheading included; the headline and standfirst are not body in either form.
+    for article in (LIGHTHOUSE, ORCHARD, FROMAGERIE):
+        as_text = extract_text_capture(normalize_text(render_text(article)), Hints())
+        as_html = extract_html(render_html(article), Hints()).extraction
+        assert sha256_text(as_html.text) == sha256_text(as_text.text)
+        assert as_html.text == body_text(body_paragraphs(article))
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
+def test_page_furniture_is_not_body(article):
+    html = render_html(article, charset="windows-1251" if article is RIVERTOWN else "utf-8")
+    hints = Hints(declared_charset="windows-1251" if article is RIVERTOWN else None)
+    text = extract_html(html, hints).extraction.text
+    assert text == body_text(body_paragraphs(article))
+    for furniture in ("cookies", "Related stories", "All rights reserved", "Privacy", "Email"):
+        assert furniture not in text
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
+def test_metadata_fields_each_with_provenance(article):
+    style = "json-ld" if article is ORCHARD else "opengraph"
+    extraction = extract_html(render_html(article, meta_style=style), Hints()).extraction
+    assert extraction.title == article.title
+    assert extraction.standfirst == article.standfirst
+    assert extraction.authors == (article.author,)
+    assert extraction.outlet == article.outlet
+    assert extraction.published_at == datetime.fromisoformat(article.published).astimezone(UTC)
+    assert extraction.published_precision == "minute"
+    assert extraction.language == article.lang
+    modified = article.modified and datetime.fromisoformat(article.modified).astimezone(UTC)
+    assert extraction.modified_at == modified
+    named = {p.field for p in extraction.provenance}
+    for field in DERIVED:
+        if getattr(extraction, field):
+            assert field in named, field
+
+
+def test_provenance_names_the_tag_that_holds_the_value():
+    extraction = extract_html(render_html(LIGHTHOUSE), Hints()).extraction
+    by_field = {p.field: p for p in extraction.provenance}
+    assert by_field["title"].method == "html-meta"
+    assert by_field["title"].evidence.startswith('meta[property="og:title"]=')
+    assert by_field["outlet"].evidence == "meta[property=\"og:site_name\"]='Harbourlight Gazette'"
+    assert by_field["published_at"].method == "htmldate"
+    assert "article:published_time" in by_field["published_at"].evidence
+    assert by_field["modified_at"].evidence.startswith('meta[property="article:modified_time"]')
+    assert by_field["language"].evidence == "html[lang]='en'"
+    json_ld = extract_html(render_html(ORCHARD, meta_style="json-ld"), Hints()).extraction
+    dated = next(p for p in json_ld.provenance if p.field == "published_at")
+    assert dated.evidence.startswith("json-ld NewsArticle.datePublished=")
+
+
+def test_domain_table_outranks_the_site_name_and_the_capture_log_outranks_both():
+    table = (("harbourlight-gazette.org", "The Harbourlight Gazette (table)"),)
+    page = render_html(LIGHTHOUSE)
+    by_url = extract_html(page, Hints(domain_outlets=table)).extraction  # URL from canonical
+    assert by_url.outlet == "The Harbourlight Gazette (table)"
+    assert [p.method for p in by_url.provenance if p.field == "outlet"] == ["url-domain"]
+    logged = Hints(outlet="Gazette (log)", published_at=datetime(2024, 3, 4, tzinfo=UTC),
+                   evidence="log line 3", domain_outlets=table, url=LIGHTHOUSE.url)
+    by_log = extract_html(page, logged).extraction
+    assert (by_log.outlet, by_log.published_at.day, by_log.published_precision) == (
+        "Gazette (log)", 4, "day")
+    assert {p.method for p in by_log.provenance if p.field in ("outlet", "published_at")} == {
+        "capture-log"}
+
+
+def test_publication_date_is_bounded_by_the_retrieval_date():
+    page = render_html(LIGHTHOUSE)  # published 2024-03-05
+    # Fetched before the tagged date: that date is impossible and is not given (htmldate may
+    # still guess an earlier one from elsewhere in the page; it must lie within the bound).
+    before = extract_html(page, Hints(retrieved_at=datetime(2024, 3, 1, 12, tzinfo=UTC)))
+    guessed = before.extraction.published_at
+    assert guessed is None or guessed.date() <= date(2024, 3, 2)
+    after = Hints(retrieved_at=datetime(2024, 3, 5, 1, tzinfo=UTC))
+    assert extract_html(page, after).extraction.published_at == datetime(2024, 3, 5, 8, 10,
+                                                                         tzinfo=UTC)
+    capped = extract_html(page, Hints(), max_date=date(2023, 12, 31)).extraction.published_at
+    assert capped is None or capped.date() <= date(2023, 12, 31)
+
+
+def test_a_date_only_in_the_text_is_day_precision_from_htmldate():
+    page = (b"<html><head><title>Quay notes</title></head><body><article>"
+            b"<p>Posted 12 May 2019</p>" + b"<p>The quay reopened to small boats today.</p>" * 30
+            + b"</article></body></html>")
+    extraction = extract_html(page, Hints()).extraction
+    assert extraction.published_at == datetime(2019, 5, 12, tzinfo=UTC)
+    assert extraction.published_precision == "day"
+    (dated,) = [p for p in extraction.provenance if p.field == "published_at"]
+    assert dated.method == "htmldate" and dated.evidence.startswith("page markup")
+
+
+@pytest.mark.parametrize(
+    ("page", "hints", "encoding", "method"),
+    [
+        (render_html(RIVERTOWN, charset="windows-1251", meta_charset=False),
+         Hints(declared_charset="windows-1251"), "cp1251", "http-header"),
+        (render_html(FROMAGERIE, charset="iso-8859-1"), Hints(), "cp1252", "meta-charset"),
+        (render_html(LIGHTHOUSE, meta_charset=False), Hints(), "utf-8", "utf-8"),
+        (codecs.BOM_UTF8 + render_html(LIGHTHOUSE), Hints(declared_charset="cp1251"),
+         "utf-8", "bom"),
+        # the HTTP header says UTF-8 but the bytes are not: the page's own meta tag decides
+        (render_html(RIVERTOWN, charset="windows-1251"), Hints(declared_charset="utf-8"),
+         "cp1251", "meta-charset"),
+        (render_html(RIVERTOWN, charset="windows-1251", meta_charset=False), Hints(),
+         "cp1251", "detected"),
+    ],
+    ids=["http-header", "meta", "utf-8", "bom", "wrong-header", "detected"],
+)
+def test_charset_decision_is_recorded(page, hints, encoding, method):
+    result = extract_html(page, hints, charset_source="http-header")
+    assert (result.encoding, result.encoding_method) == (encoding, method)
+    article = next(a for a in ARTICLES if a.title in result.capture_text)
+    assert result.extraction.text == body_text(body_paragraphs(article))
+
+
+def test_capture_text_is_the_canonical_page_source():
+    page = render_html(LIGHTHOUSE).replace(b"\n", b"  \r\n")
+    result = extract_html(page, Hints())
+    assert result.capture_text == normalize_text(page.decode("utf-8"))
+    assert "\r" not in result.capture_text and result.capture_text.startswith("<!DOCTYPE html>")
+    assert result.categories == ("Coast",) and result.site_name == "Harbourlight Gazette"
+
+
+def test_gzip_compressed_page_gives_the_same_result():
+    page = render_html(ORCHARD)
+    plain, packed = extract_html(page, Hints()), extract_html(gzip_bytes(page), Hints())
+    assert packed.gzipped and not plain.gzipped
+    assert replace(packed, gzipped=False) == plain
+    with pytest.raises(NotText) as cut:
+        extract_html(gzip_bytes(page)[:-200], Hints())
+    assert cut.value.reason == "undecodable"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [(b"", "empty"), (b"   \n", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 9, "binary")],
+)
+def test_bytes_that_are_not_a_page_raise_with_a_quarantine_reason(raw, reason):
+    with pytest.raises(NotText) as err:
+        extract_html(raw, Hints())
+    assert err.value.reason == reason
+
+
+def test_a_page_with_too_little_text_keeps_its_metadata_and_is_flagged():
+    page = (b'<html lang="fr"><head><meta property="og:site_name" content="Le Petit Quai">'
+            b'<title>Avis</title></head><body><nav><a href="/">Accueil</a></nav></body></html>')
+    extraction = extract_html(page, Hints()).extraction
+    assert extraction.outlet == "Le Petit Quai" and extraction.language == "fr"
+    assert "no-body" in extraction.flags and extraction.text == ""
+
+
+def test_extraction_is_deterministic():
+    page = render_html(LIGHTHOUSE)
+    assert extract_html(page, Hints()) == extract_html(page, Hints())

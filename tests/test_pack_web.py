@@ -1,0 +1,125 @@
+"""HTML pages and WARC files packed next to text captures, in one release."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+from warcdata import (
+    LIGHTHOUSE,
+    ORCHARD,
+    fixture_specs,
+    gzip_bytes,
+    render_html,
+    render_text,
+    truncated_copy,
+    write_warc,
+)
+
+from archive import PackSettings, pack, verify
+
+SETTINGS = PackSettings(
+    "web",
+    "1.0.0",
+    CREATED,
+    domain_outlets=(("harbourlight-gazette.org", "Harbourlight Gazette"),),
+)
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("web") / "captures"
+    (root / "pages").mkdir(parents=True)
+    (root / "crawls").mkdir()
+    (root / "text").mkdir()
+    (root / "pages" / "lighthouse.html").write_bytes(render_html(LIGHTHOUSE))
+    (root / "pages" / "orchard.html.gz").write_bytes(gzip_bytes(render_html(ORCHARD)))
+    (root / "text" / "lighthouse.txt").write_text(render_text(LIGHTHOUSE), encoding="utf-8")
+    write_warc(root / "crawls" / "crawl.warc.gz", fixture_specs(), gz=True)
+    offsets = write_warc(root / "crawls" / "plain.warc", fixture_specs(), gz=False)
+    truncated_copy(root / "crawls" / "plain.warc", root / "crawls" / "cut.warc", offsets[5] + 40)
+    return pack([root], tmp_path_factory.mktemp("dist"), SETTINGS).path
+
+
+def records(release: Path) -> list[dict]:
+    return pq.read_table(release / "data").to_pylist()
+
+
+def quarantine(release: Path) -> list[dict]:
+    text = (release / "quarantine.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_release_verifies_and_accounts_for_every_capture(release):
+    report = verify(release)
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    counts = manifest["counts"]
+    assert counts["inputs"] == counts["records"] + counts["quarantined"] == report.records + len(
+        quarantine(release)
+    )
+    skipped = manifest["warc_records_skipped"]
+    # two whole WARCs plus the part of the cut one before its damage
+    assert skipped["request"] == 3 and skipped["warcinfo"] == 3 and skipped["metadata"] == 3
+    assert skipped["revisit"] == 2 and skipped["redirect"] == 2 and skipped["error-status"] == 2
+
+
+def test_warc_captures_carry_their_headers(release):
+    rows = [r for r in records(release) if r["capture"]["warc_filename"] == "crawl.warc.gz"]
+    assert len(rows) == 6
+    first = min(rows, key=lambda r: r["capture"]["warc_offset"])
+    capture = first["capture"]
+    assert capture["url"] == LIGHTHOUSE.url
+    assert capture["warc_record_id"].startswith("<urn:uuid:")
+    assert capture["http_status"] == 200 and capture["ip_address"] == "192.0.2.10"
+    assert capture["retrieved_at"].isoformat() == "2024-03-07T10:00:00+00:00"
+    assert capture["payload_digest"].startswith("sha1:")
+    assert capture["content_type"] == "text/html; charset=utf-8"
+    assert first["outlet"] == "Harbourlight Gazette"
+    assert {p["method"] for p in first["provenance"] if p["field"] == "outlet"} == {"url-domain"}
+    mismatched = [r for r in rows if "payload-digest-mismatch" in r["flags"]]
+    assert len(mismatched) == 1 and mismatched[0]["capture"]["url"].endswith("?page=2")
+
+
+def test_charsets_are_honoured_and_recorded(release):
+    rows = {
+        r["capture"]["url"]: r
+        for r in records(release)
+        if r["capture"]["warc_filename"] == "crawl.warc.gz"
+    }
+    cyrillic = next(r for u, r in rows.items() if "windows-1251" in (r["capture"]["content_type"] or ""))
+    assert cyrillic["raw_encoding"] == "cp1251" and cyrillic["raw_encoding_method"] == "http-header"
+
+
+def test_same_article_as_html_warc_and_text_links_as_duplicates(release):
+    rows = records(release)
+    lighthouse = [
+        r
+        for r in rows
+        if r["capture"]["url"] == LIGHTHOUSE.url or r["capture"]["source_path"].endswith(
+            ("lighthouse.html", "lighthouse.txt")
+        )
+    ]
+    html_file = next(r for r in lighthouse if r["capture"]["source_path"].endswith(".html"))
+    text_file = next(r for r in lighthouse if r["capture"]["source_path"].endswith(".txt"))
+    warc_copies = [
+        r for r in lighthouse if r["capture"]["warc_filename"] and r["media_type"] == "text/html"
+    ]
+    assert len(warc_copies) == 3  # crawl.warc.gz, plain.warc and cut.warc before its damage
+    group = sorted([html_file, text_file, *warc_copies], key=lambda r: r["record_id"])
+    assert len({r["text_sha256"] for r in group}) == 1
+    assert all(r["duplicate_of"] == group[0]["record_id"] for r in group[1:])
+
+
+def test_damage_is_quarantined_with_its_offset(release):
+    damaged = [q for q in quarantine(release) if q["reason"] == "damaged"]
+    assert len(damaged) == 1
+    assert damaged[0]["source_path"] == "captures/crawls/cut.warc"
+    assert damaged[0]["offset"] is not None
+
+
+def test_gzip_html_file_is_read(release):
+    rows = [r for r in records(release) if r["capture"]["source_path"].endswith("orchard.html.gz")]
+    assert len(rows) == 1 and rows[0]["media_type"] == "text/html" and rows[0]["title"]
