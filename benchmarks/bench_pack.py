@@ -1,4 +1,4 @@
-"""Benchmark ``archive pack`` and ``archive verify`` against a plain read-and-SHA-256 of the same files.
+"""Benchmark `archive pack` and `archive verify` against a plain read-and-SHA-256 of the files.
 
 Generates N fictional captures (``benchmarks/fiction.py``), then times, each as a whole process:
 
@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,7 +42,11 @@ def measure(command: list[str], env: dict | None = None) -> dict:
         "print(json.dumps({'wall': wall, 'peak_mib': peak, 'exit': code}))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", wrapper, *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["exit"] != 0:
@@ -98,7 +101,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=None, help="pack --jobs (default: all cores)")
     parser.add_argument("--extract", default="article", choices=["article", "none"])
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "archive-bench")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "archive-bench"
+    )
     parser.add_argument("--bagit", action="store_true", help="also time bagit-python")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -113,14 +118,30 @@ def main() -> None:
 
     measure([sys.executable, "-c", BASELINE, str(captures)])  # warm the page cache
     baseline = measure([sys.executable, "-c", BASELINE, str(captures)])
-    pack_cmd = [sys.executable, "-m", "archive.cli", "pack", str(captures), "--out", str(out),
-                "--name", "bench", "--version", "1.0.0", "--extract", args.extract, "-q"]
+    pack_cmd = [
+        sys.executable,
+        "-m",
+        "archive.cli",
+        "pack",
+        str(captures),
+        "--out",
+        str(out),
+        "--name",
+        "bench",
+        "--version",
+        "1.0.0",
+        "--extract",
+        args.extract,
+        "-q",
+    ]
     if (captures / "captures.jsonl").exists():
         pack_cmd += ["--capture-log", str(captures / "captures.jsonl")]
     if args.jobs:
         pack_cmd += ["--jobs", str(args.jobs)]
     packed = measure(pack_cmd, env)
-    verified = measure([sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0"), "-q"])
+    verified = measure(
+        [sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0"), "-q"]
+    )
     rows = [
         row("read+sha256 (1 core)", baseline, args.n, megabytes, baseline["wall"]),
         row("archive pack", packed, args.n, megabytes, baseline["wall"]),
@@ -150,7 +171,9 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{args.n} captures, {megabytes:.1f} MB, {figures['cores']} cores, extract={args.extract}")
+    print(
+        f"{args.n} captures, {megabytes:.1f} MB, {figures['cores']} cores, extract={args.extract}"
+    )
     header = f"{'step':<22}{'s':>9}{'docs/s':>11}{'MB/s':>9}{'peak MiB':>10}{'x read+sha':>12}"
     print(header)
     for r in rows:

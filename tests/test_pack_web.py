@@ -57,8 +57,10 @@ def test_release_verifies_and_accounts_for_every_capture(release):
     report = verify(release)
     manifest = json.loads((release / "manifest.json").read_bytes())
     counts = manifest["counts"]
-    assert counts["inputs"] == counts["records"] + counts["quarantined"] == report.records + len(
-        quarantine(release)
+    assert (
+        counts["inputs"]
+        == counts["records"] + counts["quarantined"]
+        == report.records + len(quarantine(release))
     )
     skipped = manifest["warc_records_skipped"]
     # two whole WARCs plus the part of the cut one before its damage
@@ -89,7 +91,9 @@ def test_charsets_are_honoured_and_recorded(release):
         for r in records(release)
         if r["capture"]["warc_filename"] == "crawl.warc.gz"
     }
-    cyrillic = next(r for u, r in rows.items() if "windows-1251" in (r["capture"]["content_type"] or ""))
+    cyrillic = next(
+        r for u, r in rows.items() if "windows-1251" in (r["capture"]["content_type"] or "")
+    )
     assert cyrillic["raw_encoding"] == "cp1251" and cyrillic["raw_encoding_method"] == "http-header"
 
 
@@ -98,9 +102,8 @@ def test_same_article_as_html_warc_and_text_links_as_duplicates(release):
     lighthouse = [
         r
         for r in rows
-        if r["capture"]["url"] == LIGHTHOUSE.url or r["capture"]["source_path"].endswith(
-            ("lighthouse.html", "lighthouse.txt")
-        )
+        if r["capture"]["url"] == LIGHTHOUSE.url
+        or r["capture"]["source_path"].endswith(("lighthouse.html", "lighthouse.txt"))
     ]
     html_file = next(r for r in lighthouse if r["capture"]["source_path"].endswith(".html"))
     text_file = next(r for r in lighthouse if r["capture"]["source_path"].endswith(".txt"))
