@@ -7,6 +7,7 @@ exit code: 0 success, 1 a check failed (verify, validate, a bad capture-log line
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -16,13 +17,14 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .decode import printable, printable_json
 from .errors import ArchiveError, UsageError, VerificationError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"archive: {message}", err=True)
+    click.echo(f"archive: {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -37,7 +39,7 @@ def handles_errors(command):
             _fail(f"error: {exc}", EXIT_USAGE)
         except VerificationError as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(printable(str(problem)), err=True)
             sys.exit(EXIT_FAILED)
         except ArchiveError as exc:
             _fail(f"error: {exc}", EXIT_FAILED)
@@ -55,7 +57,8 @@ def handles_errors(command):
 
 
 def _emit_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    click.echo(printable_json(text))
 
 
 class _Progress:
@@ -97,15 +100,18 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    help="Collection settings (default: ./archive.toml when present). Options override it.",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder the release is written into, as <out>/<name>-<version>.",
+    help="Folder the release is written into, as <out>/<name>-<version> (default: dist).",
 )
-@click.option("--name", help="Release name (default: the first source folder's name).")
+@click.option("--name", help="Release name (default: archive.toml's, else the first source's).")
 @click.option("--version", "version", required=True, help="Release version (semantic, e.g. 1.0.0).")
 @click.option(
     "--capture-log",
@@ -121,10 +127,22 @@ def main() -> None:
 @click.option(
     "--extract",
     type=click.Choice(["article", "none"]),
-    default="article",
-    show_default=True,
-    help="'article': derive body, title, authors, outlet, dates; 'none': keep the whole capture.",
+    help="'article' (default): derive body, title, authors, outlet, dates; 'none': keep the "
+    "whole capture.",
 )
+@click.option(
+    "--tier",
+    type=click.Choice(["full", "metadata-only"]),
+    help="'metadata-only' writes a dehydrated release: every hash and capture field, no text.",
+)
+@click.option(
+    "--from",
+    "parent",
+    type=click.Path(path_type=Path),
+    help="The release this version follows (default: the latest earlier one of the same name in "
+    "--out).",
+)
+@click.option("--no-parent", is_flag=True, help="Start a new history: no parent, no reuse.")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -138,62 +156,60 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @handles_errors
-def pack(
-    sources,
-    out,
-    name,
-    version,
-    capture_log,
-    outlets,
-    created,
-    extract,
-    jobs,
-    shards,
-    max_capture_bytes,
-    license_,
-    quiet,
-    as_json,
-):
+def pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
+         parent, no_parent, jobs, shards, max_capture_bytes, license_, quiet, as_json):  # fmt: skip
     """Pack captures into a release <OUT>/<NAME>-<VERSION>.
 
-    SOURCES are folders walked recursively in sorted order. Every input becomes a record or a
-    quarantine entry with a reason. Prints the release path.
+    SOURCES are folders walked recursively in sorted order (or archive.toml's [collection]
+    sources). Every input becomes a record or a quarantine entry with a reason. When an earlier
+    version of the release sits in OUT (or --from names one), it becomes the parent: unchanged
+    records are reused and the manifest links the parent's digest. Prints the release path.
 
     \b
     archive pack examples/captures --capture-log examples/captures.jsonl \\
         --outlets examples/outlets.toml --out dist --name example --version 1.0.0
+    archive pack --config examples/archive.toml --version 1.1.0
     """
-    from .config import pack_settings
+    from .config import find_collection, pack_settings
     from .release import pack as pack_release
 
+    if parent and no_parent:
+        raise UsageError("--from and --no-parent contradict each other")
+    collection = find_collection(config)
+    sources = list(sources) or list(collection.sources)
     settings = pack_settings(
-        sources=list(sources),
-        name=name,
-        version=version,
-        created=created,
-        outlets=outlets,
-        extract=extract,
-        jobs=jobs,
-        shards=shards,
-        max_capture_bytes=max_capture_bytes,
-        license=license_,
-    )
+        sources=sources, name=name, version=version, created=created, outlets=outlets,
+        extract=extract, tier=tier, jobs=jobs, shards=shards,
+        max_capture_bytes=max_capture_bytes, license=license_, collection=collection,
+    )  # fmt: skip
     progress = _Progress(quiet or as_json)
     try:
-        result = pack_release(sources, out, settings, capture_log=capture_log, progress=progress)
+        result = pack_release(
+            sources,
+            out or collection.out or Path("dist"),
+            settings,
+            capture_log=capture_log or collection.capture_log,
+            parent=None if no_parent else (parent or "auto"),
+            progress=progress,
+        )
     finally:
         progress.close()
     for warning in result.warnings:
-        click.echo(f"archive: error: {warning}", err=True)
+        click.echo(f"archive: error: {printable(warning)}", err=True)
+    if not quiet and not as_json:
+        for note in result.notes:
+            click.echo(f"archive: {printable(note)}", err=True)
     counts = result.manifest["counts"]
     if as_json:
-        _emit_json({"path": str(result.path), "counts": counts, "errors": list(result.warnings)})
+        summary = {"path": str(result.path), "counts": counts, "parent": result.manifest["parent"]}
+        _emit_json(summary | {"errors": list(result.warnings), "notes": list(result.notes)})
     else:
-        click.echo(str(result.path))
+        click.echo(printable(str(result.path)))
         if not quiet:
             click.echo(
-                f"{counts['inputs']} inputs: {counts['records']} records, {counts['quarantined']} "
-                f"quarantined, {counts['duplicates']} duplicates",
+                f"{counts['inputs']} inputs: {counts['records']} records "
+                f"({counts['reused']} reused), {counts['quarantined']} quarantined, "
+                f"{counts['withdrawn']} withdrawn, {counts['duplicates']} duplicates",
                 err=True,
             )
     sys.exit(EXIT_FAILED if result.warnings else EXIT_OK)
@@ -204,31 +220,115 @@ def _report_out(report, as_json: bool, quiet: bool, what: str) -> None:
         _emit_json(report.as_dict())
     else:
         for problem in report.problems:
-            click.echo(str(problem))
+            click.echo(printable(str(problem)))
         if not quiet:
+            for warning in report.warnings:
+                click.echo(printable(str(warning)), err=True)
+            if report.skipped:
+                click.echo(f"skipped: {', '.join(report.skipped)}", err=True)
             state = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
-            click.echo(f"{state}: {report.path}: {what}", err=True)
+            click.echo(printable(f"{state}: {report.path}: {what}"), err=True)
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
 @main.command()
 @click.argument("release", type=click.Path(path_type=Path))
+@click.option(
+    "--level",
+    type=click.Choice(["structure", "sizes", "hashes", "rows"]),
+    default="rows",
+    show_default=True,
+    help="structure: manifest, signature, paths, files present; sizes: + sizes and counts; "
+    "hashes: + every file's SHA-256; rows: + every row's schema and hashes.",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    help="Audit N rows chosen at random (by --seed) instead of every row.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes over files and shards. Never changes the report.",
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path),
+    help="Public key (from 'archive keygen') the release must be signed with.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @handles_errors
-def verify(release, quiet, as_json):
-    """Verify a release: manifest digest and schema, every file's size and SHA-256, no unlisted
-    files, every row against the record schema and its text hashes, unique ids, counts.
+def verify(release, level, sample, seed, jobs, key, quiet, as_json):
+    """Verify a release: manifest digest and schema, signature, safe paths, every file's size
+    and SHA-256, no unlisted files, every row against the record schema and its text hashes,
+    unique ids, counts.
 
-    Exit 0 when intact, 1 with each problem on its own line (CODE path: message).
+    Exit 0 when intact, 1 with each problem on its own line (CODE path: message). Warnings
+    (W-codes), and the checks skipped, go to stderr.
 
     \b
     archive verify dist/example-1.0.0
+    archive verify dist/example-1.0.0 --level hashes --jobs 4
+    archive verify dist/example-1.0.0 --level sizes --sample 500 --seed 7
+    archive verify dist/example-1.0.0 --key release.key.pub
     """
     from .verifier import check_release
 
-    report = check_release(release)
-    _report_out(report, as_json, quiet, f"{report.records} records, {report.files} files verified")
+    report = check_release(release, level=level, sample=sample, seed=seed, jobs=jobs, key=key)
+    what = f"{report.records} records, {report.files} files verified (level {level})"
+    _report_out(report, as_json, quiet, what)
+
+
+@main.command()
+@click.argument("release", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Ed25519 private key (PEM) from 'archive keygen'.",
+)
+@click.option("--created", help="Signing time (RFC 3339). Default: $SOURCE_DATE_EPOCH, else now.")
+@click.option("--force", is_flag=True, help="Replace an existing signature.")
+@handles_errors
+def sign(release, key, created, force):
+    """Sign a release: write manifest.json.sig.json, an Ed25519 signature over the manifest's
+    digest (which covers every file). Prints the signature file's path.
+
+    \b
+    archive keygen release.key
+    archive sign dist/example-1.0.0 --key release.key
+    archive verify dist/example-1.0.0 --key release.key.pub
+    """
+    from .settings import created_time
+    from .signing import sign as sign_release
+
+    try:
+        moment = created_time(created, dict(os.environ)) if created else None
+    except ValueError as exc:
+        raise UsageError(f"--created: {exc}") from None
+    click.echo(printable(str(sign_release(release, key, created=moment, replace=force))))
+
+
+@main.command()
+@click.argument("key", type=click.Path(path_type=Path))
+@handles_errors
+def keygen(key):
+    """Create an Ed25519 key pair: KEY (private, readable by you only) and KEY.pub (public,
+    to give to whoever verifies). Existing files are never overwritten. Prints the public key.
+
+    \b
+    archive keygen release.key
+    archive sign dist/example-1.0.0 --key release.key
+    """
+    from .signing import load_public_key, write_keypair
+
+    private, public = write_keypair(key)
+    click.echo(f"wrote {printable(str(private))} and {printable(str(public))}", err=True)
+    click.echo(base64.b64encode(load_public_key(public)).decode("ascii"))
 
 
 @main.command()
@@ -250,10 +350,10 @@ def validate(paths, quiet, as_json):
         sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
     for report in reports:
         for problem in report.problems:
-            click.echo(str(problem))
+            click.echo(printable(str(problem)))
         if not quiet:
             state = "valid" if report.ok else f"INVALID ({len(report.problems)} problems)"
-            click.echo(f"{state}: {report.path}", err=True)
+            click.echo(printable(f"{state}: {report.path}"), err=True)
     sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
 
 
@@ -281,13 +381,40 @@ def inspect(release, record_id, explain, as_json):
         if as_json:
             _emit_json(data)
         else:
-            click.echo(data["text"])
+            click.echo(printable(data["text"], keep="\n"))
         return
     row = find_record(release, record_id)
     if explain and not as_json:
-        click.echo(explain_record(row))
+        click.echo(printable(explain_record(row), keep="\n\t"))
     else:
         _emit_json(row)
+
+
+@main.command()
+@click.argument("release", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Bundle file: .tar (default <release>.tar beside the release), .tar.gz or .tgz.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing bundle file.")
+@handles_errors
+def bundle(release, out, force):
+    """Write a release as one reproducible tar file for transfer (same release, same bytes).
+
+    Prints the bundle's path. Every file is checked against the manifest as it is written;
+    `archive verify` accepts the bundle directly. Exit 0 when written, 1 when a file differs
+    from the manifest (nothing is written), 2 on a usage error.
+
+    \b
+    archive bundle dist/example-1.0.0
+    archive verify dist/example-1.0.0.tar
+    """
+    from .bundle import bundle as write_bundle
+
+    target = out or Path(release).with_name(Path(release).name + ".tar")
+    click.echo(str(write_bundle(release, target, force=force)))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,14 @@
 """Bytes to text: find the encoding, say which method decided it, refuse what is not text.
 
 Order of evidence, strongest first: a byte-order mark; a charset declared by the capture log or an
-HTTP header; strict UTF-8; UTF-8 with a few damaged sequences (repaired and flagged); then
-charset-normalizer's detection for legacy single-byte encodings.
+HTTP header; strict UTF-8; UTF-8 with a few damaged sequences (a character cut short, a stray
+byte: repaired and flagged); UTF-16 without a byte-order mark; then charset-normalizer's detection
+for legacy single-byte encodings.
+
+Hostile bytes are refused with a quarantine reason, never crash: compressed or archive data under
+a text name, NUL bytes, mostly control characters. Terminal escapes and bidirectional controls
+inside otherwise good text are kept (the capture is evidence) and flagged on the record; anything
+printed to a terminal goes through ``printable`` first.
 """
 
 from __future__ import annotations
@@ -23,8 +29,23 @@ _BOMS = (
 # Control characters that never belong in article text (keeps \t \n \v \f \r).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_ESCAPE = "\x1b"
 _MAX_REPAIRED_SHARE = 0.01
-_GZIP_MAGIC = b"\x1f\x8b"
+_MAGIC = (
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"%PDF-", "a PDF document"),
+)
+# Text codecs that a capture log may name but that are not charsets: they would rewrite the
+# text (unicode_escape turns a literal backslash-x-1-b into ESC) rather than decode it.
+_NOT_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined"}
+# What ``printable`` escapes: every control character (line breaks too) and bidi controls.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _PREFERRED = {
     name: rank
     for rank, name in enumerate(
@@ -81,10 +102,14 @@ def _decode(raw: bytes, declared: str | None) -> Decoded:
                 return Decoded(raw.decode(codec), name, "bom")
             except UnicodeDecodeError as exc:
                 raise NotText("undecodable", f"{name} byte-order mark but {exc.reason}") from None
-    if raw.startswith(_GZIP_MAGIC):
-        raise NotText("binary", "gzip-compressed data under a text name")
+    for magic, what in _MAGIC:
+        if raw.startswith(magic):
+            raise NotText("binary", f"{what} under a text name")
     if b"\x00" in raw:
-        raise NotText("binary", "NUL bytes: binary data, not text")
+        utf16 = _bomless_utf16(raw)
+        if utf16 is None:
+            raise NotText("binary", "NUL bytes: binary data, not text")
+        return utf16
     if declared:
         decoded = _declared(raw, declared)
         if decoded:
@@ -99,10 +124,29 @@ def _decode(raw: bytes, declared: str | None) -> Decoded:
 
 def _declared(raw: bytes, declared: str) -> Decoded | None:
     try:
-        name = codecs.lookup(declared).name
-        return Decoded(raw.decode(name), name, "declared")
+        info = codecs.lookup(declared)
+        if not info._is_text_encoding or info.name.replace("-", "_") in _NOT_CHARSETS:
+            return None
+        return Decoded(raw.decode(info.name), info.name, "declared")
     except (LookupError, UnicodeDecodeError):
         return None
+
+
+def _bomless_utf16(raw: bytes) -> Decoded | None:
+    """UTF-16 without a byte-order mark: mostly Latin text, so one byte of nearly every pair is
+    NUL. Anything else with NUL bytes is binary."""
+    if len(raw) % 2 or len(raw) < 8:
+        return None
+    pairs = len(raw) // 2
+    for name, high in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if high.count(0) >= 0.9 * pairs:
+            try:
+                text = raw.decode(name)
+            except UnicodeDecodeError:
+                return None
+            if "\x00" not in text:
+                return Decoded(text, name, "detected", ("encoding-detected",))
+    return None
 
 
 def _repaired_utf8(raw: bytes) -> Decoded | None:
@@ -136,8 +180,38 @@ def _with_control_flags(decoded: Decoded) -> Decoded:
     flags = list(decoded.flags)
     if controls:
         flags.append("control-characters")
+    if _ESCAPE in text:
+        flags.append("terminal-escapes")
     if _BIDI.search(text):
         flags.append("bidi-controls")
     if flags == list(decoded.flags):
         return decoded
     return Decoded(text, decoded.encoding, decoded.method, tuple(flags))
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` safe to print on a terminal: control characters (but those in ``keep``) and
+    bidirectional controls become visible escapes, so a file name or a capture cannot move the
+    cursor, recolour the screen or reorder what the reader sees.
+
+    >>> printable("report\\x1b[2J.txt\\n")
+    'report\\\\x1b[2J.txt\\\\n'
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group() if m.group() in keep else _escape(m.group()), text)
+
+
+def printable_json(text: str) -> str:
+    """Serialized JSON safe for a terminal: JSON already escapes C0 controls; this escapes C1
+    and bidi controls too (as ``\\uXXXX``, so the JSON means the same)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char == "\n":
+        return "\\n"
+    if char == "\t":
+        return "\\t"
+    if char == "\r":
+        return "\\r"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

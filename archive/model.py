@@ -6,7 +6,7 @@ Schemas in ``schemas/`` and by ``archive.schema`` (the explicit Arrow schema).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 SPAN_KINDS = (
@@ -124,7 +124,7 @@ class Record:
     flags: tuple[str, ...] = ()
     duplicate_of: str | None = None
     extractor: str = ""
-    raw: bytes | None = field(default=None, repr=False)
+    derivation_sha256: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ keeps no state, so any worker may run it on any capture.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -19,7 +20,15 @@ from .plan import record_id
 from .settings import PackSettings
 
 Extractor = Callable[[str, Hints], Extraction]
-HTML_EXTRACTOR = "archive-html/1"
+
+
+def _html_extractor() -> str:
+    from importlib.metadata import version
+
+    return f"archive-html/1 trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
+
+
+HTML_EXTRACTOR = _html_extractor()
 
 
 def hints_for(entry: LogEntry | None, log_name: str | None, settings: PackSettings) -> Hints:
@@ -82,6 +91,11 @@ def warc_capture_info(source_path: str, payload) -> CaptureInfo:
     )
 
 
+def warc_capture_key(source_path: str, payload) -> str:
+    """The capture key of a WARC response: the file's source path and the record's id."""
+    return f"{source_path}#{payload.warc_record_id or f'@{payload.offset}'}"
+
+
 def warc_record(
     source_path: str,
     payload,
@@ -91,7 +105,7 @@ def warc_record(
 ) -> Record | QuarantineEntry:
     """The record for one WARC response (``archive.warc.WarcPayload``) of the WARC file at
     ``source_path``; a failed payload digest is kept and flagged, never silenced."""
-    key = f"{source_path}#{payload.warc_record_id or f'@{payload.offset}'}"
+    key = warc_capture_key(source_path, payload)
     hints = Hints(
         url=payload.target_uri,
         retrieved_at=payload.warc_date,
@@ -310,7 +324,32 @@ def record_row(record: Record) -> dict:
         "flags": list(record.flags),
         "duplicate_of": record.duplicate_of,
         "extractor": record.extractor,
+        "derivation_sha256": record.derivation_sha256,
     }
+
+
+def derivation_sha256(
+    raw_sha256: str,
+    extractor: str,
+    settings: PackSettings,
+    capture: CaptureInfo,
+    entry: LogEntry | None,
+) -> str:
+    """The hash of everything a row is derived from; equal hashes give equal rows (before the
+    corpus-level steps: learned furniture and duplicate links)."""
+    basis = {
+        "raw_sha256": raw_sha256,
+        "extractor": extractor,
+        "settings": settings.derivation_settings(),
+        "capture": {k: _plain(v) for k, v in vars(capture).items()},
+        "log": {k: _plain(v) for k, v in vars(entry).items() if k != "line"} if entry else None,
+    }
+    data = json.dumps(basis, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def quarantine_row(entry: QuarantineEntry) -> dict:

@@ -23,6 +23,16 @@ from . import __version__
 from .capturelog import CaptureLog
 from .errors import ReleaseExistsError, UsageError
 from .executor import LocalExecutor
+from .lineage import (
+    WITHDRAWN_FILE,
+    Parent,
+    ParentIndex,
+    latest_release,
+    open_parent,
+    parent_rows,
+    read_tombstones,
+    write_tombstones,
+)
 from .manifest import (
     FORMAT,
     FORMAT_VERSION,
@@ -42,6 +52,7 @@ from .tasks import (
     duplicate_links,
     extract_unit,
     finalize_shard,
+    gather_shard,
     learned_furniture,
     write_quarantine_fragment,
     write_shard,
@@ -52,11 +63,14 @@ Progress = Callable[[str, int, int | None], None]
 
 @dataclass(frozen=True)
 class PackResult:
-    """A written release: where it is, its manifest, and the warnings met on the way."""
+    """A written release: where it is, its manifest, the errors met on the way (bad capture-log
+    lines: the release is written, but they need fixing) and notes (the parent used, version
+    advice)."""
 
     path: Path
     manifest: dict
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def release_path(out: Path, name: str, version: str) -> Path:
@@ -69,9 +83,14 @@ def pack(
     settings: PackSettings,
     *,
     capture_log: str | os.PathLike | None = None,
+    parent: str | os.PathLike | None = "auto",
     progress: Progress | None = None,
 ) -> PackResult:
     """Pack the captures under ``sources`` into the release ``<out>/<name>-<version>``.
+
+    ``parent`` is the release this one follows (its records are reused where nothing they were
+    derived from changed, and it is linked by its manifest digest); ``"auto"`` takes the latest
+    earlier version of the same name in ``out``; ``None`` starts a new history.
 
     >>> from datetime import datetime, timezone
     >>> settings = PackSettings("example", "1.0.0", datetime(2026, 1, 1, tzinfo=timezone.utc))
@@ -91,12 +110,20 @@ def pack(
             f"{destination} already exists; releases are immutable: choose a new --version"
         )
     Path(out).mkdir(parents=True, exist_ok=True)
+    notes = []
+    if parent == "auto":
+        parent = latest_release(Path(out), settings.name, settings.version)
+        if parent is not None:
+            notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
+    lineage = open_parent(Path(parent)) if parent is not None else None
     _remove_stale_partials(Path(out), destination.name)
     building = Path(out) / f".{destination.name}.partial-{os.getpid()}"
     if building.exists():
         shutil.rmtree(building)
     try:
-        manifest, warnings = _build(roots, building, settings, capture_log, progress or _silent)
+        manifest, warnings = _build(
+            roots, building, settings, capture_log, lineage, progress or _silent
+        )
         try:
             os.rename(building / "release", destination)
         except OSError as exc:
@@ -105,7 +132,7 @@ def pack(
             ) from None
     finally:
         shutil.rmtree(building, ignore_errors=True)
-    return PackResult(destination, manifest, tuple(warnings))
+    return PackResult(destination, manifest, tuple(warnings), tuple(notes))
 
 
 def _silent(stage: str, done: int, total: int | None) -> None:
@@ -130,23 +157,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _build(roots, building: Path, settings: PackSettings, capture_log, progress: Progress):
+def _build(roots, building: Path, settings, capture_log, lineage: Parent | None, progress):
     work, release = building / "work", building / "release"
     for folder in (work, release / "data", release / "schemas"):
         folder.mkdir(parents=True)
     log = CaptureLog.build(Path(capture_log), work / "log.sqlite") if capture_log else None
     warnings = [str(p) for p in (log.problems if log else [])]
+    carried = read_tombstones(lineage.path) if lineage else []
+    withdrawn_ids = frozenset(rid for rid, _ in settings.withdrawals) | {
+        t["record_id"] for t in carried
+    }
 
     plan = _plan(roots, work, settings, log, progress)
-    ctx = PackContext(settings, plan.shards, work, release, log)
+    ctx = PackContext(
+        settings,
+        plan.shards,
+        work,
+        release,
+        log,
+        withdrawn=withdrawn_ids,
+        **_reuse_context(lineage, work),
+    )
     with LocalExecutor(settings.jobs) as executor:
         units = list(
             _run(
                 executor.map(extract_unit, plan.units(), ctx), "extract", plan.unit_count, progress
             )
         )
-        learned = learned_furniture(ctx)
         shards = range(plan.shards)
+        list(_run(executor.map(gather_shard, shards, ctx), "gather", plan.shards, progress))
+        learned = learned_furniture(ctx)
         list(
             _run(
                 executor.map(finalize_shard, shards, ctx, learned),
@@ -158,12 +198,71 @@ def _build(roots, building: Path, settings: PackSettings, capture_log, progress:
         duplicates = duplicate_links(ctx)
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
     quarantine = _write_quarantine(work, release)
+    tombstones = carried + _new_tombstones(ctx, lineage, settings, warnings)
+    if tombstones:
+        write_tombstones(release, tombstones)
     for name in SCHEMA_NAMES:
         schema = schema_file(name)
         (release / "schemas" / schema.filename).write_bytes(schema.data)
-    manifest = _manifest(release, settings, plan, log, units, written, quarantine, duplicates)
+    manifest = _manifest(
+        release, settings, plan, log, units, written, quarantine, duplicates, tombstones, lineage
+    )
     write_manifest(release, manifest)
     return manifest, warnings
+
+
+def _reuse_context(lineage: Parent | None, work: Path) -> dict:
+    """The parent index for reuse, when the parent's rows can be reused at all: same record
+    schema, text kept (a dehydrated parent has none to copy)."""
+    if lineage is None or not lineage.same_record_schema:
+        return {}
+    if lineage.manifest["settings"].get("tier", "full") != "full":
+        return {}
+    index = ParentIndex.build(lineage, work / "parent.sqlite")
+    return {"parent": index, "parent_path": lineage.path, "parent_shards": tuple(lineage.shards)}
+
+
+def _new_tombstones(ctx, lineage: Parent | None, settings: PackSettings, warnings: list) -> list:
+    """Tombstones for this version's withdrawals: hashes from the parent's row, else from the
+    capture read in this pack; an id found in neither is an error."""
+    carried = {t["record_id"] for t in read_tombstones(lineage.path)} if lineage else set()
+    reasons = {rid: reason for rid, reason in settings.withdrawals if rid not in carried}
+    if not reasons:
+        return []
+    known: dict[str, dict] = {}
+    if lineage is not None:
+        rows = parent_rows(lineage.path, lineage.shards, sorted(reasons))
+        for row in rows.select(["record_id", "raw_sha256", "text_sha256"]).to_pylist():
+            known[row["record_id"]] = row
+    folder = ctx.work / "withdrawn"
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.arrow")):
+            for row in read_ipc(path).to_pylist():
+                known.setdefault(row["record_id"], {**row, "text_sha256": None})
+    tombstones = []
+    for rid, reason in sorted(reasons.items()):
+        if rid not in known:
+            warnings.append(f"withdrawal of {rid}: no such record in the parent or the sources")
+            continue
+        tombstones.append(
+            {
+                "record_id": rid,
+                "raw_sha256": known[rid]["raw_sha256"],
+                "text_sha256": known[rid]["text_sha256"],
+                "version": settings.version,
+                "withdrawn_at": rfc3339(settings.created),
+                "reason": reason,
+            }
+        )
+    return tombstones
+
+
+def _row_counts(written, quarantine: list, tombstones: list) -> dict[str, int]:
+    rows = {s.path: s.rows for s in written}
+    rows[QUARANTINE_FILE] = len(quarantine)
+    if tombstones:
+        rows[WITHDRAWN_FILE] = len(tombstones)
+    return rows
 
 
 @dataclass
@@ -252,10 +351,10 @@ def _write_quarantine(work: Path, release: Path) -> list[dict]:
     return rows
 
 
-def _manifest(release, settings, plan, log, units, written, quarantine, duplicates) -> dict:
+def _manifest(
+    release, settings, plan, log, units, written, quarantine, duplicates, tombstones, lineage
+) -> dict:
     written = sorted(written, key=lambda s: s.index)
-    rows = {s.path: s.rows for s in written}
-    rows[QUARANTINE_FILE] = len(quarantine)
     records = sum(s.rows for s in written)
     totals = Counter()
     furniture = Counter()
@@ -267,10 +366,14 @@ def _manifest(release, settings, plan, log, units, written, quarantine, duplicat
     for unit in units:
         skipped.update(unit.warc_skipped)
     inputs = sum(u.records + u.quarantined for u in units) + plan.walk_quarantined
+    inputs += sum(u.withdrawn for u in units)
     counts = {
         "inputs": inputs,
+        "reused": sum(u.reused for u in units),
+        "withdrawn_inputs": sum(u.withdrawn for u in units),
         "records": records,
         "quarantined": len(quarantine),
+        "withdrawn": len(tombstones),
         "duplicates": duplicates,
         **{
             k: totals[k]
@@ -300,14 +403,14 @@ def _manifest(release, settings, plan, log, units, written, quarantine, duplicat
             for name in SCHEMA_NAMES
         },
         "settings": settings.output_settings() | {"shards": plan.shards},
-        "files": file_entries(release, rows),
+        "files": file_entries(release, _row_counts(written, quarantine, tombstones)),
         "counts": counts,
         "quarantine_reasons": dict(sorted(reasons.items())),
         "warc_records_skipped": dict(sorted(skipped.items())),
         "capture_log": _log_summary(log),
         "sources": plan.sources,
         "coverage": {"furniture_chars": dict(sorted(furniture.items()))},
-        "parent": None,
+        "parent": lineage.link if lineage else None,
     }
     return manifest
 

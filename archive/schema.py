@@ -71,9 +71,7 @@ _NOT_NULL = {
     "raw_encoding",
     "raw_encoding_method",
     "media_type",
-    "capture_text",
     "capture_text_sha256",
-    "text",
     "text_sha256",
     "authors",
     "categories",
@@ -83,6 +81,7 @@ _NOT_NULL = {
     "capture",
     "flags",
     "extractor",
+    "derivation_sha256",
 }
 
 RECORD_ARROW_SCHEMA = pa.schema(
@@ -117,6 +116,7 @@ RECORD_ARROW_SCHEMA = pa.schema(
             ("flags", pa.list_(pa.string())),
             ("duplicate_of", pa.string()),
             ("extractor", pa.string()),
+            ("derivation_sha256", pa.string()),
         ]
     ]
 )

@@ -17,7 +17,9 @@ class PackSettings:
     ``SOURCE_DATE_EPOCH``) for reproducible releases. ``extract`` is ``"article"`` (derive the
     article body and its metadata) or ``"none"`` (the body is the whole capture; metadata only from
     the capture log and the URL). ``shard_bytes`` is how many input bytes go to one Parquet shard;
-    ``shards`` fixes the count instead. ``jobs`` never changes the output.
+    ``shards`` fixes the count instead. ``jobs`` never changes the output. ``tier`` is ``"full"``
+    or ``"metadata-only"`` (a dehydrated release: every hash and capture field, no text).
+    ``withdrawals`` are ``(record_id, reason)`` pairs to withdraw in this version.
     """
 
     name: str
@@ -32,6 +34,8 @@ class PackSettings:
     shard_bytes: int = DEFAULT_SHARD_BYTES
     shards: int | None = None
     learn_furniture: bool = True
+    tier: str = "full"
+    withdrawals: tuple[tuple[str, str], ...] = ()
     jobs: int = 1
     unit_files: int = 2000
     unit_bytes: int = 16 * 1024 * 1024
@@ -40,10 +44,29 @@ class PackSettings:
     def output_settings(self) -> dict:
         """The settings recorded in the manifest: those that can change the output bytes."""
         data = asdict(self)
-        for key in ("name", "version", "created", "jobs", "unit_files", "unit_bytes", "extra"):
+        for key in (
+            "name",
+            "version",
+            "created",
+            "jobs",
+            "unit_files",
+            "unit_bytes",
+            "extra",
+            "withdrawals",
+        ):
             data.pop(key)
         data["domain_outlets"] = dict(self.domain_outlets)
         return data
+
+    def derivation_settings(self) -> dict:
+        """The settings a single record's derivation depends on."""
+        return {
+            "extract": self.extract,
+            "domain_outlets": dict(self.domain_outlets),
+            "rights_holder": self.rights_holder,
+            "redistribution": self.redistribution,
+            "max_capture_bytes": self.max_capture_bytes,
+        }
 
 
 def created_time(value: str | None, environ: dict) -> datetime:

@@ -4,15 +4,22 @@ Every path met is accounted for: a file we can read becomes an ``InputFile``; a 
 folder, a link to another file of the folder, or a file we cannot stat becomes a ``Skipped`` with
 a quarantine reason. Directories are walked in sorted order (by name as bytes), so the walk is the
 same on every machine.
+
+Names are hostile data: they may hold spaces, quotes, newlines, terminal escapes or bytes that are
+not UTF-8. They are kept as they are (undecodable bytes as ``\\xNN``) and escaped only when
+printed; two names that would display the same are told apart by quarantining the second.
+Links are never followed out of the source, and a link inside it is not read a second time.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import UsageError
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -64,16 +71,37 @@ def root_name(root: Path) -> str:
     return display_name(root.resolve().name) or "root"
 
 
-def walk(roots: list[Path]) -> Iterator[InputFile | Skipped]:
-    """Yield every entry under ``roots`` in sorted order."""
-    seen_names: set[str] = set()
+def check_root_names(roots: Iterable[Path]) -> None:
+    """Raise ``UsageError`` if two source folders share a name (their captures' keys, and so
+    their record ids, would collide)."""
+    seen: set[str] = set()
     for root in roots:
         name = root_name(root)
-        if name in seen_names:
-            raise ValueError(f"two source folders are named {name!r}; rename one")
-        seen_names.add(name)
+        if name in seen:
+            raise UsageError(f"two source folders are named {name!r}; rename one")
+        seen.add(name)
+
+
+def walk(roots: list[Path]) -> Iterator[InputFile | Skipped]:
+    """Yield every entry under ``roots`` in sorted order."""
+    check_root_names(roots)
+    for root in roots:
         real_root = os.path.realpath(root)
-        yield from _walk_dir(str(root), name, real_root)
+        yield from _walk_dir(str(root), root_name(root), real_root)
+
+
+def open_input(fs_path: str):
+    """Open an input file for reading without following a link: a file swapped for a link
+    (to ``/etc/shadow``, say) after the walk fails with ``OSError`` instead of being read."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(fs_path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(0, "no longer a regular file")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile | Skipped]:
@@ -83,8 +111,15 @@ def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile
     except OSError as exc:
         yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc.strerror}")
         return
+    shown: set[str] = set()
     for entry in entries:
-        source_path = f"{prefix}/{display_name(entry.name)}"
+        name = display_name(entry.name)
+        source_path = f"{prefix}/{name}"
+        if name in shown:
+            message = "its name, with undecodable bytes shown as \\xNN, is another file's name"
+            yield Skipped(source_path, "unsupported", message)
+            continue
+        shown.add(name)
         try:
             if entry.is_symlink():
                 yield _link(entry, source_path, real_root)
@@ -108,8 +143,9 @@ def _link(entry: os.DirEntry, source_path: str, real_root: str) -> Skipped | Inp
         return Skipped(source_path, "outside-source", "symbolic link to a path outside the source")
     try:
         mode = os.stat(target).st_mode
-    except OSError:
-        return Skipped(source_path, "unreadable", "symbolic link to a missing file")
+    except OSError as exc:
+        message = f"symbolic link that cannot be followed ({exc.strerror})"
+        return Skipped(source_path, "unreadable", message)
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         relative = display_name(os.path.relpath(target, real_root))
         return Skipped(

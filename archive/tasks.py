@@ -1,10 +1,12 @@
-"""The three kinds of pack task, each a pure function of its arguments and the work folder.
+"""The kinds of pack task, each a pure function of its arguments and the work folder.
 
-1. ``extract_unit``: read and extract one unit of input; file each row under its shard, each
-   quarantined input under the unit, and (optionally) count repeated lines for furniture learning.
-2. ``finalize_shard``: gather one shard's rows, sort them by ``record_id``, apply the learned
-   furniture, and index the shard's body hashes for duplicate detection.
-3. ``write_shard``: mark duplicates and write the shard's Parquet file into the release.
+1. ``extract_unit``: read and extract one unit of input; file each row under its shard (or, when
+   the parent release derived the same row, only its id, to be copied), each quarantined input
+   under the unit.
+2. ``gather_shard``: one shard's new and reused rows, sorted by ``record_id``, and the counts of
+   their repeated paragraphs for furniture learning.
+3. ``finalize_shard``: apply the learned furniture and index the body hashes for duplicates.
+4. ``write_shard``: mark duplicates, withhold text where the tier says so, write the Parquet file.
 
 Executors (local processes, Ray) only call these; none decides names or order, so how the work
 is spread never changes the bytes of the release.
@@ -16,25 +18,30 @@ import hashlib
 import pickle
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .capturelog import CaptureLog
+from .lineage import ParentIndex, parent_rows
 from .model import Extraction, Provenance, QuarantineEntry, Record, Span
 from .normalize import sha256_text
 from .parquetio import read_ipc, write_ipc, write_parquet
-from .plan import Unit, shard_name, shard_of
+from .plan import Unit, record_id, shard_name, shard_of
 from .records import (
+    HTML_EXTRACTOR,
     capture_info,
+    derivation_sha256,
     hints_for,
     html_record,
     plain_extraction,
     quarantine_row,
     record_row,
     text_record,
+    warc_capture_info,
+    warc_capture_key,
     warc_record,
 )
 from .schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
@@ -54,6 +61,13 @@ class PackContext:
     work: Path
     release: Path
     log: CaptureLog | None = None
+    parent: ParentIndex | None = None
+    parent_path: Path | None = None
+    parent_shards: tuple[str, ...] = ()
+    withdrawn: frozenset[str] = frozenset()
+
+    def reusable(self, rid: str, derivation: str) -> bool:
+        return self.parent is not None and self.parent.derivation(rid) == derivation
 
     def fragment(self, shard: int, unit: int, part: int = 0) -> Path:
         return self.work / "frag" / f"{shard:05d}" / f"{unit:08d}-{part:05d}.arrow"
@@ -68,13 +82,32 @@ class PackContext:
 
 @dataclass(frozen=True)
 class UnitSummary:
-    """What one unit produced: records, quarantine entries, and WARC records not packed."""
+    """What one unit produced: records (new and reused), quarantine entries, withdrawn inputs,
+    and WARC records not packed."""
 
     index: int
     records: int
+    reused: int
     quarantined: int
+    withdrawn: int
     input_bytes: int
     warc_skipped: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A capture whose row the parent release already derived: it is copied, not extracted."""
+
+    record_id: str
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A capture withdrawn from the release: it leaves only a tombstone."""
+
+    record_id: str
+    raw_sha256: str
+    source_path: str
 
 
 def _log_entry(ctx: PackContext, source_path: str):
@@ -99,9 +132,21 @@ def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
     return (b"".join(chunks) if size <= size_limit else None), digest.hexdigest(), size
 
 
-def capture_outcome(ctx: PackContext, item, extractor, extractor_name) -> Record | QuarantineEntry:
-    """Read and turn one text or HTML file into a record or a quarantine entry (never raises
-    OSError)."""
+def _settled(ctx: PackContext, rid: str, raw_sha256: str, source_path: str, derivation: str, build):
+    """A withdrawn marker, a reuse marker, or the record ``build()`` makes, with its derivation."""
+    if rid in ctx.withdrawn:
+        return Withdrawn(rid, raw_sha256, source_path)
+    if ctx.reusable(rid, derivation):
+        return Reused(rid)
+    outcome = build()
+    if isinstance(outcome, Record):
+        return replace(outcome, derivation_sha256=derivation)
+    return outcome
+
+
+def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
+    """Read and turn one text or HTML file into a record, a reuse or withdrawal marker, or a
+    quarantine entry (never raises OSError)."""
     try:
         raw, digest, size = _read(item.fs_path, ctx.settings.max_capture_bytes)
     except OSError as exc:
@@ -115,32 +160,53 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name) -> Record
         return QuarantineEntry(item.source_path, "unsupported", message, size, digest)
     entry = _log_entry(ctx, item.source_path)
     log_name = ctx.log.name if ctx.log else None
+    capture = capture_info(item.source_path, entry)
+    rid = record_id(item.source_path)
     if item.kind == "html":
         hints = hints_for(entry, log_name, ctx.settings)
-        capture = capture_info(item.source_path, entry)
-        return html_record(
-            item.source_path, item.source_path, raw, hints, capture, ctx.settings, entry, log_name
+        derivation = derivation_sha256(digest, HTML_EXTRACTOR, ctx.settings, capture, entry)
+        return _settled(
+            ctx,
+            rid,
+            digest,
+            item.source_path,
+            derivation,
+            lambda: html_record(
+                item.source_path,
+                item.source_path,
+                raw,
+                hints,
+                capture,
+                ctx.settings,
+                entry,
+                log_name,
+            ),
         )
-    return text_record(
-        item.source_path, raw, entry, log_name, ctx.settings, extractor, extractor_name
+    derivation = derivation_sha256(digest, extractor_name, ctx.settings, capture, entry)
+    return _settled(
+        ctx,
+        rid,
+        digest,
+        item.source_path,
+        derivation,
+        lambda: text_record(
+            item.source_path, raw, entry, log_name, ctx.settings, extractor, extractor_name
+        ),
     )
 
 
-def warc_outcomes(
-    ctx: PackContext, item, extractor, extractor_name, skipped: Counter
-) -> Iterator[Record | QuarantineEntry]:
-    """Every response of one WARC file as a record or quarantine entry; other records are
-    counted in ``skipped`` by kind; damaged regions are quarantined with their offset."""
+def warc_outcomes(ctx: PackContext, item, extractor, extractor_name, skipped: Counter) -> Iterator:
+    """Every response of one WARC file as a record, marker or quarantine entry; other records
+    are counted in ``skipped`` by kind; damaged regions are quarantined with their offset."""
     from .warc import WarcDamage, WarcPayload, iter_warc
 
     try:
         for found in iter_warc(Path(item.fs_path)):
             if isinstance(found, WarcPayload):
-                yield warc_record(item.source_path, found, ctx.settings, extractor, extractor_name)
+                yield _warc_payload(ctx, item, found, extractor, extractor_name)
             elif isinstance(found, WarcDamage):
-                yield QuarantineEntry(
-                    item.source_path, "damaged", found.message, offset=found.offset
-                )
+                message, offset = found.message, found.offset
+                yield QuarantineEntry(item.source_path, "damaged", message, offset=offset)
             elif found.kind in ("too-large", "undecodable"):
                 message = f"WARC record {found.warc_record_id}: {found.detail or found.kind}"
                 yield QuarantineEntry(item.source_path, found.kind, message, offset=found.offset)
@@ -150,12 +216,29 @@ def warc_outcomes(
         yield QuarantineEntry(item.source_path, "unreadable", f"cannot be read: {exc.strerror}")
 
 
+def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
+    digest = hashlib.sha256(payload.payload).hexdigest()
+    rid = record_id(warc_capture_key(item.source_path, payload))
+    name = extractor_name if payload.content_type == "text/plain" else HTML_EXTRACTOR
+    capture = warc_capture_info(item.source_path, payload)
+    derivation = derivation_sha256(digest, name, ctx.settings, capture, None)
+    return _settled(
+        ctx,
+        rid,
+        digest,
+        item.source_path,
+        derivation,
+        lambda: warc_record(item.source_path, payload, ctx.settings, extractor, extractor_name),
+    )
+
+
 class _ShardBuffers:
     """Rows filed by shard, written out as fragments whenever ``limit`` rows are held."""
 
     def __init__(self, ctx: PackContext, unit: int, limit: int = 2000):
         self.ctx, self.unit, self.limit = ctx, unit, limit
         self.rows: dict[int, list[dict]] = {}
+        self.reused: dict[int, list[str]] = {}
         self.held = self.parts = self.written = 0
 
     def add(self, row: dict) -> None:
@@ -163,6 +246,9 @@ class _ShardBuffers:
         self.held += 1
         if self.held >= self.limit:
             self.flush()
+
+    def reuse(self, rid: str) -> None:
+        self.reused.setdefault(shard_of(rid, self.ctx.shards), []).append(rid)
 
     def flush(self) -> None:
         for shard, rows in self.rows.items():
@@ -172,13 +258,20 @@ class _ShardBuffers:
         self.written += self.held
         self.rows, self.held, self.parts = {}, 0, self.parts + 1
 
+    def flush_reused(self) -> int:
+        for shard, ids in self.reused.items():
+            path = self.ctx.work / "reuse" / f"{shard:05d}" / f"{self.unit:08d}.arrow"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_ipc(pa.table({"record_id": pa.array(ids, pa.string())}), path)
+        return sum(len(ids) for ids in self.reused.values())
+
 
 def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     """Task 1: extract every capture of ``unit`` into per-shard fragments."""
     extractor, extractor_name = ctx.extractor()
-    counter = _furniture_counter(ctx)
     buffers = _ShardBuffers(ctx, unit.index)
     quarantined: list[dict] = []
+    withdrawn: list[dict] = []
     skipped: Counter = Counter()
     for item in unit.files:
         if item.kind == "warc":
@@ -188,19 +281,28 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         for outcome in outcomes:
             if isinstance(outcome, QuarantineEntry):
                 quarantined.append(quarantine_row(outcome))
-                continue
-            buffers.add(record_row(outcome))
-            if counter is not None and outcome.media_type == "text/plain":
-                counter.add(outcome.capture_text, outcome.spans, outcome.outlet)
+            elif isinstance(outcome, Reused):
+                buffers.reuse(outcome.record_id)
+            elif isinstance(outcome, Withdrawn):
+                withdrawn.append(vars(outcome))
+            else:
+                buffers.add(record_row(outcome))
     buffers.flush()
+    reused = buffers.flush_reused()
     if quarantined:
         write_quarantine_fragment(ctx.work, f"unit-{unit.index:08d}", quarantined)
-    if counter is not None:
-        furniture = ctx.work / "furniture" / f"{unit.index:08d}.pkl"
-        furniture.parent.mkdir(parents=True, exist_ok=True)
-        furniture.write_bytes(pickle.dumps(counter))
+    if withdrawn:
+        path = ctx.work / "withdrawn" / f"{unit.index:08d}.arrow"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_ipc(pa.Table.from_pylist(withdrawn), path)
     return UnitSummary(
-        unit.index, buffers.written, len(quarantined), unit.bytes, dict(sorted(skipped.items()))
+        unit.index,
+        buffers.written + reused,
+        reused,
+        len(quarantined),
+        len(withdrawn),
+        unit.bytes,
+        dict(sorted(skipped.items())),
     )
 
 
@@ -210,18 +312,14 @@ def write_quarantine_fragment(work: Path, name: str, rows: list[dict]) -> None:
     write_ipc(pa.Table.from_pylist(rows, schema=QUARANTINE_ARROW_SCHEMA), path)
 
 
-def _furniture_counter(ctx: PackContext):
-    if ctx.settings.extract == "none" or not ctx.settings.learn_furniture:
-        return None
-    from .extract import FurnitureCounter
-
-    return FurnitureCounter()
+def _learning(ctx: PackContext) -> bool:
+    return ctx.settings.extract != "none" and ctx.settings.learn_furniture
 
 
 def learned_furniture(ctx: PackContext):
-    """Merge every unit's furniture counts into the small learned summary (or None)."""
+    """Merge every shard's furniture counts into the small learned summary (or None)."""
     folder = ctx.work / "furniture"
-    if ctx.settings.extract == "none" or not ctx.settings.learn_furniture or not folder.is_dir():
+    if not _learning(ctx) or not folder.is_dir():
         return None
     from .extract import FurnitureCounter
 
@@ -231,17 +329,56 @@ def learned_furniture(ctx: PackContext):
     return total.learned()
 
 
-def shard_rows(ctx: PackContext, shard: int) -> pa.Table:
-    """All fragments of ``shard``, concatenated and sorted by ``record_id``."""
-    folder = ctx.work / "frag" / f"{shard:05d}"
-    tables = [read_ipc(p) for p in sorted(folder.glob("*.arrow"))] if folder.is_dir() else []
+def _ipc_tables(folder: Path) -> list[pa.Table]:
+    return [read_ipc(p) for p in sorted(folder.glob("*.arrow"))] if folder.is_dir() else []
+
+
+def gather_shard(shard: int, ctx: PackContext) -> int:
+    """Task 2: the shard's new rows and the rows reused from the parent, sorted, and the
+    repeated-paragraph counts of all of them (one streaming pass over the corpus)."""
+    tables = _ipc_tables(ctx.work / "frag" / f"{shard:05d}")
+    reuse = _ipc_tables(ctx.work / "reuse" / f"{shard:05d}")
+    if reuse:
+        ids = pa.concat_tables(reuse)["record_id"].to_pylist()
+        reused = parent_rows(ctx.parent_path, list(ctx.parent_shards), ids)
+        tables.append(_without_learned(reused))
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
-    return table.sort_by("record_id")
+    table = table.sort_by("record_id")
+    (ctx.work / "gathered").mkdir(exist_ok=True)
+    write_ipc(table, ctx.work / "gathered" / f"{shard:05d}.arrow")
+    if _learning(ctx) and table.num_rows:
+        from .extract import FurnitureCounter
+
+        counter = FurnitureCounter()
+        columns = table.select(["capture_text", "spans", "outlet", "media_type"]).to_pylist()
+        for row in columns:
+            if row["media_type"] == "text/plain" and row["capture_text"] is not None:
+                spans = tuple(Span(**s) for s in row["spans"])
+                counter.add(row["capture_text"], spans, row["outlet"])
+        (ctx.work / "furniture").mkdir(exist_ok=True)
+        (ctx.work / "furniture" / f"{shard:05d}.pkl").write_bytes(pickle.dumps(counter))
+    return table.num_rows
+
+
+def _without_learned(table: pa.Table) -> pa.Table:
+    """Reused rows as extraction left them, before the parent's learned furniture: this pack
+    learns its own from the whole corpus and applies it to every row alike."""
+    from .extract import body_from_spans, revert_learned
+
+    rows = table.to_pylist()
+    for row in rows:
+        spans = tuple(Span(**s) for s in row["spans"])
+        reverted = revert_learned(spans)
+        if reverted != spans and row["capture_text"] is not None:
+            row["spans"] = [vars(s) for s in reverted]
+            row["text"] = body_from_spans(row["capture_text"], reverted)
+            row["text_sha256"] = sha256_text(row["text"])
+    return pa.Table.from_pylist(rows, schema=RECORD_ARROW_SCHEMA)
 
 
 def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
-    """Task 2: the shard's final rows (before duplicate marking) and its body-hash index."""
-    table = shard_rows(ctx, shard)
+    """Task 3: the shard's final rows (before duplicate marking) and its body-hash index."""
+    table = read_ipc(ctx.work / "gathered" / f"{shard:05d}.arrow")
     if learned is not None and table.num_rows:
         table = _apply_learned(table, learned)
     for folder in ("final", "dupidx"):
@@ -260,6 +397,8 @@ def _apply_learned(table: pa.Table, learned) -> pa.Table:
     rows = table.to_pylist()
     changed = False
     for row in rows:
+        if row["media_type"] != "text/plain" or row["capture_text"] is None:
+            continue
         before = _extraction_of(row)
         after = apply_learned(row["capture_text"], before, learned)
         if after.spans != before.spans or after.text != before.text:
@@ -300,14 +439,33 @@ class ShardSummary:
 
 
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
-    """Task 3: mark duplicates and write the shard's Parquet file into the release."""
+    """Task 4: mark duplicates, withhold text where the tier says so, and write the shard's
+    Parquet file into the release."""
     table = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow")
     dups_path = ctx.work / "dups" / f"{shard:05d}.arrow"
     if dups_path.exists():
         table = _with_duplicates(table, read_ipc(dups_path))
+    table = withheld(table, ctx.settings.tier)
     name = shard_name(shard, ctx.shards)
     write_parquet(table, ctx.release / "data" / name)
     return ShardSummary(shard, f"data/{name}", table.num_rows, _counts(table), _furniture(table))
+
+
+def withheld(table: pa.Table, tier: str) -> pa.Table:
+    """``table`` with ``text`` and ``capture_text`` nulled for every row (``metadata-only``
+    tier) or for the rows whose own redistribution class is ``metadata-only``."""
+    if tier == "metadata-only":
+        keep = pa.array([False] * table.num_rows)
+    else:
+        keep = pc.not_equal(table["redistribution"], "metadata-only")
+    if pc.all(keep).as_py() is not False and tier != "metadata-only":
+        return table
+    for name in ("text", "capture_text"):
+        index = RECORD_ARROW_SCHEMA.get_field_index(name)
+        nulls = pa.nulls(table.num_rows, pa.string())
+        column = pc.if_else(keep, table[name], nulls)
+        table = table.set_column(index, RECORD_ARROW_SCHEMA.field(index), column)
+    return table
 
 
 def _with_duplicates(table: pa.Table, dups: pa.Table) -> pa.Table:

@@ -98,7 +98,10 @@ def test_repacking_onto_a_release_is_refused(runner, corpus, tmp_path):
 
 
 def test_verify_failure_exits_1_with_each_problem_on_its_line(runner, corpus, tmp_path):
-    release = Path(runner.invoke(main, pack_args(corpus, tmp_path / "dist")).stdout.strip())
+    packed = runner.invoke(main, pack_args(corpus, tmp_path / "dist"))
+    assert packed.exit_code == 0, packed.output
+    release = Path(packed.stdout.strip())
+    assert release.is_relative_to(tmp_path)
     (release / "extra.bin").write_bytes(b"\x00")
     (release / "schemas" / "record.schema.json").write_text("{}", encoding="utf-8")
     result = runner.invoke(main, ["verify", str(release)])

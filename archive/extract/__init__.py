@@ -8,10 +8,15 @@ language, each with a ``Provenance`` entry naming the rule and the text it read.
 """
 
 from archive.extract.explain import explain
-from archive.extract.learned import FurnitureCounter, LearnedFurniture, apply_learned
+from archive.extract.learned import (
+    FurnitureCounter,
+    LearnedFurniture,
+    apply_learned,
+    revert_learned,
+)
 from archive.extract.outlets import PSL_VERSION, outlet_from_domain, registrable_domain
 from archive.extract.spans import BODY_KINDS
-from archive.extract.text import body_from_spans, extract_text_capture
+from archive.extract.text import body_from_spans, extract_text_capture, furniture_chars
 
 EXTRACTOR_VERSION = "text-1.0.0"
 """Bump whenever extraction output may change for the same input; records store it."""
@@ -26,6 +31,8 @@ __all__ = [
     "body_from_spans",
     "explain",
     "extract_text_capture",
+    "furniture_chars",
     "outlet_from_domain",
     "registrable_domain",
+    "revert_learned",
 ]

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 
+from archive.extract.lines import wordset
+
 _CREDIT_WORD = (
     r"(?:Photos?|Photograph(?:y|s)?|Pictures?|Images?|Wire|Press|Agency|Stock|Handout|"
     r"Collect|Archive|PA|AP|AFP|EPA|Reuters|Getty|Alamy|Shutterstock)"
 )
-_PICTURED = re.compile(r"\bPictured:|^(?:Pictured|Above|Top|Main image|Below|Inset|File photo|FILE PHOTO)\s*:")
+_PICTURED = re.compile(
+    r"\bPictured:|^(?:Pictured|Above|Top|Main image|Below|Inset|File photo|FILE PHOTO)\s*:"
+)
 _CAPTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("caption:credit-slash", re.compile(r"\([^()]{0,60}/[^()]{1,40}\)\s*(?:\([^()]{1,40}\))?$")),
     ("caption:credit-paren", re.compile(r"\([^()]*\b" + _CREDIT_WORD + r"\b[^()]*\)$")),
@@ -28,6 +32,7 @@ _CAPTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("caption:pictured-aside", re.compile(r"\(pictured\b")),
     ("caption:slug", re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){3,}(?:\.(?:jpe?g|png|webp|gif))?\s")),
 )
+_CREDIT_TAILS = ("Photo", "Agency", "Pictures", "Images", "Photography", "Photos")
 _CREDIT_ONLY = re.compile(
     r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration|Photo credit|Credit)\s*:\s*\S", re.IGNORECASE
 )
@@ -45,18 +50,35 @@ def caption_rule(text: str) -> str | None:
     """Return the caption rule id matching this line, or None."""
     if len(text) > 600:
         return None
-    if _PICTURED.search(text):
+    if "ictured" in text and _PICTURED.search(text):
         return "caption:pictured"
     # story sentences end with a stop; captions and credits usually do not
     if text.endswith(("?", "!", ":", "”", '"', "’", ",")):
         return None
+    if text.endswith(".") and not text.endswith((").", "Photo.", "Pictures.", "Images.")):
+        return None
     core = text[:-1] if text.endswith(".") else text
-    for rule_id, pattern in _CAPTION_RULES:
-        if pattern.search(core):
-            if rule_id == "caption:pictured-aside" and core is not text:
-                continue
-            return rule_id
+    # each pattern is tried only when the cheap shape test it implies holds
+    if core.endswith(")"):
+        for rule_id, pattern in _CAPTION_RULES[:2]:
+            if pattern.search(core):
+                return rule_id
+    if core.endswith(_CREDIT_TAILS) and _CAPTION_RULES[2][1].search(core):
+        return _CAPTION_RULES[2][0]
+    if core is text and "(pictured" in text:
+        return _CAPTION_RULES[3][0]
+    if (text[0].islower() or text[0].isdigit()) and _CAPTION_RULES[4][1].search(text):
+        return _CAPTION_RULES[4][0]
     return None
+
+
+CREDIT_WORDS = wordset(
+    """
+    photo photos photograph photographs image picture illustration credit reporting editing
+    writing compiled contributed
+    """
+)
+"""A line can be a credit only if it holds one of these (lower-case) words."""
 
 
 def credit_rule(text: str) -> str | None:
@@ -70,6 +92,8 @@ def credit_rule(text: str) -> str | None:
 
 def is_bare_credit(text: str) -> bool:
     """True when a caption-classed line holds nothing but the credit names."""
-    return len(text) <= 60 and _CREDIT_NAMES_ONLY.match(text) is not None and (
-        re.search(_CREDIT_WORD, text) is not None
+    return (
+        len(text) <= 60
+        and _CREDIT_NAMES_ONLY.match(text) is not None
+        and (re.search(_CREDIT_WORD, text) is not None)
     )

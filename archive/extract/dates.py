@@ -19,13 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _I = re.IGNORECASE
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _FIXED_ZONES = {
     "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "WEST": 60, "CET": 60, "CEST": 120,
@@ -40,39 +37,63 @@ _REGION_ZONES = {
     "PT": "America/Los_Angeles",
 }  # fmt: skip
 
-_WD = (
-    r"(?:(?P<wd>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\.?,?\s+)?"
-)
-_MON = (
-    r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|"
-    r"tember|ober|ember)?\.?"
-)
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_WD = r"(?:(?P<wd>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\.?,?\s+)?"
+
+
+def _numbered(names: str) -> dict[str, int]:
+    """``{"january": 1, ...}`` from twelve month names written in order."""
+    return {name: i for i, name in enumerate(names.split(), 1)}
+
+
+_MONTH_NAMES = {
+    **_numbered(
+        "january february march april may june july august september october november december"
+    ),
+    **_numbered("jan feb mar apr may jun jul aug sep oct nov dec"),
+    "sept": 9,
+    # French, German, Spanish: datelines of captures in those languages
+    **_numbered(
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ),
+    **_numbered(
+        "januar februar märz april mai juni juli august september oktober november dezember"
+    ),
+    **_numbered(
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+    ),
+}
+_MON = r"(?P<mon>" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)\b"
 _DATE_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("date:dmy", re.compile(r"\b" + _WD + _DAY + r"\s+(?:of\s+)?" + _MON + r",?\s+" + _YEAR, _I)),
-    ("date:mdy", re.compile(r"\b" + _WD + _MON + r"\s+" + _DAY + r",?\s+" + _YEAR, _I)),
+    (
+        "date:dmy",
+        re.compile(r"\b" + _WD + _DAY + r"\s+(?:of\s+|de\s+)?" + _MON + r",?\s+(?:de\s+)?" + _YEAR),
+    ),
+    ("date:mdy", re.compile(r"\b" + _WD + _MON + r"\s+" + _DAY + r",?\s+" + _YEAR)),
     (
         "date:iso",
         re.compile(
             r"\b" + _WD + r"(?P<year>(?:19|20)\d\d)-(?P<mon>[01]\d)-(?P<day>[0-3]\d)"
-            r"(?:[T ](?P<h>[0-2]\d):(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?"
-            r"(?P<zone>Z|[+-][01]\d:?[0-5]\d)?)?\b"
+            r"(?:[t ](?P<h>[0-2]\d):(?P<m>[0-5]\d)(?::[0-5]\d(?:\.\d+)?)?"
+            r"(?P<zone>z|[+-][01]\d:?[0-5]\d)?)?\b"
         ),
     ),
     (
         "date:numeric",
-        re.compile(r"\b" + _WD + r"(?P<n1>[0-3]?\d)(?P<sep>[/.])(?P<n2>[0-3]?\d)(?P=sep)" + _YEAR, _I),
+        re.compile(r"\b" + _WD + r"(?P<n1>[0-3]?\d)(?P<sep>[/.])(?P<n2>[0-3]?\d)(?P=sep)" + _YEAR),
     ),
 )
 _AMBIGUOUS_ZONES = ("IST", "CST", "AST", "BT", "MSD", "SST")
+_DATE_FORMS_I = tuple((rule, re.compile(p.pattern, _I)) for rule, p in _DATE_FORMS)
+_DIGIT = re.compile(r"\d")
 _ZONE = (
     r"(?-i:(?P<zone>(?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d\d)?|[+-]\d\d:?\d\d|(?:"
     + "|".join(sorted((*_FIXED_ZONES, *_REGION_ZONES, *_AMBIGUOUS_ZONES), key=len, reverse=True))
     + r")\b))"
 )
 _TIME_AFTER = re.compile(
-    r"\s*(?:,|at|@|-|–|—|·|•|\|)?\s*(?P<h>[0-2]?\d)(?:[:.](?P<m>[0-5]\d))?(?::[0-5]\d)?\s*"
+    r"\s*(?:,|at|à|um|@|-|–|—|·|•|\|)?\s*(?P<h>[0-2]?\d)(?:[:.h](?P<m>[0-5]\d))?(?::[0-5]\d)?\s*"
     r"(?P<ampm>[ap]\.?m\.?)?(?:\s*\(?" + _ZONE + r"\)?)?",
     _I,
 )
@@ -82,13 +103,15 @@ _TIME_BEFORE = re.compile(
     _I,
 )
 _LABEL = re.compile(
-    r"(?P<mod>last updated|updated|last modified|modified|edited|revised)|(?P<pub>first "
-    r"published|published|posted|created|dated?)",
+    r"(?P<mod>last updated|updated|last modified|modified|edited|revised|mis à jour|"
+    r"aktualisiert|actualizado)|(?P<pub>first published|published|posted|created|dated?|"
+    r"publié|veröffentlicht|publicado)",
     _I,
 )
 _FILLER = re.compile(
     r"\b(?:last|first|updated|modified|edited|revised|published|posted|created|dated?|on|at|"
-    r"the|time|local|uhr|le|à)\b|[^\w]+",
+    r"the|time|local|uhr|le|à|am|um|el|de|mis|jour|publié|veröffentlicht|aktualisiert|"
+    r"publicado|actualizado)\b|[^\w]+",
     _I,
 )
 _RELATIVE = re.compile(
@@ -132,6 +155,7 @@ class _Raw:
     match: re.Match[str]
 
 
+@lru_cache(maxsize=512)
 def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
     """Read the dates of a line that is a dateline; ``((), flags)`` when it is not one.
 
@@ -163,17 +187,32 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
 
 def any_date(text: str) -> bool:
     """True when ``text`` mentions a full calendar date anywhere (used only to explain a null)."""
-    return any(p.search(text) for _, p in _DATE_FORMS)
+    low = text.lower()
+    forms = _DATE_FORMS if len(low) == len(text) else _DATE_FORMS_I
+    # every full date holds a year: look only around the years (the patterns are slow to
+    # slide along a whole paragraph)
+    for m in _YEARISH.finditer(low):
+        window = low[max(0, m.start() - 40) : m.end() + 30]
+        if any(p.search(window) for _, p in forms):
+            return True
+    return False
 
 
+_YEARISH = re.compile(r"(?:19|20)\d\d\b")
+
+
+@lru_cache(maxsize=512)
 def relative_only(text: str) -> str | None:
     """The flag for a header line that gives only a weekday or a relative time, else None."""
     m = _RELATIVE.match(text)
     if m is None:
         return None
     what = m["what"].lower()
-    return "date-weekday-only" if what.endswith("day") and what not in (
-        "today", "yesterday") else "date-relative-only"
+    return (
+        "date-weekday-only"
+        if what.endswith("day") and what not in ("today", "yesterday")
+        else "date-relative-only"
+    )
 
 
 def lead_in_date(text: str) -> tuple[DateFound | None, str | None]:
@@ -187,7 +226,12 @@ def lead_in_date(text: str) -> tuple[DateFound | None, str | None]:
         shift = m.start("rest")
         d = found[0]
         return DateFound(
-            d.value, d.precision, "published", d.start + shift, d.end + shift, "dateline:lead-in",
+            d.value,
+            d.precision,
+            "published",
+            d.start + shift,
+            d.end + shift,
+            "dateline:lead-in",
             d.flags,
         ), None
     if _NO_YEAR.match(rest):
@@ -199,8 +243,16 @@ def _raw_dates(text: str) -> tuple[list[_Raw], tuple[str, ...]]:
     raws: list[_Raw] = []
     flags: tuple[str, ...] = ()
     taken: list[tuple[int, int]] = []
-    for rule, pattern in _DATE_FORMS:
-        for m in pattern.finditer(text):
+    if _DIGIT.search(text) is None:
+        return raws, flags
+    low = text.lower()
+    if len(low) != len(text):  # lower-casing moved offsets (rare letters): match in place
+        low = text
+        forms = _DATE_FORMS_I
+    else:
+        forms = _DATE_FORMS
+    for rule, pattern in forms:
+        for m in pattern.finditer(low):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             day, flag = _calendar_day(m, rule)
@@ -209,7 +261,9 @@ def _raw_dates(text: str) -> tuple[list[_Raw], tuple[str, ...]]:
                 flags += (flag,) if flag else ()
                 continue
             wd = m["wd"]
-            raws.append(_Raw(day, m.start(), m.end(), rule, _WEEKDAYS[wd[:3].lower()] if wd else None, m))
+            raws.append(
+                _Raw(day, m.start(), m.end(), rule, _WEEKDAYS[wd[:3].lower()] if wd else None, m)
+            )
     raws.sort(key=lambda r: r.start)
     return raws, flags
 
@@ -231,7 +285,7 @@ def _calendar_day(m: re.Match[str], rule: str) -> tuple[date | None, str | None]
     elif rule == "date:iso":
         day_, month = int(m["day"]), int(m["mon"])
     else:
-        day_, month = int(m["day"]), _MONTHS[m["mon"][:3].lower()]
+        day_, month = int(m["day"]), _MONTH_NAMES[m["mon"].lower()]
     try:
         return date(year, month, day_), None
     except ValueError:
@@ -241,9 +295,7 @@ def _calendar_day(m: re.Match[str], rule: str) -> tuple[date | None, str | None]
 def _resolve(
     text: str, raw: _Raw, prev_end: int, next_start: int
 ) -> tuple[DateFound | str, tuple[int, int]]:
-    if raw.weekday is not None and raw.day.weekday() != raw.weekday:
-        return "date-weekday-mismatch", (raw.start, raw.end)
-    label_zone = text[prev_end:raw.start]
+    label_zone = text[prev_end : raw.start]
     labels = list(_LABEL.finditer(label_zone))
     role = "modified" if labels and labels[-1]["mod"] else "published"
     start, end = raw.start, raw.end
@@ -259,6 +311,8 @@ def _resolve(
         elif before:
             h, mi, zone, ampm = before["h"], before["m"], before["zone"], before["ampm"]
             start = before.start()
+    if raw.weekday is not None and raw.day.weekday() != raw.weekday:
+        return "date-weekday-mismatch", (start, end)
     midnight = datetime(raw.day.year, raw.day.month, raw.day.day, tzinfo=UTC)
     if h is None:
         return DateFound(midnight, "day", role, start, end, raw.rule), (start, end)
@@ -272,9 +326,10 @@ def _resolve(
     local = datetime(raw.day.year, raw.day.month, raw.day.day, *clock)
     value = _to_utc(local, zone)
     if value is None:
-        return DateFound(
-            midnight, "day", role, start, end, raw.rule, ("date-zone-unknown",)
-        ), (start, end)
+        return DateFound(midnight, "day", role, start, end, raw.rule, ("date-zone-unknown",)), (
+            start,
+            end,
+        )
     return DateFound(value, "minute", role, start, end, raw.rule), (start, end)
 
 

@@ -7,8 +7,16 @@ from typing import Any
 
 from archive.model import Provenance, Span
 
-_FIELDS = ("title", "standfirst", "authors", "outlet", "published_at", "published_precision",
-           "modified_at", "language")
+_FIELDS = (
+    "title",
+    "standfirst",
+    "authors",
+    "outlet",
+    "published_at",
+    "published_precision",
+    "modified_at",
+    "language",
+)
 
 
 def explain(capture_text: str, record_fields: Mapping[str, Any]) -> str:

@@ -3,175 +3,305 @@
 Each rule has a stable id (``<kind-suffix>:<name>``) recorded in the span it produces. Rules
 look at one line; runs that span several lines (a support plea, a comment section) are grown
 from a triggering line in :mod:`archive.extract.spans`.
+
+Speed matters (thousands of captures a second), and Python's regex engine is slow on long
+alternations, so a rule is a set of short phrases, each *gated* by one word it contains: a
+phrase is searched only in lines holding its word (a set lookup). Patterns anchored at the
+line start are tried directly; they fail at the first character.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-_I = re.IGNORECASE
+from archive.extract.lines import wordset
+
+SHORT_LINE = 80
+"""Lines up to this length are always checked against every rule (they are few and cheap)."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A line pattern that classes a line as ``kind``; ``max_len`` bounds the line length."""
+    """Lines up to ``max_len`` characters matching ``start`` (at the line start) or one of the
+    ``phrases`` (``(gate word, pattern)``, searched anywhere) are of ``kind``.
+
+    Patterns see the lower-cased line.
+    """
 
     rule_id: str
     kind: str
-    pattern: re.Pattern[str]
-    max_len: int = 10_000
+    max_len: int
+    start: re.Pattern[str] | None = None
+    phrases: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+    def matches(self, low: str, words: frozenset[str]) -> bool:
+        """True when the lower-cased line ``low`` (whose words are ``words``) matches."""
+        if self.start is not None and self.start.match(low):
+            return True
+        return any(w in words and p.search(low) for w, p in self.phrases)
+
+
+def _phrases(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((word, re.compile(pattern)) for word, pattern in pairs)
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "notification:prompt",
         "furniture-notification",
-        re.compile(
-            r"notifications from\b|notifications can be managed|turn on (?:push |browser )?"
-            r"notifications|enable (?:push |browser )?notifications|allow notifications|"
-            r"get (?:breaking )?news alerts|want to get notified|never miss a (?:story|thing)",
-            _I,
-        ),
         300,
+        phrases=_phrases(
+            (
+                ("notifications", r"notifications from|notifications can be managed"),
+                ("notifications", r"(?:turn on|enable|allow) (?:push |browser )?notifications"),
+                ("alerts", r"get (?:breaking )?news alerts"),
+                ("notified", r"want to get notified"),
+                ("miss", r"never miss a (?:story|thing)"),
+            )
+        ),
     ),
     Rule(
         "cookie:prompt",
         "furniture-cookie",
-        re.compile(
-            r"we use cookies|cookie (?:policy|settings|preferences|notice)|accept (?:all )?cookies|"
-            r"manage (?:your )?cookies|(?:site|website) uses cookies",
-            _I,
-        ),
         600,
+        phrases=_phrases(
+            (
+                (
+                    "cookies",
+                    r"we use cookies|accept (?:all )?cookies|manage (?:your )?cookies|"
+                    r"(?:site|website) uses cookies",
+                ),
+                ("cookie", r"cookie (?:policy|settings|preferences|notice)"),
+            )
+        ),
     ),
     Rule(
         "support:plea",
         "furniture-support",
-        re.compile(
-            r"\byour support (?:helps|makes|means|keeps|allows|matters)|support (?:our|independent|"
-            r"quality|local) journalism|\bwe need your help\b|\breaders like you\b|"
-            r"\bmake a (?:one-off |one-time |monthly |small )?(?:contribution|donation)|"
-            r"\bdonate (?:now|today)\b|\byour donation\b|\bbecome a supporter\b|"
-            r"^support us\b|\bcontribute (?:now|today)\b|\bchip in\b",
-            _I,
-        ),
         1200,
+        start=re.compile(r"support us\b"),
+        phrases=_phrases(
+            (
+                ("support", r"your support (?:helps|makes|means|keeps|allows|matters)"),
+                ("journalism", r"support (?:our|independent|quality|local) journalism"),
+                ("help", r"we need your help\b"),
+                ("readers", r"readers like you\b"),
+                ("contribution", r"make a (?:one-off |one-time |monthly |small )?contribution"),
+                (
+                    "donation",
+                    r"make a (?:one-off |one-time |monthly |small )?donation|your donation\b",
+                ),
+                ("donate", r"donate (?:now|today)\b"),
+                ("supporter", r"become a supporter\b"),
+                ("contribute", r"contribute (?:now|today)\b"),
+                ("chip", r"\bchip in\b"),
+            )
+        ),
     ),
     Rule(
         "login:prompt",
         "furniture-login",
-        re.compile(
-            r"thank you for registering|please refresh (?:the page|your browser)|"
-            r"to be (?:automatically )?logged in|\b(?:log|sign) in to (?:continue|comment|read)|"
-            r"create a free account|already (?:have an account|a subscriber)|register (?:for free|"
-            r"now) to\b|subscribe to (?:continue|keep) reading|reached your (?:free )?article limit|"
-            r"^(?:log in|sign in|register|subscribe|sign up)(?:\s*[|/·]\s*(?:log in|sign in|"
-            r"register|subscribe|sign up))*$",
-            _I,
-        ),
         400,
+        start=re.compile(
+            r"(?:log in|sign in|register|subscribe|sign up)(?:\s*[|/·]\s*(?:log in|"
+            r"sign in|register|subscribe|sign up))*$"
+        ),
+        phrases=_phrases(
+            (
+                ("registering", r"thank you for registering"),
+                ("refresh", r"please refresh (?:the page|your browser)"),
+                ("logged", r"to be (?:automatically )?logged in"),
+                ("log", r"\blog in to (?:continue|comment|read)"),
+                ("sign", r"\bsign in to (?:continue|comment|read)"),
+                ("account", r"create a free account|already have an account"),
+                ("subscriber", r"already a subscriber"),
+                ("register", r"register (?:for free|now) to\b"),
+                ("subscribe", r"subscribe to (?:continue|keep) reading"),
+                ("limit", r"reached your (?:free )?article limit"),
+            )
+        ),
     ),
     Rule(
         "error:widget",
         "furniture-error",
-        re.compile(
-            r"^[•·*\-\s]*oops\b|something went wrong|please try again later|failed to load|"
-            r"javascript is (?:disabled|required)|enable javascript|video is (?:unavailable|not "
-            r"available)|browser does not support|content (?:is )?(?:not available|unavailable)",
-            _I,
-        ),
         200,
+        start=re.compile(r"[•·*\-\s]*oops\b"),
+        phrases=_phrases(
+            (
+                ("wrong", r"something went wrong"),
+                ("again", r"please try again later"),
+                ("failed", r"failed to load"),
+                ("javascript", r"javascript is (?:disabled|required)|enable javascript"),
+                ("video", r"video is (?:unavailable|not available)"),
+                ("browser", r"browser does not support"),
+                ("content", r"content (?:is )?(?:not available|unavailable)"),
+            )
+        ),
     ),
     Rule(
         "share:read-time",
         "furniture-share",
-        re.compile(r"^[^\w]*\d+[- ]?min(?:ute)?s?\.? read\b", _I),
         60,
+        start=re.compile(r"[^\w]*\d+[- ]?min(?:ute)?s?\.? read\b"),
     ),
     Rule(
         "related:heading",
         "furniture-related",
-        re.compile(
-            r"^(?:more about|more on this|read more|related(?: articles| stories| topics| "
+        140,
+        start=re.compile(
+            r"(?:more about|more on this|read more|related(?: articles| stories| topics| "
             r"coverage| content)?:?$|related:|see also|recommended(?: for you| reading)?:?$|"
             r"more from|most (?:read|popular|viewed)|you may also like|trending(?: now)?:?$|"
-            r"also read|more stories|read next|what to read next|latest (?:news|stories):?$)",
-            _I,
+            r"also read|more stories|read next|what to read next|latest (?:news|stories):?$)"
         ),
-        140,
     ),
     Rule(
         "other:widget",
         "furniture-other",
-        re.compile(
-            r"^(?:in this article:?$|advertisement|sponsored(?: content)?$|skip to (?:main )?"
-            r"content|listen to (?:this )?(?:article|story)|scroll to continue|story continues "
-            r"below|continue reading|topics?:|tags?:|filed under:?|follow us\b|sign up to our "
-            r"\w+ newsletter|get our \w+ newsletter)",
-            _I,
-        ),
         120,
+        start=re.compile(
+            r"(?:in this article:?$|advertisement|sponsored(?: content)?$|"
+            r"skip to (?:main )?content|"
+            r"listen to (?:this )?(?:article|story)|scroll to continue|story continues below|"
+            r"continue reading|topics?:|tags?:|filed under:?|follow us\b|sign up to our \w+ "
+            r"newsletter|get our \w+ newsletter)"
+        ),
     ),
     Rule(
         "other:copyright",
         "furniture-other",
-        re.compile(r"^(?:©|\(c\) ?\d{4}|copyright\b)|all rights reserved", _I),
         200,
+        start=re.compile(r"(?:©|\(c\) ?\d{4}|copyright\b)"),
+        phrases=_phrases((("reserved", r"all rights reserved"),)),
     ),
 )
 
-COMMENT_SECTION = re.compile(
-    r"^leave a (?:reply|comment)|^post a comment|^(?:readers?'? )?comments?(?: \(\d+\))?:?$|"
-    r"^\d+ comments?$|comments? policy|community guidelines|^join the (?:conversation|discussion)|"
-    r"your email address will not be published|(?:suspending|suspended|closed|disabled) "
-    r"(?:article )?comment|comments (?:are|have been) (?:closed|disabled|suspended)|"
-    r"^(?:show|view|load) comments|comments community|^add your comment",
-    _I,
+_COMMENT_START = re.compile(
+    r"(?:leave a (?:reply|comment)|post a comment|(?:readers?'? )?comments?(?: \(\d+\))?:?$|"
+    r"\d+ comments?$|join the (?:conversation|discussion)|(?:show|view|load) comments|"
+    r"add your comment)"
+)
+_COMMENT_PHRASES = _phrases(
+    (
+        ("policy", r"comments? policy"),
+        ("guidelines", r"community guidelines"),
+        ("email", r"your email address will not be published"),
+        ("commenting", r"(?:suspending|suspended|closed|disabled) (?:article )?commenting"),
+        (
+            "comments",
+            r"comments (?:are|have been) (?:closed|disabled|suspended)|comments community",
+        ),
+    )
 )
 
 SUPPORT_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
-SUPPORT_VOCAB = re.compile(
-    r"\b(?:support\w*|donat\w*|contribut\w*|journalis\w*|reporting|paywall\w*|readers?|fund\w*|"
-    r"mission|subscri\w*|membership|afford|independent|story|stories|news|documentary|trusted|"
-    r"truth|advertising|value)\b",
-    _I,
+_SUPPORT_VOCAB = wordset(
+    """
+    support supporting supporters donate donation donations contribute contribution
+    journalism journalist journalists reporting paywall paywalls reader readers fund funded
+    funding mission subscribe subscription subscribers membership afford independent story
+    stories news documentary trusted truth advertising value
+    """
 )
-
-_SHARE_WORDS = frozenset(
-    "share this article story on via copy link copied print email e mail facebook twitter x "
-    "whatsapp linkedin reddit flipboard pinterest telegram messenger save gift comments comment "
-    "bookmark tweet post".split()
+_SHARE_WORDS = wordset(
+    """
+    share this article story on via copy link copied print email e mail facebook twitter x
+    whatsapp linkedin reddit flipboard pinterest telegram messenger save gift comments
+    comment bookmark tweet post min mins minute minutes read listen
+    """
 )
-_WORD = re.compile(r"[a-z]+")
+_WORD = re.compile(r"[a-z©]+")
+
+# Fragments that every furniture, comment or credit line longer than SHORT_LINE contains.
+# Scanning the capture once for them (str.find, in C) picks the few long lines worth checking;
+# the first letter is left out so that a capitalised word is found too.
+ANCHORS = (
+    "otification", "ookie", "our support", "ournalism", "eed your help", "eaders like",
+    "onation", "ontribut", "efresh", "ogged in", "egister", "ubscri", "ent wrong", "omment",
+    "mail address", "©", "opyright", "eporting", "ead more",
+)  # fmt: skip
 
 
-def line_rule(text: str) -> Rule | None:
+def anchored_lines(capture_text: str, starts: list[int]) -> set[int]:
+    """Indices of the lines (given by their start offsets) holding an anchor fragment."""
+    hit: set[int] = set()
+    find = capture_text.find
+    for anchor in ANCHORS:
+        pos = find(anchor)
+        while pos >= 0:
+            hit.add(bisect_right(starts, pos) - 1)
+            pos = find(anchor, pos + 1)
+    return hit
+
+
+def line_words(low: str) -> frozenset[str]:
+    """The set of words of a lower-cased line (what rule gating looks at)."""
+    return frozenset(_WORD.findall(low))
+
+
+def line_rule(
+    text: str, low: str | None = None, words: frozenset[str] | None = None
+) -> Rule | None:
     """Return the first furniture rule that classes this (stripped) line, or None."""
     n = len(text)
-    for rule in RULES:
-        if n <= rule.max_len and rule.pattern.search(text):
-            return rule
-    if n <= 80 and _is_share_bar(text):
+    low = text.lower() if low is None else low
+    words = line_words(low) if words is None else words
+    best = len(RULES)
+    for w in words & _GATE_WORDS:
+        for ri, pattern in _BY_WORD[w]:
+            if ri < best and n <= RULES[ri].max_len and pattern.search(low):
+                best = ri
+    for ri, pattern in _STARTS:
+        if ri >= best:
+            break
+        if n <= RULES[ri].max_len and pattern.match(low):
+            best = ri
+    if best < len(RULES):
+        return RULES[best]
+    if (
+        n <= SHORT_LINE
+        and words
+        and words <= _SHARE_WORDS
+        and ("share" in words or len(words) >= 2)
+    ):
         return SHARE_BAR
     return None
 
 
-SHARE_BAR = Rule("share:bar", "furniture-share", re.compile(r"$^"), 80)
+SHARE_BAR = Rule("share:bar", "furniture-share", SHORT_LINE)
 
 
-def _is_share_bar(text: str) -> bool:
-    words = _WORD.findall(text.lower())
-    return bool(words) and all(w in _SHARE_WORDS for w in words) and (
-        "share" in words or len(words) >= 2
-    )
+def _index() -> dict[str, list[tuple[int, re.Pattern[str]]]]:
+    by_word: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+    for ri, rule in enumerate(RULES):
+        for word, pattern in rule.phrases:
+            by_word.setdefault(word, []).append((ri, pattern))
+    return by_word
 
 
-def is_comment_section(text: str) -> bool:
+_BY_WORD = _index()
+_GATE_WORDS = frozenset(_BY_WORD)
+_STARTS = tuple((ri, r.start) for ri, r in enumerate(RULES) if r.start is not None)
+
+
+def is_comment_section(
+    text: str, low: str | None = None, words: frozenset[str] | None = None
+) -> bool:
     """True when the line opens (or states the policy of) a reader comment section."""
-    return len(text) <= 400 and COMMENT_SECTION.search(text) is not None
+    if len(text) > 400:
+        return False
+    low = text.lower() if low is None else low
+    words = line_words(low) if words is None else words
+    return _COMMENT_START.match(low) is not None or any(
+        w in words and p.search(low) for w, p in _COMMENT_PHRASES
+    )
 
 
 def is_support_continuation(text: str) -> bool:
     """True for a paragraph that continues a support plea: the publisher speaking of itself."""
-    return SUPPORT_PERSON.search(text) is not None and SUPPORT_VOCAB.search(text) is not None
+    return SUPPORT_PERSON.search(text) is not None and not _SUPPORT_VOCAB.isdisjoint(
+        line_words(text.lower())
+    )

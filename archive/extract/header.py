@@ -11,33 +11,50 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from archive.extract.dates import LEAD_IN_DATE
+from archive.extract.lines import wordset
 
-_ORG_WORDS = frozenset(
-    """news times post press wire agency agencies media daily herald journal tribune gazette staff
-    reporters reporter desk team service services pictures picture images image photo photos
-    photography network online radio tv television broadcasting group correspondents editorial
-    newsroom bureau courier chronicle observer mail express telegraph guardian independent
-    standard mirror sentinel dispatch bulletin weekly magazine digital live today stock associated
-    foundation institute ltd inc plc council ministry police university newsletter community
-    comments comment share notifications support readers subscribe register login sign""".split()
+_ORG_WORDS = wordset(
+    """
+    news times post press wire agency agencies media daily herald journal tribune gazette
+    staff reporters reporter desk team service services pictures picture images image photo
+    photos photography network online radio tv television broadcasting group correspondents
+    editorial newsroom bureau courier chronicle observer mail express telegraph guardian
+    independent standard mirror sentinel dispatch bulletin weekly magazine digital live
+    today stock associated foundation institute ltd inc plc council ministry police
+    university newsletter community comments comment share notifications support readers
+    subscribe register login sign
+    """
 )
-_ROLE_WORDS = frozenset(
-    """editor correspondent reporter writer columnist contributor producer analyst critic
+_ROLE_WORDS = wordset(
+    """
+    editor correspondent reporter writer columnist contributor producer analyst critic
     director chief senior deputy political health home affairs business science economics
     sports sport world foreign diplomatic security technology culture arts environment
-    education crime legal investigations data opinion features""".split()
+    education crime legal investigations data opinion features
+    """
 )
-_AGENCIES = frozenset(
-    "reuters afp ap pa bloomberg getty alamy epa shutterstock dpa ansa efe xinhua tass upi".split()
+_AGENCIES = wordset(
+    """
+    reuters afp ap pa bloomberg getty alamy epa shutterstock dpa ansa efe xinhua tass upi
+    """
 )
-_PARTICLES = frozenset("de da del della der den di du la le van von bin al el st. ter ten".split())
-_WEEKDAY_OR_MONTH = frozenset(
-    """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday""".split()
+_PARTICLES = wordset(
+    """
+    de da del della der den di du la le van von bin al el st. ter ten
+    """
 )
-_TOKEN = re.compile(r"^(?:[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O['’])[A-Z]\w+)$")
+_WEEKDAY_OR_MONTH = wordset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    """
+)
+_TOKEN = re.compile(
+    r"^(?:[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O['’])[A-Z]\w+)$"
+)
 _BY = re.compile(
-    r"^(?:by|words by|written by|report by|story by|von|par|por|door|di)\s*:?\s+(?P<rest>\S.*)$", re.I
+    r"^(?:by|words by|written by|report by|story by|von|par|por|door|di)\s*:?\s+(?P<rest>\S.*)$",
+    re.I,
 )
 _SPLIT_NAMES = re.compile(r"\s*,\s*|\s+and\s+|\s*&\s*|\s+with\s+")
 _IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
@@ -45,8 +62,22 @@ _SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")
 _CAPS_LEAD = re.compile(r"^[\"“‘']?(?:[A-Z][A-Z'’.&-]+,?\s+){2,}")
 _PLACE_LEAD = re.compile(
-    r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,40})?\s*(?:\([^()]{2,40}\))?\s*(?:—|–|--| - )\s*\S"
+    r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,40})?\s*(?:\([^()]{2,40}\))?\s*"
+    r"(?:—|–|--| - )\s*\S"
 )
+_FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
+_DIGIT = re.compile(r"\d")
+_NAME_JOINERS = re.compile(r",| and | with |&")
+_SEPARATOR_CHARS = frozenset("|·•—–-")
+
+
+def _split_parts(text: str) -> list[str]:
+    """The line cut at its separators (``|``, ``·``, dashes between spaces)."""
+    if _SEPARATOR_CHARS.isdisjoint(text):
+        return [text]
+    return _SEPARATORS.split(text)
+
+
 _TERMINAL = (".", "!", "?", "…", '"', "”", "’", "'", ")")
 
 
@@ -96,12 +127,11 @@ def is_standfirst_like(text: str) -> bool:
 
 def is_subheading_like(text: str) -> bool:
     """A short line inside a story that does not end a sentence."""
-    core = text.rstrip("\"”’'")
     return (
-        words(text) <= 10
-        and len(text) <= 90
-        and not core.endswith((".", "!", "?", ",", ";", ":"))
+        len(text) <= 90
+        and not text.rstrip("\"”’'").endswith((".", "!", "?", ",", ";", ":"))
         and not text[0].islower()
+        and words(text) <= 10
     )
 
 
@@ -114,8 +144,11 @@ def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
     """Parse a "By ..." line (possibly with dates or the outlet after a separator)."""
     if len(text) > 200:
         return None
+    low = text[:12].lower()
+    if "by" not in text.lower() and not low.startswith(_FOREIGN_BY):
+        return None
     pos = 0
-    for part in _SEPARATORS.split(text):
+    for part in _split_parts(text):
         start = text.find(part, pos)
         pos = start + len(part)
         m = _BY.match(part)
@@ -132,21 +165,31 @@ def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
 
 def bare_byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
     """Parse a line that is only names (``Jane Doe``, ``Jane Doe, Health Editor``)."""
-    if len(text) > 120 or ends_sentence(text) and not text.endswith("."):
+    if (
+        len(text) > 120
+        or not text[0].isupper()
+        or ends_sentence(text)
+        and not text.endswith(".")
+        or _DIGIT.search(text)
+    ):
         return None
-    head = _SEPARATORS.split(text)[0]
+    head = _split_parts(text)[0]
     names, flags = _people(head, not_authors)
     if not names:
         return None
     return Byline(names, "byline:bare-name", 0, len(head), flags)
 
 
-def _people(rest: str, not_authors: Collection[str]) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+def _people(
+    rest: str, not_authors: Collection[str]
+) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
     """Names in a byline remainder; None when a part is neither a person nor a known non-person."""
-    blocked = {n.casefold() for n in not_authors}
+    blocked = {n.casefold() for n in not_authors} if not_authors else set()
     people: list[str] = []
     flags: list[str] = []
-    for raw in _SPLIT_NAMES.split(rest.strip().rstrip(".")):
+    rest = rest.strip().rstrip(".")
+    parts = _SPLIT_NAMES.split(rest) if _NAME_JOINERS.search(rest) else [rest]
+    for raw in parts:
         part = _IN_PLACE.sub("", raw.strip())
         if not part:
             continue
@@ -179,5 +222,7 @@ def _is_person(tokens: list[str]) -> bool:
 
 def _display(name: str) -> str:
     if name.isupper():
-        return " ".join(t if len(t) <= 2 and t.endswith(".") else t.capitalize() for t in name.split())
+        return " ".join(
+            t if len(t) <= 2 and t.endswith(".") else t.capitalize() for t in name.split()
+        )
     return " ".join(name.split())

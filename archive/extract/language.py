@@ -12,7 +12,7 @@ from functools import lru_cache
 import py3langid
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-SAMPLE_CHARS = 1000
+SAMPLE_CHARS = 500
 MIN_CHARS = 40
 MIN_CONFIDENCE = 0.9
 DETECTOR_VERSION = f"py3langid {py3langid.__version__}"
@@ -43,7 +43,7 @@ def sample(body: str) -> str:
 def detect_language(body: str) -> LanguageGuess | None:
     """The body's language, or None when the text is too short or the detector unsure.
 
-    >>> detect_language("The harbour council met on Tuesday to discuss the new ferry timetable.").tag
+    >>> detect_language("The harbour council met on Tuesday to discuss the ferry timetable.").tag
     'en'
     """
     text = sample(body)

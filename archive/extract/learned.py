@@ -1,22 +1,22 @@
 """Furniture learned from the corpus: body paragraphs one outlet repeats across many stories.
 
 ``FurnitureCounter`` is filled in one streaming pass and holds a bounded summary, not the
-corpus. For each paragraph key (case-folded, whitespace folded, digits masked, hashed to 64
-bits) it keeps the outlet it was seen under and the ``K`` smallest hashes of the *distinct
-documents* that contain it (a bottom-k sketch, so re-captures of one story count once). A key
-seen under two outlets (or under an outlet and in a capture of unknown outlet) is marked
-*shared* and never learned: a quotation that several outlets carry is story, not furniture.
+corpus. For each paragraph key (case-folded, whitespace folded, hashed to 64 bits; digits are
+kept, so two story paragraphs differing in a number stay apart) it keeps the outlet it was seen
+under and the ``K`` smallest hashes of the *distinct documents* that contain it (a bottom-k
+sketch, so re-captures of one story count once). A key seen under two outlets (or under an
+outlet and in a capture of unknown outlet) is marked *shared* and never learned: a quotation
+that several outlets carry is story, not furniture.
 
 Memory is bounded by ``capacity`` keys: when exceeded, only keys whose hash falls below a
-threshold are kept and the threshold halves until the summary fits (hash sampling). Every
-part of the state (bottom-k sets, shared marks, the threshold) depends only on the *set* of
-inputs, so ``learned()`` is the same whatever the order of ``add`` and ``merge`` calls.
+threshold are kept and the threshold halves until the summary fits (hash sampling). Every part
+of the state (bottom-k sets, shared marks, the threshold) depends only on the *set* of inputs,
+so ``learned()`` is the same whatever the order of ``add`` and ``merge`` calls.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, replace
 
 from archive.extract.text import body_from_spans
@@ -26,7 +26,6 @@ K = 32
 """Distinct documents remembered per key; ``min_docs`` may not exceed it."""
 _FULL = 1 << 64
 _SHARED = None
-_DIGITS = re.compile(r"\d")
 _QUOTE_OPENERS = ('"', "“", "‘", "'", "«", "„", "‹")
 _LEARNABLE = ("body", "subheading")
 RULE = "learned:outlet-recurring"
@@ -37,7 +36,7 @@ def paragraph_key(text: str) -> int | None:
     folded = " ".join(text.split()).casefold()
     if not 8 <= len(folded) <= 1000 or folded.startswith(_QUOTE_OPENERS):
         return None
-    return _hash64(_DIGITS.sub("0", folded))
+    return _hash64(folded)
 
 
 def _hash64(text: str) -> int:
@@ -147,7 +146,9 @@ class FurnitureCounter:
             self._keys = {k: v for k, v in self._keys.items() if k < self.threshold}
 
 
-def apply_learned(capture_text: str, extraction: Extraction, learned: LearnedFurniture) -> Extraction:
+def apply_learned(
+    capture_text: str, extraction: Extraction, learned: LearnedFurniture
+) -> Extraction:
     """Re-class body paragraphs that are learned furniture of the record's outlet.
 
     The record's ``text`` is recomputed from the spans; nothing changes without an outlet.
@@ -161,10 +162,25 @@ def apply_learned(capture_text: str, extraction: Extraction, learned: LearnedFur
         if span.kind in _LEARNABLE:
             key = paragraph_key(capture_text[span.start : span.end])
             if key is not None and (outlet, key) in learned:
-                span = Span(span.start, span.end, "furniture-learned", RULE)
+                rule = f"{RULE}:{span.kind}:{span.rule}"  # keeps what it was, for revert_learned
+                span = Span(span.start, span.end, "furniture-learned", rule)
                 changed = True
         out.append(span)
     if not changed:
         return extraction
     spans = tuple(out)
     return replace(extraction, spans=spans, text=body_from_spans(capture_text, spans))
+
+
+def revert_learned(spans: tuple[Span, ...]) -> tuple[Span, ...]:
+    """``spans`` as they were before ``apply_learned``, whose rule keeps the original kind and
+    rule (``learned:outlet-recurring:<kind>:<rule>``)."""
+    prefix = RULE + ":"
+    return tuple(_reverted(s, prefix) for s in spans)
+
+
+def _reverted(span: Span, prefix: str) -> Span:
+    if span.kind != "furniture-learned" or not span.rule.startswith(prefix):
+        return span
+    kind, _, rule = span.rule[len(prefix) :].partition(":")
+    return Span(span.start, span.end, kind, rule)

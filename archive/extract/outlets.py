@@ -15,26 +15,54 @@ from urllib.parse import urlsplit
 
 import publicsuffixlist
 
+from archive.extract.lines import wordset
+
 PSL_VERSION: str = publicsuffixlist.__version__
 """Version of the bundled Public Suffix List (its date is the last dotted part)."""
 
-_NAME = r"(?P<name>(?:[Tt]he\s+)?[A-Z][\w&'’.-]*(?:\s+(?:of\s+|on\s+|&\s+)?[A-Z][\w&'’.-]*){0,4})"
+_WORD = r"[A-Z][\w&'’-]*(?:\.\w+)*"
+_NAME = r"(?P<name>(?:[Tt]he\s+)?" + _WORD + r"(?:\s+(?:of\s+|on\s+|&\s+)?" + _WORD + r"){0,4})"
 _SELF_REFERENCES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("self-reference:notifications-from", re.compile(r"\b(?:notifications|alerts|updates) from " + _NAME)),
-    ("self-reference:keeps-open", re.compile(
-        r"\bkeeps? " + _NAME + r" (?:open|independent|free|going|alive)\b")),
+    (
+        "self-reference:notifications-from",
+        re.compile(r"\b(?:notifications|alerts|updates) from " + _NAME),
+    ),
+    (
+        "self-reference:keeps-open",
+        re.compile(r"\bkeeps? " + _NAME + r" (?:open|independent|free|going|alive)\b"),
+    ),
     ("self-reference:is-trusted", re.compile(r"(?:^|\.\s+)" + _NAME + r" is trusted by\b")),
-    ("self-reference:support-name", re.compile(
-        r"\b(?:[Ss]upport|[Ss]ubscribe to|[Dd]onate to|[Ss]ign up to|[Rr]egister with|"
-        r"[Tt]hank you for reading|[Tt]hanks for reading|[Ww]elcome to) " + _NAME)),
-    ("self-reference:copyright", re.compile(
-        r"(?:©|\([Cc]\)|[Cc]opyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s+)?" + _NAME)),
-    ("self-reference:possessive", re.compile(
-        _NAME + r"['’]s (?:journalism|reporting|newsroom|journalists)\b")),
+    (
+        "self-reference:support-name",
+        re.compile(
+            r"\b(?:[Ss]upport|[Ss]ubscribe to|[Dd]onate to|[Ss]ign up to|[Rr]egister with|"
+            r"[Tt]hank you for reading|[Tt]hanks for reading|[Ww]elcome to) " + _NAME
+        ),
+    ),
+    (
+        "self-reference:copyright",
+        re.compile(r"(?:©|\([Cc]\)|[Cc]opyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s+)?" + _NAME),
+    ),
+    (
+        "self-reference:possessive",
+        re.compile(_NAME + r"['’]s (?:journalism|reporting|newsroom|journalists)\b"),
+    ),
 )
-_NOT_NAMES = frozenset(
-    "us our we you your the this it readers notifications today journalism "
-    "our journalism local journalism".split()
+# words each pattern needs: the pattern runs only on lines holding one (set test, not regex)
+_GATES = (
+    frozenset({"notifications", "alerts", "updates"}),
+    frozenset({"keep", "keeps"}),
+    frozenset({"trusted"}),
+    frozenset({"support", "subscribe", "donate", "sign", "register", "reading", "welcome"}),
+    frozenset({"©", "c", "copyright"}),
+    frozenset({"journalism", "reporting", "newsroom", "journalists"}),
+)
+_WORD = re.compile(r"[a-z©]+")
+_NOT_NAMES = wordset(
+    """
+    us our we you your the this it readers notifications today journalism our journalism
+    local journalism
+    """
 )
 
 
@@ -91,7 +119,10 @@ def outlet_from_domain(
 def self_references(text: str) -> list[tuple[str, str, int, int]]:
     """Outlet names a furniture line uses for its own publication: (name, rule, start, end)."""
     found = []
-    for rule, pattern in _SELF_REFERENCES:
+    words = frozenset(_WORD.findall(text.lower()))
+    for (rule, pattern), gate in zip(_SELF_REFERENCES, _GATES, strict=True):
+        if gate.isdisjoint(words):
+            continue
         for m in pattern.finditer(text):
             name = _clean_name(m["name"])
             if name:

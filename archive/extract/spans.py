@@ -42,11 +42,12 @@ class Layout:
     date_flags: list[str] = field(default_factory=list)
 
 
-def layout(lines: tuple[Line, ...], not_authors: Collection[str] = ()) -> Layout:
+def layout(capture_text: str, lines: tuple[Line, ...], not_authors: Collection[str] = ()) -> Layout:
     """Class every line (see the module docstring for the order of rules)."""
     n = len(lines)
     lay = Layout([None] * n, [None] * n)
-    _single_line_rules(lines, lay)
+    anchored = furniture.anchored_lines(capture_text, [ln.start for ln in lines])
+    _single_line_rules(lines, lay, anchored)
     _grow_runs(lines, lay)
     _header(lines, lay, not_authors)
     _comments_tail(lines, lay)
@@ -59,22 +60,32 @@ def _set(lay: Layout, i: int, kind: str, rule: str) -> None:
     lay.rules[i] = rule
 
 
-def _single_line_rules(lines: tuple[Line, ...], lay: Layout) -> None:
+def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int]) -> None:
+    short = furniture.SHORT_LINE
+    empty: frozenset[str] = frozenset()
     for i, ln in enumerate(lines):
         text = ln.text
-        rule = furniture.line_rule(text)
+        if i in anchored or len(text) <= short:
+            low = text.lower()
+            words = furniture.line_words(low)
+            rule = furniture.line_rule(text, low, words)
+        else:
+            low, words, rule = "", empty, None
         if rule is not None:
             _set(lay, i, rule.kind, rule.rule_id)
-            continue
-        cap = captions.caption_rule(text)
-        if cap is not None:
-            _set(lay, i, "credit" if captions.is_bare_credit(text) else "caption", cap)
-            continue
-        cred = captions.credit_rule(text)
-        if cred is not None:
-            _set(lay, i, "credit", cred)
-    for i, ln in enumerate(lines):
-        if lay.kinds[i] in _COMMENT_OVERRIDES and furniture.is_comment_section(ln.text):
+        else:
+            cap = captions.caption_rule(text)
+            if cap is not None:
+                _set(lay, i, "credit" if captions.is_bare_credit(text) else "caption", cap)
+            elif not captions.CREDIT_WORDS.isdisjoint(words):
+                cred = captions.credit_rule(text)
+                if cred is not None:
+                    _set(lay, i, "credit", cred)
+        if (
+            low
+            and lay.kinds[i] in _COMMENT_OVERRIDES
+            and furniture.is_comment_section(text, low, words)
+        ):
             _set(lay, i, "furniture-comments", "comments:line")
     # a caption printed twice, the second time with a longer credit
     for i in range(n := len(lines)):
@@ -95,8 +106,11 @@ def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
         if kind == "furniture-error":
             # the widget's further lines sit indented in the same block
             j = i + 1
-            while j < len(lines) and kinds[j] is None and lines[j].block == ln.block and (
-                lines[j].indent > 0 and header.words(lines[j].text) <= 8
+            while (
+                j < len(lines)
+                and kinds[j] is None
+                and lines[j].block == ln.block
+                and (lines[j].indent > 0 and header.words(lines[j].text) <= 8)
             ):
                 _set(lay, j, kind, "error:widget-line")
                 j += 1
@@ -104,7 +118,8 @@ def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
             j = i + 1
             while j < len(lines) and (
                 kinds[j] == "furniture-support"
-                or kinds[j] is None and furniture.is_support_continuation(lines[j].text)
+                or kinds[j] is None
+                and furniture.is_support_continuation(lines[j].text)
             ):
                 if kinds[j] is None:
                     _set(lay, j, kind, "support:continuation")
@@ -261,8 +276,11 @@ def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
         if lay.kinds[j] is None or lay.kinds[j].startswith("furniture-"):
             _set(lay, j, "furniture-comments", "comments:section")
     k = first - 1
-    while k > start and lay.kinds[k] is None and lines[k].block == lines[first].block and (
-        header.words(lines[k].text) <= 5 and not header.ends_sentence(lines[k].text)
+    while (
+        k > start
+        and lay.kinds[k] is None
+        and lines[k].block == lines[first].block
+        and (header.words(lines[k].text) <= 5 and not header.ends_sentence(lines[k].text))
     ):
         _set(lay, k, "furniture-comments", "comments:heading")
         k -= 1
@@ -276,9 +294,13 @@ def _body(lines: tuple[Line, ...], lay: Layout) -> None:
                 _set(lay, i, "furniture-other", "header:unclassified")
         return
     todo = _content(lay, lay.body_start, len(lines))
-    last_sentence = max(
-        (i for i in todo if header.ends_sentence(lines[i].text) or header.words(lines[i].text) > 12),
-        default=None,
+    last_sentence = next(
+        (
+            i
+            for i in reversed(todo)
+            if header.ends_sentence(lines[i].text) or header.words(lines[i].text) > 12
+        ),
+        None,
     )
     for pos, i in enumerate(todo):
         text = lines[i].text
@@ -306,9 +328,17 @@ def spans(lines: tuple[Line, ...], lay: Layout) -> tuple[Span, ...]:
     for i, ln in enumerate(lines):
         kind, rule = lay.kinds[i], lay.rules[i]
         assert kind is not None and rule is not None
-        if out and prev is not None and out[-1].kind == kind and prev.block == ln.block and (
-            kind != "body" and out[-1].rule == rule
-            or kind == "body" and not header.ends_sentence(prev.text)
+        if (
+            out
+            and prev is not None
+            and out[-1].kind == kind
+            and prev.block == ln.block
+            and (
+                kind != "body"
+                and out[-1].rule == rule
+                or kind == "body"
+                and not header.ends_sentence(prev.text)
+            )
         ):
             last = out[-1]
             out[-1] = Span(last.start, ln.end, kind, last.rule)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from archive.extract import dates as dates_mod
 from archive.extract.language import DETECTOR_VERSION, detect_language
@@ -30,7 +31,7 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     prov: list[Provenance] = []
     flags: list[str] = []
     known = tuple(v for _, v in hints.domain_outlets) + ((hints.outlet,) if hints.outlet else ())
-    lay = layout(lines, known)
+    lay = layout(capture_text, lines, known)
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)
     text = body_from_spans(capture_text, span_tuple)
@@ -45,18 +46,29 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
             flags.append("language-unknown")
         else:
             lang = guess.tag
-            prov.append(Provenance(
-                "language", "language-detector",
-                f"{DETECTOR_VERSION} p={guess.confidence} on first {guess.chars} chars of body",
-            ))
+            prov.append(
+                Provenance(
+                    "language",
+                    "language-detector",
+                    f"{DETECTOR_VERSION} p={guess.confidence} on first {guess.chars} chars of body",
+                )
+            )
     if title is None:
         flags.append("title-not-found")
     if not text:
         flags.append("body-empty")
     return Extraction(
-        text=text, spans=span_tuple, title=title, standfirst=standfirst, authors=authors,
-        outlet=outlet, published_at=published, published_precision=precision,
-        modified_at=modified, language=lang, provenance=tuple(prov),
+        text=text,
+        spans=span_tuple,
+        title=title,
+        standfirst=standfirst,
+        authors=authors,
+        outlet=outlet,
+        published_at=published,
+        published_precision=precision,
+        modified_at=modified,
+        language=lang,
+        provenance=tuple(prov),
         flags=tuple(dict.fromkeys(flags)),
     )
 
@@ -64,6 +76,16 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
 def body_from_spans(capture_text: str, span_tuple: tuple[Span, ...]) -> str:
     """The canonical body: the text of the body and subheading spans, in order."""
     return body_text(capture_text[s.start : s.end] for s in span_tuple if s.kind in BODY_KINDS)
+
+
+def furniture_chars(span_tuple: tuple[Span, ...]) -> dict[str, int]:
+    """Characters per span kind that are not story (furniture, captions, credits), for the
+    manifest's "characters removed per furniture kind"."""
+    removed: Counter[str] = Counter()
+    for s in span_tuple:
+        if s.kind.startswith("furniture-") or s.kind in ("caption", "credit"):
+            removed[s.kind] += s.end - s.start
+    return dict(sorted(removed.items()))
 
 
 def _header_field(
@@ -140,10 +162,15 @@ def _authors(
         new = [a for a in by.authors if a not in authors and a not in dropped]
         if new:
             authors.extend(new)
-            prov.append(Provenance(
-                "authors", "byline", f"{by.rule}: {ln.text[by.start:by.end]}",
-                ln.start + by.start, ln.start + by.end,
-            ))
+            prov.append(
+                Provenance(
+                    "authors",
+                    "byline",
+                    f"{by.rule}: {ln.text[by.start : by.end]}",
+                    ln.start + by.start,
+                    ln.start + by.end,
+                )
+            )
     if not authors:
         flags.append("authors-not-found")
     return tuple(authors)
@@ -199,23 +226,34 @@ def _one_date(
         flags.append("date-conflict")
         return None
     i, d = found[0]
-    if hints.retrieved_at is not None and d.value > hints.retrieved_at.astimezone(UTC):
+    retrieved = hints.retrieved_at
+    if retrieved is not None and retrieved.tzinfo is None:
+        retrieved = retrieved.replace(tzinfo=UTC)  # capture times without a zone are UTC
+    # a day-precision date is midnight of the printed day: it may legitimately be later that day
+    slack = timedelta(days=1) if d.precision == "day" else timedelta(0)
+    if retrieved is not None and d.value > retrieved + slack:
         flags.append(f"{name.split('_')[0]}-date-after-capture")
         return None
     ln = lines[i]
     flags.extend(d.flags)
-    prov.append(Provenance(
-        name, "dateline", f"{d.rule}: {ln.text[d.start:d.end]}", ln.start + d.start,
-        ln.start + d.end,
-    ))
+    prov.append(
+        Provenance(
+            name,
+            "dateline",
+            f"{d.rule}: {ln.text[d.start : d.end]}",
+            ln.start + d.start,
+            ln.start + d.end,
+        )
+    )
     return d.value, d.precision
 
 
 def _why_no_date(capture_text: str, lines: tuple[Line, ...], lay: Layout) -> str:
-    if any(k in ("caption", "credit") and dates_mod.any_date(lines[i].text)
-           for i, k in enumerate(lay.kinds)):
+    if any(
+        k in ("caption", "credit") and dates_mod.any_date(lines[i].text)
+        for i, k in enumerate(lay.kinds)
+    ):
         return "date-caption-only"
-    if dates_mod.any_date(capture_text):
+    if any(("20" in ln.text or "19" in ln.text) and dates_mod.any_date(ln.text) for ln in lines):
         return "date-not-in-header"
     return "date-not-found"
-

@@ -1,0 +1,636 @@
+"""``diff``: what changed between two releases, record by record, and the version bump it implies.
+
+Both releases are sorted by ``record_id`` across their shards in order, so one streaming
+merge-join over the two compares them with memory bounded by a row group, whatever their size.
+Only the lists of ids that differ are kept (and field details for at most ``DETAIL_LIMIT``
+records). Text fields are compared by their SHA-256 columns, so a dehydrated release (no text)
+diffs like a full one, and ``text`` is never read.
+
+The versioning rules (also in the README, "Versioning rules"):
+
+* **major**: the record schema changed (its ``$id`` or SHA-256 in the manifest), or a record left
+  the release: removed, withdrawn, its tombstone dropped, or its redistribution narrowed from
+  ``full`` to ``metadata-only``;
+* **minor**: records were added, or another schema (manifest, quarantine) changed;
+* **patch**: records were corrected (any field of a kept record changed);
+* **none**: the records are the same.
+
+In ``0.y.z`` versions every level moves down one place (a breaking change needs a minor bump,
+an addition a patch bump), as Cargo does; the release of a pre-release (``1.0.0-rc.1`` to
+``1.0.0``) satisfies any level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from .errors import ArchiveError, UsageError
+from .inspect import record_shards
+from .lineage import WITHDRAWN_FILE
+from .manifest import MANIFEST, canonical_json
+from .parquetio import iter_batches
+from .schema import SCHEMA_NAMES, json_value, schema_file
+
+CHANGES_FILE = "CHANGES.json"
+CHANGES_FORMAT = "archive-changes"
+CHANGES_FORMAT_VERSION = "1.0"
+DETAIL_LIMIT = 10_000
+LEVELS = ("none", "patch", "minor", "major")
+
+# Compared through their *_sha256 columns: long, and absent from a dehydrated release.
+TEXT_FIELDS = {"text_sha256": "text", "capture_text_sha256": "capture_text"}
+_UNREAD = frozenset(TEXT_FIELDS.values())
+# Bulky evidence: reported by the SHA-256 of its canonical JSON, not by value.
+DIGEST_FIELDS = frozenset({"spans", "provenance"})
+
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$"
+)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one record that differs between two releases.
+
+    ``digest`` is true for text fields (``text``, ``capture_text``) and bulky evidence
+    (``spans``, ``provenance``): ``old`` and ``new`` are then SHA-256 hex digests, else the
+    fields' JSON values. Fields of ``capture`` are named ``capture.<key>``.
+    """
+
+    field: str
+    old: object
+    new: object
+    digest: bool = False
+
+    def as_dict(self) -> dict:
+        if self.digest:
+            return {"old_sha256": self.old, "new_sha256": self.new}
+        return {"old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """A record in both releases whose fields differ (``fields`` is never empty)."""
+
+    record_id: str
+    fields: tuple[FieldChange, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "record_id": self.record_id,
+            "fields": {change.field: change.as_dict() for change in self.fields},
+        }
+
+
+@dataclass(frozen=True)
+class ReleaseRef:
+    """Which release a side of a diff is; ``manifest_sha256`` is None before its manifest exists."""
+
+    name: str | None
+    version: str | None
+    manifest_sha256: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "version": self.version, "manifest_sha256": self.manifest_sha256}
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Record-level differences between an ``old`` and a ``new`` release.
+
+    Every id list is sorted. ``withdrawn`` holds the tombstones that ``new`` has and ``old`` has
+    not (records withdrawn in between); ``removed`` the records that left without a tombstone;
+    ``tombstones_dropped`` the ids of ``old`` tombstones missing from ``new``. ``changed`` lists
+    every changed record, ``details`` the field changes of the first ``DETAIL_LIMIT`` of them
+    (``truncated`` tells). ``fields`` counts the changed records per field. ``schemas`` holds
+    the schemas whose ``$id`` or SHA-256 differ, as ``{"old": ..., "new": ...}``.
+    """
+
+    old: ReleaseRef
+    new: ReleaseRef
+    old_records: int
+    new_records: int
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    withdrawn: tuple[dict, ...]
+    changed: tuple[str, ...]
+    details: tuple[RecordChange, ...]
+    unchanged: int
+    fields: Mapping[str, int] = field(default_factory=dict)
+    narrowed: tuple[str, ...] = ()
+    tombstones_dropped: tuple[str, ...] = ()
+    schemas: Mapping[str, dict] = field(default_factory=dict)
+    columns_added: tuple[str, ...] = ()
+    columns_removed: tuple[str, ...] = ()
+    tiers: tuple[str | None, str | None] = (None, None)
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.details) < len(self.changed)
+
+    @property
+    def counts(self) -> dict:
+        return {
+            "old_records": self.old_records,
+            "new_records": self.new_records,
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "withdrawn": len(self.withdrawn),
+            "changed": len(self.changed),
+            "unchanged": self.unchanged,
+            "narrowed": len(self.narrowed),
+            "tombstones_dropped": len(self.tombstones_dropped),
+        }
+
+
+def diff(
+    old: str | Path, new: str | Path, *, new_manifest: dict | None = None, limit: int = DETAIL_LIMIT
+) -> Diff:
+    """Compare the releases ``old`` and ``new`` record by record.
+
+    ``new`` may be a release still being built (no ``manifest.json`` yet): its shards are then
+    found under ``data/``, and ``new_manifest`` (if given) names its version and schemas.
+
+    >>> d = diff("dist/example-1.0.0", "dist/example-1.1.0")  # doctest: +SKIP
+    >>> d.counts["added"], implied_bump(d)  # doctest: +SKIP
+    (3, 'minor')
+    """
+    old_side, new_side = _side(Path(old)), _side(Path(new), new_manifest)
+    old_tombs, new_tombs = _tombstones(old_side.path), _tombstones(new_side.path)
+    fresh = {rid: t for rid, t in new_tombs.items() if rid not in old_tombs}
+    dropped = tuple(sorted(rid for rid in old_tombs if rid not in new_tombs))
+    old_columns, new_columns = _columns(old_side), _columns(new_side)
+    common = [c for c in new_columns if c in old_columns and c not in _UNREAD]
+    if new_columns and old_columns and "record_id" not in common:
+        raise ArchiveError("record_id is missing from a release's records; run archive verify")
+    added: list[str] = []
+    removed: list[str] = []
+    changed: list[str] = []
+    narrowed: list[str] = []
+    details: list[RecordChange] = []
+    per_field: Counter = Counter()
+    unchanged = old_count = new_count = 0
+    joined = _joined(_rows(old_side, common), _rows(new_side, common))
+    for rid, before, after in joined:
+        old_count += before is not None
+        new_count += after is not None
+        if before is None:
+            added.append(rid)
+        elif after is None:
+            if rid not in fresh:
+                removed.append(rid)
+        elif before == after:
+            unchanged += 1
+        else:
+            changes = field_changes(before, after)
+            changed.append(rid)
+            per_field.update(change.field for change in changes)
+            if (before.get("redistribution"), after.get("redistribution")) == (
+                "full",
+                "metadata-only",
+            ):
+                narrowed.append(rid)
+            if len(details) < limit:
+                details.append(RecordChange(rid, changes))
+    return Diff(
+        old=old_side.ref,
+        new=new_side.ref,
+        old_records=old_count,
+        new_records=new_count,
+        added=tuple(added),
+        removed=tuple(removed),
+        withdrawn=tuple(fresh[rid] for rid in sorted(fresh)),
+        changed=tuple(changed),
+        details=tuple(details),
+        unchanged=unchanged,
+        fields=dict(sorted(per_field.items())),
+        narrowed=tuple(narrowed),
+        tombstones_dropped=dropped,
+        schemas=_schema_changes(old_side.schemas, new_side.schemas),
+        columns_added=tuple(c for c in new_columns if c not in old_columns),
+        columns_removed=tuple(c for c in old_columns if c not in new_columns),
+        tiers=(old_side.tier, new_side.tier),
+    )
+
+
+@dataclass(frozen=True)
+class _Side:
+    path: Path
+    ref: ReleaseRef
+    shards: tuple[str, ...]
+    schemas: dict
+    tier: str | None
+
+
+def _side(path: Path, manifest: dict | None = None) -> _Side:
+    """A release as diff reads it: from its manifest, or from its folder while it is built."""
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a release folder")
+    digest = None
+    if manifest is None and (path / MANIFEST).is_file():
+        data = (path / MANIFEST).read_bytes()
+        try:
+            manifest = json.loads(data)
+        except ValueError as exc:
+            raise UsageError(f"{path / MANIFEST}: not JSON ({exc})") from None
+        digest = hashlib.sha256(data).hexdigest()
+    manifest = manifest or {}
+    if "files" in manifest:
+        shards = tuple(record_shards(manifest))
+        for relative in shards:
+            if not (path / relative).is_file():
+                raise UsageError(f"{path}: {relative} is missing; run archive verify")
+    else:
+        shards = tuple(p.relative_to(path).as_posix() for p in _found_shards(path))
+    schemas = manifest.get("schemas") or _schemas_in(path)
+    settings = manifest.get("settings") or {}
+    ref = ReleaseRef(manifest.get("name"), manifest.get("version"), digest)
+    return _Side(path, ref, shards, schemas, settings.get("tier", "full" if settings else None))
+
+
+def _found_shards(path: Path) -> list[Path]:
+    return sorted((path / "data").glob("records-*.parquet"))
+
+
+def _schemas_in(path: Path) -> dict:
+    """The schemas a release without a manifest follows: its copies in ``schemas/``, else the
+    ones this package writes."""
+    found = {}
+    for name in SCHEMA_NAMES:
+        copy = path / "schemas" / f"{name}.schema.json"
+        if copy.is_file():
+            data = copy.read_bytes()
+            found[name] = {
+                "$id": json.loads(data).get("$id"),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        else:
+            packaged = schema_file(name)
+            found[name] = {"$id": packaged.id, "sha256": packaged.sha256}
+    return found
+
+
+def _schema_changes(old: dict, new: dict) -> dict:
+    changes = {}
+    for name in sorted(set(old) | set(new)):
+        before, after = _identity(old.get(name)), _identity(new.get(name))
+        if before != after:
+            changes[name] = {"old": before, "new": after}
+    return changes
+
+
+def _identity(entry: dict | None) -> dict | None:
+    return None if entry is None else {"$id": entry.get("$id"), "sha256": entry.get("sha256")}
+
+
+def _columns(side: _Side) -> list[str]:
+    if not side.shards:
+        return []
+    return pq.read_schema(side.path / side.shards[0]).names
+
+
+def _tombstones(release: Path) -> dict[str, dict]:
+    """record_id -> tombstone of ``withdrawn.jsonl`` (absent: none)."""
+    path = release / WITHDRAWN_FILE
+    if not path.is_file():
+        return {}
+    found = {}
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                tombstone = json.loads(line)
+                found[tombstone["record_id"]] = tombstone
+            except (ValueError, KeyError, TypeError):
+                raise ArchiveError(
+                    f"{path}:{number}: not a tombstone; run archive verify {release}"
+                ) from None
+    return found
+
+
+def _rows(side: _Side, columns: list[str]) -> Iterator[dict]:
+    """The rows of a release in ``record_id`` order, one row group in memory at a time."""
+    previous = ""
+    for relative in side.shards:
+        for batch in iter_batches(side.path / relative, columns):
+            for row in batch.to_pylist():
+                rid = row["record_id"]
+                if rid <= previous:
+                    raise ArchiveError(
+                        f"{side.path / relative}: record {rid} out of order; "
+                        f"run archive verify {side.path}"
+                    )
+                previous = rid
+                yield row
+
+
+def _joined(
+    old: Iterator[dict], new: Iterator[dict]
+) -> Iterator[tuple[str, dict | None, dict | None]]:
+    """Merge-join two id-sorted row streams: (id, old row or None, new row or None)."""
+    before, after = next(old, None), next(new, None)
+    while before is not None or after is not None:
+        if after is None or (before is not None and before["record_id"] < after["record_id"]):
+            yield before["record_id"], before, None
+            before = next(old, None)
+        elif before is None or after["record_id"] < before["record_id"]:
+            yield after["record_id"], None, after
+            after = next(new, None)
+        else:
+            yield before["record_id"], before, after
+            before, after = next(old, None), next(new, None)
+
+
+def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
+    """The fields in which two rows of one record differ, in column order."""
+    changes = []
+    for name, before in old.items():
+        after = new.get(name)
+        if name == "record_id" or before == after:
+            continue
+        if name in TEXT_FIELDS:
+            changes.append(FieldChange(TEXT_FIELDS[name], before, after, digest=True))
+        elif name in DIGEST_FIELDS:
+            changes.append(FieldChange(name, _digest(before), _digest(after), digest=True))
+        elif name == "capture" and isinstance(before, dict) and isinstance(after, dict):
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    changes.append(
+                        FieldChange(
+                            f"capture.{key}",
+                            json_value(before.get(key)),
+                            json_value(after.get(key)),
+                        )
+                    )
+        else:
+            changes.append(FieldChange(name, json_value(before), json_value(after)))
+    return tuple(changes)
+
+
+def _digest(value) -> str | None:
+    if value is None:
+        return None
+    return hashlib.sha256(canonical_json(json_value(value))).hexdigest()
+
+
+# --- versioning ---------------------------------------------------------------------------
+
+
+def bump_reasons(
+    d: Diff, old_manifest: dict | None = None, new_manifest: dict | None = None
+) -> list[tuple[str, str]]:
+    """(level, reason) for every rule of the versioning rules that the diff meets.
+
+    The manifests, when given, decide the schema rules; otherwise the schemas the diff read.
+    """
+    schemas = d.schemas
+    if old_manifest is not None and new_manifest is not None:
+        schemas = _schema_changes(old_manifest.get("schemas", {}), new_manifest.get("schemas", {}))
+    reasons = []
+    if "record" in schemas:
+        reasons.append(("major", "the record schema changed"))
+    for count, what in (
+        (len(d.removed), "record(s) removed"),
+        (len(d.withdrawn), "record(s) withdrawn"),
+        (len(d.tombstones_dropped), "tombstone(s) dropped"),
+        (len(d.narrowed), "record(s) narrowed from full to metadata-only redistribution"),
+    ):
+        if count:
+            reasons.append(("major", f"{count} {what}"))
+    others = sorted(name for name in schemas if name != "record")
+    if others:
+        reasons.append(("minor", f"the {', '.join(others)} schema changed"))
+    if d.added:
+        reasons.append(("minor", f"{len(d.added)} record(s) added"))
+    if d.changed:
+        reasons.append(("patch", f"{len(d.changed)} record(s) corrected"))
+    return reasons
+
+
+def implied_bump(
+    d: Diff, old_manifest: dict | None = None, new_manifest: dict | None = None
+) -> str:
+    """The bump the versioning rules require: ``'major'``, ``'minor'``, ``'patch'`` or
+    ``'none'``."""
+    levels = [LEVELS.index(level) for level, _ in bump_reasons(d, old_manifest, new_manifest)]
+    return LEVELS[max(levels, default=0)]
+
+
+def _parsed(version: str) -> tuple[int, int, int, str | None] | None:
+    match = _SEMVER.match(version or "")
+    if not match:
+        return None
+    major, minor, patch, pre, _ = match.groups()
+    return int(major), int(minor), int(patch), pre
+
+
+def _precedence(version: tuple[int, int, int, str | None]) -> tuple:
+    major, minor, patch, pre = version
+    if pre is None:
+        return (major, minor, patch, 1, ())
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (major, minor, patch, 0, parts)
+
+
+def chosen_bump(old_version: str, new_version: str) -> str | None:
+    """Which number ``old_version`` -> ``new_version`` raises (``'none'``: the same numbers);
+    None when either is not a semantic version."""
+    old, new = _parsed(old_version), _parsed(new_version)
+    if old is None or new is None:
+        return None
+    for level, before, after in zip(("major", "minor", "patch"), old[:3], new[:3], strict=True):
+        if after != before:
+            return level if after > before else "none"
+    return "none"
+
+
+def next_version(version: str, level: str) -> str | None:
+    """The first version after ``version`` at ``level`` (``'major'``: 2.0.0 after 1.4.2)."""
+    parsed = _parsed(version)
+    if parsed is None or level == "none":
+        return None
+    major, minor, patch, _ = parsed
+    return {
+        "major": f"{major + 1}.0.0",
+        "minor": f"{major}.{minor + 1}.0",
+        "patch": f"{major}.{minor}.{patch + 1}",
+    }[level]
+
+
+def bump_warning(old_version: str, new_version: str, implied: str) -> str | None:
+    """A warning when ``new_version`` contradicts the ``implied`` bump from ``old_version``;
+    None when it agrees (a larger bump than required agrees).
+
+    >>> bump_warning("1.0.0", "1.0.1", "minor")
+    '1.0.0 -> 1.0.1 is a patch bump, but the changes imply a minor bump: use 1.1.0 or later'
+    >>> bump_warning("1.0.0", "2.0.0", "minor") is None
+    True
+    """
+    old, new = _parsed(old_version), _parsed(new_version)
+    if old is None or new is None:
+        bad = old_version if old is None else new_version
+        return f"{bad!r} is not a semantic version (MAJOR.MINOR.PATCH); bumps cannot be checked"
+    if _precedence(new) < _precedence(old):
+        return f"{new_version} comes before {old_version}: a new version must be higher"
+    if _precedence(new) == _precedence(old):
+        if implied == "none":
+            return None
+        return (
+            f"{new_version} is the same version as {old_version}, but the changes imply a "
+            f"{implied} bump"
+        )
+    if old[3] is not None and new[:3] == old[:3]:
+        return None  # releasing (or advancing) a pre-release satisfies any level
+    required = _required(implied, old)
+    chosen = chosen_bump(old_version, new_version)
+    if LEVELS.index(chosen) >= LEVELS.index(required):
+        return None
+    suggestion = next_version(old_version, required)
+    return (
+        f"{old_version} -> {new_version} is a {chosen} bump, but the changes imply a {implied} "
+        f"bump: use {suggestion} or later"
+    )
+
+
+def _required(implied: str, old: tuple[int, int, int, str | None]) -> str:
+    """The number that must rise: in 0.y.z everything moves down one place."""
+    if old[0] == 0 and implied in ("major", "minor"):
+        return "minor" if implied == "major" else "patch"
+    return implied
+
+
+# --- the JSON form: `archive diff --json` and CHANGES.json ----------------------------------
+
+
+def diff_dict(d: Diff, old_manifest: dict | None = None, new_manifest: dict | None = None) -> dict:
+    """The JSON form of a diff, as ``archive diff --json`` prints it and CHANGES.json holds it."""
+    reasons = bump_reasons(d, old_manifest, new_manifest)
+    implied = LEVELS[max((LEVELS.index(level) for level, _ in reasons), default=0)]
+    warning = None
+    if d.old.version and d.new.version:
+        warning = bump_warning(d.old.version, d.new.version, implied)
+    return {
+        "format": CHANGES_FORMAT,
+        "format_version": CHANGES_FORMAT_VERSION,
+        "old": d.old.as_dict(),
+        "new": d.new.as_dict(),
+        "counts": d.counts,
+        "bump": {
+            "implied": implied,
+            "chosen": chosen_bump(d.old.version, d.new.version)
+            if d.old.version and d.new.version
+            else None,
+            "reasons": [{"level": level, "reason": reason} for level, reason in reasons],
+            "warning": warning,
+        },
+        "schemas": dict(d.schemas),
+        "columns": {"added": list(d.columns_added), "removed": list(d.columns_removed)},
+        "tier": {"old": d.tiers[0], "new": d.tiers[1]},
+        "fields": dict(d.fields),
+        "added": list(d.added),
+        "removed": list(d.removed),
+        "withdrawn": list(d.withdrawn),
+        "tombstones_dropped": list(d.tombstones_dropped),
+        "narrowed": list(d.narrowed),
+        "changed": list(d.changed),
+        "details": [change.as_dict() for change in d.details],
+        "details_truncated": d.truncated,
+    }
+
+
+def changes(
+    parent_release: str | Path,
+    child_release: str | Path,
+    child_manifest: dict | None = None,
+    *,
+    limit: int = DETAIL_LIMIT,
+) -> dict:
+    """The content of the child's ``CHANGES.json``: its diff from ``parent_release``.
+
+    Called by ``pack`` once the child's shards (and ``withdrawn.jsonl``) are written but before
+    its manifest exists: ``child_manifest`` (the manifest being made, or any dict with its
+    ``name``, ``version``, ``schemas`` and ``settings``) names the child's version. The
+    parent's manifest digest is that of its ``manifest.json``; the child's is null.
+    """
+    return diff_dict(diff(parent_release, child_release, new_manifest=child_manifest, limit=limit))
+
+
+def summary_lines(data: dict) -> list[str]:
+    """A short human rendering of a diff's JSON form."""
+    old, new, counts, bump = data["old"], data["new"], data["counts"], data["bump"]
+    lines = [
+        f"{old['name']} {old['version']} -> {new['name']} {new['version']}: "
+        f"{counts['added']} added, {counts['removed']} removed, {counts['withdrawn']} withdrawn, "
+        f"{counts['changed']} changed, {counts['unchanged']} unchanged",
+    ]
+    for name, change in data["schemas"].items():
+        lines.append(
+            f"schema {name}: {_schema_text(change['old'])} -> {_schema_text(change['new'])}"
+        )
+    for rid in data["added"]:
+        lines.append(f"+ {rid}")
+    for rid in data["removed"]:
+        lines.append(f"- {rid}")
+    for tombstone in data["withdrawn"]:
+        lines.append(f"W {tombstone['record_id']}  {tombstone.get('reason', '')}".rstrip())
+    for record in data["details"]:
+        lines.append(f"~ {record['record_id']}")
+        for name, values in record["fields"].items():
+            if "old_sha256" in values:
+                lines.append(
+                    f"    {name}: sha256 {_short(values['old_sha256'])} -> "
+                    f"{_short(values['new_sha256'])}"
+                )
+            else:
+                lines.append(f"    {name}: {_value(values['old'])} -> {_value(values['new'])}")
+    if data["details_truncated"]:
+        hidden = counts["changed"] - len(data["details"])
+        lines.append(f"~ ... and {hidden} more changed record(s) (see --json for every id)")
+    lines.append(f"implied bump: {bump['implied']}")
+    for reason in bump["reasons"]:
+        lines.append(f"  {reason['level']}: {reason['reason']}")
+    if bump["warning"]:
+        lines.append(f"warning: {bump['warning']}")
+    return lines
+
+
+def _schema_text(entry: dict | None) -> str:
+    return "none" if entry is None else f"{entry['$id']} ({_short(entry['sha256'])})"
+
+
+def _short(digest: str | None) -> str:
+    return "null" if digest is None else digest[:12]
+
+
+def _value(value) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+__all__ = [
+    "CHANGES_FILE",
+    "DETAIL_LIMIT",
+    "Diff",
+    "FieldChange",
+    "RecordChange",
+    "ReleaseRef",
+    "bump_reasons",
+    "bump_warning",
+    "changes",
+    "chosen_bump",
+    "diff",
+    "diff_dict",
+    "field_changes",
+    "implied_bump",
+    "next_version",
+    "summary_lines",
+]

@@ -1,0 +1,115 @@
+"""``datapackage.json``: a Frictionless Data Package (v2) describing the Parquet shards.
+
+Each shard is a tabular resource with its size, SHA-256 and a Table Schema derived from the
+record JSON Schema: strings, integers, booleans and UTC datetimes as such, nested structs as
+``object`` and lists as ``array``; required-ness, enums, patterns and bounds become constraints.
+"""
+
+from __future__ import annotations
+
+from .common import (
+    NO_LICENSE,
+    PARQUET_MEDIA_TYPE,
+    Column,
+    columns,
+    generator,
+    json_bytes,
+    license_of,
+    shards,
+    summary,
+    title,
+)
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+
+
+def datapackage(manifest: dict, record_schema: dict) -> bytes:
+    """The Data Package descriptor as bytes."""
+    return json_bytes(descriptor(manifest, record_schema))
+
+
+def descriptor(manifest: dict, record_schema: dict) -> dict:
+    license = license_of(manifest)
+    package = {
+        "$schema": PROFILE,
+        "name": manifest["name"].lower(),
+        "title": title(manifest),
+        "description": summary(manifest) + ("" if license else " " + NO_LICENSE),
+        "version": manifest["version"],
+        "created": manifest["created"],
+        "keywords": ["news", "web archive", "text"],
+        "contributors": [{"title": generator(manifest), "roles": ["producer"]}],
+    }
+    if license:
+        package["licenses"] = [{"name": license}]
+    table_schema = _table_schema(record_schema)
+    package["resources"] = [
+        {
+            "name": shard.stem,
+            "type": "table",
+            "path": shard.path,
+            "format": "parquet",
+            "mediatype": PARQUET_MEDIA_TYPE,
+            "bytes": shard.bytes,
+            "hash": f"sha256:{shard.sha256}",
+            "schema": table_schema,
+        }
+        for shard in shards(manifest)
+    ]
+    return package
+
+
+def _table_schema(record_schema: dict) -> dict:
+    return {
+        "$schema": TABLE_SCHEMA_PROFILE,
+        "fields": [_field(c) for c in columns(record_schema)],
+        "primaryKey": ["record_id"],
+        # An empty string is a value here (an empty body is data), never a missing value.
+        "missingValues": [],
+    }
+
+
+_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "array": "array",
+    "object": "object",
+}
+
+
+def _field(col: Column) -> dict:
+    field = {"name": col.name, "type": "datetime" if col.is_datetime else _TYPES[col.kind]}
+    if col.description:
+        field["description"] = col.description
+    constraints = _constraints(col)
+    if constraints:
+        field["constraints"] = constraints
+    return field
+
+
+def _constraints(col: Column) -> dict:
+    rule = col.rule
+    constraints: dict = {}
+    if not col.nullable:
+        constraints["required"] = True
+    if col.enum is not None:
+        constraints["enum"] = col.enum
+    if "pattern" in rule and col.kind == "string":
+        constraints["pattern"] = _anchorless(rule["pattern"])
+    if "minLength" in rule:
+        constraints["minLength"] = rule["minLength"]
+    if "minimum" in rule:
+        constraints["minimum"] = rule["minimum"]
+    if "maximum" in rule:
+        constraints["maximum"] = rule["maximum"]
+    return constraints
+
+
+def _anchorless(pattern: str) -> str:
+    """Table Schema patterns match the whole value, so JSON Schema's ``^...$`` anchors go."""
+    if pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[1:-1]
+    return pattern

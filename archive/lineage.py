@@ -1,0 +1,153 @@
+"""A release's parent: finding it, indexing what it derived, and carrying its tombstones.
+
+A release made ``--from`` a parent records the parent's name, version and manifest digest, so
+releases form a hash chain. Its records whose *derivation* (captured bytes, extractor, settings
+and capture-log entry, hashed into ``derivation_sha256``) is unchanged are copied from the parent
+instead of being extracted again, so a new version costs what changed, not the whole corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .errors import UsageError
+from .inspect import read_manifest, record_shards
+from .manifest import MANIFEST, canonical_line, read_digest_file
+from .plan import shard_of
+from .schema import schema_file
+
+WITHDRAWN_FILE = "withdrawn.jsonl"
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def version_key(version: str) -> tuple:
+    """Sort key of a semantic version (a pre-release sorts before its release)."""
+    match = _SEMVER.match(version)
+    if not match:
+        return (-1, -1, -1, 0, version)
+    major, minor, patch, pre = match.groups()
+    return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
+
+
+def latest_release(out: Path, name: str, before: str) -> Path | None:
+    """The highest version of ``name`` in ``out`` that sorts below ``before``, if any."""
+    found = []
+    for candidate in Path(out).glob(f"{name}-*"):
+        version = candidate.name[len(name) + 1 :]
+        known = (candidate / MANIFEST).is_file() and _SEMVER.match(version)
+        if known and version_key(version) < version_key(before):
+            found.append((version_key(version), candidate))
+    return max(found)[1] if found else None
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A parent release as a child sees it: where it is, its manifest and that manifest's digest."""
+
+    path: Path
+    manifest: dict
+    manifest_sha256: str
+
+    @property
+    def link(self) -> dict:
+        return {
+            "name": self.manifest["name"],
+            "version": self.manifest["version"],
+            "manifest_sha256": self.manifest_sha256,
+        }
+
+    @property
+    def same_record_schema(self) -> bool:
+        return self.manifest["schemas"]["record"]["sha256"] == schema_file("record").sha256
+
+    @property
+    def shards(self) -> list[str]:
+        return record_shards(self.manifest)
+
+
+def open_parent(path: Path) -> Parent:
+    """Read a parent release, checking its manifest against its digest file."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    data = (path / MANIFEST).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        recorded = read_digest_file(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"parent {path}: {exc}") from None
+    if recorded != digest:
+        raise UsageError(f"parent {path}: manifest.json does not match its digest; verify it")
+    return Parent(path, manifest, digest)
+
+
+class ParentIndex:
+    """record_id -> derivation_sha256 of a parent's records, in SQLite so workers share it and
+    memory stays flat whatever the parent's size."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    def build(cls, parent: Parent, path: Path) -> ParentIndex:
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE parent (record_id TEXT PRIMARY KEY, derivation TEXT)")
+        for relative in parent.shards:
+            columns = ["record_id", "derivation_sha256"]
+            table = pq.read_table(parent.path / relative, columns=columns, use_threads=False)
+            db.executemany(
+                "INSERT INTO parent VALUES (?, ?)",
+                zip(
+                    table["record_id"].to_pylist(),
+                    table["derivation_sha256"].to_pylist(),
+                    strict=True,
+                ),
+            )
+        db.commit()
+        db.close()
+        return cls(path)
+
+    def derivation(self, rid: str) -> str | None:
+        if self._db is None:
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        row = self._db.execute(
+            "SELECT derivation FROM parent WHERE record_id = ?", (rid,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def __getstate__(self):
+        return {"path": self.path, "_db": None}
+
+
+def parent_rows(parent_path: Path, shards: list[str], ids: list[str]) -> pa.Table:
+    """The parent's rows with ``ids``, reading only the parent shards whose id ranges hold
+    them."""
+    wanted = pa.array(sorted(ids), pa.string())
+    low, high = wanted[0].as_py(), wanted[-1].as_py()
+    tables = []
+    for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):
+        table = pq.read_table(parent_path / shards[index], use_threads=False)
+        tables.append(table.filter(pc.is_in(table["record_id"], value_set=wanted)))
+    return pa.concat_tables(tables)
+
+
+def read_tombstones(release: Path) -> list[dict]:
+    path = Path(release) / WITHDRAWN_FILE
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def write_tombstones(release: Path, tombstones: list[dict]) -> None:
+    with open(Path(release) / WITHDRAWN_FILE, "wb") as handle:
+        for tombstone in sorted(tombstones, key=lambda t: t["record_id"]):
+            handle.write(canonical_line(tombstone))

@@ -1,0 +1,413 @@
+"""``rehydrate``: rebuild the text of a dehydrated (metadata-only) release from your own captures.
+
+A dehydrated release keeps every hash, URL and capture time but no ``text`` or
+``capture_text``. Given the captures (obtained by whoever rehydrates, at any paths), this:
+
+1. packs them with the dehydrated release's own settings (from its manifest) into a temporary
+   folder, with ``archive.pack``, so they are decoded and extracted exactly as a pack would;
+2. matches each record of the dehydrated release to a repacked capture with the same
+   ``raw_sha256`` (the same bytes, wherever they sit; a capture at the record's own path is
+   tried first), and accepts its text only when ``capture_text_sha256`` and ``text_sha256``
+   equal the recorded ones. When the bytes match but the extracted body differs (extraction
+   learns page furniture from the whole corpus, so a partial set of captures can shift it), the
+   body is rebuilt from the recorded spans and accepted if its hash matches;
+3. writes ``<out>/<name>-<version>+rehydrated``: the dehydrated release's rows and files with the
+   text filled in, its manifest naming the dehydrated release as parent (so ``archive log``
+   links them and ``CHANGES.json`` shows that no record changed).
+
+Every record ends in exactly one class: *matched* (text filled, or for records whose
+redistribution is ``metadata-only``, verified but withheld, as a full pack withholds it),
+*changed* (a capture was found but its bytes or its text differ from the recorded hashes) or
+*missing* (no capture). With the original captures the rehydrated shards are byte-identical to
+the full release's (same pyarrow version).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__
+from .diff import CHANGES_FILE, changes
+from .errors import Problem, ReleaseExistsError, UsageError, VerificationError
+from .inspect import read_manifest, record_shards
+from .manifest import MANIFEST, canonical_json, file_entries, read_digest_file, write_manifest
+from .normalize import body_text, sha256_text
+from .parquetio import iter_batches, write_parquet
+from .schema import RECORD_ARROW_SCHEMA
+from .settings import PackSettings
+
+Progress = Callable[[str, int, int | None], None]
+SUFFIX = "rehydrated"
+_BODY_KINDS = ("body", "subheading")
+_FILLED = ("text", "capture_text")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A record whose capture was found but does not give the recorded text.
+
+    ``reason`` is ``"bytes"`` (a capture at the record's path has other bytes) or ``"text"``
+    (the same bytes decode or extract to another text: other settings, capture log or
+    extractor). ``source_path`` is the capture that was compared.
+    """
+
+    record_id: str
+    reason: str
+    source_path: str
+
+
+@dataclass(frozen=True)
+class RehydrateResult:
+    """What a rehydration wrote and found. Each record is in exactly one of ``matched``,
+    ``changed`` and ``missing``; ``withheld`` lists the matched records whose text stays out
+    (their redistribution is ``metadata-only``); ``unused`` counts repacked captures that no
+    record asked for."""
+
+    path: Path
+    manifest: dict
+    matched: tuple[str, ...]
+    changed: tuple[Mismatch, ...]
+    missing: tuple[str, ...]
+    withheld: tuple[str, ...] = ()
+    from_spans: int = 0
+    unused: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.changed and not self.missing
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path),
+            "complete": self.complete,
+            "counts": {
+                "records": len(self.matched) + len(self.changed) + len(self.missing),
+                "matched": len(self.matched),
+                "changed": len(self.changed),
+                "missing": len(self.missing),
+                "withheld": len(self.withheld),
+                "from_spans": self.from_spans,
+                "unused_captures": self.unused,
+            },
+            "changed": [dataclasses.asdict(m) for m in self.changed],
+            "missing": list(self.missing),
+            "withheld": list(self.withheld),
+        }
+
+
+def rehydrated_version(version: str) -> str:
+    """``1.0.0`` -> ``1.0.0+rehydrated``; build metadata already there is extended."""
+    return f"{version}.{SUFFIX}" if "+" in version else f"{version}+{SUFFIX}"
+
+
+def rehydrate(
+    dehydrated: str | Path,
+    captures: str | Path | Sequence[str | Path],
+    out: str | Path,
+    *,
+    capture_log: str | Path | None = None,
+    progress: Progress | None = None,
+    jobs: int = 1,
+) -> RehydrateResult:
+    """Rebuild the text of ``dehydrated`` from the folder(s) ``captures`` into
+    ``<out>/<name>-<version>+rehydrated``.
+
+    >>> result = rehydrate("dist/example-1.0.0", "my-captures", "dist")  # doctest: +SKIP
+    >>> len(result.matched), len(result.changed), len(result.missing)  # doctest: +SKIP
+    (13, 1, 1)
+    """
+    source = Path(dehydrated)
+    roots = (
+        [Path(captures)] if isinstance(captures, (str, os.PathLike)) else list(map(Path, captures))
+    )
+    manifest, digest = _checked_manifest(source)
+    for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"captures {root} is not a folder")
+    version = rehydrated_version(manifest["version"])
+    destination = Path(out) / f"{manifest['name']}-{version}"
+    if destination.exists():
+        raise ReleaseExistsError(f"{destination} already exists; remove it to rehydrate again")
+    Path(out).mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=out))
+    progress = progress or _silent
+    try:
+        repacked = _repack(roots, building / "repack", manifest, capture_log, progress, jobs)
+        index = _Index.build(building / "index.sqlite", repacked)
+        release = building / "release"
+        outcome = _fill(source, release, manifest, index, progress)
+        outcome.unused = index.unused()
+        index.close()
+        new_manifest = _manifest(source, release, manifest, digest, version)
+        write_manifest(release, new_manifest)
+        try:
+            os.rename(release, destination)
+        except OSError as exc:
+            raise ReleaseExistsError(f"{destination} appeared meanwhile ({exc.strerror})") from None
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return RehydrateResult(
+        destination,
+        new_manifest,
+        tuple(outcome.matched),
+        tuple(outcome.changed),
+        tuple(outcome.missing),
+        tuple(outcome.withheld),
+        outcome.from_spans,
+        outcome.unused,
+    )
+
+
+def _silent(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+def _checked_manifest(release: Path) -> tuple[dict, str]:
+    """The dehydrated release's manifest, refused when it does not match its digest."""
+    if not release.is_dir():
+        raise UsageError(f"{release} is not a release folder")
+    manifest = read_manifest(release)
+    data = (release / MANIFEST).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        recorded = read_digest_file(release)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{release}: {exc}; run archive verify {release}") from None
+    if recorded != digest:
+        problem = Problem("E003", MANIFEST, "edited after it was written", recorded, digest)
+        raise VerificationError([problem])
+    return manifest, digest
+
+
+def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
+    """The ``PackSettings`` a release was packed with (from its manifest), for the full tier."""
+    recorded = dict(manifest.get("settings") or {})
+    known = {f.name for f in dataclasses.fields(PackSettings)}
+    options = {k: v for k, v in recorded.items() if k in known and k not in _NOT_REPLAYED}
+    if isinstance(options.get("domain_outlets"), dict):
+        options["domain_outlets"] = tuple(sorted(options["domain_outlets"].items()))
+    for key, value in list(options.items()):
+        if isinstance(value, list):
+            options[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    if "tier" in known:
+        options["tier"] = "full"
+    created = datetime.fromisoformat(manifest["created"].replace("Z", "+00:00"))
+    return PackSettings(manifest["name"], manifest["version"], created, jobs=jobs, **options)
+
+
+# Chosen per run, not replayed: the shard layout of the temporary pack does not matter.
+_NOT_REPLAYED = frozenset({"name", "version", "created", "jobs", "shards", "tier", "withdrawals"})
+
+
+def _repack(roots, work: Path, manifest: dict, capture_log, progress: Progress, jobs: int) -> Path:
+    from .release import pack
+
+    settings = pack_settings_of(manifest, jobs=jobs)
+    result = pack(roots, work, settings, capture_log=capture_log, parent=None, progress=progress)
+    return result.path
+
+
+class _Index:
+    """The repacked captures by ``raw_sha256`` and ``record_id``, on disk so memory stays flat
+    whatever the number of captures."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        self.used: set[int] = set()
+
+    @classmethod
+    def build(cls, path: Path, release: Path) -> _Index:
+        db = sqlite3.connect(path)
+        db.execute(
+            "CREATE TABLE capture (n INTEGER PRIMARY KEY, record_id TEXT, raw_sha256 TEXT, "
+            "text_sha256 TEXT, capture_text_sha256 TEXT, source_path TEXT, text TEXT, "
+            "capture_text TEXT)"
+        )
+        columns = ["record_id", "raw_sha256", "text_sha256", "capture_text_sha256", "capture"]
+        columns += list(_FILLED)
+        for relative in record_shards(read_manifest(release)):
+            for batch in iter_batches(release / relative, columns):
+                db.executemany(
+                    "INSERT INTO capture (record_id, raw_sha256, text_sha256, "
+                    "capture_text_sha256, source_path, text, capture_text) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        (
+                            row["record_id"],
+                            row["raw_sha256"],
+                            row["text_sha256"],
+                            row["capture_text_sha256"],
+                            row["capture"]["source_path"],
+                            row["text"],
+                            row["capture_text"],
+                        )
+                        for row in batch.to_pylist()
+                    ),
+                )
+        db.execute("CREATE INDEX by_raw ON capture (raw_sha256)")
+        db.execute("CREATE INDEX by_id ON capture (record_id)")
+        db.commit()
+        return cls(db)
+
+    def by_raw(self, raw_sha256: str, record_id: str) -> list[tuple]:
+        """Captures with these bytes, the one at the record's own path first."""
+        return self.db.execute(
+            "SELECT n, text_sha256, capture_text_sha256, source_path, text, capture_text "
+            "FROM capture WHERE raw_sha256 = ? ORDER BY record_id != ?, record_id",
+            (raw_sha256, record_id),
+        ).fetchall()
+
+    def at_path(self, record_id: str) -> str | None:
+        row = self.db.execute(
+            "SELECT source_path FROM capture WHERE record_id = ?", (record_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def unused(self) -> int:
+        total = self.db.execute("SELECT count(*) FROM capture").fetchone()[0]
+        return total - len(self.used)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+@dataclass
+class _Outcome:
+    matched: list[str] = dataclasses.field(default_factory=list)
+    changed: list[Mismatch] = dataclasses.field(default_factory=list)
+    missing: list[str] = dataclasses.field(default_factory=list)
+    withheld: list[str] = dataclasses.field(default_factory=list)
+    from_spans: int = 0
+    unused: int = 0
+
+
+def _fill(source: Path, release: Path, manifest: dict, index: _Index, progress) -> _Outcome:
+    """Write every shard of ``source`` into ``release`` with the verified text filled in, and
+    copy the release's other files (not the ones derived from its manifest)."""
+    outcome = _Outcome()
+    shards = record_shards(manifest)
+    (release / "data").mkdir(parents=True)
+    progress("rehydrate", 0, len(shards))
+    for done, relative in enumerate(shards, start=1):
+        table = pq.read_table(source / relative, use_threads=False)
+        texts = [_text_for(row, index, outcome) for row in _rows(table)]
+        write_parquet(_with_texts(table, texts), release / relative)
+        progress("rehydrate", done, len(shards))
+    for entry in manifest["files"]:
+        relative = entry["path"]
+        if relative in shards or relative == CHANGES_FILE:
+            continue
+        target = release / _safe(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / relative, target)
+    return outcome
+
+
+def _rows(table: pa.Table) -> Iterable[dict]:
+    columns = ["record_id", "raw_sha256", "text_sha256", "capture_text_sha256"]
+    columns += ["spans", "redistribution", *_FILLED]
+    for batch in table.select(columns).to_batches():
+        yield from batch.to_pylist()
+
+
+def _text_for(row: dict, index: _Index, outcome: _Outcome) -> tuple[str | None, str | None]:
+    """(text, capture_text) for one record: verified against its hashes, or as it was."""
+    rid = row["record_id"]
+    candidates = index.by_raw(row["raw_sha256"], rid)
+    for n, text_hash, capture_hash, _, text, capture_text in candidates:
+        if capture_hash != row["capture_text_sha256"]:
+            continue
+        if row["redistribution"] == "metadata-only":
+            if text_hash != row["text_sha256"]:
+                continue
+            outcome.withheld.append(rid)
+            filled = row["text"], row["capture_text"]
+        else:
+            filled = _verified(text, capture_text, row, outcome)
+            if filled is None:
+                continue
+        index.used.add(n)
+        outcome.matched.append(rid)
+        return filled
+    if candidates:
+        index.used.add(candidates[0][0])
+        outcome.changed.append(Mismatch(rid, "text", candidates[0][3]))
+    elif (path := index.at_path(rid)) is not None:
+        outcome.changed.append(Mismatch(rid, "bytes", path))
+    else:
+        outcome.missing.append(rid)
+    return row["text"], row["capture_text"]
+
+
+def _verified(text, capture_text, row: dict, outcome: _Outcome) -> tuple[str, str] | None:
+    """The repacked texts if they hash to the recorded ones (the body rebuilt from the recorded
+    spans when the repack extracted another), else None. Hashed here, not trusted."""
+    if capture_text is None or sha256_text(capture_text) != row["capture_text_sha256"]:
+        return None
+    if text is not None and sha256_text(text) == row["text_sha256"]:
+        return text, capture_text
+    rebuilt = _from_spans(capture_text, row)
+    if rebuilt is None:
+        return None
+    outcome.from_spans += 1
+    return rebuilt, capture_text
+
+
+def _from_spans(capture_text: str, row: dict) -> str | None:
+    """The body rebuilt from the recorded spans, if it hashes to the recorded text."""
+    spans = row["spans"] or []
+    text = body_text(capture_text[s["start"] : s["end"]] for s in spans if s["kind"] in _BODY_KINDS)
+    return text if sha256_text(text) == row["text_sha256"] else None
+
+
+def _with_texts(table: pa.Table, texts: list[tuple[str | None, str | None]]) -> pa.Table:
+    for position, name in enumerate(_FILLED):
+        index = table.schema.get_field_index(name)
+        values = pa.array([pair[position] for pair in texts], pa.string())
+        table = table.set_column(index, table.schema.field(index), values)
+    table = table.replace_schema_metadata(None)
+    if table.schema.names == RECORD_ARROW_SCHEMA.names:
+        # Parquet reads list items back as "element": cast to the schema pack writes with.
+        table = table.cast(RECORD_ARROW_SCHEMA)
+    return table
+
+
+def _safe(relative: str) -> Path:
+    """A manifest path is data: refuse one that leaves the release."""
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+        raise UsageError(f"unsafe path {relative!r} in the manifest; run archive verify")
+    return Path(*parts)
+
+
+def _manifest(source: Path, release: Path, old: dict, digest: str, version: str) -> dict:
+    """The rehydrated release's manifest: the dehydrated one with the full tier, a new version,
+    the dehydrated release as parent, and its own files."""
+    manifest = dict(old)
+    manifest["version"] = version
+    manifest["settings"] = dict(old.get("settings") or {}) | {"tier": "full"}
+    manifest["generator"] = dict(old["generator"]) | {
+        "version": __version__,
+        "pyarrow": pa.__version__,
+    }
+    manifest["parent"] = {"name": old["name"], "version": old["version"], "manifest_sha256": digest}
+    data = canonical_json(changes(source, release, manifest))
+    (release / CHANGES_FILE).write_bytes(data)
+    rows = {f["path"]: f["rows"] for f in old["files"] if "rows" in f}
+    manifest["files"] = file_entries(release, rows)
+    return manifest
+
+
+__all__ = ["Mismatch", "RehydrateResult", "pack_settings_of", "rehydrate", "rehydrated_version"]

@@ -1,0 +1,94 @@
+"""archive.toml: a collection packs with no long command line; options override the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archive.cli import main
+from archive.config import find_collection, load_collection, pack_settings
+from archive.errors import UsageError
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_example_collection_file_is_complete():
+    collection = load_collection(EXAMPLES / "archive.toml")
+    assert collection.name == "example" and collection.license == "CC0-1.0"
+    assert collection.sources == (EXAMPLES / "captures",)
+    assert collection.capture_log == EXAMPLES / "captures.jsonl"
+    assert dict(collection.outlets)["harbourcourier.example"] == "The Harbour Courier"
+
+
+def test_options_override_the_file_and_environment_sets_created():
+    collection = load_collection(EXAMPLES / "archive.toml")
+    settings = pack_settings(
+        sources=list(collection.sources), name="renamed", version="2.0.0", extract="none",
+        collection=collection, environ={"SOURCE_DATE_EPOCH": "1767225600"},
+    )  # fmt: skip
+    assert settings.name == "renamed" and settings.extract == "none"
+    assert (
+        settings.license == "CC0-1.0"
+        and settings.created.isoformat() == "2026-01-01T00:00:00+00:00"
+    )
+
+
+def test_pack_from_config_then_a_second_version_with_a_withdrawal(runner, tmp_path):
+    root = tmp_path / "collection"
+    (root / "captures").mkdir(parents=True)
+    for n in range(3):
+        (root / "captures" / f"n{n}.txt").write_text(
+            f"Ferry timetable {n}\n\nThe winter timetable adds {n} sailings.\n", encoding="utf-8"
+        )
+    config = root / "archive.toml"
+    config.write_text(
+        '[collection]\nname = "ferries"\nsources = ["captures"]\nout = "dist"\nextract = "none"\n'
+        '[rights]\nholder = "Ferry Weekly"\n',
+        encoding="utf-8",
+    )
+    args = ["pack", "--config", str(config), "--created", "2026-01-02T00:00:00Z", "--json"]
+    first = runner.invoke(main, [*args, "--version", "1.0.0"])
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert summary["path"] == str(root / "dist" / "ferries-1.0.0") and summary["parent"] is None
+    import pyarrow.parquet as pq
+
+    victim = pq.read_table(root / "dist" / "ferries-1.0.0" / "data")["record_id"][0].as_py()
+    config.write_text(
+        config.read_text() + f'[[withdraw]]\nrecord_id = "{victim}"\nreason = "duplicate upload"\n',
+        encoding="utf-8",
+    )
+    second = runner.invoke(main, [*args, "--version", "1.1.0"])
+    assert second.exit_code == 0, second.output
+    summary = json.loads(second.stdout)
+    assert summary["parent"]["version"] == "1.0.0"
+    assert summary["counts"]["withdrawn"] == 1 and summary["counts"]["reused"] == 2
+    assert any("parent" in note for note in summary["notes"])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[collection]\nnmae = 'x'\n", "unknown key"),
+        ("[[withdraw]]\nrecord_id = 'short'\nreason = 'x'\n", "needs a record_id"),
+        ("[collection\n", "archive.toml"),
+        ("[outlets]\n'a.example' = 3\n", "[outlets]"),
+    ],
+)
+def test_bad_config_is_a_usage_error_naming_the_problem(tmp_path, text, message):
+    path = tmp_path / "archive.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError, match="archive.toml") as caught:
+        find_collection(None, cwd=tmp_path)
+    assert message in str(caught.value)
+
+
+def test_bad_tier_in_config(tmp_path):
+    path = tmp_path / "archive.toml"
+    path.write_text("[collection]\ntier = 'partial'\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="tier must be one of"):
+        pack_settings(
+            sources=[tmp_path], name=None, version="1.0.0", collection=load_collection(path)
+        )

@@ -1,0 +1,157 @@
+"""Datelines: formats, zones, precision, and the places a date must never come from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.extract import extract_text_capture
+from archive.extract.dates import dateline, lead_in_date
+from archive.model import Hints
+
+
+def _utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "precision"),
+    [
+        ("Friday 07 January 2022 17:37 GMT", _utc(2022, 1, 7, 17, 37), "minute"),
+        ("Published: 7 Jan 2022, 5.37pm BST", _utc(2022, 1, 7, 16, 37), "minute"),
+        ("January 7, 2022 at 5:37 p.m. EST", _utc(2022, 1, 7, 22, 37), "minute"),
+        ("Jul 7, 2022 5:37 PM ET", _utc(2022, 7, 7, 21, 37), "minute"),  # daylight time: EDT
+        ("Jan 7, 2022 5:37 PM ET", _utc(2022, 1, 7, 22, 37), "minute"),
+        ("2022-01-07T17:37:00+01:00", _utc(2022, 1, 7, 16, 37), "minute"),
+        ("2022-01-07T17:37Z", _utc(2022, 1, 7, 17, 37), "minute"),
+        ("17/01/2022 17:37 CET", _utc(2022, 1, 17, 16, 37), "minute"),
+        ("7 January 2022 23:30 UTC-5", _utc(2022, 1, 8, 4, 30), "minute"),
+        ("17:37 GMT, Friday 7 January 2022", _utc(2022, 1, 7, 17, 37), "minute"),
+        ("Posted on 3rd of March 2021", _utc(2021, 3, 3), "day"),
+        ("2021-11-02", _utc(2021, 11, 2), "day"),
+        ("March 3, 2021 10:15", _utc(2021, 3, 3), "day"),  # no zone: the printed date only
+        ("Mon 3 Mar 2021 10.15 IST", None, None),  # 3 March 2021 was a Wednesday
+        ("Wed 3 Mar 2021 10.15 IST", _utc(2021, 3, 3), "day"),  # IST is ambiguous: no guess
+    ],
+)
+def test_dateline_formats_and_zones(line, value, precision):
+    found, _ = dateline(line)
+    if value is None:
+        assert found == ()
+    else:
+        assert found[0].value == value
+        assert found[0].precision == precision
+
+
+@pytest.mark.parametrize(
+    ("line", "flag"),
+    [
+        ("04/05/2021 10:00 CET", "date-ambiguous"),
+        ("Tuesday", "date-weekday-only"),
+        ("Updated 3 hours ago", "date-relative-only"),
+        ("Today", "date-relative-only"),
+        ("Thursday 13 December 2021 18:00 GMT", "date-weekday-mismatch"),
+        ("March 3, 2021 10:15", "date-time-without-zone"),
+        ("3 March 2021 10:15 IST", "date-zone-unknown"),
+    ],
+)
+def test_doubtful_datelines_are_flagged(line, flag):
+    _, flags = dateline(line)
+    assert flag in flags
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The council last met on 7 January 2022 to discuss the bridge.",
+        "lowfield-flood-2021-03-04-high-street",
+        "By the end of 2021 the plan had stalled.",
+    ],
+)
+def test_sentences_and_slugs_are_not_datelines(line):
+    assert dateline(line)[0] == ()
+
+
+def test_published_and_updated_are_kept_apart():
+    found, _ = dateline("Published 7 Jan 2022 | Updated 8 January 2022 09:15 BST")
+    assert [(d.role, d.value) for d in found] == [
+        ("published", _utc(2022, 1, 7)),
+        ("modified", _utc(2022, 1, 8, 8, 15)),
+    ]
+
+
+def test_wire_lead_in_needs_a_year():
+    found, flag = lead_in_date("HARWICK, March 3, 2021 (Fictional Wire) — The ferry sailed.")
+    assert found is not None and found.value == _utc(2021, 3, 3) and flag is None
+    found, flag = lead_in_date("HARWICK, March 3 (Fictional Wire) - The ferry sailed.")
+    assert found is None and flag == "date-no-year"
+
+
+CAPTION_ONLY = """Ferry returns to Tarn Island
+
+Passengers board on Friday, March 5, 2021 (Ada Brook/Northwind Pictures)
+
+The island ferry resumed service after a week of repairs to its ramp.
+
+The operator said the timetable would return to normal next week."""
+
+
+def test_caption_date_is_never_the_publication_date():
+    x = extract_text_capture(CAPTION_ONLY, Hints(), language=False)
+    assert x.published_at is None
+    assert "date-caption-only" in x.flags
+
+
+def test_capture_log_outranks_dateline_and_keeps_update():
+    text = "Harbour plan approved\n\n7 January 2022 17:37 GMT\nUpdated 8 January 2022\n\n" + (
+        "The harbour plan was approved by the council after a long debate about moorings."
+    )
+    logged = datetime(2022, 1, 6, 9, 0, tzinfo=timezone(timedelta(hours=1)))
+    x = extract_text_capture(
+        text, Hints(published_at=logged, evidence="log: 2022-01-06"), language=False
+    )
+    assert x.published_at == _utc(2022, 1, 6, 8, 0)
+    assert x.modified_at == _utc(2022, 1, 8)
+    methods = {p.field: p.method for p in x.provenance}
+    assert methods["published_at"] == "capture-log"
+    assert methods["modified_at"] == "dateline"
+
+
+def test_date_after_capture_is_refused():
+    text = "Harbour plan approved\n\n7 January 2022 17:37 GMT\n\n" + (
+        "The harbour plan was approved by the council after a long debate about moorings."
+    )
+    x = extract_text_capture(text, Hints(retrieved_at=_utc(2021, 12, 1)), language=False)
+    assert x.published_at is None
+    assert "published-date-after-capture" in x.flags
+
+
+ZONES = {"GMT": 0, "BST": 60, "CET": 60, "CEST": 120, "EST": -300, "PDT": -420, "AEDT": 660}
+
+
+@settings(derandomize=True, database=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1995, 1, 1), max_value=datetime(2035, 12, 31)),
+    zone=st.sampled_from(sorted(ZONES)),
+    style=st.sampled_from(["dmy", "mdy", "iso", "weekday"]),
+)
+def test_any_rendered_dateline_reads_back_to_its_instant(moment, zone, style):
+    local = moment.replace(second=0, microsecond=0)
+    offset = timezone(timedelta(minutes=ZONES[zone]))
+    if style == "dmy":
+        line = f"{local.day} {local:%B %Y %H:%M} {zone}"
+    elif style == "mdy":
+        line = f"Published {local:%b} {local.day}, {local:%Y} at {local:%I:%M %p} {zone}"
+    elif style == "iso":
+        sign = "+" if ZONES[zone] >= 0 else "-"
+        hh, mm = divmod(abs(ZONES[zone]), 60)
+        line = f"{local:%Y-%m-%dT%H:%M:%S}{sign}{hh:02d}:{mm:02d}"
+    else:
+        line = f"{local:%A} {local.day:02d} {local:%B %Y %H:%M} {zone}"
+    found, _ = dateline(line)
+    assert len(found) == 1
+    assert found[0].value == local.replace(tzinfo=offset).astimezone(UTC)
+    assert found[0].precision == "minute"

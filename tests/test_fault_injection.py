@@ -1,0 +1,204 @@
+"""Fault injection: flip, insert or delete bytes anywhere in any file of a (signed) release;
+``verify`` must fail every trial and name the damaged file. And the tiers: which level catches
+which fault, reproducible samples, and the same report whatever ``jobs``."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+
+from archive import PackSettings, check_release, pack
+from archive.manifest import file_digests, write_manifest
+from archive.parquetio import write_parquet
+from archive.signing import SIGNATURE_FILE, sign, write_keypair
+from archive.verifier import CHECKS, LEVELS
+
+SETTINGS = PackSettings("faults", "1.0.0", CREATED, extract="none", shards=2)
+TRIALS = 420
+SEED = 20260102
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory) -> tuple[Path, Path]:
+    return write_keypair(tmp_path_factory.mktemp("keys") / "faults.key")
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, keys) -> Path:
+    root = tmp_path_factory.mktemp("corpus") / "bulletins"
+    root.mkdir()
+    for index in range(30):
+        (root / f"bulletin-{index:02d}.txt").write_text(
+            f"Tide bulletin {index}\n\nThe harbour office at fictional Gullhaven expects a "
+            f"{index % 5 + 1}.{index % 10} metre tide; the slipway stays shut {index} hours.\n",
+            encoding="utf-8",
+        )
+    (root / "bulletin-03-copy.txt").write_bytes((root / "bulletin-03.txt").read_bytes())
+    (root / "empty.txt").write_bytes(b"")
+    release = pack([root], tmp_path_factory.mktemp("dist"), SETTINGS).path
+    sign(release, keys[0], created=CREATED)
+    return release
+
+
+@pytest.fixture
+def release(pristine, tmp_path) -> Path:
+    copy = tmp_path / pristine.name
+    shutil.copytree(pristine, copy)
+    return copy
+
+
+def every_file(release: Path) -> list[str]:
+    return sorted(
+        Path(folder, name).relative_to(release).as_posix()
+        for folder, _, names in os.walk(release)
+        for name in names
+    )
+
+
+def damage(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    kind = rng.choice(["flip", "insert", "delete"])
+    position = rng.randrange(len(data) + (kind == "insert"))
+    if kind == "flip":
+        return kind, data[:position] + bytes([data[position] ^ rng.randrange(1, 256)]) + data[
+            position + 1 :
+        ]
+    if kind == "insert":
+        return kind, data[:position] + bytes([rng.randrange(256)]) + data[position:]
+    return kind, data[:position] + data[position + 1 :]
+
+
+def names(problem, relative: str) -> bool:
+    return (
+        problem.path == relative
+        or problem.path.startswith(f"{relative}:")
+        or relative in problem.message
+    )
+
+
+def test_pristine_signed_release_verifies_at_every_level(release, keys):
+    for level in LEVELS:
+        report = check_release(release, level=level, key=keys[1])
+        assert report.ok, report.problems
+        assert sorted(report.checks + list(report.skipped)) == sorted(c for c, _ in CHECKS)
+
+
+def test_every_damaged_byte_fails_naming_the_file(release, keys):
+    files = every_file(release)
+    assert SIGNATURE_FILE in files and "manifest.json.sha256" in files and len(files) >= 8
+    rng = random.Random(SEED)
+    originals = {relative: (release / relative).read_bytes() for relative in files}
+    missed = []
+    for trial in range(TRIALS):
+        relative = files[trial % len(files)]
+        kind, damaged = damage(originals[relative], rng)
+        (release / relative).write_bytes(damaged)
+        try:
+            problems = check_release(release, key=keys[1]).problems
+        finally:
+            (release / relative).write_bytes(originals[relative])
+        if not any(names(p, relative) for p in problems):
+            missed.append((trial, relative, kind, [str(p) for p in problems]))
+    assert not missed, missed[:5]
+
+
+@pytest.mark.parametrize("kind", ["flip", "insert", "delete"])
+def test_damage_is_caught_from_the_tier_that_can_see_it(release, kind):
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    data = shard.read_bytes()
+    middle = len(data) // 2
+    shard.write_bytes(
+        {
+            "flip": data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :],
+            "insert": data[:middle] + b"\x00" + data[middle:],
+            "delete": data[:middle] + data[middle + 1 :],
+        }[kind]
+    )
+    caught = {level: not check_release(release, level=level).ok for level in LEVELS}
+    assert caught["hashes"] and caught["rows"]
+    if kind != "flip":
+        assert caught["sizes"]  # a changed size needs no hashing
+
+
+def test_a_deleted_or_added_file_is_caught_by_structure_alone(release):
+    (release / "data" / "records-00001-of-00002.parquet").unlink()
+    (release / "data" / "stowaway.parquet").write_bytes(b"PAR1")
+    report = check_release(release, level="structure")
+    found = {(p.code, p.path) for p in report.problems}
+    assert ("E005", "data/records-00001-of-00002.parquet") in found
+    assert ("E008", "data/stowaway.parquet") in found
+    assert report.skipped["file SHA-256"] == "not run at level structure"
+
+
+def rewrite_rows(release: Path, change) -> None:
+    """Rewrite a shard's rows and every hash above them, as a careful forger would."""
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    table = change(pq.read_table(shard))
+    write_parquet(table, shard)
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == "data/records-00000-of-00002.parquet":
+            entry["sha256"], entry["sha512"], entry["bytes"] = file_digests(shard)
+    write_manifest(release, manifest)
+    (release / SIGNATURE_FILE).unlink()
+
+
+def test_a_forged_row_is_caught_only_by_the_rows_tier(release):
+    def forge(table: pa.Table) -> pa.Table:
+        texts = table["text"].to_pylist()
+        texts[0] = texts[0].replace("tide", "flood")
+        index = table.schema.get_field_index("text")
+        return table.set_column(index, table.schema.field(index), pa.array(texts, pa.string()))
+
+    rewrite_rows(release, forge)
+    assert check_release(release, level="hashes").ok
+    assert {p.code for p in check_release(release).problems} == {"E012"}
+
+
+def test_sample_is_reproducible_and_finds_a_forged_row_it_draws(release):
+    def forge_all(table: pa.Table) -> pa.Table:
+        index = table.schema.get_field_index("capture_text")
+        texts = [t + " (edited)" for t in table["capture_text"].to_pylist()]
+        return table.set_column(index, table.schema.field(index), pa.array(texts, pa.string()))
+
+    rewrite_rows(release, forge_all)
+    first = check_release(release, level="sizes", sample=5, seed=7)
+    second = check_release(release, level="sizes", sample=5, seed=7)
+    assert first.as_dict() == second.as_dict()
+    assert "E012" in {p.code for p in first.problems} or all(
+        "records-00001" in w.message for w in first.warnings
+    )
+    assert [w.code for w in first.warnings] == ["W002"]
+    assert "file SHA-256" in first.skipped and "counts by field" in first.skipped
+    everything = check_release(release, level="sizes", sample=10_000)
+    assert "E012" in {p.code for p in everything.problems}
+
+
+def test_the_report_is_the_same_whatever_jobs(release):
+    (release / "data" / "stowaway.txt").write_text("not ours", encoding="utf-8")
+    quarantine = release / "quarantine.jsonl"
+    quarantine.write_bytes(quarantine.read_bytes().replace(b"empty", b"emptY"))
+    one = check_release(release, jobs=1).as_dict()
+    two = check_release(release, jobs=2).as_dict()
+    assert one == two and not one["ok"]
+
+
+def test_unsafe_manifest_paths_are_reported_and_never_opened(release, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside", encoding="utf-8")
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    entry = dict(manifest["files"][0], path="../secret.txt")
+    manifest["files"] = sorted([*manifest["files"], entry], key=lambda e: e["path"])
+    write_manifest(release, manifest)
+    os.symlink(secret, release / "data" / "link.parquet")
+    problems = check_release(release).problems
+    assert ("E019", "../secret.txt") in {(p.code, p.path) for p in problems}
+    assert ("E019", "data/link.parquet") in {(p.code, p.path) for p in problems}
+    assert not any(p.code == "E007" and "secret" in p.path for p in problems)

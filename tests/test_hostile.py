@@ -1,0 +1,268 @@
+"""Hostile inputs: a folder of everything scraped input can throw at a pack. Nothing crashes,
+nothing is dropped silently, nothing is read twice or from outside, and nothing reaches the
+terminal raw."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+
+from archive import PackSettings, UsageError, pack, verify
+from archive.capturelog import entry_from_mapping
+from archive.cli import main
+from archive.decode import NotText, decode_bytes, printable, printable_json
+from archive.sources import InputFile, Skipped, display_name, open_input, walk
+
+STORY = (
+    "Ferry timetable changes at Corrow Point\n\n"
+    "The fictional Corrow Point ferry will sail hourly from Monday, said operator Ilse Varga.\n"
+)
+LIMIT = 4096
+ROOT_IS_GOD = os.geteuid() == 0  # root reads files whatever their mode
+
+
+def write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def zipped(text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("story.txt", text)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    """Every kind of hostile input, with the quarantine reason (or record flag) expected."""
+    root = tmp_path / "captures"
+    story = STORY.encode()
+    write(root / "plain.txt", story)
+    write(root / "empty.txt", b"")
+    write(root / "whitespace.txt", b" \r\n\t \n")
+    write(root / "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 30)
+    write(root / "compressed.txt", gzip.compress(story, mtime=0))
+    write(root / "zipped.txt", zipped(STORY))
+    write(root / "nul-inside.txt", story[:40] + b"\x00" + story[40:])
+    write(root / "invalid-utf8.txt", "Café société: ".encode() + b"\xff" + story)
+    write(root / "truncated.txt", "Déjà vu — ".encode() + story + "naïve €".encode()[:-1])
+    write(root / "utf16-no-bom.txt", STORY.encode("utf-16-le"))
+    write(root / "escapes.txt", story + b"\x1b[2J\x1b]0;pwned\x07 clear screen\n")
+    write(root / "bidi.txt", story + "invoice \u202etxt.exe\u202c\n".encode())
+    write(root / "huge.txt", story * (LIMIT // len(story) + 2))
+    write(root / "with space and 'quotes' \"too\".txt", story)
+    write(root / "new\nline.txt", story)
+    write(root / "escape-\x1b[31m-red.txt", story)
+    write(root / "Κέρκυρα λιμάνι.txt", "Λιμάνι\n\nΤο πλοίο έφτασε.\n".encode())
+    write(root / "東京港.txt", "港のニュース\n\n架空の船が到着した。\n".encode())
+    write(root / "nested" / "deeper" / "deepest" / "story.txt", story)
+    write(root / "notes.pdf", b"%PDF-1.4 fictional")
+    os.mkfifo(root / "pipe.txt")
+    # Undecodable bytes in a name, and a name that displays exactly like it.
+    with open(os.path.join(os.fsencode(root), b"bad-\xff-name.txt"), "wb") as handle:
+        handle.write(story)
+    write(root / "bad-\\xff-name.txt", story)
+    outside = tmp_path / "outside.txt"
+    write(outside, b"secret outside the source\n")
+    (root / "link-inside.txt").symlink_to("plain.txt")
+    (root / "link-dir").symlink_to("nested")
+    (root / "link-outside.txt").symlink_to(outside)
+    (root / "link-dangling.txt").symlink_to("nowhere.txt")
+    (root / "link-loop.txt").symlink_to("link-loop.txt")
+    write(root / "locked.txt", story)
+    os.chmod(root / "locked.txt", 0)
+    return root
+
+
+EXPECTED_REASONS = {
+    "empty.txt": "empty",
+    "whitespace.txt": "empty",
+    "image.txt": "binary",
+    "compressed.txt": "binary",
+    "zipped.txt": "binary",
+    "nul-inside.txt": "binary",
+    "huge.txt": "too-large",
+    "notes.pdf": "unsupported",
+    "pipe.txt": "unsupported",
+    "bad-\\xff-name.txt": "unsupported",  # the second of two names that display the same
+    "link-inside.txt": "symlink",
+    "link-dir": "symlink",
+    "link-outside.txt": "outside-source",
+    "link-dangling.txt": "unreadable",
+    "link-loop.txt": "unreadable",
+}
+if not ROOT_IS_GOD:
+    EXPECTED_REASONS["locked.txt"] = "unreadable"
+
+
+def entries_on_disk(root: Path) -> Counter:
+    """Every directory entry that is not a walked folder, as the source path a pack names it."""
+    found: Counter = Counter()
+    base = os.fsencode(root)
+    for folder, dirs, files in os.walk(base):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            relative = os.path.relpath(os.path.join(folder, name), base)
+            found["captures/" + relative.decode("utf-8", errors="backslashreplace")] += 1
+    return found
+
+
+@pytest.mark.parametrize("extract", ["none", "article"])
+def test_every_hostile_input_is_accounted_for_once(hostile, tmp_path, extract):
+    settings = PackSettings("hostile", "1.0.0", CREATED, extract=extract, max_capture_bytes=LIMIT)
+    result = pack([hostile], tmp_path / "dist", settings)
+    records = pq.read_table(result.path / "data").to_pylist()
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    accounted = Counter([r["capture"]["source_path"] for r in records])
+    accounted.update(q["source_path"] for q in held)
+    assert accounted == entries_on_disk(hostile)
+    counts = result.manifest["counts"]
+    assert counts["inputs"] == sum(accounted.values()) == counts["records"] + counts["quarantined"]
+
+    reasons = {q["source_path"].removeprefix("captures/"): q["reason"] for q in held}
+    assert reasons == EXPECTED_REASONS
+    assert all(q["message"] for q in held)
+    by_name = {r["capture"]["source_path"].removeprefix("captures/"): r for r in records}
+    assert {"terminal-escapes", "control-characters"} <= set(by_name["escapes.txt"]["flags"])
+    assert "\x1b[2J" in by_name["escapes.txt"]["capture_text"]  # kept as captured, flagged
+    assert "bidi-controls" in by_name["bidi.txt"]["flags"]
+    assert "encoding-repaired" in by_name["invalid-utf8.txt"]["flags"]
+    assert "encoding-repaired" in by_name["truncated.txt"]["flags"]
+    assert by_name["utf16-no-bom.txt"]["raw_encoding"] == "utf-16-le"
+    assert by_name["utf16-no-bom.txt"]["text_sha256"] == by_name["plain.txt"]["text_sha256"]
+    assert "secret" not in json.dumps([r["capture_text"] for r in records])
+    for name in ("new\nline.txt", "Κέρκυρα λιμάνι.txt", "東京港.txt", "bad-\\xff-name.txt"):
+        assert name in by_name
+    assert "nested/deeper/deepest/story.txt" in by_name
+    assert not any(key.startswith("link-dir/") for key in by_name)  # not walked twice
+    verify(result.path)
+
+
+def test_cli_never_prints_control_characters_raw(hostile, tmp_path, runner):
+    dist = tmp_path / "dist"
+    packed = runner.invoke(
+        main,
+        [
+            "pack",
+            str(hostile),
+            "--out",
+            str(dist),
+            "--version",
+            "1.0.0",
+            "--extract",
+            "none",
+            "--created",
+            "2026-01-01T00:00:00Z",
+            "--max-capture-bytes",
+            str(LIMIT),
+        ],
+    )
+    assert packed.exit_code == 0, packed.output
+    release = Path(packed.stdout.strip())
+    (release / "data" / "evil-\x1b[2J-\u202etxt.parquet").write_bytes(b"PAR1")
+    for args in (
+        ["verify", str(release)],
+        ["verify", str(release), "--json"],
+        ["inspect", str(release)],
+        ["verify", str(tmp_path / "no\x1b[2Jsuch")],
+    ):
+        result = runner.invoke(main, args)
+        shown = result.stdout + result.stderr
+        assert "\x1b" not in shown and "\u202e" not in shown, args
+    text = runner.invoke(main, ["verify", str(release)]).stdout
+    assert "E008 data/evil-\\x1b[2J-\\u202etxt.parquet: not listed" in text
+    report = json.loads(runner.invoke(main, ["verify", str(release), "--json"]).stdout)
+    assert "data/evil-\x1b[2J-\u202etxt.parquet" in {p["path"] for p in report["problems"]}
+
+
+def test_printable_escapes_what_a_terminal_would_obey():
+    assert printable("a\x1b[2Jb\u202ec\x9bd\ne") == "a\\x1b[2Jb\\u202ec\\x9bd\\ne"
+    assert printable("line\n\tindented", keep="\n\t") == "line\n\tindented"
+    shown = printable_json(json.dumps({"p": "x\x9b\u2066y\x1b"}, ensure_ascii=False))
+    assert json.loads(shown) == {"p": "x\x9b\u2066y\x1b"}
+    assert not any(c in shown for c in "\x9b\u2066\x1b")
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty"),
+        (b"\n \t\r\n", "empty"),
+        (gzip.compress(b"hello", mtime=0), "binary"),
+        (b"BZh91AY&SY" + bytes(range(256)), "binary"),
+        (b"\x28\xb5\x2f\xfd" + b"frame", "binary"),
+        (b"PK\x03\x04" + b"rest", "binary"),
+        (b"%PDF-1.7\n", "binary"),
+        (b"text with a \x00 NUL", "binary"),
+        (bytes(range(1, 32)) * 10, "binary"),
+        (b"\xef\xbb\xbf" + b"   ", "empty"),
+        (b"\xff\xfe" + "lone \ud800".encode("utf-16-le", "surrogatepass"), "undecodable"),
+    ],
+)
+def test_decode_refuses_what_is_not_text(raw, reason):
+    with pytest.raises(NotText) as caught:
+        decode_bytes(raw)
+    assert caught.value.reason == reason
+
+
+def test_a_declared_charset_that_is_not_a_charset_is_ignored():
+    decoded = decode_bytes(b"literal \\x1b stays literal", "unicode_escape")
+    assert decoded.text == "literal \\x1b stays literal" and decoded.method == "utf-8"
+    assert decode_bytes("Grüße".encode("cp1252"), "windows-1252").method == "declared"
+
+
+def test_names_that_display_the_same_are_told_apart(tmp_path):
+    root = tmp_path / "names"
+    root.mkdir()
+    with open(os.path.join(os.fsencode(root), b"a\xff.txt"), "wb") as handle:
+        handle.write(b"one")
+    (root / "a\\xff.txt").write_bytes(b"two")
+    items = list(walk([root]))
+    assert [type(i) for i in items] == [InputFile, Skipped]
+    assert items[0].source_path == items[1].source_path == "names/a\\xff.txt"
+    assert display_name(os.fsdecode(b"\xfe\xff")) == "\\xfe\\xff"
+
+
+def test_two_source_folders_with_one_name_are_refused(tmp_path):
+    first, second = tmp_path / "a" / "captures", tmp_path / "b" / "captures"
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    with pytest.raises(UsageError, match="named 'captures'"):
+        list(walk([first, second]))
+
+
+def test_open_input_refuses_a_file_swapped_for_a_link_or_a_pipe(tmp_path):
+    target = tmp_path / "secret.txt"
+    target.write_text("secret", encoding="utf-8")
+    swapped = tmp_path / "capture.txt"
+    swapped.symlink_to(target)
+    with pytest.raises(OSError):
+        open_input(str(swapped))
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(OSError):
+        open_input(str(tmp_path / "pipe.txt"))  # and does not block on it
+    with open_input(str(target)) as handle:
+        assert handle.read() == b"secret"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../escape.txt", "/etc/passwd", "a/../../b.txt", "C:/windows/x.txt", "..\\x.txt", ""],
+)
+def test_capture_log_paths_cannot_leave_the_source(path):
+    with pytest.raises(ValueError):
+        entry_from_mapping({"path": path}, 1)
+
+
+def test_capture_log_paths_may_hold_hostile_but_safe_names():
+    for path in ("new\nline.txt", "with space 'q' \"qq\".txt", "東京港.txt", "a/b/c.txt"):
+        assert entry_from_mapping({"path": path}, 1).path == path

@@ -1,0 +1,162 @@
+"""Versions: a parent link, reuse of unchanged records, withdrawals and redistribution tiers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+
+from archive import PackSettings, pack, verify
+from archive.lineage import WITHDRAWN_FILE
+
+BASE = PackSettings("history", "1.0.0", CREATED, shards=2)
+
+
+def write_corpus(root: Path, stories: dict[str, str]) -> None:
+    for name, body in stories.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
+
+
+def story(n: int, extra: str = "") -> str:
+    return (
+        f"Quarry road reopens, part {n}\n\nBy Mira Tollund\n\n"
+        f"The Ashcombe quarry road reopened after {n} weeks of repairs.{extra}\n\n"
+        f"Residents counted {n * 7} lorries on the first morning.\n"
+    )
+
+
+def rows(release: Path) -> dict[str, dict]:
+    return {r["record_id"]: r for r in pq.read_table(release / "data").to_pylist()}
+
+
+def manifest(release: Path) -> dict:
+    return json.loads((release / "manifest.json").read_bytes())
+
+
+@pytest.fixture
+def first(tmp_path) -> tuple[Path, Path]:
+    root = tmp_path / "captures"
+    write_corpus(root, {f"s{n:02d}.txt": story(n) for n in range(10)})
+    return root, pack([root], tmp_path / "dist", BASE).path
+
+
+def test_new_version_links_its_parent_and_reuses_unchanged_records(first, tmp_path):
+    root, v1 = first
+    write_corpus(root, {"s03.txt": story(3, " A correction was issued."), "s10.txt": story(10)})
+    (root / "s05.txt").unlink()
+    result = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0"))
+    assert any("parent" in note and "history-1.0.0" in note for note in result.notes)
+    link = result.manifest["parent"]
+    assert link["version"] == "1.0.0"
+    assert link["manifest_sha256"] == (v1 / "manifest.json.sha256").read_text().split()[0]
+    assert result.manifest["counts"]["reused"] == 8  # 10 - changed - removed
+    verify(result.path)
+    # reuse is invisible in the data: a fresh pack of the same inputs has the same shards
+    fresh = pack([root], tmp_path / "fresh", replace(BASE, version="1.1.0"), parent=None)
+    assert fresh.manifest["counts"]["reused"] == 0
+    for shard in sorted((fresh.path / "data").glob("*.parquet")):
+        assert (result.path / "data" / shard.name).read_bytes() == shard.read_bytes()
+
+
+def test_changed_settings_re_extract_everything(first, tmp_path):
+    root, _ = first
+    changed = replace(
+        BASE, version="1.0.1", domain_outlets=(("ashcombe.example", "Ashcombe Post"),)
+    )
+    assert pack([root], tmp_path / "dist", changed).manifest["counts"]["reused"] == 0
+
+
+def test_withdrawal_leaves_a_tombstone_that_is_carried_forward(first, tmp_path):
+    root, v1 = first
+    victim = sorted(rows(v1))[4]
+    old = rows(v1)[victim]
+    v2 = pack(
+        [root],
+        tmp_path / "dist",
+        replace(BASE, version="2.0.0", withdrawals=((victim, "takedown request"),)),
+    )
+    assert victim not in rows(v2.path)
+    tombstones = [json.loads(line) for line in (v2.path / WITHDRAWN_FILE).read_text().splitlines()]
+    assert tombstones == [
+        {
+            "record_id": victim,
+            "raw_sha256": old["raw_sha256"],
+            "text_sha256": old["text_sha256"],
+            "version": "2.0.0",
+            "withdrawn_at": "2026-01-02T03:04:05Z",
+            "reason": "takedown request",
+        }
+    ]
+    counts = v2.manifest["counts"]
+    assert counts["withdrawn"] == 1 and counts["withdrawn_inputs"] == 1
+    assert counts["inputs"] == counts["records"] + counts["quarantined"] + 1
+    verify(v2.path)
+    v3 = pack([root], tmp_path / "dist", replace(BASE, version="2.1.0"))
+    assert victim not in rows(v3.path)
+    assert (v3.path / WITHDRAWN_FILE).read_text() == (v2.path / WITHDRAWN_FILE).read_text()
+    verify(v3.path)
+
+
+def test_unknown_withdrawal_is_an_error(first, tmp_path):
+    root, _ = first
+    result = pack(
+        [root], tmp_path / "dist", replace(BASE, version="1.0.1", withdrawals=(("0" * 32, "oops"),))
+    )
+    assert any("no such record" in w for w in result.warnings)
+
+
+def test_metadata_only_tier_keeps_hashes_not_text(first, tmp_path):
+    root, v1 = first
+    dry = pack([root], tmp_path / "dry", replace(BASE, tier="metadata-only"), parent=None)
+    full, dehydrated = rows(v1), rows(dry.path)
+    assert full.keys() == dehydrated.keys()
+    for rid, row in dehydrated.items():
+        assert row["text"] is None and row["capture_text"] is None
+        assert row["text_sha256"] == full[rid]["text_sha256"]
+        assert row["raw_sha256"] == full[rid]["raw_sha256"]
+    assert verify(dry.path).ok
+
+
+def test_per_record_redistribution_from_the_capture_log(tmp_path):
+    root = tmp_path / "captures"
+    write_corpus(root, {"open.txt": story(1), "closed.txt": story(2)})
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        '{"path": "closed.txt", "rights_holder": "Ashcombe Post Ltd", "redistribution": "metadata-only"}\n',
+        encoding="utf-8",
+    )
+    result = pack([root], tmp_path / "dist", BASE, capture_log=log)
+    by_name = {r["capture"]["source_path"]: r for r in rows(result.path).values()}
+    closed, opened = by_name["captures/closed.txt"], by_name["captures/open.txt"]
+    assert closed["text"] is None and closed["rights_holder"] == "Ashcombe Post Ltd"
+    assert opened["text"] is not None and opened["redistribution"] == "full"
+    assert verify(result.path).ok
+
+
+def test_withheld_text_in_a_full_record_fails_verify(tmp_path):
+    import pyarrow as pa
+
+    from archive import check_release
+    from archive.manifest import file_digests, write_manifest
+    from archive.parquetio import write_parquet
+
+    root = tmp_path / "captures"
+    write_corpus(root, {"a.txt": story(1)})
+    release = pack([root], tmp_path / "dist", replace(BASE, shards=1)).path
+    shard = next((release / "data").glob("*.parquet"))
+    table = pq.read_table(shard)
+    index = table.schema.get_field_index("text")
+    table = table.set_column(index, table.schema.field(index), pa.nulls(1, pa.string()))
+    write_parquet(table, shard)
+    data = manifest(release)
+    for entry in data["files"]:
+        if entry["path"].endswith(shard.name):
+            entry["sha256"], entry["sha512"], entry["bytes"] = file_digests(shard)
+    write_manifest(release, data)
+    assert {p.code for p in check_release(release).problems} == {"E023"}
