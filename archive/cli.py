@@ -417,5 +417,147 @@ def bundle(release, out, force):
     click.echo(str(write_bundle(release, target, force=force)))
 
 
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="Show the changed fields of at most this many records (every id is still listed).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary line and any warning.")
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON (as CHANGES.json).")
+@handles_errors
+def diff(old, new, limit, quiet, as_json):
+    """Compare two releases record by record: added, removed, withdrawn and changed records
+    (with old and new values of metadata fields, hashes of text fields), and the version bump
+    the changes imply under the versioning rules.
+
+    Exit 0, or 1 when NEW's version contradicts the implied bump (the warning says which
+    version to use).
+
+    \b
+    archive diff dist/example-1.0.0 dist/example-1.1.0
+    archive diff dist/example-1.0.0 dist/example-1.1.0 --json > changes.json
+    """
+    from .diff import diff as diff_releases
+    from .diff import diff_dict, summary_lines
+
+    data = diff_dict(diff_releases(old, new, limit=limit))
+    if as_json:
+        _emit_json(data)
+    else:
+        lines = summary_lines(data)
+        if quiet:
+            lines = lines[:1] + [line for line in lines if line.startswith("warning: ")]
+        for line in lines:
+            click.echo(printable(line))
+    sys.exit(EXIT_FAILED if data["bump"]["warning"] else EXIT_OK)
+
+
+@main.command()
+@click.argument("release", type=click.Path(path_type=Path))
+@click.option(
+    "--search",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Another folder holding parent releases (or a parent release itself). Repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON on stdout.")
+@handles_errors
+def log(release, search, as_json):
+    """Show a release's history back to its first version, each link verified: the parent's
+    manifest has the digest the child recorded and matches its own digest file.
+
+    Parents are looked for beside the release (<name>-<version>), then in --search folders.
+    Exit 0 when every link holds, 1 with the problems (E030-E033) otherwise.
+
+    \b
+    archive log dist/example-1.2.0
+    archive log downloads/example-1.2.0 --search archive-mirror/
+    """
+    from .history import history_ok, log_lines
+    from .history import log as release_log
+
+    links = release_log(release, search=search)
+    if as_json:
+        _emit_json([link.as_dict() for link in links])
+    else:
+        for line in log_lines(links):
+            click.echo(printable(line))
+    sys.exit(EXIT_OK if history_ok(links) else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("dehydrated", type=click.Path(path_type=Path))
+@click.option(
+    "--captures",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder of the captures you obtained (any layout). Repeatable.",
+)
+@click.option(
+    "--capture-log",
+    type=click.Path(path_type=Path),
+    help="The capture log the release was packed with, if it had one (charsets, outlets).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where <name>-<version>+rehydrated goes (default: beside DEHYDRATED).",
+)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the path and the problems.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@handles_errors
+def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
+    """Rebuild the text of a dehydrated (metadata-only) release from your own captures, each
+    verified against the recorded hashes, into <name>-<version>+rehydrated.
+
+    Prints the path, then the records whose capture differs (changed) or was not found
+    (missing). Exit 0 when every record was matched, 1 when some are changed or missing (the
+    release is still written, with their text left out).
+
+    \b
+    archive rehydrate dist/example-1.0.0 --captures my-captures --capture-log my-captures.jsonl
+    """
+    from .rehydrate import rehydrate as rehydrate_release
+
+    progress = _Progress(quiet or as_json)
+    try:
+        result = rehydrate_release(
+            dehydrated,
+            list(captures),
+            out or Path(dehydrated).parent,
+            capture_log=capture_log,
+            progress=progress,
+            jobs=jobs,
+        )
+    finally:
+        progress.close()
+    if as_json:
+        _emit_json(result.as_dict())
+    else:
+        click.echo(str(result.path))
+        for mismatch in result.changed:
+            line = f"changed {mismatch.record_id} ({mismatch.reason}): {mismatch.source_path}"
+            click.echo(printable(line))
+        for rid in result.missing:
+            click.echo(f"missing {rid}")
+        if not quiet:
+            counts = result.as_dict()["counts"]
+            click.echo(
+                f"{counts['matched']} matched ({counts['withheld']} withheld), "
+                f"{counts['changed']} changed, {counts['missing']} missing",
+                err=True,
+            )
+    sys.exit(EXIT_OK if result.complete else EXIT_FAILED)
+
+
 if __name__ == "__main__":
     main()

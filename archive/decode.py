@@ -174,6 +174,8 @@ def _detected(raw: bytes) -> Decoded:
 
 def _with_control_flags(decoded: Decoded) -> Decoded:
     text = decoded.text
+    if "\x00" in text:  # e.g. UTF-16 with a byte-order mark whose characters are NUL
+        raise NotText("binary", "NUL characters: binary data, not text")
     controls = len(_CONTROL.findall(text))
     if controls > max(8, len(text) // 20):
         raise NotText("binary", f"{controls} control characters: binary data, not text")

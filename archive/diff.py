@@ -30,19 +30,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ArchiveError, UsageError
 from .inspect import record_shards
 from .lineage import WITHDRAWN_FILE
 from .manifest import MANIFEST, canonical_json
-from .parquetio import iter_batches
 from .schema import SCHEMA_NAMES, json_value, schema_file
 
 CHANGES_FILE = "CHANGES.json"
 CHANGES_FORMAT = "archive-changes"
 CHANGES_FORMAT_VERSION = "1.0"
 DETAIL_LIMIT = 10_000
+BATCH_ROWS = 2048
 LEVELS = ("none", "patch", "minor", "major")
 
 # Compared through their *_sha256 columns: long, and absent from a dehydrated release.
@@ -51,6 +52,7 @@ _UNREAD = frozenset(TEXT_FIELDS.values())
 # Bulky evidence: reported by the SHA-256 of its canonical JSON, not by value.
 DIGEST_FIELDS = frozenset({"spans", "provenance"})
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$"
 )
@@ -166,59 +168,173 @@ def diff(
     old_side, new_side = _side(Path(old)), _side(Path(new), new_manifest)
     old_tombs, new_tombs = _tombstones(old_side.path), _tombstones(new_side.path)
     fresh = {rid: t for rid, t in new_tombs.items() if rid not in old_tombs}
-    dropped = tuple(sorted(rid for rid in old_tombs if rid not in new_tombs))
-    old_columns, new_columns = _columns(old_side), _columns(new_side)
+    old_schema, new_schema = _schema(old_side), _schema(new_side)
+    old_columns = old_schema.names if old_schema else []
+    new_columns = new_schema.names if new_schema else []
     common = [c for c in new_columns if c in old_columns and c not in _UNREAD]
     if new_columns and old_columns and "record_id" not in common:
         raise ArchiveError("record_id is missing from a release's records; run archive verify")
-    added: list[str] = []
-    removed: list[str] = []
-    changed: list[str] = []
-    narrowed: list[str] = []
-    details: list[RecordChange] = []
-    per_field: Counter = Counter()
-    unchanged = old_count = new_count = 0
-    joined = _joined(_rows(old_side, common), _rows(new_side, common))
-    for rid, before, after in joined:
-        old_count += before is not None
-        new_count += after is not None
-        if before is None:
-            added.append(rid)
-        elif after is None:
-            if rid not in fresh:
-                removed.append(rid)
-        elif before == after:
-            unchanged += 1
-        else:
-            changes = field_changes(before, after)
-            changed.append(rid)
-            per_field.update(change.field for change in changes)
-            if (before.get("redistribution"), after.get("redistribution")) == (
-                "full",
-                "metadata-only",
-            ):
-                narrowed.append(rid)
-            if len(details) < limit:
-                details.append(RecordChange(rid, changes))
+    merge = _Merge(common, old_schema, new_schema, fresh, limit)
+    merge.run(_Cursor(old_side, common), _Cursor(new_side, common))
     return Diff(
         old=old_side.ref,
         new=new_side.ref,
-        old_records=old_count,
-        new_records=new_count,
-        added=tuple(added),
-        removed=tuple(removed),
+        old_records=merge.old_count,
+        new_records=merge.new_count,
+        added=tuple(merge.added),
+        removed=tuple(merge.removed),
         withdrawn=tuple(fresh[rid] for rid in sorted(fresh)),
-        changed=tuple(changed),
-        details=tuple(details),
-        unchanged=unchanged,
-        fields=dict(sorted(per_field.items())),
-        narrowed=tuple(narrowed),
-        tombstones_dropped=dropped,
+        changed=tuple(merge.changed),
+        details=tuple(merge.details),
+        unchanged=merge.unchanged,
+        fields=dict(sorted(merge.per_field.items())),
+        narrowed=tuple(merge.narrowed),
+        tombstones_dropped=tuple(sorted(rid for rid in old_tombs if rid not in new_tombs)),
         schemas=_schema_changes(old_side.schemas, new_side.schemas),
         columns_added=tuple(c for c in new_columns if c not in old_columns),
         columns_removed=tuple(c for c in old_columns if c not in new_columns),
         tiers=(old_side.tier, new_side.tier),
     )
+
+
+class _Cursor:
+    """A release's rows in ``record_id`` order, one batch of ``BATCH_ROWS`` in memory at a time;
+    refuses ids out of order (the merge would be wrong)."""
+
+    def __init__(self, side: _Side, columns: list[str]):
+        self.side = side
+        self._batches = self._read(columns)
+        self.batch: pa.RecordBatch | None = None
+        self.ids: list[str] = []
+        self.pos = 0
+        self.count = 0
+        self._last = ""
+        self._load()
+
+    def _read(self, columns: list[str]) -> Iterator[tuple[str, pa.RecordBatch]]:
+        for relative in self.side.shards:
+            parquet = pq.ParquetFile(self.side.path / relative)
+            for batch in parquet.iter_batches(BATCH_ROWS, columns=columns, use_threads=False):
+                yield relative, batch
+
+    def _load(self) -> None:
+        for relative, batch in self._batches:
+            if batch.num_rows == 0:
+                continue
+            ids = batch.column("record_id").to_pylist()
+            previous = self._last
+            for rid in ids:
+                if rid is None or rid <= previous:
+                    raise ArchiveError(
+                        f"{self.side.path / relative}: record {rid} out of order; "
+                        f"run archive verify {self.side.path}"
+                    )
+                previous = rid
+            self.batch, self.ids, self.pos, self._last = batch, ids, 0, previous
+            return
+        self.batch, self.ids, self.pos = None, [], 0
+
+    @property
+    def done(self) -> bool:
+        return self.batch is None
+
+    @property
+    def id(self) -> str:
+        return self.ids[self.pos]
+
+    def step(self, rows: int = 1) -> None:
+        self.pos += rows
+        self.count += rows
+        if self.pos >= len(self.ids):
+            self._load()
+
+
+class _Merge:
+    """The merge-join's state: ids seen on one side only, and the records that differ.
+
+    Rows with the same id in both releases come in runs; a run is compared column by column
+    with Arrow (``Array.equals`` on slices) and split in halves only where it differs, so the
+    cost of unchanged records stays in C++ and Python sees only the changed rows.
+    """
+
+    def __init__(self, columns, old_schema, new_schema, withdrawn: dict, limit: int):
+        self.columns = [c for c in columns if c != "record_id"]
+        # Columns whose Arrow types differ cannot be compared by Arrow: by value instead.
+        self.by_value = (
+            {
+                c
+                for c in self.columns
+                if not old_schema.field(c).type.equals(new_schema.field(c).type)
+            }
+            if old_schema and new_schema
+            else set()
+        )
+        self.withdrawn = withdrawn
+        self.limit = limit
+        self.added: list[str] = []
+        self.removed: list[str] = []
+        self.changed: list[str] = []
+        self.narrowed: list[str] = []
+        self.details: list[RecordChange] = []
+        self.per_field: Counter = Counter()
+        self.unchanged = self.old_count = self.new_count = 0
+
+    def run(self, old: _Cursor, new: _Cursor) -> None:
+        while not old.done or not new.done:
+            if new.done or (not old.done and old.id < new.id):
+                if old.id not in self.withdrawn:
+                    self.removed.append(old.id)
+                old.step()
+            elif old.done or new.id < old.id:
+                self.added.append(new.id)
+                new.step()
+            else:
+                rows = 1
+                most = min(len(old.ids) - old.pos, len(new.ids) - new.pos)
+                while rows < most and old.ids[old.pos + rows] == new.ids[new.pos + rows]:
+                    rows += 1
+                self._compare(old, old.pos, new, new.pos, rows)
+                old.step(rows)
+                new.step(rows)
+        self.old_count, self.new_count = old.count, new.count
+
+    def _compare(self, old: _Cursor, at_old: int, new: _Cursor, at_new: int, rows: int) -> None:
+        if self._same(old.batch, at_old, new.batch, at_new, rows):
+            self.unchanged += rows
+        elif rows == 1:
+            self._record(old.ids[at_old], old.batch, at_old, new.batch, at_new)
+        else:
+            half = rows // 2
+            self._compare(old, at_old, new, at_new, half)
+            self._compare(old, at_old + half, new, at_new + half, rows - half)
+
+    def _same(self, old, at_old: int, new, at_new: int, rows: int) -> bool:
+        for name in self.columns:
+            before = old.column(name).slice(at_old, rows)
+            after = new.column(name).slice(at_new, rows)
+            if name in self.by_value:
+                if before.to_pylist() != after.to_pylist():
+                    return False
+            elif not before.equals(after):
+                return False
+        return True
+
+    def _record(self, rid: str, old, at_old: int, new, at_new: int) -> None:
+        before = {n: old.column(n)[at_old].as_py() for n in self.columns}
+        after = {n: new.column(n)[at_new].as_py() for n in self.columns}
+        changes = field_changes(before, after)
+        if not changes:
+            self.unchanged += 1  # equal values in differently typed columns
+            return
+        self.changed.append(rid)
+        self.per_field.update(change.field for change in changes)
+        if (before.get("redistribution"), after.get("redistribution")) == (
+            "full",
+            "metadata-only",
+        ):
+            self.narrowed.append(rid)
+        if len(self.details) < self.limit:
+            self.details.append(RecordChange(rid, changes))
 
 
 @dataclass(frozen=True)
@@ -291,10 +407,8 @@ def _identity(entry: dict | None) -> dict | None:
     return None if entry is None else {"$id": entry.get("$id"), "sha256": entry.get("sha256")}
 
 
-def _columns(side: _Side) -> list[str]:
-    if not side.shards:
-        return []
-    return pq.read_schema(side.path / side.shards[0]).names
+def _schema(side: _Side) -> pa.Schema | None:
+    return pq.read_schema(side.path / side.shards[0]) if side.shards else None
 
 
 def _tombstones(release: Path) -> dict[str, dict]:
@@ -315,39 +429,6 @@ def _tombstones(release: Path) -> dict[str, dict]:
                     f"{path}:{number}: not a tombstone; run archive verify {release}"
                 ) from None
     return found
-
-
-def _rows(side: _Side, columns: list[str]) -> Iterator[dict]:
-    """The rows of a release in ``record_id`` order, one row group in memory at a time."""
-    previous = ""
-    for relative in side.shards:
-        for batch in iter_batches(side.path / relative, columns):
-            for row in batch.to_pylist():
-                rid = row["record_id"]
-                if rid <= previous:
-                    raise ArchiveError(
-                        f"{side.path / relative}: record {rid} out of order; "
-                        f"run archive verify {side.path}"
-                    )
-                previous = rid
-                yield row
-
-
-def _joined(
-    old: Iterator[dict], new: Iterator[dict]
-) -> Iterator[tuple[str, dict | None, dict | None]]:
-    """Merge-join two id-sorted row streams: (id, old row or None, new row or None)."""
-    before, after = next(old, None), next(new, None)
-    while before is not None or after is not None:
-        if after is None or (before is not None and before["record_id"] < after["record_id"]):
-            yield before["record_id"], before, None
-            before = next(old, None)
-        elif before is None or after["record_id"] < before["record_id"]:
-            yield after["record_id"], None, after
-            after = next(new, None)
-        else:
-            yield before["record_id"], before, after
-            before, after = next(old, None), next(new, None)
 
 
 def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
@@ -612,6 +693,8 @@ def _short(digest: str | None) -> str:
 
 
 def _value(value) -> str:
+    if isinstance(value, str) and _HEX64.match(value):
+        return _short(value)
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 120 else text[:117] + "..."
 

@@ -1,4 +1,4 @@
-"""Run pack and verify tasks: in this process, or in a pool of local processes.
+"""Run pack and verify tasks: in this process, in a pool of local processes, or on Ray.
 
 An executor maps a task function over items and yields the results as they finish; the caller
 sorts what it keeps, so the order of completion never reaches the output.
@@ -11,9 +11,34 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from .errors import UsageError
+
+EXECUTORS = ("local", "ray")
+
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def executor_for(name: str = "local", jobs: int = 1, address: str | None = None):
+    """The executor ``name`` (``"local"`` or ``"ray"``), a context manager, checked now so a bad
+    choice fails before any work: ``UsageError`` for an unknown name, an ``address`` without
+    Ray, or Ray not installed. ``jobs`` is the local process count, or the CPUs of a Ray started
+    here when no ``address`` names a cluster to join.
+
+    >>> with executor_for("local", jobs=1) as executor:
+    ...     list(executor.map(pow, [2, 3], 2))
+    [4, 9]
+    """
+    if name == "local":
+        if address is not None:
+            raise UsageError("--address names a Ray cluster: add --executor ray")
+        return LocalExecutor(jobs)
+    if name == "ray":
+        from .ray_executor import RayExecutor
+
+        return RayExecutor(jobs, address)
+    raise UsageError(f"executor {name!r} is not one of {', '.join(EXECUTORS)}")
 
 
 class LocalExecutor:

@@ -19,7 +19,9 @@ Every record ends in exactly one class: *matched* (text filled, or for records w
 redistribution is ``metadata-only``, verified but withheld, as a full pack withholds it),
 *changed* (a capture was found but its bytes or its text differ from the recorded hashes) or
 *missing* (no capture). With the original captures the rehydrated shards are byte-identical to
-the full release's (same pyarrow version).
+the full release's (same pyarrow version). The rehydrated release is in the ``full`` tier only
+when no record is changed or missing; otherwise it keeps the dehydrated tier, as its text is
+then present only for the matched records.
 """
 
 from __future__ import annotations
@@ -150,7 +152,8 @@ def rehydrate(
         outcome = _fill(source, release, manifest, index, progress)
         outcome.unused = index.unused()
         index.close()
-        new_manifest = _manifest(source, release, manifest, digest, version)
+        tier = "full" if not outcome.changed and not outcome.missing else manifest_tier(manifest)
+        new_manifest = _manifest(source, release, manifest, digest, version, tier)
         write_manifest(release, new_manifest)
         try:
             os.rename(release, destination)
@@ -269,11 +272,11 @@ class _Index:
             (raw_sha256, record_id),
         ).fetchall()
 
-    def at_path(self, record_id: str) -> str | None:
-        row = self.db.execute(
-            "SELECT source_path FROM capture WHERE record_id = ?", (record_id,)
+    def at_path(self, record_id: str) -> tuple[int, str] | None:
+        """The capture at the record's own path, whatever its bytes."""
+        return self.db.execute(
+            "SELECT n, source_path FROM capture WHERE record_id = ?", (record_id,)
         ).fetchone()
-        return row[0] if row else None
 
     def unused(self) -> int:
         total = self.db.execute("SELECT count(*) FROM capture").fetchone()[0]
@@ -344,8 +347,9 @@ def _text_for(row: dict, index: _Index, outcome: _Outcome) -> tuple[str | None, 
     if candidates:
         index.used.add(candidates[0][0])
         outcome.changed.append(Mismatch(rid, "text", candidates[0][3]))
-    elif (path := index.at_path(rid)) is not None:
-        outcome.changed.append(Mismatch(rid, "bytes", path))
+    elif (found := index.at_path(rid)) is not None:
+        index.used.add(found[0])
+        outcome.changed.append(Mismatch(rid, "bytes", found[1]))
     else:
         outcome.missing.append(rid)
     return row["text"], row["capture_text"]
@@ -392,12 +396,18 @@ def _safe(relative: str) -> Path:
     return Path(*parts)
 
 
-def _manifest(source: Path, release: Path, old: dict, digest: str, version: str) -> dict:
-    """The rehydrated release's manifest: the dehydrated one with the full tier, a new version,
-    the dehydrated release as parent, and its own files."""
+def manifest_tier(manifest: dict) -> str:
+    return (manifest.get("settings") or {}).get("tier", "full")
+
+
+def _manifest(
+    source: Path, release: Path, old: dict, digest: str, version: str, tier: str
+) -> dict:
+    """The rehydrated release's manifest: the dehydrated one with its new tier and version, the
+    dehydrated release as parent, and its own files."""
     manifest = dict(old)
     manifest["version"] = version
-    manifest["settings"] = dict(old.get("settings") or {}) | {"tier": "full"}
+    manifest["settings"] = dict(old.get("settings") or {}) | {"tier": tier}
     manifest["generator"] = dict(old["generator"]) | {
         "version": __version__,
         "pyarrow": pa.__version__,

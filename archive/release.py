@@ -22,7 +22,7 @@ import pyarrow as pa
 from . import __version__
 from .capturelog import CaptureLog
 from .errors import ReleaseExistsError, UsageError
-from .executor import LocalExecutor
+from .executor import executor_for
 from .lineage import (
     WITHDRAWN_FILE,
     Parent,
@@ -37,6 +37,7 @@ from .manifest import (
     FORMAT,
     FORMAT_VERSION,
     QUARANTINE_FILE,
+    canonical_json,
     canonical_line,
     file_entries,
     write_manifest,
@@ -46,7 +47,7 @@ from .parquetio import read_ipc
 from .plan import Unit, shard_count, units_of
 from .schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from .settings import PackSettings, rfc3339
-from .sources import InputFile, Skipped, root_name, walk
+from .sources import InputFile, Skipped, check_root_names, root_name, walk
 from .tasks import (
     PackContext,
     duplicate_links,
@@ -59,6 +60,7 @@ from .tasks import (
 )
 
 Progress = Callable[[str, int, int | None], None]
+CHANGES_FILE = "CHANGES.json"
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,16 @@ def pack(
     capture_log: str | os.PathLike | None = None,
     parent: str | os.PathLike | None = "auto",
     progress: Progress | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> PackResult:
     """Pack the captures under ``sources`` into the release ``<out>/<name>-<version>``.
 
     ``parent`` is the release this one follows (its records are reused where nothing they were
     derived from changed, and it is linked by its manifest digest); ``"auto"`` takes the latest
     earlier version of the same name in ``out``; ``None`` starts a new history.
+    ``executor`` runs the tasks: ``"local"`` (``settings.jobs`` processes) or ``"ray"`` (the Ray
+    cluster at ``address``, else a Ray started here); it never changes the output.
 
     >>> from datetime import datetime, timezone
     >>> settings = PackSettings("example", "1.0.0", datetime(2026, 1, 1, tzinfo=timezone.utc))
@@ -104,6 +110,8 @@ def pack(
             raise UsageError(f"source {root} is not a folder")
     if not roots:
         raise UsageError("no source folder given")
+    runner = executor_for(executor, settings.jobs, address)
+    check_root_names(roots)
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(
@@ -121,9 +129,10 @@ def pack(
     if building.exists():
         shutil.rmtree(building)
     try:
-        manifest, warnings = _build(
-            roots, building, settings, capture_log, lineage, progress or _silent
+        manifest, warnings, advice = _build(
+            roots, building, settings, capture_log, lineage, progress or _silent, runner
         )
+        notes += advice
         try:
             os.rename(building / "release", destination)
         except OSError as exc:
@@ -157,12 +166,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _build(roots, building: Path, settings, capture_log, lineage: Parent | None, progress):
+def _build(
+    roots, building: Path, settings, capture_log, lineage: Parent | None, progress, runner
+):
     work, release = building / "work", building / "release"
     for folder in (work, release / "data", release / "schemas"):
         folder.mkdir(parents=True)
     log = CaptureLog.build(Path(capture_log), work / "log.sqlite") if capture_log else None
     warnings = [str(p) for p in (log.problems if log else [])]
+    notes: list[str] = []
     carried = read_tombstones(lineage.path) if lineage else []
     withdrawn_ids = frozenset(rid for rid, _ in settings.withdrawals) | {
         t["record_id"] for t in carried
@@ -178,7 +190,7 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
         withdrawn=withdrawn_ids,
         **_reuse_context(lineage, work),
     )
-    with LocalExecutor(settings.jobs) as executor:
+    with runner as executor:
         units = list(
             _run(
                 executor.map(extract_unit, plan.units(), ctx), "extract", plan.unit_count, progress
@@ -204,11 +216,40 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
     for name in SCHEMA_NAMES:
         schema = schema_file(name)
         (release / "schemas" / schema.filename).write_bytes(schema.data)
+    if lineage is not None:
+        notes += _write_changes(lineage, release, settings, plan)
     manifest = _manifest(
         release, settings, plan, log, units, written, quarantine, duplicates, tombstones, lineage
     )
     write_manifest(release, manifest)
-    return manifest, warnings
+    return manifest, warnings, notes
+
+
+def _write_changes(lineage: Parent, release: Path, settings, plan) -> list[str]:
+    """Write CHANGES.json, the diff from the parent; return a note when the chosen version
+    contradicts the bump the changes imply."""
+    from .diff import changes
+
+    child = {
+        "name": settings.name,
+        "version": settings.version,
+        "schemas": _schema_entries(),
+        "settings": settings.output_settings() | {"shards": plan.shards},
+    }
+    data = changes(lineage.path, release, child)
+    (release / CHANGES_FILE).write_bytes(canonical_json(data))
+    return [f"version: {data['bump']['warning']}"] if data["bump"]["warning"] else []
+
+
+def _schema_entries() -> dict:
+    return {
+        name: {
+            "$id": schema_file(name).id,
+            "path": f"schemas/{schema_file(name).filename}",
+            "sha256": schema_file(name).sha256,
+        }
+        for name in SCHEMA_NAMES
+    }
 
 
 def _reuse_context(lineage: Parent | None, work: Path) -> dict:
@@ -358,9 +399,11 @@ def _manifest(
     records = sum(s.rows for s in written)
     totals = Counter()
     furniture = Counter()
+    languages = Counter()
     for summary in written:
         totals.update(summary.counts)
         furniture.update(summary.furniture_chars)
+        languages.update(summary.languages)
     reasons = Counter(row["reason"] for row in quarantine)
     skipped = Counter()
     for unit in units:
@@ -394,14 +437,7 @@ def _manifest(
         "version": settings.version,
         "created": rfc3339(settings.created),
         "generator": generator,
-        "schemas": {
-            name: {
-                "$id": schema_file(name).id,
-                "path": f"schemas/{schema_file(name).filename}",
-                "sha256": schema_file(name).sha256,
-            }
-            for name in SCHEMA_NAMES
-        },
+        "schemas": _schema_entries(),
         "settings": settings.output_settings() | {"shards": plan.shards},
         "files": file_entries(release, _row_counts(written, quarantine, tombstones)),
         "counts": counts,
@@ -409,7 +445,10 @@ def _manifest(
         "warc_records_skipped": dict(sorted(skipped.items())),
         "capture_log": _log_summary(log),
         "sources": plan.sources,
-        "coverage": {"furniture_chars": dict(sorted(furniture.items()))},
+        "coverage": {
+            "furniture_chars": dict(sorted(furniture.items())),
+            "languages": dict(sorted(languages.items())),
+        },
         "parent": lineage.link if lineage else None,
     }
     return manifest

@@ -46,8 +46,10 @@ from .records import (
 )
 from .schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
 from .settings import PackSettings
+from .sources import open_input
 
 _HASH_BLOCK = 1024 * 1024
+_PY_BATCH = 1000  # rows held as Python objects at once
 DUP_INDEX_SCHEMA = pa.schema([("text_sha256", pa.string()), ("record_id", pa.string())])
 DUPS_SCHEMA = pa.schema([("record_id", pa.string()), ("duplicate_of", pa.string())])
 
@@ -121,7 +123,7 @@ def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
     digest = hashlib.sha256()
     chunks = []
     size = 0
-    with open(fs_path, "rb") as handle:
+    with open_input(fs_path) as handle:
         while block := handle.read(_HASH_BLOCK):
             digest.update(block)
             size += len(block)
@@ -350,11 +352,12 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         from .extract import FurnitureCounter
 
         counter = FurnitureCounter()
-        columns = table.select(["capture_text", "spans", "outlet", "media_type"]).to_pylist()
-        for row in columns:
-            if row["media_type"] == "text/plain" and row["capture_text"] is not None:
-                spans = tuple(Span(**s) for s in row["spans"])
-                counter.add(row["capture_text"], spans, row["outlet"])
+        columns = table.select(["capture_text", "spans", "outlet", "media_type"])
+        for batch in columns.to_batches(max_chunksize=_PY_BATCH):
+            for row in batch.to_pylist():
+                if row["media_type"] == "text/plain" and row["capture_text"] is not None:
+                    spans = tuple(Span(**s) for s in row["spans"])
+                    counter.add(row["capture_text"], spans, row["outlet"])
         (ctx.work / "furniture").mkdir(exist_ok=True)
         (ctx.work / "furniture" / f"{shard:05d}.pkl").write_bytes(pickle.dumps(counter))
     return table.num_rows
@@ -365,15 +368,29 @@ def _without_learned(table: pa.Table) -> pa.Table:
     learns its own from the whole corpus and applies it to every row alike."""
     from .extract import body_from_spans, revert_learned
 
-    rows = table.to_pylist()
-    for row in rows:
+    def revert(row: dict) -> bool:
         spans = tuple(Span(**s) for s in row["spans"])
         reverted = revert_learned(spans)
-        if reverted != spans and row["capture_text"] is not None:
-            row["spans"] = [vars(s) for s in reverted]
-            row["text"] = body_from_spans(row["capture_text"], reverted)
-            row["text_sha256"] = sha256_text(row["text"])
-    return pa.Table.from_pylist(rows, schema=RECORD_ARROW_SCHEMA)
+        if reverted == spans or row["capture_text"] is None:
+            return False
+        row["spans"] = [vars(s) for s in reverted]
+        row["text"] = body_from_spans(row["capture_text"], reverted)
+        row["text_sha256"] = sha256_text(row["text"])
+        return True
+
+    return _map_rows(table, revert)
+
+
+def _map_rows(table: pa.Table, change) -> pa.Table:
+    """``table`` with ``change(row) -> bool`` applied to every row, holding Python objects for
+    one batch at a time (a shard as Python objects would take several times its Arrow size)."""
+    batches = []
+    for batch in table.to_batches(max_chunksize=_PY_BATCH):
+        rows = batch.to_pylist()
+        if any([change(row) for row in rows]):
+            batch = pa.RecordBatch.from_pylist(rows, schema=RECORD_ARROW_SCHEMA)
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=RECORD_ARROW_SCHEMA)
 
 
 def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
@@ -394,20 +411,20 @@ def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
 def _apply_learned(table: pa.Table, learned) -> pa.Table:
     from .extract import apply_learned
 
-    rows = table.to_pylist()
-    changed = False
-    for row in rows:
-        if row["media_type"] != "text/plain" or row["capture_text"] is None:
-            continue
+    def learn(row: dict) -> bool:
+        if row["media_type"] != "text/plain" or row["capture_text"] is None or not row["outlet"]:
+            return False
         before = _extraction_of(row)
         after = apply_learned(row["capture_text"], before, learned)
-        if after.spans != before.spans or after.text != before.text:
-            changed = True
-            row["spans"] = [vars(s) for s in after.spans]
-            row["text"] = after.text
-            row["text_sha256"] = sha256_text(after.text)
-            row["flags"] = sorted(set(row["flags"]) | set(after.flags))
-    return pa.Table.from_pylist(rows, schema=RECORD_ARROW_SCHEMA) if changed else table
+        if after.spans == before.spans and after.text == before.text:
+            return False
+        row["spans"] = [vars(s) for s in after.spans]
+        row["text"] = after.text
+        row["text_sha256"] = sha256_text(after.text)
+        row["flags"] = sorted(set(row["flags"]) | set(after.flags))
+        return True
+
+    return _map_rows(table, learn)
 
 
 def _extraction_of(row: dict) -> Extraction:
@@ -436,6 +453,7 @@ class ShardSummary:
     rows: int
     counts: dict = field(default_factory=dict)
     furniture_chars: dict = field(default_factory=dict)
+    languages: dict = field(default_factory=dict)
 
 
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
@@ -448,7 +466,10 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     table = withheld(table, ctx.settings.tier)
     name = shard_name(shard, ctx.shards)
     write_parquet(table, ctx.release / "data" / name)
-    return ShardSummary(shard, f"data/{name}", table.num_rows, _counts(table), _furniture(table))
+    languages = Counter(v for v in table["language"].to_pylist() if v)
+    return ShardSummary(
+        shard, f"data/{name}", table.num_rows, _counts(table), _furniture(table), dict(languages)
+    )
 
 
 def withheld(table: pa.Table, tier: str) -> pa.Table:

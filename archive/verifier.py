@@ -82,6 +82,7 @@ CODES = {
     "E022": "manifest.json differs from the manifest that was signed",
     "E023": "a record's text is withheld though its redistribution class is full",
 }
+# The parent-link codes (E030-E033) are defined beside the check, in archive.history.
 WARNING_CODES = {
     "W001": "the release is signed but no key was given: the signature was checked only "
     "against the key it names, which proves integrity, not who signed",
@@ -93,6 +94,7 @@ CHECKS = (
     ("manifest digest", "structure"),
     ("manifest schema", "structure"),
     ("signature", "structure"),
+    ("parent link", "structure"),
     ("safe paths", "structure"),
     ("schema copies", "structure"),
     ("files derived from the manifest", "structure"),
@@ -271,6 +273,7 @@ def _run_checks(root: Path, report: Report, plan: _Plan) -> None:
             report.skip(check, "manifest.json is unusable")
         return
     safe = _check_paths(root, manifest, report)
+    _check_parent_link(root, manifest, report)
     _check_schema_copies(root, manifest, safe, report)
     derived = _check_derived(root, manifest, data, report)
     present = _check_presence(root, manifest, safe, derived, report)
@@ -299,6 +302,17 @@ def _run_checks(root: Path, report: Report, plan: _Plan) -> None:
         _check_quarantine(root, manifest, present, report, schema=True)
         report.ran("withheld text")
         report.problems.extend(withheld_problems(root, manifest))
+
+
+def _check_parent_link(root: Path, manifest: dict, report: Report) -> None:
+    """When the parent sits beside the release, its manifest must be the one recorded."""
+    if manifest.get("parent") is None:
+        report.skip("parent link", "no parent")
+        return
+    from .history import check_parent
+
+    report.ran("parent link")
+    report.problems.extend(check_parent(root))
 
 
 def _manifest(root: Path, report: Report) -> tuple[dict | None, bytes | None]:
@@ -581,18 +595,20 @@ def _run_tasks(root: Path, tasks: list[tuple], jobs: int) -> dict[tuple, object]
         return {}
     results = {}
     with LocalExecutor(min(jobs, len(tasks))) as executor:
-        for task, result in executor.map(_task, tasks, str(root)):
+        # One process reads with Arrow's threads; several processes read one thread each.
+        for task, result in executor.map(_task, tasks, str(root), jobs == 1):
             results[task] = result
     return results
 
 
-def _task(task: tuple, root: str) -> tuple[tuple, object]:
+def _task(task: tuple, root: str, threads: bool) -> tuple[tuple, object]:
     kind = task[0]
     if kind == "hash":
         return task, file_sha256(Path(root) / task[1])
     if kind == "rows":
         _, index, relative, shards, hashes = task
-        return task, shard_rows(Path(root) / relative, relative, index, shards, hashes=hashes)
+        path = Path(root) / relative
+        return task, shard_rows(path, relative, index, shards, hashes=hashes, threads=threads)
     _, relative, row_groups, positions, hashes = task
     return task, sampled_rows(Path(root) / relative, relative, row_groups, positions, hashes)
 
@@ -619,7 +635,13 @@ class ShardRows:
 
 
 def shard_rows(
-    path: Path, relative: str, index: int, shards: int | None, *, hashes: bool
+    path: Path,
+    relative: str,
+    index: int,
+    shards: int | None,
+    *,
+    hashes: bool,
+    threads: bool = False,
 ) -> ShardRows:
     """Check every row of one records shard (``shards=None``: not part of a release, so the
     shard's id range is not checked)."""
@@ -627,7 +649,7 @@ def shard_rows(
     previous = None
     bad_order = bad_shard = 0
     try:
-        for batch in iter_batches(path):
+        for batch in _batches(path, threads):
             result.rows += batch.num_rows
             for problem in column_problems(batch):
                 result.problems.append(Problem("E011", relative, problem))
@@ -655,6 +677,13 @@ def shard_rows(
         message = f"{bad_shard} record id(s) outside this shard's id range"
         result.problems.append(Problem("E013", relative, message))
     return result
+
+
+def _batches(path: Path, threads: bool):
+    """The batches of a Parquet file, one row group at a time."""
+    parquet = pq.ParquetFile(path)
+    for index in range(parquet.num_row_groups):
+        yield from parquet.read_row_group(index, use_threads=threads).to_batches()
 
 
 def _out_of_order(ids: pa.Array, previous: str | None) -> int:

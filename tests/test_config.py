@@ -66,6 +66,11 @@ def test_pack_from_config_then_a_second_version_with_a_withdrawal(runner, tmp_pa
     assert summary["parent"]["version"] == "1.0.0"
     assert summary["counts"]["withdrawn"] == 1 and summary["counts"]["reused"] == 2
     assert any("parent" in note for note in summary["notes"])
+    # a withdrawal removes a record: the rules call for a major version, and say so
+    assert any("imply a major bump: use 2.0.0" in note for note in summary["notes"])
+    changes = json.loads((root / "dist" / "ferries-1.1.0" / "CHANGES.json").read_bytes())
+    assert [t["record_id"] for t in changes["withdrawn"]] == [victim]
+    assert changes["bump"]["implied"] == "major"
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def corpus(tmp_path_factory) -> Path:
     root.mkdir()
     rng = random.Random(3)
     words = ("harbour", "council", "ferry", "ledger", "quarry", "tide", "lantern")
-    for index in range(400):
+    for index in range(300):
         body = " ".join(rng.choice(words) for _ in range(120))
         (root / f"wire-{index:03d}.txt").write_text(
             f"Wire {index} from fictional Saltmere\n\n{body}.\n", encoding="utf-8"
@@ -110,8 +110,8 @@ def test_a_killed_pack_leaves_no_release_or_a_complete_one(corpus, tmp_path):
                 complete = (inner / "manifest.json.sha256").exists()
                 assert check_release(inner).ok == complete
                 stages.append("partial-complete" if complete else "partial")
-    print(outcomes, stages, duration)
     assert "vanished" not in outcomes
+    assert "partial" in stages, "no kill landed while the release was being built"
     assert outcomes.count("none") >= KILLS // 3, outcomes  # most kills land mid-pack
 
     assert run_pack(corpus, out) == 0

@@ -409,6 +409,8 @@ def test_card_without_license_says_so(example):
 def test_card_languages_come_from_the_manifest_coverage(example):
     manifest = manifest_of(example)
     schema = record_schema(example, manifest)
+    assert _front_matter(dataset_card(manifest, schema).decode())["language"] == ["en"]
+    del manifest["coverage"]["languages"]
     assert "language" not in _front_matter(dataset_card(manifest, schema).decode())
     manifest["coverage"]["languages"] = {"en": 12, "de": 3}
     card = dataset_card(manifest, schema).decode()

@@ -234,3 +234,13 @@ def test_multiple_sources_keep_their_names(corpus, tmp_path):
     result = pack([corpus, other], tmp_path / "dist", SETTINGS)
     assert [s["name"] for s in result.manifest["sources"]] == ["captures", "more"]
     assert "more/note.txt" in {r["capture"]["source_path"] for r in rows(result.path)}
+
+
+def test_two_sources_with_one_name_are_refused(tmp_path):
+    for parent in ("a", "b"):
+        (tmp_path / parent / "captures").mkdir(parents=True)
+        (tmp_path / parent / "captures" / "x.txt").write_text("Same name.\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="two source folders are named 'captures'"):
+        pack(
+            [tmp_path / "a" / "captures", tmp_path / "b" / "captures"], tmp_path / "dist", SETTINGS
+        )

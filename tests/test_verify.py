@@ -13,7 +13,7 @@ import pytest
 from conftest import CREATED
 
 from archive import PackSettings, VerificationError, check_release, pack, validate, verify
-from archive.manifest import canonical_json, file_sha256, release_files, write_manifest
+from archive.manifest import canonical_json, file_sha256, write_manifest
 from archive.parquetio import write_parquet
 
 SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
@@ -47,7 +47,8 @@ def codes(release: Path) -> set[str]:
 
 def test_pristine_release_verifies(release):
     report = verify(release)
-    assert report.ok and report.records == 13 and report.files == len(json.loads((release / "manifest.json").read_bytes())["files"])
+    listed = json.loads((release / "manifest.json").read_bytes())["files"]
+    assert report.ok and report.records == 13 and report.files == len(listed)
     assert "text and capture_text hashes" in report.checks
 
 

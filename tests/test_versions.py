@@ -128,7 +128,8 @@ def test_per_record_redistribution_from_the_capture_log(tmp_path):
     write_corpus(root, {"open.txt": story(1), "closed.txt": story(2)})
     log = tmp_path / "log.jsonl"
     log.write_text(
-        '{"path": "closed.txt", "rights_holder": "Ashcombe Post Ltd", "redistribution": "metadata-only"}\n',
+        '{"path": "closed.txt", "rights_holder": "Ashcombe Post Ltd", '
+        '"redistribution": "metadata-only"}\n',
         encoding="utf-8",
     )
     result = pack([root], tmp_path / "dist", BASE, capture_log=log)
@@ -160,3 +161,18 @@ def test_withheld_text_in_a_full_record_fails_verify(tmp_path):
             entry["sha256"], entry["sha512"], entry["bytes"] = file_digests(shard)
     write_manifest(release, data)
     assert {p.code for p in check_release(release).problems} == {"E023"}
+
+
+def test_a_tampered_parent_is_detected_by_verify(first, tmp_path):
+    from archive import check_release
+    from archive.manifest import canonical_json, write_manifest
+
+    root, v1 = first
+    write_corpus(root, {"s10.txt": story(10)})
+    v2 = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0")).path
+    assert verify(v2).ok and "parent link" in verify(v2).checks
+    data = manifest(v1)
+    data["counts"]["records"] += 1  # re-sealed with a fresh digest: only the child's link knows
+    write_manifest(v1, data)
+    assert (v1 / "manifest.json").read_bytes() == canonical_json(data)
+    assert "E031" in {p.code for p in check_release(v2).problems}

@@ -34,14 +34,17 @@ _CAPTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _CREDIT_TAILS = ("Photo", "Agency", "Pictures", "Images", "Photography", "Photos")
 _CREDIT_ONLY = re.compile(
-    r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration|Photo credit|Credit)\s*:\s*\S", re.IGNORECASE
+    r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration|Photo credit|Credit)\s*:\s*\S|"
+    r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration)s?\s+(?:by|courtesy of)\s+[A-Z]",
+    re.IGNORECASE,
 )
 _CREDIT_NAMES_ONLY = re.compile(
     r"^\(?(?:[A-Z][\w&'’.-]*\s?){1,4}(?:/\s?(?:[A-Z][\w&'’.-]*\s?){1,4})?\)?$"
 )
 _REPORTING_NOTE = re.compile(
     r"^\(?(?:additional reporting|reporting by|editing by|writing by|compiled by|with reporting "
-    r"(?:from|by))\b|contributed to this (?:report|story)\.?\)?$",
+    r"(?:from|by))\b|contributed to this (?:report|story)\.?\)?$|^this (?:article|story) "
+    r"(?:was )?(?:originally |first )?(?:appeared|published) (?:in|on|by)\b",
     re.IGNORECASE,
 )
 
@@ -75,7 +78,7 @@ def caption_rule(text: str) -> str | None:
 CREDIT_WORDS = wordset(
     """
     photo photos photograph photographs image picture illustration credit reporting editing
-    writing compiled contributed
+    writing compiled contributed originally appeared
     """
 )
 """A line can be a credit only if it holds one of these (lower-case) words."""

@@ -93,10 +93,11 @@ _ZONE = (
     + r")\b))"
 )
 _TIME_AFTER = re.compile(
-    r"\s*(?:,|at|à|um|@|-|–|—|·|•|\|)?\s*(?P<h>[0-2]?\d)(?:[:.h](?P<m>[0-5]\d))?(?::[0-5]\d)?\s*"
+    r"\s*(?:,|at|à|um|@|-|–|—|·|•|/|\|)?\s*(?P<h>[0-2]?\d)(?:[:.h](?P<m>[0-5]\d))?(?::[0-5]\d)?\s*"
     r"(?P<ampm>[ap]\.?m\.?)?(?:\s*\(?" + _ZONE + r"\)?)?",
     _I,
 )
+_ZONE_AFTER = re.compile(r"\s*\(?" + _ZONE + r"\)?")
 _TIME_BEFORE = re.compile(
     r"(?P<h>[0-2]?\d)[:.](?P<m>[0-5]\d)\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*" + _ZONE + r")?"
     r"\s*(?:,|on|-|–|—|·|\|)?\s*$",
@@ -301,6 +302,9 @@ def _resolve(
     start, end = raw.start, raw.end
     if raw.rule == "date:iso":
         h, mi, zone, ampm = raw.match["h"], raw.match["m"], raw.match["zone"], None
+        named = _ZONE_AFTER.match(text, raw.end, next_start) if h and not zone else None
+        if named is not None:  # "2021-06-27 18:00 UTC"
+            zone, end = named["zone"], named.end()
     else:
         after = _TIME_AFTER.match(text, raw.end, next_start)
         before = _TIME_BEFORE.search(text, prev_end, raw.start)

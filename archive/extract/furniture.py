@@ -171,6 +171,27 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "other:breadcrumb",
+        "furniture-other",
+        100,
+        start=re.compile(r"[\w&' -]{1,30}(?:\s*[>›»]\s*[\w&' -]{1,30}){1,6}$"),
+    ),
+    Rule(
+        "other:newsletter",
+        "furniture-other",
+        160,
+        phrases=_phrases((("newsletter", r"(?:sign up|subscribe|get|join)\b.{0,60}newsletter"),)),
+    ),
+    Rule(
+        "other:gallery",
+        "furniture-other",
+        40,
+        start=re.compile(
+            r"(?:(?:view|open|see) (?:the )?(?:full )?gallery|\d+ (?:of|/) \d+|previous|prev|next|"
+            r"back to top|close|expand|enlarge(?: image)?)$"
+        ),
+    ),
+    Rule(
         "other:copyright",
         "furniture-other",
         200,
@@ -221,7 +242,7 @@ _WORD = re.compile(r"[a-z©]+")
 ANCHORS = (
     "otification", "ookie", "our support", "ournalism", "eed your help", "eaders like",
     "onation", "ontribut", "efresh", "ogged in", "egister", "ubscri", "ent wrong", "omment",
-    "mail address", "©", "opyright", "eporting", "ead more",
+    "mail address", "©", "opyright", "eporting", "ead more", "ewsletter", "riginally",
 )  # fmt: skip
 
 

@@ -53,10 +53,11 @@ _TOKEN = re.compile(
     r"^(?:[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O['’])[A-Z]\w+)$"
 )
 _BY = re.compile(
-    r"^(?:by|words by|written by|report by|story by|von|par|por|door|di)\s*:?\s+(?P<rest>\S.*)$",
+    r"^(?:by|words by|written by|report by|story by|posted by|von|par|por|door|di)\s*:?\s+"
+    r"(?P<rest>\S.*)$",
     re.I,
 )
-_SPLIT_NAMES = re.compile(r"\s*,\s*|\s+and\s+|\s*&\s*|\s+with\s+")
+_SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|et|y|en|e)\s+|\s*&\s*|\s+with\s+")
 _IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
 _SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")
@@ -65,9 +66,15 @@ _PLACE_LEAD = re.compile(
     r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,40})?\s*(?:\([^()]{2,40}\))?\s*"
     r"(?:—|–|--| - )\s*\S"
 )
+_DATE_AFTER_NAMES = re.compile(
+    r"\s+(?:[Pp]ublished|[Uu]pdated|[Pp]osted|[Ll]ast updated|[Oo]n)\b|"
+    r"\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\.?\s+\d{4}|"
+    r"\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\s+\d{4}-\d\d-\d\d|\s+\d{1,2}[/.]\d{1,2}[/.]\d{4}"
+)
 _FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
 _DIGIT = re.compile(r"\d")
-_NAME_JOINERS = re.compile(r",| and | with |&")
+_LIST_JOINER = re.compile(r" (?:and|und|et|y|en|e) |&")
+_NAME_JOINERS = re.compile(r",| (?:and|und|et|y|en|e|with) |&")
 _SEPARATOR_CHARS = frozenset("|·•—–-")
 
 
@@ -155,10 +162,14 @@ def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
         if m is None:
             continue
         rest = m["rest"]
+        offset = start + m.start("rest")
+        tail = _DATE_AFTER_NAMES.search(rest)
+        if tail is not None:  # "By Jane Holm Published 3 March 2021": the names stop there
+            rest = rest[: tail.start()]
+            pos = offset + tail.start()
         names, flags = _people(rest, not_authors)
         if names is None:
             return None
-        offset = start + m.start("rest")
         return Byline(names, "byline:by", offset, offset + len(rest), flags, pos)
     return None
 
@@ -188,6 +199,10 @@ def _people(
     people: list[str] = []
     flags: list[str] = []
     rest = rest.strip().rstrip(".")
+    if "," in rest and not _LIST_JOINER.search(rest):
+        # "Jane Holm, Tarn Valley Echo": after a lone comma comes a role or an affiliation
+        rest, _, affiliation = rest.partition(",")
+        flags.append("byline-affiliation-dropped")
     parts = _SPLIT_NAMES.split(rest) if _NAME_JOINERS.search(rest) else [rest]
     for raw in parts:
         part = _IN_PLACE.sub("", raw.strip())

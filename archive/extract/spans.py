@@ -234,8 +234,8 @@ def _meta(
         if relative or header.words(text) <= 8:
             _set(lay, i, "dateline", "dateline:unreadable")
             return "dateline"
-    bare = header.bare_byline(text, not_authors)
-    if bare is not None and _next_to_dateline(lines, todo, pos):
+    bare = header.bare_byline(text, not_authors) if _next_to_dateline(lines, todo, pos) else None
+    if bare is not None:
         _set(lay, i, "byline", bare.rule)
         lay.bylines.append((i, bare))
         return "byline"

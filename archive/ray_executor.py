@@ -1,0 +1,160 @@
+"""Run pack and verify tasks on a Ray cluster (the optional extra ``archive[ray]``).
+
+The tasks are the very functions ``LocalExecutor`` runs, sent as Ray core tasks (``ray.remote``),
+never Ray Data: Ray decides where a task runs, never what it writes, so a release packed on a
+cluster is byte-identical to one packed on a laptop. Tasks read and write the work and release
+folders by path: every node must see them at the same path (one machine, or a shared file
+system).
+
+    >>> with RayExecutor(jobs=2) as executor:  # doctest: +SKIP
+    ...     sorted(executor.map(pow, [1, 2, 3], 2))
+    [1, 4, 9]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+
+import pyarrow as pa
+
+from . import __version__
+from .errors import ArchiveError, UsageError
+
+INSTALL_HINT = "pip install 'archive[ray]'"
+OBJECT_STORE_BYTES = 200 * 1024 * 1024
+MAX_RETRIES = 3
+
+
+class ExecutorError(ArchiveError):
+    """A task could not be run to its end on the cluster, even after its retries."""
+
+
+def require_ray():
+    """The ``ray`` module, or ``UsageError`` naming the install command."""
+    try:
+        import ray
+    except ImportError:
+        raise UsageError(f"the Ray executor needs Ray: {INSTALL_HINT}") from None
+    return ray
+
+
+class RayExecutor:
+    """Tasks on Ray: the cluster at ``address`` (``"auto"``: the one ``ray start`` left on this
+    machine), or, with no address, a Ray started here with ``jobs`` CPUs and a capped object
+    store, stopped on exit. Keeps at most two tasks per cluster CPU in flight, so a plan of a
+    million units is never held in memory at once. A task whose worker or node dies, or that
+    meets an ``OSError``, is retried up to ``max_retries`` times; a task that still fails raises
+    (its own exception, as in a local run; ``ExecutorError`` for a lost worker)."""
+
+    def __init__(
+        self,
+        jobs: int = 1,
+        address: str | None = None,
+        *,
+        max_retries: int = MAX_RETRIES,
+        object_store_bytes: int = OBJECT_STORE_BYTES,
+    ):
+        self._ray = require_ray()
+        self.jobs = max(1, jobs)
+        self.address = address
+        self.max_retries = max_retries
+        self.object_store_bytes = object_store_bytes
+        self._owned = False
+        self._pending: list = []
+
+    def __enter__(self) -> RayExecutor:
+        ray = self._ray
+        if ray.is_initialized():
+            return self  # the caller's own Ray session: use it, leave it running
+        options = {"log_to_driver": False, "logging_level": logging.WARNING}
+        if self.address is None:
+            options |= {
+                "num_cpus": self.jobs,
+                "object_store_memory": self.object_store_bytes,
+                "include_dashboard": False,
+            }
+        try:
+            ray.init(address=self.address, **options)
+        except ConnectionError as exc:
+            raise UsageError(f"cannot join the Ray cluster at {self.address}: {exc}") from None
+        self._owned = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        ray = self._ray
+        try:
+            if self._pending:
+                # Like a process pool's shutdown: nothing still writes in the work folder
+                # once the caller goes on (and removes it).
+                for ref in self._pending:
+                    ray.cancel(ref)
+                ray.wait(self._pending, num_returns=len(self._pending), timeout=60)
+                self._pending = []
+        finally:
+            if self._owned:
+                ray.shutdown()
+                self._owned = False
+
+    def map(self, fn: Callable, items: Iterable, *args) -> Iterator:
+        ray = self._ray
+        remote = ray.remote(_run_task).options(
+            max_retries=self.max_retries, retry_exceptions=[OSError]
+        )
+        # Shared arguments (the pack context) go to the object store once, not with each task.
+        shared = [ray.put(arg) for arg in args]
+        expected = _node_identity()
+        limit = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        pending = self._pending
+        for item in items:
+            pending.append(remote.remote(expected, os.getcwd(), fn, item, *shared))
+            if len(pending) >= limit:
+                yield from self._finished(pending)
+        while pending:
+            yield from self._finished(pending)
+
+    def _finished(self, pending: list) -> Iterator:
+        ray = self._ray
+        done, rest = ray.wait(pending, num_returns=1)
+        pending[:] = rest
+        for ref in done:
+            yield self._result(ref)
+
+    def _result(self, ref):
+        ray = self._ray
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as exc:
+            cause = exc.cause
+            raise (cause if isinstance(cause, BaseException) else exc) from exc
+        except ray.exceptions.RayError as exc:
+            raise ExecutorError(
+                f"a task failed on the Ray cluster after {self.max_retries} retries: "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from exc
+
+
+def _node_identity() -> tuple[str, str]:
+    """What must match on every node for the bytes to match: the Parquet footer names the
+    pyarrow version, and the extraction is archive's."""
+    return __version__, pa.__version__
+
+
+def _run_task(expected: tuple[str, str], cwd: str, fn: Callable, item, *args):
+    found = _node_identity()
+    if found != expected:
+        raise ExecutorError(
+            f"a Ray node runs archive {found[0]} with pyarrow {found[1]}, the driver archive "
+            f"{expected[0]} with pyarrow {expected[1]}: install the same versions on every node"
+        )
+    if os.getcwd() != cwd:
+        # A Ray worker starts in its raylet's folder, not the driver's; the plan's paths are the
+        # driver's, relative to its folder (as they are for LocalExecutor's processes).
+        if not os.path.isdir(cwd):
+            raise ExecutorError(
+                f"the driver's folder {cwd} is not on this Ray node: run archive from a folder "
+                "of a file system every node shares"
+            )
+        os.chdir(cwd)
+    return fn(item, *args)

@@ -1,0 +1,287 @@
+"""Record-level diff and the versioning rules, over a three-version history of a fictional corpus:
+1.0.0, then 1.1.0 (an addition, a text correction, an outlet correction), then 2.0.0 (a
+withdrawal), and a copy of 1.1.0 whose record schema changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive import ArchiveError, PackSettings, pack, verify
+from archive.diff import (
+    CHANGES_FILE,
+    bump_warning,
+    changes,
+    chosen_bump,
+    diff,
+    diff_dict,
+    implied_bump,
+    next_version,
+)
+from archive.inspect import read_manifest
+from archive.manifest import write_manifest
+from archive.plan import record_id
+
+CREATED = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+SETTINGS = PackSettings("harbour", "1.0.0", CREATED, extract="none")
+
+
+def story(n: int, body: str | None = None) -> str:
+    """Fictional captures, written for these tests."""
+    body = body or f"The Quillmere ferry board met for the {n}th time to discuss pier {n}."
+    return f"Pier {n} plans in Quillmere\n\nBy Ansel Toivonen\n\n{body}\n\nIt sat for {n} hours.\n"
+
+
+def log_line(path: str, outlet: str) -> str:
+    return json.dumps({"path": path, "outlet": outlet, "url": f"https://quill.example/{path}"})
+
+
+def rid(name: str) -> str:
+    return record_id(f"captures/{name}")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("history")
+    src = base / "captures"
+    src.mkdir()
+    for n in range(6):
+        (src / f"s{n}.txt").write_text(story(n), encoding="utf-8")
+    log = base / "log.jsonl"
+    log.write_text(log_line("s0.txt", "Quillmere Gazete") + "\n", encoding="utf-8")
+    dist = base / "dist"
+    v1 = pack([src], dist, SETTINGS, capture_log=log).path
+    (src / "s6.txt").write_text(story(6), encoding="utf-8")
+    (src / "s1.txt").write_text(story(1, "The board corrected its minutes."), encoding="utf-8")
+    log.write_text(log_line("s0.txt", "Quillmere Gazette") + "\n", encoding="utf-8")
+    v11 = pack([src], dist, replace(SETTINGS, version="1.1.0", shards=3), capture_log=log).path
+    withdrawal = ((rid("s3.txt"), "takedown request from the rights holder"),)
+    v2 = pack(
+        [src], dist, replace(SETTINGS, version="2.0.0", withdrawals=withdrawal), capture_log=log
+    ).path
+    return {"base": base, "src": src, "log": log, "v1": v1, "v11": v11, "v2": v2}
+
+
+def schema_changed_copy(release: Path, target: Path, version: str) -> Path:
+    """A copy of ``release`` whose manifest names another record schema (digest recomputed)."""
+    shutil.copytree(release, target)
+    manifest = read_manifest(target)
+    manifest["version"] = version
+    manifest["schemas"]["record"] = manifest["schemas"]["record"] | {
+        "$id": "https://archive.invalid/schemas/record-2.0.0.json",
+        "sha256": "0" * 64,
+    }
+    write_manifest(target, manifest)
+    return target
+
+
+def test_additions_and_corrections_imply_a_minor_bump(history):
+    d = diff(history["v1"], history["v11"])
+    assert d.added == (rid("s6.txt"),)
+    assert d.removed == () and d.withdrawn == ()
+    assert sorted(d.changed) == sorted([rid("s1.txt"), rid("s0.txt")])
+    assert d.counts["unchanged"] == 4 and d.old_records == 6 and d.new_records == 7
+    details = {change.record_id: change for change in d.details}
+    text = {c.field: c for c in details[rid("s1.txt")].fields}
+    assert text["text"].digest and len(text["text"].old) == 64 != text["text"].new
+    assert "capture_text" in text and "raw_sha256" in text
+    outlet = {c.field: c for c in details[rid("s0.txt")].fields}["outlet"]
+    assert (outlet.old, outlet.new) == ("Quillmere Gazete", "Quillmere Gazette")
+    assert not outlet.digest
+    assert d.fields["outlet"] == 1 and d.fields["text"] == 1
+    assert implied_bump(d) == "minor"
+    assert bump_warning("1.0.0", "1.1.0", implied_bump(d)) is None
+    assert bump_warning("1.0.0", "1.0.1", implied_bump(d)).endswith("use 1.1.0 or later")
+
+
+def test_text_values_never_appear_in_a_diff(history):
+    data = diff_dict(diff(history["v1"], history["v11"]))
+    dumped = json.dumps(data)
+    assert "corrected its minutes" not in dumped and "Pier 1 plans" not in dumped
+    details = {record["record_id"]: record["fields"] for record in data["details"]}
+    assert details[rid("s1.txt")]["text"].keys() == {"old_sha256", "new_sha256"}
+
+
+def test_a_withdrawal_implies_a_major_bump_and_shows_its_tombstone(history):
+    d = diff(history["v11"], history["v2"])
+    assert [t["record_id"] for t in d.withdrawn] == [rid("s3.txt")]
+    tombstone = d.withdrawn[0]
+    assert tombstone["reason"] == "takedown request from the rights holder"
+    assert tombstone["version"] == "2.0.0" and len(tombstone["text_sha256"]) == 64
+    assert d.removed == () and d.added == () and d.changed == ()
+    assert implied_bump(d) == "major"
+    assert bump_warning("1.1.0", "2.0.0", "major") is None
+    assert "use 2.0.0" in bump_warning("1.1.0", "1.2.0", "major")
+
+
+def test_tombstones_carried_forward_are_not_new_withdrawals(history, tmp_path):
+    later = pack(
+        [history["src"]],
+        history["base"] / "dist",
+        replace(SETTINGS, version="2.0.1"),
+        capture_log=history["log"],
+    ).path
+    d = diff(history["v2"], later)
+    assert d.withdrawn == () and d.tombstones_dropped == ()
+    assert implied_bump(d) == "none"
+    dropped = shutil.copytree(later, tmp_path / later.name)
+    (dropped / "withdrawn.jsonl").write_text("", encoding="utf-8")
+    assert diff(history["v2"], dropped).tombstones_dropped == (rid("s3.txt"),)
+    assert implied_bump(diff(history["v2"], dropped)) == "major"
+
+
+def test_a_record_schema_change_implies_a_major_bump(history, tmp_path):
+    changed = schema_changed_copy(history["v11"], tmp_path / "harbour-1.2.0", "1.2.0")
+    d = diff(history["v11"], changed)
+    assert d.changed == () and d.added == ()
+    assert d.schemas["record"]["new"]["$id"].endswith("record-2.0.0.json")
+    assert implied_bump(d) == "major"
+    data = diff_dict(d)
+    assert data["bump"]["chosen"] == "minor"
+    assert data["bump"]["warning"].endswith("use 2.0.0 or later")
+    old_manifest, new_manifest = read_manifest(history["v11"]), read_manifest(changed)
+    assert implied_bump(d, old_manifest, old_manifest) == "none"
+    assert implied_bump(d, old_manifest, new_manifest) == "major"
+
+
+def test_removed_records_are_not_withdrawn_ones(history, tmp_path):
+    src = tmp_path / "captures"
+    shutil.copytree(history["src"], src)
+    (src / "s5.txt").unlink()
+    smaller = pack([src], tmp_path / "dist", replace(SETTINGS, version="1.2.0"), parent=None).path
+    d = diff(history["v11"], smaller)
+    assert d.removed == (rid("s5.txt"),) and d.withdrawn == ()
+    assert implied_bump(d) == "major"
+
+
+def test_identical_releases_differ_in_nothing(history):
+    d = diff(history["v2"], history["v2"])
+    assert d.counts == {
+        "old_records": 6,
+        "new_records": 6,
+        "added": 0,
+        "removed": 0,
+        "withdrawn": 0,
+        "changed": 0,
+        "unchanged": 6,
+        "narrowed": 0,
+        "tombstones_dropped": 0,
+    }
+    assert implied_bump(d) == "none"
+
+
+def test_details_are_capped_but_every_id_is_listed(history):
+    d = diff(history["v1"], history["v11"], limit=1)
+    assert len(d.details) == 1 and len(d.changed) == 2 and d.truncated
+    assert diff_dict(d)["details_truncated"] is True
+
+
+def test_changes_of_a_release_being_built(history, tmp_path):
+    """pack calls changes() before the child's manifest exists: only data/ and withdrawn.jsonl."""
+    building = tmp_path / "release"
+    shutil.copytree(history["v2"] / "data", building / "data")
+    shutil.copy(history["v2"] / "withdrawn.jsonl", building)
+    partial = {"name": "harbour", "version": "2.0.0", "settings": {"tier": "full"}}
+    data = changes(history["v11"], building, partial)
+    assert data["new"] == {"name": "harbour", "version": "2.0.0", "manifest_sha256": None}
+    assert data["old"]["manifest_sha256"] == read_manifest_digest(history["v11"])
+    assert data["counts"]["withdrawn"] == 1 and data["bump"]["implied"] == "major"
+    assert data["bump"]["warning"] is None and data["schemas"] == {}
+
+
+def read_manifest_digest(release: Path) -> str:
+    return (release / "manifest.json.sha256").read_text(encoding="ascii").split()[0]
+
+
+def test_changes_json_is_written_into_each_release_with_a_parent(history):
+    if not (history["v11"] / CHANGES_FILE).is_file():
+        pytest.skip("pack does not write CHANGES.json yet")
+    written = json.loads((history["v2"] / CHANGES_FILE).read_bytes())
+    computed = changes(history["v11"], history["v2"])
+    computed["new"]["manifest_sha256"] = None  # unknown while the release is being built
+    assert written == computed
+    assert written["bump"]["implied"] == "major" and written["counts"]["withdrawn"] == 1
+    assert not (history["v1"] / CHANGES_FILE).exists()
+    verify(history["v2"])
+
+
+def test_a_dehydrated_release_diffs_like_a_full_one(history, tmp_path):
+    dry = pack(
+        [history["src"]],
+        tmp_path / "dry",
+        replace(SETTINGS, version="2.0.0", tier="metadata-only"),
+        capture_log=history["log"],
+        parent=None,
+    ).path
+    assert pq.read_table(dry / "data", columns=["text"])["text"].null_count > 0
+    d = diff(history["v2"], dry)
+    assert d.changed == () and d.tiers == ("full", "metadata-only")
+    assert diff(history["v11"], dry).counts["withdrawn"] == 0  # dry has no parent: no tombstone
+
+
+def test_the_diff_command(history, runner):
+    from archive.cli import main
+
+    ok = runner.invoke(main, ["diff", str(history["v1"]), str(history["v11"])])
+    assert ok.exit_code == 0, ok.output
+    assert "1 added, 0 removed, 0 withdrawn, 2 changed" in ok.output
+    assert 'outlet: "Quillmere Gazete" -> "Quillmere Gazette"' in ok.output
+    assert "implied bump: minor" in ok.output
+    as_json = runner.invoke(main, ["diff", str(history["v11"]), str(history["v2"]), "--json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.output)["bump"]["implied"] == "major"
+    wrong = runner.invoke(main, ["diff", str(history["v2"]), str(history["v11"]), "-q"])
+    assert wrong.exit_code == 1
+    assert "warning: 1.1.0 comes before 2.0.0" in wrong.output
+    missing = runner.invoke(main, ["diff", str(history["v1"]), "no/such/release"])
+    assert missing.exit_code == 2
+
+
+SEMVER = st.tuples(*[st.integers(0, 30)] * 3).map(lambda v: ".".join(map(str, v)))
+LEVEL = st.sampled_from(["none", "patch", "minor", "major"])
+
+
+@given(SEMVER, LEVEL)
+def test_the_next_version_at_the_implied_level_never_warns(old, implied):
+    for level in ("patch", "minor", "major"):
+        new = next_version(old, level)
+        warning = bump_warning(old, new, implied)
+        rank = ["none", "patch", "minor", "major"]
+        needed = implied
+        if old.startswith("0.") and implied in ("major", "minor"):
+            needed = {"major": "minor", "minor": "patch"}[implied]
+        assert (warning is None) == (rank.index(level) >= rank.index(needed))
+        assert chosen_bump(old, new) == level
+
+
+@given(SEMVER, SEMVER, LEVEL)
+def test_going_backwards_always_warns(a, b, implied):
+    key = [int(x) for x in a.split(".")], [int(x) for x in b.split(".")]
+    if key[1] < key[0]:
+        assert "comes before" in bump_warning(a, b, implied)
+
+
+def test_pre_releases_and_odd_versions():
+    assert bump_warning("1.0.0-rc.1", "1.0.0", "major") is None
+    assert bump_warning("1.0.0-rc.2", "1.0.0-rc.1", "patch").endswith("must be higher")
+    assert bump_warning("1.0.0", "1.0.0+rehydrated", "none") is None
+    assert "same version" in bump_warning("1.0.0", "1.0.0", "patch")
+    assert "not a semantic version" in bump_warning("1.0", "1.1.0", "patch")
+    assert bump_warning("0.3.0", "0.4.0", "major") is None
+    assert bump_warning("0.3.0", "0.3.1", "major").endswith("use 0.4.0 or later")
+
+
+def test_an_unsorted_release_is_refused_not_misread(history, tmp_path):
+    broken = shutil.copytree(history["v1"], tmp_path / "harbour-1.0.0")
+    shard = next((broken / "data").glob("*.parquet"))
+    table = pq.read_table(shard)
+    pq.write_table(table.take(list(reversed(range(table.num_rows)))), shard)
+    with pytest.raises(ArchiveError, match="out of order; run archive verify"):
+        diff(broken, history["v11"])
