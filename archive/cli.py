@@ -87,6 +87,24 @@ class _Progress:
             self.bar = None
 
 
+def executor_options(command):
+    """``--executor`` and ``--address``: where the tasks run (never what they write)."""
+    command = click.option(
+        "--address",
+        metavar="ADDR",
+        help="With --executor ray: the cluster to join (host:port, or 'auto' for the one "
+        "'ray start' runs here). Default: start a Ray on this machine with --jobs CPUs.",
+    )(command)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "ray"]),
+        default="local",
+        show_default=True,
+        help="Run tasks in local processes or on a Ray cluster (pip install 'archive[ray]'). "
+        "Never changes the output.",
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive")
 def main() -> None:
@@ -144,10 +162,14 @@ def main() -> None:
 )
 @click.option("--no-parent", is_flag=True, help="Start a new history: no parent, no reuse.")
 @click.option(
+    "--no-relations", is_flag=True, help="Skip finding copies, shared quotations and rewrites."
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     help="Worker processes (default: all cores). Never changes the output.",
 )
+@executor_options
 @click.option("--shards", type=click.IntRange(min=1), help="Fix the number of Parquet shards.")
 @click.option(
     "--max-capture-bytes", type=click.IntRange(min=1), help="Quarantine captures larger than this."
@@ -157,7 +179,8 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @handles_errors
 def pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
-         parent, no_parent, jobs, shards, max_capture_bytes, license_, quiet, as_json):  # fmt: skip
+         parent, no_parent, no_relations, jobs, executor, address, shards, max_capture_bytes,
+         license_, quiet, as_json):  # fmt: skip
     """Pack captures into a release <OUT>/<NAME>-<VERSION>.
 
     SOURCES are folders walked recursively in sorted order (or archive.toml's [collection]
@@ -169,6 +192,8 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     archive pack examples/captures --capture-log examples/captures.jsonl \\
         --outlets examples/outlets.toml --out dist --name example --version 1.0.0
     archive pack --config examples/archive.toml --version 1.1.0
+    archive pack /shared/captures --out /shared/dist --version 1.0.0 \\
+        --executor ray --address head-node:6379
     """
     from .config import find_collection, pack_settings
     from .release import pack as pack_release
@@ -181,6 +206,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         sources=sources, name=name, version=version, created=created, outlets=outlets,
         extract=extract, tier=tier, jobs=jobs, shards=shards,
         max_capture_bytes=max_capture_bytes, license=license_, collection=collection,
+        relations=not no_relations,
     )  # fmt: skip
     progress = _Progress(quiet or as_json)
     try:
@@ -191,6 +217,8 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
             capture_log=capture_log or collection.capture_log,
             parent=None if no_parent else (parent or "auto"),
             progress=progress,
+            executor=executor,
+            address=address,
         )
     finally:
         progress.close()
@@ -254,6 +282,7 @@ def _report_out(report, as_json: bool, quiet: bool, what: str) -> None:
     show_default=True,
     help="Worker processes over files and shards. Never changes the report.",
 )
+@executor_options
 @click.option(
     "--key",
     type=click.Path(path_type=Path),
@@ -262,7 +291,7 @@ def _report_out(report, as_json: bool, quiet: bool, what: str) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @handles_errors
-def verify(release, level, sample, seed, jobs, key, quiet, as_json):
+def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as_json):
     """Verify a release: manifest digest and schema, signature, safe paths, every file's size
     and SHA-256, no unlisted files, every row against the record schema and its text hashes,
     unique ids, counts.
@@ -275,10 +304,14 @@ def verify(release, level, sample, seed, jobs, key, quiet, as_json):
     archive verify dist/example-1.0.0 --level hashes --jobs 4
     archive verify dist/example-1.0.0 --level sizes --sample 500 --seed 7
     archive verify dist/example-1.0.0 --key release.key.pub
+    archive verify /shared/dist/example-1.0.0 --executor ray --address auto
     """
     from .verifier import check_release
 
-    report = check_release(release, level=level, sample=sample, seed=seed, jobs=jobs, key=key)
+    report = check_release(
+        release, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
+        executor=executor, address=address,
+    )  # fmt: skip
     what = f"{report.records} records, {report.files} files verified (level {level})"
     _report_out(report, as_json, quiet, what)
 
@@ -365,16 +398,34 @@ def validate(paths, quiet, as_json):
     is_flag=True,
     help="Show the capture with its spans marked and the evidence for every field.",
 )
+@click.option(
+    "--relations",
+    "show_relations",
+    is_flag=True,
+    help="Show the record's relations (copies, quotations, rewrites) with their evidence.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 @handles_errors
-def inspect(release, record_id, explain, as_json):
+def inspect(release, record_id, explain, show_relations, as_json):
     """Summarize a release, or show one record.
 
     \b
     archive inspect dist/example-1.0.0
     archive inspect dist/example-1.0.0 0f3c...  --explain
+    archive inspect dist/example-1.0.0 0f3c...  --relations
     """
-    from .inspect import explain_record, find_record, summary
+    from .inspect import explain_record, find_record, relation_lines, relations, summary
+
+    if show_relations:
+        if record_id is None:
+            raise UsageError("--relations needs a RECORD_ID")
+        find_record(release, record_id)
+        rows = relations(release, record_id=record_id)
+        if as_json:
+            _emit_json(rows)
+        else:
+            click.echo(printable("\n".join(relation_lines(rows)) or "no relations", keep="\n"))
+        return
 
     if record_id is None:
         data = summary(release)
@@ -557,6 +608,32 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
                 err=True,
             )
     sys.exit(EXIT_OK if result.complete else EXIT_FAILED)
+
+
+
+@main.command("relations")
+@click.argument("release", type=click.Path(path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(["exact-duplicate", "near-duplicate", "shares-quotation", "paraphrase-of"]),
+    help="Only relations of this kind.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the relations as JSON on stdout.")
+@handles_errors
+def relations_command(release, kind, as_json):
+    """List the relations between a release's records, with their evidence.
+
+    \b
+    archive relations dist/example-1.0.0
+    archive relations dist/example-1.0.0 --kind paraphrase-of --json
+    """
+    from .inspect import relation_lines, relations
+
+    rows = relations(release, kind=kind)
+    if as_json:
+        _emit_json(rows)
+    else:
+        click.echo(printable("\n".join(relation_lines(rows)) or "no relations", keep="\n"))
 
 
 if __name__ == "__main__":

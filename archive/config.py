@@ -144,6 +144,7 @@ def pack_settings(
     shards: int | None = None,
     max_capture_bytes: int | None = None,
     license: str | None = None,
+    relations: bool = True,
     collection: Collection | None = None,
     environ: dict | None = None,
 ) -> PackSettings:
@@ -172,6 +173,7 @@ def pack_settings(
             "redistribution", collection.redistribution, ("full", "metadata-only"), "full"
         ),
         withdrawals=collection.withdrawals,
+        relations=relations,
         shards=shards,
         jobs=jobs or default_jobs(),
         **options,

@@ -72,3 +72,46 @@ def explain_record(row: dict) -> str:
     for entry in row["provenance"]:
         lines.append(f"  {entry['field']}: {entry['method']}  {entry['evidence']}")
     return "\n".join(lines)
+
+
+def relations(release: str | Path, *, kind: str | None = None, record_id: str | None = None):
+    """The release's relations (``relations/relations.parquet``) as JSON-form rows, optionally
+    only those of ``kind`` or involving ``record_id``; their evidence is parsed JSON."""
+    manifest = read_manifest(release)
+    summary = manifest.get("relations")
+    if not summary:
+        raise UsageError(f"{release} has no relations table (packed with relations off)")
+    table = pq.read_table(Path(release) / summary["path"], use_threads=False)
+    rows = table.to_pylist()
+    if kind:
+        rows = [r for r in rows if r["kind"] == kind]
+    if record_id:
+        rows = [r for r in rows if record_id in (r["source_id"], r["target_id"])]
+    for row in rows:
+        row["evidence"] = json.loads(row["evidence"])
+        row["params"] = json.loads(row["params"])
+    return rows
+
+
+def relation_lines(rows: list[dict], record_id: str | None = None) -> list[str]:
+    """A short human rendering of relations, with their evidence side by side."""
+    lines = []
+    for row in rows:
+        arrow = "->" if row["directed"] else "<->"
+        pair = f"{row['source_id']} {arrow} {row['target_id']}"
+        group = f"  group {row['group_id']}" if row["group_id"] else ""
+        lines.append(f"{row['kind']}: {pair}  score {row['score']:.3f}{group}")
+        lines.extend(f"    {line}" for line in _evidence_lines(row["evidence"]))
+    return lines
+
+
+def _evidence_lines(evidence: dict, limit: int = 6) -> list[str]:
+    shown = []
+    for key, value in evidence.items():
+        if isinstance(value, list):
+            shown.append(f"{key}: {len(value)} item(s)")
+            for item in value[:limit]:
+                shown.append(f"  - {json.dumps(item, ensure_ascii=False)[:160]}")
+        else:
+            shown.append(f"{key}: {json.dumps(value, ensure_ascii=False)[:160]}")
+    return shown

@@ -64,6 +64,13 @@ def write_ipc(table: pa.Table, path: Path) -> None:
         writer.write_table(table)
 
 
+def write_ipc_batches(batches, schema: pa.Schema, path: Path) -> None:
+    """A work file written batch by batch, so the whole table is never held at once."""
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+
+
 def read_ipc(path: Path) -> pa.Table:
     with pa.memory_map(str(path), "r") as source:
         return ipc.open_file(source).read_all()

@@ -42,11 +42,12 @@ def require_ray():
 
 class RayExecutor:
     """Tasks on Ray: the cluster at ``address`` (``"auto"``: the one ``ray start`` left on this
-    machine), or, with no address, a Ray started here with ``jobs`` CPUs and a capped object
-    store, stopped on exit. Keeps at most two tasks per cluster CPU in flight, so a plan of a
-    million units is never held in memory at once. A task whose worker or node dies, or that
-    meets an ``OSError``, is retried up to ``max_retries`` times; a task that still fails raises
-    (its own exception, as in a local run; ``ExecutorError`` for a lost worker)."""
+    machine; default ``$RAY_ADDRESS``), or, with neither, a Ray started here with ``jobs`` CPUs
+    and a capped object store, stopped on exit. Keeps at most two tasks per cluster CPU in
+    flight, so a plan of a million units is never held in memory at once. A task whose worker or
+    node dies, or that meets an ``OSError``, is retried up to ``max_retries`` times; a task that
+    still fails raises (its own exception, as in a local run; ``ExecutorError`` for a lost
+    worker)."""
 
     def __init__(
         self,
@@ -68,17 +69,20 @@ class RayExecutor:
         ray = self._ray
         if ray.is_initialized():
             return self  # the caller's own Ray session: use it, leave it running
-        options = {"log_to_driver": False, "logging_level": logging.WARNING}
-        if self.address is None:
+        # Ray's own notices (startup, token auth) and the workers' logs would bury the progress.
+        logging.getLogger("ray").setLevel(logging.ERROR)
+        options = {"log_to_driver": False, "logging_level": logging.ERROR}
+        address = self.address or os.environ.get("RAY_ADDRESS")
+        if address is None:
             options |= {
                 "num_cpus": self.jobs,
                 "object_store_memory": self.object_store_bytes,
                 "include_dashboard": False,
             }
         try:
-            ray.init(address=self.address, **options)
+            ray.init(address=address, **options)
         except ConnectionError as exc:
-            raise UsageError(f"cannot join the Ray cluster at {self.address}: {exc}") from None
+            raise UsageError(f"cannot join the Ray cluster at {address}: {exc}") from None
         self._owned = True
         return self
 
@@ -104,11 +108,11 @@ class RayExecutor:
         )
         # Shared arguments (the pack context) go to the object store once, not with each task.
         shared = [ray.put(arg) for arg in args]
-        expected = _node_identity()
+        expected, cwd = _node_identity(), os.getcwd()
         limit = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
         pending = self._pending
         for item in items:
-            pending.append(remote.remote(expected, os.getcwd(), fn, item, *shared))
+            pending.append(remote.remote(expected, cwd, fn, item, *shared))
             if len(pending) >= limit:
                 yield from self._finished(pending)
         while pending:

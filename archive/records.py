@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 
 from .capturelog import LogEntry
 from .decode import NotText, decode_bytes
@@ -337,15 +338,23 @@ def derivation_sha256(
 ) -> str:
     """The hash of everything a row is derived from; equal hashes give equal rows (before the
     corpus-level steps: learned furniture and duplicate links)."""
+    digest = hashlib.sha256(_derivation_prefix(extractor, settings))
     basis = {
         "raw_sha256": raw_sha256,
-        "extractor": extractor,
-        "settings": settings.derivation_settings(),
         "capture": {k: _plain(v) for k, v in vars(capture).items()},
         "log": {k: _plain(v) for k, v in vars(entry).items() if k != "line"} if entry else None,
     }
     data = json.dumps(basis, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    digest.update(data.encode("utf-8"))
+    return digest.hexdigest()
+
+
+@cache
+def _derivation_prefix(extractor: str, settings: PackSettings) -> bytes:
+    """What every row of one pack shares in its derivation (computed once: the outlet table
+    can be long)."""
+    common = {"extractor": extractor, "settings": settings.derivation_settings()}
+    return json.dumps(common, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _plain(value):

@@ -9,6 +9,7 @@ link duplicates -> write shards -> quarantine, schemas, manifest -> rename.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -43,7 +44,7 @@ from .manifest import (
     write_manifest,
 )
 from .model import QuarantineEntry
-from .parquetio import read_ipc
+from .parquetio import read_ipc, write_ipc, write_parquet
 from .plan import Unit, shard_count, units_of
 from .schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from .settings import PackSettings, rfc3339
@@ -55,12 +56,16 @@ from .tasks import (
     finalize_shard,
     gather_shard,
     learned_furniture,
+    relation_inputs,
     write_quarantine_fragment,
+    write_relation_flags,
     write_shard,
 )
 
 Progress = Callable[[str, int, int | None], None]
 CHANGES_FILE = "CHANGES.json"
+CACHE_FOLDER = ".archive-cache"
+RELATIONS_FILE = "relations/relations.parquet"
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ def pack(
             raise ReleaseExistsError(
                 f"{destination} appeared while packing ({exc.strerror})"
             ) from None
+        _keep_cache(building / "cache", cache_path(destination))
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return PackResult(destination, manifest, tuple(warnings), tuple(notes))
@@ -166,9 +172,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _build(
-    roots, building: Path, settings, capture_log, lineage: Parent | None, progress, runner
-):
+def _build(roots, building: Path, settings, capture_log, lineage: Parent | None, progress, runner):
     work, release = building / "work", building / "release"
     for folder in (work, release / "data", release / "schemas"):
         folder.mkdir(parents=True)
@@ -208,6 +212,7 @@ def _build(
             )
         )
         duplicates = duplicate_links(ctx)
+        relations = _relations(ctx, release, progress) if settings.relations else None
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
     quarantine = _write_quarantine(work, release)
     tombstones = carried + _new_tombstones(ctx, lineage, settings, warnings)
@@ -221,8 +226,35 @@ def _build(
     manifest = _manifest(
         release, settings, plan, log, units, written, quarantine, duplicates, tombstones, lineage
     )
-    write_manifest(release, manifest)
+    manifest["relations"] = relations
+    digest = write_manifest(release, manifest)
+    _write_cache(work, building / "cache", learned, digest)
     return manifest, warnings, notes
+
+
+def _relations(ctx: PackContext, release: Path, progress) -> dict:
+    """Find relations across the finalized records; write ``relations/relations.parquet`` and
+    the flags they raise; return the manifest's summary (counts per kind, settings)."""
+    from .relations import RelationFinder, RelationSettings, flags_for, relation_rows
+
+    progress("relations", 0, None)
+    settings = RelationSettings()
+    finder = RelationFinder(settings)
+    for count, item in enumerate(relation_inputs(ctx), start=1):
+        finder.add(item)
+        if count % 10000 == 0:
+            progress("relations", count, None)
+    found = list(finder.relations())
+    (release / "relations").mkdir()
+    write_parquet(relation_rows(found), release / RELATIONS_FILE)
+    write_relation_flags(ctx, flags_for(found))
+    kinds = Counter(r.kind for r in found)
+    return {
+        "path": RELATIONS_FILE,
+        "counts": dict(sorted(kinds.items())),
+        "settings": json.loads(settings.params_json()),
+        "stats": dict(sorted(finder.stats.items())),
+    }
 
 
 def _write_changes(lineage: Parent, release: Path, settings, plan) -> list[str]:
@@ -254,13 +286,63 @@ def _schema_entries() -> dict:
 
 def _reuse_context(lineage: Parent | None, work: Path) -> dict:
     """The parent index for reuse, when the parent's rows can be reused at all: same record
-    schema, text kept (a dehydrated parent has none to copy)."""
+    schema, text kept (a dehydrated parent has none to copy); and the parent pack's cache of
+    furniture contributions, when it is there and belongs to this very parent."""
     if lineage is None or not lineage.same_record_schema:
         return {}
     if lineage.manifest["settings"].get("tier", "full") != "full":
         return {}
     index = ParentIndex.build(lineage, work / "parent.sqlite")
-    return {"parent": index, "parent_path": lineage.path, "parent_shards": tuple(lineage.shards)}
+    context = {"parent": index, "parent_path": lineage.path, "parent_shards": tuple(lineage.shards)}
+    return context | _parent_cache(lineage)
+
+
+def cache_path(release: Path) -> Path:
+    """Where a release's pack cache lives: ``.archive-cache/<release>`` beside it. Not part of
+    the release; deleting it only makes the next version's pack slower."""
+    return release.parent / CACHE_FOLDER / release.name
+
+
+def _parent_cache(lineage: Parent) -> dict:
+    from .extract import LearnedFurniture
+
+    folder = cache_path(lineage.path)
+    try:
+        meta = json.loads((folder / "learned.json").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if meta.get("manifest_sha256") != lineage.manifest_sha256:
+        return {}
+    entries = tuple((o, int(k), int(n)) for o, k, n in meta["entries"])
+    learned = LearnedFurniture(entries, meta["min_docs"])
+    return {"parent_cache": folder / "furniture.arrow", "parent_learned": learned}
+
+
+def _write_cache(work: Path, folder: Path, learned, manifest_sha256: str) -> None:
+    """The furniture contributions and learned furniture of this pack, for the next version."""
+    parts = sorted((work / "contrib").glob("*.arrow")) if (work / "contrib").is_dir() else []
+    if learned is None or not parts:
+        return
+    folder.mkdir(parents=True)
+    table = pa.concat_tables([read_ipc(p) for p in parts]).sort_by("record_id")
+    write_ipc(table, folder / "furniture.arrow")
+    meta = {
+        "manifest_sha256": manifest_sha256,
+        "min_docs": learned.min_docs,
+        "entries": [[o, str(k), n] for o, k, n in learned.entries],
+    }
+    (folder / "learned.json").write_bytes(canonical_json(meta))
+
+
+def _keep_cache(built: Path, folder: Path) -> None:
+    if not built.is_dir():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(built, folder)
+    except OSError:
+        shutil.rmtree(built, ignore_errors=True)  # a cache is an optimisation, never a failure
 
 
 def _new_tombstones(ctx, lineage: Parent | None, settings: PackSettings, warnings: list) -> list:

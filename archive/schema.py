@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from jsonschema import Draft202012Validator, FormatChecker
 
-SCHEMA_NAMES = ("record", "manifest", "quarantine")
+SCHEMA_NAMES = ("record", "manifest", "quarantine", "relations")
 
 _TS = pa.timestamp("us", tz="UTC")
 

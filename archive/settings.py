@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 DEFAULT_MAX_CAPTURE_BYTES = 256 * 1024 * 1024
-DEFAULT_SHARD_BYTES = 48 * 1024 * 1024
+DEFAULT_SHARD_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class PackSettings:
     ``shards`` fixes the count instead. ``jobs`` never changes the output. ``tier`` is ``"full"``
     or ``"metadata-only"`` (a dehydrated release: every hash and capture field, no text).
     ``withdrawals`` are ``(record_id, reason)`` pairs to withdraw in this version.
+    ``relations`` finds syndicated copies, shared quotations and spun rewrites across the
+    release (``archive.relations``, default thresholds) and writes them to ``relations/``.
     """
 
     name: str
@@ -35,11 +37,11 @@ class PackSettings:
     shards: int | None = None
     learn_furniture: bool = True
     tier: str = "full"
+    relations: bool = True
     withdrawals: tuple[tuple[str, str], ...] = ()
     jobs: int = 1
     unit_files: int = 2000
     unit_bytes: int = 16 * 1024 * 1024
-    extra: dict = field(default_factory=dict)
 
     def output_settings(self) -> dict:
         """The settings recorded in the manifest: those that can change the output bytes."""
@@ -51,7 +53,6 @@ class PackSettings:
             "jobs",
             "unit_files",
             "unit_bytes",
-            "extra",
             "withdrawals",
         ):
             data.pop(key)

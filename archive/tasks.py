@@ -15,7 +15,6 @@ is spread never changes the bytes of the release.
 from __future__ import annotations
 
 import hashlib
-import pickle
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from .capturelog import CaptureLog
 from .lineage import ParentIndex, parent_rows
 from .model import Extraction, Provenance, QuarantineEntry, Record, Span
 from .normalize import sha256_text
-from .parquetio import read_ipc, write_ipc, write_parquet
+from .parquetio import read_ipc, write_ipc, write_ipc_batches, write_parquet
 from .plan import Unit, record_id, shard_name, shard_of
 from .records import (
     HTML_EXTRACTOR,
@@ -66,6 +65,8 @@ class PackContext:
     parent: ParentIndex | None = None
     parent_path: Path | None = None
     parent_shards: tuple[str, ...] = ()
+    parent_cache: Path | None = None
+    parent_learned: object | None = None  # archive.extract.LearnedFurniture
     withdrawn: frozenset[str] = frozenset()
 
     def reusable(self, rid: str, derivation: str) -> bool:
@@ -113,9 +114,11 @@ class Withdrawn:
 
 
 def _log_entry(ctx: PackContext, source_path: str):
+    """The capture-log entry of an input: by its path in the source folder, or (to tell two
+    source folders apart) by ``<folder name>/<path>``."""
     if ctx.log is None:
         return None
-    return ctx.log.get(source_path) or ctx.log.get(source_path.partition("/")[2])
+    return ctx.log.get(source_path.partition("/")[2]) or ctx.log.get(source_path)
 
 
 def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
@@ -237,7 +240,7 @@ def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
 class _ShardBuffers:
     """Rows filed by shard, written out as fragments whenever ``limit`` rows are held."""
 
-    def __init__(self, ctx: PackContext, unit: int, limit: int = 2000):
+    def __init__(self, ctx: PackContext, unit: int, limit: int = 500):
         self.ctx, self.unit, self.limit = ctx, unit, limit
         self.rows: dict[int, list[dict]] = {}
         self.reused: dict[int, list[str]] = {}
@@ -297,6 +300,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         path = ctx.work / "withdrawn" / f"{unit.index:08d}.arrow"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_ipc(pa.Table.from_pylist(withdrawn), path)
+    _release_memory()
     return UnitSummary(
         unit.index,
         buffers.written + reused,
@@ -318,105 +322,179 @@ def _learning(ctx: PackContext) -> bool:
     return ctx.settings.extract != "none" and ctx.settings.learn_furniture
 
 
-def learned_furniture(ctx: PackContext):
-    """Merge every shard's furniture counts into the small learned summary (or None)."""
-    folder = ctx.work / "furniture"
-    if not _learning(ctx) or not folder.is_dir():
-        return None
-    from .extract import FurnitureCounter
-
-    total = FurnitureCounter()
-    for path in sorted(folder.glob("*.pkl")):
-        total.merge(pickle.loads(path.read_bytes()))
-    return total.learned()
-
-
 def _ipc_tables(folder: Path) -> list[pa.Table]:
     return [read_ipc(p) for p in sorted(folder.glob("*.arrow"))] if folder.is_dir() else []
 
 
+CONTRIBUTION_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("bucket", pa.string()),
+        ("doc", pa.uint64()),
+        ("keys", pa.list_(pa.uint64())),
+    ]
+)
+
+
 def gather_shard(shard: int, ctx: PackContext) -> int:
-    """Task 2: the shard's new rows and the rows reused from the parent, sorted, and the
-    repeated-paragraph counts of all of them (one streaming pass over the corpus)."""
+    """Task 2: the shard's new rows and the rows reused from the parent, sorted, and what each
+    adds to the furniture counts (one streaming pass over the corpus). A reused row's
+    contribution comes from the parent pack's cache when there is one."""
     tables = _ipc_tables(ctx.work / "frag" / f"{shard:05d}")
     reuse = _ipc_tables(ctx.work / "reuse" / f"{shard:05d}")
+    cached: dict[str, tuple] = {}
     if reuse:
-        ids = pa.concat_tables(reuse)["record_id"].to_pylist()
-        reused = parent_rows(ctx.parent_path, list(ctx.parent_shards), ids)
-        tables.append(_without_learned(reused))
+        ids = pa.concat_tables(reuse)["record_id"]
+        tables.append(parent_rows(ctx.parent_path, list(ctx.parent_shards), ids.to_pylist()))
+        if _learning(ctx) and ctx.parent_cache is not None:
+            cached = _cached_contributions(ctx.parent_cache, ids)
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
-    table = table.sort_by("record_id")
-    (ctx.work / "gathered").mkdir(exist_ok=True)
-    write_ipc(table, ctx.work / "gathered" / f"{shard:05d}.arrow")
-    if _learning(ctx) and table.num_rows:
-        from .extract import FurnitureCounter
+    contributions: list[dict] = []
 
-        counter = FurnitureCounter()
-        columns = table.select(["capture_text", "spans", "outlet", "media_type"])
-        for batch in columns.to_batches(max_chunksize=_PY_BATCH):
-            for row in batch.to_pylist():
-                if row["media_type"] == "text/plain" and row["capture_text"] is not None:
-                    spans = tuple(Span(**s) for s in row["spans"])
-                    counter.add(row["capture_text"], spans, row["outlet"])
-        (ctx.work / "furniture").mkdir(exist_ok=True)
-        (ctx.work / "furniture" / f"{shard:05d}.pkl").write_bytes(pickle.dumps(counter))
+    def in_order() -> Iterator[pa.RecordBatch]:
+        # Sorted a slice at a time: the shard is never copied whole.
+        order = pc.sort_indices(table["record_id"])
+        for start in range(0, table.num_rows, _PY_BATCH):
+            chunk = table.take(order[start : start + _PY_BATCH])
+            if _learning(ctx):
+                contributions.extend(_contributions(chunk, cached))
+            yield from chunk.to_batches()
+
+    (ctx.work / "gathered").mkdir(exist_ok=True)
+    path = ctx.work / "gathered" / f"{shard:05d}.arrow"
+    write_ipc_batches(in_order(), RECORD_ARROW_SCHEMA, path)
+    if _learning(ctx):
+        (ctx.work / "contrib").mkdir(exist_ok=True)
+        contributed = pa.Table.from_pylist(contributions, schema=CONTRIBUTION_SCHEMA)
+        write_ipc(contributed, ctx.work / "contrib" / f"{shard:05d}.arrow")
+    _release_memory()
     return table.num_rows
 
 
-def _without_learned(table: pa.Table) -> pa.Table:
-    """Reused rows as extraction left them, before the parent's learned furniture: this pack
-    learns its own from the whole corpus and applies it to every row alike."""
-    from .extract import body_from_spans, revert_learned
-
-    def revert(row: dict) -> bool:
-        spans = tuple(Span(**s) for s in row["spans"])
-        reverted = revert_learned(spans)
-        if reverted == spans or row["capture_text"] is None:
-            return False
-        row["spans"] = [vars(s) for s in reverted]
-        row["text"] = body_from_spans(row["capture_text"], reverted)
-        row["text_sha256"] = sha256_text(row["text"])
-        return True
-
-    return _map_rows(table, revert)
+def _cached_contributions(cache: Path, ids: pa.Array) -> dict[str, tuple]:
+    table = read_ipc(cache)
+    table = table.filter(pc.is_in(table["record_id"], value_set=ids))
+    return {
+        row["record_id"]: (row["bucket"], row["doc"], tuple(row["keys"]))
+        for row in table.to_pylist()
+    }
 
 
-def _map_rows(table: pa.Table, change) -> pa.Table:
-    """``table`` with ``change(row) -> bool`` applied to every row, holding Python objects for
-    one batch at a time (a shard as Python objects would take several times its Arrow size)."""
-    batches = []
+def _contributions(chunk: pa.Table, cached: dict[str, tuple]) -> Iterator[dict]:
+    """Each text row's furniture contribution, computed on the spans as extraction left them
+    (before any learned furniture), or taken from ``cached``."""
+    from .extract import contribution, revert_learned
+
+    columns = ["record_id", "capture_text", "spans", "outlet", "media_type"]
+    for row in chunk.select(columns).to_pylist():
+        if row["media_type"] != "text/plain" or row["capture_text"] is None:
+            continue
+        found = cached.get(row["record_id"])
+        if found is None:
+            spans = revert_learned(tuple(Span(**s) for s in row["spans"]))
+            found = contribution(row["capture_text"], spans, row["outlet"])
+        if found is not None:
+            bucket, doc, keys = found
+            yield {"record_id": row["record_id"], "bucket": bucket, "doc": doc, "keys": keys}
+
+
+def learned_furniture(ctx: PackContext):
+    """Fold every capture's contribution into the counts, and return what they teach (or
+    None). The counts depend only on the set of contributions, so the order does not matter."""
+    folder = ctx.work / "contrib"
+    if not _learning(ctx) or not folder.is_dir():
+        return None
+    from .extract import FurnitureCounter
+
+    counter = FurnitureCounter()
+    for path in sorted(folder.glob("*.arrow")):
+        table = read_ipc(path)
+        for batch in table.to_batches(max_chunksize=10_000):
+            columns = (batch.column(n).to_pylist() for n in ("bucket", "doc", "keys"))
+            for bucket, doc, keys in zip(*columns, strict=True):
+                counter.add_contribution(bucket, doc, tuple(keys))
+    return counter.learned()
+
+
+def _mapped_batches(table: pa.Table, change, candidates=None) -> Iterator[pa.RecordBatch]:
+    """The batches of ``table`` with ``change(row) -> bool`` applied to every row, holding Python
+    objects for one batch at a time (a shard as Python objects takes several times its Arrow
+    size). ``candidates(batch)``, when given, says (vectorized) whether any row may change."""
     for batch in table.to_batches(max_chunksize=_PY_BATCH):
+        if candidates is not None and not candidates(batch):
+            yield batch
+            continue
         rows = batch.to_pylist()
         if any([change(row) for row in rows]):
             batch = pa.RecordBatch.from_pylist(rows, schema=RECORD_ARROW_SCHEMA)
-        batches.append(batch)
-    return pa.Table.from_batches(batches, schema=RECORD_ARROW_SCHEMA)
+        yield batch
+
+
+def _release_memory() -> None:
+    """Hand freed Arrow memory back to the system between tasks (the allocator keeps it)."""
+    pa.default_memory_pool().release_unused()
 
 
 def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
-    """Task 3: the shard's final rows (before duplicate marking) and its body-hash index."""
+    """Task 3: the shard's final rows (before duplicate marking) and its body-hash index.
+
+    Learned furniture is applied to new rows, and to reused rows of the outlets whose learned
+    furniture differs from the parent's; the other reused rows already carry exactly what it
+    would give."""
     table = read_ipc(ctx.work / "gathered" / f"{shard:05d}.arrow")
-    if learned is not None and table.num_rows:
-        table = _apply_learned(table, learned)
     for folder in ("final", "dupidx"):
         (ctx.work / folder).mkdir(exist_ok=True)
-    write_ipc(table, ctx.work / "final" / f"{shard:05d}.arrow")
-    index = table.select(["text_sha256", "record_id"]).sort_by(
-        [("text_sha256", "ascending"), ("record_id", "ascending")]
-    )
+    keys: list[pa.Table] = []
+    settled = _settled_rows(ctx, shard, learned)
+
+    def finished() -> Iterator[pa.RecordBatch]:
+        batches = table.to_batches()
+        if learned is not None and table.num_rows:
+            batches = _learned_batches(table, learned, settled)
+        for batch in batches:
+            keys.append(pa.Table.from_batches([batch]).select(["text_sha256", "record_id"]))
+            yield batch
+
+    write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, ctx.work / "final" / f"{shard:05d}.arrow")
+    index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
+    index = index.sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
     write_ipc(index, ctx.work / "dupidx" / f"{shard:05d}.arrow")
+    _release_memory()
     return table.num_rows
 
 
-def _apply_learned(table: pa.Table, learned) -> pa.Table:
-    from .extract import apply_learned
+def _settled_rows(ctx: PackContext, shard: int, learned) -> frozenset[str]:
+    """Ids of reused rows whose outlet learned the same furniture as in the parent pack."""
+    reuse = _ipc_tables(ctx.work / "reuse" / f"{shard:05d}")
+    if not reuse or learned is None or ctx.parent_learned is None:
+        return frozenset()
+    changed = learned.outlets_changed(ctx.parent_learned)
+    table = read_ipc(ctx.work / "gathered" / f"{shard:05d}.arrow").select(["record_id", "outlet"])
+    reused = pc.is_in(table["record_id"], value_set=pa.concat_tables(reuse)["record_id"])
+    unchanged = pc.invert(
+        pc.is_in(table["outlet"], value_set=pa.array(sorted(changed), pa.string()))
+    )
+    keep = pc.and_(reused, pc.fill_null(unchanged, True))
+    return frozenset(pc.filter(table["record_id"], keep).to_pylist())
+
+
+def _learned_batches(table: pa.Table, learned, settled: frozenset[str]) -> Iterator[pa.RecordBatch]:
+    from .extract import apply_learned, revert_learned
 
     def learn(row: dict) -> bool:
         if row["media_type"] != "text/plain" or row["capture_text"] is None or not row["outlet"]:
             return False
+        if row["record_id"] in settled:
+            return False
         before = _extraction_of(row)
+        reverted = revert_learned(before.spans)
+        if reverted != before.spans:  # a reused row: back to extraction's spans first
+            from .extract import body_from_spans
+
+            text = body_from_spans(row["capture_text"], reverted)
+            before = replace(before, spans=reverted, text=text)
         after = apply_learned(row["capture_text"], before, learned)
-        if after.spans == before.spans and after.text == before.text:
+        if after.spans == before.spans and after.text == before.text and before.text == row["text"]:
             return False
         row["spans"] = [vars(s) for s in after.spans]
         row["text"] = after.text
@@ -424,7 +502,16 @@ def _apply_learned(table: pa.Table, learned) -> pa.Table:
         row["flags"] = sorted(set(row["flags"]) | set(after.flags))
         return True
 
-    return _map_rows(table, learn)
+    settled_ids = pa.array(sorted(settled), pa.string())
+
+    def candidates(batch: pa.RecordBatch) -> bool:
+        text = pc.and_(
+            pc.equal(batch.column("media_type"), "text/plain"), pc.is_valid(batch.column("outlet"))
+        )
+        fresh = pc.invert(pc.is_in(batch.column("record_id"), value_set=settled_ids))
+        return bool(pc.any(pc.and_(text, fresh)).as_py())
+
+    return _mapped_batches(table, learn, candidates)
 
 
 def _extraction_of(row: dict) -> Extraction:
@@ -463,13 +550,66 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     dups_path = ctx.work / "dups" / f"{shard:05d}.arrow"
     if dups_path.exists():
         table = _with_duplicates(table, read_ipc(dups_path))
+    flags_path = ctx.work / "flags" / f"{shard:05d}.arrow"
+    if flags_path.exists():
+        table = _with_flags(table, read_ipc(flags_path))
     table = withheld(table, ctx.settings.tier)
     name = shard_name(shard, ctx.shards)
     write_parquet(table, ctx.release / "data" / name)
     languages = Counter(v for v in table["language"].to_pylist() if v)
+    _release_memory()
     return ShardSummary(
         shard, f"data/{name}", table.num_rows, _counts(table), _furniture(table), dict(languages)
     )
+
+
+def _with_flags(table: pa.Table, extra: pa.Table) -> pa.Table:
+    """``table`` with the corpus-level flags of ``extra`` (record_id, flag) added to its rows."""
+    added: dict[str, set[str]] = {}
+    for rid, flag in zip(extra["record_id"].to_pylist(), extra["flag"].to_pylist(), strict=True):
+        added.setdefault(rid, set()).add(flag)
+    flags = [
+        sorted(set(current) | added[rid]) if rid in added else current
+        for rid, current in zip(
+            table["record_id"].to_pylist(), table["flags"].to_pylist(), strict=True
+        )
+    ]
+    index = RECORD_ARROW_SCHEMA.get_field_index("flags")
+    column = pa.array(flags, RECORD_ARROW_SCHEMA.field(index).type)
+    return table.set_column(index, RECORD_ARROW_SCHEMA.field(index), column)
+
+
+def relation_inputs(ctx: PackContext) -> Iterator:
+    """Every finalized record's body and dates, shard by shard, for relation finding."""
+    from .relations import RelationInput
+
+    columns = ["record_id", "text", "text_sha256", "published_at", "capture"]
+    for shard in range(ctx.shards):
+        table = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow").select(columns)
+        for batch in table.to_batches(max_chunksize=_PY_BATCH):
+            for row in batch.to_pylist():
+                if row["text"]:
+                    yield RelationInput(
+                        row["record_id"],
+                        row["text"],
+                        row["text_sha256"],
+                        row["published_at"],
+                        row["capture"]["retrieved_at"],
+                    )
+
+
+def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) -> None:
+    """File the flags relation finding raised (``spun-suspected``) under each record's shard."""
+    by_shard: dict[int, list[tuple[str, str]]] = {}
+    for rid, names in sorted(flags.items()):
+        for name in names:
+            by_shard.setdefault(shard_of(rid, ctx.shards), []).append((rid, name))
+    folder = ctx.work / "flags"
+    folder.mkdir(exist_ok=True)
+    for shard, pairs in by_shard.items():
+        rids, names = zip(*pairs, strict=True)
+        table = pa.table({"record_id": list(rids), "flag": list(names)})
+        write_ipc(table, folder / f"{shard:05d}.arrow")
 
 
 def withheld(table: pa.Table, tier: str) -> pa.Table:

@@ -12,8 +12,9 @@ Verification runs in tiers (``LEVELS``), each adding checks to the one before:
 ``sample`` audits that many rows, chosen by ``seed``, in place of every row. Every check runs and
 every problem is collected before reporting (nothing stops at the first), and the report names
 every check that ran and every check skipped. Problems carry stable codes (``CODES``; warnings:
-``WARNING_CODES``), documented in the README. ``jobs`` spreads files and shards over processes;
-results are merged in a fixed order, so the report is the same whatever ``jobs``.
+``WARNING_CODES``), documented in the README. ``jobs`` spreads files and shards over processes
+(``executor="ray"``: over a Ray cluster); results are merged in a fixed order, so the report is
+the same whatever ``jobs`` or executor.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import Problem, UsageError, VerificationError
-from .executor import LocalExecutor
+from .executor import executor_for
 from .exporters import derived_files
 from .inspect import record_shards
 from .manifest import (
@@ -81,6 +82,7 @@ CODES = {
     "E021": "the signature does not verify, or was made by another key than the one given",
     "E022": "manifest.json differs from the manifest that was signed",
     "E023": "a record's text is withheld though its redistribution class is full",
+    "E024": "relations rows break the relations schema",
 }
 # The parent-link codes (E030-E033) are defined beside the check, in archive.history.
 WARNING_CODES = {
@@ -111,6 +113,7 @@ CHECKS = (
     ("duplicate_of links", "rows"),
     ("quarantine schema", "rows"),
     ("withheld text", "rows"),
+    ("relations schema", "rows"),
 )
 _SAMPLED = frozenset({"record schema by column", "text and capture_text hashes"})
 _COUNTED_FIELDS = (
@@ -184,6 +187,8 @@ def verify(
     seed: int = 0,
     jobs: int = 1,
     key: str | Path | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> Report:
     """Verify ``release``; raise ``VerificationError`` listing every problem.
 
@@ -193,7 +198,16 @@ def verify(
     >>> report.skipped["record schema by column"]  # doctest: +SKIP
     'not run at level hashes'
     """
-    report = check_release(release, level=level, sample=sample, seed=seed, jobs=jobs, key=key)
+    report = check_release(
+        release,
+        level=level,
+        sample=sample,
+        seed=seed,
+        jobs=jobs,
+        key=key,
+        executor=executor,
+        address=address,
+    )
     if not report.ok:
         raise VerificationError(report.problems)
     return report
@@ -213,10 +227,14 @@ def check_release(
     seed: int = 0,
     jobs: int = 1,
     key: str | Path | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> Report:
     """Run the checks of ``level`` on ``release`` and return the report (never raises on a bad
     release; raises ``UsageError`` on bad options). ``hashes=False`` leaves out every hash
-    (schema validation only); ``key`` is a public key file (PEM, or base64 of the raw key)."""
+    (schema validation only); ``key`` is a public key file (PEM, or base64 of the raw key);
+    ``executor`` and ``address`` choose where the file and shard tasks run (as for ``pack``)."""
+    executor_for(executor, jobs, address)  # a bad choice fails before any work
     root = Path(release)
     if root.is_file():
         from .bundle import is_bundle, opened_bundle
@@ -231,6 +249,8 @@ def check_release(
                     seed=seed,
                     jobs=jobs,
                     key=key,
+                    executor=executor,
+                    address=address,
                 )
             report.path = str(root)
             return report
@@ -242,7 +262,8 @@ def check_release(
         raise UsageError("sample must be at least 1 row")
     public_key = load_public_key(key) if key is not None else None
     report = Report(str(root), level=level, sample=sample, seed=seed if sample else None)
-    _run_checks(root, report, _Plan(level, hashes, sample, seed, max(1, jobs), public_key))
+    plan = _Plan(level, hashes, sample, seed, max(1, jobs), public_key, executor, address)
+    _run_checks(root, report, plan)
     for check, tier in CHECKS:
         report.skip(check, f"not run at level {level}" if _above(tier, level) else "not needed")
     return report
@@ -256,6 +277,8 @@ class _Plan:
     seed: int
     jobs: int
     key: bytes | None
+    executor: str = "local"
+    address: str | None = None
 
     def runs(self, tier: str) -> bool:
         return not _above(tier, self.level)
@@ -294,7 +317,7 @@ def _run_checks(root: Path, report: Report, plan: _Plan) -> None:
     audit = plan.runs("rows") or plan.sample is not None
     if audit:
         tasks += _row_tasks(manifest, shards, footers, report, plan)
-    results = _run_tasks(root, tasks, plan.jobs)
+    results = _run_tasks(root, tasks, plan)
     _hash_results(manifest, results, report)
     if audit:
         _row_results(root, manifest, shards, results, report, plan)
@@ -302,6 +325,7 @@ def _run_checks(root: Path, report: Report, plan: _Plan) -> None:
         _check_quarantine(root, manifest, present, report, schema=True)
         report.ran("withheld text")
         report.problems.extend(withheld_problems(root, manifest))
+        _check_relations(root, manifest, present, report)
 
 
 def _check_parent_link(root: Path, manifest: dict, report: Report) -> None:
@@ -589,14 +613,16 @@ def _sample_positions(sizes: list[int], sample: int, seed: int) -> list[list[int
     return picks
 
 
-def _run_tasks(root: Path, tasks: list[tuple], jobs: int) -> dict[tuple, object]:
-    """Run the file and shard tasks (in ``jobs`` processes); results keyed by task."""
+def _run_tasks(root: Path, tasks: list[tuple], plan: _Plan) -> dict[tuple, object]:
+    """Run the file and shard tasks (in ``plan.jobs`` processes, or on Ray); results keyed by
+    task."""
     if not tasks:
         return {}
     results = {}
-    with LocalExecutor(min(jobs, len(tasks))) as executor:
+    threads = plan.jobs == 1 and plan.executor == "local"
+    with executor_for(plan.executor, min(plan.jobs, len(tasks)), plan.address) as executor:
         # One process reads with Arrow's threads; several processes read one thread each.
-        for task, result in executor.map(_task, tasks, str(root), jobs == 1):
+        for task, result in executor.map(_task, tasks, str(root), threads):
             results[task] = result
     return results
 
@@ -869,6 +895,28 @@ def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
     if pc.all(same).as_py():
         return []
     return pc.filter(batch.column("record_id"), pc.invert(same)).to_pylist()
+
+
+def _check_relations(root: Path, manifest: dict, present: set[str], report: Report) -> None:
+    """The relations table against its schema, and its row count against the manifest."""
+    summary = manifest.get("relations")
+    if not summary or summary.get("path") not in present:
+        report.skip("relations schema", "no relations table")
+        return
+    report.ran("relations schema")
+    relative = summary["path"]
+    rows = 0
+    try:
+        for batch in iter_batches(root / relative):
+            rows += batch.num_rows
+            for problem in column_problems(batch, "relations"):
+                report.add("E024", relative, problem)
+    except (OSError, pa.ArrowException) as exc:
+        report.add("E009", relative, f"cannot be read as Parquet ({exc})")
+        return
+    stated = sum(summary.get("counts", {}).values())
+    if stated != rows:
+        report.add("E014", relative, "relation count differs from the manifest", stated, rows)
 
 
 def withheld_problems(root: Path, manifest: dict) -> list[Problem]:

@@ -11,6 +11,7 @@ the baseline measured in the same run. ``--json`` prints the figures as one JSON
 
     python benchmarks/bench_pack.py -n 10000
     python benchmarks/bench_pack.py -n 100000 --bagit --json
+    python benchmarks/bench_pack.py -n 10000 --executor ray
 """
 
 from __future__ import annotations
@@ -102,9 +103,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="pack --jobs (default: all cores)")
     parser.add_argument("--extract", default="article", choices=["article", "none"])
     parser.add_argument(
+        "--executor",
+        default="local",
+        choices=["local", "ray"],
+        help="pack and verify --executor (Ray's workers are not in the peak memory: "
+        "benchmarks/bench_ray.py measures them)",
+    )
+    parser.add_argument("--address", help="with --executor ray: the cluster to join")
+    parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "archive-bench"
     )
     parser.add_argument("--bagit", action="store_true", help="also time bagit-python")
+    parser.add_argument(
+        "--no-relations", action="store_true", help="pack without finding relations"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
@@ -138,9 +150,12 @@ def main() -> None:
         pack_cmd += ["--capture-log", str(captures / "captures.jsonl")]
     if args.jobs:
         pack_cmd += ["--jobs", str(args.jobs)]
-    packed = measure(pack_cmd, env)
+    if args.no_relations:
+        pack_cmd += ["--no-relations"]
+    executor = ["--executor", args.executor] + (["--address", args.address] if args.address else [])
+    packed = measure(pack_cmd + executor, env)
     verified = measure(
-        [sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0"), "-q"]
+        [sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0"), "-q", *executor]
     )
     rows = [
         row("read+sha256 (1 core)", baseline, args.n, megabytes, baseline["wall"]),
@@ -166,6 +181,7 @@ def main() -> None:
         "cores": os.cpu_count(),
         "jobs": args.jobs or os.cpu_count(),
         "extract": args.extract,
+        "executor": args.executor,
         "steps": rows,
     }
     if args.json:

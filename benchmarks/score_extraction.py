@@ -5,11 +5,20 @@ Usage::
     python benchmarks/score_extraction.py tests/extraction            # captures/ + labels.json
     python benchmarks/score_extraction.py /path/to/captures --json    # unlabelled: per capture
     python benchmarks/score_extraction.py tests/extraction --bench 2000
+    python benchmarks/score_extraction.py --labels tests/extraction/examples_labels.json
+    python benchmarks/score_extraction.py --fiction 500 --seed 1   # generated blind set
 
 A labelled folder holds ``captures/*.txt`` and ``labels.json`` (one entry per capture stem:
 ``title``, ``standfirst``, ``authors``, ``outlet``, ``published_at`` (ISO, UTC) with
 ``published_precision``, optional ``modified_at``, ``language`` (default ``en``), ``hints``,
 ``body_start``/``body_end`` phrases, ``furniture`` and ``exclude`` phrases, expected ``flags``).
+A labels file given with ``--labels`` may key its entries by capture path instead of stem
+(relative to the labels file, e.g. ``../../examples/captures/x/y.txt``); those files are decoded
+as ``archive pack`` decodes them (BOMs, UTF-16, cp1252).
+
+``--fiction N --seed S`` scores N articles rendered by ``benchmarks/fiction.py`` against the truth
+the generator drew (see ``fiction_cases``), with the outlet table of every fictional outlet as the
+only hint: nothing from a capture log or a URL, so every value comes from the text.
 
 For each field it prints the precision of *asserted* values (a null is not an assertion) and
 the coverage (correct values / labelled non-null values); for the body, token precision,
@@ -21,15 +30,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import sys
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fiction  # noqa: E402
+
+from archive.decode import decode_bytes  # noqa: E402
 from archive.extract import extract_text_capture  # noqa: E402
 from archive.model import Extraction, Hints  # noqa: E402
 from archive.normalize import normalize_text  # noqa: E402
@@ -101,16 +116,98 @@ def label_value(label: dict, name: str) -> object:
     return label.get(name)
 
 
+def folder_cases(folder: Path) -> list[tuple[str, str, dict, str]]:
+    """``(name, capture text, label, gold body)`` for every capture of a labelled folder."""
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    cases = []
+    for path in captures_in(folder):
+        label = labels[path.stem]
+        text = normalize_text(path.read_text(encoding="utf-8"))
+        cases.append((path.stem, text, label, gold_body(text, label)))
+    return cases
+
+
+def labels_file_cases(labels_path: Path) -> list[tuple[str, str, dict, str]]:
+    """Cases of a labels file keyed by capture path (relative to the file) or by stem in
+    ``captures/`` beside it. Captures that do not decode (an empty file) are skipped: they are
+    quarantined before extraction."""
+    labels = json.loads(labels_path.read_text(encoding="utf-8"))
+    root = labels_path.parent
+    cases = []
+    for key, label in sorted(labels.items()):
+        path = root / key if key.endswith(".txt") else root / "captures" / f"{key}.txt"
+        raw = path.read_bytes()
+        if label.get("quarantined"):
+            continue
+        text = normalize_text(decode_bytes(raw).text)
+        cases.append((key, text, label, gold_body(text, label)))
+    return cases
+
+
+def fiction_label(story: fiction.Article, text: str, table: dict[str, str]) -> dict:
+    """The truth behind one rendered fictional article, in the labels' form.
+
+    Only what the text shows is expected: no title when the headline was not rendered, no
+    authors when the byline does not print them, no outlet when the page never names it. The
+    date is what the printed dateline means under the extractor's precision rules: with a
+    known zone the instant (``PT`` read through the tz database, as the text says, although
+    the generator uses a fixed -7 hours), otherwise the printed calendar day.
+    """
+    outlet = fiction._outlet_of(story)
+    lines = set(text.split("\n"))
+    zone = outlet.tz_label
+    if zone in ("", "IST"):  # no zone, or an ambiguous one: the printed day
+        d = story.published_at
+        published = datetime(d.year, d.month, d.day, tzinfo=UTC)
+        precision = "day"
+    else:
+        wall = story.published_at.replace(tzinfo=None)
+        if zone == "PT":
+            published = wall.replace(tzinfo=ZoneInfo("America/Los_Angeles")).astimezone(UTC)
+        else:
+            published = story.published_at.astimezone(UTC)
+        precision = "minute"
+    names_people = outlet.style not in ("aggregator", "farm")
+    updated = story.dateline.startswith(("Updated", "Last updated"))
+    return {
+        "title": story.headline if story.headline in lines else None,
+        "standfirst": story.standfirst,
+        "authors": list(story.authors) if names_people else [],
+        "outlet": story.outlet if outlet.named else None,
+        "published_at": published.isoformat(),
+        "published_precision": precision,
+        # an "Updated" dateline is the update time; the generator means it as both
+        "modified_at": published.isoformat() if updated else None,
+        "hints": {"domain_outlets": table},
+    }
+
+
+def fiction_cases(n: int, seed: int) -> list[tuple[str, str, dict, str]]:
+    """``n`` rendered fictional articles with their truth (document ``i`` depends only on
+    ``seed`` and ``i``)."""
+    table = {o.domain: o.name for o in fiction.OUTLETS}
+    cases = []
+    for i in range(n):
+        rng = random.Random(f"{seed}/doc/{i}")
+        story = fiction.article(rng)
+        text = normalize_text(fiction.render_text(story, rng))
+        label = fiction_label(story, text, table)
+        cases.append((f"fiction-{seed}-{i}", text, label, "\n".join(story.paragraphs)))
+    return cases
+
+
 def score(folder: Path, *, language: bool = True) -> dict:
     """Score every labelled capture of ``folder``; the report as a dict."""
-    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    return score_cases(folder_cases(folder), language=language)
+
+
+def score_cases(cases: list[tuple[str, str, dict, str]], *, language: bool = True) -> dict:
+    """Score ``(name, capture text, label, gold body)`` cases; the report as a dict."""
     counts = {f: Counter() for f in FIELDS}
     wrong: list[str] = []
     body = Counter()
     missing_flags: list[str] = []
-    for path in captures_in(folder):
-        label = labels[path.stem]
-        text = normalize_text(path.read_text(encoding="utf-8"))
+    for name_, text, label, gold_text in cases:
         x = extract_text_capture(text, hints_from(label), language=language)
         for name in FIELDS:
             if name == "language" and not language:
@@ -123,15 +220,15 @@ def score(folder: Path, *, language: bool = True) -> dict:
                 if got == want:
                     c["correct"] += 1
                 else:
-                    wrong.append(f"{path.stem}: {name} = {got!r}, expected {want!r}")
-        gold, found = tokens(gold_body(text, label)), tokens(x.text)
+                    wrong.append(f"{name_}: {name} = {got!r}, expected {want!r}")
+        gold, found = tokens(gold_text), tokens(x.text)
         overlap = sum((gold & found).values())
         body["overlap"] += overlap
         body["found"] += sum(found.values())
         body["gold"] += sum(gold.values())
         for flag in label.get("flags", ()):
             if flag not in x.flags:
-                missing_flags.append(f"{path.stem}: {flag} not in {x.flags}")
+                missing_flags.append(f"{name_}: {flag} not in {x.flags}")
     fields = {}
     for name, c in counts.items():
         fields[name] = {
@@ -144,7 +241,7 @@ def score(folder: Path, *, language: bool = True) -> dict:
     p = body["overlap"] / body["found"] if body["found"] else 0.0
     r = body["overlap"] / body["gold"] if body["gold"] else 0.0
     return {
-        "captures": len(labels),
+        "captures": len(cases),
         "fields": fields,
         "body": {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0},
         "wrong": wrong,
@@ -183,9 +280,8 @@ def describe(folder: Path, *, language: bool = True) -> list[dict]:
     return out
 
 
-def bench(folder: Path, n: int) -> dict:
+def bench(texts: list[str], n: int) -> dict:
     """Mean microseconds per capture, with and without language detection."""
-    texts = [normalize_text(p.read_text(encoding="utf-8")) for p in captures_in(folder)]
     result = {"captures": len(texts), "mean_chars": sum(map(len, texts)) / len(texts)}
     for language in (False, True):
         extract_text_capture(texts[0], Hints(), language=language)  # warm caches
@@ -216,18 +312,31 @@ def _print_report(report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("folder", type=Path, nargs="?")
+    parser.add_argument("--labels", type=Path, help="a labels file (entries keyed by path)")
+    parser.add_argument("--fiction", type=int, metavar="N", help="score N generated articles")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --fiction (default 0)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--no-language", action="store_true", help="skip language detection")
     parser.add_argument("--bench", type=int, metavar="N", help="also time N extractions")
     args = parser.parse_args(argv)
     language = not args.no_language
-    if (args.folder / "labels.json").is_file():
-        report = score(args.folder, language=language)
+    cases = None
+    if args.fiction:
+        cases = fiction_cases(args.fiction, args.seed)
+    elif args.labels:
+        cases = labels_file_cases(args.labels)
+    elif args.folder is None:
+        parser.error("give a folder, --labels or --fiction")
+    elif (args.folder / "labels.json").is_file():
+        cases = folder_cases(args.folder)
+    if cases is not None:
+        report = score_cases(cases, language=language)
         if args.json:
             print(json.dumps(report, indent=1))
         else:
             _print_report(report)
+        texts = [text for _, text, _, _ in cases]
     else:
         rows = describe(args.folder, language=language)
         if args.json:
@@ -237,8 +346,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"== {row.pop('capture')}")
                 for key, value in row.items():
                     print(f"  {key}: {value}")
+        texts = [
+            normalize_text(p.read_text(encoding="utf-8", errors="replace"))
+            for p in captures_in(args.folder)
+        ]
     if args.bench:
-        print(json.dumps(bench(args.folder, args.bench)))
+        print(json.dumps(bench(texts, args.bench)))
     return 0
 
 

@@ -6,22 +6,32 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from relations.corpus import generate  # tests/ is on sys.path, as for warcdata
+from relations.scoring import score
 
 from archive.relations import (
     RELATIONS_ARROW_SCHEMA,
     RelationInput,
     RelationSettings,
+    align,
     find_relations,
     flags_for,
     relation_rows,
 )
-from archive.relations.text import tokens_of
-from tests.relations.corpus import generate
-from tests.relations.scoring import score
+from archive.relations.signatures import gram_hashes, minhash, word_hash
+from archive.relations.text import (
+    Vocabulary,
+    quote_ids,
+    quoted_ranges,
+    sentences_of,
+    skeleton_of,
+    tokens_of,
+)
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "schemas" / "relations.schema.json").read_text()
@@ -141,3 +151,154 @@ def test_independent_reports_are_not_related():
 def test_token_offsets_reproduce_the_words(text):
     for tok in tokens_of(text):
         assert tok.norm == text[tok.start : tok.end].lower().replace("’", "'")
+
+
+def test_candidate_search_compares_few_pairs(corpus):
+    """Candidates are a small share of all pairs (the corpus has 8 reports per story)."""
+    from archive.relations import RelationFinder
+
+    finder = RelationFinder(RelationSettings())
+    for record in corpus.records:
+        finder.add(record)
+    list(finder.relations())
+    n = finder.stats["records"]
+    for kind in ("near-duplicate", "paraphrase-of", "paraphrase-of:anchors"):
+        assert finder.stats[f"candidates:{kind}"] < 0.01 * n * (n - 1) / 2, finder.stats
+
+
+def test_quotations_are_not_restated_for_related_records(relations):
+    related = {frozenset((r.source_id, r.target_id)) for r in relations
+               if r.kind in ("near-duplicate", "paraphrase-of")}
+    quoted = {frozenset((r.source_id, r.target_id)) for r in relations
+              if r.kind == "shares-quotation"}
+    assert related and quoted and not related & quoted
+
+
+STATEMENT = "the harbour board will close the eastern pier to every ferry from Tuesday"
+_ONE = ("Ferries to Oskeby stop next week, leaving island families with one slow bus. "
+        "Shopkeepers fear losing summer visitors.")
+_TWO = ("Night crossings end in Varnholt after years of losses, officials confirmed, "
+        "while fishermen asked for compensation.")
+
+
+def _report(rid: str, opening: str, quote: str) -> RelationInput:
+    """A short report around one quotation; the two openings used differ in every word, so
+    the reports are related by the quotation alone."""
+    text = f"{opening}\n\n“{quote},” Petra Quayle said."
+    return RelationInput(rid, text, rid)
+
+
+def _quotes_between(*records: RelationInput) -> list[dict]:
+    rels = [r for r in find_relations(records) if r.kind == "shares-quotation"]
+    return [q for r in rels for q in json.loads(r.evidence)["quotations"]]
+
+
+def test_a_statement_quoted_whole_by_two_reports_is_shared():
+    one = _report("a", _ONE, STATEMENT.capitalize())
+    two = _report("b", _TWO, STATEMENT.capitalize())
+    (quote,) = _quotes_between(one, two)
+    assert quote["quotation"] == STATEMENT.lower() and quote["words"] == 13
+
+
+def test_a_partial_quote_of_a_longer_statement_is_shared():
+    longer = STATEMENT.capitalize() + " and it will stay closed until the summer"
+    part = "The eastern pier to every ferry from Tuesday and it will stay closed"
+    (quote,) = _quotes_between(_report("a", _ONE, longer), _report("b", _TWO, part))
+    assert quote["quotation"] == part.lower()
+
+
+def test_stock_phrases_inside_two_different_statements_are_not_shared():
+    one = "We told the council that the harbour board will close the eastern pier soon"
+    two = "Nobody expected that the harbour board will close the eastern pier this year"
+    assert _quotes_between(_report("a", _ONE, one), _report("b", _TWO, two)) == []
+
+
+# Text with the marks, capitals and breaks the views must agree on.
+_TEXTS = st.lists(st.sampled_from([*"ab Ab.:!?\n’'“”‘«»„\"(—", "The", "9", "\n\n"]),
+                 max_size=60).map("".join)
+
+
+@settings(derandomize=True, database=None, max_examples=150)
+@given(_TEXTS)
+def test_array_views_agree_with_the_token_objects(text):
+    vocab = Vocabulary()
+    tokens, view = tokens_of(text), vocab.view(text)
+    assert [vocab.words[i] for i in view.fold.tolist()] == [t.norm for t in tokens]
+    assert view.starts.tolist() == [t.start for t in tokens]
+    assert view.ends.tolist() == [t.end for t in tokens]
+    skeleton, content = vocab.skeleton_hashes(view)
+    assert skeleton.tolist() == [word_hash(w) for w in skeleton_of(text, tokens)]
+    assert content.tolist() == [w == "_" for w in skeleton_of(text, tokens)]
+    assert vocab.sentences(view) == sentences_of(text, tokens)
+    inside = {i for i, t in enumerate(tokens)
+              if any(s <= t.start and t.end <= e for s, e in _quoted_by_scan(text))}
+    assert {i for i, q in enumerate(quote_ids(text, view).tolist()) if q >= 0} == inside
+
+
+@settings(derandomize=True, database=None, max_examples=300)
+@given(_TEXTS)
+def test_quoted_ranges_match_a_character_scan(text):
+    assert quoted_ranges(text) == _quoted_by_scan(text)
+
+
+_PAIRS = {"“": "”", "‘": "’", "«": "»", "„": "“", '"': '"', "'": "'"}
+
+
+def _quoted_by_scan(text: str) -> list[tuple[int, int]]:
+    """The reference: every character looked at, a quotation left open ends its paragraph."""
+    out, offset = [], 0
+    for para in text.split("\n\n"):
+        i, n = 0, len(para)
+        while i < n:
+            before = para[i - 1] if i else " "
+            after = para[i + 1] if i + 1 < n else " "
+            if para[i] in _PAIRS and not before.isalnum() and not after.isspace():
+                j = i + 1
+                while j < n and not (para[j] == _PAIRS[para[i]]
+                                     and not (para[j + 1] if j + 1 < n else " ").isalnum()):
+                    j += 1
+                if j - i > 1:
+                    out.append((offset + i + 1, offset + j))
+                i = j + 1
+            else:
+                i += 1
+        offset += len(para) + 2
+    return out
+
+
+@settings(derandomize=True, database=None, max_examples=200)
+@given(st.lists(st.sampled_from("abcd"), max_size=40), st.lists(st.sampled_from("abcd"),
+                                                                max_size=40),
+       st.integers(2, 5))
+def test_matching_blocks_are_difflibs_long_blocks(a, b, least):
+    from difflib import SequenceMatcher
+
+    expected = [tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False)
+                .get_matching_blocks() if m.size >= least]
+    hashes = [np.array([word_hash(w) for w in x], dtype=np.uint64) for x in (a, b)]
+    assert align.matching_blocks(*hashes, least, max_repeats=len(a) + 1) == expected
+
+
+@settings(derandomize=True, database=None, max_examples=100)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=30), st.integers(1, 6))
+def test_gram_hashes_depend_only_on_the_words_in_the_window(words, n):
+    hashes = np.array([word_hash(str(w)) for w in words], dtype=np.uint64)
+    grams = gram_hashes(hashes, n).tolist()
+    assert len(grams) == max(0, len(words) - n + 1)
+    for i in range(len(grams)):
+        for j in range(len(grams)):
+            assert (grams[i] == grams[j]) == (words[i : i + n] == words[j : j + n])
+
+
+@pytest.mark.parametrize("size", [40, 400])
+@pytest.mark.parametrize("jaccard", [0.2, 0.5, 0.8])
+def test_one_permutation_minhash_estimates_jaccard(size, jaccard):
+    rng = np.random.default_rng(size)
+    estimates = []
+    for _ in range(30):
+        shared = round(2 * size * jaccard / (1 + jaccard))
+        pool = rng.integers(0, 2**63, size=2 * size, dtype=np.uint64)
+        one, two = pool[:size], np.concatenate([pool[:shared], pool[size : 2 * size - shared]])
+        estimates.append(float(np.mean(minhash(one, 128, 1) == minhash(two, 128, 1))))
+    assert abs(np.mean(estimates) - jaccard) < 0.03
+    assert np.std(estimates) < 0.1

@@ -176,3 +176,40 @@ def test_a_tampered_parent_is_detected_by_verify(first, tmp_path):
     write_manifest(v1, data)
     assert (v1 / "manifest.json").read_bytes() == canonical_json(data)
     assert "E031" in {p.code for p in check_release(v2).problems}
+
+
+PLEA = "Read the Ashcombe Post every morning for the news that matters to the valley."
+
+
+def outlet_corpus(root: Path, count: int, start: int = 0) -> Path:
+    stories = {f"p{n:02d}.txt": story(n) + f"\n{PLEA}\n" for n in range(start, start + count)}
+    write_corpus(root, stories)
+    log = root.parent / "log.jsonl"
+    lines = [
+        json.dumps({"path": name, "outlet": "Ashcombe Post"}) + "\n"
+        for name in sorted(p.name for p in root.glob("p*.txt"))
+    ]
+    log.write_text("".join(lines), encoding="utf-8")
+    return log
+
+
+@pytest.mark.parametrize("first_count", [12, 8])
+def test_learned_furniture_is_the_same_whether_records_are_reused_or_not(tmp_path, first_count):
+    """12: the plea is learned in both versions (reused rows are left as they are); 8: it is
+    learned only once the second version brings enough stories (reused rows are re-derived)."""
+    root = tmp_path / "captures"
+    log = outlet_corpus(root, first_count)
+    v1 = pack([root], tmp_path / "dist", BASE, capture_log=log)
+    log = outlet_corpus(root, 4, start=first_count)
+    (root / "p01.txt").write_text(story(1, " Updated.") + f"\n{PLEA}\n", encoding="utf-8")
+    v2 = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0"), capture_log=log)
+    assert v2.manifest["counts"]["reused"] == first_count - 1
+    fresh = pack(
+        [root], tmp_path / "fresh", replace(BASE, version="1.1.0"), capture_log=log, parent=None
+    )
+    learned = [r for r in rows(fresh.path).values() if PLEA not in (r["text"] or "")]
+    assert len(learned) == first_count + 4  # the plea is furniture in every story now
+    for shard in sorted((fresh.path / "data").glob("*.parquet")):
+        assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
+    assert (tmp_path / "dist" / ".archive-cache" / "history-1.0.0" / "learned.json").is_file()
+    del v1

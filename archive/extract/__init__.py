@@ -12,13 +12,14 @@ from archive.extract.learned import (
     FurnitureCounter,
     LearnedFurniture,
     apply_learned,
+    contribution,
     revert_learned,
 )
 from archive.extract.outlets import PSL_VERSION, outlet_from_domain, registrable_domain
 from archive.extract.spans import BODY_KINDS
 from archive.extract.text import body_from_spans, extract_text_capture, furniture_chars
 
-EXTRACTOR_VERSION = "text-1.0.0"
+EXTRACTOR_VERSION = "text-1.1.0"
 """Bump whenever extraction output may change for the same input; records store it."""
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "LearnedFurniture",
     "apply_learned",
     "body_from_spans",
+    "contribution",
     "explain",
     "extract_text_capture",
     "furniture_chars",

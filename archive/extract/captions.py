@@ -13,7 +13,7 @@ from archive.extract.lines import wordset
 
 _CREDIT_WORD = (
     r"(?:Photos?|Photograph(?:y|s)?|Pictures?|Images?|Wire|Press|Agency|Stock|Handout|"
-    r"Collect|Archive|PA|AP|AFP|EPA|Reuters|Getty|Alamy|Shutterstock)"
+    r"Collect|Archive|PA|AP|AFP|EPA|Reuters|Getty|Alamy|Shutterstock|photos?|pictures?)"
 )
 _PICTURED = re.compile(
     r"\bPictured:|^(?:Pictured|Above|Top|Main image|Below|Inset|File photo|FILE PHOTO)\s*:"
@@ -30,8 +30,22 @@ _CAPTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("caption:pictured-aside", re.compile(r"\(pictured\b")),
+    # "... before dawn on Friday. Kaja Lunde / Meridian Press": a credit after the last stop
+    (
+        "caption:credit-after-stop",
+        re.compile(
+            r"(?:[a-z]{2}|[)”’])[.!?]\s+(?:[A-Z][\w&'’.-]*\s?){1,5}"
+            r"(?:/\s?(?:[A-Z][\w&'’.-]*\s?){1,5})?$"
+        ),
+    ),
+    # "Readers in the reading room (Harbour Courier)": a credit in brackets, no stop
+    (
+        "caption:credit-name-paren",
+        re.compile(r"^\S.{20,}[^.!?\s]\s\((?:[A-Z][\w&'’.-]*\s?){1,4}\)$"),
+    ),
     ("caption:slug", re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){3,}(?:\.(?:jpe?g|png|webp|gif))?\s")),
 )
+_AFTER_STOP = _CAPTION_RULES[4][1]
 _CREDIT_TAILS = ("Photo", "Agency", "Pictures", "Images", "Photography", "Photos")
 _CREDIT_ONLY = re.compile(
     r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration|Photo credit|Credit)\s*:\s*\S|"
@@ -44,7 +58,8 @@ _CREDIT_NAMES_ONLY = re.compile(
 _REPORTING_NOTE = re.compile(
     r"^\(?(?:additional reporting|reporting by|editing by|writing by|compiled by|with reporting "
     r"(?:from|by))\b|contributed to this (?:report|story)\.?\)?$|^this (?:article|story) "
-    r"(?:was )?(?:originally |first )?(?:appeared|published) (?:in|on|by)\b",
+    r"(?:was )?(?:originally |first )?(?:appeared|published) (?:in|on|by)\b|"
+    r"^this (?:article|story) (?:was|has been) (?:updated|amended|corrected)\b",
     re.IGNORECASE,
 )
 
@@ -66,11 +81,15 @@ def caption_rule(text: str) -> str | None:
         for rule_id, pattern in _CAPTION_RULES[:2]:
             if pattern.search(core):
                 return rule_id
+        if core is text and len(text) <= 300 and _CAPTION_RULES[5][1].search(text):
+            return _CAPTION_RULES[5][0]
     if core.endswith(_CREDIT_TAILS) and _CAPTION_RULES[2][1].search(core):
         return _CAPTION_RULES[2][0]
     if core is text and "(pictured" in text:
         return _CAPTION_RULES[3][0]
-    if (text[0].islower() or text[0].isdigit()) and _CAPTION_RULES[4][1].search(text):
+    if (text[0].islower() or text[0].isdigit()) and _CAPTION_RULES[6][1].search(text):
+        return _CAPTION_RULES[6][0]
+    if core is text and len(text) <= 300 and text[-1].isalpha() and _AFTER_STOP.search(text):
         return _CAPTION_RULES[4][0]
     return None
 
@@ -78,7 +97,7 @@ def caption_rule(text: str) -> str | None:
 CREDIT_WORDS = wordset(
     """
     photo photos photograph photographs image picture illustration credit reporting editing
-    writing compiled contributed originally appeared
+    writing compiled contributed originally appeared updated amended corrected
     """
 )
 """A line can be a credit only if it holds one of these (lower-case) words."""

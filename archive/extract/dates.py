@@ -164,6 +164,9 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
     >>> found[0].value.isoformat(), found[0].precision
     ('2022-01-07T17:37:00+00:00', 'minute')
     """
+    tail = _READ_TIME_TAIL.search(text) if "read" in text else None
+    if tail is not None:  # "June 11, 2024 · 2-min read": the read time is share furniture
+        text = text[: tail.start()]
     raws, flags = _raw_dates(text)
     if not raws:
         relative = relative_only(text)
@@ -199,6 +202,7 @@ def any_date(text: str) -> bool:
     return False
 
 
+_READ_TIME_TAIL = re.compile(r"\s*[·•|]\s*\d+[- ]?min(?:ute)?s?\.? read\s*$", _I)
 _YEARISH = re.compile(r"(?:19|20)\d\d\b")
 
 
@@ -315,6 +319,9 @@ def _resolve(
         elif before:
             h, mi, zone, ampm = before["h"], before["m"], before["zone"], before["ampm"]
             start = before.start()
+            named = _ZONE_AFTER.match(text, raw.end, next_start) if not zone else None
+            if named is not None:  # "Updated 06.36, 18 Oct 2019 IST": the zone closes the line
+                zone, end = named["zone"], named.end()
     if raw.weekday is not None and raw.day.weekday() != raw.weekday:
         return "date-weekday-mismatch", (start, end)
     midnight = datetime(raw.day.year, raw.day.month, raw.day.day, tzinfo=UTC)

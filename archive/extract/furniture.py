@@ -26,7 +26,8 @@ SHORT_LINE = 80
 @dataclass(frozen=True)
 class Rule:
     """Lines up to ``max_len`` characters matching ``start`` (at the line start) or one of the
-    ``phrases`` (``(gate word, pattern)``, searched anywhere) are of ``kind``.
+    ``phrases`` (``(gate word, pattern)``, searched anywhere) are of ``kind``. A ``start``
+    pattern with ``needs`` is tried only on lines that hold one of those fragments.
 
     Patterns see the lower-cased line.
     """
@@ -36,6 +37,8 @@ class Rule:
     max_len: int
     start: re.Pattern[str] | None = None
     phrases: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    needs: tuple[str, ...] = ()  # ``start`` is tried only on lines holding one of these
+
 
     def matches(self, low: str, words: frozenset[str]) -> bool:
         """True when the lower-cased line ``low`` (whose words are ``words``) matches."""
@@ -60,6 +63,10 @@ RULES: tuple[Rule, ...] = (
                 ("alerts", r"get (?:breaking )?news alerts"),
                 ("notified", r"want to get notified"),
                 ("miss", r"never miss a (?:story|thing)"),
+                # the control sentence that follows such a prompt
+                ("alerts", r"(?:switch|turn) (?:these )?alerts (?:off|on)|alerts? off at any time"),
+                ("notifications", r"(?:switch|turn) (?:these )?notifications (?:off|on)"),
+                ("settings", r"in your (?:browser|device|notification) settings"),
             )
         ),
     ),
@@ -98,6 +105,12 @@ RULES: tuple[Rule, ...] = (
                 ("supporter", r"become a supporter\b"),
                 ("contribute", r"contribute (?:now|today)\b"),
                 ("chip", r"\bchip in\b"),
+                ("contribution", r"every contribution\b|a contribution from you"),
+                ("costs", r"(?:reporting|journalism) like this costs"),
+                ("help", r"^help us (?:to )?(?:keep|continue) (?:reporting|going|our journalism)"),
+                ("paywall", r"(?:not|never) (?:to )?put our journalism behind a paywall"),
+                ("readers", r"(?:is|are) paid for by (?:its |our )?readers"),
+                ("give", r"please give what you can|give what you can, so"),
             )
         ),
     ),
@@ -106,12 +119,14 @@ RULES: tuple[Rule, ...] = (
         "furniture-login",
         400,
         start=re.compile(
-            r"(?:log in|sign in|register|subscribe|sign up)(?:\s*[|/·]\s*(?:log in|"
-            r"sign in|register|subscribe|sign up))*$"
+            r"(?:log in|sign in|register|subscribe|sign up)(?:\s*[|/·]?\s*(?:log in|"
+            r"sign in|register|subscribe|sign up|sign out|my account))*$"
         ),
         phrases=_phrases(
             (
                 ("registering", r"thank you for registering"),
+                ("signing", r"thank you for signing in|finish signing in|stay signed in"),
+                ("reload", r"please reload (?:the|your) (?:page|browser)"),
                 ("refresh", r"please refresh (?:the page|your browser)"),
                 ("logged", r"to be (?:automatically )?logged in"),
                 ("log", r"\blog in to (?:continue|comment|read)"),
@@ -155,7 +170,8 @@ RULES: tuple[Rule, ...] = (
             r"(?:more about|more on this|read more|related(?: articles| stories| topics| "
             r"coverage| content)?:?$|related:|see also|recommended(?: for you| reading)?:?$|"
             r"more from|most (?:read|popular|viewed)|you may also like|trending(?: now)?:?$|"
-            r"also read|more stories|read next|what to read next|latest (?:news|stories):?$)"
+            r"also read|more stories|read next|what to read next|latest (?:news|stories):?$|"
+            r"[←→«»‹<>\s]*(?:previous|next|older|newer) (?:post|article|story)[←→«»›<>\s]*$)"
         ),
     ),
     Rule(
@@ -175,12 +191,44 @@ RULES: tuple[Rule, ...] = (
         "furniture-other",
         100,
         start=re.compile(r"[\w&' -]{1,30}(?:\s*[>›»]\s*[\w&' -]{1,30}){1,6}$"),
+        needs=(">", "›", "»"),
+    ),
+    Rule(
+        "other:affiliate",
+        "furniture-other",
+        240,
+        phrases=_phrases(
+            (
+                ("commission", r"(?:may )?earn (?:a )?commission"),
+                ("affiliate", r"affiliate (?:links?|commission)"),
+            )
+        ),
     ),
     Rule(
         "other:newsletter",
         "furniture-other",
         160,
-        phrases=_phrases((("newsletter", r"(?:sign up|subscribe|get|join)\b.{0,60}newsletter"),)),
+        start=re.compile(
+            r"(?:sign up|subscribe) (?:for|to) [^.]{1,50}$|enter your email(?: address)?$"
+        ),
+        needs=("sign up", "subscribe", "enter your"),
+        phrases=_phrases(
+            (
+                ("newsletter", r"(?:sign up|subscribe|get|join)\b.{0,60}newsletter"),
+                ("inbox", r"in your inbox\b"),
+            )
+        ),
+    ),
+    Rule(
+        "other:nav-bar",
+        "furniture-other",
+        120,
+        # a site menu: three or more short labels set apart by wide gaps or bars
+        start=re.compile(
+            r"(?!.*\d)[^\s|•·]{1,16}(?: [^\s|•·]{1,16}){0,2}"
+            r"(?:(?: {2,}|\t+|\s*[|•·]\s*)[^\s|•·]{1,16}(?: [^\s|•·]{1,16}){0,2}){2,}$"
+        ),
+        needs=("  ", "\t", "|", "•", "·"),
     ),
     Rule(
         "other:gallery",
@@ -243,6 +291,7 @@ ANCHORS = (
     "otification", "ookie", "our support", "ournalism", "eed your help", "eaders like",
     "onation", "ontribut", "efresh", "ogged in", "egister", "ubscri", "ent wrong", "omment",
     "mail address", "©", "opyright", "eporting", "ead more", "ewsletter", "riginally",
+    "ommission", "ffiliate",
 )  # fmt: skip
 
 
@@ -275,9 +324,11 @@ def line_rule(
         for ri, pattern in _BY_WORD[w]:
             if ri < best and n <= RULES[ri].max_len and pattern.search(low):
                 best = ri
-    for ri, pattern in _STARTS:
+    for ri, pattern, needs in _STARTS:
         if ri >= best:
             break
+        if needs and not any(x in low for x in needs):
+            continue
         if n <= RULES[ri].max_len and pattern.match(low):
             best = ri
     if best < len(RULES):
@@ -295,6 +346,14 @@ def line_rule(
 SHARE_BAR = Rule("share:bar", "furniture-share", SHORT_LINE)
 
 
+def is_share_item(text: str) -> bool:
+    """True for a line made only of share-bar words (``Email``, ``Print``)."""
+    if len(text) > 30:
+        return False
+    words = line_words(text.lower())
+    return bool(words) and words <= _SHARE_WORDS
+
+
 def _index() -> dict[str, list[tuple[int, re.Pattern[str]]]]:
     by_word: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
     for ri, rule in enumerate(RULES):
@@ -305,7 +364,7 @@ def _index() -> dict[str, list[tuple[int, re.Pattern[str]]]]:
 
 _BY_WORD = _index()
 _GATE_WORDS = frozenset(_BY_WORD)
-_STARTS = tuple((ri, r.start) for ri, r in enumerate(RULES) if r.start is not None)
+_STARTS = tuple((ri, r.start, r.needs) for ri, r in enumerate(RULES) if r.start is not None)
 
 
 def is_comment_section(

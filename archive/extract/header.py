@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from archive.extract.dates import LEAD_IN_DATE
 from archive.extract.lines import wordset
@@ -47,6 +48,12 @@ _WEEKDAY_OR_MONTH = wordset(
     """
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday
+    """
+)
+_SENTENCE_OPENERS = wordset(
+    """
+    in at on of for from after before under over since until during according last this that
+    these those when while where what why how if as then there here it its our we they he she
     """
 )
 _TOKEN = re.compile(
@@ -106,13 +113,44 @@ def words(text: str) -> int:
 
 
 def is_headline_like(text: str) -> bool:
-    """A single sentence of 4-30 words that does not trail off like a list item or label."""
+    """A single sentence of 4-30 words that does not trail off like a list item or label,
+    and does not read like a story sentence (a long one ending in a full stop)."""
     n = words(text)
     if not 4 <= n <= 30 or len(text) > 220 or text[0].islower():
         return False
     if text.endswith((",", ";", ":", "-")) or is_lead_in(text):
         return False
+    if text.endswith(".") and (n >= 15 or n >= 10 and ", " in text):
+        return False
     return _SENTENCE_BREAK.search(text) is None
+
+
+def masthead_name(text: str, outlets: Collection[str]) -> str | None:
+    """The known outlet whose name the line is, alone or before a tagline or menu
+    (``Saltmarsh Gazette – News for the coast``); None otherwise."""
+    if len(text) > 120 or not outlets:
+        return None
+    low = text.casefold()
+    forms = _name_forms(outlets if isinstance(outlets, tuple) else tuple(outlets))
+    if low[:2] not in forms[0]:
+        return None
+    for form, name in forms[1]:
+        if low.startswith(form) and (len(low) == len(form) or _MASTHEAD_TAIL.match(low, len(form))):
+            return name
+    return None
+
+
+@lru_cache(maxsize=16)
+def _name_forms(outlets: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """Case-folded forms of outlet names (with and without ``The``) and their first letters."""
+    forms = []
+    for name in outlets:
+        key = name.casefold()
+        forms.extend((form, name) for form in dict.fromkeys((key, key.removeprefix("the "))))
+    return frozenset(f[:2] for f, _ in forms), tuple(forms)
+
+
+_MASTHEAD_TAIL = re.compile(r"\s*(?:[|·•:—–-]|\s{2})")
 
 
 def is_lead_in(text: str) -> bool:
@@ -151,6 +189,11 @@ def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
     """Parse a "By ..." line (possibly with dates or the outlet after a separator)."""
     if len(text) > 200:
         return None
+    return _byline(text, not_authors if isinstance(not_authors, tuple) else tuple(not_authors))
+
+
+@lru_cache(maxsize=1024)
+def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     low = text[:12].lower()
     if "by" not in text.lower() and not low.startswith(_FOREIGN_BY):
         return None
@@ -176,8 +219,20 @@ def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
 
 def bare_byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
     """Parse a line that is only names (``Jane Doe``, ``Jane Doe, Health Editor``)."""
+    if len(text) > 120:
+        return None
+    return _bare_byline(
+        text, not_authors if isinstance(not_authors, tuple) else tuple(not_authors)
+    )
+
+
+# the header is probed line by line more than once (cluster search, then classing): the
+# parses are memoized, as the datelines are
+@lru_cache(maxsize=1024)
+def _bare_byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     if (
         len(text) > 120
+        or words(text) > 12
         or not text[0].isupper()
         or ends_sentence(text)
         and not text.endswith(".")
@@ -229,6 +284,8 @@ def _people(
 
 def _is_person(tokens: list[str]) -> bool:
     if not 2 <= len(tokens) <= 5 or all(t.lower() in _PARTICLES for t in tokens):
+        return False
+    if tokens[0].lower() in _SENTENCE_OPENERS:  # "In Ashcombe, the council ..."
         return False
     if any(t.lower().strip(".,") in _WEEKDAY_OR_MONTH for t in tokens):
         return False

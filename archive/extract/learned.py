@@ -61,8 +61,30 @@ class LearnedFurniture:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def keys_of(self, outlet: str) -> frozenset[int]:
+        """The paragraph keys learned for ``outlet``."""
+        return frozenset(k for o, k, _ in self.entries if o == outlet)
+
+    def outlets_changed(self, other: LearnedFurniture) -> frozenset[str]:
+        """Outlets whose learned keys differ between ``self`` and ``other``."""
+        outlets = {o for o, _, _ in self.entries} | {o for o, _, _ in other.entries}
+        return frozenset(o for o in outlets if self.keys_of(o) != other.keys_of(o))
+
     def __reduce__(self):  # the cached key set is rebuilt, not pickled
         return (LearnedFurniture, (self.entries, self.min_docs))
+
+
+def contribution(
+    capture_text: str, spans: tuple[Span, ...], outlet: str | None
+) -> tuple[str, int, tuple[int, ...]] | None:
+    """What one capture adds to a ``FurnitureCounter``: (outlet bucket, document hash, sorted
+    paragraph keys); None when it has no learnable paragraph. A pure function of the capture,
+    so it can be kept and reused while the capture is unchanged."""
+    texts = [capture_text[s.start : s.end] for s in spans if s.kind in _LEARNABLE]
+    if not texts:
+        return None
+    keys = tuple(sorted({k for k in map(paragraph_key, texts) if k is not None}))
+    return outlet or "", _hash64("\n\n".join(texts)), keys
 
 
 class FurnitureCounter:
@@ -84,13 +106,14 @@ class FurnitureCounter:
 
     def add(self, capture_text: str, spans: tuple[Span, ...], outlet: str | None) -> None:
         """Count the body paragraphs of one capture, under ``outlet`` (None: unknown)."""
-        texts = [capture_text[s.start : s.end] for s in spans if s.kind in _LEARNABLE]
-        if not texts:
-            return
+        found = contribution(capture_text, spans, outlet)
+        if found is not None:
+            self.add_contribution(*found)
+
+    def add_contribution(self, bucket: str, doc: int, keys: tuple[int, ...]) -> None:
+        """Count one capture from its ``contribution`` (kept from an earlier pack, say)."""
         self.documents += 1
-        doc = _hash64("\n\n".join(texts))
-        bucket = outlet or ""
-        for key in {k for k in map(paragraph_key, texts) if k is not None}:
+        for key in keys:
             if key < self.threshold:
                 self._absorb(key, bucket, (doc,))
         self._shrink()

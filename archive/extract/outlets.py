@@ -2,8 +2,10 @@
 
 Order of authority: the capture log (``Hints.outlet``), then the URL's registrable domain looked
 up in a configurable domain-to-outlet table, then the capture's own explicit self-references
-(a notification prompt or support plea naming the publication). A name merely mentioned in the
-story is never evidence. Conflicting self-references give no outlet.
+(a notification prompt or support plea naming the publication, a masthead line). A name merely
+mentioned in the story is never evidence. A copyright line names a company, not a publication:
+it counts only when it names a known outlet (of the domain table) and nothing stronger speaks.
+Conflicting self-references give no outlet.
 """
 
 from __future__ import annotations
@@ -44,6 +46,16 @@ _SELF_REFERENCES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"(?:©|\([Cc]\)|[Cc]opyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s+)?" + _NAME),
     ),
     (
+        "self-reference:paid-by-readers",
+        re.compile(
+            r"(?:^|\.\s+)" + _NAME + r" is (?:paid for|funded|supported) by (?:its |our )?readers"
+        ),
+    ),
+    (
+        "self-reference:commission",
+        re.compile(r"(?:^|\.\s+)" + _NAME + r" (?:may )?earns? (?:a )?commission"),
+    ),
+    (
         "self-reference:possessive",
         re.compile(_NAME + r"['’]s (?:journalism|reporting|newsroom|journalists)\b"),
     ),
@@ -55,6 +67,8 @@ _GATES = (
     frozenset({"trusted"}),
     frozenset({"support", "subscribe", "donate", "sign", "register", "reading", "welcome"}),
     frozenset({"©", "c", "copyright"}),
+    frozenset({"readers"}),
+    frozenset({"commission"}),
     frozenset({"journalism", "reporting", "newsroom", "journalists"}),
 )
 _WORD = re.compile(r"[a-z©]+")
@@ -128,6 +142,22 @@ def self_references(text: str) -> list[tuple[str, str, int, int]]:
             if name:
                 found.append((name, rule, m.start("name"), m.end("name")))
     return found
+
+
+def known_outlet(name: str, outlets: Iterable[str]) -> str | None:
+    """The known outlet a self-reference names: the same name (``The`` optional), or a
+    company name that starts with it (``Northgate Ledger Media Co``); None otherwise.
+
+    >>> known_outlet("Northgate Ledger Media Co", ["Northgate Ledger", "Bramble News"])
+    'Northgate Ledger'
+    """
+    low = name.casefold().removeprefix("the ")
+    best = None
+    for outlet in outlets:
+        key = outlet.casefold().removeprefix("the ")
+        if (low == key or low.startswith(key + " ")) and (best is None or len(outlet) > len(best)):
+            best = outlet
+    return best
 
 
 def _clean_name(name: str) -> str | None:

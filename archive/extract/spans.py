@@ -13,6 +13,7 @@ Body lines of one block are joined into one paragraph until a line ends a senten
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ BODY_KINDS = ("body", "subheading")
 """Span kinds whose text makes the record's ``text`` (subheadings are part of the story)."""
 
 _HEADER_WINDOW = 14
+_HAS_DIGIT = re.compile(r"\d")
+_CLUSTER_WINDOW = 7  # content lines searched for a byline/dateline cluster
+_STANDFIRST_MAX_WORDS = 60
 _COMMENT_OVERRIDES = (None, "furniture-other", "furniture-share", "furniture-login")
 
 
@@ -88,7 +92,17 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
         ):
             _set(lay, i, "furniture-comments", "comments:line")
     # a caption printed twice, the second time with a longer credit
-    for i in range(n := len(lines)):
+    n = len(lines)
+    for i in range(1, n):
+        # the rest of a share bar printed one item a line ("Share this article / Copy link / Email")
+        if (
+            lay.kinds[i] is None
+            and lay.kinds[i - 1] == "furniture-share"
+            and lines[i].block == lines[i - 1].block
+            and furniture.is_share_item(lines[i].text)
+        ):
+            _set(lay, i, "furniture-share", "share:bar-item")
+    for i in range(n):
         if (
             lay.kinds[i] is None
             and i + 1 < n
@@ -114,6 +128,18 @@ def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
             ):
                 _set(lay, j, kind, "error:widget-line")
                 j += 1
+        elif kind == "furniture-related" and lay.rules[i] == "related:heading":
+            # the list of links under the heading: short lines of the same block
+            j = i + 1
+            while (
+                j < len(lines)
+                and kinds[j] is None
+                and lines[j].block == ln.block
+                and header.words(lines[j].text) <= 20
+                and not lines[j].text.endswith(".")
+            ):
+                _set(lay, j, kind, "related:link")
+                j += 1
         elif kind == "furniture-support" and (i == 0 or kinds[i - 1] != "furniture-support"):
             j = i + 1
             while j < len(lines) and (
@@ -131,6 +157,8 @@ def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
 def _is_run_heading(prev: Line, first: Line) -> bool:
     return (
         header.words(prev.text) <= 8
+        and not _HAS_DIGIT.search(prev.text)  # a dateline above a plea is no heading
+        and not prev.text.startswith(("By ", "by "))
         and not prev.text.endswith((".", ",", ";"))
         and first.block - prev.block <= 1
     )
@@ -145,17 +173,12 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
     todo = _content(lay, 0, n)
     if not todo:
         return
-    pos = 0
-    while pos < len(todo) - 1 and pos < 2 and header.is_kicker(lines[todo[pos]].text):
-        _set(lay, todo[pos], "furniture-other", "header:kicker")
-        pos += 1
-    first = todo[pos]
-    if _meta(lines, lay, first, not_authors, todo, pos) is None and header.is_headline_like(
-        lines[first].text
-    ):
-        _set(lay, first, "headline", "headline:first-line")
-        lay.headline = first
-        pos += 1
+    cluster = _cluster_start(lines, lay.kinds, todo, not_authors)
+    pos = None
+    if cluster:
+        pos = _header_before_cluster(lines, lay, todo, cluster, not_authors)
+    if pos is None:
+        pos = _header_from_top(lines, lay, todo, not_authors)
     limit = min(len(todo), pos + _HEADER_WINDOW)
     seen_meta = False
     while pos < limit:
@@ -184,6 +207,133 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
         break
     if pos < len(todo):
         lay.body_start = todo[pos]
+
+
+def _header_from_top(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], not_authors: Collection[str]
+) -> int:
+    """Headline = the first line after kickers and mastheads; the position after it."""
+    pos = 0
+    while pos < len(todo) - 1 and pos < 3:
+        text = lines[todo[pos]].text
+        if header.masthead_name(text, not_authors):
+            _set(lay, todo[pos], "furniture-other", "header:masthead")
+        elif pos < 2 and header.is_kicker(text):
+            _set(lay, todo[pos], "furniture-other", "header:kicker")
+        else:
+            break
+        pos += 1
+    first = todo[pos]
+    if _meta(lines, lay, first, not_authors, todo, pos) is None and header.is_headline_like(
+        lines[first].text
+    ):
+        _set(lay, first, "headline", "headline:first-line")
+        lay.headline = first
+        pos += 1
+    return pos
+
+
+def _cluster_start(
+    lines: tuple[Line, ...], kinds: list[str | None], todo: list[int], not_authors: Collection[str]
+) -> int | None:
+    """Position (in ``todo``) of the first byline or dateline near the top, when only short
+    header-sized lines come before it; None otherwise."""
+    sentences = 0
+    for pos in range(min(len(todo), _CLUSTER_WINDOW)):
+        text = lines[todo[pos]].text
+        if header.words(text) > _STANDFIRST_MAX_WORDS:
+            return None
+        if pos and any(k == "furniture-comments" for k in kinds[todo[pos - 1] : todo[pos]]):
+            return None
+        if _is_meta_line(lines, todo, pos, not_authors):
+            return pos
+        if header.ends_sentence(text) and not header.is_headline_like(text):
+            sentences += 1  # a standfirst; a second such line is the story itself
+            if sentences > 1:
+                return None
+    return None
+
+
+def _is_meta_line(
+    lines: tuple[Line, ...], todo: list[int], pos: int, not_authors: Collection[str]
+) -> bool:
+    """What ``_meta`` would class as byline or dateline, without classing anything."""
+    text = lines[todo[pos]].text
+    if len(text) > 200:
+        return False
+    n = header.words(text)
+    if _HAS_DIGIT.search(text):
+        found, flags = dateline(text)
+        if found or flags and n <= 8:
+            return True
+    elif n <= 6 and relative_only(text):
+        return True
+    if header.byline(text, not_authors) is not None:
+        return True
+    # cheapest test first: a bare name is a byline only beside a dateline
+    return (
+        n <= 12
+        and _next_to_dateline(lines, todo, pos)
+        and header.bare_byline(text, not_authors) is not None
+    )
+
+
+def _header_before_cluster(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    cluster: int,
+    not_authors: Collection[str],
+) -> int | None:
+    """Headline and standfirst = the last substantial lines above the byline/dateline
+    cluster; what comes above them (mastheads, menus, section labels) is furniture. Returns
+    the cluster's position, or None when no headline or standfirst stands above it."""
+    pre = [lines[todo[k]].text for k in range(cluster)]
+    end = cluster
+    # short lines right above the cluster that are not a headline: agency credits, labels
+    while end > 0 and header.words(pre[end - 1]) <= 6 and not header.is_headline_like(
+        pre[end - 1]
+    ):
+        end -= 1
+    head = stand = None
+
+    def headline_at(k: int) -> bool:
+        return header.is_headline_like(pre[k]) and not header.masthead_name(pre[k], not_authors)
+
+    if end >= 2 and headline_at(end - 2) and _is_standfirst_for(pre[end - 2], pre[end - 1]):
+        head, stand = end - 2, end - 1
+    elif end >= 1 and headline_at(end - 1):
+        head = end - 1
+    elif end >= 1 and header.is_standfirst_like(pre[end - 1]) and header.ends_sentence(
+        pre[end - 1]
+    ):
+        stand = end - 1
+    else:
+        return None
+    top = head if head is not None else stand
+    for k in range(cluster):
+        i = todo[k]
+        if k == head:
+            _set(lay, i, "headline", "headline:first-line" if k == 0 else "headline:above-byline")
+            lay.headline = i
+        elif k == stand:
+            rule = "standfirst:after-headline" if head is not None else "standfirst:above-byline"
+            _set(lay, i, "standfirst", rule)
+            lay.standfirst = i
+        elif k < top and header.masthead_name(pre[k], not_authors):
+            _set(lay, i, "furniture-other", "header:masthead")
+        elif k < top:
+            _set(lay, i, "furniture-other", "header:above-headline")
+        else:
+            _set(lay, i, "furniture-other", "header:above-byline")
+    return cluster
+
+
+def _is_standfirst_for(headline: str, text: str) -> bool:
+    """A summary under a headline: longer than it, or a full sentence."""
+    return header.is_standfirst_like(text) and (
+        len(text) > len(headline) or header.ends_sentence(text)
+    )
 
 
 def _header_follows(
@@ -261,7 +411,15 @@ def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> boo
     for k in (pos - 1, pos + 1):
         if 0 <= k < len(todo):
             text = lines[todo[k]].text
-            if len(text) <= 200 and (dateline(text)[0] or relative_only(text)):
+            if len(text) > 200:
+                continue
+            # every dateline holds a digit; a relative one ("Yesterday") is a few words
+            if (
+                _HAS_DIGIT.search(text)
+                and dateline(text)[0]
+                or header.words(text) <= 6
+                and relative_only(text)
+            ):
                 return True
     return False
 
@@ -273,6 +431,8 @@ def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
     if first is None:
         return
     for j in range(first + 1, len(lines)):
+        if lay.rules[j] == "other:copyright":  # the page footer after the comments
+            continue
         if lay.kinds[j] is None or lay.kinds[j].startswith("furniture-"):
             _set(lay, j, "furniture-comments", "comments:section")
     k = first - 1

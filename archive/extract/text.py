@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from archive.extract import dates as dates_mod
+from archive.extract.header import masthead_name
 from archive.extract.language import DETECTOR_VERSION, detect_language
 from archive.extract.lines import Line, split_lines
-from archive.extract.outlets import outlet_from_domain, self_references
+from archive.extract.outlets import known_outlet, outlet_from_domain, self_references
 from archive.extract.spans import BODY_KINDS, Layout, layout, spans
 from archive.model import Extraction, Hints, Provenance, Span
 from archive.normalize import body_text
@@ -105,9 +107,10 @@ def _outlet(
 ) -> tuple[str | None, tuple[str, ...]]:
     """The outlet and every name known to be the outlet's (never an author)."""
     table = dict(hints.domain_outlets)
+    known = set(table.values()) | ({hints.outlet} if hints.outlet else set())
     names = set(table.values())
-    refs = _self_references(lines, lay)
-    names.update(name for name, *_ in refs)
+    refs = _self_references(lines, lay, known)
+    names.update(r[0] for r in refs if r[4] or r[1] not in (_COPYRIGHT, _WIRE))
     if hints.outlet:
         evidence = hints.evidence or f"outlet: {hints.outlet}"
         prov.append(Provenance("outlet", "capture-log", evidence))
@@ -117,30 +120,78 @@ def _outlet(
         if hit is not None:
             prov.append(Provenance("outlet", "url-domain", f"{hints.url}: {hit[1]}"))
             return hit[0], tuple(sorted(names))
-    distinct = sorted({name.casefold(): name for name, *_ in refs}.values())
-    if len(distinct) == 1:
-        name, rule, start, end = refs[0]
+    pick, conflict = _outlet_pick(refs)
+    if pick is not None:
+        name, rule, start, end = pick
         prov.append(Provenance("outlet", "self-reference", f"{rule}: {name}", start, end))
         return name, tuple(sorted(names))
-    flags.append("outlet-self-reference-conflict" if distinct else "outlet-unknown")
-    if distinct:
-        flags.append("outlet-unknown")
+    if conflict:
+        flags.append("outlet-self-reference-conflict")
+    flags.append("outlet-unknown")
     return None, tuple(sorted(names))
 
 
-def _self_references(lines: tuple[Line, ...], lay: Layout) -> list[tuple[str, str, int, int]]:
-    """Outlet names used by the capture's own furniture (prompts, pleas, copyright lines)."""
+_COPYRIGHT = "self-reference:copyright"
+_WIRE = "self-reference:copyright-wire"
+_NOT_SELF = (
+    "furniture-share",
+    "furniture-related",
+    "furniture-comments",
+    "furniture-learned",
+    "furniture-error",
+    "furniture-login",
+)
+
+
+def _outlet_pick(
+    refs: list[tuple[str, str, int, int, bool]],
+) -> tuple[tuple[str, str, int, int] | None, bool]:
+    """The one outlet the self-references agree on (or None), and whether they conflict.
+
+    Prompts, pleas and mastheads speak; a copyright line names a company, not a publication:
+    it is taken only when it names a known outlet and nothing else speaks, but a holder that
+    differs from what the furniture says is a conflict (whose page is it?). A wire agency's
+    redistribution notice names the story's source and is neither."""
+    strong = [r for r in refs if r[1] not in (_COPYRIGHT, _WIRE)]
+    holders = [r for r in refs if r[1] == _COPYRIGHT]
+    speaking = strong or [r for r in holders if r[4]]
+    if not speaking:
+        return None, False
+    key = speaking[0][0].casefold()
+    for name, *_ in strong + holders:
+        low = name.casefold()
+        if low != key and not low.startswith(key + " "):
+            return None, True
+    return speaking[0][:4], False
+
+
+def _self_references(
+    lines: tuple[Line, ...], lay: Layout, known: set[str]
+) -> list[tuple[str, str, int, int, bool]]:
+    """Outlet names used by the capture's own furniture (prompts, pleas, mastheads, copyright
+    lines), each resolved to a known outlet name where one matches: ``(name, rule, start,
+    end, known)``."""
     found = []
     for i, ln in enumerate(lines):
         kind = lay.kinds[i]
         if kind is None or not kind.startswith("furniture-") or kind in _NOT_SELF:
             continue
+        if lay.rules[i] == "header:masthead":
+            name = masthead_name(ln.text, known)
+            if name is not None:
+                found.append((name, "self-reference:masthead", ln.start, ln.end, True))
+            continue
         for name, rule, s, e in self_references(ln.text):
-            found.append((name, rule, ln.start + s, ln.start + e))
+            match = known_outlet(name, known)
+            if rule == _COPYRIGHT and _WIRE_NOTICE.search(ln.text):
+                rule = _WIRE
+            found.append((match or name, rule, ln.start + s, ln.start + e, match is not None))
     return found
 
 
-_NOT_SELF = ("furniture-share", "furniture-related", "furniture-comments", "furniture-learned")
+_WIRE_NOTICE = re.compile(
+    r"may not be (?:published|reproduced),? broadcast|rewritten or redistributed", re.I
+)
 
 
 def _authors(

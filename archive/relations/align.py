@@ -1,146 +1,334 @@
 """Confirmation of candidate pairs by alignment, producing the evidence.
 
-Each function takes the two bodies already viewed as tokens (:class:`Doc`) and returns the
-evidence as plain data, or ``None`` when the pair is not confirmed.
+Bodies are compared as integer-coded tokens (:class:`Doc`); shared passages are found from
+the shared ``n``-grams of the two bodies, the longest first as :mod:`difflib` does, but in
+time linear in the body length. Each function returns the evidence as plain data, or
+``None``/empty when the pair is not confirmed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cached_property
+
+import numpy as np
 
 from archive.relations.model import RelationSettings
+from archive.relations.signatures import gram_hashes
 from archive.relations.text import (
-    FUNCTION_WORDS,
     Sentence,
-    Token,
-    quoted_ranges,
-    sentences_of,
-    tokens_of,
+    TokenArrays,
+    Vocabulary,
+    quote_ids,
 )
+
+# An n-gram repeated more often than this in one body is filler; it anchors no passage.
+_MAX_REPEATS = 16
+# Gaps between shared passages longer than this are rewrites, not word swaps.
+_MAX_SWAP_GAP = 200
+
+Block = tuple[int, int, int]  # (start in a, start in b, length)
 
 
 @dataclass(frozen=True)
 class Doc:
-    """A body with its tokens, sentences and the token indexes lying inside quotations."""
+    """A body viewed as token arrays, with the derived views computed once when first used."""
 
-    text: str
-    tokens: list[Token]
-    sentences: list[Sentence]
-    quoted: frozenset[int]
+    text: str | None  # None when rebuilt from stored token arrays (no quotation view then)
+    tokens: TokenArrays
+    vocab: Vocabulary
 
-    @property
-    def words(self) -> list[str]:
-        return [t.norm for t in self.tokens]
+    @cached_property
+    def hashes(self) -> np.ndarray:
+        return self.vocab.hash[self.tokens.fold]
+
+    @cached_property
+    def skeleton(self) -> np.ndarray:
+        """Hashes of the skeleton tokens (see :func:`archive.relations.text.skeleton_of`)."""
+        return self.vocab.skeleton_hashes(self.tokens)[0]
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return self.tokens.fold.tolist()
+
+    @cached_property
+    def swappable(self) -> list[bool]:
+        """Content words that are neither numbers nor names: what a spinner may swap."""
+        fold = self.tokens.fold
+        plain = ~self.vocab.function[fold] & ~self.vocab.digit[fold]
+        return (plain & ~self.vocab.names(self.tokens)).tolist()
+
+    @cached_property
+    def names_or_numbers(self) -> list[bool]:
+        return (self.vocab.digit[self.tokens.fold] | self.vocab.names(self.tokens)).tolist()
+
+    @cached_property
+    def function(self) -> list[bool]:
+        return self.vocab.function[self.tokens.fold].tolist()
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        return self.vocab.sentences(self.tokens)
+
+    @cached_property
+    def quoted(self) -> np.ndarray:
+        """For each token, the index of the quotation holding it, or -1."""
+        return quote_ids(self.text, self.tokens)
+
+    def __len__(self) -> int:
+        return len(self.tokens.raw)
+
+    def span(self, first: int, last: int) -> list[int]:
+        return [int(self.tokens.starts[first]), int(self.tokens.ends[last - 1])]
 
 
-def doc_of(text: str) -> Doc:
+def doc_of(text: str, vocab: Vocabulary) -> Doc:
     """The aligned views of a body."""
-    tokens = tokens_of(text)
-    return Doc(text, tokens, sentences_of(text, tokens), quoted_token_indexes(tokens, text))
+    return Doc(text, vocab.view(text), vocab)
 
 
-def quoted_token_indexes(tokens: list[Token], text: str) -> frozenset[int]:
-    """Indexes of the tokens lying inside quotation marks."""
-    ranges = quoted_ranges(text)
-    out = set()
-    r = 0
-    for i, tok in enumerate(tokens):
-        while r < len(ranges) and ranges[r][1] <= tok.start:
-            r += 1
-        if r < len(ranges) and ranges[r][0] <= tok.start and tok.end <= ranges[r][1]:
-            out.add(i)
-    return frozenset(out)
+def matching_blocks(a: np.ndarray, b: np.ndarray, least: int,
+                    max_repeats: int = _MAX_REPEATS) -> list[Block]:
+    """Runs of at least ``least`` equal tokens shared by ``a`` and ``b`` (token hashes), in
+    order in both and not overlapping: the longest first, then the longest in the parts
+    left before and after it, as :class:`difflib.SequenceMatcher` chooses its blocks.
+    """
+    runs = diagonal_runs(a, b, least, max_repeats)
+    return _non_crossing(runs, least, len(a), len(b))
 
 
-def _span(doc: Doc, first: int, last: int) -> list[int]:
-    return [doc.tokens[first].start, doc.tokens[last - 1].end]
+def diagonal_runs(a: np.ndarray, b: np.ndarray, least: int,
+                  max_repeats: int = _MAX_REPEATS) -> list[Block]:
+    """Every maximal run of at least ``least`` tokens equal in ``a`` and ``b``."""
+    ga, gb = gram_hashes(a, least), gram_hashes(b, least)
+    ia, jb = _gram_matches(ga, gb, max_repeats)
+    return _runs_of(ia, jb, least - 1)
+
+
+def _gram_matches(ga: np.ndarray, gb: np.ndarray,
+                  max_repeats: int = _MAX_REPEATS) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` with ``ga[i] == gb[j]``, repeated filler left out."""
+    if len(ga) == 0 or len(gb) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    order = np.argsort(gb, kind="stable")
+    sorted_b = gb[order]
+    lo = np.searchsorted(sorted_b, ga, "left")
+    count = np.searchsorted(sorted_b, ga, "right") - lo
+    count[count > max_repeats] = 0
+    ia = np.repeat(np.arange(len(ga)), count)
+    within = np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count)
+    return ia, order[np.repeat(lo, count) + within]
+
+
+def _runs_of(ia: np.ndarray, jb: np.ndarray, extra: int) -> list[Block]:
+    """Maximal diagonal runs of matching grams, as token blocks (a gram covers ``extra + 1``
+    tokens)."""
+    if len(ia) == 0:
+        return []
+    diagonal = jb - ia
+    order = np.lexsort((ia, diagonal))
+    ia, diagonal = ia[order], diagonal[order]
+    new = np.r_[True, (diagonal[1:] != diagonal[:-1]) | (ia[1:] != ia[:-1] + 1)]
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.r_[starts, len(ia)]) + extra
+    firsts = ia[starts]
+    return list(zip(firsts.tolist(), (firsts + diagonal[starts]).tolist(), sizes.tolist(),
+                    strict=True))
+
+
+def _non_crossing(runs: list[Block], least: int, n_a: int, n_b: int) -> list[Block]:
+    out: list[Block] = []
+    stack = [(0, n_a, 0, n_b, runs)]
+    while stack:
+        alo, ahi, blo, bhi, inside = stack.pop()
+        best, kept = None, []
+        for i, j, size in inside:
+            d = j - i
+            first, last = max(i, alo, blo - d), min(i + size, ahi, bhi - d)
+            if last - first >= least:
+                kept.append((first, first + d, last - first))
+                if best is None or (last - first, -first, -first - d) > (best[2], -best[0],
+                                                                         -best[1]):
+                    best = kept[-1]
+        if best is None:
+            continue
+        out.append(best)
+        i, j, size = best
+        stack.append((i + size, ahi, j + size, bhi, kept))
+        stack.append((alo, i, blo, j, kept))
+    return sorted(out)
 
 
 def shared_passages(a: Doc, b: Doc, settings: RelationSettings) -> dict | None:
     """Near-duplicate evidence: passages shared word for word and the share they cover."""
-    if not a.tokens or not b.tokens:
+    if not len(a) or not len(b):
         return None
-    matcher = SequenceMatcher(None, a.words, b.words, autojunk=False)
-    blocks = [m for m in matcher.get_matching_blocks() if m.size >= settings.min_passage_words]
-    covered = sum(m.size for m in blocks)
-    cover_a, cover_b = covered / len(a.tokens), covered / len(b.tokens)
-    shorter, longer = (cover_a, cover_b) if len(a.tokens) <= len(b.tokens) else (cover_b, cover_a)
+    runs = diagonal_runs(a.hashes, b.hashes, settings.min_passage_words)
+    if sum(size for _, _, size in runs) < settings.near_min_coverage * min(len(a), len(b)):
+        return None  # the runs, overlapping or not, could not cover enough
+    blocks = _non_crossing(runs, settings.min_passage_words, len(a), len(b))
+    covered = sum(size for _, _, size in blocks)
+    cover_a, cover_b = covered / len(a), covered / len(b)
+    shorter, longer = (cover_a, cover_b) if len(a) <= len(b) else (cover_b, cover_a)
     if shorter < settings.near_min_coverage or longer < settings.near_min_coverage_longer:
         return None
-    swaps = _scattered_swaps(a, b, matcher.get_opcodes())
     passages = [
-        {"source": _span(a, m.a, m.a + m.size), "target": _span(b, m.b, m.b + m.size),
-         "words": m.size}
-        for m in blocks
+        {"source": a.span(i, i + size), "target": b.span(j, j + size), "words": size}
+        for i, j, size in blocks
     ]
     return {
         "passages": passages,
         "source_coverage": round(cover_a, 4),
         "target_coverage": round(cover_b, 4),
-        "scattered_swaps": swaps,
+        "scattered_swaps": _scattered_swaps(a, b, blocks),
     }
 
 
-def _scattered_swaps(a: Doc, b: Doc, opcodes) -> int:
+def _scattered_swaps(a: Doc, b: Doc, blocks: list[Block]) -> int:
     """One-for-one swaps of single content words between verbatim runs: a spinner's mark.
 
     An edited syndicated copy differs in whole sentences or paragraphs, not word by word.
     """
     count = 0
-    for op, i1, i2, j1, j2 in opcodes:
-        if op == "replace" and i2 - i1 == j2 - j1 <= 2:
-            count += sum(
-                1 for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
-                if _swappable(a, i) and _swappable(b, j)
-            )
+    ends = [(0, 0), *((i + size, j + size) for i, j, size in blocks)]
+    begins = [*((i, j) for i, j, _ in blocks), (len(a), len(b))]
+    for (a0, b0), (a1, b1) in zip(ends, begins, strict=True):
+        if 0 < a1 - a0 <= _MAX_SWAP_GAP and 0 < b1 - b0 <= _MAX_SWAP_GAP:
+            count += _gap_swaps(a, b, a0, a1, b0, b1)
     return count
 
 
-def _swappable(doc: Doc, i: int) -> bool:
-    """A content word that is neither a number nor a name inside a sentence."""
-    tok = doc.tokens[i]
-    if tok.norm in FUNCTION_WORDS or tok.norm[0].isdigit():
-        return False
-    return not (doc.text[tok.start].isupper() and not _sentence_initial(doc.text, tok.start))
+def _gap_swaps(a: Doc, b: Doc, a0: int, a1: int, b0: int, b1: int) -> int:
+    if a1 - a0 == b1 - b0:
+        ops = _positionwise(a.ids[a0:a1], b.ids[b0:b1])
+    else:
+        ops = SequenceMatcher(None, a.ids[a0:a1], b.ids[b0:b1], autojunk=False).get_opcodes()
+    count = 0
+    for op, i1, i2, j1, j2 in ops:
+        if op == "replace" and i2 - i1 == j2 - j1 <= 2:
+            count += sum(1 for k in range(i2 - i1)
+                         if a.swappable[a0 + i1 + k] and b.swappable[b0 + j1 + k])
+    return count
 
 
-def _sentence_initial(text: str, at: int) -> bool:
-    j = at - 1
-    while j >= 0 and text[j] in " \"'“‘«(":
-        j -= 1
-    return j < 0 or text[j] in ".!?…\n:"
-
-
-def shared_quotations(a: Doc, b: Doc, settings: RelationSettings) -> list[dict]:
-    """Runs of at least ``min_quote_words`` words inside quotation marks in both bodies."""
-    a_idx, b_idx = sorted(a.quoted), sorted(b.quoted)
-    if len(a_idx) < settings.min_quote_words or len(b_idx) < settings.min_quote_words:
-        return []
-    a_words = [a.tokens[i].norm for i in a_idx]
-    b_words = [b.tokens[i].norm for i in b_idx]
-    matcher = SequenceMatcher(None, a_words, b_words, autojunk=False)
-    out = []
-    for m in matcher.get_matching_blocks():
-        for ra, rb, size in _contiguous_runs(a_idx, b_idx, m.a, m.b, m.size):
-            if size >= settings.min_quote_words:
-                out.append({
-                    "quotation": " ".join(a.tokens[i].norm for i in range(ra, ra + size)),
-                    "source": _span(a, ra, ra + size),
-                    "target": _span(b, rb, rb + size),
-                    "words": size,
-                })
-    return out
-
-
-def _contiguous_runs(a_idx, b_idx, i, j, size):
-    """Split a block of quoted words where it jumps over unquoted words in either body."""
+def _positionwise(x: list[int], y: list[int]) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes of two equally long sequences compared word by word."""
+    ops = []
     start = 0
-    for k in range(1, size + 1):
-        ends = k == size or a_idx[i + k] - a_idx[i + k - 1] != 1
-        if ends or b_idx[j + k] - b_idx[j + k - 1] != 1:
-            yield a_idx[i + start], b_idx[j + start], k - start
+    for k in range(1, len(x) + 1):
+        if k == len(x) or (x[k] == y[k]) != (x[start] == y[start]):
+            op = "equal" if x[start] == y[start] else "replace"
+            ops.append((op, start, k, start, k))
             start = k
+    return ops
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    """The quoted words of a body: folded ids, offsets and quotation index of each, and the
+    hash of the ``min_quote_words`` words starting at each that lie in one quotation (0 where
+    they do not)."""
+
+    fold: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    quote: np.ndarray
+    grams: np.ndarray
+
+    @classmethod
+    def of(cls, doc: Doc, n: int) -> QuoteView:
+        at = np.flatnonzero(doc.quoted >= 0)
+        tokens, quote = doc.tokens, doc.quoted[at]
+        grams = np.zeros(len(at), dtype=np.uint64)
+        whole = gram_hashes(doc.hashes[at], n)
+        if len(whole):
+            inside = (quote[n - 1 :] == quote[: len(whole)]) & (at[n - 1 :] - at[: len(whole)]
+                                                                  == n - 1)
+            grams[: len(whole)][inside] = whole[inside]
+        return cls(tokens.fold[at], tokens.starts[at], tokens.ends[at], quote, grams)
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """Equally long ``int32`` columns (each gram hash as two halves)."""
+        halves = self.grams.view(np.uint32).reshape(-1, 2).T
+        return (self.fold, self.starts, self.ends, self.quote, *halves.view(np.int32))
+
+    @classmethod
+    def from_columns(cls, rows: np.ndarray) -> QuoteView:
+        grams = np.ascontiguousarray(rows[4:6].T).view(np.uint64).ravel()
+        return cls(rows[0], rows[1], rows[2], rows[3], grams)
+
+    @cached_property
+    def gram_positions(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for p, g in enumerate(self.grams.tolist()):
+            if g:
+                out.setdefault(g, []).append(p)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.fold)
+
+
+QUOTE_COLUMNS = 6
+
+
+def shared_quotations(a: QuoteView, b: QuoteView, vocab: Vocabulary,
+                      settings: RelationSettings) -> list[dict]:
+    """Runs of at least ``min_quote_words`` words inside one quotation in both bodies.
+
+    A run counts when it is a whole quotation in one of the bodies (a partial quote of the
+    other's statement) or at least ``min_partial_quote_words`` long: shorter pieces of two
+    quotations are the stock phrases any two statements may share.
+    """
+    n = settings.min_quote_words
+    in_b = b.gram_positions
+    matches = [(q - p, p) for g, ps in a.gram_positions.items() if g in in_b
+               for p in ps for q in in_b[g]]
+    out = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for i, j, size in sorted(_quote_runs(matches, n), key=lambda x: (-x[2], x[0], x[1])):
+        if not _whole_or_long(a, b, i, j, size, settings) or used_a.intersection(
+            range(i, i + size)
+        ) or used_b.intersection(range(j, j + size)):
+            continue
+        used_a.update(range(i, i + size))
+        used_b.update(range(j, j + size))
+        out.append({
+            "quotation": " ".join(vocab.words[w] for w in a.fold[i : i + size].tolist()),
+            "source": [int(a.starts[i]), int(a.ends[i + size - 1])],
+            "target": [int(b.starts[j]), int(b.ends[j + size - 1])],
+            "words": size,
+        })
+    return sorted(out, key=lambda q: (q["source"], q["target"]))
+
+
+def _quote_runs(matches: list[tuple[int, int]], n: int) -> list[Block]:
+    """Maximal runs of matching grams on one diagonal (grams never straddle quotations, so
+    consecutive grams of a run lie in one quotation in both bodies)."""
+    runs: list[Block] = []
+    for d, p in sorted(matches):
+        if runs and runs[-1][1] - runs[-1][0] == d and runs[-1][0] + runs[-1][2] - n + 1 == p:
+            i, j, size = runs[-1]
+            runs[-1] = (i, j, size + 1)
+        else:
+            runs.append((p, p + d, n))
+    return runs
+
+
+def _whole_or_long(a: QuoteView, b: QuoteView, i: int, j: int, size: int,
+                   settings: RelationSettings) -> bool:
+    if size >= settings.min_partial_quote_words:
+        return True
+    return size in (_quote_length(a, i), _quote_length(b, j))
+
+
+def _quote_length(view: QuoteView, at: int) -> int:
+    quote = view.quote[at]
+    lo = int(np.searchsorted(view.quote, quote, "left"))
+    return int(np.searchsorted(view.quote, quote, "right")) - lo
 
 
 @dataclass(frozen=True)
@@ -157,51 +345,99 @@ class SentencePair:
 def paraphrase_alignment(a: Doc, b: Doc, settings: RelationSettings) -> list[SentencePair]:
     """Sentence pairs of ``a`` and ``b`` that align in order as word-swapped rewrites.
 
-    Only runs of at least ``min_aligned_sentences`` pairs adjacent in both bodies count: a
+    Only sentences lying over the same run of at least ``min_skeleton_run`` skeleton tokens
+    in both bodies are compared (a
+    spinner swaps words one for one, so the skeleton of a rewrite is the original's), and
+    only runs of at least ``min_aligned_sentences`` pairs adjacent in both bodies count: a
     spun copy keeps the order of its original, while two formulaic sentences of independent
     reports may look alike one at a time.
     """
     a_sents = [s for s in a.sentences if s.last - s.first >= settings.min_sentence_words]
     b_sents = [s for s in b.sentences if s.last - s.first >= settings.min_sentence_words]
-    b_sets = [frozenset(b.words[s.first : s.last]) for s in b_sents]
     found: list[tuple[int, int, SentencePair]] = []
-    for i, sa in enumerate(a_sents):
-        a_words = a.words[sa.first : sa.last]
-        a_set = frozenset(a_words)
-        for j, sb in enumerate(b_sents):
-            if len(a_set & b_sets[j]) * 3 < min(len(a_set), len(b_sets[j])):
-                continue
-            pair = _rewrite_pair(a, b, sa, sb, settings)
-            if pair is not None:
-                found.append((i, j, pair))
+    candidates = _skeleton_sentence_pairs(a, b, a_sents, b_sents, settings.min_skeleton_run)
+    for i, j in _in_diagonal_runs(candidates, settings.min_aligned_sentences):
+        pair = _rewrite_pair(a, b, a_sents[i], b_sents[j], settings)
+        if pair is not None:
+            found.append((i, j, pair))
     return _in_runs(_in_order(found), settings.min_aligned_sentences)
 
 
+def _skeleton_sentence_pairs(a: Doc, b: Doc, a_sents: list[Sentence], b_sents: list[Sentence],
+                             least: int) -> list[tuple[int, int]]:
+    """For each sentence of ``a``, the sentence of ``b`` sharing most of its skeleton tokens
+    on runs of at least ``least`` (when they cover half of the shorter of the two)."""
+    runs = diagonal_runs(a.skeleton, b.skeleton, least)
+    if not runs or not a_sents or not b_sents:
+        return []
+    where_a, where_b = _sentence_of(a_sents, len(a)), _sentence_of(b_sents, len(b))
+    sa = np.concatenate([where_a[i : i + size] for i, _, size in runs])
+    sb = np.concatenate([where_b[j : j + size] for _, j, size in runs])
+    both = (sa >= 0) & (sb >= 0)
+    codes, counts = np.unique(sa[both] * len(b_sents) + sb[both], return_counts=True)
+    best: dict[int, tuple[int, int]] = {}
+    for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
+        i, j = divmod(code, len(b_sents))
+        sa_, sb_ = a_sents[i], b_sents[j]
+        covers = 2 * count >= min(sa_.last - sa_.first, sb_.last - sb_.first)
+        # codes ascend, so on a tie the first sentence of b is kept
+        if covers and _may_rewrite(sa_, sb_) and (i not in best or count > best[i][0]):
+            best[i] = (count, j)
+    return [(i, j) for i, (_, j) in sorted(best.items())]
+
+
+def _in_diagonal_runs(pairs: list[tuple[int, int]], least: int) -> list[tuple[int, int]]:
+    """The pairs lying in a run of at least ``least`` pairs adjacent in both bodies: no other
+    pair can end in the result, so none other is worth aligning word by word."""
+    there = set(pairs)
+    out = []
+    for i, j in pairs:
+        back = next((k for k in range(1, least) if (i - k, j - k) not in there), least)
+        ahead = next((k for k in range(1, least) if (i + k, j + k) not in there), least)
+        if back + ahead - 1 >= least:
+            out.append((i, j))
+    return out
+
+
+def _sentence_of(sentences: list[Sentence], n: int) -> np.ndarray:
+    """For each token, the index of the (kept) sentence holding it, or -1."""
+    out = np.full(n, -1, dtype=np.int64)
+    for k, s in enumerate(sentences):
+        out[s.first : s.last] = k
+    return out
+
+
+def _may_rewrite(sa: Sentence, sb: Sentence) -> bool:
+    """Lengths close enough for a one-for-one rewrite (what :func:`_rewrite_pair` requires)."""
+    na, nb = sa.last - sa.first, sb.last - sb.first
+    return min(na, nb) >= 0.6 * max(na, nb)
+
+
 def _rewrite_pair(a: Doc, b: Doc, sa, sb, settings) -> SentencePair | None:
-    a_words, b_words = a.words[sa.first : sa.last], b.words[sb.first : sb.last]
+    a_words, b_words = a.ids[sa.first : sa.last], b.ids[sb.first : sb.last]
     longest = max(len(a_words), len(b_words))
-    if min(len(a_words), len(b_words)) < 0.6 * longest:
+    if not _may_rewrite(sa, sb):
         return None
     same = same_content = kept = other = 0
     swaps = []
+    words = a.vocab.words
     opcodes = SequenceMatcher(None, a_words, b_words, autojunk=False).get_opcodes()
     for op, i1, i2, j1, j2 in opcodes:
         if op == "equal":
             same += i2 - i1
-            same_content += sum(1 for w in a_words[i1:i2] if w not in FUNCTION_WORDS)
+            same_content += sum(1 for k in range(i1, i2) if not a.function[sa.first + k])
         elif op == "replace" and i2 - i1 == j2 - j1:
-            for k, x, y in zip(range(i1, i2), a_words[i1:i2], b_words[j1:j2], strict=True):
-                if x[0].isdigit() or y[0].isdigit() or _is_name(a, sa.first + k) or _is_name(
-                    b, sb.first + j1 + k - i1
-                ):
+            for k in range(i2 - i1):
+                ka, kb = sa.first + i1 + k, sb.first + j1 + k
+                if a.names_or_numbers[ka] or b.names_or_numbers[kb]:
                     other += 1
-                elif x in FUNCTION_WORDS and y in FUNCTION_WORDS:
+                elif a.function[ka] and b.function[kb]:
                     kept += 1
                 else:
-                    swaps.append((x, y))
+                    swaps.append((words[a_words[i1 + k]], words[b_words[j1 + k]]))
         else:
             other += max(i2 - i1, j2 - j1)
-    content = sum(1 for w in a_words if w not in FUNCTION_WORDS)
+    content = sum(1 for k in range(sa.first, sa.last) if not a.function[k])
     if (
         len(swaps) < settings.min_sentence_substitutions
         or same + kept + len(swaps) < settings.sentence_min_kept * longest
@@ -209,11 +445,6 @@ def _rewrite_pair(a: Doc, b: Doc, sa, sb, settings) -> SentencePair | None:
     ):
         return None
     return SentencePair(sa, sb, same, tuple(swaps), other)
-
-
-def _is_name(doc: Doc, i: int) -> bool:
-    tok = doc.tokens[i]
-    return doc.text[tok.start].isupper() and not _sentence_initial(doc.text, tok.start)
 
 
 def _in_runs(chain: list[tuple[int, int, SentencePair]], least: int) -> list[SentencePair]:

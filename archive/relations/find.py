@@ -1,15 +1,16 @@
 """Finding relations across a corpus: signatures in one streaming pass, then candidates by
 sorting shared keys, then confirmation by alignment.
 
-Memory holds per distinct body a MinHash signature, its winnowed fingerprints and 16 bytes
-of text-store index; the bodies themselves wait in a temporary file.
+Memory holds per distinct body its LSH band keys, winnowed anchors and quotation n-grams and
+32 bytes of store index; the bodies wait in a temporary file as word and separator ids (the
+vocabulary turns them back into words and offsets), with the quoted words beside them.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -22,16 +23,9 @@ from archive.relations.model import (
     RelationSettings,
     canonical_json,
 )
-from archive.relations.signatures import (
-    band_keys,
-    gram_hashes,
-    lsh_shape,
-    minhash,
-    winnow,
-    word_hashes,
-)
-from archive.relations.store import Lru, TextStore
-from archive.relations.text import skeleton_of, tokens_of
+from archive.relations.signatures import band_keys, gram_hashes, lsh_shape, minhash, winnow
+from archive.relations.store import ArrayStore, Lru
+from archive.relations.text import Vocabulary
 
 _ANCHOR_MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -39,21 +33,8 @@ METHODS = {
     "exact-duplicate": "text-sha256",
     "near-duplicate": "minhash-lsh+token-alignment",
     "shares-quotation": "quote-winnowing+token-alignment",
-    "paraphrase-of": "anchor-winnowing+sentence-alignment",
+    "paraphrase-of": "skeleton-minhash-lsh+sentence-alignment",
 }
-
-
-@dataclass
-class _Body:
-    """One distinct body and the records carrying it."""
-
-    record_ids: list[str] = field(default_factory=list)
-    published: list[datetime] = field(default_factory=list)
-    retrieved: list[datetime] = field(default_factory=list)
-
-    @property
-    def rep(self) -> str:
-        return min(self.record_ids)
 
 
 class RelationFinder:
@@ -71,15 +52,26 @@ class RelationFinder:
 
     def __init__(self, settings: RelationSettings) -> None:
         self.settings = settings
+        self._params = settings.params_json()
         self.stats: Counter[str] = Counter()
         self._bands, self._rows = lsh_shape(settings.lsh_threshold, settings.num_perm)
+        self._skeleton_shape = lsh_shape(settings.skeleton_lsh_threshold, settings.num_perm)
+        self._vocab = Vocabulary()
+        self._df = np.zeros(1024, dtype=np.int64)  # bodies holding each folded word
         self._by_sha: dict[str, int] = {}
-        self._bodies: list[_Body] = []
-        self._signatures: list[np.ndarray] = []
-        self._skeleton: list[np.ndarray] = []
-        self._quote: list[np.ndarray] = []
-        self._df: Counter[str] = Counter()
-        self._store = TextStore()
+        # per distinct body: its smallest record id, all its ids when it has several, and its
+        # earliest dates
+        self._rep: list[str] = []
+        self._more_ids: dict[int, list[str]] = {}
+        self._published: list[datetime | None] = []
+        self._retrieved: list[datetime | None] = []
+        # per distinct body, flat: LSH band keys of words and of skeleton, quote grams
+        self._band_keys = array("Q")
+        self._skeleton_keys = array("Q")
+        self._anchors, self._anchor_counts = array("I"), array("q")
+        self._quote_keys, self._quote_counts = array("Q"), array("q")
+        self._tokens = ArrayStore()  # word and separator ids: the body without re-reading it
+        self._quotes = ArrayStore()
 
     def add(self, record: RelationInput) -> None:
         """Take one record; its body is read once here and kept only in the text store."""
@@ -88,93 +80,114 @@ class RelationFinder:
         if index is None:
             index = self._add_body(record.text)
             self._by_sha[record.text_sha256] = index
-        body = self._bodies[index]
-        body.record_ids.append(record.record_id)
-        if record.published_at is not None:
-            body.published.append(record.published_at)
-        if record.retrieved_at is not None:
-            body.retrieved.append(record.retrieved_at)
+            self._rep.append(record.record_id)
+            self._published.append(record.published_at)
+            self._retrieved.append(record.retrieved_at)
+        else:
+            self._more_ids.setdefault(index, [self._rep[index]]).append(record.record_id)
+            self._rep[index] = min(self._rep[index], record.record_id)
+            self._published[index] = _earliest(self._published[index], record.published_at)
+            self._retrieved[index] = _earliest(self._retrieved[index], record.retrieved_at)
 
     def _add_body(self, text: str) -> int:
         s = self.settings
-        tokens = tokens_of(text)
-        words = [t.norm for t in tokens]
-        self._df.update(set(words))
-        hashes = word_hashes(words)
-        shingles = np.unique(gram_hashes(hashes, s.shingle_size))
-        self._signatures.append(minhash(shingles, s.num_perm, s.seed))
-        self._skeleton.append(self._anchor_keys(text, tokens, hashes))
-        self._quote.append(self._quote_keys(tokens, text, hashes))
-        self._bodies.append(_Body())
-        return self._store.append(text)
+        doc = align.doc_of(text, self._vocab)
+        self._count_words(doc.tokens.fold)
+        hashes = doc.hashes
+        signature = minhash(gram_hashes(hashes, s.shingle_size), s.num_perm, s.seed)
+        self._band_keys.frombytes(band_keys(signature, self._bands, self._rows).tobytes())
+        skeleton, content = self._vocab.skeleton_hashes(doc.tokens)
+        signature = minhash(gram_hashes(skeleton, s.skeleton_shingle_size), s.num_perm, s.seed)
+        self._skeleton_keys.frombytes(band_keys(signature, *self._skeleton_shape).tobytes())
+        anchors = self._anchor_keys(skeleton, content, hashes)
+        self._anchors.frombytes(anchors.tobytes())
+        self._anchor_counts.append(len(anchors))
+        quotes = align.QuoteView.of(doc, s.min_quote_words)
+        keys = winnow(quotes.grams[quotes.grams != 0], s.quote_window)
+        self._quote_keys.frombytes(keys.tobytes())
+        self._quote_counts.append(len(keys))
+        self._quotes.append_arrays(*quotes.columns())
+        return self._tokens.append_arrays(doc.tokens.raw, doc.tokens.sep)
 
-    def _anchor_keys(self, text, tokens, hashes) -> np.ndarray:
-        """Winnowed keys of each content word in its skeleton context.
+    def _count_words(self, fold: np.ndarray) -> None:
+        if len(self._df) < len(self._vocab.words):
+            grown = np.zeros(2 * len(self._vocab.words), dtype=np.int64)
+            grown[: len(self._df)] = self._df
+            self._df = grown
+        self._df[fold] += 1  # a repeated index is incremented once: one count per body
+
+    def _anchor_keys(self, skeleton, content, hashes) -> np.ndarray:
+        """Winnowed 32-bit keys of each content word in its skeleton context.
 
         A spun copy keeps a word with the probability it was not swapped and keeps the
         skeleton around it, so it shares many of these keys; an independent report on the
-        same story rarely puts the same word in the same nine-token frame.
+        same story rarely puts the same word in the same nine-token frame. 32 bits suffice:
+        a pair needs several shared keys, and a chance collision only adds a candidate.
         """
         s = self.settings
-        skeleton = skeleton_of(text, tokens)
         half = s.skeleton_context
-        frames = gram_hashes(word_hashes(skeleton), 2 * half + 1)
+        frames = gram_hashes(skeleton, 2 * half + 1)
         if len(frames) == 0:
-            return frames
-        centers = np.arange(half, len(tokens) - half)
-        content = np.fromiter((skeleton[i] == "_" for i in centers), dtype=bool, count=len(centers))
-        with np.errstate(over="ignore"):
-            keys = (frames * _ANCHOR_MIX) ^ hashes[centers]
-        return winnow(keys[content], s.skeleton_window)
-
-    def _quote_keys(self, tokens, text, hashes) -> np.ndarray:
-        s = self.settings
-        quoted = sorted(align.quoted_token_indexes(tokens, text))
-        keys = []
-        run: list[int] = []
-        for i in [*quoted, -2]:
-            if run and i != run[-1] + 1:
-                grams = gram_hashes(hashes[run[0] : run[-1] + 1], s.min_quote_words)
-                keys.append(winnow(grams, s.quote_window))
-                run = []
-            run.append(i)
-        return np.unique(np.concatenate(keys)) if keys else np.empty(0, dtype=np.uint64)
+            return np.empty(0, dtype=np.uint32)
+        centers = slice(half, len(skeleton) - half)
+        keys = (frames * _ANCHOR_MIX) ^ hashes[centers]
+        return winnow(keys[content[centers]], s.skeleton_window).astype(np.uint32)
 
     def relations(self) -> Iterator[Relation]:
         """All relations, sorted by ``(source_id, target_id, kind)``."""
         try:
             found = self._confirmed()
         finally:
-            self._store.close()
+            self._tokens.close()
+            self._quotes.close()
         yield from sorted(found, key=Relation.sort_key)
+
+    def _doc(self, index: int) -> align.Doc:
+        raw, sep = self._tokens.get_arrays(index, 2)
+        return align.Doc(None, self._vocab.arrays(raw, sep), self._vocab)
 
     def _confirmed(self) -> list[Relation]:
         s = self.settings
-        docs = Lru(lambda i: align.doc_of(self._store.get(i)))
-        reps = [b.rep for b in self._bodies]
+        docs = Lru(self._doc)
+        lsh = self._pairs("near-duplicate", self._lsh_arrays(self._band_keys, self._bands))
+        skeletal = self._pairs("paraphrase-of", self._lsh_arrays(self._skeleton_keys,
+                                                                 self._skeleton_shape[0]))
+        anchored = self._pairs("paraphrase-of:anchors",
+                               _key_arrays(self._anchors, self._anchor_counts),
+                               s.min_shared_skeleton, s.max_anchor_bucket)
         near: dict[tuple[int, int], dict] = {}
-        for u, v in self._pairs("near-duplicate", self._band_key_arrays(), 1, reps):
+        # a copy keeps its original's skeleton: a candidate there too, whatever LSH missed
+        for u, v in sorted({*lsh, *skeletal}, key=_by_body):
             evidence = align.shared_passages(docs(u), docs(v), s)
             if evidence is not None and not self._spun(evidence):
                 near[(u, v)] = evidence
         families = self._families(near)
         out = self._exact(families)
         out += [self._near(u, v, ev, families) for (u, v), ev in near.items()]
-        skel = _key_arrays(self._skeleton)
-        for u, v in self._pairs("paraphrase-of", skel, s.min_shared_skeleton, reps):
-            if (u, v) not in near:
-                pairs = align.paraphrase_alignment(docs(u), docs(v), s)
-                rel = self._paraphrase(u, v, pairs, docs)
-                if rel is not None:
-                    out.append(rel)
-        for u, v in self._pairs("shares-quotation", _key_arrays(self._quote), 1, reps):
-            if (u, v) not in near:
-                quotes = align.shared_quotations(docs(u), docs(v), s)
-                if quotes:
-                    out.append(self._quotation(u, v, quotes, docs))
+        related = set(near)
+        for u, v in sorted({*skeletal, *anchored}, key=_by_body):
+            if (u, v) in related:
+                continue
+            pairs = align.paraphrase_alignment(docs(u), docs(v), s)
+            rel = self._paraphrase(u, v, pairs, docs)
+            if rel is not None:
+                out.append(rel)
+                related.add((u, v))
+        views = Lru(self._quote_view, size=4096)
+        quotes = _key_arrays(self._quote_keys, self._quote_counts)
+        for u, v in self._pairs("shares-quotation", quotes, 1, s.max_quote_bucket):
+            if (u, v) in related:
+                self.stats["skipped-related:shares-quotation"] += 1
+                continue
+            shared = align.shared_quotations(views(u), views(v), self._vocab, s)
+            if shared:
+                out.append(self._quotation(u, v, shared, views))
         for rel in out:
             self.stats[f"relations:{rel.kind}"] += 1
         return out
+
+    def _quote_view(self, index: int) -> align.QuoteView:
+        return align.QuoteView.from_columns(self._quotes.get_arrays(index, align.QUOTE_COLUMNS))
 
     def _spun(self, evidence: dict) -> bool:
         """A near-duplicate whose differences are scattered word swaps is a spun copy; it is
@@ -184,28 +197,27 @@ class RelationFinder:
         s = self.settings
         return swaps >= s.spun_min_swaps and swaps >= s.spun_min_swap_rate * covered
 
-    def _band_key_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if not self._signatures:
-            return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-        keys = np.concatenate([band_keys(sig, self._bands, self._rows) for sig in self._signatures])
-        docs = np.repeat(np.arange(len(self._signatures)), self._bands)
-        return keys, docs
+    def _lsh_arrays(self, keys: array, bands: int) -> tuple[np.ndarray, np.ndarray]:
+        docs = np.repeat(np.arange(len(self._rep), dtype=np.int64), bands)
+        return np.frombuffer(keys, dtype=np.uint64), docs
 
-    def _pairs(self, kind, arrays, min_shared, reps) -> list[tuple[int, int]]:
-        """Candidate pairs ordered by representative record id, so results ignore input order."""
-        found = shared_key_pairs(arrays[0], arrays[1], self.settings.max_bucket)
+    def _pairs(self, kind, arrays, min_shared=1, max_bucket=None) -> list[tuple[int, int]]:
+        """Candidate pairs sharing ``min_shared`` keys, oriented by representative record id
+        (so alignment never depends on input order) and ordered by body for the caches."""
+        found = shared_key_pairs(arrays[0], arrays[1], max_bucket or self.settings.max_bucket,
+                                 min_shared)
         self.stats[f"skipped-buckets:{kind}"] += found.skipped_keys
-        keep = found.shared >= min_shared
+        reps = self._rep
         pairs = [
             (u, v) if reps[u] < reps[v] else (v, u)
-            for u, v in zip(found.left[keep].tolist(), found.right[keep].tolist(), strict=True)
+            for u, v in zip(found.left.tolist(), found.right.tolist(), strict=True)
         ]
         self.stats[f"candidates:{kind}"] += len(pairs)
-        return sorted(pairs, key=lambda p: (reps[p[0]], reps[p[1]]))
+        return sorted(pairs, key=_by_body)
 
     def _families(self, near) -> list[str]:
         """Near-duplicate family id of each body: the smallest record id in the family."""
-        parent = list(range(len(self._bodies)))
+        parent = list(range(len(self._rep)))
 
         def root(i: int) -> int:
             while parent[i] != i:
@@ -216,22 +228,22 @@ class RelationFinder:
         for u, v in near:
             parent[root(u)] = root(v)
         smallest: dict[int, str] = {}
-        for i, body in enumerate(self._bodies):
+        for i, rep in enumerate(self._rep):
             r = root(i)
-            smallest[r] = min(smallest.get(r, body.rep), body.rep)
-        return [smallest[root(i)] for i in range(len(self._bodies))]
+            smallest[r] = min(smallest.get(r, rep), rep)
+        return [smallest[root(i)] for i in range(len(self._rep))]
 
     def _relation(self, kind, src, tgt, score, directed, evidence, group=None) -> Relation:
         if not directed and tgt < src:
             src, tgt = tgt, src
         return Relation(src, tgt, kind, round(score, 4), directed, METHODS[kind],
-                        self.settings.params_json(), canonical_json(evidence), group)
+                        self._params, canonical_json(evidence), group)
 
     def _exact(self, families) -> list[Relation]:
         out = []
-        for i, body in enumerate(self._bodies):
-            rep = body.rep
-            for rid in sorted(set(body.record_ids) - {rep}):
+        for i, more in sorted(self._more_ids.items()):
+            rep = self._rep[i]
+            for rid in sorted(set(more) - {rep}):
                 out.append(self._relation("exact-duplicate", rid, rep, 1.0, False,
                                           {"text_sha256_equal": True}, families[i]))
         return out
@@ -243,15 +255,15 @@ class RelationFinder:
         if copy == v:
             evidence = _swapped(evidence)
         src, tgt = (u, v) if copy in (u, None) else (v, u)
-        return self._relation("near-duplicate", self._bodies[src].rep, self._bodies[tgt].rep,
+        return self._relation("near-duplicate", self._rep[src], self._rep[tgt],
                               score, copy is not None, evidence, families[u])
 
     def _dated_copy(self, u: int, v: int) -> tuple[int | None, str | None]:
         """The later of two bodies by first publication, else by first capture."""
-        for attr in ("published", "retrieved"):
-            a, b = getattr(self._bodies[u], attr), getattr(self._bodies[v], attr)
-            if a and b and min(a) != min(b):
-                return (v if min(a) < min(b) else u), f"{attr}_at"
+        for dates, attr in ((self._published, "published"), (self._retrieved, "retrieved")):
+            a, b = dates[u], dates[v]
+            if a is not None and b is not None and a != b:
+                return (v if a < b else u), f"{attr}_at"
         return None, None
 
     def _paraphrase(self, u, v, pairs, docs) -> Relation | None:
@@ -282,18 +294,19 @@ class RelationFinder:
             "direction_basis": basis,
         }
         src, tgt = (u, v) if copy in (u, None) else (v, u)
-        score = aligned / min(len(a.tokens), len(b.tokens))
-        return self._relation("paraphrase-of", self._bodies[src].rep, self._bodies[tgt].rep,
+        score = aligned / min(len(a), len(b))
+        return self._relation("paraphrase-of", self._rep[src], self._rep[tgt],
                               min(score, 1.0), copy is not None, evidence)
 
     def _frequency_copy(self, u, v, swaps) -> tuple[int | None, str | None]:
         """The body whose swapped-in words are the rarer ones, when the votes agree."""
         s = self.settings
+        df = self._word_df
         to_v = to_u = 0
         for x, y in swaps:
-            if self._df[x] >= s.direction_df_ratio * self._df[y]:
+            if df(x) >= s.direction_df_ratio * df(y):
                 to_v += 1  # common word in u became a rare one in v: v is the rewrite
-            elif self._df[y] >= s.direction_df_ratio * self._df[x]:
+            elif df(y) >= s.direction_df_ratio * df(x):
                 to_u += 1
         votes = to_u + to_v
         if votes < s.direction_min_votes:
@@ -304,19 +317,28 @@ class RelationFinder:
             return u, "word-frequency"
         return None, None
 
-    def _quotation(self, u, v, quotes, docs) -> Relation:
-        a, b = docs(u), docs(v)
+    def _word_df(self, word: str) -> int:
+        return int(self._df[self._vocab.folded_id(word)])
+
+    def _quotation(self, u, v, quotes, views) -> Relation:
         shared = sum(q["words"] for q in quotes)
-        score = shared / max(1, min(len(a.quoted), len(b.quoted)))
-        return self._relation("shares-quotation", self._bodies[u].rep, self._bodies[v].rep,
+        score = shared / max(1, min(len(views(u)), len(views(v))))
+        return self._relation("shares-quotation", self._rep[u], self._rep[v],
                               min(score, 1.0), False, {"quotations": quotes})
 
 
-def _key_arrays(per_body: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    if not per_body:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    docs = np.repeat(np.arange(len(per_body)), [len(k) for k in per_body])
-    return np.concatenate(per_body), docs
+def _by_body(pair: tuple[int, int]) -> tuple[int, int]:
+    return min(pair), max(pair)
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _key_arrays(keys: array, counts: array) -> tuple[np.ndarray, np.ndarray]:
+    docs = np.repeat(np.arange(len(counts), dtype=np.int32), np.frombuffer(counts, np.int64))
+    width = np.uint64 if keys.typecode == "Q" else np.uint32
+    return np.frombuffer(keys, dtype=width), docs
 
 
 def _swapped(evidence: dict) -> dict:

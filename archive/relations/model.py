@@ -35,11 +35,22 @@ class RelationSettings:
     * ``shingle_size`` words per shingle, ``num_perm`` MinHash permutations and
       ``lsh_threshold`` (estimated Jaccard similarity at which band collisions become likely)
       find near-duplicate candidates; ``seed`` fixes the hash functions.
-    * ``skeleton_context``/``skeleton_window``: paraphrase candidates share at least
-      ``min_shared_skeleton`` winnowed anchors: a content word with ``skeleton_context``
-      tokens of skeleton (function words, names, ``_`` for other words) either side.
+    * ``skeleton_shingle_size`` tokens of skeleton per shingle (function words, names and
+      numbers kept, every other word replaced by ``_``) and ``skeleton_lsh_threshold`` find
+      paraphrase candidates with the same MinHash permutations: a spinner swaps words one
+      for one, so a spun copy keeps its original's skeleton while independent reports on one
+      story share little of it. Candidates of either LSH are checked for both relations.
+    * ``skeleton_context``/``skeleton_window``: a body partly spun inside other text shares
+      too little skeleton for LSH, so pairs sharing at least ``min_shared_skeleton``
+      winnowed anchors are paraphrase candidates too: an anchor is a content word with
+      ``skeleton_context`` tokens of skeleton either side. An anchor held by more than
+      ``max_anchor_bucket`` bodies is stock phrasing and skipped (counted), which bounds
+      the pairs counted by the corpus size.
     * ``min_quote_words``/``quote_window``: quotation candidates share a winnowed n-gram of
-      words inside quotation marks.
+      words inside one quotation (a window of 1 keeps every n-gram, so a shared quotation
+      of exactly ``min_quote_words`` words is never missed); an n-gram quoted by more than
+      ``max_quote_bucket`` bodies is a stock phrase (or a statement everyone ran, whose
+      pairs would grow with the square of its reach) and is skipped, counted.
     * ``max_bucket``: an LSH bucket or fingerprint held by more records than this is
       skipped as boilerplate (counted in :func:`find_relations`'s stats, never silent).
 
@@ -49,13 +60,17 @@ class RelationSettings:
       ``near_min_coverage`` of the shorter body and ``near_min_coverage_longer`` of the longer;
       unless the gaps hold at least ``spun_min_swaps`` scattered one-word swaps, at least
       ``spun_min_swap_rate`` of the shared words: then the pair is judged as a paraphrase.
-    * shares-quotation: at least ``min_quote_words`` words in a row, inside quotation marks
-      in both bodies.
+    * shares-quotation: at least ``min_quote_words`` words in a row, inside one quotation in
+      both bodies, forming a whole quotation in one of them or at least
+      ``min_partial_quote_words`` long; pairs already related as near-duplicates or
+      paraphrases are not stated again.
     * paraphrase-of: at least ``min_aligned_sentences`` sentence pairs of at least
-      ``min_sentence_words`` words align in order; in each, ``sentence_min_kept`` of the
-      words match or are swapped one for one, at least ``sentence_min_same_content`` of the
-      content words are the same, and at least ``min_sentence_substitutions`` words are
-      swapped; over all pairs, the share of swapped words lies in
+      ``min_sentence_words`` words align in order, half of the shorter sentence lying on a
+      run of at least ``min_skeleton_run`` skeleton tokens the two share; in each,
+      ``sentence_min_kept`` of the words match or are swapped one for one, at least
+      ``sentence_min_same_content`` of the content words are the same, and at least
+      ``min_sentence_substitutions`` words are swapped (0: a spinner leaves some sentences
+      as they were); over all pairs, the share of swapped words lies in
       [``min_substitution_rate``, ``max_substitution_rate``] and at least
       ``min_substitutions`` words are swapped.
     * direction: dates first, else substitutions moving from common to rare words
@@ -67,11 +82,16 @@ class RelationSettings:
     num_perm: int = 128
     lsh_threshold: float = 0.4
     seed: int = 1
+    skeleton_shingle_size: int = 10
+    skeleton_lsh_threshold: float = 0.35
     skeleton_context: int = 4
     skeleton_window: int = 4
     min_shared_skeleton: int = 3
+    max_anchor_bucket: int = 10
     min_quote_words: int = 8
-    quote_window: int = 4
+    min_partial_quote_words: int = 15
+    max_quote_bucket: int = 50
+    quote_window: int = 1
     max_bucket: int = 200
     min_passage_words: int = 8
     near_min_coverage: float = 0.6
@@ -79,12 +99,13 @@ class RelationSettings:
     spun_min_swaps: int = 8
     spun_min_swap_rate: float = 0.01
     min_sentence_words: int = 8
+    min_skeleton_run: int = 6
     min_aligned_sentences: int = 3
     sentence_min_kept: float = 0.75
     sentence_min_same_content: float = 0.4
-    min_sentence_substitutions: int = 1
+    min_sentence_substitutions: int = 0
     min_substitutions: int = 3
-    min_substitution_rate: float = 0.04
+    min_substitution_rate: float = 0.02
     max_substitution_rate: float = 0.7
     direction_df_ratio: float = 2.0
     direction_min_votes: int = 3

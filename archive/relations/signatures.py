@@ -1,7 +1,8 @@
 """Compact per-record signatures: stable 64-bit hashes, MinHash, LSH band keys, winnowing.
 
 All hashing is vectorised with numpy and seeded, so signatures are the same on every run
-and machine (Python's ``hash`` is salted per process and is never used).
+and machine (Python's ``hash`` is salted per process and is never used). Arithmetic is on
+``uint64`` arrays, which wrap modulo 2**64 without a warning (numpy warns only for scalars).
 """
 
 from __future__ import annotations
@@ -12,65 +13,113 @@ from functools import lru_cache
 
 import numpy as np
 
+from archive.relations.text import word_hash
+
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX3 = np.uint64(0x94D049BB133111EB)
 
 
 def word_hashes(words: Sequence[str]) -> np.ndarray:
     """Stable 64-bit hash of each word."""
-    return np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
-
-
-@lru_cache(maxsize=1 << 16)
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+    return np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
 
 
 def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
-    """Hash of every run of ``n`` consecutive word hashes (empty when there are fewer)."""
+    """Hash of every run of ``n`` consecutive word hashes (empty when there are fewer).
+
+    A polynomial hash ``sum(h[p + j] * B**(n - 1 - j))`` (mod 2**64) from one prefix sum,
+    so its cost does not grow with ``n``, then mixed so that every bit depends on every word.
+    """
     count = len(hashes) - n + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    acc = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(n):
-            acc = (acc ^ hashes[j : j + count]) * _MIX
-            acc ^= acc >> np.uint64(29)
-        acc *= _MIX2
-        acc ^= acc >> np.uint64(32)
-    return acc
+    powers, inverses = _powers(len(hashes))
+    prefix = np.empty(len(hashes) + 1, dtype=np.uint64)
+    prefix[0] = 0
+    np.cumsum(hashes * inverses[: len(hashes)], out=prefix[1:])
+    acc = (prefix[n:] - prefix[:count]) * powers[n - 1 : n - 1 + count]
+    return _mixed(acc)
 
 
-@lru_cache(maxsize=8)
-def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-    return a, b
+def _mixed(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a bijection spreading every input bit over the output."""
+    x = x ^ (x >> np.uint64(30))
+    x *= _MIX2
+    x ^= x >> np.uint64(27)
+    x *= _MIX3
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``B**k`` and ``B**-k`` (mod 2**64) for ``k < size``, grown by doubling and kept."""
+    global _POWERS
+    if len(_POWERS[0]) < size:
+        length = max(size, 2 * len(_POWERS[0]))
+        powers = np.cumprod(np.full(length, _BASE, dtype=np.uint64))
+        inverses = np.cumprod(np.full(length, _BASE_INVERSE, dtype=np.uint64))
+        # cumprod starts at B**1: shift so that index k holds the k-th power
+        _POWERS = (np.r_[np.uint64(1), powers[:-1]], np.r_[np.uint64(1), inverses[:-1]])
+    return _POWERS
+
+
+def _inverse(odd: int) -> int:
+    inverse = odd  # Newton's iteration doubles the correct low bits each step
+    for _ in range(6):
+        inverse = inverse * (2 - odd * inverse) % 2**64
+    return inverse
+
+
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+_BASE_INVERSE = np.uint64(_inverse(int(_BASE)))
+_POWERS = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
 
 
 def minhash(shingles: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """MinHash signature (``uint32[num_perm]``) of a set of 64-bit shingle hashes.
 
-    Each permutation is a multiply-shift hash ``(a*x + b) mod 2**64 >> 32`` with odd ``a``;
-    an empty set gets the all-ones signature, which collides with nothing in practice.
+    One-permutation MinHash: each shingle is hashed once (seeded), its high bits choose one
+    of ``num_perm`` bins and its low 32 bits are its value; each bin keeps its smallest
+    value. An empty bin borrows the value of the next non-empty bin (circularly) plus an
+    offset per step, so two bodies agree on a bin with probability close to their Jaccard
+    similarity, as with ``num_perm`` independent permutations, at the cost of one hash per
+    shingle instead of ``num_perm``. Duplicate shingles change nothing. An empty set gets
+    the all-ones signature, which collides with nothing in practice.
     """
     if len(shingles) == 0:
         return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    a, b = _permutations(num_perm, seed)
-    with np.errstate(over="ignore"):
-        hashed = (shingles[:, None] * a[None, :] + b[None, :]) >> np.uint64(32)
-    return hashed.min(axis=0).astype(np.uint32)
+    h = _mixed(shingles ^ _seed_salt(seed))
+    bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+    keys = np.sort((bins << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF)))
+    bins = keys >> np.uint64(32)
+    first = np.flatnonzero(np.concatenate(([True], bins[1:] != bins[:-1])))
+    filled = bins[first].astype(np.int64)
+    values = keys[first] & np.uint64(0xFFFFFFFF)
+    # for each bin, the first filled bin at or after it, going round
+    at = np.searchsorted(filled, np.arange(num_perm), "left")
+    at[at == len(filled)] = 0
+    steps = (filled[at] - np.arange(num_perm)) % num_perm
+    out = values[at] + steps.astype(np.uint64) * _BORROW_STEP
+    return (out & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+_BORROW_STEP = np.uint64(0x9E3779B1)
+
+
+@lru_cache(maxsize=8)
+def _seed_salt(seed: int) -> np.uint64:
+    return np.uint64(int.from_bytes(hashlib.blake2b(seed.to_bytes(8, "little"),
+                                                    digest_size=8).digest(), "little"))
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per LSH band; the band number is mixed in so bands never collide."""
     rows_of = signature[: bands * rows].astype(np.uint64).reshape(bands, rows)
     acc = np.arange(1, bands + 1, dtype=np.uint64) * _MIX2
-    with np.errstate(over="ignore"):
-        for j in range(rows):
-            acc = (acc ^ rows_of[:, j]) * _MIX
-            acc ^= acc >> np.uint64(31)
+    for j in range(rows):
+        acc = (acc ^ rows_of[:, j]) * _MIX
+        acc ^= acc >> np.uint64(31)
     return acc
 
 
@@ -94,6 +143,8 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
     """
     if len(hashes) == 0:
         return hashes
+    if window == 1:
+        return np.unique(hashes)
     if len(hashes) <= window:
         return np.unique(hashes[[int(np.argmin(hashes))]])
     view = np.lib.stride_tricks.sliding_window_view(hashes, window)

@@ -1,4 +1,4 @@
-"""Bodies kept out of memory until a candidate pair needs them again."""
+"""Bodies (and their quotation views) kept out of memory until a candidate pair needs them."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+import numpy as np
+
 T = TypeVar("T")
 
-_SPOOL_BYTES = 64 << 20
+# Small: rolling a spooled file over to disk copies its whole buffer once more.
+_SPOOL_BYTES = 8 << 20
 
 
-class TextStore:
-    """Append-only store of texts in a temporary file (in memory up to 64 MiB).
+class BlobStore:
+    """Append-only store of byte strings in a temporary file (in memory up to 8 MiB).
 
-    Only 16 bytes per text stay in memory, so holding a corpus costs its signatures, not its
+    Only 16 bytes per blob stay in memory, so holding a corpus costs its signatures, not its
     bodies. Close it to drop the file.
     """
 
@@ -26,8 +29,7 @@ class TextStore:
         self._sizes = array("q")
         self._end = 0
 
-    def append(self, text: str) -> int:
-        data = text.encode("utf-8")
+    def append_bytes(self, data: bytes) -> int:
         self._file.seek(self._end)
         self._file.write(data)
         self._starts.append(self._end)
@@ -35,12 +37,34 @@ class TextStore:
         self._end += len(data)
         return len(self._starts) - 1
 
-    def get(self, index: int) -> str:
+    def get_bytes(self, index: int) -> bytes:
         self._file.seek(self._starts[index])
-        return self._file.read(self._sizes[index]).decode("utf-8")
+        return self._file.read(self._sizes[index])
 
     def close(self) -> None:
         self._file.close()
+
+
+class TextStore(BlobStore):
+    """A :class:`BlobStore` of UTF-8 texts."""
+
+    def append(self, text: str) -> int:
+        return self.append_bytes(text.encode("utf-8"))
+
+    def get(self, index: int) -> str:
+        return self.get_bytes(index).decode("utf-8")
+
+
+class ArrayStore(BlobStore):
+    """A :class:`BlobStore` of equally long ``int32`` arrays stored side by side."""
+
+    def append_arrays(self, *columns: np.ndarray) -> int:
+        return self.append_bytes(np.stack([np.asarray(c, dtype=np.int32) for c in columns])
+                                 .tobytes())
+
+    def get_arrays(self, index: int, count: int) -> np.ndarray:
+        """The arrays of blob ``index`` as the rows of a ``(count, n)`` array."""
+        return np.frombuffer(self.get_bytes(index), dtype=np.int32).reshape(count, -1)
 
 
 class Lru(Generic[T]):

@@ -1,16 +1,27 @@
 """Token, sentence, skeleton and quotation views of a canonical body.
 
 Every view keeps code-point offsets into the body, so evidence can point back at the text.
+:class:`Vocabulary` interns words once per corpus, so a body is viewed as integer arrays with
+one regex split and one dictionary look-up per word; the per-token Python objects of
+:func:`tokens_of` are kept for callers that want them (and as the reference the tests hold
+the arrays to).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
+_SPLIT = re.compile(r"(\w+(?:['’]\w+)*)")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+)|\n\n+")
 _QUOTE_PAIRS = {"“": "”", "‘": "’", "«": "»", "„": "“", '"': '"', "'": "'"}
+_QUOTE_CHAR = re.compile(f"[{re.escape(''.join(sorted({*_QUOTE_PAIRS, *_QUOTE_PAIRS.values()})))}]")
+_BEFORE_SENTENCE = " \"'“‘«("
+_SENTENCE_MARKS = ".!?…\n:"
 
 # Words a synonym spinner leaves alone: their order is the skeleton that survives a spin.
 FUNCTION_WORDS = frozenset(
@@ -59,6 +70,11 @@ def fold(word: str) -> str:
     return word.lower().replace("’", "'")
 
 
+def word_hash(word: str) -> int:
+    """Stable 64-bit hash of a word (Python's salted ``hash`` is never used)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
 def tokens_of(text: str) -> list[Token]:
     """Words of ``text`` in order, with their offsets."""
     return [Token(fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
@@ -100,9 +116,9 @@ def skeleton_of(text: str, tokens: list[Token]) -> list[str]:
 
 def _starts_sentence(text: str, at: int) -> bool:
     j = at - 1
-    while j >= 0 and text[j] in " \"'“‘«(":
+    while j >= 0 and text[j] in _BEFORE_SENTENCE:
         j -= 1
-    return j < 0 or text[j] in ".!?…\n:"
+    return j < 0 or text[j] in _SENTENCE_MARKS
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
@@ -114,27 +130,30 @@ def quoted_ranges(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     offset = 0
     for para in text.split("\n\n"):
-        out.extend((offset + s, offset + e) for s, e in _quoted_in_paragraph(para))
+        marks = [m.start() for m in _QUOTE_CHAR.finditer(para)]
+        if marks:
+            out.extend((offset + s, offset + e) for s, e in _quoted_in_paragraph(para, marks))
         offset += len(para) + 2
     return out
 
 
-def _quoted_in_paragraph(para: str) -> list[tuple[int, int]]:
+def _quoted_in_paragraph(para: str, marks: list[int]) -> list[tuple[int, int]]:
+    """Scan only the quotation marks: the next mark after an opening one that may close it
+    closes it, and scanning goes on after it."""
     out = []
-    i = 0
-    n = len(para)
-    while i < n:
-        ch = para[i]
-        if ch in _QUOTE_PAIRS and _opens(para, i):
-            close = _QUOTE_PAIRS[ch]
-            j = i + 1
-            while j < n and not (para[j] == close and _closes(para, j)):
-                j += 1
-            if j - i > 1:
-                out.append((i + 1, j))
-            i = j + 1
-        else:
-            i += 1
+    k = 0
+    while k < len(marks):
+        i = marks[k]
+        k += 1
+        if para[i] not in _QUOTE_PAIRS or not _opens(para, i):
+            continue
+        close = _QUOTE_PAIRS[para[i]]
+        while k < len(marks) and not (para[marks[k]] == close and _closes(para, marks[k])):
+            k += 1
+        j = marks[k] if k < len(marks) else len(para)
+        if j - i > 1:
+            out.append((i + 1, j))
+        k += 1
     return out
 
 
@@ -147,3 +166,167 @@ def _opens(para: str, i: int) -> bool:
 def _closes(para: str, j: int) -> bool:
     after = para[j + 1] if j + 1 < len(para) else " "
     return not after.isalnum()
+
+
+def _ids_of(items: list[str], known, add) -> list[int]:
+    """Ids of ``items``: one C-level dictionary look-up each, Python only for new ones."""
+    ids = list(map(known, items))
+    if None in ids:
+        ids = [add(item) if i is None else i for item, i in zip(items, ids, strict=True)]
+    return ids
+
+
+# Classes of the separator before a word, for telling names from sentence-initial capitals.
+_SEP_OTHER, _SEP_AFTER_SENTENCE, _SEP_MARKS_ONLY = 0, 1, 2
+
+
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    if size <= len(array):
+        return array
+    out = np.zeros(max(size, 2 * len(array)), dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+class Vocabulary:
+    """Words and separators interned once per corpus, with per-id facts as numpy arrays.
+
+    Ids depend on the order words are first seen, so they are only ever compared for
+    equality; whatever is hashed, ordered or written uses the words themselves or their
+    stable hashes. Memory grows with the distinct words, not with the corpus.
+    """
+
+    def __init__(self) -> None:
+        self._raw: dict[str, int] = {}
+        self._folded: dict[str, int] = {}
+        self._seps: dict[str, int] = {}
+        self.words: list[str] = []  # folded word of each folded id
+        self.raw_fold = np.zeros(1024, dtype=np.int32)
+        self.raw_len = np.zeros(1024, dtype=np.int64)
+        self.raw_capital = np.zeros(1024, dtype=bool)
+        self.hash = np.zeros(1024, dtype=np.uint64)  # by folded id
+        self.function = np.zeros(1024, dtype=bool)
+        self.digit = np.zeros(1024, dtype=bool)
+        self.sep_class = np.zeros(64, dtype=np.int8)
+        self.sep_len = np.zeros(64, dtype=np.int64)
+        self.sep_break = np.zeros(64, dtype=bool)
+
+    def view(self, text: str) -> TokenArrays:
+        """The body's words as ids with their offsets."""
+        parts = _SPLIT.split(text)
+        raw = np.array(_ids_of(parts[1::2], self._raw.get, self._raw_id), dtype=np.int32)
+        sep = np.array(_ids_of(parts[0:-1:2], self._seps.get, self._sep_id), dtype=np.int32)
+        return self.arrays(raw, sep)
+
+    def arrays(self, raw: np.ndarray, sep: np.ndarray) -> TokenArrays:
+        """The token arrays of a body from its word and separator ids alone."""
+        lengths = self.raw_len[raw]
+        ends = np.cumsum(self.sep_len[sep] + lengths)
+        return TokenArrays(raw, self.raw_fold[raw], ends - lengths, ends, sep)
+
+    def _raw_id(self, word: str) -> int:
+        found = self._raw.get(word)
+        if found is not None:
+            return found
+        index = len(self._raw)
+        self._raw[word] = index
+        self.raw_fold = _grown(self.raw_fold, index + 1)
+        self.raw_len = _grown(self.raw_len, index + 1)
+        self.raw_capital = _grown(self.raw_capital, index + 1)
+        self.raw_fold[index] = self._fold_id(fold(word))
+        self.raw_len[index] = len(word)
+        self.raw_capital[index] = word[0].isupper()
+        return index
+
+    def _fold_id(self, word: str) -> int:
+        found = self._folded.get(word)
+        if found is not None:
+            return found
+        index = len(self.words)
+        self._folded[word] = index
+        self.words.append(word)
+        self.hash = _grown(self.hash, index + 1)
+        self.function = _grown(self.function, index + 1)
+        self.digit = _grown(self.digit, index + 1)
+        self.hash[index] = word_hash(word)
+        self.function[index] = word in FUNCTION_WORDS
+        self.digit[index] = word[0].isdigit()
+        return index
+
+    def folded_id(self, word: str) -> int:
+        """The id of a folded word already seen."""
+        return self._folded[word]
+
+    def _sep_id(self, sep: str) -> int:
+        found = self._seps.get(sep)
+        if found is not None:
+            return found
+        index = len(self._seps)
+        self._seps[sep] = index
+        self.sep_class = _grown(self.sep_class, index + 1)
+        self.sep_len = _grown(self.sep_len, index + 1)
+        self.sep_len[index] = len(sep)
+        self.sep_break = _grown(self.sep_break, index + 1)
+        kept = sep.rstrip(_BEFORE_SENTENCE)
+        if not kept:
+            self.sep_class[index] = _SEP_MARKS_ONLY
+        elif kept[-1] in _SENTENCE_MARKS:
+            self.sep_class[index] = _SEP_AFTER_SENTENCE
+        # a sentence end lies wholly between two words, so looking at the separator suffices
+        self.sep_break[index] = _SENTENCE_END.search(sep) is not None
+        return index
+
+    def names(self, tokens: TokenArrays) -> np.ndarray:
+        """Capitalised words not opening a sentence (what :func:`skeleton_of` keeps as names)."""
+        cls = self.sep_class[tokens.sep]
+        opening = cls == _SEP_AFTER_SENTENCE
+        if len(opening):
+            opening[0] |= cls[0] == _SEP_MARKS_ONLY
+        return self.raw_capital[tokens.raw] & ~opening
+
+    def skeleton_hashes(self, tokens: TokenArrays) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of :func:`skeleton_of`'s strings, and which tokens are plain content words."""
+        kept = self.function[tokens.fold] | self.names(tokens)
+        digit = self.digit[tokens.fold] & ~self.function[tokens.fold]
+        content = ~kept & ~digit
+        out = np.where(kept, self.hash[tokens.fold], _BLANK_HASH)
+        out[digit & ~kept] = _NUMBER_HASH
+        return out, content
+
+    def sentences(self, tokens: TokenArrays) -> list[Sentence]:
+        """:func:`sentences_of` from the separators."""
+        n = len(tokens.raw)
+        if n == 0:
+            return []
+        breaks = np.flatnonzero(self.sep_break[tokens.sep[1:]]) + 1
+        firsts = [0, *breaks.tolist()]
+        lasts = [*breaks.tolist(), n]
+        starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
+        return [Sentence(f, la, starts[f], ends[la - 1]) for f, la in zip(firsts, lasts,
+                                                                           strict=True)]
+
+
+_BLANK_HASH = np.uint64(word_hash("_"))
+_NUMBER_HASH = np.uint64(word_hash("#"))
+
+
+@dataclass(frozen=True)
+class TokenArrays:
+    """A body's words as parallel arrays: raw and folded ids (see :class:`Vocabulary`), their
+    ``[start, end)`` offsets, and the id of the separator before each word."""
+
+    raw: np.ndarray
+    fold: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    sep: np.ndarray
+
+
+def quote_ids(text: str, tokens: TokenArrays) -> np.ndarray:
+    """For each token, the index of the quotation holding it, or -1."""
+    out = np.full(len(tokens.raw), -1, dtype=np.int32)
+    for k, (start, end) in enumerate(quoted_ranges(text)):
+        lo = int(np.searchsorted(tokens.starts, start, "left"))
+        hi = int(np.searchsorted(tokens.ends, end, "right"))
+        out[lo:hi] = k
+    return out

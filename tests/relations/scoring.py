@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from archive.relations import Relation
-from tests.relations.corpus import Corpus
+
+from .corpus import Corpus
 
 KINDS = ("exact-duplicate", "near-duplicate", "shares-quotation", "paraphrase-of")
 
@@ -60,8 +61,8 @@ def score(corpus: Corpus, relations: Iterable[Relation]) -> dict[str, KindScore]
 
 def _reps(corpus: Corpus) -> dict[str, str]:
     by_sha: dict[str, list[str]] = defaultdict(list)
-    for rec in corpus.records:
-        by_sha[rec.text_sha256].append(rec.record_id)
+    for planted in corpus.truth.values():
+        by_sha[planted.text_sha256].append(planted.record_id)
     return {rid: min(ids) for ids in by_sha.values() for rid in ids}
 
 
@@ -69,19 +70,12 @@ def _correct(kind: str, rel: Relation, truth, corpus: Corpus) -> bool:
     a, b = truth[rel.source_id], truth[rel.target_id]
     same_line = a.root == b.root
     if kind == "exact-duplicate":
-        return _sha(corpus, rel.source_id) == _sha(corpus, rel.target_id)
+        return a.text_sha256 == b.text_sha256
     if kind == "near-duplicate":
         return same_line and "spun" not in (a.role, b.role)
     if kind == "paraphrase-of":
         return same_line and "spun" in (a.role, b.role)
     return same_line or bool(set(a.statements) & set(b.statements))
-
-
-def _sha(corpus: Corpus, rid: str) -> str:
-    if not hasattr(corpus, "_sha_cache"):
-        shas = {r.record_id: r.text_sha256 for r in corpus.records}
-        object.__setattr__(corpus, "_sha_cache", shas)
-    return corpus._sha_cache[rid]  # type: ignore[attr-defined]
 
 
 def _involves_root(rel: Relation, truth, rep_of) -> bool:
