@@ -108,11 +108,11 @@ class RayExecutor:
         )
         # Shared arguments (the pack context) go to the object store once, not with each task.
         shared = [ray.put(arg) for arg in args]
-        expected, cwd = _node_identity(), os.getcwd()
+        expected = _node_identity()
         limit = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
         pending = self._pending
         for item in items:
-            pending.append(remote.remote(expected, cwd, fn, item, *shared))
+            pending.append(remote.remote(expected, fn, item, *shared))
             if len(pending) >= limit:
                 yield from self._finished(pending)
         while pending:
@@ -145,20 +145,11 @@ def _node_identity() -> tuple[str, str]:
     return __version__, pa.__version__
 
 
-def _run_task(expected: tuple[str, str], cwd: str, fn: Callable, item, *args):
+def _run_task(expected: tuple[str, str], fn: Callable, item, *args):
     found = _node_identity()
     if found != expected:
         raise ExecutorError(
             f"a Ray node runs archive {found[0]} with pyarrow {found[1]}, the driver archive "
             f"{expected[0]} with pyarrow {expected[1]}: install the same versions on every node"
         )
-    if os.getcwd() != cwd:
-        # A Ray worker starts in its raylet's folder, not the driver's; the plan's paths are the
-        # driver's, relative to its folder (as they are for LocalExecutor's processes).
-        if not os.path.isdir(cwd):
-            raise ExecutorError(
-                f"the driver's folder {cwd} is not on this Ray node: run archive from a folder "
-                "of a file system every node shares"
-            )
-        os.chdir(cwd)
     return fn(item, *args)

@@ -109,7 +109,8 @@ def pack(
     >>> result.manifest["counts"]["records"]  # doctest: +SKIP
     15
     """
-    roots = [Path(s) for s in sources]
+    # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
+    roots = [Path(os.path.abspath(s)) for s in sources]
     for root in roots:
         if not root.is_dir():
             raise UsageError(f"source {root} is not a folder")
@@ -128,9 +129,9 @@ def pack(
         parent = latest_release(Path(out), settings.name, settings.version)
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
-    lineage = open_parent(Path(parent)) if parent is not None else None
+    lineage = open_parent(Path(os.path.abspath(parent))) if parent is not None else None
     _remove_stale_partials(Path(out), destination.name)
-    building = Path(out) / f".{destination.name}.partial-{os.getpid()}"
+    building = Path(os.path.abspath(out)) / f".{destination.name}.partial-{os.getpid()}"
     if building.exists():
         shutil.rmtree(building)
     try:
@@ -176,7 +177,9 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
     work, release = building / "work", building / "release"
     for folder in (work, release / "data", release / "schemas"):
         folder.mkdir(parents=True)
-    log = CaptureLog.build(Path(capture_log), work / "log.sqlite") if capture_log else None
+    log = (
+        CaptureLog.build(Path(capture_log).absolute(), work / "log.sqlite") if capture_log else None
+    )
     warnings = [str(p) for p in (log.problems if log else [])]
     notes: list[str] = []
     carried = read_tombstones(lineage.path) if lineage else []

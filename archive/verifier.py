@@ -263,7 +263,7 @@ def check_release(
     public_key = load_public_key(key) if key is not None else None
     report = Report(str(root), level=level, sample=sample, seed=seed if sample else None)
     plan = _Plan(level, hashes, sample, seed, max(1, jobs), public_key, executor, address)
-    _run_checks(root, report, plan)
+    _run_checks(Path(os.path.abspath(root)), report, plan)  # workers need not share our folder
     for check, tier in CHECKS:
         report.skip(check, f"not run at level {level}" if _above(tier, level) else "not needed")
     return report
@@ -911,7 +911,7 @@ def _check_relations(root: Path, manifest: dict, present: set[str], report: Repo
             rows += batch.num_rows
             for problem in column_problems(batch, "relations"):
                 report.add("E024", relative, problem)
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any
         report.add("E009", relative, f"cannot be read as Parquet ({exc})")
         return
     stated = sum(summary.get("counts", {}).values())

@@ -35,7 +35,7 @@ def shared_key_pairs(
 
     ``keys``/``docs`` are parallel arrays with each ``(key, doc)`` at most once and ``docs``
     never decreasing (keys are appended body by body). Memory is the key arrays, one sort
-    order and the distinct pairs counted so far.
+    order and one code per pair of every bucket kept.
     """
     empty = np.empty(0, dtype=np.int64)
     count = int(docs[-1]) + 1 if len(docs) else 0
@@ -56,35 +56,29 @@ def shared_key_pairs(
 
 
 def _pair_counts(docs, starts, sizes, max_bucket, min_shared) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct pair codes ``left << 32 | right`` and how often each occurs, merged chunk by
-    chunk so the pairs of all buckets never sit in memory at once before counting."""
-    codes = np.empty(0, dtype=np.int64)
-    counts = np.empty(0, dtype=np.int64)
-    pending: list[np.ndarray] = []
-    held = 0
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_bucket)]).tolist():
+    """Distinct pair codes ``left << 32 | right`` held at least ``min_shared`` times, and how
+    often each is held. Every pair of every bucket is written once into one preallocated
+    array, sorted in place; nothing else of that size is ever made."""
+    usable = (sizes >= 2) & (sizes <= max_bucket)
+    groups = [(size, starts[sizes == size]) for size in np.unique(sizes[usable]).tolist()]
+    total = sum(len(firsts) * size * (size - 1) // 2 for size, firsts in groups)
+    codes = np.empty(total, dtype=np.int64)
+    at = 0
+    for size, firsts in groups:
         i, j = np.triu_indices(size, k=1)
-        firsts = starts[sizes == size]
         step = max(1, _CHUNK_PAIRS // len(i))
         for k in range(0, len(firsts), step):
             first = firsts[k : k + step, None]
             left = docs[first + i].astype(np.int64)
-            pending.append(((left << 32) | docs[first + j]).ravel())
-            held += pending[-1].size
-            if held >= _CHUNK_PAIRS:
-                codes, counts = _merged(codes, counts, pending)
-                pending, held = [], 0
-    codes, counts = _merged(codes, counts, pending)
-    keep = counts >= min_shared
-    return codes[keep], counts[keep]
-
-
-def _merged(codes, counts, pending) -> tuple[np.ndarray, np.ndarray]:
-    if not pending:
-        return codes, counts
-    new, new_counts = np.unique(np.concatenate(pending), return_counts=True)
-    both = np.concatenate([codes, new])
-    merged, where = np.unique(both, return_inverse=True)
-    total = np.bincount(where, weights=np.concatenate([counts, new_counts]),
-                        minlength=len(merged)).astype(np.int64)
-    return merged, total
+            chunk = ((left << 32) | docs[first + j]).ravel()
+            codes[at : at + len(chunk)] = chunk
+            at += len(chunk)
+    codes.sort()
+    if min_shared > 1:
+        # sorted: a code held m times has itself m - 1 places further on
+        held = codes[min_shared - 1 :][codes[min_shared - 1 :] == codes[: 1 - min_shared]]
+        distinct = held[np.concatenate(([True], held[1:] != held[:-1]))] if len(held) else held
+    else:
+        distinct = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if total else codes
+    counts = np.searchsorted(codes, distinct, "right") - np.searchsorted(codes, distinct, "left")
+    return distinct, counts.astype(np.int64)

@@ -33,7 +33,7 @@ METHODS = {
     "exact-duplicate": "text-sha256",
     "near-duplicate": "minhash-lsh+token-alignment",
     "shares-quotation": "quote-winnowing+token-alignment",
-    "paraphrase-of": "skeleton-minhash-lsh+sentence-alignment",
+    "paraphrase-of": "anchor-winnowing+sentence-alignment",
 }
 
 
@@ -55,7 +55,6 @@ class RelationFinder:
         self._params = settings.params_json()
         self.stats: Counter[str] = Counter()
         self._bands, self._rows = lsh_shape(settings.lsh_threshold, settings.num_perm)
-        self._skeleton_shape = lsh_shape(settings.skeleton_lsh_threshold, settings.num_perm)
         self._vocab = Vocabulary()
         self._df = np.zeros(1024, dtype=np.int64)  # bodies holding each folded word
         self._by_sha: dict[str, int] = {}
@@ -65,9 +64,8 @@ class RelationFinder:
         self._more_ids: dict[int, list[str]] = {}
         self._published: list[datetime | None] = []
         self._retrieved: list[datetime | None] = []
-        # per distinct body, flat: LSH band keys of words and of skeleton, quote grams
+        # per distinct body, flat: LSH band keys, winnowed anchors, quotation n-grams
         self._band_keys = array("Q")
-        self._skeleton_keys = array("Q")
         self._anchors, self._anchor_counts = array("I"), array("q")
         self._quote_keys, self._quote_counts = array("Q"), array("q")
         self._tokens = ArrayStore()  # word and separator ids: the body without re-reading it
@@ -97,8 +95,6 @@ class RelationFinder:
         signature = minhash(gram_hashes(hashes, s.shingle_size), s.num_perm, s.seed)
         self._band_keys.frombytes(band_keys(signature, self._bands, self._rows).tobytes())
         skeleton, content = self._vocab.skeleton_hashes(doc.tokens)
-        signature = minhash(gram_hashes(skeleton, s.skeleton_shingle_size), s.num_perm, s.seed)
-        self._skeleton_keys.frombytes(band_keys(signature, *self._skeleton_shape).tobytes())
         anchors = self._anchor_keys(skeleton, content, hashes)
         self._anchors.frombytes(anchors.tobytes())
         self._anchor_counts.append(len(anchors))
@@ -150,14 +146,11 @@ class RelationFinder:
         s = self.settings
         docs = Lru(self._doc)
         lsh = self._pairs("near-duplicate", self._lsh_arrays(self._band_keys, self._bands))
-        skeletal = self._pairs("paraphrase-of", self._lsh_arrays(self._skeleton_keys,
-                                                                 self._skeleton_shape[0]))
-        anchored = self._pairs("paraphrase-of:anchors",
-                               _key_arrays(self._anchors, self._anchor_counts),
+        anchored = self._pairs("paraphrase-of", _key_arrays(self._anchors, self._anchor_counts),
                                s.min_shared_skeleton, s.max_anchor_bucket)
         near: dict[tuple[int, int], dict] = {}
-        # a copy keeps its original's skeleton: a candidate there too, whatever LSH missed
-        for u, v in sorted({*lsh, *skeletal}, key=_by_body):
+        # a copy keeps its original's anchors: a candidate there too, whatever LSH missed
+        for u, v in sorted({*lsh, *anchored}, key=_by_body):
             evidence = align.shared_passages(docs(u), docs(v), s)
             if evidence is not None and not self._spun(evidence):
                 near[(u, v)] = evidence
@@ -165,7 +158,7 @@ class RelationFinder:
         out = self._exact(families)
         out += [self._near(u, v, ev, families) for (u, v), ev in near.items()]
         related = set(near)
-        for u, v in sorted({*skeletal, *anchored}, key=_by_body):
+        for u, v in anchored:
             if (u, v) in related:
                 continue
             pairs = align.paraphrase_alignment(docs(u), docs(v), s)
@@ -198,7 +191,7 @@ class RelationFinder:
         return swaps >= s.spun_min_swaps and swaps >= s.spun_min_swap_rate * covered
 
     def _lsh_arrays(self, keys: array, bands: int) -> tuple[np.ndarray, np.ndarray]:
-        docs = np.repeat(np.arange(len(self._rep), dtype=np.int64), bands)
+        docs = np.repeat(np.arange(len(self._rep), dtype=np.int32), bands)
         return np.frombuffer(keys, dtype=np.uint64), docs
 
     def _pairs(self, kind, arrays, min_shared=1, max_bucket=None) -> list[tuple[int, int]]:

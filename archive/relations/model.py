@@ -35,17 +35,14 @@ class RelationSettings:
     * ``shingle_size`` words per shingle, ``num_perm`` MinHash permutations and
       ``lsh_threshold`` (estimated Jaccard similarity at which band collisions become likely)
       find near-duplicate candidates; ``seed`` fixes the hash functions.
-    * ``skeleton_shingle_size`` tokens of skeleton per shingle (function words, names and
-      numbers kept, every other word replaced by ``_``) and ``skeleton_lsh_threshold`` find
-      paraphrase candidates with the same MinHash permutations: a spinner swaps words one
-      for one, so a spun copy keeps its original's skeleton while independent reports on one
-      story share little of it. Candidates of either LSH are checked for both relations.
-    * ``skeleton_context``/``skeleton_window``: a body partly spun inside other text shares
-      too little skeleton for LSH, so pairs sharing at least ``min_shared_skeleton``
-      winnowed anchors are paraphrase candidates too: an anchor is a content word with
-      ``skeleton_context`` tokens of skeleton either side. An anchor held by more than
-      ``max_anchor_bucket`` bodies is stock phrasing and skipped (counted), which bounds
-      the pairs counted by the corpus size.
+    * ``skeleton_context``/``skeleton_window``: paraphrase candidates share at least
+      ``min_shared_skeleton`` winnowed anchors: a content word with ``skeleton_context``
+      tokens of skeleton (function words, names, numbers, ``_`` for other words) either
+      side. A spinner swaps words one for one, so a spun copy keeps most of its original's
+      anchors, even when only part of a page is spun; independent reports on one story share
+      a few. An anchor held by more than ``max_anchor_bucket`` bodies is stock phrasing and
+      skipped (counted), which bounds the pairs counted by the corpus size. Anchor
+      candidates are checked for near-duplicates too, whatever LSH missed.
     * ``min_quote_words``/``quote_window``: quotation candidates share a winnowed n-gram of
       words inside one quotation (a window of 1 keeps every n-gram, so a shared quotation
       of exactly ``min_quote_words`` words is never missed); an n-gram quoted by more than
@@ -82,8 +79,6 @@ class RelationSettings:
     num_perm: int = 128
     lsh_threshold: float = 0.4
     seed: int = 1
-    skeleton_shingle_size: int = 10
-    skeleton_lsh_threshold: float = 0.35
     skeleton_context: int = 4
     skeleton_window: int = 4
     min_shared_skeleton: int = 3
