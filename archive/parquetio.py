@@ -16,7 +16,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 ROW_GROUP_ROWS = 20_000
-ROW_GROUP_BYTES = 64 * 1024 * 1024
+ROW_GROUP_BYTES = 32 * 1024 * 1024
 _DICTIONARY_COLUMNS = [
     "raw_encoding",
     "raw_encoding_method",

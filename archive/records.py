@@ -339,12 +339,10 @@ def derivation_sha256(
     """The hash of everything a row is derived from; equal hashes give equal rows (before the
     corpus-level steps: learned furniture and duplicate links)."""
     digest = hashlib.sha256(_derivation_prefix(extractor, settings))
-    basis = {
-        "raw_sha256": raw_sha256,
-        "capture": {k: _plain(v) for k, v in vars(capture).items()},
-        "log": {k: _plain(v) for k, v in vars(entry).items() if k != "line"} if entry else None,
-    }
-    data = json.dumps(basis, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    basis = [raw_sha256, [_plain(v) for v in vars(capture).values()]]
+    if entry is not None:
+        basis.append([_plain(v) for k, v in vars(entry).items() if k != "line"])
+    data = json.dumps(basis, separators=(",", ":"), ensure_ascii=False)
     digest.update(data.encode("utf-8"))
     return digest.hexdigest()
 

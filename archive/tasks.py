@@ -278,6 +278,11 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     quarantined: list[dict] = []
     withdrawn: list[dict] = []
     skipped: Counter = Counter()
+    files = [item.source_path for item in unit.files if item.kind != "warc"]
+    if ctx.log is not None:
+        ctx.log.preload([p.partition("/")[2] for p in files] + files)
+    if ctx.parent is not None:
+        ctx.parent.preload([record_id(p) for p in files])
     for item in unit.files:
         if item.kind == "warc":
             outcomes = warc_outcomes(ctx, item, extractor, extractor_name, skipped)

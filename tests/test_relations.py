@@ -302,3 +302,18 @@ def test_one_permutation_minhash_estimates_jaccard(size, jaccard):
         estimates.append(float(np.mean(minhash(one, 128, 1) == minhash(two, 128, 1))))
     assert abs(np.mean(estimates) - jaccard) < 0.03
     assert np.std(estimates) < 0.1
+
+
+def test_shared_key_pairs_count_distinct_shared_keys():
+    from archive.relations.candidates import shared_key_pairs
+
+    keys = np.array([7, 7, 7, 9, 9, 5, 5, 5, 3], dtype=np.uint32)
+    docs = np.array([0, 1, 2, 0, 1, 3, 3, 4, 4], dtype=np.int32)  # doc 3 holds key 5 twice
+    found = shared_key_pairs(keys, docs, max_bucket=3, min_shared=1)
+    ends = zip(found.left.tolist(), found.right.tolist(), strict=True)
+    pairs = dict(zip(ends, found.shared.tolist(), strict=True))
+    assert pairs.keys() == {(0, 1), (0, 2), (1, 2), (3, 4)}  # never (3, 3)
+    assert pairs[(0, 1)] == 2 and pairs[(0, 2)] == pairs[(1, 2)] == 1
+    assert shared_key_pairs(keys, docs, max_bucket=2, min_shared=1).skipped_keys == 2
+    strict = shared_key_pairs(keys[:5], docs[:5], max_bucket=3, min_shared=2)
+    assert (strict.left.tolist(), strict.right.tolist()) == ([0], [1])

@@ -15,17 +15,12 @@ _CHUNK_PAIRS = 1 << 21
 
 @dataclass(frozen=True)
 class PairCounts:
-    """Candidate pairs ``(left < right)`` as record indexes, with how many keys each shares.
-
-    ``usable[d]`` counts the keys of record ``d`` lying in buckets that were not skipped
-    (singletons included): the most keys ``d`` could share with anyone.
-    """
+    """Candidate pairs ``(left < right)`` as record indexes, with how many keys each shares."""
 
     left: np.ndarray
     right: np.ndarray
     shared: np.ndarray
     skipped_keys: int
-    usable: np.ndarray
 
 
 def shared_key_pairs(
@@ -33,52 +28,82 @@ def shared_key_pairs(
 ) -> PairCounts:
     """Pairs of records holding a common key (at least ``min_shared`` distinct keys).
 
-    ``keys``/``docs`` are parallel arrays with each ``(key, doc)`` at most once and ``docs``
-    never decreasing (keys are appended body by body). Memory is the key arrays, one sort
-    order and one code per pair of every bucket kept.
+    ``keys`` (``uint32``) and ``docs`` are parallel arrays with each ``(key, doc)`` at most
+    once; see :func:`pairs_of_entries` for the form that spares the copies.
+    """
+    return pairs_of_entries(entries(keys, docs), max_bucket, min_shared)
+
+
+def entries(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """``key << 32 | doc`` for every entry: one array, sorted as it is, is the whole index."""
+    out = keys.astype(np.uint64)
+    out <<= np.uint64(32)
+    out |= docs.astype(np.uint32, copy=False)
+    return out
+
+
+def pairs_of_entries(combined: np.ndarray, max_bucket: int, min_shared: int = 1) -> PairCounts:
+    """:func:`shared_key_pairs` over entries ``key << 32 | doc``, sorted here in place.
+
+    Memory is the entries and at most ``_CHUNK_PAIRS`` pair codes at a time: pairs are
+    counted for one range of left records after another.
     """
     empty = np.empty(0, dtype=np.int64)
-    count = int(docs[-1]) + 1 if len(docs) else 0
-    if len(keys) == 0:
-        return PairCounts(empty, empty, empty, 0, np.zeros(count, dtype=np.int64))
-    order = np.argsort(keys, kind="stable")  # stable: docs stay ordered within a key
-    keys = keys[order]
-    docs = docs[order]
-    del order
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    del keys
-    sizes = np.diff(np.r_[starts, len(docs)])
+    if len(combined) == 0:
+        return PairCounts(empty, empty, empty, 0)
+    combined.sort()
+    starts = _bucket_starts(combined)
+    sizes = np.diff(np.append(starts, len(combined)))
     skipped = int(np.count_nonzero(sizes > max_bucket))
-    small = np.repeat(sizes <= max_bucket, sizes)
-    usable = np.bincount(docs[small], minlength=count)
-    codes, counts = _pair_counts(docs, starts, sizes, max_bucket, min_shared)
-    return PairCounts(codes >> 32, codes & 0xFFFFFFFF, counts, skipped, usable)
-
-
-def _pair_counts(docs, starts, sizes, max_bucket, min_shared) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct pair codes ``left << 32 | right`` held at least ``min_shared`` times, and how
-    often each is held. Every pair of every bucket is written once into one preallocated
-    array, sorted in place; nothing else of that size is ever made."""
+    # the low halves, read in place: the docs in key order
+    docs = combined.view(np.uint32)[0 if np.little_endian else 1 :: 2]
     usable = (sizes >= 2) & (sizes <= max_bucket)
     groups = [(size, starts[sizes == size]) for size in np.unique(sizes[usable]).tolist()]
     total = sum(len(firsts) * size * (size - 1) // 2 for size, firsts in groups)
-    codes = np.empty(total, dtype=np.int64)
-    at = 0
+    parts = -(-total // _CHUNK_PAIRS) or 1
+    bounds = np.linspace(0, int(docs.max()) + 1, parts + 1).astype(np.int64)
+    found = [_pair_counts(docs, groups, lo, hi, min_shared)
+             for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+    codes = np.concatenate([c for c, _ in found])
+    counts = np.concatenate([n for _, n in found])
+    return PairCounts(codes >> 32, codes & 0xFFFFFFFF, counts, skipped)
+
+
+def _bucket_starts(combined: np.ndarray) -> np.ndarray:
+    """Where each run of equal keys begins, found chunk by chunk (no full-size temporaries)."""
+    starts = [np.zeros(1, dtype=np.int64)]
+    for at in range(1, len(combined), _CHUNK_PAIRS):
+        end = min(at + _CHUNK_PAIRS, len(combined))
+        here = combined[at:end] >> np.uint64(32)
+        before = combined[at - 1 : end - 1] >> np.uint64(32)
+        starts.append(np.flatnonzero(here != before) + at)
+    return np.concatenate(starts)
+
+
+def _pair_counts(docs, groups, lo, hi, min_shared) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pair codes ``left << 32 | right`` with ``lo <= left < hi``, held at least
+    ``min_shared`` times, and how often each is held. Within a bucket docs ascend, so the
+    left of a pair is its smaller record."""
+    chunks = []
     for size, firsts in groups:
         i, j = np.triu_indices(size, k=1)
         step = max(1, _CHUNK_PAIRS // len(i))
         for k in range(0, len(firsts), step):
             first = firsts[k : k + step, None]
-            left = docs[first + i].astype(np.int64)
-            chunk = ((left << 32) | docs[first + j]).ravel()
-            codes[at : at + len(chunk)] = chunk
-            at += len(chunk)
+            left = docs[first + i].astype(np.int64).ravel()
+            mine = (left >= lo) & (left < hi)
+            right = docs[first + j].ravel()[mine]
+            chunks.append((left[mine] << 32) | right)
+    codes = np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
+    del chunks
     codes.sort()
     if min_shared > 1:
         # sorted: a code held m times has itself m - 1 places further on
         held = codes[min_shared - 1 :][codes[min_shared - 1 :] == codes[: 1 - min_shared]]
         distinct = held[np.concatenate(([True], held[1:] != held[:-1]))] if len(held) else held
     else:
-        distinct = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if total else codes
+        distinct = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
+    # a body holding one (folded) key twice would pair with itself
+    distinct = distinct[(distinct >> 32) != (distinct & 0xFFFFFFFF)]
     counts = np.searchsorted(codes, distinct, "right") - np.searchsorted(codes, distinct, "left")
     return distinct, counts.astype(np.int64)

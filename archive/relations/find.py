@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from archive.relations import align
-from archive.relations.candidates import shared_key_pairs
+from archive.relations.candidates import pairs_of_entries
 from archive.relations.model import (
     Relation,
     RelationInput,
@@ -28,6 +28,7 @@ from archive.relations.store import ArrayStore, Lru
 from archive.relations.text import Vocabulary
 
 _ANCHOR_MIX = np.uint64(0x9E3779B97F4A7C15)
+_PAIR_CHUNK = 16384
 
 METHODS = {
     "exact-duplicate": "text-sha256",
@@ -38,7 +39,8 @@ METHODS = {
 
 
 class RelationFinder:
-    """Accumulates records with :meth:`add`, then yields sorted relations from :meth:`relations`.
+    """Accumulates records with :meth:`add`, then yields sorted relations from :meth:`relations`
+    (once: it releases what it held as it goes).
 
     ``stats`` counts candidates, confirmations and skipped buckets, so nothing is dropped
     without a trace.
@@ -65,9 +67,9 @@ class RelationFinder:
         self._published: list[datetime | None] = []
         self._retrieved: list[datetime | None] = []
         # per distinct body, flat: LSH band keys, winnowed anchors, quotation n-grams
-        self._band_keys = array("Q")
+        self._band_keys = array("I")
         self._anchors, self._anchor_counts = array("I"), array("q")
-        self._quote_keys, self._quote_counts = array("Q"), array("q")
+        self._quote_keys, self._quote_counts = array("I"), array("q")
         self._tokens = ArrayStore()  # word and separator ids: the body without re-reading it
         self._quotes = ArrayStore()
 
@@ -93,13 +95,13 @@ class RelationFinder:
         self._count_words(doc.tokens.fold)
         hashes = doc.hashes
         signature = minhash(gram_hashes(hashes, s.shingle_size), s.num_perm, s.seed)
-        self._band_keys.frombytes(band_keys(signature, self._bands, self._rows).tobytes())
+        self._band_keys.frombytes(_folded(band_keys(signature, self._bands, self._rows)).tobytes())
         skeleton, content = self._vocab.skeleton_hashes(doc.tokens)
         anchors = self._anchor_keys(skeleton, content, hashes)
         self._anchors.frombytes(anchors.tobytes())
         self._anchor_counts.append(len(anchors))
         quotes = align.QuoteView.of(doc, s.min_quote_words)
-        keys = winnow(quotes.grams[quotes.grams != 0], s.quote_window)
+        keys = np.unique(_folded(winnow(quotes.grams[quotes.grams != 0], s.quote_window)))
         self._quote_keys.frombytes(keys.tobytes())
         self._quote_counts.append(len(keys))
         self._quotes.append_arrays(*quotes.columns())
@@ -113,12 +115,11 @@ class RelationFinder:
         self._df[fold] += 1  # a repeated index is incremented once: one count per body
 
     def _anchor_keys(self, skeleton, content, hashes) -> np.ndarray:
-        """Winnowed 32-bit keys of each content word in its skeleton context.
+        """Winnowed keys of each content word in its skeleton context.
 
         A spun copy keeps a word with the probability it was not swapped and keeps the
         skeleton around it, so it shares many of these keys; an independent report on the
-        same story rarely puts the same word in the same nine-token frame. 32 bits suffice:
-        a pair needs several shared keys, and a chance collision only adds a candidate.
+        same story rarely puts the same word in the same nine-token frame.
         """
         s = self.settings
         half = s.skeleton_context
@@ -127,7 +128,7 @@ class RelationFinder:
             return np.empty(0, dtype=np.uint32)
         centers = slice(half, len(skeleton) - half)
         keys = (frames * _ANCHOR_MIX) ^ hashes[centers]
-        return winnow(keys[content[centers]], s.skeleton_window).astype(np.uint32)
+        return np.unique(_folded(winnow(keys[content[centers]], s.skeleton_window)))
 
     def relations(self) -> Iterator[Relation]:
         """All relations, sorted by ``(source_id, target_id, kind)``."""
@@ -145,8 +146,8 @@ class RelationFinder:
     def _confirmed(self) -> list[Relation]:
         s = self.settings
         docs = Lru(self._doc)
-        lsh = self._pairs("near-duplicate", self._lsh_arrays(self._band_keys, self._bands))
-        anchored = self._pairs("paraphrase-of", _key_arrays(self._anchors, self._anchor_counts),
+        lsh = self._pairs("near-duplicate", self._take_entries("_band_keys", None))
+        anchored = self._pairs("paraphrase-of", self._take_entries("_anchors", self._anchor_counts),
                                s.min_shared_skeleton, s.max_anchor_bucket)
         near: dict[tuple[int, int], dict] = {}
         # a copy keeps its original's anchors: a candidate there too, whatever LSH missed
@@ -167,8 +168,10 @@ class RelationFinder:
                 out.append(rel)
                 related.add((u, v))
         views = Lru(self._quote_view, size=4096)
-        quotes = _key_arrays(self._quote_keys, self._quote_counts)
-        for u, v in self._pairs("shares-quotation", quotes, 1, s.max_quote_bucket):
+        quoting = self._iter_pairs("shares-quotation",
+                                   self._take_entries("_quote_keys", self._quote_counts),
+                                   1, s.max_quote_bucket)
+        for u, v in quoting:
             if (u, v) in related:
                 self.stats["skipped-related:shares-quotation"] += 1
                 continue
@@ -190,23 +193,55 @@ class RelationFinder:
         s = self.settings
         return swaps >= s.spun_min_swaps and swaps >= s.spun_min_swap_rate * covered
 
-    def _lsh_arrays(self, keys: array, bands: int) -> tuple[np.ndarray, np.ndarray]:
-        docs = np.repeat(np.arange(len(self._rep), dtype=np.int32), bands)
-        return np.frombuffer(keys, dtype=np.uint64), docs
+    def _take_entries(self, name: str, counts: array | None) -> np.ndarray:
+        """The keys kept under ``name`` as entries ``key << 32 | body`` (see
+        :func:`~archive.relations.candidates.entries`); the keys themselves are dropped, so
+        each key set is held once, and only until its pairs are found."""
+        keys = np.frombuffer(getattr(self, name), dtype=np.uint32)
+        out = keys.astype(np.uint64)
+        del keys
+        setattr(self, name, array("I"))
+        out <<= np.uint64(32)
+        per_body = (np.full(len(self._rep), self._bands, dtype=np.int64) if counts is None
+                    else np.frombuffer(counts, dtype=np.int64))
+        ends = np.cumsum(per_body)
+        step = 1 << 14  # bodies at a time, so the body numbers are never spelled out at once
+        for first in range(0, len(per_body), step):
+            last = min(first + step, len(per_body))
+            lo = int(ends[first - 1]) if first else 0
+            bodies = np.arange(first, last, dtype=np.uint64)
+            out[lo : int(ends[last - 1])] |= np.repeat(bodies, per_body[first:last])
+        return out
 
-    def _pairs(self, kind, arrays, min_shared=1, max_bucket=None) -> list[tuple[int, int]]:
+    def _pairs(self, kind, entries, min_shared=1, max_bucket=None) -> list[tuple[int, int]]:
+        return list(self._iter_pairs(kind, entries, min_shared, max_bucket))
+
+    def _iter_pairs(self, kind, entries, min_shared=1, max_bucket=None) -> Iterator[
+        tuple[int, int]
+    ]:
         """Candidate pairs sharing ``min_shared`` keys, oriented by representative record id
-        (so alignment never depends on input order) and ordered by body for the caches."""
-        found = shared_key_pairs(arrays[0], arrays[1], max_bucket or self.settings.max_bucket,
-                                 min_shared)
+        (so alignment never depends on input order) and ordered by body for the caches; made
+        as arrays and handed out a chunk at a time (there may be several per body)."""
+        found = pairs_of_entries(entries, max_bucket or self.settings.max_bucket, min_shared)
+        del entries
         self.stats[f"skipped-buckets:{kind}"] += found.skipped_keys
-        reps = self._rep
-        pairs = [
-            (u, v) if reps[u] < reps[v] else (v, u)
-            for u, v in zip(found.left.tolist(), found.right.tolist(), strict=True)
-        ]
-        self.stats[f"candidates:{kind}"] += len(pairs)
-        return sorted(pairs, key=_by_body)
+        self.stats[f"candidates:{kind}"] += len(found.left)
+        rank = self._rep_rank()
+        swap = rank[found.left] > rank[found.right]
+        first = np.where(swap, found.right, found.left)
+        second = np.where(swap, found.left, found.right)
+        del found, swap
+        order = np.lexsort((np.maximum(first, second), np.minimum(first, second)))
+        for at in range(0, len(order), _PAIR_CHUNK):
+            part = order[at : at + _PAIR_CHUNK]
+            yield from zip(first[part].tolist(), second[part].tolist(), strict=True)
+
+    def _rep_rank(self) -> np.ndarray:
+        """Each body's place in the order of representative record ids."""
+        order = sorted(range(len(self._rep)), key=self._rep.__getitem__)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank
 
     def _families(self, near) -> list[str]:
         """Near-duplicate family id of each body: the smallest record id in the family."""
@@ -328,10 +363,10 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     return b if a is None else a if b is None else min(a, b)
 
 
-def _key_arrays(keys: array, counts: array) -> tuple[np.ndarray, np.ndarray]:
-    docs = np.repeat(np.arange(len(counts), dtype=np.int32), np.frombuffer(counts, np.int64))
-    width = np.uint64 if keys.typecode == "Q" else np.uint32
-    return np.frombuffer(keys, dtype=width), docs
+def _folded(keys: np.ndarray) -> np.ndarray:
+    """64-bit keys folded to 32 bits: a chance collision only adds a candidate, which its
+    alignment then rejects, and the keys take half the memory."""
+    return (keys ^ (keys >> np.uint64(32))).astype(np.uint32)
 
 
 def _swapped(evidence: dict) -> dict:

@@ -82,7 +82,7 @@ class RelationSettings:
     skeleton_context: int = 4
     skeleton_window: int = 4
     min_shared_skeleton: int = 3
-    max_anchor_bucket: int = 10
+    max_anchor_bucket: int = 8
     min_quote_words: int = 8
     min_partial_quote_words: int = 15
     max_quote_bucket: int = 50
@@ -111,7 +111,7 @@ class RelationSettings:
         return canonical_json(asdict(self))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     """A relation between two records, with the evidence a person can check.
 

@@ -1,4 +1,4 @@
-"""Bodies (and their quotation views) kept out of memory until a candidate pair needs them."""
+"""Bodies (as token ids) and their quoted words kept out of memory until a pair needs them."""
 
 from __future__ import annotations
 
@@ -43,16 +43,6 @@ class BlobStore:
 
     def close(self) -> None:
         self._file.close()
-
-
-class TextStore(BlobStore):
-    """A :class:`BlobStore` of UTF-8 texts."""
-
-    def append(self, text: str) -> int:
-        return self.append_bytes(text.encode("utf-8"))
-
-    def get(self, index: int) -> str:
-        return self.get_bytes(index).decode("utf-8")
 
 
 class ArrayStore(BlobStore):

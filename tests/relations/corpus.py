@@ -27,7 +27,7 @@ SPIN_RATES = (0.15, 0.3, 0.5)
 _EPOCH = datetime(2031, 3, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Planted:
     """Ground truth of one generated record.
 
