@@ -79,17 +79,33 @@ def domain_outlets(path: Path) -> tuple[tuple[str, str], ...]:
     return _outlet_table(_toml(path), path)
 
 
+def _table(data: dict, key: str, path: Path) -> dict:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [{key}] must be a table")
+    return table
+
+
 def load_collection(path: Path) -> Collection:
     """Read and check ``archive.toml``; every mistake is a ``UsageError`` naming the key."""
     data = _toml(path)
     base = Path(path).parent
-    collection = data.get("collection", {})
+    collection = _table(data, "collection", path)
+    rights = _table(data, "rights", path)
     unknown = set(collection) - _COLLECTION_KEYS
     if unknown:
         raise UsageError(f"{path}: unknown key(s) in [collection]: {', '.join(sorted(unknown))}")
-    rights = data.get("rights", {})
+    sources = collection.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise UsageError(f"{path}: [collection] sources must be a list of folder names")
+    for key in _COLLECTION_KEYS - {"sources"}:
+        if not isinstance(collection.get(key, ""), str):
+            raise UsageError(f"{path}: [collection] {key} must be a string")
     withdrawals = []
-    for number, item in enumerate(data.get("withdraw", []), start=1):
+    items = data.get("withdraw", [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise UsageError(f"{path}: withdrawals are [[withdraw]] tables")
+    for number, item in enumerate(items, start=1):
         rid, reason = item.get("record_id"), item.get("reason")
         if not isinstance(rid, str) or not _RECORD_ID.match(rid) or not reason:
             raise UsageError(f"{path}: [[withdraw]] #{number} needs a record_id and a reason")
@@ -102,7 +118,7 @@ def load_collection(path: Path) -> Collection:
         path=Path(path),
         name=collection.get("name"),
         license=collection.get("license"),
-        sources=tuple(base / s for s in collection.get("sources", [])),
+        sources=tuple(base / s for s in sources),
         capture_log=resolved(collection.get("capture_log")),
         out=resolved(collection.get("out")),
         extract=collection.get("extract"),

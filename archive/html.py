@@ -41,7 +41,7 @@ from trafilatura.utils import load_html
 
 from .decode import Decoded, NotText, decode_bytes
 from .extract.outlets import outlet_from_domain
-from .model import Extraction, Hints, Provenance
+from .model import Extraction, Hints, Provenance, logged_precision
 from .normalize import body_text, normalize_text
 
 MIN_DATE = date(1990, 1, 1)
@@ -221,8 +221,15 @@ def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
             continue
         kind = item.get("@type", "Thing")
         kind = kind[0] if isinstance(kind, list) and kind else kind
-        for key in ("headline", "name", "description", "datePublished", "dateModified",
-                    "articleSection", "inLanguage"):
+        for key in (
+            "headline",
+            "name",
+            "description",
+            "datePublished",
+            "dateModified",
+            "articleSection",
+            "inLanguage",
+        ):
             value = item.get(key)
             if isinstance(value, str):
                 yield f"json-ld {kind}.{key}", value
@@ -238,26 +245,60 @@ def _as_list(value) -> list:
 
 
 _SOURCES = {
-    "title": ('meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[name="title"]',
-              'meta[itemprop="headline"]', "json-ld *.headline", "<h1>", "<title>"),
-    "standfirst": ('meta[property="og:description"]', 'meta[name="description"]',
-                   'meta[name="twitter:description"]', 'meta[itemprop="description"]',
-                   "json-ld *.description"),
-    "authors": ('meta[name="author"]', 'meta[property="article:author"]',
-                'meta[name="byl"]', 'meta[name="dc.creator"]', "json-ld *.author.name",
-                '[rel="author"]'),
-    "site_name": ('meta[property="og:site_name"]', "json-ld *.publisher.name",
-                  'meta[name="application-name"]', 'meta[name="publisher"]'),
-    "published_at": ('meta[property="article:published_time"]',
-                     'meta[property="og:article:published_time"]', 'meta[name="pubdate"]',
-                     'meta[name="publishdate"]', 'meta[name="date"]', 'meta[name="dc.date"]',
-                     'meta[itemprop="datepublished"]', "json-ld *.datePublished",
-                     "time[datetime]"),
-    "modified_at": ('meta[property="article:modified_time"]', 'meta[property="og:updated_time"]',
-                    'meta[itemprop="datemodified"]', "json-ld *.dateModified",
-                    'meta[name="last-modified"]'),
-    "language": ("html[lang]", 'meta[http-equiv="content-language"]', "json-ld *.inLanguage",
-                 'meta[property="og:locale"]'),
+    "title": (
+        'meta[property="og:title"]',
+        'meta[name="twitter:title"]',
+        'meta[name="title"]',
+        'meta[itemprop="headline"]',
+        "json-ld *.headline",
+        "<h1>",
+        "<title>",
+    ),
+    "standfirst": (
+        'meta[property="og:description"]',
+        'meta[name="description"]',
+        'meta[name="twitter:description"]',
+        'meta[itemprop="description"]',
+        "json-ld *.description",
+    ),
+    "authors": (
+        'meta[name="author"]',
+        'meta[property="article:author"]',
+        'meta[name="byl"]',
+        'meta[name="dc.creator"]',
+        "json-ld *.author.name",
+        '[rel="author"]',
+    ),
+    "site_name": (
+        'meta[property="og:site_name"]',
+        "json-ld *.publisher.name",
+        'meta[name="application-name"]',
+        'meta[name="publisher"]',
+    ),
+    "published_at": (
+        'meta[property="article:published_time"]',
+        'meta[property="og:article:published_time"]',
+        'meta[name="pubdate"]',
+        'meta[name="publishdate"]',
+        'meta[name="date"]',
+        'meta[name="dc.date"]',
+        'meta[itemprop="datepublished"]',
+        "json-ld *.datePublished",
+        "time[datetime]",
+    ),
+    "modified_at": (
+        'meta[property="article:modified_time"]',
+        'meta[property="og:updated_time"]',
+        'meta[itemprop="datemodified"]',
+        "json-ld *.dateModified",
+        'meta[name="last-modified"]',
+    ),
+    "language": (
+        "html[lang]",
+        'meta[http-equiv="content-language"]',
+        "json-ld *.inLanguage",
+        'meta[property="og:locale"]',
+    ),
 }
 
 
@@ -266,8 +307,13 @@ def _candidates(markup: list[tuple[str, str]], field: str) -> Iterator[tuple[str
     for source in _SOURCES[field]:
         if source.startswith("json-ld *."):
             suffix = source[len("json-ld *") :]
-            yield from ((t, v) for t, v in markup if t.startswith("json-ld ") and
-                        t.endswith(suffix) and t.count(".") == suffix.count("."))
+            yield from (
+                (t, v)
+                for t, v in markup
+                if t.startswith("json-ld ")
+                and t.endswith(suffix)
+                and t.count(".") == suffix.count(".")
+            )
         else:
             yield from ((t, v) for t, v in markup if t == source)
 
@@ -318,7 +364,11 @@ def _trafilatura(tree: HtmlElement, url: str | None, upper: date):
         "max_date": upper.isoformat(),
     }
     options = Extractor(
-        output_format="python", comments=False, tables=True, with_metadata=True, url=url,
+        output_format="python",
+        comments=False,
+        tables=True,
+        with_metadata=True,
+        url=url,
         date_params=date_params,
     )
     document = bare_extraction(tree, options=options)
@@ -426,9 +476,7 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
 def _published(found, markup, hints, upper, provenance, flags):
     if hints.published_at is not None:
         provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
-        moment = hints.published_at
-        day = (moment.hour, moment.minute, moment.second) == (0, 0, 0)
-        return moment, "day" if day else "second" if moment.second else "minute"
+        return hints.published_at, logged_precision(hints)
     if not found:
         return None, None
     day = date.fromisoformat(found)
@@ -437,8 +485,11 @@ def _published(found, markup, hints, upper, provenance, flags):
         if moment is not None and moment.date() == day:
             provenance.append(Provenance("published_at", "htmldate", f"{tag}={value!r}"))
             return _utc_with_precision(moment, flags)
-    provenance.append(Provenance("published_at", "htmldate", f"page markup (bounded {MIN_DATE}"
-                                 f"..{upper}, original date)"))
+    provenance.append(
+        Provenance(
+            "published_at", "htmldate", f"page markup (bounded {MIN_DATE}..{upper}, original date)"
+        )
+    )
     return datetime(day.year, day.month, day.day, tzinfo=UTC), "day"
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import UsageError
 from .manifest import MANIFEST
 from .plan import shard_of
 from .schema import json_value
+
+_RECORD_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def read_manifest(release: str | Path) -> dict:
@@ -51,7 +55,7 @@ def find_record(release: str | Path, record_id: str) -> dict:
     """The record ``record_id`` in its JSON form (reads only the shard that can hold it)."""
     manifest = read_manifest(release)
     shards = record_shards(manifest)
-    if len(record_id) != 32 or not shards:
+    if not _RECORD_ID.fullmatch(record_id) or not shards:
         raise UsageError(f"no record {record_id!r} in {release} (ids are 32 hex digits)")
     path = Path(release) / shards[shard_of(record_id, len(shards))]
     table = pq.read_table(path, filters=[("record_id", "=", record_id)], use_threads=False)
@@ -62,16 +66,13 @@ def find_record(release: str | Path, record_id: str) -> dict:
 
 def explain_record(row: dict) -> str:
     """The capture with its spans marked and the evidence for every derived field."""
-    try:
-        from .extract import explain
-    except ImportError:
-        explain = None
-    if explain is not None:
-        return explain(row["capture_text"], row)
-    lines = [f"record {row['record_id']}  ({row['capture']['source_path']})"]
-    for entry in row["provenance"]:
-        lines.append(f"  {entry['field']}: {entry['method']}  {entry['evidence']}")
-    return "\n".join(lines)
+    from .extract import explain
+
+    if row["capture_text"] is None:
+        raise UsageError(
+            f"record {row['record_id']} withholds its text (metadata-only): nothing to explain"
+        )
+    return explain(row["capture_text"], row)
 
 
 def relations(release: str | Path, *, kind: str | None = None, record_id: str | None = None):
@@ -81,7 +82,12 @@ def relations(release: str | Path, *, kind: str | None = None, record_id: str | 
     summary = manifest.get("relations")
     if not summary:
         raise UsageError(f"{release} has no relations table (packed with relations off)")
-    table = pq.read_table(Path(release) / summary["path"], use_threads=False)
+    try:
+        table = pq.read_table(Path(release) / summary["path"], use_threads=False)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise UsageError(
+            f"{release}: relations table unreadable ({exc}); run archive verify"
+        ) from None
     rows = table.to_pylist()
     if kind:
         rows = [r for r in rows if r["kind"] == kind]
@@ -93,7 +99,7 @@ def relations(release: str | Path, *, kind: str | None = None, record_id: str | 
     return rows
 
 
-def relation_lines(rows: list[dict], record_id: str | None = None) -> list[str]:
+def relation_lines(rows: list[dict]) -> list[str]:
     """A short human rendering of relations, with their evidence side by side."""
     lines = []
     for row in rows:

@@ -148,13 +148,15 @@ class Hints:
     """What is known about a capture before its content is read.
 
     ``outlet``/``published_at`` come from the capture log (they outrank anything found in the
-    text); ``domain_outlets`` maps registrable domains (``example-news.org``) to outlet names.
+    text), with the precision the log wrote ``published_at`` at (see ``logged_precision``);
+    ``domain_outlets`` maps registrable domains (``example-news.org``) to outlet names.
     ``evidence`` holds the capture-log line that asserted them, for provenance.
     """
 
     url: str | None = None
     outlet: str | None = None
     published_at: datetime | None = None
+    published_precision: str | None = None
     retrieved_at: datetime | None = None
     declared_charset: str | None = None
     domain_outlets: tuple[tuple[str, str], ...] = ()
@@ -181,3 +183,16 @@ class Extraction:
     language: str | None = None
     provenance: tuple[Provenance, ...] = ()
     flags: tuple[str, ...] = ()
+
+
+def logged_precision(hints: Hints) -> str | None:
+    """The precision of ``hints.published_at``: as the capture log wrote it (a bare date is
+    ``day``, a time ``minute`` or ``second``), else read off the time (midnight: ``day``)."""
+    if hints.published_at is None:
+        return None
+    if hints.published_precision:
+        return hints.published_precision
+    moment = hints.published_at
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return "day"
+    return "second" if moment.second else "minute"

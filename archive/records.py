@@ -15,7 +15,15 @@ from functools import cache
 
 from .capturelog import LogEntry
 from .decode import NotText, decode_bytes
-from .model import CaptureInfo, Extraction, Hints, Provenance, QuarantineEntry, Record
+from .model import (
+    CaptureInfo,
+    Extraction,
+    Hints,
+    Provenance,
+    QuarantineEntry,
+    Record,
+    logged_precision,
+)
 from .normalize import body_text, normalize_text, sha256_text
 from .plan import record_id
 from .settings import PackSettings
@@ -39,6 +47,7 @@ def hints_for(entry: LogEntry | None, log_name: str | None, settings: PackSettin
         url=entry.url,
         outlet=entry.outlet,
         published_at=entry.published_at,
+        published_precision=entry.published_precision,
         retrieved_at=entry.retrieved_at,
         declared_charset=entry.charset,
         domain_outlets=settings.domain_outlets,
@@ -58,18 +67,9 @@ def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
         text=body_text(capture_text.split("\n\n")),
         outlet=hints.outlet,
         published_at=hints.published_at,
-        published_precision=_log_precision(hints),
+        published_precision=logged_precision(hints),
         provenance=tuple(provenance),
     )
-
-
-def _log_precision(hints: Hints) -> str | None:
-    if hints.published_at is None:
-        return None
-    moment = hints.published_at
-    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
-        return "day"
-    return "second" if moment.second else "minute"
 
 
 def warc_capture_info(source_path: str, payload) -> CaptureInfo:
@@ -103,6 +103,7 @@ def warc_record(
     settings: PackSettings,
     extractor: Extractor,
     extractor_name: str,
+    raw_sha256: str | None = None,
 ) -> Record | QuarantineEntry:
     """The record for one WARC response (``archive.warc.WarcPayload``) of the WARC file at
     ``source_path``; a failed payload digest is kept and flagged, never silenced."""
@@ -126,6 +127,7 @@ def warc_record(
             capture_key=key,
             hints=hints,
             capture=capture,
+            raw_sha256=raw_sha256,
         )
     else:
         outcome = html_record(
@@ -136,6 +138,7 @@ def warc_record(
             capture,
             settings,
             charset_source="http-header",
+            raw_sha256=raw_sha256,
         )
     if isinstance(outcome, QuarantineEntry):
         return replace(outcome, offset=payload.offset)
@@ -171,12 +174,14 @@ def text_record(
     capture_key: str | None = None,
     hints: Hints | None = None,
     capture: CaptureInfo | None = None,
+    raw_sha256: str | None = None,
 ) -> Record | QuarantineEntry:
     """The record for one plain-text capture, or why it cannot be one.
 
     ``capture_key``/``hints``/``capture`` default to those of a file named ``source_path`` with
-    capture-log ``entry``; a WARC response passes its own."""
-    raw_sha256 = hashlib.sha256(raw).hexdigest()
+    capture-log ``entry``; a WARC response passes its own. ``raw_sha256`` saves hashing the bytes
+    again when the reader already did."""
+    raw_sha256 = raw_sha256 or hashlib.sha256(raw).hexdigest()
     hints = hints or hints_for(entry, log_name, settings)
     try:
         decoded = decode_bytes(raw, hints.declared_charset)
@@ -215,11 +220,12 @@ def html_record(
     entry: LogEntry | None = None,
     log_name: str | None = None,
     charset_source: str = "capture-log",
+    raw_sha256: str | None = None,
 ) -> Record | QuarantineEntry:
     """The record for one HTML page (a file, or a WARC response), or why it cannot be one."""
     from .html import extract_html
 
-    raw_sha256 = hashlib.sha256(raw).hexdigest()
+    raw_sha256 = raw_sha256 or hashlib.sha256(raw).hexdigest()
     try:
         page = extract_html(raw, hints, charset_source=charset_source)
     except NotText as exc:

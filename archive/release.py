@@ -9,10 +9,13 @@ link duplicates -> write shards -> quarantine, schemas, manifest -> rename.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import pickle
+import re
 import shutil
+import socket
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -131,7 +134,7 @@ def pack(
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
     lineage = open_parent(Path(os.path.abspath(parent))) if parent is not None else None
     _remove_stale_partials(Path(out), destination.name)
-    building = Path(os.path.abspath(out)) / f".{destination.name}.partial-{os.getpid()}"
+    building = Path(os.path.abspath(out)) / f".{destination.name}.partial-{_host()}-{os.getpid()}"
     if building.exists():
         shutil.rmtree(building)
     try:
@@ -156,11 +159,17 @@ def _silent(stage: str, done: int, total: int | None) -> None:
 
 
 def _remove_stale_partials(out: Path, name: str) -> None:
-    """Folders left by a pack that was killed (its process is gone) are removed."""
-    for partial in out.glob(f".{name}.partial-*"):
-        pid = partial.name.rpartition("-")[2]
+    """Folders left by a pack that was killed (its process on this host is gone) are removed;
+    another host's, on a shared folder, are left alone."""
+    prefix = f".{name}.partial-{_host()}-"
+    for partial in out.glob(f"{glob.escape(prefix)}*"):
+        pid = partial.name[len(prefix) :]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(partial, ignore_errors=True)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "host"
 
 
 def _alive(pid: int) -> bool:

@@ -284,7 +284,3 @@ def column_problems(batch: pa.RecordBatch | pa.Table, name: str = "record") -> l
 def _rule_text(rule: dict) -> str:
     shown = {k: rule[k] for k in ("type", "enum", "pattern", "minLength", "minimum") if k in rule}
     return json.dumps(shown, sort_keys=True)
-
-
-def load_json(path: Path) -> dict:
-    return json.loads(path.read_bytes())

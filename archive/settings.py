@@ -67,6 +67,7 @@ class PackSettings:
             "rights_holder": self.rights_holder,
             "redistribution": self.redistribution,
             "max_capture_bytes": self.max_capture_bytes,
+            "learn_furniture": self.learn_furniture,
         }
 
 

@@ -93,7 +93,6 @@ class UnitSummary:
     reused: int
     quarantined: int
     withdrawn: int
-    input_bytes: int
     warc_skipped: dict = field(default_factory=dict)
 
 
@@ -185,6 +184,7 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
                 ctx.settings,
                 entry,
                 log_name,
+                raw_sha256=digest,
             ),
         )
     derivation = derivation_sha256(digest, extractor_name, ctx.settings, capture, entry)
@@ -195,7 +195,14 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
         item.source_path,
         derivation,
         lambda: text_record(
-            item.source_path, raw, entry, log_name, ctx.settings, extractor, extractor_name
+            item.source_path,
+            raw,
+            entry,
+            log_name,
+            ctx.settings,
+            extractor,
+            extractor_name,
+            raw_sha256=digest,
         ),
     )
 
@@ -233,7 +240,9 @@ def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
         digest,
         item.source_path,
         derivation,
-        lambda: warc_record(item.source_path, payload, ctx.settings, extractor, extractor_name),
+        lambda: warc_record(
+            item.source_path, payload, ctx.settings, extractor, extractor_name, digest
+        ),
     )
 
 
@@ -312,7 +321,6 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         reused,
         len(quarantined),
         len(withdrawn),
-        unit.bytes,
         dict(sorted(skipped.items())),
     )
 
@@ -350,7 +358,8 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     cached: dict[str, tuple] = {}
     if reuse:
         ids = pa.concat_tables(reuse)["record_id"]
-        tables.append(parent_rows(ctx.parent_path, list(ctx.parent_shards), ids.to_pylist()))
+        reused = parent_rows(ctx.parent_path, list(ctx.parent_shards), ids.to_pylist())
+        tables.append(_without_corpus_state(reused))
         if _learning(ctx) and ctx.parent_cache is not None:
             cached = _cached_contributions(ctx.parent_cache, ids)
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
@@ -374,6 +383,24 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         write_ipc(contributed, ctx.work / "contrib" / f"{shard:05d}.arrow")
     _release_memory()
     return table.num_rows
+
+
+CORPUS_FLAGS = ("spun-suspected",)  # raised by relations, which this pack finds afresh
+
+
+def _without_corpus_state(table: pa.Table) -> pa.Table:
+    """Reused rows as a record alone determines them: ``duplicate_of`` and the flags relations
+    raised belong to the parent's corpus and are found again over this one."""
+    index = RECORD_ARROW_SCHEMA.get_field_index("duplicate_of")
+    nulls = pa.nulls(table.num_rows, pa.string())
+    table = table.set_column(index, RECORD_ARROW_SCHEMA.field(index), nulls)
+    flags = table["flags"].to_pylist()
+    if any(f in CORPUS_FLAGS for row in flags for f in row):
+        kept = [[f for f in row if f not in CORPUS_FLAGS] for row in flags]
+        index = RECORD_ARROW_SCHEMA.get_field_index("flags")
+        column = pa.array(kept, RECORD_ARROW_SCHEMA.field(index).type)
+        table = table.set_column(index, RECORD_ARROW_SCHEMA.field(index), column)
+    return table
 
 
 def _cached_contributions(cache: Path, ids: pa.Array) -> dict[str, tuple]:
@@ -585,12 +612,15 @@ def _with_flags(table: pa.Table, extra: pa.Table) -> pa.Table:
 
 
 def relation_inputs(ctx: PackContext) -> Iterator:
-    """Every finalized record's body and dates, shard by shard, for relation finding."""
+    """Every finalized record's body and dates, shard by shard, for relation finding (records
+    whose text the release withholds are left out)."""
     from .relations import RelationInput
 
     columns = ["record_id", "text", "text_sha256", "published_at", "capture"]
     for shard in range(ctx.shards):
-        table = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow").select(columns)
+        # Withheld text stays out of relations: their evidence quotes the bodies.
+        table = withheld(read_ipc(ctx.work / "final" / f"{shard:05d}.arrow"), ctx.settings.tier)
+        table = table.select(columns)
         for batch in table.to_batches(max_chunksize=_PY_BATCH):
             for row in batch.to_pylist():
                 if row["text"]:
@@ -647,7 +677,6 @@ def _counts(table: pa.Table) -> dict:
         return table[column].null_count
 
     return {
-        "duplicates": table.num_rows - nulls("duplicate_of"),
         "unknown_outlet": nulls("outlet"),
         "unknown_date": nulls("published_at"),
         "unknown_title": nulls("title"),

@@ -181,7 +181,7 @@ def run_archive_pack(path: Path) -> int:
     root = Path(__file__).resolve().parents[1]
     command = [sys.executable, "-m", "archive.cli", "pack", str(source), "--out", str(out),
                "--version", "1.0.0", "--no-relations", "-q", "--created", "2026-01-01T00:00:00Z"]
-    subprocess.run(command, check=True, cwd=root)
+    subprocess.run(command, check=True, cwd=root, stdout=subprocess.DEVNULL)
     manifest = json.loads((out / "crawl-1.0.0" / "manifest.json").read_bytes())
     shutil.rmtree(source.parent, ignore_errors=True)
     counts = manifest["counts"]

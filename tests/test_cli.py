@@ -79,6 +79,7 @@ def test_bad_capture_log_line_exits_1_with_the_line_named(runner, corpus, tmp_pa
         (["verify", "nowhere"], "not a release folder"),
         (["validate", "nowhere.parquet"], "does not exist"),
         (["inspect", "{release}", "ffffffffffffffffffffffffffffffff"], "no record"),
+        (["inspect", "{release}", "not-a-record-id-but-32-chars-xyz"], "32 hex digits"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(runner, corpus, tmp_path, args, message):

@@ -80,6 +80,10 @@ def test_pack_from_config_then_a_second_version_with_a_withdrawal(runner, tmp_pa
         ("[[withdraw]]\nrecord_id = 'short'\nreason = 'x'\n", "needs a record_id"),
         ("[collection\n", "archive.toml"),
         ("[outlets]\n'a.example' = 3\n", "[outlets]"),
+        ("[collection]\nsources = 'captures'\n", "sources must be a list"),
+        ("withdraw = ['0123']\n", "[[withdraw]] tables"),
+        ("rights = 'all'\n", "[rights] must be a table"),
+        ("[collection]\nname = 3\n", "name must be a string"),
     ],
 )
 def test_bad_config_is_a_usage_error_naming_the_problem(tmp_path, text, message):

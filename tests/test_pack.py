@@ -174,10 +174,15 @@ def test_failed_pack_leaves_nothing(corpus, tmp_path, monkeypatch):
 
 
 def test_stale_partial_folders_are_cleared(corpus, tmp_path):
-    stale = tmp_path / "dist" / ".corpus-1.0.0.partial-999999999"
+    from archive.release import _host
+
+    stale = tmp_path / "dist" / f".corpus-1.0.0.partial-{_host()}-999999999"
+    elsewhere = tmp_path / "dist" / ".corpus-1.0.0.partial-other-host-999999999"
     stale.mkdir(parents=True)
+    elsewhere.mkdir()
     pack([corpus], tmp_path / "dist", SETTINGS)
     assert not stale.exists()
+    assert elsewhere.exists()  # another machine's pack on a shared folder may still be running
 
 
 def test_missing_source_is_a_usage_error(tmp_path):

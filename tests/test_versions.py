@@ -213,3 +213,47 @@ def test_learned_furniture_is_the_same_whether_records_are_reused_or_not(tmp_pat
         assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
     assert (tmp_path / "dist" / ".archive-cache" / "history-1.0.0" / "learned.json").is_file()
     del v1
+
+
+def test_reused_rows_drop_the_parents_corpus_links(tmp_path):
+    root = tmp_path / "captures"
+    write_corpus(root, {"a.txt": story(1), "b.txt": story(1), "c.txt": story(2)})
+    v1 = pack([root], tmp_path / "dist", BASE)
+    assert sum(1 for r in rows(v1.path).values() if r["duplicate_of"]) == 1
+    (root / "a.txt").unlink()
+    (root / "b.txt").unlink()
+    write_corpus(root, {"b.txt": story(1)})  # b alone now: nothing to be a duplicate of
+    v2 = pack([root], tmp_path / "dist", replace(BASE, version="2.0.0"))
+    assert v2.manifest["counts"]["reused"] == 2
+    assert all(r["duplicate_of"] is None for r in rows(v2.path).values())
+    assert verify(v2.path).ok
+
+
+def test_withheld_text_never_reaches_the_relations_table(tmp_path):
+    root = tmp_path / "captures"
+    write_corpus(root, {"a.txt": story(3), "b.txt": story(3, " Also on the radio.")})
+    dry = pack([root], tmp_path / "dist", replace(BASE, tier="metadata-only"))
+    table = pq.read_table(dry.path / "relations" / "relations.parquet")
+    assert table.num_rows == 0
+    assert b"Ashcombe" not in (dry.path / "relations" / "relations.parquet").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "logged, precision",
+    [
+        ("2026-03-03T08:15:30+01:00", "second"),
+        ("2026-03-03T00:00:00Z", "minute"),
+        ("2026-03-03", "day"),
+    ],
+)
+@pytest.mark.parametrize("extract", ["article", "none"])
+def test_capture_log_dates_keep_the_precision_they_were_written_at(
+    tmp_path, logged, precision, extract
+):
+    root = tmp_path / "captures"
+    write_corpus(root, {"a.txt": story(4)})
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"path": "a.txt", "published_at": logged}) + "\n", encoding="utf-8")
+    result = pack([root], tmp_path / "dist", replace(BASE, extract=extract), capture_log=log)
+    (row,) = rows(result.path).values()
+    assert row["published_precision"] == precision

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from archive.extract import dates as dates_mod
@@ -12,7 +13,7 @@ from archive.extract.language import DETECTOR_VERSION, detect_language
 from archive.extract.lines import Line, split_lines
 from archive.extract.outlets import known_outlet, outlet_from_domain, self_references
 from archive.extract.spans import BODY_KINDS, Layout, layout, spans
-from archive.model import Extraction, Hints, Provenance, Span
+from archive.model import Extraction, Hints, Provenance, Span, logged_precision
 from archive.normalize import body_text
 
 
@@ -251,7 +252,7 @@ def _dates(
             value = value.replace(tzinfo=UTC)
             flags.append("capture-log-date-without-zone")
         value = value.astimezone(UTC)
-        precision = "day" if (value.hour, value.minute, value.second) == (0, 0, 0) else "minute"
+        precision = logged_precision(replace(hints, published_at=value))
         prov.append(Provenance("published_at", "capture-log", hints.evidence or value.isoformat()))
         return value, precision, mod_value
     pub = _one_date("published_at", published, lines, hints, prov, flags)
