@@ -58,6 +58,16 @@ def write_parquet(table: pa.Table, path: Path) -> None:
         writer.write_table(table, row_group_size=row_group_rows(table))
 
 
+def write_parquet_batches(tables, schema: pa.Schema, path: Path) -> None:
+    """Write a stream of tables (in their final order) as one Parquet file, a row group per
+    table at most, so the whole file is never held at once."""
+    options = dict(WRITER_OPTIONS)
+    options["use_dictionary"] = [c for c in _DICTIONARY_COLUMNS if c in schema.names]
+    with pq.ParquetWriter(path, schema, **options) as writer:
+        for table in tables:
+            writer.write_table(table, row_group_size=max(1, min(ROW_GROUP_ROWS, table.num_rows)))
+
+
 def write_ipc(table: pa.Table, path: Path) -> None:
     """A work file between tasks (uncompressed Arrow IPC: fast, memory-mappable)."""
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
@@ -69,6 +79,15 @@ def write_ipc_batches(batches, schema: pa.Schema, path: Path) -> None:
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, schema) as writer:
         for batch in batches:
             writer.write_batch(batch)
+
+
+def iter_ipc_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """A work file's batches read one at a time, not mapped: what was read is freed as it goes
+    (mapped pages would stay counted against the process)."""
+    with pa.OSFile(str(path), "rb") as source:
+        reader = ipc.open_file(source)
+        for index in range(reader.num_record_batches):
+            yield reader.get_batch(index)
 
 
 def read_ipc(path: Path) -> pa.Table:

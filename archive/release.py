@@ -47,7 +47,7 @@ from .manifest import (
     write_manifest,
 )
 from .model import QuarantineEntry
-from .parquetio import read_ipc, write_ipc, write_parquet
+from .parquetio import read_ipc, write_ipc, write_parquet_batches
 from .plan import Unit, shard_count, units_of
 from .schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from .settings import PackSettings, rfc3339
@@ -69,6 +69,7 @@ Progress = Callable[[str, int, int | None], None]
 CHANGES_FILE = "CHANGES.json"
 CACHE_FOLDER = ".archive-cache"
 RELATIONS_FILE = "relations/relations.parquet"
+_RELATIONS_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,13 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
 def _relations(ctx: PackContext, release: Path, progress) -> dict:
     """Find relations across the finalized records; write ``relations/relations.parquet`` and
     the flags they raise; return the manifest's summary (counts per kind, settings)."""
-    from .relations import RelationFinder, RelationSettings, flags_for, relation_rows
+    from .relations import (
+        RELATIONS_ARROW_SCHEMA,
+        RelationFinder,
+        RelationSettings,
+        flags_for,
+        relation_rows,
+    )
 
     progress("relations", 0, None)
     settings = RelationSettings()
@@ -256,16 +263,31 @@ def _relations(ctx: PackContext, release: Path, progress) -> dict:
         finder.add(item)
         if count % 10000 == 0:
             progress("relations", count, None)
-    found = list(finder.relations())
     (release / "relations").mkdir()
-    write_parquet(relation_rows(found), release / RELATIONS_FILE)
-    write_relation_flags(ctx, flags_for(found))
-    kinds = Counter(r.kind for r in found)
+    kinds: Counter = Counter()
+    flags: dict[str, tuple[str, ...]] = {}
+
+    def tables():
+        # Relations are written as they come (a corpus can share thousands of quotations).
+        found = []
+        for relation in finder.relations():
+            kinds[relation.kind] += 1
+            flags.update(flags_for([relation]))
+            found.append(relation)
+            if len(found) == _RELATIONS_BATCH:
+                yield relation_rows(found)
+                found = []
+        if found or not kinds:
+            yield relation_rows(found)
+
+    write_parquet_batches(tables(), RELATIONS_ARROW_SCHEMA, release / RELATIONS_FILE)
+    stats = dict(sorted(finder.stats.items()))
+    write_relation_flags(ctx, dict(sorted(flags.items())))
     return {
         "path": RELATIONS_FILE,
         "counts": dict(sorted(kinds.items())),
         "settings": json.loads(settings.params_json()),
-        "stats": dict(sorted(finder.stats.items())),
+        "stats": stats,
     }
 
 

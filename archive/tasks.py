@@ -27,7 +27,13 @@ from .capturelog import CaptureLog
 from .lineage import ParentIndex, parent_rows
 from .model import Extraction, Provenance, QuarantineEntry, Record, Span
 from .normalize import sha256_text
-from .parquetio import read_ipc, write_ipc, write_ipc_batches, write_parquet
+from .parquetio import (
+    iter_ipc_batches,
+    read_ipc,
+    write_ipc,
+    write_ipc_batches,
+    write_parquet,
+)
 from .plan import Unit, record_id, shard_name, shard_of
 from .records import (
     HTML_EXTRACTOR,
@@ -618,10 +624,9 @@ def relation_inputs(ctx: PackContext) -> Iterator:
 
     columns = ["record_id", "text", "text_sha256", "published_at", "capture"]
     for shard in range(ctx.shards):
-        # Withheld text stays out of relations: their evidence quotes the bodies.
-        table = withheld(read_ipc(ctx.work / "final" / f"{shard:05d}.arrow"), ctx.settings.tier)
-        table = table.select(columns)
-        for batch in table.to_batches(max_chunksize=_PY_BATCH):
+        for whole in iter_ipc_batches(ctx.work / "final" / f"{shard:05d}.arrow"):
+            # Withheld text stays out of relations: their evidence quotes the bodies.
+            batch = withheld(pa.Table.from_batches([whole]), ctx.settings.tier).select(columns)
             for row in batch.to_pylist():
                 if row["text"]:
                     yield RelationInput(
