@@ -23,7 +23,7 @@ from .errors import UsageError
 from .inspect import read_manifest, record_shards
 from .manifest import MANIFEST, canonical_line, read_digest_file
 from .plan import shard_of
-from .schema import schema_file
+from .schema import RECORD_ARROW_SCHEMA, schema_file
 
 WITHDRAWN_FILE = "withdrawn.jsonl"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
@@ -150,9 +150,11 @@ def parent_rows(parent_path: Path, shards: list[str], ids: list[str]) -> pa.Tabl
     low, high = wanted[0].as_py(), wanted[-1].as_py()
     tables = []
     for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):
-        table = pq.read_table(parent_path / shards[index], use_threads=False)
-        tables.append(table.filter(pc.is_in(table["record_id"], value_set=wanted)))
-    return pa.concat_tables(tables)
+        parquet = pq.ParquetFile(parent_path / shards[index])
+        for group in range(parquet.num_row_groups):  # a row group at a time: memory stays flat
+            table = parquet.read_row_group(group, use_threads=False)
+            tables.append(table.filter(pc.is_in(table["record_id"], value_set=wanted)))
+    return pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
 
 
 def read_tombstones(release: Path) -> list[dict]:
