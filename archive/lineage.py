@@ -8,7 +8,6 @@ instead of being extracted again, so a new version costs what changed, not the w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sqlite3
@@ -19,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .errors import UsageError
-from .inspect import read_manifest, record_shards
-from .manifest import MANIFEST, canonical_line, read_digest_file
+from .errors import UsageError, VerificationError
+from .inspect import record_shards
+from .manifest import MANIFEST, canonical_line, checked_manifest
 from .plan import shard_of
 from .schema import RECORD_ARROW_SCHEMA, schema_file
 
@@ -77,15 +76,13 @@ class Parent:
 def open_parent(path: Path) -> Parent:
     """Read a parent release, checking its manifest against its digest file."""
     path = Path(path)
-    manifest = read_manifest(path)
-    data = (path / MANIFEST).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
     try:
-        recorded = read_digest_file(path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"parent {path}: {exc}") from None
-    if recorded != digest:
-        raise UsageError(f"parent {path}: manifest.json does not match its digest; verify it")
+        manifest, digest = checked_manifest(path)
+    except VerificationError:
+        message = f"parent {path}: manifest.json does not match its digest; verify it"
+        raise UsageError(message) from None
+    except UsageError as exc:
+        raise UsageError(f"parent {exc}") from None
     return Parent(path, manifest, digest)
 
 

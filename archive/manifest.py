@@ -104,3 +104,22 @@ def read_digest_file(release: Path) -> str:
     if any(c not in "0123456789abcdef" for c in digest):
         raise ValueError(f"{MANIFEST_DIGEST} does not start with a lowercase hex SHA-256")
     return digest
+
+
+def checked_manifest(release: Path) -> tuple[dict, str]:
+    """A release's manifest and digest, refused unless ``manifest.json.sha256`` vouches for it:
+    ``UsageError`` when either file is unreadable, ``VerificationError`` (E003) when they differ.
+    """
+    from .errors import Problem, UsageError, VerificationError
+
+    try:
+        data = (Path(release) / MANIFEST).read_bytes()
+        manifest = json.loads(data)
+        recorded = read_digest_file(Path(release))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{release}: {exc}; run archive verify {release}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if recorded != digest:
+        problem = Problem("E003", MANIFEST, "edited after it was written", recorded, digest)
+        raise VerificationError([problem])
+    return manifest, digest

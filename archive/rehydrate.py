@@ -27,7 +27,6 @@ then present only for the matched records.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -42,9 +41,9 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .diff import CHANGES_FILE, changes
-from .errors import Problem, ReleaseExistsError, UsageError, VerificationError
+from .errors import ReleaseExistsError, UsageError
 from .inspect import read_manifest, record_shards
-from .manifest import MANIFEST, canonical_json, file_entries, read_digest_file, write_manifest
+from .manifest import canonical_json, checked_manifest, file_entries, write_manifest
 from .normalize import body_text, sha256_text
 from .parquetio import iter_batches, write_parquet
 from .schema import RECORD_ARROW_SCHEMA
@@ -181,17 +180,7 @@ def _checked_manifest(release: Path) -> tuple[dict, str]:
     """The dehydrated release's manifest, refused when it does not match its digest."""
     if not release.is_dir():
         raise UsageError(f"{release} is not a release folder")
-    manifest = read_manifest(release)
-    data = (release / MANIFEST).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        recorded = read_digest_file(release)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{release}: {exc}; run archive verify {release}") from None
-    if recorded != digest:
-        problem = Problem("E003", MANIFEST, "edited after it was written", recorded, digest)
-        raise VerificationError([problem])
-    return manifest, digest
+    return checked_manifest(release)
 
 
 def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
@@ -400,9 +389,7 @@ def manifest_tier(manifest: dict) -> str:
     return (manifest.get("settings") or {}).get("tier", "full")
 
 
-def _manifest(
-    source: Path, release: Path, old: dict, digest: str, version: str, tier: str
-) -> dict:
+def _manifest(source: Path, release: Path, old: dict, digest: str, version: str, tier: str) -> dict:
     """The rehydrated release's manifest: the dehydrated one with its new tier and version, the
     dehydrated release as parent, and its own files."""
     manifest = dict(old)
