@@ -29,6 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pack import corpus  # noqa: E402  (the same cached corpus for every benchmark)
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PARALLEL = ("extract", "gather", "finalize", "write")
@@ -81,18 +84,6 @@ if __name__ == "__main__":
         "driver_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 """
-
-
-def corpus(workdir: Path, n: int, seed: int) -> Path:
-    sys.path.insert(0, str(HERE))
-    from fiction import generate_text_corpus
-
-    dest = workdir / f"corpus-{n}-{seed}"
-    if not (dest / ".complete").exists():
-        shutil.rmtree(dest, ignore_errors=True)
-        generate_text_corpus(dest / "captures", n, seed=seed)
-        (dest / ".complete").write_text("ok")
-    return dest / "captures"
 
 
 def _children() -> dict[int, list[int]]:
@@ -266,7 +257,7 @@ def main() -> None:
     args = parser.parse_args()
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    captures = corpus(args.workdir, args.n, args.seed)
+    captures = corpus(args.workdir, args.n, args.seed) / "captures"
     megabytes = sum(p.stat().st_size for p in captures.rglob("*") if p.is_file()) / 1e6
     rows = []
     for executor in args.executors.split(","):
