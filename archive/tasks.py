@@ -483,7 +483,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
     for folder in ("final", "dupidx"):
         (ctx.work / folder).mkdir(exist_ok=True)
     keys: list[pa.Table] = []
-    settled = _settled_rows(ctx, shard, learned)
+    settled = _settled_rows(ctx, shard, table, learned)
 
     def finished() -> Iterator[pa.RecordBatch]:
         batches = table.to_batches()
@@ -501,13 +501,13 @@ def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
     return table.num_rows
 
 
-def _settled_rows(ctx: PackContext, shard: int, learned) -> frozenset[str]:
+def _settled_rows(ctx: PackContext, shard: int, table: pa.Table, learned) -> frozenset[str]:
     """Ids of reused rows whose outlet learned the same furniture as in the parent pack."""
     reuse = _ipc_tables(ctx.work / "reuse" / f"{shard:05d}")
     if not reuse or learned is None or ctx.parent_learned is None:
         return frozenset()
     changed = learned.outlets_changed(ctx.parent_learned)
-    table = read_ipc(ctx.work / "gathered" / f"{shard:05d}.arrow").select(["record_id", "outlet"])
+    table = table.select(["record_id", "outlet"])
     reused = pc.is_in(table["record_id"], value_set=pa.concat_tables(reuse)["record_id"])
     unchanged = pc.invert(
         pc.is_in(table["outlet"], value_set=pa.array(sorted(changed), pa.string()))
