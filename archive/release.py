@@ -47,7 +47,7 @@ from .manifest import (
     write_manifest,
 )
 from .model import QuarantineEntry
-from .parquetio import read_ipc, write_ipc, write_parquet_batches
+from .parquetio import read_ipc, write_ipc
 from .plan import Unit, shard_count, units_of
 from .schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from .settings import PackSettings, rfc3339
@@ -59,9 +59,7 @@ from .tasks import (
     finalize_shard,
     gather_shard,
     learned_furniture,
-    relation_inputs,
     write_quarantine_fragment,
-    write_relation_flags,
     write_shard,
 )
 
@@ -69,7 +67,6 @@ Progress = Callable[[str, int, int | None], None]
 CHANGES_FILE = "CHANGES.json"
 CACHE_FOLDER = ".archive-cache"
 RELATIONS_FILE = "relations/relations.parquet"
-_RELATIONS_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -225,7 +222,7 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
             )
         )
         duplicates = duplicate_links(ctx)
-        relations = _relations(ctx, release, progress) if settings.relations else None
+        relations = _relations(ctx, release, executor, progress) if settings.relations else None
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
     quarantine = _write_quarantine(work, release)
     tombstones = carried + _new_tombstones(ctx, lineage, settings, warnings)
@@ -245,49 +242,44 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
     return manifest, warnings, notes
 
 
-def _relations(ctx: PackContext, release: Path, progress) -> dict:
-    """Find relations across the finalized records; write ``relations/relations.parquet`` and
-    the flags they raise; return the manifest's summary (counts per kind, settings)."""
-    from .relations import (
-        RELATIONS_ARROW_SCHEMA,
-        RelationFinder,
-        RelationSettings,
-        flags_for,
-        relation_rows,
+def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
+    """Find relations across the finalized records as executor tasks (see
+    :mod:`archive.relation_tasks`); write ``relations/relations.parquet`` and the flags they
+    raise; return the manifest's summary (counts per kind, settings, the finder's counts)."""
+    from .relation_tasks import (
+        BATCH_PAIRS,
+        body_families,
+        confirm_batch,
+        index_shard,
+        pair_batches,
+        relation_candidates,
+        sign_shard,
+        write_relations,
     )
+    from .relations import RelationSettings
 
-    progress("relations", 0, None)
     settings = RelationSettings()
-    finder = RelationFinder(settings)
-    for count, item in enumerate(relation_inputs(ctx), start=1):
-        finder.add(item)
-        if count % 10000 == 0:
-            progress("relations", count, None)
+    stats: Counter = Counter()
+    shards = range(ctx.shards)
+    indexed = executor.map(index_shard, shards, ctx)
+    stats["records"] = sum(_run(indexed, "relations-index", ctx.shards, progress))
+    body_families(ctx)
+    signed = _run(executor.map(sign_shard, shards, ctx, settings), "relations-sign", ctx.shards,
+                  progress)
+    bodies = [count for _, count in sorted(signed)]
+    found = relation_candidates(ctx, bodies, settings, stats)
+    batches = -(-len(found) // BATCH_PAIRS)
+    outcomes = executor.map(confirm_batch, pair_batches(found), ctx, bodies, settings)
     (release / "relations").mkdir()
-    kinds: Counter = Counter()
-    flags: dict[str, tuple[str, ...]] = {}
-
-    def tables():
-        # Relations are written as they come (a corpus can share thousands of quotations).
-        found = []
-        for relation in finder.relations():
-            kinds[relation.kind] += 1
-            flags.update(flags_for([relation]))
-            found.append(relation)
-            if len(found) == _RELATIONS_BATCH:
-                yield relation_rows(found)
-                found = []
-        if found or not kinds:
-            yield relation_rows(found)
-
-    write_parquet_batches(tables(), RELATIONS_ARROW_SCHEMA, release / RELATIONS_FILE)
-    stats = dict(sorted(finder.stats.items()))
-    write_relation_flags(ctx, dict(sorted(flags.items())))
+    kinds = write_relations(ctx, release / RELATIONS_FILE,
+                            _run(outcomes, "relations-confirm", batches, progress), settings,
+                            stats)
+    stats.update({f"relations:{kind}": n for kind, n in kinds.items()})
     return {
         "path": RELATIONS_FILE,
         "counts": dict(sorted(kinds.items())),
         "settings": json.loads(settings.params_json()),
-        "stats": stats,
+        "stats": dict(sorted(stats.items())),
     }
 
 

@@ -28,7 +28,6 @@ from .lineage import ParentIndex, parent_rows
 from .model import Extraction, Provenance, QuarantineEntry, Record, Span
 from .normalize import sha256_text
 from .parquetio import (
-    iter_ipc_batches,
     read_ipc,
     write_ipc,
     write_ipc_batches,
@@ -615,41 +614,6 @@ def _with_flags(table: pa.Table, extra: pa.Table) -> pa.Table:
     index = RECORD_ARROW_SCHEMA.get_field_index("flags")
     column = pa.array(flags, RECORD_ARROW_SCHEMA.field(index).type)
     return table.set_column(index, RECORD_ARROW_SCHEMA.field(index), column)
-
-
-def relation_inputs(ctx: PackContext) -> Iterator:
-    """Every finalized record's body and dates, shard by shard, for relation finding (records
-    whose text the release withholds are left out)."""
-    from .relations import RelationInput
-
-    columns = ["record_id", "text", "text_sha256", "published_at", "capture"]
-    for shard in range(ctx.shards):
-        for whole in iter_ipc_batches(ctx.work / "final" / f"{shard:05d}.arrow"):
-            # Withheld text stays out of relations: their evidence quotes the bodies.
-            batch = withheld(pa.Table.from_batches([whole]), ctx.settings.tier).select(columns)
-            for row in batch.to_pylist():
-                if row["text"]:
-                    yield RelationInput(
-                        row["record_id"],
-                        row["text"],
-                        row["text_sha256"],
-                        row["published_at"],
-                        row["capture"]["retrieved_at"],
-                    )
-
-
-def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) -> None:
-    """File the flags relation finding raised (``spun-suspected``) under each record's shard."""
-    by_shard: dict[int, list[tuple[str, str]]] = {}
-    for rid, names in sorted(flags.items()):
-        for name in names:
-            by_shard.setdefault(shard_of(rid, ctx.shards), []).append((rid, name))
-    folder = ctx.work / "flags"
-    folder.mkdir(exist_ok=True)
-    for shard, pairs in by_shard.items():
-        rids, names = zip(*pairs, strict=True)
-        table = pa.table({"record_id": list(rids), "flag": list(names)})
-        write_ipc(table, folder / f"{shard:05d}.arrow")
 
 
 def withheld(table: pa.Table, tier: str) -> pa.Table:

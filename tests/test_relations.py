@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -317,3 +318,60 @@ def test_shared_key_pairs_count_distinct_shared_keys():
     assert shared_key_pairs(keys, docs, max_bucket=2, min_shared=1).skipped_keys == 2
     strict = shared_key_pairs(keys[:5], docs[:5], max_bucket=3, min_shared=2)
     assert (strict.left.tolist(), strict.right.tolist()) == ([0], [1])
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory):
+    """A pack of a generated corpus with planted copies, in 5 shards, with 1 and 2 jobs."""
+    from conftest import CREATED
+
+    from archive import PackSettings, pack
+
+    root = tmp_path_factory.mktemp("planted") / "captures"
+    root.mkdir()
+    for record in generate(240, seed=5, syndicated=0.08, spun=0.05, exact=0.03).records:
+        (root / f"{record.record_id}.txt").write_text(record.text + "\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("dist")
+    settings = PackSettings("planted", "1.0.0", CREATED, shards=5)
+    one = pack([root], out / "one", settings)
+    two = pack([root], out / "two", replace(settings, jobs=2))
+    return one.path, two.path
+
+
+def test_a_pack_states_the_relations_find_relations_finds(packed):
+    """The pack runs relation finding as tasks over shards; the result is exactly what the
+    in-process finder gives over the same records (and the same with 2 jobs)."""
+    import pyarrow.parquet as pq
+
+    one, two = packed
+    records = pq.read_table(one / "data").to_pylist()
+    inputs = [RelationInput(r["record_id"], r["text"], r["text_sha256"], r["published_at"],
+                            r["capture"]["retrieved_at"]) for r in records if r["text"]]
+    expected = relation_rows(find_relations(reversed(inputs)))
+    stated = pq.read_table(one / "relations" / "relations.parquet")
+    assert {"exact-duplicate", "near-duplicate", "paraphrase-of", "shares-quotation"} <= set(
+        stated["kind"].to_pylist())
+    assert stated.equals(expected)
+    assert (two / "relations" / "relations.parquet").read_bytes() == (
+        one / "relations" / "relations.parquet").read_bytes()
+    spun = {r["record_id"] for r in records if "spun-suspected" in r["flags"]}
+    assert spun == set(flags_for(find_relations(inputs)))
+
+
+def test_the_manifest_counts_what_the_finder_counts(packed):
+    import pyarrow.parquet as pq
+
+    from archive.relations import RelationFinder
+
+    one, _ = packed
+    summary = json.loads((one / "manifest.json").read_text())["relations"]
+    finder = RelationFinder(RelationSettings())
+    for r in pq.read_table(one / "data").to_pylist():
+        if r["text"]:
+            finder.add(RelationInput(r["record_id"], r["text"], r["text_sha256"],
+                                     r["published_at"], r["capture"]["retrieved_at"]))
+    kinds = {}
+    for rel in finder.relations():
+        kinds[rel.kind] = kinds.get(rel.kind, 0) + 1
+    assert summary["stats"] == dict(sorted(finder.stats.items()))
+    assert summary["counts"] == dict(sorted(kinds.items()))

@@ -227,11 +227,12 @@ def _positionwise(x: list[int], y: list[int]) -> list[tuple[str, int, int, int, 
 
 @dataclass(frozen=True)
 class QuoteView:
-    """The quoted words of a body: folded ids, offsets and quotation index of each, and the
-    hash of the ``min_quote_words`` words starting at each that lie in one quotation (0 where
-    they do not)."""
+    """The quoted words of a body: each folded word, its offsets and the index of its
+    quotation, and the hash of the ``min_quote_words`` words starting at it that lie in one
+    quotation (0 where they do not). Words, not vocabulary ids: a view made in one process
+    is compared in another."""
 
-    fold: np.ndarray
+    words: list[str]
     starts: np.ndarray
     ends: np.ndarray
     quote: np.ndarray
@@ -247,17 +248,9 @@ class QuoteView:
             inside = (quote[n - 1 :] == quote[: len(whole)]) & (at[n - 1 :] - at[: len(whole)]
                                                                   == n - 1)
             grams[: len(whole)][inside] = whole[inside]
-        return cls(tokens.fold[at], tokens.starts[at], tokens.ends[at], quote, grams)
-
-    def columns(self) -> tuple[np.ndarray, ...]:
-        """Equally long ``int32`` columns (each gram hash as two halves)."""
-        halves = self.grams.view(np.uint32).reshape(-1, 2).T
-        return (self.fold, self.starts, self.ends, self.quote, *halves.view(np.int32))
-
-    @classmethod
-    def from_columns(cls, rows: np.ndarray) -> QuoteView:
-        grams = np.ascontiguousarray(rows[4:6].T).view(np.uint64).ravel()
-        return cls(rows[0], rows[1], rows[2], rows[3], grams)
+        words = doc.vocab.words
+        return cls([words[f] for f in tokens.fold[at].tolist()], tokens.starts[at],
+                   tokens.ends[at], quote, grams)
 
     @cached_property
     def gram_positions(self) -> dict[int, list[int]]:
@@ -268,14 +261,10 @@ class QuoteView:
         return out
 
     def __len__(self) -> int:
-        return len(self.fold)
+        return len(self.words)
 
 
-QUOTE_COLUMNS = 6
-
-
-def shared_quotations(a: QuoteView, b: QuoteView, vocab: Vocabulary,
-                      settings: RelationSettings) -> list[dict]:
+def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) -> list[dict]:
     """Runs of at least ``min_quote_words`` words inside one quotation in both bodies.
 
     A run counts when it is a whole quotation in one of the bodies (a partial quote of the
@@ -297,7 +286,7 @@ def shared_quotations(a: QuoteView, b: QuoteView, vocab: Vocabulary,
         used_a.update(range(i, i + size))
         used_b.update(range(j, j + size))
         out.append({
-            "quotation": " ".join(vocab.words[w] for w in a.fold[i : i + size].tolist()),
+            "quotation": " ".join(a.words[i : i + size]),
             "source": [int(a.starts[i]), int(a.ends[i + size - 1])],
             "target": [int(b.starts[j]), int(b.ends[j + size - 1])],
             "words": size,

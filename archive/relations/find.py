@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -25,7 +26,7 @@ from archive.relations.model import (
 )
 from archive.relations.signatures import band_keys, gram_hashes, lsh_shape, minhash, winnow
 from archive.relations.store import ArrayStore, Lru
-from archive.relations.text import Vocabulary
+from archive.relations.text import Vocabulary, word_hash
 
 _ANCHOR_MIX = np.uint64(0x9E3779B97F4A7C15)
 _PAIR_CHUNK = 16384
@@ -38,9 +39,291 @@ METHODS = {
 }
 
 
+# Candidate kinds of a pair, as bits: it may be all three.
+LSH, ANCHORED, QUOTED = 1, 2, 4
+_CANDIDATE_KINDS = ((LSH, "near-duplicate"), (ANCHORED, "paraphrase-of"),
+                    (QUOTED, "shares-quotation"))
+
+
+@dataclass(frozen=True)
+class BodyKeys:
+    """What candidate search keeps of one distinct body: its LSH band keys, winnowed anchors
+    and quotation n-grams (32-bit), and the hashes of its distinct folded words (for
+    document frequency); with the quotation view they came from."""
+
+    bands: np.ndarray
+    anchors: np.ndarray
+    quotes: np.ndarray
+    words: np.ndarray
+    quote_view: align.QuoteView
+
+
+def body_keys(doc: align.Doc, settings: RelationSettings) -> BodyKeys:
+    """The keys of one body (pure: they depend on its words alone)."""
+    s = settings
+    hashes = doc.hashes
+    signature = minhash(gram_hashes(hashes, s.shingle_size), s.num_perm, s.seed)
+    bands = _folded(band_keys(signature, *lsh_shape(s.lsh_threshold, s.num_perm)))
+    skeleton, content = doc.vocab.skeleton_hashes(doc.tokens)
+    anchors = _anchor_keys(skeleton, content, hashes, s)
+    quotes = align.QuoteView.of(doc, s.min_quote_words)
+    quote_keys = np.unique(_folded(winnow(quotes.grams[quotes.grams != 0], s.quote_window)))
+    return BodyKeys(bands, anchors, quote_keys, np.unique(hashes), quotes)
+
+
+def _anchor_keys(skeleton, content, hashes, s: RelationSettings) -> np.ndarray:
+    """Winnowed keys of each content word in its skeleton context.
+
+    A spun copy keeps a word with the probability it was not swapped and keeps the skeleton
+    around it, so it shares many of these keys; an independent report on the same story
+    rarely puts the same word in the same nine-token frame.
+    """
+    half = s.skeleton_context
+    frames = gram_hashes(skeleton, 2 * half + 1)
+    if len(frames) == 0:
+        return np.empty(0, dtype=np.uint32)
+    centers = slice(half, len(skeleton) - half)
+    keys = (frames * _ANCHOR_MIX) ^ hashes[centers]
+    return np.unique(_folded(winnow(keys[content[centers]], s.skeleton_window)))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate pairs ``first << 32 | second`` (``first`` the body whose representative
+    record id sorts first), ascending, with the bits of the kinds that proposed each."""
+
+    codes: np.ndarray
+    bits: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def candidates(band_entries, anchor_entries, quote_entries, settings: RelationSettings,
+               stats: Counter, rank: np.ndarray | None = None) -> Candidates:
+    """The pairs sharing keys of each kind (entries as in
+    :func:`~archive.relations.candidates.entries`, consumed here), oriented by ``rank`` (each
+    body's place in representative record id order; ``None``: bodies are numbered in it)."""
+    s = settings
+    found = [
+        _pair_codes("near-duplicate", band_entries, 1, s.max_bucket, stats, rank),
+        _pair_codes("paraphrase-of", anchor_entries, s.min_shared_skeleton,
+                    s.max_anchor_bucket, stats, rank),
+        _pair_codes("shares-quotation", quote_entries, 1, s.max_quote_bucket, stats, rank),
+    ]
+    codes = np.concatenate(found)
+    bits = np.concatenate([np.full(len(c), bit, dtype=np.uint8)
+                           for c, (bit, _) in zip(found, _CANDIDATE_KINDS, strict=True)])
+    del found
+    order = np.argsort(codes, kind="stable")
+    codes, bits = codes[order], bits[order]
+    del order
+    if not len(codes):
+        return Candidates(codes, bits)
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    return Candidates(codes[starts], np.bitwise_or.reduceat(bits, starts))
+
+
+def _pair_codes(kind, entries, min_shared, max_bucket, stats, rank) -> np.ndarray:
+    found = pairs_of_entries(entries, max_bucket, min_shared)
+    del entries
+    stats[f"skipped-buckets:{kind}"] += found.skipped_keys
+    stats[f"candidates:{kind}"] += len(found.left)
+    left, right = found.left, found.right
+    if rank is not None:
+        swap = rank[left] > rank[right]
+        left, right = np.where(swap, right, left), np.where(swap, left, right)
+    return (left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64)
+
+
+def pairs_of(codes: np.ndarray) -> Iterator[tuple[int, int]]:
+    """The ``(first, second)`` bodies of pair codes."""
+    return zip((codes >> np.uint64(32)).tolist(), (codes & np.uint64(0xFFFFFFFF)).tolist(),
+               strict=True)
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A confirmed pair of bodies before it is stated: the kind, its evidence and score
+    (read from ``u`` to ``v``), and for a paraphrase its aligned sentence pairs (the evidence
+    is written once its direction is known)."""
+
+    u: int
+    v: int
+    kind: str
+    score: float
+    evidence: dict
+    sentence_pairs: tuple[align.SentencePair, ...] = ()
+
+    @property
+    def swaps(self) -> list[tuple[str, str]]:
+        return [sw for p in self.sentence_pairs for sw in p.swaps]
+
+
+def confirm_pair(u: int, v: int, bits: int, docs, views, settings: RelationSettings,
+                 stats: Counter) -> Confirmed | None:
+    """The relation, if any, of bodies ``u`` and ``v`` (``docs``/``views`` give each body's
+    :class:`~archive.relations.align.Doc` and quotation view): a near-duplicate first, else a
+    paraphrase, else shared quotations, which are not stated for a pair related as a copy."""
+    s = settings
+    found = None
+    if bits & (LSH | ANCHORED):
+        # a copy keeps its original's anchors: a candidate here too, whatever LSH missed
+        evidence = align.shared_passages(docs(u), docs(v), s)
+        if evidence is not None and not _spun(evidence, s):
+            score = max(evidence["source_coverage"], evidence["target_coverage"])
+            found = Confirmed(u, v, "near-duplicate", score, evidence)
+    if found is None and bits & ANCHORED:
+        found = _paraphrase(u, v, align.paraphrase_alignment(docs(u), docs(v), s), docs, s)
+    if bits & QUOTED:
+        if found is not None:
+            stats["skipped-related:shares-quotation"] += 1
+            return found
+        a, b = views(u), views(v)
+        shared = align.shared_quotations(a, b, s)
+        if shared:
+            words = sum(q["words"] for q in shared)
+            score = min(words / max(1, min(len(a), len(b))), 1.0)
+            found = Confirmed(u, v, "shares-quotation", score, {"quotations": shared})
+    return found
+
+
+def _spun(evidence: dict, s: RelationSettings) -> bool:
+    """A near-duplicate whose differences are scattered word swaps is a spun copy; it is left
+    to the paraphrase check (its anchors are candidates there too)."""
+    swaps = evidence.pop("scattered_swaps")
+    covered = sum(p["words"] for p in evidence["passages"])
+    return swaps >= s.spun_min_swaps and swaps >= s.spun_min_swap_rate * covered
+
+
+def _paraphrase(u, v, pairs, docs, s: RelationSettings) -> Confirmed | None:
+    swaps = sum(len(p.swaps) for p in pairs)
+    aligned = sum(p.same + len(p.swaps) for p in pairs)
+    if len(pairs) < s.min_aligned_sentences or swaps < s.min_substitutions:
+        return None
+    rate = swaps / aligned
+    if not s.min_substitution_rate <= rate <= s.max_substitution_rate:
+        return None
+    score = min(aligned / min(len(docs(u)), len(docs(v))), 1.0)
+    return Confirmed(u, v, "paraphrase-of", score, {"substitution_rate": round(rate, 4)},
+                     tuple(pairs))
+
+
+Dates = tuple  # (earliest published_at, earliest retrieved_at) of a body; either may be None
+
+
+class Statements:
+    """Turns confirmed pairs into :class:`Relation` rows: record ids, direction, group ids.
+
+    ``rep(i)`` is the representative record id of body ``i``, ``dates(i)`` its
+    :data:`Dates`, and ``df(word)`` the number of bodies holding a folded word.
+    """
+
+    def __init__(self, settings: RelationSettings, rep, dates, df) -> None:
+        self.settings = settings
+        self._params = settings.params_json()
+        self._rep, self._dates, self._df = rep, dates, df
+
+    def relation(self, found: Confirmed, group: str | None = None) -> Relation:
+        u, v = found.u, found.v
+        if found.kind == "shares-quotation":
+            return self._relation(found.kind, self._rep(u), self._rep(v), found.score, False,
+                                  found.evidence)
+        copy, basis = self._dated_copy(u, v)
+        if copy is None and found.kind == "paraphrase-of":
+            copy, basis = self._frequency_copy(u, v, found.swaps)
+        evidence = (self._near_evidence(found, copy, basis) if found.kind == "near-duplicate"
+                    else self._paraphrase_evidence(found, copy, basis))
+        src, tgt = (u, v) if copy in (u, None) else (v, u)
+        return self._relation(found.kind, self._rep(src), self._rep(tgt), found.score,
+                              copy is not None, evidence, group)
+
+    def exact(self, record_id: str, rep: str, group: str) -> Relation:
+        return self._relation("exact-duplicate", record_id, rep, 1.0, False,
+                              {"text_sha256_equal": True}, group)
+
+    def _relation(self, kind, src, tgt, score, directed, evidence, group=None) -> Relation:
+        if not directed and tgt < src:
+            src, tgt = tgt, src
+        return Relation(src, tgt, kind, round(score, 4), directed, METHODS[kind],
+                        self._params, canonical_json(evidence), group)
+
+    def _near_evidence(self, found: Confirmed, copy, basis) -> dict:
+        evidence = {**found.evidence, "direction_basis": basis}
+        return _swapped(evidence) if copy == found.v else evidence
+
+    def _paraphrase_evidence(self, found: Confirmed, copy, basis) -> dict:
+        pairs, swaps = found.sentence_pairs, found.swaps
+        if copy == found.v:
+            pairs = [align.SentencePair(p.b, p.a, p.same, tuple((y, x) for x, y in p.swaps),
+                                        p.other) for p in pairs]
+            swaps = [(y, x) for x, y in swaps]
+        return {
+            "sentence_pairs": [
+                {"source": [p.a.start, p.a.end], "target": [p.b.start, p.b.end],
+                 "same_words": p.same, "substitutions": [list(x) for x in p.swaps]}
+                for p in pairs
+            ],
+            "substitutions": [[x, y, n] for (x, y), n in sorted(Counter(swaps).items())],
+            **found.evidence,
+            "direction_basis": basis,
+        }
+
+    def _dated_copy(self, u: int, v: int) -> tuple[int | None, str | None]:
+        """The later of two bodies by first publication, else by first capture."""
+        for a, b, attr in zip(self._dates(u), self._dates(v), ("published", "retrieved"),
+                              strict=True):
+            if a is not None and b is not None and a != b:
+                return (v if a < b else u), f"{attr}_at"
+        return None, None
+
+    def _frequency_copy(self, u, v, swaps) -> tuple[int | None, str | None]:
+        """The body whose swapped-in words are the rarer ones, when the votes agree."""
+        s = self.settings
+        df = self._df
+        to_v = to_u = 0
+        for x, y in swaps:
+            if df(x) >= s.direction_df_ratio * df(y):
+                to_v += 1  # common word in u became a rare one in v: v is the rewrite
+            elif df(y) >= s.direction_df_ratio * df(x):
+                to_u += 1
+        votes = to_u + to_v
+        if votes < s.direction_min_votes:
+            return None, None
+        if to_v >= s.direction_min_share * votes:
+            return v, "word-frequency"
+        if to_u >= s.direction_min_share * votes:
+            return u, "word-frequency"
+        return None, None
+
+
+class Families:
+    """Near-duplicate families: union-find over the representative record ids of confirmed
+    near-duplicates. A family is named by its smallest record id, so the name does not
+    depend on input order."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._parent: dict[str, str] = {}
+        for a, b in pairs:
+            ra, rb = self.first(a), self.first(b)
+            if ra != rb:  # the smaller id stays the root
+                self._parent[max(ra, rb)] = min(ra, rb)
+
+    def first(self, rid: str) -> str:
+        """The name of ``rid``'s family (``rid`` itself when it has none)."""
+        parent = self._parent
+        root = rid
+        while root in parent:
+            root = parent[root]
+        while rid in parent and parent[rid] != root:
+            parent[rid], rid = root, parent[rid]
+        return root
+
+
 class RelationFinder:
     """Accumulates records with :meth:`add`, then yields sorted relations from :meth:`relations`
-    (once: it releases what it held as it goes).
+    (once: it releases what it held as it goes). The in-process form of what a pack runs as
+    tasks (:mod:`archive.relation_tasks`), with the same functions and the same result.
 
     ``stats`` counts candidates, confirmations and skipped buckets, so nothing is dropped
     without a trace.
@@ -54,11 +337,9 @@ class RelationFinder:
 
     def __init__(self, settings: RelationSettings) -> None:
         self.settings = settings
-        self._params = settings.params_json()
         self.stats: Counter[str] = Counter()
-        self._bands, self._rows = lsh_shape(settings.lsh_threshold, settings.num_perm)
         self._vocab = Vocabulary()
-        self._df = np.zeros(1024, dtype=np.int64)  # bodies holding each folded word
+        self._df: Counter[int] = Counter()  # bodies holding each folded word, by its hash
         self._by_sha: dict[str, int] = {}
         # per distinct body: its smallest record id, all its ids when it has several, and its
         # earliest dates
@@ -67,9 +348,7 @@ class RelationFinder:
         self._published: list[datetime | None] = []
         self._retrieved: list[datetime | None] = []
         # per distinct body, flat: LSH band keys, winnowed anchors, quotation n-grams
-        self._band_keys = array("I")
-        self._anchors, self._anchor_counts = array("I"), array("q")
-        self._quote_keys, self._quote_counts = array("I"), array("q")
+        self._keys = {name: (array("I"), array("q")) for name in ("bands", "anchors", "quotes")}
         self._tokens = ArrayStore()  # word and separator ids: the body without re-reading it
         self._quotes = ArrayStore()
 
@@ -90,45 +369,18 @@ class RelationFinder:
             self._retrieved[index] = _earliest(self._retrieved[index], record.retrieved_at)
 
     def _add_body(self, text: str) -> int:
-        s = self.settings
         doc = align.doc_of(text, self._vocab)
-        self._count_words(doc.tokens.fold)
-        hashes = doc.hashes
-        signature = minhash(gram_hashes(hashes, s.shingle_size), s.num_perm, s.seed)
-        self._band_keys.frombytes(_folded(band_keys(signature, self._bands, self._rows)).tobytes())
-        skeleton, content = self._vocab.skeleton_hashes(doc.tokens)
-        anchors = self._anchor_keys(skeleton, content, hashes)
-        self._anchors.frombytes(anchors.tobytes())
-        self._anchor_counts.append(len(anchors))
-        quotes = align.QuoteView.of(doc, s.min_quote_words)
-        keys = np.unique(_folded(winnow(quotes.grams[quotes.grams != 0], s.quote_window)))
-        self._quote_keys.frombytes(keys.tobytes())
-        self._quote_counts.append(len(keys))
-        self._quotes.append_arrays(*quotes.columns())
+        keys = body_keys(doc, self.settings)
+        self._df.update(keys.words.tolist())
+        for name, (values, counts) in self._keys.items():
+            found = getattr(keys, name)
+            values.frombytes(found.tobytes())
+            counts.append(len(found))
+        view = keys.quote_view
+        ids = np.array([self._vocab.folded_id(w) for w in view.words], dtype=np.int32)
+        halves = view.grams.view(np.uint32).reshape(-1, 2).T.view(np.int32)
+        self._quotes.append_arrays(ids, view.starts, view.ends, view.quote, *halves)
         return self._tokens.append_arrays(doc.tokens.raw, doc.tokens.sep)
-
-    def _count_words(self, fold: np.ndarray) -> None:
-        if len(self._df) < len(self._vocab.words):
-            grown = np.zeros(2 * len(self._vocab.words), dtype=np.int64)
-            grown[: len(self._df)] = self._df
-            self._df = grown
-        self._df[fold] += 1  # a repeated index is incremented once: one count per body
-
-    def _anchor_keys(self, skeleton, content, hashes) -> np.ndarray:
-        """Winnowed keys of each content word in its skeleton context.
-
-        A spun copy keeps a word with the probability it was not swapped and keeps the
-        skeleton around it, so it shares many of these keys; an independent report on the
-        same story rarely puts the same word in the same nine-token frame.
-        """
-        s = self.settings
-        half = s.skeleton_context
-        frames = gram_hashes(skeleton, 2 * half + 1)
-        if len(frames) == 0:
-            return np.empty(0, dtype=np.uint32)
-        centers = slice(half, len(skeleton) - half)
-        keys = (frames * _ANCHOR_MIX) ^ hashes[centers]
-        return np.unique(_folded(winnow(keys[content[centers]], s.skeleton_window)))
 
     def relations(self) -> Iterator[Relation]:
         """All relations, sorted by ``(source_id, target_id, kind)``."""
@@ -143,98 +395,53 @@ class RelationFinder:
         raw, sep = self._tokens.get_arrays(index, 2)
         return align.Doc(None, self._vocab.arrays(raw, sep), self._vocab)
 
+    def _quote_view(self, index: int) -> align.QuoteView:
+        rows = self._quotes.get_arrays(index, 6)
+        grams = np.ascontiguousarray(rows[4:6].T).view(np.uint64).ravel()
+        words = self._vocab.words
+        return align.QuoteView([words[i] for i in rows[0].tolist()], rows[1], rows[2], rows[3],
+                               grams)
+
     def _confirmed(self) -> list[Relation]:
-        s = self.settings
-        docs = Lru(self._doc)
-        lsh = self._pairs("near-duplicate", self._take_entries("_band_keys", None))
-        anchored = self._pairs("paraphrase-of", self._take_entries("_anchors", self._anchor_counts),
-                               s.min_shared_skeleton, s.max_anchor_bucket)
-        near: dict[tuple[int, int], dict] = {}
-        # a copy keeps its original's anchors: a candidate there too, whatever LSH missed
-        for u, v in sorted({*lsh, *anchored}, key=_by_body):
-            evidence = align.shared_passages(docs(u), docs(v), s)
-            if evidence is not None and not self._spun(evidence):
-                near[(u, v)] = evidence
-        families = self._families(near)
-        out = self._exact(families)
-        out += [self._near(u, v, ev, families) for (u, v), ev in near.items()]
-        related = set(near)
-        for u, v in anchored:
-            if (u, v) in related:
-                continue
-            pairs = align.paraphrase_alignment(docs(u), docs(v), s)
-            rel = self._paraphrase(u, v, pairs, docs)
-            if rel is not None:
-                out.append(rel)
-                related.add((u, v))
-        views = Lru(self._quote_view, size=4096)
-        quoting = self._iter_pairs("shares-quotation",
-                                   self._take_entries("_quote_keys", self._quote_counts),
-                                   1, s.max_quote_bucket)
-        for u, v in quoting:
-            if (u, v) in related:
-                self.stats["skipped-related:shares-quotation"] += 1
-                continue
-            shared = align.shared_quotations(views(u), views(v), self._vocab, s)
-            if shared:
-                out.append(self._quotation(u, v, shared, views))
+        rank = self._rep_rank()
+        found = candidates(*(self._take_entries(name) for name in self._keys),
+                           self.settings, self.stats, rank)
+        docs, views = Lru(self._doc), Lru(self._quote_view, size=4096)
+        confirmed = []
+        for at in range(0, len(found), _PAIR_CHUNK):
+            part = slice(at, at + _PAIR_CHUNK)
+            for (u, v), bits in zip(pairs_of(found.codes[part]), found.bits[part].tolist(),
+                                    strict=True):
+                pair = confirm_pair(u, v, bits, docs, views, self.settings, self.stats)
+                if pair is not None:
+                    confirmed.append(pair)
+        del found
+        rep = self._rep
+        families = Families((rep[c.u], rep[c.v]) for c in confirmed
+                            if c.kind == "near-duplicate")
+        state = Statements(self.settings, rep.__getitem__, self._dates, self._word_df)
+        out = [state.exact(rid, rep[i], families.first(rep[i]))
+               for i, more in sorted(self._more_ids.items())
+               for rid in sorted(set(more) - {rep[i]})]
+        out += [state.relation(c, families.first(rep[c.u]) if c.kind == "near-duplicate"
+                               else None) for c in confirmed]
         for rel in out:
             self.stats[f"relations:{rel.kind}"] += 1
         return out
 
-    def _quote_view(self, index: int) -> align.QuoteView:
-        return align.QuoteView.from_columns(self._quotes.get_arrays(index, align.QUOTE_COLUMNS))
+    def _dates(self, index: int) -> Dates:
+        return self._published[index], self._retrieved[index]
 
-    def _spun(self, evidence: dict) -> bool:
-        """A near-duplicate whose differences are scattered word swaps is a spun copy; it is
-        left to the paraphrase check (its anchors are candidates there too)."""
-        swaps = evidence.pop("scattered_swaps")
-        covered = sum(p["words"] for p in evidence["passages"])
-        s = self.settings
-        return swaps >= s.spun_min_swaps and swaps >= s.spun_min_swap_rate * covered
+    def _word_df(self, word: str) -> int:
+        return self._df[word_hash(word)]
 
-    def _take_entries(self, name: str, counts: array | None) -> np.ndarray:
-        """The keys kept under ``name`` as entries ``key << 32 | body`` (see
-        :func:`~archive.relations.candidates.entries`); the keys themselves are dropped, so
-        each key set is held once, and only until its pairs are found."""
-        keys = np.frombuffer(getattr(self, name), dtype=np.uint32)
-        out = keys.astype(np.uint64)
-        del keys
-        setattr(self, name, array("I"))
-        out <<= np.uint64(32)
-        per_body = (np.full(len(self._rep), self._bands, dtype=np.int64) if counts is None
-                    else np.frombuffer(counts, dtype=np.int64))
-        ends = np.cumsum(per_body)
-        step = 1 << 14  # bodies at a time, so the body numbers are never spelled out at once
-        for first in range(0, len(per_body), step):
-            last = min(first + step, len(per_body))
-            lo = int(ends[first - 1]) if first else 0
-            bodies = np.arange(first, last, dtype=np.uint64)
-            out[lo : int(ends[last - 1])] |= np.repeat(bodies, per_body[first:last])
-        return out
-
-    def _pairs(self, kind, entries, min_shared=1, max_bucket=None) -> list[tuple[int, int]]:
-        return list(self._iter_pairs(kind, entries, min_shared, max_bucket))
-
-    def _iter_pairs(self, kind, entries, min_shared=1, max_bucket=None) -> Iterator[
-        tuple[int, int]
-    ]:
-        """Candidate pairs sharing ``min_shared`` keys, oriented by representative record id
-        (so alignment never depends on input order) and ordered by body for the caches; made
-        as arrays and handed out a chunk at a time (there may be several per body)."""
-        found = pairs_of_entries(entries, max_bucket or self.settings.max_bucket, min_shared)
-        del entries
-        self.stats[f"skipped-buckets:{kind}"] += found.skipped_keys
-        self.stats[f"candidates:{kind}"] += len(found.left)
-        rank = self._rep_rank()
-        swap = rank[found.left] > rank[found.right]
-        first = np.where(swap, found.right, found.left)
-        second = np.where(swap, found.left, found.right)
-        del found, swap
-        order = np.lexsort((np.maximum(first, second), np.minimum(first, second)))
-        for at in range(0, len(order), _PAIR_CHUNK):
-            part = order[at : at + _PAIR_CHUNK]
-            yield from zip(first[part].tolist(), second[part].tolist(), strict=True)
+    def _take_entries(self, name: str) -> np.ndarray:
+        """The keys kept under ``name`` as entries ``key << 32 | body``; the keys themselves
+        are dropped, so each key set is held once."""
+        values, counts = self._keys[name]
+        self._keys[name] = (array("I"), array("q"))
+        return keyed_entries(np.frombuffer(values, dtype=np.uint32),
+                             np.frombuffer(counts, dtype=np.int64), 0)
 
     def _rep_rank(self) -> np.ndarray:
         """Each body's place in the order of representative record ids."""
@@ -243,120 +450,21 @@ class RelationFinder:
         rank[order] = np.arange(len(order))
         return rank
 
-    def _families(self, near) -> list[str]:
-        """Near-duplicate family id of each body: the smallest record id in the family."""
-        parent = list(range(len(self._rep)))
 
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        for u, v in near:
-            parent[root(u)] = root(v)
-        smallest: dict[int, str] = {}
-        for i, rep in enumerate(self._rep):
-            r = root(i)
-            smallest[r] = min(smallest.get(r, rep), rep)
-        return [smallest[root(i)] for i in range(len(self._rep))]
-
-    def _relation(self, kind, src, tgt, score, directed, evidence, group=None) -> Relation:
-        if not directed and tgt < src:
-            src, tgt = tgt, src
-        return Relation(src, tgt, kind, round(score, 4), directed, METHODS[kind],
-                        self._params, canonical_json(evidence), group)
-
-    def _exact(self, families) -> list[Relation]:
-        out = []
-        for i, more in sorted(self._more_ids.items()):
-            rep = self._rep[i]
-            for rid in sorted(set(more) - {rep}):
-                out.append(self._relation("exact-duplicate", rid, rep, 1.0, False,
-                                          {"text_sha256_equal": True}, families[i]))
-        return out
-
-    def _near(self, u, v, evidence, families) -> Relation:
-        copy, basis = self._dated_copy(u, v)
-        score = max(evidence["source_coverage"], evidence["target_coverage"])
-        evidence = {**evidence, "direction_basis": basis}
-        if copy == v:
-            evidence = _swapped(evidence)
-        src, tgt = (u, v) if copy in (u, None) else (v, u)
-        return self._relation("near-duplicate", self._rep[src], self._rep[tgt],
-                              score, copy is not None, evidence, families[u])
-
-    def _dated_copy(self, u: int, v: int) -> tuple[int | None, str | None]:
-        """The later of two bodies by first publication, else by first capture."""
-        for dates, attr in ((self._published, "published"), (self._retrieved, "retrieved")):
-            a, b = dates[u], dates[v]
-            if a is not None and b is not None and a != b:
-                return (v if a < b else u), f"{attr}_at"
-        return None, None
-
-    def _paraphrase(self, u, v, pairs, docs) -> Relation | None:
-        s = self.settings
-        swaps = [sw for p in pairs for sw in p.swaps]
-        aligned = sum(p.same + len(p.swaps) for p in pairs)
-        if len(pairs) < s.min_aligned_sentences or len(swaps) < s.min_substitutions:
-            return None
-        rate = len(swaps) / aligned
-        if not s.min_substitution_rate <= rate <= s.max_substitution_rate:
-            return None
-        copy, basis = self._dated_copy(u, v)
-        if copy is None:
-            copy, basis = self._frequency_copy(u, v, swaps)
-        a, b = docs(u), docs(v)
-        if copy == v:
-            pairs = [align.SentencePair(p.b, p.a, p.same, tuple((y, x) for x, y in p.swaps),
-                                        p.other) for p in pairs]
-            swaps = [(y, x) for x, y in swaps]
-        evidence = {
-            "sentence_pairs": [
-                {"source": [p.a.start, p.a.end], "target": [p.b.start, p.b.end],
-                 "same_words": p.same, "substitutions": [list(x) for x in p.swaps]}
-                for p in pairs
-            ],
-            "substitutions": [[x, y, n] for (x, y), n in sorted(Counter(swaps).items())],
-            "substitution_rate": round(rate, 4),
-            "direction_basis": basis,
-        }
-        src, tgt = (u, v) if copy in (u, None) else (v, u)
-        score = aligned / min(len(a), len(b))
-        return self._relation("paraphrase-of", self._rep[src], self._rep[tgt],
-                              min(score, 1.0), copy is not None, evidence)
-
-    def _frequency_copy(self, u, v, swaps) -> tuple[int | None, str | None]:
-        """The body whose swapped-in words are the rarer ones, when the votes agree."""
-        s = self.settings
-        df = self._word_df
-        to_v = to_u = 0
-        for x, y in swaps:
-            if df(x) >= s.direction_df_ratio * df(y):
-                to_v += 1  # common word in u became a rare one in v: v is the rewrite
-            elif df(y) >= s.direction_df_ratio * df(x):
-                to_u += 1
-        votes = to_u + to_v
-        if votes < s.direction_min_votes:
-            return None, None
-        if to_v >= s.direction_min_share * votes:
-            return v, "word-frequency"
-        if to_u >= s.direction_min_share * votes:
-            return u, "word-frequency"
-        return None, None
-
-    def _word_df(self, word: str) -> int:
-        return int(self._df[self._vocab.folded_id(word)])
-
-    def _quotation(self, u, v, quotes, views) -> Relation:
-        shared = sum(q["words"] for q in quotes)
-        score = shared / max(1, min(len(views(u)), len(views(v))))
-        return self._relation("shares-quotation", self._rep[u], self._rep[v],
-                              min(score, 1.0), False, {"quotations": quotes})
-
-
-def _by_body(pair: tuple[int, int]) -> tuple[int, int]:
-    return min(pair), max(pair)
+def keyed_entries(keys: np.ndarray, per_body: np.ndarray, first_body: int) -> np.ndarray:
+    """Entries ``key << 32 | body`` of bodies ``first_body, first_body + 1, ...`` holding
+    ``per_body`` of ``keys`` each (in order), built a slice of bodies at a time so the body
+    numbers are never spelled out at once."""
+    out = keys.astype(np.uint64)
+    out <<= np.uint64(32)
+    ends = np.cumsum(per_body)
+    step = 1 << 14
+    for first in range(0, len(per_body), step):
+        last = min(first + step, len(per_body))
+        lo = int(ends[first - 1]) if first else 0
+        bodies = np.arange(first_body + first, first_body + last, dtype=np.uint64)
+        out[lo : int(ends[last - 1])] |= np.repeat(bodies, per_body[first:last])
+    return out
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:

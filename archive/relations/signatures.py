@@ -123,6 +123,7 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return acc
 
 
+@lru_cache
 def lsh_shape(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands and rows minimising equally weighted false positive and negative areas."""
     xs = np.linspace(0.0, 1.0, 201)

@@ -1,0 +1,448 @@
+"""The relations stage of a pack, as tasks an executor spreads over its workers.
+
+It runs the functions of :mod:`archive.relations` (what :func:`~archive.relations.find_relations`
+runs in one process) over the finalized shards, so it gives the same relations:
+
+1. ``index_shard`` (task): the shard's relatable records (text kept and not withheld), by body
+   hash, with their dates.
+2. ``body_families`` (driver, streaming merge): records with equal bodies; the smallest record
+   id represents the body, the others become exact duplicates.
+3. ``sign_shard`` (task): the keys of the shard's distinct bodies (LSH bands, anchors,
+   quotation n-grams) with their quotation views, in record id order, and how many bodies
+   hold each word.
+4. ``relation_candidates`` (driver): candidate pairs by sorting shared keys. Bodies are
+   numbered in record id order across shards, so no number depends on workers.
+5. ``confirm_batch`` (task): alignment of a batch of candidate pairs.
+6. ``write_relations`` (driver): direction, families and group ids, then the table in
+   ``(source_id, target_id, kind)`` order through sorted runs on disk, and the flags.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .parquetio import iter_ipc_batches, read_ipc, write_ipc, write_parquet_batches
+from .plan import shard_of
+from .relations import (
+    RELATIONS_ARROW_SCHEMA,
+    Relation,
+    RelationSettings,
+    align,
+    flags_for,
+    relation_rows,
+)
+from .relations.find import (
+    ANCHORED,
+    LSH,
+    QUOTED,
+    Candidates,
+    Confirmed,
+    Families,
+    Statements,
+    body_keys,
+    candidates,
+    confirm_pair,
+    keyed_entries,
+    pairs_of,
+)
+from .relations.store import Lru
+from .relations.text import Vocabulary, word_hash
+from .schema import RECORD_ARROW_SCHEMA
+from .tasks import PackContext, withheld
+
+_TIMESTAMP = RECORD_ARROW_SCHEMA.field("published_at").type
+INDEX_SCHEMA = pa.schema([
+    ("text_sha256", pa.string()),
+    ("record_id", pa.string()),
+    ("published_at", _TIMESTAMP),
+    ("retrieved_at", _TIMESTAMP),
+])
+_DATES_SCHEMA = pa.schema(list(INDEX_SCHEMA)[1:])
+_EXACT_SCHEMA = pa.schema([("record_id", pa.string()), ("rep", pa.string())])
+_KEYS = ("bands", "anchors", "quotes")
+_SIGNATURE_SCHEMA = pa.schema([
+    *_DATES_SCHEMA,
+    ("row", pa.int64()),
+    *((name, pa.list_(pa.uint32())) for name in _KEYS),
+    ("quote_words", pa.list_(pa.string())),
+    ("quote_starts", pa.list_(pa.int64())),
+    ("quote_ends", pa.list_(pa.int64())),
+    ("quote_index", pa.list_(pa.int32())),
+    ("quote_grams", pa.list_(pa.uint64())),
+])
+_DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
+_SIGN_CHUNK = 1000  # bodies held as Python objects at once
+BATCH_PAIRS = 2048
+_RUN_ROWS = 50_000  # relations sorted in memory at once
+_TABLE_ROWS = 10_000
+
+
+def _folder(ctx: PackContext) -> Path:
+    return ctx.work / "relations"
+
+
+def _path(ctx: PackContext, name: str, shard: int | None = None) -> Path:
+    return _folder(ctx) / (name if shard is None else f"{name}-{shard:05d}.arrow")
+
+
+def index_shard(shard: int, ctx: PackContext) -> int:
+    """Task 1: file the shard's relatable records by ``(text_sha256, record_id)``; return their
+    count. Withheld text stays out of relations: their evidence quotes the bodies."""
+    _folder(ctx).mkdir(exist_ok=True)
+    table = withheld(read_ipc(ctx.work / "final" / f"{shard:05d}.arrow"), ctx.settings.tier)
+    keep = pc.fill_null(pc.greater(pc.binary_length(table["text"]), 0), False)
+    table = table.filter(keep)
+    index = pa.table(
+        [table["text_sha256"], table["record_id"], table["published_at"],
+         pc.struct_field(table["capture"], "retrieved_at")],
+        schema=INDEX_SCHEMA,
+    ).sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
+    write_ipc(index, _path(ctx, "index", shard))
+    return index.num_rows
+
+
+def body_families(ctx: PackContext) -> None:
+    """Driver, step 2: merge the shards' indexes (streaming) into groups of equal bodies. The
+    first record id of a group represents the body and gets the group's earliest dates
+    (filed under its shard); the others are filed as members, not signed again, and as exact
+    duplicates of it."""
+
+    def stream(shard: int):
+        for batch in iter_ipc_batches(_path(ctx, "index", shard)):
+            yield from zip(*(batch[name].to_pylist() for name in INDEX_SCHEMA.names),
+                           strict=True)
+
+    reps: dict[int, list[tuple]] = {}
+    members: dict[int, list[str]] = {}
+    exact: list[tuple[str, str]] = []
+
+    def close(group: list[tuple]) -> None:
+        if len(group) < 2:
+            return
+        rep = group[0][1]
+        dates = [min((g[k] for g in group if g[k] is not None), default=None) for k in (2, 3)]
+        reps.setdefault(shard_of(rep, ctx.shards), []).append((rep, *dates))
+        for _, rid, _, _ in group[1:]:
+            members.setdefault(shard_of(rid, ctx.shards), []).append(rid)
+            exact.append((rid, rep))
+
+    group: list[tuple] = []
+    for row in heapq.merge(*(stream(s) for s in range(ctx.shards))):
+        if group and row[0] != group[0][0]:
+            close(group)
+            group = []
+        group.append(row)
+    close(group)
+    for shard, rows in reps.items():
+        write_ipc(pa.table([list(c) for c in zip(*rows, strict=True)], schema=_DATES_SCHEMA),
+                  _path(ctx, "reps", shard))
+    for shard, rids in members.items():
+        write_ipc(pa.table({"record_id": rids}), _path(ctx, "members", shard))
+    columns = [list(c) for c in zip(*exact, strict=True)] or [[], []]
+    write_ipc(pa.table(columns, schema=_EXACT_SCHEMA),
+              _path(ctx, "exact.arrow"))
+
+
+def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tuple[int, int]:
+    """Task 3: the keys and quotation views of the shard's distinct bodies, in record id
+    order, and how many of them hold each folded word; return the shard and how many bodies
+    it signed."""
+    index = read_ipc(_path(ctx, "index", shard)).select(_DATES_SCHEMA.names)
+    members = _path(ctx, "members", shard)
+    if members.exists():
+        index = index.filter(pc.invert(pc.is_in(index["record_id"],
+                                                value_set=read_ipc(members)["record_id"])))
+    index = _with_earliest_dates(index.sort_by("record_id"), _path(ctx, "reps", shard))
+    index = index.combine_chunks()
+    final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow")
+    rows = pc.cast(pc.index_in(index["record_id"], value_set=final["record_id"]), pa.int64())
+    rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+    vocab = Vocabulary()
+    words: list[np.ndarray] = []
+
+    def signed() -> Iterator[pa.RecordBatch]:
+        for at in range(0, index.num_rows, _SIGN_CHUNK):
+            part = rows[at : at + _SIGN_CHUNK]
+            keys = [body_keys(align.doc_of(text, vocab), settings)
+                    for text in final["text"].take(part).to_pylist()]
+            words.extend(k.words for k in keys)
+            yield pa.RecordBatch.from_arrays(
+                [*(c.combine_chunks() for c in index.slice(at, len(part)).columns), part,
+                 *(_lists([getattr(k, name) for k in keys], pa.uint32()) for name in _KEYS),
+                 _lists([np.array(k.quote_view.words, dtype=object) for k in keys],
+                        pa.string()),
+                 _lists([k.quote_view.starts for k in keys], pa.int64()),
+                 _lists([k.quote_view.ends for k in keys], pa.int64()),
+                 _lists([k.quote_view.quote for k in keys], pa.int32()),
+                 _lists([k.quote_view.grams for k in keys], pa.uint64())],
+                schema=_SIGNATURE_SCHEMA,
+            )
+
+    with pa.OSFile(str(_path(ctx, "signatures", shard)), "wb") as sink, \
+            pa.ipc.new_file(sink, _SIGNATURE_SCHEMA) as writer:
+        for batch in signed():
+            writer.write_batch(batch)
+    held, bodies = np.unique(np.concatenate(words) if words else np.empty(0, np.uint64),
+                             return_counts=True)
+    write_ipc(pa.table([held, bodies.astype(np.int64)], schema=_DF_SCHEMA),
+              _path(ctx, "df", shard))
+    return shard, index.num_rows
+
+
+def _with_earliest_dates(index: pa.Table, reps_path: Path) -> pa.Table:
+    """``index`` (sorted by record id) with each representative's dates replaced by the
+    earliest of its group."""
+    if not reps_path.exists():
+        return index
+    reps = read_ipc(reps_path)
+    at = pc.index_in(index["record_id"], value_set=reps["record_id"])
+    has = pc.is_valid(at)
+    columns = [index["record_id"]]
+    for name in ("published_at", "retrieved_at"):
+        columns.append(pc.if_else(has, pc.take(reps[name], pc.fill_null(at, 0)), index[name]))
+    return pa.table(columns, schema=_DATES_SCHEMA)
+
+
+def _lists(arrays: list[np.ndarray], value_type: pa.DataType) -> pa.Array:
+    """One list per array, built from their concatenation."""
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    values = np.concatenate(arrays) if offsets[-1] else []
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=value_type))
+
+
+def relation_candidates(ctx: PackContext, bodies: list[int], settings: RelationSettings,
+                        stats: Counter) -> Candidates:
+    """Driver, step 4: candidate pairs over all shards (``bodies``: how many each signed);
+    body ``offsets[k] + i`` is the ``i``-th body of shard ``k``."""
+    first = np.concatenate(([0], np.cumsum(bodies)))
+    entries = []
+    for name in _KEYS:
+        parts = [np.empty(0, dtype=np.uint64)]
+        for shard in range(ctx.shards):
+            if bodies[shard]:
+                column = read_ipc(_path(ctx, "signatures", shard))[name].combine_chunks()
+                parts.append(keyed_entries(column.flatten().to_numpy(),
+                                           column.value_lengths().to_numpy(), int(first[shard])))
+        entries.append(np.concatenate(parts))
+        del parts
+    return candidates(*entries, settings, stats)
+
+
+@dataclass(frozen=True)
+class PairBatch:
+    """Candidate pair codes (see :class:`~archive.relations.find.Candidates`) to confirm."""
+
+    codes: np.ndarray
+    bits: np.ndarray
+
+
+def pair_batches(found: Candidates, size: int = BATCH_PAIRS) -> Iterator[PairBatch]:
+    for at in range(0, len(found), size):
+        yield PairBatch(found.codes[at : at + size], found.bits[at : at + size])
+
+
+@dataclass
+class BatchOutcome:
+    """The confirmed pairs of a batch, the record id and dates of each body they name, and
+    the batch's counts."""
+
+    confirmed: list[Confirmed]
+    bodies: dict[int, tuple]
+    stats: Counter = field(default_factory=Counter)
+
+
+def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
+                  settings: RelationSettings) -> BatchOutcome:
+    """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the texts
+    of those that a near-duplicate or paraphrase check aligns, only the quotation views of
+    those that a quotation check compares."""
+    store = _Bodies(ctx, bodies)
+    left = (batch.codes >> np.uint64(32)).astype(np.int64)
+    right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    full = (batch.bits & (LSH | ANCHORED)) != 0
+    quoted = (batch.bits & QUOTED) != 0
+    texts = store.texts(np.union1d(left[full], right[full]))
+    views = store.views(np.union1d(left[quoted], right[quoted]))
+    vocab = Vocabulary()
+    docs = Lru(lambda i: align.doc_of(texts[i], vocab))
+    outcome = BatchOutcome([], {})
+    for (u, v), bits in zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True):
+        found = confirm_pair(u, v, bits, docs, views.__getitem__, settings, outcome.stats)
+        if found is not None:
+            outcome.confirmed.append(found)
+    named = sorted({i for c in outcome.confirmed for i in (c.u, c.v)})
+    outcome.bodies = store.dates(np.array(named, dtype=np.int64))
+    return outcome
+
+
+class _Bodies:
+    """Signed bodies by their number: the shard signature files and finalized shards read by
+    row (mapped, so only the rows taken are read)."""
+
+    def __init__(self, ctx: PackContext, bodies: list[int]) -> None:
+        self.ctx = ctx
+        self.first = np.concatenate(([0], np.cumsum(bodies)))
+
+    def _by_shard(self, numbers: np.ndarray) -> Iterator[tuple[int, np.ndarray, pa.Table]]:
+        shards = np.searchsorted(self.first, numbers, "right") - 1
+        for shard in np.unique(shards).tolist():
+            mine = numbers[shards == shard]
+            table = read_ipc(_path(self.ctx, "signatures", shard))
+            yield shard, mine, table.take(pa.array(mine - self.first[shard]))
+
+    def texts(self, numbers: np.ndarray) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for shard, mine, signed in self._by_shard(numbers):
+            final = read_ipc(self.ctx.work / "final" / f"{shard:05d}.arrow")
+            text = final["text"].take(signed["row"]).to_pylist()
+            out.update(zip(mine.tolist(), text, strict=True))
+        return out
+
+    def views(self, numbers: np.ndarray) -> dict[int, align.QuoteView]:
+        out: dict[int, align.QuoteView] = {}
+        for _, mine, signed in self._by_shard(numbers):
+            columns = [signed[f"quote_{name}"] for name in ("starts", "ends", "index", "grams")]
+            words = signed["quote_words"].to_pylist()
+            for k, number in enumerate(mine.tolist()):
+                arrays = [c[k].values.to_numpy(zero_copy_only=False) for c in columns]
+                out[number] = align.QuoteView(words[k], *arrays)
+        return out
+
+    def dates(self, numbers: np.ndarray) -> dict[int, tuple]:
+        out: dict[int, tuple] = {}
+        for _, mine, signed in self._by_shard(numbers):
+            rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
+            out.update(zip(mine.tolist(), rows, strict=True))
+        return out
+
+
+def write_relations(ctx: PackContext, path: Path, outcomes: Iterable[BatchOutcome],
+                    settings: RelationSettings, stats: Counter) -> Counter:
+    """Driver, step 6: state the confirmed pairs and the exact duplicates, write them to
+    ``path`` sorted, and the flags they raise; return the count of each kind (``stats`` gains
+    the batches' counts)."""
+    runs = _SortedRuns(_folder(ctx) / "runs")
+    bodies: dict[int, tuple] = {}  # record id and dates of the bodies still to be stated
+    words: dict[str, int] = {}
+    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:],
+                       words.__getitem__)
+    kept: list[Confirmed] = []  # copies wait for their families and word counts
+    needed: set[int] = set()
+    for outcome in outcomes:
+        stats.update(outcome.stats)
+        bodies.update(outcome.bodies)
+        for found in outcome.confirmed:
+            if found.kind == "shares-quotation":
+                runs.add(state.relation(found))
+            else:
+                kept.append(found)
+                needed.update((found.u, found.v))
+        for number in outcome.bodies.keys() - needed:
+            del bodies[number]
+    families = Families((bodies[c.u][0], bodies[c.v][0]) for c in kept
+                        if c.kind == "near-duplicate")
+    words.update(_document_frequencies(ctx, {w for c in kept for p in c.swaps for w in p}))
+    for found in kept:
+        group = families.first(bodies[found.u][0]) if found.kind == "near-duplicate" else None
+        runs.add(state.relation(found, group))
+    for batch in iter_ipc_batches(_path(ctx, "exact.arrow")):
+        for rid, rep in zip(batch["record_id"].to_pylist(), batch["rep"].to_pylist(),
+                            strict=True):
+            runs.add(state.exact(rid, rep, families.first(rep)))
+    kinds: Counter = Counter()
+    flags: dict[str, tuple[str, ...]] = {}
+
+    def tables() -> Iterator[pa.Table]:
+        for chunk in runs.merged(_TABLE_ROWS):
+            kinds.update(r.kind for r in chunk)
+            flags.update(flags_for(chunk))
+            yield relation_rows(chunk)
+
+    write_parquet_batches(tables(), RELATIONS_ARROW_SCHEMA, path)
+    write_relation_flags(ctx, dict(sorted(flags.items())))
+    return kinds
+
+
+def _document_frequencies(ctx: PackContext, words: set[str]) -> dict[str, int]:
+    """How many signed bodies hold each of ``words`` (folded), summed over the shards' counts
+    without loading them whole."""
+    if not words:
+        return {}
+    ordered = sorted(words)
+    hashes = np.array([word_hash(w) for w in ordered], dtype=np.uint64)
+    totals = np.zeros(len(hashes), dtype=np.int64)
+    for shard in range(ctx.shards):
+        path = _path(ctx, "df", shard)
+        if not path.exists():
+            continue
+        table = read_ipc(path)
+        held = table["word"].to_numpy()
+        at = np.minimum(np.searchsorted(held, hashes), max(0, len(held) - 1))
+        found = (held[at] == hashes) if len(held) else np.zeros(len(hashes), dtype=bool)
+        totals[found] += table["bodies"].to_numpy()[at[found]]
+    return dict(zip(ordered, totals.tolist(), strict=True))
+
+
+class _SortedRuns:
+    """Relations in ``(source_id, target_id, kind)`` order, whatever the order they come in:
+    sorted runs of ``_RUN_ROWS`` on disk, merged as they are read back."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self._held: list[Relation] = []
+        self._runs: list[Path] = []
+
+    def add(self, relation: Relation) -> None:
+        self._held.append(relation)
+        if len(self._held) >= _RUN_ROWS:
+            self._spill()
+
+    def _spill(self) -> None:
+        path = self.folder / f"run-{len(self._runs):06d}.arrow"
+        write_ipc(relation_rows(sorted(self._held, key=Relation.sort_key)), path)
+        self._runs.append(path)
+        self._held = []
+
+    def merged(self, size: int) -> Iterator[list[Relation]]:
+        """The relations in order, ``size`` at a time (at least one chunk, maybe empty)."""
+        if self._held:
+            self._spill()
+        streams = [self._read(path) for path in self._runs]
+        chunk: list[Relation] = []
+        for relation in heapq.merge(*streams, key=Relation.sort_key):
+            chunk.append(relation)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk or not self._runs:
+            yield chunk
+
+    @staticmethod
+    def _read(path: Path) -> Iterator[Relation]:
+        for batch in iter_ipc_batches(path):
+            for row in batch.to_pylist():
+                yield Relation(**row)
+
+
+def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) -> None:
+    """File the flags relation finding raised (``spun-suspected``) under each record's shard."""
+    by_shard: dict[int, list[tuple[str, str]]] = {}
+    for rid, names in sorted(flags.items()):
+        for name in names:
+            by_shard.setdefault(shard_of(rid, ctx.shards), []).append((rid, name))
+    folder = ctx.work / "flags"
+    folder.mkdir(exist_ok=True)
+    for shard, pairs in by_shard.items():
+        rids, names = zip(*pairs, strict=True)
+        table = pa.table({"record_id": list(rids), "flag": list(names)})
+        write_ipc(table, folder / f"{shard:05d}.arrow")
