@@ -29,7 +29,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .parquetio import iter_ipc_batches, read_ipc, write_ipc, write_parquet_batches
+from .parquetio import (
+    iter_ipc_batches,
+    read_ipc,
+    write_ipc,
+    write_ipc_batches,
+    write_parquet_batches,
+)
 from .plan import shard_of
 from .relations import (
     RELATIONS_ARROW_SCHEMA,
@@ -41,6 +47,7 @@ from .relations import (
 )
 from .relations.find import (
     ANCHORED,
+    KEY_NAMES,
     LSH,
     QUOTED,
     Candidates,
@@ -67,11 +74,10 @@ INDEX_SCHEMA = pa.schema([
 ])
 _DATES_SCHEMA = pa.schema(list(INDEX_SCHEMA)[1:])
 _EXACT_SCHEMA = pa.schema([("record_id", pa.string()), ("rep", pa.string())])
-_KEYS = ("bands", "anchors", "quotes")
 _SIGNATURE_SCHEMA = pa.schema([
     *_DATES_SCHEMA,
     ("row", pa.int64()),
-    *((name, pa.list_(pa.uint32())) for name in _KEYS),
+    *((name, pa.list_(pa.uint32())) for name in KEY_NAMES),
     ("quote_words", pa.list_(pa.string())),
     ("quote_starts", pa.list_(pa.int64())),
     ("quote_ends", pa.list_(pa.int64())),
@@ -82,6 +88,7 @@ _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
 BATCH_PAIRS = 2048
 _RUN_ROWS = 50_000  # relations sorted in memory at once
+_MERGE_ROWS = 64  # of each run held while merging
 _TABLE_ROWS = 10_000
 
 
@@ -176,7 +183,7 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
             words.extend(k.words for k in keys)
             yield pa.RecordBatch.from_arrays(
                 [*(c.combine_chunks() for c in index.slice(at, len(part)).columns), part,
-                 *(_lists([getattr(k, name) for k in keys], pa.uint32()) for name in _KEYS),
+                 *(_lists([getattr(k, name) for k in keys], pa.uint32()) for name in KEY_NAMES),
                  _lists([np.array(k.quote_view.words, dtype=object) for k in keys],
                         pa.string()),
                  _lists([k.quote_view.starts for k in keys], pa.int64()),
@@ -222,42 +229,47 @@ def _lists(arrays: list[np.ndarray], value_type: pa.DataType) -> pa.Array:
 def relation_candidates(ctx: PackContext, bodies: list[int], settings: RelationSettings,
                         stats: Counter) -> Candidates:
     """Driver, step 4: candidate pairs over all shards (``bodies``: how many each signed);
-    body ``offsets[k] + i`` is the ``i``-th body of shard ``k``."""
+    body ``first[k] + i`` is the ``i``-th body of shard ``k``. One kind of key is held at a
+    time."""
     first = np.concatenate(([0], np.cumsum(bodies)))
-    entries = []
-    for name in _KEYS:
+
+    def entries_of(name: str) -> np.ndarray:
         parts = [np.empty(0, dtype=np.uint64)]
         for shard in range(ctx.shards):
             if bodies[shard]:
                 column = read_ipc(_path(ctx, "signatures", shard))[name].combine_chunks()
                 parts.append(keyed_entries(column.flatten().to_numpy(),
                                            column.value_lengths().to_numpy(), int(first[shard])))
-        entries.append(np.concatenate(parts))
-        del parts
-    return candidates(*entries, settings, stats)
+        return np.concatenate(parts)
+
+    return candidates(entries_of, settings, stats)
 
 
 @dataclass(frozen=True)
 class PairBatch:
-    """Candidate pair codes (see :class:`~archive.relations.find.Candidates`) to confirm."""
+    """Candidate pair codes (see :class:`~archive.relations.find.Candidates`) to confirm: the
+    ``index``-th batch."""
 
+    index: int
     codes: np.ndarray
     bits: np.ndarray
 
 
 def pair_batches(found: Candidates, size: int = BATCH_PAIRS) -> Iterator[PairBatch]:
-    for at in range(0, len(found), size):
-        yield PairBatch(found.codes[at : at + size], found.bits[at : at + size])
+    for index, at in enumerate(range(0, len(found), size)):
+        yield PairBatch(index, found.codes[at : at + size], found.bits[at : at + size])
 
 
 @dataclass
 class BatchOutcome:
-    """The confirmed pairs of a batch, the record id and dates of each body they name, and
-    the batch's counts."""
+    """What a batch leaves to the driver: its near-duplicates and paraphrases (stated once
+    families and word counts are known) with the record id and dates of each body they
+    name, its counts, and the run file of the shared quotations it stated itself."""
 
     confirmed: list[Confirmed]
     bodies: dict[int, tuple]
     stats: Counter = field(default_factory=Counter)
+    run: Path | None = None
 
 
 def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
@@ -275,13 +287,29 @@ def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
     vocab = Vocabulary()
     docs = Lru(lambda i: align.doc_of(texts[i], vocab))
     outcome = BatchOutcome([], {})
+    quoting: list[Confirmed] = []
     for (u, v), bits in zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True):
         found = confirm_pair(u, v, bits, docs, views.__getitem__, settings, outcome.stats)
-        if found is not None:
-            outcome.confirmed.append(found)
-    named = sorted({i for c in outcome.confirmed for i in (c.u, c.v)})
-    outcome.bodies = store.dates(np.array(named, dtype=np.int64))
+        if found is None:
+            continue
+        (quoting if found.kind == "shares-quotation" else outcome.confirmed).append(found)
+    named = sorted({i for c in (*outcome.confirmed, *quoting) for i in (c.u, c.v)})
+    bodies = store.dates(np.array(named, dtype=np.int64))
+    if quoting:
+        # Shared quotations need nothing from other batches: stated here, sorted, filed.
+        state = Statements(settings, lambda i: bodies[i][0], None, None)
+        outcome.run = _folder(ctx) / "runs" / f"batch-{batch.index:06d}.arrow"
+        write_run([state.relation(c) for c in quoting], outcome.run)
+    keep = {i for c in outcome.confirmed for i in (c.u, c.v)}
+    outcome.bodies = {i: bodies[i] for i in keep}
     return outcome
+
+
+def write_run(relations: list[Relation], path: Path) -> None:
+    """A sorted run of relations, in small batches so merging reads a little of each."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = relation_rows(sorted(relations, key=Relation.sort_key))
+    write_ipc_batches(table.to_batches(max_chunksize=_MERGE_ROWS), table.schema, path)
 
 
 class _Bodies:
@@ -310,11 +338,15 @@ class _Bodies:
     def views(self, numbers: np.ndarray) -> dict[int, align.QuoteView]:
         out: dict[int, align.QuoteView] = {}
         for _, mine, signed in self._by_shard(numbers):
-            columns = [signed[f"quote_{name}"] for name in ("starts", "ends", "index", "grams")]
-            words = signed["quote_words"].to_pylist()
-            for k, number in enumerate(mine.tolist()):
-                arrays = [c[k].values.to_numpy(zero_copy_only=False) for c in columns]
-                out[number] = align.QuoteView(words[k], *arrays)
+            lists = [signed[f"quote_{name}"].combine_chunks()
+                     for name in ("words", "starts", "ends", "index", "grams")]
+            ends = np.cumsum(lists[0].value_lengths().to_numpy()).tolist()
+            words = lists[0].flatten().to_pylist()
+            arrays = [column.flatten().to_numpy() for column in lists[1:]]
+            start = 0
+            for number, end in zip(mine.tolist(), ends, strict=True):
+                out[number] = align.QuoteView(words[start:end], *(a[start:end] for a in arrays))
+                start = end
         return out
 
     def dates(self, numbers: np.ndarray) -> dict[int, tuple]:
@@ -331,26 +363,19 @@ def write_relations(ctx: PackContext, path: Path, outcomes: Iterable[BatchOutcom
     ``path`` sorted, and the flags they raise; return the count of each kind (``stats`` gains
     the batches' counts)."""
     runs = _SortedRuns(_folder(ctx) / "runs")
-    bodies: dict[int, tuple] = {}  # record id and dates of the bodies still to be stated
-    words: dict[str, int] = {}
-    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:],
-                       words.__getitem__)
+    bodies: dict[int, tuple] = {}
     kept: list[Confirmed] = []  # copies wait for their families and word counts
-    needed: set[int] = set()
     for outcome in outcomes:
         stats.update(outcome.stats)
         bodies.update(outcome.bodies)
-        for found in outcome.confirmed:
-            if found.kind == "shares-quotation":
-                runs.add(state.relation(found))
-            else:
-                kept.append(found)
-                needed.update((found.u, found.v))
-        for number in outcome.bodies.keys() - needed:
-            del bodies[number]
+        kept += outcome.confirmed
+        if outcome.run is not None:
+            runs.adopt(outcome.run)
     families = Families((bodies[c.u][0], bodies[c.v][0]) for c in kept
                         if c.kind == "near-duplicate")
-    words.update(_document_frequencies(ctx, {w for c in kept for p in c.swaps for w in p}))
+    words = _document_frequencies(ctx, {w for c in kept for p in c.swaps for w in p})
+    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:],
+                       words.__getitem__)
     for found in kept:
         group = families.first(bodies[found.u][0]) if found.kind == "near-duplicate" else None
         runs.add(state.relation(found, group))
@@ -394,13 +419,16 @@ def _document_frequencies(ctx: PackContext, words: set[str]) -> dict[str, int]:
 
 class _SortedRuns:
     """Relations in ``(source_id, target_id, kind)`` order, whatever the order they come in:
-    sorted runs of ``_RUN_ROWS`` on disk, merged as they are read back."""
+    sorted runs on disk (the batches' own, and ``_RUN_ROWS`` at a time of those added here),
+    merged as they are read back."""
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self._held: list[Relation] = []
         self._runs: list[Path] = []
+
+    def adopt(self, run: Path) -> None:
+        self._runs.append(run)
 
     def add(self, relation: Relation) -> None:
         self._held.append(relation)
@@ -408,8 +436,8 @@ class _SortedRuns:
             self._spill()
 
     def _spill(self) -> None:
-        path = self.folder / f"run-{len(self._runs):06d}.arrow"
-        write_ipc(relation_rows(sorted(self._held, key=Relation.sort_key)), path)
+        path = self.folder / f"driver-{len(self._runs):06d}.arrow"
+        write_run(self._held, path)
         self._runs.append(path)
         self._held = []
 

@@ -68,16 +68,41 @@ BAGIT_MAKE = "import bagit, sys\nbagit.make_bag(sys.argv[1])\n"
 BAGIT_VALIDATE = "import bagit, sys\nbagit.Bag(sys.argv[1]).validate()\n"
 
 
-def corpus(workdir: Path, n: int, seed: int) -> Path:
-    sys.path.insert(0, str(HERE))
-    from fiction import generate_text_corpus
-
-    dest = workdir / f"corpus-{n}-{seed}"
+def corpus(workdir: Path, n: int, seed: int, kind: str = "fiction") -> Path:
+    dest = workdir / (f"corpus-{n}-{seed}" if kind == "fiction" else f"{kind}-{n}-{seed}")
     if not (dest / ".complete").exists():
         shutil.rmtree(dest, ignore_errors=True)
-        generate_text_corpus(dest / "captures", n, seed=seed)
+        if kind == "fiction":
+            sys.path.insert(0, str(HERE))
+            from fiction import generate_text_corpus
+
+            generate_text_corpus(dest / "captures", n, seed=seed)
+        else:
+            planted_corpus(dest / "captures", n, seed)
         (dest / ".complete").write_text("ok")
     return dest
+
+
+def planted_corpus(folder: Path, n: int, seed: int) -> None:
+    """The relation test corpus (``tests/relations``) as text captures: 5% syndicated and 1%
+    spun copies, 1% exact copies, with their dates in a capture log."""
+    sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests")]
+    from relations.corpus import stream
+
+    with open(_new(folder / "captures.jsonl"), "w", encoding="utf-8") as log:
+        for k, (record, _) in enumerate(stream(n, seed=seed, syndicated=0.05, spun=0.01)):
+            path = f"{k // 1000:04d}/{record.record_id}.txt"
+            _new(folder / path).write_text(record.text + "\n", encoding="utf-8")
+            entry = {"path": path}
+            for key in ("published_at", "retrieved_at"):
+                if getattr(record, key) is not None:
+                    entry[key] = getattr(record, key).isoformat()
+            log.write(json.dumps(entry) + "\n")
+
+
+def _new(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def folder_bytes(folder: Path) -> int:
@@ -100,6 +125,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10_000, help="captures to generate")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--corpus",
+        default="fiction",
+        choices=["fiction", "planted"],
+        help="fiction: benchmarks/fiction.py news captures; planted: the relation test "
+        "corpus (5%% syndicated, 1%% spun copies)",
+    )
     parser.add_argument("--jobs", type=int, default=None, help="pack --jobs (default: all cores)")
     parser.add_argument("--extract", default="article", choices=["article", "none"])
     parser.add_argument(
@@ -121,7 +153,7 @@ def main() -> None:
     args = parser.parse_args()
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    base = corpus(args.workdir, args.n, args.seed)
+    base = corpus(args.workdir, args.n, args.seed, args.corpus)
     captures = base / "captures"
     megabytes = folder_bytes(captures) / 1e6
     out = base / "dist"
@@ -180,6 +212,7 @@ def main() -> None:
         "megabytes": round(megabytes, 1),
         "cores": os.cpu_count(),
         "jobs": args.jobs or os.cpu_count(),
+        "corpus": args.corpus,
         "extract": args.extract,
         "executor": args.executor,
         "steps": rows,
@@ -188,7 +221,8 @@ def main() -> None:
         print(json.dumps(figures, indent=2))
         return
     print(
-        f"{args.n} captures, {megabytes:.1f} MB, {figures['cores']} cores, extract={args.extract}"
+        f"{args.n} captures ({args.corpus}), {megabytes:.1f} MB, {figures['cores']} cores, "
+        f"extract={args.extract}"
     )
     header = f"{'step':<22}{'s':>9}{'docs/s':>11}{'MB/s':>9}{'peak MiB':>10}{'x read+sha':>12}"
     print(header)

@@ -320,6 +320,36 @@ def test_shared_key_pairs_count_distinct_shared_keys():
     assert (strict.left.tolist(), strict.right.tolist()) == ([0], [1])
 
 
+@settings(derandomize=True, database=None, max_examples=60)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 15)), max_size=80),
+       st.integers(1, 5), st.integers(1, 3), st.sampled_from([1, 2, 3, 7, 1 << 21]))
+def test_shared_key_pairs_match_a_count_of_every_pair(entries, max_bucket, min_shared, chunk):
+    """Whatever the slice size, the pairs are those a count over every pair of docs gives."""
+    from unittest import mock
+
+    from archive.relations import candidates
+
+    entries = sorted(set(entries))
+    holders: dict[int, set[int]] = {}
+    for key, doc in entries:
+        holders.setdefault(key, set()).add(doc)
+    expected: dict[tuple[int, int], int] = {}
+    for docs in holders.values():
+        if len(docs) <= max_bucket:
+            for a in docs:
+                for b in docs:
+                    if a < b:
+                        expected[(a, b)] = expected.get((a, b), 0) + 1
+    expected = {pair: n for pair, n in expected.items() if n >= min_shared}
+    keys = np.array([k for k, _ in entries], dtype=np.uint32)
+    docs = np.array([d for _, d in entries], dtype=np.int32)
+    with mock.patch.object(candidates, "_CHUNK_PAIRS", chunk):
+        found = candidates.shared_key_pairs(keys, docs, max_bucket, min_shared)
+    pairs = zip(found.left.tolist(), found.right.tolist(), strict=True)
+    assert dict(zip(pairs, found.shared.tolist(), strict=True)) == expected
+    assert found.skipped_keys == sum(len(d) > max_bucket for d in holders.values())
+
+
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory):
     """A pack of a generated corpus with planted copies, in 5 shards, with 1 and 2 jobs."""

@@ -260,6 +260,15 @@ class QuoteView:
                 out.setdefault(g, []).append(p)
         return out
 
+    @cached_property
+    def quote_sizes(self) -> list[int]:
+        """For each word, how many words its quotation has."""
+        # words of one quotation are adjacent: the sizes are the lengths of the runs
+        quote = self.quote
+        starts = np.flatnonzero(np.concatenate(([True], quote[1:] != quote[:-1])))
+        sizes = np.diff(np.append(starts, len(quote)))
+        return np.repeat(sizes, sizes).tolist()
+
     def __len__(self) -> int:
         return len(self.words)
 
@@ -311,13 +320,7 @@ def _whole_or_long(a: QuoteView, b: QuoteView, i: int, j: int, size: int,
                    settings: RelationSettings) -> bool:
     if size >= settings.min_partial_quote_words:
         return True
-    return size in (_quote_length(a, i), _quote_length(b, j))
-
-
-def _quote_length(view: QuoteView, at: int) -> int:
-    quote = view.quote[at]
-    lo = int(np.searchsorted(view.quote, quote, "left"))
-    return int(np.searchsorted(view.quote, quote, "right")) - lo
+    return size in (a.quote_sizes[i], b.quote_sizes[j])
 
 
 @dataclass(frozen=True)

@@ -45,20 +45,19 @@ def entries(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
 def pairs_of_entries(combined: np.ndarray, max_bucket: int, min_shared: int = 1) -> PairCounts:
     """:func:`shared_key_pairs` over entries ``key << 32 | doc``, sorted here in place.
 
-    Memory is the entries and at most ``_CHUNK_PAIRS`` pair codes at a time: pairs are
-    counted for one range of left records after another.
+    Memory is the entries and at most ``_CHUNK_PAIRS`` pair codes (or bucket bounds) at a
+    time: buckets are found a slice of entries at a time, keeping only those that pair, and
+    pairs are counted for one range of left records after another.
     """
     empty = np.empty(0, dtype=np.int64)
     if len(combined) == 0:
         return PairCounts(empty, empty, empty, 0)
     combined.sort()
-    starts = _bucket_starts(combined)
-    sizes = np.diff(np.append(starts, len(combined)))
-    skipped = int(np.count_nonzero(sizes > max_bucket))
+    starts, sizes, skipped = _pairing_buckets(combined, max_bucket)
     # the low halves, read in place: the docs in key order
     docs = combined.view(np.uint32)[0 if np.little_endian else 1 :: 2]
-    usable = (sizes >= 2) & (sizes <= max_bucket)
-    groups = [(size, starts[sizes == size]) for size in np.unique(sizes[usable]).tolist()]
+    groups = [(size, starts[sizes == size]) for size in np.unique(sizes).tolist()]
+    del starts, sizes
     total = sum(len(firsts) * size * (size - 1) // 2 for size, firsts in groups)
     parts = -(-total // _CHUNK_PAIRS) or 1
     bounds = np.linspace(0, int(docs.max()) + 1, parts + 1).astype(np.int64)
@@ -69,15 +68,33 @@ def pairs_of_entries(combined: np.ndarray, max_bucket: int, min_shared: int = 1)
     return PairCounts(codes >> 32, codes & 0xFFFFFFFF, counts, skipped)
 
 
-def _bucket_starts(combined: np.ndarray) -> np.ndarray:
-    """Where each run of equal keys begins, found chunk by chunk (no full-size temporaries)."""
-    starts = [np.zeros(1, dtype=np.int64)]
-    for at in range(1, len(combined), _CHUNK_PAIRS):
-        end = min(at + _CHUNK_PAIRS, len(combined))
+def _pairing_buckets(combined: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Start and size of each run of equal keys holding 2 to ``max_bucket`` entries, and how
+    many runs were larger (skipped), found a slice at a time (no full-size temporaries)."""
+    kept_starts, kept_sizes = [], []
+    skipped = 0
+    first = 0  # start of the run still open
+    n = len(combined)
+    for at in range(1, n + 1, _CHUNK_PAIRS):
+        end = min(at + _CHUNK_PAIRS, n)
         here = combined[at:end] >> np.uint64(32)
         before = combined[at - 1 : end - 1] >> np.uint64(32)
-        starts.append(np.flatnonzero(here != before) + at)
-    return np.concatenate(starts)
+        changes = np.flatnonzero(here != before) + at
+        if end == n:
+            changes = np.append(changes, n)  # the last run closes at the end
+        if not len(changes):
+            continue
+        starts = np.concatenate(([first], changes[:-1]))
+        sizes = changes - starts
+        skipped += int(np.count_nonzero(sizes > max_bucket))
+        pairing = (sizes >= 2) & (sizes <= max_bucket)
+        kept_starts.append(starts[pairing])
+        kept_sizes.append(sizes[pairing])
+        first = int(changes[-1])
+    if not kept_starts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, skipped
+    return np.concatenate(kept_starts), np.concatenate(kept_sizes), skipped
 
 
 def _pair_counts(docs, groups, lo, hi, min_shared) -> tuple[np.ndarray, np.ndarray]:

@@ -43,6 +43,7 @@ METHODS = {
 LSH, ANCHORED, QUOTED = 1, 2, 4
 _CANDIDATE_KINDS = ((LSH, "near-duplicate"), (ANCHORED, "paraphrase-of"),
                     (QUOTED, "shares-quotation"))
+KEY_NAMES = ("bands", "anchors", "quotes")  # the keys of each kind, as BodyKeys names them
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,20 @@ class Candidates:
         return len(self.codes)
 
 
-def candidates(band_entries, anchor_entries, quote_entries, settings: RelationSettings,
-               stats: Counter, rank: np.ndarray | None = None) -> Candidates:
-    """The pairs sharing keys of each kind (entries as in
-    :func:`~archive.relations.candidates.entries`, consumed here), oriented by ``rank`` (each
-    body's place in representative record id order; ``None``: bodies are numbered in it)."""
+def candidates(entries_of, settings: RelationSettings, stats: Counter,
+               rank: np.ndarray | None = None) -> Candidates:
+    """The pairs sharing keys of each kind, oriented by ``rank`` (each body's place in
+    representative record id order; ``None``: bodies are numbered in it).
+
+    ``entries_of(name)`` gives the entries (as in
+    :func:`~archive.relations.candidates.entries`) of the keys ``"bands"``, ``"anchors"`` and
+    ``"quotes"``; each set is asked for, paired and dropped before the next.
+    """
     s = settings
-    found = [
-        _pair_codes("near-duplicate", band_entries, 1, s.max_bucket, stats, rank),
-        _pair_codes("paraphrase-of", anchor_entries, s.min_shared_skeleton,
-                    s.max_anchor_bucket, stats, rank),
-        _pair_codes("shares-quotation", quote_entries, 1, s.max_quote_bucket, stats, rank),
-    ]
+    limits = {"bands": (1, s.max_bucket), "anchors": (s.min_shared_skeleton, s.max_anchor_bucket),
+              "quotes": (1, s.max_quote_bucket)}
+    found = [_pair_codes(kind, entries_of(name), *limits[name], stats, rank)
+             for name, (_, kind) in zip(KEY_NAMES, _CANDIDATE_KINDS, strict=True)]
     codes = np.concatenate(found)
     bits = np.concatenate([np.full(len(c), bit, dtype=np.uint8)
                            for c, (bit, _) in zip(found, _CANDIDATE_KINDS, strict=True)])
@@ -348,7 +351,7 @@ class RelationFinder:
         self._published: list[datetime | None] = []
         self._retrieved: list[datetime | None] = []
         # per distinct body, flat: LSH band keys, winnowed anchors, quotation n-grams
-        self._keys = {name: (array("I"), array("q")) for name in ("bands", "anchors", "quotes")}
+        self._keys = {name: (array("I"), array("q")) for name in KEY_NAMES}
         self._tokens = ArrayStore()  # word and separator ids: the body without re-reading it
         self._quotes = ArrayStore()
 
@@ -404,8 +407,7 @@ class RelationFinder:
 
     def _confirmed(self) -> list[Relation]:
         rank = self._rep_rank()
-        found = candidates(*(self._take_entries(name) for name in self._keys),
-                           self.settings, self.stats, rank)
+        found = candidates(self._take_entries, self.settings, self.stats, rank)
         docs, views = Lru(self._doc), Lru(self._quote_view, size=4096)
         confirmed = []
         for at in range(0, len(found), _PAIR_CHUNK):
