@@ -105,6 +105,21 @@ def executor_options(command):
     )(command)
 
 
+class _Location(click.ParamType):
+    """A local path (as ``Path``) or a URL of a remote file system (kept as it is: a ``Path``
+    would fold its ``//``)."""
+
+    name = "path or URL"
+
+    def convert(self, value, param, ctx):
+        from .storage import is_url
+
+        return value if is_url(value) else Path(value)
+
+
+LOCATION = _Location()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive")
 def main() -> None:
@@ -118,7 +133,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, type=LOCATION)
 @click.option(
     "--config",
     type=click.Path(path_type=Path),
@@ -126,8 +141,9 @@ def main() -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    help="Folder the release is written into, as <out>/<name>-<version> (default: dist).",
+    type=LOCATION,
+    help="Folder the release is written into, as <out>/<name>-<version> (default: dist); "
+    "may be a URL (s3://bucket/dist).",
 )
 @click.option("--name", help="Release name (default: archive.toml's, else the first source's).")
 @click.option("--version", "version", required=True, help="Release version (semantic, e.g. 1.0.0).")
@@ -156,7 +172,7 @@ def main() -> None:
 @click.option(
     "--from",
     "parent",
-    type=click.Path(path_type=Path),
+    type=LOCATION,
     help="The release this version follows (default: the latest earlier one of the same name in "
     "--out).",
 )
@@ -184,9 +200,11 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     """Pack captures into a release <OUT>/<NAME>-<VERSION>.
 
     SOURCES are folders walked recursively in sorted order (or archive.toml's [collection]
-    sources). Every input becomes a record or a quarantine entry with a reason. When an earlier
-    version of the release sits in OUT (or --from names one), it becomes the parent: unchanged
-    records are reused and the manifest links the parent's digest. Prints the release path.
+    sources), local or URLs of a file system pyarrow or fsspec knows (s3://, gs://, hdfs://,
+    file://; credentials from the usual environment). Every input becomes a record or a
+    quarantine entry with a reason. When an earlier version of the release sits in OUT (or
+    --from names one), it becomes the parent: unchanged records are reused and the manifest
+    links the parent's digest. Prints the release path.
 
     \b
     archive pack examples/captures --capture-log examples/captures.jsonl \\
@@ -194,6 +212,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     archive pack --config examples/archive.toml --version 1.1.0
     archive pack /shared/captures --out /shared/dist --version 1.0.0 \\
         --executor ray --address head-node:6379
+    archive pack s3://bucket/captures --out s3://bucket/dist --name news --version 1.0.0
     """
     from .config import find_collection, pack_settings
     from .release import pack as pack_release
@@ -260,7 +279,7 @@ def _report_out(report, as_json: bool, quiet: bool, what: str) -> None:
 
 
 @main.command()
-@click.argument("release", type=click.Path(path_type=Path))
+@click.argument("release", type=LOCATION)
 @click.option(
     "--level",
     type=click.Choice(["structure", "sizes", "hashes", "rows"]),

@@ -177,7 +177,7 @@ def pack_settings(
     if max_capture_bytes:
         options["max_capture_bytes"] = max_capture_bytes
     return PackSettings(
-        name=name or collection.name or root_name(Path(sources[0])),
+        name=name or collection.name or root_name(sources[0]),
         version=version,
         created=moment,
         extract=_choice("extract", extract or collection.extract, ("article", "none"), "article"),

@@ -52,7 +52,11 @@ class LocalExecutor:
     def __enter__(self) -> LocalExecutor:
         if self.jobs > 1:
             context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+            # The fork server keeps the environment of the first pool of this process; the
+            # workers take this pack's (file-system endpoints and credentials live there).
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context,
+                                             initializer=_adopt_environment,
+                                             initargs=(dict(os.environ),))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -73,3 +77,8 @@ class LocalExecutor:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
+
+
+def _adopt_environment(environment: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(environment)

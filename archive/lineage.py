@@ -25,12 +25,12 @@ from .plan import shard_of
 from .schema import RECORD_ARROW_SCHEMA, schema_file
 
 WITHDRAWN_FILE = "withdrawn.jsonl"
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 
 def version_key(version: str) -> tuple:
     """Sort key of a semantic version (a pre-release sorts before its release)."""
-    match = _SEMVER.match(version)
+    match = SEMVER.match(version)
     if not match:
         return (-1, -1, -1, 0, version)
     major, minor, patch, pre = match.groups()
@@ -42,7 +42,7 @@ def latest_release(out: Path, name: str, before: str) -> Path | None:
     found = []
     for candidate in Path(out).glob(f"{name}-*"):
         version = candidate.name[len(name) + 1 :]
-        known = (candidate / MANIFEST).is_file() and _SEMVER.match(version)
+        known = (candidate / MANIFEST).is_file() and SEMVER.match(version)
         if known and version_key(version) < version_key(before):
             found.append((version_key(version), candidate))
     return max(found)[1] if found else None

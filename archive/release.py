@@ -16,18 +16,20 @@ import pickle
 import re
 import shutil
 import socket
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
 
-from . import __version__
+from . import __version__, storage
 from .capturelog import CaptureLog
 from .errors import ReleaseExistsError, UsageError
 from .executor import executor_for
 from .lineage import (
+    SEMVER,
     WITHDRAWN_FILE,
     Parent,
     ParentIndex,
@@ -35,6 +37,7 @@ from .lineage import (
     open_parent,
     parent_rows,
     read_tombstones,
+    version_key,
     write_tombstones,
 )
 from .manifest import (
@@ -98,6 +101,10 @@ def pack(
 ) -> PackResult:
     """Pack the captures under ``sources`` into the release ``<out>/<name>-<version>``.
 
+    Sources and ``out`` may be URLs (``s3://bucket/captures``; see :mod:`archive.storage`):
+    remote captures are read by the workers that pack them, and a release for a remote
+    ``out`` is built on local disk and uploaded whole (its parent, if any, downloaded first).
+
     ``parent`` is the release this one follows (its records are reused where nothing they were
     derived from changed, and it is linked by its manifest digest); ``"auto"`` takes the latest
     earlier version of the same name in ``out``; ``None`` starts a new history.
@@ -110,10 +117,13 @@ def pack(
     >>> result.manifest["counts"]["records"]  # doctest: +SKIP
     15
     """
+    if storage.is_url(out):
+        return _pack_to_url(sources, out, settings, capture_log=capture_log, parent=parent,
+                            progress=progress, executor=executor, address=address)
     # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
-    roots = [Path(os.path.abspath(s)) for s in sources]
+    roots = [s if storage.is_url(s) else Path(os.path.abspath(s)) for s in sources]
     for root in roots:
-        if not root.is_dir():
+        if not (storage.is_folder(root) if storage.is_url(root) else root.is_dir()):
             raise UsageError(f"source {root} is not a folder")
     if not roots:
         raise UsageError("no source folder given")
@@ -150,6 +160,38 @@ def pack(
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return PackResult(destination, manifest, tuple(warnings), tuple(notes))
+
+
+def _pack_to_url(sources, out: str, settings: PackSettings, *, parent, **options) -> PackResult:
+    """``pack`` into a remote folder: build in a local temporary folder, then upload."""
+    destination = storage.join(out, f"{settings.name}-{settings.version}")
+    if storage.exists(destination):
+        raise ReleaseExistsError(
+            f"{destination} already exists; releases are immutable: choose a new --version"
+        )
+    notes = []
+    if parent == "auto":
+        parent = _latest_remote_release(out, settings.name, settings.version)
+        if parent is not None:
+            notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
+    with tempfile.TemporaryDirectory(prefix="archive-pack-") as local:
+        if parent is not None and storage.is_url(parent):
+            remote, parent = parent, Path(local) / "parent" / storage.name_of(parent)
+            storage.download(remote, parent)
+        result = pack(sources, Path(local) / "out", settings, parent=parent, **options)
+        storage.upload_release(result.path, destination)
+    return replace(result, path=destination, notes=(*notes, *result.notes))
+
+
+def _latest_remote_release(out: str, name: str, before: str) -> str | None:
+    """The URL of the highest version of ``name`` in ``out`` that sorts below ``before``."""
+    found = [
+        (version_key(folder[len(name) + 1 :]), folder)
+        for folder in storage.releases_in(out, name)
+        if SEMVER.match(folder[len(name) + 1 :])
+        and version_key(folder[len(name) + 1 :]) < version_key(before)
+    ]
+    return storage.join(out, max(found)[1]) if found else None
 
 
 def _silent(stage: str, done: int, total: int | None) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import storage
 from .errors import UsageError
 
 TEXT_SUFFIXES = (".txt",)
@@ -67,8 +68,10 @@ def display_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
-def root_name(root: Path) -> str:
-    return display_name(root.resolve().name) or "root"
+def root_name(root: Path | str) -> str:
+    if storage.is_url(root):
+        return storage.name_of(root) or "root"
+    return display_name(Path(root).resolve().name) or "root"
 
 
 def check_root_names(roots: Iterable[Path]) -> None:
@@ -82,17 +85,35 @@ def check_root_names(roots: Iterable[Path]) -> None:
         seen.add(name)
 
 
-def walk(roots: list[Path]) -> Iterator[InputFile | Skipped]:
-    """Yield every entry under ``roots`` in sorted order."""
+def walk(roots: list[Path | str]) -> Iterator[InputFile | Skipped]:
+    """Yield every entry under ``roots`` (folders, or URLs of remote folders) in sorted
+    order."""
     check_root_names(roots)
     for root in roots:
+        if storage.is_url(root):
+            yield from _walk_url(root)
+            continue
         real_root = os.path.realpath(root)
         yield from _walk_dir(str(root), root_name(root), real_root)
 
 
+def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
+    """A remote folder's files, listed (an object store has no links, devices or pipes)."""
+    prefix = root_name(root)
+    try:
+        for relative, size in storage.files_under(root):
+            yield InputFile(f"{prefix}/{relative}", storage.join(root, relative), size,
+                            kind_of(relative))
+    except OSError as exc:
+        yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc}")
+
+
 def open_input(fs_path: str):
     """Open an input file for reading without following a link: a file swapped for a link
-    (to ``/etc/shadow``, say) after the walk fails with ``OSError`` instead of being read."""
+    (to ``/etc/shadow``, say) after the walk fails with ``OSError`` instead of being read.
+    A URL is opened on its file system."""
+    if storage.is_url(fs_path):
+        return storage.open_url(fs_path)
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     descriptor = os.open(fs_path, flags)
     try:

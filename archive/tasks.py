@@ -218,7 +218,7 @@ def warc_outcomes(ctx: PackContext, item, extractor, extractor_name, skipped: Co
     from .warc import WarcDamage, WarcPayload, iter_warc
 
     try:
-        for found in iter_warc(Path(item.fs_path)):
+        for found in iter_warc(item.fs_path):
             if isinstance(found, WarcPayload):
                 yield _warc_payload(ctx, item, found, extractor, extractor_name)
             elif isinstance(found, WarcDamage):

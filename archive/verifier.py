@@ -24,6 +24,7 @@ import json
 import os
 import random
 import stat
+import tempfile
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import storage
 from .errors import Problem, UsageError, VerificationError
 from .executor import executor_for
 from .exporters import derived_files
@@ -235,23 +237,25 @@ def check_release(
     (schema validation only); ``key`` is a public key file (PEM, or base64 of the raw key);
     ``executor`` and ``address`` choose where the file and shard tasks run (as for ``pack``)."""
     executor_for(executor, jobs, address)  # a bad choice fails before any work
+    options = dict(hashes=hashes, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
+                   executor=executor, address=address)
+    if storage.is_url(release):
+        with tempfile.TemporaryDirectory(prefix="archive-verify-") as local:
+            copy = Path(local) / (storage.name_of(release) or "release")
+            try:
+                storage.download(release, copy)
+            except OSError as exc:
+                raise UsageError(f"{release} cannot be read: {exc}") from None
+            report = check_release(copy, **options)
+        report.path = release
+        return report
     root = Path(release)
     if root.is_file():
         from .bundle import is_bundle, opened_bundle
 
         if is_bundle(root):
             with opened_bundle(root) as extracted:
-                report = check_release(
-                    extracted,
-                    hashes=hashes,
-                    level=level,
-                    sample=sample,
-                    seed=seed,
-                    jobs=jobs,
-                    key=key,
-                    executor=executor,
-                    address=address,
-                )
+                report = check_release(extracted, **options)
             report.path = str(root)
             return report
     if not root.is_dir():

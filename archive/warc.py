@@ -44,6 +44,8 @@ from typing import BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
+from . import storage
+
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_LINE = re.compile(rb"WARC/1\.[01]\r?\n")
@@ -111,27 +113,33 @@ class WarcDamage:
 WarcItem = WarcPayload | WarcSkipped | WarcDamage
 
 
-def iter_warc(path: Path, *, check_digests: bool = True) -> Iterator[WarcItem]:
-    """Yield every record of the WARC/ARC file at ``path`` as a capture, a skip or damage.
+def iter_warc(path: Path | str, *, check_digests: bool = True) -> Iterator[WarcItem]:
+    """Yield every record of the WARC/ARC file at ``path`` (or a URL) as a capture, a skip or
+    damage.
 
     Memory stays flat: one record's payload at a time (two around a damaged region).
 
     >>> kinds = [type(item).__name__ for item in iter_warc(Path("crawl.warc.gz"))]  # doctest: +SKIP
     """
-    if _is_arc(path):
-        yield from _iter_arc(path)
+    name = storage.name_of(path) if storage.is_url(path) else Path(path).name
+    if _is_arc(name):
+        yield from _iter_arc(path, name)
         return
-    size = path.stat().st_size
-    with open(path, "rb") as stream:
+    size = storage.size_of(path) if storage.is_url(path) else Path(path).stat().st_size
+    with _opened(path) as stream:
         start: int | None = 0
         while start is not None and start < size:
             stream.seek(start)
             gz = stream.read(3) == _GZIP_MAGIC  # sniffed again after damage: files can mix
-            start = yield from _read_from(stream, path.name, start, size, gz, check_digests)
+            start = yield from _read_from(stream, name, start, size, gz, check_digests)
 
 
-def _is_arc(path: Path) -> bool:
-    return path.name.lower().endswith((".arc", ".arc.gz"))
+def _opened(path: Path | str):
+    return storage.open_url(path) if storage.is_url(path) else open(path, "rb")
+
+
+def _is_arc(name: str) -> bool:
+    return name.lower().endswith((".arc", ".arc.gz"))
 
 
 def _read_from(
@@ -417,23 +425,23 @@ def _starts_record(stream: BinaryIO, offset: int, gz: bool, window: bytes, at: i
 # --- ARC, through warcio ---------------------------------------------------------------------
 
 
-def _iter_arc(path: Path) -> Iterator[WarcItem]:
+def _iter_arc(path: Path | str, name: str) -> Iterator[WarcItem]:
     """ARC records (no digests in ARC) as the same items; damage ends the file here."""
     from warcio.archiveiterator import ArchiveIterator as WarcioIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     offset = 0
-    with open(path, "rb") as stream:
+    with _opened(path) as stream:
         records = WarcioIterator(stream, arc2warc=True)
         try:
             for record in records:
-                item = _arc_item(record, path.name, offset)
+                item = _arc_item(record, name, offset)
                 # warcio's get_record_offset() reads the record to its end: ask after the payload
                 offset = records.get_record_offset()
                 yield replace(item, offset=offset)
                 offset = offset + records.get_record_length()
         except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
-            yield WarcDamage(path.name, offset, f"{exc}; nothing read after it in this ARC file")
+            yield WarcDamage(name, offset, f"{exc}; nothing read after it in this ARC file")
 
 
 def _arc_item(record, filename: str, offset: int) -> WarcItem:

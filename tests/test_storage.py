@@ -1,0 +1,163 @@
+"""Packing from and into a bucket of an S3-compatible server that the tests start on this
+machine (moto's server on a free local port: no network, no real credentials).
+
+The release packed from the bucket into the bucket is the very same bytes as the one packed
+from a local copy into a local folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow.fs as pafs
+import pytest
+from click.testing import CliRunner
+from warcdata import fixture_specs, write_warc
+
+from archive import storage
+from archive.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples"
+CREATED = "2026-01-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory):
+    """``s3://archive-test`` on a local moto server, holding the example captures and a WARC
+    file under ``captures/``; the environment points S3 clients at it."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        storage._filesystem.cache_clear()
+        admin = pafs.S3FileSystem(endpoint_override=f"http://{host}:{port}",
+                                  allow_bucket_creation=True)
+        admin.create_dir("archive-test")
+        local = tmp_path_factory.mktemp("local") / "captures"
+        pafs.copy_files(str(EXAMPLE / "captures"), str(local))
+        (local / "crawl").mkdir()
+        write_warc(local / "crawl" / "fixture.warc.gz", fixture_specs(), gz=True)
+        pafs.copy_files(str(local), "archive-test/captures", destination_filesystem=admin)
+        yield {"url": "s3://archive-test", "local": local, "fs": admin}
+        storage._filesystem.cache_clear()
+    server.stop()
+
+
+def _pack(*args: str) -> str:
+    result = CliRunner().invoke(main, [
+        "pack", *args, "--capture-log", str(EXAMPLE / "captures.jsonl"),
+        "--outlets", str(EXAMPLE / "outlets.toml"), "--name", "example",
+        "--created", CREATED, "-q",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def _digests(fs: pafs.FileSystem, root: str) -> dict[str, str]:
+    out = {}
+    for info in fs.get_file_info(pafs.FileSelector(root, recursive=True)):
+        if info.type == pafs.FileType.File:
+            with fs.open_input_stream(info.path) as handle:
+                out[info.path[len(root) + 1 :]] = hashlib.sha256(handle.read()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def remote(bucket, tmp_path_factory):
+    url = bucket["url"]
+    path = _pack(f"{url}/captures", "--out", f"{url}/dist", "--version", "1.0.0")
+    local_out = tmp_path_factory.mktemp("dist")
+    local = _pack(str(bucket["local"]), "--out", str(local_out), "--version", "1.0.0")
+    return path, Path(local)
+
+
+def test_a_pack_from_a_bucket_into_a_bucket_equals_the_local_pack(bucket, remote):
+    path, local = remote
+    assert path == f"{bucket['url']}/dist/example-1.0.0"
+    uploaded = _digests(bucket["fs"], "archive-test/dist/example-1.0.0")
+    written = _digests(pafs.LocalFileSystem(), str(local))
+    assert uploaded == written
+    manifest = json.loads((local / "manifest.json").read_text())
+    assert manifest["counts"]["records"] > 15  # the example's records and the WARC's pages
+
+
+def test_a_release_in_a_bucket_verifies_and_a_changed_byte_fails(bucket, remote):
+    path, _ = remote
+    result = CliRunner().invoke(main, ["verify", path, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["path"] == path
+    fs = bucket["fs"]
+    target = "archive-test/tampered/example-1.0.0"
+    pafs.copy_files("archive-test/dist/example-1.0.0", target, source_filesystem=fs,
+                    destination_filesystem=fs)
+    with fs.open_input_stream(f"{target}/quarantine.jsonl") as handle:
+        data = bytearray(handle.read())
+    data[10] ^= 1
+    with fs.open_output_stream(f"{target}/quarantine.jsonl") as handle:
+        handle.write(bytes(data))
+    failed = CliRunner().invoke(main, ["verify", f"{bucket['url']}/tampered/example-1.0.0"])
+    assert failed.exit_code == 1
+    assert "quarantine.jsonl" in failed.stdout
+
+
+def test_a_release_is_never_packed_over_in_a_bucket(bucket, remote):
+    result = CliRunner().invoke(main, [
+        "pack", f"{bucket['url']}/captures", "--out", f"{bucket['url']}/dist",
+        "--name", "example", "--version", "1.0.0", "--created", CREATED,
+    ])  # fmt: skip
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr
+
+
+def test_the_next_version_in_a_bucket_follows_its_remote_parent(bucket, remote):
+    url = bucket["url"]
+    path = _pack(f"{url}/captures", "--out", f"{url}/dist", "--version", "1.1.0")
+    with bucket["fs"].open_input_stream("archive-test/dist/example-1.1.0/manifest.json") as f:
+        manifest = json.loads(f.read())
+    assert manifest["parent"]["version"] == "1.0.0"
+    assert manifest["counts"]["reused"] == manifest["counts"]["records"]
+    assert CliRunner().invoke(main, ["verify", path]).exit_code == 0
+
+
+def test_a_missing_remote_source_is_a_usage_error(bucket):
+    result = CliRunner().invoke(main, [
+        "pack", f"{bucket['url']}/nothing-here", "--out", f"{bucket['url']}/dist",
+        "--name", "x", "--version", "1.0.0",
+    ])  # fmt: skip
+    assert result.exit_code == 2
+    assert "is not a folder" in result.stderr
+
+
+def test_object_keys_with_url_characters_are_read_as_keys(bucket):
+    fs = bucket["fs"]
+    with fs.open_output_stream("archive-test/odd/what?is#this.txt") as handle:
+        handle.write(b"Plain words.\n")
+    (item,) = storage.files_under(f"{bucket['url']}/odd")
+    assert item == ("what?is#this.txt", 13)
+    with storage.open_url(f"{bucket['url']}/odd/what?is#this.txt") as handle:
+        assert handle.read() == b"Plain words.\n"
+
+
+def test_workers_see_the_environment_of_their_pack(monkeypatch):
+    """Endpoints and credentials come from the environment: workers of a later pack in the
+    same process see it as it is then, not as it was when the first pool started."""
+    import os
+
+    from archive.executor import LocalExecutor
+
+    monkeypatch.delenv("ARCHIVE_TEST_SEEN", raising=False)
+    with LocalExecutor(2) as executor:
+        assert list(executor.map(os.getenv, ["ARCHIVE_TEST_SEEN"])) == [None]
+    monkeypatch.setenv("ARCHIVE_TEST_SEEN", "yes")
+    with LocalExecutor(2) as executor:
+        assert list(executor.map(os.getenv, ["ARCHIVE_TEST_SEEN"])) == ["yes"]
