@@ -112,9 +112,9 @@ class _Location(click.ParamType):
     name = "path or URL"
 
     def convert(self, value, param, ctx):
-        from .storage import is_url
+        from .storage import location
 
-        return value if is_url(value) else Path(value)
+        return location(value)
 
 
 LOCATION = _Location()

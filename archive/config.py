@@ -36,6 +36,7 @@ from .errors import UsageError
 from .executor import default_jobs
 from .settings import PackSettings, created_time
 from .sources import root_name
+from .storage import is_url, location
 
 CONFIG_FILE = "archive.toml"
 _RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -111,14 +112,17 @@ def load_collection(path: Path) -> Collection:
             raise UsageError(f"{path}: [[withdraw]] #{number} needs a record_id and a reason")
         withdrawals.append((rid, str(reason)))
 
-    def resolved(value) -> Path | None:
-        return (base / value) if value else None
+    def resolved(value) -> Path | str | None:
+        if not value:
+            return None
+        where = location(value)
+        return where if is_url(where) else base / where
 
     return Collection(
         path=Path(path),
         name=collection.get("name"),
         license=collection.get("license"),
-        sources=tuple(base / s for s in sources),
+        sources=tuple(resolved(s) for s in sources),
         capture_log=resolved(collection.get("capture_log")),
         out=resolved(collection.get("out")),
         extract=collection.get("extract"),

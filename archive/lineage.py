@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +26,12 @@ from .plan import shard_of
 from .schema import RECORD_ARROW_SCHEMA, schema_file
 
 WITHDRAWN_FILE = "withdrawn.jsonl"
-SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 
 def version_key(version: str) -> tuple:
     """Sort key of a semantic version (a pre-release sorts before its release)."""
-    match = SEMVER.match(version)
+    match = _SEMVER.match(version)
     if not match:
         return (-1, -1, -1, 0, version)
     major, minor, patch, pre = match.groups()
@@ -39,12 +40,20 @@ def version_key(version: str) -> tuple:
 
 def latest_release(out: Path, name: str, before: str) -> Path | None:
     """The highest version of ``name`` in ``out`` that sorts below ``before``, if any."""
+    folders = [c.name for c in Path(out).glob(f"{name}-*") if (c / MANIFEST).is_file()]
+    found = latest_version(folders, name, before)
+    return Path(out) / found if found else None
+
+
+def latest_version(folders: Iterable[str], name: str, before: str) -> str | None:
+    """Of release folder names ``<name>-<version>``, the one with the highest version below
+    ``before``."""
     found = []
-    for candidate in Path(out).glob(f"{name}-*"):
-        version = candidate.name[len(name) + 1 :]
-        known = (candidate / MANIFEST).is_file() and SEMVER.match(version)
+    for folder in folders:
+        version = folder[len(name) + 1 :]
+        known = folder.startswith(f"{name}-") and _SEMVER.match(version)
         if known and version_key(version) < version_key(before):
-            found.append((version_key(version), candidate))
+            found.append((version_key(version), folder))
     return max(found)[1] if found else None
 
 

@@ -8,6 +8,7 @@ the same pyarrow version give the same bytes.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,10 +69,11 @@ def write_parquet_batches(tables, schema: pa.Schema, path: Path) -> None:
             writer.write_table(table, row_group_size=max(1, min(ROW_GROUP_ROWS, table.num_rows)))
 
 
-def write_ipc(table: pa.Table, path: Path) -> None:
-    """A work file between tasks (uncompressed Arrow IPC: fast, memory-mappable)."""
+def write_ipc(table: pa.Table, path: Path, batch_rows: int | None = None) -> None:
+    """A work file between tasks (uncompressed Arrow IPC: fast, memory-mappable), in batches
+    of at most ``batch_rows`` when given (what a merge reads of it at once)."""
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+        writer.write_table(table, max_chunksize=batch_rows)
 
 
 def write_ipc_batches(batches, schema: pa.Schema, path: Path) -> None:
@@ -83,11 +85,28 @@ def write_ipc_batches(batches, schema: pa.Schema, path: Path) -> None:
 
 def iter_ipc_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """A work file's batches read one at a time, not mapped: what was read is freed as it goes
-    (mapped pages would stay counted against the process)."""
-    with pa.OSFile(str(path), "rb") as source:
-        reader = ipc.open_file(source)
-        for index in range(reader.num_record_batches):
-            yield reader.get_batch(index)
+    (mapped pages would stay counted against the process). The file is open only while a
+    batch is read, so a merge of thousands of files stays within the open-file limit."""
+    index = 0
+    while True:
+        with pa.OSFile(str(path), "rb") as source:
+            reader = ipc.open_file(source)
+            if index >= reader.num_record_batches:
+                return
+            batch = reader.get_batch(index)
+        yield batch
+        index += 1
+
+
+def merged_rows(paths: list[Path], columns: list[str]) -> Iterator[tuple]:
+    """The rows (tuples of ``columns``) of work files each sorted by those columns, merged
+    into one order; one batch of each file is held at a time."""
+
+    def rows(path: Path) -> Iterator[tuple]:
+        for batch in iter_ipc_batches(path):
+            yield from zip(*(batch[name].to_pylist() for name in columns), strict=True)
+
+    return heapq.merge(*(rows(path) for path in paths))
 
 
 def read_ipc(path: Path) -> pa.Table:

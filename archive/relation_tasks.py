@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from .parquetio import (
     iter_ipc_batches,
+    merged_rows,
     read_ipc,
     write_ipc,
     write_ipc_batches,
@@ -63,7 +64,7 @@ from .relations.find import (
 from .relations.store import Lru
 from .relations.text import Vocabulary, word_hash
 from .schema import RECORD_ARROW_SCHEMA
-from .tasks import PackContext, withheld
+from .tasks import MERGE_BATCH_ROWS, PackContext, withheld
 
 _TIMESTAMP = RECORD_ARROW_SCHEMA.field("published_at").type
 INDEX_SCHEMA = pa.schema([
@@ -84,11 +85,14 @@ _SIGNATURE_SCHEMA = pa.schema([
     ("quote_index", pa.list_(pa.int32())),
     ("quote_grams", pa.list_(pa.uint64())),
 ])
+_QUOTE_FIELDS = ("words", "starts", "ends", "index", "grams")
+_READ_COLUMNS = [*_DATES_SCHEMA.names, "row", *(f"quote_{name}" for name in _QUOTE_FIELDS)]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
-BATCH_PAIRS = 2048
+BATCH_PAIRS = 8192
 _RUN_ROWS = 50_000  # relations sorted in memory at once
 _MERGE_ROWS = 64  # of each run held while merging
+_FAN_IN = 128  # runs merged at once
 _TABLE_ROWS = 10_000
 
 
@@ -112,7 +116,7 @@ def index_shard(shard: int, ctx: PackContext) -> int:
          pc.struct_field(table["capture"], "retrieved_at")],
         schema=INDEX_SCHEMA,
     ).sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
-    write_ipc(index, _path(ctx, "index", shard))
+    write_ipc(index, _path(ctx, "index", shard), MERGE_BATCH_ROWS)
     return index.num_rows
 
 
@@ -121,11 +125,6 @@ def body_families(ctx: PackContext) -> None:
     first record id of a group represents the body and gets the group's earliest dates
     (filed under its shard); the others are filed as members, not signed again, and as exact
     duplicates of it."""
-
-    def stream(shard: int):
-        for batch in iter_ipc_batches(_path(ctx, "index", shard)):
-            yield from zip(*(batch[name].to_pylist() for name in INDEX_SCHEMA.names),
-                           strict=True)
 
     reps: dict[int, list[tuple]] = {}
     members: dict[int, list[str]] = {}
@@ -142,7 +141,8 @@ def body_families(ctx: PackContext) -> None:
             exact.append((rid, rep))
 
     group: list[tuple] = []
-    for row in heapq.merge(*(stream(s) for s in range(ctx.shards))):
+    indexes = [_path(ctx, "index", shard) for shard in range(ctx.shards)]
+    for row in merged_rows(indexes, INDEX_SCHEMA.names):
         if group and row[0] != group[0][0]:
             close(group)
             group = []
@@ -277,13 +277,12 @@ def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
     """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the texts
     of those that a near-duplicate or paraphrase check aligns, only the quotation views of
     those that a quotation check compares."""
-    store = _Bodies(ctx, bodies)
     left = (batch.codes >> np.uint64(32)).astype(np.int64)
     right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     full = (batch.bits & (LSH | ANCHORED)) != 0
     quoted = (batch.bits & QUOTED) != 0
-    texts = store.texts(np.union1d(left[full], right[full]))
-    views = store.views(np.union1d(left[quoted], right[quoted]))
+    texts, views, dates = _read_bodies(ctx, bodies, np.union1d(left[full], right[full]),
+                                       np.union1d(left[quoted], right[quoted]))
     vocab = Vocabulary()
     docs = Lru(lambda i: align.doc_of(texts[i], vocab))
     outcome = BatchOutcome([], {})
@@ -293,16 +292,53 @@ def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
         if found is None:
             continue
         (quoting if found.kind == "shares-quotation" else outcome.confirmed).append(found)
-    named = sorted({i for c in (*outcome.confirmed, *quoting) for i in (c.u, c.v)})
-    bodies = store.dates(np.array(named, dtype=np.int64))
     if quoting:
         # Shared quotations need nothing from other batches: stated here, sorted, filed.
-        state = Statements(settings, lambda i: bodies[i][0], None, None)
+        state = Statements(settings, lambda i: dates[i][0], None, None)
         outcome.run = _folder(ctx) / "runs" / f"batch-{batch.index:06d}.arrow"
         write_run([state.relation(c) for c in quoting], outcome.run)
-    keep = {i for c in outcome.confirmed for i in (c.u, c.v)}
-    outcome.bodies = {i: bodies[i] for i in keep}
+    outcome.bodies = {i: dates[i] for c in outcome.confirmed for i in (c.u, c.v)}
     return outcome
+
+
+def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
+                 view_numbers: np.ndarray) -> tuple[dict, dict, dict]:
+    """The texts, quotation views, and record id and dates (all of them) of the bodies
+    numbered, reading each shard's signature file once and only the rows and columns needed
+    (mapped files: what is not taken is not read)."""
+    first = np.concatenate(([0], np.cumsum(bodies)))
+    numbers = np.union1d(text_numbers, view_numbers)
+    shards = np.searchsorted(first, numbers, "right") - 1
+    texts: dict[int, str] = {}
+    views: dict[int, align.QuoteView] = {}
+    dates: dict[int, tuple] = {}
+    for shard in np.unique(shards).tolist():
+        mine = numbers[shards == shard]
+        signed = read_ipc(_path(ctx, "signatures", shard)).select(_READ_COLUMNS)
+        signed = signed.take(pa.array(mine - first[shard]))
+        rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
+        dates.update(zip(mine.tolist(), rows, strict=True))
+        wanted = np.isin(mine, view_numbers)
+        if wanted.any():
+            views.update(_views(mine[wanted], signed.filter(pa.array(wanted))))
+        wanted = np.isin(mine, text_numbers)
+        if wanted.any():
+            final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow")
+            rows = signed["row"].filter(pa.array(wanted))
+            texts.update(zip(mine[wanted].tolist(), final["text"].take(rows).to_pylist(),
+                             strict=True))
+    return texts, views, dates
+
+
+def _views(numbers: np.ndarray, signed: pa.Table) -> Iterator[tuple[int, align.QuoteView]]:
+    lists = [signed[f"quote_{name}"].combine_chunks() for name in _QUOTE_FIELDS]
+    ends = np.cumsum(lists[0].value_lengths().to_numpy()).tolist()
+    words = lists[0].flatten().to_pylist()
+    arrays = [column.flatten().to_numpy() for column in lists[1:]]
+    start = 0
+    for number, end in zip(numbers.tolist(), ends, strict=True):
+        yield number, align.QuoteView(words[start:end], *(a[start:end] for a in arrays))
+        start = end
 
 
 def write_run(relations: list[Relation], path: Path) -> None:
@@ -310,51 +346,6 @@ def write_run(relations: list[Relation], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     table = relation_rows(sorted(relations, key=Relation.sort_key))
     write_ipc_batches(table.to_batches(max_chunksize=_MERGE_ROWS), table.schema, path)
-
-
-class _Bodies:
-    """Signed bodies by their number: the shard signature files and finalized shards read by
-    row (mapped, so only the rows taken are read)."""
-
-    def __init__(self, ctx: PackContext, bodies: list[int]) -> None:
-        self.ctx = ctx
-        self.first = np.concatenate(([0], np.cumsum(bodies)))
-
-    def _by_shard(self, numbers: np.ndarray) -> Iterator[tuple[int, np.ndarray, pa.Table]]:
-        shards = np.searchsorted(self.first, numbers, "right") - 1
-        for shard in np.unique(shards).tolist():
-            mine = numbers[shards == shard]
-            table = read_ipc(_path(self.ctx, "signatures", shard))
-            yield shard, mine, table.take(pa.array(mine - self.first[shard]))
-
-    def texts(self, numbers: np.ndarray) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for shard, mine, signed in self._by_shard(numbers):
-            final = read_ipc(self.ctx.work / "final" / f"{shard:05d}.arrow")
-            text = final["text"].take(signed["row"]).to_pylist()
-            out.update(zip(mine.tolist(), text, strict=True))
-        return out
-
-    def views(self, numbers: np.ndarray) -> dict[int, align.QuoteView]:
-        out: dict[int, align.QuoteView] = {}
-        for _, mine, signed in self._by_shard(numbers):
-            lists = [signed[f"quote_{name}"].combine_chunks()
-                     for name in ("words", "starts", "ends", "index", "grams")]
-            ends = np.cumsum(lists[0].value_lengths().to_numpy()).tolist()
-            words = lists[0].flatten().to_pylist()
-            arrays = [column.flatten().to_numpy() for column in lists[1:]]
-            start = 0
-            for number, end in zip(mine.tolist(), ends, strict=True):
-                out[number] = align.QuoteView(words[start:end], *(a[start:end] for a in arrays))
-                start = end
-        return out
-
-    def dates(self, numbers: np.ndarray) -> dict[int, tuple]:
-        out: dict[int, tuple] = {}
-        for _, mine, signed in self._by_shard(numbers):
-            rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
-            out.update(zip(mine.tolist(), rows, strict=True))
-        return out
 
 
 def write_relations(ctx: PackContext, path: Path, outcomes: Iterable[BatchOutcome],
@@ -445,21 +436,50 @@ class _SortedRuns:
         """The relations in order, ``size`` at a time (at least one chunk, maybe empty)."""
         if self._held:
             self._spill()
-        streams = [self._read(path) for path in self._runs]
-        chunk: list[Relation] = []
-        for relation in heapq.merge(*streams, key=Relation.sort_key):
-            chunk.append(relation)
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-        if chunk or not self._runs:
+        self._collapse()
+        yielded = False
+        for chunk in _merged_runs(self._runs, size):
+            yielded = True
             yield chunk
+        if not yielded:
+            yield []
 
-    @staticmethod
-    def _read(path: Path) -> Iterator[Relation]:
-        for batch in iter_ipc_batches(path):
-            for row in batch.to_pylist():
-                yield Relation(**row)
+    def _collapse(self) -> None:
+        """Merge runs ``_FAN_IN`` at a time until no more than that are left: a merge holds
+        one open file and one batch per run."""
+        level = 0
+        while len(self._runs) > _FAN_IN:
+            merged = []
+            for at in range(0, len(self._runs), _FAN_IN):
+                group = self._runs[at : at + _FAN_IN]
+                path = self.folder / f"level{level}-{at // _FAN_IN:06d}.arrow"
+                with pa.OSFile(str(path), "wb") as sink, \
+                        pa.ipc.new_file(sink, RELATIONS_ARROW_SCHEMA) as writer:
+                    for chunk in _merged_runs(group, _MERGE_ROWS):
+                        writer.write_table(relation_rows(chunk))
+                for run in group:
+                    run.unlink()
+                merged.append(path)
+            self._runs = merged
+            level += 1
+
+
+def _merged_runs(runs: list[Path], size: int) -> Iterator[list[Relation]]:
+    streams = [_relations_in(path) for path in runs]
+    chunk: list[Relation] = []
+    for relation in heapq.merge(*streams, key=Relation.sort_key):
+        chunk.append(relation)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _relations_in(path: Path) -> Iterator[Relation]:
+    for batch in iter_ipc_batches(path):
+        for row in batch.to_pylist():
+            yield Relation(**row)
 
 
 def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) -> None:

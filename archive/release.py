@@ -29,15 +29,14 @@ from .capturelog import CaptureLog
 from .errors import ReleaseExistsError, UsageError
 from .executor import executor_for
 from .lineage import (
-    SEMVER,
     WITHDRAWN_FILE,
     Parent,
     ParentIndex,
     latest_release,
+    latest_version,
     open_parent,
     parent_rows,
     read_tombstones,
-    version_key,
     write_tombstones,
 )
 from .manifest import (
@@ -117,10 +116,20 @@ def pack(
     >>> result.manifest["counts"]["records"]  # doctest: +SKIP
     15
     """
+    out = storage.location(out)
+    options = dict(capture_log=capture_log, progress=progress, executor=executor,
+                   address=address)
     if storage.is_url(out):
-        return _pack_to_url(sources, out, settings, capture_log=capture_log, parent=parent,
-                            progress=progress, executor=executor, address=address)
+        return _pack_to_url(sources, out, settings, parent=parent, **options)
+    if parent not in (None, "auto"):
+        parent = storage.location(parent)
+        if storage.is_url(parent):
+            with tempfile.TemporaryDirectory(prefix="archive-parent-") as local:
+                copy = Path(local) / storage.name_of(parent)
+                storage.download(parent, copy)
+                return pack(sources, out, settings, parent=copy, **options)
     # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
+    sources = [storage.location(s) for s in sources]
     roots = [s if storage.is_url(s) else Path(os.path.abspath(s)) for s in sources]
     for root in roots:
         if not (storage.is_folder(root) if storage.is_url(root) else root.is_dir()):
@@ -165,7 +174,7 @@ def pack(
 def _pack_to_url(sources, out: str, settings: PackSettings, *, parent, **options) -> PackResult:
     """``pack`` into a remote folder: build in a local temporary folder, then upload."""
     destination = storage.join(out, f"{settings.name}-{settings.version}")
-    if storage.exists(destination):
+    if storage.is_release(destination):
         raise ReleaseExistsError(
             f"{destination} already exists; releases are immutable: choose a new --version"
         )
@@ -175,9 +184,6 @@ def _pack_to_url(sources, out: str, settings: PackSettings, *, parent, **options
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
     with tempfile.TemporaryDirectory(prefix="archive-pack-") as local:
-        if parent is not None and storage.is_url(parent):
-            remote, parent = parent, Path(local) / "parent" / storage.name_of(parent)
-            storage.download(remote, parent)
         result = pack(sources, Path(local) / "out", settings, parent=parent, **options)
         storage.upload_release(result.path, destination)
     return replace(result, path=destination, notes=(*notes, *result.notes))
@@ -185,13 +191,8 @@ def _pack_to_url(sources, out: str, settings: PackSettings, *, parent, **options
 
 def _latest_remote_release(out: str, name: str, before: str) -> str | None:
     """The URL of the highest version of ``name`` in ``out`` that sorts below ``before``."""
-    found = [
-        (version_key(folder[len(name) + 1 :]), folder)
-        for folder in storage.releases_in(out, name)
-        if SEMVER.match(folder[len(name) + 1 :])
-        and version_key(folder[len(name) + 1 :]) < version_key(before)
-    ]
-    return storage.join(out, max(found)[1]) if found else None
+    found = latest_version(storage.releases_in(out, name), name, before)
+    return storage.join(out, found) if found else None
 
 
 def _silent(stage: str, done: int, total: int | None) -> None:

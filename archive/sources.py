@@ -102,6 +102,10 @@ def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
     prefix = root_name(root)
     try:
         for relative, size in storage.files_under(root):
+            if not storage.safe_relative(relative):
+                message = "its key is not a plain relative path (empty, '.' or '..' parts)"
+                yield Skipped(f"{prefix}/{display_name(relative)}", "unsupported", message)
+                continue
             yield InputFile(f"{prefix}/{relative}", storage.join(root, relative), size,
                             kind_of(relative))
     except OSError as exc:

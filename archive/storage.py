@@ -17,8 +17,10 @@ import os
 import posixpath
 import re
 from collections.abc import Iterator
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -27,29 +29,55 @@ from .errors import UsageError
 
 # Uploaded last, in this order: their presence says the release is whole.
 FINAL_FILES = ("manifest.json", "manifest.json.sha256")
+_BLOCK = 4 << 20
 
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
+# Object stores: the bucket is the first segment of the path within the file system.
+_BUCKETED = ("s3", "gs", "gcs")
+
+
 def is_url(location: str | os.PathLike) -> bool:
-    """Whether ``location`` names a file system by scheme (``s3://...``), not a local path."""
-    return isinstance(location, str) and _SCHEME.match(location) is not None
+    """Whether ``location`` names a remote file system by scheme (``s3://...``); ``file://``
+    URLs are local paths (see :func:`location`)."""
+    if not isinstance(location, str):
+        return False
+    match = _SCHEME.match(location)
+    return match is not None and match.group(1).lower() != "file"
+
+
+def location(value: str | os.PathLike) -> Path | str:
+    """A local path as ``Path`` (``file://`` URLs too: local inputs get the local walk's
+    link checks), a remote URL as it is (a ``Path`` would fold its ``//``)."""
+    if isinstance(value, str) and value.lower().startswith("file://"):
+        return Path(unquote(_split(value)[2]))
+    return value if is_url(value) else Path(value)
 
 
 def _split(url: str) -> tuple[str, str, str]:
     """Scheme, host and path of ``url``, split by hand: an object key may hold ``?`` or
-    ``#``, which a URL parser would take for a query or a fragment."""
+    ``#``, which a URL parser would take for a query or a fragment. Credentials in a URL are
+    refused: they would reach names in the release and in messages."""
     scheme = _SCHEME.match(url).group(1).lower()
     rest = url[len(scheme) + 3 :]
     netloc, _, path = rest.partition("/")
+    if "@" in netloc:
+        raise UsageError(f"{scheme}:// URL with credentials in it: give them in the "
+                         "environment (e.g. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
     return scheme, netloc, "/" + path
+
+
+def safe_relative(path: str) -> bool:
+    """Whether an object key below a folder is a plain relative path (no ``..``, no empty or
+    ``.`` segment, not absolute): one that cannot name a place outside the folder."""
+    parts = path.split("/")
+    return bool(path) and all(part not in ("", ".", "..") for part in parts)
 
 
 @lru_cache(maxsize=16)
 def _filesystem(scheme: str, netloc: str) -> pafs.FileSystem:
-    if scheme == "file":
-        return pafs.LocalFileSystem()
     if scheme == "s3":
         endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
@@ -59,23 +87,25 @@ def _filesystem(scheme: str, netloc: str) -> pafs.FileSystem:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         pass
     try:
-        import fsspec
+        import fsspec.core
     except ImportError:
         raise UsageError(f"no file system for {scheme}:// (pyarrow has none; fsspec is not "
                          "installed)") from None
     try:
-        handler = pafs.FSSpecHandler(fsspec.filesystem(scheme))
-    except (ImportError, ValueError) as exc:
+        handler = pafs.FSSpecHandler(fsspec.core.url_to_fs(f"{scheme}://{netloc}/")[0])
+    except (ImportError, ValueError, TypeError) as exc:
         raise UsageError(f"no file system for {scheme}://: {exc}") from None
     return pafs.PyFileSystem(handler)
 
 
 def resolve(url: str) -> tuple[pafs.FileSystem, str]:
-    """The file system of ``url`` and the path within it."""
+    """The file system of ``url`` and the path within it: ``bucket/key`` for object stores,
+    the path alone where the host is the connection (``hdfs://namenode:8020/path``)."""
     scheme, netloc, path = _split(url)
-    if scheme == "file":
-        return _filesystem("file", ""), path
-    return _filesystem(scheme, netloc), f"{netloc}{path}".rstrip("/")
+    fs = _filesystem(scheme, netloc)
+    if scheme in _BUCKETED:
+        return fs, f"{netloc}{path}".rstrip("/")
+    return fs, path.rstrip("/") or "/"
 
 
 def join(url: str, *names: str) -> str:
@@ -93,22 +123,25 @@ def is_folder(url: str) -> bool:
     return fs.get_file_info(path).type == pafs.FileType.Directory
 
 
-def exists(url: str) -> bool:
+def is_release(url: str) -> bool:
+    """Whether a whole release is at ``url`` (its manifest digest, uploaded last, is there)."""
     fs, path = resolve(url)
-    return fs.get_file_info(path).type != pafs.FileType.NotFound
+    return fs.get_file_info(f"{path}/{FINAL_FILES[-1]}").type == pafs.FileType.File
 
 
 def files_under(url: str) -> Iterator[tuple[str, int]]:
-    """Every file under the folder ``url`` as ``(relative POSIX path, size)``, sorted by path
-    as bytes (the order a local walk gives), listed without reading any."""
+    """Every file under the folder ``url`` as ``(relative POSIX path, size)``, in the order a
+    local walk gives (each folder's entries sorted by name as bytes), listed without reading
+    any. A key that is not a plain relative path is yielded as it is: see
+    :func:`safe_relative`."""
     fs, root = resolve(url)
     infos = fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True))
     found = [
-        (info.path[len(root) :].lstrip("/"), info.size or 0)
+        (info.path[len(root) + 1 :], info.size or 0)
         for info in infos
         if info.type == pafs.FileType.File
     ]
-    yield from sorted(found, key=lambda item: item[0].encode("utf-8", "surrogateescape"))
+    yield from sorted(found, key=lambda item: [p.encode() for p in item[0].split("/")])
 
 
 def open_url(url: str):
@@ -126,24 +159,46 @@ def size_of(url: str) -> int:
 
 
 def download(url: str, local: Path) -> None:
-    """Copy the folder ``url`` into ``local`` (created)."""
+    """Copy the folder ``url`` into ``local`` (created), file by file; a key that would land
+    outside ``local`` raises ``UsageError`` (a hostile listing must not write elsewhere)."""
     fs, path = resolve(url)
     local.mkdir(parents=True, exist_ok=True)
-    pafs.copy_files(path, str(local), source_filesystem=fs,
-                    destination_filesystem=pafs.LocalFileSystem())
+    for relative, _ in files_under(url):
+        if not safe_relative(relative):
+            raise UsageError(f"{url}: {relative!r} is not a plain relative path; not copied")
+        target = local.joinpath(*relative.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with fs.open_input_stream(f"{path}/{relative}") as source, open(target, "wb") as sink:
+            while block := source.read(_BLOCK):
+                sink.write(block)
 
 
 def upload_release(local: Path, url: str) -> None:
-    """Copy the release folder ``local`` to ``url``, the manifest and its digest last."""
+    """Copy the release folder ``local`` to ``url``, the manifest and its digest last.
+
+    An object store cannot rename a folder into place: a release appearing at ``url``
+    meanwhile stops the upload before the manifest, and a failed upload removes what it
+    wrote, so a retry finds the place free."""
+    from .errors import ReleaseExistsError
+
     fs, path = resolve(url)
     files = sorted(p for p in local.rglob("*") if p.is_file())
     last = [local / name for name in FINAL_FILES if (local / name).is_file()]
-    for file in [*(p for p in files if p not in last), *last]:
-        target = f"{path}/{file.relative_to(local).as_posix()}"
-        fs.create_dir(posixpath.dirname(target), recursive=True)
-        with open(file, "rb") as source, fs.open_output_stream(target) as sink:
-            while block := source.read(1 << 22):
-                sink.write(block)
+    try:
+        for file in [*(p for p in files if p not in last), *last]:
+            if file == last[0] and is_release(url):
+                raise ReleaseExistsError(f"{url} appeared while uploading; nothing overwritten"
+                                         " but the files of this upload")
+            target = f"{path}/{file.relative_to(local).as_posix()}"
+            fs.create_dir(posixpath.dirname(target), recursive=True)
+            with open(file, "rb") as source, fs.open_output_stream(target) as sink:
+                while block := source.read(_BLOCK):
+                    sink.write(block)
+    except BaseException:
+        if not is_release(url):
+            with suppress(OSError):
+                fs.delete_dir(path)
+        raise
 
 
 def releases_in(url: str, name: str) -> list[str]:

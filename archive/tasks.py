@@ -28,6 +28,7 @@ from .lineage import ParentIndex, parent_rows
 from .model import Extraction, Provenance, QuarantineEntry, Record, Span
 from .normalize import sha256_text
 from .parquetio import (
+    merged_rows,
     read_ipc,
     write_ipc,
     write_ipc_batches,
@@ -54,6 +55,7 @@ from .sources import open_input
 
 _HASH_BLOCK = 1024 * 1024
 _PY_BATCH = 1000  # rows held as Python objects at once
+MERGE_BATCH_ROWS = 1024  # rows of each shard's index a merge over all shards holds at once
 DUP_INDEX_SCHEMA = pa.schema([("text_sha256", pa.string()), ("record_id", pa.string())])
 DUPS_SCHEMA = pa.schema([("record_id", pa.string()), ("duplicate_of", pa.string())])
 
@@ -495,7 +497,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
     write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, ctx.work / "final" / f"{shard:05d}.arrow")
     index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
     index = index.sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
-    write_ipc(index, ctx.work / "dupidx" / f"{shard:05d}.arrow")
+    write_ipc(index, ctx.work / "dupidx" / f"{shard:05d}.arrow", MERGE_BATCH_ROWS)
     _release_memory()
     return table.num_rows
 
@@ -675,19 +677,11 @@ def duplicate_links(ctx: PackContext) -> int:
     The first record of a group of equal bodies, in ``record_id`` order, is the original; every
     other one gets ``duplicate_of`` pointing at it.
     """
-    import heapq
-
-    def stream(shard: int):
-        table = read_ipc(ctx.work / "dupidx" / f"{shard:05d}.arrow")
-        for batch in table.to_batches(max_chunksize=65536):
-            yield from zip(
-                batch["text_sha256"].to_pylist(), batch["record_id"].to_pylist(), strict=True
-            )
-
     links: dict[int, list[tuple[str, str]]] = {}
     found = 0
     current_hash, original = None, None
-    for text_hash, rid in heapq.merge(*(stream(s) for s in range(ctx.shards))):
+    indexes = [ctx.work / "dupidx" / f"{shard:05d}.arrow" for shard in range(ctx.shards)]
+    for text_hash, rid in merged_rows(indexes, ["text_sha256", "record_id"]):
         if text_hash != current_hash:
             current_hash, original = text_hash, rid
             continue

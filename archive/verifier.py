@@ -239,6 +239,7 @@ def check_release(
     executor_for(executor, jobs, address)  # a bad choice fails before any work
     options = dict(hashes=hashes, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
                    executor=executor, address=address)
+    release = storage.location(release)
     if storage.is_url(release):
         with tempfile.TemporaryDirectory(prefix="archive-verify-") as local:
             copy = Path(local) / (storage.name_of(release) or "release")

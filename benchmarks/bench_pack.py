@@ -31,16 +31,50 @@ HERE = Path(__file__).resolve().parent
 def measure(command: list[str], env: dict | None = None) -> dict:
     """Run ``command`` in a fresh child and return its wall time and peak memory (MiB).
 
-    Peak memory is the largest single process of the command's tree (``ru_maxrss`` of the
-    children, as the kernel accounts it), measured in a wrapper so each command is counted alone.
+    Peak memory is the largest single process of the command's tree: each process's own
+    high-water mark (``VmHWM``), read from ``/proc`` every 50 ms while the command runs.
+    (``ru_maxrss`` of the children would miss the workers of a fork server, which are not
+    our children's children but the server's.)
     """
     wrapper = (
-        "import resource, subprocess, sys, time, json\n"
+        "import json, os, subprocess, sys, threading, time\n"
+        "def tree(root):\n"
+        "    parent = {}\n"
+        "    for name in os.listdir('/proc'):\n"
+        "        if name.isdigit():\n"
+        "            try:\n"
+        "                with open(f'/proc/{name}/stat') as f:\n"
+        "                    parent[int(name)] = int(f.read().rpartition(')')[2].split()[1])\n"
+        "            except (OSError, ValueError, IndexError):\n"
+        "                pass\n"
+        "    found, todo = [], [root]\n"
+        "    while todo:\n"
+        "        p = todo.pop()\n"
+        "        found.append(p)\n"
+        "        todo += [c for c, q in parent.items() if q == p]\n"
+        "    return found\n"
+        "def hwm(pid):\n"
+        "    try:\n"
+        "        with open(f'/proc/{pid}/status') as f:\n"
+        "            for line in f:\n"
+        "                if line.startswith('VmHWM:'):\n"
+        "                    return int(line.split()[1]) / 1024\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return 0.0\n"
+        "peak = [0.0]\n"
         "start = time.perf_counter()\n"
-        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+        "def watch():\n"
+        "    while child.poll() is None:\n"
+        "        peak[0] = max([peak[0], *(hwm(p) for p in tree(child.pid))])\n"
+        "        time.sleep(0.05)\n"
+        "watcher = threading.Thread(target=watch, daemon=True)\n"
+        "watcher.start()\n"
+        "code = child.wait()\n"
         "wall = time.perf_counter() - start\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "print(json.dumps({'wall': wall, 'peak_mib': peak, 'exit': code}))\n"
+        "watcher.join()\n"
+        "print(json.dumps({'wall': wall, 'peak_mib': peak[0], 'exit': code}))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", wrapper, *command],

@@ -7,14 +7,17 @@ each pack in a fresh driver process, and reports:
 * peak memory (VmHWM) of the driver, of the largest worker, and of Ray's own processes (GCS,
   raylet, agents), sampled from /proc over the driver's process tree (a cluster joined with
   ``--address`` runs its workers elsewhere: only the driver is measured then);
-* each stage's wall time: the parallel stages (extract, gather, finalize, write: one task per
-  unit or shard) and the serial rest in the driver (walk and plan, furniture learning, duplicate
-  links, relations, manifest) and the executor's start and stop (Ray's, a fixed cost);
+* each stage's wall time: the parallel stages (extract, gather, finalize, the relation stages,
+  write: one task per unit, shard or batch of candidate pairs) and the serial rest in the driver
+  (walk and plan, furniture learning, duplicate links, relation candidates and the table's
+  merge, manifest) and the executor's start and stop (Ray's, a fixed cost);
 * from those, each stage's cost per task and per capture, and the projected time for 10 and 100
   million captures on N workers: serial cost x captures + parallel cost x captures / N.
 
     python benchmarks/bench_ray.py -n 20000
     python benchmarks/bench_ray.py -n 20000 --executors ray --address 127.0.0.1:6379 --json
+    python benchmarks/bench_ray.py -n 100000 --corpus planted
+    python benchmarks/bench_ray.py --warc /tmp/warcbench    # a folder of WARC files
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from bench_pack import corpus  # noqa: E402  (the same cached corpus for every b
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-PARALLEL = ("extract", "gather", "finalize", "write")
+PARALLEL = ("extract", "gather", "finalize", "relations-index", "relations-sign",
+            "relations-confirm", "write")
 PROJECT = (10_000_000, 100_000_000)
 WORKERS = (2, 16, 64, 256)
 
@@ -144,7 +148,7 @@ def run_pack(executor: str, args, captures: Path, out: Path) -> dict:
     options = {
         "captures": str(captures),
         "out": str(out),
-        "log": str(captures / "captures.jsonl"),
+        "log": str(captures / "captures.jsonl") if (captures / "captures.jsonl").exists() else None,
         "jobs": args.jobs,
         "executor": executor,
         "address": args.address if executor == "ray" else None,
@@ -189,7 +193,7 @@ def figures(executor: str, result: dict, n: int, slots: int) -> dict:
     outside the parallel stages and the executor's start (a fixed cost), over the captures."""
     stages = result["stages"]
     parallel = {}
-    for stage in PARALLEL:
+    for stage in (s for s in PARALLEL if s in stages):
         first, last, tasks = stages[stage]
         wall = last - first
         parallel[stage] = {
@@ -248,8 +252,12 @@ def main() -> None:
     parser.add_argument("--address", help="Ray cluster to join (default: start one here)")
     parser.add_argument(
         "--relations", action=argparse.BooleanOptionalAction, default=True,
-        help="find relations (a serial stage in the driver)",
+        help="find relations (three more parallel stages)",
     )  # fmt: skip
+    parser.add_argument("--corpus", default="fiction", choices=["fiction", "planted"],
+                        help="the generated text corpus (see bench_pack.py)")
+    parser.add_argument("--warc", type=Path,
+                        help="pack this folder of WARC files instead (see bench_warc.py)")
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "archive-bench"
     )
@@ -257,7 +265,10 @@ def main() -> None:
     args = parser.parse_args()
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    captures = corpus(args.workdir, args.n, args.seed) / "captures"
+    if args.warc:
+        captures = args.warc.resolve()
+    else:
+        captures = corpus(args.workdir, args.n, args.seed, args.corpus) / "captures"
     megabytes = sum(p.stat().st_size for p in captures.rglob("*") if p.is_file()) / 1e6
     rows = []
     for executor in args.executors.split(","):
@@ -265,10 +276,13 @@ def main() -> None:
         if executor == "ray" and args.address:
             slots = _cluster_cpus(args.address)
         result = run_pack(executor, args, captures, args.workdir / f"dist-{executor}")
+        if args.warc:
+            args.n = result["records"]  # documents: the records packed
         rows.append(figures(executor, result, args.n, slots))
     if len(rows) == 2:
         rows[1]["vs_" + rows[0]["executor"]] = round(rows[1]["seconds"] / rows[0]["seconds"], 2)
     report = {
+        "input": str(args.warc) if args.warc else args.corpus,
         "captures": args.n,
         "megabytes": round(megabytes, 1),
         "cores": os.cpu_count(),
@@ -294,7 +308,8 @@ def _cluster_cpus(address: str) -> int:
 
 def _print(report: dict) -> None:
     print(
-        f"{report['captures']} captures, {report['megabytes']} MB, {report['cores']} cores, "
+        f"{report['captures']} captures ({report['input']}), {report['megabytes']} MB, "
+        f"{report['cores']} cores, "
         f"--jobs {report['jobs']}, relations {'on' if report['relations'] else 'off'}"
     )
     print(f"{'executor':<9}{'s':>8}{'docs/s':>9}{'driver MiB':>12}{'worker MiB':>12}"

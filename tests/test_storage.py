@@ -161,3 +161,57 @@ def test_workers_see_the_environment_of_their_pack(monkeypatch):
     monkeypatch.setenv("ARCHIVE_TEST_SEEN", "yes")
     with LocalExecutor(2) as executor:
         assert list(executor.map(os.getenv, ["ARCHIVE_TEST_SEEN"])) == ["yes"]
+
+
+def test_a_file_url_source_gets_the_local_walks_link_checks(tmp_path):
+    from archive.sources import walk
+
+    root = tmp_path / "captures"
+    root.mkdir()
+    (root / "a.txt").write_text("Words.\n")
+    (tmp_path / "secret.txt").write_text("Not a capture.\n")
+    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
+    found = {item.source_path: item for item in walk([storage.location(f"file://{root}")])}
+    assert found["captures/link.txt"].reason == "outside-source"
+    assert found["captures/a.txt"].fs_path == str(root / "a.txt")
+
+
+def test_credentials_in_a_url_are_refused(tmp_path):
+    result = CliRunner().invoke(main, [
+        "pack", "s3://KEYID:hunter2@bucket/captures", "--out", str(tmp_path),
+        "--name", "x", "--version", "1.0.0",
+    ])  # fmt: skip
+    assert result.exit_code == 2
+    assert "credentials" in result.stderr and "hunter2" not in result.stderr
+
+
+def test_remote_keys_are_walked_in_the_local_order_and_unsafe_ones_never_copied(bucket, tmp_path):
+    fs = bucket["fs"]
+    for key in ("order/c/a/b.txt", "order/c/a-c.txt"):
+        with fs.open_output_stream(f"archive-test/{key}") as handle:
+            handle.write(b"x")
+    local = tmp_path / "c"
+    (local / "a").mkdir(parents=True)
+    (local / "a" / "b.txt").write_bytes(b"x")
+    (local / "a-c.txt").write_bytes(b"x")
+    from archive.sources import walk
+
+    remote = [i.source_path for i in walk([f"{bucket['url']}/order/c"])]
+    assert remote == [i.source_path for i in walk([local])] == ["c/a/b.txt", "c/a-c.txt"]
+    assert not storage.safe_relative("x/../../escape.txt")
+    assert not storage.safe_relative("/etc/passwd") and not storage.safe_relative("a//b")
+    assert storage.safe_relative("a/b.txt")
+
+
+def test_a_remote_parent_serves_a_local_pack(bucket, remote, tmp_path):
+    path, _ = remote
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(main, [
+        "pack", str(bucket["local"]), "--capture-log", str(EXAMPLE / "captures.jsonl"),
+        "--outlets", str(EXAMPLE / "outlets.toml"), "--name", "example", "--version", "1.2.0",
+        "--created", CREATED, "--from", path, "--out", str(out), "-q",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "example-1.2.0" / "manifest.json").read_text())
+    assert manifest["parent"]["version"] == "1.0.0"
+    assert manifest["counts"]["reused"] == manifest["counts"]["records"]
