@@ -12,6 +12,7 @@ import heapq
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
@@ -107,6 +108,25 @@ def merged_rows(paths: list[Path], columns: list[str]) -> Iterator[tuple]:
             yield from zip(*(batch[name].to_pylist() for name in columns), strict=True)
 
     return heapq.merge(*(rows(path) for path in paths))
+
+
+def rows_at(table: pa.Table, indices: np.ndarray) -> pa.Table:
+    """``table.take(indices)``, taken chunk by chunk: a take across the chunks of a table
+    (fragments read side by side) would first copy each whole column into one."""
+    indices = np.asarray(indices, dtype=np.int64)
+    batches = table.to_batches()
+    starts = np.cumsum([0] + [b.num_rows for b in batches])
+    owner = np.searchsorted(starts, indices, "right") - 1
+    parts, positions = [], []
+    for k in np.unique(owner).tolist():
+        mine = np.flatnonzero(owner == k)
+        parts.append(pa.Table.from_batches(
+            [batches[k].take(pa.array(indices[mine] - starts[k]))], table.schema))
+        positions.append(mine)
+    if not parts:
+        return table.schema.empty_table()
+    taken = pa.concat_tables(parts)
+    return taken.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))
 
 
 def read_ipc(path: Path) -> pa.Table:

@@ -30,6 +30,7 @@ from .normalize import sha256_text
 from .parquetio import (
     merged_rows,
     read_ipc,
+    rows_at,
     write_ipc,
     write_ipc_batches,
     write_parquet,
@@ -374,9 +375,9 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
 
     def in_order() -> Iterator[pa.RecordBatch]:
         # Sorted a slice at a time: the shard is never copied whole.
-        order = pc.sort_indices(table["record_id"])
+        order = pc.sort_indices(table["record_id"]).to_numpy()
         for start in range(0, table.num_rows, _PY_BATCH):
-            chunk = table.take(order[start : start + _PY_BATCH])
+            chunk = rows_at(table, order[start : start + _PY_BATCH])
             if _learning(ctx):
                 contributions.extend(_contributions(chunk, cached))
             yield from chunk.to_batches()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import CREATED
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
 from archive.manifest import release_files
@@ -249,3 +251,22 @@ def test_two_sources_with_one_name_are_refused(tmp_path):
         pack(
             [tmp_path / "a" / "captures", tmp_path / "b" / "captures"], tmp_path / "dist", SETTINGS
         )
+
+
+@settings(derandomize=True, database=None, max_examples=80)
+@given(st.lists(st.lists(st.text(max_size=5), max_size=6), min_size=1, max_size=5),
+       st.data())
+def test_rows_at_takes_what_take_takes(chunks, data):
+    """The chunk-by-chunk take of the gather stage gives the rows ``Table.take`` gives."""
+    import numpy as np
+    import pyarrow as pa
+
+    from archive.parquetio import rows_at
+
+    schema = pa.schema([("s", pa.string()), ("n", pa.int64())])
+    table = pa.Table.from_batches(
+        [pa.RecordBatch.from_pydict({"s": c, "n": list(range(len(c)))}, schema) for c in chunks])
+    indices = data.draw(st.lists(st.integers(0, max(0, table.num_rows - 1)),
+                                 max_size=12 if table.num_rows else 0))
+    taken = rows_at(table, np.array(indices, dtype=np.int64))
+    assert taken.to_pylist() == table.take(pa.array(indices, pa.int64())).to_pylist()
