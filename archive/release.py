@@ -4,7 +4,8 @@ The release is built in a hidden folder beside its destination and renamed into 
 every file and the manifest are written, so a release appears whole or not at all. The stages:
 
 walk (plan units, count sources) -> extract units -> learn furniture -> finalize shards ->
-link duplicates -> write shards -> quarantine, schemas, manifest -> rename.
+link duplicates -> relations (:mod:`archive.relation_tasks`) -> write shards -> quarantine,
+schemas, manifest -> rename. A release for a remote ``out`` is built so, then uploaded.
 """
 
 from __future__ import annotations
