@@ -33,6 +33,7 @@ from .parquetio import (
     iter_ipc_batches,
     merged_rows,
     read_ipc,
+    rows_at,
     write_ipc,
     write_ipc_batches,
     write_parquet_batches,
@@ -125,7 +126,6 @@ def body_families(ctx: PackContext) -> None:
     first record id of a group represents the body and gets the group's earliest dates
     (filed under its shard); the others are filed as members, not signed again, and as exact
     duplicates of it."""
-
     reps: dict[int, list[tuple]] = {}
     members: dict[int, list[str]] = {}
     exact: list[tuple[str, str]] = []
@@ -169,7 +169,7 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
                                                 value_set=read_ipc(members)["record_id"])))
     index = _with_earliest_dates(index.sort_by("record_id"), _path(ctx, "reps", shard))
     index = index.combine_chunks()
-    final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow")
+    final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow").select(["record_id", "text"])
     rows = pc.cast(pc.index_in(index["record_id"], value_set=final["record_id"]), pa.int64())
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
     vocab = Vocabulary()
@@ -178,8 +178,8 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
     def signed() -> Iterator[pa.RecordBatch]:
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK]
-            keys = [body_keys(align.doc_of(text, vocab), settings)
-                    for text in final["text"].take(part).to_pylist()]
+            texts = rows_at(final, part.to_numpy())["text"].to_pylist()
+            keys = [body_keys(align.doc_of(text, vocab), settings) for text in texts]
             words.extend(k.words for k in keys)
             yield pa.RecordBatch.from_arrays(
                 [*(c.combine_chunks() for c in index.slice(at, len(part)).columns), part,
@@ -193,10 +193,7 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
                 schema=_SIGNATURE_SCHEMA,
             )
 
-    with pa.OSFile(str(_path(ctx, "signatures", shard)), "wb") as sink, \
-            pa.ipc.new_file(sink, _SIGNATURE_SCHEMA) as writer:
-        for batch in signed():
-            writer.write_batch(batch)
+    write_ipc_batches(signed(), _SIGNATURE_SCHEMA, _path(ctx, "signatures", shard))
     held, bodies = np.unique(np.concatenate(words) if words else np.empty(0, np.uint64),
                              return_counts=True)
     write_ipc(pa.table([held, bodies.astype(np.int64)], schema=_DF_SCHEMA),
@@ -315,7 +312,7 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
     for shard in np.unique(shards).tolist():
         mine = numbers[shards == shard]
         signed = read_ipc(_path(ctx, "signatures", shard)).select(_READ_COLUMNS)
-        signed = signed.take(pa.array(mine - first[shard]))
+        signed = rows_at(signed, mine - first[shard])
         rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
         dates.update(zip(mine.tolist(), rows, strict=True))
         wanted = np.isin(mine, view_numbers)
@@ -323,9 +320,9 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
             views.update(_views(mine[wanted], signed.filter(pa.array(wanted))))
         wanted = np.isin(mine, text_numbers)
         if wanted.any():
-            final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow")
-            rows = signed["row"].filter(pa.array(wanted))
-            texts.update(zip(mine[wanted].tolist(), final["text"].take(rows).to_pylist(),
+            final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow").select(["text"])
+            rows = signed["row"].to_numpy()[wanted]
+            texts.update(zip(mine[wanted].tolist(), rows_at(final, rows)["text"].to_pylist(),
                              strict=True))
     return texts, views, dates
 
@@ -453,10 +450,9 @@ class _SortedRuns:
             for at in range(0, len(self._runs), _FAN_IN):
                 group = self._runs[at : at + _FAN_IN]
                 path = self.folder / f"level{level}-{at // _FAN_IN:06d}.arrow"
-                with pa.OSFile(str(path), "wb") as sink, \
-                        pa.ipc.new_file(sink, RELATIONS_ARROW_SCHEMA) as writer:
-                    for chunk in _merged_runs(group, _MERGE_ROWS):
-                        writer.write_table(relation_rows(chunk))
+                batches = (batch for chunk in _merged_runs(group, _MERGE_ROWS)
+                           for batch in relation_rows(chunk).to_batches())
+                write_ipc_batches(batches, RELATIONS_ARROW_SCHEMA, path)
                 for run in group:
                     run.unlink()
                 merged.append(path)
