@@ -176,14 +176,18 @@ def download(url: str, local: Path) -> None:
 def upload_release(local: Path, url: str) -> None:
     """Copy the release folder ``local`` to ``url``, the manifest and its digest last.
 
-    An object store cannot rename a folder into place: a release appearing at ``url``
-    meanwhile stops the upload before the manifest, and a failed upload removes what it
-    wrote, so a retry finds the place free."""
+    An object store cannot rename a folder into place: what an interrupted upload left there
+    is cleared first, a release appearing at ``url`` meanwhile stops the upload before the
+    manifest, and a failed upload removes what it wrote, so a retry finds the place free."""
     from .errors import ReleaseExistsError
 
     fs, path = resolve(url)
     files = sorted(p for p in local.rglob("*") if p.is_file())
     last = [local / name for name in FINAL_FILES if (local / name).is_file()]
+    if is_release(url):
+        raise ReleaseExistsError(f"{url} already exists; releases are immutable")
+    # What an interrupted upload left (no manifest digest) would be unlisted files: cleared.
+    fs.delete_dir_contents(path, missing_dir_ok=True)
     try:
         for file in [*(p for p in files if p not in last), *last]:
             if file == last[0] and is_release(url):

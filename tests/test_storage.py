@@ -215,3 +215,14 @@ def test_a_remote_parent_serves_a_local_pack(bucket, remote, tmp_path):
     manifest = json.loads((out / "example-1.2.0" / "manifest.json").read_text())
     assert manifest["parent"]["version"] == "1.0.0"
     assert manifest["counts"]["reused"] == manifest["counts"]["records"]
+
+
+def test_what_an_interrupted_upload_left_is_cleared_before_packing(bucket, tmp_path):
+    fs = bucket["fs"]
+    with fs.open_output_stream("archive-test/dist/example-3.0.0/data/stale.parquet") as f:
+        f.write(b"left by an upload that never finished")
+    url = bucket["url"]
+    path = _pack(f"{url}/captures", "--out", f"{url}/dist", "--version", "3.0.0", "--no-parent")
+    assert CliRunner().invoke(main, ["verify", path]).exit_code == 0
+    assert fs.get_file_info(
+        "archive-test/dist/example-3.0.0/data/stale.parquet").type == pafs.FileType.NotFound
