@@ -86,47 +86,58 @@ def write_ipc_batches(batches, schema: pa.Schema, path: Path) -> None:
 
 def iter_ipc_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """A work file's batches read one at a time, not mapped: what was read is freed as it goes
-    (mapped pages would stay counted against the process). The file is open only while a
-    batch is read, so a merge of thousands of files stays within the open-file limit."""
-    index = 0
-    while True:
-        with pa.OSFile(str(path), "rb") as source:
-            reader = ipc.open_file(source)
-            if index >= reader.num_record_batches:
-                return
-            batch = reader.get_batch(index)
-        yield batch
-        index += 1
+    (mapped pages would stay counted against the process)."""
+    with pa.OSFile(str(path), "rb") as source:
+        reader = ipc.open_file(source)
+        for index in range(reader.num_record_batches):
+            yield reader.get_batch(index)
 
 
 def merged_rows(paths: list[Path], columns: list[str]) -> Iterator[tuple]:
     """The rows (tuples of ``columns``) of work files each sorted by those columns, merged
-    into one order; one batch of each file is held at a time."""
+    into one order; one batch of each file is held at a time, and each file is open while
+    the merge runs (the open-file limit is raised for them when it must be)."""
 
     def rows(path: Path) -> Iterator[tuple]:
         for batch in iter_ipc_batches(path):
             yield from zip(*(batch[name].to_pylist() for name in columns), strict=True)
 
+    _allow_open_files(len(paths) + 64)
     return heapq.merge(*(rows(path) for path in paths))
+
+
+def _allow_open_files(count: int) -> None:
+    """Raise the soft limit on open files to ``count`` when the hard limit allows it."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: nothing to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def rows_at(table: pa.Table, indices: np.ndarray) -> pa.Table:
     """``table.take(indices)``, taken chunk by chunk: a take across the chunks of a table
     (fragments read side by side) would first copy each whole column into one."""
     indices = np.asarray(indices, dtype=np.int64)
+    if len(indices) and (indices.min() < 0 or indices.max() >= table.num_rows):
+        raise IndexError(f"row index out of range for a table of {table.num_rows} rows")
     batches = table.to_batches()
+    if not len(indices) or not batches:
+        return table.schema.empty_table()
     starts = np.cumsum([0] + [b.num_rows for b in batches])
     owner = np.searchsorted(starts, indices, "right") - 1
-    parts, positions = [], []
-    for k in np.unique(owner).tolist():
-        mine = np.flatnonzero(owner == k)
+    grouped = np.argsort(owner, kind="stable")  # positions, chunk by chunk
+    cuts = np.searchsorted(owner[grouped], np.unique(owner), "right")
+    parts = []
+    for mine in np.split(grouped, cuts[:-1]):
+        k = int(owner[mine[0]])
         parts.append(pa.Table.from_batches(
             [batches[k].take(pa.array(indices[mine] - starts[k]))], table.schema))
-        positions.append(mine)
-    if not parts:
-        return table.schema.empty_table()
     taken = pa.concat_tables(parts)
-    return taken.take(pa.array(np.argsort(np.concatenate(positions), kind="stable")))
+    return taken.take(pa.array(np.argsort(grouped, kind="stable")))
 
 
 def read_ipc(path: Path) -> pa.Table:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.request import url2pathname
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -52,7 +52,11 @@ def location(value: str | os.PathLike) -> Path | str:
     """A local path as ``Path`` (``file://`` URLs too: local inputs get the local walk's
     link checks), a remote URL as it is (a ``Path`` would fold its ``//``)."""
     if isinstance(value, str) and value.lower().startswith("file://"):
-        return Path(unquote(_split(value)[2]))
+        _, host, path = _split(value)
+        if host not in ("", "localhost"):
+            raise UsageError(f"{value}: a file:// URL names this machine's files "
+                             "(file:///path), not another host's")
+        return Path(url2pathname(path))
     return value if is_url(value) else Path(value)
 
 
@@ -105,6 +109,10 @@ def resolve(url: str) -> tuple[pafs.FileSystem, str]:
     fs = _filesystem(scheme, netloc)
     if scheme in _BUCKETED:
         return fs, f"{netloc}{path}".rstrip("/")
+    if isinstance(fs, pafs.PyFileSystem):  # fsspec's: it knows where its host goes
+        import fsspec.core
+
+        return fs, fsspec.core.url_to_fs(url)[1].rstrip("/") or "/"
     return fs, path.rstrip("/") or "/"
 
 
@@ -136,8 +144,9 @@ def files_under(url: str) -> Iterator[tuple[str, int]]:
     :func:`safe_relative`."""
     fs, root = resolve(url)
     infos = fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True))
+    prefix = root.rstrip("/") + "/"
     found = [
-        (info.path[len(root) + 1 :], info.size or 0)
+        (info.path[len(prefix) :], info.size or 0)
         for info in infos
         if info.type == pafs.FileType.File
     ]
@@ -176,32 +185,38 @@ def download(url: str, local: Path) -> None:
 def upload_release(local: Path, url: str) -> None:
     """Copy the release folder ``local`` to ``url``, the manifest and its digest last.
 
-    An object store cannot rename a folder into place: what an interrupted upload left there
-    is cleared first, a release appearing at ``url`` meanwhile stops the upload before the
-    manifest, and a failed upload removes what it wrote, so a retry finds the place free."""
+    An object store cannot rename a folder into place. What an interrupted upload left at
+    ``url`` (no manifest digest) is cleared first; a release appearing at ``url`` meanwhile
+    stops the upload before the manifest; a failed upload removes the files it wrote. Two
+    packs of one version uploading at once are not told apart: do not run them."""
     from .errors import ReleaseExistsError
 
     fs, path = resolve(url)
-    files = sorted(p for p in local.rglob("*") if p.is_file())
-    last = [local / name for name in FINAL_FILES if (local / name).is_file()]
+    if _split(url)[0] in _BUCKETED and "/" not in path.strip("/"):
+        raise UsageError(f"{url}: a release goes into a folder, not a bucket's top level")
+    if not (local / FINAL_FILES[0]).is_file():
+        raise UsageError(f"{local} has no {FINAL_FILES[0]}: not a release")
     if is_release(url):
         raise ReleaseExistsError(f"{url} already exists; releases are immutable")
-    # What an interrupted upload left (no manifest digest) would be unlisted files: cleared.
     fs.delete_dir_contents(path, missing_dir_ok=True)
+    last = [local / name for name in FINAL_FILES if (local / name).is_file()]
+    files = [p for p in sorted(local.rglob("*")) if p.is_file() and p not in last]
+    written: list[str] = []
     try:
-        for file in [*(p for p in files if p not in last), *last]:
+        for file in [*files, *last]:
             if file == last[0] and is_release(url):
-                raise ReleaseExistsError(f"{url} appeared while uploading; nothing overwritten"
-                                         " but the files of this upload")
+                raise ReleaseExistsError(f"{url} appeared while uploading")
             target = f"{path}/{file.relative_to(local).as_posix()}"
             fs.create_dir(posixpath.dirname(target), recursive=True)
             with open(file, "rb") as source, fs.open_output_stream(target) as sink:
+                written.append(target)
                 while block := source.read(_BLOCK):
                     sink.write(block)
     except BaseException:
         if not is_release(url):
-            with suppress(OSError):
-                fs.delete_dir(path)
+            for target in written:
+                with suppress(OSError):
+                    fs.delete_file(target)
         raise
 
 

@@ -18,6 +18,7 @@ from warcdata import fixture_specs, write_warc
 
 from archive import storage
 from archive.cli import main
+from archive.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples"
@@ -226,3 +227,18 @@ def test_what_an_interrupted_upload_left_is_cleared_before_packing(bucket, tmp_p
     assert CliRunner().invoke(main, ["verify", path]).exit_code == 0
     assert fs.get_file_info(
         "archive-test/dist/example-3.0.0/data/stale.parquet").type == pafs.FileType.NotFound
+
+
+def test_file_urls_name_this_machine_and_fsspec_stores_keep_their_host(tmp_path):
+    import fsspec
+
+    assert storage.location(f"file://{tmp_path}") == tmp_path
+    assert storage.location(f"file://localhost{tmp_path}") == tmp_path
+    with pytest.raises(UsageError):
+        storage.location("file://otherhost/share/captures")
+    memory = fsspec.filesystem("memory")
+    memory.pipe("/bkt/dir/a.txt", b"A.")
+    memory.pipe("/bkt/dir/sub/b.txt", b"B.")
+    assert list(storage.files_under("memory://bkt/dir")) == [("a.txt", 2), ("sub/b.txt", 2)]
+    with storage.open_url("memory://bkt/dir/sub/b.txt") as handle:
+        assert handle.read() == b"B."
