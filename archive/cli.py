@@ -130,6 +130,9 @@ def main() -> None:
         --out dist --name example --version 1.0.0
     archive verify dist/example-1.0.0
     """
+    from .parquetio import use_system_allocator
+
+    use_system_allocator()
 
 
 @main.command()

@@ -146,6 +146,9 @@ def _node_identity() -> tuple[str, str]:
 
 
 def _run_task(expected: tuple[str, str], fn: Callable, item, *args):
+    from .parquetio import use_system_allocator
+
+    use_system_allocator()  # a Ray worker is archive's process while it runs our task
     found = _node_identity()
     if found != expected:
         raise ExecutorError(

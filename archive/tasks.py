@@ -471,8 +471,19 @@ def _mapped_batches(table: pa.Table, change, candidates=None) -> Iterator[pa.Rec
 
 
 def _release_memory() -> None:
-    """Hand freed Arrow memory back to the system between tasks (the allocator keeps it)."""
+    """Hand freed memory back to the system between tasks: Arrow's pool and C's heap keep
+    what they freed, and a worker runs many tasks."""
     pa.default_memory_pool().release_unused()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
