@@ -65,7 +65,7 @@ from .relations.find import (
 from .relations.store import Lru
 from .relations.text import Vocabulary, word_hash
 from .schema import RECORD_ARROW_SCHEMA
-from .tasks import MERGE_BATCH_ROWS, PackContext, withheld
+from .tasks import MERGE_BATCH_ROWS, PackContext, release_memory, withheld
 
 _TIMESTAMP = RECORD_ARROW_SCHEMA.field("published_at").type
 INDEX_SCHEMA = pa.schema([
@@ -198,6 +198,7 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
                              return_counts=True)
     write_ipc(pa.table([held, bodies.astype(np.int64)], schema=_DF_SCHEMA),
               _path(ctx, "df", shard))
+    release_memory()
     return shard, index.num_rows
 
 
@@ -274,6 +275,13 @@ def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
     """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the texts
     of those that a near-duplicate or paraphrase check aligns, only the quotation views of
     those that a quotation check compares."""
+    outcome = _confirmed_batch(batch, ctx, bodies, settings)
+    release_memory()
+    return outcome
+
+
+def _confirmed_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
+                     settings: RelationSettings) -> BatchOutcome:
     left = (batch.codes >> np.uint64(32)).astype(np.int64)
     right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     full = (batch.bits & (LSH | ANCHORED)) != 0

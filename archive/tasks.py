@@ -322,7 +322,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         path = ctx.work / "withdrawn" / f"{unit.index:08d}.arrow"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_ipc(pa.Table.from_pylist(withdrawn), path)
-    _release_memory()
+    release_memory()
     return UnitSummary(
         unit.index,
         buffers.written + reused,
@@ -389,7 +389,7 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         (ctx.work / "contrib").mkdir(exist_ok=True)
         contributed = pa.Table.from_pylist(contributions, schema=CONTRIBUTION_SCHEMA)
         write_ipc(contributed, ctx.work / "contrib" / f"{shard:05d}.arrow")
-    _release_memory()
+    release_memory()
     return table.num_rows
 
 
@@ -470,7 +470,7 @@ def _mapped_batches(table: pa.Table, change, candidates=None) -> Iterator[pa.Rec
         yield batch
 
 
-def _release_memory() -> None:
+def release_memory() -> None:
     """Hand freed memory back to the system between tasks: Arrow's pool and C's heap keep
     what they freed, and a worker runs many tasks."""
     pa.default_memory_pool().release_unused()
@@ -510,7 +510,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
     index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
     index = index.sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
     write_ipc(index, ctx.work / "dupidx" / f"{shard:05d}.arrow", MERGE_BATCH_ROWS)
-    _release_memory()
+    release_memory()
     return table.num_rows
 
 
@@ -608,7 +608,7 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     name = shard_name(shard, ctx.shards)
     write_parquet(table, ctx.release / "data" / name)
     languages = Counter(v for v in table["language"].to_pylist() if v)
-    _release_memory()
+    release_memory()
     return ShardSummary(
         shard, f"data/{name}", table.num_rows, _counts(table), _furniture(table), dict(languages)
     )
