@@ -122,13 +122,6 @@ def pack(
                    address=address)
     if storage.is_url(out):
         return _pack_to_url(sources, out, settings, parent=parent, **options)
-    if parent not in (None, "auto"):
-        parent = storage.location(parent)
-        if storage.is_url(parent):
-            with tempfile.TemporaryDirectory(prefix="archive-parent-") as local:
-                copy = Path(local) / storage.name_of(parent)
-                storage.download(parent, copy)
-                return pack(sources, out, settings, parent=copy, **options)
     # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
     sources = [storage.location(s) for s in sources]
     roots = [s if storage.is_url(s) else Path(os.path.abspath(s)) for s in sources]
@@ -144,6 +137,14 @@ def pack(
         raise ReleaseExistsError(
             f"{destination} already exists; releases are immutable: choose a new --version"
         )
+    if parent not in (None, "auto"):
+        parent = storage.location(parent)
+    if storage.is_url(parent):
+        # checked all it could first: the download may be a whole release
+        with tempfile.TemporaryDirectory(prefix="archive-parent-") as local:
+            copy = Path(local) / storage.name_of(parent)
+            storage.download(parent, copy)
+            return pack(sources, out, settings, parent=copy, **options)
     Path(out).mkdir(parents=True, exist_ok=True)
     notes = []
     if parent == "auto":
