@@ -159,14 +159,6 @@ def open_url(url: str):
     return fs.open_input_file(path)
 
 
-def size_of(url: str) -> int:
-    fs, path = resolve(url)
-    info = fs.get_file_info(path)
-    if info.type != pafs.FileType.File:
-        raise FileNotFoundError(f"{url} is not a file")
-    return info.size
-
-
 def download(url: str, local: Path) -> None:
     """Copy the folder ``url`` into ``local`` (created), file by file; a key that would land
     outside ``local`` raises ``UsageError`` (a hostile listing must not write elsewhere)."""

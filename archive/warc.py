@@ -45,6 +45,7 @@ from typing import BinaryIO
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from . import storage
+from .sources import open_input
 
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -125,17 +126,13 @@ def iter_warc(path: Path | str, *, check_digests: bool = True) -> Iterator[WarcI
     if _is_arc(name):
         yield from _iter_arc(path, name)
         return
-    size = storage.size_of(path) if storage.is_url(path) else Path(path).stat().st_size
-    with _opened(path) as stream:
+    with open_input(str(path)) as stream:
+        size = stream.seek(0, 2)
         start: int | None = 0
         while start is not None and start < size:
             stream.seek(start)
             gz = stream.read(3) == _GZIP_MAGIC  # sniffed again after damage: files can mix
             start = yield from _read_from(stream, name, start, size, gz, check_digests)
-
-
-def _opened(path: Path | str):
-    return storage.open_url(path) if storage.is_url(path) else open(path, "rb")
 
 
 def _is_arc(name: str) -> bool:
@@ -431,7 +428,7 @@ def _iter_arc(path: Path | str, name: str) -> Iterator[WarcItem]:
     from warcio.exceptions import ArchiveLoadFailed
 
     offset = 0
-    with _opened(path) as stream:
+    with open_input(str(path)) as stream:
         records = WarcioIterator(stream, arc2warc=True)
         try:
             for record in records:
