@@ -173,46 +173,22 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
     entry = _log_entry(ctx, item.source_path)
     log_name = ctx.log.name if ctx.log else None
     capture = capture_info(item.source_path, entry)
-    rid = record_id(item.source_path)
+    source = item.source_path
     if item.kind == "html":
+        extracted_by = HTML_EXTRACTOR
         hints = hints_for(entry, log_name, ctx.settings)
-        derivation = derivation_sha256(digest, HTML_EXTRACTOR, ctx.settings, capture, entry)
-        return _settled(
-            ctx,
-            rid,
-            digest,
-            item.source_path,
-            derivation,
-            lambda: html_record(
-                item.source_path,
-                item.source_path,
-                raw,
-                hints,
-                capture,
-                ctx.settings,
-                entry,
-                log_name,
-                raw_sha256=digest,
-            ),
-        )
-    derivation = derivation_sha256(digest, extractor_name, ctx.settings, capture, entry)
-    return _settled(
-        ctx,
-        rid,
-        digest,
-        item.source_path,
-        derivation,
-        lambda: text_record(
-            item.source_path,
-            raw,
-            entry,
-            log_name,
-            ctx.settings,
-            extractor,
-            extractor_name,
-            raw_sha256=digest,
-        ),
-    )
+
+        def build():
+            return html_record(source, source, raw, hints, capture, ctx.settings, entry,
+                               log_name, raw_sha256=digest)
+    else:
+        extracted_by = extractor_name
+
+        def build():
+            return text_record(source, raw, entry, log_name, ctx.settings, extractor,
+                               extractor_name, raw_sha256=digest)
+    derivation = derivation_sha256(digest, extracted_by, ctx.settings, capture, entry)
+    return _settled(ctx, record_id(source), digest, source, derivation, build)
 
 
 def warc_outcomes(ctx: PackContext, item, extractor, extractor_name, skipped: Counter) -> Iterator:
