@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
 from .errors import CaptureLogError, UsageError
+from .storage import RemotePath, local_file
 
 _BATCH = 500  # parameters per query, well under SQLite's limit
 KNOWN_KEYS = (
@@ -144,7 +145,12 @@ class CaptureLog:
     """An indexed capture log. Build with ``CaptureLog.build``; look entries up by path."""
 
     def __init__(
-        self, index_path: Path, name: str, problems: list[CaptureLogError], size: int, sha256: str
+        self,
+        index_path: Path | RemotePath,
+        name: str,
+        problems: list[CaptureLogError],
+        size: int,
+        sha256: str,
     ):
         self.index_path, self.name, self.problems = index_path, name, problems
         self.size, self.sha256 = size, sha256
@@ -203,8 +209,12 @@ class CaptureLog:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = sqlite3.connect(f"file:{self.index_path}?mode=ro", uri=True)
+            self._db = sqlite3.connect(f"file:{local_file(self.index_path)}?mode=ro", uri=True)
         return self._db
+
+    def read_at(self, index_path: Path | RemotePath) -> CaptureLog:
+        """This log, its index read from a copy at ``index_path`` (where workers find it)."""
+        return CaptureLog(index_path, self.name, self.problems, self.size, self.sha256)
 
     def mark_inputs(self, source_paths: Iterator[str]) -> None:
         """Record which inputs exist, so ``unmatched`` can count log lines that name none."""

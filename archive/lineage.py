@@ -22,8 +22,10 @@ import pyarrow.parquet as pq
 from .errors import UsageError, VerificationError
 from .inspect import record_shards
 from .manifest import MANIFEST, canonical_line, checked_manifest
+from .parquetio import parquet_file
 from .plan import shard_of
 from .schema import RECORD_ARROW_SCHEMA, schema_file
+from .storage import RemotePath, local_file
 
 WITHDRAWN_FILE = "withdrawn.jsonl"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
@@ -99,7 +101,7 @@ class ParentIndex:
     """record_id -> derivation_sha256 of a parent's records, in SQLite so workers share it and
     memory stays flat whatever the parent's size."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | RemotePath):
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._preloaded: dict[str, str | None] = {}
@@ -142,21 +144,21 @@ class ParentIndex:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._db = sqlite3.connect(f"file:{local_file(self.path)}?mode=ro", uri=True)
         return self._db
 
     def __getstate__(self):
         return {"path": self.path, "_db": None, "_preloaded": {}}
 
 
-def parent_rows(parent_path: Path, shards: list[str], ids: list[str]) -> pa.Table:
+def parent_rows(parent_path: Path | RemotePath, shards: list[str], ids: list[str]) -> pa.Table:
     """The parent's rows with ``ids``, reading only the parent shards whose id ranges hold
     them."""
     wanted = pa.array(sorted(ids), pa.string())
     low, high = wanted[0].as_py(), wanted[-1].as_py()
     tables = []
     for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):
-        parquet = pq.ParquetFile(parent_path / shards[index])
+        parquet = parquet_file(parent_path / shards[index])
         for group in range(parquet.num_row_groups):  # a row group at a time: memory stays flat
             table = parquet.read_row_group(group, use_threads=False)
             tables.append(table.filter(pc.is_in(table["record_id"], value_set=wanted)))

@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from .storage import RemotePath
+
 ROW_GROUP_ROWS = 20_000
 ROW_GROUP_BYTES = 32 * 1024 * 1024
 _DICTIONARY_COLUMNS = [
@@ -59,48 +61,60 @@ def use_system_allocator() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
+def _sink(path: Path | RemotePath) -> pa.NativeFile:
+    return path.open_output() if isinstance(path, RemotePath) else pa.OSFile(str(path), "wb")
+
+
+def _source(path: Path | RemotePath) -> pa.NativeFile:
+    return path.open_input() if isinstance(path, RemotePath) else pa.OSFile(str(path), "rb")
+
+
+def parquet_file(path: Path | RemotePath) -> pq.ParquetFile:
+    return pq.ParquetFile(_source(path) if isinstance(path, RemotePath) else path)
+
+
+def write_parquet(table: pa.Table, path: Path | RemotePath) -> None:
     """Write ``table`` (already in its final schema and order) as one release Parquet file."""
     options = dict(WRITER_OPTIONS)
     options["use_dictionary"] = [c for c in _DICTIONARY_COLUMNS if c in table.schema.names]
-    with pq.ParquetWriter(path, table.schema, **options) as writer:
+    with _sink(path) as sink, pq.ParquetWriter(sink, table.schema, **options) as writer:
         writer.write_table(table, row_group_size=row_group_rows(table))
 
 
-def write_parquet_batches(tables, schema: pa.Schema, path: Path) -> None:
+def write_parquet_batches(tables, schema: pa.Schema, path: Path | RemotePath) -> None:
     """Write a stream of tables (in their final order) as one Parquet file, a row group per
     table at most, so the whole file is never held at once."""
     options = dict(WRITER_OPTIONS)
     options["use_dictionary"] = [c for c in _DICTIONARY_COLUMNS if c in schema.names]
-    with pq.ParquetWriter(path, schema, **options) as writer:
+    with _sink(path) as sink, pq.ParquetWriter(sink, schema, **options) as writer:
         for table in tables:
             writer.write_table(table, row_group_size=max(1, min(ROW_GROUP_ROWS, table.num_rows)))
 
 
-def write_ipc(table: pa.Table, path: Path, batch_rows: int | None = None) -> None:
+def write_ipc(table: pa.Table, path: Path | RemotePath, batch_rows: int | None = None) -> None:
     """A work file between tasks (uncompressed Arrow IPC: fast, memory-mappable), in batches
     of at most ``batch_rows`` when given (what a merge reads of it at once)."""
-    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+    with _sink(path) as sink, ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table, max_chunksize=batch_rows)
 
 
-def write_ipc_batches(batches, schema: pa.Schema, path: Path) -> None:
+def write_ipc_batches(batches, schema: pa.Schema, path: Path | RemotePath) -> None:
     """A work file written batch by batch, so the whole table is never held at once."""
-    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, schema) as writer:
+    with _sink(path) as sink, ipc.new_file(sink, schema) as writer:
         for batch in batches:
             writer.write_batch(batch)
 
 
-def iter_ipc_batches(path: Path) -> Iterator[pa.RecordBatch]:
+def iter_ipc_batches(path: Path | RemotePath) -> Iterator[pa.RecordBatch]:
     """A work file's batches read one at a time, not mapped: what was read is freed as it goes
     (mapped pages would stay counted against the process)."""
-    with pa.OSFile(str(path), "rb") as source:
+    with _source(path) as source:
         reader = ipc.open_file(source)
         for index in range(reader.num_record_batches):
             yield reader.get_batch(index)
 
 
-def merged_rows(paths: list[Path], columns: list[str]) -> Iterator[tuple]:
+def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[tuple]:
     """The rows (tuples of ``columns``) of work files each sorted by those columns, merged
     into one order; one batch of each file is held at a time, and each file is open while
     the merge runs (the open-file limit is raised for them when it must be)."""
@@ -147,7 +161,11 @@ def rows_at(table: pa.Table, indices: np.ndarray) -> pa.Table:
     return taken.take(pa.array(np.argsort(grouped, kind="stable")))
 
 
-def read_ipc(path: Path) -> pa.Table:
+def read_ipc(path: Path | RemotePath) -> pa.Table:
+    """A work file, mapped when local; a remote one is read whole, in one request."""
+    if isinstance(path, RemotePath):
+        with path.open_input() as source:
+            return ipc.open_file(source.read_buffer()).read_all()
     with pa.memory_map(str(path), "r") as source:
         return ipc.open_file(source).read_all()
 

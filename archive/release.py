@@ -20,7 +20,7 @@ import socket
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -55,6 +55,7 @@ from .plan import Unit, shard_count, units_of
 from .schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from .settings import PackSettings, rfc3339
 from .sources import InputFile, Skipped, check_root_names, root_name, walk
+from .storage import RemotePath
 from .tasks import (
     PackContext,
     duplicate_links,
@@ -120,8 +121,6 @@ def pack(
     out = storage.location(out)
     options = dict(capture_log=capture_log, progress=progress, executor=executor,
                    address=address)
-    if storage.is_url(out):
-        return _pack_to_url(sources, out, settings, parent=parent, **options)
     # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
     sources = [storage.location(s) for s in sources]
     roots = [s if storage.is_url(s) else Path(os.path.abspath(s)) for s in sources]
@@ -132,13 +131,16 @@ def pack(
         raise UsageError("no source folder given")
     runner = executor_for(executor, settings.jobs, address)
     check_root_names(roots)
+    if parent not in (None, "auto"):
+        parent = storage.location(parent)
+    if storage.is_url(out):
+        return _pack_to_url(roots, out, settings, parent, capture_log, progress or _silent,
+                            runner)
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(
             f"{destination} already exists; releases are immutable: choose a new --version"
         )
-    if parent not in (None, "auto"):
-        parent = storage.location(parent)
     if storage.is_url(parent):
         # checked all it could first: the download may be a whole release
         with tempfile.TemporaryDirectory(prefix="archive-parent-") as local:
@@ -153,7 +155,7 @@ def pack(
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
     lineage = open_parent(Path(os.path.abspath(parent))) if parent is not None else None
     _remove_stale_partials(Path(out), destination.name)
-    building = Path(os.path.abspath(out)) / f".{destination.name}.partial-{_host()}-{os.getpid()}"
+    building = Path(os.path.abspath(out)) / _partial_name(destination.name)
     if building.exists():
         shutil.rmtree(building)
     try:
@@ -173,9 +175,16 @@ def pack(
     return PackResult(destination, manifest, tuple(warnings), tuple(notes))
 
 
-def _pack_to_url(sources, out: str, settings: PackSettings, *, parent, **options) -> PackResult:
-    """``pack`` into a remote folder: build in a local temporary folder, then upload."""
-    destination = storage.join(out, f"{settings.name}-{settings.version}")
+def _pack_to_url(roots, out: str, settings: PackSettings, parent, capture_log, progress,
+                 runner) -> PackResult:
+    """``pack`` into a remote folder. The tasks' work files and shards go beside the
+    destination (``<out>/.<release>.partial-<host>-<pid>/``), where every worker reaches them
+    without a shared disk; the driver then copies the shards into a local build of the release,
+    writes the files it owns (manifest, quarantine, relations, ...) and uploads it, the
+    manifest last. A remote parent is downloaded for the driver, and read by URL by the
+    workers."""
+    name = f"{settings.name}-{settings.version}"
+    destination = storage.join(out, name)
     if storage.is_release(destination):
         raise ReleaseExistsError(
             f"{destination} already exists; releases are immutable: choose a new --version"
@@ -185,10 +194,27 @@ def _pack_to_url(sources, out: str, settings: PackSettings, *, parent, **options
         parent = _latest_remote_release(out, settings.name, settings.version)
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
+    _remove_stale_partials(RemotePath(out), name)
+    shared = RemotePath(storage.join(out, _partial_name(name)))
+    shared.remove_tree()
     with tempfile.TemporaryDirectory(prefix="archive-pack-") as local:
-        result = pack(sources, Path(local) / "out", settings, parent=parent, **options)
-        storage.upload_release(result.path, destination)
-    return replace(result, path=destination, notes=(*notes, *result.notes))
+        building = Path(local) / "build"
+        try:
+            lineage, parent_at = None, None
+            if storage.is_url(parent):
+                copy = Path(local) / "parent" / storage.name_of(parent)
+                storage.download(parent, copy)
+                lineage, parent_at = open_parent(copy), RemotePath(parent)
+            elif parent is not None:
+                lineage = open_parent(Path(os.path.abspath(parent)))
+            manifest, warnings, advice = _build(
+                roots, building, settings, capture_log, lineage, progress, runner,
+                shared=shared, parent_at=parent_at,
+            )
+            storage.upload_release(building / "release", destination)
+        finally:
+            shared.remove_tree()
+    return PackResult(destination, manifest, tuple(warnings), (*notes, *advice))
 
 
 def _latest_remote_release(out: str, name: str, before: str) -> str | None:
@@ -201,14 +227,21 @@ def _silent(stage: str, done: int, total: int | None) -> None:
     pass
 
 
-def _remove_stale_partials(out: Path, name: str) -> None:
+def _partial_name(name: str) -> str:
+    return f".{name}.partial-{_host()}-{os.getpid()}"
+
+
+def _remove_stale_partials(out: Path | RemotePath, name: str) -> None:
     """Folders left by a pack that was killed (its process on this host is gone) are removed;
     another host's, on a shared folder, are left alone."""
     prefix = f".{name}.partial-{_host()}-"
     for partial in out.glob(f"{glob.escape(prefix)}*"):
         pid = partial.name[len(prefix) :]
         if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(partial, ignore_errors=True)
+            if isinstance(partial, RemotePath):
+                partial.remove_tree()
+            else:
+                shutil.rmtree(partial, ignore_errors=True)
 
 
 def _host() -> str:
@@ -225,12 +258,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _build(roots, building: Path, settings, capture_log, lineage: Parent | None, progress, runner):
-    work, release = building / "work", building / "release"
-    for folder in (work, release / "data", release / "schemas"):
+def _build(roots, building: Path, settings, capture_log, lineage: Parent | None, progress, runner,
+           *, shared: RemotePath | None = None, parent_at: RemotePath | None = None):
+    """Build the release in ``building/release``. The tasks' work files and shards go to
+    ``building`` too, or, given ``shared``, there (a folder every worker reaches); the driver's
+    own files (plan, indexes as built) stay in ``building/work``."""
+    scratch, release = building / "work", building / "release"
+    for folder in (scratch, release / "data", release / "schemas"):
         folder.mkdir(parents=True)
+    work = shared / "work" if shared else scratch
+    shards_at = shared / "release" if shared else release
     log = (
-        CaptureLog.build(Path(capture_log).absolute(), work / "log.sqlite") if capture_log else None
+        CaptureLog.build(Path(capture_log).absolute(), scratch / "log.sqlite")
+        if capture_log
+        else None
     )
     warnings = [str(p) for p in (log.problems if log else [])]
     notes: list[str] = []
@@ -239,15 +280,24 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
         t["record_id"] for t in carried
     }
 
-    plan = _plan(roots, work, settings, log, progress)
+    plan = _plan(roots, scratch, work, settings, log, progress)
+    reuse = _reuse_context(lineage, scratch)
+    if reuse and parent_at is not None:
+        reuse["parent_path"] = parent_at
+    task_log = log
+    if shared is not None:
+        (shards_at / "data").mkdir(parents=True, exist_ok=True)
+        task_log = log and log.read_at(_published(log.index_path, work))
+        if reuse:
+            reuse["parent"] = ParentIndex(_published(reuse["parent"].path, work))
     ctx = PackContext(
         settings,
         plan.shards,
         work,
-        release,
-        log,
+        shards_at,
+        task_log,
         withdrawn=withdrawn_ids,
-        **_reuse_context(lineage, work),
+        **reuse,
     )
     with runner as executor:
         units = list(
@@ -269,6 +319,8 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
         duplicates = duplicate_links(ctx)
         relations = _relations(ctx, release, executor, progress) if settings.relations else None
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
+    if shared is not None:
+        storage.download((shards_at / "data").url, release / "data")
     quarantine = _write_quarantine(work, release)
     tombstones = carried + _new_tombstones(ctx, lineage, settings, warnings)
     if tombstones:
@@ -283,8 +335,17 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
     )
     manifest["relations"] = relations
     digest = write_manifest(release, manifest)
-    _write_cache(work, building / "cache", learned, digest)
+    if shared is None:  # the cache lives beside a local release only
+        _write_cache(work, building / "cache", learned, digest)
     return manifest, warnings, notes
+
+
+def _published(index: Path, work: RemotePath) -> RemotePath:
+    """The driver's SQLite index ``index``, copied into the shared work folder for the
+    workers (each copies it to its own disk on first use)."""
+    target = work / index.name
+    target.upload(index)
+    return target
 
 
 def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
@@ -473,14 +534,15 @@ class _Plan:
                 yield pickle.load(handle)
 
 
-def _plan(roots, work: Path, settings: PackSettings, log, progress: Progress) -> _Plan:
-    """Walk the sources once: write the units to disk, quarantine what cannot be read."""
+def _plan(roots, scratch: Path, work, settings: PackSettings, log, progress: Progress) -> _Plan:
+    """Walk the sources once: write the units to ``scratch``, quarantine what cannot be read
+    (a fragment in ``work``)."""
     sources = []
     skipped: list[dict] = []
     unit_count = 0
     total_bytes = 0
     seen = 0
-    with open(work / "plan.pkl", "wb") as plan_file:
+    with open(scratch / "plan.pkl", "wb") as plan_file:
         for root in roots:
             stats = {"name": root_name(root), "files": 0, "bytes": 0}
 
@@ -514,9 +576,9 @@ def _plan(roots, work: Path, settings: PackSettings, log, progress: Progress) ->
     if skipped:
         write_quarantine_fragment(work, "walk", skipped)
     if log is not None:
-        log.mark_inputs(_input_keys(work, unit_count))
+        log.mark_inputs(_input_keys(scratch, unit_count))
     shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)
-    return _Plan(work, shards, unit_count, sources, len(skipped))
+    return _Plan(scratch, shards, unit_count, sources, len(skipped))
 
 
 def _input_keys(work: Path, unit_count: int) -> Iterator[str]:
@@ -533,7 +595,7 @@ def _run(results: Iterator, stage: str, total: int, progress: Progress) -> Itera
         yield result
 
 
-def _write_quarantine(work: Path, release: Path) -> list[dict]:
+def _write_quarantine(work: Path | RemotePath, release: Path) -> list[dict]:
     """All quarantine fragments as one sorted JSON Lines file in the release."""
     folder = work / "quarantine"
     tables = [read_ipc(p) for p in sorted(folder.glob("*.arrow"))] if folder.is_dir() else []

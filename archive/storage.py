@@ -13,11 +13,16 @@ is built on local disk and then uploaded, its manifest last, so a reader that fi
 
 from __future__ import annotations
 
+import atexit
+import fnmatch
 import os
 import posixpath
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.request import url2pathname
@@ -223,3 +228,112 @@ def releases_in(url: str, name: str) -> list[str]:
             if digest.type == pafs.FileType.File:
                 found.append(info.base_name)
     return sorted(found)
+
+
+@dataclass(frozen=True, order=True)
+class RemotePath:
+    """A file or folder at a URL with the part of ``pathlib.Path``'s interface that the pack's
+    tasks use on their work files, so a task reads and writes them the same way on local disk
+    and in a bucket: cluster nodes may share no disk, only the output's file system.
+
+    On an object store a folder exists while something is in it: ``mkdir`` does nothing there.
+    """
+
+    url: str
+
+    def __truediv__(self, name: str) -> RemotePath:
+        return RemotePath(join(self.url, name))
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def name(self) -> str:
+        return name_of(self.url)
+
+    @property
+    def parent(self) -> RemotePath:
+        return RemotePath(self.url.rstrip("/").rsplit("/", 1)[0])
+
+    @property
+    def stem(self) -> str:
+        return posixpath.splitext(self.name)[0]
+
+    def _info(self) -> pafs.FileInfo:
+        fs, path = resolve(self.url)
+        return fs.get_file_info(path)
+
+    def exists(self) -> bool:
+        return self._info().type != pafs.FileType.NotFound
+
+    def is_file(self) -> bool:
+        return self._info().type == pafs.FileType.File
+
+    def is_dir(self) -> bool:
+        return self._info().type == pafs.FileType.Directory
+
+    def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
+        if _split(self.url)[0] not in _BUCKETED:
+            fs, path = resolve(self.url)
+            fs.create_dir(path, recursive=parents)
+
+    def glob(self, pattern: str) -> list[RemotePath]:
+        """The entries of this folder whose names match ``pattern`` (one level, sorted)."""
+        fs, path = resolve(self.url)
+        infos = fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
+        names = sorted(i.base_name for i in infos if fnmatch.fnmatchcase(i.base_name, pattern))
+        return [self / name for name in names]
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        fs, path = resolve(self.url)
+        try:
+            fs.delete_file(path)
+        except FileNotFoundError:
+            if not missing_ok:
+                raise
+
+    def remove_tree(self) -> None:
+        fs, path = resolve(self.url)
+        if self.is_dir():
+            fs.delete_dir(path)
+
+    def open_input(self) -> pa.NativeFile:
+        fs, path = resolve(self.url)
+        return fs.open_input_file(path)
+
+    def open_output(self) -> pa.NativeFile:
+        fs, path = resolve(self.url)
+        return fs.open_output_stream(path)
+
+    def read_bytes(self) -> bytes:
+        with self.open_input() as source:
+            return source.read()
+
+    def write_bytes(self, data: bytes) -> None:
+        with self.open_output() as sink:
+            sink.write(data)
+
+    def upload(self, local: Path) -> None:
+        """Copy the local file ``local`` here."""
+        with open(local, "rb") as source, self.open_output() as sink:
+            while block := source.read(_BLOCK):
+                sink.write(block)
+
+
+_COPIES: dict[str, Path] = {}
+
+
+def local_file(path: Path | RemotePath) -> Path:
+    """``path`` itself when it is local, else a copy on this machine's disk, made once per
+    process and removed when it ends (an SQLite index a task opens by path)."""
+    if not isinstance(path, RemotePath):
+        return path
+    if path.url not in _COPIES:
+        folder = Path(tempfile.mkdtemp(prefix="archive-copy-"))
+        atexit.register(shutil.rmtree, folder, True)
+        copy = folder / path.name
+        with path.open_input() as source, open(copy, "wb") as sink:
+            while block := source.read(_BLOCK):
+                sink.write(block)
+        _COPIES[path.url] = copy
+    return _COPIES[path.url]

@@ -53,6 +53,7 @@ from .records import (
 from .schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
 from .settings import PackSettings
 from .sources import open_input
+from .storage import RemotePath
 
 _HASH_BLOCK = 1024 * 1024
 _PY_BATCH = 1000  # rows held as Python objects at once
@@ -67,11 +68,11 @@ class PackContext:
 
     settings: PackSettings
     shards: int
-    work: Path
-    release: Path
+    work: Path | RemotePath
+    release: Path | RemotePath
     log: CaptureLog | None = None
     parent: ParentIndex | None = None
-    parent_path: Path | None = None
+    parent_path: Path | RemotePath | None = None
     parent_shards: tuple[str, ...] = ()
     parent_cache: Path | None = None
     parent_learned: object | None = None  # archive.extract.LearnedFurniture

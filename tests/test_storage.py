@@ -8,8 +8,11 @@ from a local copy into a local folder.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-from pathlib import Path
+import pickle
+from collections import Counter
+from pathlib import Path, PurePath
 
 import pyarrow.fs as pafs
 import pytest
@@ -216,6 +219,57 @@ def test_a_remote_parent_serves_a_local_pack(bucket, remote, tmp_path):
     manifest = json.loads((out / "example-1.2.0" / "manifest.json").read_text())
     assert manifest["parent"]["version"] == "1.0.0"
     assert manifest["counts"]["reused"] == manifest["counts"]["records"]
+
+
+class _PathRefusingPickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        if isinstance(obj, PurePath):
+            raise AssertionError(f"a task was handed the local path {obj}")
+        return NotImplemented
+
+
+class _Elsewhere:
+    """An executor for a cluster whose nodes share no disk with the driver: it runs each task
+    here, after checking that what the task is handed names no local file (no path, nothing
+    in the driver's build folder), only URLs."""
+
+    def __init__(self):
+        self.tasks = Counter()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def map(self, fn, items, *args):
+        for item in items:
+            data = io.BytesIO()
+            _PathRefusingPickler(data).dump((fn, item, *args))
+            assert b"archive-pack-" not in data.getvalue()
+            self.tasks[fn.__name__] += 1
+            yield fn(item, *args)
+
+
+def test_the_tasks_of_a_pack_into_a_bucket_need_no_disk_of_the_drivers(
+    bucket, remote, monkeypatch
+):
+    elsewhere = _Elsewhere()
+    monkeypatch.setattr("archive.release.executor_for", lambda *args: elsewhere)
+    url = bucket["url"]
+    parent, _ = remote
+    path = _pack(f"{url}/captures", "--out", f"{url}/elsewhere", "--version", "1.0.1",
+                 "--from", parent)
+    assert {"extract_unit", "gather_shard", "write_shard", "sign_shard"} <= set(elsewhere.tasks)
+    fs = bucket["fs"]
+    with fs.open_input_stream("archive-test/elsewhere/example-1.0.1/manifest.json") as f:
+        manifest = json.loads(f.read())
+    assert manifest["counts"]["reused"] == manifest["counts"]["records"] > 15
+    assert manifest["capture_log"]["entries"] > 0
+    left = fs.get_file_info(pafs.FileSelector("archive-test/elsewhere", recursive=True))
+    assert {i.path.split("/")[2] for i in left} == {"example-1.0.1"}  # no work folder left
+    monkeypatch.undo()
+    assert CliRunner().invoke(main, ["verify", path]).exit_code == 0
 
 
 def test_what_an_interrupted_upload_left_is_cleared_before_packing(bucket, tmp_path):
