@@ -12,6 +12,8 @@ import json
 import os
 from pathlib import Path
 
+from .storage import RemotePath
+
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.json.sha256"
 QUARANTINE_FILE = "quarantine.jsonl"
@@ -32,11 +34,11 @@ def canonical_line(row: dict) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def file_sha256(path: Path) -> tuple[str, int]:
+def file_sha256(path: Path | RemotePath) -> tuple[str, int]:
     """(hex SHA-256, size) of a file, read once in fixed blocks."""
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as handle:
+    with path.open_input() if isinstance(path, RemotePath) else open(path, "rb") as handle:
         while block := handle.read(_BLOCK):
             digest.update(block)
             size += len(block)

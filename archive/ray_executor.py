@@ -3,7 +3,8 @@
 The tasks are the very functions ``LocalExecutor`` runs, sent as Ray core tasks (``ray.remote``),
 never Ray Data: Ray decides where a task runs, never what it writes, so a release packed on a
 cluster is byte-identical to one packed on a laptop. Tasks read and write the work and release
-folders by path: every node must see them at the same path (one machine, or a shared file
+folders where the pack put them: in the output's bucket for a remote ``--out`` (the nodes need
+share no disk), else by local path, which every node must then see (one machine, or a shared file
 system).
 
     >>> with RayExecutor(jobs=2) as executor:  # doctest: +SKIP

@@ -5,7 +5,8 @@ every file and the manifest are written, so a release appears whole or not at al
 
 walk (plan units, count sources) -> extract units -> learn furniture -> finalize shards ->
 link duplicates -> relations (:mod:`archive.relation_tasks`) -> write shards -> quarantine,
-schemas, manifest -> rename. A release for a remote ``out`` is built so, then uploaded.
+schemas, manifest -> rename. For a remote ``out`` the tasks' files are beside the destination in
+its bucket, and the release is assembled locally, then uploaded.
 """
 
 from __future__ import annotations

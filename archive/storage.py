@@ -6,8 +6,9 @@ Credentials come from the usual environment of each file system (for S3: ``AWS_*
 servers the endpoint comes from ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``, as for the AWS
 tools (pyarrow does not read them itself: apache/arrow#49643).
 
-A remote input is listed without reading it; the worker that packs it opens it by URL. A release
-is built on local disk and then uploaded, its manifest last, so a reader that finds
+A remote input is listed without reading it; the worker that packs it opens it by URL. Tasks
+reach their work files in the output's bucket through :class:`RemotePath`. A release is
+assembled on local disk and then uploaded, its manifest last, so a reader that finds
 ``manifest.json.sha256`` finds a whole release.
 """
 

@@ -47,7 +47,7 @@ from .manifest import (
     file_sha256,
     read_digest_file,
 )
-from .parquetio import iter_batches
+from .parquetio import iter_batches, parquet_file
 from .schema import (
     RECORD_ARROW_SCHEMA,
     column_problems,
@@ -59,6 +59,7 @@ from .schema import (
     validator_for,
 )
 from .signing import SIGNATURE_FILE, load_public_key, signature_problems
+from .storage import RemotePath
 
 CODES = {
     "E001": "manifest.json is missing or is not JSON",
@@ -247,7 +248,9 @@ def check_release(
                 storage.download(release, copy)
             except OSError as exc:
                 raise UsageError(f"{release} cannot be read: {exc}") from None
-            report = check_release(copy, **options)
+            # On a cluster the workers read the release by URL: they may share no disk with us.
+            tasks_root = release if executor == "ray" else None
+            report = _checked(copy, tasks_root=tasks_root, **options)
         report.path = release
         return report
     root = Path(release)
@@ -259,6 +262,11 @@ def check_release(
                 report = check_release(extracted, **options)
             report.path = str(root)
             return report
+    return _checked(root, **options)
+
+
+def _checked(root: Path, *, hashes, level, sample, seed, jobs, key, executor, address,
+             tasks_root: str | None = None) -> Report:
     if not root.is_dir():
         raise UsageError(f"{root} is not a release folder")
     if level not in LEVELS:
@@ -267,7 +275,8 @@ def check_release(
         raise UsageError("sample must be at least 1 row")
     public_key = load_public_key(key) if key is not None else None
     report = Report(str(root), level=level, sample=sample, seed=seed if sample else None)
-    plan = _Plan(level, hashes, sample, seed, max(1, jobs), public_key, executor, address)
+    plan = _Plan(level, hashes, sample, seed, max(1, jobs), public_key, executor, address,
+                 tasks_root)
     _run_checks(Path(os.path.abspath(root)), report, plan)  # workers need not share our folder
     for check, tier in CHECKS:
         report.skip(check, f"not run at level {level}" if _above(tier, level) else "not needed")
@@ -284,6 +293,7 @@ class _Plan:
     key: bytes | None
     executor: str = "local"
     address: str | None = None
+    tasks_root: str | None = None  # where the tasks read the release, when not ``root``
 
     def runs(self, tier: str) -> bool:
         return not _above(tier, self.level)
@@ -627,21 +637,23 @@ def _run_tasks(root: Path, tasks: list[tuple], plan: _Plan) -> dict[tuple, objec
     threads = plan.jobs == 1 and plan.executor == "local"
     with executor_for(plan.executor, min(plan.jobs, len(tasks)), plan.address) as executor:
         # One process reads with Arrow's threads; several processes read one thread each.
-        for task, result in executor.map(_task, tasks, str(root), threads):
+        for task, result in executor.map(_task, tasks, plan.tasks_root or str(root), threads):
             results[task] = result
     return results
 
 
 def _task(task: tuple, root: str, threads: bool) -> tuple[tuple, object]:
+    """One file or shard task; ``root`` is a local folder or the release's URL."""
+    folder = RemotePath(root) if storage.is_url(root) else Path(root)
     kind = task[0]
     if kind == "hash":
-        return task, file_sha256(Path(root) / task[1])
+        return task, file_sha256(folder / task[1])
     if kind == "rows":
         _, index, relative, shards, hashes = task
-        path = Path(root) / relative
+        path = folder / relative
         return task, shard_rows(path, relative, index, shards, hashes=hashes, threads=threads)
     _, relative, row_groups, positions, hashes = task
-    return task, sampled_rows(Path(root) / relative, relative, row_groups, positions, hashes)
+    return task, sampled_rows(folder / relative, relative, row_groups, positions, hashes)
 
 
 def _hash_results(manifest: dict, results: dict, report: Report) -> None:
@@ -710,9 +722,9 @@ def shard_rows(
     return result
 
 
-def _batches(path: Path, threads: bool):
+def _batches(path: Path | RemotePath, threads: bool):
     """The batches of a Parquet file, one row group at a time."""
-    parquet = pq.ParquetFile(path)
+    parquet = parquet_file(path)
     for index in range(parquet.num_row_groups):
         yield from parquet.read_row_group(index, use_threads=threads).to_batches()
 
@@ -752,7 +764,7 @@ def sampled_rows(
         group = bisect_right(starts, position) - 1
         wanted.setdefault(group, []).append(position - starts[group])
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = parquet_file(path)
         for group, offsets in sorted(wanted.items()):
             table = parquet.read_row_group(group, use_threads=False).take(offsets)
             batch = table.combine_chunks().to_batches()[0]

@@ -18,6 +18,7 @@ each pack in a fresh driver process, and reports:
     python benchmarks/bench_ray.py -n 20000 --executors ray --address 127.0.0.1:6379 --json
     python benchmarks/bench_ray.py -n 100000 --corpus planted
     python benchmarks/bench_ray.py --warc /tmp/warcbench    # a folder of WARC files
+    python benchmarks/bench_ray.py -n 20000 --out s3://bench/dist   # work files in a bucket
 """
 
 from __future__ import annotations
@@ -141,10 +142,11 @@ def _kind(command: str) -> str:
     return "other"
 
 
-def run_pack(executor: str, args, captures: Path, out: Path) -> dict:
+def run_pack(executor: str, args, captures: Path, out: Path | str) -> dict:
     """One pack in a fresh driver; peaks and CPU time of its process tree sampled from /proc
     every 0.2 s while it runs."""
-    shutil.rmtree(out, ignore_errors=True)
+    if isinstance(out, Path):
+        shutil.rmtree(out, ignore_errors=True)
     options = {
         "captures": str(captures),
         "out": str(out),
@@ -261,6 +263,11 @@ def main() -> None:
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "archive-bench"
     )
+    parser.add_argument(
+        "--out", help="pack into this URL (s3://bucket/folder; endpoint and credentials from the "
+        "environment): the work files and shards go there too, as on a cluster without a "
+        "shared disk; each run writes a new run-<time>-<executor> folder and leaves it",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
@@ -275,7 +282,10 @@ def main() -> None:
         slots = args.jobs
         if executor == "ray" and args.address:
             slots = _cluster_cpus(args.address)
-        result = run_pack(executor, args, captures, args.workdir / f"dist-{executor}")
+        out = args.workdir / f"dist-{executor}"
+        if args.out:  # a fresh folder per run: releases are immutable
+            out = f"{args.out.rstrip('/')}/run-{time.strftime('%Y%m%dT%H%M%S')}-{executor}"
+        result = run_pack(executor, args, captures, out)
         if args.warc:
             args.n = result["records"]  # documents: the records packed
         rows.append(figures(executor, result, args.n, slots))
@@ -283,6 +293,7 @@ def main() -> None:
         rows[1]["vs_" + rows[0]["executor"]] = round(rows[1]["seconds"] / rows[0]["seconds"], 2)
     report = {
         "input": str(args.warc) if args.warc else args.corpus,
+        "out": args.out or "local",
         "captures": args.n,
         "megabytes": round(megabytes, 1),
         "cores": os.cpu_count(),
@@ -308,7 +319,8 @@ def _cluster_cpus(address: str) -> int:
 
 def _print(report: dict) -> None:
     print(
-        f"{report['captures']} captures ({report['input']}), {report['megabytes']} MB, "
+        f"{report['captures']} captures ({report['input']}) into {report['out']}, "
+        f"{report['megabytes']} MB, "
         f"{report['cores']} cores, "
         f"--jobs {report['jobs']}, relations {'on' if report['relations'] else 'off'}"
     )

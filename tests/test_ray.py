@@ -90,7 +90,34 @@ class _Node:
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def s3():
+    """An S3-compatible server on a local port (moto's), with the bucket ``ray-test``; the
+    environment that points S3 clients at it (the nodes' workers get it when they start)."""
+    import pyarrow.fs as pafs
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    admin = pafs.S3FileSystem(endpoint_override=endpoint, allow_bucket_creation=True,
+                              access_key="testing", secret_key="testing", region="us-east-1")
+    admin.create_dir("ray-test")
+    yield {
+        "fs": admin,
+        "env": {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        },
+    }
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(s3):
     """The address of a two-node Ray cluster on this machine, and the environment to join it."""
     if importlib.util.find_spec("ray") is None:
         pytest.skip("Ray is not installed (pip install 'archive[ray]')")
@@ -105,7 +132,7 @@ def cluster():
         "RAY_USAGE_STATS_ENABLED": "0",
     }
     pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, PYTHONPATH=pythonpath, **auth)
+    env = dict(os.environ, PYTHONPATH=pythonpath, **auth, **s3["env"])
     temp = tempfile.mkdtemp(prefix="archive-ray-")  # short: Ray's socket paths must fit
     port = _free_port()
     address = f"127.0.0.1:{port}"
@@ -219,6 +246,44 @@ def test_cluster_release_is_byte_identical_to_local_ones(cluster, captures):
         reports[name] = json.loads(done.stdout)
     assert reports["ray"] == reports["local"]
     assert reports["ray"]["ok"] and reports["ray"]["records"] > 60
+
+
+def test_a_cluster_packs_and_verifies_a_bucket_as_a_local_run_does(cluster, captures, s3):
+    """Nodes that share no folder with the driver: sources, work files and the release are
+    all in the bucket, and the release is the local one, byte for byte."""
+    import pyarrow.fs as pafs
+
+    address, env = cluster
+    here, fs = captures.parent, s3["fs"]
+    pafs.copy_files(str(captures), "ray-test/captures", destination_filesystem=fs)
+    common = [
+        "--capture-log", "captures/text/captures.jsonl", "--name", "wire", "--version", "1.0.0",
+        "--created", CREATED, "--shards", "3", "-q",
+    ]  # fmt: skip
+    local = _archive(["pack", "captures", "--out", "dist-bucket-local", *common], here, env)
+    assert local.returncode == 0, local.stderr
+    url = "s3://ray-test/dist/wire-1.0.0"
+    remote = _archive(["pack", "s3://ray-test/captures", "--out", "s3://ray-test/dist", *common,
+                       "--executor", "ray", "--address", address], here, env)
+    assert remote.returncode == 0, remote.stderr
+    assert remote.stdout.strip() == url
+    uploaded = {}
+    for info in fs.get_file_info(pafs.FileSelector("ray-test/dist", recursive=True)):
+        if info.type == pafs.FileType.File:
+            with fs.open_input_stream(info.path) as handle:
+                name = info.path.removeprefix("ray-test/dist/wire-1.0.0/")
+                uploaded[name] = hashlib.sha256(handle.read()).hexdigest()
+    assert uploaded == _digests(here / "dist-bucket-local" / "wire-1.0.0")  # no work left
+
+    reports = {}
+    for name, release, options in (
+        ("local", "dist-bucket-local/wire-1.0.0", ["--jobs", "2"]),
+        ("ray", url, ["--executor", "ray", "--address", address]),
+    ):
+        done = _archive(["verify", release, "--json", *options], here, env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        reports[name] = json.loads(done.stdout) | {"path": None}
+    assert reports["ray"] == reports["local"]
 
 
 def _raise_once_then_return(marker: str) -> str:
