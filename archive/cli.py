@@ -658,5 +658,13 @@ def relations_command(release, kind, as_json):
         click.echo(printable("\n".join(relation_lines(rows)) or "no relations", keep="\n"))
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The ``archive`` command: :func:`main` in a process of archive's own."""
+    from .parquetio import forgo_pandas
+
+    forgo_pandas()
     main()
+
+
+if __name__ == "__main__":
+    run()

@@ -80,8 +80,9 @@ class LocalExecutor:
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
-    from .parquetio import use_system_allocator
+    from .parquetio import forgo_pandas, use_system_allocator
 
     os.environ.clear()
     os.environ.update(environment)
     use_system_allocator()
+    forgo_pandas()

@@ -9,6 +9,7 @@ the same pyarrow version give the same bytes.
 from __future__ import annotations
 
 import heapq
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +60,41 @@ def use_system_allocator() -> None:
     the command line and its workers). mimalloc, pyarrow's default, keeps pages it freed: a
     worker's high-water mark grew by about 50 MiB per shard it gathered."""
     pa.set_memory_pool(pa.system_memory_pool())
+
+
+def forgo_pandas() -> None:
+    """Make pandas unimportable in this process, unless it is already imported: one of
+    archive's own (the command line, its local workers, the Ray workers of its own job), which
+    never hands pyarrow pandas objects. Arrow's conversion from Python lists imports pandas,
+    when it is installed, to recognise its missing values: about 50 MiB more in every
+    process."""
+    if "pandas" not in sys.modules and not any(
+        isinstance(f, _WithoutPandas) for f in sys.meta_path
+    ):
+        sys.meta_path.insert(0, _WithoutPandas())
+
+
+class _WithoutPandas:
+    """An import finder that refuses pandas (``None`` in ``sys.modules`` would not do:
+    pyarrow's Cython import takes it for the module)."""
+
+    def find_spec(self, name: str, path=None, target=None):
+        if name.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError("archive's own processes do without pandas", name=name)
+        return None
+
+
+def _forgo_pandas() -> None:
+    if "pandas" in sys.modules:
+        return
+    sys.modules["pandas"] = None  # importing pandas fails while this is there
+    try:
+        pa.array(["x"])  # Arrow's conversion from Python looks pandas up once a process,
+        pa.lib._pandas_api.have_pandas  # noqa: B018  and so does pyarrow's own shim
+    except (AttributeError, ImportError):  # the shim met the blocked import: pandas is absent
+        pass
+    finally:
+        del sys.modules["pandas"]
 
 
 def _sink(path: Path | RemotePath) -> pa.NativeFile:
@@ -112,6 +148,32 @@ def iter_ipc_batches(path: Path | RemotePath) -> Iterator[pa.RecordBatch]:
         reader = ipc.open_file(source)
         for index in range(reader.num_record_batches):
             yield reader.get_batch(index)
+
+
+def ipc_rows(path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray,
+             columns: list[str]) -> pa.Table:
+    """The rows of a work file at ``(batches[i], offsets[i])`` (a batch of the file, a row
+    within it), in that order, with ``columns`` only. Only the batches that hold them are
+    read, and of those only the columns' buffers: pages of a mapped local file, byte ranges
+    of a remote one."""
+    batches = np.asarray(batches, dtype=np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    source = path.open_input() if isinstance(path, RemotePath) else pa.memory_map(str(path))
+    with source:
+        names = ipc.open_file(source).schema.names
+        options = ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
+        reader = ipc.open_file(source, options=options)
+        taken, positions = [], []
+        for batch in np.unique(batches).tolist():
+            mine = np.flatnonzero(batches == batch)
+            taken.append(reader.get_batch(batch).take(pa.array(offsets[mine])))
+            positions.append(mine)
+        if not taken:
+            return reader.schema.empty_table()
+        table = pa.Table.from_batches(taken, reader.schema)
+    order = np.empty(len(batches), dtype=np.int64)
+    order[np.concatenate(positions)] = np.arange(len(batches))
+    return rows_at(table, order)
 
 
 def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[tuple]:

@@ -113,7 +113,7 @@ class RayExecutor:
         limit = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
         pending = self._pending
         for item in items:
-            pending.append(remote.remote(expected, fn, item, *shared))
+            pending.append(remote.remote(expected, self._owned, fn, item, *shared))
             if len(pending) >= limit:
                 yield from self._finished(pending)
         while pending:
@@ -146,10 +146,12 @@ def _node_identity() -> tuple[str, str]:
     return __version__, pa.__version__
 
 
-def _run_task(expected: tuple[str, str], fn: Callable, item, *args):
-    from .parquetio import use_system_allocator
+def _run_task(expected: tuple[str, str], own_job: bool, fn: Callable, item, *args):
+    from .parquetio import forgo_pandas, use_system_allocator
 
     use_system_allocator()  # a Ray worker is archive's process while it runs our task
+    if own_job:  # not a caller's own Ray session: its other tasks may want pandas
+        forgo_pandas()
     found = _node_identity()
     if found != expected:
         raise ExecutorError(

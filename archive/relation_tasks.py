@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .parquetio import (
+    ipc_rows,
     iter_ipc_batches,
     merged_rows,
     read_ipc,
@@ -78,7 +79,8 @@ _DATES_SCHEMA = pa.schema(list(INDEX_SCHEMA)[1:])
 _EXACT_SCHEMA = pa.schema([("record_id", pa.string()), ("rep", pa.string())])
 _SIGNATURE_SCHEMA = pa.schema([
     *_DATES_SCHEMA,
-    ("row", pa.int64()),
+    ("final_batch", pa.int32()),  # where the body's text is in the shard's final work file
+    ("final_offset", pa.int32()),
     *((name, pa.list_(pa.uint32())) for name in KEY_NAMES),
     ("quote_words", pa.list_(pa.string())),
     ("quote_starts", pa.list_(pa.int64())),
@@ -87,7 +89,8 @@ _SIGNATURE_SCHEMA = pa.schema([
     ("quote_grams", pa.list_(pa.uint64())),
 ])
 _QUOTE_FIELDS = ("words", "starts", "ends", "index", "grams")
-_READ_COLUMNS = [*_DATES_SCHEMA.names, "row", *(f"quote_{name}" for name in _QUOTE_FIELDS)]
+_READ_COLUMNS = [*_DATES_SCHEMA.names, "final_batch", "final_offset",
+                 *(f"quote_{name}" for name in _QUOTE_FIELDS)]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
 BATCH_PAIRS = 8192
@@ -172,6 +175,10 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
     final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow").select(["record_id", "text"])
     rows = pc.cast(pc.index_in(index["record_id"], value_set=final["record_id"]), pa.int64())
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+    # The table's chunks are the file's batches: where each row is, for reading it alone.
+    starts = np.cumsum([0] + [len(c) for c in final["record_id"].chunks])
+    in_batch = np.searchsorted(starts, rows.to_numpy(), "right") - 1
+    in_batch_at = (rows.to_numpy() - starts[in_batch]).astype(np.int32)
     vocab = Vocabulary()
     words: list[np.ndarray] = []
 
@@ -182,7 +189,9 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
             keys = [body_keys(align.doc_of(text, vocab), settings) for text in texts]
             words.extend(k.words for k in keys)
             yield pa.RecordBatch.from_arrays(
-                [*(c.combine_chunks() for c in index.slice(at, len(part)).columns), part,
+                [*(c.combine_chunks() for c in index.slice(at, len(part)).columns),
+                 pa.array(in_batch[at : at + len(part)].astype(np.int32)),
+                 pa.array(in_batch_at[at : at + len(part)]),
                  *(_lists([getattr(k, name) for k in keys], pa.uint32()) for name in KEY_NAMES),
                  _lists([np.array(k.quote_view.words, dtype=object) for k in keys],
                         pa.string()),
@@ -309,8 +318,8 @@ def _confirmed_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
 def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
                  view_numbers: np.ndarray) -> tuple[dict, dict, dict]:
     """The texts, quotation views, and record id and dates (all of them) of the bodies
-    numbered, reading each shard's signature file once and only the rows and columns needed
-    (mapped files: what is not taken is not read)."""
+    numbered, reading each shard's signature file once and only the batches and columns
+    that hold them (mapped locally, by byte range in a bucket)."""
     first = np.concatenate(([0], np.cumsum(bodies)))
     numbers = np.union1d(text_numbers, view_numbers)
     shards = np.searchsorted(first, numbers, "right") - 1
@@ -319,8 +328,9 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
     dates: dict[int, tuple] = {}
     for shard in np.unique(shards).tolist():
         mine = numbers[shards == shard]
-        signed = read_ipc(_path(ctx, "signatures", shard)).select(_READ_COLUMNS)
-        signed = rows_at(signed, mine - first[shard])
+        at = mine - first[shard]  # signed in batches of _SIGN_CHUNK bodies
+        signed = ipc_rows(_path(ctx, "signatures", shard), at // _SIGN_CHUNK, at % _SIGN_CHUNK,
+                          _READ_COLUMNS)
         rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
         dates.update(zip(mine.tolist(), rows, strict=True))
         wanted = np.isin(mine, view_numbers)
@@ -328,10 +338,10 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
             views.update(_views(mine[wanted], signed.filter(pa.array(wanted))))
         wanted = np.isin(mine, text_numbers)
         if wanted.any():
-            final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow").select(["text"])
-            rows = signed["row"].to_numpy()[wanted]
-            texts.update(zip(mine[wanted].tolist(), rows_at(final, rows)["text"].to_pylist(),
-                             strict=True))
+            final = ipc_rows(ctx.work / "final" / f"{shard:05d}.arrow",
+                             signed["final_batch"].to_numpy()[wanted],
+                             signed["final_offset"].to_numpy()[wanted], ["text"])
+            texts.update(zip(mine[wanted].tolist(), final["text"].to_pylist(), strict=True))
     return texts, views, dates
 
 

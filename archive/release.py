@@ -16,11 +16,13 @@ import json
 import os
 import pickle
 import re
+import secrets
 import shutil
 import socket
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +74,7 @@ Progress = Callable[[str, int, int | None], None]
 CHANGES_FILE = "CHANGES.json"
 CACHE_FOLDER = ".archive-cache"
 RELATIONS_FILE = "relations/relations.parquet"
+STALE_REMOTE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,9 @@ def _pack_to_url(roots, out: str, settings: PackSettings, parent, capture_log, p
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
     _remove_stale_partials(RemotePath(out), name)
-    shared = RemotePath(storage.join(out, _partial_name(name)))
-    shared.remove_tree()
+    # A pack of its own: the same host and pid may pack this version again (after a failure),
+    # and workers keep copies of what they read by URL.
+    shared = RemotePath(storage.join(out, f"{_partial_name(name)}-{secrets.token_hex(8)}"))
     with tempfile.TemporaryDirectory(prefix="archive-pack-") as local:
         building = Path(local) / "build"
         try:
@@ -214,7 +218,8 @@ def _pack_to_url(roots, out: str, settings: PackSettings, parent, capture_log, p
             )
             storage.upload_release(building / "release", destination)
         finally:
-            shared.remove_tree()
+            with suppress(OSError):  # never in place of the pack's own error
+                shared.remove_tree()
     return PackResult(destination, manifest, tuple(warnings), (*notes, *advice))
 
 
@@ -234,15 +239,19 @@ def _partial_name(name: str) -> str:
 
 def _remove_stale_partials(out: Path | RemotePath, name: str) -> None:
     """Folders left by a pack that was killed (its process on this host is gone) are removed;
-    another host's, on a shared folder, are left alone."""
+    another host's, on a shared folder, are left alone. In a bucket, one is removed only when
+    nothing in it changed for a day too: machines that share a bucket may share a host name
+    (containers) and process ids."""
     prefix = f".{name}.partial-{_host()}-"
     for partial in out.glob(f"{glob.escape(prefix)}*"):
-        pid = partial.name[len(prefix) :]
-        if pid.isdigit() and not _alive(int(pid)):
-            if isinstance(partial, RemotePath):
+        pid = partial.name[len(prefix) :].partition("-")[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if isinstance(partial, RemotePath):
+            if partial.idle_seconds() >= STALE_REMOTE_SECONDS:
                 partial.remove_tree()
-            else:
-                shutil.rmtree(partial, ignore_errors=True)
+        else:
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def _host() -> str:
@@ -291,6 +300,10 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
         task_log = log and log.read_at(_published(log.index_path, work))
         if reuse:
             reuse["parent"] = ParentIndex(_published(reuse["parent"].path, work))
+            if parent_at is None:  # a local parent: the workers may not see its disk
+                reuse["parent_path"] = _published_parent(lineage, shared / "parent")
+            if reuse.get("parent_cache") is not None:
+                reuse["parent_cache"] = _published(reuse["parent_cache"], work)
     ctx = PackContext(
         settings,
         plan.shards,
@@ -341,12 +354,20 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
     return manifest, warnings, notes
 
 
-def _published(index: Path, work: RemotePath) -> RemotePath:
-    """The driver's SQLite index ``index``, copied into the shared work folder for the
-    workers (each copies it to its own disk on first use)."""
-    target = work / index.name
-    target.upload(index)
+def _published(file: Path, work: RemotePath) -> RemotePath:
+    """The driver's ``file`` (an SQLite index, the parent's furniture cache), copied into the
+    shared work folder for the workers."""
+    target = work / file.name
+    target.upload(file)
     return target
+
+
+def _published_parent(lineage: Parent, folder: RemotePath) -> RemotePath:
+    """The record shards of a local parent, copied to ``folder`` for the workers that reuse
+    its rows."""
+    for relative in lineage.shards:
+        (folder / relative).upload(lineage.path / relative)
+    return folder
 
 
 def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:

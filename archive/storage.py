@@ -21,6 +21,7 @@ import posixpath
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -274,9 +275,10 @@ class RemotePath:
         return self._info().type == pafs.FileType.Directory
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
+        """Make the folder and its parents; one that exists is fine (work folders only)."""
         if _split(self.url)[0] not in _BUCKETED:
             fs, path = resolve(self.url)
-            fs.create_dir(path, recursive=parents)
+            fs.create_dir(path, recursive=True)
 
     def glob(self, pattern: str) -> list[RemotePath]:
         """The entries of this folder whose names match ``pattern`` (one level, sorted)."""
@@ -284,6 +286,13 @@ class RemotePath:
         infos = fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
         names = sorted(i.base_name for i in infos if fnmatch.fnmatchcase(i.base_name, pattern))
         return [self / name for name in names]
+
+    def idle_seconds(self) -> float:
+        """Seconds since anything under this folder last changed."""
+        fs, path = resolve(self.url)
+        infos = fs.get_file_info(pafs.FileSelector(path, recursive=True, allow_not_found=True))
+        times = [i.mtime.timestamp() for i in infos if i.mtime is not None]
+        return time.time() - max(times) if times else float("inf")
 
     def unlink(self, missing_ok: bool = False) -> None:
         fs, path = resolve(self.url)

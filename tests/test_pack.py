@@ -270,3 +270,75 @@ def test_rows_at_takes_what_take_takes(chunks, data):
                                  max_size=12 if table.num_rows else 0))
     taken = rows_at(table, np.array(indices, dtype=np.int64))
     assert taken.to_pylist() == table.take(pa.array(indices, pa.int64())).to_pylist()
+
+
+@settings(derandomize=True, database=None, max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=5), min_size=1, max_size=6), min_size=1, max_size=5),
+       st.data())
+def test_ipc_rows_reads_the_rows_it_is_asked_for(tmp_path_factory, chunks, data):
+    """Rows of a work file by (batch, offset), any order, repeats allowed, only some columns."""
+    import numpy as np
+    import pyarrow as pa
+
+    from archive.parquetio import ipc_rows, write_ipc_batches
+
+    schema = pa.schema([("s", pa.string()), ("n", pa.int64()), ("b", pa.int64())])
+    batches = [pa.RecordBatch.from_pydict(
+        {"s": c, "n": list(range(len(c))), "b": [i] * len(c)}, schema)
+        for i, c in enumerate(chunks)]  # fmt: skip
+    path = tmp_path_factory.mktemp("ipc") / "work.arrow"
+    write_ipc_batches(iter(batches), schema, path)
+    picks = data.draw(st.lists(
+        st.integers(0, len(chunks) - 1).flatmap(
+            lambda b: st.tuples(st.just(b), st.integers(0, len(chunks[b]) - 1))),
+        max_size=10))  # fmt: skip
+    where = np.array(picks, dtype=np.int64).reshape(-1, 2)
+    got = ipc_rows(path, where[:, 0], where[:, 1], ["n", "s"])
+    assert got.schema.names == ["s", "n"]  # the file's order of the columns asked for
+    assert got.to_pylist() == [{"s": chunks[b][o], "n": o} for b, o in picks]
+
+
+_PANDAS_PROBE = """
+import sys
+
+import pyarrow as pa
+
+from archive.cli import run
+from archive.executor import LocalExecutor
+
+
+def converts(_):
+    pa.Table.from_pylist([{"a": None, "b": "x"}])
+    return repr(sys.modules.get("pandas", "never imported"))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "with-pandas":
+        import pandas  # noqa: F401
+    with LocalExecutor(2) as executor:
+        workers = sorted(set(executor.map(converts, range(4))))
+    sys.argv = ["archive", "--version"]
+    try:
+        run()
+    except SystemExit:
+        pass
+    print(workers, converts(0).startswith("<module"))
+"""
+
+
+@pytest.mark.parametrize("driver", ["with-pandas", "without"])
+def test_archive_processes_do_without_pandas(tmp_path, driver):
+    """pyarrow imports pandas (about 50 MiB) on its first conversion of a list; archive's
+    workers and its command line make it unimportable, and a process that has it keeps it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "probe.py"
+    script.write_text(_PANDAS_PROBE, encoding="utf-8")
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get(
+        "PYTHONPATH")])))  # fmt: skip
+    done = subprocess.run([sys.executable, str(script), driver], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"[\"'never imported'\"] {driver == 'with-pandas'}"
