@@ -102,6 +102,9 @@ class RayExecutor:
                 ray.shutdown()
                 self._owned = False
 
+    def fresh_workers(self) -> None:
+        """Nothing to do: Ray starts, reuses and stops its workers itself."""
+
     def map(self, fn: Callable, items: Iterable, *args) -> Iterator:
         ray = self._ray
         remote = ray.remote(_run_task).options(

@@ -319,6 +319,7 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
                 executor.map(extract_unit, plan.units(), ctx), "extract", plan.unit_count, progress
             )
         )
+        executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
         list(_run(executor.map(gather_shard, shards, ctx), "gather", plan.shards, progress))
         learned = learned_furniture(ctx)

@@ -342,3 +342,22 @@ def test_archive_processes_do_without_pandas(tmp_path, driver):
                           env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == f"[\"'never imported'\"] {driver == 'with-pandas'}"
+
+
+def test_fresh_workers_are_new_processes():
+    """Between extraction and the shard stages the pack replaces its workers, so what
+    extraction left resident (the language model) is not carried on."""
+    from archive.executor import LocalExecutor
+
+    with LocalExecutor(2) as executor:
+        before = set(executor.map(_pid, range(6)))
+        executor.fresh_workers()
+        after = set(executor.map(_pid, range(6)))
+    assert before and after and not before & after
+    with LocalExecutor(1) as executor:  # one job runs here: nothing to replace
+        executor.fresh_workers()
+        assert set(executor.map(_pid, range(2))) == {os.getpid()}
+
+
+def _pid(_):
+    return os.getpid()
