@@ -176,6 +176,23 @@ def ipc_rows(path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray,
     return rows_at(table, order)
 
 
+def ipc_range(path: Path | RemotePath, start: int, stop: int, batch_rows: int) -> pa.Table:
+    """Rows ``start`` to ``stop`` of a work file written in batches of ``batch_rows`` (the last
+    may be shorter), reading only the batches that hold them."""
+    source = path.open_input() if isinstance(path, RemotePath) else pa.memory_map(str(path))
+    with source:
+        reader = ipc.open_file(source)
+        parts = []
+        for index in range(start // batch_rows, -(-stop // batch_rows)):
+            batch = reader.get_batch(index)
+            if batch.num_rows != batch_rows and index != reader.num_record_batches - 1:
+                raise ValueError(f"{path}: batch {index} holds {batch.num_rows} rows, "
+                                 f"not {batch_rows}")
+            at = index * batch_rows
+            parts.append(batch.slice(max(start - at, 0), stop - max(start, at)))
+        return pa.Table.from_batches(parts, reader.schema)
+
+
 def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[tuple]:
     """The rows (tuples of ``columns``) of work files each sorted by those columns, merged
     into one order; one batch of each file is held at a time, and each file is open while

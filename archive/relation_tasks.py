@@ -8,12 +8,15 @@ runs in one process) over the finalized shards, so it gives the same relations:
 2. ``body_families`` (driver, streaming merge): records with equal bodies; the smallest record
    id represents the body, the others become exact duplicates.
 3. ``sign_shard`` (task): the keys of the shard's distinct bodies (LSH bands, anchors,
-   quotation n-grams) with their quotation views, in record id order, and how many bodies
-   hold each word.
-4. ``relation_candidates`` (driver): candidate pairs by sorting shared keys. Bodies are
-   numbered in record id order across shards, so no number depends on workers.
-5. ``confirm_batch`` (task): alignment of a batch of candidate pairs.
-6. ``write_relations`` (driver): direction, families and group ids, then the table in
+   quotation n-grams) as entries sorted by key, their quotation views, in record id order,
+   and how many bodies hold each word.
+4. ``pair_part`` (task): for one kind of key and one range of keys, the pairs of bodies that
+   share keys there and how many, as a sorted run. Bodies are numbered in record id order
+   across shards, and the ranges come from the shard count, so nothing depends on workers.
+5. ``candidate_batches`` (driver, streaming merge): the runs merged into candidate pairs, a
+   batch at a time, never all at once.
+6. ``confirm_batch`` (task): alignment of a batch of candidate pairs.
+7. ``write_relations`` (driver): direction, families and group ids, then the table in
    ``(source_id, target_id, kind)`` order through sorted runs on disk, and the flags.
 """
 
@@ -30,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .parquetio import (
+    ipc_range,
     ipc_rows,
     iter_ipc_batches,
     merged_rows,
@@ -48,18 +52,19 @@ from .relations import (
     flags_for,
     relation_rows,
 )
+from .relations.candidates import pairs_of_entries
 from .relations.find import (
     ANCHORED,
+    CANDIDATE_KINDS,
     KEY_NAMES,
     LSH,
     QUOTED,
-    Candidates,
     Confirmed,
     Families,
     Statements,
     body_keys,
-    candidates,
     confirm_pair,
+    key_limits,
     keyed_entries,
     pairs_of,
 )
@@ -81,7 +86,6 @@ _SIGNATURE_SCHEMA = pa.schema([
     *_DATES_SCHEMA,
     ("final_batch", pa.int32()),  # where the body's text is in the shard's final work file
     ("final_offset", pa.int32()),
-    *((name, pa.list_(pa.uint32())) for name in KEY_NAMES),
     ("quote_words", pa.list_(pa.string())),
     ("quote_starts", pa.list_(pa.int64())),
     ("quote_ends", pa.list_(pa.int64())),
@@ -94,6 +98,9 @@ _READ_COLUMNS = [*_DATES_SCHEMA.names, "final_batch", "final_offset",
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
 BATCH_PAIRS = 8192
+ENTRY_BATCH = 1 << 16  # rows of each batch of key entries and pair runs
+PAIRING_SHARDS = 8  # shards' worth of keys one pairing task holds
+KEY_KINDS = {name: kind for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)}
 _RUN_ROWS = 50_000  # relations sorted in memory at once
 _MERGE_ROWS = 64  # of each run held while merging
 _FAN_IN = 128  # runs merged at once
@@ -161,10 +168,11 @@ def body_families(ctx: PackContext) -> None:
               _path(ctx, "exact.arrow"))
 
 
-def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tuple[int, int]:
-    """Task 3: the keys and quotation views of the shard's distinct bodies, in record id
-    order, and how many of them hold each folded word; return the shard and how many bodies
-    it signed."""
+def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: int) -> Signed:
+    """Task 3: the quotation views of the shard's distinct bodies, in record id order, their
+    keys of each kind as entries ``key << 32 | body`` sorted by key (body numbered within the
+    shard) with where each of ``parts`` key ranges starts, and how many bodies hold each
+    folded word."""
     index = read_ipc(_path(ctx, "index", shard)).select(_DATES_SCHEMA.names)
     members = _path(ctx, "members", shard)
     if members.exists():
@@ -181,6 +189,7 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
     in_batch_at = (rows.to_numpy() - starts[in_batch]).astype(np.int32)
     vocab = Vocabulary()
     words: list[np.ndarray] = []
+    entries: dict[str, list[np.ndarray]] = {name: [] for name in KEY_NAMES}
 
     def signed() -> Iterator[pa.RecordBatch]:
         for at in range(0, index.num_rows, _SIGN_CHUNK):
@@ -188,11 +197,15 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
             texts = rows_at(final, part.to_numpy())["text"].to_pylist()
             keys = [body_keys(align.doc_of(text, vocab), settings) for text in texts]
             words.extend(k.words for k in keys)
+            for name in KEY_NAMES:
+                held = [getattr(k, name) for k in keys]
+                entries[name].append(keyed_entries(
+                    np.concatenate(held) if held else np.empty(0, np.uint32),
+                    np.array([len(h) for h in held], dtype=np.int64), at))
             yield pa.RecordBatch.from_arrays(
                 [*(c.combine_chunks() for c in index.slice(at, len(part)).columns),
                  pa.array(in_batch[at : at + len(part)].astype(np.int32)),
                  pa.array(in_batch_at[at : at + len(part)]),
-                 *(_lists([getattr(k, name) for k in keys], pa.uint32()) for name in KEY_NAMES),
                  _lists([np.array(k.quote_view.words, dtype=object) for k in keys],
                         pa.string()),
                  _lists([k.quote_view.starts for k in keys], pa.int64()),
@@ -207,8 +220,15 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings) -> tupl
                              return_counts=True)
     write_ipc(pa.table([held, bodies.astype(np.int64)], schema=_DF_SCHEMA),
               _path(ctx, "df", shard))
+    bounds = _key_bounds(parts)
+    ranges = {}
+    for name in KEY_NAMES:
+        found = np.concatenate(entries.pop(name) or [np.empty(0, np.uint64)])
+        found.sort()
+        ranges[name] = tuple(np.searchsorted(found >> np.uint64(32), bounds).tolist())
+        write_ipc(pa.table({"entry": found}), _path(ctx, f"entries-{name}", shard), ENTRY_BATCH)
     release_memory()
-    return shard, index.num_rows
+    return Signed(shard, index.num_rows, ranges)
 
 
 def _with_earliest_dates(index: pa.Table, reps_path: Path) -> pa.Table:
@@ -233,23 +253,149 @@ def _lists(arrays: list[np.ndarray], value_type: pa.DataType) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=value_type))
 
 
-def relation_candidates(ctx: PackContext, bodies: list[int], settings: RelationSettings,
-                        stats: Counter) -> Candidates:
-    """Driver, step 4: candidate pairs over all shards (``bodies``: how many each signed);
-    body ``first[k] + i`` is the ``i``-th body of shard ``k``. One kind of key is held at a
-    time."""
-    first = np.concatenate(([0], np.cumsum(bodies)))
+@dataclass(frozen=True)
+class Signed:
+    """What signing a shard gives the driver: how many bodies, and for each kind of key where
+    each key range starts and ends among the shard's sorted entries."""
 
-    def entries_of(name: str) -> np.ndarray:
-        parts = [np.empty(0, dtype=np.uint64)]
-        for shard in range(ctx.shards):
-            if bodies[shard]:
-                column = read_ipc(_path(ctx, "signatures", shard))[name].combine_chunks()
-                parts.append(keyed_entries(column.flatten().to_numpy(),
-                                           column.value_lengths().to_numpy(), int(first[shard])))
-        return np.concatenate(parts)
+    shard: int
+    bodies: int
+    ranges: dict[str, tuple[int, ...]]
 
-    return candidates(entries_of, settings, stats)
+
+def pairing_parts(shards: int) -> int:
+    """How many key ranges the pairing is split into: one per ``PAIRING_SHARDS`` shards, so
+    from the input's size, never from the workers."""
+    return max(1, -(-shards // PAIRING_SHARDS))
+
+
+def _key_bounds(parts: int) -> np.ndarray:
+    return np.array([(p << 32) // parts for p in range(parts + 1)], dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class PairingPart:
+    """One kind of key in one key range: the rows ``ranges[k]`` of shard ``k``'s entries."""
+
+    name: str
+    part: int
+    ranges: tuple[tuple[int, int], ...]
+
+
+def pairing_parts_of(signed: list[Signed], parts: int) -> Iterator[PairingPart]:
+    for name in KEY_NAMES:
+        for part in range(parts):
+            yield PairingPart(name, part, tuple((s.ranges[name][part], s.ranges[name][part + 1])
+                                                for s in signed))
+
+
+def pair_part(part: PairingPart, ctx: PackContext, bodies: list[int],
+              settings: RelationSettings) -> tuple[str, int]:
+    """Task 4: the pairs of bodies sharing keys of one kind in one key range, with how many
+    of those keys each shares, sorted, as a run for the driver's merge; return the kind of
+    key and how many keys were skipped as too common. A key is in one range only, so the
+    ranges' counts add up to the counts over all keys. Bodies are numbered in record id
+    order across shards (``bodies``: how many each shard signed), so no number depends on a
+    worker."""
+    first = np.concatenate(([0], np.cumsum(bodies))).astype(np.uint64)
+    held = [np.empty(0, np.uint64)]
+    for shard, (lo, hi) in enumerate(part.ranges):
+        if hi > lo:
+            path = _path(ctx, f"entries-{part.name}", shard)
+            found = ipc_range(path, lo, hi, ENTRY_BATCH)["entry"].to_numpy().copy()
+            found += first[shard]  # the body, in the low half, numbered across shards
+            held.append(found)
+    combined = np.concatenate(held)
+    del held
+    found = pairs_of_entries(combined, key_limits(settings)[part.name][1])
+    del combined
+    codes = (found.left.astype(np.uint64) << np.uint64(32)) | found.right.astype(np.uint64)
+    write_ipc(pa.table({"code": codes, "shared": found.shared.astype(np.int64)}),
+              _path(ctx, f"pairs-{part.name}", part.part), ENTRY_BATCH)
+    release_memory()
+    return part.name, found.skipped_keys
+
+
+def candidate_batches(ctx: PackContext, parts: int, settings: RelationSettings,
+                      stats: Counter, size: int | None = None) -> Iterator[PairBatch]:
+    """Driver, step 5: the runs of every kind and range merged in pair order, a slice at a
+    time; a pair is a candidate of a kind when it shares enough keys of it over all ranges.
+    Yields the pairs :func:`~archive.relations.find.candidates` finds, in its order, ``size``
+    at a time, holding a batch of each run, never every pair."""
+    size = size or BATCH_PAIRS
+    limits = key_limits(settings)
+    least = [limits[name][0] for name in KEY_NAMES]
+    runs = [_PairRun(_path(ctx, f"pairs-{name}", part), kind)
+            for kind, name in enumerate(KEY_NAMES) for part in range(parts)]
+    for _, kind in CANDIDATE_KINDS:
+        stats[f"candidates:{kind}"] += 0
+    codes_held: list[np.ndarray] = []
+    bits_held: list[np.ndarray] = []
+    count = index = 0
+    for codes, bits in _merged_pairs(runs, least, stats):
+        codes_held.append(codes)
+        bits_held.append(bits)
+        count += len(codes)
+        while count >= size:
+            codes, bits = np.concatenate(codes_held), np.concatenate(bits_held)
+            yield PairBatch(index, codes[:size], bits[:size])
+            index += 1
+            codes_held, bits_held, count = [codes[size:]], [bits[size:]], len(codes) - size
+    if count:
+        yield PairBatch(index, np.concatenate(codes_held), np.concatenate(bits_held))
+
+
+def _merged_pairs(runs: list[_PairRun], least: list[int],
+                  stats: Counter) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    live = [run for run in runs if run.fill()]
+    while live:
+        # Every run holds, or has given, all its pairs up to the least of their last ones.
+        through = min(run.last for run in live)
+        taken = [run.take_through(through) for run in live]
+        codes = np.concatenate([c for c, _, _ in taken])
+        shared = np.concatenate([n for _, n, _ in taken])
+        kinds = np.concatenate([np.full(len(c), k, dtype=np.int8) for c, _, k in taken])
+        distinct, at = np.unique(codes, return_inverse=True)
+        bits = np.zeros(len(distinct), dtype=np.uint8)
+        for kind, ((bit, name), minimum) in enumerate(zip(CANDIDATE_KINDS, least, strict=True)):
+            mine = kinds == kind
+            total = np.bincount(at[mine], weights=shared[mine], minlength=len(distinct))
+            enough = total >= minimum
+            stats[f"candidates:{name}"] += int(np.count_nonzero(enough))
+            bits[enough] |= np.uint8(bit)
+        kept = bits != 0
+        yield distinct[kept], bits[kept]
+        live = [run for run in live if run.fill()]
+
+
+class _PairRun:
+    """A pairing run read a batch at a time."""
+
+    def __init__(self, path, kind: int) -> None:
+        self.kind = kind
+        self._batches = iter_ipc_batches(path)
+        self._codes = np.empty(0, np.uint64)
+        self._shared = np.empty(0, np.int64)
+
+    def fill(self) -> bool:
+        """Whether pairs are left; reads the next batch when none is held."""
+        while not len(self._codes):
+            batch = next(self._batches, None)
+            if batch is None:
+                return False
+            self._codes = batch["code"].to_numpy()
+            self._shared = batch["shared"].to_numpy()
+        return True
+
+    @property
+    def last(self) -> int:
+        return self._codes[-1]
+
+    def take_through(self, code) -> tuple[np.ndarray, np.ndarray, int]:
+        cut = int(np.searchsorted(self._codes, code, "right"))
+        taken = (self._codes[:cut], self._shared[:cut], self.kind)
+        self._codes, self._shared = self._codes[cut:], self._shared[cut:]
+        return taken
 
 
 @dataclass(frozen=True)
@@ -260,11 +406,6 @@ class PairBatch:
     index: int
     codes: np.ndarray
     bits: np.ndarray
-
-
-def pair_batches(found: Candidates, size: int = BATCH_PAIRS) -> Iterator[PairBatch]:
-    for index, at in enumerate(range(0, len(found), size)):
-        yield PairBatch(index, found.codes[at : at + size], found.bits[at : at + size])
 
 
 @dataclass

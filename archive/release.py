@@ -376,12 +376,14 @@ def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
     :mod:`archive.relation_tasks`); write ``relations/relations.parquet`` and the flags they
     raise; return the manifest's summary (counts per kind, settings, the finder's counts)."""
     from .relation_tasks import (
-        BATCH_PAIRS,
+        KEY_KINDS,
         body_families,
+        candidate_batches,
         confirm_batch,
         index_shard,
-        pair_batches,
-        relation_candidates,
+        pair_part,
+        pairing_parts,
+        pairing_parts_of,
         sign_shard,
         write_relations,
     )
@@ -393,15 +395,18 @@ def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
     indexed = executor.map(index_shard, shards, ctx)
     stats["records"] = sum(_run(indexed, "relations-index", ctx.shards, progress))
     body_families(ctx)
-    signed = _run(executor.map(sign_shard, shards, ctx, settings), "relations-sign", ctx.shards,
-                  progress)
-    bodies = [count for _, count in sorted(signed)]
-    found = relation_candidates(ctx, bodies, settings, stats)
-    batches = -(-len(found) // BATCH_PAIRS)
-    outcomes = executor.map(confirm_batch, pair_batches(found), ctx, bodies, settings)
+    parts = pairing_parts(ctx.shards)
+    signed = sorted(_run(executor.map(sign_shard, shards, ctx, settings, parts),
+                         "relations-sign", ctx.shards, progress), key=lambda s: s.shard)
+    bodies = [s.bodies for s in signed]
+    paired = executor.map(pair_part, pairing_parts_of(signed, parts), ctx, bodies, settings)
+    for kind, skipped in _run(paired, "relations-pair", len(KEY_KINDS) * parts, progress):
+        stats[f"skipped-buckets:{KEY_KINDS[kind]}"] += skipped
+    batches = candidate_batches(ctx, parts, settings, stats)
+    outcomes = executor.map(confirm_batch, batches, ctx, bodies, settings)
     (release / "relations").mkdir()
     kinds = write_relations(ctx, release / RELATIONS_FILE,
-                            _run(outcomes, "relations-confirm", batches, progress), settings,
+                            _run(outcomes, "relations-confirm", None, progress), settings,
                             stats)
     stats.update({f"relations:{kind}": n for kind, n in kinds.items()})
     return {

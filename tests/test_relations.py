@@ -352,10 +352,11 @@ def test_shared_key_pairs_match_a_count_of_every_pair(entries, max_bucket, min_s
 
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory):
-    """A pack of a generated corpus with planted copies, in 5 shards, with 1 and 2 jobs."""
+    """A pack of a generated corpus with planted copies, in 5 shards: with 1 job, its keys
+    paired in one range; with 2 jobs, in 5 ranges, and candidates confirmed 50 at a time."""
     from conftest import CREATED
 
-    from archive import PackSettings, pack
+    from archive import PackSettings, pack, relation_tasks
 
     root = tmp_path_factory.mktemp("planted") / "captures"
     root.mkdir()
@@ -364,7 +365,10 @@ def packed(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     settings = PackSettings("planted", "1.0.0", CREATED, shards=5)
     one = pack([root], out / "one", settings)
-    two = pack([root], out / "two", replace(settings, jobs=2))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(relation_tasks, "PAIRING_SHARDS", 1)
+        patch.setattr(relation_tasks, "BATCH_PAIRS", 50)
+        two = pack([root], out / "two", replace(settings, jobs=2))
     return one.path, two.path
 
 
@@ -393,8 +397,9 @@ def test_the_manifest_counts_what_the_finder_counts(packed):
 
     from archive.relations import RelationFinder
 
-    one, _ = packed
+    one, two = packed
     summary = json.loads((one / "manifest.json").read_text())["relations"]
+    assert json.loads((two / "manifest.json").read_text())["relations"] == summary
     finder = RelationFinder(RelationSettings())
     for r in pq.read_table(one / "data").to_pylist():
         if r["text"]:

@@ -41,7 +41,7 @@ METHODS = {
 
 # Candidate kinds of a pair, as bits: it may be all three.
 LSH, ANCHORED, QUOTED = 1, 2, 4
-_CANDIDATE_KINDS = ((LSH, "near-duplicate"), (ANCHORED, "paraphrase-of"),
+CANDIDATE_KINDS = ((LSH, "near-duplicate"), (ANCHORED, "paraphrase-of"),
                     (QUOTED, "shares-quotation"))
 KEY_NAMES = ("bands", "anchors", "quotes")  # the keys of each kind, as BodyKeys names them
 
@@ -109,14 +109,12 @@ def candidates(entries_of, settings: RelationSettings, stats: Counter,
     :func:`~archive.relations.candidates.entries`) of the keys ``"bands"``, ``"anchors"`` and
     ``"quotes"``; each set is asked for, paired and dropped before the next.
     """
-    s = settings
-    limits = {"bands": (1, s.max_bucket), "anchors": (s.min_shared_skeleton, s.max_anchor_bucket),
-              "quotes": (1, s.max_quote_bucket)}
+    limits = key_limits(settings)
     found = [_pair_codes(kind, entries_of(name), *limits[name], stats, rank)
-             for name, (_, kind) in zip(KEY_NAMES, _CANDIDATE_KINDS, strict=True)]
+             for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)]
     codes = np.concatenate(found)
     bits = np.concatenate([np.full(len(c), bit, dtype=np.uint8)
-                           for c, (bit, _) in zip(found, _CANDIDATE_KINDS, strict=True)])
+                           for c, (bit, _) in zip(found, CANDIDATE_KINDS, strict=True)])
     del found
     order = np.argsort(codes, kind="stable")
     codes, bits = codes[order], bits[order]
@@ -125,6 +123,14 @@ def candidates(entries_of, settings: RelationSettings, stats: Counter,
         return Candidates(codes, bits)
     starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
     return Candidates(codes[starts], np.bitwise_or.reduceat(bits, starts))
+
+
+def key_limits(settings: RelationSettings) -> dict[str, tuple[int, int]]:
+    """For each kind of key: how many keys a pair must share, and how many bodies a key may
+    hold before it is skipped as boilerplate."""
+    s = settings
+    return {"bands": (1, s.max_bucket), "anchors": (s.min_shared_skeleton, s.max_anchor_bucket),
+            "quotes": (1, s.max_quote_bucket)}
 
 
 def _pair_codes(kind, entries, min_shared, max_bucket, stats, rank) -> np.ndarray:
