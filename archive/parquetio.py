@@ -84,19 +84,6 @@ class _WithoutPandas:
         return None
 
 
-def _forgo_pandas() -> None:
-    if "pandas" in sys.modules:
-        return
-    sys.modules["pandas"] = None  # importing pandas fails while this is there
-    try:
-        pa.array(["x"])  # Arrow's conversion from Python looks pandas up once a process,
-        pa.lib._pandas_api.have_pandas  # noqa: B018  and so does pyarrow's own shim
-    except (AttributeError, ImportError):  # the shim met the blocked import: pandas is absent
-        pass
-    finally:
-        del sys.modules["pandas"]
-
-
 def _sink(path: Path | RemotePath) -> pa.NativeFile:
     return path.open_output() if isinstance(path, RemotePath) else pa.OSFile(str(path), "wb")
 
@@ -202,11 +189,11 @@ def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[
         for batch in iter_ipc_batches(path):
             yield from zip(*(batch[name].to_pylist() for name in columns), strict=True)
 
-    _allow_open_files(len(paths) + 64)
+    allow_open_files(len(paths) + 64)
     return heapq.merge(*(rows(path) for path in paths))
 
 
-def _allow_open_files(count: int) -> None:
+def allow_open_files(count: int) -> None:
     """Raise the soft limit on open files to ``count`` when the hard limit allows it."""
     try:
         import resource

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .parquetio import (
+    allow_open_files,
     ipc_range,
     ipc_rows,
     iter_ipc_batches,
@@ -98,7 +99,8 @@ _READ_COLUMNS = [*_DATES_SCHEMA.names, "final_batch", "final_offset",
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
 BATCH_PAIRS = 8192
-ENTRY_BATCH = 1 << 16  # rows of each batch of key entries and pair runs
+ENTRY_BATCH = 1 << 16  # rows of each batch of key entries (a pairing task reads its slices)
+RUN_BATCH = 2048  # rows of each batch of a pairing run: the driver holds one of every run
 PAIRING_SHARDS = 8  # shards' worth of keys one pairing task holds
 KEY_KINDS = {name: kind for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)}
 _RUN_ROWS = 50_000  # relations sorted in memory at once
@@ -297,6 +299,8 @@ def pair_part(part: PairingPart, ctx: PackContext, bodies: list[int],
     ranges' counts add up to the counts over all keys. Bodies are numbered in record id
     order across shards (``bodies``: how many each shard signed), so no number depends on a
     worker."""
+    if sum(bodies) >= 1 << 31:  # pair codes are signed 64-bit while they are counted
+        raise ValueError(f"{sum(bodies)} distinct bodies: relations can pair at most 2**31")
     first = np.concatenate(([0], np.cumsum(bodies))).astype(np.uint64)
     held = [np.empty(0, np.uint64)]
     for shard, (lo, hi) in enumerate(part.ranges):
@@ -311,7 +315,7 @@ def pair_part(part: PairingPart, ctx: PackContext, bodies: list[int],
     del combined
     codes = (found.left.astype(np.uint64) << np.uint64(32)) | found.right.astype(np.uint64)
     write_ipc(pa.table({"code": codes, "shared": found.shared.astype(np.int64)}),
-              _path(ctx, f"pairs-{part.name}", part.part), ENTRY_BATCH)
+              _path(ctx, f"pairs-{part.name}", part.part), RUN_BATCH)
     release_memory()
     return part.name, found.skipped_keys
 
@@ -329,20 +333,19 @@ def candidate_batches(ctx: PackContext, parts: int, settings: RelationSettings,
             for kind, name in enumerate(KEY_NAMES) for part in range(parts)]
     for _, kind in CANDIDATE_KINDS:
         stats[f"candidates:{kind}"] += 0
-    codes_held: list[np.ndarray] = []
-    bits_held: list[np.ndarray] = []
-    count = index = 0
-    for codes, bits in _merged_pairs(runs, least, stats):
-        codes_held.append(codes)
-        bits_held.append(bits)
-        count += len(codes)
-        while count >= size:
-            codes, bits = np.concatenate(codes_held), np.concatenate(bits_held)
-            yield PairBatch(index, codes[:size], bits[:size])
+    allow_open_files(len(runs) + 64)
+    codes = np.empty(0, np.uint64)
+    bits = np.empty(0, np.uint8)
+    index = 0
+    for more_codes, more_bits in _merged_pairs(runs, least, stats):
+        codes, bits = np.concatenate((codes, more_codes)), np.concatenate((bits, more_bits))
+        cut = len(codes) - len(codes) % size
+        for at in range(0, cut, size):
+            yield PairBatch(index, codes[at : at + size], bits[at : at + size])
             index += 1
-            codes_held, bits_held, count = [codes[size:]], [bits[size:]], len(codes) - size
-    if count:
-        yield PairBatch(index, np.concatenate(codes_held), np.concatenate(bits_held))
+        codes, bits = codes[cut:], bits[cut:]
+    if len(codes):
+        yield PairBatch(index, codes, bits)
 
 
 def _merged_pairs(runs: list[_PairRun], least: list[int],
@@ -360,7 +363,7 @@ def _merged_pairs(runs: list[_PairRun], least: list[int],
         for kind, ((bit, name), minimum) in enumerate(zip(CANDIDATE_KINDS, least, strict=True)):
             mine = kinds == kind
             total = np.bincount(at[mine], weights=shared[mine], minlength=len(distinct))
-            enough = total >= minimum
+            enough = (total > 0) & (total >= minimum)
             stats[f"candidates:{name}"] += int(np.count_nonzero(enough))
             bits[enough] |= np.uint8(bit)
         kept = bits != 0

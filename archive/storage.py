@@ -14,8 +14,8 @@ assembled on local disk and then uploaded, its manifest last, so a reader that f
 
 from __future__ import annotations
 
-import atexit
 import fnmatch
+import multiprocessing.util
 import os
 import posixpath
 import re
@@ -340,7 +340,8 @@ def local_file(path: Path | RemotePath) -> Path:
         return path
     if path.url not in _COPIES:
         folder = Path(tempfile.mkdtemp(prefix="archive-copy-"))
-        atexit.register(shutil.rmtree, folder, True)
+        # Run at exit by workers too (a pool's workers leave by os._exit: atexit is skipped).
+        multiprocessing.util.Finalize(None, shutil.rmtree, (folder, True), exitpriority=10)
         copy = folder / path.name
         with path.open_input() as source, open(copy, "wb") as sink:
             while block := source.read(_BLOCK):

@@ -39,7 +39,7 @@ from bench_pack import corpus  # noqa: E402  (the same cached corpus for every b
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PARALLEL = ("extract", "gather", "finalize", "relations-index", "relations-sign",
-            "relations-confirm", "write")
+            "relations-pair", "relations-confirm", "write")
 PROJECT = (10_000_000, 100_000_000)
 WORKERS = (2, 16, 64, 256)
 
@@ -47,6 +47,9 @@ WORKERS = (2, 16, 64, 256)
 DRIVER = """
 import json, resource, sys, time
 start = time.perf_counter()
+from archive.parquetio import forgo_pandas, use_system_allocator
+use_system_allocator()  # set up as the archive command sets up its process
+forgo_pandas()
 from archive import PackSettings, pack
 from archive.executor import LocalExecutor
 from archive.ray_executor import RayExecutor
@@ -69,7 +72,7 @@ for cls in (LocalExecutor, RayExecutor):
 def progress(stage, done, total):
     now = time.perf_counter() - start
     first, _, tasks = marks.get(stage, (now, now, total))
-    marks[stage] = (first, now, total if total is not None else tasks)
+    marks[stage] = (first, now, total if total is not None else max(done, tasks or 0))
 settings = PackSettings(
     "bench", "1.0.0", created_time(None, {"SOURCE_DATE_EPOCH": "1767225600"}),
     jobs=args["jobs"], relations=args["relations"],

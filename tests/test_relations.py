@@ -352,8 +352,9 @@ def test_shared_key_pairs_match_a_count_of_every_pair(entries, max_bucket, min_s
 
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory):
-    """A pack of a generated corpus with planted copies, in 5 shards: with 1 job, its keys
-    paired in one range; with 2 jobs, in 5 ranges, and candidates confirmed 50 at a time."""
+    """A pack of a generated corpus with planted copies, in 5 shards: with 2 jobs as it is
+    (its keys paired in one range); with 1 job (all in this process), in 3 ranges, read and
+    merged a few rows at a time, candidates confirmed 50 at a time."""
     from conftest import CREATED
 
     from archive import PackSettings, pack, relation_tasks
@@ -364,11 +365,12 @@ def packed(tmp_path_factory):
         (root / f"{record.record_id}.txt").write_text(record.text + "\n", encoding="utf-8")
     out = tmp_path_factory.mktemp("dist")
     settings = PackSettings("planted", "1.0.0", CREATED, shards=5)
-    one = pack([root], out / "one", settings)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(relation_tasks, "PAIRING_SHARDS", 1)
-        patch.setattr(relation_tasks, "BATCH_PAIRS", 50)
-        two = pack([root], out / "two", replace(settings, jobs=2))
+        for name, value in (("PAIRING_SHARDS", 2), ("ENTRY_BATCH", 5), ("RUN_BATCH", 7),
+                            ("BATCH_PAIRS", 50)):
+            patch.setattr(relation_tasks, name, value)
+        one = pack([root], out / "one", settings)
+    two = pack([root], out / "two", replace(settings, jobs=2))
     return one.path, two.path
 
 

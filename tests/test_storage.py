@@ -301,3 +301,22 @@ def test_file_urls_name_this_machine_and_fsspec_stores_keep_their_host(tmp_path)
     assert list(storage.files_under("memory://bkt/dir")) == [("a.txt", 2), ("sub/b.txt", 2)]
     with storage.open_url("memory://bkt/dir/sub/b.txt") as handle:
         assert handle.read() == b"B."
+
+
+def _copied_here(_) -> str:
+    """In a worker: a file written to fsspec's in-memory store, copied to local disk."""
+    import fsspec
+
+    with fsspec.open("memory://archive-test/index.sqlite", "wb") as sink:
+        sink.write(b"an index")
+    copy = storage.local_file(storage.RemotePath("memory://archive-test/index.sqlite"))
+    assert copy.read_bytes() == b"an index"
+    return str(copy)
+
+
+def test_workers_remove_their_local_copies_when_they_end():
+    from archive.executor import LocalExecutor
+
+    with LocalExecutor(2) as executor:
+        copies = list(executor.map(_copied_here, range(2)))
+    assert copies and not any(Path(c).exists() for c in copies)
