@@ -142,7 +142,8 @@ def ipc_rows(path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray,
     """The rows of a work file at ``(batches[i], offsets[i])`` (a batch of the file, a row
     within it), in that order, with ``columns`` only. Only the batches that hold them are
     read, and of those only the columns' buffers: pages of a mapped local file, byte ranges
-    of a remote one."""
+    of a remote one (or, when a quarter of its batches or more are wanted, the whole remote
+    file in one request)."""
     batches = np.asarray(batches, dtype=np.int64)
     offsets = np.asarray(offsets, dtype=np.int64)
     source = path.open_input() if isinstance(path, RemotePath) else pa.memory_map(str(path))
@@ -150,8 +151,13 @@ def ipc_rows(path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray,
         names = ipc.open_file(source).schema.names
         options = ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
         reader = ipc.open_file(source, options=options)
+        wanted = np.unique(batches)
+        if isinstance(path, RemotePath) and 4 * len(wanted) >= reader.num_record_batches:
+            # Most batches wanted: one request for the whole file beats one for each.
+            source.seek(0)
+            reader = ipc.open_file(source.read_buffer(), options=options)
         taken, positions = [], []
-        for batch in np.unique(batches).tolist():
+        for batch in wanted.tolist():
             mine = np.flatnonzero(batches == batch)
             taken.append(reader.get_batch(batch).take(pa.array(offsets[mine])))
             positions.append(mine)
