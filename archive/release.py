@@ -182,7 +182,7 @@ def pack(
 def _pack_to_url(roots, out: str, settings: PackSettings, parent, capture_log, progress,
                  runner) -> PackResult:
     """``pack`` into a remote folder. The tasks' work files and shards go beside the
-    destination (``<out>/.<release>.partial-<host>-<pid>/``), where every worker reaches them
+    destination (``<out>/.<release>.partial-<host>-<pid>-<token>/``), where every worker reaches
     without a shared disk; the driver then copies the shards into a local build of the release,
     writes the files it owns (manifest, quarantine, relations, ...) and uploads it, the
     manifest last. A remote parent is downloaded for the driver, and read by URL by the

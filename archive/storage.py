@@ -257,19 +257,12 @@ class RemotePath:
     def parent(self) -> RemotePath:
         return RemotePath(self.url.rstrip("/").rsplit("/", 1)[0])
 
-    @property
-    def stem(self) -> str:
-        return posixpath.splitext(self.name)[0]
-
     def _info(self) -> pafs.FileInfo:
         fs, path = resolve(self.url)
         return fs.get_file_info(path)
 
     def exists(self) -> bool:
         return self._info().type != pafs.FileType.NotFound
-
-    def is_file(self) -> bool:
-        return self._info().type == pafs.FileType.File
 
     def is_dir(self) -> bool:
         return self._info().type == pafs.FileType.Directory
@@ -314,14 +307,6 @@ class RemotePath:
     def open_output(self) -> pa.NativeFile:
         fs, path = resolve(self.url)
         return fs.open_output_stream(path)
-
-    def read_bytes(self) -> bytes:
-        with self.open_input() as source:
-            return source.read()
-
-    def write_bytes(self, data: bytes) -> None:
-        with self.open_output() as sink:
-            sink.write(data)
 
     def upload(self, local: Path) -> None:
         """Copy the local file ``local`` here."""
