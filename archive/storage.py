@@ -177,8 +177,7 @@ def download(url: str, local: Path) -> None:
         target = local.joinpath(*relative.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         with fs.open_input_stream(f"{path}/{relative}") as source, open(target, "wb") as sink:
-            while block := source.read(_BLOCK):
-                sink.write(block)
+            shutil.copyfileobj(source, sink, _BLOCK)
 
 
 def upload_release(local: Path, url: str) -> None:
@@ -209,8 +208,7 @@ def upload_release(local: Path, url: str) -> None:
             fs.create_dir(posixpath.dirname(target), recursive=True)
             with open(file, "rb") as source, fs.open_output_stream(target) as sink:
                 written.append(target)
-                while block := source.read(_BLOCK):
-                    sink.write(block)
+                shutil.copyfileobj(source, sink, _BLOCK)
     except BaseException:
         if not is_release(url):
             for target in written:
@@ -311,8 +309,7 @@ class RemotePath:
     def upload(self, local: Path) -> None:
         """Copy the local file ``local`` here."""
         with open(local, "rb") as source, self.open_output() as sink:
-            while block := source.read(_BLOCK):
-                sink.write(block)
+            shutil.copyfileobj(source, sink, _BLOCK)
 
 
 _COPIES: dict[str, Path] = {}
@@ -329,7 +326,6 @@ def local_file(path: Path | RemotePath) -> Path:
         multiprocessing.util.Finalize(None, shutil.rmtree, (folder, True), exitpriority=10)
         copy = folder / path.name
         with path.open_input() as source, open(copy, "wb") as sink:
-            while block := source.read(_BLOCK):
-                sink.write(block)
+            shutil.copyfileobj(source, sink, _BLOCK)
         _COPIES[path.url] = copy
     return _COPIES[path.url]
