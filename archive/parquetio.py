@@ -92,6 +92,12 @@ def _source(path: Path | RemotePath) -> pa.NativeFile:
     return path.open_input() if isinstance(path, RemotePath) else pa.OSFile(str(path), "rb")
 
 
+def _mapped(path: Path | RemotePath) -> pa.NativeFile:
+    """A local file mapped (what is not read is not loaded), a remote one opened for ranged
+    reads."""
+    return path.open_input() if isinstance(path, RemotePath) else pa.memory_map(str(path))
+
+
 def parquet_file(path: Path | RemotePath) -> pq.ParquetFile:
     return pq.ParquetFile(_source(path) if isinstance(path, RemotePath) else path)
 
@@ -146,8 +152,7 @@ def ipc_rows(path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray,
     file in one request)."""
     batches = np.asarray(batches, dtype=np.int64)
     offsets = np.asarray(offsets, dtype=np.int64)
-    source = path.open_input() if isinstance(path, RemotePath) else pa.memory_map(str(path))
-    with source:
+    with _mapped(path) as source:
         names = ipc.open_file(source).schema.names
         options = ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
         reader = ipc.open_file(source, options=options)
@@ -172,8 +177,7 @@ def ipc_rows(path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray,
 def ipc_range(path: Path | RemotePath, start: int, stop: int, batch_rows: int) -> pa.Table:
     """Rows ``start`` to ``stop`` of a work file written in batches of ``batch_rows`` (the last
     may be shorter), reading only the batches that hold them."""
-    source = path.open_input() if isinstance(path, RemotePath) else pa.memory_map(str(path))
-    with source:
+    with _mapped(path) as source:
         reader = ipc.open_file(source)
         parts = []
         for index in range(start // batch_rows, -(-stop // batch_rows)):
