@@ -7,15 +7,14 @@ The public API; the ``archive`` command is a thin layer over it::
     report = verify(result.path)        # raises VerificationError listing every problem
 """
 
-__version__ = "0.1.0"
-
-from .diff import diff  # noqa: E402
-from .errors import ArchiveError, Problem, ReleaseExistsError, UsageError, VerificationError  # noqa: E402
-from .history import log  # noqa: E402
-from .rehydrate import rehydrate  # noqa: E402
-from .release import PackResult, pack  # noqa: E402
-from .settings import PackSettings  # noqa: E402
-from .verifier import Report, check_release, is_valid, validate, verify  # noqa: E402
+from archive._version import __version__
+from archive.errors import ArchiveError, Problem, ReleaseExistsError, UsageError, VerificationError
+from archive.release.pack import PackResult, pack
+from archive.settings import PackSettings
+from archive.verification.checks import Report, check_release, is_valid, validate, verify
+from archive.versions.diff import diff
+from archive.versions.history import log
+from archive.versions.rehydrate import rehydrate
 
 __all__ = [
     "ArchiveError",

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .decode import printable, printable_json
-from .errors import ArchiveError, UsageError, VerificationError
+from archive._version import __version__
+from archive.errors import ArchiveError, UsageError, VerificationError
+from archive.text.decode import printable, printable_json
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -112,7 +112,7 @@ class _Location(click.ParamType):
     name = "path or URL"
 
     def convert(self, value, param, ctx):
-        from .storage import location
+        from archive.capture.storage import location
 
         return location(value)
 
@@ -130,7 +130,7 @@ def main() -> None:
         --out dist --name example --version 1.0.0
     archive verify dist/example-1.0.0
     """
-    from .parquetio import use_system_allocator
+    from archive.format.parquetio import use_system_allocator
 
     use_system_allocator()
 
@@ -217,8 +217,8 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         --executor ray --address head-node:6379
     archive pack s3://bucket/captures --out s3://bucket/dist --name news --version 1.0.0
     """
-    from .config import find_collection, pack_settings
-    from .release import pack as pack_release
+    from archive.collection import find_collection, pack_settings
+    from archive.release.pack import pack as pack_release
 
     if parent and no_parent:
         raise UsageError("--from and --no-parent contradict each other")
@@ -328,7 +328,7 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
     archive verify dist/example-1.0.0 --key release.key.pub
     archive verify /shared/dist/example-1.0.0 --executor ray --address auto
     """
-    from .verifier import check_release
+    from archive.verification.checks import check_release
 
     report = check_release(
         release, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
@@ -358,8 +358,8 @@ def sign(release, key, created, force):
     archive sign dist/example-1.0.0 --key release.key
     archive verify dist/example-1.0.0 --key release.key.pub
     """
-    from .settings import created_time
-    from .signing import sign as sign_release
+    from archive.format.signing import sign as sign_release
+    from archive.settings import created_time
 
     try:
         moment = created_time(created, dict(os.environ)) if created else None
@@ -379,7 +379,7 @@ def keygen(key):
     archive keygen release.key
     archive sign dist/example-1.0.0 --key release.key
     """
-    from .signing import load_public_key, write_keypair
+    from archive.format.signing import load_public_key, write_keypair
 
     private, public = write_keypair(key)
     click.echo(f"wrote {printable(str(private))} and {printable(str(public))}", err=True)
@@ -397,7 +397,7 @@ def validate(paths, quiet, as_json):
     \b
     archive validate dist/example-1.0.0 dist/example-1.0.0/data/records-00000-of-00001.parquet
     """
-    from .verifier import validate as validate_path
+    from archive.verification.checks import validate as validate_path
 
     reports = [validate_path(p) for p in paths]
     if as_json:
@@ -436,7 +436,7 @@ def inspect(release, record_id, explain, show_relations, as_json):
     archive inspect dist/example-1.0.0 0f3c...  --explain
     archive inspect dist/example-1.0.0 0f3c...  --relations
     """
-    from .inspect import explain_record, find_record, relation_lines, relations, summary
+    from archive.inspect import explain_record, find_record, relation_lines, relations, summary
 
     if show_relations:
         if record_id is None:
@@ -484,7 +484,7 @@ def bundle(release, out, force):
     archive bundle dist/example-1.0.0
     archive verify dist/example-1.0.0.tar
     """
-    from .bundle import bundle as write_bundle
+    from archive.versions.bundle import bundle as write_bundle
 
     target = out or Path(release).with_name(Path(release).name + ".tar")
     click.echo(str(write_bundle(release, target, force=force)))
@@ -515,8 +515,8 @@ def diff(old, new, limit, quiet, as_json):
     archive diff dist/example-1.0.0 dist/example-1.1.0
     archive diff dist/example-1.0.0 dist/example-1.1.0 --json > changes.json
     """
-    from .diff import diff as diff_releases
-    from .diff import diff_dict, summary_lines
+    from archive.versions.diff import diff as diff_releases
+    from archive.versions.diff import diff_dict, summary_lines
 
     data = diff_dict(diff_releases(old, new, limit=limit))
     if as_json:
@@ -551,8 +551,8 @@ def log(release, search, as_json):
     archive log dist/example-1.2.0
     archive log downloads/example-1.2.0 --search archive-mirror/
     """
-    from .history import history_ok, log_lines
-    from .history import log as release_log
+    from archive.versions.history import history_ok, log_lines
+    from archive.versions.history import log as release_log
 
     links = release_log(release, search=search)
     if as_json:
@@ -599,7 +599,7 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     \b
     archive rehydrate dist/example-1.0.0 --captures my-captures --capture-log my-captures.jsonl
     """
-    from .rehydrate import rehydrate as rehydrate_release
+    from archive.versions.rehydrate import rehydrate as rehydrate_release
 
     progress = _Progress(quiet or as_json)
     try:
@@ -649,7 +649,7 @@ def relations_command(release, kind, as_json):
     archive relations dist/example-1.0.0
     archive relations dist/example-1.0.0 --kind paraphrase-of --json
     """
-    from .inspect import relation_lines, relations
+    from archive.inspect import relation_lines, relations
 
     rows = relations(release, kind=kind)
     if as_json:
@@ -660,7 +660,7 @@ def relations_command(release, kind, as_json):
 
 def run() -> None:
     """The ``archive`` command: :func:`main` in a process of archive's own."""
-    from .parquetio import forgo_pandas
+    from archive.format.parquetio import forgo_pandas
 
     forgo_pandas()
     main()

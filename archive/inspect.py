@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import UsageError
-from .manifest import MANIFEST
-from .plan import shard_of
-from .schema import json_value
+from archive.errors import UsageError
+from archive.format.manifest import MANIFEST
+from archive.format.schema import json_value
+from archive.release.plan import shard_of
 
 _RECORD_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -66,7 +66,7 @@ def find_record(release: str | Path, record_id: str) -> dict:
 
 def explain_record(row: dict) -> str:
     """The capture with its spans marked and the evidence for every derived field."""
-    from .extract import explain
+    from archive.extract import explain
 
     if row["capture_text"] is None:
         raise UsageError(

@@ -1,7 +1,7 @@
 """The values that flow through a pack: captures in, records and quarantine entries out.
 
 Every class here is a frozen dataclass; the Parquet/JSON form of each is defined by the JSON
-Schemas in ``schemas/`` and by ``archive.schema`` (the explicit Arrow schema).
+Schemas in ``schemas/`` and by ``archive.format.schema`` (the explicit Arrow schema).
 """
 
 from __future__ import annotations
@@ -167,8 +167,8 @@ class Hints:
 class Extraction:
     """What an extractor derived from one capture's text; pure data, no I/O.
 
-    ``text`` is the canonical body (``archive.normalize.body_text``). Every non-null field has a
-    ``Provenance`` entry; ``flags`` explain doubts (e.g. ``date-caption-only``).
+    ``text`` is the canonical body (``archive.text.normalize.body_text``). Every non-null field
+    has a ``Provenance`` entry; ``flags`` explain doubts (e.g. ``date-caption-only``).
     """
 
     text: str

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 
-from .capturelog import LogEntry
-from .decode import NotText, decode_bytes
-from .model import (
+from archive.capture.capturelog import LogEntry
+from archive.model import (
     CaptureInfo,
     Extraction,
     Hints,
@@ -24,9 +23,10 @@ from .model import (
     Record,
     logged_precision,
 )
-from .normalize import body_text, normalize_text, sha256_text
-from .plan import record_id
-from .settings import PackSettings
+from archive.release.plan import record_id
+from archive.settings import PackSettings
+from archive.text.decode import NotText, decode_bytes
+from archive.text.normalize import body_text, normalize_text, sha256_text
 
 Extractor = Callable[[str, Hints], Extraction]
 
@@ -73,7 +73,7 @@ def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
 
 
 def warc_capture_info(source_path: str, payload) -> CaptureInfo:
-    """The ``capture`` struct of a WARC response (``archive.warc.WarcPayload``)."""
+    """The ``capture`` struct of a WARC response (``archive.capture.warc.WarcPayload``)."""
     content_type = payload.content_type
     if content_type and payload.charset:
         content_type = f"{content_type}; charset={payload.charset}"
@@ -105,7 +105,7 @@ def warc_record(
     extractor_name: str,
     raw_sha256: str | None = None,
 ) -> Record | QuarantineEntry:
-    """The record for one WARC response (``archive.warc.WarcPayload``) of the WARC file at
+    """The record for one WARC response (``archive.capture.warc.WarcPayload``) of the WARC file at
     ``source_path``; a failed payload digest is kept and flagged, never silenced."""
     key = warc_capture_key(source_path, payload)
     hints = Hints(
@@ -223,7 +223,7 @@ def html_record(
     raw_sha256: str | None = None,
 ) -> Record | QuarantineEntry:
     """The record for one HTML page (a file, or a WARC response), or why it cannot be one."""
-    from .html import extract_html
+    from archive.extract.html import extract_html
 
     raw_sha256 = raw_sha256 or hashlib.sha256(raw).hexdigest()
     try:
@@ -300,7 +300,7 @@ def with_extraction(
 
 
 def record_row(record: Record) -> dict:
-    """The record as a row for ``archive.schema.RECORD_ARROW_SCHEMA``."""
+    """The record as a row for ``archive.format.schema.RECORD_ARROW_SCHEMA``."""
     capture = record.capture
     return {
         "record_id": record.record_id,

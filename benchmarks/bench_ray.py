@@ -47,12 +47,12 @@ WORKERS = (2, 16, 64, 256)
 DRIVER = """
 import json, resource, sys, time
 start = time.perf_counter()
-from archive.parquetio import forgo_pandas, use_system_allocator
+from archive.format.parquetio import forgo_pandas, use_system_allocator
 use_system_allocator()  # set up as the archive command sets up its process
 forgo_pandas()
 from archive import PackSettings, pack
-from archive.executor import LocalExecutor
-from archive.ray_executor import RayExecutor
+from archive.runtime.executors import LocalExecutor
+from archive.runtime.ray_executor import RayExecutor
 from archive.settings import created_time
 args = json.loads(sys.argv[1])
 marks = {}

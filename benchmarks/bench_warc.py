@@ -142,7 +142,7 @@ def run_warcio(path: Path) -> int:
 
 
 def run_iter_warc(path: Path) -> int:
-    from archive.warc import iter_warc
+    from archive.capture.warc import iter_warc
 
     return sum(1 for _ in iter_warc(path, check_digests=True))
 
@@ -210,7 +210,7 @@ def measure(reader: str, path: Path) -> dict:
     """Run one reader over one file in this process; print a JSON line."""
     if reader == "iter_warc":  # import (and archive's package imports) outside the timing
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        import archive.warc  # noqa: F401
+        import archive.capture.warc  # noqa: F401
     start = time.perf_counter()
     records = RUNNERS[reader](path)
     seconds = time.perf_counter() - start

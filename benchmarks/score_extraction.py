@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fiction  # noqa: E402
 
-from archive.decode import decode_bytes  # noqa: E402
 from archive.extract import extract_text_capture  # noqa: E402
 from archive.model import Extraction, Hints  # noqa: E402
-from archive.normalize import normalize_text  # noqa: E402
+from archive.text.decode import decode_bytes  # noqa: E402
+from archive.text.normalize import normalize_text  # noqa: E402
 
 FIELDS = ("title", "standfirst", "authors", "outlet", "published_at", "modified_at", "language")
 _TOKEN = re.compile(r"\w+")

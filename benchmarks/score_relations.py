@@ -20,9 +20,9 @@ from pathlib import Path
 _REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(_REPO), str(_REPO / "tests")]
 
-from archive.normalize import body_text, sha256_text  # noqa: E402
 from archive.relations import RelationInput, RelationSettings, flags_for  # noqa: E402
 from archive.relations.find import RelationFinder  # noqa: E402
+from archive.text.normalize import body_text, sha256_text  # noqa: E402
 
 
 def _peak_mib() -> float:

@@ -17,9 +17,9 @@ import pytest
 from conftest import ARTICLE, CREATED
 
 from archive import PackSettings, check_release, pack
-from archive.bundle import BundleError, bundle, opened_bundle, unsafe_members
 from archive.cli import main
 from archive.errors import UsageError, VerificationError
+from archive.versions.bundle import BundleError, bundle, opened_bundle, unsafe_members
 
 
 @pytest.fixture(scope="module")

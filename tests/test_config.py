@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.cli import main
-from archive.config import find_collection, load_collection, pack_settings
+from archive.collection import find_collection, load_collection, pack_settings
 from archive.errors import UsageError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -16,7 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive import ArchiveError, PackSettings, pack, verify
-from archive.diff import (
+from archive.format.manifest import write_manifest
+from archive.inspect import read_manifest
+from archive.release.plan import record_id
+from archive.versions.diff import (
     CHANGES_FILE,
     bump_warning,
     changes,
@@ -26,9 +29,6 @@ from archive.diff import (
     implied_bump,
     next_version,
 )
-from archive.inspect import read_manifest
-from archive.manifest import write_manifest
-from archive.plan import record_id
 
 CREATED = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
 SETTINGS = PackSettings("harbour", "1.0.0", CREATED, extract="none")

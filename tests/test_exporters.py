@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive import PackSettings, check_release, pack
-from archive.config import domain_outlets
+from archive.collection import domain_outlets
 from archive.exporters import derived_files
 from archive.exporters.bagit import decode_path, encode_path
 from archive.exporters.card import dataset_card, hub_license

@@ -15,7 +15,7 @@ import pytest
 
 from archive.extract import extract_text_capture
 from archive.model import Hints
-from archive.normalize import normalize_text
+from archive.text.normalize import normalize_text
 
 HERE = Path(__file__).parent
 EXAMPLE_LABELS = HERE / "extraction" / "examples_labels.json"

@@ -11,7 +11,7 @@ import pytest
 
 from archive.extract import BODY_KINDS, EXTRACTOR_VERSION, extract_text_capture, furniture_chars
 from archive.model import SPAN_KINDS
-from archive.normalize import body_text, normalize_text
+from archive.text.normalize import body_text, normalize_text
 
 HERE = Path(__file__).parent
 LABELLED = HERE / "extraction"

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from archive.extract import BODY_KINDS, extract_text_capture
 from archive.model import SPAN_KINDS, Hints
-from archive.normalize import body_text, normalize_text
+from archive.text.normalize import body_text, normalize_text
 
 PIECES = st.sampled_from(
     [

@@ -16,10 +16,10 @@ import pytest
 from conftest import CREATED
 
 from archive import PackSettings, check_release, pack
-from archive.manifest import file_digests, write_manifest
-from archive.parquetio import write_parquet
-from archive.signing import SIGNATURE_FILE, sign, write_keypair
-from archive.verifier import CHECKS, LEVELS
+from archive.format.manifest import file_digests, write_manifest
+from archive.format.parquetio import write_parquet
+from archive.format.signing import SIGNATURE_FILE, sign, write_keypair
+from archive.verification.checks import CHECKS, LEVELS
 
 SETTINGS = PackSettings("faults", "1.0.0", CREATED, extract="none", shards=2)
 TRIALS = 420

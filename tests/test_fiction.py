@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.capturelog import entry_from_mapping
-from archive.decode import decode_bytes
+from archive.capture.capturelog import entry_from_mapping
+from archive.text.decode import decode_bytes
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "fiction.py"
 

@@ -25,13 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive import PackSettings, pack
-from archive.capturelog import CaptureLog, entry_from_mapping
-from archive.decode import NotText, decode_bytes, printable
+from archive.capture.capturelog import CaptureLog, entry_from_mapping
 from archive.errors import UsageError
-from archive.manifest import MANIFEST, MANIFEST_DIGEST, canonical_json, read_digest_file
-from archive.normalize import normalize_text
-from archive.signing import SIGNATURE_FILE, read_signature
-from archive.verifier import check_release, unsafe_path
+from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, canonical_json, read_digest_file
+from archive.format.signing import SIGNATURE_FILE, read_signature
+from archive.text.decode import NotText, decode_bytes, printable
+from archive.text.normalize import normalize_text
+from archive.verification.checks import check_release, unsafe_path
 
 FAST = settings(max_examples=150, deadline=None)
 SLOW = settings(
@@ -298,8 +298,8 @@ ATHERIS_TARGET = textwrap.dedent(
             pass
 
     with atheris.instrument_imports():
-        from archive.decode import NotText, decode_bytes
-        from archive.normalize import normalize_text
+        from archive.text.decode import NotText, decode_bytes
+        from archive.text.normalize import normalize_text
 
     def one_input(data: bytes) -> None:
         try:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from archive import PackSettings, pack
-from archive.history import check_parent, history_ok, log
+from archive.format.manifest import MANIFEST, canonical_json, write_manifest
 from archive.inspect import read_manifest
-from archive.manifest import MANIFEST, canonical_json, write_manifest
-from archive.plan import record_id
+from archive.release.plan import record_id
+from archive.versions.history import check_parent, history_ok, log
 
 CREATED = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
 SETTINGS = PackSettings("valley", "1.0.0", CREATED, extract="none")

@@ -17,10 +17,10 @@ import pytest
 from conftest import CREATED
 
 from archive import PackSettings, UsageError, pack, verify
-from archive.capturelog import entry_from_mapping
+from archive.capture.capturelog import entry_from_mapping
+from archive.capture.sources import InputFile, Skipped, display_name, open_input, walk
 from archive.cli import main
-from archive.decode import NotText, decode_bytes, printable, printable_json
-from archive.sources import InputFile, Skipped, display_name, open_input, walk
+from archive.text.decode import NotText, decode_bytes, printable, printable_json
 
 STORY = (
     "Ferry timetable changes at Corrow Point\n\n"

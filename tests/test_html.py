@@ -19,17 +19,17 @@ from warcdata import (
     render_text,
 )
 
-from archive.decode import NotText
 from archive.extract import extract_text_capture
-from archive.html import extract_html
+from archive.extract.html import extract_html
 from archive.model import Hints
-from archive.normalize import body_text, normalize_text, sha256_text
+from archive.text.decode import NotText
+from archive.text.normalize import body_text, normalize_text, sha256_text
 
 DERIVED = ("title", "standfirst", "authors", "outlet", "published_at", "modified_at", "language")
 
 
 def test_same_article_as_text_and_html_hashes_the_same_body():
-    # Compared: the canonical body (archive.normalize.body_text) of the story paragraphs,
+    # Compared: the canonical body (archive.text.normalize.body_text) of the story paragraphs,
     # subheading included; the headline and standfirst are not body in either form.
     for article in (LIGHTHOUSE, ORCHARD, FROMAGERIE):
         as_text = extract_text_capture(normalize_text(render_text(article)), Hints())

@@ -8,8 +8,8 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.decode import NotText, decode_bytes
-from archive.normalize import body_text, normalize_text, sha256_text
+from archive.text.decode import NotText, decode_bytes
+from archive.text.normalize import body_text, normalize_text, sha256_text
 
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
-from archive.manifest import release_files
+from archive.format.manifest import release_files
 
 SETTINGS = PackSettings("corpus", "1.0.0", CREATED, extract="none")
 
@@ -164,7 +164,7 @@ def test_release_is_immutable(corpus, tmp_path):
 
 
 def test_failed_pack_leaves_nothing(corpus, tmp_path, monkeypatch):
-    import archive.release as pack_module
+    import archive.release.pack as pack_module
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -176,7 +176,7 @@ def test_failed_pack_leaves_nothing(corpus, tmp_path, monkeypatch):
 
 
 def test_stale_partial_folders_are_cleared(corpus, tmp_path):
-    from archive.release import _host
+    from archive.release.pack import _host
 
     stale = tmp_path / "dist" / f".corpus-1.0.0.partial-{_host()}-999999999"
     elsewhere = tmp_path / "dist" / ".corpus-1.0.0.partial-other-host-999999999"
@@ -210,7 +210,7 @@ def test_links_and_size_limits(corpus, tmp_path):
 
 
 def test_unreadable_file_is_quarantined(corpus, tmp_path, monkeypatch):
-    import archive.tasks as tasks
+    import archive.release.stages as tasks
 
     real = tasks._read
 
@@ -227,7 +227,7 @@ def test_unreadable_file_is_quarantined(corpus, tmp_path, monkeypatch):
 
 
 def test_undecodable_bytes_are_quarantined(tmp_path):
-    from archive.decode import NotText, decode_bytes
+    from archive.text.decode import NotText, decode_bytes
 
     with pytest.raises(NotText) as caught:
         decode_bytes(b"\xff\xfe\x00\xd8")  # a UTF-16 byte-order mark, then a lone surrogate
@@ -261,7 +261,7 @@ def test_rows_at_takes_what_take_takes(chunks, data):
     import numpy as np
     import pyarrow as pa
 
-    from archive.parquetio import rows_at
+    from archive.format.parquetio import rows_at
 
     schema = pa.schema([("s", pa.string()), ("n", pa.int64())])
     table = pa.Table.from_batches(
@@ -280,7 +280,7 @@ def test_ipc_rows_reads_the_rows_it_is_asked_for(tmp_path_factory, chunks, data)
     import numpy as np
     import pyarrow as pa
 
-    from archive.parquetio import ipc_rows, write_ipc_batches
+    from archive.format.parquetio import ipc_rows, write_ipc_batches
 
     schema = pa.schema([("s", pa.string()), ("n", pa.int64()), ("b", pa.int64())])
     batches = [pa.RecordBatch.from_pydict(
@@ -304,7 +304,7 @@ import sys
 import pyarrow as pa
 
 from archive.cli import run
-from archive.executor import LocalExecutor
+from archive.runtime.executors import LocalExecutor
 
 
 def converts(_):
@@ -347,7 +347,7 @@ def test_archive_processes_do_without_pandas(tmp_path, driver):
 def test_fresh_workers_are_new_processes():
     """Between extraction and the shard stages the pack replaces its workers, so what
     extraction left resident (the language model) is not carried on."""
-    from archive.executor import LocalExecutor
+    from archive.runtime.executors import LocalExecutor
 
     with LocalExecutor(2) as executor:
         before = set(executor.map(_pid, range(6)))
@@ -368,7 +368,7 @@ def _pid(_):
 def test_ipc_range_reads_rows_start_to_stop(tmp_path_factory, batch_rows, rows, data):
     import pyarrow as pa
 
-    from archive.parquetio import ipc_range, write_ipc
+    from archive.format.parquetio import ipc_range, write_ipc
 
     path = tmp_path_factory.mktemp("ipc") / "entries.arrow"
     write_ipc(pa.table({"n": list(range(rows))}), path, batch_rows)

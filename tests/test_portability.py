@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from archive import PackSettings, pack, parquetio
-from archive.config import domain_outlets
+from archive import PackSettings, pack
+from archive.collection import domain_outlets
+from archive.format import parquetio
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # The Hub's dataset viewer refuses to read row groups above 286.10 MiB (300,000,000 bytes)

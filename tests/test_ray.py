@@ -298,7 +298,7 @@ def test_lost_worker_is_retried_and_failures_keep_their_type(cluster, tmp_path):
     import ray
     from ray import cloudpickle
 
-    from archive.ray_executor import RayExecutor
+    from archive.runtime.ray_executor import RayExecutor
 
     address, _ = cluster
     # The workers cannot import this test module: send its functions by value.

@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from archive import PackSettings, pack, verify
-from archive.diff import diff, implied_bump
-from archive.history import history_ok, log
-from archive.normalize import sha256_text
-from archive.plan import record_id
-from archive.rehydrate import _Outcome, _verified, pack_settings_of, rehydrate
+from archive.release.plan import record_id
+from archive.text.normalize import sha256_text
+from archive.versions.diff import diff, implied_bump
+from archive.versions.history import history_ok, log
+from archive.versions.rehydrate import _Outcome, _verified, pack_settings_of, rehydrate
 
 CREATED = datetime(2026, 7, 8, 9, 10, 11, tzinfo=UTC)
 SETTINGS = PackSettings("moor", "1.0.0", CREATED)

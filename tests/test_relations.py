@@ -357,7 +357,8 @@ def packed(tmp_path_factory):
     merged a few rows at a time, candidates confirmed 50 at a time."""
     from conftest import CREATED
 
-    from archive import PackSettings, pack, relation_tasks
+    from archive import PackSettings, pack
+    from archive.release import relation_stages as relation_tasks
 
     root = tmp_path_factory.mktemp("planted") / "captures"
     root.mkdir()
@@ -416,8 +417,8 @@ def test_the_manifest_counts_what_the_finder_counts(packed):
 
 def test_sorted_runs_merge_in_levels_and_lose_nothing(tmp_path, monkeypatch):
     """Thousands of runs are merged a bounded number at a time (the open-file limit)."""
-    from archive import relation_tasks
     from archive.relations import Relation
+    from archive.release import relation_stages as relation_tasks
 
     monkeypatch.setattr(relation_tasks, "_FAN_IN", 3)
     monkeypatch.setattr(relation_tasks, "_RUN_ROWS", 4)

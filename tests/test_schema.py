@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 from jsonschema import Draft202012Validator
 
-from archive.schema import (
+from archive.format.schema import (
     QUARANTINE_ARROW_SCHEMA,
     RECORD_ARROW_SCHEMA,
     SCHEMA_NAMES,

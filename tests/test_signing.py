@@ -15,8 +15,8 @@ from conftest import CREATED
 
 from archive import PackSettings, UsageError, VerificationError, check_release, pack, verify
 from archive.cli import main
-from archive.manifest import canonical_json, write_manifest
-from archive.signing import (
+from archive.format.manifest import canonical_json, write_manifest
+from archive.format.signing import (
     SIGNATURE_FILE,
     generate_keypair,
     load_public_key,

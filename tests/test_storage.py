@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from warcdata import fixture_specs, write_warc
 
-from archive import storage
+from archive.capture import storage
 from archive.cli import main
 from archive.errors import UsageError
 
@@ -157,7 +157,7 @@ def test_workers_see_the_environment_of_their_pack(monkeypatch):
     same process see it as it is then, not as it was when the first pool started."""
     import os
 
-    from archive.executor import LocalExecutor
+    from archive.runtime.executors import LocalExecutor
 
     monkeypatch.delenv("ARCHIVE_TEST_SEEN", raising=False)
     with LocalExecutor(2) as executor:
@@ -168,7 +168,7 @@ def test_workers_see_the_environment_of_their_pack(monkeypatch):
 
 
 def test_a_file_url_source_gets_the_local_walks_link_checks(tmp_path):
-    from archive.sources import walk
+    from archive.capture.sources import walk
 
     root = tmp_path / "captures"
     root.mkdir()
@@ -198,7 +198,7 @@ def test_remote_keys_are_walked_in_the_local_order_and_unsafe_ones_never_copied(
     (local / "a").mkdir(parents=True)
     (local / "a" / "b.txt").write_bytes(b"x")
     (local / "a-c.txt").write_bytes(b"x")
-    from archive.sources import walk
+    from archive.capture.sources import walk
 
     remote = [i.source_path for i in walk([f"{bucket['url']}/order/c"])]
     assert remote == [i.source_path for i in walk([local])] == ["c/a/b.txt", "c/a-c.txt"]
@@ -259,7 +259,7 @@ def test_the_tasks_of_a_pack_into_a_bucket_need_no_disk_of_the_drivers(
     bucket, remote, monkeypatch, parent_at
 ):
     elsewhere = _Elsewhere()
-    monkeypatch.setattr("archive.release.executor_for", lambda *args: elsewhere)
+    monkeypatch.setattr("archive.release.pack.executor_for", lambda *args: elsewhere)
     url = bucket["url"]
     parent = remote[0] if parent_at == "bucket" else str(remote[1])
     version = "1.0.1" if parent_at == "bucket" else "1.0.2"
@@ -315,7 +315,7 @@ def _copied_here(_) -> str:
 
 
 def test_workers_remove_their_local_copies_when_they_end():
-    from archive.executor import LocalExecutor
+    from archive.runtime.executors import LocalExecutor
 
     with LocalExecutor(2) as executor:
         copies = list(executor.map(_copied_here, range(2)))

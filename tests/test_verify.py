@@ -13,8 +13,8 @@ import pytest
 from conftest import CREATED
 
 from archive import PackSettings, VerificationError, check_release, pack, validate, verify
-from archive.manifest import canonical_json, file_sha256, write_manifest
-from archive.parquetio import write_parquet
+from archive.format.manifest import canonical_json, file_sha256, write_manifest
+from archive.format.parquetio import write_parquet
 
 SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
 
@@ -141,7 +141,7 @@ def test_validate_accepts_real_output_and_rejects_broken_records(release, tmp_pa
     assert validate(release).ok and validate(shard).ok and validate(release / "manifest.json").ok
     assert validate(release / "quarantine.jsonl").ok
     rows = pq.read_table(shard).to_pylist()
-    from archive.schema import json_value
+    from archive.format.schema import json_value
 
     good = tmp_path / "records.jsonl"
     good.write_text("".join(json.dumps(json_value(r)) + "\n" for r in rows), encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from conftest import CREATED
 
 from archive import PackSettings, pack, verify
-from archive.lineage import WITHDRAWN_FILE
+from archive.release.parent import WITHDRAWN_FILE
 
 BASE = PackSettings("history", "1.0.0", CREATED, shards=2)
 
@@ -144,8 +144,8 @@ def test_withheld_text_in_a_full_record_fails_verify(tmp_path):
     import pyarrow as pa
 
     from archive import check_release
-    from archive.manifest import file_digests, write_manifest
-    from archive.parquetio import write_parquet
+    from archive.format.manifest import file_digests, write_manifest
+    from archive.format.parquetio import write_parquet
 
     root = tmp_path / "captures"
     write_corpus(root, {"a.txt": story(1)})
@@ -165,7 +165,7 @@ def test_withheld_text_in_a_full_record_fails_verify(tmp_path):
 
 def test_a_tampered_parent_is_detected_by_verify(first, tmp_path):
     from archive import check_release
-    from archive.manifest import canonical_json, write_manifest
+    from archive.format.manifest import canonical_json, write_manifest
 
     root, v1 = first
     write_corpus(root, {"s10.txt": story(10)})

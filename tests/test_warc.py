@@ -26,7 +26,7 @@ from warcdata import (
     write_warc,
 )
 
-from archive.warc import WarcDamage, WarcPayload, WarcSkipped, iter_warc
+from archive.capture.warc import WarcDamage, WarcPayload, WarcSkipped, iter_warc
 
 SPECS = fixture_specs()
 BAD_DIGEST = len(SPECS) - 1  # the last fixture record carries a wrong payload digest

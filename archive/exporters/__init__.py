@@ -15,17 +15,17 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .bagit import (
+from archive.exporters.bagit import (
     TAG_MANIFESTS,
     bag_info,
     bagit_txt,
     payload_manifest,
     tag_manifest,
 )
-from .card import dataset_card
-from .common import record_schema
-from .croissant import croissant
-from .datapackage import datapackage
+from archive.exporters.card import dataset_card
+from archive.exporters.common import record_schema
+from archive.exporters.croissant import croissant
+from archive.exporters.datapackage import datapackage
 
 __all__ = ["derived_files", "record_schema"]
 

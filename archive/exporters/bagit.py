@@ -7,7 +7,7 @@ tag file but themselves (as bagit-python does, so the two tag manifests never li
 
 from __future__ import annotations
 
-from .common import generator, shards
+from archive.exporters.common import generator, shards
 
 BAGIT_VERSION = "1.0"
 ALGORITHMS = ("sha256", "sha512")

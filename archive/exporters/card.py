@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .common import (
+from archive.exporters.common import (
     NO_LICENSE,
     SHARDS_GLOB,
     columns,

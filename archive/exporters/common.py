@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..schema import schema_file
+from archive.format.schema import schema_file
 
 PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
 SHARDS_GLOB = "data/records-*.parquet"

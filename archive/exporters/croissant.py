@@ -9,7 +9,7 @@ description and carries no ``license`` property (mlcroissant then warns; it does
 
 from __future__ import annotations
 
-from .common import (
+from archive.exporters.common import (
     NO_LICENSE,
     SHARDS_GLOB,
     Column,

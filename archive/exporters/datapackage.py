@@ -7,7 +7,7 @@ record JSON Schema: strings, integers, booleans and UTC datetimes as such, neste
 
 from __future__ import annotations
 
-from .common import (
+from archive.exporters.common import (
     NO_LICENSE,
     PARQUET_MEDIA_TYPE,
     Column,

@@ -14,13 +14,13 @@ from archive.extract.lines import Line, split_lines
 from archive.extract.outlets import known_outlet, outlet_from_domain, self_references
 from archive.extract.spans import BODY_KINDS, Layout, layout, spans
 from archive.model import Extraction, Hints, Provenance, Span, logged_precision
-from archive.normalize import body_text
+from archive.text.normalize import body_text
 
 
 def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = True) -> Extraction:
     """Split a canonical capture into classed spans and derive its fields, each with evidence.
 
-    ``capture_text`` must already be canonical (``archive.normalize.normalize_text``). The
+    ``capture_text`` must already be canonical (``archive.text.normalize.normalize_text``). The
     capture log (``hints``) outranks the text for outlet and publication date.
 
     >>> from archive.model import Hints

@@ -332,7 +332,7 @@ class Families:
 class RelationFinder:
     """Accumulates records with :meth:`add`, then yields sorted relations from :meth:`relations`
     (once: it releases what it held as it goes). The in-process form of what a pack runs as
-    tasks (:mod:`archive.relation_tasks`), with the same functions and the same result.
+    tasks (:mod:`archive.release.relation_stages`), with the same functions and the same result.
 
     ``stats`` counts candidates, confirmations and skipped buckets, so nothing is dropped
     without a trace.

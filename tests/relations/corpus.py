@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from archive.normalize import body_text, sha256_text
 from archive.relations import RelationInput
+from archive.text.normalize import body_text, sha256_text
 
 from . import wordlists as W
 from .spin import spin

@@ -4,7 +4,7 @@ The release is built in a hidden folder beside its destination and renamed into 
 every file and the manifest are written, so a release appears whole or not at all. The stages:
 
 walk (plan units, count sources) -> extract units -> learn furniture -> finalize shards ->
-link duplicates -> relations (:mod:`archive.relation_tasks`) -> write shards -> quarantine,
+link duplicates -> relations (:mod:`archive.release.relation_stages`) -> write shards -> quarantine,
 schemas, manifest -> rename. For a remote ``out`` the tasks' files are beside the destination in
 its bucket, and the release is assembled locally, then uploaded.
 """
@@ -28,11 +28,25 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from . import __version__, storage
-from .capturelog import CaptureLog
-from .errors import ReleaseExistsError, UsageError
-from .executor import executor_for
-from .lineage import (
+from archive._version import __version__
+from archive.capture import storage
+from archive.capture.capturelog import CaptureLog
+from archive.capture.sources import InputFile, Skipped, check_root_names, root_name, walk
+from archive.capture.storage import RemotePath
+from archive.errors import ReleaseExistsError, UsageError
+from archive.format.manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    QUARANTINE_FILE,
+    canonical_json,
+    canonical_line,
+    file_entries,
+    write_manifest,
+)
+from archive.format.parquetio import read_ipc, write_ipc
+from archive.format.schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
+from archive.model import QuarantineEntry
+from archive.release.parent import (
     WITHDRAWN_FILE,
     Parent,
     ParentIndex,
@@ -43,23 +57,8 @@ from .lineage import (
     read_tombstones,
     write_tombstones,
 )
-from .manifest import (
-    FORMAT,
-    FORMAT_VERSION,
-    QUARANTINE_FILE,
-    canonical_json,
-    canonical_line,
-    file_entries,
-    write_manifest,
-)
-from .model import QuarantineEntry
-from .parquetio import read_ipc, write_ipc
-from .plan import Unit, shard_count, units_of
-from .schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
-from .settings import PackSettings, rfc3339
-from .sources import InputFile, Skipped, check_root_names, root_name, walk
-from .storage import RemotePath
-from .tasks import (
+from archive.release.plan import Unit, shard_count, units_of
+from archive.release.stages import (
     PackContext,
     duplicate_links,
     extract_unit,
@@ -69,6 +68,8 @@ from .tasks import (
     write_quarantine_fragment,
     write_shard,
 )
+from archive.runtime.executors import executor_for
+from archive.settings import PackSettings, rfc3339
 
 Progress = Callable[[str, int, int | None], None]
 CHANGES_FILE = "CHANGES.json"
@@ -106,7 +107,7 @@ def pack(
 ) -> PackResult:
     """Pack the captures under ``sources`` into the release ``<out>/<name>-<version>``.
 
-    Sources and ``out`` may be URLs (``s3://bucket/captures``; see :mod:`archive.storage`):
+    Sources and ``out`` may be URLs (``s3://bucket/captures``; see :mod:`archive.capture.storage`):
     remote captures are read by the workers that pack them, and a release for a remote
     ``out`` is built on local disk and uploaded whole (its parent, if any, downloaded first).
 
@@ -373,9 +374,10 @@ def _published_parent(lineage: Parent, folder: RemotePath) -> RemotePath:
 
 def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
     """Find relations across the finalized records as executor tasks (see
-    :mod:`archive.relation_tasks`); write ``relations/relations.parquet`` and the flags they
-    raise; return the manifest's summary (counts per kind, settings, the finder's counts)."""
-    from .relation_tasks import (
+    :mod:`archive.release.relation_stages`); write ``relations/relations.parquet`` and the flags
+    they raise; return the manifest's summary (counts per kind, settings, the finder's counts)."""
+    from archive.relations import RelationSettings
+    from archive.release.relation_stages import (
         KEY_KINDS,
         body_families,
         candidate_batches,
@@ -387,7 +389,6 @@ def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
         sign_shard,
         write_relations,
     )
-    from .relations import RelationSettings
 
     settings = RelationSettings()
     stats: Counter = Counter()
@@ -420,7 +421,7 @@ def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
 def _write_changes(lineage: Parent, release: Path, settings, plan) -> list[str]:
     """Write CHANGES.json, the diff from the parent; return a note when the chosen version
     contradicts the bump the changes imply."""
-    from .diff import changes
+    from archive.versions.diff import changes
 
     child = {
         "name": settings.name,
@@ -464,7 +465,7 @@ def cache_path(release: Path) -> Path:
 
 
 def _parent_cache(lineage: Parent) -> dict:
-    from .extract import LearnedFurniture
+    from archive.extract import LearnedFurniture
 
     folder = cache_path(lineage.path)
     try:

@@ -32,10 +32,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from . import __version__
-from .errors import Problem, UsageError
-from .manifest import MANIFEST, canonical_json, canonical_line
-from .settings import created_time, rfc3339
+from archive._version import __version__
+from archive.errors import Problem, UsageError
+from archive.format.manifest import MANIFEST, canonical_json, canonical_line
+from archive.settings import created_time, rfc3339
 
 SIGNATURE_FILE = "manifest.json.sig.json"
 _SIGNED_FIELDS = ("created", "hash", "publicKey", "software")
@@ -152,8 +152,8 @@ def sign(
     >>> sign("dist/example-1.0.0", "release.key")  # doctest: +SKIP
     PosixPath('dist/example-1.0.0/manifest.json.sig.json')
     """
-    from .errors import VerificationError
-    from .verifier import SIGNATURE_CODES, check_release
+    from archive.errors import VerificationError
+    from archive.verification.checks import SIGNATURE_CODES, check_release
 
     root = Path(release)
     target = root / SIGNATURE_FILE

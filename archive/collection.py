@@ -32,11 +32,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
-from .executor import default_jobs
-from .settings import PackSettings, created_time
-from .sources import root_name
-from .storage import is_url, location
+from archive.capture.sources import root_name
+from archive.capture.storage import is_url, location
+from archive.errors import UsageError
+from archive.runtime.executors import default_jobs
+from archive.settings import PackSettings, created_time
 
 CONFIG_FILE = "archive.toml"
 _RECORD_ID = re.compile(r"^[0-9a-f]{32}$")

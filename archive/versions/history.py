@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .diff import CHANGES_FILE
-from .errors import Problem, UsageError
-from .manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file
+from archive.errors import Problem, UsageError
+from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file
+from archive.versions.diff import CHANGES_FILE
 
 CODES = {
     "E030": "the parent release is not found beside the release (nor in the folders searched)",

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from .storage import RemotePath
+from archive.capture.storage import RemotePath
 
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.json.sha256"
@@ -85,7 +85,7 @@ def file_entries(release: Path, rows: dict[str, int]) -> list[dict]:
 def write_manifest(release: Path, manifest: dict) -> str:
     """Write ``manifest.json``, its digest file and the files derived from it; return the
     digest."""
-    from .exporters import derived_files
+    from archive.exporters import derived_files
 
     data = canonical_json(manifest)
     (release / MANIFEST).write_bytes(data)
@@ -112,7 +112,7 @@ def checked_manifest(release: Path) -> tuple[dict, str]:
     """A release's manifest and digest, refused unless ``manifest.json.sha256`` vouches for it:
     ``UsageError`` when either file is unreadable, ``VerificationError`` (E003) when they differ.
     """
-    from .errors import Problem, UsageError, VerificationError
+    from archive.errors import Problem, UsageError, VerificationError
 
     try:
         data = (Path(release) / MANIFEST).read_bytes()

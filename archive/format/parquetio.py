@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from .storage import RemotePath
+from archive.capture.storage import RemotePath
 
 ROW_GROUP_ROWS = 20_000
 ROW_GROUP_BYTES = 32 * 1024 * 1024

@@ -160,7 +160,7 @@ class SchemaFile:
 def schemas_dir() -> Path:
     """Where the JSON Schemas are: inside an installed wheel, or ``schemas/`` of a checkout."""
     packaged = Path(str(resources.files("archive"))) / "schemas"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "schemas"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 
 
 @cache

@@ -44,8 +44,8 @@ from typing import BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
-from . import storage
-from .sources import open_input
+from archive.capture import storage
+from archive.capture.sources import open_input
 
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"

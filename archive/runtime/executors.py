@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from .errors import UsageError
+from archive.errors import UsageError
 
 EXECUTORS = ("local", "ray")
 
@@ -35,7 +35,7 @@ def executor_for(name: str = "local", jobs: int = 1, address: str | None = None)
             raise UsageError("--address names a Ray cluster: add --executor ray")
         return LocalExecutor(jobs)
     if name == "ray":
-        from .ray_executor import RayExecutor
+        from archive.runtime.ray_executor import RayExecutor
 
         return RayExecutor(jobs, address)
     raise UsageError(f"executor {name!r} is not one of {', '.join(EXECUTORS)}")
@@ -89,7 +89,7 @@ class LocalExecutor:
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
-    from .parquetio import forgo_pandas, use_system_allocator
+    from archive.format.parquetio import forgo_pandas, use_system_allocator
 
     os.environ.clear()
     os.environ.update(environment)

@@ -34,12 +34,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import storage
-from .errors import Problem, UsageError, VerificationError
-from .executor import executor_for
-from .exporters import derived_files
-from .inspect import record_shards
-from .manifest import (
+from archive.capture import storage
+from archive.capture.storage import RemotePath
+from archive.errors import Problem, UsageError, VerificationError
+from archive.exporters import derived_files
+from archive.format.manifest import (
     MANIFEST,
     MANIFEST_DIGEST,
     QUARANTINE_FILE,
@@ -47,8 +46,8 @@ from .manifest import (
     file_sha256,
     read_digest_file,
 )
-from .parquetio import iter_batches, parquet_file
-from .schema import (
+from archive.format.parquetio import iter_batches, parquet_file
+from archive.format.schema import (
     RECORD_ARROW_SCHEMA,
     column_problems,
     json_value,
@@ -58,8 +57,9 @@ from .schema import (
     validator,
     validator_for,
 )
-from .signing import SIGNATURE_FILE, load_public_key, signature_problems
-from .storage import RemotePath
+from archive.format.signing import SIGNATURE_FILE, load_public_key, signature_problems
+from archive.inspect import record_shards
+from archive.runtime.executors import executor_for
 
 CODES = {
     "E001": "manifest.json is missing or is not JSON",
@@ -87,7 +87,7 @@ CODES = {
     "E023": "a record's text is withheld though its redistribution class is full",
     "E024": "relations rows break the relations schema",
 }
-# The parent-link codes (E030-E033) are defined beside the check, in archive.history.
+# The parent-link codes (E030-E033) are defined beside the check, in archive.versions.history.
 WARNING_CODES = {
     "W001": "the release is signed but no key was given: the signature was checked only "
     "against the key it names, which proves integrity, not who signed",
@@ -255,7 +255,7 @@ def check_release(
         return report
     root = Path(release)
     if root.is_file():
-        from .bundle import is_bundle, opened_bundle
+        from archive.versions.bundle import is_bundle, opened_bundle
 
         if is_bundle(root):
             with opened_bundle(root) as extracted:
@@ -348,7 +348,7 @@ def _check_parent_link(root: Path, manifest: dict, report: Report) -> None:
     if manifest.get("parent") is None:
         report.skip("parent link", "no parent")
         return
-    from .history import check_parent
+    from archive.versions.history import check_parent
 
     report.ran("parent link")
     report.problems.extend(check_parent(root))
@@ -740,8 +740,8 @@ def _out_of_order(ids: pa.Array, previous: str | None) -> int:
 
 
 def _outside_shard(ids: pa.Array, index: int, shards: int) -> int:
-    """How many ids lie outside shard ``index``'s range (``archive.plan.shard_of``, vectorized:
-    ids are fixed-width lowercase hex, so string order is numeric order)."""
+    """How many ids lie outside shard ``index``'s range (``archive.release.plan.shard_of``,
+    vectorized: ids are fixed-width lowercase hex, so string order is numeric order)."""
     low = -(-index * 2**32 // shards)
     high = -(-(index + 1) * 2**32 // shards)
     inside = pc.greater_equal(ids, f"{low:08x}")

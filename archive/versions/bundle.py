@@ -24,9 +24,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from .errors import ArchiveError, Problem, UsageError, VerificationError
-from .exporters import derived_files
-from .manifest import MANIFEST
+from archive.errors import ArchiveError, Problem, UsageError, VerificationError
+from archive.exporters import derived_files
+from archive.format.manifest import MANIFEST
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755

@@ -39,15 +39,15 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
-from .diff import CHANGES_FILE, changes
-from .errors import ReleaseExistsError, UsageError
-from .inspect import read_manifest, record_shards
-from .manifest import canonical_json, checked_manifest, file_entries, write_manifest
-from .normalize import body_text, sha256_text
-from .parquetio import iter_batches, write_parquet
-from .schema import RECORD_ARROW_SCHEMA
-from .settings import PackSettings
+from archive._version import __version__
+from archive.errors import ReleaseExistsError, UsageError
+from archive.format.manifest import canonical_json, checked_manifest, file_entries, write_manifest
+from archive.format.parquetio import iter_batches, write_parquet
+from archive.format.schema import RECORD_ARROW_SCHEMA
+from archive.inspect import read_manifest, record_shards
+from archive.settings import PackSettings
+from archive.text.normalize import body_text, sha256_text
+from archive.versions.diff import CHANGES_FILE, changes
 
 Progress = Callable[[str, int, int | None], None]
 SUFFIX = "rehydrated"
@@ -204,7 +204,7 @@ _NOT_REPLAYED = frozenset({"name", "version", "created", "jobs", "shards", "tier
 
 
 def _repack(roots, work: Path, manifest: dict, capture_log, progress: Progress, jobs: int) -> Path:
-    from .release import pack
+    from archive.release.pack import pack
 
     settings = pack_settings_of(manifest, jobs=jobs)
     result = pack(roots, work, settings, capture_log=capture_log, parent=None, progress=progress)

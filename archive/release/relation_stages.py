@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .parquetio import (
+from archive.format.parquetio import (
     allow_open_files,
     ipc_range,
     ipc_rows,
@@ -44,8 +44,8 @@ from .parquetio import (
     write_ipc_batches,
     write_parquet_batches,
 )
-from .plan import shard_of
-from .relations import (
+from archive.format.schema import RECORD_ARROW_SCHEMA
+from archive.relations import (
     RELATIONS_ARROW_SCHEMA,
     Relation,
     RelationSettings,
@@ -53,8 +53,8 @@ from .relations import (
     flags_for,
     relation_rows,
 )
-from .relations.candidates import pairs_of_entries
-from .relations.find import (
+from archive.relations.candidates import pairs_of_entries
+from archive.relations.find import (
     ANCHORED,
     CANDIDATE_KINDS,
     KEY_NAMES,
@@ -69,10 +69,10 @@ from .relations.find import (
     keyed_entries,
     pairs_of,
 )
-from .relations.store import Lru
-from .relations.text import Vocabulary, word_hash
-from .schema import RECORD_ARROW_SCHEMA
-from .tasks import MERGE_BATCH_ROWS, PackContext, release_memory, withheld
+from archive.relations.store import Lru
+from archive.relations.text import Vocabulary, word_hash
+from archive.release.plan import shard_of
+from archive.release.stages import MERGE_BATCH_ROWS, PackContext, release_memory, withheld
 
 _TIMESTAMP = RECORD_ARROW_SCHEMA.field("published_at").type
 INDEX_SCHEMA = pa.schema([

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pyarrow as pa
 
-from . import __version__
-from .errors import ArchiveError, UsageError
+from archive._version import __version__
+from archive.errors import ArchiveError, UsageError
 
 INSTALL_HINT = "pip install 'archive[ray]'"
 OBJECT_STORE_BYTES = 200 * 1024 * 1024
@@ -150,7 +150,7 @@ def _node_identity() -> tuple[str, str]:
 
 
 def _run_task(expected: tuple[str, str], own_job: bool, fn: Callable, item, *args):
-    from .parquetio import forgo_pandas, use_system_allocator
+    from archive.format.parquetio import forgo_pandas, use_system_allocator
 
     use_system_allocator()  # a Ray worker is archive's process while it runs our task
     if own_job:  # not a caller's own Ray session: its other tasks may want pandas

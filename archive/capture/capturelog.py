@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
-from .errors import CaptureLogError, UsageError
-from .storage import RemotePath, local_file
+from archive.capture.storage import RemotePath, local_file
+from archive.errors import CaptureLogError, UsageError
 
 _BATCH = 500  # parameters per query, well under SQLite's limit
 KNOWN_KEYS = (

@@ -33,11 +33,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import ArchiveError, UsageError
-from .inspect import record_shards
-from .lineage import WITHDRAWN_FILE
-from .manifest import MANIFEST, canonical_json
-from .schema import SCHEMA_NAMES, json_value, schema_file
+from archive.errors import ArchiveError, UsageError
+from archive.format.manifest import MANIFEST, canonical_json
+from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
+from archive.inspect import record_shards
+from archive.release.parent import WITHDRAWN_FILE
 
 CHANGES_FILE = "CHANGES.json"
 CHANGES_FORMAT = "archive-changes"

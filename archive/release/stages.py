@@ -23,11 +23,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .capturelog import CaptureLog
-from .lineage import ParentIndex, parent_rows
-from .model import Extraction, Provenance, QuarantineEntry, Record, Span
-from .normalize import sha256_text
-from .parquetio import (
+from archive.capture.capturelog import CaptureLog
+from archive.capture.sources import open_input
+from archive.capture.storage import RemotePath
+from archive.format.parquetio import (
     merged_rows,
     read_ipc,
     rows_at,
@@ -35,8 +34,9 @@ from .parquetio import (
     write_ipc_batches,
     write_parquet,
 )
-from .plan import Unit, record_id, shard_name, shard_of
-from .records import (
+from archive.format.schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
+from archive.model import Extraction, Provenance, QuarantineEntry, Record, Span
+from archive.records import (
     HTML_EXTRACTOR,
     capture_info,
     derivation_sha256,
@@ -50,10 +50,10 @@ from .records import (
     warc_capture_key,
     warc_record,
 )
-from .schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
-from .settings import PackSettings
-from .sources import open_input
-from .storage import RemotePath
+from archive.release.parent import ParentIndex, parent_rows
+from archive.release.plan import Unit, record_id, shard_name, shard_of
+from archive.settings import PackSettings
+from archive.text.normalize import sha256_text
 
 _HASH_BLOCK = 1024 * 1024
 _PY_BATCH = 1000  # rows held as Python objects at once
@@ -87,7 +87,7 @@ class PackContext:
     def extractor(self):
         if self.settings.extract == "none":
             return plain_extraction, "archive-plain/1"
-        from .extract import EXTRACTOR_VERSION, extract_text_capture
+        from archive.extract import EXTRACTOR_VERSION, extract_text_capture
 
         return extract_text_capture, f"archive-text/{EXTRACTOR_VERSION}"
 
@@ -195,7 +195,7 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
 def warc_outcomes(ctx: PackContext, item, extractor, extractor_name, skipped: Counter) -> Iterator:
     """Every response of one WARC file as a record, marker or quarantine entry; other records
     are counted in ``skipped`` by kind; damaged regions are quarantined with their offset."""
-    from .warc import WarcDamage, WarcPayload, iter_warc
+    from archive.capture.warc import WarcDamage, WarcPayload, iter_warc
 
     try:
         for found in iter_warc(item.fs_path):
@@ -400,7 +400,7 @@ def _cached_contributions(cache: Path, ids: pa.Array) -> dict[str, tuple]:
 def _contributions(chunk: pa.Table, cached: dict[str, tuple]) -> Iterator[dict]:
     """Each text row's furniture contribution, computed on the spans as extraction left them
     (before any learned furniture), or taken from ``cached``."""
-    from .extract import contribution, revert_learned
+    from archive.extract import contribution, revert_learned
 
     columns = ["record_id", "capture_text", "spans", "outlet", "media_type"]
     for row in chunk.select(columns).to_pylist():
@@ -421,7 +421,7 @@ def learned_furniture(ctx: PackContext):
     folder = ctx.work / "contrib"
     if not _learning(ctx) or not folder.is_dir():
         return None
-    from .extract import FurnitureCounter
+    from archive.extract import FurnitureCounter
 
     counter = FurnitureCounter()
     for path in sorted(folder.glob("*.arrow")):
@@ -507,7 +507,7 @@ def _settled_rows(ctx: PackContext, shard: int, table: pa.Table, learned) -> fro
 
 
 def _learned_batches(table: pa.Table, learned, settled: frozenset[str]) -> Iterator[pa.RecordBatch]:
-    from .extract import apply_learned, revert_learned
+    from archive.extract import apply_learned, revert_learned
 
     def learn(row: dict) -> bool:
         if row["media_type"] != "text/plain" or row["capture_text"] is None or not row["outlet"]:
@@ -517,7 +517,7 @@ def _learned_batches(table: pa.Table, learned, settled: frozenset[str]) -> Itera
         before = _extraction_of(row)
         reverted = revert_learned(before.spans)
         if reverted != before.spans:  # a reused row: back to extraction's spans first
-            from .extract import body_from_spans
+            from archive.extract import body_from_spans
 
             text = body_from_spans(row["capture_text"], reverted)
             before = replace(before, spans=reverted, text=text)

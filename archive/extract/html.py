@@ -4,7 +4,7 @@
 log, then the page's own ``<meta charset>``, then strict UTF-8, then detection; the method that
 decided is recorded), parses it **once** with lxml through trafilatura's own loader, and hands
 that tree to trafilatura (body, title, authors, description, categories; htmldate inside it for
-the publication date). The body is rebuilt with ``archive.normalize.body_text`` from the
+the publication date). The body is rebuilt with ``archive.text.normalize.body_text`` from the
 paragraph elements of trafilatura's output, so the same article hashes the same whether it was
 captured as plain text or as HTML.
 
@@ -39,10 +39,10 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
-from .decode import Decoded, NotText, decode_bytes
-from .extract.outlets import outlet_from_domain
-from .model import Extraction, Hints, Provenance, logged_precision
-from .normalize import body_text, normalize_text
+from archive.extract.outlets import outlet_from_domain
+from archive.model import Extraction, Hints, Provenance, logged_precision
+from archive.text.decode import Decoded, NotText, decode_bytes
+from archive.text.normalize import body_text, normalize_text
 
 MIN_DATE = date(1990, 1, 1)
 DEFAULT_MAX_DATE = date(2030, 12, 31)
@@ -87,7 +87,7 @@ def extract_html(
     """Decode, parse and extract one HTML page (gzip-compressed bytes are accepted).
 
     ``charset_source`` names where ``hints.declared_charset`` came from (``http-header`` for a
-    WARC response). Raises ``archive.decode.NotText`` (with a quarantine reason) for bytes that
+    WARC response). Raises ``archive.text.decode.NotText`` (with a quarantine reason) for bytes that
     are not an HTML page.
 
     >>> page = b"<html lang='en'><head><title>Tide tables</title></head><body><p>High water at six.</p></body></html>"

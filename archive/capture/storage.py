@@ -32,7 +32,7 @@ from urllib.request import url2pathname
 import pyarrow as pa
 import pyarrow.fs as pafs
 
-from .errors import UsageError
+from archive.errors import UsageError
 
 # Uploaded last, in this order: their presence says the release is whole.
 FINAL_FILES = ("manifest.json", "manifest.json.sha256")
@@ -187,7 +187,7 @@ def upload_release(local: Path, url: str) -> None:
     ``url`` (no manifest digest) is cleared first; a release appearing at ``url`` meanwhile
     stops the upload before the manifest; a failed upload removes the files it wrote. Two
     packs of one version uploading at once are not told apart: do not run them."""
-    from .errors import ReleaseExistsError
+    from archive.errors import ReleaseExistsError
 
     fs, path = resolve(url)
     if _split(url)[0] in _BUCKETED and "/" not in path.strip("/"):

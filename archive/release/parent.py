@@ -19,13 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .errors import UsageError, VerificationError
-from .inspect import record_shards
-from .manifest import MANIFEST, canonical_line, checked_manifest
-from .parquetio import parquet_file
-from .plan import shard_of
-from .schema import RECORD_ARROW_SCHEMA, schema_file
-from .storage import RemotePath, local_file
+from archive.capture.storage import RemotePath, local_file
+from archive.errors import UsageError, VerificationError
+from archive.format.manifest import MANIFEST, canonical_line, checked_manifest
+from archive.format.parquetio import parquet_file
+from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
+from archive.inspect import record_shards
+from archive.release.plan import shard_of
 
 WITHDRAWN_FILE = "withdrawn.jsonl"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
