@@ -8,83 +8,38 @@ exit code: 0 success, 1 a check failed (verify, validate, a bad capture-log line
 from __future__ import annotations
 
 import base64
-import json
 import os
 import sys
-from functools import wraps
 from pathlib import Path
 
 import click
 
 from archive._version import __version__
-from archive.errors import ArchiveError, UsageError, VerificationError
-from archive.text.decode import printable, printable_json
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"archive: {printable(message)}", err=True)
-    sys.exit(code)
-
-
-def handles_errors(command):
-    """Map library errors to one clear line and an exit code; never a traceback."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except UsageError as exc:
-            _fail(f"error: {exc}", EXIT_USAGE)
-        except VerificationError as exc:
-            for problem in exc.problems:
-                click.echo(printable(str(problem)), err=True)
-            sys.exit(EXIT_FAILED)
-        except ArchiveError as exc:
-            _fail(f"error: {exc}", EXIT_FAILED)
-        except KeyboardInterrupt:
-            _fail("interrupted; nothing was written", 130)
-        except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a line
-            if os.environ.get("ARCHIVE_DEBUG"):
-                raise
-            _fail(
-                f"internal error: {type(exc).__name__}: {exc} (ARCHIVE_DEBUG=1 shows more)",
-                EXIT_INTERNAL,
-            )
-
-    return wrapper
+from archive.cli_output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Progress,
+    emit_json,
+    handles_errors,
+    report_out,
+)
+from archive.errors import UsageError
+from archive.text.decode import printable
 
 
-def _emit_json(data) -> None:
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    click.echo(printable_json(text))
+def path_option(*names: str, **options):
+    """An option naming a local file or folder (as ``Path``)."""
+    return click.option(*names, type=click.Path(path_type=Path), **options)
 
 
-class _Progress:
-    """tqdm bars on stderr, one per stage; silent when not a terminal or when quiet."""
+def quiet_option(text: str):
+    """``-q``/``--quiet``, with what stays printed in ``text``."""
+    return click.option("-q", "--quiet", is_flag=True, help=text)
 
-    def __init__(self, quiet: bool):
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.bar = None
-        self.stage = None
 
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        if stage != self.stage:
-            self.close()
-            self.stage = stage
-            self.bar = tqdm(total=total, desc=stage, unit=" tasks", file=sys.stderr, leave=False)
-        self.bar.n = done
-        self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+def json_option(text: str):
+    """``--json``: one JSON document on stdout instead of lines."""
+    return click.option("--json", "as_json", is_flag=True, help=text)
 
 
 def executor_options(command):
@@ -137,9 +92,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1, type=LOCATION)
-@click.option(
+@path_option(
     "--config",
-    type=click.Path(path_type=Path),
     help="Collection settings (default: ./archive.toml when present). Options override it.",
 )
 @click.option(
@@ -150,16 +104,11 @@ def main() -> None:
 )
 @click.option("--name", help="Release name (default: archive.toml's, else the first source's).")
 @click.option("--version", "version", required=True, help="Release version (semantic, e.g. 1.0.0).")
-@click.option(
+@path_option(
     "--capture-log",
-    type=click.Path(path_type=Path),
     help="JSONL or CSV capture log: path, url, retrieved_at, outlet, published_at, agent, ...",
 )
-@click.option(
-    "--outlets",
-    type=click.Path(path_type=Path),
-    help="TOML file with an [outlets] table mapping domains to outlet names.",
-)
+@path_option("--outlets", help="TOML file with an [outlets] table mapping domains to outlet names.")
 @click.option("--created", help="Release time (RFC 3339). Default: $SOURCE_DATE_EPOCH, else now.")
 @click.option(
     "--extract",
@@ -194,8 +143,8 @@ def main() -> None:
     "--max-capture-bytes", type=click.IntRange(min=1), help="Quarantine captures larger than this."
 )
 @click.option("--license", "license_", help="Release license (SPDX id, e.g. CC-BY-4.0).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars or summary.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@quiet_option("No progress bars or summary.")
+@json_option("Print a JSON summary on stdout.")
 @handles_errors
 def pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
          parent, no_parent, no_relations, jobs, executor, address, shards, max_capture_bytes,
@@ -230,7 +179,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         max_capture_bytes=max_capture_bytes, license=license_, collection=collection,
         relations=not no_relations,
     )  # fmt: skip
-    progress = _Progress(quiet or as_json)
+    progress = Progress(quiet or as_json)
     try:
         result = pack_release(
             sources,
@@ -252,7 +201,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     counts = result.manifest["counts"]
     if as_json:
         summary = {"path": str(result.path), "counts": counts, "parent": result.manifest["parent"]}
-        _emit_json(summary | {"errors": list(result.warnings), "notes": list(result.notes)})
+        emit_json(summary | {"errors": list(result.warnings), "notes": list(result.notes)})
     else:
         click.echo(printable(str(result.path)))
         if not quiet:
@@ -263,22 +212,6 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
                 err=True,
             )
     sys.exit(EXIT_FAILED if result.warnings else EXIT_OK)
-
-
-def _report_out(report, as_json: bool, quiet: bool, what: str) -> None:
-    if as_json:
-        _emit_json(report.as_dict())
-    else:
-        for problem in report.problems:
-            click.echo(printable(str(problem)))
-        if not quiet:
-            for warning in report.warnings:
-                click.echo(printable(str(warning)), err=True)
-            if report.skipped:
-                click.echo(f"skipped: {', '.join(report.skipped)}", err=True)
-            state = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
-            click.echo(printable(f"{state}: {report.path}: {what}"), err=True)
-    sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
 @main.command()
@@ -305,13 +238,9 @@ def _report_out(report, as_json: bool, quiet: bool, what: str) -> None:
     help="Worker processes over files and shards. Never changes the report.",
 )
 @executor_options
-@click.option(
-    "--key",
-    type=click.Path(path_type=Path),
-    help="Public key (from 'archive keygen') the release must be signed with.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@path_option("--key", help="Public key (from 'archive keygen') the release must be signed with.")
+@quiet_option("Print only problems.")
+@json_option("Print the report as JSON on stdout.")
 @handles_errors
 def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as_json):
     """Verify a release: manifest digest and schema, signature, safe paths, every file's size
@@ -335,17 +264,12 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
         executor=executor, address=address,
     )  # fmt: skip
     what = f"{report.records} records, {report.files} files verified (level {level})"
-    _report_out(report, as_json, quiet, what)
+    report_out(report, as_json, quiet, what)
 
 
 @main.command()
 @click.argument("release", type=click.Path(path_type=Path))
-@click.option(
-    "--key",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Ed25519 private key (PEM) from 'archive keygen'.",
-)
+@path_option("--key", required=True, help="Ed25519 private key (PEM) from 'archive keygen'.")
 @click.option("--created", help="Signing time (RFC 3339). Default: $SOURCE_DATE_EPOCH, else now.")
 @click.option("--force", is_flag=True, help="Replace an existing signature.")
 @handles_errors
@@ -388,8 +312,8 @@ def keygen(key):
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
-@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON on stdout.")
+@quiet_option("Print only problems.")
+@json_option("Print the reports as JSON on stdout.")
 @handles_errors
 def validate(paths, quiet, as_json):
     """Schema validation only (for CI) of releases, manifests, or records files (.parquet, .jsonl).
@@ -401,7 +325,7 @@ def validate(paths, quiet, as_json):
 
     reports = [validate_path(p) for p in paths]
     if as_json:
-        _emit_json([r.as_dict() for r in reports])
+        emit_json([r.as_dict() for r in reports])
         sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
     for report in reports:
         for problem in report.problems:
@@ -426,7 +350,7 @@ def validate(paths, quiet, as_json):
     is_flag=True,
     help="Show the record's relations (copies, quotations, rewrites) with their evidence.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@json_option("Print JSON on stdout.")
 @handles_errors
 def inspect(release, record_id, explain, show_relations, as_json):
     """Summarize a release, or show one record.
@@ -444,7 +368,7 @@ def inspect(release, record_id, explain, show_relations, as_json):
         find_record(release, record_id)
         rows = relations(release, record_id=record_id)
         if as_json:
-            _emit_json(rows)
+            emit_json(rows)
         else:
             click.echo(printable("\n".join(relation_lines(rows)) or "no relations", keep="\n"))
         return
@@ -452,7 +376,7 @@ def inspect(release, record_id, explain, show_relations, as_json):
     if record_id is None:
         data = summary(release)
         if as_json:
-            _emit_json(data)
+            emit_json(data)
         else:
             click.echo(printable(data["text"], keep="\n"))
         return
@@ -460,15 +384,14 @@ def inspect(release, record_id, explain, show_relations, as_json):
     if explain and not as_json:
         click.echo(printable(explain_record(row), keep="\n\t"))
     else:
-        _emit_json(row)
+        emit_json(row)
 
 
 @main.command()
 @click.argument("release", type=click.Path(path_type=Path))
-@click.option(
+@path_option(
     "--out",
     "-o",
-    type=click.Path(path_type=Path),
     help="Bundle file: .tar (default <release>.tar beside the release), .tar.gz or .tgz.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing bundle file.")
@@ -500,8 +423,8 @@ def bundle(release, out, force):
     show_default=True,
     help="Show the changed fields of at most this many records (every id is still listed).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print only the summary line and any warning.")
-@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON (as CHANGES.json).")
+@quiet_option("Print only the summary line and any warning.")
+@json_option("Print the diff as JSON (as CHANGES.json).")
 @handles_errors
 def diff(old, new, limit, quiet, as_json):
     """Compare two releases record by record: added, removed, withdrawn and changed records
@@ -520,7 +443,7 @@ def diff(old, new, limit, quiet, as_json):
 
     data = diff_dict(diff_releases(old, new, limit=limit))
     if as_json:
-        _emit_json(data)
+        emit_json(data)
     else:
         lines = summary_lines(data)
         if quiet:
@@ -532,13 +455,12 @@ def diff(old, new, limit, quiet, as_json):
 
 @main.command()
 @click.argument("release", type=click.Path(path_type=Path))
-@click.option(
+@path_option(
     "--search",
     multiple=True,
-    type=click.Path(path_type=Path),
     help="Another folder holding parent releases (or a parent release itself). Repeatable.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON on stdout.")
+@json_option("Print the history as JSON on stdout.")
 @handles_errors
 def log(release, search, as_json):
     """Show a release's history back to its first version, each link verified: the parent's
@@ -556,7 +478,7 @@ def log(release, search, as_json):
 
     links = release_log(release, search=search)
     if as_json:
-        _emit_json([link.as_dict() for link in links])
+        emit_json([link.as_dict() for link in links])
     else:
         for line in log_lines(links):
             click.echo(printable(line))
@@ -565,28 +487,22 @@ def log(release, search, as_json):
 
 @main.command()
 @click.argument("dehydrated", type=click.Path(path_type=Path))
-@click.option(
+@path_option(
     "--captures",
     multiple=True,
     required=True,
-    type=click.Path(path_type=Path),
     help="Folder of the captures you obtained (any layout). Repeatable.",
 )
-@click.option(
+@path_option(
     "--capture-log",
-    type=click.Path(path_type=Path),
     help="The capture log the release was packed with, if it had one (charsets, outlets).",
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    help="Where <name>-<version>+rehydrated goes (default: beside DEHYDRATED).",
-)
+@path_option("--out", help="Where <name>-<version>+rehydrated goes (default: beside DEHYDRATED).")
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes."
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print only the path and the problems.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@quiet_option("Print only the path and the problems.")
+@json_option("Print the report as JSON on stdout.")
 @handles_errors
 def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     """Rebuild the text of a dehydrated (metadata-only) release from your own captures, each
@@ -601,7 +517,7 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     """
     from archive.versions.rehydrate import rehydrate as rehydrate_release
 
-    progress = _Progress(quiet or as_json)
+    progress = Progress(quiet or as_json)
     try:
         result = rehydrate_release(
             dehydrated,
@@ -614,7 +530,7 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     finally:
         progress.close()
     if as_json:
-        _emit_json(result.as_dict())
+        emit_json(result.as_dict())
     else:
         click.echo(str(result.path))
         for mismatch in result.changed:
@@ -632,7 +548,6 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     sys.exit(EXIT_OK if result.complete else EXIT_FAILED)
 
 
-
 @main.command("relations")
 @click.argument("release", type=click.Path(path_type=Path))
 @click.option(
@@ -640,7 +555,7 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     type=click.Choice(["exact-duplicate", "near-duplicate", "shares-quotation", "paraphrase-of"]),
     help="Only relations of this kind.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the relations as JSON on stdout.")
+@json_option("Print the relations as JSON on stdout.")
 @handles_errors
 def relations_command(release, kind, as_json):
     """List the relations between a release's records, with their evidence.
@@ -653,7 +568,7 @@ def relations_command(release, kind, as_json):
 
     rows = relations(release, kind=kind)
     if as_json:
-        _emit_json(rows)
+        emit_json(rows)
     else:
         click.echo(printable("\n".join(relation_lines(rows)) or "no relations", keep="\n"))
 

@@ -1,0 +1,96 @@
+"""What the ``archive`` command prints: one line per error with its exit code, JSON on stdout,
+progress bars on a terminal, and reports. The commands in ``archive.cli`` only call these."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import wraps
+
+import click
+
+from archive.errors import ArchiveError, UsageError, VerificationError
+from archive.text.decode import printable, printable_json
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"archive: {printable(message)}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(command):
+    """Map library errors to one clear line and an exit code; never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except UsageError as exc:
+            fail(f"error: {exc}", EXIT_USAGE)
+        except VerificationError as exc:
+            for problem in exc.problems:
+                click.echo(printable(str(problem)), err=True)
+            sys.exit(EXIT_FAILED)
+        except ArchiveError as exc:
+            fail(f"error: {exc}", EXIT_FAILED)
+        except KeyboardInterrupt:
+            fail("interrupted; nothing was written", 130)
+        except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a line
+            if os.environ.get("ARCHIVE_DEBUG"):
+                raise
+            fail(
+                f"internal error: {type(exc).__name__}: {exc} (ARCHIVE_DEBUG=1 shows more)",
+                EXIT_INTERNAL,
+            )
+
+    return wrapper
+
+
+def emit_json(data) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    click.echo(printable_json(text))
+
+
+class Progress:
+    """tqdm bars on stderr, one per stage; silent when not a terminal or when quiet."""
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar = None
+        self.stage = None
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=stage, unit=" tasks", file=sys.stderr, leave=False)
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def report_out(report, as_json: bool, quiet: bool, what: str) -> None:
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        for problem in report.problems:
+            click.echo(printable(str(problem)))
+        if not quiet:
+            for warning in report.warnings:
+                click.echo(printable(str(warning)), err=True)
+            if report.skipped:
+                click.echo(f"skipped: {', '.join(report.skipped)}", err=True)
+            state = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
+            click.echo(printable(f"{state}: {report.path}: {what}"), err=True)
+    sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
