@@ -30,9 +30,6 @@ SPAN_KINDS = (
     "furniture-other",
 )
 
-REDISTRIBUTION_CLASSES = ("full", "metadata-only")
-
-
 @dataclass(frozen=True)
 class Span:
     """A classed region ``[start, end)`` of the capture text (code-point offsets).

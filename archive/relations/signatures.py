@@ -8,21 +8,13 @@ and machine (Python's ``hash`` is salted per process and is never used). Arithme
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from archive.relations.text import word_hash
-
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX3 = np.uint64(0x94D049BB133111EB)
-
-
-def word_hashes(words: Sequence[str]) -> np.ndarray:
-    """Stable 64-bit hash of each word."""
-    return np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
 
 
 def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
