@@ -9,8 +9,11 @@ Regenerate it (after a deliberate change to decoding or normalization) with
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -64,6 +67,28 @@ def test_capture_level_output_matches_the_golden_file(release):
         GOLDEN.write_text("".join(lines), encoding="utf-8")
     expected = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines()]
     assert found == expected
+
+
+def _documented_capture_text(raw: bytes, encoding: str) -> str:
+    """The capture text as the README documents it, written here without archive's code:
+    the bytes decoded (a byte-order mark dropped), line ends to LF, NFC, trailing spaces of
+    every line removed, no blank lines at either end."""
+    text = raw.decode(encoding).removeprefix("\ufeff")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = re.sub(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+$", "", text, flags=re.MULTILINE)
+    return text.strip("\n")
+
+
+def test_the_golden_file_holds_hashes_computed_from_the_files_themselves():
+    for line in GOLDEN.read_text(encoding="utf-8").splitlines():
+        golden = json.loads(line)
+        raw = (ROOT / "examples" / golden["source_path"]).read_bytes()
+        key = golden["source_path"].encode("utf-8")
+        text = _documented_capture_text(raw, golden["raw_encoding"])
+        assert golden["raw_sha256"] == hashlib.sha256(raw).hexdigest()
+        assert golden["raw_bytes"] == len(raw)
+        assert golden["record_id"] == hashlib.sha256(b"archive-record-v1\n" + key).hexdigest()[:32]
+        assert golden["capture_text_sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def test_example_release_verifies_validates_and_accounts_for_everything(runner, release):
