@@ -285,10 +285,7 @@ def sign(release, key, created, force):
     from archive.format.signing import sign as sign_release
     from archive.settings import created_time
 
-    try:
-        moment = created_time(created, dict(os.environ)) if created else None
-    except ValueError as exc:
-        raise UsageError(f"--created: {exc}") from None
+    moment = created_time(created, dict(os.environ)) if created else None
     click.echo(printable(str(sign_release(release, key, created=moment, replace=force))))
 
 

@@ -171,10 +171,7 @@ def pack_settings(
     """``PackSettings`` from command-line style options (None: not given) over a collection."""
     environ = os.environ if environ is None else environ
     collection = collection or Collection()
-    try:
-        moment = created_time(created, environ)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    moment = created_time(created, environ)
     if not sources:
         raise UsageError("no source folder given (on the command line or in archive.toml)")
     options = {}

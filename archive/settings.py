@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+
+from archive.errors import UsageError
 
 DEFAULT_MAX_CAPTURE_BYTES = 256 * 1024 * 1024
 DEFAULT_SHARD_BYTES = 16 * 1024 * 1024
@@ -22,6 +26,17 @@ class PackSettings:
     ``withdrawals`` are ``(record_id, reason)`` pairs to withdraw in this version.
     ``relations`` finds syndicated copies, shared quotations and spun rewrites across the
     release (``archive.relations``, default thresholds) and writes them to ``relations/``.
+
+    Values are checked when made, before anything is written (a bad name or version would use
+    up a release that then fails its own ``verify``): ``UsageError`` names the field. ``created``
+    may be an RFC 3339 string or an aware datetime; ``domain_outlets`` and ``withdrawals`` may be
+    dicts.
+
+    >>> PackSettings(name="news", version="v2", created="2026-01-01T00:00:00Z")
+    Traceback (most recent call last):
+    archive.errors.UsageError: version 'v2' is not a semantic version (MAJOR.MINOR.PATCH, ...)
+    >>> PackSettings(name="news", version="1.0.0", created="2026-01-01T01:00:00+01:00").created
+    datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
 
     name: str
@@ -42,6 +57,18 @@ class PackSettings:
     jobs: int = 1
     unit_files: int = 2000
     unit_bytes: int = 16 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        _check_release_name(self.name)
+        _check_release_version(self.version)
+        object.__setattr__(self, "created", _utc_seconds(self.created, "created"))
+        object.__setattr__(self, "domain_outlets", _pairs(self.domain_outlets, "domain_outlets"))
+        object.__setattr__(self, "withdrawals", _pairs(self.withdrawals, "withdrawals"))
+        for field, allowed in _CHOICES.items():
+            if getattr(self, field) not in allowed:
+                raise UsageError(
+                    f"{field} must be one of {', '.join(allowed)}, not {getattr(self, field)!r}"
+                )
 
     def output_settings(self) -> dict:
         """The settings recorded in the manifest: those that can change the output bytes."""
@@ -71,14 +98,72 @@ class PackSettings:
         }
 
 
-def created_time(value: str | None, environ: dict) -> datetime:
+# The manifest schema's patterns (schemas/manifest.schema.json): a name is one path component.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+VERSION_PATTERN = re.compile(
+    r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+)
+_CHOICES = {
+    "extract": ("article", "none"),
+    "tier": ("full", "metadata-only"),
+    "redistribution": ("full", "metadata-only"),
+}
+
+
+def _check_release_name(name: object) -> None:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or len(name) > 200:
+        raise UsageError(
+            f"name {name!r} is not a release name (letters, digits, '.', '_' or '-', starting "
+            "with a letter or digit)"
+        )
+
+
+def _check_release_version(version: object) -> None:
+    if not isinstance(version, str) or not VERSION_PATTERN.match(version):
+        raise UsageError(
+            f"version {version!r} is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
+        )
+
+
+def _utc_seconds(value: object, field: str) -> datetime:
+    if isinstance(value, str):
+        value = parse_rfc3339(value, field)
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise UsageError(f"{field} must be an RFC 3339 time with a zone or an aware datetime")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _pairs(value: object, field: str) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((str(key), str(item)) for key, item in items)
+    except (TypeError, ValueError):
+        raise UsageError(f"{field} must be a mapping or (key, value) pairs") from None
+    return pairs
+
+
+def parse_rfc3339(value: str, option: str) -> datetime:
+    """``value`` as an aware datetime; ``UsageError`` naming ``option`` and the form expected."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise UsageError(
+            f"{option} {value!r} is not an RFC 3339 time with a zone (e.g. 2026-01-01T00:00:00Z)"
+        )
+    return moment
+
+
+def created_time(value: str | None, environ: dict, option: str = "--created") -> datetime:
     """The release time: an RFC 3339 ``value``, else ``SOURCE_DATE_EPOCH``, else now (UTC)."""
     if value:
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError(f"--created {value!r} needs a time zone (e.g. 'Z')")
+        moment = parse_rfc3339(value, option)
     elif environ.get("SOURCE_DATE_EPOCH"):
-        moment = datetime.fromtimestamp(int(environ["SOURCE_DATE_EPOCH"]), UTC)
+        epoch = environ["SOURCE_DATE_EPOCH"]
+        if not epoch.isdigit():
+            raise UsageError(f"SOURCE_DATE_EPOCH {epoch!r} is not a whole number of seconds")
+        moment = datetime.fromtimestamp(int(epoch), UTC)
     else:
         moment = datetime.now(UTC)
     return moment.astimezone(UTC).replace(microsecond=0)

@@ -74,7 +74,10 @@ def test_bad_capture_log_line_exits_1_with_the_line_named(runner, corpus, tmp_pa
     "args, message",
     [
         (["pack", "nowhere", "--version", "1.0.0"], "is not a folder"),
-        (["pack", "{corpus}", "--version", "1.0.0", "--created", "yesterday"], "Invalid isoformat"),
+        (
+            ["pack", "{corpus}", "--version", "1.0.0", "--created", "yesterday"],
+            "--created 'yesterday' is not an RFC 3339 time",
+        ),
         (["pack", "{corpus}"], "Missing option '--version'"),
         (["verify", "nowhere"], "not a release folder"),
         (["validate", "nowhere.parquet"], "does not exist"),
