@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import os
+import stat
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -25,6 +27,30 @@ from archive.cli_output import (
 )
 from archive.errors import UsageError
 from archive.text.decode import printable
+
+
+class _File(click.ParamType):
+    """An existing regular file, checked before anything opens it: a device (``/dev/zero``)
+    would be read without end and a FIFO would block."""
+
+    name = "file"
+
+    def convert(self, value, param, ctx):
+        path = Path(value)
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            self.fail(f"{value} does not exist", param, ctx)
+        except OSError as exc:
+            self.fail(f"{value} cannot be read ({exc.strerror})", param, ctx)
+        if not stat.S_ISREG(mode):
+            self.fail(f"{value} is not a regular file", param, ctx)
+        return path
+
+
+def file_option(*names: str, **options):
+    """An option naming a local file to read (checked by ``_File``)."""
+    return click.option(*names, type=_File(), **options)
 
 
 def path_option(*names: str, **options):
@@ -92,7 +118,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1, type=LOCATION)
-@path_option(
+@file_option(
     "--config",
     help="Collection settings (default: ./archive.toml when present). Options override it.",
 )
@@ -104,11 +130,11 @@ def main() -> None:
 )
 @click.option("--name", help="Release name (default: archive.toml's, else the first source's).")
 @click.option("--version", "version", required=True, help="Release version (semantic, e.g. 1.0.0).")
-@path_option(
+@file_option(
     "--capture-log",
     help="JSONL or CSV capture log: path, url, retrieved_at, outlet, published_at, agent, ...",
 )
-@path_option("--outlets", help="TOML file with an [outlets] table mapping domains to outlet names.")
+@file_option("--outlets", help="TOML file with an [outlets] table mapping domains to outlet names.")
 @click.option("--created", help="Release time (RFC 3339). Default: $SOURCE_DATE_EPOCH, else now.")
 @click.option(
     "--extract",
@@ -180,6 +206,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         relations=not no_relations,
     )  # fmt: skip
     progress = Progress(quiet or as_json)
+    started = time.monotonic()
     try:
         result = pack_release(
             sources,
@@ -205,10 +232,12 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     else:
         click.echo(printable(str(result.path)))
         if not quiet:
+            elapsed = time.monotonic() - started
             click.echo(
                 f"{counts['inputs']} inputs: {counts['records']} records "
                 f"({counts['reused']} reused), {counts['quarantined']} quarantined, "
-                f"{counts['withdrawn']} withdrawn, {counts['duplicates']} duplicates",
+                f"{counts['withdrawn']} withdrawn, {counts['duplicates']} duplicates "
+                f"in {elapsed:.1f} s ({counts['inputs'] / max(elapsed, 1e-9):,.0f} docs/s)",
                 err=True,
             )
     sys.exit(EXIT_FAILED if result.warnings else EXIT_OK)
@@ -238,7 +267,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     help="Worker processes over files and shards. Never changes the report.",
 )
 @executor_options
-@path_option("--key", help="Public key (from 'archive keygen') the release must be signed with.")
+@file_option("--key", help="Public key (from 'archive keygen') the release must be signed with.")
 @quiet_option("Print only problems.")
 @json_option("Print the report as JSON on stdout.")
 @handles_errors
@@ -269,11 +298,12 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
 
 @main.command()
 @click.argument("release", type=click.Path(path_type=Path))
-@path_option("--key", required=True, help="Ed25519 private key (PEM) from 'archive keygen'.")
+@file_option("--key", required=True, help="Ed25519 private key (PEM) from 'archive keygen'.")
 @click.option("--created", help="Signing time (RFC 3339). Default: $SOURCE_DATE_EPOCH, else now.")
 @click.option("--force", is_flag=True, help="Replace an existing signature.")
+@json_option("Print the signature file's path and key as JSON on stdout.")
 @handles_errors
-def sign(release, key, created, force):
+def sign(release, key, created, force, as_json):
     """Sign a release: write manifest.json.sig.json, an Ed25519 signature over the manifest's
     digest (which covers every file). Prints the signature file's path.
 
@@ -286,13 +316,18 @@ def sign(release, key, created, force):
     from archive.settings import created_time
 
     moment = created_time(created, dict(os.environ)) if created else None
-    click.echo(printable(str(sign_release(release, key, created=moment, replace=force))))
+    signature = sign_release(release, key, created=moment, replace=force)
+    if as_json:
+        emit_json({"path": str(signature), "release": str(release)})
+    else:
+        click.echo(printable(str(signature)))
 
 
 @main.command()
 @click.argument("key", type=click.Path(path_type=Path))
+@json_option("Print the key files and the public key as JSON on stdout.")
 @handles_errors
-def keygen(key):
+def keygen(key, as_json):
     """Create an Ed25519 key pair: KEY (private, readable by you only) and KEY.pub (public,
     to give to whoever verifies). Existing files are never overwritten. Prints the public key.
 
@@ -303,8 +338,12 @@ def keygen(key):
     from archive.format.signing import load_public_key, write_keypair
 
     private, public = write_keypair(key)
+    encoded = base64.b64encode(load_public_key(public)).decode("ascii")
+    if as_json:
+        emit_json({"private_key": str(private), "public_key": str(public), "public": encoded})
+        return
     click.echo(f"wrote {printable(str(private))} and {printable(str(public))}", err=True)
-    click.echo(base64.b64encode(load_public_key(public)).decode("ascii"))
+    click.echo(encoded)
 
 
 @main.command()
@@ -347,9 +386,10 @@ def validate(paths, quiet, as_json):
     is_flag=True,
     help="Show the record's relations (copies, quotations, rewrites) with their evidence.",
 )
+@quiet_option("Print only data, no notices.")
 @json_option("Print JSON on stdout.")
 @handles_errors
-def inspect(release, record_id, explain, show_relations, as_json):
+def inspect(release, record_id, explain, show_relations, quiet, as_json):
     """Summarize a release, or show one record.
 
     \b
@@ -357,7 +397,7 @@ def inspect(release, record_id, explain, show_relations, as_json):
     archive inspect dist/example-1.0.0 0f3c...  --explain
     archive inspect dist/example-1.0.0 0f3c...  --relations
     """
-    from archive.inspect import explain_record, find_record, relation_lines, relations, summary
+    from archive.inspect import explain_record, find_record, relations, summary
 
     if show_relations:
         if record_id is None:
@@ -367,7 +407,7 @@ def inspect(release, record_id, explain, show_relations, as_json):
         if as_json:
             emit_json(rows)
         else:
-            click.echo(printable("\n".join(relation_lines(rows)) or "no relations", keep="\n"))
+            _relation_lines(rows, quiet)
         return
 
     if record_id is None:
@@ -392,8 +432,9 @@ def inspect(release, record_id, explain, show_relations, as_json):
     help="Bundle file: .tar (default <release>.tar beside the release), .tar.gz or .tgz.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing bundle file.")
+@json_option("Print the bundle's path and size as JSON on stdout.")
 @handles_errors
-def bundle(release, out, force):
+def bundle(release, out, force, as_json):
     """Write a release as one reproducible tar file for transfer (same release, same bytes).
 
     Prints the bundle's path. Every file is checked against the manifest as it is written;
@@ -407,7 +448,11 @@ def bundle(release, out, force):
     from archive.versions.bundle import bundle as write_bundle
 
     target = out or Path(release).with_name(Path(release).name + ".tar")
-    click.echo(str(write_bundle(release, target, force=force)))
+    written = write_bundle(release, target, force=force)
+    if as_json:
+        emit_json({"path": str(written), "bytes": Path(written).stat().st_size})
+    else:
+        click.echo(printable(str(written)))
 
 
 @main.command()
@@ -490,7 +535,7 @@ def log(release, search, as_json):
     required=True,
     help="Folder of the captures you obtained (any layout). Repeatable.",
 )
-@path_option(
+@file_option(
     "--capture-log",
     help="The capture log the release was packed with, if it had one (charsets, outlets).",
 )
@@ -552,22 +597,32 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     type=click.Choice(["exact-duplicate", "near-duplicate", "shares-quotation", "paraphrase-of"]),
     help="Only relations of this kind.",
 )
+@quiet_option("Print only the relations, no notices.")
 @json_option("Print the relations as JSON on stdout.")
 @handles_errors
-def relations_command(release, kind, as_json):
+def relations_command(release, kind, quiet, as_json):
     """List the relations between a release's records, with their evidence.
 
     \b
     archive relations dist/example-1.0.0
     archive relations dist/example-1.0.0 --kind paraphrase-of --json
     """
-    from archive.inspect import relation_lines, relations
+    from archive.inspect import relations
 
     rows = relations(release, kind=kind)
     if as_json:
         emit_json(rows)
     else:
-        click.echo(printable("\n".join(relation_lines(rows)) or "no relations", keep="\n"))
+        _relation_lines(rows, quiet)
+
+
+def _relation_lines(rows: list[dict], quiet: bool) -> None:
+    from archive.inspect import relation_lines
+
+    if rows:
+        click.echo(printable("\n".join(relation_lines(rows)), keep="\n"))
+    elif not quiet:
+        click.echo("no relations", err=True)
 
 
 def run() -> None:

@@ -14,6 +14,7 @@ from archive.errors import ArchiveError, UsageError, VerificationError
 from archive.text.decode import printable, printable_json
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader left
 
 
 def fail(message: str, code: int) -> None:
@@ -27,7 +28,12 @@ def handles_errors(command):
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # here, so that a closed pipe is met inside the handler
+        except BrokenPipeError:
+            closed_pipe()
         except UsageError as exc:
             fail(f"error: {exc}", EXIT_USAGE)
         except VerificationError as exc:
@@ -47,6 +53,17 @@ def handles_errors(command):
             )
 
     return wrapper
+
+
+def closed_pipe() -> None:
+    """The reader of stdout has gone (``archive diff A B | head -1``): stop quietly, as Unix
+    tools do, with nothing more written and no complaint at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (a test runner's buffer)
+        pass
+    sys.exit(EXIT_CLOSED_PIPE)
 
 
 def emit_json(data) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +137,62 @@ def test_version(runner):
     from archive import __version__
 
     assert runner.invoke(main, ["--version"]).stdout.strip().endswith(__version__)
+
+
+@pytest.mark.parametrize("command", [["inspect", "--json"], ["verify", "--json"], ["diff"]])
+def test_a_closed_stdout_ends_quietly_as_unix_tools_do(runner, corpus, tmp_path, command):
+    assert runner.invoke(main, pack_args(corpus, tmp_path / "dist")).exit_code == 0
+    release = str(tmp_path / "dist" / "captures-1.0.0")
+    args = [command[0], release, *([release] if command[0] == "diff" else []), *command[1:]]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # the reader is gone before the first line is written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert stderr == b""
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder", "missing"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["pack", "{corpus}", "--version", "2.0.0", "--outlets", "{file}"],
+        ["pack", "{corpus}", "--version", "2.0.0", "--capture-log", "{file}"],
+        ["pack", "{corpus}", "--version", "2.0.0", "--config", "{file}"],
+        ["verify", "{release}", "--key", "{file}"],
+        ["sign", "{release}", "--key", "{file}"],
+    ],
+)
+def test_file_options_refuse_what_is_not_a_regular_file(runner, corpus, tmp_path, kind, command):
+    release = tmp_path / "dist" / "captures-1.0.0"
+    if "{release}" in command:
+        assert runner.invoke(main, pack_args(corpus, tmp_path / "dist")).exit_code == 0
+    file = {"device": "/dev/zero", "folder": str(tmp_path), "missing": str(tmp_path / "nokey")}
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+        file["fifo"] = str(tmp_path / "fifo")
+    args = [a.format(corpus=corpus, release=release, file=file[kind]) for a in command]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    reason = "does not exist" if kind == "missing" else "is not a regular file"
+    assert f"'{command[-2]}': {file[kind]} {reason}" in result.stderr
+    assert not (tmp_path / "dist" / "captures-2.0.0").exists()
+
+
+def test_bundle_sign_and_keygen_report_in_json(runner, corpus, tmp_path):
+    assert runner.invoke(main, pack_args(corpus, tmp_path / "dist")).exit_code == 0
+    release = tmp_path / "dist" / "captures-1.0.0"
+    keys = json.loads(runner.invoke(main, ["keygen", str(tmp_path / "k"), "--json"]).stdout)
+    assert keys["public_key"] == str(tmp_path / "k.pub") and len(keys["public"]) == 44
+    signed = runner.invoke(main, ["sign", str(release), "--key", keys["private_key"], "--json"])
+    assert json.loads(signed.stdout)["path"] == str(release / "manifest.json.sig.json")
+    bundled = json.loads(runner.invoke(main, ["bundle", str(release), "--json"]).stdout)
+    assert bundled["bytes"] == Path(bundled["path"]).stat().st_size > 0
+
+
+def test_the_end_of_a_pack_says_how_long_it_took(runner, corpus, tmp_path):
+    result = runner.invoke(main, pack_args(corpus, tmp_path / "dist"))
+    assert re.search(r"^\d+ inputs: .* in \d+\.\d s \([\d,]+ docs/s\)$", result.stderr, re.M)
