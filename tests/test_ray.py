@@ -120,7 +120,7 @@ def s3():
 def cluster(s3):
     """The address of a two-node Ray cluster on this machine, and the environment to join it."""
     if importlib.util.find_spec("ray") is None:
-        pytest.skip("Ray is not installed (pip install 'archive[ray]')")
+        pytest.skip("Ray is not installed (pip install 'archive-corpus[ray]')")
     ray_cli = Path(sys.executable).parent / "ray"
     if not ray_cli.exists():
         pytest.skip("the ray command is not installed beside this Python")
@@ -328,7 +328,7 @@ def test_without_ray_the_error_is_one_line_naming_the_extra(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "archive: error: the Ray executor needs Ray: pip install 'archive[ray]'"
+        "archive: error: the Ray executor needs Ray: pip install 'archive-corpus[ray]'"
     ]
     assert not (tmp_path / "dist").exists()
 

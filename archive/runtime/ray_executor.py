@@ -1,4 +1,4 @@
-"""Run pack and verify tasks on a Ray cluster (the optional extra ``archive[ray]``).
+"""Run pack and verify tasks on a Ray cluster (the optional extra ``archive-corpus[ray]``).
 
 The tasks are the very functions ``LocalExecutor`` runs, sent as Ray core tasks (``ray.remote``),
 never Ray Data: Ray decides where a task runs, never what it writes, so a release packed on a
@@ -23,7 +23,7 @@ import pyarrow as pa
 from archive._version import __version__
 from archive.errors import ArchiveError, UsageError
 
-INSTALL_HINT = "pip install 'archive[ray]'"
+INSTALL_HINT = "pip install 'archive-corpus[ray]'"
 OBJECT_STORE_BYTES = 200 * 1024 * 1024
 MAX_RETRIES = 3
 
