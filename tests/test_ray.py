@@ -338,3 +338,24 @@ def test_address_without_ray_executor_is_a_usage_error(runner, corpus, tmp_path)
     result = runner.invoke(main, [*args, "--address", "127.0.0.1:6379"])
     assert result.exit_code == 2
     assert "--executor ray" in result.stderr
+
+
+def test_an_address_where_no_cluster_answers_fails_at_once_naming_it(corpus, tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    args = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "archive.cli", *args, "--executor", "ray", "--address", address],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert time.monotonic() - started < 60
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"archive: error: no Ray cluster answers at {address} (Connection refused)"
+    ]
+    assert not any((tmp_path / "dist").glob("*"))

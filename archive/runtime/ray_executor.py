@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterable, Iterator
 
 import pyarrow as pa
@@ -26,6 +27,7 @@ from archive.errors import ArchiveError, UsageError
 INSTALL_HINT = "pip install 'archive-corpus[ray]'"
 OBJECT_STORE_BYTES = 200 * 1024 * 1024
 MAX_RETRIES = 3
+CONNECT_SECONDS = 10.0
 
 
 class ExecutorError(ArchiveError):
@@ -80,6 +82,8 @@ class RayExecutor:
                 "object_store_memory": self.object_store_bytes,
                 "include_dashboard": False,
             }
+        if address not in (None, "auto", "local"):
+            _check_answers(address)
         try:
             ray.init(address=address, **options)
         except ConnectionError as exc:
@@ -141,6 +145,19 @@ class RayExecutor:
                 f"a task failed on the Ray cluster after {self.max_retries} retries: "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             ) from exc
+
+
+def _check_answers(address: str, timeout: float = CONNECT_SECONDS) -> None:
+    """``UsageError`` unless something listens at ``address`` (``host:port`` or ``ray://...``):
+    Ray itself retries a silent address for minutes, printing its C++ connection lines."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--address {address!r} is not host:port (or 'auto')")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"no Ray cluster answers at {address} ({reason})") from None
 
 
 def _node_identity() -> tuple[str, str]:
