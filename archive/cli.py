@@ -222,6 +222,9 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         progress.close()
     for warning in result.warnings:
         click.echo(f"archive: error: {printable(warning)}", err=True)
+    unmatched = (result.manifest.get("capture_log") or {}).get("unmatched", 0)
+    if unmatched and not as_json:
+        click.echo(f"archive: warning: {unmatched} capture-log lines name no input", err=True)
     if not quiet and not as_json:
         for note in result.notes:
             click.echo(f"archive: {printable(note)}", err=True)

@@ -76,8 +76,12 @@ def _outlet_table(data: dict, path: Path) -> tuple[tuple[str, str], ...]:
 
 
 def domain_outlets(path: Path) -> tuple[tuple[str, str], ...]:
-    """The ``[outlets]`` table of a TOML file: registrable domain -> outlet name, sorted."""
-    return _outlet_table(_toml(path), path)
+    """The ``[outlets]`` table of a TOML file: registrable domain -> outlet name, sorted.
+    A file without that table is refused: it is the wrong file, not an empty mapping."""
+    data = _toml(path)
+    if "outlets" not in data:
+        raise UsageError(f"{path}: no [outlets] table (domains mapped to outlet names)")
+    return _outlet_table(data, path)
 
 
 def _table(data: dict, key: str, path: Path) -> dict:

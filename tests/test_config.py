@@ -101,3 +101,31 @@ def test_bad_tier_in_config(tmp_path):
         pack_settings(
             sources=[tmp_path], name=None, version="1.0.0", collection=load_collection(path)
         )
+
+
+def test_mistaken_capture_logs_and_outlet_files_stop_before_a_version_is_used(
+    runner, corpus, capture_log, tmp_path
+):
+    outlets = tmp_path / "outlets.toml"
+    outlets.write_text('[outlets]\n"harbourcourier.example" = "Harbour Courier"\n', "utf-8")
+    base = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
+    as_log = runner.invoke(main, [*base, "--capture-log", str(outlets)])
+    assert as_log.exit_code == 2
+    assert "2 of 2 lines cannot be used (line 1: not JSON" in as_log.stderr
+    assert "is it a capture log?" in as_log.stderr
+    as_outlets = runner.invoke(main, [*base, "--outlets", str(capture_log)])
+    assert as_outlets.exit_code == 2
+    no_table = tmp_path / "other.toml"
+    no_table.write_text('[collection]\nname = "x"\n', "utf-8")
+    without = runner.invoke(main, [*base, "--outlets", str(no_table)])
+    assert without.exit_code == 2 and "no [outlets] table" in without.stderr
+    assert not list((tmp_path / "dist").glob("*"))
+
+
+def test_capture_log_lines_that_name_no_input_are_said(runner, corpus, capture_log, tmp_path):
+    with capture_log.open("a", encoding="utf-8") as log:
+        log.write('{"path": "coast/not-captured.txt", "url": "https://x.example/a"}\n')
+    base = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
+    result = runner.invoke(main, [*base, "--capture-log", str(capture_log)])
+    assert result.exit_code == 0, result.output
+    assert "archive: warning: 1 capture-log lines name no input" in result.stderr.splitlines()

@@ -187,6 +187,12 @@ class CaptureLog:
             raise UsageError(f"capture log {log_path}: cannot be read ({exc})") from None
         db.commit()
         db.close()
+        if len(problems) > size:
+            first = problems[0]
+            raise UsageError(
+                f"capture log {log_path}: {len(problems)} of {len(problems) + size} lines cannot "
+                f"be used (line {first.line}: {first.message}); is it a capture log?"
+            )
         digest = hashlib.sha256(log_path.read_bytes()).hexdigest()
         return cls(index_path, log_path.name, problems, size, digest)
 
