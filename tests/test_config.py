@@ -129,3 +129,40 @@ def test_capture_log_lines_that_name_no_input_are_said(runner, corpus, capture_l
     result = runner.invoke(main, [*base, "--capture-log", str(capture_log)])
     assert result.exit_code == 0, result.output
     assert "archive: warning: 1 capture-log lines name no input" in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize(
+    "bad_line, reason",
+    [
+        ('{"path": "coast/\\ud800.txt"}', "lone surrogate"),
+        ('{"path": "a.txt", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested deeper than"),
+        ('{"path": "a.txt", "note": "' + "x" * 2_000_000 + '"}', "longer than 1,048,576"),
+    ],
+)
+def test_a_hostile_capture_log_line_is_one_bad_line(runner, corpus, capture_log, tmp_path,
+                                                     bad_line, reason):  # fmt: skip
+    lines = capture_log.read_text(encoding="utf-8").splitlines()
+    capture_log.write_text("\n".join([lines[0], bad_line, *lines[1:]]) + "\n", encoding="utf-8")
+    base = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
+    result = runner.invoke(main, [*base, "--capture-log", str(capture_log)])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("archive: error:")]
+    assert len(errors) == 1 and errors[0].startswith("archive: error: captures.jsonl:2: ")
+    assert reason in errors[0]
+    manifest = json.loads((tmp_path / "dist" / "captures-1.0.0" / "manifest.json").read_bytes())
+    assert manifest["capture_log"]["entries"] == 2 and manifest["capture_log"]["bad_lines"] == 1
+
+
+def test_a_csv_field_over_the_limit_is_one_bad_row(runner, corpus, tmp_path):
+    log = tmp_path / "log.csv"
+    rows = ["path,url", "coast/ferry-utf8.txt,https://h.example/a"]
+    rows += [
+        'inland/deep/mill.txt,"' + "x" * 1_500_000 + '"',
+        "coast/ferry-bom.txt,https://h.example/b",
+    ]
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    base = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
+    result = runner.invoke(main, [*base, "--capture-log", str(log)])
+    assert result.exit_code == 1, result.output
+    manifest = json.loads((tmp_path / "dist" / "captures-1.0.0" / "manifest.json").read_bytes())
+    assert manifest["capture_log"]["entries"] == 2 and manifest["capture_log"]["bad_lines"] == 1

@@ -21,8 +21,10 @@ from pathlib import Path, PurePosixPath
 
 from archive.capture.storage import RemotePath, local_file
 from archive.errors import CaptureLogError, UsageError
+from archive.format import boundedjson
 
 _BATCH = 500  # parameters per query, well under SQLite's limit
+MAX_LINE_CHARS = 1024 * 1024  # a capture-log line is a few hundred characters
 KNOWN_KEYS = (
     "path",
     "url",
@@ -117,28 +119,67 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
 
 
 def _raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
-    """Yield (line number, mapping or None, error or None) for each non-blank line."""
+    """Yield (line number, mapping or None, error or None) for each non-blank line.
+
+    A line (a CSV field) longer than ``MAX_LINE_CHARS`` is a bad line, read past in pieces so
+    that it never sits in memory whole; so is JSON nested deeper than ``boundedjson.MAX_DEPTH``.
+    """
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if path.suffix.lower() == ".csv":
-            reader = csv.DictReader(handle)
-            for row in reader:
-                if None in row:
-                    yield reader.line_num, None, "more fields than the header names"
-                else:
-                    yield reader.line_num, {k: v for k, v in row.items() if k}, None
+            yield from _csv_rows(handle)
             return
-        for number, text in enumerate(handle, start=1):
+        for number, text in _bounded_lines(handle):
+            if text is None:
+                yield number, None, f"longer than {MAX_LINE_CHARS:,} characters"
+                continue
             if not text.strip():
                 continue
             try:
-                data = json.loads(text)
+                data = boundedjson.loads(text)
             except json.JSONDecodeError as exc:
                 yield number, None, f"not JSON ({exc.msg} at column {exc.colno})"
+                continue
+            except ValueError as exc:
+                yield number, None, str(exc)
                 continue
             if not isinstance(data, dict):
                 yield number, None, "not a JSON object"
             else:
                 yield number, data, None
+
+
+def _bounded_lines(handle) -> Iterator[tuple[int, str | None]]:
+    """(number, line) for each line of ``handle``; None for a line over ``MAX_LINE_CHARS``."""
+    number = 0
+    while text := handle.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(text) <= MAX_LINE_CHARS or text.endswith(("\n", "\r")):
+            yield number, text
+            continue
+        while (rest := handle.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+            pass
+        yield number, None
+
+
+def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
+    reader = csv.DictReader(handle)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_LINE_CHARS)
+    try:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield reader.line_num, None, f"cannot be read as CSV ({exc})"
+                continue
+            if None in row:
+                yield reader.line_num, None, "more fields than the header names"
+            else:
+                yield reader.line_num, {k: v for k, v in row.items() if k}, None
+    finally:
+        csv.field_size_limit(limit)
 
 
 class CaptureLog:
