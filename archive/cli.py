@@ -81,8 +81,8 @@ def executor_options(command):
         type=click.Choice(["local", "ray"]),
         default="local",
         show_default=True,
-        help="Run tasks in local processes or on a Ray cluster (pip install 'archive-corpus[ray]'). "
-        "Never changes the output.",
+        help="Run tasks in local processes or on a Ray cluster "
+        "(pip install 'archive-corpus[ray]'). Never changes the output.",
     )(command)
 
 
