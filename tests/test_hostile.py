@@ -266,3 +266,15 @@ def test_capture_log_paths_cannot_leave_the_source(path):
 def test_capture_log_paths_may_hold_hostile_but_safe_names():
     for path in ("new\nline.txt", "with space 'q' \"qq\".txt", "東京港.txt", "a/b/c.txt"):
         assert entry_from_mapping({"path": path}, 1).path == path
+
+
+def test_a_source_folder_nested_past_the_recursion_limit_is_walked(tmp_path):
+    root = folder = tmp_path / "deep"
+    root.mkdir()
+    for _ in range(1200):  # one level at a time: mkdir(parents=True) itself recurses
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "story.txt").write_text("Deep story\n\nIt was found at the bottom.\n", "utf-8")
+    (root / "top.txt").write_text("Top story\n\nIt was found at the top.\n", "utf-8")
+    found = list(walk([root]))
+    assert [f.source_path for f in found] == ["deep/" + "d/" * 1200 + "story.txt", "deep/top.txt"]

@@ -130,6 +130,29 @@ def open_input(fs_path: str):
 
 
 def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile | Skipped]:
+    """Depth first in sorted order, with a stack of listings rather than recursion: a source
+    folder may be nested deeper than Python's recursion limit."""
+    listings = [_listing(directory, prefix, real_root)]
+    while listings:
+        found = next(listings[-1], None)
+        if found is None:
+            listings.pop()
+        elif isinstance(found, _Folder):
+            listings.append(_listing(found.path, found.source_path, real_root))
+        else:
+            yield found
+
+
+@dataclass(frozen=True)
+class _Folder:
+    path: str
+    source_path: str
+
+
+def _listing(
+    directory: str, prefix: str, real_root: str
+) -> Iterator[InputFile | Skipped | _Folder]:
+    """One folder's entries in sorted order; a sub-folder as ``_Folder``, to be walked next."""
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda e: os.fsencode(e.name))
@@ -149,7 +172,7 @@ def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile
             if entry.is_symlink():
                 yield _link(entry, source_path, real_root)
             elif entry.is_dir(follow_symlinks=False):
-                yield from _walk_dir(entry.path, source_path, real_root)
+                yield _Folder(entry.path, source_path)
             elif entry.is_file(follow_symlinks=False):
                 size = entry.stat(follow_symlinks=False).st_size
                 yield InputFile(source_path, entry.path, size, kind_of(entry.name))
