@@ -24,8 +24,9 @@ from archive.cli_output import (
     emit_json,
     handles_errors,
     report_out,
+    stop_on_signals,
 )
-from archive.errors import UsageError
+from archive.errors import NoSpaceError, UsageError, is_no_space
 from archive.text.decode import printable
 
 
@@ -207,10 +208,11 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     )  # fmt: skip
     progress = Progress(quiet or as_json)
     started = time.monotonic()
+    destination = out or collection.out or Path("dist")
     try:
         result = pack_release(
             sources,
-            out or collection.out or Path("dist"),
+            destination,
             settings,
             capture_log=capture_log or collection.capture_log,
             parent=None if no_parent else (parent or "auto"),
@@ -218,6 +220,10 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
             executor=executor,
             address=address,
         )
+    except OSError as exc:
+        if not is_no_space(exc):
+            raise
+        raise NoSpaceError(str(destination)) from None
     finally:
         progress.close()
     for warning in result.warnings:
@@ -633,6 +639,7 @@ def run() -> None:
     from archive.format.parquetio import forgo_pandas
 
     forgo_pandas()
+    stop_on_signals()
     main()
 
 

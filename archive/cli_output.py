@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from functools import wraps
 
 import click
 
-from archive.errors import ArchiveError, UsageError, VerificationError
+from archive.errors import (
+    ArchiveError,
+    NoSpaceError,
+    UsageError,
+    VerificationError,
+    is_no_space,
+)
 from archive.text.decode import printable, printable_json
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_NO_SPACE = 0, 1, 2, 3, 4
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader left
 
 
@@ -34,25 +41,52 @@ def handles_errors(command):
                 sys.stdout.flush()  # here, so that a closed pipe is met inside the handler
         except BrokenPipeError:
             closed_pipe()
+        except OSError as exc:
+            if not is_no_space(exc):
+                raise_or_fail(exc)
+            where = os.path.dirname(exc.filename) if exc.filename else "the output"
+            fail(f"error: {NoSpaceError(where)}", EXIT_NO_SPACE)
         except UsageError as exc:
             fail(f"error: {exc}", EXIT_USAGE)
+        except NoSpaceError as exc:
+            fail(f"error: {exc}", EXIT_NO_SPACE)
         except VerificationError as exc:
             for problem in exc.problems:
                 click.echo(printable(str(problem)), err=True)
             sys.exit(EXIT_FAILED)
         except ArchiveError as exc:
             fail(f"error: {exc}", EXIT_FAILED)
-        except KeyboardInterrupt:
-            fail("interrupted; nothing was written", 130)
+        except KeyboardInterrupt as exc:
+            fail("interrupted; nothing was written", 128 + getattr(exc, "signum", signal.SIGINT))
         except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a line
-            if os.environ.get("ARCHIVE_DEBUG"):
-                raise
-            fail(
-                f"internal error: {type(exc).__name__}: {exc} (ARCHIVE_DEBUG=1 shows more)",
-                EXIT_INTERNAL,
-            )
+            raise_or_fail(exc)
 
     return wrapper
+
+
+def raise_or_fail(exc: Exception) -> None:
+    """A bug: the traceback with ``ARCHIVE_DEBUG=1``, else one line and exit 3."""
+    if os.environ.get("ARCHIVE_DEBUG"):
+        raise exc
+    fail(f"internal error: {type(exc).__name__}: {exc} (ARCHIVE_DEBUG=1 shows more)", EXIT_INTERNAL)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, met as Ctrl-C is: workers stopped, partial files removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def stop_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into ``Stopped`` in this (the main) process; exit 143 or 129."""
+
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 def closed_pipe() -> None:

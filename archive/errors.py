@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 # Why an input did not become a record. Stable: tests, docs and users' scripts match on them.
@@ -28,6 +29,27 @@ class UsageError(ArchiveError):
 
 class ReleaseExistsError(UsageError):
     """Releases are immutable: packing onto an existing one is refused."""
+
+
+class NoSpaceError(ArchiveError):
+    """The device filled up while writing; the partial output was removed. CLI exit code 4."""
+
+    def __init__(self, folder: str):
+        super().__init__(
+            f"no space left on the device of {folder}; nothing was written (a pack needs about "
+            "six times the release's size free while it works)"
+        )
+        self.folder = folder
+
+    def __reduce__(self):
+        return NoSpaceError, (self.folder,)
+
+
+def is_no_space(exc: BaseException) -> bool:
+    """An ``OSError`` for a full device (pyarrow's carry the text, not always the errno)."""
+    return isinstance(exc, OSError) and (
+        exc.errno == errno.ENOSPC or "No space left on device" in str(exc)
+    )
 
 
 class CaptureLogError(ArchiveError):

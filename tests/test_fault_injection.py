@@ -4,18 +4,24 @@ which fault, reproducible samples, and the same report whatever ``jobs``."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from conftest import CREATED
 
 from archive import PackSettings, check_release, pack
+from archive.cli import main
 from archive.format.manifest import file_digests, write_manifest
 from archive.format.parquetio import write_parquet
 from archive.format.signing import SIGNATURE_FILE, sign, write_keypair
@@ -202,3 +208,58 @@ def test_unsafe_manifest_paths_are_reported_and_never_opened(release, tmp_path):
     assert ("E019", "../secret.txt") in {(p.code, p.path) for p in problems}
     assert ("E019", "data/link.parquet") in {(p.code, p.path) for p in problems}
     assert not any(p.code == "E007" and "secret" in p.path for p in problems)
+
+
+@contextlib.contextmanager
+def _small_device(folder: Path, size: str):
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("no small device can be mounted here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_is_exit_4_naming_the_folder_and_leaves_nothing(tmp_path):
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    rng = random.Random(7)
+    for n in range(400):
+        words = " ".join(
+            "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7)) for _ in range(2000)
+        )
+        (captures / f"{n:03}.txt").write_text(f"Story {n}\n\n{words}\n", encoding="utf-8")
+    with _small_device(tmp_path / "small", "3m") as dist:
+        result = subprocess.run(
+            [sys.executable, "-m", "archive.cli", "pack", str(captures), "--out", str(dist),
+             "--version", "1.0.0", "--jobs", "2", "--no-relations"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        left = sorted(p.name for p in dist.iterdir())
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.splitlines() == [
+        f"archive: error: no space left on the device of {dist}; nothing was written (a pack "
+        "needs about six times the release's size free while it works)"
+    ]
+    assert left == []
+
+
+def test_no_space_from_a_writer_is_exit_4_and_removes_the_partial_release(
+    tmp_path, corpus, monkeypatch
+):
+    from archive.format import parquetio
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(parquetio, "write_parquet_batches", full)
+    monkeypatch.setattr(parquetio, "write_parquet", full)
+    args = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
+    result = CliRunner().invoke(main, [*args, "--jobs", "1"])
+    assert result.exit_code == 4, result.output
+    assert result.stderr.startswith(f"archive: error: no space left on the device of {tmp_path}")
+    assert list((tmp_path / "dist").iterdir()) == []

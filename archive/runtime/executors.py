@@ -59,8 +59,13 @@ class LocalExecutor:
                                              initargs=(dict(os.environ),))
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind=None, *exc) -> None:
         if self._pool is not None:
+            if kind is not None and issubclass(kind, KeyboardInterrupt):
+                # Stopped (Ctrl-C, SIGTERM, SIGHUP): the workers may not have been signalled
+                # with us, and nothing of theirs may still write once the caller cleans up.
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.kill()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
