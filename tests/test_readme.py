@@ -85,3 +85,20 @@ def test_every_readme_example_prints_what_the_readme_shows(sandbox):
             wrong.append(f"$ {command}\n  README:\n    " + "\n    ".join(expected)
                          + "\n  printed:\n    " + "\n    ".join(found))  # fmt: skip
     assert not wrong, "\n\n".join(wrong)
+
+
+def test_every_command_and_option_is_documented():
+    from archive.cli import main
+
+    missing = []
+    for name, command in sorted(main.commands.items()):
+        section = README.split(f"### `archive {name}", 1)
+        if len(section) < 2:
+            missing.append(f"archive {name}")
+            continue
+        text = section[1].split("\n### ", 1)[0]
+        for parameter in command.params:
+            for option in getattr(parameter, "opts", []):
+                if option.startswith("--") and option not in text and option != "--help":
+                    missing.append(f"archive {name} {option}")
+    assert not missing, missing
