@@ -174,7 +174,9 @@ def score(
         if ref:
             _score_body(ref["text"], row["text"], body["archive"])
             if baseline:
-                _score_body(ref["text"], _trafilatura_text(folder / label["file"]), body["trafilatura"])
+                _score_body(
+                    ref["text"], _trafilatura_text(folder / label["file"]), body["trafilatura"]
+                )
     missing = sorted(set(by_file) - set(rows) - quarantined)
     return {
         "pages": len(labels),
@@ -273,7 +275,8 @@ def _fmt(x: float | None) -> str:
 
 
 def _print_report(report: dict, *, show_wrong: bool) -> None:
-    print(f"pages {report['pages']}, records {report['records']}, quarantined {len(report['quarantined'])}")
+    quarantined = len(report["quarantined"])
+    print(f"pages {report['pages']}, records {report['records']}, quarantined {quarantined}")
     print(
         f"{'field':<11}{'asserted':>9}{'scored':>8}{'correct':>8}{'labelled':>9}"
         f"{'precision':>10}{'coverage':>9}{'unlabelled':>11}"
