@@ -88,13 +88,22 @@ def test_domain_table_outranks_the_site_name_and_the_capture_log_outranks_both()
     by_url = extract_html(page, Hints(domain_outlets=table)).extraction  # URL from canonical
     assert by_url.outlet == "The Harbourlight Gazette (table)"
     assert [p.method for p in by_url.provenance if p.field == "outlet"] == ["url-domain"]
-    logged = Hints(outlet="Gazette (log)", published_at=datetime(2024, 3, 4, tzinfo=UTC),
-                   evidence="log line 3", domain_outlets=table, url=LIGHTHOUSE.url)
+    logged = Hints(
+        outlet="Gazette (log)",
+        published_at=datetime(2024, 3, 4, tzinfo=UTC),
+        evidence="log line 3",
+        domain_outlets=table,
+        url=LIGHTHOUSE.url,
+    )
     by_log = extract_html(page, logged).extraction
     assert (by_log.outlet, by_log.published_at.day, by_log.published_precision) == (
-        "Gazette (log)", 4, "day")
+        "Gazette (log)",
+        4,
+        "day",
+    )
     assert {p.method for p in by_log.provenance if p.field in ("outlet", "published_at")} == {
-        "capture-log"}
+        "capture-log"
+    }
 
 
 def test_publication_date_is_bounded_by_the_retrieval_date():
@@ -105,16 +114,20 @@ def test_publication_date_is_bounded_by_the_retrieval_date():
     guessed = before.extraction.published_at
     assert guessed is None or guessed.date() <= date(2024, 3, 2)
     after = Hints(retrieved_at=datetime(2024, 3, 5, 1, tzinfo=UTC))
-    assert extract_html(page, after).extraction.published_at == datetime(2024, 3, 5, 8, 10,
-                                                                         tzinfo=UTC)
+    assert extract_html(page, after).extraction.published_at == datetime(
+        2024, 3, 5, 8, 10, tzinfo=UTC
+    )
     capped = extract_html(page, Hints(), max_date=date(2023, 12, 31)).extraction.published_at
     assert capped is None or capped.date() <= date(2023, 12, 31)
 
 
 def test_a_date_only_in_the_text_is_day_precision_from_htmldate():
-    page = (b"<html><head><title>Quay notes</title></head><body><article>"
-            b"<p>Posted 12 May 2019</p>" + b"<p>The quay reopened to small boats today.</p>" * 30
-            + b"</article></body></html>")
+    page = (
+        b"<html><head><title>Quay notes</title></head><body><article>"
+        b"<p>Posted 12 May 2019</p>"
+        + b"<p>The quay reopened to small boats today.</p>" * 30
+        + b"</article></body></html>"
+    )
     extraction = extract_html(page, Hints()).extraction
     assert extraction.published_at == datetime(2019, 5, 12, tzinfo=UTC)
     assert extraction.published_precision == "day"
@@ -125,17 +138,33 @@ def test_a_date_only_in_the_text_is_day_precision_from_htmldate():
 @pytest.mark.parametrize(
     ("page", "hints", "encoding", "method"),
     [
-        (render_html(RIVERTOWN, charset="windows-1251", meta_charset=False),
-         Hints(declared_charset="windows-1251"), "cp1251", "http-header"),
+        (
+            render_html(RIVERTOWN, charset="windows-1251", meta_charset=False),
+            Hints(declared_charset="windows-1251"),
+            "cp1251",
+            "http-header",
+        ),
         (render_html(FROMAGERIE, charset="iso-8859-1"), Hints(), "cp1252", "meta-charset"),
         (render_html(LIGHTHOUSE, meta_charset=False), Hints(), "utf-8", "utf-8"),
-        (codecs.BOM_UTF8 + render_html(LIGHTHOUSE), Hints(declared_charset="cp1251"),
-         "utf-8", "bom"),
+        (
+            codecs.BOM_UTF8 + render_html(LIGHTHOUSE),
+            Hints(declared_charset="cp1251"),
+            "utf-8",
+            "bom",
+        ),
         # the HTTP header says UTF-8 but the bytes are not: the page's own meta tag decides
-        (render_html(RIVERTOWN, charset="windows-1251"), Hints(declared_charset="utf-8"),
-         "cp1251", "meta-charset"),
-        (render_html(RIVERTOWN, charset="windows-1251", meta_charset=False), Hints(),
-         "cp1251", "detected"),
+        (
+            render_html(RIVERTOWN, charset="windows-1251"),
+            Hints(declared_charset="utf-8"),
+            "cp1251",
+            "meta-charset",
+        ),
+        (
+            render_html(RIVERTOWN, charset="windows-1251", meta_charset=False),
+            Hints(),
+            "cp1251",
+            "detected",
+        ),
     ],
     ids=["http-header", "meta", "utf-8", "bom", "wrong-header", "detected"],
 )
@@ -175,8 +204,10 @@ def test_bytes_that_are_not_a_page_raise_with_a_quarantine_reason(raw, reason):
 
 
 def test_a_page_with_too_little_text_keeps_its_metadata_and_is_flagged():
-    page = (b'<html lang="fr"><head><meta property="og:site_name" content="Le Petit Quai">'
-            b'<title>Avis</title></head><body><nav><a href="/">Accueil</a></nav></body></html>')
+    page = (
+        b'<html lang="fr"><head><meta property="og:site_name" content="Le Petit Quai">'
+        b'<title>Avis</title></head><body><nav><a href="/">Accueil</a></nav></body></html>'
+    )
     extraction = extract_html(page, Hints()).extraction
     assert extraction.outlet == "Le Petit Quai" and extraction.language == "fr"
     assert "no-body" in extraction.flags and extraction.text == ""
@@ -185,3 +216,15 @@ def test_a_page_with_too_little_text_keeps_its_metadata_and_is_flagged():
 def test_extraction_is_deterministic():
     page = render_html(LIGHTHOUSE)
     assert extract_html(page, Hints()) == extract_html(page, Hints())
+
+
+@pytest.mark.parametrize("blob", ["true", "42", '"a string"', "null"])
+def test_a_json_ld_block_holding_a_bare_scalar_is_ignored(blob):
+    # Real pages carry such blocks; they once crashed the whole pack.
+    page = render_html(ORCHARD).replace(
+        b"</head>", f'<script type="application/ld+json">{blob}</script></head>'.encode()
+    )
+    assert (
+        extract_html(page, Hints()).extraction
+        == extract_html(render_html(ORCHARD), Hints()).extraction
+    )

@@ -215,6 +215,8 @@ def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
         data = json.loads(blob)
     except ValueError:
         return
+    if not isinstance(data, (list, dict)):  # a bare scalar (seen on real pages): nothing to read
+        return
     items = data if isinstance(data, list) else data.get("@graph", [data])
     for item in items:
         if not isinstance(item, dict):
