@@ -10,6 +10,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -227,3 +228,35 @@ def test_opened_bundle_cleans_up(release, tmp_path):
         assert opened.name == release.name
         assert (opened / "manifest.json").read_bytes() == (release / "manifest.json").read_bytes()
     assert not opened.exists()
+
+
+def test_a_member_larger_than_its_manifest_states_is_refused_before_extraction(tmp_path):
+    # 256 MiB of zeros declared in the tar header, compressed to about 250 KB: nothing extracted.
+    bundle_path = tmp_path / "bomb-1.0.0.tar.gz"
+    manifest = json.dumps({"files": [{"path": "quarantine.jsonl", "bytes": 10}]}).encode()
+    with tarfile.open(bundle_path, "w:gz") as tar:
+        info = tarfile.TarInfo("bomb-1.0.0/manifest.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+        info = tarfile.TarInfo("bomb-1.0.0/quarantine.jsonl")
+        info.size = 1 << 28
+        tar.addfile(info, _Zeros(info.size))
+    started = time.monotonic()
+    refused = "holds 268,435,456 bytes, more than the 10 its manifest allows"
+    with pytest.raises(BundleError, match=refused), opened_bundle(bundle_path):
+        pass
+    assert time.monotonic() - started < 30
+
+
+class _Zeros(io.RawIOBase):
+    def __init__(self, size: int):
+        self.left = size
+
+    def readinto(self, buffer) -> int:
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+    def readable(self) -> bool:
+        return True

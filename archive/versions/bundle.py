@@ -26,12 +26,16 @@ from pathlib import Path, PurePosixPath
 
 from archive.errors import ArchiveError, Problem, UsageError, VerificationError
 from archive.exporters import derived_files
+from archive.format import boundedjson
 from archive.format.manifest import MANIFEST
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 SUFFIXES = (".tar", ".tar.gz", ".tgz")
 _BLOCK = 1024 * 1024
+
+
+MAX_UNLISTED_BYTES = 64 * 1024 * 1024  # manifest, README, ecosystem files: small by design
 
 
 class BundleError(ArchiveError):
@@ -193,10 +197,40 @@ def opened_bundle(path: str | os.PathLike) -> Iterator[Path]:
             with tarfile.open(source, "r:*") as tar:
                 members = tar.getmembers()
                 top = _safe_top(source, members)
+                _check_sizes(source, top, members, _stated_sizes(tar, top, members))
                 tar.extractall(folder, members=members, filter="data")
         except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
             raise BundleError(f"{source} cannot be read as a tar bundle ({exc})") from None
         yield Path(folder) / top
+
+
+def _stated_sizes(tar: tarfile.TarFile, top: str, members: list[tarfile.TarInfo]) -> dict:
+    """The sizes the bundle's own manifest states, by member name (empty when it has none or it
+    cannot be read: verify then reports the manifest itself)."""
+    name = f"{top}/{MANIFEST}"
+    member = next((m for m in members if m.name == name and m.isfile()), None)
+    if member is None or member.size > MAX_UNLISTED_BYTES:
+        return {}
+    try:
+        manifest = boundedjson.loads(tar.extractfile(member).read())
+        return {f"{top}/{entry['path']}": int(entry["bytes"]) for entry in manifest["files"]}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _check_sizes(source: Path, top: str, members: list[tarfile.TarInfo], stated: dict) -> None:
+    """Refuse, before writing a byte, a member larger than the manifest says (or, for files it
+    derives or does not list, larger than ``MAX_UNLISTED_BYTES``): a small compressed bundle can
+    declare a member of many gigabytes."""
+    for member in members:
+        if not member.isfile():
+            continue
+        limit = stated.get(member.name, MAX_UNLISTED_BYTES)
+        if member.size > limit:
+            raise BundleError(
+                f"{source}: {member.name} holds {member.size:,} bytes, more than the "
+                f"{limit:,} its manifest allows; not extracted"
+            )
 
 
 def unsafe_members(members: list[tarfile.TarInfo]) -> list[str]:
