@@ -55,8 +55,8 @@ CHECKS = (
     Check(
         "files derived from the manifest", "structure", ("E005", "E018"), structure.check_derived
     ),
-    Check("listed files present", "structure", ("E005",), structure.check_presence),
-    Check("no unlisted files", "structure", ("E008", "E019"), structure.check_unlisted),
+    Check("listed files present", "structure", ("E005", "E019"), structure.check_presence),
+    Check("no unlisted files", "structure", ("E008",), structure.check_unlisted),
     Check("Parquet footers and columns", "structure", ("E009", "E010"), structure.check_footers),
     Check("file sizes", "sizes", ("E006",), structure.check_sizes),
     Check("row and entry counts", "sizes", ("E014",), structure.check_counts),

@@ -176,24 +176,24 @@ def check_derived(audit: Audit) -> None:
 
 
 def check_presence(audit: Audit) -> None:
-    """The listed files present as regular files (E005 for the missing ones)."""
-    root = audit.root
-    files, _ = _release_tree(audit)
+    """The listed files present as regular files (E005 for the missing ones); E019 for anything
+    in the release but a regular file or a folder."""
+    root, report = audit.root, audit.report
+    files, unsafe = _release_tree(audit)
+    for relative, kind in unsafe:
+        report.add("E019", relative, f"{kind}; a release holds only regular files")
     on_disk = set(files)
     for relative in _listed(audit):
         if relative in on_disk:
             audit.present.add(relative)
         elif not _link_on_path(root, relative):
-            audit.report.add("E005", relative, "listed in the manifest but missing")
-    audit.report.files = len(audit.present)
+            report.add("E005", relative, "listed in the manifest but missing")
+    report.files = len(audit.present)
 
 
 def check_unlisted(audit: Audit) -> None:
-    """No file the manifest does not list or derive (E008), and nothing but regular files
-    (E019)."""
-    files, unsafe = _release_tree(audit)
-    for relative, kind in unsafe:
-        audit.report.add("E019", relative, f"{kind}; a release holds only regular files")
+    """No file the manifest does not list or derive (E008)."""
+    files, _ = _release_tree(audit)
     allowed = {MANIFEST, MANIFEST_DIGEST, SIGNATURE_FILE} | audit.derived | set(_listed(audit))
     for relative in files:
         if relative not in allowed:
