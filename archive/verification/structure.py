@@ -293,10 +293,12 @@ def check_counts(audit: Audit) -> None:
         if stated is not None and stated != found:
             message = f"counts.withdrawn differs from {WITHDRAWN_FILE}"
             report.add("E014", MANIFEST, message, stated, found)
-    reused, most = counts.get("reused"), counts.get("records", 0) if manifest.get("parent") else 0
-    if reused is not None and reused > most:
-        message = "counts.reused is more than the records" if most else "counts.reused: no parent"
-        report.add("E014", MANIFEST, message, f"at most {most}", reused)
+    reused = counts.get("reused")
+    if reused and manifest.get("parent") is None:
+        report.add("E014", MANIFEST, "counts.reused is not 0, but the release has no parent")
+    elif reused is not None and reused > counts.get("records", 0):
+        message = "counts.reused is more than the records"
+        report.add("E014", MANIFEST, message, f"at most {counts.get('records', 0)}", reused)
     if QUARANTINE_FILE not in lines:
         return
     stated = counts.get("quarantined")
