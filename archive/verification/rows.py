@@ -47,6 +47,12 @@ def check_file_hashes(audit: Audit) -> None:
 
 def row_tasks(audit: Audit) -> list[Task]:
     """One task per readable record shard, in shard order: every row, or the sampled rows."""
+    if "row tasks" not in audit.memo:
+        audit.memo["row tasks"] = _row_tasks(audit)
+    return audit.memo["row tasks"]
+
+
+def _row_tasks(audit: Audit) -> list[Task]:
     plan, footers = audit.plan, audit.footers
     everything = record_shards(audit.manifest)
     shards = [s for s in everything if s in footers]

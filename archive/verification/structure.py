@@ -266,7 +266,7 @@ def check_counts(audit: Audit) -> None:
     """Every count the Parquet footers and the entry files answer: each file's ``rows``,
     ``records``, ``quarantined``, ``withdrawn``, ``inputs`` (records + quarantined + withdrawn
     inputs) and ``reused`` (none without a parent, never more than the records). The counts
-    by field need every row: ``check_field_counts``."""
+    by field need every row: ``rows.check_field_counts``."""
     manifest, footers, report = audit.manifest, audit.footers, audit.report
     lines = {
         relative: _lines(audit.root / relative)
@@ -279,38 +279,41 @@ def check_counts(audit: Audit) -> None:
         if stated is not None and found is not None and stated != found:
             noun = "row" if path in footers else "entry"
             report.add("E014", path, f"{noun} count differs", stated, found)
-    counts = manifest["counts"]
     shards = record_shards(manifest)
     if all(s in footers for s in shards):
-        records = sum(footers[s].rows for s in shards)
-        report.records = records
-        stated = counts.get("records")
-        if stated is not None and stated != records:
-            report.add("E014", MANIFEST, "counts.records differs from the records", stated, records)
-    listed = {entry["path"] for entry in manifest["files"]}
-    if WITHDRAWN_FILE in lines or WITHDRAWN_FILE not in listed:
-        stated, found = counts.get("withdrawn"), lines.get(WITHDRAWN_FILE, 0)
-        if stated is not None and stated != found:
-            message = f"counts.withdrawn differs from {WITHDRAWN_FILE}"
-            report.add("E014", MANIFEST, message, stated, found)
+        report.records = sum(footers[s].rows for s in shards)
+        _compare(report, manifest, "records", report.records, "the records")
+    if WITHDRAWN_FILE in lines or WITHDRAWN_FILE not in {e["path"] for e in manifest["files"]}:
+        _compare(report, manifest, "withdrawn", lines.get(WITHDRAWN_FILE, 0), WITHDRAWN_FILE)
+    _check_reused(report, manifest)
+    if QUARANTINE_FILE in lines:
+        quarantined = lines[QUARANTINE_FILE]
+        _compare(report, manifest, "quarantined", quarantined, QUARANTINE_FILE)
+        counts = manifest["counts"]
+        accounted = counts.get("records", 0) + quarantined + counts.get("withdrawn_inputs", 0)
+        inputs = counts.get("inputs")
+        if inputs is not None and inputs != accounted:
+            message = "inputs is not records + quarantined + withdrawn inputs"
+            report.add("E014", MANIFEST, message, inputs, accounted)
+
+
+def _compare(report, manifest: dict, key: str, found: int, source: str) -> None:
+    """E014 when the manifest states ``counts.<key>`` and it is not ``found`` in ``source``."""
+    stated = manifest["counts"].get(key)
+    if stated is not None and stated != found:
+        report.add("E014", MANIFEST, f"counts.{key} differs from {source}", stated, found)
+
+
+def _check_reused(report, manifest: dict) -> None:
+    """Records are reused only from a parent, and never more than there are records (which
+    ones were reused only the parent's pack knew)."""
+    counts = manifest["counts"]
     reused = counts.get("reused")
     if reused and manifest.get("parent") is None:
         report.add("E014", MANIFEST, "counts.reused is not 0, but the release has no parent")
     elif reused is not None and reused > counts.get("records", 0):
         message = "counts.reused is more than the records"
         report.add("E014", MANIFEST, message, f"at most {counts.get('records', 0)}", reused)
-    if QUARANTINE_FILE not in lines:
-        return
-    stated = counts.get("quarantined")
-    if stated is not None and stated != lines[QUARANTINE_FILE]:
-        message = "counts.quarantined differs from quarantine.jsonl"
-        report.add("E014", MANIFEST, message, stated, lines[QUARANTINE_FILE])
-    accounted = counts.get("records", 0) + lines[QUARANTINE_FILE]
-    accounted += counts.get("withdrawn_inputs", 0)
-    inputs = counts.get("inputs")
-    if inputs is not None and inputs != accounted:
-        message = "inputs is not records + quarantined + withdrawn inputs"
-        report.add("E014", MANIFEST, message, inputs, accounted)
 
 
 def _lines(path: Path) -> int:
