@@ -316,3 +316,12 @@ def test_is_valid_is_the_verdict_of_verify_with_the_same_options(release):
     assert is_valid(release) is False
     with pytest.raises(VerificationError):
         verify(release, level="hashes")
+
+
+def test_a_manifest_that_is_json_null_breaks_the_schema(release):
+    (release / "manifest.json").write_bytes(b"null")
+    digest = hashlib.sha256(b"null").hexdigest()
+    (release / "manifest.json.sha256").write_text(f"{digest}  manifest.json\n", encoding="ascii")
+    report = check_release(release)
+    assert [p.code for p in report.problems] == ["E004"]
+    assert report.checks == ["manifest digest", "manifest schema"]

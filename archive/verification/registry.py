@@ -53,8 +53,8 @@ class Audit:
     root: Path
     plan: Plan
     report: Report
-    data: bytes | None = None  # manifest.json's bytes, when readable
-    document: dict | None = None  # manifest.json parsed, when it is JSON
+    data: bytes | None = None  # manifest.json's bytes, when they are JSON
+    document: object = None  # manifest.json parsed (any JSON value)
     manifest: dict | None = None  # manifest.json when usable (its schema holds)
     safe: set[str] = field(default_factory=set)  # listed paths safe to open
     derived: frozenset[str] = frozenset()  # files derived from the manifest

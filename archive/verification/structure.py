@@ -54,7 +54,7 @@ def check_manifest_digest(audit: Audit) -> None:
 
 
 def manifest_unreadable(audit: Audit) -> str | None:
-    return "manifest.json is unusable" if audit.document is None else None
+    return "manifest.json is unusable" if audit.data is None else None  # not JSON
 
 
 def check_manifest_schema(audit: Audit) -> None:
@@ -87,7 +87,7 @@ def check_signature(audit: Audit) -> None:
     if (root / SIGNATURE_FILE).is_symlink():
         report.add("E019", SIGNATURE_FILE, "a symbolic link; a release holds none")
         return
-    if audit.document is None:
+    if audit.data is None:
         return  # manifest.json unreadable: reported as E001
     report.problems += signature_problems(root, audit.data, audit.plan.key)
     if audit.plan.key is None:
