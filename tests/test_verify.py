@@ -325,3 +325,41 @@ def test_a_manifest_that_is_json_null_breaks_the_schema(release):
     report = check_release(release)
     assert [p.code for p in report.problems] == ["E004"]
     assert report.checks == ["manifest digest", "manifest schema"]
+
+
+def test_one_check_value_is_all_it_takes_to_add_a_check(release):
+    from archive.verification import CHECKS
+    from archive.verification.registry import Audit, Check, Plan, run_checks
+    from archive.verification.report import Report
+
+    seen = []
+
+    def shard_tasks(audit):
+        return [("hash", relative) for relative in sorted(audit.footers)]
+
+    def run(audit):
+        seen.append(sorted(task[1] for task in audit.results if task[0] == "hash"))
+        audit.report.add("E014", "manifest.json", "an added check ran")
+
+    extra = Check("an added check", "hashes", ("E014",), run, tasks=shard_tasks)
+
+    def report_at(level: str, sample: int | None = None, hashes: bool = True) -> Report:
+        report = Report(str(release), level=level)
+        plan = Plan(level, hashes, sample, 0, 1, None)
+        run_checks(Audit(release.resolve(), plan, report), (*CHECKS, extra))
+        return report
+
+    ran = report_at("rows")
+    assert ran.checks[-1] == "an added check" and [p.message for p in ran.problems] == [
+        "an added check ran"
+    ]
+    # Its tasks joined the one pool, where the file SHA-256 check hashes every listed file.
+    listed = json.loads((release / "manifest.json").read_bytes())["files"]
+    assert seen == [sorted(entry["path"] for entry in listed)]
+    report_at("rows", hashes=False)  # no file SHA-256: only the added check's tasks ran
+    assert seen[-1] == [
+        "data/records-00000-of-00002.parquet",
+        "data/records-00001-of-00002.parquet",
+    ]
+    assert report_at("sizes").skipped["an added check"] == "not run at level sizes"
+    assert report_at("rows", sample=3).checks[-1] == "an added check"  # sampling: unaffected
