@@ -632,7 +632,6 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     sys.exit(EXIT_OK if result.complete else EXIT_FAILED)
 
 
-
 @main.command("relations")
 @click.argument("release", type=click.Path(path_type=Path))
 @click.option(
