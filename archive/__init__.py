@@ -11,7 +11,7 @@ from archive._version import __version__
 from archive.errors import ArchiveError, Problem, ReleaseExistsError, UsageError, VerificationError
 from archive.release.pack import PackResult, pack
 from archive.settings import PackSettings
-from archive.verification.checks import Report, check_release, is_valid, validate, verify
+from archive.verification import Report, check_release, is_valid, validate, verify
 from archive.versions.diff import diff
 from archive.versions.history import log
 from archive.versions.rehydrate import rehydrate

@@ -295,7 +295,7 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
     archive verify dist/example-1.0.0 --key release.key.pub
     archive verify /shared/dist/example-1.0.0 --executor ray --address auto
     """
-    from archive.verification.checks import check_release
+    from archive.verification import check_release
 
     report = check_release(
         release, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
@@ -321,8 +321,8 @@ def sign(release, key, created, force, as_json):
     archive sign dist/example-1.0.0 --key release.key
     archive verify dist/example-1.0.0 --key release.key.pub
     """
-    from archive.format.signing import sign as sign_release
     from archive.settings import created_time
+    from archive.verification import sign as sign_release
 
     moment = created_time(created, dict(os.environ)) if created else None
     signature = sign_release(release, key, created=moment, replace=force)
@@ -366,7 +366,7 @@ def validate(paths, quiet, as_json):
     \b
     archive validate dist/example-1.0.0 dist/example-1.0.0/data/records-00000-of-00001.parquet
     """
-    from archive.verification.checks import validate as validate_path
+    from archive.verification import validate as validate_path
 
     reports = [validate_path(p) for p in paths]
     if as_json:

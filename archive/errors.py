@@ -19,6 +19,48 @@ QUARANTINE_REASONS = {
 }
 
 
+# What ``verify`` reports. Stable: the README documents them and scripts match on them.
+CODES = {
+    "E001": "manifest.json is missing or is not JSON",
+    "E002": "manifest.json.sha256 is missing or malformed",
+    "E003": "manifest.json does not match the digest in manifest.json.sha256",
+    "E004": "manifest.json breaks the manifest schema",
+    "E005": "a file listed in the manifest is missing",
+    "E006": "a file's size differs from the manifest",
+    "E007": "a file's SHA-256 differs from the manifest",
+    "E008": "a file is in the release but not in the manifest",
+    "E009": "a Parquet file cannot be read",
+    "E010": "a Parquet file's columns or types differ from the record schema",
+    "E011": "rows break the record schema",
+    "E012": "a row's text or capture_text does not match its hash",
+    "E013": "record ids are not unique, not sorted, or in the wrong shard",
+    "E014": "a count differs from the manifest",
+    "E015": "quarantine entries break the quarantine schema",
+    "E016": "a schema copy differs from the schema the manifest names",
+    "E017": "duplicate_of does not point at an earlier record with the same text",
+    "E018": "a file derived from the manifest (BagIt, Data Package, Croissant, card) differs",
+    "E019": "a path is unsafe: absolute, with '..', a symbolic link, or not a regular file",
+    "E020": "the signature file (manifest.json.sig.json) is missing or malformed",
+    "E021": "the signature does not verify, or was made by another key than the one given",
+    "E022": "manifest.json differs from the manifest that was signed",
+    "E023": "a record's text is withheld though its redistribution class is full",
+    "E024": "relations rows break the relations schema",
+    # The parent link (``archive log``, and ``verify`` when the parent sits beside the release).
+    "E030": "the parent release is not found beside the release (nor in the folders searched)",
+    "E031": "the parent's manifest.json differs from the digest its child recorded",
+    "E032": "a parent's manifest.json is unreadable or does not match its manifest.json.sha256",
+    "E033": "the parent entry is malformed, names another release, or the history loops",
+}
+PARENT_CODES = frozenset({"E030", "E031", "E032", "E033"})
+SIGNATURE_CODES = frozenset({"E020", "E021", "E022"})
+# Warnings never fail a verification.
+WARNING_CODES = {
+    "W001": "the release is signed but no key was given: the signature was checked only "
+    "against the key it names, which proves integrity, not who signed",
+    "W002": "rows were sampled: only the sampled rows' schema and hashes were checked",
+}
+
+
 class ArchiveError(Exception):
     """Base of every error this package raises on purpose."""
 

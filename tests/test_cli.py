@@ -196,3 +196,74 @@ def test_bundle_sign_and_keygen_report_in_json(runner, corpus, tmp_path):
 def test_the_end_of_a_pack_says_how_long_it_took(runner, corpus, tmp_path):
     result = runner.invoke(main, pack_args(corpus, tmp_path / "dist"))
     assert re.search(r"^\d+ inputs: .* in \d+\.\d s \([\d,]+ docs/s\)$", result.stderr, re.M)
+
+
+def packed_release(runner, corpus, tmp_path) -> Path:
+    packed = runner.invoke(main, pack_args(corpus, tmp_path / "dist"))
+    assert packed.exit_code == 0, packed.output
+    return Path(packed.stdout.strip())
+
+
+def test_validate_failure_exits_1_naming_the_file(runner, corpus, tmp_path):
+    release = packed_release(runner, corpus, tmp_path)
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"record_id": "not hex"}\nnot json\n', encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(release), str(records)])
+    assert result.exit_code == 1, result.output
+    assert "records.jsonl:2: not JSON" in result.output
+    assert runner.invoke(main, ["validate", str(release)]).exit_code == 0
+
+
+def test_signing_a_tampered_release_exits_1_and_writes_nothing(runner, corpus, tmp_path):
+    release = packed_release(runner, corpus, tmp_path)
+    assert runner.invoke(main, ["keygen", str(tmp_path / "k.key")]).exit_code == 0
+    (release / "extra.bin").write_bytes(b"\x00")
+    result = runner.invoke(main, ["sign", str(release), "--key", str(tmp_path / "k.key")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("E008 extra.bin:")
+    assert not (release / "manifest.json.sig.json").exists()
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("a bug in a check")
+
+
+def test_a_bug_exits_3_with_one_line_and_no_traceback(runner, corpus, tmp_path, monkeypatch):
+    release = packed_release(runner, corpus, tmp_path)
+    monkeypatch.setattr("archive.verification.api.run_checks", boom)
+    monkeypatch.delenv("ARCHIVE_DEBUG", raising=False)
+    result = runner.invoke(main, ["verify", str(release)])
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "archive: internal error: RuntimeError: a bug in a check (ARCHIVE_DEBUG=1 shows more)\n"
+    )
+    assert "Traceback" not in result.output
+    monkeypatch.setenv("ARCHIVE_DEBUG", "1")
+    debugged = runner.invoke(main, ["verify", str(release)])
+    assert isinstance(debugged.exception, RuntimeError) and debugged.exit_code != 3
+
+
+def test_a_bug_exits_3_from_the_installed_command(runner, corpus, tmp_path):
+    release = packed_release(runner, corpus, tmp_path)
+    program = (
+        "import sys, archive.verification.api as api\n"
+        "def boom(*args, **kwargs):\n"
+        "    raise KeyError('lost')\n"
+        "api.run_checks = boom\n"
+        "from archive.cli import main\n"
+        "sys.argv = ['archive', 'verify', sys.argv[1]]\n"
+        "main()\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "ARCHIVE_DEBUG"}
+    root = str(Path(__file__).resolve().parents[1])
+    environment["PYTHONPATH"] = os.pathsep.join([root, environment.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(release)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stderr == "archive: internal error: KeyError: 'lost' (ARCHIVE_DEBUG=1 shows more)\n"
+    assert done.stdout == ""

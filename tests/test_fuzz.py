@@ -33,7 +33,7 @@ from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, canonical_json, r
 from archive.format.signing import SIGNATURE_FILE, read_signature
 from archive.text.decode import NotText, decode_bytes, printable
 from archive.text.normalize import normalize_text
-from archive.verification.checks import check_release, unsafe_path
+from archive.verification import check_release, unsafe_path
 
 FAST = settings(max_examples=150, deadline=None)
 SLOW = settings(

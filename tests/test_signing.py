@@ -16,13 +16,8 @@ from conftest import CREATED
 from archive import PackSettings, UsageError, VerificationError, check_release, pack, verify
 from archive.cli import main
 from archive.format.manifest import canonical_json, write_manifest
-from archive.format.signing import (
-    SIGNATURE_FILE,
-    generate_keypair,
-    load_public_key,
-    sign,
-    write_keypair,
-)
+from archive.format.signing import SIGNATURE_FILE, generate_keypair, load_public_key, write_keypair
+from archive.verification import sign
 
 SETTINGS = PackSettings("signed", "1.0.0", CREATED, extract="none")
 SIGNED_AT = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)

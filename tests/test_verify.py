@@ -12,7 +12,15 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import CREATED
 
-from archive import PackSettings, VerificationError, check_release, pack, validate, verify
+from archive import (
+    PackSettings,
+    VerificationError,
+    check_release,
+    is_valid,
+    pack,
+    validate,
+    verify,
+)
 from archive.format.manifest import canonical_json, file_sha256, write_manifest
 from archive.format.parquetio import write_parquet
 
@@ -192,3 +200,166 @@ def test_duplicate_links_must_point_at_an_earlier_equal_record(release):
     problems = check_release(release).problems
     assert {p.code for p in problems} == {"E017"}
     assert "not earlier" in problems[0].message or "not in the release" in problems[0].message
+
+
+# Every count a manifest states; a count added to the manifest must join this list.
+COUNTS = (
+    "inputs",
+    "records",
+    "quarantined",
+    "withdrawn",
+    "withdrawn_inputs",
+    "reused",
+    "duplicates",
+    "unknown_outlet",
+    "unknown_date",
+    "unknown_title",
+    "unknown_authors",
+    "unknown_language",
+)
+
+
+def test_the_release_states_exactly_the_counts_tested(pristine):
+    stated = json.loads((pristine / "manifest.json").read_bytes())["counts"]
+    assert sorted(stated) == sorted(COUNTS)
+
+
+def rewritten(release: Path, edit) -> Path:
+    """``release`` with its manifest edited by ``edit`` and every digest redone to match: the
+    manifest's digest file and every file derived from the manifest (BagIt manifests...)."""
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    edit(manifest)
+    write_manifest(release, manifest)
+    assert check_release(release, level="structure").ok  # the digests agree with the edit
+    return release
+
+
+@pytest.mark.parametrize("key", COUNTS)
+def test_every_count_edited_with_its_digests_redone_fails(pristine, tmp_path, key):
+    stated = json.loads((pristine / "manifest.json").read_bytes())["counts"][key]
+    for change in (+1, -1) if stated else (+1,):
+        copy = tmp_path / f"{key}{change:+d}" / pristine.name
+        shutil.copytree(pristine, copy)
+        value = stated + change
+        rewritten(copy, lambda manifest, value=value: manifest["counts"].update({key: value}))
+        problems = check_release(copy, level="rows").problems
+        assert problems, f"counts.{key} {change:+d} passed verification"
+        assert {(p.code, p.path) for p in problems} == {("E014", "manifest.json")}
+
+
+@pytest.mark.parametrize("relative", ["data/records-00001-of-00002.parquet", "quarantine.jsonl"])
+def test_every_file_row_count_is_checked(release, relative):
+    def edit(manifest):
+        for entry in manifest["files"]:
+            if entry["path"] == relative:
+                entry["rows"] += 1
+
+    rewritten(release, edit)
+    problems = check_release(release, level="sizes").problems
+    assert [(p.code, p.path) for p in problems] == [("E014", relative)]
+
+
+def test_reused_records_need_a_parent(release):
+    rewritten(release, lambda manifest: manifest["counts"].update(reused=13))
+    assert [p.message for p in check_release(release).problems] == [
+        "counts.reused is not 0, but the release has no parent"
+    ]
+
+
+def rewrite_shards(release: Path, tables: dict[str, pa.Table]) -> None:
+    """Write ``tables`` over their shards, and a manifest that vouches for the new bytes."""
+    for relative, table in tables.items():
+        write_parquet(table, release / relative)
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] in tables:
+            entry["sha256"], entry["bytes"] = file_sha256(release / entry["path"])
+            entry["rows"] = tables[entry["path"]].num_rows
+    write_manifest(release, manifest)
+
+
+def test_ids_out_of_order_are_e013(release):
+    relative = "data/records-00001-of-00002.parquet"
+    table = pq.read_table(release / relative)
+    swapped = list(range(table.num_rows))
+    swapped[2], swapped[5] = swapped[5], swapped[2]
+    rewrite_shards(release, {relative: table.take(swapped)})
+    problems = check_release(release).problems
+    # 0 1 5 3 4 2 6 ...: 3 follows 5 and 2 follows 4, two ids not greater than the one before
+    assert [(p.code, p.path, p.message) for p in problems] == [
+        ("E013", relative, "2 record id(s) repeated or out of order")
+    ]
+
+
+def test_an_id_in_the_wrong_shard_is_e013(release):
+    first, second = "data/records-00000-of-00002.parquet", "data/records-00001-of-00002.parquet"
+    low, high = pq.read_table(release / first), pq.read_table(release / second)
+    # The last id of shard 0 is below every id of shard 1: shard 1 stays sorted with it first.
+    moved = low.slice(low.num_rows - 1)
+    tables = {first: low.slice(0, low.num_rows - 1), second: pa.concat_tables([moved, high])}
+    rewrite_shards(release, tables)
+    report = check_release(release)
+    assert [(p.code, p.path, p.message) for p in report.problems] == [
+        ("E013", second, "1 record id(s) outside this shard's id range")
+    ]
+    assert report.records == 13
+
+
+def test_is_valid_is_the_verdict_of_verify_with_the_same_options(release):
+    assert is_valid(release) is True
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 3] ^= 0x01  # a data page: the footer still reads, the size is the same
+    shard.write_bytes(bytes(data))
+    assert is_valid(release, level="sizes") is True
+    assert is_valid(release, level="hashes") is False
+    assert is_valid(release) is False
+    with pytest.raises(VerificationError):
+        verify(release, level="hashes")
+
+
+def test_a_manifest_that_is_json_null_breaks_the_schema(release):
+    (release / "manifest.json").write_bytes(b"null")
+    digest = hashlib.sha256(b"null").hexdigest()
+    (release / "manifest.json.sha256").write_text(f"{digest}  manifest.json\n", encoding="ascii")
+    report = check_release(release)
+    assert [p.code for p in report.problems] == ["E004"]
+    assert report.checks == ["manifest digest", "manifest schema"]
+
+
+def test_one_check_value_is_all_it_takes_to_add_a_check(release):
+    from archive.verification import CHECKS
+    from archive.verification.registry import Audit, Check, Plan, run_checks
+    from archive.verification.report import Report
+
+    seen = []
+
+    def shard_tasks(audit):
+        return [("hash", relative) for relative in sorted(audit.footers)]
+
+    def run(audit):
+        seen.append(sorted(task[1] for task in audit.results if task[0] == "hash"))
+        audit.report.add("E014", "manifest.json", "an added check ran")
+
+    extra = Check("an added check", "hashes", ("E014",), run, tasks=shard_tasks)
+
+    def report_at(level: str, sample: int | None = None, hashes: bool = True) -> Report:
+        report = Report(str(release), level=level)
+        plan = Plan(level, hashes, sample, 0, 1, None)
+        run_checks(Audit(release.resolve(), plan, report), (*CHECKS, extra))
+        return report
+
+    ran = report_at("rows")
+    assert ran.checks[-1] == "an added check" and [p.message for p in ran.problems] == [
+        "an added check ran"
+    ]
+    # Its tasks joined the one pool, where the file SHA-256 check hashes every listed file.
+    listed = json.loads((release / "manifest.json").read_bytes())["files"]
+    assert seen == [sorted(entry["path"] for entry in listed)]
+    report_at("rows", hashes=False)  # no file SHA-256: only the added check's tasks ran
+    assert seen[-1] == [
+        "data/records-00000-of-00002.parquet",
+        "data/records-00001-of-00002.parquet",
+    ]
+    assert report_at("sizes").skipped["an added check"] == "not run at level sizes"
+    assert report_at("rows", sample=3).checks[-1] == "an added check"  # sampling: unaffected

@@ -1,6 +1,7 @@
 """Detached Ed25519 signatures over a release's manifest.
 
-``archive sign`` writes ``manifest.json.sig.json`` beside the manifest, shaped like a WACZ
+``archive sign`` (``archive.verification.sign``, which first verifies the release) writes
+``manifest.json.sig.json`` beside the manifest, shaped like a WACZ
 ``datapackage-digest.json``::
 
     {"path": "manifest.json", "hash": "sha256:<hex>",
@@ -136,34 +137,15 @@ def manifest_hash(release: Path) -> str:
     return "sha256:" + hashlib.sha256((release / MANIFEST).read_bytes()).hexdigest()
 
 
-def sign(
-    release: str | os.PathLike,
-    private_key_path: str | os.PathLike,
-    *,
-    created: datetime | None = None,
-    replace: bool = False,
+def write_signature(
+    release: str | os.PathLike, key: Ed25519PrivateKey, *, created: datetime | None = None
 ) -> Path:
-    """Sign the manifest of ``release``; return the signature file's path.
-
-    The release must verify at level ``sizes`` first (a tampered release is not signed).
-    ``created`` defaults to ``$SOURCE_DATE_EPOCH``, else now; Ed25519 is deterministic, so the
-    same key and time give the same bytes.
-
-    >>> sign("dist/example-1.0.0", "release.key")  # doctest: +SKIP
-    PosixPath('dist/example-1.0.0/manifest.json.sig.json')
-    """
-    from archive.errors import VerificationError
-    from archive.verification.checks import SIGNATURE_CODES, check_release
-
+    """Sign the manifest of ``release`` with ``key`` and write the signature file (replacing
+    one); return its path. Checks nothing: ``archive.verification.sign`` signs only a release
+    that verifies. ``created`` defaults to ``$SOURCE_DATE_EPOCH``, else now; Ed25519 is
+    deterministic, so the same key and time give the same bytes."""
     root = Path(release)
     target = root / SIGNATURE_FILE
-    if target.exists() and not replace:
-        raise UsageError(f"{target} already exists (replace it with --force)")
-    key = load_private_key(private_key_path)
-    report = check_release(root, level="sizes")
-    problems = [p for p in report.problems if p.code not in SIGNATURE_CODES]
-    if problems:
-        raise VerificationError(problems)
     public = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
@@ -268,7 +250,7 @@ __all__ = [
     "generate_keypair",
     "load_public_key",
     "read_signature",
-    "sign",
     "signature_problems",
     "write_keypair",
+    "write_signature",
 ]

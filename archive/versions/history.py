@@ -9,7 +9,7 @@ parent's files breaks the parent's own manifest, which ``archive verify`` on the
 A parent is looked for as the sibling folder ``<name>-<version>`` of its child (releases of a
 name share one ``--out`` folder), then in the folders given as ``search``.
 
-Problem codes (stable, in the README):
+Problem codes (stable, in the README; defined in ``archive.errors``):
 
 * ``E030``: the parent release is not found;
 * ``E031``: the parent's ``manifest.json`` is not the one the child recorded (its digest
@@ -34,12 +34,6 @@ from archive.errors import Problem, UsageError
 from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file
 from archive.versions.diff import CHANGES_FILE
 
-CODES = {
-    "E030": "the parent release is not found beside the release (nor in the folders searched)",
-    "E031": "the parent's manifest.json differs from the digest its child recorded",
-    "E032": "a parent's manifest.json is unreadable or does not match its manifest.json.sha256",
-    "E033": "the parent entry is malformed, names another release, or the history loops",
-}
 MAX_LINKS = 10_000
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -339,4 +333,4 @@ def log_lines(links: Sequence[Link]) -> list[str]:
     return lines
 
 
-__all__ = ["CODES", "Link", "check_parent", "find_parent", "history_ok", "log", "log_lines"]
+__all__ = ["Link", "check_parent", "find_parent", "history_ok", "log", "log_lines"]

@@ -1,0 +1,246 @@
+"""The row checks: every record row (or a sample of them) against the manifest and the schemas.
+
+The shard tasks (``archive.verification.shards``) run in the shared pool; these checks merge
+their results in shard order, one check per kind of problem. Then the checks that read whole
+files: quarantine entries, withheld text, the relations table. Each ``check_*`` is registered
+once in ``archive.verification.checks``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from bisect import bisect_right
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from archive.errors import Problem
+from archive.format.manifest import MANIFEST, QUARANTINE_FILE
+from archive.format.parquetio import iter_batches
+from archive.format.schema import column_problems, validator
+from archive.inspect import record_shards
+from archive.verification.registry import Audit, Task
+from archive.verification.shards import COUNTED_FIELDS, ShardRows
+
+
+def hash_tasks(audit: Audit) -> list[Task]:
+    return [("hash", relative) for relative in sorted(audit.present)]
+
+
+def schema_validation_only(audit: Audit) -> str | None:
+    return None if audit.plan.hashes else "schema validation only"
+
+
+def check_file_hashes(audit: Audit) -> None:
+    for entry in audit.manifest["files"]:
+        result = audit.results.get(("hash", entry["path"]))
+        if result is None:
+            continue
+        digest, _ = result
+        if digest != entry["sha256"]:
+            audit.report.add("E007", entry["path"], "content differs", entry["sha256"], digest)
+
+
+def row_tasks(audit: Audit) -> list[Task]:
+    """One task per readable record shard, in shard order: every row, or the sampled rows."""
+    if "row tasks" not in audit.memo:
+        audit.memo["row tasks"] = _row_tasks(audit)
+    return audit.memo["row tasks"]
+
+
+def _row_tasks(audit: Audit) -> list[Task]:
+    plan, footers = audit.plan, audit.footers
+    everything = record_shards(audit.manifest)
+    shards = [s for s in everything if s in footers]
+    if plan.sample is None:
+        return [
+            ("rows", everything.index(relative), relative, len(everything), plan.hashes)
+            for relative in shards
+        ]
+    picks = _sample_positions([footers[s].rows for s in shards], plan.sample, plan.seed)
+    return [
+        ("sample", relative, footers[relative].row_groups, tuple(positions), plan.hashes)
+        for relative, positions in zip(shards, picks, strict=True)
+        if positions
+    ]
+
+
+def _sample_positions(sizes: list[int], sample: int, seed: int) -> list[list[int]]:
+    """For each shard, the sorted positions of the rows audited: ``sample`` rows drawn without
+    replacement from the whole release by ``random.Random(seed)`` (the same on every machine)."""
+    total = sum(sizes)
+    chosen = sorted(random.Random(seed).sample(range(total), min(sample, total)))
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+    picks: list[list[int]] = [[] for _ in sizes]
+    for position in chosen:
+        shard = bisect_right(starts, position) - 1
+        picks[shard].append(position - starts[shard])
+    return picks
+
+
+def _shard_results(audit: Audit) -> list[tuple[Task, ShardRows]]:
+    return [(task, audit.results[task]) for task in row_tasks(audit)]
+
+
+def _add(audit: Audit, codes: tuple[str, ...]) -> None:
+    for _, result in _shard_results(audit):
+        audit.report.problems += [p for p in result.problems if p.code in codes]
+
+
+def check_record_schema(audit: Audit) -> None:
+    """Rows against the record schema, by column (E011; E009 for a shard that breaks off)."""
+    plan = audit.plan
+    if plan.sample is not None:
+        tasks = row_tasks(audit)
+        audited = sum(len(task[3]) for task in tasks)
+        total = sum(footer.rows for footer in audit.footers.values())
+        message = f"{audited} of {total} rows audited (seed {plan.seed})"
+        audit.report.warn("W002", MANIFEST, message)
+    _add(audit, ("E011", "E009"))
+
+
+def check_text_hashes(audit: Audit) -> None:
+    _add(audit, ("E012",))
+
+
+def check_record_ids(audit: Audit) -> None:
+    _add(audit, ("E013",))
+
+
+def check_field_counts(audit: Audit) -> None:
+    """The manifest's counts by field (``COUNTED_FIELDS``) against the rows."""
+    outcomes = _shard_results(audit)
+    readable = all(result.readable for _, result in outcomes)
+    if not readable or len(outcomes) != len(record_shards(audit.manifest)):
+        return  # counts over part of the release would only repeat E005/E009
+    totals: Counter = Counter()
+    for _, result in outcomes:
+        totals.update(result.counts)
+    stated = audit.manifest["counts"]
+    for key in COUNTED_FIELDS:
+        if key in stated and stated[key] != totals[key]:
+            message = f"counts.{key} differs from the records"
+            audit.report.add("E014", MANIFEST, message, stated[key], totals[key])
+
+
+def check_duplicate_links(audit: Audit) -> None:
+    links: dict[str, tuple[str, str, str]] = {}
+    for task, result in _shard_results(audit):
+        for rid, (original, text_hash) in result.links.items():
+            links[rid] = (original, text_hash, task[2])
+    if links:
+        shards = [task[2] for task in row_tasks(audit)]
+        _duplicate_links(audit.root, shards, links, audit.report)
+
+
+def _duplicate_links(root: Path, shards: list[str], links: dict, report) -> None:
+    """Each duplicate must point at an existing, earlier record with the same text hash."""
+    wanted: dict[str, list[tuple[str, str, str]]] = {}
+    for rid, (original, text_hash, relative) in sorted(links.items()):
+        if rid is None or original is None:
+            continue
+        if original >= rid:
+            report.add("E017", relative, f"record {rid}: duplicate_of {original} is not earlier")
+        wanted.setdefault(original, []).append((rid, text_hash, relative))
+    for relative in shards:
+        if not wanted:
+            break
+        try:
+            columns = ["record_id", "text_sha256"]
+            table = pq.read_table(root / relative, columns=columns, use_threads=False)
+        except (OSError, pa.ArrowException):
+            continue  # reported as missing or unreadable
+        originals = pa.array(list(wanted), pa.string())
+        table = table.filter(pc.is_in(table["record_id"], value_set=originals))
+        for original, text_hash in zip(
+            table["record_id"].to_pylist(), table["text_sha256"].to_pylist(), strict=True
+        ):
+            for rid, dup_hash, where in wanted.pop(original, []):
+                if dup_hash != text_hash:
+                    report.add("E017", where, f"record {rid}: text differs from {original}")
+    for original, duplicates in wanted.items():
+        for rid, _, where in duplicates:
+            report.add(
+                "E017", where, f"record {rid}: duplicate_of {original} is not in the release"
+            )
+
+
+def check_quarantine_schema(audit: Audit) -> None:
+    """Every quarantine entry against the quarantine schema (E015)."""
+    if QUARANTINE_FILE not in audit.present:
+        return
+    check = validator("quarantine")
+    with (audit.root / QUARANTINE_FILE).open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", "not JSON")
+                continue
+            for error in check.iter_errors(entry):
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", error.message)
+
+
+def check_withheld(audit: Audit) -> None:
+    audit.report.problems.extend(withheld_problems(audit.root, audit.manifest))
+
+
+def no_relations(audit: Audit) -> str | None:
+    summary = audit.manifest.get("relations")
+    if not summary or summary.get("path") not in audit.present:
+        return "no relations table"
+    return None
+
+
+def check_relations(audit: Audit) -> None:
+    """The relations table against its schema, and its row count against the manifest."""
+    root, report = audit.root, audit.report
+    summary = audit.manifest["relations"]
+    relative = summary["path"]
+    rows = 0
+    try:
+        for batch in iter_batches(root / relative):
+            rows += batch.num_rows
+            for problem in column_problems(batch, "relations"):
+                report.add("E024", relative, problem)
+    except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any
+        report.add("E009", relative, f"cannot be read as Parquet ({exc})")
+        return
+    stated = sum(summary.get("counts", {}).values())
+    if stated != rows:
+        report.add("E014", relative, "relation count differs from the manifest", stated, rows)
+
+
+def withheld_problems(root: Path, manifest: dict) -> list[Problem]:
+    """Text may be null only in a metadata-only release or for a record whose redistribution
+    class is metadata-only (E023). Parquet statistics answer for shards that withhold nothing."""
+    if manifest.get("settings", {}).get("tier", "full") == "metadata-only":
+        return []
+    problems = []
+    for relative in record_shards(manifest):
+        path = root / relative
+        try:
+            metadata = pq.ParquetFile(path).metadata
+            index = metadata.schema.names.index("text")
+            groups = [metadata.row_group(g).column(index) for g in range(metadata.num_row_groups)]
+            if all(c.statistics is not None and c.statistics.null_count == 0 for c in groups):
+                continue
+            table = pq.read_table(path, columns=["record_id", "redistribution", "text"])
+        except (OSError, ValueError, pa.ArrowException):
+            continue  # reported by the shard checks
+        withheld = pc.and_(
+            pc.is_null(table["text"]), pc.not_equal(table["redistribution"], "metadata-only")
+        )
+        for rid in pc.filter(table["record_id"], withheld).to_pylist():
+            message = f"record {rid}: text withheld, but it may be redistributed in full"
+            problems.append(Problem("E023", relative, message))
+    return problems
+
+
+__all__ = ["row_tasks", "withheld_problems"]

@@ -1,0 +1,227 @@
+"""The row checks of one records shard, as pure functions of its Parquet file.
+
+``shard_rows`` reads every row of a shard (schema by column, text hashes, ids unique, sorted
+and in their shard, the per-field counts, ``duplicate_of`` links); ``sampled_rows`` reads only
+the rows of a sample. Both run in worker processes (``archive.verification.tasks``) and return a
+``ShardRows`` the row checks merge in shard order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from archive.capture.storage import RemotePath
+from archive.errors import Problem
+from archive.format.parquetio import parquet_file
+from archive.format.schema import column_problems
+
+# The manifest's per-field counts that the rows must reproduce.
+COUNTED_FIELDS = (
+    "duplicates",
+    "unknown_outlet",
+    "unknown_date",
+    "unknown_title",
+    "unknown_authors",
+    "unknown_language",
+)
+
+
+@dataclass
+class ShardRows:
+    """What the row checks of one shard found."""
+
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    links: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (original, hash)
+    readable: bool = True
+
+
+def shard_rows(
+    path: Path,
+    relative: str,
+    index: int,
+    shards: int | None,
+    *,
+    hashes: bool,
+    threads: bool = False,
+) -> ShardRows:
+    """Check every row of one records shard (``shards=None``: not part of a release, so the
+    shard's id range is not checked)."""
+    result = ShardRows()
+    previous = None
+    bad_order = bad_shard = 0
+    try:
+        for batch in _batches(path, threads):
+            result.rows += batch.num_rows
+            for problem in column_problems(batch):
+                result.problems.append(Problem("E011", relative, problem))
+            if hashes:
+                for column in ("text", "capture_text"):
+                    for rid in mismatched_hashes(batch, column):
+                        message = f"record {rid}: {column} does not match {column}_sha256"
+                        result.problems.append(Problem("E012", relative, message))
+            ids = batch.column("record_id")
+            bad_order += _out_of_order(ids, previous)
+            if shards is not None:
+                bad_shard += _outside_shard(ids, index, shards)
+            if len(ids):
+                previous = ids[len(ids) - 1].as_py() or previous
+            result.counts.update(_batch_counts(batch))
+            result.links.update(_batch_links(batch))
+    except (OSError, pa.ArrowException) as exc:
+        result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
+        result.readable = False
+        return result
+    if bad_order:
+        message = f"{bad_order} record id(s) repeated or out of order"
+        result.problems.append(Problem("E013", relative, message))
+    if bad_shard:
+        message = f"{bad_shard} record id(s) outside this shard's id range"
+        result.problems.append(Problem("E013", relative, message))
+    return result
+
+
+def _batches(path: Path | RemotePath, threads: bool):
+    """The batches of a Parquet file, one row group at a time."""
+    parquet = parquet_file(path)
+    for index in range(parquet.num_row_groups):
+        yield from parquet.read_row_group(index, use_threads=threads).to_batches()
+
+
+def _out_of_order(ids: pa.Array, previous: str | None) -> int:
+    """How many ids are not greater than the id before them (vectorized)."""
+    if previous is not None:
+        ids = pa.concat_arrays([pa.array([previous], pa.string()), ids])
+    if len(ids) < 2:
+        return 0
+    ordered = pc.greater(ids.slice(1), ids.slice(0, len(ids) - 1))
+    return len(ordered) - (pc.sum(pc.fill_null(ordered, True)).as_py() or 0)
+
+
+def _outside_shard(ids: pa.Array, index: int, shards: int) -> int:
+    """How many ids lie outside shard ``index``'s range (``archive.release.plan.shard_of``,
+    vectorized: ids are fixed-width lowercase hex, so string order is numeric order)."""
+    low = -(-index * 2**32 // shards)
+    high = -(-(index + 1) * 2**32 // shards)
+    inside = pc.greater_equal(ids, f"{low:08x}")
+    if index + 1 < shards:
+        inside = pc.and_(inside, pc.less(ids, f"{high:08x}"))
+    return len(ids) - ids.null_count - (pc.sum(pc.fill_null(inside, False)).as_py() or 0)
+
+
+def sampled_rows(
+    path: Path, relative: str, row_groups: tuple[int, ...], positions: tuple[int, ...], hashes: bool
+) -> ShardRows:
+    """Check the schema and text hashes of the rows at ``positions`` of one shard only (reads
+    only the row groups that hold them)."""
+    result = ShardRows()
+    starts = [0]
+    for size in row_groups:
+        starts.append(starts[-1] + size)
+    wanted: dict[int, list[int]] = {}
+    for position in positions:
+        group = bisect_right(starts, position) - 1
+        wanted.setdefault(group, []).append(position - starts[group])
+    try:
+        parquet = parquet_file(path)
+        for group, offsets in sorted(wanted.items()):
+            table = parquet.read_row_group(group, use_threads=False).take(offsets)
+            batch = table.combine_chunks().to_batches()[0]
+            result.rows += batch.num_rows
+            for problem in column_problems(batch):
+                result.problems.append(Problem("E011", relative, problem))
+            if hashes:
+                for column in ("text", "capture_text"):
+                    for rid in mismatched_hashes(batch, column):
+                        message = f"record {rid}: {column} does not match {column}_sha256"
+                        result.problems.append(Problem("E012", relative, message))
+    except (OSError, pa.ArrowException, IndexError) as exc:
+        result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
+        result.readable = False
+    return result
+
+
+def _batch_links(batch: pa.RecordBatch) -> dict[str, tuple[str, str]]:
+    """duplicate id -> (original id, its text_sha256) for every marked duplicate of a batch."""
+    marked = pc.is_valid(batch.column("duplicate_of"))
+    if not pc.any(marked).as_py():
+        return {}
+    table = pa.Table.from_batches([batch]).select(["record_id", "duplicate_of", "text_sha256"])
+    table = table.filter(marked)
+    return {
+        rid: (original, text_hash)
+        for rid, original, text_hash in zip(
+            table["record_id"].to_pylist(),
+            table["duplicate_of"].to_pylist(),
+            table["text_sha256"].to_pylist(),
+            strict=True,
+        )
+    }
+
+
+def _batch_counts(batch: pa.RecordBatch) -> Counter:
+    def nulls(name: str) -> int:
+        return batch.column(name).null_count
+
+    authorless = pc.sum(pc.equal(pc.list_value_length(batch.column("authors")), 0)).as_py() or 0
+    return Counter(
+        {
+            "duplicates": batch.num_rows - nulls("duplicate_of"),
+            "unknown_outlet": nulls("outlet"),
+            "unknown_date": nulls("published_at"),
+            "unknown_title": nulls("title"),
+            "unknown_authors": authorless,
+            "unknown_language": nulls("language"),
+        }
+    )
+
+
+def hex_digests(array: pa.Array) -> list[str | None]:
+    """SHA-256 of every value of a string array, read straight from its Arrow buffers."""
+    if isinstance(array, pa.ChunkedArray):
+        return [d for chunk in array.chunks for d in hex_digests(chunk)]
+    if array.type == pa.large_string():
+        return [
+            None if v is None else hashlib.sha256(v.encode()).hexdigest() for v in array.to_pylist()
+        ]
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = memoryview(offsets_buffer).cast("i")[array.offset : array.offset + len(array) + 1]
+    data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+    valid = array.is_valid().to_pylist() if array.null_count else None
+    digests = []
+    sha256 = hashlib.sha256
+    for i in range(len(array)):
+        if valid is not None and not valid[i]:
+            digests.append(None)
+        else:
+            digests.append(sha256(data[offsets[i] : offsets[i + 1]]).hexdigest())
+    return digests
+
+
+def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
+    """Record ids of the rows whose ``column`` does not hash to ``<column>_sha256``."""
+    values = batch.column(column)
+    computed = pa.array(hex_digests(values), pa.string())
+    same = pc.fill_null(pc.equal(computed, batch.column(f"{column}_sha256")), False)
+    same = pc.or_(same, pc.is_null(values))  # withheld text: checked by withheld_problems
+    if pc.all(same).as_py():
+        return []
+    return pc.filter(batch.column("record_id"), pc.invert(same)).to_pylist()
+
+
+__all__ = [
+    "COUNTED_FIELDS",
+    "ShardRows",
+    "hex_digests",
+    "mismatched_hashes",
+    "sampled_rows",
+    "shard_rows",
+]

@@ -1,0 +1,324 @@
+"""The structure and size checks: what the manifest says against the files of the release.
+
+The manifest (digest, schema, canonical form), the signature, the parent link, safe paths,
+schema copies, files derived from the manifest, every listed file present and no other file,
+Parquet footers; then every file's size and every count the footers and entry files can
+answer. Each ``check_*`` is registered once in ``archive.verification.checks``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from archive.exporters import derived_files
+from archive.format.manifest import (
+    MANIFEST,
+    MANIFEST_DIGEST,
+    QUARANTINE_FILE,
+    canonical_json,
+    read_digest_file,
+)
+from archive.format.schema import schema_problems, validator
+from archive.format.signing import SIGNATURE_FILE, signature_problems
+from archive.inspect import record_shards
+from archive.release.parent import WITHDRAWN_FILE
+from archive.verification.registry import Audit, Footer
+from archive.versions.history import check_parent
+
+
+def check_manifest_digest(audit: Audit) -> None:
+    """manifest.json readable as JSON (E001) and matching manifest.json.sha256 (E002, E003)."""
+    report = audit.report
+    try:
+        data = (audit.root / MANIFEST).read_bytes()
+        document = json.loads(data)
+    except (OSError, ValueError) as exc:
+        report.add("E001", MANIFEST, f"cannot be read as JSON ({exc})")
+        return
+    audit.data, audit.document = data, document
+    try:
+        recorded = read_digest_file(audit.root)
+        actual = hashlib.sha256(data).hexdigest()
+        if recorded != actual:
+            message = f"does not match {MANIFEST_DIGEST} (one of them was edited)"
+            report.add("E003", MANIFEST, message, recorded, actual)
+    except (OSError, ValueError) as exc:
+        report.add("E002", MANIFEST_DIGEST, str(exc))
+
+
+def manifest_unreadable(audit: Audit) -> str | None:
+    return "manifest.json is unusable" if audit.data is None else None  # not JSON
+
+
+def check_manifest_schema(audit: Audit) -> None:
+    """The manifest against its schema and in canonical form (E004); usable only if the schema
+    holds."""
+    report, manifest = audit.report, audit.document
+    errors = sorted(validator("manifest").iter_errors(manifest), key=lambda e: list(e.path))
+    for error in errors:
+        where = "/".join(map(str, error.absolute_path)) or "(top)"
+        report.add("E004", MANIFEST, f"{where}: {error.message}")
+    if errors:
+        return
+    audit.manifest = manifest
+    if canonical_json(manifest) != audit.data:
+        report.add("E004", MANIFEST, "not in canonical form (sorted keys, 2-space indent)")
+
+
+def unsigned(audit: Audit) -> str | None:
+    signature = audit.root / SIGNATURE_FILE
+    if audit.plan.key is None and not (signature.is_file() or signature.is_symlink()):
+        return "the release is not signed and no key was given"
+    return None
+
+
+def check_signature(audit: Audit) -> None:
+    root, report = audit.root, audit.report
+    if not ((root / SIGNATURE_FILE).is_file() or (root / SIGNATURE_FILE).is_symlink()):
+        report.add("E020", SIGNATURE_FILE, "missing: a key was given but the release is unsigned")
+        return
+    if (root / SIGNATURE_FILE).is_symlink():
+        report.add("E019", SIGNATURE_FILE, "a symbolic link; a release holds none")
+        return
+    if audit.data is None:
+        return  # manifest.json unreadable: reported as E001
+    report.problems += signature_problems(root, audit.data, audit.plan.key)
+    if audit.plan.key is None:
+        report.warn("W001", SIGNATURE_FILE, "signature checked only against the key it names")
+
+
+def unsafe_path(relative: str) -> str | None:
+    """Why ``relative`` (a path from a manifest) cannot name a file of the release, or None."""
+    if not isinstance(relative, str) or not relative:
+        return "empty"
+    if "\\" in relative or "\x00" in relative:
+        return "holds a backslash or a NUL"
+    if relative.startswith("/"):
+        return "absolute"
+    if any(part in ("", ".", "..") for part in relative.split("/")):
+        return "has an empty, '.' or '..' part"
+    return None
+
+
+def _link_on_path(root: Path, relative: str) -> str | None:
+    """The first part of ``relative`` below ``root`` that is a symbolic link, if any."""
+    current = root
+    for part in relative.split("/"):
+        current = current / part
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return current.relative_to(root).as_posix()
+        except OSError:
+            return None
+    return None
+
+
+def check_paths(audit: Audit) -> None:
+    """The listed paths that are safe to open; E019 for the others (never opened)."""
+    root, manifest, report = audit.root, audit.manifest, audit.report
+    paths = [entry["path"] for entry in manifest["files"]]
+    paths += [entry["path"] for entry in manifest["schemas"].values()]
+    for relative in dict.fromkeys(paths):
+        why = unsafe_path(relative)
+        link = None if why else _link_on_path(root, relative)
+        if why:
+            report.add("E019", relative, f"unsafe path in the manifest: {why}")
+        elif link:
+            report.add("E019", relative, f"{link} is a symbolic link; a release holds none")
+        else:
+            audit.safe.add(relative)
+
+
+def no_parent(audit: Audit) -> str | None:
+    return "no parent" if audit.manifest.get("parent") is None else None
+
+
+def check_parent_link(audit: Audit) -> None:
+    """When the parent sits beside the release, its manifest must be the one recorded."""
+    audit.report.problems.extend(check_parent(audit.root))
+
+
+def check_schema_copies(audit: Audit) -> None:
+    for name, entry in audit.manifest["schemas"].items():
+        path = audit.root / entry["path"]
+        if entry["path"] not in audit.safe or not path.is_file():
+            continue  # reported as unsafe or missing
+        if hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            message = f"differs from the {name} schema the manifest names"
+            audit.report.add("E016", entry["path"], message)
+
+
+def check_derived(audit: Audit) -> None:
+    """Regenerate the files derived from the manifest and compare them byte for byte."""
+    root, report = audit.root, audit.report
+    try:
+        derived = derived_files(root, audit.manifest, audit.data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        # A hostile schema copy can break the generators: say so, never crash.
+        report.add("E018", MANIFEST, f"the derived files cannot be generated ({exc!r})")
+        return
+    for relative, content in sorted(derived.items()):
+        path = root / relative
+        if _link_on_path(root, relative):
+            continue  # reported by the walk as a link
+        if not path.is_file():
+            report.add("E005", relative, "derived from the manifest but missing")
+        elif path.read_bytes() != content:
+            report.add("E018", relative, "differs from what manifest.json derives")
+    audit.derived = frozenset(derived)
+
+
+def check_presence(audit: Audit) -> None:
+    """The listed files present as regular files (E005 for the missing ones); E019 for anything
+    in the release but a regular file or a folder."""
+    root, report = audit.root, audit.report
+    files, unsafe = _release_tree(audit)
+    for relative, kind in unsafe:
+        report.add("E019", relative, f"{kind}; a release holds only regular files")
+    on_disk = set(files)
+    for relative in _listed(audit):
+        if relative in on_disk:
+            audit.present.add(relative)
+        elif not _link_on_path(root, relative):
+            report.add("E005", relative, "listed in the manifest but missing")
+    report.files = len(audit.present)
+
+
+def check_unlisted(audit: Audit) -> None:
+    """No file the manifest does not list or derive (E008)."""
+    files, _ = _release_tree(audit)
+    allowed = {MANIFEST, MANIFEST_DIGEST, SIGNATURE_FILE} | audit.derived | set(_listed(audit))
+    for relative in files:
+        if relative not in allowed:
+            audit.report.add("E008", relative, "not listed in the manifest")
+
+
+def _listed(audit: Audit) -> list[str]:
+    return [entry["path"] for entry in audit.manifest["files"] if entry["path"] in audit.safe]
+
+
+def _release_tree(audit: Audit) -> tuple[list[str], list[tuple[str, str]]]:
+    if "tree" not in audit.memo:
+        audit.memo["tree"] = _walk(audit.root)
+    return audit.memo["tree"]
+
+
+def _walk(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """(regular files, [(path, why unsafe)]) below ``root``, never following a link."""
+    files, unsafe = [], []
+    for folder, dirs, names in os.walk(root):
+        base = Path(folder)
+        for name in sorted(dirs):
+            if (base / name).is_symlink():
+                unsafe.append(((base / name).relative_to(root).as_posix(), "a symbolic link"))
+        dirs[:] = sorted(d for d in dirs if not (base / d).is_symlink())
+        for name in names:
+            relative = (base / name).relative_to(root).as_posix()
+            try:
+                mode = os.lstat(base / name).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode):
+                files.append(relative)
+            else:
+                kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+                unsafe.append((relative, kind))
+    return sorted(files), sorted(unsafe)
+
+
+def check_footers(audit: Audit) -> None:
+    """Every record shard's footer: readable (E009) and with the record columns (E010)."""
+    report = audit.report
+    for relative in record_shards(audit.manifest):
+        if relative not in audit.present:
+            continue
+        try:
+            metadata = pq.ParquetFile(audit.root / relative).metadata
+            problems = schema_problems(metadata.schema.to_arrow_schema())
+        except (OSError, pa.ArrowException) as exc:
+            report.add("E009", relative, f"cannot be read as Parquet ({exc})")
+            continue
+        for problem in problems:
+            report.add("E010", relative, problem)
+        if not problems:
+            groups = tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
+            audit.footers[relative] = Footer(metadata.num_rows, groups)
+    report.records = sum(footer.rows for footer in audit.footers.values())
+
+
+def check_sizes(audit: Audit) -> None:
+    audit.report.files = len(audit.manifest["files"])
+    for entry in audit.manifest["files"]:
+        if entry["path"] in audit.present:
+            size = os.stat(audit.root / entry["path"]).st_size
+            if size != entry["bytes"]:
+                audit.report.add("E006", entry["path"], "size differs", entry["bytes"], size)
+
+
+def check_counts(audit: Audit) -> None:
+    """Every count the Parquet footers and the entry files answer: each file's ``rows``,
+    ``records``, ``quarantined``, ``withdrawn``, ``inputs`` (records + quarantined + withdrawn
+    inputs) and ``reused`` (none without a parent, never more than the records). The counts
+    by field need every row: ``rows.check_field_counts``."""
+    manifest, footers, report = audit.manifest, audit.footers, audit.report
+    lines = {
+        relative: _lines(audit.root / relative)
+        for relative in (QUARANTINE_FILE, WITHDRAWN_FILE)
+        if relative in audit.present
+    }
+    for entry in manifest["files"]:
+        stated, path = entry.get("rows"), entry["path"]
+        found = footers[path].rows if path in footers else lines.get(path)
+        if stated is not None and found is not None and stated != found:
+            noun = "row" if path in footers else "entry"
+            report.add("E014", path, f"{noun} count differs", stated, found)
+    shards = record_shards(manifest)
+    if all(s in footers for s in shards):
+        report.records = sum(footers[s].rows for s in shards)
+        _compare(report, manifest, "records", report.records, "the records")
+    if WITHDRAWN_FILE in lines or WITHDRAWN_FILE not in {e["path"] for e in manifest["files"]}:
+        _compare(report, manifest, "withdrawn", lines.get(WITHDRAWN_FILE, 0), WITHDRAWN_FILE)
+    _check_reused(report, manifest)
+    if QUARANTINE_FILE in lines:
+        quarantined = lines[QUARANTINE_FILE]
+        _compare(report, manifest, "quarantined", quarantined, QUARANTINE_FILE)
+        counts = manifest["counts"]
+        accounted = counts.get("records", 0) + quarantined + counts.get("withdrawn_inputs", 0)
+        inputs = counts.get("inputs")
+        if inputs is not None and inputs != accounted:
+            message = "inputs is not records + quarantined + withdrawn inputs"
+            report.add("E014", MANIFEST, message, inputs, accounted)
+
+
+def _compare(report, manifest: dict, key: str, found: int, source: str) -> None:
+    """E014 when the manifest states ``counts.<key>`` and it is not ``found`` in ``source``."""
+    stated = manifest["counts"].get(key)
+    if stated is not None and stated != found:
+        report.add("E014", MANIFEST, f"counts.{key} differs from {source}", stated, found)
+
+
+def _check_reused(report, manifest: dict) -> None:
+    """Records are reused only from a parent, and never more than there are records (which
+    ones were reused only the parent's pack knew)."""
+    counts = manifest["counts"]
+    reused = counts.get("reused")
+    if reused and manifest.get("parent") is None:
+        report.add("E014", MANIFEST, "counts.reused is not 0, but the release has no parent")
+    elif reused is not None and reused > counts.get("records", 0):
+        message = "counts.reused is more than the records"
+        report.add("E014", MANIFEST, message, f"at most {counts.get('records', 0)}", reused)
+
+
+def _lines(path: Path) -> int:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return sum(1 for _ in handle)
+
+
+__all__ = ["unsafe_path"]
