@@ -102,3 +102,19 @@ def test_every_command_and_option_is_documented():
                 if option.startswith("--") and option not in text and option != "--help":
                     missing.append(f"archive {name} {option}")
     assert not missing, missing
+
+
+def test_the_module_map_names_every_module_of_the_package():
+    rows = [line for line in README.splitlines() if line.startswith("| `")]
+    unnamed = []
+    for path in sorted((ROOT / "archive").rglob("*.py")):
+        relative = path.relative_to(ROOT / "archive").as_posix()
+        if path.name in ("__init__.py", "_version.py"):
+            continue
+        folder = relative.rpartition("/")[0]
+        named = any(f"`{relative}`" in row for row in rows) or any(
+            row.startswith(f"| `{folder}/`") and f"`{path.name}`" in row for row in rows if folder
+        )
+        if not named:
+            unnamed.append(relative)
+    assert not unnamed, unnamed
