@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -330,7 +332,6 @@ if __name__ == "__main__":
 def test_archive_processes_do_without_pandas(tmp_path, driver):
     """pyarrow imports pandas (about 50 MiB) on its first conversion of a list; archive's
     workers and its command line make it unimportable, and a process that has it keeps it."""
-    import subprocess
     import sys
 
     script = tmp_path / "probe.py"
@@ -378,3 +379,18 @@ def test_ipc_range_reads_rows_start_to_stop(tmp_path_factory, batch_rows, rows, 
     if rows > batch_rows > 1:  # a file in other batches is refused, not misread
         with pytest.raises(ValueError, match="rows, not"):
             ipc_range(path, 0, rows, batch_rows - 1)
+
+
+def test_a_script_read_on_stdin_packs_in_its_own_process_with_one_warning(corpus, tmp_path):
+    script = (
+        "from archive import PackSettings, pack\n"
+        "s = PackSettings(name='n', version='1.0.0', created='2026-01-01T00:00:00Z', jobs=2)\n"
+        f"print(pack([{str(corpus)!r}], {str(tmp_path / 'dist')!r}, s).path)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "dist" / "n-1.0.0")
+    assert "Traceback" not in result.stderr
+    assert "worker processes cannot start from a script read on stdin" in result.stderr

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
@@ -50,6 +52,14 @@ class LocalExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LocalExecutor:
+        if self.jobs > 1 and not _main_importable():
+            warnings.warn(
+                "archive: working in this process only: worker processes cannot start from a "
+                "script read on stdin (save it to a file to use jobs)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            self.jobs = 1
         if self.jobs > 1:
             context = multiprocessing.get_context("forkserver")
             # The fork server keeps the environment of the first pool of this process; the
@@ -91,6 +101,13 @@ class LocalExecutor:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (f.result() for f in done)
+
+
+def _main_importable() -> bool:
+    """Whether worker processes can import the caller's main module, as the fork server must:
+    a script read on stdin (``python -``) names ``<stdin>`` as its file."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.isfile(main_file)
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
