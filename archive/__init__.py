@@ -8,8 +8,10 @@ The public API; the ``archive`` command is a thin layer over it::
 """
 
 from archive._version import __version__
+from archive.collection import Collection, load_config
 from archive.errors import ArchiveError, Problem, ReleaseExistsError, UsageError, VerificationError
 from archive.release.pack import PackResult, pack
+from archive.runtime.progress import ProgressBars
 from archive.settings import PackSettings
 from archive.verification import Report, check_release, is_valid, validate, verify
 from archive.versions.diff import diff
@@ -18,6 +20,9 @@ from archive.versions.rehydrate import rehydrate
 
 __all__ = [
     "ArchiveError",
+    "Collection",
+    "ProgressBars",
+    "load_config",
     "PackResult",
     "PackSettings",
     "Report",

@@ -20,13 +20,13 @@ from archive._version import __version__
 from archive.cli_output import (
     EXIT_FAILED,
     EXIT_OK,
-    Progress,
     emit_json,
     handles_errors,
     report_out,
     stop_on_signals,
 )
 from archive.errors import NoSpaceError, UsageError, is_no_space
+from archive.runtime.progress import terminal_bars
 from archive.text.decode import printable
 
 
@@ -206,7 +206,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         max_capture_bytes=max_capture_bytes, license=license_, collection=collection,
         relations=not no_relations,
     )  # fmt: skip
-    progress = Progress(quiet or as_json)
+    progress = terminal_bars(quiet or as_json)
     started = time.monotonic()
     destination = out or collection.out or Path("dist")
     try:
@@ -568,7 +568,7 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     """
     from archive.versions.rehydrate import rehydrate as rehydrate_release
 
-    progress = Progress(quiet or as_json)
+    progress = terminal_bars(quiet or as_json)
     try:
         result = rehydrate_release(
             dehydrated,

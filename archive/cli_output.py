@@ -105,32 +105,6 @@ def emit_json(data) -> None:
     click.echo(printable_json(text))
 
 
-class Progress:
-    """tqdm bars on stderr, one per stage; silent when not a terminal or when quiet."""
-
-    def __init__(self, quiet: bool):
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.bar = None
-        self.stage = None
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        if stage != self.stage:
-            self.close()
-            self.stage = stage
-            self.bar = tqdm(total=total, desc=stage, unit=" tasks", file=sys.stderr, leave=False)
-        self.bar.n = done
-        self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
 def report_out(report, as_json: bool, quiet: bool, what: str) -> None:
     if as_json:
         emit_json(report.as_dict())

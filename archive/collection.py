@@ -120,7 +120,7 @@ def load_collection(path: Path) -> Collection:
         if not value:
             return None
         where = location(value)
-        return where if is_url(where) else base / where
+        return where if is_url(where) else Path(os.path.normpath(base / where))
 
     return Collection(
         path=Path(path),
@@ -136,6 +136,16 @@ def load_collection(path: Path) -> Collection:
         outlets=_outlet_table(data, path),
         withdrawals=tuple(sorted(withdrawals)),
     )
+
+
+def load_config(path: str | os.PathLike | None = None) -> Collection:
+    """The collection settings of ``archive.toml`` at ``path`` (default: ./archive.toml when
+    present, else empty), as ``archive pack`` reads them; ``UsageError`` names a wrong key.
+
+    >>> load_config("examples/archive.toml").name  # doctest: +SKIP
+    'example'
+    """
+    return find_collection(Path(path) if path is not None else None)
 
 
 def find_collection(explicit: Path | None, cwd: Path | None = None) -> Collection:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from archive.cli import main
 from archive.collection import find_collection, load_collection, pack_settings
@@ -166,3 +169,25 @@ def test_a_csv_field_over_the_limit_is_one_bad_row(runner, corpus, tmp_path):
     assert result.exit_code == 1, result.output
     manifest = json.loads((tmp_path / "dist" / "captures-1.0.0" / "manifest.json").read_bytes())
     assert manifest["capture_log"]["entries"] == 2 and manifest["capture_log"]["bad_lines"] == 1
+
+
+def test_paths_from_archive_toml_are_printed_normalised(tmp_path, monkeypatch):
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    args = ["pack", "--config", "examples/archive.toml", "--version", "1.0.0", "-q"]
+    result = CliRunner().invoke(main, [*args, "--created", "2026-01-01T00:00:00Z"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "dist/example-1.0.0\n"
+
+
+def test_the_api_exports_the_config_reader_and_progress_bars(tmp_path):
+    import archive
+
+    config = archive.load_config(Path(__file__).resolve().parents[1] / "examples" / "archive.toml")
+    assert config.name == "example" and config.license == "CC0-1.0"
+    assert ".." not in config.out.parts
+    bars = archive.ProgressBars(file=io.StringIO(), unit="documents")
+    bars("extract", 0, 10)
+    bars("extract", 10, 10)
+    assert bars.bar.n == 10 and bars.bar.total == 10
+    bars.close()
