@@ -130,7 +130,7 @@ def main() -> None:
         --out dist --name example --version 1.0.0
     archive verify dist/example-1.0.0
     """
-    from archive.format.parquetio import use_system_allocator
+    from archive.runtime.process import use_system_allocator
 
     use_system_allocator()
 
@@ -660,7 +660,7 @@ def relations_command(release, kind, as_json):
 
 def run() -> None:
     """The ``archive`` command: :func:`main` in a process of archive's own."""
-    from archive.format.parquetio import forgo_pandas
+    from archive.runtime.process import forgo_pandas
 
     forgo_pandas()
     main()

@@ -89,7 +89,7 @@ class LocalExecutor:
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
-    from archive.format.parquetio import forgo_pandas, use_system_allocator
+    from archive.runtime.process import forgo_pandas, use_system_allocator
 
     os.environ.clear()
     os.environ.update(environment)
