@@ -71,7 +71,7 @@ DUPS_SCHEMA = pa.schema([("record_id", pa.string()), ("duplicate_of", pa.string(
 @dataclass(frozen=True)
 class PackContext:
     """Everything a task needs besides its unit or shard; small and picklable. The pack
-    builds it in one place (``archive.release.pack.pack_context``)."""
+    builds it in one place (``archive.release.context.pack_context``)."""
 
     settings: PackSettings
     shards: int
