@@ -112,7 +112,7 @@ def main() -> None:
         --out dist --name example --version 1.0.0
     archive verify dist/example-1.0.0
     """
-    from archive.format.parquetio import use_system_allocator
+    from archive.runtime.process import use_system_allocator
 
     use_system_allocator()
 
@@ -636,7 +636,7 @@ def _relation_lines(rows: list[dict], quiet: bool) -> None:
 
 def run() -> None:
     """The ``archive`` command: :func:`main` in a process of archive's own."""
-    from archive.format.parquetio import forgo_pandas
+    from archive.runtime.process import forgo_pandas
 
     forgo_pandas()
     stop_on_signals()

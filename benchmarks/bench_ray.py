@@ -47,7 +47,7 @@ WORKERS = (2, 16, 64, 256)
 DRIVER = """
 import json, resource, sys, time
 start = time.perf_counter()
-from archive.format.parquetio import forgo_pandas, use_system_allocator
+from archive.runtime.process import forgo_pandas, use_system_allocator
 use_system_allocator()  # set up as the archive command sets up its process
 forgo_pandas()
 from archive import PackSettings, pack

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import settings
+
+from archive import PackSettings, pack
 
 settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 settings.register_profile("dev", deadline=None)
@@ -74,3 +77,41 @@ def capture_log(corpus: Path) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def write_captures(root: Path, captures: Mapping[str, str | bytes]) -> Path:
+    """Write each capture (relative path -> text, or bytes as they are) under ``root``."""
+    for relative, content in captures.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+PackedCaptures = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def packed_captures(tmp_path_factory) -> PackedCaptures:
+    """``packed_captures(folder, captures, pack_settings, log=None)``: the release packed from a
+    new source folder named ``folder`` holding ``captures`` (see :func:`write_captures`), with a
+    capture log of the JSON Lines ``log`` when given; each in a folder of its own."""
+
+    def packed(
+        folder: str,
+        captures: Mapping[str, str | bytes],
+        pack_settings: PackSettings,
+        log: str | None = None,
+    ) -> Path:
+        root = write_captures(tmp_path_factory.mktemp("corpus") / folder, captures)
+        capture_log = None
+        if log is not None:
+            capture_log = root.parent / "log.jsonl"
+            capture_log.write_text(log, encoding="utf-8")
+        out = tmp_path_factory.mktemp("dist")
+        return pack([root], out, pack_settings, capture_log=capture_log).path
+
+    return packed

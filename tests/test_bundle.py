@@ -17,23 +17,17 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE, CREATED
 
-from archive import PackSettings, check_release, pack
+from archive import PackSettings, check_release
 from archive.cli import main
 from archive.errors import UsageError, VerificationError
 from archive.versions.bundle import BundleError, bundle, opened_bundle, unsafe_members
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "ferries"
-    (root / "coast").mkdir(parents=True)
-    for index in range(6):
-        (root / "coast" / f"crossing-{index}.txt").write_text(
-            ARTICLE.replace("212", str(300 + index)), encoding="utf-8"
-        )
-    (root / "coast" / "empty.txt").write_bytes(b"")
-    settings = PackSettings("ferries", "1.0.0", CREATED, shards=2)
-    return pack([root], tmp_path_factory.mktemp("dist"), settings).path
+def release(packed_captures) -> Path:
+    captures = {f"coast/crossing-{i}.txt": ARTICLE.replace("212", str(300 + i)) for i in range(6)}
+    captures["coast/empty.txt"] = b""
+    return packed_captures("ferries", captures, PackSettings("ferries", "1.0.0", CREATED, shards=2))
 
 
 def test_the_same_release_gives_the_same_bytes(release, tmp_path):

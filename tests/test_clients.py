@@ -8,26 +8,21 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import CREATED
 
-from archive import PackSettings, pack
+from archive import PackSettings
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "captures"
-    root.mkdir()
-    for index in range(30):
-        (root / f"item-{index:02d}.txt").write_text(
-            f"Tide table {index}\n\nHigh water at Quellport is at {index % 12}:{index:02d}.\n",
-            encoding="utf-8",
-        )
-    log = root.parent / "log.jsonl"
-    log.write_text(
+def release(packed_captures) -> Path:
+    captures = {
+        f"item-{i:02d}.txt": f"Tide table {i}\n\nHigh water at Quellport is at {i % 12}:{i:02d}.\n"
+        for i in range(30)
+    }
+    log = (
         '{"path": "item-00.txt", "outlet": "Quellport Tides", '
-        '"published_at": "2026-02-01T06:30:00Z", "retrieved_at": "2026-02-02T00:00:00Z"}\n',
-        encoding="utf-8",
+        '"published_at": "2026-02-01T06:30:00Z", "retrieved_at": "2026-02-02T00:00:00Z"}\n'
     )
     settings = PackSettings("clients", "1.0.0", CREATED, extract="none", shards=2)
-    return pack([root], tmp_path_factory.mktemp("dist"), settings, capture_log=log).path
+    return packed_captures("captures", captures, settings, log=log)
 
 
 def expected(release: Path) -> tuple[int, set[str]]:

@@ -57,16 +57,11 @@ def example(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def licensed(tmp_path_factory) -> Path:
+def licensed(packed_captures) -> Path:
     """A small licensed release in three shards."""
-    root = tmp_path_factory.mktemp("corpus") / "notes"
-    root.mkdir()
-    for index in range(12):
-        (root / f"note-{index:02d}.txt").write_text(
-            ARTICLE.replace("212", str(200 + index)), encoding="utf-8"
-        )
+    captures = {f"note-{i:02d}.txt": ARTICLE.replace("212", str(200 + i)) for i in range(12)}
     settings = PackSettings("Ferry-Notes", "2.1.0", CREATED, license="CC-BY-4.0", shards=3)
-    return pack([root], tmp_path_factory.mktemp("dist"), settings).path
+    return packed_captures("notes", captures, settings)
 
 
 def manifest_of(release: Path) -> dict:

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import CREATED
 
-from archive import PackSettings, check_release, pack
+from archive import PackSettings, check_release
 from archive.cli import main
 from archive.format.manifest import file_digests, write_manifest
 from archive.format.parquetio import write_parquet
@@ -38,18 +38,15 @@ def keys(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory, keys) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "bulletins"
-    root.mkdir()
-    for index in range(30):
-        (root / f"bulletin-{index:02d}.txt").write_text(
-            f"Tide bulletin {index}\n\nThe harbour office at fictional Gullhaven expects a "
-            f"{index % 5 + 1}.{index % 10} metre tide; the slipway stays shut {index} hours.\n",
-            encoding="utf-8",
-        )
-    (root / "bulletin-03-copy.txt").write_bytes((root / "bulletin-03.txt").read_bytes())
-    (root / "empty.txt").write_bytes(b"")
-    release = pack([root], tmp_path_factory.mktemp("dist"), SETTINGS).path
+def pristine(packed_captures, keys) -> Path:
+    captures = {
+        f"bulletin-{i:02d}.txt": f"Tide bulletin {i}\n\nThe harbour office at fictional Gullhaven "
+        f"expects a {i % 5 + 1}.{i % 10} metre tide; the slipway stays shut {i} hours.\n"
+        for i in range(30)
+    }
+    captures["bulletin-03-copy.txt"] = captures["bulletin-03.txt"]
+    captures["empty.txt"] = b""
+    release = packed_captures("bulletins", captures, SETTINGS)
     sign(release, keys[0], created=CREATED)
     return release
 

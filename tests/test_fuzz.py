@@ -26,7 +26,7 @@ from conftest import CREATED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive import PackSettings, pack
+from archive import PackSettings
 from archive.capture.capturelog import CaptureLog, entry_from_mapping
 from archive.errors import UsageError
 from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, canonical_json, read_digest_file
@@ -173,17 +173,14 @@ def test_a_path_called_safe_stays_inside_the_release(path):
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "notices"
-    root.mkdir()
-    for index in range(3):
-        (root / f"notice-{index}.txt").write_text(
-            f"Notice {index}\n\nThe fictional Brackwater library opens at {index + 8}am.\n",
-            encoding="utf-8",
-        )
-    (root / "empty.txt").write_bytes(b"")
+def release(packed_captures) -> Path:
+    captures = {
+        f"notice-{i}.txt": f"Notice {i}\n\nThe fictional Brackwater library opens at {i + 8}am.\n"
+        for i in range(3)
+    }
+    captures["empty.txt"] = b""
     settings_ = PackSettings("fuzz", "1.0.0", CREATED, extract="none")
-    return pack([root], tmp_path_factory.mktemp("dist"), settings_).path
+    return packed_captures("notices", captures, settings_)
 
 
 def copy_of(release: Path, factory) -> Path:

@@ -178,9 +178,9 @@ def test_failed_pack_leaves_nothing(corpus, tmp_path, monkeypatch):
 
 
 def test_stale_partial_folders_are_cleared(corpus, tmp_path):
-    from archive.release.pack import _host
+    from archive.release.partials import host
 
-    stale = tmp_path / "dist" / f".corpus-1.0.0.partial-{_host()}-999999999"
+    stale = tmp_path / "dist" / f".corpus-1.0.0.partial-{host()}-999999999"
     elsewhere = tmp_path / "dist" / ".corpus-1.0.0.partial-other-host-999999999"
     stale.mkdir(parents=True)
     elsewhere.mkdir()

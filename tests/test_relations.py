@@ -419,15 +419,17 @@ def test_sorted_runs_merge_in_levels_and_lose_nothing(tmp_path, monkeypatch):
     """Thousands of runs are merged a bounded number at a time (the open-file limit)."""
     from archive.relations import Relation
     from archive.release import relation_stages as relation_tasks
+    from archive.release.workdir import TaskDir
 
     monkeypatch.setattr(relation_tasks, "_FAN_IN", 3)
     monkeypatch.setattr(relation_tasks, "_RUN_ROWS", 4)
     rng = random.Random(3)
     made = [Relation(f"{rng.randrange(10**6):06d}", f"{k:06d}", "shares-quotation", 0.5, False,
                      "m", "{}", "{}") for k in range(50)]
-    runs = relation_tasks._SortedRuns(tmp_path / "runs")
+    work = TaskDir(tmp_path)
+    runs = relation_tasks._SortedRuns(work)
     for relation in made:
         runs.add(relation)
     merged = [r for chunk in runs.merged(7) for r in chunk]
     assert merged == sorted(made, key=Relation.sort_key)
-    assert len(list((tmp_path / "runs").glob("*.arrow"))) <= 3
+    assert len(list(work.relation_spill(0).parent.glob("*.arrow"))) <= 3

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import CREATED
 
-from archive import PackSettings, UsageError, VerificationError, check_release, pack, verify
+from archive import PackSettings, UsageError, VerificationError, check_release, verify
 from archive.cli import main
 from archive.format.manifest import canonical_json, write_manifest
 from archive.format.signing import SIGNATURE_FILE, generate_keypair, load_public_key, write_keypair
@@ -24,16 +24,13 @@ SIGNED_AT = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def unsigned(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "dispatches"
-    root.mkdir()
-    for index in range(4):
-        (root / f"dispatch-{index}.txt").write_text(
-            f"Quarry road reopens, dispatch {index}\n\nCrews in fictional Ashcombe cleared "
-            f"{index + 2} tonnes of scree overnight.\n",
-            encoding="utf-8",
-        )
-    return pack([root], tmp_path_factory.mktemp("dist"), SETTINGS).path
+def unsigned(packed_captures) -> Path:
+    captures = {
+        f"dispatch-{i}.txt": f"Quarry road reopens, dispatch {i}\n\nCrews in fictional Ashcombe "
+        f"cleared {i + 2} tonnes of scree overnight.\n"
+        for i in range(4)
+    }
+    return packed_captures("dispatches", captures, SETTINGS)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from archive import (
     VerificationError,
     check_release,
     is_valid,
-    pack,
     validate,
     verify,
 )
@@ -28,18 +27,15 @@ SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "captures"
-    root.mkdir()
-    for index in range(12):
-        (root / f"story-{index:02d}.txt").write_text(
-            f"Council minutes, item {index}\n\nThe Wrenfield council approved motion {index} "
-            f"by {index + 3} votes to {index % 4}.\n",
-            encoding="utf-8",
-        )
-    (root / "story-05-again.txt").write_bytes((root / "story-05.txt").read_bytes())
-    (root / "empty.txt").write_bytes(b"")
-    return pack([root], tmp_path_factory.mktemp("dist"), SETTINGS).path
+def pristine(packed_captures) -> Path:
+    captures = {
+        f"story-{i:02d}.txt": f"Council minutes, item {i}\n\nThe Wrenfield council approved "
+        f"motion {i} by {i + 3} votes to {i % 4}.\n"
+        for i in range(12)
+    }
+    captures["story-05-again.txt"] = captures["story-05.txt"]
+    captures["empty.txt"] = b""
+    return packed_captures("captures", captures, SETTINGS)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ the same pyarrow version give the same bytes.
 from __future__ import annotations
 
 import heapq
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from archive.capture.storage import RemotePath
+from archive.runtime.process import allow_open_files
 
 ROW_GROUP_ROWS = 20_000
 ROW_GROUP_BYTES = 32 * 1024 * 1024
@@ -53,35 +53,6 @@ def row_group_rows(table: pa.Table) -> int:
         return ROW_GROUP_ROWS
     per_row = max(1, table.nbytes // table.num_rows)
     return max(1, min(ROW_GROUP_ROWS, ROW_GROUP_BYTES // per_row))
-
-
-def use_system_allocator() -> None:
-    """Arrow buffers from the C library's allocator in this process (archive's own processes:
-    the command line and its workers). mimalloc, pyarrow's default, keeps pages it freed: a
-    worker's high-water mark grew by about 50 MiB per shard it gathered."""
-    pa.set_memory_pool(pa.system_memory_pool())
-
-
-def forgo_pandas() -> None:
-    """Make pandas unimportable in this process, unless it is already imported: one of
-    archive's own (the command line, its local workers, the Ray workers of its own job), which
-    never hands pyarrow pandas objects. Arrow's conversion from Python lists imports pandas,
-    when it is installed, to recognise its missing values: about 50 MiB more in every
-    process."""
-    if "pandas" not in sys.modules and not any(
-        isinstance(f, _WithoutPandas) for f in sys.meta_path
-    ):
-        sys.meta_path.insert(0, _WithoutPandas())
-
-
-class _WithoutPandas:
-    """An import finder that refuses pandas (``None`` in ``sys.modules`` would not do:
-    pyarrow's Cython import takes it for the module)."""
-
-    def find_spec(self, name: str, path=None, target=None):
-        if name.partition(".")[0] == "pandas":
-            raise ModuleNotFoundError("archive's own processes do without pandas", name=name)
-        return None
 
 
 def _sink(path: Path | RemotePath) -> pa.NativeFile:
@@ -201,18 +172,6 @@ def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[
 
     allow_open_files(len(paths) + 64)
     return heapq.merge(*(rows(path) for path in paths))
-
-
-def allow_open_files(count: int) -> None:
-    """Raise the soft limit on open files to ``count`` when the hard limit allows it."""
-    try:
-        import resource
-    except ImportError:  # not a POSIX system: nothing to raise
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < count:
-        wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def rows_at(table: pa.Table, indices: np.ndarray) -> pa.Table:

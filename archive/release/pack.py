@@ -1,24 +1,26 @@
 """``pack``: captures in, a complete release out, or nothing at all.
 
-The release is built in a hidden folder beside its destination and renamed into place only when
-every file and the manifest are written, so a release appears whole or not at all. The stages:
+The release is built in a hidden folder beside its destination (:mod:`archive.release.partials`,
+laid out by :class:`~archive.release.workdir.WorkDir`) and renamed into place only when every
+file and the manifest are written, so a release appears whole or not at all. The stages:
 
-walk (plan units, count sources) -> extract units -> learn furniture -> finalize shards ->
-link duplicates -> relations (:mod:`archive.release.relation_stages`) -> write shards -> quarantine,
-schemas, manifest -> rename. For a remote ``out`` the tasks' files are beside the destination in
-its bucket, and the release is assembled locally, then uploaded.
+walk (:mod:`archive.release.plan`) -> extract units -> gather shards -> learn furniture ->
+finalize shards -> link duplicates (:mod:`archive.release.stages`) -> relations
+(:mod:`archive.release.relation_stages`) -> write shards -> quarantine, tombstones, schemas,
+changes, manifest (:mod:`archive.release.assemble`) -> rename, and keep the pack cache
+(:mod:`archive.release.cache`). For a remote ``out`` the tasks' files are beside the destination
+in its bucket, and the release is assembled locally, then uploaded.
+
+Each stage is reported to ``progress`` as ``(stage, done, total)``, from ``(stage, 0, total)``
+on; the last are ``("assemble", 0..2, 2)`` (the driver's files, the manifest, the release whole
+in its hidden folder) and ``("publish", 0..1, 1)`` (before and after the rename or upload).
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import pickle
-import re
-import secrets
 import shutil
-import socket
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -26,38 +28,31 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
-
-from archive._version import __version__
 from archive.capture import storage
 from archive.capture.capturelog import CaptureLog
-from archive.capture.sources import InputFile, Skipped, check_root_names, root_name, walk
+from archive.capture.sources import check_root_names
 from archive.capture.storage import RemotePath
 from archive.errors import ReleaseExistsError, UsageError
-from archive.format.manifest import (
-    FORMAT,
-    FORMAT_VERSION,
-    QUARANTINE_FILE,
-    canonical_json,
-    canonical_line,
-    file_entries,
-    write_manifest,
+from archive.format.manifest import write_manifest
+from archive.release.assemble import (
+    new_tombstones,
+    release_manifest,
+    write_changes,
+    write_quarantine,
+    write_schemas,
 )
-from archive.format.parquetio import read_ipc, write_ipc
-from archive.format.schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
-from archive.model import QuarantineEntry
+from archive.release.cache import keep_cache, write_cache
+from archive.release.context import pack_context
 from archive.release.parent import (
-    WITHDRAWN_FILE,
     Parent,
-    ParentIndex,
     latest_release,
     latest_version,
     open_parent,
-    parent_rows,
     read_tombstones,
     write_tombstones,
 )
-from archive.release.plan import Unit, shard_count, units_of
+from archive.release.partials import remove_stale_partials
+from archive.release.plan import walk_plan
 from archive.release.stages import (
     PackContext,
     duplicate_links,
@@ -68,14 +63,11 @@ from archive.release.stages import (
     write_quarantine_fragment,
     write_shard,
 )
+from archive.release.workdir import RELATIONS_FILE, WorkDir
 from archive.runtime.executors import executor_for
-from archive.settings import PackSettings, rfc3339
+from archive.settings import PackSettings
 
 Progress = Callable[[str, int, int | None], None]
-CHANGES_FILE = "CHANGES.json"
-CACHE_FOLDER = ".archive-cache"
-RELATIONS_FILE = "relations/relations.parquet"
-STALE_REMOTE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -116,6 +108,7 @@ def pack(
     earlier version of the same name in ``out``; ``None`` starts a new history.
     ``executor`` runs the tasks: ``"local"`` (``settings.jobs`` processes) or ``"ray"`` (the Ray
     cluster at ``address``, else a Ray started here); it never changes the output.
+    ``progress(stage, done, total)`` hears of each stage as it goes (see the module's notes).
 
     >>> from datetime import datetime, timezone
     >>> settings = PackSettings("example", "1.0.0", datetime(2026, 1, 1, tzinfo=timezone.utc))
@@ -124,8 +117,8 @@ def pack(
     15
     """
     out = storage.location(out)
-    options = dict(capture_log=capture_log, progress=progress, executor=executor,
-                   address=address)
+    options = dict(capture_log=capture_log, progress=progress, executor=executor, address=address)
+    progress = progress or _silent
     # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
     sources = [storage.location(s) for s in sources]
     roots = [s if storage.is_url(s) else Path(os.path.abspath(s)) for s in sources]
@@ -139,8 +132,7 @@ def pack(
     if parent not in (None, "auto"):
         parent = storage.location(parent)
     if storage.is_url(out):
-        return _pack_to_url(roots, out, settings, parent, capture_log, progress or _silent,
-                            runner)
+        return _pack_to_url(roots, out, settings, parent, capture_log, progress, runner)
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(
@@ -159,29 +151,32 @@ def pack(
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
     lineage = open_parent(Path(os.path.abspath(parent))) if parent is not None else None
-    _remove_stale_partials(Path(out), destination.name)
-    building = Path(os.path.abspath(out)) / _partial_name(destination.name)
-    if building.exists():
-        shutil.rmtree(building)
+    remove_stale_partials(Path(out), destination.name)
+    workdir = WorkDir.local(Path(os.path.abspath(out)), destination.name)
+    if workdir.building.exists():
+        shutil.rmtree(workdir.building)
     try:
         manifest, warnings, advice = _build(
-            roots, building, settings, capture_log, lineage, progress or _silent, runner
+            roots, workdir, settings, capture_log, lineage, progress, runner
         )
         notes += advice
+        progress("publish", 0, 1)
         try:
-            os.rename(building / "release", destination)
+            os.rename(workdir.release(), destination)
         except OSError as exc:
             raise ReleaseExistsError(
                 f"{destination} appeared while packing ({exc.strerror})"
             ) from None
-        _keep_cache(building / "cache", cache_path(destination))
+        progress("publish", 1, 1)
+        keep_cache(workdir.cache(), destination)
     finally:
-        shutil.rmtree(building, ignore_errors=True)
+        shutil.rmtree(workdir.building, ignore_errors=True)
     return PackResult(destination, manifest, tuple(warnings), tuple(notes))
 
 
-def _pack_to_url(roots, out: str, settings: PackSettings, parent, capture_log, progress,
-                 runner) -> PackResult:
+def _pack_to_url(
+    roots, out: str, settings: PackSettings, parent, capture_log, progress: Progress, runner
+) -> PackResult:
     """``pack`` into a remote folder. The tasks' work files and shards go beside the
     destination (``<out>/.<release>.partial-<host>-<pid>-<token>/``), where every worker reaches
     without a shared disk; the driver then copies the shards into a local build of the release,
@@ -199,28 +194,33 @@ def _pack_to_url(roots, out: str, settings: PackSettings, parent, capture_log, p
         parent = _latest_remote_release(out, settings.name, settings.version)
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
-    _remove_stale_partials(RemotePath(out), name)
-    # A pack of its own: the same host and pid may pack this version again (after a failure),
-    # and workers keep copies of what they read by URL.
-    shared = RemotePath(storage.join(out, f"{_partial_name(name)}-{secrets.token_hex(8)}"))
+    remove_stale_partials(RemotePath(out), name)
     with tempfile.TemporaryDirectory(prefix="archive-pack-") as local:
-        building = Path(local) / "build"
+        workdir = WorkDir.remote(Path(local), out, name)
         try:
             lineage, parent_at = None, None
             if storage.is_url(parent):
-                copy = Path(local) / "parent" / storage.name_of(parent)
+                copy = workdir.parent_download(storage.name_of(parent))
                 storage.download(parent, copy)
                 lineage, parent_at = open_parent(copy), RemotePath(parent)
             elif parent is not None:
                 lineage = open_parent(Path(os.path.abspath(parent)))
             manifest, warnings, advice = _build(
-                roots, building, settings, capture_log, lineage, progress, runner,
-                shared=shared, parent_at=parent_at,
+                roots,
+                workdir,
+                settings,
+                capture_log,
+                lineage,
+                progress,
+                runner,
+                parent_at=parent_at,
             )
-            storage.upload_release(building / "release", destination)
+            progress("publish", 0, 1)
+            storage.upload_release(workdir.release(), destination)
+            progress("publish", 1, 1)
         finally:
             with suppress(OSError):  # never in place of the pack's own error
-                shared.remove_tree()
+                workdir.tasks.root.remove_tree()
     return PackResult(destination, manifest, tuple(warnings), (*notes, *advice))
 
 
@@ -234,86 +234,36 @@ def _silent(stage: str, done: int, total: int | None) -> None:
     pass
 
 
-def _partial_name(name: str) -> str:
-    return f".{name}.partial-{_host()}-{os.getpid()}"
-
-
-def _remove_stale_partials(out: Path | RemotePath, name: str) -> None:
-    """Folders left by a pack that was killed (its process on this host is gone) are removed;
-    another host's, on a shared folder, are left alone. In a bucket, one is removed only when
-    nothing in it changed for a day too: machines that share a bucket may share a host name
-    (containers) and process ids."""
-    prefix = f".{name}.partial-{_host()}-"
-    for partial in out.glob(f"{glob.escape(prefix)}*"):
-        pid = partial.name[len(prefix) :].partition("-")[0]
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        if isinstance(partial, RemotePath):
-            if partial.idle_seconds() >= STALE_REMOTE_SECONDS:
-                partial.remove_tree()
-        else:
-            shutil.rmtree(partial, ignore_errors=True)
-
-
-def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "host"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _build(roots, building: Path, settings, capture_log, lineage: Parent | None, progress, runner,
-           *, shared: RemotePath | None = None, parent_at: RemotePath | None = None):
-    """Build the release in ``building/release``. The tasks' work files and shards go to
-    ``building`` too, or, given ``shared``, there (a folder every worker reaches); the driver's
-    own files (plan, indexes as built) stay in ``building/work``."""
-    scratch, release = building / "work", building / "release"
-    for folder in (scratch, release / "data", release / "schemas"):
+def _build(
+    roots,
+    workdir: WorkDir,
+    settings: PackSettings,
+    capture_log,
+    lineage: Parent | None,
+    progress: Progress,
+    runner,
+    *,
+    parent_at: RemotePath | None = None,
+) -> tuple[dict, list[str], list[str]]:
+    """Build the release in ``workdir.release()``; return its manifest, warnings and notes."""
+    for folder in (workdir.scratch(), workdir.release_shards(), workdir.release_schemas()):
         folder.mkdir(parents=True)
-    work = shared / "work" if shared else scratch
-    shards_at = shared / "release" if shared else release
     log = (
-        CaptureLog.build(Path(capture_log).absolute(), scratch / "log.sqlite")
-        if capture_log
-        else None
+        CaptureLog.build(Path(capture_log).absolute(), workdir.log_index()) if capture_log else None
     )
     warnings = [str(p) for p in (log.problems if log else [])]
     notes: list[str] = []
     carried = read_tombstones(lineage.path) if lineage else []
-    withdrawn_ids = frozenset(rid for rid, _ in settings.withdrawals) | {
+    withdrawn = frozenset(rid for rid, _ in settings.withdrawals) | {
         t["record_id"] for t in carried
     }
 
-    plan = _plan(roots, scratch, work, settings, log, progress)
-    reuse = _reuse_context(lineage, scratch)
-    if reuse and parent_at is not None:
-        reuse["parent_path"] = parent_at
-    task_log = log
-    if shared is not None:
-        (shards_at / "data").mkdir(parents=True, exist_ok=True)
-        task_log = log and log.read_at(_published(log.index_path, work))
-        if reuse:
-            reuse["parent"] = ParentIndex(_published(reuse["parent"].path, work))
-            if parent_at is None:  # a local parent: the workers may not see its disk
-                reuse["parent_path"] = _published_parent(lineage, shared / "parent")
-            if reuse.get("parent_cache") is not None:
-                reuse["parent_cache"] = _published(reuse["parent_cache"], work)
-    ctx = PackContext(
-        settings,
-        plan.shards,
-        work,
-        shards_at,
-        task_log,
-        withdrawn=withdrawn_ids,
-        **reuse,
-    )
+    plan = walk_plan(roots, workdir.plan(), settings, progress)
+    if plan.skipped:
+        write_quarantine_fragment(workdir.tasks.walk_quarantine(), list(plan.skipped))
+    if log is not None:
+        log.mark_inputs(plan.source_paths())
+    ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)
     with runner as executor:
         units = list(
             _run(
@@ -333,46 +283,40 @@ def _build(roots, building: Path, settings, capture_log, lineage: Parent | None,
             )
         )
         duplicates = duplicate_links(ctx)
-        relations = _relations(ctx, release, executor, progress) if settings.relations else None
+        relations = _relations(ctx, workdir, executor, progress) if settings.relations else None
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
-    if shared is not None:
-        storage.download((shards_at / "data").url, release / "data")
-    quarantine = _write_quarantine(work, release)
-    tombstones = carried + _new_tombstones(ctx, lineage, settings, warnings)
+    if workdir.is_remote:
+        storage.download(workdir.tasks.shards().url, workdir.release_shards())
+    progress("assemble", 0, 2)
+    quarantine = write_quarantine(workdir)
+    tombstones = carried + new_tombstones(workdir, lineage, settings, warnings)
     if tombstones:
-        write_tombstones(release, tombstones)
-    for name in SCHEMA_NAMES:
-        schema = schema_file(name)
-        (release / "schemas" / schema.filename).write_bytes(schema.data)
+        write_tombstones(workdir.release(), tombstones)
+    write_schemas(workdir)
     if lineage is not None:
-        notes += _write_changes(lineage, release, settings, plan)
-    manifest = _manifest(
-        release, settings, plan, log, units, written, quarantine, duplicates, tombstones, lineage
+        notes += write_changes(lineage, workdir, settings, plan)
+    progress("assemble", 1, 2)
+    manifest = release_manifest(
+        workdir,
+        settings,
+        plan,
+        log,
+        units,
+        written,
+        quarantine,
+        duplicates,
+        tombstones,
+        lineage,
+        relations,
     )
-    manifest["relations"] = relations
-    digest = write_manifest(release, manifest)
-    if shared is None:  # the cache lives beside a local release only
-        _write_cache(work, building / "cache", learned, digest)
+    digest = write_manifest(workdir.release(), manifest)
+    if not workdir.is_remote:  # the cache lives beside a local release only
+        write_cache(workdir, learned, digest)
+    progress("assemble", 2, 2)
     return manifest, warnings, notes
 
 
-def _published(file: Path, work: RemotePath) -> RemotePath:
-    """The driver's ``file`` (an SQLite index, the parent's furniture cache), copied into the
-    shared work folder for the workers."""
-    target = work / file.name
-    target.upload(file)
-    return target
-
-
-def _published_parent(lineage: Parent, folder: RemotePath) -> RemotePath:
-    """The record shards of a local parent, copied to ``folder`` for the workers that reuse
-    its rows."""
-    for relative in lineage.shards:
-        (folder / relative).upload(lineage.path / relative)
-    return folder
-
-
-def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
+def _relations(ctx: PackContext, workdir: WorkDir, executor, progress: Progress) -> dict:
     """Find relations across the finalized records as executor tasks (see
     :mod:`archive.release.relation_stages`); write ``relations/relations.parquet`` and the flags
     they raise; return the manifest's summary (counts per kind, settings, the finder's counts)."""
@@ -397,18 +341,25 @@ def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
     stats["records"] = sum(_run(indexed, "relations-index", ctx.shards, progress))
     body_families(ctx)
     parts = pairing_parts(ctx.shards)
-    signed = sorted(_run(executor.map(sign_shard, shards, ctx, settings, parts),
-                         "relations-sign", ctx.shards, progress), key=lambda s: s.shard)
+    signed = sorted(
+        _run(
+            executor.map(sign_shard, shards, ctx, settings, parts),
+            "relations-sign",
+            ctx.shards,
+            progress,
+        ),
+        key=lambda s: s.shard,
+    )
     bodies = [s.bodies for s in signed]
     paired = executor.map(pair_part, pairing_parts_of(signed, parts), ctx, bodies, settings)
     for kind, skipped in _run(paired, "relations-pair", len(KEY_KINDS) * parts, progress):
         stats[f"skipped-buckets:{KEY_KINDS[kind]}"] += skipped
     batches = candidate_batches(ctx, parts, settings, stats)
     outcomes = executor.map(confirm_batch, batches, ctx, bodies, settings)
-    (release / "relations").mkdir()
-    kinds = write_relations(ctx, release / RELATIONS_FILE,
-                            _run(outcomes, "relations-confirm", None, progress), settings,
-                            stats)
+    path = workdir.relations_file()
+    path.parent.mkdir()
+    confirmed = _run(outcomes, "relations-confirm", None, progress)
+    kinds = write_relations(ctx, path, confirmed, settings, stats)
     stats.update({f"relations:{kind}": n for kind, n in kinds.items()})
     return {
         "path": RELATIONS_FILE,
@@ -418,294 +369,8 @@ def _relations(ctx: PackContext, release: Path, executor, progress) -> dict:
     }
 
 
-def _write_changes(lineage: Parent, release: Path, settings, plan) -> list[str]:
-    """Write CHANGES.json, the diff from the parent; return a note when the chosen version
-    contradicts the bump the changes imply."""
-    from archive.versions.diff import changes
-
-    child = {
-        "name": settings.name,
-        "version": settings.version,
-        "schemas": _schema_entries(),
-        "settings": settings.output_settings() | {"shards": plan.shards},
-    }
-    data = changes(lineage.path, release, child)
-    (release / CHANGES_FILE).write_bytes(canonical_json(data))
-    return [f"version: {data['bump']['warning']}"] if data["bump"]["warning"] else []
-
-
-def _schema_entries() -> dict:
-    return {
-        name: {
-            "$id": schema_file(name).id,
-            "path": f"schemas/{schema_file(name).filename}",
-            "sha256": schema_file(name).sha256,
-        }
-        for name in SCHEMA_NAMES
-    }
-
-
-def _reuse_context(lineage: Parent | None, work: Path) -> dict:
-    """The parent index for reuse, when the parent's rows can be reused at all: same record
-    schema, text kept (a dehydrated parent has none to copy); and the parent pack's cache of
-    furniture contributions, when it is there and belongs to this very parent."""
-    if lineage is None or not lineage.same_record_schema:
-        return {}
-    if lineage.manifest["settings"].get("tier", "full") != "full":
-        return {}
-    index = ParentIndex.build(lineage, work / "parent.sqlite")
-    context = {"parent": index, "parent_path": lineage.path, "parent_shards": tuple(lineage.shards)}
-    return context | _parent_cache(lineage)
-
-
-def cache_path(release: Path) -> Path:
-    """Where a release's pack cache lives: ``.archive-cache/<release>`` beside it. Not part of
-    the release; deleting it only makes the next version's pack slower."""
-    return release.parent / CACHE_FOLDER / release.name
-
-
-def _parent_cache(lineage: Parent) -> dict:
-    from archive.extract import LearnedFurniture
-
-    folder = cache_path(lineage.path)
-    try:
-        meta = json.loads((folder / "learned.json").read_bytes())
-    except (OSError, ValueError):
-        return {}
-    if meta.get("manifest_sha256") != lineage.manifest_sha256:
-        return {}
-    entries = tuple((o, int(k), int(n)) for o, k, n in meta["entries"])
-    learned = LearnedFurniture(entries, meta["min_docs"])
-    return {"parent_cache": folder / "furniture.arrow", "parent_learned": learned}
-
-
-def _write_cache(work: Path, folder: Path, learned, manifest_sha256: str) -> None:
-    """The furniture contributions and learned furniture of this pack, for the next version."""
-    parts = sorted((work / "contrib").glob("*.arrow")) if (work / "contrib").is_dir() else []
-    if learned is None or not parts:
-        return
-    folder.mkdir(parents=True)
-    table = pa.concat_tables([read_ipc(p) for p in parts]).sort_by("record_id")
-    write_ipc(table, folder / "furniture.arrow")
-    meta = {
-        "manifest_sha256": manifest_sha256,
-        "min_docs": learned.min_docs,
-        "entries": [[o, str(k), n] for o, k, n in learned.entries],
-    }
-    (folder / "learned.json").write_bytes(canonical_json(meta))
-
-
-def _keep_cache(built: Path, folder: Path) -> None:
-    if not built.is_dir():
-        return
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.rename(built, folder)
-    except OSError:
-        shutil.rmtree(built, ignore_errors=True)  # a cache is an optimisation, never a failure
-
-
-def _new_tombstones(ctx, lineage: Parent | None, settings: PackSettings, warnings: list) -> list:
-    """Tombstones for this version's withdrawals: hashes from the parent's row, else from the
-    capture read in this pack; an id found in neither is an error."""
-    carried = {t["record_id"] for t in read_tombstones(lineage.path)} if lineage else set()
-    reasons = {rid: reason for rid, reason in settings.withdrawals if rid not in carried}
-    if not reasons:
-        return []
-    known: dict[str, dict] = {}
-    if lineage is not None:
-        rows = parent_rows(lineage.path, lineage.shards, sorted(reasons))
-        for row in rows.select(["record_id", "raw_sha256", "text_sha256"]).to_pylist():
-            known[row["record_id"]] = row
-    folder = ctx.work / "withdrawn"
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.arrow")):
-            for row in read_ipc(path).to_pylist():
-                known.setdefault(row["record_id"], {**row, "text_sha256": None})
-    tombstones = []
-    for rid, reason in sorted(reasons.items()):
-        if rid not in known:
-            warnings.append(f"withdrawal of {rid}: no such record in the parent or the sources")
-            continue
-        tombstones.append(
-            {
-                "record_id": rid,
-                "raw_sha256": known[rid]["raw_sha256"],
-                "text_sha256": known[rid]["text_sha256"],
-                "version": settings.version,
-                "withdrawn_at": rfc3339(settings.created),
-                "reason": reason,
-            }
-        )
-    return tombstones
-
-
-def _row_counts(written, quarantine: list, tombstones: list) -> dict[str, int]:
-    rows = {s.path: s.rows for s in written}
-    rows[QUARANTINE_FILE] = len(quarantine)
-    if tombstones:
-        rows[WITHDRAWN_FILE] = len(tombstones)
-    return rows
-
-
-@dataclass
-class _Plan:
-    work: Path
-    shards: int
-    unit_count: int
-    sources: list[dict]
-    walk_quarantined: int
-
-    def units(self) -> Iterator[Unit]:
-        with open(self.work / "plan.pkl", "rb") as handle:
-            for _ in range(self.unit_count):
-                yield pickle.load(handle)
-
-
-def _plan(roots, scratch: Path, work, settings: PackSettings, log, progress: Progress) -> _Plan:
-    """Walk the sources once: write the units to ``scratch``, quarantine what cannot be read
-    (a fragment in ``work``)."""
-    sources = []
-    skipped: list[dict] = []
-    unit_count = 0
-    total_bytes = 0
-    seen = 0
-    with open(scratch / "plan.pkl", "wb") as plan_file:
-        for root in roots:
-            stats = {"name": root_name(root), "files": 0, "bytes": 0}
-
-            def files(root=root, stats=stats) -> Iterator[InputFile]:
-                nonlocal seen
-                for item in walk([root]):
-                    seen += 1
-                    if seen % 10000 == 0:
-                        progress("scan", seen, None)
-                    stats["files"] += 1
-                    if isinstance(item, Skipped):
-                        skipped.append(
-                            vars(
-                                QuarantineEntry(
-                                    item.source_path, item.reason, item.message, item.size
-                                )
-                            )
-                        )
-                        continue
-                    stats["bytes"] += item.size
-                    yield item
-
-            for unit in units_of(
-                files(), max_files=settings.unit_files, max_bytes=settings.unit_bytes
-            ):
-                unit = Unit(unit_count, unit.files)
-                pickle.dump(unit, plan_file, protocol=pickle.HIGHEST_PROTOCOL)
-                unit_count += 1
-                total_bytes += unit.bytes
-            sources.append(stats)
-    if skipped:
-        write_quarantine_fragment(work, "walk", skipped)
-    if log is not None:
-        log.mark_inputs(_input_keys(scratch, unit_count))
-    shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)
-    return _Plan(scratch, shards, unit_count, sources, len(skipped))
-
-
-def _input_keys(work: Path, unit_count: int) -> Iterator[str]:
-    with open(work / "plan.pkl", "rb") as handle:
-        for _ in range(unit_count):
-            for item in pickle.load(handle).files:
-                yield item.source_path
-
-
-def _run(results: Iterator, stage: str, total: int, progress: Progress) -> Iterator:
+def _run(results: Iterator, stage: str, total: int | None, progress: Progress) -> Iterator:
     progress(stage, 0, total)
     for done, result in enumerate(results, start=1):
         progress(stage, done, total)
         yield result
-
-
-def _write_quarantine(work: Path | RemotePath, release: Path) -> list[dict]:
-    """All quarantine fragments as one sorted JSON Lines file in the release."""
-    folder = work / "quarantine"
-    tables = [read_ipc(p) for p in sorted(folder.glob("*.arrow"))] if folder.is_dir() else []
-    table = pa.concat_tables(tables) if tables else QUARANTINE_ARROW_SCHEMA.empty_table()
-    rows = table.sort_by([("source_path", "ascending"), ("offset", "ascending")]).to_pylist()
-    with open(release / QUARANTINE_FILE, "wb") as handle:
-        for row in rows:
-            handle.write(canonical_line(row))
-    return rows
-
-
-def _manifest(
-    release, settings, plan, log, units, written, quarantine, duplicates, tombstones, lineage
-) -> dict:
-    written = sorted(written, key=lambda s: s.index)
-    records = sum(s.rows for s in written)
-    totals = Counter()
-    furniture = Counter()
-    languages = Counter()
-    for summary in written:
-        totals.update(summary.counts)
-        furniture.update(summary.furniture_chars)
-        languages.update(summary.languages)
-    reasons = Counter(row["reason"] for row in quarantine)
-    skipped = Counter()
-    for unit in units:
-        skipped.update(unit.warc_skipped)
-    inputs = sum(u.records + u.quarantined for u in units) + plan.walk_quarantined
-    inputs += sum(u.withdrawn for u in units)
-    counts = {
-        "inputs": inputs,
-        "reused": sum(u.reused for u in units),
-        "withdrawn_inputs": sum(u.withdrawn for u in units),
-        "records": records,
-        "quarantined": len(quarantine),
-        "withdrawn": len(tombstones),
-        "duplicates": duplicates,
-        **{
-            k: totals[k]
-            for k in (
-                "unknown_outlet",
-                "unknown_date",
-                "unknown_title",
-                "unknown_authors",
-                "unknown_language",
-            )
-        },
-    }
-    generator = {"name": "archive", "version": __version__, "pyarrow": pa.__version__}
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "name": settings.name,
-        "version": settings.version,
-        "created": rfc3339(settings.created),
-        "generator": generator,
-        "schemas": _schema_entries(),
-        "settings": settings.output_settings() | {"shards": plan.shards},
-        "files": file_entries(release, _row_counts(written, quarantine, tombstones)),
-        "counts": counts,
-        "quarantine_reasons": dict(sorted(reasons.items())),
-        "warc_records_skipped": dict(sorted(skipped.items())),
-        "capture_log": _log_summary(log),
-        "sources": plan.sources,
-        "coverage": {
-            "furniture_chars": dict(sorted(furniture.items())),
-            "languages": dict(sorted(languages.items())),
-        },
-        "parent": lineage.link if lineage else None,
-    }
-    return manifest
-
-
-def _log_summary(log: CaptureLog | None) -> dict | None:
-    if log is None:
-        return None
-    return {
-        "name": log.name,
-        "sha256": log.sha256,
-        "entries": log.size,
-        "bad_lines": len(log.problems),
-        "errors": [str(p) for p in log.problems],
-        "unmatched": log.unmatched(),
-    }

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,7 +26,11 @@ from archive.format.manifest import MANIFEST, canonical_line, checked_manifest
 from archive.format.parquetio import parquet_file
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
 from archive.inspect import record_shards
+from archive.release.cache import parent_cache
 from archive.release.plan import shard_of
+
+if TYPE_CHECKING:
+    from archive.extract import LearnedFurniture
 
 WITHDRAWN_FILE = "withdrawn.jsonl"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
@@ -149,6 +154,38 @@ class ParentIndex:
 
     def __getstate__(self):
         return {"path": self.path, "_db": None, "_preloaded": {}}
+
+
+@dataclass(frozen=True)
+class ParentReuse:
+    """What a pack's tasks need to reuse a parent's rows: the index of its derivations, where
+    its record shards are, and its pack cache's furniture contributions (a file of record ids
+    and contributions) and learned furniture, when that cache belongs to it."""
+
+    index: ParentIndex
+    path: Path | RemotePath
+    shards: tuple[str, ...]
+    cache: Path | RemotePath | None = None
+    learned: LearnedFurniture | None = None
+
+    def derivation(self, rid: str) -> str | None:
+        return self.index.derivation(rid)
+
+
+def reuse_of(lineage: Parent | None, index_path: Path) -> ParentReuse | None:
+    """The parent's rows for reuse, indexed at ``index_path``, when they can be reused at all:
+    same record schema, text kept (a dehydrated parent has none to copy); with the parent
+    pack's cache of furniture contributions, when it is there and belongs to this very
+    parent."""
+    if lineage is None or not lineage.same_record_schema:
+        return None
+    if lineage.manifest["settings"].get("tier", "full") != "full":
+        return None
+    index = ParentIndex.build(lineage, index_path)
+    cache = parent_cache(lineage)
+    if cache is None:
+        return ParentReuse(index, lineage.path, tuple(lineage.shards))
+    return ParentReuse(index, lineage.path, tuple(lineage.shards), cache.furniture, cache.learned)
 
 
 def parent_rows(parent_path: Path | RemotePath, shards: list[str], ids: list[str]) -> pa.Table:

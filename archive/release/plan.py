@@ -9,14 +9,24 @@ A pack is a fixed list of tasks that any executor may run in any order on any wo
   from the number of workers, so the output bytes do not depend on how the work was run.
 
 Record ids are hashes, so ranges split them evenly and the release as a whole is sorted by
-``record_id``.
+``record_id``. The walk over the sources writes the units to a file, the *plan*, in order; the
+executor reads them back from it one at a time, so a walk of any size is never held whole.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import pickle
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from archive.capture.sources import InputFile, Skipped, root_name, walk
+from archive.model import QuarantineEntry
+from archive.settings import PackSettings
+
+Progress = Callable[[str, int, int | None], None]
 
 RECORD_ID_PREFIX = b"archive-record-v1\n"
 
@@ -81,3 +91,66 @@ def units_of(files, *, max_files: int, max_bytes: int):
             index, batch, size = index + 1, [], 0
     if batch:
         yield Unit(index, tuple(batch))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The walk of a pack's sources: its units (pickled in ``file``, in order), its shard
+    count, each source's figures for the manifest, and what the walk could not read (as
+    quarantine rows)."""
+
+    file: Path
+    shards: int
+    unit_count: int
+    sources: tuple[dict, ...]
+    skipped: tuple[dict, ...]
+
+    def units(self) -> Iterator[Unit]:
+        with open(self.file, "rb") as handle:
+            for _ in range(self.unit_count):
+                yield pickle.load(handle)
+
+    def source_paths(self) -> Iterator[str]:
+        """The source path of every input that the units hold."""
+        for unit in self.units():
+            for item in unit.files:
+                yield item.source_path
+
+
+def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Progress) -> Plan:
+    """Walk the sources once: write their units to ``file``, note what cannot be read."""
+    sources = []
+    skipped: list[dict] = []
+    unit_count = 0
+    total_bytes = 0
+    seen = 0
+    with open(file, "wb") as plan_file:
+        for root in roots:
+            stats = {"name": root_name(root), "files": 0, "bytes": 0}
+
+            def files(root=root, stats=stats) -> Iterator[InputFile]:
+                nonlocal seen
+                for item in walk([root]):
+                    seen += 1
+                    if seen % 10000 == 0:
+                        progress("scan", seen, None)
+                    stats["files"] += 1
+                    if isinstance(item, Skipped):
+                        entry = QuarantineEntry(
+                            item.source_path, item.reason, item.message, item.size
+                        )
+                        skipped.append(vars(entry))
+                        continue
+                    stats["bytes"] += item.size
+                    yield item
+
+            for unit in units_of(
+                files(), max_files=settings.unit_files, max_bytes=settings.unit_bytes
+            ):
+                unit = Unit(unit_count, unit.files)
+                pickle.dump(unit, plan_file, protocol=pickle.HIGHEST_PROTOCOL)
+                unit_count += 1
+                total_bytes += unit.bytes
+            sources.append(stats)
+    shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)
+    return Plan(file, shards, unit_count, tuple(sources), tuple(skipped))

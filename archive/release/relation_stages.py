@@ -32,8 +32,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from archive.capture.storage import RemotePath
 from archive.format.parquetio import (
-    allow_open_files,
     ipc_range,
     ipc_rows,
     iter_ipc_batches,
@@ -72,7 +72,9 @@ from archive.relations.find import (
 from archive.relations.store import Lru
 from archive.relations.text import Vocabulary, word_hash
 from archive.release.plan import shard_of
-from archive.release.stages import MERGE_BATCH_ROWS, PackContext, release_memory, withheld
+from archive.release.stages import MERGE_BATCH_ROWS, PackContext, withheld
+from archive.release.workdir import TaskDir
+from archive.runtime.process import allow_open_files, release_memory
 
 _TIMESTAMP = RECORD_ARROW_SCHEMA.field("published_at").type
 INDEX_SCHEMA = pa.schema([
@@ -109,19 +111,12 @@ _FAN_IN = 128  # runs merged at once
 _TABLE_ROWS = 10_000
 
 
-def _folder(ctx: PackContext) -> Path:
-    return ctx.work / "relations"
-
-
-def _path(ctx: PackContext, name: str, shard: int | None = None) -> Path:
-    return _folder(ctx) / (name if shard is None else f"{name}-{shard:05d}.arrow")
-
-
 def index_shard(shard: int, ctx: PackContext) -> int:
     """Task 1: file the shard's relatable records by ``(text_sha256, record_id)``; return their
     count. Withheld text stays out of relations: their evidence quotes the bodies."""
-    _folder(ctx).mkdir(exist_ok=True)
-    table = withheld(read_ipc(ctx.work / "final" / f"{shard:05d}.arrow"), ctx.settings.tier)
+    path = ctx.work.relation_index(shard)
+    path.parent.mkdir(exist_ok=True)
+    table = withheld(read_ipc(ctx.work.final(shard)), ctx.settings.tier)
     keep = pc.fill_null(pc.greater(pc.binary_length(table["text"]), 0), False)
     table = table.filter(keep)
     index = pa.table(
@@ -129,7 +124,7 @@ def index_shard(shard: int, ctx: PackContext) -> int:
          pc.struct_field(table["capture"], "retrieved_at")],
         schema=INDEX_SCHEMA,
     ).sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
-    write_ipc(index, _path(ctx, "index", shard), MERGE_BATCH_ROWS)
+    write_ipc(index, path, MERGE_BATCH_ROWS)
     return index.num_rows
 
 
@@ -153,7 +148,7 @@ def body_families(ctx: PackContext) -> None:
             exact.append((rid, rep))
 
     group: list[tuple] = []
-    indexes = [_path(ctx, "index", shard) for shard in range(ctx.shards)]
+    indexes = [ctx.work.relation_index(shard) for shard in range(ctx.shards)]
     for row in merged_rows(indexes, INDEX_SCHEMA.names):
         if group and row[0] != group[0][0]:
             close(group)
@@ -162,12 +157,11 @@ def body_families(ctx: PackContext) -> None:
     close(group)
     for shard, rows in reps.items():
         write_ipc(pa.table([list(c) for c in zip(*rows, strict=True)], schema=_DATES_SCHEMA),
-                  _path(ctx, "reps", shard))
+                  ctx.work.relation_reps(shard))
     for shard, rids in members.items():
-        write_ipc(pa.table({"record_id": rids}), _path(ctx, "members", shard))
+        write_ipc(pa.table({"record_id": rids}), ctx.work.relation_members(shard))
     columns = [list(c) for c in zip(*exact, strict=True)] or [[], []]
-    write_ipc(pa.table(columns, schema=_EXACT_SCHEMA),
-              _path(ctx, "exact.arrow"))
+    write_ipc(pa.table(columns, schema=_EXACT_SCHEMA), ctx.work.relation_exact())
 
 
 def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: int) -> Signed:
@@ -175,14 +169,14 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
     keys of each kind as entries ``key << 32 | body`` sorted by key (body numbered within the
     shard) with where each of ``parts`` key ranges starts, and how many bodies hold each
     folded word."""
-    index = read_ipc(_path(ctx, "index", shard)).select(_DATES_SCHEMA.names)
-    members = _path(ctx, "members", shard)
+    index = read_ipc(ctx.work.relation_index(shard)).select(_DATES_SCHEMA.names)
+    members = ctx.work.relation_members(shard)
     if members.exists():
         index = index.filter(pc.invert(pc.is_in(index["record_id"],
                                                 value_set=read_ipc(members)["record_id"])))
-    index = _with_earliest_dates(index.sort_by("record_id"), _path(ctx, "reps", shard))
+    index = _with_earliest_dates(index.sort_by("record_id"), ctx.work.relation_reps(shard))
     index = index.combine_chunks()
-    final = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow").select(["record_id", "text"])
+    final = read_ipc(ctx.work.final(shard)).select(["record_id", "text"])
     rows = pc.cast(pc.index_in(index["record_id"], value_set=final["record_id"]), pa.int64())
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
     # The table's chunks are the file's batches: where each row is, for reading it alone.
@@ -217,23 +211,24 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
                 schema=_SIGNATURE_SCHEMA,
             )
 
-    write_ipc_batches(signed(), _SIGNATURE_SCHEMA, _path(ctx, "signatures", shard))
+    write_ipc_batches(signed(), _SIGNATURE_SCHEMA, ctx.work.relation_signatures(shard))
     held, bodies = np.unique(np.concatenate(words) if words else np.empty(0, np.uint64),
                              return_counts=True)
     write_ipc(pa.table([held, bodies.astype(np.int64)], schema=_DF_SCHEMA),
-              _path(ctx, "df", shard))
+              ctx.work.relation_frequencies(shard))
     bounds = _key_bounds(parts)
     ranges = {}
     for name in KEY_NAMES:
         found = np.concatenate(entries.pop(name) or [np.empty(0, np.uint64)])
         found.sort()
         ranges[name] = tuple(np.searchsorted(found >> np.uint64(32), bounds).tolist())
-        write_ipc(pa.table({"entry": found}), _path(ctx, f"entries-{name}", shard), ENTRY_BATCH)
+        write_ipc(pa.table({"entry": found}), ctx.work.relation_entries(name, shard),
+                  ENTRY_BATCH)
     release_memory()
     return Signed(shard, index.num_rows, ranges)
 
 
-def _with_earliest_dates(index: pa.Table, reps_path: Path) -> pa.Table:
+def _with_earliest_dates(index: pa.Table, reps_path: Path | RemotePath) -> pa.Table:
     """``index`` (sorted by record id) with each representative's dates replaced by the
     earliest of its group."""
     if not reps_path.exists():
@@ -305,7 +300,7 @@ def pair_part(part: PairingPart, ctx: PackContext, bodies: list[int],
     held = [np.empty(0, np.uint64)]
     for shard, (lo, hi) in enumerate(part.ranges):
         if hi > lo:
-            path = _path(ctx, f"entries-{part.name}", shard)
+            path = ctx.work.relation_entries(part.name, shard)
             found = ipc_range(path, lo, hi, ENTRY_BATCH)["entry"].to_numpy().copy()
             found += first[shard]  # the body, in the low half, numbered across shards
             held.append(found)
@@ -315,7 +310,7 @@ def pair_part(part: PairingPart, ctx: PackContext, bodies: list[int],
     del combined
     codes = (found.left.astype(np.uint64) << np.uint64(32)) | found.right.astype(np.uint64)
     write_ipc(pa.table({"code": codes, "shared": found.shared.astype(np.int64)}),
-              _path(ctx, f"pairs-{part.name}", part.part), RUN_BATCH)
+              ctx.work.relation_run(part.name, part.part), RUN_BATCH)
     release_memory()
     return part.name, found.skipped_keys
 
@@ -329,7 +324,7 @@ def candidate_batches(ctx: PackContext, parts: int, settings: RelationSettings,
     size = size or BATCH_PAIRS
     limits = key_limits(settings)
     least = [limits[name][0] for name in KEY_NAMES]
-    runs = [_PairRun(_path(ctx, f"pairs-{name}", part), kind)
+    runs = [_PairRun(ctx.work.relation_run(name, part), kind)
             for kind, name in enumerate(KEY_NAMES) for part in range(parts)]
     for _, kind in CANDIDATE_KINDS:
         stats[f"candidates:{kind}"] += 0
@@ -420,7 +415,7 @@ class BatchOutcome:
     confirmed: list[Confirmed]
     bodies: dict[int, tuple]
     stats: Counter = field(default_factory=Counter)
-    run: Path | None = None
+    run: Path | RemotePath | None = None
 
 
 def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
@@ -453,7 +448,7 @@ def _confirmed_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
     if quoting:
         # Shared quotations need nothing from other batches: stated here, sorted, filed.
         state = Statements(settings, lambda i: dates[i][0], None, None)
-        outcome.run = _folder(ctx) / "runs" / f"batch-{batch.index:06d}.arrow"
+        outcome.run = ctx.work.relation_batch_run(batch.index)
         write_run([state.relation(c) for c in quoting], outcome.run)
     outcome.bodies = {i: dates[i] for c in outcome.confirmed for i in (c.u, c.v)}
     return outcome
@@ -473,8 +468,8 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
     for shard in np.unique(shards).tolist():
         mine = numbers[shards == shard]
         at = mine - first[shard]  # signed in batches of _SIGN_CHUNK bodies
-        signed = ipc_rows(_path(ctx, "signatures", shard), at // _SIGN_CHUNK, at % _SIGN_CHUNK,
-                          _READ_COLUMNS)
+        signed = ipc_rows(ctx.work.relation_signatures(shard), at // _SIGN_CHUNK,
+                          at % _SIGN_CHUNK, _READ_COLUMNS)
         rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
         dates.update(zip(mine.tolist(), rows, strict=True))
         wanted = np.isin(mine, view_numbers)
@@ -482,7 +477,7 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
             views.update(_views(mine[wanted], signed.filter(pa.array(wanted))))
         wanted = np.isin(mine, text_numbers)
         if wanted.any():
-            final = ipc_rows(ctx.work / "final" / f"{shard:05d}.arrow",
+            final = ipc_rows(ctx.work.final(shard),
                              signed["final_batch"].to_numpy()[wanted],
                              signed["final_offset"].to_numpy()[wanted], ["text"])
             texts.update(zip(mine[wanted].tolist(), final["text"].to_pylist(), strict=True))
@@ -500,19 +495,19 @@ def _views(numbers: np.ndarray, signed: pa.Table) -> Iterator[tuple[int, align.Q
         start = end
 
 
-def write_run(relations: list[Relation], path: Path) -> None:
+def write_run(relations: list[Relation], path: Path | RemotePath) -> None:
     """A sorted run of relations, in small batches so merging reads a little of each."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table = relation_rows(sorted(relations, key=Relation.sort_key))
     write_ipc_batches(table.to_batches(max_chunksize=_MERGE_ROWS), table.schema, path)
 
 
-def write_relations(ctx: PackContext, path: Path, outcomes: Iterable[BatchOutcome],
+def write_relations(ctx: PackContext, path: Path | RemotePath, outcomes: Iterable[BatchOutcome],
                     settings: RelationSettings, stats: Counter) -> Counter:
     """Driver, step 6: state the confirmed pairs and the exact duplicates, write them to
     ``path`` sorted, and the flags they raise; return the count of each kind (``stats`` gains
     the batches' counts)."""
-    runs = _SortedRuns(_folder(ctx) / "runs")
+    runs = _SortedRuns(ctx.work)
     bodies: dict[int, tuple] = {}
     kept: list[Confirmed] = []  # copies wait for their families and word counts
     for outcome in outcomes:
@@ -529,7 +524,7 @@ def write_relations(ctx: PackContext, path: Path, outcomes: Iterable[BatchOutcom
     for found in kept:
         group = families.first(bodies[found.u][0]) if found.kind == "near-duplicate" else None
         runs.add(state.relation(found, group))
-    for batch in iter_ipc_batches(_path(ctx, "exact.arrow")):
+    for batch in iter_ipc_batches(ctx.work.relation_exact()):
         for rid, rep in zip(batch["record_id"].to_pylist(), batch["rep"].to_pylist(),
                             strict=True):
             runs.add(state.exact(rid, rep, families.first(rep)))
@@ -556,7 +551,7 @@ def _document_frequencies(ctx: PackContext, words: set[str]) -> dict[str, int]:
     hashes = np.array([word_hash(w) for w in ordered], dtype=np.uint64)
     totals = np.zeros(len(hashes), dtype=np.int64)
     for shard in range(ctx.shards):
-        path = _path(ctx, "df", shard)
+        path = ctx.work.relation_frequencies(shard)
         if not path.exists():
             continue
         table = read_ipc(path)
@@ -572,12 +567,12 @@ class _SortedRuns:
     sorted runs on disk (the batches' own, and ``_RUN_ROWS`` at a time of those added here),
     merged as they are read back."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, work: TaskDir) -> None:
+        self.work = work
         self._held: list[Relation] = []
-        self._runs: list[Path] = []
+        self._runs: list[Path | RemotePath] = []
 
-    def adopt(self, run: Path) -> None:
+    def adopt(self, run: Path | RemotePath) -> None:
         self._runs.append(run)
 
     def add(self, relation: Relation) -> None:
@@ -586,7 +581,7 @@ class _SortedRuns:
             self._spill()
 
     def _spill(self) -> None:
-        path = self.folder / f"driver-{len(self._runs):06d}.arrow"
+        path = self.work.relation_spill(len(self._runs))
         write_run(self._held, path)
         self._runs.append(path)
         self._held = []
@@ -611,7 +606,7 @@ class _SortedRuns:
             merged = []
             for at in range(0, len(self._runs), _FAN_IN):
                 group = self._runs[at : at + _FAN_IN]
-                path = self.folder / f"level{level}-{at // _FAN_IN:06d}.arrow"
+                path = self.work.relation_merge(level, at // _FAN_IN)
                 batches = (batch for chunk in _merged_runs(group, _MERGE_ROWS)
                            for batch in relation_rows(chunk).to_batches())
                 write_ipc_batches(batches, RELATIONS_ARROW_SCHEMA, path)
@@ -622,7 +617,7 @@ class _SortedRuns:
             level += 1
 
 
-def _merged_runs(runs: list[Path], size: int) -> Iterator[list[Relation]]:
+def _merged_runs(runs: list[Path | RemotePath], size: int) -> Iterator[list[Relation]]:
     streams = [_relations_in(path) for path in runs]
     chunk: list[Relation] = []
     for relation in heapq.merge(*streams, key=Relation.sort_key):
@@ -634,7 +629,7 @@ def _merged_runs(runs: list[Path], size: int) -> Iterator[list[Relation]]:
         yield chunk
 
 
-def _relations_in(path: Path) -> Iterator[Relation]:
+def _relations_in(path: Path | RemotePath) -> Iterator[Relation]:
     for batch in iter_ipc_batches(path):
         for row in batch.to_pylist():
             yield Relation(**row)
@@ -646,9 +641,9 @@ def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) ->
     for rid, names in sorted(flags.items()):
         for name in names:
             by_shard.setdefault(shard_of(rid, ctx.shards), []).append((rid, name))
-    folder = ctx.work / "flags"
-    folder.mkdir(exist_ok=True)
     for shard, pairs in by_shard.items():
         rids, names = zip(*pairs, strict=True)
         table = pa.table({"record_id": list(rids), "flag": list(names)})
-        write_ipc(table, folder / f"{shard:05d}.arrow")
+        path = ctx.work.flags(shard)
+        path.parent.mkdir(exist_ok=True)
+        write_ipc(table, path)

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -50,10 +51,15 @@ from archive.records import (
     warc_capture_key,
     warc_record,
 )
-from archive.release.parent import ParentIndex, parent_rows
-from archive.release.plan import Unit, record_id, shard_name, shard_of
+from archive.release.parent import ParentReuse, parent_rows
+from archive.release.plan import Unit, record_id, shard_of
+from archive.release.workdir import TaskDir, release_shard
+from archive.runtime.process import release_memory
 from archive.settings import PackSettings
 from archive.text.normalize import sha256_text
+
+if TYPE_CHECKING:
+    from archive.extract import LearnedFurniture
 
 _HASH_BLOCK = 1024 * 1024
 _PY_BATCH = 1000  # rows held as Python objects at once
@@ -64,25 +70,18 @@ DUPS_SCHEMA = pa.schema([("record_id", pa.string()), ("duplicate_of", pa.string(
 
 @dataclass(frozen=True)
 class PackContext:
-    """Everything a task needs besides its unit or shard; small and picklable."""
+    """Everything a task needs besides its unit or shard; small and picklable. The pack
+    builds it in one place (``archive.release.context.pack_context``)."""
 
     settings: PackSettings
     shards: int
-    work: Path | RemotePath
-    release: Path | RemotePath
-    log: CaptureLog | None = None
-    parent: ParentIndex | None = None
-    parent_path: Path | RemotePath | None = None
-    parent_shards: tuple[str, ...] = ()
-    parent_cache: Path | None = None
-    parent_learned: object | None = None  # archive.extract.LearnedFurniture
-    withdrawn: frozenset[str] = frozenset()
+    work: TaskDir
+    log: CaptureLog | None
+    parent: ParentReuse | None
+    withdrawn: frozenset[str]
 
     def reusable(self, rid: str, derivation: str) -> bool:
         return self.parent is not None and self.parent.derivation(rid) == derivation
-
-    def fragment(self, shard: int, unit: int, part: int = 0) -> Path:
-        return self.work / "frag" / f"{shard:05d}" / f"{unit:08d}-{part:05d}.arrow"
 
     def extractor(self):
         if self.settings.extract == "none":
@@ -251,7 +250,7 @@ class _ShardBuffers:
 
     def flush(self) -> None:
         for shard, rows in self.rows.items():
-            path = self.ctx.fragment(shard, self.unit, self.parts)
+            path = self.ctx.work.fragment(shard, self.unit, self.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_ipc(pa.Table.from_pylist(rows, schema=RECORD_ARROW_SCHEMA), path)
         self.written += self.held
@@ -259,7 +258,7 @@ class _ShardBuffers:
 
     def flush_reused(self) -> int:
         for shard, ids in self.reused.items():
-            path = self.ctx.work / "reuse" / f"{shard:05d}" / f"{self.unit:08d}.arrow"
+            path = self.ctx.work.reuse_list(shard, self.unit)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_ipc(pa.table({"record_id": pa.array(ids, pa.string())}), path)
         return sum(len(ids) for ids in self.reused.values())
@@ -276,7 +275,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     if ctx.log is not None:
         ctx.log.preload([p.partition("/")[2] for p in files] + files)
     if ctx.parent is not None:
-        ctx.parent.preload([record_id(p) for p in files])
+        ctx.parent.index.preload([record_id(p) for p in files])
     for item in unit.files:
         if item.kind == "warc":
             outcomes = warc_outcomes(ctx, item, extractor, extractor_name, skipped)
@@ -294,9 +293,9 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     buffers.flush()
     reused = buffers.flush_reused()
     if quarantined:
-        write_quarantine_fragment(ctx.work, f"unit-{unit.index:08d}", quarantined)
+        write_quarantine_fragment(ctx.work.unit_quarantine(unit.index), quarantined)
     if withdrawn:
-        path = ctx.work / "withdrawn" / f"{unit.index:08d}.arrow"
+        path = ctx.work.withdrawn_list(unit.index)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_ipc(pa.Table.from_pylist(withdrawn), path)
     release_memory()
@@ -310,8 +309,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     )
 
 
-def write_quarantine_fragment(work: Path, name: str, rows: list[dict]) -> None:
-    path = work / "quarantine" / f"{name}.arrow"
+def write_quarantine_fragment(path: Path | RemotePath, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_ipc(pa.Table.from_pylist(rows, schema=QUARANTINE_ARROW_SCHEMA), path)
 
@@ -320,8 +318,8 @@ def _learning(ctx: PackContext) -> bool:
     return ctx.settings.extract != "none" and ctx.settings.learn_furniture
 
 
-def _ipc_tables(folder: Path) -> list[pa.Table]:
-    return [read_ipc(p) for p in sorted(folder.glob("*.arrow"))] if folder.is_dir() else []
+def _ipc_tables(paths: list[Path | RemotePath]) -> list[pa.Table]:
+    return [read_ipc(p) for p in paths]
 
 
 CONTRIBUTION_SCHEMA = pa.schema(
@@ -338,15 +336,15 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     """Task 2: the shard's new rows and the rows reused from the parent, sorted, and what each
     adds to the furniture counts (one streaming pass over the corpus). A reused row's
     contribution comes from the parent pack's cache when there is one."""
-    tables = _ipc_tables(ctx.work / "frag" / f"{shard:05d}")
-    reuse = _ipc_tables(ctx.work / "reuse" / f"{shard:05d}")
+    tables = _ipc_tables(ctx.work.fragments(shard))
+    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
     cached: dict[str, tuple] = {}
     if reuse:
         ids = pa.concat_tables(reuse)["record_id"]
-        reused = parent_rows(ctx.parent_path, list(ctx.parent_shards), ids.to_pylist())
+        reused = parent_rows(ctx.parent.path, list(ctx.parent.shards), ids.to_pylist())
         tables.append(_without_corpus_state(reused))
-        if _learning(ctx) and ctx.parent_cache is not None:
-            cached = _cached_contributions(ctx.parent_cache, ids)
+        if _learning(ctx) and ctx.parent.cache is not None:
+            cached = _cached_contributions(ctx.parent.cache, ids)
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
     contributions: list[dict] = []
 
@@ -359,13 +357,14 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
                 contributions.extend(_contributions(chunk, cached))
             yield from chunk.to_batches()
 
-    (ctx.work / "gathered").mkdir(exist_ok=True)
-    path = ctx.work / "gathered" / f"{shard:05d}.arrow"
+    path = ctx.work.gathered(shard)
+    path.parent.mkdir(exist_ok=True)
     write_ipc_batches(in_order(), RECORD_ARROW_SCHEMA, path)
     if _learning(ctx):
-        (ctx.work / "contrib").mkdir(exist_ok=True)
+        path = ctx.work.contribution(shard)
+        path.parent.mkdir(exist_ok=True)
         contributed = pa.Table.from_pylist(contributions, schema=CONTRIBUTION_SCHEMA)
-        write_ipc(contributed, ctx.work / "contrib" / f"{shard:05d}.arrow")
+        write_ipc(contributed, path)
     release_memory()
     return table.num_rows
 
@@ -388,7 +387,7 @@ def _without_corpus_state(table: pa.Table) -> pa.Table:
     return table
 
 
-def _cached_contributions(cache: Path, ids: pa.Array) -> dict[str, tuple]:
+def _cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> dict[str, tuple]:
     table = read_ipc(cache)
     table = table.filter(pc.is_in(table["record_id"], value_set=ids))
     return {
@@ -415,16 +414,16 @@ def _contributions(chunk: pa.Table, cached: dict[str, tuple]) -> Iterator[dict]:
             yield {"record_id": row["record_id"], "bucket": bucket, "doc": doc, "keys": keys}
 
 
-def learned_furniture(ctx: PackContext):
+def learned_furniture(ctx: PackContext) -> LearnedFurniture | None:
     """Fold every capture's contribution into the counts, and return what they teach (or
     None). The counts depend only on the set of contributions, so the order does not matter."""
-    folder = ctx.work / "contrib"
-    if not _learning(ctx) or not folder.is_dir():
+    parts = ctx.work.contributions() if _learning(ctx) else []
+    if not parts:
         return None
     from archive.extract import FurnitureCounter
 
     counter = FurnitureCounter()
-    for path in sorted(folder.glob("*.arrow")):
+    for path in parts:
         table = read_ipc(path)
         for batch in table.to_batches(max_chunksize=10_000):
             columns = (batch.column(n).to_pylist() for n in ("bucket", "doc", "keys"))
@@ -447,31 +446,16 @@ def _mapped_batches(table: pa.Table, change, candidates=None) -> Iterator[pa.Rec
         yield batch
 
 
-def release_memory() -> None:
-    """Hand freed memory back to the system between tasks: Arrow's pool and C's heap keep
-    what they freed, and a worker runs many tasks."""
-    pa.default_memory_pool().release_unused()
-    _trim_heap()
-
-
-def _trim_heap() -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
-
-
-def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
+def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | None) -> int:
     """Task 3: the shard's final rows (before duplicate marking) and its body-hash index.
 
     Learned furniture is applied to new rows, and to reused rows of the outlets whose learned
     furniture differs from the parent's; the other reused rows already carry exactly what it
     would give."""
-    table = read_ipc(ctx.work / "gathered" / f"{shard:05d}.arrow")
-    for folder in ("final", "dupidx"):
-        (ctx.work / folder).mkdir(exist_ok=True)
+    table = read_ipc(ctx.work.gathered(shard))
+    final, index_path = ctx.work.final(shard), ctx.work.duplicate_index(shard)
+    for path in (final, index_path):
+        path.parent.mkdir(exist_ok=True)
     keys: list[pa.Table] = []
     settled = _settled_rows(ctx, shard, table, learned)
 
@@ -483,20 +467,21 @@ def finalize_shard(shard: int, ctx: PackContext, learned) -> int:
             keys.append(pa.Table.from_batches([batch]).select(["text_sha256", "record_id"]))
             yield batch
 
-    write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, ctx.work / "final" / f"{shard:05d}.arrow")
+    write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, final)
     index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
     index = index.sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
-    write_ipc(index, ctx.work / "dupidx" / f"{shard:05d}.arrow", MERGE_BATCH_ROWS)
+    write_ipc(index, index_path, MERGE_BATCH_ROWS)
     release_memory()
     return table.num_rows
 
 
-def _settled_rows(ctx: PackContext, shard: int, table: pa.Table, learned) -> frozenset[str]:
+def _settled_rows(ctx: PackContext, shard: int, table: pa.Table,
+                  learned: LearnedFurniture | None) -> frozenset[str]:
     """Ids of reused rows whose outlet learned the same furniture as in the parent pack."""
-    reuse = _ipc_tables(ctx.work / "reuse" / f"{shard:05d}")
-    if not reuse or learned is None or ctx.parent_learned is None:
+    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
+    if not reuse or learned is None or ctx.parent is None or ctx.parent.learned is None:
         return frozenset()
-    changed = learned.outlets_changed(ctx.parent_learned)
+    changed = learned.outlets_changed(ctx.parent.learned)
     table = table.select(["record_id", "outlet"])
     reused = pc.is_in(table["record_id"], value_set=pa.concat_tables(reuse)["record_id"])
     unchanged = pc.invert(
@@ -506,7 +491,9 @@ def _settled_rows(ctx: PackContext, shard: int, table: pa.Table, learned) -> fro
     return frozenset(pc.filter(table["record_id"], keep).to_pylist())
 
 
-def _learned_batches(table: pa.Table, learned, settled: frozenset[str]) -> Iterator[pa.RecordBatch]:
+def _learned_batches(
+    table: pa.Table, learned: LearnedFurniture, settled: frozenset[str]
+) -> Iterator[pa.RecordBatch]:
     from archive.extract import apply_learned, revert_learned
 
     def learn(row: dict) -> bool:
@@ -574,20 +561,25 @@ class ShardSummary:
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     """Task 4: mark duplicates, withhold text where the tier says so, and write the shard's
     Parquet file into the release."""
-    table = read_ipc(ctx.work / "final" / f"{shard:05d}.arrow")
-    dups_path = ctx.work / "dups" / f"{shard:05d}.arrow"
+    table = read_ipc(ctx.work.final(shard))
+    dups_path = ctx.work.duplicates(shard)
     if dups_path.exists():
         table = _with_duplicates(table, read_ipc(dups_path))
-    flags_path = ctx.work / "flags" / f"{shard:05d}.arrow"
+    flags_path = ctx.work.flags(shard)
     if flags_path.exists():
         table = _with_flags(table, read_ipc(flags_path))
     table = withheld(table, ctx.settings.tier)
-    name = shard_name(shard, ctx.shards)
-    write_parquet(table, ctx.release / "data" / name)
+    path = ctx.work.shard_file(shard, ctx.shards)
+    write_parquet(table, path)
     languages = Counter(v for v in table["language"].to_pylist() if v)
     release_memory()
     return ShardSummary(
-        shard, f"data/{name}", table.num_rows, _counts(table), _furniture(table), dict(languages)
+        shard,
+        release_shard(shard, ctx.shards),
+        table.num_rows,
+        _counts(table),
+        _furniture(table),
+        dict(languages),
     )
 
 
@@ -669,19 +661,19 @@ def duplicate_links(ctx: PackContext) -> int:
     links: dict[int, list[tuple[str, str]]] = {}
     found = 0
     current_hash, original = None, None
-    indexes = [ctx.work / "dupidx" / f"{shard:05d}.arrow" for shard in range(ctx.shards)]
+    indexes = [ctx.work.duplicate_index(shard) for shard in range(ctx.shards)]
     for text_hash, rid in merged_rows(indexes, ["text_sha256", "record_id"]):
         if text_hash != current_hash:
             current_hash, original = text_hash, rid
             continue
         links.setdefault(shard_of(rid, ctx.shards), []).append((rid, original))
         found += 1
-    folder = ctx.work / "dups"
-    folder.mkdir(parents=True, exist_ok=True)
     for shard, pairs in links.items():
         rids, originals = zip(*pairs, strict=True)
         table = pa.table(
             {"record_id": list(rids), "duplicate_of": list(originals)}, schema=DUPS_SCHEMA
         )
-        write_ipc(table, folder / f"{shard:05d}.arrow")
+        path = ctx.work.duplicates(shard)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_ipc(table, path)
     return found

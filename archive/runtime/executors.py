@@ -111,7 +111,7 @@ def _main_importable() -> bool:
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
-    from archive.format.parquetio import forgo_pandas, use_system_allocator
+    from archive.runtime.process import forgo_pandas, use_system_allocator
 
     os.environ.clear()
     os.environ.update(environment)

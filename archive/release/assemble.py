@@ -1,0 +1,205 @@
+"""The files of a release that the driver writes once the shards are in place: quarantine,
+tombstones, schemas, the changes from the parent, and the manifest over them all."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from archive._version import __version__
+from archive.capture.capturelog import CaptureLog
+from archive.format.manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    QUARANTINE_FILE,
+    canonical_json,
+    canonical_line,
+    file_entries,
+)
+from archive.format.parquetio import read_ipc
+from archive.format.schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
+from archive.release.parent import WITHDRAWN_FILE, Parent, parent_rows, read_tombstones
+from archive.release.plan import Plan
+from archive.release.stages import ShardSummary, UnitSummary
+from archive.release.workdir import SCHEMAS_FOLDER, WorkDir
+from archive.settings import PackSettings, rfc3339
+
+_UNKNOWN = (
+    "unknown_outlet",
+    "unknown_date",
+    "unknown_title",
+    "unknown_authors",
+    "unknown_language",
+)
+
+
+def write_quarantine(workdir: WorkDir) -> list[dict]:
+    """All quarantine fragments as one sorted JSON Lines file in the release; its rows."""
+    tables = [read_ipc(p) for p in workdir.tasks.quarantine_fragments()]
+    table = pa.concat_tables(tables) if tables else QUARANTINE_ARROW_SCHEMA.empty_table()
+    rows = table.sort_by([("source_path", "ascending"), ("offset", "ascending")]).to_pylist()
+    with open(workdir.quarantine_file(), "wb") as handle:
+        for row in rows:
+            handle.write(canonical_line(row))
+    return rows
+
+
+def write_schemas(workdir: WorkDir) -> None:
+    for name in SCHEMA_NAMES:
+        schema = schema_file(name)
+        workdir.schema_file(schema.filename).write_bytes(schema.data)
+
+
+def schema_entries() -> dict:
+    """The manifest's entry for each schema the release holds."""
+    return {
+        name: {
+            "$id": schema_file(name).id,
+            "path": f"{SCHEMAS_FOLDER}/{schema_file(name).filename}",
+            "sha256": schema_file(name).sha256,
+        }
+        for name in SCHEMA_NAMES
+    }
+
+
+def write_changes(
+    lineage: Parent, workdir: WorkDir, settings: PackSettings, plan: Plan
+) -> list[str]:
+    """Write CHANGES.json, the diff from the parent; return a note when the chosen version
+    contradicts the bump the changes imply."""
+    from archive.versions.diff import changes
+
+    child = {
+        "name": settings.name,
+        "version": settings.version,
+        "schemas": schema_entries(),
+        "settings": settings.output_settings() | {"shards": plan.shards},
+    }
+    data = changes(lineage.path, workdir.release(), child)
+    workdir.changes_file().write_bytes(canonical_json(data))
+    return [f"version: {data['bump']['warning']}"] if data["bump"]["warning"] else []
+
+
+def new_tombstones(
+    workdir: WorkDir, lineage: Parent | None, settings: PackSettings, warnings: list[str]
+) -> list[dict]:
+    """Tombstones for this version's withdrawals: hashes from the parent's row, else from the
+    capture read in this pack; an id found in neither is an error (in ``warnings``)."""
+    carried = {t["record_id"] for t in read_tombstones(lineage.path)} if lineage else set()
+    reasons = {rid: reason for rid, reason in settings.withdrawals if rid not in carried}
+    if not reasons:
+        return []
+    known: dict[str, dict] = {}
+    if lineage is not None:
+        rows = parent_rows(lineage.path, lineage.shards, sorted(reasons))
+        for row in rows.select(["record_id", "raw_sha256", "text_sha256"]).to_pylist():
+            known[row["record_id"]] = row
+    for path in workdir.tasks.withdrawn_lists():
+        for row in read_ipc(path).to_pylist():
+            known.setdefault(row["record_id"], {**row, "text_sha256": None})
+    tombstones = []
+    for rid, reason in sorted(reasons.items()):
+        if rid not in known:
+            warnings.append(f"withdrawal of {rid}: no such record in the parent or the sources")
+            continue
+        tombstones.append(
+            {
+                "record_id": rid,
+                "raw_sha256": known[rid]["raw_sha256"],
+                "text_sha256": known[rid]["text_sha256"],
+                "version": settings.version,
+                "withdrawn_at": rfc3339(settings.created),
+                "reason": reason,
+            }
+        )
+    return tombstones
+
+
+def release_manifest(
+    workdir: WorkDir,
+    settings: PackSettings,
+    plan: Plan,
+    log: CaptureLog | None,
+    units: Iterable[UnitSummary],
+    written: Iterable[ShardSummary],
+    quarantine: list[dict],
+    duplicates: int,
+    tombstones: list[dict],
+    lineage: Parent | None,
+    relations: dict | None,
+) -> dict:
+    """The manifest of the release in ``workdir``, every other file of it written."""
+    units = list(units)
+    written = sorted(written, key=lambda s: s.index)
+    totals: Counter = Counter()
+    furniture: Counter = Counter()
+    languages: Counter = Counter()
+    for summary in written:
+        totals.update(summary.counts)
+        furniture.update(summary.furniture_chars)
+        languages.update(summary.languages)
+    reasons = Counter(row["reason"] for row in quarantine)
+    skipped: Counter = Counter()
+    for unit in units:
+        skipped.update(unit.warc_skipped)
+    inputs = sum(u.records + u.quarantined for u in units) + len(plan.skipped)
+    inputs += sum(u.withdrawn for u in units)
+    counts = {
+        "inputs": inputs,
+        "reused": sum(u.reused for u in units),
+        "withdrawn_inputs": sum(u.withdrawn for u in units),
+        "records": sum(s.rows for s in written),
+        "quarantined": len(quarantine),
+        "withdrawn": len(tombstones),
+        "duplicates": duplicates,
+        **{k: totals[k] for k in _UNKNOWN},
+    }
+    generator = {"name": "archive", "version": __version__, "pyarrow": pa.__version__}
+    rows = _row_counts(written, quarantine, tombstones)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": settings.name,
+        "version": settings.version,
+        "created": rfc3339(settings.created),
+        "generator": generator,
+        "schemas": schema_entries(),
+        "settings": settings.output_settings() | {"shards": plan.shards},
+        "files": file_entries(workdir.release(), rows),
+        "counts": counts,
+        "quarantine_reasons": dict(sorted(reasons.items())),
+        "warc_records_skipped": dict(sorted(skipped.items())),
+        "capture_log": _log_summary(log),
+        "sources": list(plan.sources),
+        "coverage": {
+            "furniture_chars": dict(sorted(furniture.items())),
+            "languages": dict(sorted(languages.items())),
+        },
+        "parent": lineage.link if lineage else None,
+        "relations": relations,
+    }
+
+
+def _row_counts(
+    written: list[ShardSummary], quarantine: list[dict], tombstones: list[dict]
+) -> dict[str, int]:
+    rows = {s.path: s.rows for s in written}
+    rows[QUARANTINE_FILE] = len(quarantine)
+    if tombstones:
+        rows[WITHDRAWN_FILE] = len(tombstones)
+    return rows
+
+
+def _log_summary(log: CaptureLog | None) -> dict | None:
+    if log is None:
+        return None
+    return {
+        "name": log.name,
+        "sha256": log.sha256,
+        "entries": log.size,
+        "bad_lines": len(log.problems),
+        "errors": [str(p) for p in log.problems],
+        "unmatched": log.unmatched(),
+    }

@@ -1,0 +1,85 @@
+"""The pack cache: what a pack learned about furniture, kept beside its release for the next
+version's pack (``.archive-cache/<release>``, see :class:`~archive.release.workdir.CacheDir`).
+
+It holds each text record's furniture contribution and the furniture they taught, tied to the
+release by its manifest digest. It is not part of the release: deleting it only makes the next
+version's pack slower, and a cache that cannot be kept is dropped, never a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from archive.format.manifest import canonical_json
+from archive.format.parquetio import read_ipc, write_ipc
+from archive.release.workdir import CacheDir, WorkDir
+
+if TYPE_CHECKING:
+    from archive.extract import LearnedFurniture
+    from archive.release.parent import Parent
+
+
+@dataclass(frozen=True)
+class ParentCache:
+    """A parent pack's cache that belongs to that very parent: the file of its records'
+    furniture contributions, and the furniture they taught."""
+
+    furniture: Path
+    learned: LearnedFurniture
+
+
+def cache_path(release: Path) -> Path:
+    """Where a release's pack cache lives: ``.archive-cache/<release>`` beside it."""
+    return CacheDir.beside(release).folder
+
+
+def parent_cache(lineage: Parent) -> ParentCache | None:
+    """The parent pack's cache, when it is there and belongs to this very parent."""
+    from archive.extract import LearnedFurniture
+
+    cache = CacheDir.beside(lineage.path)
+    try:
+        meta = json.loads(cache.learned().read_bytes())
+    except (OSError, ValueError):
+        return None
+    if meta.get("manifest_sha256") != lineage.manifest_sha256:
+        return None
+    entries = tuple((o, int(k), int(n)) for o, k, n in meta["entries"])
+    return ParentCache(cache.furniture(), LearnedFurniture(entries, meta["min_docs"]))
+
+
+def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha256: str) -> None:
+    """The furniture contributions and learned furniture of this pack, for the next version."""
+    parts = workdir.tasks.contributions()
+    if learned is None or not parts:
+        return
+    cache = workdir.cache()
+    cache.folder.mkdir(parents=True)
+    table = pa.concat_tables([read_ipc(p) for p in parts]).sort_by("record_id")
+    write_ipc(table, cache.furniture())
+    meta = {
+        "manifest_sha256": manifest_sha256,
+        "min_docs": learned.min_docs,
+        "entries": [[o, str(k), n] for o, k, n in learned.entries],
+    }
+    cache.learned().write_bytes(canonical_json(meta))
+
+
+def keep_cache(built: CacheDir, release: Path) -> None:
+    """Move the cache a pack built beside its ``release``, in place of any older one."""
+    if not built.folder.is_dir():
+        return
+    kept = CacheDir.beside(release).folder
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(built.folder, kept)
+    except OSError:
+        shutil.rmtree(built.folder, ignore_errors=True)  # an optimisation, never a failure

@@ -1,0 +1,65 @@
+"""How archive sets up its own processes (the command line, its local workers, the Ray workers
+of its own job) and hands memory and file handles back between tasks."""
+
+from __future__ import annotations
+
+import sys
+
+import pyarrow as pa
+
+
+def use_system_allocator() -> None:
+    """Arrow buffers from the C library's allocator in this process (archive's own processes:
+    the command line and its workers). mimalloc, pyarrow's default, keeps pages it freed: a
+    worker's high-water mark grew by about 50 MiB per shard it gathered."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
+def forgo_pandas() -> None:
+    """Make pandas unimportable in this process, unless it is already imported: one of
+    archive's own (the command line, its local workers, the Ray workers of its own job), which
+    never hands pyarrow pandas objects. Arrow's conversion from Python lists imports pandas,
+    when it is installed, to recognise its missing values: about 50 MiB more in every
+    process."""
+    if "pandas" not in sys.modules and not any(
+        isinstance(f, _WithoutPandas) for f in sys.meta_path
+    ):
+        sys.meta_path.insert(0, _WithoutPandas())
+
+
+class _WithoutPandas:
+    """An import finder that refuses pandas (``None`` in ``sys.modules`` would not do:
+    pyarrow's Cython import takes it for the module)."""
+
+    def find_spec(self, name: str, path=None, target=None):
+        if name.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError("archive's own processes do without pandas", name=name)
+        return None
+
+
+def allow_open_files(count: int) -> None:
+    """Raise the soft limit on open files to ``count`` when the hard limit allows it."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: nothing to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system between tasks: Arrow's pool and C's heap keep
+    what they freed, and a worker runs many tasks."""
+    pa.default_memory_pool().release_unused()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass

@@ -1,0 +1,90 @@
+"""The work folder's layout: every file a stage hands another has a path of its own, under the
+folder the tasks share, and a local pack's tasks write where the driver assembles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive.capture.storage import RemotePath
+from archive.format.parquetio import write_ipc
+from archive.release.partials import host
+from archive.release.workdir import TaskDir, WorkDir
+
+SHARD = st.integers(0, 99_999)
+UNIT = st.integers(0, 99_999_999)
+KIND = st.sampled_from(["lsh", "anchored", "quoted"])
+
+# Every file-naming method of TaskDir, with what its arguments are drawn from.
+NAMED = {
+    "fragment": (SHARD, UNIT, st.integers(0, 99_999)),
+    "reuse_list": (SHARD, UNIT),
+    "walk_quarantine": (),
+    "unit_quarantine": (UNIT,),
+    "withdrawn_list": (UNIT,),
+    "gathered": (SHARD,),
+    "contribution": (SHARD,),
+    "final": (SHARD,),
+    "duplicate_index": (SHARD,),
+    "duplicates": (SHARD,),
+    "flags": (SHARD,),
+    "relation_index": (SHARD,),
+    "relation_reps": (SHARD,),
+    "relation_members": (SHARD,),
+    "relation_exact": (),
+    "relation_signatures": (SHARD,),
+    "relation_frequencies": (SHARD,),
+    "relation_entries": (KIND, SHARD),
+    "relation_run": (KIND, SHARD),
+    "relation_batch_run": (st.integers(0, 999_999),),
+    "relation_spill": (st.integers(0, 999_999),),
+    "relation_merge": (st.integers(0, 99), st.integers(0, 999_999)),
+    "shard_file": (SHARD, st.just(100_000)),
+}
+CALLS = st.one_of([st.tuples(st.just(name), st.tuples(*args)) for name, args in NAMED.items()])
+
+
+@given(st.lists(CALLS, max_size=60, unique=True))
+def test_every_work_file_has_a_path_of_its_own(calls):
+    tasks = TaskDir(Path("/pack"))
+    paths = [getattr(tasks, name)(*args) for name, args in calls]
+    assert len(set(paths)) == len(calls)
+    assert all(p.is_relative_to("/pack") for p in paths)
+
+
+@given(st.lists(CALLS, min_size=1, max_size=20, unique=True))
+def test_a_remote_pack_hands_its_tasks_urls_only(calls):
+    workdir = WorkDir.remote(Path("/tmp/driver"), "s3://bucket/dist", "news-1.0.0")
+    root = workdir.tasks.root.url
+    assert root.startswith(f"s3://bucket/dist/.news-1.0.0.partial-{host()}-{os.getpid()}-")
+    for name, args in calls:
+        path = getattr(workdir.tasks, name)(*args)
+        assert isinstance(path, RemotePath) and path.url.startswith(f"{root}/")
+    assert workdir.is_remote and not workdir.scratch().is_relative_to("/pack")
+
+
+def test_a_local_pack_writes_its_shards_where_the_release_is_assembled(tmp_path):
+    workdir = WorkDir.local(tmp_path, "news-1.0.0")
+    assert workdir.building == tmp_path / f".news-1.0.0.partial-{host()}-{os.getpid()}"
+    assert not workdir.is_remote
+    assert workdir.tasks.work() == workdir.scratch()
+    assert workdir.tasks.shards() == workdir.release_shards()
+    assert workdir.tasks.shard_file(2, 3).parent == workdir.release_shards()
+
+
+def test_a_shard_lists_the_fragments_filed_under_it_in_unit_order(tmp_path):
+    tasks = TaskDir(tmp_path)
+    table = pa.table({"record_id": ["a"]})
+    written = [(1, 7, 0), (1, 2, 1), (0, 5, 0), (1, 2, 0), (2, 1, 0)]
+    for shard, unit, part in written:
+        path = tasks.fragment(shard, unit, part)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_ipc(table, path)
+    assert tasks.fragments(1) == [tasks.fragment(1, 2, 0), tasks.fragment(1, 2, 1),
+                                  tasks.fragment(1, 7, 0)]  # fmt: skip
+    assert tasks.fragments(3) == []
+    assert tasks.reuse_lists(1) == []
