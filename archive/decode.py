@@ -2,8 +2,9 @@
 
 Order of evidence, strongest first: a byte-order mark; a charset declared by the capture log or an
 HTTP header; strict UTF-8; UTF-8 with a few damaged sequences (a character cut short, a stray
-byte: repaired and flagged); UTF-16 without a byte-order mark; then charset-normalizer's detection
-for legacy single-byte encodings.
+byte: repaired and flagged); UTF-16 without a byte-order mark; then, for legacy bytes, the
+reading a browser would make (``archive.legacy``: windows-1252 unless the bytes clearly say
+otherwise), with how sure it is in ``Decoded.confidence``.
 
 Hostile bytes are refused with a quarantine reason, never crash: compressed or archive data under
 a text name, NUL bytes, mostly control characters. Terminal escapes and bidirectional controls
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from charset_normalizer import from_bytes
+from .legacy import detect_legacy
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
@@ -46,22 +47,6 @@ _NOT_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "un
 # What ``printable`` escapes: every control character (line breaks too) and bidi controls.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_PREFERRED = {
-    name: rank
-    for rank, name in enumerate(
-        [
-            "cp1252",
-            "iso8859-15",
-            "iso8859-1",
-            "cp1251",
-            "cp1250",
-            "iso8859-2",
-            "koi8-r",
-            "mac-roman",
-        ]
-    )
-}
-
 
 class NotText(ValueError):
     """The bytes are not a text capture; ``reason`` is a quarantine code."""
@@ -73,12 +58,16 @@ class NotText(ValueError):
 
 @dataclass(frozen=True)
 class Decoded:
-    """Decoded text with the encoding used, the method that chose it and any flags raised."""
+    """Decoded text with the encoding used, the method that chose it and any flags raised.
+
+    ``confidence`` (0..1) is set only when the encoding was guessed (method ``detected``):
+    see ``archive.legacy``; an encoding the bytes or a declaration state has none."""
 
     text: str
     encoding: str
     method: str
     flags: tuple[str, ...] = ()
+    confidence: float | None = None
 
 
 def decode_bytes(raw: bytes, declared: str | None = None) -> Decoded:
@@ -145,7 +134,8 @@ def _bomless_utf16(raw: bytes) -> Decoded | None:
             except UnicodeDecodeError:
                 return None
             if "\x00" not in text:
-                return Decoded(text, name, "detected", ("encoding-detected",))
+                share = round(high.count(0) / pairs, 3)
+                return Decoded(text, name, "detected", ("encoding-detected",), share)
     return None
 
 
@@ -160,16 +150,9 @@ def _repaired_utf8(raw: bytes) -> Decoded | None:
 
 
 def _detected(raw: bytes) -> Decoded:
-    matches = [m for m in from_bytes(raw) if m.encoding]
-    if not matches:
-        raise NotText("undecodable", "no text encoding decodes these bytes")
-    # charset-normalizer ranks equally plausible encodings alphabetically (cp1250 before
-    # cp1252); among ties, prefer the encodings most web text was written in.
-    top = (matches[0].chaos, matches[0].coherence)
-    tied = [m for m in matches if (m.chaos, m.coherence) == top]
-    best = min(tied, key=lambda m: _PREFERRED.get(codecs.lookup(m.encoding).name, len(_PREFERRED)))
-    name = codecs.lookup(best.encoding).name
-    return Decoded(str(best), name, "detected", ("encoding-detected",))
+    found = detect_legacy(raw)
+    flags = ("encoding-detected", "encoding-repaired") if found.repaired else ("encoding-detected",)
+    return Decoded(found.text, found.encoding, "detected", flags, found.confidence)
 
 
 def _with_control_flags(decoded: Decoded) -> Decoded:
@@ -188,7 +171,7 @@ def _with_control_flags(decoded: Decoded) -> Decoded:
         flags.append("bidi-controls")
     if flags == list(decoded.flags):
         return decoded
-    return Decoded(text, decoded.encoding, decoded.method, tuple(flags))
+    return replace(decoded, flags=tuple(flags))
 
 
 def printable(text: str, keep: str = "") -> str:
