@@ -60,14 +60,14 @@ class NotText(ValueError):
 class Decoded:
     """Decoded text with the encoding used, the method that chose it and any flags raised.
 
-    ``confidence`` (0..1) is set only when the encoding was guessed (method ``detected``):
+    ``confidence`` (percent) is set only when the encoding was guessed (method ``detected``):
     see ``archive.legacy``; an encoding the bytes or a declaration state has none."""
 
     text: str
     encoding: str
     method: str
     flags: tuple[str, ...] = ()
-    confidence: float | None = None
+    confidence: int | None = None
 
 
 def decode_bytes(raw: bytes, declared: str | None = None) -> Decoded:
@@ -134,7 +134,7 @@ def _bomless_utf16(raw: bytes) -> Decoded | None:
             except UnicodeDecodeError:
                 return None
             if "\x00" not in text:
-                share = round(high.count(0) / pairs, 3)
+                share = 100 * high.count(0) // pairs
                 return Decoded(text, name, "detected", ("encoding-detected",), share)
     return None
 

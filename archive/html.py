@@ -64,7 +64,8 @@ class HtmlResult:
 
     ``capture_text`` is the page source in canonical form (``normalize_text``);
     ``encoding``/``encoding_method`` say how the bytes were decoded (``bom``, ``http-header`` or
-    ``capture-log``, ``meta-charset``, ``utf-8``, ``utf-8-repaired``, ``detected``);
+    ``capture-log``, ``meta-charset``, ``utf-8``, ``utf-8-repaired``, ``detected``), and
+    ``encoding_confidence`` how sure a detected one is (``archive.legacy``);
     ``categories`` and ``site_name`` are kept here because ``Extraction`` has no field for them.
     """
 
@@ -75,6 +76,7 @@ class HtmlResult:
     categories: tuple[str, ...] = ()
     site_name: str | None = None
     gzipped: bool = False
+    encoding_confidence: int | None = None
 
 
 def extract_html(
@@ -119,6 +121,7 @@ def extract_html(
         categories=tuple(document.categories or ()),
         site_name=site[0] if site else None,
         gzipped=gzipped,
+        encoding_confidence=decoded.confidence,
     )
 
 

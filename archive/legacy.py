@@ -23,9 +23,9 @@ Each candidate reading is scored by its *anomalies*, things real text does not d
 The candidate with the fewest anomalies wins (ties go to the earlier candidate). It replaces the
 windows-1252 default only by a **clear margin**: at least ``MARGIN_ANOMALIES`` fewer anomalies,
 and at least ``MARGIN_SHARE`` of the non-ASCII bytes fewer. ``confidence`` says how sure the
-choice is: the share of non-ASCII bytes by which the best reading that gives a *different* text
-has more anomalies (1.0 when every other reading gives the same text or is impossible; 0.0 when
-the default was kept against a slightly better reading).
+choice is, in percent: the share of non-ASCII bytes by which the best reading that gives a
+*different* text has more anomalies (100 when every other reading gives the same text or is
+impossible; 0 when the default was kept against a slightly better reading).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class Detected:
 
     encoding: str
     text: str
-    confidence: float
+    confidence: int
     repaired: bool = False
 
 
@@ -155,7 +155,7 @@ def detect_legacy(raw: bytes) -> Detected:
         raise AssertionError("windows-1252 decodes every byte")
     others = [r.anomalies for r in readings if texts[r.encoding] != texts[reading.encoding]]
     margin = (min(others) - reading.anomalies) / nonascii if others else 1.0
-    confidence = round(min(1.0, max(0.0, margin)), 3)
+    confidence = round(100 * min(1.0, max(0.0, margin)))
     repaired = reading.encoding in _MULTIBYTE and "\ufffd" in whole
     return Detected(reading.encoding, whole, confidence, repaired)
 
