@@ -7,7 +7,9 @@ reading a browser would make (``archive.legacy``: windows-1252 unless the bytes 
 otherwise), with how sure it is in ``Decoded.confidence``.
 
 Hostile bytes are refused with a quarantine reason, never crash: compressed or archive data under
-a text name, NUL bytes, mostly control characters. Terminal escapes and bidirectional controls
+a text name, NUL bytes beyond one in ``1 / MAX_NUL_SHARE`` (0.1%: binary formats hold far more;
+a page with a stray few is text, read without them and flagged ``nul-bytes-removed``; the raw
+bytes and their hash are kept as captured), mostly control characters. Terminal escapes and bidirectional controls
 inside otherwise good text are kept (the capture is evidence) and flagged on the record; anything
 printed to a terminal goes through ``printable`` first.
 """
@@ -32,6 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _ESCAPE = "\x1b"
 _MAX_REPAIRED_SHARE = 0.01
+MAX_NUL_SHARE = 0.001
 _MAGIC = (
     (b"\x1f\x8b", "gzip-compressed data"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
@@ -96,9 +99,13 @@ def _decode(raw: bytes, declared: str | None) -> Decoded:
             raise NotText("binary", f"{what} under a text name")
     if b"\x00" in raw:
         utf16 = _bomless_utf16(raw)
-        if utf16 is None:
-            raise NotText("binary", "NUL bytes: binary data, not text")
-        return utf16
+        if utf16 is not None:
+            return utf16
+        nuls = raw.count(0)
+        if nuls > len(raw) * MAX_NUL_SHARE:
+            raise NotText("binary", f"{nuls} NUL bytes: binary data, not text")
+        decoded = _decode(raw.replace(b"\x00", b""), declared)
+        return replace(decoded, flags=(*decoded.flags, "nul-bytes-removed"))
     if declared:
         decoded = _declared(raw, declared)
         if decoded:
@@ -158,7 +165,11 @@ def _detected(raw: bytes) -> Decoded:
 def _with_control_flags(decoded: Decoded) -> Decoded:
     text = decoded.text
     if "\x00" in text:  # e.g. UTF-16 with a byte-order mark whose characters are NUL
-        raise NotText("binary", "NUL characters: binary data, not text")
+        nuls = text.count("\x00")
+        if nuls > len(text) * MAX_NUL_SHARE:
+            raise NotText("binary", f"{nuls} NUL characters: binary data, not text")
+        text = text.replace("\x00", "")
+        decoded = replace(decoded, text=text, flags=(*decoded.flags, "nul-bytes-removed"))
     controls = len(_CONTROL.findall(text))
     if controls > max(8, len(text) // 20):
         raise NotText("binary", f"{controls} control characters: binary data, not text")

@@ -52,7 +52,7 @@ from .records import (
 )
 from .schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
 from .settings import PackSettings
-from .sources import open_input
+from .sources import open_input, sniffed_kind
 from .storage import RemotePath
 
 _HASH_BLOCK = 1024 * 1024
@@ -168,20 +168,27 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
         limit = ctx.settings.max_capture_bytes
         message = f"{size} bytes is over the {limit}-byte limit (max_capture_bytes)"
         return QuarantineEntry(item.source_path, "too-large", message, size, digest)
-    if item.kind not in ("text", "html"):
-        message = "not a capture archive reads (.txt, .html, .htm, .warc, .arc, optionally .gz)"
+    kind = item.kind if item.kind != "other" else sniffed_kind(raw)
+    if kind not in ("text", "html"):
+        message = (
+            "not a capture archive reads (.txt, .html, .htm, .warc, .arc, optionally .gz), "
+            "nor HTML by its first bytes"
+        )
         return QuarantineEntry(item.source_path, "unsupported", message, size, digest)
     entry = _log_entry(ctx, item.source_path)
     log_name = ctx.log.name if ctx.log else None
     capture = capture_info(item.source_path, entry)
     source = item.source_path
-    if item.kind == "html":
+    if kind == "html":
         extracted_by = HTML_EXTRACTOR
         hints = hints_for(entry, log_name, ctx.settings)
 
         def build():
-            return html_record(source, source, raw, hints, capture, ctx.settings, entry,
-                               log_name, raw_sha256=digest)
+            outcome = html_record(source, source, raw, hints, capture, ctx.settings, entry,
+                                  log_name, raw_sha256=digest)
+            if item.kind == "html" or not isinstance(outcome, Record):
+                return outcome
+            return replace(outcome, flags=tuple(sorted({*outcome.flags, "media-type-sniffed"})))
     else:
         extracted_by = extractor_name
 
