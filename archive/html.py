@@ -41,6 +41,7 @@ from trafilatura.utils import load_html
 
 from .decode import Decoded, NotText, decode_bytes
 from .extract.outlets import outlet_from_domain
+from .langtags import is_language
 from .model import Extraction, Hints, Provenance, logged_precision
 from .normalize import body_text, normalize_text
 
@@ -508,7 +509,7 @@ def _modified(markup, provenance) -> datetime | None:
 def _language(markup, provenance) -> str | None:
     for tag, value in _candidates(markup, "language"):
         match = _LANG.match(value.strip())
-        if match:
+        if match and is_language(match.group(0)):
             provenance.append(Provenance("language", "html-meta", f"{tag}={value!r}"))
             return match.group(0).lower()
     return None
