@@ -7,11 +7,11 @@ reading a browser would make (``archive.legacy``: windows-1252 unless the bytes 
 otherwise), with how sure it is in ``Decoded.confidence``.
 
 Hostile bytes are refused with a quarantine reason, never crash: compressed or archive data under
-a text name, NUL bytes beyond one in ``1 / MAX_NUL_SHARE`` (0.1%: binary formats hold far more;
-a page with a stray few is text, read without them and flagged ``nul-bytes-removed``; the raw
-bytes and their hash are kept as captured), mostly control characters. Terminal escapes and bidirectional controls
-inside otherwise good text are kept (the capture is evidence) and flagged on the record; anything
-printed to a terminal goes through ``printable`` first.
+a text name, NUL bytes beyond ``MAX_NUL_SHARE`` of the bytes (0.1%: binary formats hold far
+more; a page with a stray few is text, read without them and flagged ``nul-bytes-removed``, its
+raw bytes and their hash kept as captured), mostly control characters. Terminal escapes and
+bidirectional controls inside otherwise good text are kept (the capture is evidence) and flagged
+on the record; anything printed to a terminal goes through ``printable`` first.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ _NOT_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "un
 # What ``printable`` escapes: every control character (line breaks too) and bidi controls.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 
 class NotText(ValueError):
     """The bytes are not a text capture; ``reason`` is a quarantine code."""

@@ -10,8 +10,7 @@ the three-letter ISO 639-2/3 codes of languages without a two-letter one, as CLD
 
 from __future__ import annotations
 
-ISO_639_1 = frozenset(
-    """
+_ISO_639_1 = """
     aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
     cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi
     ho hr ht hu hy hz ia id ie ig ii ik in io is it iu iw ja ji jv ka kg ki kj kk kl km kn
@@ -19,10 +18,8 @@ ISO_639_1 = frozenset(
     ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg
     sh si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug
     uk ur uz ve vi vo wa wo xh yi yo za zh zu
-    """.split()
-)
-ISO_639_3_NAMED = frozenset(
-    """
+"""
+_ISO_639_3_NAMED = """
     ace ach ada ady aeb afh agq ain akk akz ale aln alt ang ann anp apw arc arn aro arp arq
     ars arw ary arz asa ase ast atj avk awa bal ban bar bas bax bbc bbj bej bem bew bez bfd
     bfq bgc bgn bho bik bin bjn bkm bla blo blt bpy bqi bra brh brx bss bua bug bum byn byv
@@ -44,8 +41,9 @@ ISO_639_3_NAMED = frozenset(
     ter tet tgx tht tig tiv tkl tkr tlh tli tly tmh tog tok tpi tru trv trw tsd tsi ttm ttt
     tum tvl twq tyv tzm udm uga umb vai vec vep vls vmf vmw vot vro vun wae wal war was wbp
     wuu xal xmf xnr xog yao yap yav ybb yrl yue zap zbl zea zen zgh zun zza
-    """.split()
-)
+"""
+ISO_639_1 = frozenset(_ISO_639_1.split())
+ISO_639_3_NAMED = frozenset(_ISO_639_3_NAMED.split())
 
 
 def is_language(code: str) -> bool:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 
@@ -99,6 +100,7 @@ _ALPHABETS = {
 _CJK_SCRIPTS = {"CJK", "HIRAGANA", "KATAKANA"}
 # The most frequent letters of each script's languages (Russian, Ukrainian, Bulgarian; Greek;
 # Hebrew; Arabic), from published letter-frequency tables.
+_FEW_LETTERS = 20  # fewer letters than this say nothing of their frequencies
 _FREQUENT = {
     "CYRILLIC": frozenset("оеаинтсрві"),
     "GREEK": frozenset("αοιετνσςηυρπκμάέίόήύώ"),
@@ -205,11 +207,7 @@ def anomalies(text: str) -> int:
         if char < "\x80":
             continue
         kind = _kind(char)
-        if kind == "bad":
-            count += 1
-        elif kind == "symbol" and _glued(text, index):
-            count += 1
-        elif kind == "mark" and not _marks(text[index - 1] if index else " ", char):
+        if _odd(text, index, kind):
             count += 1
         elif kind in _CJK_SCRIPTS or kind == "HANGUL":
             cjk.append(char)
@@ -248,6 +246,15 @@ def _cjk_punctuation(char: str) -> bool:
     return "\u3000" <= char <= "\u303f" or "\uff01" <= char <= "\uff60" or char == "\u30fb"
 
 
+def _odd(text: str, index: int, kind: str) -> bool:
+    """Whether the character at ``index`` is an anomaly by itself or where it sits."""
+    if kind == "symbol":
+        return _glued(text, index)
+    if kind == "mark":
+        return not _marks(text[index - 1] if index else " ", text[index])
+    return kind == "bad"
+
+
 def _marks(base: str, mark: str) -> bool:
     """Whether combining ``mark`` can sit on ``base``: Hebrew points on Hebrew letters, Arabic
     vowel signs on Arabic letters, generic combining accents on any letter."""
@@ -265,11 +272,11 @@ def _glued(text: str, index: int) -> bool:
 
 def _word_anomalies(word: str) -> int:
     """Scripts mixed inside one word, and lower-to-upper turns (non-ASCII ones)."""
-    scripts = Counter(_script(char) for char in word)
-    mixed = len(word) - max(scripts.values()) if len(scripts) > 1 else 0
+    scripts = Counter(_script(char) for char in word if char.isalpha())
+    mixed = sum(scripts.values()) - max(scripts.values()) if len(scripts) > 1 else 0
     turns = sum(
         1
-        for a, b in zip(word, word[1:])
+        for a, b in zip(word, word[1:], strict=False)
         if a.islower() and b.isupper() and not (a.isascii() and b.isascii())
     )
     final_sigma = word[:-1].count("ς")
@@ -287,8 +294,9 @@ def _rare_letters(text: str) -> int:
     count = 0
     for script, frequent in _FREQUENT.items():
         letters = [char for char in text.lower() if _kind(char) == script]
-        rare = sum(1 for char in letters if char not in frequent)
-        count += max(0, rare - len(letters) // 2)
+        if len(letters) >= _FEW_LETTERS:
+            rare = sum(1 for char in letters if char not in frequent)
+            count += max(0, rare - len(letters) // 2)
     return count
 
 
@@ -327,8 +335,9 @@ def _alphabet_sets() -> tuple[frozenset[str], ...]:
 
 def _spaced_ideographs(text: str) -> int:
     """Spaces between two CJK characters: Chinese and Japanese text has none, Korean many."""
-    return len(re.findall(r"(?<=[\u3040-\u30ff\u4e00-\u9fff]) (?=[\u3040-\u30ff\u4e00-\u9fff])",
-                          text))
+    return len(
+        re.findall(r"(?<=[\u3040-\u30ff\u4e00-\u9fff]) (?=[\u3040-\u30ff\u4e00-\u9fff])", text)
+    )
 
 
 def _uncommon_cjk(chars: list[str], spaced: int) -> int:
@@ -346,8 +355,11 @@ def _uncommon_cjk(chars: list[str], spaced: int) -> int:
     japanese = rare(sets["ja"]) + hangul + spaced
     simplified = rare(sets["zh-hans"]) + kana + hangul + spaced
     traditional = rare(sets["zh-hant"]) + kana + hangul + spaced
-    korean = sum(n for c, n in counts.items() if "\uac00" <= c <= "\ud7a3"
-                 and c not in sets["ko"]) + sum(han.values()) + kana
+    korean = (
+        sum(n for c, n in counts.items() if "\uac00" <= c <= "\ud7a3" and c not in sets["ko"])
+        + sum(han.values())
+        + kana
+    )
     return min(japanese, simplified, traditional, korean) + other
 
 
@@ -361,10 +373,8 @@ def _common_sets() -> dict[str, frozenset[str]]:
         found = set()
         for lead in leads:
             for trail in trails:
-                try:
+                with suppress(UnicodeDecodeError):
                     found.add(bytes((lead, trail)).decode(encoding))
-                except UnicodeDecodeError:
-                    pass
         return frozenset(c for c in found if len(c) == 1)
 
     euc_trails = list(range(0xA1, 0xFF))

@@ -135,8 +135,9 @@ def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
                 message = "its key is not a plain relative path (empty, '.' or '..' parts)"
                 yield Skipped(f"{prefix}/{display_name(relative)}", "unsupported", message)
                 continue
-            yield InputFile(f"{prefix}/{relative}", storage.join(root, relative), size,
-                            kind_of(relative))
+            yield InputFile(
+                f"{prefix}/{relative}", storage.join(root, relative), size, kind_of(relative)
+            )
     except OSError as exc:
         yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc}")
 
