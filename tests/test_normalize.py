@@ -76,9 +76,9 @@ def test_any_bytes_decode_or_are_refused_with_a_reason(raw):
 
 
 @st.composite
-def with_soft_hyphens(draw, paragraphs=st.lists(texts, max_size=4)):
+def with_soft_hyphens(draw):
     """Paragraphs, and the same paragraphs with soft hyphens dropped in anywhere."""
-    plain = draw(paragraphs)
+    plain = draw(st.lists(texts, max_size=4))
     hyphenated = []
     for paragraph in plain:
         cuts = sorted(draw(st.lists(st.integers(0, len(paragraph)), max_size=5)))
