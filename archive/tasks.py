@@ -86,7 +86,7 @@ class PackContext:
 
     def extractor(self):
         if self.settings.extract == "none":
-            return plain_extraction, "archive-plain/1"
+            return plain_extraction, "archive-plain/2"
         from .extract import EXTRACTOR_VERSION, extract_text_capture
 
         return extract_text_capture, f"archive-text/{EXTRACTOR_VERSION}"
