@@ -150,9 +150,12 @@ def _bomless_utf16(raw: bytes) -> Decoded | None:
 def _repaired_utf8(raw: bytes) -> Decoded | None:
     """UTF-8 with a few broken sequences (a truncated character, a stray byte)."""
     text = raw.decode("utf-8", errors="replace")
-    damaged = text.count("\ufffd") - raw.count("\ufffd".encode())
-    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
-    if multibyte and damaged <= max(1, len(raw) * _MAX_REPAIRED_SHARE):
+    replaced = text.count("\ufffd")
+    damaged = replaced - raw.count("\ufffd".encode())
+    if damaged > max(1, len(raw) * _MAX_REPAIRED_SHARE):
+        return None
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    if multibyte:
         return Decoded(text, "utf-8", "utf-8-repaired", ("encoding-repaired",))
     return None
 

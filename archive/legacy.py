@@ -11,11 +11,14 @@ Each candidate reading is scored by its *anomalies*, things real text does not d
 * a C1 control, an unassigned or private-use character, a replacement character (a byte the
   encoding does not define), or a half-width katakana;
 * a symbol glued to a letter (``Zielonogó³rska``, ``¶νω``), other than quotes, dashes and the
-  like;
+  like, or a Latin, Cyrillic or Greek letter outside ASCII running into a digit (``Ł2.4``);
 * a word mixing scripts (``cafй``: Latin and Cyrillic) or turning from lower to upper case
   inside (``пРИВЕТ``: KOI8-R read as windows-1251);
 * an accented Latin letter outside the alphabet of the one language that explains the most of
-  them (``Szõke Gyõzõ``: Hungarian has ő, not õ);
+  them (``elsõ``: Hungarian has ő, not õ); words with a capital and then small letters are
+  left out, as names may be spelt in any language (``Øyvind Müller`` in English text);
+* a script's most frequent letters gone rare (Hebrew read as windows-1251 is Cyrillic, but
+  not Russian), or a sentence starting in lower case;
 * a Chinese, Japanese or Korean character outside the common set of the language that fits
   best (GB2312 level 1, Big5's frequent characters, JIS X 0208 level 1 with kana, KS X 1001's
   Hangul), or a space between two ideographs of Chinese or Japanese text.
@@ -62,12 +65,14 @@ CANDIDATES = (
 )
 MARGIN_ANOMALIES = 2
 MARGIN_SHARE = 0.05
-SAMPLE_BYTES = 32 * 1024
+SAMPLE_BYTES = 8 * 1024
+_MAX_STRETCH = 4096
 # A multi-byte reading may repair this share of its characters (a capture cut inside one).
 _MAX_REPAIRED_SHARE = 0.001
 _MULTIBYTE = {"cp932", "euc_jp", "gb18030", "big5hkscs", "cp949"}
 # Stretches of bytes holding non-ASCII ones, cut at bytes no candidate uses as a trail byte.
 _STRETCH = re.compile(rb"[^\x00-\x1f<>]*[\x80-\xff][^\x00-\x1f<>]*")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD = re.compile(r"[^\W\d_]+")
 # A sentence's first letter, when it is not ASCII (cased scripts start sentences upper case).
 _SENTENCE_START = re.compile(r"(?:^|[.!?] +)([^\W\d_\x00-\x7f])", re.M)
@@ -100,6 +105,8 @@ _ALPHABETS = {
 _CJK_SCRIPTS = {"CJK", "HIRAGANA", "KATAKANA"}
 # The most frequent letters of each script's languages (Russian, Ukrainian, Bulgarian; Greek;
 # Hebrew; Arabic), from published letter-frequency tables.
+# Scripts whose accented or non-Latin letters do not run into digits (``Ł2.4 million`` is £).
+_DIGITLESS = {"LATIN", "CYRILLIC", "GREEK"}
 _FEW_LETTERS = 20  # fewer letters than this say nothing of their frequencies
 _FREQUENT = {
     "CYRILLIC": frozenset("оеаинтсрві"),
@@ -168,8 +175,11 @@ def _sample(raw: bytes) -> bytes:
         return raw
     kept, size = [], 0
     for match in _STRETCH.finditer(raw):
-        kept.append(match.group())
-        size += len(kept[-1]) + 1
+        stretch = match.group()
+        if len(stretch) > _MAX_STRETCH:  # cut at a space: no candidate's trail byte
+            stretch = stretch[: max(1, stretch.rfind(b" ", 0, _MAX_STRETCH))]
+        kept.append(stretch)
+        size += len(stretch) + 1
         if size >= SAMPLE_BYTES:
             break
     return b"\n".join(kept)
@@ -203,14 +213,16 @@ def anomalies(text: str) -> int:
     """
     count = 0
     cjk: list[str] = []
-    for index, char in enumerate(text):
-        if char < "\x80":
-            continue
+    letters: Counter = Counter()  # (script, frequent?) of the scripts in _FREQUENT
+    for match in _NON_ASCII.finditer(text):
+        index, char = match.start(), match.group()
         kind = _kind(char)
         if _odd(text, index, kind):
             count += 1
         elif kind in _CJK_SCRIPTS or kind == "HANGUL":
             cjk.append(char)
+        elif kind in _FREQUENT:
+            letters[kind, char.lower() in _FREQUENT[kind]] += 1
     words = [word for word in _WORD.findall(text) if not word.isascii()]
     count += sum(_word_anomalies(word) for word in words) + _shouting(words)
     count += sum(1 for match in _SENTENCE_START.finditer(text) if match.group(1).islower())
@@ -218,7 +230,7 @@ def anomalies(text: str) -> int:
     latin = Counter(
         c for w in words if not _titled(w) for c in w if c > "\x7f" and _kind(c) == "LATIN"
     )
-    count += _rare_letters(text)
+    count += _rare_letters(letters)
     if latin:
         count += _outside_alphabet(latin)
     if cjk:
@@ -252,6 +264,8 @@ def _odd(text: str, index: int, kind: str) -> bool:
         return _glued(text, index)
     if kind == "mark":
         return not _marks(text[index - 1] if index else " ", text[index])
+    if kind in _DIGITLESS:
+        return text[index + 1 : index + 2].isdigit()
     return kind == "bad"
 
 
@@ -272,31 +286,35 @@ def _glued(text: str, index: int) -> bool:
 
 def _word_anomalies(word: str) -> int:
     """Scripts mixed inside one word, and lower-to-upper turns (non-ASCII ones)."""
-    scripts = Counter(_script(char) for char in word if char.isalpha())
-    mixed = sum(scripts.values()) - max(scripts.values()) if len(scripts) > 1 else 0
-    turns = sum(
-        1
-        for a, b in zip(word, word[1:], strict=False)
-        if a.islower() and b.isupper() and not (a.isascii() and b.isascii())
-    )
-    final_sigma = word[:-1].count("ς")
-    return mixed + turns + final_sigma
+    scripts = {_script(char) for char in word}
+    mixed = 0
+    if len(scripts) > 1:
+        counted = Counter(_script(char) for char in word if char.isalpha())
+        mixed = sum(counted.values()) - max(counted.values(), default=0)
+    turns = 0
+    if not (word.islower() or word.isupper() or word.istitle()):
+        turns = sum(
+            1
+            for a, b in zip(word, word[1:], strict=False)
+            if a.islower() and b.isupper() and not (a.isascii() and b.isascii())
+        )
+    return mixed + turns + word[:-1].count("ς")
 
 
 def _titled(word: str) -> bool:
     return word[0].isupper() and any(char.islower() for char in word[1:])
 
 
-def _rare_letters(text: str) -> int:
+def _rare_letters(letters: Counter) -> int:
     """Letters of one script beyond half of its letters that are not among its most frequent
     ones: in real Russian, Greek, Hebrew or Arabic text these make about 60-80% of all
-    letters; in a misreading (Hebrew read as windows-1251) the frequent letters are rare."""
+    letters; in a misreading (Hebrew read as windows-1251) the frequent letters are rare.
+    ``letters`` counts (script, frequent?) pairs."""
     count = 0
-    for script, frequent in _FREQUENT.items():
-        letters = [char for char in text.lower() if _kind(char) == script]
-        if len(letters) >= _FEW_LETTERS:
-            rare = sum(1 for char in letters if char not in frequent)
-            count += max(0, rare - len(letters) // 2)
+    for script in _FREQUENT:
+        rare, total = letters[script, False], letters[script, False] + letters[script, True]
+        if total >= _FEW_LETTERS:
+            count += max(0, rare - total // 2)
     return count
 
 
