@@ -265,7 +265,8 @@ def _odd(text: str, index: int, kind: str) -> bool:
     if kind == "mark":
         return not _marks(text[index - 1] if index else " ", text[index])
     if kind in _DIGITLESS:
-        return text[index + 1 : index + 2].isdigit()
+        following = text[index + 1 : index + 2]
+        return following.isascii() and following.isdigit()
     return kind == "bad"
 
 
