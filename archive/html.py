@@ -145,8 +145,9 @@ def _gunzipped(raw: bytes) -> bytes:
 def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     """Decode with the strongest evidence that works; say which evidence it was.
 
-    A byte-order mark, NUL bytes (binary) and empty input take ``decode_bytes``'s rules, and so
-    does a page no declared charset nor UTF-8 decodes (repair, then detection). The strict
+    A byte-order mark, NUL bytes (binary, or a stray few left out) and empty input take
+    ``decode_bytes``'s rules, and so does a page no declared charset nor UTF-8 decodes (repair,
+    then the browser reading of ``archive.legacy``, with its confidence). The strict
     paths skip its control-character census: a full scan of every page for a flag that
     trafilatura's parser makes moot (it drops those characters) costs ~10% of the extraction.
     """

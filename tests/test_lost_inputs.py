@@ -147,3 +147,64 @@ def test_a_charset_in_lang_is_never_a_language(packed):
     assert records["lang-meta.html"]["language"] == "de"
     assert records["page.html"]["language"] == "en"
     assert not any(p["field"] == "language" for p in records["lang-utf.html"]["provenance"])
+
+
+# --- the rules behind them, as properties ------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from archive.decode import MAX_NUL_SHARE, NotText, decode_bytes  # noqa: E402
+from archive.sources import sniffed_kind  # noqa: E402
+
+ARTICLE_TEXT = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\ufeff"
+    ),
+    min_size=1000,
+    max_size=3000,
+).filter(str.strip)
+
+
+@given(text=ARTICLE_TEXT, data=st.data())
+def test_stray_nul_bytes_are_left_out_and_flagged(text, data):
+    raw = text.encode("utf-8")
+    allowed = int(len(raw) * MAX_NUL_SHARE)
+    spots = sorted(data.draw(st.lists(st.integers(0, len(raw)), min_size=1, max_size=allowed + 1)))
+    pieces = [raw[a:b] for a, b in zip([0, *spots], [*spots, len(raw)], strict=True)]
+    dirty = b"\x00".join(pieces)
+    if len(spots) > len(dirty) * MAX_NUL_SHARE:
+        try:
+            decode_bytes(dirty)
+        except NotText as refused:
+            assert refused.reason == "binary"
+        else:
+            raise AssertionError("too many NUL bytes were taken for text")
+        return
+    clean, read = decode_bytes(raw), decode_bytes(dirty)
+    assert read.text == clean.text and "nul-bytes-removed" in read.flags
+
+
+TAGS = ["!DOCTYPE HTML", "HTML", "HEAD", "BODY", "P", "DIV", "TITLE", "SCRIPT", "!--", "TABLE"]
+
+
+@given(
+    space=st.text(alphabet="\t\n\x0c\r ", max_size=20),
+    tag=st.sampled_from(TAGS),
+    case=st.lists(st.booleans(), min_size=13, max_size=13),
+    end=st.sampled_from([" ", ">"]),
+    bom=st.booleans(),
+    rest=st.binary(max_size=200),
+)
+def test_html_openings_are_sniffed_in_any_case_after_space(space, tag, case, end, bom, rest):
+    cased = "".join(c.lower() if low else c for c, low in zip(tag, case, strict=False))
+    head = ("\ufeff" if bom else "") + space + "<" + cased + end
+    assert sniffed_kind(head.encode("utf-8") + rest) == "html"
+    assert sniffed_kind(head.encode("utf-16") + rest) == "html"
+
+
+@given(st.binary(max_size=300))
+def test_only_an_html_opening_is_sniffed_as_html(raw):
+    stripped = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\t\n\x0c\r ")
+    if not stripped.startswith(b"<"):
+        assert sniffed_kind(raw) == "other"
