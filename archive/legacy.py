@@ -67,9 +67,9 @@ MARGIN_ANOMALIES = 2
 MARGIN_SHARE = 0.05
 SAMPLE_BYTES = 8 * 1024
 _MAX_STRETCH = 4096
-# A multi-byte reading may repair this share of its characters (a capture cut inside one).
+# A reading may put U+FFFD, as browsers do, for this share of its characters: bytes its
+# encoding leaves undefined, or a character cut short at the end of a capture.
 _MAX_REPAIRED_SHARE = 0.001
-_MULTIBYTE = {"cp932", "euc_jp", "gb18030", "big5hkscs", "cp949"}
 # Stretches of bytes holding non-ASCII ones, cut at bytes no candidate uses as a trail byte.
 _STRETCH = re.compile(rb"[^\x00-\x1f<>]*[\x80-\xff][^\x00-\x1f<>]*")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -156,16 +156,13 @@ def detect_legacy(raw: bytes) -> Detected:
     gain = default.anomalies - best.anomalies
     if gain < MARGIN_ANOMALIES or gain < MARGIN_SHARE * nonascii:
         best = default
-    for reading in [best] + [r for r in sorted(readings, key=lambda r: r.anomalies) if r != best]:
-        whole = _decoded(raw, reading.encoding)
-        if whole is not None:
-            break
-    else:  # pragma: no cover - cp1252 as browsers read it decodes every byte
-        raise AssertionError("windows-1252 decodes every byte")
+    reading, whole = best, _decoded(raw, best.encoding)
+    if whole is None:  # the sample decoded, the whole does not: back to the default
+        reading, whole = default, raw.decode(DEFAULT, errors="whatwg-c1")
     others = [r.anomalies for r in readings if texts[r.encoding] != texts[reading.encoding]]
     margin = (min(others) - reading.anomalies) / nonascii if others else 1.0
     confidence = round(100 * min(1.0, max(0.0, margin)))
-    repaired = reading.encoding in _MULTIBYTE and "\ufffd" in whole
+    repaired = reading.encoding != DEFAULT and "\ufffd" in whole
     return Detected(reading.encoding, whole, confidence, repaired)
 
 
@@ -177,7 +174,8 @@ def _sample(raw: bytes) -> bytes:
     for match in _STRETCH.finditer(raw):
         stretch = match.group()
         if len(stretch) > _MAX_STRETCH:  # cut at a space: no candidate's trail byte
-            stretch = stretch[: max(1, stretch.rfind(b" ", 0, _MAX_STRETCH))]
+            space = stretch.rfind(b" ", 0, _MAX_STRETCH)
+            stretch = stretch[: space if space > 0 else _MAX_STRETCH]
         kept.append(stretch)
         size += len(stretch) + 1
         if size >= SAMPLE_BYTES:
@@ -188,11 +186,6 @@ def _sample(raw: bytes) -> bytes:
 def _decoded(raw: bytes, encoding: str) -> str | None:
     if encoding == DEFAULT:
         return raw.decode(DEFAULT, errors="whatwg-c1")
-    if encoding not in _MULTIBYTE:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            return None
     text = raw.decode(encoding, errors="replace")
     if text.count("\ufffd") > max(1, len(text) * _MAX_REPAIRED_SHARE):
         return None

@@ -148,6 +148,13 @@ def test_a_rare_reading_must_win_by_the_margin():
     assert (found.encoding, found.text) == ("cp1250", polish) and found.confidence > 20
 
 
+def test_a_byte_the_encoding_leaves_undefined_is_repaired_not_a_reason_to_misread():
+    polish = (HERE / "pl.txt").read_text(encoding="utf-8") * 20
+    decoded = decode_bytes(polish.encode("cp1250") + b" \x98")  # 0x98: undefined in cp1250
+    assert decoded.encoding == "cp1250" and decoded.text == polish + " \ufffd"
+    assert "encoding-repaired" in decoded.flags
+
+
 def test_rare_code_pages_are_never_candidates():
     assert not {"cp775", "mac-iceland", "cp1258", "mac-roman", "cp437"} & set(CANDIDATES)
     assert CANDIDATES[0] == "cp1252"
