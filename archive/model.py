@@ -122,6 +122,7 @@ class Record:
     duplicate_of: str | None = None
     extractor: str = ""
     derivation_sha256: str = ""
+    raw_encoding_confidence: int | None = None
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ Extractor = Callable[[str, Hints], Extraction]
 def _html_extractor() -> str:
     from importlib.metadata import version
 
-    return f"archive-html/1 trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
+    return f"archive-html/2 trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
 
 
 HTML_EXTRACTOR = _html_extractor()
@@ -198,6 +198,7 @@ def text_record(
         raw_bytes=len(raw),
         raw_encoding=decoded.encoding,
         raw_encoding_method=method,
+        raw_encoding_confidence=decoded.confidence,
         media_type="text/plain",
         capture_text=capture_text,
         capture_text_sha256=sha256_text(capture_text),
@@ -237,6 +238,7 @@ def html_record(
         raw_bytes=len(raw),
         raw_encoding=page.encoding,
         raw_encoding_method=page.encoding_method,
+        raw_encoding_confidence=page.encoding_confidence,
         media_type="text/html",
         capture_text=page.capture_text,
         capture_text_sha256=sha256_text(page.capture_text),
@@ -308,6 +310,7 @@ def record_row(record: Record) -> dict:
         "raw_bytes": record.raw_bytes,
         "raw_encoding": record.raw_encoding,
         "raw_encoding_method": record.raw_encoding_method,
+        "raw_encoding_confidence": record.raw_encoding_confidence,
         "media_type": record.media_type,
         "capture_text": record.capture_text,
         "capture_text_sha256": record.capture_text_sha256,

@@ -73,3 +73,33 @@ def test_any_bytes_decode_or_are_refused_with_a_reason(raw):
         assert exc.reason in {"empty", "binary", "undecodable"}
     else:
         assert decoded.text.strip() and decoded.method
+
+
+@st.composite
+def with_soft_hyphens(draw):
+    """Paragraphs, and the same paragraphs with soft hyphens dropped in anywhere."""
+    plain = draw(st.lists(texts, max_size=4))
+    hyphenated = []
+    for paragraph in plain:
+        cuts = sorted(draw(st.lists(st.integers(0, len(paragraph)), max_size=5)))
+        pieces, start = [], 0
+        for cut in cuts:
+            pieces.append(paragraph[start:cut])
+            start = cut
+        pieces.append(paragraph[start:])
+        hyphenated.append("\u00ad".join(pieces))
+    return plain, hyphenated
+
+
+@given(with_soft_hyphens())
+def test_soft_hyphens_never_change_the_body(pair):
+    plain, hyphenated = pair
+    body = body_text(hyphenated)
+    assert body == body_text(plain)
+    assert "\u00ad" not in body and unicodedata.is_normalized("NFC", body)
+
+
+def test_a_soft_hyphenated_word_matches_the_plain_word():
+    body = body_text(["Minister Kiess\u00adling said the Ver\u00adkehrs\u00adwende was late."])
+    assert body == "Minister Kiessling said the Verkehrswende was late."
+    assert "Kiessling" in body.split()

@@ -9,11 +9,18 @@ Names are hostile data: they may hold spaces, quotes, newlines, terminal escapes
 not UTF-8. They are kept as they are (undecodable bytes as ``\\xNN``) and escaped only when
 printed; two names that would display the same are told apart by quarantining the second.
 Links are never followed out of the source, and a link inside it is not read a second time.
+
+A name says what a file is; when it does not (``kind`` ``other``), ``sniffed_kind`` looks at the
+content the way browsers do (WHATWG MIME Sniffing, "rules for identifying an unknown MIME
+type"): after a byte-order mark and whitespace, one of the HTML openings (``<!DOCTYPE HTML``,
+``<html``, ``<head``, ``<body``, ``<!--`` ...) followed by a space or ``>`` makes it HTML.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +32,14 @@ from archive.errors import UsageError
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+# WHATWG MIME Sniffing, the HTML patterns: case-insensitive, after whitespace, each followed by a
+# tag-terminating byte (space or ">").
+_HTML_OPENINGS = re.compile(
+    rb"[\t\n\x0c\r ]*<(?:!DOCTYPE HTML|HTML|HEAD|SCRIPT|IFRAME|H1|DIV|FONT|TABLE|A|STYLE|TITLE|B"
+    rb"|BODY|BR|P|!--)[ >]",
+    re.I,
+)
+_SNIFF_BYTES = 1445  # the standard's resource header: what a browser looks at
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,20 @@ def kind_of(name: str) -> str:
         if lower.endswith(suffixes):
             return kind
     return "other"
+
+
+def sniffed_kind(head: bytes) -> str:
+    """``html`` when the first bytes of a file open an HTML document, else ``other``.
+
+    >>> sniffed_kind(b"\\xef\\xbb\\xbf  <!doctype html><html lang=en>"), sniffed_kind(b"%PDF-1.7")
+    ('html', 'other')
+    """
+    head = head[:_SNIFF_BYTES]
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(bom):
+            head = head[2:].decode(codec, errors="replace").encode("utf-8", errors="replace")
+    head = head.removeprefix(codecs.BOM_UTF8)
+    return "html" if _HTML_OPENINGS.match(head) else "other"
 
 
 def display_name(name: str) -> str:
@@ -106,8 +135,9 @@ def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
                 message = "its key is not a plain relative path (empty, '.' or '..' parts)"
                 yield Skipped(f"{prefix}/{display_name(relative)}", "unsupported", message)
                 continue
-            yield InputFile(f"{prefix}/{relative}", storage.join(root, relative), size,
-                            kind_of(relative))
+            yield InputFile(
+                f"{prefix}/{relative}", storage.join(root, relative), size, kind_of(relative)
+            )
     except OSError as exc:
         yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc}")
 

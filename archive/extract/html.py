@@ -39,6 +39,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from archive.extract.langtags import is_language
 from archive.extract.outlets import outlet_from_domain
 from archive.model import Extraction, Hints, Provenance, logged_precision
 from archive.text.decode import Decoded, NotText, decode_bytes
@@ -64,7 +65,8 @@ class HtmlResult:
 
     ``capture_text`` is the page source in canonical form (``normalize_text``);
     ``encoding``/``encoding_method`` say how the bytes were decoded (``bom``, ``http-header`` or
-    ``capture-log``, ``meta-charset``, ``utf-8``, ``utf-8-repaired``, ``detected``);
+    ``capture-log``, ``meta-charset``, ``utf-8``, ``utf-8-repaired``, ``detected``), and
+    ``encoding_confidence`` how sure a detected one is (``archive.text.legacy``);
     ``categories`` and ``site_name`` are kept here because ``Extraction`` has no field for them.
     """
 
@@ -75,6 +77,7 @@ class HtmlResult:
     categories: tuple[str, ...] = ()
     site_name: str | None = None
     gzipped: bool = False
+    encoding_confidence: int | None = None
 
 
 def extract_html(
@@ -119,6 +122,7 @@ def extract_html(
         categories=tuple(document.categories or ()),
         site_name=site[0] if site else None,
         gzipped=gzipped,
+        encoding_confidence=decoded.confidence,
     )
 
 
@@ -141,8 +145,9 @@ def _gunzipped(raw: bytes) -> bytes:
 def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     """Decode with the strongest evidence that works; say which evidence it was.
 
-    A byte-order mark, NUL bytes (binary) and empty input take ``decode_bytes``'s rules, and so
-    does a page no declared charset nor UTF-8 decodes (repair, then detection). The strict
+    A byte-order mark, NUL bytes (binary, or a stray few left out) and empty input take
+    ``decode_bytes``'s rules, and so does a page no declared charset nor UTF-8 decodes (repair,
+    then the browser reading of ``archive.text.legacy``, with its confidence). The strict
     paths skip its control-character census: a full scan of every page for a flag that
     trafilatura's parser makes moot (it drops those characters) costs ~10% of the extraction.
     """
@@ -507,7 +512,7 @@ def _modified(markup, provenance) -> datetime | None:
 def _language(markup, provenance) -> str | None:
     for tag, value in _candidates(markup, "language"):
         match = _LANG.match(value.strip())
-        if match:
+        if match and is_language(match.group(0)):
             provenance.append(Provenance("language", "html-meta", f"{tag}={value!r}"))
             return match.group(0).lower()
     return None

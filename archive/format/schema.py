@@ -93,6 +93,7 @@ RECORD_ARROW_SCHEMA = pa.schema(
             ("raw_bytes", pa.int64()),
             ("raw_encoding", pa.string()),
             ("raw_encoding_method", pa.string()),
+            ("raw_encoding_confidence", pa.int64()),
             ("media_type", pa.string()),
             ("capture_text", pa.string()),
             ("capture_text_sha256", pa.string()),

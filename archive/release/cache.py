@@ -23,7 +23,6 @@ from archive.release.workdir import CacheDir, WorkDir
 
 if TYPE_CHECKING:
     from archive.extract import LearnedFurniture
-    from archive.release.parent import Parent
 
 
 @dataclass(frozen=True)
@@ -40,16 +39,17 @@ def cache_path(release: Path) -> Path:
     return CacheDir.beside(release).folder
 
 
-def parent_cache(lineage: Parent) -> ParentCache | None:
-    """The parent pack's cache, when it is there and belongs to this very parent."""
+def parent_cache(release: Path, manifest_sha256: str) -> ParentCache | None:
+    """The cache beside the parent ``release``, when it is there and belongs to this very
+    parent (its ``manifest.json`` has ``manifest_sha256``)."""
     from archive.extract import LearnedFurniture
 
-    cache = CacheDir.beside(lineage.path)
+    cache = CacheDir.beside(release)
     try:
         meta = json.loads(cache.learned().read_bytes())
     except (OSError, ValueError):
         return None
-    if meta.get("manifest_sha256") != lineage.manifest_sha256:
+    if meta.get("manifest_sha256") != manifest_sha256:
         return None
     entries = tuple((o, int(k), int(n)) for o, k, n in meta["entries"])
     return ParentCache(cache.furniture(), LearnedFurniture(entries, meta["min_docs"]))

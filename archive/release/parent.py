@@ -182,7 +182,7 @@ def reuse_of(lineage: Parent | None, index_path: Path) -> ParentReuse | None:
     if lineage.manifest["settings"].get("tier", "full") != "full":
         return None
     index = ParentIndex.build(lineage, index_path)
-    cache = parent_cache(lineage)
+    cache = parent_cache(lineage.path, lineage.manifest_sha256)
     if cache is None:
         return ParentReuse(index, lineage.path, tuple(lineage.shards))
     return ParentReuse(index, lineage.path, tuple(lineage.shards), cache.furniture, cache.learned)

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archive.capture.capturelog import CaptureLog
-from archive.capture.sources import open_input
+from archive.capture.sources import open_input, sniffed_kind
 from archive.capture.storage import RemotePath
 from archive.format.parquetio import (
     merged_rows,
@@ -85,7 +85,7 @@ class PackContext:
 
     def extractor(self):
         if self.settings.extract == "none":
-            return plain_extraction, "archive-plain/1"
+            return plain_extraction, "archive-plain/2"
         from archive.extract import EXTRACTOR_VERSION, extract_text_capture
 
         return extract_text_capture, f"archive-text/{EXTRACTOR_VERSION}"
@@ -167,26 +167,51 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
         limit = ctx.settings.max_capture_bytes
         message = f"{size} bytes is over the {limit}-byte limit (max_capture_bytes)"
         return QuarantineEntry(item.source_path, "too-large", message, size, digest)
-    if item.kind not in ("text", "html"):
-        message = "not a capture archive reads (.txt, .html, .htm, .warc, .arc, optionally .gz)"
+    kind = item.kind if item.kind != "other" else sniffed_kind(raw)
+    if kind not in ("text", "html"):
+        message = (
+            "not a capture archive reads (.txt, .html, .htm, .warc, .arc, optionally .gz), "
+            "nor HTML by its first bytes"
+        )
         return QuarantineEntry(item.source_path, "unsupported", message, size, digest)
     entry = _log_entry(ctx, item.source_path)
     log_name = ctx.log.name if ctx.log else None
     capture = capture_info(item.source_path, entry)
     source = item.source_path
-    if item.kind == "html":
+    if kind == "html":
         extracted_by = HTML_EXTRACTOR
         hints = hints_for(entry, log_name, ctx.settings)
 
         def build():
-            return html_record(source, source, raw, hints, capture, ctx.settings, entry,
-                               log_name, raw_sha256=digest)
+            outcome = html_record(
+                source,
+                source,
+                raw,
+                hints,
+                capture,
+                ctx.settings,
+                entry,
+                log_name,
+                raw_sha256=digest,
+            )
+            if item.kind == "html" or not isinstance(outcome, Record):
+                return outcome
+            return replace(outcome, flags=tuple(sorted({*outcome.flags, "media-type-sniffed"})))
     else:
         extracted_by = extractor_name
 
         def build():
-            return text_record(source, raw, entry, log_name, ctx.settings, extractor,
-                               extractor_name, raw_sha256=digest)
+            return text_record(
+                source,
+                raw,
+                entry,
+                log_name,
+                ctx.settings,
+                extractor,
+                extractor_name,
+                raw_sha256=digest,
+            )
+
     derivation = derivation_sha256(digest, extracted_by, ctx.settings, capture, entry)
     return _settled(ctx, record_id(source), digest, source, derivation, build)
 

@@ -2,22 +2,25 @@
 
 Order of evidence, strongest first: a byte-order mark; a charset declared by the capture log or an
 HTTP header; strict UTF-8; UTF-8 with a few damaged sequences (a character cut short, a stray
-byte: repaired and flagged); UTF-16 without a byte-order mark; then charset-normalizer's detection
-for legacy single-byte encodings.
+byte: repaired and flagged); UTF-16 without a byte-order mark; then, for legacy bytes, the
+reading a browser would make (``archive.text.legacy``: windows-1252 unless the bytes clearly say
+otherwise), with how sure it is in ``Decoded.confidence``.
 
 Hostile bytes are refused with a quarantine reason, never crash: compressed or archive data under
-a text name, NUL bytes, mostly control characters. Terminal escapes and bidirectional controls
-inside otherwise good text are kept (the capture is evidence) and flagged on the record; anything
-printed to a terminal goes through ``printable`` first.
+a text name, NUL bytes beyond ``MAX_NUL_SHARE`` of the bytes (0.1%: binary formats hold far
+more; a page with a stray few is text, read without them and flagged ``nul-bytes-removed``, its
+raw bytes and their hash kept as captured), mostly control characters. Terminal escapes and
+bidirectional controls inside otherwise good text are kept (the capture is evidence) and flagged
+on the record; anything printed to a terminal goes through ``printable`` first.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from charset_normalizer import from_bytes
+from archive.text.legacy import detect_legacy
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
@@ -31,6 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _ESCAPE = "\x1b"
 _MAX_REPAIRED_SHARE = 0.01
+MAX_NUL_SHARE = 0.001
 _MAGIC = (
     (b"\x1f\x8b", "gzip-compressed data"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
@@ -46,21 +50,6 @@ _NOT_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "un
 # What ``printable`` escapes: every control character (line breaks too) and bidi controls.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_PREFERRED = {
-    name: rank
-    for rank, name in enumerate(
-        [
-            "cp1252",
-            "iso8859-15",
-            "iso8859-1",
-            "cp1251",
-            "cp1250",
-            "iso8859-2",
-            "koi8-r",
-            "mac-roman",
-        ]
-    )
-}
 
 
 class NotText(ValueError):
@@ -73,12 +62,16 @@ class NotText(ValueError):
 
 @dataclass(frozen=True)
 class Decoded:
-    """Decoded text with the encoding used, the method that chose it and any flags raised."""
+    """Decoded text with the encoding used, the method that chose it and any flags raised.
+
+    ``confidence`` (percent) is set only when the encoding was guessed (method ``detected``):
+    see ``archive.text.legacy``; an encoding the bytes or a declaration state has none."""
 
     text: str
     encoding: str
     method: str
     flags: tuple[str, ...] = ()
+    confidence: int | None = None
 
 
 def decode_bytes(raw: bytes, declared: str | None = None) -> Decoded:
@@ -107,9 +100,13 @@ def _decode(raw: bytes, declared: str | None) -> Decoded:
             raise NotText("binary", f"{what} under a text name")
     if b"\x00" in raw:
         utf16 = _bomless_utf16(raw)
-        if utf16 is None:
-            raise NotText("binary", "NUL bytes: binary data, not text")
-        return utf16
+        if utf16 is not None:
+            return utf16
+        nuls = raw.count(0)
+        if nuls > len(raw) * MAX_NUL_SHARE:
+            raise NotText("binary", f"{nuls} NUL bytes: binary data, not text")
+        decoded = _decode(raw.replace(b"\x00", b""), declared)
+        return replace(decoded, flags=(*decoded.flags, "nul-bytes-removed"))
     if declared:
         decoded = _declared(raw, declared)
         if decoded:
@@ -145,37 +142,38 @@ def _bomless_utf16(raw: bytes) -> Decoded | None:
             except UnicodeDecodeError:
                 return None
             if "\x00" not in text:
-                return Decoded(text, name, "detected", ("encoding-detected",))
+                share = 100 * high.count(0) // pairs
+                return Decoded(text, name, "detected", ("encoding-detected",), share)
     return None
 
 
 def _repaired_utf8(raw: bytes) -> Decoded | None:
     """UTF-8 with a few broken sequences (a truncated character, a stray byte)."""
     text = raw.decode("utf-8", errors="replace")
-    damaged = text.count("\ufffd") - raw.count("\ufffd".encode())
-    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
-    if multibyte and damaged <= max(1, len(raw) * _MAX_REPAIRED_SHARE):
+    replaced = text.count("\ufffd")
+    damaged = replaced - raw.count("\ufffd".encode())
+    if damaged > max(1, len(raw) * _MAX_REPAIRED_SHARE):
+        return None
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    if multibyte:
         return Decoded(text, "utf-8", "utf-8-repaired", ("encoding-repaired",))
     return None
 
 
 def _detected(raw: bytes) -> Decoded:
-    matches = [m for m in from_bytes(raw) if m.encoding]
-    if not matches:
-        raise NotText("undecodable", "no text encoding decodes these bytes")
-    # charset-normalizer ranks equally plausible encodings alphabetically (cp1250 before
-    # cp1252); among ties, prefer the encodings most web text was written in.
-    top = (matches[0].chaos, matches[0].coherence)
-    tied = [m for m in matches if (m.chaos, m.coherence) == top]
-    best = min(tied, key=lambda m: _PREFERRED.get(codecs.lookup(m.encoding).name, len(_PREFERRED)))
-    name = codecs.lookup(best.encoding).name
-    return Decoded(str(best), name, "detected", ("encoding-detected",))
+    found = detect_legacy(raw)
+    flags = ("encoding-detected", "encoding-repaired") if found.repaired else ("encoding-detected",)
+    return Decoded(found.text, found.encoding, "detected", flags, found.confidence)
 
 
 def _with_control_flags(decoded: Decoded) -> Decoded:
     text = decoded.text
     if "\x00" in text:  # e.g. UTF-16 with a byte-order mark whose characters are NUL
-        raise NotText("binary", "NUL characters: binary data, not text")
+        nuls = text.count("\x00")
+        if nuls > len(text) * MAX_NUL_SHARE:
+            raise NotText("binary", f"{nuls} NUL characters: binary data, not text")
+        text = text.replace("\x00", "")
+        decoded = replace(decoded, text=text, flags=(*decoded.flags, "nul-bytes-removed"))
     controls = len(_CONTROL.findall(text))
     if controls > max(8, len(text) // 20):
         raise NotText("binary", f"{controls} control characters: binary data, not text")
@@ -188,7 +186,7 @@ def _with_control_flags(decoded: Decoded) -> Decoded:
         flags.append("bidi-controls")
     if flags == list(decoded.flags):
         return decoded
-    return Decoded(text, decoded.encoding, decoded.method, tuple(flags))
+    return replace(decoded, flags=tuple(flags))
 
 
 def printable(text: str, keep: str = "") -> str:

@@ -6,9 +6,12 @@ Two forms exist:
   LF line ends, trailing whitespace removed from every line, no leading/trailing blank lines.
   Offsets of spans are code-point offsets into this string.
 * ``body_text`` joins the paragraphs of an article body into the canonical *body*: each
-  paragraph NFC with internal whitespace runs folded to one space, empty paragraphs dropped,
-  paragraphs separated by one blank line. Every extractor (plain text, HTML, WARC) builds its
-  body with it, so the same article hashes the same whatever it was captured as.
+  paragraph NFC, soft hyphens (U+00AD) removed, internal whitespace runs folded to one space,
+  empty paragraphs dropped, paragraphs separated by one blank line. Every extractor (plain text,
+  HTML, WARC) builds its body with it, so the same article hashes the same whatever it was
+  captured as. A soft hyphen is an invisible hint where a word may break (``Kiess\\xadling``
+  shows as ``Kiessling``); kept, it would make the word unsearchable and the hash depend on the
+  page's typesetting. The capture text keeps it: it is the capture as captured.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Iterable
 
 _LINE_BREAKS = re.compile(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
 _OTHER_BREAK = re.compile("[\r\u2028\u2029\x85\x0b\x0c]")
+_SOFT_HYPHEN = "\u00ad"
 _TRAILING_WS = " \t\u00a0" + "".join(map(chr, range(0x2000, 0x200C))) + "\u3000\ufeff"
 
 
@@ -43,10 +47,18 @@ def body_text(paragraphs: Iterable[str]) -> str:
 
     >>> body_text(["  First  paragraph\\n continues. ", "", "Second."])
     'First paragraph continues.\\n\\nSecond.'
+    >>> body_text(["Kiess\\xadling said so."])
+    'Kiessling said so.'
     """
     # " ".join(p.split()) folds exactly the characters the regex \s folds (str.isspace).
-    kept = (" ".join(unicodedata.normalize("NFC", p).split()) for p in paragraphs)
+    kept = (" ".join(_without_soft_hyphens(p).split()) for p in paragraphs)
     return "\n\n".join(p for p in kept if p)
+
+
+def _without_soft_hyphens(paragraph: str) -> str:
+    # Removal first: a soft hyphen between a letter and its combining accent keeps them apart,
+    # and they compose only once it is gone.
+    return unicodedata.normalize("NFC", paragraph.replace(_SOFT_HYPHEN, ""))
 
 
 def sha256_text(text: str) -> str:
