@@ -237,7 +237,7 @@ def _frictionless_lists_plugin(frictionless):
         def read_cell_stream_create(self):
             stream = self.loader.byte_stream
             data = b"".join(iter(lambda: stream.read1(1 << 20), b""))
-            frame = pq.read_table(io.BytesIO(data)).to_pandas()
+            frame = pq.read_table(io.BytesIO(data)).to_pandas(integer_object_nulls=True)
             with TableResource(data=frame, format="pandas") as resource:
                 for cells in resource.cell_stream:
                     yield [plain(c) for c in cells]
@@ -266,8 +266,10 @@ def test_frictionless_as_shipped_finds_only_its_own_reader_gaps(example):
     frictionless = pytest.importorskip("frictionless")
     report = frictionless.validate(str(example / "datapackage.json"))
     arrays = {"authors", "provenance", "spans", "flags", "categories"}
+    # its pandas reader turns a nullable integer column into floats (540 becomes 540.0)
+    nullable_ints = {"published_utc_offset", "modified_utc_offset"}
     for row, field, kind, note in _errors(report):
-        assert (kind == "type-error" and field in arrays) or (
+        assert (kind == "type-error" and field in arrays | nullable_ints) or (
             kind == "byte-count" and note.endswith('actual is "None"')
         ), (row, field, kind, note)
     assert report.tasks[0].stats["rows"] == manifest_of(example)["counts"]["records"]

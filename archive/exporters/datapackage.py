@@ -81,7 +81,8 @@ _TYPES = {
 
 
 def _field(col: Column) -> dict:
-    field = {"name": col.name, "type": "datetime" if col.is_datetime else _TYPES[col.kind]}
+    kind = "datetime" if col.is_datetime else "date" if col.is_date else _TYPES[col.kind]
+    field = {"name": col.name, "type": kind}
     if col.description:
         field["description"] = col.description
     constraints = _constraints(col)

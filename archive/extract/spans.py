@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
@@ -401,7 +401,7 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
         offset += 1
     found, _ = dateline(text[offset:])
     return [
-        DateFound(d.value, d.precision, d.role, d.start + offset, d.end + offset, d.rule, d.flags)
+        replace(d, start=d.start + offset, end=d.end + offset)
         for d in found
     ]
 
