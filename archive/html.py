@@ -604,7 +604,7 @@ def _date_evidence(
         out.extend(_url_evidence(url))
     if found:  # htmldate's answer: a guess unless a tag above states the same day
         day = date.fromisoformat(found)
-        if not any(e.stated.day == day for e in out):
+        if not any(e.stated.day == day or _widens(e.stated, day) for e in out):
             stated = _Stated(datetime(day.year, day.month, day.day, tzinfo=UTC), "day", None, day)
             out.append(_Evidence("htmldate", found, stated, "guess", "htmldate", False))
     kept = [e for e in out if e.stated.day is None or MIN_DATE <= e.stated.day <= upper]
@@ -612,6 +612,14 @@ def _date_evidence(
         flags.append("published-date-after-capture")
     rank = {"tag": 0, "weak": 1, "guess": 2}
     return sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source)))
+
+
+def _widens(coarse: _Stated, day: date) -> bool:
+    """Whether ``day`` is htmldate's widening of a year or month alone (to a 1st of the month)."""
+    m = coarse.moment
+    if coarse.precision == "year":
+        return m.year == day.year
+    return coarse.precision == "month" and (m.year, m.month) == (day.year, day.month)
 
 
 def _date_source(tag: str, so_far: list[_Evidence]) -> tuple[str | None, str]:
