@@ -12,15 +12,21 @@ Every derived value names its source: ``html-meta`` with the tag (``meta[propert
 ``json-ld NewsArticle.datePublished``, ``html[lang]``...) when a tag of the page holds that
 value, ``trafilatura``/``htmldate`` with ``page markup`` when the library found it elsewhere.
 
-Dates (why these bounds): htmldate runs with ``original_date=True`` (first publication, not the
-last update) between ``MIN_DATE`` (1990-01-01: no news page predates the web) and an upper bound
-that never comes from the wall clock, so a re-run gives the same answer: the capture's retrieval
-date plus one day (a page is not published after it was fetched; the day covers time zones)
-when known, else the ``max_date`` the caller passes (``DEFAULT_MAX_DATE`` if none). As in
-``archive.extract.dates``, a time with a known offset becomes UTC at ``minute`` (or ``second``)
-precision; a date alone is midnight UTC at ``day`` precision. ``modified_at`` comes only from
-explicit modification tags (``article:modified_time``, ``dateModified``...), never from htmldate's
-guess, so it is never confused with the publication date.
+Dates (see ``_DATE_RULES``): ``published_at`` is asserted only from the page's own publication
+markup (a publication tag, JSON-LD ``datePublished``; or two weaker sources, ``meta[name=date]``,
+``<time datetime>``, the URL's date, that agree), never from htmldate's guess, a year or month
+alone, or the URL alone: those stay ``candidate:...`` provenance entries. htmldate still runs
+inside trafilatura (``original_date=True``: first publication, not the last update) and its
+answer is such a candidate. Every date lies between ``MIN_DATE`` (1990-01-01: no news page
+predates the web) and an upper bound that never comes from the wall clock, so a re-run gives the
+same answer: the capture's retrieval date plus one day (a page is not published after it was
+fetched; the day covers time zones) when known, else the ``max_date`` the caller passes
+(``DEFAULT_MAX_DATE`` if none). As in ``archive.extract.dates``, a time with a known offset
+becomes UTC at ``minute`` (or ``second``) precision and the offset is kept
+(``published_utc_offset``), so the day the page stated can be shown; a date alone, or a time
+without a zone, is midnight UTC of the printed day at ``day`` precision. ``modified_at`` comes
+only from explicit modification tags (``article:modified_time``, ``dateModified``...), never
+from htmldate's guess, so it is never confused with the publication date.
 """
 
 from __future__ import annotations
@@ -287,17 +293,6 @@ _SOURCES = {
         "json-ld *.publisher.name",
         'meta[name="application-name"]',
         'meta[name="publisher"]',
-    ),
-    "published_at": (
-        'meta[property="article:published_time"]',
-        'meta[property="og:article:published_time"]',
-        'meta[name="pubdate"]',
-        'meta[name="publishdate"]',
-        'meta[name="date"]',
-        'meta[name="dc.date"]',
-        'meta[itemprop="datepublished"]',
-        "json-ld *.datePublished",
-        "time[datetime]",
     ),
     "modified_at": (
         'meta[property="article:modified_time"]',
