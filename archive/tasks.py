@@ -180,14 +180,32 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
         hints = hints_for(entry, log_name, ctx.settings)
 
         def build():
-            return html_record(source, source, raw, hints, capture, ctx.settings, entry,
-                               log_name, raw_sha256=digest)
+            return html_record(
+                source,
+                source,
+                raw,
+                hints,
+                capture,
+                ctx.settings,
+                entry,
+                log_name,
+                raw_sha256=digest,
+            )
     else:
         extracted_by = extractor_name
 
         def build():
-            return text_record(source, raw, entry, log_name, ctx.settings, extractor,
-                               extractor_name, raw_sha256=digest)
+            return text_record(
+                source,
+                raw,
+                entry,
+                log_name,
+                ctx.settings,
+                extractor,
+                extractor_name,
+                raw_sha256=digest,
+            )
+
     derivation = derivation_sha256(digest, extracted_by, ctx.settings, capture, entry)
     return _settled(ctx, record_id(source), digest, source, derivation, build)
 

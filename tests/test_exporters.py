@@ -338,8 +338,9 @@ def test_mlcroissant_validates_and_loads_every_record(example):
     row = table.slice(0, 1).to_pylist()[0]
     record = by_id[row["record_id"]]
     assert record["records/text"].decode() == row["text"]
-    assert record["records/capture"]["records/capture/source_path"].decode() == (
-        row["capture"]["source_path"]
+    assert (
+        record["records/capture"]["records/capture/source_path"].decode()
+        == (row["capture"]["source_path"])
     )
     assert [a.decode() for a in record["records/authors"]] == row["authors"]
     assert [s["records/spans/kind"].decode() for s in record["records/spans"]] == [

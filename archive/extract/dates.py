@@ -8,9 +8,9 @@ Precision policy (why): a printed time is only an instant when its zone is known
 known zone (``GMT``, ``BST``, ``EST``, ``CET``, ``+01:00``, ``ET`` ...) the value is converted
 to UTC at precision ``minute``, and the zone's offset is kept (``utc_offset``) so that the day
 the outlet printed can be shown, not the UTC instant's day. A date without a time, or with a
-time but no zone (or an ambiguous zone such as ``IST`` or ``CST``), keeps the calendar date *as printed by the outlet*
-at midnight UTC with precision ``day``; the zone is never guessed, and a flag
-(``date-time-without-zone`` / ``date-zone-unknown``) says that a time was dropped.
+time but no zone (or an ambiguous zone such as ``IST`` or ``CST``), keeps the calendar date
+*as printed by the outlet* at midnight UTC with precision ``day``; the zone is never guessed,
+and a flag (``date-time-without-zone`` / ``date-zone-unknown``) says that a time was dropped.
 A numeric date that reads both ways (``03/04/2021``) is not asserted (``date-ambiguous``); nor is
 a date whose printed weekday contradicts it (``date-weekday-mismatch``).
 """
