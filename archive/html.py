@@ -71,6 +71,8 @@ _WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "u
 _WS = re.compile(r"\s+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _ITEMPROP_PUBLISHED = ".//*[translate(@itemprop, 'P', 'p')='datepublished'][not(self::meta)]"
+_DATELINE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "dd", "header")
+_DATELINE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|meta", re.I)
 _CONTAINERS = {"list", "table", "quote", "div", "section", "body"}
 
 
@@ -220,7 +222,11 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     for h1 in tree.iterfind(".//h1"):
         found.append(("<h1>", _WS.sub(" ", h1.text_content()).strip()))
     for time in tree.iterfind(".//time[@datetime]"):
-        found.append(("time[datetime]", time.get("datetime")))
+        tag = "time[datetime] of the article" if _article_time(time) else "time[datetime]"
+        found.append((tag, time.get("datetime")))
+    visible = _visible_dateline(tree)
+    if visible:
+        found.append(("visible dateline", visible))
     for dated in tree.xpath(_ITEMPROP_PUBLISHED):
         value = dated.get("datetime") or dated.get("content") or dated.text_content()
         found.append(('[itemprop="datepublished"]', _WS.sub(" ", value).strip()))
@@ -229,13 +235,40 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     return found
 
 
+def _article_time(time: HtmlElement) -> bool:
+    """Whether a ``<time>`` is placed or named as its article's date: inside ``<article>``,
+    marked ``pubdate``, or classed as a date."""
+    if time.get("pubdate") is not None or _DATELINE_CLASS.search(time.get("class", "")):
+        return True
+    return any(parent.tag == "article" for parent in time.iterancestors())
+
+
+def _visible_dateline(tree: HtmlElement) -> str | None:
+    """The first short element, classed as a date or byline, whose text is a publication
+    dateline and nothing else (``archive.extract.dates.dateline``): what a reader sees."""
+    for element in tree.iter(_DATELINE_TAGS):
+        names = " ".join(element.get(a, "") for a in ("class", "id", "itemprop"))
+        if not _DATELINE_CLASS.search(names) or element.find(".//time[@datetime]") is not None:
+            continue  # a <time datetime> is read by its datetime: its text is no second source
+        if element.get("datetime") is not None:
+            continue
+        text = _WS.sub(" ", element.text_content()).strip()
+        if not 6 <= len(text) <= 80:
+            continue
+        found, _ = dateline(text)
+        if found and found[0].role == "published":
+            return text
+    return None
+
+
 def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
     try:
         data = json.loads(blob)
     except ValueError:
         return
-    items = data if isinstance(data, list) else data.get("@graph", [data])
-    for item in items:
+    if isinstance(data, dict):
+        data = data.get("@graph", [data])
+    for item in data if isinstance(data, list) else ():
         if not isinstance(item, dict):
             continue
         kind = item.get("@type", "Thing")
@@ -501,18 +534,21 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
     strong = [e for e in evidence if e.strength == "tag" and e.stated.precision in _EXACT]
     exact = [e for e in evidence if e.strength != "guess" and e.stated.precision in _EXACT]
     if strong:
-        chosen = _in_stated_zone(strong[0], strong)
-        against = [e for e in exact if e.checks and _apart(chosen.stated, e.stated)]
+        chosen = strong[0]
+        stated, zone = _in_stated_zone(chosen, exact)
+        against = [e for e in exact if e.checks and _apart(stated, e.stated)]
         if against:
             return _no_date(evidence, provenance, flags, "date-conflict", [chosen, *against])
         provenance.append(Provenance("published_at", "html-meta", chosen.shown))
-        _add_agreeing(chosen, exact, provenance)
-        return chosen.stated
+        if zone is not None:
+            provenance.append(Provenance("published_at", zone.method, f"zone: {zone.shown}"))
+        _add_agreeing(chosen.group, stated.day, exact, provenance)
+        return stated
     for i, first in enumerate(exact):
         backers = [e for e in exact[i + 1 :] if e.group != first.group and _same_day(first, e)]
         if backers:
             provenance.append(Provenance("published_at", first.method, first.shown))
-            _add_agreeing(first, exact, provenance)
+            _add_agreeing(first.group, first.stated.day, exact, provenance)
             return first.stated
     return _no_date(evidence, provenance, flags, "date-unconfirmed", evidence)
 
@@ -588,13 +624,15 @@ def _date_evidence(
 ) -> list[_Evidence]:
     """Every date the page states for its publication, strongest first, within the bounds."""
     out: list[_Evidence] = []
+    article = _article_page(markup)
     for tag, value in markup:
-        strength, group = _date_source(tag, out)
+        strength, group = _date_source(tag, out, article)
         if strength is None:
             continue
         stated = _stated(value)
         if stated is not None:
-            out.append(_Evidence(tag, value, stated, strength, group, strength == "tag"))
+            checks = strength == "tag" and group != "time"
+            out.append(_Evidence(tag, value, stated, strength, group, checks))
     if url:
         out.extend(_url_evidence(url))
     if found:  # htmldate's answer: a guess unless a tag above states the same day
@@ -617,10 +655,27 @@ def _widens(coarse: _Stated, day: date) -> bool:
     return coarse.precision == "month" and (m.year, m.month) == (day.year, day.month)
 
 
-def _date_source(tag: str, so_far: list[_Evidence]) -> tuple[str | None, str]:
-    """How far a tag's date can be trusted, and its group; the first of a kind only."""
-    if tag in _PUBLICATION_TAGS:
-        return "tag", tag
+def _article_page(markup) -> bool:
+    """Whether the page says it is an article (``og:type``, or a JSON-LD article)."""
+    for tag, value in markup:
+        if tag == 'meta[property="og:type"]' and value.strip().lower() in ("article", "blog"):
+            return True
+        if tag.startswith("json-ld ") and _ARTICLE_KIND.search(tag.split(".", 1)[0]):
+            return True
+    return False
+
+
+def _date_source(tag: str, so_far: list[_Evidence], article: bool) -> tuple[str | None, str]:
+    """How far a tag's date can be trusted, and its group; the first of a kind only.
+
+    Why the first ``<time datetime>`` placed or named as the article's date, and the first
+    visible dateline classed as a date, are each enough alone on an article page: on real pages
+    they then are its date; elsewhere (a concert listing, a video, a company or song page) a
+    first date is often some other event's. Neither contradicts a tag: when they differ from
+    one, they are most often an update, a comment or a related story.
+    """
+    if tag in _PUBLICATION_TAGS:  # the first only: later ones are nested items' (comments...)
+        return ("tag", tag) if not any(e.group == tag for e in so_far) else (None, "")
     if tag.startswith("json-ld ") and tag.endswith(".datePublished"):
         kind = tag[len("json-ld ") : -len(".datePublished")]
         strength = "tag" if _ARTICLE_KIND.search(kind) else "weak"
@@ -629,13 +684,24 @@ def _date_source(tag: str, so_far: list[_Evidence]) -> tuple[str | None, str]:
         return strength, f"json-ld {strength}"
     if tag in _WEAK_TAGS:
         return "weak", tag
-    if tag == "time[datetime]" and not any(e.group == "time" for e in so_far):
-        return "weak", "time"
+    if tag.startswith("time[datetime]") and not any(e.group == "time" for e in so_far):
+        return ("tag" if article and tag != "time[datetime]" else "weak"), "time"
+    if tag == "visible dateline":
+        return ("tag" if article else "weak"), "visible"
     return None, ""
 
 
 def _source_rank(source: str) -> int:
-    order = (*_PUBLICATION_TAGS, "json-ld", *_WEAK_TAGS, "time[datetime]", "url", "htmldate")
+    order = (
+        *_PUBLICATION_TAGS,
+        "json-ld",
+        *_WEAK_TAGS,
+        "time[datetime] of the article",
+        "time[datetime]",
+        "visible dateline",
+        "url",
+        "htmldate",
+    )
     key = "json-ld" if source.startswith("json-ld ") else source
     return order.index(key) if key in order else len(order)
 
@@ -650,8 +716,8 @@ def _url_evidence(url: str) -> list[_Evidence]:
         except ValueError:
             return []
         midnight = datetime(stated_day.year, stated_day.month, stated_day.day, tzinfo=UTC)
-        return [_Evidence("url", url, _Stated(midnight, "day", None, stated_day), "weak", "url",
-                          True)]  # fmt: skip
+        stated = _Stated(midnight, "day", None, stated_day)
+        return [_Evidence("url", url, stated, "weak", "url", False)]
     m = _URL_MONTH.search(path)
     if m and 1 <= int(m[2]) <= 12:
         stated = _Stated(datetime(int(m[1]), int(m[2]), 1, tzinfo=UTC), "month", None, None)
@@ -694,19 +760,52 @@ def _as_stated(moment: datetime) -> _Stated:
     return _Stated(moment.astimezone(UTC), precision, utc_offset_minutes(moment), day)
 
 
-def _in_stated_zone(chosen: _Evidence, strong: list[_Evidence]) -> _Evidence:
-    """``chosen``, or another tag stating the same instant in a zone other than UTC.
+def _in_stated_zone(chosen: _Evidence, others: list[_Evidence]) -> tuple[_Stated, _Evidence | None]:
+    """``chosen``'s date in the publisher's zone when it was stated in UTC and another source
+    states the same instant in a zone, or the local time it shows (then the evidence for the
+    zone); else ``chosen``'s date as it is.
 
     Why: a page may give ``2020-02-14T22:00Z`` in one tag and ``2020-02-15T07:00+09:00`` in
-    another; the second says which day the publisher meant.
+    another, or show "February 15, 2020 7:00am" beside the UTC tag; either says which day the
+    publisher meant, and its UTC offset.
     """
-    if chosen.stated.precision == "day" or chosen.stated.utc_offset not in (0, None):
-        return chosen
-    for other in strong:
-        same = other.stated.moment == chosen.stated.moment
-        if same and other.stated.precision != "day" and other.stated.utc_offset:
-            return other
-    return chosen
+    stated = chosen.stated
+    if stated.precision == "day" or stated.utc_offset != 0:
+        return stated, None
+    for other in others:
+        offset = other.stated.utc_offset if other.stated.moment == stated.moment else None
+        if other.stated.precision == "day" or not offset:
+            offset = _implied_offset(stated.moment, other)
+        if offset:
+            local = stated.moment + timedelta(minutes=offset)
+            return replace(stated, utc_offset=offset, day=local.date()), other
+    return stated, None
+
+
+_CLOCK = re.compile(r"(?:T|\b)([0-2]?\d)[:.h]([0-5]\d)(?::[0-5]\d)?\s*([ap]\.?m\b\.?)?", re.I)
+
+
+def _implied_offset(moment: datetime, other: _Evidence) -> int | None:
+    """The UTC offset a zone-less local time implies for the instant ``moment``, when that time
+    shows the same minute in a real zone (a whole quarter hour from UTC, at most 14 hours)."""
+    if "date-time-without-zone" not in other.stated.flag or other.stated.day is None:
+        return None
+    clock = _CLOCK.search(other.value)
+    if clock is None:
+        return None
+    hour, minute = int(clock[1]), int(clock[2])
+    if clock[3]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if clock[3][0].lower() == "p" else 0)
+    if hour > 23:
+        return None
+    day = other.stated.day
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+    minutes = (local - moment.replace(second=0, microsecond=0)).total_seconds() / 60
+    if minutes % 15 or abs(minutes) > 14 * 60:
+        return None
+    return int(minutes)
 
 
 def _same_day(a: _Evidence, b: _Evidence) -> bool:
@@ -727,11 +826,11 @@ def _maybe_utc(s: _Stated) -> bool:
     return s.utc_offset in (0, None)
 
 
-def _add_agreeing(chosen: _Evidence, exact: list[_Evidence], provenance) -> None:
+def _add_agreeing(group: str, day: date | None, exact: list[_Evidence], provenance) -> None:
     """Name the independent sources that state the same day: agreement is evidence too."""
-    seen = {chosen.group}
+    seen = {group}
     for e in exact:
-        if e.group not in seen and _same_day(chosen, e):
+        if e.group not in seen and e.stated.day == day:
             seen.add(e.group)
             provenance.append(Provenance("published_at", e.method, f"agrees: {e.shown}"))
 
