@@ -540,15 +540,17 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
         if against:
             return _no_date(evidence, provenance, flags, "date-conflict", [chosen, *against])
         provenance.append(Provenance("published_at", "html-meta", chosen.shown))
+        named = {chosen.group}
         if zone is not None:
             provenance.append(Provenance("published_at", zone.method, f"zone: {zone.shown}"))
-        _add_agreeing(chosen.group, stated.day, exact, provenance)
+            named.add(zone.group)
+        _add_agreeing(named, stated.day, exact, provenance)
         return stated
     for i, first in enumerate(exact):
         backers = [e for e in exact[i + 1 :] if e.group != first.group and _same_day(first, e)]
         if backers:
             provenance.append(Provenance("published_at", first.method, first.shown))
-            _add_agreeing(first.group, first.stated.day, exact, provenance)
+            _add_agreeing({first.group}, first.stated.day, exact, provenance)
             return first.stated
     return _no_date(evidence, provenance, flags, "date-unconfirmed", evidence)
 
@@ -826,9 +828,8 @@ def _maybe_utc(s: _Stated) -> bool:
     return s.utc_offset in (0, None)
 
 
-def _add_agreeing(group: str, day: date | None, exact: list[_Evidence], provenance) -> None:
+def _add_agreeing(seen: set[str], day: date | None, exact: list[_Evidence], provenance) -> None:
     """Name the independent sources that state the same day: agreement is evidence too."""
-    seen = {group}
     for e in exact:
         if e.group not in seen and e.stated.day == day:
             seen.add(e.group)

@@ -79,8 +79,40 @@ def test_a_utc_tag_takes_the_zone_of_another_tag_stating_the_same_instant():
     x, day, prov = dated(page(head))
     assert x.published_at == datetime(2020, 2, 14, 22, 0, tzinfo=UTC)
     assert (x.published_utc_offset, day) == (540, date(2020, 2, 15))
-    assert prov[0] == ("html-meta", "json-ld NewsArticle.datePublished='2020-02-15T07:00:00+09:00'")
+    assert prov == [
+        ("html-meta", "meta[property=\"article:published_time\"]='2020-02-14T22:00:00Z'"),
+        ("html-meta", "zone: json-ld NewsArticle.datePublished='2020-02-15T07:00:00+09:00'"),
+    ]
     assert "date-conflict" not in x.flags
+
+
+def test_a_utc_tag_takes_the_zone_a_time_element_states_for_the_same_instant():
+    head = meta("article:published_time", "2024-02-10T00:32:11+00:00")
+    top = '<p class="byline"><time datetime="2024-02-09T19:32:11-05:00">Feb 9</time></p>'
+    x, day, prov = dated(page(head, body_top=top))
+    assert x.published_at == datetime(2024, 2, 10, 0, 32, 11, tzinfo=UTC)
+    assert (x.published_utc_offset, day) == (-300, date(2024, 2, 9))
+    assert prov[1] == (
+        "html-meta",
+        "zone: time[datetime] of the article='2024-02-09T19:32:11-05:00'",
+    )
+
+
+def test_a_utc_tag_takes_the_zone_its_shown_local_time_implies():
+    # the tag says 00:08 UTC on the 20th; the page shows 7:08pm on the 19th: UTC-5
+    head = meta("article:published_time", "2016-12-20T00:08:44+00:00")
+    top = '<div class="byline-date">December 19, 2016 | 7:08pm</div>'
+    x, day, prov = dated(page(head, body_top=top))
+    assert x.published_at == datetime(2016, 12, 20, 0, 8, 44, tzinfo=UTC)
+    assert (x.published_utc_offset, day) == (-300, date(2016, 12, 19))
+    assert prov[1] == ("html-meta", "zone: visible dateline='December 19, 2016 | 7:08pm'")
+
+
+def test_a_shown_local_time_that_matches_no_zone_gives_none():
+    head = meta("article:published_time", "2016-12-20T00:08:44+00:00")
+    top = '<div class="byline-date">December 19, 2016 | 7:13pm</div>'
+    x, day, _ = dated(page(head, body_top=top))
+    assert (x.published_utc_offset, day) == (0, date(2016, 12, 20))
 
 
 def test_a_date_without_a_time_is_that_day_with_no_offset():
@@ -195,11 +227,50 @@ def test_a_tag_and_json_ld_that_disagree_give_no_date_and_name_both():
     ]
 
 
-def test_a_url_date_that_contradicts_the_tag_gives_no_date():
+def test_a_url_date_that_differs_from_the_tag_does_not_override_it():
+    # on real pages such a URL date is a print edition's or an older section's, not the tag's
     url = "https://quayside-post.example/2011/08/14/mooring-fees-agreed"
-    x, _, prov = dated(page(meta("article:published_time", "2020-04-02T10:00:00+02:00"), url=url))
-    assert x.published_at is None and "date-conflict" in x.flags
-    assert [m for m, _ in prov] == ["candidate:html-meta", "candidate:url-date"]
+    x, day, prov = dated(page(meta("article:published_time", "2020-04-02T10:00:00+02:00"), url=url))
+    assert day == date(2020, 4, 2) and "date-conflict" not in x.flags
+    assert [m for m, _ in prov] == ["html-meta"]
+
+
+def test_a_visible_dateline_on_an_article_page_is_enough():
+    head = meta("og:type", "article")
+    x, day, prov = dated(page(head, body_top='<p class="post-date">Tuesday, 9 May 2023</p>'))
+    assert (x.published_at, x.published_precision) == (datetime(2023, 5, 9, tzinfo=UTC), "day")
+    assert prov == [("html-meta", "visible dateline='Tuesday, 9 May 2023'")]
+
+
+def test_a_visible_dateline_elsewhere_is_a_candidate():
+    top = '<li class="gig-date">Saturday 10 June 2017</li>'  # a listing page's event date
+    x, _, prov = dated(page(meta("og:type", "website"), body_top=top))
+    assert x.published_at is None
+    assert prov[0] == (
+        "candidate:html-meta",
+        "visible dateline='Saturday 10 June 2017' (weak, day 2017-06-10)",
+    )
+
+
+def test_a_line_of_prose_is_no_dateline():
+    top = '<p class="meta">The fees rise on 9 May 2023 for all berths.</p>'
+    x, _, _ = dated(page(meta("og:type", "article"), body_top=top))
+    assert x.published_at is None
+
+
+def test_the_articles_time_element_is_enough_on_an_article_page_and_not_elsewhere():
+    top = '<time class="entry-date" datetime="2019-04-13T16:08:44+09:00">13 April</time>'
+    x, day, _ = dated(page(meta("og:type", "article"), body_top=top))
+    assert (x.published_utc_offset, day) == (540, date(2019, 4, 13))
+    y, _, _ = dated(page(meta("og:type", "music.song"), body_top=top))
+    assert y.published_at is None
+
+
+def test_a_time_element_that_differs_from_the_tag_is_an_update_not_a_contradiction():
+    head = meta("og:type", "article") + meta("article:published_time", "2017-01-13T21:45:08Z")
+    top = '<time class="updated" datetime="2017-04-04T20:44:00Z">4 April</time>'
+    x, day, _ = dated(page(head, body_top=top))
+    assert day == date(2017, 1, 13) and "date-conflict" not in x.flags
 
 
 def test_a_utc_time_one_day_from_the_url_date_is_no_contradiction():
