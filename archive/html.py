@@ -222,7 +222,7 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     for h1 in tree.iterfind(".//h1"):
         found.append(("<h1>", _WS.sub(" ", h1.text_content()).strip()))
     for time in tree.iterfind(".//time[@datetime]"):
-        tag = "time[datetime] of the article" if _article_time(time) else "time[datetime]"
+        tag = "article time[datetime]" if _article_time(time) else "time[datetime]"
         found.append((tag, time.get("datetime")))
     visible = _visible_dateline(tree)
     if visible:
@@ -686,7 +686,9 @@ def _date_source(tag: str, so_far: list[_Evidence], article: bool) -> tuple[str 
         return strength, f"json-ld {strength}"
     if tag in _WEAK_TAGS:
         return "weak", tag
-    if tag.startswith("time[datetime]") and not any(e.group == "time" for e in so_far):
+    if tag in ("time[datetime]", "article time[datetime]") and not any(
+        e.group == "time" for e in so_far
+    ):
         return ("tag" if article and tag != "time[datetime]" else "weak"), "time"
     if tag == "visible dateline":
         return ("tag" if article else "weak"), "visible"
@@ -698,7 +700,7 @@ def _source_rank(source: str) -> int:
         *_PUBLICATION_TAGS,
         "json-ld",
         *_WEAK_TAGS,
-        "time[datetime] of the article",
+        "article time[datetime]",
         "time[datetime]",
         "visible dateline",
         "url",

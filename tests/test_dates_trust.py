@@ -94,7 +94,7 @@ def test_a_utc_tag_takes_the_zone_a_time_element_states_for_the_same_instant():
     assert (x.published_utc_offset, day) == (-300, date(2024, 2, 9))
     assert prov[1] == (
         "html-meta",
-        "zone: time[datetime] of the article='2024-02-09T19:32:11-05:00'",
+        "zone: article time[datetime]='2024-02-09T19:32:11-05:00'",
     )
 
 
