@@ -556,13 +556,20 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
 
 
 _DATE_RULES = """
-A date is asserted when a publication tag (``_PUBLICATION_TAGS``, JSON-LD ``datePublished`` of an
-article) states a day that no other independent tag, JSON-LD block or URL date contradicts; or,
-without such a tag, when two weaker, independent sources (``meta[name=date]``, the first
-``<time datetime>``, the URL's date) state the same day. Two days one apart do not contradict
-each other when one of them may be a UTC rendering of the other (a ``Z`` time, a time without a
-zone, a URL date). htmldate's own answer, a year or month alone and a lone weak source are only
-candidates, kept in the provenance with method ``candidate:...``, never asserted.
+A date is asserted when a publication tag states a day that no other publication tag
+contradicts. Publication tags: ``_PUBLICATION_TAGS``, the first JSON-LD article's
+``datePublished``, and, on a page that says it is an article (``og:type``, a JSON-LD article),
+the first ``<time datetime>`` placed or named as the article's date and the first visible
+dateline (a short element classed as a date whose whole text is a date). Without one, two weaker
+independent sources (``meta[name=date]``, another JSON-LD ``datePublished``, the first ``<time
+datetime>``, a visible dateline, the URL's date) must state the same day. Only publication tags
+contradict one another: a ``<time>``, a visible dateline or a URL date that differs from a tag is
+on real pages most often an update, a comment or a print edition's date. Two days one apart do
+not contradict each other when one may be a UTC rendering of the other (a ``Z`` time, a day
+without a zone). A tag stated in UTC takes the publisher's zone from a source stating the same
+instant with an offset, or showing its local time (the day it shows is the one kept).
+htmldate's answer, a year or month alone, and a lone weak source are only candidates, kept in
+the provenance with method ``candidate:...`` and never asserted.
 """
 
 
