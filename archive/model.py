@@ -7,7 +7,7 @@ Schemas in ``schemas/`` and by ``archive.format.schema`` (the explicit Arrow sch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 SPAN_KINDS = (
     "headline",
@@ -110,7 +110,9 @@ class Record:
     outlet: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
+    published_utc_offset: int | None = None
     modified_at: datetime | None = None
+    modified_utc_offset: int | None = None
     language: str | None = None
     site_name: str | None = None
     categories: tuple[str, ...] = ()
@@ -155,6 +157,7 @@ class Hints:
     outlet: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
+    published_utc_offset: int | None = None
     retrieved_at: datetime | None = None
     declared_charset: str | None = None
     domain_outlets: tuple[tuple[str, str], ...] = ()
@@ -177,7 +180,9 @@ class Extraction:
     outlet: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
+    published_utc_offset: int | None = None
     modified_at: datetime | None = None
+    modified_utc_offset: int | None = None
     language: str | None = None
     provenance: tuple[Provenance, ...] = ()
     flags: tuple[str, ...] = ()
@@ -194,3 +199,26 @@ def logged_precision(hints: Hints) -> str | None:
     if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
         return "day"
     return "second" if moment.second else "minute"
+
+
+def utc_offset_minutes(moment: datetime) -> int | None:
+    """The UTC offset ``moment`` states, in minutes (``None`` for a naive datetime)."""
+    offset = moment.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
+def stated_date(moment: datetime | None, utc_offset: int | None, precision: str | None):
+    """The calendar day a publisher stated: the UTC instant moved to its stated offset.
+
+    Why: a page saying ``2020-02-15T07:00+09:00`` is published on the 15th, though its UTC
+    instant falls on the 14th. A ``day``-precision value is already that day (midnight UTC of
+    the printed date). ``None`` when there is no value, or its precision is coarser than a day.
+
+    >>> stated_date(datetime(2020, 2, 14, 22, 0), 540, "minute")
+    datetime.date(2020, 2, 15)
+    """
+    if moment is None or precision not in ("day", "minute", "second"):
+        return None
+    if utc_offset is not None and precision != "day":
+        moment = moment + timedelta(minutes=utc_offset)
+    return date(moment.year, moment.month, moment.day)

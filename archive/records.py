@@ -22,6 +22,7 @@ from archive.model import (
     QuarantineEntry,
     Record,
     logged_precision,
+    stated_date,
 )
 from archive.release.plan import record_id
 from archive.settings import PackSettings
@@ -48,6 +49,7 @@ def hints_for(entry: LogEntry | None, log_name: str | None, settings: PackSettin
         outlet=entry.outlet,
         published_at=entry.published_at,
         published_precision=entry.published_precision,
+        published_utc_offset=entry.published_utc_offset,
         retrieved_at=entry.retrieved_at,
         declared_charset=entry.charset,
         domain_outlets=settings.domain_outlets,
@@ -68,6 +70,7 @@ def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
         outlet=hints.outlet,
         published_at=hints.published_at,
         published_precision=logged_precision(hints),
+        published_utc_offset=hints.published_utc_offset if hints.published_at else None,
         provenance=tuple(provenance),
     )
 
@@ -291,7 +294,9 @@ def with_extraction(
         outlet=extraction.outlet,
         published_at=extraction.published_at,
         published_precision=extraction.published_precision,
+        published_utc_offset=extraction.published_utc_offset,
         modified_at=extraction.modified_at,
+        modified_utc_offset=extraction.modified_utc_offset,
         language=extraction.language,
         rights_holder=rights_holder,
         redistribution=redistribution,
@@ -321,8 +326,13 @@ def record_row(record: Record) -> dict:
         "authors": list(record.authors),
         "outlet": record.outlet,
         "published_at": record.published_at,
+        "published_date": stated_date(
+            record.published_at, record.published_utc_offset, record.published_precision
+        ),
         "published_precision": record.published_precision,
+        "published_utc_offset": record.published_utc_offset,
         "modified_at": record.modified_at,
+        "modified_utc_offset": record.modified_utc_offset,
         "language": record.language,
         "site_name": record.site_name,
         "categories": list(record.categories),

@@ -73,8 +73,9 @@ def test_provenance_names_the_tag_that_holds_the_value():
     assert by_field["title"].method == "html-meta"
     assert by_field["title"].evidence.startswith('meta[property="og:title"]=')
     assert by_field["outlet"].evidence == "meta[property=\"og:site_name\"]='Harbourlight Gazette'"
-    assert by_field["published_at"].method == "htmldate"
-    assert "article:published_time" in by_field["published_at"].evidence
+    dated = next(p for p in extraction.provenance if p.field == "published_at")
+    assert dated.method == "html-meta"
+    assert dated.evidence.startswith('meta[property="article:published_time"]=')
     assert by_field["modified_at"].evidence.startswith('meta[property="article:modified_time"]')
     assert by_field["language"].evidence == "html[lang]='en'"
     json_ld = extract_html(render_html(ORCHARD, meta_style="json-ld"), Hints()).extraction
@@ -121,18 +122,17 @@ def test_publication_date_is_bounded_by_the_retrieval_date():
     assert capped is None or capped.date() <= date(2023, 12, 31)
 
 
-def test_a_date_only_in_the_text_is_day_precision_from_htmldate():
-    page = (
-        b"<html><head><title>Quay notes</title></head><body><article>"
-        b"<p>Posted 12 May 2019</p>"
-        + b"<p>The quay reopened to small boats today.</p>" * 30
-        + b"</article></body></html>"
-    )
+def test_a_date_only_in_the_text_is_a_candidate_never_asserted():
+    # issue 16: htmldate's reading of page text is right ~80% of the time on real pages
+    page = (b"<html><head><title>Quay notes</title></head><body><article>"
+            b"<p>Posted 12 May 2019</p>" + b"<p>The quay reopened to small boats today.</p>" * 30
+            + b"</article></body></html>")
     extraction = extract_html(page, Hints()).extraction
-    assert extraction.published_at == datetime(2019, 5, 12, tzinfo=UTC)
-    assert extraction.published_precision == "day"
-    (dated,) = [p for p in extraction.provenance if p.field == "published_at"]
-    assert dated.method == "htmldate" and dated.evidence.startswith("page markup")
+    assert (extraction.published_at, extraction.published_precision) == (None, None)
+    assert "date-unconfirmed" in extraction.flags
+    (candidate,) = [p for p in extraction.provenance if p.field == "published_at"]
+    assert candidate.method == "candidate:htmldate-text"
+    assert candidate.evidence == "htmldate='2019-05-12' (guess, day 2019-05-12)"
 
 
 @pytest.mark.parametrize(

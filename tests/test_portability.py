@@ -24,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HF_VIEWER_ROW_GROUP_BYTES = 300_000_000
 # Shards the Hub and its viewer handle comfortably; the release's default is far below.
 HF_SHARD_BYTES = 5 * 1024**3
-PLAIN = {pa.string(), pa.int64(), pa.bool_(), pa.timestamp("us", tz="UTC")}
+PLAIN = {pa.string(), pa.int64(), pa.bool_(), pa.date32(), pa.timestamp("us", tz="UTC")}
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ def _json_type(arrow_type: pa.DataType) -> str:
         return "string"
     if pa.types.is_int64(arrow_type):
         return "integer"
-    if pa.types.is_timestamp(arrow_type):
+    if pa.types.is_timestamp(arrow_type) or pa.types.is_date32(arrow_type):
         return "string"
     if pa.types.is_list(arrow_type):
         return "array"
@@ -77,6 +77,7 @@ def test_only_portable_types():
             pa.types.is_string(t)
             or pa.types.is_int64(t)
             or pa.types.is_boolean(t)
+            or pa.types.is_date32(t)  # Parquet's DATE logical type, which every reader knows
             or (pa.types.is_timestamp(t) and t.unit == "us" and t.tz == "UTC")
         )
 

@@ -49,6 +49,7 @@ class LogEntry:
     outlet: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
+    published_utc_offset: int | None = None  # minutes, as the log line stated the zone
     agent: str | None = None
     charset: str | None = None
     rights_holder: str | None = None
@@ -74,6 +75,19 @@ def parse_timestamp(value: str, *, allow_date: bool) -> tuple[datetime, str]:
         raise ValueError(f"{value!r} has no time zone")
     precision = "second" if moment.second or moment.microsecond else "minute"
     return moment.astimezone(UTC), precision
+
+
+def stated_offset(value: str) -> int | None:
+    """The UTC offset an RFC 3339 timestamp states, in minutes (``None`` without a zone).
+
+    >>> stated_offset("2020-02-15T07:00:00+09:00")
+    540
+    """
+    try:
+        offset = datetime.fromisoformat(value.strip()).utcoffset()
+    except ValueError:
+        return None
+    return None if offset is None else int(offset.total_seconds() // 60)
 
 
 def _safe_relative(path: str) -> str:
@@ -110,6 +124,8 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
         fields[key] = moment
         if key == "published_at":
             fields["published_precision"] = precision
+            if precision != "day":
+                fields["published_utc_offset"] = stated_offset(value)
     extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS and v not in (None, "")}
     if extra:
         fields["extra"] = json.dumps(

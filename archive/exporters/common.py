@@ -86,6 +86,10 @@ class Column:
         return self.kind == "string" and self.rule.get("format") == "date-time"
 
     @property
+    def is_date(self) -> bool:
+        return self.kind == "string" and self.rule.get("format") == "date"
+
+    @property
     def enum(self) -> list | None:
         if "enum" not in self.rule:
             return None

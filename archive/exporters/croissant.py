@@ -163,7 +163,13 @@ def _field(col: Column, field_id: str, parent: str | None) -> dict:
             for sub in columns(item_col.rule)
         ]
     else:
-        field["dataType"] = "sc:DateTime" if item_col.is_datetime else _DATA_TYPES[item_col.kind]
+        field["dataType"] = (
+            "sc:DateTime"
+            if item_col.is_datetime
+            else "sc:Date"
+            if item_col.is_date
+            else _DATA_TYPES[item_col.kind]
+        )
         field["source"] = _source(parent, col.name)
     if col.kind == "array":
         field["isArray"] = True

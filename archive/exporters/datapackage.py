@@ -88,13 +88,20 @@ _TYPES = {
 
 
 def _field(col: Column) -> dict:
-    field = {"name": col.name, "type": "datetime" if col.is_datetime else _TYPES[col.kind]}
+    kind = "datetime" if col.is_datetime else "date" if col.is_date else _TYPES[col.kind]
+    # frictionless-py's own reader hands an integer column with nulls over as floats (NaN):
+    # declared "number", with the integer rule kept in jsonSchema.
+    loose_integer = col.kind == "integer" and col.nullable
+    field = {"name": col.name, "type": "number" if loose_integer else kind}
     if col.description:
         field["description"] = col.description
     constraints = _constraints(col)
+    if loose_integer:  # NaN fails any bound: the bounds stay in jsonSchema only
+        constraints.pop("minimum", None)
+        constraints.pop("maximum", None)
     if constraints:
         field["constraints"] = constraints
-    if col.kind in ("array", "object"):
+    if col.kind in ("array", "object") or loose_integer:
         field["jsonSchema"] = {k: v for k, v in col.rule.items() if k != "description"}
     return field
 

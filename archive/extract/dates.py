@@ -6,10 +6,11 @@ a comment never does. Every value is a timezone-aware UTC ``datetime``.
 
 Precision policy (why): a printed time is only an instant when its zone is known. With a
 known zone (``GMT``, ``BST``, ``EST``, ``CET``, ``+01:00``, ``ET`` ...) the value is converted
-to UTC at precision ``minute``. A date without a time, or with a time but no zone (or an
-ambiguous zone such as ``IST`` or ``CST``), keeps the calendar date *as printed by the outlet*
-at midnight UTC with precision ``day``; the zone is never guessed, and a flag
-(``date-time-without-zone`` / ``date-zone-unknown``) says that a time was dropped.
+to UTC at precision ``minute``, and the zone's offset is kept (``utc_offset``) so that the day
+the outlet printed can be shown, not the UTC instant's day. A date without a time, or with a
+time but no zone (or an ambiguous zone such as ``IST`` or ``CST``), keeps the calendar date
+*as printed by the outlet* at midnight UTC with precision ``day``; the zone is never guessed,
+and a flag (``date-time-without-zone`` / ``date-zone-unknown``) says that a time was dropped.
 A numeric date that reads both ways (``03/04/2021``) is not asserted (``date-ambiguous``); nor is
 a date whose printed weekday contradicts it (``date-weekday-mismatch``).
 """
@@ -144,6 +145,7 @@ class DateFound:
     end: int
     rule: str
     flags: tuple[str, ...] = ()
+    utc_offset: int | None = None  # minutes east of UTC of the printed zone; None: no zone
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,7 @@ def lead_in_date(text: str) -> tuple[DateFound | None, str | None]:
             d.end + shift,
             "dateline:lead-in",
             d.flags,
+            d.utc_offset,
         ), None
     if _NO_YEAR.match(rest):
         return None, "date-no-year"
@@ -335,13 +338,14 @@ def _resolve(
             midnight, "day", role, start, end, raw.rule, ("date-time-without-zone",)
         ), (start, end)
     local = datetime(raw.day.year, raw.day.month, raw.day.day, *clock)
-    value = _to_utc(local, zone)
-    if value is None:
+    offset = _utc_offset(local, zone)
+    if offset is None:
         return DateFound(midnight, "day", role, start, end, raw.rule, ("date-zone-unknown",)), (
             start,
             end,
         )
-    return DateFound(value, "minute", role, start, end, raw.rule), (start, end)
+    value = local.replace(tzinfo=timezone(timedelta(minutes=offset))).astimezone(UTC)
+    return DateFound(value, "minute", role, start, end, raw.rule, (), offset), (start, end)
 
 
 def _clock(h: int, m: int, ampm: str | None) -> tuple[int, int] | None:
@@ -354,20 +358,22 @@ def _clock(h: int, m: int, ampm: str | None) -> tuple[int, int] | None:
     return h, m
 
 
-def _to_utc(local: datetime, zone: str) -> datetime | None:
+def _utc_offset(local: datetime, zone: str) -> int | None:
+    """Minutes east of UTC that ``zone`` means at the local time ``local`` (None: unknown)."""
     z = zone.replace(" ", "").upper()
     minutes: int | None = None
     if z in _FIXED_ZONES:
         minutes = _FIXED_ZONES[z]
     elif z in _REGION_ZONES:
-        return local.replace(tzinfo=ZoneInfo(_REGION_ZONES[z])).astimezone(UTC)
+        offset = local.replace(tzinfo=ZoneInfo(_REGION_ZONES[z])).utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset is not None else None
     else:
         m = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?", z)
         if m:
             minutes = (int(m[2]) * 60 + int(m[3] or 0)) * (1 if m[1] == "+" else -1)
     if minutes is None or abs(minutes) > 14 * 60:
         return None
-    return local.replace(tzinfo=timezone(timedelta(minutes=minutes))).astimezone(UTC)
+    return minutes
 
 
 def _residue_words(text: str, covered: list[tuple[int, int]]) -> int:

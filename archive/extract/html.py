@@ -12,15 +12,21 @@ Every derived value names its source: ``html-meta`` with the tag (``meta[propert
 ``json-ld NewsArticle.datePublished``, ``html[lang]``...) when a tag of the page holds that
 value, ``trafilatura``/``htmldate`` with ``page markup`` when the library found it elsewhere.
 
-Dates (why these bounds): htmldate runs with ``original_date=True`` (first publication, not the
-last update) between ``MIN_DATE`` (1990-01-01: no news page predates the web) and an upper bound
-that never comes from the wall clock, so a re-run gives the same answer: the capture's retrieval
-date plus one day (a page is not published after it was fetched; the day covers time zones)
-when known, else the ``max_date`` the caller passes (``DEFAULT_MAX_DATE`` if none). As in
-``archive.extract.dates``, a time with a known offset becomes UTC at ``minute`` (or ``second``)
-precision; a date alone is midnight UTC at ``day`` precision. ``modified_at`` comes only from
-explicit modification tags (``article:modified_time``, ``dateModified``...), never from htmldate's
-guess, so it is never confused with the publication date.
+Dates (see ``_DATE_RULES``): ``published_at`` is asserted only from the page's own publication
+markup (a publication tag, JSON-LD ``datePublished``; or two weaker sources, ``meta[name=date]``,
+``<time datetime>``, the URL's date, that agree), never from htmldate's guess, a year or month
+alone, or the URL alone: those stay ``candidate:...`` provenance entries. htmldate still runs
+inside trafilatura (``original_date=True``: first publication, not the last update) and its
+answer is such a candidate. Every date lies between ``MIN_DATE`` (1990-01-01: no news page
+predates the web) and an upper bound that never comes from the wall clock, so a re-run gives the
+same answer: the capture's retrieval date plus one day (a page is not published after it was
+fetched; the day covers time zones) when known, else the ``max_date`` the caller passes
+(``DEFAULT_MAX_DATE`` if none). As in ``archive.extract.dates``, a time with a known offset
+becomes UTC at ``minute`` (or ``second``) precision and the offset is kept
+(``published_utc_offset``), so the day the page stated can be shown; a date alone, or a time
+without a zone, is midnight UTC of the printed day at ``day`` precision. ``modified_at`` comes
+only from explicit modification tags (``article:modified_time``, ``dateModified``...), never
+from htmldate's guess, so it is never confused with the publication date.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
@@ -39,9 +46,17 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.outlets import outlet_from_domain
-from archive.model import Extraction, Hints, Provenance, logged_precision
+from archive.model import (
+    Extraction,
+    Hints,
+    Provenance,
+    logged_precision,
+    stated_date,
+    utc_offset_minutes,
+)
 from archive.text.decode import Decoded, NotText, decode_bytes
 from archive.text.normalize import body_text, normalize_text
 
@@ -56,6 +71,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-
 _WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"}
 _WS = re.compile(r"\s+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
+_ITEMPROP_PUBLISHED = ".//*[translate(@itemprop, 'P', 'p')='datepublished'][not(self::meta)]"
+_DATELINE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "dd", "header")
+_DATELINE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|meta", re.I)
 _CONTAINERS = {"list", "table", "quote", "div", "section", "body"}
 
 
@@ -209,10 +227,43 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     for h1 in tree.iterfind(".//h1"):
         found.append(("<h1>", _WS.sub(" ", h1.text_content()).strip()))
     for time in tree.iterfind(".//time[@datetime]"):
-        found.append(("time[datetime]", time.get("datetime")))
+        tag = "article time[datetime]" if _article_time(time) else "time[datetime]"
+        found.append((tag, time.get("datetime")))
+    visible = _visible_dateline(tree)
+    if visible:
+        found.append(("visible dateline", visible))
+    for dated in tree.xpath(_ITEMPROP_PUBLISHED):
+        value = dated.get("datetime") or dated.get("content") or dated.text_content()
+        found.append(('[itemprop="datepublished"]', _WS.sub(" ", value).strip()))
     for author in tree.xpath(".//a[@rel='author']|.//*[@itemprop='author']"):
         found.append(('[rel="author"]', _WS.sub(" ", author.text_content()).strip()))
     return found
+
+
+def _article_time(time: HtmlElement) -> bool:
+    """Whether a ``<time>`` is placed or named as its article's date: inside ``<article>``,
+    marked ``pubdate``, or classed as a date."""
+    if time.get("pubdate") is not None or _DATELINE_CLASS.search(time.get("class", "")):
+        return True
+    return any(parent.tag == "article" for parent in time.iterancestors())
+
+
+def _visible_dateline(tree: HtmlElement) -> str | None:
+    """The first short element, classed as a date or byline, whose text is a publication
+    dateline and nothing else (``archive.extract.dates.dateline``): what a reader sees."""
+    for element in tree.iter(_DATELINE_TAGS):
+        names = " ".join(element.get(a, "") for a in ("class", "id", "itemprop"))
+        if not _DATELINE_CLASS.search(names) or element.find(".//time[@datetime]") is not None:
+            continue  # a <time datetime> is read by its datetime: its text is no second source
+        if element.get("datetime") is not None:
+            continue
+        text = _WS.sub(" ", element.text_content()).strip()
+        if not 6 <= len(text) <= 80:
+            continue
+        found, _ = dateline(text)
+        if found and found[0].role == "published":
+            return text
+    return None
 
 
 def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
@@ -220,10 +271,9 @@ def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
         data = json.loads(blob)
     except ValueError:
         return
-    if not isinstance(data, (list, dict)):  # a bare scalar (seen on real pages): nothing to read
-        return
-    items = data if isinstance(data, list) else data.get("@graph", [data])
-    for item in items:
+    if isinstance(data, dict):
+        data = data.get("@graph", [data])
+    for item in data if isinstance(data, list) else ():
         if not isinstance(item, dict):
             continue
         kind = item.get("@type", "Thing")
@@ -281,17 +331,6 @@ _SOURCES = {
         "json-ld *.publisher.name",
         'meta[name="application-name"]',
         'meta[name="publisher"]',
-    ),
-    "published_at": (
-        'meta[property="article:published_time"]',
-        'meta[property="og:article:published_time"]',
-        'meta[name="pubdate"]',
-        'meta[name="publishdate"]',
-        'meta[name="date"]',
-        'meta[name="dc.date"]',
-        'meta[itemprop="datepublished"]',
-        "json-ld *.datePublished",
-        "time[datetime]",
     ),
     "modified_at": (
         'meta[property="article:modified_time"]',
@@ -423,7 +462,9 @@ def _extraction(document, body, markup, hints, url, url_evidence, upper) -> Extr
     if authors:
         backed("authors", authors[0])
     outlet = _outlet(hints, markup, url, url_evidence, provenance)
-    published, precision = _published(document.date, markup, hints, upper, provenance, flags)
+    published = _published(document.date, markup, url, hints, upper, provenance, flags)
+    if published is not None and published.flag:
+        flags.append(published.flag)
     modified = _modified(markup, provenance)
     language = _language(markup, provenance)
     paragraphs = list(_paragraphs(body)) if body is not None else []
@@ -436,9 +477,11 @@ def _extraction(document, body, markup, hints, url, url_evidence, upper) -> Extr
         standfirst=standfirst,
         authors=authors,
         outlet=outlet,
-        published_at=published,
-        published_precision=precision,
-        modified_at=modified,
+        published_at=published.moment if published else None,
+        published_precision=published.precision if published else None,
+        published_utc_offset=published.utc_offset if published else None,
+        modified_at=modified[0] if modified else None,
+        modified_utc_offset=modified[1] if modified else None,
         language=language,
         provenance=tuple(provenance),
         flags=tuple(sorted(set(flags))),
@@ -480,32 +523,351 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
     return None
 
 
-def _published(found, markup, hints, upper, provenance, flags):
+def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated | None:
+    """The publication date the page's evidence supports, else None (see ``_DATE_RULES``).
+
+    Why so strict: on real pages a tag such as ``article:published_time`` is right ~95% of the
+    time, but ``meta[name=date]`` only ~75%, htmldate's reading of the page text ~80%, and a
+    year alone almost never; a wrong date is worse than none.
+    """
     if hints.published_at is not None:
         provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
-        return hints.published_at, logged_precision(hints)
-    if not found:
-        return None, None
-    day = date.fromisoformat(found)
-    for tag, value in _candidates(markup, "published_at"):
-        moment = _parse_moment(value)
-        if moment is not None and moment.date() == day:
-            provenance.append(Provenance("published_at", "htmldate", f"{tag}={value!r}"))
-            return _utc_with_precision(moment, flags)
-    provenance.append(
-        Provenance(
-            "published_at", "htmldate", f"page markup (bounded {MIN_DATE}..{upper}, original date)"
-        )
+        precision = logged_precision(hints)
+        offset = hints.published_utc_offset if precision != "day" else None
+        return _Stated(hints.published_at, precision, offset, hints.published_at.date(), "")
+    evidence = _date_evidence(markup, url, found, upper, flags)
+    strong = [e for e in evidence if e.strength == "tag" and e.stated.precision in _EXACT]
+    exact = [e for e in evidence if e.strength != "guess" and e.stated.precision in _EXACT]
+    if strong:
+        chosen = strong[0]
+        stated, zone = _in_stated_zone(chosen, exact)
+        against = [e for e in exact if e.checks and _apart(stated, e.stated)]
+        if against:
+            return _no_date(evidence, provenance, flags, "date-conflict", [chosen, *against])
+        provenance.append(Provenance("published_at", "html-meta", chosen.shown))
+        named = {chosen.group}
+        if zone is not None:
+            provenance.append(Provenance("published_at", zone.method, f"zone: {zone.shown}"))
+            named.add(zone.group)
+        _add_agreeing(named, stated.day, exact, provenance)
+        return stated
+    for i, first in enumerate(exact):
+        backers = [e for e in exact[i + 1 :] if e.group != first.group and _same_day(first, e)]
+        if backers:
+            provenance.append(Provenance("published_at", first.method, first.shown))
+            _add_agreeing({first.group}, first.stated.day, exact, provenance)
+            return first.stated
+    return _no_date(evidence, provenance, flags, "date-unconfirmed", evidence)
+
+
+_DATE_RULES = """
+A date is asserted when a publication tag states a day that no other publication tag
+contradicts. Publication tags: ``_PUBLICATION_TAGS``, the first JSON-LD article's
+``datePublished``, and, on a page that says it is an article (``og:type``, a JSON-LD article),
+the first ``<time datetime>`` placed or named as the article's date and the first visible
+dateline (a short element classed as a date whose whole text is a date). Without one, two weaker
+independent sources (``meta[name=date]``, another JSON-LD ``datePublished``, the first ``<time
+datetime>``, a visible dateline, the URL's date) must state the same day. Only publication tags
+contradict one another: a ``<time>``, a visible dateline or a URL date that differs from a tag is
+on real pages most often an update, a comment or a print edition's date. Two days one apart do
+not contradict each other when one may be a UTC rendering of the other (a ``Z`` time, a day
+without a zone). A tag stated in UTC takes the publisher's zone from a source stating the same
+instant with an offset, or showing its local time (the day it shows is the one kept).
+htmldate's answer, a year or month alone, and a lone weak source are only candidates, kept in
+the provenance with method ``candidate:...`` and never asserted.
+"""
+
+
+@dataclass(frozen=True)
+class _Stated:
+    """A date as its evidence stated it: the UTC instant (midnight UTC of the day at ``day``
+    precision, or of the first day of the year or month), its precision, the stated UTC offset
+    in minutes, and the calendar day in the stated zone (``None`` for a year or month)."""
+
+    moment: datetime
+    precision: str
+    utc_offset: int | None
+    day: date | None
+    flag: str = ""
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """One place of the page that states a publication date."""
+
+    source: str  # the tag, ``url`` or ``htmldate``
+    value: str
+    stated: _Stated
+    strength: str  # ``tag`` (enough alone), ``weak`` (needs another source), ``guess`` (never)
+    group: str  # evidence of one group is not independent of another of the same group
+    checks: bool  # whether a different day here contradicts a tag
+
+    @property
+    def method(self) -> str:
+        return "url-date" if self.source == "url" else "html-meta"
+
+    @property
+    def shown(self) -> str:
+        return f"{self.source}={self.value!r}"
+
+
+_EXACT = ("day", "minute", "second")
+_PUBLICATION_TAGS = (
+    'meta[property="article:published_time"]',
+    'meta[property="og:article:published_time"]',
+    'meta[itemprop="datepublished"]',
+    '[itemprop="datepublished"]',
+    'meta[name="pubdate"]',
+    'meta[name="publishdate"]',
+    'meta[name="publish-date"]',
+    'meta[name="parsely-pub-date"]',
+    'meta[name="dc.date.issued"]',
+    'meta[name="dcterms.issued"]',
+)
+_WEAK_TAGS = ('meta[name="date"]', 'meta[name="dc.date"]', 'meta[name="dcterms.date"]')
+_ARTICLE_KIND = re.compile(r"article|posting|report|story", re.I)
+_URL_DAY = re.compile(
+    r"/((?:19|20)\d\d)(?:([/_-])([01]?\d)\2([0-3]?\d)|([01]\d)([0-3]\d))(?=[/_.-]|$)"
+)
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/")
+_ISO_COARSE = re.compile(r"((?:19|20)\d\d)(?:-([01]\d))?")
+
+
+def _date_evidence(
+    markup, url: str | None, found: str | None, upper: date, flags: list[str]
+) -> list[_Evidence]:
+    """Every date the page states for its publication, strongest first, within the bounds."""
+    out: list[_Evidence] = []
+    article = _article_page(markup)
+    for tag, value in markup:
+        strength, group = _date_source(tag, out, article)
+        if strength is None:
+            continue
+        stated = _stated(value)
+        if stated is not None:
+            checks = strength == "tag" and group != "time"
+            out.append(_Evidence(tag, value, stated, strength, group, checks))
+    if url:
+        out.extend(_url_evidence(url))
+    if found:  # htmldate's answer: a guess unless a tag above states the same day
+        day = date.fromisoformat(found)
+        if not any(e.stated.day == day or _widens(e.stated, day) for e in out):
+            stated = _Stated(datetime(day.year, day.month, day.day, tzinfo=UTC), "day", None, day)
+            out.append(_Evidence("htmldate", found, stated, "guess", "htmldate", False))
+    kept = [e for e in out if e.stated.day is None or MIN_DATE <= e.stated.day <= upper]
+    if any(e.strength == "tag" for e in out if e not in kept):
+        flags.append("published-date-after-capture")
+    rank = {"tag": 0, "weak": 1, "guess": 2}
+    return sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source)))
+
+
+def _widens(coarse: _Stated, day: date) -> bool:
+    """Whether ``day`` is htmldate's widening of a year or month alone (to a 1st of the month)."""
+    m = coarse.moment
+    if coarse.precision == "year":
+        return m.year == day.year
+    return coarse.precision == "month" and (m.year, m.month) == (day.year, day.month)
+
+
+def _article_page(markup) -> bool:
+    """Whether the page says it is an article (``og:type``, or a JSON-LD article)."""
+    for tag, value in markup:
+        if tag == 'meta[property="og:type"]' and value.strip().lower() in ("article", "blog"):
+            return True
+        if tag.startswith("json-ld ") and _ARTICLE_KIND.search(tag.split(".", 1)[0]):
+            return True
+    return False
+
+
+def _date_source(tag: str, so_far: list[_Evidence], article: bool) -> tuple[str | None, str]:
+    """How far a tag's date can be trusted, and its group; the first of a kind only.
+
+    Why the first ``<time datetime>`` placed or named as the article's date, and the first
+    visible dateline classed as a date, are each enough alone on an article page: on real pages
+    they then are its date; elsewhere (a concert listing, a video, a company or song page) a
+    first date is often some other event's. Neither contradicts a tag: when they differ from
+    one, they are most often an update, a comment or a related story.
+    """
+    if tag in _PUBLICATION_TAGS:  # the first only: later ones are nested items' (comments...)
+        return ("tag", tag) if not any(e.group == tag for e in so_far) else (None, "")
+    if tag.startswith("json-ld ") and tag.endswith(".datePublished"):
+        kind = tag[len("json-ld ") : -len(".datePublished")]
+        strength = "tag" if _ARTICLE_KIND.search(kind) else "weak"
+        if any(e.group == f"json-ld {strength}" for e in so_far):
+            return None, ""  # a list of related articles: only the first block is this page's
+        return strength, f"json-ld {strength}"
+    if tag in _WEAK_TAGS:
+        return "weak", tag
+    if tag in ("time[datetime]", "article time[datetime]") and not any(
+        e.group == "time" for e in so_far
+    ):
+        return ("tag" if article and tag != "time[datetime]" else "weak"), "time"
+    if tag == "visible dateline":
+        return ("tag" if article else "weak"), "visible"
+    return None, ""
+
+
+def _source_rank(source: str) -> int:
+    order = (
+        *_PUBLICATION_TAGS,
+        "json-ld",
+        *_WEAK_TAGS,
+        "article time[datetime]",
+        "time[datetime]",
+        "visible dateline",
+        "url",
+        "htmldate",
     )
-    return datetime(day.year, day.month, day.day, tzinfo=UTC), "day"
+    key = "json-ld" if source.startswith("json-ld ") else source
+    return order.index(key) if key in order else len(order)
 
 
-def _modified(markup, provenance) -> datetime | None:
+def _url_evidence(url: str) -> list[_Evidence]:
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    m = _URL_DAY.search(path)
+    if m:
+        year, month, day = m[1], m[3] or m[5], m[4] or m[6]
+        try:
+            stated_day = date(int(year), int(month), int(day))
+        except ValueError:
+            return []
+        midnight = datetime(stated_day.year, stated_day.month, stated_day.day, tzinfo=UTC)
+        stated = _Stated(midnight, "day", None, stated_day)
+        return [_Evidence("url", url, stated, "weak", "url", False)]
+    m = _URL_MONTH.search(path)
+    if m and 1 <= int(m[2]) <= 12:
+        stated = _Stated(datetime(int(m[1]), int(m[2]), 1, tzinfo=UTC), "month", None, None)
+        return [_Evidence("url", url, stated, "guess", "url", False)]
+    return []
+
+
+def _stated(value: str) -> _Stated | None:
+    """A date value as a page states it (ISO 8601, RFC 2822, or a dateline), else None."""
+    text = value.strip()
+    coarse = _ISO_COARSE.fullmatch(text)
+    if coarse:  # a year or a month alone: a precision of its own, never 1 January
+        month = int(coarse[2] or 1)
+        if not 1 <= month <= 12:
+            return None
+        precision = "month" if coarse[2] else "year"
+        return _Stated(datetime(int(coarse[1]), month, 1, tzinfo=UTC), precision, None, None)
+    moment = _parse_moment(text)
+    if moment is None:
+        found, _ = dateline(text[:120])
+        if not found:
+            return None
+        d = found[0]
+        day = stated_date(d.value, d.utc_offset, d.precision)
+        return _Stated(d.value, d.precision, d.utc_offset, day, ",".join(d.flags))
+    return _as_stated(moment)
+
+
+def _as_stated(moment: datetime) -> _Stated:
+    """The instant in UTC with the offset it was stated in; a date alone, or a time without a
+    zone, is the printed day at ``day`` precision (a zone is never guessed)."""
+    day = date(moment.year, moment.month, moment.day)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    has_time = (moment.hour, moment.minute, moment.second) != (0, 0, 0)
+    if not has_time:
+        return _Stated(midnight, "day", None, day)
+    if moment.tzinfo is None:
+        return _Stated(midnight, "day", None, day, "date-time-without-zone")
+    precision = "second" if moment.second else "minute"
+    return _Stated(moment.astimezone(UTC), precision, utc_offset_minutes(moment), day)
+
+
+def _in_stated_zone(chosen: _Evidence, others: list[_Evidence]) -> tuple[_Stated, _Evidence | None]:
+    """``chosen``'s date in the publisher's zone when it was stated in UTC and another source
+    states the same instant in a zone, or the local time it shows (then the evidence for the
+    zone); else ``chosen``'s date as it is.
+
+    Why: a page may give ``2020-02-14T22:00Z`` in one tag and ``2020-02-15T07:00+09:00`` in
+    another, or show "February 15, 2020 7:00am" beside the UTC tag; either says which day the
+    publisher meant, and its UTC offset.
+    """
+    stated = chosen.stated
+    if stated.precision == "day" or stated.utc_offset != 0:
+        return stated, None
+    for other in others:
+        offset = other.stated.utc_offset if other.stated.moment == stated.moment else None
+        if other.stated.precision == "day" or not offset:
+            offset = _implied_offset(stated.moment, other)
+        if offset:
+            local = stated.moment + timedelta(minutes=offset)
+            return replace(stated, utc_offset=offset, day=local.date()), other
+    return stated, None
+
+
+_CLOCK = re.compile(r"(?:T|\b)([0-2]?\d)[:.h]([0-5]\d)(?::[0-5]\d)?\s*([ap]\.?m\b\.?)?", re.I)
+
+
+def _implied_offset(moment: datetime, other: _Evidence) -> int | None:
+    """The UTC offset a zone-less local time implies for the instant ``moment``, when that time
+    shows the same minute in a real zone (a whole quarter hour from UTC, at most 14 hours)."""
+    if "date-time-without-zone" not in other.stated.flag or other.stated.day is None:
+        return None
+    clock = _CLOCK.search(other.value)
+    if clock is None:
+        return None
+    hour, minute = int(clock[1]), int(clock[2])
+    if clock[3]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if clock[3][0].lower() == "p" else 0)
+    if hour > 23:
+        return None
+    day = other.stated.day
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+    minutes = (local - moment.replace(second=0, microsecond=0)).total_seconds() / 60
+    if minutes % 15 or abs(minutes) > 14 * 60:
+        return None
+    return int(minutes)
+
+
+def _same_day(a: _Evidence, b: _Evidence) -> bool:
+    return a.stated.day == b.stated.day
+
+
+def _apart(a: _Stated, b: _Stated) -> bool:
+    """Whether two stated days contradict each other (see ``_DATE_RULES``)."""
+    gap = abs((a.day - b.day).days)
+    if gap == 0:
+        return False
+    return gap > 1 or not (_maybe_utc(a) or _maybe_utc(b))
+
+
+def _maybe_utc(s: _Stated) -> bool:
+    """Whether a stated day may be another zone's day: a UTC time, or a day whose zone is
+    unknown (a bare date, a time without a zone)."""
+    return s.utc_offset in (0, None)
+
+
+def _add_agreeing(seen: set[str], day: date | None, exact: list[_Evidence], provenance) -> None:
+    """Name the independent sources that state the same day: agreement is evidence too."""
+    for e in exact:
+        if e.group not in seen and e.stated.day == day:
+            seen.add(e.group)
+            provenance.append(Provenance("published_at", e.method, f"agrees: {e.shown}"))
+
+
+def _no_date(evidence, provenance, flags, flag: str, named: list[_Evidence]) -> None:
+    """No date: the flag says why, the provenance keeps each candidate with its method."""
+    if named:
+        flags.append(flag)
+    for e in named:
+        day = e.stated.day.isoformat() if e.stated.day else e.stated.moment.strftime("%Y-%m")
+        how = "htmldate-text" if e.source == "htmldate" else e.method
+        evidence = f"{e.shown} ({e.strength}, {e.stated.precision} {day})"
+        provenance.append(Provenance("published_at", f"candidate:{how}", evidence))
+    return None
+
+
+def _modified(markup, provenance) -> tuple[datetime, int | None] | None:
     for tag, value in _candidates(markup, "modified_at"):
         moment = _parse_moment(value)
         if moment is not None and moment.tzinfo is not None:
             provenance.append(Provenance("modified_at", "html-meta", f"{tag}={value!r}"))
-            return moment.astimezone(UTC)
+            return moment.astimezone(UTC), utc_offset_minutes(moment)
     return None
 
 
@@ -519,16 +881,12 @@ def _language(markup, provenance) -> str | None:
 
 
 def _parse_moment(value: str) -> datetime | None:
+    text = value.strip()
     try:
-        return datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+        return datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text) if "," in text or ":" in text else None
+    except (TypeError, ValueError, IndexError):
         return None
-
-
-def _utc_with_precision(moment: datetime, flags: list[str]) -> tuple[datetime, str]:
-    has_time = (moment.hour, moment.minute, moment.second) != (0, 0, 0)
-    if moment.tzinfo is None or not has_time:
-        if has_time:
-            flags.append("date-time-without-zone")
-        return datetime(moment.year, moment.month, moment.day, tzinfo=UTC), "day"
-    return moment.astimezone(UTC), "second" if moment.second else "minute"

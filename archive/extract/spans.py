@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
@@ -291,9 +291,7 @@ def _header_before_cluster(
     pre = [lines[todo[k]].text for k in range(cluster)]
     end = cluster
     # short lines right above the cluster that are not a headline: agency credits, labels
-    while end > 0 and header.words(pre[end - 1]) <= 6 and not header.is_headline_like(
-        pre[end - 1]
-    ):
+    while end > 0 and header.words(pre[end - 1]) <= 6 and not header.is_headline_like(pre[end - 1]):
         end -= 1
     head = stand = None
 
@@ -304,8 +302,8 @@ def _header_before_cluster(
         head, stand = end - 2, end - 1
     elif end >= 1 and headline_at(end - 1):
         head = end - 1
-    elif end >= 1 and header.is_standfirst_like(pre[end - 1]) and header.ends_sentence(
-        pre[end - 1]
+    elif (
+        end >= 1 and header.is_standfirst_like(pre[end - 1]) and header.ends_sentence(pre[end - 1])
     ):
         stand = end - 1
     else:
@@ -400,10 +398,7 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
     while offset < len(text) and not text[offset].isalnum():
         offset += 1
     found, _ = dateline(text[offset:])
-    return [
-        DateFound(d.value, d.precision, d.role, d.start + offset, d.end + offset, d.rule, d.flags)
-        for d in found
-    ]
+    return [replace(d, start=d.start + offset, end=d.end + offset) for d in found]
 
 
 def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:

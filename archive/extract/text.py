@@ -41,7 +41,9 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     title = _header_field("title", lay.headline, lines, prov)
     standfirst = _header_field("standfirst", lay.standfirst, lines, prov)
     authors = _authors(lines, lay, outlet_names, prov, flags)
-    published, precision, modified = _dates(capture_text, lines, lay, hints, prov, flags)
+    published, precision, offset, modified, modified_offset = _dates(
+        capture_text, lines, lay, hints, prov, flags
+    )
     lang = None
     if language:
         guess = detect_language(text)
@@ -69,7 +71,9 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
         outlet=outlet,
         published_at=published,
         published_precision=precision,
+        published_utc_offset=offset,
         modified_at=modified,
+        modified_utc_offset=modified_offset,
         language=lang,
         provenance=tuple(prov),
         flags=tuple(dict.fromkeys(flags)),
@@ -235,7 +239,8 @@ def _dates(
     hints: Hints,
     prov: list[Provenance],
     flags: list[str],
-) -> tuple[datetime | None, str | None, datetime | None]:
+) -> tuple[datetime | None, str | None, int | None, datetime | None, int | None]:
+    """(published, its precision, its UTC offset, modified, its UTC offset)."""
     published = [(i, d) for i, d in lay.dates if d.role == "published"]
     modified = [(i, d) for i, d in lay.dates if d.role == "modified"]
     if not published and lay.body_start is not None:
@@ -245,7 +250,7 @@ def _dates(
         elif lead_flag:
             flags.append(lead_flag)
     mod = _one_date("modified_at", modified, lines, hints, prov, flags)
-    mod_value = mod[0] if mod else None
+    mod_value, mod_offset = (mod[0], mod[2]) if mod else (None, None)
     if hints.published_at is not None:
         value = hints.published_at
         if value.tzinfo is None:
@@ -254,13 +259,14 @@ def _dates(
         value = value.astimezone(UTC)
         precision = logged_precision(replace(hints, published_at=value))
         prov.append(Provenance("published_at", "capture-log", hints.evidence or value.isoformat()))
-        return value, precision, mod_value
+        offset = hints.published_utc_offset if precision != "day" else None
+        return value, precision, offset, mod_value, mod_offset
     pub = _one_date("published_at", published, lines, hints, prov, flags)
     if pub is None:
         flags.extend(lay.date_flags)
         flags.append(_why_no_date(capture_text, lines, lay))
-        return None, None, mod_value
-    return pub[0], pub[1], mod_value
+        return None, None, None, mod_value, mod_offset
+    return pub[0], pub[1], pub[2], mod_value, mod_offset
 
 
 def _one_date(
@@ -270,7 +276,7 @@ def _one_date(
     hints: Hints,
     prov: list[Provenance],
     flags: list[str],
-) -> tuple[datetime, str] | None:
+) -> tuple[datetime, str, int | None] | None:
     if not found:
         return None
     values = {(d.value, d.precision) for _, d in found}
@@ -297,7 +303,7 @@ def _one_date(
             ln.start + d.end,
         )
     )
-    return d.value, d.precision
+    return d.value, d.precision, d.utc_offset
 
 
 def _why_no_date(capture_text: str, lines: tuple[Line, ...], lay: Layout) -> str:

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -104,8 +104,11 @@ RECORD_ARROW_SCHEMA = pa.schema(
             ("authors", pa.list_(pa.string())),
             ("outlet", pa.string()),
             ("published_at", _TS),
+            ("published_date", pa.date32()),
             ("published_precision", pa.string()),
+            ("published_utc_offset", pa.int64()),
             ("modified_at", _TS),
+            ("modified_utc_offset", pa.int64()),
             ("language", pa.string()),
             ("site_name", pa.string()),
             ("categories", pa.list_(pa.string())),
@@ -186,6 +189,8 @@ def json_value(value):
     """A Python value from Arrow (``to_pylist``) in its JSON form (timestamps as RFC 3339)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, dict):
         return {k: json_value(v) for k, v in value.items()}
     if isinstance(value, list):

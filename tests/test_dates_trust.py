@@ -1,0 +1,371 @@
+"""Issue 16, dates you can trust: fictional pages for each way a publication date goes wrong.
+
+Every expected value below is written by hand from the page it goes with.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pyarrow.parquet as pq
+from conftest import CREATED
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive import PackSettings, pack, verify
+from archive.extract import extract_text_capture
+from archive.extract.html import extract_html
+from archive.model import Hints, stated_date
+from archive.text.normalize import normalize_text
+
+BODY = "".join(
+    f"<p>The harbour board met on the {n}th evening to agree the winter mooring fees.</p>"
+    for n in range(4, 16)
+)
+
+
+def page(head: str = "", body_top: str = "", url: str | None = None) -> bytes:
+    canonical = f'<link rel="canonical" href="{url}">' if url else ""
+    return (
+        "<html lang='en'><head><title>Mooring fees agreed | Quayside Post</title>"
+        f"{canonical}{head}</head><body><article><h1>Mooring fees agreed</h1>"
+        f"{body_top}{BODY}</article></body></html>"
+    ).encode()
+
+
+def meta(prop: str, value: str, attr: str = "property") -> str:
+    return f'<meta {attr}="{prop}" content="{value}">'
+
+
+def json_ld(kind: str, published: str) -> str:
+    block = {"@context": "https://schema.org", "@type": kind, "datePublished": published}
+    return f'<script type="application/ld+json">{json.dumps(block)}</script>'
+
+
+def dated(raw: bytes, hints: Hints | None = None):
+    x = extract_html(raw, hints or Hints()).extraction
+    day = stated_date(x.published_at, x.published_utc_offset, x.published_precision)
+    prov = [(p.method, p.evidence) for p in x.provenance if p.field == "published_at"]
+    return x, day, prov
+
+
+# --- the stated day survives the conversion to UTC ---------------------------------------------
+
+
+def test_an_offset_that_moves_the_utc_day_keeps_the_publishers_day():
+    x, day, prov = dated(page(meta("article:published_time", "2020-02-15T07:00:00+09:00")))
+    assert x.published_at == datetime(2020, 2, 14, 22, 0, tzinfo=UTC)
+    assert (x.published_precision, x.published_utc_offset, day) == (
+        "minute",
+        540,
+        date(2020, 2, 15),
+    )
+    assert prov == [
+        ("html-meta", "meta[property=\"article:published_time\"]='2020-02-15T07:00:00+09:00'")
+    ]
+
+
+def test_a_negative_offset_that_moves_the_day_forward():
+    x, day, _ = dated(page(meta("article:published_time", "2021-11-30T21:45-05:00")))
+    assert x.published_at == datetime(2021, 12, 1, 2, 45, tzinfo=UTC)
+    assert (x.published_utc_offset, day) == (-300, date(2021, 11, 30))
+
+
+def test_a_utc_tag_takes_the_zone_of_another_tag_stating_the_same_instant():
+    head = meta("article:published_time", "2020-02-14T22:00:00Z") + json_ld(
+        "NewsArticle", "2020-02-15T07:00:00+09:00"
+    )
+    x, day, prov = dated(page(head))
+    assert x.published_at == datetime(2020, 2, 14, 22, 0, tzinfo=UTC)
+    assert (x.published_utc_offset, day) == (540, date(2020, 2, 15))
+    assert prov == [
+        ("html-meta", "meta[property=\"article:published_time\"]='2020-02-14T22:00:00Z'"),
+        ("html-meta", "zone: json-ld NewsArticle.datePublished='2020-02-15T07:00:00+09:00'"),
+    ]
+    assert "date-conflict" not in x.flags
+
+
+def test_a_utc_tag_takes_the_zone_a_time_element_states_for_the_same_instant():
+    head = meta("article:published_time", "2024-02-10T00:32:11+00:00")
+    top = '<p class="byline"><time datetime="2024-02-09T19:32:11-05:00">Feb 9</time></p>'
+    x, day, prov = dated(page(head, body_top=top))
+    assert x.published_at == datetime(2024, 2, 10, 0, 32, 11, tzinfo=UTC)
+    assert (x.published_utc_offset, day) == (-300, date(2024, 2, 9))
+    assert prov[1] == (
+        "html-meta",
+        "zone: article time[datetime]='2024-02-09T19:32:11-05:00'",
+    )
+
+
+def test_a_utc_tag_takes_the_zone_its_shown_local_time_implies():
+    # the tag says 00:08 UTC on the 20th; the page shows 7:08pm on the 19th: UTC-5
+    head = meta("article:published_time", "2016-12-20T00:08:44+00:00")
+    top = '<div class="byline-date">December 19, 2016 | 7:08pm</div>'
+    x, day, prov = dated(page(head, body_top=top))
+    assert x.published_at == datetime(2016, 12, 20, 0, 8, 44, tzinfo=UTC)
+    assert (x.published_utc_offset, day) == (-300, date(2016, 12, 19))
+    assert prov[1] == ("html-meta", "zone: visible dateline='December 19, 2016 | 7:08pm'")
+
+
+def test_a_shown_local_time_that_matches_no_zone_gives_none():
+    head = meta("article:published_time", "2016-12-20T00:08:44+00:00")
+    top = '<div class="byline-date">December 19, 2016 | 7:13pm</div>'
+    x, day, _ = dated(page(head, body_top=top))
+    assert (x.published_utc_offset, day) == (0, date(2016, 12, 20))
+
+
+def test_a_date_without_a_time_is_that_day_with_no_offset():
+    x, day, _ = dated(page(meta("article:published_time", "2018-07-09")))
+    assert (x.published_at, x.published_precision) == (datetime(2018, 7, 9, tzinfo=UTC), "day")
+    assert (x.published_utc_offset, day) == (None, date(2018, 7, 9))
+
+
+def test_a_time_without_a_zone_is_the_printed_day_and_says_so():
+    x, day, _ = dated(page(meta("article:published_time", "2018-07-09T23:30:00")))
+    assert (x.published_precision, x.published_utc_offset, day) == ("day", None, date(2018, 7, 9))
+    assert "date-time-without-zone" in x.flags
+
+
+def test_modified_keeps_its_offset_too():
+    head = meta("article:published_time", "2020-02-15T07:00:00+09:00") + meta(
+        "article:modified_time", "2020-02-16T08:30:00+09:00"
+    )
+    x, _, _ = dated(page(head))
+    assert x.modified_at == datetime(2020, 2, 15, 23, 30, tzinfo=UTC)
+    assert x.modified_utc_offset == 540
+
+
+@given(
+    local=st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2029, 12, 31)),
+    minutes=st.integers(min_value=-14 * 4, max_value=14 * 4).map(lambda q: q * 15),
+)
+def test_the_stated_day_is_the_local_day_whatever_the_offset(local, minutes):
+    local = local.replace(second=0, microsecond=0)
+    if (local.hour, local.minute) == (0, 0):
+        local = local.replace(minute=1)  # midnight reads as a date alone
+    zone = timezone(timedelta(minutes=minutes))
+    stamp = local.replace(tzinfo=zone).isoformat()
+    x, day, _ = dated(page(meta("article:published_time", stamp)))
+    assert x.published_at == local.replace(tzinfo=zone).astimezone(UTC)
+    assert (x.published_utc_offset, day) == (minutes, local.date())
+
+
+# --- guesses are never asserted ----------------------------------------------------------------
+
+
+def test_a_date_only_in_the_page_text_is_a_candidate():
+    x, day, prov = dated(page(body_top="<p class='note'>Filed on 3 March 2017</p>"))
+    assert (x.published_at, day) == (None, None)
+    assert "date-unconfirmed" in x.flags
+    assert prov == [("candidate:htmldate-text", "htmldate='2017-03-03' (guess, day 2017-03-03)")]
+
+
+def test_a_year_alone_is_never_the_first_of_january():
+    x, day, prov = dated(page(json_ld("NewsArticle", "2016")))
+    assert (x.published_at, x.published_precision, day) == (None, None, None)
+    assert prov == [
+        ("candidate:html-meta", "json-ld NewsArticle.datePublished='2016' (tag, year 2016-01)")
+    ]
+
+
+def test_a_month_alone_is_a_month():
+    x, _, prov = dated(page(meta("article:published_time", "2016-05")))
+    assert x.published_at is None
+    assert prov == [
+        (
+            "candidate:html-meta",
+            "meta[property=\"article:published_time\"]='2016-05' (tag, month 2016-05)",
+        )
+    ]
+
+
+def test_a_date_in_the_url_alone_is_a_candidate():
+    url = "https://quayside-post.example/2019/10/04/mooring-fees-agreed"
+    x, _, prov = dated(page(url=url))
+    assert x.published_at is None
+    assert "date-unconfirmed" in x.flags
+    assert prov == [("candidate:url-date", f"url={url!r} (weak, day 2019-10-04)")]
+
+
+def test_a_page_without_a_date_gets_none_and_no_candidate():
+    x, day, prov = dated(page(url="https://quayside-post.example/news/mooring-fees-agreed"))
+    assert (x.published_at, x.published_precision, x.published_utc_offset, day) == (None,) * 4
+    assert prov == []
+    assert not {"date-unconfirmed", "date-conflict"} & set(x.flags)
+
+
+def test_a_lone_weak_tag_is_a_candidate():
+    x, _, prov = dated(page(meta("date", "2015-06-01", attr="name")))
+    assert x.published_at is None
+    assert prov == [
+        ("candidate:html-meta", "meta[name=\"date\"]='2015-06-01' (weak, day 2015-06-01)")
+    ]
+
+
+# --- agreement and disagreement ----------------------------------------------------------------
+
+
+def test_a_tag_and_json_ld_that_disagree_give_no_date_and_name_both():
+    head = meta("article:published_time", "2020-04-02T10:00:00+02:00") + json_ld(
+        "NewsArticle", "2020-03-20T09:00:00+02:00"
+    )
+    x, day, prov = dated(page(head))
+    assert (x.published_at, day) == (None, None)
+    assert "date-conflict" in x.flags
+    assert prov == [
+        (
+            "candidate:html-meta",
+            "meta[property=\"article:published_time\"]='2020-04-02T10:00:00+02:00' "
+            "(tag, minute 2020-04-02)",
+        ),
+        (
+            "candidate:html-meta",
+            "json-ld NewsArticle.datePublished='2020-03-20T09:00:00+02:00' "
+            "(tag, minute 2020-03-20)",
+        ),
+    ]
+
+
+def test_a_url_date_that_differs_from_the_tag_does_not_override_it():
+    # on real pages such a URL date is a print edition's or an older section's, not the tag's
+    url = "https://quayside-post.example/2011/08/14/mooring-fees-agreed"
+    x, day, prov = dated(page(meta("article:published_time", "2020-04-02T10:00:00+02:00"), url=url))
+    assert day == date(2020, 4, 2) and "date-conflict" not in x.flags
+    assert [m for m, _ in prov] == ["html-meta"]
+
+
+def test_a_visible_dateline_on_an_article_page_is_enough():
+    head = meta("og:type", "article")
+    x, day, prov = dated(page(head, body_top='<p class="post-date">Tuesday, 9 May 2023</p>'))
+    assert (x.published_at, x.published_precision) == (datetime(2023, 5, 9, tzinfo=UTC), "day")
+    assert prov == [("html-meta", "visible dateline='Tuesday, 9 May 2023'")]
+
+
+def test_a_visible_dateline_elsewhere_is_a_candidate():
+    top = '<li class="gig-date">Saturday 10 June 2017</li>'  # a listing page's event date
+    x, _, prov = dated(page(meta("og:type", "website"), body_top=top))
+    assert x.published_at is None
+    assert prov[0] == (
+        "candidate:html-meta",
+        "visible dateline='Saturday 10 June 2017' (weak, day 2017-06-10)",
+    )
+
+
+def test_a_line_of_prose_is_no_dateline():
+    top = '<p class="meta">The fees rise on 9 May 2023 for all berths.</p>'
+    x, _, _ = dated(page(meta("og:type", "article"), body_top=top))
+    assert x.published_at is None
+
+
+def test_the_articles_time_element_is_enough_on_an_article_page_and_not_elsewhere():
+    top = '<time class="entry-date" datetime="2019-04-13T16:08:44+09:00">13 April</time>'
+    x, day, _ = dated(page(meta("og:type", "article"), body_top=top))
+    assert (x.published_utc_offset, day) == (540, date(2019, 4, 13))
+    y, _, _ = dated(page(meta("og:type", "music.song"), body_top=top))
+    assert y.published_at is None
+
+
+def test_a_time_element_that_differs_from_the_tag_is_an_update_not_a_contradiction():
+    head = meta("og:type", "article") + meta("article:published_time", "2017-01-13T21:45:08Z")
+    top = '<time class="updated" datetime="2017-04-04T20:44:00Z">4 April</time>'
+    x, day, _ = dated(page(head, body_top=top))
+    assert day == date(2017, 1, 13) and "date-conflict" not in x.flags
+
+
+def test_a_utc_time_one_day_from_the_url_date_is_no_contradiction():
+    url = "https://quayside-post.example/2020/02/15/mooring-fees-agreed"
+    x, day, _ = dated(page(meta("article:published_time", "2020-02-14T22:00:00Z"), url=url))
+    assert x.published_at == datetime(2020, 2, 14, 22, 0, tzinfo=UTC)
+    assert day == date(2020, 2, 14) and "date-conflict" not in x.flags
+
+
+def test_a_tag_and_json_ld_that_agree_are_both_named():
+    head = meta("article:published_time", "2020-04-02T10:00:00+02:00") + json_ld(
+        "NewsArticle", "2020-04-02T10:00:00+02:00"
+    )
+    x, day, prov = dated(page(head))
+    assert (x.published_at, day) == (datetime(2020, 4, 2, 8, 0, tzinfo=UTC), date(2020, 4, 2))
+    assert prov == [
+        ("html-meta", "meta[property=\"article:published_time\"]='2020-04-02T10:00:00+02:00'"),
+        ("html-meta", "agrees: json-ld NewsArticle.datePublished='2020-04-02T10:00:00+02:00'"),
+    ]
+
+
+def test_two_weak_sources_that_agree_are_asserted():
+    url = "https://quayside-post.example/2015/06/01/mooring-fees-agreed"
+    x, day, prov = dated(page(meta("date", "2015-06-01", attr="name"), url=url))
+    assert (x.published_at, x.published_precision) == (datetime(2015, 6, 1, tzinfo=UTC), "day")
+    assert day == date(2015, 6, 1)
+    assert prov == [
+        ("html-meta", "meta[name=\"date\"]='2015-06-01'"),
+        ("url-date", f"agrees: url={url!r}"),
+    ]
+
+
+def test_two_weak_sources_that_disagree_are_not_asserted():
+    url = "https://quayside-post.example/2015/06/01/mooring-fees-agreed"
+    x, _, _ = dated(page(meta("date", "2015-09-30", attr="name"), url=url))
+    assert x.published_at is None and "date-unconfirmed" in x.flags
+
+
+def test_related_articles_in_json_ld_do_not_contradict_the_page():
+    head = json_ld("NewsArticle", "2022-01-05T12:00:00+00:00") + json_ld(
+        "NewsArticle", "2019-03-01T08:00:00+00:00"
+    )
+    x, day, _ = dated(page(head))
+    assert day == date(2022, 1, 5) and "date-conflict" not in x.flags
+
+
+def test_a_tag_after_the_capture_is_not_given():
+    hints = Hints(retrieved_at=datetime(2020, 2, 1, 12, tzinfo=UTC))
+    x, _, _ = dated(page(meta("article:published_time", "2020-02-15T07:00:00+09:00")), hints)
+    assert x.published_at is None
+    assert "published-date-after-capture" in x.flags
+
+
+# --- text captures and the capture log ---------------------------------------------------------
+
+
+def test_a_text_dateline_with_a_zone_keeps_the_printed_day():
+    text = (
+        "Mooring fees agreed\n\nBy Aiko Tanaka\n\nSaturday 15 February 2020 07:00 JST\n\n"
+        + "\n\n".join(
+            f"The harbour board met on the {n}th evening to agree the winter mooring fees."
+            for n in range(4, 12)
+        )
+    )
+    x = extract_text_capture(normalize_text(text), Hints())
+    assert x.published_at == datetime(2020, 2, 14, 22, 0, tzinfo=UTC)
+    assert x.published_utc_offset == 540
+    assert stated_date(x.published_at, x.published_utc_offset, x.published_precision) == date(
+        2020, 2, 15
+    )
+
+
+def test_the_release_shows_the_stated_day_for_html_text_and_log(tmp_path):
+    root = tmp_path / "captures"
+    root.mkdir()
+    (root / "tokyo.html").write_bytes(
+        page(meta("article:published_time", "2020-02-15T07:00:00+09:00"))
+    )
+    (root / "guess.html").write_bytes(page(body_top="<p>Filed on 3 March 2017</p>"))
+    (root / "logged.html").write_bytes(page())
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        json.dumps({"path": "logged.html", "published_at": "2021-11-30T21:45:00-05:00"}) + "\n",
+        encoding="utf-8",
+    )
+    settings = PackSettings("dates", "1.0.0", CREATED)
+    release = pack([root], tmp_path / "dist", settings, capture_log=log).path
+    assert verify(release).ok
+    rows = {r["capture"]["source_path"]: r for r in pq.read_table(release / "data").to_pylist()}
+    shown = {
+        path.split("/")[-1]: (r["published_date"], r["published_utc_offset"])
+        for path, r in rows.items()
+    }
+    assert shown == {
+        "tokyo.html": (date(2020, 2, 15), 540),
+        "guess.html": (None, None),
+        "logged.html": (date(2021, 11, 30), -300),
+    }
