@@ -649,8 +649,11 @@ def _manifest(
         languages.update(summary.languages)
     reasons = Counter(row["reason"] for row in quarantine)
     skipped = Counter()
+    bad_digests = []
     for unit in units:
         skipped.update(unit.warc_skipped)
+        bad_digests.extend(unit.warc_bad_digests)
+    bad_digests.sort(key=lambda row: (row["source_path"], row["offset"]))
     inputs = sum(u.records + u.quarantined for u in units) + plan.walk_quarantined
     inputs += sum(u.withdrawn for u in units)
     counts = {
@@ -686,6 +689,7 @@ def _manifest(
         "counts": counts,
         "quarantine_reasons": dict(sorted(reasons.items())),
         "warc_records_skipped": dict(sorted(skipped.items())),
+        "warc_digest_mismatches": bad_digests,
         "capture_log": _log_summary(log),
         "sources": plan.sources,
         "coverage": {

@@ -24,7 +24,7 @@ from .errors import UsageError
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
-WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.lz4", ".arc", ".arc.gz")
 
 
 @dataclass(frozen=True)

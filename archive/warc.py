@@ -6,8 +6,9 @@
   bytes (transfer and content encodings undone) and the capture fields of the WARC and HTTP
   headers, with the stored payload digest checked against the bytes read (``digest_ok``);
 * ``WarcSkipped`` - a record that is counted, not packed, with its ``kind``: ``warcinfo``,
-  ``request``, ``metadata``, ``revisit`` (pointing to its original), ``redirect``,
-  ``error-status``, ``non-html``, ``too-large``, ``undecodable`` or ``other``;
+  ``request``, ``metadata`` (also a crawler's own log or manifest stored as a ``resource``),
+  ``dns``, ``revisit`` (pointing to its original), ``redirect``, ``error-status``, ``non-html``,
+  ``empty``, ``too-large``, ``undecodable`` or ``other``;
 * ``WarcDamage`` - a region that could not be read (a truncated gzip member, a bad record header,
   a record cut short by the end of the file) with its byte offset. Reading resumes at the next
   gzip member or ``WARC/1.x`` header line after it, so every readable record is still yielded.
@@ -364,6 +365,8 @@ def _payload_item(
     flags = flags + decoded.flags
     if media is None:
         media = _sniffed(payload)
+        if not payload:
+            return skipped("empty", "no Content-Type and no payload")
         if media is None:
             return skipped("non-html", "no readable Content-Type, and the bytes are binary")
         flags += ("content-type-sniffed",)
@@ -821,7 +824,8 @@ def _lenient_item(
 def _warc_head(data: bytes) -> tuple[dict[str, str], int] | None:
     """(header fields by lower-case name, length of the header) of a WARC record header at the
     start of ``data``, lines ending LF, CRLF or CRCRLF; None if there is none."""
-    first = _WARC_LINE.match(data)
+    lead = len(data) - len(data.lstrip(b"\r\n"))  # a writer's stray line ends before it
+    first = _WARC_LINE.match(data, lead)
     if first is None:
         return None
     end = _HEAD_END.search(data, first.end() - 1)
