@@ -206,6 +206,8 @@ def _read_from(
     try:
         for record in ArchiveIterator(stream, parse_http=False):
             item = _fast_item(record, opts)
+            if item is None:  # header lines fastwarc took as one: read from here by our rules
+                break
             if pending is not None:
                 yield pending
             pending = item
@@ -258,7 +260,10 @@ def _iter_lz4(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
     try:
         for record in ArchiveIterator(stream, parse_http=False):
             offset = record.stream_pos
-            yield _fast_item(record, opts)
+            item = _fast_item(record, opts)
+            if item is None:
+                raise OSError("header lines ending LF only")
+            yield item
     except OSError as exc:
         reason = str(exc) or type(exc).__name__
         yield WarcDamage(opts.filename, offset, f"{reason}; nothing read after it in this LZ4 file")
@@ -267,8 +272,12 @@ def _iter_lz4(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
 # --- one record -> one item ----------------------------------------------------------------------
 
 
-def _fast_item(record: WarcRecord, opts: _Options) -> WarcItem:
+def _fast_item(record: WarcRecord, opts: _Options) -> WarcItem | None:
+    """The item for a record fastwarc read, or None when it ran header lines ending LF only
+    into one."""
     headers = {key.lower(): value for key, value in record.headers.items()}
+    if any("\n" in value for value in headers.values()):
+        return None
     return _item(headers, record.reader, record.content_length, record.stream_pos, opts)
 
 
