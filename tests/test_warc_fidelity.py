@@ -68,7 +68,7 @@ def payloads(path: Path, **options) -> dict[str, WarcPayload]:
     return {i.warc_record_id: i for i in iter_warc(path, **options) if isinstance(i, WarcPayload)}
 
 
-# --- issue 16: what warcio reads, archive reads ----------------------------------------------------
+# --- issue 16: what warcio reads, archive reads -------------------------------------------------
 
 
 def test_a_body_stored_dechunked_under_a_chunked_header_is_read_as_warcio_reads_it(tmp_path):
@@ -271,8 +271,9 @@ def test_b3_a_lying_content_length_loses_no_later_record(tmp_path, extra, name):
     out = bounded(f"""
         import json
         from archive.warc import iter_warc
-        items = [(type(i).__name__, getattr(i, 'warc_record_id', None), list(getattr(i, 'flags', ())),
-                  len(getattr(i, 'payload', b''))) for i in iter_warc({str(path)!r})]
+        items = [(type(i).__name__, getattr(i, 'warc_record_id', None),
+                  list(getattr(i, 'flags', ())), len(getattr(i, 'payload', b'')))
+                 for i in iter_warc({str(path)!r})]
         print(json.dumps(items))
     """)  # fmt: skip
     items = json.loads(out)
@@ -375,5 +376,8 @@ def test_every_page_warcio_reads_in_the_real_samples_is_a_record_or_quarantined(
     manifest = json.loads((samples_release / "manifest.json").read_bytes())
     assert manifest["warc_records_skipped"]["metadata"] >= 2 + 2 * 16  # wget log+manifest, CC
     bad = {(m["source_path"], m["warc_record_id"]): m for m in manifest["warc_digest_mismatches"]}
-    assert bad[("samples/example-wrong-chunks.warc.gz",
-                "<urn:uuid:80d63307-60af-43e0-903f-574b2f432b7e>")]["digests"] == ["block"]  # fmt: skip
+    wrong = (
+        "samples/example-wrong-chunks.warc.gz",
+        "<urn:uuid:80d63307-60af-43e0-903f-574b2f432b7e>",
+    )
+    assert bad[wrong]["digests"] == ["block"]
