@@ -2,16 +2,26 @@
 
 ``iter_warc`` yields, in file order, one item per record:
 
-* ``WarcPayload`` - an HTTP response (or a ``resource`` record) holding HTML or text: the payload
-  bytes (transfer and content encodings undone) and the capture fields of the WARC and HTTP
-  headers, with the stored payload digest checked against the bytes read (``digest_ok``);
+* ``WarcPayload`` - a ``response``, ``resource`` or ``conversion`` record holding HTML or text
+  (by its Content-Type, or sniffed as browsers do when there is none): the payload bytes
+  (transfer and content encodings undone) and the capture fields of the WARC and HTTP headers,
+  with the stored digests checked against the bytes read (``digest_ok``, ``bad_digests``) and
+  ``flags`` naming what was read leniently;
 * ``WarcSkipped`` - a record that is counted, not packed, with its ``kind``: ``warcinfo``,
   ``request``, ``metadata`` (also a crawler's own log or manifest stored as a ``resource``),
   ``dns``, ``revisit`` (pointing to its original), ``redirect``, ``error-status``, ``non-html``,
-  ``empty``, ``too-large``, ``undecodable`` or ``other``;
+  ``empty``, ``too-large``, ``undecodable`` or ``other``; its digests are checked too;
 * ``WarcDamage`` - a region that could not be read (a truncated gzip member, a bad record header,
   a record cut short by the end of the file) with its byte offset. Reading resumes at the next
   gzip member or ``WARC/1.x`` header line after it, so every readable record is still yielded.
+
+What warcio and FastWARC read is read: bodies stored de-chunked under a ``chunked`` header,
+header lines ending LF or CR CR LF, LZ4 files, gzip bodies missing their trailer (flagged),
+target URIs in angle brackets. A record whose Content-Length lies is read to where the next
+record begins, searched from its own block (flag ``warc-content-length-mismatch``), so the
+records after it are not lost. Nothing is inflated past ``max_bytes`` (``too-large``, with the
+size and hash of the stored bytes) and chunk sizes are checked, so a hostile file costs bounded
+memory and time.
 
 Reader: fastwarc, measured against warcio on the same files (``benchmarks/bench_warc.py
 --pages 8000``: 24,000 request/response/metadata records, fictional pages of 25-60 KB, one
@@ -29,7 +39,9 @@ Plain read+sha256 of the same files: 850-1,250 MB/s. Peak memory is flat (20 MiB
 fastwarc is 3.8x (gzip) to 5.5x (plain) faster than warcio. Its own ``verify_digests=True``
 *skips* records whose digest fails, silently, so it is not used: each
 digest is checked per record and reported. warcio reads ARC files, which fastwarc does not:
-ARC goes through warcio (no resync after damage there; the damage ends the file).
+ARC goes through warcio (no resync after damage there; the damage ends the file). fastwarc
+parses the framing only (``parse_http=False``): HTTP heads, digests and decoding are done here,
+by the rules above; records fastwarc cannot frame are read by ``_extent`` instead.
 """
 
 from __future__ import annotations

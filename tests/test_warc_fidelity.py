@@ -21,6 +21,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import CREATED
+from hypothesis import given
+from hypothesis import strategies as st
 from warcdata import (
     LIGHTHOUSE,
     ORCHARD,
@@ -36,7 +38,7 @@ from warcdata import (
 from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 
 from archive import PackSettings, pack
-from archive.warc import WarcDamage, WarcPayload, WarcSkipped, _dechunked, iter_warc
+from archive.warc import WarcDamage, WarcPayload, WarcSkipped, _dechunked, _inflated, iter_warc
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = Path(__file__).parent / "data" / "warc"
@@ -381,3 +383,32 @@ def test_every_page_warcio_reads_in_the_real_samples_is_a_record_or_quarantined(
         "<urn:uuid:80d63307-60af-43e0-903f-574b2f432b7e>",
     )
     assert bad[wrong]["digests"] == ["block"]
+
+
+# --- properties of the bounded decoders ---------------------------------------------------------
+
+
+@given(st.lists(st.binary(min_size=1, max_size=300), max_size=8))
+def test_chunking_round_trips(pieces):
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+    assert _dechunked(chunked) == (b"".join(pieces), None)
+
+
+@given(st.binary(max_size=2000))
+def test_dechunking_any_bytes_never_grows_them(raw):
+    body, flag = _dechunked(raw)
+    assert len(body) <= len(raw)
+    assert flag in (None, "transfer-encoding-not-applied", "chunked-body-malformed",
+                    "chunked-body-truncated")  # fmt: skip
+
+
+@given(st.binary(max_size=5000), st.integers(min_value=0, max_value=6000))
+def test_inflating_never_passes_the_limit(data, limit):
+    packed = gzip.compress(data, mtime=0)
+    inflated, flag = _inflated(packed, "gzip", limit)
+    if len(data) > limit:
+        assert inflated is None
+    else:
+        assert (inflated, flag) == (data, None)
+    cut, _ = _inflated(packed[:-8], "gzip", limit)  # no trailer: what it holds, still bounded
+    assert cut is None or (len(cut) <= limit and data.startswith(cut))
