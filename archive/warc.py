@@ -363,7 +363,7 @@ def _payload_item(
     media, charset = _media_type(declared)
 
     def skipped(kind: str, detail: str | None, stored: bool = False) -> WarcSkipped:
-        size, sha = (block.body_size, block.sha256) if stored else (None, None)
+        size, sha = (block.body_size, block.sha256()) if stored else (None, None)
         return WarcSkipped(kind, opts.filename, offset, uri, record_id, detail, size=size,
                            sha256=sha, bad_digests=bad, record_type=rtype)  # fmt: skip
 
@@ -488,14 +488,19 @@ def _warc_date(value: str | None) -> datetime | None:
 @dataclass(frozen=True)
 class _Block:
     """A record's block as read: the HTTP head (None when the block is not an HTTP message),
-    the payload as stored (None when over the limit; ``body_size``/``sha256`` are still of all
-    of it), and each digest checked: (``block``|``payload``, ok or None when unreadable)."""
+    the payload as stored (None when over the limit; ``body_size`` and ``over_sha256`` are
+    then of all of it), and each digest checked: (``block``|``payload``, ok or None when
+    unreadable)."""
 
     head: bytes | None
     body: bytes | None
     body_size: int
-    sha256: str
+    over_sha256: str | None
     checks: tuple[tuple[str, bool | None], ...]
+
+    def sha256(self) -> str:
+        """sha256 of the payload as stored, kept or not."""
+        return self.over_sha256 or hashlib.sha256(self.body or b"").hexdigest()
 
 
 def _read_block(
@@ -517,12 +522,14 @@ def _read_block(
             hashers["block"].update(piece)
         if "payload" in hashers:
             hashers["payload"].update(body)
-        sha.update(body)
         body_size += len(body)
         if body_size <= opts.max_bytes:
             kept.append(body)
-        else:
-            kept.clear()
+            return
+        for held in kept:  # hashed only once it is too large to keep: else hashed when needed
+            sha.update(held)
+        kept.clear()
+        sha.update(body)
 
     take(first, first[head_len:] if head_len is not None else first)
     remaining = length - len(first)
@@ -538,7 +545,7 @@ def _read_block(
         head=first[:head_len] if head_len is not None else None,
         body=b"".join(kept) if body_size <= opts.max_bytes else None,
         body_size=body_size,
-        sha256=sha.hexdigest(),
+        over_sha256=sha.hexdigest() if body_size > opts.max_bytes else None,
         checks=tuple(sorted(checks)),
     )
 
@@ -621,21 +628,29 @@ def _parsed_digest(value: str | None) -> tuple[str, bytes] | None:
     name = _DIGESTS.get(label.strip().lower())
     if not sep or name is None:
         return None
-    encoded = encoded.strip()
+    encoded = encoded.strip().rstrip("=")
     size = hashlib.new(name).digest_size
-    pad = "=" * (-len(encoded) % 8)
-    for decode in (
-        bytes.fromhex,
-        lambda text: base64.b32decode(text.upper() + pad),
-        lambda text: base64.b64decode(text + "=" * (-len(text) % 4), validate=True),
-    ):
-        try:
-            raw = decode(encoded)
-        except (ValueError, binascii.Error):
-            continue
-        if len(raw) == size:
-            return name, raw
-    return None
+    try:
+        if len(encoded) == 2 * size:
+            raw = bytes.fromhex(encoded)
+        elif len(encoded) == -(-size * 8 // 5):
+            raw = _base32(encoded.upper(), size)
+        else:
+            raw = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except (ValueError, KeyError, binascii.Error):
+        return None
+    return (name, raw) if len(raw) == size else None
+
+
+def _base32(text: str, size: int) -> bytes:
+    # base64.b32decode is pure Python and slow; one digest per record makes it count
+    bits = 0
+    for char in text:
+        bits = bits << 5 | _BASE32[char]
+    return (bits >> (len(text) * 5 - size * 8)).to_bytes(size, "big")
+
+
+_BASE32 = {char: n for n, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}
 
 
 # --- transfer and content encodings, bounded ---------------------------------------------------

@@ -412,3 +412,12 @@ def test_inflating_never_passes_the_limit(data, limit):
         assert (inflated, flag) == (data, None)
     cut, _ = _inflated(packed[:-8], "gzip", limit)  # no trailer: what it holds, still bounded
     assert cut is None or (len(cut) <= limit and data.startswith(cut))
+
+
+@pytest.mark.xfail(
+    strict=True, reason="html.py's language validation is another helper's fix; drop this mark then"
+)
+def test_no_record_of_the_real_samples_has_a_charset_for_a_language(samples_release):
+    rows = pq.read_table(samples_release / "data").to_pylist()
+    # four Common Crawl pages (warcfile.warc.gz and its LZ4 twin) get "utf" today
+    assert not [r for r in rows if r["language"] in ("utf", "utf-8", "iso")]
