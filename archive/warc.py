@@ -845,7 +845,8 @@ def _lenient_item(
     stream: BinaryIO, offset: int, gz: bool, extent: _Extent, opts: _Options
 ) -> WarcItem:
     """The item for the record at ``offset`` read by its framing, flagged when the block is not
-    the length its Content-Length says."""
+    the length its Content-Length says. A block shorter than declared whose digest then fails
+    lost bytes (a hole in the file) rather than lied about its length: that is damage."""
     if gz:
         source: _Reader = _Member(stream, offset)
         _read_up_to(source, extent.body_start)
@@ -854,7 +855,13 @@ def _lenient_item(
         source = stream
     flags = () if extent.declared == extent.length else ("warc-content-length-mismatch",)
     block = _Limited(source, extent.length)
-    return _item(extent.headers, block, extent.length, offset, opts, flags)
+    item = _item(extent.headers, block, extent.length, offset, opts, flags)
+    short = extent.declared is not None and extent.length < extent.declared
+    if short and not isinstance(item, WarcDamage) and item.bad_digests:
+        found = f"{extent.length} of {extent.declared} bytes"
+        message = f"record shorter than its Content-Length ({found}) and its digest fails"
+        return WarcDamage(opts.filename, offset, message, extent.resume)
+    return item
 
 
 def _warc_head(data: bytes) -> tuple[dict[str, str], int] | None:
