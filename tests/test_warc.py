@@ -243,7 +243,7 @@ def test_no_hole_in_a_plain_warc_yields_a_partial_payload_or_raises(tmp_path_fac
     at = start * len(data) // 10_000
     target = root / "property-hole.warc"
     target.write_bytes(data[:at] + data[at + width :])
-    expected = {spec.uri: spec.payload for spec in SPECS if spec.kind == "payload"}
-    for item in iter_warc(target):
+    written = {spec.payload for spec in SPECS if spec.kind == "payload"}
+    for item in iter_warc(target):  # a hole in a header may lose a field, never payload bytes
         if isinstance(item, WarcPayload) and item.digest_ok is not False:
-            assert item.payload == expected[item.target_uri]
+            assert item.payload in written
