@@ -227,6 +227,11 @@ def _read_from(
         failure = str(exc) or type(exc).__name__
     if pending is None:
         return (yield from _after_failure(stream, start, size, gz, opts, failure))
+    if gz and failure is None and pending.offset >= size:
+        # one gzip stream for the whole file, not a member per record: fastwarc's offsets are
+        # where its buffered reading stood, and it read the stream to its end without fault
+        yield pending
+        return None
     extent = _extent(stream, pending.offset, size, gz)
     if extent is None:
         where = "gzip member" if gz else "record"

@@ -421,3 +421,9 @@ def test_no_record_of_the_real_samples_has_a_charset_for_a_language(samples_rele
     rows = pq.read_table(samples_release / "data").to_pylist()
     # four Common Crawl pages (warcfile.warc.gz and its LZ4 twin) get "utf" today
     assert not [r for r in rows if r["language"] in ("utf", "utf-8", "iso")]
+
+
+def test_a_file_gzipped_as_one_stream_is_read_without_false_damage():
+    items = list(iter_warc(SAMPLES / "example-bad-non-chunked.warc.gz"))
+    kinds = [type(i).__name__ if isinstance(i, WarcPayload | WarcDamage) else i.kind for i in items]
+    assert kinds == ["warcinfo", "warcinfo", "WarcPayload", "request", "revisit", "request"]
