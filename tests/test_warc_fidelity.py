@@ -427,3 +427,29 @@ def test_a_file_gzipped_as_one_stream_is_read_without_false_damage():
     items = list(iter_warc(SAMPLES / "example-bad-non-chunked.warc.gz"))
     kinds = [type(i).__name__ if isinstance(i, WarcPayload | WarcDamage) else i.kind for i in items]
     assert kinds == ["warcinfo", "warcinfo", "WarcPayload", "request", "revisit", "request"]
+
+
+def test_a_pack_quarantines_the_bomb_with_its_hash_and_lists_the_bad_digest(tmp_path):
+    root = tmp_path / "crawls"
+    root.mkdir()
+    bomb = gzip_bomb(32 << 20)
+    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=bomb,
+                headers=HTML_CT + (("Content-Encoding", "gzip"),))  # fmt: skip
+    request = Spec("request", "request", ORCHARD.url, payload=b"GET / HTTP/1.1\r\n\r\n",
+                   extra_warc=(("WARC-Block-Digest", sha1_digest(b"not this")),))  # fmt: skip
+    page = Spec("payload", "response", ORCHARD.url, headers=HTML_CT, payload=render_html(ORCHARD))
+    write(root / "mixed.warc.gz", warc_bytes([spec, request, page], gz=True))
+    settings = PackSettings("bomb", "1.0.0", CREATED, max_capture_bytes=1 << 20)
+    release = pack([root], tmp_path / "dist", settings).path
+    (entry,) = [
+        json.loads(line) for line in (release / "quarantine.jsonl").read_text().splitlines()
+    ]
+    assert (entry["reason"], entry["offset"]) == ("too-large", 0)
+    assert (entry["bytes"], entry["sha256"]) == (len(bomb), hashlib.sha256(bomb).hexdigest())
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    assert manifest["counts"]["records"] == 1
+    assert manifest["warc_digest_mismatches"] == [
+        {"source_path": "crawls/mixed.warc.gz", "offset": entry["offset"] + len(
+            warc_bytes([spec], gz=True)[0]), "warc_record_id": record_id(1),
+         "warc_type": "request", "digests": ["block"]}
+    ]  # fmt: skip
