@@ -272,18 +272,21 @@ def _damage_message(reason: str, offset: int, resume: int | None) -> str:
 
 
 def _iter_lz4(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
-    """An LZ4-framed WARC, through fastwarc's own LZ4 reader; no resync after damage here."""
-    offset = 0
+    """An LZ4-framed WARC, through fastwarc's own LZ4 reader; no resync after damage here.
+    A record whose block the file ends inside is damage (see ``_item``)."""
+    last = None
     try:
         for record in ArchiveIterator(stream, parse_http=False):
-            offset = record.stream_pos
             item = _fast_item(record, opts)
             if item is None:
                 raise OSError("header lines ending LF only")
+            last = item.offset
             yield item
     except OSError as exc:
         reason = str(exc) or type(exc).__name__
-        yield WarcDamage(opts.filename, offset, f"{reason}; nothing read after it in this LZ4 file")
+        where = f" after the record at offset {last}" if last is not None else ""
+        message = f"{reason}{where}; nothing read after it in this LZ4 file"
+        yield WarcDamage(opts.filename, last or 0, message)
 
 
 # --- one record -> one item ----------------------------------------------------------------------
@@ -316,6 +319,8 @@ def _item(
         detail = rtype if kind == "other" else None
         return WarcSkipped(kind, opts.filename, offset, uri, record_id, detail, record_type=rtype)
     block = _read_block(reader, length, headers, rtype, opts)
+    if block.short and length < _ARC_UNKNOWN:
+        return WarcDamage(opts.filename, offset, "truncated record: the file ends inside it")
     bad = tuple(k for k, ok in block.checks if ok is False)
     if kind == "revisit":
         return WarcSkipped(
@@ -494,14 +499,15 @@ def _warc_date(value: str | None) -> datetime | None:
 class _Block:
     """A record's block as read: the HTTP head (None when the block is not an HTTP message),
     the payload as stored (None when over the limit; ``body_size`` and ``over_sha256`` are
-    then of all of it), and each digest checked: (``block``|``payload``, ok or None when
-    unreadable)."""
+    then of all of it), each digest checked: (``block``|``payload``, ok or None when
+    unreadable), and whether the file ended before the block did (``short``)."""
 
     head: bytes | None
     body: bytes | None
     body_size: int
     over_sha256: str | None
     checks: tuple[tuple[str, bool | None], ...]
+    short: bool = False
 
     def sha256(self) -> str:
         """sha256 of the payload as stored, kept or not."""
@@ -551,6 +557,7 @@ def _read_block(
         body=b"".join(kept) if body_size <= opts.max_bytes else None,
         body_size=body_size,
         over_sha256=sha.hexdigest() if body_size > opts.max_bytes else None,
+        short=remaining > 0,
         checks=tuple(sorted(checks)),
     )
 

@@ -453,3 +453,14 @@ def test_a_pack_quarantines_the_bomb_with_its_hash_and_lists_the_bad_digest(tmp_
             warc_bytes([spec], gz=True)[0]), "warc_record_id": record_id(1),
          "warc_type": "request", "digests": ["block"]}
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("fraction", [0.33, 0.5, 0.9, 0.9999])
+def test_a_cut_lz4_file_ends_in_damage_and_yields_only_whole_payloads(tmp_path, fraction):
+    data = (SAMPLES / "warcfile.warc.lz4").read_bytes()
+    cut = write(tmp_path / "cut.warc.lz4", [data[: int(len(data) * fraction)]])
+    whole = {i.warc_record_id: i.payload for i in iter_warc(SAMPLES / "warcfile.warc.gz")
+             if isinstance(i, WarcPayload)}  # fmt: skip
+    items = list(iter_warc(cut))
+    assert isinstance(items[-1], WarcDamage)
+    assert all(whole[i.warc_record_id] == i.payload for i in items if isinstance(i, WarcPayload))
