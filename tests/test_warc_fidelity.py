@@ -350,7 +350,7 @@ def census(path: Path) -> list[tuple[int, str | None, str | None]]:
 @pytest.fixture(scope="module")
 def samples_release(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("real") / "samples"
-    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns("*.md", ".gitattributes"))
     return pack(
         [root], tmp_path_factory.mktemp("dist"), PackSettings("samples", "1.0.0", CREATED)
     ).path
@@ -362,7 +362,7 @@ def test_every_page_warcio_reads_in_the_real_samples_is_a_record_or_quarantined(
     quarantined = [json.loads(line) for line in text.splitlines()]
     packed = quarantined_n = 0
     lost = []
-    for path in sorted(SAMPLES.glob("*[!.md]")):
+    for path in sorted(p for p in SAMPLES.iterdir() if ".warc" in p.name or ".arc" in p.name):
         mine = [r["capture"] for r in rows if r["capture"]["warc_filename"] == path.name]
         q = [e for e in quarantined if e["source_path"] == f"samples/{path.name}"]
         arc = ".arc" in path.name
