@@ -145,7 +145,7 @@ def warc_record(
         )
     if isinstance(outcome, QuarantineEntry):
         return replace(outcome, offset=payload.offset)
-    flags = set(outcome.flags)
+    flags = set(outcome.flags) | set(payload.flags)
     if payload.digest_ok is False:
         flags.add("payload-digest-mismatch")
     if payload.digest_ok is None:

@@ -228,3 +228,22 @@ def test_arc_files_are_read_through_warcio(tmp_path):
     assert payload.http_status == 200
     assert payload.warc_date == datetime(2024, 3, 7, 10, 0, tzinfo=UTC)
     assert payload.digest_ok is None  # ARC records carry no digest
+
+
+@given(
+    start=st.integers(min_value=0, max_value=9_999),
+    width=st.integers(min_value=1, max_value=3_000),
+)
+def test_no_hole_in_a_plain_warc_yields_a_partial_payload_or_raises(tmp_path_factory, start, width):
+    root = tmp_path_factory.getbasetemp()
+    source = root / "property-source.warc"
+    if not source.exists():
+        write_warc(source, SPECS, gz=False)
+    data = source.read_bytes()
+    at = start * len(data) // 10_000
+    target = root / "property-hole.warc"
+    target.write_bytes(data[:at] + data[at + width :])
+    written = {spec.payload for spec in SPECS if spec.kind == "payload"}
+    for item in iter_warc(target):  # a hole in a header may lose a field, never payload bytes
+        if isinstance(item, WarcPayload) and item.digest_ok is not False:
+            assert item.payload in written

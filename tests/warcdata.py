@@ -12,6 +12,7 @@ import hashlib
 import html
 import io
 import json
+import zlib
 from base64 import b32encode
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,6 +340,7 @@ def _record(writer: WARCWriter, n: int, spec: Spec):
         "warcinfo": "application/warc-fields",
         "request": "application/http; msgtype=request",
         "metadata": "application/warc-fields",
+        "resource": "text/html",
     }[spec.warc_type]
     record = writer.create_warc_record(
         spec.uri, spec.warc_type, payload=io.BytesIO(spec.payload), length=len(spec.payload),
@@ -383,3 +385,40 @@ def garbled_copy(source: Path, target: Path, offset: int) -> None:
 def gzip_bytes(data: bytes) -> bytes:
     """Deterministic gzip (mtime 0), as a saved ``.html.gz`` page would be."""
     return gzip.compress(data, mtime=0)
+
+
+# --- quirks of real crawlers, one record each ---------------------------------------------------
+
+
+def warc_bytes(specs: list[Spec], *, gz: bool, first_id: int = 0) -> list[bytes]:
+    """Each of ``specs`` as the bytes warcio's writer puts out for it (one gzip member each)."""
+    out = []
+    for n, spec in enumerate(specs, start=first_id):
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=gz, warc_version="1.1")
+        writer.write_record(_record(writer, n, spec))
+        out.append(buffer.getvalue())
+    return out
+
+
+def raw_response(
+    uri: str, http_head: bytes, body: bytes, n: int, *, eol: bytes = b"\r\n",
+    extra: tuple[tuple[str, str], ...] = (), warc_type: str = "response",
+    content_type: str = "application/http; msgtype=response",
+) -> bytes:
+    """A plain WARC record built byte by byte, for quirks warcio's writer will not make:
+    header lines ending ``eol``, an HTTP head exactly as given."""
+    block = http_head + body
+    lines = [("WARC-Type", warc_type), ("WARC-Record-ID", record_id(n)), ("WARC-Date", WARC_DATE),
+             ("WARC-Target-URI", uri), *extra, ("Content-Type", content_type),
+             ("Content-Length", str(len(block)))]  # fmt: skip
+    head = b"WARC/1.0" + eol + b"".join(f"{k}: {v}".encode() + eol for k, v in lines) + eol
+    return head + block + b"\r\n\r\n"
+
+
+def gzip_bomb(zeros: int) -> bytes:
+    """gzip of ``zeros`` zero bytes, made in pieces (never holding them)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    piece = bytes(1 << 20)
+    parts = [packer.compress(piece) for _ in range(zeros >> 20)]
+    return b"".join(parts) + packer.flush()

@@ -31,7 +31,7 @@ from archive.errors import UsageError
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
-WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.lz4", ".arc", ".arc.gz")
 # WHATWG MIME Sniffing, the HTML patterns: case-insensitive, after whitespace, each followed by a
 # tag-terminating byte (space or ">").
 _HTML_OPENINGS = re.compile(

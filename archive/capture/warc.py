@@ -2,15 +2,26 @@
 
 ``iter_warc`` yields, in file order, one item per record:
 
-* ``WarcPayload`` - an HTTP response (or a ``resource`` record) holding HTML or text: the payload
-  bytes (transfer and content encodings undone) and the capture fields of the WARC and HTTP
-  headers, with the stored payload digest checked against the bytes read (``digest_ok``);
+* ``WarcPayload`` - a ``response``, ``resource`` or ``conversion`` record holding HTML or text
+  (by its Content-Type, or sniffed as browsers do when there is none): the payload bytes
+  (transfer and content encodings undone) and the capture fields of the WARC and HTTP headers,
+  with the stored digests checked against the bytes read (``digest_ok``, ``bad_digests``) and
+  ``flags`` naming what was read leniently;
 * ``WarcSkipped`` - a record that is counted, not packed, with its ``kind``: ``warcinfo``,
-  ``request``, ``metadata``, ``revisit`` (pointing to its original), ``redirect``,
-  ``error-status``, ``non-html``, ``too-large``, ``undecodable`` or ``other``;
+  ``request``, ``metadata`` (also a crawler's own log or manifest stored as a ``resource``),
+  ``dns``, ``revisit`` (pointing to its original), ``redirect``, ``error-status``, ``non-html``,
+  ``empty``, ``too-large``, ``undecodable`` or ``other``; its digests are checked too;
 * ``WarcDamage`` - a region that could not be read (a truncated gzip member, a bad record header,
   a record cut short by the end of the file) with its byte offset. Reading resumes at the next
   gzip member or ``WARC/1.x`` header line after it, so every readable record is still yielded.
+
+What warcio and FastWARC read is read: bodies stored de-chunked under a ``chunked`` header,
+header lines ending LF or CR CR LF, LZ4 files, gzip bodies missing their trailer (flagged),
+target URIs in angle brackets. A record whose Content-Length lies is read to where the next
+record begins, searched from its own block (flag ``warc-content-length-mismatch``), so the
+records after it are not lost. Nothing is inflated past ``max_bytes`` (``too-large``, with the
+size and hash of the stored bytes) and chunk sizes are checked, so a hostile file costs bounded
+memory and time.
 
 Reader: fastwarc, measured against warcio on the same files (``benchmarks/bench_warc.py
 --pages 8000``: 24,000 request/response/metadata records, fictional pages of 25-60 KB, one
@@ -28,35 +39,54 @@ Plain read+sha256 of the same files: 850-1,250 MB/s. Peak memory is flat (20 MiB
 fastwarc is 3.8x (gzip) to 5.5x (plain) faster than warcio. Its own ``verify_digests=True``
 *skips* records whose digest fails, silently, so it is not used: each
 digest is checked per record and reported. warcio reads ARC files, which fastwarc does not:
-ARC goes through warcio (no resync after damage there; the damage ends the file).
+ARC goes through warcio (no resync after damage there; the damage ends the file). fastwarc
+parses the framing only (``parse_http=False``): HTTP heads, digests and decoding are done here,
+by the rules above; records fastwarc cannot frame are read by ``_extent`` instead.
 """
 
 from __future__ import annotations
 
-import gzip
+import base64
+import binascii
+import hashlib
 import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
+from fastwarc.warc import ArchiveIterator, WarcRecord
 
 from archive.capture import storage
 from archive.capture.sources import open_input
 
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"
-_WARC_LINE = re.compile(rb"WARC/1\.[01]\r?\n")
+# A record's first line: WARC/1.0 and 1.1, and the 0.17/0.18 drafts ClueWeb09 was written in;
+# any run of CRs before the LF (CR CR LF is what some writers put out).
+_WARC_LINE = re.compile(rb"WARC/(?:1\.[01]|0\.1[78])\r*\n")
+_HEAD_END = re.compile(rb"\n\r*\n")  # the empty line after header lines ending LF, CRLF or CRCRLF
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+_UNREADABLE_TYPES = ("unknown/unknown", "application/unknown", "*/*")
 _SCAN_BLOCK = 1 << 20
-_SKIPPED_TYPES = {  # keyed by int: fastwarc's record types are not hashable
-    int(WarcRecordType.warcinfo): "warcinfo",
-    int(WarcRecordType.request): "request",
-    int(WarcRecordType.metadata): "metadata",
-}
+_READ_BLOCK = 1 << 16
+_HEAD_LIMIT = 64 * 1024
+_COUNTED_TYPES = ("warcinfo", "request", "metadata")
+_PAYLOAD_TYPES = ("response", "resource", "conversion")
+_CRAWLER_SCHEMES = {"metadata": "metadata", "filedesc": "metadata", "dns": "dns"}
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_DIGESTS = {"sha1": "sha1", "sha-1": "sha1", "sha256": "sha256", "sha-256": "sha256",
+            "sha512": "sha512", "sha-512": "sha512", "md5": "md5"}  # fmt: skip
+# WHATWG MIME sniffing: tags that make unlabelled bytes HTML when followed by space or '>'.
+_HTML_SNIFF = re.compile(
+    rb"<(?:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|!--)"
+    rb"[ >]",
+    re.IGNORECASE,
+)
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_SNIFF_BYTES = 1445
 
 
 @dataclass(frozen=True)
@@ -66,8 +96,10 @@ class WarcPayload:
     ``payload`` is the entity body with chunking and ``Content-Encoding`` undone. ``digest_ok``
     is ``True``/``False`` when the record carries a payload digest (or, lacking one, a block
     digest; ``digest_kind`` says which) and it was checked, ``None`` when there is none or
-    checking was off. ``content_type`` is the media type alone, lower case; ``charset`` the
-    ``charset`` parameter of the HTTP Content-Type, as written.
+    checking was off. ``content_type`` is the media type alone, lower case (sniffed from the
+    bytes when the headers give none, with the flag ``content-type-sniffed``); ``charset`` the
+    ``charset`` parameter of the HTTP Content-Type, as written. ``flags`` name what was read
+    leniently (see ``_decoded``); ``bad_digests`` the digests (``block``, ``payload``) that fail.
     """
 
     payload: bytes
@@ -83,11 +115,17 @@ class WarcPayload:
     payload_digest: str | None
     digest_ok: bool | None
     digest_kind: str | None = None
+    flags: tuple[str, ...] = ()
+    bad_digests: tuple[str, ...] = ()
+    record_type: str | None = None
 
 
 @dataclass(frozen=True)
 class WarcSkipped:
-    """A record that is counted, not packed; ``detail`` says why in words (status, type...)."""
+    """A record that is counted, not packed; ``detail`` says why in words (status, type...).
+
+    ``size``/``sha256`` are those of the stored payload for ``too-large`` and ``undecodable``.
+    """
 
     kind: str
     filename: str
@@ -98,6 +136,10 @@ class WarcSkipped:
     refers_to_target: str | None = None
     refers_to_record_id: str | None = None
     refers_to_date: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    bad_digests: tuple[str, ...] = ()
+    record_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,25 +156,44 @@ class WarcDamage:
 WarcItem = WarcPayload | WarcSkipped | WarcDamage
 
 
-def iter_warc(path: Path | str, *, check_digests: bool = True) -> Iterator[WarcItem]:
-    """Yield every record of the WARC/ARC file at ``path`` (or a URL) as a capture, a skip or
-    damage.
+@dataclass(frozen=True)
+class _Options:
+    filename: str
+    check_digests: bool
+    max_bytes: int
 
-    Memory stays flat: one record's payload at a time (two around a damaged region).
+
+class _Reader(Protocol):
+    def read(self, size: int = ...) -> bytes: ...
+
+
+def iter_warc(
+    path: Path | str, *, check_digests: bool = True, max_bytes: int = MAX_PAYLOAD_BYTES
+) -> Iterator[WarcItem]:
+    """Yield every record of the WARC/ARC file at ``path`` (or a URL) as a capture, a skip or
+    damage. A payload whose stored or decoded bytes pass ``max_bytes`` is skipped as
+    ``too-large``.
+
+    Memory stays bounded: one record's payload at a time (two around a damaged region), each
+    at most ``max_bytes``.
 
     >>> kinds = [type(item).__name__ for item in iter_warc(Path("crawl.warc.gz"))]  # doctest: +SKIP
     """
     name = storage.name_of(path) if storage.is_url(path) else Path(path).name
+    opts = _Options(name, check_digests, max_bytes)
     if _is_arc(name):
-        yield from _iter_arc(path, name)
+        yield from _iter_arc(path, opts)
         return
     with open_input(str(path)) as stream:
+        if name.lower().endswith(".lz4"):
+            yield from _iter_lz4(stream, opts)
+            return
         size = stream.seek(0, 2)
         start: int | None = 0
         while start is not None and start < size:
             stream.seek(start)
             gz = stream.read(3) == _GZIP_MAGIC  # sniffed again after damage: files can mix
-            start = yield from _read_from(stream, name, start, size, gz, check_digests)
+            start = yield from _read_from(stream, start, size, gz, opts)
 
 
 def _is_arc(name: str) -> bool:
@@ -140,40 +201,67 @@ def _is_arc(name: str) -> bool:
 
 
 def _read_from(
-    stream: BinaryIO, filename: str, start: int, size: int, gz: bool, check_digests: bool
+    stream: BinaryIO, start: int, size: int, gz: bool, opts: _Options
 ) -> Iterator[WarcItem]:
-    """Read records from ``start`` until the end or damage; return where to go on, if anywhere.
+    """Read records from ``start`` with fastwarc until the end or damage; return where to go
+    on, if anywhere.
 
     Each item is held back until the next record has been read, because only then is it
-    known to be whole: a record the file ends inside becomes damage, not a capture.
+    known to be whole. The last one is checked against the file's framing: a record the file
+    ends inside becomes damage; one whose Content-Length lies (fastwarc then fails on the
+    next header, or reads on to the end of the file) is read again with its block ending
+    where the next record begins, and flagged.
     """
     stream.seek(start)
     pending: WarcItem | None = None
-    last = start
     failure = None
     try:
-        for record in ArchiveIterator(stream, parse_http=True):
-            item = _item(record, filename, check_digests)
+        for record in ArchiveIterator(stream, parse_http=False):
+            item = _fast_item(record, opts)
+            if item is None:  # header lines fastwarc took as one: read from here by our rules
+                break
             if pending is not None:
                 yield pending
-            pending, last = item, record.stream_pos
+            pending = item
     except OSError as exc:  # fastwarc reports any parse or inflate failure as OSError
         failure = str(exc) or type(exc).__name__
     if pending is None:
-        damage_at = start
-    else:
-        end = _record_end(stream, last, size, gz)
-        if end is None:
-            where = "gzip member" if gz else "record"
-            yield WarcDamage(filename, last, f"truncated {where}: the file ends inside it")
-            return None
+        return (yield from _after_failure(stream, start, size, gz, opts, failure))
+    if gz and failure is None and pending.offset >= size:
+        # one gzip stream for the whole file, not a member per record: fastwarc's offsets are
+        # where its buffered reading stood, and it read the stream to its end without fault
         yield pending
-        damage_at = end
-    if failure is None and _only_padding(stream, damage_at, size):
         return None
-    resume = _next_start(stream, damage_at + 1)
+    extent = _extent(stream, pending.offset, size, gz)
+    if extent is None:
+        where = "gzip member" if gz else "record"
+        yield WarcDamage(
+            opts.filename, pending.offset, f"truncated {where}: the file ends inside it"
+        )
+        return None
+    if extent.declared == extent.length:
+        yield pending
+    else:
+        yield _lenient_item(stream, pending.offset, gz, extent, opts)
+    if _only_padding(stream, extent.resume, size):
+        return None
+    return extent.resume
+
+
+def _after_failure(
+    stream: BinaryIO, start: int, size: int, gz: bool, opts: _Options, failure: str | None
+) -> Iterator[WarcItem]:
+    """fastwarc read nothing at ``start``: read the record there by looser rules, or report
+    the bytes as damage and find where records begin again."""
+    if failure is None and _only_padding(stream, start, size):
+        return None
+    extent = _extent(stream, start, size, gz)
+    if extent is not None:
+        yield _lenient_item(stream, start, gz, extent, opts)
+        return extent.resume
+    resume = _next_start(stream, start + 1)
     reason = failure or "bytes that are not a WARC record"
-    yield WarcDamage(filename, damage_at, _damage_message(reason, damage_at, resume), resume)
+    yield WarcDamage(opts.filename, start, _damage_message(reason, start, resume), resume)
     return resume
 
 
@@ -183,97 +271,185 @@ def _damage_message(reason: str, offset: int, resume: int | None) -> str:
     return f"{reason}; skipped {resume - offset} bytes, reading resumed at offset {resume}"
 
 
-def _item(record: WarcRecord, filename: str, check_digests: bool) -> WarcItem:
-    kind = _SKIPPED_TYPES.get(int(record.record_type))
-    headers = record.headers
-    offset = record.stream_pos
-    uri = headers.get("WARC-Target-URI")
-    record_id = headers.get("WARC-Record-ID")
-    if kind is not None:
-        return WarcSkipped(kind, filename, offset, uri, record_id)
-    if record.record_type == WarcRecordType.revisit:
+def _iter_lz4(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
+    """An LZ4-framed WARC, through fastwarc's own LZ4 reader; no resync after damage here.
+    A record whose block the file ends inside is damage (see ``_item``)."""
+    last = None
+    try:
+        for record in ArchiveIterator(stream, parse_http=False):
+            item = _fast_item(record, opts)
+            if item is None:
+                raise OSError("header lines ending LF only")
+            last = item.offset
+            yield item
+    except OSError as exc:
+        reason = str(exc) or type(exc).__name__
+        where = f" after the record at offset {last}" if last is not None else ""
+        message = f"{reason}{where}; nothing read after it in this LZ4 file"
+        yield WarcDamage(opts.filename, last or 0, message)
+
+
+# --- one record -> one item ----------------------------------------------------------------------
+
+
+def _fast_item(record: WarcRecord, opts: _Options) -> WarcItem | None:
+    """The item for a record fastwarc read, or None when it ran header lines ending LF only
+    into one."""
+    headers = {key.lower(): value for key, value in record.headers.items()}
+    if any("\n" in value for value in headers.values()):
+        return None
+    return _item(headers, record.reader, record.content_length, record.stream_pos, opts)
+
+
+def _item(
+    headers: dict[str, str],
+    reader: _Reader,
+    length: int,
+    offset: int,
+    opts: _Options,
+    flags: tuple[str, ...] = (),
+) -> WarcItem:
+    """The item for one record: ``headers`` (lower-case names), its block read from
+    ``reader`` (``length`` bytes)."""
+    rtype = (headers.get("warc-type") or "").strip().lower()
+    uri = _target(headers.get("warc-target-uri"))
+    record_id = headers.get("warc-record-id")
+    kind = _counted_kind(rtype, uri)
+    if kind is not None and not opts.check_digests and kind != "revisit":
+        detail = rtype if kind == "other" else None
+        return WarcSkipped(kind, opts.filename, offset, uri, record_id, detail, record_type=rtype)
+    block = _read_block(reader, length, headers, rtype, opts)
+    if block.short and length < _ARC_UNKNOWN:
+        return WarcDamage(opts.filename, offset, "truncated record: the file ends inside it")
+    bad = tuple(k for k, ok in block.checks if ok is False)
+    if kind == "revisit":
         return WarcSkipped(
             "revisit",
-            filename,
+            opts.filename,
             offset,
             uri,
             record_id,
-            detail=headers.get("WARC-Profile"),
-            refers_to_target=headers.get("WARC-Refers-To-Target-URI"),
-            refers_to_record_id=headers.get("WARC-Refers-To"),
-            refers_to_date=headers.get("WARC-Refers-To-Date"),
+            detail=headers.get("warc-profile"),
+            refers_to_target=_target(headers.get("warc-refers-to-target-uri")),
+            refers_to_record_id=headers.get("warc-refers-to"),
+            refers_to_date=headers.get("warc-refers-to-date"),
+            bad_digests=bad,
+            record_type=rtype,
         )
-    if record.record_type not in (WarcRecordType.response, WarcRecordType.resource):
-        return WarcSkipped("other", filename, offset, uri, record_id, str(record.record_type))
-    return _response(record, filename, offset, uri, record_id, check_digests)
+    if kind is not None:
+        detail = {"other": rtype or "no WARC-Type"}.get(kind)
+        if kind in ("metadata", "dns") and rtype in _PAYLOAD_TYPES:
+            detail = f"{rtype} record of the crawler ({uri})"
+        return WarcSkipped(
+            kind, opts.filename, offset, uri, record_id, detail, bad_digests=bad, record_type=rtype
+        )
+    return _payload_item(headers, block, offset, opts, flags, bad)
 
 
-def _response(
-    record: WarcRecord,
-    filename: str,
+def _counted_kind(rtype: str, uri: str | None) -> str | None:
+    """The kind a record is counted as, or None for a response, resource or conversion record
+    that may hold a page."""
+    if rtype in _COUNTED_TYPES or rtype == "revisit":
+        return rtype
+    if rtype not in _PAYLOAD_TYPES:
+        return "other"
+    scheme = (uri or "").partition(":")[0].lower()
+    return _CRAWLER_SCHEMES.get(scheme) if uri and ":" in uri else None
+
+
+def _payload_item(
+    headers: dict[str, str],
+    block: _Block,
     offset: int,
-    uri: str | None,
-    record_id: str | None,
-    check_digests: bool,
+    opts: _Options,
+    flags: tuple[str, ...],
+    bad: tuple[str, ...],
 ) -> WarcItem:
-    http = record.http_headers if record.is_http else None
-    status = http.status_code if http is not None else None
-    header = http.get("Content-Type") if http is not None else None
-    media, charset = _media_type(header or record.headers.get("Content-Type"))
-    reason = _skip_reason(status, media, http.get("Location") if http is not None else None)
-    if reason is None and record.content_length > MAX_PAYLOAD_BYTES:
-        reason = ("too-large", f"{record.content_length} bytes")
+    rtype = (headers.get("warc-type") or "").strip().lower()
+    uri = _target(headers.get("warc-target-uri"))
+    record_id = headers.get("warc-record-id")
+    status, http = _http_head(block.head) if block.head is not None else (None, {})
+    declared = http.get("content-type") if block.head is not None else headers.get("content-type")
+    media, charset = _media_type(declared)
+
+    def skipped(kind: str, detail: str | None, stored: bool = False) -> WarcSkipped:
+        size, sha = (block.body_size, block.sha256()) if stored else (None, None)
+        return WarcSkipped(kind, opts.filename, offset, uri, record_id, detail, size=size,
+                           sha256=sha, bad_digests=bad, record_type=rtype)  # fmt: skip
+
+    reason = _status_reason(status, http.get("location"))
     if reason is not None:
-        return WarcSkipped(reason[0], filename, offset, uri, record_id, reason[1])
-    digest_kind, digest_ok = _checked_digest(record) if check_digests else (None, None)
+        return skipped(*reason)
+    if media is not None and not _is_text(media):
+        return skipped("non-html", media)
+    if block.body is None:
+        limit = f"over the {opts.max_bytes}-byte limit (max_capture_bytes)"
+        return skipped("too-large", f"{block.body_size} bytes stored, {limit}", stored=True)
     try:
-        payload = _decoded_body(record.reader.read(), http)
-    except (OSError, EOFError, zlib.error, ValueError) as exc:
-        detail = f"{http.get('Content-Encoding') if http is not None else ''}: {exc}"
-        return WarcSkipped("undecodable", filename, offset, uri, record_id, detail)
-    if media is None and not _looks_like_html(payload):
-        return WarcSkipped("non-html", filename, offset, uri, record_id, "no Content-Type")
+        decoded = _decoded(block.body, http, opts.max_bytes)
+    except ValueError as exc:
+        return skipped("undecodable", str(exc), stored=True)
+    if decoded.payload is None:
+        limit = f"{opts.max_bytes}-byte limit (max_capture_bytes)"
+        return skipped("too-large", f"the payload inflates past the {limit}", stored=True)
+    payload = decoded.payload
+    flags = flags + decoded.flags
+    if media is None:
+        media = _sniffed(payload)
+        if not payload:
+            return skipped("empty", "no Content-Type and no payload")
+        if media is None:
+            return skipped("non-html", "no readable Content-Type, and the bytes are binary")
+        flags += ("content-type-sniffed",)
+    checked = dict(block.checks)
+    digest_kind = "payload" if "payload" in checked else "block" if "block" in checked else None
     return WarcPayload(
         payload=payload,
         target_uri=uri,
-        warc_date=_warc_date(record.headers.get("WARC-Date")),
+        warc_date=_warc_date(headers.get("warc-date")),
         warc_record_id=record_id,
-        filename=filename,
+        filename=opts.filename,
         offset=offset,
         http_status=status,
         content_type=media,
         charset=charset,
-        ip_address=record.headers.get("WARC-IP-Address"),
-        payload_digest=record.headers.get("WARC-Payload-Digest"),
-        digest_ok=digest_ok,
-        digest_kind=digest_kind,
+        ip_address=headers.get("warc-ip-address"),
+        payload_digest=headers.get("warc-payload-digest"),
+        digest_ok=checked.get(digest_kind) if digest_kind else None,
+        digest_kind=digest_kind if digest_kind and checked[digest_kind] is not None else None,
+        flags=tuple(sorted(set(flags))),
+        bad_digests=bad,
+        record_type=rtype,
     )
 
 
-def _skip_reason(
-    status: int | None, media: str | None, location: str | None
-) -> tuple[str, str] | None:
-    """Why a response is not a capture to pack (kind, detail), or None if it is one."""
+def _status_reason(status: int | None, location: str | None) -> tuple[str, str] | None:
+    """Why a response is not a capture to pack by its status (kind, detail), or None."""
     if status is not None and 300 <= status < 400:
         return "redirect", f"{status} -> {location}"
     if status is not None and not 200 <= status < 300:
         return "error-status", str(status)
-    if media is not None and media not in _TEXT_TYPES and not media.startswith("text/"):
-        return "non-html", media
     return None
 
 
-def _checked_digest(record: WarcRecord) -> tuple[str | None, bool | None]:
-    # consume=False: fastwarc buffers the block and rewinds, so the payload is read only once
-    # from the file and hashed in the same pass.
-    if record.headers.get("WARC-Payload-Digest"):
-        return "payload", record.verify_payload_digest(consume=False)
-    if record.headers.get("WARC-Block-Digest"):
-        return "block", record.verify_block_digest(consume=False)
-    return None, None
+def _is_text(media: str) -> bool:
+    return media in _TEXT_TYPES or media.startswith("text/")
+
+
+def _target(value: str | None) -> str | None:
+    """A WARC-Target-URI as the URI alone: WARC 1.0's grammar (and wget 1.14) wraps it in <>."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1].strip()
+    return value or None
 
 
 def _media_type(value: str | None) -> tuple[str | None, str | None]:
+    """(media type, charset) of a Content-Type; the media type is None when the value is
+    absent or says nothing (no ``type/subtype``, or ``unknown/unknown`` and the like), which
+    is when browsers sniff."""
     if not value:
         return None, None
     media, *params = value.split(";")
@@ -282,12 +458,28 @@ def _media_type(value: str | None) -> tuple[str | None, str | None]:
         key, _, val = param.partition("=")
         if key.strip().lower() == "charset":
             charset = val.strip().strip("\"'") or None
-    return media.strip().lower() or None, charset
+    media = media.strip().lower()
+    if media.count("/") != 1 or " " in media or media in _UNREADABLE_TYPES:
+        return None, charset
+    return media, charset
 
 
-def _looks_like_html(payload: bytes) -> bool:
-    head = payload[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+def _sniffed(payload: bytes) -> str | None:
+    """The media type browsers would give unlabelled bytes (WHATWG MIME sniffing, "identify
+    an unknown MIME type"), narrowed to what matters here: HTML, XML or text; None for bytes
+    that are binary."""
+    head = payload[:_SNIFF_BYTES]
+    for bom in (b"\xef\xbb\xbf", b"\xfe\xff", b"\xff\xfe"):
+        if head.startswith(bom):
+            return "text/plain"
+    stripped = head.lstrip(b"\t\n\x0c\r ")
+    if _HTML_SNIFF.match(stripped):
+        return "text/html"
+    if stripped.startswith(b"<?xml"):
+        return "text/xml"
+    if head.startswith((b"%PDF-", b"%!PS-Adobe-")) or _BINARY_BYTES.search(head):
+        return None
+    return "text/plain"
 
 
 def _warc_date(value: str | None) -> datetime | None:
@@ -300,70 +492,449 @@ def _warc_date(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _decoded_body(raw: bytes, http) -> bytes:
-    if http is None:
-        return raw
-    if "chunked" in (http.get("Transfer-Encoding") or "").lower():
-        raw = _dechunked(raw)
-    encoding = (http.get("Content-Encoding") or "").strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return gzip.decompress(raw)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(raw)
-        except zlib.error:  # raw deflate without the zlib wrapper, as some servers send it
-            return zlib.decompress(raw, -zlib.MAX_WBITS)
-    if encoding in ("", "identity", "none"):
-        return raw
-    raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+# --- the block: HTTP head, payload, digests ----------------------------------------------------
 
 
-def _dechunked(raw: bytes) -> bytes:
-    out, pos = [], 0
-    while True:
-        line_end = raw.find(b"\r\n", pos)
-        if line_end < 0:
-            raise ValueError("chunked body without its last chunk")
-        length = int(raw[pos:line_end].split(b";")[0], 16)
-        if length == 0:
-            return b"".join(out)
-        out.append(raw[line_end + 2 : line_end + 2 + length])
-        pos = line_end + 2 + length + 2
+@dataclass(frozen=True)
+class _Block:
+    """A record's block as read: the HTTP head (None when the block is not an HTTP message),
+    the payload as stored (None when over the limit; ``body_size`` and ``over_sha256`` are
+    then of all of it), each digest checked: (``block``|``payload``, ok or None when
+    unreadable), and whether the file ended before the block did (``short``)."""
+
+    head: bytes | None
+    body: bytes | None
+    body_size: int
+    over_sha256: str | None
+    checks: tuple[tuple[str, bool | None], ...]
+    short: bool = False
+
+    def sha256(self) -> str:
+        """sha256 of the payload as stored, kept or not."""
+        return self.over_sha256 or hashlib.sha256(self.body or b"").hexdigest()
 
 
-# --- framing, used only at the end of a file and around damage ---------------------------------
+def _read_block(
+    reader: _Reader, length: int, headers: dict[str, str], rtype: str, opts: _Options
+) -> _Block:
+    """Read ``length`` bytes of block in pieces, hashing as they come and keeping at most
+    ``opts.max_bytes`` of payload."""
+    first = _read_up_to(reader, min(length, _HEAD_LIMIT))
+    head_len = _http_head_length(first, headers, rtype)
+    wanted = _wanted_digests(headers, rtype) if opts.check_digests else {}
+    hashers = {kind: hashlib.new(name) for kind, (name, _) in wanted.items()}
+    sha = hashlib.sha256()
+    kept: list[bytes] = []
+    body_size = 0
+
+    def take(piece: bytes, body: bytes) -> None:
+        nonlocal body_size
+        if "block" in hashers:
+            hashers["block"].update(piece)
+        if "payload" in hashers:
+            hashers["payload"].update(body)
+        body_size += len(body)
+        if body_size <= opts.max_bytes:
+            kept.append(body)
+            return
+        for held in kept:  # hashed only once it is too large to keep: else hashed when needed
+            sha.update(held)
+        kept.clear()
+        sha.update(body)
+
+    take(first, first[head_len:] if head_len is not None else first)
+    remaining = length - len(first)
+    while remaining > 0:
+        piece = reader.read(min(_READ_BLOCK, remaining))
+        if not piece:
+            break
+        remaining -= len(piece)
+        take(piece, piece)
+    checks = tuple((kind, hashers[kind].digest() == wanted[kind][1]) for kind in sorted(wanted))
+    checks += tuple((kind, None) for kind in _unreadable_digests(headers, rtype, wanted))
+    return _Block(
+        head=first[:head_len] if head_len is not None else None,
+        body=b"".join(kept) if body_size <= opts.max_bytes else None,
+        body_size=body_size,
+        over_sha256=sha.hexdigest() if body_size > opts.max_bytes else None,
+        short=remaining > 0,
+        checks=tuple(sorted(checks)),
+    )
 
 
-def _record_end(stream: BinaryIO, start: int, size: int, gz: bool) -> int | None:
-    """Offset just past the record (or gzip member) at ``start``; None if the file ends first."""
-    return _member_end(stream, start) if gz else _plain_record_end(stream, start, size)
+def _read_up_to(reader: _Reader, size: int) -> bytes:
+    pieces, got = [], 0
+    while got < size:
+        piece = reader.read(size - got)
+        if not piece:
+            break
+        pieces.append(piece)
+        got += len(piece)
+    return b"".join(pieces)
 
 
-def _member_end(stream: BinaryIO, start: int) -> int | None:
-    stream.seek(start)
-    inflate = zlib.decompressobj(31)
-    consumed = 0
+def _http_head_length(first: bytes, headers: dict[str, str], rtype: str) -> int | None:
+    """Length of the HTTP head the block opens with (status or request line to the empty line,
+    whatever the line endings), or None when the block is not an HTTP message."""
+    declared = (headers.get("content-type") or "").lower()
+    if rtype not in ("response", "request", "revisit"):
+        return None
+    if "application/http" not in declared and not first.startswith(b"HTTP/"):
+        return None
+    end = _HEAD_END.search(first)
+    return end.end() if end else len(first)
+
+
+def _http_head(head: bytes) -> tuple[int | None, dict[str, str]]:
+    """(status, header fields by lower-case name) of an HTTP head with lines ending LF, CRLF
+    or CRCRLF. Repeated Transfer-/Content-Encoding fields are joined; otherwise the first wins."""
+    lines = head.split(b"\n")
+    status_line = lines[0].rstrip(b"\r").decode("latin-1")
+    match = re.match(r"HTTP/\S+\s+(\d{3})\b", status_line)
+    status = int(match.group(1)) if match else None
+    fields: dict[str, str] = {}
+    for raw in lines[1:]:
+        line = raw.rstrip(b"\r").decode("latin-1")
+        if not line.strip():
+            break
+        name, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key, value = name.strip().lower(), value.strip()
+        if key in fields and key in ("transfer-encoding", "content-encoding"):
+            fields[key] = f"{fields[key]}, {value}"
+        else:
+            fields.setdefault(key, value)
+    return status, fields
+
+
+def _wanted_digests(headers: dict[str, str], rtype: str) -> dict[str, tuple[str, bytes]]:
+    """The digests to check, by what they cover: WARC-Block-Digest the whole block;
+    WARC-Payload-Digest the payload, which a revisit record does not hold (its digest is
+    the original's)."""
+    wanted = {}
+    for kind, header in (("block", "warc-block-digest"), ("payload", "warc-payload-digest")):
+        if kind == "payload" and rtype == "revisit":
+            continue
+        parsed = _parsed_digest(headers.get(header))
+        if parsed is not None:
+            wanted[kind] = parsed
+    return wanted
+
+
+def _unreadable_digests(headers: dict[str, str], rtype: str, wanted: dict) -> list[str]:
+    named = (("block", "warc-block-digest"), ("payload", "warc-payload-digest"))
+    return [
+        kind
+        for kind, header in named
+        if headers.get(header) and kind not in wanted and (kind, rtype) != ("payload", "revisit")
+    ]
+
+
+def _parsed_digest(value: str | None) -> tuple[str, bytes] | None:
+    """(hashlib name, digest bytes) of ``algorithm:value`` in base32 (as WARC writers put it),
+    hex or base64; None when absent or unreadable."""
+    if not value:
+        return None
+    label, sep, encoded = value.strip().partition(":")
+    name = _DIGESTS.get(label.strip().lower())
+    if not sep or name is None:
+        return None
+    encoded = encoded.strip().rstrip("=")
+    size = hashlib.new(name).digest_size
     try:
-        while not inflate.eof:
-            block = stream.read(_SCAN_BLOCK)
-            if not block:
-                return None
-            inflate.decompress(block)
-            consumed += len(block)
+        if len(encoded) == 2 * size:
+            raw = bytes.fromhex(encoded)
+        elif len(encoded) == -(-size * 8 // 5):
+            raw = _base32(encoded.upper(), size)
+        else:
+            raw = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except (ValueError, KeyError, binascii.Error):
+        return None
+    return (name, raw) if len(raw) == size else None
+
+
+def _base32(text: str, size: int) -> bytes:
+    # base64.b32decode is pure Python and slow; one digest per record makes it count
+    bits = 0
+    for char in text:
+        bits = bits << 5 | _BASE32[char]
+    return (bits >> (len(text) * 5 - size * 8)).to_bytes(size, "big")
+
+
+_BASE32 = {char: n for n, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}
+
+
+# --- transfer and content encodings, bounded ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A payload with its encodings undone (None: it inflates past the limit), and flags for
+    what was read leniently."""
+
+    payload: bytes | None
+    flags: tuple[str, ...] = ()
+
+
+def _decoded(raw: bytes, http: dict[str, str], limit: int) -> _Decoded:
+    """``raw`` with chunking and Content-Encoding undone, inflating at most ``limit`` bytes.
+
+    Read as warcio reads it: a body stored de-chunked under a ``chunked`` header is taken as
+    it is (``transfer-encoding-not-applied``), as is a body a crawler stored inflated under a
+    ``gzip`` header (``content-encoding-not-applied``); a gzip stream missing its end (the
+    trailer, say) gives what it holds (``content-encoding-truncated``). Raises ValueError for
+    an encoding that is not known or a stream that breaks midway.
+    """
+    flags: list[str] = []
+    if "chunked" in http.get("transfer-encoding", "").lower():
+        raw, flag = _dechunked(raw)
+        flags += [flag] if flag else []
+    codings = [c.strip().lower() for c in http.get("content-encoding", "").split(",")]
+    for coding in reversed([c for c in codings if c not in ("", "identity", "none")]):
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise ValueError(f"unsupported Content-Encoding {coding!r}")
+        inflated, flag = _inflated(raw, coding, limit)
+        if inflated is None:
+            return _Decoded(None, tuple(flags))
+        raw = inflated
+        flags += [flag] if flag else []
+    if len(raw) > limit:
+        return _Decoded(None, tuple(flags))
+    return _Decoded(raw, tuple(flags))
+
+
+def _inflated(raw: bytes, coding: str, limit: int) -> tuple[bytes | None, str | None]:
+    """(bytes inflated, flag); bytes None past ``limit``."""
+    if coding in ("gzip", "x-gzip"):
+        if not raw.startswith(b"\x1f\x8b"):
+            return raw, "content-encoding-not-applied"
+        wbits = 31
+    else:  # zlib-wrapped deflate, or raw deflate as some servers send it
+        zlib_header = len(raw) > 1 and raw[0] & 0x0F == 8 and (raw[0] << 8 | raw[1]) % 31 == 0
+        wbits = zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
+    pieces: list[bytes] = []
+    produced = 0
+    inflate = zlib.decompressobj(wbits)
+    data = raw
+    while True:
+        try:
+            piece = inflate.decompress(data, limit + 1 - produced)
+        except zlib.error as exc:
+            if produced == 0 and coding == "deflate":
+                return raw, "content-encoding-not-applied"
+            raise ValueError(f"{coding}: {exc}") from None
+        pieces.append(piece)
+        produced += len(piece)
+        if produced > limit:
+            return None, None
+        if inflate.eof:
+            rest = inflate.unused_data
+            if wbits == 31 and rest.startswith(b"\x1f\x8b"):  # concatenated gzip members
+                inflate, data = zlib.decompressobj(wbits), rest
+                continue
+            return b"".join(pieces), None
+        data = inflate.unconsumed_tail
+        if not data:
+            return b"".join(pieces), "content-encoding-truncated"
+
+
+def _dechunked(raw: bytes) -> tuple[bytes, str | None]:
+    """(``raw`` with HTTP chunking undone, flag). Chunk sizes must be 1-16 hex digits; where
+    they are not, the rest is taken as it is, as warcio does (``transfer-encoding-not-applied``
+    when no chunk came first, ``chunked-body-malformed`` otherwise); a body that ends before
+    its last chunk gives what it holds (``chunked-body-truncated``)."""
+    out: list[bytes] = []
+    pos = 0
+    while pos < len(raw):
+        line_end = raw.find(b"\n", pos, pos + 1024)
+        size_text = raw[pos:line_end].rstrip(b"\r").split(b";")[0].strip() if line_end >= 0 else b""
+        if not _CHUNK_SIZE.fullmatch(size_text):
+            break
+        length = int(size_text, 16)
+        if length == 0:
+            return b"".join(out), None
+        start = line_end + 1
+        out.append(raw[start : start + length])
+        pos = start + length
+        if pos >= len(raw):
+            return b"".join(out), "chunked-body-truncated"
+        if raw.startswith(b"\r\n", pos):
+            pos += 2
+        elif raw.startswith(b"\n", pos):
+            pos += 1
+        else:
+            break
+    else:
+        return b"".join(out), "chunked-body-truncated"
+    if not out:
+        return raw, "transfer-encoding-not-applied"
+    return b"".join(out) + raw[pos:], "chunked-body-malformed"
+
+
+# --- framing: the true extent of a record, read by looser rules than fastwarc's ------------------
+
+
+@dataclass(frozen=True)
+class _Extent:
+    """Where a record's parts lie: its header fields, where the block starts (in the file, or
+    in the inflated gzip member), the Content-Length declared and the block length the
+    framing shows, and where the next record begins."""
+
+    headers: dict[str, str]
+    body_start: int
+    declared: int | None
+    length: int
+    resume: int
+
+
+def _extent(stream: BinaryIO, offset: int, size: int, gz: bool) -> _Extent | None:
+    """The record at ``offset`` as framed in the file, or None when no WARC header parses there
+    or the file ends inside it. The block ends at its Content-Length when the record's end is
+    there; otherwise where the next record begins (the gzip member's end; in a plain file the
+    next ``WARC/1.x`` line searched from the block's start)."""
+    return _member_extent(stream, offset) if gz else _plain_extent(stream, offset, size)
+
+
+def _plain_extent(stream: BinaryIO, offset: int, size: int) -> _Extent | None:
+    stream.seek(offset)
+    parsed = _warc_head(stream.read(_HEAD_LIMIT))
+    if parsed is None:
+        return None
+    headers, head_len = parsed
+    declared = _content_length(headers)
+    body_start = offset + head_len
+    if declared is not None:
+        end = body_start + declared
+        gap = _record_gap(stream, end, size)
+        if gap is not None:
+            return _Extent(headers, head_len, declared, declared, end + gap)
+    found = _next_start(stream, body_start)
+    if found is None:
+        return None
+    stream.seek(max(body_start, found - 4))
+    before = stream.read(found - max(body_start, found - 4))
+    length = found - body_start - (len(before) - len(before.rstrip(b"\r\n")))
+    return _Extent(headers, head_len, declared, length, found)
+
+
+def _record_gap(stream: BinaryIO, end: int, size: int) -> int | None:
+    """Bytes of line ends between a block ending at ``end`` and what follows, or None when the
+    block is not followed by the empty lines that close a record (nor by the end of the file):
+    then the Content-Length that put the end there does not hold."""
+    if end > size:
+        return None
+    stream.seek(end)
+    after = stream.read(64)
+    gap = len(after) - len(after.lstrip(b"\r\n"))
+    closed = after.startswith((b"\r\n\r\n", b"\n\n", b"\r\r\n\r\r\n"))
+    return gap if closed or end + gap >= size else None
+
+
+def _member_extent(stream: BinaryIO, offset: int) -> _Extent | None:
+    member = _Member(stream, offset)
+    try:
+        head = _read_up_to(member, _HEAD_LIMIT)
+        parsed = _warc_head(head)
+        total, tail = len(head), head[-8:]
+        while piece := member.read(_SCAN_BLOCK):
+            total += len(piece)
+            tail = (tail + piece)[-8:]
     except zlib.error:
         return None
-    return start + consumed - len(inflate.unused_data)
-
-
-def _plain_record_end(stream: BinaryIO, start: int, size: int) -> int | None:
-    stream.seek(start)
-    head = stream.read(64 * 1024)
-    header_end = head.find(b"\r\n\r\n")
-    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head[:header_end])
-    if header_end < 0 or match is None:
+    if parsed is None or member.end is None:
         return None
-    end = start + header_end + 4 + int(match.group(1)) + 4  # block, then CRLF CRLF
-    return end if end <= size else None
+    headers, head_len = parsed
+    declared = _content_length(headers)
+    available = total - head_len
+    length = available - min(4, len(tail) - len(tail.rstrip(b"\r\n")), available)
+    if declared is not None and length <= declared <= available:
+        length = declared  # the block itself may end in line ends
+    return _Extent(headers, head_len, declared, length, member.end)
+
+
+def _lenient_item(
+    stream: BinaryIO, offset: int, gz: bool, extent: _Extent, opts: _Options
+) -> WarcItem:
+    """The item for the record at ``offset`` read by its framing, flagged when the block is not
+    the length its Content-Length says. A block shorter than declared whose digest then fails
+    lost bytes (a hole in the file) rather than lied about its length: that is damage."""
+    if gz:
+        source: _Reader = _Member(stream, offset)
+        _read_up_to(source, extent.body_start)
+    else:
+        stream.seek(offset + extent.body_start)
+        source = stream
+    flags = () if extent.declared == extent.length else ("warc-content-length-mismatch",)
+    block = _Limited(source, extent.length)
+    item = _item(extent.headers, block, extent.length, offset, opts, flags)
+    short = extent.declared is not None and extent.length < extent.declared
+    if short and not isinstance(item, WarcDamage) and item.bad_digests:
+        found = f"{extent.length} of {extent.declared} bytes"
+        message = f"record shorter than its Content-Length ({found}) and its digest fails"
+        return WarcDamage(opts.filename, offset, message, extent.resume)
+    return item
+
+
+def _warc_head(data: bytes) -> tuple[dict[str, str], int] | None:
+    """(header fields by lower-case name, length of the header) of a WARC record header at the
+    start of ``data``, lines ending LF, CRLF or CRCRLF; None if there is none."""
+    lead = len(data) - len(data.lstrip(b"\r\n"))  # a writer's stray line ends before it
+    first = _WARC_LINE.match(data, lead)
+    if first is None:
+        return None
+    end = _HEAD_END.search(data, first.end() - 1)
+    if end is None:
+        return None
+    headers: dict[str, str] = {}
+    for raw in data[first.end() : end.start()].split(b"\n"):
+        name, sep, value = raw.rstrip(b"\r").decode("utf-8", "replace").partition(":")
+        if sep:
+            headers.setdefault(name.strip().lower(), value.strip())
+    return headers, end.end()
+
+
+def _content_length(headers: dict[str, str]) -> int | None:
+    value = headers.get("content-length", "").strip()
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+class _Member:
+    """The inflated bytes of the one gzip member at ``offset``, read in bounded pieces;
+    ``end`` is the member's end in the file once it has been read to it."""
+
+    def __init__(self, stream: BinaryIO, offset: int):
+        self.stream, self.pos = stream, offset
+        self.inflate = zlib.decompressobj(31)
+        self.buffer = b""
+        self.end: int | None = None
+
+    def read(self, size: int = _READ_BLOCK) -> bytes:
+        while len(self.buffer) < size and not self.inflate.eof:
+            data = self.inflate.unconsumed_tail
+            if not data:
+                self.stream.seek(self.pos)
+                data = self.stream.read(_READ_BLOCK)
+                self.pos += len(data)
+                if not data:
+                    break
+            self.buffer += self.inflate.decompress(data, size - len(self.buffer))
+        if self.inflate.eof and self.end is None:
+            self.end = self.pos - len(self.inflate.unused_data)
+        piece, self.buffer = self.buffer[:size], self.buffer[size:]
+        return piece
+
+
+class _Limited:
+    """At most ``length`` bytes of ``source``."""
+
+    def __init__(self, source: _Reader, length: int):
+        self.source, self.left = source, length
+
+    def read(self, size: int = _READ_BLOCK) -> bytes:
+        piece = self.source.read(min(size, self.left)) if self.left > 0 else b""
+        self.left -= len(piece)
+        return piece
 
 
 def _only_padding(stream: BinaryIO, start: int, size: int) -> bool:
@@ -386,7 +957,7 @@ def _next_start(stream: BinaryIO, offset: int) -> int | None:
         window = carry + block
         hits = sorted(
             (at, gz)
-            for magic, gz in ((_GZIP_MAGIC, True), (b"WARC/1.", False))
+            for magic, gz in ((_GZIP_MAGIC, True), (b"WARC/", False))
             for at in _all(window, magic)
         )
         for at, gz in hits:
@@ -414,7 +985,7 @@ def _starts_record(stream: BinaryIO, offset: int, gz: bool, window: bytes, at: i
     head = stream.read(4096)
     stream.seek(position)
     try:
-        return zlib.decompressobj(31).decompress(head, 16).startswith(b"WARC/1.")
+        return _WARC_LINE.match(zlib.decompressobj(31).decompress(head, 16)) is not None
     except zlib.error:
         return False
 
@@ -422,8 +993,9 @@ def _starts_record(stream: BinaryIO, offset: int, gz: bool, window: bytes, at: i
 # --- ARC, through warcio ---------------------------------------------------------------------
 
 
-def _iter_arc(path: Path | str, name: str) -> Iterator[WarcItem]:
-    """ARC records (no digests in ARC) as the same items; damage ends the file here."""
+def _iter_arc(path: Path | str, opts: _Options) -> Iterator[WarcItem]:
+    """ARC records (no digests in ARC) as the same items; damage ends the file here. ARC
+    records have no ids (warcio makes up a random one), so they are known by offset."""
     from warcio.archiveiterator import ArchiveIterator as WarcioIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -432,42 +1004,45 @@ def _iter_arc(path: Path | str, name: str) -> Iterator[WarcItem]:
         records = WarcioIterator(stream, arc2warc=True)
         try:
             for record in records:
-                item = _arc_item(record, name, offset)
+                item = _arc_item(record, opts)
                 # warcio's get_record_offset() reads the record to its end: ask after the payload
                 offset = records.get_record_offset()
                 yield replace(item, offset=offset)
                 offset = offset + records.get_record_length()
         except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
-            yield WarcDamage(name, offset, f"{exc}; nothing read after it in this ARC file")
+            message = f"{exc}; nothing read after it in this ARC file"
+            yield WarcDamage(opts.filename, offset, message)
 
 
-def _arc_item(record, filename: str, offset: int) -> WarcItem:
-    headers = record.rec_headers
-    uri = headers.get_header("WARC-Target-URI")
-    record_id = headers.get_header("WARC-Record-ID")
-    if record.rec_type != "response":
-        return WarcSkipped(record.rec_type or "other", filename, offset, uri, record_id)
+def _arc_item(record, opts: _Options) -> WarcItem:
+    rec = record.rec_headers
+    headers = {"warc-type": record.rec_type or ""}
+    for name in ("WARC-Target-URI", "WARC-Date", "WARC-IP-Address", "Content-Type"):
+        headers[name.lower()] = rec.get_header(name) or ""
     http = record.http_headers
-    status_text = http.get_statuscode() if http is not None else None
-    status = int(status_text) if status_text and status_text.isdigit() else None
-    media, charset = _media_type(http.get_header("Content-Type") if http is not None else None)
-    reason = _skip_reason(status, media, http.get_header("Location") if http is not None else None)
-    if reason is not None:
-        return WarcSkipped(reason[0], filename, offset, uri, record_id, reason[1])
-    payload = record.content_stream().read()  # warcio undoes chunking and Content-Encoding
-    if media is None and not _looks_like_html(payload):
-        return WarcSkipped("non-html", filename, offset, uri, record_id, "no Content-Type")
-    return WarcPayload(
-        payload=payload,
-        target_uri=uri,
-        warc_date=_warc_date(headers.get_header("WARC-Date")),
-        warc_record_id=record_id,
-        filename=filename,
-        offset=offset,
-        http_status=status,
-        content_type=media,
-        charset=charset,
-        ip_address=headers.get_header("WARC-IP-Address"),
-        payload_digest=None,
-        digest_ok=None,
-    )
+    rtype = headers["warc-type"]
+    if http is not None and rtype == "response":
+        headers["content-type"] = "application/http; msgtype=response"
+        head = http.to_bytes()
+        stream: _Reader = _Prefixed(head, record.raw_stream)
+        length = len(head) + _ARC_UNKNOWN
+    else:
+        stream, length = record.raw_stream, _ARC_UNKNOWN
+    item = _item({k: v for k, v in headers.items() if v}, stream, length, 0, opts)
+    return replace(item, warc_record_id=None)
+
+
+_ARC_UNKNOWN = 1 << 62  # ARC lengths are warcio's to keep: read its stream to its end
+
+
+class _Prefixed:
+    """``prefix`` then ``source``."""
+
+    def __init__(self, prefix: bytes, source: _Reader):
+        self.prefix, self.source = prefix, source
+
+    def read(self, size: int = _READ_BLOCK) -> bytes:
+        if self.prefix:
+            piece, self.prefix = self.prefix[:size], self.prefix[size:]
+            return piece
+        return self.source.read(size)

@@ -142,8 +142,11 @@ def release_manifest(
         languages.update(summary.languages)
     reasons = Counter(row["reason"] for row in quarantine)
     skipped: Counter = Counter()
+    bad_digests: list[dict] = []
     for unit in units:
         skipped.update(unit.warc_skipped)
+        bad_digests.extend(unit.warc_bad_digests)
+    bad_digests.sort(key=lambda row: (row["source_path"], row["offset"]))
     inputs = sum(u.records + u.quarantined for u in units) + len(plan.skipped)
     inputs += sum(u.withdrawn for u in units)
     counts = {
@@ -171,6 +174,7 @@ def release_manifest(
         "counts": counts,
         "quarantine_reasons": dict(sorted(reasons.items())),
         "warc_records_skipped": dict(sorted(skipped.items())),
+        "warc_digest_mismatches": bad_digests,
         "capture_log": _log_summary(log),
         "sources": list(plan.sources),
         "coverage": {

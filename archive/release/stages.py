@@ -102,6 +102,7 @@ class UnitSummary:
     quarantined: int
     withdrawn: int
     warc_skipped: dict = field(default_factory=dict)
+    warc_bad_digests: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -216,13 +217,18 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
     return _settled(ctx, record_id(source), digest, source, derivation, build)
 
 
-def warc_outcomes(ctx: PackContext, item, extractor, extractor_name, skipped: Counter) -> Iterator:
+def warc_outcomes(
+    ctx: PackContext, item, extractor, extractor_name, skipped: Counter, bad_digests=None
+) -> Iterator:
     """Every response of one WARC file as a record, marker or quarantine entry; other records
-    are counted in ``skipped`` by kind; damaged regions are quarantined with their offset."""
+    are counted in ``skipped`` by kind; damaged regions are quarantined with their offset.
+    Records of any type whose digests fail are listed in ``bad_digests`` (manifest rows)."""
     from archive.capture.warc import WarcDamage, WarcPayload, iter_warc
 
     try:
-        for found in iter_warc(item.fs_path):
+        for found in iter_warc(item.fs_path, max_bytes=ctx.settings.max_capture_bytes):
+            if getattr(found, "bad_digests", ()) and bad_digests is not None:
+                bad_digests.append(_digest_row(item.source_path, found))
             if isinstance(found, WarcPayload):
                 yield _warc_payload(ctx, item, found, extractor, extractor_name)
             elif isinstance(found, WarcDamage):
@@ -230,11 +236,24 @@ def warc_outcomes(ctx: PackContext, item, extractor, extractor_name, skipped: Co
                 yield QuarantineEntry(item.source_path, "damaged", message, offset=offset)
             elif found.kind in ("too-large", "undecodable"):
                 message = f"WARC record {found.warc_record_id}: {found.detail or found.kind}"
-                yield QuarantineEntry(item.source_path, found.kind, message, offset=found.offset)
+                yield QuarantineEntry(
+                    item.source_path, found.kind, message, found.size, found.sha256, found.offset
+                )
             else:
                 skipped[found.kind] += 1
     except OSError as exc:
         yield QuarantineEntry(item.source_path, "unreadable", f"cannot be read: {exc.strerror}")
+
+
+def _digest_row(source_path: str, found) -> dict:
+    """A WARC record whose stored digest does not match its bytes, as the manifest lists it."""
+    return {
+        "source_path": source_path,
+        "offset": found.offset,
+        "warc_record_id": found.warc_record_id,
+        "warc_type": found.record_type,
+        "digests": list(found.bad_digests),
+    }
 
 
 def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
@@ -296,6 +315,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     quarantined: list[dict] = []
     withdrawn: list[dict] = []
     skipped: Counter = Counter()
+    bad_digests: list[dict] = []
     files = [item.source_path for item in unit.files if item.kind != "warc"]
     if ctx.log is not None:
         ctx.log.preload([p.partition("/")[2] for p in files] + files)
@@ -303,7 +323,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         ctx.parent.index.preload([record_id(p) for p in files])
     for item in unit.files:
         if item.kind == "warc":
-            outcomes = warc_outcomes(ctx, item, extractor, extractor_name, skipped)
+            outcomes = warc_outcomes(ctx, item, extractor, extractor_name, skipped, bad_digests)
         else:
             outcomes = (capture_outcome(ctx, item, extractor, extractor_name),)
         for outcome in outcomes:
@@ -331,6 +351,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         len(quarantined),
         len(withdrawn),
         dict(sorted(skipped.items())),
+        tuple(bad_digests),
     )
 
 

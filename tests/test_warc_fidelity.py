@@ -1,0 +1,470 @@
+"""WARC/ARC read as warcio and FastWARC read them (issue 16), within bounds (issue 18).
+
+Quirk fixtures are written at test time with warcio's writer (or byte by byte where the writer
+will not make the quirk); the real samples in tests/data/warc are public test files of warcio and
+resiliparse (see PROVENANCE.md there). Golden values come from warcio reading the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+from hypothesis import given
+from hypothesis import strategies as st
+from warcdata import (
+    LIGHTHOUSE,
+    ORCHARD,
+    RIVERTOWN,
+    Spec,
+    gzip_bomb,
+    raw_response,
+    record_id,
+    render_html,
+    sha1_digest,
+    warc_bytes,
+)
+from warcio.archiveiterator import ArchiveIterator as WarcioIterator
+
+from archive import PackSettings, pack
+from archive.capture.warc import (
+    WarcDamage,
+    WarcPayload,
+    WarcSkipped,
+    _dechunked,
+    _inflated,
+    iter_warc,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = Path(__file__).parent / "data" / "warc"
+HTML_CT = (("Content-Type", "text/html; charset=utf-8"),)
+PAGE = render_html(LIGHTHOUSE)
+
+
+def write(path: Path, parts: list[bytes]) -> Path:
+    path.write_bytes(b"".join(parts))
+    return path
+
+
+def warcio_payloads(path: Path) -> dict[str, bytes]:
+    """Record id -> payload as warcio reads it (chunking and Content-Encoding undone)."""
+    out = {}
+    with open(path, "rb") as stream:
+        try:
+            for record in WarcioIterator(stream):
+                if record.rec_type in ("response", "resource"):
+                    out[record.rec_headers.get_header("WARC-Record-ID")] = (
+                        record.content_stream().read()
+                    )
+        except Exception:  # warcio stops at what it cannot read; what it read still counts
+            pass
+    return out
+
+
+def payloads(path: Path, **options) -> dict[str, WarcPayload]:
+    return {i.warc_record_id: i for i in iter_warc(path, **options) if isinstance(i, WarcPayload)}
+
+
+# --- issue 16: what warcio reads, archive reads -------------------------------------------------
+
+
+def test_a_body_stored_dechunked_under_a_chunked_header_is_read_as_warcio_reads_it(tmp_path):
+    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=PAGE,
+                headers=HTML_CT + (("Transfer-Encoding", "chunked"),))  # fmt: skip
+    path = write(tmp_path / "dechunked.warc.gz", warc_bytes([spec], gz=True))
+    (item,) = iter_warc(path)
+    assert item.payload == PAGE == warcio_payloads(path)[record_id(0)]
+    assert "transfer-encoding-not-applied" in item.flags and item.digest_ok is True
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r\r\n"])
+def test_header_lines_ending_lf_or_cr_cr_lf_are_read(tmp_path, eol):
+    http = eol.join([b"HTTP/1.1 200 OK", b"Content-Type: text/html; charset=utf-8", b"", b""])
+    parts = [raw_response(LIGHTHOUSE.url, http, PAGE, n, eol=eol) for n in range(3)]
+    path = write(tmp_path / "eol.warc", parts)
+    found = payloads(path)
+    assert sorted(found) == [record_id(n) for n in range(3)]
+    assert all(i.payload == PAGE and i.content_type == "text/html" for i in found.values())
+    assert not [i for i in iter_warc(path) if isinstance(i, WarcDamage)]
+    gz = write(tmp_path / "eol.warc.gz", [gzip.compress(p, mtime=0) for p in parts])
+    assert sorted(payloads(gz)) == sorted(found)
+
+
+def test_lf_only_http_heads_as_clueweb_wrote_them_are_pages_not_non_html(tmp_path):
+    http = b"HTTP/1.1 200 OK\nContent-Type: text/html\nServer: x\n\n"
+    path = write(tmp_path / "clueweb.warc", [raw_response(LIGHTHOUSE.url, http, PAGE, 0)])
+    (item,) = iter_warc(path)
+    assert isinstance(item, WarcPayload) and item.payload == PAGE and item.http_status == 200
+
+
+def test_a_gzip_body_missing_its_trailer_is_decoded_and_flagged(tmp_path):
+    body = gzip.compress(PAGE, mtime=0)[:-8]  # CRC32 and ISIZE gone
+    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=body,
+                headers=HTML_CT + (("Content-Encoding", "gzip"),))  # fmt: skip
+    path = write(tmp_path / "trailer.warc.gz", warc_bytes([spec], gz=True))
+    (item,) = iter_warc(path)
+    assert item.payload == PAGE == warcio_payloads(path)[record_id(0)]
+    assert item.flags == ("content-encoding-truncated",)
+
+
+def test_a_gzip_header_over_a_body_stored_inflated_keeps_the_body(tmp_path):
+    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=PAGE,
+                headers=HTML_CT + (("Content-Encoding", "gzip"),))  # fmt: skip
+    path = write(tmp_path / "inflated.warc", warc_bytes([spec], gz=False))
+    (item,) = iter_warc(path)
+    assert item.payload == PAGE == warcio_payloads(path)[record_id(0)]
+    assert item.flags == ("content-encoding-not-applied",)
+
+
+def test_digests_are_checked_over_what_each_record_type_covers(tmp_path):
+    good = (
+        b"<html><head><title>Tide tables</title></head><body><p>High water 06:12.</p></body></html>"
+    )
+    resource = Spec("payload", "resource", "https://www.harbourlight-gazette.org/tides.html",
+                    payload=good)  # fmt: skip
+    request = Spec("request", "request", LIGHTHOUSE.url, payload=b"GET / HTTP/1.1\r\n\r\n",
+                   extra_warc=(("WARC-Block-Digest", sha1_digest(b"not this")),))  # fmt: skip
+    path = write(tmp_path / "digests.warc", warc_bytes([resource, request], gz=False))
+    page, req = list(iter_warc(path))
+    assert isinstance(page, WarcPayload) and page.payload == good
+    assert (page.digest_ok, page.bad_digests) == (True, ())
+    assert isinstance(req, WarcSkipped) and req.kind == "request"
+    assert req.bad_digests == ("block",) and req.warc_record_id == record_id(1)
+
+
+def test_crawler_logs_and_manifests_are_counted_as_metadata_not_packed():
+    items = list(iter_warc(SAMPLES / "example-wget-bad-target-uri.warc.gz"))
+    crawler = [i for i in items if (i.target_uri or "").startswith("metadata://")]
+    assert [i.record_type for i in crawler] == ["metadata", "resource", "resource"]
+    assert all(i.kind == "metadata" for i in crawler)
+    (page,) = [i for i in items if isinstance(i, WarcPayload)]
+    assert page.target_uri == "http://example.com/"  # written <http://example.com/>
+
+
+def test_angle_bracketed_target_uris_lose_the_brackets(tmp_path):
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+    part = raw_response(LIGHTHOUSE.url, http, PAGE, 0).replace(
+        LIGHTHOUSE.url.encode(), b"<" + LIGHTHOUSE.url.encode() + b">", 1
+    )
+    (item,) = iter_warc(write(tmp_path / "angle.warc", [part]))
+    assert item.target_uri == LIGHTHOUSE.url
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "media"),
+    [
+        (b"  <!DOCTYPE html><html><body><p>Harbour news</p></body></html>", "payload", "text/html"),
+        (b"\n<p>A fragment with no html tag</p>", "payload", "text/html"),
+        (b"Plain notes about the harbour.\n", "payload", "text/plain"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "non-html", None),
+        (b"", "empty", None),
+    ],
+)
+def test_without_a_content_type_the_payload_is_sniffed_as_browsers_do(tmp_path, body, kind, media):
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: unknown/unknown\r\n\r\n"
+    (item,) = iter_warc(
+        write(tmp_path / "sniff.warc", [raw_response("https://x.test/", http, body, 0)])
+    )
+    assert (item.kind if isinstance(item, WarcSkipped) else "payload") == kind
+    if media:
+        assert item.content_type == media and "content-type-sniffed" in item.flags
+
+
+def test_an_lz4_warc_reads_as_its_gzip_twin():
+    lz4 = [(type(i).__name__, getattr(i, "warc_record_id", None), getattr(i, "payload", None))
+           for i in iter_warc(SAMPLES / "warcfile.warc.lz4")]  # fmt: skip
+    gz = [(type(i).__name__, getattr(i, "warc_record_id", None), getattr(i, "payload", None))
+          for i in iter_warc(SAMPLES / "warcfile.warc.gz")]  # fmt: skip
+    assert lz4 == gz and sum(kind == "WarcPayload" for kind, _, _ in gz) == 16
+
+
+def test_arc_records_are_known_by_offset_so_packs_repeat():
+    first = [
+        (i.offset, getattr(i, "warc_record_id", None)) for i in iter_warc(SAMPLES / "example.arc")
+    ]
+    again = [
+        (i.offset, getattr(i, "warc_record_id", None)) for i in iter_warc(SAMPLES / "example.arc")
+    ]
+    assert first == again and all(rid is None for _, rid in first)
+
+
+# --- issue 18: bounds ----------------------------------------------------------------------------
+
+
+def bounded(code: str, *, memory: int = 1 << 30, seconds: int = 60) -> str:
+    """Run ``code`` in a fresh interpreter under an address-space limit and a timeout; its
+    stdout. Exceeding either fails the test (MemoryError, or TimeoutExpired)."""
+    prelude = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))\n"
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests'}"}
+    done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, timeout=seconds, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_b2_a_negative_or_non_hex_chunk_size_ends_dechunking():
+    out = bounded("""
+        from archive.capture.warc import _dechunked
+        for raw in (b'-6\\r\\n' + b'x' * 1000, b'zz\\r\\nab', b'ffffffffffffffffff\\r\\nab'):
+            body, flag = _dechunked(raw)
+            print(body == raw, flag)
+    """, seconds=20)  # fmt: skip
+    assert out.split("\n")[:3] == ["True transfer-encoding-not-applied"] * 3
+    assert _dechunked(b"4\r\nabcd\r\n-1\r\nxyz") == (b"abcd-1\r\nxyz", "chunked-body-malformed")
+    assert _dechunked(b"4\r\nabcd\r\n0\r\n\r\n") == (b"abcd", None)
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    return gzip_bomb(1 << 30)  # 1 GiB of zeros, about 1 MB of gzip
+
+
+def test_b1_nested_compression_is_inflated_only_up_to_the_limit(tmp_path, bomb):
+    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=bomb,
+                headers=HTML_CT + (("Content-Encoding", "gzip"),))  # fmt: skip
+    path = write(tmp_path / "bomb.warc.gz", warc_bytes([spec], gz=True))
+    assert path.stat().st_size < 20_000
+    out = bounded(f"""
+        from archive.capture.warc import iter_warc
+        (item,) = iter_warc({str(path)!r}, max_bytes=8 << 20)
+        print(item.kind, item.size, item.sha256)
+    """)  # fmt: skip
+    assert out.split() == ["too-large", str(len(bomb)), hashlib.sha256(bomb).hexdigest()]
+
+
+def test_b1_an_arc_record_is_bounded_too(tmp_path, bomb):
+    http = (b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(bomb)) + bomb  # fmt: skip
+    head = b"1 0 Fictional Crawls\nURL IP-address Archive-date Content-type Archive-length\n"
+    filedesc = b"filedesc://bomb.arc 0.0.0.0 20240307100000 text/plain %d\n" % len(head)
+    line = b"%s 192.0.2.10 20240307100000 text/html %d\n" % (LIGHTHOUSE.url.encode(), len(http))
+    path = write(tmp_path / "bomb.arc", [filedesc + head + b"\n", line + http + b"\n"])
+    out = bounded(f"""
+        from archive.capture.warc import iter_warc
+        items = list(iter_warc({str(path)!r}, max_bytes=8 << 20))
+        print(items[-1].kind, items[-1].sha256)
+    """)  # fmt: skip
+    assert out.split() == ["too-large", hashlib.sha256(bomb).hexdigest()]
+
+
+def _lying(parts: list[bytes], extra: int) -> list[bytes]:
+    """``parts`` with the first record's WARC Content-Length ``extra`` bytes too long."""
+    head, sep, rest = parts[0].partition(b"\r\n\r\n")
+    name = b"Content-Length: "
+    at = head.index(name) + len(name)
+    end = head.find(b"\r\n", at) % (len(head) + 1)  # the last line has no CRLF of its own
+    head = head[:at] + str(int(head[at:end]) + extra).encode() + head[end:]
+    return [head + sep + rest, *parts[1:]]
+
+
+SPECS3 = [Spec("payload", "response", a.url, headers=HTML_CT, payload=render_html(a))
+          for a in (LIGHTHOUSE, ORCHARD, RIVERTOWN)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("extra", "name"), [(100, "lie.warc"), (-40, "short.warc"),
+                                             (10**10, "huge.warc")])  # fmt: skip
+def test_b3_a_lying_content_length_loses_no_later_record(tmp_path, extra, name):
+    path = write(tmp_path / name, _lying(warc_bytes(SPECS3, gz=False), extra))
+    out = bounded(f"""
+        import json
+        from archive.capture.warc import iter_warc
+        items = [(type(i).__name__, getattr(i, 'warc_record_id', None),
+                  list(getattr(i, 'flags', ())), len(getattr(i, 'payload', b'')))
+                 for i in iter_warc({str(path)!r})]
+        print(json.dumps(items))
+    """)  # fmt: skip
+    items = json.loads(out)
+    ids = [rid for kind, rid, _, _ in items if kind == "WarcPayload"]
+    assert ids == [record_id(n) for n in range(3)]
+    assert items[0][2] == ["warc-content-length-mismatch"] and items[0][3] == len(SPECS3[0].payload)
+    assert set(warcio_payloads(path)) <= set(ids)  # at least what warcio recovers
+
+
+def test_b3_in_a_gzip_file_the_member_bounds_the_lying_record(tmp_path):
+    path = write(tmp_path / "lie.warc.gz", _gz(_lying(warc_bytes(SPECS3, gz=False), 100)))
+    found = payloads(path)
+    assert sorted(found) == [record_id(n) for n in range(3)]
+    assert found[record_id(0)].payload == SPECS3[0].payload
+    assert found[record_id(0)].flags == ("warc-content-length-mismatch",)
+    assert set(warcio_payloads(path)) <= set(found)
+
+
+def _gz(parts: list[bytes]) -> list[bytes]:
+    return [gzip.compress(p, mtime=0) for p in parts]
+
+
+# --- the real samples, end to end ----------------------------------------------------------------
+
+_CRAWLER_SCHEMES = ("metadata:", "dns:", "filedesc:")
+
+
+def census(path: Path) -> list[tuple[int, str | None, str | None]]:
+    """(offset, record id, target URI) of every 2xx HTML or text response, resource or
+    conversion record warcio reads in ``path``, not counting the crawler's own records
+    (metadata:, dns:). Computed with warcio alone; an LZ4 file is inflated by fastwarc first."""
+    data = path.read_bytes()
+    if path.name.endswith(".lz4"):
+        from fastwarc.stream_io import Lz4Reader
+
+        reader, pieces = Lz4Reader(io.BytesIO(data)), []
+        while piece := reader.read(1 << 16):
+            pieces.append(piece)
+        data = b"".join(pieces)
+    found = []
+    records = WarcioIterator(io.BytesIO(data), arc2warc=True)
+    try:
+        for record in records:
+            if record.rec_type not in ("response", "resource", "conversion"):
+                continue
+            uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+            http = record.http_headers if record.rec_type == "response" else None
+            status = http.get_statuscode() if http is not None else None
+            if uri.startswith(_CRAWLER_SCHEMES) or (status and not status.startswith("2")):
+                continue
+            header = http.get_header("Content-Type") if http is not None else None
+            if http is None and record.rec_type != "response":
+                header = record.rec_headers.get_header("Content-Type")
+            try:
+                body = record.content_stream().read()
+            except Exception:
+                body = b""
+            media = (header or "").split(";")[0].strip().lower()
+            sniffed = body[:1024].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+            if (
+                media.startswith("text/")
+                or media == "application/xhtml+xml"
+                or (not media and sniffed)
+            ):
+                offset = records.get_record_offset()
+                found.append((offset, record.rec_headers.get_header("WARC-Record-ID"), uri))
+    except Exception:  # warcio stops where it cannot read; the rest is not counted
+        pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def samples_release(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("real") / "samples"
+    shutil.copytree(SAMPLES, root, ignore=shutil.ignore_patterns("*.md", ".gitattributes"))
+    return pack(
+        [root], tmp_path_factory.mktemp("dist"), PackSettings("samples", "1.0.0", CREATED)
+    ).path
+
+
+def test_every_page_warcio_reads_in_the_real_samples_is_a_record_or_quarantined(samples_release):
+    rows = pq.read_table(samples_release / "data").to_pylist()
+    text = (samples_release / "quarantine.jsonl").read_text(encoding="utf-8")
+    quarantined = [json.loads(line) for line in text.splitlines()]
+    packed = quarantined_n = 0
+    lost = []
+    for path in sorted(p for p in SAMPLES.iterdir() if ".warc" in p.name or ".arc" in p.name):
+        mine = [r["capture"] for r in rows if r["capture"]["warc_filename"] == path.name]
+        q = [e for e in quarantined if e["source_path"] == f"samples/{path.name}"]
+        arc = ".arc" in path.name
+        for offset, rid, uri in census(path):
+            if any(c["url"] == uri if arc else c["warc_record_id"] == rid for c in mine):
+                packed += 1
+            elif any(e["offset"] is not None and e["offset"] <= offset for e in q):
+                quarantined_n += 1
+            else:
+                lost.append((path.name, offset, uri))
+    assert lost == []
+    assert packed + quarantined_n >= 70 and packed / (packed + quarantined_n) >= 0.95
+    manifest = json.loads((samples_release / "manifest.json").read_bytes())
+    assert manifest["warc_records_skipped"]["metadata"] >= 2 + 2 * 16  # wget log+manifest, CC
+    bad = {(m["source_path"], m["warc_record_id"]): m for m in manifest["warc_digest_mismatches"]}
+    wrong = (
+        "samples/example-wrong-chunks.warc.gz",
+        "<urn:uuid:80d63307-60af-43e0-903f-574b2f432b7e>",
+    )
+    assert bad[wrong]["digests"] == ["block"]
+
+
+# --- properties of the bounded decoders ---------------------------------------------------------
+
+
+@given(st.lists(st.binary(min_size=1, max_size=300), max_size=8))
+def test_chunking_round_trips(pieces):
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+    assert _dechunked(chunked) == (b"".join(pieces), None)
+
+
+@given(st.binary(max_size=2000))
+def test_dechunking_any_bytes_never_grows_them(raw):
+    body, flag = _dechunked(raw)
+    assert len(body) <= len(raw)
+    assert flag in (None, "transfer-encoding-not-applied", "chunked-body-malformed",
+                    "chunked-body-truncated")  # fmt: skip
+
+
+@given(st.binary(max_size=5000), st.integers(min_value=0, max_value=6000))
+def test_inflating_never_passes_the_limit(data, limit):
+    packed = gzip.compress(data, mtime=0)
+    inflated, flag = _inflated(packed, "gzip", limit)
+    if len(data) > limit:
+        assert inflated is None
+    else:
+        assert (inflated, flag) == (data, None)
+    cut, _ = _inflated(packed[:-8], "gzip", limit)  # no trailer: what it holds, still bounded
+    assert cut is None or (len(cut) <= limit and data.startswith(cut))
+
+
+def test_no_record_of_the_real_samples_has_a_charset_for_a_language(samples_release):
+    rows = pq.read_table(samples_release / "data").to_pylist()
+    # four Common Crawl pages (warcfile.warc.gz and its LZ4 twin) get "utf" today
+    assert not [r for r in rows if r["language"] in ("utf", "utf-8", "iso")]
+
+
+def test_a_file_gzipped_as_one_stream_is_read_without_false_damage():
+    items = list(iter_warc(SAMPLES / "example-bad-non-chunked.warc.gz"))
+    kinds = [type(i).__name__ if isinstance(i, WarcPayload | WarcDamage) else i.kind for i in items]
+    assert kinds == ["warcinfo", "warcinfo", "WarcPayload", "request", "revisit", "request"]
+
+
+def test_a_pack_quarantines_the_bomb_with_its_hash_and_lists_the_bad_digest(tmp_path):
+    root = tmp_path / "crawls"
+    root.mkdir()
+    bomb = gzip_bomb(32 << 20)
+    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=bomb,
+                headers=HTML_CT + (("Content-Encoding", "gzip"),))  # fmt: skip
+    request = Spec("request", "request", ORCHARD.url, payload=b"GET / HTTP/1.1\r\n\r\n",
+                   extra_warc=(("WARC-Block-Digest", sha1_digest(b"not this")),))  # fmt: skip
+    page = Spec("payload", "response", ORCHARD.url, headers=HTML_CT, payload=render_html(ORCHARD))
+    write(root / "mixed.warc.gz", warc_bytes([spec, request, page], gz=True))
+    settings = PackSettings("bomb", "1.0.0", CREATED, max_capture_bytes=1 << 20)
+    release = pack([root], tmp_path / "dist", settings).path
+    (entry,) = [
+        json.loads(line) for line in (release / "quarantine.jsonl").read_text().splitlines()
+    ]
+    assert (entry["reason"], entry["offset"]) == ("too-large", 0)
+    assert (entry["bytes"], entry["sha256"]) == (len(bomb), hashlib.sha256(bomb).hexdigest())
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    assert manifest["counts"]["records"] == 1
+    assert manifest["warc_digest_mismatches"] == [
+        {"source_path": "crawls/mixed.warc.gz", "offset": entry["offset"] + len(
+            warc_bytes([spec], gz=True)[0]), "warc_record_id": record_id(1),
+         "warc_type": "request", "digests": ["block"]}
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("fraction", [0.33, 0.5, 0.9, 0.9999])
+def test_a_cut_lz4_file_ends_in_damage_and_yields_only_whole_payloads(tmp_path, fraction):
+    data = (SAMPLES / "warcfile.warc.lz4").read_bytes()
+    cut = write(tmp_path / "cut.warc.lz4", [data[: int(len(data) * fraction)]])
+    whole = {i.warc_record_id: i.payload for i in iter_warc(SAMPLES / "warcfile.warc.gz")
+             if isinstance(i, WarcPayload)}  # fmt: skip
+    items = list(iter_warc(cut))
+    assert isinstance(items[-1], WarcDamage)
+    assert all(whole[i.warc_record_id] == i.payload for i in items if isinstance(i, WarcPayload))
