@@ -423,7 +423,7 @@ def test_inflating_never_passes_the_limit(data, limit):
 
 def test_no_record_of_the_real_samples_has_a_charset_for_a_language(samples_release):
     rows = pq.read_table(samples_release / "data").to_pylist()
-    # four Common Crawl pages (warcfile.warc.gz and its LZ4 twin) get "utf" today
+    # four Common Crawl pages (warcfile.warc.gz and its LZ4 twin) declare the charset as lang
     assert not [r for r in rows if r["language"] in ("utf", "utf-8", "iso")]
 
 
