@@ -29,7 +29,7 @@ import codecs
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -506,11 +506,20 @@ def _without_lead(paragraphs: list[str], markup, title, standfirst, tree) -> lis
     headline |= {_fold(v) for t, v in markup if t in ("<h1>", "<title>") and v}
     described = {_fold(v) for v in (standfirst,) if v}
     described |= {_fold(v) for _, v in _candidates(markup, "standfirst") if v}
+    found: dict[str, list[tuple[int, HtmlElement]]] = {}
+    starts: list[dict] = []  # built on the first question, as most pages ask none
+
+    def holders(folded: str) -> list[tuple[int, HtmlElement]]:
+        if folded not in found:
+            starts[:] = starts or [_text_starts(tree)]
+            found[folded] = _holders(starts[0], folded)
+        return found[folded]
+
     start = 0
     while start < len(paragraphs):
         folded = _fold(paragraphs[start])
         lead = folded in headline or (
-            folded in described and not _story_text(paragraphs, start, tree)
+            folded in described and not _story_text(paragraphs, start, holders)
         )
         if folded and not lead:
             break
@@ -532,46 +541,64 @@ _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _NO_TEXT = frozenset(("script", "style", "title", "noscript", "template", "textarea", "head"))
 
 
-def _story_text(paragraphs: list[str], index: int, tree) -> bool:
+def _story_text(paragraphs: list[str], index: int, holders: Callable) -> bool:
     """Whether ``paragraphs[index]``, equal to a description tag, is story text on the page.
 
-    It is when the page element holding it is no standfirst (``_standfirst_mark``) and sits
+    It is when a page element holding it is no standfirst (``_standfirst_mark``) and sits
     beside the element holding the next paragraph trafilatura kept (same container, same tag or
-    a ``<p>``), as a story's paragraphs do. A standfirst sits apart: in the article's header,
-    above the byline or the lead picture. Without that evidence the paragraph stays a lead.
+    a ``<p>``), as a story's paragraphs do; a standfirst sits apart (in the article's header,
+    above the byline or the lead picture). A page may hold the words twice, as a standfirst and
+    as the story's opening, where trafilatura kept one copy or both: the copies the story holds
+    are kept, the first ones go. Without that evidence the paragraph stays a lead.
     """
     folded = _fold(paragraphs[index])
     nth = sum(1 for p in paragraphs[:index] if _fold(p) == folded)
-    holders = _holders(tree, folded)
-    if len(holders) <= nth:
-        return False
-    position, element = holders[nth]
-    if _standfirst_mark(element):
-        return False
-    for following in paragraphs[index + 1 : index + 4]:
-        after = [e for p, e in _holders(tree, _fold(following)) if p > position]
+    copies = sum(1 for p in paragraphs[index:] if _fold(p) == folded)
+    following = [_fold(p) for p in paragraphs[index + 1 :] if _fold(p) not in ("", folded)][:3]
+    story = [
+        element
+        for position, element in holders(folded)[nth:]
+        if not _standfirst_mark(element) and _beside_next(position, element, following, holders)
+    ]
+    return len(story) >= copies
+
+
+def _beside_next(position: int, element: HtmlElement, following: list[str], holders) -> bool:
+    """Whether ``element`` sits beside the first of the ``following`` paragraphs found after it."""
+    for text in following:
+        after = [e for p, e in holders(text) if p > position]
         if after:
             return _side_by_side(element, after[0])
     return False
 
 
-def _holders(tree, folded: str) -> list[tuple[int, HtmlElement]]:
-    """The innermost page elements whose whole text folds to ``folded``, in document order,
-    each with the position of the element where its text starts."""
-    found: list[tuple[int, HtmlElement]] = []
-    if not folded:
-        return found
+def _text_starts(tree) -> dict[str, list[tuple[int, HtmlElement]]]:
+    """The page's elements that have text of their own, by that text's first letter
+    (casefolded), each with its place in document order: one pass over the page serves every
+    ``_holders`` question about it."""
+    starts: dict[str, list[tuple[int, HtmlElement]]] = {}
     for position, element in enumerate(tree.iter()):
-        start = element.text
-        if not isinstance(element.tag, str) or element.tag in _NO_TEXT or not start:
-            continue
-        start = _fold(start)
-        if not start or not folded.startswith(start):
+        text = element.text
+        if text and isinstance(element.tag, str) and element.tag not in _NO_TEXT:
+            letter = text.lstrip()[:1].casefold()
+            if letter:
+                starts.setdefault(letter, []).append((position, element))
+    return starts
+
+
+def _holders(starts, folded: str) -> list[tuple[int, HtmlElement]]:
+    """The widest page elements whose whole text folds to ``folded``, in document order, each
+    with the place where its text starts (``starts`` is ``_text_starts`` of the page)."""
+    found: list[tuple[int, HtmlElement]] = []
+    for position, element in starts.get(folded[:1], ()):
+        start = _fold(element.text)
+        if not folded.startswith(start):
             continue
         node = element
         while node is not None and node.tag not in _NO_TEXT:
             whole = _fold(node.text_content())
             if whole == folded:
+                node = _outermost(node, folded)
                 if all(node is not e for _, e in found):
                     found.append((position, node))
                 break
@@ -579,6 +606,15 @@ def _holders(tree, folded: str) -> list[tuple[int, HtmlElement]]:
                 break
             node = node.getparent()
     return found
+
+
+def _outermost(element: HtmlElement, folded: str) -> HtmlElement:
+    """The widest element around ``element`` holding the same text (``<p><b>..</b></p>``)."""
+    while (parent := element.getparent()) is not None and parent.tag not in ("body", "html"):
+        if _fold(parent.text_content()) != folded:
+            break
+        element = parent
+    return element
 
 
 def _standfirst_mark(element: HtmlElement) -> str | None:
@@ -596,7 +632,7 @@ def _standfirst_mark(element: HtmlElement) -> str | None:
                 if not words.isdisjoint(_STANDFIRST_WORDS):
                     return f"{node.tag}[{attr}={value!r}]"
         node = node.getparent() if node is not _slot(element) else None
-    if any(a.tag == "header" for a in element.iterancestors()):
+    if element.tag == "header" or any(a.tag == "header" for a in element.iterancestors()):
         return "<header>"
     return None
 
@@ -674,7 +710,7 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
         evidence = found[1] if url_evidence == "capture URL" else f"{url_evidence}: {found[1]}"
         provenance.append(Provenance("outlet", "url-domain", evidence))
         return found[0]
-    site = _site_name(markup)
+    site = _site_name(markup, url)
     if site:
         provenance.append(Provenance("outlet", "html-meta", site[1]))
         return site[0]
