@@ -334,11 +334,13 @@ def _fold(text: str) -> str:
 
 
 def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[str, str] | None:
-    """The page's own name for its site, with its tag: never a name that is the page's section
-    (``og:site_name`` set to ``Sport`` beside ``article:section`` ``Sport``), and a name the
-    address agrees with (``The Harbour Courier`` at ``harbourcourier.example``) before the
-    first-ranked tag's."""
-    sections = {name_key(value) for _, value in _sections(markup)}
+    """The page's own name for its site, with its tag: a name the address agrees with
+    (``The Harbour Courier`` at ``harbourcourier.example``) before the first-ranked tag's, and
+    never a name that is only the page's section (``og:site_name`` ``Magazine`` beside
+    ``article:section`` ``Magazine``; sites that give their own name as the section, at an
+    address that agrees, keep it)."""
+    own = _domain_keys(url) if url else {}
+    sections = {name_key(value) for _, value in _sections(markup)} - own.keys()
     found = [
         (tag, value)
         for tag, value in _candidates(markup, "site_name")
@@ -348,7 +350,6 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
     ]
     if not found:
         return None
-    own = _domain_keys(url) if url else {}
     agreed = next(((t, v) for t, v in found if name_key(v) in own), None)
     if agreed and agreed != found[0]:
         tag, value = agreed
@@ -547,13 +548,15 @@ def _story_text(paragraphs: list[str], index: int, holders: Callable) -> bool:
     It is when a page element holding it is no standfirst (``_standfirst_mark``) and sits
     beside the element holding the next paragraph trafilatura kept (same container, same tag or
     a ``<p>``), as a story's paragraphs do; a standfirst sits apart (in the article's header,
-    above the byline or the lead picture). A page may hold the words twice, as a standfirst and
-    as the story's opening, where trafilatura kept one copy or both: the copies the story holds
-    are kept, the first ones go. Without that evidence the paragraph stays a lead.
+    above the byline or the lead picture). A paragraph nothing follows is story text unless it
+    is marked as a standfirst: dropping it would leave no body at all. A page may hold the words
+    twice, as a standfirst and as the story's opening, where trafilatura kept one copy or both
+    (next to each other): the copies the story holds are kept, the first ones go. Without that
+    evidence the paragraph stays a lead.
     """
     folded = _fold(paragraphs[index])
     nth = sum(1 for p in paragraphs[:index] if _fold(p) == folded)
-    copies = sum(1 for p in paragraphs[index:] if _fold(p) == folded)
+    copies = sum(1 for p in paragraphs[index : index + 4] if _fold(p) == folded)
     following = [_fold(p) for p in paragraphs[index + 1 :] if _fold(p) not in ("", folded)][:3]
     story = [
         element
@@ -564,7 +567,10 @@ def _story_text(paragraphs: list[str], index: int, holders: Callable) -> bool:
 
 
 def _beside_next(position: int, element: HtmlElement, following: list[str], holders) -> bool:
-    """Whether ``element`` sits beside the first of the ``following`` paragraphs found after it."""
+    """Whether ``element`` sits beside the first of the ``following`` paragraphs found after it
+    (or is the last paragraph)."""
+    if not following:
+        return True
     for text in following:
         after = [e for p, e in holders(text) if p > position]
         if after:
@@ -572,17 +578,18 @@ def _beside_next(position: int, element: HtmlElement, following: list[str], hold
     return False
 
 
-def _text_starts(tree) -> dict[str, list[tuple[int, HtmlElement]]]:
-    """The page's elements that have text of their own, by that text's first letter
-    (casefolded), each with its place in document order: one pass over the page serves every
-    ``_holders`` question about it."""
-    starts: dict[str, list[tuple[int, HtmlElement]]] = {}
+def _text_starts(tree) -> dict[str, list[tuple[int, HtmlElement, str]]]:
+    """Every run of the page's text (an element's own text, or the tail after a child, as in
+    ``<p><img>The Wing announced...</p>``) by its first letter (casefolded), with its place in
+    document order, the element it starts in and the run itself: one pass over the page serves
+    every ``_holders`` question about it."""
+    starts: dict[str, list[tuple[int, HtmlElement, str]]] = {}
     for position, element in enumerate(tree.iter()):
-        text = element.text
-        if text and isinstance(element.tag, str) and element.tag not in _NO_TEXT:
-            letter = text.lstrip()[:1].casefold()
-            if letter:
-                starts.setdefault(letter, []).append((position, element))
+        for node, text in ((element, element.text), (element.getparent(), element.tail)):
+            if text and node is not None and isinstance(node.tag, str) and node.tag not in _NO_TEXT:
+                letter = text.lstrip()[:1].casefold()
+                if letter:
+                    starts.setdefault(letter, []).append((position, node, text))
     return starts
 
 
@@ -590,9 +597,8 @@ def _holders(starts, folded: str) -> list[tuple[int, HtmlElement]]:
     """The widest page elements whose whole text folds to ``folded``, in document order, each
     with the place where its text starts (``starts`` is ``_text_starts`` of the page)."""
     found: list[tuple[int, HtmlElement]] = []
-    for position, element in starts.get(folded[:1], ()):
-        start = _fold(element.text)
-        if not folded.startswith(start):
+    for position, element, text in starts.get(folded[:1], ()):
+        if not folded.startswith(_fold(text)):
             continue
         node = element
         while node is not None and node.tag not in _NO_TEXT:
@@ -637,6 +643,16 @@ def _standfirst_mark(element: HtmlElement) -> str | None:
     return None
 
 
+_INLINE = wordset("a abbr b cite em font i mark q s small span strong sub sup u")
+
+
+def _block(element: HtmlElement) -> HtmlElement:
+    """The nearest element around ``element`` (itself included) that is not an inline one."""
+    while element.tag in _INLINE and (parent := element.getparent()) is not None:
+        element = parent
+    return element
+
+
 def _slot(element: HtmlElement) -> HtmlElement:
     """``element`` with the wrappers that hold nothing else (``<div><p>..</p></div>``)."""
     node = element
@@ -648,7 +664,9 @@ def _slot(element: HtmlElement) -> HtmlElement:
 
 
 def _side_by_side(element: HtmlElement, following: HtmlElement) -> bool:
-    """Whether two elements are neighbouring paragraphs of one container."""
+    """Whether two elements are neighbouring paragraphs of one container (an inline element,
+    ``<p><img><strong>words</strong></p>``, stands where its block stands)."""
+    element, following = _block(element), _block(following)
     mine, theirs = _slot(element), _slot(following)
     same_tag = element.tag == "p" or element.tag == following.tag
     return same_tag and mine.getparent() is theirs.getparent()
@@ -671,34 +689,33 @@ def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
 
 def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
     """``title`` without the site name it carries after its last separator or before its
-    first (``Story | Outlet``, ``Outlet - Story``), then without a section name next to it,
-    and what was cut with the evidence for each cut. A part that no evidence names stays."""
+    first (``Story | Outlet``, ``Outlet - Story``), then without a section name left at its
+    end (``Story | Section | Outlet``), and what was cut with the evidence for each cut. A part
+    that no evidence names stays; so does a section before the story (``Box Office: Story``),
+    which sites write as a kicker of the headline itself."""
     cuts: list[str] = []
     section_names = [(name_key(v), f"{t}={v!r}") for t, v in sections if name_key(v)]
-    while True:
-        found = [*_TITLE_SEPARATORS.finditer(title)]
-        cut = None
-        if found:
-            last, first = found[-1], found[0]
-            ends = (
-                ("suffix", title[last.start() :], title[last.end() :], title[: last.start()]),
-                ("prefix", title[: first.end()], title[: first.start()], title[first.end() :]),
-            )
-            known = names if not cuts else names + section_names
-            cut = next(
-                (
-                    (where, part, rest, evidence)
-                    for where, part, name, rest in ends
-                    for key, evidence in known
-                    if name_key(name) == key and any(ch.isalnum() for ch in rest)
-                ),
-                None,
-            )
+    while found := [*_TITLE_SEPARATORS.finditer(title)]:
+        last, first = found[-1], found[0]
+        ends = (
+            ("suffix", title[last.start() :], title[last.end() :], title[: last.start()]),
+            ("prefix", title[: first.end()], title[: first.start()], title[first.end() :]),
+        )
+        cut = next(
+            (
+                (where, part, rest, evidence)
+                for where, part, name, rest in ends
+                for key, evidence in names + (section_names if cuts and where == "suffix" else [])
+                if name_key(name) == key and any(ch.isalnum() for ch in rest)
+            ),
+            None,
+        )
         if cut is None:
-            return title, cuts
+            break
         where, part, rest, evidence = cut
         cuts.append(f"{where} {part.strip()!r} removed ({evidence})")
         title = rest.strip()
+    return title, cuts
 
 
 def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:

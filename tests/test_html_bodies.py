@@ -238,6 +238,13 @@ SITE = '<meta property="og:site_name" content="Pellick Island News">'
             Hints(),
             "Sunday ferry returns | Pellick Island",
         ),
+        # a section before the story is the headline's kicker: it stays
+        (
+            "Transport: Sunday ferry returns | Pellick Island News",
+            SITE + '<meta property="article:section" content="Transport">',
+            Hints(),
+            "Transport: Sunday ferry returns",
+        ),
         # a section alone is not cut: without the outlet's cut the title may be the story's own
         (
             "Transport: Sunday ferry returns",
@@ -334,6 +341,13 @@ def _ld(**item) -> str:
             Hints(url="https://pin.example/ferry"),
             "Pellick Island News",
         ),
+        # a site that names itself as the section, at an address that agrees, keeps its name
+        (
+            '<meta property="og:site_name" content="Pellick News">'
+            '<meta property="article:section" content="Pellick News">',
+            Hints(url="https://pellicknews.example/ferry"),
+            "Pellick News",
+        ),
         # a section and nothing else: no outlet rather than a wrong one
         (
             '<meta property="og:site_name" content="Sport">'
@@ -342,7 +356,14 @@ def _ld(**item) -> str:
             None,
         ),
     ],
-    ids=["section-vs-publisher", "section-vs-application-name", "address", "only", "none"],
+    ids=[
+        "section-vs-publisher",
+        "section-vs-application-name",
+        "address",
+        "only",
+        "own-section",
+        "none",
+    ],
 )
 def test_the_outlet_is_the_site_name_never_a_section(head, hints, outlet):
     raw = page(paragraphs(STORY), head=head)
