@@ -80,8 +80,15 @@ def body_of(raw: bytes, hints: Hints | None = None) -> str:
         # the first paragraph in bold, still one of the story's paragraphs
         f'<h1>Sunday ferry returns</h1><div class="text"><p><strong>{html.escape(STORY[0])}'
         f"</strong></p>{paragraphs(STORY[1:])}</div>",
+        # the first paragraph starts after the lead picture, inside the same <p>
+        f'<h1>Sunday ferry returns</h1><div class="text"><p><img src="/ferry.jpg" alt="">'
+        f"{html.escape(STORY[0])}</p>{paragraphs(STORY[1:])}</div>",
+        # ... or holds the picture's credit before its words in bold
+        f'<h1>Sunday ferry returns</h1><div class="text"><p><span class="caption">Photo: '
+        f"Harbour Board</span> <strong>{html.escape(STORY[0])}</strong></p>"
+        f"{paragraphs(STORY[1:])}</div>",
     ],
-    ids=["plain", "wrapped", "bold"],
+    ids=["plain", "wrapped", "bold", "after-picture", "bold-after-credit"],
 )
 def test_a_first_paragraph_equal_to_the_description_is_kept(markup):
     assert body_of(page(markup)) == body_text(STORY)
@@ -107,6 +114,13 @@ def test_a_standfirst_equal_to_the_description_is_not_body(lead):
         f'<div class="story-body">{paragraphs(STORY[1:])}</div>'
     )
     assert body_of(page(markup)) == body_text(STORY[1:])
+
+
+def test_a_story_of_one_paragraph_equal_to_the_description_keeps_it():
+    # nothing follows it, and nothing marks it as a standfirst: dropping it would leave no body
+    long_one = " ".join(STORY)
+    raw = page(f'<div class="text"><p>{html.escape(long_one)}</p></div>', description=long_one)
+    assert body_of(raw) == long_one
 
 
 def test_a_standfirst_inside_the_article_header_is_not_body():
