@@ -12,6 +12,13 @@ Every derived value names its source: ``html-meta`` with the tag (``meta[propert
 ``json-ld NewsArticle.datePublished``, ``html[lang]``...) when a tag of the page holds that
 value, ``trafilatura``/``htmldate`` with ``page markup`` when the library found it elsewhere.
 
+Bodies, titles, outlets: the body keeps the text trafilatura holds outside paragraph elements
+(after a heading or a list), drops the headline and a standfirst at its top, and keeps a first
+paragraph that repeats the description when the page shows it is the story's (``_story_text``).
+A title loses an outlet's name at its start or end only when the page (site name tags), the
+capture log or the address names that outlet, and the cut is in its provenance; the outlet is
+the site's own name, never a section name.
+
 Dates (why these bounds): htmldate runs with ``original_date=True`` (first publication, not the
 last update) between ``MIN_DATE`` (1990-01-01: no news page predates the web) and an upper bound
 that never comes from the wall clock, so a re-run gives the same answer: the capture's retrieval
