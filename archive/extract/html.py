@@ -12,6 +12,13 @@ Every derived value names its source: ``html-meta`` with the tag (``meta[propert
 ``json-ld NewsArticle.datePublished``, ``html[lang]``...) when a tag of the page holds that
 value, ``trafilatura``/``htmldate`` with ``page markup`` when the library found it elsewhere.
 
+Bodies, titles, outlets: the body keeps the text trafilatura holds outside paragraph elements
+(after a heading or a list), drops the headline and a standfirst at its top, and keeps a first
+paragraph that repeats the description when the page shows it is the story's (``_story_text``).
+A title loses an outlet's name at its start or end only when the page (site name tags), the
+capture log or the address names that outlet, and the cut is in its provenance; the outlet is
+the site's own name, never a section name.
+
 Dates (see ``_DATE_RULES``): ``published_at`` is asserted only from the page's own publication
 markup (a publication tag, JSON-LD ``datePublished``; or two weaker sources, ``meta[name=date]``,
 ``<time datetime>``, the URL's date, that agree), never from htmldate's guess, a year or month
@@ -35,7 +42,7 @@ import codecs
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -48,7 +55,8 @@ from trafilatura.utils import load_html
 
 from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
-from archive.extract.outlets import outlet_from_domain
+from archive.extract.lines import wordset
+from archive.extract.outlets import domain_names, name_key, outlet_from_domain
 from archive.model import (
     Extraction,
     Hints,
@@ -127,11 +135,11 @@ def extract_html(
     url, url_evidence = _page_url(hints, markup)
     upper = _upper_date(hints, max_date)
     document, body = _trafilatura(tree, url, upper)
-    extraction = _extraction(document, body, markup, hints, url, url_evidence, upper)
+    extraction = _extraction(document, body, markup, hints, url, url_evidence, upper, tree)
     if decoded.flags:
         flags = tuple(sorted(set(extraction.flags) | set(decoded.flags)))
         extraction = replace(extraction, flags=flags)
-    site = _site_name(markup)
+    site = _site_name(markup, url)
     return HtmlResult(
         capture_text=capture_text,
         encoding=decoded.encoding,
@@ -329,6 +337,7 @@ _SOURCES = {
     "site_name": (
         'meta[property="og:site_name"]',
         "json-ld *.publisher.name",
+        "json-ld WebSite.name",
         'meta[name="application-name"]',
         'meta[name="publisher"]',
     ),
@@ -377,11 +386,50 @@ def _fold(text: str) -> str:
     return _WS.sub(" ", text).strip().casefold()
 
 
-def _site_name(markup: list[tuple[str, str]]) -> tuple[str, str] | None:
-    for tag, value in _candidates(markup, "site_name"):
-        if value and not value.startswith(("http:", "https:", "@")):
-            return value, f"{tag}={value!r}"
-    return None
+def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[str, str] | None:
+    """The page's own name for its site, with its tag: a name the address agrees with
+    (``The Harbour Courier`` at ``harbourcourier.example``) before the first-ranked tag's, and
+    never a name that is only the page's section (``og:site_name`` ``Magazine`` beside
+    ``article:section`` ``Magazine``; sites that give their own name as the section, at an
+    address that agrees, keep it)."""
+    own = _domain_keys(url) if url else {}
+    sections = {name_key(value) for _, value in _sections(markup)} - own.keys()
+    found = [
+        (tag, value)
+        for tag, value in _candidates(markup, "site_name")
+        if not value.startswith(("http:", "https:", "@"))
+        and name_key(value)
+        and name_key(value) not in sections
+    ]
+    if not found:
+        return None
+    agreed = next(((t, v) for t, v in found if name_key(v) in own), None)
+    if agreed and agreed != found[0]:
+        tag, value = agreed
+        return value, f"{tag}={value!r} (the address names {own[name_key(value)]!r})"
+    tag, value = found[0]
+    return value, f"{tag}={value!r}"
+
+
+def _sections(markup: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """The page's section names (``article:section``, JSON-LD ``articleSection``), with tags."""
+    for tag, value in markup:
+        if tag == 'meta[property="article:section"]' or (
+            tag.startswith("json-ld ") and tag.endswith(".articleSection")
+        ):
+            yield tag, value
+
+
+def _domain_keys(url: str) -> dict[str, str]:
+    """``name_key`` of each name the address gives its site (``theguardian`` also without its
+    ``the``) -> that name."""
+    keys = {}
+    for name in domain_names(url):
+        key = name_key(name)
+        keys.setdefault(key, name)
+        if key.startswith("the") and len(key) > 3:
+            keys.setdefault(key[3:], name)
+    return keys
 
 
 def _page_url(hints: Hints, markup: list[tuple[str, str]]) -> tuple[str | None, str]:
@@ -424,7 +472,13 @@ def _trafilatura(tree: HtmlElement, url: str | None, upper: date):
 
 
 def _paragraphs(element) -> Iterator[str]:
-    """Paragraph texts of trafilatura's output tree (``<lb/>`` is a line break inside one)."""
+    """Paragraph texts of trafilatura's output tree (``<lb/>`` is a line break inside one).
+
+    Text the tree holds outside any paragraph element (a container's own text, and the tail
+    after a heading, list, formula or paragraph) is a paragraph of its own: trafilatura keeps it
+    as story text, and its own text output prints it. The root's own text is not: trafilatura
+    puts none there, except when it falls back to a page's lone navigation block.
+    """
     for child in element:
         if child.tag == "row":
             yield " ".join(_text(cell) for cell in child)
@@ -434,6 +488,8 @@ def _paragraphs(element) -> Iterator[str]:
             yield from _paragraphs(child)
         else:
             yield _text(child)
+        if child.tail and child.tail.strip():
+            yield child.tail
 
 
 def _text(element) -> str:
@@ -445,30 +501,34 @@ def _text(element) -> str:
 # --- the extraction ---------------------------------------------------------------------------
 
 
-def _extraction(document, body, markup, hints, url, url_evidence, upper) -> Extraction:
+def _extraction(document, body, markup, hints, url, url_evidence, upper, tree) -> Extraction:
     provenance: list[Provenance] = []
     flags: list[str] = []
 
-    def backed(field: str, value: str | None) -> str | None:
+    def backed(field: str, value: str | None, cut: str = "") -> str | None:
         if value:
             tag = _backing(markup, field, value)
             method = "html-meta" if tag else "trafilatura"
-            provenance.append(Provenance(field, method, tag or "page markup"))
+            provenance.append(Provenance(field, method, (tag or "page markup") + cut))
         return value or None
 
-    title = backed("title", document.title)
+    outlet_provenance: list[Provenance] = []
+    outlet = _outlet(hints, markup, url, url_evidence, outlet_provenance)
+    names = _site_names(markup, outlet, url, url_evidence)
+    title, cuts = _title_without_names(document.title or "", names, _sections(markup))
+    title = backed("title", title, "".join(f"; {cut}" for cut in cuts))
     standfirst = backed("standfirst", document.description or _first(markup, "standfirst"))
     authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
     if authors:
         backed("authors", authors[0])
-    outlet = _outlet(hints, markup, url, url_evidence, provenance)
+    provenance.extend(outlet_provenance)
     published = _published(document.date, markup, url, hints, upper, provenance, flags)
     if published is not None and published.flag:
         flags.append(published.flag)
     modified = _modified(markup, provenance)
     language = _language(markup, provenance)
     paragraphs = list(_paragraphs(body)) if body is not None else []
-    text = body_text(_without_lead(paragraphs, markup, title, standfirst))
+    text = body_text(_without_lead(paragraphs, markup, title, standfirst, tree))
     if not text:
         flags.append("no-body")
     return Extraction(
@@ -492,19 +552,227 @@ def _first(markup, field: str) -> str | None:
     return next((value for _, value in _candidates(markup, field) if value), None)
 
 
-def _without_lead(paragraphs: list[str], markup, title, standfirst) -> list[str]:
+def _without_lead(paragraphs: list[str], markup, title, standfirst, tree) -> list[str]:
     """The body without the headline and standfirst trafilatura keeps at its top.
 
     Why: a text capture's headline and standfirst are classed apart from its body, so the body
-    of the same article must not hold them either, or the two would hash differently.
+    of the same article must not hold them either, or the two would hash differently. A
+    paragraph that only repeats a description tag is kept when the page shows it is the story's
+    first paragraph (``_story_text``): many sites copy that paragraph into ``og:description``.
     """
-    lead = {_fold(v) for v in (title, standfirst) if v}
-    lead |= {_fold(v) for t, v in markup if t in ("<h1>", "<title>") and v}
-    lead |= {_fold(v) for _, v in _candidates(markup, "standfirst") if v}
+    headline = {_fold(v) for v in (title,) if v}
+    headline |= {_fold(v) for t, v in markup if t in ("<h1>", "<title>") and v}
+    described = {_fold(v) for v in (standfirst,) if v}
+    described |= {_fold(v) for _, v in _candidates(markup, "standfirst") if v}
+    found: dict[str, list[tuple[int, HtmlElement]]] = {}
+    starts: list[dict] = []  # built on the first question, as most pages ask none
+
+    def holders(folded: str) -> list[tuple[int, HtmlElement]]:
+        if folded not in found:
+            starts[:] = starts or [_text_starts(tree)]
+            found[folded] = _holders(starts[0], folded)
+        return found[folded]
+
     start = 0
-    while start < len(paragraphs) and _fold(paragraphs[start]) in lead | {""}:
+    while start < len(paragraphs):
+        folded = _fold(paragraphs[start])
+        lead = folded in headline or (
+            folded in described and not _story_text(paragraphs, start, holders)
+        )
+        if folded and not lead:
+            break
         start += 1
     return paragraphs[start:]
+
+
+# class, id, itemprop or data-* words that mark a standfirst (English, and the words of the
+# French, Spanish, Portuguese, German and Nordic newsrooms: chapo, entradilla, sapo...)
+_STANDFIRST_WORDS = wordset(
+    """
+    standfirst summary dek deck excerpt teaser subtitle subhead subheadline strapline strap
+    abstract description lead lede intro introduction chapo chapeau sapo entradilla bajada
+    vorspann ingress
+    """
+)
+_ATTR_WORDS = re.compile(r"[A-Z]?[a-z]+|[0-9]+")
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_NO_TEXT = frozenset(("script", "style", "title", "noscript", "template", "textarea", "head"))
+
+
+def _story_text(paragraphs: list[str], index: int, holders: Callable) -> bool:
+    """Whether ``paragraphs[index]``, equal to a description tag, is story text on the page.
+
+    It is when a page element holding it is no standfirst (``_standfirst_mark``) and sits
+    beside the element holding the next paragraph trafilatura kept (same container, same tag or
+    a ``<p>``), as a story's paragraphs do; a standfirst sits apart (in the article's header,
+    above the byline or the lead picture). A paragraph nothing follows is story text unless it
+    is marked as a standfirst: dropping it would leave no body at all. A page may hold the words
+    twice, as a standfirst and as the story's opening, where trafilatura kept one copy or both
+    (next to each other): the copies the story holds are kept, the first ones go. Without that
+    evidence the paragraph stays a lead.
+    """
+    folded = _fold(paragraphs[index])
+    nth = sum(1 for p in paragraphs[:index] if _fold(p) == folded)
+    copies = sum(1 for p in paragraphs[index : index + 4] if _fold(p) == folded)
+    following = [_fold(p) for p in paragraphs[index + 1 :] if _fold(p) not in ("", folded)][:3]
+    story = [
+        element
+        for position, element in holders(folded)[nth:]
+        if not _standfirst_mark(element) and _beside_next(position, element, following, holders)
+    ]
+    return len(story) >= copies
+
+
+def _beside_next(position: int, element: HtmlElement, following: list[str], holders) -> bool:
+    """Whether ``element`` sits beside the first of the ``following`` paragraphs found after it
+    (or is the last paragraph)."""
+    if not following:
+        return True
+    for text in following:
+        after = [e for p, e in holders(text) if p > position]
+        if after:
+            return _side_by_side(element, after[0])
+    return False
+
+
+def _text_starts(tree) -> dict[str, list[tuple[int, HtmlElement, str]]]:
+    """Every run of the page's text (an element's own text, or the tail after a child, as in
+    ``<p><img>The Wing announced...</p>``) by its first letter (casefolded), with its place in
+    document order, the element it starts in and the run itself: one pass over the page serves
+    every ``_holders`` question about it."""
+    starts: dict[str, list[tuple[int, HtmlElement, str]]] = {}
+    for position, element in enumerate(tree.iter()):
+        for node, text in ((element, element.text), (element.getparent(), element.tail)):
+            if text and node is not None and isinstance(node.tag, str) and node.tag not in _NO_TEXT:
+                letter = text.lstrip()[:1].casefold()
+                if letter:
+                    starts.setdefault(letter, []).append((position, node, text))
+    return starts
+
+
+def _holders(starts, folded: str) -> list[tuple[int, HtmlElement]]:
+    """The widest page elements whose whole text folds to ``folded``, in document order, each
+    with the place where its text starts (``starts`` is ``_text_starts`` of the page)."""
+    found: list[tuple[int, HtmlElement]] = []
+    for position, element, text in starts.get(folded[:1], ()):
+        if not folded.startswith(_fold(text)):
+            continue
+        node = element
+        while node is not None and node.tag not in _NO_TEXT:
+            whole = _fold(node.text_content())
+            if whole == folded:
+                node = _outermost(node, folded)
+                if all(node is not e for _, e in found):
+                    found.append((position, node))
+                break
+            if not folded.startswith(whole):
+                break
+            node = node.getparent()
+    return found
+
+
+def _outermost(element: HtmlElement, folded: str) -> HtmlElement:
+    """The widest element around ``element`` holding the same text (``<p><b>..</b></p>``)."""
+    while (parent := element.getparent()) is not None and parent.tag not in ("body", "html"):
+        if _fold(parent.text_content()) != folded:
+            break
+        element = parent
+    return element
+
+
+def _standfirst_mark(element: HtmlElement) -> str | None:
+    """What marks ``element`` as a standfirst: a heading tag, a standfirst word in the class,
+    id, itemprop, role or data-* attributes of it or of its single-child wrappers, or an
+    enclosing ``<header>``."""
+    if element.tag in _HEADINGS:
+        return f"<{element.tag}>"
+    node = element
+    while node is not None:
+        for attr, value in node.attrib.items():
+            if attr in ("class", "id", "itemprop", "role") or attr.startswith("data-"):
+                words = {w.lower() for w in _ATTR_WORDS.findall(value)}
+                words |= set(re.split(r"[^a-z0-9]+", value.lower()))
+                if not words.isdisjoint(_STANDFIRST_WORDS):
+                    return f"{node.tag}[{attr}={value!r}]"
+        node = node.getparent() if node is not _slot(element) else None
+    if element.tag == "header" or any(a.tag == "header" for a in element.iterancestors()):
+        return "<header>"
+    return None
+
+
+_INLINE = wordset("a abbr b cite em font i mark q s small span strong sub sup u")
+
+
+def _block(element: HtmlElement) -> HtmlElement:
+    """The nearest element around ``element`` (itself included) that is not an inline one."""
+    while element.tag in _INLINE and (parent := element.getparent()) is not None:
+        element = parent
+    return element
+
+
+def _slot(element: HtmlElement) -> HtmlElement:
+    """``element`` with the wrappers that hold nothing else (``<div><p>..</p></div>``)."""
+    node = element
+    while (parent := node.getparent()) is not None and parent.tag not in ("body", "html"):
+        if (parent.text or "").strip() or sum(isinstance(c.tag, str) for c in parent) != 1:
+            break
+        node = parent
+    return node
+
+
+def _side_by_side(element: HtmlElement, following: HtmlElement) -> bool:
+    """Whether two elements are neighbouring paragraphs of one container (an inline element,
+    ``<p><img><strong>words</strong></p>``, stands where its block stands)."""
+    element, following = _block(element), _block(following)
+    mine, theirs = _slot(element), _slot(following)
+    same_tag = element.tag == "p" or element.tag == following.tag
+    return same_tag and mine.getparent() is theirs.getparent()
+
+
+_TITLE_SEPARATORS = re.compile(r"\s*\|\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|:\s+")
+
+
+def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
+    """(``name_key``, evidence) of every name the page, the outlet and the address give its
+    site: what a title may carry besides the story's own title."""
+    names = [(name_key(v), f"{t}={v!r}") for t, v in _candidates(markup, "site_name") if v]
+    if outlet:
+        names.append((name_key(outlet), f"outlet {outlet!r}"))
+    if url:
+        source = "capture URL" if url_evidence == "capture URL" else url_evidence
+        names += [(key, f"{source} {name!r}") for key, name in _domain_keys(url).items()]
+    return [(key, evidence) for key, evidence in names if key]
+
+
+def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
+    """``title`` without the site name it carries after its last separator or before its
+    first (``Story | Outlet``, ``Outlet - Story``), then without a section name left at its
+    end (``Story | Section | Outlet``), and what was cut with the evidence for each cut. A part
+    that no evidence names stays; so does a section before the story (``Box Office: Story``),
+    which sites write as a kicker of the headline itself."""
+    cuts: list[str] = []
+    section_names = [(name_key(v), f"{t}={v!r}") for t, v in sections if name_key(v)]
+    while found := [*_TITLE_SEPARATORS.finditer(title)]:
+        last, first = found[-1], found[0]
+        ends = (
+            ("suffix", title[last.start() :], title[last.end() :], title[: last.start()]),
+            ("prefix", title[: first.end()], title[: first.start()], title[first.end() :]),
+        )
+        cut = next(
+            (
+                (where, part, rest, evidence)
+                for where, part, name, rest in ends
+                for key, evidence in names + (section_names if cuts and where == "suffix" else [])
+                if name_key(name) == key and any(ch.isalnum() for ch in rest)
+            ),
+            None,
+        )
+        if cut is None:
+            break
+        where, part, rest, evidence = cut
+        cuts.append(f"{where} {part.strip()!r} removed ({evidence})")
+        title = rest.strip()
+    return title, cuts
 
 
 def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
@@ -516,7 +784,7 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
         evidence = found[1] if url_evidence == "capture URL" else f"{url_evidence}: {found[1]}"
         provenance.append(Provenance("outlet", "url-domain", evidence))
         return found[0]
-    site = _site_name(markup)
+    site = _site_name(markup, url)
     if site:
         provenance.append(Provenance("outlet", "html-meta", site[1]))
         return site[0]

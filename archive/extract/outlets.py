@@ -106,6 +106,31 @@ def registrable_domain(url: str) -> str | None:
     return _psl().privatesuffix(host)
 
 
+def name_key(name: str) -> str:
+    """``name`` folded for comparing site names: case, spaces, punctuation and a leading
+    ``The`` do not count, so a site name and its domain label can meet.
+
+    >>> name_key("The Harbour-Courier") == name_key("harbourcourier.") == "harbourcourier"
+    True
+    """
+    folded = " ".join(name.casefold().split()).removeprefix("the ")
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def domain_names(url: str) -> tuple[str, ...]:
+    """What ``url``'s address calls its site: the host, the registrable domain and that
+    domain's first label (each written as in the address), or nothing for an IP address.
+
+    >>> domain_names("https://www.harbour-courier.co.uk/news/1")
+    ('www.harbour-courier.co.uk', 'harbour-courier.co.uk', 'harbour-courier')
+    """
+    host = host_of(url)
+    domain = registrable_domain(url)
+    if not host or not domain:
+        return ()
+    return tuple(dict.fromkeys((host, domain, domain.split(".")[0])))
+
+
 def outlet_from_domain(
     url: str, table: Mapping[str, str] | Iterable[tuple[str, str]]
 ) -> tuple[str, str] | None:

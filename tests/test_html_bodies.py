@@ -1,0 +1,390 @@
+"""extract_html on fictional pages: which text is body, which title and outlet a page gives.
+
+Every page here was written for these tests, and every expected value is written out by hand.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive.extract.html import _title_without_names, extract_html
+from archive.model import Hints
+from archive.text.normalize import body_text
+
+# The story of the pages below, paragraph by paragraph (fiction).
+STORY = (
+    "The Pellick ferry will run on Sundays again from May, the harbour board decided on "
+    "Thursday evening after a vote of six to two.",
+    "Sunday crossings stopped four years ago when the old diesel boat failed its survey and the "
+    "board could not find a crew willing to work weekends.",
+    "Islanders had collected more than nine hundred signatures asking for the service back, "
+    "most of them from families with children at the mainland school.",
+    "Board chair Wenna Trelask said the new electric boat made the Sunday timetable affordable "
+    "for the first time, because it costs a third as much to run.",
+    "The first Sunday sailing leaves the island slipway at nine in the morning and returns at "
+    "five, with two crossings in between if the tide allows.",
+)
+DESCRIPTION = STORY[0]
+STANDFIRST = "Harbour board votes to bring back the weekend service after four years."
+
+
+def page(
+    body: str,
+    *,
+    title: str = "Sunday ferry returns",
+    description: str = DESCRIPTION,
+    head: str = "",
+) -> bytes:
+    """A news page around ``body`` (the inside of ``<article>``), with furniture around it."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<meta property="og:title" content="{html.escape(title)}">
+<meta property="og:description" content="{html.escape(description)}">
+{head}
+</head><body>
+<header class="masthead"><a href="/">Pellick Island News</a>
+<nav><ul><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<main><article>
+{body}
+</article>
+<aside><h3>Most read</h3><ul><li><a href="/a">Lifeboat day</a></li></ul></aside></main>
+<footer><p>Pellick Island News. All rights reserved.</p></footer>
+</body></html>""".encode()
+
+
+def paragraphs(texts) -> str:
+    return "\n".join(f"<p>{html.escape(t)}</p>" for t in texts)
+
+
+def body_of(raw: bytes, hints: Hints | None = None) -> str:
+    return extract_html(raw, hints or Hints()).extraction.text
+
+
+# --- a paragraph equal to the description ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # og:description copies the first paragraph of the story body
+        f'<h1>Sunday ferry returns</h1><div class="story-body">{paragraphs(STORY)}</div>',
+        # the same, each paragraph in a wrapper of its own
+        '<h1>Sunday ferry returns</h1><div class="content">'
+        + "".join(f'<div class="para"><p>{html.escape(t)}</p></div>' for t in STORY)
+        + "</div>",
+        # the first paragraph in bold, still one of the story's paragraphs
+        f'<h1>Sunday ferry returns</h1><div class="text"><p><strong>{html.escape(STORY[0])}'
+        f"</strong></p>{paragraphs(STORY[1:])}</div>",
+        # the first paragraph starts after the lead picture, inside the same <p>
+        f'<h1>Sunday ferry returns</h1><div class="text"><p><img src="/ferry.jpg" alt="">'
+        f"{html.escape(STORY[0])}</p>{paragraphs(STORY[1:])}</div>",
+        # ... or holds the picture's credit before its words in bold
+        f'<h1>Sunday ferry returns</h1><div class="text"><p><span class="caption">Photo: '
+        f"Harbour Board</span> <strong>{html.escape(STORY[0])}</strong></p>"
+        f"{paragraphs(STORY[1:])}</div>",
+    ],
+    ids=["plain", "wrapped", "bold", "after-picture", "bold-after-credit"],
+)
+def test_a_first_paragraph_equal_to_the_description_is_kept(markup):
+    assert body_of(page(markup)) == body_text(STORY)
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        f'<p class="standfirst">{DESCRIPTION}</p>',
+        f'<div class="article__dek">{DESCRIPTION}</div>',
+        f'<div class="summary-box"><p>{DESCRIPTION}</p></div>',
+        f"<h2>{DESCRIPTION}</h2>",
+        f'<p itemprop="description">{DESCRIPTION}</p>',
+        # no class at all: what sets it apart is where it stands, above the byline and picture
+        f"<p>{DESCRIPTION}</p>",
+    ],
+    ids=["standfirst", "dek", "summary-wrapper", "h2", "itemprop", "apart"],
+)
+def test_a_standfirst_equal_to_the_description_is_not_body(lead):
+    markup = (
+        f'<h1>Sunday ferry returns</h1>{lead}<div class="byline">By Jory Penhale</div>'
+        f'<figure><img src="/ferry.jpg" alt=""><figcaption>The new boat</figcaption></figure>'
+        f'<div class="story-body">{paragraphs(STORY[1:])}</div>'
+    )
+    assert body_of(page(markup)) == body_text(STORY[1:])
+
+
+def test_a_story_of_one_paragraph_equal_to_the_description_keeps_it():
+    # nothing follows it, and nothing marks it as a standfirst: dropping it would leave no body
+    long_one = " ".join(STORY)
+    raw = page(f'<div class="text"><p>{html.escape(long_one)}</p></div>', description=long_one)
+    assert body_of(raw) == long_one
+
+
+def test_a_standfirst_inside_the_article_header_is_not_body():
+    markup = (
+        f"<header><h1>Sunday ferry returns</h1><p>{DESCRIPTION}</p></header>{paragraphs(STORY[1:])}"
+    )
+    assert body_of(page(markup)) == body_text(STORY[1:])
+
+
+def test_a_standfirst_repeated_as_the_first_paragraph_leaves_the_paragraph_only():
+    markup = (
+        f'<h1>Sunday ferry returns</h1><p class="standfirst">{DESCRIPTION}</p>'
+        f'<div class="story-body">{paragraphs(STORY)}</div>'
+    )
+    assert body_of(page(markup)) == body_text(STORY)
+
+
+def test_a_standfirst_that_differs_from_the_first_paragraph_goes_and_the_story_stays():
+    markup = (
+        f'<h1>Sunday ferry returns</h1><p class="standfirst">{STANDFIRST}</p>'
+        f'<div class="story-body">{paragraphs(STORY)}</div>'
+    )
+    extraction = extract_html(page(markup, description=STANDFIRST), Hints()).extraction
+    assert extraction.text == body_text(STORY)
+    assert extraction.standfirst == STANDFIRST
+
+
+def test_the_headline_at_the_top_of_the_body_is_never_kept():
+    markup = f"<h1>Sunday ferry returns</h1>{paragraphs(STORY)}"
+    assert body_of(page(markup)) == body_text(STORY)
+
+
+# --- text outside paragraph elements -----------------------------------------------------------
+
+DEALS = """<h1>Weekend deals on the island</h1>
+<p>Shops on the high street are cutting prices for the regatta weekend, and the list below
+is what we found on a walk from the quay to the chapel.</p>
+<h2>Kitchen</h2>
+Trevan's hardware has the enamel kettle at twelve pounds, down from twenty, while stocks last.
+<ul><li>Copper pans at half price in the back room</li><li>Tea towels printed with the
+lighthouse, three for five pounds</li></ul>
+Ask at the counter for the pans: they are not on the shelves.
+<h2>Garden</h2>
+<div>The garden centre sells hoses by the metre this weekend.<br>Bring your own reel.</div>
+Seed potatoes are two pounds a bag until Monday, and the centre delivers to the far end of
+the island for free.
+<p>The regatta itself starts at ten on Saturday from the harbour wall.</p>"""
+
+DEALS_BODY = (
+    "Shops on the high street are cutting prices for the regatta weekend, and the list below "
+    "is what we found on a walk from the quay to the chapel.",
+    "Kitchen",
+    "Trevan's hardware has the enamel kettle at twelve pounds, down from twenty, while stocks "
+    "last.",
+    "Copper pans at half price in the back room",
+    "Tea towels printed with the lighthouse, three for five pounds",
+    "Ask at the counter for the pans: they are not on the shelves.",
+    "Garden",
+    "The garden centre sells hoses by the metre this weekend. Bring your own reel.",
+    "Seed potatoes are two pounds a bag until Monday, and the centre delivers to the far end of "
+    "the island for free.",
+    "The regatta itself starts at ten on Saturday from the harbour wall.",
+)
+
+
+def test_text_after_headings_lists_and_blocks_is_body():
+    raw = page(DEALS, title="Weekend deals on the island", description="Regatta weekend deals.")
+    assert body_of(raw) == body_text(DEALS_BODY)
+
+
+# --- titles -------------------------------------------------------------------------------------
+
+SITE = '<meta property="og:site_name" content="Pellick Island News">'
+
+
+@pytest.mark.parametrize(
+    ("title", "head", "hints", "expected"),
+    [
+        ("Sunday ferry returns | Pellick Island News", SITE, Hints(), "Sunday ferry returns"),
+        ("Pellick Island News - Sunday ferry returns", SITE, Hints(), "Sunday ferry returns"),
+        ("Sunday ferry returns – Pellick Island News", SITE, Hints(), "Sunday ferry returns"),
+        ("Pellick Island News: Sunday ferry returns", SITE, Hints(), "Sunday ferry returns"),
+        # the outlet named by JSON-LD, not og:site_name
+        (
+            "Sunday ferry returns — The Pellick Island News",
+            '<script type="application/ld+json">{"@type": "NewsArticle", "publisher": '
+            '{"@type": "Organization", "name": "Pellick Island News"}}</script>',
+            Hints(),
+            "Sunday ferry returns",
+        ),
+        # only the address names the site
+        (
+            "Sunday ferry returns | PellickNews.example",
+            "",
+            Hints(url="https://www.pellicknews.example/2024/ferry"),
+            "Sunday ferry returns",
+        ),
+        (
+            "Sunday ferry returns | Pellick News",
+            "",
+            Hints(url="https://pellicknews.example/2024/ferry"),
+            "Sunday ferry returns",
+        ),
+        # the outlet from the capture log
+        (
+            "Sunday ferry returns | The Islander",
+            "",
+            Hints(outlet="The Islander", evidence="log line 2"),
+            "Sunday ferry returns",
+        ),
+        # a section next to the outlet goes when the page names that section
+        (
+            "Sunday ferry returns | Transport | Pellick Island News",
+            SITE + '<meta property="article:section" content="Transport">',
+            Hints(),
+            "Sunday ferry returns",
+        ),
+        # nothing names these parts: they stay, separators or not
+        ("Sunday ferry returns | Transport", SITE, Hints(), "Sunday ferry returns | Transport"),
+        (
+            "Ferry vote: six to two - a close call",
+            SITE,
+            Hints(),
+            "Ferry vote: six to two - a close call",
+        ),
+        (
+            "Sunday ferry returns | Pellick Island",
+            SITE,
+            Hints(),
+            "Sunday ferry returns | Pellick Island",
+        ),
+        # a section before the story is the headline's kicker: it stays
+        (
+            "Transport: Sunday ferry returns | Pellick Island News",
+            SITE + '<meta property="article:section" content="Transport">',
+            Hints(),
+            "Transport: Sunday ferry returns",
+        ),
+        # a section alone is not cut: without the outlet's cut the title may be the story's own
+        (
+            "Transport: Sunday ferry returns",
+            SITE + '<meta property="article:section" content="Transport">',
+            Hints(),
+            "Transport: Sunday ferry returns",
+        ),
+        # the outlet's name inside a word or in the story's own title is not a suffix
+        ("Pellick Island News-sellers strike", SITE, Hints(), "Pellick Island News-sellers strike"),
+        ("Pellick Island News", SITE, Hints(), "Pellick Island News"),
+    ],
+)
+def test_the_title_loses_only_an_outlet_the_page_names(title, head, hints, expected):
+    markup = f"<h1>{html.escape(title)}</h1>{paragraphs(STORY)}"
+    extraction = extract_html(page(markup, title=title, head=head), hints).extraction
+    assert extraction.title == expected
+    (said,) = [p for p in extraction.provenance if p.field == "title"]
+    assert said.evidence.startswith('meta[property="og:title"]=')
+    assert ("removed" in said.evidence) == (expected != title)
+
+
+def test_the_title_provenance_names_the_cut_and_its_evidence():
+    title = "Sunday ferry returns | Pellick Island News"
+    raw = page(f"{paragraphs(STORY)}", title=title, head=SITE)
+    (said,) = [p for p in extract_html(raw, Hints()).extraction.provenance if p.field == "title"]
+    assert said.method == "html-meta"
+    assert said.evidence == (
+        "meta[property=\"og:title\"]='Sunday ferry returns | Pellick Island News'; "
+        "suffix '| Pellick Island News' removed "
+        "(meta[property=\"og:site_name\"]='Pellick Island News')"
+    )
+
+
+_WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8).filter(lambda w: w != "the")
+_WORDS = st.lists(_WORD, min_size=1, max_size=5).map(" ".join)
+_SEPARATOR = st.sampled_from([" | ", " - ", " – ", " — ", " · ", " :: ", "|"])
+
+
+@given(story=_WORDS, outlet=_WORDS, separator=_SEPARATOR, before=st.booleans())
+def test_an_evidenced_outlet_is_cut_from_either_end(story, outlet, separator, before):
+    title = outlet + separator + story if before else story + separator + outlet
+    names = [("".join(outlet.split()), "og:site_name")]
+    cut, cuts = _title_without_names(title, names, ())
+    assert cut == story or story.replace(" ", "") == names[0][0]
+    assert len(cuts) == (cut != title)
+
+
+@given(title=st.lists(_WORDS, min_size=1, max_size=4).map(" | ".join), other=_WORDS)
+def test_a_title_is_never_cut_without_evidence(title, other):
+    parts = {"".join(p.split()) for p in title.split(" | ")}
+    names = [("".join(other.split()) + "x", "og:site_name")]  # never one of the parts
+    if names[0][0] in parts:
+        return
+    assert _title_without_names(title, names, ()) == (title, [])
+
+
+# --- outlets --------------------------------------------------------------------------------------
+
+
+def _ld(**item) -> str:
+    import json
+
+    return f'<script type="application/ld+json">{json.dumps(item)}</script>'
+
+
+@pytest.mark.parametrize(
+    ("head", "hints", "outlet"),
+    [
+        # og:site_name holds the section; the publisher is the outlet
+        (
+            '<meta property="og:site_name" content="Sport">'
+            '<meta property="article:section" content="Sport">'
+            + _ld(**{"@type": "NewsArticle", "publisher": {"name": "Pellick Island News"}}),
+            Hints(),
+            "Pellick Island News",
+        ),
+        (
+            '<meta property="og:site_name" content="Transport">'
+            + _ld(**{"@type": "NewsArticle", "articleSection": "Transport"})
+            + '<meta name="application-name" content="Pellick Island News">',
+            Hints(),
+            "Pellick Island News",
+        ),
+        # the address agrees with the second name, not with the first
+        (
+            '<meta property="og:site_name" content="Weekend Magazine">'
+            + _ld(**{"@type": "WebSite", "name": "Pellick News"}),
+            Hints(url="https://pellicknews.example/weekend/ferry"),
+            "Pellick News",
+        ),
+        # a site name that is nothing else stays, even when the address does not agree
+        (
+            '<meta property="og:site_name" content="Pellick Island News">',
+            Hints(url="https://pin.example/ferry"),
+            "Pellick Island News",
+        ),
+        # a site that names itself as the section, at an address that agrees, keeps its name
+        (
+            '<meta property="og:site_name" content="Pellick News">'
+            '<meta property="article:section" content="Pellick News">',
+            Hints(url="https://pellicknews.example/ferry"),
+            "Pellick News",
+        ),
+        # a section and nothing else: no outlet rather than a wrong one
+        (
+            '<meta property="og:site_name" content="Sport">'
+            '<meta property="article:section" content="Sport">',
+            Hints(),
+            None,
+        ),
+    ],
+    ids=[
+        "section-vs-publisher",
+        "section-vs-application-name",
+        "address",
+        "only",
+        "own-section",
+        "none",
+    ],
+)
+def test_the_outlet_is_the_site_name_never_a_section(head, hints, outlet):
+    raw = page(paragraphs(STORY), head=head)
+    result = extract_html(raw, hints)
+    assert result.extraction.outlet == outlet
+    assert result.site_name == outlet
+    said = [p for p in result.extraction.provenance if p.field == "outlet"]
+    assert [p.method for p in said] == (["html-meta"] if outlet else [])
+    if outlet:
+        assert repr(outlet) in said[0].evidence
