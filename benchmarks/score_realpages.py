@@ -22,11 +22,11 @@ Matching rules:
 - outlet: the ``outlet`` column, normalised as a title, and also without a leading "the" and a
   trailing domain suffix ("Bloomberg.com" = "Bloomberg"); pages whose label is null are not
   scored, but assertions there are counted (``asserted_unlabelled``).
-- date: the calendar day the publisher states. ``published_at`` is stored in UTC, so two
-  figures: ``utc_day`` compares the stored UTC day (what a user of the release reads), and
-  ``publisher_day`` the day written in the markup the provenance names (when its value is an ISO
-  date; otherwise the UTC day). A page labelled with no date makes any asserted date wrong;
-  ``asserted_on_no_date`` counts those. Precision is also given per provenance method (the tag
+- date: the calendar day the publisher states, compared with ``published_date`` (the day in the
+  publisher's own zone, the column a client shows); ``utc_day`` compares the UTC day of
+  ``published_at`` instead, and ``publisher_day`` the day written in the markup the provenance
+  names (when its value is an ISO date; otherwise the shown day). A page labelled with no date
+  makes any asserted date wrong; ``asserted_on_no_date`` counts those. Precision is also given per provenance method (the tag
   named in the evidence).
 - body: labels hold only the *opening* words of the body (goose3's ``cleaned_text`` prefix,
   postlight/parser's first-words excerpt), so no whole-body F1 exists. ``recall`` is the share
@@ -202,20 +202,18 @@ def _score_date(label, row, c: Counter, methods, wrong) -> None:
         return
     method, written_day = date_provenance(row)
     utc_day = got.astimezone(UTC).date().isoformat() if hasattr(got, "astimezone") else got[:10]
-    publisher_day = written_day or utc_day
-    c["asserted"] += 1
-    c["scored"] += 1
-    c["correct"] += utc_day == want
-    c["correct_publisher_day"] += publisher_day == want
-    c["asserted_on_no_date"] += want is None
-    m = methods[method]
-    m["asserted"] += 1
-    m["scored"] += 1
-    m["correct"] += utc_day == want
-    m["correct_publisher_day"] += publisher_day == want
-    m["asserted_on_no_date"] += want is None
-    if utc_day != want:
-        wrong.append(f"{label['id']}: date = {utc_day} (UTC; {method}), expected {want}")
+    shown = row.get("published_date")
+    shown_day = shown.isoformat() if shown is not None else utc_day
+    publisher_day = written_day or shown_day
+    for counter in (c, methods[method]):
+        counter["asserted"] += 1
+        counter["scored"] += 1
+        counter["correct"] += shown_day == want
+        counter["correct_utc_day"] += utc_day == want
+        counter["correct_publisher_day"] += publisher_day == want
+        counter["asserted_on_no_date"] += want is None
+    if shown_day != want:
+        wrong.append(f"{label['id']}: date = {shown_day} ({method}), expected {want}")
 
 
 def _score_body(reference: str, text: str | None, c: Counter) -> None:
@@ -256,6 +254,7 @@ def _figures(c: Counter) -> dict:
         out["asserted_on_no_date"] = c["asserted_on_no_date"]
         out["correct_publisher_day"] = c["correct_publisher_day"]
         out["precision_publisher_day"] = c["correct_publisher_day"] / scored if scored else None
+        out["precision_utc_day"] = c["correct_utc_day"] / scored if scored else None
     return out
 
 
@@ -288,14 +287,15 @@ def _print_report(report: dict, *, show_wrong: bool) -> None:
         )
     d = report["fields"]["published"]
     print(
-        f"date: asserted on pages labelled no-date: {d['asserted_on_no_date']}; precision as the "
-        f"stored UTC day {_fmt(d['precision'])}, as the publisher's written day "
+        f"date: asserted on pages labelled no-date: {d['asserted_on_no_date']}; precision of "
+        f"published_date {_fmt(d['precision'])}, as the UTC day of published_at "
+        f"{_fmt(d['precision_utc_day'])}, as the day written in the tag "
         f"{_fmt(d['precision_publisher_day'])}"
     )
-    print("date precision per provenance (UTC day / publisher's day, asserted, on no-date pages):")
+    print("date precision per provenance (published_date / UTC day, asserted, on no-date pages):")
     for method, m in report["date_methods"].items():
         print(
-            f"  {_fmt(m['precision'])} / {_fmt(m['precision_publisher_day'])}  "
+            f"  {_fmt(m['precision'])} / {_fmt(m['precision_utc_day'])}  "
             f"{m['asserted']:>4}  {m['asserted_on_no_date']:>3}  {method}"
         )
     for who, b in report["body"].items():
