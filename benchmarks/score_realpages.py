@@ -26,8 +26,8 @@ Matching rules:
   publisher's own zone, the column a client shows); ``utc_day`` compares the UTC day of
   ``published_at`` instead, and ``publisher_day`` the day written in the markup the provenance
   names (when its value is an ISO date; otherwise the shown day). A page labelled with no date
-  makes any asserted date wrong; ``asserted_on_no_date`` counts those. Precision is also given per provenance method (the tag
-  named in the evidence).
+  makes any asserted date wrong; ``asserted_on_no_date`` counts those. Precision is also given
+  per provenance method (the tag named in the evidence).
 - body: labels hold only the *opening* words of the body (goose3's ``cleaned_text`` prefix,
   postlight/parser's first-words excerpt), so no whole-body F1 exists. ``recall`` is the share
   of the opening's tokens found in the body, ``opening_f1`` the token F1 of the opening against
