@@ -24,7 +24,7 @@ from archive.relations import (
     flags_for,
     relation_rows,
 )
-from archive.relations.signatures import gram_hashes, minhash, word_hash
+from archive.relations.signatures import gram_hashes, minhash
 from archive.relations.text import (
     Vocabulary,
     quote_ids,
@@ -32,6 +32,7 @@ from archive.relations.text import (
     sentences_of,
     skeleton_of,
     tokens_of,
+    word_hash,
 )
 
 SCHEMA = json.loads(
