@@ -112,8 +112,13 @@ def load_collection(path: Path) -> Collection:
         raise UsageError(f"{path}: withdrawals are [[withdraw]] tables")
     for number, item in enumerate(items, start=1):
         rid, reason = item.get("record_id"), item.get("reason")
-        if not isinstance(rid, str) or not _RECORD_ID.match(rid) or not reason:
+        if rid is None or not reason:
             raise UsageError(f"{path}: [[withdraw]] #{number} needs a record_id and a reason")
+        if not isinstance(rid, str) or not _RECORD_ID.match(rid):
+            raise UsageError(
+                f"{path}: [[withdraw]] #{number}: record_id {rid!r} is malformed "
+                "(32 lowercase hex digits, as archive inspect shows them)"
+            )
         withdrawals.append((rid, str(reason)))
 
     def resolved(value) -> Path | str | None:

@@ -80,7 +80,8 @@ def test_pack_from_config_then_a_second_version_with_a_withdrawal(runner, tmp_pa
     "text, message",
     [
         ("[collection]\nnmae = 'x'\n", "unknown key"),
-        ("[[withdraw]]\nrecord_id = 'short'\nreason = 'x'\n", "needs a record_id"),
+        ("[[withdraw]]\nrecord_id = 'short'\nreason = 'x'\n", "record_id 'short' is malformed"),
+        ("[[withdraw]]\nreason = 'x'\n", "needs a record_id and a reason"),
         ("[collection\n", "archive.toml"),
         ("[outlets]\n'a.example' = 3\n", "[outlets]"),
         ("[collection]\nsources = 'captures'\n", "sources must be a list"),
