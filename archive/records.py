@@ -34,7 +34,7 @@ Extractor = Callable[[str, Hints], Extraction]
 def _html_extractor() -> str:
     from importlib.metadata import version
 
-    return f"archive-html/1 trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
+    return f"archive-html/2 trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
 
 
 HTML_EXTRACTOR = _html_extractor()

@@ -39,6 +39,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from archive.extract.authors import page_authors
 from archive.extract.outlets import outlet_from_domain
 from archive.model import Extraction, Hints, Provenance, logged_precision
 from archive.text.decode import Decoded, NotText, decode_bytes
@@ -414,9 +415,10 @@ def _extraction(document, body, markup, hints, url, url_evidence, upper) -> Extr
 
     title = backed("title", document.title)
     standfirst = backed("standfirst", document.description or _first(markup, "standfirst"))
-    authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
-    if authors:
-        backed("authors", authors[0])
+    found = page_authors(document.author, markup, url)
+    authors = found.names if found else ()
+    if found:
+        provenance.append(Provenance("authors", found.method, found.evidence))
     outlet = _outlet(hints, markup, url, url_evidence, provenance)
     published, precision = _published(document.date, markup, hints, upper, provenance, flags)
     modified = _modified(markup, provenance)
