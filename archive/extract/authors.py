@@ -254,7 +254,7 @@ def _first_run(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str
     first; later items (comments, related posts) name their own authors."""
     run: list[tuple[str, str]] = []
     for tag, value in markup:
-        if _is_source(tag, source):
+        if _is_source(tag, source) and (not run or tag == run[0][0]):
             run.append((tag, value))
         elif run:
             break
