@@ -168,9 +168,7 @@ def test_split_names_keeps_single_names_whole():
 
 # --- properties -------------------------------------------------------------------------------
 
-_NAME = st.text(
-    alphabet=st.characters(categories=("L", "Zs", "Pd", "Po")), min_size=1, max_size=30
-)
+_NAME = st.text(alphabet=st.characters(categories=("L", "Zs", "Pd", "Po")), min_size=1, max_size=30)
 _TAGS = st.sampled_from(
     (
         'meta[name="author"]',
@@ -195,3 +193,24 @@ def test_nothing_invented_every_name_is_in_the_input(guessed, markup):
         assert rejection(name, outlet_names(markup, "https://tidewatch.example/a")) is None
     assert found.method in ("html-meta", "trafilatura")
     assert len({n.casefold() for n in found.names}) == len(found.names)
+
+
+def test_a_domain_name_is_not_an_author():
+    assert rejection("tidewatch.fr") == "url"
+    assert rejection("Ann Lee") is None
+    assert page_authors("Tidewatch Fr", [], "https://www.tidewatch.fr/a") is None
+    markup = [('meta[name="author"]', "tidewatch.fr")]
+    assert page_authors(None, markup, "https://www.tidewatch.fr/a") is None
+
+
+def test_a_rejected_tag_gets_no_second_chance_through_the_guess():
+    markup = [('meta[name="dc.creator"]', "Harbour Desk et faits divers - Tidewatch.fr")]
+    assert page_authors("Harbour Desk et faits divers", markup) is None
+    assert page_authors("Ann Lee", markup).names == ("Ann Lee",)
+
+
+def test_a_guess_is_split_on_bullets():
+    found = page_authors("Ann Lee • View the website", [])
+    assert found.names == ("Ann Lee",)
+    assert found.method == "trafilatura"
+    assert found.evidence == "page markup"

@@ -45,11 +45,12 @@ _STRUCTURED = (
 # An image's or video's author is a credit for that picture, not the page's byline.
 _MEDIA_OBJECTS = ("json-ld ImageObject.", "json-ld Photograph.")
 _SITE_TAGS = ('meta[property="og:site_name"]', 'meta[name="application-name"]')
-_SPLIT = re.compile(r"\s*(?:;|,|\s&\s|\s+and\s+|\s+und\s+|\s+et\s+|\s+y\s+|[·•|])\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:;|,|\s&\s|\s+and\s+|[·•|])\s*", re.I)
+_GUESS_SPLIT = re.compile(r"[;·•|]")
 _BY = re.compile(r"^(?:by|von|par|por|di|door|av)\s*[:\s]\s*", re.I)
 _UI = re.compile(
     r"\s*\b(?:link copied|view author archive|get author rss feed|see full bio|"
-    r"more stories by|follow|share|email|e-mail|twitter|facebook|view my complete profile)\b.*$",
+    r"more stories by|follow|share|email|e-mail|twitter|facebook|view)\b.*$",
     re.I,
 )
 _MORE_BY = re.compile(r"^more (?:stories|articles|posts) by\s+", re.I)
@@ -60,7 +61,9 @@ _ROLE = re.compile(
     re.I,
 )
 _URLISH = re.compile(
-    r"(?:^https?:|^www\b|^/|@\w+\.\w|\.(?:com|org|net|html?)\b|\s(?:com|org|net)$)", re.I
+    r"(?:^https?:|^www\b|^/|@\w+\.\w|\.(?:com|org|net|html?)\b|\s(?:com|org|net)$|"
+    r"\w\.(?:[a-z]{2}|info)$)",
+    re.I,
 )
 _COMPANY = re.compile(
     r"\b(?:inc|llc|ltd|gmbh|corp|corporation|plc|s\.?a|ag|co|company|group|media|"
@@ -118,9 +121,9 @@ def page_authors(
     if _is_credit_roll((guess or "").split(";")):
         return None
     names, cleaned = [], []
-    for raw in (guess or "").split(";"):
+    for raw in _GUESS_SPLIT.split(guess or ""):
         name = cleaned_name(raw, outlets)
-        if _in_author_url(markup, name):
+        if _in_author_url(markup, name) or _in_rejected_tag(markup, name):
             continue
         if name and rejection(name, outlets) is None and _fold(name) not in map(_fold, names):
             names.append(name)
@@ -196,7 +199,7 @@ def cleaned_name(raw: str, outlets: Iterable[str] = ()) -> str:
         if len(tail) > 1 and folded.endswith(tail):
             name = name[: -len(tail)]
             folded = name.casefold()
-    return name.strip(" ,-–—:")
+    return name.strip(" ,-–—:·•|")
 
 
 def rejection(name: str, outlets: Iterable[str] = ()) -> str | None:
@@ -235,13 +238,14 @@ def outlet_names(markup: Sequence[tuple[str, str]], url: str | None) -> tuple[st
     """Names that denote the site: og:site_name, application-name, the host's labels.
 
     >>> outlet_names([('meta[property="og:site_name"]', "Tide Times")], "https://www.tide.example/a")
-    ('Tide Times', 'tide')
+    ('Tide Times', 'tide', 'tide.example')
     """
     names = [v for t, v in markup if t in _SITE_TAGS and v]
     host = urlsplit(url).hostname if url else None
     if host:
         labels = host.split(".")
         names += [x for x in labels[:-1] if x not in ("www", "m", "co", "com", "org", "net")]
+        names.append(host.removeprefix("www."))
     return tuple(dict.fromkeys(names))
 
 
@@ -285,6 +289,18 @@ def _is_credit_roll(names: Iterable[str]) -> bool:
     """Whether a list holds a credit ("X using Y", "Photo by X"): then it lists credits, not
     only bylines, and none of its names can be trusted as the page's author."""
     return any(_CREDIT.search(name) for name in names)
+
+
+def _in_rejected_tag(markup: Sequence[tuple[str, str]], name: str) -> bool:
+    """Whether ``name`` is read from an author tag's text, which ``structured_authors`` turned
+    down (it is only asked when every such tag was): the guess gets no second chance."""
+    wanted = _compact(name)
+    return bool(wanted) and any(
+        any(_is_source(tag, source) for source in _STRUCTURED)
+        and " " in value.strip()  # a URL's slug backs a name (``/staff/ann-lee``)
+        and wanted in _compact(value)
+        for tag, value in markup
+    )
 
 
 def _in_author_url(markup: Sequence[tuple[str, str]], name: str) -> bool:
