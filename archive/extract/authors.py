@@ -8,15 +8,22 @@ worse than none, so:
 
 1. **Structured first.** When the page's author markup (``_STRUCTURED``, strongest first) names
    anyone who passes the checks below, those names are the answer, verbatim from the first tag
-   that yields any (method ``html-meta``, the tag as evidence). ``rel="author"``/``itemprop``
-   links are not a source: pages carry them for related articles' authors too.
-2. **Else trafilatura's names**, each cleaned (a ``By`` prefix, a trailing role title, UI
-   strings and a trailing outlet name cut) and kept only if it still passes the checks
-   (method ``trafilatura``; evidence names the backing tag when a tag holds the name).
-3. **Checks** (``rejection``): not a URL, e-mail or domain; not the outlet (og:site_name,
-   application-name, the host's labels); not an organisation (a company suffix or a newsroom
-   word such as "News", "Press", "Post" as its last word); not a photo credit; not a date;
-   at most ``MAX_WORDS`` words; holds a letter.
+   that yields any (method ``html-meta``, the tag as evidence). JSON-LD counts only the first
+   item that names authors (later items are comments, related posts) and never an image's
+   author (a credit). A tag whose list holds a credit ("X using Y") is a credits roll, skipped.
+   ``rel="author"``/``itemprop`` links are not a source: pages carry them for related
+   articles' authors too.
+2. **Else trafilatura's names**, split on ``;`` and bullets, each cleaned (a ``By`` prefix, UI
+   strings, a trailing role title, a name read twice, a trailing outlet name cut) and kept only
+   if it still passes the checks, is not text of an author tag step 1 turned down (no second
+   chance) and is not one word of an author URL (method ``trafilatura``; evidence names the
+   backing tag when a tag holds the name). More than ``MAX_GUESSED`` names none of which a tag
+   backs are a commenter list: none is kept.
+3. **Checks** (``rejection``): holds a letter; not a URL, e-mail or domain name; not a photo
+   credit; not a date; no pictographic symbol; no UI text; at most ``MAX_WORDS`` words; not the
+   outlet (og:site_name, application-name, the host and its labels); not an organisation (a
+   company suffix or a newsroom word such as "News", "Press", "Post" as its last word, or an
+   agency acronym such as "AP").
 """
 
 from __future__ import annotations
