@@ -53,6 +53,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from archive.extract.authors import page_authors
 from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.lines import wordset
@@ -518,9 +519,10 @@ def _extraction(document, body, markup, hints, url, url_evidence, upper, tree) -
     title, cuts = _title_without_names(document.title or "", names, _sections(markup))
     title = backed("title", title, "".join(f"; {cut}" for cut in cuts))
     standfirst = backed("standfirst", document.description or _first(markup, "standfirst"))
-    authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
-    if authors:
-        backed("authors", authors[0])
+    found = page_authors(document.author, markup, url)
+    authors = found.names if found else ()
+    if found:
+        provenance.append(Provenance("authors", found.method, found.evidence))
     provenance.extend(outlet_provenance)
     published = _published(document.date, markup, url, hints, upper, provenance, flags)
     if published is not None and published.flag:

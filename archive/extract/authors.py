@@ -1,0 +1,337 @@
+"""A page's authors: names the markup states, else trafilatura's guess, each name vetted.
+
+Why this exists: trafilatura's author string mixes a page's structured statements (JSON-LD,
+``<meta>``) with a heuristic read of byline elements, and keeps what both hand it: the publisher
+a site puts in ``meta[name="author"]`` ("Condé Nast"), the outlet's name, UI text glued to the
+byline ("Link Copied"), role titles ("Staff Writer"), photo credits, dates. A wrong author is
+worse than none, so:
+
+1. **Structured first.** When the page's author markup (``_STRUCTURED``, strongest first) names
+   anyone who passes the checks below, those names are the answer, verbatim from the first tag
+   that yields any (method ``html-meta``, the tag as evidence). JSON-LD counts only the first
+   item that names authors (later items are comments, related posts) and never an image's
+   author (a credit). A tag whose list holds a credit ("X using Y") is a credits roll, skipped.
+   ``rel="author"``/``itemprop`` links are not a source: pages carry them for related
+   articles' authors too.
+2. **Else trafilatura's names**, split on ``;`` and bullets, each cleaned (a ``By`` prefix, UI
+   strings, a trailing role title, a name read twice, a trailing outlet name cut) and kept only
+   if it still passes the checks, is not text of an author tag step 1 turned down (no second
+   chance) and is not one word of an author URL (method ``trafilatura``; evidence names the
+   backing tag when a tag holds the name). More than ``MAX_GUESSED`` names none of which a tag
+   backs are a commenter list: none is kept.
+3. **Checks** (``rejection``): holds a letter; not a URL, e-mail or domain name; not a photo
+   credit; not a date; no pictographic symbol; no UI text; at most ``MAX_WORDS`` words; not the
+   outlet (og:site_name, application-name, the host and its labels); not an organisation (a
+   company suffix or a newsroom word such as "News", "Press", "Post" as its last word, or an
+   agency acronym such as "AP").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+MAX_WORDS = 5
+# More heuristic names than this, none of them in an author tag: a list of commenters or
+# credits, not a byline.
+MAX_GUESSED = 4
+
+# Strongest first: schema.org's Article.author is the publisher's explicit statement;
+# article:author and byl name the article's writers; meta[name="author"] is often the site's
+# default (its publisher), so it comes after them.
+_STRUCTURED = (
+    "json-ld",
+    'meta[property="article:author"]',
+    'meta[name="byl"]',
+    'meta[name="author"]',
+    'meta[name="dc.creator"]',
+)
+# An image's or video's author is a credit for that picture, not the page's byline.
+_MEDIA_OBJECTS = ("json-ld ImageObject.", "json-ld Photograph.")
+_SITE_TAGS = ('meta[property="og:site_name"]', 'meta[name="application-name"]')
+_SPLIT = re.compile(r"\s*(?:;|,|\s&\s|\s+and\s+|[·•|])\s*", re.I)
+_GUESS_SPLIT = re.compile(r"[;·•|]")
+_BY = re.compile(r"^(?:by|von|par|por|di|door|av)\s*[:\s]\s*", re.I)
+_UI = re.compile(
+    r"\s*\b(?:link copied|view author archive|get author rss feed|see full bio|"
+    r"more stories by|follow|share|email|e-mail|twitter|facebook|view)\b.*$",
+    re.I,
+)
+_MORE_BY = re.compile(r"^more (?:stories|articles|posts) by\s+", re.I)
+_ROLE = re.compile(
+    r"(?:\s+(?:senior|chief|staff|contributing|special|deputy|managing|executive|associate|"
+    r"political|politics|washington|national|foreign|business|science|investigative|digital))*"
+    r"\s+(?:writer|editor|correspondent|reporter|contributor|columnist)$",
+    re.I,
+)
+_URLISH = re.compile(
+    r"(?:^https?:|^www\b|^/|@\w+\.\w|\.(?:com|org|net|html?)\b|\s(?:com|org|net)$|"
+    r"\w\.(?:[a-z]{2}|info)$)",
+    re.I,
+)
+_COMPANY = re.compile(
+    r"\b(?:inc|llc|ltd|gmbh|corp|corporation|plc|s\.?a|ag|co|company|group|media|"
+    r"news|press|post|times|magazine|agency|network)\.?$",
+    re.I,
+)
+_CREDIT = re.compile(
+    r"\b(?:photograph|photo|image|illustration|video)s?\s+(?:by|credit)\b|getty images|"
+    r"\bvia (?:ap|reuters|getty)\b|shutterstock|\bAFP\b|\s(?:using|at|for)\s",
+    re.I,
+)
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
+    "july|august|september|october|november|december"
+)
+_DATEISH = re.compile(rf"(?:^updated\b|\b(?:{_MONTHS})\b\.?(?:\s+\d{{1,2}})?$|\d{{4}})", re.I)
+_ACRONYM = re.compile(r"[A-Z]{2,4}")  # AP, AFP, TNN: agencies, not people
+_LETTER = re.compile(r"[^\W\d_]")
+_URL_PARTS = re.compile(r"[/.:?=&#@]+")
+_NONWORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Authors:
+    """Who wrote a page, and how that was decided.
+
+    ``method`` is ``html-meta`` (the names are a tag's value) or ``trafilatura`` (its heuristic
+    read of the page); ``evidence`` is the tag and value, or ``page markup`` with the tag that
+    backs the names when one does, and the cleaning applied.
+    """
+
+    names: tuple[str, ...]
+    method: str
+    evidence: str
+
+
+def page_authors(
+    guess: str | None, markup: Sequence[tuple[str, str]], url: str | None = None
+) -> Authors | None:
+    """The page's authors from its markup, else from trafilatura's ``guess`` (``;``-separated).
+
+    >>> markup = [('meta[name="author"]', "Condé Nast"),
+    ...           ('meta[property="article:author"]', "Ada Lovelace")]
+    >>> page_authors("Condé Nast; Ada Lovelace", markup).names
+    ('Ada Lovelace',)
+    >>> page_authors("Ada Byron Link Copied", [], "https://example.org/a").names
+    ('Ada Byron',)
+    >>> page_authors("Example News", [('meta[property="og:site_name"]', "Example News")]) is None
+    True
+    """
+    outlets = outlet_names(markup, url)
+    structured = structured_authors(markup, outlets)
+    if structured is not None:
+        return structured
+    if _is_credit_roll((guess or "").split(";")):
+        return None
+    names, cleaned = [], []
+    for raw in _GUESS_SPLIT.split(guess or ""):
+        name = cleaned_name(raw, outlets)
+        if _in_author_url(markup, name) or _in_rejected_tag(markup, name):
+            continue
+        if name and rejection(name, outlets) is None and _fold(name) not in map(_fold, names):
+            names.append(name)
+            if name != raw.strip():
+                cleaned.append(f"{raw.strip()!r} -> {name!r}")
+    if not names:
+        return None
+    backing = [_backing(markup, name) for name in names]
+    if len(names) > MAX_GUESSED and not any(backing):
+        return None
+    evidence = "; ".join(b for b in backing if b) or "page markup"
+    if cleaned:
+        evidence += f" (cleaned {', '.join(cleaned)})"
+    return Authors(tuple(names), "trafilatura", evidence)
+
+
+def structured_authors(markup: Sequence[tuple[str, str]], outlets: Iterable[str]) -> Authors | None:
+    """The names of the strongest author tag that names anyone acceptable, verbatim.
+
+    >>> structured_authors([('meta[name="byl"]', "By Ann Lee and Bo Chen")], ()).names
+    ('Ann Lee', 'Bo Chen')
+    >>> structured_authors([('meta[property="article:author"]', "https://x.org/ann")], ()) is None
+    True
+    """
+    outlets = tuple(outlets)
+    for source in _STRUCTURED:
+        tags = _first_run(markup, source) if source == "json-ld" else _tags(markup, source)
+        names: list[str] = []
+        for _, value in tags:
+            if _is_credit_roll(split_names(value)):
+                continue
+            for name in split_names(value):
+                if rejection(name, outlets) is None and _fold(name) not in map(_fold, names):
+                    names.append(name)
+        if names:
+            evidence = "; ".join(f"{t}={v!r}" for t, v in _dedup(tags))
+            return Authors(tuple(names), "html-meta", evidence)
+    return None
+
+
+def split_names(value: str) -> list[str]:
+    """The names in one author string: ``By`` dropped, split on ``,`` ``;`` ``and`` ``&`` ``·``.
+
+    >>> split_names("By Marc Santora, William K. Rashbaum and Al Baker")
+    ['Marc Santora', 'William K. Rashbaum', 'Al Baker']
+    >>> split_names("  ")
+    []
+    """
+    text = _BY.sub("", " ".join(value.split()))
+    return [_BY.sub("", part).strip() for part in _SPLIT.split(text) if part.strip()]
+
+
+def cleaned_name(raw: str, outlets: Iterable[str] = ()) -> str:
+    """One heuristic name without a ``By`` prefix, UI text, a role title or a trailing outlet.
+
+    >>> cleaned_name("Howard Blume Staff Writer")
+    'Howard Blume'
+    >>> cleaned_name("Meg Wagner NEW YORK DAILY NEWS", ["New York Daily News"])
+    'Meg Wagner'
+    >>> cleaned_name("Oli Coleman View author archive Get author RSS feed")
+    'Oli Coleman'
+    """
+    name = _MORE_BY.sub("", _BY.sub("", " ".join(raw.split())))
+    name = _UI.sub("", name)
+    name = _ROLE.sub("", name)
+    words = name.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        name = " ".join(words[:half])  # the byline's text node read twice
+    folded = name.casefold()
+    for outlet in outlets:
+        tail = " " + " ".join(outlet.split()).casefold()
+        if len(tail) > 1 and folded.endswith(tail):
+            name = name[: -len(tail)]
+            folded = name.casefold()
+    return name.strip(" ,-–—:·•|")
+
+
+def rejection(name: str, outlets: Iterable[str] = ()) -> str | None:
+    """Why ``name`` is not a person's byline, or None when nothing speaks against it.
+
+    >>> rejection("https://example.org/staff/ann")
+    'url'
+    >>> rejection("Example Media Inc.")
+    'organisation'
+    >>> rejection("Ann Lee") is None
+    True
+    """
+    if not _LETTER.search(name):
+        return "no-letter"
+    if _URLISH.search(name):
+        return "url"
+    if _CREDIT.search(name):
+        return "credit"
+    if _DATEISH.search(name):
+        return "date"
+    if any(unicodedata.category(c) == "So" for c in name):
+        return "symbol"
+    if _UI.fullmatch(" " + name) or _UI.sub("", name) != name:
+        return "ui"
+    if len(name.split()) > MAX_WORDS:
+        return "too-long"
+    key = _compact(name)
+    if any(key == _compact(o) or key == _compact(o).removeprefix("the") for o in outlets):
+        return "outlet"
+    if _COMPANY.search(name) or _ACRONYM.fullmatch(name):
+        return "organisation"
+    return None
+
+
+def outlet_names(markup: Sequence[tuple[str, str]], url: str | None) -> tuple[str, ...]:
+    """Names that denote the site: og:site_name, application-name, the host's labels.
+
+    >>> outlet_names([('meta[property="og:site_name"]', "Tide Times")], "https://www.tide.example/a")
+    ('Tide Times', 'tide', 'tide.example')
+    """
+    names = [v for t, v in markup if t in _SITE_TAGS and v]
+    host = urlsplit(url).hostname if url else None
+    if host:
+        labels = host.split(".")
+        names += [x for x in labels[:-1] if x not in ("www", "m", "co", "com", "org", "net")]
+        names.append(host.removeprefix("www."))
+    return tuple(dict.fromkeys(names))
+
+
+def _tags(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str, str]]:
+    return [(t, v) for t, v in markup if _is_source(t, source)]
+
+
+def _first_run(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str, str]]:
+    """The author tags of the first JSON-LD item that names any: the page's own item comes
+    first; later items (comments, related posts) name their own authors."""
+    run: list[tuple[str, str]] = []
+    for tag, value in markup:
+        if _is_source(tag, source) and (not run or tag == run[0][0]):
+            run.append((tag, value))
+        elif run:
+            break
+    return run
+
+
+def _is_source(tag: str, source: str) -> bool:
+    if source == "json-ld":
+        return (
+            tag.startswith("json-ld ")
+            and tag.endswith(".author.name")
+            and not tag.startswith(_MEDIA_OBJECTS)
+        )
+    return tag == source
+
+
+def _backing(markup: Sequence[tuple[str, str]], name: str) -> str | None:
+    wanted = _compact(name)
+    for tag, value in markup:
+        if ("author" in tag or tag in ('meta[name="byl"]', 'meta[name="dc.creator"]')) and (
+            wanted and wanted in _compact(value)
+        ):
+            return f"{tag}={value!r}"
+    return None
+
+
+def _is_credit_roll(names: Iterable[str]) -> bool:
+    """Whether a list holds a credit ("X using Y", "Photo by X"): then it lists credits, not
+    only bylines, and none of its names can be trusted as the page's author."""
+    return any(_CREDIT.search(name) for name in names)
+
+
+def _in_rejected_tag(markup: Sequence[tuple[str, str]], name: str) -> bool:
+    """Whether ``name`` is read from an author tag's text, which ``structured_authors`` turned
+    down (it is only asked when every such tag was): the guess gets no second chance."""
+    wanted = _compact(name)
+    return bool(wanted) and any(
+        any(_is_source(tag, source) for source in _STRUCTURED)
+        and " " in value.strip()  # a URL's slug backs a name (``/staff/ann-lee``)
+        and wanted in _compact(value)
+        for tag, value in markup
+    )
+
+
+def _in_author_url(markup: Sequence[tuple[str, str]], name: str) -> bool:
+    """Whether ``name`` is one word of a URL an author tag holds (trafilatura splits those).
+
+    A profile URL's slug (``/staff/ann-lee``) backs a name of several words; a one-word "name"
+    equal to a host label or path segment is only the URL read as text.
+    """
+    if len(name.split()) != 1:
+        return False
+    wanted = name.casefold()
+    return any(
+        "author" in tag and _URLISH.search(value) and wanted in _URL_PARTS.split(value.casefold())
+        for tag, value in markup
+    )
+
+
+def _dedup(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(pairs))
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _compact(text: str) -> str:
+    return _NONWORD.sub("", unicodedata.normalize("NFKC", text).casefold())
