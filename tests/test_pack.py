@@ -111,7 +111,9 @@ def test_bad_capture_log_lines_are_reported_and_others_apply(corpus, tmp_path):
         '{"path": "../outside.txt", "outlet": "Nowhere"}\n'
         '{"path": "coast/ferry-bom.txt", "retrieved_at": "2026-03-04 10:00"}\n'
         '{"path": "coast/ferry-utf8.txt", "outlet": "Twice"}\n'
-        '{"path": "coast/missing.txt", "outlet": "Ghost Gazette"}\n',
+        '{"path": "coast/missing.txt", "outlet": "Ghost Gazette"}\n'
+        # more good lines than bad: a log most of whose lines fail stops the pack instead
+        '{"path": "coast/ferry-crlf.txt"}\n{"path": "inland/deep/mill.txt"}\n',
         encoding="utf-8",
     )
     result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
