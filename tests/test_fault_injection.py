@@ -248,13 +248,12 @@ def test_a_full_disk_is_exit_4_naming_the_folder_and_leaves_nothing(tmp_path):
 def test_no_space_from_a_writer_is_exit_4_and_removes_the_partial_release(
     tmp_path, corpus, monkeypatch
 ):
-    from archive.format import parquetio
+    from archive.release import stages
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(parquetio, "write_parquet_batches", full)
-    monkeypatch.setattr(parquetio, "write_parquet", full)
+    monkeypatch.setattr(stages, "write_parquet", full)  # the shard writer, as stages calls it
     args = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
     result = CliRunner().invoke(main, [*args, "--jobs", "1"])
     assert result.exit_code == 4, result.output
