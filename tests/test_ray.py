@@ -182,6 +182,9 @@ def captures(tmp_path_factory) -> Path:
     unit each) and inputs to quarantine: every kind of task a pack has."""
     root = tmp_path_factory.mktemp("ray") / "captures"
     _fiction().generate_text_corpus(root / "text", 60, seed=3)
+    log = root / "text" / "captures.jsonl"  # its paths are relative to text/, the pack's to root
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    log.write_text("".join(json.dumps(e | {"path": f"text/{e['path']}"}) + "\n" for e in lines))
     (root / "pages").mkdir()
     (root / "pages" / "lighthouse.html").write_bytes(render_html(LIGHTHOUSE))
     (root / "pages" / "orchard.html").write_bytes(render_html(ORCHARD))
