@@ -396,3 +396,17 @@ def test_a_script_read_on_stdin_packs_in_its_own_process_with_one_warning(corpus
     assert result.stdout.strip() == str(tmp_path / "dist" / "n-1.0.0")
     assert "Traceback" not in result.stderr
     assert "worker processes cannot start from a script read on stdin" in result.stderr
+
+
+def test_empty_bodies_are_not_linked_as_duplicates(tmp_path):
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    lines = ["Sign in to comment", "Share this article", "Advertisement", "By Ada Quill"]
+    for n, line in enumerate(lines):  # different captures, each only furniture or a byline
+        (captures / f"{n}.txt").write_text(line + "\n", encoding="utf-8")
+    result = pack([captures], tmp_path / "dist", replace(SETTINGS, extract="article"))
+    found = rows(result.path)
+    assert [r["text"] for r in found] == [""] * 4
+    assert [r["duplicate_of"] for r in found] == [None] * 4
+    assert result.manifest["counts"]["duplicates"] == 0
+    verify(result.path)

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 _HASH_BLOCK = 1024 * 1024
 _PY_BATCH = 1000  # rows held as Python objects at once
 MERGE_BATCH_ROWS = 1024  # rows of each shard's index a merge over all shards holds at once
+_EMPTY_BODY_SHA256 = sha256_text("")
 DUP_INDEX_SCHEMA = pa.schema([("text_sha256", pa.string()), ("record_id", pa.string())])
 DUPS_SCHEMA = pa.schema([("record_id", pa.string()), ("duplicate_of", pa.string())])
 
@@ -510,7 +511,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
         if learned is not None and table.num_rows:
             batches = _learned_batches(table, learned, settled)
         for batch in batches:
-            keys.append(pa.Table.from_batches([batch]).select(["text_sha256", "record_id"]))
+            keys.append(_duplicate_keys(batch))
             yield batch
 
     write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, final)
@@ -519,6 +520,13 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     write_ipc(index, index_path, MERGE_BATCH_ROWS)
     release_memory()
     return table.num_rows
+
+
+def _duplicate_keys(batch: pa.RecordBatch) -> pa.Table:
+    """(text_sha256, record_id) of the rows whose body can be duplicated: an empty body (a
+    capture that is all headline or furniture) is no evidence that two captures are copies."""
+    keys = pa.Table.from_batches([batch]).select(["text_sha256", "record_id"])
+    return keys.filter(pc.not_equal(keys.column("text_sha256"), _EMPTY_BODY_SHA256))
 
 
 def _settled_rows(ctx: PackContext, shard: int, table: pa.Table,
