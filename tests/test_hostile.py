@@ -278,3 +278,17 @@ def test_a_source_folder_nested_past_the_recursion_limit_is_walked(tmp_path):
     (root / "top.txt").write_text("Top story\n\nIt was found at the top.\n", "utf-8")
     found = list(walk([root]))
     assert [f.source_path for f in found] == ["deep/" + "d/" * 1200 + "story.txt", "deep/top.txt"]
+
+
+@pytest.mark.parametrize("depth", [300, 2000])
+def test_html_nested_past_the_parser_limit_keeps_its_text_flagged(depth):
+    from archive.extract.html import extract_html
+    from archive.model import Hints
+
+    story = "<p>The harbour wall was repaired over three weeks by a crew of twelve.</p>" * 8
+    page = f"<html><head><title>Wall</title></head><body>{'<div>' * depth}{story}</body></html>"
+    extraction = extract_html(page.encode(), Hints()).extraction
+    assert extraction.text.count("repaired over three weeks") == 8
+    assert "body-plain-text-fallback" in extraction.flags and "no-body" not in extraction.flags
+    menu = b"<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a></nav></body>"
+    assert "no-body" in extract_html(menu, Hints()).extraction.flags

@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+import lxml.html
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_metadata
@@ -74,6 +75,7 @@ DEFAULT_MAX_DATE = date(2030, 12, 31)
 MAX_HTML_BYTES = 64 * 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_DEEP_PARSER = lxml.html.HTMLParser(huge_tree=True)
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 # WHATWG: these labels mean windows-1252 in every browser (smart quotes in 0x80-0x9f).
@@ -137,6 +139,8 @@ def extract_html(
     upper = _upper_date(hints, max_date)
     document, body = _trafilatura(tree, url, upper)
     extraction = _extraction(document, body, markup, hints, url, url_evidence, upper, tree)
+    if "no-body" in extraction.flags:
+        extraction = _deep_page_fallback(extraction, decoded.text, tree)
     if decoded.flags:
         flags = tuple(sorted(set(extraction.flags) | set(decoded.flags)))
         extraction = replace(extraction, flags=flags)
@@ -151,6 +155,23 @@ def extract_html(
         gzipped=gzipped,
         encoding_confidence=decoded.confidence,
     )
+
+
+def _deep_page_fallback(extraction: Extraction, text: str, tree: HtmlElement) -> Extraction:
+    """A page nested deeper than libxml2's default limit (255 levels) loses everything below
+    it in the parse, and so its body: parsed again without the limit, its visible text becomes
+    the body, paragraph by line, flagged ``body-plain-text-fallback``. Pages that simply have
+    no body (a menu, a sign-in wall) keep ``no-body``: the deep parse finds no more text."""
+    deep = lxml.html.document_fromstring(text, parser=_DEEP_PARSER)
+    for hidden in deep.xpath("//script|//style|//noscript|//head"):
+        hidden.drop_tree()
+    visible = normalize_text(deep.text_content())
+    if len(visible) <= len(normalize_text(tree.text_content())):
+        return extraction
+    body = body_text(visible.split("\n"))
+    flags = {*extraction.flags, "body-plain-text-fallback"} - {"no-body"}
+    provenance = (*extraction.provenance, Provenance("text", "plain-text", "html nested too deep"))
+    return replace(extraction, text=body, flags=tuple(sorted(flags)), provenance=provenance)
 
 
 # --- bytes to text ----------------------------------------------------------------------------
