@@ -73,6 +73,7 @@ from archive.text.normalize import body_text, normalize_text
 MIN_DATE = date(1990, 1, 1)
 DEFAULT_MAX_DATE = date(2030, 12, 31)
 MAX_HTML_BYTES = 64 * 1024 * 1024
+MAX_EXTRACTED_CHARS = 4 * 1024 * 1024  # a news page is well under 1 MB
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _DEEP_PARSER = lxml.html.HTMLParser(huge_tree=True)
@@ -137,23 +138,41 @@ def extract_html(
     markup = _markup_values(tree)
     url, url_evidence = _page_url(hints, markup)
     upper = _upper_date(hints, max_date)
-    document, body = _trafilatura(tree, url, upper)
-    extraction = _extraction(document, body, markup, hints, url, url_evidence, upper, tree)
-    if "no-body" in extraction.flags:
-        extraction = _deep_page_fallback(extraction, decoded.text, tree)
+    if len(decoded.text) > MAX_EXTRACTED_CHARS:
+        extraction = _over_budget(decoded.text)
+    else:
+        document, body = _trafilatura(tree, url, upper)
+        extraction = _extraction(document, body, markup, hints, url, url_evidence, upper, tree)
+        if "no-body" in extraction.flags:
+            extraction = _deep_page_fallback(extraction, decoded.text, tree)
     if decoded.flags:
         flags = tuple(sorted(set(extraction.flags) | set(decoded.flags)))
         extraction = replace(extraction, flags=flags)
     site = _site_name(markup, url)
+    categories = () if len(decoded.text) > MAX_EXTRACTED_CHARS else document.categories or ()
     return HtmlResult(
         capture_text=capture_text,
         encoding=decoded.encoding,
         encoding_method=decoded.method,
         extraction=extraction,
-        categories=tuple(document.categories or ()),
+        categories=tuple(categories),
         site_name=site[0] if site else None,
         gzipped=gzipped,
         encoding_confidence=decoded.confidence,
+    )
+
+
+def _over_budget(text: str) -> Extraction:
+    """A page over ``MAX_EXTRACTED_CHARS``: trafilatura's time grows faster than the page
+    (68 s for 16 MB), so such a page is not handed to it and never stalls a pack. Its visible
+    text is the body, flagged ``extraction-over-budget``; the size, not a clock, decides, so
+    every machine gives the same record."""
+    body = body_text(_visible_text(text).split("\n"))
+    evidence = f"page over {MAX_EXTRACTED_CHARS:,} characters"
+    return Extraction(
+        text=body,
+        provenance=(Provenance("text", "plain-text", evidence),),
+        flags=("extraction-over-budget",) if body else ("extraction-over-budget", "no-body"),
     )
 
 
@@ -162,16 +181,21 @@ def _deep_page_fallback(extraction: Extraction, text: str, tree: HtmlElement) ->
     it in the parse, and so its body: parsed again without the limit, its visible text becomes
     the body, paragraph by line, flagged ``body-plain-text-fallback``. Pages that simply have
     no body (a menu, a sign-in wall) keep ``no-body``: the deep parse finds no more text."""
-    deep = lxml.html.document_fromstring(text, parser=_DEEP_PARSER)
-    for hidden in deep.xpath("//script|//style|//noscript|//head"):
-        hidden.drop_tree()
-    visible = normalize_text(deep.text_content())
+    visible = _visible_text(text)
     if len(visible) <= len(normalize_text(tree.text_content())):
         return extraction
     body = body_text(visible.split("\n"))
     flags = {*extraction.flags, "body-plain-text-fallback"} - {"no-body"}
     provenance = (*extraction.provenance, Provenance("text", "plain-text", "html nested too deep"))
     return replace(extraction, text=body, flags=tuple(sorted(flags)), provenance=provenance)
+
+
+def _visible_text(text: str) -> str:
+    """The page's text as a reader sees it, parsed without libxml2's depth limit."""
+    deep = lxml.html.document_fromstring(text, parser=_DEEP_PARSER)
+    for hidden in deep.xpath("//script|//style|//noscript|//head"):
+        hidden.drop_tree()
+    return normalize_text(deep.text_content())
 
 
 # --- bytes to text ----------------------------------------------------------------------------
