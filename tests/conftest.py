@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,3 +118,22 @@ def packed_captures(tmp_path_factory) -> PackedCaptures:
         return pack([root], out, pack_settings, capture_log=capture_log).path
 
     return packed
+
+
+def bounded(code: str, *, memory: int = 1 << 30, seconds: int = 60) -> str:
+    """Run ``code`` in a fresh interpreter under an address-space limit and a timeout; its
+    stdout. Exceeding either fails the test (MemoryError, or TimeoutExpired)."""
+    repo = Path(__file__).resolve().parents[1]
+    prelude = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))\n"
+    env = {**os.environ, "PYTHONPATH": f"{repo}{os.pathsep}{repo / 'tests'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+

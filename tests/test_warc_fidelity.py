@@ -11,16 +11,12 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CREATED
+from conftest import CREATED, bounded
 from hypothesis import given
 from hypothesis import strategies as st
 from warcdata import (
@@ -201,17 +197,6 @@ def test_arc_records_are_known_by_offset_so_packs_repeat():
 
 
 # --- issue 18: bounds ----------------------------------------------------------------------------
-
-
-def bounded(code: str, *, memory: int = 1 << 30, seconds: int = 60) -> str:
-    """Run ``code`` in a fresh interpreter under an address-space limit and a timeout; its
-    stdout. Exceeding either fails the test (MemoryError, or TimeoutExpired)."""
-    prelude = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))\n"
-    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests'}"}
-    done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=seconds, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 def test_b2_a_negative_or_non_hex_chunk_size_ends_dechunking():
