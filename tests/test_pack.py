@@ -410,3 +410,14 @@ def test_empty_bodies_are_not_linked_as_duplicates(tmp_path):
     assert [r["duplicate_of"] for r in found] == [None] * 4
     assert result.manifest["counts"]["duplicates"] == 0
     verify(result.path)
+
+
+def test_progress_counts_the_extraction_in_documents(corpus, tmp_path):
+    heard = []
+    settings = replace(SETTINGS, unit_files=3)  # several units, each of up to three files
+    result = pack([corpus], tmp_path / "dist", settings, progress=lambda *e: heard.append(e))
+    extract = [(done, total) for stage, done, total in heard if stage == "extract"]
+    documents = result.manifest["counts"]["inputs"]
+    assert extract[0] == (0, documents) and extract[-1] == (documents, documents)
+    assert [done for done, _ in extract] == sorted(done for done, _ in extract)
+    assert len(extract) > 2

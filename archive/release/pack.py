@@ -265,11 +265,7 @@ def _build(
         log.mark_inputs(plan.source_paths())
     ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)
     with runner as executor:
-        units = list(
-            _run(
-                executor.map(extract_unit, plan.units(), ctx), "extract", plan.unit_count, progress
-            )
-        )
+        units = list(_documents(executor.map(extract_unit, plan.units(), ctx), plan, progress))
         executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
         list(_run(executor.map(gather_shard, shards, ctx), "gather", plan.shards, progress))
@@ -367,6 +363,17 @@ def _relations(ctx: PackContext, workdir: WorkDir, executor, progress: Progress)
         "settings": json.loads(settings.params_json()),
         "stats": dict(sorted(stats.items())),
     }
+
+
+def _documents(summaries: Iterator, plan, progress: Progress) -> Iterator:
+    """The extraction's progress in documents (input files), whatever order units end in."""
+    total = sum(plan.unit_files)
+    done = 0
+    progress("extract", done, total)
+    for summary in summaries:
+        done += plan.unit_files[summary.index]
+        progress("extract", done, total)
+        yield summary
 
 
 def _run(results: Iterator, stage: str, total: int | None, progress: Progress) -> Iterator:

@@ -104,6 +104,7 @@ class Plan:
     unit_count: int
     sources: tuple[dict, ...]
     skipped: tuple[dict, ...]
+    unit_files: tuple[int, ...] = ()  # input files of each unit, by index: progress in documents
 
     def units(self) -> Iterator[Unit]:
         with open(self.file, "rb") as handle:
@@ -122,6 +123,7 @@ def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Pro
     sources = []
     skipped: list[dict] = []
     unit_count = 0
+    unit_files: list[int] = []
     total_bytes = 0
     seen = 0
     with open(file, "wb") as plan_file:
@@ -150,7 +152,8 @@ def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Pro
                 unit = Unit(unit_count, unit.files)
                 pickle.dump(unit, plan_file, protocol=pickle.HIGHEST_PROTOCOL)
                 unit_count += 1
+                unit_files.append(len(unit.files))
                 total_bytes += unit.bytes
             sources.append(stats)
     shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)
-    return Plan(file, shards, unit_count, tuple(sources), tuple(skipped))
+    return Plan(file, shards, unit_count, tuple(sources), tuple(skipped), tuple(unit_files))

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import sys
 
+# What each stage of a pack counts; any other stage counts its tasks.
+STAGE_UNITS = {"scan": "files", "extract": "documents", "gather": "shards", "finalize": "shards",
+               "write": "shards"}  # fmt: skip
+
 
 class ProgressBars:
-    """One tqdm bar per stage (``unit`` counted, e.g. documents); ``notebook=True`` draws
+    """One tqdm bar per stage, counting documents, shards or tasks (``unit`` names one for
+    all stages), with the rate and, when the total is known, the ETA; ``notebook=True`` draws
     Jupyter widgets through ``tqdm.auto``; ``enabled=False`` draws nothing."""
 
-    def __init__(self, *, enabled: bool = True, notebook: bool = False, file=None, unit="tasks"):
+    def __init__(self, *, enabled: bool = True, notebook: bool = False, file=None, unit=None):
         self.enabled, self.notebook, self.file, self.unit = enabled, notebook, file, unit
         self.bar = None
         self.stage: str | None = None
@@ -27,8 +32,9 @@ class ProgressBars:
         if stage != self.stage:
             self.close()
             self.stage = stage
+            unit = self.unit or STAGE_UNITS.get(stage, "tasks")
             self.bar = self._tqdm()(
-                total=total, desc=stage, unit=f" {self.unit}", file=self.file, leave=False
+                total=total, desc=stage, unit=f" {unit}", file=self.file, leave=False
             )
         if total is not None and self.bar.total != total:
             self.bar.total = total
