@@ -8,6 +8,7 @@ exit code: 0 success, 1 a check failed (verify, validate, a bad capture-log line
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 import sys
@@ -170,12 +171,18 @@ def main() -> None:
     "--max-capture-bytes", type=click.IntRange(min=1), help="Quarantine captures larger than this."
 )
 @click.option("--license", "license_", help="Release license (SPDX id, e.g. CC-BY-4.0).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Pack into a temporary folder and report what would be written, reused and "
+    "quarantined, and the version bump; nothing is written to --out.",
+)
 @quiet_option("No progress bars or summary.")
 @json_option("Print a JSON summary on stdout.")
 @handles_errors
 def pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
          parent, no_parent, no_relations, jobs, executor, address, shards, max_capture_bytes,
-         license_, quiet, as_json):  # fmt: skip
+         license_, dry_run, quiet, as_json):  # fmt: skip
     """Pack captures into a release <OUT>/<NAME>-<VERSION>.
 
     SOURCES are folders walked recursively in sorted order (or archive.toml's [collection]
@@ -209,6 +216,10 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     progress = terminal_bars(quiet or as_json)
     started = time.monotonic()
     destination = out or collection.out or Path("dist")
+    if dry_run:
+        _dry_run(sources, destination, settings, capture_log or collection.capture_log,
+                 None if no_parent else (parent or "auto"), executor, address, quiet, as_json)
+        return  # fmt: skip
     try:
         result = pack_release(
             sources,
@@ -250,6 +261,38 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
                 err=True,
             )
     sys.exit(EXIT_FAILED if result.warnings else EXIT_OK)
+
+
+def _dry_run(sources, out, settings, capture_log, parent, executor, address, quiet, as_json):
+    from archive.release.dryrun import dry_run
+
+    progress = terminal_bars(quiet or as_json)
+    try:
+        summary = dry_run(sources, out, settings, capture_log=capture_log, parent=parent,
+                          progress=progress, executor=executor, address=address)  # fmt: skip
+    finally:
+        progress.close()
+    if as_json:
+        emit_json(summary)
+        return
+    counts, bump, log = summary["counts"], summary["bump"], summary["capture_log"] or {}
+    parent_line = summary["parent"]["path"] if summary["parent"] else "none (a first version)"
+    lines = [
+        f"dry run: would write {summary['would_write']} (nothing written)",
+        f"{counts['inputs']} inputs: {counts['records']} records ({counts['reused']} reused from "
+        f"the parent), {counts['quarantined']} quarantined "
+        + json.dumps(summary["quarantine_reasons"], sort_keys=True),
+        f"parent: {parent_line}",
+    ]
+    if log:
+        lines.append(f"capture log: {log['entries']} entries, {log['bad_lines']} bad lines, "
+                     f"{log['unmatched']} naming no input")  # fmt: skip
+    if bump:
+        lines.append(f"implied bump: {bump['implied']}")
+        if bump.get("warning"):
+            lines.append(f"warning: {bump['warning']}")
+    for line in [*lines, *(f"error: {e}" for e in summary["errors"])]:
+        click.echo(printable(line))
 
 
 @main.command()

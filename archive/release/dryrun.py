@@ -1,0 +1,56 @@
+"""``archive pack --dry-run``: what a pack would do, without spending the version.
+
+The pack runs in full, but into a temporary folder: the figures are the ones the real pack
+would give (inputs, records, quarantine by reason, records reused from the parent, capture-log
+lines that are bad or name no input, the implied version bump), because they come from the same
+code. Nothing is written to ``out``; the cost is that of a pack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from archive.capture.storage import is_url
+from archive.errors import ReleaseExistsError, UsageError
+from archive.release.pack import pack, release_path
+from archive.release.parent import latest_release
+from archive.settings import PackSettings
+
+
+def dry_run(
+    sources: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    settings: PackSettings,
+    *,
+    capture_log: str | os.PathLike | None = None,
+    parent: str | os.PathLike | None = "auto",
+    **options,
+) -> dict:
+    """The summary a pack into ``out`` would give (``pack``'s options), with nothing written
+    there: ``would_write``, ``counts``, ``quarantine_reasons``, ``capture_log``, ``parent``,
+    ``bump`` (implied, and any warning about the chosen version) and ``errors``."""
+    if is_url(out):
+        raise UsageError("--dry-run needs a local --out (it reads the parent from there)")
+    destination = release_path(Path(out), settings.name, settings.version)
+    if destination.exists():
+        raise ReleaseExistsError(f"{destination} exists; releases are immutable")
+    if parent == "auto":
+        parent = latest_release(Path(out), settings.name, settings.version)
+    with tempfile.TemporaryDirectory(prefix="archive-dry-run-") as scratch:
+        result = pack(sources, scratch, settings, capture_log=capture_log, parent=parent, **options)
+        changes_file = result.path / "CHANGES.json"
+        changes = json.loads(changes_file.read_bytes()) if changes_file.is_file() else None
+        manifest = result.manifest
+    return {
+        "would_write": str(destination),
+        "counts": manifest["counts"],
+        "quarantine_reasons": manifest["quarantine_reasons"],
+        "capture_log": manifest.get("capture_log"),
+        "parent": {"path": str(parent), **manifest["parent"]} if parent else None,
+        "bump": changes["bump"] if changes else None,
+        "errors": list(result.warnings),
+    }
