@@ -267,3 +267,17 @@ def test_a_bug_exits_3_from_the_installed_command(runner, corpus, tmp_path):
     assert done.returncode == 3, done.stderr
     assert done.stderr == "archive: internal error: KeyError: 'lost' (ARCHIVE_DEBUG=1 shows more)\n"
     assert done.stdout == ""
+
+
+def test_version_and_help_answer_without_loading_the_pipeline():
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from archive.cli import main\n"
+        "assert CliRunner().invoke(main, ['--version']).exit_code == 0\n"
+        "assert CliRunner().invoke(main, ['--help']).exit_code == 0\n"
+        "print(sorted({'pyarrow', 'trafilatura', 'py3langid', 'numpy'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
