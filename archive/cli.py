@@ -60,6 +60,14 @@ def path_option(*names: str, **options):
     return click.option(*names, type=click.Path(path_type=Path), **options)
 
 
+def count_option(name: str, text: str, *, minimum: int = 1, default: int | None = None):
+    """A whole-number option of at least ``minimum`` (``--jobs``, ``--limit``, ...)."""
+    kind = click.IntRange(min=minimum)
+    return click.option(
+        name, type=kind, default=default, show_default=default is not None, help=text
+    )
+
+
 def quiet_option(text: str):
     """``-q``/``--quiet``, with what stays printed in ``text``."""
     return click.option("-q", "--quiet", is_flag=True, help=text)
@@ -160,11 +168,7 @@ def main() -> None:
 @click.option(
     "--no-relations", is_flag=True, help="Skip finding copies, shared quotations and rewrites."
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Worker processes (default: all cores). Never changes the output.",
-)
+@count_option("--jobs", "Worker processes (default: all cores). Never changes the output.")
 @executor_options
 @click.option("--shards", type=click.IntRange(min=1), help="Fix the number of Parquet shards.")
 @click.option(
@@ -217,8 +221,17 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     started = time.monotonic()
     destination = out or collection.out or Path("dist")
     if dry_run:
-        _dry_run(sources, destination, settings, capture_log or collection.capture_log,
-                 None if no_parent else (parent or "auto"), executor, address, quiet, as_json)
+        _dry_run(
+            sources,
+            destination,
+            settings,
+            capture_log or collection.capture_log,
+            None if no_parent else (parent or "auto"),
+            executor,
+            address,
+            quiet,
+            as_json,
+        )
         return  # fmt: skip
     try:
         result = pack_release(
@@ -311,12 +324,8 @@ def _dry_run(sources, out, settings, capture_log, parent, executor, address, qui
     help="Audit N rows chosen at random (by --seed) instead of every row.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Worker processes over files and shards. Never changes the report.",
+@count_option(
+    "--jobs", "Worker processes over files and shards. Never changes the report.", default=1
 )
 @executor_options
 @file_option("--key", help="Public key (from 'archive keygen') the release must be signed with.")
@@ -510,12 +519,11 @@ def bundle(release, out, force, as_json):
 @main.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option(
+@count_option(
     "--limit",
-    type=click.IntRange(min=0),
+    "Show the changed fields of at most this many records (every id is still listed).",
+    minimum=0,
     default=10_000,
-    show_default=True,
-    help="Show the changed fields of at most this many records (every id is still listed).",
 )
 @quiet_option("Print only the summary line and any warning.")
 @json_option("Print the diff as JSON (as CHANGES.json).")
@@ -592,9 +600,7 @@ def log(release, search, as_json):
     help="The capture log the release was packed with, if it had one (charsets, outlets).",
 )
 @path_option("--out", help="Where <name>-<version>+rehydrated goes (default: beside DEHYDRATED).")
-@click.option(
-    "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes."
-)
+@count_option("--jobs", "Worker processes.", default=1)
 @quiet_option("Print only the path and the problems.")
 @json_option("Print the report as JSON on stdout.")
 @handles_errors

@@ -21,15 +21,7 @@ from archive.release.parent import latest_release
 from archive.settings import PackSettings
 
 
-def dry_run(
-    sources: Sequence[str | os.PathLike],
-    out: str | os.PathLike,
-    settings: PackSettings,
-    *,
-    capture_log: str | os.PathLike | None = None,
-    parent: str | os.PathLike | None = "auto",
-    **options,
-) -> dict:
+def dry_run(sources: Sequence[str | os.PathLike], out, settings: PackSettings, **options) -> dict:
     """The summary a pack into ``out`` would give (``pack``'s options), with nothing written
     there: ``would_write``, ``counts``, ``quarantine_reasons``, ``capture_log``, ``parent``,
     ``bump`` (implied, and any warning about the chosen version) and ``errors``."""
@@ -38,10 +30,11 @@ def dry_run(
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(f"{destination} exists; releases are immutable")
+    parent = options.pop("parent", "auto")
     if parent == "auto":
         parent = latest_release(Path(out), settings.name, settings.version)
     with tempfile.TemporaryDirectory(prefix="archive-dry-run-") as scratch:
-        result = pack(sources, scratch, settings, capture_log=capture_log, parent=parent, **options)
+        result = pack(sources, scratch, settings, parent=parent, **options)
         changes_file = result.path / "CHANGES.json"
         changes = json.loads(changes_file.read_bytes()) if changes_file.is_file() else None
         manifest = result.manifest
