@@ -45,6 +45,8 @@ CODES = {
     "E022": "manifest.json differs from the manifest that was signed",
     "E023": "a record's text is withheld though its redistribution class is full",
     "E024": "relations rows break the relations schema",
+    "E025": "a record_id is not the hash of its capture key (source path, WARC-Record-ID)",
+    "E026": "a row's text is not the body its spans mark in capture_text",
     # The parent link (``archive log``, and ``verify`` when the parent sits beside the release).
     "E030": "the parent release is not found beside the release (nor in the folders searched)",
     "E031": "the parent's manifest.json differs from the digest its child recorded",

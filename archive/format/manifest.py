@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from archive.capture.storage import RemotePath
+from archive.format import boundedjson
 
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.json.sha256"
@@ -116,7 +117,7 @@ def checked_manifest(release: Path) -> tuple[dict, str]:
 
     try:
         data = (Path(release) / MANIFEST).read_bytes()
-        manifest = json.loads(data)
+        manifest = boundedjson.loads(data)
         recorded = read_digest_file(Path(release))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{release}: {exc}; run archive verify {release}") from None

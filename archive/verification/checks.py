@@ -94,6 +94,22 @@ CHECKS = (
         tasks=rows.row_tasks,
     ),
     Check(
+        "record ids are the hashes of their capture keys",
+        "rows",
+        ("E025",),
+        rows.check_capture_keys,
+        sampling="sampled",
+        tasks=rows.row_tasks,
+    ),
+    Check(
+        "text is the body its spans mark",
+        "rows",
+        ("E026",),
+        rows.check_bodies_from_spans,
+        sampling="sampled",
+        tasks=rows.row_tasks,
+    ),
+    Check(
         "counts by field",
         "rows",
         ("E014",),
@@ -110,6 +126,13 @@ CHECKS = (
         tasks=rows.row_tasks,
     ),
     Check("quarantine schema", "rows", ("E015",), rows.check_quarantine_schema),
+    Check(
+        "quarantine reasons counted",
+        "rows",
+        ("E014",),
+        rows.check_quarantine_reasons,
+        unless=rows.no_quarantine_file,
+    ),
     Check("withheld text", "rows", ("E023",), rows.check_withheld),
     Check(
         "relations schema",

@@ -8,7 +8,6 @@ once in ``archive.verification.checks``.
 
 from __future__ import annotations
 
-import json
 import random
 from bisect import bisect_right
 from collections import Counter
@@ -19,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.errors import Problem
+from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, QUARANTINE_FILE
 from archive.format.parquetio import iter_batches
 from archive.format.schema import column_problems, validator
@@ -113,6 +113,14 @@ def check_record_ids(audit: Audit) -> None:
     _add(audit, ("E013",))
 
 
+def check_capture_keys(audit: Audit) -> None:
+    _add(audit, ("E025",))
+
+
+def check_bodies_from_spans(audit: Audit) -> None:
+    _add(audit, ("E026",))
+
+
 def check_field_counts(audit: Audit) -> None:
     """The manifest's counts by field (``COUNTED_FIELDS``) against the rows."""
     outcomes = _shard_results(audit)
@@ -127,6 +135,23 @@ def check_field_counts(audit: Audit) -> None:
         if key in stated and stated[key] != totals[key]:
             message = f"counts.{key} differs from the records"
             audit.report.add("E014", MANIFEST, message, stated[key], totals[key])
+    coverage = audit.manifest.get("coverage") or {}
+    for key, attribute in (("languages", "languages"), ("furniture_chars", "furniture")):
+        if key not in coverage:
+            continue
+        found: Counter = Counter()
+        for _, result in outcomes:
+            found.update(getattr(result, attribute))
+        _compare_counter(audit, f"coverage.{key}", coverage[key], found, "the records")
+
+
+def _compare_counter(audit: Audit, name: str, stated: dict, found: Counter, source: str) -> None:
+    """E014 for every key of ``name`` whose count differs from ``found`` (zero counts absent)."""
+    found = {key: count for key, count in found.items() if count}
+    for key in sorted(set(stated) | set(found), key=str):
+        if stated.get(key, 0) != found.get(key, 0):
+            message = f"{name}.{key} differs from {source}"
+            audit.report.add("E014", MANIFEST, message, stated.get(key, 0), found.get(key, 0))
 
 
 def check_duplicate_links(audit: Audit) -> None:
@@ -176,15 +201,31 @@ def check_quarantine_schema(audit: Audit) -> None:
     if QUARANTINE_FILE not in audit.present:
         return
     check = validator("quarantine")
+    reasons: Counter = Counter()
     with (audit.root / QUARANTINE_FILE).open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             try:
-                entry = json.loads(line)
-            except ValueError:
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", "not JSON")
+                entry = boundedjson.loads(line)
+            except ValueError as exc:
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", f"not JSON ({exc})")
                 continue
-            for error in check.iter_errors(entry):
+            errors = list(check.iter_errors(entry))
+            for error in errors:
                 audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", error.message)
+            if not errors:
+                reasons[entry["reason"]] += 1
+    audit.memo["quarantine reasons"] = reasons
+
+
+def no_quarantine_file(audit: Audit) -> str | None:
+    return None if QUARANTINE_FILE in audit.present else f"no {QUARANTINE_FILE}"
+
+
+def check_quarantine_reasons(audit: Audit) -> None:
+    """``quarantine_reasons`` counts the reasons of the quarantine entries (E014)."""
+    stated = audit.manifest.get("quarantine_reasons") or {}
+    found = audit.memo.get("quarantine reasons", Counter())
+    _compare_counter(audit, "quarantine_reasons", stated, found, QUARANTINE_FILE)
 
 
 def check_withheld(audit: Audit) -> None:

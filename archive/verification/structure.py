@@ -9,7 +9,6 @@ answer. Each ``check_*`` is registered once in ``archive.verification.checks``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from pathlib import Path
@@ -18,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.exporters import derived_files
+from archive.format import boundedjson
 from archive.format.manifest import (
     MANIFEST,
     MANIFEST_DIGEST,
@@ -38,7 +38,7 @@ def check_manifest_digest(audit: Audit) -> None:
     report = audit.report
     try:
         data = (audit.root / MANIFEST).read_bytes()
-        document = json.loads(data)
+        document = boundedjson.loads(data)
     except (OSError, ValueError) as exc:
         report.add("E001", MANIFEST, f"cannot be read as JSON ({exc})")
         return

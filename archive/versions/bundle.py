@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 import tarfile
 import tempfile
@@ -78,7 +77,7 @@ def _read_manifest(root: Path) -> tuple[dict, bytes]:
         raise UsageError(f"{root} is not a release folder")
     try:
         data = (root / MANIFEST).read_bytes()
-        return json.loads(data), data
+        return boundedjson.loads(data), data
     except (OSError, ValueError) as exc:
         raise UsageError(f"{root} has no readable {MANIFEST} ({exc})") from None
 

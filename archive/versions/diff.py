@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.errors import ArchiveError, UsageError
+from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, canonical_json
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
@@ -354,7 +355,7 @@ def _side(path: Path, manifest: dict | None = None) -> _Side:
     if manifest is None and (path / MANIFEST).is_file():
         data = (path / MANIFEST).read_bytes()
         try:
-            manifest = json.loads(data)
+            manifest = boundedjson.loads(data)
         except ValueError as exc:
             raise UsageError(f"{path / MANIFEST}: not JSON ({exc})") from None
         digest = hashlib.sha256(data).hexdigest()
@@ -385,7 +386,7 @@ def _schemas_in(path: Path) -> dict:
         if copy.is_file():
             data = copy.read_bytes()
             found[name] = {
-                "$id": json.loads(data).get("$id"),
+                "$id": boundedjson.loads(data).get("$id"),
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
         else:
@@ -422,7 +423,7 @@ def _tombstones(release: Path) -> dict[str, dict]:
             if not line.strip():
                 continue
             try:
-                tombstone = json.loads(line)
+                tombstone = boundedjson.loads(line)
                 found[tombstone["record_id"]] = tombstone
             except (ValueError, KeyError, TypeError):
                 raise ArchiveError(

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from archive.errors import Problem, UsageError
+from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file
 from archive.versions.diff import CHANGES_FILE
 
@@ -136,7 +137,7 @@ def check_parent(
     """
     path = Path(release)
     try:
-        manifest = json.loads((path / MANIFEST).read_bytes())
+        manifest = boundedjson.loads((path / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return []  # verify reports an unreadable manifest itself
     entry = manifest.get("parent") if isinstance(manifest, dict) else None
@@ -170,7 +171,7 @@ def _names(candidate: Path, entry: dict) -> bool:
     if candidate.name == f"{entry['name']}-{entry['version']}":
         return True
     try:
-        manifest = json.loads((candidate / MANIFEST).read_bytes())
+        manifest = boundedjson.loads((candidate / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return False
     return (manifest.get("name"), manifest.get("version")) == (entry["name"], entry["version"])
@@ -188,7 +189,7 @@ def _link(
     unreadable = "E001" if head else "E032"
     try:
         data = (path / MANIFEST).read_bytes()
-        manifest = json.loads(data)
+        manifest = boundedjson.loads(data)
         if not isinstance(manifest, dict):
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as exc:
@@ -297,7 +298,7 @@ def _counts(manifest: dict) -> dict:
 def _changes(path: Path) -> dict | None:
     """The summary of a release's CHANGES.json: counts and the bump."""
     try:
-        data = json.loads((path / CHANGES_FILE).read_bytes())
+        data = boundedjson.loads((path / CHANGES_FILE).read_bytes())
         return {"counts": data["counts"], "bump": data["bump"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
