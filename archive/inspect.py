@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from archive.errors import UsageError
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST
+from archive.format.manifest import MANIFEST, require_release
 from archive.format.schema import json_value
 from archive.release.plan import shard_of
 
@@ -19,7 +19,7 @@ _RECORD_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def read_manifest(release: str | Path) -> dict:
-    path = Path(release) / MANIFEST
+    path = require_release(release) / MANIFEST
     try:
         return boundedjson.loads(path.read_bytes())
     except (OSError, ValueError) as exc:

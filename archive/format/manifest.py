@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from archive.capture.storage import RemotePath
+from archive.errors import UsageError
 from archive.format import boundedjson
 
 MANIFEST = "manifest.json"
@@ -126,3 +127,18 @@ def checked_manifest(release: Path) -> tuple[dict, str]:
         problem = Problem("E003", MANIFEST, "edited after it was written", recorded, digest)
         raise VerificationError([problem])
     return manifest, digest
+
+
+def require_release(path: str | os.PathLike) -> Path:
+    """``path`` as a release folder, or ``UsageError`` with the one line every command gives
+    for something that is not a release (a folder with no ``manifest.json``, a missing path, a
+    file). A release whose manifest.json is present but broken is a release that fails: E001."""
+    path = Path(path)
+    manifest = path / MANIFEST
+    if not (path.exists() or path.is_symlink()):
+        raise UsageError(f"{path} is not a release: it does not exist")
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a release: not a folder")
+    if not (manifest.exists() or manifest.is_symlink()):
+        raise UsageError(f"{path} is not a release: no {MANIFEST}")
+    return path

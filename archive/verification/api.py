@@ -18,6 +18,7 @@ from pathlib import Path
 
 from archive.capture import storage
 from archive.errors import SIGNATURE_CODES, UsageError, VerificationError
+from archive.format.manifest import require_release
 from archive.format.signing import (
     SIGNATURE_FILE,
     load_private_key,
@@ -132,8 +133,7 @@ def _checked(
     address,
     tasks_root: str | None = None,
 ) -> Report:
-    if not root.is_dir():
-        raise UsageError(f"{root} is not a release folder")
+    require_release(root)
     if level not in LEVELS:
         raise UsageError(f"level {level!r} is not one of {', '.join(LEVELS)}")
     if sample is not None and sample < 1:

@@ -30,7 +30,7 @@ from archive.format.signing import SIGNATURE_FILE, signature_problems
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
 from archive.verification.registry import Audit, Footer
-from archive.versions.history import check_parent
+from archive.versions.history import check_parent, parent_absent
 
 
 def check_manifest_digest(audit: Audit) -> None:
@@ -137,7 +137,8 @@ def check_paths(audit: Audit) -> None:
 
 
 def no_parent(audit: Audit) -> str | None:
-    return "no parent" if audit.manifest.get("parent") is None else None
+    entry = audit.manifest.get("parent")
+    return "no parent" if entry is None else parent_absent(audit.root, entry)
 
 
 def check_parent_link(audit: Audit) -> None:

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from archive.errors import ArchiveError, UsageError
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST, canonical_json
+from archive.format.manifest import MANIFEST, canonical_json, require_release
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
@@ -349,7 +349,9 @@ class _Side:
 
 def _side(path: Path, manifest: dict | None = None) -> _Side:
     """A release as diff reads it: from its manifest, or from its folder while it is built."""
-    if not path.is_dir():
+    if manifest is None:
+        require_release(path)  # only a release still being built comes with its manifest
+    elif not path.is_dir():
         raise UsageError(f"{path} is not a release folder")
     digest = None
     if manifest is None and (path / MANIFEST).is_file():

@@ -30,9 +30,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from archive.errors import Problem, UsageError
+from archive.errors import Problem
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file
+from archive.format.manifest import (
+    MANIFEST,
+    MANIFEST_DIGEST,
+    read_digest_file,
+    require_release,
+)
 from archive.versions.diff import CHANGES_FILE
 
 MAX_LINKS = 10_000
@@ -90,9 +95,7 @@ def log(release: str | Path, *, search: Sequence[str | Path] = ()) -> list[Link]
     >>> [link.version for link in log("dist/example-1.2.0")]  # doctest: +SKIP
     ['1.2.0', '1.1.0', '1.0.0']
     """
-    path = Path(release)
-    if not path.is_dir():
-        raise UsageError(f"{release} is not a release folder")
+    path = require_release(release)
     folders = [Path(s) for s in search]
     links: list[Link] = []
     expected: dict | None = None
@@ -151,6 +154,17 @@ def check_parent(
         return list(_missing(path, entry).problems) if require else []
     link, _ = _link(found, entry, head=False, shown=_relative(found, path))
     return list(link.problems)
+
+
+def parent_absent(release: Path, entry) -> str | None:
+    """Why the parent link of ``release`` cannot be checked, when its (well-formed) ``entry``
+    names a parent that is not beside it; None when the check can run."""
+    if entry is None or _entry_problems(entry) or find_parent(release, entry) is not None:
+        return None
+    return (
+        f"the parent {entry['name']}-{entry['version']} is not beside the release "
+        "(archive log reports E030; --search names where it is)"
+    )
 
 
 def find_parent(child: Path, entry: dict, search: Sequence[Path] = ()) -> Path | None:
@@ -334,4 +348,12 @@ def log_lines(links: Sequence[Link]) -> list[str]:
     return lines
 
 
-__all__ = ["Link", "check_parent", "find_parent", "history_ok", "log", "log_lines"]
+__all__ = [
+    "Link",
+    "check_parent",
+    "find_parent",
+    "history_ok",
+    "log",
+    "log_lines",
+    "parent_absent",
+]
