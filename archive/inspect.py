@@ -21,7 +21,7 @@ _RECORD_ID = re.compile(r"[0-9a-f]{32}")
 def read_manifest(release: str | Path) -> dict:
     path = require_release(release) / MANIFEST
     try:
-        return boundedjson.loads(path.read_bytes())
+        return boundedjson.load(path, boundedjson.MAX_MANIFEST_BYTES)
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable manifest ({exc})") from None
 

@@ -26,8 +26,8 @@ def record_schema(release: Path, manifest: dict) -> dict:
     copy = None
     if not relative.is_absolute() and ".." not in relative.parts:
         try:
-            copy = (Path(release) / relative).read_bytes()
-        except OSError:
+            copy = boundedjson.read_capped(Path(release) / relative)
+        except (OSError, ValueError):
             copy = None
     if copy is not None and hashlib.sha256(copy).hexdigest() == entry["sha256"]:
         return boundedjson.loads(copy)

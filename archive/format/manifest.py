@@ -101,7 +101,7 @@ def write_manifest(release: Path, manifest: dict) -> str:
 
 def read_digest_file(release: Path) -> str:
     """The digest recorded in ``manifest.json.sha256`` (raises ValueError if malformed)."""
-    data = (release / MANIFEST_DIGEST).read_bytes()
+    data = boundedjson.read_capped(release / MANIFEST_DIGEST, 2**10)
     digest = data[:64].decode("ascii", errors="replace")
     if len(data) != 64 + len(MANIFEST) + 3 or data[64:] != f"  {MANIFEST}\n".encode():
         raise ValueError(f"{MANIFEST_DIGEST} is not exactly '<sha256>  {MANIFEST}\\n'")
@@ -117,7 +117,7 @@ def checked_manifest(release: Path) -> tuple[dict, str]:
     from archive.errors import Problem, UsageError, VerificationError
 
     try:
-        data = (Path(release) / MANIFEST).read_bytes()
+        data = boundedjson.read_capped(Path(release) / MANIFEST, boundedjson.MAX_MANIFEST_BYTES)
         manifest = boundedjson.loads(data)
         recorded = read_digest_file(Path(release))
     except (OSError, ValueError) as exc:

@@ -176,7 +176,7 @@ def write_signature(
 def read_signature(release: Path) -> Signature:
     """Parse the signature file of ``release``; ``ValueError`` says what is malformed."""
     try:
-        raw = (release / SIGNATURE_FILE).read_bytes()
+        raw = boundedjson.read_capped(release / SIGNATURE_FILE, 2**16)
         document = boundedjson.loads(raw)
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror})") from None

@@ -25,6 +25,7 @@ from archive.format.schema import column_problems, validator
 from archive.inspect import record_shards
 from archive.verification.registry import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
+from archive.verification.structure import sized_as_listed
 
 
 def hash_tasks(audit: Audit) -> list[Task]:
@@ -200,12 +201,18 @@ def check_quarantine_schema(audit: Audit) -> None:
     """Every quarantine entry against the quarantine schema (E015)."""
     if QUARANTINE_FILE not in audit.present:
         return
+    if not sized_as_listed(audit, QUARANTINE_FILE):
+        return  # E006: its size, not the manifest, would bound the reading
     check = validator("quarantine")
     reasons: Counter = Counter()
-    with (audit.root / QUARANTINE_FILE).open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
+    with open(audit.root / QUARANTINE_FILE, "rb") as handle:
+        for number, line in enumerate(_bounded_lines(handle), start=1):
+            if line is None:
+                message = f"longer than {MAX_LINE} bytes, the most read of an entry"
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", message)
+                continue
             try:
-                entry = boundedjson.loads(line)
+                entry = boundedjson.loads(line.decode("utf-8", errors="replace"))
             except ValueError as exc:
                 audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", f"not JSON ({exc})")
                 continue
@@ -219,6 +226,21 @@ def check_quarantine_schema(audit: Audit) -> None:
 
 def no_quarantine_file(audit: Audit) -> str | None:
     return None if QUARANTINE_FILE in audit.present else f"no {QUARANTINE_FILE}"
+
+
+MAX_LINE = 2**20  # a quarantine entry is a path, a reason and a message: far below this
+
+
+def _bounded_lines(handle):
+    """The lines of a binary file, each at most ``MAX_LINE`` bytes; None for a longer one (the
+    rest of which is skipped, never held)."""
+    while line := handle.readline(MAX_LINE + 1):
+        if len(line) <= MAX_LINE:
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(MAX_LINE + 1)
+        yield None
 
 
 def check_quarantine_reasons(audit: Audit) -> None:

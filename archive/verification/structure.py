@@ -23,6 +23,7 @@ from archive.format.manifest import (
     MANIFEST_DIGEST,
     QUARANTINE_FILE,
     canonical_json,
+    file_sha256,
     read_digest_file,
 )
 from archive.format.schema import schema_problems, validator
@@ -37,7 +38,7 @@ def check_manifest_digest(audit: Audit) -> None:
     """manifest.json readable as JSON (E001) and matching manifest.json.sha256 (E002, E003)."""
     report = audit.report
     try:
-        data = (audit.root / MANIFEST).read_bytes()
+        data = boundedjson.read_capped(audit.root / MANIFEST, boundedjson.MAX_MANIFEST_BYTES)
         document = boundedjson.loads(data)
     except (OSError, ValueError) as exc:
         report.add("E001", MANIFEST, f"cannot be read as JSON ({exc})")
@@ -147,11 +148,19 @@ def check_parent_link(audit: Audit) -> None:
 
 
 def check_schema_copies(audit: Audit) -> None:
+    """Each schema copy hashes to the schema the manifest names (E016): streamed, and only when
+    its size is the one the manifest lists (a file of another size is E006, never read)."""
+    sizes = {entry["path"]: entry["bytes"] for entry in audit.manifest["files"]}
     for name, entry in audit.manifest["schemas"].items():
         path = audit.root / entry["path"]
         if entry["path"] not in audit.safe or not path.is_file():
             continue  # reported as unsafe or missing
-        if hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+        size = os.stat(path).st_size
+        if sizes.get(entry["path"], size) != size or size > boundedjson.MAX_SMALL_BYTES:
+            message = f"differs from the {name} schema the manifest names ({size} bytes)"
+            audit.report.add("E016", entry["path"], message)
+            continue
+        if file_sha256(path)[0] != entry["sha256"]:
             message = f"differs from the {name} schema the manifest names"
             audit.report.add("E016", entry["path"], message)
 
@@ -171,9 +180,15 @@ def check_derived(audit: Audit) -> None:
             continue  # reported by the walk as a link
         if not path.is_file():
             report.add("E005", relative, "derived from the manifest but missing")
-        elif path.read_bytes() != content:
+        elif os.stat(path).st_size != len(content) or _read(path, len(content)) != content:
             report.add("E018", relative, "differs from what manifest.json derives")
     audit.derived = frozenset(derived)
+
+
+def _read(path: Path, size: int) -> bytes:
+    """At most ``size`` bytes of ``path`` (a file that grew since its stat is not read on)."""
+    with open(path, "rb") as handle:
+        return handle.read(size)
 
 
 def check_presence(audit: Audit) -> None:
@@ -272,7 +287,7 @@ def check_counts(audit: Audit) -> None:
     lines = {
         relative: _lines(audit.root / relative)
         for relative in (QUARANTINE_FILE, WITHDRAWN_FILE)
-        if relative in audit.present
+        if relative in audit.present and sized_as_listed(audit, relative)
     }
     for entry in manifest["files"]:
         stated, path = entry.get("rows"), entry["path"]
@@ -317,9 +332,26 @@ def _check_reused(report, manifest: dict) -> None:
         report.add("E014", MANIFEST, message, f"at most {counts.get('records', 0)}", reused)
 
 
+def sized_as_listed(audit: Audit, relative: str) -> bool:
+    """Whether ``relative`` has the size its manifest entry gives (a file of another size is
+    E006 and is not read: its size, not the manifest, would bound the reading)."""
+    if "sizes" not in audit.memo:
+        audit.memo["sizes"] = {e["path"]: e["bytes"] for e in audit.manifest["files"]}
+    stated = audit.memo["sizes"].get(relative)
+    try:
+        return stated is not None and os.stat(audit.root / relative).st_size == stated
+    except OSError:
+        return False
+
+
 def _lines(path: Path) -> int:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        return sum(1 for _ in handle)
+    """The lines of a text file, counted in fixed blocks (a file with no newline is one line)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(2**20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
 
 
 __all__ = ["unsafe_path"]

@@ -54,8 +54,8 @@ def validate(path: str | Path) -> Report:
     elif target.suffix == ".json":
         report.ran("manifest schema")
         try:
-            document = boundedjson.loads(target.read_bytes())
-        except ValueError as exc:
+            document = boundedjson.load(target, boundedjson.MAX_MANIFEST_BYTES)
+        except (OSError, ValueError) as exc:
             report.add("E001", target.name, f"not JSON ({exc})")
             return report
         for error in validator_for(schema_file("manifest").document).iter_errors(document):

@@ -140,7 +140,7 @@ def check_parent(
     """
     path = Path(release)
     try:
-        manifest = boundedjson.loads((path / MANIFEST).read_bytes())
+        manifest = boundedjson.load((path / MANIFEST), boundedjson.MAX_MANIFEST_BYTES)
     except (OSError, ValueError):
         return []  # verify reports an unreadable manifest itself
     entry = manifest.get("parent") if isinstance(manifest, dict) else None
@@ -185,7 +185,7 @@ def _names(candidate: Path, entry: dict) -> bool:
     if candidate.name == f"{entry['name']}-{entry['version']}":
         return True
     try:
-        manifest = boundedjson.loads((candidate / MANIFEST).read_bytes())
+        manifest = boundedjson.load((candidate / MANIFEST), boundedjson.MAX_MANIFEST_BYTES)
     except (OSError, ValueError):
         return False
     return (manifest.get("name"), manifest.get("version")) == (entry["name"], entry["version"])
@@ -202,7 +202,7 @@ def _link(
     recorded = expected["manifest_sha256"] if expected else None
     unreadable = "E001" if head else "E032"
     try:
-        data = (path / MANIFEST).read_bytes()
+        data = boundedjson.read_capped(path / MANIFEST, boundedjson.MAX_MANIFEST_BYTES)
         manifest = boundedjson.loads(data)
         if not isinstance(manifest, dict):
             raise ValueError("not a JSON object")
@@ -312,7 +312,7 @@ def _counts(manifest: dict) -> dict:
 def _changes(path: Path) -> dict | None:
     """The summary of a release's CHANGES.json: counts and the bump."""
     try:
-        data = boundedjson.loads((path / CHANGES_FILE).read_bytes())
+        data = boundedjson.load(path / CHANGES_FILE)
         return {"counts": data["counts"], "bump": data["bump"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
