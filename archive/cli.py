@@ -375,8 +375,10 @@ def validate(paths, quiet, as_json):
     for report in reports:
         for problem in report.problems:
             click.echo(printable(str(problem)))
+        for line in report.unlisted_lines():
+            click.echo(line)
         if not quiet:
-            state = "valid" if report.ok else f"INVALID ({len(report.problems)} problems)"
+            state = "valid" if report.ok else f"INVALID ({report.problem_count} problems)"
             click.echo(printable(f"{state}: {report.path}"), err=True)
     sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
 

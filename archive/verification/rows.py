@@ -29,7 +29,11 @@ from archive.verification.structure import sized_as_listed
 
 
 def hash_tasks(audit: Audit) -> list[Task]:
-    return [("hash", relative) for relative in sorted(audit.present)]
+    """A hash task per present file of the size the manifest lists (another size is E006
+    already: hashing it would only spend the time its size, not the manifest, decides)."""
+    return [
+        ("hash", relative) for relative in sorted(audit.present) if sized_as_listed(audit, relative)
+    ]
 
 
 def schema_validation_only(audit: Audit) -> str | None:
@@ -91,7 +95,8 @@ def _shard_results(audit: Audit) -> list[tuple[Task, ShardRows]]:
 
 def _add(audit: Audit, codes: tuple[str, ...]) -> None:
     for _, result in _shard_results(audit):
-        audit.report.problems += [p for p in result.problems if p.code in codes]
+        unlisted = {code: n for code, n in result.unlisted.items() if code in codes}
+        audit.report.extend([p for p in result.problems if p.code in codes], unlisted)
 
 
 def check_record_schema(audit: Audit) -> None:
@@ -225,7 +230,11 @@ def check_quarantine_schema(audit: Audit) -> None:
 
 
 def no_quarantine_file(audit: Audit) -> str | None:
-    return None if QUARANTINE_FILE in audit.present else f"no {QUARANTINE_FILE}"
+    if QUARANTINE_FILE not in audit.present:
+        return f"no {QUARANTINE_FILE}"
+    if "quarantine reasons" not in audit.memo:
+        return f"{QUARANTINE_FILE} was not read (its size differs from the manifest: E006)"
+    return None
 
 
 MAX_LINE = 2**20  # a quarantine entry is a path, a reason and a message: far below this
@@ -251,7 +260,7 @@ def check_quarantine_reasons(audit: Audit) -> None:
 
 
 def check_withheld(audit: Audit) -> None:
-    audit.report.problems.extend(withheld_problems(audit.root, audit.manifest))
+    audit.report.extend(withheld_problems(audit.root, audit.manifest))
 
 
 def no_relations(audit: Audit) -> str | None:

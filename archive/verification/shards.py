@@ -46,6 +46,7 @@ class ShardRows:
     counts: Counter = field(default_factory=Counter)
     links: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (original, hash)
     readable: bool = True
+    unlisted: Counter = field(default_factory=Counter)  # code -> problems past MAX_LISTED
     languages: Counter = field(default_factory=Counter)  # coverage.languages over the rows
     furniture: Counter = field(default_factory=Counter)  # coverage.furniture_chars
 
@@ -100,7 +101,7 @@ def shard_rows(
 
 # Past this many, a shard's problems of one code are counted, not listed (memory stays bounded
 # whatever a hostile shard holds; the report bounds them again across shards).
-MAX_LISTED = 100
+MAX_LISTED = 1000
 
 
 def _add_invariants(result: ShardRows, batch: pa.RecordBatch, relative: str) -> None:
@@ -110,8 +111,10 @@ def _add_invariants(result: ShardRows, batch: pa.RecordBatch, relative: str) -> 
         ("E025", misplaced_ids(batch), "record_id is not the hash of its capture key"),
         ("E026", unfounded_bodies(batch), "text is not the body its spans mark in capture_text"),
     ):
-        for rid in rids:
+        listed = sum(1 for problem in result.problems if problem.code == code)
+        for rid in rids[: max(0, MAX_LISTED - listed)]:
             result.problems.append(Problem(code, relative, f"record {rid}: {what}"))
+        result.unlisted[code] += max(0, len(rids) - max(0, MAX_LISTED - listed))
 
 
 def capture_keys(batch: pa.RecordBatch) -> pa.Array:

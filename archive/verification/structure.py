@@ -90,7 +90,7 @@ def check_signature(audit: Audit) -> None:
         return
     if audit.data is None:
         return  # manifest.json unreadable: reported as E001
-    report.problems += signature_problems(root, audit.data, audit.plan.key)
+    report.extend(signature_problems(root, audit.data, audit.plan.key))
     if audit.plan.key is None:
         report.warn("W001", SIGNATURE_FILE, "signature checked only against the key it names")
 
@@ -108,15 +108,23 @@ def unsafe_path(relative: str) -> str | None:
     return None
 
 
-def _link_on_path(root: Path, relative: str) -> str | None:
-    """The first part of ``relative`` below ``root`` that is a symbolic link, if any."""
-    current = root
+def _link_on_path(root: Path, relative: str, seen: dict | None = None) -> str | None:
+    """The first part of ``relative`` below ``root`` that is a symbolic link, if any.
+    ``seen`` caches what each prefix is (a manifest of a million paths in a few folders costs a
+    million lstat calls, not one per part of each)."""
+    seen = {} if seen is None else seen
+    prefix = ""
     for part in relative.split("/"):
-        current = current / part
-        try:
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                return current.relative_to(root).as_posix()
-        except OSError:
+        prefix = f"{prefix}/{part}" if prefix else part
+        if prefix not in seen:
+            try:
+                mode = os.lstat(os.path.join(root, prefix)).st_mode
+                seen[prefix] = "link" if stat.S_ISLNK(mode) else "ok"
+            except OSError:
+                seen[prefix] = "missing"
+        if seen[prefix] == "link":
+            return prefix
+        if seen[prefix] == "missing":
             return None
     return None
 
@@ -128,7 +136,7 @@ def check_paths(audit: Audit) -> None:
     paths += [entry["path"] for entry in manifest["schemas"].values()]
     for relative in dict.fromkeys(paths):
         why = unsafe_path(relative)
-        link = None if why else _link_on_path(root, relative)
+        link = None if why else _link_on_path(root, relative, audit.memo.setdefault("links", {}))
         if why:
             report.add("E019", relative, f"unsafe path in the manifest: {why}")
         elif link:
@@ -144,7 +152,7 @@ def no_parent(audit: Audit) -> str | None:
 
 def check_parent_link(audit: Audit) -> None:
     """When the parent sits beside the release, its manifest must be the one recorded."""
-    audit.report.problems.extend(check_parent(audit.root))
+    audit.report.extend(check_parent(audit.root))
 
 
 def check_schema_copies(audit: Audit) -> None:
@@ -202,7 +210,7 @@ def check_presence(audit: Audit) -> None:
     for relative in _listed(audit):
         if relative in on_disk:
             audit.present.add(relative)
-        elif not _link_on_path(root, relative):
+        elif not _link_on_path(root, relative, audit.memo.setdefault("links", {})):
             report.add("E005", relative, "listed in the manifest but missing")
     report.files = len(audit.present)
 
