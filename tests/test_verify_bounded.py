@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +20,8 @@ from conftest import CREATED
 
 from archive import PackSettings, pack
 from archive.cli import main
-from archive.format.manifest import file_sha256, write_manifest
+from archive.format.manifest import canonical_json, file_sha256, write_manifest
+from archive.verification.report import MAX_LISTED
 
 SETTINGS = PackSettings("bounded", "1.0.0", CREATED, extract="none", shards=1)
 DEEP = "[" * 100_000 + "]" * 100_000  # nested past any recursion limit
@@ -143,3 +148,79 @@ def test_a_parent_link_that_cannot_be_checked_is_skipped_with_the_reason(runner,
         runner.invoke(main, ["verify", str(chain / "bounded-1.1.0"), "--json"]).stdout
     )
     assert "parent link" in beside["checks"]
+
+
+# A child process verifies under an address-space limit and a timeout, and reports its peak
+# resident memory (VmHWM) and time: the bound is the assertion.
+CHILD = """
+import json, sys, time
+from archive.verification import check_release
+start = time.monotonic()
+report = check_release(sys.argv[1], level=sys.argv[2])
+seconds = time.monotonic() - start
+status = open("/proc/self/status").read().splitlines()
+peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+print(json.dumps({"codes": sorted({p.code for p in report.problems}),
+                  "listed": len(report.problems), "unlisted": report.unlisted,
+                  "peak_mb": peak // 1024, "seconds": seconds}))
+"""
+ADDRESS_SPACE = 1536 * 2**20  # a verify that read a 1 GiB file whole would fail under it
+PEAK_MB = 400  # the interpreter, pyarrow and the checks: about 150 MB on a small release
+
+
+def verified_in_child(release: Path, level: str = "rows", timeout: int = 60) -> dict:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(release), level],
+        capture_output=True, text=True, timeout=timeout, preexec_fn=limit, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_a_2_gib_sparse_quarantine_is_not_read(release):
+    os.truncate(release / "quarantine.jsonl", 2 * 2**30)
+    found = verified_in_child(release)
+    assert found["codes"] == ["E006"]
+    assert found["peak_mb"] < PEAK_MB and found["seconds"] < 30, found
+
+
+@pytest.mark.parametrize(
+    "relative, code",
+    [
+        ("README.md", "E018"),
+        ("datapackage.json", "E018"),
+        ("schemas/record.schema.json", "E016"),
+    ],
+)
+def test_a_1_gib_sparse_small_file_is_not_read_at_level_sizes(release, relative, code):
+    os.truncate(release / relative, 2**30)
+    found = verified_in_child(release, level="sizes")
+    assert code in found["codes"]
+    assert found["peak_mb"] < PEAK_MB and found["seconds"] < 30, found
+
+
+def test_a_manifest_of_many_missing_files_gives_a_bounded_report(release, runner):
+    missing = 20_000
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    manifest["files"] += [
+        {"path": f"data/missing-{i:06d}.txt", "bytes": 1, "sha256": "0" * 64, "sha512": "0" * 128}
+        for i in range(missing)
+    ]
+    data = canonical_json(manifest)
+    (release / "manifest.json").write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    (release / "manifest.json.sha256").write_text(f"{digest}  manifest.json\n")
+    found = verified_in_child(release)
+    assert found["listed"] <= MAX_LISTED * len(found["codes"])
+    assert found["unlisted"]["E005"] == missing - MAX_LISTED
+    assert found["peak_mb"] < PEAK_MB and found["seconds"] < 60, found
+    result = runner.invoke(main, ["verify", str(release)])
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("E005") for line in lines) == MAX_LISTED + 1
+    assert f"E005 ...: {missing - MAX_LISTED} more E005 problems not listed" in result.stdout
+    assert f"FAILED ({missing + found['listed'] - MAX_LISTED} problems)" in result.stderr
