@@ -224,3 +224,26 @@ def test_a_manifest_of_many_missing_files_gives_a_bounded_report(release, runner
     assert sum(line.startswith("E005") for line in lines) == MAX_LISTED + 1
     assert f"E005 ...: {missing - MAX_LISTED} more E005 problems not listed" in result.stdout
     assert f"FAILED ({missing + found['listed'] - MAX_LISTED} problems)" in result.stderr
+
+
+def test_an_older_release_in_a_newer_ones_folder_is_a_warning_and_in_a_bundle_an_error(
+    runner, chain, tmp_path
+):
+    """B12: ``bounded-1.1.0`` replaced by the (valid) 1.0.0."""
+    rollback = tmp_path / "bounded-1.1.0"
+    shutil.copytree(chain / "bounded-1.0.0", rollback)
+    result = runner.invoke(main, ["verify", str(rollback)])
+    assert result.exit_code == 0
+    assert "W003 manifest.json: the folder bounded-1.1.0 holds release bounded-1.0.0" in (
+        result.stderr
+    )
+    tar = tmp_path / "bounded-1.1.0.tar"
+    assert runner.invoke(main, ["bundle", str(rollback), "--out", str(tar)]).exit_code == 0
+    result = runner.invoke(main, ["verify", str(tar)])
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "E027 manifest.json: the bundle's folder bounded-1.1.0/ holds release bounded-1.0.0"
+    )
+    honest = tmp_path / "honest.tar"
+    runner.invoke(main, ["bundle", str(chain / "bounded-1.0.0"), "--out", str(honest)])
+    assert runner.invoke(main, ["verify", str(honest)]).exit_code == 0

@@ -82,11 +82,13 @@ def check_release(
     key: str | Path | None = None,
     executor: str = "local",
     address: str | None = None,
+    bundled: bool = False,
 ) -> Report:
     """Run the checks of ``level`` on ``release`` and return the report (never raises on a bad
     release; raises ``UsageError`` on bad options). ``hashes=False`` leaves out every hash
     (schema validation only); ``key`` is a public key file (PEM, or base64 of the raw key);
-    ``executor`` and ``address`` choose where the file and shard tasks run (as for ``pack``)."""
+    ``executor`` and ``address`` choose where the file and shard tasks run (as for ``pack``);
+    ``bundled``: ``release`` was extracted from a bundle (its folder name must be its own)."""
     executor_for(executor, jobs, address)  # a bad choice fails before any work
     options = dict(
         hashes=hashes,
@@ -114,10 +116,10 @@ def check_release(
     root = Path(release)
     if root.is_file() and is_bundle(root):
         with opened_bundle(root) as extracted:
-            report = check_release(extracted, **options)
+            report = check_release(extracted, **options, bundled=True)
         report.path = str(root)
         return report
-    return _checked(root, **options)
+    return _checked(root, **options, bundled=bundled)
 
 
 def _checked(
@@ -132,6 +134,7 @@ def _checked(
     executor,
     address,
     tasks_root: str | None = None,
+    bundled: bool = False,
 ) -> Report:
     require_release(root)
     if level not in LEVELS:
@@ -141,8 +144,9 @@ def _checked(
     public_key = load_public_key(key) if key is not None else None
     report = Report(str(root), level=level, sample=sample, seed=seed if sample else None)
     plan = Plan(
-        level, hashes, sample, seed, max(1, jobs), public_key, executor, address, tasks_root
-    )
+        level, hashes, sample, seed, max(1, jobs), public_key, executor, address, tasks_root,
+        bundled,
+    )  # fmt: skip
     # Workers need not share our working folder: they get the absolute path.
     run_checks(Audit(Path(os.path.abspath(root)), plan, report), CHECKS)
     return report

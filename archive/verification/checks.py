@@ -43,6 +43,7 @@ CHECKS = (
         unless=structure.unsigned,
         needs_manifest=False,
     ),
+    Check("folder named for its release", "structure", ("E027",), structure.check_folder_name),
     Check("safe paths", "structure", ("E019",), structure.check_paths),
     Check(
         "parent link",

@@ -129,6 +129,23 @@ def _link_on_path(root: Path, relative: str, seen: dict | None = None) -> str | 
     return None
 
 
+def check_folder_name(audit: Audit) -> None:
+    """The folder is ``<name>-<version>`` of its manifest: a warning (W003) for a folder, which
+    may be a renamed copy; an error (E027) in a bundle, whose folder name is what a reader takes
+    for the release it holds (``example-1.1.0/`` holding 1.0.0 is a rollback)."""
+    manifest = audit.manifest
+    expected = f"{manifest['name']}-{manifest['version']}"
+    found = audit.root.name
+    if found == expected:
+        return
+    if audit.plan.bundled:
+        message = f"the bundle's folder {found}/ holds release {expected}"
+        audit.report.add("E027", MANIFEST, message, expected, found)
+    else:
+        message = f"the folder {found} holds release {expected} (renamed, or replaced)"
+        audit.report.warn("W003", MANIFEST, message)
+
+
 def check_paths(audit: Audit) -> None:
     """The listed paths that are safe to open; E019 for the others (never opened)."""
     root, manifest, report = audit.root, audit.manifest, audit.report
