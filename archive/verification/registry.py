@@ -45,6 +45,7 @@ class Plan:
 class Footer:
     rows: int
     row_groups: tuple[int, ...]
+    sound: bool = True  # its declared sizes fit the file and the manifest: its data may be read
 
 
 @dataclass

@@ -62,7 +62,8 @@ class Report:
             else:
                 self.unlisted[problem.code] = self.unlisted.get(problem.code, 0) + 1
         for code, count in (unlisted or {}).items():
-            self.unlisted[code] = self.unlisted.get(code, 0) + count
+            if count:
+                self.unlisted[code] = self.unlisted.get(code, 0) + count
 
     def unlisted_lines(self) -> list[str]:
         """One line per code with problems left unlisted."""

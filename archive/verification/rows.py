@@ -60,7 +60,7 @@ def row_tasks(audit: Audit) -> list[Task]:
 def _row_tasks(audit: Audit) -> list[Task]:
     plan, footers = audit.plan, audit.footers
     everything = record_shards(audit.manifest)
-    shards = [s for s in everything if s in footers]
+    shards = [s for s in everything if s in footers and footers[s].sound]
     if plan.sample is None:
         return [
             ("rows", everything.index(relative), relative, len(everything), plan.hashes)
@@ -260,7 +260,8 @@ def check_quarantine_reasons(audit: Audit) -> None:
 
 
 def check_withheld(audit: Audit) -> None:
-    audit.report.extend(withheld_problems(audit.root, audit.manifest))
+    unsound = frozenset(path for path, footer in audit.footers.items() if not footer.sound)
+    audit.report.extend(withheld_problems(audit.root, audit.manifest, unsound))
 
 
 def no_relations(audit: Audit) -> str | None:
@@ -289,13 +290,17 @@ def check_relations(audit: Audit) -> None:
         report.add("E014", relative, "relation count differs from the manifest", stated, rows)
 
 
-def withheld_problems(root: Path, manifest: dict) -> list[Problem]:
+def withheld_problems(
+    root: Path, manifest: dict, unread: frozenset[str] = frozenset()
+) -> list[Problem]:
     """Text may be null only in a metadata-only release or for a record whose redistribution
     class is metadata-only (E023). Parquet statistics answer for shards that withhold nothing."""
     if manifest.get("settings", {}).get("tier", "full") == "metadata-only":
         return []
     problems = []
     for relative in record_shards(manifest):
+        if relative in unread:
+            continue  # a footer that cannot be trusted to size the reading (E009, E014)
         path = root / relative
         try:
             metadata = pq.ParquetFile(path).metadata

@@ -114,7 +114,9 @@ def _add_invariants(result: ShardRows, batch: pa.RecordBatch, relative: str) -> 
         listed = sum(1 for problem in result.problems if problem.code == code)
         for rid in rids[: max(0, MAX_LISTED - listed)]:
             result.problems.append(Problem(code, relative, f"record {rid}: {what}"))
-        result.unlisted[code] += max(0, len(rids) - max(0, MAX_LISTED - listed))
+        left = len(rids) - max(0, MAX_LISTED - listed)
+        if left > 0:
+            result.unlisted[code] += left
 
 
 def capture_keys(batch: pa.RecordBatch) -> pa.Array:

@@ -288,10 +288,54 @@ def check_footers(audit: Audit) -> None:
             continue
         for problem in problems:
             report.add("E010", relative, problem)
-        if not problems:
-            groups = tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
-            audit.footers[relative] = Footer(metadata.num_rows, groups)
+        if problems:
+            continue
+        groups = tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
+        size = os.stat(audit.root / relative).st_size
+        stated = next(
+            (e.get("rows") for e in audit.manifest["files"] if e["path"] == relative), None
+        )
+        why = footer_unsound(metadata, size, max(stated or 0, size))
+        if why:
+            report.add("E009", relative, f"the Parquet footer {why}; its data is not read")
+        audit.footers[relative] = Footer(metadata.num_rows, groups, why is None)
     report.records = sum(footer.rows for footer in audit.footers.values())
+
+
+def footer_unsound(metadata, size: int, most_rows: int) -> str | None:
+    """Why a Parquet footer cannot describe a file of ``size`` bytes (a column chunk beyond the
+    file, negative counts, more rows or values than ``most_rows``: more than the manifest
+    states and than the file has bytes), or None. Read before any data, so a footer that
+    declares 2^31 values in a 54 KB file costs nothing: the footer, not the manifest, would
+    size what the reader allocates."""
+    if metadata.num_rows > most_rows:
+        return f"declares {metadata.num_rows} rows, more than the manifest or its {size} bytes"
+    end = size - metadata.serialized_size - 8  # the footer and its length + magic
+    rows = 0
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        if group.num_rows < 0:
+            return f"declares {group.num_rows} rows in row group {g}"
+        rows += group.num_rows
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            start = min(
+                offset
+                for offset in (chunk.dictionary_page_offset, chunk.data_page_offset)
+                if offset is not None
+            )
+            if (
+                start < 4
+                or chunk.total_compressed_size < 0
+                or start + chunk.total_compressed_size > end
+            ):
+                return f"places column chunk {g}/{c} outside the file's {size} bytes"
+            # Nested columns hold several values a row; RLE packs many values a byte.
+            if chunk.num_values < 0 or chunk.num_values > 64 * most_rows:
+                return f"declares {chunk.num_values} values in column chunk {g}/{c}"
+    if rows != metadata.num_rows:
+        return f"declares {metadata.num_rows} rows, its row groups {rows}"
+    return None
 
 
 def check_sizes(audit: Audit) -> None:
