@@ -51,7 +51,8 @@ from archive.versions.diff import CHANGES_FILE, changes
 
 Progress = Callable[[str, int, int | None], None]
 SUFFIX = "rehydrated"
-_BODY_KINDS = ("body", "subheading")
+BODY_KINDS = ("body", "subheading")  # the span kinds ``text`` is made of
+_BODY_KINDS = BODY_KINDS
 _FILLED = ("text", "capture_text")
 
 
