@@ -29,11 +29,7 @@ from archive.verification.structure import sized_as_listed
 
 
 def hash_tasks(audit: Audit) -> list[Task]:
-    """A hash task per present file of the size the manifest lists (another size is E006
-    already: hashing it would only spend the time its size, not the manifest, decides)."""
-    return [
-        ("hash", relative) for relative in sorted(audit.present) if sized_as_listed(audit, relative)
-    ]
+    return [("hash", relative) for relative in sorted(audit.present)]  # streamed: any size
 
 
 def schema_validation_only(audit: Audit) -> str | None:
