@@ -136,7 +136,10 @@ def _checked(
     tasks_root: str | None = None,
     bundled: bool = False,
 ) -> Report:
-    require_release(root)
+    if not root.is_dir():
+        require_release(root)  # says why: missing, or not a folder
+    # A folder without manifest.json still gets a report (E001): a partial release is one the
+    # API reports on; the commands refuse it in one line (``archive.cli``).
     if level not in LEVELS:
         raise UsageError(f"level {level!r} is not one of {', '.join(LEVELS)}")
     if sample is not None and sample < 1:
