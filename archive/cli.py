@@ -347,8 +347,12 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
     archive verify dist/example-1.0.0 --key release.key.pub
     archive verify /shared/dist/example-1.0.0 --executor ray --address auto
     """
+    from archive.capture import storage
+    from archive.format.manifest import require_release
     from archive.verification import check_release
 
+    if not storage.is_url(storage.location(release)) and not Path(release).is_file():
+        require_release(release)  # a bundle is a file; a folder must hold manifest.json
     report = check_release(
         release, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
         executor=executor, address=address,
@@ -418,8 +422,12 @@ def validate(paths, quiet, as_json):
     \b
     archive validate dist/example-1.0.0 dist/example-1.0.0/data/records-00000-of-00001.parquet
     """
+    from archive.format.manifest import require_release
     from archive.verification import validate as validate_path
 
+    for path in paths:
+        if Path(path).is_dir():
+            require_release(path)  # a folder must hold manifest.json
     reports = [validate_path(p) for p in paths]
     if as_json:
         emit_json([r.as_dict() for r in reports])
@@ -427,8 +435,10 @@ def validate(paths, quiet, as_json):
     for report in reports:
         for problem in report.problems:
             click.echo(printable(str(problem)))
+        for line in report.unlisted_lines():
+            click.echo(line)
         if not quiet:
-            state = "valid" if report.ok else f"INVALID ({len(report.problems)} problems)"
+            state = "valid" if report.ok else f"INVALID ({report.problem_count} problems)"
             click.echo(printable(f"{state}: {report.path}"), err=True)
     sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
 

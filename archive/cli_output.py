@@ -111,11 +111,13 @@ def report_out(report, as_json: bool, quiet: bool, what: str) -> None:
     else:
         for problem in report.problems:
             click.echo(printable(str(problem)))
+        for line in report.unlisted_lines():
+            click.echo(line)
         if not quiet:
             for warning in report.warnings:
                 click.echo(printable(str(warning)), err=True)
             if report.skipped:
                 click.echo(f"skipped: {', '.join(report.skipped)}", err=True)
-            state = "OK" if report.ok else f"FAILED ({len(report.problems)} problems)"
+            state = "OK" if report.ok else f"FAILED ({report.problem_count} problems)"
             click.echo(printable(f"{state}: {report.path}: {what}"), err=True)
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED)

@@ -45,6 +45,9 @@ CODES = {
     "E022": "manifest.json differs from the manifest that was signed",
     "E023": "a record's text is withheld though its redistribution class is full",
     "E024": "relations rows break the relations schema",
+    "E025": "a record_id is not the hash of its capture key (source path, WARC-Record-ID)",
+    "E026": "a row's text is not the body its spans mark in capture_text",
+    "E027": "a bundle's folder is not named <name>-<version> of the manifest it holds",
     # The parent link (``archive log``, and ``verify`` when the parent sits beside the release).
     "E030": "the parent release is not found beside the release (nor in the folders searched)",
     "E031": "the parent's manifest.json differs from the digest its child recorded",
@@ -58,6 +61,8 @@ WARNING_CODES = {
     "W001": "the release is signed but no key was given: the signature was checked only "
     "against the key it names, which proves integrity, not who signed",
     "W002": "rows were sampled: only the sampled rows' schema and hashes were checked",
+    "W003": "the release folder is not named <name>-<version> of its manifest: a renamed copy, "
+    "or another release (an older one, a rollback) put in its place",
 }
 
 

@@ -10,7 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.errors import UsageError
-from archive.format.manifest import MANIFEST
+from archive.format import boundedjson
+from archive.format.manifest import MANIFEST, require_release
 from archive.format.schema import json_value
 from archive.release.plan import shard_of
 
@@ -18,9 +19,9 @@ _RECORD_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def read_manifest(release: str | Path) -> dict:
-    path = Path(release) / MANIFEST
+    path = require_release(release) / MANIFEST
     try:
-        return json.loads(path.read_bytes())
+        return boundedjson.load(path, boundedjson.MAX_MANIFEST_BYTES)
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable manifest ({exc})") from None
 
@@ -94,8 +95,8 @@ def relations(release: str | Path, *, kind: str | None = None, record_id: str | 
     if record_id:
         rows = [r for r in rows if record_id in (r["source_id"], r["target_id"])]
     for row in rows:
-        row["evidence"] = json.loads(row["evidence"])
-        row["params"] = json.loads(row["params"])
+        row["evidence"] = boundedjson.loads(row["evidence"])
+        row["params"] = boundedjson.loads(row["params"])
     return rows
 
 

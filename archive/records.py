@@ -32,10 +32,15 @@ from archive.text.normalize import body_text, normalize_text, sha256_text
 Extractor = Callable[[str, Hints], Extraction]
 
 
+# The HTML extractor's body comes from the markup (trafilatura), not from spans of the capture.
+HTML_EXTRACTOR_NAME = "archive-html/"
+
+
 def _html_extractor() -> str:
     from importlib.metadata import version
 
-    return f"archive-html/2 trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
+    libraries = f"trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
+    return f"{HTML_EXTRACTOR_NAME}2 {libraries}"
 
 
 HTML_EXTRACTOR = _html_extractor()
@@ -57,6 +62,14 @@ def hints_for(entry: LogEntry | None, log_name: str | None, settings: PackSettin
     )
 
 
+PLAIN_EXTRACTOR = "archive-plain/"
+
+
+def plain_body(capture_text: str) -> str:
+    """The body the ``extract = "none"`` extractor keeps: every paragraph of the capture."""
+    return body_text(capture_text.split("\n\n"))
+
+
 def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
     """The ``extract = "none"`` extractor: the body is the whole capture; metadata only from
     the capture log (nothing is read out of the text)."""
@@ -66,7 +79,7 @@ def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
     if hints.published_at:
         provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
     return Extraction(
-        text=body_text(capture_text.split("\n\n")),
+        text=plain_body(capture_text),
         outlet=hints.outlet,
         published_at=hints.published_at,
         published_precision=logged_precision(hints),

@@ -82,7 +82,7 @@ def test_bad_capture_log_line_exits_1_with_the_line_named(runner, corpus, tmp_pa
             "--created 'yesterday' is not an RFC 3339 time",
         ),
         (["pack", "{corpus}"], "Missing option '--version'"),
-        (["verify", "nowhere"], "not a release folder"),
+        (["verify", "nowhere"], "nowhere is not a release: it does not exist"),
         (["validate", "nowhere.parquet"], "does not exist"),
         (["inspect", "{release}", "ffffffffffffffffffffffffffffffff"], "no record"),
         (["inspect", "{release}", "not-a-record-id-but-32-chars-xyz"], "32 hex digits"),

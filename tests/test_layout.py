@@ -135,6 +135,8 @@ def test_every_check_is_registered_once_with_known_codes():
     assert {c.name for c in CHECKS if c.sampling == "sampled"} == {
         "record schema by column",
         "text and capture_text hashes",
+        "record ids are the hashes of their capture keys",
+        "text is the body its spans mark",
     }
 
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from archive.format import boundedjson
 from archive.format.schema import schema_file
 
 PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
@@ -25,16 +26,16 @@ def record_schema(release: Path, manifest: dict) -> dict:
     copy = None
     if not relative.is_absolute() and ".." not in relative.parts:
         try:
-            copy = (Path(release) / relative).read_bytes()
-        except OSError:
+            copy = boundedjson.read_capped(Path(release) / relative)
+        except (OSError, ValueError):
             copy = None
     if copy is not None and hashlib.sha256(copy).hexdigest() == entry["sha256"]:
-        return json.loads(copy)
+        return boundedjson.loads(copy)
     packaged = schema_file("record")
     if packaged.sha256 == entry["sha256"] or copy is None:
         return packaged.document
     try:
-        return json.loads(copy)
+        return boundedjson.loads(copy)
     except ValueError:
         return packaged.document
 

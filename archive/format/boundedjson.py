@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 MAX_DEPTH = 64
+# The most bytes read from a JSON file of a release: a manifest of a few million files is far
+# below it; a file that claims more is refused before it is read, never loaded to find out.
+MAX_MANIFEST_BYTES = 512 * 2**20
+MAX_SMALL_BYTES = 16 * 2**20  # schemas, the signature, CHANGES.json, the digest file
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
@@ -45,6 +50,22 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH):
     if "\\ud" in text.lower() and _has_surrogate(value):
         raise ValueError("JSON holds a lone surrogate (\\ud800-\\udfff), which is not text")
     return value
+
+
+def read_capped(path: Path, limit: int = MAX_SMALL_BYTES) -> bytes:
+    """The bytes of the file at ``path``; ``ValueError`` when it holds more than ``limit``
+    (never more than ``limit + 1`` bytes are read, whatever the file claims)."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes, the most read from such a file")
+    return data
+
+
+def load(path: Path, limit: int = MAX_SMALL_BYTES):
+    """The JSON document in the file at ``path``, read within ``limit`` bytes and parsed within
+    the depth bound (``OSError`` or ``ValueError`` saying why not)."""
+    return loads(read_capped(path, limit))
 
 
 def _has_surrogate(value) -> bool:

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 
 from archive.capture.storage import RemotePath
+from archive.errors import UsageError
+from archive.format import boundedjson
 
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.json.sha256"
@@ -99,7 +101,7 @@ def write_manifest(release: Path, manifest: dict) -> str:
 
 def read_digest_file(release: Path) -> str:
     """The digest recorded in ``manifest.json.sha256`` (raises ValueError if malformed)."""
-    data = (release / MANIFEST_DIGEST).read_bytes()
+    data = boundedjson.read_capped(release / MANIFEST_DIGEST, 2**10)
     digest = data[:64].decode("ascii", errors="replace")
     if len(data) != 64 + len(MANIFEST) + 3 or data[64:] != f"  {MANIFEST}\n".encode():
         raise ValueError(f"{MANIFEST_DIGEST} is not exactly '<sha256>  {MANIFEST}\\n'")
@@ -115,8 +117,8 @@ def checked_manifest(release: Path) -> tuple[dict, str]:
     from archive.errors import Problem, UsageError, VerificationError
 
     try:
-        data = (Path(release) / MANIFEST).read_bytes()
-        manifest = json.loads(data)
+        data = boundedjson.read_capped(Path(release) / MANIFEST, boundedjson.MAX_MANIFEST_BYTES)
+        manifest = boundedjson.loads(data)
         recorded = read_digest_file(Path(release))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{release}: {exc}; run archive verify {release}") from None
@@ -125,3 +127,18 @@ def checked_manifest(release: Path) -> tuple[dict, str]:
         problem = Problem("E003", MANIFEST, "edited after it was written", recorded, digest)
         raise VerificationError([problem])
     return manifest, digest
+
+
+def require_release(path: str | os.PathLike) -> Path:
+    """``path`` as a release folder, or ``UsageError`` with the one line every command gives
+    for something that is not a release (a folder with no ``manifest.json``, a missing path, a
+    file). A release whose manifest.json is present but broken is a release that fails: E001."""
+    path = Path(path)
+    manifest = path / MANIFEST
+    if not (path.exists() or path.is_symlink()):
+        raise UsageError(f"{path} is not a release: it does not exist")
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a release: not a folder")
+    if not (manifest.exists() or manifest.is_symlink()):
+        raise UsageError(f"{path} is not a release: no {MANIFEST}")
+    return path

@@ -114,8 +114,9 @@ def iter_ipc_batches(path: Path | RemotePath) -> Iterator[pa.RecordBatch]:
             yield reader.get_batch(index)
 
 
-def ipc_rows(path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray,
-             columns: list[str]) -> pa.Table:
+def ipc_rows(
+    path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray, columns: list[str]
+) -> pa.Table:
     """The rows of a work file at ``(batches[i], offsets[i])`` (a batch of the file, a row
     within it), in that order, with ``columns`` only. Only the batches that hold them are
     read, and of those only the columns' buffers: pages of a mapped local file, byte ranges
@@ -154,8 +155,9 @@ def ipc_range(path: Path | RemotePath, start: int, stop: int, batch_rows: int) -
         for index in range(start // batch_rows, -(-stop // batch_rows)):
             batch = reader.get_batch(index)
             if batch.num_rows != batch_rows and index != reader.num_record_batches - 1:
-                raise ValueError(f"{path}: batch {index} holds {batch.num_rows} rows, "
-                                 f"not {batch_rows}")
+                raise ValueError(
+                    f"{path}: batch {index} holds {batch.num_rows} rows, not {batch_rows}"
+                )
             at = index * batch_rows
             parts.append(batch.slice(max(start - at, 0), stop - max(start, at)))
         return pa.Table.from_batches(parts, reader.schema)
@@ -190,8 +192,11 @@ def rows_at(table: pa.Table, indices: np.ndarray) -> pa.Table:
     parts = []
     for mine in np.split(grouped, cuts[:-1]):
         k = int(owner[mine[0]])
-        parts.append(pa.Table.from_batches(
-            [batches[k].take(pa.array(indices[mine] - starts[k]))], table.schema))
+        parts.append(
+            pa.Table.from_batches(
+                [batches[k].take(pa.array(indices[mine] - starts[k]))], table.schema
+            )
+        )
     taken = pa.concat_tables(parts)
     return taken.take(pa.array(np.argsort(grouped, kind="stable")))
 

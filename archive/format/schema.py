@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from jsonschema import Draft202012Validator, FormatChecker
 
+from archive.format import boundedjson
+
 SCHEMA_NAMES = ("record", "manifest", "quarantine", "relations")
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -146,7 +148,7 @@ class SchemaFile:
 
     @property
     def document(self) -> dict:
-        return json.loads(self.data)
+        return boundedjson.loads(self.data)
 
     @property
     def id(self) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from archive._version import __version__
 from archive.errors import Problem, UsageError
+from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, canonical_json, canonical_line
 from archive.settings import created_time, rfc3339
 
@@ -176,8 +176,8 @@ def write_signature(
 def read_signature(release: Path) -> Signature:
     """Parse the signature file of ``release``; ``ValueError`` says what is malformed."""
     try:
-        raw = (release / SIGNATURE_FILE).read_bytes()
-        document = json.loads(raw)
+        raw = boundedjson.read_capped(release / SIGNATURE_FILE, 2**16)
+        document = boundedjson.loads(raw)
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror})") from None
     if not isinstance(document, dict) or not isinstance(document.get("signedData"), dict):

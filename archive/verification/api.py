@@ -18,6 +18,7 @@ from pathlib import Path
 
 from archive.capture import storage
 from archive.errors import SIGNATURE_CODES, UsageError, VerificationError
+from archive.format.manifest import require_release
 from archive.format.signing import (
     SIGNATURE_FILE,
     load_private_key,
@@ -81,11 +82,13 @@ def check_release(
     key: str | Path | None = None,
     executor: str = "local",
     address: str | None = None,
+    bundled: bool = False,
 ) -> Report:
     """Run the checks of ``level`` on ``release`` and return the report (never raises on a bad
     release; raises ``UsageError`` on bad options). ``hashes=False`` leaves out every hash
     (schema validation only); ``key`` is a public key file (PEM, or base64 of the raw key);
-    ``executor`` and ``address`` choose where the file and shard tasks run (as for ``pack``)."""
+    ``executor`` and ``address`` choose where the file and shard tasks run (as for ``pack``);
+    ``bundled``: ``release`` was extracted from a bundle (its folder name must be its own)."""
     executor_for(executor, jobs, address)  # a bad choice fails before any work
     options = dict(
         hashes=hashes,
@@ -113,10 +116,10 @@ def check_release(
     root = Path(release)
     if root.is_file() and is_bundle(root):
         with opened_bundle(root) as extracted:
-            report = check_release(extracted, **options)
+            report = check_release(extracted, **options, bundled=True)
         report.path = str(root)
         return report
-    return _checked(root, **options)
+    return _checked(root, **options, bundled=bundled)
 
 
 def _checked(
@@ -131,9 +134,12 @@ def _checked(
     executor,
     address,
     tasks_root: str | None = None,
+    bundled: bool = False,
 ) -> Report:
     if not root.is_dir():
-        raise UsageError(f"{root} is not a release folder")
+        require_release(root)  # says why: missing, or not a folder
+    # A folder without manifest.json still gets a report (E001): a partial release is one the
+    # API reports on; the commands refuse it in one line (``archive.cli``).
     if level not in LEVELS:
         raise UsageError(f"level {level!r} is not one of {', '.join(LEVELS)}")
     if sample is not None and sample < 1:
@@ -141,8 +147,9 @@ def _checked(
     public_key = load_public_key(key) if key is not None else None
     report = Report(str(root), level=level, sample=sample, seed=seed if sample else None)
     plan = Plan(
-        level, hashes, sample, seed, max(1, jobs), public_key, executor, address, tasks_root
-    )
+        level, hashes, sample, seed, max(1, jobs), public_key, executor, address, tasks_root,
+        bundled,
+    )  # fmt: skip
     # Workers need not share our working folder: they get the absolute path.
     run_checks(Audit(Path(os.path.abspath(root)), plan, report), CHECKS)
     return report

@@ -43,6 +43,7 @@ CHECKS = (
         unless=structure.unsigned,
         needs_manifest=False,
     ),
+    Check("folder named for its release", "structure", ("E027",), structure.check_folder_name),
     Check("safe paths", "structure", ("E019",), structure.check_paths),
     Check(
         "parent link",
@@ -94,6 +95,22 @@ CHECKS = (
         tasks=rows.row_tasks,
     ),
     Check(
+        "record ids are the hashes of their capture keys",
+        "rows",
+        ("E025",),
+        rows.check_capture_keys,
+        sampling="sampled",
+        tasks=rows.row_tasks,
+    ),
+    Check(
+        "text is the body its spans mark",
+        "rows",
+        ("E026",),
+        rows.check_bodies_from_spans,
+        sampling="sampled",
+        tasks=rows.row_tasks,
+    ),
+    Check(
         "counts by field",
         "rows",
         ("E014",),
@@ -110,6 +127,13 @@ CHECKS = (
         tasks=rows.row_tasks,
     ),
     Check("quarantine schema", "rows", ("E015",), rows.check_quarantine_schema),
+    Check(
+        "quarantine reasons counted",
+        "rows",
+        ("E014",),
+        rows.check_quarantine_reasons,
+        unless=rows.no_quarantine_file,
+    ),
     Check("withheld text", "rows", ("E023",), rows.check_withheld),
     Check(
         "relations schema",

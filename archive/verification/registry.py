@@ -35,6 +35,7 @@ class Plan:
     executor: str = "local"
     address: str | None = None
     tasks_root: str | None = None  # where the tasks read the release, when not ``root``
+    bundled: bool = False  # the release was read out of a bundle (its folder name is signed off)
 
     def runs(self, tier: str) -> bool:
         return not above(tier, self.level)
@@ -44,6 +45,7 @@ class Plan:
 class Footer:
     rows: int
     row_groups: tuple[int, ...]
+    sound: bool = True  # its declared sizes fit the file and the manifest: its data may be read
 
 
 @dataclass

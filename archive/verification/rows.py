@@ -8,7 +8,6 @@ once in ``archive.verification.checks``.
 
 from __future__ import annotations
 
-import json
 import random
 from bisect import bisect_right
 from collections import Counter
@@ -19,16 +18,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.errors import Problem
+from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, QUARANTINE_FILE
 from archive.format.parquetio import iter_batches
 from archive.format.schema import column_problems, validator
 from archive.inspect import record_shards
 from archive.verification.registry import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
+from archive.verification.structure import sized_as_listed
 
 
 def hash_tasks(audit: Audit) -> list[Task]:
-    return [("hash", relative) for relative in sorted(audit.present)]
+    return [("hash", relative) for relative in sorted(audit.present)]  # streamed: any size
 
 
 def schema_validation_only(audit: Audit) -> str | None:
@@ -55,7 +56,7 @@ def row_tasks(audit: Audit) -> list[Task]:
 def _row_tasks(audit: Audit) -> list[Task]:
     plan, footers = audit.plan, audit.footers
     everything = record_shards(audit.manifest)
-    shards = [s for s in everything if s in footers]
+    shards = [s for s in everything if s in footers and footers[s].sound]
     if plan.sample is None:
         return [
             ("rows", everything.index(relative), relative, len(everything), plan.hashes)
@@ -90,7 +91,8 @@ def _shard_results(audit: Audit) -> list[tuple[Task, ShardRows]]:
 
 def _add(audit: Audit, codes: tuple[str, ...]) -> None:
     for _, result in _shard_results(audit):
-        audit.report.problems += [p for p in result.problems if p.code in codes]
+        unlisted = {code: n for code, n in result.unlisted.items() if code in codes}
+        audit.report.extend([p for p in result.problems if p.code in codes], unlisted)
 
 
 def check_record_schema(audit: Audit) -> None:
@@ -113,6 +115,14 @@ def check_record_ids(audit: Audit) -> None:
     _add(audit, ("E013",))
 
 
+def check_capture_keys(audit: Audit) -> None:
+    _add(audit, ("E025",))
+
+
+def check_bodies_from_spans(audit: Audit) -> None:
+    _add(audit, ("E026",))
+
+
 def check_field_counts(audit: Audit) -> None:
     """The manifest's counts by field (``COUNTED_FIELDS``) against the rows."""
     outcomes = _shard_results(audit)
@@ -127,6 +137,23 @@ def check_field_counts(audit: Audit) -> None:
         if key in stated and stated[key] != totals[key]:
             message = f"counts.{key} differs from the records"
             audit.report.add("E014", MANIFEST, message, stated[key], totals[key])
+    coverage = audit.manifest.get("coverage") or {}
+    for key, attribute in (("languages", "languages"), ("furniture_chars", "furniture")):
+        if key not in coverage:
+            continue
+        found: Counter = Counter()
+        for _, result in outcomes:
+            found.update(getattr(result, attribute))
+        _compare_counter(audit, f"coverage.{key}", coverage[key], found, "the records")
+
+
+def _compare_counter(audit: Audit, name: str, stated: dict, found: Counter, source: str) -> None:
+    """E014 for every key of ``name`` whose count differs from ``found`` (zero counts absent)."""
+    found = {key: count for key, count in found.items() if count}
+    for key in sorted(set(stated) | set(found), key=str):
+        if stated.get(key, 0) != found.get(key, 0):
+            message = f"{name}.{key} differs from {source}"
+            audit.report.add("E014", MANIFEST, message, stated.get(key, 0), found.get(key, 0))
 
 
 def check_duplicate_links(audit: Audit) -> None:
@@ -175,20 +202,62 @@ def check_quarantine_schema(audit: Audit) -> None:
     """Every quarantine entry against the quarantine schema (E015)."""
     if QUARANTINE_FILE not in audit.present:
         return
+    if not sized_as_listed(audit, QUARANTINE_FILE):
+        return  # E006: its size, not the manifest, would bound the reading
     check = validator("quarantine")
-    with (audit.root / QUARANTINE_FILE).open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", "not JSON")
+    reasons: Counter = Counter()
+    with open(audit.root / QUARANTINE_FILE, "rb") as handle:
+        for number, line in enumerate(_bounded_lines(handle), start=1):
+            if line is None:
+                message = f"longer than {MAX_LINE} bytes, the most read of an entry"
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", message)
                 continue
-            for error in check.iter_errors(entry):
+            try:
+                entry = boundedjson.loads(line.decode("utf-8", errors="replace"))
+            except ValueError as exc:
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", f"not JSON ({exc})")
+                continue
+            errors = list(check.iter_errors(entry))
+            for error in errors:
                 audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", error.message)
+            if not errors:
+                reasons[entry["reason"]] += 1
+    audit.memo["quarantine reasons"] = reasons
+
+
+def no_quarantine_file(audit: Audit) -> str | None:
+    if QUARANTINE_FILE not in audit.present:
+        return f"no {QUARANTINE_FILE}"
+    if "quarantine reasons" not in audit.memo:
+        return f"{QUARANTINE_FILE} was not read (its size differs from the manifest: E006)"
+    return None
+
+
+MAX_LINE = 2**20  # a quarantine entry is a path, a reason and a message: far below this
+
+
+def _bounded_lines(handle):
+    """The lines of a binary file, each at most ``MAX_LINE`` bytes; None for a longer one (the
+    rest of which is skipped, never held)."""
+    while line := handle.readline(MAX_LINE + 1):
+        if len(line) <= MAX_LINE:
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(MAX_LINE + 1)
+        yield None
+
+
+def check_quarantine_reasons(audit: Audit) -> None:
+    """``quarantine_reasons`` counts the reasons of the quarantine entries (E014)."""
+    stated = audit.manifest.get("quarantine_reasons") or {}
+    found = audit.memo.get("quarantine reasons", Counter())
+    _compare_counter(audit, "quarantine_reasons", stated, found, QUARANTINE_FILE)
 
 
 def check_withheld(audit: Audit) -> None:
-    audit.report.problems.extend(withheld_problems(audit.root, audit.manifest))
+    unsound = frozenset(path for path, footer in audit.footers.items() if not footer.sound)
+    audit.report.extend(withheld_problems(audit.root, audit.manifest, unsound))
 
 
 def no_relations(audit: Audit) -> str | None:
@@ -217,13 +286,17 @@ def check_relations(audit: Audit) -> None:
         report.add("E014", relative, "relation count differs from the manifest", stated, rows)
 
 
-def withheld_problems(root: Path, manifest: dict) -> list[Problem]:
+def withheld_problems(
+    root: Path, manifest: dict, unread: frozenset[str] = frozenset()
+) -> list[Problem]:
     """Text may be null only in a metadata-only release or for a record whose redistribution
     class is metadata-only (E023). Parquet statistics answer for shards that withhold nothing."""
     if manifest.get("settings", {}).get("tier", "full") == "metadata-only":
         return []
     problems = []
     for relative in record_shards(manifest):
+        if relative in unread:
+            continue  # a footer that cannot be trusted to size the reading (E009, E014)
         path = root / relative
         try:
             metadata = pq.ParquetFile(path).metadata

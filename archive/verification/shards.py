@@ -21,6 +21,10 @@ from archive.capture.storage import RemotePath
 from archive.errors import Problem
 from archive.format.parquetio import parquet_file
 from archive.format.schema import column_problems
+from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
+from archive.release.plan import RECORD_ID_PREFIX
+from archive.text.normalize import body_text, sha256_text
+from archive.versions.rehydrate import BODY_KINDS
 
 # The manifest's per-field counts that the rows must reproduce.
 COUNTED_FIELDS = (
@@ -42,6 +46,9 @@ class ShardRows:
     counts: Counter = field(default_factory=Counter)
     links: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (original, hash)
     readable: bool = True
+    unlisted: Counter = field(default_factory=Counter)  # code -> problems past MAX_LISTED
+    languages: Counter = field(default_factory=Counter)  # coverage.languages over the rows
+    furniture: Counter = field(default_factory=Counter)  # coverage.furniture_chars
 
 
 def shard_rows(
@@ -76,6 +83,9 @@ def shard_rows(
                 previous = ids[len(ids) - 1].as_py() or previous
             result.counts.update(_batch_counts(batch))
             result.links.update(_batch_links(batch))
+            result.languages.update(_batch_languages(batch))
+            result.furniture.update(_batch_furniture(batch))
+            _add_invariants(result, batch, relative)
     except (OSError, pa.ArrowException) as exc:
         result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
         result.readable = False
@@ -87,6 +97,117 @@ def shard_rows(
         message = f"{bad_shard} record id(s) outside this shard's id range"
         result.problems.append(Problem("E013", relative, message))
     return result
+
+
+# Past this many, a shard's problems of one code are counted, not listed (memory stays bounded
+# whatever a hostile shard holds; the report bounds them again across shards).
+MAX_LISTED = 1000
+
+
+def _add_invariants(result: ShardRows, batch: pa.RecordBatch, relative: str) -> None:
+    """E025 for rows whose id is not the hash of their capture key, E026 for rows whose text is
+    not the body their spans mark."""
+    for code, rids, what in (
+        ("E025", misplaced_ids(batch), "record_id is not the hash of its capture key"),
+        ("E026", unfounded_bodies(batch), "text is not the body its spans mark in capture_text"),
+    ):
+        listed = sum(1 for problem in result.problems if problem.code == code)
+        for rid in rids[: max(0, MAX_LISTED - listed)]:
+            result.problems.append(Problem(code, relative, f"record {rid}: {what}"))
+        left = len(rids) - max(0, MAX_LISTED - listed)
+        if left > 0:
+            result.unlisted[code] += left
+
+
+def capture_keys(batch: pa.RecordBatch) -> pa.Array:
+    """The capture key of every row (``archive.records``): the source path; for a WARC record
+    (``capture.warc_offset`` set) the WARC file's path, '#' and the WARC-Record-ID (or
+    '@' and the offset when it has none), vectorized."""
+    capture = batch.column("capture")
+    path = pc.struct_field(capture, "source_path")
+    offset = pc.struct_field(capture, "warc_offset")
+    at = pc.binary_join_element_wise("@", pc.cast(offset, pa.string()), "")
+    suffix = pc.coalesce(pc.struct_field(capture, "warc_record_id"), at)
+    warc = pc.binary_join_element_wise(path, suffix, "#")
+    return pc.if_else(pc.is_valid(offset), warc, path)
+
+
+def misplaced_ids(batch: pa.RecordBatch) -> list[str]:
+    """Ids of the rows whose ``record_id`` is not the first 32 hex digits of SHA-256 over
+    ``archive-record-v1\n`` + capture key (``archive.release.plan.record_id``)."""
+    prefix = RECORD_ID_PREFIX.decode()
+    keyed = pc.binary_join_element_wise(prefix, capture_keys(batch), "")
+    digests = pa.array(hex_digests(keyed), pa.string())
+    expected = pc.utf8_slice_codeunits(digests, 0, 32)
+    ids = batch.column("record_id")
+    same = pc.fill_null(pc.equal(expected, ids), False)
+    if pc.all(same).as_py():
+        return []
+    return pc.filter(ids, pc.invert(same)).to_pylist()
+
+
+def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
+    """Ids of the rows whose ``text_sha256`` is not the hash of the body their spans mark in
+    ``capture_text``. Withheld rows (no capture text) are left to E023; the HTML extractor's
+    rows are not checked: their body comes from the markup, which only re-extraction with the
+    same extractor version could reproduce."""
+    extractor = batch.column("extractor")
+    html = pc.fill_null(pc.starts_with(extractor, HTML_EXTRACTOR_NAME), False)
+    checked = pc.and_(pc.is_valid(batch.column("capture_text")), pc.invert(html))
+    if not pc.any(checked).as_py():
+        return []
+    table = pa.Table.from_batches([batch]).select(
+        ["record_id", "capture_text", "spans", "text", "text_sha256", "extractor"]
+    )
+    table = table.filter(checked).combine_chunks()
+    spans = table["spans"].chunk(0) if table.num_rows else pa.array([], table["spans"].type)
+    # The spans as flat lists of starts, ends and kinds: no Python object per span.
+    offsets = pc.fill_null(spans.offsets, 0).to_pylist()
+    values = spans.values
+    starts = pc.struct_field(values, "start").to_pylist()
+    ends = pc.struct_field(values, "end").to_pylist()
+    body = pc.is_in(pc.struct_field(values, "kind"), value_set=pa.array(BODY_KINDS)).to_pylist()
+    bad = []
+    rows = zip(*(table[c].to_pylist() for c in ("record_id", "capture_text", "text")), strict=True)
+    hashes, names = table["text_sha256"].to_pylist(), table["extractor"].to_pylist()
+    for i, (rid, capture_text, text) in enumerate(rows):
+        if names[i] is not None and names[i].startswith(PLAIN_EXTRACTOR):
+            expected = plain_body(capture_text)
+        else:
+            paragraphs = [
+                capture_text[starts[j] : ends[j]]
+                for j in range(offsets[i], offsets[i + 1])
+                if body[j]
+            ]
+            # Most bodies are their paragraphs as cut: a string comparison, and E012 ties
+            # ``text`` to its hash; otherwise the body is rebuilt as the extractor built it.
+            if text is not None and "\n\n".join(paragraphs) == text:
+                continue
+            expected = body_text(paragraphs)
+        if sha256_text(expected) != hashes[i]:
+            bad.append(rid)
+    return bad
+
+
+def _batch_languages(batch: pa.RecordBatch) -> Counter:
+    counts = pc.value_counts(pc.drop_null(batch.column("language")))
+    values, numbers = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
+    return Counter(dict(zip(values, numbers, strict=True)))
+
+
+def _batch_furniture(batch: pa.RecordBatch) -> Counter:
+    """Characters per furniture kind over the spans (``coverage.furniture_chars``)."""
+    spans = pc.list_flatten(batch.column("spans"))
+    if len(spans) == 0:
+        return Counter()
+    kinds = pc.struct_field(spans, "kind")
+    lengths = pc.subtract(pc.struct_field(spans, "end"), pc.struct_field(spans, "start"))
+    furniture = pc.starts_with(kinds, "furniture-")
+    table = pa.table({"kind": pc.filter(kinds, furniture), "chars": pc.filter(lengths, furniture)})
+    summed = table.group_by("kind").aggregate([("chars", "sum")])
+    return Counter(
+        dict(zip(summed["kind"].to_pylist(), summed["chars_sum"].to_pylist(), strict=True))
+    )
 
 
 def _batches(path: Path | RemotePath, threads: bool):
@@ -143,6 +264,7 @@ def sampled_rows(
                     for rid in mismatched_hashes(batch, column):
                         message = f"record {rid}: {column} does not match {column}_sha256"
                         result.problems.append(Problem("E012", relative, message))
+            _add_invariants(result, batch, relative)
     except (OSError, pa.ArrowException, IndexError) as exc:
         result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
         result.readable = False

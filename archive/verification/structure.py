@@ -9,7 +9,6 @@ answer. Each ``check_*`` is registered once in ``archive.verification.checks``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from pathlib import Path
@@ -18,11 +17,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.exporters import derived_files
+from archive.format import boundedjson
 from archive.format.manifest import (
     MANIFEST,
     MANIFEST_DIGEST,
     QUARANTINE_FILE,
     canonical_json,
+    file_sha256,
     read_digest_file,
 )
 from archive.format.schema import schema_problems, validator
@@ -30,15 +31,15 @@ from archive.format.signing import SIGNATURE_FILE, signature_problems
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
 from archive.verification.registry import Audit, Footer
-from archive.versions.history import check_parent
+from archive.versions.history import check_parent, parent_absent
 
 
 def check_manifest_digest(audit: Audit) -> None:
     """manifest.json readable as JSON (E001) and matching manifest.json.sha256 (E002, E003)."""
     report = audit.report
     try:
-        data = (audit.root / MANIFEST).read_bytes()
-        document = json.loads(data)
+        data = boundedjson.read_capped(audit.root / MANIFEST, boundedjson.MAX_MANIFEST_BYTES)
+        document = boundedjson.loads(data)
     except (OSError, ValueError) as exc:
         report.add("E001", MANIFEST, f"cannot be read as JSON ({exc})")
         return
@@ -89,7 +90,7 @@ def check_signature(audit: Audit) -> None:
         return
     if audit.data is None:
         return  # manifest.json unreadable: reported as E001
-    report.problems += signature_problems(root, audit.data, audit.plan.key)
+    report.extend(signature_problems(root, audit.data, audit.plan.key))
     if audit.plan.key is None:
         report.warn("W001", SIGNATURE_FILE, "signature checked only against the key it names")
 
@@ -107,17 +108,42 @@ def unsafe_path(relative: str) -> str | None:
     return None
 
 
-def _link_on_path(root: Path, relative: str) -> str | None:
-    """The first part of ``relative`` below ``root`` that is a symbolic link, if any."""
-    current = root
+def _link_on_path(root: Path, relative: str, seen: dict | None = None) -> str | None:
+    """The first part of ``relative`` below ``root`` that is a symbolic link, if any.
+    ``seen`` caches what each prefix is (a manifest of a million paths in a few folders costs a
+    million lstat calls, not one per part of each)."""
+    seen = {} if seen is None else seen
+    prefix = ""
     for part in relative.split("/"):
-        current = current / part
-        try:
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                return current.relative_to(root).as_posix()
-        except OSError:
+        prefix = f"{prefix}/{part}" if prefix else part
+        if prefix not in seen:
+            try:
+                mode = os.lstat(os.path.join(root, prefix)).st_mode
+                seen[prefix] = "link" if stat.S_ISLNK(mode) else "ok"
+            except OSError:
+                seen[prefix] = "missing"
+        if seen[prefix] == "link":
+            return prefix
+        if seen[prefix] == "missing":
             return None
     return None
+
+
+def check_folder_name(audit: Audit) -> None:
+    """The folder is ``<name>-<version>`` of its manifest: a warning (W003) for a folder, which
+    may be a renamed copy; an error (E027) in a bundle, whose folder name is what a reader takes
+    for the release it holds (``example-1.1.0/`` holding 1.0.0 is a rollback)."""
+    manifest = audit.manifest
+    expected = f"{manifest['name']}-{manifest['version']}"
+    found = audit.root.name
+    if found == expected:
+        return
+    if audit.plan.bundled:
+        message = f"the bundle's folder {found}/ holds release {expected}"
+        audit.report.add("E027", MANIFEST, message, expected, found)
+    else:
+        message = f"the folder {found} holds release {expected} (renamed, or replaced)"
+        audit.report.warn("W003", MANIFEST, message)
 
 
 def check_paths(audit: Audit) -> None:
@@ -127,7 +153,7 @@ def check_paths(audit: Audit) -> None:
     paths += [entry["path"] for entry in manifest["schemas"].values()]
     for relative in dict.fromkeys(paths):
         why = unsafe_path(relative)
-        link = None if why else _link_on_path(root, relative)
+        link = None if why else _link_on_path(root, relative, audit.memo.setdefault("links", {}))
         if why:
             report.add("E019", relative, f"unsafe path in the manifest: {why}")
         elif link:
@@ -137,20 +163,29 @@ def check_paths(audit: Audit) -> None:
 
 
 def no_parent(audit: Audit) -> str | None:
-    return "no parent" if audit.manifest.get("parent") is None else None
+    entry = audit.manifest.get("parent")
+    return "no parent" if entry is None else parent_absent(audit.root, entry)
 
 
 def check_parent_link(audit: Audit) -> None:
     """When the parent sits beside the release, its manifest must be the one recorded."""
-    audit.report.problems.extend(check_parent(audit.root))
+    audit.report.extend(check_parent(audit.root))
 
 
 def check_schema_copies(audit: Audit) -> None:
+    """Each schema copy hashes to the schema the manifest names (E016): streamed, and only when
+    its size is the one the manifest lists (a file of another size is E006, never read)."""
+    sizes = {entry["path"]: entry["bytes"] for entry in audit.manifest["files"]}
     for name, entry in audit.manifest["schemas"].items():
         path = audit.root / entry["path"]
         if entry["path"] not in audit.safe or not path.is_file():
             continue  # reported as unsafe or missing
-        if hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+        size = os.stat(path).st_size
+        if sizes.get(entry["path"], size) != size or size > boundedjson.MAX_SMALL_BYTES:
+            message = f"differs from the {name} schema the manifest names ({size} bytes)"
+            audit.report.add("E016", entry["path"], message)
+            continue
+        if file_sha256(path)[0] != entry["sha256"]:
             message = f"differs from the {name} schema the manifest names"
             audit.report.add("E016", entry["path"], message)
 
@@ -170,9 +205,15 @@ def check_derived(audit: Audit) -> None:
             continue  # reported by the walk as a link
         if not path.is_file():
             report.add("E005", relative, "derived from the manifest but missing")
-        elif path.read_bytes() != content:
+        elif os.stat(path).st_size != len(content) or _read(path, len(content)) != content:
             report.add("E018", relative, "differs from what manifest.json derives")
     audit.derived = frozenset(derived)
+
+
+def _read(path: Path, size: int) -> bytes:
+    """At most ``size`` bytes of ``path`` (a file that grew since its stat is not read on)."""
+    with open(path, "rb") as handle:
+        return handle.read(size)
 
 
 def check_presence(audit: Audit) -> None:
@@ -186,7 +227,7 @@ def check_presence(audit: Audit) -> None:
     for relative in _listed(audit):
         if relative in on_disk:
             audit.present.add(relative)
-        elif not _link_on_path(root, relative):
+        elif not _link_on_path(root, relative, audit.memo.setdefault("links", {})):
             report.add("E005", relative, "listed in the manifest but missing")
     report.files = len(audit.present)
 
@@ -247,10 +288,56 @@ def check_footers(audit: Audit) -> None:
             continue
         for problem in problems:
             report.add("E010", relative, problem)
-        if not problems:
-            groups = tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
-            audit.footers[relative] = Footer(metadata.num_rows, groups)
+        if problems:
+            continue
+        groups = tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
+        size = os.stat(audit.root / relative).st_size
+        stated = next(
+            (e.get("rows") for e in audit.manifest["files"] if e["path"] == relative), None
+        )
+        why = footer_unsound(metadata, size, max(stated or 0, size))
+        if why:
+            report.add("E009", relative, f"the Parquet footer {why}; its data is not read")
+        audit.footers[relative] = Footer(metadata.num_rows, groups, why is None)
     report.records = sum(footer.rows for footer in audit.footers.values())
+
+
+def footer_unsound(metadata, size: int, most_rows: int) -> str | None:
+    """Why a Parquet footer cannot describe a file of ``size`` bytes (a column chunk beyond the
+    file, negative counts, more rows or values than ``most_rows``: more than the manifest
+    states and than the file has bytes), or None. Read before any data, so a footer that
+    declares 2^31 values in a 54 KB file costs nothing: the footer, not the manifest, would
+    size what the reader allocates."""
+    if metadata.num_rows > most_rows:
+        return f"declares {metadata.num_rows} rows, more than the manifest or its {size} bytes"
+    end = size - 8  # the footer's length and magic (pages may sit where readers expect none)
+    rows = 0
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        if group.num_rows < 0:
+            return f"declares {group.num_rows} rows in row group {g}"
+        rows += group.num_rows
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            if group.num_rows == 0 and chunk.num_values == 0:
+                continue  # an empty shard's chunks may point nowhere: nothing is read
+            start = min(
+                offset
+                for offset in (chunk.dictionary_page_offset, chunk.data_page_offset)
+                if offset is not None
+            )
+            if (
+                start < 4
+                or chunk.total_compressed_size < 0
+                or start + chunk.total_compressed_size > end
+            ):
+                return f"places column chunk {g}/{c} outside the file's {size} bytes"
+            # Nested columns hold several values a row; RLE packs many values a byte.
+            if chunk.num_values < 0 or chunk.num_values > 64 * most_rows:
+                return f"declares {chunk.num_values} values in column chunk {g}/{c}"
+    if rows != metadata.num_rows:
+        return f"declares {metadata.num_rows} rows, its row groups {rows}"
+    return None
 
 
 def check_sizes(audit: Audit) -> None:
@@ -271,7 +358,7 @@ def check_counts(audit: Audit) -> None:
     lines = {
         relative: _lines(audit.root / relative)
         for relative in (QUARANTINE_FILE, WITHDRAWN_FILE)
-        if relative in audit.present
+        if relative in audit.present and sized_as_listed(audit, relative)
     }
     for entry in manifest["files"]:
         stated, path = entry.get("rows"), entry["path"]
@@ -316,9 +403,26 @@ def _check_reused(report, manifest: dict) -> None:
         report.add("E014", MANIFEST, message, f"at most {counts.get('records', 0)}", reused)
 
 
+def sized_as_listed(audit: Audit, relative: str) -> bool:
+    """Whether ``relative`` has the size its manifest entry gives (a file of another size is
+    E006 and is not read: its size, not the manifest, would bound the reading)."""
+    if "sizes" not in audit.memo:
+        audit.memo["sizes"] = {e["path"]: e["bytes"] for e in audit.manifest["files"]}
+    stated = audit.memo["sizes"].get(relative)
+    try:
+        return stated is not None and os.stat(audit.root / relative).st_size == stated
+    except OSError:
+        return False
+
+
 def _lines(path: Path) -> int:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        return sum(1 for _ in handle)
+    """The lines of a text file, counted in fixed blocks (a file with no newline is one line)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(2**20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
 
 
 __all__ = ["unsafe_path"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.errors import UsageError
+from archive.format import boundedjson
 from archive.format.schema import (
     json_value,
     row_errors,
@@ -54,8 +54,8 @@ def validate(path: str | Path) -> Report:
     elif target.suffix == ".json":
         report.ran("manifest schema")
         try:
-            document = json.loads(target.read_bytes())
-        except ValueError as exc:
+            document = boundedjson.load(target, boundedjson.MAX_MANIFEST_BYTES)
+        except (OSError, ValueError) as exc:
             report.add("E001", target.name, f"not JSON ({exc})")
             return report
         for error in validator_for(schema_file("manifest").document).iter_errors(document):
@@ -74,7 +74,7 @@ def _validate_lines(target: Path, kind: str, report: Report) -> None:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = boundedjson.loads(line)
             except ValueError:
                 report.add(code, f"{target.name}:{number}", "not JSON")
                 continue

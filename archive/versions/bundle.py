@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 import tarfile
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from archive.errors import ArchiveError, Problem, UsageError, VerificationError
 from archive.exporters import derived_files
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST
+from archive.format.manifest import MANIFEST, require_release
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
@@ -74,11 +73,10 @@ def bundle(release: str | os.PathLike, out_file: str | os.PathLike, *, force: bo
 
 
 def _read_manifest(root: Path) -> tuple[dict, bytes]:
-    if not root.is_dir():
-        raise UsageError(f"{root} is not a release folder")
+    require_release(root)
     try:
         data = (root / MANIFEST).read_bytes()
-        return json.loads(data), data
+        return boundedjson.loads(data), data
     except (OSError, ValueError) as exc:
         raise UsageError(f"{root} has no readable {MANIFEST} ({exc})") from None
 

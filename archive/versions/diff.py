@@ -34,7 +34,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.errors import ArchiveError, UsageError
-from archive.format.manifest import MANIFEST, canonical_json
+from archive.format import boundedjson
+from archive.format.manifest import MANIFEST, canonical_json, require_release
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
@@ -348,13 +349,15 @@ class _Side:
 
 def _side(path: Path, manifest: dict | None = None) -> _Side:
     """A release as diff reads it: from its manifest, or from its folder while it is built."""
-    if not path.is_dir():
+    if manifest is None:
+        require_release(path)  # only a release still being built comes with its manifest
+    elif not path.is_dir():
         raise UsageError(f"{path} is not a release folder")
     digest = None
     if manifest is None and (path / MANIFEST).is_file():
         data = (path / MANIFEST).read_bytes()
         try:
-            manifest = json.loads(data)
+            manifest = boundedjson.loads(data)
         except ValueError as exc:
             raise UsageError(f"{path / MANIFEST}: not JSON ({exc})") from None
         digest = hashlib.sha256(data).hexdigest()
@@ -385,7 +388,7 @@ def _schemas_in(path: Path) -> dict:
         if copy.is_file():
             data = copy.read_bytes()
             found[name] = {
-                "$id": json.loads(data).get("$id"),
+                "$id": boundedjson.loads(data).get("$id"),
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
         else:
@@ -422,7 +425,7 @@ def _tombstones(release: Path) -> dict[str, dict]:
             if not line.strip():
                 continue
             try:
-                tombstone = json.loads(line)
+                tombstone = boundedjson.loads(line)
                 found[tombstone["record_id"]] = tombstone
             except (ValueError, KeyError, TypeError):
                 raise ArchiveError(

@@ -30,8 +30,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from archive.errors import Problem, UsageError
-from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file
+from archive.errors import Problem
+from archive.format import boundedjson
+from archive.format.manifest import (
+    MANIFEST,
+    MANIFEST_DIGEST,
+    read_digest_file,
+    require_release,
+)
 from archive.versions.diff import CHANGES_FILE
 
 MAX_LINKS = 10_000
@@ -89,9 +95,7 @@ def log(release: str | Path, *, search: Sequence[str | Path] = ()) -> list[Link]
     >>> [link.version for link in log("dist/example-1.2.0")]  # doctest: +SKIP
     ['1.2.0', '1.1.0', '1.0.0']
     """
-    path = Path(release)
-    if not path.is_dir():
-        raise UsageError(f"{release} is not a release folder")
+    path = require_release(release)
     folders = [Path(s) for s in search]
     links: list[Link] = []
     expected: dict | None = None
@@ -136,7 +140,7 @@ def check_parent(
     """
     path = Path(release)
     try:
-        manifest = json.loads((path / MANIFEST).read_bytes())
+        manifest = boundedjson.load((path / MANIFEST), boundedjson.MAX_MANIFEST_BYTES)
     except (OSError, ValueError):
         return []  # verify reports an unreadable manifest itself
     entry = manifest.get("parent") if isinstance(manifest, dict) else None
@@ -150,6 +154,17 @@ def check_parent(
         return list(_missing(path, entry).problems) if require else []
     link, _ = _link(found, entry, head=False, shown=_relative(found, path))
     return list(link.problems)
+
+
+def parent_absent(release: Path, entry) -> str | None:
+    """Why the parent link of ``release`` cannot be checked, when its (well-formed) ``entry``
+    names a parent that is not beside it; None when the check can run."""
+    if entry is None or _entry_problems(entry) or find_parent(release, entry) is not None:
+        return None
+    return (
+        f"the parent {entry['name']}-{entry['version']} is not beside the release "
+        "(archive log reports E030; --search names where it is)"
+    )
 
 
 def find_parent(child: Path, entry: dict, search: Sequence[Path] = ()) -> Path | None:
@@ -170,7 +185,7 @@ def _names(candidate: Path, entry: dict) -> bool:
     if candidate.name == f"{entry['name']}-{entry['version']}":
         return True
     try:
-        manifest = json.loads((candidate / MANIFEST).read_bytes())
+        manifest = boundedjson.load((candidate / MANIFEST), boundedjson.MAX_MANIFEST_BYTES)
     except (OSError, ValueError):
         return False
     return (manifest.get("name"), manifest.get("version")) == (entry["name"], entry["version"])
@@ -187,8 +202,8 @@ def _link(
     recorded = expected["manifest_sha256"] if expected else None
     unreadable = "E001" if head else "E032"
     try:
-        data = (path / MANIFEST).read_bytes()
-        manifest = json.loads(data)
+        data = boundedjson.read_capped(path / MANIFEST, boundedjson.MAX_MANIFEST_BYTES)
+        manifest = boundedjson.loads(data)
         if not isinstance(manifest, dict):
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as exc:
@@ -297,7 +312,7 @@ def _counts(manifest: dict) -> dict:
 def _changes(path: Path) -> dict | None:
     """The summary of a release's CHANGES.json: counts and the bump."""
     try:
-        data = json.loads((path / CHANGES_FILE).read_bytes())
+        data = boundedjson.load(path / CHANGES_FILE)
         return {"counts": data["counts"], "bump": data["bump"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -333,4 +348,12 @@ def log_lines(links: Sequence[Link]) -> list[str]:
     return lines
 
 
-__all__ = ["Link", "check_parent", "find_parent", "history_ok", "log", "log_lines"]
+__all__ = [
+    "Link",
+    "check_parent",
+    "find_parent",
+    "history_ok",
+    "log",
+    "log_lines",
+    "parent_absent",
+]

@@ -51,7 +51,8 @@ from archive.versions.diff import CHANGES_FILE, changes
 
 Progress = Callable[[str, int, int | None], None]
 SUFFIX = "rehydrated"
-_BODY_KINDS = ("body", "subheading")
+BODY_KINDS = ("body", "subheading")  # the span kinds ``text`` is made of
+_BODY_KINDS = BODY_KINDS
 _FILLED = ("text", "capture_text")
 
 
@@ -360,9 +361,15 @@ def _verified(text, capture_text, row: dict, outcome: _Outcome) -> tuple[str, st
 
 def _from_spans(capture_text: str, row: dict) -> str | None:
     """The body rebuilt from the recorded spans, if it hashes to the recorded text."""
-    spans = row["spans"] or []
-    text = body_text(capture_text[s["start"] : s["end"]] for s in spans if s["kind"] in _BODY_KINDS)
+    text = body_from_spans(capture_text, row["spans"])
     return text if sha256_text(text) == row["text_sha256"] else None
+
+
+def body_from_spans(capture_text: str, spans: list[dict] | None) -> str:
+    """The body ``text`` that the body and subheading ``spans`` mark in ``capture_text`` (what
+    a release states ``text`` is; ``verify`` checks it, E026)."""
+    spans = spans or []
+    return body_text(capture_text[s["start"] : s["end"]] for s in spans if s["kind"] in _BODY_KINDS)
 
 
 def _with_texts(table: pa.Table, texts: list[tuple[str | None, str | None]]) -> pa.Table:
@@ -407,4 +414,11 @@ def _manifest(source: Path, release: Path, old: dict, digest: str, version: str,
     return manifest
 
 
-__all__ = ["Mismatch", "RehydrateResult", "pack_settings_of", "rehydrate", "rehydrated_version"]
+__all__ = [
+    "Mismatch",
+    "RehydrateResult",
+    "body_from_spans",
+    "pack_settings_of",
+    "rehydrate",
+    "rehydrated_version",
+]
