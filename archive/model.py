@@ -30,6 +30,7 @@ SPAN_KINDS = (
     "furniture-other",
 )
 
+
 @dataclass(frozen=True)
 class Span:
     """A classed region ``[start, end)`` of the capture text (code-point offsets).

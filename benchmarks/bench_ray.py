@@ -38,8 +38,16 @@ from bench_pack import corpus  # noqa: E402  (the same cached corpus for every b
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-PARALLEL = ("extract", "gather", "finalize", "relations-index", "relations-sign",
-            "relations-pair", "relations-confirm", "write")
+PARALLEL = (
+    "extract",
+    "gather",
+    "finalize",
+    "relations-index",
+    "relations-sign",
+    "relations-pair",
+    "relations-confirm",
+    "write",
+)
 PROJECT = (10_000_000, 100_000_000)
 WORKERS = (2, 16, 64, 256)
 
@@ -259,10 +267,15 @@ def main() -> None:
         "--relations", action=argparse.BooleanOptionalAction, default=True,
         help="find relations (three more parallel stages)",
     )  # fmt: skip
-    parser.add_argument("--corpus", default="fiction", choices=["fiction", "planted"],
-                        help="the generated text corpus (see bench_pack.py)")
-    parser.add_argument("--warc", type=Path,
-                        help="pack this folder of WARC files instead (see bench_warc.py)")
+    parser.add_argument(
+        "--corpus",
+        default="fiction",
+        choices=["fiction", "planted"],
+        help="the generated text corpus (see bench_pack.py)",
+    )
+    parser.add_argument(
+        "--warc", type=Path, help="pack this folder of WARC files instead (see bench_warc.py)"
+    )
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "archive-bench"
     )

@@ -31,17 +31,63 @@ from pathlib import Path
 READERS = ("fastwarc", "warcio", "iter_warc", "read+sha256", "gunzip+sha256", "archive-pack")
 
 _WORDS = (
-    "harbour", "council", "ferry", "village", "market", "bridge", "orchard", "valley", "keeper",
-    "light", "river", "storm", "school", "library", "festival", "choir", "tower", "cottage",
-    "donors", "restoration", "winter", "spring", "harvest", "growers", "cooperative", "meeting",
-    "hall", "residents", "plan", "route", "museum", "archive", "station", "quay", "the", "of",
-    "and", "to", "in", "a", "on", "for", "with", "from", "by", "at", "as", "after", "before",
+    "harbour",
+    "council",
+    "ferry",
+    "village",
+    "market",
+    "bridge",
+    "orchard",
+    "valley",
+    "keeper",
+    "light",
+    "river",
+    "storm",
+    "school",
+    "library",
+    "festival",
+    "choir",
+    "tower",
+    "cottage",
+    "donors",
+    "restoration",
+    "winter",
+    "spring",
+    "harvest",
+    "growers",
+    "cooperative",
+    "meeting",
+    "hall",
+    "residents",
+    "plan",
+    "route",
+    "museum",
+    "archive",
+    "station",
+    "quay",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "a",
+    "on",
+    "for",
+    "with",
+    "from",
+    "by",
+    "at",
+    "as",
+    "after",
+    "before",
 )
 _PLACES = ("Tarrow Point", "Saltmere", "Aldergate", "Pellham", "Rouvray", "Wendlecombe")
 _PEOPLE = ("Maren Oakhill", "Idris Fenwhistle", "Tobiah Wrenfield", "Odile Brackenbury")
-_OUTLETS = (("harbourlight-gazette.org", "Harbourlight Gazette"),
-            ("valemont-courier.net", "Valemont Courier"),
-            ("wendlecombe-post.co.uk", "Wendlecombe Post"))
+_OUTLETS = (
+    ("harbourlight-gazette.org", "Harbourlight Gazette"),
+    ("valemont-courier.net", "Valemont Courier"),
+    ("wendlecombe-post.co.uk", "Wendlecombe Post"),
+)
 
 
 def _sentence(rng: random.Random) -> str:
@@ -97,23 +143,49 @@ def generate(directory: Path, pages: int) -> list[Path]:
                 date = f"2024-03-{1 + n % 28:02d}T10:{n % 60:02d}:00Z"
                 ids = [f"<urn:uuid:00000000-0000-4000-8000-{3 * n + k:012d}>" for k in range(3)]
                 request = f"GET /news/{n} HTTP/1.1\r\nHost: example\r\n\r\n".encode()
-                writer.write_record(writer.create_warc_record(
-                    url, "request", payload=io.BytesIO(request), length=len(request),
-                    warc_content_type="application/http; msgtype=request",
-                    warc_headers_dict={"WARC-Record-ID": ids[0], "WARC-Date": date}))
-                http = StatusAndHeaders("200 OK", [
-                    ("Content-Type", "text/html; charset=utf-8"),
-                    ("Content-Length", str(len(body)))], protocol="HTTP/1.1")
-                writer.write_record(writer.create_warc_record(
-                    url, "response", payload=io.BytesIO(body), length=len(body),
-                    http_headers=http,
-                    warc_headers_dict={"WARC-Record-ID": ids[1], "WARC-Date": date,
-                                       "WARC-IP-Address": "192.0.2.1"}))
+                writer.write_record(
+                    writer.create_warc_record(
+                        url,
+                        "request",
+                        payload=io.BytesIO(request),
+                        length=len(request),
+                        warc_content_type="application/http; msgtype=request",
+                        warc_headers_dict={"WARC-Record-ID": ids[0], "WARC-Date": date},
+                    )
+                )
+                http = StatusAndHeaders(
+                    "200 OK",
+                    [
+                        ("Content-Type", "text/html; charset=utf-8"),
+                        ("Content-Length", str(len(body))),
+                    ],
+                    protocol="HTTP/1.1",
+                )
+                writer.write_record(
+                    writer.create_warc_record(
+                        url,
+                        "response",
+                        payload=io.BytesIO(body),
+                        length=len(body),
+                        http_headers=http,
+                        warc_headers_dict={
+                            "WARC-Record-ID": ids[1],
+                            "WARC-Date": date,
+                            "WARC-IP-Address": "192.0.2.1",
+                        },
+                    )
+                )
                 meta = f"outlinks: {n % 40}\r\n".encode()
-                writer.write_record(writer.create_warc_record(
-                    url, "metadata", payload=io.BytesIO(meta), length=len(meta),
-                    warc_content_type="application/warc-fields",
-                    warc_headers_dict={"WARC-Record-ID": ids[2], "WARC-Date": date}))
+                writer.write_record(
+                    writer.create_warc_record(
+                        url,
+                        "metadata",
+                        payload=io.BytesIO(meta),
+                        length=len(meta),
+                        warc_content_type="application/warc-fields",
+                        warc_headers_dict={"WARC-Record-ID": ids[2], "WARC-Date": date},
+                    )
+                )
     return paths
 
 
@@ -180,8 +252,21 @@ def run_archive_pack(path: Path) -> int:
     source.mkdir(parents=True)
     os.link(path, source / path.name)
     root = Path(__file__).resolve().parents[1]
-    command = [sys.executable, "-m", "archive.cli", "pack", str(source), "--out", str(out),
-               "--version", "1.0.0", "--no-relations", "-q", "--created", "2026-01-01T00:00:00Z"]
+    command = [
+        sys.executable,
+        "-m",
+        "archive.cli",
+        "pack",
+        str(source),
+        "--out",
+        str(out),
+        "--version",
+        "1.0.0",
+        "--no-relations",
+        "-q",
+        "--created",
+        "2026-01-01T00:00:00Z",
+    ]
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_pack import measure as measure_tree  # the peak of the pack's whole tree
 
@@ -259,11 +344,15 @@ def main() -> None:
                 continue
             out = subprocess.run(
                 [sys.executable, __file__, "--one", reader, str(path)],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             row = json.loads(out)
-            print(f"  {row['reader']:14} {row['records_per_s'] or '-':>8} rec/s "
-                  f"{row['mb_per_s']:>8} MB/s  peak {row['peak_rss_mib']} MiB")
+            print(
+                f"  {row['reader']:14} {row['records_per_s'] or '-':>8} rec/s "
+                f"{row['mb_per_s']:>8} MB/s  peak {row['peak_rss_mib']} MiB"
+            )
 
 
 if __name__ == "__main__":

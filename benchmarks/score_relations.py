@@ -51,20 +51,28 @@ def score_generated(n: int, seed: int, syndicated: float, spun: float) -> int:
     signatures = added - cpu - generating
     confirming = done_cpu - added
     total = signatures + confirming
-    print(f"corpus: {len(truth)} records ({syndicated:.0%} syndicated, {spun:.0%} spun), "
-          f"streamed (generator CPU {generating:.1f}s, not counted)")
-    print(f"CPU: signatures {signatures:.1f}s ({len(truth) / signatures:.0f} docs/s); "
-          f"candidates+confirmation {confirming:.1f}s; "
-          f"relations end to end {len(truth) / total:.0f} docs/s on one core")
+    print(
+        f"corpus: {len(truth)} records ({syndicated:.0%} syndicated, {spun:.0%} spun), "
+        f"streamed (generator CPU {generating:.1f}s, not counted)"
+    )
+    print(
+        f"CPU: signatures {signatures:.1f}s ({len(truth) / signatures:.0f} docs/s); "
+        f"candidates+confirmation {confirming:.1f}s; "
+        f"relations end to end {len(truth) / total:.0f} docs/s on one core"
+    )
     print(f"wall: {done_wall - wall:.1f}s including the generator")
     print(f"peak RSS: {_peak_mib():.0f} MiB (before: {before:.0f} MiB)")
     print("stats:", json.dumps(dict(sorted(finder.stats.items()))))
-    print(f"{'kind':18} {'found':>7} {'correct':>8} {'precision':>9} {'expected':>8} "
-          f"{'recall':>7} {'directed':>8} {'dir.right':>9}")
+    print(
+        f"{'kind':18} {'found':>7} {'correct':>8} {'precision':>9} {'expected':>8} "
+        f"{'recall':>7} {'directed':>8} {'dir.right':>9}"
+    )
     failed = False
     for kind, s in score(Corpus((), truth), relations).items():
-        print(f"{kind:18} {s.found:7d} {s.correct:8d} {s.precision:9.4f} {s.expected:8d} "
-              f"{s.recall:7.4f} {s.directed:8d} {s.directed_right:9d}")
+        print(
+            f"{kind:18} {s.found:7d} {s.correct:8d} {s.precision:9.4f} {s.expected:8d} "
+            f"{s.recall:7.4f} {s.directed:8d} {s.directed_right:9d}"
+        )
         failed |= kind in ("near-duplicate", "paraphrase-of") and s.precision < 0.99
     return 1 if failed else 0
 

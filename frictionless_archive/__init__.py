@@ -39,9 +39,7 @@ class LoadedParquetParser(ParquetParser):
             columns=control.columns,
             filters=control.filters or None,
         )
-        frame = table.to_pandas(
-            categories=control.categories or None, integer_object_nulls=True
-        )
+        frame = table.to_pandas(categories=control.categories or None, integer_object_nulls=True)
         ndarray = platform.numpy.ndarray
         with TableResource(data=frame, format="pandas") as resource:
             for cells in resource.cell_stream:

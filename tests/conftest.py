@@ -136,4 +136,3 @@ def bounded(code: str, *, memory: int = 1 << 30, seconds: int = 60) -> str:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
-

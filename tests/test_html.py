@@ -124,9 +124,12 @@ def test_publication_date_is_bounded_by_the_retrieval_date():
 
 def test_a_date_only_in_the_text_is_a_candidate_never_asserted():
     # issue 16: htmldate's reading of page text is right ~80% of the time on real pages
-    page = (b"<html><head><title>Quay notes</title></head><body><article>"
-            b"<p>Posted 12 May 2019</p>" + b"<p>The quay reopened to small boats today.</p>" * 30
-            + b"</article></body></html>")
+    page = (
+        b"<html><head><title>Quay notes</title></head><body><article>"
+        b"<p>Posted 12 May 2019</p>"
+        + b"<p>The quay reopened to small boats today.</p>" * 30
+        + b"</article></body></html>"
+    )
     extraction = extract_html(page, Hints()).extraction
     assert (extraction.published_at, extraction.published_precision) == (None, None)
     assert "date-unconfirmed" in extraction.flags

@@ -258,8 +258,7 @@ def test_two_sources_with_one_name_are_refused(tmp_path):
 
 
 @settings(derandomize=True, database=None, max_examples=80)
-@given(st.lists(st.lists(st.text(max_size=5), max_size=6), min_size=1, max_size=5),
-       st.data())
+@given(st.lists(st.lists(st.text(max_size=5), max_size=6), min_size=1, max_size=5), st.data())
 def test_rows_at_takes_what_take_takes(chunks, data):
     """The chunk-by-chunk take of the gather stage gives the rows ``Table.take`` gives."""
     import numpy as np
@@ -269,16 +268,20 @@ def test_rows_at_takes_what_take_takes(chunks, data):
 
     schema = pa.schema([("s", pa.string()), ("n", pa.int64())])
     table = pa.Table.from_batches(
-        [pa.RecordBatch.from_pydict({"s": c, "n": list(range(len(c)))}, schema) for c in chunks])
-    indices = data.draw(st.lists(st.integers(0, max(0, table.num_rows - 1)),
-                                 max_size=12 if table.num_rows else 0))
+        [pa.RecordBatch.from_pydict({"s": c, "n": list(range(len(c)))}, schema) for c in chunks]
+    )
+    indices = data.draw(
+        st.lists(st.integers(0, max(0, table.num_rows - 1)), max_size=12 if table.num_rows else 0)
+    )
     taken = rows_at(table, np.array(indices, dtype=np.int64))
     assert taken.to_pylist() == table.take(pa.array(indices, pa.int64())).to_pylist()
 
 
 @settings(derandomize=True, database=None, max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.text(max_size=5), min_size=1, max_size=6), min_size=1, max_size=5),
-       st.data())
+@given(
+    st.lists(st.lists(st.text(max_size=5), min_size=1, max_size=6), min_size=1, max_size=5),
+    st.data(),
+)
 def test_ipc_rows_reads_the_rows_it_is_asked_for(tmp_path_factory, chunks, data):
     """Rows of a work file by (batch, offset), any order, repeats allowed, only some columns."""
     import numpy as np
@@ -341,8 +344,9 @@ def test_archive_processes_do_without_pandas(tmp_path, driver):
     root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get(
         "PYTHONPATH")])))  # fmt: skip
-    done = subprocess.run([sys.executable, str(script), driver], capture_output=True, text=True,
-                          env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script), driver], capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == f"[\"'never imported'\"] {driver == 'with-pandas'}"
 

@@ -100,8 +100,13 @@ def s3():
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    admin = pafs.S3FileSystem(endpoint_override=endpoint, allow_bucket_creation=True,
-                              access_key="testing", secret_key="testing", region="us-east-1")
+    admin = pafs.S3FileSystem(
+        endpoint_override=endpoint,
+        allow_bucket_creation=True,
+        access_key="testing",
+        secret_key="testing",
+        region="us-east-1",
+    )
     admin.create_dir("ray-test")
     yield {
         "fs": admin,
@@ -266,8 +271,21 @@ def test_a_cluster_packs_and_verifies_a_bucket_as_a_local_run_does(cluster, capt
     local = _archive(["pack", "captures", "--out", "dist-bucket-local", *common], here, env)
     assert local.returncode == 0, local.stderr
     url = "s3://ray-test/dist/wire-1.0.0"
-    remote = _archive(["pack", "s3://ray-test/captures", "--out", "s3://ray-test/dist", *common,
-                       "--executor", "ray", "--address", address], here, env)
+    remote = _archive(
+        [
+            "pack",
+            "s3://ray-test/captures",
+            "--out",
+            "s3://ray-test/dist",
+            *common,
+            "--executor",
+            "ray",
+            "--address",
+            address,
+        ],
+        here,
+        env,
+    )
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout.strip() == url
     uploaded = {}

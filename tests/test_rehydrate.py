@@ -46,9 +46,7 @@ def releases(tmp_path_factory) -> dict[str, Path]:
     ]
     log.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     full = pack([src], base / "full", SETTINGS, capture_log=log).path
-    dry = pack(
-        [src], base / "dry", replace(SETTINGS, tier="metadata-only"), capture_log=log
-    ).path
+    dry = pack([src], base / "dry", replace(SETTINGS, tier="metadata-only"), capture_log=log).path
     return {"base": base, "src": src, "log": log, "full": full, "dry": dry}
 
 

@@ -115,9 +115,11 @@ def test_rows_match_the_arrow_and_json_schemas(relations):
     assert table.schema.equals(RELATIONS_ARROW_SCHEMA, check_metadata=True)
     assert table.num_rows == len(relations)
     validator = Draft202012Validator(SCHEMA)
-    evidence_def = {"near-duplicate": "near_duplicate_evidence",
-                    "shares-quotation": "shares_quotation_evidence",
-                    "paraphrase-of": "paraphrase_evidence"}
+    evidence_def = {
+        "near-duplicate": "near_duplicate_evidence",
+        "shares-quotation": "shares_quotation_evidence",
+        "paraphrase-of": "paraphrase_evidence",
+    }
     for row in table.to_pylist():
         validator.validate(row)
         if row["kind"] in evidence_def:
@@ -169,18 +171,26 @@ def test_candidate_search_compares_few_pairs(corpus):
 
 
 def test_quotations_are_not_restated_for_related_records(relations):
-    related = {frozenset((r.source_id, r.target_id)) for r in relations
-               if r.kind in ("near-duplicate", "paraphrase-of")}
-    quoted = {frozenset((r.source_id, r.target_id)) for r in relations
-              if r.kind == "shares-quotation"}
+    related = {
+        frozenset((r.source_id, r.target_id))
+        for r in relations
+        if r.kind in ("near-duplicate", "paraphrase-of")
+    }
+    quoted = {
+        frozenset((r.source_id, r.target_id)) for r in relations if r.kind == "shares-quotation"
+    }
     assert related and quoted and not related & quoted
 
 
 STATEMENT = "the harbour board will close the eastern pier to every ferry from Tuesday"
-_ONE = ("Ferries to Oskeby stop next week, leaving island families with one slow bus. "
-        "Shopkeepers fear losing summer visitors.")
-_TWO = ("Night crossings end in Varnholt after years of losses, officials confirmed, "
-        "while fishermen asked for compensation.")
+_ONE = (
+    "Ferries to Oskeby stop next week, leaving island families with one slow bus. "
+    "Shopkeepers fear losing summer visitors."
+)
+_TWO = (
+    "Night crossings end in Varnholt after years of losses, officials confirmed, "
+    "while fishermen asked for compensation."
+)
 
 
 def _report(rid: str, opening: str, quote: str) -> RelationInput:
@@ -216,8 +226,9 @@ def test_stock_phrases_inside_two_different_statements_are_not_shared():
 
 
 # Text with the marks, capitals and breaks the views must agree on.
-_TEXTS = st.lists(st.sampled_from([*"ab Ab.:!?\n’'“”‘«»„\"(—", "The", "9", "\n\n"]),
-                 max_size=60).map("".join)
+_TEXTS = st.lists(
+    st.sampled_from([*"ab Ab.:!?\n’'“”‘«»„\"(—", "The", "9", "\n\n"]), max_size=60
+).map("".join)
 
 
 @settings(derandomize=True, database=None, max_examples=150)
@@ -232,8 +243,11 @@ def test_array_views_agree_with_the_token_objects(text):
     assert skeleton.tolist() == [word_hash(w) for w in skeleton_of(text, tokens)]
     assert content.tolist() == [w == "_" for w in skeleton_of(text, tokens)]
     assert vocab.sentences(view) == sentences_of(text, tokens)
-    inside = {i for i, t in enumerate(tokens)
-              if any(s <= t.start and t.end <= e for s, e in _quoted_by_scan(text))}
+    inside = {
+        i
+        for i, t in enumerate(tokens)
+        if any(s <= t.start and t.end <= e for s, e in _quoted_by_scan(text))
+    }
     assert {i for i, q in enumerate(quote_ids(text, view).tolist()) if q >= 0} == inside
 
 
@@ -256,8 +270,9 @@ def _quoted_by_scan(text: str) -> list[tuple[int, int]]:
             after = para[i + 1] if i + 1 < n else " "
             if para[i] in _PAIRS and not before.isalnum() and not after.isspace():
                 j = i + 1
-                while j < n and not (para[j] == _PAIRS[para[i]]
-                                     and not (para[j + 1] if j + 1 < n else " ").isalnum()):
+                while j < n and not (
+                    para[j] == _PAIRS[para[i]] and not (para[j + 1] if j + 1 < n else " ").isalnum()
+                ):
                     j += 1
                 if j - i > 1:
                     out.append((offset + i + 1, offset + j))
@@ -269,14 +284,19 @@ def _quoted_by_scan(text: str) -> list[tuple[int, int]]:
 
 
 @settings(derandomize=True, database=None, max_examples=200)
-@given(st.lists(st.sampled_from("abcd"), max_size=40), st.lists(st.sampled_from("abcd"),
-                                                                max_size=40),
-       st.integers(2, 5))
+@given(
+    st.lists(st.sampled_from("abcd"), max_size=40),
+    st.lists(st.sampled_from("abcd"), max_size=40),
+    st.integers(2, 5),
+)
 def test_matching_blocks_are_difflibs_long_blocks(a, b, least):
     from difflib import SequenceMatcher
 
-    expected = [tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False)
-                .get_matching_blocks() if m.size >= least]
+    expected = [
+        tuple(m)
+        for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+        if m.size >= least
+    ]
     hashes = [np.array([word_hash(w) for w in x], dtype=np.uint64) for x in (a, b)]
     assert align.matching_blocks(*hashes, least, max_repeats=len(a) + 1) == expected
 
@@ -322,8 +342,12 @@ def test_shared_key_pairs_count_distinct_shared_keys():
 
 
 @settings(derandomize=True, database=None, max_examples=60)
-@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 15)), max_size=80),
-       st.integers(1, 5), st.integers(1, 3), st.sampled_from([1, 2, 3, 7, 1 << 21]))
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.integers(0, 15)), max_size=80),
+    st.integers(1, 5),
+    st.integers(1, 3),
+    st.sampled_from([1, 2, 3, 7, 1 << 21]),
+)
 def test_shared_key_pairs_match_a_count_of_every_pair(entries, max_bucket, min_shared, chunk):
     """Whatever the slice size, the pairs are those a count over every pair of docs gives."""
     from unittest import mock
@@ -368,8 +392,12 @@ def packed(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     settings = PackSettings("planted", "1.0.0", CREATED, shards=5)
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in (("PAIRING_SHARDS", 2), ("ENTRY_BATCH", 5), ("RUN_BATCH", 7),
-                            ("BATCH_PAIRS", 50)):
+        for name, value in (
+            ("PAIRING_SHARDS", 2),
+            ("ENTRY_BATCH", 5),
+            ("RUN_BATCH", 7),
+            ("BATCH_PAIRS", 50),
+        ):
             patch.setattr(relation_tasks, name, value)
         one = pack([root], out / "one", settings)
     two = pack([root], out / "two", replace(settings, jobs=2))
@@ -383,15 +411,26 @@ def test_a_pack_states_the_relations_find_relations_finds(packed):
 
     one, two = packed
     records = pq.read_table(one / "data").to_pylist()
-    inputs = [RelationInput(r["record_id"], r["text"], r["text_sha256"], r["published_at"],
-                            r["capture"]["retrieved_at"]) for r in records if r["text"]]
+    inputs = [
+        RelationInput(
+            r["record_id"],
+            r["text"],
+            r["text_sha256"],
+            r["published_at"],
+            r["capture"]["retrieved_at"],
+        )
+        for r in records
+        if r["text"]
+    ]
     expected = relation_rows(find_relations(reversed(inputs)))
     stated = pq.read_table(one / "relations" / "relations.parquet")
     assert {"exact-duplicate", "near-duplicate", "paraphrase-of", "shares-quotation"} <= set(
-        stated["kind"].to_pylist())
+        stated["kind"].to_pylist()
+    )
     assert stated.equals(expected)
     assert (two / "relations" / "relations.parquet").read_bytes() == (
-        one / "relations" / "relations.parquet").read_bytes()
+        one / "relations" / "relations.parquet"
+    ).read_bytes()
     spun = {r["record_id"] for r in records if "spun-suspected" in r["flags"]}
     assert spun == set(flags_for(find_relations(inputs)))
 
@@ -407,8 +446,15 @@ def test_the_manifest_counts_what_the_finder_counts(packed):
     finder = RelationFinder(RelationSettings())
     for r in pq.read_table(one / "data").to_pylist():
         if r["text"]:
-            finder.add(RelationInput(r["record_id"], r["text"], r["text_sha256"],
-                                     r["published_at"], r["capture"]["retrieved_at"]))
+            finder.add(
+                RelationInput(
+                    r["record_id"],
+                    r["text"],
+                    r["text_sha256"],
+                    r["published_at"],
+                    r["capture"]["retrieved_at"],
+                )
+            )
     kinds = {}
     for rel in finder.relations():
         kinds[rel.kind] = kinds.get(rel.kind, 0) + 1
@@ -425,8 +471,19 @@ def test_sorted_runs_merge_in_levels_and_lose_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(relation_tasks, "_FAN_IN", 3)
     monkeypatch.setattr(relation_tasks, "_RUN_ROWS", 4)
     rng = random.Random(3)
-    made = [Relation(f"{rng.randrange(10**6):06d}", f"{k:06d}", "shares-quotation", 0.5, False,
-                     "m", "{}", "{}") for k in range(50)]
+    made = [
+        Relation(
+            f"{rng.randrange(10**6):06d}",
+            f"{k:06d}",
+            "shares-quotation",
+            0.5,
+            False,
+            "m",
+            "{}",
+            "{}",
+        )
+        for k in range(50)
+    ]
     work = TaskDir(tmp_path)
     runs = relation_tasks._SortedRuns(work)
     for relation in made:

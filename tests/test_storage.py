@@ -44,8 +44,9 @@ def bucket(tmp_path_factory):
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         env.setenv("AWS_EC2_METADATA_DISABLED", "true")
         storage._filesystem.cache_clear()
-        admin = pafs.S3FileSystem(endpoint_override=f"http://{host}:{port}",
-                                  allow_bucket_creation=True)
+        admin = pafs.S3FileSystem(
+            endpoint_override=f"http://{host}:{port}", allow_bucket_creation=True
+        )
         admin.create_dir("archive-test")
         local = tmp_path_factory.mktemp("local") / "captures"
         pafs.copy_files(str(EXAMPLE / "captures"), str(local))
@@ -102,8 +103,9 @@ def test_a_release_in_a_bucket_verifies_and_a_changed_byte_fails(bucket, remote)
     assert json.loads(result.stdout)["path"] == path
     fs = bucket["fs"]
     target = "archive-test/tampered/example-1.0.0"
-    pafs.copy_files("archive-test/dist/example-1.0.0", target, source_filesystem=fs,
-                    destination_filesystem=fs)
+    pafs.copy_files(
+        "archive-test/dist/example-1.0.0", target, source_filesystem=fs, destination_filesystem=fs
+    )
     with fs.open_input_stream(f"{target}/quarantine.jsonl") as handle:
         data = bytearray(handle.read())
     data[10] ^= 1
@@ -263,8 +265,9 @@ def test_the_tasks_of_a_pack_into_a_bucket_need_no_disk_of_the_drivers(
     url = bucket["url"]
     parent = remote[0] if parent_at == "bucket" else str(remote[1])
     version = "1.0.1" if parent_at == "bucket" else "1.0.2"
-    path = _pack(f"{url}/captures", "--out", f"{url}/elsewhere", "--version", version,
-                 "--from", parent)
+    path = _pack(
+        f"{url}/captures", "--out", f"{url}/elsewhere", "--version", version, "--from", parent
+    )
     assert {"extract_unit", "gather_shard", "write_shard", "sign_shard"} <= set(elsewhere.tasks)
     fs = bucket["fs"]
     with fs.open_input_stream(f"archive-test/elsewhere/example-{version}/manifest.json") as f:
@@ -284,8 +287,10 @@ def test_what_an_interrupted_upload_left_is_cleared_before_packing(bucket, tmp_p
     url = bucket["url"]
     path = _pack(f"{url}/captures", "--out", f"{url}/dist", "--version", "3.0.0", "--no-parent")
     assert CliRunner().invoke(main, ["verify", path]).exit_code == 0
-    assert fs.get_file_info(
-        "archive-test/dist/example-3.0.0/data/stale.parquet").type == pafs.FileType.NotFound
+    assert (
+        fs.get_file_info("archive-test/dist/example-3.0.0/data/stale.parquet").type
+        == pafs.FileType.NotFound
+    )
 
 
 def test_file_urls_name_this_machine_and_fsspec_stores_keep_their_host(tmp_path):

@@ -117,13 +117,24 @@ def test_charset_comes_from_the_http_header_only(files):
 def test_content_and_transfer_encodings_are_undone_after_the_digest_check(tmp_path):
     page = render_html(LIGHTHOUSE)
     packed = gzip.compress(page, mtime=0)
-    chunked = b"".join(
-        b"%x\r\n%s\r\n" % (len(packed[i : i + 500]), packed[i : i + 500])
-        for i in range(0, len(packed), 500)
-    ) + b"0\r\n\r\n"
-    spec = Spec("payload", "response", LIGHTHOUSE.url, headers=(
-        ("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
-        ("Transfer-Encoding", "chunked")), payload=chunked)
+    chunked = (
+        b"".join(
+            b"%x\r\n%s\r\n" % (len(packed[i : i + 500]), packed[i : i + 500])
+            for i in range(0, len(packed), 500)
+        )
+        + b"0\r\n\r\n"
+    )
+    spec = Spec(
+        "payload",
+        "response",
+        LIGHTHOUSE.url,
+        headers=(
+            ("Content-Type", "text/html"),
+            ("Content-Encoding", "gzip"),
+            ("Transfer-Encoding", "chunked"),
+        ),
+        payload=chunked,
+    )
     path = tmp_path / "encoded.warc"
     write_warc(path, [spec], gz=False)
     (item,) = iter_warc(path)
@@ -199,9 +210,7 @@ def test_no_cut_ever_yields_a_partial_payload_or_raises(tmp_path_factory, cut):
     target.write_bytes(data[: cut * len(data) // 10_000])
     items = list(iter_warc(target))
     payloads = [i for i in items if isinstance(i, WarcPayload)]
-    expected = {
-        spec.uri: spec.payload for spec in SPECS if spec.kind == "payload"
-    }
+    expected = {spec.uri: spec.payload for spec in SPECS if spec.kind == "payload"}
     for item in payloads:  # what is yielded is whole: the bytes written, never a prefix
         assert item.payload == expected[item.target_uri]
     assert sum(isinstance(i, WarcDamage) for i in items) <= 1
@@ -209,8 +218,10 @@ def test_no_cut_ever_yields_a_partial_payload_or_raises(tmp_path_factory, cut):
 
 def test_arc_files_are_read_through_warcio(tmp_path):
     page = render_html(LIGHTHOUSE)
-    http = (b"HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(page)) + page
+    http = (
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(page)
+    ) + page
     head = b"1 0 Fictional Crawls\nURL IP-address Archive-date Content-type Archive-length\n"
     filedesc = b"filedesc://fiction.arc 0.0.0.0 20240307100000 text/plain %d\n" % len(head)
     line = b"%s 192.0.2.10 20240307100000 text/html %d\n" % (LIGHTHOUSE.url.encode(), len(http))

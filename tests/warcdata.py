@@ -283,38 +283,84 @@ def fixture_specs() -> list[Spec]:
     html_ct = (("Content-Type", "text/html; charset=utf-8"),)
     lighthouse = render_html(LIGHTHOUSE)
     return [
-        Spec("warcinfo", "warcinfo", "",
-             payload=b"software: archive-tests\r\nformat: WARC 1.1\r\n"),
-        Spec("request", "request", LIGHTHOUSE.url,
-             payload=b"GET /coast/lighthouse-keepers-return HTTP/1.1\r\n"
-                     b"Host: www.harbourlight-gazette.org\r\n\r\n"),
+        Spec(
+            "warcinfo", "warcinfo", "", payload=b"software: archive-tests\r\nformat: WARC 1.1\r\n"
+        ),
+        Spec(
+            "request",
+            "request",
+            LIGHTHOUSE.url,
+            payload=b"GET /coast/lighthouse-keepers-return HTTP/1.1\r\n"
+            b"Host: www.harbourlight-gazette.org\r\n\r\n",
+        ),
         Spec("payload", "response", LIGHTHOUSE.url, headers=html_ct, payload=lighthouse),
         Spec("metadata", "metadata", LIGHTHOUSE.url, payload=b"outlinks: 12\r\n"),
-        Spec("payload", "response", ORCHARD.url, headers=html_ct,
-             payload=render_html(ORCHARD, meta_style="json-ld")),
-        Spec("payload", "response", RIVERTOWN.url,
-             headers=(("Content-Type", "text/html; charset=windows-1251"),),
-             payload=render_html(RIVERTOWN, charset="windows-1251", meta_charset=False)),
-        Spec("payload", "response", FROMAGERIE.url,
-             headers=(("Content-Type", "text/html"),),
-             payload=render_html(FROMAGERIE, charset="iso-8859-1")),
-        Spec("revisit", "revisit", LIGHTHOUSE.url, headers=html_ct,
-             extra_warc=(("WARC-Refers-To", record_id(2)),)),
-        Spec("redirect", "response", "http://harbourlight-gazette.org/coast/lighthouse",
-             status="301 Moved Permanently", headers=(("Location", LIGHTHOUSE.url),)),
-        Spec("error-status", "response", "https://www.harbourlight-gazette.org/missing",
-             status="404 Not Found", headers=html_ct,
-             payload=b"<html><body><h1>Page not found</h1></body></html>"),
-        Spec("non-html", "response", "https://www.harbourlight-gazette.org/img/lead.png",
-             headers=(("Content-Type", "image/png"),),
-             payload=b"\x89PNG\r\n\x1a\n" + bytes(range(64))),
-        Spec("payload", "response", "https://www.harbourlight-gazette.org/robots.txt",
-             headers=(("Content-Type", "text/plain"),),
-             payload=render_text(LIGHTHOUSE).encode("utf-8")),
+        Spec(
+            "payload",
+            "response",
+            ORCHARD.url,
+            headers=html_ct,
+            payload=render_html(ORCHARD, meta_style="json-ld"),
+        ),
+        Spec(
+            "payload",
+            "response",
+            RIVERTOWN.url,
+            headers=(("Content-Type", "text/html; charset=windows-1251"),),
+            payload=render_html(RIVERTOWN, charset="windows-1251", meta_charset=False),
+        ),
+        Spec(
+            "payload",
+            "response",
+            FROMAGERIE.url,
+            headers=(("Content-Type", "text/html"),),
+            payload=render_html(FROMAGERIE, charset="iso-8859-1"),
+        ),
+        Spec(
+            "revisit",
+            "revisit",
+            LIGHTHOUSE.url,
+            headers=html_ct,
+            extra_warc=(("WARC-Refers-To", record_id(2)),),
+        ),
+        Spec(
+            "redirect",
+            "response",
+            "http://harbourlight-gazette.org/coast/lighthouse",
+            status="301 Moved Permanently",
+            headers=(("Location", LIGHTHOUSE.url),),
+        ),
+        Spec(
+            "error-status",
+            "response",
+            "https://www.harbourlight-gazette.org/missing",
+            status="404 Not Found",
+            headers=html_ct,
+            payload=b"<html><body><h1>Page not found</h1></body></html>",
+        ),
+        Spec(
+            "non-html",
+            "response",
+            "https://www.harbourlight-gazette.org/img/lead.png",
+            headers=(("Content-Type", "image/png"),),
+            payload=b"\x89PNG\r\n\x1a\n" + bytes(range(64)),
+        ),
+        Spec(
+            "payload",
+            "response",
+            "https://www.harbourlight-gazette.org/robots.txt",
+            headers=(("Content-Type", "text/plain"),),
+            payload=render_text(LIGHTHOUSE).encode("utf-8"),
+        ),
         # The stored digest does not match these bytes: a reader must say so, not hide it.
-        Spec("payload", "response", ORCHARD.url + "?page=2", headers=html_ct,
-             payload=render_html(ORCHARD),
-             extra_warc=(("WARC-Payload-Digest", sha1_digest(b"something else")),)),
+        Spec(
+            "payload",
+            "response",
+            ORCHARD.url + "?page=2",
+            headers=html_ct,
+            payload=render_html(ORCHARD),
+            extra_warc=(("WARC-Payload-Digest", sha1_digest(b"something else")),),
+        ),
     ]
 
 
@@ -326,15 +372,23 @@ def _record(writer: WARCWriter, n: int, spec: Spec):
     if spec.warc_type == "revisit":
         http = StatusAndHeaders(spec.status, list(spec.headers), protocol="HTTP/1.1")
         return writer.create_revisit_record(
-            spec.uri, sha1_digest(render_html(LIGHTHOUSE)), spec.uri, WARC_DATE,
-            http_headers=http, warc_headers_dict=warc_headers,
+            spec.uri,
+            sha1_digest(render_html(LIGHTHOUSE)),
+            spec.uri,
+            WARC_DATE,
+            http_headers=http,
+            warc_headers_dict=warc_headers,
         )
     if spec.warc_type == "response":
         headers = list(spec.headers) + [("Content-Length", str(len(spec.payload)))]
         http = StatusAndHeaders(spec.status, headers, protocol="HTTP/1.1")
         return writer.create_warc_record(
-            spec.uri, "response", payload=io.BytesIO(spec.payload), length=len(spec.payload),
-            http_headers=http, warc_headers_dict=warc_headers,
+            spec.uri,
+            "response",
+            payload=io.BytesIO(spec.payload),
+            length=len(spec.payload),
+            http_headers=http,
+            warc_headers_dict=warc_headers,
         )
     content_type = {
         "warcinfo": "application/warc-fields",
@@ -343,8 +397,12 @@ def _record(writer: WARCWriter, n: int, spec: Spec):
         "resource": "text/html",
     }[spec.warc_type]
     record = writer.create_warc_record(
-        spec.uri, spec.warc_type, payload=io.BytesIO(spec.payload), length=len(spec.payload),
-        warc_content_type=content_type, warc_headers_dict=warc_headers,
+        spec.uri,
+        spec.warc_type,
+        payload=io.BytesIO(spec.payload),
+        length=len(spec.payload),
+        warc_content_type=content_type,
+        warc_headers_dict=warc_headers,
     )
     if spec.warc_type == "request":
         record.http_headers = None  # the payload already holds the request line and headers
@@ -402,8 +460,14 @@ def warc_bytes(specs: list[Spec], *, gz: bool, first_id: int = 0) -> list[bytes]
 
 
 def raw_response(
-    uri: str, http_head: bytes, body: bytes, n: int, *, eol: bytes = b"\r\n",
-    extra: tuple[tuple[str, str], ...] = (), warc_type: str = "response",
+    uri: str,
+    http_head: bytes,
+    body: bytes,
+    n: int,
+    *,
+    eol: bytes = b"\r\n",
+    extra: tuple[tuple[str, str], ...] = (),
+    warc_type: str = "response",
     content_type: str = "application/http; msgtype=response",
 ) -> bytes:
     """A plain WARC record built byte by byte, for quirks warcio's writer will not make:

@@ -61,8 +61,10 @@ def location(value: str | os.PathLike) -> Path | str:
     if isinstance(value, str) and value.lower().startswith("file://"):
         _, host, path = _split(value)
         if host not in ("", "localhost"):
-            raise UsageError(f"{value}: a file:// URL names this machine's files "
-                             "(file:///path), not another host's")
+            raise UsageError(
+                f"{value}: a file:// URL names this machine's files "
+                "(file:///path), not another host's"
+            )
         return Path(url2pathname(path))
     return value if is_url(value) else Path(value)
 
@@ -75,8 +77,10 @@ def _split(url: str) -> tuple[str, str, str]:
     rest = url[len(scheme) + 3 :]
     netloc, _, path = rest.partition("/")
     if "@" in netloc:
-        raise UsageError(f"{scheme}:// URL with credentials in it: give them in the "
-                         "environment (e.g. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
+        raise UsageError(
+            f"{scheme}:// URL with credentials in it: give them in the "
+            "environment (e.g. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
+        )
     return scheme, netloc, "/" + path
 
 
@@ -100,8 +104,9 @@ def _filesystem(scheme: str, netloc: str) -> pafs.FileSystem:
     try:
         import fsspec.core
     except ImportError:
-        raise UsageError(f"no file system for {scheme}:// (pyarrow has none; fsspec is not "
-                         "installed)") from None
+        raise UsageError(
+            f"no file system for {scheme}:// (pyarrow has none; fsspec is not installed)"
+        ) from None
     try:
         handler = pafs.FSSpecHandler(fsspec.core.url_to_fs(f"{scheme}://{netloc}/")[0])
     except (ImportError, ValueError, TypeError) as exc:

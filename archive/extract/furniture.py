@@ -39,7 +39,6 @@ class Rule:
     phrases: tuple[tuple[str, re.Pattern[str]], ...] = ()
     needs: tuple[str, ...] = ()  # ``start`` is tried only on lines holding one of these
 
-
     def matches(self, low: str, words: frozenset[str]) -> bool:
         """True when the lower-cased line ``low`` (whose words are ``words``) matches."""
         if self.start is not None and self.start.match(low):

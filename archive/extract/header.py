@@ -221,9 +221,7 @@ def bare_byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
     """Parse a line that is only names (``Jane Doe``, ``Jane Doe, Health Editor``)."""
     if len(text) > 120:
         return None
-    return _bare_byline(
-        text, not_authors if isinstance(not_authors, tuple) else tuple(not_authors)
-    )
+    return _bare_byline(text, not_authors if isinstance(not_authors, tuple) else tuple(not_authors))
 
 
 # the header is probed line by line more than once (cluster search, then classing): the

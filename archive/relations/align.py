@@ -88,8 +88,9 @@ def doc_of(text: str, vocab: Vocabulary) -> Doc:
     return Doc(text, vocab.view(text), vocab)
 
 
-def matching_blocks(a: np.ndarray, b: np.ndarray, least: int,
-                    max_repeats: int = _MAX_REPEATS) -> list[Block]:
+def matching_blocks(
+    a: np.ndarray, b: np.ndarray, least: int, max_repeats: int = _MAX_REPEATS
+) -> list[Block]:
     """Runs of at least ``least`` equal tokens shared by ``a`` and ``b`` (token hashes), in
     order in both and not overlapping: the longest first, then the longest in the parts
     left before and after it, as :class:`difflib.SequenceMatcher` chooses its blocks.
@@ -98,16 +99,18 @@ def matching_blocks(a: np.ndarray, b: np.ndarray, least: int,
     return _non_crossing(runs, least, len(a), len(b))
 
 
-def diagonal_runs(a: np.ndarray, b: np.ndarray, least: int,
-                  max_repeats: int = _MAX_REPEATS) -> list[Block]:
+def diagonal_runs(
+    a: np.ndarray, b: np.ndarray, least: int, max_repeats: int = _MAX_REPEATS
+) -> list[Block]:
     """Every maximal run of at least ``least`` tokens equal in ``a`` and ``b``."""
     ga, gb = gram_hashes(a, least), gram_hashes(b, least)
     ia, jb = _gram_matches(ga, gb, max_repeats)
     return _runs_of(ia, jb, least - 1)
 
 
-def _gram_matches(ga: np.ndarray, gb: np.ndarray,
-                  max_repeats: int = _MAX_REPEATS) -> tuple[np.ndarray, np.ndarray]:
+def _gram_matches(
+    ga: np.ndarray, gb: np.ndarray, max_repeats: int = _MAX_REPEATS
+) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``(i, j)`` with ``ga[i] == gb[j]``, repeated filler left out."""
     if len(ga) == 0 or len(gb) == 0:
         empty = np.empty(0, dtype=np.int64)
@@ -134,8 +137,9 @@ def _runs_of(ia: np.ndarray, jb: np.ndarray, extra: int) -> list[Block]:
     starts = np.flatnonzero(new)
     sizes = np.diff(np.r_[starts, len(ia)]) + extra
     firsts = ia[starts]
-    return list(zip(firsts.tolist(), (firsts + diagonal[starts]).tolist(), sizes.tolist(),
-                    strict=True))
+    return list(
+        zip(firsts.tolist(), (firsts + diagonal[starts]).tolist(), sizes.tolist(), strict=True)
+    )
 
 
 def _non_crossing(runs: list[Block], least: int, n_a: int, n_b: int) -> list[Block]:
@@ -149,8 +153,11 @@ def _non_crossing(runs: list[Block], least: int, n_a: int, n_b: int) -> list[Blo
             first, last = max(i, alo, blo - d), min(i + size, ahi, bhi - d)
             if last - first >= least:
                 kept.append((first, first + d, last - first))
-                if best is None or (last - first, -first, -first - d) > (best[2], -best[0],
-                                                                         -best[1]):
+                if best is None or (last - first, -first, -first - d) > (
+                    best[2],
+                    -best[0],
+                    -best[1],
+                ):
                     best = kept[-1]
         if best is None:
             continue
@@ -208,8 +215,9 @@ def _gap_swaps(a: Doc, b: Doc, a0: int, a1: int, b0: int, b1: int) -> int:
     count = 0
     for op, i1, i2, j1, j2 in ops:
         if op == "replace" and i2 - i1 == j2 - j1 <= 2:
-            count += sum(1 for k in range(i2 - i1)
-                         if a.swappable[a0 + i1 + k] and b.swappable[b0 + j1 + k])
+            count += sum(
+                1 for k in range(i2 - i1) if a.swappable[a0 + i1 + k] and b.swappable[b0 + j1 + k]
+            )
     return count
 
 
@@ -245,12 +253,18 @@ class QuoteView:
         grams = np.zeros(len(at), dtype=np.uint64)
         whole = gram_hashes(doc.hashes[at], n)
         if len(whole):
-            inside = (quote[n - 1 :] == quote[: len(whole)]) & (at[n - 1 :] - at[: len(whole)]
-                                                                  == n - 1)
+            inside = (quote[n - 1 :] == quote[: len(whole)]) & (
+                at[n - 1 :] - at[: len(whole)] == n - 1
+            )
             grams[: len(whole)][inside] = whole[inside]
         words = doc.vocab.words
-        return cls([words[f] for f in tokens.fold[at].tolist()], tokens.starts[at],
-                   tokens.ends[at], quote, grams)
+        return cls(
+            [words[f] for f in tokens.fold[at].tolist()],
+            tokens.starts[at],
+            tokens.ends[at],
+            quote,
+            grams,
+        )
 
     @cached_property
     def gram_positions(self) -> dict[int, list[int]]:
@@ -282,24 +296,29 @@ def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) ->
     """
     n = settings.min_quote_words
     in_b = b.gram_positions
-    matches = [(q - p, p) for g, ps in a.gram_positions.items() if g in in_b
-               for p in ps for q in in_b[g]]
+    matches = [
+        (q - p, p) for g, ps in a.gram_positions.items() if g in in_b for p in ps for q in in_b[g]
+    ]
     out = []
     used_a: set[int] = set()
     used_b: set[int] = set()
     for i, j, size in sorted(_quote_runs(matches, n), key=lambda x: (-x[2], x[0], x[1])):
-        if not _whole_or_long(a, b, i, j, size, settings) or used_a.intersection(
-            range(i, i + size)
-        ) or used_b.intersection(range(j, j + size)):
+        if (
+            not _whole_or_long(a, b, i, j, size, settings)
+            or used_a.intersection(range(i, i + size))
+            or used_b.intersection(range(j, j + size))
+        ):
             continue
         used_a.update(range(i, i + size))
         used_b.update(range(j, j + size))
-        out.append({
-            "quotation": " ".join(a.words[i : i + size]),
-            "source": [int(a.starts[i]), int(a.ends[i + size - 1])],
-            "target": [int(b.starts[j]), int(b.ends[j + size - 1])],
-            "words": size,
-        })
+        out.append(
+            {
+                "quotation": " ".join(a.words[i : i + size]),
+                "source": [int(a.starts[i]), int(a.ends[i + size - 1])],
+                "target": [int(b.starts[j]), int(b.ends[j + size - 1])],
+                "words": size,
+            }
+        )
     return sorted(out, key=lambda q: (q["source"], q["target"]))
 
 
@@ -316,8 +335,9 @@ def _quote_runs(matches: list[tuple[int, int]], n: int) -> list[Block]:
     return runs
 
 
-def _whole_or_long(a: QuoteView, b: QuoteView, i: int, j: int, size: int,
-                   settings: RelationSettings) -> bool:
+def _whole_or_long(
+    a: QuoteView, b: QuoteView, i: int, j: int, size: int, settings: RelationSettings
+) -> bool:
     if size >= settings.min_partial_quote_words:
         return True
     return size in (a.quote_sizes[i], b.quote_sizes[j])
@@ -355,8 +375,9 @@ def paraphrase_alignment(a: Doc, b: Doc, settings: RelationSettings) -> list[Sen
     return _in_runs(_in_order(found), settings.min_aligned_sentences)
 
 
-def _skeleton_sentence_pairs(a: Doc, b: Doc, a_sents: list[Sentence], b_sents: list[Sentence],
-                             least: int) -> list[tuple[int, int]]:
+def _skeleton_sentence_pairs(
+    a: Doc, b: Doc, a_sents: list[Sentence], b_sents: list[Sentence], least: int
+) -> list[tuple[int, int]]:
     """For each sentence of ``a``, the sentence of ``b`` sharing most of its skeleton tokens
     on runs of at least ``least`` (when they cover half of the shorter of the two)."""
     runs = diagonal_runs(a.skeleton, b.skeleton, least)

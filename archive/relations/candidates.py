@@ -61,8 +61,10 @@ def pairs_of_entries(combined: np.ndarray, max_bucket: int, min_shared: int = 1)
     total = sum(len(firsts) * size * (size - 1) // 2 for size, firsts in groups)
     parts = -(-total // _CHUNK_PAIRS) or 1
     bounds = np.linspace(0, int(docs.max()) + 1, parts + 1).astype(np.int64)
-    found = [_pair_counts(docs, groups, lo, hi, min_shared)
-             for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+    found = [
+        _pair_counts(docs, groups, lo, hi, min_shared)
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    ]
     codes = np.concatenate([c for c, _ in found])
     counts = np.concatenate([n for _, n in found])
     return PairCounts(codes >> 32, codes & 0xFFFFFFFF, counts, skipped)

@@ -41,8 +41,11 @@ METHODS = {
 
 # Candidate kinds of a pair, as bits: it may be all three.
 LSH, ANCHORED, QUOTED = 1, 2, 4
-CANDIDATE_KINDS = ((LSH, "near-duplicate"), (ANCHORED, "paraphrase-of"),
-                    (QUOTED, "shares-quotation"))
+CANDIDATE_KINDS = (
+    (LSH, "near-duplicate"),
+    (ANCHORED, "paraphrase-of"),
+    (QUOTED, "shares-quotation"),
+)
 KEY_NAMES = ("bands", "anchors", "quotes")  # the keys of each kind, as BodyKeys names them
 
 
@@ -100,8 +103,9 @@ class Candidates:
         return len(self.codes)
 
 
-def candidates(entries_of, settings: RelationSettings, stats: Counter,
-               rank: np.ndarray | None = None) -> Candidates:
+def candidates(
+    entries_of, settings: RelationSettings, stats: Counter, rank: np.ndarray | None = None
+) -> Candidates:
     """The pairs sharing keys of each kind, oriented by ``rank`` (each body's place in
     representative record id order; ``None``: bodies are numbered in it).
 
@@ -110,11 +114,17 @@ def candidates(entries_of, settings: RelationSettings, stats: Counter,
     ``"quotes"``; each set is asked for, paired and dropped before the next.
     """
     limits = key_limits(settings)
-    found = [_pair_codes(kind, entries_of(name), *limits[name], stats, rank)
-             for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)]
+    found = [
+        _pair_codes(kind, entries_of(name), *limits[name], stats, rank)
+        for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)
+    ]
     codes = np.concatenate(found)
-    bits = np.concatenate([np.full(len(c), bit, dtype=np.uint8)
-                           for c, (bit, _) in zip(found, CANDIDATE_KINDS, strict=True)])
+    bits = np.concatenate(
+        [
+            np.full(len(c), bit, dtype=np.uint8)
+            for c, (bit, _) in zip(found, CANDIDATE_KINDS, strict=True)
+        ]
+    )
     del found
     order = np.argsort(codes, kind="stable")
     codes, bits = codes[order], bits[order]
@@ -129,8 +139,11 @@ def key_limits(settings: RelationSettings) -> dict[str, tuple[int, int]]:
     """For each kind of key: how many keys a pair must share, and how many bodies a key may
     hold before it is skipped as boilerplate."""
     s = settings
-    return {"bands": (1, s.max_bucket), "anchors": (s.min_shared_skeleton, s.max_anchor_bucket),
-            "quotes": (1, s.max_quote_bucket)}
+    return {
+        "bands": (1, s.max_bucket),
+        "anchors": (s.min_shared_skeleton, s.max_anchor_bucket),
+        "quotes": (1, s.max_quote_bucket),
+    }
 
 
 def _pair_codes(kind, entries, min_shared, max_bucket, stats, rank) -> np.ndarray:
@@ -147,8 +160,9 @@ def _pair_codes(kind, entries, min_shared, max_bucket, stats, rank) -> np.ndarra
 
 def pairs_of(codes: np.ndarray) -> Iterator[tuple[int, int]]:
     """The ``(first, second)`` bodies of pair codes."""
-    return zip((codes >> np.uint64(32)).tolist(), (codes & np.uint64(0xFFFFFFFF)).tolist(),
-               strict=True)
+    return zip(
+        (codes >> np.uint64(32)).tolist(), (codes & np.uint64(0xFFFFFFFF)).tolist(), strict=True
+    )
 
 
 @dataclass(frozen=True)
@@ -169,8 +183,9 @@ class Confirmed:
         return [sw for p in self.sentence_pairs for sw in p.swaps]
 
 
-def confirm_pair(u: int, v: int, bits: int, docs, views, settings: RelationSettings,
-                 stats: Counter) -> Confirmed | None:
+def confirm_pair(
+    u: int, v: int, bits: int, docs, views, settings: RelationSettings, stats: Counter
+) -> Confirmed | None:
     """The relation, if any, of bodies ``u`` and ``v`` (``docs``/``views`` give each body's
     :class:`~archive.relations.align.Doc` and quotation view): a near-duplicate first, else a
     paraphrase, else shared quotations, which are not stated for a pair related as a copy."""
@@ -214,8 +229,9 @@ def _paraphrase(u, v, pairs, docs, s: RelationSettings) -> Confirmed | None:
     if not s.min_substitution_rate <= rate <= s.max_substitution_rate:
         return None
     score = min(aligned / min(len(docs(u)), len(docs(v))), 1.0)
-    return Confirmed(u, v, "paraphrase-of", score, {"substitution_rate": round(rate, 4)},
-                     tuple(pairs))
+    return Confirmed(
+        u, v, "paraphrase-of", score, {"substitution_rate": round(rate, 4)}, tuple(pairs)
+    )
 
 
 Dates = tuple  # (earliest published_at, earliest retrieved_at) of a body; either may be None
@@ -236,26 +252,47 @@ class Statements:
     def relation(self, found: Confirmed, group: str | None = None) -> Relation:
         u, v = found.u, found.v
         if found.kind == "shares-quotation":
-            return self._relation(found.kind, self._rep(u), self._rep(v), found.score, False,
-                                  found.evidence)
+            return self._relation(
+                found.kind, self._rep(u), self._rep(v), found.score, False, found.evidence
+            )
         copy, basis = self._dated_copy(u, v)
         if copy is None and found.kind == "paraphrase-of":
             copy, basis = self._frequency_copy(u, v, found.swaps)
-        evidence = (self._near_evidence(found, copy, basis) if found.kind == "near-duplicate"
-                    else self._paraphrase_evidence(found, copy, basis))
+        evidence = (
+            self._near_evidence(found, copy, basis)
+            if found.kind == "near-duplicate"
+            else self._paraphrase_evidence(found, copy, basis)
+        )
         src, tgt = (u, v) if copy in (u, None) else (v, u)
-        return self._relation(found.kind, self._rep(src), self._rep(tgt), found.score,
-                              copy is not None, evidence, group)
+        return self._relation(
+            found.kind,
+            self._rep(src),
+            self._rep(tgt),
+            found.score,
+            copy is not None,
+            evidence,
+            group,
+        )
 
     def exact(self, record_id: str, rep: str, group: str) -> Relation:
-        return self._relation("exact-duplicate", record_id, rep, 1.0, False,
-                              {"text_sha256_equal": True}, group)
+        return self._relation(
+            "exact-duplicate", record_id, rep, 1.0, False, {"text_sha256_equal": True}, group
+        )
 
     def _relation(self, kind, src, tgt, score, directed, evidence, group=None) -> Relation:
         if not directed and tgt < src:
             src, tgt = tgt, src
-        return Relation(src, tgt, kind, round(score, 4), directed, METHODS[kind],
-                        self._params, canonical_json(evidence), group)
+        return Relation(
+            src,
+            tgt,
+            kind,
+            round(score, 4),
+            directed,
+            METHODS[kind],
+            self._params,
+            canonical_json(evidence),
+            group,
+        )
 
     def _near_evidence(self, found: Confirmed, copy, basis) -> dict:
         evidence = {**found.evidence, "direction_basis": basis}
@@ -264,13 +301,19 @@ class Statements:
     def _paraphrase_evidence(self, found: Confirmed, copy, basis) -> dict:
         pairs, swaps = found.sentence_pairs, found.swaps
         if copy == found.v:
-            pairs = [align.SentencePair(p.b, p.a, p.same, tuple((y, x) for x, y in p.swaps),
-                                        p.other) for p in pairs]
+            pairs = [
+                align.SentencePair(p.b, p.a, p.same, tuple((y, x) for x, y in p.swaps), p.other)
+                for p in pairs
+            ]
             swaps = [(y, x) for x, y in swaps]
         return {
             "sentence_pairs": [
-                {"source": [p.a.start, p.a.end], "target": [p.b.start, p.b.end],
-                 "same_words": p.same, "substitutions": [list(x) for x in p.swaps]}
+                {
+                    "source": [p.a.start, p.a.end],
+                    "target": [p.b.start, p.b.end],
+                    "same_words": p.same,
+                    "substitutions": [list(x) for x in p.swaps],
+                }
                 for p in pairs
             ],
             "substitutions": [[x, y, n] for (x, y), n in sorted(Counter(swaps).items())],
@@ -280,8 +323,9 @@ class Statements:
 
     def _dated_copy(self, u: int, v: int) -> tuple[int | None, str | None]:
         """The later of two bodies by first publication, else by first capture."""
-        for a, b, attr in zip(self._dates(u), self._dates(v), ("published", "retrieved"),
-                              strict=True):
+        for a, b, attr in zip(
+            self._dates(u), self._dates(v), ("published", "retrieved"), strict=True
+        ):
             if a is not None and b is not None and a != b:
                 return (v if a < b else u), f"{attr}_at"
         return None, None
@@ -408,8 +452,9 @@ class RelationFinder:
         rows = self._quotes.get_arrays(index, 6)
         grams = np.ascontiguousarray(rows[4:6].T).view(np.uint64).ravel()
         words = self._vocab.words
-        return align.QuoteView([words[i] for i in rows[0].tolist()], rows[1], rows[2], rows[3],
-                               grams)
+        return align.QuoteView(
+            [words[i] for i in rows[0].tolist()], rows[1], rows[2], rows[3], grams
+        )
 
     def _confirmed(self) -> list[Relation]:
         rank = self._rep_rank()
@@ -418,21 +463,25 @@ class RelationFinder:
         confirmed = []
         for at in range(0, len(found), _PAIR_CHUNK):
             part = slice(at, at + _PAIR_CHUNK)
-            for (u, v), bits in zip(pairs_of(found.codes[part]), found.bits[part].tolist(),
-                                    strict=True):
+            for (u, v), bits in zip(
+                pairs_of(found.codes[part]), found.bits[part].tolist(), strict=True
+            ):
                 pair = confirm_pair(u, v, bits, docs, views, self.settings, self.stats)
                 if pair is not None:
                     confirmed.append(pair)
         del found
         rep = self._rep
-        families = Families((rep[c.u], rep[c.v]) for c in confirmed
-                            if c.kind == "near-duplicate")
+        families = Families((rep[c.u], rep[c.v]) for c in confirmed if c.kind == "near-duplicate")
         state = Statements(self.settings, rep.__getitem__, self._dates, self._word_df)
-        out = [state.exact(rid, rep[i], families.first(rep[i]))
-               for i, more in sorted(self._more_ids.items())
-               for rid in sorted(set(more) - {rep[i]})]
-        out += [state.relation(c, families.first(rep[c.u]) if c.kind == "near-duplicate"
-                               else None) for c in confirmed]
+        out = [
+            state.exact(rid, rep[i], families.first(rep[i]))
+            for i, more in sorted(self._more_ids.items())
+            for rid in sorted(set(more) - {rep[i]})
+        ]
+        out += [
+            state.relation(c, families.first(rep[c.u]) if c.kind == "near-duplicate" else None)
+            for c in confirmed
+        ]
         for rel in out:
             self.stats[f"relations:{rel.kind}"] += 1
         return out
@@ -448,8 +497,9 @@ class RelationFinder:
         are dropped, so each key set is held once."""
         values, counts = self._keys[name]
         self._keys[name] = (array("I"), array("q"))
-        return keyed_entries(np.frombuffer(values, dtype=np.uint32),
-                             np.frombuffer(counts, dtype=np.int64), 0)
+        return keyed_entries(
+            np.frombuffer(values, dtype=np.uint32), np.frombuffer(counts, dtype=np.int64), 0
+        )
 
     def _rep_rank(self) -> np.ndarray:
         """Each body's place in the order of representative record ids."""
@@ -492,9 +542,9 @@ def _swapped(evidence: dict) -> dict:
         if key in ("source", "target"):
             key = "target" if key == "source" else "source"
         elif key.startswith("source_"):
-            key = "target_" + key[len("source_"):]
+            key = "target_" + key[len("source_") :]
         elif key.startswith("target_"):
-            key = "source_" + key[len("target_"):]
+            key = "source_" + key[len("target_") :]
         if isinstance(value, dict):
             value = _swapped(value)
         elif isinstance(value, list):

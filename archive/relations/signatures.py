@@ -101,8 +101,11 @@ _BORROW_STEP = np.uint64(0x9E3779B1)
 
 @lru_cache(maxsize=8)
 def _seed_salt(seed: int) -> np.uint64:
-    return np.uint64(int.from_bytes(hashlib.blake2b(seed.to_bytes(8, "little"),
-                                                    digest_size=8).digest(), "little"))
+    return np.uint64(
+        int.from_bytes(
+            hashlib.blake2b(seed.to_bytes(8, "little"), digest_size=8).digest(), "little"
+        )
+    )
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:

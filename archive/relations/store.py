@@ -49,8 +49,9 @@ class ArrayStore(BlobStore):
     """A :class:`BlobStore` of equally long ``int32`` arrays stored side by side."""
 
     def append_arrays(self, *columns: np.ndarray) -> int:
-        return self.append_bytes(np.stack([np.asarray(c, dtype=np.int32) for c in columns])
-                                 .tobytes())
+        return self.append_bytes(
+            np.stack([np.asarray(c, dtype=np.int32) for c in columns]).tobytes()
+        )
 
     def get_arrays(self, index: int, count: int) -> np.ndarray:
         """The arrays of blob ``index`` as the rows of a ``(count, n)`` array."""

@@ -77,27 +77,35 @@ from archive.release.workdir import TaskDir
 from archive.runtime.process import allow_open_files, release_memory
 
 _TIMESTAMP = RECORD_ARROW_SCHEMA.field("published_at").type
-INDEX_SCHEMA = pa.schema([
-    ("text_sha256", pa.string()),
-    ("record_id", pa.string()),
-    ("published_at", _TIMESTAMP),
-    ("retrieved_at", _TIMESTAMP),
-])
+INDEX_SCHEMA = pa.schema(
+    [
+        ("text_sha256", pa.string()),
+        ("record_id", pa.string()),
+        ("published_at", _TIMESTAMP),
+        ("retrieved_at", _TIMESTAMP),
+    ]
+)
 _DATES_SCHEMA = pa.schema(list(INDEX_SCHEMA)[1:])
 _EXACT_SCHEMA = pa.schema([("record_id", pa.string()), ("rep", pa.string())])
-_SIGNATURE_SCHEMA = pa.schema([
-    *_DATES_SCHEMA,
-    ("final_batch", pa.int32()),  # where the body's text is in the shard's final work file
-    ("final_offset", pa.int32()),
-    ("quote_words", pa.list_(pa.string())),
-    ("quote_starts", pa.list_(pa.int64())),
-    ("quote_ends", pa.list_(pa.int64())),
-    ("quote_index", pa.list_(pa.int32())),
-    ("quote_grams", pa.list_(pa.uint64())),
-])
+_SIGNATURE_SCHEMA = pa.schema(
+    [
+        *_DATES_SCHEMA,
+        ("final_batch", pa.int32()),  # where the body's text is in the shard's final work file
+        ("final_offset", pa.int32()),
+        ("quote_words", pa.list_(pa.string())),
+        ("quote_starts", pa.list_(pa.int64())),
+        ("quote_ends", pa.list_(pa.int64())),
+        ("quote_index", pa.list_(pa.int32())),
+        ("quote_grams", pa.list_(pa.uint64())),
+    ]
+)
 _QUOTE_FIELDS = ("words", "starts", "ends", "index", "grams")
-_READ_COLUMNS = [*_DATES_SCHEMA.names, "final_batch", "final_offset",
-                 *(f"quote_{name}" for name in _QUOTE_FIELDS)]
+_READ_COLUMNS = [
+    *_DATES_SCHEMA.names,
+    "final_batch",
+    "final_offset",
+    *(f"quote_{name}" for name in _QUOTE_FIELDS),
+]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
 BATCH_PAIRS = 8192
@@ -120,8 +128,12 @@ def index_shard(shard: int, ctx: PackContext) -> int:
     keep = pc.fill_null(pc.greater(pc.binary_length(table["text"]), 0), False)
     table = table.filter(keep)
     index = pa.table(
-        [table["text_sha256"], table["record_id"], table["published_at"],
-         pc.struct_field(table["capture"], "retrieved_at")],
+        [
+            table["text_sha256"],
+            table["record_id"],
+            table["published_at"],
+            pc.struct_field(table["capture"], "retrieved_at"),
+        ],
         schema=INDEX_SCHEMA,
     ).sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
     write_ipc(index, path, MERGE_BATCH_ROWS)
@@ -156,8 +168,10 @@ def body_families(ctx: PackContext) -> None:
         group.append(row)
     close(group)
     for shard, rows in reps.items():
-        write_ipc(pa.table([list(c) for c in zip(*rows, strict=True)], schema=_DATES_SCHEMA),
-                  ctx.work.relation_reps(shard))
+        write_ipc(
+            pa.table([list(c) for c in zip(*rows, strict=True)], schema=_DATES_SCHEMA),
+            ctx.work.relation_reps(shard),
+        )
     for shard, rids in members.items():
         write_ipc(pa.table({"record_id": rids}), ctx.work.relation_members(shard))
     columns = [list(c) for c in zip(*exact, strict=True)] or [[], []]
@@ -172,8 +186,9 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
     index = read_ipc(ctx.work.relation_index(shard)).select(_DATES_SCHEMA.names)
     members = ctx.work.relation_members(shard)
     if members.exists():
-        index = index.filter(pc.invert(pc.is_in(index["record_id"],
-                                                value_set=read_ipc(members)["record_id"])))
+        index = index.filter(
+            pc.invert(pc.is_in(index["record_id"], value_set=read_ipc(members)["record_id"]))
+        )
     index = _with_earliest_dates(index.sort_by("record_id"), ctx.work.relation_reps(shard))
     index = index.combine_chunks()
     final = read_ipc(ctx.work.final(shard)).select(["record_id", "text"])
@@ -195,35 +210,42 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
             words.extend(k.words for k in keys)
             for name in KEY_NAMES:
                 held = [getattr(k, name) for k in keys]
-                entries[name].append(keyed_entries(
-                    np.concatenate(held) if held else np.empty(0, np.uint32),
-                    np.array([len(h) for h in held], dtype=np.int64), at))
+                entries[name].append(
+                    keyed_entries(
+                        np.concatenate(held) if held else np.empty(0, np.uint32),
+                        np.array([len(h) for h in held], dtype=np.int64),
+                        at,
+                    )
+                )
             yield pa.RecordBatch.from_arrays(
-                [*(c.combine_chunks() for c in index.slice(at, len(part)).columns),
-                 pa.array(in_batch[at : at + len(part)].astype(np.int32)),
-                 pa.array(in_batch_at[at : at + len(part)]),
-                 _lists([np.array(k.quote_view.words, dtype=object) for k in keys],
-                        pa.string()),
-                 _lists([k.quote_view.starts for k in keys], pa.int64()),
-                 _lists([k.quote_view.ends for k in keys], pa.int64()),
-                 _lists([k.quote_view.quote for k in keys], pa.int32()),
-                 _lists([k.quote_view.grams for k in keys], pa.uint64())],
+                [
+                    *(c.combine_chunks() for c in index.slice(at, len(part)).columns),
+                    pa.array(in_batch[at : at + len(part)].astype(np.int32)),
+                    pa.array(in_batch_at[at : at + len(part)]),
+                    _lists([np.array(k.quote_view.words, dtype=object) for k in keys], pa.string()),
+                    _lists([k.quote_view.starts for k in keys], pa.int64()),
+                    _lists([k.quote_view.ends for k in keys], pa.int64()),
+                    _lists([k.quote_view.quote for k in keys], pa.int32()),
+                    _lists([k.quote_view.grams for k in keys], pa.uint64()),
+                ],
                 schema=_SIGNATURE_SCHEMA,
             )
 
     write_ipc_batches(signed(), _SIGNATURE_SCHEMA, ctx.work.relation_signatures(shard))
-    held, bodies = np.unique(np.concatenate(words) if words else np.empty(0, np.uint64),
-                             return_counts=True)
-    write_ipc(pa.table([held, bodies.astype(np.int64)], schema=_DF_SCHEMA),
-              ctx.work.relation_frequencies(shard))
+    held, bodies = np.unique(
+        np.concatenate(words) if words else np.empty(0, np.uint64), return_counts=True
+    )
+    write_ipc(
+        pa.table([held, bodies.astype(np.int64)], schema=_DF_SCHEMA),
+        ctx.work.relation_frequencies(shard),
+    )
     bounds = _key_bounds(parts)
     ranges = {}
     for name in KEY_NAMES:
         found = np.concatenate(entries.pop(name) or [np.empty(0, np.uint64)])
         found.sort()
         ranges[name] = tuple(np.searchsorted(found >> np.uint64(32), bounds).tolist())
-        write_ipc(pa.table({"entry": found}), ctx.work.relation_entries(name, shard),
-                  ENTRY_BATCH)
+        write_ipc(pa.table({"entry": found}), ctx.work.relation_entries(name, shard), ENTRY_BATCH)
     release_memory()
     return Signed(shard, index.num_rows, ranges)
 
@@ -282,12 +304,14 @@ class PairingPart:
 def pairing_parts_of(signed: list[Signed], parts: int) -> Iterator[PairingPart]:
     for name in KEY_NAMES:
         for part in range(parts):
-            yield PairingPart(name, part, tuple((s.ranges[name][part], s.ranges[name][part + 1])
-                                                for s in signed))
+            yield PairingPart(
+                name, part, tuple((s.ranges[name][part], s.ranges[name][part + 1]) for s in signed)
+            )
 
 
-def pair_part(part: PairingPart, ctx: PackContext, bodies: list[int],
-              settings: RelationSettings) -> tuple[str, int]:
+def pair_part(
+    part: PairingPart, ctx: PackContext, bodies: list[int], settings: RelationSettings
+) -> tuple[str, int]:
     """Task 4: the pairs of bodies sharing keys of one kind in one key range, with how many
     of those keys each shares, sorted, as a run for the driver's merge; return the kind of
     key and how many keys were skipped as too common. A key is in one range only, so the
@@ -309,14 +333,22 @@ def pair_part(part: PairingPart, ctx: PackContext, bodies: list[int],
     found = pairs_of_entries(combined, key_limits(settings)[part.name][1])
     del combined
     codes = (found.left.astype(np.uint64) << np.uint64(32)) | found.right.astype(np.uint64)
-    write_ipc(pa.table({"code": codes, "shared": found.shared.astype(np.int64)}),
-              ctx.work.relation_run(part.name, part.part), RUN_BATCH)
+    write_ipc(
+        pa.table({"code": codes, "shared": found.shared.astype(np.int64)}),
+        ctx.work.relation_run(part.name, part.part),
+        RUN_BATCH,
+    )
     release_memory()
     return part.name, found.skipped_keys
 
 
-def candidate_batches(ctx: PackContext, parts: int, settings: RelationSettings,
-                      stats: Counter, size: int | None = None) -> Iterator[PairBatch]:
+def candidate_batches(
+    ctx: PackContext,
+    parts: int,
+    settings: RelationSettings,
+    stats: Counter,
+    size: int | None = None,
+) -> Iterator[PairBatch]:
     """Driver, step 5: the runs of every kind and range merged in pair order, a slice at a
     time; a pair is a candidate of a kind when it shares enough keys of it over all ranges.
     Yields the pairs :func:`~archive.relations.find.candidates` finds, in its order, ``size``
@@ -324,8 +356,11 @@ def candidate_batches(ctx: PackContext, parts: int, settings: RelationSettings,
     size = size or BATCH_PAIRS
     limits = key_limits(settings)
     least = [limits[name][0] for name in KEY_NAMES]
-    runs = [_PairRun(ctx.work.relation_run(name, part), kind)
-            for kind, name in enumerate(KEY_NAMES) for part in range(parts)]
+    runs = [
+        _PairRun(ctx.work.relation_run(name, part), kind)
+        for kind, name in enumerate(KEY_NAMES)
+        for part in range(parts)
+    ]
     for _, kind in CANDIDATE_KINDS:
         stats[f"candidates:{kind}"] += 0
     allow_open_files(len(runs) + 64)
@@ -343,8 +378,9 @@ def candidate_batches(ctx: PackContext, parts: int, settings: RelationSettings,
         yield PairBatch(index, codes, bits)
 
 
-def _merged_pairs(runs: list[_PairRun], least: list[int],
-                  stats: Counter) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _merged_pairs(
+    runs: list[_PairRun], least: list[int], stats: Counter
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     live = [run for run in runs if run.fill()]
     while live:
         # Every run holds, or has given, all its pairs up to the least of their last ones.
@@ -418,8 +454,9 @@ class BatchOutcome:
     run: Path | RemotePath | None = None
 
 
-def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
-                  settings: RelationSettings) -> BatchOutcome:
+def confirm_batch(
+    batch: PairBatch, ctx: PackContext, bodies: list[int], settings: RelationSettings
+) -> BatchOutcome:
     """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the texts
     of those that a near-duplicate or paraphrase check aligns, only the quotation views of
     those that a quotation check compares."""
@@ -428,14 +465,16 @@ def confirm_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
     return outcome
 
 
-def _confirmed_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
-                     settings: RelationSettings) -> BatchOutcome:
+def _confirmed_batch(
+    batch: PairBatch, ctx: PackContext, bodies: list[int], settings: RelationSettings
+) -> BatchOutcome:
     left = (batch.codes >> np.uint64(32)).astype(np.int64)
     right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     full = (batch.bits & (LSH | ANCHORED)) != 0
     quoted = (batch.bits & QUOTED) != 0
-    texts, views, dates = _read_bodies(ctx, bodies, np.union1d(left[full], right[full]),
-                                       np.union1d(left[quoted], right[quoted]))
+    texts, views, dates = _read_bodies(
+        ctx, bodies, np.union1d(left[full], right[full]), np.union1d(left[quoted], right[quoted])
+    )
     vocab = Vocabulary()
     docs = Lru(lambda i: align.doc_of(texts[i], vocab))
     outcome = BatchOutcome([], {})
@@ -454,8 +493,9 @@ def _confirmed_batch(batch: PairBatch, ctx: PackContext, bodies: list[int],
     return outcome
 
 
-def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
-                 view_numbers: np.ndarray) -> tuple[dict, dict, dict]:
+def _read_bodies(
+    ctx: PackContext, bodies: list[int], text_numbers: np.ndarray, view_numbers: np.ndarray
+) -> tuple[dict, dict, dict]:
     """The texts, quotation views, and record id and dates (all of them) of the bodies
     numbered, reading each shard's signature file once and only the batches and columns
     that hold them (mapped locally, by byte range in a bucket)."""
@@ -468,8 +508,9 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
     for shard in np.unique(shards).tolist():
         mine = numbers[shards == shard]
         at = mine - first[shard]  # signed in batches of _SIGN_CHUNK bodies
-        signed = ipc_rows(ctx.work.relation_signatures(shard), at // _SIGN_CHUNK,
-                          at % _SIGN_CHUNK, _READ_COLUMNS)
+        signed = ipc_rows(
+            ctx.work.relation_signatures(shard), at // _SIGN_CHUNK, at % _SIGN_CHUNK, _READ_COLUMNS
+        )
         rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
         dates.update(zip(mine.tolist(), rows, strict=True))
         wanted = np.isin(mine, view_numbers)
@@ -477,9 +518,12 @@ def _read_bodies(ctx: PackContext, bodies: list[int], text_numbers: np.ndarray,
             views.update(_views(mine[wanted], signed.filter(pa.array(wanted))))
         wanted = np.isin(mine, text_numbers)
         if wanted.any():
-            final = ipc_rows(ctx.work.final(shard),
-                             signed["final_batch"].to_numpy()[wanted],
-                             signed["final_offset"].to_numpy()[wanted], ["text"])
+            final = ipc_rows(
+                ctx.work.final(shard),
+                signed["final_batch"].to_numpy()[wanted],
+                signed["final_offset"].to_numpy()[wanted],
+                ["text"],
+            )
             texts.update(zip(mine[wanted].tolist(), final["text"].to_pylist(), strict=True))
     return texts, views, dates
 
@@ -502,8 +546,13 @@ def write_run(relations: list[Relation], path: Path | RemotePath) -> None:
     write_ipc_batches(table.to_batches(max_chunksize=_MERGE_ROWS), table.schema, path)
 
 
-def write_relations(ctx: PackContext, path: Path | RemotePath, outcomes: Iterable[BatchOutcome],
-                    settings: RelationSettings, stats: Counter) -> Counter:
+def write_relations(
+    ctx: PackContext,
+    path: Path | RemotePath,
+    outcomes: Iterable[BatchOutcome],
+    settings: RelationSettings,
+    stats: Counter,
+) -> Counter:
     """Driver, step 6: state the confirmed pairs and the exact duplicates, write them to
     ``path`` sorted, and the flags they raise; return the count of each kind (``stats`` gains
     the batches' counts)."""
@@ -516,17 +565,16 @@ def write_relations(ctx: PackContext, path: Path | RemotePath, outcomes: Iterabl
         kept += outcome.confirmed
         if outcome.run is not None:
             runs.adopt(outcome.run)
-    families = Families((bodies[c.u][0], bodies[c.v][0]) for c in kept
-                        if c.kind == "near-duplicate")
+    families = Families(
+        (bodies[c.u][0], bodies[c.v][0]) for c in kept if c.kind == "near-duplicate"
+    )
     words = _document_frequencies(ctx, {w for c in kept for p in c.swaps for w in p})
-    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:],
-                       words.__getitem__)
+    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
     for found in kept:
         group = families.first(bodies[found.u][0]) if found.kind == "near-duplicate" else None
         runs.add(state.relation(found, group))
     for batch in iter_ipc_batches(ctx.work.relation_exact()):
-        for rid, rep in zip(batch["record_id"].to_pylist(), batch["rep"].to_pylist(),
-                            strict=True):
+        for rid, rep in zip(batch["record_id"].to_pylist(), batch["rep"].to_pylist(), strict=True):
             runs.add(state.exact(rid, rep, families.first(rep)))
     kinds: Counter = Counter()
     flags: dict[str, tuple[str, ...]] = {}
@@ -607,8 +655,11 @@ class _SortedRuns:
             for at in range(0, len(self._runs), _FAN_IN):
                 group = self._runs[at : at + _FAN_IN]
                 path = self.work.relation_merge(level, at // _FAN_IN)
-                batches = (batch for chunk in _merged_runs(group, _MERGE_ROWS)
-                           for batch in relation_rows(chunk).to_batches())
+                batches = (
+                    batch
+                    for chunk in _merged_runs(group, _MERGE_ROWS)
+                    for batch in relation_rows(chunk).to_batches()
+                )
                 write_ipc_batches(batches, RELATIONS_ARROW_SCHEMA, path)
                 for run in group:
                     run.unlink()

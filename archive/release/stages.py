@@ -529,8 +529,9 @@ def _duplicate_keys(batch: pa.RecordBatch) -> pa.Table:
     return keys.filter(pc.not_equal(keys.column("text_sha256"), _EMPTY_BODY_SHA256))
 
 
-def _settled_rows(ctx: PackContext, shard: int, table: pa.Table,
-                  learned: LearnedFurniture | None) -> frozenset[str]:
+def _settled_rows(
+    ctx: PackContext, shard: int, table: pa.Table, learned: LearnedFurniture | None
+) -> frozenset[str]:
     """Ids of reused rows whose outlet learned the same furniture as in the parent pack."""
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
     if not reuse or learned is None or ctx.parent is None or ctx.parent.learned is None:

@@ -64,9 +64,12 @@ class LocalExecutor:
             context = multiprocessing.get_context("forkserver")
             # The fork server keeps the environment of the first pool of this process; the
             # workers take this pack's (file-system endpoints and credentials live there).
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context,
-                                             initializer=_adopt_environment,
-                                             initargs=(dict(os.environ),))
+            self._pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=context,
+                initializer=_adopt_environment,
+                initargs=(dict(os.environ),),
+            )
         return self
 
     def __exit__(self, kind=None, *exc) -> None:

@@ -58,9 +58,7 @@ class _Story:
         self.people = [
             (f"{rng.choice(W.FIRST)} {rng.choice(W.LAST)}", rng.choice(W.ROLES)) for _ in range(3)
         ]
-        self.statements = [
-            (index * 10 + k, _clause(rng, self), rng.randrange(3)) for k in range(3)
-        ]
+        self.statements = [(index * 10 + k, _clause(rng, self), rng.randrange(3)) for k in range(3)]
         self.day = _EPOCH + timedelta(days=index % 700)
 
 
@@ -143,8 +141,9 @@ def _framed(rng: random.Random, story: _Story, paragraphs: list[str]) -> list[st
     return [*top, headline, *paragraphs, *bottom]
 
 
-def _syndicated(rng: random.Random, story: _Story, paragraphs: list[str],
-                quoting: list[int | None]) -> tuple[list[str], tuple[int, ...]]:
+def _syndicated(
+    rng: random.Random, story: _Story, paragraphs: list[str], quoting: list[int | None]
+) -> tuple[list[str], tuple[int, ...]]:
     """A syndicated copy, and the statements it still quotes (one paragraph is rewritten and
     the end may be trimmed)."""
     body, quoted = list(paragraphs), list(quoting)
@@ -158,19 +157,24 @@ def _record_id(rng: random.Random) -> str:
     return f"rec-{rng.getrandbits(48):012x}"
 
 
-def generate(n: int, seed: int = 7, syndicated: float = 0.05, spun: float = 0.01,
-             exact: float = 0.01) -> Corpus:
+def generate(
+    n: int, seed: int = 7, syndicated: float = 0.05, spun: float = 0.01, exact: float = 0.01
+) -> Corpus:
     """About ``n`` records: originals plus the given shares of planted copies."""
     items = list(stream(n, seed, syndicated, spun, exact))
     return Corpus(tuple(rec for rec, _ in items), {p.record_id: p for _, p in items})
 
 
-def stream(n: int, seed: int = 7, syndicated: float = 0.05, spun: float = 0.01,
-           exact: float = 0.01) -> Iterator[tuple[RelationInput, Planted]]:
+def stream(
+    n: int, seed: int = 7, syndicated: float = 0.05, spun: float = 0.01, exact: float = 0.01
+) -> Iterator[tuple[RelationInput, Planted]]:
     """The records of :func:`generate` with their truth, one at a time."""
     rng = random.Random(seed)
-    counts = {"syndicated": round(n * syndicated), "spun": round(n * spun),
-              "exact": round(n * exact)}
+    counts = {
+        "syndicated": round(n * syndicated),
+        "spun": round(n * spun),
+        "exact": round(n * exact),
+    }
     originals = n - sum(counts.values())
     stories = [_Story(rng, i) for i in range(max(1, originals // 8))]
     roles = [role for role, count in counts.items() for _ in range(count)]
@@ -204,6 +208,11 @@ def _copy(rng, role, k, story, paragraphs, quoting, orig):
         rate = SPIN_RATES[k % len(SPIN_RATES)]
         text = body_text([spin(p, rate, rng) for p in orig.text.split("\n\n")])
         kept = _statements(quoting)
-    rec = RelationInput(rid, text, sha256_text(text), later if dated else None,
-                        later + timedelta(hours=2) if dated else None)
+    rec = RelationInput(
+        rid,
+        text,
+        sha256_text(text),
+        later if dated else None,
+        later + timedelta(hours=2) if dated else None,
+    )
     return rec, Planted(rid, orig.record_id, role, rate, kept, rec.text_sha256)

@@ -52,9 +52,13 @@ def score(corpus: Corpus, relations: Iterable[Relation]) -> dict[str, KindScore]
         right = [r for r in rels if _correct(kind, r, truth, corpus)]
         directed = [r for r in rels if r.directed and _involves_root(r, truth, rep_of)]
         out[kind] = KindScore(
-            kind, len(rels), len(right), len(expected[kind]), len(expected[kind] & pairs),
-            len(directed), sum(1 for r in directed if rep_of[truth[r.source_id].root]
-                               != r.source_id),
+            kind,
+            len(rels),
+            len(right),
+            len(expected[kind]),
+            len(expected[kind] & pairs),
+            len(directed),
+            sum(1 for r in directed if rep_of[truth[r.source_id].root] != r.source_id),
         )
     return out
 
@@ -104,7 +108,6 @@ def _expected(corpus: Corpus, rep_of: dict[str, str]) -> dict[str, set[frozenset
             out["paraphrase-of"].add(frozenset((rid, rep_of[truth[rid].root])))
     for members in by_statement.values():
         out["shares-quotation"].update(
-            frozenset((x, y)) for x, y in combinations(members, 2)
-            if truth[x].root != truth[y].root
+            frozenset((x, y)) for x, y in combinations(members, 2) if truth[x].root != truth[y].root
         )
     return out
