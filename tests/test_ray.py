@@ -340,11 +340,16 @@ def test_lost_worker_is_retried_and_failures_keep_their_type(cluster, tmp_path):
 def test_without_ray_the_error_is_one_line_naming_the_extra(
     command, runner, corpus, tmp_path, monkeypatch
 ):
-    monkeypatch.setitem(sys.modules, "ray", None)  # "import ray" now fails as if not installed
     if command == "pack":
         args = ["pack", str(corpus), "--out", str(tmp_path / "dist"), "--version", "1.0.0"]
     else:
-        args = ["verify", str(REPO / "examples"), "--level", "structure"]
+        release = tmp_path / "local"
+        packed = runner.invoke(
+            main, ["pack", str(corpus), "--out", str(release), "--version", "1.0.0"]
+        )
+        assert packed.exit_code == 0, packed.output
+        args = ["verify", str(release / "captures-1.0.0"), "--level", "structure"]
+    monkeypatch.setitem(sys.modules, "ray", None)  # "import ray" now fails as if not installed
     result = runner.invoke(main, [*args, "--executor", "ray"])
     assert result.exit_code == 2
     assert result.stdout == ""
