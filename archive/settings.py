@@ -111,7 +111,7 @@ _CHOICES = {
 
 
 def _check_release_name(name: object) -> None:
-    if not isinstance(name, str) or not NAME_PATTERN.match(name) or len(name) > 200:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or len(name) > 200:
         raise UsageError(
             f"name {name!r} is not a release name (letters, digits, '.', '_' or '-', starting "
             "with a letter or digit)"
@@ -119,7 +119,7 @@ def _check_release_name(name: object) -> None:
 
 
 def _check_release_version(version: object) -> None:
-    if not isinstance(version, str) or not VERSION_PATTERN.match(version):
+    if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
         raise UsageError(
             f"version {version!r} is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
         )
@@ -161,7 +161,7 @@ def created_time(value: str | None, environ: dict, option: str = "--created") ->
         moment = parse_rfc3339(value, option)
     elif environ.get("SOURCE_DATE_EPOCH"):
         epoch = environ["SOURCE_DATE_EPOCH"]
-        if not epoch.isdigit():
+        if not (epoch.isascii() and epoch.isdigit()):
             raise UsageError(f"SOURCE_DATE_EPOCH {epoch!r} is not a whole number of seconds")
         moment = datetime.fromtimestamp(int(epoch), UTC)
     else:

@@ -254,3 +254,19 @@ class _Zeros(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+
+def test_a_bundle_larger_than_the_free_space_is_refused_whatever_its_manifest_states(
+    tmp_path, monkeypatch
+):
+    bundle_path = tmp_path / "big-1.0.0.tar"
+    manifest = json.dumps({"files": [{"path": "quarantine.jsonl", "bytes": 1 << 40}]}).encode()
+    with tarfile.open(bundle_path, "w") as tar:
+        for name, data in (("manifest.json", manifest), ("quarantine.jsonl", b"x" * 4096)):
+            info = tarfile.TarInfo(f"big-1.0.0/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(0, 0, 1000))
+    refused = "more than the 1,000 free where it would be opened"
+    with pytest.raises(BundleError, match=refused), opened_bundle(bundle_path):
+        pass

@@ -312,3 +312,32 @@ def test_a_page_over_the_extraction_budget_is_kept_with_its_text_and_never_stall
     assert extraction.flags == ("extraction-over-budget",)
     assert extraction.text.count("repaired over three weeks") == count
     assert [p.method for p in extraction.provenance] == ["plain-text"]
+
+
+def test_pages_that_once_stopped_a_pack_are_extracted():
+    from archive.extract.html import extract_html
+    from archive.model import Hints
+
+    xhtml = (
+        b'<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        b"<head><title>Menu</title></head><body><script>var x=1;</script></body></html>"
+    )
+    assert "no-body" in extract_html(xhtml, Hints()).extraction.flags
+    deep_json_ld = (
+        b'<html><head><script type="application/ld+json">'
+        + b"[" * 200_000
+        + b"</script></head><body><p>Harbour wall repaired by a crew of twelve.</p></body></html>"
+    )
+    assert extract_html(deep_json_ld, Hints()).extraction.text  # not a RecursionError
+
+
+def test_a_deep_page_with_a_large_inline_script_still_keeps_its_text():
+    from archive.extract.html import extract_html
+    from archive.model import Hints
+
+    story = "<p>The harbour wall was repaired over three weeks by a crew of twelve.</p>" * 8
+    script = "<script>var state = '" + "x" * 20_000 + "';</script>"
+    page = f"<html><head>{script}</head><body>{'<div>' * 300}{story}</body></html>"
+    extraction = extract_html(page.encode(), Hints()).extraction
+    assert "body-plain-text-fallback" in extraction.flags
+    assert extraction.text.count("three weeks") == 8

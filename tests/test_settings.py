@@ -83,3 +83,10 @@ def test_the_api_refuses_wrong_values_with_the_field_named(changes, message):
     with pytest.raises(UsageError) as raised:
         PackSettings(**values)
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("changes", [{"name": "news\n"}, {"version": "1.0.0\n"}])
+def test_a_trailing_newline_is_no_part_of_a_name_or_version(changes):
+    values = {"name": "news", "version": "1.0.0", "created": "2026-01-01T00:00:00Z"} | changes
+    with pytest.raises(UsageError):
+        PackSettings(**values)

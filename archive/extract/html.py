@@ -39,7 +39,6 @@ from htmldate's guess, so it is never confused with the publication date.
 from __future__ import annotations
 
 import codecs
-import json
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -59,6 +58,7 @@ from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.lines import wordset
 from archive.extract.outlets import domain_names, name_key, outlet_from_domain
+from archive.format import boundedjson
 from archive.model import (
     Extraction,
     Hints,
@@ -76,7 +76,7 @@ MAX_HTML_BYTES = 64 * 1024 * 1024
 MAX_EXTRACTED_CHARS = 4 * 1024 * 1024  # a news page is well under 1 MB
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_DEEP_PARSER = lxml.html.HTMLParser(huge_tree=True)
+_DEEP_PARSER = lxml.html.HTMLParser(huge_tree=True, encoding="utf-8")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 # WHATWG: these labels mean windows-1252 in every browser (smart quotes in 0x80-0x9f).
@@ -182,7 +182,7 @@ def _deep_page_fallback(extraction: Extraction, text: str, tree: HtmlElement) ->
     the body, paragraph by line, flagged ``body-plain-text-fallback``. Pages that simply have
     no body (a menu, a sign-in wall) keep ``no-body``: the deep parse finds no more text."""
     visible = _visible_text(text)
-    if len(visible) <= len(normalize_text(tree.text_content())):
+    if len(visible) <= len(_shown_text(tree)):
         return extraction
     body = body_text(visible.split("\n"))
     flags = {*extraction.flags, "body-plain-text-fallback"} - {"no-body"}
@@ -192,10 +192,17 @@ def _deep_page_fallback(extraction: Extraction, text: str, tree: HtmlElement) ->
 
 def _visible_text(text: str) -> str:
     """The page's text as a reader sees it, parsed without libxml2's depth limit."""
-    deep = lxml.html.document_fromstring(text, parser=_DEEP_PARSER)
-    for hidden in deep.xpath("//script|//style|//noscript|//head"):
-        hidden.drop_tree()
-    return normalize_text(deep.text_content())
+    # Bytes, not str: lxml refuses a str that declares an encoding (<?xml ... encoding=?>).
+    deep = lxml.html.document_fromstring(text.encode("utf-8"), parser=_DEEP_PARSER)
+    return _shown_text(deep)
+
+
+def _shown_text(tree: HtmlElement) -> str:
+    """The text of ``tree`` a reader sees: without scripts, styles and the head."""
+    shown = tree.xpath(
+        "//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::head)]"
+    )
+    return normalize_text("".join(shown))
 
 
 # --- bytes to text ----------------------------------------------------------------------------
@@ -322,7 +329,7 @@ def _visible_dateline(tree: HtmlElement) -> str | None:
 
 def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
     try:
-        data = json.loads(blob)
+        data = boundedjson.loads(blob)
     except ValueError:
         return
     if isinstance(data, dict):

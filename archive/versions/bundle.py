@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import tarfile
 import tempfile
 import zlib
@@ -195,7 +196,8 @@ def opened_bundle(path: str | os.PathLike) -> Iterator[Path]:
             with tarfile.open(source, "r:*") as tar:
                 members = tar.getmembers()
                 top = _safe_top(source, members)
-                _check_sizes(source, top, members, _stated_sizes(tar, top, members))
+                stated = _stated_sizes(tar, top, members)
+                _check_sizes(source, top, members, stated, shutil.disk_usage(folder).free)
                 tar.extractall(folder, members=members, filter="data")
         except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
             raise BundleError(f"{source} cannot be read as a tar bundle ({exc})") from None
@@ -207,7 +209,7 @@ def _stated_sizes(tar: tarfile.TarFile, top: str, members: list[tarfile.TarInfo]
     cannot be read: verify then reports the manifest itself)."""
     name = f"{top}/{MANIFEST}"
     member = next((m for m in members if m.name == name and m.isfile()), None)
-    if member is None or member.size > MAX_UNLISTED_BYTES:
+    if member is None or member.size > boundedjson.MAX_MANIFEST_BYTES:
         return {}
     try:
         manifest = boundedjson.loads(tar.extractfile(member).read())
@@ -216,14 +218,27 @@ def _stated_sizes(tar: tarfile.TarFile, top: str, members: list[tarfile.TarInfo]
         return {}
 
 
-def _check_sizes(source: Path, top: str, members: list[tarfile.TarInfo], stated: dict) -> None:
+def _check_sizes(
+    source: Path, top: str, members: list[tarfile.TarInfo], stated: dict, free: int
+) -> None:
     """Refuse, before writing a byte, a member larger than the manifest says (or, for files it
-    derives or does not list, larger than ``MAX_UNLISTED_BYTES``): a small compressed bundle can
-    declare a member of many gigabytes."""
+    derives or does not list, larger than ``MAX_UNLISTED_BYTES``; the manifest itself, larger
+    than verify reads), and a bundle whose members add up to more than the free space where it
+    would be extracted: a small compressed bundle can declare members of many gigabytes, and
+    its own manifest is no authority on how many bytes are acceptable."""
+    total = sum(member.size for member in members if member.isfile())
+    if total > free:
+        raise BundleError(
+            f"{source}: its members hold {total:,} bytes, more than the {free:,} free where it "
+            "would be opened; not extracted"
+        )
     for member in members:
         if not member.isfile():
             continue
-        limit = stated.get(member.name, MAX_UNLISTED_BYTES)
+        own = member.name == f"{top}/{MANIFEST}"
+        limit = (
+            boundedjson.MAX_MANIFEST_BYTES if own else stated.get(member.name, MAX_UNLISTED_BYTES)
+        )
         if member.size > limit:
             raise BundleError(
                 f"{source}: {member.name} holds {member.size:,} bytes, more than the "
