@@ -42,7 +42,7 @@ def test_a_signalled_pack_stops_its_workers_and_removes_its_partial_release(tmp_
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
-    while len(_session(process.pid)) < 4 and time.monotonic() < deadline:  # workers started
+    while len(_session(process.pid)) < 5 and time.monotonic() < deadline:  # both workers up
         time.sleep(0.05)
     assert process.poll() is None, process.stderr.read()
     process.send_signal(signum)
