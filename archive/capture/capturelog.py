@@ -137,8 +137,9 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
 def _raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     """Yield (line number, mapping or None, error or None) for each non-blank line.
 
-    A line (a CSV field) longer than ``MAX_LINE_CHARS`` is a bad line, read past in pieces so
-    that it never sits in memory whole; so is JSON nested deeper than ``boundedjson.MAX_DEPTH``.
+    A JSON line longer than ``MAX_LINE_CHARS`` is a bad line, read past in pieces so that it
+    never sits in memory whole; so is JSON nested deeper than ``boundedjson.MAX_DEPTH``. A CSV
+    field longer than that is a bad row too, but the csv module holds its line first.
     """
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if path.suffix.lower() == ".csv":
