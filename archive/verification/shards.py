@@ -67,14 +67,7 @@ def shard_rows(
     bad_order = bad_shard = 0
     try:
         for batch in _batches(path, threads):
-            result.rows += batch.num_rows
-            for problem in column_problems(batch):
-                result.problems.append(Problem("E011", relative, problem))
-            if hashes:
-                for column in ("text", "capture_text"):
-                    for rid in mismatched_hashes(batch, column):
-                        message = f"record {rid}: {column} does not match {column}_sha256"
-                        result.problems.append(Problem("E012", relative, message))
+            _check_batch(result, batch, relative, hashes)
             ids = batch.column("record_id")
             bad_order += _out_of_order(ids, previous)
             if shards is not None:
@@ -210,6 +203,19 @@ def _batch_furniture(batch: pa.RecordBatch) -> Counter:
     )
 
 
+def _check_batch(result: ShardRows, batch: pa.RecordBatch, relative: str, hashes: bool) -> None:
+    """Count ``batch``'s rows; check them against the schema (E011) and their text hashes
+    (E012, when ``hashes``)."""
+    result.rows += batch.num_rows
+    for problem in column_problems(batch):
+        result.problems.append(Problem("E011", relative, problem))
+    if hashes:
+        for column in ("text", "capture_text"):
+            for rid in mismatched_hashes(batch, column):
+                message = f"record {rid}: {column} does not match {column}_sha256"
+                result.problems.append(Problem("E012", relative, message))
+
+
 def _batches(path: Path | RemotePath, threads: bool):
     """The batches of a Parquet file, one row group at a time."""
     parquet = parquet_file(path)
@@ -256,14 +262,7 @@ def sampled_rows(
         for group, offsets in sorted(wanted.items()):
             table = parquet.read_row_group(group, use_threads=False).take(offsets)
             batch = table.combine_chunks().to_batches()[0]
-            result.rows += batch.num_rows
-            for problem in column_problems(batch):
-                result.problems.append(Problem("E011", relative, problem))
-            if hashes:
-                for column in ("text", "capture_text"):
-                    for rid in mismatched_hashes(batch, column):
-                        message = f"record {rid}: {column} does not match {column}_sha256"
-                        result.problems.append(Problem("E012", relative, message))
+            _check_batch(result, batch, relative, hashes)
             _add_invariants(result, batch, relative)
     except (OSError, pa.ArrowException, IndexError) as exc:
         result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
