@@ -216,11 +216,27 @@ def _check_batch(result: ShardRows, batch: pa.RecordBatch, relative: str, hashes
                 result.problems.append(Problem("E012", relative, message))
 
 
+# Bytes of rows checked at once: the Arrow batch and the Python strings made of its texts
+# stay a few MiB, whatever size the row groups were written at.
+BATCH_BYTES = 4 * 1024 * 1024
+
+
 def _batches(path: Path | RemotePath, threads: bool):
-    """The batches of a Parquet file, one row group at a time."""
+    """The rows of a Parquet file in batches of about ``BATCH_BYTES``, read page by page."""
     parquet = parquet_file(path)
-    for index in range(parquet.num_row_groups):
-        yield from parquet.read_row_group(index, use_threads=threads).to_batches()
+    yield from parquet.iter_batches(batch_size=batch_rows(parquet.metadata), use_threads=threads)
+
+
+def batch_rows(metadata) -> int:
+    """Rows per batch: about ``BATCH_BYTES`` of the largest rows of any row group."""
+    widest = max(
+        (
+            metadata.row_group(i).total_byte_size / max(1, metadata.row_group(i).num_rows)
+            for i in range(metadata.num_row_groups)
+        ),
+        default=1,
+    )
+    return max(1, min(65_536, int(BATCH_BYTES // max(1.0, widest))))
 
 
 def _out_of_order(ids: pa.Array, previous: str | None) -> int:
