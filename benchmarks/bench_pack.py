@@ -4,7 +4,8 @@ Generates N fictional captures (``benchmarks/fiction.py``), then times, each as 
 
 * the baseline: one core reading every capture and hashing it with SHA-256;
 * ``archive pack`` (``--jobs``, default all cores) and ``archive verify`` of the release;
-* optionally (``--bagit``) bagit-python's ``make_bag`` and ``validate`` on a copy of the corpus.
+* optionally (``--bagit``) bagit-python's ``make_bag`` and ``validate`` on a copy of the corpus,
+  with as many processes as the pack's ``--jobs``;
 
 and prints docs/s, MB/s, peak memory (largest single process) and each speed as a ratio against
 the baseline measured in the same run. ``--json`` prints the figures as one JSON object.
@@ -98,8 +99,9 @@ BASELINE = (
     "            hashlib.sha256(handle.read()).hexdigest()\n"
 )
 
-BAGIT_MAKE = "import bagit, sys\nbagit.make_bag(sys.argv[1])\n"
-BAGIT_VALIDATE = "import bagit, sys\nbagit.Bag(sys.argv[1]).validate()\n"
+# bagit-python with as many processes as archive gets (its own option, default 1).
+BAGIT_MAKE = "import bagit, sys\nbagit.make_bag(sys.argv[1], processes=int(sys.argv[2]))\n"
+BAGIT_VALIDATE = "import bagit, sys\nbagit.Bag(sys.argv[1]).validate(processes=int(sys.argv[2]))\n"
 
 
 def corpus(workdir: Path, n: int, seed: int, kind: str = "fiction") -> Path:
@@ -219,10 +221,10 @@ def main() -> None:
     if args.no_relations:
         pack_cmd += ["--no-relations"]
     executor = ["--executor", args.executor] + (["--address", args.address] if args.address else [])
+    jobs = str(args.jobs or os.cpu_count())
     packed = measure(pack_cmd + executor, env)
-    verified = measure(
-        [sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0"), "-q", *executor]
-    )
+    verify_cmd = [sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0")]
+    verified = measure([*verify_cmd, "-q", "--jobs", jobs, *executor])
     rows = [
         row("read+sha256 (1 core)", baseline, args.n, megabytes, baseline["wall"]),
         row("archive pack", packed, args.n, megabytes, baseline["wall"]),
@@ -232,8 +234,8 @@ def main() -> None:
         bag = base / "bag"
         shutil.rmtree(bag, ignore_errors=True)
         shutil.copytree(captures, bag)
-        made = measure([sys.executable, "-c", BAGIT_MAKE, str(bag)])
-        validated = measure([sys.executable, "-c", BAGIT_VALIDATE, str(bag)])
+        made = measure([sys.executable, "-c", BAGIT_MAKE, str(bag), jobs])
+        validated = measure([sys.executable, "-c", BAGIT_VALIDATE, str(bag), jobs])
         rows += [
             row("bagit make_bag", made, args.n, megabytes, baseline["wall"]),
             row("bagit validate", validated, args.n, megabytes, baseline["wall"]),
