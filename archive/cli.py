@@ -619,8 +619,9 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     verified against the recorded hashes, into <name>-<version>+rehydrated.
 
     Prints the path, then the records whose capture differs (changed) or was not found
-    (missing). Exit 0 when every record was matched, 1 when some are changed or missing (the
-    release is still written, with their text left out).
+    (missing). The relations' withheld evidence is restored where the captures prove it. Exit 0
+    when every record was matched and every relation restored, 1 otherwise (the release is
+    still written, with what could not be proven left out).
 
     \b
     archive rehydrate dist/example-1.0.0 --captures my-captures --capture-log my-captures.jsonl
@@ -650,9 +651,15 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
             click.echo(f"missing {rid}")
         if not quiet:
             counts = result.as_dict()["counts"]
+            relations = ""
+            if counts["relations_restored"] or counts["relations_withheld"]:
+                relations = (
+                    f"; relation evidence: {counts['relations_restored']} restored, "
+                    f"{counts['relations_withheld']} still withheld"
+                )
             click.echo(
                 f"{counts['matched']} matched ({counts['withheld']} withheld), "
-                f"{counts['changed']} changed, {counts['missing']} missing",
+                f"{counts['changed']} changed, {counts['missing']} missing{relations}",
                 err=True,
             )
     sys.exit(EXIT_OK if result.complete else EXIT_FAILED)
