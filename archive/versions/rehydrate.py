@@ -49,7 +49,13 @@ import pyarrow.parquet as pq
 
 from archive._version import __version__
 from archive.errors import ReleaseExistsError, UsageError
-from archive.format.manifest import canonical_json, checked_manifest, file_entries, write_manifest
+from archive.format.manifest import (
+    canonical_json,
+    checked_manifest,
+    file_entries,
+    require_release,
+    write_manifest,
+)
 from archive.format.parquetio import iter_batches, write_parquet, write_parquet_batches
 from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.inspect import read_manifest, record_shards
@@ -197,9 +203,7 @@ def _silent(stage: str, done: int, total: int | None) -> None:
 
 def _checked_manifest(release: Path) -> tuple[dict, str]:
     """The dehydrated release's manifest, refused when it does not match its digest."""
-    if not release.is_dir():
-        raise UsageError(f"{release} is not a release folder")
-    return checked_manifest(release)
+    return checked_manifest(require_release(release))
 
 
 def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
