@@ -382,14 +382,18 @@ def _restore_relations(
     """Rewrite the relations table with every withheld evidence the repack proves restored
     (row group by row group, as pack wrote them, so the bytes are the full release's)."""
     relative = (manifest.get("relations") or {}).get("path")
-    if not relative or not (source / relative).is_file():
+    path = source / _safe(relative) if relative else None
+    if path is None or not path.is_file():
         return
-    groups = list(iter_batches(source / _safe(relative)))
-    if not any(is_withheld(e) for g in groups for e in g.column("evidence").to_pylist()):
+    if not any(
+        is_withheld(text)
+        for group in iter_batches(path, ["evidence"])
+        for text in group.column("evidence").to_pylist()
+    ):
         return  # nothing withheld: the copy _fill made is the table
 
     def restored() -> Iterable[pa.Table]:
-        for group in groups:
+        for group in iter_batches(path):
             rows = group.to_pylist()
             for row in rows:
                 if is_withheld(row["evidence"]):
