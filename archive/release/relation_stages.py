@@ -558,8 +558,7 @@ def write_relations(
 ) -> Counter:
     """Driver, step 6: state the confirmed pairs and the exact duplicates, write them to
     ``path`` sorted (in a dehydrated tier with their evidence's words withheld), and the flags
-    they raise; return the count of each kind (``stats`` gains
-    the batches' counts)."""
+    they raise; return the count of each kind (``stats`` gains the batches' counts)."""
     runs = _SortedRuns(ctx.work)
     bodies: dict[int, tuple] = {}
     kept: list[Confirmed] = []  # copies wait for their families and word counts

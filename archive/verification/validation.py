@@ -105,7 +105,7 @@ def kind_of(target: Path) -> str:
     """The kind of file ``target`` is, by name, then by content."""
     if target.name in _BY_NAME:
         return _BY_NAME[target.name]
-    suffix = "".join(target.suffixes[-1:]).lower()
+    suffix = target.suffix.lower()
     if suffix == ".parquet":
         return _parquet_kind(target)
     if suffix == ".csv":
@@ -133,6 +133,9 @@ def _parquet_kind(target: Path) -> str:
 def _lines_kind(target: Path) -> str:
     if target.name.startswith("quarantine"):
         return "quarantine"
+    if target.name.startswith("withdrawn"):
+        # Checked as part of a release (its count, by verify); on its own it has no schema yet.
+        raise UsageError(f"{target}: tombstones have no schema of their own; validate the release")
     keys = _first_object_keys(target)
     if "record_id" in keys:
         return "records"
