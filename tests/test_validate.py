@@ -92,6 +92,17 @@ def test_every_file_of_a_collection_is_valid_as_its_kind(name, check):
     assert reports[0]["checks"] == [check]
 
 
+def test_a_bundle_is_a_release(dist, tmp_path):
+    bundled = CliRunner().invoke(
+        main, ["bundle", str(dist / "example-1.0.0"), "--out", str(tmp_path / "e.tar")]
+    )
+    assert bundled.exit_code == 0, bundled.output
+    code, lines, reports = run(tmp_path / "e.tar", "--json")
+    assert code == 0 and reports[0]["records"] == 15, lines
+    (tmp_path / "e.tar").write_bytes((tmp_path / "e.tar").read_bytes()[:-20000])
+    assert run(tmp_path / "e.tar")[0] in (1, 2)
+
+
 def test_a_release_and_its_files_together(dist):
     release = dist / "example-1.0.0"
     code, lines, _ = run(release, release / "relations" / "relations.parquet", "-q")

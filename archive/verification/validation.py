@@ -6,7 +6,8 @@ Each kind of file has its schema and its code:
 ========================  ==============================================  ======
 kind                      what it is checked against                      code
 ========================  ==============================================  ======
-``release``               a folder: ``verify`` without hashing            E0xx
+``release``               a folder or a bundle: ``verify`` without        E0xx
+                          hashing
 ``records``               Parquet shard (by column) or JSON Lines (each    E010,
                           line): ``schemas/record.schema.json``           E011
 ``relations``             ``relations/relations.parquet``: the relations  E024
@@ -51,6 +52,7 @@ from archive.format.schema import (
 from archive.verification.api import check_release
 from archive.verification.report import Report
 from archive.verification.shards import shard_rows
+from archive.versions.bundle import is_bundle
 
 KINDS = (
     "release",
@@ -93,8 +95,10 @@ def validate(path: str | Path, kind: str | None = None) -> Report:
         return check_release(target, hashes=False)
     if not target.is_file():
         raise UsageError(f"{target} does not exist")
+    if kind in (None, "release") and is_bundle(target):
+        return check_release(target, hashes=False)  # a release as one file (archive bundle)
     if kind == "release":
-        raise UsageError(f"{target} is a file; a release is a folder")
+        raise UsageError(f"{target} is a file; a release is a folder or a bundle")
     kind = kind or kind_of(target)
     report = Report(str(target))
     _CHECKS[kind](target, report)
