@@ -411,16 +411,42 @@ def keygen(key, as_json):
     click.echo(encoded)
 
 
+# archive.verification.validation.KINDS, spelled here so that --help imports no pyarrow.
+VALIDATE_KINDS = (
+    "release",
+    "records",
+    "relations",
+    "quarantine",
+    "manifest",
+    "changes",
+    "datapackage",
+    "croissant",
+    "capture-log",
+    "config",
+    "outlets",
+)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(VALIDATE_KINDS),
+    help="What every PATH is, instead of what its name or content says.",
+)
 @quiet_option("Print only problems.")
 @json_option("Print the reports as JSON on stdout.")
 @handles_errors
-def validate(paths, quiet, as_json):
-    """Schema validation only (for CI) of releases, manifests, or records files (.parquet, .jsonl).
+def validate(paths, kind, quiet, as_json):
+    """Schema validation only (for CI) of releases and of every file a release or a collection
+    has: record shards (.parquet, .jsonl), relations.parquet, quarantine.jsonl, manifest.json,
+    CHANGES.json, datapackage.json, croissant.json, capture logs (.jsonl, .csv), archive.toml
+    and outlets files. The kind comes from the name, else the content; --kind says it.
 
     \b
-    archive validate dist/example-1.0.0 dist/example-1.0.0/data/records-00000-of-00001.parquet
+    archive validate dist/example-1.0.0 dist/example-1.0.0/relations/relations.parquet
+    archive validate examples/captures.csv examples/outlets.toml
+    archive validate --kind capture-log my-log.txt
     """
     from archive.format.manifest import require_release
     from archive.verification import validate as validate_path
@@ -428,7 +454,7 @@ def validate(paths, quiet, as_json):
     for path in paths:
         if Path(path).is_dir():
             require_release(path)  # a folder must hold manifest.json
-    reports = [validate_path(p) for p in paths]
+    reports = [validate_path(p, kind) for p in paths]
     if as_json:
         emit_json([r.as_dict() for r in reports])
         sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
@@ -619,8 +645,9 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     verified against the recorded hashes, into <name>-<version>+rehydrated.
 
     Prints the path, then the records whose capture differs (changed) or was not found
-    (missing). Exit 0 when every record was matched, 1 when some are changed or missing (the
-    release is still written, with their text left out).
+    (missing). The relations' withheld evidence is restored where the captures prove it. Exit 0
+    when every record was matched and every relation restored, 1 otherwise (the release is
+    still written, with what could not be proven left out).
 
     \b
     archive rehydrate dist/example-1.0.0 --captures my-captures --capture-log my-captures.jsonl
@@ -650,9 +677,15 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
             click.echo(f"missing {rid}")
         if not quiet:
             counts = result.as_dict()["counts"]
+            relations = ""
+            if counts["relations_restored"] or counts["relations_withheld"]:
+                relations = (
+                    f"; relation evidence: {counts['relations_restored']} restored, "
+                    f"{counts['relations_withheld']} still withheld"
+                )
             click.echo(
                 f"{counts['matched']} matched ({counts['withheld']} withheld), "
-                f"{counts['changed']} changed, {counts['missing']} missing",
+                f"{counts['changed']} changed, {counts['missing']} missing{relations}",
                 err=True,
             )
     sys.exit(EXIT_OK if result.complete else EXIT_FAILED)

@@ -44,7 +44,7 @@ CODES = {
     "E021": "the signature does not verify, or was made by another key than the one given",
     "E022": "manifest.json differs from the manifest that was signed",
     "E023": "a record's text is withheld though its redistribution class is full",
-    "E024": "relations rows break the relations schema",
+    "E024": "relations rows break the relations schema, or withhold evidence in a full release",
     "E025": "a record_id is not the hash of its capture key (source path, WARC-Record-ID)",
     "E026": "a row's text is not the body its spans mark in capture_text",
     "E027": "a bundle's folder is not named <name>-<version> of the manifest it holds",
@@ -53,6 +53,12 @@ CODES = {
     "E031": "the parent's manifest.json differs from the digest its child recorded",
     "E032": "a parent's manifest.json is unreadable or does not match its manifest.json.sha256",
     "E033": "the parent entry is malformed, names another release, or the history loops",
+}
+# What only ``validate`` reports: the files of a collection, and CHANGES.json on its own.
+VALIDATE_CODES = {
+    "E028": "a capture-log line breaks the capture-log schema, or cannot be used as pack reads it",
+    "E029": "archive.toml or an outlets file cannot be read as pack reads it",
+    "E034": "CHANGES.json breaks the changes schema",
 }
 PARENT_CODES = frozenset({"E030", "E031", "E032", "E033"})
 SIGNATURE_CODES = frozenset({"E020", "E021", "E022"})

@@ -130,6 +130,8 @@ def test_one_changed_and_one_missing_capture(releases, user_captures, tmp_path):
         "withheld": 1,
         "from_spans": 0,
         "unused_captures": 0,
+        "relations_restored": 0,
+        "relations_withheld": 0,
     }
 
 
@@ -191,3 +193,226 @@ def test_the_rehydrate_command(releases, user_captures, tmp_path, runner):
     )
     assert whole.exit_code == 0, whole.output
     assert json.loads(whole.output)["counts"]["matched"] == 6
+
+
+# --- relations: kept by a dehydrated release, their evidence restored by rehydration ---------
+
+# Files derived from the manifest, which names the version (``+rehydrated``) and the parent.
+_MANIFEST_BOUND = {
+    "manifest.json",
+    "manifest.json.sha256",
+    "CHANGES.json",
+    "README.md",
+    "datapackage.json",
+    "croissant.json",
+    "bag-info.txt",
+    "tagmanifest-sha256.txt",
+    "tagmanifest-sha512.txt",
+}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> dict[str, Path]:
+    """Fictional captures with syndicated, spun and exact copies (tests/relations/corpus.py),
+    their dates in a capture log, packed full and dehydrated by the command."""
+    from click.testing import CliRunner
+    from relations.corpus import stream
+
+    from archive.cli import main
+
+    base = tmp_path_factory.mktemp("planted")
+    src = base / "captures"
+    entries = []
+    for k, (record, _) in enumerate(stream(160, seed=11, syndicated=0.1, spun=0.06)):
+        path = f"{k % 3}/{record.record_id}.txt"
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text(record.text + "\n", encoding="utf-8")
+        entry = {"path": path}
+        for key in ("published_at", "retrieved_at"):
+            if getattr(record, key) is not None:
+                entry[key] = getattr(record, key).isoformat()
+        entries.append(entry)
+    log = base / "captures.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+    common = [str(src), "--capture-log", str(log), "--name", "planted", "--version", "1.0.0"]
+    common += ["--created", "2026-03-04T05:06:07Z", "--shards", "2", "-q"]
+    runner = CliRunner()
+    for out, tier in (("full", "full"), ("dry", "metadata-only")):
+        done = runner.invoke(main, ["pack", *common, "--out", str(base / out), "--tier", tier])
+        assert done.exit_code == 0, done.output
+    dry = base / "dry" / "planted-1.0.0"
+    args = ["rehydrate", str(dry), "--captures", str(src), "--capture-log", str(log)]
+    done = runner.invoke(main, [*args, "--out", str(base / "wet"), "--json"])
+    assert done.exit_code == 0, done.output
+    return {
+        "src": src,
+        "log": log,
+        "full": base / "full" / "planted-1.0.0",
+        "dry": dry,
+        "wet": base / "wet" / "planted-1.0.0+rehydrated",
+        "report": json.loads(done.output),
+    }
+
+
+def _evidence_validators() -> dict:
+    from jsonschema import Draft202012Validator
+
+    document = json.loads(
+        (Path(__file__).parents[1] / "schemas" / "relations.schema.json").read_bytes()
+    )
+    names = {
+        "shares-quotation": "shares_quotation_evidence",
+        "paraphrase-of": "paraphrase_evidence",
+    }
+    return {
+        kind: Draft202012Validator({**document["$defs"][name], "$defs": document["$defs"]})
+        for kind, name in names.items()
+    }
+
+
+_EVIDENCE_SCHEMA = _evidence_validators()
+
+
+def _relations_of(release: Path) -> list[dict]:
+    return pq.read_table(release / "relations" / "relations.parquet").to_pylist()
+
+
+def _digests(release: Path) -> dict[str, str]:
+    import hashlib
+
+    return {
+        p.relative_to(release).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(release.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_dehydrated_release_keeps_its_relations_and_flags(planted):
+    full, dry = _relations_of(planted["full"]), _relations_of(planted["dry"])
+    kinds = {r["kind"] for r in full}
+    assert {"near-duplicate", "paraphrase-of", "shares-quotation", "exact-duplicate"} <= kinds
+    manifests = [json.loads((planted[t] / "manifest.json").read_bytes()) for t in ("full", "dry")]
+    assert manifests[1]["relations"] == manifests[0]["relations"]
+    assert len(dry) == len(full)
+    flagged = [
+        sorted(
+            r["record_id"]
+            for r in pq.read_table(planted[t] / "data", columns=["record_id", "flags"]).to_pylist()
+            if "spun-suspected" in r["flags"]
+        )
+        for t in ("full", "dry")
+    ]
+    assert flagged[0] and flagged[0] == flagged[1]
+    for whole, kept in zip(full, dry, strict=True):
+        assert {k: v for k, v in kept.items() if k != "evidence"} == {
+            k: v for k, v in whole.items() if k != "evidence"
+        }
+        if whole["kind"] in ("exact-duplicate", "near-duplicate"):
+            assert kept["evidence"] == whole["evidence"]  # offsets only: nothing to withhold
+            continue
+        shown = json.loads(kept["evidence"])
+        _EVIDENCE_SCHEMA[kept["kind"]].validate(shown)  # the withheld form is the schema's
+        import hashlib
+
+        assert (
+            shown.pop("evidence_sha256") == hashlib.sha256(whole["evidence"].encode()).hexdigest()
+        )
+        original = json.loads(whole["evidence"])
+        # The same evidence with every word from the bodies null, offsets and counts kept.
+        for item in original.get("quotations", []):
+            item["quotation"] = None
+        for pair in original.get("sentence_pairs", []):
+            pair["substitutions"] = [[None, None] for _ in pair["substitutions"]]
+        original["substitutions"] = (
+            [[None, None, n] for _, _, n in original.get("substitutions", [])]
+            if "substitutions" in original
+            else None
+        )
+        if original["substitutions"] is None:
+            del original["substitutions"]
+        assert shown == original
+    verify_dry = verify(planted["dry"])
+    assert verify_dry.ok, verify_dry.problems
+
+
+def test_rehydration_restores_the_full_release_byte_for_byte(planted):
+    """Every file the manifest does not shape is the full release's, relations included; the
+    manifest differs only in the version, the parent and CHANGES.json."""
+    full, wet = _digests(planted["full"]), _digests(planted["wet"])
+    assert set(wet) - set(full) == {"CHANGES.json"}
+    same = {p for p in full if p not in _MANIFEST_BOUND}
+    assert "relations/relations.parquet" in same and len(same) >= 11
+    assert {p: wet[p] for p in same} == {p: full[p] for p in same}
+    manifests = [json.loads((planted[t] / "manifest.json").read_bytes()) for t in ("full", "wet")]
+    for manifest in manifests:
+        manifest.pop("parent")
+        manifest.pop("version")
+        manifest["files"] = [f for f in manifest["files"] if f["path"] != "CHANGES.json"]
+    assert manifests[0] == manifests[1]
+    counts = planted["report"]["counts"]
+    assert counts["relations_withheld"] == 0
+    quoting = [
+        r
+        for r in _relations_of(planted["full"])
+        if r["kind"] in ("shares-quotation", "paraphrase-of")
+    ]
+    assert counts["relations_restored"] == len(quoting) > 0
+    assert verify(planted["wet"]).ok
+
+
+def test_a_relation_whose_capture_is_missing_stays_withheld(planted, tmp_path):
+    full = _relations_of(planted["full"])
+    spun = next(r for r in full if r["kind"] == "paraphrase-of")
+    rows = pq.read_table(planted["full"] / "data", columns=["record_id", "capture"]).to_pylist()
+    path = next(r["capture"]["source_path"] for r in rows if r["record_id"] == spun["source_id"])
+    mine = shutil.copytree(planted["src"], tmp_path / "captures")
+    (tmp_path / path).unlink()
+    result = rehydrate(planted["dry"], mine, tmp_path / "out", capture_log=planted["log"])
+    assert result.missing == (spun["source_id"],)
+    lost = [
+        r
+        for r in full
+        if r["kind"] in ("shares-quotation", "paraphrase-of")
+        and spun["source_id"] in (r["source_id"], r["target_id"])
+    ]
+    assert result.relations_withheld == len(lost) > 0
+    assert not result.complete and result.manifest["settings"]["tier"] == "metadata-only"
+    kept = {(r["source_id"], r["target_id"], r["kind"]): r for r in _relations_of(result.path)}
+    for relation in lost:
+        assert (
+            '"evidence_sha256":'
+            in kept[relation["source_id"], relation["target_id"], relation["kind"]]["evidence"]
+        )
+    assert verify(result.path).ok
+
+
+def test_a_full_release_with_withheld_evidence_fails_verify(planted, tmp_path):
+    """Relation evidence may be withheld only in a dehydrated release (E024)."""
+    from archive.format.manifest import file_entries, write_manifest
+    from archive.format.parquetio import write_parquet_batches
+    from archive.relations.table import RELATIONS_ARROW_SCHEMA
+    from archive.verification.api import check_release
+
+    forged = shutil.copytree(planted["full"], tmp_path / "planted-1.0.0")
+    dry = pq.read_table(planted["dry"] / "relations" / "relations.parquet")
+    write_parquet_batches(
+        [dry.cast(RELATIONS_ARROW_SCHEMA)],
+        RELATIONS_ARROW_SCHEMA,
+        forged / "relations" / "relations.parquet",
+    )
+    manifest = json.loads((forged / "manifest.json").read_bytes())
+    rows = {f["path"]: f["rows"] for f in manifest["files"] if "rows" in f}
+    manifest["files"] = file_entries(forged, rows)
+    write_manifest(forged, manifest)
+    report = check_release(forged)  # the tag manifests still name the old manifest (E007)
+    withheld = [str(p) for p in report.problems if p.code == "E024"]
+    assert withheld == [
+        "E024 relations/relations.parquet: "
+        f"{len(dry_quoting(dry))} relation(s) withhold their evidence, but the release is in "
+        "the full tier"
+    ]
+    assert check_release(planted["dry"]).ok  # a dehydrated release may
+
+
+def dry_quoting(table) -> list[str]:
+    return [k for k in table["kind"].to_pylist() if k in ("shares-quotation", "paraphrase-of")]

@@ -56,6 +56,7 @@ def run(runner, command: str, release: Path, tmp_path: Path):
     args = {
         "diff": ["diff", str(release), str(release)],
         "bundle": ["bundle", str(release), "--out", str(tmp_path / "out.tar")],
+        "rehydrate": ["rehydrate", str(release), "--captures", str(tmp_path)],
     }.get(command, [command, str(release)])
     return runner.invoke(main, args)
 
@@ -106,7 +107,7 @@ def test_json_nested_100000_deep_is_a_problem_not_a_crash(runner, release, tmp_p
         assert "JSON nested deeper than 64 levels" in output
 
 
-@pytest.mark.parametrize("command", [*COMMANDS, "relations"])
+@pytest.mark.parametrize("command", [*COMMANDS, "relations", "rehydrate"])
 def test_every_command_says_a_folder_is_not_a_release_in_one_line(runner, tmp_path, command):
     folder = tmp_path / "some-folder"
     folder.mkdir()

@@ -229,13 +229,49 @@ def test_reused_rows_drop_the_parents_corpus_links(tmp_path):
     assert verify(v2.path).ok
 
 
+COUNCIL = (
+    "The council of Ashcombe met on Monday evening in the old drill hall to weigh three "
+    "proposals for the quarry, from a weight limit on the bridge to a second access lane "
+    "behind the allotments, and heard from twelve residents before any vote was taken."
+)
+TIMETABLE = (
+    "New bus timetables start in May across the valley, with an early service from Lowmoor "
+    "at six, a later last departure from the market square, and two school runs that now "
+    "call at the chapel and the cattle grid instead of the former post office."
+)
+
+
 def test_withheld_text_never_reaches_the_relations_table(tmp_path):
+    """A dehydrated release keeps its relations, but no word of the bodies: their evidence
+    holds offsets, counts and hashes only (tests/test_rehydrate.py checks each shape)."""
+    quote = "“We will keep the quarry road open for every lorry and every bus,” said Ivo Brandt."
     root = tmp_path / "captures"
-    write_corpus(root, {"a.txt": story(3), "b.txt": story(3, " Also on the radio.")})
+    write_corpus(
+        root,
+        {
+            "a.txt": story(3),
+            "b.txt": story(3, " Also on the radio."),
+            "c.txt": f"Quarry vote\n\nBy Ada Lind\n\n{COUNCIL}\n\n{quote}\n",
+            "d.txt": f"Bus routes\n\nBy Oskar Vey\n\n{TIMETABLE}\n\n{quote}\n",
+        },
+    )
+    full = pack([root], tmp_path / "full", BASE)
     dry = pack([root], tmp_path / "dist", replace(BASE, tier="metadata-only"))
-    table = pq.read_table(dry.path / "relations" / "relations.parquet")
-    assert table.num_rows == 0
-    assert b"Ashcombe" not in (dry.path / "relations" / "relations.parquet").read_bytes()
+    kept = pq.read_table(dry.path / "relations" / "relations.parquet").to_pylist()
+    whole = pq.read_table(full.path / "relations" / "relations.parquet").to_pylist()
+    assert {r["kind"] for r in kept} == {r["kind"] for r in whole} >= {"shares-quotation"}
+
+    def strings(value) -> list[str]:
+        if isinstance(value, dict):
+            return [s for k, v in value.items() if k != "direction_basis" for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    quoted = [s for r in whole for s in strings(json.loads(r["evidence"]))]
+    assert any("quarry road open" in s for s in quoted)  # what a full release shows
+    shown = [s for r in kept for s in strings(json.loads(r["evidence"]))]
+    assert all(len(s) == 64 and set(s) <= set("0123456789abcdef") for s in shown), shown
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,7 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
     return LogEntry(**fields)
 
 
-def _raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+def raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     """Yield (line number, mapping or None, error or None) for each non-blank line.
 
     A JSON line longer than ``MAX_LINE_CHARS`` is a bad line, read past in pieces so that it
@@ -225,7 +225,7 @@ class CaptureLog:
         db.execute("CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT)")
         size = 0
         try:
-            for line, data, error in _raw_lines(log_path):
+            for line, data, error in raw_lines(log_path):
                 if error is None:
                     try:
                         entry = entry_from_mapping(data, line)

@@ -17,6 +17,7 @@ from archive.relations.model import (
     RelationInput,
     RelationSettings,
     flags_for,
+    withheld_relation,
 )
 from archive.relations.table import RELATIONS_ARROW_SCHEMA, relation_rows
 
@@ -31,4 +32,5 @@ __all__ = [
     "find_relations",
     "flags_for",
     "relation_rows",
+    "withheld_relation",
 ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 KINDS = ("exact-duplicate", "near-duplicate", "shares-quotation", "paraphrase-of")
 SPUN_FLAG = "spun-suspected"
+# The kinds whose evidence quotes the bodies' words (a shared quotation, substituted words).
+QUOTING_KINDS = ("shares-quotation", "paraphrase-of")
+WITHHELD_KEY = "evidence_sha256"
 
 
 @dataclass(frozen=True)
@@ -154,3 +158,50 @@ def flags_for(relations: Iterable[Relation]) -> dict[str, tuple[str, ...]]:
             if not rel.directed:
                 flagged.add(rel.target_id)
     return {rid: (SPUN_FLAG,) for rid in sorted(flagged)}
+
+
+def withheld_relation(relation: Relation) -> Relation:
+    """The relation as a dehydrated release keeps it: its evidence's words withheld (see
+    :func:`withheld_evidence`), everything else as it is."""
+    if relation.kind not in QUOTING_KINDS:
+        return relation
+    return replace(relation, evidence=withheld_evidence(relation.evidence))
+
+
+def withheld_evidence(evidence: str) -> str:
+    """``evidence`` (canonical JSON) with every word taken from the bodies replaced by null:
+    each shared quotation's ``quotation``, and the words of every ``substitutions`` pair. The
+    offsets, counts, shares and direction stay, and ``evidence_sha256`` holds the SHA-256 of the
+    full evidence (its UTF-8 bytes), so rehydration can restore it and prove it restored."""
+    value = json.loads(evidence)
+    kept = _without_words(value)
+    if kept == value:
+        return evidence
+    kept[WITHHELD_KEY] = evidence_sha256(evidence)
+    return canonical_json(kept)
+
+
+def evidence_sha256(evidence: str) -> str:
+    return hashlib.sha256(evidence.encode("utf-8")).hexdigest()
+
+
+def is_withheld(evidence: str) -> bool:
+    """Whether ``evidence`` is withheld: in canonical JSON the key can occur only as a key."""
+    return f'"{WITHHELD_KEY}":' in evidence
+
+
+def _without_words(value):
+    if isinstance(value, list):
+        return [_without_words(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key == "quotation":
+            item = None
+        elif key == "substitutions":
+            item = [[None if isinstance(w, str) else w for w in pair] for pair in item]
+        else:
+            item = _without_words(item)
+        out[key] = item
+    return out

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from archive.relations.model import Relation
 
-RELATIONS_SCHEMA_VERSION = "1.0.0"
+RELATIONS_SCHEMA_VERSION = "1.1.0"
 
 RELATIONS_ARROW_SCHEMA = pa.schema(
     [

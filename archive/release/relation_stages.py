@@ -52,6 +52,7 @@ from archive.relations import (
     align,
     flags_for,
     relation_rows,
+    withheld_relation,
 )
 from archive.relations.candidates import pairs_of_entries
 from archive.relations.find import (
@@ -121,10 +122,12 @@ _TABLE_ROWS = 10_000
 
 def index_shard(shard: int, ctx: PackContext) -> int:
     """Task 1: file the shard's relatable records by ``(text_sha256, record_id)``; return their
-    count. Withheld text stays out of relations: their evidence quotes the bodies."""
+    count. A record whose redistribution class withholds its text stays out of relations (their
+    evidence quotes the bodies); a dehydrated tier does not: its relations are the full tier's,
+    their evidence's words withheld as it is written (:func:`write_relations`)."""
     path = ctx.work.relation_index(shard)
     path.parent.mkdir(exist_ok=True)
-    table = withheld(read_ipc(ctx.work.final(shard)), ctx.settings.tier)
+    table = withheld(read_ipc(ctx.work.final(shard)), "full")
     keep = pc.fill_null(pc.greater(pc.binary_length(table["text"]), 0), False)
     table = table.filter(keep)
     index = pa.table(
@@ -554,8 +557,8 @@ def write_relations(
     stats: Counter,
 ) -> Counter:
     """Driver, step 6: state the confirmed pairs and the exact duplicates, write them to
-    ``path`` sorted, and the flags they raise; return the count of each kind (``stats`` gains
-    the batches' counts)."""
+    ``path`` sorted (in a dehydrated tier with their evidence's words withheld), and the flags
+    they raise; return the count of each kind (``stats`` gains the batches' counts)."""
     runs = _SortedRuns(ctx.work)
     bodies: dict[int, tuple] = {}
     kept: list[Confirmed] = []  # copies wait for their families and word counts
@@ -578,12 +581,13 @@ def write_relations(
             runs.add(state.exact(rid, rep, families.first(rep)))
     kinds: Counter = Counter()
     flags: dict[str, tuple[str, ...]] = {}
+    dehydrated = ctx.settings.tier == "metadata-only"
 
     def tables() -> Iterator[pa.Table]:
         for chunk in runs.merged(_TABLE_ROWS):
             kinds.update(r.kind for r in chunk)
             flags.update(flags_for(chunk))
-            yield relation_rows(chunk)
+            yield relation_rows(map(withheld_relation, chunk) if dehydrated else chunk)
 
     write_parquet_batches(tables(), RELATIONS_ARROW_SCHEMA, path)
     write_relation_flags(ctx, dict(sorted(flags.items())))

@@ -23,6 +23,7 @@ from archive.format.manifest import MANIFEST, QUARANTINE_FILE
 from archive.format.parquetio import iter_batches
 from archive.format.schema import column_problems, validator
 from archive.inspect import record_shards
+from archive.relations.model import WITHHELD_KEY
 from archive.verification.registry import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
 from archive.verification.structure import sized_as_listed
@@ -272,18 +273,35 @@ def check_relations(audit: Audit) -> None:
     root, report = audit.root, audit.report
     summary = audit.manifest["relations"]
     relative = summary["path"]
-    rows = 0
+    dehydrated = audit.manifest.get("settings", {}).get("tier", "full") == "metadata-only"
+    rows = withheld = 0
     try:
         for batch in iter_batches(root / relative):
             rows += batch.num_rows
             for problem in column_problems(batch, "relations"):
                 report.add("E024", relative, problem)
+            if not dehydrated:
+                withheld += withheld_evidence_count(batch)
     except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any
         report.add("E009", relative, f"cannot be read as Parquet ({exc})")
         return
+    if withheld:
+        message = (
+            f"{withheld} relation(s) withhold their evidence, but the release is in the full tier"
+        )
+        report.add("E024", relative, message)
     stated = sum(summary.get("counts", {}).values())
     if stated != rows:
         report.add("E014", relative, "relation count differs from the manifest", stated, rows)
+
+
+def withheld_evidence_count(batch: pa.RecordBatch) -> int:
+    """Relations whose evidence is withheld (only a dehydrated release may hold them)."""
+    names = batch.schema.names
+    if "evidence" not in names or batch.schema.field("evidence").type != pa.string():
+        return 0  # a missing or mistyped column breaks the schema, reported as such
+    found = pc.match_substring(batch.column("evidence"), f'"{WITHHELD_KEY}":')
+    return int(pc.sum(found).as_py() or 0)
 
 
 def withheld_problems(

@@ -11,22 +11,30 @@ A dehydrated release keeps every hash, URL and capture time but no ``text`` or
    equal the recorded ones. When the bytes match but the extracted body differs (extraction
    learns page furniture from the whole corpus, so a partial set of captures can shift it), the
    body is rebuilt from the recorded spans and accepted if its hash matches;
-3. writes ``<out>/<name>-<version>+rehydrated``: the dehydrated release's rows and files with the
-   text filled in, its manifest naming the dehydrated release as parent (so ``archive log``
-   links them and ``CHANGES.json`` shows that no record changed).
+3. restores the relations' evidence: a dehydrated release keeps every relation, with the words
+   its evidence quotes withheld and the SHA-256 of the full evidence (``evidence_sha256``, see
+   :func:`archive.relations.model.withheld_evidence`). The repack found its own relations; one
+   between the captures matched to the same two records, of the same kind, whose evidence
+   hashes to the recorded one, gives the evidence back;
+4. writes ``<out>/<name>-<version>+rehydrated``: the dehydrated release's rows and files with the
+   text and evidence filled in, its manifest naming the dehydrated release as parent (so
+   ``archive log`` links them and ``CHANGES.json`` shows that no record changed).
 
 Every record ends in exactly one class: *matched* (text filled, or for records whose
 redistribution is ``metadata-only``, verified but withheld, as a full pack withholds it),
 *changed* (a capture was found but its bytes or its text differ from the recorded hashes) or
-*missing* (no capture). With the original captures the rehydrated shards are byte-identical to
-the full release's (same pyarrow version). The rehydrated release is in the ``full`` tier only
-when no record is changed or missing; otherwise it keeps the dehydrated tier, as its text is
-then present only for the matched records.
+*missing* (no capture). A relation whose evidence cannot be restored keeps it withheld, and is
+counted. With the original captures the rehydrated shards and relations table are
+byte-identical to the full release's (same pyarrow version); the flags relations raise
+(``spun-suspected``) are in the dehydrated rows already. The rehydrated release is in the
+``full`` tier only when no record is changed or missing and every relation is restored;
+otherwise it keeps the dehydrated tier, as its text is then present only in part.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import sqlite3
@@ -41,10 +49,18 @@ import pyarrow.parquet as pq
 
 from archive._version import __version__
 from archive.errors import ReleaseExistsError, UsageError
-from archive.format.manifest import canonical_json, checked_manifest, file_entries, write_manifest
-from archive.format.parquetio import iter_batches, write_parquet
+from archive.format.manifest import (
+    canonical_json,
+    checked_manifest,
+    file_entries,
+    require_release,
+    write_manifest,
+)
+from archive.format.parquetio import iter_batches, write_parquet, write_parquet_batches
 from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.inspect import read_manifest, record_shards
+from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256, is_withheld
+from archive.relations.table import RELATIONS_ARROW_SCHEMA
 from archive.settings import PackSettings
 from archive.text.normalize import body_text, sha256_text
 from archive.versions.diff import CHANGES_FILE, changes
@@ -85,10 +101,12 @@ class RehydrateResult:
     withheld: tuple[str, ...] = ()
     from_spans: int = 0
     unused: int = 0
+    relations_restored: int = 0
+    relations_withheld: int = 0
 
     @property
     def complete(self) -> bool:
-        return not self.changed and not self.missing
+        return not self.changed and not self.missing and not self.relations_withheld
 
     def as_dict(self) -> dict:
         return {
@@ -102,6 +120,8 @@ class RehydrateResult:
                 "withheld": len(self.withheld),
                 "from_spans": self.from_spans,
                 "unused_captures": self.unused,
+                "relations_restored": self.relations_restored,
+                "relations_withheld": self.relations_withheld,
             },
             "changed": [dataclasses.asdict(m) for m in self.changed],
             "missing": list(self.missing),
@@ -150,9 +170,11 @@ def rehydrate(
         index = _Index.build(building / "index.sqlite", repacked)
         release = building / "release"
         outcome = _fill(source, release, manifest, index, progress)
+        _restore_relations(source, release, manifest, index, outcome)
         outcome.unused = index.unused()
         index.close()
-        tier = "full" if not outcome.changed and not outcome.missing else manifest_tier(manifest)
+        whole = not outcome.changed and not outcome.missing and not outcome.relations_withheld
+        tier = "full" if whole else manifest_tier(manifest)
         new_manifest = _manifest(source, release, manifest, digest, version, tier)
         write_manifest(release, new_manifest)
         try:
@@ -170,6 +192,8 @@ def rehydrate(
         tuple(outcome.withheld),
         outcome.from_spans,
         outcome.unused,
+        outcome.relations_restored,
+        outcome.relations_withheld,
     )
 
 
@@ -179,9 +203,7 @@ def _silent(stage: str, done: int, total: int | None) -> None:
 
 def _checked_manifest(release: Path) -> tuple[dict, str]:
     """The dehydrated release's manifest, refused when it does not match its digest."""
-    if not release.is_dir():
-        raise UsageError(f"{release} is not a release folder")
-    return checked_manifest(release)
+    return checked_manifest(require_release(release))
 
 
 def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
@@ -251,8 +273,33 @@ class _Index:
                 )
         db.execute("CREATE INDEX by_raw ON capture (raw_sha256)")
         db.execute("CREATE INDEX by_id ON capture (record_id)")
+        db.execute("CREATE TABLE matched (repacked TEXT PRIMARY KEY, record_id TEXT)")
+        _file_relations(db, release)
         db.commit()
         return cls(db)
+
+    def match(self, n: int, record_id: str) -> None:
+        """Capture ``n`` of the repack gave the text of ``record_id``."""
+        self.used.add(n)
+        self.db.execute(
+            "INSERT OR IGNORE INTO matched SELECT record_id, ? FROM capture WHERE n = ?",
+            (record_id, n),
+        )
+
+    def evidence(self, kind: str, a: str, b: str) -> list[str]:
+        """The evidence of the repack's relations of ``kind`` between the captures matched to
+        records ``a`` and ``b``, either way round."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT r.evidence FROM relation r "
+                "JOIN matched s ON s.repacked = r.source_id "
+                "JOIN matched t ON t.repacked = r.target_id "
+                "WHERE r.kind = ? AND ((s.record_id = ? AND t.record_id = ?) "
+                "OR (s.record_id = ? AND t.record_id = ?))",
+                (kind, a, b, b, a),
+            )
+        ]
 
     def by_raw(self, raw_sha256: str, record_id: str) -> list[tuple]:
         """Captures with these bytes, the one at the record's own path first."""
@@ -276,6 +323,25 @@ class _Index:
         self.db.close()
 
 
+def _file_relations(db: sqlite3.Connection, release: Path) -> None:
+    """The repack's relations whose evidence a dehydrated release withholds, on disk."""
+    db.execute("CREATE TABLE relation (source_id TEXT, target_id TEXT, kind TEXT, evidence TEXT)")
+    summary = read_manifest(release).get("relations") or {}
+    path = release / summary["path"] if summary.get("path") else None
+    if path is not None and path.is_file():
+        columns = ["source_id", "target_id", "kind", "evidence"]
+        for batch in iter_batches(path, columns):
+            db.executemany(
+                "INSERT INTO relation VALUES (?, ?, ?, ?)",
+                (
+                    tuple(row[c] for c in columns)
+                    for row in batch.to_pylist()
+                    if row["kind"] in QUOTING_KINDS
+                ),
+            )
+    db.execute("CREATE INDEX by_pair ON relation (source_id, target_id)")
+
+
 @dataclass
 class _Outcome:
     matched: list[str] = dataclasses.field(default_factory=list)
@@ -284,6 +350,8 @@ class _Outcome:
     withheld: list[str] = dataclasses.field(default_factory=list)
     from_spans: int = 0
     unused: int = 0
+    relations_restored: int = 0
+    relations_withheld: int = 0
 
 
 def _fill(source: Path, release: Path, manifest: dict, index: _Index, progress) -> _Outcome:
@@ -306,6 +374,45 @@ def _fill(source: Path, release: Path, manifest: dict, index: _Index, progress) 
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / relative, target)
     return outcome
+
+
+def _restore_relations(
+    source: Path, release: Path, manifest: dict, index: _Index, outcome: _Outcome
+) -> None:
+    """Rewrite the relations table with every withheld evidence the repack proves restored
+    (row group by row group, as pack wrote them, so the bytes are the full release's)."""
+    relative = (manifest.get("relations") or {}).get("path")
+    path = source / _safe(relative) if relative else None
+    if path is None or not path.is_file():
+        return
+    if not any(
+        is_withheld(text)
+        for group in iter_batches(path, ["evidence"])
+        for text in group.column("evidence").to_pylist()
+    ):
+        return  # nothing withheld: the copy _fill made is the table
+
+    def restored() -> Iterable[pa.Table]:
+        for group in iter_batches(path):
+            rows = group.to_pylist()
+            for row in rows:
+                if is_withheld(row["evidence"]):
+                    row["evidence"] = _evidence_for(row, index, outcome)
+            yield pa.Table.from_pylist(rows, schema=RELATIONS_ARROW_SCHEMA)
+
+    write_parquet_batches(restored(), RELATIONS_ARROW_SCHEMA, release / _safe(relative))
+
+
+def _evidence_for(row: dict, index: _Index, outcome: _Outcome) -> str:
+    """The full evidence of a relation whose evidence is withheld, when a repacked relation
+    between the same records hashes to it; else the withheld evidence, counted."""
+    wanted = json.loads(row["evidence"])[WITHHELD_KEY]
+    for evidence in index.evidence(row["kind"], row["source_id"], row["target_id"]):
+        if evidence_sha256(evidence) == wanted:
+            outcome.relations_restored += 1
+            return evidence
+    outcome.relations_withheld += 1
+    return row["evidence"]
 
 
 def _rows(table: pa.Table) -> Iterable[dict]:
@@ -331,7 +438,7 @@ def _text_for(row: dict, index: _Index, outcome: _Outcome) -> tuple[str | None, 
             filled = _verified(text, capture_text, row, outcome)
             if filled is None:
                 continue
-        index.used.add(n)
+        index.match(n, rid)
         outcome.matched.append(rid)
         return filled
     if candidates:
