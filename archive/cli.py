@@ -463,17 +463,22 @@ def validate(paths, quiet, as_json):
 def inspect(release, record_id, explain, show_relations, quiet, as_json):
     """Summarize a release, or show one record.
 
+    RECORD_ID may also be the record's source path (as in capture.source_path, or a path on
+    disk ending in it) or its capture URL. When it names several records, their ids are
+    listed on stdout (as JSON with --json) and the exit code is 2.
+
     \b
     archive inspect dist/example-1.0.0
     archive inspect dist/example-1.0.0 0f3c...  --explain
     archive inspect dist/example-1.0.0 0f3c...  --relations
+    archive inspect dist/example-1.0.0 captures/quillwire/carrow-point-cottage-museum.txt
     """
-    from archive.inspect import explain_record, find_record, relations, summary
+    from archive.inspect import explain_record, relations, summary
 
     if show_relations:
         if record_id is None:
             raise UsageError("--relations needs a RECORD_ID")
-        find_record(release, record_id)
+        record_id = _record_by_key(release, record_id, as_json)["record_id"]
         rows = relations(release, record_id=record_id)
         if as_json:
             emit_json(rows)
@@ -488,11 +493,27 @@ def inspect(release, record_id, explain, show_relations, quiet, as_json):
         else:
             click.echo(printable(data["text"], keep="\n"))
         return
-    row = find_record(release, record_id)
+    row = _record_by_key(release, record_id, as_json)
     if explain and not as_json:
         click.echo(printable(explain_record(row), keep="\n\t"))
     else:
         emit_json(row)
+
+
+def _record_by_key(release: Path, key: str, as_json: bool) -> dict:
+    """The record an id, source path or URL names; when several match, their ids go to stdout
+    before the one-line error."""
+    from archive.lookup import AmbiguousRecord, record_by_key
+
+    try:
+        return record_by_key(release, key)
+    except AmbiguousRecord as exc:
+        if as_json:
+            emit_json([candidate.as_dict() for candidate in exc.candidates])
+        else:
+            for candidate in exc.candidates:
+                click.echo(printable(candidate.line()))
+        raise
 
 
 @main.command()
