@@ -22,6 +22,7 @@ from archive.cli_output import (
     EXIT_FAILED,
     EXIT_OK,
     emit_json,
+    emit_json_list,
     handles_errors,
     report_out,
     stop_on_signals,
@@ -686,23 +687,64 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     type=click.Choice(["exact-duplicate", "near-duplicate", "shares-quotation", "paraphrase-of"]),
     help="Only relations of this kind.",
 )
+@count_option(
+    "--limit",
+    "List at most N relations; in the summary, the N largest families and N top pairs of "
+    "each kind (default 10).",
+)
+@click.option(
+    "--summary/--list",
+    "as_summary",
+    default=None,
+    help="A summary (counts, largest families, top pairs), or every relation with its "
+    "evidence. Default: the summary on a terminal, the listing when piped or with --json.",
+)
 @quiet_option("Print only the relations, no notices.")
-@json_option("Print the relations as JSON on stdout.")
+@json_option("Print the relations (or with --summary, the summary) as JSON on stdout.")
 @handles_errors
-def relations_command(release, kind, quiet, as_json):
-    """List the relations between a release's records, with their evidence.
+def relations_command(release, kind, limit, as_summary, quiet, as_json):
+    """List the relations between a release's records, with their evidence and each
+    record's outlet and title beside its id.
 
     \b
     archive relations dist/example-1.0.0
+    archive relations dist/example-1.0.0 --list --limit 20
     archive relations dist/example-1.0.0 --kind paraphrase-of --json
     """
-    from archive.inspect import relations
+    from archive.relations.overview import (
+        listing_lines,
+        overview_lines,
+        relation_count,
+        relation_listing,
+        relations_overview,
+    )
 
-    rows = relations(release, kind=kind)
+    if as_summary is None:
+        as_summary = not as_json and sys.stdout.isatty()
+    if as_summary:
+        overview = relations_overview(release, kind=kind, limit=limit or 10)
+        if as_json:
+            emit_json(overview.as_dict())
+            return
+        click.echo(printable("\n".join(overview_lines(overview)), keep="\n"))
+        if not quiet:
+            click.echo("every relation with its evidence: --list (or pipe the output)", err=True)
+        return
+    rows = relation_listing(release, kind=kind, limit=limit)
     if as_json:
-        emit_json(rows)
-    else:
-        _relation_lines(rows, quiet)
+        emit_json_list(rows)
+        return
+    shown = 0
+    for row in rows:
+        click.echo(printable("\n".join(listing_lines(row)), keep="\n"))
+        shown += 1
+    if quiet:
+        return
+    if not shown:
+        click.echo("no relations", err=True)
+    elif limit and shown == limit and relation_count(release, kind) > shown:
+        click.echo(f"{shown} of {relation_count(release, kind)} relations listed (--limit)",
+                   err=True)  # fmt: skip
 
 
 def _relation_lines(rows: list[dict], quiet: bool) -> None:
