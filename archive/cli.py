@@ -747,6 +747,47 @@ def relations_command(release, kind, limit, as_summary, quiet, as_json):
                    err=True)  # fmt: skip
 
 
+@main.command()
+@click.argument("release", type=click.Path(path_type=Path))
+@path_option(
+    "--sqlite",
+    "database",
+    required=True,
+    metavar="FILE",
+    help="Write a SQLite database (records, relations, quarantine; FTS5 over titles and "
+    "bodies) and beside it <stem>.metadata.json for Datasette.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing database and metadata file.")
+@quiet_option("Print only the database's path.")
+@json_option("Print the paths and counts as JSON on stdout.")
+@handles_errors
+def export(release, database, force, quiet, as_json):
+    """Export a release for browsing: a SQLite database with full-text search (FTS5) over
+    titles and bodies, and a Datasette metadata file with facets on outlet, language and
+    month. Prints the database's path.
+
+    \b
+    archive export dist/example-1.0.0 --sqlite example.db
+    datasette example.db -m example.metadata.json
+    """
+    from archive.exporters.sqlite import export_sqlite
+
+    written = export_sqlite(release, database, force=force)
+    if as_json:
+        emit_json(written.as_dict())
+        return
+    click.echo(printable(str(written.path)))
+    if not quiet:
+        click.echo(
+            printable(
+                f"{written.records} records, {written.relations} relations, "
+                f"{written.quarantined} quarantined; browse: datasette {written.path} "
+                f"-m {written.metadata}"
+            ),
+            err=True,
+        )
+
+
 def _relation_lines(rows: list[dict], quiet: bool) -> None:
     from archive.inspect import relation_lines
 
