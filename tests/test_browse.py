@@ -324,3 +324,25 @@ def test_labels_name_only_records_the_release_holds(release, rows):
     labels = record_labels(release, [*some, "0" * 32])
     assert sorted(labels) == sorted(some)
     assert all(labels[r["record_id"]].title == r["title"] for r in rows[:3])
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(st.lists(json_values, max_size=4))
+def test_a_json_list_written_item_by_item_is_the_list_written_at_once(items):
+    import contextlib
+    import io
+
+    from archive.cli_output import emit_json, emit_json_list
+
+    whole, streamed = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(whole):
+        emit_json(items)
+    with contextlib.redirect_stdout(streamed):
+        emit_json_list(iter(items))
+    assert streamed.getvalue() == whole.getvalue()
