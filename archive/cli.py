@@ -22,6 +22,7 @@ from archive.cli_output import (
     EXIT_FAILED,
     EXIT_OK,
     emit_json,
+    emit_json_list,
     handles_errors,
     report_out,
     stop_on_signals,
@@ -489,17 +490,22 @@ def validate(paths, kind, quiet, as_json):
 def inspect(release, record_id, explain, show_relations, quiet, as_json):
     """Summarize a release, or show one record.
 
+    RECORD_ID may also be the record's source path (as in capture.source_path, or a path on
+    disk ending in it) or its capture URL. When it names several records, their ids are
+    listed on stdout (as JSON with --json) and the exit code is 2.
+
     \b
     archive inspect dist/example-1.0.0
     archive inspect dist/example-1.0.0 0f3c...  --explain
     archive inspect dist/example-1.0.0 0f3c...  --relations
+    archive inspect dist/example-1.0.0 captures/quillwire/carrow-point-cottage-museum.txt
     """
-    from archive.inspect import explain_record, find_record, relations, summary
+    from archive.inspect import explain_record, relations, summary
 
     if show_relations:
         if record_id is None:
             raise UsageError("--relations needs a RECORD_ID")
-        find_record(release, record_id)
+        record_id = _record_by_key(release, record_id, as_json)["record_id"]
         rows = relations(release, record_id=record_id)
         if as_json:
             emit_json(rows)
@@ -514,11 +520,27 @@ def inspect(release, record_id, explain, show_relations, quiet, as_json):
         else:
             click.echo(printable(data["text"], keep="\n"))
         return
-    row = find_record(release, record_id)
+    row = _record_by_key(release, record_id, as_json)
     if explain and not as_json:
         click.echo(printable(explain_record(row), keep="\n\t"))
     else:
         emit_json(row)
+
+
+def _record_by_key(release: Path, key: str, as_json: bool) -> dict:
+    """The record an id, source path or URL names; when several match, their ids go to stdout
+    before the one-line error."""
+    from archive.lookup import AmbiguousRecord, record_by_key
+
+    try:
+        return record_by_key(release, key)
+    except AmbiguousRecord as exc:
+        if as_json:
+            emit_json([candidate.as_dict() for candidate in exc.candidates])
+        else:
+            for candidate in exc.candidates:
+                click.echo(printable(candidate.line()))
+        raise
 
 
 @main.command()
@@ -698,23 +720,105 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
     type=click.Choice(["exact-duplicate", "near-duplicate", "shares-quotation", "paraphrase-of"]),
     help="Only relations of this kind.",
 )
+@count_option(
+    "--limit",
+    "List at most N relations; in the summary, the N largest families and N top pairs of "
+    "each kind (default 10).",
+)
+@click.option(
+    "--summary/--list",
+    "as_summary",
+    default=None,
+    help="A summary (counts, largest families, top pairs), or every relation with its "
+    "evidence. Default: the summary on a terminal, the listing when piped or with --json.",
+)
 @quiet_option("Print only the relations, no notices.")
-@json_option("Print the relations as JSON on stdout.")
+@json_option("Print the relations (or with --summary, the summary) as JSON on stdout.")
 @handles_errors
-def relations_command(release, kind, quiet, as_json):
-    """List the relations between a release's records, with their evidence.
+def relations_command(release, kind, limit, as_summary, quiet, as_json):
+    """List the relations between a release's records, with their evidence and each
+    record's outlet and title beside its id.
 
     \b
     archive relations dist/example-1.0.0
+    archive relations dist/example-1.0.0 --list --limit 20
     archive relations dist/example-1.0.0 --kind paraphrase-of --json
     """
-    from archive.inspect import relations
+    from archive.relations.overview import (
+        listing_lines,
+        overview_lines,
+        relation_count,
+        relation_listing,
+        relations_overview,
+    )
 
-    rows = relations(release, kind=kind)
+    if as_summary is None:
+        as_summary = not as_json and sys.stdout.isatty()
+    if as_summary:
+        overview = relations_overview(release, kind=kind, limit=limit or 10)
+        if as_json:
+            emit_json(overview.as_dict())
+            return
+        click.echo(printable("\n".join(overview_lines(overview)), keep="\n"))
+        if not quiet:
+            click.echo("every relation with its evidence: --list (or pipe the output)", err=True)
+        return
+    rows = relation_listing(release, kind=kind, limit=limit)
     if as_json:
-        emit_json(rows)
-    else:
-        _relation_lines(rows, quiet)
+        emit_json_list(rows)
+        return
+    shown = 0
+    for row in rows:
+        click.echo(printable("\n".join(listing_lines(row)), keep="\n"))
+        shown += 1
+    if quiet:
+        return
+    if not shown:
+        click.echo("no relations", err=True)
+    elif limit and shown == limit and relation_count(release, kind) > shown:
+        click.echo(f"{shown} of {relation_count(release, kind)} relations listed (--limit)",
+                   err=True)  # fmt: skip
+
+
+@main.command()
+@click.argument("release", type=click.Path(path_type=Path))
+@path_option(
+    "--sqlite",
+    "database",
+    required=True,
+    metavar="FILE",
+    help="Write a SQLite database (records, relations, quarantine; FTS5 over titles and "
+    "bodies) and beside it <stem>.metadata.json for Datasette.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing database and metadata file.")
+@quiet_option("Print only the database's path.")
+@json_option("Print the paths and counts as JSON on stdout.")
+@handles_errors
+def export(release, database, force, quiet, as_json):
+    """Export a release for browsing: a SQLite database with full-text search (FTS5) over
+    titles and bodies, and a Datasette metadata file with facets on outlet, language and
+    month. Prints the database's path.
+
+    \b
+    archive export dist/example-1.0.0 --sqlite example.db
+    datasette example.db -m example.metadata.json
+    """
+    from archive.exporters.sqlite import export_sqlite
+
+    written = export_sqlite(release, database, force=force)
+    if as_json:
+        emit_json(written.as_dict())
+        return
+    click.echo(printable(str(written.path)))
+    if not quiet:
+        click.echo(
+            printable(
+                f"{written.records} records, {written.relations} relations, "
+                f"{written.quarantined} quarantined; browse: datasette {written.path} "
+                f"-m {written.metadata}"
+            ),
+            err=True,
+        )
 
 
 def _relation_lines(rows: list[dict], quiet: bool) -> None:

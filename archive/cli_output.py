@@ -105,6 +105,18 @@ def emit_json(data) -> None:
     click.echo(printable_json(text))
 
 
+def emit_json_list(items) -> None:
+    """Items as one JSON array, written item by item: the same text ``emit_json(list(items))``
+    writes, without holding every item."""
+    first = True
+    for item in items:
+        text = json.dumps(item, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+        click.echo(("[\n  " if first else ",\n  ") + printable_json(text.replace("\n", "\n  ")),
+                   nl=False)  # fmt: skip
+        first = False
+    click.echo("[]" if first else "\n]")
+
+
 def report_out(report, as_json: bool, quiet: bool, what: str) -> None:
     if as_json:
         emit_json(report.as_dict())
