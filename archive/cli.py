@@ -482,17 +482,54 @@ def inspect(release, record_id, explain, show_relations, quiet, as_json):
         return
 
     if record_id is None:
-        data = summary(release)
+        from archive.summary import release_summary, summary_lines
+
+        found = release_summary(release)
         if as_json:
-            emit_json(data)
+            emit_json(found.as_dict() | {"manifest": summary(release)["manifest"]})
         else:
-            click.echo(printable(data["text"], keep="\n"))
+            click.echo(printable("\n".join(summary_lines(found)), keep="\n"))
         return
     row = find_record(release, record_id)
     if explain and not as_json:
         click.echo(printable(explain_record(row), keep="\n\t"))
     else:
         emit_json(row)
+
+
+@main.command()
+@click.argument("release", type=click.Path(path_type=Path))
+@path_option("--out", help="Report folder (default: <release>-report beside the release).")
+@click.option(
+    "--level",
+    type=click.Choice(["structure", "sizes", "hashes", "rows"]),
+    default="rows",
+    show_default=True,
+    help="The verify level whose result the report shows.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing report folder.")
+@json_option("Print the report's path and size as JSON on stdout.")
+@handles_errors
+def report(release, out, level, force, as_json):
+    """Write a static HTML report of a release: overview, coverage, furniture, relations,
+    records, quarantine, versions and integrity. It opens from the file system (index.html)
+    with no server or network, and the same release gives the same bytes. It goes beside the
+    release, never into it (a release is immutable). Prints the folder.
+
+    \b
+    archive report dist/example-1.0.0
+    archive report dist/example-1.0.0 --out site/example --force
+    """
+    from archive.format.manifest import require_release
+    from archive.report import write_report
+
+    require_release(release)
+    written = write_report(release, out, level=level, force=force)
+    if as_json:
+        size = sum(p.stat().st_size for p in written.rglob("*") if p.is_file())
+        emit_json({"path": str(written), "bytes": size})
+    else:
+        click.echo(printable(str(written)))
 
 
 @main.command()

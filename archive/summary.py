@@ -218,8 +218,15 @@ def _parent(parent) -> dict | None:
 # --- coverage: one pass over the shards ---------------------------------------------------
 
 
-_COVERAGE_COLUMNS = ["outlet", "published_date", "title", "authors", "language", "flags",
-                     "provenance"]  # fmt: skip
+_COVERAGE_COLUMNS = [
+    "outlet",
+    "published_date",
+    "title",
+    "authors",
+    "language",
+    "flags",
+    "provenance",
+]
 
 
 def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
@@ -404,11 +411,15 @@ def furniture_of(shards: list[Path], manifest: dict) -> Furniture:
             counts.setdefault(name, Counter()).update(lines)
     shown = [name for name, _ in _largest_items(per_outlet)[:OUTLETS_FURNITURE]]
     lines = tuple(
-        OutletLines(name, tuple(Count(line[:200], n) for line, n in
-                                _largest_items(counts[name])[:FURNITURE_LINES]))
+        OutletLines(
+            name,
+            tuple(
+                Count(line[:200], n) for line, n in _largest_items(counts[name])[:FURNITURE_LINES]
+            ),
+        )
         for name in shown
         if counts.get(name)
-    )  # fmt: skip
+    )
     return Furniture(chars, lines, sampled, manifest["counts"]["records"])
 
 
@@ -522,12 +533,17 @@ def summary_lines(summary: ReleaseSummary) -> list[str]:
         + (f"{c.date_range[0]} to {c.date_range[1]}" if c.date_range else "none known")
         + f"; {c.undated} undated",
         "languages: " + (_pairs(c.languages) or "none known"),
-        f"outlets ({len(c.outlets)}): " + (_pairs(c.outlets[:10]) or "none known")
+        f"outlets ({len(c.outlets)}): "
+        + (_pairs(c.outlets[:10]) or "none known")
         + (f", ... {len(c.outlets) - 10} more" if len(c.outlets) > 10 else ""),
-        "records per month: " + (_pairs(c.months) if len(c.months) <= 24 else
-                                 _pairs(c.months[:12]) + f", ... ({len(c.months)} months)"),
+        "records per month: "
+        + (
+            _pairs(c.months)
+            if len(c.months) <= 24
+            else _pairs(c.months[:12]) + f", ... ({len(c.months)} months)"
+        ),
         "unknown:",
-    ]  # fmt: skip
+    ]
     for unknown in c.unknown:
         lines.append(f"  {unknown.field}: {unknown.count}")
         lines.extend(f"    {r.value} {r.count}: {r.description}" for r in unknown.reasons)
@@ -540,8 +556,9 @@ def summary_lines(summary: ReleaseSummary) -> list[str]:
         lines.append("WARC records skipped: " + _pairs(q.warc_skipped))
     r = summary.relations
     if r.present:
-        lines.append("relations: " + (_pairs(r.kinds) or "none found")
-                     + f"; {r.family_count} families")  # fmt: skip
+        lines.append(
+            "relations: " + (_pairs(r.kinds) or "none found") + f"; {r.family_count} families"
+        )
     return lines
 
 
