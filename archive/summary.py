@@ -51,6 +51,10 @@ UNKNOWN_COUNTS = {
     "language": "unknown_language",
 }
 NO_FLAG = "(no flag)"
+# Date flags that keep the day (only the time is dropped): they never explain a null date.
+DAY_KEPT = ("date-time-without-zone", "date-zone-unknown")
+CHANGED_IDS = 100  # record ids of each kind of change listed from CHANGES.json
+_CHANGED_LISTS = ("added", "removed", "withdrawn", "changed")
 
 
 @dataclass(frozen=True)
@@ -308,7 +312,7 @@ def _reason_counts(flags: pa.Array, missing: pa.Array, prefixes: tuple[str, ...]
     rows = pc.filter(flags, missing)
     flat = pc.list_flatten(rows)
     parents = pc.list_parent_indices(rows)
-    keep = _starts_with_any(flat, prefixes)
+    keep = pc.and_(_starts_with_any(flat, prefixes), pc.invert(pc.is_in(flat, pa.array(DAY_KEPT))))
     counts = Counter(value_counts(pc.filter(flat, keep)))
     explained = len(pc.unique(pc.filter(parents, keep)))
     if len(rows) - explained:
@@ -484,7 +488,11 @@ def versions_of(root: Path, manifest: dict) -> Versions:
     if (root / CHANGES_FILE).is_file():
         try:
             data = boundedjson.load(root / CHANGES_FILE)
-            changes = {"counts": data["counts"], "bump": data["bump"]}
+            changes = {
+                "counts": data["counts"],
+                "bump": data["bump"],
+                "ids": {k: list(data.get(k) or [])[:CHANGED_IDS] for k in _CHANGED_LISTS},
+            }
         except (OSError, ValueError, KeyError, TypeError):
             changes = None
     return Versions(
@@ -536,12 +544,7 @@ def summary_lines(summary: ReleaseSummary) -> list[str]:
         f"outlets ({len(c.outlets)}): "
         + (_pairs(c.outlets[:10]) or "none known")
         + (f", ... {len(c.outlets) - 10} more" if len(c.outlets) > 10 else ""),
-        "records per month: "
-        + (
-            _pairs(c.months)
-            if len(c.months) <= 24
-            else _pairs(c.months[:12]) + f", ... ({len(c.months)} months)"
-        ),
+        _per_month(c.months),
         "unknown:",
     ]
     for unknown in c.unknown:
@@ -560,6 +563,16 @@ def summary_lines(summary: ReleaseSummary) -> list[str]:
             "relations: " + (_pairs(r.kinds) or "none found") + f"; {r.family_count} families"
         )
     return lines
+
+
+def _per_month(months: tuple[Count, ...]) -> str:
+    """Records per month, or per year when there are more than 24 months."""
+    if len(months) <= 24:
+        return "records per month: " + (_pairs(months) or "none dated")
+    years: Counter = Counter()
+    for month in months:
+        years[month.value[:4]] += month.count
+    return "records per year: " + _pairs(Count(y, n) for y, n in sorted(years.items()))
 
 
 def _pairs(counts) -> str:

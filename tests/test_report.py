@@ -9,6 +9,7 @@ The browser test opens the report from file:// in the system's Chromium (install
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -18,8 +19,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.cli import main
+from archive.report.pages import marked_ranges, marked_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -123,7 +127,9 @@ def test_unknown_dates_are_counted_by_flag_and_explained_in_words(report, rows):
     schema = json.loads((ROOT / "schemas" / "record.schema.json").read_text(encoding="utf-8"))
     words = schema["properties"]["flags"]["items"]["x-descriptions"]
     undated = [r for r in rows if r["published_date"] is None]
-    reasons = Counter(f for r in undated for f in r["flags"] if f.startswith(DATE_FLAGS))
+    # A flag that keeps the day (only the time is dropped) never explains a null date.
+    why = {f for f in words if f.startswith(DATE_FLAGS) and "day kept" not in words[f]}
+    reasons = Counter(f for r in undated for f in r["flags"] if f in why)
     assert reasons
     section = html.split("<code>published_at</code> unknown:", 1)[1].split("<h4>", 1)[0]
     assert section.startswith(f" {len(undated)} ")
@@ -155,6 +161,41 @@ def test_a_relation_page_marks_the_same_passage_in_both_bodies(report, release):
 def shared_marks(page: str, body: str) -> list[str]:
     block = page.split(f'id="{body}"', 1)[1].split("</div>", 1)[0]
     return re.findall(r'<mark class="shared"[^>]*>(.*?)</mark>', block, re.S)
+
+
+def test_a_new_version_shows_what_changed_and_its_history(release, tmp_path):
+    captures = tmp_path / "next" / "captures"
+    shutil.copytree(ROOT / "examples" / "captures", captures)
+    shutil.copy(ROOT / "examples" / "next" / "ferry-timetable.txt", captures / "quillwire")
+    args = [
+        "pack", str(captures), "--capture-log", str(ROOT / "examples" / "next" / "captures.jsonl"),
+        "--outlets", str(ROOT / "examples" / "outlets.toml"), "--out", str(release.parent),
+        "--name", "example", "--version", "1.1.0", "--created", "2026-02-01T00:00:00Z", "-q",
+    ]  # fmt: skip
+    packed = CliRunner().invoke(main, args)
+    assert packed.exit_code == 0, packed.output
+    newer = Path(packed.stdout.strip())
+    changes = json.loads((newer / "CHANGES.json").read_bytes())
+    out = tmp_path / "report"
+    assert CliRunner().invoke(main, ["report", str(newer), "--out", str(out)]).exit_code == 0
+    versions = (out / "index.html").read_text(encoding="utf-8").split('id="versions"')[1]
+    versions = versions.split("</section>")[0]
+    for record_id in changes["added"] + changes["changed"]:
+        assert record_id in versions
+    assert f"implied bump <b>{changes['bump']['implied']}</b>" in versions
+    assert "example 1.0.0" in versions and "example 1.1.0" in versions
+    shutil.rmtree(newer)
+
+
+@given(
+    text=st.text(alphabet="ab<&\n é", max_size=40),
+    cuts=st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), max_size=6),
+)
+def test_marking_spans_keeps_every_character_of_the_text(text, cuts):
+    spans = [{"start": a, "end": b, "kind": "body", "rule": "r"} for a, b in cuts]
+    ranges = [(a, b, "shared", "x", ("a",)) for a, b in cuts]
+    for marked in (marked_spans(text, spans), marked_ranges(text, ranges)):
+        assert html.unescape(re.sub(r"<[^>]+>", "", marked)) == text
 
 
 def test_inspect_without_an_id_prints_overview_and_coverage(release, rows):

@@ -343,8 +343,18 @@ def versions_section(s: ReleaseSummary, history: list[dict], tombstones: dict) -
         )
         if bump.get("reasons"):
             parts.append(
-                "<ul>" + "".join(f"<li>{escape(str(r))}</li>" for r in bump["reasons"]) + "</ul>"
+                "<ul>"
+                + "".join(f"<li>{escape(_reason(r))}</li>" for r in bump["reasons"])
+                + "</ul>"
             )
+        for key, ids in sorted((v.changes.get("ids") or {}).items()):
+            if ids:
+                shown = len(ids) if len(ids) < counts.get(key, 0) else "all"
+                parts.append(
+                    f"<p>{escape(key)} ({counts.get(key, len(ids))}, {shown} listed): "
+                    + ", ".join(f"<code>{escape(i)}</code>" for i in ids)
+                    + "</p>"
+                )
         if bump.get("warning"):
             parts.append(f'<p class="bad">{escape(bump["warning"])}</p>')
     else:
@@ -370,6 +380,12 @@ def versions_section(s: ReleaseSummary, history: list[dict], tombstones: dict) -
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _reason(reason) -> str:
+    if isinstance(reason, dict) and "level" in reason:
+        return f"{reason['level']}: {reason.get('reason', '')}"
+    return str(reason)
 
 
 def _plain(value) -> str:
