@@ -30,7 +30,7 @@ from archive.format.signing import SIGNATURE_FILE
 from archive.inspect import read_manifest, record_shards
 
 BATCH_ROWS = 20_000
-FURNITURE_SAMPLE = 20_000  # records whose furniture lines are counted
+FURNITURE_SAMPLE = 10_000  # records whose furniture lines are counted (about)
 FURNITURE_LINES = 5  # most frequent removed lines shown per outlet
 FAMILIES_SHOWN = 20
 OUTLETS_FURNITURE = 30  # outlets whose furniture lines are shown (the largest)
@@ -388,6 +388,17 @@ def sampled_groups(shards: list[Path], budget: int) -> list[tuple[Path, int]]:
     return [groups[int(i * step)][:2] for i in range(wanted)]
 
 
+def furniture_lines(text: str, spans: list[dict]) -> set[str]:
+    """The distinct non-blank lines of ``text`` inside furniture spans."""
+    return {
+        line.strip()
+        for span in spans
+        if span["kind"].startswith("furniture-")
+        for line in text[span["start"] : span["end"]].split("\n")
+        if line.strip()
+    }
+
+
 def furniture_of(shards: list[Path], manifest: dict) -> Furniture:
     coverage = manifest.get("coverage") or {}
     chars = _largest(coverage.get("furniture_chars") or {})
@@ -396,23 +407,18 @@ def furniture_of(shards: list[Path], manifest: dict) -> Furniture:
     sampled = 0
     columns = ["outlet", "capture_text", "spans"]
     for path, group in sampled_groups(shards, FURNITURE_SAMPLE):
-        table = pq.ParquetFile(path).read_row_group(group, columns=columns, use_threads=False)
-        sampled += table.num_rows
-        for outlet, text, spans in zip(
-            *(table.column(c).to_pylist() for c in columns), strict=True
+        parquet = pq.ParquetFile(path)
+        for batch in parquet.iter_batches(
+            1_000, row_groups=[group], columns=columns, use_threads=False
         ):
-            name = outlet or "(unknown outlet)"
-            per_outlet[name] += 1
-            if text is None:
-                continue
-            lines = {
-                line.strip()
-                for span in spans
-                if span["kind"].startswith("furniture-")
-                for line in text[span["start"] : span["end"]].split("\n")
-                if line.strip()
-            }
-            counts.setdefault(name, Counter()).update(lines)
+            sampled += batch.num_rows
+            for outlet, text, spans in zip(
+                *(batch.column(c).to_pylist() for c in columns), strict=True
+            ):
+                name = outlet or "(unknown outlet)"
+                per_outlet[name] += 1
+                if text is not None:
+                    counts.setdefault(name, Counter()).update(furniture_lines(text, spans))
     shown = [name for name, _ in _largest_items(per_outlet)[:OUTLETS_FURNITURE]]
     lines = tuple(
         OutletLines(

@@ -26,6 +26,7 @@ TABLE_ROWS = 20_000  # rows of the record table; a larger release is sampled
 RECORD_PAGES = 200  # record pages from the table, besides those of the pairs shown
 PAIRS_PER_KIND = 20  # relation pages per kind, highest score first
 LISTED = 1_000  # quarantine entries and tombstones listed
+PAGE_ROWS = 1_000  # rows per batch when whole rows are read (record pages)
 _TABLE_COLUMNS = [
     "record_id",
     "title",
@@ -187,18 +188,33 @@ def _batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]
 
 
 def records_by_id(shards: list[Path], ids: list[str]) -> dict[str, dict]:
-    """Whole rows of ``ids``, each read from the one shard that can hold it."""
+    """Whole rows of ``ids``, each looked for in the one shard that can hold it, and there only
+    in the row groups whose id range holds it (rows are sorted by id), a batch at a time."""
     per_shard: dict[int, list[str]] = {}
     for record_id in ids:
         per_shard.setdefault(shard_of(record_id, len(shards)), []).append(record_id)
     found = {}
     for index, wanted in sorted(per_shard.items()):
-        table = pq.read_table(
-            shards[index], filters=[("record_id", "in", wanted)], use_threads=False
-        )
-        for row in table.to_pylist():
-            found[row["record_id"]] = row
+        parquet = pq.ParquetFile(shards[index])
+        value_set = pa.array(wanted, pa.string())
+        for group in _groups_holding(parquet, wanted):
+            for batch in parquet.iter_batches(PAGE_ROWS, row_groups=[group], use_threads=False):
+                hit = pc.is_in(batch.column("record_id"), value_set=value_set)
+                if pc.any(hit).as_py():
+                    found.update((r["record_id"], r) for r in batch.filter(hit).to_pylist())
     return dict(sorted(found.items()))
+
+
+def _groups_holding(parquet: pq.ParquetFile, ids: list[str]) -> list[int]:
+    meta = parquet.metadata
+    leaf = next(i for i in range(meta.num_columns) if meta.schema.column(i).path == "record_id")
+    groups = []
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(leaf).statistics
+        unknown = stats is None or not stats.has_min_max
+        if unknown or any(stats.min <= record_id <= stats.max for record_id in ids):
+            groups.append(group)
+    return groups
 
 
 # --- relation pairs: the highest scores of each kind --------------------------------------
