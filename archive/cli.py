@@ -516,6 +516,9 @@ def report(release, out, level, force, as_json):
     with no server or network, and the same release gives the same bytes. It goes beside the
     release, never into it (a release is immutable). Prints the folder.
 
+    Exit 0, or 1 when verify finds problems in the release (the report is written and lists
+    them).
+
     \b
     archive report dist/example-1.0.0
     archive report dist/example-1.0.0 --out site/example --force
@@ -526,10 +529,14 @@ def report(release, out, level, force, as_json):
     require_release(release)
     written = write_report(release, out, level=level, force=force)
     if as_json:
-        size = sum(p.stat().st_size for p in written.rglob("*") if p.is_file())
-        emit_json({"path": str(written), "bytes": size})
+        emit_json({"path": str(written.path), "bytes": written.bytes,
+                   "problems": written.problems})  # fmt: skip
     else:
-        click.echo(printable(str(written)))
+        click.echo(printable(str(written.path)))
+    if written.problems:
+        click.echo(f"archive: error: verify found {written.problems} problems in "
+                   f"{printable(str(release))}; the report lists them", err=True)  # fmt: skip
+    sys.exit(EXIT_FAILED if written.problems else EXIT_OK)
 
 
 @main.command()

@@ -98,6 +98,48 @@ def test_an_existing_folder_is_replaced_only_with_force_and_only_when_a_report(
     assert forced.exit_code == 0, forced.output
 
 
+@pytest.mark.parametrize("damage", ["deep-signature", "deep-quarantine-line", "unlisted-file"])
+def test_a_damaged_release_gets_a_report_listing_the_problems(release, tmp_path, damage):
+    copy = tmp_path / "example-1.0.0"
+    shutil.copytree(release, copy)
+    deep = "[" * 100_000 + "]" * 100_000
+    if damage == "deep-signature":
+        (copy / "manifest.json.sig.json").write_text(deep)
+    elif damage == "deep-quarantine-line":
+        with (copy / "quarantine.jsonl").open("a") as handle:
+            handle.write(deep + "\n")
+    else:
+        (copy / "data" / "extra.txt").write_text("not listed")
+    result = CliRunner().invoke(main, ["report", str(copy), "--json"])
+    assert result.exit_code == 1, result.output
+    assert "the report lists them" in result.stderr and "Traceback" not in result.output
+    written = json.loads(result.stdout)
+    assert written["problems"] >= 1
+    html = (Path(written["path"]) / "index.html").read_text(encoding="utf-8")
+    assert "PROBLEMS FOUND" in html
+
+
+def test_an_unreadable_shard_stops_the_report_in_one_line(release, tmp_path):
+    copy = tmp_path / "example-1.0.0"
+    shutil.copytree(release, copy)
+    shard = next((copy / "data").glob("*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:-1] + b"X")
+    result = CliRunner().invoke(main, ["report", str(copy)])
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"archive: error: {shard}: unreadable") and "archive verify" in line
+    assert not (tmp_path / "example-1.0.0-report").exists()
+
+
+def test_a_folder_that_is_not_a_release_is_one_line(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a release\n")
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"archive: error: {tmp_path} is not a release: no manifest.json"
+    ]
+
+
 def test_every_page_is_self_contained(report):
     pages = sorted(report.rglob("*.html"))
     assert len(pages) > 15

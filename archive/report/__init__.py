@@ -5,6 +5,6 @@ renders each page; ``charts.py`` draws the bar charts as SVG; ``assets/`` holds 
 style sheet and the record table's script.
 """
 
-from archive.report.build import default_out, write_report
+from archive.report.build import Written, default_out, write_report
 
-__all__ = ["default_out", "write_report"]
+__all__ = ["Written", "default_out", "write_report"]

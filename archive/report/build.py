@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,19 +45,30 @@ def default_out(release: str | Path) -> Path:
     return path.with_name(path.name + "-report")
 
 
+@dataclass(frozen=True)
+class Written:
+    """A report written: its folder, its size, and the problems verify found in the release."""
+
+    path: Path
+    bytes: int
+    problems: int
+
+
 def write_report(
     release: str | Path, out: str | Path | None = None, *, level: str = "rows", force: bool = False
-) -> Path:
-    """Write the static HTML report of ``release`` into the folder ``out`` and return it.
+) -> Written:
+    """Write the static HTML report of ``release`` into the folder ``out``.
 
-    An existing ``out`` is replaced only with ``force``, and only when it holds a report.
+    An existing ``out`` is replaced only with ``force``, and only when it holds a report. A
+    release that fails ``verify`` still gets its report, which lists the problems.
     """
     root = Path(release)
     target = Path(out) if out is not None else default_out(root)
     _check_target(root, target, force)
     manifest = read_manifest(root)
     summary = release_summary(root)
-    documents = report_documents(root, manifest, summary, level)
+    verification = verification_of(root, level)
+    documents = report_documents(root, manifest, summary, verification)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
@@ -69,7 +81,8 @@ def write_report(
         partial.rename(target)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return target
+    size = sum(len(text.encode("utf-8")) for text in documents.values())
+    return Written(target, size, verification["problem_count"])
 
 
 def _check_target(root: Path, target: Path, force: bool) -> None:
@@ -94,7 +107,7 @@ def _head(path: Path) -> str:
 
 
 def report_documents(
-    root: Path, manifest: dict, summary: ReleaseSummary, level: str
+    root: Path, manifest: dict, summary: ReleaseSummary, verification: dict
 ) -> dict[str, str]:
     """Every file of the report, by relative path."""
     shards = [root / p for p in record_shards(manifest)]
@@ -116,7 +129,7 @@ def report_documents(
         "quarantine": listed_lines(root / QUARANTINE_FILE, summary.quarantine.total),
         "tombstones": listed_lines(root / "withdrawn.jsonl", summary.versions.withdrawn),
         "history": history_rows(root),
-        "verification": verification_of(root, level),
+        "verification": verification,
     }
     documents = {
         "index.html": pages.index_page(summary, parts),
@@ -334,6 +347,7 @@ def verification_of(root: Path, level: str) -> dict:
     report = check_release(root, level=level)
     return {
         "ok": report.ok,
+        "problem_count": report.problem_count,
         "level": level,
         "records": report.records,
         "files": report.files,
