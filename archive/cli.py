@@ -514,11 +514,13 @@ def inspect(release, record_id, explain, show_relations, quiet, as_json):
         return
 
     if record_id is None:
-        data = summary(release)
+        from archive.summary import release_summary, summary_lines
+
+        found = release_summary(release)
         if as_json:
-            emit_json(data)
+            emit_json(found.as_dict() | {"manifest": summary(release)["manifest"]})
         else:
-            click.echo(printable(data["text"], keep="\n"))
+            click.echo(printable("\n".join(summary_lines(found)), keep="\n"))
         return
     row = _record_by_key(release, record_id, as_json)
     if explain and not as_json:
@@ -541,6 +543,48 @@ def _record_by_key(release: Path, key: str, as_json: bool) -> dict:
             for candidate in exc.candidates:
                 click.echo(printable(candidate.line()))
         raise
+
+
+@main.command()
+@click.argument("release", type=click.Path(path_type=Path))
+@path_option("--out", help="Report folder (default: <release>-report beside the release).")
+@click.option(
+    "--level",
+    type=click.Choice(["structure", "sizes", "hashes", "rows"]),
+    default="rows",
+    show_default=True,
+    help="The verify level whose result the report shows.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing report folder.")
+@json_option("Print the report's path and size as JSON on stdout.")
+@handles_errors
+def report(release, out, level, force, as_json):
+    """Write a static HTML report of a release: overview, coverage, furniture, relations,
+    records, quarantine, versions and integrity. It opens from the file system (index.html)
+    with no server or network, and the same release gives the same bytes. It goes beside the
+    release, never into it (a release is immutable). Prints the folder.
+
+    Exit 0, or 1 when verify finds problems in the release (the report is written and lists
+    them).
+
+    \b
+    archive report dist/example-1.0.0
+    archive report dist/example-1.0.0 --out site/example --force
+    """
+    from archive.format.manifest import require_release
+    from archive.report import write_report
+
+    require_release(release)
+    written = write_report(release, out, level=level, force=force)
+    if as_json:
+        emit_json({"path": str(written.path), "bytes": written.bytes,
+                   "problems": written.problems})  # fmt: skip
+    else:
+        click.echo(printable(str(written.path)))
+    if written.problems:
+        click.echo(f"archive: error: verify found {written.problems} problems in "
+                   f"{printable(str(release))}; the report lists them", err=True)  # fmt: skip
+    sys.exit(EXIT_FAILED if written.problems else EXIT_OK)
 
 
 @main.command()

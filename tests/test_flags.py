@@ -53,6 +53,8 @@ NOT_FLAGS = frozenset(
         # relation kinds and pack stage names
         "exact-duplicate", "near-duplicate", "paraphrase-of", "shares-quotation",
         "relations-confirm", "relations-index", "relations-pair", "relations-sign",
+        # the JSON Schema keyword holding each flag's description (read by archive/summary.py)
+        "x-descriptions",
     }
 )  # fmt: skip
 
