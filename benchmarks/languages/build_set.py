@@ -72,7 +72,8 @@ def samples(path: Path) -> list[dict]:
     sep = "" if lang in NO_SPACES else " "
     sentences = [s for doc in docs for s in doc]
     short = [s for s in sentences if SHORT_RANGE[0] <= len(s) <= SHORT_RANGE[1]]
-    rows = [{"lang": lang, "kind": "long", "text": t} for t in spread(long_samples(sentences, sep), LONG)]
+    long = spread(long_samples(sentences, sep), LONG)
+    rows = [{"lang": lang, "kind": "long", "text": t} for t in long]
     rows += [{"lang": lang, "kind": "short", "text": t} for t in spread(short, SHORT)]
     return [dict(row, source=path.name) for row in rows]
 
