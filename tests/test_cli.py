@@ -276,7 +276,8 @@ def test_version_and_help_answer_without_loading_the_pipeline():
         "from archive.cli import main\n"
         "assert CliRunner().invoke(main, ['--version']).exit_code == 0\n"
         "assert CliRunner().invoke(main, ['--help']).exit_code == 0\n"
-        "print(sorted({'pyarrow', 'trafilatura', 'py3langid', 'numpy'} & set(sys.modules)))\n"
+        "heavy = {'pyarrow', 'trafilatura', 'pycld2', 'fasttext', 'numpy'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
