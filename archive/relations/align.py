@@ -307,11 +307,12 @@ def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) ->
     used_a: set[int] = set()
     used_b: set[int] = set()
     for i, j, size in runs:
-        if not _whole_or_long(a, b, i, j, size, settings):
+        if (
+            not _whole_or_long(a, b, i, j, size, settings)
+            or used_a.intersection(range(i, i + size))
+            or used_b.intersection(range(j, j + size))
+        ):
             continue
-        if used_a or used_b:
-            if used_a.intersection(range(i, i + size)) or used_b.intersection(range(j, j + size)):
-                continue
         used_a.update(range(i, i + size))
         used_b.update(range(j, j + size))
         out.append(
