@@ -60,7 +60,10 @@ def layout(capture_text: str, lines: tuple[Line, ...], not_authors: Collection[s
     return lay
 
 
-@lru_cache(maxsize=1 << 16)
+_CACHED_LINE = 300  # longer lines (story paragraphs) rarely recur: not worth their memory
+
+
+@lru_cache(maxsize=1 << 14)
 def _line_class(text: str, checked: bool) -> tuple[str, str] | None:
     """(kind, rule) of a line by the single-line rules alone, or None; ``checked``: the line is
     short or holds an anchor, so the furniture and comment rules apply. Pure, so cached:
@@ -124,7 +127,8 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
     short = furniture.SHORT_LINE
     for i, ln in enumerate(lines):
         text = ln.text
-        found = _line_class(text, i in anchored or len(text) <= short)
+        classify = _line_class if len(text) <= _CACHED_LINE else _line_class.__wrapped__
+        found = classify(text, i in anchored or len(text) <= short)
         if found is not None:
             _set(lay, i, *found)
     # a caption printed twice, the second time with a longer credit
