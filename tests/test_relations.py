@@ -24,7 +24,7 @@ from archive.relations import (
     flags_for,
     relation_rows,
 )
-from archive.relations.signatures import gram_hashes, minhash
+from archive.relations.signatures import gram_hashes, minhash, winnow
 from archive.relations.text import (
     Vocabulary,
     quote_ids,
@@ -491,3 +491,17 @@ def test_sorted_runs_merge_in_levels_and_lose_nothing(tmp_path, monkeypatch):
     merged = [r for chunk in runs.merged(7) for r in chunk]
     assert merged == sorted(made, key=Relation.sort_key)
     assert len(list(work.relation_spill(0).parent.glob("*.arrow"))) <= 3
+
+
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=60),
+    st.integers(1, 9),
+)
+def test_winnow_keeps_the_least_hash_of_every_window(values, window):
+    hashes = np.array(values, dtype=np.uint64)
+    expected = sorted(
+        {min(values[k : k + window]) for k in range(max(1, len(values) - window + 1))}
+        if values
+        else set()
+    )
+    assert winnow(hashes, window).tolist() == expected

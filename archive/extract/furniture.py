@@ -323,7 +323,8 @@ def line_rule(
         for ri, pattern in _BY_WORD[w]:
             if ri < best and n <= RULES[ri].max_len and pattern.search(low):
                 best = ri
-    for ri, pattern, needs in _STARTS:
+    # one C-level try of the ungated start patterns at once: most lines match none of them
+    for ri, pattern, needs in _STARTS if _ANY_UNGATED_START.match(low) else _GATED_STARTS:
         if ri >= best:
             break
         if needs and not any(x in low for x in needs):
@@ -364,6 +365,12 @@ def _index() -> dict[str, list[tuple[int, re.Pattern[str]]]]:
 _BY_WORD = _index()
 _GATE_WORDS = frozenset(_BY_WORD)
 _STARTS = tuple((ri, r.start, r.needs) for ri, r in enumerate(RULES) if r.start is not None)
+_GATED_STARTS = tuple(start for start in _STARTS if start[2])
+# Matches at the start of a line where any ungated start pattern does (an alternation matches
+# where one of its branches does), so a line it rejects is tried on the gated ones alone.
+_ANY_UNGATED_START = re.compile(
+    "|".join(f"(?:{pattern.pattern})" for _, pattern, needs in _STARTS if not needs)
+)
 
 
 def is_comment_section(

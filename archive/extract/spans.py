@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
@@ -59,6 +60,64 @@ def layout(capture_text: str, lines: tuple[Line, ...], not_authors: Collection[s
     return lay
 
 
+_CACHED_LINE = 300  # longer lines (story paragraphs) rarely recur: not worth their memory
+
+
+@lru_cache(maxsize=1 << 14)
+def _line_class(text: str, checked: bool) -> tuple[str, str] | None:
+    """(kind, rule) of a line by the single-line rules alone, or None; ``checked``: the line is
+    short or holds an anchor, so the furniture and comment rules apply. Pure, so cached:
+    furniture lines recur from capture to capture of an outlet."""
+    found = None
+    if checked:
+        low = text.lower()
+        words = furniture.line_words(low)
+        rule = furniture.line_rule(text, low, words)
+    else:
+        low, words, rule = "", _NO_WORDS, None
+    if rule is not None:
+        found = (rule.kind, rule.rule_id)
+    else:
+        cap = captions.caption_rule(text)
+        if cap is not None:
+            found = ("credit" if captions.is_bare_credit(text) else "caption", cap)
+        elif not captions.CREDIT_WORDS.isdisjoint(words):
+            cred = captions.credit_rule(text)
+            if cred is not None:
+                found = ("credit", cred)
+    if (
+        low
+        and (found[0] if found else None) in _COMMENT_OVERRIDES
+        and furniture.is_comment_section(text, low, words)
+    ):
+        found = ("furniture-comments", "comments:line")
+    return found
+
+
+_NO_WORDS: frozenset[str] = frozenset()
+
+
+# The header rules read the same few lines again and again (each candidate cluster start looks
+# at its neighbours), and datelines and bylines recur across an outlet's captures: the readers
+# are pure, so their answers are cached by line (and, for bylines, by the names that are not
+# authors, when those can be a key).
+_dateline = lru_cache(maxsize=1 << 14)(dateline)
+_cached_byline = lru_cache(maxsize=1 << 14)(header.byline)
+_cached_bare_byline = lru_cache(maxsize=1 << 14)(header.bare_byline)
+
+
+def _byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
+    if isinstance(not_authors, tuple | frozenset):
+        return _cached_byline(text, not_authors)
+    return header.byline(text, not_authors)
+
+
+def _bare_byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
+    if isinstance(not_authors, tuple | frozenset):
+        return _cached_bare_byline(text, not_authors)
+    return header.bare_byline(text, not_authors)
+
+
 def _set(lay: Layout, i: int, kind: str, rule: str) -> None:
     lay.kinds[i] = kind
     lay.rules[i] = rule
@@ -66,31 +125,12 @@ def _set(lay: Layout, i: int, kind: str, rule: str) -> None:
 
 def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int]) -> None:
     short = furniture.SHORT_LINE
-    empty: frozenset[str] = frozenset()
     for i, ln in enumerate(lines):
         text = ln.text
-        if i in anchored or len(text) <= short:
-            low = text.lower()
-            words = furniture.line_words(low)
-            rule = furniture.line_rule(text, low, words)
-        else:
-            low, words, rule = "", empty, None
-        if rule is not None:
-            _set(lay, i, rule.kind, rule.rule_id)
-        else:
-            cap = captions.caption_rule(text)
-            if cap is not None:
-                _set(lay, i, "credit" if captions.is_bare_credit(text) else "caption", cap)
-            elif not captions.CREDIT_WORDS.isdisjoint(words):
-                cred = captions.credit_rule(text)
-                if cred is not None:
-                    _set(lay, i, "credit", cred)
-        if (
-            low
-            and lay.kinds[i] in _COMMENT_OVERRIDES
-            and furniture.is_comment_section(text, low, words)
-        ):
-            _set(lay, i, "furniture-comments", "comments:line")
+        classify = _line_class if len(text) <= _CACHED_LINE else _line_class.__wrapped__
+        found = classify(text, i in anchored or len(text) <= short)
+        if found is not None:
+            _set(lay, i, *found)
     # a caption printed twice, the second time with a longer credit
     n = len(lines)
     for i in range(1, n):
@@ -263,18 +303,18 @@ def _is_meta_line(
         return False
     n = header.words(text)
     if _HAS_DIGIT.search(text):
-        found, flags = dateline(text)
+        found, flags = _dateline(text)
         if found or flags and n <= 8:
             return True
     elif n <= 6 and relative_only(text):
         return True
-    if header.byline(text, not_authors) is not None:
+    if _byline(text, not_authors) is not None:
         return True
     # cheapest test first: a bare name is a byline only beside a dateline
     return (
         n <= 12
         and _next_to_dateline(lines, todo, pos)
-        and header.bare_byline(text, not_authors) is not None
+        and _bare_byline(text, not_authors) is not None
     )
 
 
@@ -346,9 +386,9 @@ def _header_follows(
     text = lines[nxt].text
     return (
         header.is_lead_in(text)
-        or bool(dateline(text)[0])
-        or header.byline(text, not_authors) is not None
-        or header.bare_byline(text, not_authors) is not None
+        or bool(_dateline(text)[0])
+        or _byline(text, not_authors) is not None
+        or _bare_byline(text, not_authors) is not None
     )
 
 
@@ -364,8 +404,8 @@ def _meta(
     text = lines[i].text
     if len(text) > 200:
         return None
-    found, flags = dateline(text)
-    by = header.byline(text, not_authors)
+    found, flags = _dateline(text)
+    by = _byline(text, not_authors)
     if by is not None:
         _set(lay, i, "byline", by.rule)
         lay.bylines.append((i, by))
@@ -382,7 +422,7 @@ def _meta(
         if relative or header.words(text) <= 8:
             _set(lay, i, "dateline", "dateline:unreadable")
             return "dateline"
-    bare = header.bare_byline(text, not_authors) if _next_to_dateline(lines, todo, pos) else None
+    bare = _bare_byline(text, not_authors) if _next_to_dateline(lines, todo, pos) else None
     if bare is not None:
         _set(lay, i, "byline", bare.rule)
         lay.bylines.append((i, bare))
@@ -397,7 +437,7 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
     offset = by.rest_from
     while offset < len(text) and not text[offset].isalnum():
         offset += 1
-    found, _ = dateline(text[offset:])
+    found, _ = _dateline(text[offset:])
     return [replace(d, start=d.start + offset, end=d.end + offset) for d in found]
 
 
@@ -411,7 +451,7 @@ def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> boo
             # every dateline holds a digit; a relative one ("Yesterday") is a few words
             if (
                 _HAS_DIGIT.search(text)
-                and dateline(text)[0]
+                and _dateline(text)[0]
                 or header.words(text) <= 6
                 and relative_only(text)
             ):

@@ -269,9 +269,9 @@ class QuoteView:
     @cached_property
     def gram_positions(self) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
-        for p, g in enumerate(self.grams.tolist()):
-            if g:
-                out.setdefault(g, []).append(p)
+        at = np.flatnonzero(self.grams)
+        for p, g in zip(at.tolist(), self.grams[at].tolist(), strict=True):
+            out.setdefault(g, []).append(p)
         return out
 
     @cached_property
@@ -295,14 +295,18 @@ def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) ->
     quotations are the stock phrases any two statements may share.
     """
     n = settings.min_quote_words
-    in_b = b.gram_positions
-    matches = [
-        (q - p, p) for g, ps in a.gram_positions.items() if g in in_b for p in ps for q in in_b[g]
-    ]
+    in_a, in_b = a.gram_positions, b.gram_positions
+    common = in_a.keys() & in_b.keys()
+    if not common:
+        return []
+    matches = [(q - p, p) for g in common for p in in_a[g] for q in in_b[g]]
+    runs = _quote_runs(matches, n)
+    if len(runs) > 1:
+        runs.sort(key=lambda x: (-x[2], x[0], x[1]))
     out = []
     used_a: set[int] = set()
     used_b: set[int] = set()
-    for i, j, size in sorted(_quote_runs(matches, n), key=lambda x: (-x[2], x[0], x[1])):
+    for i, j, size in runs:
         if (
             not _whole_or_long(a, b, i, j, size, settings)
             or used_a.intersection(range(i, i + size))
@@ -319,19 +323,27 @@ def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) ->
                 "words": size,
             }
         )
-    return sorted(out, key=lambda q: (q["source"], q["target"]))
+    if len(out) > 1:
+        out.sort(key=lambda q: (q["source"], q["target"]))
+    return out
 
 
 def _quote_runs(matches: list[tuple[int, int]], n: int) -> list[Block]:
     """Maximal runs of matching grams on one diagonal (grams never straddle quotations, so
     consecutive grams of a run lie in one quotation in both bodies)."""
     runs: list[Block] = []
+    diagonal = following = None
+    start = count = 0
     for d, p in sorted(matches):
-        if runs and runs[-1][1] - runs[-1][0] == d and runs[-1][0] + runs[-1][2] - n + 1 == p:
-            i, j, size = runs[-1]
-            runs[-1] = (i, j, size + 1)
-        else:
-            runs.append((p, p + d, n))
+        if d == diagonal and p == following:
+            count += 1
+            following += 1
+            continue
+        if diagonal is not None:
+            runs.append((start, start + diagonal, count + n - 1))
+        diagonal, start, count, following = d, p, 1, p + 1
+    if diagonal is not None:
+        runs.append((start, start + diagonal, count + n - 1))
     return runs
 
 

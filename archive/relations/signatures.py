@@ -143,5 +143,10 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
         return np.unique(hashes)
     if len(hashes) <= window:
         return np.unique(hashes[[int(np.argmin(hashes))]])
-    view = np.lib.stride_tricks.sliding_window_view(hashes, window)
-    return np.unique(view.min(axis=1))
+    # the running minimum by shifted slices: a few C loops, without sliding_window_view's
+    # Python set-up, which costs more than the minima on a body's few hundred hashes
+    count = len(hashes) - window + 1
+    least = hashes[:count].copy()
+    for k in range(1, window):
+        np.minimum(least, hashes[k : k + count], out=least)
+    return np.unique(least)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -685,9 +685,10 @@ def _merged_runs(runs: list[Path | RemotePath], size: int) -> Iterator[list[Rela
 
 
 def _relations_in(path: Path | RemotePath) -> Iterator[Relation]:
+    names = [f.name for f in fields(Relation)]
     for batch in iter_ipc_batches(path):
-        for row in batch.to_pylist():
-            yield Relation(**row)
+        columns = [batch.column(name).to_pylist() for name in names]
+        yield from map(Relation, *columns)
 
 
 def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -445,20 +446,35 @@ def _cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> dict[str, 
 
 def _contributions(chunk: pa.Table, cached: dict[str, tuple]) -> Iterator[dict]:
     """Each text row's furniture contribution, computed on the spans as extraction left them
-    (before any learned furniture), or taken from ``cached``."""
+    (before any learned furniture), or taken from ``cached``. Read column by column: only
+    the spans a contribution reads (the body's, and learned ones, reverted) become objects."""
     from archive.extract import contribution, revert_learned
+    from archive.extract.learned import _LEARNABLE
 
-    columns = ["record_id", "capture_text", "spans", "outlet", "media_type"]
-    for row in chunk.select(columns).to_pylist():
-        if row["media_type"] != "text/plain" or row["capture_text"] is None:
-            continue
-        found = cached.get(row["record_id"])
+    keep = pc.and_(pc.equal(chunk["media_type"], "text/plain"), pc.is_valid(chunk["capture_text"]))
+    rows = chunk.filter(pc.fill_null(keep, False))
+    if rows.num_rows == 0:
+        return
+    spans = rows["spans"].combine_chunks()
+    flat = pc.list_flatten(spans)
+    kinds = pc.struct_field(flat, "kind")
+    read = pc.is_in(kinds, value_set=pa.array([*_LEARNABLE, "furniture-learned"]))
+    parents = pc.filter(pc.list_parent_indices(spans), read).to_numpy().tolist()
+    fields = [pc.filter(pc.struct_field(flat, n), read).to_pylist() for n in _SPAN_FIELDS]
+    per_row: list[list[Span]] = [[] for _ in range(rows.num_rows)]
+    for parent, *values in zip(parents, *fields, strict=True):
+        per_row[parent].append(Span(*values))
+    columns = (rows[n].to_pylist() for n in ("record_id", "capture_text", "outlet"))
+    for (rid, text, outlet), held in zip(zip(*columns, strict=True), per_row, strict=True):
+        found = cached.get(rid)
         if found is None:
-            spans = revert_learned(tuple(Span(**s) for s in row["spans"]))
-            found = contribution(row["capture_text"], spans, row["outlet"])
+            found = contribution(text, revert_learned(tuple(held)), outlet)
         if found is not None:
             bucket, doc, keys = found
-            yield {"record_id": row["record_id"], "bucket": bucket, "doc": doc, "keys": keys}
+            yield {"record_id": rid, "bucket": bucket, "doc": doc, "keys": keys}
+
+
+_SPAN_FIELDS = ("start", "end", "kind", "rule")  # Span's, in order
 
 
 def learned_furniture(ctx: PackContext) -> LearnedFurniture | None:
@@ -477,20 +493,6 @@ def learned_furniture(ctx: PackContext) -> LearnedFurniture | None:
             for bucket, doc, keys in zip(*columns, strict=True):
                 counter.add_contribution(bucket, doc, tuple(keys))
     return counter.learned()
-
-
-def _mapped_batches(table: pa.Table, change, candidates=None) -> Iterator[pa.RecordBatch]:
-    """The batches of ``table`` with ``change(row) -> bool`` applied to every row, holding Python
-    objects for one batch at a time (a shard as Python objects takes several times its Arrow
-    size). ``candidates(batch)``, when given, says (vectorized) whether any row may change."""
-    for batch in table.to_batches(max_chunksize=_PY_BATCH):
-        if candidates is not None and not candidates(batch):
-            yield batch
-            continue
-        rows = batch.to_pylist()
-        if any([change(row) for row in rows]):
-            batch = pa.RecordBatch.from_pylist(rows, schema=RECORD_ARROW_SCHEMA)
-        yield batch
 
 
 def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | None) -> int:
@@ -573,15 +575,57 @@ def _learned_batches(
         return True
 
     settled_ids = pa.array(sorted(settled), pa.string())
+    outlets = pa.array(sorted({outlet for outlet, _, _ in learned.entries}), pa.string())
 
-    def candidates(batch: pa.RecordBatch) -> bool:
+    def candidates(batch: pa.RecordBatch) -> pa.Array:
+        """The rows ``learn`` may change: fresh text rows of an outlet that learned furniture,
+        or holding learned spans to revert (any other row it leaves as it is)."""
         text = pc.and_(
-            pc.equal(batch.column("media_type"), "text/plain"), pc.is_valid(batch.column("outlet"))
+            pc.equal(batch.column("media_type"), "text/plain"),
+            pc.and_(pc.is_valid(batch.column("capture_text")), pc.is_valid(batch.column("outlet"))),
         )
         fresh = pc.invert(pc.is_in(batch.column("record_id"), value_set=settled_ids))
-        return bool(pc.any(pc.and_(text, fresh)).as_py())
+        holds_learned = pa.array(_holds_kind(batch.column("spans"), "furniture-learned"))
+        relevant = pc.or_(pc.is_in(batch.column("outlet"), value_set=outlets), holds_learned)
+        return pc.fill_null(pc.and_(pc.and_(text, fresh), relevant), False)
 
-    return _mapped_batches(table, learn, candidates)
+    return _mapped_rows(table, learn, candidates)
+
+
+def _holds_kind(spans: pa.Array, kind: str) -> np.ndarray:
+    """For each row's list of spans, whether one of them is of ``kind``."""
+    of_kind = pc.equal(pc.struct_field(pc.list_flatten(spans), "kind"), kind)
+    parents = pc.filter(pc.list_parent_indices(spans), of_kind)
+    out = np.zeros(len(spans), dtype=bool)
+    out[parents.to_numpy()] = True
+    return out
+
+
+def _mapped_rows(table: pa.Table, change, candidates) -> Iterator[pa.RecordBatch]:
+    """The batches of ``table`` with ``change(row) -> bool`` applied to the rows that
+    ``candidates(batch)`` (a boolean array, vectorized) selects; only those rows become Python
+    objects, and only the columns a change touched are rebuilt."""
+    for batch in table.to_batches(max_chunksize=_PY_BATCH):
+        at = np.flatnonzero(candidates(batch).to_numpy(zero_copy_only=False))
+        if len(at) == 0:
+            yield batch
+            continue
+        rows = batch.take(pa.array(at)).to_pylist()
+        changed = [k for k, row in enumerate(rows) if change(row)]
+        if not changed:
+            yield batch
+            continue
+        columns = list(batch.columns)
+        for name in _LEARN_CHANGES:
+            index = RECORD_ARROW_SCHEMA.get_field_index(name)
+            values = columns[index].to_pylist()
+            for k in changed:
+                values[at[k]] = rows[k][name]
+            columns[index] = pa.array(values, RECORD_ARROW_SCHEMA.field(index).type)
+        yield pa.RecordBatch.from_arrays(columns, schema=RECORD_ARROW_SCHEMA)
+
+
+_LEARN_CHANGES = ("spans", "text", "text_sha256", "flags")  # what ``learn`` may set in a row
 
 
 def _extraction_of(row: dict) -> Extraction:
