@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_metadata
@@ -292,7 +293,7 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
         found.append((tag, time.get("datetime")))
     visible = _visible_dateline(tree)
     if visible:
-        found.append(("visible dateline", visible))
+        found.append(visible)
     for dated in tree.xpath(_ITEMPROP_PUBLISHED):
         value = dated.get("datetime") or dated.get("content") or dated.text_content()
         found.append(('[itemprop="datepublished"]', _WS.sub(" ", value).strip()))
@@ -309,9 +310,20 @@ def _article_time(time: HtmlElement) -> bool:
     return any(parent.tag == "article" for parent in time.iterancestors())
 
 
-def _visible_dateline(tree: HtmlElement) -> str | None:
-    """The first short element, classed as a date or byline, whose text is a publication
-    dateline and nothing else (``archive.extract.dates.dateline``): what a reader sees."""
+def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
+    """(tag, text) of the page's visible publication dateline: a short element, classed as a
+    date or byline, whose text is a dateline and nothing else (``archive.extract.dates.dateline``),
+    what a reader sees. The first one by a headline (``<h1>``) wins; else the first one, tagged
+    ``_DISTANT_DATELINE`` when the page has a headline it is far from.
+
+    Why the headline: the dateline a publisher gives its story sits in the headline block (kicker,
+    byline, standfirst). On real pages a dateline thousands of characters away from every ``<h1>``
+    is a current-date banner, a comment's or a related story's date far more often than the
+    story's own. Datelines of one element and class that state different dates are a list's
+    (related stories, comments) and are skipped, unless one touches a headline (no shown text
+    between them): a list whose items each have a headline and a dateline.
+    """
+    datelines = []
     for element in tree.iter(_DATELINE_TAGS):
         names = " ".join(element.get(a, "") for a in ("class", "id", "itemprop"))
         if not _DATELINE_CLASS.search(names) or element.find(".//time[@datetime]") is not None:
@@ -323,8 +335,68 @@ def _visible_dateline(tree: HtmlElement) -> str | None:
             continue
         found, _ = dateline(text)
         if found and found[0].role == "published":
-            return text
-    return None
+            datelines.append((element, text))
+            if len(datelines) == _MAX_DATELINES:
+                break
+    if not datelines:
+        return None
+    headlines = tree.findall(".//h1")
+    spans = _text_spans(tree) if headlines else {}
+
+    def gap(element: HtmlElement) -> int | None:
+        return min((_gap(spans[element], spans[h1]) for h1 in headlines), default=None)
+
+    listed = _listed(datelines)
+    kept = [(e, t) for e, t in datelines if e not in listed or gap(e) == 0]
+    if not kept:
+        return None
+    if not headlines:
+        return "visible dateline", kept[0][1]
+    for element, text in kept:
+        if gap(element) <= _HEADLINE_REACH:
+            return "visible dateline", text
+    return _DISTANT_DATELINE, kept[0][1]
+
+
+def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
+    """The datelines another dateline of the same element and class contradicts."""
+    texts: dict[tuple, set[str]] = {}
+    for element, text in datelines:
+        texts.setdefault((element.tag, element.get("class", "")), set()).add(text)
+    return {e for e, _ in datelines if len(texts[(e.tag, e.get("class", ""))]) > 1}
+
+
+_MAX_DATELINES = 20
+_HEADLINE_REACH = 1000  # characters of shown text between a dateline and the headline
+_DISTANT_DATELINE = "visible dateline far from the headline"
+_UNSHOWN = {"script", "style", "noscript", "template"}
+
+
+def _text_spans(tree: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
+    """Each element's (start, end) offset in the page's shown text (stripped text pieces, without
+    scripts and styles), walked without recursion: pages nest deeper than Python's stack."""
+    spans: dict[HtmlElement, tuple[int, int]] = {}
+    starts: dict[HtmlElement, int] = {}
+    hidden = 0
+    offset = 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        shown = isinstance(element.tag, str) and element.tag not in _UNSHOWN
+        if event == "start":
+            starts[element] = offset
+            hidden += not shown
+            if shown and not hidden:
+                offset += len((element.text or "").strip())
+        else:
+            hidden -= not shown
+            spans[element] = (starts.pop(element), offset)
+            if not hidden:
+                offset += len((element.tail or "").strip())
+    return spans
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters of shown text between two spans (0 when one holds or overlaps the other)."""
+    return max(a[0] - b[1], b[0] - a[1], 0)
 
 
 def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
@@ -947,6 +1019,29 @@ _PUBLICATION_TAGS = (
     'meta[name="dcterms.issued"]',
 )
 _WEAK_TAGS = ('meta[name="date"]', 'meta[name="dc.date"]', 'meta[name="dcterms.date"]')
+# Other publication-date meta names publishers write (htmldate reads them too). One group: a
+# CMS fills them all from one field, so they never confirm one another, only another source.
+_META_DATE_NAMES = frozenset(
+    (
+        "article_date_original",
+        "article:published",
+        "citation_publication_date",
+        "date_published",
+        "datecreated",
+        "dc.date.created",
+        "dcterms.created",
+        "displaydate",
+        "og:published_time",
+        "originalpublicationdate",
+        "pdate",
+        "pub_date",
+        "publication_date",
+        "publish_date",
+        "published_date",
+        "sailthru.date",
+    )
+)
+_META_NAME = re.compile(r'meta\[(?:name|property|itemprop)="([^"]+)"\]')
 _ARTICLE_KIND = re.compile(r"article|posting|report|story", re.I)
 _URL_DAY = re.compile(
     r"/((?:19|20)\d\d)(?:([/_-])([01]?\d)\2([0-3]?\d)|([01]\d)([0-3]\d))(?=[/_.-]|$)"
@@ -961,8 +1056,10 @@ def _date_evidence(
     """Every date the page states for its publication, strongest first, within the bounds."""
     out: list[_Evidence] = []
     article = _article_page(markup)
+    headline = any(tag == "<h1>" for tag, _ in markup)
+    undeclared = not any(tag == 'meta[property="og:type"]' for tag, _ in markup)
     for tag, value in markup:
-        strength, group = _date_source(tag, out, article)
+        strength, group = _date_source(tag, out, article, headline, undeclared)
         if strength is None:
             continue
         stated = _stated(value)
@@ -1001,14 +1098,19 @@ def _article_page(markup) -> bool:
     return False
 
 
-def _date_source(tag: str, so_far: list[_Evidence], article: bool) -> tuple[str | None, str]:
+def _date_source(
+    tag: str, so_far: list[_Evidence], article: bool, headline: bool, undeclared: bool
+) -> tuple[str | None, str]:
     """How far a tag's date can be trusted, and its group; the first of a kind only.
 
     Why the first ``<time datetime>`` placed or named as the article's date, and the first
     visible dateline classed as a date, are each enough alone on an article page: on real pages
     they then are its date; elsewhere (a concert listing, a video, a company or song page) a
-    first date is often some other event's. Neither contradicts a tag: when they differ from
-    one, they are most often an update, a comment or a related story.
+    first date is often some other event's. A visible dateline by the headline is also enough
+    on a page that declares no ``og:type`` (many blogs and older news pages), and a dateline far
+    from the headline never is. A ``<time>`` does not contradict a tag: when they differ, it is
+    most often an update. A dateline that is a publication tag here does: it is what the reader
+    is shown (a page re-published later keeps its first date there).
     """
     if tag in _PUBLICATION_TAGS:  # the first only: later ones are nested items' (comments...)
         return ("tag", tag) if not any(e.group == tag for e in so_far) else (None, "")
@@ -1020,12 +1122,17 @@ def _date_source(tag: str, so_far: list[_Evidence], article: bool) -> tuple[str 
         return strength, f"json-ld {strength}"
     if tag in _WEAK_TAGS:
         return "weak", tag
+    named = _META_NAME.fullmatch(tag)
+    if named and named[1] in _META_DATE_NAMES:
+        return "weak", "meta"
     if tag in ("time[datetime]", "article time[datetime]") and not any(
         e.group == "time" for e in so_far
     ):
         return ("tag" if article and tag != "time[datetime]" else "weak"), "time"
     if tag == "visible dateline":
-        return ("tag" if article else "weak"), "visible"
+        return ("tag" if article or (headline and undeclared) else "weak"), "visible"
+    if tag == _DISTANT_DATELINE:
+        return "weak", "visible"
     return None, ""
 
 
@@ -1034,13 +1141,18 @@ def _source_rank(source: str) -> int:
         *_PUBLICATION_TAGS,
         "json-ld",
         *_WEAK_TAGS,
+        "meta",
         "article time[datetime]",
         "time[datetime]",
         "visible dateline",
+        _DISTANT_DATELINE,
         "url",
         "htmldate",
     )
+    named = _META_NAME.fullmatch(source)
     key = "json-ld" if source.startswith("json-ld ") else source
+    if named and named[1] in _META_DATE_NAMES:
+        key = "meta"
     return order.index(key) if key in order else len(order)
 
 
@@ -1202,8 +1314,16 @@ def _language(markup, provenance) -> str | None:
     return None
 
 
+_SLASHED_DAY = re.compile(r"((?:19|20)\d\d)/(\d\d?)/(\d\d?)(?=$|[ T])")
+_LOOSE_OFFSET = re.compile(r"(?<=\d)([+-])(\d\d?)[.:]?(\d\d)$")
+
+
 def _parse_moment(value: str) -> datetime | None:
-    text = value.strip()
+    """An ISO 8601 or RFC 2822 moment; also the forms pages write beside them: a year first
+    day with slashes (``2023/02/21 21:20``) and an offset with a dot or one hour digit
+    (``+5.30``)."""
+    text = _SLASHED_DAY.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", value.strip())
+    text = _LOOSE_OFFSET.sub(lambda m: f"{m[1]}{int(m[2]):02d}:{m[3]}", text)
     try:
         return datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
