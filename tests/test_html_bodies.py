@@ -269,6 +269,20 @@ SITE = '<meta property="og:site_name" content="Pellick Island News">'
         # the outlet's name inside a word or in the story's own title is not a suffix
         ("Pellick Island News-sellers strike", SITE, Hints(), "Pellick Island News-sellers strike"),
         ("Pellick Island News", SITE, Hints(), "Pellick Island News"),
+        # Japanese titles write a full-width colon or bar, without spaces; a colon part that
+        # no evidence names stays
+        (
+            "日曜の渡し船が再開：ペリック島新聞",
+            '<meta property="og:site_name" content="ペリック島新聞">',
+            Hints(),
+            "日曜の渡し船が再開",
+        ),
+        (
+            "渡し船：日曜に再開 ｜ ペリック島新聞",
+            '<meta property="og:site_name" content="ペリック島新聞">',
+            Hints(),
+            "渡し船：日曜に再開",
+        ),
     ],
 )
 def test_the_title_loses_only_an_outlet_the_page_names(title, head, hints, expected):
@@ -294,7 +308,7 @@ def test_the_title_provenance_names_the_cut_and_its_evidence():
 
 _WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8).filter(lambda w: w != "the")
 _WORDS = st.lists(_WORD, min_size=1, max_size=5).map(" ".join)
-_SEPARATOR = st.sampled_from([" | ", " - ", " – ", " — ", " · ", " :: ", "|"])
+_SEPARATOR = st.sampled_from([" | ", " - ", " – ", " — ", " · ", " :: ", "|", "｜", "：", ":"])
 
 
 @given(story=_WORDS, outlet=_WORDS, separator=_SEPARATOR, before=st.booleans())

@@ -855,7 +855,10 @@ def _side_by_side(element: HtmlElement, following: HtmlElement) -> bool:
     return same_tag and mine.getparent() is theirs.getparent()
 
 
-_TITLE_SEPARATORS = re.compile(r"\s*\|\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|:\s+")
+# Latin titles put spaces round a separator; Japanese and Chinese ones write a full-width bar or
+# colon, or a colon, with none (``見出し：朝日新聞デジタル``). A part is cut only when it is a name
+# of the site (``_title_without_names``), so a colon inside a title stays.
+_TITLE_SEPARATORS = re.compile(r"\s*[|｜]\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|\s*[:：]\s*")
 
 
 def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
