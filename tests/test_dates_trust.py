@@ -377,6 +377,29 @@ def test_datelines_repeated_in_a_list_are_the_lists_not_the_storys():
     assert not any("teaser" in evidence or "2022" in evidence for _, evidence in prov)
 
 
+def test_a_time_element_without_datetime_by_the_headline_is_a_dateline():
+    top = '<div class="byline">By Ann Quay <time>Dec 13, 2016 at 3:45 pm</time></div>'
+    x, day, prov = dated(page(meta("og:type", "article"), body_top=top))
+    assert (day, x.published_precision) == (date(2016, 12, 13), "day")
+    assert prov == [("html-meta", "visible dateline='Dec 13, 2016 at 3:45 pm'")]
+
+
+def test_a_time_element_in_a_date_classed_block_is_the_articles():
+    top = (
+        '<div class="asset-date"><time datetime="2016-12-22T05:00:00-0800">'
+        "Dec. 22, 2016 5:00 a.m. PT</time></div>"
+    )
+    outside = (
+        page(meta("og:type", "article")).replace(b"<article>", b"").replace(b"</article>", b"")
+    )
+    raw = outside.replace(
+        b"<h1>Mooring fees agreed</h1>", b"<h1>Mooring fees agreed</h1>" + top.encode()
+    )
+    x, day, prov = dated(raw)
+    assert (x.published_utc_offset, day) == (-480, date(2016, 12, 22))
+    assert prov[0] == ("html-meta", "article time[datetime]='2016-12-22T05:00:00-0800'")
+
+
 def test_year_first_slashed_dates_and_loose_offsets_are_read():
     slashed = meta("datePublished", "2023/02/21 21:20", attr="itemprop")
     x, day, _ = dated(page(slashed))

@@ -304,8 +304,11 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
 
 def _article_time(time: HtmlElement) -> bool:
     """Whether a ``<time>`` is placed or named as its article's date: inside ``<article>``,
-    marked ``pubdate``, or classed as a date."""
+    marked ``pubdate``, or classed as a date, or its parent is (``<div class="post-date">``)."""
     if time.get("pubdate") is not None or _DATELINE_CLASS.search(time.get("class", "")):
+        return True
+    parent = time.getparent()
+    if parent is not None and _DATELINE_CLASS.search(parent.get("class", "")):
         return True
     return any(parent.tag == "article" for parent in time.iterancestors())
 
@@ -326,7 +329,9 @@ def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
     datelines = []
     for element in tree.iter(_DATELINE_TAGS):
         names = " ".join(element.get(a, "") for a in ("class", "id", "itemprop"))
-        if not _DATELINE_CLASS.search(names) or element.find(".//time[@datetime]") is not None:
+        if element.tag != "time" and not _DATELINE_CLASS.search(names):
+            continue  # a <time> is a date by its name; other elements by their class
+        if element.find(".//time[@datetime]") is not None:
             continue  # a <time datetime> is read by its datetime: its text is no second source
         if element.get("datetime") is not None:
             continue
@@ -961,15 +966,17 @@ _DATE_RULES = """
 A date is asserted when a publication tag states a day that no other publication tag
 contradicts. Publication tags: ``_PUBLICATION_TAGS``, the first JSON-LD article's
 ``datePublished``, and, on a page that says it is an article (``og:type``, a JSON-LD article),
-the first ``<time datetime>`` placed or named as the article's date and the first visible
-dateline (a short element classed as a date whose whole text is a date). Without one, two weaker
-independent sources (``meta[name=date]``, another JSON-LD ``datePublished``, the first ``<time
-datetime>``, a visible dateline, the URL's date) must state the same day. Only publication tags
-contradict one another: a ``<time>``, a visible dateline or a URL date that differs from a tag is
-on real pages most often an update, a comment or a print edition's date. Two days one apart do
-not contradict each other when one may be a UTC rendering of the other (a ``Z`` time, a day
-without a zone). A tag stated in UTC takes the publisher's zone from a source stating the same
-instant with an offset, or showing its local time (the day it shows is the one kept).
+the first ``<time datetime>`` placed or named as the article's date and the visible dateline (a
+short ``<time>`` or element classed as a date whose whole text is a date) by the headline; that
+dateline is one too on a page that declares no ``og:type``. Without one, two weaker independent
+sources (``meta[name=date]``, one of ``_META_DATE_NAMES``, another JSON-LD ``datePublished``, the
+first ``<time datetime>``, a visible dateline elsewhere or far from the headline, the URL's date)
+must state the same day. A ``<time>``, a URL date or a far dateline that differs from a tag does
+not contradict it: on real pages it is most often an update, a comment, a banner or a print
+edition's date; a dateline by the headline that differs does (a re-published page). Two days
+one apart do not contradict each other when one may be a UTC rendering of the other (a ``Z``
+time, a day without a zone). A tag stated in UTC takes the publisher's zone from a source
+stating the same instant with an offset, or showing its local time (the day it shows is kept).
 htmldate's answer, a year or month alone, and a lone weak source are only candidates, kept in
 the provenance with method ``candidate:...`` and never asserted.
 """
