@@ -878,6 +878,18 @@ def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
     return [(key, evidence) for key, evidence in names if key]
 
 
+def _names_site(part: str, key: str, where: str) -> bool:
+    """Whether a title's end ``part`` is the site's name (``key``); at the end, also the name
+    followed by one or two words of a desk (``| CBC News`` on a site named ``CBC``, ``| CNN
+    Politics``), as sites write it after every story."""
+    if name_key(part) == key:
+        return True
+    words = part.split()
+    return where == "suffix" and any(
+        name_key(" ".join(words[:i])) == key for i in range(max(1, len(words) - 2), len(words))
+    )
+
+
 def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
     """``title`` without the site name it carries after its last separator or before its
     first (``Story | Outlet``, ``Outlet - Story``), then without a section name left at its
@@ -897,7 +909,7 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
                 (where, part, rest, evidence)
                 for where, part, name, rest in ends
                 for key, evidence in names + (section_names if cuts and where == "suffix" else [])
-                if name_key(name) == key and any(ch.isalnum() for ch in rest)
+                if _names_site(name, key, where) and any(ch.isalnum() for ch in rest)
             ),
             None,
         )
