@@ -324,6 +324,119 @@ def test_a_tag_after_the_capture_is_not_given():
     assert "published-date-after-capture" in x.flags
 
 
+def test_a_dateline_by_the_headline_is_enough_on_a_page_of_no_declared_type():
+    x, day, prov = dated(page(body_top='<p class="post-date">Tuesday, 9 May 2023</p>'))
+    assert (day, x.published_precision) == (date(2023, 5, 9), "day")
+    assert prov == [("html-meta", "visible dateline='Tuesday, 9 May 2023'")]
+
+
+def far_dateline_page(head: str, dateline: str) -> bytes:
+    """An article whose only visible dateline comes after 12 paragraphs (~900 characters) and
+    a comment thread: far from its headline, as a comment's or a banner's date is."""
+    comments = "".join(f"<p>Reader {n} thinks the winter fees are too high.</p>" for n in range(9))
+    return (
+        f"<html lang='en'><head><title>Mooring fees agreed</title>{head}</head><body><article>"
+        f"<h1>Mooring fees agreed</h1>{BODY}</article><section>{comments}"
+        f'<span class="comment-date">{dateline}</span></section></body></html>'
+    ).encode()
+
+
+def test_a_dateline_far_from_the_headline_is_only_a_candidate():
+    x, _, prov = dated(far_dateline_page(meta("og:type", "article"), "August 9, 2022"))
+    assert x.published_at is None and "date-unconfirmed" in x.flags
+    assert prov == [
+        (
+            "candidate:html-meta",
+            "visible dateline far from the headline='August 9, 2022' (weak, day 2022-08-09)",
+        )
+    ]
+
+
+def test_a_dateline_far_from_the_headline_does_not_contradict_the_tag():
+    head = meta("og:type", "article") + meta("article:published_time", "2016-12-21T16:31:34Z")
+    x, day, _ = dated(far_dateline_page(head, "August 9, 2022"))
+    assert day == date(2016, 12, 21) and "date-conflict" not in x.flags
+
+
+def test_a_dateline_by_the_headline_that_differs_from_the_tag_gives_no_date():
+    head = meta("og:type", "article") + meta("article:published_time", "2018-01-19T17:06:07Z")
+    x, _, prov = dated(page(head, body_top='<span class="post-date">Aug 8, 2016</span>'))
+    assert x.published_at is None and "date-conflict" in x.flags
+    assert [method for method, _ in prov] == ["candidate:html-meta", "candidate:html-meta"]
+
+
+def test_datelines_repeated_in_a_list_are_the_lists_not_the_storys():
+    related = "".join(
+        f'<li><div class="teaser-date">{d}</div><a href="/s{n}">Another story {n}</a></li>'
+        for n, d in enumerate(["Feb 28, 2023", "Dec 28, 2022", "Sep 8, 2022"])
+    )
+    head = meta("og:type", "article") + json_ld("NewsArticle", "2015-09-30T11:12:00-04:00")
+    top = f"<p>Fees rise for every berth.</p><ul>{related}</ul>"
+    x, day, prov = dated(page(head, body_top=top))
+    assert day == date(2015, 9, 30) and "date-conflict" not in x.flags
+    assert not any("teaser" in evidence or "2022" in evidence for _, evidence in prov)
+
+
+def test_a_time_element_without_datetime_by_the_headline_is_a_dateline():
+    top = '<div class="byline">By Ann Quay <time>Dec 13, 2016 at 3:45 pm</time></div>'
+    x, day, prov = dated(page(meta("og:type", "article"), body_top=top))
+    assert (day, x.published_precision) == (date(2016, 12, 13), "day")
+    assert prov == [("html-meta", "visible dateline='Dec 13, 2016 at 3:45 pm'")]
+
+
+def test_a_time_element_in_a_date_classed_block_is_the_articles():
+    top = (
+        '<div class="asset-date"><time datetime="2016-12-22T05:00:00-0800">'
+        "Dec. 22, 2016 5:00 a.m. PT</time></div>"
+    )
+    outside = (
+        page(meta("og:type", "article")).replace(b"<article>", b"").replace(b"</article>", b"")
+    )
+    raw = outside.replace(
+        b"<h1>Mooring fees agreed</h1>", b"<h1>Mooring fees agreed</h1>" + top.encode()
+    )
+    x, day, prov = dated(raw)
+    assert (x.published_utc_offset, day) == (-480, date(2016, 12, 22))
+    assert prov[0] == ("html-meta", "article time[datetime]='2016-12-22T05:00:00-0800'")
+
+
+def test_year_first_slashed_dates_and_loose_offsets_are_read():
+    slashed = meta("datePublished", "2023/02/21 21:20", attr="itemprop")
+    x, day, _ = dated(page(slashed))
+    assert (day, x.published_precision) == (date(2023, 2, 21), "day")
+    assert "date-time-without-zone" in x.flags
+    loose = meta("datePublished", "2016-05-14T16:34+5.30", attr="itemprop")
+    y, day, _ = dated(page(loose))
+    assert (y.published_at, y.published_utc_offset, day) == (
+        datetime(2016, 5, 14, 11, 4, tzinfo=UTC),
+        330,
+        date(2016, 5, 14),
+    )
+
+
+def test_a_publication_meta_name_alone_is_a_candidate_and_two_do_not_confirm_each_other():
+    head = meta("sailthru.date", "2013-06-07", attr="name") + meta(
+        "pub_date", "20130607", attr="name"
+    )
+    x, _, prov = dated(page(head))
+    assert x.published_at is None and "date-unconfirmed" in x.flags
+    url = "https://quayside-post.example/2013/06/07/mooring-fees-agreed"
+    y, day, prov = dated(page(meta("sailthru.date", "June 7, 2013", attr="name"), url=url))
+    assert day == date(2013, 6, 7)
+    assert prov == [
+        ("html-meta", "meta[name=\"sailthru.date\"]='June 7, 2013'"),
+        ("url-date", f"agrees: url={url!r}"),
+    ]
+
+
+def test_a_utc_tag_takes_the_zone_a_publication_meta_names_local_time_implies():
+    head = meta("article:published_time", "2016-12-23T00:47:31Z") + meta(
+        "article_date_original", "Thursday, December 22, 2016, 06:47 PM", attr="name"
+    )
+    x, day, _ = dated(page(head))
+    assert (x.published_utc_offset, day) == (-360, date(2016, 12, 22))
+
+
 # --- text captures and the capture log ---------------------------------------------------------
 
 

@@ -30,14 +30,16 @@ MARGIN = 0.02
 # field -> (precision, coverage) measured on 2026-12-03 after the issue 16 changes (date: the
 # published_date column, the day the publisher states). Before them: title 0.877/0.877,
 # authors 0.817/0.730, outlet 0.975/0.971, date 0.850/0.901 as the UTC day, with 15 dates on
-# the 18 pages that have none.
+# the 18 pages that have none. Title and date raised on 2026-12-03 (dates by the headline,
+# publication meta names; 18 title labels that kept the outlet's name corrected): title was
+# 0.877/0.877, date 0.979/0.750, publisher day 0.969 (titles: 0.930 on the corrected labels).
 MEASURED = {
-    "title": (0.877, 0.877),
+    "title": (0.950, 0.950),
     "authors": (0.953, 0.805),
     "outlet": (0.975, 0.967),
-    "published": (0.979, 0.750),
+    "published": (0.986, 0.817),
 }
-MEASURED_PUBLISHER_DAY_PRECISION = 0.969
+MEASURED_PUBLISHER_DAY_PRECISION = 0.971
 MEASURED_DATES_ON_NO_DATE_PAGES = 0
 MEASURED_BODY_OPENING_RECALL = 0.973
 

@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_metadata
@@ -292,7 +293,7 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
         found.append((tag, time.get("datetime")))
     visible = _visible_dateline(tree)
     if visible:
-        found.append(("visible dateline", visible))
+        found.append(visible)
     for dated in tree.xpath(_ITEMPROP_PUBLISHED):
         value = dated.get("datetime") or dated.get("content") or dated.text_content()
         found.append(('[itemprop="datepublished"]', _WS.sub(" ", value).strip()))
@@ -303,18 +304,34 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
 
 def _article_time(time: HtmlElement) -> bool:
     """Whether a ``<time>`` is placed or named as its article's date: inside ``<article>``,
-    marked ``pubdate``, or classed as a date."""
+    marked ``pubdate``, or classed as a date, or its parent is (``<div class="post-date">``)."""
     if time.get("pubdate") is not None or _DATELINE_CLASS.search(time.get("class", "")):
+        return True
+    parent = time.getparent()
+    if parent is not None and _DATELINE_CLASS.search(parent.get("class", "")):
         return True
     return any(parent.tag == "article" for parent in time.iterancestors())
 
 
-def _visible_dateline(tree: HtmlElement) -> str | None:
-    """The first short element, classed as a date or byline, whose text is a publication
-    dateline and nothing else (``archive.extract.dates.dateline``): what a reader sees."""
+def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
+    """(tag, text) of the page's visible publication dateline: a short element, classed as a
+    date or byline, whose text is a dateline and nothing else (``archive.extract.dates.dateline``),
+    what a reader sees. The first one by a headline (``<h1>``) wins; else the first one, tagged
+    ``_DISTANT_DATELINE`` when the page has a headline it is far from.
+
+    Why the headline: the dateline a publisher gives its story sits in the headline block (kicker,
+    byline, standfirst). On real pages a dateline thousands of characters away from every ``<h1>``
+    is a current-date banner, a comment's or a related story's date far more often than the
+    story's own. Datelines of one element and class that state different dates are a list's
+    (related stories, comments) and are skipped, unless one touches a headline (no shown text
+    between them): a list whose items each have a headline and a dateline.
+    """
+    datelines = []
     for element in tree.iter(_DATELINE_TAGS):
         names = " ".join(element.get(a, "") for a in ("class", "id", "itemprop"))
-        if not _DATELINE_CLASS.search(names) or element.find(".//time[@datetime]") is not None:
+        if element.tag != "time" and not _DATELINE_CLASS.search(names):
+            continue  # a <time> is a date by its name; other elements by their class
+        if element.find(".//time[@datetime]") is not None:
             continue  # a <time datetime> is read by its datetime: its text is no second source
         if element.get("datetime") is not None:
             continue
@@ -323,8 +340,68 @@ def _visible_dateline(tree: HtmlElement) -> str | None:
             continue
         found, _ = dateline(text)
         if found and found[0].role == "published":
-            return text
-    return None
+            datelines.append((element, text))
+            if len(datelines) == _MAX_DATELINES:
+                break
+    if not datelines:
+        return None
+    headlines = tree.findall(".//h1")
+    spans = _text_spans(tree) if headlines else {}
+
+    def gap(element: HtmlElement) -> int | None:
+        return min((_gap(spans[element], spans[h1]) for h1 in headlines), default=None)
+
+    listed = _listed(datelines)
+    kept = [(e, t) for e, t in datelines if e not in listed or gap(e) == 0]
+    if not kept:
+        return None
+    if not headlines:
+        return "visible dateline", kept[0][1]
+    for element, text in kept:
+        if gap(element) <= _HEADLINE_REACH:
+            return "visible dateline", text
+    return _DISTANT_DATELINE, kept[0][1]
+
+
+def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
+    """The datelines another dateline of the same element and class contradicts."""
+    texts: dict[tuple, set[str]] = {}
+    for element, text in datelines:
+        texts.setdefault((element.tag, element.get("class", "")), set()).add(text)
+    return {e for e, _ in datelines if len(texts[(e.tag, e.get("class", ""))]) > 1}
+
+
+_MAX_DATELINES = 20
+_HEADLINE_REACH = 1000  # characters of shown text between a dateline and the headline
+_DISTANT_DATELINE = "visible dateline far from the headline"
+_UNSHOWN = {"script", "style", "noscript", "template"}
+
+
+def _text_spans(tree: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
+    """Each element's (start, end) offset in the page's shown text (stripped text pieces, without
+    scripts and styles), walked without recursion: pages nest deeper than Python's stack."""
+    spans: dict[HtmlElement, tuple[int, int]] = {}
+    starts: dict[HtmlElement, int] = {}
+    hidden = 0
+    offset = 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        shown = isinstance(element.tag, str) and element.tag not in _UNSHOWN
+        if event == "start":
+            starts[element] = offset
+            hidden += not shown
+            if shown and not hidden:
+                offset += len((element.text or "").strip())
+        else:
+            hidden -= not shown
+            spans[element] = (starts.pop(element), offset)
+            if not hidden:
+                offset += len((element.tail or "").strip())
+    return spans
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters of shown text between two spans (0 when one holds or overlaps the other)."""
+    return max(a[0] - b[1], b[0] - a[1], 0)
 
 
 def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
@@ -783,7 +860,10 @@ def _side_by_side(element: HtmlElement, following: HtmlElement) -> bool:
     return same_tag and mine.getparent() is theirs.getparent()
 
 
-_TITLE_SEPARATORS = re.compile(r"\s*\|\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|:\s+")
+# Latin titles put spaces round a separator; Japanese and Chinese ones write a full-width bar or
+# colon, or a colon, with none (``見出し：朝日新聞デジタル``). A part is cut only when it is a name
+# of the site (``_title_without_names``), so a colon inside a title stays.
+_TITLE_SEPARATORS = re.compile(r"\s*[|｜]\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|\s*[:：]\s*")
 
 
 def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
@@ -796,6 +876,18 @@ def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
         source = "capture URL" if url_evidence == "capture URL" else url_evidence
         names += [(key, f"{source} {name!r}") for key, name in _domain_keys(url).items()]
     return [(key, evidence) for key, evidence in names if key]
+
+
+def _names_site(part: str, key: str, where: str) -> bool:
+    """Whether a title's end ``part`` is the site's name (``key``); at the end, also the name
+    followed by one or two words of a desk (``| CBC News`` on a site named ``CBC``, ``| CNN
+    Politics``), as sites write it after every story."""
+    if name_key(part) == key:
+        return True
+    words = part.split()
+    return where == "suffix" and any(
+        name_key(" ".join(words[:i])) == key for i in range(max(1, len(words) - 2), len(words))
+    )
 
 
 def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
@@ -817,7 +909,7 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
                 (where, part, rest, evidence)
                 for where, part, name, rest in ends
                 for key, evidence in names + (section_names if cuts and where == "suffix" else [])
-                if name_key(name) == key and any(ch.isalnum() for ch in rest)
+                if _names_site(name, key, where) and any(ch.isalnum() for ch in rest)
             ),
             None,
         )
@@ -886,15 +978,17 @@ _DATE_RULES = """
 A date is asserted when a publication tag states a day that no other publication tag
 contradicts. Publication tags: ``_PUBLICATION_TAGS``, the first JSON-LD article's
 ``datePublished``, and, on a page that says it is an article (``og:type``, a JSON-LD article),
-the first ``<time datetime>`` placed or named as the article's date and the first visible
-dateline (a short element classed as a date whose whole text is a date). Without one, two weaker
-independent sources (``meta[name=date]``, another JSON-LD ``datePublished``, the first ``<time
-datetime>``, a visible dateline, the URL's date) must state the same day. Only publication tags
-contradict one another: a ``<time>``, a visible dateline or a URL date that differs from a tag is
-on real pages most often an update, a comment or a print edition's date. Two days one apart do
-not contradict each other when one may be a UTC rendering of the other (a ``Z`` time, a day
-without a zone). A tag stated in UTC takes the publisher's zone from a source stating the same
-instant with an offset, or showing its local time (the day it shows is the one kept).
+the first ``<time datetime>`` placed or named as the article's date and the visible dateline (a
+short ``<time>`` or element classed as a date whose whole text is a date) by the headline; that
+dateline is one too on a page that declares no ``og:type``. Without one, two weaker independent
+sources (``meta[name=date]``, one of ``_META_DATE_NAMES``, another JSON-LD ``datePublished``, the
+first ``<time datetime>``, a visible dateline elsewhere or far from the headline, the URL's date)
+must state the same day. A ``<time>``, a URL date or a far dateline that differs from a tag does
+not contradict it: on real pages it is most often an update, a comment, a banner or a print
+edition's date; a dateline by the headline that differs does (a re-published page). Two days
+one apart do not contradict each other when one may be a UTC rendering of the other (a ``Z``
+time, a day without a zone). A tag stated in UTC takes the publisher's zone from a source
+stating the same instant with an offset, or showing its local time (the day it shows is kept).
 htmldate's answer, a year or month alone, and a lone weak source are only candidates, kept in
 the provenance with method ``candidate:...`` and never asserted.
 """
@@ -947,6 +1041,29 @@ _PUBLICATION_TAGS = (
     'meta[name="dcterms.issued"]',
 )
 _WEAK_TAGS = ('meta[name="date"]', 'meta[name="dc.date"]', 'meta[name="dcterms.date"]')
+# Other publication-date meta names publishers write (htmldate reads them too). One group: a
+# CMS fills them all from one field, so they never confirm one another, only another source.
+_META_DATE_NAMES = frozenset(
+    (
+        "article_date_original",
+        "article:published",
+        "citation_publication_date",
+        "date_published",
+        "datecreated",
+        "dc.date.created",
+        "dcterms.created",
+        "displaydate",
+        "og:published_time",
+        "originalpublicationdate",
+        "pdate",
+        "pub_date",
+        "publication_date",
+        "publish_date",
+        "published_date",
+        "sailthru.date",
+    )
+)
+_META_NAME = re.compile(r'meta\[(?:name|property|itemprop)="([^"]+)"\]')
 _ARTICLE_KIND = re.compile(r"article|posting|report|story", re.I)
 _URL_DAY = re.compile(
     r"/((?:19|20)\d\d)(?:([/_-])([01]?\d)\2([0-3]?\d)|([01]\d)([0-3]\d))(?=[/_.-]|$)"
@@ -961,8 +1078,10 @@ def _date_evidence(
     """Every date the page states for its publication, strongest first, within the bounds."""
     out: list[_Evidence] = []
     article = _article_page(markup)
+    headline = any(tag == "<h1>" for tag, _ in markup)
+    undeclared = not any(tag == 'meta[property="og:type"]' for tag, _ in markup)
     for tag, value in markup:
-        strength, group = _date_source(tag, out, article)
+        strength, group = _date_source(tag, out, article, headline, undeclared)
         if strength is None:
             continue
         stated = _stated(value)
@@ -1001,14 +1120,19 @@ def _article_page(markup) -> bool:
     return False
 
 
-def _date_source(tag: str, so_far: list[_Evidence], article: bool) -> tuple[str | None, str]:
+def _date_source(
+    tag: str, so_far: list[_Evidence], article: bool, headline: bool, undeclared: bool
+) -> tuple[str | None, str]:
     """How far a tag's date can be trusted, and its group; the first of a kind only.
 
     Why the first ``<time datetime>`` placed or named as the article's date, and the first
     visible dateline classed as a date, are each enough alone on an article page: on real pages
     they then are its date; elsewhere (a concert listing, a video, a company or song page) a
-    first date is often some other event's. Neither contradicts a tag: when they differ from
-    one, they are most often an update, a comment or a related story.
+    first date is often some other event's. A visible dateline by the headline is also enough
+    on a page that declares no ``og:type`` (many blogs and older news pages), and a dateline far
+    from the headline never is. A ``<time>`` does not contradict a tag: when they differ, it is
+    most often an update. A dateline that is a publication tag here does: it is what the reader
+    is shown (a page re-published later keeps its first date there).
     """
     if tag in _PUBLICATION_TAGS:  # the first only: later ones are nested items' (comments...)
         return ("tag", tag) if not any(e.group == tag for e in so_far) else (None, "")
@@ -1020,12 +1144,17 @@ def _date_source(tag: str, so_far: list[_Evidence], article: bool) -> tuple[str 
         return strength, f"json-ld {strength}"
     if tag in _WEAK_TAGS:
         return "weak", tag
+    named = _META_NAME.fullmatch(tag)
+    if named and named[1] in _META_DATE_NAMES:
+        return "weak", "meta"
     if tag in ("time[datetime]", "article time[datetime]") and not any(
         e.group == "time" for e in so_far
     ):
         return ("tag" if article and tag != "time[datetime]" else "weak"), "time"
     if tag == "visible dateline":
-        return ("tag" if article else "weak"), "visible"
+        return ("tag" if article or (headline and undeclared) else "weak"), "visible"
+    if tag == _DISTANT_DATELINE:
+        return "weak", "visible"
     return None, ""
 
 
@@ -1034,13 +1163,18 @@ def _source_rank(source: str) -> int:
         *_PUBLICATION_TAGS,
         "json-ld",
         *_WEAK_TAGS,
+        "meta",
         "article time[datetime]",
         "time[datetime]",
         "visible dateline",
+        _DISTANT_DATELINE,
         "url",
         "htmldate",
     )
+    named = _META_NAME.fullmatch(source)
     key = "json-ld" if source.startswith("json-ld ") else source
+    if named and named[1] in _META_DATE_NAMES:
+        key = "meta"
     return order.index(key) if key in order else len(order)
 
 
@@ -1202,8 +1336,16 @@ def _language(markup, provenance) -> str | None:
     return None
 
 
+_SLASHED_DAY = re.compile(r"((?:19|20)\d\d)/(\d\d?)/(\d\d?)(?=$|[ T])")
+_LOOSE_OFFSET = re.compile(r"(?<=\d)([+-])(\d\d?)[.:]?(\d\d)$")
+
+
 def _parse_moment(value: str) -> datetime | None:
-    text = value.strip()
+    """An ISO 8601 or RFC 2822 moment; also the forms pages write beside them: a year first
+    day with slashes (``2023/02/21 21:20``) and an offset with a dot or one hour digit
+    (``+5.30``)."""
+    text = _SLASHED_DAY.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", value.strip())
+    text = _LOOSE_OFFSET.sub(lambda m: f"{m[1]}{int(m[2]):02d}:{m[3]}", text)
     try:
         return datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
