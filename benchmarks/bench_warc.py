@@ -8,6 +8,7 @@ reader counts the largest process of the pack's whole tree, workers included.
 
     python benchmarks/bench_warc.py --pages 20000 --dir /tmp/warcbench
     python benchmarks/bench_warc.py --size-mb 3000   # a multi-GB set (takes a while to write)
+    python benchmarks/bench_warc.py --readers archive-pack --jobs 2   # one file on two cores
 
 Prints one line per (file, reader): records/s, MB/s of file bytes, peak RSS in MiB. The
 ``archive-pack`` reader is a whole ``archive pack`` of the file (every response extracted with
@@ -266,12 +267,17 @@ def run_archive_pack(path: Path) -> int:
         "-q",
         "--created",
         "2026-01-01T00:00:00Z",
+        "--jobs",
+        str(_PACK_JOBS[0]),
     ]
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_pack import measure as measure_tree  # the peak of the pack's whole tree
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     ran = measure_tree(command, dict(os.environ, PYTHONPATH=str(root)))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     _PACK_PEAK_MIB.append(ran["peak_mib"])
+    _PACK_CPU_S.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     manifest = json.loads((out / "crawl-1.0.0" / "manifest.json").read_bytes())
     shutil.rmtree(source.parent, ignore_errors=True)
     counts = manifest["counts"]
@@ -280,6 +286,8 @@ def run_archive_pack(path: Path) -> int:
 
 
 _PACK_PEAK_MIB: list[float] = []  # archive-pack: the largest process of the pack's tree
+_PACK_CPU_S: list[float] = []  # archive-pack: CPU seconds of the whole tree (reaped processes)
+_PACK_JOBS = [1]  # archive-pack: --jobs (a big file is cut into spans, one task each)
 
 RUNNERS = {
     "fastwarc": run_fastwarc,
@@ -307,6 +315,7 @@ def measure(reader: str, path: Path) -> dict:
         "records_per_s": round(records / seconds) if records else None,
         "mb_per_s": round(path.stat().st_size / seconds / 1e6, 1),
         "peak_rss_mib": round(max([_peak_rss_mib(), *_PACK_PEAK_MIB]), 1),
+        "cpu_s": round(sum(_PACK_CPU_S), 2) if _PACK_CPU_S else None,
     }
 
 
@@ -329,8 +338,10 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10000)
     parser.add_argument("--size-mb", type=int, help="pages enough for about this many MB per file")
     parser.add_argument("--readers", default=",".join(READERS))
+    parser.add_argument("--jobs", type=int, default=1, help="archive-pack: worker processes")
     parser.add_argument("--one", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _PACK_JOBS[0] = args.jobs
     if args.one:
         print(json.dumps(measure(args.one[0], Path(args.one[1]))))
         return
@@ -343,7 +354,7 @@ def main() -> None:
             if reader == "gunzip+sha256" and path.suffix != ".gz":
                 continue
             out = subprocess.run(
-                [sys.executable, __file__, "--one", reader, str(path)],
+                [sys.executable, __file__, "--one", reader, str(path), "--jobs", str(args.jobs)],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -352,6 +363,7 @@ def main() -> None:
             print(
                 f"  {row['reader']:14} {row['records_per_s'] or '-':>8} rec/s "
                 f"{row['mb_per_s']:>8} MB/s  peak {row['peak_rss_mib']} MiB"
+                + (f"  cpu {row['cpu_s']} s" if row["cpu_s"] is not None else "")
             )
 
 
