@@ -270,14 +270,10 @@ def run_archive_pack(path: Path) -> int:
         "--jobs",
         str(_PACK_JOBS[0]),
     ]
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_pack import measure as measure_tree  # the peak of the pack's whole tree
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    ran = measure_tree(command, dict(os.environ, PYTHONPATH=str(root)))
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ran = _measure_tree(command, dict(os.environ, PYTHONPATH=str(root)))
     _PACK_PEAK_MIB.append(ran["peak_mib"])
-    _PACK_CPU_S.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    _PACK_CPU_S.append(ran["cpu_s"])
+    _PACK_PROCESS_S.append(ran["process_s"])
     manifest = json.loads((out / "crawl-1.0.0" / "manifest.json").read_bytes())
     shutil.rmtree(source.parent, ignore_errors=True)
     counts = manifest["counts"]
@@ -286,7 +282,69 @@ def run_archive_pack(path: Path) -> int:
 
 
 _PACK_PEAK_MIB: list[float] = []  # archive-pack: the largest process of the pack's tree
-_PACK_CPU_S: list[float] = []  # archive-pack: CPU seconds of the whole tree (reaped processes)
+_PACK_CPU_S: list[float] = []  # archive-pack: CPU seconds of every process of the tree
+_PACK_PROCESS_S: list[list[float]] = []  # archive-pack: CPU seconds of each process, largest first
+
+
+def _measure_tree(command: list[str], env: dict) -> dict:
+    """Run ``command``; its wall time, and, read from ``/proc`` every 50 ms, the largest
+    ``VmHWM`` of its tree and each process's CPU time as last seen (a fork server's workers
+    are not our children's children, so ``RUSAGE_CHILDREN`` would miss them)."""
+    import os
+    import threading
+
+    tick = os.sysconf("SC_CLK_TCK")
+    peak, cpu = [0.0], {}
+
+    def tree(root: int) -> list[int]:
+        parent = {}
+        for name in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+                parent[int(name)] = int(fields[1])
+                if int(name) in found or int(fields[1]) in found:
+                    cpu[int(name)] = (int(fields[11]) + int(fields[12])) / tick
+            except (OSError, ValueError, IndexError):
+                pass
+        todo, seen = [root], []
+        while todo:
+            pid = todo.pop()
+            seen.append(pid)
+            todo += [c for c, q in parent.items() if q == pid]
+        return seen
+
+    def hwm(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    start = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    found: set[int] = {child.pid}
+
+    def watch() -> None:
+        while child.poll() is None:
+            found.update(tree(child.pid))
+            peak[0] = max([peak[0], *(hwm(p) for p in found)])
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    code = child.wait()
+    wall = time.perf_counter() - start
+    watcher.join()
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} exited {code}")
+    return {"wall": wall, "peak_mib": peak[0], "cpu_s": sum(cpu.values()),
+            "process_s": sorted((round(c, 2) for c in cpu.values()), reverse=True)}  # fmt: skip
+
+
 _PACK_JOBS = [1]  # archive-pack: --jobs (a big file is cut into spans, one task each)
 
 RUNNERS = {
@@ -316,6 +374,7 @@ def measure(reader: str, path: Path) -> dict:
         "mb_per_s": round(path.stat().st_size / seconds / 1e6, 1),
         "peak_rss_mib": round(max([_peak_rss_mib(), *_PACK_PEAK_MIB]), 1),
         "cpu_s": round(sum(_PACK_CPU_S), 2) if _PACK_CPU_S else None,
+        "process_cpu_s": [c for c in _PACK_PROCESS_S[0] if c >= 0.05] if _PACK_PROCESS_S else None,
     }
 
 
