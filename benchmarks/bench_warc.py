@@ -8,6 +8,7 @@ reader counts the largest process of the pack's whole tree, workers included.
 
     python benchmarks/bench_warc.py --pages 20000 --dir /tmp/warcbench
     python benchmarks/bench_warc.py --size-mb 3000   # a multi-GB set (takes a while to write)
+    python benchmarks/bench_warc.py --readers archive-pack --jobs 2   # one file on two cores
 
 Prints one line per (file, reader): records/s, MB/s of file bytes, peak RSS in MiB. The
 ``archive-pack`` reader is a whole ``archive pack`` of the file (every response extracted with
@@ -266,12 +267,13 @@ def run_archive_pack(path: Path) -> int:
         "-q",
         "--created",
         "2026-01-01T00:00:00Z",
+        "--jobs",
+        str(_PACK_JOBS[0]),
     ]
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_pack import measure as measure_tree  # the peak of the pack's whole tree
-
-    ran = measure_tree(command, dict(os.environ, PYTHONPATH=str(root)))
+    ran = _measure_tree(command, dict(os.environ, PYTHONPATH=str(root)))
     _PACK_PEAK_MIB.append(ran["peak_mib"])
+    _PACK_CPU_S.append(ran["cpu_s"])
+    _PACK_PROCESS_S.append(ran["process_s"])
     manifest = json.loads((out / "crawl-1.0.0" / "manifest.json").read_bytes())
     shutil.rmtree(source.parent, ignore_errors=True)
     counts = manifest["counts"]
@@ -280,6 +282,70 @@ def run_archive_pack(path: Path) -> int:
 
 
 _PACK_PEAK_MIB: list[float] = []  # archive-pack: the largest process of the pack's tree
+_PACK_CPU_S: list[float] = []  # archive-pack: CPU seconds of every process of the tree
+_PACK_PROCESS_S: list[list[float]] = []  # archive-pack: CPU seconds of each process, largest first
+
+
+def _measure_tree(command: list[str], env: dict) -> dict:
+    """Run ``command``; its wall time, and, read from ``/proc`` every 50 ms, the largest
+    ``VmHWM`` of its tree and each process's CPU time as last seen (a fork server's workers
+    are not our children's children, so ``RUSAGE_CHILDREN`` would miss them)."""
+    import os
+    import threading
+
+    tick = os.sysconf("SC_CLK_TCK")
+    peak, cpu = [0.0], {}
+
+    def tree(root: int) -> list[int]:
+        parent = {}
+        for name in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+                parent[int(name)] = int(fields[1])
+                if int(name) in found or int(fields[1]) in found:
+                    cpu[int(name)] = (int(fields[11]) + int(fields[12])) / tick
+            except (OSError, ValueError, IndexError):
+                pass
+        todo, seen = [root], []
+        while todo:
+            pid = todo.pop()
+            seen.append(pid)
+            todo += [c for c, q in parent.items() if q == pid]
+        return seen
+
+    def hwm(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    start = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    found: set[int] = {child.pid}
+
+    def watch() -> None:
+        while child.poll() is None:
+            found.update(tree(child.pid))
+            peak[0] = max([peak[0], *(hwm(p) for p in found)])
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    code = child.wait()
+    wall = time.perf_counter() - start
+    watcher.join()
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} exited {code}")
+    return {"wall": wall, "peak_mib": peak[0], "cpu_s": sum(cpu.values()),
+            "process_s": sorted((round(c, 2) for c in cpu.values()), reverse=True)}  # fmt: skip
+
+
+_PACK_JOBS = [1]  # archive-pack: --jobs (a big file is cut into spans, one task each)
 
 RUNNERS = {
     "fastwarc": run_fastwarc,
@@ -307,6 +373,8 @@ def measure(reader: str, path: Path) -> dict:
         "records_per_s": round(records / seconds) if records else None,
         "mb_per_s": round(path.stat().st_size / seconds / 1e6, 1),
         "peak_rss_mib": round(max([_peak_rss_mib(), *_PACK_PEAK_MIB]), 1),
+        "cpu_s": round(sum(_PACK_CPU_S), 2) if _PACK_CPU_S else None,
+        "process_cpu_s": [c for c in _PACK_PROCESS_S[0] if c >= 0.05] if _PACK_PROCESS_S else None,
     }
 
 
@@ -329,8 +397,10 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10000)
     parser.add_argument("--size-mb", type=int, help="pages enough for about this many MB per file")
     parser.add_argument("--readers", default=",".join(READERS))
+    parser.add_argument("--jobs", type=int, default=1, help="archive-pack: worker processes")
     parser.add_argument("--one", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _PACK_JOBS[0] = args.jobs
     if args.one:
         print(json.dumps(measure(args.one[0], Path(args.one[1]))))
         return
@@ -343,7 +413,7 @@ def main() -> None:
             if reader == "gunzip+sha256" and path.suffix != ".gz":
                 continue
             out = subprocess.run(
-                [sys.executable, __file__, "--one", reader, str(path)],
+                [sys.executable, __file__, "--one", reader, str(path), "--jobs", str(args.jobs)],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -352,6 +422,7 @@ def main() -> None:
             print(
                 f"  {row['reader']:14} {row['records_per_s'] or '-':>8} rec/s "
                 f"{row['mb_per_s']:>8} MB/s  peak {row['peak_rss_mib']} MiB"
+                + (f"  cpu {row['cpu_s']} s" if row["cpu_s"] is not None else "")
             )
 
 

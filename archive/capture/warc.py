@@ -157,6 +157,29 @@ WarcItem = WarcPayload | WarcSkipped | WarcDamage
 
 
 @dataclass(frozen=True)
+class WarcSpan:
+    """A byte range of a WARC file read as one task: the records from ``start`` on, up to the
+    first of ``stops`` that a record begins at. ``stops`` are the file's later split points in
+    order, the first this span's end. A split point is found by its bytes (``split_points``),
+    so it may lie inside a record (a WARC stored in a WARC); the reading then goes over it and
+    ends at the next stop a record begins at, and the spans it went over do not count
+    (``spans_kept``)."""
+
+    start: int
+    stops: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class WarcSpanEnd:
+    """The last item of a span's reading: the stop a record began at, where the next span
+    that counts takes over (``None``: the reading went to the end of the file)."""
+
+    filename: str
+    start: int
+    stop: int | None
+
+
+@dataclass(frozen=True)
 class _Options:
     filename: str
     check_digests: bool
@@ -168,18 +191,23 @@ class _Reader(Protocol):
 
 
 def iter_warc(
-    path: Path | str, *, check_digests: bool = True, max_bytes: int = MAX_PAYLOAD_BYTES
-) -> Iterator[WarcItem]:
+    path: Path | str,
+    *,
+    check_digests: bool = True,
+    max_bytes: int = MAX_PAYLOAD_BYTES,
+    span: WarcSpan | None = None,
+) -> Iterator[WarcItem | WarcSpanEnd]:
     """Yield every record of the WARC/ARC file at ``path`` (or a URL) as a capture, a skip or
     damage. A payload whose stored or decoded bytes pass ``max_bytes`` is skipped as
-    ``too-large``.
+    ``too-large``. With ``span`` (from ``split_points``), only the records of that span, then
+    a ``WarcSpanEnd``.
 
     Memory stays bounded: one record's payload at a time (two around a damaged region), each
     at most ``max_bytes``.
 
     >>> kinds = [type(item).__name__ for item in iter_warc(Path("crawl.warc.gz"))]  # doctest: +SKIP
     """
-    name = storage.name_of(path) if storage.is_url(path) else Path(path).name
+    name = _name(path)
     opts = _Options(name, check_digests, max_bytes)
     if _is_arc(name):
         yield from _iter_arc(path, opts)
@@ -188,16 +216,110 @@ def iter_warc(
         if name.lower().endswith(".lz4"):
             yield from _iter_lz4(stream, opts)
             return
-        size = stream.seek(0, 2)
-        start: int | None = 0
-        while start is not None and start < size:
-            stream.seek(start)
-            gz = stream.read(3) == _GZIP_MAGIC  # sniffed again after damage: files can mix
-            start = yield from _read_from(stream, start, size, gz, opts)
+        if span is None:
+            yield from _records_from(stream, 0, opts)
+            return
+        yield from _spanned(_records_from(stream, span.start, opts), span, name)
+
+
+def _name(path: Path | str) -> str:
+    return storage.name_of(path) if storage.is_url(path) else Path(path).name
+
+
+def _records_from(stream: BinaryIO, start: int | None, opts: _Options) -> Iterator[WarcItem]:
+    """Every item from the record at ``start`` to the end of the file."""
+    size = stream.seek(0, 2)
+    while start is not None and start < size:
+        stream.seek(start)
+        gz = stream.read(3) == _GZIP_MAGIC  # sniffed again after damage: files can mix
+        start = yield from _read_from(stream, start, size, gz, opts)
 
 
 def _is_arc(name: str) -> bool:
     return name.lower().endswith((".arc", ".arc.gz"))
+
+
+# --- spans: one big file read as several tasks ---------------------------------------------------
+
+
+def split_points(path: Path | str, every: int) -> tuple[int, ...]:
+    """Offsets at least ``every`` bytes apart where a record may begin, to read a big WARC file
+    as spans in parallel: each the first gzip member start (or ``WARC/1.x`` line in a plain
+    file) ``every`` bytes or more after the last, found as reading resumes after damage
+    (``_starts_record``: a member that inflates to a WARC line). None for ARC and LZ4 files
+    (their readers do not resume after damage, so a span could read what one reading of the
+    file would not), nor for a gzip file whose first member does not end within 8 MiB (one
+    gzip stream for the whole file, which cannot be entered midway). Reads a block about each
+    point, not the file."""
+    name = _name(path)
+    if every <= 0 or _is_arc(name) or name.lower().endswith(".lz4"):
+        return ()
+    with open_input(str(path)) as stream:
+        size = stream.seek(0, 2)
+        if size <= every:
+            return ()
+        stream.seek(0)
+        if stream.read(3) == _GZIP_MAGIC and not _member_ends(stream, _MEMBER_PROBE):
+            return ()
+        points: list[int] = []
+        at = every
+        while at < size and (found := _next_start(stream, at)) is not None:
+            points.append(found)
+            at = found + every
+        return tuple(points)
+
+
+_MEMBER_PROBE = 8 << 20  # compressed bytes read to see the first gzip member end
+
+
+def _member_ends(stream: BinaryIO, limit: int) -> bool:
+    """Whether the gzip member at the start of ``stream`` ends within ``limit`` bytes."""
+    stream.seek(0)
+    inflate = zlib.decompressobj(31)
+    read = 0
+    try:
+        while read < limit and not inflate.eof:
+            data = stream.read(min(_READ_BLOCK, limit - read))
+            if not data:
+                return False
+            read += len(data)
+            while data and not inflate.eof:
+                inflate.decompress(data, _READ_BLOCK)
+                data = inflate.unconsumed_tail
+    except zlib.error:
+        return False
+    return inflate.eof
+
+
+def spans_of(points: tuple[int, ...]) -> tuple[WarcSpan, ...]:
+    """The spans a file's split points cut it into."""
+    starts = (0, *points)
+    return tuple(WarcSpan(start, points[n:]) for n, start in enumerate(starts))
+
+
+def _spanned(items: Iterator[WarcItem], span: WarcSpan, filename: str) -> Iterator:
+    stops = list(reversed(span.stops))
+    for item in items:
+        while stops and item.offset > stops[-1]:
+            stops.pop()  # read over: that split point lies inside a record
+        if stops and item.offset == stops[-1]:
+            yield WarcSpanEnd(filename, span.start, stops[-1])
+            return
+        yield item
+    yield WarcSpanEnd(filename, span.start, None)
+
+
+def spans_kept(ends: dict[int, int | None]) -> frozenset[int]:
+    """The starts of a file's spans whose records count, given where each span's reading
+    stopped (``{start: stop}``): the span at 0, then the one starting where that one stopped,
+    and so on. A span its predecessor read over began inside a record, and is dropped; the
+    records kept are then exactly those of one reading of the whole file."""
+    kept = []
+    at: int | None = 0
+    while at is not None and at in ends:
+        kept.append(at)
+        at = ends[at]
+    return frozenset(kept)
 
 
 def _read_from(

@@ -60,6 +60,7 @@ from archive.release.stages import (
     finalize_shard,
     gather_shard,
     learned_furniture,
+    spans_counted,
     write_quarantine_fragment,
     write_shard,
 )
@@ -266,6 +267,7 @@ def _build(
     ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)
     with runner as executor:
         units = list(_documents(executor.map(extract_unit, plan.units(), ctx), plan, progress))
+        units = spans_counted(units, ctx)  # spans a split point inside a record made count once
         executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
         list(_run(executor.map(gather_shard, shards, ctx), "gather", plan.shards, progress))

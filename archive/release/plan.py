@@ -2,8 +2,9 @@
 
 A pack is a fixed list of tasks that any executor may run in any order on any worker:
 
-* a *unit* is a slice of the input (a batch of files in walk order, or one container file); its
-  task reads and extracts each capture and files each row under its *shard*;
+* a *unit* is a slice of the input (a batch of files in walk order, one container file, or a
+  span of a big WARC file read in parallel with its other spans); its task reads and extracts
+  each capture and files each row under its *shard*;
 * a *shard* is one output Parquet file holding the records whose ``record_id`` falls in its
   range of the id space. The shard count comes from the input size and the settings, never
   from the number of workers, so the output bytes do not depend on how the work was run.
@@ -21,12 +22,16 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.capture.sources import InputFile, Skipped, root_name, walk
 from archive.model import QuarantineEntry
 from archive.settings import PackSettings
 
 Progress = Callable[[str, int, int | None], None]
+
+if TYPE_CHECKING:
+    from archive.capture.warc import WarcSpan
 
 RECORD_ID_PREFIX = b"archive-record-v1\n"
 
@@ -61,18 +66,24 @@ def shard_name(index: int, shards: int) -> str:
 
 @dataclass(frozen=True)
 class Unit:
-    """One task's slice of the input: files in walk order (with their sizes and kinds)."""
+    """One task's slice of the input: files in walk order (with their sizes and kinds), or
+    one span of a big WARC file (``span``; ``files`` holds that file alone)."""
 
     index: int
     files: tuple  # tuple[InputFile, ...]
+    span: WarcSpan | None = None
 
     @property
     def bytes(self) -> int:
+        if self.span is not None:
+            end = self.span.stops[0] if self.span.stops else self.files[0].size
+            return end - self.span.start
         return sum(f.size for f in self.files)
 
 
 def units_of(files, *, max_files: int, max_bytes: int):
-    """Cut a stream of ``InputFile`` into ``Unit``s; a container file (WARC) is a unit alone."""
+    """Cut a stream of ``InputFile`` into ``Unit``s; a container file (WARC) is a unit alone,
+    or, when larger than ``max_bytes``, one unit per span (``warc_spans``)."""
     batch: list = []
     size = 0
     index = 0
@@ -81,8 +92,9 @@ def units_of(files, *, max_files: int, max_bytes: int):
             if batch:
                 yield Unit(index, tuple(batch))
                 index, batch, size = index + 1, [], 0
-            yield Unit(index, (item,))
-            index += 1
+            for span in warc_spans(item, max_bytes):
+                yield Unit(index, (item,), span)
+                index += 1
             continue
         batch.append(item)
         size += item.size
@@ -91,6 +103,21 @@ def units_of(files, *, max_files: int, max_bytes: int):
             index, batch, size = index + 1, [], 0
     if batch:
         yield Unit(index, tuple(batch))
+
+
+def warc_spans(item: InputFile, every: int) -> tuple[WarcSpan | None, ...]:
+    """The spans of about ``every`` bytes a WARC file is read in, one task each, so one big
+    file uses every worker; ``(None,)``: the file is read whole. A file that cannot be read
+    here is read whole, and its task says why."""
+    if item.size <= every:
+        return (None,)
+    from archive.capture.warc import spans_of, split_points
+
+    try:
+        points = split_points(item.fs_path, every)
+    except OSError:
+        return (None,)
+    return spans_of(points) if points else (None,)
 
 
 @dataclass(frozen=True)
@@ -149,10 +176,10 @@ def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Pro
             for unit in units_of(
                 files(), max_files=settings.unit_files, max_bytes=settings.unit_bytes
             ):
-                unit = Unit(unit_count, unit.files)
+                unit = Unit(unit_count, unit.files, unit.span)
                 pickle.dump(unit, plan_file, protocol=pickle.HIGHEST_PROTOCOL)
                 unit_count += 1
-                unit_files.append(len(unit.files))
+                unit_files.append(0 if unit.span and unit.span.start else len(unit.files))
                 total_bytes += unit.bytes
             sources.append(stats)
     shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)

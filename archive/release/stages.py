@@ -105,6 +105,7 @@ class UnitSummary:
     withdrawn: int
     warc_skipped: dict = field(default_factory=dict)
     warc_bad_digests: tuple = ()
+    warc_span: tuple | None = None  # (source path, start, stop): see ``spans_counted``
 
 
 @dataclass(frozen=True)
@@ -220,15 +221,28 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
 
 
 def warc_outcomes(
-    ctx: PackContext, item, extractor, extractor_name, skipped: Counter, bad_digests=None
+    ctx: PackContext,
+    item,
+    extractor,
+    extractor_name,
+    skipped: Counter,
+    bad_digests=None,
+    span=None,
+    stops=None,
 ) -> Iterator:
-    """Every response of one WARC file as a record, marker or quarantine entry; other records
-    are counted in ``skipped`` by kind; damaged regions are quarantined with their offset.
-    Records of any type whose digests fail are listed in ``bad_digests`` (manifest rows)."""
-    from archive.capture.warc import WarcDamage, WarcPayload, iter_warc
+    """Every response of one WARC file (or of its ``span``) as a record, marker or quarantine
+    entry; other records are counted in ``skipped`` by kind; damaged regions are quarantined
+    with their offset. Records of any type whose digests fail are listed in ``bad_digests``
+    (manifest rows); where the span's reading stopped goes to ``stops``."""
+    from archive.capture.warc import WarcDamage, WarcPayload, WarcSpanEnd, iter_warc
 
     try:
-        for found in iter_warc(item.fs_path, max_bytes=ctx.settings.max_capture_bytes):
+        limit = ctx.settings.max_capture_bytes
+        for found in iter_warc(item.fs_path, max_bytes=limit, span=span):
+            if isinstance(found, WarcSpanEnd):
+                if stops is not None:
+                    stops.append(found.stop)
+                continue
             if getattr(found, "bad_digests", ()) and bad_digests is not None:
                 bad_digests.append(_digest_row(item.source_path, found))
             if isinstance(found, WarcPayload):
@@ -323,9 +337,12 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         ctx.log.preload([p.partition("/")[2] for p in files] + files)
     if ctx.parent is not None:
         ctx.parent.index.preload([record_id(p) for p in files])
+    stops: list = []
     for item in unit.files:
         if item.kind == "warc":
-            outcomes = warc_outcomes(ctx, item, extractor, extractor_name, skipped, bad_digests)
+            outcomes = warc_outcomes(
+                ctx, item, extractor, extractor_name, skipped, bad_digests, unit.span, stops
+            )
         else:
             outcomes = (capture_outcome(ctx, item, extractor, extractor_name),)
         for outcome in outcomes:
@@ -354,7 +371,51 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         len(withdrawn),
         dict(sorted(skipped.items())),
         tuple(bad_digests),
+        _span_reached(unit, stops),
     )
+
+
+# --- the spans of a big WARC file ---------------------------------------------------------------
+
+
+def _span_reached(unit: Unit, stops: list) -> tuple | None:
+    """(source path, start, stop) of a span unit: where its reading stopped (``None``: at the
+    end of the file, or where the file could no longer be read)."""
+    if unit.span is None:
+        return None
+    return (unit.files[0].source_path, unit.span.start, stops[0] if stops else None)
+
+
+def spans_counted(units: list[UnitSummary], ctx: PackContext) -> list[UnitSummary]:
+    """``units`` without the spans of a WARC file that the span before them read over (they
+    began inside a record: a WARC stored in a WARC), whose work files are removed. What is
+    left is one reading of each file, so the release does not depend on how files were cut."""
+    from archive.capture.warc import spans_kept
+
+    ends: dict[str, dict[int, int | None]] = {}
+    for unit in units:
+        if unit.warc_span is not None:
+            path, start, stop = unit.warc_span
+            ends.setdefault(path, {})[start] = stop
+    kept = {path: spans_kept(stops) for path, stops in ends.items()}
+    counted = []
+    for unit in units:
+        if unit.warc_span is None or unit.warc_span[1] in kept[unit.warc_span[0]]:
+            counted.append(unit)
+        else:
+            _remove_unit_work(ctx, unit.index)
+    return counted
+
+
+def _remove_unit_work(ctx: PackContext, index: int) -> None:
+    prefix = f"{index:08d}-"
+    for shard in range(ctx.shards):
+        for path in ctx.work.fragments(shard):
+            if path.name.startswith(prefix):
+                path.unlink()
+        ctx.work.reuse_list(shard, index).unlink(missing_ok=True)
+    ctx.work.unit_quarantine(index).unlink(missing_ok=True)
+    ctx.work.withdrawn_list(index).unlink(missing_ok=True)
 
 
 def write_quarantine_fragment(path: Path | RemotePath, rows: list[dict]) -> None:
