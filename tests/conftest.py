@@ -77,6 +77,24 @@ def capture_log(corpus: Path) -> Path:
     return path
 
 
+def pack_example(out: Path, *options: str) -> Path:
+    """Pack the bundled example corpus into ``out`` with the README's command (and ``options``);
+    the release's path."""
+    from archive.cli import main
+
+    root = Path(__file__).resolve().parent.parent / "examples"
+    args = [
+        "pack", str(root / "captures"),
+        "--capture-log", str(root / "captures.jsonl"),
+        "--outlets", str(root / "outlets.toml"),
+        "--out", str(out), "--name", "example", "--version", "1.0.0",
+        "--created", "2026-01-01T00:00:00Z", *options,
+    ]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return Path(result.stdout.strip())
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

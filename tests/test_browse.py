@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CREATED
+from conftest import CREATED, pack_example
 from hypothesis import given
 from hypothesis import strategies as st
 from warcdata import fixture_specs, write_warc
@@ -34,19 +34,7 @@ HEADER = re.compile(r"^(\S+): ([0-9a-f]{32}) (->|<->) ([0-9a-f]{32})  score \d\.
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
-    from click.testing import CliRunner
-
-    out = tmp_path_factory.mktemp("dist")
-    args = [
-        "pack", str(ROOT / "examples" / "captures"),
-        "--capture-log", str(ROOT / "examples" / "captures.jsonl"),
-        "--outlets", str(ROOT / "examples" / "outlets.toml"),
-        "--out", str(out), "--name", "example", "--version", "1.0.0",
-        "--created", "2026-01-01T00:00:00Z",
-    ]  # fmt: skip
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    return Path(result.stdout.strip())
+    return pack_example(tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import pack_example
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,17 +33,7 @@ DATE_FLAGS = ("date-", "published-date-", "capture-log-date-")
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    args = [
-        "pack", str(ROOT / "examples" / "captures"),
-        "--capture-log", str(ROOT / "examples" / "captures.jsonl"),
-        "--outlets", str(ROOT / "examples" / "outlets.toml"),
-        "--out", str(out), "--name", "example", "--version", "1.0.0",
-        "--created", "2026-01-01T00:00:00Z",
-    ]  # fmt: skip
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    return Path(result.stdout.strip())
+    return pack_example(tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
