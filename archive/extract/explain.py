@@ -7,7 +7,7 @@ from typing import Any
 
 from archive.model import Provenance, Span
 
-_FIELDS = (
+EXPLAINED_FIELDS = (  # the fields inspect --explain and the report show, in order
     "title",
     "standfirst",
     "authors",
@@ -42,7 +42,7 @@ def explain(capture_text: str, record_fields: Mapping[str, Any]) -> str:
         out.extend("  | " + line for line in capture_text[span.start : span.end].split("\n"))
     out.append("== fields")
     provenance = [_as_provenance(p) for p in record_fields.get("provenance") or ()]
-    for name in _FIELDS:
+    for name in EXPLAINED_FIELDS:
         if name not in record_fields:
             continue
         value = record_fields[name]

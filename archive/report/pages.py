@@ -9,21 +9,12 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from importlib.resources import files
 
+from archive.extract.explain import EXPLAINED_FIELDS
 from archive.report.charts import horizontal_bars, vertical_bars
 from archive.summary import Count, ReleaseSummary
 
 GENERATOR = "archive report"
 CHART_OUTLETS = 30  # outlets drawn; the rest are summed in one bar
-EXPLAINED_FIELDS = (
-    "title",
-    "standfirst",
-    "authors",
-    "outlet",
-    "published_at",
-    "published_precision",
-    "modified_at",
-    "language",
-)  # as inspect --explain
 SPAN_KINDS = ("headline", "standfirst", "byline", "dateline", "body", "caption", "furniture-*")
 
 
