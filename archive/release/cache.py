@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from archive.capture.storage import RemotePath
 from archive.format.manifest import canonical_json
 from archive.format.parquetio import read_ipc, write_ipc
 from archive.release.workdir import CacheDir, WorkDir
@@ -53,6 +55,13 @@ def parent_cache(release: Path, manifest_sha256: str) -> ParentCache | None:
         return None
     entries = tuple((o, int(k), int(n)) for o, k, n in meta["entries"])
     return ParentCache(cache.furniture(), LearnedFurniture(entries, meta["min_docs"]))
+
+
+def cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> pa.Table:
+    """The cached furniture contributions of the records ``ids``, as the rows of the cache file
+    (``record_id``, ``bucket``, ``doc``, ``keys``), filtered in Arrow: no Python per record."""
+    table = read_ipc(cache)
+    return table.filter(pc.is_in(table["record_id"], value_set=ids))
 
 
 def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha256: str) -> None:
