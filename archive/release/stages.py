@@ -757,11 +757,12 @@ def _furniture(table: pa.Table) -> dict:
         return {}
     kinds = pc.struct_field(spans, "kind")
     lengths = pc.subtract(pc.struct_field(spans, "end"), pc.struct_field(spans, "start"))
-    totals = Counter()
-    for kind, length in zip(kinds.to_pylist(), lengths.to_pylist(), strict=True):
-        if kind.startswith("furniture-"):
-            totals[kind] += length
-    return dict(sorted(totals.items()))
+    furniture = pc.starts_with(kinds, "furniture-")
+    spans = pa.table({"kind": kinds.filter(furniture), "length": lengths.filter(furniture)})
+    totals = spans.group_by("kind").aggregate([("length", "sum")])
+    return dict(
+        sorted(zip(*totals.select(["kind", "length_sum"]).to_pydict().values(), strict=True))
+    )
 
 
 def duplicate_links(ctx: PackContext) -> int:
