@@ -257,3 +257,35 @@ def test_capture_log_dates_keep_the_precision_they_were_written_at(
     result = pack([root], tmp_path / "dist", replace(BASE, extract=extract), capture_log=log)
     (row,) = rows(result.path).values()
     assert row["published_precision"] == precision
+
+
+def test_an_unchanged_capture_log_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    from archive.capture.capturelog import CaptureLog
+
+    root = tmp_path / "captures"
+    write_corpus(root, {"a.txt": story(1), "b.txt": story(2)})
+    log = tmp_path / "log.jsonl"
+    lines = [
+        {"path": "a.txt", "url": "https://ashcombe.example/a"},
+        {"path": "b.txt", "url": "https://ashcombe.example/b"},
+    ]
+    log.write_text("".join(json.dumps(x) + "\n" for x in lines) + "{not json\n", encoding="utf-8")
+    v1 = pack([root], tmp_path / "dist", BASE, capture_log=log)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the log was indexed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CaptureLog, "build", no_build)
+        v2 = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0"), capture_log=log)
+    assert v2.manifest["counts"]["reused"] == 2
+    assert v2.manifest["capture_log"] == v1.manifest["capture_log"]
+    assert v2.warnings == v1.warnings and len(v2.warnings) == 1
+
+    lines[1]["url"] = "https://ashcombe.example/b-moved"
+    log.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    v3 = pack([root], tmp_path / "dist", replace(BASE, version="1.2.0"), capture_log=log)
+    assert v3.manifest["counts"]["reused"] == 1
+    assert v3.manifest["capture_log"]["bad_lines"] == 0
+    urls = sorted(r["capture"]["url"] for r in rows(v3.path).values())
+    assert urls == ["https://ashcombe.example/a", "https://ashcombe.example/b-moved"]
