@@ -289,3 +289,28 @@ def test_an_unchanged_capture_log_is_not_read_again_and_a_changed_one_is(tmp_pat
     assert v3.manifest["capture_log"]["bad_lines"] == 0
     urls = sorted(r["capture"]["url"] for r in rows(v3.path).values())
     assert urls == ["https://ashcombe.example/a", "https://ashcombe.example/b-moved"]
+
+
+def test_a_re_pack_of_shards_of_many_batches_equals_a_pack_without_parent(tmp_path):
+    """Reused rows are merged with new ones past the 1000-row batches a shard is written in;
+    the shards still come out byte for byte as a pack with no parent writes them."""
+    root = tmp_path / "captures"
+    # long enough that a shard's text spans several data pages, which batches can cut
+    filler = "".join(f"The council heard objection {k} to the quarry hours. " for k in range(40))
+    write_corpus(root, {f"d{n // 500}/s{n:04d}.txt": story(n) + filler for n in range(2300)})
+    settings = replace(BASE, extract="none", relations=False)
+    pack([root], tmp_path / "dist", settings)
+    write_corpus(
+        root, {f"d{n // 500}/s{n:04d}.txt": story(n, " Corrected.") + filler for n in (7, 1500)}
+    )
+    write_corpus(root, {"d9/new.txt": story(9999)})
+    (root / "d2" / "s1234.txt").unlink()
+    again = replace(settings, version="1.1.0")
+    v2 = pack([root], tmp_path / "dist", again)
+    assert v2.manifest["counts"]["reused"] == 2300 - 3
+    fresh = pack([root], tmp_path / "fresh", again, parent=None)
+    shards = sorted((fresh.path / "data").glob("*.parquet"))
+    assert len(shards) == 2 and pq.ParquetFile(shards[0]).metadata.num_rows > 1000
+    for shard in shards:
+        assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
+    assert verify(v2.path).ok
