@@ -293,3 +293,60 @@ def test_capture_log_dates_keep_the_precision_they_were_written_at(
     result = pack([root], tmp_path / "dist", replace(BASE, extract=extract), capture_log=log)
     (row,) = rows(result.path).values()
     assert row["published_precision"] == precision
+
+
+def test_an_unchanged_capture_log_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    from archive.capture.capturelog import CaptureLog
+
+    root = tmp_path / "captures"
+    write_corpus(root, {"a.txt": story(1), "b.txt": story(2)})
+    log = tmp_path / "log.jsonl"
+    lines = [
+        {"path": "a.txt", "url": "https://ashcombe.example/a"},
+        {"path": "b.txt", "url": "https://ashcombe.example/b"},
+    ]
+    log.write_text("".join(json.dumps(x) + "\n" for x in lines) + "{not json\n", encoding="utf-8")
+    v1 = pack([root], tmp_path / "dist", BASE, capture_log=log)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the log was indexed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CaptureLog, "build", no_build)
+        v2 = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0"), capture_log=log)
+    assert v2.manifest["counts"]["reused"] == 2
+    assert v2.manifest["capture_log"] == v1.manifest["capture_log"]
+    assert v2.warnings == v1.warnings and len(v2.warnings) == 1
+
+    lines[1]["url"] = "https://ashcombe.example/b-moved"
+    log.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    v3 = pack([root], tmp_path / "dist", replace(BASE, version="1.2.0"), capture_log=log)
+    assert v3.manifest["counts"]["reused"] == 1
+    assert v3.manifest["capture_log"]["bad_lines"] == 0
+    urls = sorted(r["capture"]["url"] for r in rows(v3.path).values())
+    assert urls == ["https://ashcombe.example/a", "https://ashcombe.example/b-moved"]
+
+
+def test_a_re_pack_of_shards_of_many_batches_equals_a_pack_without_parent(tmp_path):
+    """Reused rows are merged with new ones past the 1000-row batches a shard is written in;
+    the shards still come out byte for byte as a pack with no parent writes them."""
+    root = tmp_path / "captures"
+    # long enough that a shard's text spans several data pages, which batches can cut
+    filler = "".join(f"The council heard objection {k} to the quarry hours. " for k in range(40))
+    write_corpus(root, {f"d{n // 500}/s{n:04d}.txt": story(n) + filler for n in range(2300)})
+    settings = replace(BASE, extract="none", relations=False)
+    pack([root], tmp_path / "dist", settings)
+    write_corpus(
+        root, {f"d{n // 500}/s{n:04d}.txt": story(n, " Corrected.") + filler for n in (7, 1500)}
+    )
+    write_corpus(root, {"d9/new.txt": story(9999)})
+    (root / "d2" / "s1234.txt").unlink()
+    again = replace(settings, version="1.1.0")
+    v2 = pack([root], tmp_path / "dist", again)
+    assert v2.manifest["counts"]["reused"] == 2300 - 3
+    fresh = pack([root], tmp_path / "fresh", again, parent=None)
+    shards = sorted((fresh.path / "data").glob("*.parquet"))
+    assert len(shards) == 2 and pq.ParquetFile(shards[0]).metadata.num_rows > 1000
+    for shard in shards:
+        assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
+    assert verify(v2.path).ok

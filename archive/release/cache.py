@@ -2,21 +2,27 @@
 version's pack (``.archive-cache/<release>``, see :class:`~archive.release.workdir.CacheDir`).
 
 It holds each text record's furniture contribution and the furniture they taught, tied to the
-release by its manifest digest. It is not part of the release: deleting it only makes the next
-version's pack slower, and a cache that cannot be kept is dropped, never a failure.
+release by its manifest digest, and the capture log's index, tied to the log's bytes. It is not
+part of the release: deleting it only makes the next version's pack slower, and a cache that
+cannot be kept is dropped, never a failure.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import sys
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from archive.capture.storage import RemotePath
 from archive.format.manifest import canonical_json
 from archive.format.parquetio import read_ipc, write_ipc
 from archive.release.workdir import CacheDir, WorkDir
@@ -55,13 +61,81 @@ def parent_cache(release: Path, manifest_sha256: str) -> ParentCache | None:
     return ParentCache(cache.furniture(), LearnedFurniture(entries, meta["min_docs"]))
 
 
+def cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> pa.Table:
+    """The cached furniture contributions of the records ``ids``, as the rows of the cache file
+    (``record_id``, ``bucket``, ``doc``, ``keys``), filtered in Arrow: no Python per record."""
+    table = read_ipc(cache)
+    return table.filter(pc.is_in(table["record_id"], value_set=ids))
+
+
+def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: CacheDir | None):
+    """The capture log at ``log_path``, indexed at ``index_path``: a copy of the index the
+    ``parent`` release's pack kept, when it indexed the very same log (same name and bytes) with
+    the same code, else built afresh (:meth:`CaptureLog.build`). The index is also kept in
+    ``keep`` (when given) for the next version."""
+    from archive.capture.capturelog import CaptureLog
+    from archive.errors import CaptureLogError
+
+    if not log_path.is_file():
+        return CaptureLog.build(log_path, index_path)
+    key = _log_key(log_path)
+    found = _cached_log_meta(CacheDir.beside(parent), key) if parent is not None else None
+    log = None
+    if found is not None:
+        with suppress(OSError):  # then built, as without a cache
+            shutil.copyfile(CacheDir.beside(parent).log_index(), index_path)
+            problems = [CaptureLogError(*p) for p in found["problems"]]
+            log = CaptureLog(index_path, log_path.name, problems, found["size"], key["sha256"])
+    if log is None:
+        index_path.unlink(missing_ok=True)
+        log = CaptureLog.build(log_path, index_path)
+    if keep is not None and log.sha256 == key["sha256"]:
+        try:
+            keep.folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(index_path, keep.log_index())
+            problems = [[p.path, p.line, p.message] for p in log.problems]
+            meta = key | {"size": log.size, "problems": problems}
+            keep.log_meta().write_bytes(canonical_json(meta))
+        except OSError:  # an optimisation, never a failure
+            keep.log_meta().unlink(missing_ok=True)
+    return log
+
+
+def _log_key(log_path: Path) -> dict:
+    """What a capture log's index is a function of: the log's name and bytes, and the code
+    (and Python) that reads it."""
+    from archive.capture import capturelog
+
+    digest = hashlib.sha256()
+    with open(log_path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    code = hashlib.sha256(Path(capturelog.__file__).read_bytes()).hexdigest()
+    return {
+        "name": log_path.name,
+        "sha256": digest.hexdigest(),
+        "code": code,
+        "python": sys.version,
+    }
+
+
+def _cached_log_meta(cache: CacheDir, key: dict) -> dict | None:
+    try:
+        meta = json.loads(cache.log_meta().read_bytes())
+    except (OSError, ValueError):
+        return None
+    if {k: meta.get(k) for k in key} != key or not cache.log_index().is_file():
+        return None
+    return meta
+
+
 def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha256: str) -> None:
     """The furniture contributions and learned furniture of this pack, for the next version."""
     parts = workdir.tasks.contributions()
     if learned is None or not parts:
         return
     cache = workdir.cache()
-    cache.folder.mkdir(parents=True)
+    cache.folder.mkdir(parents=True, exist_ok=True)
     table = pa.concat_tables([read_ipc(p) for p in parts]).sort_by("record_id")
     write_ipc(table, cache.furniture())
     meta = {

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.capture import storage
-from archive.capture.capturelog import CaptureLog
 from archive.capture.sources import check_root_names
 from archive.capture.storage import RemotePath
 from archive.errors import ReleaseExistsError, UsageError
@@ -41,7 +40,7 @@ from archive.release.assemble import (
     write_quarantine,
     write_schemas,
 )
-from archive.release.cache import keep_cache, write_cache
+from archive.release.cache import indexed_log, keep_cache, write_cache
 from archive.release.context import pack_context
 from archive.release.parent import (
     Parent,
@@ -249,9 +248,11 @@ def _build(
     """Build the release in ``workdir.release()``; return its manifest, warnings and notes."""
     for folder in (workdir.scratch(), workdir.release_shards(), workdir.release_schemas()):
         folder.mkdir(parents=True)
-    log = (
-        CaptureLog.build(Path(capture_log).absolute(), workdir.log_index()) if capture_log else None
-    )
+    log = None
+    if capture_log:
+        keep = None if workdir.is_remote else workdir.cache()  # a cache beside local releases
+        parent = lineage.path if lineage is not None else None
+        log = indexed_log(Path(capture_log).absolute(), workdir.log_index(), parent, keep)
     warnings = [str(p) for p in (log.problems if log else [])]
     notes: list[str] = []
     carried = read_tombstones(lineage.path) if lineage else []

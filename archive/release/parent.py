@@ -188,10 +188,12 @@ def reuse_of(lineage: Parent | None, index_path: Path) -> ParentReuse | None:
     return ParentReuse(index, lineage.path, tuple(lineage.shards), cache.furniture, cache.learned)
 
 
-def parent_rows(parent_path: Path | RemotePath, shards: list[str], ids: list[str]) -> pa.Table:
-    """The parent's rows with ``ids``, reading only the parent shards whose id ranges hold
-    them."""
-    wanted = pa.array(sorted(ids), pa.string())
+def parent_rows(
+    parent_path: Path | RemotePath, shards: list[str], ids: list[str] | pa.Array
+) -> pa.Table:
+    """The parent's rows with ``ids`` (a list, or an Arrow array sorted already), reading only
+    the parent shards whose id ranges hold them."""
+    wanted = ids if isinstance(ids, pa.Array) else pa.array(sorted(ids), pa.string())
     low, high = wanted[0].as_py(), wanted[-1].as_py()
     tables = []
     for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):
@@ -200,6 +202,24 @@ def parent_rows(parent_path: Path | RemotePath, shards: list[str], ids: list[str
             table = parquet.read_row_group(group, use_threads=False)
             tables.append(table.filter(pc.is_in(table["record_id"], value_set=wanted)))
     return pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
+
+
+def parent_columns(
+    parent_path: Path | RemotePath, shards: list[str], ids: pa.Array, columns: list[str]
+) -> pa.Table:
+    """``columns`` (with ``record_id`` first) of the parent's rows with ``ids`` (sorted), in
+    ``record_id`` order; only those columns are decoded."""
+    columns = ["record_id", *(c for c in columns if c != "record_id")]
+    if not len(ids):
+        return RECORD_ARROW_SCHEMA.empty_table().select(columns)
+    low, high = ids[0].as_py(), ids[-1].as_py()
+    tables = []
+    for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):
+        parquet = parquet_file(parent_path / shards[index])
+        for group in range(parquet.num_row_groups):
+            table = parquet.read_row_group(group, columns=columns, use_threads=False)
+            tables.append(table.filter(pc.is_in(table["record_id"], value_set=ids)))
+    return pa.concat_tables(tables).cast(RECORD_ARROW_SCHEMA.empty_table().select(columns).schema)
 
 
 def read_tombstones(release: Path) -> list[dict]:

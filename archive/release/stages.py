@@ -52,7 +52,8 @@ from archive.records import (
     warc_capture_key,
     warc_record,
 )
-from archive.release.parent import ParentReuse, parent_rows
+from archive.release.cache import cached_contributions
+from archive.release.parent import ParentReuse, parent_columns, parent_rows
 from archive.release.plan import Unit, record_id, shard_of
 from archive.release.workdir import TaskDir, release_shard
 from archive.runtime.process import release_memory
@@ -442,18 +443,19 @@ CONTRIBUTION_SCHEMA = pa.schema(
 
 
 def gather_shard(shard: int, ctx: PackContext) -> int:
-    """Task 2: the shard's new rows and the rows reused from the parent, sorted, and what each
-    adds to the furniture counts (one streaming pass over the corpus). A reused row's
-    contribution comes from the parent pack's cache when there is one."""
+    """Task 2: the shard's new rows, sorted, and what each adds to the furniture counts (one
+    streaming pass over the corpus). The rows reused from the parent are left for
+    ``finalize_shard`` to read, their contributions taken from the parent pack's cache; without
+    that cache they are gathered here too, to have their contributions computed."""
     tables = _ipc_tables(ctx.work.fragments(shard))
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
-    cached: dict[str, tuple] = {}
-    if reuse:
+    reused_contributions = CONTRIBUTION_SCHEMA.empty_table()
+    if reuse and _reused_apart(ctx):
+        reused_contributions = _reused_contributions(ctx, _reused_ids(reuse))
+    elif reuse:
         ids = pa.concat_tables(reuse)["record_id"]
         reused = parent_rows(ctx.parent.path, list(ctx.parent.shards), ids.to_pylist())
         tables.append(_without_corpus_state(reused))
-        if _learning(ctx) and ctx.parent.cache is not None:
-            cached = _cached_contributions(ctx.parent.cache, ids)
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
     contributions: list[dict] = []
 
@@ -463,7 +465,7 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         for start in range(0, table.num_rows, _PY_BATCH):
             chunk = rows_at(table, order[start : start + _PY_BATCH])
             if _learning(ctx):
-                contributions.extend(_contributions(chunk, cached))
+                contributions.extend(_contributions(chunk))
             yield from chunk.to_batches()
 
     path = ctx.work.gathered(shard)
@@ -473,12 +475,37 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         path = ctx.work.contribution(shard)
         path.parent.mkdir(exist_ok=True)
         contributed = pa.Table.from_pylist(contributions, schema=CONTRIBUTION_SCHEMA)
-        write_ipc(contributed, path)
+        write_ipc(pa.concat_tables([contributed, reused_contributions]), path)
     release_memory()
     return table.num_rows
 
 
 CORPUS_FLAGS = ("spun-suspected",)  # raised by relations, which this pack finds afresh
+
+
+def _reused_apart(ctx: PackContext) -> bool:
+    """Whether the rows reused from the parent skip the gathered file, to be read once, when
+    the shard is finalized: always, unless furniture is learned and the parent pack's cache of
+    contributions is missing (then they are gathered to have their contributions computed)."""
+    return ctx.parent is not None and (not _learning(ctx) or ctx.parent.cache is not None)
+
+
+def _reused_ids(reuse: list[pa.Table]) -> pa.Array:
+    """The ids of a shard's reused rows (from its units' reuse lists), sorted."""
+    ids = pa.concat_tables(reuse)["record_id"].combine_chunks()
+    return ids.take(pc.array_sort_indices(ids))
+
+
+def _reused_contributions(ctx: PackContext, ids: pa.Array) -> pa.Table:
+    """The furniture contributions of reused rows, from the parent pack's cache: those of the
+    rows whose text the parent release holds (a row withheld by its redistribution class has
+    none to contribute, as when it is gathered)."""
+    if not _learning(ctx):
+        return CONTRIBUTION_SCHEMA.empty_table()
+    parent = ctx.parent
+    rows = parent_columns(parent.path, list(parent.shards), ids, ["redistribution"])
+    held = pc.fill_null(pc.not_equal(rows["redistribution"], "metadata-only"), False)
+    return cached_contributions(parent.cache, rows["record_id"].filter(held))
 
 
 def _without_corpus_state(table: pa.Table) -> pa.Table:
@@ -496,19 +523,10 @@ def _without_corpus_state(table: pa.Table) -> pa.Table:
     return table
 
 
-def _cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> dict[str, tuple]:
-    table = read_ipc(cache)
-    table = table.filter(pc.is_in(table["record_id"], value_set=ids))
-    return {
-        row["record_id"]: (row["bucket"], row["doc"], tuple(row["keys"]))
-        for row in table.to_pylist()
-    }
-
-
-def _contributions(chunk: pa.Table, cached: dict[str, tuple]) -> Iterator[dict]:
+def _contributions(chunk: pa.Table) -> Iterator[dict]:
     """Each text row's furniture contribution, computed on the spans as extraction left them
-    (before any learned furniture), or taken from ``cached``. Read column by column: only
-    the spans a contribution reads (the body's, and learned ones, reverted) become objects."""
+    (before any learned furniture). Read column by column: only the spans a contribution
+    reads (the body's, and learned ones, reverted) become objects."""
     from archive.extract import contribution, revert_learned
     from archive.extract.learned import _LEARNABLE
 
@@ -527,9 +545,7 @@ def _contributions(chunk: pa.Table, cached: dict[str, tuple]) -> Iterator[dict]:
         per_row[parent].append(Span(*values))
     columns = (rows[n].to_pylist() for n in ("record_id", "capture_text", "outlet"))
     for (rid, text, outlet), held in zip(zip(*columns, strict=True), per_row, strict=True):
-        found = cached.get(rid)
-        if found is None:
-            found = contribution(text, revert_learned(tuple(held)), outlet)
+        found = contribution(text, revert_learned(tuple(held)), outlet)
         if found is not None:
             bucket, doc, keys = found
             yield {"record_id": rid, "bucket": bucket, "doc": doc, "keys": keys}
@@ -567,12 +583,16 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     for path in (final, index_path):
         path.parent.mkdir(exist_ok=True)
     keys: list[pa.Table] = []
-    settled = _settled_rows(ctx, shard, table, learned)
-
-    def finished() -> Iterator[pa.RecordBatch]:
+    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
+    if reuse and _reused_apart(ctx):
+        batches = _with_reused_rows(ctx, table, _reused_ids(reuse), learned)
+    else:
+        settled = _settled_rows(ctx, shard, table, learned)
         batches = table.to_batches()
         if learned is not None and table.num_rows:
             batches = _learned_batches(table, learned, settled)
+
+    def finished() -> Iterator[pa.RecordBatch]:
         for batch in batches:
             keys.append(_duplicate_keys(batch))
             yield batch
@@ -583,6 +603,41 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     write_ipc(index, index_path, MERGE_BATCH_ROWS)
     release_memory()
     return table.num_rows
+
+
+def _with_reused_rows(
+    ctx: PackContext, table: pa.Table, ids: pa.Array, learned: LearnedFurniture | None
+) -> Iterator[pa.RecordBatch]:
+    """The shard's final rows, in order and in the batches a gathered shard has (slices of
+    ``_PY_BATCH`` rows): the new rows of ``table`` and the parent's rows ``ids``, read here
+    once. Learned furniture is applied to the new rows and to the reused rows of the outlets
+    whose learned furniture differs from the parent's, as when every row is gathered; the other
+    reused rows are copied as Arrow columns, never as Python objects."""
+    reused = _without_corpus_state(parent_rows(ctx.parent.path, list(ctx.parent.shards), ids))
+    if learned is not None:
+        settled = _settled_mask(ctx, reused, learned)
+        fresh = pa.concat_tables([table, reused.filter(pc.invert(settled))])
+        fresh = fresh.take(pc.sort_indices(fresh["record_id"]))
+        if fresh.num_rows:
+            learned_rows = _learned_batches(fresh, learned, frozenset())
+            fresh = pa.Table.from_batches(list(learned_rows), RECORD_ARROW_SCHEMA)
+        table, reused = fresh, reused.filter(settled)
+    merged = pa.concat_tables([table, reused])
+    order = pc.sort_indices(merged["record_id"]).to_numpy()
+    for start in range(0, merged.num_rows, _PY_BATCH):
+        yield from rows_at(merged, order[start : start + _PY_BATCH]).to_batches()
+
+
+def _settled_mask(ctx: PackContext, reused: pa.Table, learned: LearnedFurniture) -> pa.Array:
+    """Which ``reused`` rows' outlets learned the same furniture as in the parent pack (see
+    ``_settled_rows``)."""
+    if ctx.parent.learned is None:
+        return pa.array([False] * reused.num_rows, pa.bool_())
+    changed = learned.outlets_changed(ctx.parent.learned)
+    unchanged = pc.invert(
+        pc.is_in(reused["outlet"], value_set=pa.array(sorted(changed), pa.string()))
+    )
+    return pc.fill_null(unchanged, True).combine_chunks()
 
 
 def _duplicate_keys(batch: pa.RecordBatch) -> pa.Table:
@@ -807,11 +862,12 @@ def _furniture(table: pa.Table) -> dict:
         return {}
     kinds = pc.struct_field(spans, "kind")
     lengths = pc.subtract(pc.struct_field(spans, "end"), pc.struct_field(spans, "start"))
-    totals = Counter()
-    for kind, length in zip(kinds.to_pylist(), lengths.to_pylist(), strict=True):
-        if kind.startswith("furniture-"):
-            totals[kind] += length
-    return dict(sorted(totals.items()))
+    furniture = pc.starts_with(kinds, "furniture-")
+    spans = pa.table({"kind": kinds.filter(furniture), "length": lengths.filter(furniture)})
+    totals = spans.group_by("kind").aggregate([("length", "sum")])
+    return dict(
+        sorted(zip(*totals.select(["kind", "length_sum"]).to_pydict().values(), strict=True))
+    )
 
 
 def duplicate_links(ctx: PackContext) -> int:

@@ -43,7 +43,8 @@ def _arrow_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
 @dataclass(frozen=True)
 class CacheDir:
     """A pack cache: the furniture contributions of a release's records and the furniture they
-    taught, for the next version's pack. Not part of the release."""
+    taught, and the capture log's index, for the next version's pack. Not part of the
+    release."""
 
     folder: Path
 
@@ -57,6 +58,15 @@ class CacheDir:
 
     def learned(self) -> Path:
         return self.folder / "learned.json"
+
+    def log_index(self) -> Path:
+        """The pack's capture-log index, as built (before the pack marked its inputs)."""
+        return self.folder / "log.sqlite"
+
+    def log_meta(self) -> Path:
+        """What the log index was built from (the log's name, digest, the code that read it)
+        and what the build found (its size, its bad lines)."""
+        return self.folder / "log.json"
 
 
 @dataclass(frozen=True)

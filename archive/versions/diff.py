@@ -299,26 +299,41 @@ class _Merge:
                 new.step(rows)
         self.old_count, self.new_count = old.count, new.count
 
-    def _compare(self, old: _Cursor, at_old: int, new: _Cursor, at_new: int, rows: int) -> None:
-        if self._same(old.batch, at_old, new.batch, at_new, rows):
+    def _compare(
+        self,
+        old: _Cursor,
+        at_old: int,
+        new: _Cursor,
+        at_new: int,
+        rows: int,
+        columns: list[str] | None = None,
+    ) -> None:
+        """Compare a run of ``rows`` rows; its halves compare only the ``columns`` that differ
+        over the whole run (a column equal over a run is equal over every part of it)."""
+        columns = self._differing(old.batch, at_old, new.batch, at_new, rows, columns)
+        if not columns:
             self.unchanged += rows
         elif rows == 1:
             self._record(old.ids[at_old], old.batch, at_old, new.batch, at_new)
         else:
             half = rows // 2
-            self._compare(old, at_old, new, at_new, half)
-            self._compare(old, at_old + half, new, at_new + half, rows - half)
+            self._compare(old, at_old, new, at_new, half, columns)
+            self._compare(old, at_old + half, new, at_new + half, rows - half, columns)
 
-    def _same(self, old, at_old: int, new, at_new: int, rows: int) -> bool:
-        for name in self.columns:
+    def _differing(
+        self, old, at_old: int, new, at_new: int, rows: int, columns: list[str] | None
+    ) -> list[str]:
+        """Of ``columns`` (default: every compared column), those that differ over the run."""
+        found = []
+        for name in self.columns if columns is None else columns:
             before = old.column(name).slice(at_old, rows)
             after = new.column(name).slice(at_new, rows)
             if name in self.by_value:
                 if before.to_pylist() != after.to_pylist():
-                    return False
+                    found.append(name)
             elif not before.equals(after):
-                return False
-        return True
+                found.append(name)
+        return found
 
     def _record(self, rid: str, old, at_old: int, new, at_new: int) -> None:
         before = {n: old.column(n)[at_old].as_py() for n in self.columns}
