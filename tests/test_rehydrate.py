@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from archive import PackSettings, pack, verify
+from archive.inspect import record_shards
 from archive.release.plan import record_id
 from archive.text.normalize import sha256_text
 from archive.versions.diff import diff, implied_bump
@@ -416,3 +417,15 @@ def test_a_full_release_with_withheld_evidence_fails_verify(planted, tmp_path):
 
 def dry_quoting(table) -> list[str]:
     return [k for k in table["kind"].to_pylist() if k in ("shares-quotation", "paraphrase-of")]
+
+
+def test_a_dehydrated_pack_of_captures_that_are_all_quarantined_has_no_records(tmp_path):
+    src = tmp_path / "captures"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")  # quarantined: nothing to extract
+    settings = replace(SETTINGS, tier="metadata-only")
+    release = pack([src], tmp_path / "dry", settings).path
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["settings"]["tier"] == "metadata-only"
+    assert sum(pq.read_metadata(release / shard).num_rows for shard in record_shards(manifest)) == 0
+    assert verify(release).ok
