@@ -429,3 +429,26 @@ def test_a_dehydrated_pack_of_captures_that_are_all_quarantined_has_no_records(t
     assert manifest["settings"]["tier"] == "metadata-only"
     assert sum(pq.read_metadata(release / shard).num_rows for shard in record_shards(manifest)) == 0
     assert verify(release).ok
+
+
+@pytest.mark.parametrize("damage", ["edited", "removed"])
+def test_a_dehydrated_release_whose_files_differ_from_its_manifest_is_refused(
+    releases, tmp_path, runner, damage
+):
+    from archive.cli import main
+
+    dry = tmp_path / "dry"
+    shutil.copytree(releases["dry"], dry)
+    shard = sorted((dry / "data").glob("*.parquet"))[0]
+    if damage == "edited":
+        table = pq.read_table(shard)
+        pq.write_table(table.slice(1), shard)  # a record taken out, the manifest untouched
+    else:
+        shard.unlink()
+    args = ["rehydrate", str(dry), "--captures", str(releases["src"])]
+    result = runner.invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    code = "E007" if damage == "edited" else "E005"
+    assert result.stderr.startswith(f"{code} data/{shard.name}: ")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -48,11 +48,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive._version import __version__
-from archive.errors import ReleaseExistsError, UsageError
+from archive.errors import Problem, ReleaseExistsError, UsageError, VerificationError
 from archive.format.manifest import (
     canonical_json,
     checked_manifest,
     file_entries,
+    file_sha256,
     require_release,
     write_manifest,
 )
@@ -155,6 +156,7 @@ def rehydrate(
         [Path(captures)] if isinstance(captures, (str, os.PathLike)) else list(map(Path, captures))
     )
     manifest, digest = _checked_manifest(source)
+    _check_files(source, manifest)
     for root in roots:
         if not root.is_dir():
             raise UsageError(f"captures {root} is not a folder")
@@ -204,6 +206,23 @@ def _silent(stage: str, done: int, total: int | None) -> None:
 def _checked_manifest(release: Path) -> tuple[dict, str]:
     """The dehydrated release's manifest, refused when it does not match its digest."""
     return checked_manifest(require_release(release))
+
+
+def _check_files(release: Path, manifest: dict) -> None:
+    """Refuse a dehydrated release whose files are not the ones its manifest lists: the
+    rehydrated release is hashed anew, so an edit made here would otherwise pass as verified."""
+    problems = []
+    for entry in manifest["files"]:
+        try:
+            found, _ = file_sha256(release / _safe(entry["path"]))
+        except OSError as exc:
+            problems.append(Problem("E005", entry["path"], f"cannot be read ({exc.strerror})"))
+            continue
+        if found != entry["sha256"]:
+            message = "content differs; run archive verify"
+            problems.append(Problem("E007", entry["path"], message, entry["sha256"], found))
+    if problems:
+        raise VerificationError(problems)
 
 
 def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
