@@ -473,3 +473,21 @@ def test_a_dehydrated_release_whose_evidence_quotes_the_bodies_fails_verify(plan
         f"{len(dry_quoting(pq.read_table(full)))} relation(s) quote the bodies' words in their "
         "evidence, but the release is dehydrated"
     ]
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    ['{"quotations":[{"evidence_sha256":"00","quotation":null}]}', '["evidence_sha256":]'],
+)
+def test_evidence_not_in_the_withheld_form_stays_withheld_and_counted(evidence):
+    """A relation rehydrate cannot prove (no recorded hash at the top) is left as it is."""
+    from archive.versions.rehydrate import _evidence_for
+
+    class Repacked:
+        def evidence(self, kind, a, b):
+            return ['{"quotations":[]}']
+
+    outcome = _Outcome()
+    row = {"kind": "shares-quotation", "source_id": "a", "target_id": "b", "evidence": evidence}
+    assert _evidence_for(row, Repacked(), outcome) == evidence
+    assert (outcome.relations_restored, outcome.relations_withheld) == (0, 1)

@@ -34,7 +34,6 @@ otherwise it keeps the dehydrated tier, as its text is then present only in part
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import sqlite3
@@ -49,6 +48,7 @@ import pyarrow.parquet as pq
 
 from archive._version import __version__
 from archive.errors import Problem, ReleaseExistsError, UsageError, VerificationError
+from archive.format import boundedjson
 from archive.format.manifest import (
     canonical_json,
     checked_manifest,
@@ -425,7 +425,10 @@ def _restore_relations(
 def _evidence_for(row: dict, index: _Index, outcome: _Outcome) -> str:
     """The full evidence of a relation whose evidence is withheld, when a repacked relation
     between the same records hashes to it; else the withheld evidence, counted."""
-    wanted = json.loads(row["evidence"])[WITHHELD_KEY]
+    try:
+        wanted = boundedjson.loads(row["evidence"]).get(WITHHELD_KEY)
+    except (ValueError, AttributeError):
+        wanted = None  # not the withheld form: no evidence can prove it restored
     for evidence in index.evidence(row["kind"], row["source_id"], row["target_id"]):
         if evidence_sha256(evidence) == wanted:
             outcome.relations_restored += 1
