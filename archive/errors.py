@@ -44,8 +44,7 @@ CODES = {
     "E021": "the signature does not verify, or was made by another key than the one given",
     "E022": "manifest.json differs from the manifest that was signed",
     "E023": "a record's text is withheld though its redistribution class is full",
-    "E024": "relations rows break the relations schema, withhold evidence in a full release, "
-    "or quote the bodies in a dehydrated one",
+    "E024": "relations rows break the relations schema, or withhold evidence in a full release",
     "E025": "a record_id is not the hash of its capture key (source path, WARC-Record-ID)",
     "E026": "a row's text is not the body its spans mark in capture_text",
     "E027": "a bundle's folder is not named <name>-<version> of the manifest it holds",

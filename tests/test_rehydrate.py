@@ -454,27 +454,6 @@ def test_a_dehydrated_release_whose_files_differ_from_its_manifest_is_refused(
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-def test_a_dehydrated_release_whose_evidence_quotes_the_bodies_fails_verify(planted, tmp_path):
-    """The words a dehydrated release withholds may not come back through its relations."""
-    from archive.format.manifest import file_entries, write_manifest
-    from archive.verification.api import check_release
-
-    forged = shutil.copytree(planted["dry"], tmp_path / "planted-1.0.0")
-    full = planted["full"] / "relations" / "relations.parquet"
-    shutil.copyfile(full, forged / "relations" / "relations.parquet")
-    manifest = json.loads((forged / "manifest.json").read_bytes())
-    rows = {f["path"]: f["rows"] for f in manifest["files"] if "rows" in f}
-    manifest["files"] = file_entries(forged, rows)
-    write_manifest(forged, manifest)
-    report = check_release(forged)
-    quoting = [str(p) for p in report.problems if p.code == "E024"]
-    assert quoting == [
-        "E024 relations/relations.parquet: "
-        f"{len(dry_quoting(pq.read_table(full)))} relation(s) quote the bodies' words in their "
-        "evidence, but the release is dehydrated"
-    ]
-
-
 @pytest.mark.parametrize(
     "evidence",
     ['{"quotations":[{"evidence_sha256":"00","quotation":null}]}', '["evidence_sha256":]'],

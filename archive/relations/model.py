@@ -185,11 +185,6 @@ def evidence_sha256(evidence: str) -> str:
     return hashlib.sha256(evidence.encode("utf-8")).hexdigest()
 
 
-def quotes_bodies(evidence) -> bool:
-    """Whether ``evidence`` (parsed JSON) holds any word :func:`withheld_evidence` withholds."""
-    return _without_words(evidence) != evidence
-
-
 def is_withheld(evidence: str) -> bool:
     """Whether ``evidence`` is withheld: in canonical JSON the key can occur only as a key."""
     return f'"{WITHHELD_KEY}":' in evidence

@@ -23,7 +23,7 @@ from archive.format.manifest import MANIFEST, QUARANTINE_FILE
 from archive.format.parquetio import iter_batches
 from archive.format.schema import column_problems, validator
 from archive.inspect import record_shards
-from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, quotes_bodies
+from archive.relations.model import WITHHELD_KEY
 from archive.verification.registry import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
 from archive.verification.structure import sized_as_listed
@@ -274,7 +274,7 @@ def check_relations(audit: Audit) -> None:
     summary = audit.manifest["relations"]
     relative = summary["path"]
     dehydrated = audit.manifest.get("settings", {}).get("tier", "full") == "metadata-only"
-    rows = withheld = quoting = 0
+    rows = withheld = 0
     try:
         for batch in iter_batches(root / relative):
             rows += batch.num_rows
@@ -282,20 +282,12 @@ def check_relations(audit: Audit) -> None:
                 report.add("E024", relative, problem)
             if not dehydrated:
                 withheld += withheld_evidence_count(batch)
-            else:
-                quoting += quoting_evidence_count(batch)
     except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any
         report.add("E009", relative, f"cannot be read as Parquet ({exc})")
         return
     if withheld:
         message = (
             f"{withheld} relation(s) withhold their evidence, but the release is in the full tier"
-        )
-        report.add("E024", relative, message)
-    if quoting:
-        message = (
-            f"{quoting} relation(s) quote the bodies' words in their evidence, but the release "
-            "is dehydrated"
         )
         report.add("E024", relative, message)
     stated = sum(summary.get("counts", {}).values())
@@ -310,23 +302,6 @@ def withheld_evidence_count(batch: pa.RecordBatch) -> int:
         return 0  # a missing or mistyped column breaks the schema, reported as such
     found = pc.match_substring(batch.column("evidence"), f'"{WITHHELD_KEY}":')
     return int(pc.sum(found).as_py() or 0)
-
-
-def quoting_evidence_count(batch: pa.RecordBatch) -> int:
-    """Relations whose evidence quotes the bodies (a dehydrated release may hold none)."""
-    names = batch.schema.names
-    if not {"kind", "evidence"} <= set(names):
-        return 0  # a missing column breaks the schema, reported as such
-    count = 0
-    kinds = batch.column("kind").to_pylist()
-    for kind, text in zip(kinds, batch.column("evidence").to_pylist(), strict=True):
-        if kind not in QUOTING_KINDS or not isinstance(text, str):
-            continue
-        try:
-            count += quotes_bodies(boundedjson.loads(text))
-        except (ValueError, TypeError, AttributeError):
-            continue  # evidence that is not the kind's shape is not a quotation
-    return count
 
 
 def withheld_problems(
