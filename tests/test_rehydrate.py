@@ -450,6 +450,7 @@ def test_a_dehydrated_release_whose_files_differ_from_its_manifest_is_refused(
     assert result.exit_code == 1, result.output
     code = "E007" if damage == "edited" else "E005"
     assert result.stderr.startswith(f"{code} data/{shard.name}: ")
+    assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 

@@ -210,19 +210,18 @@ def _checked_manifest(release: Path) -> tuple[dict, str]:
 
 def _check_files(release: Path, manifest: dict) -> None:
     """Refuse a dehydrated release whose files are not the ones its manifest lists: the
-    rehydrated release is hashed anew, so an edit made here would otherwise pass as verified."""
-    problems = []
+    rehydrated release is hashed anew, so an edit made here would otherwise pass as verified.
+    The first such file is named (``archive verify`` lists them all)."""
     for entry in manifest["files"]:
         try:
             found, _ = file_sha256(release / _safe(entry["path"]))
         except OSError as exc:
-            problems.append(Problem("E005", entry["path"], f"cannot be read ({exc.strerror})"))
-            continue
+            message = f"cannot be read ({exc.strerror}); run archive verify"
+            raise VerificationError([Problem("E005", entry["path"], message)]) from None
         if found != entry["sha256"]:
             message = "content differs; run archive verify"
-            problems.append(Problem("E007", entry["path"], message, entry["sha256"], found))
-    if problems:
-        raise VerificationError(problems)
+            problem = Problem("E007", entry["path"], message, entry["sha256"], found)
+            raise VerificationError([problem])
 
 
 def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
