@@ -100,8 +100,9 @@ def record_by_key(release: str | Path, key: str) -> dict:
 
 def matching_records(release: str | Path, key: str) -> tuple[Candidate, ...]:
     """The records ``key`` names, in record id order: those whose source path, capture key or
-    URL is ``key`` exactly; when there are none, those whose source path ends ``key`` (at a
-    ``/``) or that ``key`` ends (a path on disk that holds the source folder)."""
+    URL is ``key`` exactly; when there are none and ``key`` is not a URL, those whose source
+    path ends ``key`` (at a ``/``) or that ``key`` ends (a path on disk that holds the source
+    folder)."""
     exact: list[Candidate] = []
     loose: list[Candidate] = []
     suffixes = pa.array(path_suffixes(key), pa.string())
@@ -116,7 +117,7 @@ def matching_records(release: str | Path, key: str) -> tuple[Candidate, ...]:
         same = pc.or_kleene(pc.equal(source, key), pc.equal(url, key))
         same = pc.fill_null(pc.or_kleene(same, pc.equal(capture_key, key)), False)
         exact.extend(_candidates(batch.filter(same)))
-        if not exact:
+        if not exact and "://" not in key:  # a URL is matched whole, never as a path
             near = pc.or_(pc.is_in(source, value_set=suffixes), pc.ends_with(source, tail))
             loose.extend(_candidates(batch.filter(near)))
     return tuple(exact or loose)

@@ -116,6 +116,15 @@ def test_an_unknown_path_or_url_is_one_line_and_exit_2(runner, release, key):
     assert shown.stderr.startswith("archive: error: no record") and shown.stderr.count("\n") == 1
 
 
+def test_a_url_the_release_does_not_hold_names_no_record_by_its_path(runner, release, rows):
+    """A URL is matched whole: its path is not a path on disk holding the source folder."""
+    path = rows[0]["capture"]["source_path"]
+    assert all(row["capture"]["url"] != f"https://mirror.example/{path}" for row in rows)
+    shown = runner.invoke(main, ["inspect", str(release), f"https://mirror.example/{path}"])
+    assert shown.exit_code == 2, shown.output
+    assert shown.stderr.startswith("archive: error: no record") and shown.stderr.count("\n") == 1
+
+
 def test_relations_of_a_record_named_by_path(runner, release, rows, relation_rows):
     related = Counter(i for r in relation_rows for i in (r["source_id"], r["target_id"]))
     record_id = sorted(related)[0]

@@ -201,3 +201,12 @@ def test_export_usage_errors_are_one_line(runner, release, tmp_path, problem):
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert "Traceback" not in result.output
     assert not target.exists()
+
+
+def test_a_folder_is_not_replaced_by_the_database_even_with_force(runner, release, tmp_path):
+    target = tmp_path / "corpus"
+    target.mkdir()
+    result = runner.invoke(main, ["export", str(release), "--sqlite", str(target), "--force"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "is a folder" in result.stderr
+    assert set(tmp_path.iterdir()) == {target}  # no metadata file written beside it

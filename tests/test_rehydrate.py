@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from archive import PackSettings, pack, verify
+from archive.inspect import record_shards
 from archive.release.plan import record_id
 from archive.text.normalize import sha256_text
 from archive.versions.diff import diff, implied_bump
@@ -416,3 +417,57 @@ def test_a_full_release_with_withheld_evidence_fails_verify(planted, tmp_path):
 
 def dry_quoting(table) -> list[str]:
     return [k for k in table["kind"].to_pylist() if k in ("shares-quotation", "paraphrase-of")]
+
+
+def test_a_dehydrated_pack_of_captures_that_are_all_quarantined_has_no_records(tmp_path):
+    src = tmp_path / "captures"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")  # quarantined: nothing to extract
+    settings = replace(SETTINGS, tier="metadata-only")
+    release = pack([src], tmp_path / "dry", settings).path
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["settings"]["tier"] == "metadata-only"
+    assert sum(pq.read_metadata(release / shard).num_rows for shard in record_shards(manifest)) == 0
+    assert verify(release).ok
+
+
+@pytest.mark.parametrize("damage", ["edited", "removed"])
+def test_a_dehydrated_release_whose_files_differ_from_its_manifest_is_refused(
+    releases, tmp_path, runner, damage
+):
+    from archive.cli import main
+
+    dry = tmp_path / "dry"
+    shutil.copytree(releases["dry"], dry)
+    shard = sorted((dry / "data").glob("*.parquet"))[0]
+    if damage == "edited":
+        table = pq.read_table(shard)
+        pq.write_table(table.slice(1), shard)  # a record taken out, the manifest untouched
+    else:
+        shard.unlink()
+    args = ["rehydrate", str(dry), "--captures", str(releases["src"])]
+    result = runner.invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    code = "E007" if damage == "edited" else "E005"
+    assert result.stderr.startswith(f"{code} data/{shard.name}: ")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    ['{"quotations":[{"evidence_sha256":"00","quotation":null}]}', '["evidence_sha256":]'],
+)
+def test_evidence_not_in_the_withheld_form_stays_withheld_and_counted(evidence):
+    """A relation rehydrate cannot prove (no recorded hash at the top) is left as it is."""
+    from archive.versions.rehydrate import _evidence_for
+
+    class Repacked:
+        def evidence(self, kind, a, b):
+            return ['{"quotations":[]}']
+
+    outcome = _Outcome()
+    row = {"kind": "shares-quotation", "source_id": "a", "target_id": "b", "evidence": evidence}
+    assert _evidence_for(row, Repacked(), outcome) == evidence
+    assert (outcome.relations_restored, outcome.relations_withheld) == (0, 1)

@@ -271,6 +271,15 @@ def test_a_derived_file_beside_its_manifest_is_regenerated(dist, tmp_path):
     assert lines == [f"E018 datapackage.json: differs from what {copy / 'manifest.json'} derives"]
 
 
+@pytest.mark.parametrize("kind", ["datapackage", "croissant"])
+def test_a_derived_file_under_another_name_is_compared_as_its_kind(dist, tmp_path, kind):
+    copy = shutil.copytree(dist / "example-1.0.0", tmp_path / "example-1.0.0")
+    renamed = copy / f"published-{kind}.json"
+    shutil.copyfile(copy / f"{kind}.json", renamed)
+    assert run(renamed, "--kind", kind)[:2] == (0, [])
+    assert run(renamed, "-q")[:2] == (0, [])  # the kind told by its content
+
+
 def test_kind_overrides_name_and_content(dist, tmp_path):
     log = shutil.copy(EXAMPLES / "captures.jsonl", tmp_path / "my-log.txt")
     code, lines, _ = run(log)

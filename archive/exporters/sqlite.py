@@ -155,6 +155,8 @@ def export_sqlite(release: str | Path, target: str | Path, *, force: bool = Fals
     manifest = read_manifest(release)
     metadata = metadata_path(target)
     for path in (target, metadata):
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder; --sqlite takes a database file name")
         if path.exists() and not force:
             raise UsageError(f"{path} exists (--force replaces it)")
     if not target.parent.is_dir():

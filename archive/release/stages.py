@@ -820,7 +820,7 @@ def withheld(table: pa.Table, tier: str) -> pa.Table:
     """``table`` with ``text`` and ``capture_text`` nulled for every row (``metadata-only``
     tier) or for the rows whose own redistribution class is ``metadata-only``."""
     if tier == "metadata-only":
-        keep = pa.array([False] * table.num_rows)
+        keep = pa.array([False] * table.num_rows, pa.bool_())
     else:
         keep = pc.not_equal(table["redistribution"], "metadata-only")
     if pc.all(keep).as_py() is not False and tier != "metadata-only":

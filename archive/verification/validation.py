@@ -347,7 +347,7 @@ def _derived(kind: str) -> Callable[[Path, Report], None]:
         manifest = target.parent / "manifest.json"
         if manifest.is_file():
             report.ran(f"{kind} regenerated from {manifest.name}")
-            _compare_derived(target, manifest, report)
+            _compare_derived(target, manifest, report, f"{kind}.json")
         else:
             report.ran(f"{kind} outline (no manifest.json beside it to derive it from)")
             _schema_errors(document, _OUTLINES[kind], "E018", target.name, report)
@@ -355,7 +355,9 @@ def _derived(kind: str) -> Callable[[Path, Report], None]:
     return check
 
 
-def _compare_derived(target: Path, manifest: Path, report: Report) -> None:
+def _compare_derived(target: Path, manifest: Path, report: Report, name: str) -> None:
+    """``target`` against the file ``name`` the manifest derives (the kind's, whatever
+    ``target`` is called)."""
     from archive.exporters import derived_files
 
     try:
@@ -364,7 +366,7 @@ def _compare_derived(target: Path, manifest: Path, report: Report) -> None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         report.add("E018", target.name, f"cannot be derived from {manifest} ({exc})")
         return
-    if files.get(target.name) != target.read_bytes():
+    if files.get(name) != target.read_bytes():
         report.add("E018", target.name, f"differs from what {manifest} derives")
 
 

@@ -34,7 +34,6 @@ otherwise it keeps the dehydrated tier, as its text is then present only in part
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import sqlite3
@@ -48,11 +47,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive._version import __version__
-from archive.errors import ReleaseExistsError, UsageError
+from archive.errors import Problem, ReleaseExistsError, UsageError, VerificationError
+from archive.format import boundedjson
 from archive.format.manifest import (
     canonical_json,
     checked_manifest,
     file_entries,
+    file_sha256,
     require_release,
     write_manifest,
 )
@@ -155,6 +156,7 @@ def rehydrate(
         [Path(captures)] if isinstance(captures, (str, os.PathLike)) else list(map(Path, captures))
     )
     manifest, digest = _checked_manifest(source)
+    _check_files(source, manifest)
     for root in roots:
         if not root.is_dir():
             raise UsageError(f"captures {root} is not a folder")
@@ -204,6 +206,22 @@ def _silent(stage: str, done: int, total: int | None) -> None:
 def _checked_manifest(release: Path) -> tuple[dict, str]:
     """The dehydrated release's manifest, refused when it does not match its digest."""
     return checked_manifest(require_release(release))
+
+
+def _check_files(release: Path, manifest: dict) -> None:
+    """Refuse a dehydrated release whose files are not the ones its manifest lists: the
+    rehydrated release is hashed anew, so an edit made here would otherwise pass as verified.
+    The first such file is named (``archive verify`` lists them all)."""
+    for entry in manifest["files"]:
+        try:
+            found, _ = file_sha256(release / _safe(entry["path"]))
+        except OSError as exc:
+            message = f"cannot be read ({exc.strerror}); run archive verify"
+            raise VerificationError([Problem("E005", entry["path"], message)]) from None
+        if found != entry["sha256"]:
+            message = "content differs; run archive verify"
+            problem = Problem("E007", entry["path"], message, entry["sha256"], found)
+            raise VerificationError([problem])
 
 
 def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
@@ -406,7 +424,10 @@ def _restore_relations(
 def _evidence_for(row: dict, index: _Index, outcome: _Outcome) -> str:
     """The full evidence of a relation whose evidence is withheld, when a repacked relation
     between the same records hashes to it; else the withheld evidence, counted."""
-    wanted = json.loads(row["evidence"])[WITHHELD_KEY]
+    try:
+        wanted = boundedjson.loads(row["evidence"]).get(WITHHELD_KEY)
+    except (ValueError, AttributeError):
+        wanted = None  # not the withheld form: no evidence can prove it restored
     for evidence in index.evidence(row["kind"], row["source_id"], row["target_id"]):
         if evidence_sha256(evidence) == wanted:
             outcome.relations_restored += 1
