@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from archive.errors import QUARANTINE_REASONS, UsageError
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST_DIGEST
+from archive.format.parquetio import PARQUET_ERRORS
 from archive.format.schema import schema_file
 from archive.format.signing import SIGNATURE_FILE
 from archive.inspect import read_manifest, record_shards
@@ -240,7 +241,7 @@ def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordB
             yield from pq.ParquetFile(path).iter_batches(
                 batch_size=BATCH_ROWS, columns=columns, use_threads=False
             )
-        except (OSError, pa.ArrowException) as exc:
+        except PARQUET_ERRORS as exc:
             raise UsageError(f"{path}: unreadable ({exc}); run archive verify") from None
 
 
@@ -451,7 +452,7 @@ def relations_of(root: Path, manifest: dict) -> Relations:
                 groups.append(grouped.column("group_id"))
                 members.append(grouped.column(side))
                 kinds_of.append(grouped.column("kind"))
-    except (OSError, pa.ArrowException) as exc:
+    except PARQUET_ERRORS as exc:
         raise UsageError(
             f"{root}: relations table unreadable ({exc}); run archive verify"
         ) from None

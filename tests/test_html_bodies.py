@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from archive.extract.html import _title_without_names, extract_html
@@ -331,6 +331,7 @@ _SEPARATOR = st.sampled_from([" | ", " - ", " – ", " — ", " · ", " :: ", "|
 
 
 @given(story=_WORDS, outlet=_WORDS, separator=_SEPARATOR, before=st.booleans())
+@example(story="a a", outlet="a", separator=" | ", before=True)  # the name, not name + desk
 def test_an_evidenced_outlet_is_cut_from_either_end(story, outlet, separator, before):
     title = outlet + separator + story if before else story + separator + outlet
     names = [("".join(outlet.split()), "og:site_name")]

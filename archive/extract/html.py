@@ -878,12 +878,12 @@ def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
     return [(key, evidence) for key, evidence in names if key]
 
 
-def _names_site(part: str, key: str, where: str) -> bool:
-    """Whether a title's end ``part`` is the site's name (``key``); at the end, also the name
-    followed by one or two words of a desk (``| CBC News`` on a site named ``CBC``, ``| CNN
-    Politics``), as sites write it after every story."""
-    if name_key(part) == key:
-        return True
+def _names_site(part: str, key: str, where: str, desk: bool) -> bool:
+    """Whether a title's end ``part`` is the site's name (``key``); with ``desk``, at the end,
+    the name followed by one or two words of a desk instead (``| CBC News`` on a site named
+    ``CBC``, ``| CNN Politics``), as sites write it after every story."""
+    if not desk:
+        return name_key(part) == key
     words = part.split()
     return where == "suffix" and any(
         name_key(" ".join(words[:i])) == key for i in range(max(1, len(words) - 2), len(words))
@@ -904,12 +904,14 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
             ("suffix", title[last.start() :], title[last.end() :], title[: last.start()]),
             ("prefix", title[: first.end()], title[: first.start()], title[first.end() :]),
         )
+        # The name itself, at either end, before a name with desk words (the looser match).
         cut = next(
             (
                 (where, part, rest, evidence)
+                for desk in (False, True)
                 for where, part, name, rest in ends
                 for key, evidence in names + (section_names if cuts and where == "suffix" else [])
-                if _names_site(name, key, where) and any(ch.isalnum() for ch in rest)
+                if _names_site(name, key, where, desk) and any(ch.isalnum() for ch in rest)
             ),
             None,
         )

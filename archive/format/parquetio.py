@@ -21,6 +21,9 @@ from archive.capture.storage import RemotePath
 from archive.runtime.process import allow_open_files
 
 ROW_GROUP_ROWS = 20_000
+# What reading a damaged or hostile Parquet file can raise: Arrow's errors, I/O errors, and
+# ValueError (a footer's column name that is not UTF-8 fails in pyarrow's decoding).
+PARQUET_ERRORS = (OSError, ValueError, pa.ArrowException)
 ROW_GROUP_BYTES = 32 * 1024 * 1024
 _DICTIONARY_COLUMNS = [
     "raw_encoding",

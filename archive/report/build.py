@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from archive.errors import UsageError
 from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
+from archive.format.parquetio import PARQUET_ERRORS
 from archive.inspect import read_manifest, record_shards
 from archive.release.plan import shard_of
 from archive.report import pages
@@ -263,7 +264,7 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
             if kept is not None:
                 table = pa.concat_tables([kept, table])
             kept = _best(table.sort_by(order))
-    except (OSError, pa.ArrowException) as exc:
+    except PARQUET_ERRORS as exc:
         raise UsageError(
             f"{root}: relations table unreadable ({exc}); run archive verify"
         ) from None

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from archive.errors import Problem
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, QUARANTINE_FILE
-from archive.format.parquetio import iter_batches
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import column_problems, validator
 from archive.inspect import record_shards
 from archive.relations.model import WITHHELD_KEY
@@ -182,7 +182,7 @@ def _duplicate_links(root: Path, shards: list[str], links: dict, report) -> None
         try:
             columns = ["record_id", "text_sha256"]
             table = pq.read_table(root / relative, columns=columns, use_threads=False)
-        except (OSError, pa.ArrowException):
+        except PARQUET_ERRORS:
             continue  # reported as missing or unreadable
         originals = pa.array(list(wanted), pa.string())
         table = table.filter(pc.is_in(table["record_id"], value_set=originals))

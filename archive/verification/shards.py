@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath
 from archive.errors import Problem
-from archive.format.parquetio import parquet_file
+from archive.format.parquetio import PARQUET_ERRORS, parquet_file
 from archive.format.schema import column_problems
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
 from archive.release.plan import RECORD_ID_PREFIX
@@ -79,7 +79,7 @@ def shard_rows(
             result.languages.update(_batch_languages(batch))
             result.furniture.update(_batch_furniture(batch))
             _add_invariants(result, batch, relative)
-    except (OSError, pa.ArrowException) as exc:
+    except PARQUET_ERRORS as exc:
         result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
         result.readable = False
         return result
@@ -280,7 +280,7 @@ def sampled_rows(
             batch = table.combine_chunks().to_batches()[0]
             _check_batch(result, batch, relative, hashes)
             _add_invariants(result, batch, relative)
-    except (OSError, pa.ArrowException, IndexError) as exc:
+    except (*PARQUET_ERRORS, IndexError) as exc:
         result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
         result.readable = False
     return result

@@ -13,7 +13,6 @@ import os
 import stat
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.exporters import derived_files
@@ -26,6 +25,7 @@ from archive.format.manifest import (
     file_sha256,
     read_digest_file,
 )
+from archive.format.parquetio import PARQUET_ERRORS
 from archive.format.schema import schema_problems, validator
 from archive.format.signing import SIGNATURE_FILE, signature_problems
 from archive.inspect import record_shards
@@ -283,7 +283,7 @@ def check_footers(audit: Audit) -> None:
         try:
             metadata = pq.ParquetFile(audit.root / relative).metadata
             problems = schema_problems(metadata.schema.to_arrow_schema())
-        except (OSError, pa.ArrowException) as exc:
+        except PARQUET_ERRORS as exc:
             report.add("E009", relative, f"cannot be read as Parquet ({exc})")
             continue
         for problem in problems:

@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 
 from archive.errors import UsageError
 from archive.format import boundedjson
-from archive.format.parquetio import iter_batches
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import (
     column_problems,
     json_value,
@@ -126,7 +126,7 @@ def kind_of(target: Path) -> str:
 def _parquet_kind(target: Path) -> str:
     try:
         schema = pq.read_schema(target)
-    except (OSError, pa.ArrowException):
+    except PARQUET_ERRORS:
         return "records"  # reported as unreadable by the records check
     stated = (schema.metadata or {}).get(b"archive.schema")
     if stated == b"relations" or {"source_id", "target_id", "kind"} <= set(schema.names):
@@ -199,7 +199,7 @@ def _records(target: Path, report: Report) -> None:
     report.ran("record schema by column")
     try:
         problems = schema_problems(pq.read_schema(target))
-    except (OSError, pa.ArrowException) as exc:
+    except PARQUET_ERRORS as exc:
         report.add("E009", target.name, f"cannot be read as Parquet ({exc})")
         return
     if problems:
@@ -217,7 +217,7 @@ def _relations(target: Path, report: Report) -> None:
     report.ran("relations schema by column and evidence per row")
     try:
         problems = schema_problems(pq.read_schema(target), RELATIONS_ARROW_SCHEMA)
-    except (OSError, pa.ArrowException) as exc:
+    except PARQUET_ERRORS as exc:
         report.add("E009", target.name, f"cannot be read as Parquet ({exc})")
         return
     if problems:
