@@ -242,3 +242,31 @@ def test_the_release_is_the_same_bytes_whatever_the_split_and_the_jobs(sources, 
         ("some", replace(PACK, unit_bytes=4000, jobs=2)),
     ):
         assert release_hashes(pack([sources], tmp_path / name, run).path) == hashes, name
+
+
+def _plain_record(n: int, body: bytes) -> bytes:
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body
+    head = (
+        f"WARC/1.0\r\nWARC-Type: response\r\n"
+        f"WARC-Record-ID: <urn:uuid:0000000{n}-0000-0000-0000-000000000000>\r\n"
+        f"WARC-Target-URI: http://example.com/{n}\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n"
+        f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(block)}\r\n\r\n"
+    )
+    return head.encode() + block + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize("shift", [0, 100])
+def test_a_warc_line_inside_a_line_is_no_split_point_wherever_the_scan_blocks_fall(tmp_path, shift):
+    """``xWARC/1.0`` in a payload starts no line; the scan must not take it for a record's
+    start when it lies where one scan block's kept tail begins (64 bytes before its end)."""
+    from archive.capture.warc import _SCAN_BLOCK
+
+    every = 1000
+    first = _plain_record(1, b"a" * (_SCAN_BLOCK + 2000))
+    inside = every + _SCAN_BLOCK - 64 - shift  # where the second scan block starts
+    at = first.index(b"a" * 8)
+    assert at < inside - 1
+    first = first[: inside - 1] + b"xWARC/1.0\r\n" + first[inside + 10 :]
+    path = tmp_path / "crawl.warc"
+    path.write_bytes(first + _plain_record(2, b"second"))
+    assert split_points(path, every) == (len(first),)

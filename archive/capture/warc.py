@@ -1074,6 +1074,7 @@ def _next_start(stream: BinaryIO, offset: int) -> int | None:
     WARC record, or a ``WARC/1.x`` line), or None."""
     stream.seek(offset)
     carry = b""
+    before = b""  # the byte before the window: none at ``offset``, taken as a line start
     base = offset
     while block := stream.read(_SCAN_BLOCK):
         window = carry + block
@@ -1083,10 +1084,13 @@ def _next_start(stream: BinaryIO, offset: int) -> int | None:
             for at in _all(window, magic)
         )
         for at, gz in hits:
-            if _starts_record(stream, base + at, gz, window, at):
+            if _starts_record(stream, base + at, gz, window, at, before):
                 return base + at
         carry = window[-64:]  # a header cut by the block boundary is seen whole next time
-        base += len(window) - len(carry)
+        kept_from = len(window) - len(carry)
+        if kept_from:
+            before = window[kept_from - 1 : kept_from]
+        base += kept_from
         stream.seek(base + len(carry))
     return None
 
@@ -1098,9 +1102,11 @@ def _all(window: bytes, magic: bytes) -> Iterator[int]:
         at = window.find(magic, at + 1)
 
 
-def _starts_record(stream: BinaryIO, offset: int, gz: bool, window: bytes, at: int) -> bool:
+def _starts_record(
+    stream: BinaryIO, offset: int, gz: bool, window: bytes, at: int, before: bytes = b""
+) -> bool:
     if not gz:
-        line_ok = at == 0 or window[at - 1 : at] == b"\n"
+        line_ok = (window[at - 1 : at] if at else before) in (b"", b"\n")
         return line_ok and _WARC_LINE.match(window, at) is not None
     position = stream.tell()
     stream.seek(offset)
