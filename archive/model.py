@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive.capture.capturelog import LogEntry
+    from archive.capture.warc import WarcPayload
 
 SPAN_KINDS = (
     "headline",
@@ -83,6 +88,39 @@ class CaptureInfo:
     ip_address: str | None = None
     payload_digest: str | None = None
     extra: str | None = None  # canonical JSON of the capture log's free keys
+
+    @classmethod
+    def from_log(cls, source_path: str, entry: LogEntry | None) -> CaptureInfo:
+        """The ``capture`` struct of a file, with what its capture-log ``entry`` (if any) says."""
+        if entry is None:
+            return cls(source_path=source_path)
+        return cls(
+            source_path=source_path,
+            url=entry.url,
+            retrieved_at=entry.retrieved_at,
+            agent=entry.agent,
+            extra=entry.extra,
+        )
+
+    @classmethod
+    def from_warc(cls, source_path: str, payload: WarcPayload) -> CaptureInfo:
+        """The ``capture`` struct of a WARC response."""
+        content_type = payload.content_type
+        if content_type and payload.charset:
+            content_type = f"{content_type}; charset={payload.charset}"
+        return cls(
+            source_path=source_path,
+            url=payload.target_uri,
+            retrieved_at=payload.warc_date,
+            content_type=content_type,
+            warc_filename=payload.filename,
+            warc_offset=payload.offset,
+            warc_record_id=payload.warc_record_id,
+            warc_date=payload.warc_date,
+            http_status=payload.http_status,
+            ip_address=payload.ip_address,
+            payload_digest=payload.payload_digest,
+        )
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,8 @@ keeps no state, so any worker may run it on any capture.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
 
 from archive.capture.capturelog import LogEntry
 from archive.model import (
@@ -88,26 +86,6 @@ def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
     )
 
 
-def warc_capture_info(source_path: str, payload) -> CaptureInfo:
-    """The ``capture`` struct of a WARC response (``archive.capture.warc.WarcPayload``)."""
-    content_type = payload.content_type
-    if content_type and payload.charset:
-        content_type = f"{content_type}; charset={payload.charset}"
-    return CaptureInfo(
-        source_path=source_path,
-        url=payload.target_uri,
-        retrieved_at=payload.warc_date,
-        content_type=content_type,
-        warc_filename=payload.filename,
-        warc_offset=payload.offset,
-        warc_record_id=payload.warc_record_id,
-        warc_date=payload.warc_date,
-        http_status=payload.http_status,
-        ip_address=payload.ip_address,
-        payload_digest=payload.payload_digest,
-    )
-
-
 def warc_capture_key(source_path: str, payload) -> str:
     """The capture key of a WARC response: the file's source path and the record's id."""
     return f"{source_path}#{payload.warc_record_id or f'@{payload.offset}'}"
@@ -130,7 +108,7 @@ def warc_record(
         declared_charset=payload.charset,
         domain_outlets=settings.domain_outlets,
     )
-    capture = warc_capture_info(source_path, payload)
+    capture = CaptureInfo.from_warc(source_path, payload)
     if payload.content_type == "text/plain":
         outcome = text_record(
             source_path,
@@ -166,18 +144,6 @@ def warc_record(
     return replace(outcome, flags=tuple(sorted(flags)))
 
 
-def capture_info(source_path: str, entry: LogEntry | None) -> CaptureInfo:
-    if entry is None:
-        return CaptureInfo(source_path=source_path)
-    return CaptureInfo(
-        source_path=source_path,
-        url=entry.url,
-        retrieved_at=entry.retrieved_at,
-        agent=entry.agent,
-        extra=entry.extra,
-    )
-
-
 def text_record(
     source_path: str,
     raw: bytes,
@@ -204,6 +170,7 @@ def text_record(
     except NotText as exc:
         return QuarantineEntry(source_path, exc.reason, str(exc), len(raw), raw_sha256)
     capture_text = normalize_text(decoded.text)
+    capture_text_sha256 = sha256_text(capture_text)
     extraction = extractor(capture_text, hints)
     method = decoded.method
     if method == "declared":
@@ -217,10 +184,10 @@ def text_record(
         raw_encoding_confidence=decoded.confidence,
         media_type="text/plain",
         capture_text=capture_text,
-        capture_text_sha256=sha256_text(capture_text),
+        capture_text_sha256=capture_text_sha256,
         text=extraction.text,
         text_sha256=sha256_text(extraction.text),
-        capture=capture or capture_info(source_path, entry),
+        capture=capture or CaptureInfo.from_log(source_path, entry),
         extractor=extractor_name,
         flags=tuple(sorted(set(decoded.flags) | set(extraction.flags))),
     )
@@ -359,36 +326,6 @@ def record_row(record: Record) -> dict:
         "extractor": record.extractor,
         "derivation_sha256": record.derivation_sha256,
     }
-
-
-def derivation_sha256(
-    raw_sha256: str,
-    extractor: str,
-    settings: PackSettings,
-    capture: CaptureInfo,
-    entry: LogEntry | None,
-) -> str:
-    """The hash of everything a row is derived from; equal hashes give equal rows (before the
-    corpus-level steps: learned furniture and duplicate links)."""
-    digest = hashlib.sha256(_derivation_prefix(extractor, settings))
-    basis = [raw_sha256, [_plain(v) for v in vars(capture).values()]]
-    if entry is not None:
-        basis.append([_plain(v) for k, v in vars(entry).items() if k != "line"])
-    data = json.dumps(basis, separators=(",", ":"), ensure_ascii=False)
-    digest.update(data.encode("utf-8"))
-    return digest.hexdigest()
-
-
-@cache
-def _derivation_prefix(extractor: str, settings: PackSettings) -> bytes:
-    """What every row of one pack shares in its derivation (computed once: the outlet table
-    can be long)."""
-    common = {"extractor": extractor, "settings": settings.derivation_settings()}
-    return json.dumps(common, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _plain(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def quarantine_row(entry: QuarantineEntry) -> dict:

@@ -5,10 +5,11 @@ a file it had already left.
     python docs/walk.py
 
 Two measures are printed. ``raw`` counts every function of the package. ``data path`` leaves out
-calls into the services every stage uses (paths, Parquet I/O, schemas, settings, values,
-executors) and inside the leaf packages (``extract/``, ``relations/``, ``exporters/``: one
-step each), and does not count a return to the orchestrator (``release/pack.py``, the
-verification registry), whose job is to be returned to. docs/ARCHITECTURE.md quotes both.
+calls into the services every stage uses (paths; the release format's readers and writers:
+Parquet, manifest, schemas, bounded JSON; settings, values, executors) and inside the leaf
+packages (``extract/``, ``relations/``, ``exporters/``: one step each), and does not count a
+return to the orchestrator (``release/pack.py``, the verification registry), whose job is to be
+returned to. docs/ARCHITECTURE.md quotes both.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "archive"
 FOLDED = ("extract", "relations", "exporters")
 SERVICES = {
-    "release/workdir.py", "format/parquetio.py", "format/schema.py", "settings.py", "model.py",
-    "release/plan.py", "release/partials.py", "release/context.py", "release/cache.py",
+    "release/workdir.py", "format/parquetio.py", "format/manifest.py", "format/schema.py",
+    "settings.py", "model.py", "release/plan.py", "release/partials.py", "release/context.py",
+    "release/cache.py",
     "capture/storage.py", "runtime/executors.py", "runtime/process.py", "errors.py",
     "format/boundedjson.py", "inspect.py", "verification/report.py", "verification/tasks.py",
+    "verification/audit.py",
 }  # fmt: skip
 SPINE = {"release/pack.py", "verification/api.py", "verification/registry.py"}
 STORY = "Harbour wall repairs begin\n\nBy Ada Quill\n\nWork on the wall began on Monday.\n"

@@ -20,7 +20,8 @@ from conftest import CREATED
 
 from archive import PackSettings, UsageError, pack, verify
 from archive.capture.capturelog import entry_from_mapping
-from archive.capture.sources import InputFile, Skipped, display_name, open_input, walk
+from archive.capture.sources import InputFile, Skipped, display_name, walk
+from archive.capture.storage import open_input
 from archive.cli import main
 from archive.text.decode import NotText, decode_bytes, printable, printable_json
 

@@ -148,3 +148,33 @@ def test_the_readme_documents_every_code_and_no_other():
         low, high = int(first[1:]), int((last or first)[1:])
         documented |= {f"{first[0]}{n:03d}" for n in range(low, high + 1)}
     assert documented == set(CODES) | set(WARNING_CODES) | set(VALIDATE_CODES)
+
+
+def test_the_walk_of_one_capture_meets_its_targets_and_matches_the_architecture_notes():
+    """``docs/walk.py`` traces one text capture through pack and verify: the data path returns
+    to a file it had left fewer than 8 times in pack and 4 in verify, and docs/ARCHITECTURE.md
+    lists the very functions it walks, in order."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "walk.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    walks: dict[str, list[str]] = {}
+    returns = {}
+    for line in run.stdout.splitlines():
+        if not line.startswith("    "):
+            command = line.split(":")[0]
+            walks[command] = []
+            returns[command] = int(re.search(r"(\d+) returns$", line).group(1))
+        else:
+            walks[command].append(line.strip())
+    assert returns["pack"] < 8 and returns["verify"] < 4, returns
+    notes = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for name, steps in walks.items():
+        listed = notes.split(f"### The data path of `{name}`, in order")[1].split("```")[1]
+        assert listed.split() == steps, name

@@ -325,7 +325,8 @@ def test_a_manifest_that_is_json_null_breaks_the_schema(release):
 
 def test_one_check_value_is_all_it_takes_to_add_a_check(release):
     from archive.verification import CHECKS
-    from archive.verification.registry import Audit, Check, Plan, run_checks
+    from archive.verification.audit import Audit, Plan
+    from archive.verification.registry import Check, run_checks
     from archive.verification.report import Report
 
     seen = []

@@ -142,23 +142,6 @@ def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
         yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc}")
 
 
-def open_input(fs_path: str):
-    """Open an input file for reading without following a link: a file swapped for a link
-    (to ``/etc/shadow``, say) after the walk fails with ``OSError`` instead of being read.
-    A URL is opened on its file system."""
-    if storage.is_url(fs_path):
-        return storage.open_url(fs_path)
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    descriptor = os.open(fs_path, flags)
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(0, "no longer a regular file")
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
-
-
 def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile | Skipped]:
     """Depth first in sorted order, with a stack of listings rather than recursion: a source
     folder may be nested deeper than Python's recursion limit."""

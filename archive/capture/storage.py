@@ -20,6 +20,7 @@ import os
 import posixpath
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -163,6 +164,23 @@ def files_under(url: str) -> Iterator[tuple[str, int]]:
         if info.type == pafs.FileType.File
     ]
     yield from sorted(found, key=lambda item: [p.encode() for p in item[0].split("/")])
+
+
+def open_input(fs_path: str):
+    """Open an input file for reading without following a link: a file swapped for a link
+    (to ``/etc/shadow``, say) after the walk fails with ``OSError`` instead of being read.
+    A URL is opened on its file system."""
+    if is_url(fs_path):
+        return open_url(fs_path)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(fs_path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(0, "no longer a regular file")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def open_url(url: str):

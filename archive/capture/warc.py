@@ -60,7 +60,7 @@ from typing import BinaryIO, Protocol
 from fastwarc.warc import ArchiveIterator, WarcRecord
 
 from archive.capture import storage
-from archive.capture.sources import open_input
+from archive.capture.storage import open_input
 
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"

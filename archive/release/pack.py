@@ -267,7 +267,10 @@ def _build(
         log.mark_inputs(plan.source_paths())
     ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)
     with runner as executor:
-        units = list(_documents(executor.map(extract_unit, plan.units(), ctx), plan, progress))
+        extracted = executor.map(extract_unit, plan.units(), ctx)
+        files = plan.unit_files
+        total = sum(files)
+        units = list(_run(extracted, "extract", total, progress, lambda u: files[u.index]))
         units = spans_counted(units, ctx)  # spans a split point inside a record made count once
         executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
@@ -368,19 +371,18 @@ def _relations(ctx: PackContext, workdir: WorkDir, executor, progress: Progress)
     }
 
 
-def _documents(summaries: Iterator, plan, progress: Progress) -> Iterator:
-    """The extraction's progress in documents (input files), whatever order units end in."""
-    total = sum(plan.unit_files)
+def _run(
+    results: Iterator,
+    stage: str,
+    total: int | None,
+    progress: Progress,
+    weight: Callable[[object], int] = lambda result: 1,
+) -> Iterator:
+    """``results`` as they come, each reported to ``progress`` as ``weight(result)`` steps of
+    ``stage`` (the extraction counts documents, whatever order its units end in)."""
     done = 0
-    progress("extract", done, total)
-    for summary in summaries:
-        done += plan.unit_files[summary.index]
-        progress("extract", done, total)
-        yield summary
-
-
-def _run(results: Iterator, stage: str, total: int | None, progress: Progress) -> Iterator:
-    progress(stage, 0, total)
-    for done, result in enumerate(results, start=1):
+    progress(stage, done, total)
+    for result in results:
+        done += weight(result)
         progress(stage, done, total)
         yield result

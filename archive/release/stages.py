@@ -15,9 +15,11 @@ is spread never changes the bytes of the release.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,9 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from archive.capture.capturelog import CaptureLog
-from archive.capture.sources import open_input, sniffed_kind
-from archive.capture.storage import RemotePath
+from archive.capture.capturelog import CaptureLog, LogEntry
+from archive.capture.sources import sniffed_kind
+from archive.capture.storage import RemotePath, open_input
 from archive.format.parquetio import (
     merged_rows,
     read_ipc,
@@ -37,18 +39,15 @@ from archive.format.parquetio import (
     write_parquet,
 )
 from archive.format.schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
-from archive.model import Extraction, Provenance, QuarantineEntry, Record, Span
+from archive.model import CaptureInfo, Extraction, Provenance, QuarantineEntry, Record, Span
 from archive.records import (
     HTML_EXTRACTOR,
-    capture_info,
-    derivation_sha256,
     hints_for,
     html_record,
     plain_extraction,
     quarantine_row,
     record_row,
     text_record,
-    warc_capture_info,
     warc_capture_key,
     warc_record,
 )
@@ -149,6 +148,36 @@ def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
     return (b"".join(chunks) if size <= size_limit else None), digest.hexdigest(), size
 
 
+def derivation_sha256(
+    raw_sha256: str,
+    extractor: str,
+    settings: PackSettings,
+    capture: CaptureInfo,
+    entry: LogEntry | None,
+) -> str:
+    """The hash of everything a row is derived from; equal hashes give equal rows (before the
+    corpus-level steps: learned furniture and duplicate links)."""
+    digest = hashlib.sha256(_derivation_prefix(extractor, settings))
+    basis = [raw_sha256, [_plain(v) for v in vars(capture).values()]]
+    if entry is not None:
+        basis.append([_plain(v) for k, v in vars(entry).items() if k != "line"])
+    data = json.dumps(basis, separators=(",", ":"), ensure_ascii=False)
+    digest.update(data.encode("utf-8"))
+    return digest.hexdigest()
+
+
+@cache
+def _derivation_prefix(extractor: str, settings: PackSettings) -> bytes:
+    """What every row of one pack shares in its derivation (computed once: the outlet table
+    can be long)."""
+    common = {"extractor": extractor, "settings": settings.derivation_settings()}
+    return json.dumps(common, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def _settled(ctx: PackContext, rid: str, raw_sha256: str, source_path: str, derivation: str, build):
     """A withdrawn marker, a reuse marker, or the record ``build()`` makes, with its derivation."""
     if rid in ctx.withdrawn:
@@ -181,7 +210,7 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
         return QuarantineEntry(item.source_path, "unsupported", message, size, digest)
     entry = _log_entry(ctx, item.source_path)
     log_name = ctx.log.name if ctx.log else None
-    capture = capture_info(item.source_path, entry)
+    capture = CaptureInfo.from_log(item.source_path, entry)
     source = item.source_path
     if kind == "html":
         extracted_by = HTML_EXTRACTOR
@@ -277,7 +306,7 @@ def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
     digest = hashlib.sha256(payload.payload).hexdigest()
     rid = record_id(warc_capture_key(item.source_path, payload))
     name = extractor_name if payload.content_type == "text/plain" else HTML_EXTRACTOR
-    capture = warc_capture_info(item.source_path, payload)
+    capture = CaptureInfo.from_warc(item.source_path, payload)
     derivation = derivation_sha256(digest, name, ctx.settings, capture, None)
     return _settled(
         ctx,
@@ -391,13 +420,15 @@ def spans_counted(units: list[UnitSummary], ctx: PackContext) -> list[UnitSummar
     """``units`` without the spans of a WARC file that the span before them read over (they
     began inside a record: a WARC stored in a WARC), whose work files are removed. What is
     left is one reading of each file, so the release does not depend on how files were cut."""
-    from archive.capture.warc import spans_kept
-
     ends: dict[str, dict[int, int | None]] = {}
     for unit in units:
         if unit.warc_span is not None:
             path, start, stop = unit.warc_span
             ends.setdefault(path, {})[start] = stop
+    if not ends:
+        return units
+    from archive.capture.warc import spans_kept  # only a WARC pack loads the WARC reader
+
     kept = {path: spans_kept(stops) for path, stops in ends.items()}
     counted = []
     for unit in units:

@@ -26,8 +26,9 @@ from archive.format.signing import (
     write_signature,
 )
 from archive.runtime.executors import executor_for
+from archive.verification.audit import Audit, Plan
 from archive.verification.checks import CHECKS
-from archive.verification.registry import Audit, Plan, run_checks
+from archive.verification.registry import run_checks
 from archive.verification.report import LEVELS, Report
 from archive.versions.bundle import is_bundle, opened_bundle
 

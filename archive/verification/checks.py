@@ -17,7 +17,8 @@ dispatch all derive from ``CHECKS``.
 from __future__ import annotations
 
 from archive.verification import rows, structure
-from archive.verification.registry import Check
+from archive.verification.registry import Check, schema_validation_only
+from archive.verification.tasks import hash_tasks, row_tasks
 
 CHECKS = (
     Check(
@@ -66,8 +67,8 @@ CHECKS = (
         "hashes",
         ("E007",),
         rows.check_file_hashes,
-        unless=rows.schema_validation_only,
-        tasks=rows.hash_tasks,
+        unless=schema_validation_only,
+        tasks=hash_tasks,
     ),
     Check(
         "record schema by column",
@@ -75,7 +76,7 @@ CHECKS = (
         ("E009", "E011"),
         rows.check_record_schema,
         sampling="sampled",
-        tasks=rows.row_tasks,
+        tasks=row_tasks,
     ),
     Check(
         "text and capture_text hashes",
@@ -83,8 +84,8 @@ CHECKS = (
         ("E012",),
         rows.check_text_hashes,
         sampling="sampled",
-        unless=rows.schema_validation_only,
-        tasks=rows.row_tasks,
+        unless=schema_validation_only,
+        tasks=row_tasks,
     ),
     Check(
         "record ids unique, sorted and in their shard",
@@ -92,7 +93,7 @@ CHECKS = (
         ("E013",),
         rows.check_record_ids,
         sampling="skipped",
-        tasks=rows.row_tasks,
+        tasks=row_tasks,
     ),
     Check(
         "record ids are the hashes of their capture keys",
@@ -100,7 +101,7 @@ CHECKS = (
         ("E025",),
         rows.check_capture_keys,
         sampling="sampled",
-        tasks=rows.row_tasks,
+        tasks=row_tasks,
     ),
     Check(
         "text is the body its spans mark",
@@ -108,7 +109,7 @@ CHECKS = (
         ("E026",),
         rows.check_bodies_from_spans,
         sampling="sampled",
-        tasks=rows.row_tasks,
+        tasks=row_tasks,
     ),
     Check(
         "counts by field",
@@ -116,7 +117,7 @@ CHECKS = (
         ("E014",),
         rows.check_field_counts,
         sampling="skipped",
-        tasks=rows.row_tasks,
+        tasks=row_tasks,
     ),
     Check(
         "duplicate_of links",
@@ -124,7 +125,7 @@ CHECKS = (
         ("E017",),
         rows.check_duplicate_links,
         sampling="skipped",
-        tasks=rows.row_tasks,
+        tasks=row_tasks,
     ),
     Check("quarantine schema", "rows", ("E015",), rows.check_quarantine_schema),
     Check(

@@ -11,59 +11,14 @@ spreads hashing and row checks alike.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Literal
 
-from archive.verification.report import LEVELS, Report, above
+from archive.verification.audit import Audit, Task
+from archive.verification.report import LEVELS
 from archive.verification.tasks import run_tasks
 
-Task = tuple
 Sampling = Literal["unaffected", "sampled", "skipped"]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The options of one verification."""
-
-    level: str
-    hashes: bool
-    sample: int | None
-    seed: int
-    jobs: int
-    key: bytes | None
-    executor: str = "local"
-    address: str | None = None
-    tasks_root: str | None = None  # where the tasks read the release, when not ``root``
-    bundled: bool = False  # the release was read out of a bundle (its folder name is signed off)
-
-    def runs(self, tier: str) -> bool:
-        return not above(tier, self.level)
-
-
-@dataclass(frozen=True)
-class Footer:
-    rows: int
-    row_groups: tuple[int, ...]
-    sound: bool = True  # its declared sizes fit the file and the manifest: its data may be read
-
-
-@dataclass
-class Audit:
-    """The release under verification, and what the checks that ran so far established."""
-
-    root: Path
-    plan: Plan
-    report: Report
-    data: bytes | None = None  # manifest.json's bytes, when they are JSON
-    document: object = None  # manifest.json parsed (any JSON value)
-    manifest: dict | None = None  # manifest.json when usable (its schema holds)
-    safe: set[str] = field(default_factory=set)  # listed paths safe to open
-    derived: frozenset[str] = frozenset()  # files derived from the manifest
-    present: set[str] = field(default_factory=set)  # listed files present as regular files
-    footers: dict[str, Footer] = field(default_factory=dict)  # readable record shards
-    results: dict[Task, object] | None = None  # task -> result, once the pool ran
-    memo: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +59,10 @@ def why_not(check: Check, audit: Audit) -> str | None:
     return check.unless(audit) if check.unless else None
 
 
+def schema_validation_only(audit: Audit) -> str | None:
+    return None if audit.plan.hashes else "schema validation only"
+
+
 def run_checks(audit: Audit, checks: tuple[Check, ...]) -> None:
     """Run or skip every check in order, recording each in the report."""
     for position, check in enumerate(checks):
@@ -133,4 +92,4 @@ def _tasks(audit: Audit, checks: tuple[Check, ...]) -> list[Task]:
     return list(tasks)
 
 
-__all__ = ["Audit", "Check", "Footer", "Plan", "run_checks", "why_not"]
+__all__ = ["Check", "run_checks", "schema_validation_only", "why_not"]

@@ -8,8 +8,6 @@ once in ``archive.verification.checks``.
 
 from __future__ import annotations
 
-import random
-from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
 
@@ -24,17 +22,10 @@ from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import column_problems, validator
 from archive.inspect import record_shards
 from archive.relations.model import WITHHELD_KEY
-from archive.verification.registry import Audit, Task
+from archive.verification.audit import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
 from archive.verification.structure import sized_as_listed
-
-
-def hash_tasks(audit: Audit) -> list[Task]:
-    return [("hash", relative) for relative in sorted(audit.present)]  # streamed: any size
-
-
-def schema_validation_only(audit: Audit) -> str | None:
-    return None if audit.plan.hashes else "schema validation only"
+from archive.verification.tasks import row_tasks
 
 
 def check_file_hashes(audit: Audit) -> None:
@@ -45,45 +36,6 @@ def check_file_hashes(audit: Audit) -> None:
         digest, _ = result
         if digest != entry["sha256"]:
             audit.report.add("E007", entry["path"], "content differs", entry["sha256"], digest)
-
-
-def row_tasks(audit: Audit) -> list[Task]:
-    """One task per readable record shard, in shard order: every row, or the sampled rows."""
-    if "row tasks" not in audit.memo:
-        audit.memo["row tasks"] = _row_tasks(audit)
-    return audit.memo["row tasks"]
-
-
-def _row_tasks(audit: Audit) -> list[Task]:
-    plan, footers = audit.plan, audit.footers
-    everything = record_shards(audit.manifest)
-    shards = [s for s in everything if s in footers and footers[s].sound]
-    if plan.sample is None:
-        return [
-            ("rows", everything.index(relative), relative, len(everything), plan.hashes)
-            for relative in shards
-        ]
-    picks = _sample_positions([footers[s].rows for s in shards], plan.sample, plan.seed)
-    return [
-        ("sample", relative, footers[relative].row_groups, tuple(positions), plan.hashes)
-        for relative, positions in zip(shards, picks, strict=True)
-        if positions
-    ]
-
-
-def _sample_positions(sizes: list[int], sample: int, seed: int) -> list[list[int]]:
-    """For each shard, the sorted positions of the rows audited: ``sample`` rows drawn without
-    replacement from the whole release by ``random.Random(seed)`` (the same on every machine)."""
-    total = sum(sizes)
-    chosen = sorted(random.Random(seed).sample(range(total), min(sample, total)))
-    starts = [0]
-    for size in sizes:
-        starts.append(starts[-1] + size)
-    picks: list[list[int]] = [[] for _ in sizes]
-    for position in chosen:
-        shard = bisect_right(starts, position) - 1
-        picks[shard].append(position - starts[shard])
-    return picks
 
 
 def _shard_results(audit: Audit) -> list[tuple[Task, ShardRows]]:
@@ -334,4 +286,4 @@ def withheld_problems(
     return problems
 
 
-__all__ = ["row_tasks", "withheld_problems"]
+__all__ = ["withheld_problems"]

@@ -30,7 +30,7 @@ from archive.format.schema import schema_problems, validator
 from archive.format.signing import SIGNATURE_FILE, signature_problems
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
-from archive.verification.registry import Audit, Footer
+from archive.verification.audit import Audit, Footer
 from archive.versions.history import check_parent, parent_absent
 
 

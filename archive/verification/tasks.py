@@ -1,4 +1,5 @@
-"""The file and shard tasks of a verification, run in processes or on Ray.
+"""The file and shard tasks of a verification: which ones its checks need, and running them
+in processes or on Ray.
 
 A task is a plain tuple (picklable, and the key of its result): ``("hash", relative)``,
 ``("rows", index, relative, shards, hashes)`` or ``("sample", relative, row_groups,
@@ -7,13 +8,60 @@ positions, hashes)``.
 
 from __future__ import annotations
 
+import random
+from bisect import bisect_right
 from pathlib import Path
 
 from archive.capture import storage
 from archive.capture.storage import RemotePath
 from archive.format.manifest import file_sha256
+from archive.inspect import record_shards
 from archive.runtime.executors import executor_for
+from archive.verification.audit import Audit, Task
 from archive.verification.shards import sampled_rows, shard_rows
+
+
+def hash_tasks(audit: Audit) -> list[Task]:
+    return [("hash", relative) for relative in sorted(audit.present)]  # streamed: any size
+
+
+def row_tasks(audit: Audit) -> list[Task]:
+    """One task per readable record shard, in shard order: every row, or the sampled rows."""
+    if "row tasks" not in audit.memo:
+        audit.memo["row tasks"] = _row_tasks(audit)
+    return audit.memo["row tasks"]
+
+
+def _row_tasks(audit: Audit) -> list[Task]:
+    plan, footers = audit.plan, audit.footers
+    everything = record_shards(audit.manifest)
+    shards = [s for s in everything if s in footers and footers[s].sound]
+    if plan.sample is None:
+        return [
+            ("rows", everything.index(relative), relative, len(everything), plan.hashes)
+            for relative in shards
+        ]
+    picks = _sample_positions([footers[s].rows for s in shards], plan.sample, plan.seed)
+    return [
+        ("sample", relative, footers[relative].row_groups, tuple(positions), plan.hashes)
+        for relative, positions in zip(shards, picks, strict=True)
+        if positions
+    ]
+
+
+def _sample_positions(sizes: list[int], sample: int, seed: int) -> list[list[int]]:
+    """For each shard, the sorted positions of the rows audited: ``sample`` rows drawn without
+    replacement from the whole release by ``random.Random(seed)`` (the same on every machine)."""
+    total = sum(sizes)
+    chosen = sorted(random.Random(seed).sample(range(total), min(sample, total)))
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+    picks: list[list[int]] = [[] for _ in sizes]
+    for position in chosen:
+        shard = bisect_right(starts, position) - 1
+        picks[shard].append(position - starts[shard])
+    return picks
 
 
 def run_tasks(
@@ -46,4 +94,4 @@ def _task(task: tuple, root: str, threads: bool) -> tuple[tuple, object]:
     return task, sampled_rows(folder / relative, relative, row_groups, positions, hashes)
 
 
-__all__ = ["run_tasks"]
+__all__ = ["hash_tasks", "row_tasks", "run_tasks"]
