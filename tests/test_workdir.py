@@ -88,3 +88,60 @@ def test_a_shard_lists_the_fragments_filed_under_it_in_unit_order(tmp_path):
                                   tasks.fragment(1, 7, 0)]  # fmt: skip
     assert tasks.fragments(3) == []
     assert tasks.reuse_lists(1) == []
+
+
+def test_a_unit_holds_as_much_text_from_gzip_files_as_from_plain_ones(tmp_path):
+    """Units are cut by the bytes a file holds once read: a gzip page counts its ISIZE trailer,
+    not its compressed size (a unit of 16 MiB of .html.gz once held 50 MB of pages)."""
+    import gzip
+
+    from archive.capture.sources import InputFile
+    from archive.release.plan import decoded_size, units_of
+
+    files = []
+    for n in range(6):
+        page = tmp_path / f"page-{n}.html.gz"
+        page.write_bytes(gzip.compress(b"<p>harbour wall</p>\n" * 1000, mtime=0))  # 20,000 bytes
+        files.append(InputFile(f"root/{page.name}", str(page), page.stat().st_size, "html"))
+    short = tmp_path / "short.txt.gz"
+    short.write_bytes(b"\x1f\x8b")
+    broken = InputFile("root/short.txt.gz", str(short), 2, "text")
+    plain = InputFile("root/a.txt", str(tmp_path / "absent.txt"), 700, "text")
+    assert [decoded_size(f) for f in files] == [20_000] * 6
+    assert files[0].size < 1_000
+    assert decoded_size(broken) == 2 and decoded_size(plain) == 700  # the file's own size
+    units = list(units_of(iter(files), max_files=100, max_bytes=45_000))
+    assert [len(u.files) for u in units] == [3, 3]
+
+
+def test_extraction_writes_its_rows_out_by_text_held_as_well_as_by_rows(tmp_path):
+    """A worker holds at most about ``chars`` characters of text before it writes a fragment:
+    three rows of 600 characters, with room for 1,000, make two fragments (the second row
+    fills it, the last is flushed at the end), and every row comes back."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from archive.format.parquetio import read_ipc
+    from archive.records import plain_extraction, record_row, text_record
+    from archive.release.stages import _ShardBuffers
+    from archive.settings import PackSettings
+
+    settings = PackSettings("t", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC))
+    rows = [
+        record_row(
+            text_record(
+                f"root/{n}.txt", b"x" * 300, None, None, settings, plain_extraction, "plain"
+            )  # fmt: skip
+        )
+        for n in range(3)
+    ]
+    assert all(len(r["capture_text"]) + len(r["text"]) == 600 for r in rows)
+    ctx = SimpleNamespace(shards=1, work=TaskDir(tmp_path))
+    buffers = _ShardBuffers(ctx, unit=0, limit=500, chars=1_000)
+    for row in rows:
+        buffers.add(row)
+    buffers.flush()
+    fragments = ctx.work.fragments(0)
+    assert len(fragments) == 2
+    back = [r for f in fragments for r in read_ipc(f).to_pylist()]
+    assert sorted(r["record_id"] for r in back) == sorted(r["record_id"] for r in rows)

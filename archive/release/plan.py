@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive.capture import storage
 from archive.capture.sources import InputFile, Skipped, root_name, walk
 from archive.model import QuarantineEntry
 from archive.settings import PackSettings
@@ -97,12 +99,29 @@ def units_of(files, *, max_files: int, max_bytes: int):
                 index += 1
             continue
         batch.append(item)
-        size += item.size
+        size += decoded_size(item)
         if len(batch) >= max_files or size >= max_bytes:
             yield Unit(index, tuple(batch))
             index, batch, size = index + 1, [], 0
     if batch:
         yield Unit(index, tuple(batch))
+
+
+def decoded_size(item: InputFile) -> int:
+    """About how many bytes ``item`` holds once read: a gzip file's own record of its size
+    (ISIZE, the last four bytes: exact below 4 GiB for one member), never less than the file.
+    Units are cut by it, so a unit of compressed pages holds as much text as one of plain."""
+    if item.kind == "warc" or not item.source_path.lower().endswith(".gz"):
+        return item.size
+    if storage.is_url(item.fs_path):
+        return item.size
+    try:
+        with open(item.fs_path, "rb") as handle:
+            handle.seek(-4, os.SEEK_END)
+            trailer = handle.read(4)
+    except OSError:
+        return item.size  # too short, or unreadable: the task that reads it will say so
+    return max(item.size, int.from_bytes(trailer, "little"))
 
 
 def warc_spans(item: InputFile, every: int) -> tuple[WarcSpan | None, ...]:

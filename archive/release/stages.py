@@ -321,18 +321,20 @@ def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
 
 
 class _ShardBuffers:
-    """Rows filed by shard, written out as fragments whenever ``limit`` rows are held."""
+    """Rows filed by shard, written out as fragments whenever ``limit`` rows, or ``chars``
+    characters of text, are held (a few hundred web pages can weigh hundreds of megabytes)."""
 
-    def __init__(self, ctx: PackContext, unit: int, limit: int = 500):
-        self.ctx, self.unit, self.limit = ctx, unit, limit
+    def __init__(self, ctx: PackContext, unit: int, limit: int = 500, chars: int = 1 << 23):
+        self.ctx, self.unit, self.limit, self.chars = ctx, unit, limit, chars
         self.rows: dict[int, list[dict]] = {}
         self.reused: dict[int, list[str]] = {}
-        self.held = self.parts = self.written = 0
+        self.held = self.held_chars = self.parts = self.written = 0
 
     def add(self, row: dict) -> None:
         self.rows.setdefault(shard_of(row["record_id"], self.ctx.shards), []).append(row)
         self.held += 1
-        if self.held >= self.limit:
+        self.held_chars += len(row["capture_text"]) + len(row["text"] or "")
+        if self.held >= self.limit or self.held_chars >= self.chars:
             self.flush()
 
     def reuse(self, rid: str) -> None:
@@ -344,7 +346,7 @@ class _ShardBuffers:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_ipc(pa.Table.from_pylist(rows, schema=RECORD_ARROW_SCHEMA), path)
         self.written += self.held
-        self.rows, self.held, self.parts = {}, 0, self.parts + 1
+        self.rows, self.held, self.held_chars, self.parts = {}, 0, 0, self.parts + 1
 
     def flush_reused(self) -> int:
         for shard, ids in self.reused.items():
