@@ -13,6 +13,8 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -112,7 +114,41 @@ class _Location(click.ParamType):
 LOCATION = _Location()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineUsageError(click.UsageError):
+    """A usage error told on one line, like every other error of the command: what is wrong,
+    and where the help is."""
+
+    def show(self, file=None) -> None:
+        where = self.ctx.command_path if self.ctx is not None else "archive"
+        message = f"archive: error: {self.format_message().rstrip('.')}; see '{where} --help'"
+        click.echo(printable(message), file=file or sys.stderr)
+
+
+class _Commands(click.Group):
+    """The command group; its usage errors (an unknown option, a missing value) are one line."""
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context):
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # shows the help, as asked
+    except click.UsageError as exc:
+        if isinstance(exc, _OneLineUsageError):
+            raise
+        raise _OneLineUsageError(exc.format_message(), exc.ctx) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="archive")
 def main() -> None:
     """Turn captured web documents into a versioned, verifiable Parquet release.

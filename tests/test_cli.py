@@ -95,7 +95,30 @@ def test_usage_errors_exit_2_with_one_line(runner, corpus, tmp_path, args, messa
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("archive: error: ")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message, where",
+    [
+        (["pack", "--jobz"], "No such option '--jobz'", "archive pack"),
+        (["nosuch"], "No such command 'nosuch'", "archive"),
+        (["pack", "x", "--jobs", "zero"], "Invalid value for '--jobs'", "archive pack"),
+        (["verify"], "Missing argument 'RELEASE'", "archive verify"),
+    ],
+)  # fmt: skip
+def test_a_usage_error_of_the_command_line_is_one_line_naming_the_help(args, message, where):
+    """What click finds wrong with a command line is told like archive's own errors: one line
+    on stderr, exit 2, pointing at the help of the command concerned."""
+    command = Path(sys.executable).with_name("archive")  # the installed command, by its name
+    result = subprocess.run([command, *args], capture_output=True, text=True)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"archive: error: {message}")
+    assert line.endswith(f"; see '{where} --help'")
+    assert result.stdout == ""
 
 
 def test_repacking_onto_a_release_is_refused(runner, corpus, tmp_path):
