@@ -145,3 +145,31 @@ def test_extraction_writes_its_rows_out_by_text_held_as_well_as_by_rows(tmp_path
     assert len(fragments) == 2
     back = [r for f in fragments for r in read_ipc(f).to_pylist()]
     assert sorted(r["record_id"] for r in back) == sorted(r["record_id"] for r in rows)
+
+
+def test_a_kept_capture_log_index_is_keyed_on_every_module_its_reader_uses(tmp_path, monkeypatch):
+    """The pack cache keeps a capture log's index for the next pack; its key holds the source
+    of the reader and of every package module it imports (read here from its import lines), so
+    a change to any of them builds the index afresh."""
+    import ast
+    import sys
+
+    import archive.capture.capturelog as capturelog
+    from archive.release.cache import _log_key, log_reader_modules
+
+    tree = ast.parse(Path(capturelog.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("archive"):
+            for alias in node.names:  # "from archive.format import boundedjson" is a module
+                whole = f"{node.module}.{alias.name}"
+                imported.add(whole if whole in sys.modules else node.module)
+    assert imported and imported | {capturelog.__name__} == set(log_reader_modules())
+    log = tmp_path / "captures.jsonl"
+    log.write_text('{"path": "a.txt"}\n', encoding="utf-8")
+    before = _log_key(log)
+    helper = sys.modules["archive.format.boundedjson"]
+    changed = tmp_path / "boundedjson.py"
+    changed.write_bytes(Path(helper.__file__).read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(helper, "__file__", str(changed))
+    assert _log_key(log)["code"] != before["code"]

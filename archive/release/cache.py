@@ -17,6 +17,7 @@ import sys
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -104,19 +105,34 @@ def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: Cac
 def _log_key(log_path: Path) -> dict:
     """What a capture log's index is a function of: the log's name and bytes, and the code
     (and Python) that reads it."""
-    from archive.capture import capturelog
-
     digest = hashlib.sha256()
     with open(log_path, "rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
-    code = hashlib.sha256(Path(capturelog.__file__).read_bytes()).hexdigest()
+    code = hashlib.sha256()
+    for name in log_reader_modules():
+        code.update(Path(sys.modules[name].__file__).read_bytes())
     return {
         "name": log_path.name,
         "sha256": digest.hexdigest(),
-        "code": code,
+        "code": code.hexdigest(),
         "python": sys.version,
     }
+
+
+def log_reader_modules() -> list[str]:
+    """The capture-log reader's module and every module of the package whose names it uses,
+    found from its namespace, so that a new helper it imports changes the key with no list
+    to keep."""
+    from archive.capture import capturelog
+
+    names = {capturelog.__name__}
+    for value in vars(capturelog).values():
+        is_module = isinstance(value, ModuleType)
+        module = value.__name__ if is_module else getattr(value, "__module__", "")
+        if isinstance(module, str) and module.startswith("archive."):
+            names.add(module)
+    return sorted(names)
 
 
 def _cached_log_meta(cache: CacheDir, key: dict) -> dict | None:
