@@ -140,7 +140,8 @@ def warc_record(
     if payload.digest_ok is False:
         flags.add("payload-digest-mismatch")
     if payload.digest_ok is None:
-        flags.add("payload-digest-absent")
+        unreadable = payload.digest_unreadable
+        flags.add("payload-digest-unreadable" if unreadable else "payload-digest-absent")
     return replace(outcome, flags=tuple(sorted(flags)))
 
 

@@ -140,6 +140,33 @@ def test_digests_are_checked_over_what_each_record_type_covers(tmp_path):
     assert req.bad_digests == ("block",) and req.warc_record_id == record_id(1)
 
 
+def test_a_digest_that_cannot_be_read_is_told_apart_from_no_digest(tmp_path):
+    """A payload digest in an unknown algorithm leaves the block digest to check the record;
+    when no digest it names can be read, the record says so (payload-digest-unreadable), not
+    that it has none (payload-digest-absent)."""
+    unknown = (("WARC-Payload-Digest", "md77:ZZZZ"),)
+    both = unknown + (("WARC-Block-Digest", "sha1:not-base32-nor-hex"),)
+    specs = [
+        Spec("payload", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE,
+             extra_warc=unknown),
+        Spec("payload", "response", ORCHARD.url, headers=HTML_CT,
+             payload=render_html(ORCHARD), extra_warc=both),
+    ]  # fmt: skip
+    (tmp_path / "captures").mkdir()
+    path = write(tmp_path / "captures" / "digests.warc", warc_bytes(specs, gz=False))
+    block_checked, nothing_checked = payloads(path).values()
+    assert (block_checked.digest_ok, block_checked.digest_kind) == (True, "block")
+    assert not block_checked.digest_unreadable
+    assert (nothing_checked.digest_ok, nothing_checked.digest_unreadable) == (None, True)
+    settings = PackSettings("digests", "1.0.0", CREATED, relations=False)
+    release = pack([tmp_path / "captures"], tmp_path / "dist", settings).path
+    rows = pq.read_table(release / "data", columns=["capture", "flags"]).to_pylist()
+    flags = {row["capture"]["url"]: set(row["flags"]) for row in rows}
+    assert not flags[LIGHTHOUSE.url] & {"payload-digest-absent", "payload-digest-unreadable"}
+    assert "payload-digest-unreadable" in flags[ORCHARD.url]
+    assert "payload-digest-absent" not in flags[ORCHARD.url]
+
+
 def test_crawler_logs_and_manifests_are_counted_as_metadata_not_packed():
     items = list(iter_warc(SAMPLES / "example-wget-bad-target-uri.warc.gz"))
     crawler = [i for i in items if (i.target_uri or "").startswith("metadata://")]

@@ -94,11 +94,12 @@ class WarcPayload:
     """An HTML or text payload with what the WARC and HTTP headers say about its capture.
 
     ``payload`` is the entity body with chunking and ``Content-Encoding`` undone. ``digest_ok``
-    is ``True``/``False`` when the record carries a payload digest (or, lacking one, a block
-    digest; ``digest_kind`` says which) and it was checked, ``None`` when there is none or
-    checking was off. ``content_type`` is the media type alone, lower case (sniffed from the
-    bytes when the headers give none, with the flag ``content-type-sniffed``); ``charset`` the
-    ``charset`` parameter of the HTTP Content-Type, as written. ``flags`` name what was read
+    is ``True``/``False`` when the record carries a payload digest (or, lacking a readable one,
+    a block digest; ``digest_kind`` says which) and it was checked, ``None`` when there is none
+    it can read (``digest_unreadable``: it names one, in an unknown algorithm or a malformed
+    value) or checking was off. ``content_type`` is the media type alone, lower case (sniffed
+    from the bytes when the headers give none, with the flag ``content-type-sniffed``);
+    ``charset`` the ``charset`` parameter of the HTTP Content-Type, as written. ``flags`` name what was read
     leniently (see ``_decoded``); ``bad_digests`` the digests (``block``, ``payload``) that fail.
     """
 
@@ -115,6 +116,7 @@ class WarcPayload:
     payload_digest: str | None
     digest_ok: bool | None
     digest_kind: str | None = None
+    digest_unreadable: bool = False  # it names digests, none of which can be read
     flags: tuple[str, ...] = ()
     bad_digests: tuple[str, ...] = ()
     record_type: str | None = None
@@ -523,7 +525,7 @@ def _payload_item(
         if media is None:
             return skipped("non-html", "no readable Content-Type, and the bytes are binary")
         flags += ("content-type-sniffed",)
-    checked = dict(block.checks)
+    checked = {kind: ok for kind, ok in block.checks if ok is not None}
     digest_kind = "payload" if "payload" in checked else "block" if "block" in checked else None
     return WarcPayload(
         payload=payload,
@@ -537,8 +539,9 @@ def _payload_item(
         charset=charset,
         ip_address=headers.get("warc-ip-address"),
         payload_digest=headers.get("warc-payload-digest"),
-        digest_ok=checked.get(digest_kind) if digest_kind else None,
-        digest_kind=digest_kind if digest_kind and checked[digest_kind] is not None else None,
+        digest_ok=checked[digest_kind] if digest_kind else None,
+        digest_kind=digest_kind,
+        digest_unreadable=digest_kind is None and bool(block.checks),
         flags=tuple(sorted(set(flags))),
         bad_digests=bad,
         record_type=rtype,
@@ -673,7 +676,8 @@ def _read_block(
         remaining -= len(piece)
         take(piece, piece)
     checks = tuple((kind, hashers[kind].digest() == wanted[kind][1]) for kind in sorted(wanted))
-    checks += tuple((kind, None) for kind in _unreadable_digests(headers, rtype, wanted))
+    if opts.check_digests:
+        checks += tuple((kind, None) for kind in _unreadable_digests(headers, rtype, wanted))
     return _Block(
         head=first[:head_len] if head_len is not None else None,
         body=b"".join(kept) if body_size <= opts.max_bytes else None,
