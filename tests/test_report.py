@@ -142,17 +142,28 @@ def test_every_page_is_self_contained(report):
 
 
 def test_charts_draw_one_bar_per_outlet_and_month_with_the_counts(report, rows):
-    html = (report / "index.html").read_text(encoding="utf-8")
+    page = (report / "index.html").read_text(encoding="utf-8")
     outlets = Counter(r["outlet"] for r in rows if r["outlet"])
     months = Counter(r["published_date"].strftime("%Y-%m") for r in rows if r["published_date"])
-    assert bars(html, "chart-outlets") == dict(outlets)
-    assert bars(html, "chart-months") == dict(months)
+    assert {label: n for label, n, _ in bars(page, "chart-outlets", "width")} == dict(outlets)
+    assert {label: n for label, n, _ in bars(page, "chart-months", "height")} == dict(months)
+    for chart, length in (("chart-outlets", "width"), ("chart-months", "height")):
+        drawn = bars(page, chart, length)
+        # Each bar is drawn as long as its count says: one scale for the whole chart.
+        scale = max(size for _, _, size in drawn) / max(n for _, n, _ in drawn)
+        assert all(abs(size - n * scale) < 0.01 * size for _, n, size in drawn), drawn
 
 
-def bars(html: str, chart: str) -> dict[str, int]:
-    block = html.split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
-    found = re.findall(r'class="bar"[^>]*data-label="([^"]*)" data-count="(\d+)"', block)
-    return {label.replace("&#x27;", "'"): int(n) for label, n in found}
+def bars(page: str, chart: str, length: str) -> list[tuple[str, int, float]]:
+    """(label, count, drawn length) of each ``rect.bar`` in the chart's SVG."""
+    block = page.split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
+    found = []
+    for rect in re.findall(r"<rect [^>]*>", block):
+        attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', rect))
+        if attributes.get("class") == "bar":
+            label = html.unescape(attributes["data-label"])
+            found.append((label, int(attributes["data-count"]), float(attributes[length])))
+    return found
 
 
 def test_unknown_dates_are_counted_by_flag_and_explained_in_words(report, rows):
