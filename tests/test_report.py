@@ -8,8 +8,10 @@ The browser test opens the report from file:// in the system's Chromium (install
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import io
 import json
 import re
 import shutil
@@ -164,6 +166,48 @@ def bars(page: str, chart: str, length: str) -> list[tuple[str, int, float]]:
             label = html.unescape(attributes["data-label"])
             found.append((label, int(attributes["data-count"]), float(attributes[length])))
     return found
+
+
+CHART_SCRIPT = """
+from archive.report.charts import horizontal_bars, vertical_bars
+from archive.summary import Count
+outlets = [Count(f"Outlet {i} <&> 'x'", 1000 - 70 * i) for i in range(12)]
+months = [Count(f"{2016 + i // 12}-{i % 12 + 1:02d}", 50 + (i * 37) % 400) for i in range(120)]
+print(horizontal_bars(outlets, "records per outlet") + vertical_bars(months, "records per month"))
+"""
+
+
+def test_charts_are_the_same_bytes_in_another_process_on_another_day(monkeypatch):
+    import datetime
+    import subprocess
+    import sys
+
+    import pygal.svg
+
+    drawn = [
+        subprocess.run(
+            [sys.executable, "-c", CHART_SCRIPT],
+            capture_output=True, check=True, text=True, cwd=ROOT,
+            env={"PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for seed in ("1", "2")
+    ]  # fmt: skip
+    assert drawn[0] == drawn[1]
+    # pygal dates a comment in each chart with today: another day must give the same bytes.
+    today = pygal.svg.date.today()
+
+    class Tomorrow(datetime.date):
+        @classmethod
+        def today(cls):
+            return today + datetime.timedelta(days=1)
+
+    monkeypatch.setattr(pygal.svg, "date", Tomorrow)
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(CHART_SCRIPT, namespace)
+    assert printed.getvalue() == drawn[0]
+    assert len(re.findall(r'<rect [^>]*class="bar"', drawn[0])) == 12 + 120
+    assert "<script" not in drawn[0] and "<!--" not in drawn[0] and "href" not in drawn[0]
 
 
 def test_unknown_dates_are_counted_by_flag_and_explained_in_words(report, rows):
