@@ -8,8 +8,10 @@ The browser test opens the report from file:// in the system's Chromium (install
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import io
 import json
 import re
 import shutil
@@ -142,17 +144,70 @@ def test_every_page_is_self_contained(report):
 
 
 def test_charts_draw_one_bar_per_outlet_and_month_with_the_counts(report, rows):
-    html = (report / "index.html").read_text(encoding="utf-8")
+    page = (report / "index.html").read_text(encoding="utf-8")
     outlets = Counter(r["outlet"] for r in rows if r["outlet"])
     months = Counter(r["published_date"].strftime("%Y-%m") for r in rows if r["published_date"])
-    assert bars(html, "chart-outlets") == dict(outlets)
-    assert bars(html, "chart-months") == dict(months)
+    assert {label: n for label, n, _ in bars(page, "chart-outlets", "width")} == dict(outlets)
+    assert {label: n for label, n, _ in bars(page, "chart-months", "height")} == dict(months)
+    for chart, length in (("chart-outlets", "width"), ("chart-months", "height")):
+        drawn = bars(page, chart, length)
+        # Each bar is drawn as long as its count says: one scale for the whole chart.
+        scale = max(size for _, _, size in drawn) / max(n for _, n, _ in drawn)
+        assert all(abs(size - n * scale) < 0.01 * size for _, n, size in drawn), drawn
 
 
-def bars(html: str, chart: str) -> dict[str, int]:
-    block = html.split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
-    found = re.findall(r'class="bar"[^>]*data-label="([^"]*)" data-count="(\d+)"', block)
-    return {label.replace("&#x27;", "'"): int(n) for label, n in found}
+def bars(page: str, chart: str, length: str) -> list[tuple[str, int, float]]:
+    """(label, count, drawn length) of each ``rect.bar`` in the chart's SVG."""
+    block = page.split(f'id="{chart}"', 1)[1].split("</svg>", 1)[0]
+    found = []
+    for rect in re.findall(r"<rect [^>]*>", block):
+        attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', rect))
+        if attributes.get("class") == "bar":
+            label = html.unescape(attributes["data-label"])
+            found.append((label, int(attributes["data-count"]), float(attributes[length])))
+    return found
+
+
+CHART_SCRIPT = """
+from archive.report.charts import horizontal_bars, vertical_bars
+from archive.summary import Count
+outlets = [Count(f"Outlet {i} <&> 'x'", 1000 - 70 * i) for i in range(12)]
+months = [Count(f"{2016 + i // 12}-{i % 12 + 1:02d}", 50 + (i * 37) % 400) for i in range(120)]
+print(horizontal_bars(outlets, "records per outlet") + vertical_bars(months, "records per month"))
+"""
+
+
+def test_charts_are_the_same_bytes_in_another_process_on_another_day(monkeypatch):
+    import datetime
+    import subprocess
+    import sys
+
+    import pygal.svg
+
+    drawn = [
+        subprocess.run(
+            [sys.executable, "-c", CHART_SCRIPT],
+            capture_output=True, check=True, text=True, cwd=ROOT,
+            env={"PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for seed in ("1", "2")
+    ]  # fmt: skip
+    assert drawn[0] == drawn[1]
+    # pygal dates a comment in each chart with today: another day must give the same bytes.
+    today = pygal.svg.date.today()
+
+    class Tomorrow(datetime.date):
+        @classmethod
+        def today(cls):
+            return today + datetime.timedelta(days=1)
+
+    monkeypatch.setattr(pygal.svg, "date", Tomorrow)
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(CHART_SCRIPT, namespace)
+    assert printed.getvalue() == drawn[0]
+    assert len(re.findall(r'<rect [^>]*class="bar"', drawn[0])) == 12 + 120
+    assert "<script" not in drawn[0] and "<!--" not in drawn[0] and "href" not in drawn[0]
 
 
 def test_unknown_dates_are_counted_by_flag_and_explained_in_words(report, rows):
