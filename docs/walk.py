@@ -27,6 +27,7 @@ SERVICES = {
     "release/plan.py", "release/partials.py", "release/context.py", "release/cache.py",
     "capture/storage.py", "runtime/executors.py", "runtime/process.py", "errors.py",
     "format/boundedjson.py", "inspect.py", "verification/report.py", "verification/tasks.py",
+    "format/counts.py",
 }  # fmt: skip
 SPINE = {"release/pack.py", "verification/api.py", "verification/registry.py"}
 STORY = "Harbour wall repairs begin\n\nBy Ada Quill\n\nWork on the wall began on Monday.\n"

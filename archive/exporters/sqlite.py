@@ -18,15 +18,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from archive.errors import UsageError
 from archive.exporters.common import license_of
 from archive.format.manifest import QUARANTINE_FILE
+from archive.format.parquetio import iter_batches
 from archive.format.schema import json_value
 from archive.inspect import read_manifest, record_shards
 
-BATCH_ROWS = 2_000
+BATCH_ROWS = 2_000  # quarantine lines inserted at once
 
 _RECORD_COLUMNS = [
     "record_id",
@@ -248,11 +247,7 @@ def _insert_records(connection: sqlite3.Connection, release: Path, manifest: dic
     marks = ", ".join("?" * (len(_DESCRIPTIONS) + 1))
     rowid = 0
     for shard in record_shards(manifest):
-        parquet = pq.ParquetFile(release / shard)
-        batches = parquet.iter_batches(
-            batch_size=BATCH_ROWS, columns=_RECORD_COLUMNS, use_threads=False
-        )
-        for batch in batches:
+        for batch in iter_batches(release / shard, _RECORD_COLUMNS):
             values = [(rowid + n + 1, *record_values(r)) for n, r in enumerate(batch.to_pylist())]
             rowid += len(values)
             connection.executemany(f"INSERT INTO records ({columns}) VALUES ({marks})", values)
@@ -279,10 +274,7 @@ def _relation_batches(release: Path, manifest: dict) -> Iterator[list[tuple]]:
     stated = manifest.get("relations")
     if not stated:
         return
-    parquet = pq.ParquetFile(release / stated["path"])
-    for batch in parquet.iter_batches(
-        batch_size=BATCH_ROWS, columns=_RELATION_COLUMNS, use_threads=False
-    ):
+    for batch in iter_batches(release / stated["path"], _RELATION_COLUMNS):
         yield [tuple(row[c] for c in _RELATION_COLUMNS) for row in batch.to_pylist()]
 
 
