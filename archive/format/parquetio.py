@@ -144,8 +144,14 @@ def ipc_rows(
         if not taken:
             return reader.schema.empty_table()
         table = pa.Table.from_batches(taken, reader.schema)
-    order = np.empty(len(batches), dtype=np.int64)
-    order[np.concatenate(positions)] = np.arange(len(batches))
+    return _reordered(table, positions)
+
+
+def _reordered(table: pa.Table, positions: list[np.ndarray]) -> pa.Table:
+    """``table``, made of parts taken in file order, back in the order asked for:
+    ``positions[k]`` says where part ``k``'s rows stand in it."""
+    order = np.empty(table.num_rows, dtype=np.int64)
+    order[np.concatenate(positions)] = np.arange(table.num_rows)
     return rows_at(table, order)
 
 
@@ -277,11 +283,7 @@ def group_rows(
     if len(outside):
         raise IndexError(f"Index {outside[0]} out of bounds")  # as Arrow's take says it
     table = pa.Table.from_batches(taken, parquet.schema_arrow)
-    if not len(wanted):
-        return table
-    order = np.empty(len(wanted), dtype=np.int64)
-    order[np.concatenate(positions)] = np.arange(len(wanted))
-    return rows_at(table, order)
+    return _reordered(table, positions) if len(wanted) else table
 
 
 def iter_row_groups(path: Path, columns: list[str] | None = None) -> Iterator[pa.Table]:
