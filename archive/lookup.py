@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from archive.errors import UsageError
+from archive.format.parquetio import iter_batches
 from archive.format.schema import json_value
 from archive.inspect import find_record, read_manifest, record_shards
 
 _RECORD_ID = re.compile(r"[0-9a-f]{32}")
-_BATCH_ROWS = 65_536
 _KEY_COLUMNS = [
     "record_id",
     "title",
@@ -149,8 +148,7 @@ def record_labels(release: str | Path, ids: Iterable[str]) -> dict[str, Label]:
 def _batches(release: str | Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
     manifest = read_manifest(release)
     for shard in record_shards(manifest):
-        parquet = pq.ParquetFile(Path(release) / shard)
-        yield from parquet.iter_batches(batch_size=_BATCH_ROWS, columns=columns, use_threads=False)
+        yield from iter_batches(Path(release) / shard, columns)
 
 
 def _candidates(batch: pa.RecordBatch) -> list[Candidate]:

@@ -24,13 +24,13 @@ import pyarrow.parquet as pq
 
 from archive.errors import QUARANTINE_REASONS, UsageError
 from archive.format import boundedjson
+from archive.format.counts import UNKNOWN_COLUMNS, is_unknown, value_counts
 from archive.format.manifest import MANIFEST_DIGEST
-from archive.format.parquetio import PARQUET_ERRORS
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import schema_file
 from archive.format.signing import SIGNATURE_FILE
 from archive.inspect import read_manifest, record_shards
 
-BATCH_ROWS = 20_000
 FURNITURE_SAMPLE = 10_000  # records whose furniture lines are counted (about)
 FURNITURE_LINES = 5  # most frequent removed lines shown per outlet
 FAMILIES_SHOWN = 20
@@ -44,13 +44,7 @@ UNKNOWN_FIELDS = {
     "authors": ("authors-", "byline-"),
     "language": ("language-",),
 }
-UNKNOWN_COUNTS = {
-    "outlet": "unknown_outlet",
-    "published_at": "unknown_date",
-    "title": "unknown_title",
-    "authors": "unknown_authors",
-    "language": "unknown_language",
-}
+UNKNOWN_COUNTS = {column: count for count, column in UNKNOWN_COLUMNS.items()}
 NO_FLAG = "(no flag)"
 # Date flags that keep the day (only the time is dropped): they never explain a null date.
 DAY_KEPT = ("date-time-without-zone", "date-zone-unknown")
@@ -235,12 +229,10 @@ _COVERAGE_COLUMNS = [
 
 
 def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """Every shard's rows, a batch of ``columns`` at a time."""
+    """Every shard's rows, a bounded batch of ``columns`` at a time."""
     for path in shards:
         try:
-            yield from pq.ParquetFile(path).iter_batches(
-                batch_size=BATCH_ROWS, columns=columns, use_threads=False
-            )
+            yield from iter_batches(path, columns)
         except PARQUET_ERRORS as exc:
             raise UsageError(f"{path}: unreadable ({exc}); run archive verify") from None
 
@@ -295,17 +287,10 @@ class _Tally:
             self.first = min(self.first or first, first)
             self.last = max(self.last or last, last)
         for name, prefixes in UNKNOWN_FIELDS.items():
-            missing = _missing(batch, name)
+            # published_date is null where published_at is, and it is the column read here.
+            missing = is_unknown(batch, "published_date" if name == "published_at" else name)
             self.unknown[name] += pc.sum(missing).as_py() or 0
             self.reasons[name].update(_reason_counts(batch.column("flags"), missing, prefixes))
-
-
-def _missing(batch: pa.RecordBatch, name: str) -> pa.Array:
-    """Whether each row's ``name`` is unknown (null; for authors, an empty list)."""
-    if name == "authors":
-        return pc.equal(pc.list_value_length(batch.column("authors")), 0)
-    column = "published_date" if name == "published_at" else name
-    return pc.is_null(batch.column(column))
 
 
 def _reason_counts(flags: pa.Array, missing: pa.Array, prefixes: tuple[str, ...]) -> Counter:
@@ -337,18 +322,6 @@ def _method_counts(provenance: pa.Array) -> dict[str, int]:
         pc.struct_field(flat, "field"), pc.struct_field(flat, "method"), ": "
     )
     return value_counts(pairs)
-
-
-def value_counts(values: pa.Array) -> dict:
-    """Each non-null value of ``values`` and how often it occurs."""
-    counted = pc.value_counts(values)
-    return {
-        value: count
-        for value, count in zip(
-            counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True
-        )
-        if value is not None
-    }
 
 
 def _largest_items(counter: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -408,10 +381,7 @@ def furniture_of(shards: list[Path], manifest: dict) -> Furniture:
     sampled = 0
     columns = ["outlet", "capture_text", "spans"]
     for path, group in sampled_groups(shards, FURNITURE_SAMPLE):
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(
-            1_000, row_groups=[group], columns=columns, use_threads=False
-        ):
+        for batch in iter_batches(path, columns, row_groups=[group]):
             sampled += batch.num_rows
             for outlet, text, spans in zip(
                 *(batch.column(c).to_pylist() for c in columns), strict=True
@@ -444,9 +414,8 @@ def relations_of(root: Path, manifest: dict) -> Relations:
     kinds = tuple(Count(k, n) for k, n in sorted((entry.get("counts") or {}).items()))
     groups, members, kinds_of = [], [], []
     try:
-        relations = pq.ParquetFile(root / entry["path"])
         columns = ["source_id", "target_id", "kind", "group_id"]
-        for batch in relations.iter_batches(BATCH_ROWS, columns=columns, use_threads=False):
+        for batch in iter_batches(root / entry["path"], columns):
             grouped = pc.filter(batch, pc.is_valid(batch.column("group_id")))
             for side in ("source_id", "target_id"):
                 groups.append(grouped.column("group_id"))

@@ -6,8 +6,8 @@ a file it had already left.
 
 Two measures are printed. ``raw`` counts every function of the package. ``data path`` leaves out
 calls into the services every stage uses (paths; the release format's readers and writers:
-Parquet, manifest, schemas, bounded JSON; settings, values, executors) and inside the leaf
-packages (``extract/``, ``relations/``, ``exporters/``: one step each), and does not count a
+Parquet, manifest, schemas, bounded JSON, counts; settings, values, executors) and inside the
+leaf packages (``extract/``, ``relations/``, ``exporters/``: one step each), and does not count a
 return to the orchestrator (``release/pack.py``, the verification registry), whose job is to be
 returned to. docs/ARCHITECTURE.md quotes both.
 """
@@ -30,6 +30,7 @@ SERVICES = {
     "capture/storage.py", "runtime/executors.py", "runtime/process.py", "errors.py",
     "format/boundedjson.py", "inspect.py", "verification/report.py", "verification/tasks.py",
     "verification/audit.py",
+    "format/counts.py",
 }  # fmt: skip
 SPINE = {"release/pack.py", "verification/api.py", "verification/registry.py"}
 STORY = "Harbour wall repairs begin\n\nBy Ada Quill\n\nWork on the wall began on Monday.\n"

@@ -24,7 +24,9 @@ from warcdata import fixture_specs, write_warc
 
 from archive import PackSettings
 from archive.cli import main
+from archive.format import parquetio
 from archive.lookup import matching_records, path_suffixes, record_by_key, record_labels
+from archive.relations import overview
 from archive.relations.overview import relation_listing, relations_overview
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,6 +217,31 @@ def test_the_json_listing_is_the_table_with_titles_and_outlets(
     assert json.loads(json.dumps(list(relation_listing(release)))) == json.loads(
         runner.invoke(main, ["relations", str(release), "--json"]).stdout
     )
+
+
+def test_the_listing_is_the_same_in_one_row_batches_and_small_chunks(
+    release, relation_rows, monkeypatch
+):
+    """Chunks gather bounded batches: one pass over the titles per chunk, whatever the batch
+    size, and the rows (kind and limit too) as one read gives them."""
+    whole = list(relation_listing(release))
+    kind = relation_rows[-1]["kind"]
+    of_kind = list(relation_listing(release, kind=kind))
+    passes = []
+
+    def counted(release, ids):
+        passes.append(len(set(ids)))
+        return record_labels(release, ids)
+
+    monkeypatch.setattr(parquetio, "BATCH_BYTES", 1)
+    monkeypatch.setattr(overview, "_CHUNK_ROWS", 3)
+    monkeypatch.setattr(overview, "record_labels", counted)
+    assert list(relation_listing(release)) == whole
+    assert len(passes) <= -(-len(relation_rows) // 3) + 1
+    assert list(relation_listing(release, kind=kind)) == of_kind
+    assert [r["kind"] for r in of_kind] == [r["kind"] for r in relation_rows if r["kind"] == kind]
+    assert list(relation_listing(release, limit=4)) == whole[:4]
+    assert list(relation_listing(release, limit=0)) == []
 
 
 def test_limit_lists_the_first_relations_and_says_so(runner, release, relation_rows):

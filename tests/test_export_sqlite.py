@@ -22,6 +22,7 @@ from conftest import pack_example
 
 from archive.cli import main
 from archive.exporters import sqlite as exporter
+from archive.format import parquetio
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,6 +170,7 @@ def test_small_batches_give_the_same_bytes_and_an_export_is_reproducible(
     release, database, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(exporter, "BATCH_ROWS", 4)
+    monkeypatch.setattr(parquetio, "BATCH_BYTES", 1)  # a row per batch of Parquet
     again = exporter.export_sqlite(release, tmp_path / "example.db")
     assert (again.records, again.relations, again.quarantined) == (15, 4, 1)
     assert again.path.read_bytes() == database.read_bytes()

@@ -99,8 +99,9 @@ class WarcPayload:
     it can read (``digest_unreadable``: it names one, in an unknown algorithm or a malformed
     value) or checking was off. ``content_type`` is the media type alone, lower case (sniffed
     from the bytes when the headers give none, with the flag ``content-type-sniffed``);
-    ``charset`` the ``charset`` parameter of the HTTP Content-Type, as written. ``flags`` name what was read
-    leniently (see ``_decoded``); ``bad_digests`` the digests (``block``, ``payload``) that fail.
+    ``charset`` the ``charset`` parameter of the HTTP Content-Type, as written. ``flags`` name
+    what was read leniently (see ``_decoded``); ``bad_digests`` the digests (``block``,
+    ``payload``) that fail.
     """
 
     payload: bytes

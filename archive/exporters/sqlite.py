@@ -18,15 +18,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from archive.errors import UsageError
 from archive.exporters.common import license_of
 from archive.format.manifest import QUARANTINE_FILE
+from archive.format.parquetio import iter_batches
 from archive.format.schema import json_value
 from archive.inspect import read_manifest, record_shards
 
-BATCH_ROWS = 2_000
+BATCH_ROWS = 2_000  # rows inserted at once
 
 _RECORD_COLUMNS = [
     "record_id",
@@ -234,9 +233,9 @@ def _write_database(release: Path, manifest: dict, path: Path) -> tuple[int, int
         connection.executescript("BEGIN;" + SCHEMA)  # executescript commits what is pending
         records = _insert_records(connection, release, manifest)
         relations = _insert_all(connection, "relations", _RELATION_COLUMNS,
-                                _relation_batches(release, manifest))  # fmt: skip
+                                _relation_rows(release, manifest))  # fmt: skip
         quarantined = _insert_all(connection, "quarantine", _QUARANTINE_COLUMNS,
-                                  _quarantine_batches(release))  # fmt: skip
+                                  _quarantine_rows(release))  # fmt: skip
         connection.execute("COMMIT")
     finally:
         connection.close()
@@ -248,12 +247,9 @@ def _insert_records(connection: sqlite3.Connection, release: Path, manifest: dic
     marks = ", ".join("?" * (len(_DESCRIPTIONS) + 1))
     rowid = 0
     for shard in record_shards(manifest):
-        parquet = pq.ParquetFile(release / shard)
-        batches = parquet.iter_batches(
-            batch_size=BATCH_ROWS, columns=_RECORD_COLUMNS, use_threads=False
-        )
-        for batch in batches:
-            values = [(rowid + n + 1, *record_values(r)) for n, r in enumerate(batch.to_pylist())]
+        rows = (record_values(row) for row in _dicts(release / shard, _RECORD_COLUMNS))
+        for group in _groups(rows):
+            values = [(rowid + n + 1, *row) for n, row in enumerate(group)]
             rowid += len(values)
             connection.executemany(f"INSERT INTO records ({columns}) VALUES ({marks})", values)
             connection.executemany(
@@ -264,45 +260,57 @@ def _insert_records(connection: sqlite3.Connection, release: Path, manifest: dic
 
 
 def _insert_all(
-    connection: sqlite3.Connection, table: str, columns: list[str], batches: Iterable[list[tuple]]
+    connection: sqlite3.Connection, table: str, columns: list[str], rows: Iterable[tuple]
 ) -> int:
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" * len(columns))
     count = 0
-    for values in batches:
+    for values in _groups(rows):
         connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
         count += len(values)
     return count
 
 
-def _relation_batches(release: Path, manifest: dict) -> Iterator[list[tuple]]:
+def _groups(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
+    """``rows`` in lists of ``BATCH_ROWS`` (the last may be shorter), each inserted at once: the
+    database's pages depend on this grouping, so it is fixed, whatever batches were read."""
+    group: list[tuple] = []
+    for row in rows:
+        group.append(row)
+        if len(group) == BATCH_ROWS:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _relation_rows(release: Path, manifest: dict) -> Iterator[tuple]:
     stated = manifest.get("relations")
     if not stated:
         return
-    parquet = pq.ParquetFile(release / stated["path"])
-    for batch in parquet.iter_batches(
-        batch_size=BATCH_ROWS, columns=_RELATION_COLUMNS, use_threads=False
-    ):
-        yield [tuple(row[c] for c in _RELATION_COLUMNS) for row in batch.to_pylist()]
+    for row in _dicts(release / stated["path"], _RELATION_COLUMNS):
+        yield tuple(row[c] for c in _RELATION_COLUMNS)
 
 
-def _quarantine_batches(release: Path) -> Iterator[list[tuple]]:
+def _dicts(path: Path, columns: list[str]) -> Iterator[dict]:
+    """The rows of a Parquet file as dicts, made ``BATCH_ROWS`` at a time: Python values take
+    several times the room of the Arrow batch they come from."""
+    for batch in iter_batches(path, columns):
+        for start in range(0, batch.num_rows, BATCH_ROWS):
+            yield from batch.slice(start, BATCH_ROWS).to_pylist()
+
+
+def _quarantine_rows(release: Path) -> Iterator[tuple]:
     path = release / QUARANTINE_FILE
     if not path.is_file():
         return
-    batch: list[tuple] = []
     with path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             try:
                 entry = json.loads(line)
             except ValueError:
                 raise UsageError(f"{path}:{number}: not JSON; run archive verify") from None
-            batch.append(tuple(entry.get(c) for c in _QUARANTINE_COLUMNS))
-            if len(batch) == BATCH_ROWS:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+            yield tuple(entry.get(c) for c in _QUARANTINE_COLUMNS)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

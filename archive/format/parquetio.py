@@ -144,8 +144,14 @@ def ipc_rows(
         if not taken:
             return reader.schema.empty_table()
         table = pa.Table.from_batches(taken, reader.schema)
-    order = np.empty(len(batches), dtype=np.int64)
-    order[np.concatenate(positions)] = np.arange(len(batches))
+    return _reordered(table, positions)
+
+
+def _reordered(table: pa.Table, positions: list[np.ndarray]) -> pa.Table:
+    """``table``, made of parts taken in file order, back in the order asked for:
+    ``positions[k]`` says where part ``k``'s rows stand in it."""
+    order = np.empty(table.num_rows, dtype=np.int64)
+    order[np.concatenate(positions)] = np.arange(table.num_rows)
     return rows_at(table, order)
 
 
@@ -213,9 +219,76 @@ def read_ipc(path: Path | RemotePath) -> pa.Table:
         return ipc.open_file(source).read_all()
 
 
-def iter_batches(path: Path, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """Stream a Parquet file row group by row group (single-threaded: we run one per core)."""
+# Decoded bytes of a batch that a reader holds at once: the Arrow batch and the Python values
+# made of it stay a few MiB, whatever size the row groups were written at.
+BATCH_BYTES = 4 * 1024 * 1024
+_MAX_BATCH_ROWS = 65_536
+
+
+def iter_batches(
+    source: Path | RemotePath | pq.ParquetFile,
+    columns: list[str] | None = None,
+    row_groups: list[int] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """A Parquet file's rows (of ``row_groups`` only, when given) in batches of about
+    ``BATCH_BYTES`` of ``columns``, read page by page, single-threaded (we run one per core).
+    ``source`` is a path or a file already open."""
+    parquet = source if isinstance(source, pq.ParquetFile) else parquet_file(source)
+    yield from parquet.iter_batches(
+        batch_size=batch_rows(parquet.metadata, columns),
+        row_groups=row_groups,
+        columns=columns,
+        use_threads=False,
+    )
+
+
+def batch_rows(metadata: pq.FileMetaData, columns: list[str] | None = None) -> int:
+    """Rows per batch: about ``BATCH_BYTES`` of the widest rows of any row group, their width
+    the footer's uncompressed size of ``columns`` (all when None; a name also covers the
+    fields nested in it), at most ``_MAX_BATCH_ROWS``."""
+    chosen = [
+        i
+        for i in range(metadata.num_columns)
+        if columns is not None and _selected(metadata.schema.column(i).path, columns)
+    ]
+    widest = 1.0
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        if columns is None:  # the sum over all columns, stated once per row group
+            size = group.total_byte_size
+        else:
+            size = sum(group.column(i).total_uncompressed_size for i in chosen)
+        widest = max(widest, size / max(1, group.num_rows))
+    return max(1, min(_MAX_BATCH_ROWS, int(BATCH_BYTES // widest)))
+
+
+def _selected(path: str, columns: list[str]) -> bool:
+    return any(path == name or path.startswith(name + ".") for name in columns)
+
+
+def group_rows(
+    source: Path | RemotePath | pq.ParquetFile, group: int, offsets: list[int]
+) -> pa.Table:
+    """The rows at ``offsets`` of row group ``group`` (``IndexError`` for one outside it), in
+    that order; read in bounded batches, of which only the wanted rows are kept."""
+    parquet = source if isinstance(source, pq.ParquetFile) else parquet_file(source)
+    wanted = np.asarray(offsets, dtype=np.int64)
+    taken, positions, start = [], [], 0
+    for batch in iter_batches(parquet, row_groups=[group]):
+        mine = np.flatnonzero((wanted >= start) & (wanted < start + batch.num_rows))
+        taken.append(batch.take(pa.array(wanted[mine] - start)))
+        positions.append(mine)
+        start += batch.num_rows
+    outside = wanted[(wanted < 0) | (wanted >= start)]
+    if len(outside):
+        raise IndexError(f"Index {outside[0]} out of bounds")  # as Arrow's take says it
+    table = pa.Table.from_batches(taken, parquet.schema_arrow)
+    return _reordered(table, positions) if len(wanted) else table
+
+
+def iter_row_groups(path: Path, columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """A Parquet file a row group at a time, each whole (up to ``ROW_GROUP_BYTES``): only for
+    rewriting the file with the same row groups; any other reader takes ``iter_batches``."""
     parquet = pq.ParquetFile(path)
     for index in range(parquet.num_row_groups):
-        table = parquet.read_row_group(index, columns=columns, use_threads=False)
-        yield from table.to_batches()
+        yield parquet.read_row_group(index, columns=columns, use_threads=False)

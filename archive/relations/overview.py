@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from archive.errors import UsageError
 from archive.format import boundedjson
+from archive.format.parquetio import iter_batches
 from archive.inspect import read_manifest, relation_lines
 from archive.lookup import Label, record_labels
 from archive.relations.model import KINDS
@@ -206,28 +207,43 @@ def relation_listing(
 ) -> Iterator[dict]:
     """Relations as JSON-form rows (evidence and params parsed), in table order, with the title
     and outlet of both records (``source_title``, ``source_outlet``, ``target_title``,
-    ``target_outlet``); at most ``limit``. Streamed in chunks: one pass over the records'
-    titles per chunk."""
+    ``target_outlet``); at most ``limit``. Streamed in chunks of about ``_CHUNK_ROWS``
+    relations, read in bounded batches: one pass over the records' titles per chunk."""
     _, path = relations_file(release)
     left = limit
     try:
-        batches = pq.ParquetFile(path).iter_batches(batch_size=_CHUNK_ROWS, use_threads=False)
-        for batch in batches:
+        chunk: list[pa.RecordBatch] = []
+        held = 0
+        for batch in iter_batches(path):
             if kind:
                 batch = batch.filter(pc.equal(batch.column("kind"), kind))
             if left is not None:
                 batch = batch.slice(0, left)
                 left -= batch.num_rows
-            rows = batch.to_pylist()
-            ids = {i for r in rows for i in (r["source_id"], r["target_id"])}
-            labels = record_labels(release, ids)
-            yield from (_labelled(row, labels) for row in rows)
+            chunk.append(batch)
+            held += batch.num_rows
+            if held >= _CHUNK_ROWS or left == 0:
+                yield from _labelled_chunk(release, chunk)
+                chunk, held = [], 0
             if left == 0:
                 return
+        yield from _labelled_chunk(release, chunk)
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise UsageError(
             f"{release}: relations table unreadable ({exc}); run archive verify"
         ) from None
+
+
+def _labelled_chunk(release: str | Path, batches: list[pa.RecordBatch]) -> Iterator[dict]:
+    """The rows of ``batches``, labelled after one pass over the records' titles for them all;
+    only one batch's rows are Python values at a time."""
+    ids = set()
+    for batch in batches:
+        for end in ("source_id", "target_id"):
+            ids.update(batch.column(end).to_pylist())
+    labels = record_labels(release, ids)
+    for batch in batches:
+        yield from (_labelled(row, labels) for row in batch.to_pylist())
 
 
 def listing_lines(row: dict) -> list[str]:

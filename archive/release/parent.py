@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from archive.capture.storage import RemotePath, local_file
 from archive.errors import UsageError, VerificationError
 from archive.format.manifest import MANIFEST, canonical_line, checked_manifest
-from archive.format.parquetio import parquet_file
+from archive.format.parquetio import iter_batches
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
 from archive.inspect import record_shards
 from archive.release.cache import parent_cache
@@ -197,10 +197,7 @@ def parent_rows(
     low, high = wanted[0].as_py(), wanted[-1].as_py()
     tables = []
     for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):
-        parquet = parquet_file(parent_path / shards[index])
-        for group in range(parquet.num_row_groups):  # a row group at a time: memory stays flat
-            table = parquet.read_row_group(group, use_threads=False)
-            tables.append(table.filter(pc.is_in(table["record_id"], value_set=wanted)))
+        tables.extend(_rows_with(parent_path / shards[index], wanted))
     return pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
 
 
@@ -215,11 +212,19 @@ def parent_columns(
     low, high = ids[0].as_py(), ids[-1].as_py()
     tables = []
     for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):
-        parquet = parquet_file(parent_path / shards[index])
-        for group in range(parquet.num_row_groups):
-            table = parquet.read_row_group(group, columns=columns, use_threads=False)
-            tables.append(table.filter(pc.is_in(table["record_id"], value_set=ids)))
+        tables.extend(_rows_with(parent_path / shards[index], ids, columns))
     return pa.concat_tables(tables).cast(RECORD_ARROW_SCHEMA.empty_table().select(columns).schema)
+
+
+def _rows_with(
+    path: Path | RemotePath, ids: pa.Array, columns: list[str] | None = None
+) -> list[pa.Table]:
+    """The rows of one parent shard whose ``record_id`` is in ``ids``, read a bounded batch at
+    a time: memory stays flat."""
+    return [
+        pa.Table.from_batches([batch.filter(pc.is_in(batch.column("record_id"), value_set=ids))])
+        for batch in iter_batches(path, columns)
+    ]
 
 
 def read_tombstones(release: Path) -> list[dict]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +17,16 @@ import pyarrow.parquet as pq
 from archive.errors import UsageError
 from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
-from archive.format.parquetio import PARQUET_ERRORS
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, record_shards
 from archive.release.plan import shard_of
 from archive.report import pages
-from archive.summary import BATCH_ROWS, ReleaseSummary, flag_descriptions, release_summary
+from archive.summary import ReleaseSummary, flag_descriptions, release_summary, shard_batches
 
 TABLE_ROWS = 20_000  # rows of the record table; a larger release is sampled
 RECORD_PAGES = 200  # record pages from the table, besides those of the pairs shown
 PAIRS_PER_KIND = 20  # relation pages per kind, highest score first
 LISTED = 1_000  # quarantine entries and tombstones listed
-PAGE_ROWS = 1_000  # rows per batch when whole rows are read (record pages)
 _TABLE_COLUMNS = [
     "record_id",
     "title",
@@ -160,7 +158,7 @@ def table_rows(shards: list[Path], total: int) -> tuple[list[list], str]:
     step = max(1, math.ceil(total / TABLE_ROWS))
     rows: list[list] = []
     seen = 0
-    for batch in _batches(shards, _TABLE_COLUMNS):
+    for batch in shard_batches(shards, _TABLE_COLUMNS):
         first = (-seen) % step
         picked = batch.take(pa.array(np.arange(first, batch.num_rows, step, dtype=np.int64)))
         seen += batch.num_rows
@@ -194,13 +192,6 @@ def table_rows(shards: list[Path], total: int) -> tuple[list[list], str]:
     return rows, note
 
 
-def _batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
-    for path in shards:
-        yield from pq.ParquetFile(path).iter_batches(
-            batch_size=BATCH_ROWS, columns=columns, use_threads=False
-        )
-
-
 def records_by_id(shards: list[Path], ids: list[str]) -> dict[str, dict]:
     """Whole rows of ``ids``, each looked for in the one shard that can hold it, and there only
     in the row groups whose id range holds it (rows are sorted by id), a batch at a time."""
@@ -212,7 +203,7 @@ def records_by_id(shards: list[Path], ids: list[str]) -> dict[str, dict]:
         parquet = pq.ParquetFile(shards[index])
         value_set = pa.array(wanted, pa.string())
         for group in _groups_holding(parquet, wanted):
-            for batch in parquet.iter_batches(PAGE_ROWS, row_groups=[group], use_threads=False):
+            for batch in iter_batches(parquet, row_groups=[group]):
                 hit = pc.is_in(batch.column("record_id"), value_set=value_set)
                 if pc.any(hit).as_py():
                     found.update((r["record_id"], r) for r in batch.filter(hit).to_pylist())
@@ -258,8 +249,7 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
         ("target_id", "ascending"),
     ]
     try:
-        relations = pq.ParquetFile(root / entry["path"])
-        for batch in relations.iter_batches(BATCH_ROWS, columns=columns, use_threads=False):
+        for batch in iter_batches(root / entry["path"], columns):
             table = pa.Table.from_batches([batch])
             if kept is not None:
                 table = pa.concat_tables([kept, table])

@@ -274,13 +274,16 @@ def withheld_problems(
             groups = [metadata.row_group(g).column(index) for g in range(metadata.num_row_groups)]
             if all(c.statistics is not None and c.statistics.null_count == 0 for c in groups):
                 continue
-            table = pq.read_table(path, columns=["record_id", "redistribution", "text"])
+            rids = []
+            for batch in iter_batches(path, ["record_id", "redistribution", "text"]):
+                withheld = pc.and_(
+                    pc.is_null(batch.column("text")),
+                    pc.not_equal(batch.column("redistribution"), "metadata-only"),
+                )
+                rids.extend(pc.filter(batch.column("record_id"), withheld).to_pylist())
         except (OSError, ValueError, pa.ArrowException):
             continue  # reported by the shard checks
-        withheld = pc.and_(
-            pc.is_null(table["text"]), pc.not_equal(table["redistribution"], "metadata-only")
-        )
-        for rid in pc.filter(table["record_id"], withheld).to_pylist():
+        for rid in rids:
             message = f"record {rid}: text withheld, but it may be redistributed in full"
             problems.append(Problem("E023", relative, message))
     return problems

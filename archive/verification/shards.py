@@ -17,9 +17,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from archive.capture.storage import RemotePath
 from archive.errors import Problem
-from archive.format.parquetio import PARQUET_ERRORS, parquet_file
+from archive.format.counts import UNKNOWN_COLUMNS, unknown_counts, value_counts
+from archive.format.parquetio import PARQUET_ERRORS, group_rows, iter_batches, parquet_file
 from archive.format.schema import column_problems
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
 from archive.release.plan import RECORD_ID_PREFIX
@@ -27,14 +27,7 @@ from archive.text.normalize import body_text, sha256_text
 from archive.versions.rehydrate import BODY_KINDS
 
 # The manifest's per-field counts that the rows must reproduce.
-COUNTED_FIELDS = (
-    "duplicates",
-    "unknown_outlet",
-    "unknown_date",
-    "unknown_title",
-    "unknown_authors",
-    "unknown_language",
-)
+COUNTED_FIELDS = ("duplicates", *UNKNOWN_COLUMNS)
 
 
 @dataclass
@@ -58,7 +51,6 @@ def shard_rows(
     shards: int | None,
     *,
     hashes: bool,
-    threads: bool = False,
 ) -> ShardRows:
     """Check every row of one records shard (``shards=None``: not part of a release, so the
     shard's id range is not checked)."""
@@ -66,7 +58,7 @@ def shard_rows(
     previous = None
     bad_order = bad_shard = 0
     try:
-        for batch in _batches(path, threads):
+        for batch in iter_batches(path):
             _check_batch(result, batch, relative, hashes)
             ids = batch.column("record_id")
             bad_order += _out_of_order(ids, previous)
@@ -76,7 +68,7 @@ def shard_rows(
                 previous = ids[len(ids) - 1].as_py() or previous
             result.counts.update(_batch_counts(batch))
             result.links.update(_batch_links(batch))
-            result.languages.update(_batch_languages(batch))
+            result.languages.update(value_counts(batch.column("language")))
             result.furniture.update(_batch_furniture(batch))
             _add_invariants(result, batch, relative)
     except PARQUET_ERRORS as exc:
@@ -182,12 +174,6 @@ def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
     return bad
 
 
-def _batch_languages(batch: pa.RecordBatch) -> Counter:
-    counts = pc.value_counts(pc.drop_null(batch.column("language")))
-    values, numbers = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
-    return Counter(dict(zip(values, numbers, strict=True)))
-
-
 def _batch_furniture(batch: pa.RecordBatch) -> Counter:
     """Characters per furniture kind over the spans (``coverage.furniture_chars``)."""
     spans = pc.list_flatten(batch.column("spans"))
@@ -214,29 +200,6 @@ def _check_batch(result: ShardRows, batch: pa.RecordBatch, relative: str, hashes
             for rid in mismatched_hashes(batch, column):
                 message = f"record {rid}: {column} does not match {column}_sha256"
                 result.problems.append(Problem("E012", relative, message))
-
-
-# Bytes of rows checked at once: the Arrow batch and the Python strings made of its texts
-# stay a few MiB, whatever size the row groups were written at.
-BATCH_BYTES = 4 * 1024 * 1024
-
-
-def _batches(path: Path | RemotePath, threads: bool):
-    """The rows of a Parquet file in batches of about ``BATCH_BYTES``, read page by page."""
-    parquet = parquet_file(path)
-    yield from parquet.iter_batches(batch_size=batch_rows(parquet.metadata), use_threads=threads)
-
-
-def batch_rows(metadata) -> int:
-    """Rows per batch: about ``BATCH_BYTES`` of the largest rows of any row group."""
-    widest = max(
-        (
-            metadata.row_group(i).total_byte_size / max(1, metadata.row_group(i).num_rows)
-            for i in range(metadata.num_row_groups)
-        ),
-        default=1,
-    )
-    return max(1, min(65_536, int(BATCH_BYTES // max(1.0, widest))))
 
 
 def _out_of_order(ids: pa.Array, previous: str | None) -> int:
@@ -276,7 +239,7 @@ def sampled_rows(
     try:
         parquet = parquet_file(path)
         for group, offsets in sorted(wanted.items()):
-            table = parquet.read_row_group(group, use_threads=False).take(offsets)
+            table = group_rows(parquet, group, offsets)
             batch = table.combine_chunks().to_batches()[0]
             _check_batch(result, batch, relative, hashes)
             _add_invariants(result, batch, relative)
@@ -305,20 +268,8 @@ def _batch_links(batch: pa.RecordBatch) -> dict[str, tuple[str, str]]:
 
 
 def _batch_counts(batch: pa.RecordBatch) -> Counter:
-    def nulls(name: str) -> int:
-        return batch.column(name).null_count
-
-    authorless = pc.sum(pc.equal(pc.list_value_length(batch.column("authors")), 0)).as_py() or 0
-    return Counter(
-        {
-            "duplicates": batch.num_rows - nulls("duplicate_of"),
-            "unknown_outlet": nulls("outlet"),
-            "unknown_date": nulls("published_at"),
-            "unknown_title": nulls("title"),
-            "unknown_authors": authorless,
-            "unknown_language": nulls("language"),
-        }
-    )
+    duplicates = batch.num_rows - batch.column("duplicate_of").null_count
+    return Counter({"duplicates": duplicates, **unknown_counts(batch)})
 
 
 def hex_digests(array: pa.Array) -> list[str | None]:

@@ -72,15 +72,13 @@ def run_tasks(
     if not tasks:
         return {}
     results = {}
-    threads = jobs == 1 and executor == "local"
     with executor_for(executor, min(jobs, len(tasks)), address) as pool:
-        # One process reads with Arrow's threads; several processes read one thread each.
-        for task, result in pool.map(_task, tasks, folder, threads):
+        for task, result in pool.map(_task, tasks, folder):
             results[task] = result
     return results
 
 
-def _task(task: tuple, root: str, threads: bool) -> tuple[tuple, object]:
+def _task(task: tuple, root: str) -> tuple[tuple, object]:
     """One file or shard task; ``root`` is a local folder or the release's URL."""
     folder = RemotePath(root) if storage.is_url(root) else Path(root)
     kind = task[0]
@@ -89,7 +87,7 @@ def _task(task: tuple, root: str, threads: bool) -> tuple[tuple, object]:
     if kind == "rows":
         _, index, relative, shards, hashes = task
         path = folder / relative
-        return task, shard_rows(path, relative, index, shards, hashes=hashes, threads=threads)
+        return task, shard_rows(path, relative, index, shards, hashes=hashes)
     _, relative, row_groups, positions, hashes = task
     return task, sampled_rows(folder / relative, relative, row_groups, positions, hashes)
 

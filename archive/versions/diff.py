@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from archive.errors import ArchiveError, UsageError
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, canonical_json, require_release
+from archive.format.parquetio import iter_batches
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
@@ -44,7 +45,6 @@ CHANGES_FILE = "CHANGES.json"
 CHANGES_FORMAT = "archive-changes"
 CHANGES_FORMAT_VERSION = "1.0"
 DETAIL_LIMIT = 10_000
-BATCH_ROWS = 2048
 LEVELS = ("none", "patch", "minor", "major")
 
 # Compared through their *_sha256 columns: long, and absent from a dehydrated release.
@@ -199,7 +199,7 @@ def diff(
 
 
 class _Cursor:
-    """A release's rows in ``record_id`` order, one batch of ``BATCH_ROWS`` in memory at a time;
+    """A release's rows in ``record_id`` order, one bounded batch in memory at a time;
     refuses ids out of order (the merge would be wrong)."""
 
     def __init__(self, side: _Side, columns: list[str]):
@@ -214,8 +214,7 @@ class _Cursor:
 
     def _read(self, columns: list[str]) -> Iterator[tuple[str, pa.RecordBatch]]:
         for relative in self.side.shards:
-            parquet = pq.ParquetFile(self.side.path / relative)
-            for batch in parquet.iter_batches(BATCH_ROWS, columns=columns, use_threads=False):
+            for batch in iter_batches(self.side.path / relative, columns):
                 yield relative, batch
 
     def _load(self) -> None:

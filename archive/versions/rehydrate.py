@@ -57,7 +57,12 @@ from archive.format.manifest import (
     require_release,
     write_manifest,
 )
-from archive.format.parquetio import iter_batches, write_parquet, write_parquet_batches
+from archive.format.parquetio import (
+    iter_batches,
+    iter_row_groups,
+    write_parquet,
+    write_parquet_batches,
+)
 from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.inspect import read_manifest, record_shards
 from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256, is_withheld
@@ -405,13 +410,13 @@ def _restore_relations(
         return
     if not any(
         is_withheld(text)
-        for group in iter_batches(path, ["evidence"])
-        for text in group.column("evidence").to_pylist()
+        for batch in iter_batches(path, ["evidence"])
+        for text in batch.column("evidence").to_pylist()
     ):
         return  # nothing withheld: the copy _fill made is the table
 
     def restored() -> Iterable[pa.Table]:
-        for group in iter_batches(path):
+        for group in iter_row_groups(path):
             rows = group.to_pylist()
             for row in rows:
                 if is_withheld(row["evidence"]):
