@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from archive._version import __version__
 from archive.capture.capturelog import CaptureLog
+from archive.format.counts import UNKNOWN_COLUMNS
 from archive.format.manifest import (
     FORMAT,
     FORMAT_VERSION,
@@ -25,14 +26,6 @@ from archive.release.plan import Plan
 from archive.release.stages import ShardSummary, UnitSummary
 from archive.release.workdir import SCHEMAS_FOLDER, WorkDir
 from archive.settings import PackSettings, rfc3339
-
-_UNKNOWN = (
-    "unknown_outlet",
-    "unknown_date",
-    "unknown_title",
-    "unknown_authors",
-    "unknown_language",
-)
 
 
 def write_quarantine(workdir: WorkDir) -> list[dict]:
@@ -157,7 +150,7 @@ def release_manifest(
         "quarantined": len(quarantine),
         "withdrawn": len(tombstones),
         "duplicates": duplicates,
-        **{k: totals[k] for k in _UNKNOWN},
+        **{k: totals[k] for k in UNKNOWN_COLUMNS},
     }
     generator = {"name": "archive", "version": __version__, "pyarrow": pa.__version__}
     rows = _row_counts(written, quarantine, tombstones)

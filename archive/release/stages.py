@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from archive.capture.capturelog import CaptureLog, LogEntry
 from archive.capture.sources import sniffed_kind
 from archive.capture.storage import RemotePath, open_input
+from archive.format.counts import unknown_counts
 from archive.format.parquetio import (
     merged_rows,
     read_ipc,
@@ -827,7 +828,7 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
         shard,
         release_shard(shard, ctx.shards),
         table.num_rows,
-        _counts(table),
+        unknown_counts(table),
         _furniture(table),
         dict(languages),
     )
@@ -872,21 +873,6 @@ def _with_duplicates(table: pa.Table, dups: pa.Table) -> pa.Table:
     duplicate_of = pc.take(dups["duplicate_of"], position)
     column = RECORD_ARROW_SCHEMA.get_field_index("duplicate_of")
     return table.set_column(column, RECORD_ARROW_SCHEMA.field(column), duplicate_of)
-
-
-def _counts(table: pa.Table) -> dict:
-    def nulls(column: str) -> int:
-        return table[column].null_count
-
-    return {
-        "unknown_outlet": nulls("outlet"),
-        "unknown_date": nulls("published_at"),
-        "unknown_title": nulls("title"),
-        "unknown_authors": int(
-            pc.sum(pc.equal(pc.list_value_length(table["authors"]), 0)).as_py() or 0
-        ),
-        "unknown_language": nulls("language"),
-    }
 
 
 def _furniture(table: pa.Table) -> dict:
