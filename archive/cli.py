@@ -132,12 +132,14 @@ class _Commands(click.Group):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
-        with _one_line_usage_errors():
+        with _one_line_usage_errors(ctx):
             return super().invoke(ctx)
 
 
 @contextmanager
-def _one_line_usage_errors() -> Iterator[None]:
+def _one_line_usage_errors(group: click.Context | None = None) -> Iterator[None]:
+    """Usage errors raised inside as ``_OneLineUsageError``s. The parser raises some (an option
+    missing its value) with no context: they belong to the command ``group`` was invoking."""
     try:
         yield
     except click.exceptions.NoArgsIsHelpError:
@@ -145,7 +147,12 @@ def _one_line_usage_errors() -> Iterator[None]:
     except click.UsageError as exc:
         if isinstance(exc, _OneLineUsageError):
             raise
-        raise _OneLineUsageError(exc.format_message(), exc.ctx) from None
+        ctx = exc.ctx
+        if ctx is None and group is not None and group.invoked_subcommand:
+            command = group.command.get_command(group, group.invoked_subcommand)
+            if command is not None:
+                ctx = click.Context(command, info_name=group.invoked_subcommand, parent=group)
+        raise _OneLineUsageError(exc.format_message(), ctx) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

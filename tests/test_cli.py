@@ -107,6 +107,8 @@ def test_usage_errors_exit_2_with_one_line(runner, corpus, tmp_path, args, messa
         (["nosuch"], "No such command 'nosuch'", "archive"),
         (["pack", "x", "--jobs", "zero"], "Invalid value for '--jobs'", "archive pack"),
         (["verify"], "Missing argument 'RELEASE'", "archive verify"),
+        (["pack", "--jobs"], "Option '--jobs' requires an argument", "archive pack"),
+        (["relations", "x", "--kind"], "Option '--kind' requires an argument", "archive relations"),
     ],
 )  # fmt: skip
 def test_a_usage_error_of_the_command_line_is_one_line_naming_the_help(args, message, where):

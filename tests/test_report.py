@@ -383,3 +383,31 @@ def test_the_report_works_in_a_real_browser(report, rows, tmp_path):
             browser.close()
     assert errors == []
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def _bar_extents(svg: str) -> list[tuple[float, float]]:
+    """(x, width) of each bar rect, in document order."""
+    found = []
+    for rect in re.findall(r"<rect [^>]*>", svg):
+        if 'class="bar"' in rect:
+            x = float(re.search(r' x="([-0-9.e]+)"', rect).group(1))
+            width = re.search(r' width="([-0-9.e]+)"', rect)
+            found.append((x, float(width.group(1)) if width else 0.0))
+    return found
+
+
+def test_a_long_outlet_name_does_not_push_the_bars_off_the_chart():
+    """pygal sizes a horizontal chart's label margin by the labels and does not cut them: a
+    120-character outlet name is cut for the axis (whole in its bar's label and title), so the
+    bars keep their room."""
+    from archive.report.charts import horizontal_bars
+    from archive.summary import Count
+
+    short = _bar_extents(
+        horizontal_bars([Count("a.example", 3), Count("b.example", 1)], "records per outlet")
+    )
+    long = _bar_extents(
+        horizontal_bars([Count("x" * 120, 3), Count("b.example", 1)], "records per outlet")
+    )
+    assert all(x >= 0 for x, _ in long), long
+    assert long[0][1] > 0.7 * short[0][1], (short, long)  # the label is cut, the bar is not

@@ -108,6 +108,10 @@ def test_a_unit_holds_as_much_text_from_gzip_files_as_from_plain_ones(tmp_path):
     broken = InputFile("root/short.txt.gz", str(short), 2, "text")
     plain = InputFile("root/a.txt", str(tmp_path / "absent.txt"), 700, "text")
     assert [decoded_size(f) for f in files] == [20_000] * 6
+    not_gzip = tmp_path / "page.html.gz"  # named .gz, but plain HTML: read as it is
+    not_gzip.write_bytes(b"<html><p>harbour wall</p></html>\n")
+    plain_named = InputFile("root/page.html.gz", str(not_gzip), not_gzip.stat().st_size, "html")
+    assert decoded_size(plain_named) == plain_named.size
     assert files[0].size < 1_000
     assert decoded_size(broken) == 2 and decoded_size(plain) == 700  # the file's own size
     units = list(units_of(iter(files), max_files=100, max_bytes=45_000))
@@ -173,3 +177,26 @@ def test_a_kept_capture_log_index_is_keyed_on_every_module_its_reader_uses(tmp_p
     changed.write_bytes(Path(helper.__file__).read_bytes() + b"\n# changed\n")
     monkeypatch.setattr(helper, "__file__", str(changed))
     assert _log_key(log)["code"] != before["code"]
+
+
+def test_decoded_size_does_not_block_on_a_fifo_swapped_in_after_the_walk(tmp_path):
+    """A file swapped for a FIFO after the walk is opened as every input is (no link followed,
+    no waiting on a pipe): its size is the walk's, and the pack does not block."""
+    import threading
+
+    from archive.capture.sources import InputFile
+    from archive.release.plan import decoded_size
+
+    fifo = tmp_path / "page.html.gz"
+    os.mkfifo(fifo)
+    item = InputFile("root/page.html.gz", str(fifo), 100, "html")
+    done = []
+    worker = threading.Thread(target=lambda: done.append(decoded_size(item)), daemon=True)
+    worker.start()
+    worker.join(5)
+    blocked = worker.is_alive()
+    if blocked:  # release the thread: a writer opens and closes the FIFO
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(5)
+    assert not blocked, "decoded_size blocked on a FIFO"
+    assert done == [100]

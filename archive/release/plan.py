@@ -108,20 +108,27 @@ def units_of(files, *, max_files: int, max_bytes: int):
 
 
 def decoded_size(item: InputFile) -> int:
-    """About how many bytes ``item`` holds once read: a gzip file's own record of its size
-    (ISIZE, the last four bytes: exact below 4 GiB for one member), never less than the file.
-    Units are cut by it, so a unit of compressed pages holds as much text as one of plain."""
+    """About how many bytes ``item`` holds once read: for a local gzip file named ``.gz``, its
+    own record of its size (ISIZE, the last four bytes: exact below 4 GiB for one member), never
+    less than the file. Units are cut by it, so a unit of compressed pages holds as much text
+    as one of plain. Opened as inputs are (no link followed, no waiting on a pipe)."""
     if item.kind == "warc" or not item.source_path.lower().endswith(".gz"):
         return item.size
-    if storage.is_url(item.fs_path):
+    if storage.is_url(item.fs_path) or item.size < _GZIP_SMALLEST:
         return item.size
     try:
-        with open(item.fs_path, "rb") as handle:
+        with storage.open_input(item.fs_path) as handle:
+            magic = handle.read(2)
             handle.seek(-4, os.SEEK_END)
             trailer = handle.read(4)
     except OSError:
-        return item.size  # too short, or unreadable: the task that reads it will say so
+        return item.size  # the task that reads it will say why
+    if magic != b"\x1f\x8b":
+        return item.size  # named .gz, but not gzip: read as it is
     return max(item.size, int.from_bytes(trailer, "little"))
+
+
+_GZIP_SMALLEST = 18  # a header of 10 bytes and a trailer of 8
 
 
 def warc_spans(item: InputFile, every: int) -> tuple[WarcSpan | None, ...]:

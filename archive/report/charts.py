@@ -54,8 +54,7 @@ def horizontal_bars(counts: Sequence[Count], title: str) -> str:
     chart = pygal.HorizontalBar(
         _config(),
         height=len(counts) * BAR + 50,
-        x_labels=[c.value for c in shown],
-        truncate_label=32,
+        x_labels=[_short(c.value) for c in shown],  # in full in each bar's label and title
         print_values=True,
         print_values_position="top",
         range=(0, top * 1.15),  # room for the counts printed past the bars
@@ -163,3 +162,9 @@ def _starts_year(count: Count) -> bool:
 
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def _short(label: str, most: int = 32) -> str:
+    """``label`` cut to ``most`` characters: pygal sizes a horizontal chart's margin by its
+    labels and does not cut them, so a long outlet name would squeeze the bars off the chart."""
+    return label if len(label) <= most else label[: most - 1] + "\u2026"
