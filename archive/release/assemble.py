@@ -154,6 +154,7 @@ def release_manifest(
     }
     generator = {"name": "archive", "version": __version__, "pyarrow": pa.__version__}
     rows = _row_counts(written, quarantine, tombstones)
+    capture_log = _log_summary(log)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -168,7 +169,7 @@ def release_manifest(
         "quarantine_reasons": dict(sorted(reasons.items())),
         "warc_records_skipped": dict(sorted(skipped.items())),
         "warc_digest_mismatches": bad_digests,
-        "capture_log": _log_summary(log),
+        "capture_log": capture_log,
         "sources": list(plan.sources),
         "coverage": {
             "furniture_chars": dict(sorted(furniture.items())),
