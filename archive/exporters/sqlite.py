@@ -24,6 +24,7 @@ from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import iter_batches
 from archive.format.schema import json_value
 from archive.inspect import read_manifest, record_shards
+from archive.relations.table import SHOWN_COLUMNS
 
 BATCH_ROWS = 2_000  # rows inserted at once
 
@@ -41,16 +42,6 @@ _RECORD_COLUMNS = [
     "duplicate_of",
     "redistribution",
     "text",
-]
-_RELATION_COLUMNS = [
-    "source_id",
-    "target_id",
-    "kind",
-    "score",
-    "directed",
-    "method",
-    "group_id",
-    "evidence",
 ]
 _QUARANTINE_COLUMNS = ["source_path", "reason", "message", "bytes", "sha256", "offset"]
 
@@ -232,7 +223,7 @@ def _write_database(release: Path, manifest: dict, path: Path) -> tuple[int, int
         connection.execute("PRAGMA synchronous = OFF")
         connection.executescript("BEGIN;" + SCHEMA)  # executescript commits what is pending
         records = _insert_records(connection, release, manifest)
-        relations = _insert_all(connection, "relations", _RELATION_COLUMNS,
+        relations = _insert_all(connection, "relations", SHOWN_COLUMNS,
                                 _relation_rows(release, manifest))  # fmt: skip
         quarantined = _insert_all(connection, "quarantine", _QUARANTINE_COLUMNS,
                                   _quarantine_rows(release))  # fmt: skip
@@ -288,8 +279,8 @@ def _relation_rows(release: Path, manifest: dict) -> Iterator[tuple]:
     stated = manifest.get("relations")
     if not stated:
         return
-    for row in _dicts(release / stated["path"], _RELATION_COLUMNS):
-        yield tuple(row[c] for c in _RELATION_COLUMNS)
+    for row in _dicts(release / stated["path"], SHOWN_COLUMNS):
+        yield tuple(row[c] for c in SHOWN_COLUMNS)
 
 
 def _dicts(path: Path, columns: list[str]) -> Iterator[dict]:

@@ -26,6 +26,10 @@ RELATIONS_ARROW_SCHEMA = pa.schema(
     metadata={"archive.schema": "relations", "archive.schema_version": RELATIONS_SCHEMA_VERSION},
 )
 
+# What readers show of a relation: every column but ``params`` (the finder's settings, the same
+# on every row).
+SHOWN_COLUMNS = [name for name in RELATIONS_ARROW_SCHEMA.names if name != "params"]
+
 
 def relation_rows(relations: Iterable[Relation]) -> pa.Table:
     """The relations as a table with exactly :data:`RELATIONS_ARROW_SCHEMA`, in the given order."""

@@ -19,6 +19,7 @@ from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, record_shards
+from archive.relations.table import SHOWN_COLUMNS
 from archive.release.plan import shard_of
 from archive.report import pages
 from archive.summary import ReleaseSummary, flag_descriptions, release_summary, shard_batches
@@ -232,16 +233,7 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
     if not entry:
         return []
     kept: pa.Table | None = None
-    columns = [
-        "source_id",
-        "target_id",
-        "kind",
-        "score",
-        "directed",
-        "method",
-        "evidence",
-        "group_id",
-    ]
+    columns = SHOWN_COLUMNS
     order = [
         ("kind", "ascending"),
         ("score", "descending"),

@@ -404,27 +404,29 @@ def _capture_log(target: Path, report: Report) -> None:
 def _config(target: Path, report: Report) -> None:
     from archive.collection import load_collection
 
-    report.ran("archive.toml as pack reads it")
-    try:
-        load_collection(target)
-    except UsageError as exc:
-        report.add("E029", target.name, _without_path(str(exc), target))
-        return
-    data = tomllib.loads(target.read_text(encoding="utf-8"))
-    unknown = sorted(set(data) - _CONFIG_TABLES)
-    if unknown:
-        names = ", ".join(f"[{name}]" for name in unknown)
-        report.add("E029", target.name, f"unknown table(s) {names}: pack would ignore them")
+    if _read_as_pack_reads(target, report, "archive.toml", load_collection):
+        data = tomllib.loads(target.read_text(encoding="utf-8"))
+        unknown = sorted(set(data) - _CONFIG_TABLES)
+        if unknown:
+            names = ", ".join(f"[{name}]" for name in unknown)
+            report.add("E029", target.name, f"unknown table(s) {names}: pack would ignore them")
 
 
 def _outlets(target: Path, report: Report) -> None:
     from archive.collection import domain_outlets
 
-    report.ran("outlets table as pack reads it")
+    _read_as_pack_reads(target, report, "outlets table", domain_outlets)
+
+
+def _read_as_pack_reads(target: Path, report: Report, what: str, read) -> bool:
+    """Whether ``read`` (pack's own reader) takes ``target``; E029 with its reason if not."""
+    report.ran(f"{what} as pack reads it")
     try:
-        domain_outlets(target)
+        read(target)
     except UsageError as exc:
         report.add("E029", target.name, _without_path(str(exc), target))
+        return False
+    return True
 
 
 def _without_path(message: str, target: Path) -> str:
