@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -51,7 +52,7 @@ from archive.records import (
     warc_capture_key,
     warc_record,
 )
-from archive.release.cache import cached_contributions
+from archive.release.cache import SEEN_SCHEMA, cached_contributions
 from archive.release.parent import ParentReuse, parent_columns, parent_rows
 from archive.release.plan import Unit, record_id, shard_of
 from archive.release.workdir import TaskDir, release_shard
@@ -190,9 +191,54 @@ def _settled(ctx: PackContext, rid: str, raw_sha256: str, source_path: str, deri
     return outcome
 
 
-def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
+# A file modified this close to (or after) the moment it is read may change again within the
+# same tick of its modification time: its size and mtime are not kept for ``trust_mtime``.
+_RACY_NS = 2_000_000_000
+
+
+def _trusted(ctx: PackContext, item, extractor_name: str) -> tuple[Reused, dict] | None:
+    """With ``trust_mtime``: a reuse marker (and the input as seen) for a file whose size and
+    mtime are those the parent's pack read it with, and whose row (derived from those bytes,
+    and today's capture-log entry and settings) the parent holds; None: read it."""
+    if not ctx.settings.trust_mtime or ctx.parent is None or item.mtime_ns is None:
+        return None
+    rid = record_id(item.source_path)
+    seen = ctx.parent.index.seen_as(rid)
+    if seen is None or (seen.size, seen.mtime_ns) != (item.size, item.mtime_ns):
+        return None
+    if rid in ctx.withdrawn or item.size > ctx.settings.max_capture_bytes:
+        return None
+    if item.kind not in ("other", seen.kind):
+        return None
+    entry = _log_entry(ctx, item.source_path)
+    capture = CaptureInfo.from_log(item.source_path, entry)
+    extracted_by = HTML_EXTRACTOR if seen.kind == "html" else extractor_name
+    derivation = derivation_sha256(seen.raw_sha256, extracted_by, ctx.settings, capture, entry)
+    if not ctx.reusable(rid, derivation):
+        return None
+    return Reused(rid), _seen_row(rid, item, seen.raw_sha256, seen.kind)
+
+
+def _seen_row(rid: str, item, raw_sha256: str, kind: str) -> dict:
+    return {
+        "record_id": rid,
+        "size": item.size,
+        "mtime_ns": item.mtime_ns,
+        "raw_sha256": raw_sha256,
+        "kind": kind,
+    }
+
+
+def capture_outcome(ctx: PackContext, item, extractor, extractor_name, seen=None):
     """Read and turn one text or HTML file into a record, a reuse or withdrawal marker, or a
-    quarantine entry (never raises OSError)."""
+    quarantine entry (never raises OSError). The file as read (size, mtime, SHA-256, kind) goes
+    to ``seen`` when it is a record, unless it was modified too recently to be trusted."""
+    trusted = _trusted(ctx, item, extractor_name)
+    if trusted is not None:
+        if seen is not None:
+            seen.append(trusted[1])
+        return trusted[0]
+    started = time.time_ns()
     try:
         raw, digest, size = _read(item.fs_path, ctx.settings.max_capture_bytes)
     except OSError as exc:
@@ -247,7 +293,11 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
             )
 
     derivation = derivation_sha256(digest, extracted_by, ctx.settings, capture, entry)
-    return _settled(ctx, record_id(source), digest, source, derivation, build)
+    outcome = _settled(ctx, record_id(source), digest, source, derivation, build)
+    settled = item.mtime_ns is not None and item.mtime_ns < started - _RACY_NS
+    if seen is not None and settled and size == item.size and isinstance(outcome, Record | Reused):
+        seen.append(_seen_row(record_id(source), item, digest, kind))
+    return outcome
 
 
 def warc_outcomes(
@@ -362,6 +412,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     withdrawn: list[dict] = []
     skipped: Counter = Counter()
     bad_digests: list[dict] = []
+    seen: list[dict] = []
     files = [item.source_path for item in unit.files if item.kind != "warc"]
     if ctx.log is not None:
         ctx.log.preload([p.partition("/")[2] for p in files] + files)
@@ -374,7 +425,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
                 ctx, item, extractor, extractor_name, skipped, bad_digests, unit.span, stops
             )
         else:
-            outcomes = (capture_outcome(ctx, item, extractor, extractor_name),)
+            outcomes = (capture_outcome(ctx, item, extractor, extractor_name, seen),)
         for outcome in outcomes:
             if isinstance(outcome, QuarantineEntry):
                 quarantined.append(quarantine_row(outcome))
@@ -388,6 +439,10 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     reused = buffers.flush_reused()
     if quarantined:
         write_quarantine_fragment(ctx.work.unit_quarantine(unit.index), quarantined)
+    if seen:
+        path = ctx.work.seen_list(unit.index)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_ipc(pa.Table.from_pylist(seen, schema=SEEN_SCHEMA), path)
     if withdrawn:
         path = ctx.work.withdrawn_list(unit.index)
         path.parent.mkdir(parents=True, exist_ok=True)
