@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from archive.capture.capturelog import CaptureLog, LogEntry
 from archive.capture.sources import sniffed_kind
 from archive.capture.storage import RemotePath, open_input
+from archive.format.manifest import file_digests
 from archive.format.parquetio import (
     merged_rows,
     read_ipc,
@@ -859,6 +860,7 @@ class ShardSummary:
     counts: dict = field(default_factory=dict)
     furniture_chars: dict = field(default_factory=dict)
     languages: dict = field(default_factory=dict)
+    digests: tuple[str, str, int] | None = None  # (sha256, sha512, bytes) of the file written
 
 
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
@@ -876,6 +878,9 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     write_parquet(table, path)
     languages = Counter(v for v in table["language"].to_pylist() if v)
     release_memory()
+    # Hashed here, while the file is in the page cache and the workers run in parallel, not
+    # read again by the driver for the manifest (a remote file is hashed where it lands).
+    digests = None if isinstance(path, RemotePath) else file_digests(path)
     return ShardSummary(
         shard,
         release_shard(shard, ctx.shards),
@@ -883,6 +888,7 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
         _counts(table),
         _furniture(table),
         dict(languages),
+        digests,
     )
 
 
