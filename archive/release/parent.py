@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from archive.capture.storage import RemotePath, local_file
 from archive.errors import UsageError, VerificationError
@@ -143,7 +142,9 @@ class ParentIndex:
             )
         for relative in parent.shards:
             columns = ["record_id", "derivation_sha256"]
-            table = pq.read_table(parent.path / relative, columns=columns, use_threads=False)
+            # ParquetFile, not pq.read_table: that one imports pyarrow.dataset (and pandas),
+            # about a second of a re-pack's start
+            table = parquet_file(parent.path / relative).read(columns=columns, use_threads=False)
             db.executemany(
                 "INSERT INTO parent VALUES (?, ?)",
                 zip(
