@@ -212,6 +212,12 @@ def main() -> None:
 @click.option(
     "--no-relations", is_flag=True, help="Skip finding copies, shared quotations and rewrites."
 )
+@click.option(
+    "--trust-mtime",
+    is_flag=True,
+    help="Take a capture whose size and modification time are those the parent's pack recorded "
+    "as unchanged, without reading it (recorded in the manifest).",
+)
 @count_option("--jobs", "Worker processes (default: all cores). Never changes the output.")
 @executor_options
 @click.option("--shards", type=click.IntRange(min=1), help="Fix the number of Parquet shards.")
@@ -229,8 +235,8 @@ def main() -> None:
 @json_option("Print a JSON summary on stdout.")
 @handles_errors
 def pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
-         parent, no_parent, no_relations, jobs, executor, address, shards, max_capture_bytes,
-         license_, dry_run, quiet, as_json):  # fmt: skip
+         parent, no_parent, no_relations, trust_mtime, jobs, executor, address, shards,
+         max_capture_bytes, license_, dry_run, quiet, as_json):  # fmt: skip
     """Pack captures into a release <OUT>/<NAME>-<VERSION>.
 
     SOURCES are folders walked recursively in sorted order (or archive.toml's [collection]
@@ -259,7 +265,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         sources=sources, name=name, version=version, created=created, outlets=outlets,
         extract=extract, tier=tier, jobs=jobs, shards=shards,
         max_capture_bytes=max_capture_bytes, license=license_, collection=collection,
-        relations=not no_relations,
+        relations=not no_relations, trust_mtime=trust_mtime or None,
     )  # fmt: skip
     progress = terminal_bars(quiet or as_json)
     started = time.monotonic()

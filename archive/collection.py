@@ -11,6 +11,7 @@ defaults. Paths in ``archive.toml`` are relative to the file. The file::
     out = "../dist"
     extract = "article"            # or "none"
     tier = "full"                  # or "metadata-only"
+    trust_mtime = false            # true: a re-pack trusts an unchanged size and mtime
 
     [rights]
     holder = "The contributors"
@@ -41,6 +42,7 @@ from archive.settings import PackSettings, created_time
 CONFIG_FILE = "archive.toml"
 _RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
 _COLLECTION_KEYS = {"name", "license", "sources", "capture_log", "out", "extract", "tier"}
+_COLLECTION_FLAGS = {"trust_mtime"}  # booleans
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Collection:
     redistribution: str | None = None
     outlets: tuple[tuple[str, str], ...] = ()
     withdrawals: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    trust_mtime: bool | None = None
 
 
 def _toml(path: Path) -> dict:
@@ -97,7 +100,7 @@ def load_collection(path: Path) -> Collection:
     base = Path(path).parent
     collection = _table(data, "collection", path)
     rights = _table(data, "rights", path)
-    unknown = set(collection) - _COLLECTION_KEYS
+    unknown = set(collection) - _COLLECTION_KEYS - _COLLECTION_FLAGS
     if unknown:
         raise UsageError(f"{path}: unknown key(s) in [collection]: {', '.join(sorted(unknown))}")
     sources = collection.get("sources", [])
@@ -106,6 +109,9 @@ def load_collection(path: Path) -> Collection:
     for key in _COLLECTION_KEYS - {"sources"}:
         if not isinstance(collection.get(key, ""), str):
             raise UsageError(f"{path}: [collection] {key} must be a string")
+    for key in _COLLECTION_FLAGS:
+        if not isinstance(collection.get(key, False), bool):
+            raise UsageError(f"{path}: [collection] {key} must be true or false")
     withdrawals = []
     items = data.get("withdraw", [])
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -140,6 +146,7 @@ def load_collection(path: Path) -> Collection:
         redistribution=rights.get("redistribution"),
         outlets=_outlet_table(data, path),
         withdrawals=tuple(sorted(withdrawals)),
+        trust_mtime=collection.get("trust_mtime"),
     )
 
 
@@ -184,6 +191,7 @@ def pack_settings(
     max_capture_bytes: int | None = None,
     license: str | None = None,
     relations: bool = True,
+    trust_mtime: bool | None = None,
     collection: Collection | None = None,
     environ: dict | None = None,
 ) -> PackSettings:
@@ -210,6 +218,7 @@ def pack_settings(
         ),
         withdrawals=collection.withdrawals,
         relations=relations,
+        trust_mtime=bool(trust_mtime or collection.trust_mtime),
         shards=shards,
         jobs=jobs or default_jobs(),
         **options,

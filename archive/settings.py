@@ -26,6 +26,9 @@ class PackSettings:
     ``withdrawals`` are ``(record_id, reason)`` pairs to withdraw in this version.
     ``relations`` finds syndicated copies, shared quotations and spun rewrites across the
     release (``archive.relations``, default thresholds) and writes them to ``relations/``.
+    ``trust_mtime`` (opt-in) lets a re-pack take a capture as unchanged, without reading it,
+    when its size and modification time are those the parent's pack recorded; it is recorded
+    in the manifest's settings when on (and absent when off: it never changes a record).
 
     Values are checked when made, before anything is written (a bad name or version would use
     up a release that then fails its own ``verify``): ``UsageError`` names the field. ``created``
@@ -53,6 +56,7 @@ class PackSettings:
     learn_furniture: bool = True
     tier: str = "full"
     relations: bool = True
+    trust_mtime: bool = False
     withdrawals: tuple[tuple[str, str], ...] = ()
     jobs: int = 1
     unit_files: int = 2000
@@ -84,6 +88,8 @@ class PackSettings:
         ):
             data.pop(key)
         data["domain_outlets"] = dict(self.domain_outlets)
+        if not self.trust_mtime:  # recorded only when used: releases without it keep their bytes
+            data.pop("trust_mtime")
         return data
 
     def derivation_settings(self) -> dict:

@@ -54,6 +54,7 @@ class InputFile:
     fs_path: str
     size: int
     kind: str  # 'text' | 'html' | 'warc' | 'other'
+    mtime_ns: int | None = None  # the walk's stat of a local file (None for a remote one)
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,10 @@ def _listing(
             elif entry.is_dir(follow_symlinks=False):
                 yield _Folder(entry.path, source_path)
             elif entry.is_file(follow_symlinks=False):
-                size = entry.stat(follow_symlinks=False).st_size
-                yield InputFile(source_path, entry.path, size, kind_of(entry.name))
+                found = entry.stat(follow_symlinks=False)
+                yield InputFile(
+                    source_path, entry.path, found.st_size, kind_of(entry.name), found.st_mtime_ns
+                )
             else:
                 yield Skipped(
                     source_path, "unsupported", "not a regular file (device, pipe, socket)"

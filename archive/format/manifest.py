@@ -73,10 +73,15 @@ def release_files(release: Path, exclude: frozenset[str] = frozenset()) -> list[
     return sorted(found)
 
 
-def file_entries(release: Path, rows: dict[str, int]) -> list[dict]:
+def file_entries(
+    release: Path, rows: dict[str, int], known: dict[str, tuple[str, str, int]] | None = None
+) -> list[dict]:
+    """The manifest's entry of every file of ``release``; ``known`` holds the digests of files
+    hashed already (by the task that wrote them), which are not read again."""
     entries = []
+    known = known or {}
     for relative in release_files(release):
-        sha256, sha512, size = file_digests(release / relative)
+        sha256, sha512, size = known.get(relative) or file_digests(release / relative)
         entry = {"path": relative, "bytes": size, "sha256": sha256, "sha512": sha512}
         if relative in rows:
             entry["rows"] = rows[relative]

@@ -164,7 +164,7 @@ def release_manifest(
         "generator": generator,
         "schemas": schema_entries(),
         "settings": settings.output_settings() | {"shards": plan.shards},
-        "files": file_entries(workdir.release(), rows),
+        "files": file_entries(workdir.release(), rows, _shard_digests(workdir, written)),
         "counts": counts,
         "quarantine_reasons": dict(sorted(reasons.items())),
         "warc_records_skipped": dict(sorted(skipped.items())),
@@ -178,6 +178,14 @@ def release_manifest(
         "parent": lineage.link if lineage else None,
         "relations": relations,
     }
+
+
+def _shard_digests(workdir: WorkDir, written: list[ShardSummary]) -> dict:
+    """The digests the shard tasks took of the files they wrote, when the release is built
+    where they wrote them (a remote pack's shards were downloaded: they are hashed here)."""
+    if workdir.is_remote:
+        return {}
+    return {s.path: s.digests for s in written if s.digests is not None}
 
 
 def _row_counts(

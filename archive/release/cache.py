@@ -1,8 +1,10 @@
 """The pack cache: what a pack learned about furniture, kept beside its release for the next
 version's pack (``.archive-cache/<release>``, see :class:`~archive.release.workdir.CacheDir`).
 
-It holds each text record's furniture contribution and the furniture they taught, tied to the
-release by its manifest digest, and the capture log's index, tied to the log's bytes. It is not
+It holds each text record's furniture contribution and the furniture they taught, and each text
+or HTML record's input as it was read (size, modification time, SHA-256: what ``trust_mtime``
+compares), tied to the release by its manifest digest; and the capture log's index, tied to the
+log's bytes. It is not
 part of the release: deleting it only makes the next version's pack slower, and a cache that
 cannot be kept is dropped, never a failure.
 """
@@ -41,6 +43,17 @@ class ParentCache:
     learned: LearnedFurniture
 
 
+SEEN_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("raw_sha256", pa.string()),
+        ("kind", pa.string()),
+    ]
+)
+
+
 def cache_path(release: Path) -> Path:
     """Where a release's pack cache lives: ``.archive-cache/<release>`` beside it."""
     return CacheDir.beside(release).folder
@@ -60,6 +73,19 @@ def parent_cache(release: Path, manifest_sha256: str) -> ParentCache | None:
         return None
     entries = tuple((o, int(k), int(n)) for o, k, n in meta["entries"])
     return ParentCache(cache.furniture(), LearnedFurniture(entries, meta["min_docs"]))
+
+
+def seen_cache(release: Path, manifest_sha256: str) -> Path | None:
+    """The file of the inputs the pack of ``release`` read (:data:`SEEN_SCHEMA`), when its
+    cache is there and belongs to this very release."""
+    cache = CacheDir.beside(release)
+    try:
+        meta = json.loads(cache.seen_meta().read_bytes())
+    except (OSError, ValueError):
+        return None
+    if meta.get("manifest_sha256") != manifest_sha256 or not cache.seen().is_file():
+        return None
+    return cache.seen()
 
 
 def cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> pa.Table:
@@ -146,7 +172,9 @@ def _cached_log_meta(cache: CacheDir, key: dict) -> dict | None:
 
 
 def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha256: str) -> None:
-    """The furniture contributions and learned furniture of this pack, for the next version."""
+    """The furniture contributions and learned furniture of this pack, and the inputs it read,
+    for the next version."""
+    _write_seen(workdir, manifest_sha256)
     parts = workdir.tasks.contributions()
     if learned is None or not parts:
         return
@@ -160,6 +188,17 @@ def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha
         "entries": [[o, str(k), n] for o, k, n in learned.entries],
     }
     cache.learned().write_bytes(canonical_json(meta))
+
+
+def _write_seen(workdir: WorkDir, manifest_sha256: str) -> None:
+    parts = workdir.tasks.seen_lists()
+    if not parts:
+        return
+    cache = workdir.cache()
+    cache.folder.mkdir(parents=True, exist_ok=True)
+    table = pa.concat_tables([read_ipc(p) for p in parts]).sort_by("record_id")
+    write_ipc(table, cache.seen())
+    cache.seen_meta().write_bytes(canonical_json({"manifest_sha256": manifest_sha256}))
 
 
 def keep_cache(built: CacheDir, release: Path) -> None:

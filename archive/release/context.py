@@ -32,7 +32,7 @@ def pack_context(
     where the tasks reach them. For a remote ``out`` the driver's indexes, the parent's pack
     cache and a local parent's shards are copied beside the tasks' files first; a remote
     parent (at ``parent_at``) is read where it is."""
-    reuse = reuse_of(lineage, workdir.parent_index())
+    reuse = reuse_of(lineage, workdir.parent_index(), settings.trust_mtime)
     if reuse is not None and parent_at is not None:
         reuse = replace(reuse, path=parent_at)
     if workdir.is_remote:
@@ -50,7 +50,7 @@ def _published_reuse(
     """``reuse`` as the workers of a remote pack reach it: the parent index and the parent's
     pack cache copied beside the tasks' files, and a local parent's record shards too (the
     workers may not see its disk)."""
-    index = ParentIndex(_published(reuse.index.path, workdir))
+    index = ParentIndex(_published(reuse.index.path, workdir), reuse.index.seen)
     path = reuse.path if parent_at is not None else _published_parent(lineage, workdir)
     cache = _published(reuse.cache, workdir) if reuse.cache is not None else None
     return replace(reuse, index=index, path=path, cache=cache)

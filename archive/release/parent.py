@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from archive.capture.storage import RemotePath, local_file
 from archive.errors import UsageError, VerificationError
 from archive.format.manifest import MANIFEST, canonical_line, checked_manifest
-from archive.format.parquetio import iter_batches
+from archive.format.parquetio import iter_batches, parquet_file, read_ipc
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
 from archive.inspect import record_shards
-from archive.release.cache import parent_cache
+from archive.release.cache import SEEN_SCHEMA, parent_cache, seen_cache
 from archive.release.plan import shard_of
 
 if TYPE_CHECKING:
@@ -102,22 +101,50 @@ def open_parent(path: Path) -> Parent:
     return Parent(path, manifest, digest)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A capture as the parent's pack read it: size, modification time (ns), SHA-256 of its
+    bytes and the kind it was read as (``text`` or ``html``)."""
+
+    size: int
+    mtime_ns: int
+    raw_sha256: str
+    kind: str
+
+
 class ParentIndex:
     """record_id -> derivation_sha256 of a parent's records, in SQLite so workers share it and
-    memory stays flat whatever the parent's size."""
+    memory stays flat whatever the parent's size; and, for ``trust_mtime``, record_id ->
+    :class:`Seen`, from the parent's pack cache (``seen`` is false without one)."""
 
-    def __init__(self, path: Path | RemotePath):
+    def __init__(self, path: Path | RemotePath, seen: bool = False):
         self.path = path
+        self.seen = seen
         self._db: sqlite3.Connection | None = None
         self._preloaded: dict[str, str | None] = {}
+        self._seen: dict[str, Seen] = {}
 
     @classmethod
-    def build(cls, parent: Parent, path: Path) -> ParentIndex:
+    def build(cls, parent: Parent, path: Path, seen: Path | None = None) -> ParentIndex:
+        """The index of ``parent``'s records, with the inputs its pack saw (the cache file
+        ``seen``) when given."""
         db = sqlite3.connect(path)
         db.execute("CREATE TABLE parent (record_id TEXT PRIMARY KEY, derivation TEXT)")
+        db.execute(
+            "CREATE TABLE seen (record_id TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
+            "raw_sha256 TEXT, kind TEXT)"
+        )
+        if seen is not None:
+            table = read_ipc(seen)
+            db.executemany(
+                "INSERT INTO seen VALUES (?, ?, ?, ?, ?)",
+                zip(*(table[n].to_pylist() for n in SEEN_SCHEMA.names), strict=True),
+            )
         for relative in parent.shards:
             columns = ["record_id", "derivation_sha256"]
-            table = pq.read_table(parent.path / relative, columns=columns, use_threads=False)
+            # ParquetFile, not pq.read_table: that one imports pyarrow.dataset (and pandas),
+            # about a second of a re-pack's start
+            table = parquet_file(parent.path / relative).read(columns=columns, use_threads=False)
             db.executemany(
                 "INSERT INTO parent VALUES (?, ?)",
                 zip(
@@ -128,7 +155,7 @@ class ParentIndex:
             )
         db.commit()
         db.close()
-        return cls(path)
+        return cls(path, seen is not None)
 
     def derivation(self, rid: str) -> str | None:
         if rid in self._preloaded:
@@ -146,6 +173,18 @@ class ParentIndex:
             query = f"SELECT record_id, derivation FROM parent WHERE record_id IN ({marks})"
             found.update(self._connection().execute(query, batch))
         self._preloaded = found
+        if self.seen:
+            self._seen = {}
+            for start in range(0, len(rids), 500):
+                batch = rids[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT * FROM seen WHERE record_id IN ({marks})"
+                for rid, *values in self._connection().execute(query, batch):
+                    self._seen[rid] = Seen(*values)
+
+    def seen_as(self, rid: str) -> Seen | None:
+        """How the parent's pack saw the input of ``rid`` (of those preloaded), if it did."""
+        return self._seen.get(rid)
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
@@ -153,7 +192,7 @@ class ParentIndex:
         return self._db
 
     def __getstate__(self):
-        return {"path": self.path, "_db": None, "_preloaded": {}}
+        return {"path": self.path, "seen": self.seen, "_db": None, "_preloaded": {}, "_seen": {}}
 
 
 @dataclass(frozen=True)
@@ -172,16 +211,19 @@ class ParentReuse:
         return self.index.derivation(rid)
 
 
-def reuse_of(lineage: Parent | None, index_path: Path) -> ParentReuse | None:
+def reuse_of(
+    lineage: Parent | None, index_path: Path, trust_mtime: bool = False
+) -> ParentReuse | None:
     """The parent's rows for reuse, indexed at ``index_path``, when they can be reused at all:
     same record schema, text kept (a dehydrated parent has none to copy); with the parent
     pack's cache of furniture contributions, when it is there and belongs to this very
-    parent."""
+    parent, and (``trust_mtime``) of the inputs it saw."""
     if lineage is None or not lineage.same_record_schema:
         return None
     if lineage.manifest["settings"].get("tier", "full") != "full":
         return None
-    index = ParentIndex.build(lineage, index_path)
+    seen = seen_cache(lineage.path, lineage.manifest_sha256) if trust_mtime else None
+    index = ParentIndex.build(lineage, index_path, seen)
     cache = parent_cache(lineage.path, lineage.manifest_sha256)
     if cache is None:
         return ParentReuse(index, lineage.path, tuple(lineage.shards))

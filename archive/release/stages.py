@@ -15,9 +15,11 @@ is spread never changes the bytes of the release.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -31,6 +33,7 @@ from archive.capture.capturelog import CaptureLog, LogEntry
 from archive.capture.sources import sniffed_kind
 from archive.capture.storage import RemotePath, open_input
 from archive.format.counts import unknown_counts
+from archive.format.manifest import file_digests
 from archive.format.parquetio import (
     merged_rows,
     read_ipc,
@@ -52,7 +55,7 @@ from archive.records import (
     warc_capture_key,
     warc_record,
 )
-from archive.release.cache import cached_contributions
+from archive.release.cache import SEEN_SCHEMA, cached_contributions
 from archive.release.parent import ParentReuse, parent_columns, parent_rows
 from archive.release.plan import Unit, record_id, shard_of
 from archive.release.workdir import TaskDir, release_shard
@@ -159,10 +162,12 @@ def derivation_sha256(
     """The hash of everything a row is derived from; equal hashes give equal rows (before the
     corpus-level steps: learned furniture and duplicate links)."""
     digest = hashlib.sha256(_derivation_prefix(extractor, settings))
-    basis = [raw_sha256, [_plain(v) for v in vars(capture).values()]]
+    basis = [raw_sha256, list(vars(capture).values())]
     if entry is not None:
-        basis.append([_plain(v) for k, v in vars(entry).items() if k != "line"])
-    data = json.dumps(basis, separators=(",", ":"), ensure_ascii=False)
+        basis.append([v for k, v in vars(entry).items() if k != "line"])
+    # ``default`` turns a time into its ISO form where the encoder meets one: the same bytes
+    # as converting every value first, without a Python call per value
+    data = json.dumps(basis, separators=(",", ":"), ensure_ascii=False, default=_plain_time)
     digest.update(data.encode("utf-8"))
     return digest.hexdigest()
 
@@ -175,8 +180,10 @@ def _derivation_prefix(extractor: str, settings: PackSettings) -> bytes:
     return json.dumps(common, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _plain(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
+def _plain_time(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _settled(ctx: PackContext, rid: str, raw_sha256: str, source_path: str, derivation: str, build):
@@ -191,9 +198,54 @@ def _settled(ctx: PackContext, rid: str, raw_sha256: str, source_path: str, deri
     return outcome
 
 
-def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
+# A file modified this close to (or after) the moment it is read may change again within the
+# same tick of its modification time: its size and mtime are not kept for ``trust_mtime``.
+_RACY_NS = 2_000_000_000
+
+
+def _trusted(ctx: PackContext, item, extractor_name: str) -> tuple[Reused, dict] | None:
+    """With ``trust_mtime``: a reuse marker (and the input as seen) for a file whose size and
+    mtime are those the parent's pack read it with, and whose row (derived from those bytes,
+    and today's capture-log entry and settings) the parent holds; None: read it."""
+    if not ctx.settings.trust_mtime or ctx.parent is None or item.mtime_ns is None:
+        return None
+    rid = record_id(item.source_path)
+    seen = ctx.parent.index.seen_as(rid)
+    if seen is None or (seen.size, seen.mtime_ns) != (item.size, item.mtime_ns):
+        return None
+    if rid in ctx.withdrawn or item.size > ctx.settings.max_capture_bytes:
+        return None
+    if item.kind not in ("other", seen.kind):
+        return None
+    entry = _log_entry(ctx, item.source_path)
+    capture = CaptureInfo.from_log(item.source_path, entry)
+    extracted_by = HTML_EXTRACTOR if seen.kind == "html" else extractor_name
+    derivation = derivation_sha256(seen.raw_sha256, extracted_by, ctx.settings, capture, entry)
+    if not ctx.reusable(rid, derivation):
+        return None
+    return Reused(rid), _seen_row(rid, item, seen.raw_sha256, seen.kind)
+
+
+def _seen_row(rid: str, item, raw_sha256: str, kind: str) -> dict:
+    return {
+        "record_id": rid,
+        "size": item.size,
+        "mtime_ns": item.mtime_ns,
+        "raw_sha256": raw_sha256,
+        "kind": kind,
+    }
+
+
+def capture_outcome(ctx: PackContext, item, extractor, extractor_name, seen=None):
     """Read and turn one text or HTML file into a record, a reuse or withdrawal marker, or a
-    quarantine entry (never raises OSError)."""
+    quarantine entry (never raises OSError). The file as read (size, mtime, SHA-256, kind) goes
+    to ``seen`` when it is a record, unless it was modified too recently to be trusted."""
+    trusted = _trusted(ctx, item, extractor_name)
+    if trusted is not None:
+        if seen is not None:
+            seen.append(trusted[1])
+        return trusted[0]
+    started = time.time_ns()
     try:
         raw, digest, size = _read(item.fs_path, ctx.settings.max_capture_bytes)
     except OSError as exc:
@@ -248,7 +300,11 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name):
             )
 
     derivation = derivation_sha256(digest, extracted_by, ctx.settings, capture, entry)
-    return _settled(ctx, record_id(source), digest, source, derivation, build)
+    outcome = _settled(ctx, record_id(source), digest, source, derivation, build)
+    settled = item.mtime_ns is not None and item.mtime_ns < started - _RACY_NS
+    if seen is not None and settled and size == item.size and isinstance(outcome, Record | Reused):
+        seen.append(_seen_row(record_id(source), item, digest, kind))
+    return outcome
 
 
 def warc_outcomes(
@@ -365,6 +421,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     withdrawn: list[dict] = []
     skipped: Counter = Counter()
     bad_digests: list[dict] = []
+    seen: list[dict] = []
     files = [item.source_path for item in unit.files if item.kind != "warc"]
     if ctx.log is not None:
         ctx.log.preload([p.partition("/")[2] for p in files] + files)
@@ -377,7 +434,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
                 ctx, item, extractor, extractor_name, skipped, bad_digests, unit.span, stops
             )
         else:
-            outcomes = (capture_outcome(ctx, item, extractor, extractor_name),)
+            outcomes = (capture_outcome(ctx, item, extractor, extractor_name, seen),)
         for outcome in outcomes:
             if isinstance(outcome, QuarantineEntry):
                 quarantined.append(quarantine_row(outcome))
@@ -391,6 +448,10 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     reused = buffers.flush_reused()
     if quarantined:
         write_quarantine_fragment(ctx.work.unit_quarantine(unit.index), quarantined)
+    if seen:
+        path = ctx.work.seen_list(unit.index)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_ipc(pa.Table.from_pylist(seen, schema=SEEN_SCHEMA), path)
     if withdrawn:
         path = ctx.work.withdrawn_list(unit.index)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -548,8 +609,9 @@ def _without_corpus_state(table: pa.Table) -> pa.Table:
     index = RECORD_ARROW_SCHEMA.get_field_index("duplicate_of")
     nulls = pa.nulls(table.num_rows, pa.string())
     table = table.set_column(index, RECORD_ARROW_SCHEMA.field(index), nulls)
-    flags = table["flags"].to_pylist()
-    if any(f in CORPUS_FLAGS for row in flags for f in row):
+    raised = pc.is_in(pc.list_flatten(table["flags"]), value_set=pa.array(CORPUS_FLAGS))
+    if pc.any(raised).as_py():  # rows as Python lists only when there is a flag to drop
+        flags = table["flags"].to_pylist()
         kept = [[f for f in row if f not in CORPUS_FLAGS] for row in flags]
         index = RECORD_ARROW_SCHEMA.get_field_index("flags")
         column = pa.array(kept, RECORD_ARROW_SCHEMA.field(index).type)
@@ -594,16 +656,119 @@ def learned_furniture(ctx: PackContext) -> LearnedFurniture | None:
     parts = ctx.work.contributions() if _learning(ctx) else []
     if not parts:
         return None
-    from archive.extract import FurnitureCounter
+    return learned_of_contributions(read_ipc(path) for path in parts)
 
-    counter = FurnitureCounter()
-    for path in parts:
-        table = read_ipc(path)
-        for batch in table.to_batches(max_chunksize=10_000):
-            columns = (batch.column(n).to_pylist() for n in ("bucket", "doc", "keys"))
-            for bucket, doc, keys in zip(*columns, strict=True):
-                counter.add_contribution(bucket, doc, tuple(keys))
-    return counter.learned()
+
+_FOLD_ROWS = 1 << 21  # (key, document) pairs folded into the counts at once
+
+
+def learned_of_contributions(
+    tables: Iterable[pa.Table], *, capacity: int | None = None, min_docs: int | None = None
+) -> LearnedFurniture:
+    """What ``FurnitureCounter`` (``capacity`` keys, default its own) learns from the
+    contributions in ``tables`` (``bucket``, ``doc``, ``keys``), with ``learned(min_docs)``
+    (default its own): the same entries, computed over arrays of (key, bucket, document)
+    rather than one key at a time in Python. Its state is the counter's: per key below the
+    threshold, the outlet bucket (or shared) and the ``K`` smallest document hashes."""
+    from archive.extract import FurnitureCounter
+    from archive.extract.learned import _FULL, LearnedFurniture
+
+    capacity = FurnitureCounter().capacity if capacity is None else capacity
+    if min_docs is None:
+        min_docs = inspect.signature(FurnitureCounter.learned).parameters["min_docs"].default
+    FurnitureCounter().learned(min_docs=min_docs)  # the counter's check of min_docs
+    codes: dict[str, int] = {}
+    state = _Folded(np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.uint64))
+    threshold = _FULL
+    pending: list[_Folded] = []
+    held = 0
+    for table in tables:
+        for batch in table.to_batches():
+            rows = _pairs_of(batch, codes)
+            pending.append(rows)
+            held += len(rows.key)
+            if held >= _FOLD_ROWS:
+                state, threshold = _fold([state, *pending], threshold, capacity)
+                pending, held = [], 0
+    state, threshold = _fold([state, *pending], threshold, capacity)
+    names = {code: name for name, code in codes.items()}
+    order = np.argsort(state.key, kind="stable")
+    key, bucket = state.key[order], state.bucket[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else []
+    counts = np.diff(np.r_[starts, len(key)]).tolist()
+    entries = sorted(
+        (names[code], k, n)
+        for k, code, n in zip(key[starts].tolist(), bucket[starts].tolist(), counts, strict=True)
+        if code >= 0 and names[code] and n >= min_docs
+    )
+    return LearnedFurniture(tuple(entries), min_docs)
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """(key, bucket code, document hash) rows; bucket -1 marks a shared key (one row)."""
+
+    key: np.ndarray
+    bucket: np.ndarray
+    doc: np.ndarray
+
+
+def _pairs_of(batch: pa.RecordBatch, codes: dict[str, int]) -> _Folded:
+    """One row per (paragraph key, contribution) of ``batch``, its bucket as a code."""
+    keys = batch.column("keys")
+    parents = pc.list_parent_indices(keys).to_numpy()
+    encoded = pc.dictionary_encode(batch.column("bucket"))
+    for name in encoded.dictionary.to_pylist():
+        codes.setdefault(name, len(codes))
+    recoded = np.array([codes[n] for n in encoded.dictionary.to_pylist()], dtype=np.int64)
+    bucket = recoded[encoded.indices.to_numpy(zero_copy_only=False)]
+    key = pc.list_flatten(keys).to_numpy(zero_copy_only=False).astype(np.uint64)
+    doc = batch.column("doc").to_numpy(zero_copy_only=False).astype(np.uint64)
+    return _Folded(key, bucket[parents], doc[parents])
+
+
+def _fold(parts: list[_Folded], threshold: int, capacity: int) -> tuple[_Folded, int]:
+    """The counter's state after taking in every row of ``parts``: keys below the threshold
+    (halved until at most ``capacity`` keys remain), each shared (seen under two buckets) or
+    with its bucket and its ``K`` smallest distinct documents; sorted by key, bucket, doc."""
+    from archive.extract.learned import _FULL, K
+
+    key = np.concatenate([p.key for p in parts])
+    bucket = np.concatenate([p.bucket for p in parts])
+    doc = np.concatenate([p.doc for p in parts])
+    # The threshold first, from the distinct keys alone (sorted: np.unique is far slower).
+    unique = np.sort(key if threshold == _FULL else key[key < np.uint64(threshold)])
+    unique = unique[np.r_[True, unique[1:] != unique[:-1]]] if len(unique) else unique
+    while len(unique) > capacity:
+        threshold //= 2
+        unique = unique[: np.searchsorted(unique, np.uint64(threshold))]
+    if threshold < _FULL:
+        below = key < np.uint64(threshold)
+        key, bucket, doc = key[below], bucket[below], doc[below]
+    if not len(key):
+        return _Folded(key, bucket, doc), threshold
+    order = np.lexsort((doc, bucket, key))
+    key, bucket, doc = key[order], bucket[order], doc[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    # Sorted by bucket within a key, and -1 first: a key is shared when its first and last
+    # rows' buckets differ, or it was shared already.
+    ends = np.r_[starts[1:], len(key)] - 1
+    shared = (bucket[starts] < 0) | (bucket[starts] != bucket[ends])
+    group = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    new_doc = np.r_[True, (key[1:] != key[:-1]) | (doc[1:] != doc[:-1])]
+    kept = ~shared[group] & new_doc
+    rank = np.cumsum(kept) - 1
+    rank -= (np.cumsum(kept) - kept)[starts][group]  # rows kept before this one, in its key
+    kept &= rank < K
+    shared_at = starts[shared]
+    return (
+        _Folded(
+            np.concatenate([key[shared_at], key[kept]]),
+            np.concatenate([np.full(len(shared_at), -1, np.int64), bucket[kept]]),
+            np.concatenate([np.zeros(len(shared_at), np.uint64), doc[kept]]),
+        ),
+        threshold,
+    )
 
 
 def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | None) -> int:
@@ -807,6 +972,7 @@ class ShardSummary:
     counts: dict = field(default_factory=dict)
     furniture_chars: dict = field(default_factory=dict)
     languages: dict = field(default_factory=dict)
+    digests: tuple[str, str, int] | None = None  # (sha256, sha512, bytes) of the file written
 
 
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
@@ -824,6 +990,9 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     write_parquet(table, path)
     languages = Counter(v for v in table["language"].to_pylist() if v)
     release_memory()
+    # Hashed here, while the file is in the page cache and the workers run in parallel, not
+    # read again by the driver for the manifest (a remote file is hashed where it lands).
+    digests = None if isinstance(path, RemotePath) else file_digests(path)
     return ShardSummary(
         shard,
         release_shard(shard, ctx.shards),
@@ -831,6 +1000,7 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
         unknown_counts(table),
         _furniture(table),
         dict(languages),
+        digests,
     )
 
 

@@ -68,6 +68,15 @@ class CacheDir:
         and what the build found (its size, its bad lines)."""
         return self.folder / "log.json"
 
+    def seen(self) -> Path:
+        """Each text or HTML record's input as the pack read it: size, modification time,
+        SHA-256 and kind (for ``trust_mtime``)."""
+        return self.folder / "seen.arrow"
+
+    def seen_meta(self) -> Path:
+        """The release ``seen`` belongs to (its manifest digest)."""
+        return self.folder / "seen.json"
+
 
 @dataclass(frozen=True)
 class TaskDir:
@@ -113,6 +122,13 @@ class TaskDir:
 
     def reuse_lists(self, shard: int) -> list[Path | RemotePath]:
         return _arrow_files(self.work() / "reuse" / f"{shard:05d}")
+
+    def seen_list(self, unit: int) -> Path | RemotePath:
+        """What ``unit``'s inputs were when read (size, mtime, SHA-256, kind), for the cache."""
+        return self.work() / "seen" / f"{unit:08d}.arrow"
+
+    def seen_lists(self) -> list[Path | RemotePath]:
+        return _arrow_files(self.work() / "seen")
 
     def walk_quarantine(self) -> Path | RemotePath:
         """What the walk could not read."""
