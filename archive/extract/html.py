@@ -42,17 +42,29 @@ import codecs
 import re
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import suppress
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import cache
+from html import unescape
 
 import lxml.html
+from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.metadata import extract_metadata
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_catstags,
+    extract_meta_json,
+    extract_title,
+    extract_url,
+)
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
+from trafilatura.utils import line_processing, load_html
 
 from archive.extract.authors import page_authors
 from archive.extract.dates import dateline
@@ -139,24 +151,26 @@ def extract_html(
     markup = _markup_values(tree)
     url, url_evidence = _page_url(hints, markup)
     upper = _upper_date(hints, max_date)
+    categories: tuple[str, ...] = ()
     if len(decoded.text) > MAX_EXTRACTED_CHARS:
         extraction = _over_budget(decoded.text)
     else:
-        document, body = _trafilatura(tree, url, upper)
-        extraction = _extraction(document, body, markup, hints, url, url_evidence, upper, tree)
+        body = _body(tree, url)
+        metadata = _metadata(tree, url, upper)
+        categories = metadata.categories
+        extraction = _extraction(metadata, body, markup, hints, url, url_evidence, upper, tree)
         if "no-body" in extraction.flags:
             extraction = _deep_page_fallback(extraction, decoded.text, tree)
     if decoded.flags:
         flags = tuple(sorted(set(extraction.flags) | set(decoded.flags)))
         extraction = replace(extraction, flags=flags)
     site = _site_name(markup, url)
-    categories = () if len(decoded.text) > MAX_EXTRACTED_CHARS else document.categories or ()
     return HtmlResult(
         capture_text=capture_text,
         encoding=decoded.encoding,
         encoding_method=decoded.method,
         extraction=extraction,
-        categories=tuple(categories),
+        categories=categories,
         site_name=site[0] if site else None,
         gzipped=gzipped,
         encoding_confidence=decoded.confidence,
@@ -580,25 +594,71 @@ def _upper_date(hints: Hints, max_date: date) -> date:
     return max_date
 
 
-def _trafilatura(tree: HtmlElement, url: str | None, upper: date):
-    date_params = {
-        "original_date": True,
-        "extensive_search": True,
-        "min_date": MIN_DATE.isoformat(),
-        "max_date": upper.isoformat(),
-    }
-    options = Extractor(
-        output_format="python",
-        comments=False,
-        tables=True,
-        with_metadata=True,
-        url=url,
-        date_params=date_params,
-    )
+# Built once: its constructor reads trafilatura's configuration file each time. Text output
+# (not ``python``) spares a text rendering of the body that is rebuilt here from its elements.
+_OPTIONS = Extractor(output_format="txt", comments=False, tables=True)
+
+
+def _body(tree: HtmlElement, url: str | None) -> HtmlElement | None:
+    """trafilatura's body tree, or None when it finds too little text. It works on a copy:
+    ``tree`` stays the page as parsed, for every other reader."""
+    options = copy(_OPTIONS)
+    options.url = options.source = url
     document = bare_extraction(tree, options=options)
-    if document is None:  # too little text for trafilatura: keep the metadata all the same
-        return extract_metadata(tree, url, date_params), None
-    return document, document.body
+    return None if document is None else document.body
+
+
+@dataclass(frozen=True)
+class _Metadata:
+    """What trafilatura's ``extract_metadata`` gives for the fields used here, computed as it
+    computes them on the same tree; ``author`` and ``date`` are its two costly steps (a copy
+    of the page pruned for a byline, htmldate's search), run only when a field needs them."""
+
+    title: str | None
+    description: str | None
+    categories: tuple[str, ...]
+    author: Callable[[], str | None]
+    date: Callable[[], str | None]
+
+
+def _metadata(tree: HtmlElement, url: str | None, upper: date) -> _Metadata:
+    """trafilatura's metadata of the page (``trafilatura.metadata.extract_metadata``, step by
+    step, without the site name, tags and licence nothing here reads)."""
+    found = examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None
+    with suppress(Exception):  # trafilatura's own guard: its JSON-LD reader fails on odd blobs
+        found = extract_meta_json(tree, found)
+    title = found.title or extract_title(tree)
+    categories = found.categories or extract_catstags("category", tree)
+
+    @cache
+    def author() -> str | None:
+        return _trimmed(found.author or extract_author(tree))
+
+    @cache
+    def published() -> str | None:
+        date_params = {
+            "original_date": True,
+            "extensive_search": True,
+            "min_date": MIN_DATE.isoformat(),
+            "max_date": upper.isoformat(),
+            "url": found.url or extract_url(tree, url),
+        }
+        return _trimmed(find_date(tree, **date_params))
+
+    return _Metadata(
+        _trimmed(title), _trimmed(found.description), tuple(categories), author, published
+    )
+
+
+def _trimmed(value: str | None) -> str | None:
+    """A metadata string as trafilatura's ``Document.clean_and_trim`` leaves it."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > 10000:
+        value = value[:9999] + "…"
+    return line_processing(unescape(value))
 
 
 def _paragraphs(element) -> Iterator[str]:
@@ -631,7 +691,7 @@ def _text(element) -> str:
 # --- the extraction ---------------------------------------------------------------------------
 
 
-def _extraction(document, body, markup, hints, url, url_evidence, upper, tree) -> Extraction:
+def _extraction(metadata, body, markup, hints, url, url_evidence, upper, tree) -> Extraction:
     provenance: list[Provenance] = []
     flags: list[str] = []
 
@@ -645,15 +705,15 @@ def _extraction(document, body, markup, hints, url, url_evidence, upper, tree) -
     outlet_provenance: list[Provenance] = []
     outlet = _outlet(hints, markup, url, url_evidence, outlet_provenance)
     names = _site_names(markup, outlet, url, url_evidence)
-    title, cuts = _title_without_names(document.title or "", names, _sections(markup))
+    title, cuts = _title_without_names(metadata.title or "", names, _sections(markup))
     title = backed("title", title, "".join(f"; {cut}" for cut in cuts))
-    standfirst = backed("standfirst", document.description or _first(markup, "standfirst"))
-    found = page_authors(document.author, markup, url)
+    standfirst = backed("standfirst", metadata.description or _first(markup, "standfirst"))
+    found = page_authors(metadata.author, markup, url)
     authors = found.names if found else ()
     if found:
         provenance.append(Provenance("authors", found.method, found.evidence))
     provenance.extend(outlet_provenance)
-    published = _published(document.date, markup, url, hints, upper, provenance, flags)
+    published = _published(metadata.date, markup, url, hints, upper, provenance, flags)
     if published is not None and published.flag:
         flags.append(published.flag)
     modified = _modified(markup, provenance)
@@ -940,7 +1000,8 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
 
 
 def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated | None:
-    """The publication date the page's evidence supports, else None (see ``_DATE_RULES``).
+    """The publication date the page's evidence supports, else None (see ``_DATE_RULES``);
+    ``found`` returns htmldate's answer.
 
     Why so strict: on real pages a tag such as ``article:published_time`` is right ~95% of the
     time, but ``meta[name=date]`` only ~75%, htmldate's reading of the page text ~80%, and a
@@ -951,7 +1012,7 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
         precision = logged_precision(hints)
         offset = hints.published_utc_offset if precision != "day" else None
         return _Stated(hints.published_at, precision, offset, hints.published_at.date(), "")
-    evidence = _date_evidence(markup, url, found, upper, flags)
+    evidence, every = _date_evidence(markup, url, upper, flags)
     strong = [e for e in evidence if e.strength == "tag" and e.stated.precision in _EXACT]
     exact = [e for e in evidence if e.strength != "guess" and e.stated.precision in _EXACT]
     if strong:
@@ -973,6 +1034,9 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
             provenance.append(Provenance("published_at", first.method, first.shown))
             _add_agreeing({first.group}, first.stated.day, exact, provenance)
             return first.stated
+    # Only here does htmldate's answer count (a candidate named in the provenance): it is asked
+    # for now, not on the pages whose markup decides.
+    evidence = _with_guess(evidence, every, found(), upper)
     return _no_date(evidence, provenance, flags, "date-unconfirmed", evidence)
 
 
@@ -1075,9 +1139,10 @@ _ISO_COARSE = re.compile(r"((?:19|20)\d\d)(?:-([01]\d))?")
 
 
 def _date_evidence(
-    markup, url: str | None, found: str | None, upper: date, flags: list[str]
-) -> list[_Evidence]:
-    """Every date the page states for its publication, strongest first, within the bounds."""
+    markup, url: str | None, upper: date, flags: list[str]
+) -> tuple[list[_Evidence], list[_Evidence]]:
+    """Every date the page states for its publication, strongest first, within the bounds;
+    and every one it states, out of bounds too."""
     out: list[_Evidence] = []
     article = _article_page(markup)
     headline = any(tag == "<h1>" for tag, _ in markup)
@@ -1092,16 +1157,27 @@ def _date_evidence(
             out.append(_Evidence(tag, value, stated, strength, group, checks))
     if url:
         out.extend(_url_evidence(url))
-    if found:  # htmldate's answer: a guess unless a tag above states the same day
-        day = date.fromisoformat(found)
-        if not any(e.stated.day == day or _widens(e.stated, day) for e in out):
-            stated = _Stated(datetime(day.year, day.month, day.day, tzinfo=UTC), "day", None, day)
-            out.append(_Evidence("htmldate", found, stated, "guess", "htmldate", False))
     kept = [e for e in out if e.stated.day is None or MIN_DATE <= e.stated.day <= upper]
     if any(e.strength == "tag" for e in out if e not in kept):
         flags.append("published-date-after-capture")
     rank = {"tag": 0, "weak": 1, "guess": 2}
-    return sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source)))
+    return sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source))), out
+
+
+def _with_guess(evidence, stated: list[_Evidence], found: str | None, upper: date) -> list:
+    """``evidence`` and, last (the weakest rank of all), htmldate's answer ``found``: a guess,
+    unless a date the page states (``stated``, in bounds or not) is that day or its year or
+    month alone."""
+    if not found:
+        return evidence
+    day = date.fromisoformat(found)
+    if any(e.stated.day == day or _widens(e.stated, day) for e in stated):
+        return evidence
+    if not MIN_DATE <= day <= upper:
+        return evidence
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    guess = _Stated(midnight, "day", None, day)
+    return [*evidence, _Evidence("htmldate", found, guess, "guess", "htmldate", False)]
 
 
 def _widens(coarse: _Stated, day: date) -> bool:
