@@ -53,6 +53,7 @@ from html import unescape
 import lxml.html
 from htmldate import find_date
 from lxml import etree
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import (
@@ -151,6 +152,7 @@ def extract_html(
     markup = _markup_values(tree)
     url, url_evidence = _page_url(hints, markup)
     upper = _upper_date(hints, max_date)
+    site = _site_name(markup, url)
     categories: tuple[str, ...] = ()
     if len(decoded.text) > MAX_EXTRACTED_CHARS:
         extraction = _over_budget(decoded.text)
@@ -158,13 +160,13 @@ def extract_html(
         body = _body(tree, url)
         metadata = _metadata(tree, url, upper)
         categories = metadata.categories
-        extraction = _extraction(metadata, body, markup, hints, url, url_evidence, upper, tree)
+        page = _Page(markup, url, url_evidence, upper, tree, site)
+        extraction = _extraction(metadata, body, hints, page)
         if "no-body" in extraction.flags:
             extraction = _deep_page_fallback(extraction, decoded.text, tree)
     if decoded.flags:
         flags = tuple(sorted(set(extraction.flags) | set(decoded.flags)))
         extraction = replace(extraction, flags=flags)
-    site = _site_name(markup, url)
     return HtmlResult(
         capture_text=capture_text,
         encoding=decoded.encoding,
@@ -630,7 +632,7 @@ def _metadata(tree: HtmlElement, url: str | None, upper: date) -> _Metadata:
     with suppress(Exception):  # trafilatura's own guard: its JSON-LD reader fails on odd blobs
         found = extract_meta_json(tree, found)
     title = found.title or extract_title(tree)
-    categories = found.categories or extract_catstags("category", tree)
+    categories = found.categories or _categories(tree)
 
     @cache
     def author() -> str | None:
@@ -650,6 +652,22 @@ def _metadata(tree: HtmlElement, url: str | None, upper: date) -> _Metadata:
     return _Metadata(
         _trimmed(title), _trimmed(found.description), tuple(categories), author, published
     )
+
+
+# Each of trafilatura's category paths ends in a link whose address holds ``/categor``.
+_CATEGORY_LINK = XPath("//a[contains(@href, '/categor')]")
+_SECTION_TAGS = XPath(
+    './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
+)
+
+
+def _categories(tree: HtmlElement) -> list[str]:
+    """trafilatura's ``extract_catstags("category", tree)``, without its six searches of the
+    page when no link there can match them (most pages): one search for such a link first."""
+    if _CATEGORY_LINK(tree):
+        return extract_catstags("category", tree)
+    sections = [e.attrib["content"] for e in _SECTION_TAGS(tree)]
+    return [value for value in dict.fromkeys(line_processing(v) for v in sections if v) if value]
 
 
 def _trimmed(value: str | None) -> str | None:
@@ -691,7 +709,26 @@ def _text(element) -> str:
 # --- the extraction ---------------------------------------------------------------------------
 
 
-def _extraction(metadata, body, markup, hints, url, url_evidence, upper, tree) -> Extraction:
+@dataclass(frozen=True)
+class _Page:
+    """What is read from the page before its fields are chosen."""
+
+    markup: list[tuple[str, str]]
+    url: str | None
+    url_evidence: str
+    upper: date
+    tree: HtmlElement
+    site: tuple[str, str] | None
+
+
+def _extraction(metadata: _Metadata, body, hints: Hints, page: _Page) -> Extraction:
+    markup, url, url_evidence, upper, tree = (
+        page.markup,
+        page.url,
+        page.url_evidence,
+        page.upper,
+        page.tree,
+    )
     provenance: list[Provenance] = []
     flags: list[str] = []
 
@@ -703,7 +740,7 @@ def _extraction(metadata, body, markup, hints, url, url_evidence, upper, tree) -
         return value or None
 
     outlet_provenance: list[Provenance] = []
-    outlet = _outlet(hints, markup, url, url_evidence, outlet_provenance)
+    outlet = _outlet(hints, page.site, url, url_evidence, outlet_provenance)
     names = _site_names(markup, outlet, url, url_evidence)
     title, cuts = _title_without_names(metadata.title or "", names, _sections(markup))
     title = backed("title", title, "".join(f"; {cut}" for cut in cuts))
@@ -983,7 +1020,7 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
     return title, cuts
 
 
-def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
+def _outlet(hints, site, url, url_evidence, provenance) -> str | None:
     if hints.outlet:
         provenance.append(Provenance("outlet", "capture-log", hints.evidence or ""))
         return hints.outlet
@@ -992,7 +1029,6 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
         evidence = found[1] if url_evidence == "capture URL" else f"{url_evidence}: {found[1]}"
         provenance.append(Provenance("outlet", "url-domain", evidence))
         return found[0]
-    site = _site_name(markup, url)
     if site:
         provenance.append(Provenance("outlet", "html-meta", site[1]))
         return site[0]
