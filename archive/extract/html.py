@@ -42,36 +42,24 @@ import codecs
 import re
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from copy import copy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cache
-from html import unescape
 
 import lxml.html
-from htmldate import find_date
 from lxml import etree
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.metadata import (
-    examine_meta,
-    extract_author,
-    extract_catstags,
-    extract_meta_json,
-    extract_title,
-    extract_url,
-)
 from trafilatura.settings import Extractor
-from trafilatura.utils import line_processing, load_html
+from trafilatura.utils import load_html
 
 from archive.extract.authors import page_authors
 from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.lines import wordset
 from archive.extract.outlets import domain_names, name_key, outlet_from_domain
+from archive.extract.pagemeta import PageMetadata, page_metadata
 from archive.format import boundedjson
 from archive.model import (
     Extraction,
@@ -158,7 +146,7 @@ def extract_html(
         extraction = _over_budget(decoded.text)
     else:
         body = _body(tree, url)
-        metadata = _metadata(tree, url, upper)
+        metadata = page_metadata(tree, url, MIN_DATE, upper)
         categories = metadata.categories
         page = _Page(markup, url, url_evidence, upper, tree, site)
         extraction = _extraction(metadata, body, hints, page)
@@ -610,75 +598,6 @@ def _body(tree: HtmlElement, url: str | None) -> HtmlElement | None:
     return None if document is None else document.body
 
 
-@dataclass(frozen=True)
-class _Metadata:
-    """What trafilatura's ``extract_metadata`` gives for the fields used here, computed as it
-    computes them on the same tree; ``author`` and ``date`` are its two costly steps (a copy
-    of the page pruned for a byline, htmldate's search), run only when a field needs them."""
-
-    title: str | None
-    description: str | None
-    categories: tuple[str, ...]
-    author: Callable[[], str | None]
-    date: Callable[[], str | None]
-
-
-def _metadata(tree: HtmlElement, url: str | None, upper: date) -> _Metadata:
-    """trafilatura's metadata of the page (``trafilatura.metadata.extract_metadata``, step by
-    step, without the site name, tags and licence nothing here reads)."""
-    found = examine_meta(tree)
-    if found.author and " " not in found.author:
-        found.author = None
-    with suppress(Exception):  # trafilatura's own guard: its JSON-LD reader fails on odd blobs
-        found = extract_meta_json(tree, found)
-    title = found.title or extract_title(tree)
-    categories = found.categories or _categories(tree)
-
-    @cache
-    def author() -> str | None:
-        return _trimmed(found.author or extract_author(tree))
-
-    @cache
-    def published() -> str | None:
-        date_params = {
-            "original_date": True,
-            "extensive_search": True,
-            "min_date": MIN_DATE.isoformat(),
-            "max_date": upper.isoformat(),
-            "url": found.url or extract_url(tree, url),
-        }
-        return _trimmed(find_date(tree, **date_params))
-
-    return _Metadata(
-        _trimmed(title), _trimmed(found.description), tuple(categories), author, published
-    )
-
-
-# Each of trafilatura's category paths ends in a link whose address holds ``/categor``.
-_CATEGORY_LINK = XPath("//a[contains(@href, '/categor')]")
-_SECTION_TAGS = XPath(
-    './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
-)
-
-
-def _categories(tree: HtmlElement) -> list[str]:
-    """trafilatura's ``extract_catstags("category", tree)``, without its six searches of the
-    page when no link there can match them (most pages): one search for such a link first."""
-    if _CATEGORY_LINK(tree):
-        return extract_catstags("category", tree)
-    sections = [e.attrib["content"] for e in _SECTION_TAGS(tree)]
-    return [value for value in dict.fromkeys(line_processing(v) for v in sections if v) if value]
-
-
-def _trimmed(value: str | None) -> str | None:
-    """A metadata string as trafilatura's ``Document.clean_and_trim`` leaves it."""
-    if not isinstance(value, str):
-        return value
-    if len(value) > 10000:
-        value = value[:9999] + "…"
-    return line_processing(unescape(value))
-
-
 def _paragraphs(element) -> Iterator[str]:
     """Paragraph texts of trafilatura's output tree (``<lb/>`` is a line break inside one).
 
@@ -721,7 +640,7 @@ class _Page:
     site: tuple[str, str] | None
 
 
-def _extraction(metadata: _Metadata, body, hints: Hints, page: _Page) -> Extraction:
+def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extraction:
     markup, url, url_evidence, upper, tree = (
         page.markup,
         page.url,
