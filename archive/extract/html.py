@@ -2,11 +2,13 @@
 
 ``extract_html`` decodes the page (BOM, then the charset declared by an HTTP header or the capture
 log, then the page's own ``<meta charset>``, then strict UTF-8, then detection; the method that
-decided is recorded), parses it **once** with lxml through trafilatura's own loader, and hands
-that tree to trafilatura (body, title, authors, description, categories; htmldate inside it for
-the publication date). The body is rebuilt with ``archive.text.normalize.body_text`` from the
-paragraph elements of trafilatura's output, so the same article hashes the same whether it was
-captured as plain text or as HTML.
+decided is recorded), parses it **once** with lxml through trafilatura's own loader, and every
+reader shares that tree: trafilatura for the body (on its own copy, as it prunes what it reads),
+``archive.extract.pagemeta`` for trafilatura's title, description, categories and, only when a
+field needs them, its byline guess and htmldate's date, and this module's markup readers. The
+body is rebuilt with ``archive.text.normalize.body_text`` from the paragraph elements of
+trafilatura's output, so the same article hashes the same whether it was captured as plain text
+or as HTML.
 
 Every derived value names its source: ``html-meta`` with the tag (``meta[property="og:title"]``,
 ``json-ld NewsArticle.datePublished``, ``html[lang]``...) when a tag of the page holds that
@@ -22,14 +24,15 @@ the site's own name, never a section name.
 Dates (see ``_DATE_RULES``): ``published_at`` is asserted only from the page's own publication
 markup (a publication tag, JSON-LD ``datePublished``; or two weaker sources, ``meta[name=date]``,
 ``<time datetime>``, the URL's date, that agree), never from htmldate's guess, a year or month
-alone, or the URL alone: those stay ``candidate:...`` provenance entries. htmldate still runs
-inside trafilatura (``original_date=True``: first publication, not the last update) and its
-answer is such a candidate. Every date lies between ``MIN_DATE`` (1990-01-01: no news page
-predates the web) and an upper bound that never comes from the wall clock, so a re-run gives the
-same answer: the capture's retrieval date plus one day (a page is not published after it was
-fetched; the day covers time zones) when known, else the ``max_date`` the caller passes
-(``DEFAULT_MAX_DATE`` if none). As in ``archive.extract.dates``, a time with a known offset
-becomes UTC at ``minute`` (or ``second``) precision and the offset is kept
+alone, or the URL alone: those stay ``candidate:...`` provenance entries. htmldate
+(``original_date=True``: first publication, not the last update) is asked only when the markup
+decides nothing, and its answer is such a candidate. Every date lies between ``MIN_DATE``
+(1990-01-01: no news page predates the web) and an upper bound that never comes from the wall
+clock, so a re-run gives the same answer: the capture's retrieval date plus one day (a page is
+not published after it was fetched; the day covers time zones) when known, else the
+``max_date`` the caller passes (``DEFAULT_MAX_DATE`` if none). As in ``archive.extract.dates``,
+a time with a known offset becomes UTC at ``minute`` (or ``second``) precision and the offset is
+kept
 (``published_utc_offset``), so the day the page stated can be shown; a date alone, or a time
 without a zone, is midnight UTC of the printed day at ``day`` precision. ``modified_at`` comes
 only from explicit modification tags (``article:modified_time``, ``dateModified``...), never
