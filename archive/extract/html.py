@@ -32,9 +32,8 @@ clock, so a re-run gives the same answer: the capture's retrieval date plus one 
 not published after it was fetched; the day covers time zones) when known, else the
 ``max_date`` the caller passes (``DEFAULT_MAX_DATE`` if none). As in ``archive.extract.dates``,
 a time with a known offset becomes UTC at ``minute`` (or ``second``) precision and the offset is
-kept
-(``published_utc_offset``), so the day the page stated can be shown; a date alone, or a time
-without a zone, is midnight UTC of the printed day at ``day`` precision. ``modified_at`` comes
+kept (``published_utc_offset``), so the day the page stated can be shown; a date alone, or a
+time without a zone, is midnight UTC of the printed day at ``day`` precision. ``modified_at`` comes
 only from explicit modification tags (``article:modified_time``, ``dateModified``...), never
 from htmldate's guess, so it is never confused with the publication date.
 """
