@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -108,9 +108,14 @@ class Authors:
 
 
 def page_authors(
-    guess: str | None, markup: Sequence[tuple[str, str]], url: str | None = None
+    guess: str | None | Callable[[], str | None],
+    markup: Sequence[tuple[str, str]],
+    url: str | None = None,
 ) -> Authors | None:
     """The page's authors from its markup, else from trafilatura's ``guess`` (``;``-separated).
+
+    ``guess`` may be a function that returns it, called only when no tag names anyone:
+    trafilatura's byline search prunes a copy of the whole page, and most pages never need it.
 
     >>> markup = [('meta[name="author"]', "Condé Nast"),
     ...           ('meta[property="article:author"]', "Ada Lovelace")]
@@ -125,6 +130,8 @@ def page_authors(
     structured = structured_authors(markup, outlets)
     if structured is not None:
         return structured
+    if callable(guess):
+        guess = guess()
     if _is_credit_roll((guess or "").split(";")):
         return None
     names, cleaned = [], []

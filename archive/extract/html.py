@@ -2,11 +2,13 @@
 
 ``extract_html`` decodes the page (BOM, then the charset declared by an HTTP header or the capture
 log, then the page's own ``<meta charset>``, then strict UTF-8, then detection; the method that
-decided is recorded), parses it **once** with lxml through trafilatura's own loader, and hands
-that tree to trafilatura (body, title, authors, description, categories; htmldate inside it for
-the publication date). The body is rebuilt with ``archive.text.normalize.body_text`` from the
-paragraph elements of trafilatura's output, so the same article hashes the same whether it was
-captured as plain text or as HTML.
+decided is recorded), parses it **once** with lxml through trafilatura's own loader, and every
+reader shares that tree: trafilatura for the body (on its own copy, as it prunes what it reads),
+``archive.extract.pagemeta`` for trafilatura's title, description, categories and, only when a
+field needs them, its byline guess and htmldate's date, and this module's markup readers. The
+body is rebuilt with ``archive.text.normalize.body_text`` from the paragraph elements of
+trafilatura's output, so the same article hashes the same whether it was captured as plain text
+or as HTML.
 
 Every derived value names its source: ``html-meta`` with the tag (``meta[property="og:title"]``,
 ``json-ld NewsArticle.datePublished``, ``html[lang]``...) when a tag of the page holds that
@@ -22,16 +24,16 @@ the site's own name, never a section name.
 Dates (see ``_DATE_RULES``): ``published_at`` is asserted only from the page's own publication
 markup (a publication tag, JSON-LD ``datePublished``; or two weaker sources, ``meta[name=date]``,
 ``<time datetime>``, the URL's date, that agree), never from htmldate's guess, a year or month
-alone, or the URL alone: those stay ``candidate:...`` provenance entries. htmldate still runs
-inside trafilatura (``original_date=True``: first publication, not the last update) and its
-answer is such a candidate. Every date lies between ``MIN_DATE`` (1990-01-01: no news page
-predates the web) and an upper bound that never comes from the wall clock, so a re-run gives the
-same answer: the capture's retrieval date plus one day (a page is not published after it was
-fetched; the day covers time zones) when known, else the ``max_date`` the caller passes
-(``DEFAULT_MAX_DATE`` if none). As in ``archive.extract.dates``, a time with a known offset
-becomes UTC at ``minute`` (or ``second``) precision and the offset is kept
-(``published_utc_offset``), so the day the page stated can be shown; a date alone, or a time
-without a zone, is midnight UTC of the printed day at ``day`` precision. ``modified_at`` comes
+alone, or the URL alone: those stay ``candidate:...`` provenance entries. htmldate
+(``original_date=True``: first publication, not the last update) is asked only when the markup
+decides nothing, and its answer is such a candidate. Every date lies between ``MIN_DATE``
+(1990-01-01: no news page predates the web) and an upper bound that never comes from the wall
+clock, so a re-run gives the same answer: the capture's retrieval date plus one day (a page is
+not published after it was fetched; the day covers time zones) when known, else the
+``max_date`` the caller passes (``DEFAULT_MAX_DATE`` if none). As in ``archive.extract.dates``,
+a time with a known offset becomes UTC at ``minute`` (or ``second``) precision and the offset is
+kept (``published_utc_offset``), so the day the page stated can be shown; a date alone, or a
+time without a zone, is midnight UTC of the printed day at ``day`` precision. ``modified_at`` comes
 only from explicit modification tags (``article:modified_time``, ``dateModified``...), never
 from htmldate's guess, so it is never confused with the publication date.
 """
@@ -42,6 +44,7 @@ import codecs
 import re
 import zlib
 from collections.abc import Callable, Iterator
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -50,7 +53,6 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
@@ -59,6 +61,7 @@ from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.lines import wordset
 from archive.extract.outlets import domain_names, name_key, outlet_from_domain
+from archive.extract.pagemeta import PageMetadata, page_metadata
 from archive.format import boundedjson
 from archive.model import (
     Extraction,
@@ -139,24 +142,27 @@ def extract_html(
     markup = _markup_values(tree)
     url, url_evidence = _page_url(hints, markup)
     upper = _upper_date(hints, max_date)
+    site = _site_name(markup, url)
+    categories: tuple[str, ...] = ()
     if len(decoded.text) > MAX_EXTRACTED_CHARS:
         extraction = _over_budget(decoded.text)
     else:
-        document, body = _trafilatura(tree, url, upper)
-        extraction = _extraction(document, body, markup, hints, url, url_evidence, upper, tree)
+        body = _body(tree, url)
+        metadata = page_metadata(tree, url, MIN_DATE, upper)
+        categories = metadata.categories
+        page = _Page(markup, url, url_evidence, upper, tree, site)
+        extraction = _extraction(metadata, body, hints, page)
         if "no-body" in extraction.flags:
             extraction = _deep_page_fallback(extraction, decoded.text, tree)
     if decoded.flags:
         flags = tuple(sorted(set(extraction.flags) | set(decoded.flags)))
         extraction = replace(extraction, flags=flags)
-    site = _site_name(markup, url)
-    categories = () if len(decoded.text) > MAX_EXTRACTED_CHARS else document.categories or ()
     return HtmlResult(
         capture_text=capture_text,
         encoding=decoded.encoding,
         encoding_method=decoded.method,
         extraction=extraction,
-        categories=tuple(categories),
+        categories=categories,
         site_name=site[0] if site else None,
         gzipped=gzipped,
         encoding_confidence=decoded.confidence,
@@ -580,25 +586,18 @@ def _upper_date(hints: Hints, max_date: date) -> date:
     return max_date
 
 
-def _trafilatura(tree: HtmlElement, url: str | None, upper: date):
-    date_params = {
-        "original_date": True,
-        "extensive_search": True,
-        "min_date": MIN_DATE.isoformat(),
-        "max_date": upper.isoformat(),
-    }
-    options = Extractor(
-        output_format="python",
-        comments=False,
-        tables=True,
-        with_metadata=True,
-        url=url,
-        date_params=date_params,
-    )
+# Built once: its constructor reads trafilatura's configuration file each time. Text output
+# (not ``python``) spares a text rendering of the body that is rebuilt here from its elements.
+_OPTIONS = Extractor(output_format="txt", comments=False, tables=True)
+
+
+def _body(tree: HtmlElement, url: str | None) -> HtmlElement | None:
+    """trafilatura's body tree, or None when it finds too little text. It works on a copy:
+    ``tree`` stays the page as parsed, for every other reader."""
+    options = copy(_OPTIONS)
+    options.url = options.source = url
     document = bare_extraction(tree, options=options)
-    if document is None:  # too little text for trafilatura: keep the metadata all the same
-        return extract_metadata(tree, url, date_params), None
-    return document, document.body
+    return None if document is None else document.body
 
 
 def _paragraphs(element) -> Iterator[str]:
@@ -631,7 +630,26 @@ def _text(element) -> str:
 # --- the extraction ---------------------------------------------------------------------------
 
 
-def _extraction(document, body, markup, hints, url, url_evidence, upper, tree) -> Extraction:
+@dataclass(frozen=True)
+class _Page:
+    """What is read from the page before its fields are chosen."""
+
+    markup: list[tuple[str, str]]
+    url: str | None
+    url_evidence: str
+    upper: date
+    tree: HtmlElement
+    site: tuple[str, str] | None
+
+
+def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extraction:
+    markup, url, url_evidence, upper, tree = (
+        page.markup,
+        page.url,
+        page.url_evidence,
+        page.upper,
+        page.tree,
+    )
     provenance: list[Provenance] = []
     flags: list[str] = []
 
@@ -643,17 +661,17 @@ def _extraction(document, body, markup, hints, url, url_evidence, upper, tree) -
         return value or None
 
     outlet_provenance: list[Provenance] = []
-    outlet = _outlet(hints, markup, url, url_evidence, outlet_provenance)
+    outlet = _outlet(hints, page.site, url, url_evidence, outlet_provenance)
     names = _site_names(markup, outlet, url, url_evidence)
-    title, cuts = _title_without_names(document.title or "", names, _sections(markup))
+    title, cuts = _title_without_names(metadata.title or "", names, _sections(markup))
     title = backed("title", title, "".join(f"; {cut}" for cut in cuts))
-    standfirst = backed("standfirst", document.description or _first(markup, "standfirst"))
-    found = page_authors(document.author, markup, url)
+    standfirst = backed("standfirst", metadata.description or _first(markup, "standfirst"))
+    found = page_authors(metadata.author, markup, url)
     authors = found.names if found else ()
     if found:
         provenance.append(Provenance("authors", found.method, found.evidence))
     provenance.extend(outlet_provenance)
-    published = _published(document.date, markup, url, hints, upper, provenance, flags)
+    published = _published(metadata.date, markup, url, hints, upper, provenance, flags)
     if published is not None and published.flag:
         flags.append(published.flag)
     modified = _modified(markup, provenance)
@@ -923,7 +941,7 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
     return title, cuts
 
 
-def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
+def _outlet(hints, site, url, url_evidence, provenance) -> str | None:
     if hints.outlet:
         provenance.append(Provenance("outlet", "capture-log", hints.evidence or ""))
         return hints.outlet
@@ -932,7 +950,6 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
         evidence = found[1] if url_evidence == "capture URL" else f"{url_evidence}: {found[1]}"
         provenance.append(Provenance("outlet", "url-domain", evidence))
         return found[0]
-    site = _site_name(markup, url)
     if site:
         provenance.append(Provenance("outlet", "html-meta", site[1]))
         return site[0]
@@ -940,7 +957,8 @@ def _outlet(hints, markup, url, url_evidence, provenance) -> str | None:
 
 
 def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated | None:
-    """The publication date the page's evidence supports, else None (see ``_DATE_RULES``).
+    """The publication date the page's evidence supports, else None (see ``_DATE_RULES``);
+    ``found`` returns htmldate's answer.
 
     Why so strict: on real pages a tag such as ``article:published_time`` is right ~95% of the
     time, but ``meta[name=date]`` only ~75%, htmldate's reading of the page text ~80%, and a
@@ -951,7 +969,7 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
         precision = logged_precision(hints)
         offset = hints.published_utc_offset if precision != "day" else None
         return _Stated(hints.published_at, precision, offset, hints.published_at.date(), "")
-    evidence = _date_evidence(markup, url, found, upper, flags)
+    evidence, every = _date_evidence(markup, url, upper, flags)
     strong = [e for e in evidence if e.strength == "tag" and e.stated.precision in _EXACT]
     exact = [e for e in evidence if e.strength != "guess" and e.stated.precision in _EXACT]
     if strong:
@@ -973,6 +991,9 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
             provenance.append(Provenance("published_at", first.method, first.shown))
             _add_agreeing({first.group}, first.stated.day, exact, provenance)
             return first.stated
+    # Only here does htmldate's answer count (a candidate named in the provenance): it is asked
+    # for now, not on the pages whose markup decides.
+    evidence = _with_guess(evidence, every, found(), upper)
     return _no_date(evidence, provenance, flags, "date-unconfirmed", evidence)
 
 
@@ -1075,9 +1096,10 @@ _ISO_COARSE = re.compile(r"((?:19|20)\d\d)(?:-([01]\d))?")
 
 
 def _date_evidence(
-    markup, url: str | None, found: str | None, upper: date, flags: list[str]
-) -> list[_Evidence]:
-    """Every date the page states for its publication, strongest first, within the bounds."""
+    markup, url: str | None, upper: date, flags: list[str]
+) -> tuple[list[_Evidence], list[_Evidence]]:
+    """Every date the page states for its publication, strongest first, within the bounds;
+    and every one it states, out of bounds too."""
     out: list[_Evidence] = []
     article = _article_page(markup)
     headline = any(tag == "<h1>" for tag, _ in markup)
@@ -1092,16 +1114,27 @@ def _date_evidence(
             out.append(_Evidence(tag, value, stated, strength, group, checks))
     if url:
         out.extend(_url_evidence(url))
-    if found:  # htmldate's answer: a guess unless a tag above states the same day
-        day = date.fromisoformat(found)
-        if not any(e.stated.day == day or _widens(e.stated, day) for e in out):
-            stated = _Stated(datetime(day.year, day.month, day.day, tzinfo=UTC), "day", None, day)
-            out.append(_Evidence("htmldate", found, stated, "guess", "htmldate", False))
     kept = [e for e in out if e.stated.day is None or MIN_DATE <= e.stated.day <= upper]
     if any(e.strength == "tag" for e in out if e not in kept):
         flags.append("published-date-after-capture")
     rank = {"tag": 0, "weak": 1, "guess": 2}
-    return sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source)))
+    return sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source))), out
+
+
+def _with_guess(evidence, stated: list[_Evidence], found: str | None, upper: date) -> list:
+    """``evidence`` and, last (the weakest rank of all), htmldate's answer ``found``: a guess,
+    unless a date the page states (``stated``, in bounds or not) is that day or its year or
+    month alone."""
+    if not found:
+        return evidence
+    day = date.fromisoformat(found)
+    if any(e.stated.day == day or _widens(e.stated, day) for e in stated):
+        return evidence
+    if not MIN_DATE <= day <= upper:
+        return evidence
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    guess = _Stated(midnight, "day", None, day)
+    return [*evidence, _Evidence("htmldate", found, guess, "guess", "htmldate", False)]
 
 
 def _widens(coarse: _Stated, day: date) -> bool:

@@ -106,6 +106,10 @@ def registrable_domain(url: str) -> str | None:
     return _psl().privatesuffix(host)
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly the characters ``str.isalnum`` rejects
+
+
+@lru_cache(maxsize=4096)  # a page asks for the same few names many times
 def name_key(name: str) -> str:
     """``name`` folded for comparing site names: case, spaces, punctuation and a leading
     ``The`` do not count, so a site name and its domain label can meet.
@@ -114,9 +118,10 @@ def name_key(name: str) -> str:
     True
     """
     folded = " ".join(name.casefold().split()).removeprefix("the ")
-    return "".join(ch for ch in folded if ch.isalnum())
+    return _NOT_ALNUM.sub("", folded)
 
 
+@lru_cache(maxsize=256)  # asked several times for each page's address
 def domain_names(url: str) -> tuple[str, ...]:
     """What ``url``'s address calls its site: the host, the registrable domain and that
     domain's first label (each written as in the address), or nothing for an IP address.

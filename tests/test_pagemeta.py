@@ -1,0 +1,94 @@
+"""``page_metadata`` gives what trafilatura's ``extract_metadata`` gives, field for field.
+
+The golden values are trafilatura's own: ``extract_metadata`` run on the same page with the
+same date settings, not code of this project.
+"""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from trafilatura.metadata import extract_catstags, extract_metadata
+from trafilatura.utils import load_html
+
+from archive.extract.pagemeta import categories_of, page_metadata
+
+PAGES = sorted((Path(__file__).resolve().parents[1] / "benchmarks/realpages/pages").glob("*.gz"))
+MIN, MAX = date(1990, 1, 1), date(2030, 12, 31)
+
+
+def _trafilatura(tree, url):
+    params = {
+        "original_date": True,
+        "extensive_search": True,
+        "min_date": MIN.isoformat(),
+        "max_date": MAX.isoformat(),
+    }
+    return extract_metadata(tree, url, params)
+
+
+def _same(page: bytes, url: str | None = None) -> None:
+    theirs = _trafilatura(load_html(page), url)
+    ours = page_metadata(load_html(page), url, MIN, MAX)
+    assert ours.title == theirs.title
+    assert ours.description == theirs.description
+    assert list(ours.categories) == list(theirs.categories or [])
+    assert ours.author() == theirs.author
+    assert ours.date() == theirs.date
+
+
+@pytest.mark.parametrize("path", PAGES[::10], ids=lambda p: p.name)
+def test_real_pages_get_trafilatura_s_metadata(path):
+    _same(gzip.decompress(path.read_bytes()), "https://www.example.org/2019/05/story.html")
+
+
+def test_the_tree_is_left_as_parsed():
+    page = gzip.decompress(PAGES[0].read_bytes())
+    tree = load_html(page)
+    before = load_html(page)
+    found = page_metadata(tree, None, MIN, MAX)
+    found.author(), found.date()
+    assert [e.tag for e in tree.iter()] == [e.tag for e in before.iter()]
+
+
+LINKS = st.sampled_from(
+    [
+        "/category/tides/",
+        "/categories/harbour/",
+        "/categorys/x/",
+        "/categor/",
+        "/tag/tides/",
+        "/news/",
+        "https://x.example/category/boats/",
+    ]
+)
+CLASSES = st.sampled_from(["post-meta", "meta", "entry-meta x", "cat-links", "row", "tags", ""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(CLASSES, LINKS, st.sampled_from(["Tides", "Boats", " "])), max_size=5),
+    st.sampled_from(["", '<meta property="article:section" content="Harbour">']),
+)
+def test_categories_are_trafilatura_s(links, section):
+    body = "".join(f'<div class="{c}"><a href="{h}">{t}</a></div>' for c, h, t in links)
+    page = f"<html><head>{section}</head><body><p>Words.</p>{body}</body></html>"
+    tree = load_html(page)
+    assert categories_of(tree) == extract_catstags("category", tree)
+
+
+def test_a_page_with_a_byline_and_a_dated_text_gets_both():
+    page = (
+        "<html><head><title>Tide tables</title></head><body><h1>Tide tables</h1>"
+        '<p class="byline">Ann Lee</p><p>Posted on 12 March 2021.</p>'
+        "<p>High water at six, low water at noon.</p></body></html>"
+    )
+    found = page_metadata(load_html(page), None, MIN, MAX)
+    assert found.author() == "Ann Lee"
+    assert found.date() == "2021-03-12"
+    _same(page.encode())
