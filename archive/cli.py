@@ -30,6 +30,7 @@ from archive.cli_output import (
     stop_on_signals,
 )
 from archive.errors import NoSpaceError, UsageError, is_no_space
+from archive.format.kinds import KINDS
 from archive.runtime.progress import terminal_bars
 from archive.text.decode import printable
 
@@ -461,27 +462,11 @@ def keygen(key, as_json):
     click.echo(encoded)
 
 
-# archive.verification.validation.KINDS, spelled here so that --help imports no pyarrow.
-VALIDATE_KINDS = (
-    "release",
-    "records",
-    "relations",
-    "quarantine",
-    "manifest",
-    "changes",
-    "datapackage",
-    "croissant",
-    "capture-log",
-    "config",
-    "outlets",
-)
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--kind",
-    type=click.Choice(VALIDATE_KINDS),
+    type=click.Choice(KINDS),
     help="What every PATH is, instead of what its name or content says.",
 )
 @quiet_option("Print only problems.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,13 +42,7 @@ class Candidate:
     title: str | None
 
     def as_dict(self) -> dict:
-        return {
-            "record_id": self.record_id,
-            "source_path": self.source_path,
-            "url": self.url,
-            "retrieved_at": self.retrieved_at,
-            "title": self.title,
-        }
+        return asdict(self)
 
     def line(self) -> str:
         return "  ".join(

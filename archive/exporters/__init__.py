@@ -23,9 +23,9 @@ from archive.exporters.bagit import (
     tag_manifest,
 )
 from archive.exporters.card import dataset_card
-from archive.exporters.common import record_schema
-from archive.exporters.croissant import croissant
-from archive.exporters.datapackage import datapackage
+from archive.exporters.common import json_bytes, record_schema
+from archive.exporters.croissant import document as croissant_document
+from archive.exporters.datapackage import descriptor as datapackage_descriptor
 
 __all__ = ["derived_files", "record_schema"]
 
@@ -46,8 +46,8 @@ def derived_files(release: Path, manifest: dict, manifest_bytes: bytes) -> dict[
         "bag-info.txt": bag_info(manifest),
         "manifest-sha256.txt": payload_manifest(manifest, "sha256"),
         "manifest-sha512.txt": payload_manifest(manifest, "sha512"),
-        "datapackage.json": datapackage(manifest, schema),
-        "croissant.json": croissant(manifest, schema),
+        "datapackage.json": json_bytes(datapackage_descriptor(manifest, schema)),
+        "croissant.json": json_bytes(croissant_document(manifest, schema)),
         "README.md": dataset_card(manifest, schema),
     }
     tags = _tag_digests(manifest, manifest_bytes, files)

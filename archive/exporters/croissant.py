@@ -16,7 +16,6 @@ from archive.exporters.common import (
     column,
     columns,
     generator,
-    json_bytes,
     license_of,
     shards,
     summary,
@@ -78,11 +77,6 @@ _DATA_TYPES = {
     "number": "sc:Float",
     "boolean": "sc:Boolean",
 }
-
-
-def croissant(manifest: dict, record_schema: dict) -> bytes:
-    """The Croissant JSON-LD document as bytes."""
-    return json_bytes(document(manifest, record_schema))
 
 
 def document(manifest: dict, record_schema: dict) -> dict:

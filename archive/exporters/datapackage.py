@@ -20,7 +20,6 @@ from archive.exporters.common import (
     Column,
     columns,
     generator,
-    json_bytes,
     license_of,
     shards,
     summary,
@@ -29,11 +28,6 @@ from archive.exporters.common import (
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
-
-
-def datapackage(manifest: dict, record_schema: dict) -> bytes:
-    """The Data Package descriptor as bytes."""
-    return json_bytes(descriptor(manifest, record_schema))
 
 
 def descriptor(manifest: dict, record_schema: dict) -> dict:

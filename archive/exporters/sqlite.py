@@ -16,6 +16,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from archive.errors import UsageError
@@ -265,14 +266,8 @@ def _insert_all(
 def _groups(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
     """``rows`` in lists of ``BATCH_ROWS`` (the last may be shorter), each inserted at once: the
     database's pages depend on this grouping, so it is fixed, whatever batches were read."""
-    group: list[tuple] = []
-    for row in rows:
-        group.append(row)
-        if len(group) == BATCH_ROWS:
-            yield group
-            group = []
-    if group:
-        yield group
+    rows = iter(rows)
+    yield from iter(lambda: list(islice(rows, BATCH_ROWS)), [])
 
 
 def _relation_rows(release: Path, manifest: dict) -> Iterator[tuple]:

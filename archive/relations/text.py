@@ -378,11 +378,7 @@ class Vocabulary:
         found = self._raw.get(word)
         if found is not None:
             return found
-        index = len(self._raw)
-        self._raw[word] = index
-        self.raw_fold = _grown(self.raw_fold, index + 1)
-        self.raw_len = _grown(self.raw_len, index + 1)
-        self.raw_capital = _grown(self.raw_capital, index + 1)
+        index = self._added(self._raw, word, ("raw_fold", "raw_len", "raw_capital"))
         self.raw_fold[index] = self._fold_id(fold(word))
         self.raw_len[index] = len(word)
         self.raw_capital[index] = word[0].isupper()
@@ -392,15 +388,18 @@ class Vocabulary:
         found = self._folded.get(word)
         if found is not None:
             return found
-        index = len(self.words)
-        self._folded[word] = index
+        index = self._added(self._folded, word, ("hash", "function", "digit"))
         self.words.append(word)
-        self.hash = _grown(self.hash, index + 1)
-        self.function = _grown(self.function, index + 1)
-        self.digit = _grown(self.digit, index + 1)
         self.hash[index] = word_hash(word)
         self.function[index] = word in FUNCTION_WORDS
         self.digit[index] = word[0].isdigit()
+        return index
+
+    def _added(self, ids: dict[str, int], key: str, arrays: tuple[str, ...]) -> int:
+        """The next id, given to ``key`` in ``ids``; the named per-id arrays grow to hold it."""
+        index = ids[key] = len(ids)
+        for name in arrays:
+            setattr(self, name, _grown(getattr(self, name), index + 1))
         return index
 
     def folded_id(self, word: str) -> int:
@@ -411,12 +410,8 @@ class Vocabulary:
         found = self._seps.get(sep)
         if found is not None:
             return found
-        index = len(self._seps)
-        self._seps[sep] = index
-        self.sep_class = _grown(self.sep_class, index + 1)
-        self.sep_len = _grown(self.sep_len, index + 1)
+        index = self._added(self._seps, sep, ("sep_class", "sep_len", "sep_break"))
         self.sep_len[index] = len(sep)
-        self.sep_break = _grown(self.sep_break, index + 1)
         kept = sep.rstrip(_BEFORE_SENTENCE)
         if not kept:
             self.sep_class[index] = _SEP_MARKS_ONLY

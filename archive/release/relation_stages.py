@@ -26,6 +26,7 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -673,15 +674,8 @@ class _SortedRuns:
 
 
 def _merged_runs(runs: list[Path | RemotePath], size: int) -> Iterator[list[Relation]]:
-    streams = [_relations_in(path) for path in runs]
-    chunk: list[Relation] = []
-    for relation in heapq.merge(*streams, key=Relation.sort_key):
-        chunk.append(relation)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    merged = heapq.merge(*(_relations_in(path) for path in runs), key=Relation.sort_key)
+    yield from iter(lambda: list(islice(merged, size)), [])
 
 
 def _relations_in(path: Path | RemotePath) -> Iterator[Relation]:

@@ -610,6 +610,25 @@ KIND_TEXT = {
 }
 
 
+def _shared_ranges(items: list[dict], name: str, css: str = "shared") -> tuple[list, list]:
+    """The ranges each evidence item (a passage, a quotation, an aligned sentence) marks in the
+    source and in the target body, labelled by its number, with the words swapped on that side
+    (an aligned sentence's substitutions)."""
+
+    def ranges(side: int, key: str) -> list:
+        return [
+            (
+                *item[key][:2],
+                css,
+                f"{name} {i + 1}",
+                tuple(pair[side] for pair in item.get("substitutions") or ()),
+            )
+            for i, item in enumerate(items)
+        ]
+
+    return ranges(0, "source"), ranges(1, "target")
+
+
 def highlights(kind: str, evidence: dict, source, target) -> tuple[list, list, str]:
     """The ranges to mark in each body, as (start, end, class, label, swapped words), and a
     listing of the evidence."""
@@ -621,14 +640,7 @@ def highlights(kind: str, evidence: dict, source, target) -> tuple[list, list, s
         return [whole[0]], [whole[1]], ""
     if kind == "near-duplicate":
         items = evidence.get("passages") or []
-        src = [
-            (p["source"][0], p["source"][1], "shared", f"passage {i + 1}", ())
-            for i, p in enumerate(items)
-        ]
-        tgt = [
-            (p["target"][0], p["target"][1], "shared", f"passage {i + 1}", ())
-            for i, p in enumerate(items)
-        ]
+        src, tgt = _shared_ranges(items, "passage")
         rows = (
             (i + 1, p["words"], _at(p["source"]), _at(p["target"])) for i, p in enumerate(items)
         )
@@ -641,14 +653,7 @@ def highlights(kind: str, evidence: dict, source, target) -> tuple[list, list, s
         return src, tgt, listing
     if kind == "shares-quotation":
         items = evidence.get("quotations") or []
-        src = [
-            (q["source"][0], q["source"][1], "shared", f"quotation {i + 1}", ())
-            for i, q in enumerate(items)
-        ]
-        tgt = [
-            (q["target"][0], q["target"][1], "shared", f"quotation {i + 1}", ())
-            for i, q in enumerate(items)
-        ]
+        src, tgt = _shared_ranges(items, "quotation")
         rows = ((i + 1, q["words"], q["quotation"]) for i, q in enumerate(items))
         return (
             src,
@@ -657,26 +662,7 @@ def highlights(kind: str, evidence: dict, source, target) -> tuple[list, list, s
             + table(("quotation", "words", "as normalised"), rows, (1,)),
         )
     items = evidence.get("sentence_pairs") or []
-    src = [
-        (
-            p["source"][0],
-            p["source"][1],
-            "aligned",
-            f"sentence {i + 1}",
-            tuple(a for a, _ in p.get("substitutions") or ()),
-        )
-        for i, p in enumerate(items)
-    ]
-    tgt = [
-        (
-            p["target"][0],
-            p["target"][1],
-            "aligned",
-            f"sentence {i + 1}",
-            tuple(b for _, b in p.get("substitutions") or ()),
-        )
-        for i, p in enumerate(items)
-    ]
+    src, tgt = _shared_ranges(items, "sentence", "aligned")
     rows = (
         (
             i + 1,

@@ -40,8 +40,10 @@ import pyarrow.parquet as pq
 
 from archive.errors import UsageError
 from archive.format import boundedjson
+from archive.format.kinds import KINDS
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import (
+    RECORD_ARROW_SCHEMA,
     column_problems,
     json_value,
     row_errors,
@@ -54,19 +56,6 @@ from archive.verification.report import Report
 from archive.verification.shards import shard_rows
 from archive.versions.bundle import is_bundle
 
-KINDS = (
-    "release",
-    "records",
-    "relations",
-    "quarantine",
-    "manifest",
-    "changes",
-    "datapackage",
-    "croissant",
-    "capture-log",
-    "config",
-    "outlets",
-)
 _BY_NAME = {
     "manifest.json": "manifest",
     "CHANGES.json": "changes",
@@ -197,14 +186,7 @@ def _records(target: Path, report: Report) -> None:
         _validate_lines(target, "record", report)
         return
     report.ran("record schema by column")
-    try:
-        problems = schema_problems(pq.read_schema(target))
-    except PARQUET_ERRORS as exc:
-        report.add("E009", target.name, f"cannot be read as Parquet ({exc})")
-        return
-    if problems:
-        for problem in problems:
-            report.add("E010", target.name, problem)
+    if not _schema_holds(target, report, "E010"):
         return
     result = shard_rows(target, target.name, 0, None, hashes=False)
     report.problems += result.problems
@@ -215,14 +197,7 @@ def _relations(target: Path, report: Report) -> None:
     from archive.relations.table import RELATIONS_ARROW_SCHEMA
 
     report.ran("relations schema by column and evidence per row")
-    try:
-        problems = schema_problems(pq.read_schema(target), RELATIONS_ARROW_SCHEMA)
-    except PARQUET_ERRORS as exc:
-        report.add("E009", target.name, f"cannot be read as Parquet ({exc})")
-        return
-    if problems:
-        for problem in problems:
-            report.add("E024", target.name, problem)
+    if not _schema_holds(target, report, "E024", RELATIONS_ARROW_SCHEMA):
         return
     evidence = _evidence_validators()
     row = 0
@@ -239,6 +214,21 @@ def _relations(target: Path, report: Report) -> None:
     except (OSError, ValueError, pa.ArrowException) as exc:
         report.add("E009", target.name, f"cannot be read as Parquet ({exc})")
     report.records = row
+
+
+def _schema_holds(
+    target: Path, report: Report, code: str, expected: pa.Schema = RECORD_ARROW_SCHEMA
+) -> bool:
+    """Whether the Parquet file ``target`` has the Arrow schema ``expected``; E009 when it
+    cannot be read, ``code`` for each difference."""
+    try:
+        problems = schema_problems(pq.read_schema(target), expected)
+    except PARQUET_ERRORS as exc:
+        report.add("E009", target.name, f"cannot be read as Parquet ({exc})")
+        return False
+    for problem in problems:
+        report.add(code, target.name, problem)
+    return not problems
 
 
 def _evidence_validators() -> dict:
