@@ -231,3 +231,19 @@ def test_a_json_ld_block_holding_a_bare_scalar_is_ignored(blob):
         extract_html(page, Hints()).extraction
         == extract_html(render_html(ORCHARD), Hints()).extraction
     )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"<link rel=canonical href='http://[bad/x'>",
+        b"<meta property='og:url' content='https://[::1/x'>",
+    ],
+)
+def test_a_page_whose_url_is_no_url_is_a_record_not_a_crash(head):
+    """A canonical link or og:url that urlsplit refuses (an unclosed IPv6 bracket) names no
+    host: the page is still extracted (it once stopped the whole pack as an internal error)."""
+    body = b"<p>" + b"The harbour wall was mended over the winter by the council crew. " * 6
+    page = b"<html><head><title>Harbour wall</title>" + head + b"</head><body>" + body
+    result = extract_html(page + b"</p></body></html>", Hints())
+    assert "harbour wall was mended" in result.extraction.text

@@ -255,7 +255,10 @@ def outlet_names(markup: Sequence[tuple[str, str]], url: str | None) -> tuple[st
     ('Tide Times', 'tide', 'tide.example')
     """
     names = [v for t, v in markup if t in _SITE_TAGS and v]
-    host = urlsplit(url).hostname if url else None
+    try:
+        host = urlsplit(url).hostname if url else None
+    except ValueError:  # not a URL (an unclosed IPv6 bracket, say): no host names the site
+        host = None
     if host:
         labels = host.split(".")
         names += [x for x in labels[:-1] if x not in ("www", "m", "co", "com", "org", "net")]
