@@ -15,6 +15,7 @@ from conftest import CREATED
 from archive import PackSettings, pack, verify
 from archive.collection import load_collection, pack_settings
 from archive.errors import UsageError
+from archive.release import stages
 from archive.release.cache import cache_path
 
 BASE = PackSettings("trusting", "1.0.0", CREATED, shards=2)
@@ -54,19 +55,53 @@ def first(tmp_path) -> tuple[Path, Path]:
     return root, pack([root], tmp_path / "dist", BASE).path
 
 
-def test_an_input_with_its_recorded_size_and_mtime_is_not_read(first, tmp_path):
+def test_an_unchanged_input_is_not_read_and_the_manifest_says_why(first, tmp_path, monkeypatch):
     root, v1 = first
-    # Same size, same mtime, other bytes: only a pack that trusts the mtime misses the change.
-    write(root / "s03.txt", story(3, "detours"))
-    trusting = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0", trust_mtime=True))
-    assert trusting.manifest["counts"]["reused"] == 10
-    assert texts(trusting.path)["captures/s03.txt"] == texts(v1)["captures/s03.txt"]
+    opened = []
+    real_open = stages.open_input
+    monkeypatch.setattr(stages, "open_input", lambda path: opened.append(path) or real_open(path))
+    settings = replace(BASE, version="1.1.0", trust_mtime=True, jobs=1)
+    trusting = pack([root], tmp_path / "dist", settings)
+    assert opened == [] and trusting.manifest["counts"]["reused"] == 10
+    assert shard_bytes(trusting.path) == shard_bytes(v1)
     assert trusting.manifest["settings"]["trust_mtime"] is True
     assert verify(trusting.path).ok
-    reading = pack([root], tmp_path / "dist", replace(BASE, version="1.1.1"), parent=v1)
-    assert reading.manifest["counts"]["reused"] == 9
-    assert "detours" in texts(reading.path)["captures/s03.txt"]
+    reading = pack([root], tmp_path / "dist", replace(BASE, version="1.1.1", jobs=1), parent=v1)
+    assert len(opened) == 10 and reading.manifest["counts"]["reused"] == 10
     assert "trust_mtime" not in reading.manifest["settings"]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen_by_its_change_time(first, tmp_path):
+    """Same size, same mtime restored, other bytes: the inode's change time, which no one can
+    set, tells the edit (as git's index does)."""
+    root, _ = first
+    write(root / "s03.txt", story(3, "detours"))
+    trusting = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0", trust_mtime=True))
+    assert trusting.manifest["counts"]["reused"] == 9
+    assert "detours" in texts(trusting.path)["captures/s03.txt"]
+
+
+def test_a_file_replaced_by_another_with_its_mtime_restored_is_read(first, tmp_path):
+    """``cp -p``, ``rsync -a``, ``tar x``: another file (another inode) in its place, with the
+    old size and mtime."""
+    root, _ = first
+    other = tmp_path / "other.txt"
+    write(other, story(3, "detours"))
+    os.replace(other, root / "s03.txt")
+    trusting = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0", trust_mtime=True))
+    assert "detours" in texts(trusting.path)["captures/s03.txt"]
+
+
+def test_another_source_folder_of_the_same_name_is_read(tmp_path):
+    """A copy of the folder, mtimes kept, one file edited with its mtime restored: the record
+    ids are the same (``<root name>/<path>``), the files are not."""
+    old, new = tmp_path / "old" / "captures", tmp_path / "new" / "captures"
+    for n in range(4):
+        write(old / f"s{n:02d}.txt", story(n))
+        write(new / f"s{n:02d}.txt", story(n, "detours" if n == 2 else "repairs"))
+    pack([old], tmp_path / "dist", BASE)
+    trusting = pack([new], tmp_path / "dist", replace(BASE, version="1.1.0", trust_mtime=True))
+    assert "detours" in texts(trusting.path)["captures/s02.txt"]
 
 
 def test_a_touched_or_changed_input_is_read_and_the_release_is_a_reading_packs(first, tmp_path):

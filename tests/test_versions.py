@@ -350,3 +350,28 @@ def test_a_re_pack_of_shards_of_many_batches_equals_a_pack_without_parent(tmp_pa
     for shard in shards:
         assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
     assert verify(v2.path).ok
+
+
+def test_a_renamed_capture_log_gives_the_rows_a_fresh_pack_gives(tmp_path):
+    """A row's evidence quotes its capture log by name and line, so both are part of what the
+    row is derived from: a re-pack with the log renamed (or its lines moved) re-derives the
+    row instead of reusing one that names the old log."""
+    from test_trust_mtime import BASE, story, write
+
+    root = tmp_path / "captures"
+    for n in range(2):
+        write(root / f"s{n:02d}.txt", story(n))
+    line = {"path": "s00.txt", "url": "https://ashcombe.example/0", "published_at": "2024-05-01"}
+    old, new = tmp_path / "log-2025.jsonl", tmp_path / "log-2026.jsonl"
+    for log in (old, new):
+        log.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    pack([root], tmp_path / "dist", BASE, capture_log=old)
+    again = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0"), capture_log=new)
+    fresh = pack([root], tmp_path / "fresh", replace(BASE, version="1.1.0"), capture_log=new)
+
+    def provenance(release):
+        rows = pq.read_table(release / "data", columns=["record_id", "provenance"]).to_pylist()
+        return sorted((r["record_id"], json.dumps(r["provenance"], default=str)) for r in rows)
+
+    assert provenance(again.path) == provenance(fresh.path)
+    assert "log-2026.jsonl line 1" in json.dumps(provenance(again.path))

@@ -55,6 +55,8 @@ class InputFile:
     size: int
     kind: str  # 'text' | 'html' | 'warc' | 'other'
     mtime_ns: int | None = None  # the walk's stat of a local file (None for a remote one)
+    ctime_ns: int | None = None  # ... its inode's change time, which no one can set
+    inode: int | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,13 @@ def _listing(
             elif entry.is_file(follow_symlinks=False):
                 found = entry.stat(follow_symlinks=False)
                 yield InputFile(
-                    source_path, entry.path, found.st_size, kind_of(entry.name), found.st_mtime_ns
+                    source_path,
+                    entry.path,
+                    found.st_size,
+                    kind_of(entry.name),
+                    found.st_mtime_ns,
+                    found.st_ctime_ns,
+                    found.st_ino,
                 )
             else:
                 yield Skipped(

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath
 from archive.format.manifest import canonical_json
-from archive.format.parquetio import read_ipc, write_ipc
+from archive.format.parquetio import iter_ipc_batches, read_ipc, write_ipc, write_ipc_batches
 from archive.release.workdir import CacheDir, WorkDir
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ SEEN_SCHEMA = pa.schema(
         ("mtime_ns", pa.int64()),
         ("raw_sha256", pa.string()),
         ("kind", pa.string()),
+        ("ctime_ns", pa.int64()),
+        ("inode", pa.int64()),
     ]
 )
 
@@ -196,8 +198,9 @@ def _write_seen(workdir: WorkDir, manifest_sha256: str) -> None:
         return
     cache = workdir.cache()
     cache.folder.mkdir(parents=True, exist_ok=True)
-    table = pa.concat_tables([read_ipc(p) for p in parts]).sort_by("record_id")
-    write_ipc(table, cache.seen())
+    # unit by unit, never the whole list at once: the next pack's index is keyed, not sorted
+    batches = (batch for part in parts for batch in iter_ipc_batches(part))
+    write_ipc_batches(batches, SEEN_SCHEMA, cache.seen())
     cache.seen_meta().write_bytes(canonical_json({"manifest_sha256": manifest_sha256}))
 
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from archive.capture.storage import RemotePath, local_file
 from archive.errors import UsageError, VerificationError
 from archive.format.manifest import MANIFEST, canonical_line, checked_manifest
-from archive.format.parquetio import iter_batches, parquet_file, read_ipc
+from archive.format.parquetio import iter_batches, iter_ipc_batches, parquet_file
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
 from archive.inspect import record_shards
 from archive.release.cache import SEEN_SCHEMA, parent_cache, seen_cache
@@ -110,6 +110,8 @@ class Seen:
     mtime_ns: int
     raw_sha256: str
     kind: str
+    ctime_ns: int
+    inode: int
 
 
 class ParentIndex:
@@ -132,13 +134,15 @@ class ParentIndex:
         db.execute("CREATE TABLE parent (record_id TEXT PRIMARY KEY, derivation TEXT)")
         db.execute(
             "CREATE TABLE seen (record_id TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
-            "raw_sha256 TEXT, kind TEXT)"
+            "raw_sha256 TEXT, kind TEXT, ctime_ns INTEGER, inode INTEGER)"
         )
-        if seen is not None:
-            table = read_ipc(seen)
+        for batch in iter_ipc_batches(seen) if seen is not None else ():
+            if batch.schema != SEEN_SCHEMA:  # written by another version: nothing is trusted
+                db.execute("DELETE FROM seen")
+                break
             db.executemany(
-                "INSERT INTO seen VALUES (?, ?, ?, ?, ?)",
-                zip(*(table[n].to_pylist() for n in SEEN_SCHEMA.names), strict=True),
+                "INSERT INTO seen VALUES (?, ?, ?, ?, ?, ?, ?)",
+                zip(*(batch.column(n).to_pylist() for n in SEEN_SCHEMA.names), strict=True),
             )
         for relative in parent.shards:
             columns = ["record_id", "derivation_sha256"]

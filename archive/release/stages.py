@@ -158,13 +158,15 @@ def derivation_sha256(
     settings: PackSettings,
     capture: CaptureInfo,
     entry: LogEntry | None,
+    log_name: str | None = None,
 ) -> str:
     """The hash of everything a row is derived from; equal hashes give equal rows (before the
-    corpus-level steps: learned furniture and duplicate links)."""
+    corpus-level steps: learned furniture and duplicate links). A capture-log entry counts
+    with the log's name and its line, which the row's evidence quotes."""
     digest = hashlib.sha256(_derivation_prefix(extractor, settings))
     basis = [raw_sha256, list(vars(capture).values())]
     if entry is not None:
-        basis.append([v for k, v in vars(entry).items() if k != "line"])
+        basis.append([log_name, *vars(entry).values()])
     # ``default`` turns a time into its ISO form where the encoder meets one: the same bytes
     # as converting every value first, without a Python call per value
     data = json.dumps(basis, separators=(",", ":"), ensure_ascii=False, default=_plain_time)
@@ -204,14 +206,15 @@ _RACY_NS = 2_000_000_000
 
 
 def _trusted(ctx: PackContext, item, extractor_name: str) -> tuple[Reused, dict] | None:
-    """With ``trust_mtime``: a reuse marker (and the input as seen) for a file whose size and
-    mtime are those the parent's pack read it with, and whose row (derived from those bytes,
-    and today's capture-log entry and settings) the parent holds; None: read it."""
+    """With ``trust_mtime``: a reuse marker (and the input as seen) for a file whose size,
+    mtime, inode and change time are those the parent's pack read it with, and whose row
+    (derived from those bytes, and today's capture-log entry and settings) the parent holds;
+    None: read it."""
     if not ctx.settings.trust_mtime or ctx.parent is None or item.mtime_ns is None:
         return None
     rid = record_id(item.source_path)
     seen = ctx.parent.index.seen_as(rid)
-    if seen is None or (seen.size, seen.mtime_ns) != (item.size, item.mtime_ns):
+    if seen is None or _identity(seen) != _identity(item):
         return None
     if rid in ctx.withdrawn or item.size > ctx.settings.max_capture_bytes:
         return None
@@ -220,10 +223,20 @@ def _trusted(ctx: PackContext, item, extractor_name: str) -> tuple[Reused, dict]
     entry = _log_entry(ctx, item.source_path)
     capture = CaptureInfo.from_log(item.source_path, entry)
     extracted_by = HTML_EXTRACTOR if seen.kind == "html" else extractor_name
-    derivation = derivation_sha256(seen.raw_sha256, extracted_by, ctx.settings, capture, entry)
+    log_name = ctx.log.name if ctx.log else None
+    derivation = derivation_sha256(
+        seen.raw_sha256, extracted_by, ctx.settings, capture, entry, log_name
+    )
     if not ctx.reusable(rid, derivation):
         return None
     return Reused(rid), _seen_row(rid, item, seen.raw_sha256, seen.kind)
+
+
+def _identity(stat) -> tuple:
+    """What tells a file unchanged without reading it: size and modification time, and (as
+    git's index does) the inode and its change time, which restoring an mtime (``cp -p``,
+    ``rsync -a``, ``touch -r``) or putting another file in its place cannot keep."""
+    return (stat.size, stat.mtime_ns, stat.ctime_ns, stat.inode)
 
 
 def _seen_row(rid: str, item, raw_sha256: str, kind: str) -> dict:
@@ -233,6 +246,8 @@ def _seen_row(rid: str, item, raw_sha256: str, kind: str) -> dict:
         "mtime_ns": item.mtime_ns,
         "raw_sha256": raw_sha256,
         "kind": kind,
+        "ctime_ns": item.ctime_ns,
+        "inode": item.inode,
     }
 
 
@@ -299,7 +314,7 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name, seen=None
                 raw_sha256=digest,
             )
 
-    derivation = derivation_sha256(digest, extracted_by, ctx.settings, capture, entry)
+    derivation = derivation_sha256(digest, extracted_by, ctx.settings, capture, entry, log_name)
     outcome = _settled(ctx, record_id(source), digest, source, derivation, build)
     settled = item.mtime_ns is not None and item.mtime_ns < started - _RACY_NS
     if seen is not None and settled and size == item.size and isinstance(outcome, Record | Reused):
