@@ -244,6 +244,19 @@ def test_the_listing_is_the_same_in_one_row_batches_and_small_chunks(
     assert list(relation_listing(release, limit=0)) == []
 
 
+def test_the_summary_is_the_same_in_one_row_batches(release, relation_rows, monkeypatch):
+    """The summary is one pass in bounded batches, keeping the best pairs and each family's
+    members as it goes: one-row batches give what one read gives, families and pairs whose
+    rows fall in different batches included."""
+    whole = overview.relations_overview(release)
+    one_kind = overview.relations_overview(release, kind=relation_rows[0]["kind"], limit=1)
+    monkeypatch.setattr(parquetio, "BATCH_BYTES", 1)
+    assert overview.relations_overview(release) == whole
+    assert overview.relations_overview(release, kind=relation_rows[0]["kind"], limit=1) == one_kind
+    assert whole.total == len(relation_rows)
+    assert whole.families == len(families(relation_rows))
+
+
 def test_limit_lists_the_first_relations_and_says_so(runner, release, relation_rows):
     listed = runner.invoke(main, ["relations", str(release), "--limit", "2"])
     assert listed.exit_code == 0

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from archive.errors import UsageError
 from archive.format import boundedjson
-from archive.format.parquetio import iter_batches
+from archive.format.counts import value_counts
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, relation_lines
 from archive.lookup import Label, record_labels
 from archive.relations.model import KINDS
@@ -109,20 +109,32 @@ def relations_overview(
     release: str | Path, *, kind: str | None = None, limit: int = 10
 ) -> RelationsOverview:
     """Counts per kind, the ``limit`` largest families and the ``limit`` top pairs of each kind
-    (by score, then ids), optionally of ``kind`` only."""
+    (by score, then ids), optionally of ``kind`` only. One pass over the table in bounded
+    batches: what is held is the best pairs so far and each family's distinct members, never
+    every relation (a release holds many more relations than records)."""
     manifest, path = relations_file(release)
-    table = _read(path, _PAIR_COLUMNS)
-    if kind:
-        table = table.filter(pc.equal(table.column("kind"), kind))
-    counted = {row["values"]: row["counts"] for row in pc.value_counts(table["kind"]).to_pylist()}
+    counted: dict[str, int] = {}
+    total = 0
+    best = _PAIRS_SCHEMA.empty_table()
+    members = _MEMBERS_SCHEMA.empty_table()
+    for batch in _batches(path):
+        table = pa.Table.from_batches([batch])
+        if kind:
+            table = table.filter(pc.equal(table.column("kind"), kind))
+        total += table.num_rows
+        for value, n in value_counts(table.column("kind")).items():
+            counted[value] = counted.get(value, 0) + n
+        candidates = table.select(_PAIRS_SCHEMA.names).cast(_PAIRS_SCHEMA)
+        best = _best(pa.concat_tables([best, candidates]), limit)
+        members = _distinct_members(pa.concat_tables([members, _members(table)]))
     counts = {k: counted.get(k, 0) for k in KINDS if not kind or k == kind}
-    sizes = family_sizes(table)
-    pairs = top_pairs(table, limit)
+    sizes = family_sizes(members)
+    pairs = top_pairs(best, limit)
     largest = tuple(Family(g, n) for g, n in sizes[:limit])
     named = {f.group_id for f in largest} | {i for p in pairs for i in (p.source_id, p.target_id)}
     return RelationsOverview(
         f"{manifest['name']} {manifest['version']}",
-        table.num_rows,
+        total,
         counts,
         len(sizes),
         largest,
@@ -131,15 +143,54 @@ def relations_overview(
     )
 
 
-def family_sizes(table: pa.Table) -> list[tuple[str, int]]:
-    """(group id, number of records) of every family, largest first, then by group id."""
+_PAIRS_SCHEMA = pa.schema(
+    [
+        ("source_id", pa.string()),
+        ("target_id", pa.string()),
+        ("kind", pa.string()),
+        ("score", pa.float64()),
+        ("directed", pa.bool_()),
+    ]
+)
+_MEMBERS_SCHEMA = pa.schema([("group_id", pa.string()), ("member", pa.string())])
+_ORDER = [("score", "descending"), ("source_id", "ascending"), ("target_id", "ascending")]
+
+
+def _batches(path: Path) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from iter_batches(path, _PAIR_COLUMNS)
+    except PARQUET_ERRORS as exc:
+        raise UsageError(
+            f"{path}: relations table unreadable ({exc}); run archive verify"
+        ) from None
+
+
+def _best(table: pa.Table, limit: int) -> pa.Table:
+    """The ``limit`` best pairs of each kind in ``table``."""
+    kept = [
+        table.filter(pc.equal(table.column("kind"), k)).sort_by(_ORDER).slice(0, limit)
+        for k in KINDS
+    ]
+    return pa.concat_tables(kept)
+
+
+def _members(table: pa.Table) -> pa.Table:
+    """(group id, record id) of both ends of every relation in a family."""
     grouped = table.filter(pc.is_valid(table.column("group_id")))
-    members = pa.concat_tables(
-        pa.table({"group_id": grouped["group_id"], "member": grouped[column]})
-        for column in ("source_id", "target_id")
+    return pa.concat_tables(
+        pa.table({"group_id": grouped["group_id"], "member": grouped[end]}, schema=_MEMBERS_SCHEMA)
+        for end in ("source_id", "target_id")
     )
-    distinct = members.group_by(["group_id", "member"]).aggregate([])
-    sizes = distinct.group_by("group_id").aggregate([("member", "count")])
+
+
+def _distinct_members(members: pa.Table) -> pa.Table:
+    return members.group_by(["group_id", "member"]).aggregate([]).cast(_MEMBERS_SCHEMA)
+
+
+def family_sizes(members: pa.Table) -> list[tuple[str, int]]:
+    """(group id, number of records) of every family, largest first, then by group id, from
+    its distinct (group id, member) rows."""
+    sizes = members.group_by("group_id").aggregate([("member", "count")])
     ordered = sizes.sort_by([("member_count", "descending"), ("group_id", "ascending")])
     return list(
         zip(ordered["group_id"].to_pylist(), ordered["member_count"].to_pylist(), strict=True)
@@ -148,17 +199,11 @@ def family_sizes(table: pa.Table) -> list[tuple[str, int]]:
 
 def top_pairs(table: pa.Table, limit: int) -> tuple[Pair, ...]:
     """The ``limit`` best-scoring pairs of each kind, kinds in :data:`KINDS` order."""
-    order = [("score", "descending"), ("source_id", "ascending"), ("target_id", "ascending")]
-    pairs = []
-    for kind in KINDS:
-        best = table.filter(pc.equal(table.column("kind"), kind)).sort_by(order).slice(0, limit)
-        pairs.extend(
-            Pair(r["kind"], r["source_id"], r["target_id"], r["score"], r["directed"])
-            for r in best.select(
-                ["kind", "source_id", "target_id", "score", "directed"]
-            ).to_pylist()
-        )
-    return tuple(pairs)
+    best = _best(table, limit)
+    return tuple(
+        Pair(r["kind"], r["source_id"], r["target_id"], r["score"], r["directed"])
+        for r in best.to_pylist()
+    )
 
 
 def overview_lines(overview: RelationsOverview) -> list[str]:
@@ -267,12 +312,3 @@ def _labelled(row: dict, labels: dict[str, Label]) -> dict:
         label = labels.get(row[f"{end}_id"], Label(None, None))
         row[f"{end}_title"], row[f"{end}_outlet"] = label.title, label.outlet
     return row
-
-
-def _read(path: Path, columns: list[str]) -> pa.Table:
-    try:
-        return pq.read_table(path, columns=columns, use_threads=False)
-    except (OSError, ValueError, pa.ArrowException) as exc:
-        raise UsageError(
-            f"{path}: relations table unreadable ({exc}); run archive verify"
-        ) from None
