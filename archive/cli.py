@@ -214,10 +214,11 @@ def main() -> None:
     "--no-relations", is_flag=True, help="Skip finding copies, shared quotations and rewrites."
 )
 @click.option(
-    "--trust-mtime",
-    is_flag=True,
-    help="Take a capture whose size and modification time are those the parent's pack recorded "
-    "as unchanged, without reading it (recorded in the manifest).",
+    "--trust-mtime/--no-trust-mtime",
+    default=None,
+    help="Take a capture whose size, modification time, inode and change time are those the "
+    "parent's pack recorded as unchanged, without reading it (recorded in the manifest). "
+    "--no-trust-mtime overrides archive.toml's trust_mtime = true.",
 )
 @count_option("--jobs", "Worker processes (default: all cores). Never changes the output.")
 @executor_options
@@ -266,7 +267,7 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         sources=sources, name=name, version=version, created=created, outlets=outlets,
         extract=extract, tier=tier, jobs=jobs, shards=shards,
         max_capture_bytes=max_capture_bytes, license=license_, collection=collection,
-        relations=not no_relations, trust_mtime=trust_mtime or None,
+        relations=not no_relations, trust_mtime=trust_mtime,
     )  # fmt: skip
     progress = terminal_bars(quiet or as_json)
     started = time.monotonic()

@@ -218,7 +218,7 @@ def pack_settings(
         ),
         withdrawals=collection.withdrawals,
         relations=relations,
-        trust_mtime=bool(trust_mtime or collection.trust_mtime),
+        trust_mtime=bool(collection.trust_mtime if trust_mtime is None else trust_mtime),
         shards=shards,
         jobs=jobs or default_jobs(),
         **options,

@@ -167,6 +167,30 @@ def test_trust_mtime_is_opt_in_from_archive_toml_or_the_command_line(tmp_path):
     config.write_text("[collection]\ntrust_mtime = true\n", encoding="utf-8")
     settings = pack_settings(**common, collection=load_collection(config))
     assert settings.output_settings()["trust_mtime"] is True
+    overridden = pack_settings(**common, collection=load_collection(config), trust_mtime=False)
+    assert not overridden.trust_mtime and "trust_mtime" not in overridden.output_settings()
     config.write_text('[collection]\ntrust_mtime = "yes"\n', encoding="utf-8")
     with pytest.raises(UsageError, match="trust_mtime must be true or false"):
         load_collection(config)
+
+
+def test_the_command_line_turns_archive_tomls_trust_off(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    for n in range(2):
+        write(tmp_path / "captures" / f"s{n:02d}.txt", story(n))
+    (tmp_path / "archive.toml").write_text(
+        '[collection]\nname = "trusting"\ntrust_mtime = true\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    args = ["pack", "captures", "--out", "dist", "--created", "2026-01-01T00:00:00Z", "--json"]
+    trusting = CliRunner().invoke(main, [*args, "--version", "1.0.0"])
+    reading = CliRunner().invoke(main, [*args, "--version", "1.1.0", "--no-trust-mtime"])
+    assert trusting.exit_code == reading.exit_code == 0, (trusting.output, reading.output)
+    settings = [
+        json.loads((tmp_path / "dist" / f"trusting-{v}" / "manifest.json").read_text())["settings"]
+        for v in ("1.0.0", "1.1.0")
+    ]
+    assert settings[0]["trust_mtime"] is True and "trust_mtime" not in settings[1]
