@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.extract import FurnitureCounter
-from archive.release.stages import CONTRIBUTION_SCHEMA, learned_of_contributions
+from archive.extract.learned import learned_of_contributions
+from archive.release.stages import CONTRIBUTION_SCHEMA
 
 # Few buckets, documents and keys, so that keys recur, are shared and fill the bottom-k sets;
 # keys across the whole 64-bit range and near its top, so that the threshold halves.

@@ -17,7 +17,12 @@ so ``learned()`` is the same whatever the order of ``add`` and ``merge`` calls.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from archive.extract.text import body_from_spans
 from archive.model import Extraction, Span
@@ -25,6 +30,10 @@ from archive.model import Extraction, Span
 K = 32
 """Distinct documents remembered per key; ``min_docs`` may not exceed it."""
 _FULL = 1 << 64
+CAPACITY = 200_000
+"""Keys a summary holds at most (hash sampling keeps it there)."""
+MIN_DOCS = 10
+"""Distinct stories a paragraph must recur in, under one outlet, to be learned."""
 _SHARED = None
 _QUOTE_OPENERS = ('"', "“", "‘", "'", "«", "„", "‹")
 _LEARNABLE = ("body", "subheading")
@@ -98,7 +107,7 @@ class FurnitureCounter:
     (1, 0)
     """
 
-    def __init__(self, *, capacity: int = 200_000) -> None:
+    def __init__(self, *, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
         self.threshold = _FULL
         self.documents = 0
@@ -133,10 +142,9 @@ class FurnitureCounter:
                 self._absorb(key, entry[0], entry[1])
         self._shrink()
 
-    def learned(self, *, min_docs: int = 10) -> LearnedFurniture:
+    def learned(self, *, min_docs: int = MIN_DOCS) -> LearnedFurniture:
         """Keys seen under exactly one known outlet in at least ``min_docs`` distinct stories."""
-        if not 2 <= min_docs <= K:
-            raise ValueError(f"min_docs must be between 2 and {K}, got {min_docs}")
+        _check_min_docs(min_docs)
         entries = sorted(
             (bucket, key, len(docs))
             for key, entry in self._keys.items()
@@ -207,3 +215,115 @@ def _reverted(span: Span, prefix: str) -> Span:
         return span
     kind, _, rule = span.rule[len(prefix) :].partition(":")
     return Span(span.start, span.end, kind, rule)
+
+
+def _check_min_docs(min_docs: int) -> None:
+    if not 2 <= min_docs <= K:
+        raise ValueError(f"min_docs must be between 2 and {K}, got {min_docs}")
+
+
+# --- the same counts over arrays, for a pack's contributions ----------------------------------
+
+
+_FOLD_ROWS = 1 << 21  # (key, document) pairs folded into the counts at once
+
+
+def learned_of_contributions(
+    tables: Iterable[pa.Table], *, capacity: int = CAPACITY, min_docs: int = MIN_DOCS
+) -> LearnedFurniture:
+    """What ``FurnitureCounter`` (``capacity`` keys, default its own) learns from the
+    contributions in ``tables`` (``bucket``, ``doc``, ``keys``), with ``learned(min_docs)``
+    (default its own): the same entries, computed over arrays of (key, bucket, document)
+    rather than one key at a time in Python. Its state is the counter's: per key below the
+    threshold, the outlet bucket (or shared) and the ``K`` smallest document hashes."""
+    _check_min_docs(min_docs)
+    codes: dict[str, int] = {}
+    state = _Folded(np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0, np.uint64))
+    threshold = _FULL
+    pending: list[_Folded] = []
+    held = 0
+    for table in tables:
+        for batch in table.to_batches():
+            rows = _pairs_of(batch, codes)
+            pending.append(rows)
+            held += len(rows.key)
+            if held >= _FOLD_ROWS:
+                state, threshold = _fold([state, *pending], threshold, capacity)
+                pending, held = [], 0
+    state, threshold = _fold([state, *pending], threshold, capacity)
+    names = {code: name for name, code in codes.items()}
+    order = np.argsort(state.key, kind="stable")
+    key, bucket = state.key[order], state.bucket[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else []
+    counts = np.diff(np.r_[starts, len(key)]).tolist()
+    entries = sorted(
+        (names[code], k, n)
+        for k, code, n in zip(key[starts].tolist(), bucket[starts].tolist(), counts, strict=True)
+        if code >= 0 and names[code] and n >= min_docs
+    )
+    return LearnedFurniture(tuple(entries), min_docs)
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """(key, bucket code, document hash) rows; bucket -1 marks a shared key (one row)."""
+
+    key: np.ndarray
+    bucket: np.ndarray
+    doc: np.ndarray
+
+
+def _pairs_of(batch: pa.RecordBatch, codes: dict[str, int]) -> _Folded:
+    """One row per (paragraph key, contribution) of ``batch``, its bucket as a code."""
+    keys = batch.column("keys")
+    parents = pc.list_parent_indices(keys).to_numpy()
+    encoded = pc.dictionary_encode(batch.column("bucket"))
+    for name in encoded.dictionary.to_pylist():
+        codes.setdefault(name, len(codes))
+    recoded = np.array([codes[n] for n in encoded.dictionary.to_pylist()], dtype=np.int64)
+    bucket = recoded[encoded.indices.to_numpy(zero_copy_only=False)]
+    key = pc.list_flatten(keys).to_numpy(zero_copy_only=False).astype(np.uint64)
+    doc = batch.column("doc").to_numpy(zero_copy_only=False).astype(np.uint64)
+    return _Folded(key, bucket[parents], doc[parents])
+
+
+def _fold(parts: list[_Folded], threshold: int, capacity: int) -> tuple[_Folded, int]:
+    """The counter's state after taking in every row of ``parts``: keys below the threshold
+    (halved until at most ``capacity`` keys remain), each shared (seen under two buckets) or
+    with its bucket and its ``K`` smallest distinct documents; sorted by key, bucket, doc."""
+    key = np.concatenate([p.key for p in parts])
+    bucket = np.concatenate([p.bucket for p in parts])
+    doc = np.concatenate([p.doc for p in parts])
+    # The threshold first, from the distinct keys alone (sorted: np.unique is far slower).
+    unique = np.sort(key if threshold == _FULL else key[key < np.uint64(threshold)])
+    unique = unique[np.r_[True, unique[1:] != unique[:-1]]] if len(unique) else unique
+    while len(unique) > capacity:
+        threshold //= 2
+        unique = unique[: np.searchsorted(unique, np.uint64(threshold))]
+    if threshold < _FULL:
+        below = key < np.uint64(threshold)
+        key, bucket, doc = key[below], bucket[below], doc[below]
+    if not len(key):
+        return _Folded(key, bucket, doc), threshold
+    order = np.lexsort((doc, bucket, key))
+    key, bucket, doc = key[order], bucket[order], doc[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    # Sorted by bucket within a key, and -1 first: a key is shared when its first and last
+    # rows' buckets differ, or it was shared already.
+    ends = np.r_[starts[1:], len(key)] - 1
+    shared = (bucket[starts] < 0) | (bucket[starts] != bucket[ends])
+    group = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    new_doc = np.r_[True, (key[1:] != key[:-1]) | (doc[1:] != doc[:-1])]
+    kept = ~shared[group] & new_doc
+    rank = np.cumsum(kept) - 1
+    rank -= (np.cumsum(kept) - kept)[starts][group]  # rows kept before this one, in its key
+    kept &= rank < K
+    shared_at = starts[shared]
+    return (
+        _Folded(
+            np.concatenate([key[shared_at], key[kept]]),
+            np.concatenate([np.full(len(shared_at), -1, np.int64), bucket[kept]]),
+            np.concatenate([np.zeros(len(shared_at), np.uint64), doc[kept]]),
+        ),
+        threshold,
+    )
