@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from archive.capture.storage import RemotePath, local_file
 from archive.errors import UsageError, VerificationError
 from archive.format.manifest import MANIFEST, canonical_line, checked_manifest
-from archive.format.parquetio import iter_batches, iter_ipc_batches, parquet_file
+from archive.format.parquetio import iter_batches, iter_ipc_batches
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
 from archive.inspect import record_shards
 from archive.release.cache import SEEN_SCHEMA, parent_cache, seen_cache
@@ -104,7 +104,8 @@ def open_parent(path: Path) -> Parent:
 @dataclass(frozen=True)
 class Seen:
     """A capture as the parent's pack read it: size, modification time (ns), SHA-256 of its
-    bytes and the kind it was read as (``text`` or ``html``)."""
+    bytes, the kind it was read as (``text`` or ``html``), and its inode and that inode's
+    change time (ns)."""
 
     size: int
     mtime_ns: int
@@ -144,19 +145,13 @@ class ParentIndex:
                 "INSERT INTO seen VALUES (?, ?, ?, ?, ?, ?, ?)",
                 zip(*(batch.column(n).to_pylist() for n in SEEN_SCHEMA.names), strict=True),
             )
+        columns = ["record_id", "derivation_sha256"]
         for relative in parent.shards:
-            columns = ["record_id", "derivation_sha256"]
-            # ParquetFile, not pq.read_table: that one imports pyarrow.dataset (and pandas),
-            # about a second of a re-pack's start
-            table = parquet_file(parent.path / relative).read(columns=columns, use_threads=False)
-            db.executemany(
-                "INSERT INTO parent VALUES (?, ?)",
-                zip(
-                    table["record_id"].to_pylist(),
-                    table["derivation_sha256"].to_pylist(),
-                    strict=True,
-                ),
-            )
+            for batch in iter_batches(parent.path / relative, columns):
+                db.executemany(
+                    "INSERT INTO parent VALUES (?, ?)",
+                    zip(*(batch.column(n).to_pylist() for n in columns), strict=True),
+                )
         db.commit()
         db.close()
         return cls(path, seen is not None)
@@ -171,20 +166,18 @@ class ParentIndex:
     def preload(self, rids: list[str]) -> None:
         """Look ``rids`` up in a few queries (a unit's worth), for ``derivation`` to answer from."""
         found: dict[str, str | None] = dict.fromkeys(rids)
+        found.update(self._rows_of(rids, "record_id, derivation", "parent"))
+        self._preloaded = found
+        if self.seen:
+            self._seen = {rid: Seen(*values) for rid, *values in self._rows_of(rids, "*", "seen")}
+
+    def _rows_of(self, rids: list[str], columns: str, table: str) -> Iterator[tuple]:
+        """The rows of ``table`` for ``rids``, 500 ids to a query."""
         for start in range(0, len(rids), 500):
             batch = rids[start : start + 500]
             marks = ",".join("?" * len(batch))
-            query = f"SELECT record_id, derivation FROM parent WHERE record_id IN ({marks})"
-            found.update(self._connection().execute(query, batch))
-        self._preloaded = found
-        if self.seen:
-            self._seen = {}
-            for start in range(0, len(rids), 500):
-                batch = rids[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT * FROM seen WHERE record_id IN ({marks})"
-                for rid, *values in self._connection().execute(query, batch):
-                    self._seen[rid] = Seen(*values)
+            query = f"SELECT {columns} FROM {table} WHERE record_id IN ({marks})"
+            yield from self._connection().execute(query, batch)
 
     def seen_as(self, rid: str) -> Seen | None:
         """How the parent's pack saw the input of ``rid`` (of those preloaded), if it did."""
