@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -145,6 +146,16 @@ def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
         ["record_id", "capture_text", "spans", "text", "text_sha256", "extractor"]
     )
     table = table.filter(checked).combine_chunks()
+    # Most bodies are their paragraphs as cut, compared in Arrow for the whole batch (E012 ties
+    # ``text`` to its hash); only the other rows are rebuilt one by one.
+    cut = _bodies_as_cut(table)
+    if cut.all():
+        return []
+    return _unfounded_rows(table.filter(pa.array(~cut)))
+
+
+def _unfounded_rows(table: pa.Table) -> list[str]:
+    """``unfounded_bodies`` row by row, in Python (the rows the batch comparison left)."""
     spans = table["spans"].chunk(0) if table.num_rows else pa.array([], table["spans"].type)
     # The spans as flat lists of starts, ends and kinds: no Python object per span.
     offsets = pc.fill_null(spans.offsets, 0).to_pylist()
@@ -164,14 +175,89 @@ def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
                 for j in range(offsets[i], offsets[i + 1])
                 if body[j]
             ]
-            # Most bodies are their paragraphs as cut: a string comparison, and E012 ties
-            # ``text`` to its hash; otherwise the body is rebuilt as the extractor built it.
             if text is not None and "\n\n".join(paragraphs) == text:
                 continue
             expected = body_text(paragraphs)
         if sha256_text(expected) != hashes[i]:
             bad.append(rid)
     return bad
+
+
+def _bodies_as_cut(table: pa.Table) -> np.ndarray:
+    """For each row (one chunk per column), whether ``text`` is its body spans cut from
+    ``capture_text`` and joined by blank lines, as ``_unfounded_rows`` cuts and joins them.
+    False where that is not so or not shown here: the plain extractor's rows, a null text,
+    a body span with a null or negative bound, columns not of their schema's type."""
+    rows = table.num_rows
+    if not rows or {table["capture_text"].type, table["text"].type} != {pa.string()}:
+        return np.zeros(rows, bool)
+    capture, text = table["capture_text"].chunk(0), table["text"].chunk(0)
+    spans = table["spans"].chunk(0)
+    offsets = np.asarray(spans.offsets)
+    first, last = int(offsets[0]), int(offsets[-1])
+    values = spans.values.slice(first, last - first)
+    body = pc.fill_null(pc.is_in(pc.struct_field(values, "kind"), value_set=_BODY_KINDS), False)
+    body = np.asarray(body, bool)
+    starts = _int64s(pc.struct_field(values, "start"))[body]
+    ends = _int64s(pc.struct_field(values, "end"))[body]
+    owner = np.repeat(np.arange(rows), np.diff(offsets))[body]
+    unsure = np.zeros(rows, bool)
+    unsure[owner[(starts < 0) | (ends < 0)]] = True
+    # Code-point offsets to byte offsets in capture_text's data, without decoding it: a code
+    # point's byte offset is its index plus the continuation bytes before it.
+    bounds = np.frombuffer(capture.buffers()[1], np.int32, rows + 1, 4 * capture.offset)
+    data = capture.buffers()[2]
+    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    low, high = int(bounds[0]), int(bounds[-1])
+    continuation = np.flatnonzero(data[low:high].view(np.int8) < -64) + low  # 0x80-0xBF
+    base = bounds - np.searchsorted(continuation, bounds)  # code-point index of each row start
+    points = np.diff(base)  # code points per row
+    shifted = continuation - np.arange(len(continuation))
+
+    def byte_at(point: np.ndarray) -> np.ndarray:
+        return point + np.searchsorted(shifted, point, side="right")
+
+    limit = points[owner]
+    starts = np.minimum(np.maximum(starts, 0), limit)
+    ends = np.maximum(np.minimum(ends, limit), starts)  # Python's slice: empty when reversed
+    begin = byte_at(base[:-1][owner] + starts)
+    lengths = byte_at(base[:-1][owner] + ends) - begin
+    paragraphs = _views(begin, lengths, data, capture.buffers()[2]).cast(pa.string())
+    counts = np.bincount(owner, minlength=rows)
+    row_offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    joined = pc.binary_join(pa.ListArray.from_arrays(row_offsets, paragraphs), "\n\n")
+    same = np.asarray(pc.fill_null(pc.equal(joined, text), False), bool)
+    plain = pc.fill_null(pc.starts_with(table["extractor"].chunk(0), PLAIN_EXTRACTOR), False)
+    return same & ~unsure & ~np.asarray(plain, bool)
+
+
+_BODY_KINDS = pa.array(BODY_KINDS)
+
+
+def _int64s(values: pa.Array) -> np.ndarray:
+    """An int64 array as numpy, nulls as -1 (a bound ``_bodies_as_cut`` leaves to Python)."""
+    return np.asarray(pc.fill_null(values, -1) if values.null_count else values, np.int64)
+
+
+def _views(begin: np.ndarray, lengths: np.ndarray, data: np.ndarray, buffer) -> pa.Array:
+    """A string_view array of the byte ranges ``begin[i]:begin[i] + lengths[i]`` of ``data``
+    (Arrow's layout, four int32 a value: the length, then the bytes themselves when at most 12,
+    else the first 4 bytes, the buffer's index (0) and the offset)."""
+    count = len(begin)
+    views = np.zeros((count, 4), np.int32)
+    views[:, 0] = lengths
+    if len(data):
+        head = data[np.minimum(begin[:, None] + _TWELVE, len(data) - 1)]
+        head = np.where(lengths[:, None] > _TWELVE, head, 0).astype(np.uint8).view(np.int32)
+        long = lengths > 12
+        views[:, 1] = head[:, 0]
+        views[:, 2] = np.where(long, 0, head[:, 1])
+        views[:, 3] = np.where(long, begin, head[:, 2])
+    buffers = [None, pa.py_buffer(views), buffer if buffer is not None else pa.py_buffer(b"")]
+    return pa.Array.from_buffers(pa.string_view(), count, buffers)
+
+
+_TWELVE = np.arange(12)
 
 
 def _batch_furniture(batch: pa.RecordBatch) -> Counter:

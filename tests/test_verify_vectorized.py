@@ -1,0 +1,85 @@
+"""The batch forms of verify's row checks against the row-by-row Python they replace: a body
+cut from its spans in Arrow (E026), the text hashes from Arrow's buffers (E012), the schema
+checks by column (E011). Expected values come from plain Python slicing, ``hashlib`` and the
+per-value rules, never from the code under test."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.format.schema import SPAN_TYPE
+from archive.verification.shards import _bodies_as_cut
+
+EXTRACTOR = "archive-text/text-1.3.0"
+KINDS = ("body", "subheading", "headline", "furniture-other", None)
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+bounds = st.one_of(st.none(), st.integers(-3, 50))
+span = st.tuples(bounds, bounds, st.sampled_from(KINDS))
+
+
+def python_join(capture: str, spans: list) -> str:
+    """The body as cut by hand: the body and subheading spans, sliced as Python slices."""
+    return "\n\n".join(capture[s:e] for s, e, kind in spans if kind in ("body", "subheading"))
+
+
+def table_of(rows: list[tuple[str, list, str | None]], extractor: str = EXTRACTOR) -> pa.Table:
+    spans = [
+        [{"start": s, "end": e, "kind": k, "rule": "r"} for s, e, k in row_spans]
+        for _, row_spans, _ in rows
+    ]
+    # Null bounds and kinds break SPAN_TYPE's non-null fields: the same fields, all nullable.
+    loose = pa.struct([pa.field(f.name, f.type) for f in SPAN_TYPE])
+    return pa.table(
+        {
+            "record_id": [f"{i:032x}" for i in range(len(rows))],
+            "capture_text": [capture for capture, _, _ in rows],
+            "spans": pa.array(spans, pa.list_(loose)),
+            "text": pa.array([text for _, _, text in rows], pa.string()),
+            "text_sha256": ["0" * 64] * len(rows),
+            "extractor": [extractor] * len(rows),
+        }
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(texts, st.lists(span, max_size=6), st.booleans()), max_size=8))
+def test_a_cut_body_is_what_python_slices_and_joins(rows):
+    built = []
+    for capture, spans, faithful in rows:
+        text = python_join(capture, spans)
+        built.append((capture, spans, text if faithful else text + "x"))
+    cut = _bodies_as_cut(table_of(built))
+    for (capture, spans, text), found in zip(built, cut, strict=True):
+        sure = all(
+            s is not None and e is not None and s >= 0 and e >= 0
+            for s, e, kind in spans
+            if kind in ("body", "subheading")
+        )
+        if sure:  # the batch form decides every row whose body spans have sound bounds
+            assert found == (python_join(capture, spans) == text)
+        else:
+            assert not found  # left to the row-by-row check
+
+
+def test_long_and_short_paragraphs_of_accented_text():
+    capture = "Caf\u00e9 \u201cquoted\u201d \U0001f600 emoji and a much longer paragraph here"
+    spans = [(0, 4, "body"), (5, 13, "body"), (14, 15, "subheading"), (16, 60, "body")]
+    good = python_join(capture, spans)
+    assert good.startswith("Caf\u00e9\n\n\u201cquoted\u201d\n\n\U0001f600\n\nemoji")
+    rows = [(capture, spans, good), (capture, spans, good.replace("emoji", "emojI"))]
+    assert list(_bodies_as_cut(table_of(rows))) == [True, False]
+
+
+def test_rows_of_the_plain_extractor_and_null_texts_are_left_to_python():
+    capture = "One.\n\nTwo."
+    spans = [(0, 4, "body")]
+    assert list(_bodies_as_cut(table_of([(capture, spans, "One.")], "archive-plain/1"))) == [False]
+    assert list(_bodies_as_cut(table_of([(capture, spans, None)]))) == [False]
+
+
+def test_a_sliced_batch_reads_its_own_rows():
+    rows = [("abc def", [(0, 3, "body")], "abc"), ("\u00e9\u00e9 ghi", [(3, 6, "body")], "ghi")]
+    table = table_of(rows * 3).slice(2, 3).combine_chunks()
+    assert list(_bodies_as_cut(table)) == [True, True, True]
