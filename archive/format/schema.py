@@ -12,12 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from jsonschema import Draft202012Validator, FormatChecker
@@ -271,22 +273,131 @@ def _leaf_failures(values: pa.Array, rule: dict) -> pa.Array | None:
 
 def column_problems(batch: pa.RecordBatch | pa.Table, name: str = "record") -> list[str]:
     """Vectorized schema checks: each breached rule with the number of values breaking it."""
-    document = schema_file(name).document
     problems = []
     for column_name in batch.schema.names:
         column = batch.column(column_name)
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         for pointer, values in _flatten(column, f"/{column_name}"):
-            rule = _leaf_schema(document, pointer)
+            rule = _leaf_rule(name, pointer)
             if "type" in rule and rule["type"] in ("array", "object"):
                 continue
-            failed = _leaf_failures(values, rule)
-            if failed is not None:
-                bad = pc.sum(failed).as_py() or 0
-                if bad:
-                    problems.append(f"{pointer}: {bad} value(s) break {_rule_text(rule)}")
+            bad = _breaches(values, rule)
+            if bad:
+                problems.append(f"{pointer}: {bad} value(s) break {_rule_text(rule)}")
     return problems
+
+
+@cache
+def _document(name: str) -> dict:
+    return schema_file(name).document
+
+
+@cache
+def _leaf_rule(name: str, pointer: str) -> dict:
+    return _leaf_schema(_document(name), pointer)
+
+
+_CHECKS = ("enum", "pattern", "minLength", "minimum", "maximum")
+
+
+def _breaches(values: pa.Array, rule: dict) -> int | None:
+    """How many values break ``rule`` (the count ``_leaf_failures`` gives; None: no check).
+    Most columns break nothing, which cheaper tests show first: a null count, the minimum and
+    maximum, the distinct values; the value-by-value check runs only when they cannot."""
+    if not any(key in rule for key in _CHECKS):
+        return None if _allows_null(rule) else values.null_count
+    nulls = 0 if _allows_null(rule) or _null_unknown(rule) else values.null_count
+    if _valid_values_hold(values, rule):
+        return nulls
+    return pc.sum(_leaf_failures(values, rule)).as_py() or 0
+
+
+def _null_unknown(rule: dict) -> bool:
+    """Whether ``_leaf_failures`` leaves a null unknown, so uncounted: a pattern, length or
+    bound check of a null is null, and Arrow's (non-Kleene) ``or_`` with a null is null."""
+    return any(key in rule for key in ("pattern", "minLength", "minimum", "maximum"))
+
+
+def _valid_values_hold(values: pa.Array, rule: dict) -> bool:
+    """True when no valid value breaks ``rule``'s checks (False: not shown so)."""
+    keys = {key for key in _CHECKS if key in rule}
+    if values.type == pa.int64() and keys <= {"minimum", "maximum"}:
+        extremes = pc.min_max(values).as_py()
+        if extremes["min"] is None:
+            return True
+        low, high = rule.get("minimum"), rule.get("maximum")
+        return (low is None or extremes["min"] >= low) and (high is None or extremes["max"] <= high)
+    if values.type != pa.string() or keys & {"minimum", "maximum"}:
+        return False
+    if keys == {"minLength"}:
+        return _long_enough(values, rule["minLength"])
+    if keys == {"pattern"} and (fixed := _fixed_width_class(rule["pattern"])) is not None:
+        return _all_in_class(values, *fixed)
+    return _distinct_values_hold(values, rule)
+
+
+def _offsets(values: pa.Array) -> np.ndarray:
+    return np.frombuffer(values.buffers()[1], np.int32, len(values) + 1, 4 * values.offset)
+
+
+def _long_enough(values: pa.Array, least: int) -> bool:
+    """Every valid string has at least ``least`` code points, shown by byte lengths: at least
+    one byte for one code point, at most four bytes a code point."""
+    if least <= 0 or not len(values):
+        return True
+    lengths = np.diff(_offsets(values))
+    if values.null_count:
+        lengths = lengths[np.asarray(values.is_valid(), bool)]
+    return not len(lengths) or int(lengths.min()) >= (1 if least == 1 else 4 * least)
+
+
+@cache
+def _fixed_width_class(pattern: str) -> tuple[np.ndarray, int] | None:
+    """For a pattern ``^[ranges]{n}$`` of ASCII ranges (hashes, ids): the bytes the class
+    allows (a 256-entry table) and ``n``; None for any other pattern."""
+    found = re.fullmatch(r"\^\[((?:[0-9A-Za-z](?:-[0-9A-Za-z])?)+)\]\{(\d+)\}\$", pattern)
+    if found is None:
+        return None
+    single = re.compile(f"[{found[1]}]")
+    allowed = np.array([b < 128 and bool(single.fullmatch(chr(b))) for b in range(256)])
+    return allowed, int(found[2])
+
+
+def _all_in_class(values: pa.Array, allowed: np.ndarray, width: int) -> bool:
+    """Every valid string is ``width`` bytes, each one ``allowed`` (so ``width`` characters)."""
+    if values.null_count:
+        values = values.drop_null()
+    if not len(values):
+        return True
+    if values.buffers()[2] is None:
+        return False  # only empty strings
+    offsets = _offsets(values)
+    if not (np.diff(offsets) == width).all():
+        return False
+    data = np.frombuffer(values.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
+    return bool(allowed[data].all())
+
+
+# Distinct values already shown to hold, by rule: a column of few values (kinds, languages,
+# flags) is checked once per process, not once per batch.
+_HELD: dict[str, set[str]] = {}
+_MAX_HELD = 4096
+
+
+def _distinct_values_hold(values: pa.Array, rule: dict) -> bool:
+    held = _HELD.setdefault(json.dumps(rule, sort_keys=True), set())
+    distinct = pc.unique(values)
+    if distinct.null_count:
+        distinct = distinct.drop_null()
+    new = [value for value in distinct.to_pylist() if value not in held]
+    if not new:
+        return True
+    if pc.any(_leaf_failures(pa.array(new, pa.string()), rule)).as_py():
+        return False
+    if len(held) + len(new) <= _MAX_HELD:
+        held.update(new)
+    return True
 
 
 def _rule_text(rule: dict) -> str:
