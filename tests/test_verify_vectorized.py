@@ -5,13 +5,15 @@ per-value rules, never from the code under test."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from archive.format.schema import SPAN_TYPE, _breaches, _leaf_rule
-from archive.verification.shards import _bodies_as_cut
+from archive.verification.shards import _bodies_as_cut, mismatched_hashes
 
 EXTRACTOR = "archive-text/text-1.3.0"
 KINDS = ("body", "subheading", "headline", "furniture-other", None)
@@ -124,3 +126,34 @@ def rejected(values: list, rule: dict) -> int:
     unknown = any(key in rule for key in ("pattern", "minLength", "minimum", "maximum"))
     check = Draft202012Validator(rule)
     return sum(not check.is_valid(v) for v in values if v is not None or not unknown)
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.one_of(st.none(), texts), st.sampled_from(["same", "other", "upper"]))),
+    st.integers(0, 3),
+)
+def test_text_hashes_are_compared_as_hashlib_computes_them(rows, start):
+    def stated(text, how):
+        digest = sha(text or "")
+        return {"same": digest, "other": sha(f"{text}!"), "upper": digest.upper()}[how]
+
+    batch = pa.record_batch(
+        {
+            "record_id": [f"{i:032x}" for i in range(len(rows))],
+            "text": pa.array([text for text, _ in rows], pa.string()),
+            "text_sha256": [stated(text, how) for text, how in rows],
+        }
+    ).slice(min(start, len(rows)))
+    kept = list(enumerate(rows))[min(start, len(rows)) :]
+    # An upper-case digest is not the digest (64 hex digits of SHA-256 all decimal: never seen).
+    expected = [f"{i:032x}" for i, (text, how) in kept if text is not None and how != "same"]
+    if any(
+        text is not None and how == "upper" and not sha(text).isdigit() for _, (text, how) in kept
+    ):
+        assert expected  # an upper-case digest of a hash with letters is not the hash
+    assert mismatched_hashes(batch, "text") == expected
