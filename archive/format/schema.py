@@ -180,9 +180,9 @@ def schema_file(name: str) -> SchemaFile:
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A reusable validator for schema ``name`` (built once: building costs more than using)."""
-    document = schema_file(name).document
-    Draft202012Validator.check_schema(document)
-    return Draft202012Validator(document, format_checker=FormatChecker())
+    # Not checked against the metaschema here (a third of a verify's start): tests/test_schema.py
+    # checks every packaged schema once.
+    return Draft202012Validator(_document(name), format_checker=FormatChecker())
 
 
 def validator_for(document: dict) -> Draft202012Validator:
@@ -322,7 +322,8 @@ def _null_unknown(rule: dict) -> bool:
 def _valid_values_hold(values: pa.Array, rule: dict) -> bool:
     """True when no valid value breaks ``rule``'s checks (False: not shown so)."""
     keys = {key for key in _CHECKS if key in rule}
-    if values.type == pa.int64() and keys <= {"minimum", "maximum"}:
+    numeric = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+    if numeric and keys <= {"minimum", "maximum"}:
         extremes = pc.min_max(values).as_py()
         if extremes["min"] is None:
             return True

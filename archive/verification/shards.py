@@ -270,12 +270,15 @@ def _batch_furniture(batch: pa.RecordBatch) -> Counter:
         return Counter()
     kinds = pc.struct_field(spans, "kind")
     lengths = pc.subtract(pc.struct_field(spans, "end"), pc.struct_field(spans, "start"))
-    furniture = pc.starts_with(kinds, "furniture-")
-    table = pa.table({"kind": pc.filter(kinds, furniture), "chars": pc.filter(lengths, furniture)})
-    summed = table.group_by("kind").aggregate([("chars", "sum")])
-    return Counter(
-        dict(zip(summed["kind"].to_pylist(), summed["chars_sum"].to_pylist(), strict=True))
-    )
+    furniture = pc.fill_null(pc.starts_with(kinds, "furniture-"), False)
+    if not pc.any(furniture).as_py():
+        return Counter()
+    # Summed in numpy by the kinds' dictionary codes: Acero's group_by costs more to start.
+    coded = pc.dictionary_encode(pc.filter(kinds, furniture))
+    lengths = np.asarray(pc.fill_null(pc.filter(lengths, furniture), 0), np.int64)
+    sums = np.zeros(len(coded.dictionary), np.int64)
+    np.add.at(sums, np.asarray(coded.indices, np.int64), lengths)
+    return Counter(dict(zip(coded.dictionary.to_pylist(), sums.tolist(), strict=True)))
 
 
 def _check_batch(result: ShardRows, batch: pa.RecordBatch, relative: str, hashes: bool) -> None:
