@@ -13,6 +13,7 @@ import hashlib
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -199,7 +200,7 @@ def _bodies_as_cut(table: pa.Table) -> np.ndarray:
     offsets = np.asarray(spans.offsets)
     first, last = int(offsets[0]), int(offsets[-1])
     values = spans.values.slice(first, last - first)
-    body = pc.fill_null(pc.is_in(pc.struct_field(values, "kind"), value_set=_BODY_KINDS), False)
+    body = pc.fill_null(pc.is_in(pc.struct_field(values, "kind"), value_set=_body_kinds()), False)
     body = np.asarray(body, bool)
     starts = _int64s(pc.struct_field(values, "start"))[body]
     ends = _int64s(pc.struct_field(values, "end"))[body]
@@ -234,7 +235,9 @@ def _bodies_as_cut(table: pa.Table) -> np.ndarray:
     return same & ~unsure & ~np.asarray(plain, bool)
 
 
-_BODY_KINDS = pa.array(BODY_KINDS)
+@cache
+def _body_kinds() -> pa.Array:
+    return pa.array(BODY_KINDS, pa.string())
 
 
 def _int64s(values: pa.Array) -> np.ndarray:
