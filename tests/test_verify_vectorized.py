@@ -157,3 +157,41 @@ def test_text_hashes_are_compared_as_hashlib_computes_them(rows, start):
     ):
         assert expected  # an upper-case digest of a hash with letters is not the hash
     assert mismatched_hashes(batch, "text") == expected
+
+
+def test_forked_workers_report_what_one_process_reports(tmp_path):
+    """Two shards, each tampered differently: jobs=2 (forked workers) finds the same problems,
+    in the same order, as jobs=1."""
+    import shutil
+
+    import pyarrow.parquet as pq
+    from conftest import CREATED
+
+    from archive import PackSettings, check_release, pack
+    from archive.format.parquetio import write_parquet
+
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    for index in range(12):
+        (captures / f"note-{index}.txt").write_text(
+            f"Ferry timetable {index}\n\nThe fictional Skerrow ferry adds sailing {index} "
+            f"from May.\n\nTickets cost {index + 3} pounds, the operator said.\n",
+            encoding="utf-8",
+        )
+    settings = PackSettings("forked", "1.0.0", CREATED, shards=2)
+    release = pack([captures], tmp_path / "dist", settings).path
+    assert check_release(release, jobs=2).ok
+    tampered = tmp_path / "tampered" / release.name
+    shutil.copytree(release, tampered)
+    shards = sorted((tampered / "data").glob("records-*.parquet"))
+    assert len(shards) == 2
+    for shard, field in zip(shards, ("text", "capture_text"), strict=True):
+        table = pq.read_table(shard)
+        rows = table.to_pylist()
+        rows[0][field] = rows[0][field] + " (edited)"
+        write_parquet(pa.Table.from_pylist(rows, schema=table.schema), shard)
+    alone, forked = check_release(tampered, jobs=1), check_release(tampered, jobs=2)
+    codes = {p.code for p in alone.problems}
+    assert {"E007", "E012"} <= codes  # the shards' file hashes, and each shard's text hash
+    assert [str(p) for p in forked.problems] == [str(p) for p in alone.problems]
+    assert forked.checks == alone.checks and forked.skipped == alone.skipped

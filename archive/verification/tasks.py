@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import signal
 import sys
 from bisect import bisect_right
 from concurrent.futures import ProcessPoolExecutor
@@ -93,10 +94,26 @@ def _forked(folder: str, tasks: list[tuple], jobs: int) -> dict[tuple, object]:
     process has already imported, so a forked worker starts at once, where the fork server
     first imports every module of pack's workers too (seconds of CPU, about a whole verify
     of 10,000 rows). Arrow's thread pools are fork-safe; the workers touch no other state."""
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_default_signals
+    )
+    try:
         futures = [pool.submit(_task, task, folder) for task in _longest_first(tasks)]
         return dict(future.result() for future in futures)
+    except BaseException:
+        # Stopped, or a task failed: nothing of the workers' may outlive this call.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _default_signals() -> None:
+    """A worker ends on SIGTERM or SIGHUP, as the fork server's do: it does not inherit the
+    command's handlers, which stop the command (``archive.cli_output.stop_on_signals``)."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def _longest_first(tasks: list[tuple]) -> list[tuple]:
