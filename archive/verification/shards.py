@@ -149,7 +149,9 @@ def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
     table = pa.Table.from_batches([batch]).select(
         ["record_id", "capture_text", "spans", "text", "text_sha256", "extractor"]
     )
-    table = table.filter(checked).combine_chunks()
+    if not pc.all(checked).as_py():  # a filter copies every column, text and all
+        table = table.filter(checked)
+    table = table.combine_chunks()
     # Most bodies are their paragraphs as cut, compared in Arrow for the whole batch (E012 ties
     # ``text`` to its hash); only the other rows are rebuilt one by one.
     cut = _bodies_as_cut(table)
