@@ -209,8 +209,11 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
     def signed() -> Iterator[pa.RecordBatch]:
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK]
-            texts = rows_at(final, part.to_numpy())["text"].to_pylist()
-            keys = [body_keys(align.doc_of(text, vocab), settings) for text in texts]
+            texts = rows_at(final, part.to_numpy())["text"]
+            keys = [
+                body_keys(align.Doc(text, tokens, vocab), settings)
+                for text, tokens in zip(texts.to_pylist(), vocab.views(texts), strict=True)
+            ]
             words.extend(k.words for k in keys)
             for name in KEY_NAMES:
                 held = [getattr(k, name) for k in keys]
@@ -476,11 +479,15 @@ def _confirmed_batch(
     right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     full = (batch.bits & (LSH | ANCHORED)) != 0
     quoted = (batch.bits & QUOTED) != 0
-    texts, views, dates = _read_bodies(
-        ctx, bodies, np.union1d(left[full], right[full]), np.union1d(left[quoted], right[quoted])
-    )
     vocab = Vocabulary()
-    docs = Lru(lambda i: align.doc_of(texts[i], vocab))
+    tokens, views, dates = _read_bodies(
+        ctx,
+        bodies,
+        np.union1d(left[full], right[full]),
+        np.union1d(left[quoted], right[quoted]),
+        vocab,
+    )
+    docs = Lru(lambda i: align.Doc(None, vocab.arrays(*tokens[i]), vocab))
     outcome = BatchOutcome([], {})
     quoting: list[Confirmed] = []
     for (u, v), bits in zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True):
@@ -498,15 +505,20 @@ def _confirmed_batch(
 
 
 def _read_bodies(
-    ctx: PackContext, bodies: list[int], text_numbers: np.ndarray, view_numbers: np.ndarray
+    ctx: PackContext,
+    bodies: list[int],
+    text_numbers: np.ndarray,
+    view_numbers: np.ndarray,
+    vocab: Vocabulary,
 ) -> tuple[dict, dict, dict]:
-    """The texts, quotation views, and record id and dates (all of them) of the bodies
-    numbered, reading each shard's signature file once and only the batches and columns
-    that hold them (mapped locally, by byte range in a bucket)."""
+    """The word and separator ids in ``vocab`` of the texts (tokenized a shard's worth at a
+    time, never held as Python strings), quotation views, and record id and dates (all of
+    them) of the bodies numbered, reading each shard's signature file once and only the
+    batches and columns that hold them (mapped locally, by byte range in a bucket)."""
     first = np.concatenate(([0], np.cumsum(bodies)))
     numbers = np.union1d(text_numbers, view_numbers)
     shards = np.searchsorted(first, numbers, "right") - 1
-    texts: dict[int, str] = {}
+    tokens: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     views: dict[int, align.QuoteView] = {}
     dates: dict[int, tuple] = {}
     for shard in np.unique(shards).tolist():
@@ -528,8 +540,9 @@ def _read_bodies(
                 signed["final_offset"].to_numpy()[wanted],
                 ["text"],
             )
-            texts.update(zip(mine[wanted].tolist(), final["text"].to_pylist(), strict=True))
-    return texts, views, dates
+            viewed = ((t.raw, t.sep) for t in vocab.views(final["text"]))
+            tokens.update(zip(mine[wanted].tolist(), viewed, strict=True))
+    return tokens, views, dates
 
 
 def _views(numbers: np.ndarray, signed: pa.Table) -> Iterator[tuple[int, align.QuoteView]]:
