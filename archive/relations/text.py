@@ -422,14 +422,19 @@ class Vocabulary:
         return self.arrays(raw, sep)
 
     def views(self, texts: pa.Array | pa.ChunkedArray) -> list[TokenArrays]:
-        """:meth:`view` of each of ``texts`` (non-null), the ids given in the same order, with
-        the words split and interned for all of them at once: one regex pass over the batch
-        in Arrow, and one dictionary look-up per distinct word and separator."""
+        """:meth:`view` of each of ``texts`` (non-null), the ids given in the same order."""
+        return self.batch(texts).split()
+
+    def batch(self, texts: pa.Array | pa.ChunkedArray) -> TokenBatch:
+        """The token arrays of ``texts`` (non-null), concatenated, as :meth:`view` gives them
+        one by one (the same ids, given in the same order), with the words split and
+        interned for all of them at once: one regex pass over the batch in Arrow, and one
+        dictionary look-up per distinct word and separator."""
         if isinstance(texts, pa.ChunkedArray):
             texts = texts.combine_chunks()
         data = _utf8_bytes(texts)
         if np.any(data == 0):  # the split marks words with NUL: such texts go one by one
-            return [self.view(text) for text in texts.to_pylist()]
+            return TokenBatch.of([self.view(text) for text in texts.to_pylist()])
         marked = pc.replace_substring_regex(
             texts, _re2_word(_non_ascii_code_points(data)), f"{_MARK}\\0{_MARK}"
         )
@@ -448,12 +453,8 @@ class Vocabulary:
         sizes = (counts - 1) // 2
         bounds = np.concatenate(([0], np.cumsum(sizes)))
         ends -= np.repeat(np.concatenate(([0], ends))[bounds[:-1]], sizes)
-        starts = ends - lengths
-        fold = self.raw_fold[raw]
-        return [
-            TokenArrays(raw[a:b], fold[a:b], starts[a:b], ends[a:b], sep[a:b])
-            for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
-        ]
+        tokens = TokenArrays(raw, self.raw_fold[raw], ends - lengths, ends, sep)
+        return TokenBatch(tokens, bounds)
 
     def _batch_ids(self, items: pa.Array, known: dict[str, int], add) -> np.ndarray:
         """Ids of ``items``, new ones given in the order of first occurrence (as
@@ -515,17 +516,22 @@ class Vocabulary:
         self.sep_break[index] = _SENTENCE_END.search(sep) is not None
         return index
 
-    def names(self, tokens: TokenArrays) -> np.ndarray:
-        """Capitalised words not opening a sentence (what :func:`skeleton_of` keeps as names)."""
+    def names(self, tokens: TokenArrays, firsts: np.ndarray | None = None) -> np.ndarray:
+        """Capitalised words not opening a sentence (what :func:`skeleton_of` keeps as names);
+        ``firsts``: where each body's words start when ``tokens`` holds several."""
         cls = self.sep_class[tokens.sep]
         opening = cls == _SEP_AFTER_SENTENCE
-        if len(opening):
-            opening[0] |= cls[0] == _SEP_MARKS_ONLY
+        if firsts is None:
+            firsts = np.zeros(min(1, len(opening)), dtype=np.int64)
+        opening[firsts] |= cls[firsts] == _SEP_MARKS_ONLY
         return self.raw_capital[tokens.raw] & ~opening
 
-    def skeleton_hashes(self, tokens: TokenArrays) -> tuple[np.ndarray, np.ndarray]:
-        """Hashes of :func:`skeleton_of`'s strings, and which tokens are plain content words."""
-        kept = self.function[tokens.fold] | self.names(tokens)
+    def skeleton_hashes(
+        self, tokens: TokenArrays, firsts: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of :func:`skeleton_of`'s strings, and which tokens are plain content words
+        (``firsts`` as for :meth:`names`)."""
+        kept = self.function[tokens.fold] | self.names(tokens, firsts)
         digit = self.digit[tokens.fold] & ~self.function[tokens.fold]
         content = ~kept & ~digit
         out = np.where(kept, self.hash[tokens.fold], _BLANK_HASH)
@@ -560,6 +566,36 @@ class TokenArrays:
     starts: np.ndarray
     ends: np.ndarray
     sep: np.ndarray
+
+
+@dataclass(frozen=True)
+class TokenBatch:
+    """The token arrays of several bodies, concatenated: body ``k`` holds the tokens
+    ``bounds[k]:bounds[k + 1]``, its offsets counted from its own start."""
+
+    tokens: TokenArrays
+    bounds: np.ndarray
+
+    @classmethod
+    def of(cls, views: list[TokenArrays]) -> TokenBatch:
+        sizes = [len(v.raw) for v in views]
+        columns = [
+            np.concatenate([getattr(v, name) for v in views]) if views else np.empty(0, dtype)
+            for name, dtype in zip(
+                ("raw", "fold", "starts", "ends", "sep"),
+                (np.int32, np.int32, np.int64, np.int64, np.int32),
+                strict=True,
+            )
+        ]
+        return cls(TokenArrays(*columns), np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+
+    def split(self) -> list[TokenArrays]:
+        """Each body's token arrays (views of the concatenation)."""
+        t = self.tokens
+        return [
+            TokenArrays(t.raw[a:b], t.fold[a:b], t.starts[a:b], t.ends[a:b], t.sep[a:b])
+            for a, b in zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist(), strict=True)
+        ]
 
 
 def quote_ids(text: str, tokens: TokenArrays) -> np.ndarray:

@@ -65,7 +65,7 @@ from archive.relations.find import (
     Confirmed,
     Families,
     Statements,
-    body_keys,
+    chunk_keys,
     confirm_pair,
     key_limits,
     keyed_entries,
@@ -210,30 +210,21 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK]
             texts = rows_at(final, part.to_numpy())["text"]
-            keys = [
-                body_keys(align.Doc(text, tokens, vocab), settings)
-                for text, tokens in zip(texts.to_pylist(), vocab.views(texts), strict=True)
-            ]
-            words.extend(k.words for k in keys)
+            keys = chunk_keys(texts.to_pylist(), vocab.batch(texts), vocab, settings)
+            words.append(keys.words)
             for name in KEY_NAMES:
-                held = [getattr(k, name) for k in keys]
-                entries[name].append(
-                    keyed_entries(
-                        np.concatenate(held) if held else np.empty(0, np.uint32),
-                        np.array([len(h) for h in held], dtype=np.int64),
-                        at,
-                    )
-                )
+                entries[name].append(keyed_entries(*keys.keys[name], at))
+            bounds = keys.quote_bounds
             yield pa.RecordBatch.from_arrays(
                 [
                     *(c.combine_chunks() for c in index.slice(at, len(part)).columns),
                     pa.array(in_batch[at : at + len(part)].astype(np.int32)),
                     pa.array(in_batch_at[at : at + len(part)]),
-                    _lists([np.array(k.quote_view.words, dtype=object) for k in keys], pa.string()),
-                    _lists([k.quote_view.starts for k in keys], pa.int64()),
-                    _lists([k.quote_view.ends for k in keys], pa.int64()),
-                    _lists([k.quote_view.quote for k in keys], pa.int32()),
-                    _lists([k.quote_view.grams for k in keys], pa.uint64()),
+                    _lists(bounds, pa.array(keys.quote_words, pa.string())),
+                    _lists(bounds, pa.array(keys.quote_starts, pa.int64())),
+                    _lists(bounds, pa.array(keys.quote_ends, pa.int64())),
+                    _lists(bounds, pa.array(keys.quote_index, pa.int32())),
+                    _lists(bounds, pa.array(keys.quote_grams, pa.uint64())),
                 ],
                 schema=_SIGNATURE_SCHEMA,
             )
@@ -271,12 +262,9 @@ def _with_earliest_dates(index: pa.Table, reps_path: Path | RemotePath) -> pa.Ta
     return pa.table(columns, schema=_DATES_SCHEMA)
 
 
-def _lists(arrays: list[np.ndarray], value_type: pa.DataType) -> pa.Array:
-    """One list per array, built from their concatenation."""
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
-    np.cumsum([len(a) for a in arrays], out=offsets[1:])
-    values = np.concatenate(arrays) if offsets[-1] else []
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=value_type))
+def _lists(bounds: np.ndarray, values: pa.Array) -> pa.Array:
+    """List ``k`` holding ``values[bounds[k]:bounds[k + 1]]``."""
+    return pa.ListArray.from_arrays(pa.array(bounds.astype(np.int32)), values)
 
 
 @dataclass(frozen=True)
