@@ -8,6 +8,7 @@ time linear in the body length. Each function returns the evidence as plain data
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
@@ -287,34 +288,35 @@ class QuoteView:
         return len(self.words)
 
 
-def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) -> list[dict]:
+def shared_quotations(
+    a: QuoteView, b: QuoteView, settings: RelationSettings, runs: list[Block] | None = None
+) -> list[dict]:
     """Runs of at least ``min_quote_words`` words inside one quotation in both bodies.
 
     A run counts when it is a whole quotation in one of the bodies (a partial quote of the
     other's statement) or at least ``min_partial_quote_words`` long: shorter pieces of two
-    quotations are the stock phrases any two statements may share.
+    quotations are the stock phrases any two statements may share. ``runs``: the pair's
+    :func:`quote_runs`, when they were found with other pairs' (:func:`quote_runs_of_pairs`).
     """
-    n = settings.min_quote_words
-    in_a, in_b = a.gram_positions, b.gram_positions
-    common = in_a.keys() & in_b.keys()
-    if not common:
+    if runs is None:
+        runs = quote_runs(a, b, settings.min_quote_words)
+    if not runs:
         return []
-    matches = [(q - p, p) for g in common for p in in_a[g] for q in in_b[g]]
-    runs = _quote_runs(matches, n)
+    runs = list(runs)
     if len(runs) > 1:
         runs.sort(key=lambda x: (-x[2], x[0], x[1]))
     out = []
     used_a: set[int] = set()
     used_b: set[int] = set()
+    alone = len(runs) == 1  # nothing to overlap: the sets stay out of the common case
     for i, j, size in runs:
-        if (
-            not _whole_or_long(a, b, i, j, size, settings)
-            or used_a.intersection(range(i, i + size))
-            or used_b.intersection(range(j, j + size))
-        ):
+        if not _whole_or_long(a, b, i, j, size, settings):
             continue
-        used_a.update(range(i, i + size))
-        used_b.update(range(j, j + size))
+        if not alone:
+            if used_a.intersection(range(i, i + size)) or used_b.intersection(range(j, j + size)):
+                continue
+            used_a.update(range(i, i + size))
+            used_b.update(range(j, j + size))
         out.append(
             {
                 "quotation": " ".join(a.words[i : i + size]),
@@ -326,6 +328,71 @@ def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) ->
     if len(out) > 1:
         out.sort(key=lambda q: (q["source"], q["target"]))
     return out
+
+
+def quote_runs(a: QuoteView, b: QuoteView, n: int) -> list[Block]:
+    """Maximal runs of quotation ``n``-grams the two views share, by diagonal then start."""
+    in_a, in_b = a.gram_positions, b.gram_positions
+    common = in_a.keys() & in_b.keys()
+    if not common:
+        return []
+    return _quote_runs([(q - p, p) for g in common for p in in_a[g] for q in in_b[g]], n)
+
+
+def quote_runs_of_pairs(
+    views: Mapping[int, QuoteView], left: np.ndarray, right: np.ndarray, n: int
+) -> list[list[Block]]:
+    """:func:`quote_runs` of the views of each pair ``(left[k], right[k])``, found for all
+    the pairs in a few numpy passes."""
+    out: list[list[Block]] = [[] for _ in range(len(left))]
+    if not len(left):
+        return out
+    numbers = np.union1d(left, right)
+    grams = [views[i].grams for i in numbers.tolist()]
+    held = [np.flatnonzero(g) for g in grams]
+    sizes = np.array([len(h) for h in held], dtype=np.int64)
+    firsts = np.cumsum(sizes) - sizes
+    positions = np.concatenate(held)
+    values = np.concatenate([g[h] for g, h in zip(grams, held, strict=True)])
+    _, dense = np.unique(values, return_inverse=True)  # 32-bit ids: a pair's key fits 64 bits
+    a_key, a_at = _pair_entries(np.searchsorted(numbers, left), sizes, firsts, dense)
+    b_key, b_at = _pair_entries(np.searchsorted(numbers, right), sizes, firsts, dense)
+    order = np.argsort(b_key, kind="stable")
+    b_key, b_at = b_key[order], b_at[order]
+    lo = np.searchsorted(b_key, a_key, "left")
+    count = np.searchsorted(b_key, a_key, "right") - lo
+    ia = np.repeat(np.arange(len(a_key)), count)
+    jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
+    pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
+    p, q = positions[a_at[ia]], positions[b_at[jb]]
+    d = q - p
+    order = np.lexsort((p, d, pair))
+    pair, p, d = pair[order], p[order], d[order]
+    new = np.ones(len(p), dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (p[1:] != p[:-1] + 1)
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.append(starts, len(p))) + n - 1
+    for k, i, j, size in zip(
+        pair[starts].tolist(),
+        p[starts].tolist(),
+        (p[starts] + d[starts]).tolist(),
+        lengths.tolist(),
+        strict=True,
+    ):
+        out[k].append((i, j, size))
+    return out
+
+
+def _pair_entries(
+    slots: np.ndarray, sizes: np.ndarray, firsts: np.ndarray, dense: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair ``k``, the held grams of the body in slot ``slots[k]``: their keys
+    ``k << 32 | gram id`` and where they are in the concatenated grams."""
+    counts = sizes[slots]
+    total = int(counts.sum())
+    at = np.arange(total) + np.repeat(firsts[slots] - (np.cumsum(counts) - counts), counts)
+    pair = np.repeat(np.arange(len(slots), dtype=np.uint64), counts)
+    return (pair << np.uint64(32)) | dense[at].astype(np.uint64), at
 
 
 def _quote_runs(matches: list[tuple[int, int]], n: int) -> list[Block]:
@@ -352,7 +419,14 @@ def _whole_or_long(
 ) -> bool:
     if size >= settings.min_partial_quote_words:
         return True
-    return size in (a.quote_sizes[i], b.quote_sizes[j])
+    return _whole(a.quote, i, size) or _whole(b.quote, j, size)
+
+
+def _whole(quote: np.ndarray, i: int, size: int) -> bool:
+    """Whether the ``size`` words from ``i``, all of one quotation, are the whole of it: the
+    words either side belong to another (its words are adjacent, see ``quote_sizes``)."""
+    k = quote[i]
+    return (i == 0 or quote[i - 1] != k) and (i + size == len(quote) or quote[i + size] != k)
 
 
 @dataclass(frozen=True)

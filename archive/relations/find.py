@@ -187,7 +187,7 @@ def _distinct_words(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The hashes of each body's distinct folded words, and how many each body has."""
     owner = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
-    distinct = np.unique((owner << np.uint64(32)) | fold.astype(np.uint64))
+    distinct = _distinct((owner << np.uint64(32)) | fold.astype(np.uint64))
     owner = (distinct >> np.uint64(32)).astype(np.int64)
     words = vocab.hash[(distinct & np.uint64(0xFFFFFFFF)).astype(np.int64)]
     # two words of one body with one hash count once, as np.unique of its hashes has them
@@ -210,11 +210,18 @@ def _segment_anchor_keys(skeleton, content, hashes, bounds, s: RelationSettings)
     return _segment_unique(_folded(minima), minima_bounds)
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by sorting (numpy 2's hashing unique is many times slower on
+    the large arrays of a batch)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
 def _segment_unique(values: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each segment's distinct 32-bit values, ascending, concatenated; and their counts."""
     sizes = np.diff(bounds)
     owner = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
-    distinct = np.unique((owner << np.uint64(32)) | values.astype(np.uint64))
+    distinct = _distinct((owner << np.uint64(32)) | values.astype(np.uint64))
     counts = np.bincount((distinct >> np.uint64(32)).astype(np.int64), minlength=len(sizes))
     return (distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts.astype(np.int64)
 
@@ -312,11 +319,20 @@ class Confirmed:
 
 
 def confirm_pair(
-    u: int, v: int, bits: int, docs, views, settings: RelationSettings, stats: Counter
+    u: int,
+    v: int,
+    bits: int,
+    docs,
+    views,
+    settings: RelationSettings,
+    stats: Counter,
+    quote_runs=None,
 ) -> Confirmed | None:
     """The relation, if any, of bodies ``u`` and ``v`` (``docs``/``views`` give each body's
     :class:`~archive.relations.align.Doc` and quotation view): a near-duplicate first, else a
-    paraphrase, else shared quotations, which are not stated for a pair related as a copy."""
+    paraphrase, else shared quotations, which are not stated for a pair related as a copy.
+    ``quote_runs(u, v)``, when given, is the pair's :func:`~archive.relations.align.quote_runs`
+    found beforehand."""
     s = settings
     found = None
     if bits & (LSH | ANCHORED):
@@ -332,7 +348,8 @@ def confirm_pair(
             stats["skipped-related:shares-quotation"] += 1
             return found
         a, b = views(u), views(v)
-        shared = align.shared_quotations(a, b, s)
+        runs = quote_runs(u, v) if quote_runs is not None else None
+        shared = align.shared_quotations(a, b, s, runs)
         if shared:
             words = sum(q["words"] for q in shared)
             score = min(words / max(1, min(len(a), len(b))), 1.0)

@@ -478,8 +478,15 @@ def _confirmed_batch(
     docs = Lru(lambda i: align.Doc(None, vocab.arrays(*tokens[i]), vocab))
     outcome = BatchOutcome([], {})
     quoting: list[Confirmed] = []
+    # the shared quotation runs of every quotation candidate, found together
+    runs = align.quote_runs_of_pairs(views, left[quoted], right[quoted], settings.min_quote_words)
+    quote_runs = dict(zip(batch.codes[quoted].tolist(), runs, strict=True))
+
+    def runs_of(u: int, v: int) -> list:
+        return quote_runs[u << 32 | v]
+
     for (u, v), bits in zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True):
-        found = confirm_pair(u, v, bits, docs, views.__getitem__, settings, outcome.stats)
+        found = confirm_pair(u, v, bits, docs, views.__getitem__, settings, outcome.stats, runs_of)
         if found is None:
             continue
         (quoting if found.kind == "shares-quotation" else outcome.confirmed).append(found)
