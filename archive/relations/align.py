@@ -419,14 +419,14 @@ def _whole_or_long(
 ) -> bool:
     if size >= settings.min_partial_quote_words:
         return True
-    return _whole(a.quote, i, size) or _whole(b.quote, j, size)
+    return size in (_quotation_size(a.quote, i), _quotation_size(b.quote, j))
 
 
-def _whole(quote: np.ndarray, i: int, size: int) -> bool:
-    """Whether the ``size`` words from ``i``, all of one quotation, are the whole of it: the
-    words either side belong to another (its words are adjacent, see ``quote_sizes``)."""
+def _quotation_size(quote: np.ndarray, i: int) -> int:
+    """``quote_sizes[i]`` without listing them all: a body's quotations are in text order, so
+    ``quote`` never decreases and the words of quotation ``quote[i]`` are one sorted run."""
     k = quote[i]
-    return (i == 0 or quote[i - 1] != k) and (i + size == len(quote) or quote[i + size] != k)
+    return int(np.searchsorted(quote, k, "right") - np.searchsorted(quote, k, "left"))
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,9 @@ def _distinct_words(
     # two words of one body with one hash count once, as np.unique of its hashes has them
     order = np.lexsort((words, owner))
     owner, words = owner[order], words[order]
-    new = np.concatenate(([True], (owner[1:] != owner[:-1]) | (words[1:] != words[:-1])))
+    new = np.concatenate(
+        (owner[:1] == owner[:1], (owner[1:] != owner[:-1]) | (words[1:] != words[:-1]))
+    )
     owner, words = owner[new], words[new]
     return words, np.bincount(owner, minlength=len(sizes)).astype(np.int64)
 
@@ -214,7 +216,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` by sorting (numpy 2's hashing unique is many times slower on
     the large arrays of a batch)."""
     values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values[np.concatenate((values[:1] == values[:1], values[1:] != values[:-1]))]
 
 
 def _segment_unique(values: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

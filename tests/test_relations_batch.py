@@ -1,0 +1,150 @@
+"""The batched paths of relation finding give what the per-body paths give, on any text.
+
+Signing tokenizes a chunk of bodies in one Arrow regex pass (:meth:`Vocabulary.batch`) and
+computes their keys in numpy passes over all of them (:func:`chunk_keys`); confirmation
+matches the quotation n-grams of a batch's pairs together (:func:`quote_runs_of_pairs`). The
+per-body functions are the reference, so the pack's relations stay byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.relations import RelationSettings, align
+from archive.relations.find import body_keys, chunk_keys
+from archive.relations.text import Vocabulary
+
+# Characters where Python's and RE2's ideas of a word character could part: letters and
+# digits of other scripts, titlecase, letter-like numbers, combining marks, quotation marks
+# and apostrophes of both kinds, paragraph breaks; and now and then a NUL (the batch split's
+# own mark: such a batch is viewed body by body).
+_TRICKY = "aZ9_é日ǅⅫ½٣\u0301𝟘ß'’\"“”«»‘.!?…:,() \n"
+_WORDS = ["the", "said", "Bridge", "Monday", "it's", "won’t", "42", "Ärger", "日本", "_x"]
+
+_pieces = st.one_of(
+    st.sampled_from(_WORDS),
+    st.text(alphabet=_TRICKY, max_size=6),
+    st.sampled_from([" ", "  ", "\n\n", ". ", ', "', '" ', " “", "” ", "'", "’"]),
+)
+_texts = st.one_of(
+    st.lists(_pieces, max_size=80).map("".join),
+    st.text(max_size=60),
+    st.integers(1, 3000).map(lambda n: "w" * n),  # one very long word
+)
+_bodies = st.lists(_texts, max_size=12) | st.lists(_texts, max_size=3).map(
+    lambda texts: [*texts, "a\x00b"]
+)
+# Small windows and n-grams, so that short bodies reach every edge of the segment arithmetic.
+_SETTINGS = st.builds(
+    RelationSettings,
+    shingle_size=st.integers(1, 6),
+    num_perm=st.sampled_from([8, 16, 128]),
+    skeleton_context=st.integers(0, 3),
+    skeleton_window=st.integers(1, 5),
+    min_quote_words=st.integers(1, 5),
+    quote_window=st.integers(1, 4),
+)
+_FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _same_arrays(x: np.ndarray, y: np.ndarray) -> bool:
+    return x.dtype == y.dtype and np.array_equal(x, y)
+
+
+@_FAST
+@given(_bodies, _bodies)
+def test_batch_tokens_are_the_views_of_each_body(first, second):
+    one, many = Vocabulary(), Vocabulary()
+    expected = [one.view(text) for text in first + second]
+    got = many.views(pa.array(first, pa.string())) + many.views(
+        pa.chunked_array([pa.array(second, pa.large_string())])
+    )
+    assert len(got) == len(expected)
+    for a, b in zip(expected, got, strict=True):
+        for name in ("raw", "fold", "starts", "ends", "sep"):
+            assert _same_arrays(getattr(a, name), getattr(b, name)), name
+    # the same ids, given in the same order: the vocabularies are the same
+    assert (one._raw, one._seps, one.words) == (many._raw, many._seps, many.words)
+
+
+def test_batch_tokens_pinned_on_tricky_text():
+    """Words and code-point offsets, counted here by hand."""
+    text = "ǅungla’s 𝟘1 e\u0301 “Ⅻ½” _x y it's"
+    tokens = Vocabulary().views(pa.array([text, "", "  "]))
+    starts, ends = tokens[0].starts.tolist(), tokens[0].ends.tolist()
+    assert [text[s:e] for s, e in zip(starts, ends, strict=True)] == [
+        "ǅungla’s",
+        "𝟘1",
+        "e",
+        "Ⅻ½",
+        "_x",
+        "y",
+        "it's",
+    ]
+    assert starts == [0, 9, 12, 16, 20, 23, 25]
+    assert [len(t.raw) for t in tokens[1:]] == [0, 0]
+
+
+@_FAST
+@given(_bodies, _SETTINGS)
+def test_chunk_keys_are_the_keys_of_each_body(texts, relation_settings):
+    one, many = Vocabulary(), Vocabulary()
+    expected = [body_keys(align.doc_of(text, one), relation_settings) for text in texts]
+    found = chunk_keys(texts, many.batch(pa.array(texts, pa.string())), many, relation_settings)
+    for k, want in enumerate(expected):
+        got = found.body(k)
+        for name in ("bands", "anchors", "quotes", "words"):
+            assert _same_arrays(getattr(want, name), getattr(got, name)), name
+        assert want.quote_view.words == got.quote_view.words
+        for name in ("starts", "ends", "quote", "grams"):
+            assert _same_arrays(getattr(want.quote_view, name), getattr(got.quote_view, name))
+
+
+_QUOTES = st.lists(
+    st.lists(st.sampled_from(["we", "will", "rebuild", "the", "bridge", "soon"]), max_size=12),
+    max_size=4,
+).map(lambda quotes: " ".join(f"“{' '.join(q)}” he said." for q in quotes))
+
+
+@_FAST
+@given(st.lists(_QUOTES, min_size=1, max_size=6), st.data(), st.integers(1, 4))
+def test_quote_runs_of_pairs_are_each_pairs_runs(texts, data, n):
+    vocab = Vocabulary()
+    views = {k: align.QuoteView.of(align.doc_of(text, vocab), n) for k, text in enumerate(texts)}
+    index = st.integers(0, len(texts) - 1)
+    pairs = data.draw(st.lists(st.tuples(index, index), max_size=10))
+    left = np.array([u for u, _ in pairs], dtype=np.int64)
+    right = np.array([v for _, v in pairs], dtype=np.int64)
+    runs = align.quote_runs_of_pairs(views, left, right, n)
+    assert runs == [align.quote_runs(views[u], views[v], n) for u, v in pairs]
+    relation_settings = RelationSettings(min_quote_words=n)
+    for (u, v), found in zip(pairs, runs, strict=True):
+        # a quotation's size found by bisection is the one quote_sizes lists (the reference)
+        for view in (views[u], views[v]):
+            sizes = [align._quotation_size(view.quote, i) for i in range(len(view))]
+            assert sizes == view.quote_sizes
+        assert align.shared_quotations(
+            views[u], views[v], relation_settings, found
+        ) == align.shared_quotations(views[u], views[v], relation_settings)
+
+
+def test_shared_quotation_pinned():
+    """A whole eight-word quotation shared by two bodies, offsets counted by hand."""
+    a = "He said “we will rebuild the bridge by next spring” on Monday."
+    b = "“We will rebuild the bridge by next spring,” the mayor said."
+    vocab = Vocabulary()
+    views = {k: align.QuoteView.of(align.doc_of(t, vocab), 8) for k, t in enumerate((a, b))}
+    runs = align.quote_runs_of_pairs(views, np.array([0]), np.array([1]), 8)
+    assert runs == [[(0, 0, 8)]]
+    found = align.shared_quotations(views[0], views[1], RelationSettings(), runs[0])
+    assert found == [
+        {
+            "quotation": "we will rebuild the bridge by next spring",
+            "source": [9, 50],
+            "target": [1, 42],
+            "words": 8,
+        }
+    ]
