@@ -110,25 +110,27 @@ _QUOTES = st.lists(
 
 
 @_FAST
-@given(st.lists(_QUOTES, min_size=1, max_size=6), st.data(), st.integers(1, 4))
-def test_quote_runs_of_pairs_are_each_pairs_runs(texts, data, n):
+@given(st.lists(_QUOTES, min_size=1, max_size=6), st.data(), st.integers(1, 4), st.integers(1, 9))
+def test_quote_runs_of_pairs_are_each_pairs_runs(texts, data, n, partial):
     vocab = Vocabulary()
     views = {k: align.QuoteView.of(align.doc_of(text, vocab), n) for k, text in enumerate(texts)}
     index = st.integers(0, len(texts) - 1)
     pairs = data.draw(st.lists(st.tuples(index, index), max_size=10))
     left = np.array([u for u, _ in pairs], dtype=np.int64)
     right = np.array([v for _, v in pairs], dtype=np.int64)
-    runs = align.quote_runs_of_pairs(views, left, right, n)
-    assert runs == [align.quote_runs(views[u], views[v], n) for u, v in pairs]
-    relation_settings = RelationSettings(min_quote_words=n)
+    relation_settings = RelationSettings(min_quote_words=n, min_partial_quote_words=partial)
+    runs = align.quote_runs_of_pairs(views, left, right, relation_settings)
     for (u, v), found in zip(pairs, runs, strict=True):
-        # a quotation's size found by bisection is the one quote_sizes lists (the reference)
-        for view in (views[u], views[v]):
-            sizes = [align._quotation_size(view.quote, i) for i in range(len(view))]
-            assert sizes == view.quote_sizes
-        assert align.shared_quotations(
-            views[u], views[v], relation_settings, found
-        ) == align.shared_quotations(views[u], views[v], relation_settings)
+        a, b = views[u], views[v]
+        # the runs each pair finds alone, less those shared_quotations passes over
+        assert found == [
+            (i, j, size)
+            for i, j, size in align.quote_runs(a, b, n)
+            if size >= partial or size in (a.quote_sizes[i], b.quote_sizes[j])
+        ]
+        assert align.shared_quotations(a, b, relation_settings, found) == (
+            align.shared_quotations(a, b, relation_settings)
+        )
 
 
 def test_shared_quotation_pinned():
@@ -137,7 +139,7 @@ def test_shared_quotation_pinned():
     b = "“We will rebuild the bridge by next spring,” the mayor said."
     vocab = Vocabulary()
     views = {k: align.QuoteView.of(align.doc_of(t, vocab), 8) for k, t in enumerate((a, b))}
-    runs = align.quote_runs_of_pairs(views, np.array([0]), np.array([1]), 8)
+    runs = align.quote_runs_of_pairs(views, np.array([0]), np.array([1]), RelationSettings())
     assert runs == [[(0, 0, 8)]]
     found = align.shared_quotations(views[0], views[1], RelationSettings(), runs[0])
     assert found == [

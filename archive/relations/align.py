@@ -296,10 +296,15 @@ def shared_quotations(
     A run counts when it is a whole quotation in one of the bodies (a partial quote of the
     other's statement) or at least ``min_partial_quote_words`` long: shorter pieces of two
     quotations are the stock phrases any two statements may share. ``runs``: the pair's
-    :func:`quote_runs`, when they were found with other pairs' (:func:`quote_runs_of_pairs`).
+    :func:`quote_runs` that count so, when they were found with other pairs' (see
+    :func:`quote_runs_of_pairs`); the others would be passed over anyway.
     """
     if runs is None:
-        runs = quote_runs(a, b, settings.min_quote_words)
+        runs = [
+            (i, j, size)
+            for i, j, size in quote_runs(a, b, settings.min_quote_words)
+            if _whole_or_long(a, b, i, j, size, settings)
+        ]
     if not runs:
         return []
     runs = list(runs)
@@ -310,8 +315,6 @@ def shared_quotations(
     used_b: set[int] = set()
     alone = len(runs) == 1  # nothing to overlap: the sets stay out of the common case
     for i, j, size in runs:
-        if not _whole_or_long(a, b, i, j, size, settings):
-            continue
         if not alone:
             if used_a.intersection(range(i, i + size)) or used_b.intersection(range(j, j + size)):
                 continue
@@ -340,10 +343,15 @@ def quote_runs(a: QuoteView, b: QuoteView, n: int) -> list[Block]:
 
 
 def quote_runs_of_pairs(
-    views: Mapping[int, QuoteView], left: np.ndarray, right: np.ndarray, n: int
+    views: Mapping[int, QuoteView],
+    left: np.ndarray,
+    right: np.ndarray,
+    settings: RelationSettings,
 ) -> list[list[Block]]:
-    """:func:`quote_runs` of the views of each pair ``(left[k], right[k])``, found for all
-    the pairs in a few numpy passes."""
+    """:func:`quote_runs` of the views of each pair ``(left[k], right[k])`` that
+    :func:`shared_quotations` counts (a whole quotation in either body, or long enough),
+    found for all the pairs in a few numpy passes."""
+    n = settings.min_quote_words
     out: list[list[Block]] = [[] for _ in range(len(left))]
     if not len(left):
         return out
@@ -372,15 +380,30 @@ def quote_runs_of_pairs(
     new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (p[1:] != p[:-1] + 1)
     starts = np.flatnonzero(new)
     lengths = np.diff(np.append(starts, len(p))) + n - 1
-    for k, i, j, size in zip(
-        pair[starts].tolist(),
-        p[starts].tolist(),
-        (p[starts] + d[starts]).tolist(),
-        lengths.tolist(),
-        strict=True,
+    pair, i, j = pair[starts], p[starts], p[starts] + d[starts]
+    quotes = [views[number].quote for number in numbers.tolist()]
+    words = np.array([len(q) for q in quotes], dtype=np.int64)
+    firsts_of = np.cumsum(words) - words  # of each body's words, in the concatenated sizes
+    sizes_of = _quote_sizes_of(quotes)
+    whole_a = sizes_of[firsts_of[np.searchsorted(numbers, left)][pair] + i] == lengths
+    whole_b = sizes_of[firsts_of[np.searchsorted(numbers, right)][pair] + j] == lengths
+    kept = (lengths >= settings.min_partial_quote_words) | whole_a | whole_b
+    for k, first, second, size in zip(
+        pair[kept].tolist(), i[kept].tolist(), j[kept].tolist(), lengths[kept].tolist(), strict=True
     ):
-        out[k].append((i, j, size))
+        out[k].append((first, second, size))
     return out
+
+
+def _quote_sizes_of(quotes: list[np.ndarray]) -> np.ndarray:
+    """:attr:`QuoteView.quote_sizes` of each view, concatenated."""
+    owner = np.repeat(np.arange(len(quotes), dtype=np.int64), [len(q) for q in quotes])
+    quote = np.concatenate(quotes).astype(np.int64)
+    new = np.ones(len(quote), dtype=bool)
+    new[1:] = (quote[1:] != quote[:-1]) | (owner[1:] != owner[:-1])
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, len(quote)))
+    return np.repeat(sizes, sizes)
 
 
 def _pair_entries(
@@ -419,14 +442,7 @@ def _whole_or_long(
 ) -> bool:
     if size >= settings.min_partial_quote_words:
         return True
-    return size in (_quotation_size(a.quote, i), _quotation_size(b.quote, j))
-
-
-def _quotation_size(quote: np.ndarray, i: int) -> int:
-    """``quote_sizes[i]`` without listing them all: a body's quotations are in text order, so
-    ``quote`` never decreases and the words of quotation ``quote[i]`` are one sorted run."""
-    k = quote[i]
-    return int(np.searchsorted(quote, k, "right") - np.searchsorted(quote, k, "left"))
+    return size in (a.quote_sizes[i], b.quote_sizes[j])
 
 
 @dataclass(frozen=True)

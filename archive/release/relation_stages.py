@@ -479,7 +479,7 @@ def _confirmed_batch(
     outcome = BatchOutcome([], {})
     quoting: list[Confirmed] = []
     # the shared quotation runs of every quotation candidate, found together
-    runs = align.quote_runs_of_pairs(views, left[quoted], right[quoted], settings.min_quote_words)
+    runs = align.quote_runs_of_pairs(views, left[quoted], right[quoted], settings)
     quote_runs = dict(zip(batch.codes[quoted].tolist(), runs, strict=True))
 
     def runs_of(u: int, v: int) -> list:
