@@ -9,13 +9,15 @@ runs in one process) over the finalized shards, so it gives the same relations:
    id represents the body, the others become exact duplicates.
 3. ``sign_shard`` (task): the keys of the shard's distinct bodies (LSH bands, anchors,
    quotation n-grams) as entries sorted by key, their quotation views, in record id order,
-   and how many bodies hold each word.
+   and how many bodies hold each word; tokenized and keyed a chunk of bodies at a time
+   (:func:`~archive.relations.find.chunk_keys`, the keys ``body_keys`` gives each).
 4. ``pair_part`` (task): for one kind of key and one range of keys, the pairs of bodies that
    share keys there and how many, as a sorted run. Bodies are numbered in record id order
    across shards, and the ranges come from the shard count, so nothing depends on workers.
 5. ``candidate_batches`` (driver, streaming merge): the runs merged into candidate pairs, a
    batch at a time, never all at once.
-6. ``confirm_batch`` (task): alignment of a batch of candidate pairs.
+6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
+   and its quotation candidates' shared runs found, for the whole batch at once).
 7. ``write_relations`` (driver): direction, families and group ids, then the table in
    ``(source_id, target_id, kind)`` order through sorted runs on disk, and the flags.
 """
