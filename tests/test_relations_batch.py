@@ -124,7 +124,7 @@ def test_quote_runs_of_pairs_are_each_pairs_runs(texts, data, n, partial):
         a, b = views[u], views[v]
         # the runs each pair finds alone, less those shared_quotations passes over
         assert found == [
-            (i, j, size)
+            (i, j, size, a.starts[i], a.ends[i + size - 1], b.starts[j], b.ends[j + size - 1])
             for i, j, size in align.quote_runs(a, b, n)
             if size >= partial or size in (a.quote_sizes[i], b.quote_sizes[j])
         ]
@@ -140,7 +140,7 @@ def test_shared_quotation_pinned():
     vocab = Vocabulary()
     views = {k: align.QuoteView.of(align.doc_of(t, vocab), 8) for k, t in enumerate((a, b))}
     runs = align.quote_runs_of_pairs(views, np.array([0]), np.array([1]), RelationSettings())
-    assert runs == [[(0, 0, 8)]]
+    assert runs == [[(0, 0, 8, 9, 50, 1, 42)]]
     found = align.shared_quotations(views[0], views[1], RelationSettings(), runs[0])
     assert found == [
         {

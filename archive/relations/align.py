@@ -288,20 +288,23 @@ class QuoteView:
         return len(self.words)
 
 
+QuoteRun = tuple[int, int, int, int, int, int, int]  # a Block, then its offsets in a and b
+
+
 def shared_quotations(
-    a: QuoteView, b: QuoteView, settings: RelationSettings, runs: list[Block] | None = None
+    a: QuoteView, b: QuoteView, settings: RelationSettings, runs: list[QuoteRun] | None = None
 ) -> list[dict]:
     """Runs of at least ``min_quote_words`` words inside one quotation in both bodies.
 
     A run counts when it is a whole quotation in one of the bodies (a partial quote of the
     other's statement) or at least ``min_partial_quote_words`` long: shorter pieces of two
     quotations are the stock phrases any two statements may share. ``runs``: the pair's
-    :func:`quote_runs` that count so, when they were found with other pairs' (see
-    :func:`quote_runs_of_pairs`); the others would be passed over anyway.
+    :func:`quote_runs` that count so, with their offsets, when they were found with other
+    pairs' (see :func:`quote_runs_of_pairs`); the others would be passed over anyway.
     """
     if runs is None:
         runs = [
-            (i, j, size)
+            (i, j, size, *_run_offsets(a, i, size), *_run_offsets(b, j, size))
             for i, j, size in quote_runs(a, b, settings.min_quote_words)
             if _whole_or_long(a, b, i, j, size, settings)
         ]
@@ -314,7 +317,7 @@ def shared_quotations(
     used_a: set[int] = set()
     used_b: set[int] = set()
     alone = len(runs) == 1  # nothing to overlap: the sets stay out of the common case
-    for i, j, size in runs:
+    for i, j, size, a_start, a_end, b_start, b_end in runs:
         if not alone:
             if used_a.intersection(range(i, i + size)) or used_b.intersection(range(j, j + size)):
                 continue
@@ -323,14 +326,18 @@ def shared_quotations(
         out.append(
             {
                 "quotation": " ".join(a.words[i : i + size]),
-                "source": [int(a.starts[i]), int(a.ends[i + size - 1])],
-                "target": [int(b.starts[j]), int(b.ends[j + size - 1])],
+                "source": [a_start, a_end],
+                "target": [b_start, b_end],
                 "words": size,
             }
         )
     if len(out) > 1:
         out.sort(key=lambda q: (q["source"], q["target"]))
     return out
+
+
+def _run_offsets(view: QuoteView, first: int, size: int) -> tuple[int, int]:
+    return int(view.starts[first]), int(view.ends[first + size - 1])
 
 
 def quote_runs(a: QuoteView, b: QuoteView, n: int) -> list[Block]:
@@ -347,12 +354,12 @@ def quote_runs_of_pairs(
     left: np.ndarray,
     right: np.ndarray,
     settings: RelationSettings,
-) -> list[list[Block]]:
+) -> list[list[QuoteRun]]:
     """:func:`quote_runs` of the views of each pair ``(left[k], right[k])`` that
-    :func:`shared_quotations` counts (a whole quotation in either body, or long enough),
-    found for all the pairs in a few numpy passes."""
+    :func:`shared_quotations` counts (a whole quotation in either body, or long enough), with
+    their offsets in both bodies, found for all the pairs in a few numpy passes."""
     n = settings.min_quote_words
-    out: list[list[Block]] = [[] for _ in range(len(left))]
+    out: list[list[QuoteRun]] = [[] for _ in range(len(left))]
     if not len(left):
         return out
     numbers = np.union1d(left, right)
@@ -388,10 +395,22 @@ def quote_runs_of_pairs(
     whole_a = sizes_of[firsts_of[np.searchsorted(numbers, left)][pair] + i] == lengths
     whole_b = sizes_of[firsts_of[np.searchsorted(numbers, right)][pair] + j] == lengths
     kept = (lengths >= settings.min_partial_quote_words) | whole_a | whole_b
-    for k, first, second, size in zip(
-        pair[kept].tolist(), i[kept].tolist(), j[kept].tolist(), lengths[kept].tolist(), strict=True
-    ):
-        out[k].append((first, second, size))
+    pair, i, j, lengths = pair[kept], i[kept], j[kept], lengths[kept]
+    starts = np.concatenate([views[number].starts for number in numbers.tolist()])
+    ends = np.concatenate([views[number].ends for number in numbers.tolist()])
+    at_a = firsts_of[np.searchsorted(numbers, left)][pair] + i
+    at_b = firsts_of[np.searchsorted(numbers, right)][pair] + j
+    columns = (
+        i,
+        j,
+        lengths,
+        starts[at_a],
+        ends[at_a + lengths - 1],
+        starts[at_b],
+        ends[at_b + lengths - 1],
+    )
+    for k, run in zip(pair.tolist(), zip(*(c.tolist() for c in columns), strict=True), strict=True):
+        out[k].append(run)
     return out
 
 
