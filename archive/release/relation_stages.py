@@ -112,6 +112,7 @@ _READ_COLUMNS = [
 ]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
+_TOKENIZE_BYTES = 4 << 20  # of text tokenized and keyed at once (its arrays take a few times it)
 BATCH_PAIRS = 8192
 ENTRY_BATCH = 1 << 16  # rows of each batch of key entries (a pairing task reads its slices)
 RUN_BATCH = 2048  # rows of each batch of a pairing run: the driver holds one of every run
@@ -212,21 +213,28 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK]
             texts = rows_at(final, part.to_numpy())["text"]
-            keys = chunk_keys(texts.to_pylist(), vocab.batch(texts), vocab, settings)
-            words.append(keys.words)
-            for name in KEY_NAMES:
-                entries[name].append(keyed_entries(*keys.keys[name], at))
-            bounds = keys.quote_bounds
+            views: list[list[pa.Array]] = [[] for _ in _QUOTE_FIELDS]
+            for first, some in _text_slices(texts):
+                keys = chunk_keys(some.to_pylist(), vocab.batch(some), vocab, settings)
+                words.append(keys.words)
+                for name in KEY_NAMES:
+                    entries[name].append(keyed_entries(*keys.keys[name], at + first))
+                bounds = keys.quote_bounds
+                columns = (
+                    (keys.quote_words, pa.string()),
+                    (keys.quote_starts, pa.int64()),
+                    (keys.quote_ends, pa.int64()),
+                    (keys.quote_index, pa.int32()),
+                    (keys.quote_grams, pa.uint64()),
+                )
+                for held, (values, value_type) in zip(views, columns, strict=True):
+                    held.append(_lists(bounds, pa.array(values, value_type)))
             yield pa.RecordBatch.from_arrays(
                 [
                     *(c.combine_chunks() for c in index.slice(at, len(part)).columns),
                     pa.array(in_batch[at : at + len(part)].astype(np.int32)),
                     pa.array(in_batch_at[at : at + len(part)]),
-                    _lists(bounds, pa.array(keys.quote_words, pa.string())),
-                    _lists(bounds, pa.array(keys.quote_starts, pa.int64())),
-                    _lists(bounds, pa.array(keys.quote_ends, pa.int64())),
-                    _lists(bounds, pa.array(keys.quote_index, pa.int32())),
-                    _lists(bounds, pa.array(keys.quote_grams, pa.uint64())),
+                    *(pa.concat_arrays(held) for held in views),
                 ],
                 schema=_SIGNATURE_SCHEMA,
             )
@@ -262,6 +270,24 @@ def _with_earliest_dates(index: pa.Table, reps_path: Path | RemotePath) -> pa.Ta
     for name in ("published_at", "retrieved_at"):
         columns.append(pc.if_else(has, pc.take(reps[name], pc.fill_null(at, 0)), index[name]))
     return pa.table(columns, schema=_DATES_SCHEMA)
+
+
+def _text_slices(texts: pa.Array | pa.ChunkedArray) -> Iterator[tuple[int, pa.Array]]:
+    """``texts`` in consecutive slices of at most ``_TOKENIZE_BYTES`` (or one text), each
+    with where it starts: what tokenizing a slice at once holds grows with its text."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    sizes = pc.binary_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    ends = np.cumsum(sizes)
+    first = 0
+    while first < len(texts) or first == 0:
+        done = int(ends[first - 1]) if first else 0
+        last = max(first + 1, int(np.searchsorted(ends, done + _TOKENIZE_BYTES, "right")))
+        last = min(last, len(texts))
+        yield first, texts.slice(first, last - first)
+        if last >= len(texts):
+            return
+        first = last
 
 
 def _lists(bounds: np.ndarray, values: pa.Array) -> pa.Array:
@@ -537,8 +563,10 @@ def _read_bodies(
                 signed["final_offset"].to_numpy()[wanted],
                 ["text"],
             )
-            viewed = ((t.raw, t.sep) for t in vocab.views(final["text"]))
-            tokens.update(zip(mine[wanted].tolist(), viewed, strict=True))
+            numbers = mine[wanted].tolist()
+            for first, some in _text_slices(final["text"]):
+                viewed = ((t.raw, t.sep) for t in vocab.views(some))
+                tokens.update(zip(numbers[first : first + len(some)], viewed, strict=True))
     return tokens, views, dates
 
 
