@@ -563,10 +563,10 @@ def _read_bodies(
                 signed["final_offset"].to_numpy()[wanted],
                 ["text"],
             )
-            numbers = mine[wanted].tolist()
+            held = mine[wanted].tolist()
             for first, some in _text_slices(final["text"]):
                 viewed = ((t.raw, t.sep) for t in vocab.views(some))
-                tokens.update(zip(numbers[first : first + len(some)], viewed, strict=True))
+                tokens.update(zip(held[first : first + len(some)], viewed, strict=True))
     return tokens, views, dates
 
 
