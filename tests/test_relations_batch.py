@@ -8,8 +8,12 @@ per-body functions are the reference, so the pack's relations stay byte for byte
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -150,3 +154,30 @@ def test_shared_quotation_pinned():
             "words": 8,
         }
     ]
+
+
+def test_a_pack_in_small_slices_states_the_same_relations(tmp_path):
+    """Signing and confirmation in slices of a few bodies (and pairs), over several shards,
+    write the relations file byte for byte as the default sizes do: no slice boundary, and no
+    shard read after another in one batch, changes a key, a number or a run."""
+    from conftest import CREATED
+    from relations.corpus import generate  # tests/ is on sys.path
+
+    from archive import PackSettings, pack
+    from archive.release import relation_stages as relation_tasks
+
+    root = tmp_path / "captures"
+    root.mkdir()
+    for record in generate(120, seed=7, syndicated=0.1, spun=0.05, exact=0.03).records:
+        (root / f"{record.record_id}.txt").write_text(record.text + "\n", encoding="utf-8")
+    settings = PackSettings("planted", "1.0.0", CREATED, shards=3)
+    whole = pack([root], tmp_path / "whole", settings).path
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (("_TOKENIZE_BYTES", 3000), ("_SIGN_CHUNK", 7), ("BATCH_PAIRS", 9)):
+            patch.setattr(relation_tasks, name, value)
+        sliced = pack([root], tmp_path / "sliced", settings).path
+    path = Path("relations") / "relations.parquet"
+    assert (sliced / path).read_bytes() == (whole / path).read_bytes()
+    assert {"near-duplicate", "shares-quotation"} <= set(
+        pq.read_table(whole / path)["kind"].to_pylist()
+    )

@@ -564,9 +564,9 @@ def _read_bodies(
                 ["text"],
             )
             held = mine[wanted].tolist()
-            for first, some in _text_slices(final["text"]):
+            for start, some in _text_slices(final["text"]):
                 viewed = ((t.raw, t.sep) for t in vocab.views(some))
-                tokens.update(zip(held[first : first + len(some)], viewed, strict=True))
+                tokens.update(zip(held[start : start + len(some)], viewed, strict=True))
     return tokens, views, dates
 
 
