@@ -181,3 +181,36 @@ def test_a_pack_in_small_slices_states_the_same_relations(tmp_path):
     assert {"near-duplicate", "shares-quotation"} <= set(
         pq.read_table(whole / path)["kind"].to_pylist()
     )
+
+
+_COPIES = st.lists(
+    st.lists(
+        st.sampled_from(["the", "bridge", "will", "reopen", "on", "Monday", "."]), max_size=40
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@_FAST
+@given(_COPIES, st.data(), st.integers(1, 6), st.floats(0, 1), st.integers(1, 4))
+def test_may_share_passages_is_shared_passages_first_checks(bodies, data, least, cover, chunk):
+    """Where the batch says no, shared_passages finds nothing; where it says yes, the runs
+    diagonal_runs finds cover enough of the shorter body (repeats above the cap left out)."""
+    vocab = Vocabulary()
+    docs = {k: align.doc_of(" ".join(words), vocab) for k, words in enumerate(bodies)}
+    index = st.integers(0, len(bodies) - 1)
+    pairs = data.draw(st.lists(st.tuples(index, index).filter(lambda p: p[0] != p[1]), max_size=8))
+    cap = data.draw(st.sampled_from([2, align._MAX_REPEATS]))
+    relation_settings = RelationSettings(min_passage_words=least, near_min_coverage=cover)
+    hashes = {k: doc.hashes for k, doc in docs.items()}
+    left = np.array([u for u, _ in pairs], dtype=np.int64)
+    right = np.array([v for _, v in pairs], dtype=np.int64)
+    may = align.may_share_passages(hashes, left, right, relation_settings, cap, chunk)
+    for (u, v), found in zip(pairs, may.tolist(), strict=True):
+        a, b = docs[u], docs[v]
+        runs = align.diagonal_runs(a.hashes, b.hashes, least, cap)
+        covered = sum(size for _, _, size in runs)
+        assert found == (len(a) > 0 and len(b) > 0 and not covered < cover * min(len(a), len(b)))
+        if not found and cap == align._MAX_REPEATS:
+            assert align.shared_passages(a, b, relation_settings) is None

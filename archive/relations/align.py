@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from archive.relations.model import RelationSettings
-from archive.relations.signatures import gram_hashes
+from archive.relations.signatures import gram_hashes, segment_grams
 from archive.relations.text import (
     Sentence,
     TokenArrays,
@@ -192,6 +192,64 @@ def shared_passages(a: Doc, b: Doc, settings: RelationSettings) -> dict | None:
         "target_coverage": round(cover_b, 4),
         "scattered_swaps": _scattered_swaps(a, b, blocks),
     }
+
+
+def may_share_passages(
+    hashes: Mapping[int, np.ndarray],
+    left: np.ndarray,
+    right: np.ndarray,
+    settings: RelationSettings,
+    max_repeats: int = _MAX_REPEATS,
+    chunk: int = 2048,
+) -> np.ndarray:
+    """For each pair ``(left[k], right[k])`` of bodies (their token ``hashes``), whether
+    :func:`shared_passages` goes past its first checks: both bodies have words, and the
+    runs :func:`diagonal_runs` finds could cover enough. Found for ``chunk`` pairs at a time
+    in a few numpy passes; where it is False, ``shared_passages`` returns None."""
+    out = np.zeros(len(left), dtype=bool)
+    for at in range(0, len(left), chunk):
+        part = slice(at, at + chunk)
+        out[part] = _may_share(hashes, left[part], right[part], settings, max_repeats)
+    return out
+
+
+def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int) -> np.ndarray:
+    least = settings.min_passage_words
+    numbers = np.union1d(left, right)
+    held = [hashes[i] for i in numbers.tolist()]
+    lengths = np.array([len(h) for h in held], dtype=np.int64)
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    grams, gram_bounds, _ = segment_grams(
+        np.concatenate(held) if held else np.empty(0, np.uint64), bounds, least
+    )
+    _, dense = np.unique(grams, return_inverse=True)
+    sizes, firsts = np.diff(gram_bounds), gram_bounds[:-1]
+    a_slot, b_slot = np.searchsorted(numbers, left), np.searchsorted(numbers, right)
+    a_key, a_at = _pair_entries(a_slot, sizes, firsts, dense.reshape(-1))
+    b_key, b_at = _pair_entries(b_slot, sizes, firsts, dense.reshape(-1))
+    order = np.argsort(b_key, kind="stable")
+    b_key, b_at = b_key[order], b_at[order]
+    lo = np.searchsorted(b_key, a_key, "left")
+    count = np.searchsorted(b_key, a_key, "right") - lo
+    count[count > max_repeats] = 0  # filler, as _gram_matches leaves it out
+    ia = np.repeat(np.arange(len(a_key)), count)
+    jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
+    pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
+    i = a_at[ia] - firsts[a_slot[pair]]
+    d = (b_at[jb] - firsts[b_slot[pair]]) - i
+    order = np.lexsort((i, d, pair))
+    pair, i, d = pair[order], i[order], d[order]
+    new = np.ones(len(i), dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (i[1:] != i[:-1] + 1)
+    starts = np.flatnonzero(new)
+    run_sizes = np.diff(np.append(starts, len(i))) + least - 1
+    covered = np.zeros(len(left), dtype=np.int64)
+    np.add.at(covered, pair[starts], run_sizes)
+    a_len, b_len = lengths[a_slot], lengths[b_slot]
+    shorter = np.minimum(a_len, b_len)
+    # as Python compares an int with a float: exactly (the sums are far below 2**53)
+    enough = ~(covered.astype(np.float64) < settings.near_min_coverage * shorter)
+    return (a_len > 0) & (b_len > 0) & enough
 
 
 def _scattered_swaps(a: Doc, b: Doc, blocks: list[Block]) -> int:

@@ -329,17 +329,20 @@ def confirm_pair(
     settings: RelationSettings,
     stats: Counter,
     quote_runs=None,
+    may_copy=None,
 ) -> Confirmed | None:
     """The relation, if any, of bodies ``u`` and ``v`` (``docs``/``views`` give each body's
     :class:`~archive.relations.align.Doc` and quotation view): a near-duplicate first, else a
     paraphrase, else shared quotations, which are not stated for a pair related as a copy.
     ``quote_runs(u, v)``, when given, is the pair's :func:`~archive.relations.align.quote_runs`
-    found beforehand."""
+    found beforehand, and ``may_copy(u, v)`` whether the pair passes the first checks of
+    :func:`~archive.relations.align.shared_passages` (see ``may_share_passages``)."""
     s = settings
     found = None
     if bits & (LSH | ANCHORED):
         # a copy keeps its original's anchors: a candidate here too, whatever LSH missed
-        evidence = align.shared_passages(docs(u), docs(v), s)
+        aligned = may_copy is None or may_copy(u, v)
+        evidence = align.shared_passages(docs(u), docs(v), s) if aligned else None
         if evidence is not None and not _spun(evidence, s):
             score = max(evidence["source_coverage"], evidence["target_coverage"])
             found = Confirmed(u, v, "near-duplicate", score, evidence)

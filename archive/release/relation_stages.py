@@ -510,11 +510,22 @@ def _confirmed_batch(
     runs = align.quote_runs_of_pairs(views, left[quoted], right[quoted], settings)
     quote_runs = dict(zip(batch.codes[quoted].tolist(), runs, strict=True))
 
+    # and which copy candidates could share enough passages to be aligned at all
+    hashes = {i: vocab.hash[vocab.raw_fold[raw]] for i, (raw, _) in tokens.items()}
+    may = align.may_share_passages(hashes, left[full], right[full], settings)
+    copies = set(batch.codes[full][may].tolist())
+    del hashes
+
     def runs_of(u: int, v: int) -> list:
         return quote_runs[u << 32 | v]
 
+    def may_copy(u: int, v: int) -> bool:
+        return u << 32 | v in copies
+
     for (u, v), bits in zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True):
-        found = confirm_pair(u, v, bits, docs, views.__getitem__, settings, outcome.stats, runs_of)
+        found = confirm_pair(
+            u, v, bits, docs, views.__getitem__, settings, outcome.stats, runs_of, may_copy
+        )
         if found is None:
             continue
         (quoting if found.kind == "shares-quotation" else outcome.confirmed).append(found)
