@@ -175,6 +175,7 @@ def test_a_pack_in_small_slices_states_the_same_relations(tmp_path):
     with pytest.MonkeyPatch.context() as patch:
         for name, value in (("_TOKENIZE_BYTES", 3000), ("_SIGN_CHUNK", 7), ("BATCH_PAIRS", 9)):
             patch.setattr(relation_tasks, name, value)
+        patch.setattr(align, "_PAIR_WORDS", 300)
         sliced = pack([root], tmp_path / "sliced", settings).path
     path = Path("relations") / "relations.parquet"
     assert (sliced / path).read_bytes() == (whole / path).read_bytes()

@@ -207,9 +207,31 @@ def may_share_passages(
     runs :func:`diagonal_runs` finds could cover enough. Found for ``chunk`` pairs at a time
     in a few numpy passes; where it is False, ``shared_passages`` returns None."""
     out = np.zeros(len(left), dtype=bool)
-    for at in range(0, len(left), chunk):
-        part = slice(at, at + chunk)
+    words = np.array(
+        [
+            len(hashes[u]) + len(hashes[v])
+            for u, v in zip(left.tolist(), right.tolist(), strict=True)
+        ]
+    )
+    for part in _pair_slices(words, chunk):
         out[part] = _may_share(hashes, left[part], right[part], settings, max_repeats)
+    return out
+
+
+_PAIR_WORDS = 1 << 20  # words of the pairs matched at once: the arrays hold a few times that
+
+
+def _pair_slices(words: np.ndarray, most: int) -> list[slice]:
+    """Consecutive slices of at most ``most`` pairs and ``_PAIR_WORDS`` words (or one pair)."""
+    out = []
+    ends = np.cumsum(words)
+    at = 0
+    while at < len(words):
+        done = int(ends[at - 1]) if at else 0
+        stop = max(at + 1, int(np.searchsorted(ends, done + _PAIR_WORDS, "right")))
+        stop = min(stop, at + most, len(words))
+        out.append(slice(at, stop))
+        at = stop
     return out
 
 
@@ -416,6 +438,16 @@ def quote_runs_of_pairs(
     """:func:`quote_runs` of the views of each pair ``(left[k], right[k])`` that
     :func:`shared_quotations` counts (a whole quotation in either body, or long enough), with
     their offsets in both bodies, found for all the pairs in a few numpy passes."""
+    out: list[list[QuoteRun]] = []
+    words = np.array(
+        [len(views[u]) + len(views[v]) for u, v in zip(left.tolist(), right.tolist(), strict=True)]
+    )
+    for part in _pair_slices(words, 8192):
+        out += _quote_runs_of(views, left[part], right[part], settings)
+    return out
+
+
+def _quote_runs_of(views, left, right, settings: RelationSettings) -> list[list[QuoteRun]]:
     n = settings.min_quote_words
     out: list[list[QuoteRun]] = [[] for _ in range(len(left))]
     if not len(left):
