@@ -8,6 +8,7 @@ time linear in the body length. Each function returns the evidence as plain data
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
@@ -15,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from archive.relations.model import RelationSettings
-from archive.relations.signatures import gram_hashes
+from archive.relations.signatures import gram_hashes, segment_grams
 from archive.relations.text import (
     Sentence,
     TokenArrays,
@@ -193,6 +194,86 @@ def shared_passages(a: Doc, b: Doc, settings: RelationSettings) -> dict | None:
     }
 
 
+def may_share_passages(
+    hashes: Mapping[int, np.ndarray],
+    left: np.ndarray,
+    right: np.ndarray,
+    settings: RelationSettings,
+    max_repeats: int = _MAX_REPEATS,
+    chunk: int = 2048,
+) -> np.ndarray:
+    """For each pair ``(left[k], right[k])`` of bodies (their token ``hashes``), whether
+    :func:`shared_passages` goes past its first checks: both bodies have words, and the
+    runs :func:`diagonal_runs` finds could cover enough. Found for ``chunk`` pairs at a time
+    in a few numpy passes; where it is False, ``shared_passages`` returns None."""
+    out = np.zeros(len(left), dtype=bool)
+    words = np.array(
+        [
+            len(hashes[u]) + len(hashes[v])
+            for u, v in zip(left.tolist(), right.tolist(), strict=True)
+        ]
+    )
+    for part in _pair_slices(words, chunk):
+        out[part] = _may_share(hashes, left[part], right[part], settings, max_repeats)
+    return out
+
+
+_PAIR_WORDS = 1 << 20  # words of the pairs matched at once: the arrays hold a few times that
+
+
+def _pair_slices(words: np.ndarray, most: int) -> list[slice]:
+    """Consecutive slices of at most ``most`` pairs and ``_PAIR_WORDS`` words (or one pair)."""
+    out = []
+    ends = np.cumsum(words)
+    at = 0
+    while at < len(words):
+        done = int(ends[at - 1]) if at else 0
+        stop = max(at + 1, int(np.searchsorted(ends, done + _PAIR_WORDS, "right")))
+        stop = min(stop, at + most, len(words))
+        out.append(slice(at, stop))
+        at = stop
+    return out
+
+
+def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int) -> np.ndarray:
+    least = settings.min_passage_words
+    numbers = np.union1d(left, right)
+    held = [hashes[i] for i in numbers.tolist()]
+    lengths = np.array([len(h) for h in held], dtype=np.int64)
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    grams, gram_bounds, _ = segment_grams(
+        np.concatenate(held) if held else np.empty(0, np.uint64), bounds, least
+    )
+    _, dense = np.unique(grams, return_inverse=True)
+    sizes, firsts = np.diff(gram_bounds), gram_bounds[:-1]
+    a_slot, b_slot = np.searchsorted(numbers, left), np.searchsorted(numbers, right)
+    a_key, a_at = _pair_entries(a_slot, sizes, firsts, dense.reshape(-1))
+    b_key, b_at = _pair_entries(b_slot, sizes, firsts, dense.reshape(-1))
+    order = np.argsort(b_key, kind="stable")
+    b_key, b_at = b_key[order], b_at[order]
+    lo = np.searchsorted(b_key, a_key, "left")
+    count = np.searchsorted(b_key, a_key, "right") - lo
+    count[count > max_repeats] = 0  # filler, as _gram_matches leaves it out
+    ia = np.repeat(np.arange(len(a_key)), count)
+    jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
+    pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
+    i = a_at[ia] - firsts[a_slot[pair]]
+    d = (b_at[jb] - firsts[b_slot[pair]]) - i
+    order = np.lexsort((i, d, pair))
+    pair, i, d = pair[order], i[order], d[order]
+    new = np.ones(len(i), dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (i[1:] != i[:-1] + 1)
+    starts = np.flatnonzero(new)
+    run_sizes = np.diff(np.append(starts, len(i))) + least - 1
+    covered = np.zeros(len(left), dtype=np.int64)
+    np.add.at(covered, pair[starts], run_sizes)
+    a_len, b_len = lengths[a_slot], lengths[b_slot]
+    shorter = np.minimum(a_len, b_len)
+    # as Python compares an int with a float: exactly (the sums are far below 2**53)
+    enough = ~(covered.astype(np.float64) < settings.near_min_coverage * shorter)
+    return (a_len > 0) & (b_len > 0) & enough
+
+
 def _scattered_swaps(a: Doc, b: Doc, blocks: list[Block]) -> int:
     """One-for-one swaps of single content words between verbatim runs: a spinner's mark.
 
@@ -287,45 +368,163 @@ class QuoteView:
         return len(self.words)
 
 
-def shared_quotations(a: QuoteView, b: QuoteView, settings: RelationSettings) -> list[dict]:
+QuoteRun = tuple[int, int, int, int, int, int, int]  # a Block, then its offsets in a and b
+
+
+def shared_quotations(
+    a: QuoteView, b: QuoteView, settings: RelationSettings, runs: list[QuoteRun] | None = None
+) -> list[dict]:
     """Runs of at least ``min_quote_words`` words inside one quotation in both bodies.
 
     A run counts when it is a whole quotation in one of the bodies (a partial quote of the
     other's statement) or at least ``min_partial_quote_words`` long: shorter pieces of two
-    quotations are the stock phrases any two statements may share.
+    quotations are the stock phrases any two statements may share. ``runs``: the pair's
+    :func:`quote_runs` that count so, with their offsets, when they were found with other
+    pairs' (see :func:`quote_runs_of_pairs`); the others would be passed over anyway.
     """
-    n = settings.min_quote_words
-    in_a, in_b = a.gram_positions, b.gram_positions
-    common = in_a.keys() & in_b.keys()
-    if not common:
+    if runs is None:
+        runs = [
+            (i, j, size, *_run_offsets(a, i, size), *_run_offsets(b, j, size))
+            for i, j, size in quote_runs(a, b, settings.min_quote_words)
+            if _whole_or_long(a, b, i, j, size, settings)
+        ]
+    if not runs:
         return []
-    matches = [(q - p, p) for g in common for p in in_a[g] for q in in_b[g]]
-    runs = _quote_runs(matches, n)
+    runs = list(runs)
     if len(runs) > 1:
         runs.sort(key=lambda x: (-x[2], x[0], x[1]))
     out = []
     used_a: set[int] = set()
     used_b: set[int] = set()
-    for i, j, size in runs:
-        if (
-            not _whole_or_long(a, b, i, j, size, settings)
-            or used_a.intersection(range(i, i + size))
-            or used_b.intersection(range(j, j + size))
-        ):
-            continue
-        used_a.update(range(i, i + size))
-        used_b.update(range(j, j + size))
+    alone = len(runs) == 1  # nothing to overlap: the sets stay out of the common case
+    for i, j, size, a_start, a_end, b_start, b_end in runs:
+        if not alone:
+            if used_a.intersection(range(i, i + size)) or used_b.intersection(range(j, j + size)):
+                continue
+            used_a.update(range(i, i + size))
+            used_b.update(range(j, j + size))
         out.append(
             {
                 "quotation": " ".join(a.words[i : i + size]),
-                "source": [int(a.starts[i]), int(a.ends[i + size - 1])],
-                "target": [int(b.starts[j]), int(b.ends[j + size - 1])],
+                "source": [a_start, a_end],
+                "target": [b_start, b_end],
                 "words": size,
             }
         )
     if len(out) > 1:
         out.sort(key=lambda q: (q["source"], q["target"]))
     return out
+
+
+def _run_offsets(view: QuoteView, first: int, size: int) -> tuple[int, int]:
+    return int(view.starts[first]), int(view.ends[first + size - 1])
+
+
+def quote_runs(a: QuoteView, b: QuoteView, n: int) -> list[Block]:
+    """Maximal runs of quotation ``n``-grams the two views share, by diagonal then start."""
+    in_a, in_b = a.gram_positions, b.gram_positions
+    common = in_a.keys() & in_b.keys()
+    if not common:
+        return []
+    return _quote_runs([(q - p, p) for g in common for p in in_a[g] for q in in_b[g]], n)
+
+
+def quote_runs_of_pairs(
+    views: Mapping[int, QuoteView],
+    left: np.ndarray,
+    right: np.ndarray,
+    settings: RelationSettings,
+) -> list[list[QuoteRun]]:
+    """:func:`quote_runs` of the views of each pair ``(left[k], right[k])`` that
+    :func:`shared_quotations` counts (a whole quotation in either body, or long enough), with
+    their offsets in both bodies, found for all the pairs in a few numpy passes."""
+    out: list[list[QuoteRun]] = []
+    words = np.array(
+        [len(views[u]) + len(views[v]) for u, v in zip(left.tolist(), right.tolist(), strict=True)]
+    )
+    for part in _pair_slices(words, 8192):
+        out += _quote_runs_of(views, left[part], right[part], settings)
+    return out
+
+
+def _quote_runs_of(views, left, right, settings: RelationSettings) -> list[list[QuoteRun]]:
+    n = settings.min_quote_words
+    out: list[list[QuoteRun]] = [[] for _ in range(len(left))]
+    if not len(left):
+        return out
+    numbers = np.union1d(left, right)
+    grams = [views[i].grams for i in numbers.tolist()]
+    held = [np.flatnonzero(g) for g in grams]
+    sizes = np.array([len(h) for h in held], dtype=np.int64)
+    firsts = np.cumsum(sizes) - sizes
+    positions = np.concatenate(held)
+    values = np.concatenate([g[h] for g, h in zip(grams, held, strict=True)])
+    _, dense = np.unique(values, return_inverse=True)  # 32-bit ids: a pair's key fits 64 bits
+    a_key, a_at = _pair_entries(np.searchsorted(numbers, left), sizes, firsts, dense)
+    b_key, b_at = _pair_entries(np.searchsorted(numbers, right), sizes, firsts, dense)
+    order = np.argsort(b_key, kind="stable")
+    b_key, b_at = b_key[order], b_at[order]
+    lo = np.searchsorted(b_key, a_key, "left")
+    count = np.searchsorted(b_key, a_key, "right") - lo
+    ia = np.repeat(np.arange(len(a_key)), count)
+    jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
+    pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
+    p, q = positions[a_at[ia]], positions[b_at[jb]]
+    d = q - p
+    order = np.lexsort((p, d, pair))
+    pair, p, d = pair[order], p[order], d[order]
+    new = np.ones(len(p), dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (p[1:] != p[:-1] + 1)
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.append(starts, len(p))) + n - 1
+    pair, i, j = pair[starts], p[starts], p[starts] + d[starts]
+    quotes = [views[number].quote for number in numbers.tolist()]
+    words = np.array([len(q) for q in quotes], dtype=np.int64)
+    firsts_of = np.cumsum(words) - words  # of each body's words, in the concatenated sizes
+    sizes_of = _quote_sizes_of(quotes)
+    whole_a = sizes_of[firsts_of[np.searchsorted(numbers, left)][pair] + i] == lengths
+    whole_b = sizes_of[firsts_of[np.searchsorted(numbers, right)][pair] + j] == lengths
+    kept = (lengths >= settings.min_partial_quote_words) | whole_a | whole_b
+    pair, i, j, lengths = pair[kept], i[kept], j[kept], lengths[kept]
+    starts = np.concatenate([views[number].starts for number in numbers.tolist()])
+    ends = np.concatenate([views[number].ends for number in numbers.tolist()])
+    at_a = firsts_of[np.searchsorted(numbers, left)][pair] + i
+    at_b = firsts_of[np.searchsorted(numbers, right)][pair] + j
+    columns = (
+        i,
+        j,
+        lengths,
+        starts[at_a],
+        ends[at_a + lengths - 1],
+        starts[at_b],
+        ends[at_b + lengths - 1],
+    )
+    for k, run in zip(pair.tolist(), zip(*(c.tolist() for c in columns), strict=True), strict=True):
+        out[k].append(run)
+    return out
+
+
+def _quote_sizes_of(quotes: list[np.ndarray]) -> np.ndarray:
+    """:attr:`QuoteView.quote_sizes` of each view, concatenated."""
+    owner = np.repeat(np.arange(len(quotes), dtype=np.int64), [len(q) for q in quotes])
+    quote = np.concatenate(quotes).astype(np.int64)
+    new = np.ones(len(quote), dtype=bool)
+    new[1:] = (quote[1:] != quote[:-1]) | (owner[1:] != owner[:-1])
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, len(quote)))
+    return np.repeat(sizes, sizes)
+
+
+def _pair_entries(
+    slots: np.ndarray, sizes: np.ndarray, firsts: np.ndarray, dense: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair ``k``, the held grams of the body in slot ``slots[k]``: their keys
+    ``k << 32 | gram id`` and where they are in the concatenated grams."""
+    counts = sizes[slots]
+    total = int(counts.sum())
+    at = np.arange(total) + np.repeat(firsts[slots] - (np.cumsum(counts) - counts), counts)
+    pair = np.repeat(np.arange(len(slots), dtype=np.uint64), counts)
+    return (pair << np.uint64(32)) | dense[at].astype(np.uint64), at
 
 
 def _quote_runs(matches: list[tuple[int, int]], n: int) -> list[Block]:

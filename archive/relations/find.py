@@ -24,9 +24,19 @@ from archive.relations.model import (
     RelationSettings,
     canonical_json,
 )
-from archive.relations.signatures import band_keys, gram_hashes, lsh_shape, minhash, winnow
+from archive.relations.signatures import (
+    band_keys,
+    gram_hashes,
+    lsh_shape,
+    minhash,
+    segment_band_keys,
+    segment_grams,
+    segment_minhash,
+    segment_window_minima,
+    winnow,
+)
 from archive.relations.store import ArrayStore, Lru
-from archive.relations.text import Vocabulary, word_hash
+from archive.relations.text import TokenBatch, Vocabulary, quote_ids, word_hash
 
 _ANCHOR_MIX = np.uint64(0x9E3779B97F4A7C15)
 _PAIR_CHUNK = 16384
@@ -89,6 +99,133 @@ def _anchor_keys(skeleton, content, hashes, s: RelationSettings) -> np.ndarray:
     centers = slice(half, len(skeleton) - half)
     keys = (frames * _ANCHOR_MIX) ^ hashes[centers]
     return np.unique(_folded(winnow(keys[content[centers]], s.skeleton_window)))
+
+
+@dataclass(frozen=True)
+class ChunkKeys:
+    """:func:`body_keys` of several bodies at once, concatenated: for each kind of key
+    (``KEY_NAMES``) the keys and how many each body has, the hashes of each body's distinct
+    folded words (``word_counts`` each, in no particular order), and the quotation views'
+    columns with each body's bounds in them."""
+
+    keys: dict[str, tuple[np.ndarray, np.ndarray]]
+    words: np.ndarray
+    word_counts: np.ndarray
+    quote_words: list[str]
+    quote_starts: np.ndarray
+    quote_ends: np.ndarray
+    quote_index: np.ndarray
+    quote_grams: np.ndarray
+    quote_bounds: np.ndarray
+
+    def body(self, k: int) -> BodyKeys:
+        """Body ``k``'s keys as :func:`body_keys` gives them."""
+        cut = {}
+        for name, (values, counts) in self.keys.items():
+            first = int(counts[:k].sum())
+            cut[name] = values[first : first + int(counts[k])]
+        first = int(self.word_counts[:k].sum())
+        words = np.sort(self.words[first : first + int(self.word_counts[k])])
+        a, b = int(self.quote_bounds[k]), int(self.quote_bounds[k + 1])
+        view = align.QuoteView(
+            self.quote_words[a:b],
+            self.quote_starts[a:b],
+            self.quote_ends[a:b],
+            self.quote_index[a:b],
+            self.quote_grams[a:b],
+        )
+        return BodyKeys(cut["bands"], cut["anchors"], cut["quotes"], words, view)
+
+
+def chunk_keys(
+    texts: list[str], batch: TokenBatch, vocab: Vocabulary, settings: RelationSettings
+) -> ChunkKeys:
+    """:func:`body_keys` of the bodies ``texts`` (tokenized as ``batch`` in ``vocab``), in a
+    few numpy passes over all of them: only finding quotations looks at each text alone."""
+    s = settings
+    tokens, bounds = batch.tokens, batch.bounds
+    sizes = np.diff(bounds)
+    hashes = vocab.hash[tokens.fold]
+    shingles, shingle_bounds, _ = segment_grams(hashes, bounds, s.shingle_size)
+    signatures = segment_minhash(shingles, shingle_bounds, s.num_perm, s.seed)
+    bands = _folded(segment_band_keys(signatures, *lsh_shape(s.lsh_threshold, s.num_perm)))
+    band_counts = np.full(len(sizes), bands.shape[1] if bands.ndim == 2 else 0, np.int64)
+    skeleton, content = vocab.skeleton_hashes(tokens, bounds[:-1][sizes > 0])
+    anchors = _segment_anchor_keys(skeleton, content, hashes, bounds, s)
+    quoted = [quote_ids(text, t) for text, t in zip(texts, batch.split(), strict=True)]
+    quoted_all = np.concatenate(quoted) if quoted else np.empty(0, np.int32)
+    at = np.flatnonzero(quoted_all >= 0)
+    quote_bounds = np.searchsorted(at, bounds)
+    quote = quoted_all[at]
+    n = s.min_quote_words
+    whole, _, firsts = segment_grams(hashes[at], quote_bounds, n)
+    grams = np.zeros(len(at), dtype=np.uint64)
+    inside = (quote[firsts + n - 1] == quote[firsts]) & (at[firsts + n - 1] - at[firsts] == n - 1)
+    grams[firsts[inside]] = whole[inside]
+    held = grams != 0
+    minima, minima_bounds = segment_window_minima(
+        grams[held], np.searchsorted(np.flatnonzero(held), quote_bounds), s.quote_window
+    )
+    quotes = _segment_unique(_folded(minima), minima_bounds)
+    words, word_counts = _distinct_words(tokens.fold, sizes, vocab)
+    names = vocab.words
+    return ChunkKeys(
+        {"bands": (bands.ravel(), band_counts), "anchors": anchors, "quotes": quotes},
+        words,
+        word_counts,
+        [names[f] for f in tokens.fold[at].tolist()],
+        tokens.starts[at],
+        tokens.ends[at],
+        quote,
+        grams,
+        quote_bounds,
+    )
+
+
+def _distinct_words(
+    fold: np.ndarray, sizes: np.ndarray, vocab: Vocabulary
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of each body's distinct folded words, and how many each body has."""
+    owner = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
+    distinct = _distinct((owner << np.uint64(32)) | fold.astype(np.uint64))
+    owner = (distinct >> np.uint64(32)).astype(np.int64)
+    words = vocab.hash[(distinct & np.uint64(0xFFFFFFFF)).astype(np.int64)]
+    # two words of one body with one hash count once, as np.unique of its hashes has them
+    order = np.lexsort((words, owner))
+    owner, words = owner[order], words[order]
+    new = np.concatenate(
+        (owner[:1] == owner[:1], (owner[1:] != owner[:-1]) | (words[1:] != words[:-1]))
+    )
+    owner, words = owner[new], words[new]
+    return words, np.bincount(owner, minlength=len(sizes)).astype(np.int64)
+
+
+def _segment_anchor_keys(skeleton, content, hashes, bounds, s: RelationSettings):
+    """:func:`_anchor_keys` of every body, as keys and counts."""
+    half = s.skeleton_context
+    frames, frame_bounds, firsts = segment_grams(skeleton, bounds, 2 * half + 1)
+    centers = firsts + half
+    keep = content[centers]
+    keys = ((frames * _ANCHOR_MIX) ^ hashes[centers])[keep]
+    kept_bounds = np.searchsorted(np.flatnonzero(keep), frame_bounds)
+    minima, minima_bounds = segment_window_minima(keys, kept_bounds, s.skeleton_window)
+    return _segment_unique(_folded(minima), minima_bounds)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by sorting (numpy 2's hashing unique is many times slower on
+    the large arrays of a batch)."""
+    values = np.sort(values)
+    return values[np.concatenate((values[:1] == values[:1], values[1:] != values[:-1]))]
+
+
+def _segment_unique(values: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's distinct 32-bit values, ascending, concatenated; and their counts."""
+    sizes = np.diff(bounds)
+    owner = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
+    distinct = _distinct((owner << np.uint64(32)) | values.astype(np.uint64))
+    counts = np.bincount((distinct >> np.uint64(32)).astype(np.int64), minlength=len(sizes))
+    return (distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), counts.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -184,16 +321,28 @@ class Confirmed:
 
 
 def confirm_pair(
-    u: int, v: int, bits: int, docs, views, settings: RelationSettings, stats: Counter
+    u: int,
+    v: int,
+    bits: int,
+    docs,
+    views,
+    settings: RelationSettings,
+    stats: Counter,
+    quote_runs=None,
+    may_copy=None,
 ) -> Confirmed | None:
     """The relation, if any, of bodies ``u`` and ``v`` (``docs``/``views`` give each body's
     :class:`~archive.relations.align.Doc` and quotation view): a near-duplicate first, else a
-    paraphrase, else shared quotations, which are not stated for a pair related as a copy."""
+    paraphrase, else shared quotations, which are not stated for a pair related as a copy.
+    ``quote_runs(u, v)``, when given, is the pair's :func:`~archive.relations.align.quote_runs`
+    found beforehand, and ``may_copy(u, v)`` whether the pair passes the first checks of
+    :func:`~archive.relations.align.shared_passages` (see ``may_share_passages``)."""
     s = settings
     found = None
     if bits & (LSH | ANCHORED):
         # a copy keeps its original's anchors: a candidate here too, whatever LSH missed
-        evidence = align.shared_passages(docs(u), docs(v), s)
+        aligned = may_copy is None or may_copy(u, v)
+        evidence = align.shared_passages(docs(u), docs(v), s) if aligned else None
         if evidence is not None and not _spun(evidence, s):
             score = max(evidence["source_coverage"], evidence["target_coverage"])
             found = Confirmed(u, v, "near-duplicate", score, evidence)
@@ -204,7 +353,8 @@ def confirm_pair(
             stats["skipped-related:shares-quotation"] += 1
             return found
         a, b = views(u), views(v)
-        shared = align.shared_quotations(a, b, s)
+        runs = quote_runs(u, v) if quote_runs is not None else None
+        shared = align.shared_quotations(a, b, s, runs)
         if shared:
             words = sum(q["words"] for q in shared)
             score = min(words / max(1, min(len(a), len(b))), 1.0)

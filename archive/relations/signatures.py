@@ -150,3 +150,110 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
     for k in range(1, window):
         np.minimum(least, hashes[k : k + count], out=least)
     return np.unique(least)
+
+
+# Many bodies at once: the functions above applied to each segment ``x[bounds[k]:bounds[k + 1]]``
+# of concatenated arrays, with the same values, in a few numpy passes per batch of bodies
+# instead of a few per body.
+
+
+def segment_grams(
+    hashes: np.ndarray, bounds: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`gram_hashes` of every segment: the grams concatenated, the bounds of each
+    segment's grams, and the position in ``hashes`` of each gram's first word."""
+    sizes = np.diff(bounds)
+    counts = np.maximum(sizes - n + 1, 0)
+    gram_bounds = np.concatenate(([0], np.cumsum(counts)))
+    total = int(gram_bounds[-1])
+    if total == 0:
+        return np.empty(0, dtype=np.uint64), gram_bounds, np.empty(0, dtype=np.int64)
+    # positions within each segment: B**-k and B**k depend on them only, so a gram's value
+    # is the one its body alone gives
+    local = np.arange(len(hashes)) - np.repeat(bounds[:-1], sizes)
+    powers, inverses = _powers(int(sizes.max()))
+    prefix = np.empty(len(hashes) + 1, dtype=np.uint64)
+    prefix[0] = 0
+    np.cumsum(hashes * inverses[local], out=prefix[1:])
+    firsts = np.arange(total) + np.repeat(bounds[:-1] - gram_bounds[:-1], counts)
+    acc = (prefix[firsts + n] - prefix[firsts]) * powers[local[firsts] + n - 1]
+    return _mixed(acc), gram_bounds, firsts
+
+
+def segment_minhash(
+    shingles: np.ndarray, bounds: np.ndarray, num_perm: int, seed: int
+) -> np.ndarray:
+    """:func:`minhash` of every segment, as the rows of a ``(segments, num_perm)`` array."""
+    segments = len(bounds) - 1
+    out = np.full((segments, num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    if len(shingles) == 0:
+        return out
+    counts = np.diff(bounds)
+    low = np.uint64(0xFFFFFFFF)
+    h = _mixed(shingles ^ _seed_salt(seed))
+    bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+    owner = np.repeat(np.arange(segments, dtype=np.uint64), counts)
+    # one cell per segment and bin: a segment's cells are consecutive, ordered by bin
+    keys = np.sort(((owner * np.uint64(num_perm) + bins) << np.uint64(32)) | (h & low))
+    cells = (keys >> np.uint64(32)).astype(np.int64)
+    first = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
+    filled, values = cells[first], keys[first] & low
+    held = np.flatnonzero(counts)
+    wanted = (held[:, None] * num_perm + np.arange(num_perm)).ravel()
+    at = np.searchsorted(filled, wanted, "left")
+    # past the segment's last filled bin: go round to its first
+    own_first = np.repeat(np.searchsorted(filled, held * num_perm, "left"), num_perm)
+    beyond = at == len(filled)
+    at[beyond] = own_first[beyond]
+    other = filled[at] // num_perm != wanted // num_perm
+    at[other] = own_first[other]
+    steps = (filled[at] - wanted) % num_perm
+    found = (values[at] + steps.astype(np.uint64) * _BORROW_STEP) & low
+    out[held] = found.astype(np.uint32).reshape(len(held), num_perm)
+    return out
+
+
+def segment_band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """:func:`band_keys` of every row of ``signatures``, as the rows of the result."""
+    rows_of = signatures[:, : bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
+    acc = np.broadcast_to(
+        np.arange(1, bands + 1, dtype=np.uint64) * _MIX2, (len(signatures), bands)
+    ).copy()
+    for j in range(rows):
+        acc = (acc ^ rows_of[:, :, j]) * _MIX
+        acc ^= acc >> np.uint64(31)
+    return acc
+
+
+def segment_window_minima(
+    hashes: np.ndarray, bounds: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes :func:`winnow` keeps of every segment, not made unique (with their
+    segments' bounds): the least of every ``window`` consecutive hashes inside a segment, or
+    of the whole segment when it is shorter."""
+    sizes = np.diff(bounds)
+    if window == 1 or len(hashes) == 0:
+        return hashes, bounds
+    count = max(0, len(hashes) - window + 1)
+    least = hashes[:count].copy()
+    for k in range(1, window):
+        np.minimum(least, hashes[k : k + count], out=least)
+    ends = np.repeat(bounds[1:], np.maximum(sizes, 0))[:count]
+    starts_ok = np.arange(count) + window <= ends
+    # a segment of exactly ``window`` hashes has one window: its least, as winnow keeps
+    short = (sizes > 0) & (sizes < window)
+    owner = np.repeat(np.arange(len(sizes)), sizes)[:count][starts_ok]
+    kept_long = np.bincount(owner, minlength=len(sizes))
+    short_min = np.empty(0, dtype=hashes.dtype)
+    if short.any():
+        short_sizes = sizes[short]
+        short_min = np.minimum.reduceat(
+            hashes[np.repeat(short, sizes)], np.cumsum(short_sizes) - short_sizes
+        )
+    per = np.where(short, 1, kept_long)
+    out = np.empty(int(per.sum()), dtype=hashes.dtype)
+    out_bounds = np.concatenate(([0], np.cumsum(per)))
+    is_short = np.repeat(short, per)
+    out[is_short] = short_min
+    out[~is_short] = least[starts_ok]
+    return out, out_bounds

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _SPLIT = re.compile(r"(\w+(?:['’]\w+)*)")
@@ -326,6 +328,57 @@ def _ids_of(items: list[str], known, add) -> list[int]:
     return ids
 
 
+_MARK = "\x00"
+_PY_WORD_CHAR = re.compile(r"\w")
+
+
+def _utf8_bytes(texts: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of a string array's values."""
+    offsets = np.frombuffer(
+        texts.buffers()[1], dtype=np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    )[texts.offset : texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    if data is None or not len(texts):
+        return np.empty(0, dtype=np.uint8)
+    return np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+
+
+def _non_ascii_code_points(data: np.ndarray) -> list[int]:
+    """The distinct code points above ASCII in valid UTF-8 ``data``, decoded from their
+    lead bytes."""
+    lead = np.flatnonzero(data >= 0xC0)
+    if not len(lead):
+        return []
+    padded = np.concatenate((data, np.zeros(3, dtype=np.uint8))).astype(np.uint32)
+    b0, b1, b2, b3 = (padded[lead + k] for k in range(4))
+    b1, b2, b3 = b1 & 0x3F, b2 & 0x3F, b3 & 0x3F
+    two = ((b0 & 0x1F) << 6) | b1
+    three = ((b0 & 0x0F) << 12) | (b1 << 6) | b2
+    four = ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
+    points = np.where(b0 >= 0xF0, four, np.where(b0 >= 0xE0, three, two))
+    return np.unique(points).tolist()
+
+
+def _re2_word(points: list[int]) -> str:
+    """``_WORD`` for Arrow's RE2, in texts whose only non-ASCII characters are ``points``:
+    Python's ``\\w`` spelled out as the ASCII word characters and those of ``points`` it
+    matches, so the two engines agree on every character there is (their Unicode tables
+    and versions differ)."""
+    ranges: list[list[int]] = []
+    for point in points:
+        if not _PY_WORD_CHAR.match(chr(point)):
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    spelled = "".join(
+        f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges
+    )
+    word = f"[0-9A-Za-z_{spelled}]+"
+    return f"{word}(?:['’]{word})*"
+
+
 # Classes of the separator before a word, for telling names from sentence-initial capitals.
 _SEP_OTHER, _SEP_AFTER_SENTENCE, _SEP_MARKS_ONLY = 0, 1, 2
 
@@ -367,6 +420,48 @@ class Vocabulary:
         raw = np.array(_ids_of(parts[1::2], self._raw.get, self._raw_id), dtype=np.int32)
         sep = np.array(_ids_of(parts[0:-1:2], self._seps.get, self._sep_id), dtype=np.int32)
         return self.arrays(raw, sep)
+
+    def views(self, texts: pa.Array | pa.ChunkedArray) -> list[TokenArrays]:
+        """:meth:`view` of each of ``texts`` (non-null), the ids given in the same order."""
+        return self.batch(texts).split()
+
+    def batch(self, texts: pa.Array | pa.ChunkedArray) -> TokenBatch:
+        """The token arrays of ``texts`` (non-null), concatenated, as :meth:`view` gives them
+        one by one (the same ids, given in the same order), with the words split and
+        interned for all of them at once: one regex pass over the batch in Arrow, and one
+        dictionary look-up per distinct word and separator."""
+        if isinstance(texts, pa.ChunkedArray):
+            texts = texts.combine_chunks()
+        data = _utf8_bytes(texts)
+        if np.any(data == 0):  # the split marks words with NUL: such texts go one by one
+            return TokenBatch.of([self.view(text) for text in texts.to_pylist()])
+        marked = pc.replace_substring_regex(
+            texts, _re2_word(_non_ascii_code_points(data)), f"{_MARK}\\0{_MARK}"
+        )
+        pieces = pc.split_pattern(marked, _MARK)  # per text: sep, word, sep, ..., word, sep
+        counts = pieces.value_lengths().to_numpy().astype(np.int64)
+        firsts = np.cumsum(counts) - counts
+        local = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
+        is_word = (local & 1).astype(bool)
+        is_sep = ~is_word
+        is_sep[firsts + counts - 1] = False  # the text after the last word
+        flat = pieces.flatten()
+        raw = self._batch_ids(flat.filter(pa.array(is_word)), self._raw, self._raw_id)
+        sep = self._batch_ids(flat.filter(pa.array(is_sep)), self._seps, self._sep_id)
+        lengths = self.raw_len[raw]
+        ends = np.cumsum(self.sep_len[sep] + lengths)
+        sizes = (counts - 1) // 2
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
+        ends -= np.repeat(np.concatenate(([0], ends))[bounds[:-1]], sizes)
+        tokens = TokenArrays(raw, self.raw_fold[raw], ends - lengths, ends, sep)
+        return TokenBatch(tokens, bounds)
+
+    def _batch_ids(self, items: pa.Array, known: dict[str, int], add) -> np.ndarray:
+        """Ids of ``items``, new ones given in the order of first occurrence (as
+        :func:`_ids_of` gives them): Arrow's dictionary keeps that order."""
+        encoded = pc.dictionary_encode(items)
+        ids = _ids_of(encoded.dictionary.to_pylist(), known.get, add)
+        return np.array(ids, dtype=np.int32).reshape(-1)[encoded.indices.to_numpy()]
 
     def arrays(self, raw: np.ndarray, sep: np.ndarray) -> TokenArrays:
         """The token arrays of a body from its word and separator ids alone."""
@@ -421,17 +516,22 @@ class Vocabulary:
         self.sep_break[index] = _SENTENCE_END.search(sep) is not None
         return index
 
-    def names(self, tokens: TokenArrays) -> np.ndarray:
-        """Capitalised words not opening a sentence (what :func:`skeleton_of` keeps as names)."""
+    def names(self, tokens: TokenArrays, firsts: np.ndarray | None = None) -> np.ndarray:
+        """Capitalised words not opening a sentence (what :func:`skeleton_of` keeps as names);
+        ``firsts``: where each body's words start when ``tokens`` holds several."""
         cls = self.sep_class[tokens.sep]
         opening = cls == _SEP_AFTER_SENTENCE
-        if len(opening):
-            opening[0] |= cls[0] == _SEP_MARKS_ONLY
+        if firsts is None:
+            firsts = np.zeros(min(1, len(opening)), dtype=np.int64)
+        opening[firsts] |= cls[firsts] == _SEP_MARKS_ONLY
         return self.raw_capital[tokens.raw] & ~opening
 
-    def skeleton_hashes(self, tokens: TokenArrays) -> tuple[np.ndarray, np.ndarray]:
-        """Hashes of :func:`skeleton_of`'s strings, and which tokens are plain content words."""
-        kept = self.function[tokens.fold] | self.names(tokens)
+    def skeleton_hashes(
+        self, tokens: TokenArrays, firsts: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of :func:`skeleton_of`'s strings, and which tokens are plain content words
+        (``firsts`` as for :meth:`names`)."""
+        kept = self.function[tokens.fold] | self.names(tokens, firsts)
         digit = self.digit[tokens.fold] & ~self.function[tokens.fold]
         content = ~kept & ~digit
         out = np.where(kept, self.hash[tokens.fold], _BLANK_HASH)
@@ -466,6 +566,36 @@ class TokenArrays:
     starts: np.ndarray
     ends: np.ndarray
     sep: np.ndarray
+
+
+@dataclass(frozen=True)
+class TokenBatch:
+    """The token arrays of several bodies, concatenated: body ``k`` holds the tokens
+    ``bounds[k]:bounds[k + 1]``, its offsets counted from its own start."""
+
+    tokens: TokenArrays
+    bounds: np.ndarray
+
+    @classmethod
+    def of(cls, views: list[TokenArrays]) -> TokenBatch:
+        sizes = [len(v.raw) for v in views]
+        columns = [
+            np.concatenate([getattr(v, name) for v in views]) if views else np.empty(0, dtype)
+            for name, dtype in zip(
+                ("raw", "fold", "starts", "ends", "sep"),
+                (np.int32, np.int32, np.int64, np.int64, np.int32),
+                strict=True,
+            )
+        ]
+        return cls(TokenArrays(*columns), np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
+
+    def split(self) -> list[TokenArrays]:
+        """Each body's token arrays (views of the concatenation)."""
+        t = self.tokens
+        return [
+            TokenArrays(t.raw[a:b], t.fold[a:b], t.starts[a:b], t.ends[a:b], t.sep[a:b])
+            for a, b in zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist(), strict=True)
+        ]
 
 
 def quote_ids(text: str, tokens: TokenArrays) -> np.ndarray:

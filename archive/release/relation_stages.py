@@ -9,13 +9,15 @@ runs in one process) over the finalized shards, so it gives the same relations:
    id represents the body, the others become exact duplicates.
 3. ``sign_shard`` (task): the keys of the shard's distinct bodies (LSH bands, anchors,
    quotation n-grams) as entries sorted by key, their quotation views, in record id order,
-   and how many bodies hold each word.
+   and how many bodies hold each word; tokenized and keyed a chunk of bodies at a time
+   (:func:`~archive.relations.find.chunk_keys`, the keys ``body_keys`` gives each).
 4. ``pair_part`` (task): for one kind of key and one range of keys, the pairs of bodies that
    share keys there and how many, as a sorted run. Bodies are numbered in record id order
    across shards, and the ranges come from the shard count, so nothing depends on workers.
 5. ``candidate_batches`` (driver, streaming merge): the runs merged into candidate pairs, a
    batch at a time, never all at once.
-6. ``confirm_batch`` (task): alignment of a batch of candidate pairs.
+6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
+   and its quotation candidates' shared runs found, for the whole batch at once).
 7. ``write_relations`` (driver): direction, families and group ids, then the table in
    ``(source_id, target_id, kind)`` order through sorted runs on disk, and the flags.
 """
@@ -65,7 +67,7 @@ from archive.relations.find import (
     Confirmed,
     Families,
     Statements,
-    body_keys,
+    chunk_keys,
     confirm_pair,
     key_limits,
     keyed_entries,
@@ -110,6 +112,7 @@ _READ_COLUMNS = [
 ]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
+_TOKENIZE_BYTES = 4 << 20  # of text tokenized and keyed at once (its arrays take a few times it)
 BATCH_PAIRS = 8192
 ENTRY_BATCH = 1 << 16  # rows of each batch of key entries (a pairing task reads its slices)
 RUN_BATCH = 2048  # rows of each batch of a pairing run: the driver holds one of every run
@@ -209,28 +212,29 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
     def signed() -> Iterator[pa.RecordBatch]:
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK]
-            texts = rows_at(final, part.to_numpy())["text"].to_pylist()
-            keys = [body_keys(align.doc_of(text, vocab), settings) for text in texts]
-            words.extend(k.words for k in keys)
-            for name in KEY_NAMES:
-                held = [getattr(k, name) for k in keys]
-                entries[name].append(
-                    keyed_entries(
-                        np.concatenate(held) if held else np.empty(0, np.uint32),
-                        np.array([len(h) for h in held], dtype=np.int64),
-                        at,
-                    )
+            texts = rows_at(final, part.to_numpy())["text"]
+            views: list[list[pa.Array]] = [[] for _ in _QUOTE_FIELDS]
+            for first, some in _text_slices(texts):
+                keys = chunk_keys(some.to_pylist(), vocab.batch(some), vocab, settings)
+                words.append(keys.words)
+                for name in KEY_NAMES:
+                    entries[name].append(keyed_entries(*keys.keys[name], at + first))
+                bounds = keys.quote_bounds
+                columns = (
+                    (keys.quote_words, pa.string()),
+                    (keys.quote_starts, pa.int64()),
+                    (keys.quote_ends, pa.int64()),
+                    (keys.quote_index, pa.int32()),
+                    (keys.quote_grams, pa.uint64()),
                 )
+                for held, (values, value_type) in zip(views, columns, strict=True):
+                    held.append(_lists(bounds, pa.array(values, value_type)))
             yield pa.RecordBatch.from_arrays(
                 [
                     *(c.combine_chunks() for c in index.slice(at, len(part)).columns),
                     pa.array(in_batch[at : at + len(part)].astype(np.int32)),
                     pa.array(in_batch_at[at : at + len(part)]),
-                    _lists([np.array(k.quote_view.words, dtype=object) for k in keys], pa.string()),
-                    _lists([k.quote_view.starts for k in keys], pa.int64()),
-                    _lists([k.quote_view.ends for k in keys], pa.int64()),
-                    _lists([k.quote_view.quote for k in keys], pa.int32()),
-                    _lists([k.quote_view.grams for k in keys], pa.uint64()),
+                    *(pa.concat_arrays(held) for held in views),
                 ],
                 schema=_SIGNATURE_SCHEMA,
             )
@@ -268,12 +272,27 @@ def _with_earliest_dates(index: pa.Table, reps_path: Path | RemotePath) -> pa.Ta
     return pa.table(columns, schema=_DATES_SCHEMA)
 
 
-def _lists(arrays: list[np.ndarray], value_type: pa.DataType) -> pa.Array:
-    """One list per array, built from their concatenation."""
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
-    np.cumsum([len(a) for a in arrays], out=offsets[1:])
-    values = np.concatenate(arrays) if offsets[-1] else []
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=value_type))
+def _text_slices(texts: pa.Array | pa.ChunkedArray) -> Iterator[tuple[int, pa.Array]]:
+    """``texts`` in consecutive slices of at most ``_TOKENIZE_BYTES`` (or one text), each
+    with where it starts: what tokenizing a slice at once holds grows with its text."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    sizes = pc.binary_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    ends = np.cumsum(sizes)
+    first = 0
+    while first < len(texts) or first == 0:
+        done = int(ends[first - 1]) if first else 0
+        last = max(first + 1, int(np.searchsorted(ends, done + _TOKENIZE_BYTES, "right")))
+        last = min(last, len(texts))
+        yield first, texts.slice(first, last - first)
+        if last >= len(texts):
+            return
+        first = last
+
+
+def _lists(bounds: np.ndarray, values: pa.Array) -> pa.Array:
+    """List ``k`` holding ``values[bounds[k]:bounds[k + 1]]``."""
+    return pa.ListArray.from_arrays(pa.array(bounds.astype(np.int32)), values)
 
 
 @dataclass(frozen=True)
@@ -476,15 +495,37 @@ def _confirmed_batch(
     right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     full = (batch.bits & (LSH | ANCHORED)) != 0
     quoted = (batch.bits & QUOTED) != 0
-    texts, views, dates = _read_bodies(
-        ctx, bodies, np.union1d(left[full], right[full]), np.union1d(left[quoted], right[quoted])
-    )
     vocab = Vocabulary()
-    docs = Lru(lambda i: align.doc_of(texts[i], vocab))
+    tokens, views, dates = _read_bodies(
+        ctx,
+        bodies,
+        np.union1d(left[full], right[full]),
+        np.union1d(left[quoted], right[quoted]),
+        vocab,
+    )
+    docs = Lru(lambda i: align.Doc(None, vocab.arrays(*tokens[i]), vocab))
     outcome = BatchOutcome([], {})
     quoting: list[Confirmed] = []
+    # the shared quotation runs of every quotation candidate, found together
+    runs = align.quote_runs_of_pairs(views, left[quoted], right[quoted], settings)
+    quote_runs = dict(zip(batch.codes[quoted].tolist(), runs, strict=True))
+
+    # and which copy candidates could share enough passages to be aligned at all
+    hashes = {i: vocab.hash[vocab.raw_fold[raw]] for i, (raw, _) in tokens.items()}
+    may = align.may_share_passages(hashes, left[full], right[full], settings)
+    copies = set(batch.codes[full][may].tolist())
+    del hashes
+
+    def runs_of(u: int, v: int) -> list:
+        return quote_runs[u << 32 | v]
+
+    def may_copy(u: int, v: int) -> bool:
+        return u << 32 | v in copies
+
     for (u, v), bits in zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True):
-        found = confirm_pair(u, v, bits, docs, views.__getitem__, settings, outcome.stats)
+        found = confirm_pair(
+            u, v, bits, docs, views.__getitem__, settings, outcome.stats, runs_of, may_copy
+        )
         if found is None:
             continue
         (quoting if found.kind == "shares-quotation" else outcome.confirmed).append(found)
@@ -498,15 +539,20 @@ def _confirmed_batch(
 
 
 def _read_bodies(
-    ctx: PackContext, bodies: list[int], text_numbers: np.ndarray, view_numbers: np.ndarray
+    ctx: PackContext,
+    bodies: list[int],
+    text_numbers: np.ndarray,
+    view_numbers: np.ndarray,
+    vocab: Vocabulary,
 ) -> tuple[dict, dict, dict]:
-    """The texts, quotation views, and record id and dates (all of them) of the bodies
-    numbered, reading each shard's signature file once and only the batches and columns
-    that hold them (mapped locally, by byte range in a bucket)."""
+    """The word and separator ids in ``vocab`` of the texts (tokenized a shard's worth at a
+    time, never held as Python strings), quotation views, and record id and dates (all of
+    them) of the bodies numbered, reading each shard's signature file once and only the
+    batches and columns that hold them (mapped locally, by byte range in a bucket)."""
     first = np.concatenate(([0], np.cumsum(bodies)))
     numbers = np.union1d(text_numbers, view_numbers)
     shards = np.searchsorted(first, numbers, "right") - 1
-    texts: dict[int, str] = {}
+    tokens: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     views: dict[int, align.QuoteView] = {}
     dates: dict[int, tuple] = {}
     for shard in np.unique(shards).tolist():
@@ -528,8 +574,11 @@ def _read_bodies(
                 signed["final_offset"].to_numpy()[wanted],
                 ["text"],
             )
-            texts.update(zip(mine[wanted].tolist(), final["text"].to_pylist(), strict=True))
-    return texts, views, dates
+            held = mine[wanted].tolist()
+            for start, some in _text_slices(final["text"]):
+                viewed = ((t.raw, t.sep) for t in vocab.views(some))
+                tokens.update(zip(held[start : start + len(some)], viewed, strict=True))
+    return tokens, views, dates
 
 
 def _views(numbers: np.ndarray, signed: pa.Table) -> Iterator[tuple[int, align.QuoteView]]:

@@ -1,0 +1,217 @@
+"""The batched paths of relation finding give what the per-body paths give, on any text.
+
+Signing tokenizes a chunk of bodies in one Arrow regex pass (:meth:`Vocabulary.batch`) and
+computes their keys in numpy passes over all of them (:func:`chunk_keys`); confirmation
+matches the quotation n-grams of a batch's pairs together (:func:`quote_runs_of_pairs`). The
+per-body functions are the reference, so the pack's relations stay byte for byte the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.relations import RelationSettings, align
+from archive.relations.find import body_keys, chunk_keys
+from archive.relations.text import Vocabulary
+
+# Characters where Python's and RE2's ideas of a word character could part: letters and
+# digits of other scripts, titlecase, letter-like numbers, combining marks, quotation marks
+# and apostrophes of both kinds, paragraph breaks; and now and then a NUL (the batch split's
+# own mark: such a batch is viewed body by body).
+_TRICKY = "aZ9_é日ǅⅫ½٣\u0301𝟘ß'’\"“”«»‘.!?…:,() \n"
+_WORDS = ["the", "said", "Bridge", "Monday", "it's", "won’t", "42", "Ärger", "日本", "_x"]
+
+_pieces = st.one_of(
+    st.sampled_from(_WORDS),
+    st.text(alphabet=_TRICKY, max_size=6),
+    st.sampled_from([" ", "  ", "\n\n", ". ", ', "', '" ', " “", "” ", "'", "’"]),
+)
+_texts = st.one_of(
+    st.lists(_pieces, max_size=80).map("".join),
+    st.text(max_size=60),
+    st.integers(1, 3000).map(lambda n: "w" * n),  # one very long word
+)
+_bodies = st.lists(_texts, max_size=12) | st.lists(_texts, max_size=3).map(
+    lambda texts: [*texts, "a\x00b"]
+)
+# Small windows and n-grams, so that short bodies reach every edge of the segment arithmetic.
+_SETTINGS = st.builds(
+    RelationSettings,
+    shingle_size=st.integers(1, 6),
+    num_perm=st.sampled_from([8, 16, 128]),
+    skeleton_context=st.integers(0, 3),
+    skeleton_window=st.integers(1, 5),
+    min_quote_words=st.integers(1, 5),
+    quote_window=st.integers(1, 4),
+)
+_FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _same_arrays(x: np.ndarray, y: np.ndarray) -> bool:
+    return x.dtype == y.dtype and np.array_equal(x, y)
+
+
+@_FAST
+@given(_bodies, _bodies)
+def test_batch_tokens_are_the_views_of_each_body(first, second):
+    one, many = Vocabulary(), Vocabulary()
+    expected = [one.view(text) for text in first + second]
+    got = many.views(pa.array(first, pa.string())) + many.views(
+        pa.chunked_array([pa.array(second, pa.large_string())])
+    )
+    assert len(got) == len(expected)
+    for a, b in zip(expected, got, strict=True):
+        for name in ("raw", "fold", "starts", "ends", "sep"):
+            assert _same_arrays(getattr(a, name), getattr(b, name)), name
+    # the same ids, given in the same order: the vocabularies are the same
+    assert (one._raw, one._seps, one.words) == (many._raw, many._seps, many.words)
+
+
+def test_batch_tokens_pinned_on_tricky_text():
+    """Words and code-point offsets, counted here by hand."""
+    text = "ǅungla’s 𝟘1 e\u0301 “Ⅻ½” _x y it's"
+    tokens = Vocabulary().views(pa.array([text, "", "  "]))
+    starts, ends = tokens[0].starts.tolist(), tokens[0].ends.tolist()
+    assert [text[s:e] for s, e in zip(starts, ends, strict=True)] == [
+        "ǅungla’s",
+        "𝟘1",
+        "e",
+        "Ⅻ½",
+        "_x",
+        "y",
+        "it's",
+    ]
+    assert starts == [0, 9, 12, 16, 20, 23, 25]
+    assert [len(t.raw) for t in tokens[1:]] == [0, 0]
+
+
+@_FAST
+@given(_bodies, _SETTINGS)
+def test_chunk_keys_are_the_keys_of_each_body(texts, relation_settings):
+    one, many = Vocabulary(), Vocabulary()
+    expected = [body_keys(align.doc_of(text, one), relation_settings) for text in texts]
+    found = chunk_keys(texts, many.batch(pa.array(texts, pa.string())), many, relation_settings)
+    for k, want in enumerate(expected):
+        got = found.body(k)
+        for name in ("bands", "anchors", "quotes", "words"):
+            assert _same_arrays(getattr(want, name), getattr(got, name)), name
+        assert want.quote_view.words == got.quote_view.words
+        for name in ("starts", "ends", "quote", "grams"):
+            assert _same_arrays(getattr(want.quote_view, name), getattr(got.quote_view, name))
+
+
+_QUOTES = st.lists(
+    st.lists(st.sampled_from(["we", "will", "rebuild", "the", "bridge", "soon"]), max_size=12),
+    max_size=4,
+).map(lambda quotes: " ".join(f"“{' '.join(q)}” he said." for q in quotes))
+
+
+@_FAST
+@given(st.lists(_QUOTES, min_size=1, max_size=6), st.data(), st.integers(1, 4), st.integers(1, 9))
+def test_quote_runs_of_pairs_are_each_pairs_runs(texts, data, n, partial):
+    vocab = Vocabulary()
+    views = {k: align.QuoteView.of(align.doc_of(text, vocab), n) for k, text in enumerate(texts)}
+    index = st.integers(0, len(texts) - 1)
+    pairs = data.draw(st.lists(st.tuples(index, index), max_size=10))
+    left = np.array([u for u, _ in pairs], dtype=np.int64)
+    right = np.array([v for _, v in pairs], dtype=np.int64)
+    relation_settings = RelationSettings(min_quote_words=n, min_partial_quote_words=partial)
+    runs = align.quote_runs_of_pairs(views, left, right, relation_settings)
+    for (u, v), found in zip(pairs, runs, strict=True):
+        a, b = views[u], views[v]
+        # the runs each pair finds alone, less those shared_quotations passes over
+        assert found == [
+            (i, j, size, a.starts[i], a.ends[i + size - 1], b.starts[j], b.ends[j + size - 1])
+            for i, j, size in align.quote_runs(a, b, n)
+            if size >= partial or size in (a.quote_sizes[i], b.quote_sizes[j])
+        ]
+        assert align.shared_quotations(a, b, relation_settings, found) == (
+            align.shared_quotations(a, b, relation_settings)
+        )
+
+
+def test_shared_quotation_pinned():
+    """A whole eight-word quotation shared by two bodies, offsets counted by hand."""
+    a = "He said “we will rebuild the bridge by next spring” on Monday."
+    b = "“We will rebuild the bridge by next spring,” the mayor said."
+    vocab = Vocabulary()
+    views = {k: align.QuoteView.of(align.doc_of(t, vocab), 8) for k, t in enumerate((a, b))}
+    runs = align.quote_runs_of_pairs(views, np.array([0]), np.array([1]), RelationSettings())
+    assert runs == [[(0, 0, 8, 9, 50, 1, 42)]]
+    found = align.shared_quotations(views[0], views[1], RelationSettings(), runs[0])
+    assert found == [
+        {
+            "quotation": "we will rebuild the bridge by next spring",
+            "source": [9, 50],
+            "target": [1, 42],
+            "words": 8,
+        }
+    ]
+
+
+def test_a_pack_in_small_slices_states_the_same_relations(tmp_path):
+    """Signing and confirmation in slices of a few bodies (and pairs), over several shards,
+    write the relations file byte for byte as the default sizes do: no slice boundary, and no
+    shard read after another in one batch, changes a key, a number or a run."""
+    from conftest import CREATED
+    from relations.corpus import generate  # tests/ is on sys.path
+
+    from archive import PackSettings, pack
+    from archive.release import relation_stages as relation_tasks
+
+    root = tmp_path / "captures"
+    root.mkdir()
+    for record in generate(120, seed=7, syndicated=0.1, spun=0.05, exact=0.03).records:
+        (root / f"{record.record_id}.txt").write_text(record.text + "\n", encoding="utf-8")
+    settings = PackSettings("planted", "1.0.0", CREATED, shards=3)
+    whole = pack([root], tmp_path / "whole", settings).path
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (("_TOKENIZE_BYTES", 3000), ("_SIGN_CHUNK", 7), ("BATCH_PAIRS", 9)):
+            patch.setattr(relation_tasks, name, value)
+        patch.setattr(align, "_PAIR_WORDS", 300)
+        sliced = pack([root], tmp_path / "sliced", settings).path
+    path = Path("relations") / "relations.parquet"
+    assert (sliced / path).read_bytes() == (whole / path).read_bytes()
+    assert {"near-duplicate", "shares-quotation"} <= set(
+        pq.read_table(whole / path)["kind"].to_pylist()
+    )
+
+
+_COPIES = st.lists(
+    st.lists(
+        st.sampled_from(["the", "bridge", "will", "reopen", "on", "Monday", "."]), max_size=40
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@_FAST
+@given(_COPIES, st.data(), st.integers(1, 6), st.floats(0, 1), st.integers(1, 4))
+def test_may_share_passages_is_shared_passages_first_checks(bodies, data, least, cover, chunk):
+    """Where the batch says no, shared_passages finds nothing; where it says yes, the runs
+    diagonal_runs finds cover enough of the shorter body (repeats above the cap left out)."""
+    vocab = Vocabulary()
+    docs = {k: align.doc_of(" ".join(words), vocab) for k, words in enumerate(bodies)}
+    index = st.integers(0, len(bodies) - 1)
+    pairs = data.draw(st.lists(st.tuples(index, index).filter(lambda p: p[0] != p[1]), max_size=8))
+    cap = data.draw(st.sampled_from([2, align._MAX_REPEATS]))
+    relation_settings = RelationSettings(min_passage_words=least, near_min_coverage=cover)
+    hashes = {k: doc.hashes for k, doc in docs.items()}
+    left = np.array([u for u, _ in pairs], dtype=np.int64)
+    right = np.array([v for _, v in pairs], dtype=np.int64)
+    may = align.may_share_passages(hashes, left, right, relation_settings, cap, chunk)
+    for (u, v), found in zip(pairs, may.tolist(), strict=True):
+        a, b = docs[u], docs[v]
+        runs = align.diagonal_runs(a.hashes, b.hashes, least, cap)
+        covered = sum(size for _, _, size in runs)
+        assert found == (len(a) > 0 and len(b) > 0 and not covered < cover * min(len(a), len(b)))
+        if not found and cap == align._MAX_REPEATS:
+            assert align.shared_passages(a, b, relation_settings) is None
