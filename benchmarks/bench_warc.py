@@ -126,12 +126,13 @@ def render_page(n: int, rng: random.Random) -> tuple[str, bytes]:
     return f"https://www.{domain}/news/{n}", page.encode("utf-8")
 
 
-def generate(directory: Path, pages: int) -> list[Path]:
-    """Write bench.warc.gz and bench.warc (same records) unless they already exist."""
+def generate(directory: Path, pages: int, plain: bool = True) -> list[Path]:
+    """Write bench.warc.gz and bench.warc (same records) unless they already exist; with
+    ``plain`` false, bench.warc.gz alone."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    paths = [directory / "bench.warc.gz", directory / "bench.warc"]
+    paths = [directory / "bench.warc.gz", directory / "bench.warc"][: 2 if plain else 1]
     if all(p.exists() for p in paths):
         return paths
     directory.mkdir(parents=True, exist_ok=True)
@@ -398,6 +399,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, help="pages enough for about this many MB per file")
     parser.add_argument("--readers", default=",".join(READERS))
     parser.add_argument("--jobs", type=int, default=1, help="archive-pack: worker processes")
+    parser.add_argument("--gz-only", action="store_true", help="write and read bench.warc.gz alone")
     parser.add_argument("--one", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     _PACK_JOBS[0] = args.jobs
@@ -405,7 +407,7 @@ def main() -> None:
         print(json.dumps(measure(args.one[0], Path(args.one[1]))))
         return
     pages = args.size_mb * 1_000_000 // 42_000 if args.size_mb else args.pages
-    paths = generate(args.dir, pages)
+    paths = generate(args.dir, pages, plain=not args.gz_only)
     for path in paths:
         size_mb = path.stat().st_size / 1e6
         print(f"{path.name}: {size_mb:.1f} MB, {pages} pages, {3 * pages} records")
