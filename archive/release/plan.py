@@ -132,9 +132,9 @@ _GZIP_SMALLEST = 18  # a header of 10 bytes and a trailer of 8
 
 
 def warc_spans(item: InputFile, every: int) -> tuple[WarcSpan | None, ...]:
-    """The spans of about ``every`` bytes (smaller towards the end) a WARC file is read in, one
-    task each, so one big file uses every worker to its end; ``(None,)``: the file is read whole. A file that cannot be read
-    here is read whole, and its task says why."""
+    """The spans of about ``every`` bytes (narrower towards the end) a WARC file is read in,
+    one task each, so one big file uses every worker to its end; ``(None,)``: the file is read
+    whole. A file that cannot be read here is read whole, and its task says why."""
     if item.size <= every:
         return (None,)
     from archive.capture.warc import spans_of, split_points
