@@ -275,6 +275,7 @@ def run_archive_pack(path: Path) -> int:
     _PACK_PEAK_MIB.append(ran["peak_mib"])
     _PACK_CPU_S.append(ran["cpu_s"])
     _PACK_PROCESS_S.append(ran["process_s"])
+    _PACK_DRIVER_S.append(ran["driver_s"])
     manifest = json.loads((out / "crawl-1.0.0" / "manifest.json").read_bytes())
     shutil.rmtree(source.parent, ignore_errors=True)
     counts = manifest["counts"]
@@ -285,6 +286,7 @@ def run_archive_pack(path: Path) -> int:
 _PACK_PEAK_MIB: list[float] = []  # archive-pack: the largest process of the pack's tree
 _PACK_CPU_S: list[float] = []  # archive-pack: CPU seconds of every process of the tree
 _PACK_PROCESS_S: list[list[float]] = []  # archive-pack: CPU seconds of each process, largest first
+_PACK_DRIVER_S: list[float] = []  # archive-pack: CPU seconds of the pack's own process (serial)
 
 
 def _measure_tree(command: list[str], env: dict) -> dict:
@@ -343,6 +345,7 @@ def _measure_tree(command: list[str], env: dict) -> dict:
     if code != 0:
         raise SystemExit(f"{' '.join(command)} exited {code}")
     return {"wall": wall, "peak_mib": peak[0], "cpu_s": sum(cpu.values()),
+            "driver_s": cpu.get(child.pid, 0.0),
             "process_s": sorted((round(c, 2) for c in cpu.values()), reverse=True)}  # fmt: skip
 
 
@@ -376,6 +379,7 @@ def measure(reader: str, path: Path) -> dict:
         "peak_rss_mib": round(max([_peak_rss_mib(), *_PACK_PEAK_MIB]), 1),
         "cpu_s": round(sum(_PACK_CPU_S), 2) if _PACK_CPU_S else None,
         "process_cpu_s": [c for c in _PACK_PROCESS_S[0] if c >= 0.05] if _PACK_PROCESS_S else None,
+        "driver_cpu_s": round(_PACK_DRIVER_S[0], 2) if _PACK_DRIVER_S else None,
     }
 
 
@@ -425,6 +429,7 @@ def main() -> None:
                 f"  {row['reader']:14} {row['records_per_s'] or '-':>8} rec/s "
                 f"{row['mb_per_s']:>8} MB/s  peak {row['peak_rss_mib']} MiB"
                 + (f"  cpu {row['cpu_s']} s" if row["cpu_s"] is not None else "")
+                + (f" (driver {row['driver_cpu_s']} s)" if row["driver_cpu_s"] is not None else "")
             )
 
 
