@@ -245,7 +245,7 @@ def _is_arc(name: str) -> bool:
 # --- spans: one big file read as several tasks ---------------------------------------------------
 
 
-def split_points(path: Path | str, every: int) -> tuple[int, ...]:
+def split_points(path: Path | str, every: int, *, tail: bool = False) -> tuple[int, ...]:
     """Offsets at least ``every`` bytes apart where a record may begin, to read a big WARC file
     as spans in parallel: each the first gzip member start (or ``WARC/1.x`` line in a plain
     file) ``every`` bytes or more after the last, found as reading resumes after damage
@@ -253,7 +253,11 @@ def split_points(path: Path | str, every: int) -> tuple[int, ...]:
     (their readers do not resume after damage, so a span could read what one reading of the
     file would not), nor for a gzip file whose first member does not end within 8 MiB (one
     gzip stream for the whole file, which cannot be entered midway). Reads a block about each
-    point, not the file."""
+    point, not the file.
+
+    With ``tail``, the points are ``span_step`` apart instead: ``every``, narrowing towards the
+    end of the file, so the workers run out of spans nearly together instead of one reading a
+    last whole span alone."""
     name = _name(path)
     if every <= 0 or _is_arc(name) or name.lower().endswith(".lz4"):
         return ()
@@ -265,11 +269,24 @@ def split_points(path: Path | str, every: int) -> tuple[int, ...]:
         if stream.read(3) == _GZIP_MAGIC and not _member_ends(stream, _MEMBER_PROBE):
             return ()
         points: list[int] = []
-        at = every
+        at = span_step(every, size) if tail else every
         while at < size and (found := _next_start(stream, at)) is not None:
             points.append(found)
-            at = found + every
+            at = found + (span_step(every, size - found) if tail else every)
         return tuple(points)
+
+
+def span_step(every: int, left: int) -> int:
+    """How many bytes the next span reads when ``left`` bytes of the file are left: ``every``,
+    but near the end a quarter of what is left, never under an eighth of ``every``. The last
+    spans are then small beside what up to four workers have left between them, so they run
+    out of work nearly together (the number of workers must not cut the file: it is not
+    known to every executor)."""
+    return max(every // _SMALLEST_SPAN, min(every, left // _TAIL_PARTS))
+
+
+_TAIL_PARTS = 4
+_SMALLEST_SPAN = 8
 
 
 _MEMBER_PROBE = 8 << 20  # compressed bytes read to see the first gzip member end

@@ -132,15 +132,15 @@ _GZIP_SMALLEST = 18  # a header of 10 bytes and a trailer of 8
 
 
 def warc_spans(item: InputFile, every: int) -> tuple[WarcSpan | None, ...]:
-    """The spans of about ``every`` bytes a WARC file is read in, one task each, so one big
-    file uses every worker; ``(None,)``: the file is read whole. A file that cannot be read
-    here is read whole, and its task says why."""
+    """The spans of about ``every`` bytes (narrower towards the end) a WARC file is read in,
+    one task each, so one big file uses every worker to its end; ``(None,)``: the file is read
+    whole. A file that cannot be read here is read whole, and its task says why."""
     if item.size <= every:
         return (None,)
     from archive.capture.warc import spans_of, split_points
 
     try:
-        points = split_points(item.fs_path, every)
+        points = split_points(item.fs_path, every, tail=True)
     except OSError:
         return (None,)
     return spans_of(points) if points else (None,)
