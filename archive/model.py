@@ -34,6 +34,8 @@ SPAN_KINDS = (
     "furniture-learned",
     "furniture-other",
 )
+BODY_KINDS = ("body", "subheading")
+"""Span kinds whose text makes the record's ``text`` (subheadings are part of the story)."""
 
 
 @dataclass(frozen=True)

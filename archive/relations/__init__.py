@@ -9,7 +9,6 @@ quotations and paraphrases (machine-spun rewrites), each with evidence a person 
 [('a', 'b', 'exact-duplicate', 'a')]
 """
 
-from archive.relations.find import RelationFinder, find_relations
 from archive.relations.model import (
     KINDS,
     SPUN_FLAG,
@@ -19,7 +18,23 @@ from archive.relations.model import (
     flags_for,
     withheld_relation,
 )
-from archive.relations.table import RELATIONS_ARROW_SCHEMA, relation_rows
+
+# The finder and the table (numpy, pyarrow) load on first use: a reader of one relation
+# constant (verify, the summary) does not pay for them.
+_LAZY = {
+    "RelationFinder": "archive.relations.find",
+    "find_relations": "archive.relations.find",
+    "RELATIONS_ARROW_SCHEMA": "archive.relations.table",
+    "relation_rows": "archive.relations.table",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "KINDS",

@@ -24,10 +24,10 @@ from archive.errors import Problem
 from archive.format.counts import UNKNOWN_COLUMNS, unknown_counts, value_counts
 from archive.format.parquetio import PARQUET_ERRORS, group_rows, iter_batches, parquet_file
 from archive.format.schema import column_problems
+from archive.model import BODY_KINDS
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
 from archive.release.plan import RECORD_ID_PREFIX
 from archive.text.normalize import body_text, sha256_text
-from archive.versions.rehydrate import BODY_KINDS
 
 # The manifest's per-field counts that the rows must reproduce.
 COUNTED_FIELDS = ("duplicates", *UNKNOWN_COLUMNS)

@@ -65,6 +65,7 @@ from archive.format.parquetio import (
 )
 from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.inspect import read_manifest, record_shards
+from archive.model import BODY_KINDS
 from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256, is_withheld
 from archive.relations.table import RELATIONS_ARROW_SCHEMA
 from archive.settings import PackSettings
@@ -73,8 +74,6 @@ from archive.versions.diff import CHANGES_FILE, changes
 
 Progress = Callable[[str, int, int | None], None]
 SUFFIX = "rehydrated"
-BODY_KINDS = ("body", "subheading")  # the span kinds ``text`` is made of
-_BODY_KINDS = BODY_KINDS
 _FILLED = ("text", "capture_text")
 
 
@@ -502,7 +501,7 @@ def body_from_spans(capture_text: str, spans: list[dict] | None) -> str:
     """The body ``text`` that the body and subheading ``spans`` mark in ``capture_text`` (what
     a release states ``text`` is; ``verify`` checks it, E026)."""
     spans = spans or []
-    return body_text(capture_text[s["start"] : s["end"]] for s in spans if s["kind"] in _BODY_KINDS)
+    return body_text(capture_text[s["start"] : s["end"]] for s in spans if s["kind"] in BODY_KINDS)
 
 
 def _with_texts(table: pa.Table, texts: list[tuple[str | None, str | None]]) -> pa.Table:
