@@ -50,8 +50,9 @@ def body_text(paragraphs: Iterable[str]) -> str:
     >>> body_text(["Kiess\\xadling said so."])
     'Kiessling said so.'
     """
-    # " ".join(p.split()) folds exactly the characters the regex \s folds (str.isspace).
-    kept = (" ".join(_without_soft_hyphens(p).split()) for p in paragraphs)
+    # " ".join(p.split()) folds exactly the characters the regex \s folds (str.isspace). An
+    # ASCII paragraph holds no soft hyphen and is already NFC: it skips both (most do).
+    kept = [" ".join((p if p.isascii() else _without_soft_hyphens(p)).split()) for p in paragraphs]
     return "\n\n".join(p for p in kept if p)
 
 
