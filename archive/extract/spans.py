@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archive.extract import captions, furniture, header
@@ -106,14 +106,17 @@ _cached_byline = lru_cache(maxsize=1 << 14)(header.byline)
 _cached_bare_byline = lru_cache(maxsize=1 << 14)(header.bare_byline)
 
 
+_HASHABLE = (tuple, frozenset)  # the collections of names that can key a cache
+
+
 def _byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
-    if isinstance(not_authors, tuple | frozenset):
+    if isinstance(not_authors, _HASHABLE):
         return _cached_byline(text, not_authors)
     return header.byline(text, not_authors)
 
 
 def _bare_byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
-    if isinstance(not_authors, tuple | frozenset):
+    if isinstance(not_authors, _HASHABLE):
         return _cached_bare_byline(text, not_authors)
     return header.bare_byline(text, not_authors)
 
@@ -413,13 +416,13 @@ def _meta(
     text = lines[i].text
     if len(text) > 200:
         return None
-    found, flags = _dateline(text)
     by = _byline(text, not_authors)
     if by is not None:
         _set(lay, i, "byline", by.rule)
         lay.bylines.append((i, by))
         lay.dates.extend((i, d) for d in _dates_beside_byline(text, by))
         return "byline"
+    found, flags = _dateline(text)
     if found:
         _set(lay, i, "dateline", "dateline:" + found[0].rule.split(":")[1])
         lay.dates.extend((i, d) for d in found)
@@ -447,7 +450,7 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
     while offset < len(text) and not text[offset].isalnum():
         offset += 1
     found, _ = _dateline(text[offset:])
-    return [replace(d, start=d.start + offset, end=d.end + offset) for d in found]
+    return [d.shifted(offset) for d in found]
 
 
 def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
