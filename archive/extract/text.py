@@ -176,11 +176,10 @@ def _self_references(
     lines), each resolved to a known outlet name where one matches: ``(name, rule, start,
     end, known)``."""
     found = []
-    for i, ln in enumerate(lines):
-        kind = lay.kinds[i]
+    for ln, kind, rule in zip(lines, lay.kinds, lay.rules, strict=True):
         if kind is None or not kind.startswith("furniture-") or kind in _NOT_SELF:
             continue
-        if lay.rules[i] == "header:masthead":
+        if rule == "header:masthead":
             name = masthead_name(ln.text, known)
             if name is not None:
                 found.append((name, "self-reference:masthead", ln.start, ln.end, True))
