@@ -294,7 +294,7 @@ def _cluster_start(
         text = lines[todo[pos]].text
         if header.words(text) > _STANDFIRST_MAX_WORDS:
             return None
-        if pos and any(k == "furniture-comments" for k in kinds[todo[pos - 1] : todo[pos]]):
+        if pos and "furniture-comments" in kinds[todo[pos - 1] : todo[pos]]:
             return None
         if _is_meta_line(lines, todo, pos, not_authors):
             return pos
