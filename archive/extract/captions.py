@@ -46,6 +46,9 @@ _CAPTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("caption:slug", re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){3,}(?:\.(?:jpe?g|png|webp|gif))?\s")),
 )
 _AFTER_STOP = _CAPTION_RULES[4][1]
+# what _AFTER_STOP needs somewhere: found by a scan that skips to the stops (the full pattern
+# is tried at every position of the line)
+_STOP_THEN_SPACE = re.compile(r"[.!?]\s")
 _CREDIT_TAILS = ("Photo", "Agency", "Pictures", "Images", "Photography", "Photos")
 _CREDIT_ONLY = re.compile(
     r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration|Photo credit|Credit)\s*:\s*\S|"
@@ -89,7 +92,13 @@ def caption_rule(text: str) -> str | None:
         return _CAPTION_RULES[3][0]
     if (text[0].islower() or text[0].isdigit()) and _CAPTION_RULES[6][1].search(text):
         return _CAPTION_RULES[6][0]
-    if core is text and len(text) <= 300 and text[-1].isalpha() and _AFTER_STOP.search(text):
+    if (
+        core is text
+        and len(text) <= 300
+        and text[-1].isalpha()
+        and _STOP_THEN_SPACE.search(text)
+        and _AFTER_STOP.search(text)
+    ):
         return _CAPTION_RULES[4][0]
     return None
 

@@ -87,7 +87,6 @@ _DATE_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _AMBIGUOUS_ZONES = ("IST", "CST", "AST", "BT", "MSD", "SST")
 _DATE_FORMS_I = tuple((rule, re.compile(p.pattern, _I)) for rule, p in _DATE_FORMS)
-_DIGIT = re.compile(r"\d")
 _ZONE = (
     r"(?-i:(?P<zone>(?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d\d)?|[+-]\d\d:?\d\d|(?:"
     + "|".join(sorted((*_FIXED_ZONES, *_REGION_ZONES, *_AMBIGUOUS_ZONES), key=len, reverse=True))
@@ -146,6 +145,14 @@ class DateFound:
     rule: str
     flags: tuple[str, ...] = ()
     utc_offset: int | None = None  # minutes east of UTC of the printed zone; None: no zone
+
+    def shifted(self, offset: int) -> DateFound:
+        """This date with its evidence ``offset`` characters further along the line."""
+        # field by field: dataclasses.replace costs several times more
+        return DateFound(
+            self.value, self.precision, self.role, self.start + offset, self.end + offset,
+            self.rule, self.flags, self.utc_offset,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -251,15 +258,19 @@ def _raw_dates(text: str) -> tuple[list[_Raw], tuple[str, ...]]:
     raws: list[_Raw] = []
     flags: tuple[str, ...] = ()
     taken: list[tuple[int, int]] = []
-    if _DIGIT.search(text) is None:
+    if _YEARISH.search(text) is None:  # every date form holds a year
         return raws, flags
     low = text.lower()
     if len(low) != len(text):  # lower-casing moved offsets (rare letters): match in place
         low = text
         forms = _DATE_FORMS_I
+        named = True
     else:
         forms = _DATE_FORMS
+        named = not _MONTH_NAMES.keys().isdisjoint(_WORDS.findall(low))
     for rule, pattern in forms:
+        if not _may_hold(rule, low, named):
+            continue
         for m in pattern.finditer(low):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
@@ -274,6 +285,20 @@ def _raw_dates(text: str) -> tuple[list[_Raw], tuple[str, ...]]:
             )
     raws.sort(key=lambda r: r.start)
     return raws, flags
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _may_hold(rule: str, low: str, named: bool) -> bool:
+    """False when the date form ``rule`` cannot match ``low``: each form needs a character
+    (or, the named forms, a month name) that a line without it lacks. ``named``: a month name
+    is one of ``low``'s words (its patterns set the month off by spaces, a comma or a stop)."""
+    if rule == "date:iso":
+        return "-" in low
+    if rule == "date:numeric":
+        return "/" in low or "." in low
+    return named
 
 
 def _calendar_day(m: re.Match[str], rule: str) -> tuple[date | None, str | None]:

@@ -265,6 +265,8 @@ _COMMENT_PHRASES = _phrases(
     )
 )
 
+_COMMENT_GATES = frozenset(w for w, _ in _COMMENT_PHRASES)
+
 SUPPORT_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our)\b")
 _SUPPORT_VOCAB = wordset(
     """
@@ -327,9 +329,9 @@ def line_rule(
     for ri, pattern, needs in _STARTS if _ANY_UNGATED_START.match(low) else _GATED_STARTS:
         if ri >= best:
             break
-        if needs and not any(x in low for x in needs):
+        if n > RULES[ri].max_len or needs and not any(map(low.__contains__, needs)):
             continue
-        if n <= RULES[ri].max_len and pattern.match(low):
+        if pattern.match(low):
             best = ri
     if best < len(RULES):
         return RULES[best]
@@ -381,7 +383,9 @@ def is_comment_section(
         return False
     low = text.lower() if low is None else low
     words = line_words(low) if words is None else words
-    return _COMMENT_START.match(low) is not None or any(
+    if _COMMENT_START.match(low) is not None:
+        return True
+    return not words.isdisjoint(_COMMENT_GATES) and any(
         w in words and p.search(low) for w, p in _COMMENT_PHRASES
     )
 

@@ -245,10 +245,10 @@ def _bare_byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
 
 
 def _people(
-    rest: str, not_authors: Collection[str]
+    rest: str, not_authors: tuple[str, ...]
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
     """Names in a byline remainder; None when a part is neither a person nor a known non-person."""
-    blocked = {n.casefold() for n in not_authors} if not_authors else set()
+    blocked = _folded_names(not_authors) if not_authors else frozenset()
     people: list[str] = []
     flags: list[str] = []
     rest = rest.strip().rstrip(".")
@@ -278,6 +278,11 @@ def _people(
     if not people and not flags:
         return None, ()
     return tuple(people), tuple(sorted(set(flags)))
+
+
+@lru_cache(maxsize=16)  # one collection's outlet names, asked for at every byline
+def _folded_names(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(n.casefold() for n in names)
 
 
 def _is_person(tokens: list[str]) -> bool:

@@ -32,15 +32,19 @@ def split_lines(capture_text: str) -> tuple[Line, ...]:
     offset = 0
     block = 0
     blank_before = False
+    make = tuple.__new__  # Line(...) without the named tuple's Python-level __new__
     for raw in capture_text.split("\n"):
-        stripped = raw.strip()
-        if stripped:
+        body = raw.lstrip()
+        if body:
             if blank_before and lines:
                 block += 1
             blank_before = False
-            indent = len(raw) - len(raw.lstrip())
+            stripped = body.rstrip()
+            indent = len(raw) - len(body)
             start = offset + indent
-            lines.append(Line(start, start + len(stripped), stripped, block, len(lines), indent))
+            lines.append(
+                make(Line, (start, start + len(stripped), stripped, block, len(lines), indent))
+            )
         else:
             blank_before = True
         offset += len(raw) + 1

@@ -172,6 +172,22 @@ def outlet_from_domain(
 
 def self_references(text: str) -> list[tuple[str, str, int, int]]:
     """Outlet names a furniture line uses for its own publication: (name, rule, start, end)."""
+    if len(text) <= _CACHED_LINE:
+        return list(_cached_self_references(text))
+    return _self_references(text)
+
+
+_CACHED_LINE = 1200  # the longest furniture line (a support plea)
+
+
+# Furniture lines recur from capture to capture of an outlet (the same plea, the same
+# copyright line): their answers are cached by line.
+@lru_cache(maxsize=4096)
+def _cached_self_references(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    return tuple(_self_references(text))
+
+
+def _self_references(text: str) -> list[tuple[str, str, int, int]]:
     found = []
     words = frozenset(_WORD.findall(text.lower()))
     for (rule, pattern), gate in zip(_SELF_REFERENCES, _GATES, strict=True):

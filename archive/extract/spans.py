@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archive.extract import captions, furniture, header
@@ -106,14 +106,17 @@ _cached_byline = lru_cache(maxsize=1 << 14)(header.byline)
 _cached_bare_byline = lru_cache(maxsize=1 << 14)(header.bare_byline)
 
 
+_HASHABLE = (tuple, frozenset)  # the collections of names that can key a cache
+
+
 def _byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
-    if isinstance(not_authors, tuple | frozenset):
+    if isinstance(not_authors, _HASHABLE):
         return _cached_byline(text, not_authors)
     return header.byline(text, not_authors)
 
 
 def _bare_byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
-    if isinstance(not_authors, tuple | frozenset):
+    if isinstance(not_authors, _HASHABLE):
         return _cached_bare_byline(text, not_authors)
     return header.bare_byline(text, not_authors)
 
@@ -125,32 +128,40 @@ def _set(lay: Layout, i: int, kind: str, rule: str) -> None:
 
 def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int]) -> None:
     short = furniture.SHORT_LINE
+    kinds, rules = lay.kinds, lay.rules
     for i, ln in enumerate(lines):
         text = ln.text
-        classify = _line_class if len(text) <= _CACHED_LINE else _line_class.__wrapped__
-        found = classify(text, i in anchored or len(text) <= short)
+        if len(text) <= short or i in anchored:
+            classify = _line_class if len(text) <= _CACHED_LINE else _line_class.__wrapped__
+            found = classify(text, True)
+        else:
+            # a long line without an anchor (mostly story): only the caption rules apply, and
+            # they are cheap, so its answer is not cached (story lines seldom recur)
+            found = _line_class.__wrapped__(text, False)
         if found is not None:
-            _set(lay, i, *found)
-    # a caption printed twice, the second time with a longer credit
+            kinds[i], rules[i] = found
     n = len(lines)
-    for i in range(1, n):
-        # the rest of a share bar printed one item a line ("Share this article / Copy link / Email")
-        if (
-            lay.kinds[i] is None
-            and lay.kinds[i - 1] == "furniture-share"
-            and lines[i].block == lines[i - 1].block
-            and furniture.is_share_item(lines[i].text)
-        ):
-            _set(lay, i, "furniture-share", "share:bar-item")
-    for i in range(n):
-        if (
-            lay.kinds[i] is None
-            and i + 1 < n
-            and lay.kinds[i + 1] == "caption"
-            and len(lines[i].text) >= 20
-            and lines[i + 1].text.startswith(lines[i].text)
-        ):
-            _set(lay, i, "caption", "caption:repeated")
+    if "furniture-share" in kinds:
+        for i in range(1, n):
+            # the rest of a share bar printed one item a line ("Share this article / Copy link /
+            # Email")
+            if (
+                kinds[i] is None
+                and kinds[i - 1] == "furniture-share"
+                and lines[i].block == lines[i - 1].block
+                and furniture.is_share_item(lines[i].text)
+            ):
+                _set(lay, i, "furniture-share", "share:bar-item")
+    if "caption" in kinds:
+        # a caption printed twice, the second time with a longer credit
+        for i in range(n - 1):
+            if (
+                kinds[i] is None
+                and kinds[i + 1] == "caption"
+                and len(lines[i].text) >= 20
+                and lines[i + 1].text.startswith(lines[i].text)
+            ):
+                _set(lay, i, "caption", "caption:repeated")
 
 
 def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
@@ -283,7 +294,7 @@ def _cluster_start(
         text = lines[todo[pos]].text
         if header.words(text) > _STANDFIRST_MAX_WORDS:
             return None
-        if pos and any(k == "furniture-comments" for k in kinds[todo[pos - 1] : todo[pos]]):
+        if pos and "furniture-comments" in kinds[todo[pos - 1] : todo[pos]]:
             return None
         if _is_meta_line(lines, todo, pos, not_authors):
             return pos
@@ -310,11 +321,12 @@ def _is_meta_line(
         return True
     if _byline(text, not_authors) is not None:
         return True
-    # cheapest test first: a bare name is a byline only beside a dateline
+    # a bare name is a byline only beside a dateline; most lines are no bare name, which is
+    # cheaper to see than whether a neighbour is a dateline
     return (
         n <= 12
-        and _next_to_dateline(lines, todo, pos)
         and _bare_byline(text, not_authors) is not None
+        and _next_to_dateline(lines, todo, pos)
     )
 
 
@@ -404,13 +416,13 @@ def _meta(
     text = lines[i].text
     if len(text) > 200:
         return None
-    found, flags = _dateline(text)
     by = _byline(text, not_authors)
     if by is not None:
         _set(lay, i, "byline", by.rule)
         lay.bylines.append((i, by))
         lay.dates.extend((i, d) for d in _dates_beside_byline(text, by))
         return "byline"
+    found, flags = _dateline(text)
     if found:
         _set(lay, i, "dateline", "dateline:" + found[0].rule.split(":")[1])
         lay.dates.extend((i, d) for d in found)
@@ -422,8 +434,8 @@ def _meta(
         if relative or header.words(text) <= 8:
             _set(lay, i, "dateline", "dateline:unreadable")
             return "dateline"
-    bare = _bare_byline(text, not_authors) if _next_to_dateline(lines, todo, pos) else None
-    if bare is not None:
+    bare = _bare_byline(text, not_authors)
+    if bare is not None and _next_to_dateline(lines, todo, pos):
         _set(lay, i, "byline", bare.rule)
         lay.bylines.append((i, bare))
         return "byline"
@@ -438,7 +450,7 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
     while offset < len(text) and not text[offset].isalnum():
         offset += 1
     found, _ = _dateline(text[offset:])
-    return [replace(d, start=d.start + offset, end=d.end + offset) for d in found]
+    return [d.shifted(offset) for d in found]
 
 
 def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
@@ -519,25 +531,29 @@ def _body(lines: tuple[Line, ...], lay: Layout) -> None:
 def spans(lines: tuple[Line, ...], lay: Layout) -> tuple[Span, ...]:
     """Spans over the capture: body lines joined into paragraphs, other runs merged per block."""
     out: list[Span] = []
+    # the open span: its first line's kind and rule, its start and its end so far
+    kind = rule = None
+    start = end = 0
     prev: Line | None = None
-    for i, ln in enumerate(lines):
-        kind, rule = lay.kinds[i], lay.rules[i]
-        assert kind is not None and rule is not None
+    for ln, kind_i, rule_i in zip(lines, lay.kinds, lay.rules, strict=True):
+        assert kind_i is not None and rule_i is not None
         if (
-            out
-            and prev is not None
-            and out[-1].kind == kind
+            prev is not None
+            and kind == kind_i
             and prev.block == ln.block
             and (
-                kind != "body"
-                and out[-1].rule == rule
-                or kind == "body"
+                kind_i != "body"
+                and rule == rule_i
+                or kind_i == "body"
                 and not header.ends_sentence(prev.text)
             )
         ):
-            last = out[-1]
-            out[-1] = Span(last.start, ln.end, kind, last.rule)
+            end = ln.end
         else:
-            out.append(Span(ln.start, ln.end, kind, rule))
+            if prev is not None:
+                out.append(Span(start, end, kind, rule))
+            kind, rule, start, end = kind_i, rule_i, ln.start, ln.end
         prev = ln
+    if prev is not None:
+        out.append(Span(start, end, kind, rule))
     return tuple(out)

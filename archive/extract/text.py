@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from archive.extract import dates as dates_mod
@@ -177,11 +176,10 @@ def _self_references(
     lines), each resolved to a known outlet name where one matches: ``(name, rule, start,
     end, known)``."""
     found = []
-    for i, ln in enumerate(lines):
-        kind = lay.kinds[i]
+    for ln, kind, rule in zip(lines, lay.kinds, lay.rules, strict=True):
         if kind is None or not kind.startswith("furniture-") or kind in _NOT_SELF:
             continue
-        if lay.rules[i] == "header:masthead":
+        if rule == "header:masthead":
             name = masthead_name(ln.text, known)
             if name is not None:
                 found.append((name, "self-reference:masthead", ln.start, ln.end, True))
@@ -257,7 +255,11 @@ def _dates(
             value = value.replace(tzinfo=UTC)
             flags.append("capture-log-date-without-zone")
         value = value.astimezone(UTC)
-        precision = logged_precision(replace(hints, published_at=value))
+        # the precision of the UTC value (a capture log's midnight elsewhere is no UTC day);
+        # a two-field Hints, not dataclasses.replace, which costs several times more
+        precision = logged_precision(
+            Hints(published_at=value, published_precision=hints.published_precision)
+        )
         prov.append(Provenance("published_at", "capture-log", hints.evidence or value.isoformat()))
         offset = hints.published_utc_offset if precision != "day" else None
         return value, precision, offset, mod_value, mod_offset

@@ -50,9 +50,25 @@ def body_text(paragraphs: Iterable[str]) -> str:
     >>> body_text(["Kiess\\xadling said so."])
     'Kiessling said so.'
     """
-    # " ".join(p.split()) folds exactly the characters the regex \s folds (str.isspace).
-    kept = (" ".join(_without_soft_hyphens(p).split()) for p in paragraphs)
+    # An ASCII paragraph holds no soft hyphen and is already NFC: it skips both (most do).
+    kept = [_folded(p if p.isascii() else _without_soft_hyphens(p)) for p in paragraphs]
     return "\n\n".join(p for p in kept if p)
+
+
+def _folded(paragraph: str) -> str:
+    """``paragraph`` with each whitespace run folded to one space, none at either end."""
+    # Every whitespace character but the space is unprintable (a control or a separator), so
+    # a printable paragraph with no double space and no space at an end has nothing to fold:
+    # most are one line, and this test costs a fraction of splitting them into words.
+    if (
+        paragraph.isprintable()
+        and "  " not in paragraph
+        and paragraph[:1] != " "
+        and paragraph[-1:] != " "
+    ):
+        return paragraph
+    # " ".join(p.split()) folds exactly the characters the regex \s folds (str.isspace).
+    return " ".join(paragraph.split())
 
 
 def _without_soft_hyphens(paragraph: str) -> str:
