@@ -16,8 +16,8 @@ from archive.extract.learned import (
     revert_learned,
 )
 from archive.extract.outlets import PSL_VERSION, outlet_from_domain, registrable_domain
-from archive.extract.spans import BODY_KINDS
 from archive.extract.text import body_from_spans, extract_text_capture, furniture_chars
+from archive.model import BODY_KINDS
 
 EXTRACTOR_VERSION = "text-1.3.0"
 """Bump whenever extraction output may change for the same input; records store it."""

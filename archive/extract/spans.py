@@ -23,9 +23,6 @@ from archive.extract.dates import DateFound, dateline, relative_only
 from archive.extract.lines import Line
 from archive.model import Span
 
-BODY_KINDS = ("body", "subheading")
-"""Span kinds whose text makes the record's ``text`` (subheadings are part of the story)."""
-
 _HEADER_WINDOW = 14
 _HAS_DIGIT = re.compile(r"\d")
 _CLUSTER_WINDOW = 7  # content lines searched for a byline/dateline cluster

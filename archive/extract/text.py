@@ -11,8 +11,8 @@ from archive.extract.header import masthead_name
 from archive.extract.language import DETECTOR_VERSION, detect_language
 from archive.extract.lines import Line, split_lines
 from archive.extract.outlets import known_outlet, outlet_from_domain, self_references
-from archive.extract.spans import BODY_KINDS, Layout, layout, spans
-from archive.model import Extraction, Hints, Provenance, Span, logged_precision
+from archive.extract.spans import Layout, layout, spans
+from archive.model import BODY_KINDS, Extraction, Hints, Provenance, Span, logged_precision
 from archive.text.normalize import body_text
 
 

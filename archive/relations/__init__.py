@@ -36,6 +36,7 @@ def __getattr__(name: str):
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "KINDS",
     "RELATIONS_ARROW_SCHEMA",
