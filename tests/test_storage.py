@@ -116,6 +116,22 @@ def test_a_release_in_a_bucket_verifies_and_a_changed_byte_fails(bucket, remote)
     assert "quarantine.jsonl" in failed.stdout
 
 
+def test_a_release_in_a_bucket_is_verified_by_workers_that_were_not_forked(
+    bucket, remote, monkeypatch
+):
+    """Storage clients are not safe across a fork: a remote release's verify workers come
+    from the fork server, whatever the platform."""
+    from archive.verification import tasks
+
+    def forked(*args):
+        raise AssertionError("forked workers for a remote release")
+
+    monkeypatch.setattr(tasks, "_forked", forked)
+    path, _ = remote
+    result = CliRunner().invoke(main, ["verify", path, "--jobs", "2", "--json"])
+    assert result.exit_code == 0, result.output
+
+
 def test_a_release_is_never_packed_over_in_a_bucket(bucket, remote):
     result = CliRunner().invoke(main, [
         "pack", f"{bucket['url']}/captures", "--out", f"{bucket['url']}/dist",

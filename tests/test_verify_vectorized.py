@@ -195,3 +195,33 @@ def test_forked_workers_report_what_one_process_reports(tmp_path):
     assert {"E007", "E012"} <= codes  # the shards' file hashes, and each shard's text hash
     assert [str(p) for p in forked.problems] == [str(p) for p in alone.problems]
     assert forked.checks == alone.checks and forked.skipped == alone.skipped
+
+
+def test_a_body_of_invalid_utf8_is_unreadable_even_when_its_hashes_agree(tmp_path):
+    """Parquet's reader does not check UTF-8, and the batch checks compare bytes: bytes that
+    are not UTF-8 in ``capture_text`` and ``text``, hashed as they are, still fail the shard
+    as unreadable (E009), as the row-by-row decoding did."""
+    import pyarrow.parquet as pq
+    from conftest import CREATED
+
+    from archive import PackSettings, check_release, pack
+    from archive.format.parquetio import write_parquet
+
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    (captures / "note.txt").write_text(
+        "Ferry note\n\nThe fictional ferry sails at noon.\n", encoding="utf-8"
+    )
+    release = pack([captures], tmp_path / "dist", PackSettings("u", "1.0.0", CREATED)).path
+    shard = next((release / "data").glob("records-*.parquet"))
+    table = pq.read_table(shard)
+    columns = {name: table[name] for name in table.column_names}
+    for name in ("capture_text", "text"):
+        raw = columns[name][0].as_py().encode().replace(b"noon", b"no\xffn")
+        offsets = pa.array([0, len(raw)], pa.int32()).buffers()[1]
+        columns[name] = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(raw)])
+        columns[f"{name}_sha256"] = pa.array([hashlib.sha256(raw).hexdigest()])
+    write_parquet(pa.table(columns, schema=table.schema), shard)
+    problems = [p for p in check_release(release).problems if p.code == "E009"]
+    assert [p.path for p in problems] == [str(shard.relative_to(release))]
+    assert "UTF8" in problems[0].message

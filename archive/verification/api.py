@@ -111,7 +111,7 @@ def check_release(
                 raise UsageError(f"{release} cannot be read: {exc}") from None
             # On a cluster the workers read the release by URL: they may share no disk with us.
             tasks_root = release if executor == "ray" else None
-            report = _checked(copy, tasks_root=tasks_root, **options)
+            report = _checked(copy, tasks_root=tasks_root, remote=True, **options)
         report.path = release
         return report
     root = Path(release)
@@ -136,6 +136,7 @@ def _checked(
     address,
     tasks_root: str | None = None,
     bundled: bool = False,
+    remote: bool = False,
 ) -> Report:
     if not root.is_dir():
         require_release(root)  # says why: missing, or not a folder
@@ -149,7 +150,7 @@ def _checked(
     report = Report(str(root), level=level, sample=sample, seed=seed if sample else None)
     plan = Plan(
         level, hashes, sample, seed, max(1, jobs), public_key, executor, address, tasks_root,
-        bundled,
+        bundled, remote,
     )  # fmt: skip
     # Workers need not share our working folder: they get the absolute path.
     run_checks(Audit(Path(os.path.abspath(root)), plan, report), CHECKS)

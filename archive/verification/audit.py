@@ -26,6 +26,9 @@ class Plan:
     address: str | None = None
     tasks_root: str | None = None  # where the tasks read the release, when not ``root``
     bundled: bool = False  # the release was read out of a bundle (its folder name is signed off)
+    # Downloaded from a URL: this process holds storage clients (the AWS SDK, fsspec's event
+    # loop) that are not safe across a fork, so its workers start from the fork server.
+    remote: bool = False
 
     def runs(self, tier: str) -> bool:
         return not above(tier, self.level)

@@ -79,6 +79,7 @@ def run_checks(audit: Audit, checks: tuple[Check, ...]) -> None:
                 jobs=plan.jobs,
                 executor=plan.executor,
                 address=plan.address,
+                fork=not plan.remote,
             )
         check.run(audit)
 

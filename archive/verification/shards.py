@@ -62,6 +62,8 @@ def shard_rows(
     bad_order = bad_shard = 0
     try:
         for batch in iter_batches(path):
+            # Parquet's reader leaves UTF-8 unchecked, and the checks below compare bytes.
+            batch.validate(full=True)
             _check_batch(result, batch, relative, hashes)
             ids = batch.column("record_id")
             bad_order += _out_of_order(ids, previous)

@@ -69,14 +69,23 @@ def _sample_positions(sizes: list[int], sample: int, seed: int) -> list[list[int
 
 
 def run_tasks(
-    folder: str, tasks: list[tuple], *, jobs: int, executor: str, address: str | None
+    folder: str,
+    tasks: list[tuple],
+    *,
+    jobs: int,
+    executor: str,
+    address: str | None,
+    fork: bool = True,
 ) -> dict[tuple, object]:
     """Run the tasks on the release in ``folder`` (a local folder or a URL), in ``jobs``
-    processes or on Ray; results keyed by task."""
+    processes or on Ray; results keyed by task. ``fork``: local workers may be forked from
+    this process (on Linux)."""
     if not tasks:
         return {}
     jobs = min(jobs, len(tasks))
-    if executor == "local" and jobs > 1 and _forks():
+    # Storage clients (the AWS SDK, fsspec's event loop) are not safe across a fork: workers
+    # that read a URL, or that a process holding such clients would fork, start from the server.
+    if executor == "local" and jobs > 1 and fork and _forks() and not storage.is_url(folder):
         return _forked(folder, tasks, jobs)
     results = {}
     with executor_for(executor, jobs, address) as pool:
