@@ -137,6 +137,33 @@ def test_quote_runs_of_pairs_are_each_pairs_runs(texts, data, n, partial):
         )
 
 
+def test_pairs_whose_grams_match_many_times_go_a_few_at_a_time(monkeypatch):
+    """Repeated words match pairwise: past ``_PAIR_MATCHES`` matches the pairs are split, and
+    each pair's runs (and whether it may share passages) are what it finds alone."""
+    texts = [
+        "He said “" + " ".join(["no"] * (20 + k)) + f"” and left the pier {k}." for k in range(6)
+    ]
+    vocab = Vocabulary()
+    relation_settings = RelationSettings(min_quote_words=3, min_partial_quote_words=4)
+    views = {k: align.QuoteView.of(align.doc_of(t, vocab), 3) for k, t in enumerate(texts)}
+    docs = {k: align.doc_of(t, vocab) for k, t in enumerate(texts)}
+    hashes = {k: doc.hashes for k, doc in docs.items()}
+    left = np.array([0, 0, 1, 2, 3, 4], dtype=np.int64)
+    right = np.array([1, 2, 3, 4, 5, 5], dtype=np.int64)
+    whole = align.quote_runs_of_pairs(views, left, right, relation_settings)
+    may = align.may_share_passages(hashes, left, right, relation_settings)
+    monkeypatch.setattr(align, "_PAIR_MATCHES", 3)
+    parts = list(align.iter_quote_runs_of_pairs(views, left, right, relation_settings))
+    assert len(parts) == len(left)  # every pair alone
+    assert [runs for part in parts for runs in part] == whole
+    assert np.array_equal(align.may_share_passages(hashes, left, right, relation_settings), may)
+    for (u, v), found in zip(zip(left.tolist(), right.tolist(), strict=True), whole, strict=True):
+        assert align.shared_quotations(views[u], views[v], relation_settings, found) == (
+            align.shared_quotations(views[u], views[v], relation_settings)
+        )
+        assert found  # the repeated quotation is shared
+
+
 def test_shared_quotation_pinned():
     """A whole eight-word quotation shared by two bodies, offsets counted by hand."""
     a = "He said “we will rebuild the bridge by next spring” on Monday."

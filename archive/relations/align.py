@@ -8,7 +8,7 @@ time linear in the body length. Each function returns the evidence as plain data
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
@@ -218,7 +218,10 @@ def may_share_passages(
     return out
 
 
-_PAIR_WORDS = 1 << 20  # words of the pairs matched at once: the arrays hold a few times that
+_PAIR_WORDS = 1 << 20  # words of the pairs matched at once
+# Gram matches of the pairs matched at once. Repeated words match pairwise (a thousand-fold
+# "no no no" in two bodies is a million matches): such pairs go a few at a time.
+_PAIR_MATCHES = 1 << 20
 
 
 def _pair_slices(words: np.ndarray, most: int) -> list[slice]:
@@ -254,6 +257,14 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     lo = np.searchsorted(b_key, a_key, "left")
     count = np.searchsorted(b_key, a_key, "right") - lo
     count[count > max_repeats] = 0  # filler, as _gram_matches leaves it out
+    if len(left) > 1 and int(count.sum()) > _PAIR_MATCHES:  # repetitive bodies: fewer at once
+        half = len(left) // 2
+        return np.concatenate(
+            [
+                _may_share(hashes, left[:half], right[:half], settings, max_repeats),
+                _may_share(hashes, left[half:], right[half:], settings, max_repeats),
+            ]
+        )
     ia = np.repeat(np.arange(len(a_key)), count)
     jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
     pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
@@ -438,20 +449,33 @@ def quote_runs_of_pairs(
     """:func:`quote_runs` of the views of each pair ``(left[k], right[k])`` that
     :func:`shared_quotations` counts (a whole quotation in either body, or long enough), with
     their offsets in both bodies, found for all the pairs in a few numpy passes."""
-    out: list[list[QuoteRun]] = []
+    parts = iter_quote_runs_of_pairs(views, left, right, settings)
+    return [runs for part in parts for runs in part]
+
+
+def iter_quote_runs_of_pairs(
+    views: Mapping[int, QuoteView],
+    left: np.ndarray,
+    right: np.ndarray,
+    settings: RelationSettings,
+) -> Iterator[list[list[QuoteRun]]]:
+    """:func:`quote_runs_of_pairs` a run of consecutive pairs at a time, in order: what is held
+    at once is bounded by the pairs' words and their grams' matches, not by how many pairs."""
     words = np.array(
         [len(views[u]) + len(views[v]) for u, v in zip(left.tolist(), right.tolist(), strict=True)]
     )
     for part in _pair_slices(words, 8192):
-        out += _quote_runs_of(views, left[part], right[part], settings)
-    return out
+        yield from _quote_runs_of(views, left[part], right[part], settings)
 
 
-def _quote_runs_of(views, left, right, settings: RelationSettings) -> list[list[QuoteRun]]:
+def _quote_runs_of(
+    views, left, right, settings: RelationSettings
+) -> Iterator[list[list[QuoteRun]]]:
     n = settings.min_quote_words
     out: list[list[QuoteRun]] = [[] for _ in range(len(left))]
     if not len(left):
-        return out
+        yield out
+        return
     numbers = np.union1d(left, right)
     grams = [views[i].grams for i in numbers.tolist()]
     held = [np.flatnonzero(g) for g in grams]
@@ -466,6 +490,11 @@ def _quote_runs_of(views, left, right, settings: RelationSettings) -> list[list[
     b_key, b_at = b_key[order], b_at[order]
     lo = np.searchsorted(b_key, a_key, "left")
     count = np.searchsorted(b_key, a_key, "right") - lo
+    if len(left) > 1 and int(count.sum()) > _PAIR_MATCHES:
+        half = len(left) // 2
+        yield from _quote_runs_of(views, left[:half], right[:half], settings)
+        yield from _quote_runs_of(views, left[half:], right[half:], settings)
+        return
     ia = np.repeat(np.arange(len(a_key)), count)
     jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
     pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
@@ -501,7 +530,7 @@ def _quote_runs_of(views, left, right, settings: RelationSettings) -> list[list[
     )
     for k, run in zip(pair.tolist(), zip(*(c.tolist() for c in columns), strict=True), strict=True):
         out[k].append(run)
-    return out
+    yield out
 
 
 def _quote_sizes_of(quotes: list[np.ndarray]) -> np.ndarray:

@@ -506,9 +506,11 @@ def _confirmed_batch(
     docs = Lru(lambda i: align.Doc(None, vocab.arrays(*tokens[i]), vocab))
     outcome = BatchOutcome([], {})
     quoting: list[Confirmed] = []
-    # the shared quotation runs of every quotation candidate, found together
-    runs = align.quote_runs_of_pairs(views, left[quoted], right[quoted], settings)
-    quote_runs = dict(zip(batch.codes[quoted].tolist(), runs, strict=True))
+    # the shared quotation runs of the quotation candidates, found together a part at a time
+    # (in the order the pairs are confirmed), each part held until the pairs pass it
+    parts = align.iter_quote_runs_of_pairs(views, left[quoted], right[quoted], settings)
+    quoted_codes = iter(batch.codes[quoted].tolist())
+    quote_runs: dict[int, list] = {}
 
     # and which copy candidates could share enough passages to be aligned at all
     hashes = {i: vocab.hash[vocab.raw_fold[raw]] for i, (raw, _) in tokens.items()}
@@ -517,7 +519,12 @@ def _confirmed_batch(
     del hashes
 
     def runs_of(u: int, v: int) -> list:
-        return quote_runs[u << 32 | v]
+        code = u << 32 | v
+        while code not in quote_runs:
+            part = next(parts)
+            quote_runs.clear()
+            quote_runs.update(zip(islice(quoted_codes, len(part)), part, strict=True))
+        return quote_runs[code]
 
     def may_copy(u: int, v: int) -> bool:
         return u << 32 | v in copies
