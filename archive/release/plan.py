@@ -20,6 +20,7 @@ import hashlib
 import math
 import os
 import pickle
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,40 @@ def units_of(files, *, max_files: int, max_bytes: int):
         yield Unit(index, tuple(batch))
 
 
+def tapered(units: Iterator[Unit], max_files: int) -> Iterator[Unit]:
+    """``units`` with the files of the last few cut smaller: once fewer than four full units'
+    worth of files are left, each unit takes a quarter of what is left (never under an eighth
+    of ``max_files``), as the last spans of a big WARC file do
+    (:func:`archive.capture.warc.span_step`). The last units are then small beside what the
+    workers have left between them, so they run out of work nearly together, whatever their
+    number (which must not cut the input: not every executor knows it). Four units are held
+    back, never more."""
+    held: deque[Unit] = deque()
+    files = 0
+    for unit in units:
+        held.append(unit)
+        files += _cuttable(unit)
+        while files - _cuttable(held[0]) >= _TAIL_UNITS * max_files:
+            files -= _cuttable(held[0])
+            yield held.popleft()
+    for unit in held:
+        rest = unit.files
+        while unit.span is None and rest:
+            piece = rest[: max(1, max_files // 8, min(max_files, files // _TAIL_UNITS))]
+            yield Unit(unit.index, piece)
+            rest, files = rest[len(piece) :], files - len(piece)
+        if unit.span is not None:
+            yield unit
+
+
+_TAIL_UNITS = 4
+
+
+def _cuttable(unit: Unit) -> int:
+    """The files of ``unit`` that ``tapered`` may cut apart (none of a WARC file's span)."""
+    return 0 if unit.span is not None else len(unit.files)
+
+
 def decoded_size(item: InputFile) -> int:
     """About how many bytes ``item`` holds once read: for a local gzip file named ``.gz``, its
     own record of its size (ISIZE, the last four bytes: exact below 4 GiB for one member), never
@@ -179,7 +214,8 @@ def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Pro
     unit_files: list[int] = []
     total_bytes = 0
     seen = 0
-    with open(file, "wb") as plan_file:
+
+    def walked() -> Iterator[Unit]:
         for root in roots:
             stats = {"name": root_name(root), "files": 0, "bytes": 0}
 
@@ -199,14 +235,17 @@ def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Pro
                     stats["bytes"] += item.size
                     yield item
 
-            for unit in units_of(
+            yield from units_of(
                 files(), max_files=settings.unit_files, max_bytes=settings.unit_bytes
-            ):
-                unit = Unit(unit_count, unit.files, unit.span)
-                pickle.dump(unit, plan_file, protocol=pickle.HIGHEST_PROTOCOL)
-                unit_count += 1
-                unit_files.append(0 if unit.span and unit.span.start else len(unit.files))
-                total_bytes += unit.bytes
+            )
             sources.append(stats)
+
+    with open(file, "wb") as plan_file:
+        for unit in tapered(walked(), settings.unit_files):
+            unit = Unit(unit_count, unit.files, unit.span)
+            pickle.dump(unit, plan_file, protocol=pickle.HIGHEST_PROTOCOL)
+            unit_count += 1
+            unit_files.append(0 if unit.span and unit.span.start else len(unit.files))
+            total_bytes += unit.bytes
     shards = shard_count(total_bytes, settings.shard_bytes, settings.shards)
     return Plan(file, shards, unit_count, tuple(sources), tuple(skipped), tuple(unit_files))
