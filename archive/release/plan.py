@@ -114,32 +114,28 @@ def tapered(units: Iterator[Unit], max_files: int) -> Iterator[Unit]:
     of ``max_files``), as the last spans of a big WARC file do
     (:func:`archive.capture.warc.span_step`). The last units are then small beside what the
     workers have left between them, so they run out of work nearly together, whatever their
-    number (which must not cut the input: not every executor knows it). Four units are held
-    back, never more."""
+    number (which must not cut the input: not every executor knows it). Files of four units
+    are held back, never more; a WARC file's spans (cut by their own rule) are not held."""
     held: deque[Unit] = deque()
     files = 0
     for unit in units:
+        if unit.span is not None:
+            yield unit  # ahead of files walked before it: the order of units changes no output
+            continue
         held.append(unit)
-        files += _cuttable(unit)
-        while files - _cuttable(held[0]) >= _TAIL_UNITS * max_files:
-            files -= _cuttable(held[0])
+        files += len(unit.files)
+        while files - len(held[0].files) >= _TAIL_UNITS * max_files:
+            files -= len(held[0].files)
             yield held.popleft()
     for unit in held:
         rest = unit.files
-        while unit.span is None and rest:
+        while rest:
             piece = rest[: max(1, max_files // 8, min(max_files, files // _TAIL_UNITS))]
             yield Unit(unit.index, piece)
             rest, files = rest[len(piece) :], files - len(piece)
-        if unit.span is not None:
-            yield unit
 
 
 _TAIL_UNITS = 4
-
-
-def _cuttable(unit: Unit) -> int:
-    """The files of ``unit`` that ``tapered`` may cut apart (none of a WARC file's span)."""
-    return 0 if unit.span is not None else len(unit.files)
 
 
 def decoded_size(item: InputFile) -> int:
