@@ -265,16 +265,11 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
                 _may_share(hashes, left[half:], right[half:], settings, max_repeats),
             ]
         )
-    ia = np.repeat(np.arange(len(a_key)), count)
-    jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
+    ia, jb = _matches(lo, count)
     pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
     i = a_at[ia] - firsts[a_slot[pair]]
     d = (b_at[jb] - firsts[b_slot[pair]]) - i
-    order = np.lexsort((i, d, pair))
-    pair, i, d = pair[order], i[order], d[order]
-    new = np.ones(len(i), dtype=bool)
-    new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (i[1:] != i[:-1] + 1)
-    starts = np.flatnonzero(new)
+    pair, i, d, starts = _diagonal_runs(pair, i, d)
     run_sizes = np.diff(np.append(starts, len(i))) + least - 1
     covered = np.zeros(len(left), dtype=np.int64)
     np.add.at(covered, pair[starts], run_sizes)
@@ -495,16 +490,10 @@ def _quote_runs_of(
         yield from _quote_runs_of(views, left[:half], right[:half], settings)
         yield from _quote_runs_of(views, left[half:], right[half:], settings)
         return
-    ia = np.repeat(np.arange(len(a_key)), count)
-    jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
+    ia, jb = _matches(lo, count)
     pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
-    p, q = positions[a_at[ia]], positions[b_at[jb]]
-    d = q - p
-    order = np.lexsort((p, d, pair))
-    pair, p, d = pair[order], p[order], d[order]
-    new = np.ones(len(p), dtype=bool)
-    new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (p[1:] != p[:-1] + 1)
-    starts = np.flatnonzero(new)
+    p = positions[a_at[ia]]
+    pair, p, d, starts = _diagonal_runs(pair, p, positions[b_at[jb]] - p)
     lengths = np.diff(np.append(starts, len(p))) + n - 1
     pair, i, j = pair[starts], p[starts], p[starts] + d[starts]
     quotes = [views[number].quote for number in numbers.tolist()]
@@ -531,6 +520,25 @@ def _quote_runs_of(
     for k, run in zip(pair.tolist(), zip(*(c.tolist() for c in columns), strict=True), strict=True):
         out[k].append(run)
     yield out
+
+
+def _matches(lo: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every match as (an entry of the first side, one of the second): entry ``k`` meets the
+    second side's ``lo[k]`` to ``lo[k] + count[k] - 1``."""
+    ia = np.repeat(np.arange(len(lo)), count)
+    jb = np.repeat(lo, count) + (np.arange(len(ia)) - np.repeat(np.cumsum(count) - count, count))
+    return ia, jb
+
+
+def _diagonal_runs(pair: np.ndarray, at: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The matches (pair, position ``at`` in the first body, diagonal ``d``) sorted by pair,
+    diagonal and position, and where each run of consecutive positions on one diagonal
+    starts."""
+    order = np.lexsort((at, d, pair))
+    pair, at, d = pair[order], at[order], d[order]
+    new = np.ones(len(at), dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (at[1:] != at[:-1] + 1)
+    return pair, at, d, np.flatnonzero(new)
 
 
 def _quote_sizes_of(quotes: list[np.ndarray]) -> np.ndarray:
