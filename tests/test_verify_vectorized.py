@@ -225,3 +225,31 @@ def test_a_body_of_invalid_utf8_is_unreadable_even_when_its_hashes_agree(tmp_pat
     problems = [p for p in check_release(release).problems if p.code == "E009"]
     assert [p.path for p in problems] == [str(shard.relative_to(release))]
     assert "UTF8" in problems[0].message
+
+
+def _pool_of_worker(task: tuple, root: str) -> tuple[tuple, str]:
+    return task, pa.default_memory_pool().backend_name
+
+
+def test_forked_workers_allocate_as_archive_processes_do(monkeypatch):
+    """An API caller's process may keep pyarrow's default pool; verify's forked workers use
+    the system allocator, as the fork server's workers do (archive.runtime.process)."""
+    import sys
+
+    import pytest
+
+    from archive.verification import tasks
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("verify forks its workers on Linux only")
+    caller = pa.default_memory_pool()
+    try:
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no mimalloc pool")
+    try:
+        monkeypatch.setattr(tasks, "_task", _pool_of_worker)
+        results = tasks._forked("/nowhere", [("hash", "a"), ("hash", "b")], 2)
+    finally:
+        pa.set_memory_pool(caller)
+    assert set(results.values()) == {"system"}

@@ -104,7 +104,7 @@ def _forked(folder: str, tasks: list[tuple], jobs: int) -> dict[tuple, object]:
     first imports every module of pack's workers too (seconds of CPU, about a whole verify
     of 10,000 rows). Arrow's thread pools are fork-safe; the workers touch no other state."""
     pool = ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_default_signals
+        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_worker_started
     )
     try:
         futures = [pool.submit(_task, task, folder) for task in _longest_first(tasks)]
@@ -118,11 +118,17 @@ def _forked(folder: str, tasks: list[tuple], jobs: int) -> dict[tuple, object]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _default_signals() -> None:
-    """A worker ends on SIGTERM or SIGHUP, as the fork server's do: it does not inherit the
-    command's handlers, which stop the command (``archive.cli_output.stop_on_signals``)."""
+def _worker_started() -> None:
+    """A forked worker set up as the fork server's are: it ends on SIGTERM or SIGHUP (it does
+    not inherit the command's handlers, which stop the command:
+    ``archive.cli_output.stop_on_signals``), and allocates as archive's processes do, whoever
+    called verify (``archive.runtime.process``)."""
+    from archive.runtime.process import forgo_pandas, use_system_allocator
+
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
+    use_system_allocator()
+    forgo_pandas()
 
 
 def _longest_first(tasks: list[tuple]) -> list[tuple]:
