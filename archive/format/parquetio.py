@@ -292,3 +292,18 @@ def iter_row_groups(path: Path, columns: list[str] | None = None) -> Iterator[pa
     parquet = pq.ParquetFile(path)
     for index in range(parquet.num_row_groups):
         yield parquet.read_row_group(index, columns=columns, use_threads=False)
+
+
+def string_offsets(values: pa.Array) -> np.ndarray:
+    """The value offsets of a string array over its own slice (``len(values) + 1`` of them,
+    into its data buffer), read in place."""
+    width = 8 if pa.types.is_large_string(values.type) else 4
+    dtype = np.int64 if width == 8 else np.int32
+    return np.frombuffer(values.buffers()[1], dtype, len(values) + 1, width * values.offset)
+
+
+def string_data(values: pa.Array) -> np.ndarray:
+    """The whole data buffer of a string array as bytes, read in place (empty when it has
+    none: every value empty or null); ``string_offsets`` index it."""
+    data = values.buffers()[2]
+    return np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from jsonschema import Draft202012Validator, FormatChecker
 
 from archive.format import boundedjson
+from archive.format.parquetio import string_data, string_offsets
 
 SCHEMA_NAMES = ("record", "manifest", "quarantine", "relations")
 
@@ -338,16 +339,12 @@ def _valid_values_hold(values: pa.Array, rule: dict) -> bool:
     return _distinct_values_hold(values, rule)
 
 
-def _offsets(values: pa.Array) -> np.ndarray:
-    return np.frombuffer(values.buffers()[1], np.int32, len(values) + 1, 4 * values.offset)
-
-
 def _long_enough(values: pa.Array, least: int) -> bool:
     """Every valid string has at least ``least`` code points, shown by byte lengths: at least
     one byte for one code point, at most four bytes a code point."""
     if least <= 0 or not len(values):
         return True
-    lengths = np.diff(_offsets(values))
+    lengths = np.diff(string_offsets(values))
     if values.null_count:
         lengths = lengths[np.asarray(values.is_valid(), bool)]
     return not len(lengths) or int(lengths.min()) >= (1 if least == 1 else 4 * least)
@@ -373,10 +370,10 @@ def _all_in_class(values: pa.Array, allowed: np.ndarray, width: int) -> bool:
         return True
     if values.buffers()[2] is None:
         return False  # only empty strings
-    offsets = _offsets(values)
+    offsets = string_offsets(values)
     if not (np.diff(offsets) == width).all():
         return False
-    data = np.frombuffer(values.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
+    data = string_data(values)[offsets[0] : offsets[-1]]
     return bool(allowed[data].all())
 
 

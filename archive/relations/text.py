@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from archive.format.parquetio import string_data, string_offsets
+
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _SPLIT = re.compile(r"(\w+(?:['’]\w+)*)")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+)|\n\n+")
@@ -334,13 +336,10 @@ _PY_WORD_CHAR = re.compile(r"\w")
 
 def _utf8_bytes(texts: pa.Array) -> np.ndarray:
     """The UTF-8 bytes of a string array's values."""
-    offsets = np.frombuffer(
-        texts.buffers()[1], dtype=np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    )[texts.offset : texts.offset + len(texts) + 1]
-    data = texts.buffers()[2]
-    if data is None or not len(texts):
+    if not len(texts):
         return np.empty(0, dtype=np.uint8)
-    return np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets = string_offsets(texts)
+    return string_data(texts)[offsets[0] : offsets[-1]]
 
 
 def _non_ascii_code_points(data: np.ndarray) -> list[int]:

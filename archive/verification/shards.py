@@ -22,7 +22,14 @@ import pyarrow.compute as pc
 
 from archive.errors import Problem
 from archive.format.counts import UNKNOWN_COLUMNS, unknown_counts, value_counts
-from archive.format.parquetio import PARQUET_ERRORS, group_rows, iter_batches, parquet_file
+from archive.format.parquetio import (
+    PARQUET_ERRORS,
+    group_rows,
+    iter_batches,
+    parquet_file,
+    string_data,
+    string_offsets,
+)
 from archive.format.schema import column_problems
 from archive.model import BODY_KINDS
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
@@ -213,9 +220,8 @@ def _bodies_as_cut(table: pa.Table) -> np.ndarray:
     unsure[owner[(starts < 0) | (ends < 0)]] = True
     # Code-point offsets to byte offsets in capture_text's data, without decoding it: a code
     # point's byte offset is its index plus the continuation bytes before it.
-    bounds = np.frombuffer(capture.buffers()[1], np.int32, rows + 1, 4 * capture.offset)
-    data = capture.buffers()[2]
-    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    bounds = string_offsets(capture)
+    data = string_data(capture)
     low, high = int(bounds[0]), int(bounds[-1])
     continuation = np.flatnonzero(data[low:high].view(np.int8) < -64) + low  # 0x80-0xBF
     base = bounds - np.searchsorted(continuation, bounds)  # code-point index of each row start
@@ -404,7 +410,7 @@ def _digests_are(values: pa.Array, stated: pa.Array, size: int) -> bool:
     count = len(values)
     if not count:
         return True
-    ends = np.frombuffer(stated.buffers()[1], np.int32, count + 1, 4 * stated.offset)
+    ends = string_offsets(stated)
     if ends[-1] - ends[0] != 2 * size * count or stated.buffers()[2] is None:
         return False  # not every stated digest is 2 * size hex digits
     if not (np.diff(ends) == 2 * size).all():
