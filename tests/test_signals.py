@@ -54,3 +54,54 @@ def test_a_signalled_pack_stops_its_workers_and_removes_its_partial_release(tmp_
         time.sleep(0.1)
     assert _session(process.pid) == []
     assert sorted(p.name for p in dist.iterdir()) == []
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop(signum)
+
+
+def test_a_stop_inside_a_held_block_acts_when_the_block_ends():
+    from archive.runtime.process import stops_held
+
+    before = signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        reached = []
+        with pytest.raises(_Stop), stops_held():
+            signal.raise_signal(signal.SIGTERM)
+            reached.append("after the signal")
+        assert reached == ["after the signal"]
+        assert signal.getsignal(signal.SIGTERM) is _raise_stop
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_the_local_executor_holds_stops_while_a_submit_starts_a_worker():
+    from archive.runtime.executors import LocalExecutor
+
+    order = []
+
+    def stop(signum, frame):
+        order.append("handled")
+        raise _Stop(signum)
+
+    before = signal.signal(signal.SIGHUP, stop)
+    try:
+        with LocalExecutor(2) as executor:
+            submit = executor._pool.submit
+
+            def signalled_submit(*args):
+                signal.raise_signal(signal.SIGHUP)  # lands as the pool forks its workers
+                future = submit(*args)
+                order.append("submitted")
+                return future
+
+            executor._pool.submit = signalled_submit
+            with pytest.raises(_Stop):
+                list(executor.map(abs, [-1]))
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert order == ["submitted", "handled"]

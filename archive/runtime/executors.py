@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from archive.errors import UsageError
+from archive.runtime.process import stops_held
 
 EXECUTORS = ("local", "ray")
 
@@ -107,7 +108,8 @@ class LocalExecutor:
             return
         pending: set[Future] = set()
         for item in items:
-            pending.add(self._pool.submit(fn, item, *args))
+            with stops_held():  # a submit may start a worker
+                pending.add(self._pool.submit(fn, item, *args))
             if len(pending) >= 2 * self.jobs:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)

@@ -21,6 +21,7 @@ from archive.capture.storage import RemotePath
 from archive.format.manifest import file_sha256
 from archive.inspect import record_shards
 from archive.runtime.executors import executor_for
+from archive.runtime.process import stops_held
 from archive.verification.audit import Audit, Task
 from archive.verification.shards import sampled_rows, shard_rows
 
@@ -107,7 +108,8 @@ def _forked(folder: str, tasks: list[tuple], jobs: int) -> dict[tuple, object]:
         jobs, mp_context=multiprocessing.get_context("fork"), initializer=_worker_started
     )
     try:
-        futures = [pool.submit(_task, task, folder) for task in _longest_first(tasks)]
+        with stops_held():  # the submits start the workers
+            futures = [pool.submit(_task, task, folder) for task in _longest_first(tasks)]
         return dict(future.result() for future in futures)
     except BaseException:
         # Stopped, or a task failed: nothing of the workers' may outlive this call.
