@@ -9,8 +9,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pyarrow as pa
-
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -18,6 +16,8 @@ def use_system_allocator() -> None:
     """Arrow buffers from the C library's allocator in this process (archive's own processes:
     the command line and its workers). mimalloc, pyarrow's default, keeps pages it freed: a
     worker's high-water mark grew by about 50 MiB per shard it gathered."""
+    import pyarrow as pa  # here: the command line's --version and --help do without it
+
     pa.set_memory_pool(pa.system_memory_pool())
 
 
@@ -58,6 +58,8 @@ def allow_open_files(count: int) -> None:
 def release_memory() -> None:
     """Hand freed memory back to the system between tasks: Arrow's pool and C's heap keep
     what they freed, and a worker runs many tasks."""
+    import pyarrow as pa
+
     pa.default_memory_pool().release_unused()
     _trim_heap()
 
