@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -425,3 +426,21 @@ def test_progress_counts_the_extraction_in_documents(corpus, tmp_path):
     assert extract[0] == (0, documents) and extract[-1] == (documents, documents)
     assert [done for done, _ in extract] == sorted(done for done, _ in extract)
     assert len(extract) > 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.binary(max_size=3 << 20) | st.builds(lambda n: b"\xab" * n, st.integers(0, 3 << 20)),
+    limit=st.integers(0, 4 << 20),
+)
+def test_a_capture_is_read_and_hashed_in_one_pass_whatever_its_size(tmp_path_factory, data, limit):
+    from archive.release.stages import _read
+
+    path = tmp_path_factory.mktemp("read") / "capture.bin"
+    path.write_bytes(data)
+    kept, digest, size = _read(str(path), limit)
+    assert (kept, digest, size) == (
+        data if len(data) <= limit else None,
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -141,7 +142,8 @@ def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
     chunks = []
     size = 0
     with open_input(fs_path) as handle:
-        while block := handle.read(_HASH_BLOCK):
+        step = _block_for(handle)
+        while block := handle.read(step):
             digest.update(block)
             size += len(block)
             if size <= size_limit:
@@ -149,6 +151,15 @@ def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
             else:
                 chunks.clear()
     return (b"".join(chunks) if size <= size_limit else None), digest.hexdigest(), size
+
+
+def _block_for(handle) -> int:
+    """The file's size and one more byte (to meet its end), up to ``_HASH_BLOCK``: a read
+    allocates its whole block before it fills it, and most captures are a few kilobytes."""
+    try:
+        return max(1, min(_HASH_BLOCK, os.fstat(handle.fileno()).st_size + 1))
+    except (OSError, ValueError, AttributeError):  # a stream that is not a file
+        return _HASH_BLOCK
 
 
 def derivation_sha256(
