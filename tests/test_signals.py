@@ -3,6 +3,7 @@ removed, and the command exits 128 + the signal's number, leaving no process beh
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -105,3 +106,52 @@ def test_the_local_executor_holds_stops_while_a_submit_starts_a_worker():
     finally:
         signal.signal(signal.SIGHUP, before)
     assert order == ["submitted", "handled"]
+
+
+_SLOW_SPAWN = """
+import time
+import concurrent.futures.process as process
+
+
+def _spawn_process(self):
+    worker = self._mp_context.Process(
+        target=process._process_worker,
+        args=(self._call_queue, self._result_queue, self._initializer, self._initargs,
+              self._max_tasks_per_child),
+    )
+    worker.start()
+    time.sleep(3)  # the window between a worker's fork and the pool's record of it, widened
+    self._processes[worker.pid] = worker
+
+
+process.ProcessPoolExecutor._spawn_process = _spawn_process
+"""
+
+
+def test_a_stop_between_a_workers_fork_and_its_record_leaves_no_worker_behind(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(_SLOW_SPAWN)  # imported by every process
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    for n in range(50):
+        (captures / f"{n:02}.txt").write_text(f"Item {n}\n\nThe council met on Monday.\n")
+    dist = tmp_path / "dist"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive.cli", "pack", str(captures), "--out", str(dist),
+         "--version", "1.0.0", "--jobs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    # the command, its fork server and resource tracker, and a worker just forked
+    while len(_session(process.pid)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert process.poll() is None, process.stderr.read()
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        for pid in _session(process.pid):  # a worker the pool never knew holds stderr open
+            os.kill(pid, signal.SIGKILL)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert stderr.decode().splitlines() == ["archive: interrupted; nothing was written"]
