@@ -260,13 +260,14 @@ def _build(
         t["record_id"] for t in carried
     }
 
-    plan = walk_plan(roots, workdir.plan(), settings, progress)
-    if plan.skipped:
-        write_quarantine_fragment(workdir.tasks.walk_quarantine(), list(plan.skipped))
-    if log is not None:
-        log.mark_inputs(plan.source_paths())
-    ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)
+    # Entered before the walk: the workers' fork server imports their modules meanwhile.
     with runner as executor:
+        plan = walk_plan(roots, workdir.plan(), settings, progress)
+        if plan.skipped:
+            write_quarantine_fragment(workdir.tasks.walk_quarantine(), list(plan.skipped))
+        if log is not None:
+            log.mark_inputs(plan.source_paths())
+        ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)
         extracted = executor.map(extract_unit, plan.units(), ctx)
         files = plan.unit_files
         total = sum(files)

@@ -7,6 +7,7 @@ sorts what it keeps, so the order of completion never reaches the output.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
 import warnings
@@ -81,6 +82,9 @@ class LocalExecutor:
                 initializer=_adopt_environment,
                 initargs=(dict(os.environ),),
             )
+            # Started now, the server imports the workers' modules while the caller prepares
+            # their first tasks (a pack walks its inputs), not after the first is submitted.
+            multiprocessing.forkserver.ensure_running()
         return self
 
     def __exit__(self, kind=None, *exc) -> None:
