@@ -129,7 +129,8 @@ def with_cached(
 
 def signing_key(settings: RelationSettings) -> dict:
     """What signing a body is a function of, beside its text: the relation settings, the code
-    of the relations package and of this module, and the Python and numpy that run it."""
+    of the relations package and of this module, and the Python, numpy and pyarrow that run it
+    (bodies are tokenized by Arrow's regular expressions)."""
     from archive import relations
 
     code = hashlib.sha256()
@@ -141,6 +142,7 @@ def signing_key(settings: RelationSettings) -> dict:
         "code": code.hexdigest(),
         "python": sys.version,
         "numpy": np.__version__,
+        "pyarrow": pa.__version__,
     }
 
 
