@@ -77,7 +77,13 @@ from archive.relations.find import (
 from archive.relations.store import Lru
 from archive.relations.text import Vocabulary, word_hash
 from archive.release.plan import shard_of
-from archive.release.signature_cache import SIGNED_SCHEMA, open_cached, signed_rows, with_cached
+from archive.release.signature_cache import (
+    SIGNED_SCHEMA,
+    cached_positions,
+    open_cached,
+    signed_rows,
+    with_cached,
+)
 from archive.release.stages import MERGE_BATCH_ROWS, PackContext, withheld
 from archive.release.workdir import TaskDir
 from archive.runtime.process import allow_open_files, release_memory
@@ -221,6 +227,7 @@ def sign_shard(
     words: list[np.ndarray] = []
     entries: dict[str, list[np.ndarray]] = {name: [] for name in KEY_NAMES}
     parent = open_cached(cached)
+    found = cached_positions(hashes, parent)
     keep = _signed_writer(ctx.work.relation_signed(shard))
 
     def signed() -> Iterator[pa.RecordBatch]:
@@ -228,7 +235,7 @@ def sign_shard(
             part = rows[at : at + _SIGN_CHUNK].to_numpy()
             mine = hashes.slice(at, len(part))
             sign = partial(_signed_bodies, final, part, mine, vocab, settings)
-            chunk = with_cached(mine, parent, sign).combine_chunks()
+            chunk = with_cached(found[at : at + len(part)], parent, sign).combine_chunks()
             if keep is not None:
                 keep.write_table(chunk)
             for name in KEY_NAMES:

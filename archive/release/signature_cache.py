@@ -78,12 +78,19 @@ class CachedSignatures:
 
     def __init__(self, table: pa.Table) -> None:
         self._table = table
-        self._hashes = table["text_sha256"].combine_chunks()
 
     def positions(self, hashes: pa.Array) -> np.ndarray:
-        """Where each of ``hashes`` is among the cached rows; -1 where it is not."""
-        found = pc.index_in(hashes, value_set=self._hashes)
-        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        """Where each of ``hashes`` (a shard's, each once) is among the cached rows; -1 where
+        it is not. The cached hashes are probed into a set of ``hashes``: one pass over them
+        per shard, never a set of every cached body."""
+        out = np.full(len(hashes), -1, dtype=np.int64)
+        if not len(hashes):
+            return out
+        found = pc.index_in(self._table["text_sha256"], value_set=hashes)
+        found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        rows = np.flatnonzero(found >= 0)
+        out[found[rows]] = rows
+        return out
 
     def rows(self, positions: np.ndarray) -> pa.Table:
         return rows_at(self._table, positions)
@@ -103,27 +110,34 @@ def open_cached(files: tuple[Path, ...] | None) -> CachedSignatures | None:
         return None
 
 
+def cached_positions(hashes: pa.Array, cached: CachedSignatures | None) -> np.ndarray:
+    """Where each of ``hashes`` is in ``cached``, -1 where it is not (everywhere when there
+    is no cache, or it fails to be read here)."""
+    if cached is not None:
+        with suppress(OSError, pa.ArrowException):
+            return cached.positions(hashes)
+    return np.full(len(hashes), -1, dtype=np.int64)
+
+
 def with_cached(
-    hashes: pa.Array, cached: CachedSignatures | None, sign: Callable[[np.ndarray], pa.Table]
+    at: np.ndarray, cached: CachedSignatures | None, sign: Callable[[np.ndarray], pa.Table]
 ) -> pa.Table:
-    """The signed rows of the bodies ``hashes``, in order: the cached ones taken from
-    ``cached``, the others from ``sign(positions)`` (rows for those positions of ``hashes``,
-    in order). A cache that fails to be read here is as no cache."""
-    everything = np.arange(len(hashes))
-    if cached is None:
-        return sign(everything)
+    """The signed rows of some bodies, in order: those at cached rows ``at`` (-1: not cached)
+    taken from ``cached``, the others from ``sign(positions)`` (the rows of those positions of
+    ``at``, in order). A cache that fails to be read here is as no cache."""
+    hit = np.flatnonzero(at >= 0)
+    if cached is None or not len(hit):
+        return sign(np.arange(len(at)))
     try:
-        at = cached.positions(hashes)
-        hit = np.flatnonzero(at >= 0)
         taken = cached.rows(at[hit]).select(SIGNED_SCHEMA.names)
     except (OSError, pa.ArrowException):
-        return sign(everything)
-    if len(hit) == len(hashes):
+        return sign(np.arange(len(at)))
+    if len(hit) == len(at):
         return taken
     missing = np.flatnonzero(at < 0)
-    parts = pa.concat_tables([taken, sign(missing)]) if len(hit) else sign(missing)
-    order = np.empty(len(hashes), dtype=np.int64)
-    order[np.concatenate((hit, missing))] = np.arange(len(hashes))
+    parts = pa.concat_tables([taken, sign(missing)])
+    order = np.empty(len(at), dtype=np.int64)
+    order[np.concatenate((hit, missing))] = np.arange(len(at))
     return parts.take(pa.array(order))
 
 
