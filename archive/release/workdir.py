@@ -43,8 +43,8 @@ def _arrow_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
 @dataclass(frozen=True)
 class CacheDir:
     """A pack cache: the furniture contributions of a release's records and the furniture they
-    taught, and the capture log's index, for the next version's pack. Not part of the
-    release."""
+    taught, the capture log's index, and each distinct body's signing, for the next version's
+    pack. Not part of the release."""
 
     folder: Path
 
