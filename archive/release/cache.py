@@ -4,8 +4,10 @@ version's pack (``.archive-cache/<release>``, see :class:`~archive.release.workd
 It holds each text record's furniture contribution and the furniture they taught, and each text
 or HTML record's input as it was read (size, modification time, inode and change time, SHA-256:
 what ``trust_mtime`` compares), tied to the release by its manifest digest; and the capture
-log's index, tied to the log's bytes. It is not part of the release: deleting it only makes the
-next version's pack slower, and a cache that cannot be kept is dropped, never a failure.
+log's index, tied to the log's bytes; and what signing found of each distinct body, for
+relation finding (:mod:`archive.release.signature_cache`). It is not part of the release:
+deleting it only makes the next version's pack slower, and a cache that cannot be kept is
+dropped, never a failure.
 """
 
 from __future__ import annotations

@@ -286,7 +286,10 @@ def _build(
             )
         )
         duplicates = duplicate_links(ctx)
-        relations = _relations(ctx, workdir, executor, progress) if settings.relations else None
+        parent = lineage.path if lineage is not None else None
+        relations = (
+            _relations(ctx, workdir, executor, progress, parent) if settings.relations else None
+        )
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
     if workdir.is_remote:
         storage.download(workdir.tasks.shards().url, workdir.release_shards())
@@ -319,10 +322,13 @@ def _build(
     return manifest, warnings, notes
 
 
-def _relations(ctx: PackContext, workdir: WorkDir, executor, progress: Progress) -> dict:
+def _relations(
+    ctx: PackContext, workdir: WorkDir, executor, progress: Progress, parent: Path | None = None
+) -> dict:
     """Find relations across the finalized records as executor tasks (see
     :mod:`archive.release.relation_stages`); write ``relations/relations.parquet`` and the flags
-    they raise; return the manifest's summary (counts per kind, settings, the finder's counts)."""
+    they raise; return the manifest's summary (counts per kind, settings, the finder's counts).
+    Bodies the ``parent`` release's pack signed are taken from its cache (local packs only)."""
     from archive.relations import RelationSettings
     from archive.release.relation_stages import (
         KEY_KINDS,
@@ -336,8 +342,10 @@ def _relations(ctx: PackContext, workdir: WorkDir, executor, progress: Progress)
         sign_shard,
         write_relations,
     )
+    from archive.release.signature_cache import keep_signatures, parent_signatures
 
     settings = RelationSettings()
+    cached = None if workdir.is_remote or parent is None else parent_signatures(parent, settings)
     stats: Counter = Counter()
     shards = range(ctx.shards)
     indexed = executor.map(index_shard, shards, ctx)
@@ -346,13 +354,14 @@ def _relations(ctx: PackContext, workdir: WorkDir, executor, progress: Progress)
     parts = pairing_parts(ctx.shards)
     signed = sorted(
         _run(
-            executor.map(sign_shard, shards, ctx, settings, parts),
+            executor.map(sign_shard, shards, ctx, settings, parts, cached),
             "relations-sign",
             ctx.shards,
             progress,
         ),
         key=lambda s: s.shard,
     )
+    keep_signatures(workdir, ctx.shards, settings)
     bodies = [s.bodies for s in signed]
     paired = executor.map(pair_part, pairing_parts_of(signed, parts), ctx, bodies, settings)
     for kind, skipped in _run(paired, "relations-pair", len(KEY_KINDS) * parts, progress):

@@ -28,6 +28,7 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -76,6 +77,13 @@ from archive.relations.find import (
 from archive.relations.store import Lru
 from archive.relations.text import Vocabulary, word_hash
 from archive.release.plan import shard_of
+from archive.release.signature_cache import (
+    SIGNED_SCHEMA,
+    cached_positions,
+    open_cached,
+    signed_rows,
+    with_cached,
+)
 from archive.release.stages import MERGE_BATCH_ROWS, PackContext, withheld
 from archive.release.workdir import TaskDir
 from archive.runtime.process import allow_open_files, release_memory
@@ -185,18 +193,28 @@ def body_families(ctx: PackContext) -> None:
     write_ipc(pa.table(columns, schema=_EXACT_SCHEMA), ctx.work.relation_exact())
 
 
-def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: int) -> Signed:
+def sign_shard(
+    shard: int,
+    ctx: PackContext,
+    settings: RelationSettings,
+    parts: int,
+    cached: tuple[Path, ...] | None = None,
+) -> Signed:
     """Task 3: the quotation views of the shard's distinct bodies, in record id order, their
     keys of each kind as entries ``key << 32 | body`` sorted by key (body numbered within the
     shard) with where each of ``parts`` key ranges starts, and how many bodies hold each
-    folded word."""
-    index = read_ipc(ctx.work.relation_index(shard)).select(_DATES_SCHEMA.names)
+    folded word. A body signed in the parent's pack (``cached``: its signature files, see
+    :mod:`archive.release.signature_cache`) is taken from there, not tokenized again; what
+    each body was signed as is filed for this pack's cache (a local pack only)."""
+    index = read_ipc(ctx.work.relation_index(shard)).select(INDEX_SCHEMA.names)
     members = ctx.work.relation_members(shard)
     if members.exists():
         index = index.filter(
             pc.invert(pc.is_in(index["record_id"], value_set=read_ipc(members)["record_id"]))
         )
-    index = _with_earliest_dates(index.sort_by("record_id"), ctx.work.relation_reps(shard))
+    index = index.sort_by("record_id")
+    hashes = index["text_sha256"].combine_chunks()
+    index = _with_earliest_dates(index.select(_DATES_SCHEMA.names), ctx.work.relation_reps(shard))
     index = index.combine_chunks()
     final = read_ipc(ctx.work.final(shard)).select(["record_id", "text"])
     rows = pc.cast(pc.index_in(index["record_id"], value_set=final["record_id"]), pa.int64())
@@ -208,38 +226,38 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
     vocab = Vocabulary()
     words: list[np.ndarray] = []
     entries: dict[str, list[np.ndarray]] = {name: [] for name in KEY_NAMES}
+    parent = open_cached(cached)
+    found = cached_positions(hashes, parent)
+    keep = _signed_writer(ctx.work.relation_signed(shard))
 
     def signed() -> Iterator[pa.RecordBatch]:
         for at in range(0, index.num_rows, _SIGN_CHUNK):
-            part = rows[at : at + _SIGN_CHUNK]
-            texts = rows_at(final, part.to_numpy())["text"]
-            views: list[list[pa.Array]] = [[] for _ in _QUOTE_FIELDS]
-            for first, some in _text_slices(texts):
-                keys = chunk_keys(some.to_pylist(), vocab.batch(some), vocab, settings)
-                words.append(keys.words)
-                for name in KEY_NAMES:
-                    entries[name].append(keyed_entries(*keys.keys[name], at + first))
-                bounds = keys.quote_bounds
-                columns = (
-                    (keys.quote_words, pa.string()),
-                    (keys.quote_starts, pa.int64()),
-                    (keys.quote_ends, pa.int64()),
-                    (keys.quote_index, pa.int32()),
-                    (keys.quote_grams, pa.uint64()),
-                )
-                for held, (values, value_type) in zip(views, columns, strict=True):
-                    held.append(_lists(bounds, pa.array(values, value_type)))
+            part = rows[at : at + _SIGN_CHUNK].to_numpy()
+            mine = hashes.slice(at, len(part))
+            sign = partial(_signed_bodies, final, part, mine, vocab, settings)
+            chunk = with_cached(found[at : at + len(part)], parent, sign).combine_chunks()
+            if keep is not None:
+                keep.write_table(chunk)
+            for name in KEY_NAMES:
+                keys = chunk[name].chunk(0)
+                counts = keys.value_lengths().to_numpy().astype(np.int64)
+                entries[name].append(keyed_entries(keys.flatten().to_numpy(), counts, at))
+            words.append(chunk["words"].chunk(0).flatten().to_numpy())
             yield pa.RecordBatch.from_arrays(
                 [
                     *(c.combine_chunks() for c in index.slice(at, len(part)).columns),
                     pa.array(in_batch[at : at + len(part)].astype(np.int32)),
                     pa.array(in_batch_at[at : at + len(part)]),
-                    *(pa.concat_arrays(held) for held in views),
+                    *(chunk[f"quote_{name}"].chunk(0) for name in _QUOTE_FIELDS),
                 ],
                 schema=_SIGNATURE_SCHEMA,
             )
 
-    write_ipc_batches(signed(), _SIGNATURE_SCHEMA, ctx.work.relation_signatures(shard))
+    try:
+        write_ipc_batches(signed(), _SIGNATURE_SCHEMA, ctx.work.relation_signatures(shard))
+    finally:
+        if keep is not None:
+            keep.close()
     held, bodies = np.unique(
         np.concatenate(words) if words else np.empty(0, np.uint64), return_counts=True
     )
@@ -256,6 +274,37 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
         write_ipc(pa.table({"entry": found}), ctx.work.relation_entries(name, shard), ENTRY_BATCH)
     release_memory()
     return Signed(shard, index.num_rows, ranges)
+
+
+def _signed_bodies(
+    final: pa.Table,
+    rows: np.ndarray,
+    hashes: pa.Array,
+    vocab: Vocabulary,
+    settings: RelationSettings,
+    wanted: np.ndarray,
+) -> pa.Table:
+    """The bodies ``wanted`` (positions in ``rows``, their rows of ``final``, and in
+    ``hashes``, their text hashes) signed, one row each
+    (:data:`~archive.release.signature_cache.SIGNED_SCHEMA`), tokenized a slice at a time."""
+    texts = rows_at(final, rows[wanted])["text"]
+    hashes = hashes.take(pa.array(wanted))
+    tables = []
+    for first, some in _text_slices(texts):
+        keys = chunk_keys(some.to_pylist(), vocab.batch(some), vocab, settings)
+        tables.append(signed_rows(hashes.slice(first, len(some)), keys))
+    return pa.concat_tables(tables)
+
+
+def _signed_writer(path: Path | RemotePath) -> pa.ipc.RecordBatchFileWriter | None:
+    """A writer of the shard's signed bodies for the pack cache; none for a remote pack,
+    whose cache is not kept."""
+    if isinstance(path, RemotePath):
+        return None
+    try:
+        return pa.ipc.new_file(str(path), SIGNED_SCHEMA)
+    except OSError:  # the cache is an optimisation, never a failure
+        return None
 
 
 def _with_earliest_dates(index: pa.Table, reps_path: Path | RemotePath) -> pa.Table:
@@ -288,11 +337,6 @@ def _text_slices(texts: pa.Array | pa.ChunkedArray) -> Iterator[tuple[int, pa.Ar
         if last >= len(texts):
             return
         first = last
-
-
-def _lists(bounds: np.ndarray, values: pa.Array) -> pa.Array:
-    """List ``k`` holding ``values[bounds[k]:bounds[k + 1]]``."""
-    return pa.ListArray.from_arrays(pa.array(bounds.astype(np.int32)), values)
 
 
 @dataclass(frozen=True)

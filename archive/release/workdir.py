@@ -43,8 +43,8 @@ def _arrow_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
 @dataclass(frozen=True)
 class CacheDir:
     """A pack cache: the furniture contributions of a release's records and the furniture they
-    taught, and the capture log's index, for the next version's pack. Not part of the
-    release."""
+    taught, the capture log's index, and each distinct body's signing, for the next version's
+    pack. Not part of the release."""
 
     folder: Path
 
@@ -76,6 +76,14 @@ class CacheDir:
     def seen_meta(self) -> Path:
         """The release ``seen`` belongs to (its manifest digest)."""
         return self.folder / "seen.json"
+
+    def signatures(self) -> Path:
+        """The folder of each shard's signed bodies (see :mod:`archive.release.signature_cache`)."""
+        return self.folder / "signatures"
+
+    def signatures_meta(self) -> Path:
+        """What the signed bodies are a function of, and each file's size and SHA-256."""
+        return self.folder / "signatures.json"
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,10 @@ class TaskDir:
     def relation_signatures(self, shard: int) -> Path | RemotePath:
         """The shard's distinct bodies: dates, where the text is, quotation views."""
         return self._relations() / f"signatures-{shard:05d}.arrow"
+
+    def relation_signed(self, shard: int) -> Path | RemotePath:
+        """What signing found of each of the shard's bodies, by text hash, for the cache."""
+        return self._relations() / f"signed-{shard:05d}.arrow"
 
     def relation_frequencies(self, shard: int) -> Path | RemotePath:
         """How many of the shard's bodies hold each word."""

@@ -1,0 +1,215 @@
+"""A re-pack takes the signing of unchanged bodies from its parent's pack cache
+(:mod:`archive.release.signature_cache`) and states the relations a fresh pack states, byte
+for byte, whatever the cache holds: current, missing, or corrupt."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import CREATED
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from relations.corpus import generate  # tests/ is on sys.path
+
+from archive import PackSettings, pack
+from archive.format.parquetio import write_ipc
+from archive.relations import RelationSettings
+from archive.release import relation_stages
+from archive.release.signature_cache import (
+    SIGNED_SCHEMA,
+    CachedSignatures,
+    cached_positions,
+    parent_signatures,
+    with_cached,
+)
+from archive.release.workdir import CacheDir
+
+RELATIONS = Path("relations") / "relations.parquet"
+BASE = PackSettings("planted", "1.0.0", CREATED, shards=3)
+NEXT = replace(BASE, version="1.1.0")
+
+
+def _write(root: Path, texts: dict[str, str]) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    for rid, text in texts.items():
+        (root / f"{rid}.txt").write_text(text + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def parent(tmp_path_factory):
+    """A first version of a planted corpus (copies, quotations, rewrites), packed with its
+    cache, and the second version's inputs: one body changed, one added, one removed."""
+    base = tmp_path_factory.mktemp("parent")
+    records = generate(60, seed=11, syndicated=0.15, spun=0.05, exact=0.05).records
+    texts = {r.record_id: r.text for r in records}
+    _write(base / "v1", texts)
+    first = pack([base / "v1"], base / "out", BASE).path
+    later = dict(texts)
+    ids = sorted(texts)
+    later[ids[3]] += "\n\nCorrection: an earlier version of this story misspelled a name."
+    del later[ids[5]]
+    later["zz-added"] = "A new story about the harbour in Varnholt, told in plain words."
+    _write(base / "v2", later)
+    return first, base / "v2"
+
+
+def _relatable_hashes(release: Path) -> set[str]:
+    table = pq.read_table(release / "data", columns=["text", "text_sha256"])
+    rows = zip(table["text"].to_pylist(), table["text_sha256"].to_pylist(), strict=True)
+    return {h for t, h in rows if t}
+
+
+def _repack(
+    parent: Path, captures: Path, out: Path, monkeypatch, settings: PackSettings = NEXT
+) -> tuple[Path, int]:
+    """Re-pack ``captures`` from (a copy of) ``parent`` and its cache in ``out``; return the
+    release and how many bodies it tokenized."""
+    copy = out / parent.name
+    shutil.copytree(parent, copy)
+    if CacheDir.beside(parent).folder.is_dir():
+        shutil.copytree(CacheDir.beside(parent).folder, CacheDir.beside(copy).folder)
+    signed = []
+    real = relation_stages.chunk_keys
+
+    def counted(texts, *args):
+        signed.extend(texts)
+        return real(texts, *args)
+
+    monkeypatch.setattr(relation_stages, "chunk_keys", counted)
+    release = pack([captures], out, settings, parent=copy).path
+    monkeypatch.setattr(relation_stages, "chunk_keys", real)
+    return release, len(signed)
+
+
+@pytest.fixture(scope="module")
+def fresh(parent, tmp_path_factory):
+    """The second version packed with no parent: what every re-pack must equal."""
+    return pack([parent[1]], tmp_path_factory.mktemp("fresh"), NEXT, parent=None).path
+
+
+def test_a_re_pack_signs_only_new_bodies_and_states_what_a_fresh_pack_states(
+    parent, fresh, tmp_path, monkeypatch
+):
+    first, captures = parent
+    assert parent_signatures(first, RelationSettings()) is not None
+    again, signed = _repack(first, captures, tmp_path, monkeypatch)
+    assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
+    for shard in sorted((fresh / "data").glob("*.parquet")):
+        assert (again / "data" / shard.name).read_bytes() == shard.read_bytes()
+    new_bodies = _relatable_hashes(again) - _relatable_hashes(first)
+    assert len(new_bodies) == 2  # the changed body and the added one
+    assert signed == len(new_bodies)
+    kinds = set(pq.read_table(fresh / RELATIONS)["kind"].to_pylist())
+    assert {"near-duplicate", "exact-duplicate"} <= kinds
+    # and its own cache serves the next version: no body is tokenized again
+    later = replace(BASE, version="1.2.0")
+    _, signed = _repack(again, captures, tmp_path / "next", monkeypatch, later)
+    assert signed == 0
+
+
+def _break_digest(cache: CacheDir) -> None:
+    path = sorted(cache.signatures().glob("*.arrow"))[0]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _garbage_with_its_digest(cache: CacheDir) -> None:
+    """A file that is no Arrow file, with a meta that vouches for it."""
+    path = sorted(cache.signatures().glob("*.arrow"))[0]
+    path.write_bytes(b"not an arrow file")
+    _vouch(cache, path)
+
+
+def _other_schema_with_its_digest(cache: CacheDir) -> None:
+    path = sorted(cache.signatures().glob("*.arrow"))[0]
+    write_ipc(pa.table({"text_sha256": ["0" * 64]}), path)
+    _vouch(cache, path)
+
+
+def _vouch(cache: CacheDir, path: Path) -> None:
+    meta = json.loads(cache.signatures_meta().read_bytes())
+    for entry in meta["files"]:
+        if entry[0] == path.name:
+            entry[1:] = [path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()]
+    cache.signatures_meta().write_text(json.dumps(meta))
+
+
+def _other_settings(cache: CacheDir) -> None:
+    meta = json.loads(cache.signatures_meta().read_bytes())
+    meta["key"]["settings"]["num_perm"] += 1
+    cache.signatures_meta().write_text(json.dumps(meta))
+
+
+def _no_meta(cache: CacheDir) -> None:
+    cache.signatures_meta().unlink()
+
+
+def _no_cache(cache: CacheDir) -> None:
+    shutil.rmtree(cache.folder)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        _break_digest,
+        _garbage_with_its_digest,
+        _other_schema_with_its_digest,
+        _other_settings,
+        _no_meta,
+        _no_cache,
+    ],  # fmt: skip
+)
+def test_a_missing_or_corrupt_cache_signs_every_body_and_states_the_same(
+    parent, fresh, tmp_path, monkeypatch, spoil
+):
+    first, captures = parent
+    spoiled = tmp_path / "spoiled" / first.name
+    shutil.copytree(first, spoiled)
+    shutil.copytree(CacheDir.beside(first).folder, CacheDir.beside(spoiled).folder)
+    spoil(CacheDir.beside(spoiled))
+    again, signed = _repack(spoiled, captures, tmp_path / "out", monkeypatch)
+    assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
+    assert signed == len(_relatable_hashes(fresh))
+
+
+def _rows(hashes: list[str]) -> pa.Table:
+    """Signed rows whose every column is a function of the hash alone."""
+    numbers = [int(h, 16) for h in hashes]
+    columns = {"text_sha256": pa.array(hashes, pa.string())}
+    for field in list(SIGNED_SCHEMA)[1:]:
+        item = field.type.value_type
+        values = [
+            [str(n)] * (n % 3) if pa.types.is_string(item) else [n] * (n % 3) for n in numbers
+        ]
+        columns[field.name] = pa.array(values, field.type)
+    return pa.table(columns, schema=SIGNED_SCHEMA)
+
+
+@settings(max_examples=60, deadline=None)
+@given(  # a shard's bodies are distinct: equal ones are signed once, by their representative
+    st.lists(st.integers(0, 40), max_size=30, unique=True),
+    st.lists(st.integers(0, 40), max_size=30, unique=True),
+)
+def test_with_cached_gives_the_rows_signing_every_body_gives(bodies, cached):
+    hashes = pa.array([f"{b:064x}" for b in bodies], pa.string())
+    store = _rows([f"{c:064x}" for c in cached])
+    asked: list[int] = []
+
+    def sign(positions: np.ndarray) -> pa.Table:
+        asked.extend(positions.tolist())
+        return _rows([hashes[int(p)].as_py() for p in positions])
+
+    held = CachedSignatures(store)
+    got = with_cached(cached_positions(hashes, held), held, sign)
+    assert got.equals(_rows([f"{b:064x}" for b in bodies]))
+    assert sorted(asked) == [k for k, b in enumerate(bodies) if b not in set(cached)]
