@@ -18,13 +18,16 @@ runs in one process) over the finalized shards, so it gives the same relations:
    batch at a time, never all at once.
 6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
    and its quotation candidates' shared runs found, for the whole batch at once).
-7. ``write_relations`` (driver): direction, families and group ids, then the table in
+7. ``write_relations`` (driver): the confirmed pairs filed to disk as they come, families
+   joined from their near-duplicate edges read back (:mod:`archive.relations.families`),
+   then direction and group ids a chunk of pairs at a time, the table in
    ``(source_id, target_id, kind)`` order through sorted runs on disk, and the flags.
 """
 
 from __future__ import annotations
 
 import heapq
+import pickle
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -58,6 +61,7 @@ from archive.relations import (
     withheld_relation,
 )
 from archive.relations.candidates import pairs_of_entries
+from archive.relations.families import FamilyNames, smallest_linked
 from archive.relations.find import (
     ANCHORED,
     CANDIDATE_KINDS,
@@ -65,7 +69,6 @@ from archive.relations.find import (
     LSH,
     QUOTED,
     Confirmed,
-    Families,
     Statements,
     chunk_keys,
     confirm_pair,
@@ -111,6 +114,11 @@ _READ_COLUMNS = [
     *(f"quote_{name}" for name in _QUOTE_FIELDS),
 ]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
+_PAIRS_SCHEMA = pa.schema([("pair", pa.binary())])
+_EDGES_SCHEMA = pa.schema(
+    [("u", pa.int32()), ("v", pa.int32()), ("u_id", pa.string()), ("v_id", pa.string())]
+)
+_FLAGS_SCHEMA = pa.schema([("record_id", pa.string()), ("flag", pa.string())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
 _TOKENIZE_BYTES = 4 << 20  # of text tokenized and keyed at once (its arrays take a few times it)
 BATCH_PAIRS = 8192
@@ -120,6 +128,7 @@ PAIRING_SHARDS = 8  # shards' worth of keys one pairing task holds
 KEY_KINDS = {name: kind for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)}
 _RUN_ROWS = 50_000  # relations sorted in memory at once
 _MERGE_ROWS = 64  # of each run held while merging
+_PAIR_ROWS = 8192  # confirmed pairs the driver holds before it files them
 _FAN_IN = 128  # runs merged at once
 _TABLE_ROWS = 10_000
 
@@ -613,42 +622,113 @@ def write_relations(
     settings: RelationSettings,
     stats: Counter,
 ) -> Counter:
-    """Driver, step 6: state the confirmed pairs and the exact duplicates, write them to
+    """Driver, step 7: state the confirmed pairs and the exact duplicates, write them to
     ``path`` sorted (in a dehydrated tier with their evidence's words withheld), and the flags
-    they raise; return the count of each kind (``stats`` gains the batches' counts)."""
+    they raise; return the count of each kind (``stats`` gains the batches' counts).
+
+    What it holds is bounded by chunk sizes, not by the corpus: the confirmed pairs are filed
+    as they come (``_PAIR_ROWS`` at a time, each with its bodies' record ids and dates), the
+    near-duplicate families are joined from their edges read back a chunk at a time
+    (:mod:`archive.relations.families`: 4 bytes a body, and a record id for each body in a
+    family), then each chunk of pairs is read back and stated with the word counts it needs."""
     runs = _SortedRuns(ctx.work)
-    bodies: dict[int, tuple] = {}
-    kept: list[Confirmed] = []  # copies wait for their families and word counts
-    for outcome in outcomes:
-        stats.update(outcome.stats)
-        bodies.update(outcome.bodies)
-        kept += outcome.confirmed
-        if outcome.run is not None:
-            runs.adopt(outcome.run)
-    families = Families(
-        (bodies[c.u][0], bodies[c.v][0]) for c in kept if c.kind == "near-duplicate"
-    )
-    words = _document_frequencies(ctx, {w for c in kept for p in c.swaps for w in p})
-    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
-    for found in kept:
-        group = families.first(bodies[found.u][0]) if found.kind == "near-duplicate" else None
-        runs.add(state.relation(found, group))
+    chunks = _filed_pairs(ctx.work, outcomes, runs, stats)
+    names = _family_names(ctx.work, chunks)
+    for chunk in range(chunks):
+        for relation in _stated_pairs(ctx, chunk, names, settings):
+            runs.add(relation)
+    state = Statements(settings, None, None, None)
     for batch in iter_ipc_batches(ctx.work.relation_exact()):
-        for rid, rep in zip(batch["record_id"].to_pylist(), batch["rep"].to_pylist(), strict=True):
-            runs.add(state.exact(rid, rep, families.first(rep)))
+        rids, reps = batch["record_id"].to_pylist(), batch["rep"].to_pylist()
+        for rid, rep, group in zip(rids, reps, names.name(reps), strict=True):
+            runs.add(state.exact(rid, rep, group))
     kinds: Counter = Counter()
-    flags: dict[str, tuple[str, ...]] = {}
+    flags = _FlagRuns(ctx.work)
     dehydrated = ctx.settings.tier == "metadata-only"
 
     def tables() -> Iterator[pa.Table]:
         for chunk in runs.merged(_TABLE_ROWS):
             kinds.update(r.kind for r in chunk)
-            flags.update(flags_for(chunk))
+            flags.add(flags_for(chunk))
             yield relation_rows(map(withheld_relation, chunk) if dehydrated else chunk)
 
     write_parquet_batches(tables(), RELATIONS_ARROW_SCHEMA, path)
-    write_relation_flags(ctx, dict(sorted(flags.items())))
+    write_relation_flags(ctx, flags.merged())
     return kinds
+
+
+def _filed_pairs(
+    work: TaskDir, outcomes: Iterable[BatchOutcome], runs: _SortedRuns, stats: Counter
+) -> int:
+    """File the batches' confirmed pairs (in the order they come) as chunks of
+    ``_PAIR_ROWS``, with their near-duplicate edges beside them; adopt the batches' runs;
+    return how many chunks."""
+    held: list[tuple[Confirmed, tuple, tuple]] = []
+    chunks = 0
+    for outcome in outcomes:
+        stats.update(outcome.stats)
+        if outcome.run is not None:
+            runs.adopt(outcome.run)
+        for found in outcome.confirmed:
+            held.append((found, outcome.bodies[found.u], outcome.bodies[found.v]))
+            if len(held) >= _PAIR_ROWS:
+                _file_pairs(work, chunks, held)
+                chunks, held = chunks + 1, []
+    if held:
+        _file_pairs(work, chunks, held)
+        chunks += 1
+    return chunks
+
+
+def _file_pairs(work: TaskDir, chunk: int, held: list[tuple[Confirmed, tuple, tuple]]) -> None:
+    path = work.relation_pairs(chunk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # pickled as the batches sent them: stated later exactly as if never filed
+    pairs = pa.array([pickle.dumps(pair, pickle.HIGHEST_PROTOCOL) for pair in held], pa.binary())
+    write_ipc(pa.table([pairs], schema=_PAIRS_SCHEMA), path)
+    near = [(f.u, f.v, u[0], v[0]) for f, u, v in held if f.kind == "near-duplicate"]
+    columns = [list(c) for c in zip(*near, strict=True)] or [[], [], [], []]
+    write_ipc(pa.table(columns, schema=_EDGES_SCHEMA), work.relation_edges(chunk))
+
+
+def _family_names(work: TaskDir, chunks: int) -> FamilyNames:
+    """The near-duplicate families of the filed pairs' bodies, from their edges (read twice:
+    to join the bodies, then for the record ids of those in a family)."""
+
+    def edges() -> Iterator[pa.RecordBatch]:
+        for chunk in range(chunks):
+            yield from iter_ipc_batches(work.relation_edges(chunk))
+
+    label = smallest_linked((b["u"].to_numpy(), b["v"].to_numpy()) for b in edges())
+    return FamilyNames.of(
+        label,
+        (
+            ((b["u"].to_numpy(), b["v"].to_numpy()), (b["u_id"].to_pylist(), b["v_id"].to_pylist()))
+            for b in edges()
+        ),
+    )
+
+
+def _stated_pairs(
+    ctx: PackContext, chunk: int, names: FamilyNames, settings: RelationSettings
+) -> list[Relation]:
+    """The relations of a chunk of filed pairs: its bodies' dates and its paraphrases' word
+    counts looked up for it alone."""
+    held = [
+        pickle.loads(pair)
+        for batch in iter_ipc_batches(ctx.work.relation_pairs(chunk))
+        for pair in batch["pair"].to_pylist()
+    ]
+    bodies = {}
+    for found, u, v in held:
+        bodies[found.u], bodies[found.v] = u, v
+    words = _document_frequencies(ctx, {w for f, _, _ in held for p in f.swaps for w in p})
+    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
+    near = [f for f, _, _ in held if f.kind == "near-duplicate"]
+    groups = iter(names.name([bodies[f.u][0] for f in near]))
+    return [
+        state.relation(f, next(groups) if f.kind == "near-duplicate" else None) for f, _, _ in held
+    ]
 
 
 def _document_frequencies(ctx: PackContext, words: set[str]) -> dict[str, int]:
@@ -741,15 +821,60 @@ def _relations_in(path: Path | RemotePath) -> Iterator[Relation]:
         yield from map(Relation, *columns)
 
 
-def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) -> None:
-    """File the flags relation finding raised (``spun-suspected``) under each record's shard."""
-    by_shard: dict[int, list[tuple[str, str]]] = {}
-    for rid, names in sorted(flags.items()):
-        for name in names:
-            by_shard.setdefault(shard_of(rid, ctx.shards), []).append((rid, name))
-    for shard, pairs in by_shard.items():
-        rids, names = zip(*pairs, strict=True)
-        table = pa.table({"record_id": list(rids), "flag": list(names)})
-        path = ctx.work.flags(shard)
-        path.parent.mkdir(exist_ok=True)
-        write_ipc(table, path)
+class _FlagRuns:
+    """The flags relations raise, ``(record_id, flag)`` as they come: sorted runs on disk,
+    ``_RUN_ROWS`` at a time, merged without repeats as they are read back."""
+
+    def __init__(self, work: TaskDir) -> None:
+        self.work = work
+        self._held: set[tuple[str, str]] = set()
+        self._runs: list[Path | RemotePath] = []
+
+    def add(self, flags: dict[str, tuple[str, ...]]) -> None:
+        self._held.update((rid, name) for rid, names in flags.items() for name in names)
+        if len(self._held) >= _RUN_ROWS:
+            self._spill()
+
+    def _spill(self) -> None:
+        path = self.work.relation_flag_run(len(self._runs))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        columns = [list(c) for c in zip(*sorted(self._held), strict=True)] or [[], []]
+        write_ipc(pa.table(columns, schema=_FLAGS_SCHEMA), path, _MERGE_ROWS)
+        self._runs.append(path)
+        self._held = set()
+
+    def merged(self) -> Iterator[tuple[str, str]]:
+        """Every ``(record_id, flag)`` once, in order."""
+        if self._held:
+            self._spill()
+        last = None
+        for row in merged_rows(self._runs, _FLAGS_SCHEMA.names):
+            if row != last:
+                yield row
+            last = row
+
+
+def write_relation_flags(ctx: PackContext, flags: Iterable[tuple[str, str]]) -> None:
+    """File the flags relation finding raised (``spun-suspected``), ``(record_id, flag)`` in
+    order, under each record's shard: a shard's at a time (a shard is a range of ids)."""
+    held: list[tuple[str, str]] = []
+    written: set[int] = set()
+    for row in flags:
+        shard = shard_of(row[0], ctx.shards)
+        if held and shard != shard_of(held[0][0], ctx.shards):
+            _write_flags(ctx, held, written)
+            held = []
+        held.append(row)
+    if held:
+        _write_flags(ctx, held, written)
+
+
+def _write_flags(ctx: PackContext, rows: list[tuple[str, str]], written: set[int]) -> None:
+    shard = shard_of(rows[0][0], ctx.shards)
+    if shard in written:
+        raise ValueError(f"flags of shard {shard} came out of record id order")
+    written.add(shard)
+    path = ctx.work.flags(shard)
+    path.parent.mkdir(exist_ok=True)
+    rids, names = zip(*rows, strict=True)
+    write_ipc(pa.table({"record_id": list(rids), "flag": list(names)}), path)
