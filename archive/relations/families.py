@@ -4,9 +4,9 @@ What :class:`~archive.relations.find.Families` gives (the smallest record id of 
 set of near-duplicates), without holding the edges: a pack's driver streams them from disk.
 
 1. :func:`smallest_linked`: for bodies numbered ``0..n-1``, the smallest body each is linked
-   to, by a union-find over one integer array (4 bytes a body), joined a chunk of edges at a
+   to, by a union-find over one integer array (4 bytes a body), joined a block of edges at a
    time: every root hooked under the smallest root it shares an edge with, then every body
-   pointed at its root, until the chunk's edges join nothing more.
+   pointed at its root, until the block's edges join nothing more.
 2. :class:`FamilyNames`: the record ids of the bodies in a family (read from the edges again),
    sorted, and for each the index of its family's smallest one; looked up a chunk of record ids
    at a time. Record ids are ASCII (hex digits), held as fixed-width bytes.
@@ -20,20 +20,36 @@ from dataclasses import dataclass
 import numpy as np
 
 Edges = tuple[np.ndarray, np.ndarray]
+BLOCK_EDGES = 1 << 20  # edges joined at once (8 MiB)
 
 
-def smallest_linked(chunks: Iterable[Edges]) -> np.ndarray:
+def smallest_linked(chunks: Iterable[Edges], block: int = BLOCK_EDGES) -> np.ndarray:
     """``label[x]``: the smallest body that edges link ``x`` to (``x`` when none), for every
     body up to the largest one in an edge. Each chunk is two arrays of body numbers
-    (``u[k]`` and ``v[k]`` are linked); numbers are below 2**31."""
+    (``u[k]`` and ``v[k]`` are linked); numbers are below 2**31. Chunks are joined in blocks
+    of at least ``block`` edges, or a quarter as many as there are bodies so far: a join
+    passes over every body, and so each edge pays for a few passes at most."""
     parent = np.empty(0, np.int32)
+    held: list[Edges] = []
+    count = 0
     for u, v in chunks:
-        if not len(u):
-            continue
-        top = int(max(u.max(), v.max())) + 1
-        if top > len(parent):
-            parent = np.concatenate((parent, np.arange(len(parent), top, dtype=np.int32)))
-        _join(parent, np.asarray(u, np.int32), np.asarray(v, np.int32))
+        held.append((np.asarray(u, np.int32), np.asarray(v, np.int32)))
+        count += len(u)
+        if count >= max(block, len(parent) // 4):
+            parent = _joined(parent, held)
+            held, count = [], 0
+    return _joined(parent, held)
+
+
+def _joined(parent: np.ndarray, held: list[Edges]) -> np.ndarray:
+    u = np.concatenate([u for u, _ in held] or [np.empty(0, np.int32)])
+    v = np.concatenate([v for _, v in held] or [np.empty(0, np.int32)])
+    if not len(u):
+        return parent
+    top = int(max(u.max(), v.max())) + 1
+    if top > len(parent):
+        parent = np.concatenate((parent, np.arange(len(parent), top, dtype=np.int32)))
+    _join(parent, u, v)
     return parent
 
 

@@ -637,6 +637,7 @@ def write_relations(
     for chunk in range(chunks):
         for relation in _stated_pairs(ctx, chunk, names, settings):
             runs.add(relation)
+        ctx.work.relation_pairs(chunk).unlink()
     state = Statements(settings, None, None, None)
     for batch in iter_ipc_batches(ctx.work.relation_exact()):
         rids, reps = batch["record_id"].to_pylist(), batch["rep"].to_pylist()
@@ -700,13 +701,16 @@ def _family_names(work: TaskDir, chunks: int) -> FamilyNames:
             yield from iter_ipc_batches(work.relation_edges(chunk))
 
     label = smallest_linked((b["u"].to_numpy(), b["v"].to_numpy()) for b in edges())
-    return FamilyNames.of(
+    names = FamilyNames.of(
         label,
         (
             ((b["u"].to_numpy(), b["v"].to_numpy()), (b["u_id"].to_pylist(), b["v_id"].to_pylist()))
             for b in edges()
         ),
     )
+    for chunk in range(chunks):
+        work.relation_edges(chunk).unlink()
+    return names
 
 
 def _stated_pairs(
@@ -852,6 +856,8 @@ class _FlagRuns:
             if row != last:
                 yield row
             last = row
+        for run in self._runs:
+            run.unlink()
 
 
 def write_relation_flags(ctx: PackContext, flags: Iterable[tuple[str, str]]) -> None:
