@@ -18,16 +18,15 @@ runs in one process) over the finalized shards, so it gives the same relations:
    batch at a time, never all at once.
 6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
    and its quotation candidates' shared runs found, for the whole batch at once).
-7. ``write_relations`` (driver): the confirmed pairs filed to disk as they come, families
-   joined from their near-duplicate edges read back (:mod:`archive.relations.families`),
-   then direction and group ids a chunk of pairs at a time, the table in
-   ``(source_id, target_id, kind)`` order through sorted runs on disk, and the flags.
+7. ``write_relations`` (driver): the confirmed pairs stated (direction) a chunk at a time as
+   they come, near-duplicates filed until their families are joined from their edges read
+   back (:mod:`archive.relations.families`), the table in ``(source_id, target_id, kind)``
+   order through sorted runs on disk, and the flags.
 """
 
 from __future__ import annotations
 
 import heapq
-import pickle
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -114,7 +113,6 @@ _READ_COLUMNS = [
     *(f"quote_{name}" for name in _QUOTE_FIELDS),
 ]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
-_PAIRS_SCHEMA = pa.schema([("pair", pa.binary())])
 _EDGES_SCHEMA = pa.schema(
     [("u", pa.int32()), ("v", pa.int32()), ("u_id", pa.string()), ("v_id", pa.string())]
 )
@@ -128,7 +126,7 @@ PAIRING_SHARDS = 8  # shards' worth of keys one pairing task holds
 KEY_KINDS = {name: kind for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)}
 _RUN_ROWS = 50_000  # relations sorted in memory at once
 _MERGE_ROWS = 64  # of each run held while merging
-_PAIR_ROWS = 8192  # confirmed pairs the driver holds before it files them
+_PAIR_ROWS = 8192  # confirmed pairs the driver holds before it states them
 _FAN_IN = 128  # runs merged at once
 _TABLE_ROWS = 10_000
 
@@ -626,16 +624,16 @@ def write_relations(
     ``path`` sorted (in a dehydrated tier with their evidence's words withheld), and the flags
     they raise; return the count of each kind (``stats`` gains the batches' counts).
 
-    What it holds is bounded by chunk sizes, not by the corpus: the confirmed pairs are filed
-    as they come (``_PAIR_ROWS`` at a time, each with its bodies' record ids and dates), the
-    near-duplicate families are joined from their edges read back a chunk at a time
-    (:mod:`archive.relations.families`: 4 bytes a body, and a record id for each body in a
-    family), then each chunk of pairs is read back and stated with the word counts it needs."""
+    What it holds is bounded by chunk sizes, not by the corpus: the confirmed pairs are stated
+    as they come, ``_PAIR_ROWS`` at a time (with the word counts of that chunk's words); the
+    near-duplicates, which wait for their families, are filed with their edges; the families
+    are joined from the edges read back (:mod:`archive.relations.families`: 4 bytes a body,
+    and a record id for each body in a family), then the near-duplicates read back and named."""
     runs = _SortedRuns(ctx.work)
-    chunks = _filed_pairs(ctx.work, outcomes, runs, stats)
+    chunks = _stated_pairs(ctx, outcomes, runs, settings, stats)
     names = _family_names(ctx.work, chunks)
     for chunk in range(chunks):
-        for relation in _stated_pairs(ctx, chunk, names, settings):
+        for relation in _named_near_duplicates(ctx.work.relation_pairs(chunk), names):
             runs.add(relation)
         ctx.work.relation_pairs(chunk).unlink()
     state = Statements(settings, None, None, None)
@@ -658,42 +656,61 @@ def write_relations(
     return kinds
 
 
-def _filed_pairs(
-    work: TaskDir, outcomes: Iterable[BatchOutcome], runs: _SortedRuns, stats: Counter
+def _stated_pairs(
+    ctx: PackContext,
+    outcomes: Iterable[BatchOutcome],
+    runs: _SortedRuns,
+    settings: RelationSettings,
+    stats: Counter,
 ) -> int:
-    """File the batches' confirmed pairs (in the order they come) as chunks of
-    ``_PAIR_ROWS``, with their near-duplicate edges beside them; adopt the batches' runs;
-    return how many chunks."""
-    held: list[tuple[Confirmed, tuple, tuple]] = []
+    """State the batches' confirmed pairs as they come, ``_PAIR_ROWS`` at a time; adopt the
+    batches' runs; return how many chunks were stated (see :func:`_state_chunk`)."""
+    held: list[Confirmed] = []
+    bodies: dict[int, tuple] = {}
     chunks = 0
     for outcome in outcomes:
         stats.update(outcome.stats)
         if outcome.run is not None:
             runs.adopt(outcome.run)
-        for found in outcome.confirmed:
-            held.append((found, outcome.bodies[found.u], outcome.bodies[found.v]))
-            if len(held) >= _PAIR_ROWS:
-                _file_pairs(work, chunks, held)
-                chunks, held = chunks + 1, []
+        held += outcome.confirmed
+        bodies.update(outcome.bodies)
+        if len(held) >= _PAIR_ROWS:
+            _state_chunk(ctx, chunks, held, bodies, runs, settings)
+            chunks, held, bodies = chunks + 1, [], {}
     if held:
-        _file_pairs(work, chunks, held)
+        _state_chunk(ctx, chunks, held, bodies, runs, settings)
         chunks += 1
     return chunks
 
 
-def _file_pairs(work: TaskDir, chunk: int, held: list[tuple[Confirmed, tuple, tuple]]) -> None:
-    path = work.relation_pairs(chunk)
+def _state_chunk(
+    ctx: PackContext,
+    chunk: int,
+    held: list[Confirmed],
+    bodies: dict[int, tuple],
+    runs: _SortedRuns,
+    settings: RelationSettings,
+) -> None:
+    """State a chunk of confirmed pairs: paraphrases go to ``runs``; near-duplicates, stated
+    but for their family, are filed with their edges (body numbers and record ids)."""
+    words = _document_frequencies(ctx, {w for c in held for p in c.swaps for w in p})
+    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
+    near: list[Relation] = []
+    for found in held:
+        if found.kind == "near-duplicate":
+            near.append(state.relation(found))
+        else:
+            runs.add(state.relation(found))
+    path = ctx.work.relation_pairs(chunk)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # pickled as the batches sent them: stated later exactly as if never filed
-    pairs = pa.array([pickle.dumps(pair, pickle.HIGHEST_PROTOCOL) for pair in held], pa.binary())
-    write_ipc(pa.table([pairs], schema=_PAIRS_SCHEMA), path)
-    near = [(f.u, f.v, u[0], v[0]) for f, u, v in held if f.kind == "near-duplicate"]
-    columns = [list(c) for c in zip(*near, strict=True)] or [[], [], [], []]
-    write_ipc(pa.table(columns, schema=_EDGES_SCHEMA), work.relation_edges(chunk))
+    write_ipc(relation_rows(near), path, _MERGE_ROWS)
+    edges = [(f.u, f.v, bodies[f.u][0], bodies[f.v][0]) for f in held if f.kind == "near-duplicate"]
+    columns = [list(c) for c in zip(*edges, strict=True)] or [[], [], [], []]
+    write_ipc(pa.table(columns, schema=_EDGES_SCHEMA), ctx.work.relation_edges(chunk))
 
 
 def _family_names(work: TaskDir, chunks: int) -> FamilyNames:
-    """The near-duplicate families of the filed pairs' bodies, from their edges (read twice:
+    """The near-duplicate families of the stated pairs' bodies, from their edges (read twice:
     to join the bodies, then for the record ids of those in a family)."""
 
     def edges() -> Iterator[pa.RecordBatch]:
@@ -713,26 +730,15 @@ def _family_names(work: TaskDir, chunks: int) -> FamilyNames:
     return names
 
 
-def _stated_pairs(
-    ctx: PackContext, chunk: int, names: FamilyNames, settings: RelationSettings
-) -> list[Relation]:
-    """The relations of a chunk of filed pairs: its bodies' dates and its paraphrases' word
-    counts looked up for it alone."""
-    held = [
-        pickle.loads(pair)
-        for batch in iter_ipc_batches(ctx.work.relation_pairs(chunk))
-        for pair in batch["pair"].to_pylist()
-    ]
-    bodies = {}
-    for found, u, v in held:
-        bodies[found.u], bodies[found.v] = u, v
-    words = _document_frequencies(ctx, {w for f, _, _ in held for p in f.swaps for w in p})
-    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
-    near = [f for f, _, _ in held if f.kind == "near-duplicate"]
-    groups = iter(names.name([bodies[f.u][0] for f in near]))
-    return [
-        state.relation(f, next(groups) if f.kind == "near-duplicate" else None) for f, _, _ in held
-    ]
+def _named_near_duplicates(path: Path | RemotePath, names: FamilyNames) -> Iterator[Relation]:
+    """The filed near-duplicates, each with its family (its two records share it)."""
+    for batch in iter_ipc_batches(path):
+        groups = names.name(batch["source_id"].to_pylist())
+        columns = [
+            groups if f.name == "group_id" else batch.column(f.name).to_pylist()
+            for f in fields(Relation)
+        ]
+        yield from map(Relation, *columns)
 
 
 def _document_frequencies(ctx: PackContext, words: set[str]) -> dict[str, int]:

@@ -224,7 +224,8 @@ class TaskDir:
         return self._relations() / "runs" / f"driver-{index:06d}.arrow"
 
     def relation_pairs(self, index: int) -> Path | RemotePath:
-        """The ``index``-th chunk of confirmed pairs the driver filed to state later."""
+        """The near-duplicates of the ``index``-th chunk of confirmed pairs, before their
+        families are known."""
         return self._relations() / "runs" / f"pairs-{index:06d}.arrow"
 
     def relation_edges(self, index: int) -> Path | RemotePath:
