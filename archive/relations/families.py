@@ -87,7 +87,7 @@ class FamilyNames:
     def of(cls, label: np.ndarray, chunks: Iterable[tuple[Edges, Edges]]) -> FamilyNames:
         """The families of ``label`` (:func:`smallest_linked`), with the record ids each chunk
         of edges gives its bodies: ``((u, v), (u_ids, v_ids))``."""
-        numbers = np.flatnonzero(label != np.arange(len(label)))
+        numbers = np.flatnonzero(label != np.arange(len(label), dtype=label.dtype))
         numbers = np.union1d(numbers, label[numbers])  # with the roots
         ids = np.zeros(len(numbers), dtype="S1")
         for (u, v), (u_ids, v_ids) in chunks:

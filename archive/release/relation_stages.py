@@ -124,7 +124,7 @@ ENTRY_BATCH = 1 << 16  # rows of each batch of key entries (a pairing task reads
 RUN_BATCH = 2048  # rows of each batch of a pairing run: the driver holds one of every run
 PAIRING_SHARDS = 8  # shards' worth of keys one pairing task holds
 KEY_KINDS = {name: kind for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)}
-_RUN_ROWS = 50_000  # relations sorted in memory at once
+_RUN_ROWS = 10_000  # relations sorted in memory at once (the driver holds as many)
 _MERGE_ROWS = 64  # of each run held while merging
 _PAIR_ROWS = 8192  # confirmed pairs the driver holds before it states them
 _FAN_IN = 128  # runs merged at once
