@@ -692,7 +692,8 @@ def _state_chunk(
     settings: RelationSettings,
 ) -> None:
     """State a chunk of confirmed pairs: paraphrases go to ``runs``; near-duplicates, stated
-    but for their family, are filed with their edges (body numbers and record ids)."""
+    but for their family, are filed with their edges (body numbers and record ids). Their
+    bodies' dates came with them, and the word counts are looked up for the chunk's words."""
     words = _document_frequencies(ctx, {w for c in held for p in c.swaps for w in p})
     state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
     near: list[Relation] = []
