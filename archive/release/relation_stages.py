@@ -18,8 +18,10 @@ runs in one process) over the finalized shards, so it gives the same relations:
    batch at a time, never all at once.
 6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
    and its quotation candidates' shared runs found, for the whole batch at once).
-7. ``write_relations`` (driver): direction, families and group ids, then the table in
-   ``(source_id, target_id, kind)`` order through sorted runs on disk, and the flags.
+7. ``write_relations`` (driver): the confirmed pairs stated (direction) a chunk at a time as
+   they come, near-duplicates filed until their families are joined from their edges read
+   back (:mod:`archive.relations.families`), the table in ``(source_id, target_id, kind)``
+   order through sorted runs on disk, and the flags.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from archive.relations import (
     withheld_relation,
 )
 from archive.relations.candidates import pairs_of_entries
+from archive.relations.families import FamilyNames, smallest_linked
 from archive.relations.find import (
     ANCHORED,
     CANDIDATE_KINDS,
@@ -66,7 +69,6 @@ from archive.relations.find import (
     LSH,
     QUOTED,
     Confirmed,
-    Families,
     Statements,
     chunk_keys,
     confirm_pair,
@@ -119,6 +121,10 @@ _READ_COLUMNS = [
     *(f"quote_{name}" for name in _QUOTE_FIELDS),
 ]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
+_EDGES_SCHEMA = pa.schema(
+    [("u", pa.int32()), ("v", pa.int32()), ("u_id", pa.string()), ("v_id", pa.string())]
+)
+_FLAGS_SCHEMA = pa.schema([("record_id", pa.string()), ("flag", pa.string())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
 _TOKENIZE_BYTES = 4 << 20  # of text tokenized and keyed at once (its arrays take a few times it)
 BATCH_PAIRS = 8192
@@ -126,8 +132,9 @@ ENTRY_BATCH = 1 << 16  # rows of each batch of key entries (a pairing task reads
 RUN_BATCH = 2048  # rows of each batch of a pairing run: the driver holds one of every run
 PAIRING_SHARDS = 8  # shards' worth of keys one pairing task holds
 KEY_KINDS = {name: kind for name, (_, kind) in zip(KEY_NAMES, CANDIDATE_KINDS, strict=True)}
-_RUN_ROWS = 50_000  # relations sorted in memory at once
+_RUN_ROWS = 10_000  # relations sorted in memory at once (the driver holds as many)
 _MERGE_ROWS = 64  # of each run held while merging
+_PAIR_ROWS = 8192  # confirmed pairs the driver holds before it states them
 _FAN_IN = 128  # runs merged at once
 _TABLE_ROWS = 10_000
 
@@ -657,42 +664,126 @@ def write_relations(
     settings: RelationSettings,
     stats: Counter,
 ) -> Counter:
-    """Driver, step 6: state the confirmed pairs and the exact duplicates, write them to
+    """Driver, step 7: state the confirmed pairs and the exact duplicates, write them to
     ``path`` sorted (in a dehydrated tier with their evidence's words withheld), and the flags
-    they raise; return the count of each kind (``stats`` gains the batches' counts)."""
+    they raise; return the count of each kind (``stats`` gains the batches' counts).
+
+    What it holds is bounded by chunk sizes, not by the corpus: the confirmed pairs are stated
+    as they come, ``_PAIR_ROWS`` at a time (with the word counts of that chunk's words); the
+    near-duplicates, which wait for their families, are filed with their edges; the families
+    are joined from the edges read back (:mod:`archive.relations.families`: 4 bytes a body,
+    and a record id for each body in a family), then the near-duplicates read back and named."""
     runs = _SortedRuns(ctx.work)
-    bodies: dict[int, tuple] = {}
-    kept: list[Confirmed] = []  # copies wait for their families and word counts
-    for outcome in outcomes:
-        stats.update(outcome.stats)
-        bodies.update(outcome.bodies)
-        kept += outcome.confirmed
-        if outcome.run is not None:
-            runs.adopt(outcome.run)
-    families = Families(
-        (bodies[c.u][0], bodies[c.v][0]) for c in kept if c.kind == "near-duplicate"
-    )
-    words = _document_frequencies(ctx, {w for c in kept for p in c.swaps for w in p})
-    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
-    for found in kept:
-        group = families.first(bodies[found.u][0]) if found.kind == "near-duplicate" else None
-        runs.add(state.relation(found, group))
+    chunks = _stated_pairs(ctx, outcomes, runs, settings, stats)
+    names = _family_names(ctx.work, chunks)
+    for chunk in range(chunks):
+        for relation in _named_near_duplicates(ctx.work.relation_pairs(chunk), names):
+            runs.add(relation)
+        ctx.work.relation_pairs(chunk).unlink()
+    state = Statements(settings, None, None, None)
     for batch in iter_ipc_batches(ctx.work.relation_exact()):
-        for rid, rep in zip(batch["record_id"].to_pylist(), batch["rep"].to_pylist(), strict=True):
-            runs.add(state.exact(rid, rep, families.first(rep)))
+        rids, reps = batch["record_id"].to_pylist(), batch["rep"].to_pylist()
+        for rid, rep, group in zip(rids, reps, names.name(reps), strict=True):
+            runs.add(state.exact(rid, rep, group))
     kinds: Counter = Counter()
-    flags: dict[str, tuple[str, ...]] = {}
+    flags = _FlagRuns(ctx.work)
     dehydrated = ctx.settings.tier == "metadata-only"
 
     def tables() -> Iterator[pa.Table]:
         for chunk in runs.merged(_TABLE_ROWS):
             kinds.update(r.kind for r in chunk)
-            flags.update(flags_for(chunk))
+            flags.add(flags_for(chunk))
             yield relation_rows(map(withheld_relation, chunk) if dehydrated else chunk)
 
     write_parquet_batches(tables(), RELATIONS_ARROW_SCHEMA, path)
-    write_relation_flags(ctx, dict(sorted(flags.items())))
+    write_relation_flags(ctx, flags.merged())
     return kinds
+
+
+def _stated_pairs(
+    ctx: PackContext,
+    outcomes: Iterable[BatchOutcome],
+    runs: _SortedRuns,
+    settings: RelationSettings,
+    stats: Counter,
+) -> int:
+    """State the batches' confirmed pairs as they come, ``_PAIR_ROWS`` at a time; adopt the
+    batches' runs; return how many chunks were stated (see :func:`_state_chunk`)."""
+    held: list[Confirmed] = []
+    bodies: dict[int, tuple] = {}
+    chunks = 0
+    for outcome in outcomes:
+        stats.update(outcome.stats)
+        if outcome.run is not None:
+            runs.adopt(outcome.run)
+        held += outcome.confirmed
+        bodies.update(outcome.bodies)
+        if len(held) >= _PAIR_ROWS:
+            _state_chunk(ctx, chunks, held, bodies, runs, settings)
+            chunks, held, bodies = chunks + 1, [], {}
+    if held:
+        _state_chunk(ctx, chunks, held, bodies, runs, settings)
+        chunks += 1
+    return chunks
+
+
+def _state_chunk(
+    ctx: PackContext,
+    chunk: int,
+    held: list[Confirmed],
+    bodies: dict[int, tuple],
+    runs: _SortedRuns,
+    settings: RelationSettings,
+) -> None:
+    """State a chunk of confirmed pairs: paraphrases go to ``runs``; near-duplicates, stated
+    but for their family, are filed with their edges (body numbers and record ids). Their
+    bodies' dates came with them, and the word counts are looked up for the chunk's words."""
+    words = _document_frequencies(ctx, {w for c in held for p in c.swaps for w in p})
+    state = Statements(settings, lambda i: bodies[i][0], lambda i: bodies[i][1:], words.__getitem__)
+    near: list[Relation] = []
+    for found in held:
+        if found.kind == "near-duplicate":
+            near.append(state.relation(found))
+        else:
+            runs.add(state.relation(found))
+    path = ctx.work.relation_pairs(chunk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_ipc(relation_rows(near), path, _MERGE_ROWS)
+    edges = [(f.u, f.v, bodies[f.u][0], bodies[f.v][0]) for f in held if f.kind == "near-duplicate"]
+    columns = [list(c) for c in zip(*edges, strict=True)] or [[], [], [], []]
+    write_ipc(pa.table(columns, schema=_EDGES_SCHEMA), ctx.work.relation_edges(chunk))
+
+
+def _family_names(work: TaskDir, chunks: int) -> FamilyNames:
+    """The near-duplicate families of the stated pairs' bodies, from their edges (read twice:
+    to join the bodies, then for the record ids of those in a family)."""
+
+    def edges() -> Iterator[pa.RecordBatch]:
+        for chunk in range(chunks):
+            yield from iter_ipc_batches(work.relation_edges(chunk))
+
+    label = smallest_linked((b["u"].to_numpy(), b["v"].to_numpy()) for b in edges())
+    names = FamilyNames.of(
+        label,
+        (
+            ((b["u"].to_numpy(), b["v"].to_numpy()), (b["u_id"].to_pylist(), b["v_id"].to_pylist()))
+            for b in edges()
+        ),
+    )
+    for chunk in range(chunks):
+        work.relation_edges(chunk).unlink()
+    return names
+
+
+def _named_near_duplicates(path: Path | RemotePath, names: FamilyNames) -> Iterator[Relation]:
+    """The filed near-duplicates, each with its family (its two records share it)."""
+    for batch in iter_ipc_batches(path):
+        groups = names.name(batch["source_id"].to_pylist())
+        columns = [
+            groups if f.name == "group_id" else batch.column(f.name).to_pylist()
+            for f in fields(Relation)
+        ]
+        yield from map(Relation, *columns)
 
 
 def _document_frequencies(ctx: PackContext, words: set[str]) -> dict[str, int]:
@@ -785,15 +876,62 @@ def _relations_in(path: Path | RemotePath) -> Iterator[Relation]:
         yield from map(Relation, *columns)
 
 
-def write_relation_flags(ctx: PackContext, flags: dict[str, tuple[str, ...]]) -> None:
-    """File the flags relation finding raised (``spun-suspected``) under each record's shard."""
-    by_shard: dict[int, list[tuple[str, str]]] = {}
-    for rid, names in sorted(flags.items()):
-        for name in names:
-            by_shard.setdefault(shard_of(rid, ctx.shards), []).append((rid, name))
-    for shard, pairs in by_shard.items():
-        rids, names = zip(*pairs, strict=True)
-        table = pa.table({"record_id": list(rids), "flag": list(names)})
-        path = ctx.work.flags(shard)
-        path.parent.mkdir(exist_ok=True)
-        write_ipc(table, path)
+class _FlagRuns:
+    """The flags relations raise, ``(record_id, flag)`` as they come: sorted runs on disk,
+    ``_RUN_ROWS`` at a time, merged without repeats as they are read back."""
+
+    def __init__(self, work: TaskDir) -> None:
+        self.work = work
+        self._held: set[tuple[str, str]] = set()
+        self._runs: list[Path | RemotePath] = []
+
+    def add(self, flags: dict[str, tuple[str, ...]]) -> None:
+        self._held.update((rid, name) for rid, names in flags.items() for name in names)
+        if len(self._held) >= _RUN_ROWS:
+            self._spill()
+
+    def _spill(self) -> None:
+        path = self.work.relation_flag_run(len(self._runs))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        columns = [list(c) for c in zip(*sorted(self._held), strict=True)] or [[], []]
+        write_ipc(pa.table(columns, schema=_FLAGS_SCHEMA), path, _MERGE_ROWS)
+        self._runs.append(path)
+        self._held = set()
+
+    def merged(self) -> Iterator[tuple[str, str]]:
+        """Every ``(record_id, flag)`` once, in order."""
+        if self._held:
+            self._spill()
+        last = None
+        for row in merged_rows(self._runs, _FLAGS_SCHEMA.names):
+            if row != last:
+                yield row
+            last = row
+        for run in self._runs:
+            run.unlink()
+
+
+def write_relation_flags(ctx: PackContext, flags: Iterable[tuple[str, str]]) -> None:
+    """File the flags relation finding raised (``spun-suspected``), ``(record_id, flag)`` in
+    order, under each record's shard: a shard's at a time (a shard is a range of ids)."""
+    held: list[tuple[str, str]] = []
+    written: set[int] = set()
+    for row in flags:
+        shard = shard_of(row[0], ctx.shards)
+        if held and shard != shard_of(held[0][0], ctx.shards):
+            _write_flags(ctx, held, written)
+            held = []
+        held.append(row)
+    if held:
+        _write_flags(ctx, held, written)
+
+
+def _write_flags(ctx: PackContext, rows: list[tuple[str, str]], written: set[int]) -> None:
+    shard = shard_of(rows[0][0], ctx.shards)
+    if shard in written:
+        raise ValueError(f"flags of shard {shard} came out of record id order")
+    written.add(shard)
+    path = ctx.work.flags(shard)
+    path.parent.mkdir(exist_ok=True)
+    rids, names = zip(*rows, strict=True)
+    write_ipc(pa.table({"record_id": list(rids), "flag": list(names)}), path)

@@ -235,6 +235,19 @@ class TaskDir:
         """The ``index``-th sorted run of relations the driver spilled."""
         return self._relations() / "runs" / f"driver-{index:06d}.arrow"
 
+    def relation_pairs(self, index: int) -> Path | RemotePath:
+        """The near-duplicates of the ``index``-th chunk of confirmed pairs, before their
+        families are known."""
+        return self._relations() / "runs" / f"pairs-{index:06d}.arrow"
+
+    def relation_edges(self, index: int) -> Path | RemotePath:
+        """The near-duplicate edges of the ``index``-th chunk of confirmed pairs."""
+        return self._relations() / "runs" / f"edges-{index:06d}.arrow"
+
+    def relation_flag_run(self, index: int) -> Path | RemotePath:
+        """The ``index``-th sorted run of the flags the relations raise."""
+        return self._relations() / "runs" / f"flags-{index:06d}.arrow"
+
     def relation_merge(self, level: int, index: int) -> Path | RemotePath:
         """The ``index``-th run of merge level ``level`` of the relation runs."""
         return self._relations() / "runs" / f"level{level}-{index:06d}.arrow"
