@@ -76,7 +76,7 @@ from archive.relations.find import (
 from archive.relations.store import Lru
 from archive.relations.text import Vocabulary, word_hash
 from archive.release.plan import shard_of
-from archive.release.stages import MERGE_BATCH_ROWS, PackContext, withheld
+from archive.release.stages import MERGE_BATCH_ROWS, PackContext
 from archive.release.workdir import TaskDir
 from archive.runtime.process import allow_open_files, release_memory
 
@@ -131,9 +131,14 @@ def index_shard(shard: int, ctx: PackContext) -> int:
     their evidence's words withheld as it is written (:func:`write_relations`)."""
     path = ctx.work.relation_index(shard)
     path.parent.mkdir(exist_ok=True)
-    table = withheld(read_ipc(ctx.work.final(shard)), "full")
-    keep = pc.fill_null(pc.greater(pc.binary_length(table["text"]), 0), False)
-    table = table.filter(keep)
+    table = read_ipc(ctx.work.final(shard))
+    # The rows ``withheld(table, "full")`` leaves a text, of the four columns the index needs:
+    # filtering every column would copy every kept record whole.
+    held = pc.not_equal(table["redistribution"], "metadata-only")
+    if pc.all(held).as_py() is not False:  # as ``withheld``: then no row is withheld
+        held = pc.fill_null(held, True)
+    keep = pc.fill_null(pc.and_(pc.greater(pc.binary_length(table["text"]), 0), held), False)
+    table = table.select(["text_sha256", "record_id", "published_at", "capture"]).filter(keep)
     index = pa.table(
         [
             table["text_sha256"],

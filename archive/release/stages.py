@@ -34,6 +34,7 @@ from archive.capture.storage import RemotePath, open_input
 from archive.format.counts import unknown_counts
 from archive.format.manifest import file_digests
 from archive.format.parquetio import (
+    mapped_ipc,
     merged_rows,
     read_ipc,
     rows_at,
@@ -556,7 +557,8 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     streaming pass over the corpus). The rows reused from the parent are left for
     ``finalize_shard`` to read, their contributions taken from the parent pack's cache; without
     that cache they are gathered here too, to have their contributions computed."""
-    tables = _ipc_tables(ctx.work.fragments(shard))
+    fragments = [mapped_ipc(path) for path in ctx.work.fragments(shard)]
+    tables = [table for table, _ in fragments]
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
     reused_contributions = CONTRIBUTION_SCHEMA.empty_table()
     if reuse and _reused_apart(ctx):
@@ -568,13 +570,19 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
     contributions: list[dict] = []
 
+    def shed() -> None:
+        for _, shed_fragment in fragments:
+            shed_fragment()
+
     def in_order() -> Iterator[pa.RecordBatch]:
-        # Sorted a slice at a time: the shard is never copied whole.
+        # Sorted a slice at a time, a column at a time: neither the shard nor a slice of it is
+        # copied whole, and what was read of the fragments is shed as it is copied.
         order = pc.sort_indices(table["record_id"]).to_numpy()
         for start in range(0, table.num_rows, _PY_BATCH):
-            chunk = rows_at(table, order[start : start + _PY_BATCH])
+            chunk = _rows_by_column(table, order[start : start + _PY_BATCH], shed)
             if _learning(ctx):
-                contributions.extend(_contributions(chunk))
+                for part in _text_slices(chunk):
+                    contributions.extend(_contributions(part))
             yield from chunk.to_batches()
 
     path = ctx.work.gathered(shard)
@@ -587,6 +595,30 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         write_ipc(pa.concat_tables([contributed, reused_contributions]), path)
     release_memory()
     return table.num_rows
+
+
+_SLICE_TEXT = 1 << 22  # characters of text a slice of rows holds as Python strings at once
+
+
+def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
+    """``rows_at(table, indices)``, the same arrays, taken a column at a time (a column of a
+    thousand web pages weighs tens of megabytes, and taking it copies it twice), calling
+    ``shed()`` once each column's rows are copied."""
+    columns = [rows_at(table.select([name]), indices, shed)[0] for name in table.column_names]
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def _text_slices(chunk: pa.Table) -> Iterator[pa.Table]:
+    """``chunk`` in consecutive slices of rows holding about ``_SLICE_TEXT`` bytes of capture
+    text at most (or one row)."""
+    sizes = pc.fill_null(pc.binary_length(chunk["capture_text"]), 0).to_numpy()
+    ends = np.cumsum(sizes, dtype=np.int64)
+    start = 0
+    while start < chunk.num_rows:
+        done = int(ends[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, done + _SLICE_TEXT, "right")))
+        yield chunk.slice(start, stop - start)
+        start = stop
 
 
 CORPUS_FLAGS = ("spun-suspected",)  # raised by relations, which this pack finds afresh
@@ -681,7 +713,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     Learned furniture is applied to new rows, and to reused rows of the outlets whose learned
     furniture differs from the parent's; the other reused rows already carry exactly what it
     would give."""
-    table = read_ipc(ctx.work.gathered(shard))
+    table, shed = mapped_ipc(ctx.work.gathered(shard))
     final, index_path = ctx.work.final(shard), ctx.work.duplicate_index(shard)
     for path in (final, index_path):
         path.parent.mkdir(exist_ok=True)
@@ -699,6 +731,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
         for batch in batches:
             keys.append(_duplicate_keys(batch))
             yield batch
+            shed()  # the batch is written: the gathered rows read for it need not stay
 
     write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, final)
     index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
@@ -882,7 +915,7 @@ class ShardSummary:
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     """Task 4: mark duplicates, withhold text where the tier says so, and write the shard's
     Parquet file into the release."""
-    table = read_ipc(ctx.work.final(shard))
+    table, shed = mapped_ipc(ctx.work.final(shard))
     dups_path = ctx.work.duplicates(shard)
     if dups_path.exists():
         table = _with_duplicates(table, read_ipc(dups_path))
@@ -891,7 +924,7 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
         table = _with_flags(table, read_ipc(flags_path))
     table = withheld(table, ctx.settings.tier)
     path = ctx.work.shard_file(shard, ctx.shards)
-    write_parquet(table, path)
+    write_parquet(table, path, shed)
     languages = Counter(v for v in table["language"].to_pylist() if v)
     release_memory()
     # Hashed here, while the file is in the page cache and the workers run in parallel, not
