@@ -241,7 +241,7 @@ def mapped_ipc(path: Path | RemotePath) -> tuple[pa.Table, Callable[[], None]]:
     pages of a local file read so far (they are read again, from the page cache, when next
     used). A mapped file's pages stay counted against the process until it is unmapped: a task
     that reads a shard a slice at a time sheds after each, and holds a slice, not the shard."""
-    if isinstance(path, RemotePath) or not hasattr(mmap, "madvise"):
+    if isinstance(path, RemotePath) or not hasattr(mmap.mmap, "madvise"):
         return read_ipc(path), _nothing
     with open(path, "rb") as handle:
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)

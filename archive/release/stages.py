@@ -584,6 +584,7 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
                 for part in _text_slices(chunk):
                     contributions.extend(_contributions(part))
             yield from chunk.to_batches()
+            del chunk  # written: not held while the next is taken
 
     path = ctx.work.gathered(shard)
     path.parent.mkdir(exist_ok=True)
