@@ -28,6 +28,7 @@ from archive.format.parquetio import (
     mapped_ipc,
     read_ipc,
     row_group_rows,
+    rows_at,
     write_parquet,
 )
 from archive.release import stages
@@ -120,13 +121,57 @@ def test_gather_in_the_smallest_slices_gives_the_same_release(tmp_path, monkeypa
     warcdata.write_warc(warcs / "b.warc", specs[:4], gz=False)
     expected = _pack_warcs(warcs, tmp_path / "whole")
     shed = []
-    taken = stages.rows_at
+    mapped = stages.mapped_ipc
 
-    def rows_at(table, indices, taken_apart=None):
-        return taken(table, indices, lambda: shed.append(taken_apart and taken_apart()))
+    def counted(path):
+        table, drop = mapped(path)
+        return table, lambda: shed.append(drop())
 
-    # One row of text at a time to the furniture learner, and every read shed at once.
+    # One row of text at a time to the furniture learner; every read of a fragment shed.
     monkeypatch.setattr(stages, "_SLICE_TEXT", 1)
-    monkeypatch.setattr(stages, "rows_at", rows_at)
+    monkeypatch.setattr(stages, "mapped_ipc", counted)
     assert _pack_warcs(warcs, tmp_path / "sliced") == expected
-    assert shed  # gather took its rows through the shedding path
+    assert shed  # the shard stages read their work files through the shedding path
+
+
+def _ipc_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with ipc.new_file(sink, table.schema) as writer:
+        for batch in table.to_batches():
+            writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed):
+    rng = random.Random(seed)
+    span = pa.struct([("start", pa.int64()), ("kind", pa.string())])
+    schema = pa.schema(
+        [("record_id", pa.string()), ("text", pa.string()),
+         ("at", pa.timestamp("us", "UTC")), ("spans", pa.list_(span))]
+    )  # fmt: skip
+
+    def fragment(n: int) -> pa.Table:
+        return pa.table(
+            {
+                "record_id": [f"{rng.getrandbits(64):016x}" for _ in range(n)],
+                "text": [rng.choice([None, "", "a" * rng.randint(1, 300)]) for _ in range(n)],
+                "at": pa.array([rng.choice([None, 10**15]) for _ in range(n)],
+                               pa.timestamp("us", "UTC")),
+                "spans": pa.array([[{"start": k, "kind": rng.choice(["body", None])}
+                                    for k in range(rng.randint(0, 3))] or None
+                                   for _ in range(n)], pa.list_(span)),
+            },
+            schema=schema,
+        )  # fmt: skip
+
+    table = pa.concat_tables([fragment(rng.randint(0, 40)) for _ in range(rng.randint(1, 9))])
+    order = pc.sort_indices(table["record_id"]).to_numpy()
+    shed = []
+    for start in range(0, len(order), 25):
+        indices = order[start : start + 25]
+        taken = stages._rows_by_column(table, indices, lambda: shed.append(1))
+        expected = rows_at(table, indices)
+        assert taken.equals(expected)
+        assert _ipc_bytes(taken) == _ipc_bytes(expected)
+    assert len(shed) == table.num_columns * -(-len(order) // 25)
