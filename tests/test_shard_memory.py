@@ -8,7 +8,9 @@ learner bounded slices of text. None of it may change a byte of the release.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import mmap
 import random
 import sys
 from pathlib import Path
@@ -60,6 +62,27 @@ def test_shed_drops_the_pages_read_of_a_mapped_work_file(tmp_path):
     assert _rss_file_mib() - before < 8
     # What was shed is read again when used.
     assert mapped.equals(read_ipc(path))
+
+
+def test_a_work_file_that_cannot_be_mapped_for_want_of_files_is_read_as_before(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "work.arrow"
+    table = pa.table({"text": ["quay", None, "ferry"]})
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+    tried = []
+
+    class NoFilesLeft(mmap.mmap):
+        def __new__(cls, *args, **kwargs):
+            tried.append(1)
+            raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(parquetio.mmap, "mmap", NoFilesLeft)
+    read, shed = mapped_ipc(path)
+    shed()
+    assert tried == [1] and read.equals(table)
 
 
 def _chunked(values: pa.Array, every: int) -> pa.ChunkedArray:

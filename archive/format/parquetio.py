@@ -8,6 +8,7 @@ the same pyarrow version give the same bytes.
 
 from __future__ import annotations
 
+import errno
 import heapq
 import mmap
 from collections.abc import Callable, Iterator
@@ -243,8 +244,13 @@ def mapped_ipc(path: Path | RemotePath) -> tuple[pa.Table, Callable[[], None]]:
     that reads a shard a slice at a time sheds after each, and holds a slice, not the shard."""
     if isinstance(path, RemotePath) or not hasattr(mmap.mmap, "madvise"):
         return read_ipc(path), _nothing
-    with open(path, "rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        if exc.errno not in (errno.EMFILE, errno.ENFILE):
+            raise
+        return read_ipc(path), _nothing  # a mapping holds a file open: when none is left
     table = ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
     return table, lambda: mapped.madvise(mmap.MADV_DONTNEED)
 

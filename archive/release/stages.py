@@ -59,7 +59,7 @@ from archive.release.cache import SEEN_SCHEMA, cached_contributions
 from archive.release.parent import ParentReuse, parent_columns, parent_rows
 from archive.release.plan import Unit, record_id, shard_of
 from archive.release.workdir import TaskDir, release_shard
-from archive.runtime.process import release_memory
+from archive.runtime.process import allow_open_files, release_memory
 from archive.settings import PackSettings
 from archive.text.normalize import sha256_text
 
@@ -557,7 +557,9 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     streaming pass over the corpus). The rows reused from the parent are left for
     ``finalize_shard`` to read, their contributions taken from the parent pack's cache; without
     that cache they are gathered here too, to have their contributions computed."""
-    fragments = [mapped_ipc(path) for path in ctx.work.fragments(shard)]
+    paths = ctx.work.fragments(shard)
+    allow_open_files(len(paths) + 64)  # each mapped fragment holds its file open
+    fragments = [mapped_ipc(path) for path in paths]
     tables = [table for table, _ in fragments]
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
     reused_contributions = CONTRIBUTION_SCHEMA.empty_table()
