@@ -40,6 +40,7 @@ from archive.format.parquetio import (
     ipc_range,
     ipc_rows,
     iter_ipc_batches,
+    mapped_ipc,
     merged_rows,
     read_ipc,
     rows_at,
@@ -203,7 +204,8 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
         )
     index = _with_earliest_dates(index.sort_by("record_id"), ctx.work.relation_reps(shard))
     index = index.combine_chunks()
-    final = read_ipc(ctx.work.final(shard)).select(["record_id", "text"])
+    final, shed = mapped_ipc(ctx.work.final(shard))
+    final = final.select(["record_id", "text"])
     rows = pc.cast(pc.index_in(index["record_id"], value_set=final["record_id"]), pa.int64())
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
     # The table's chunks are the file's batches: where each row is, for reading it alone.
@@ -217,7 +219,7 @@ def sign_shard(shard: int, ctx: PackContext, settings: RelationSettings, parts: 
     def signed() -> Iterator[pa.RecordBatch]:
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK]
-            texts = rows_at(final, part.to_numpy())["text"]
+            texts = rows_at(final, part.to_numpy(), shed)["text"]
             views: list[list[pa.Array]] = [[] for _ in _QUOTE_FIELDS]
             for first, some in _text_slices(texts):
                 keys = chunk_keys(some.to_pylist(), vocab.batch(some), vocab, settings)
