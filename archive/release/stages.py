@@ -600,7 +600,7 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     return table.num_rows
 
 
-_SLICE_TEXT = 1 << 22  # characters of text a slice of rows holds as Python strings at once
+_SLICE_TEXT = 1 << 22  # bytes of capture text a slice of rows holds as Python strings at once
 
 
 def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
