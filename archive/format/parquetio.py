@@ -8,8 +8,10 @@ the same pyarrow version give the same bytes.
 
 from __future__ import annotations
 
+import errno
 import heapq
-from collections.abc import Iterator
+import mmap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -76,12 +78,22 @@ def parquet_file(path: Path | RemotePath) -> pq.ParquetFile:
     return pq.ParquetFile(_source(path) if isinstance(path, RemotePath) else path)
 
 
-def write_parquet(table: pa.Table, path: Path | RemotePath) -> None:
-    """Write ``table`` (already in its final schema and order) as one release Parquet file."""
+def write_parquet(
+    table: pa.Table, path: Path | RemotePath, written: Callable[[], None] | None = None
+) -> None:
+    """Write ``table`` (already in its final schema and order) as one release Parquet file,
+    calling ``written()`` after each row group (:func:`mapped_ipc`'s ``shed``). A row group is
+    handed to the writer alone: the same bytes as the whole table at once (each column's chunks
+    are cut at the same rows), and what the writer reads of a mapped table can be shed as it
+    goes."""
     options = dict(WRITER_OPTIONS)
     options["use_dictionary"] = [c for c in _DICTIONARY_COLUMNS if c in table.schema.names]
+    rows = row_group_rows(table)
     with _sink(path) as sink, pq.ParquetWriter(sink, table.schema, **options) as writer:
-        writer.write_table(table, row_group_size=row_group_rows(table))
+        for start in range(0, max(table.num_rows, 1), rows):
+            writer.write_table(table.slice(start, rows), row_group_size=rows)
+            if written is not None:
+                written()
 
 
 def write_parquet_batches(tables, schema: pa.Schema, path: Path | RemotePath) -> None:
@@ -185,9 +197,13 @@ def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[
     return heapq.merge(*(rows(path) for path in paths))
 
 
-def rows_at(table: pa.Table, indices: np.ndarray) -> pa.Table:
+def rows_at(
+    table: pa.Table, indices: np.ndarray, taken_apart: Callable[[], None] | None = None
+) -> pa.Table:
     """``table.take(indices)``, taken chunk by chunk: a take across the chunks of a table
-    (fragments read side by side) would first copy each whole column into one."""
+    (fragments read side by side) would first copy each whole column into one.
+    ``taken_apart()`` is called once each chunk's rows are copied, before they are put in order
+    (:func:`mapped_ipc`'s ``shed``: what was read of a mapped file need not stay resident)."""
     indices = np.asarray(indices, dtype=np.int64)
     if len(indices) and (indices.min() < 0 or indices.max() >= table.num_rows):
         raise IndexError(f"row index out of range for a table of {table.num_rows} rows")
@@ -207,6 +223,8 @@ def rows_at(table: pa.Table, indices: np.ndarray) -> pa.Table:
             )
         )
     taken = pa.concat_tables(parts)
+    if taken_apart is not None:
+        taken_apart()
     return taken.take(pa.array(np.argsort(grouped, kind="stable")))
 
 
@@ -217,6 +235,28 @@ def read_ipc(path: Path | RemotePath) -> pa.Table:
             return ipc.open_file(source.read_buffer()).read_all()
     with pa.memory_map(str(path), "r") as source:
         return ipc.open_file(source).read_all()
+
+
+def mapped_ipc(path: Path | RemotePath) -> tuple[pa.Table, Callable[[], None]]:
+    """A work file as ``read_ipc`` reads it, and ``shed()``, which drops from this process the
+    pages of a local file read so far (they are read again, from the page cache, when next
+    used). A mapped file's pages stay counted against the process until it is unmapped: a task
+    that reads a shard a slice at a time sheds after each, and holds a slice, not the shard."""
+    if isinstance(path, RemotePath) or not hasattr(mmap.mmap, "madvise"):
+        return read_ipc(path), _nothing
+    try:
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        if exc.errno not in (errno.EMFILE, errno.ENFILE):
+            raise
+        return read_ipc(path), _nothing  # a mapping holds a file open: when none is left
+    table = ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
+    return table, lambda: mapped.madvise(mmap.MADV_DONTNEED)
+
+
+def _nothing() -> None:
+    pass
 
 
 # Decoded bytes of a batch that a reader holds at once: the Arrow batch and the Python values

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import partial
 from itertools import islice
@@ -43,6 +43,7 @@ from archive.format.parquetio import (
     ipc_range,
     ipc_rows,
     iter_ipc_batches,
+    mapped_ipc,
     merged_rows,
     read_ipc,
     rows_at,
@@ -86,7 +87,7 @@ from archive.release.signature_cache import (
     signed_rows,
     with_cached,
 )
-from archive.release.stages import MERGE_BATCH_ROWS, PackContext, withheld
+from archive.release.stages import MERGE_BATCH_ROWS, PackContext
 from archive.release.workdir import TaskDir
 from archive.runtime.process import allow_open_files, release_memory
 
@@ -146,9 +147,14 @@ def index_shard(shard: int, ctx: PackContext) -> int:
     their evidence's words withheld as it is written (:func:`write_relations`)."""
     path = ctx.work.relation_index(shard)
     path.parent.mkdir(exist_ok=True)
-    table = withheld(read_ipc(ctx.work.final(shard)), "full")
-    keep = pc.fill_null(pc.greater(pc.binary_length(table["text"]), 0), False)
-    table = table.filter(keep)
+    table = read_ipc(ctx.work.final(shard))
+    # The rows ``withheld(table, "full")`` leaves a text, of the four columns the index needs:
+    # filtering every column would copy every kept record whole.
+    held = pc.not_equal(table["redistribution"], "metadata-only")
+    if pc.all(held).as_py() is not False:  # as ``withheld``: then no row is withheld
+        held = pc.fill_null(held, True)
+    keep = pc.fill_null(pc.and_(pc.greater(pc.binary_length(table["text"]), 0), held), False)
+    table = table.select(["text_sha256", "record_id", "published_at", "capture"]).filter(keep)
     index = pa.table(
         [
             table["text_sha256"],
@@ -223,7 +229,8 @@ def sign_shard(
     hashes = index["text_sha256"].combine_chunks()
     index = _with_earliest_dates(index.select(_DATES_SCHEMA.names), ctx.work.relation_reps(shard))
     index = index.combine_chunks()
-    final = read_ipc(ctx.work.final(shard)).select(["record_id", "text"])
+    final, shed = mapped_ipc(ctx.work.final(shard))
+    final = final.select(["record_id", "text"])
     rows = pc.cast(pc.index_in(index["record_id"], value_set=final["record_id"]), pa.int64())
     rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
     # The table's chunks are the file's batches: where each row is, for reading it alone.
@@ -241,7 +248,7 @@ def sign_shard(
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK].to_numpy()
             mine = hashes.slice(at, len(part))
-            sign = partial(_signed_bodies, final, part, mine, vocab, settings)
+            sign = partial(_signed_bodies, final, shed, part, mine, vocab, settings)
             chunk = with_cached(found[at : at + len(part)], parent, sign).combine_chunks()
             if keep is not None:
                 keep.write_table(chunk)
@@ -285,6 +292,7 @@ def sign_shard(
 
 def _signed_bodies(
     final: pa.Table,
+    shed: Callable[[], None],
     rows: np.ndarray,
     hashes: pa.Array,
     vocab: Vocabulary,
@@ -294,7 +302,7 @@ def _signed_bodies(
     """The bodies ``wanted`` (positions in ``rows``, their rows of ``final``, and in
     ``hashes``, their text hashes) signed, one row each
     (:data:`~archive.release.signature_cache.SIGNED_SCHEMA`), tokenized a slice at a time."""
-    texts = rows_at(final, rows[wanted])["text"]
+    texts = rows_at(final, rows[wanted], shed)["text"]
     hashes = hashes.take(pa.array(wanted))
     tables = []
     for first, some in _text_slices(texts):

@@ -35,6 +35,7 @@ from archive.capture.storage import RemotePath, open_input
 from archive.format.counts import unknown_counts
 from archive.format.manifest import file_digests
 from archive.format.parquetio import (
+    mapped_ipc,
     merged_rows,
     read_ipc,
     rows_at,
@@ -59,7 +60,7 @@ from archive.release.cache import SEEN_SCHEMA, cached_contributions
 from archive.release.parent import ParentReuse, parent_columns, parent_rows
 from archive.release.plan import Unit, record_id, shard_of
 from archive.release.workdir import TaskDir, release_shard
-from archive.runtime.process import release_memory
+from archive.runtime.process import allow_open_files, release_memory
 from archive.settings import PackSettings
 from archive.text.normalize import sha256_text
 
@@ -567,7 +568,10 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     streaming pass over the corpus). The rows reused from the parent are left for
     ``finalize_shard`` to read, their contributions taken from the parent pack's cache; without
     that cache they are gathered here too, to have their contributions computed."""
-    tables = _ipc_tables(ctx.work.fragments(shard))
+    paths = ctx.work.fragments(shard)
+    allow_open_files(len(paths) + 64)  # each mapped fragment holds its file open
+    fragments = [mapped_ipc(path) for path in paths]
+    tables = [table for table, _ in fragments]
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
     reused_contributions = CONTRIBUTION_SCHEMA.empty_table()
     if reuse and _reused_apart(ctx):
@@ -579,14 +583,21 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
     contributions: list[dict] = []
 
+    def shed() -> None:
+        for _, shed_fragment in fragments:
+            shed_fragment()
+
     def in_order() -> Iterator[pa.RecordBatch]:
-        # Sorted a slice at a time: the shard is never copied whole.
+        # Sorted a slice at a time, a column at a time: neither the shard nor a slice of it is
+        # copied whole, and what was read of the fragments is shed as it is copied.
         order = pc.sort_indices(table["record_id"]).to_numpy()
         for start in range(0, table.num_rows, _PY_BATCH):
-            chunk = rows_at(table, order[start : start + _PY_BATCH])
+            chunk = _rows_by_column(table, order[start : start + _PY_BATCH], shed)
             if _learning(ctx):
-                contributions.extend(_contributions(chunk))
+                for part in _text_slices(chunk):
+                    contributions.extend(_contributions(part))
             yield from chunk.to_batches()
+            del chunk  # written: not held while the next is taken
 
     path = ctx.work.gathered(shard)
     path.parent.mkdir(exist_ok=True)
@@ -598,6 +609,39 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         write_ipc(pa.concat_tables([contributed, reused_contributions]), path)
     release_memory()
     return table.num_rows
+
+
+_SLICE_TEXT = 1 << 22  # bytes of capture text a slice of rows holds as Python strings at once
+
+
+def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
+    """``rows_at(table, indices)``, the same arrays, built a column at a time from the rows in
+    place, in order (a column of a thousand web pages weighs tens of megabytes: taking it by
+    chunk, then putting it in order, would copy it twice), calling ``shed()`` after each."""
+    indices = np.asarray(indices, dtype=np.int64)
+    batches = table.to_batches()
+    starts = np.cumsum([0] + [batch.num_rows for batch in batches], dtype=np.int64)
+    owner = np.searchsorted(starts, indices, "right") - 1
+    rows = list(zip(owner.tolist(), (indices - starts[owner]).tolist(), strict=True))
+    columns = []
+    for column in range(table.num_columns):
+        parts = [batches[k].column(column).slice(at, 1) for k, at in rows]
+        columns.append(pa.concat_arrays(parts))
+        shed()
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def _text_slices(chunk: pa.Table) -> Iterator[pa.Table]:
+    """``chunk`` in consecutive slices of rows holding about ``_SLICE_TEXT`` bytes of capture
+    text at most (or one row)."""
+    sizes = pc.fill_null(pc.binary_length(chunk["capture_text"]), 0).to_numpy()
+    ends = np.cumsum(sizes, dtype=np.int64)
+    start = 0
+    while start < chunk.num_rows:
+        done = int(ends[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, done + _SLICE_TEXT, "right")))
+        yield chunk.slice(start, stop - start)
+        start = stop
 
 
 CORPUS_FLAGS = ("spun-suspected",)  # raised by relations, which this pack finds afresh
@@ -692,7 +736,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     Learned furniture is applied to new rows, and to reused rows of the outlets whose learned
     furniture differs from the parent's; the other reused rows already carry exactly what it
     would give."""
-    table = read_ipc(ctx.work.gathered(shard))
+    table, shed = mapped_ipc(ctx.work.gathered(shard))
     final, index_path = ctx.work.final(shard), ctx.work.duplicate_index(shard)
     for path in (final, index_path):
         path.parent.mkdir(exist_ok=True)
@@ -710,6 +754,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
         for batch in batches:
             keys.append(_duplicate_keys(batch))
             yield batch
+            shed()  # the batch is written: the gathered rows read for it need not stay
 
     write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, final)
     index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
@@ -893,7 +938,7 @@ class ShardSummary:
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
     """Task 4: mark duplicates, withhold text where the tier says so, and write the shard's
     Parquet file into the release."""
-    table = read_ipc(ctx.work.final(shard))
+    table, shed = mapped_ipc(ctx.work.final(shard))
     dups_path = ctx.work.duplicates(shard)
     if dups_path.exists():
         table = _with_duplicates(table, read_ipc(dups_path))
@@ -902,7 +947,7 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
         table = _with_flags(table, read_ipc(flags_path))
     table = withheld(table, ctx.settings.tier)
     path = ctx.work.shard_file(shard, ctx.shards)
-    write_parquet(table, path)
+    write_parquet(table, path, shed)
     languages = Counter(v for v in table["language"].to_pylist() if v)
     release_memory()
     # Hashed here, while the file is in the page cache and the workers run in parallel, not

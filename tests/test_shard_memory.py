@@ -1,0 +1,200 @@
+"""Issue 17: the shard stages hold a slice of a shard, not the shard, and give the same bytes.
+
+A shard of web pages is several times its compressed input; gather, finalize and write read
+its work files mapped, a slice at a time, and shed what they read (``mapped_ipc``); a release
+file is written a row group at a time; gather takes a column at a time and hands the furniture
+learner bounded slices of text. None of it may change a byte of the release.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import mmap
+import random
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+import pytest
+import warcdata
+from click.testing import CliRunner
+
+from archive.cli import main
+from archive.format import parquetio
+from archive.format.parquetio import (
+    WRITER_OPTIONS,
+    mapped_ipc,
+    read_ipc,
+    row_group_rows,
+    rows_at,
+    write_parquet,
+)
+from archive.release import stages
+
+MIB = 1 << 20
+
+
+def _rss_file_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("RssFile:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no RssFile in /proc/self/status")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status")
+def test_shed_drops_the_pages_read_of_a_mapped_work_file(tmp_path):
+    path = tmp_path / "work.arrow"
+    rows = [f"{n:08d}" + "w" * (64 * 1024) for n in range(512)]  # 32 MiB of text
+    table = pa.table({"text": rows})
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    del table, rows
+    mapped, shed = mapped_ipc(path)
+    before = _rss_file_mib()
+    assert pc.sum(pc.utf8_length(mapped["text"])).as_py() == 512 * (8 + 64 * 1024)  # reads it
+    assert _rss_file_mib() - before > 24
+    shed()
+    assert _rss_file_mib() - before < 8
+    # What was shed is read again when used.
+    assert mapped.equals(read_ipc(path))
+
+
+def test_a_work_file_that_cannot_be_mapped_for_want_of_files_is_read_as_before(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "work.arrow"
+    table = pa.table({"text": ["quay", None, "ferry"]})
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+    tried = []
+
+    class NoFilesLeft(mmap.mmap):
+        def __new__(cls, *args, **kwargs):
+            tried.append(1)
+            raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(parquetio.mmap, "mmap", NoFilesLeft)
+    read, shed = mapped_ipc(path)
+    shed()
+    assert tried == [1] and read.equals(table)
+
+
+def _chunked(values: pa.Array, every: int) -> pa.ChunkedArray:
+    return pa.chunked_array([values.slice(at, every) for at in range(0, len(values), every)])
+
+
+def test_a_release_file_written_a_row_group_at_a_time_is_the_whole_table_written_at_once(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(parquetio, "ROW_GROUP_BYTES", MIB)  # row groups of a few hundred rows
+    rng = random.Random(17)
+    n = 2500
+    words = ["harbour", "ferry", "quay", "é", "council"]
+    texts = pa.array(
+        [" ".join(rng.choices(words, k=rng.randint(0, 1000))) if rng.random() > 0.1 else None
+         for _ in range(n)]
+    )  # fmt: skip
+    outlets = pa.array([rng.choice(["Quillwire", "Ledger", None]) for _ in range(n)])
+    flags = pa.array([rng.sample(["a", "b", "c"], rng.randint(0, 2)) for _ in range(n)])
+    # As write_shard hands it over: batches of a work file, and columns rebuilt whole.
+    table = pa.table(
+        {"text": _chunked(texts, 700), "outlet": _chunked(outlets, 700), "flags": flags}
+    )
+    assert 1 < row_group_rows(table) < n  # more than one row group, cut across the batches
+    options = dict(WRITER_OPTIONS, use_dictionary=["outlet"])
+    expected = tmp_path / "expected.parquet"
+    with pq.ParquetWriter(str(expected), table.schema, **options) as writer:
+        writer.write_table(table, row_group_size=row_group_rows(table))
+    written = tmp_path / "written.parquet"
+    groups = []
+    write_parquet(table, written, lambda: groups.append(1))
+    assert written.read_bytes() == expected.read_bytes()
+    assert len(groups) == pq.ParquetFile(written).num_row_groups > 1
+
+
+def _release_digests(release: Path) -> dict[str, str]:
+    return {
+        path.relative_to(release).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(release.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _pack_warcs(warcs: Path, out: Path) -> dict[str, str]:
+    result = CliRunner().invoke(
+        main,
+        ["pack", str(warcs), "--out", str(out), "--name", "warcset", "--version", "1.0.0",
+         "--created", "2026-01-01T00:00:00Z", "--shards", "2", "--jobs", "1", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return _release_digests(Path(result.stdout.strip()))
+
+
+def test_gather_in_the_smallest_slices_gives_the_same_release(tmp_path, monkeypatch):
+    warcs = tmp_path / "warcs"
+    warcs.mkdir()
+    specs = warcdata.fixture_specs()
+    warcdata.write_warc(warcs / "a.warc.gz", specs, gz=True)
+    warcdata.write_warc(warcs / "b.warc", specs[:4], gz=False)
+    expected = _pack_warcs(warcs, tmp_path / "whole")
+    shed = []
+    mapped = stages.mapped_ipc
+
+    def counted(path):
+        table, drop = mapped(path)
+        return table, lambda: shed.append(drop())
+
+    # One row of text at a time to the furniture learner; every read of a fragment shed.
+    monkeypatch.setattr(stages, "_SLICE_TEXT", 1)
+    monkeypatch.setattr(stages, "mapped_ipc", counted)
+    assert _pack_warcs(warcs, tmp_path / "sliced") == expected
+    assert shed  # the shard stages read their work files through the shedding path
+
+
+def _ipc_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with ipc.new_file(sink, table.schema) as writer:
+        for batch in table.to_batches():
+            writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed):
+    rng = random.Random(seed)
+    span = pa.struct([("start", pa.int64()), ("kind", pa.string())])
+    schema = pa.schema(
+        [("record_id", pa.string()), ("text", pa.string()),
+         ("at", pa.timestamp("us", "UTC")), ("spans", pa.list_(span))]
+    )  # fmt: skip
+
+    def fragment(n: int) -> pa.Table:
+        return pa.table(
+            {
+                "record_id": [f"{rng.getrandbits(64):016x}" for _ in range(n)],
+                "text": [rng.choice([None, "", "a" * rng.randint(1, 300)]) for _ in range(n)],
+                "at": pa.array([rng.choice([None, 10**15]) for _ in range(n)],
+                               pa.timestamp("us", "UTC")),
+                "spans": pa.array([[{"start": k, "kind": rng.choice(["body", None])}
+                                    for k in range(rng.randint(0, 3))] or None
+                                   for _ in range(n)], pa.list_(span)),
+            },
+            schema=schema,
+        )  # fmt: skip
+
+    table = pa.concat_tables([fragment(rng.randint(0, 40)) for _ in range(rng.randint(1, 9))])
+    order = pc.sort_indices(table["record_id"]).to_numpy()
+    shed = []
+    for start in range(0, len(order), 25):
+        indices = order[start : start + 25]
+        taken = stages._rows_by_column(table, indices, lambda: shed.append(1))
+        expected = rows_at(table, indices)
+        assert taken.equals(expected)
+        assert _ipc_bytes(taken) == _ipc_bytes(expected)
+    assert len(shed) == table.num_columns * -(-len(order) // 25)
