@@ -22,6 +22,7 @@ from archive import (
 )
 from archive.format.manifest import canonical_json, file_sha256, write_manifest
 from archive.format.parquetio import write_parquet
+from archive.verification import shards
 
 SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
 
@@ -274,7 +275,10 @@ def rewrite_shards(release: Path, tables: dict[str, pa.Table]) -> None:
     write_manifest(release, manifest)
 
 
-def test_ids_out_of_order_are_e013(release):
+@pytest.mark.parametrize("batch_bytes", [1, shards.ROW_BATCH_BYTES])
+def test_ids_out_of_order_are_e013(release, monkeypatch, batch_bytes):
+    # 1 byte: a row per batch, so every comparison is across batches.
+    monkeypatch.setattr(shards, "ROW_BATCH_BYTES", batch_bytes)
     relative = "data/records-00001-of-00002.parquet"
     table = pq.read_table(release / relative)
     swapped = list(range(table.num_rows))

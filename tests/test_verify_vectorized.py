@@ -253,3 +253,30 @@ def test_forked_workers_allocate_as_archive_processes_do(monkeypatch):
     finally:
         pa.set_memory_pool(caller)
     assert set(results.values()) == {"system"}
+
+
+def test_duplicate_links_read_a_shard_only_with_both_columns_once_each(tmp_path):
+    """A shard lacking ``text_sha256`` or holding ``record_id`` twice is not read for the
+    originals of duplicates (as ``pq.read_table`` refused it): they stay unfound."""
+    import pyarrow.parquet as pq
+
+    from archive.verification.rows import _ids_and_hashes
+
+    ids, hashes = pa.array(["a" * 32]), pa.array(["0" * 64])
+    cases = {
+        "whole": (pa.table({"record_id": ids, "x": [1], "text_sha256": hashes}), True),
+        "lacking": (pa.table({"record_id": ids, "x": [1]}), False),
+        "twice": (
+            pa.Table.from_arrays([ids, ids, hashes], ["record_id"] * 2 + ["text_sha256"]),
+            False,
+        ),
+    }
+    for name, (table, readable) in cases.items():
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+        read = _ids_and_hashes(tmp_path / f"{name}.parquet")
+        assert (read is not None) == readable, name
+        if readable:
+            assert read.to_pydict() == {"record_id": ["a" * 32], "text_sha256": ["0" * 64]}
+    assert _ids_and_hashes(tmp_path / "absent.parquet") is None
+    (tmp_path / "garbage.parquet").write_bytes(b"PAR1 not really")
+    assert _ids_and_hashes(tmp_path / "garbage.parquet") is None
