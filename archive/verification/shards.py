@@ -1,4 +1,5 @@
-"""The row checks of one records shard, as pure functions of its Parquet file.
+"""The row checks of one records shard, as pure functions of its Parquet file (and those of the
+relations table, ``relation_rows``).
 
 ``shard_rows`` reads every row of a shard (schema by column, text hashes, ids unique, sorted
 and in their shard, the per-field counts, ``duplicate_of`` links); ``sampled_rows`` reads only
@@ -33,6 +34,7 @@ from archive.format.parquetio import (
 from archive.format.schema import column_problems
 from archive.model import BODY_KINDS
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
+from archive.relations.model import WITHHELD_KEY
 from archive.release.plan import RECORD_ID_PREFIX
 from archive.text.normalize import body_text, sha256_text
 
@@ -442,11 +444,56 @@ def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
     return pc.filter(batch.column("record_id"), pc.invert(same)).to_pylist()
 
 
+def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | None, list]:
+    """The relations table's rows against its schema (E024), and relations withholding their
+    evidence in a release of the full tier (E024): how many rows (None: the file breaks off,
+    E009), and the problems as (code, path, message)."""
+    rows = withheld = 0
+    problems: list[tuple[str, str, str]] = []
+    try:
+        for batch in iter_batches(path):
+            rows += batch.num_rows
+            problems += [
+                ("E024", relative, problem) for problem in column_problems(batch, "relations")
+            ]
+            if not dehydrated:
+                withheld += withheld_evidence_count(batch)
+    except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any
+        problems.append(("E009", relative, f"cannot be read as Parquet ({exc})"))
+        return None, problems
+    if withheld:
+        message = (
+            f"{withheld} relation(s) withhold their evidence, but the release is in the full tier"
+        )
+        problems.append(("E024", relative, message))
+    return rows, problems
+
+
+def withheld_evidence_count(batch: pa.RecordBatch) -> int:
+    """Relations whose evidence is withheld (only a dehydrated release may hold them)."""
+    names = batch.schema.names
+    if "evidence" not in names or batch.schema.field("evidence").type != pa.string():
+        return 0  # a missing or mistyped column breaks the schema, reported as such
+    evidence = batch.column("evidence")
+    key = f'"{WITHHELD_KEY}":'
+    if isinstance(evidence, pa.Array) and not _may_hold(evidence, key):
+        return 0
+    return int(pc.sum(pc.match_substring(evidence, key)).as_py() or 0)
+
+
+def _may_hold(strings: pa.Array, part: str) -> bool:
+    """False when no value of ``strings`` can hold ``part``: one search of the data buffer,
+    much faster than Arrow's search value by value (True: it may, or the data is absent)."""
+    data = strings.buffers()[2]
+    return data is None or data.to_pybytes().find(part.encode()) >= 0
+
+
 __all__ = [
     "COUNTED_FIELDS",
     "ShardRows",
     "hex_digests",
     "mismatched_hashes",
+    "relation_rows",
     "sampled_rows",
     "shard_rows",
 ]

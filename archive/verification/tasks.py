@@ -2,8 +2,8 @@
 in processes or on Ray.
 
 A task is a plain tuple (picklable, and the key of its result): ``("hash", relative)``,
-``("rows", index, relative, shards, hashes)`` or ``("sample", relative, row_groups,
-positions, hashes)``.
+``("rows", index, relative, shards, hashes)``, ``("sample", relative, row_groups,
+positions, hashes)`` or ``("relations", relative, dehydrated)``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from archive.format.manifest import file_sha256
 from archive.inspect import record_shards
 from archive.runtime.executors import executor_for
 from archive.verification.audit import Audit, Task
-from archive.verification.shards import sampled_rows, shard_rows
+from archive.verification.shards import relation_rows, sampled_rows, shard_rows
 
 
 def hash_tasks(audit: Audit) -> list[Task]:
@@ -147,6 +147,9 @@ def _task(task: tuple, root: str) -> tuple[tuple, object]:
         _, index, relative, shards, hashes = task
         path = folder / relative
         return task, shard_rows(path, relative, index, shards, hashes=hashes)
+    if kind == "relations":
+        _, relative, dehydrated = task
+        return task, relation_rows(folder / relative, relative, dehydrated)
     _, relative, row_groups, positions, hashes = task
     return task, sampled_rows(folder / relative, relative, row_groups, positions, hashes)
 
