@@ -255,6 +255,45 @@ def test_forked_workers_allocate_as_archive_processes_do(monkeypatch):
     assert set(results.values()) == {"system"}
 
 
+FAULTS = """
+import resource, sys
+import numpy as np, pyarrow as pa
+from archive.runtime.process import reuse_freed_memory
+if sys.argv[1] == "reuse":
+    reuse_freed_memory()
+size = 24 * 1024 * 1024
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(5):
+    buffer = pa.allocate_buffer(size, memory_pool=pa.system_memory_pool())
+    np.frombuffer(buffer, np.uint8)[:] = 1
+    del buffer
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / (size // 4096))
+"""
+
+
+def test_a_worker_heap_reuses_a_freed_batch_rather_than_faulting_it_in_again():
+    """Five buffers of 24 MiB, one after another, each written and freed: C's default heap
+    maps each afresh (five times its pages faulted in); a verify worker's heap reuses the
+    first (its pages faulted in once; now and then, where the heap cannot grow in place,
+    up to four times)."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc's heap only")
+
+    def pages_faulted(mode: str) -> float:
+        run = subprocess.run(
+            [sys.executable, "-c", FAULTS, mode], capture_output=True, text=True, check=True
+        )
+        return float(run.stdout)
+
+    assert pages_faulted("default") > 4.5
+    assert pages_faulted("reuse") < 4.5
+
+
 def test_duplicate_links_read_a_shard_only_with_both_columns_once_each(tmp_path):
     """A shard lacking ``text_sha256`` or holding ``record_id`` twice is not read for the
     originals of duplicates (as ``pq.read_table`` refused it): they stay unfound."""

@@ -122,12 +122,14 @@ def _worker_started() -> None:
     """A forked worker set up as the fork server's are: it ends on SIGTERM or SIGHUP (it does
     not inherit the command's handlers, which stop the command:
     ``archive.cli_output.stop_on_signals``), and allocates as archive's processes do, whoever
-    called verify (``archive.runtime.process``)."""
-    from archive.runtime.process import forgo_pandas, use_system_allocator
+    called verify (``archive.runtime.process``), its heap keeping freed blocks for the next
+    batch."""
+    from archive.runtime.process import forgo_pandas, reuse_freed_memory, use_system_allocator
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
     use_system_allocator()
+    reuse_freed_memory()
     forgo_pandas()
 
 
