@@ -270,8 +270,12 @@ def _views(begin: np.ndarray, lengths: np.ndarray, data: np.ndarray, buffer) -> 
     views = np.zeros((count, 4), np.int32)
     views[:, 0] = lengths
     if len(data):
-        head = data[np.minimum(begin[:, None] + _TWELVE, len(data) - 1)]
-        head = np.where(lengths[:, None] > _TWELVE, head, 0).astype(np.uint8).view(np.int32)
+        # The 12 bytes from each begin (a copy of the data padded so that the last ones exist),
+        # those past the value's length zeroed.
+        padded = np.concatenate([data, np.zeros(12, np.uint8)])
+        head = np.lib.stride_tricks.sliding_window_view(padded, 12)[begin]
+        head[lengths[:, None] <= _TWELVE] = 0
+        head = head.view(np.int32)
         long = lengths > 12
         views[:, 1] = head[:, 0]
         views[:, 2] = np.where(long, 0, head[:, 1])
