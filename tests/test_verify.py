@@ -22,6 +22,7 @@ from archive import (
 )
 from archive.format.manifest import canonical_json, file_sha256, write_manifest
 from archive.format.parquetio import write_parquet
+from archive.verification import shards
 
 SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
 
@@ -274,7 +275,10 @@ def rewrite_shards(release: Path, tables: dict[str, pa.Table]) -> None:
     write_manifest(release, manifest)
 
 
-def test_ids_out_of_order_are_e013(release):
+@pytest.mark.parametrize("batch_bytes", [1, shards.ROW_BATCH_BYTES])
+def test_ids_out_of_order_are_e013(release, monkeypatch, batch_bytes):
+    # 1 byte: a row per batch, so every comparison is across batches.
+    monkeypatch.setattr(shards, "ROW_BATCH_BYTES", batch_bytes)
     relative = "data/records-00001-of-00002.parquet"
     table = pq.read_table(release / relative)
     swapped = list(range(table.num_rows))
@@ -360,3 +364,31 @@ def test_one_check_value_is_all_it_takes_to_add_a_check(release):
     ]
     assert report_at("sizes").skipped["an added check"] == "not run at level sizes"
     assert report_at("rows", sample=3).checks[-1] == "an added check"  # sampling: unaffected
+
+
+RELATIONS = "relations/relations.parquet"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_relation_count_unlike_the_manifest_is_e014(release, jobs):
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    assert manifest["relations"]["path"] == RELATIONS
+    rows = pq.ParquetFile(release / RELATIONS).metadata.num_rows
+    counts = manifest["relations"]["counts"]
+    counts[next(iter(counts))] += 2
+    write_manifest(release, manifest)
+    problems = check_release(release, jobs=jobs).problems
+    assert [str(p) for p in problems] == [
+        f"E014 {RELATIONS}: relation count differs from the manifest "
+        f"(expected {rows + 2}, found {rows})"
+    ]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_relations_table_that_breaks_off_is_e009_and_its_count_unchecked(release, jobs):
+    path = release / RELATIONS
+    path.write_bytes(path.read_bytes()[:-9])  # the footer's length and magic, cut short
+    problems = check_release(release, jobs=jobs).problems
+    mine = [(p.code, p.message.split(" (")[0]) for p in problems if p.path == RELATIONS]
+    assert ("E009", "cannot be read as Parquet") in mine
+    assert all(code in ("E006", "E007", "E009") for code, _ in mine)

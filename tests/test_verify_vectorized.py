@@ -253,3 +253,75 @@ def test_forked_workers_allocate_as_archive_processes_do(monkeypatch):
     finally:
         pa.set_memory_pool(caller)
     assert set(results.values()) == {"system"}
+
+
+HEAP = """
+import ctypes, sys
+import pyarrow as pa
+from archive.runtime.process import reuse_freed_memory
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = MallInfo2
+if sys.argv[1] == "reuse":
+    reuse_freed_memory()
+size = 24 * 1024 * 1024
+buffer = pa.allocate_buffer(size, memory_pool=pa.system_memory_pool())
+mapped = libc.mallinfo2().hblkhd >= size
+del buffer
+kept = libc.mallinfo2().arena >= size
+print(mapped, kept)
+"""
+
+
+def test_a_worker_heap_keeps_a_freed_batch_for_the_next():
+    """A 24 MiB Arrow buffer, allocated and freed: C's default heap maps it apart and unmaps
+    it when freed (the next one's pages are faulted in again); a verify worker's heap
+    (``reuse_freed_memory``) holds it in the heap and keeps it when freed (glibc's own
+    account, ``mallinfo2``: bytes mapped apart, bytes of heap)."""
+    import ctypes
+    import subprocess
+    import sys
+
+    import pytest
+
+    if not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("glibc 2.33 or later only")
+
+    def heap(mode: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", HEAP, mode], capture_output=True, text=True, check=True
+        )
+        return run.stdout.strip()
+
+    assert heap("default") == "True False"  # mapped apart, not kept
+    assert heap("reuse") == "False True"  # in the heap, kept
+
+
+def test_duplicate_links_read_a_shard_only_with_both_columns_once_each(tmp_path):
+    """A shard lacking ``text_sha256`` or holding ``record_id`` twice is not read for the
+    originals of duplicates (as ``pq.read_table`` refused it): they stay unfound."""
+    import pyarrow.parquet as pq
+
+    from archive.verification.rows import _ids_and_hashes
+
+    ids, hashes = pa.array(["a" * 32]), pa.array(["0" * 64])
+    cases = {
+        "whole": (pa.table({"record_id": ids, "x": [1], "text_sha256": hashes}), True),
+        "lacking": (pa.table({"record_id": ids, "x": [1]}), False),
+        "twice": (
+            pa.Table.from_arrays([ids, ids, hashes], ["record_id"] * 2 + ["text_sha256"]),
+            False,
+        ),
+    }
+    for name, (table, readable) in cases.items():
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+        read = _ids_and_hashes(tmp_path / f"{name}.parquet")
+        assert (read is not None) == readable, name
+        if readable:
+            assert read.to_pydict() == {"record_id": ["a" * 32], "text_sha256": ["0" * 64]}
+    assert _ids_and_hashes(tmp_path / "absent.parquet") is None
+    (tmp_path / "garbage.parquet").write_bytes(b"PAR1 not really")
+    assert _ids_and_hashes(tmp_path / "garbage.parquet") is None

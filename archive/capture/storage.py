@@ -28,7 +28,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.request import url2pathname
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -66,6 +65,8 @@ def location(value: str | os.PathLike) -> Path | str:
                 f"{value}: a file:// URL names this machine's files "
                 "(file:///path), not another host's"
             )
+        from urllib.request import url2pathname  # http.client and email with it: only here
+
         return Path(url2pathname(path))
     return value if is_url(value) else Path(value)
 

@@ -19,6 +19,7 @@ from archive.format import boundedjson
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.json.sha256"
 QUARANTINE_FILE = "quarantine.jsonl"
+WITHDRAWN_FILE = "withdrawn.jsonl"
 FORMAT = "archive-release"
 FORMAT_VERSION = "1.0"
 _BLOCK = 1024 * 1024

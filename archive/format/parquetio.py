@@ -269,23 +269,26 @@ def iter_batches(
     source: Path | RemotePath | pq.ParquetFile,
     columns: list[str] | None = None,
     row_groups: list[int] | None = None,
+    batch_bytes: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """A Parquet file's rows (of ``row_groups`` only, when given) in batches of about
-    ``BATCH_BYTES`` of ``columns``, read page by page, single-threaded (we run one per core).
-    ``source`` is a path or a file already open."""
+    ``batch_bytes`` (default ``BATCH_BYTES``) of ``columns``, read page by page,
+    single-threaded (we run one per core). ``source`` is a path or a file already open."""
     parquet = source if isinstance(source, pq.ParquetFile) else parquet_file(source)
     yield from parquet.iter_batches(
-        batch_size=batch_rows(parquet.metadata, columns),
+        batch_size=batch_rows(parquet.metadata, columns, batch_bytes),
         row_groups=row_groups,
         columns=columns,
         use_threads=False,
     )
 
 
-def batch_rows(metadata: pq.FileMetaData, columns: list[str] | None = None) -> int:
-    """Rows per batch: about ``BATCH_BYTES`` of the widest rows of any row group, their width
-    the footer's uncompressed size of ``columns`` (all when None; a name also covers the
-    fields nested in it), at most ``_MAX_BATCH_ROWS``."""
+def batch_rows(
+    metadata: pq.FileMetaData, columns: list[str] | None = None, batch_bytes: int | None = None
+) -> int:
+    """Rows per batch: about ``batch_bytes`` (default ``BATCH_BYTES``) of the widest rows of
+    any row group, their width the footer's uncompressed size of ``columns`` (all when None; a
+    name also covers the fields nested in it), at most ``_MAX_BATCH_ROWS``."""
     chosen = [
         i
         for i in range(metadata.num_columns)
@@ -299,7 +302,7 @@ def batch_rows(metadata: pq.FileMetaData, columns: list[str] | None = None) -> i
         else:
             size = sum(group.column(i).total_uncompressed_size for i in chosen)
         widest = max(widest, size / max(1, group.num_rows))
-    return max(1, min(_MAX_BATCH_ROWS, int(BATCH_BYTES // widest)))
+    return max(1, min(_MAX_BATCH_ROWS, int((batch_bytes or BATCH_BYTES) // widest)))
 
 
 def _selected(path: str, columns: list[str]) -> bool:

@@ -27,16 +27,18 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from archive._version import __version__
 from archive.errors import Problem, UsageError
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, canonical_json, canonical_line
 from archive.settings import created_time, rfc3339
+
+# cryptography is imported where a key is read, made or used: a verify of an unsigned release
+# (most) does without its import.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SIGNATURE_FILE = "manifest.json.sig.json"
 _SIGNED_FIELDS = ("created", "hash", "publicKey", "software")
@@ -75,6 +77,9 @@ def generate_keypair() -> tuple[bytes, bytes]:
     >>> public.startswith(b"-----BEGIN PUBLIC KEY-----")
     True
     """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -104,6 +109,9 @@ def write_keypair(private_key_path: str | os.PathLike) -> tuple[Path, Path]:
 
 
 def load_private_key(path: str | os.PathLike) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
@@ -115,6 +123,9 @@ def load_private_key(path: str | os.PathLike) -> Ed25519PrivateKey:
 
 def load_public_key(path: str | os.PathLike) -> bytes:
     """The 32 raw bytes of the Ed25519 public key in ``path`` (PEM, or base64 of the raw key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -144,6 +155,8 @@ def write_signature(
     one); return its path. Checks nothing: ``archive.verification.sign`` signs only a release
     that verifies. ``created`` defaults to ``$SOURCE_DATE_EPOCH``, else now; Ed25519 is
     deterministic, so the same key and time give the same bytes."""
+    from cryptography.hazmat.primitives import serialization
+
     root = Path(release)
     target = root / SIGNATURE_FILE
     public = key.public_key().public_bytes(
@@ -231,6 +244,9 @@ def signature_problems(release: Path, manifest_bytes: bytes, key: bytes | None) 
             )
         )
         return problems
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(signature.public_key).verify(
             signature.signature, signature.signed_bytes()

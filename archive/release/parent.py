@@ -21,7 +21,12 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath, local_file
 from archive.errors import UsageError, VerificationError
-from archive.format.manifest import MANIFEST, canonical_line, checked_manifest
+from archive.format.manifest import (  # noqa: F401  WITHDRAWN_FILE: named here too
+    MANIFEST,
+    WITHDRAWN_FILE,
+    canonical_line,
+    checked_manifest,
+)
 from archive.format.parquetio import iter_batches, iter_ipc_batches
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
 from archive.inspect import record_shards
@@ -31,7 +36,6 @@ from archive.release.plan import shard_of
 if TYPE_CHECKING:
     from archive.extract import LearnedFurniture
 
-WITHDRAWN_FILE = "withdrawn.jsonl"
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 

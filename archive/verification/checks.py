@@ -142,6 +142,7 @@ CHECKS = (
         ("E009", "E014", "E024"),
         rows.check_relations,
         unless=rows.no_relations,
+        tasks=rows.relation_tasks,
     ),
 )
 

@@ -2,8 +2,8 @@
 
 The shard tasks (``archive.verification.shards``) run in the shared pool; these checks merge
 their results in shard order, one check per kind of problem. Then the checks that read whole
-files: quarantine entries, withheld text, the relations table. Each ``check_*`` is registered
-once in ``archive.verification.checks``.
+files: quarantine entries, withheld text, and the relations table (read in the pool too).
+Each ``check_*`` is registered once in ``archive.verification.checks``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from archive.errors import Problem
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
-from archive.format.schema import column_problems, validator
+from archive.format.schema import validator
 from archive.inspect import record_shards
-from archive.relations.model import WITHHELD_KEY
 from archive.verification.audit import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
 from archive.verification.structure import sized_as_listed
@@ -131,10 +130,8 @@ def _duplicate_links(root: Path, shards: list[str], links: dict, report) -> None
     for relative in shards:
         if not wanted:
             break
-        try:
-            columns = ["record_id", "text_sha256"]
-            table = pq.read_table(root / relative, columns=columns, use_threads=False)
-        except PARQUET_ERRORS:
+        table = _ids_and_hashes(root / relative)
+        if table is None:
             continue  # reported as missing or unreadable
         originals = pa.array(list(wanted), pa.string())
         table = table.filter(pc.is_in(table["record_id"], value_set=originals))
@@ -149,6 +146,21 @@ def _duplicate_links(root: Path, shards: list[str], links: dict, report) -> None
             report.add(
                 "E017", where, f"record {rid}: duplicate_of {original} is not in the release"
             )
+
+
+_LINK_COLUMNS = ["record_id", "text_sha256"]
+
+
+def _ids_and_hashes(path: Path) -> pa.Table | None:
+    """A shard's ``record_id`` and ``text_sha256`` columns, or None when it cannot be read or
+    lacks either (or holds one twice). Read by ``ParquetFile``: ``pq.read_table`` would import
+    pyarrow's dataset modules, half a second of start-up, for one plain read."""
+    try:
+        table = pq.ParquetFile(path).read(columns=_LINK_COLUMNS, use_threads=False)
+    except PARQUET_ERRORS:
+        return None
+    # ParquetFile leaves out a column it lacks, where read_table refuses the file.
+    return table if sorted(table.column_names) == _LINK_COLUMNS else None
 
 
 def check_quarantine_schema(audit: Audit) -> None:
@@ -220,50 +232,25 @@ def no_relations(audit: Audit) -> str | None:
     return None
 
 
+def relation_tasks(audit: Audit) -> list[Task]:
+    """The relations table's check, one task in the shared pool: it runs beside the shards'
+    rather than after them all."""
+    tier = audit.manifest.get("settings", {}).get("tier", "full")
+    return [("relations", audit.manifest["relations"]["path"], tier == "metadata-only")]
+
+
 def check_relations(audit: Audit) -> None:
     """The relations table against its schema, and its row count against the manifest."""
-    root, report = audit.root, audit.report
     summary = audit.manifest["relations"]
-    relative = summary["path"]
-    dehydrated = audit.manifest.get("settings", {}).get("tier", "full") == "metadata-only"
-    rows = withheld = 0
-    try:
-        for batch in iter_batches(root / relative):
-            rows += batch.num_rows
-            for problem in column_problems(batch, "relations"):
-                report.add("E024", relative, problem)
-            if not dehydrated:
-                withheld += withheld_evidence_count(batch)
-    except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any
-        report.add("E009", relative, f"cannot be read as Parquet ({exc})")
-        return
-    if withheld:
-        message = (
-            f"{withheld} relation(s) withhold their evidence, but the release is in the full tier"
-        )
-        report.add("E024", relative, message)
+    rows, problems = audit.results[relation_tasks(audit)[0]]
+    for code, relative, message in problems:
+        audit.report.add(code, relative, message)
+    if rows is None:
+        return  # unreadable (E009)
     stated = sum(summary.get("counts", {}).values())
     if stated != rows:
-        report.add("E014", relative, "relation count differs from the manifest", stated, rows)
-
-
-def withheld_evidence_count(batch: pa.RecordBatch) -> int:
-    """Relations whose evidence is withheld (only a dehydrated release may hold them)."""
-    names = batch.schema.names
-    if "evidence" not in names or batch.schema.field("evidence").type != pa.string():
-        return 0  # a missing or mistyped column breaks the schema, reported as such
-    evidence = batch.column("evidence")
-    key = f'"{WITHHELD_KEY}":'
-    if isinstance(evidence, pa.Array) and not _may_hold(evidence, key):
-        return 0
-    return int(pc.sum(pc.match_substring(evidence, key)).as_py() or 0)
-
-
-def _may_hold(strings: pa.Array, part: str) -> bool:
-    """False when no value of ``strings`` can hold ``part``: one search of the data buffer,
-    much faster than Arrow's search value by value (True: it may, or the data is absent)."""
-    data = strings.buffers()[2]
-    return data is None or data.to_pybytes().find(part.encode()) >= 0
+        relative = summary["path"]
+        audit.report.add("E014", relative, "relation count differs from the manifest", stated, rows)
 
 
 def withheld_problems(

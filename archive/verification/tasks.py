@@ -2,8 +2,8 @@
 in processes or on Ray.
 
 A task is a plain tuple (picklable, and the key of its result): ``("hash", relative)``,
-``("rows", index, relative, shards, hashes)`` or ``("sample", relative, row_groups,
-positions, hashes)``.
+``("rows", index, relative, shards, hashes)``, ``("sample", relative, row_groups,
+positions, hashes)`` or ``("relations", relative, dehydrated)``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from archive.inspect import record_shards
 from archive.runtime.executors import executor_for
 from archive.runtime.process import stops_held
 from archive.verification.audit import Audit, Task
-from archive.verification.shards import sampled_rows, shard_rows
+from archive.verification.shards import relation_rows, sampled_rows, shard_rows
 
 
 def hash_tasks(audit: Audit) -> list[Task]:
@@ -124,12 +124,14 @@ def _worker_started() -> None:
     """A forked worker set up as the fork server's are: it ends on SIGTERM or SIGHUP (it does
     not inherit the command's handlers, which stop the command:
     ``archive.cli_output.stop_on_signals``), and allocates as archive's processes do, whoever
-    called verify (``archive.runtime.process``)."""
-    from archive.runtime.process import forgo_pandas, use_system_allocator
+    called verify (``archive.runtime.process``), its heap keeping freed blocks for the next
+    batch."""
+    from archive.runtime.process import forgo_pandas, reuse_freed_memory, use_system_allocator
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
     use_system_allocator()
+    reuse_freed_memory()
     forgo_pandas()
 
 
@@ -149,6 +151,9 @@ def _task(task: tuple, root: str) -> tuple[tuple, object]:
         _, index, relative, shards, hashes = task
         path = folder / relative
         return task, shard_rows(path, relative, index, shards, hashes=hashes)
+    if kind == "relations":
+        _, relative, dehydrated = task
+        return task, relation_rows(folder / relative, relative, dehydrated)
     _, relative, row_groups, positions, hashes = task
     return task, sampled_rows(folder / relative, relative, row_groups, positions, hashes)
 
