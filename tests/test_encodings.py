@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from archive.text.decode import decode_bytes
@@ -203,9 +203,20 @@ def western_text(draw) -> str:
     return text
 
 
+def _valid_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @given(western_text())
 def test_undeclared_western_text_round_trips(text):
-    decoded = decode_bytes(text.encode("cp1252"))
+    raw = text.encode("cp1252")
+    # "Âœ" is also the UTF-8 of U+009C: bytes that are valid UTF-8 are read as UTF-8, by design
+    assume(not _valid_utf8(raw))
+    decoded = decode_bytes(raw)
     assert decoded.text == text and decoded.encoding == "cp1252"
 
 
