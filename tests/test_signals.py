@@ -155,3 +155,66 @@ def test_a_stop_between_a_workers_fork_and_its_record_leaves_no_worker_behind(tm
             os.kill(pid, signal.SIGKILL)
     assert process.returncode == 128 + signal.SIGTERM
     assert stderr.decode().splitlines() == ["archive: interrupted; nothing was written"]
+
+
+def test_every_stop_held_acts_once_the_block_ends():
+    from archive.runtime.process import stops_held
+
+    came = []
+    before = {s: signal.signal(s, lambda signum, frame: came.append(signum)) for s in _STOPS}
+    try:
+        with stops_held():
+            signal.raise_signal(signal.SIGHUP)
+            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(signal.SIGHUP)
+            assert came == []
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    assert sorted(came) == sorted([signal.SIGHUP, signal.SIGTERM])
+
+
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def test_a_stop_raised_while_the_handlers_go_back_waits_until_all_are_back(monkeypatch):
+    from archive.runtime import process
+
+    mine = {s: (lambda signum, frame: None) for s in _STOPS}
+    before = {s: signal.signal(s, handler) for s, handler in mine.items()}
+    real = signal.signal
+    calls = []
+
+    def interrupted_once(signum, handler):
+        calls.append(signum)
+        if len(calls) == 2:  # Ctrl-C's handler, put back first, meets a Ctrl-C
+            raise KeyboardInterrupt
+        return real(signum, handler)
+
+    try:
+        with pytest.raises(KeyboardInterrupt), process.stops_held():
+            monkeypatch.setattr(process.signal, "signal", interrupted_once)
+        monkeypatch.undo()
+        assert {s: signal.getsignal(s) for s in _STOPS} == mine
+    finally:
+        monkeypatch.undo()
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def test_a_process_forked_inside_a_hold_has_the_real_handlers():
+    from archive.runtime.process import stops_held
+
+    read, write = os.pipe()
+    with stops_held():
+        pid = os.fork()
+        if pid == 0:  # the child: report its handlers, then leave at once
+            names = [getattr(signal.getsignal(s), "__name__", "") for s in _STOPS]
+            os.write(write, ",".join(names).encode())
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    reported = os.read(read, 1000).decode().split(",")
+    os.close(read)
+    assert reported == [getattr(signal.getsignal(s), "__name__", "") for s in _STOPS]
+    assert "hold" not in reported

@@ -9,7 +9,9 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -84,7 +86,7 @@ class LocalExecutor:
             )
             # Started now, the server imports the workers' modules while the caller prepares
             # their first tasks (a pack walks its inputs), not after the first is submitted.
-            multiprocessing.forkserver.ensure_running()
+            _fork_server_started()
         return self
 
     def __exit__(self, kind=None, *exc) -> None:
@@ -129,9 +131,25 @@ def _main_importable() -> bool:
     return main_file is None or os.path.isfile(main_file)
 
 
+def _fork_server_started() -> None:
+    """Start the fork server with Ctrl-C ignored, as it then is in its imports: a Ctrl-C at
+    the terminal reaches every process of the command, and the server, still importing, would
+    print a traceback. Its workers take Ctrl-C back (``_adopt_environment``)."""
+    before = signal.getsignal(signal.SIGINT)
+    if before is None or threading.current_thread() is not threading.main_thread():
+        multiprocessing.forkserver.ensure_running()
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def _adopt_environment(environment: dict[str, str]) -> None:
     from archive.runtime.process import forgo_pandas, use_system_allocator
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update(environment)
     use_system_allocator()

@@ -3,6 +3,7 @@ of its own job) and hands memory and file handles back between tasks."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -93,24 +94,62 @@ def _trim_heap() -> None:
         pass
 
 
+# The handlers each active hold replaced, innermost last: a process forked inside a hold (a
+# pool's worker) takes the real ones back, or it would hold its stops for good.
+_HOLDS: list[dict] = []
+
+
 @contextmanager
 def stops_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends, then act as they would have. A
-    process pool forks a worker and only then records it: a stop in between would leave a
-    worker the pool does not know, so never stopped, holding the command's stderr open. Only
-    the main thread handles signals; elsewhere this holds nothing."""
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends, then act as they would have, each
+    one that came, in order. A process pool forks a worker and only then records it: a stop in
+    between would leave a worker the pool does not know, so never stopped, holding the
+    command's stderr open. Only the main thread handles signals; elsewhere this holds nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     held: list[int] = []
-    previous = {s: signal.getsignal(s) for s in STOPS}
-    previous = {s: handler for s, handler in previous.items() if handler is not None}
-    for signum in previous:
-        signal.signal(signum, lambda signum, frame: held.append(signum))
+
+    def hold(signum, frame):
+        held.append(signum)
+
+    previous: dict = {}
+    _HOLDS.append(previous)
     try:
+        for signum in STOPS:
+            handler = signal.getsignal(signum)
+            if handler is not None:  # None: set outside Python, which cannot put it back
+                previous[signum] = handler
+                signal.signal(signum, hold)
         yield
     finally:
+        _HOLDS.remove(previous)
+        _restore(previous)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)
+
+
+def _restore(handlers: dict) -> None:
+    """Put ``handlers`` back, every one: ``signal.signal`` first runs the handlers of signals
+    that came meanwhile, and one already put back may raise (Ctrl-C's); that is raised once all
+    are back."""
+    raised = None
+    for signum, handler in handlers.items():
+        while True:
+            try:
+                signal.signal(signum, handler)
+                break
+            except BaseException as exc:  # noqa: BLE001 - raised below, once all are back
+                raised = raised or exc
+    if raised is not None:
+        raise raised
+
+
+def _holds_released_in_child() -> None:
+    for previous in reversed(_HOLDS):
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        if held:
-            signal.raise_signal(held[0])
+    _HOLDS.clear()
+
+
+os.register_at_fork(after_in_child=_holds_released_in_child)
