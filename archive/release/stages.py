@@ -155,10 +155,11 @@ def _read(fs_path: str, size_limit: int) -> tuple[bytes | None, str, int]:
 
 
 def _block_for(handle) -> int:
-    """The file's size and one more byte (to meet its end), up to ``_HASH_BLOCK``: a read
-    allocates its whole block before it fills it, and most captures are a few kilobytes."""
+    """The file's size and one more byte (to meet its end), from 8 KiB (a file that says it
+    is empty may not be) up to ``_HASH_BLOCK``: a read allocates its whole block before it
+    fills it, and most captures are a few kilobytes."""
     try:
-        return max(1, min(_HASH_BLOCK, os.fstat(handle.fileno()).st_size + 1))
+        return max(1 << 13, min(_HASH_BLOCK, os.fstat(handle.fileno()).st_size + 1))
     except (OSError, ValueError, AttributeError):  # a stream that is not a file
         return _HASH_BLOCK
 

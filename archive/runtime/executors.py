@@ -86,7 +86,12 @@ class LocalExecutor:
             )
             # Started now, the server imports the workers' modules while the caller prepares
             # their first tasks (a pack walks its inputs), not after the first is submitted.
-            _fork_server_started()
+            try:
+                _fork_server_started()
+            except BaseException:
+                self._pool.shutdown(wait=False)
+                self._pool = None
+                raise
         return self
 
     def __exit__(self, kind=None, *exc) -> None:
