@@ -218,3 +218,28 @@ def test_a_process_forked_inside_a_hold_has_the_real_handlers():
     os.close(read)
     assert reported == [getattr(signal.getsignal(s), "__name__", "") for s in _STOPS]
     assert "hold" not in reported
+
+
+def test_a_held_stop_that_raises_does_not_drop_the_others():
+    from archive.runtime.process import stops_held
+
+    came = []
+
+    def stop(signum, frame):
+        came.append(signum)
+        raise _Stop(signum)
+
+    before = {
+        signal.SIGHUP: signal.signal(signal.SIGHUP, stop),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, lambda signum, frame: came.append(signum)),
+    }
+    try:
+        with pytest.raises(_Stop), stops_held():
+            signal.raise_signal(signal.SIGHUP)  # its handler raises, first
+            signal.raise_signal(signal.SIGTERM)
+        for _ in range(1000):  # the other's handler runs at the next chance Python has
+            pass
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    assert sorted(came) == sorted([signal.SIGTERM, signal.SIGHUP])

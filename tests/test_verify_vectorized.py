@@ -325,3 +325,26 @@ def test_duplicate_links_read_a_shard_only_with_both_columns_once_each(tmp_path)
     assert _ids_and_hashes(tmp_path / "absent.parquet") is None
     (tmp_path / "garbage.parquet").write_bytes(b"PAR1 not really")
     assert _ids_and_hashes(tmp_path / "garbage.parquet") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80), st.data())
+def test_string_views_of_byte_ranges_are_those_ranges(data, draw):
+    import numpy as np
+
+    from archive.verification.shards import _views
+
+    ranges = draw.draw(
+        st.lists(
+            st.integers(0, len(data)).flatmap(
+                lambda b: st.tuples(st.just(b), st.integers(0, len(data) - b))
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    begin = np.array([b for b, _ in ranges], np.int64)
+    lengths = np.array([n for _, n in ranges], np.int32)
+    array = np.frombuffer(data, np.uint8)
+    views = _views(begin, lengths, array, pa.py_buffer(data))
+    assert views.cast(pa.binary()).to_pylist() == [data[b : b + n] for b, n in ranges]

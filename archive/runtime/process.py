@@ -101,8 +101,8 @@ _HOLDS: list[dict] = []
 
 @contextmanager
 def stops_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends, then act as they would have, each
-    one that came, in order. A process pool forks a worker and only then records it: a stop in
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends, then act as they would have: each
+    one that came. A process pool forks a worker and only then records it: a stop in
     between would leave a worker the pool does not know, so never stopped, holding the
     command's stderr open. Only the main thread handles signals; elsewhere this holds nothing."""
     if threading.current_thread() is not threading.main_thread():
@@ -125,8 +125,12 @@ def stops_held() -> Iterator[None]:
     finally:
         _HOLDS.remove(previous)
         _restore(previous)
-        for signum in dict.fromkeys(held):
-            signal.raise_signal(signum)
+        if held:  # all made pending at once: one handler's exception must not drop the rest
+            stops = list(dict.fromkeys(held))
+            signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+            for signum in stops:
+                signal.raise_signal(signum)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
 
 
 def _restore(handlers: dict) -> None:

@@ -271,10 +271,15 @@ def _views(begin: np.ndarray, lengths: np.ndarray, data: np.ndarray, buffer) -> 
     views = np.zeros((count, 4), np.int32)
     views[:, 0] = lengths
     if len(data):
-        # The 12 bytes from each begin (a copy of the data padded so that the last ones exist),
-        # those past the value's length zeroed.
-        padded = np.concatenate([data, np.zeros(12, np.uint8)])
-        head = np.lib.stride_tricks.sliding_window_view(padded, 12)[begin]
+        # The 12 bytes from each begin (near the end, from a padded copy of the last 12 bytes
+        # only), those past the value's length zeroed.
+        head = np.empty((count, 12), np.uint8)
+        start = max(0, len(data) - 12)
+        inside = begin < start
+        if inside.any():
+            head[inside] = np.lib.stride_tricks.sliding_window_view(data, 12)[begin[inside]]
+        tail = np.concatenate([data[start:], np.zeros(12, np.uint8)])
+        head[~inside] = np.lib.stride_tricks.sliding_window_view(tail, 12)[begin[~inside] - start]
         head[lengths[:, None] <= _TWELVE] = 0
         head = head.view(np.int32)
         long = lengths > 12
