@@ -209,7 +209,7 @@ def test_with_cached_gives_the_rows_signing_every_body_gives(bodies, cached):
         asked.extend(positions.tolist())
         return _rows([hashes[int(p)].as_py() for p in positions])
 
-    held = CachedSignatures(store)
+    held = CachedSignatures([store])
     got = with_cached(cached_positions(hashes, held), held, sign)
     assert got.equals(_rows([f"{b:064x}" for b in bodies]))
     assert sorted(asked) == [k for k, b in enumerate(bodies) if b not in set(cached)]
