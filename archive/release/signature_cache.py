@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archive.format.manifest import canonical_json
-from archive.format.parquetio import read_ipc, rows_at, write_ipc
+from archive.format.parquetio import mapped_ipc, read_ipc, rows_at, write_ipc
 from archive.relations import RelationSettings
 from archive.relations.find import ChunkKeys
 from archive.release.workdir import CacheDir, WorkDir
@@ -85,16 +85,32 @@ class CachedSignatures:
     index, and only the candidate rows' hashes are read to confirm them: what a shard costs
     grows with the shard, and the parent's size only as a logarithm per file."""
 
-    def __init__(self, tables: list[pa.Table], indexes: list[pa.Table] | None = None) -> None:
+    def __init__(
+        self,
+        tables: list[pa.Table],
+        indexes: list[pa.Table] | None = None,
+        sheds: list[Callable[[], None]] = (),
+    ) -> None:
         self._tables = tables
         self._table = pa.concat_tables(tables) if tables else SIGNED_SCHEMA.empty_table()
         self._indexes = indexes if indexes is not None else [index_of(t) for t in tables]
+        self._sheds = list(sheds)
         self._bases = np.cumsum([0] + [t.num_rows for t in tables])
         self.broken = False
 
     def positions(self, hashes: pa.Array) -> np.ndarray:
-        """Where each of ``hashes`` (a shard's, each once) is among the cached rows; -1 where
-        it is not. Raises ValueError when the hashes or an index are not what they should be."""
+        """Where each of ``hashes`` (a shard's, each once) may be among the cached rows, -1
+        where it is not: the row whose hash begins as it does (:func:`with_cached` confirms
+        it when it takes the row; where several do, their hashes are compared here). Only the
+        pages of the indexes the searches reach are read, and they are let go after. Raises
+        ValueError when the hashes or an index are not what they should be."""
+        try:
+            return self._positions(hashes)
+        finally:
+            for shed in self._sheds:
+                shed()
+
+    def _positions(self, hashes: pa.Array) -> np.ndarray:
         out = np.full(len(hashes), -1, dtype=np.int64)
         prefixes = hash_prefixes(hashes)
         if prefixes is None:
@@ -103,22 +119,30 @@ class CachedSignatures:
             return out
         order = np.argsort(prefixes, kind="stable")  # sorted keys: each search starts near the last
         wanted = prefixes[order]
+        asked, found = [], []  # each candidate: the body, and the cached row (of all files)
         for k, index in enumerate(self._indexes):
             keys = index["prefix"].chunk(0).to_numpy()
             lo = np.searchsorted(keys, wanted, "left")
-            hi = np.searchsorted(keys, wanted, "right")
-            counts = hi - lo
-            asked = np.repeat(order, counts)
-            at = np.repeat(lo, counts) + _ranks(counts)
-            if not len(at):
+            counts = np.searchsorted(keys, wanted, "right") - lo
+            if not counts.any():
                 continue
-            rows = index["row"].chunk(0).to_numpy()[at].astype(np.int64)
+            rows = index["row"].chunk(0).to_numpy()[np.repeat(lo, counts) + _ranks(counts)]
             if rows.max() >= self._tables[k].num_rows:
                 raise ValueError("a cached index names a row its file does not have")
-            held = rows_at(self._tables[k].select(["text_sha256"]), rows)["text_sha256"]
-            same = pc.equal(held, hashes.take(pa.array(asked)))
-            same = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
-            out[asked[same]] = self._bases[k] + rows[same]
+            asked.append(np.repeat(order, counts))
+            found.append(self._bases[k] + rows.astype(np.int64))
+        if not asked:
+            return out
+        asked, found = np.concatenate(asked), np.concatenate(found)
+        tied = np.bincount(asked, minlength=len(hashes))[asked] > 1
+        if tied.any():  # hashes that begin alike (rare): keep the rows that are theirs
+            held = rows_at(self._table.select(["text_sha256"]), found[tied])["text_sha256"]
+            same = pc.equal(held, hashes.take(pa.array(asked[tied])))
+            keep = ~tied
+            keep[np.flatnonzero(tied)] = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+            asked, found = asked[keep], found[keep]
+        bodies, first = np.unique(asked, return_index=True)  # a hash held twice: its first row
+        out[bodies] = found[first]
         return out
 
     def rows(self, positions: np.ndarray) -> pa.Table:
@@ -208,14 +232,14 @@ def open_cached(files: tuple[Path, ...] | None) -> CachedSignatures | None:
         return None
     try:
         tables = [read_ipc(path) for path in files]
-        indexes = [read_ipc(index_path(path)) for path in files]
+        indexes, sheds = zip(*(mapped_ipc(index_path(path)) for path in files), strict=True)
         if any(t.schema != SIGNED_SCHEMA for t in tables):
             return None
         for table, index in zip(tables, indexes, strict=True):
             if index.schema != INDEX_SCHEMA or index.num_rows != table.num_rows:
                 return None
         indexes = [i.combine_chunks() if i["prefix"].num_chunks != 1 else i for i in indexes]
-        return CachedSignatures(tables, indexes)
+        return CachedSignatures(tables, indexes, sheds)
     except (OSError, ValueError, pa.ArrowException):
         return None
 
@@ -230,11 +254,15 @@ def cached_positions(hashes: pa.Array, cached: CachedSignatures | None) -> np.nd
 
 
 def with_cached(
-    at: np.ndarray, cached: CachedSignatures | None, sign: Callable[[np.ndarray], pa.Table]
+    at: np.ndarray,
+    cached: CachedSignatures | None,
+    sign: Callable[[np.ndarray], pa.Table],
+    hashes: pa.Array,
 ) -> pa.Table:
     """The signed rows of some bodies, in order: those at cached rows ``at`` (-1: not cached)
-    taken from ``cached``, the others from ``sign(positions)`` (the rows of those positions of
-    ``at``, in order). A cache that fails to be read here is as no cache."""
+    taken from ``cached`` when their hash is the body's (of ``hashes``), the
+    others from ``sign(positions)`` (the rows of those positions of ``at``, in order). A cache
+    that fails to be read here, or holds a row that is no signing, is as no cache."""
     hit = np.flatnonzero(at >= 0)
     if cached is None or cached.broken or not len(hit):
         return sign(np.arange(len(at)))
@@ -242,6 +270,12 @@ def with_cached(
         taken = cached.rows(at[hit]).select(SIGNED_SCHEMA.names)
     except (OSError, ValueError, IndexError, pa.ArrowException):
         return sign(np.arange(len(at)))
+    same = pc.equal(taken["text_sha256"], hashes.take(pa.array(hit)))
+    same = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+    if not same.all():  # a row whose hash only begins as the body's does
+        at = at.copy()
+        at[hit[~same]] = -1
+        hit, taken = hit[same], taken.filter(pa.array(same))
     if len(hit) == len(at):
         return taken
     missing = np.flatnonzero(at < 0)
