@@ -123,9 +123,15 @@ class CachedSignatures:
         for k, index in enumerate(self._indexes):
             keys = index["prefix"].chunk(0).to_numpy()
             lo = np.searchsorted(keys, wanted, "left")
-            counts = np.searchsorted(keys, wanted, "right") - lo
-            if not counts.any():
+            hit = (
+                np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == wanted)
+                if len(keys)
+                else lo[:0]
+            )
+            if not len(hit):
                 continue
+            counts = np.zeros(len(wanted), dtype=np.int64)  # the second search, for hits only
+            counts[hit] = np.searchsorted(keys, wanted[hit], "right") - lo[hit]
             rows = index["row"].chunk(0).to_numpy()[np.repeat(lo, counts) + _ranks(counts)]
             if rows.max() >= self._tables[k].num_rows:
                 raise ValueError("a cached index names a row its file does not have")
