@@ -24,6 +24,7 @@ from archive.format.parquetio import write_ipc
 from archive.relations import RelationSettings
 from archive.release import relation_stages
 from archive.release.signature_cache import (
+    INDEX_SCHEMA,
     SIGNED_SCHEMA,
     CachedSignatures,
     cached_positions,
@@ -328,7 +329,10 @@ def test_positions_are_found_among_ties_of_prefix_across_files(bodies, cached, f
 
     hashes = pa.array([hashed(b) for b in bodies], pa.string())
     parts = [cached[k::files] for k in range(files)]
-    held = CachedSignatures([_rows([hashed(c) for c in part]) for part in parts])
+    tables = [_rows([hashed(c) for c in part]) for part in parts]
+    # and a shard with no relatable body, whose files hold no batch at all
+    empty = (pa.Table.from_batches([], s) for s in (SIGNED_SCHEMA, INDEX_SCHEMA))
+    held = CachedSignatures([*tables, next(empty)], [*map(index_of, tables), next(empty)])
     asked: list[int] = []
 
     def sign(positions: np.ndarray) -> pa.Table:

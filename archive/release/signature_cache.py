@@ -121,13 +121,11 @@ class CachedSignatures:
         wanted = prefixes[order]
         asked, found = [], []  # each candidate: the body, and the cached row (of all files)
         for k, index in enumerate(self._indexes):
+            if not index.num_rows:  # a shard of no relatable body: a file of no batch
+                continue
             keys = index["prefix"].chunk(0).to_numpy()
             lo = np.searchsorted(keys, wanted, "left")
-            hit = (
-                np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == wanted)
-                if len(keys)
-                else lo[:0]
-            )
+            hit = np.flatnonzero(keys[np.minimum(lo, len(keys) - 1)] == wanted)
             if not len(hit):
                 continue
             counts = np.zeros(len(wanted), dtype=np.int64)  # the second search, for hits only
