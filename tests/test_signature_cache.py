@@ -24,9 +24,13 @@ from archive.format.parquetio import write_ipc
 from archive.relations import RelationSettings
 from archive.release import relation_stages
 from archive.release.signature_cache import (
+    INDEX_SCHEMA,
     SIGNED_SCHEMA,
     CachedSignatures,
     cached_positions,
+    hash_prefixes,
+    index_of,
+    index_path,
     parent_signatures,
     with_cached,
 )
@@ -140,7 +144,7 @@ def _vouch(cache: CacheDir, path: Path) -> None:
     meta = json.loads(cache.signatures_meta().read_bytes())
     for entry in meta["files"]:
         if entry[0] == path.name:
-            entry[1:] = [path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()]
+            entry[1:3] = [path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()]
     cache.signatures_meta().write_text(json.dumps(meta))
 
 
@@ -184,7 +188,7 @@ def test_a_missing_or_corrupt_cache_signs_every_body_and_states_the_same(
 
 def _rows(hashes: list[str]) -> pa.Table:
     """Signed rows whose every column is a function of the hash alone."""
-    numbers = [int(h, 16) for h in hashes]
+    numbers = [int(h, 16) % (1 << 31) for h in hashes]
     columns = {"text_sha256": pa.array(hashes, pa.string())}
     for field in list(SIGNED_SCHEMA)[1:]:
         item = field.type.value_type
@@ -209,7 +213,132 @@ def test_with_cached_gives_the_rows_signing_every_body_gives(bodies, cached):
         asked.extend(positions.tolist())
         return _rows([hashes[int(p)].as_py() for p in positions])
 
-    held = CachedSignatures(store)
-    got = with_cached(cached_positions(hashes, held), held, sign)
+    held = CachedSignatures([store])
+    got = with_cached(cached_positions(hashes, held), held, sign, hashes)
     assert got.equals(_rows([f"{b:064x}" for b in bodies]))
+    assert sorted(asked) == [k for k, b in enumerate(bodies) if b not in set(cached)]
+
+
+def _null_row_with_its_digest(cache: CacheDir) -> None:
+    """A signature file whose rows keep their hashes (so they are found) but one has a null
+    where a signing has a value, and a meta that vouches for it."""
+    path = sorted(cache.signatures().glob("signed-*[0-9].arrow"))[0]
+    table = pa.ipc.open_file(pa.py_buffer(path.read_bytes())).read_all()
+    bands = table["bands"].to_pylist()
+    bands[0] = None
+    table = table.set_column(1, "bands", pa.array(bands, SIGNED_SCHEMA.field("bands").type))
+    write_ipc(table, path)
+    _vouch(cache, path)
+
+
+def _unequal_quote_views_with_its_digest(cache: CacheDir) -> None:
+    path = sorted(cache.signatures().glob("signed-*[0-9].arrow"))[0]
+    table = pa.ipc.open_file(pa.py_buffer(path.read_bytes())).read_all()
+    ends = [v + [7] for v in table["quote_ends"].to_pylist()]
+    at = SIGNED_SCHEMA.get_field_index("quote_ends")
+    table = table.set_column(at, "quote_ends", pa.array(ends, pa.list_(pa.int64())))
+    write_ipc(table, path)
+    _vouch(cache, path)
+
+
+def _meta_not_an_object(cache: CacheDir) -> None:
+    cache.signatures_meta().write_text("[]")
+
+
+def _meta_null(cache: CacheDir) -> None:
+    cache.signatures_meta().write_text("null")
+
+
+def _meta_number(cache: CacheDir) -> None:
+    cache.signatures_meta().write_text("3")
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        _null_row_with_its_digest,
+        _unequal_quote_views_with_its_digest,
+        _meta_not_an_object,
+        _meta_null,
+        _meta_number,
+    ],  # fmt: skip
+)
+def test_a_spoiled_but_vouched_cache_states_what_a_fresh_pack_states(
+    parent, fresh, tmp_path, monkeypatch, spoil
+):
+    first, captures = parent
+    spoiled = tmp_path / "spoiled" / first.name
+    shutil.copytree(first, spoiled)
+    shutil.copytree(CacheDir.beside(first).folder, CacheDir.beside(spoiled).folder)
+    spoil(CacheDir.beside(spoiled))
+    again, signed = _repack(spoiled, captures, tmp_path / "out", monkeypatch)
+    assert signed > 2  # more than the new bodies: what was spoiled is signed again
+    assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
+    for shard in sorted((fresh / "data").glob("*.parquet")):
+        assert (again / "data" / shard.name).read_bytes() == shard.read_bytes()
+
+
+def _meta(cache: CacheDir) -> dict:
+    return json.loads(cache.signatures_meta().read_bytes())
+
+
+def test_a_cache_of_many_other_bodies_serves_the_few_it_holds(parent, fresh, tmp_path, monkeypatch):
+    """The parent's cache also holds thousands of bodies the child has not (an added file of
+    rows, indexed and vouched for): the re-pack finds its own among them, signs only its new
+    bodies, and states what a fresh pack states."""
+    first, captures = parent
+    grown = tmp_path / "grown" / first.name
+    shutil.copytree(first, grown)
+    cache = CacheDir.beside(grown)
+    shutil.copytree(CacheDir.beside(first).folder, cache.folder)
+    others = [hashlib.sha256(f"other {n}".encode()).hexdigest() for n in range(5000)]
+    extra = cache.signatures() / "signed-99999.arrow"
+    write_ipc(_rows(others), extra, 700)
+    write_ipc(index_of(_rows(others)), index_path(extra))
+    meta = _meta(cache)
+    meta["files"].append([extra.name, *_size_digest(extra), *_size_digest(index_path(extra))])
+    cache.signatures_meta().write_text(json.dumps(meta))
+    assert parent_signatures(grown, RelationSettings()) is not None
+    again, signed = _repack(grown, captures, tmp_path / "out", monkeypatch)
+    assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
+    assert signed == len(_relatable_hashes(again) - _relatable_hashes(first)) == 2
+
+
+def _size_digest(path: Path) -> list:
+    return [path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()]
+
+
+def test_hash_prefixes_are_the_first_sixteen_hex_digits():
+    hashes = [hashlib.sha256(str(n).encode()).hexdigest() for n in range(50)]
+    got = hash_prefixes(pa.array(hashes).slice(3))
+    assert got.tolist() == [int(h[:16], 16) for h in hashes[3:]]
+    assert hash_prefixes(pa.array(["A" * 64])) is None  # upper case is not how hashes are kept
+    assert hash_prefixes(pa.array(["0" * 63])) is None
+    assert hash_prefixes(pa.array(["0" * 64, None])) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(  # hashes that share their first 64 bits: the index holds ties, each checked in full
+    st.lists(st.integers(0, 40), max_size=30, unique=True),
+    st.lists(st.integers(0, 40), max_size=30, unique=True),
+    st.integers(1, 7),
+)
+def test_positions_are_found_among_ties_of_prefix_across_files(bodies, cached, files):
+    def hashed(n: int) -> str:
+        return f"{n % 3:016x}" + f"{n:048x}"
+
+    hashes = pa.array([hashed(b) for b in bodies], pa.string())
+    parts = [cached[k::files] for k in range(files)]
+    tables = [_rows([hashed(c) for c in part]) for part in parts]
+    # and a shard with no relatable body, whose files hold no batch at all
+    empty = (pa.Table.from_batches([], s) for s in (SIGNED_SCHEMA, INDEX_SCHEMA))
+    held = CachedSignatures([*tables, next(empty)], [*map(index_of, tables), next(empty)])
+    asked: list[int] = []
+
+    def sign(positions: np.ndarray) -> pa.Table:
+        asked.extend(positions.tolist())
+        return _rows([hashes[int(p)].as_py() for p in positions])
+
+    got = with_cached(cached_positions(hashes, held), held, sign, hashes)
+    assert got.equals(_rows([hashed(b) for b in bodies]))
     assert sorted(asked) == [k for k, b in enumerate(bodies) if b not in set(cached)]

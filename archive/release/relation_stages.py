@@ -249,7 +249,7 @@ def sign_shard(
             part = rows[at : at + _SIGN_CHUNK].to_numpy()
             mine = hashes.slice(at, len(part))
             sign = partial(_signed_bodies, final, shed, part, mine, vocab, settings)
-            chunk = with_cached(found[at : at + len(part)], parent, sign).combine_chunks()
+            chunk = with_cached(found[at : at + len(part)], parent, sign, mine).combine_chunks()
             if keep is not None:
                 keep.write_table(chunk)
             for name in KEY_NAMES:
