@@ -162,6 +162,16 @@ def _no_cache(cache: CacheDir) -> None:
     shutil.rmtree(cache.folder)
 
 
+def _spoiled_repack(parent, tmp_path, monkeypatch, spoil):
+    """The next version packed from a copy of ``parent`` whose cache ``spoil`` changed."""
+    first, captures = parent
+    spoiled = tmp_path / "spoiled" / first.name
+    shutil.copytree(first, spoiled)
+    shutil.copytree(CacheDir.beside(first).folder, CacheDir.beside(spoiled).folder)
+    spoil(CacheDir.beside(spoiled))
+    return _repack(spoiled, captures, tmp_path / "out", monkeypatch)
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -176,12 +186,7 @@ def _no_cache(cache: CacheDir) -> None:
 def test_a_missing_or_corrupt_cache_signs_every_body_and_states_the_same(
     parent, fresh, tmp_path, monkeypatch, spoil
 ):
-    first, captures = parent
-    spoiled = tmp_path / "spoiled" / first.name
-    shutil.copytree(first, spoiled)
-    shutil.copytree(CacheDir.beside(first).folder, CacheDir.beside(spoiled).folder)
-    spoil(CacheDir.beside(spoiled))
-    again, signed = _repack(spoiled, captures, tmp_path / "out", monkeypatch)
+    again, signed = _spoiled_repack(parent, tmp_path, monkeypatch, spoil)
     assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
     assert signed == len(_relatable_hashes(fresh))
 
@@ -266,12 +271,7 @@ def _meta_number(cache: CacheDir) -> None:
 def test_a_spoiled_but_vouched_cache_states_what_a_fresh_pack_states(
     parent, fresh, tmp_path, monkeypatch, spoil
 ):
-    first, captures = parent
-    spoiled = tmp_path / "spoiled" / first.name
-    shutil.copytree(first, spoiled)
-    shutil.copytree(CacheDir.beside(first).folder, CacheDir.beside(spoiled).folder)
-    spoil(CacheDir.beside(spoiled))
-    again, signed = _repack(spoiled, captures, tmp_path / "out", monkeypatch)
+    again, signed = _spoiled_repack(parent, tmp_path, monkeypatch, spoil)
     assert signed > 2  # more than the new bodies: what was spoiled is signed again
     assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
     for shard in sorted((fresh / "data").glob("*.parquet")):
