@@ -15,6 +15,7 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
@@ -22,6 +23,8 @@ import pyarrow.parquet as pq
 import pytest
 import warcdata
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive.cli import main
 from archive.format import parquetio
@@ -198,3 +201,16 @@ def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed):
         assert taken.equals(expected)
         assert _ipc_bytes(taken) == _ipc_bytes(expected)
     assert len(shed) == table.num_columns * -(-len(order) // 25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=40), st.integers(1, 60))
+def test_bounded_slices_are_consecutive_full_and_within_the_limit(sizes, limit):
+    from archive.format.parquetio import bounded_slices
+
+    slices = list(bounded_slices(np.array(sizes, np.int64), limit))
+    assert [a for a, _ in slices] == [0, *(b for _, b in slices)][: len(slices)]
+    assert (slices[-1][1] if slices else 0) == len(sizes)
+    for a, b in slices:
+        assert b - a == 1 or sum(sizes[a:b]) <= limit
+        assert b == len(sizes) or sum(sizes[a : b + 1]) > limit  # the next row would not fit

@@ -350,3 +350,19 @@ def string_data(values: pa.Array) -> np.ndarray:
     none: every value empty or null); ``string_offsets`` index it."""
     data = values.buffers()[2]
     return np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+
+
+def bounded_slices(sizes: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive slices of ``sizes`` (bytes a row) summing to at most
+    ``limit``, or one row when a row alone is over it.
+
+    >>> list(bounded_slices(np.array([3, 3, 9, 1]), 6))
+    [(0, 2), (2, 3), (3, 4)]
+    """
+    ends = np.cumsum(sizes, dtype=np.int64)
+    start = 0
+    while start < len(sizes):
+        done = int(ends[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, done + limit, "right")))
+        yield start, stop
+        start = stop

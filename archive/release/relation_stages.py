@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath
 from archive.format.parquetio import (
+    bounded_slices,
     ipc_range,
     ipc_rows,
     iter_ipc_batches,
@@ -341,17 +342,12 @@ def _text_slices(texts: pa.Array | pa.ChunkedArray) -> Iterator[tuple[int, pa.Ar
     with where it starts: what tokenizing a slice at once holds grows with its text."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
+    if not len(texts):
+        yield 0, texts  # one slice, empty: a shard without bodies still signs as one
+        return
     sizes = pc.binary_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
-    ends = np.cumsum(sizes)
-    first = 0
-    while first < len(texts) or first == 0:
-        done = int(ends[first - 1]) if first else 0
-        last = max(first + 1, int(np.searchsorted(ends, done + _TOKENIZE_BYTES, "right")))
-        last = min(last, len(texts))
+    for first, last in bounded_slices(sizes, _TOKENIZE_BYTES):
         yield first, texts.slice(first, last - first)
-        if last >= len(texts):
-            return
-        first = last
 
 
 @dataclass(frozen=True)

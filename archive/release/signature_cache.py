@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from archive.format.manifest import canonical_json
+from archive.format.manifest import canonical_json, file_sha256
 from archive.format.parquetio import mapped_ipc, read_ipc, rows_at, write_ipc
 from archive.relations import RelationSettings
 from archive.relations.find import ChunkKeys
@@ -49,7 +49,6 @@ SIGNED_SCHEMA = pa.schema(
     ]
 )
 INDEX_SCHEMA = pa.schema([("prefix", pa.uint64()), ("row", pa.uint32())])
-_BLOCK = 1 << 20
 
 
 def signed_rows(hashes: pa.Array, keys: ChunkKeys) -> pa.Table:
@@ -387,7 +386,7 @@ def parent_signatures(release: Path, settings: RelationSettings) -> tuple[Path, 
 
 
 def _vouched(path: Path, size: int, digest: str) -> bool:
-    return path.stat().st_size == size and _sha256(path) == digest
+    return path.stat().st_size == size and file_sha256(path) == (digest, size)
 
 
 def keep_signatures(workdir: WorkDir, shards: int, settings: RelationSettings) -> None:
@@ -415,12 +414,5 @@ def keep_signatures(workdir: WorkDir, shards: int, settings: RelationSettings) -
 
 
 def _size_and_digest(path: Path) -> list:
-    return [path.stat().st_size, _sha256(path)]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+    digest, size = file_sha256(path)
+    return [size, digest]

@@ -35,6 +35,7 @@ from archive.capture.storage import RemotePath, open_input
 from archive.format.counts import unknown_counts
 from archive.format.manifest import file_digests
 from archive.format.parquetio import (
+    bounded_slices,
     mapped_ipc,
     merged_rows,
     read_ipc,
@@ -636,13 +637,8 @@ def _text_slices(chunk: pa.Table) -> Iterator[pa.Table]:
     """``chunk`` in consecutive slices of rows holding about ``_SLICE_TEXT`` bytes of capture
     text at most (or one row)."""
     sizes = pc.fill_null(pc.binary_length(chunk["capture_text"]), 0).to_numpy()
-    ends = np.cumsum(sizes, dtype=np.int64)
-    start = 0
-    while start < chunk.num_rows:
-        done = int(ends[start - 1]) if start else 0
-        stop = max(start + 1, int(np.searchsorted(ends, done + _SLICE_TEXT, "right")))
+    for start, stop in bounded_slices(sizes, _SLICE_TEXT):
         yield chunk.slice(start, stop - start)
-        start = stop
 
 
 CORPUS_FLAGS = ("spun-suspected",)  # raised by relations, which this pack finds afresh
