@@ -151,8 +151,7 @@ def _restore(handlers: dict) -> None:
 
 def _holds_released_in_child() -> None:
     for previous in reversed(_HOLDS):
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        _restore(previous)
     _HOLDS.clear()
 
 
