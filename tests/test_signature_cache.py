@@ -31,6 +31,7 @@ from archive.release.signature_cache import (
     hash_prefixes,
     index_of,
     index_path,
+    package_digest,
     parent_signatures,
     with_cached,
 )
@@ -342,3 +343,37 @@ def test_positions_are_found_among_ties_of_prefix_across_files(bodies, cached, f
     got = with_cached(cached_positions(hashes, held), held, sign, hashes)
     assert got.equals(_rows([hashed(b) for b in bodies]))
     assert sorted(asked) == [k for k, b in enumerate(bodies) if b not in set(cached)]
+
+
+@pytest.fixture(scope="module")
+def package_copy(tmp_path_factory) -> Path:
+    import archive
+
+    root = tmp_path_factory.mktemp("package") / "archive"
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(Path(archive.__file__).parent, root, ignore=skip)
+    return root
+
+
+def test_the_signing_key_changes_with_any_module_of_the_package(package_copy):
+    """A change to any module, a new module or a moved one starts a new cache; files other
+    than modules (bytecode, assets) do not."""
+    before = package_digest(package_copy)
+    assert package_digest(package_copy) == before
+    (package_copy / "__pycache__").mkdir(exist_ok=True)
+    (package_copy / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"stale")
+    (package_copy / "notes.txt").write_text("not code")
+    assert package_digest(package_copy) == before
+    for name in sorted(p.relative_to(package_copy) for p in package_copy.rglob("*.py"))[::7]:
+        module = package_copy / name
+        source = module.read_bytes()
+        module.write_bytes(source + b"\n")
+        assert package_digest(package_copy) != before, name
+        module.write_bytes(source)
+    assert package_digest(package_copy) == before
+    find = package_copy / "relations" / "find.py"
+    find.rename(package_copy / "relations" / "found.py")
+    assert package_digest(package_copy) != before
+    find.with_name("found.py").rename(find)
+    (package_copy / "relations" / "extra.py").write_text("")
+    assert package_digest(package_copy) != before

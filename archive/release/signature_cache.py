@@ -13,9 +13,7 @@ code, or not matching its digests is not used, and the pack signs every body, as
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import importlib.util
 import json
 import os
 import sys
@@ -290,8 +288,8 @@ def with_cached(
 
 def signing_key(settings: RelationSettings) -> dict:
     """What signing a body is a function of, beside its text: the relation settings, the code
-    of every module of this package signing imports (:func:`signing_sources`), and the Python,
-    numpy and pyarrow that run it (bodies are tokenized by Arrow's regular expressions)."""
+    of this package (:func:`package_digest`), and the Python, numpy and pyarrow that run it
+    (bodies are tokenized by Arrow's regular expressions)."""
     return {
         "settings": json.loads(settings.params_json()),
         "code": _code_digest(),
@@ -301,66 +299,20 @@ def signing_key(settings: RelationSettings) -> dict:
     }
 
 
-# Where signing's code starts: tokenizing and keying, the task's helpers, and this module.
-_SIGNING_MODULES = (
-    "archive.relations.find",
-    "archive.release.relation_stages",
-    "archive.release.signature_cache",
-    "archive.format.parquetio",
-)
-
-
-def signing_sources() -> dict[str, Path]:
-    """The source of each ``archive`` module signing runs: those of :data:`_SIGNING_MODULES`
-    and every ``archive`` module they import, directly or not, by module name. Found from the
-    import statements of the source, so it does not depend on what happens to be imported.
-    The task module's own imports are not followed: it runs every stage, not only signing."""
-    found: dict[str, Path] = {}
-    todo = list(_SIGNING_MODULES)
-    while todo:
-        name = todo.pop()
-        if name in found:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-            continue
-        found[name] = Path(spec.origin)
-        if name != "archive.release.relation_stages":
-            todo.extend(_imported(found[name], name, spec.submodule_search_locations is not None))
-    return dict(sorted(found.items()))
-
-
-def _imported(path: Path, module: str, is_package: bool) -> list[str]:
-    """The ``archive`` modules ``path`` (module ``module``) imports, and the names it imports
-    from them that may be modules themselves."""
-    names = []
-    package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_bytes())):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
-            names.append(base)
-            names.extend(f"{base}.{alias.name}" for alias in node.names)
-    out = []
-    for name in names:
-        if name == "archive" or not name.startswith("archive."):
-            continue
-        with suppress(ImportError, ValueError):
-            if importlib.util.find_spec(name) is not None:
-                out.append(name)
-    return out
+def package_digest(root: Path) -> str:
+    """The SHA-256 of every module under ``root``, each with its path below it. Wider than the
+    modules signing runs, so any change to the package starts a new cache; it costs one read of
+    the sources, where following signing's imports cost an AST walk and an import search of
+    each module in every pack."""
+    code = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        code.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return code.hexdigest()
 
 
 @cache
 def _code_digest() -> str:
-    code = hashlib.sha256()
-    for name, path in signing_sources().items():
-        code.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return code.hexdigest()
+    return package_digest(Path(__file__).resolve().parent.parent)
 
 
 def parent_signatures(release: Path, settings: RelationSettings) -> tuple[Path, ...] | None:
