@@ -1,0 +1,53 @@
+"""Fast paths on the per-capture hot path give the answers of the plain code they skip."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.text.decode import Decoded, NotText, _with_control_flags
+
+_ODD = "\x00\x01\x08\x09\x0a\x0b\x0c\x0d\x0e\x1b\x1f\x7f\x80\x9f\xa0\u202a\u202e\u2066\u2069\u200f"
+
+
+def _flags_by_scanning_each(text: str) -> tuple[str, ...] | str:
+    """The control flags (or the refusal) of NUL-free ``text``, each check a scan of its own."""
+    controls = sum(
+        1 for c in text if "\x00" <= c <= "\x08" or "\x0e" <= c <= "\x1f" or "\x7f" <= c <= "\x9f"
+    )
+    if controls > max(8, len(text) // 20):
+        return "binary"
+    flags = ["control-characters"] if controls else []
+    if "\x1b" in text:
+        flags.append("terminal-escapes")
+    if re.search("[\u202a-\u202e\u2066-\u2069]", text):
+        flags.append("bidi-controls")
+    return tuple(flags)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ODD) | st.characters(), max_size=300))
+def test_control_flags_are_those_each_scan_finds(text):
+    text = text.replace("\x00", "")
+    try:
+        found = _with_control_flags(Decoded(text, "utf-8", "utf-8", ("x",))).flags
+    except NotText as exc:
+        found = exc.reason
+    expected = _flags_by_scanning_each(text)
+    assert found == (expected if isinstance(expected, str) else ("x", *expected))
+
+
+@pytest.mark.parametrize(
+    "text, flags",
+    [
+        ("Plain story text.\n\tIndented.", ()),
+        ("Story \u202eevil\u202c text.", ("bidi-controls",)),
+        ("Story \x1b[31mred text.", ("control-characters", "terminal-escapes")),
+        ("Story \x85 text.", ("control-characters",)),
+    ],
+)
+def test_control_flags_of_known_texts(text, flags):
+    assert _with_control_flags(Decoded(text, "utf-8", "utf-8")).flags == flags
