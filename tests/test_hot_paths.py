@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text.decode import Decoded, NotText, _with_control_flags
 
 _ODD = "\x00\x01\x08\x09\x0a\x0b\x0c\x0d\x0e\x1b\x1f\x7f\x80\x9f\xa0\u202a\u202e\u2066\u2069\u200f"
@@ -51,3 +52,24 @@ def test_control_flags_are_those_each_scan_finds(text):
 )
 def test_control_flags_of_known_texts(text, flags):
     assert _with_control_flags(Decoded(text, "utf-8", "utf-8")).flags == flags
+
+
+_QUOTED_TEXTS = st.lists(
+    st.sampled_from([*"ab Ab.:!?\n’'“”‘«»„\"(—", "The", "9", "\n\n"]), max_size=80
+).map("".join)
+
+
+def _quote_ids_one_range_at_a_time(text: str, tokens) -> list[int]:
+    out = [-1] * len(tokens.raw)
+    for k, (start, end) in enumerate(quoted_ranges(text)):
+        inside = [i for i in range(len(out)) if tokens.starts[i] >= start and tokens.ends[i] <= end]
+        for i in inside:
+            out[i] = k
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_QUOTED_TEXTS)
+def test_quote_ids_are_those_found_range_by_range(text):
+    tokens = Vocabulary().view(text)
+    assert quote_ids(text, tokens).tolist() == _quote_ids_one_range_at_a_time(text, tokens)
