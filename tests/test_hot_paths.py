@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text.decode import Decoded, NotText, _with_control_flags
+from archive.text.normalize import normalize_text
 
 _ODD = "\x00\x01\x08\x09\x0a\x0b\x0c\x0d\x0e\x1b\x1f\x7f\x80\x9f\xa0\u202a\u202e\u2066\u2069\u200f"
 
@@ -73,3 +75,20 @@ def _quote_ids_one_range_at_a_time(text: str, tokens) -> list[int]:
 def test_quote_ids_are_those_found_range_by_range(text):
     tokens = Vocabulary().view(text)
     assert quote_ids(text, tokens).tolist() == _quote_ids_one_range_at_a_time(text, tokens)
+
+
+_BREAKS = "\r\n\u2028\u2029\x85\x0b\x0c\t \u00a0\u3000\ufeffaé\u0301"
+
+
+def _canonical_by_regex(text: str) -> str:
+    """``normalize_text`` as a regex reads it: NFC, every break to LF, lines right-stripped."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c", "\n", text)
+    text = re.sub(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+$", "", text, flags=re.MULTILINE)
+    return text.strip("\n")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_BREAKS) | st.characters(), max_size=200))
+def test_canonical_text_is_the_regex_reading(text):
+    assert normalize_text(text) == _canonical_by_regex(text)
