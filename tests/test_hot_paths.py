@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archive.model import Record, record_with
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text.decode import Decoded, NotText, _with_control_flags
 from archive.text.normalize import normalize_text
@@ -92,3 +94,31 @@ def _canonical_by_regex(text: str) -> str:
 @given(st.text(alphabet=st.sampled_from(_BREAKS) | st.characters(), max_size=200))
 def test_canonical_text_is_the_regex_reading(text):
     assert normalize_text(text) == _canonical_by_regex(text)
+
+
+def _a_record():
+    from datetime import UTC, datetime
+
+    from archive.records import plain_extraction, text_record
+    from archive.settings import PackSettings
+
+    settings = PackSettings("t", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC))
+    return text_record("a.txt", b"Harbour ferry returns.\n", None, None, settings,
+                       plain_extraction, "plain")  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.sampled_from([f.name for f in dataclasses.fields(Record)]), max_size=6))
+def test_a_record_with_changes_is_the_replaced_record(names):
+    record = _a_record()
+    changes = {name: f"changed {name}" for name in names}
+    made = record_with(record, **changes)
+    expected = dataclasses.replace(record, **changes)
+    assert made == expected and type(made) is Record
+    assert list(vars(made).items()) == list(vars(expected).items())
+    assert vars(record) == vars(_a_record())  # the original is left as it was
+
+
+def test_a_record_with_an_unknown_field_is_refused():
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        record_with(_a_record(), colour="red")

@@ -45,7 +45,15 @@ from archive.format.parquetio import (
     write_parquet,
 )
 from archive.format.schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
-from archive.model import CaptureInfo, Extraction, Provenance, QuarantineEntry, Record, Span
+from archive.model import (
+    CaptureInfo,
+    Extraction,
+    Provenance,
+    QuarantineEntry,
+    Record,
+    Span,
+    record_with,
+)
 from archive.records import (
     HTML_EXTRACTOR,
     hints_for,
@@ -209,7 +217,7 @@ def _settled(ctx: PackContext, rid: str, raw_sha256: str, source_path: str, deri
         return Reused(rid)
     outcome = build()
     if isinstance(outcome, Record):
-        return replace(outcome, derivation_sha256=derivation)
+        return record_with(outcome, derivation_sha256=derivation)
     return outcome
 
 
