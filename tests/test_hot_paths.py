@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from archive.model import Record, record_with
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
+from archive.text import legacy
 from archive.text.decode import Decoded, NotText, _with_control_flags
 from archive.text.normalize import normalize_text
 
@@ -122,3 +123,41 @@ def test_a_record_with_changes_is_the_replaced_record(names):
 def test_a_record_with_an_unknown_field_is_refused():
     with pytest.raises(TypeError, match="no field 'colour'"):
         record_with(_a_record(), colour="red")
+
+
+def _detected_scoring_each_reading(raw: bytes) -> legacy.Detected:
+    """``detect_legacy`` with every candidate's reading scored on its own."""
+    sample = legacy._sample(raw)
+    nonascii = max(1, sum(1 for byte in sample if byte > 0x7F))
+    readings, texts = [], {}
+    for encoding in legacy.CANDIDATES:
+        text = legacy._decoded(sample, encoding)
+        if text is not None:
+            texts[encoding] = text
+            readings.append(legacy.Reading(encoding, legacy.anomalies(text)))
+    default, best = readings[0], min(readings, key=lambda r: r.anomalies)
+    gain = default.anomalies - best.anomalies
+    if gain < legacy.MARGIN_ANOMALIES or gain < legacy.MARGIN_SHARE * nonascii:
+        best = default
+    reading, whole = best, legacy._decoded(raw, best.encoding)
+    if whole is None:
+        reading, whole = default, raw.decode(legacy.DEFAULT, errors="whatwg-c1")
+    others = [r.anomalies for r in readings if texts[r.encoding] != texts[reading.encoding]]
+    margin = (min(others) - reading.anomalies) / nonascii if others else 1.0
+    confidence = round(100 * min(1.0, max(0.0, margin)))
+    repaired = reading.encoding != legacy.DEFAULT and "\ufffd" in whole
+    return legacy.Detected(reading.encoding, whole, confidence, repaired)
+
+
+_LEGACY_WORDS = ["café", "Zażółć", "gęślą", "привет", "Ελλάδα", "şehir", "Øyvind", "“quoted”",
+                 "שלום", "日本語", "한국어", "naïve", "3", "\n", " ", ".", "Straße"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LEGACY_WORDS), min_size=1, max_size=40).map(" ".join),
+    st.sampled_from(legacy.CANDIDATES),
+)
+def test_legacy_detection_scores_each_distinct_reading_once_with_the_same_answer(text, encoding):
+    raw = text.encode(encoding, errors="replace")
+    assert legacy.detect_legacy(raw) == _detected_scoring_each_reading(raw)
