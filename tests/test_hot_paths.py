@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from archive.extract import learned
 from archive.model import Record, record_with
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text import legacy
@@ -161,3 +163,24 @@ _LEGACY_WORDS = ["café", "Zażółć", "gęślą", "привет", "Ελλάδ�
 def test_legacy_detection_scores_each_distinct_reading_once_with_the_same_answer(text, encoding):
     raw = text.encode(encoding, errors="replace")
     assert legacy.detect_legacy(raw) == _detected_scoring_each_reading(raw)
+
+
+@settings(max_examples=400, deadline=None)
+@example("Read the Gazette ")
+@example(" Read the Gazette")
+@example("Read the  Gazette")
+@example("Read the\tGazette")
+@example("Read the\u00a0Gazette")
+@given(
+    st.text(
+        alphabet=st.sampled_from(" \t\n\u00a0\u2009\u3000aB.'“")
+        | st.characters(exclude_categories=("Cs",)),
+        max_size=60,
+    )
+)
+def test_paragraph_keys_fold_whitespace_as_splitting_does(text):
+    folded = " ".join(text.split()).casefold()
+    expected = None
+    if 8 <= len(folded) <= 1000 and not folded.startswith(learned._QUOTE_OPENERS):
+        expected = int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "big")
+    assert learned.paragraph_key(text) == expected
