@@ -622,7 +622,8 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
 
 
 _SLICE_TEXT = 1 << 22  # bytes of capture text a slice of rows holds as Python strings at once
-_TAKEN_TWICE = 1 << 22  # bytes of a slice's column that may be copied twice to put it in order
+# bytes of a slice's column (its rows' share of the whole column) copied twice to put it in order
+_TAKEN_TWICE = 1 << 22
 
 
 def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
