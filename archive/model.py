@@ -229,6 +229,18 @@ class Extraction:
     flags: tuple[str, ...] = ()
 
 
+def record_with(record: Record, **changes) -> Record:
+    """``dataclasses.replace(record, **changes)``, its fields copied as they stand: a record
+    has no ``__post_init__`` to run, and ``replace`` calls its thirty-odd-field ``__init__``
+    (several times the cost; a text capture's record was rebuilt twice)."""
+    unknown = changes.keys() - record.__dict__.keys()
+    if unknown:
+        raise TypeError(f"Record has no field {sorted(unknown)[0]!r}")
+    new = object.__new__(type(record))
+    new.__dict__.update(record.__dict__, **changes)
+    return new
+
+
 def logged_precision(hints: Hints) -> str | None:
     """The precision of ``hints.published_at``: as the capture log wrote it (a bare date is
     ``day``, a time ``minute`` or ``second``), else read off the time (midnight: ``day``)."""

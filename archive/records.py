@@ -20,6 +20,7 @@ from archive.model import (
     QuarantineEntry,
     Record,
     logged_precision,
+    record_with,
     stated_date,
 )
 from archive.release.plan import record_id
@@ -265,7 +266,7 @@ def with_extraction(
     )
     if extraction.language and not any(p.field == "language" for p in provenance):
         provenance.append(Provenance("language", "language-detector", ""))
-    return replace(
+    return record_with(
         record,
         text=extraction.text,
         text_sha256=sha256_text(extraction.text),

@@ -168,8 +168,10 @@ def _ipc_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+@pytest.mark.parametrize("twice", [0, 1 << 40])  # every column built in place / taken twice
 @pytest.mark.parametrize("seed", range(5))
-def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed):
+def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, monkeypatch):
+    monkeypatch.setattr(stages, "_TAKEN_TWICE", twice)
     rng = random.Random(seed)
     span = pa.struct([("start", pa.int64()), ("kind", pa.string())])
     schema = pa.schema(

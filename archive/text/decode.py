@@ -32,6 +32,8 @@ _BOMS = (
 # Control characters that never belong in article text (keeps \t \n \v \f \r).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Any of the above (ESC is a control character): one scan clears the usual clean text.
+_SUSPECT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ESCAPE = "\x1b"
 _MAX_REPAIRED_SHARE = 0.01
 MAX_NUL_SHARE = 0.001
@@ -174,6 +176,10 @@ def _with_control_flags(decoded: Decoded) -> Decoded:
             raise NotText("binary", f"{nuls} NUL characters: binary data, not text")
         text = text.replace("\x00", "")
         decoded = replace(decoded, text=text, flags=(*decoded.flags, "nul-bytes-removed"))
+    # every character _SUSPECT finds is unprintable: lines all printable (a C-level test, a
+    # few times faster than the regex) hold none of them
+    if all(map(str.isprintable, text.split("\n"))) or _SUSPECT.search(text) is None:
+        return decoded
     controls = len(_CONTROL.findall(text))
     if controls > max(8, len(text) // 20):
         raise NotText("binary", f"{controls} control characters: binary data, not text")

@@ -146,11 +146,14 @@ def detect_legacy(raw: bytes) -> Detected:
     nonascii = max(1, sum(1 for byte in sample if byte > 0x7F))
     readings = []
     texts: dict[str, str] = {}
+    scores: dict[str, int] = {}  # by reading: several encodings often read the sample alike
     for encoding in CANDIDATES:
         text = _decoded(sample, encoding)
         if text is not None:
             texts[encoding] = text
-            readings.append(Reading(encoding, anomalies(text)))
+            if text not in scores:
+                scores[text] = anomalies(text)
+            readings.append(Reading(encoding, scores[text]))
     default = readings[0]  # cp1252 as browsers read it decodes every byte
     best = min(readings, key=lambda r: r.anomalies)  # min keeps the first of equals
     gain = default.anomalies - best.anomalies

@@ -1,0 +1,186 @@
+"""Fast paths on the per-capture hot path give the answers of the plain code they skip."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import unicodedata
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from archive.extract import learned
+from archive.model import Record, record_with
+from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
+from archive.text import legacy
+from archive.text.decode import Decoded, NotText, _with_control_flags
+from archive.text.normalize import normalize_text
+
+_ODD = "\x00\x01\x08\x09\x0a\x0b\x0c\x0d\x0e\x1b\x1f\x7f\x80\x9f\xa0\u202a\u202e\u2066\u2069\u200f"
+
+
+def _flags_by_scanning_each(text: str) -> tuple[str, ...] | str:
+    """The control flags (or the refusal) of NUL-free ``text``, each check a scan of its own."""
+    controls = sum(
+        1 for c in text if "\x00" <= c <= "\x08" or "\x0e" <= c <= "\x1f" or "\x7f" <= c <= "\x9f"
+    )
+    if controls > max(8, len(text) // 20):
+        return "binary"
+    flags = ["control-characters"] if controls else []
+    if "\x1b" in text:
+        flags.append("terminal-escapes")
+    if re.search("[\u202a-\u202e\u2066-\u2069]", text):
+        flags.append("bidi-controls")
+    return tuple(flags)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ODD) | st.characters(), max_size=300))
+def test_control_flags_are_those_each_scan_finds(text):
+    text = text.replace("\x00", "")
+    try:
+        found = _with_control_flags(Decoded(text, "utf-8", "utf-8", ("x",))).flags
+    except NotText as exc:
+        found = exc.reason
+    expected = _flags_by_scanning_each(text)
+    assert found == (expected if isinstance(expected, str) else ("x", *expected))
+
+
+@pytest.mark.parametrize(
+    "text, flags",
+    [
+        ("Plain story text.\n\tIndented.", ()),
+        ("Story \u202eevil\u202c text.", ("bidi-controls",)),
+        ("Story \x1b[31mred text.", ("control-characters", "terminal-escapes")),
+        ("Story \x85 text.", ("control-characters",)),
+    ],
+)
+def test_control_flags_of_known_texts(text, flags):
+    assert _with_control_flags(Decoded(text, "utf-8", "utf-8")).flags == flags
+
+
+_QUOTED_TEXTS = st.lists(
+    st.sampled_from([*"ab Ab.:!?\n’'“”‘«»„\"(—", "The", "9", "\n\n"]), max_size=80
+).map("".join)
+
+
+def _quote_ids_one_range_at_a_time(text: str, tokens) -> list[int]:
+    out = [-1] * len(tokens.raw)
+    for k, (start, end) in enumerate(quoted_ranges(text)):
+        inside = [i for i in range(len(out)) if tokens.starts[i] >= start and tokens.ends[i] <= end]
+        for i in inside:
+            out[i] = k
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_QUOTED_TEXTS)
+def test_quote_ids_are_those_found_range_by_range(text):
+    tokens = Vocabulary().view(text)
+    assert quote_ids(text, tokens).tolist() == _quote_ids_one_range_at_a_time(text, tokens)
+
+
+_BREAKS = "\r\n\u2028\u2029\x85\x0b\x0c\t \u00a0\u3000\ufeffaé\u0301"
+
+
+def _canonical_by_regex(text: str) -> str:
+    """``normalize_text`` as a regex reads it: NFC, every break to LF, lines right-stripped."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c", "\n", text)
+    text = re.sub(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+$", "", text, flags=re.MULTILINE)
+    return text.strip("\n")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_BREAKS) | st.characters(), max_size=200))
+def test_canonical_text_is_the_regex_reading(text):
+    assert normalize_text(text) == _canonical_by_regex(text)
+
+
+def _a_record():
+    from datetime import UTC, datetime
+
+    from archive.records import plain_extraction, text_record
+    from archive.settings import PackSettings
+
+    settings = PackSettings("t", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC))
+    return text_record("a.txt", b"Harbour ferry returns.\n", None, None, settings,
+                       plain_extraction, "plain")  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.sampled_from([f.name for f in dataclasses.fields(Record)]), max_size=6))
+def test_a_record_with_changes_is_the_replaced_record(names):
+    record = _a_record()
+    changes = {name: f"changed {name}" for name in names}
+    made = record_with(record, **changes)
+    expected = dataclasses.replace(record, **changes)
+    assert made == expected and type(made) is Record
+    assert list(vars(made).items()) == list(vars(expected).items())
+    assert vars(record) == vars(_a_record())  # the original is left as it was
+
+
+def test_a_record_with_an_unknown_field_is_refused():
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        record_with(_a_record(), colour="red")
+
+
+def _detected_scoring_each_reading(raw: bytes) -> legacy.Detected:
+    """``detect_legacy`` with every candidate's reading scored on its own."""
+    sample = legacy._sample(raw)
+    nonascii = max(1, sum(1 for byte in sample if byte > 0x7F))
+    readings, texts = [], {}
+    for encoding in legacy.CANDIDATES:
+        text = legacy._decoded(sample, encoding)
+        if text is not None:
+            texts[encoding] = text
+            readings.append(legacy.Reading(encoding, legacy.anomalies(text)))
+    default, best = readings[0], min(readings, key=lambda r: r.anomalies)
+    gain = default.anomalies - best.anomalies
+    if gain < legacy.MARGIN_ANOMALIES or gain < legacy.MARGIN_SHARE * nonascii:
+        best = default
+    reading, whole = best, legacy._decoded(raw, best.encoding)
+    if whole is None:
+        reading, whole = default, raw.decode(legacy.DEFAULT, errors="whatwg-c1")
+    others = [r.anomalies for r in readings if texts[r.encoding] != texts[reading.encoding]]
+    margin = (min(others) - reading.anomalies) / nonascii if others else 1.0
+    confidence = round(100 * min(1.0, max(0.0, margin)))
+    repaired = reading.encoding != legacy.DEFAULT and "\ufffd" in whole
+    return legacy.Detected(reading.encoding, whole, confidence, repaired)
+
+
+_LEGACY_WORDS = ["café", "Zażółć", "gęślą", "привет", "Ελλάδα", "şehir", "Øyvind", "“quoted”",
+                 "שלום", "日本語", "한국어", "naïve", "3", "\n", " ", ".", "Straße"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LEGACY_WORDS), min_size=1, max_size=40).map(" ".join),
+    st.sampled_from(legacy.CANDIDATES),
+)
+def test_legacy_detection_scores_each_distinct_reading_once_with_the_same_answer(text, encoding):
+    raw = text.encode(encoding, errors="replace")
+    assert legacy.detect_legacy(raw) == _detected_scoring_each_reading(raw)
+
+
+@settings(max_examples=400, deadline=None)
+@example("Read the Gazette ")
+@example(" Read the Gazette")
+@example("Read the  Gazette")
+@example("Read the\tGazette")
+@example("Read the\u00a0Gazette")
+@given(
+    st.text(
+        alphabet=st.sampled_from(" \t\n\u00a0\u2009\u3000aB.'“")
+        | st.characters(exclude_categories=("Cs",)),
+        max_size=60,
+    )
+)
+def test_paragraph_keys_fold_whitespace_as_splitting_does(text):
+    folded = " ".join(text.split()).casefold()
+    expected = None
+    if 8 <= len(folded) <= 1000 and not folded.startswith(learned._QUOTE_OPENERS):
+        expected = int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "big")
+    assert learned.paragraph_key(text) == expected
