@@ -432,12 +432,14 @@ def _digests_are(values: pa.Array, stated: pa.Array, size: int) -> bool:
         return False  # not every stated digest is 2 * size hex digits
     if not (np.diff(ends) == 2 * size).all():
         return False
-    offsets = memoryview(values.buffers()[1]).cast("i")[values.offset : values.offset + count + 1]
+    # A hashlib call per value is the floor; the bounds come as Python ints from one list,
+    # not indexed out of a memoryview two at a time (a tenth of the loop's time).
+    bounds = string_offsets(values).tolist()
     data = memoryview(values.buffers()[2] or b"")
     sha256 = hashlib.sha256
-    joined = b"".join(
-        [sha256(data[offsets[i] : offsets[i + 1]]).digest()[:size] for i in range(count)]
-    )
+    pairs = zip(bounds[:-1], bounds[1:], strict=True)
+    digests = [sha256(data[start:end]).digest() for start, end in pairs]
+    joined = b"".join(digests if size == 32 else [digest[:size] for digest in digests])
     return binascii.hexlify(joined) == stated.buffers()[2][ends[0] : ends[-1]].to_pybytes()
 
 
