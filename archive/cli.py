@@ -401,7 +401,6 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
     """
     from archive.capture import storage
     from archive.format.manifest import require_release
-    from archive.runtime.process import spare_the_last_collection
     from archive.verification import check_release
 
     if not storage.is_url(storage.location(release)) and not Path(release).is_file():
@@ -410,7 +409,6 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
         release, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
         executor=executor, address=address,
     )  # fmt: skip
-    spare_the_last_collection()
     what = f"{report.records} records, {report.files} files verified (level {level})"
     report_out(report, as_json, quiet, what)
 

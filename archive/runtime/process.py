@@ -64,18 +64,6 @@ class _WithoutPandas:
         return None
 
 
-def spare_the_last_collection() -> None:
-    """Leave every object alive now out of the collections still to come, the one the
-    interpreter makes as it exits among them: that one walks every object of every imported
-    module (about 0.1 s of a verify's wall time, more than its checks of a small release), to
-    free memory the exit hands back anyway. For a command whose work is done (its files
-    closed, its output written or about to be): objects made after this are collected as
-    before."""
-    import gc
-
-    gc.freeze()
-
-
 def allow_open_files(count: int) -> None:
     """Raise the soft limit on open files to ``count`` when the hard limit allows it."""
     try:
