@@ -375,3 +375,18 @@ def test_short_string_views_are_laid_out_as_arrow_lays_them_out(data, draw):
     arrow = pa.array([data[b : b + n] for b, n in ranges], pa.binary_view())
     assert views.buffers()[1].to_pybytes() == arrow.buffers()[1].to_pybytes()
     views.validate(full=False)
+
+
+def test_the_relations_table_starts_first_and_the_file_hashes_last():
+    """The one relations table (several relations a record) is the longest task: it starts
+    before the shards, whose order is kept, and the short file hashes fill in at the end."""
+    from archive.verification.tasks import _longest_first
+
+    tasks = [
+        ("hash", "a"),
+        ("rows", 0, "data/0", 2, True),
+        ("hash", "b"),
+        ("rows", 1, "data/1", 2, True),
+        ("relations", "relations/relations.parquet", False),
+    ]
+    assert _longest_first(tasks) == [tasks[4], tasks[1], tasks[3], tasks[0], tasks[2]]
