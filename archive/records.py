@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 
 from archive.capture.capturelog import LogEntry
 from archive.model import (
@@ -35,6 +36,7 @@ Extractor = Callable[[str, Hints], Extraction]
 HTML_EXTRACTOR_NAME = "archive-html/"
 
 
+@cache
 def _html_extractor() -> str:
     from importlib.metadata import version
 
@@ -42,7 +44,13 @@ def _html_extractor() -> str:
     return f"{HTML_EXTRACTOR_NAME}3 {libraries}"
 
 
-HTML_EXTRACTOR = _html_extractor()
+def __getattr__(name: str) -> str:
+    """``HTML_EXTRACTOR``, named when first asked for: naming it imports importlib.metadata
+    and reads two packages' metadata (some 20 ms), which ``verify`` and the other commands
+    that import this module for its names never need."""
+    if name == "HTML_EXTRACTOR":
+        return _html_extractor()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def hints_for(entry: LogEntry | None, log_name: str | None, settings: PackSettings) -> Hints:
@@ -230,7 +238,7 @@ def html_record(
         text=extraction.text,
         text_sha256=sha256_text(extraction.text),
         capture=capture,
-        extractor=HTML_EXTRACTOR,
+        extractor=_html_extractor(),
         site_name=page.site_name,
         categories=page.categories,
     )

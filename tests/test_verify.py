@@ -199,6 +199,40 @@ def test_duplicate_links_must_point_at_an_earlier_equal_record(release):
     assert "not earlier" in problems[0].message or "not in the release" in problems[0].message
 
 
+def test_duplicate_links_are_found_alike_whatever_the_jobs(release):
+    """The originals of duplicates are read shard by shard in threads when ``jobs`` > 1: the
+    links found, and their problems in their order, are those of one thread, and those a plain
+    reading of the rows gives."""
+    shards = sorted((release / "data").glob("records-*.parquet"))
+    tables = {f"data/{shard.name}": pq.read_table(shard) for shard in shards}
+    rows = [row for table in tables.values() for row in table.to_pylist()]
+    ids = sorted(row["record_id"] for row in rows)
+    hashes = {row["record_id"]: row["text_sha256"] for row in rows}
+    # Each record points at the one three places before it in id order (an earlier record,
+    # mostly of another text), the first three at a later one, and one at no record at all.
+    pointed = {rid: ids[(i - 3) % len(ids)] for i, rid in enumerate(ids)}
+    pointed[ids[5]] = "0" * 32
+    edited = {}
+    for relative, table in tables.items():
+        column = table.schema.get_field_index("duplicate_of")
+        values = pa.array([pointed[rid] for rid in table["record_id"].to_pylist()], pa.string())
+        edited[relative] = table.set_column(column, table.schema.field(column), values)
+    rewrite_shards(release, edited)
+    expected = set()
+    for rid, original in pointed.items():
+        if original >= rid:
+            expected.add(f"record {rid}: duplicate_of {original} is not earlier")
+        if original not in hashes:
+            expected.add(f"record {rid}: duplicate_of {original} is not in the release")
+        elif hashes[original] != hashes[rid]:
+            expected.add(f"record {rid}: text differs from {original}")
+    reports = [check_release(release, jobs=jobs).problems for jobs in (1, 2, 3)]
+    found = [[(p.code, p.path, p.message) for p in r if p.code == "E017"] for r in reports]
+    assert found[0] == found[1] == found[2]
+    assert {message for _, _, message in found[0]} == expected
+    assert any("not earlier" in m for m in expected) and any("differs" in m for m in expected)
+
+
 # Every count a manifest states; a count added to the manifest must join this list.
 COUNTS = (
     "inputs",

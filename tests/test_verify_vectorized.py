@@ -348,3 +348,45 @@ def test_string_views_of_byte_ranges_are_those_ranges(data, draw):
     array = np.frombuffer(data, np.uint8)
     views = _views(begin, lengths, array, pa.py_buffer(data))
     assert views.cast(pa.binary()).to_pylist() == [data[b : b + n] for b, n in ranges]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.data())
+def test_short_string_views_are_laid_out_as_arrow_lays_them_out(data, draw):
+    """A value of at most 12 bytes sits in its view itself, zero-padded: the view's 16 bytes
+    are those of Arrow's own string_view of the same bytes (a word read past the value's end,
+    or past the data's, must leave no byte behind)."""
+    import numpy as np
+
+    from archive.verification.shards import _views
+
+    ranges = draw.draw(
+        st.lists(
+            st.integers(0, len(data)).flatmap(
+                lambda b: st.tuples(st.just(b), st.integers(0, min(12, len(data) - b)))
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    begin = np.array([b for b, _ in ranges], np.int64)
+    lengths = np.array([n for _, n in ranges], np.int32)
+    views = _views(begin, lengths, np.frombuffer(data, np.uint8), pa.py_buffer(data))
+    arrow = pa.array([data[b : b + n] for b, n in ranges], pa.binary_view())
+    assert views.buffers()[1].to_pybytes() == arrow.buffers()[1].to_pybytes()
+    views.validate(full=False)
+
+
+def test_the_relations_table_starts_first_and_the_file_hashes_last():
+    """The one relations table (several relations a record) is the longest task: it starts
+    before the shards, whose order is kept, and the short file hashes fill in at the end."""
+    from archive.verification.tasks import _longest_first
+
+    tasks = [
+        ("hash", "a"),
+        ("rows", 0, "data/0", 2, True),
+        ("hash", "b"),
+        ("rows", 1, "data/1", 2, True),
+        ("relations", "relations/relations.parquet", False),
+    ]
+    assert _longest_first(tasks) == [tasks[4], tasks[1], tasks[3], tasks[0], tasks[2]]

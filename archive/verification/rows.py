@@ -8,7 +8,10 @@ Each ``check_*`` is registered once in ``archive.verification.checks``.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -115,10 +118,10 @@ def check_duplicate_links(audit: Audit) -> None:
             links[rid] = (original, text_hash, task[2])
     if links:
         shards = [task[2] for task in row_tasks(audit)]
-        _duplicate_links(audit.root, shards, links, audit.report)
+        _duplicate_links(audit.root, shards, links, audit.report, audit.plan.jobs)
 
 
-def _duplicate_links(root: Path, shards: list[str], links: dict, report) -> None:
+def _duplicate_links(root: Path, shards: list[str], links: dict, report, jobs: int = 1) -> None:
     """Each duplicate must point at an existing, earlier record with the same text hash."""
     wanted: dict[str, list[tuple[str, str, str]]] = {}
     for rid, (original, text_hash, relative) in sorted(links.items()):
@@ -127,10 +130,9 @@ def _duplicate_links(root: Path, shards: list[str], links: dict, report) -> None
         if original >= rid:
             report.add("E017", relative, f"record {rid}: duplicate_of {original} is not earlier")
         wanted.setdefault(original, []).append((rid, text_hash, relative))
-    for relative in shards:
+    for table in _links_columns(root, shards, jobs):
         if not wanted:
             break
-        table = _ids_and_hashes(root / relative)
         if table is None:
             continue  # reported as missing or unreadable
         originals = pa.array(list(wanted), pa.string())
@@ -149,6 +151,19 @@ def _duplicate_links(root: Path, shards: list[str], links: dict, report) -> None
 
 
 _LINK_COLUMNS = ["record_id", "text_sha256"]
+
+
+def _links_columns(root: Path, shards: list[str], jobs: int) -> Iterator[pa.Table | None]:
+    """``_ids_and_hashes`` of each shard in shard order, ``jobs`` shards read at once in
+    threads when ``jobs`` > 1: Arrow decodes without the GIL, and the pool's processes have
+    ended, so the cores they used are free for this last read of the verification."""
+    jobs = min(jobs, os.cpu_count() or 1)  # Ray's jobs may be more than this machine's cores
+    if jobs <= 1:
+        yield from (_ids_and_hashes(root / relative) for relative in shards)
+        return
+    with ThreadPoolExecutor(jobs) as pool:
+        for start in range(0, len(shards), jobs):
+            yield from pool.map(_ids_and_hashes, [root / s for s in shards[start : start + jobs]])
 
 
 def _ids_and_hashes(path: Path) -> pa.Table | None:

@@ -271,17 +271,7 @@ def _views(begin: np.ndarray, lengths: np.ndarray, data: np.ndarray, buffer) -> 
     views = np.zeros((count, 4), np.int32)
     views[:, 0] = lengths
     if len(data):
-        # The 12 bytes from each begin (near the end, from a padded copy of the last 12 bytes
-        # only), those past the value's length zeroed.
-        head = np.empty((count, 12), np.uint8)
-        start = max(0, len(data) - 12)
-        inside = begin < start
-        if inside.any():
-            head[inside] = np.lib.stride_tricks.sliding_window_view(data, 12)[begin[inside]]
-        tail = np.concatenate([data[start:], np.zeros(12, np.uint8)])
-        head[~inside] = np.lib.stride_tricks.sliding_window_view(tail, 12)[begin[~inside] - start]
-        head[lengths[:, None] <= _TWELVE] = 0
-        head = head.view(np.int32)
+        head = _heads(data, np.asarray(begin, np.int64), np.asarray(lengths, np.int64))
         long = lengths > 12
         views[:, 1] = head[:, 0]
         views[:, 2] = np.where(long, 0, head[:, 1])
@@ -290,7 +280,29 @@ def _views(begin: np.ndarray, lengths: np.ndarray, data: np.ndarray, buffer) -> 
     return pa.Array.from_buffers(pa.string_view(), count, buffers)
 
 
-_TWELVE = np.arange(12)
+def _heads(data: np.ndarray, begin: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The 12 bytes from each ``begin`` of ``data`` as three int32 (little-endian), the bytes
+    past the value's length zeroed. Read as 4-byte words at any byte offset (a strided view of
+    ``data``, nothing copied): numpy gathers whole words at once, where a gather of 12 single
+    bytes a value costs it five times as long. Near the end, from a copy of the last 12 bytes
+    padded with zeros."""
+    start = max(0, len(data) - 12)
+    tail = np.concatenate([data[start:], np.zeros(12, np.uint8)])
+    inside = begin < start
+    words = np.empty((len(begin), 3), np.uint32)
+    for k in range(3):
+        words[inside, k] = _words_at(data)[begin[inside] + 4 * k]
+        words[~inside, k] = _words_at(tail)[begin[~inside] - start + 4 * k]
+        kept = np.clip(lengths - 4 * k, 0, 4)  # bytes of this word inside the value
+        words[:, k] &= ((np.uint64(1) << (8 * kept).astype(np.uint64)) - np.uint64(1)).astype(
+            np.uint32
+        )
+    return words.view(np.int32)
+
+
+def _words_at(data: np.ndarray) -> np.ndarray:
+    """``data`` (bytes) as the little-endian uint32 starting at each of its offsets."""
+    return np.ndarray((max(0, len(data) - 3),), "<u4", data, 0, (1,))
 
 
 def _batch_furniture(batch: pa.RecordBatch) -> Counter:
@@ -432,12 +444,14 @@ def _digests_are(values: pa.Array, stated: pa.Array, size: int) -> bool:
         return False  # not every stated digest is 2 * size hex digits
     if not (np.diff(ends) == 2 * size).all():
         return False
-    offsets = memoryview(values.buffers()[1]).cast("i")[values.offset : values.offset + count + 1]
+    # A hashlib call per value is the floor; the bounds come as Python ints from one list,
+    # not indexed out of a memoryview two at a time (a tenth of the loop's time).
+    bounds = string_offsets(values).tolist()
     data = memoryview(values.buffers()[2] or b"")
     sha256 = hashlib.sha256
-    joined = b"".join(
-        [sha256(data[offsets[i] : offsets[i + 1]]).digest()[:size] for i in range(count)]
-    )
+    pairs = zip(bounds[:-1], bounds[1:], strict=True)
+    digests = [sha256(data[start:end]).digest() for start, end in pairs]
+    joined = b"".join(digests if size == 32 else [digest[:size] for digest in digests])
     return binascii.hexlify(joined) == stated.buffers()[2][ends[0] : ends[-1]].to_pybytes()
 
 

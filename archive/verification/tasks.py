@@ -136,9 +136,11 @@ def _worker_started() -> None:
 
 
 def _longest_first(tasks: list[tuple]) -> list[tuple]:
-    """The row tasks before the file hashes: a row costs far more than hashing its bytes, so
-    the last task to finish is a short one."""
-    return sorted(tasks, key=lambda task: task[0] == "hash")
+    """The relations table first, then the row tasks, then the file hashes: a row costs far
+    more than hashing its bytes, so the last task to finish is a short one; and the one
+    relations table (several relations a record) would otherwise start last, all its rows
+    left to one worker while the other has none."""
+    return sorted(tasks, key=lambda task: (task[0] != "relations", task[0] == "hash"))
 
 
 def _task(task: tuple, root: str) -> tuple[tuple, object]:
