@@ -294,7 +294,7 @@ def signing_key(settings: RelationSettings) -> dict:
     numpy and pyarrow that run it (bodies are tokenized by Arrow's regular expressions)."""
     return {
         "settings": json.loads(settings.params_json()),
-        "code": _code_digest(),
+        "code": code_digest(_SIGNING_MODULES),
         "python": sys.version,
         "numpy": np.__version__,
         "pyarrow": pa.__version__,
@@ -312,11 +312,17 @@ _SIGNING_MODULES = (
 
 def signing_sources() -> dict[str, Path]:
     """The source of each ``archive`` module signing runs: those of :data:`_SIGNING_MODULES`
-    and every ``archive`` module they import, directly or not, by module name. Found from the
-    import statements of the source, so it does not depend on what happens to be imported.
-    The task module's own imports are not followed: it runs every stage, not only signing."""
+    and every ``archive`` module they import (see :func:`module_sources`)."""
+    return module_sources(_SIGNING_MODULES)
+
+
+def module_sources(roots: tuple[str, ...]) -> dict[str, Path]:
+    """The source of each of the ``archive`` modules ``roots`` and of every ``archive`` module
+    they import, directly or not, by module name. Found from the import statements of the
+    source, so it does not depend on what happens to be imported. The task module's own
+    imports are not followed: it runs every stage, not only the one a cache keeps."""
     found: dict[str, Path] = {}
-    todo = list(_SIGNING_MODULES)
+    todo = list(roots)
     while todo:
         name = todo.pop()
         if name in found:
@@ -356,9 +362,10 @@ def _imported(path: Path, module: str, is_package: bool) -> list[str]:
 
 
 @cache
-def _code_digest() -> str:
+def code_digest(roots: tuple[str, ...]) -> str:
+    """The SHA-256 of the names and sources of :func:`module_sources` of ``roots``."""
     code = hashlib.sha256()
-    for name, path in signing_sources().items():
+    for name, path in module_sources(roots).items():
         code.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return code.hexdigest()
 
