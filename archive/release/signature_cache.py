@@ -19,7 +19,7 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from functools import cache
 from pathlib import Path
@@ -316,11 +316,13 @@ def signing_sources() -> dict[str, Path]:
     return module_sources(_SIGNING_MODULES)
 
 
-def module_sources(roots: tuple[str, ...]) -> dict[str, Path]:
+def module_sources(
+    roots: tuple[str, ...], unfollowed: tuple[str, ...] = ("archive.release.relation_stages",)
+) -> dict[str, Path]:
     """The source of each of the ``archive`` modules ``roots`` and of every ``archive`` module
     they import, directly or not, by module name. Found from the import statements of the
-    source, so it does not depend on what happens to be imported. The task module's own
-    imports are not followed: it runs every stage, not only the one a cache keeps."""
+    source, so it does not depend on what happens to be imported. The imports of
+    ``unfollowed`` are not: the task module runs every stage, not only the one a cache keeps."""
     found: dict[str, Path] = {}
     todo = list(roots)
     while todo:
@@ -331,7 +333,7 @@ def module_sources(roots: tuple[str, ...]) -> dict[str, Path]:
         if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
             continue
         found[name] = Path(spec.origin)
-        if name != "archive.release.relation_stages":
+        if name not in unfollowed:
             todo.extend(_imported(found[name], name, spec.submodule_search_locations is not None))
     return dict(sorted(found.items()))
 
@@ -341,7 +343,7 @@ def _imported(path: Path, module: str, is_package: bool) -> list[str]:
     from them that may be modules themselves."""
     names = []
     package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_bytes())):
+    for node in _statements(ast.parse(path.read_bytes())):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -361,11 +363,29 @@ def _imported(path: Path, module: str, is_package: bool) -> list[str]:
     return out
 
 
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every statement of ``tree``, nested ones included (an import is one): the expressions,
+    most of a module's nodes, are not walked."""
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                todo.extend(c for c in children if isinstance(c, _BLOCKS))
+
+
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 @cache
-def code_digest(roots: tuple[str, ...]) -> str:
+def code_digest(
+    roots: tuple[str, ...], unfollowed: tuple[str, ...] = ("archive.release.relation_stages",)
+) -> str:
     """The SHA-256 of the names and sources of :func:`module_sources` of ``roots``."""
     code = hashlib.sha256()
-    for name, path in module_sources(roots).items():
+    for name, path in module_sources(roots, unfollowed).items():
         code.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return code.hexdigest()
 
