@@ -565,11 +565,10 @@ def _confirmed_batch(
     right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     numbers = np.union1d(left, right)
     held = _body_rows(ctx, bodies, numbers, _HELD_COLUMNS)
-    rows = zip(*(held[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
-    dates = dict(zip(numbers.tolist(), rows, strict=True))
-    hashes = held["text_sha256"].combine_chunks()
-    u_hashes = hashes.take(pa.array(np.searchsorted(numbers, left)))
-    v_hashes = hashes.take(pa.array(np.searchsorted(numbers, right)))
+    reps = dict(zip(numbers.tolist(), held["record_id"].to_pylist(), strict=True))
+    sha256s = held["text_sha256"].combine_chunks()
+    u_hashes = sha256s.take(pa.array(np.searchsorted(numbers, left)))
+    v_hashes = sha256s.take(pa.array(np.searchsorted(numbers, right)))
     known = cached_outcomes(cached, u_hashes, v_hashes, batch.bits)
     todo = np.ones(len(left), dtype=bool)
     todo[list(known)] = False
@@ -610,7 +609,7 @@ def _confirmed_batch(
         return u << 32 | v in copies
 
     # Shared quotations need nothing from other batches: stated here, sorted, filed.
-    state = Statements(settings, lambda i: dates[i][0], None, None)
+    state = Statements(settings, reps.__getitem__, None, None)
     quoting: list[Relation] = []
     kept = []
     pairs = zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True)
@@ -633,9 +632,20 @@ def _confirmed_batch(
     if quoting:
         outcome.run = ctx.work.relation_batch_run(batch.index)
         write_run(quoting, outcome.run)
-    outcome.bodies = {i: dates[i] for c in outcome.confirmed for i in (c.u, c.v)}
+    outcome.bodies = _dates(numbers, held, {i for c in outcome.confirmed for i in (c.u, c.v)})
     keep_batch(ctx.work.relation_confirmed(batch.index), u_hashes, v_hashes, batch.bits, kept)
     return outcome
+
+
+def _dates(numbers: np.ndarray, held: pa.Table, wanted: set[int]) -> dict[int, tuple]:
+    """The record id and dates of the bodies ``wanted`` among ``numbers`` (their rows
+    ``held``): those of the confirmed pairs the driver states."""
+    if not wanted:
+        return {}
+    ordered = sorted(wanted)
+    rows = held.take(pa.array(np.searchsorted(numbers, ordered)))
+    columns = [rows[name].to_pylist() for name in _DATES_SCHEMA.names]
+    return dict(zip(ordered, zip(*columns, strict=True), strict=True))
 
 
 def _body_rows(
