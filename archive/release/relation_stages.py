@@ -17,7 +17,9 @@ runs in one process) over the finalized shards, so it gives the same relations:
 5. ``candidate_batches`` (driver, streaming merge): the runs merged into candidate pairs, a
    batch at a time, never all at once.
 6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
-   and its quotation candidates' shared runs found, for the whole batch at once).
+   and its quotation candidates' shared runs found, for the whole batch at once); a pair the
+   parent's pack confirmed is taken from its cache (:mod:`archive.release.confirmation_cache`),
+   and only its record ids stated again.
 7. ``write_relations`` (driver): the confirmed pairs stated (direction) a chunk at a time as
    they come, near-duplicates filed until their families are joined from their edges read
    back (:mod:`archive.relations.families`), the table in ``(source_id, target_id, kind)``
