@@ -176,7 +176,9 @@ def keep_batch(
 class CachedConfirmations:
     """A parent's outcomes, mapped, in parts by key range (each part one batch sorted by key):
     a pair is looked for in its part alone, by binary search, and only the rows whose key is
-    the pair's are read, then compared in full."""
+    the pair's are read, then compared in full. ``sheds``: each part's ``shed`` (see
+    :func:`~archive.format.parquetio.mapped_ipc`), called once the part is searched, so what
+    the disk reads ahead of the pages searched stays resident for one part at a time."""
 
     def __init__(self, parts: list[pa.Table], sheds: Sequence[Callable[[], None]] = ()) -> None:
         self._parts = parts
@@ -185,7 +187,7 @@ class CachedConfirmations:
     def outcomes(self, u_hashes: pa.Array, v_hashes: pa.Array, bits: np.ndarray) -> dict:
         """The cached outcome of each pair ``k`` held, by ``k``. Raises ValueError (or an
         Arrow error) when a hash, a part or a row found is not what it should be. The pages
-        read are let go after."""
+        read are let go after each part (and all of them at the end)."""
         try:
             return self._outcomes(u_hashes, v_hashes, np.asarray(bits))
         finally:
@@ -195,34 +197,38 @@ class CachedConfirmations:
     def _outcomes(self, u_hashes: pa.Array, v_hashes: pa.Array, bits: np.ndarray) -> dict:
         keys = pair_keys(u_hashes, v_hashes, bits)
         found: dict[int, Outcome] = {}
-        if not len(keys):
-            return found
         owner = part_of(keys, len(self._parts))
         for part in np.unique(owner).tolist():
-            table = self._parts[part]
-            if not table.num_rows:
-                continue
             asked = np.flatnonzero(owner == part)
-            held = _keys(table)
-            lo = np.searchsorted(held, keys[asked], "left")
-            counts = np.searchsorted(held, keys[asked], "right") - lo
-            if not counts.any():
-                continue
-            rows = np.repeat(lo, counts) + _ranks(counts)
-            who = np.repeat(asked, counts)
-            taken = rows_at(table, rows)
-            at = pa.array(who)
+            try:
+                rows = self._rows(self._parts[part], keys[asked])
+            finally:
+                if self._sheds:
+                    self._sheds[part]()
+            at, rows = asked[rows[0]], rows[1]
             same = pc.and_(
                 pc.and_(
-                    pc.equal(taken["u_sha256"], u_hashes.take(at)),
-                    pc.equal(taken["v_sha256"], v_hashes.take(at)),
+                    pc.equal(rows["u_sha256"], u_hashes.take(pa.array(at))),
+                    pc.equal(rows["v_sha256"], v_hashes.take(pa.array(at))),
                 ),
-                pc.equal(taken["bits"], pa.array(bits[who].astype(np.uint8))),
+                pc.equal(rows["bits"], pa.array(bits[at].astype(np.uint8))),
             )
             same = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
-            for k, outcome in zip(who[same].tolist(), _sound(taken.filter(same)), strict=True):
+            for k, outcome in zip(at[same].tolist(), _sound(rows.filter(same)), strict=True):
                 found.setdefault(k, outcome)
         return found
+
+    @staticmethod
+    def _rows(table: pa.Table, keys: np.ndarray) -> tuple[np.ndarray, pa.Table]:
+        """The rows of a part whose key is one of ``keys`` (copied out of the mapping), and
+        for each, which of ``keys`` it is."""
+        if not table.num_rows:
+            return np.empty(0, np.int64), table
+        held = _keys(table)
+        lo = np.searchsorted(held, keys, "left")
+        counts = np.searchsorted(held, keys, "right") - lo
+        rows = np.repeat(lo, counts) + _ranks(counts)
+        return np.repeat(np.arange(len(keys)), counts), rows_at(table, rows)
 
 
 def _keys(table: pa.Table) -> np.ndarray:
