@@ -521,3 +521,21 @@ def test_kept_outcomes_are_found_for_the_pairs_they_hold_and_no_other(
         v = pa.array([_hash(p[1]) for p in asked], pa.string())
         got = cached_outcomes(files, u, v, np.array([p[2] for p in asked], np.uint8))
     assert got == {k: outcomes[p] for k, p in enumerate(asked) if p in outcomes}
+
+
+def test_a_lookup_lets_go_of_each_part_once_it_is_searched():
+    """Each part's pages are let go as soon as the part is searched (the disk reads ahead of
+    what a binary search touches), not only once every part is: a batch holds one part's."""
+    pairs = [(n, n + 40, 1) for n in range(30)]
+    u = pa.array([_hash(a) for a, _, _ in pairs], pa.string())
+    v = pa.array([_hash(b) for _, b, _ in pairs], pa.string())
+    bits = np.ones(len(pairs), np.uint8)
+    table = outcome_table(u, v, bits, [Outcome(None)] * len(pairs))
+    owner = confirmation_cache.part_of(table["key"].to_numpy(), 3)
+    parts = [table.filter(pa.array(owner == p)).sort_by("key").combine_chunks() for p in range(3)]
+    assert all(p.num_rows for p in parts)
+    calls: list[int] = []
+    sheds = [lambda p=p: calls.append(p) for p in range(3)]
+    held = confirmation_cache.CachedConfirmations(parts, sheds)
+    assert held.outcomes(u, v, bits) == dict.fromkeys(range(len(pairs)), Outcome(None))
+    assert calls == [0, 1, 2, 0, 1, 2]  # each part after its search, then all at the end
