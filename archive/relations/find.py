@@ -348,10 +348,10 @@ def confirm_pair(
             found = Confirmed(u, v, "near-duplicate", score, evidence)
     if found is None and bits & ANCHORED:
         found = _paraphrase(u, v, align.paraphrase_alignment(docs(u), docs(v), s), docs, s)
+    if quotation_skipped(found.kind if found is not None else None, bits):
+        stats["skipped-related:shares-quotation"] += 1
+        return found
     if bits & QUOTED:
-        if found is not None:
-            stats["skipped-related:shares-quotation"] += 1
-            return found
         a, b = views(u), views(v)
         runs = quote_runs(u, v) if quote_runs is not None else None
         shared = align.shared_quotations(a, b, s, runs)
@@ -360,6 +360,13 @@ def confirm_pair(
             score = min(words / max(1, min(len(a), len(b))), 1.0)
             found = Confirmed(u, v, "shares-quotation", score, {"quotations": shared})
     return found
+
+
+def quotation_skipped(kind: str | None, bits: int) -> bool:
+    """Whether a candidate pair of ``bits`` confirmed as ``kind`` (None: not related) passed
+    over its quotation check, as :func:`confirm_pair` counts it: a pair related as a copy or
+    rewrite states no shared quotation."""
+    return bool(bits & QUOTED) and kind is not None and kind != "shares-quotation"
 
 
 def _spun(evidence: dict, s: RelationSettings) -> bool:
@@ -384,6 +391,7 @@ def _paraphrase(u, v, pairs, docs, s: RelationSettings) -> Confirmed | None:
     )
 
 
+_EXACT_EVIDENCE = canonical_json({"text_sha256_equal": True})
 Dates = tuple  # (earliest published_at, earliest retrieved_at) of a body; either may be None
 
 
@@ -402,9 +410,7 @@ class Statements:
     def relation(self, found: Confirmed, group: str | None = None) -> Relation:
         u, v = found.u, found.v
         if found.kind == "shares-quotation":
-            return self._relation(
-                found.kind, self._rep(u), self._rep(v), found.score, False, found.evidence
-            )
+            return self.quotation(u, v, found.score, canonical_json(found.evidence))
         copy, basis = self._dated_copy(u, v)
         if copy is None and found.kind == "paraphrase-of":
             copy, basis = self._frequency_copy(u, v, found.swaps)
@@ -420,16 +426,20 @@ class Statements:
             self._rep(tgt),
             found.score,
             copy is not None,
-            evidence,
+            canonical_json(evidence),
             group,
         )
 
-    def exact(self, record_id: str, rep: str, group: str) -> Relation:
-        return self._relation(
-            "exact-duplicate", record_id, rep, 1.0, False, {"text_sha256_equal": True}, group
-        )
+    def quotation(self, u: int, v: int, score: float, evidence: str) -> Relation:
+        """The shared quotations of bodies ``u`` and ``v`` (undirected: nothing in them but
+        the record ids depends on this pack), their evidence already in canonical JSON."""
+        rep = self._rep
+        return self._relation("shares-quotation", rep(u), rep(v), score, False, evidence)
 
-    def _relation(self, kind, src, tgt, score, directed, evidence, group=None) -> Relation:
+    def exact(self, record_id: str, rep: str, group: str) -> Relation:
+        return self._relation("exact-duplicate", record_id, rep, 1.0, False, _EXACT_EVIDENCE, group)
+
+    def _relation(self, kind, src, tgt, score, directed, evidence: str, group=None) -> Relation:
         if not directed and tgt < src:
             src, tgt = tgt, src
         return Relation(
@@ -440,7 +450,7 @@ class Statements:
             directed,
             METHODS[kind],
             self._params,
-            canonical_json(evidence),
+            evidence,
             group,
         )
 

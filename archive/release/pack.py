@@ -328,8 +328,10 @@ def _relations(
     """Find relations across the finalized records as executor tasks (see
     :mod:`archive.release.relation_stages`); write ``relations/relations.parquet`` and the flags
     they raise; return the manifest's summary (counts per kind, settings, the finder's counts).
-    Bodies the ``parent`` release's pack signed are taken from its cache (local packs only)."""
+    Bodies the ``parent`` release's pack signed, and pairs it confirmed, are taken from its
+    cache (local packs only)."""
     from archive.relations import RelationSettings
+    from archive.release.confirmation_cache import keep_confirmations, parent_confirmations
     from archive.release.relation_stages import (
         KEY_KINDS,
         body_families,
@@ -346,6 +348,9 @@ def _relations(
 
     settings = RelationSettings()
     cached = None if workdir.is_remote or parent is None else parent_signatures(parent, settings)
+    confirmed = (
+        None if workdir.is_remote or parent is None else parent_confirmations(parent, settings)
+    )
     stats: Counter = Counter()
     shards = range(ctx.shards)
     indexed = executor.map(index_shard, shards, ctx)
@@ -367,11 +372,12 @@ def _relations(
     for kind, skipped in _run(paired, "relations-pair", len(KEY_KINDS) * parts, progress):
         stats[f"skipped-buckets:{KEY_KINDS[kind]}"] += skipped
     batches = candidate_batches(ctx, parts, settings, stats)
-    outcomes = executor.map(confirm_batch, batches, ctx, bodies, settings)
+    outcomes = executor.map(confirm_batch, batches, ctx, bodies, settings, confirmed)
     path = workdir.relations_file()
     path.parent.mkdir()
-    confirmed = _run(outcomes, "relations-confirm", None, progress)
-    kinds = write_relations(ctx, path, confirmed, settings, stats)
+    stated = _run(outcomes, "relations-confirm", None, progress)
+    kinds = write_relations(ctx, path, stated, settings, stats)
+    keep_confirmations(workdir, settings)
     stats.update({f"relations:{kind}": n for kind, n in kinds.items()})
     return {
         "path": RELATIONS_FILE,

@@ -17,7 +17,9 @@ runs in one process) over the finalized shards, so it gives the same relations:
 5. ``candidate_batches`` (driver, streaming merge): the runs merged into candidate pairs, a
    batch at a time, never all at once.
 6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
-   and its quotation candidates' shared runs found, for the whole batch at once).
+   and its quotation candidates' shared runs found, for the whole batch at once); a pair the
+   parent's pack confirmed is taken from its cache (:mod:`archive.release.confirmation_cache`),
+   and only its record ids stated again.
 7. ``write_relations`` (driver): the confirmed pairs stated (direction) a chunk at a time as
    they come, near-duplicates filed until their families are joined from their edges read
    back (:mod:`archive.relations.families`), the table in ``(source_id, target_id, kind)``
@@ -77,9 +79,16 @@ from archive.relations.find import (
     key_limits,
     keyed_entries,
     pairs_of,
+    quotation_skipped,
 )
 from archive.relations.store import Lru
 from archive.relations.text import Vocabulary, word_hash
+from archive.release.confirmation_cache import (
+    QUOTATION,
+    cached_outcomes,
+    keep_batch,
+    outcome_of,
+)
 from archive.release.plan import shard_of
 from archive.release.signature_cache import (
     SIGNED_SCHEMA,
@@ -113,15 +122,12 @@ _SIGNATURE_SCHEMA = pa.schema(
         ("quote_ends", pa.list_(pa.int64())),
         ("quote_index", pa.list_(pa.int32())),
         ("quote_grams", pa.list_(pa.uint64())),
+        ("text_sha256", pa.string()),  # what the pack cache knows the body by
     ]
 )
 _QUOTE_FIELDS = ("words", "starts", "ends", "index", "grams")
-_READ_COLUMNS = [
-    *_DATES_SCHEMA.names,
-    "final_batch",
-    "final_offset",
-    *(f"quote_{name}" for name in _QUOTE_FIELDS),
-]
+_HELD_COLUMNS = ["text_sha256", *_DATES_SCHEMA.names, "final_batch", "final_offset"]
+_VIEW_COLUMNS = [f"quote_{name}" for name in _QUOTE_FIELDS]
 _DF_SCHEMA = pa.schema([("word", pa.uint64()), ("bodies", pa.int64())])
 _EDGES_SCHEMA = pa.schema(
     [("u", pa.int32()), ("v", pa.int32()), ("u_id", pa.string()), ("v_id", pa.string())]
@@ -264,6 +270,7 @@ def sign_shard(
                     pa.array(in_batch[at : at + len(part)].astype(np.int32)),
                     pa.array(in_batch_at[at : at + len(part)]),
                     *(chunk[f"quote_{name}"].chunk(0) for name in _QUOTE_FIELDS),
+                    mine,
                 ],
                 schema=_SIGNATURE_SCHEMA,
             )
@@ -533,34 +540,53 @@ class BatchOutcome:
 
 
 def confirm_batch(
-    batch: PairBatch, ctx: PackContext, bodies: list[int], settings: RelationSettings
+    batch: PairBatch,
+    ctx: PackContext,
+    bodies: list[int],
+    settings: RelationSettings,
+    cached: tuple[Path, ...] | None = None,
 ) -> BatchOutcome:
     """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the texts
     of those that a near-duplicate or paraphrase check aligns, only the quotation views of
-    those that a quotation check compares."""
-    outcome = _confirmed_batch(batch, ctx, bodies, settings)
+    those that a quotation check compares. A pair confirmed in the parent's pack (``cached``:
+    its outcome files, see :mod:`archive.release.confirmation_cache`) is taken from there, not
+    aligned again; what each pair was confirmed as is filed for this pack's cache."""
+    outcome = _confirmed_batch(batch, ctx, bodies, settings, cached)
     release_memory()
     return outcome
 
 
 def _confirmed_batch(
-    batch: PairBatch, ctx: PackContext, bodies: list[int], settings: RelationSettings
+    batch: PairBatch,
+    ctx: PackContext,
+    bodies: list[int],
+    settings: RelationSettings,
+    cached: tuple[Path, ...] | None = None,
 ) -> BatchOutcome:
     left = (batch.codes >> np.uint64(32)).astype(np.int64)
     right = (batch.codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    full = (batch.bits & (LSH | ANCHORED)) != 0
-    quoted = (batch.bits & QUOTED) != 0
+    numbers = np.union1d(left, right)
+    held = _body_rows(ctx, bodies, numbers, _HELD_COLUMNS)
+    reps = dict(zip(numbers.tolist(), held["record_id"].to_pylist(), strict=True))
+    sha256s = held["text_sha256"].combine_chunks()
+    u_hashes = sha256s.take(pa.array(np.searchsorted(numbers, left)))
+    v_hashes = sha256s.take(pa.array(np.searchsorted(numbers, right)))
+    known = cached_outcomes(cached, u_hashes, v_hashes, batch.bits)
+    todo = np.ones(len(left), dtype=bool)
+    todo[list(known)] = False
+    full = todo & ((batch.bits & (LSH | ANCHORED)) != 0)
+    quoted = todo & ((batch.bits & QUOTED) != 0)
     vocab = Vocabulary()
-    tokens, views, dates = _read_bodies(
+    tokens, views = _read_bodies(
         ctx,
         bodies,
+        (numbers, held),
         np.union1d(left[full], right[full]),
         np.union1d(left[quoted], right[quoted]),
         vocab,
     )
     docs = Lru(lambda i: align.Doc(None, vocab.arrays(*tokens[i]), vocab))
     outcome = BatchOutcome([], {})
-    quoting: list[Confirmed] = []
     # the shared quotation runs of the quotation candidates, found together a part at a time
     # (in the order the pairs are confirmed), each part held until the pairs pass it
     parts = align.iter_quote_runs_of_pairs(views, left[quoted], right[quoted], settings)
@@ -584,63 +610,94 @@ def _confirmed_batch(
     def may_copy(u: int, v: int) -> bool:
         return u << 32 | v in copies
 
-    for (u, v), bits in zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True):
-        found = confirm_pair(
-            u, v, bits, docs, views.__getitem__, settings, outcome.stats, runs_of, may_copy
-        )
-        if found is None:
-            continue
-        (quoting if found.kind == "shares-quotation" else outcome.confirmed).append(found)
+    # Shared quotations need nothing from other batches: stated here, sorted, filed.
+    state = Statements(settings, reps.__getitem__, None, None)
+    quoting: list[Relation] = []
+    kept = []
+    pairs = zip(pairs_of(batch.codes), batch.bits.tolist(), strict=True)
+    for k, ((u, v), bits) in enumerate(pairs):
+        was = known.get(k)
+        if was is None:
+            found = confirm_pair(
+                u, v, bits, docs, views.__getitem__, settings, outcome.stats, runs_of, may_copy
+            )
+            was = outcome_of(found)
+        else:  # what confirming it again would give and count
+            found = was.confirmed(u, v) if was.kind not in (None, QUOTATION) else None
+            if quotation_skipped(was.kind, bits):
+                outcome.stats["skipped-related:shares-quotation"] += 1
+        kept.append(was)
+        if was.kind == QUOTATION:
+            quoting.append(state.quotation(u, v, was.score, was.evidence))
+        elif found is not None:
+            outcome.confirmed.append(found)
     if quoting:
-        # Shared quotations need nothing from other batches: stated here, sorted, filed.
-        state = Statements(settings, lambda i: dates[i][0], None, None)
         outcome.run = ctx.work.relation_batch_run(batch.index)
-        write_run([state.relation(c) for c in quoting], outcome.run)
-    outcome.bodies = {i: dates[i] for c in outcome.confirmed for i in (c.u, c.v)}
+        write_run(quoting, outcome.run)
+    outcome.bodies = _dates(numbers, held, {i for c in outcome.confirmed for i in (c.u, c.v)})
+    keep_batch(ctx.work.relation_confirmed(batch.index), u_hashes, v_hashes, batch.bits, kept)
     return outcome
+
+
+def _dates(numbers: np.ndarray, held: pa.Table, wanted: set[int]) -> dict[int, tuple]:
+    """The record id and dates of the bodies ``wanted`` among ``numbers`` (their rows
+    ``held``): those of the confirmed pairs the driver states."""
+    if not wanted:
+        return {}
+    ordered = sorted(wanted)
+    rows = held.take(pa.array(np.searchsorted(numbers, ordered)))
+    columns = [rows[name].to_pylist() for name in _DATES_SCHEMA.names]
+    return dict(zip(ordered, zip(*columns, strict=True), strict=True))
+
+
+def _body_rows(
+    ctx: PackContext, bodies: list[int], numbers: np.ndarray, columns: list[str]
+) -> pa.Table:
+    """The ``columns`` of the bodies ``numbers`` (ascending) in their shards' signature files,
+    in that order, reading each file once and only the batches and columns that hold them
+    (mapped locally, by byte range in a bucket)."""
+    first = np.concatenate(([0], np.cumsum(bodies)))
+    shards = np.searchsorted(first, numbers, "right") - 1
+    tables = []
+    for shard in np.unique(shards).tolist():
+        at = numbers[shards == shard] - first[shard]  # signed in batches of _SIGN_CHUNK bodies
+        path = ctx.work.relation_signatures(shard)
+        tables.append(ipc_rows(path, at // _SIGN_CHUNK, at % _SIGN_CHUNK, columns))
+    if not tables:
+        return _SIGNATURE_SCHEMA.empty_table().select(columns)
+    return pa.concat_tables(tables)
 
 
 def _read_bodies(
     ctx: PackContext,
     bodies: list[int],
+    held: tuple[np.ndarray, pa.Table],
     text_numbers: np.ndarray,
     view_numbers: np.ndarray,
     vocab: Vocabulary,
-) -> tuple[dict, dict, dict]:
+) -> tuple[dict, dict]:
     """The word and separator ids in ``vocab`` of the texts (tokenized a shard's worth at a
-    time, never held as Python strings), quotation views, and record id and dates (all of
-    them) of the bodies numbered, reading each shard's signature file once and only the
-    batches and columns that hold them (mapped locally, by byte range in a bucket)."""
+    time, never held as Python strings), and the quotation views, of the bodies numbered.
+    ``held``: the batch's bodies and their rows of :data:`_HELD_COLUMNS` (where each text is
+    in its shard's final work file)."""
     first = np.concatenate(([0], np.cumsum(bodies)))
-    numbers = np.union1d(text_numbers, view_numbers)
-    shards = np.searchsorted(first, numbers, "right") - 1
     tokens: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     views: dict[int, align.QuoteView] = {}
-    dates: dict[int, tuple] = {}
+    if len(view_numbers):
+        views.update(_views(view_numbers, _body_rows(ctx, bodies, view_numbers, _VIEW_COLUMNS)))
+    numbers, rows = held
+    at = np.searchsorted(numbers, text_numbers)
+    final_batch = rows["final_batch"].to_numpy()[at]
+    final_offset = rows["final_offset"].to_numpy()[at]
+    shards = np.searchsorted(first, text_numbers, "right") - 1
     for shard in np.unique(shards).tolist():
-        mine = numbers[shards == shard]
-        at = mine - first[shard]  # signed in batches of _SIGN_CHUNK bodies
-        signed = ipc_rows(
-            ctx.work.relation_signatures(shard), at // _SIGN_CHUNK, at % _SIGN_CHUNK, _READ_COLUMNS
-        )
-        rows = zip(*(signed[name].to_pylist() for name in _DATES_SCHEMA.names), strict=True)
-        dates.update(zip(mine.tolist(), rows, strict=True))
-        wanted = np.isin(mine, view_numbers)
-        if wanted.any():
-            views.update(_views(mine[wanted], signed.filter(pa.array(wanted))))
-        wanted = np.isin(mine, text_numbers)
-        if wanted.any():
-            final = ipc_rows(
-                ctx.work.final(shard),
-                signed["final_batch"].to_numpy()[wanted],
-                signed["final_offset"].to_numpy()[wanted],
-                ["text"],
-            )
-            held = mine[wanted].tolist()
-            for start, some in _text_slices(final["text"]):
-                viewed = ((t.raw, t.sep) for t in vocab.views(some))
-                tokens.update(zip(held[start : start + len(some)], viewed, strict=True))
-    return tokens, views, dates
+        wanted = shards == shard
+        final = ipc_rows(ctx.work.final(shard), final_batch[wanted], final_offset[wanted], ["text"])
+        mine = text_numbers[wanted].tolist()
+        for start, some in _text_slices(final["text"]):
+            viewed = ((t.raw, t.sep) for t in vocab.views(some))
+            tokens.update(zip(mine[start : start + len(some)], viewed, strict=True))
+    return tokens, views
 
 
 def _views(numbers: np.ndarray, signed: pa.Table) -> Iterator[tuple[int, align.QuoteView]]:

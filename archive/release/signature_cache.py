@@ -292,7 +292,7 @@ def signing_key(settings: RelationSettings) -> dict:
     (bodies are tokenized by Arrow's regular expressions)."""
     return {
         "settings": json.loads(settings.params_json()),
-        "code": _code_digest(),
+        "code": code_digest(),
         "python": sys.version,
         "numpy": np.__version__,
         "pyarrow": pa.__version__,
@@ -311,7 +311,8 @@ def package_digest(root: Path) -> str:
 
 
 @cache
-def _code_digest() -> str:
+def code_digest() -> str:
+    """:func:`package_digest` of this package: the code the pack caches are a function of."""
     return package_digest(Path(__file__).resolve().parent.parent)
 
 

@@ -43,8 +43,8 @@ def _arrow_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
 @dataclass(frozen=True)
 class CacheDir:
     """A pack cache: the furniture contributions of a release's records and the furniture they
-    taught, the capture log's index, and each distinct body's signing, for the next version's
-    pack. Not part of the release."""
+    taught, the capture log's index, each distinct body's signing and each candidate pair's
+    confirmation, for the next version's pack. Not part of the release."""
 
     folder: Path
 
@@ -84,6 +84,15 @@ class CacheDir:
     def signatures_meta(self) -> Path:
         """What the signed bodies are a function of, and each file's size and SHA-256."""
         return self.folder / "signatures.json"
+
+    def confirmations(self) -> Path:
+        """The folder of the confirmed pairs' outcomes, in parts by key (see
+        :mod:`archive.release.confirmation_cache`)."""
+        return self.folder / "confirmations"
+
+    def confirmations_meta(self) -> Path:
+        """What the kept outcomes are a function of, and each part's size and SHA-256."""
+        return self.folder / "confirmations.json"
 
 
 @dataclass(frozen=True)
@@ -226,6 +235,15 @@ class TaskDir:
     def relation_run(self, kind: str, part: int) -> Path | RemotePath:
         """The sorted pairs of bodies sharing keys of ``kind`` in key range ``part``."""
         return self._relations() / f"pairs-{kind}-{part:05d}.arrow"
+
+    def relation_confirmed(self, batch: int) -> Path | RemotePath:
+        """The outcome of each candidate pair of a confirming batch, by the two bodies' text
+        hashes, for the cache."""
+        return self._relations() / "confirmed" / f"batch-{batch:06d}.arrow"
+
+    def relation_confirmed_files(self) -> list[Path | RemotePath]:
+        """Every confirming batch's outcomes, in batch order."""
+        return _arrow_files(self._relations() / "confirmed")
 
     def relation_batch_run(self, batch: int) -> Path | RemotePath:
         """The sorted shared quotations a confirming batch stated itself."""
