@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from archive.relations.align import SentencePair
 from archive.relations.find import Confirmed
 from archive.relations.model import canonical_json
 from archive.relations.text import Sentence
-from archive.release.signature_cache import code_digest, hash_prefixes
+from archive.release.signature_cache import hash_prefixes, signing_key
 from archive.release.workdir import CacheDir, WorkDir
 from archive.runtime.process import allow_open_files
 
@@ -299,16 +298,10 @@ def cached_outcomes(
 
 
 def confirming_key(settings: RelationSettings) -> dict:
-    """What confirming a pair is a function of, beside its bodies' texts and bits: the relation
-    settings, the code of this package (:func:`~archive.release.signature_cache.package_digest`),
-    and the Python (difflib aligns sentences), numpy and pyarrow that run it."""
-    return {
-        "settings": json.loads(settings.params_json()),
-        "code": code_digest(),
-        "python": sys.version,
-        "numpy": np.__version__,
-        "pyarrow": pa.__version__,
-    }
+    """What confirming a pair is a function of, beside its bodies' texts and bits: what
+    signing is (:func:`~archive.release.signature_cache.signing_key`: the relation settings,
+    this package's code, and the Python (difflib aligns sentences), numpy and pyarrow)."""
+    return signing_key(settings)
 
 
 def parent_confirmations(release: Path, settings: RelationSettings) -> tuple[Path, ...] | None:
