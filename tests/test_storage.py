@@ -10,8 +10,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import pickle
+import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections import Counter
+from contextlib import suppress
 from pathlib import Path, PurePath
 
 import pyarrow.fs as pafs
@@ -324,20 +330,83 @@ def test_file_urls_name_this_machine_and_fsspec_stores_keep_their_host(tmp_path)
         assert handle.read() == b"B."
 
 
-def _copied_here(_) -> str:
-    """In a worker: a file written to fsspec's in-memory store, copied to local disk."""
-    import fsspec
+def _index(folder: Path, rows: int) -> str:
+    """The ``file://`` URL of an SQLite index of ``rows`` rows made in ``folder``: a remote
+    file to :class:`storage.RemotePath`, which copies it like one in a bucket."""
+    path = folder / "index.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE log (path TEXT PRIMARY KEY)")
+    db.executemany("INSERT INTO log VALUES (?)", ((f"doc-{n}",) for n in range(rows)))
+    db.commit()
+    db.close()
+    return path.as_uri()
 
-    with fsspec.open("memory://archive-test/index.sqlite", "wb") as sink:
-        sink.write(b"an index")
-    copy = storage.local_file(storage.RemotePath("memory://archive-test/index.sqlite"))
-    assert copy.read_bytes() == b"an index"
-    return str(copy)
+
+_LOOK_UP_THEN_LEAVE = """
+import os, signal, sys
+from archive.capture import storage
+index = storage.RemotePath(sys.argv[1])
+db = storage.open_index(index)
+assert storage.open_index(index) is db  # one copy a process
+print(db.execute("SELECT count(*) FROM log").fetchone()[0], flush=True)
+{leave}
+"""
 
 
-def test_workers_remove_their_local_copies_when_they_end():
+@pytest.mark.parametrize(
+    "leave", ["sys.exit(0)", "os._exit(0)", "os.kill(os.getpid(), signal.SIGKILL)"]
+)
+def test_a_copy_of_a_remote_index_outlives_no_process_however_it_ends(tmp_path, leave):
+    """A Ray worker ends without running exit handlers (``os._exit`` here), and any process
+    may be killed: its copies must not wait for them."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-c", _LOOK_UP_THEN_LEAVE.format(leave=leave), _index(tmp_path, 3)],
+        env=dict(os.environ, TMPDIR=str(temp), PYTHONPATH=pythonpath),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout == "3\n", done.stderr
+    assert list(temp.iterdir()) == []
+
+
+def _looked_up_here(url: str) -> tuple[str, int]:
+    """In a worker: where it keeps temporary files, and what the remote index at ``url``
+    answers."""
+    db = storage.open_index(storage.RemotePath(url))
+    return tempfile.gettempdir(), db.execute("SELECT count(*) FROM log").fetchone()[0]
+
+
+@pytest.mark.parametrize("stopped", [False, True])
+def test_a_pools_workers_leave_no_copy_of_a_remote_index(tmp_path, monkeypatch, stopped):
+    """Whether the pool ends or is stopped (Ctrl-C: its workers are killed)."""
     from archive.runtime.executors import LocalExecutor
 
-    with LocalExecutor(2) as executor:
-        copies = list(executor.map(_copied_here, range(2)))
-    assert copies and not any(Path(c).exists() for c in copies)
+    url = _index(tmp_path, 3)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # the workers' environment
+    with suppress(KeyboardInterrupt), LocalExecutor(2) as executor:
+        found = list(executor.map(_looked_up_here, [url] * 4))
+        if stopped:
+            raise KeyboardInterrupt
+    assert found == [(str(temp), 3)] * 4
+    assert list(temp.iterdir()) == []
+
+
+def test_a_forked_child_makes_its_own_copy_of_a_remote_index(tmp_path):
+    """An SQLite connection must not cross a fork: the child does not get its parent's."""
+    index = storage.RemotePath(_index(tmp_path, 3))
+    db = storage.open_index(index)
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            mine = storage.open_index(index)
+            status = int(mine is db or mine.execute("SELECT count(*) FROM log").fetchone() != (3,))
+        finally:
+            os._exit(status)
+    assert os.waitpid(child, 0)[1] == 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
-from archive.capture.storage import RemotePath, local_file
+from archive.capture.storage import RemotePath, open_index
 from archive.errors import CaptureLogError, UsageError
 from archive.format import boundedjson
 
@@ -273,7 +273,7 @@ class CaptureLog:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = sqlite3.connect(f"file:{local_file(self.index_path)}?mode=ro", uri=True)
+            self._db = open_index(self.index_path)
         return self._db
 
     def read_at(self, index_path: Path | RemotePath) -> CaptureLog:

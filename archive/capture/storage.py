@@ -15,7 +15,6 @@ assembled on local disk and then uploaded, its manifest last, so a reader that f
 from __future__ import annotations
 
 import fnmatch
-import multiprocessing.util
 import os
 import posixpath
 import re
@@ -28,11 +27,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.fs as pafs
 
 from archive.errors import UsageError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # Uploaded last, in this order: their presence says the release is whole.
 FINAL_FILES = ("manifest.json", "manifest.json.sha256")
@@ -336,20 +339,36 @@ class RemotePath:
             shutil.copyfileobj(source, sink, _BLOCK)
 
 
-_COPIES: dict[str, Path] = {}
+def open_index(path: Path | RemotePath) -> sqlite3.Connection:
+    """A read-only connection to the SQLite file at ``path`` (an index a task looks things up
+    in). A remote file is copied to this machine's disk once per process, and its connection is
+    shared by the process's callers: none closes it."""
+    if isinstance(path, RemotePath):
+        return _opened_copy(path.url)
+    import sqlite3
+
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
-def local_file(path: Path | RemotePath) -> Path:
-    """``path`` itself when it is local, else a copy on this machine's disk, made once per
-    process and removed when it ends (an SQLite index a task opens by path)."""
-    if not isinstance(path, RemotePath):
-        return path
-    if path.url not in _COPIES:
-        folder = Path(tempfile.mkdtemp(prefix="archive-copy-"))
-        # Run at exit by workers too (a pool's workers leave by os._exit: atexit is skipped).
-        multiprocessing.util.Finalize(None, shutil.rmtree, (folder, True), exitpriority=10)
-        copy = folder / path.name
-        with path.open_input() as source, open(copy, "wb") as sink:
+@lru_cache(maxsize=8)  # a pack reads two; an evicted copy goes with its last reader
+def _opened_copy(url: str) -> sqlite3.Connection:
+    """A connection to a local copy of the SQLite file at ``url`` whose name is removed once
+    the connection holds it open: the system reclaims the copy when the process ends,
+    however it ends. Exit handlers cannot do it: Ray ends its workers without running them,
+    and a killed process runs none."""
+    import sqlite3
+
+    descriptor, name = tempfile.mkstemp(prefix="archive-copy-", suffix=".sqlite")
+    try:
+        with os.fdopen(descriptor, "wb") as sink, RemotePath(url).open_input() as source:
             shutil.copyfileobj(source, sink, _BLOCK)
-        _COPIES[path.url] = copy
-    return _COPIES[path.url]
+        # Shared within the process, by any thread: it only ever reads.
+        db = sqlite3.connect(f"file:{name}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("PRAGMA schema_version")  # reads the file now, while it has a name
+    finally:
+        os.unlink(name)
+    return db
+
+
+# A connection must not cross a fork (SQLite's rule): a forked child makes its own copy.
+os.register_at_fork(after_in_child=_opened_copy.cache_clear)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from archive.capture.storage import RemotePath, local_file
+from archive.capture.storage import RemotePath, open_index
 from archive.errors import UsageError, VerificationError
 from archive.format.manifest import (  # noqa: F401  WITHDRAWN_FILE: named here too
     MANIFEST,
@@ -189,7 +189,7 @@ class ParentIndex:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = sqlite3.connect(f"file:{local_file(self.path)}?mode=ro", uri=True)
+            self._db = open_index(self.path)
         return self._db
 
     def __getstate__(self):
