@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from lxml import etree
+from lxml.html import HtmlElement, HtmlEntity
+from trafilatura.utils import load_html
 from warcdata import (
     ARTICLES,
     FROMAGERIE,
@@ -20,7 +25,7 @@ from warcdata import (
 )
 
 from archive.extract import extract_text_capture
-from archive.extract.html import extract_html
+from archive.extract.html import _parsed, extract_html
 from archive.model import Hints
 from archive.text.decode import NotText
 from archive.text.normalize import body_text, normalize_text, sha256_text
@@ -247,3 +252,43 @@ def test_a_page_whose_url_is_no_url_is_a_record_not_a_crash(head):
     page = b"<html><head><title>Harbour wall</title>" + head + b"</head><body>" + body
     result = extract_html(page + b"</p></body></html>", Hints())
     assert "harbour wall was mended" in result.extraction.text
+
+
+REAL_PAGES = sorted(
+    (Path(__file__).resolve().parents[1] / "benchmarks/realpages/pages").glob("*.gz")
+)
+
+
+def _as_trafilatura_parses(text: str):
+    tree = load_html(text)
+    return None if tree is None else etree.tostring(tree, encoding="unicode")
+
+
+def _as_parsed(text: str):
+    tree = _parsed(text)
+    return None if tree is None else etree.tostring(tree, encoding="unicode")
+
+
+@pytest.mark.parametrize("path", REAL_PAGES[::6], ids=lambda p: p.name)
+def test_a_real_page_parses_as_trafilatura_parses_it(path):
+    text = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+    assert _as_parsed(text) == _as_trafilatura_parses(text)
+    assert {type(e) for e in _parsed(text).iter()} <= {HtmlElement, HtmlEntity}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "plain words, no markup",
+        "<p>one block</p>",
+        "<div><p>two</p><p>blocks</p></div>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>declared</p></body></html>',
+        "<!DOCTYPE html>\n<html/>\n<body><p>self-closed html</p></body>",
+        "<html><body><form><input name=q><select><option>a</select></form></body></html>",
+        "<html><body>\x00\x0b<p>control characters</p></body></html>",
+    ],
+)
+def test_odd_input_parses_as_trafilatura_parses_it(text):
+    assert _as_parsed(text) == _as_trafilatura_parses(text)
