@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from trafilatura.metadata import extract_author, extract_catstags, extract_metadata
+from trafilatura.metadata import extract_catstags, extract_metadata
 from trafilatura.utils import load_html
 
-from archive.extract.pagemeta import byline, categories_of, page_metadata
+from archive.extract.pagemeta import categories_of, page_metadata
 
 PAGES = sorted((Path(__file__).resolve().parents[1] / "benchmarks/realpages/pages").glob("*.gz"))
 MIN, MAX = date(1990, 1, 1), date(2030, 12, 31)
@@ -92,50 +92,3 @@ def test_a_page_with_a_byline_and_a_dated_text_gets_both():
     assert found.author() == "Ann Lee"
     assert found.date() == "2021-03-12"
     _same(page.encode())
-
-
-@pytest.mark.parametrize("path", PAGES[1::3], ids=lambda p: p.name)
-def test_the_byline_is_trafilatura_s_on_real_pages(path):
-    page = gzip.decompress(path.read_bytes())
-    assert byline(load_html(page)) == extract_author(load_html(page))
-
-
-NAMES = st.sampled_from(
-    [
-        "author",
-        "Author",
-        "byline",
-        "author-name",
-        "authorname",
-        "writer",
-        "comments",
-        "my-comments",
-        "Comments-x",
-        "sidebar",
-        "meta-date",
-        "zuozhe",
-        "x",
-        "",
-    ]
-)
-
-
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["span", "div", "a", "p", "h4"]),
-            NAMES,
-            NAMES,
-            st.sampled_from(["Ada Byron", "By Li Wei and Sam Ng", "x", "Comments"]),
-        ),
-        min_size=1,
-        max_size=6,
-    )
-)
-@settings(max_examples=60, deadline=None)
-def test_the_byline_is_trafilatura_s_whatever_the_classes(elements):
-    body = "".join(
-        f"<{tag} class='{cls}' id='{ident}'>{text}</{tag}>" for tag, cls, ident, text in elements
-    )
-    page = f"<html><body><div><p>Story text.</p>{body}</div></body></html>"
-    assert byline(load_html(page)) == extract_author(load_html(page))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -28,20 +27,15 @@ from html import unescape
 from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
-from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.metadata import (
     examine_meta,
+    extract_author,
     extract_catstags,
     extract_meta_json,
-    extract_metainfo,
     extract_title,
     extract_url,
-    normalize_authors,
 )
 from trafilatura.utils import line_processing
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
-
-from archive.extract.xpathtext import plain_xpath
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,7 @@ def page_metadata(
 
     @cache
     def author() -> str | None:
-        return _trimmed(found.author or byline(tree))
+        return _trimmed(found.author or extract_author(tree))
 
     @cache
     def published() -> str | None:
@@ -97,20 +91,6 @@ def _trimmed(value: str | None) -> str | None:
     if len(value) > 10000:
         value = value[:9999] + "…"
     return line_processing(unescape(value))
-
-
-_AUTHOR = [plain_xpath(e) for e in AUTHOR_XPATHS]
-_AUTHOR_DISCARD = [plain_xpath(e) for e in AUTHOR_DISCARD_XPATHS]
-
-
-def byline(tree: HtmlElement) -> str | None:
-    """trafilatura's ``extract_author(tree)``, its steps with its XPaths written as string tests
-    (``archive.extract.xpathtext``): its regular expressions called Python for every element
-    with a class or an id, most of the search's time."""
-    author = extract_metainfo(
-        prune_unwanted_nodes(deepcopy(tree), _AUTHOR_DISCARD), _AUTHOR, len_limit=120
-    )
-    return normalize_authors(None, author) if author else author
 
 
 # Each of trafilatura's category paths ends in a link whose address holds ``/categor``.
