@@ -101,7 +101,12 @@ def registrable_domain(url: str) -> str | None:
     'harbour-courier.co.uk'
     """
     host = host_of(url)
-    if not host or re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):
+    return _registrable(host) if host else None
+
+
+@lru_cache(maxsize=4096)  # the pages of a corpus share a few thousand hosts at most
+def _registrable(host: str) -> str | None:
+    if re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):
         return None
     return _psl().privatesuffix(host)
 
@@ -161,7 +166,7 @@ def outlet_from_domain(
     domain = registrable_domain(url)
     if not host or not domain:
         return None
-    mapping = dict(table.items() if isinstance(table, Mapping) else table)
+    mapping = table if isinstance(table, Mapping) else dict(table)
     labels = host.split(".")
     for i in range(len(labels) - domain.count(".")):
         key = ".".join(labels[i:])
