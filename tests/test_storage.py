@@ -330,11 +330,12 @@ def test_file_urls_name_this_machine_and_fsspec_stores_keep_their_host(tmp_path)
         assert handle.read() == b"B."
 
 
-def _index(folder: Path, rows: int) -> str:
+def _index(folder: Path, rows: int, journal: str = "delete") -> str:
     """The ``file://`` URL of an SQLite index of ``rows`` rows made in ``folder``: a remote
     file to :class:`storage.RemotePath`, which copies it like one in a bucket."""
     path = folder / "index.sqlite"
     db = sqlite3.connect(path)
+    db.execute(f"PRAGMA journal_mode={journal}")
     db.execute("CREATE TABLE log (path TEXT PRIMARY KEY)")
     db.executemany("INSERT INTO log VALUES (?)", ((f"doc-{n}",) for n in range(rows)))
     db.commit()
@@ -356,7 +357,7 @@ print(db.execute("SELECT count(*) FROM log").fetchone()[0], flush=True)
 @pytest.mark.parametrize(
     "leave", ["sys.exit(0)", "os._exit(0)", "os.kill(os.getpid(), signal.SIGKILL)"]
 )
-def test_a_copy_of_a_remote_index_outlives_no_process_however_it_ends(tmp_path, leave):
+def test_an_open_copy_of_a_remote_index_outlives_no_process_however_it_ends(tmp_path, leave):
     """A Ray worker ends without running exit handlers (``os._exit`` here), and any process
     may be killed: its copies must not wait for them."""
     temp = tmp_path / "temp"
@@ -410,3 +411,13 @@ def test_a_forked_child_makes_its_own_copy_of_a_remote_index(tmp_path):
         finally:
             os._exit(status)
     assert os.waitpid(child, 0)[1] == 0
+
+
+def test_a_copy_of_an_index_in_wal_mode_leaves_no_file_beside_it(tmp_path, monkeypatch):
+    """SQLite opens a WAL file's -wal and -shm by name, and these would outlive the copy."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    db = storage.open_index(storage.RemotePath(_index(tmp_path, 5, journal="wal")))
+    assert db.execute("SELECT count(*) FROM log").fetchone()[0] == 5
+    assert list(temp.iterdir()) == []

@@ -354,8 +354,9 @@ def open_index(path: Path | RemotePath) -> sqlite3.Connection:
 def _opened_copy(url: str) -> sqlite3.Connection:
     """A connection to a local copy of the SQLite file at ``url`` whose name is removed once
     the connection holds it open: the system reclaims the copy when the process ends,
-    however it ends. Exit handlers cannot do it: Ray ends its workers without running them,
-    and a killed process runs none."""
+    however it ends once the copy is open (a process killed while it downloads leaves what it
+    had written). Exit handlers cannot do it: Ray ends its workers without running them, and a
+    killed process runs none."""
     import sqlite3
 
     descriptor, name = tempfile.mkstemp(prefix="archive-copy-", suffix=".sqlite")
@@ -363,7 +364,9 @@ def _opened_copy(url: str) -> sqlite3.Connection:
         with os.fdopen(descriptor, "wb") as sink, RemotePath(url).open_input() as source:
             shutil.copyfileobj(source, sink, _BLOCK)
         # Shared within the process, by any thread: it only ever reads.
-        db = sqlite3.connect(f"file:{name}?mode=ro", uri=True, check_same_thread=False)
+        # immutable: a copy in WAL mode would otherwise get -wal and -shm files beside it,
+        # by name, that nothing removes; nothing else writes the copy, so nothing is lost.
+        db = sqlite3.connect(f"file:{name}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         db.execute("PRAGMA schema_version")  # reads the file now, while it has a name
     finally:
         os.unlink(name)
