@@ -911,8 +911,9 @@ def _relation_lines(rows: list[dict], quiet: bool) -> None:
 
 def run() -> None:
     """The ``archive`` command: :func:`main` in a process of archive's own."""
-    from archive.runtime.process import forgo_pandas
+    from archive.runtime.process import forgo_blas_threads, forgo_pandas
 
+    forgo_blas_threads()
     forgo_pandas()
     stop_on_signals()
     main()

@@ -294,6 +294,41 @@ def test_a_bug_exits_3_from_the_installed_command(runner, corpus, tmp_path):
     assert done.stdout == ""
 
 
+BLAS_THREADS = """
+import os, sys
+from archive.runtime.process import forgo_blas_threads
+if sys.argv[1] == "forgo":
+    forgo_blas_threads()
+import numpy
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2,
+    reason="counts a Linux process's threads; OpenBLAS starts none on one core",
+)
+def test_the_command_loads_numpy_without_blas_threads():
+    """numpy's BLAS starts a thread per core that spins before it sleeps (archive calls no
+    BLAS routine): the command's processes load it with none, unless the environment chose."""
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def threads(mode: str, extra: dict | None = None) -> int:
+        run = subprocess.run(
+            [sys.executable, "-c", BLAS_THREADS, mode],
+            capture_output=True,
+            text=True,
+            env={**environment, **(extra or {})},
+            check=True,
+        )
+        return int(run.stdout)
+
+    if threads("default") < 2:
+        pytest.skip("this numpy starts no BLAS threads of its own")
+    assert threads("forgo") == 1
+    assert threads("forgo", {"OPENBLAS_NUM_THREADS": "2"}) > 1  # the user's choice stands
+
+
 def test_version_and_help_answer_without_loading_the_pipeline():
     probe = (  # through run(), what the installed command calls
         "import contextlib, io, sys\n"
@@ -307,7 +342,13 @@ def test_version_and_help_answer_without_loading_the_pipeline():
         "            assert exc.code == 0, exc.code\n"
         "heavy = {'pyarrow', 'trafilatura', 'pycld2', 'fasttext', 'numpy'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
+        "import os\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=environment
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    # and numpy, loaded later, will start no BLAS threads
+    assert done.stdout.split() == ["[]", "1"]

@@ -42,6 +42,16 @@ def reuse_freed_memory() -> None:
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 
 
+def forgo_blas_threads() -> None:
+    """Start numpy's BLAS with no threads of its own in this process and the processes it
+    starts, unless the environment chose a number. archive calls no BLAS routine, but OpenBLAS
+    starts a thread per core when numpy is imported, and each one spins before it sleeps: a
+    tenth of a second of CPU in every process that imports numpy (verify's start-up, pack's
+    workers), taken from a core the others could use. Read by OpenBLAS when it loads, so set
+    before numpy is imported."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def forgo_pandas() -> None:
     """Make pandas unimportable in this process, unless it is already imported: one of
     archive's own (the command line, its local workers, the Ray workers of its own job), which
