@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_pack import BASELINE, corpus, measure  # noqa: E402
+from bench_pack import BASELINE, compile_archive, corpus, measure  # noqa: E402
 
 
 def rewrite_share(captures: Path, share: float, seed: int) -> int:
@@ -78,6 +78,7 @@ def main() -> None:
 
     full = pack("1.0.0")
     changed = rewrite_share(captures, args.changed, args.seed)
+    compile_archive()
     measure([sys.executable, "-c", BASELINE, str(captures)])  # warm the page cache
     baselines, incrementals = [], []
     for attempt in range(args.repeat):
