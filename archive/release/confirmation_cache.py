@@ -42,7 +42,7 @@ from archive.relations.align import SentencePair
 from archive.relations.find import Confirmed
 from archive.relations.model import canonical_json
 from archive.relations.text import Sentence
-from archive.release.signature_cache import hash_prefixes, signing_key
+from archive.release.signature_cache import hash_prefixes, ranks, signing_key, vouched
 from archive.release.workdir import CacheDir, WorkDir
 from archive.runtime.process import allow_open_files
 
@@ -226,7 +226,7 @@ class CachedConfirmations:
         held = _keys(table)
         lo = np.searchsorted(held, keys, "left")
         counts = np.searchsorted(held, keys, "right") - lo
-        rows = np.repeat(lo, counts) + _ranks(counts)
+        rows = np.repeat(lo, counts) + ranks(counts)
         return np.repeat(np.arange(len(keys)), counts), rows_at(table, rows)
 
 
@@ -235,12 +235,6 @@ def _keys(table: pa.Table) -> np.ndarray:
     if column.num_chunks == 1:  # as kept: the mapped keys themselves, read where searched
         return column.chunk(0).to_numpy()
     return column.to_numpy()
-
-
-def _ranks(counts: np.ndarray) -> np.ndarray:
-    """0, 1, ..., c - 1 for each c of ``counts``, one after the other."""
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(int(counts.sum()), dtype=np.int64) - starts
 
 
 def _sound(rows: pa.Table) -> list[Outcome]:
@@ -315,9 +309,7 @@ def parent_confirmations(release: Path, settings: RelationSettings) -> tuple[Pat
         files = []
         for name, size, digest in meta["parts"]:
             path = cache.confirmations() / name
-            if path.name != name or path.stat().st_size != size:
-                return None
-            if file_sha256(path) != (digest, size):
+            if path.name != name or not vouched(path, size, digest):
                 return None
             files.append(path)
     except (OSError, ValueError, TypeError, KeyError):

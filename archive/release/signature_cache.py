@@ -127,7 +127,7 @@ class CachedSignatures:
                 continue
             counts = np.zeros(len(wanted), dtype=np.int64)  # the second search, for hits only
             counts[hit] = np.searchsorted(keys, wanted[hit], "right") - lo[hit]
-            rows = index["row"].chunk(0).to_numpy()[np.repeat(lo, counts) + _ranks(counts)]
+            rows = index["row"].chunk(0).to_numpy()[np.repeat(lo, counts) + ranks(counts)]
             if rows.max() >= self._tables[k].num_rows:
                 raise ValueError("a cached index names a row its file does not have")
             asked.append(np.repeat(order, counts))
@@ -157,7 +157,7 @@ class CachedSignatures:
         return taken
 
 
-def _ranks(counts: np.ndarray) -> np.ndarray:
+def ranks(counts: np.ndarray) -> np.ndarray:
     """0, 1, ..., c - 1 for each c of ``counts``, one after the other."""
     total = int(counts.sum())
     starts = np.repeat(np.cumsum(counts) - counts, counts)
@@ -328,9 +328,9 @@ def parent_signatures(release: Path, settings: RelationSettings) -> tuple[Path, 
         files = []
         for name, size, digest, index_size, index_digest in meta["files"]:
             path = cache.signatures() / name
-            if path.name != name or not _vouched(path, size, digest):
+            if path.name != name or not vouched(path, size, digest):
                 return None
-            if not _vouched(index_path(path), index_size, index_digest):
+            if not vouched(index_path(path), index_size, index_digest):
                 return None
             files.append(path)
     except (OSError, ValueError, TypeError, KeyError):
@@ -338,7 +338,9 @@ def parent_signatures(release: Path, settings: RelationSettings) -> tuple[Path, 
     return tuple(files)
 
 
-def _vouched(path: Path, size: int, digest: str) -> bool:
+def vouched(path: Path, size: int, digest: str) -> bool:
+    """Whether the cache file ``path`` has the ``size`` and SHA-256 ``digest`` its meta
+    lists (the size first: it costs no read)."""
     return path.stat().st_size == size and file_sha256(path) == (digest, size)
 
 
