@@ -33,7 +33,7 @@ _BOMS = (
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Any of the above (ESC is a control character): one scan clears the usual clean text.
-_SUSPECT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SUSPECT = re.compile(f"{_CONTROL.pattern}|{_BIDI.pattern}")
 _ESCAPE = "\x1b"
 _MAX_REPAIRED_SHARE = 0.01
 MAX_NUL_SHARE = 0.001
