@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from lxml.html import HtmlElement, HtmlEntity
 from trafilatura.utils import load_html
@@ -25,7 +27,7 @@ from warcdata import (
 )
 
 from archive.extract import extract_text_capture
-from archive.extract.html import _parsed, extract_html
+from archive.extract.html import _itemprops, _parsed, extract_html
 from archive.model import Hints
 from archive.text.decode import NotText
 from archive.text.normalize import body_text, normalize_text, sha256_text
@@ -292,3 +294,50 @@ def test_a_real_page_parses_as_trafilatura_parses_it(path):
 )
 def test_odd_input_parses_as_trafilatura_parses_it(text):
     assert _as_parsed(text) == _as_trafilatura_parses(text)
+
+
+# The XPaths `_itemprops` replaces: the reference it must agree with, element for element.
+_DATED_XPATH = ".//*[translate(@itemprop, 'P', 'p')='datepublished'][not(self::meta)]"
+_AUTHOR_XPATH = ".//a[@rel='author']|.//*[@itemprop='author']"
+
+
+def _itemprops_by_xpath(tree):
+    return tree.xpath(_DATED_XPATH), tree.xpath(_AUTHOR_XPATH)
+
+
+def test_itemprops_agree_with_their_xpaths_on_real_pages():
+    found = [0, 0]
+    for path in REAL_PAGES:
+        tree = _parsed(gzip.decompress(path.read_bytes()).decode("utf-8", "replace"))
+        if tree is None:
+            continue
+        dated, authors = _itemprops(tree)
+        assert (dated, authors) == _itemprops_by_xpath(tree), path.name
+        found[0] += bool(dated)
+        found[1] += bool(authors)
+    assert min(found) >= 5  # pages that hold each kind, so the comparison is not of empties
+
+
+_PROPS = st.sampled_from(
+    ["datePublished", "datepublished", "DatePublished", "datePublishedX", "author", "Author",
+     "creator", "", None]
+)  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "span", "meta", "time", "div"]), _PROPS,
+                  st.sampled_from(["author", "Author", "nofollow author", "", None])),
+        max_size=8,
+    )
+)  # fmt: skip
+def test_itemprops_agree_with_their_xpaths_on_any_attributes(elements):
+    parts = []
+    for tag, prop, rel in elements:
+        attrs = "".join(
+            f' {name}="{value}"' for name, value in (("itemprop", prop), ("rel", rel))
+            if value is not None
+        )  # fmt: skip
+        parts.append(f"<{tag}{attrs} content=x>w</{tag}>" if tag != "meta" else f"<meta{attrs}>")
+    tree = _parsed(f"<html><head><title>t</title></head><body>{''.join(parts)}</body></html>")
+    assert _itemprops(tree) == _itemprops_by_xpath(tree)
