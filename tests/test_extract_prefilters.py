@@ -7,16 +7,22 @@ wrong, and a fast path must return what the slow path returns.
 
 from __future__ import annotations
 
+import importlib.util
+import re
+import sys
+import tempfile
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.extract import captions, dates, outlets
+from archive.extract import captions, dates, furniture, header, outlets, spans
 from archive.extract.dates import DateFound
 from archive.extract.lines import Line, split_lines
+from archive.text.decode import NotText, decode_bytes
 from archive.text.normalize import _folded, body_text
 
 # every character str.isspace accepts, and a few that look like spaces but are not
@@ -180,3 +186,142 @@ def test_a_shifted_date_is_the_replaced_one(offset, start, length):
     )  # fmt: skip
     shifted = replace(found, start=found.start + offset, end=found.end + offset)
     assert found.shifted(offset) == shifted
+
+
+def _fixture_texts() -> list[str]:
+    """The test and example captures and 300 fictional ones."""
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("fiction", root / "benchmarks" / "fiction.py")
+    fiction = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("fiction", fiction)  # its dataclasses look their module up
+    spec.loader.exec_module(fiction)
+    with tempfile.TemporaryDirectory() as tmp:
+        fiction.generate_text_corpus(Path(tmp), 300, seed=7)
+        paths = [*root.glob("tests/**/*.txt"), *root.glob("examples/**/*.txt")]
+        paths += sorted(p for p in Path(tmp).rglob("*.txt"))
+        texts = []
+        for path in paths:
+            try:
+                texts.append(decode_bytes(path.read_bytes()).text)
+            except NotText:
+                continue  # the fixtures that test refusals
+    return texts
+
+
+_TEXTS = _fixture_texts()
+_LINES = sorted({ln.text for text in _TEXTS for ln in split_lines(text)})
+_NOT_AUTHORS = ((), ("Tarn Gazette", "Meridian Press"))
+_HEADER_TOKENS = (
+    "By", "by", "BY", "von ", "Par ", "di ", "Ada", "Quill", "de", "van", "St.", "Harbour",
+    "Press", "and", ",", "|", " ", "  ", ".", "Published", "3", "2021", "March", "yesterday",
+    "Monday", "ago", "ictured", "Pictured:", "(", ")", "/", "Photo", "Images", "”", "?", "©",
+)  # fmt: skip
+_HEADER_LINES = st.lists(st.sampled_from(_HEADER_TOKENS), min_size=1, max_size=12).map("".join)
+
+
+def test_the_fixture_lines_are_many_and_varied():
+    assert len(_LINES) > 5000
+    assert any(captions.caption_rule(t) for t in _LINES)
+    assert any(header.byline(t) for t in _LINES)
+    assert any(header.bare_byline(t) for t in _LINES)
+
+
+def _words_reference(low: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z©]+", low))
+
+
+@given(_TEXT | _HEADER_LINES)
+@settings(max_examples=400)
+def test_line_words_are_the_regex_words(line):
+    low = line.lower()
+    assert furniture.line_words(low) == _words_reference(low)
+
+
+def test_line_words_of_every_fixture_line_are_the_regex_words():
+    for line in _LINES:
+        assert furniture.line_words(line.lower()) == _words_reference(line.lower()), line
+
+
+def _skips_caption(line: str) -> bool:
+    """The test ``spans._single_line_rules`` makes before it asks ``caption_rule``."""
+    return (
+        line[-1] in captions.STORY_ENDS
+        and "ictured" not in line
+        and not line.endswith(captions.CAPTION_STOPS)
+    )
+
+
+@given(_TEXT.filter(bool) | _HEADER_LINES)
+@settings(max_examples=400)
+def test_a_line_the_caption_shortcut_skips_is_no_caption(line):
+    if _skips_caption(line):
+        assert captions.caption_rule(line) is None
+
+
+def test_every_fixture_caption_passes_the_caption_shortcut():
+    matched = [line for line in _LINES if captions.caption_rule(line)]
+    assert matched
+    assert not [line for line in matched if _skips_caption(line)]
+
+
+def test_single_line_rules_class_each_fixture_line_as_the_unguarded_rules():
+    for text in _TEXTS:
+        lines = split_lines(text)
+        anchored = furniture.anchored_lines(text, [ln.start for ln in lines])
+        lay = spans.Layout([None] * len(lines), [None] * len(lines))
+        spans._single_line_rules(lines, lay, anchored)
+        for i, ln in enumerate(lines):
+            checked = len(ln.text) <= furniture.SHORT_LINE or i in anchored
+            found = spans._line_class.__wrapped__(ln.text, checked)
+            if found is not None:
+                assert (lay.kinds[i], lay.rules[i]) == found, ln.text
+            else:  # or classed by its neighbours, after the single-line rules
+                assert lay.rules[i] in (None, "share:bar-item", "caption:repeated"), ln.text
+
+
+def _check_header_readers(line: str) -> None:
+    for names in _NOT_AUTHORS:
+        assert spans._byline(line, names) == header.byline(line, names), line
+        assert spans._bare_byline(line, names) == header.bare_byline(line, names), line
+
+
+@given(_TEXT.filter(bool) | _HEADER_LINES)
+@settings(max_examples=400)
+def test_the_guarded_header_readers_read_as_the_plain_ones(line):
+    _check_header_readers(line)
+
+
+def test_the_guarded_header_readers_read_every_fixture_line_as_the_plain_ones():
+    for line in _LINES:
+        _check_header_readers(line)
+
+
+def _digitless_reading(line: str) -> tuple[tuple, tuple]:
+    relative = dates.relative_only(line)
+    return (), (relative,) if relative else ()
+
+
+@given(_TEXT | _HEADER_LINES | _DATE_LINES)
+@settings(max_examples=400)
+def test_a_line_without_a_digit_is_at_most_a_relative_dateline(line):
+    if not re.search(r"\d", line):
+        assert dates.dateline(line) == _digitless_reading(line)
+
+
+def test_no_fixture_line_without_a_digit_is_a_dated_dateline():
+    for line in _LINES:
+        if not re.search(r"\d", line):
+            assert dates.dateline(line) == _digitless_reading(line), line
+
+
+def test_a_long_story_shaped_caption_is_still_classed():
+    pictured = "Pictured: the harbour master and the ferry crew on the quay at Tarn Island today."
+    credited = (
+        "The ferry crew wait on the quay at Tarn Island as the storm passes (Ada Quill/Tarn Photo)."
+    )
+    text = f"Harbour ferry returns\n\n{pictured}\n{credited}\n\nThe ferry resumed service."
+    lines = split_lines(text)
+    assert min(len(pictured), len(credited)) > furniture.SHORT_LINE
+    lay = spans.Layout([None] * len(lines), [None] * len(lines))
+    spans._single_line_rules(lines, lay, set())
+    assert lay.rules[1:3] == ["caption:pictured", "caption:credit-slash"]

@@ -67,6 +67,12 @@ _REPORTING_NOTE = re.compile(
 )
 
 
+STORY_ENDS = frozenset('.?!:”"’,')
+"""A line ending in one of these is no caption (unless it ends in one of ``CAPTION_STOPS`` or
+holds "ictured"): callers may skip ``caption_rule`` for such a line."""
+CAPTION_STOPS = (").", "Photo.", "Pictures.", "Images.")
+
+
 def caption_rule(text: str) -> str | None:
     """Return the caption rule id matching this line, or None."""
     if len(text) > 600:
@@ -74,9 +80,7 @@ def caption_rule(text: str) -> str | None:
     if "ictured" in text and _PICTURED.search(text):
         return "caption:pictured"
     # story sentences end with a stop; captions and credits usually do not
-    if text.endswith(("?", "!", ":", "”", '"', "’", ",")):
-        return None
-    if text.endswith(".") and not text.endswith((").", "Photo.", "Pictures.", "Images.")):
+    if text[-1] in STORY_ENDS and not text.endswith(CAPTION_STOPS):
         return None
     core = text[:-1] if text.endswith(".") else text
     # each pattern is tried only when the cheap shape test it implies holds

@@ -308,8 +308,15 @@ def anchored_lines(capture_text: str, starts: list[int]) -> set[int]:
     return hit
 
 
+# each ASCII byte that is no word letter, made a space: an ASCII line's words are then what
+# bytes.split finds, several times cheaper than the regex's findall
+_ASCII_LETTERS = bytes(c if _WORD.fullmatch(chr(c)) else 32 for c in range(256))
+
+
 def line_words(low: str) -> frozenset[str]:
     """The set of words of a lower-cased line (what rule gating looks at)."""
+    if low.isascii():
+        return frozenset(low.encode().translate(_ASCII_LETTERS).decode().split())
     return frozenset(_WORD.findall(low))
 
 

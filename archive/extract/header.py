@@ -78,7 +78,8 @@ _DATE_AFTER_NAMES = re.compile(
     r"\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\.?\s+\d{4}|"
     r"\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\s+\d{4}-\d\d-\d\d|\s+\d{1,2}[/.]\d{1,2}[/.]\d{4}"
 )
-_FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
+FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
+"""The foreign words for "by" a byline may open with (any other byline holds "by")."""
 _DIGIT = re.compile(r"\d")
 _LIST_JOINER = re.compile(r" (?:and|und|et|y|en|e) |&")
 _NAME_JOINERS = re.compile(r",| (?:and|und|et|y|en|e|with) |&")
@@ -195,7 +196,7 @@ def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
 @lru_cache(maxsize=1024)
 def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     low = text[:12].lower()
-    if "by" not in text.lower() and not low.startswith(_FOREIGN_BY):
+    if "by" not in text.lower() and not low.startswith(FOREIGN_BY):
         return None
     pos = 0
     for part in _split_parts(text):

@@ -104,15 +104,22 @@ _cached_bare_byline = lru_cache(maxsize=1 << 14)(header.bare_byline)
 
 
 _HASHABLE = (tuple, frozenset)  # the collections of names that can key a cache
+_NO_DATES: tuple[tuple[DateFound, ...], tuple[str, ...]] = ((), ())
 
 
 def _byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
+    # most header lines are no byline, which header.byline's first test shows: it is made
+    # here, before the caches and calls
+    if "by" not in text.lower() and not text[:12].lower().startswith(header.FOREIGN_BY):
+        return None
     if isinstance(not_authors, _HASHABLE):
         return _cached_byline(text, not_authors)
     return header.byline(text, not_authors)
 
 
 def _bare_byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
+    if len(text) > 120 or not text[0].isupper():  # header.bare_byline's first tests
+        return None
     if isinstance(not_authors, _HASHABLE):
         return _cached_bare_byline(text, not_authors)
     return header.bare_byline(text, not_authors)
@@ -125,15 +132,18 @@ def _set(lay: Layout, i: int, kind: str, rule: str) -> None:
 
 def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int]) -> None:
     short = furniture.SHORT_LINE
+    story_ends, stops = captions.STORY_ENDS, captions.CAPTION_STOPS
     kinds, rules = lay.kinds, lay.rules
     for i, ln in enumerate(lines):
         text = ln.text
         if len(text) <= short or i in anchored:
             classify = _line_class if len(text) <= _CACHED_LINE else _line_class.__wrapped__
             found = classify(text, True)
+        elif text[-1] in story_ends and "ictured" not in text and not text.endswith(stops):
+            continue  # a story sentence: the caption rules' first test turns it away
         else:
-            # a long line without an anchor (mostly story): only the caption rules apply, and
-            # they are cheap, so its answer is not cached (story lines seldom recur)
+            # a long line without an anchor: only the caption rules apply, and they are cheap,
+            # so its answer is not cached (such lines seldom recur)
             found = _line_class.__wrapped__(text, False)
         if found is not None:
             kinds[i], rules[i] = found
@@ -395,7 +405,7 @@ def _header_follows(
     text = lines[nxt].text
     return (
         header.is_lead_in(text)
-        or bool(_dateline(text)[0])
+        or bool(_HAS_DIGIT.search(text) and _dateline(text)[0])
         or _byline(text, not_authors) is not None
         or _bare_byline(text, not_authors) is not None
     )
@@ -419,7 +429,8 @@ def _meta(
         lay.bylines.append((i, by))
         lay.dates.extend((i, d) for d in _dates_beside_byline(text, by))
         return "byline"
-    found, flags = _dateline(text)
+    # every date holds a digit: a line without one can only be a relative dateline
+    found, flags = _dateline(text) if _HAS_DIGIT.search(text) else _NO_DATES
     if found:
         _set(lay, i, "dateline", "dateline:" + found[0].rule.split(":")[1])
         lay.dates.extend((i, d) for d in found)
@@ -446,7 +457,10 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
     offset = by.rest_from
     while offset < len(text) and not text[offset].isalnum():
         offset += 1
-    found, _ = _dateline(text[offset:])
+    rest = text[offset:]
+    if not _HAS_DIGIT.search(rest):
+        return []
+    found, _ = _dateline(rest)
     return [d.shifted(offset) for d in found]
 
 
