@@ -184,3 +184,18 @@ def test_paragraph_keys_fold_whitespace_as_splitting_does(text):
     if 8 <= len(folded) <= 1000 and not folded.startswith(learned._QUOTE_OPENERS):
         expected = int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "big")
     assert learned.paragraph_key(text) == expected
+
+
+_LINES_OF_WORDS = st.lists(
+    st.sampled_from([*_LEGACY_WORDS, "\n\n", "é\n", "\nä", ". ", "ó³", "\u0301", "\u05b0", "Ł2"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example("word\n\u0301mark")
+@example("end.\nélan")
+@example("\nÿ")
+@given(_LINES_OF_WORDS | st.text(alphabet=st.sampled_from("\n .aZ3é\u0301") | st.characters()))
+def test_anomalies_of_the_non_ascii_lines_are_those_of_the_whole_text(text):
+    assert legacy.anomalies(text) == legacy._anomalies(text)
