@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from archive.extract import learned
+from archive.extract import language, learned
 from archive.model import Record, record_with
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text import legacy
@@ -199,3 +199,17 @@ _LINES_OF_WORDS = st.lists(
 @given(_LINES_OF_WORDS | st.text(alphabet=st.sampled_from("\n .aZ3é\u0301") | st.characters()))
 def test_anomalies_of_the_non_ascii_lines_are_those_of_the_whole_text(text):
     assert legacy.anomalies(text) == legacy._anomalies(text)
+
+
+_PHRASES = ["The harbour council met on Tuesday", "to discuss the ferry timetable.",
+            "Der Stadtrat tagte am Dienstag", "El consejo se reunió el martes",
+            "\x01", "\ud800", " ", "\n", "ok"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PHRASES), max_size=30).map(" ".join))
+def test_a_body_seen_before_gets_the_language_it_got_the_first_time(body):
+    first, again = language.detect_language(body), language.detect_language(body)
+    text = language.sample(body)
+    unsaved = language._detected.__wrapped__(text) if len(text) >= language.MIN_CHARS else None
+    assert first == again == unsaved
