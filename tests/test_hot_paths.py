@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from archive.extract import language, learned
+from archive.extract import language, learned, outlets
 from archive.model import Record, record_with
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text import legacy
@@ -213,3 +213,35 @@ def test_a_body_seen_before_gets_the_language_it_got_the_first_time(body):
     text = language.sample(body)
     unsaved = language._detected.__wrapped__(text) if len(text) >= language.MIN_CHARS else None
     assert first == again == unsaved
+
+
+_FURNITURE_LINES = [
+    "Get notifications from The Tarn Gazette",
+    "© 2024 Tarn Gazette Media Co",
+    "Support the Bramble News today",
+    "The ferry sailed.",
+    "Share this story",
+]
+_KINDS = [None, "body", "caption", "furniture-share", "furniture-other", "furniture-support",
+          "furniture-copyright", "furniture-learned"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_FURNITURE_LINES), st.sampled_from(_KINDS)), max_size=12))
+def test_self_references_are_those_of_every_line_tested_in_turn(rows):
+    from archive.extract import text as text_mod
+    from archive.extract.lines import split_lines
+    from archive.extract.spans import Layout
+
+    lines = split_lines("\n".join(line for line, _ in rows))
+    kinds = [kind for _, kind in rows]
+    lay = Layout(kinds, ["furniture:rule" if kind else None for kind in kinds])
+    known = {"Tarn Gazette", "Bramble News"}
+    expected = []
+    for ln, kind in zip(lines, kinds, strict=True):
+        if kind is None or not kind.startswith("furniture-") or kind in text_mod._NOT_SELF:
+            continue
+        for name, rule, s, e in outlets.self_references(ln.text):
+            match = outlets.known_outlet(name, known)
+            expected.append((match or name, rule, ln.start + s, ln.start + e, match is not None))
+    assert text_mod._self_references(lines, lay, known) == expected
