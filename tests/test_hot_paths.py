@@ -15,7 +15,7 @@ from archive.extract import language, learned, outlets
 from archive.model import Record, record_with
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text import legacy
-from archive.text.decode import Decoded, NotText, _with_control_flags
+from archive.text.decode import _SUSPECT, Decoded, NotText, _clean_utf8, _with_control_flags
 from archive.text.normalize import normalize_text
 
 _ODD = "\x00\x01\x08\x09\x0a\x0b\x0c\x0d\x0e\x1b\x1f\x7f\x80\x9f\xa0\u202a\u202e\u2066\u2069\u200f"
@@ -46,6 +46,19 @@ def test_control_flags_are_those_each_scan_finds(text):
         found = exc.reason
     expected = _flags_by_scanning_each(text)
     assert found == (expected if isinstance(expected, str) else ("x", *expected))
+
+
+@settings(max_examples=400, deadline=None)
+@example("\u202a")
+@example("\xa0\x9f")
+@example("“quoted” \u2069")
+@given(
+    st.text(
+        alphabet=st.sampled_from(_ODD) | st.characters(exclude_categories=("Cs",)), max_size=300
+    )
+)
+def test_utf8_bytes_are_clean_when_their_text_holds_nothing_suspect(text):
+    assert _clean_utf8(text.encode()) == (_SUSPECT.search(text) is None)
 
 
 @pytest.mark.parametrize(
