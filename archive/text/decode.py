@@ -35,7 +35,7 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Any of the above (ESC is a control character): one scan clears the usual clean text.
 _SUSPECT = re.compile(f"{_CONTROL.pattern}|{_BIDI.pattern}")
 _ESCAPE = "\x1b"
-# every byte but the control bytes _CONTROL finds (a bytes.translate deletes these)
+# every byte but the ASCII control bytes _CONTROL finds (bytes.translate deletes these)
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if not _CONTROL.match(chr(b)) or b > 0x7F)
 _C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 _BIDI_UTF8 = re.compile(rb"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")
