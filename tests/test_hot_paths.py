@@ -11,11 +11,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from archive.extract import learned
+from archive.extract import language, learned, outlets
 from archive.model import Record, record_with
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.text import legacy
-from archive.text.decode import Decoded, NotText, _with_control_flags
+from archive.text.decode import _SUSPECT, Decoded, NotText, _clean_utf8, _with_control_flags
 from archive.text.normalize import normalize_text
 
 _ODD = "\x00\x01\x08\x09\x0a\x0b\x0c\x0d\x0e\x1b\x1f\x7f\x80\x9f\xa0\u202a\u202e\u2066\u2069\u200f"
@@ -46,6 +46,19 @@ def test_control_flags_are_those_each_scan_finds(text):
         found = exc.reason
     expected = _flags_by_scanning_each(text)
     assert found == (expected if isinstance(expected, str) else ("x", *expected))
+
+
+@settings(max_examples=400, deadline=None)
+@example("\u202a")
+@example("\xa0\x9f")
+@example("“quoted” \u2069")
+@given(
+    st.text(
+        alphabet=st.sampled_from(_ODD) | st.characters(exclude_categories=("Cs",)), max_size=300
+    )
+)
+def test_utf8_bytes_are_clean_when_their_text_holds_nothing_suspect(text):
+    assert _clean_utf8(text.encode()) == (_SUSPECT.search(text) is None)
 
 
 @pytest.mark.parametrize(
@@ -184,3 +197,64 @@ def test_paragraph_keys_fold_whitespace_as_splitting_does(text):
     if 8 <= len(folded) <= 1000 and not folded.startswith(learned._QUOTE_OPENERS):
         expected = int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "big")
     assert learned.paragraph_key(text) == expected
+
+
+_LINES_OF_WORDS = st.lists(
+    st.sampled_from([*_LEGACY_WORDS, "\n\n", "é\n", "\nä", ". ", "ó³", "\u0301", "\u05b0", "Ł2"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example("word\n\u0301mark")
+@example("end.\nélan")
+@example("\nÿ")
+@given(_LINES_OF_WORDS | st.text(alphabet=st.sampled_from("\n .aZ3é\u0301") | st.characters()))
+def test_anomalies_of_the_non_ascii_lines_are_those_of_the_whole_text(text):
+    assert legacy.anomalies(text) == legacy._anomalies(text)
+
+
+_PHRASES = ["The harbour council met on Tuesday", "to discuss the ferry timetable.",
+            "Der Stadtrat tagte am Dienstag", "El consejo se reunió el martes",
+            "\x01", "\ud800", " ", "\n", "ok"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PHRASES), max_size=30).map(" ".join))
+def test_a_body_seen_before_gets_the_language_it_got_the_first_time(body):
+    first, again = language.detect_language(body), language.detect_language(body)
+    text = language.sample(body)
+    unsaved = language._detected.__wrapped__(text) if len(text) >= language.MIN_CHARS else None
+    assert first == again == unsaved
+
+
+_FURNITURE_LINES = [
+    "Get notifications from The Tarn Gazette",
+    "© 2024 Tarn Gazette Media Co",
+    "Support the Bramble News today",
+    "The ferry sailed.",
+    "Share this story",
+]
+_KINDS = [None, "body", "caption", "furniture-share", "furniture-other", "furniture-support",
+          "furniture-copyright", "furniture-learned"]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_FURNITURE_LINES), st.sampled_from(_KINDS)), max_size=12))
+def test_self_references_are_those_of_every_line_tested_in_turn(rows):
+    from archive.extract import text as text_mod
+    from archive.extract.lines import split_lines
+    from archive.extract.spans import Layout
+
+    lines = split_lines("\n".join(line for line, _ in rows))
+    kinds = [kind for _, kind in rows]
+    lay = Layout(kinds, ["furniture:rule" if kind else None for kind in kinds])
+    known = {"Tarn Gazette", "Bramble News"}
+    expected = []
+    for ln, kind in zip(lines, kinds, strict=True):
+        if kind is None or not kind.startswith("furniture-") or kind in text_mod._NOT_SELF:
+            continue
+        for name, rule, s, e in outlets.self_references(ln.text):
+            match = outlets.known_outlet(name, known)
+            expected.append((match or name, rule, ln.start + s, ln.start + e, match is not None))
+    assert text_mod._self_references(lines, lay, known) == expected

@@ -109,6 +109,13 @@ def detect_language(body: str) -> LanguageGuess | None:
     text = sample(body)
     if len(text) < MIN_CHARS:
         return None
+    return _detected(text)
+
+
+# Syndicated copies and re-captures repeat a body, so its sample: each distinct sample is
+# detected once per process. Samples are at most SAMPLE_CHARS long, so the cache stays small.
+@lru_cache(maxsize=4096)
+def _detected(text: str) -> LanguageGuess | None:
     try:
         tag, sure = cld2_language(text)
     except (pycld2.error, UnicodeEncodeError):

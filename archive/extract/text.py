@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from itertools import compress
 
 from archive.extract import dates as dates_mod
 from archive.extract.header import masthead_name
@@ -176,9 +178,9 @@ def _self_references(
     lines), each resolved to a known outlet name where one matches: ``(name, rule, start,
     end, known)``."""
     found = []
-    for ln, kind, rule in zip(lines, lay.kinds, lay.rules, strict=True):
-        if kind is None or not kind.startswith("furniture-") or kind in _NOT_SELF:
-            continue
+    # the few furniture lines that may speak for the outlet, picked in C (a kind is tested once)
+    for i in compress(range(len(lines)), map(_may_name_outlet, lay.kinds)):
+        ln, rule = lines[i], lay.rules[i]
         if rule == "header:masthead":
             name = masthead_name(ln.text, known)
             if name is not None:
@@ -190,6 +192,11 @@ def _self_references(
                 rule = _WIRE
             found.append((match or name, rule, ln.start + s, ln.start + e, match is not None))
     return found
+
+
+@cache
+def _may_name_outlet(kind: str | None) -> bool:
+    return kind is not None and kind.startswith("furniture-") and kind not in _NOT_SELF
 
 
 _WIRE_NOTICE = re.compile(

@@ -20,9 +20,10 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import repeat
 
 _LINE_BREAKS = re.compile(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
-_OTHER_BREAK = re.compile("[\r\u2028\u2029\x85\x0b\x0c]")
+_OTHER_BREAKS = ("\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c")
 _SOFT_HYPHEN = "\u00ad"
 _TRAILING_WS = " \t\u00a0" + "".join(map(chr, range(0x2000, 0x200C))) + "\u3000\ufeff"
 
@@ -35,13 +36,12 @@ def normalize_text(text: str) -> str:
     """
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-    lines = text.split("\n")
-    # Every other break is unprintable: lines all printable (a C-level test, a few times
-    # faster than the regex scan) hold none.
-    if not all(map(str.isprintable, lines)) and _OTHER_BREAK.search(text):
-        lines = _LINE_BREAKS.sub("\n", text).split("\n")
+    # One substring search per other break (each a memchr-speed scan): a tenth of the cost
+    # of testing every character, which a regex or str.isprintable does.
+    if any(map(text.__contains__, _OTHER_BREAKS)):
+        text = _LINE_BREAKS.sub("\n", text)
     # str methods, not a MULTILINE regex: ten times faster on long pages.
-    text = "\n".join(line.rstrip(_TRAILING_WS) for line in lines)
+    text = "\n".join(map(str.rstrip, text.split("\n"), repeat(_TRAILING_WS)))
     return text.strip("\n")
 
 
