@@ -8,11 +8,16 @@ keeps no state, so any worker may run it on any capture.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
+from operator import attrgetter
+
+import numpy as np
+import pyarrow as pa
 
 from archive.capture.capturelog import LogEntry
+from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.model import (
     CaptureInfo,
     Extraction,
@@ -336,6 +341,44 @@ def record_row(record: Record) -> dict:
         "extractor": record.extractor,
         "derivation_sha256": record.derivation_sha256,
     }
+
+
+def record_table(records: Sequence[Record]) -> pa.Table:
+    """``records`` as a table of ``RECORD_ARROW_SCHEMA``: the rows ``record_row`` gives, built
+    a column at a time from the records' attributes, with no dict per record."""
+    columns = [_record_column(records, field) for field in RECORD_ARROW_SCHEMA]
+    return pa.Table.from_arrays(columns, schema=RECORD_ARROW_SCHEMA)
+
+
+def _record_column(records: Sequence[Record], field: pa.Field) -> pa.Array:
+    if field.name == "published_date":
+        dates = [
+            stated_date(r.published_at, r.published_utc_offset, r.published_precision)
+            for r in records
+        ]
+        return pa.array(dates, field.type)
+    values = list(map(attrgetter(field.name), records))
+    if pa.types.is_struct(field.type):
+        return _struct_array(values, field.type)
+    if pa.types.is_list(field.type) and pa.types.is_struct(field.type.value_type):
+        return _struct_lists(values, field.type)
+    return pa.array(values, field.type)  # a list of strings from a tuple of them
+
+
+def _struct_lists(lists: list[tuple], list_type: pa.ListType) -> pa.Array:
+    """Lists of dataclasses (spans, provenance) as a list<struct> array: their fields as flat
+    columns cut by offsets, not a dict per element."""
+    flat = [item for items in lists for item in items]
+    offsets = np.zeros(len(lists) + 1, np.int32)
+    np.cumsum([len(items) for items in lists], out=offsets[1:])
+    values = _struct_array(flat, list_type.value_type)
+    return pa.ListArray.from_arrays(pa.array(offsets), values, type=list_type)
+
+
+def _struct_array(items: list, struct_type: pa.StructType) -> pa.Array:
+    fields = list(struct_type)
+    arrays = [pa.array(list(map(attrgetter(f.name), items)), f.type) for f in fields]
+    return pa.StructArray.from_arrays(arrays, fields=fields)
 
 
 def quarantine_row(entry: QuarantineEntry) -> dict:

@@ -126,29 +126,25 @@ def test_extraction_writes_its_rows_out_by_text_held_as_well_as_by_rows(tmp_path
     from types import SimpleNamespace
 
     from archive.format.parquetio import read_ipc
-    from archive.records import plain_extraction, record_row, text_record
+    from archive.records import plain_extraction, text_record
     from archive.release.stages import _ShardBuffers
     from archive.settings import PackSettings
 
     settings = PackSettings("t", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC))
-    rows = [
-        record_row(
-            text_record(
-                f"root/{n}.txt", b"x" * 300, None, None, settings, plain_extraction, "plain"
-            )  # fmt: skip
-        )
+    records = [
+        text_record(f"root/{n}.txt", b"x" * 300, None, None, settings, plain_extraction, "plain")
         for n in range(3)
     ]
-    assert all(len(r["capture_text"]) + len(r["text"]) == 600 for r in rows)
+    assert all(len(r.capture_text) + len(r.text) == 600 for r in records)
     ctx = SimpleNamespace(shards=1, work=TaskDir(tmp_path))
     buffers = _ShardBuffers(ctx, unit=0, limit=500, chars=1_000)
-    for row in rows:
-        buffers.add(row)
+    for record in records:
+        buffers.add(record)
     buffers.flush()
     fragments = ctx.work.fragments(0)
     assert len(fragments) == 2
     back = [r for f in fragments for r in read_ipc(f).to_pylist()]
-    assert sorted(r["record_id"] for r in back) == sorted(r["record_id"] for r in rows)
+    assert sorted(r["record_id"] for r in back) == sorted(r.record_id for r in records)
 
 
 def test_a_kept_capture_log_index_is_keyed_on_every_module_its_reader_uses(tmp_path, monkeypatch):

@@ -100,6 +100,17 @@ def contribution(
     return outlet or "", _hash64("\n\n".join(texts)), keys
 
 
+def extraction_contribution(
+    capture_text: str, spans: tuple[Span, ...], outlet: str | None
+) -> tuple[str, int, tuple[int, ...]] | None:
+    """``contribution`` on the spans as extraction left them: any learned furniture among
+    ``spans`` (a row of an earlier pack) reverted first, so a capture counts the same whether
+    it was extracted now or reused."""
+    if any(s.kind == "furniture-learned" for s in spans):
+        spans = revert_learned(spans)
+    return contribution(capture_text, spans, outlet)
+
+
 class FurnitureCounter:
     """Mergeable, bounded summary of which body paragraphs recur per outlet.
 

@@ -60,7 +60,7 @@ from archive.records import (
     html_record,
     plain_extraction,
     quarantine_row,
-    record_row,
+    record_table,
     text_record,
     warc_capture_key,
     warc_record,
@@ -414,19 +414,40 @@ def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
 
 
 class _ShardBuffers:
-    """Rows filed by shard, written out as fragments whenever ``limit`` rows, or ``chars``
-    characters of text, are held (a few hundred web pages can weigh hundreds of megabytes)."""
+    """Records filed by shard, written out as fragments whenever ``limit`` records, or
+    ``chars`` characters of text, are held (a few hundred web pages can weigh hundreds of
+    megabytes). With ``learning``, each text record's furniture contribution is filed beside
+    it, computed here from the record's own text and spans, so the gathering of the shard need
+    not read the text back."""
 
-    def __init__(self, ctx: PackContext, unit: int, limit: int = 500, chars: int = 1 << 23):
+    def __init__(
+        self,
+        ctx: PackContext,
+        unit: int,
+        limit: int = 500,
+        chars: int = 1 << 23,
+        learning: bool = False,
+    ):
         self.ctx, self.unit, self.limit, self.chars = ctx, unit, limit, chars
-        self.rows: dict[int, list[dict]] = {}
+        self.contribution = None
+        if learning:
+            from archive.extract.learned import extraction_contribution
+
+            self.contribution = extraction_contribution
+        self.records: dict[int, list[Record]] = {}
+        self.contributions: dict[int, list[tuple]] = {}
         self.reused: dict[int, list[str]] = {}
         self.held = self.held_chars = self.parts = self.written = 0
 
-    def add(self, row: dict) -> None:
-        self.rows.setdefault(shard_of(row["record_id"], self.ctx.shards), []).append(row)
+    def add(self, record: Record) -> None:
+        shard = shard_of(record.record_id, self.ctx.shards)
+        self.records.setdefault(shard, []).append(record)
+        if self.contribution is not None and record.media_type == "text/plain":
+            found = self.contribution(record.capture_text, record.spans, record.outlet)
+            if found is not None:
+                self.contributions.setdefault(shard, []).append((record.record_id, *found))
         self.held += 1
-        self.held_chars += len(row["capture_text"]) + len(row["text"] or "")
+        self.held_chars += len(record.capture_text) + len(record.text or "")
         if self.held >= self.limit or self.held_chars >= self.chars:
             self.flush()
 
@@ -434,12 +455,17 @@ class _ShardBuffers:
         self.reused.setdefault(shard_of(rid, self.ctx.shards), []).append(rid)
 
     def flush(self) -> None:
-        for shard, rows in self.rows.items():
+        for shard, records in self.records.items():
             path = self.ctx.work.fragment(shard, self.unit, self.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_ipc(pa.Table.from_pylist(rows, schema=RECORD_ARROW_SCHEMA), path)
+            write_ipc(record_table(records), path)
+        for shard, found in self.contributions.items():
+            path = self.ctx.work.unit_contribution(shard, self.unit, self.parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_ipc(contribution_table(found), path)
         self.written += self.held
-        self.rows, self.held, self.held_chars, self.parts = {}, 0, 0, self.parts + 1
+        self.records, self.contributions = {}, {}
+        self.held, self.held_chars, self.parts = 0, 0, self.parts + 1
 
     def flush_reused(self) -> int:
         for shard, ids in self.reused.items():
@@ -452,7 +478,7 @@ class _ShardBuffers:
 def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     """Task 1: extract every capture of ``unit`` into per-shard fragments."""
     extractor, extractor_name = ctx.extractor()
-    buffers = _ShardBuffers(ctx, unit.index)
+    buffers = _ShardBuffers(ctx, unit.index, learning=_learning(ctx))
     quarantined: list[dict] = []
     withdrawn: list[dict] = []
     skipped: Counter = Counter()
@@ -479,7 +505,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
             elif isinstance(outcome, Withdrawn):
                 withdrawn.append(vars(outcome))
             else:
-                buffers.add(record_row(outcome))
+                buffers.add(outcome)
     buffers.flush()
     reused = buffers.flush_reused()
     if quarantined:
@@ -545,6 +571,9 @@ def _remove_unit_work(ctx: PackContext, index: int) -> None:
         for path in ctx.work.fragments(shard):
             if path.name.startswith(prefix):
                 path.unlink()
+        for path in ctx.work.unit_contributions(shard):
+            if path.name.startswith(prefix):
+                path.unlink()
         ctx.work.reuse_list(shard, index).unlink(missing_ok=True)
     ctx.work.unit_quarantine(index).unlink(missing_ok=True)
     ctx.work.withdrawn_list(index).unlink(missing_ok=True)
@@ -573,25 +602,35 @@ CONTRIBUTION_SCHEMA = pa.schema(
 )
 
 
+def contribution_table(rows: list[tuple[str, str, int, tuple[int, ...]]]) -> pa.Table:
+    """(record_id, bucket, doc, keys) rows as a table of ``CONTRIBUTION_SCHEMA``."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 4
+    arrays = [pa.array(c, f.type) for c, f in zip(columns, CONTRIBUTION_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=CONTRIBUTION_SCHEMA)
+
+
 def gather_shard(shard: int, ctx: PackContext) -> int:
-    """Task 2: the shard's new rows, sorted, and what each adds to the furniture counts (one
-    streaming pass over the corpus). The rows reused from the parent are left for
-    ``finalize_shard`` to read, their contributions taken from the parent pack's cache; without
-    that cache they are gathered here too, to have their contributions computed."""
+    """Task 2: the shard's new rows, sorted, and what each adds to the furniture counts. The
+    new rows' contributions were computed as they were extracted; the rows reused from the
+    parent are left for ``finalize_shard`` to read, their contributions taken from the parent
+    pack's cache; without that cache they are gathered here too, to have their contributions
+    computed."""
     paths = ctx.work.fragments(shard)
     allow_open_files(len(paths) + 64)  # each mapped fragment holds its file open
     fragments = [mapped_ipc(path) for path in paths]
     tables = [table for table, _ in fragments]
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
     reused_contributions = CONTRIBUTION_SCHEMA.empty_table()
+    contributed = _ipc_tables(ctx.work.unit_contributions(shard)) if _learning(ctx) else []
     if reuse and _reused_apart(ctx):
         reused_contributions = _reused_contributions(ctx, _reused_ids(reuse))
     elif reuse:
         ids = pa.concat_tables(reuse)["record_id"]
         reused = parent_rows(ctx.parent.path, list(ctx.parent.shards), ids.to_pylist())
         tables.append(_without_corpus_state(reused))
+        if _learning(ctx):
+            contributed.append(_table_contributions(tables[-1]))
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
-    contributions: list[dict] = []
 
     def shed() -> None:
         for _, shed_fragment in fragments:
@@ -603,9 +642,6 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         order = pc.sort_indices(table["record_id"]).to_numpy()
         for start in range(0, table.num_rows, _PY_BATCH):
             chunk = _rows_by_column(table, order[start : start + _PY_BATCH], shed)
-            if _learning(ctx):
-                for part in _text_slices(chunk):
-                    contributions.extend(_contributions(part))
             yield from chunk.to_batches()
             del chunk  # written: not held while the next is taken
 
@@ -615,10 +651,28 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     if _learning(ctx):
         path = ctx.work.contribution(shard)
         path.parent.mkdir(exist_ok=True)
-        contributed = pa.Table.from_pylist(contributions, schema=CONTRIBUTION_SCHEMA)
-        write_ipc(pa.concat_tables([contributed, reused_contributions]), path)
+        write_ipc(pa.concat_tables([_in_id_order(contributed), reused_contributions]), path)
     release_memory()
     return table.num_rows
+
+
+def _in_id_order(parts: list[pa.Table]) -> pa.Table:
+    """The contributions of ``parts`` as one batch in ``record_id`` order, as the shard's
+    rows are gathered."""
+    if not parts:
+        return contribution_table([])
+    table = pa.concat_tables(parts)
+    return table.take(pc.sort_indices(table["record_id"])).combine_chunks()
+
+
+def _table_contributions(table: pa.Table) -> pa.Table:
+    """The contributions of the text rows of ``table``, read back from their columns a slice
+    at a time (the reused rows of a parent pack whose cache is missing)."""
+    found: list[tuple] = []
+    for start in range(0, table.num_rows, _PY_BATCH):
+        for part in _text_slices(table.slice(start, _PY_BATCH)):
+            found.extend(_contributions(part))
+    return contribution_table(found)
 
 
 _SLICE_TEXT = 1 << 22  # bytes of capture text a slice of rows holds as Python strings at once
@@ -709,7 +763,7 @@ def _without_corpus_state(table: pa.Table) -> pa.Table:
     return table
 
 
-def _contributions(chunk: pa.Table) -> Iterator[dict]:
+def _contributions(chunk: pa.Table) -> Iterator[tuple]:
     """Each text row's furniture contribution, computed on the spans as extraction left them
     (before any learned furniture). Read column by column: only the spans a contribution
     reads (the body's, and learned ones, reverted) become objects."""
@@ -733,8 +787,7 @@ def _contributions(chunk: pa.Table) -> Iterator[dict]:
     for (rid, text, outlet), held in zip(zip(*columns, strict=True), per_row, strict=True):
         found = contribution(text, revert_learned(tuple(held)), outlet)
         if found is not None:
-            bucket, doc, keys = found
-            yield {"record_id": rid, "bucket": bucket, "doc": doc, "keys": keys}
+            yield (rid, *found)
 
 
 _SPAN_FIELDS = ("start", "end", "kind", "rule")  # Span's, in order

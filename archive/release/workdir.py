@@ -179,6 +179,14 @@ class TaskDir:
     def contributions(self) -> list[Path | RemotePath]:
         return _arrow_files(self.work() / "contrib")
 
+    def unit_contribution(self, shard: int, unit: int, part: int = 0) -> Path | RemotePath:
+        """What the rows of fragment ``part`` of ``unit`` under ``shard`` add to the furniture
+        counts, computed as they were extracted."""
+        return self.work() / "ucontrib" / f"{shard:05d}" / f"{unit:08d}-{part:05d}.arrow"
+
+    def unit_contributions(self, shard: int) -> list[Path | RemotePath]:
+        return _arrow_files(self.work() / "ucontrib" / f"{shard:05d}")
+
     def final(self, shard: int) -> Path | RemotePath:
         """The shard's final rows, before duplicate marking."""
         return self.work() / "final" / f"{shard:05d}.arrow"
