@@ -30,7 +30,7 @@ SERVICES = {
     "capture/storage.py", "runtime/executors.py", "runtime/process.py", "errors.py",
     "format/boundedjson.py", "inspect.py", "verification/report.py", "verification/tasks.py",
     "verification/audit.py",
-    "format/counts.py",
+    "format/counts.py", "format/rows.py",
 }  # fmt: skip
 SPINE = {"release/pack.py", "verification/api.py", "verification/registry.py"}
 STORY = "Harbour wall repairs begin\n\nBy Ada Quill\n\nWork on the wall began on Monday.\n"

@@ -17,9 +17,10 @@ import pytest
 from archive.extract import apply_learned, extract_text_capture
 from archive.extract.learned import LearnedFurniture, paragraph_key
 from archive.format.parquetio import read_ipc
+from archive.format.rows import record_row, record_table
 from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.model import CaptureInfo, Extraction, Provenance
-from archive.records import record_row, record_table, text_record
+from archive.records import text_record
 from archive.release.stages import (
     CONTRIBUTION_SCHEMA,
     _contributions,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -214,18 +216,28 @@ def test_anomalies_of_the_non_ascii_lines_are_those_of_the_whole_text(text):
     assert legacy.anomalies(text) == legacy._anomalies(text)
 
 
-_PHRASES = ["The harbour council met on Tuesday", "to discuss the ferry timetable.",
-            "Der Stadtrat tagte am Dienstag", "El consejo se reunió el martes",
-            "\x01", "\ud800", " ", "\n", "ok"]  # fmt: skip
+def _language_bodies() -> list[str]:
+    """Bodies from the labelled language set, each text and each pair of neighbours joined
+    (so most run past ``SAMPLE_CHARS`` and are cut), every one twice: a repeat is answered
+    from the cache."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks/languages/texts.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    texts = texts[::5]
+    bodies = texts + [f"{a} {b}" for a, b in zip(texts, texts[1:], strict=False)]
+    return bodies + bodies[::-1]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(_PHRASES), max_size=30).map(" ".join))
-def test_a_body_seen_before_gets_the_language_it_got_the_first_time(body):
-    first, again = language.detect_language(body), language.detect_language(body)
-    text = language.sample(body)
-    unsaved = language._detected.__wrapped__(text) if len(text) >= language.MIN_CHARS else None
-    assert first == again == unsaved
+def test_a_body_seen_before_gets_the_language_it_got_the_first_time():
+    language._detected.cache_clear()
+    answered_long = 0
+    bodies = _language_bodies()
+    for body in bodies:
+        text = language.sample(body)
+        unsaved = language._detected.__wrapped__(text) if len(text) >= language.MIN_CHARS else None
+        assert language.detect_language(body) == unsaved, body
+        answered_long += unsaved is not None and len(body) > language.SAMPLE_CHARS
+    assert language._detected.cache_info().hits >= len(bodies) // 2
+    assert answered_long > 100  # cut bodies with an answer: the cache is keyed by the sample
 
 
 _FURNITURE_LINES = [

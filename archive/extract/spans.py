@@ -140,7 +140,7 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
             classify = _line_class if len(text) <= _CACHED_LINE else _line_class.__wrapped__
             found = classify(text, True)
         elif text[-1] in story_ends and "ictured" not in text and not text.endswith(stops):
-            continue  # a story sentence: the caption rules' first test turns it away
+            continue  # a story sentence, which caption_rule turns away by its ending
         else:
             # a long line without an anchor: only the caption rules apply, and they are cheap,
             # so its answer is not cached (such lines seldom recur)

@@ -44,6 +44,7 @@ from archive.format.parquetio import (
     write_ipc_batches,
     write_parquet,
 )
+from archive.format.rows import record_table
 from archive.format.schema import QUARANTINE_ARROW_SCHEMA, RECORD_ARROW_SCHEMA
 from archive.model import (
     CaptureInfo,
@@ -60,7 +61,6 @@ from archive.records import (
     html_record,
     plain_extraction,
     quarantine_row,
-    record_table,
     text_record,
     warc_capture_key,
     warc_record,
