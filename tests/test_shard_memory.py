@@ -9,6 +9,7 @@ learner bounded slices of text. None of it may change a byte of the release.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import mmap
 import random
@@ -216,3 +217,36 @@ def test_bounded_slices_are_consecutive_full_and_within_the_limit(sizes, limit):
     for a, b in slices:
         assert b - a == 1 or sum(sizes[a:b]) <= limit
         assert b == len(sizes) or sum(sizes[a : b + 1]) > limit  # the next row would not fit
+
+
+def _pack_examples(out: Path) -> dict[str, str]:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    result = CliRunner().invoke(
+        main,
+        ["pack", str(examples / "captures"), "--capture-log", str(examples / "captures.jsonl"),
+         "--out", str(out), "--name", "example", "--version", "1.0.0",
+         "--created", "2026-01-01T00:00:00Z", "--shards", "2", "--jobs", "1", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return _release_digests(Path(result.stdout.strip()))
+
+
+def test_a_shard_of_many_fragments_is_gathered_from_one_copy_with_the_same_release(
+    tmp_path, monkeypatch
+):
+    expected = _pack_examples(tmp_path / "few")
+    coalesced = []
+    original = stages._coalesced
+
+    def counted(paths, out):
+        coalesced.append(len(paths))
+        return original(paths, out)
+
+    # A fragment every two captures, more than one fragment is too many, one row a batch.
+    monkeypatch.setattr(stages, "_ShardBuffers", functools.partial(stages._ShardBuffers, limit=2))
+    monkeypatch.setattr(stages, "_MAPPED_AT_ONCE", 1)
+    monkeypatch.setattr(stages, "_COALESCED_BYTES", 1)
+    monkeypatch.setattr(stages, "_coalesced", counted)
+    assert _pack_examples(tmp_path / "many") == expected
+    assert len(coalesced) == 2 and min(coalesced) >= 3  # both shards, several fragments each
+    assert not list((tmp_path / "many").rglob("coalesced/*.arrow"))

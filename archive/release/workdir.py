@@ -133,6 +133,10 @@ class TaskDir:
     def fragments(self, shard: int) -> list[Path | RemotePath]:
         return _arrow_files(self.work() / "frag" / f"{shard:05d}")
 
+    def coalesced(self, shard: int) -> Path | RemotePath:
+        """The shard's fragments copied into one file, when they are too many to map at once."""
+        return self.work() / "coalesced" / f"{shard:05d}.arrow"
+
     def reuse_list(self, shard: int, unit: int) -> Path | RemotePath:
         """The ids of ``unit``'s captures under ``shard`` whose rows the parent derived."""
         return self.work() / "reuse" / f"{shard:05d}" / f"{unit:08d}.arrow"
