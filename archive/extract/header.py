@@ -78,8 +78,7 @@ _DATE_AFTER_NAMES = re.compile(
     r"\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\.?\s+\d{4}|"
     r"\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\s+\d{4}-\d\d-\d\d|\s+\d{1,2}[/.]\d{1,2}[/.]\d{4}"
 )
-FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
-"""The foreign words for "by" a byline may open with (any other byline holds "by")."""
+_FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
 _DIGIT = re.compile(r"\d")
 _LIST_JOINER = re.compile(r" (?:and|und|et|y|en|e) |&")
 _NAME_JOINERS = re.compile(r",| (?:and|und|et|y|en|e|with) |&")
@@ -193,10 +192,15 @@ def byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:
     return _byline(text, not_authors if isinstance(not_authors, tuple) else tuple(not_authors))
 
 
+def may_be_byline(text: str) -> bool:
+    """Whether ``text`` holds "by" or opens with a foreign word for it: no other line is a
+    "By ..." byline (the first test of ``byline``, cheap enough to make before any cache)."""
+    return "by" in text.lower() or text[:12].lower().startswith(_FOREIGN_BY)
+
+
 @lru_cache(maxsize=1024)
 def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
-    low = text[:12].lower()
-    if "by" not in text.lower() and not low.startswith(FOREIGN_BY):
+    if not may_be_byline(text):
         return None
     pos = 0
     for part in _split_parts(text):
@@ -216,6 +220,12 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
             return None
         return Byline(names, "byline:by", offset, offset + len(rest), flags, pos)
     return None
+
+
+def may_be_bare_byline(text: str) -> bool:
+    """Whether ``text`` is short and starts upper case: no other line is a bare byline (the
+    first tests of ``bare_byline``)."""
+    return len(text) <= 120 and text[0].isupper()
 
 
 def bare_byline(text: str, not_authors: Collection[str] = ()) -> Byline | None:

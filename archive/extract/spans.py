@@ -108,9 +108,7 @@ _NO_DATES: tuple[tuple[DateFound, ...], tuple[str, ...]] = ((), ())
 
 
 def _byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
-    # most header lines are no byline, which header.byline's first test shows: it is made
-    # here, before the caches and calls
-    if "by" not in text.lower() and not text[:12].lower().startswith(header.FOREIGN_BY):
+    if not header.may_be_byline(text):  # most header lines: tested before the caches
         return None
     if isinstance(not_authors, _HASHABLE):
         return _cached_byline(text, not_authors)
@@ -118,7 +116,7 @@ def _byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
 
 
 def _bare_byline(text: str, not_authors: Collection[str]) -> header.Byline | None:
-    if len(text) > 120 or not text[0].isupper():  # header.bare_byline's first tests
+    if not header.may_be_bare_byline(text):
         return None
     if isinstance(not_authors, _HASHABLE):
         return _cached_bare_byline(text, not_authors)
