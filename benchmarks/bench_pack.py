@@ -29,13 +29,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def measure(command: list[str], env: dict | None = None) -> dict:
+def measure(command: list[str], env: dict | None = None, stages: Path | None = None) -> dict:
     """Run ``command`` in a fresh child and return its wall time and peak memory (MiB).
 
     Peak memory is the largest single process of the command's tree: each process's own
     high-water mark (``VmHWM``), read from ``/proc`` every 50 ms while the command runs.
     (``ru_maxrss`` of the children would miss the workers of a fork server, which are not
     our children's children but the server's.)
+
+    With ``stages`` (a file the command appends each stage's name to as it starts, see
+    :data:`STAGED_PACK`), each sample's resident memory (``VmRSS``) is also filed under the
+    stage then running: ``stages`` in the result lists, in order, each stage's start (s), the
+    most the command's own process held, and the most any other process of its tree held.
     """
     wrapper = (
         "import json, os, subprocess, sys, threading, time\n"
@@ -63,22 +68,48 @@ def measure(command: list[str], env: dict | None = None) -> dict:
         "    except OSError:\n"
         "        pass\n"
         "    return 0.0\n"
+        "def rss(pid):\n"
+        "    try:\n"
+        "        with open(f'/proc/{pid}/status') as f:\n"
+        "            for line in f:\n"
+        "                if line.startswith('VmRSS:'):\n"
+        "                    return int(line.split()[1]) / 1024\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return 0.0\n"
+        "stages_file = sys.argv[1]\n"
+        "def stage():\n"
+        "    try:\n"
+        "        with open(stages_file) as f:\n"
+        "            names = f.read().split()\n"
+        "    except OSError:\n"
+        "        return None\n"
+        "    return names[-1] if names else 'start'\n"
         "peak = [0.0]\n"
+        "stages = {}\n"
         "start = time.perf_counter()\n"
-        "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+        "child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
         "def watch():\n"
         "    while child.poll() is None:\n"
-        "        peak[0] = max([peak[0], *(hwm(p) for p in tree(child.pid))])\n"
+        "        pids = tree(child.pid)\n"
+        "        peak[0] = max([peak[0], *(hwm(p) for p in pids)])\n"
+        "        name = stage() if stages_file else None\n"
+        "        if name is not None:\n"
+        "            row = stages.setdefault(name, [time.perf_counter() - start, 0.0, 0.0])\n"
+        "            row[1] = max(row[1], rss(child.pid))\n"
+        "            row[2] = max([row[2], *(rss(p) for p in pids[1:])])\n"
         "        time.sleep(0.05)\n"
         "watcher = threading.Thread(target=watch, daemon=True)\n"
         "watcher.start()\n"
         "code = child.wait()\n"
         "wall = time.perf_counter() - start\n"
         "watcher.join()\n"
-        "print(json.dumps({'wall': wall, 'peak_mib': peak[0], 'exit': code}))\n"
+        "staged = [dict(zip(('stage', 'start_s', 'own_mib', 'others_mib'), [k, *v]))\n"
+        "          for k, v in stages.items()]\n"
+        "print(json.dumps({'wall': wall, 'peak_mib': peak[0], 'exit': code, 'stages': staged}))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", wrapper, *command],
+        [sys.executable, "-c", wrapper, str(stages or ""), *command],
         capture_output=True,
         text=True,
         env=env,
@@ -88,6 +119,26 @@ def measure(command: list[str], env: dict | None = None) -> dict:
     if result["exit"] != 0:
         raise SystemExit(f"{' '.join(command)} exited {result['exit']}")
     return result
+
+
+# ``archive pack`` as the command line runs it, but for its progress: each stage's name is
+# appended to the file ``sys.argv[1]`` as the stage starts (``measure``'s ``stages``).
+STAGED_PACK = (
+    "import sys\n"
+    "import archive.cli\n"
+    "names = open(sys.argv[1], 'a', buffering=1)\n"
+    "class Stages:\n"
+    "    stage = None\n"
+    "    def __call__(self, stage, done, total):\n"
+    "        if stage != self.stage:\n"
+    "            self.stage = stage\n"
+    "            names.write(stage + '\\n')\n"
+    "    def close(self):\n"
+    "        pass\n"
+    "archive.cli.terminal_bars = lambda quiet: Stages()\n"
+    "sys.argv = ['archive', *sys.argv[2:]]\n"
+    "archive.cli.run()\n"
+)
 
 
 BASELINE = (
@@ -197,6 +248,12 @@ def main() -> None:
     parser.add_argument(
         "--no-relations", action="store_true", help="pack without finding relations"
     )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also print the pack's memory by stage: the most its own process and the largest "
+        "of its workers held while each stage ran (sampled every 50 ms)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
@@ -235,7 +292,12 @@ def main() -> None:
         pack_cmd += ["--no-relations"]
     executor = ["--executor", args.executor] + (["--address", args.address] if args.address else [])
     jobs = str(args.jobs or os.cpu_count())
-    packed = measure(pack_cmd + executor, env)
+    stages = None
+    if args.stages:
+        stages = base / "stages.txt"
+        stages.write_text("")
+        pack_cmd[1:3] = ["-c", STAGED_PACK, str(stages)]
+    packed = measure(pack_cmd + executor, env, stages)
     verify_cmd = [sys.executable, "-m", "archive.cli", "verify", str(out / "bench-1.0.0")]
     verified = measure([*verify_cmd, "-q", "--jobs", jobs, *executor])
     rows = [
@@ -266,6 +328,11 @@ def main() -> None:
         "executor": args.executor,
         "steps": rows,
     }
+    if args.stages:
+        figures["pack_stages"] = [
+            {k: round(v, 1) if isinstance(v, float) else v for k, v in stage.items()}
+            for stage in packed["stages"]
+        ]
     if args.json:
         print(json.dumps(figures, indent=2))
         return
@@ -280,6 +347,13 @@ def main() -> None:
             f"{r['step']:<22}{r['seconds']:>9.2f}{r['docs_per_s']:>11.0f}{r['mb_per_s']:>9.1f}"
             f"{r['peak_mib']:>10.0f}{r['vs_read_sha256']:>12.3f}"
         )
+    if args.stages:
+        print(f"\n{'pack stage':<22}{'starts, s':>10}{'driver MiB':>12}{'largest worker MiB':>20}")
+        for stage in figures["pack_stages"]:
+            print(
+                f"{stage['stage']:<22}{stage['start_s']:>10.1f}{stage['own_mib']:>12.0f}"
+                f"{stage['others_mib']:>20.0f}"
+            )
     for r in rows:
         for key in ("vs_bagit_make_bag", "vs_bagit_validate"):
             if key in r:
