@@ -375,3 +375,40 @@ def test_a_renamed_capture_log_gives_the_rows_a_fresh_pack_gives(tmp_path):
 
     assert provenance(again.path) == provenance(fresh.path)
     assert "log-2026.jsonl line 1" in json.dumps(provenance(again.path))
+
+
+def test_the_furniture_cache_is_in_record_id_order_and_read_a_shard_at_a_time(tmp_path):
+    """The cache is written shard by shard (a shard is a range of record ids) and a shard's
+    reused rows read only the batches that can hold them; a re-pack that reuses rows over
+    several shards gives what a fresh pack gives."""
+    import pyarrow as pa
+
+    from archive.format.parquetio import read_ipc
+    from archive.release.cache import cached_contributions
+    from archive.release.plan import shard_of
+
+    settings = replace(BASE, shards=5)
+    root = tmp_path / "captures"
+    log = outlet_corpus(root, 16)
+    v1 = pack([root], tmp_path / "dist", settings, capture_log=log)
+    cache = tmp_path / "dist" / ".archive-cache" / "history-1.0.0" / "furniture.arrow"
+    table = read_ipc(cache)
+    ids = table["record_id"].to_pylist()
+    assert ids == sorted(set(ids)) and len(ids) == 16
+    assert set(ids) == {rid for rid, r in rows(v1.path).items() if r["outlet"]}
+    by_shard: dict[int, list[str]] = {}
+    for rid in ids:
+        by_shard.setdefault(shard_of(rid, 5), []).append(rid)
+    assert len(by_shard) > 2
+    for shard_ids in [*by_shard.values(), ids[::3], ids[-1:], []]:
+        found = cached_contributions(cache, pa.array(shard_ids, pa.string()))
+        assert found.to_pylist() == [r for r in table.to_pylist() if r["record_id"] in shard_ids]
+
+    log = outlet_corpus(root, 4, start=16)
+    v2 = pack([root], tmp_path / "dist", replace(settings, version="1.1.0"), capture_log=log)
+    assert v2.manifest["counts"]["reused"] == 16
+    fresh = pack(
+        [root], tmp_path / "fresh", replace(settings, version="1.1.0"), capture_log=log, parent=None
+    )
+    for shard in sorted((fresh.path / "data").glob("*.parquet")):
+        assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()

@@ -129,6 +129,15 @@ def iter_ipc_batches(path: Path | RemotePath) -> Iterator[pa.RecordBatch]:
             yield reader.get_batch(index)
 
 
+def mapped_ipc_batches(path: Path | RemotePath) -> Iterator[pa.RecordBatch]:
+    """A work file's batches, mapped when local (ranged reads of a remote one): what is not
+    read of a batch is not loaded."""
+    with _mapped(path) as source:
+        reader = ipc.open_file(source)
+        for index in range(reader.num_record_batches):
+            yield reader.get_batch(index)
+
+
 def ipc_rows(
     path: Path | RemotePath, batches: np.ndarray, offsets: np.ndarray, columns: list[str]
 ) -> pa.Table:

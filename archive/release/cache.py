@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,12 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath
 from archive.format.manifest import canonical_json
-from archive.format.parquetio import iter_ipc_batches, read_ipc, write_ipc, write_ipc_batches
+from archive.format.parquetio import (
+    iter_ipc_batches,
+    mapped_ipc_batches,
+    read_ipc,
+    write_ipc_batches,
+)
 from archive.release.workdir import CacheDir, WorkDir
 
 if TYPE_CHECKING:
@@ -44,6 +50,16 @@ class ParentCache:
     learned: LearnedFurniture
 
 
+# A record's furniture contribution (``archive.extract.learned``): its outlet bucket, its
+# document hash and the hashes of its paragraphs; the work files of a pack, and its cache.
+CONTRIBUTION_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("bucket", pa.string()),
+        ("doc", pa.uint64()),
+        ("keys", pa.list_(pa.uint64())),
+    ]
+)
 SEEN_SCHEMA = pa.schema(
     [
         ("record_id", pa.string()),
@@ -93,9 +109,20 @@ def seen_cache(release: Path, manifest_sha256: str) -> Path | None:
 
 def cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> pa.Table:
     """The cached furniture contributions of the records ``ids``, as the rows of the cache file
-    (``record_id``, ``bucket``, ``doc``, ``keys``), filtered in Arrow: no Python per record."""
-    table = read_ipc(cache)
-    return table.filter(pc.is_in(table["record_id"], value_set=ids))
+    (``record_id``, ``bucket``, ``doc``, ``keys``), filtered in Arrow: no Python per record.
+    The file is in record id order, so only its batches whose first and last ids bound some of
+    ``ids`` are read (a shard's, when ``ids`` are of one shard), not the corpus's."""
+    if not len(ids):
+        return CONTRIBUTION_SCHEMA.empty_table()
+    low, high = (v.as_py() for v in pc.min_max(ids).values())
+    kept = [
+        batch.filter(pc.is_in(batch["record_id"], value_set=ids))
+        for batch in mapped_ipc_batches(cache)
+        if batch.num_rows
+        and batch["record_id"][0].as_py() <= high
+        and batch["record_id"][-1].as_py() >= low
+    ]
+    return pa.Table.from_batches(kept, CONTRIBUTION_SCHEMA)
 
 
 def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: CacheDir | None):
@@ -183,14 +210,21 @@ def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha
         return
     cache = workdir.cache()
     cache.folder.mkdir(parents=True, exist_ok=True)
-    table = pa.concat_tables([read_ipc(p) for p in parts]).sort_by("record_id")
-    write_ipc(table, cache.furniture())
+    write_ipc_batches(_in_id_order(parts), CONTRIBUTION_SCHEMA, cache.furniture())
     meta = {
         "manifest_sha256": manifest_sha256,
         "min_docs": learned.min_docs,
         "entries": [[o, str(k), n] for o, k, n in learned.entries],
     }
     cache.learned().write_bytes(canonical_json(meta))
+
+
+def _in_id_order(shards: list[Path | RemotePath]) -> Iterator[pa.RecordBatch]:
+    """The contributions of ``shards`` (one file each, in shard order) in record id order, a
+    shard at a time: a shard is a range of record ids, so sorting each sorts them all, and the
+    corpus's contributions are never held at once."""
+    for path in shards:
+        yield from read_ipc(path).sort_by("record_id").combine_chunks().to_batches()
 
 
 def _write_seen(workdir: WorkDir, manifest_sha256: str) -> None:

@@ -65,7 +65,7 @@ from archive.records import (
     warc_capture_key,
     warc_record,
 )
-from archive.release.cache import SEEN_SCHEMA, cached_contributions
+from archive.release.cache import CONTRIBUTION_SCHEMA, SEEN_SCHEMA, cached_contributions
 from archive.release.parent import ParentReuse, parent_columns, parent_rows
 from archive.release.plan import Unit, record_id, shard_of
 from archive.release.workdir import TaskDir, release_shard
@@ -635,16 +635,6 @@ def _joined(batches: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
     if not batches:
         return []
     return pa.Table.from_batches(batches, RECORD_ARROW_SCHEMA).combine_chunks().to_batches()
-
-
-CONTRIBUTION_SCHEMA = pa.schema(
-    [
-        ("record_id", pa.string()),
-        ("bucket", pa.string()),
-        ("doc", pa.uint64()),
-        ("keys", pa.list_(pa.uint64())),
-    ]
-)
 
 
 def contribution_table(rows: list[tuple[str, str, int, tuple[int, ...]]]) -> pa.Table:
