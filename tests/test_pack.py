@@ -444,3 +444,35 @@ def test_a_capture_is_read_and_hashed_in_one_pass_whatever_its_size(tmp_path_fac
         hashlib.sha256(data).hexdigest(),
         len(data),
     )
+
+
+def test_quarantine_fragments_merge_into_one_sorted_file(tmp_path):
+    """Entries from many units (two files a unit) and from the walk (links out of the source)
+    come out in path order, as one file, with the manifest's counts by reason."""
+    root = tmp_path / "captures"
+    root.mkdir()
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("Not part of the corpus.\n", encoding="utf-8")
+    expected = {}
+    for n in range(40):
+        name, reason = [
+            (f"{n:03d}-empty.txt", "empty"),
+            (f"{n:03d}-link.txt", "outside-source"),
+            (f"{n:03d}-scan.txt", "binary"),
+            (f"{n:03d}-story.txt", None),
+        ][n % 4]
+        if reason == "outside-source":
+            (root / name).symlink_to(outside)
+        else:
+            body = {"empty": b"", "binary": b"\x00\x01\x02" * 50}.get(reason, b"A story.\n")
+            (root / name).write_bytes(body)
+        if reason:
+            expected[f"captures/{name}"] = reason
+    result = pack([root], tmp_path / "dist", replace(SETTINGS, unit_files=2, jobs=2))
+    held = quarantine(result.path)
+    assert [q["source_path"] for q in held] == sorted(expected)
+    assert {q["source_path"]: q["reason"] for q in held} == expected
+    assert result.manifest["counts"]["quarantined"] == len(expected) == 30
+    reasons = {"binary": 10, "empty": 10, "outside-source": 10}
+    assert result.manifest["quarantine_reasons"] == reasons
+    assert verify(result.path).ok

@@ -3,8 +3,10 @@ tombstones, schemas, the changes from the parent, and the manifest over them all
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -19,24 +21,47 @@ from archive.format.manifest import (
     canonical_line,
     file_entries,
 )
-from archive.format.parquetio import read_ipc
-from archive.format.schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
+from archive.format.parquetio import iter_ipc_batches, read_ipc
+from archive.format.schema import SCHEMA_NAMES, schema_file
 from archive.release.parent import WITHDRAWN_FILE, Parent, parent_rows, read_tombstones
 from archive.release.plan import Plan
 from archive.release.stages import ShardSummary, UnitSummary
 from archive.release.workdir import SCHEMAS_FOLDER, WorkDir
+from archive.runtime.process import allow_open_files
 from archive.settings import PackSettings, rfc3339
 
 
-def write_quarantine(workdir: WorkDir) -> list[dict]:
-    """All quarantine fragments as one sorted JSON Lines file in the release; its rows."""
-    tables = [read_ipc(p) for p in workdir.tasks.quarantine_fragments()]
-    table = pa.concat_tables(tables) if tables else QUARANTINE_ARROW_SCHEMA.empty_table()
-    rows = table.sort_by([("source_path", "ascending"), ("offset", "ascending")]).to_pylist()
+@dataclass(frozen=True)
+class QuarantineSummary:
+    """What the release's quarantine file holds: how many entries, and how many of each
+    reason."""
+
+    rows: int
+    reasons: Counter
+
+
+def write_quarantine(workdir: WorkDir) -> QuarantineSummary:
+    """The quarantine fragments (each sorted, ``stages.QUARANTINE_ORDER``) merged into one sorted
+    JSON Lines file in the release, a batch of each at a time: however many inputs were
+    quarantined, they are never held at once."""
+    reasons: Counter = Counter()
     with open(workdir.quarantine_file(), "wb") as handle:
-        for row in rows:
+        for row in _merged_quarantine(workdir.tasks.quarantine_fragments()):
             handle.write(canonical_line(row))
-    return rows
+            reasons[row["reason"]] += 1
+    return QuarantineSummary(sum(reasons.values()), reasons)
+
+
+def _merged_quarantine(fragments: list) -> Iterator[dict]:
+    def rows(path) -> Iterator[dict]:
+        for batch in iter_ipc_batches(path):
+            yield from batch.to_pylist()
+
+    def order(row: dict) -> tuple:  # as Arrow sorts: by path, then offset, nulls last
+        return row["source_path"], row["offset"] is None, row["offset"] or 0
+
+    allow_open_files(len(fragments) + 64)
+    return heapq.merge(*(rows(path) for path in fragments), key=order)
 
 
 def write_schemas(workdir: WorkDir) -> None:
@@ -117,7 +142,7 @@ def release_manifest(
     log: CaptureLog | None,
     units: Iterable[UnitSummary],
     written: Iterable[ShardSummary],
-    quarantine: list[dict],
+    quarantine: QuarantineSummary,
     duplicates: int,
     tombstones: list[dict],
     lineage: Parent | None,
@@ -133,7 +158,6 @@ def release_manifest(
         totals.update(summary.counts)
         furniture.update(summary.furniture_chars)
         languages.update(summary.languages)
-    reasons = Counter(row["reason"] for row in quarantine)
     skipped: Counter = Counter()
     bad_digests: list[dict] = []
     for unit in units:
@@ -147,7 +171,7 @@ def release_manifest(
         "reused": sum(u.reused for u in units),
         "withdrawn_inputs": sum(u.withdrawn for u in units),
         "records": sum(s.rows for s in written),
-        "quarantined": len(quarantine),
+        "quarantined": quarantine.rows,
         "withdrawn": len(tombstones),
         "duplicates": duplicates,
         **{k: totals[k] for k in UNKNOWN_COLUMNS},
@@ -166,7 +190,7 @@ def release_manifest(
         "settings": settings.output_settings() | {"shards": plan.shards},
         "files": file_entries(workdir.release(), rows, _shard_digests(workdir, written)),
         "counts": counts,
-        "quarantine_reasons": dict(sorted(reasons.items())),
+        "quarantine_reasons": dict(sorted(quarantine.reasons.items())),
         "warc_records_skipped": dict(sorted(skipped.items())),
         "warc_digest_mismatches": bad_digests,
         "capture_log": capture_log,
@@ -189,10 +213,10 @@ def _shard_digests(workdir: WorkDir, written: list[ShardSummary]) -> dict:
 
 
 def _row_counts(
-    written: list[ShardSummary], quarantine: list[dict], tombstones: list[dict]
+    written: list[ShardSummary], quarantine: QuarantineSummary, tombstones: list[dict]
 ) -> dict[str, int]:
     rows = {s.path: s.rows for s in written}
-    rows[QUARANTINE_FILE] = len(quarantine)
+    rows[QUARANTINE_FILE] = quarantine.rows
     if tombstones:
         rows[WITHDRAWN_FILE] = len(tombstones)
     return rows

@@ -579,9 +579,16 @@ def _remove_unit_work(ctx: PackContext, index: int) -> None:
     ctx.work.withdrawn_list(index).unlink(missing_ok=True)
 
 
+# The order of the release's quarantine file, and of each fragment of it a task writes.
+QUARANTINE_ORDER = [("source_path", "ascending"), ("offset", "ascending")]
+
+
 def write_quarantine_fragment(path: Path | RemotePath, rows: list[dict]) -> None:
+    """A task's quarantine entries, sorted as the release's file is: the driver merges the
+    fragments into it a batch of each at a time."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_ipc(pa.Table.from_pylist(rows, schema=QUARANTINE_ARROW_SCHEMA), path)
+    table = pa.Table.from_pylist(rows, schema=QUARANTINE_ARROW_SCHEMA)
+    write_ipc(table.sort_by(QUARANTINE_ORDER), path)
 
 
 def _learning(ctx: PackContext) -> bool:
