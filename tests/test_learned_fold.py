@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.extract import FurnitureCounter
+from archive.extract import FurnitureCounter, learned
 from archive.extract.learned import learned_of_contributions
 from archive.release.stages import CONTRIBUTION_SCHEMA
 
@@ -36,21 +39,29 @@ def table(rows: list[tuple[str, int, list[int]]]) -> pa.Table:
     st.integers(1, 30),
     st.integers(2, 32),
     st.integers(1, 4),
+    st.sampled_from([3, 40, learned._FOLD_ROWS]),
 )
-def test_the_fold_learns_what_the_counter_learns(rows, capacity, min_docs, parts):
+def test_the_fold_learns_what_the_counter_learns(rows, capacity, min_docs, parts, fold_rows):
+    """Whether the pairs are folded in at once or a few at a time (``fold_rows``)."""
     counter = FurnitureCounter(capacity=capacity)
     for bucket, doc, keys in rows:
         counter.add_contribution(bucket, doc, tuple(keys))
     expected = counter.learned(min_docs=min_docs)
     tables = [table(rows[k::parts]) for k in range(parts)]
-    found = learned_of_contributions(tables, capacity=capacity, min_docs=min_docs)
+    with patch.object(learned, "_FOLD_ROWS", fold_rows):
+        found = learned_of_contributions(tables, capacity=capacity, min_docs=min_docs)
     assert found == expected
 
 
-def test_a_key_of_one_outlet_in_enough_stories_is_learned_and_a_shared_one_is_not():
+@pytest.mark.parametrize("fold_rows", [3, learned._FOLD_ROWS])
+@pytest.mark.parametrize("parts", [1, 4])
+def test_a_key_of_one_outlet_in_enough_stories_is_learned_and_a_shared_one_is_not(parts, fold_rows):
+    """In one table or four, folded at once or a few pairs at a time."""
     rows = [("Tarn Gazette", doc, [7, 9]) for doc in range(12)]
     rows += [("Tarn Gazette", 100, [9]), ("Harbour Courier", 101, [9])]  # 9 is shared
     rows += [("Tarn Gazette", 5, [7])]  # a re-capture of story 5: counted once
     rows += [("Harbour Courier", doc, [3]) for doc in range(200, 240)]  # 32 are remembered
-    learned = learned_of_contributions([table(rows)], min_docs=10)
-    assert learned.entries == (("Harbour Courier", 3, 32), ("Tarn Gazette", 7, 12))
+    tables = [table(rows[k::parts]) for k in range(parts)]
+    with patch.object(learned, "_FOLD_ROWS", fold_rows):
+        found = learned_of_contributions(tables, min_docs=10)
+    assert found.entries == (("Harbour Courier", 3, 32), ("Tarn Gazette", 7, 12))

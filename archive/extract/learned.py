@@ -240,7 +240,10 @@ def _check_min_docs(min_docs: int) -> None:
 # --- the same counts over arrays, for a pack's contributions ----------------------------------
 
 
-_FOLD_ROWS = 1 << 21  # (key, document) pairs folded into the counts at once
+# (key, document) pairs folded into the counts at once. A fold holds several copies of their
+# arrays (joined, filtered, sorted, ranked): folding 1,000,000 captures' contributions peaked at
+# 235 MiB with 2**21 of them at once, 184 MiB with 2**20, in the same CPU time.
+_FOLD_ROWS = 1 << 20
 
 
 def learned_of_contributions(
