@@ -407,6 +407,9 @@ def test_the_furniture_cache_is_in_record_id_order_and_read_a_shard_at_a_time(tm
     log = outlet_corpus(root, 4, start=16)
     v2 = pack([root], tmp_path / "dist", replace(settings, version="1.1.0"), capture_log=log)
     assert v2.manifest["counts"]["reused"] == 16
+    # v2's shards hold new contributions and, after them, the reused ones: sorted again
+    kept = read_ipc(cache.parent.parent / "history-1.1.0" / "furniture.arrow")["record_id"]
+    assert kept.to_pylist() == sorted(set(kept.to_pylist())) and len(kept) == 20
     fresh = pack(
         [root], tmp_path / "fresh", replace(settings, version="1.1.0"), capture_log=log, parent=None
     )

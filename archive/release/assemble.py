@@ -7,6 +7,8 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -21,14 +23,16 @@ from archive.format.manifest import (
     canonical_line,
     file_entries,
 )
-from archive.format.parquetio import iter_ipc_batches, read_ipc
-from archive.format.schema import SCHEMA_NAMES, schema_file
+from archive.format.parquetio import iter_ipc_batches, read_ipc, write_ipc_batches
+from archive.format.schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from archive.release.parent import WITHDRAWN_FILE, Parent, parent_rows, read_tombstones
 from archive.release.plan import Plan
-from archive.release.stages import ShardSummary, UnitSummary
+from archive.release.stages import QUARANTINE_BATCH_ROWS, ShardSummary, UnitSummary
 from archive.release.workdir import SCHEMAS_FOLDER, WorkDir
 from archive.runtime.process import allow_open_files
 from archive.settings import PackSettings, rfc3339
+
+_FAN_IN = 128  # quarantine files merged at once (each open while it is read)
 
 
 @dataclass(frozen=True)
@@ -41,15 +45,36 @@ class QuarantineSummary:
 
 
 def write_quarantine(workdir: WorkDir) -> QuarantineSummary:
-    """The quarantine fragments (each sorted, ``stages.QUARANTINE_ORDER``) merged into one sorted
-    JSON Lines file in the release, a batch of each at a time: however many inputs were
-    quarantined, they are never held at once."""
+    """The quarantine fragments (each sorted, ``stages.QUARANTINE_ORDER``, in batches of
+    ``QUARANTINE_BATCH_ROWS``) merged into one sorted JSON Lines file in the release, a batch
+    of each at a time, and ``_FAN_IN`` files at a time: however many inputs were quarantined,
+    and in however many units, they are never held at once, nor their files all open."""
+    fragments = workdir.tasks.quarantine_fragments()
+    level = 0
+    while len(fragments) > _FAN_IN:
+        fragments = [
+            _merged_file(fragments[at : at + _FAN_IN], workdir.quarantine_merge(level, at))
+            for at in range(0, len(fragments), _FAN_IN)
+        ]
+        level += 1
     reasons: Counter = Counter()
     with open(workdir.quarantine_file(), "wb") as handle:
-        for row in _merged_quarantine(workdir.tasks.quarantine_fragments()):
+        for row in _merged_quarantine(fragments):
             handle.write(canonical_line(row))
             reasons[row["reason"]] += 1
     return QuarantineSummary(sum(reasons.values()), reasons)
+
+
+def _merged_file(fragments: list, path: Path) -> Path:
+    """``fragments`` (contiguous: rows of equal keys keep their order) merged into ``path``."""
+    rows = _merged_quarantine(fragments)
+    batches = (
+        pa.RecordBatch.from_pylist(chunk, schema=QUARANTINE_ARROW_SCHEMA)
+        for chunk in iter(lambda: list(islice(rows, QUARANTINE_BATCH_ROWS)), [])
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_ipc_batches(batches, QUARANTINE_ARROW_SCHEMA, path)
+    return path
 
 
 def _merged_quarantine(fragments: list) -> Iterator[dict]:

@@ -579,8 +579,10 @@ def _remove_unit_work(ctx: PackContext, index: int) -> None:
     ctx.work.withdrawn_list(index).unlink(missing_ok=True)
 
 
-# The order of the release's quarantine file, and of each fragment of it a task writes.
+# The order of the release's quarantine file, and of each fragment of it a task writes; and the
+# rows of a fragment's batches (what the merge holds of each).
 QUARANTINE_ORDER = [("source_path", "ascending"), ("offset", "ascending")]
+QUARANTINE_BATCH_ROWS = 256
 
 
 def write_quarantine_fragment(path: Path | RemotePath, rows: list[dict]) -> None:
@@ -588,7 +590,7 @@ def write_quarantine_fragment(path: Path | RemotePath, rows: list[dict]) -> None
     fragments into it a batch of each at a time."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pylist(rows, schema=QUARANTINE_ARROW_SCHEMA)
-    write_ipc(table.sort_by(QUARANTINE_ORDER), path)
+    write_ipc(table.sort_by(QUARANTINE_ORDER), path, QUARANTINE_BATCH_ROWS)
 
 
 def _learning(ctx: PackContext) -> bool:
