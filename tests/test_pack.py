@@ -219,10 +219,10 @@ def test_unreadable_file_is_quarantined(corpus, tmp_path, monkeypatch):
 
     real = tasks._read
 
-    def refuse(fs_path, limit):
+    def refuse(fs_path, limit, wanted=None):
         if fs_path.endswith("mill.txt"):
             raise PermissionError(13, "Permission denied")
-        return real(fs_path, limit)
+        return real(fs_path, limit, wanted)
 
     monkeypatch.setattr(tasks, "_read", refuse)
     result = pack([corpus], tmp_path / "dist", replace(SETTINGS, jobs=1))
@@ -434,16 +434,47 @@ def test_progress_counts_the_extraction_in_documents(corpus, tmp_path):
     limit=st.integers(0, 4 << 20),
 )
 def test_a_capture_is_read_and_hashed_in_one_pass_whatever_its_size(tmp_path_factory, data, limit):
+    """Kept when within the limit and, for a file of unknown kind, when its first bytes are
+    wanted (here: unless they start with 0xAB); hashed in every case."""
+    from archive.capture.sources import SNIFF_BYTES
     from archive.release.stages import _read
 
     path = tmp_path_factory.mktemp("read") / "capture.bin"
     path.write_bytes(data)
-    kept, digest, size = _read(str(path), limit)
-    assert (kept, digest, size) == (
-        data if len(data) <= limit else None,
-        hashlib.sha256(data).hexdigest(),
-        len(data),
-    )
+    for wanted in (None, lambda head: not head.startswith(b"\xab")):
+        kept, digest, size = _read(str(path), limit, wanted)
+        keep = len(data) <= limit and (wanted is None or wanted(data[:SNIFF_BYTES]))
+        assert (kept, digest, size) == (
+            data if keep else None,
+            hashlib.sha256(data).hexdigest(),
+            len(data),
+        )
+
+
+def test_a_big_file_of_no_capture_kind_is_hashed_not_held(tmp_path):
+    """A log or dump left among the captures: quarantined as unsupported with its hash, its
+    bytes never held (the old reading held them twice: blocks, then joined)."""
+    import tracemalloc
+
+    root = tmp_path / "captures"
+    root.mkdir()
+    data = b'{"path": "a.txt", "outlet": "Tarn Gazette"}\n' * (640 * 1024)  # 29 MB
+    (root / "captures.jsonl").write_bytes(data)
+    (root / "page").write_bytes(b"<!doctype html><html><title>Tide</title><p>High water.</p>")
+    from archive.release.stages import _is_html, _read
+
+    tracemalloc.start()
+    kept, digest, size = _read(str(root / "captures.jsonl"), 256 << 20, _is_html)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert kept is None and digest == hashlib.sha256(data).hexdigest() and size == len(data)
+    assert peak < 4 << 20
+    result = pack([root], tmp_path / "dist", replace(SETTINGS, extract="article", jobs=1))
+    (entry,) = quarantine(result.path)
+    assert entry["source_path"] == "captures/captures.jsonl" and entry["reason"] == "unsupported"
+    assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    (record,) = rows(result.path)
+    assert record["capture"]["source_path"] == "captures/page" and "High water" in record["text"]
 
 
 def test_quarantine_fragments_merge_into_one_sorted_file(tmp_path):

@@ -39,7 +39,7 @@ _HTML_OPENINGS = re.compile(
     rb"|BODY|BR|P|!--)[ >]",
     re.I,
 )
-_SNIFF_BYTES = 1445  # the standard's resource header: what a browser looks at
+SNIFF_BYTES = 1445  # the standard's resource header: what a browser looks at
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def sniffed_kind(head: bytes) -> str:
     >>> sniffed_kind(b"\\xef\\xbb\\xbf  <!doctype html><html lang=en>"), sniffed_kind(b"%PDF-1.7")
     ('html', 'other')
     """
-    head = head[:_SNIFF_BYTES]
+    head = head[:SNIFF_BYTES]
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if head.startswith(bom):
             head = head[2:].decode(codec, errors="replace").encode("utf-8", errors="replace")
