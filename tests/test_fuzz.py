@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import CREATED
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive import PackSettings
@@ -139,6 +139,8 @@ def test_capture_log_lines_are_checked_or_refused(data, path):
     raw=st.binary(max_size=600) | st.text(max_size=300).map(str.encode),
     suffix=st.sampled_from([".jsonl", ".csv"]),
 )
+@example(raw=b"\xef", suffix=".jsonl")  # part of a byte-order mark, which Python's reader drops
+@example(raw=b"\xef\xbb", suffix=".csv")
 def test_capture_logs_of_any_bytes_never_crash(tmp_path_factory, raw, suffix):
     folder = tmp_path_factory.mktemp("log")
     log = folder / f"captures{suffix}"

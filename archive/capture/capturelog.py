@@ -10,8 +10,8 @@ costs the same memory as a small one and worker processes can open it themselves
 
 from __future__ import annotations
 
+import codecs
 import csv
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from archive.capture.storage import RemotePath, open_index
 from archive.errors import CaptureLogError, UsageError
 from archive.format import boundedjson
+from archive.format.manifest import file_sha256
 
 _BATCH = 500  # parameters per query, well under SQLite's limit
 MAX_LINE_CHARS = 1024 * 1024  # a capture-log line is a few hundred characters
@@ -141,6 +142,11 @@ def raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     never sits in memory whole; so is JSON nested deeper than ``boundedjson.MAX_DEPTH``. A CSV
     field longer than that is a bad row too, but the csv module holds its line first.
     """
+    with path.open("rb") as handle:
+        head = handle.read(3)
+    if head and len(head) < 3 and codecs.BOM_UTF8.startswith(head):
+        # a file that is only part of a byte-order mark: the text reader drops it silently
+        raise UnicodeDecodeError("utf-8", head, 0, len(head), "unexpected end of data")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if path.suffix.lower() == ".csv":
             yield from _csv_rows(handle)
@@ -251,7 +257,7 @@ class CaptureLog:
                 f"capture log {log_path}: {len(problems)} of {len(problems) + size} lines cannot "
                 f"be used (line {first.line}: {first.message}); is it a capture log?"
             )
-        digest = hashlib.sha256(log_path.read_bytes()).hexdigest()
+        digest, _ = file_sha256(log_path)  # in blocks: a log of 1,000,000 lines is 180 MB
         return cls(index_path, log_path.name, problems, size, digest)
 
     def get(self, path: str) -> LogEntry | None:
