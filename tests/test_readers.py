@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from pathlib import Path
+from unittest.mock import patch
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -171,3 +172,27 @@ def test_unknown_counts_are_the_nulls_and_the_empty_author_lists(rows):
 def test_value_counts_count_every_value_but_null(values):
     counted = value_counts(pa.array(values, pa.string()))
     assert counted == dict(Counter(v for v in values if v is not None))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(st.text(max_size=3), st.integers(0, 9)), max_size=90), max_size=6),
+    st.integers(1, 60),
+    st.sampled_from([1, 20, 1 << 16]),
+)
+def test_merged_rows_are_every_row_in_order_whatever_is_held(
+    tmp_path_factory, files, per_batch, held
+):
+    """Files each sorted, written in batches of ``per_batch`` rows, merged holding ``held`` rows
+    as Python values over all of them (at least 16 a file)."""
+    folder = tmp_path_factory.mktemp("merge")
+    paths = []
+    for n, unsorted in enumerate(files):
+        kept = sorted(unsorted)
+        table = pa.table({"key": [r[0] for r in kept], "n": [r[1] for r in kept]},
+                         schema=pa.schema([("key", pa.string()), ("n", pa.int64())]))  # fmt: skip
+        paths.append(folder / f"{n}.arrow")
+        parquetio.write_ipc(table, paths[-1], per_batch)
+    with patch.object(parquetio, "_MERGE_HELD_ROWS", held):
+        merged = list(parquetio.merged_rows(paths, ["key", "n"]))
+    assert merged == sorted(row for kept in files for row in kept)
