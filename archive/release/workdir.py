@@ -324,7 +324,7 @@ class WorkDir:
 
     def quarantine_merge(self, level: int, index: int) -> Path:
         """A merge of quarantine fragments (``level`` 0), or of merges (``level`` 1, ...)."""
-        return self.scratch() / "quarantine-merge" / f"{level:02d}-{index:08d}.arrow"
+        return self.scratch() / "merges" / f"quarantine-{level:02d}-{index:08d}.arrow"
 
     def log_index(self) -> Path:
         """The capture log's SQLite index."""
