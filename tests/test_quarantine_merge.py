@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archive.format import parquetio
 from archive.format.manifest import canonical_line
 from archive.format.parquetio import iter_ipc_batches
 from archive.format.schema import QUARANTINE_ARROW_SCHEMA
@@ -85,10 +86,8 @@ def test_many_fragments_are_merged_a_few_files_at_a_time(tmp_path, fan_in):
          for k in range(5)]
         for n in range(40)
     ]  # fmt: skip
-    with (
-        patch.object(assemble, "_FAN_IN", fan_in),
-        patch.object(assemble, "allow_open_files", side_effect=assemble.allow_open_files) as opened,
-    ):
+    counted = patch.object(parquetio, "allow_open_files", side_effect=parquetio.allow_open_files)
+    with patch.object(assemble, "_FAN_IN", fan_in), counted as opened:
         data, summary = written(tmp_path, fragments)
     assert data == one_sort(fragments) and summary.rows == 200
     assert max(call.args[0] for call in opened.call_args_list) <= min(fan_in, 40) + 64

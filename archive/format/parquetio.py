@@ -120,19 +120,11 @@ def write_ipc_batches(batches, schema: pa.Schema, path: Path | RemotePath) -> No
             writer.write_batch(batch)
 
 
-def iter_ipc_batches(path: Path | RemotePath) -> Iterator[pa.RecordBatch]:
-    """A work file's batches read one at a time, not mapped: what was read is freed as it goes
-    (mapped pages would stay counted against the process)."""
-    with _source(path) as source:
-        reader = ipc.open_file(source)
-        for index in range(reader.num_record_batches):
-            yield reader.get_batch(index)
-
-
-def mapped_ipc_batches(path: Path | RemotePath) -> Iterator[pa.RecordBatch]:
-    """A work file's batches, mapped when local (ranged reads of a remote one): what is not
+def iter_ipc_batches(path: Path | RemotePath, *, mapped: bool = False) -> Iterator[pa.RecordBatch]:
+    """A work file's batches one at a time. Read, they are freed as they go (mapped pages would
+    stay counted against the process); ``mapped`` (ranged reads of a remote file), what is not
     read of a batch is not loaded."""
-    with _mapped(path) as source:
+    with (_mapped if mapped else _source)(path) as source:
         reader = ipc.open_file(source)
         for index in range(reader.num_record_batches):
             yield reader.get_batch(index)
@@ -199,11 +191,14 @@ def ipc_range(path: Path | RemotePath, start: int, stop: int, batch_rows: int) -
 _MERGE_HELD_ROWS = 1 << 16
 
 
-def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[tuple]:
-    """The rows (tuples of ``columns``) of work files each sorted by those columns, merged
-    into one order; one batch of each file is held at a time, as Python values a slice at a
-    time (``_MERGE_HELD_ROWS`` over all the files), and each file is open while the merge runs
-    (the open-file limit is raised for them when it must be)."""
+def merged_rows(
+    paths: list[Path | RemotePath], columns: list[str], key: Callable | None = None
+) -> Iterator[tuple]:
+    """The rows (tuples of ``columns``) of work files each sorted by those columns (or by
+    ``key`` of a row, ties then in file order), merged into one order; one batch of each file
+    is held at a time, as Python values a slice at a time (``_MERGE_HELD_ROWS`` over all the
+    files), and each file is open while the merge runs (the open-file limit is raised for them
+    when it must be)."""
     step = max(16, _MERGE_HELD_ROWS // max(1, len(paths)))
 
     def rows(path: Path) -> Iterator[tuple]:
@@ -213,7 +208,7 @@ def merged_rows(paths: list[Path | RemotePath], columns: list[str]) -> Iterator[
                 yield from zip(*(piece[name].to_pylist() for name in columns), strict=True)
 
     allow_open_files(len(paths) + 64)
-    return heapq.merge(*(rows(path) for path in paths))
+    return heapq.merge(*(rows(path) for path in paths), key=key)
 
 
 def rows_at(

@@ -3,7 +3,6 @@ tombstones, schemas, the changes from the parent, and the manifest over them all
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,13 +22,12 @@ from archive.format.manifest import (
     canonical_line,
     file_entries,
 )
-from archive.format.parquetio import iter_ipc_batches, read_ipc, write_ipc_batches
+from archive.format.parquetio import merged_rows, read_ipc, write_ipc_batches
 from archive.format.schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from archive.release.parent import WITHDRAWN_FILE, Parent, parent_rows, read_tombstones
 from archive.release.plan import Plan
 from archive.release.stages import QUARANTINE_BATCH_ROWS, ShardSummary, UnitSummary
 from archive.release.workdir import SCHEMAS_FOLDER, WorkDir
-from archive.runtime.process import allow_open_files
 from archive.settings import PackSettings, rfc3339
 
 _FAN_IN = 128  # quarantine files merged at once (each open while it is read)
@@ -78,15 +76,13 @@ def _merged_file(fragments: list, path: Path) -> Path:
 
 
 def _merged_quarantine(fragments: list) -> Iterator[dict]:
-    def rows(path) -> Iterator[dict]:
-        for batch in iter_ipc_batches(path):
-            yield from batch.to_pylist()
+    names = QUARANTINE_ARROW_SCHEMA.names
+    path, offset = names.index("source_path"), names.index("offset")
 
-    def order(row: dict) -> tuple:  # as Arrow sorts: by path, then offset, nulls last
-        return row["source_path"], row["offset"] is None, row["offset"] or 0
+    def order(row: tuple) -> tuple:  # as Arrow sorts: by path, then offset, nulls last
+        return row[path], row[offset] is None, row[offset] or 0
 
-    allow_open_files(len(fragments) + 64)
-    return heapq.merge(*(rows(path) for path in fragments), key=order)
+    return (dict(zip(names, row, strict=True)) for row in merged_rows(fragments, names, order))
 
 
 def write_schemas(workdir: WorkDir) -> None:

@@ -29,12 +29,7 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath
 from archive.format.manifest import canonical_json
-from archive.format.parquetio import (
-    iter_ipc_batches,
-    mapped_ipc_batches,
-    read_ipc,
-    write_ipc_batches,
-)
+from archive.format.parquetio import iter_ipc_batches, read_ipc, write_ipc_batches
 from archive.release.workdir import CacheDir, WorkDir
 
 if TYPE_CHECKING:
@@ -117,7 +112,7 @@ def cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> pa.Table:
     low, high = (v.as_py() for v in pc.min_max(ids).values())
     kept = [
         batch.filter(pc.is_in(batch["record_id"], value_set=ids))
-        for batch in mapped_ipc_batches(cache)
+        for batch in iter_ipc_batches(cache, mapped=True)
         if batch.num_rows
         and batch["record_id"][0].as_py() <= high
         and batch["record_id"][-1].as_py() >= low
