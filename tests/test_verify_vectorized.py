@@ -6,6 +6,7 @@ per-value rules, never from the code under test."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pyarrow as pa
 from hypothesis import given, settings
@@ -253,6 +254,52 @@ def test_forked_workers_allocate_as_archive_processes_do(monkeypatch):
     finally:
         pa.set_memory_pool(caller)
     assert set(results.values()) == {"system"}
+
+
+READS_PARQUET = """
+import sys
+if sys.argv[2] == "archive":
+    from archive.runtime.process import use_system_allocator
+    use_system_allocator()
+import pyarrow as pa
+import pyarrow.parquet as pq
+for _ in pq.ParquetFile(sys.argv[1]).iter_batches():
+    pass
+print(pa.mimalloc_memory_pool().max_memory())
+"""
+
+
+def test_arrow_s_own_buffers_come_from_the_c_library_in_archive_processes(tmp_path, monkeypatch):
+    """``set_memory_pool`` leaves the pool Arrow's C++ code allocates from by itself (the
+    Parquet reader's pages): an archive process chooses that one by the environment, before
+    pyarrow loads, and so do the processes started while ``system_allocator_inherited``."""
+    import os
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+    import pytest
+
+    from archive.runtime.process import ARROW_POOL_VARIABLE, system_allocator_inherited
+
+    try:
+        pa.mimalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no mimalloc pool")
+    path = tmp_path / "pages.parquet"
+    pq.write_table(pa.table({"text": ["a paragraph of words " * 40] * 4000}), path)
+    monkeypatch.delenv(ARROW_POOL_VARIABLE, raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+
+    def mimalloc_bytes(setup: str) -> int:
+        args = [sys.executable, "-c", READS_PARQUET, str(path), setup]
+        return int(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+
+    assert mimalloc_bytes("pyarrow") > 0  # pyarrow's own default: the test can tell
+    assert mimalloc_bytes("archive") == 0
+    with system_allocator_inherited():
+        assert mimalloc_bytes("pyarrow") == 0
+    assert ARROW_POOL_VARIABLE not in os.environ
 
 
 HEAP = """

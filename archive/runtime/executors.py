@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from archive.errors import UsageError
-from archive.runtime.process import stops_held
+from archive.runtime.process import stops_held, system_allocator_inherited
 
 EXECUTORS = ("local", "ray")
 
@@ -141,14 +141,15 @@ def _fork_server_started() -> None:
     the terminal reaches every process of the command, and the server, still importing, would
     print a traceback. Its workers take Ctrl-C back (``_adopt_environment``)."""
     before = signal.getsignal(signal.SIGINT)
-    if before is None or threading.current_thread() is not threading.main_thread():
-        multiprocessing.forkserver.ensure_running()
-        return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, before)
+    with system_allocator_inherited():  # its imports (pyarrow's) precede its workers' set-up
+        if before is None or threading.current_thread() is not threading.main_thread():
+            multiprocessing.forkserver.ensure_running()
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, before)
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
