@@ -210,7 +210,8 @@ def _bodies_as_cut(table: pa.Table) -> np.ndarray:
     """For each row (one chunk per column), whether ``text`` is its body spans cut from
     ``capture_text`` and joined by blank lines, as ``_unfounded_rows`` cuts and joins them.
     False where that is not so or not shown here: the plain extractor's rows, a null text,
-    a body span with a null or negative bound, columns not of their schema's type."""
+    a body span with a null or negative bound, body spans out of order or overlapping,
+    columns not of their schema's type."""
     rows = table.num_rows
     if not rows or {table["capture_text"].type, table["text"].type} != {pa.string()}:
         return np.zeros(rows, bool)
@@ -244,13 +245,67 @@ def _bodies_as_cut(table: pa.Table) -> np.ndarray:
     ends = np.maximum(np.minimum(ends, limit), starts)  # Python's slice: empty when reversed
     begin = byte_at(base[:-1][owner] + starts)
     lengths = byte_at(base[:-1][owner] + ends) - begin
-    paragraphs = _views(begin, lengths, data, capture.buffers()[2]).cast(pa.string())
-    counts = np.bincount(owner, minlength=rows)
-    row_offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
-    joined = pc.binary_join(pa.ListArray.from_arrays(row_offsets, paragraphs), "\n\n")
-    same = np.asarray(pc.fill_null(pc.equal(joined, text), False), bool)
+    together = owner[1:] == owner[:-1]
+    unsure[owner[1:][together & (begin[1:] < begin[:-1] + lengths[:-1])]] = True
     plain = pc.fill_null(pc.starts_with(table["extractor"].chunk(0), PLAIN_EXTRACTOR), False)
-    return same & ~unsure & ~np.asarray(plain, bool)
+    return _pieces_match(owner, begin, lengths, capture, text, unsure) & ~np.asarray(plain, bool)
+
+
+def _pieces_match(
+    owner: np.ndarray,
+    begin: np.ndarray,
+    lengths: np.ndarray,
+    capture: pa.Array,
+    text: pa.Array,
+    unsure: np.ndarray,
+) -> np.ndarray:
+    """For each row, whether its text is its paragraphs (the byte ranges ``begin``, ``lengths``
+    of ``capture``'s data, in order, owned by row ``owner``) joined by blank lines, unless
+    ``unsure``. Nothing is copied: a row whose text has the joined length has each paragraph
+    at a known place in it, so both sides are the same byte ranges of their own data,
+    compared as two binary arrays over those buffers (each range followed by the gap to the
+    next, which the comparison ignores), and the blank lines are checked in place."""
+    rows = len(text)
+    text_bounds = string_offsets(text).astype(np.int64)
+    paragraphs = np.bincount(owner, minlength=rows)
+    joined = np.bincount(owner, weights=lengths, minlength=rows).astype(np.int64)
+    joined += 2 * np.maximum(paragraphs - 1, 0)
+    fits = (joined == np.diff(text_bounds)) & ~unsure & np.asarray(text.is_valid(), bool)
+    kept = fits[owner]
+    # Where a row does not fit, its ranges shrink to nothing at the row's start on both sides,
+    # so the offsets of both arrays still only grow.
+    steps = lengths + 2
+    placed = np.cumsum(steps) - steps
+    row_first = (np.cumsum(paragraphs) - paragraphs)[owner]
+    row_start = text_bounds[:-1][owner]
+    in_text = np.where(kept, row_start + placed - placed[row_first], row_start)
+    in_capture = np.where(kept, begin, string_offsets(capture)[:-1][owner])
+    lengths = np.where(kept, lengths, 0)
+    same = _same_ranges(in_capture, in_text, lengths, capture.buffers()[2], text.buffers()[2])
+    bad = np.zeros(rows, bool)
+    bad[owner[~same]] = True
+    inner = np.flatnonzero((owner[1:] == owner[:-1]) & kept[:-1])
+    blank = in_text[inner] + lengths[inner]  # where the blank line after a paragraph is
+    data = string_data(text)
+    apart = (data[blank] == 10) & (data[blank + 1] == 10) if len(blank) else np.ones(0, bool)
+    bad[owner[inner[~apart]]] = True
+    return fits & ~bad
+
+
+def _same_ranges(left: np.ndarray, right: np.ndarray, lengths: np.ndarray, *buffers) -> np.ndarray:
+    """Whether bytes ``left[i]:left[i] + lengths[i]`` of the first buffer are those at
+    ``right[i]`` of the second, for every i (both sets of ranges in ascending order)."""
+    count = len(lengths)
+    if not count:
+        return np.ones(0, bool)
+    sides = []
+    for at, buffer in zip((left, right), buffers, strict=True):
+        bounds = np.empty(2 * count, np.int32)
+        bounds[0::2], bounds[1::2] = at, at + lengths
+        data = buffer if buffer is not None else pa.py_buffer(b"")
+        ranges = [None, pa.py_buffer(bounds), data]
+        sides.append(pa.Array.from_buffers(pa.binary(), 2 * count - 1, ranges))
+    return np.asarray(pc.equal(*sides), bool)[0::2]
 
 
 @cache
@@ -261,48 +316,6 @@ def _body_kinds() -> pa.Array:
 def _int64s(values: pa.Array) -> np.ndarray:
     """An int64 array as numpy, nulls as -1 (a bound ``_bodies_as_cut`` leaves to Python)."""
     return np.asarray(pc.fill_null(values, -1) if values.null_count else values, np.int64)
-
-
-def _views(begin: np.ndarray, lengths: np.ndarray, data: np.ndarray, buffer) -> pa.Array:
-    """A string_view array of the byte ranges ``begin[i]:begin[i] + lengths[i]`` of ``data``
-    (Arrow's layout, four int32 a value: the length, then the bytes themselves when at most 12,
-    else the first 4 bytes, the buffer's index (0) and the offset)."""
-    count = len(begin)
-    views = np.zeros((count, 4), np.int32)
-    views[:, 0] = lengths
-    if len(data):
-        head = _heads(data, np.asarray(begin, np.int64), np.asarray(lengths, np.int64))
-        long = lengths > 12
-        views[:, 1] = head[:, 0]
-        views[:, 2] = np.where(long, 0, head[:, 1])
-        views[:, 3] = np.where(long, begin, head[:, 2])
-    buffers = [None, pa.py_buffer(views), buffer if buffer is not None else pa.py_buffer(b"")]
-    return pa.Array.from_buffers(pa.string_view(), count, buffers)
-
-
-def _heads(data: np.ndarray, begin: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The 12 bytes from each ``begin`` of ``data`` as three int32 (little-endian), the bytes
-    past the value's length zeroed. Read as 4-byte words at any byte offset (a strided view of
-    ``data``, nothing copied): numpy gathers whole words at once, where a gather of 12 single
-    bytes a value costs it five times as long. Near the end, from a copy of the last 12 bytes
-    padded with zeros."""
-    start = max(0, len(data) - 12)
-    tail = np.concatenate([data[start:], np.zeros(12, np.uint8)])
-    inside = begin < start
-    words = np.empty((len(begin), 3), np.uint32)
-    for k in range(3):
-        words[inside, k] = _words_at(data)[begin[inside] + 4 * k]
-        words[~inside, k] = _words_at(tail)[begin[~inside] - start + 4 * k]
-        kept = np.clip(lengths - 4 * k, 0, 4)  # bytes of this word inside the value
-        words[:, k] &= ((np.uint64(1) << (8 * kept).astype(np.uint64)) - np.uint64(1)).astype(
-            np.uint32
-        )
-    return words.view(np.int32)
-
-
-def _words_at(data: np.ndarray) -> np.ndarray:
-    """``data`` (bytes) as the little-endian uint32 starting at each of its offsets."""
-    return np.ndarray((max(0, len(data) - 3),), "<u4", data, 0, (1,))
 
 
 def _batch_furniture(batch: pa.RecordBatch) -> Counter:
