@@ -142,7 +142,10 @@ def cluster(s3):
     # what they leave.
     workers_temp = Path(temp, "tmp")
     workers_temp.mkdir()
-    env = dict(os.environ, PYTHONPATH=pythonpath, TMPDIR=str(workers_temp), **auth, **s3["env"])
+    # The nodes start as a cluster's owner would start them: without the allocator choice an
+    # archive command (run in this process by other tests) leaves in its environment.
+    inherited = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    env = dict(inherited, PYTHONPATH=pythonpath, TMPDIR=str(workers_temp), **auth, **s3["env"])
     port = _free_port()
     address = f"127.0.0.1:{port}"
     node_args = ["--num-cpus", "1", "--object-store-memory", str(80 * 1024 * 1024)]
@@ -320,6 +323,40 @@ def _raise_once_then_return(marker: str) -> str:
         Path(marker).write_text("first attempt")
         os._exit(1)
     return "second attempt"
+
+
+def _mimalloc_bytes_after_reading(path: str) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    before = pa.mimalloc_memory_pool().total_bytes_allocated()
+    for _ in pq.ParquetFile(path).iter_batches():
+        pass
+    return pa.mimalloc_memory_pool().total_bytes_allocated() - before
+
+
+def test_arrow_s_own_allocations_on_the_workers_come_from_the_c_library(
+    cluster, tmp_path, monkeypatch
+):
+    """A Ray worker has imported pyarrow before it runs archive's task: the pool of Arrow's
+    own C++ allocations (the Parquet reader's pages) comes with the job's environment."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from ray import cloudpickle
+
+    from archive.runtime.ray_executor import RayExecutor
+
+    address, _ = cluster
+    path = tmp_path / "pages.parquet"
+    pq.write_table(pa.table({"text": ["a paragraph of words " * 40] * 4000}), path)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        with RayExecutor(address=address) as executor:
+            read = list(executor.map(_mimalloc_bytes_after_reading, [str(path)] * 2))
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert read == [0, 0]
 
 
 def test_lost_worker_is_retried_and_failures_keep_their_type(cluster, tmp_path):

@@ -6,15 +6,21 @@ per-value rules, never from the code under test."""
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from archive.format.schema import SPAN_TYPE, _breaches, _leaf_rule
-from archive.verification.shards import _bodies_as_cut, mismatched_hashes
+from archive.runtime.process import ARROW_POOL_VARIABLE, system_allocator_inherited
+from archive.verification.shards import _bodies_as_cut, mismatched_hashes, unfounded_bodies
 
 EXTRACTOR = "archive-text/text-1.3.0"
 KINDS = ("body", "subheading", "headline", "furniture-other", None)
@@ -86,6 +92,34 @@ def test_long_and_short_paragraphs_of_accented_text():
         (capture, spans, good.replace("\n\n", "\n\n\n", 1)[:-1]),  # a paragraph moved
     ]
     assert list(_bodies_as_cut(table_of(rows))) == [True, False, False, False]
+
+
+def test_rows_left_to_python_are_decided_there():
+    """Body spans out of order: the text joined in their order, or another text whose hash
+    is that of the body they mark, is founded; a hash of anything else is not."""
+    capture = "first part, second part"
+    spans = [(12, 23, "body"), (0, 10, "body")]
+    joined = python_join(capture, spans)
+    table = table_of([(capture, spans, joined), (capture, spans, "first part\n\nsecond part")])
+    for hashes, unfounded in (
+        ([sha(joined), sha(joined)], []),
+        ([sha(joined), sha("first part\n\nsecond part")], ["0" * 31 + "1"]),
+    ):
+        batch = table.set_column(4, "text_sha256", pa.array(hashes)).to_batches()[0]
+        assert unfounded_bodies(batch) == unfounded
+
+
+def test_byte_ranges_out_of_order_or_outside_their_buffer_are_never_the_same():
+    import numpy as np
+
+    from archive.verification.shards import _same_ranges
+
+    data = pa.py_buffer(b"abcabc")
+    same = np.array([0, 3]), np.array([3, 0]), np.array([3, 3])
+    assert _same_ranges(*same, data, data).tolist() == [False, False]  # the right side goes back
+    assert _same_ranges(np.array([0, 3]), np.array([0, 3]), np.array([3, 3]), data, data).all()
+    beyond = np.array([0, 4]), np.array([0, 4]), np.array([3, 3])
+    assert _same_ranges(*beyond, data, data).tolist() == [False, False]
 
 
 def test_spans_out_of_order_or_overlapping_are_left_to_python():
@@ -244,9 +278,10 @@ def test_a_body_of_invalid_utf8_is_unreadable_even_when_its_hashes_agree(tmp_pat
         columns[name] = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(raw)])
         columns[f"{name}_sha256"] = pa.array([hashlib.sha256(raw).hexdigest()])
     write_parquet(pa.table(columns, schema=table.schema), shard)
-    problems = [p for p in check_release(release).problems if p.code == "E009"]
-    assert [p.path for p in problems] == [str(shard.relative_to(release))]
-    assert "UTF8" in problems[0].message
+    for options in ({}, {"sample": 1}):  # every row, or only the sampled ones
+        problems = [p for p in check_release(release, **options).problems if p.code == "E009"]
+        assert [p.path for p in problems] == [str(shard.relative_to(release))], options
+        assert "UTF8" in problems[0].message
 
 
 def _pool_of_worker(task: tuple, root: str) -> tuple[tuple, str]:
@@ -288,38 +323,54 @@ for _ in pq.ParquetFile(sys.argv[1]).iter_batches():
     pass
 print(pa.mimalloc_memory_pool().max_memory())
 """
+# An API caller's script: pyarrow first, with its own default pool, then archive's workers.
+CALLER = """
+import sys
+import pyarrow
+from pages import mimalloc_bytes
+from archive.runtime.executors import LocalExecutor
+if __name__ == "__main__":
+    with LocalExecutor(2) as workers:
+        print(sum(workers.map(mimalloc_bytes, [sys.argv[1]] * 2)))
+"""
+PAGES = """
+import pyarrow as pa
+import pyarrow.parquet as pq
+def mimalloc_bytes(path):
+    for _ in pq.ParquetFile(path).iter_batches():
+        pass
+    return pa.mimalloc_memory_pool().max_memory()
+"""
 
 
-def test_arrow_s_own_buffers_come_from_the_c_library_in_archive_processes(tmp_path, monkeypatch):
+def test_archive_processes_take_arrow_s_own_pages_from_the_c_library(tmp_path, monkeypatch):
     """``set_memory_pool`` leaves the pool Arrow's C++ code allocates from by itself (the
     Parquet reader's pages): an archive process chooses that one by the environment, before
-    pyarrow loads, and so do the processes started while ``system_allocator_inherited``."""
-    import os
-    import subprocess
-    import sys
-
-    import pyarrow.parquet as pq
-    import pytest
-
-    from archive.runtime.process import ARROW_POOL_VARIABLE, system_allocator_inherited
-
+    pyarrow loads, and so do the workers it starts, even for a caller that loaded pyarrow
+    first."""
     try:
         pa.mimalloc_memory_pool()
     except NotImplementedError:
         pytest.skip("this pyarrow has no mimalloc pool")
     path = tmp_path / "pages.parquet"
     pq.write_table(pa.table({"text": ["a paragraph of words " * 40] * 4000}), path)
+    (tmp_path / "pages.py").write_text(PAGES)
+    (tmp_path / "caller.py").write_text(CALLER)
     monkeypatch.delenv(ARROW_POOL_VARIABLE, raising=False)
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), str(root)]))
 
-    def mimalloc_bytes(setup: str) -> int:
-        args = [sys.executable, "-c", READS_PARQUET, str(path), setup]
-        return int(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    def mimalloc_bytes(*args: str) -> int:
+        done = subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, check=True, cwd=tmp_path
+        )
+        return int(done.stdout)
 
-    assert mimalloc_bytes("pyarrow") > 0  # pyarrow's own default: the test can tell
-    assert mimalloc_bytes("archive") == 0
+    assert mimalloc_bytes("-c", READS_PARQUET, str(path), "pyarrow") > 0  # the test can tell
+    assert mimalloc_bytes("-c", READS_PARQUET, str(path), "archive") == 0
+    assert mimalloc_bytes(str(tmp_path / "caller.py"), str(path)) == 0
     with system_allocator_inherited():
-        assert mimalloc_bytes("pyarrow") == 0
+        assert mimalloc_bytes("-c", READS_PARQUET, str(path), "pyarrow") == 0
     assert ARROW_POOL_VARIABLE not in os.environ
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"  # read by Arrow's C++ code, once
 
 
 def use_system_allocator() -> None:
@@ -30,13 +31,12 @@ def use_system_allocator() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
-
-
 @contextmanager
 def system_allocator_inherited() -> Iterator[None]:
     """Processes started in this block choose the C library's allocator for all of Arrow
-    (``use_system_allocator``), whatever pool this process, perhaps an API caller's, uses."""
+    (``use_system_allocator``), whatever pool this process, perhaps an API caller's, uses;
+    unless the variable is set already, which is kept. Only the environment the block's
+    processes start with changes: ``os.environ`` is as it was after the block."""
     before = os.environ.get(ARROW_POOL_VARIABLE)
     os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
     try:

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from archive._version import __version__
 from archive.errors import ArchiveError, UsageError
+from archive.runtime.process import ARROW_POOL_VARIABLE
 
 INSTALL_HINT = "pip install 'archive-corpus[ray]'"
 OBJECT_STORE_BYTES = 200 * 1024 * 1024
@@ -75,6 +76,10 @@ class RayExecutor:
         # Ray's own notices (startup, token auth) and the workers' logs would bury the progress.
         logging.getLogger("ray").setLevel(logging.ERROR)
         options = {"log_to_driver": False, "logging_level": logging.ERROR}
+        # A worker has imported pyarrow before it runs our task, too late for
+        # use_system_allocator to choose the pool of Arrow's own C++ allocations.
+        pool = os.environ.get(ARROW_POOL_VARIABLE, "system")
+        options["runtime_env"] = {"env_vars": {ARROW_POOL_VARIABLE: pool}}
         address = self.address or os.environ.get("RAY_ADDRESS")
         if address is None:
             options |= {

@@ -292,18 +292,28 @@ def _pieces_match(
     return fits & ~bad
 
 
-def _same_ranges(left: np.ndarray, right: np.ndarray, lengths: np.ndarray, *buffers) -> np.ndarray:
-    """Whether bytes ``left[i]:left[i] + lengths[i]`` of the first buffer are those at
-    ``right[i]`` of the second, for every i (both sets of ranges in ascending order)."""
+def _same_ranges(
+    left: np.ndarray,
+    right: np.ndarray,
+    lengths: np.ndarray,
+    left_data: pa.Buffer | None,
+    right_data: pa.Buffer | None,
+) -> np.ndarray:
+    """Whether bytes ``left[i]:left[i] + lengths[i]`` of ``left_data`` are those at
+    ``right[i]`` of ``right_data``, for every i. The ranges of each side must be in ascending
+    order, none overlapping the next, and inside the buffer: otherwise (only text that is not
+    UTF-8 could place them so) nothing is shown the same."""
     count = len(lengths)
     if not count:
         return np.ones(0, bool)
     sides = []
-    for at, buffer in zip((left, right), buffers, strict=True):
-        bounds = np.empty(2 * count, np.int32)
+    for at, data in ((left, left_data), (right, right_data)):
+        bounds = np.empty(2 * count, np.int64)
         bounds[0::2], bounds[1::2] = at, at + lengths
-        data = buffer if buffer is not None else pa.py_buffer(b"")
-        ranges = [None, pa.py_buffer(bounds), data]
+        size = data.size if data is not None else 0
+        if bounds[0] < 0 or bounds[-1] > size or (np.diff(bounds) < 0).any():
+            return np.zeros(count, bool)
+        ranges = [None, pa.py_buffer(bounds.astype(np.int32)), data or pa.py_buffer(b"")]
         sides.append(pa.Array.from_buffers(pa.binary(), 2 * count - 1, ranges))
     return np.asarray(pc.equal(*sides), bool)[0::2]
 
@@ -388,6 +398,7 @@ def sampled_rows(
         for group, offsets in sorted(wanted.items()):
             table = group_rows(parquet, group, offsets)
             batch = table.combine_chunks().to_batches()[0]
+            batch.validate(full=True)  # as shard_rows: UTF-8 unchecked by Parquet's reader
             _check_batch(result, batch, relative, hashes)
             _add_invariants(result, batch, relative)
     except (*PARQUET_ERRORS, IndexError) as exc:

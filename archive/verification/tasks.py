@@ -125,7 +125,8 @@ def _worker_started() -> None:
     not inherit the command's handlers, which stop the command:
     ``archive.cli_output.stop_on_signals``), and allocates as archive's processes do, whoever
     called verify (``archive.runtime.process``), its heap keeping freed blocks for the next
-    batch."""
+    batch. Arrow's own C++ allocations come from the pool the forking process chose: an API
+    caller that loaded pyarrow before archive keeps pyarrow's default for those."""
     from archive.runtime.process import forgo_pandas, reuse_freed_memory, use_system_allocator
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
