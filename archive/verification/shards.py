@@ -268,9 +268,9 @@ def _pieces_match(
     rows = len(text)
     text_bounds = string_offsets(text).astype(np.int64)
     paragraphs = np.bincount(owner, minlength=rows)
-    joined = np.bincount(owner, weights=lengths, minlength=rows).astype(np.int64)
-    joined += 2 * np.maximum(paragraphs - 1, 0)
-    fits = (joined == np.diff(text_bounds)) & ~unsure & np.asarray(text.is_valid(), bool)
+    joined_bytes = np.bincount(owner, weights=lengths, minlength=rows).astype(np.int64)
+    joined_bytes += 2 * np.maximum(paragraphs - 1, 0)
+    fits = (joined_bytes == np.diff(text_bounds)) & ~unsure & np.asarray(text.is_valid(), bool)
     kept = fits[owner]
     # Where a row does not fit, its ranges shrink to nothing at the row's start on both sides,
     # so the offsets of both arrays still only grow.
