@@ -141,22 +141,28 @@ def ipc_rows(
     batches = np.asarray(batches, dtype=np.int64)
     offsets = np.asarray(offsets, dtype=np.int64)
     with _mapped(path) as source:
-        names = ipc.open_file(source).schema.names
-        options = ipc.IpcReadOptions(included_fields=[names.index(c) for c in columns])
-        reader = ipc.open_file(source, options=options)
+        reader = ipc.open_file(source)
+        names = reader.schema.names
+        kept = [k for k, name in enumerate(names) if name in columns]  # in the file's order
+        schema = pa.schema([reader.schema.field(k) for k in kept])
         wanted = np.unique(batches)
-        if isinstance(path, RemotePath) and 4 * len(wanted) >= reader.num_record_batches:
-            # Most batches wanted: one request for the whole file beats one for each.
-            source.seek(0)
-            reader = ipc.open_file(source.read_buffer(), options=options)
+        if isinstance(path, RemotePath):  # only the columns' byte ranges are fetched
+            options = ipc.IpcReadOptions(included_fields=kept)
+            reader = ipc.open_file(source, options=options)
+            if 4 * len(wanted) >= reader.num_record_batches:
+                # Most batches wanted: one request for the whole file beats one for each.
+                source.seek(0)
+                reader = ipc.open_file(source.read_buffer(), options=options)
+        # a mapped batch's other columns cost no reading: their pages are never touched
         taken, positions = [], []
         for batch in wanted.tolist():
             mine = np.flatnonzero(batches == batch)
-            taken.append(reader.get_batch(batch).take(pa.array(offsets[mine])))
+            part = reader.get_batch(batch).select(schema.names)
+            taken.append(part.take(pa.array(offsets[mine])))
             positions.append(mine)
         if not taken:
-            return reader.schema.empty_table()
-        table = pa.Table.from_batches(taken, reader.schema)
+            return schema.empty_table()
+        table = pa.Table.from_batches(taken, schema)
     return _reordered(table, positions)
 
 
