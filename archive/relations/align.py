@@ -247,13 +247,12 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     grams, gram_bounds, _ = segment_grams(
         np.concatenate(held) if held else np.empty(0, np.uint64), bounds, least
     )
-    _, dense = np.unique(grams, return_inverse=True)
     sizes, firsts = np.diff(gram_bounds), gram_bounds[:-1]
+    dense, at = _grams_by_body(grams, sizes)
     a_slot, b_slot = np.searchsorted(numbers, left), np.searchsorted(numbers, right)
-    a_key, a_at = _pair_entries(a_slot, sizes, firsts, dense.reshape(-1))
-    b_key, b_at = _pair_entries(b_slot, sizes, firsts, dense.reshape(-1))
-    order = np.argsort(b_key, kind="stable")
-    b_key, b_at = b_key[order], b_at[order]
+    # each body's grams in the order of their ids: a side's keys ascend with no sort of their own
+    a_key, a_at = _pair_entries(a_slot, sizes, firsts, dense)
+    b_key, b_at = _pair_entries(b_slot, sizes, firsts, dense)
     lo = np.searchsorted(b_key, a_key, "left")
     count = np.searchsorted(b_key, a_key, "right") - lo
     count[count > max_repeats] = 0  # filler, as _gram_matches leaves it out
@@ -267,8 +266,8 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
         )
     ia, jb = _matches(lo, count)
     pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
-    i = a_at[ia] - firsts[a_slot[pair]]
-    d = (b_at[jb] - firsts[b_slot[pair]]) - i
+    i = at[a_at[ia]] - firsts[a_slot[pair]]
+    d = (at[b_at[jb]] - firsts[b_slot[pair]]) - i
     pair, i, d, starts = _diagonal_runs(pair, i, d)
     run_sizes = np.diff(np.append(starts, len(i))) + least - 1
     covered = np.zeros(len(left), dtype=np.int64)
@@ -278,6 +277,16 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     # as Python compares an int with a float: exactly (the sums are far below 2**53)
     enough = ~(covered.astype(np.float64) < settings.near_min_coverage * shorter)
     return (a_len > 0) & (b_len > 0) & enough
+
+
+def _grams_by_body(grams: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the distinct ``grams`` (32 bits: a pair's key fits 64), each body's (``sizes``
+    consecutive grams) ordered by id, and the position of each in ``grams``."""
+    _, dense = np.unique(grams, return_inverse=True)
+    dense = dense.reshape(-1).astype(np.int64)
+    body = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    at = np.argsort((body << 32) | dense)
+    return dense[at], at
 
 
 def _scattered_swaps(a: Doc, b: Doc, blocks: list[Block]) -> int:
@@ -478,11 +487,9 @@ def _quote_runs_of(
     firsts = np.cumsum(sizes) - sizes
     positions = np.concatenate(held)
     values = np.concatenate([g[h] for g, h in zip(grams, held, strict=True)])
-    _, dense = np.unique(values, return_inverse=True)  # 32-bit ids: a pair's key fits 64 bits
+    dense, at = _grams_by_body(values, sizes)
     a_key, a_at = _pair_entries(np.searchsorted(numbers, left), sizes, firsts, dense)
     b_key, b_at = _pair_entries(np.searchsorted(numbers, right), sizes, firsts, dense)
-    order = np.argsort(b_key, kind="stable")
-    b_key, b_at = b_key[order], b_at[order]
     lo = np.searchsorted(b_key, a_key, "left")
     count = np.searchsorted(b_key, a_key, "right") - lo
     if len(left) > 1 and int(count.sum()) > _PAIR_MATCHES:
@@ -492,8 +499,8 @@ def _quote_runs_of(
         return
     ia, jb = _matches(lo, count)
     pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
-    p = positions[a_at[ia]]
-    pair, p, d, starts = _diagonal_runs(pair, p, positions[b_at[jb]] - p)
+    p = positions[at[a_at[ia]]]
+    pair, p, d, starts = _diagonal_runs(pair, p, positions[at[b_at[jb]]] - p)
     lengths = np.diff(np.append(starts, len(p))) + n - 1
     pair, i, j = pair[starts], p[starts], p[starts] + d[starts]
     quotes = [views[number].quote for number in numbers.tolist()]
