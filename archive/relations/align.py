@@ -282,11 +282,15 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
 def _grams_by_body(grams: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ids of the distinct ``grams`` (32 bits: a pair's key fits 64), each body's (``sizes``
     consecutive grams) ordered by id, and the position of each in ``grams``."""
-    _, dense = np.unique(grams, return_inverse=True)
-    dense = dense.reshape(-1).astype(np.int64)
-    body = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    at = np.argsort((body << 32) | dense)
-    return dense[at], at
+    order = np.argsort(grams)
+    ranked = grams[order]
+    dense = np.zeros(len(grams), dtype=np.int64)
+    np.cumsum(ranked[1:] != ranked[:-1], out=dense[1:])
+    body = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)[order]
+    # a stable sort by body keeps the ids ascending within each (a radix sort when they fit)
+    small = body.astype(np.uint16) if len(sizes) <= 1 << 16 else body
+    by_body = np.argsort(small, kind="stable")
+    return dense[by_body], order[by_body]
 
 
 def _scattered_swaps(a: Doc, b: Doc, blocks: list[Block]) -> int:
