@@ -253,8 +253,7 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     # each body's grams in the order of their ids: a side's keys ascend with no sort of their own
     a_key, a_at = _pair_entries(a_slot, sizes, firsts, dense)
     b_key, b_at = _pair_entries(b_slot, sizes, firsts, dense)
-    lo = np.searchsorted(b_key, a_key, "left")
-    count = np.searchsorted(b_key, a_key, "right") - lo
+    lo, count = _equal_ranges(b_key, a_key)
     count[count > max_repeats] = 0  # filler, as _gram_matches leaves it out
     if len(left) > 1 and int(count.sum()) > _PAIR_MATCHES:  # repetitive bodies: fewer at once
         half = len(left) // 2
@@ -277,6 +276,19 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     # as Python compares an int with a float: exactly (the sums are far below 2**53)
     enough = ~(covered.astype(np.float64) < settings.near_min_coverage * shorter)
     return (a_len > 0) & (b_len > 0) & enough
+
+
+def _equal_ranges(ranked: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``keys`` would go in the ascending ``ranked``, and how many equal it
+    there: one search, the ends of the runs of equal values found in a pass."""
+    lo = np.searchsorted(ranked, keys, "left")
+    if not len(ranked):
+        return lo, np.zeros(len(keys), dtype=np.int64)
+    ends = np.append(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1, len(ranked))
+    run_end = np.repeat(ends, np.diff(np.concatenate(([0], ends))))
+    at = np.minimum(lo, len(ranked) - 1)
+    found = (lo < len(ranked)) & (ranked[at] == keys)
+    return lo, np.where(found, run_end[at] - lo, 0)
 
 
 def _grams_by_body(grams: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -494,8 +506,7 @@ def _quote_runs_of(
     dense, at = _grams_by_body(values, sizes)
     a_key, a_at = _pair_entries(np.searchsorted(numbers, left), sizes, firsts, dense)
     b_key, b_at = _pair_entries(np.searchsorted(numbers, right), sizes, firsts, dense)
-    lo = np.searchsorted(b_key, a_key, "left")
-    count = np.searchsorted(b_key, a_key, "right") - lo
+    lo, count = _equal_ranges(b_key, a_key)
     if len(left) > 1 and int(count.sum()) > _PAIR_MATCHES:
         half = len(left) // 2
         yield from _quote_runs_of(views, left[:half], right[:half], settings)
