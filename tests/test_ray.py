@@ -335,7 +335,7 @@ def _mimalloc_bytes_after_reading(path: str) -> int:
     return pa.mimalloc_memory_pool().total_bytes_allocated() - before
 
 
-def test_arrow_s_own_allocations_on_the_workers_come_from_the_c_library(
+def test_arrows_own_allocations_on_the_workers_come_from_the_c_library(
     cluster, tmp_path, monkeypatch
 ):
     """A Ray worker has imported pyarrow before it runs archive's task: the pool of Arrow's

@@ -115,8 +115,8 @@ def test_byte_ranges_out_of_order_or_outside_their_buffer_are_never_the_same():
     from archive.verification.shards import _same_ranges
 
     data = pa.py_buffer(b"abcabc")
-    same = np.array([0, 3]), np.array([3, 0]), np.array([3, 3])
-    assert _same_ranges(*same, data, data).tolist() == [False, False]  # the right side goes back
+    back = np.array([0, 3]), np.array([3, 0]), np.array([3, 3])
+    assert _same_ranges(*back, data, data).tolist() == [False, False]  # the right side goes back
     assert _same_ranges(np.array([0, 3]), np.array([0, 3]), np.array([3, 3]), data, data).all()
     beyond = np.array([0, 4]), np.array([0, 4]), np.array([3, 3])
     assert _same_ranges(*beyond, data, data).tolist() == [False, False]
@@ -343,7 +343,7 @@ def mimalloc_bytes(path):
 """
 
 
-def test_archive_processes_take_arrow_s_own_pages_from_the_c_library(tmp_path, monkeypatch):
+def test_archive_processes_take_arrows_own_pages_from_the_c_library(tmp_path, monkeypatch):
     """``set_memory_pool`` leaves the pool Arrow's C++ code allocates from by itself (the
     Parquet reader's pages): an archive process chooses that one by the environment, before
     pyarrow loads, and so do the workers it starts, even for a caller that loaded pyarrow
