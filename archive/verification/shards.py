@@ -245,8 +245,6 @@ def _bodies_as_cut(table: pa.Table) -> np.ndarray:
     ends = np.maximum(np.minimum(ends, limit), starts)  # Python's slice: empty when reversed
     begin = byte_at(base[:-1][owner] + starts)
     lengths = byte_at(base[:-1][owner] + ends) - begin
-    together = owner[1:] == owner[:-1]
-    unsure[owner[1:][together & (begin[1:] < begin[:-1] + lengths[:-1])]] = True
     plain = pc.fill_null(pc.starts_with(table["extractor"].chunk(0), PLAIN_EXTRACTOR), False)
     return _pieces_match(owner, begin, lengths, capture, text, unsure) & ~np.asarray(plain, bool)
 
@@ -260,17 +258,22 @@ def _pieces_match(
     unsure: np.ndarray,
 ) -> np.ndarray:
     """For each row, whether its text is its paragraphs (the byte ranges ``begin``, ``lengths``
-    of ``capture``'s data, in order, owned by row ``owner``) joined by blank lines, unless
-    ``unsure``. Nothing is copied: a row whose text has the joined length has each paragraph
-    at a known place in it, so both sides are the same byte ranges of their own data,
-    compared as two binary arrays over those buffers (each range followed by the gap to the
-    next, which the comparison ignores), and the blank lines are checked in place."""
+    of ``capture``'s data, owned by row ``owner``) joined by blank lines, unless ``unsure``
+    or its paragraphs overlap or go back. Nothing is copied: a row whose text has the joined
+    length has each paragraph at a known place in it, so both sides are the same byte ranges
+    of their own data, compared as two binary arrays over those buffers (each range followed
+    by the gap to the next, which the comparison ignores), and the blank lines are checked in
+    place."""
     rows = len(text)
+    together = owner[1:] == owner[:-1]  # a paragraph and the next, of one row
+    back = np.zeros(rows, bool)
+    back[owner[1:][together & (begin[1:] < begin[:-1] + lengths[:-1])]] = True
     text_bounds = string_offsets(text).astype(np.int64)
     paragraphs = np.bincount(owner, minlength=rows)
     joined_bytes = np.bincount(owner, weights=lengths, minlength=rows).astype(np.int64)
     joined_bytes += 2 * np.maximum(paragraphs - 1, 0)
-    fits = (joined_bytes == np.diff(text_bounds)) & ~unsure & np.asarray(text.is_valid(), bool)
+    fits = (joined_bytes == np.diff(text_bounds)) & ~(unsure | back)
+    fits &= np.asarray(text.is_valid(), bool)
     kept = fits[owner]
     # Where a row does not fit, its ranges shrink to nothing at the row's start on both sides,
     # so the offsets of both arrays still only grow.
@@ -284,7 +287,7 @@ def _pieces_match(
     same = _same_ranges(in_capture, in_text, lengths, capture.buffers()[2], text.buffers()[2])
     bad = np.zeros(rows, bool)
     bad[owner[~same]] = True
-    inner = np.flatnonzero((owner[1:] == owner[:-1]) & kept[:-1])
+    inner = np.flatnonzero(together & kept[:-1])
     blank = in_text[inner] + lengths[inner]  # where the blank line after a paragraph is
     data = string_data(text)
     apart = (data[blank] == 10) & (data[blank + 1] == 10) if len(blank) else np.ones(0, bool)
