@@ -295,5 +295,44 @@ def with_extraction(
     )
 
 
+_RIGHTS_FIELDS = ("rights_holder", "redistribution")
+
+
+def with_languages(outcomes: list, extractor_name: str) -> list:
+    """``outcomes`` with each record of ``extractor_name``, made from an extraction that left
+    out the language (``extract_text_capture(..., language=False)``), given the language of its
+    body: the record that extraction with its language would have made. The language's entry
+    goes where that extraction puts it, after its own entries and before the rights entries
+    ``with_extraction`` adds; no language is the ``language-unknown`` flag.
+
+    The bodies are detected one after another: the detectors' tables then stay in the
+    processor's caches, where a detection between two extractions finds them evicted (the
+    extraction's CPU time a capture, fresh processes, 4,000 fictional captures: about 500 µs
+    with each body detected as it is extracted, about 425 µs in batches of 256)."""
+    from archive.extract.language import body_language
+
+    waiting = [
+        i
+        for i, outcome in enumerate(outcomes)
+        if isinstance(outcome, Record) and outcome.extractor == extractor_name
+    ]
+    found = [body_language(outcomes[i].text) for i in waiting]
+    done = list(outcomes)
+    for i, language in zip(waiting, found, strict=True):
+        record = done[i]
+        if language is None:
+            flags = tuple(sorted({*record.flags, "language-unknown"}))
+            done[i] = record_with(record, flags=flags)
+            continue
+        tag, entry = language
+        provenance = list(record.provenance)
+        at = len(provenance)
+        while at and provenance[at - 1].field in _RIGHTS_FIELDS:
+            at -= 1
+        provenance.insert(at, entry)
+        done[i] = record_with(record, language=tag, provenance=tuple(provenance))
+    return done
+
+
 def quarantine_row(entry: QuarantineEntry) -> dict:
     return vars(entry)

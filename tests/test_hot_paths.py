@@ -7,15 +7,21 @@ import hashlib
 import json
 import re
 import unicodedata
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from archive.capture.capturelog import LogEntry
 from archive.extract import language, learned, outlets
-from archive.model import Record, record_with
+from archive.extract.text import extract_text_capture
+from archive.model import QuarantineEntry, Record, record_with
+from archive.records import text_record, with_languages
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
+from archive.settings import PackSettings
 from archive.text import legacy
 from archive.text.decode import _SUSPECT, Decoded, NotText, _clean_utf8, _with_control_flags
 from archive.text.normalize import normalize_text
@@ -216,13 +222,16 @@ def test_anomalies_of_the_non_ascii_lines_are_those_of_the_whole_text(text):
     assert legacy.anomalies(text) == legacy._anomalies(text)
 
 
+def _language_rows() -> list[dict]:
+    path = Path(__file__).resolve().parents[1] / "benchmarks/languages/texts.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def _language_bodies() -> list[str]:
     """Bodies from the labelled language set, each text and each pair of neighbours joined
     (so most run past ``SAMPLE_CHARS`` and are cut), every one twice: a repeat is answered
     from the cache."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks/languages/texts.jsonl"
-    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
-    texts = texts[::5]
+    texts = [row["text"] for row in _language_rows()][::5]
     bodies = texts + [f"{a} {b}" for a, b in zip(texts, texts[1:], strict=False)]
     return bodies + bodies[::-1]
 
@@ -270,3 +279,48 @@ def test_self_references_are_those_of_every_line_tested_in_turn(rows):
             match = outlets.known_outlet(name, known)
             expected.append((match or name, rule, ln.start + s, ln.start + e, match is not None))
     assert text_mod._self_references(lines, lay, known) == expected
+
+
+_CAPTURES = Path(__file__).resolve().parent / "extraction" / "captures"
+
+
+def _language_captures() -> list[tuple[str, bytes]]:
+    """The labelled captures, bodies in many languages, and bodies too short to have one."""
+    found = [(f"c/{p.name}", p.read_bytes()) for p in sorted(_CAPTURES.glob("*.txt"))]
+    texts = [row["text"] for row in _language_rows() if row["kind"] == "long"][::40]
+    found += [(f"l/{i}.txt", f"A headline\n\n{t}".encode()) for i, t in enumerate(texts)]
+    found += [("s/short.txt", b"A headline\n\nToo short to say."), ("s/empty.txt", b"Title only")]
+    found += [("q/binary.txt", bytes(range(32)) * 8)]  # quarantined: not a record
+    return found
+
+
+@pytest.mark.parametrize(
+    ("rights_holder", "entry"),
+    [
+        (None, None),
+        ("Tarn Gazette Media Co", None),
+        (None, LogEntry("x.txt", 3, outlet="Tarn Gazette", redistribution="metadata-only")),
+        ("Tarn Gazette Media Co", LogEntry("x.txt", 4, rights_holder="Bramble News")),
+    ],
+)
+def test_a_record_given_its_language_later_is_the_record_extracted_with_it(rights_holder, entry):
+    pack_settings = PackSettings(
+        "t", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC), rights_holder=rights_holder
+    )
+    later = partial(extract_text_capture, language=False)
+    captures = _language_captures()
+    at_once = [
+        text_record(path, raw, entry, "log.jsonl", pack_settings, extract_text_capture, "x/1")
+        for path, raw in captures
+    ]
+    left = [
+        text_record(path, raw, entry, "log.jsonl", pack_settings, later, "x/1")
+        for path, raw in captures
+    ]
+    assert isinstance(left[-1], QuarantineEntry)
+    left_records = [r for r in left if isinstance(r, Record)]
+    assert not any(r.language or "language-unknown" in r.flags for r in left_records)
+    assert with_languages(left, "x/1") == at_once
+    assert with_languages(left, "x/2") == left  # another extractor's records are left alone
+    languages = {r.language for r in at_once if isinstance(r, Record)}
+    assert len(languages) > 10 and None in languages  # many languages, and bodies with none

@@ -17,7 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
+from archive.extract.text import extract_text_capture
 from archive.format.manifest import release_files
+from archive.model import Hints
+from archive.release import stages
 
 SETTINGS = PackSettings("corpus", "1.0.0", CREATED, extract="none")
 
@@ -507,3 +510,35 @@ def test_quarantine_fragments_merge_into_one_sorted_file(tmp_path):
     reasons = {"binary": 10, "empty": 10, "outside-source": 10}
     assert result.manifest["quarantine_reasons"] == reasons
     assert verify(result.path).ok
+
+
+@pytest.mark.parametrize(("jobs", "batch"), [(2, None), (1, 7)])
+def test_each_record_carries_the_language_its_capture_alone_is_found_in(
+    tmp_path, monkeypatch, jobs, batch
+):
+    """The pack detects the languages of a batch of bodies at once: each row still holds what
+    extracting its capture alone finds (the language and its entry, or the flag), in the
+    place it finds it, whatever the batches (one process packs in this one)."""
+    if batch:
+        monkeypatch.setattr(stages, "LANGUAGE_BATCH", batch)
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "languages" / "texts.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()][::30]
+    source = tmp_path / "langs"
+    source.mkdir()
+    for i, text in enumerate([*texts, "Too short to say."]):
+        (source / f"{i:03}.txt").write_text(f"A headline\n\n{text}\n", encoding="utf-8")
+    settings = PackSettings(
+        "langs", "1.0.0", CREATED, jobs=jobs, rights_holder="Tarn Gazette", relations=False
+    )
+    found = rows(pack([source], tmp_path / "dist", settings).path)
+    assert len(found) == len(texts) + 1
+    languages = set()
+    for row in found:
+        alone = extract_text_capture(row["capture_text"], Hints())
+        assert row["language"] == alone.language
+        entries = [(p["field"], p["method"], p["evidence"]) for p in row["provenance"]]
+        assert entries[:-2] == [(p.field, p.method, p.evidence) for p in alone.provenance]
+        assert [field for field, _, _ in entries[-2:]] == ["rights_holder", "redistribution"]
+        assert ("language-unknown" in row["flags"]) == (alone.language is None)
+        languages.add(row["language"])
+    assert len(languages) > 10 and None in languages

@@ -28,6 +28,7 @@ from pathlib import Path
 import pycld2
 
 from archive.extract.langtags import is_language
+from archive.model import Provenance
 
 SAMPLE_CHARS = 240
 MIN_CHARS = 40
@@ -110,6 +111,16 @@ def detect_language(body: str) -> LanguageGuess | None:
     if len(text) < MIN_CHARS:
         return None
     return _detected(text)
+
+
+def body_language(body: str) -> tuple[str, Provenance] | None:
+    """The language of a story ``body`` and its provenance entry, or None when
+    ``detect_language`` finds none."""
+    guess = detect_language(body)
+    if guess is None:
+        return None
+    evidence = f"{DETECTOR_VERSION} p={guess.confidence} on first {guess.chars} chars of body"
+    return guess.tag, Provenance("language", "language-detector", evidence)
 
 
 # Syndicated copies and re-captures repeat a body, so its sample: each distinct sample is

@@ -10,7 +10,7 @@ from itertools import compress
 
 from archive.extract import dates as dates_mod
 from archive.extract.header import masthead_name
-from archive.extract.language import DETECTOR_VERSION, detect_language
+from archive.extract.language import body_language
 from archive.extract.lines import Line, split_lines
 from archive.extract.outlets import known_outlet, outlet_from_domain, self_references
 from archive.extract.spans import Layout, layout, spans
@@ -22,7 +22,9 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     """Split a canonical capture into classed spans and derive its fields, each with evidence.
 
     ``capture_text`` must already be canonical (``archive.text.normalize.normalize_text``). The
-    capture log (``hints``) outranks the text for outlet and publication date.
+    capture log (``hints``) outranks the text for outlet and publication date. With
+    ``language=False`` the body's language is left out (no value, entry or flag), for
+    ``archive.records.with_languages`` to add, as a pack does for a batch of records at once.
 
     >>> from archive.model import Hints
     >>> x = extract_text_capture("Harbour ferry returns after storm\\n\\nBy Ada Quill\\n"
@@ -47,18 +49,12 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     )
     lang = None
     if language:
-        guess = detect_language(text)
-        if guess is None:
+        found = body_language(text)
+        if found is None:
             flags.append("language-unknown")
         else:
-            lang = guess.tag
-            prov.append(
-                Provenance(
-                    "language",
-                    "language-detector",
-                    f"{DETECTOR_VERSION} p={guess.confidence} on first {guess.chars} chars of body",
-                )
-            )
+            lang, entry = found
+            prov.append(entry)
     if title is None:
         flags.append("title-not-found")
     if not text:

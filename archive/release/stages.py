@@ -19,9 +19,9 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,7 @@ from archive.records import (
     text_record,
     warc_capture_key,
     warc_record,
+    with_languages,
 )
 from archive.release.cache import CONTRIBUTION_SCHEMA, SEEN_SCHEMA, cached_contributions
 from archive.release.parent import ParentReuse, parent_columns, parent_rows
@@ -100,11 +101,14 @@ class PackContext:
         return self.parent is not None and self.parent.derivation(rid) == derivation
 
     def extractor(self):
+        """The extractor of text captures and its name. The article extractor leaves each
+        body's language out, for ``with_languages`` to add a batch of records at a time
+        (``_languages_added``)."""
         if self.settings.extract == "none":
             return plain_extraction, "archive-plain/2"
         from archive.extract import EXTRACTOR_VERSION, extract_text_capture
 
-        return extract_text_capture, f"archive-text/{EXTRACTOR_VERSION}"
+        return partial(extract_text_capture, language=False), f"archive-text/{EXTRACTOR_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -510,22 +514,26 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     if ctx.parent is not None:
         ctx.parent.index.preload([record_id(p) for p in files])
     stops: list = []
-    for item in unit.files:
-        if item.kind == "warc":
-            outcomes = warc_outcomes(
-                ctx, item, extractor, extractor_name, skipped, bad_digests, unit.span, stops
-            )
-        else:
-            outcomes = (capture_outcome(ctx, item, extractor, extractor_name, seen),)
-        for outcome in outcomes:
-            if isinstance(outcome, QuarantineEntry):
-                quarantined.append(quarantine_row(outcome))
-            elif isinstance(outcome, Reused):
-                buffers.reuse(outcome.record_id)
-            elif isinstance(outcome, Withdrawn):
-                withdrawn.append(vars(outcome))
+
+    def outcomes() -> Iterator:
+        for item in unit.files:
+            if item.kind == "warc":
+                yield from warc_outcomes(
+                    ctx, item, extractor, extractor_name, skipped, bad_digests, unit.span, stops
+                )
             else:
-                buffers.add(outcome)
+                yield capture_outcome(ctx, item, extractor, extractor_name, seen)
+
+    languages = None if ctx.settings.extract == "none" else extractor_name
+    for outcome in _languages_added(outcomes(), languages):
+        if isinstance(outcome, QuarantineEntry):
+            quarantined.append(quarantine_row(outcome))
+        elif isinstance(outcome, Reused):
+            buffers.reuse(outcome.record_id)
+        elif isinstance(outcome, Withdrawn):
+            withdrawn.append(vars(outcome))
+        else:
+            buffers.add(outcome)
     buffers.flush()
     reused = buffers.flush_reused()
     if quarantined:
@@ -549,6 +557,30 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         tuple(bad_digests),
         _span_reached(unit, stops),
     )
+
+
+# Outcomes held while their records wait for their bodies' languages (``with_languages``): at
+# most this many, or this many characters of capture and body text (web pages can be large).
+LANGUAGE_BATCH = 256
+LANGUAGE_BATCH_CHARS = 1 << 22
+
+
+def _languages_added(outcomes: Iterable, extractor_name: str | None) -> Iterator:
+    """``outcomes`` in order, the records of ``extractor_name`` given their bodies' languages a
+    batch at a time (None: every outcome as it is)."""
+    if extractor_name is None:
+        yield from outcomes
+        return
+    batch: list = []
+    chars = 0
+    for outcome in outcomes:
+        batch.append(outcome)
+        if isinstance(outcome, Record):
+            chars += len(outcome.capture_text or "") + len(outcome.text or "")
+        if len(batch) >= LANGUAGE_BATCH or chars >= LANGUAGE_BATCH_CHARS:
+            yield from with_languages(batch, extractor_name)
+            batch, chars = [], 0
+    yield from with_languages(batch, extractor_name)
 
 
 # --- the spans of a big WARC file ---------------------------------------------------------------
