@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -442,7 +444,11 @@ class _ShardBuffers:
     ``chars`` characters of text, are held (a few hundred web pages can weigh hundreds of
     megabytes). With ``learning``, each text record's furniture contribution is filed beside
     it, computed here from the record's own text and spans, so the gathering of the shard need
-    not read the text back."""
+    not read the text back.
+
+    What is held is made one table at a flush, then cut by shard: building a table costs
+    some fifty Arrow calls whatever its rows, and a flush holds only a few records of each
+    shard when there are many (500 records of 1,000,000 captures in 192 shards: 2.6 each)."""
 
     def __init__(
         self,
@@ -458,18 +464,18 @@ class _ShardBuffers:
             from archive.extract.learned import extraction_contribution
 
             self.contribution = extraction_contribution
-        self.records: dict[int, list[Record]] = {}
-        self.contributions: dict[int, list[tuple]] = {}
+        self.records: list[tuple[int, Record]] = []  # (shard, record)
+        self.contributions: list[tuple[int, tuple]] = []  # (shard, contribution row)
         self.reused: dict[int, list[str]] = {}
         self.held = self.held_chars = self.parts = self.written = 0
 
     def add(self, record: Record) -> None:
         shard = shard_of(record.record_id, self.ctx.shards)
-        self.records.setdefault(shard, []).append(record)
+        self.records.append((shard, record))
         if self.contribution is not None and record.media_type == "text/plain":
             found = self.contribution(record.capture_text, record.spans, record.outlet)
             if found is not None:
-                self.contributions.setdefault(shard, []).append((record.record_id, *found))
+                self.contributions.append((shard, (record.record_id, *found)))
         self.held += 1
         self.held_chars += len(record.capture_text) + len(record.text or "")
         if self.held >= self.limit or self.held_chars >= self.chars:
@@ -479,17 +485,27 @@ class _ShardBuffers:
         self.reused.setdefault(shard_of(rid, self.ctx.shards), []).append(rid)
 
     def flush(self) -> None:
-        for shard, records in self.records.items():
-            path = self.ctx.work.fragment(shard, self.unit, self.parts)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_ipc(record_table(records), path)
-        for shard, found in self.contributions.items():
-            path = self.ctx.work.unit_contribution(shard, self.unit, self.parts)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_ipc(contribution_table(found), path)
+        self._file(self.records, record_table, self.ctx.work.fragment)
+        self._file(self.contributions, contribution_table, self.ctx.work.unit_contribution)
         self.written += self.held
-        self.records, self.contributions = {}, {}
+        self.records, self.contributions = [], []
         self.held, self.held_chars, self.parts = 0, 0, self.parts + 1
+
+    def _file(self, held: list[tuple[int, object]], table_of: Callable, path_of: Callable) -> None:
+        """The ``held`` rows as one table (``table_of``), a fragment of it written for each
+        shard (``path_of``), its rows in the order they were added."""
+        if not held:
+            return
+        held = sorted(held, key=itemgetter(0))  # stable: each shard's rows stay in order
+        shards = [shard for shard, _ in held]
+        table = table_of([row for _, row in held])
+        start = 0
+        for shard, rows in groupby(shards):
+            count = len(list(rows))
+            path = path_of(shard, self.unit, self.parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_ipc(table.slice(start, count), path)
+            start += count
 
     def flush_reused(self) -> int:
         for shard, ids in self.reused.items():
