@@ -298,7 +298,7 @@ def with_extraction(
 _RIGHTS_FIELDS = ("rights_holder", "redistribution")
 
 
-def with_languages(outcomes: list, extractor_name: str) -> list:
+def with_languages(outcomes: list[object], extractor_name: str) -> list[object]:
     """``outcomes`` with each record of ``extractor_name``, made from an extraction that left
     out the language (``extract_text_capture(..., language=False)``), given the language of its
     body: the record that extraction with its language would have made. The language's entry
@@ -311,11 +311,12 @@ def with_languages(outcomes: list, extractor_name: str) -> list:
     with each body detected as it is extracted, about 425 µs in batches of 256)."""
     from archive.extract.language import body_language
 
-    waiting = [
-        i
-        for i, outcome in enumerate(outcomes)
-        if isinstance(outcome, Record) and outcome.extractor == extractor_name
-    ]
+    waiting = []
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, Record) and outcome.extractor == extractor_name:
+            if outcome.language is not None or "language-unknown" in outcome.flags:
+                raise ValueError(f"record {outcome.record_id} has its language already")
+            waiting.append(i)
     found = [body_language(outcomes[i].text) for i in waiting]
     done = list(outcomes)
     for i, language in zip(waiting, found, strict=True):

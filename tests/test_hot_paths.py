@@ -322,5 +322,7 @@ def test_a_record_given_its_language_later_is_the_record_extracted_with_it(right
     assert not any(r.language or "language-unknown" in r.flags for r in left_records)
     assert with_languages(left, "x/1") == at_once
     assert with_languages(left, "x/2") == left  # another extractor's records are left alone
+    with pytest.raises(ValueError, match="has its language already"):
+        with_languages(at_once, "x/1")
     languages = {r.language for r in at_once if isinstance(r, Record)}
     assert len(languages) > 10 and None in languages  # many languages, and bodies with none

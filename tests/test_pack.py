@@ -51,6 +51,9 @@ def test_every_input_is_a_record_or_quarantined(corpus, tmp_path):
         "notes.pdf": "unsupported",
     }
     assert all(q["sha256"] and q["bytes"] is not None for q in held)
+    # extract = "none" reads nothing out of the text, its language neither
+    assert all(r["language"] is None for r in records)
+    assert not any(p["field"] == "language" for r in records for p in r["provenance"])
     verify(result.path)
 
 
@@ -528,7 +531,13 @@ def test_each_record_carries_the_language_its_capture_alone_is_found_in(
     for i, text in enumerate([*texts, "Too short to say."]):
         (source / f"{i:03}.txt").write_text(f"A headline\n\n{text}\n", encoding="utf-8")
     settings = PackSettings(
-        "langs", "1.0.0", CREATED, jobs=jobs, rights_holder="Tarn Gazette", relations=False
+        "langs",
+        "1.0.0",
+        CREATED,
+        jobs=jobs,
+        rights_holder="Tarn Gazette",
+        relations=False,
+        unit_files=10,  # many units: both workers pack some
     )
     found = rows(pack([source], tmp_path / "dist", settings).path)
     assert len(found) == len(texts) + 1
@@ -540,5 +549,6 @@ def test_each_record_carries_the_language_its_capture_alone_is_found_in(
         assert entries[:-2] == [(p.field, p.method, p.evidence) for p in alone.provenance]
         assert [field for field, _, _ in entries[-2:]] == ["rights_holder", "redistribution"]
         assert ("language-unknown" in row["flags"]) == (alone.language is None)
+        assert row["flags"] == sorted(row["flags"])
         languages.add(row["language"])
     assert len(languages) > 10 and None in languages

@@ -102,15 +102,16 @@ class PackContext:
     def reusable(self, rid: str, derivation: str) -> bool:
         return self.parent is not None and self.parent.derivation(rid) == derivation
 
-    def extractor(self):
-        """The extractor of text captures and its name. The article extractor leaves each
-        body's language out, for ``with_languages`` to add a batch of records at a time
-        (``_languages_added``)."""
+    def extractor(self) -> tuple[Callable, str, bool]:
+        """The extractor of text captures, its name, and whether it leaves each body's
+        language out, for ``with_languages`` to add a batch of records at a time
+        (``_languages_added``): the article extractor does; the plain one finds none."""
         if self.settings.extract == "none":
-            return plain_extraction, "archive-plain/2"
+            return plain_extraction, "archive-plain/2", False
         from archive.extract import EXTRACTOR_VERSION, extract_text_capture
 
-        return partial(extract_text_capture, language=False), f"archive-text/{EXTRACTOR_VERSION}"
+        name = f"archive-text/{EXTRACTOR_VERSION}"
+        return partial(extract_text_capture, language=False), name, True
 
 
 @dataclass(frozen=True)
@@ -517,7 +518,7 @@ class _ShardBuffers:
 
 def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     """Task 1: extract every capture of ``unit`` into per-shard fragments."""
-    extractor, extractor_name = ctx.extractor()
+    extractor, extractor_name, languages_later = ctx.extractor()
     buffers = _ShardBuffers(ctx, unit.index, learning=_learning(ctx))
     quarantined: list[dict] = []
     withdrawn: list[dict] = []
@@ -540,7 +541,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
             else:
                 yield capture_outcome(ctx, item, extractor, extractor_name, seen)
 
-    languages = None if ctx.settings.extract == "none" else extractor_name
+    languages = extractor_name if languages_later else None
     for outcome in _languages_added(outcomes(), languages):
         if isinstance(outcome, QuarantineEntry):
             quarantined.append(quarantine_row(outcome))
@@ -575,8 +576,9 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     )
 
 
-# Outcomes held while their records wait for their bodies' languages (``with_languages``): at
-# most this many, or this many characters of capture and body text (web pages can be large).
+# Outcomes (records, quarantine entries, reuse and withdrawal markers) held while the records
+# wait for their bodies' languages (``with_languages``): this many, or until the records hold
+# this many characters of capture and body text (web pages can be large).
 LANGUAGE_BATCH = 256
 LANGUAGE_BATCH_CHARS = 1 << 22
 
