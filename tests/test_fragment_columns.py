@@ -15,7 +15,7 @@ import pyarrow.ipc as ipc
 import pytest
 
 from archive.extract import apply_learned, extract_text_capture
-from archive.extract.learned import LearnedFurniture, paragraph_key
+from archive.extract.learned import LearnedFurniture, extraction_contribution, paragraph_key
 from archive.format.parquetio import read_ipc
 from archive.format.rows import record_row, record_table
 from archive.format.schema import RECORD_ARROW_SCHEMA
@@ -178,3 +178,52 @@ def test_without_learning_no_contribution_is_filed(tmp_path):
         buffers.add(record)
     buffers.flush()
     assert ctx.work.fragments(0) and not ctx.work.unit_contributions(0)
+
+
+_SHARDS = 16  # a record id's first hex digit is its shard
+
+
+@pytest.mark.parametrize(
+    "shards_added",
+    [
+        [5] * 9,  # one shard
+        list(range(_SHARDS)) * 2,  # every shard, twice over
+        [9, 2, 9, 14, 2, 2, 9, 0, 14, 9, 2],  # a few shards apart, interleaved
+    ],
+)
+def test_each_file_of_a_flush_holds_its_shards_rows_in_the_order_added(tmp_path, shards_added):
+    """A flush makes one table of what it holds and cuts it by shard: each fragment (and
+    contribution file) holds its shard's rows as a table of them alone would, in the order
+    they were added, across flushes, and a file is there exactly when its shard has rows."""
+    ctx = SimpleNamespace(shards=_SHARDS, work=TaskDir(tmp_path))
+    buffers = _ShardBuffers(ctx, unit=4, limit=7, learning=True)
+    added = []
+    for n, shard in enumerate(shards_added):
+        record = replace(_extracted(f"s/{n}.txt", _story(n)), outlet="Tarn Gazette")
+        record = replace(record, record_id=f"{shard:x}{n:031x}")
+        if n % 4 == 3:  # HTML: a row with nothing to contribute
+            record = replace(record, media_type="text/html")
+        added.append((shard, record))
+        buffers.add(record)
+    buffers.flush()
+    flushes = [added[k : k + 7] for k in range(0, len(added), 7)]
+    assert buffers.parts == len(flushes)
+    contributed = 0
+    for part, flushed in enumerate(flushes):
+        for shard in range(_SHARDS):
+            mine = [r for s, r in flushed if s == shard]
+            found = [
+                (r.record_id, *extraction_contribution(r.capture_text, r.spans, r.outlet))
+                for r in mine
+                if r.media_type == "text/plain"
+            ]
+            fragment = ctx.work.fragment(shard, 4, part)
+            contribution = ctx.work.unit_contribution(shard, 4, part)
+            assert fragment.exists() == bool(mine)
+            assert contribution.exists() == bool(found)
+            if mine:
+                assert read_ipc(fragment).equals(record_table(mine))
+            if found:
+                assert read_ipc(contribution).equals(contribution_table(found))
+                contributed += 1
+    assert contributed
