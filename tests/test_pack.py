@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
 from archive.extract.text import extract_text_capture
 from archive.format.manifest import release_files
-from archive.model import Hints
+from archive.model import Hints, QuarantineEntry
+from archive.records import held_weight, text_record
 from archive.release import stages
 
 SETTINGS = PackSettings("corpus", "1.0.0", CREATED, extract="none")
@@ -552,3 +554,35 @@ def test_each_record_carries_the_language_its_capture_alone_is_found_in(
         assert row["flags"] == sorted(row["flags"])
         languages.add(row["language"])
     assert len(languages) > 10 and None in languages
+
+
+def test_records_wait_for_their_languages_in_batches_cut_by_count_and_by_weight(monkeypatch):
+    """Outcomes wait in order, in batches of ``LANGUAGE_BATCH`` (quarantine entries count),
+    or fewer when their records weigh ``LANGUAGE_BATCH_CHARS`` (characters, and each span as
+    64: a capture of many short paragraphs is light in characters only), and the last batch
+    is not forgotten."""
+    batches = []
+
+    def spy(batch, name):
+        batches.append([getattr(o, "record_id", None) or o.source_path for o in batch])
+        return list(batch)
+
+    monkeypatch.setattr(stages, "with_languages", spy)
+    monkeypatch.setattr(stages, "LANGUAGE_BATCH", 4)
+    monkeypatch.setattr(stages, "LANGUAGE_BATCH_CHARS", 10_000)
+    extract = partial(extract_text_capture, language=False)
+
+    def record(name: str, body: str):
+        raw = f"A headline\n\n{body}\n".encode()
+        made = text_record(name, raw, None, None, SETTINGS, extract, "x/1")
+        return replace(made, record_id=name)
+
+    story = "The ferry to Tarn Island sailed again on Wednesday after the storm."
+    dense = record("dense", "\n\n".join(["ab"] * 200))  # 800 characters, 200 spans
+    assert len(dense.capture_text) + len(dense.text) < 10_000 < held_weight(dense)
+    quarantined = QuarantineEntry("q.txt", "binary", "not text")
+    outcomes = [record("r0", story), record("r1", story), quarantined, record("r2", story)]
+    outcomes += [dense, record("r3", story), record("r4", story), record("r5", story)]
+    found = list(stages._languages_added(iter(outcomes), "x/1"))
+    assert found == outcomes
+    assert batches == [["r0", "r1", "q.txt", "r2"], ["dense"], ["r3", "r4", "r5"]]

@@ -59,6 +59,7 @@ from archive.model import (
 )
 from archive.records import (
     HTML_EXTRACTOR,
+    held_weight,
     hints_for,
     html_record,
     plain_extraction,
@@ -448,18 +449,18 @@ class _ShardBuffers:
     not read the text back.
 
     What is held is made one table at a flush, then cut by shard: building a table costs
-    some sixty Arrow calls whatever its rows, and a flush holds only a few records of each
-    shard when there are many (500 records of 1,000,000 captures in 192 shards: under 3 of
-    each). The fragments hold the same rows as tables made a shard at a time, not the same
-    bytes (a slice's empty list columns keep the whole offsets buffer: 2-4% larger files). The
-    table is the flush's text at once, bounded by ``chars`` (11 MiB at 8 Mi ASCII
-    characters, 33 MiB of CJK text), where a shard's table was a part of it.
-    Most flushes are the characters' (1,500 fictional text captures of about 5,500 characters
-    with their bodies): a fragment a shard each time, so the fewer flushes, the fewer files for
-    the shard's gathering to read (10,000 captures in 192 shards, ``--jobs 1``: 22.8 s of CPU
-    with 500 records a flush, 19.4 s with 2,000). An extraction worker holds more: at
+    some sixty Arrow calls whatever its rows, and with many shards a flush holds few records
+    of each (500 records of 1,000,000 captures in 192 shards: under 3). The fragments hold the
+    same rows as tables made a shard at a time, not the same bytes (a slice keeps an empty
+    list column's whole offsets buffer, and pads its strings: up to 4% larger files at 192
+    shards). The table holds the flush's text at once, bounded by ``chars`` (about 10 MiB
+    for 8 Mi characters of ASCII text, 24 MiB of CJK), and ``held_weight`` counts the spans too.
+    For text the weight, not ``limit``, ends most flushes (about 1,250 fictional captures of
+    5,200 characters and 24 spans with their bodies), and the fewer flushes, the fewer fragments
+    for a shard's gathering to read (10,000 captures in 192 shards, ``--jobs 1``: 22.8 s of
+    CPU with 500 records a flush, 19.4 s with 2,000). An extraction worker holds more: at
     100,000 captures its peak went from 120 to 169 MiB, below the driver's and the relation
-    workers' (the pack's peak: 210 and 207 MiB)."""
+    workers'; the pack's peak was 210 MiB before, 207 after."""
 
     def __init__(
         self,
@@ -475,8 +476,8 @@ class _ShardBuffers:
             from archive.extract.learned import extraction_contribution
 
             self.contribution = extraction_contribution
-        self.records: list[tuple[int, Record]] = []  # (shard, record)
-        self.contributions: list[tuple[int, tuple]] = []  # (shard, contribution row)
+        self.records: list[tuple[int, Record]] = []
+        self.contributions: list[tuple[int, tuple]] = []
         self.reused: dict[int, list[str]] = {}
         self.held = self.held_chars = self.parts = self.written = 0
 
@@ -488,7 +489,7 @@ class _ShardBuffers:
             if found is not None:
                 self.contributions.append((shard, (record.record_id, *found)))
         self.held += 1
-        self.held_chars += len(record.capture_text) + len(record.text or "")
+        self.held_chars += held_weight(record)
         if self.held >= self.limit or self.held_chars >= self.chars:
             self.flush()
 
@@ -512,7 +513,7 @@ class _ShardBuffers:
         table = table_of([row for _, row in held])
         start = 0
         for shard, rows in groupby(shards):
-            count = len(list(rows))
+            count = sum(1 for _ in rows)
             path = path_of(shard, self.unit, self.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_ipc(table.slice(start, count), path)
@@ -551,8 +552,8 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
             else:
                 yield capture_outcome(ctx, item, extractor, extractor_name, seen)
 
-    languages = extractor_name if languages_later else None
-    for outcome in _languages_added(outcomes(), languages):
+    detecting = extractor_name if languages_later else None
+    for outcome in _languages_added(outcomes(), detecting):
         if isinstance(outcome, QuarantineEntry):
             quarantined.append(quarantine_row(outcome))
         elif isinstance(outcome, Reused):
@@ -604,7 +605,7 @@ def _languages_added(outcomes: Iterable, extractor_name: str | None) -> Iterator
     for outcome in outcomes:
         batch.append(outcome)
         if isinstance(outcome, Record):
-            chars += len(outcome.capture_text or "") + len(outcome.text or "")
+            chars += held_weight(outcome)
         if len(batch) >= LANGUAGE_BATCH or chars >= LANGUAGE_BATCH_CHARS:
             yield from with_languages(batch, extractor_name)
             batch, chars = [], 0
