@@ -196,3 +196,40 @@ def test_decoded_size_does_not_block_on_a_fifo_swapped_in_after_the_walk(tmp_pat
         worker.join(5)
     assert not blocked, "decoded_size blocked on a FIFO"
     assert done == [100]
+
+
+def test_a_stages_inputs_are_removed_once_the_stage_has_ended(tmp_path, monkeypatch):
+    """The fragments (and their contributions) are gone once every shard is gathered, and the
+    gathered rows once every shard is finalized; never while a task of the stage may still
+    read them (one process packs here, so the stages' tasks run in this one)."""
+    from datetime import UTC, datetime
+
+    from archive import PackSettings, pack
+    from archive.release import pack as pack_module
+
+    seen: dict[str, list[bool]] = {"fragments": [], "gathered": []}
+    finalize, write = pack_module.finalize_shard, pack_module.write_shard
+
+    def finalizing(shard, ctx, learned):
+        seen["fragments"].append(bool(ctx.work.fragments(shard)))
+        assert ctx.work.gathered(shard).exists()
+        return finalize(shard, ctx, learned)
+
+    def writing(shard, ctx):
+        seen["gathered"].append(ctx.work.gathered(shard).exists())
+        assert ctx.work.final(shard).exists()
+        return write(shard, ctx)
+
+    monkeypatch.setattr(pack_module, "finalize_shard", finalizing)
+    monkeypatch.setattr(pack_module, "write_shard", writing)
+    source = tmp_path / "captures"
+    source.mkdir()
+    for n in range(12):
+        text = f"Story {n} from the valley\n\nThe ferry to village {n} sailed on Tuesday.\n"
+        (source / f"{n}.txt").write_text(text, encoding="utf-8")
+    settings = PackSettings(
+        "w", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC), jobs=1, shards=3, relations=False
+    )
+    result = pack([source], tmp_path / "dist", settings)
+    assert result.manifest["counts"]["records"] == 12
+    assert seen == {"fragments": [False] * 3, "gathered": [False] * 3}

@@ -63,7 +63,7 @@ from archive.release.stages import (
     write_quarantine_fragment,
     write_shard,
 )
-from archive.release.workdir import RELATIONS_FILE, WorkDir
+from archive.release.workdir import RELATIONS_FILE, WorkDir, remove_folders
 from archive.runtime.executors import executor_for
 from archive.settings import PackSettings
 
@@ -276,6 +276,9 @@ def _build(
         executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
         list(_run(executor.map(gather_shard, shards, ctx), "gather", plan.shards, progress))
+        # Removed by the driver once every task of the stage has returned, never by a task: a
+        # task run again (Ray retries a lost worker's) must find its inputs.
+        remove_folders(workdir.tasks.read_by_gathering())
         learned = learned_furniture(ctx)
         list(
             _run(
@@ -285,6 +288,7 @@ def _build(
                 progress,
             )
         )
+        remove_folders(workdir.tasks.read_by_finalizing())
         duplicates = duplicate_links(ctx)
         parent = lineage.path if lineage is not None else None
         relations = (

@@ -14,6 +14,7 @@ Stages ask for a file by what it holds (``ctx.work.fragment(shard, unit)``,
 from __future__ import annotations
 
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,17 @@ CACHE_FOLDER = ".archive-cache"
 def release_shard(shard: int, shards: int) -> str:
     """The path of shard ``shard`` of ``shards`` in the release."""
     return f"{SHARDS_FOLDER}/{shard_name(shard, shards)}"
+
+
+def remove_folders(folders: list[Path | RemotePath]) -> None:
+    """Remove the work folders a finished stage leaves that no later stage reads: uncompressed
+    Arrow, each about the size of the corpus's text (at 1,000,000 captures the fragments were
+    9.9 GB and the gathered rows 7.5 GB, beside the final rows' 7.5)."""
+    for folder in folders:
+        if isinstance(folder, RemotePath):
+            folder.remove_tree()
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _arrow_files(folder: Path | RemotePath) -> list[Path | RemotePath]:
@@ -171,6 +183,15 @@ class TaskDir:
 
     def withdrawn_lists(self) -> list[Path | RemotePath]:
         return _arrow_files(self.work() / "withdrawn")
+
+    def read_by_gathering(self) -> list[Path | RemotePath]:
+        """The folders only the gathering of the shards reads: the fragments the units filed,
+        their furniture contributions, and the copies of fragments too many to map."""
+        return [self.work() / "frag", self.work() / "ucontrib", self.work() / "coalesced"]
+
+    def read_by_finalizing(self) -> list[Path | RemotePath]:
+        """The folder only the finalizing of the shards reads: the gathered rows."""
+        return [self.work() / "gathered"]
 
     def gathered(self, shard: int) -> Path | RemotePath:
         """The shard's new and reused rows, sorted, before learned furniture."""
