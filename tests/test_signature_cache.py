@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -119,6 +120,57 @@ def test_a_re_pack_signs_only_new_bodies_and_states_what_a_fresh_pack_states(
     later = replace(BASE, version="1.2.0")
     _, signed = _repack(again, captures, tmp_path / "next", monkeypatch, later)
     assert signed == 0
+
+
+def _word_hash(word: str) -> int:
+    folded = word.lower().replace("’", "'")
+    return int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "little")
+
+
+def _bodies_word_hashes(release: Path) -> set[tuple[int, ...]]:
+    """Each relatable body's folded-word hashes, found here with Python's regular expressions
+    (the pack splits words with Arrow's)."""
+    texts = pq.read_table(release / "data", columns=["text"])["text"].to_pylist()
+    words = re.compile(r"\w+(?:['’]\w+)*")
+    return {tuple(_word_hash(w) for w in words.findall(t)) for t in texts if t}
+
+
+def _spied_word_hashes(monkeypatch) -> list[tuple[dict, dict]]:
+    """What each confirmed batch found of its copy candidates' bodies: their word hashes, and
+    the tokens of those it had to tokenize for them."""
+    seen = []
+    real = relation_stages._word_hashes_of
+
+    def spied(*args):
+        hashes, tokens = real(*args)
+        seen.append(({k: tuple(v.tolist()) for k, v in hashes.items()}, dict(tokens)))
+        return hashes, tokens
+
+    monkeypatch.setattr(relation_stages, "_word_hashes_of", spied)
+    return seen
+
+
+def test_copy_candidates_are_screened_on_the_word_hashes_signing_kept(
+    parent, fresh, tmp_path, monkeypatch
+):
+    """A fresh pack tokenizes no body to screen its copy candidates; a re-pack tokenizes the
+    bodies whose signing it took from the cache (which keeps no word hashes), and both screen
+    on the hashes the bodies' words give."""
+    first, captures = parent
+    expected = _bodies_word_hashes(fresh)
+    seen = _spied_word_hashes(monkeypatch)
+    again = pack([captures], tmp_path / "fresh", NEXT, parent=None).path
+    assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
+    assert seen and all(hashes for hashes, _ in seen)
+    assert not any(tokens for _, tokens in seen)
+    assert {h for hashes, _ in seen for h in hashes.values()} <= expected
+    seen.clear()
+    again, _ = _repack(first, captures, tmp_path / "re", monkeypatch)
+    assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
+    # partners of the changed bodies, signed in the parent's pack
+    assert any(tokens for _, tokens in seen)
+    assert all(set(tokens) <= set(hashes) for hashes, tokens in seen)
+    assert {h for hashes, _ in seen for h in hashes.values()} <= expected
 
 
 def _break_digest(cache: CacheDir) -> None:

@@ -123,6 +123,9 @@ _SIGNATURE_SCHEMA = pa.schema(
         ("quote_index", pa.list_(pa.int32())),
         ("quote_grams", pa.list_(pa.uint64())),
         ("text_sha256", pa.string()),  # what the pack cache knows the body by
+        # the stable hash of each folded word, in order (:attr:`~archive.relations.align.Doc.
+        # hashes`); null for a body whose signing was taken from the pack cache
+        ("word_hashes", pa.list_(pa.uint64())),
     ]
 )
 _QUOTE_FIELDS = ("words", "starts", "ends", "index", "grams")
@@ -255,7 +258,8 @@ def sign_shard(
         for at in range(0, index.num_rows, _SIGN_CHUNK):
             part = rows[at : at + _SIGN_CHUNK].to_numpy()
             mine = hashes.slice(at, len(part))
-            sign = partial(_signed_bodies, final, shed, part, mine, vocab, settings)
+            fresh: list[tuple[np.ndarray, pa.Array]] = []
+            sign = partial(_signed_bodies, final, shed, part, mine, vocab, settings, fresh)
             chunk = with_cached(found[at : at + len(part)], parent, sign, mine).combine_chunks()
             if keep is not None:
                 keep.write_table(chunk)
@@ -271,6 +275,7 @@ def sign_shard(
                     pa.array(in_batch_at[at : at + len(part)]),
                     *(chunk[f"quote_{name}"].chunk(0) for name in _QUOTE_FIELDS),
                     mine,
+                    _word_hashes(len(part), fresh),
                 ],
                 schema=_SIGNATURE_SCHEMA,
             )
@@ -305,18 +310,39 @@ def _signed_bodies(
     hashes: pa.Array,
     vocab: Vocabulary,
     settings: RelationSettings,
+    fresh: list[tuple[np.ndarray, pa.Array]],
     wanted: np.ndarray,
 ) -> pa.Table:
     """The bodies ``wanted`` (positions in ``rows``, their rows of ``final``, and in
     ``hashes``, their text hashes) signed, one row each
-    (:data:`~archive.release.signature_cache.SIGNED_SCHEMA`), tokenized a slice at a time."""
+    (:data:`~archive.release.signature_cache.SIGNED_SCHEMA`), tokenized a slice at a time;
+    ``wanted`` and their word hashes are added to ``fresh``."""
     texts = rows_at(final, rows[wanted], shed)["text"]
     hashes = hashes.take(pa.array(wanted))
-    tables = []
+    tables, words = [], []
     for first, some in _text_slices(texts):
-        keys = chunk_keys(some.to_pylist(), vocab.batch(some), vocab, settings)
+        batch = vocab.batch(some)
+        keys = chunk_keys(some.to_pylist(), batch, vocab, settings)
         tables.append(signed_rows(hashes.slice(first, len(some)), keys))
+        offsets = pa.array(batch.bounds.astype(np.int32))
+        words.append(pa.ListArray.from_arrays(offsets, pa.array(vocab.hash[batch.tokens.fold])))
+    fresh.append((wanted, pa.concat_arrays(words)))
     return pa.concat_tables(tables)
+
+
+def _word_hashes(rows: int, fresh: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """The word hashes of a chunk's ``rows`` bodies: those ``fresh`` gives (positions and
+    their lists), null for the others (taken from the pack cache, which does not keep them)."""
+    if len(fresh) == 1 and np.array_equal(fresh[0][0], np.arange(rows)):
+        return fresh[0][1]
+    at = np.full(rows, sum(len(wanted) for wanted, _ in fresh), dtype=np.int64)
+    first = 0
+    for wanted, _ in fresh:
+        at[wanted] = np.arange(first, first + len(wanted))
+        first += len(wanted)
+    field = _SIGNATURE_SCHEMA.field("word_hashes")
+    lists = [some for _, some in fresh] + [pa.nulls(1, field.type)]
+    return pa.concat_arrays(lists).take(pa.array(at))
 
 
 def _signed_writer(path: Path | RemotePath) -> pa.ipc.RecordBatchFileWriter | None:
@@ -576,15 +602,21 @@ def _confirmed_batch(
     todo[list(known)] = False
     full = todo & ((batch.bits & (LSH | ANCHORED)) != 0)
     quoted = todo & ((batch.bits & QUOTED) != 0)
+    view_numbers = np.union1d(left[quoted], right[quoted])
+    views = dict(_views(view_numbers, _body_rows(ctx, bodies, view_numbers, _VIEW_COLUMNS)))
+    # which copy candidates could share enough passages to be aligned at all, from the word
+    # hashes signing kept: only the bodies of those, and of rewrite candidates, are tokenized
     vocab = Vocabulary()
-    tokens, views = _read_bodies(
-        ctx,
-        bodies,
-        (numbers, held),
-        np.union1d(left[full], right[full]),
-        np.union1d(left[quoted], right[quoted]),
-        vocab,
+    hashes, tokens = _word_hashes_of(ctx, bodies, (numbers, held), full, left, right, vocab)
+    may = align.may_share_passages(hashes, left[full], right[full], settings)
+    copies = set(batch.codes[full][may].tolist())
+    del hashes
+    rewrites = todo & ((batch.bits & ANCHORED) != 0)
+    aligned = np.union1d(
+        np.union1d(left[full][may], right[full][may]), np.union1d(left[rewrites], right[rewrites])
     )
+    aligned = aligned[~np.isin(aligned, np.fromiter(tokens, np.int64, len(tokens)))]
+    tokens.update(_tokens_of(ctx, bodies, (numbers, held), aligned, vocab))
     docs = Lru(lambda i: align.Doc(None, vocab.arrays(*tokens[i]), vocab))
     outcome = BatchOutcome([], {})
     # the shared quotation runs of the quotation candidates, found together a part at a time
@@ -592,12 +624,6 @@ def _confirmed_batch(
     parts = align.iter_quote_runs_of_pairs(views, left[quoted], right[quoted], settings)
     quoted_codes = iter(batch.codes[quoted].tolist())
     quote_runs: dict[int, list] = {}
-
-    # and which copy candidates could share enough passages to be aligned at all
-    hashes = {i: vocab.hash[vocab.raw_fold[raw]] for i, (raw, _) in tokens.items()}
-    may = align.may_share_passages(hashes, left[full], right[full], settings)
-    copies = set(batch.codes[full][may].tolist())
-    del hashes
 
     def runs_of(u: int, v: int) -> list:
         code = u << 32 | v
@@ -668,23 +694,48 @@ def _body_rows(
     return pa.concat_tables(tables)
 
 
-def _read_bodies(
+def _word_hashes_of(
+    ctx: PackContext,
+    bodies: list[int],
+    held: tuple[np.ndarray, pa.Table],
+    full: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    vocab: Vocabulary,
+) -> tuple[dict[int, np.ndarray], dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """The word hashes of the bodies of the pairs ``full`` (a mask of ``left``/``right``),
+    as signing kept them, and the token ids in ``vocab`` of the bodies it did not (taken
+    from the pack cache): those are tokenized, and their hashes found from their tokens."""
+    numbers = np.union1d(left[full], right[full])
+    kept = _body_rows(ctx, bodies, numbers, ["word_hashes"])["word_hashes"].combine_chunks()
+    valid = kept.is_valid().to_numpy(zero_copy_only=False)
+    values = kept.flatten().to_numpy()  # of the valid rows only
+    ends = np.cumsum(kept.value_lengths().fill_null(0).to_numpy())
+    starts = np.concatenate(([0], ends[:-1]))
+    hashes = {
+        number: values[start:end]
+        for number, start, end in zip(
+            numbers[valid].tolist(), starts[valid].tolist(), ends[valid].tolist(), strict=True
+        )
+    }
+    tokens = _tokens_of(ctx, bodies, held, numbers[~valid], vocab)
+    hashes.update((i, vocab.hash[vocab.raw_fold[raw]]) for i, (raw, _) in tokens.items())
+    return hashes, tokens
+
+
+def _tokens_of(
     ctx: PackContext,
     bodies: list[int],
     held: tuple[np.ndarray, pa.Table],
     text_numbers: np.ndarray,
-    view_numbers: np.ndarray,
     vocab: Vocabulary,
-) -> tuple[dict, dict]:
-    """The word and separator ids in ``vocab`` of the texts (tokenized a shard's worth at a
-    time, never held as Python strings), and the quotation views, of the bodies numbered.
-    ``held``: the batch's bodies and their rows of :data:`_HELD_COLUMNS` (where each text is
-    in its shard's final work file)."""
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The word and separator ids in ``vocab`` of the texts of the bodies numbered
+    (tokenized a shard's worth at a time, never held as Python strings). ``held``: the
+    batch's bodies and their rows of :data:`_HELD_COLUMNS` (where each text is in its shard's
+    final work file)."""
     first = np.concatenate(([0], np.cumsum(bodies)))
     tokens: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    views: dict[int, align.QuoteView] = {}
-    if len(view_numbers):
-        views.update(_views(view_numbers, _body_rows(ctx, bodies, view_numbers, _VIEW_COLUMNS)))
     numbers, rows = held
     at = np.searchsorted(numbers, text_numbers)
     final_batch = rows["final_batch"].to_numpy()[at]
@@ -697,7 +748,7 @@ def _read_bodies(
         for start, some in _text_slices(final["text"]):
             viewed = ((t.raw, t.sep) for t in vocab.views(some))
             tokens.update(zip(mine[start : start + len(some)], viewed, strict=True))
-    return tokens, views
+    return tokens
 
 
 def _views(numbers: np.ndarray, signed: pa.Table) -> Iterator[tuple[int, align.QuoteView]]:
