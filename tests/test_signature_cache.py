@@ -127,27 +127,39 @@ def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(folded.encode(), digest_size=8).digest(), "little")
 
 
-def _bodies_word_hashes(release: Path) -> set[tuple[int, ...]]:
-    """Each relatable body's folded-word hashes, found here with Python's regular expressions
-    (the pack splits words with Arrow's)."""
-    texts = pq.read_table(release / "data", columns=["text"])["text"].to_pylist()
+def _bodies_word_hashes(release: Path) -> dict[str, tuple[int, ...]]:
+    """Each relatable body's folded-word hashes by its text hash, found here with Python's
+    regular expressions (the pack splits words with Arrow's)."""
+    table = pq.read_table(release / "data", columns=["text", "text_sha256"])
     words = re.compile(r"\w+(?:['’]\w+)*")
-    return {tuple(_word_hash(w) for w in words.findall(t)) for t in texts if t}
+    rows = zip(table["text"].to_pylist(), table["text_sha256"].to_pylist(), strict=True)
+    return {h: tuple(_word_hash(w) for w in words.findall(t)) for t, h in rows if t}
 
 
 def _spied_word_hashes(monkeypatch) -> list[tuple[dict, dict]]:
-    """What each confirmed batch found of its copy candidates' bodies: their word hashes, and
-    the tokens of those it had to tokenize for them."""
+    """What each confirmed batch found of its copy candidates' bodies: their word hashes and
+    the tokens of those it had to tokenize for them, each by the body's text hash."""
     seen = []
     real = relation_stages._word_hashes_of
 
-    def spied(*args):
-        hashes, tokens = real(*args)
-        seen.append(({k: tuple(v.tolist()) for k, v in hashes.items()}, dict(tokens)))
+    def spied(ctx, bodies, held, *rest):
+        hashes, tokens = real(ctx, bodies, held, *rest)
+        numbers, rows = held
+        sha = dict(zip(numbers.tolist(), rows["text_sha256"].to_pylist(), strict=True))
+        seen.append(
+            (
+                {sha[k]: tuple(v.tolist()) for k, v in hashes.items()},
+                {sha[k]: v for k, v in tokens.items()},
+            )
+        )
         return hashes, tokens
 
     monkeypatch.setattr(relation_stages, "_word_hashes_of", spied)
     return seen
+
+
+def _each_body_its_own(seen: list[tuple[dict, dict]], expected: dict) -> bool:
+    return all(expected[sha] == words for hashes, _ in seen for sha, words in hashes.items())
 
 
 def test_copy_candidates_are_screened_on_the_word_hashes_signing_kept(
@@ -155,7 +167,7 @@ def test_copy_candidates_are_screened_on_the_word_hashes_signing_kept(
 ):
     """A fresh pack tokenizes no body to screen its copy candidates; a re-pack tokenizes the
     bodies whose signing it took from the cache (which keeps no word hashes), and both screen
-    on the hashes the bodies' words give."""
+    each body on the hashes its own words give."""
     first, captures = parent
     expected = _bodies_word_hashes(fresh)
     seen = _spied_word_hashes(monkeypatch)
@@ -163,14 +175,36 @@ def test_copy_candidates_are_screened_on_the_word_hashes_signing_kept(
     assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
     assert seen and all(hashes for hashes, _ in seen)
     assert not any(tokens for _, tokens in seen)
-    assert {h for hashes, _ in seen for h in hashes.values()} <= expected
+    assert _each_body_its_own(seen, expected)
     seen.clear()
     again, _ = _repack(first, captures, tmp_path / "re", monkeypatch)
     assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
     # partners of the changed bodies, signed in the parent's pack
     assert any(tokens for _, tokens in seen)
     assert all(set(tokens) <= set(hashes) for hashes, tokens in seen)
-    assert {h for hashes, _ in seen for h in hashes.values()} <= expected
+    assert _each_body_its_own(seen, expected)
+    # with no confirmation cache every candidate is screened; every other body is signed
+    # again, beside bodies taken from the cache in the same chunk: each keeps its own words,
+    # and only bodies taken from the cache are tokenized
+    seen.clear()
+    bare = tmp_path / "bare" / first.name
+    shutil.copytree(first, bare)
+    shutil.copytree(CacheDir.beside(first).folder, CacheDir.beside(bare).folder)
+    CacheDir.beside(bare).confirmations_meta().unlink()
+    real = relation_stages.cached_positions
+
+    def every_other(hashes, cached):
+        found = real(hashes, cached).copy()
+        found[::2] = -1
+        return found
+
+    monkeypatch.setattr(relation_stages, "cached_positions", every_other)
+    again, _ = _repack(bare, captures, tmp_path / "unconfirmed", monkeypatch)
+    assert (again / RELATIONS).read_bytes() == (fresh / RELATIONS).read_bytes()
+    assert _each_body_its_own(seen, expected)
+    screened = {sha for hashes, _ in seen for sha in hashes}
+    tokenized = {sha for _, tokens in seen for sha in tokens}
+    assert tokenized and tokenized < screened & _relatable_hashes(first)
 
 
 def _break_digest(cache: CacheDir) -> None:

@@ -12,6 +12,7 @@ import errno
 import heapq
 import mmap
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -115,9 +116,16 @@ def write_ipc(table: pa.Table, path: Path | RemotePath, batch_rows: int | None =
 
 def write_ipc_batches(batches, schema: pa.Schema, path: Path | RemotePath) -> None:
     """A work file written batch by batch, so the whole table is never held at once."""
-    with _sink(path) as sink, ipc.new_file(sink, schema) as writer:
+    with ipc_writer(path, schema) as writer:
         for batch in batches:
             writer.write_batch(batch)
+
+
+@contextmanager
+def ipc_writer(path: Path | RemotePath, schema: pa.Schema) -> Iterator[ipc.RecordBatchFileWriter]:
+    """A work file its caller writes batch by batch (beside another, say)."""
+    with _sink(path) as sink, ipc.new_file(sink, schema) as writer:
+        yield writer
 
 
 def iter_ipc_batches(path: Path | RemotePath, *, mapped: bool = False) -> Iterator[pa.RecordBatch]:

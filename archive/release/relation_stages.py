@@ -8,18 +8,19 @@ runs in one process) over the finalized shards, so it gives the same relations:
 2. ``body_families`` (driver, streaming merge): records with equal bodies; the smallest record
    id represents the body, the others become exact duplicates.
 3. ``sign_shard`` (task): the keys of the shard's distinct bodies (LSH bands, anchors,
-   quotation n-grams) as entries sorted by key, their quotation views, in record id order,
-   and how many bodies hold each word; tokenized and keyed a chunk of bodies at a time
-   (:func:`~archive.relations.find.chunk_keys`, the keys ``body_keys`` gives each).
+   quotation n-grams) as entries sorted by key, their quotation views and word hashes, in
+   record id order, and how many bodies hold each word; tokenized and keyed a chunk of bodies
+   at a time (:func:`~archive.relations.find.chunk_keys`, the keys ``body_keys`` gives each).
 4. ``pair_part`` (task): for one kind of key and one range of keys, the pairs of bodies that
    share keys there and how many, as a sorted run. Bodies are numbered in record id order
    across shards, and the ranges come from the shard count, so nothing depends on workers.
 5. ``candidate_batches`` (driver, streaming merge): the runs merged into candidate pairs, a
    batch at a time, never all at once.
-6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its bodies tokenized,
-   and its quotation candidates' shared runs found, for the whole batch at once); a pair the
-   parent's pack confirmed is taken from its cache (:mod:`archive.release.confirmation_cache`),
-   and only its record ids stated again.
+6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its copy candidates
+   screened on their bodies' word hashes, the bodies of those that pass and of rewrite
+   candidates tokenized, and its quotation candidates' shared runs found, for the whole batch
+   at once); a pair the parent's pack confirmed is taken from its cache
+   (:mod:`archive.release.confirmation_cache`), and only its record ids stated again.
 7. ``write_relations`` (driver): the confirmed pairs stated (direction) a chunk at a time as
    they come, near-duplicates filed until their families are joined from their edges read
    back (:mod:`archive.relations.families`), the table in ``(source_id, target_id, kind)``
@@ -45,6 +46,7 @@ from archive.format.parquetio import (
     bounded_slices,
     ipc_range,
     ipc_rows,
+    ipc_writer,
     iter_ipc_batches,
     mapped_ipc,
     merged_rows,
@@ -123,11 +125,13 @@ _SIGNATURE_SCHEMA = pa.schema(
         ("quote_index", pa.list_(pa.int32())),
         ("quote_grams", pa.list_(pa.uint64())),
         ("text_sha256", pa.string()),  # what the pack cache knows the body by
-        # the stable hash of each folded word, in order (:attr:`~archive.relations.align.Doc.
-        # hashes`); null for a body whose signing was taken from the pack cache
-        ("word_hashes", pa.list_(pa.uint64())),
     ]
 )
+# Beside the signatures, in batches of the same rows (a bucket's reader fetches a whole file
+# when a confirming batch wants most of its batches): the stable hash of each folded word of
+# a body, in order (:attr:`~archive.relations.align.Doc.hashes`); null for a body whose
+# signing was taken from the pack cache, which does not keep them.
+_WORDS_SCHEMA = pa.schema([("word_hashes", pa.list_(pa.uint64()))])
 _QUOTE_FIELDS = ("words", "starts", "ends", "index", "grams")
 _HELD_COLUMNS = ["text_sha256", *_DATES_SCHEMA.names, "final_batch", "final_offset"]
 _VIEW_COLUMNS = [f"quote_{name}" for name in _QUOTE_FIELDS]
@@ -275,13 +279,16 @@ def sign_shard(
                     pa.array(in_batch_at[at : at + len(part)]),
                     *(chunk[f"quote_{name}"].chunk(0) for name in _QUOTE_FIELDS),
                     mine,
-                    _word_hashes(len(part), fresh),
                 ],
                 schema=_SIGNATURE_SCHEMA,
             )
+            words_file.write_batch(
+                pa.RecordBatch.from_arrays([_word_hashes(len(part), fresh)], schema=_WORDS_SCHEMA)
+            )
 
     try:
-        write_ipc_batches(signed(), _SIGNATURE_SCHEMA, ctx.work.relation_signatures(shard))
+        with ipc_writer(ctx.work.relation_word_hashes(shard), _WORDS_SCHEMA) as words_file:
+            write_ipc_batches(signed(), _SIGNATURE_SCHEMA, ctx.work.relation_signatures(shard))
     finally:
         if keep is not None:
             keep.close()
@@ -340,7 +347,7 @@ def _word_hashes(rows: int, fresh: list[tuple[np.ndarray, pa.Array]]) -> pa.Arra
     for wanted, _ in fresh:
         at[wanted] = np.arange(first, first + len(wanted))
         first += len(wanted)
-    field = _SIGNATURE_SCHEMA.field("word_hashes")
+    field = _WORDS_SCHEMA.field("word_hashes")
     lists = [some for _, some in fresh] + [pa.nulls(1, field.type)]
     return pa.concat_arrays(lists).take(pa.array(at))
 
@@ -572,11 +579,12 @@ def confirm_batch(
     settings: RelationSettings,
     cached: tuple[Path, ...] | None = None,
 ) -> BatchOutcome:
-    """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the texts
-    of those that a near-duplicate or paraphrase check aligns, only the quotation views of
-    those that a quotation check compares. A pair confirmed in the parent's pack (``cached``:
-    its outcome files, see :mod:`archive.release.confirmation_cache`) is taken from there, not
-    aligned again; what each pair was confirmed as is filed for this pack's cache."""
+    """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the word
+    hashes of those a near-duplicate check screens, the texts of those it or a paraphrase
+    check aligns, only the quotation views of those that a quotation check compares. A pair
+    confirmed in the parent's pack (``cached``: its outcome files, see
+    :mod:`archive.release.confirmation_cache`) is taken from there, not aligned again; what
+    each pair was confirmed as is filed for this pack's cache."""
     outcome = _confirmed_batch(batch, ctx, bodies, settings, cached)
     release_memory()
     return outcome
@@ -677,20 +685,29 @@ def _dates(numbers: np.ndarray, held: pa.Table, wanted: set[int]) -> dict[int, t
 
 
 def _body_rows(
-    ctx: PackContext, bodies: list[int], numbers: np.ndarray, columns: list[str]
+    ctx: PackContext,
+    bodies: list[int],
+    numbers: np.ndarray,
+    columns: list[str],
+    words: bool = False,
 ) -> pa.Table:
-    """The ``columns`` of the bodies ``numbers`` (ascending) in their shards' signature files,
-    in that order, reading each file once and only the batches and columns that hold them
-    (mapped locally, by byte range in a bucket)."""
+    """The ``columns`` of the bodies ``numbers`` (ascending) in their shards' signature files
+    (``words``: their word hash files, batched as those), in that order, reading each file
+    once and only the batches and columns that hold them (mapped locally, by byte range in a
+    bucket)."""
+    path_of, schema = (
+        (ctx.work.relation_word_hashes, _WORDS_SCHEMA)
+        if words
+        else (ctx.work.relation_signatures, _SIGNATURE_SCHEMA)
+    )
     first = np.concatenate(([0], np.cumsum(bodies)))
     shards = np.searchsorted(first, numbers, "right") - 1
     tables = []
     for shard in np.unique(shards).tolist():
         at = numbers[shards == shard] - first[shard]  # signed in batches of _SIGN_CHUNK bodies
-        path = ctx.work.relation_signatures(shard)
-        tables.append(ipc_rows(path, at // _SIGN_CHUNK, at % _SIGN_CHUNK, columns))
+        tables.append(ipc_rows(path_of(shard), at // _SIGN_CHUNK, at % _SIGN_CHUNK, columns))
     if not tables:
-        return _SIGNATURE_SCHEMA.empty_table().select(columns)
+        return schema.empty_table().select(columns)
     return pa.concat_tables(tables)
 
 
@@ -707,7 +724,8 @@ def _word_hashes_of(
     as signing kept them, and the token ids in ``vocab`` of the bodies it did not (taken
     from the pack cache): those are tokenized, and their hashes found from their tokens."""
     numbers = np.union1d(left[full], right[full])
-    kept = _body_rows(ctx, bodies, numbers, ["word_hashes"])["word_hashes"].combine_chunks()
+    kept = _body_rows(ctx, bodies, numbers, ["word_hashes"], words=True)
+    kept = kept["word_hashes"].combine_chunks()
     valid = kept.is_valid().to_numpy(zero_copy_only=False)
     values = kept.flatten().to_numpy()  # of the valid rows only
     ends = np.cumsum(kept.value_lengths().fill_null(0).to_numpy())

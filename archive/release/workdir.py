@@ -253,6 +253,10 @@ class TaskDir:
         """The shard's distinct bodies: dates, where the text is, quotation views."""
         return self._relations() / f"signatures-{shard:05d}.arrow"
 
+    def relation_word_hashes(self, shard: int) -> Path | RemotePath:
+        """The word hashes of the shard's distinct bodies, batched as its signatures."""
+        return self._relations() / f"words-{shard:05d}.arrow"
+
     def relation_signed(self, shard: int) -> Path | RemotePath:
         """What signing found of each of the shard's bodies, by text hash, for the cache."""
         return self._relations() / f"signed-{shard:05d}.arrow"
