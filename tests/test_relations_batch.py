@@ -242,3 +242,34 @@ def test_may_share_passages_is_shared_passages_first_checks(bodies, data, least,
         assert found == (len(a) > 0 and len(b) > 0 and not covered < cover * min(len(a), len(b)))
         if not found and cap == align._MAX_REPEATS:
             assert align.shared_passages(a, b, relation_settings) is None
+
+
+@_FAST
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=12),
+    st.lists(st.integers(0, 11), max_size=60),
+    st.sampled_from([None, 1, 2, 5]),
+)
+def test_repeated_positions_keep_every_value_held_twice(pool, picks, bits):
+    """Every position of a value held more than once is kept (so no gram that could match is
+    left out of the screen), in ascending order, whatever the count cells share."""
+    values = np.array([pool[k] for k in picks if k < len(pool)], dtype=np.uint64)
+    kept = align.repeated_positions(values, bits)
+    held = {}
+    for value in values.tolist():
+        held[value] = held.get(value, 0) + 1
+    twice = [k for k, value in enumerate(values.tolist()) if held[value] > 1]
+    assert set(twice) <= set(kept.tolist())
+    assert kept.tolist() == sorted(set(kept.tolist()))
+    assert all(0 <= k < len(values) for k in kept.tolist())
+
+
+def test_repeated_positions_leave_out_most_values_held_once():
+    """What the screen saves: of 100,000 distinct hashes and 1,000 held twice, the values
+    kept are the repeated ones and a few dozen others, not all."""
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 2**63, 100_000, dtype=np.uint64)
+    values[-1000:] = values[:1000]
+    kept = align.repeated_positions(values)
+    assert set(range(1000)) | set(range(99_000, 100_000)) <= set(kept.tolist())
+    assert len(kept) < 2_000 + 200

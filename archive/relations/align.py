@@ -219,6 +219,7 @@ def may_share_passages(
 
 
 _PAIR_WORDS = 1 << 20  # words of the pairs matched at once
+_COUNT_BITS = 21  # at most 2**21 count cells (16 MiB) when finding repeated grams
 # Gram matches of the pairs matched at once. Repeated words match pairwise (a thousand-fold
 # "no no no" in two bodies is a million matches): such pairs go a few at a time.
 _PAIR_MATCHES = 1 << 20
@@ -247,12 +248,17 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     grams, gram_bounds, _ = segment_grams(
         np.concatenate(held) if held else np.empty(0, np.uint64), bounds, least
     )
-    sizes, firsts = np.diff(gram_bounds), gram_bounds[:-1]
-    dense, at = _grams_by_body(grams, sizes)
+    firsts = gram_bounds[:-1]
+    # a gram held once among all these bodies matches nothing: most are, and go unsorted
+    kept = repeated_positions(grams)
+    sizes = np.bincount(np.searchsorted(gram_bounds, kept, "right") - 1, minlength=len(held))
+    dense, at = _grams_by_body(grams[kept], sizes)
+    at = kept[at]
     a_slot, b_slot = np.searchsorted(numbers, left), np.searchsorted(numbers, right)
     # each body's grams in the order of their ids: a side's keys ascend with no sort of their own
-    a_key, a_at = _pair_entries(a_slot, sizes, firsts, dense)
-    b_key, b_at = _pair_entries(b_slot, sizes, firsts, dense)
+    held_firsts = np.cumsum(sizes) - sizes
+    a_key, a_at = _pair_entries(a_slot, sizes, held_firsts, dense)
+    b_key, b_at = _pair_entries(b_slot, sizes, held_firsts, dense)
     lo, count = _equal_ranges(b_key, a_key)
     count[count > max_repeats] = 0  # filler, as _gram_matches leaves it out
     if len(left) > 1 and int(count.sum()) > _PAIR_MATCHES:  # repetitive bodies: fewer at once
@@ -276,6 +282,23 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     # as Python compares an int with a float: exactly (the sums are far below 2**53)
     enough = ~(covered.astype(np.float64) < settings.near_min_coverage * shorter)
     return (a_len > 0) & (b_len > 0) & enough
+
+
+def repeated_positions(values: np.ndarray, bits: int | None = None) -> np.ndarray:
+    """Ascending positions in ``values`` (well-mixed 64-bit hashes) of every value held more
+    than once there, and of some held once: those that share a count cell (``bits`` of the
+    value, 2**bits cells, about twice as many as values by default) with another in each of
+    three passes over other bits. Counting takes a few linear passes where sorting them all
+    took most of :func:`may_share_passages`' time."""
+    kept = np.arange(len(values))
+    if not len(values):
+        return kept
+    bits = bits or min(_COUNT_BITS, int(len(values) - 1).bit_length() + 1)
+    mask = np.uint64((1 << bits) - 1)
+    for shift in (0, 21, 42):
+        cells = ((values[kept] >> np.uint64(shift)) & mask).astype(np.intp)
+        kept = kept[np.bincount(cells, minlength=1 << bits)[cells] > 1]
+    return kept
 
 
 def _equal_ranges(ranked: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
