@@ -225,10 +225,44 @@ _COPIES = st.lists(
 def test_may_share_passages_is_shared_passages_first_checks(bodies, data, least, cover, chunk):
     """Where the batch says no, shared_passages finds nothing; where it says yes, the runs
     diagonal_runs finds cover enough of the shorter body (repeats above the cap left out)."""
+    _check_may_share(bodies, data, least, cover, chunk)
+
+
+# Bodies of passages copied among them between words of their own: most of their grams are
+# held once in a chunk, and left out of the screen between the runs of copied ones.
+_PASSAGES = st.lists(
+    st.lists(st.sampled_from([f"p{k}" for k in range(12)]), min_size=1, max_size=12),
+    min_size=1,
+    max_size=3,
+)
+_OWN_WORDS = st.lists(st.sampled_from([f"w{k}" for k in range(400)]), max_size=6)
+
+
+@_FAST
+@given(_PASSAGES, st.data(), st.integers(1, 6), st.integers(-1, 1), st.integers(1, 4))
+def test_may_share_passages_leaves_out_grams_held_once(passages, data, least, step, chunk):
+    """The same checks on bodies whose copied passages sit between words held once, the
+    coverage asked for at a word of what the first pair's runs cover: a run counted once too
+    often or too few flips the answer."""
+    layout = st.lists(st.one_of(st.none(), st.integers(0, len(passages) - 1)), max_size=6)
+    layouts = data.draw(st.lists(layout, min_size=1, max_size=5))
+    # the first two bodies copy the same passages in the same order, between words of their own
+    bodies = [
+        sum((passages[k] if k is not None else data.draw(_OWN_WORDS) for k in pieces), [])
+        for pieces in [layouts[0], *layouts]
+    ]
+    a, b = (np.array(align.doc_of(" ".join(bodies[k]), Vocabulary()).hashes) for k in (0, 1))
+    covered = sum(size for _, _, size in align.diagonal_runs(a, b, least, align._MAX_REPEATS))
+    cover = max(0, covered + step) / max(1, min(len(a), len(b)))
+    _check_may_share(bodies, data, least, cover, chunk, first=(0, 1))
+
+
+def _check_may_share(bodies, data, least, cover, chunk, first=None) -> None:
     vocab = Vocabulary()
     docs = {k: align.doc_of(" ".join(words), vocab) for k, words in enumerate(bodies)}
     index = st.integers(0, len(bodies) - 1)
     pairs = data.draw(st.lists(st.tuples(index, index).filter(lambda p: p[0] != p[1]), max_size=8))
+    pairs = [first, *pairs] if first else pairs
     cap = data.draw(st.sampled_from([2, align._MAX_REPEATS]))
     relation_settings = RelationSettings(min_passage_words=least, near_min_coverage=cover)
     hashes = {k: doc.hashes for k, doc in docs.items()}
@@ -273,3 +307,19 @@ def test_repeated_positions_leave_out_most_values_held_once():
     kept = align.repeated_positions(values)
     assert set(range(1000)) | set(range(99_000, 100_000)) <= set(kept.tolist())
     assert len(kept) < 2_000 + 200
+
+
+def test_may_share_passages_count_two_runs_split_by_words_held_once():
+    """Two copied passages split by a word of each body's own: two runs on one diagonal, each
+    of its grams plus ``least - 1`` words (20 of 21), not one run of them all (18): the grams
+    held once between them are left out of the screen, not out of the positions."""
+    first = "alpha beta gamma delta epsilon zeta eta theta iota kappa"
+    second = "lambda mu nu xi omicron pi rho sigma tau upsilon"
+    vocab = Vocabulary()
+    docs = [align.doc_of(f"{first} {own} {second}", vocab) for own in ("north", "south")]
+    hashes = {k: doc.hashes for k, doc in enumerate(docs)}
+    assert [len(doc) for doc in docs] == [21, 21]
+    one, two = np.array([0]), np.array([1])
+    for cover, found in ((19 / 21, True), (20 / 21, True), (20.5 / 21, False)):
+        relation_settings = RelationSettings(min_passage_words=3, near_min_coverage=cover)
+        assert align.may_share_passages(hashes, one, two, relation_settings).tolist() == [found]

@@ -169,10 +169,11 @@ def _ipc_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-@pytest.mark.parametrize("twice", [0, 1 << 40])  # every column built in place / taken twice
+# every column built in place / taken twice / the smaller half taken twice, the rest in place
+@pytest.mark.parametrize("twice", [0, 1 << 40, None])
 @pytest.mark.parametrize("seed", range(5))
-def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, monkeypatch):
-    monkeypatch.setattr(stages, "_TAKEN_TWICE", twice)
+@pytest.mark.parametrize("weigh", [False, True])  # the light columns shed after each fragment
+def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, weigh, monkeypatch):
     rng = random.Random(seed)
     span = pa.struct([("start", pa.int64()), ("kind", pa.string())])
     schema = pa.schema(
@@ -196,6 +197,20 @@ def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, mon
 
     table = pa.concat_tables([fragment(rng.randint(0, 40)) for _ in range(rng.randint(1, 9))])
     order = pc.sort_indices(table["record_id"]).to_numpy()
+    if twice is None:  # a slice's share of the two smaller columns, not of the two larger
+        twice = sorted(column.nbytes for column in table.columns)[1] * 25 / max(1, len(order))
+    monkeypatch.setattr(stages, "_TAKEN_TWICE", twice)
+    if weigh:
+        monkeypatch.setattr(stages, "_SHED_BYTES", 1)
+    fragment_starts = np.cumsum([0] + [len(b) for b in table.to_batches()])
+    expected_sheds = 0
+    for start in range(0, len(order), 25):
+        indices = order[start : start + 25]
+        share = len(indices) / len(order)
+        heavy = sum(column.nbytes * share > twice for column in table.columns)
+        taken_from = len(set(np.searchsorted(fragment_starts, indices, "right").tolist()))
+        light_sheds = 1 + taken_from if weigh else 1
+        expected_sheds += heavy + (light_sheds if heavy < table.num_columns else 0)
     shed = []
     for start in range(0, len(order), 25):
         indices = order[start : start + 25]
@@ -203,8 +218,10 @@ def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, mon
         expected = rows_at(table, indices)
         assert taken.equals(expected)
         assert _ipc_bytes(taken) == _ipc_bytes(expected)
-    # once a slice for its light columns, or once for each heavy one
-    assert len(shed) == (table.num_columns if twice == 0 else 1) * -(-len(order) // 25)
+    # once a slice for its light columns (and after each fragment, weighed so), and once for
+    # each heavy one
+    assert len(shed) == expected_sheds
+    assert len(shed) >= -(-len(order) // 25)
 
 
 @settings(max_examples=200, deadline=None)

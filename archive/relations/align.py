@@ -202,7 +202,8 @@ def may_share_passages(
     max_repeats: int = _MAX_REPEATS,
     chunk: int = 2048,
 ) -> np.ndarray:
-    """For each pair ``(left[k], right[k])`` of bodies (their token ``hashes``), whether
+    """For each pair ``(left[k], right[k])`` of two distinct bodies (their token ``hashes``;
+    a body paired with itself would not match its grams held once), whether
     :func:`shared_passages` goes past its first checks: both bodies have words, and the
     runs :func:`diagonal_runs` finds could cover enough. Found for ``chunk`` pairs at a time
     in a few numpy passes; where it is False, ``shared_passages`` returns None."""

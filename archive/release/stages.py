@@ -806,6 +806,7 @@ def _table_contributions(table: pa.Table) -> pa.Table:
 _SLICE_TEXT = 1 << 22  # bytes of capture text a slice of rows holds as Python strings at once
 # bytes of a slice's column (its rows' share of the whole column) copied twice to put it in order
 _TAKEN_TWICE = 1 << 22
+_SHED_BYTES = 1 << 24  # of fragments taken from between two sheds of their mapped pages
 
 
 def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
@@ -829,10 +830,9 @@ def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
     light = [c for c in range(table.num_columns) if table.column(c).nbytes * share <= _TAKEN_TWICE]
     columns: list = [None] * table.num_columns
     if light:
-        taken = pa.Table.from_batches([batches[k].select(light).take(p) for k, p in parts])
-        for column, array in zip(light, taken.take(in_order).columns, strict=True):
-            columns[column] = array.combine_chunks()
-        shed()
+        taken = _light_columns(batches, parts, light, in_order, shed)
+        for column, array in zip(light, taken, strict=True):
+            columns[column] = array
     rows = None
     for column in sorted(set(range(table.num_columns)) - set(light)):
         rows = rows or list(zip(owner.tolist(), at.tolist(), strict=True))
@@ -840,6 +840,24 @@ def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
         columns[column] = pa.concat_arrays([cells[k].slice(a, 1) for k, a in rows])
         shed()
     return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def _light_columns(
+    batches: list[pa.RecordBatch], parts: list, light: list[int], in_order: pa.Array, shed
+) -> list[pa.Array]:
+    """The ``light`` columns of the rows ``parts`` (a fragment and the rows taken from it),
+    put ``in_order``. Taking touches the fragments' mapped pages of every light column, so
+    they are shed whenever those taken from since weigh ``_SHED_BYTES``, and at the end."""
+    pieces, weight = [], 0
+    for k, rows in parts:
+        pieces.append(batches[k].select(light).take(rows))
+        weight += batches[k].get_total_buffer_size()
+        if weight >= _SHED_BYTES:
+            shed()
+            weight = 0
+    taken = pa.Table.from_batches(pieces).take(in_order)
+    shed()
+    return [column.combine_chunks() for column in taken.columns]
 
 
 def _text_slices(chunk: pa.Table) -> Iterator[pa.Table]:
