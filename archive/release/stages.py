@@ -833,8 +833,9 @@ def _rows_by_column(table: pa.Table, indices: np.ndarray, shed) -> pa.Table:
         taken = _light_columns(batches, parts, light, in_order, shed)
         for column, array in zip(light, taken, strict=True):
             columns[column] = array
+    heavy = [c for c in range(table.num_columns) if c not in light]
     rows = None
-    for column in sorted(set(range(table.num_columns)) - set(light)):
+    for column in heavy:
         rows = rows or list(zip(owner.tolist(), at.tolist(), strict=True))
         cells = [batch.column(column) for batch in batches]
         columns[column] = pa.concat_arrays([cells[k].slice(a, 1) for k, a in rows])
