@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
@@ -284,3 +285,94 @@ def test_an_unsorted_release_is_refused_not_misread(history, tmp_path):
     pq.write_table(table.take(list(reversed(range(table.num_rows)))), shard)
     with pytest.raises(ArchiveError, match="out of order; run archive verify"):
         diff(broken, history["v11"])
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory) -> dict[str, Path]:
+    """Two versions cut into three shards each: additions, corrections, a removal and a
+    withdrawal spread over the id ranges; the second packed by two worker processes."""
+    base = tmp_path_factory.mktemp("sharded")
+    src = base / "captures"
+    src.mkdir()
+    for n in range(24):
+        (src / f"s{n}.txt").write_text(story(n), encoding="utf-8")
+    dist = base / "dist"
+    settings = replace(SETTINGS, shards=3)
+    v1 = pack([src], dist, settings).path
+    for n in (2, 9, 17, 21):
+        (src / f"s{n}.txt").write_text(story(n, f"The board amended item {n}."), encoding="utf-8")
+    for n in (24, 25, 26):
+        (src / f"s{n}.txt").write_text(story(n), encoding="utf-8")
+    (src / "s5.txt").unlink()
+    withdrawal = ((rid("s11.txt"), "rights holder request"),)
+    v2 = pack([src], dist, replace(settings, version="2.0.0", withdrawals=withdrawal, jobs=2)).path
+    return {"v1": v1, "v2": v2}
+
+
+@pytest.fixture
+def shard_tasks(monkeypatch) -> list[int]:
+    """The shards merged as tasks (an in-process executor runs them here)."""
+    import archive.versions.diff as module
+
+    merged: list[int] = []
+    task = module.shard_merge
+
+    def counted(shard, *args):
+        merged.append(shard)
+        return task(shard, *args)
+
+    monkeypatch.setattr(module, "shard_merge", counted)
+    return merged
+
+
+def in_process():
+    from archive.runtime.executors import executor_for
+
+    return executor_for("local", jobs=1)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 100])
+def test_a_diff_by_shard_pairs_is_the_diff_of_the_whole(sharded, shard_tasks, limit):
+    whole = diff_dict(diff(sharded["v1"], sharded["v2"], limit=limit))
+    with in_process() as executor:
+        by_shard = diff_dict(diff(sharded["v1"], sharded["v2"], limit=limit, executor=executor))
+    assert shard_tasks == [0, 1, 2]
+    assert by_shard == whole
+    counts = whole["counts"]
+    assert (counts["added"], counts["removed"], counts["withdrawn"]) == (3, 1, 1)
+    assert counts["changed"] == 4 and len(whole["details"]) == min(limit, 4)
+    # the changes are spread over the shards, or the pairs would prove little
+    assert len({int(r[:8], 16) * 3 >> 32 for r in whole["changed"] + whole["added"]}) == 3
+
+
+def test_changes_written_by_a_pack_of_two_processes_are_the_diff_of_the_whole(sharded):
+    written = json.loads((sharded["v2"] / CHANGES_FILE).read_bytes())
+    computed = changes(sharded["v1"], sharded["v2"])
+    computed["new"]["manifest_sha256"] = None
+    assert written == computed and written["counts"]["changed"] == 4
+
+
+def test_an_id_in_another_shards_range_is_diffed_as_the_whole_release_diffs_it(
+    sharded, shard_tasks, tmp_path
+):
+    """A row moved to the next shard keeps the release sorted: the whole merge pairs it with
+    its twin, a pair of shards could not, so the diff falls back to the whole merge."""
+    moved = shutil.copytree(sharded["v1"], tmp_path / "harbour-1.0.0")
+    first, second = sorted((moved / "data").glob("records-*.parquet"))[:2]
+    head, tail = pq.read_table(first), pq.read_table(second)
+    pq.write_table(head.slice(0, head.num_rows - 1), first)
+    pq.write_table(pa.concat_tables([head.slice(head.num_rows - 1), tail]), second)
+    whole = diff_dict(diff(moved, sharded["v1"]))
+    assert whole["counts"]["unchanged"] == 24 and whole["counts"]["added"] == 0
+    with in_process() as executor:
+        assert diff_dict(diff(moved, sharded["v1"], executor=executor)) == whole
+    assert shard_tasks  # the pairs were tried before the fallback
+
+
+def test_an_unsorted_shard_is_refused_by_shard_pairs_too(sharded, tmp_path):
+    broken = shutil.copytree(sharded["v1"], tmp_path / "harbour-1.0.0")
+    shard = sorted((broken / "data").glob("records-*.parquet"))[1]
+    table = pq.read_table(shard)
+    pq.write_table(table.take(list(reversed(range(table.num_rows)))), shard)
+    with in_process() as executor, pytest.raises(ArchiveError, match="out of order"):
+        diff(broken, sharded["v2"], executor=executor)

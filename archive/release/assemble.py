@@ -104,10 +104,11 @@ def schema_entries() -> dict:
 
 
 def write_changes(
-    lineage: Parent, workdir: WorkDir, settings: PackSettings, plan: Plan
+    lineage: Parent, workdir: WorkDir, settings: PackSettings, plan: Plan, executor=None
 ) -> list[str]:
-    """Write CHANGES.json, the diff from the parent; return a note when the chosen version
-    contradicts the bump the changes imply."""
+    """Write CHANGES.json, the diff from the parent (a shard pair per task of ``executor``,
+    when given); return a note when the chosen version contradicts the bump the changes
+    imply."""
     from archive.versions.diff import changes
 
     child = {
@@ -116,7 +117,7 @@ def write_changes(
         "schemas": schema_entries(),
         "settings": settings.output_settings() | {"shards": plan.shards},
     }
-    data = changes(lineage.path, workdir.release(), child)
+    data = changes(lineage.path, workdir.release(), child, executor=executor)
     workdir.changes_file().write_bytes(canonical_json(data))
     return [f"version: {data['bump']['warning']}"] if data["bump"]["warning"] else []
 

@@ -295,16 +295,18 @@ def _build(
             _relations(ctx, workdir, executor, progress, parent) if settings.relations else None
         )
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
-    if workdir.is_remote:
-        storage.download(workdir.tasks.shards().url, workdir.release_shards())
-    progress("assemble", 0, 2)
-    quarantine = write_quarantine(workdir)
-    tombstones = carried + new_tombstones(workdir, lineage, settings, warnings)
-    if tombstones:
-        write_tombstones(workdir.release(), tombstones)
-    write_schemas(workdir)
-    if lineage is not None:
-        notes += write_changes(lineage, workdir, settings, plan)
+        if workdir.is_remote:
+            storage.download(workdir.tasks.shards().url, workdir.release_shards())
+        progress("assemble", 0, 2)
+        quarantine = write_quarantine(workdir)
+        tombstones = carried + new_tombstones(workdir, lineage, settings, warnings)
+        if tombstones:
+            write_tombstones(workdir.release(), tombstones)
+        write_schemas(workdir)
+        if lineage is not None:
+            # the shards downloaded from a bucket are on this machine only: diffed here
+            differ = None if workdir.is_remote else executor
+            notes += write_changes(lineage, workdir, settings, plan, differ)
     progress("assemble", 1, 2)
     manifest = release_manifest(
         workdir,

@@ -27,7 +27,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,6 +40,7 @@ from archive.format.parquetio import iter_batches
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
+from archive.release.plan import shard_name, shard_of
 
 CHANGES_FILE = "CHANGES.json"
 CHANGES_FORMAT = "archive-changes"
@@ -155,12 +156,19 @@ class Diff:
 
 
 def diff(
-    old: str | Path, new: str | Path, *, new_manifest: dict | None = None, limit: int = DETAIL_LIMIT
+    old: str | Path,
+    new: str | Path,
+    *,
+    new_manifest: dict | None = None,
+    limit: int = DETAIL_LIMIT,
+    executor=None,
 ) -> Diff:
     """Compare the releases ``old`` and ``new`` record by record.
 
     ``new`` may be a release still being built (no ``manifest.json`` yet): its shards are then
     found under ``data/``, and ``new_manifest`` (if given) names its version and schemas.
+    With an ``executor`` (see :mod:`archive.runtime.executors`), releases cut into the same
+    number of shards are compared a shard pair per task, with the same answer.
 
     >>> d = diff("dist/example-1.0.0", "dist/example-1.1.0")  # doctest: +SKIP
     >>> d.counts["added"], implied_bump(d)  # doctest: +SKIP
@@ -175,8 +183,9 @@ def diff(
     common = [c for c in new_columns if c in old_columns and c not in _UNREAD]
     if new_columns and old_columns and "record_id" not in common:
         raise ArchiveError("record_id is missing from a release's records; run archive verify")
-    merge = _Merge(common, old_schema, new_schema, fresh, limit)
-    merge.run(_Cursor(old_side, common), _Cursor(new_side, common))
+    merge = _Merge(common, _by_value(common, old_schema, new_schema), frozenset(fresh), limit)
+    if executor is None or not _merged_by_shard(merge, executor, old_side, new_side):
+        merge.run(_Cursor(old_side, merge.columns), _Cursor(new_side, merge.columns))
     return Diff(
         old=old_side.ref,
         new=new_side.ref,
@@ -198,13 +207,70 @@ def diff(
     )
 
 
+def _by_value(columns: list[str], old_schema, new_schema) -> frozenset[str]:
+    """The columns whose Arrow types differ: Arrow cannot compare them, so they are compared
+    by value."""
+    if not old_schema or not new_schema:
+        return frozenset()
+    return frozenset(
+        c
+        for c in columns
+        if c != "record_id" and not old_schema.field(c).type.equals(new_schema.field(c).type)
+    )
+
+
+def _merged_by_shard(merge: _Merge, executor, old: _Side, new: _Side) -> bool:
+    """Merge the releases into ``merge`` a shard pair per task, when both are cut into the
+    same shards (the same count, each named for its id range) and every id lies in its shard's
+    range, in order; False (``merge`` untouched) otherwise, for the caller to merge them whole,
+    which also names the first id out of place."""
+    count = _shard_count(old)
+    if count is None or count < 2 or _shard_count(new) != count:
+        return False
+    parts = dict(executor.map(shard_merge, range(count), count, old, new, merge))
+    if any(part is None for part in parts.values()):
+        return False
+    for shard in range(count):
+        merge.absorb(parts[shard])
+    return True
+
+
+def _shard_count(side: _Side) -> int | None:
+    """The shard count of a release whose shards are exactly ``data/records-K-of-N`` for K in
+    ``range(N)``, else None."""
+    count = len(side.shards)
+    names = tuple(f"data/{shard_name(k, count)}" for k in range(count))
+    return count if side.shards == names else None
+
+
+def shard_merge(
+    shard: int, count: int, old: _Side, new: _Side, template: _Merge
+) -> tuple[int, _Merge | None]:
+    """Task: (``shard``, the merge of that shard of both releases), the merge None when an id
+    of either lies outside the shard's id range or out of order."""
+    merge = _Merge(template.columns, template.by_value, template.withdrawn, template.limit)
+    span = (shard, count)
+    old_part = replace(old, shards=(old.shards[shard],))
+    new_part = replace(new, shards=(new.shards[shard],))
+    try:
+        merge.run(_Cursor(old_part, merge.columns, span), _Cursor(new_part, merge.columns, span))
+    except (ArchiveError, _OutOfRange):
+        return shard, None
+    return shard, merge
+
+
+class _OutOfRange(Exception):
+    """An id outside the id range of the shard that holds it."""
+
+
 class _Cursor:
     """A release's rows in ``record_id`` order, one bounded batch in memory at a time;
     refuses ids out of order (the merge would be wrong)."""
 
-    def __init__(self, side: _Side, columns: list[str]):
+    def __init__(self, side: _Side, columns: list[str], span: tuple[int, int] | None = None):
         self.side = side
-        self._batches = self._read(columns)
+        self._span = span  # (shard, count): every id must lie in that shard's range
+        self._batches = self._read(["record_id", *columns])
         self.batch: pa.RecordBatch | None = None
         self.ids: list[str] = []
         self.pos = 0
@@ -230,6 +296,8 @@ class _Cursor:
                         f"run archive verify {self.side.path}"
                     )
                 previous = rid
+            if self._span is not None and not _in_span(ids[0], previous, *self._span):
+                raise _OutOfRange(relative)
             self.batch, self.ids, self.pos, self._last = batch, ids, 0, previous
             return
         self.batch, self.ids, self.pos = None, [], 0
@@ -249,6 +317,14 @@ class _Cursor:
             self._load()
 
 
+def _in_span(first: str, last: str, shard: int, count: int) -> bool:
+    """Whether the ids from ``first`` to ``last`` (in order) all lie in ``shard``'s range."""
+    try:
+        return shard_of(first, count) == shard == shard_of(last, count)
+    except ValueError:  # not hexadecimal
+        return False
+
+
 class _Merge:
     """The merge-join's state: ids seen on one side only, and the records that differ.
 
@@ -257,18 +333,9 @@ class _Merge:
     cost of unchanged records stays in C++ and Python sees only the changed rows.
     """
 
-    def __init__(self, columns, old_schema, new_schema, withdrawn: dict, limit: int):
+    def __init__(self, columns, by_value: frozenset[str], withdrawn: frozenset[str], limit: int):
         self.columns = [c for c in columns if c != "record_id"]
-        # Columns whose Arrow types differ cannot be compared by Arrow: by value instead.
-        self.by_value = (
-            {
-                c
-                for c in self.columns
-                if not old_schema.field(c).type.equals(new_schema.field(c).type)
-            }
-            if old_schema and new_schema
-            else set()
-        )
+        self.by_value = by_value
         self.withdrawn = withdrawn
         self.limit = limit
         self.added: list[str] = []
@@ -278,6 +345,18 @@ class _Merge:
         self.details: list[RecordChange] = []
         self.per_field: Counter = Counter()
         self.unchanged = self.old_count = self.new_count = 0
+
+    def absorb(self, later: _Merge) -> None:
+        """Add the merge of the ids after this one's, as if merged in the same run."""
+        self.added += later.added
+        self.removed += later.removed
+        self.changed += later.changed
+        self.narrowed += later.narrowed
+        self.details += later.details[: max(0, self.limit - len(self.details))]
+        self.per_field.update(later.per_field)
+        self.unchanged += later.unchanged
+        self.old_count += later.old_count
+        self.new_count += later.new_count
 
     def run(self, old: _Cursor, new: _Cursor) -> None:
         while not old.done or not new.done:
@@ -651,6 +730,7 @@ def changes(
     child_manifest: dict | None = None,
     *,
     limit: int = DETAIL_LIMIT,
+    executor=None,
 ) -> dict:
     """The content of the child's ``CHANGES.json``: its diff from ``parent_release``.
 
@@ -659,7 +739,10 @@ def changes(
     ``name``, ``version``, ``schemas`` and ``settings``) names the child's version. The
     parent's manifest digest is that of its ``manifest.json``; the child's is null.
     """
-    return diff_dict(diff(parent_release, child_release, new_manifest=child_manifest, limit=limit))
+    found = diff(
+        parent_release, child_release, new_manifest=child_manifest, limit=limit, executor=executor
+    )
+    return diff_dict(found)
 
 
 def summary_lines(data: dict) -> list[str]:
