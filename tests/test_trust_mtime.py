@@ -58,8 +58,10 @@ def first(tmp_path) -> tuple[Path, Path]:
 def test_an_unchanged_input_is_not_read_and_the_manifest_says_why(first, tmp_path, monkeypatch):
     root, v1 = first
     opened = []
-    real_open = stages.open_input
-    monkeypatch.setattr(stages, "open_input", lambda path: opened.append(path) or real_open(path))
+    real_open = stages.input_descriptor
+    monkeypatch.setattr(
+        stages, "input_descriptor", lambda path: opened.append(path) or real_open(path)
+    )
     settings = replace(BASE, version="1.1.0", trust_mtime=True, jobs=1)
     trusting = pack([root], tmp_path / "dist", settings)
     assert opened == [] and trusting.manifest["counts"]["reused"] == 10

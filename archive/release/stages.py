@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from archive.capture.capturelog import CaptureLog, LogEntry
 from archive.capture.sources import SNIFF_BYTES, sniffed_kind
-from archive.capture.storage import RemotePath, open_input
+from archive.capture.storage import RemotePath, input_descriptor, is_url, open_input
 from archive.format.counts import unknown_counts
 from archive.format.manifest import file_digests
 from archive.format.parquetio import (
@@ -161,22 +161,33 @@ def _read(
     more than ``size_limit``, or when ``wanted``, given the first ``SNIFF_BYTES`` of them, says
     they are not wanted: a file whose first bytes show it is no capture is hashed, not held
     (a 180 MB log left among the captures took a worker from 84 to 455 MiB)."""
+    if is_url(fs_path):
+        with open_input(fs_path) as handle:
+            return _read_blocks(handle.read, _HASH_BLOCK, size_limit, wanted)
+    descriptor, size = input_descriptor(fs_path)
+    try:
+        return _read_blocks(partial(os.read, descriptor), _block_for(size), size_limit, wanted)
+    finally:
+        os.close(descriptor)
+
+
+def _read_blocks(
+    read: Callable[[int], bytes], step: int, size_limit: int, wanted: Callable | None
+) -> tuple[bytes | None, str, int]:
     digest = hashlib.sha256()
     chunks: list[bytes] = []
     size = 0
     keep = True
-    with open_input(fs_path) as handle:
-        step = _block_for(handle)
-        while block := handle.read(step):
-            digest.update(block)
-            size += len(block)
-            if keep and wanted is not None and size >= SNIFF_BYTES:
-                keep, wanted = wanted(_head([*chunks, block])), None
-            if keep and size <= size_limit:
-                chunks.append(block)
-            else:
-                keep = False
-                chunks.clear()
+    while block := read(step):
+        digest.update(block)
+        size += len(block)
+        if keep and wanted is not None and size >= SNIFF_BYTES:
+            keep, wanted = wanted(_head([*chunks, block])), None
+        if keep and size <= size_limit:
+            chunks.append(block)
+        else:
+            keep = False
+            chunks.clear()
     if keep and wanted is not None:  # a file shorter than what a sniff reads
         keep = wanted(b"".join(chunks))
     return (b"".join(chunks) if keep else None), digest.hexdigest(), size
@@ -190,14 +201,11 @@ def _is_html(head: bytes) -> bool:
     return sniffed_kind(head) == "html"
 
 
-def _block_for(handle) -> int:
+def _block_for(size: int) -> int:
     """The file's size and one more byte (to meet its end), from 8 KiB (a file that says it
     is empty may not be) up to ``_HASH_BLOCK``: a read allocates its whole block before it
     fills it, and most captures are a few kilobytes."""
-    try:
-        return max(1 << 13, min(_HASH_BLOCK, os.fstat(handle.fileno()).st_size + 1))
-    except (OSError, ValueError, AttributeError):  # a stream that is not a file
-        return _HASH_BLOCK
+    return max(1 << 13, min(_HASH_BLOCK, size + 1))
 
 
 def derivation_sha256(
