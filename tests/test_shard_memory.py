@@ -35,11 +35,13 @@ from archive.format.parquetio import (
     read_ipc,
     row_group_rows,
     rows_at,
+    rows_in_runs,
     write_parquet,
 )
 from archive.release import stages
 
 MIB = 1 << 20
+INTS = pa.list_(pa.int64())
 
 
 def _rss_file_mib() -> float:
@@ -222,6 +224,42 @@ def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, wei
     # each heavy one
     assert len(shed) == expected_sheds
     assert len(shed) >= -(-len(order) // 25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 40)), max_size=12),
+    st.integers(0, 2**32),
+)
+def test_rows_taken_in_runs_are_the_rows_taken_one_by_one(chunks, runs, seed):
+    """Runs of consecutive rows (as a merge of sorted tables gives), sliced across chunks of
+    strings, nulls and lists, and copied once: the rows a take gives, in one chunk."""
+    rng = random.Random(seed)
+    parts = []
+    for size in chunks:
+        texts = [rng.choice([None, "", "ab", "é" * rng.randint(1, 9)]) for _ in range(size)]
+        lists = [rng.choice([None, [], [rng.randint(0, 9)] * rng.randint(1, 4)]) for _ in texts]
+        parts.append(pa.table({"text": pa.array(texts, pa.string()), "n": pa.array(lists, INTS)}))
+    table = pa.concat_tables(parts)
+    if not table.num_rows:
+        assert rows_in_runs(table, np.array([], np.int64)).num_rows == 0
+        return
+    indices = np.array(
+        [
+            i
+            for start, size in runs
+            for i in range(
+                start % table.num_rows, min(start % table.num_rows + size, table.num_rows)
+            )
+        ],
+        np.int64,
+    )
+    taken = rows_in_runs(table, indices)
+    expected = table.take(pa.array(indices, pa.int64())).combine_chunks()
+    assert taken.equals(expected) and taken["text"].num_chunks <= 1
+    with pytest.raises(IndexError):
+        rows_in_runs(table, np.append(indices, table.num_rows))
 
 
 @settings(max_examples=200, deadline=None)

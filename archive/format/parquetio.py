@@ -257,6 +257,30 @@ def rows_at(
     return taken.take(pa.array(np.argsort(grouped, kind="stable")))
 
 
+def rows_in_runs(table: pa.Table, indices: np.ndarray) -> pa.Table:
+    """``table.take(indices)`` in one chunk, for ``indices`` that run mostly in consecutive
+    rows (a merge of sorted tables): each run is a slice, and the slices are copied once,
+    together, where a take across the chunks copies each column whole first, and
+    :func:`rows_at` copies the rows twice. Short runs are left to :func:`rows_at`."""
+    indices = np.asarray(indices, dtype=np.int64)
+    if not len(indices):
+        return table.schema.empty_table()
+    if indices.min() < 0 or indices.max() >= table.num_rows:
+        raise IndexError(f"row index out of range for a table of {table.num_rows} rows")
+    breaks = np.flatnonzero(np.diff(indices) != 1) + 1
+    if len(breaks) * _RUN_ROWS > len(indices):
+        return rows_at(table, indices)
+    firsts = np.concatenate(([0], breaks)).tolist()
+    lasts = np.concatenate((breaks, [len(indices)])).tolist()
+    starts = indices[firsts].tolist()
+    runs = zip(starts, firsts, lasts, strict=True)
+    pieces = [table.slice(start, last - first) for start, first, last in runs]
+    return pa.concat_tables(pieces).combine_chunks()
+
+
+_RUN_ROWS = 16  # the shortest mean run that slicing copies faster than taking
+
+
 def read_ipc(path: Path | RemotePath) -> pa.Table:
     """A work file, mapped when local; a remote one is read whole, in one request."""
     if isinstance(path, RemotePath):

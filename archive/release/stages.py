@@ -41,7 +41,7 @@ from archive.format.parquetio import (
     mapped_ipc,
     merged_rows,
     read_ipc,
-    rows_at,
+    rows_in_runs,
     write_ipc,
     write_ipc_batches,
     write_parquet,
@@ -1016,7 +1016,7 @@ def _with_reused_rows(
     merged = pa.concat_tables([table, reused])
     order = pc.sort_indices(merged["record_id"]).to_numpy()
     for start in range(0, merged.num_rows, _PY_BATCH):
-        yield from rows_at(merged, order[start : start + _PY_BATCH]).to_batches()
+        yield from rows_in_runs(merged, order[start : start + _PY_BATCH]).to_batches()
 
 
 def _settled_mask(ctx: PackContext, reused: pa.Table, learned: LearnedFurniture) -> pa.Array:
