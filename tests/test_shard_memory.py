@@ -36,6 +36,7 @@ from archive.format.parquetio import (
     row_group_rows,
     rows_at,
     rows_in_runs,
+    rows_kept,
     write_parquet,
 )
 from archive.release import stages
@@ -260,6 +261,32 @@ def test_rows_taken_in_runs_are_the_rows_taken_one_by_one(chunks, runs, seed):
     assert taken.equals(expected) and taken["text"].num_chunks <= 1
     with pytest.raises(IndexError):
         rows_in_runs(table, np.append(indices, table.num_rows))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=300), st.integers(1, 8), st.integers(1, 4))
+def test_rows_kept_are_the_rows_a_filter_keeps(flags, stretch, chunks):
+    """Kept rows in runs (``stretch`` repeats each mark, as a re-pack keeps all but a few
+    rows) come as slices, scattered ones filtered: the same rows either way, of a batch and of
+    a table in ``chunks`` chunks."""
+    mask = [flag for flag in flags for _ in range(stretch)]
+    batch = pa.record_batch(
+        {"record_id": [f"{n:032x}" for n in range(len(mask))], "n": list(range(len(mask)))}
+    )
+    kept = pa.array(mask, pa.bool_())
+    parts = rows_kept(batch, kept)
+    assert pa.Table.from_batches(parts, batch.schema).equals(
+        pa.Table.from_batches([batch.filter(kept)])
+    )
+    if all(mask) and mask:
+        assert parts == [batch]  # nothing copied
+    cut = len(mask) // chunks
+    table = pa.concat_tables(
+        [pa.Table.from_batches([batch.slice(k * cut, cut)]) for k in range(chunks - 1)]
+        + [pa.Table.from_batches([batch.slice((chunks - 1) * cut)])]
+    )
+    whole = pa.concat_tables(rows_kept(table, pa.chunked_array([kept])))
+    assert whole.equals(table.filter(kept))
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,12 +6,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import CREATED
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from archive import PackSettings, pack, verify
 from archive.release.parent import WITHDRAWN_FILE
@@ -418,22 +415,3 @@ def test_the_furniture_cache_is_in_record_id_order_and_read_a_shard_at_a_time(tm
     )
     for shard in sorted((fresh.path / "data").glob("*.parquet")):
         assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.booleans(), max_size=300), st.integers(1, 8))
-def test_the_parent_rows_kept_are_the_rows_a_filter_keeps(flags, stretch):
-    """Kept rows in runs (``stretch`` repeats each mark, as a re-pack reuses all but a few
-    rows) come as slices, scattered ones filtered: the same rows either way."""
-    from archive.release.parent import _kept_rows
-
-    mask = [flag for flag in flags for _ in range(stretch)]
-    batch = pa.record_batch(
-        {"record_id": [f"{n:032x}" for n in range(len(mask))], "n": list(range(len(mask)))}
-    )
-    kept = pa.array(mask, pa.bool_())
-    parts = _kept_rows(batch, kept)
-    whole = pa.Table.from_batches(parts, batch.schema)
-    assert whole.equals(pa.Table.from_batches([batch.filter(kept)]))
-    if all(mask) and mask:
-        assert parts == [batch]  # nothing copied

@@ -281,6 +281,19 @@ def rows_in_runs(table: pa.Table, indices: np.ndarray) -> pa.Table:
 _RUN_ROWS = 16  # the shortest mean run that slicing copies faster than taking
 
 
+def rows_kept(rows: pa.Table | pa.RecordBatch, kept) -> list:
+    """The parts of ``rows`` (a table or a batch) that the boolean mask ``kept`` marks, in
+    order: slices of ``rows`` (no copy) when they come in runs of some length, as a re-pack
+    keeps all but the few changed rows of a shard; one copy by a filter when they are
+    scattered (or none is kept: the schema, no rows)."""
+    mask = np.asarray(kept.to_numpy(zero_copy_only=False) if hasattr(kept, "to_numpy") else kept)
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8), prepend=0, append=0))
+    starts, stops = edges[0::2].tolist(), edges[1::2].tolist()
+    if not starts or len(starts) * _RUN_ROWS > len(mask):
+        return [rows.filter(pa.array(mask, pa.bool_()))]
+    return [rows.slice(a, b - a) for a, b in zip(starts, stops, strict=True)]
+
+
 def read_ipc(path: Path | RemotePath) -> pa.Table:
     """A work file, mapped when local; a remote one is read whole, in one request."""
     if isinstance(path, RemotePath):

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,7 +27,7 @@ from archive.format.manifest import (  # noqa: F401  WITHDRAWN_FILE: named here 
     canonical_line,
     checked_manifest,
 )
-from archive.format.parquetio import iter_batches, iter_ipc_batches
+from archive.format.parquetio import iter_batches, iter_ipc_batches, rows_kept
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
 from archive.inspect import record_shards
 from archive.release.cache import SEEN_SCHEMA, parent_cache, seen_cache
@@ -268,25 +267,8 @@ def _rows_with(
     tables = []
     for batch in iter_batches(path, columns):
         kept = pc.is_in(batch.column("record_id"), value_set=ids)
-        tables.extend(pa.Table.from_batches([part]) for part in _kept_rows(batch, kept))
+        tables.extend(pa.Table.from_batches([part]) for part in rows_kept(batch, kept))
     return tables
-
-
-def _kept_rows(batch: pa.RecordBatch, kept: pa.BooleanArray) -> list[pa.RecordBatch]:
-    """The rows of ``batch`` that ``kept`` marks: as slices of the batch (no copy) when they
-    come in runs of some length, as a re-pack reuses all but the few changed rows of a
-    shard; copied by a filter when they are scattered."""
-    mask = kept.to_numpy(zero_copy_only=False)
-    edges = np.flatnonzero(np.diff(mask.astype(np.int8), prepend=0, append=0))
-    starts, stops = edges[0::2].tolist(), edges[1::2].tolist()
-    if not starts:
-        return [batch.slice(0, 0)]  # the file's schema, no rows, as a filter gives
-    if len(starts) * _RUN_ROWS > len(mask):
-        return [batch.filter(kept)]
-    return [batch.slice(a, b - a) for a, b in zip(starts, stops, strict=True)]
-
-
-_RUN_ROWS = 16  # the shortest mean run that slicing copies faster than filtering
 
 
 def read_tombstones(release: Path) -> list[dict]:

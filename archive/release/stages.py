@@ -42,6 +42,7 @@ from archive.format.parquetio import (
     merged_rows,
     read_ipc,
     rows_in_runs,
+    rows_kept,
     write_ipc,
     write_ipc_batches,
     write_parquet,
@@ -1012,7 +1013,7 @@ def _with_reused_rows(
         if fresh.num_rows:
             learned_rows = _learned_batches(fresh, learned, frozenset())
             fresh = pa.Table.from_batches(list(learned_rows), RECORD_ARROW_SCHEMA)
-        table, reused = fresh, reused.filter(settled)
+        table, reused = fresh, pa.concat_tables(rows_kept(reused, settled))
     merged = pa.concat_tables([table, reused])
     order = pc.sort_indices(merged["record_id"]).to_numpy()
     for start in range(0, merged.num_rows, _PY_BATCH):
