@@ -1,9 +1,10 @@
 """The batched paths of relation finding give what the per-body paths give, on any text.
 
-Signing tokenizes a chunk of bodies in one Arrow regex pass (:meth:`Vocabulary.batch`) and
-computes their keys in numpy passes over all of them (:func:`chunk_keys`); confirmation
-matches the quotation n-grams of a batch's pairs together (:func:`quote_runs_of_pairs`). The
-per-body functions are the reference, so the pack's relations stay byte for byte the same.
+Signing tokenizes a chunk of bodies in numpy passes over their UTF-8 bytes
+(:meth:`Vocabulary.batch`) and computes their keys in numpy passes over all of them
+(:func:`chunk_keys`); confirmation matches the quotation n-grams of a batch's pairs together
+(:func:`quote_runs_of_pairs`). The per-body functions are the reference, so the pack's
+relations stay byte for byte the same.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from archive.relations import RelationSettings, align
 from archive.relations.find import body_keys, chunk_keys
 from archive.relations.text import Vocabulary
 
-# Characters where Python's and RE2's ideas of a word character could part: letters and
-# digits of other scripts, titlecase, letter-like numbers, combining marks, quotation marks
-# and apostrophes of both kinds, paragraph breaks; and now and then a NUL (the batch split's
-# own mark: such a batch is viewed body by body).
+# Characters where a byte-level reading of words could part from Python's ``\w``: letters and
+# digits of other scripts and lengths of UTF-8, titlecase, letter-like numbers, combining
+# marks, quotation marks and apostrophes of both kinds, paragraph breaks; and now and then a
+# NUL.
 _TRICKY = "aZ9_é日ǅⅫ½٣\u0301𝟘ß'’\"“”«»‘.!?…:,() \n"
 _WORDS = ["the", "said", "Bridge", "Monday", "it's", "won’t", "42", "Ärger", "日本", "_x"]
 
@@ -90,6 +91,17 @@ def test_batch_tokens_pinned_on_tricky_text():
     ]
     assert starts == [0, 9, 12, 16, 20, 23, 25]
     assert [len(t.raw) for t in tokens[1:]] == [0, 0]
+
+
+def test_an_apostrophe_joins_words_of_one_text_only():
+    """Texts side by side in one batch: an apostrophe at a text's edge joins nothing."""
+    texts = ["it'", "s", "x’", "y", "'", "a'b’c", "’d", "e’", "f'’g", ""]
+    got = Vocabulary().views(pa.array(texts, pa.string()))
+    words = [
+        [text[s:e] for s, e in zip(t.starts, t.ends, strict=True)]
+        for text, t in zip(texts, got, strict=True)
+    ]
+    assert words == [["it"], ["s"], ["x"], ["y"], [], ["a'b’c"], ["d"], ["e"], ["f", "g"], []]
 
 
 @_FAST

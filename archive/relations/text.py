@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -330,52 +331,79 @@ def _ids_of(items: list[str], known, add) -> list[int]:
     return ids
 
 
-_MARK = "\x00"
 _PY_WORD_CHAR = re.compile(r"\w")
+# Python's ``\w`` of each byte that is a character alone (ASCII: letters, digits, the
+# underscore); the bytes of longer UTF-8 sequences are classed by the character they start.
+_ASCII_WORD = np.array([c < 0x80 and bool(_PY_WORD_CHAR.match(chr(c))) for c in range(256)])
+_CURLY_APOSTROPHE = np.frombuffer("’".encode(), np.uint8)
 
 
-def _utf8_bytes(texts: pa.Array) -> np.ndarray:
-    """The UTF-8 bytes of a string array's values."""
-    if not len(texts):
-        return np.empty(0, dtype=np.uint8)
-    offsets = string_offsets(texts)
-    return string_data(texts)[offsets[0] : offsets[-1]]
-
-
-def _non_ascii_code_points(data: np.ndarray) -> list[int]:
-    """The distinct code points above ASCII in valid UTF-8 ``data``, decoded from their
-    lead bytes."""
-    lead = np.flatnonzero(data >= 0xC0)
-    if not len(lead):
-        return []
-    padded = np.concatenate((data, np.zeros(3, dtype=np.uint8))).astype(np.uint32)
-    b0, b1, b2, b3 = (padded[lead + k] for k in range(4))
+def _word_bytes(data: np.ndarray) -> np.ndarray:
+    """Whether each byte of valid UTF-8 ``data`` belongs to a character Python's ``\\w``
+    matches: a table look-up for ASCII, a match per distinct other character, decoded from
+    its lead byte and given to its whole sequence."""
+    word = _ASCII_WORD[data]
+    leads = np.flatnonzero(data >= 0xC0)
+    if not len(leads):
+        return word
+    padded = np.concatenate((data, np.zeros(3, dtype=np.uint8)))
+    b0, b1, b2, b3 = (padded[leads + k].astype(np.int32) for k in range(4))
     b1, b2, b3 = b1 & 0x3F, b2 & 0x3F, b3 & 0x3F
     two = ((b0 & 0x1F) << 6) | b1
     three = ((b0 & 0x0F) << 12) | (b1 << 6) | b2
     four = ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
     points = np.where(b0 >= 0xF0, four, np.where(b0 >= 0xE0, three, two))
-    return np.unique(points).tolist()
+    others, which = np.unique(points, return_inverse=True)
+    matched = np.array([bool(_PY_WORD_CHAR.match(chr(p))) for p in others.tolist()])[which]
+    sizes = np.where(b0 >= 0xF0, 4, np.where(b0 >= 0xE0, 3, 2))
+    for k in range(4):
+        part = sizes > k
+        word[leads[part] + k] = matched[part]
+    return word
 
 
-def _re2_word(points: list[int]) -> str:
-    """``_WORD`` for Arrow's RE2, in texts whose only non-ASCII characters are ``points``:
-    Python's ``\\w`` spelled out as the ASCII word characters and those of ``points`` it
-    matches, so the two engines agree on every character there is (their Unicode tables
-    and versions differ)."""
-    ranges: list[list[int]] = []
-    for point in points:
-        if not _PY_WORD_CHAR.match(chr(point)):
-            continue
-        if ranges and ranges[-1][1] == point - 1:
-            ranges[-1][1] = point
-        else:
-            ranges.append([point, point])
-    spelled = "".join(
-        f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges
-    )
-    word = f"[0-9A-Za-z_{spelled}]+"
-    return f"{word}(?:['’]{word})*"
+def _piece_offsets(data: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Byte offsets cutting each text (``bounds``: the texts' offsets into ``data``) into its
+    separators and words, alternately (``sep, word, sep, ..., word, sep``), as ``_SPLIT``
+    cuts it, and the word count of each text. A word is a run of word characters, joined
+    across an apostrophe that has one on either side in the same text."""
+    size = len(data)
+    word = _word_bytes(data)
+    opens = np.zeros(size + 1, dtype=bool)  # a byte that starts a text (or the end of all)
+    opens[bounds] = True
+    token = word.copy()
+    for at, width in _apostrophes(data):
+        after = at + width
+        inside = (at > 0) & (after < size)
+        at, after = at[inside], after[inside]
+        joins = at[~opens[at] & ~opens[after] & word[at - 1] & word[after]]
+        for k in range(width):
+            token[joins + k] = True
+    before = np.concatenate(([False], token[:-1])) & ~opens[:-1]
+    then = np.concatenate((token[1:], [False])) & ~opens[1:]
+    starts = np.flatnonzero(token & ~before)
+    ends = np.flatnonzero(token & ~then) + 1
+    texts = len(bounds) - 1
+    owner = np.searchsorted(bounds, starts, "right") - 1
+    counts = np.bincount(owner, minlength=texts)
+    base = np.concatenate(([0], np.cumsum(2 * counts + 1)))
+    offsets = np.empty(base[-1] + 1, dtype=np.int64)
+    offsets[base[:-1]] = bounds[:-1]
+    offsets[-1] = bounds[-1]
+    first = np.concatenate(([0], np.cumsum(counts)))[:-1]
+    at_word = base[:-1][owner] + 1 + 2 * (np.arange(len(starts)) - first[owner])
+    offsets[at_word] = starts
+    offsets[at_word + 1] = ends
+    return offsets, counts
+
+
+def _apostrophes(data: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
+    """(byte offsets, width) of the straight apostrophes, then of the curly ones."""
+    yield np.flatnonzero(data == ord("'")), 1
+    if len(data) >= 3:
+        lead = np.flatnonzero(data[:-2] == _CURLY_APOSTROPHE[0])
+        rest = (data[lead + 1] == _CURLY_APOSTROPHE[1]) & (data[lead + 2] == _CURLY_APOSTROPHE[2])
+        yield lead[rest], 3
 
 
 # Classes of the separator before a word, for telling names from sentence-initial capitals.
@@ -427,24 +455,23 @@ class Vocabulary:
     def batch(self, texts: pa.Array | pa.ChunkedArray) -> TokenBatch:
         """The token arrays of ``texts`` (non-null), concatenated, as :meth:`view` gives them
         one by one (the same ids, given in the same order), with the words split and
-        interned for all of them at once: one regex pass over the batch in Arrow, and one
-        dictionary look-up per distinct word and separator."""
+        interned for all of them at once: the texts are cut into separators and words in
+        numpy passes over their UTF-8 bytes, and each distinct word and separator is looked
+        up once."""
         if isinstance(texts, pa.ChunkedArray):
             texts = texts.combine_chunks()
-        data = _utf8_bytes(texts)
-        if np.any(data == 0):  # the split marks words with NUL: such texts go one by one
-            return TokenBatch.of([self.view(text) for text in texts.to_pylist()])
-        marked = pc.replace_substring_regex(
-            texts, _re2_word(_non_ascii_code_points(data)), f"{_MARK}\\0{_MARK}"
+        bounds = string_offsets(texts).astype(np.int64)
+        data = string_data(texts)[bounds[0] : bounds[-1]]
+        cuts, words = _piece_offsets(data, bounds - bounds[0])
+        flat = pa.LargeStringArray.from_buffers(
+            len(cuts) - 1, pa.py_buffer(cuts), pa.py_buffer(np.ascontiguousarray(data))
         )
-        pieces = pc.split_pattern(marked, _MARK)  # per text: sep, word, sep, ..., word, sep
-        counts = pieces.value_lengths().to_numpy().astype(np.int64)
+        counts = 2 * words + 1  # per text: sep, word, sep, ..., word, sep
         firsts = np.cumsum(counts) - counts
         local = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
         is_word = (local & 1).astype(bool)
         is_sep = ~is_word
         is_sep[firsts + counts - 1] = False  # the text after the last word
-        flat = pieces.flatten()
         raw = self._batch_ids(flat.filter(pa.array(is_word)), self._raw, self._raw_id)
         sep = self._batch_ids(flat.filter(pa.array(is_sep)), self._seps, self._sep_id)
         lengths = self.raw_len[raw]
