@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -282,44 +283,50 @@ def quoted_ranges(text: str) -> list[tuple[int, int]]:
     A quotation left open runs to the end of its paragraph, as news copy does when a quote
     carries over several paragraphs. Apostrophes inside words are not taken as marks.
     """
+    marks = [found.start() for found in _QUOTE_CHAR.finditer(text)]
     out: list[tuple[int, int]] = []
-    offset = 0
-    for para in text.split("\n\n"):
-        marks = [m.start() for m in _QUOTE_CHAR.finditer(para)]
-        if marks:
-            out.extend((offset + s, offset + e) for s, e in _quoted_in_paragraph(para, marks))
-        offset += len(para) + 2
+    k = 0
+    while k < len(marks):
+        # the paragraph of this mark ends at the next break: no break is cut short before it
+        # (a mark is no line break), so splitting the text at its breaks finds the same one
+        end = text.find("\n\n", marks[k])
+        end = len(text) if end < 0 else end
+        stop = bisect_left(marks, end, k)
+        out.extend(_quoted_in_paragraph(text, marks[k:stop], end))
+        k = stop
     return out
 
 
-def _quoted_in_paragraph(para: str, marks: list[int]) -> list[tuple[int, int]]:
-    """Scan only the quotation marks: the next mark after an opening one that may close it
-    closes it, and scanning goes on after it."""
+def _quoted_in_paragraph(text: str, marks: list[int], end: int) -> list[tuple[int, int]]:
+    """Scan only the quotation marks of the paragraph that ends at ``end``: the next mark
+    after an opening one that may close it closes it, and scanning goes on after it. (The
+    characters on either side of a paragraph are line breaks, which open and close as the
+    paragraph's edges do.)"""
     out = []
     k = 0
     while k < len(marks):
         i = marks[k]
         k += 1
-        if para[i] not in _QUOTE_PAIRS or not _opens(para, i):
+        if text[i] not in _QUOTE_PAIRS or not _opens(text, i):
             continue
-        close = _QUOTE_PAIRS[para[i]]
-        while k < len(marks) and not (para[marks[k]] == close and _closes(para, marks[k])):
+        close = _QUOTE_PAIRS[text[i]]
+        while k < len(marks) and not (text[marks[k]] == close and _closes(text, marks[k])):
             k += 1
-        j = marks[k] if k < len(marks) else len(para)
+        j = marks[k] if k < len(marks) else end
         if j - i > 1:
             out.append((i + 1, j))
         k += 1
     return out
 
 
-def _opens(para: str, i: int) -> bool:
-    before = para[i - 1] if i else " "
-    after = para[i + 1] if i + 1 < len(para) else " "
+def _opens(text: str, i: int) -> bool:
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
     return not before.isalnum() and not after.isspace()
 
 
-def _closes(para: str, j: int) -> bool:
-    after = para[j + 1] if j + 1 < len(para) else " "
+def _closes(text: str, j: int) -> bool:
+    after = text[j + 1] if j + 1 < len(text) else " "
     return not after.isalnum()
 
 
