@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from archive import ArchiveError, PackSettings, pack, verify
 from archive.format.manifest import write_manifest
 from archive.inspect import read_manifest
-from archive.release.plan import record_id
+from archive.release.plan import record_id, shard_name
 from archive.versions.diff import (
     CHANGES_FILE,
     bump_warning,
@@ -352,16 +352,22 @@ def test_changes_written_by_a_pack_of_two_processes_are_the_diff_of_the_whole(sh
     assert written == computed and written["counts"]["changed"] == 4
 
 
+@pytest.mark.parametrize("forward", [True, False])
 def test_an_id_in_another_shards_range_is_diffed_as_the_whole_release_diffs_it(
-    sharded, shard_tasks, tmp_path
+    sharded, shard_tasks, tmp_path, forward
 ):
-    """A row moved to the next shard keeps the release sorted: the whole merge pairs it with
-    its twin, a pair of shards could not, so the diff falls back to the whole merge."""
+    """A row moved to the next shard (or the previous one) keeps the release sorted: the whole
+    merge pairs it with its twin, a pair of shards could not, so the diff falls back to the
+    whole merge."""
     moved = shutil.copytree(sharded["v1"], tmp_path / "harbour-1.0.0")
     first, second = sorted((moved / "data").glob("records-*.parquet"))[:2]
     head, tail = pq.read_table(first), pq.read_table(second)
-    pq.write_table(head.slice(0, head.num_rows - 1), first)
-    pq.write_table(pa.concat_tables([head.slice(head.num_rows - 1), tail]), second)
+    if forward:
+        head, tail = head.slice(0, head.num_rows - 1), pa.concat_tables([head[-1:], tail])
+    else:
+        head, tail = pa.concat_tables([head, tail[:1]]), tail.slice(1)
+    pq.write_table(head, first)
+    pq.write_table(tail, second)
     whole = diff_dict(diff(moved, sharded["v1"]))
     assert whole["counts"]["unchanged"] == 24 and whole["counts"]["added"] == 0
     with in_process() as executor:
@@ -376,3 +382,78 @@ def test_an_unsorted_shard_is_refused_by_shard_pairs_too(sharded, tmp_path):
     pq.write_table(table.take(list(reversed(range(table.num_rows)))), shard)
     with in_process() as executor, pytest.raises(ArchiveError, match="out of order"):
         diff(broken, sharded["v2"], executor=executor)
+
+
+def test_narrowed_records_are_diffed_by_shard_pairs_as_whole(sharded, tmp_path):
+    narrowed = pack(
+        [sharded["v1"].parent.parent / "captures"],
+        tmp_path / "dist",
+        replace(SETTINGS, version="2.1.0", shards=3, redistribution="metadata-only"),
+        parent=sharded["v2"],
+    ).path
+    whole = diff_dict(diff(sharded["v2"], narrowed, limit=2))
+    with in_process() as executor:
+        assert diff_dict(diff(sharded["v2"], narrowed, limit=2, executor=executor)) == whole
+    assert whole["counts"]["narrowed"] == whole["counts"]["new_records"] == 25
+
+
+def records_release(path: Path, shards: list[list[str]]) -> Path:
+    """A release of bare records (an id and a title) cut into ``shards`` as given, with a
+    manifest that lists them and nothing else."""
+    (path / "data").mkdir(parents=True)
+    files = []
+    for k, ids in enumerate(shards):
+        name = f"data/{shard_name(k, len(shards))}"
+        titles = [f"Pier {i}" for i in ids]
+        pq.write_table(pa.table({"record_id": ids, "title": titles}), path / name)
+        files.append({"path": name})
+    (path / "manifest.json").write_text(json.dumps({"files": files}), encoding="utf-8")
+    return path
+
+
+def test_ids_a_whole_merge_pairs_are_paired_by_shard_pairs_too(tmp_path):
+    """Ids that are no ids of a pack (upper case, short), sorted on both sides, each shard's
+    first and last in its range: the record in the middle of a shard is in both releases."""
+    old = records_release(tmp_path / "old", [["00000000", "A0000000", "a"], ["b0000000"]])
+    new = records_release(tmp_path / "new", [["00000000"], ["A0000000", "b0000000"]])
+    whole = diff_dict(diff(old, new))
+    assert whole["removed"] == ["a"] and whole["added"] == []
+    with in_process() as executor:
+        assert diff_dict(diff(old, new, executor=executor)) == whole
+
+
+def test_ids_out_of_order_across_shards_are_refused_by_shard_pairs_too(tmp_path):
+    broken = records_release(tmp_path / "old", [["00000000", "f"], ["80000000"]])
+    with pytest.raises(ArchiveError, match="record 80000000 out of order"):
+        diff(broken, broken)
+    with in_process() as executor, pytest.raises(ArchiveError, match="80000000 out of order"):
+        diff(broken, broken, executor=executor)
+
+
+def test_the_first_problem_of_a_release_is_named_by_shard_pairs_too(sharded, tmp_path):
+    broken = shutil.copytree(sharded["v1"], tmp_path / "harbour-1.0.0")
+    unsorted, truncated = sorted((broken / "data").glob("records-*.parquet"))[1:]
+    table = pq.read_table(unsorted)
+    pq.write_table(table.take(list(reversed(range(table.num_rows)))), unsorted)
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    with in_process() as executor, pytest.raises(ArchiveError, match="out of order"):
+        diff(broken, sharded["v2"], executor=executor)
+
+
+class Keeping:
+    """An in-process executor that keeps every part it hands back."""
+
+    def __init__(self):
+        self.parts = []
+
+    def map(self, fn, items, *args):
+        for item in items:
+            self.parts.append(fn(item, *args))
+            yield self.parts[-1]
+
+
+def test_parts_past_the_limit_hold_no_details(sharded):
+    executor = Keeping()
+    by_shard = diff(sharded["v1"], sharded["v2"], limit=1, executor=executor)
+    assert len(by_shard.details) == 1 and len(executor.parts) == 3
+    assert sum(len(part.details) for _, part, *_ in executor.parts) == 1

@@ -184,8 +184,11 @@ def diff(
     if new_columns and old_columns and "record_id" not in common:
         raise ArchiveError("record_id is missing from a release's records; run archive verify")
     merge = _Merge(common, _by_value(common, old_schema, new_schema), frozenset(fresh), limit)
-    if executor is None or not _merged_by_shard(merge, executor, old_side, new_side):
+    by_shard = None if executor is None else _merged_by_shard(merge, executor, old_side, new_side)
+    if by_shard is None:
         merge.run(_Cursor(old_side, merge.columns), _Cursor(new_side, merge.columns))
+    else:
+        merge = by_shard
     return Diff(
         old=old_side.ref,
         new=new_side.ref,
@@ -219,20 +222,48 @@ def _by_value(columns: list[str], old_schema, new_schema) -> frozenset[str]:
     )
 
 
-def _merged_by_shard(merge: _Merge, executor, old: _Side, new: _Side) -> bool:
-    """Merge the releases into ``merge`` a shard pair per task, when both are cut into the
-    same shards (the same count, each named for its id range) and every id lies in its shard's
-    range, in order; False (``merge`` untouched) otherwise, for the caller to merge them whole,
-    which also names the first id out of place."""
+def _merged_by_shard(template: _Merge, executor, old: _Side, new: _Side) -> _Merge | None:
+    """The merge of the releases a shard pair per task, when both are cut into the same shards
+    (the same count, each named for its id range), each shard is in order and every id of a
+    shard sorts before every id of the next, on both sides: the whole merge then meets the ids
+    in the same order. None otherwise, for the caller to merge them whole, which also names
+    the first id out of place. The parts are joined in shard order as they come, and a part's
+    details are let go once the limit is met, so at most a few parts' are held at once."""
     count = _shard_count(old)
     if count is None or count < 2 or _shard_count(new) != count:
-        return False
-    parts = dict(executor.map(shard_merge, range(count), count, old, new, merge))
-    if any(part is None for part in parts.values()):
-        return False
-    for shard in range(count):
-        merge.absorb(parts[shard])
-    return True
+        return None
+    joined = _Joined(template)
+    for shard, part, span in executor.map(shard_merge, range(count), count, old, new, template):
+        joined.add(shard, part, span)  # every task is waited for, even after one failed
+    return joined.merge if joined.fits and joined.following == count else None
+
+
+class _Joined:
+    """Parts of a merge by shard, absorbed in shard order while their id spans keep apart."""
+
+    def __init__(self, template: _Merge):
+        self.merge = template.fresh()
+        self.waiting: dict[int, tuple[_Merge, tuple[str, str] | None]] = {}
+        self.following = 0
+        self.highest = ""  # no id is empty: a cursor refuses one
+        self.fits = True
+
+    def add(self, shard: int, part: _Merge | None, span: tuple[str, str] | None) -> None:
+        if part is None:
+            self.fits = False
+        if not self.fits:
+            self.waiting.clear()
+            return
+        if len(self.merge.details) >= self.merge.limit:
+            part.details.clear()  # every later detail is past the limit
+        self.waiting[shard] = (part, span)
+        while self.fits and self.following in self.waiting:
+            part, span = self.waiting.pop(self.following)
+            if span is not None:
+                self.fits = self.highest < span[0]
+                self.highest = span[1]
+            self.merge.absorb(part)
+            self.following += 1
 
 
 def _shard_count(side: _Side) -> int | None:
@@ -245,18 +276,22 @@ def _shard_count(side: _Side) -> int | None:
 
 def shard_merge(
     shard: int, count: int, old: _Side, new: _Side, template: _Merge
-) -> tuple[int, _Merge | None]:
-    """Task: (``shard``, the merge of that shard of both releases), the merge None when an id
-    of either lies outside the shard's id range or out of order."""
-    merge = _Merge(template.columns, template.by_value, template.withdrawn, template.limit)
+) -> tuple[int, _Merge | None, tuple[str, str] | None]:
+    """Task: (``shard``, the merge of that shard of both releases, the lowest and highest id
+    of either in it, None when it holds none). The merge is None when an id lies outside the
+    shard's id range or out of order, or the shard cannot be read: the whole merge then
+    raises what it meets first, as without tasks."""
+    merge = template.fresh()
     span = (shard, count)
     old_part = replace(old, shards=(old.shards[shard],))
     new_part = replace(new, shards=(new.shards[shard],))
     try:
-        merge.run(_Cursor(old_part, merge.columns, span), _Cursor(new_part, merge.columns, span))
-    except (ArchiveError, _OutOfRange):
-        return shard, None
-    return shard, merge
+        cursors = (_Cursor(old_part, merge.columns, span), _Cursor(new_part, merge.columns, span))
+        merge.run(*cursors)
+    except Exception:
+        return shard, None, None
+    ends = [(c.first, c.last) for c in cursors if c.first is not None]
+    return shard, merge, (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else None
 
 
 class _OutOfRange(Exception):
@@ -275,7 +310,8 @@ class _Cursor:
         self.ids: list[str] = []
         self.pos = 0
         self.count = 0
-        self._last = ""
+        self.first: str | None = None
+        self.last = ""
         self._load()
 
     def _read(self, columns: list[str]) -> Iterator[tuple[str, pa.RecordBatch]]:
@@ -288,7 +324,7 @@ class _Cursor:
             if batch.num_rows == 0:
                 continue
             ids = batch.column("record_id").to_pylist()
-            previous = self._last
+            previous = self.last
             for rid in ids:
                 if rid is None or rid <= previous:
                     raise ArchiveError(
@@ -298,7 +334,8 @@ class _Cursor:
                 previous = rid
             if self._span is not None and not _in_span(ids[0], previous, *self._span):
                 raise _OutOfRange(relative)
-            self.batch, self.ids, self.pos, self._last = batch, ids, 0, previous
+            self.first = self.first or ids[0]
+            self.batch, self.ids, self.pos, self.last = batch, ids, 0, previous
             return
         self.batch, self.ids, self.pos = None, [], 0
 
@@ -345,6 +382,10 @@ class _Merge:
         self.details: list[RecordChange] = []
         self.per_field: Counter = Counter()
         self.unchanged = self.old_count = self.new_count = 0
+
+    def fresh(self) -> _Merge:
+        """A merge of the same columns, withdrawals and limit, with nothing merged yet."""
+        return _Merge(self.columns, self.by_value, self.withdrawn, self.limit)
 
     def absorb(self, later: _Merge) -> None:
         """Add the merge of the ids after this one's, as if merged in the same run."""
