@@ -457,3 +457,15 @@ def test_parts_past_the_limit_hold_no_details(sharded):
     by_shard = diff(sharded["v1"], sharded["v2"], limit=1, executor=executor)
     assert len(by_shard.details) == 1 and len(executor.parts) == 3
     assert sum(len(part.details) for _, part, *_ in executor.parts) == 1
+
+
+def test_a_pack_diffs_its_changes_a_shard_pair_per_task(sharded, shard_tasks, tmp_path):
+    later = pack(
+        [sharded["v1"].parent.parent / "captures"],
+        tmp_path / "dist",
+        replace(SETTINGS, version="2.0.1", shards=3, jobs=1),
+        parent=sharded["v2"],
+    ).path
+    assert shard_tasks == [0, 1, 2]
+    written = json.loads((later / CHANGES_FILE).read_bytes())
+    assert written["counts"]["unchanged"] == 25 and written["counts"]["changed"] == 0
