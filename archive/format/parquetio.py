@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
@@ -283,13 +284,18 @@ _RUN_ROWS = 16  # the shortest mean run that slicing copies faster than taking
 
 def rows_kept(rows: pa.Table | pa.RecordBatch, kept) -> list:
     """The parts of ``rows`` (a table or a batch) that the boolean mask ``kept`` marks, in
-    order: slices of ``rows`` (no copy) when they come in runs of some length, as a re-pack
-    keeps all but the few changed rows of a shard; one copy by a filter when they are
-    scattered (or none is kept: the schema, no rows)."""
-    mask = np.asarray(kept.to_numpy(zero_copy_only=False) if hasattr(kept, "to_numpy") else kept)
+    order: slices of ``rows`` (no copy) when most rows are kept, in runs of some length, as a
+    re-pack keeps all but the few changed rows of a shard; one copy by a filter when they are
+    scattered or few (or none is kept: the schema, no rows), as a slice holds all of ``rows``
+    in memory, a few kept rows would hold a whole batch read for them. A null keeps nothing,
+    as in a filter."""
+    if hasattr(kept, "to_numpy"):
+        kept = pc.fill_null(kept, False).to_numpy(zero_copy_only=False)
+    mask = np.asarray(kept, dtype=bool)
     edges = np.flatnonzero(np.diff(mask.astype(np.int8), prepend=0, append=0))
     starts, stops = edges[0::2].tolist(), edges[1::2].tolist()
-    if not starts or len(starts) * _RUN_ROWS > len(mask):
+    count = int(mask.sum())
+    if not starts or len(starts) * _RUN_ROWS > count or 2 * count < len(mask):
         return [rows.filter(pa.array(mask, pa.bool_()))]
     return [rows.slice(a, b - a) for a, b in zip(starts, stops, strict=True)]
 
