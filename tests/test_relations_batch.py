@@ -60,13 +60,19 @@ def _same_arrays(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 @_FAST
-@given(_bodies, _bodies)
-def test_batch_tokens_are_the_views_of_each_body(first, second):
+@given(_bodies, _bodies, st.integers(0, 12))
+def test_batch_tokens_are_the_views_of_each_body(first, second, cut):
+    """Of an array, and of slices of arrays (their values at an offset into their data) in
+    chunks."""
     one, many = Vocabulary(), Vocabulary()
     expected = [one.view(text) for text in first + second]
-    got = many.views(pa.array(first, pa.string())) + many.views(
-        pa.chunked_array([pa.array(second, pa.large_string())])
-    )
+    cut = min(cut, len(second))
+    chunks = [
+        pa.array(["it'", *second[:cut], "'s"], pa.large_string()).slice(1, cut),
+        pa.array(["a’", *second[cut:]], pa.large_string()).slice(1),
+    ]
+    whole = pa.array(["x", *first, "y"], pa.string()).slice(1, len(first))
+    got = many.views(whole) + many.views(pa.chunked_array(chunks))
     assert len(got) == len(expected)
     for a, b in zip(expected, got, strict=True):
         for name in ("raw", "fold", "starts", "ends", "sep"):
