@@ -215,6 +215,47 @@ def test_learned_furniture_is_the_same_whether_records_are_reused_or_not(tmp_pat
     del v1
 
 
+def test_reused_rows_of_an_outlet_whose_furniture_changed_are_learned_again_among_kept_ones(
+    tmp_path, monkeypatch
+):
+    """One shard: 300 reused rows of an outlet whose learned furniture stays, 8 of one whose
+    furniture changes (its plea is learned once 4 more stories bring it), scattered among them
+    by id. The kept rows are sliced around the 8, which are learned again: the shard comes out
+    byte for byte as a pack without parent writes it."""
+    from archive.release import stages
+
+    root = tmp_path / "captures"
+    write_corpus(root, {f"t{n:03d}.txt": story(100 + n) for n in range(300)})
+    # the gazette's log lines first: a row's evidence quotes its line, which must stay put
+    gazette = "".join(
+        json.dumps({"path": f"t{n:03d}.txt", "outlet": "Tarn Gazette"}) + "\n" for n in range(300)
+    )
+    log = outlet_corpus(root, 8)
+    log.write_text(gazette + log.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = replace(BASE, shards=1, relations=False)
+    pack([root], tmp_path / "dist", settings, capture_log=log)
+    log = outlet_corpus(root, 4, start=8)
+    log.write_text(gazette + log.read_text(encoding="utf-8"), encoding="utf-8")
+    sliced = []
+    kept = stages.rows_kept
+
+    def spied(rows, mask):
+        parts = kept(rows, mask)
+        sliced.append(len(parts))
+        return parts
+
+    monkeypatch.setattr(stages, "rows_kept", spied)
+    again = replace(settings, version="1.1.0")
+    v2 = pack([root], tmp_path / "dist", again, capture_log=log)
+    assert v2.manifest["counts"]["reused"] == 308
+    assert max(sliced) > 1  # the settled rows came as slices around the unsettled ones
+    fresh = pack([root], tmp_path / "fresh", again, capture_log=log, parent=None)
+    plea = [r for r in rows(fresh.path).values() if PLEA in (r["text"] or "")]
+    assert plea == []  # learned in all 12 stories now, the 8 reused ones too
+    (shard,) = sorted((fresh.path / "data").glob("*.parquet"))
+    assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
+
+
 def test_reused_rows_drop_the_parents_corpus_links(tmp_path):
     root = tmp_path / "captures"
     write_corpus(root, {"a.txt": story(1), "b.txt": story(1), "c.txt": story(2)})
