@@ -268,15 +268,21 @@ def rows_in_runs(table: pa.Table, indices: np.ndarray) -> pa.Table:
         return table.schema.empty_table()
     if indices.min() < 0 or indices.max() >= table.num_rows:
         raise IndexError(f"row index out of range for a table of {table.num_rows} rows")
-    breaks = np.flatnonzero(np.diff(indices) != 1) + 1
-    if len(breaks) * _RUN_ROWS > len(indices):
+    starts, sizes = _runs(indices)
+    if (len(starts) - 1) * _RUN_ROWS > len(indices):
         return rows_at(table, indices)
-    firsts = np.concatenate(([0], breaks)).tolist()
-    lasts = np.concatenate((breaks, [len(indices)])).tolist()
-    starts = indices[firsts].tolist()
-    runs = zip(starts, firsts, lasts, strict=True)
-    pieces = [table.slice(start, last - first) for start, first, last in runs]
+    pieces = [table.slice(start, size) for start, size in zip(starts, sizes, strict=True)]
     return pa.concat_tables(pieces).combine_chunks()
+
+
+def _runs(indices: np.ndarray) -> tuple[list[int], list[int]]:
+    """(first index, length) of each run of consecutive values in ``indices``."""
+    if not len(indices):
+        return [], []
+    breaks = np.flatnonzero(np.diff(indices) != 1) + 1
+    firsts = np.concatenate(([0], breaks))
+    sizes = np.diff(np.append(firsts, len(indices)))
+    return indices[firsts].tolist(), sizes.tolist()
 
 
 _RUN_ROWS = 16  # the shortest mean run that slicing copies faster than taking
@@ -296,17 +302,16 @@ def rows_kept(rows: pa.Table | pa.RecordBatch, kept) -> list:
     if hasattr(kept, "to_numpy"):
         kept = pc.fill_null(kept, False).to_numpy(zero_copy_only=False)
     mask = np.asarray(kept, dtype=bool)
-    edges = np.flatnonzero(np.diff(mask.astype(np.int8), prepend=0, append=0))
-    starts, stops = edges[0::2].tolist(), edges[1::2].tolist()
-    count = int(mask.sum())
+    at = np.flatnonzero(mask)
+    starts, sizes = _runs(at)
     if (
         not starts
-        or len(starts) * _RUN_ROWS > count
-        or 2 * count < len(mask)
+        or len(starts) * _RUN_ROWS > len(at)
+        or 2 * len(at) < len(mask)
         or len(starts) > _MOST_SLICES
     ):
         return [rows.filter(pa.array(mask, pa.bool_()))]
-    return [rows.slice(a, b - a) for a, b in zip(starts, stops, strict=True)]
+    return [rows.slice(start, size) for start, size in zip(starts, sizes, strict=True)]
 
 
 def read_ipc(path: Path | RemotePath) -> pa.Table:
