@@ -40,7 +40,7 @@ from archive.format.parquetio import iter_batches
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
 from archive.release.parent import WITHDRAWN_FILE
-from archive.release.plan import shard_name, shard_of
+from archive.release.plan import shard_name
 
 CHANGES_FILE = "CHANGES.json"
 CHANGES_FORMAT = "archive-changes"
@@ -233,7 +233,7 @@ def _merged_by_shard(template: _Merge, executor, old: _Side, new: _Side) -> _Mer
     if count is None or count < 2 or _shard_count(new) != count:
         return None
     joined = _Joined(template)
-    for shard, part, span in executor.map(shard_merge, range(count), count, old, new, template):
+    for shard, part, span in executor.map(shard_merge, range(count), old, new, template):
         joined.add(shard, part, span)  # every task is waited for, even after one failed
     return joined.merge if joined.fits and joined.following == count else None
 
@@ -275,18 +275,18 @@ def _shard_count(side: _Side) -> int | None:
 
 
 def shard_merge(
-    shard: int, count: int, old: _Side, new: _Side, template: _Merge
+    shard: int, old: _Side, new: _Side, template: _Merge
 ) -> tuple[int, _Merge | None, tuple[str, str] | None]:
     """Task: (``shard``, the merge of that shard of both releases, the lowest and highest id
-    of either in it, None when it holds none). The merge is None when an id lies outside the
-    shard's id range or out of order, or the shard cannot be read: the whole merge then
-    raises what it meets first, as without tasks."""
+    of either in it, None when it holds none). The merge is None when an id is out of order
+    or the shard cannot be read: the whole merge then raises what it meets first, as without
+    tasks. (An id outside its shard's range needs no check here: the joining finds it out of
+    the order of the shards.)"""
     merge = template.fresh()
-    span = (shard, count)
     old_part = replace(old, shards=(old.shards[shard],))
     new_part = replace(new, shards=(new.shards[shard],))
     try:
-        cursors = (_Cursor(old_part, merge.columns, span), _Cursor(new_part, merge.columns, span))
+        cursors = (_Cursor(old_part, merge.columns), _Cursor(new_part, merge.columns))
         merge.run(*cursors)
     except Exception:
         return shard, None, None
@@ -294,17 +294,12 @@ def shard_merge(
     return shard, merge, (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else None
 
 
-class _OutOfRange(Exception):
-    """An id outside the id range of the shard that holds it."""
-
-
 class _Cursor:
     """A release's rows in ``record_id`` order, one bounded batch in memory at a time;
     refuses ids out of order (the merge would be wrong)."""
 
-    def __init__(self, side: _Side, columns: list[str], span: tuple[int, int] | None = None):
+    def __init__(self, side: _Side, columns: list[str]):
         self.side = side
-        self._span = span  # (shard, count): every id must lie in that shard's range
         self._batches = self._read(["record_id", *columns])
         self.batch: pa.RecordBatch | None = None
         self.ids: list[str] = []
@@ -332,8 +327,6 @@ class _Cursor:
                         f"run archive verify {self.side.path}"
                     )
                 previous = rid
-            if self._span is not None and not _in_span(ids[0], previous, *self._span):
-                raise _OutOfRange(relative)
             self.first = self.first or ids[0]
             self.batch, self.ids, self.pos, self.last = batch, ids, 0, previous
             return
@@ -352,14 +345,6 @@ class _Cursor:
         self.count += rows
         if self.pos >= len(self.ids):
             self._load()
-
-
-def _in_span(first: str, last: str, shard: int, count: int) -> bool:
-    """Whether the ids from ``first`` to ``last`` (in order) all lie in ``shard``'s range."""
-    try:
-        return shard_of(first, count) == shard == shard_of(last, count)
-    except ValueError:  # not hexadecimal
-        return False
 
 
 class _Merge:
