@@ -256,6 +256,10 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         --executor ray --address head-node:6379
     archive pack s3://bucket/captures --out s3://bucket/dist --name news --version 1.0.0
     """
+    from archive.runtime.executors import start_workers_early
+
+    if executor == "local":
+        start_workers_early(jobs)
     from archive.collection import find_collection, pack_settings
     from archive.release.pack import pack as pack_release
 

@@ -346,18 +346,56 @@ if __name__ == "__main__":
 def test_archive_processes_do_without_pandas(tmp_path, driver):
     """pyarrow imports pandas (about 50 MiB) on its first conversion of a list; archive's
     workers and its command line make it unimportable, and a process that has it keeps it."""
+    done = _probe_run(tmp_path, _PANDAS_PROBE, driver)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"[\"'never imported'\"] {driver == 'with-pandas'}"
+
+
+_EARLY_PROBE = """
+import sys
+from multiprocessing import forkserver
+
+from archive.runtime.executors import LocalExecutor, start_workers_early
+
+
+def loaded(_):
+    return "trafilatura" in sys.modules
+
+
+if __name__ == "__main__":
+    start_workers_early(int(sys.argv[1]))
+    started = forkserver._forkserver._forkserver_pid
+    pipeline = "archive.release.stages" in sys.modules
+    with LocalExecutor(2) as executor:
+        workers = set(executor.map(loaded, range(4)))
+    print(started is not None, pipeline, started == forkserver._forkserver._forkserver_pid, workers)
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_fork_server_starts_before_the_pipeline_is_imported(tmp_path, jobs):
+    """``archive pack`` starts its workers' fork server first thing, so that it imports their
+    modules (the HTML extractor's among them) while the command imports its own; one job
+    starts none, and the pool that follows uses the server already running."""
+    done = _probe_run(tmp_path, _EARLY_PROBE, str(jobs))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(jobs > 1), "False", str(jobs > 1), "{True}"]
+
+
+def _probe_run(tmp_path: Path, source: str, argument: str) -> subprocess.CompletedProcess:
+    """Run ``source`` as a script of its own (worker processes import it as their main
+    module) with this checkout importable."""
     import sys
 
     script = tmp_path / "probe.py"
-    script.write_text(_PANDAS_PROBE, encoding="utf-8")
+    script.write_text(source, encoding="utf-8")
     root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get(
         "PYTHONPATH")])))  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, str(script), driver], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == f"[\"'never imported'\"] {driver == 'with-pandas'}"
+    return subprocess.run(
+        [sys.executable, str(script), argument], capture_output=True, text=True, env=env,
+        timeout=120,
+    )  # fmt: skip
 
 
 def test_fresh_workers_are_new_processes():
