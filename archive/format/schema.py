@@ -18,14 +18,17 @@ from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from jsonschema import Draft202012Validator, FormatChecker
 
 from archive.format import boundedjson
 from archive.format.parquetio import string_data, string_offsets
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_NAMES = ("record", "manifest", "quarantine", "relations")
 
@@ -183,10 +186,13 @@ def validator(name: str) -> Draft202012Validator:
     """A reusable validator for schema ``name`` (built once: building costs more than using)."""
     # Not checked against the metaschema here (a third of a verify's start): tests/test_schema.py
     # checks every packaged schema once.
-    return Draft202012Validator(_document(name), format_checker=FormatChecker())
+    return validator_for(_document(name))
 
 
 def validator_for(document: dict) -> Draft202012Validator:
+    # imported here: pack's workers check no JSON, and the import (40 ms) delays their start
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(document, format_checker=FormatChecker())
 
 
