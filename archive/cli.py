@@ -166,9 +166,10 @@ def main() -> None:
         --out dist --name example --version 1.0.0
     archive verify dist/example-1.0.0
     """
-    from archive.runtime.process import use_system_allocator
+    from archive.runtime.process import fewer_full_collections, use_system_allocator
 
     use_system_allocator()
+    fewer_full_collections()
 
 
 @main.command()

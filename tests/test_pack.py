@@ -383,6 +383,38 @@ def test_the_fork_server_starts_before_the_pipeline_is_imported(tmp_path, jobs):
     assert done.stdout.split() == [str(jobs > 1), "False", str(jobs > 1), "{(True,", "False)}"]
 
 
+_COLLECTIONS_PROBE = """
+import atexit
+import gc
+import sys
+
+from archive.runtime.executors import LocalExecutor
+
+
+def oldest(_):
+    return gc.get_threshold()[2]
+
+
+if __name__ == "__main__":
+    before = oldest(0)
+    with LocalExecutor(2) as executor:
+        workers = set(executor.map(oldest, range(4)))
+    atexit.register(lambda: print(before == 1000, workers, oldest(0)))
+    from archive.cli import run
+
+    sys.argv = ["archive", sys.argv[1], "no-such-release"]
+    run()
+"""
+
+
+def test_archive_processes_seldom_collect_the_oldest_generation(tmp_path):
+    """The command line and the local workers make Python's full collections rarer (see
+    ``fewer_full_collections``); a process that only imports archive keeps its own."""
+    done = _probe_run(tmp_path, _COLLECTIONS_PROBE, "verify")
+    assert done.returncode == 2, done.stderr  # no such release: a usage error, then the probe
+    assert done.stdout.split() == ["False", "{1000}", "1000"]
+
+
 def _probe_run(tmp_path: Path, source: str, argument: str) -> subprocess.CompletedProcess:
     """Run ``source`` as a script of its own (worker processes import it as their main
     module) with this checkout importable."""

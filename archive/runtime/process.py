@@ -3,6 +3,7 @@ of its own job) and hands memory and file handles back between tasks."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -44,6 +45,17 @@ def system_allocator_inherited() -> Iterator[None]:
     finally:
         if before is None:
             os.environ.pop(ARROW_POOL_VARIABLE, None)
+
+
+def fewer_full_collections() -> None:
+    """Python's collector looks at every object it tracks (a full collection) a hundred times
+    less often, in archive's own processes. A pack holds many long-lived objects (the records
+    of a unit until they are written, the caches of lines and datelines), and by default each
+    rise of a quarter in them brings a full collection: 5% of the CPU of a one-process pack of
+    10,000 captures, which frees nearly nothing, as its objects hold no cycles. The young
+    generations are collected as before, so a cycle dropped soon is freed soon."""
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 1000)
 
 
 def reuse_freed_memory() -> None:

@@ -172,11 +172,12 @@ def _node_identity() -> tuple[str, str]:
 
 
 def _run_task(expected: tuple[str, str], own_job: bool, fn: Callable, item, *args):
-    from archive.runtime.process import forgo_pandas, use_system_allocator
+    from archive.runtime.process import fewer_full_collections, forgo_pandas, use_system_allocator
 
     use_system_allocator()  # a Ray worker is archive's process while it runs our task
     if own_job:  # not a caller's own Ray session: its other tasks may want pandas
         forgo_pandas()
+        fewer_full_collections()
     found = _node_identity()
     if found != expected:
         raise ExecutorError(
