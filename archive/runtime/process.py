@@ -51,9 +51,10 @@ def fewer_full_collections() -> None:
     """Python's collector looks at every object it tracks (a full collection) a hundred times
     less often, in archive's own processes. A pack holds many long-lived objects (the records
     of a unit until they are written, the caches of lines and datelines), and by default each
-    rise of a quarter in them brings a full collection: 5% of the CPU of a one-process pack of
-    10,000 captures, which frees nearly nothing, as its objects hold no cycles. The young
-    generations are collected as before, so a cycle dropped soon is freed soon."""
+    rise of a quarter in them brings a full collection: in a one-process pack of 10,000
+    captures, 9 of them took 0.35 s and freed 10 objects (and the whole pack's CPU went down by
+    5%), as its objects hold next to no cycles. The young generations are collected as before,
+    so a cycle dropped soon is freed soon."""
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, 1000)
 
