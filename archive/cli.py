@@ -166,10 +166,11 @@ def main() -> None:
         --out dist --name example --version 1.0.0
     archive verify dist/example-1.0.0
     """
-    from archive.runtime.process import fewer_full_collections, use_system_allocator
+    from archive.runtime import process
 
-    use_system_allocator()
-    fewer_full_collections()
+    process.use_system_allocator()
+    process.reuse_freed_memory()
+    process.fewer_full_collections()
 
 
 @main.command()

@@ -399,7 +399,11 @@ if __name__ == "__main__":
     before = oldest(0)
     with LocalExecutor(2) as executor:
         workers = set(executor.map(oldest, range(4)))
-    atexit.register(lambda: print(before == 1000, workers, oldest(0)))
+    from archive.runtime import process
+
+    reused = []
+    process.reuse_freed_memory = lambda: reused.append(True)
+    atexit.register(lambda: print(before == 1000, workers, oldest(0), reused))
     from archive.cli import run
 
     sys.argv = ["archive", sys.argv[1], "no-such-release"]
@@ -409,10 +413,11 @@ if __name__ == "__main__":
 
 def test_archive_processes_seldom_collect_the_oldest_generation(tmp_path):
     """The command line and the local workers make Python's full collections rarer (see
-    ``fewer_full_collections``); a process that only imports archive keeps its own."""
+    ``fewer_full_collections``), and the command line keeps freed heap for reuse; a process
+    that only imports archive keeps its own settings."""
     done = _probe_run(tmp_path, _COLLECTIONS_PROBE, "verify")
     assert done.returncode == 2, done.stderr  # no such release: a usage error, then the probe
-    assert done.stdout.split() == ["False", "{1000}", "1000"]
+    assert done.stdout.split() == ["False", "{1000}", "1000", "[True]"]
 
 
 def _probe_run(tmp_path: Path, source: str, argument: str) -> subprocess.CompletedProcess:

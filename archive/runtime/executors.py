@@ -166,11 +166,12 @@ def _fork_server_started() -> None:
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
-    from archive.runtime.process import fewer_full_collections, forgo_pandas, use_system_allocator
+    from archive.runtime import process
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update(environment)
-    use_system_allocator()
-    forgo_pandas()
-    fewer_full_collections()
+    process.use_system_allocator()
+    process.reuse_freed_memory()
+    process.forgo_pandas()
+    process.fewer_full_collections()

@@ -64,8 +64,11 @@ def reuse_freed_memory() -> None:
     ``mallopt``). By default a block of more than 128 KiB, as most Arrow buffers are, is mapped
     afresh and unmapped when freed: each batch's buffers then fault in their pages again (a
     verify's workers faulted in 100,000-190,000 pages on 100,000 records, 86,000 so; the
-    kernel's time for them, zeroing each page, is CPU time the checks wait on). The
-    high-water mark stays what the largest batch needs."""
+    kernel's time for them, zeroing each page, is CPU time the checks wait on). Set in every
+    archive process (the command line, its local workers): a pack builds and drops such
+    buffers at every flush of records and every batch of bodies (10,000 captures took 5% less
+    time with it on two processes, 3% on one). The high-water mark stays what the largest batch
+    needs, and tasks hand the rest back when they end (``release_memory``)."""
     try:
         import ctypes
 
