@@ -436,6 +436,38 @@ def _probe_run(tmp_path: Path, source: str, argument: str) -> subprocess.Complet
     )  # fmt: skip
 
 
+def test_the_tasks_close_the_indexes_they_open(tmp_path, monkeypatch):
+    """Every connection a task opens to the capture log's or the parent's index is closed
+    when the task ends: a connection merely dropped is freed only by a full collection."""
+    import sqlite3
+
+    from archive.capture import capturelog
+    from archive.release import parent
+
+    opened = []
+
+    def recorded(open_index, kind):
+        def opening(path):
+            opened.append((kind, open_index(path)))
+            return opened[-1][1]
+
+        return opening
+
+    monkeypatch.setattr(capturelog, "open_index", recorded(capturelog.open_index, "log"))
+    monkeypatch.setattr(parent, "open_index", recorded(parent.open_index, "parent"))
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    settings = PackSettings("example", "1.0.0", CREATED, relations=False, unit_files=4)
+    log = examples / "captures.jsonl"
+    first = pack([examples / "captures"], tmp_path / "dist", settings, capture_log=log)
+    again = replace(settings, version="1.1.0")
+    pack([examples / "captures"], tmp_path / "dist", again, capture_log=log, parent=first.path)
+    kinds = [kind for kind, _ in opened]
+    assert kinds.count("log") > 4 and kinds.count("parent") > 2  # a unit is four captures
+    for _, db in opened:
+        with pytest.raises(sqlite3.ProgrammingError):
+            db.execute("SELECT 1")
+
+
 def test_fresh_workers_are_new_processes():
     """Between extraction and the shard stages the pack replaces its workers, so what
     extraction left resident (the language model) is not carried on."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
-from archive.capture.storage import RemotePath, open_index
+from archive.capture.storage import RemotePath, close_index, open_index
 from archive.errors import CaptureLogError, UsageError
 from archive.format import boundedjson
 from archive.format.manifest import file_sha256
@@ -281,6 +281,11 @@ class CaptureLog:
         if self._db is None:
             self._db = open_index(self.index_path)
         return self._db
+
+    def close(self) -> None:
+        """Let go of the index (see ``storage.close_index``); a later lookup opens it again."""
+        close_index(self._db, self.index_path)
+        self._db = None
 
     def read_at(self, index_path: Path | RemotePath) -> CaptureLog:
         """This log, its index read from a copy at ``index_path`` (where workers find it)."""

@@ -363,6 +363,17 @@ def open_index(path: Path | RemotePath) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
+def close_index(db: sqlite3.Connection | None, path: Path | RemotePath) -> None:
+    """Close ``db``, which ``open_index(path)`` gave, once a task's lookups are done (a remote
+    copy's connection is the process's, shared: it stays open). A connection merely dropped
+    refers to itself through its statement cache, so only a full garbage collection frees it,
+    and the pages its database cached with it: extraction workers opening one a task, with full
+    collections made rare, held 230 MiB where they held 178, at 300,000 captures with a capture
+    log."""
+    if db is not None and not isinstance(path, RemotePath):
+        db.close()
+
+
 @lru_cache(maxsize=8)  # a pack reads two; an evicted copy goes with its last reader
 def _opened_copy(url: str) -> sqlite3.Connection:
     """A connection to a local copy of the SQLite file at ``url`` whose name is removed once

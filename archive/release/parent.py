@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from archive.capture.storage import RemotePath, open_index
+from archive.capture.storage import RemotePath, close_index, open_index
 from archive.errors import UsageError, VerificationError
 from archive.format.manifest import (  # noqa: F401  WITHDRAWN_FILE: named here too
     MANIFEST,
@@ -191,6 +191,11 @@ class ParentIndex:
         if self._db is None:
             self._db = open_index(self.path)
         return self._db
+
+    def close(self) -> None:
+        """Let go of the index (see ``storage.close_index``); a later lookup opens it again."""
+        close_index(self._db, self.path)
+        self._db = None
 
     def __getstate__(self):
         return {"path": self.path, "seen": self.seen, "_db": None, "_preloaded": {}, "_seen": {}}

@@ -450,6 +450,15 @@ def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
     )
 
 
+def _indexes_closed(ctx: PackContext) -> None:
+    """Close the capture log's and the parent's indexes this task opened: each task has its
+    own copy of ``ctx``, so a connection left open would be dropped with it."""
+    if ctx.log is not None:
+        ctx.log.close()
+    if ctx.parent is not None:
+        ctx.parent.index.close()
+
+
 class _ShardBuffers:
     """Records filed by shard, written out as fragments whenever ``limit`` records, or
     ``chars`` characters of text, are held (a few hundred web pages can weigh hundreds of
@@ -583,6 +592,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         path = ctx.work.withdrawn_list(unit.index)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_ipc(pa.Table.from_pylist(withdrawn), path)
+    _indexes_closed(ctx)
     release_memory()
     return UnitSummary(
         unit.index,
