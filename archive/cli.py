@@ -258,10 +258,17 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
         --executor ray --address head-node:6379
     archive pack s3://bucket/captures --out s3://bucket/dist --name news --version 1.0.0
     """
-    from archive.runtime.executors import start_workers_early
+    from archive.runtime.executors import workers_started_early
 
-    if executor == "local":
-        start_workers_early(jobs)
+    with workers_started_early(jobs if executor == "local" else 1):
+        _pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
+              parent, no_parent, no_relations, trust_mtime, jobs, executor, address, shards,
+              max_capture_bytes, license_, dry_run, quiet, as_json)  # fmt: skip
+
+
+def _pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
+          parent, no_parent, no_relations, trust_mtime, jobs, executor, address, shards,
+          max_capture_bytes, license_, dry_run, quiet, as_json):  # fmt: skip
     from archive.collection import find_collection, pack_settings
     from archive.release.pack import pack as pack_release
 

@@ -383,6 +383,33 @@ def test_the_fork_server_starts_before_the_pipeline_is_imported(tmp_path, jobs):
     assert done.stdout.split() == [str(jobs > 1), "False", str(jobs > 1), "{(True,", "False)}"]
 
 
+_FAILED_PACK_PROBE = """
+import atexit
+import sys
+from multiprocessing import forkserver, resource_tracker
+
+from archive.cli import run
+
+if __name__ == "__main__":
+    tracker = resource_tracker._resource_tracker  # started with the fork server
+    atexit.register(lambda: print(tracker._pid is not None, forkserver._forkserver._forkserver_pid))
+    sys.argv = ["archive", "pack", sys.argv[1], "--version", "1.0", "--jobs", "2"]
+    run()
+"""
+
+
+def test_a_pack_that_fails_before_its_pool_leaves_no_fork_server_importing(tmp_path):
+    """A usage error found after ``archive pack`` started its fork server: the server, still
+    importing the workers' modules, is stopped with the command, not left to finish them (half
+    a second of CPU) holding the command's stdout and stderr open after it has exited."""
+    done = _probe_run(tmp_path, _FAILED_PACK_PROBE, str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "archive: error: version '1.0' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
+    ]
+    assert done.stdout.split() == ["True", "None"]
+
+
 _COLLECTIONS_PROBE = """
 import atexit
 import gc

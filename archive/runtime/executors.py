@@ -15,6 +15,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager, suppress
 
 from archive.errors import UsageError
 from archive.runtime.process import stops_held, system_allocator_inherited
@@ -38,13 +39,30 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def start_workers_early(jobs: int | None = None) -> None:
+def start_workers_early(jobs: int | None = None) -> bool:
     """Start the fork server of the local pool the caller is about to enter with ``jobs``
     worker processes (None: all cores), before it imports its own modules: the server imports
-    the workers' meanwhile, on another core, and the first task starts sooner.
-    Nothing is started for one job, or where workers cannot start."""
-    if (jobs or default_jobs()) > 1 and _main_importable():
+    the workers' meanwhile, on another core, and the first task starts sooner. Whether this
+    started it: nothing is started for one job, where workers cannot start, or when a server
+    runs already."""
+    if (jobs or default_jobs()) > 1 and _main_importable() and _fork_server_pid() is None:
         _fork_server_started()
+        return True
+    return False
+
+
+@contextmanager
+def workers_started_early(jobs: int | None = None) -> Iterator[None]:
+    """The block with ``start_workers_early(jobs)`` done first, and the server it started
+    stopped when the block ends (its pools have ended by then). A block that fails before its
+    pool, as a pack does on a usage error, would otherwise leave the server importing for half
+    a second of CPU after the process has exited, holding its stdout and stderr open."""
+    started = start_workers_early(jobs)
+    try:
+        yield
+    finally:
+        if started:
+            _fork_server_stopped()
 
 
 def executor_for(name: str = "local", jobs: int = 1, address: str | None = None):
@@ -163,6 +181,21 @@ def _fork_server_started() -> None:
             multiprocessing.forkserver.ensure_running()
         finally:
             signal.signal(signal.SIGINT, before)
+
+
+def _fork_server_pid() -> int | None:
+    return getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None)
+
+
+def _fork_server_stopped() -> None:
+    """Stop the fork server now. Closing its pipe alone (``_stop``) tells it to stop, which it
+    hears only once its imports are done; a server forks nothing while no pool runs."""
+    pid = _fork_server_pid()
+    if pid is None:
+        return
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    multiprocessing.forkserver._forkserver._stop()
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
