@@ -54,15 +54,19 @@ def start_workers_early(jobs: int | None = None) -> bool:
 @contextmanager
 def workers_started_early(jobs: int | None = None) -> Iterator[None]:
     """The block with ``start_workers_early(jobs)`` done first, and the server it started
-    stopped when the block ends (its pools have ended by then). A block that fails before its
+    stopped if the block fails (its pools have ended by then). A block that fails before its
     pool, as a pack does on a usage error, would otherwise leave the server importing for half
-    a second of CPU after the process has exited, holding its stdout and stderr open."""
+    a second of CPU after the process has exited, holding its stdout and stderr open. A block
+    that exits (``sys.exit``, once its work is done) leaves the server to the next pool."""
     started = start_workers_early(jobs)
     try:
         yield
-    finally:
+    except SystemExit:
+        raise
+    except BaseException:
         if started:
             _fork_server_stopped()
+        raise
 
 
 def executor_for(name: str = "local", jobs: int = 1, address: str | None = None):
