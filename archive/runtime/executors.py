@@ -109,8 +109,9 @@ class LocalExecutor:
             self.jobs = 1
         if self.jobs > 1:
             context = multiprocessing.get_context("forkserver")
-            # The fork server keeps the environment of the first pool of this process; the
-            # workers take this pack's (file-system endpoints and credentials live there).
+            # The fork server keeps the environment it started with (a pack's early start, or
+            # this process's first pool); the workers take this pack's (file-system endpoints
+            # and credentials live there).
             self._pool = ProcessPoolExecutor(
                 self.jobs,
                 mp_context=context,

@@ -54,7 +54,9 @@ def fewer_full_collections() -> None:
     rise of a quarter in them brings a full collection: in a one-process pack of 10,000
     captures, 9 of them took 0.35 s and freed 10 objects (and the whole pack's CPU went down by
     5%), as its objects hold next to no cycles. The young generations are collected as before,
-    so a cycle dropped soon is freed soon."""
+    so a cycle dropped soon is freed soon; what holds memory outside Python's heap is closed,
+    not left to the collector (``storage.close_index``). Python 3.14's incremental collector
+    has no such threshold: nothing changes there."""
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, 1000)
 
@@ -64,11 +66,12 @@ def reuse_freed_memory() -> None:
     ``mallopt``). By default a block of more than 128 KiB, as most Arrow buffers are, is mapped
     afresh and unmapped when freed: each batch's buffers then fault in their pages again (a
     verify's workers faulted in 100,000-190,000 pages on 100,000 records, 86,000 so; the
-    kernel's time for them, zeroing each page, is CPU time the checks wait on). Set in every
-    archive process (the command line, its local workers): a pack builds and drops such
-    buffers at every flush of records and every batch of bodies (10,000 captures took 5% less
-    time with it on two processes, 3% on one). The high-water mark stays what the largest batch
-    needs, and tasks hand the rest back when they end (``release_memory``)."""
+    kernel's time for them, zeroing each page, is CPU time the checks wait on). Set in the
+    command line and its local workers (verify's too): a pack builds and drops such buffers at
+    every flush of records and every batch of bodies (10,000 captures took 5% less time with it
+    on two processes, 3% on one). A process keeps up to what its largest batch needed (the
+    pack's driver about 10 MiB more at 10,000 captures); tasks hand the rest back when they
+    end (``release_memory``)."""
     try:
         import ctypes
 
