@@ -200,7 +200,9 @@ def _fork_server_stopped() -> None:
         return
     with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    multiprocessing.forkserver._forkserver._stop()
+    stop = getattr(multiprocessing.forkserver._forkserver, "_stop", None)
+    if stop is not None:  # private: a Python without it keeps a dead server's pipe until exit
+        stop()
 
 
 def _adopt_environment(environment: dict[str, str]) -> None:
