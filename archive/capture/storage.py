@@ -354,8 +354,9 @@ class RemotePath:
 
 def open_index(path: Path | RemotePath) -> sqlite3.Connection:
     """A read-only connection to the SQLite file at ``path`` (an index a task looks things up
-    in). A remote file is copied to this machine's disk once per process, and its connection is
-    shared by the process's callers: none closes it."""
+    in), for the caller to close with ``close_index``. A remote file is copied to this machine's
+    disk once per process, and its connection is shared by the process's callers: none closes
+    it (``close_index`` leaves it open)."""
     if isinstance(path, RemotePath):
         return _opened_copy(path.url)
     import sqlite3
