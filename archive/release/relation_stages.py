@@ -579,7 +579,7 @@ def confirm_batch(
     settings: RelationSettings,
     cached: tuple[Path, ...] | None = None,
 ) -> BatchOutcome:
-    """Task 5: confirm a batch of candidate pairs. Bodies are read once per batch: the word
+    """Task 6: confirm a batch of candidate pairs. Bodies are read once per batch: the word
     hashes of those a near-duplicate check screens, the texts of those it or a paraphrase
     check aligns, only the quotation views of those that a quotation check compares. A pair
     confirmed in the parent's pack (``cached``: its outcome files, see
