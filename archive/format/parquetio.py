@@ -63,7 +63,15 @@ def row_group_rows(table: pa.Table) -> int:
 
 
 def _sink(path: Path | RemotePath) -> pa.NativeFile:
-    return path.open_output() if isinstance(path, RemotePath) else pa.OSFile(str(path), "wb")
+    """A file to write, buffered: Arrow's writers hand it each buffer, and each buffer's
+    padding, in a call of its own (unbuffered, a work fragment of some fifty records took about
+    5,000 system calls, and a 1% re-pack of 100,000 captures 172,000)."""
+    if isinstance(path, RemotePath):
+        return path.open_output()
+    return pa.BufferedOutputStream(pa.OSFile(str(path), "wb"), _SINK_BUFFER)
+
+
+_SINK_BUFFER = 1 << 20
 
 
 def _source(path: Path | RemotePath) -> pa.NativeFile:
