@@ -64,8 +64,8 @@ def row_group_rows(table: pa.Table) -> int:
 
 def _sink(path: Path | RemotePath) -> pa.NativeFile:
     """A file to write, buffered: Arrow's writers hand it each buffer, and each buffer's
-    padding, in a call of its own (unbuffered, a work fragment of some fifty records took about
-    5,000 system calls, and a 1% re-pack of 100,000 captures 172,000)."""
+    padding, in a call of its own (unbuffered, a pack of 10,000 captures made 34,399 ``write``
+    calls, and a 1% re-pack of 100,000 captures 171,831)."""
     if isinstance(path, RemotePath):
         return path.open_output()
     return pa.BufferedOutputStream(pa.OSFile(str(path), "wb"), _SINK_BUFFER)
