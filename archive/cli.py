@@ -238,9 +238,7 @@ def main() -> None:
 @quiet_option("No progress bars or summary.")
 @json_option("Print a JSON summary on stdout.")
 @handles_errors
-def pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
-         parent, no_parent, no_relations, trust_mtime, jobs, executor, address, shards,
-         max_capture_bytes, license_, dry_run, quiet, as_json):  # fmt: skip
+def pack(**options):
     """Pack captures into a release <OUT>/<NAME>-<VERSION>.
 
     SOURCES are folders walked recursively in sorted order (or archive.toml's [collection]
@@ -260,13 +258,11 @@ def pack(sources, config, out, name, version, capture_log, outlets, created, ext
     """
     from archive.runtime.executors import workers_started_early
 
-    with workers_started_early(jobs if executor == "local" else 1):
-        _pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
-              parent, no_parent, no_relations, trust_mtime, jobs, executor, address, shards,
-              max_capture_bytes, license_, dry_run, quiet, as_json)  # fmt: skip
+    with workers_started_early(options["jobs"] if options["executor"] == "local" else 1):
+        _pack(**options)
 
 
-def _pack(sources, config, out, name, version, capture_log, outlets, created, extract, tier,
+def _pack(*, sources, config, out, name, version, capture_log, outlets, created, extract, tier,
           parent, no_parent, no_relations, trust_mtime, jobs, executor, address, shards,
           max_capture_bytes, license_, dry_run, quiet, as_json):  # fmt: skip
     from archive.collection import find_collection, pack_settings
