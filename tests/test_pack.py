@@ -504,7 +504,7 @@ def test_the_tasks_close_the_indexes_they_open(tmp_path, monkeypatch):
 
 def test_fresh_workers_are_new_processes():
     """Between extraction and the shard stages the pack replaces its workers, so what
-    extraction left resident (the language model) is not carried on."""
+    extraction left resident (the heap a worker grew over its pages) is not carried on."""
     from archive.runtime.executors import LocalExecutor
 
     with LocalExecutor(2) as executor:
