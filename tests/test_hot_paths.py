@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
@@ -15,12 +15,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from archive.capture.capturelog import LogEntry
+from archive.capture.capturelog import LogEntry, _dump, entry_from_stored
 from archive.extract import language, learned, outlets
 from archive.extract.text import extract_text_capture
-from archive.model import QuarantineEntry, Record, record_with
+from archive.model import CaptureInfo, QuarantineEntry, Record, record_with
 from archive.records import text_record, with_languages
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
+from archive.release.stages import derivation_sha256, logged_derivation
 from archive.settings import PackSettings
 from archive.text import legacy
 from archive.text.decode import _SUSPECT, Decoded, NotText, _clean_utf8, _with_control_flags
@@ -326,3 +327,67 @@ def test_a_record_given_its_language_later_is_the_record_extracted_with_it(right
         with_languages(at_once, "x/1")
     languages = {r.language for r in at_once if isinstance(r, Record)}
     assert len(languages) > 10 and None in languages  # many languages, and bodies with none
+
+
+_TIMES = st.none() | st.datetimes(
+    min_value=datetime(1990, 1, 1),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(minutes=330)), timezone(-timedelta(hours=5))]
+    ),
+)
+_ENTRIES = st.none() | st.builds(
+    LogEntry,
+    path=st.text(min_size=1, max_size=30),
+    line=st.integers(1, 10**7),
+    url=st.none() | st.text(max_size=40),
+    retrieved_at=_TIMES,
+    outlet=st.none() | st.text(max_size=20),
+    published_at=_TIMES,
+    published_precision=st.none() | st.sampled_from(["day", "minute", "second"]),
+    published_utc_offset=st.none() | st.integers(-720, 840),
+    agent=st.none() | st.text(max_size=20),
+    charset=st.none() | st.sampled_from(["utf-8", "windows-1252"]),
+    rights_holder=st.none() | st.text(max_size=20),
+    redistribution=st.none() | st.sampled_from(["full", "metadata-only"]),
+    extra=st.none() | st.text(max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    entry=_ENTRIES,
+    source=st.text(min_size=1, max_size=40),
+    log_name=st.none() | st.text(max_size=20),
+    extractor=st.sampled_from(["archive-text/9", "archive-html/3"]),
+)
+def test_a_derivation_hashed_from_the_stored_entry_is_the_one_hashed_from_the_entry(
+    entry, source, log_name, extractor
+):
+    """``logged_derivation`` reads the capture-log index's JSON, not the entry and capture the
+    extraction makes from it; ``derivation_sha256`` hashed those (and did, for every capture,
+    before): the same hash, for the entry as read back from the index and as first made."""
+    pack_settings = PackSettings(
+        "t", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC), domain_outlets=(("tarn.example", "Tarn"),)
+    )
+    raw = hashlib.sha256(source.encode()).hexdigest()
+    stored = None if entry is None else _dump(entry)
+    fast = logged_derivation(raw, extractor, pack_settings, source, stored, log_name)
+    for made in (entry, None if stored is None else entry_from_stored(stored)):
+        capture = CaptureInfo.from_log(source, made)
+        assert fast == derivation_sha256(raw, extractor, pack_settings, capture, made, log_name)
+    prefix = {"extractor": extractor, "settings": pack_settings.derivation_settings()}
+    basis = [raw, [source, *[None] * 12]]
+    if entry is not None:
+        basis[1][1:4] = [entry.url, _iso(entry.retrieved_at), entry.agent]
+        basis[1][12] = entry.extra
+        values = [_iso(v) if isinstance(v, datetime) else v for v in vars(entry).values()]
+        basis.append([log_name, *values])
+    expected = hashlib.sha256(
+        json.dumps(prefix, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        + json.dumps(basis, separators=(",", ":"), ensure_ascii=False).encode()
+    )
+    assert fast == expected.hexdigest()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

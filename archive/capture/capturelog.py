@@ -219,7 +219,7 @@ class CaptureLog:
         self.index_path, self.name, self.problems = index_path, name, problems
         self.size, self.sha256 = size, sha256
         self._db: sqlite3.Connection | None = None
-        self._preloaded: dict[str, LogEntry | None] = {}
+        self._preloaded: dict[str, str | None] = {}
 
     @classmethod
     def build(cls, log_path: Path, index_path: Path) -> CaptureLog:
@@ -261,20 +261,27 @@ class CaptureLog:
         return cls(index_path, log_path.name, problems, size, digest)
 
     def get(self, path: str) -> LogEntry | None:
+        stored = self.stored(path)
+        return None if stored is None else entry_from_stored(stored)
+
+    def stored(self, path: str) -> str | None:
+        """The entry for ``path`` as the index keeps it (``entry_from_stored`` reads it), or
+        None: a reused row's derivation is hashed from it without the entry being made."""
         if path in self._preloaded:
             return self._preloaded[path]
         row = self._connection().execute("SELECT entry FROM log WHERE path = ?", (path,)).fetchone()
-        return _load(row[0]) if row else None
+        return row[0] if row else None
 
     def preload(self, paths: list[str]) -> None:
-        """Look ``paths`` up in a few queries (a unit's worth), for ``get`` to answer from."""
-        found: dict[str, LogEntry | None] = dict.fromkeys(paths)
+        """Look ``paths`` up in a few queries (a unit's worth), for ``stored`` and ``get`` to
+        answer from."""
+        found: dict[str, str | None] = dict.fromkeys(paths)
         for start in range(0, len(paths), _BATCH):
             batch = paths[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
             query = f"SELECT path, entry FROM log WHERE path IN ({marks})"
             for path, entry in self._connection().execute(query, batch):
-                found[path] = _load(entry)
+                found[path] = entry
         self._preloaded = found
 
     def _connection(self) -> sqlite3.Connection:
@@ -316,11 +323,14 @@ class CaptureLog:
 
 
 def _dump(entry: LogEntry) -> str:
+    """An entry as the index keeps it: JSON, its times in ISO form (which ``entry_from_stored``
+    reads back to the same times, and those to the same ISO form)."""
     data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(entry).items()}
     return json.dumps(data, sort_keys=True)
 
 
-def _load(text: str) -> LogEntry:
+def entry_from_stored(text: str) -> LogEntry:
+    """The entry the index keeps as ``text`` (see ``_dump``)."""
     data = json.loads(text)
     for key in ("retrieved_at", "published_at"):
         if data.get(key):
