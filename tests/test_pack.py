@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
+from archive.capture.capturelog import CaptureLog
 from archive.extract.text import extract_text_capture
 from archive.format.manifest import release_files
 from archive.model import Hints, QuarantineEntry
@@ -110,6 +111,18 @@ def test_capture_log_fields_carry_provenance(corpus, capture_log, tmp_path):
     assert unlogged["outlet"] is None and unlogged["capture"]["url"] is None
     assert result.manifest["capture_log"]["entries"] == 2
     assert result.manifest["capture_log"]["unmatched"] == 0
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
+def test_a_capture_log_time_out_of_range_in_utc_is_a_bad_line(tmp_path, moment):
+    log = tmp_path / "log.jsonl"
+    lines = [{"path": "a.txt", "published_at": moment}, {"path": "b.txt"}, {"path": "c.txt"}]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    built = CaptureLog.build(log, tmp_path / "log.sqlite")
+    assert [(p.line, p.message) for p in built.problems] == [
+        (1, f"'published_at': {moment!r} is out of range in UTC")
+    ]
+    assert built.size == 2
 
 
 def test_bad_capture_log_lines_are_reported_and_others_apply(corpus, tmp_path):

@@ -75,7 +75,10 @@ def parse_timestamp(value: str, *, allow_date: bool) -> tuple[datetime, str]:
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone")
     precision = "second" if moment.second or moment.microsecond else "minute"
-    return moment.astimezone(UTC), precision
+    try:
+        return moment.astimezone(UTC), precision
+    except OverflowError:  # 0001-01-01T00:30+01:00 is before the first UTC time Python has
+        raise ValueError(f"{value!r} is out of range in UTC") from None
 
 
 def stated_offset(value: str) -> int | None:
