@@ -275,17 +275,20 @@ class CaptureLog:
         row = self._connection().execute("SELECT entry FROM log WHERE path = ?", (path,)).fetchone()
         return row[0] if row else None
 
-    def preload(self, paths: list[str]) -> None:
+    def preload(self, paths: list[str]) -> list[int]:
         """Look ``paths`` up in a few queries (a unit's worth), for ``stored`` and ``get`` to
-        answer from."""
+        answer from; the lines of the entries found (``matched_lines`` counts them)."""
         found: dict[str, str | None] = dict.fromkeys(paths)
+        lines = []
         for start in range(0, len(paths), _BATCH):
             batch = paths[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
-            query = f"SELECT path, entry FROM log WHERE path IN ({marks})"
-            for path, entry in self._connection().execute(query, batch):
+            query = f"SELECT path, line, entry FROM log WHERE path IN ({marks})"
+            for path, line, entry in self._connection().execute(query, batch):
                 found[path] = entry
+                lines.append(line)
         self._preloaded = found
+        return lines
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
@@ -300,26 +303,6 @@ class CaptureLog:
     def read_at(self, index_path: Path | RemotePath) -> CaptureLog:
         """This log, its index read from a copy at ``index_path`` (where workers find it)."""
         return CaptureLog(index_path, self.name, self.problems, self.size, self.sha256)
-
-    def mark_inputs(self, source_paths: Iterator[str]) -> None:
-        """Record which inputs exist, so ``unmatched`` can count log lines that name none."""
-        db = sqlite3.connect(self.index_path)
-        db.execute("CREATE TABLE IF NOT EXISTS inputs (path TEXT PRIMARY KEY)")
-        rows = ((key,) for path in source_paths for key in (path, path.partition("/")[2]))
-        db.executemany("INSERT OR IGNORE INTO inputs VALUES (?)", rows)
-        db.commit()
-        db.close()
-
-    def unmatched(self) -> int:
-        """Log lines whose path names no input (call after ``mark_inputs``)."""
-        db = sqlite3.connect(self.index_path)
-        try:
-            query = "SELECT count(*) FROM log WHERE path NOT IN (SELECT path FROM inputs)"
-            return db.execute(query).fetchone()[0]
-        except sqlite3.OperationalError:
-            return self.size
-        finally:
-            db.close()
 
     def __getstate__(self):
         return self.__dict__ | {"_db": None, "_preloaded": {}}

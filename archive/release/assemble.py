@@ -26,7 +26,12 @@ from archive.format.parquetio import merged_rows, read_ipc, write_ipc_batches
 from archive.format.schema import QUARANTINE_ARROW_SCHEMA, SCHEMA_NAMES, schema_file
 from archive.release.parent import WITHDRAWN_FILE, Parent, parent_rows, read_tombstones
 from archive.release.plan import Plan
-from archive.release.stages import QUARANTINE_BATCH_ROWS, ShardSummary, UnitSummary
+from archive.release.stages import (
+    QUARANTINE_BATCH_ROWS,
+    ShardSummary,
+    UnitSummary,
+    matched_lines,
+)
 from archive.release.workdir import SCHEMAS_FOLDER, WorkDir
 from archive.settings import PackSettings, rfc3339
 
@@ -200,7 +205,7 @@ def release_manifest(
     }
     generator = {"name": "archive", "version": __version__, "pyarrow": pa.__version__}
     rows = _row_counts(written, quarantine, tombstones)
-    capture_log = _log_summary(log)
+    capture_log = _log_summary(log, units)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -244,7 +249,7 @@ def _row_counts(
     return rows
 
 
-def _log_summary(log: CaptureLog | None) -> dict | None:
+def _log_summary(log: CaptureLog | None, units: list[UnitSummary]) -> dict | None:
     if log is None:
         return None
     return {
@@ -253,5 +258,5 @@ def _log_summary(log: CaptureLog | None) -> dict | None:
         "entries": log.size,
         "bad_lines": len(log.problems),
         "errors": [str(p) for p in log.problems],
-        "unmatched": log.unmatched(),
+        "unmatched": log.size - matched_lines(units),
     }

@@ -265,8 +265,6 @@ def _build(
         plan = walk_plan(roots, workdir.plan(), settings, progress)
         if plan.skipped:
             write_quarantine_fragment(workdir.tasks.walk_quarantine(), list(plan.skipped))
-        if log is not None:
-            log.mark_inputs(plan.source_paths())
         ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)
         extracted = executor.map(extract_unit, plan.units(), ctx)
         files = plan.unit_files

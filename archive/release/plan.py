@@ -195,12 +195,6 @@ class Plan:
             for _ in range(self.unit_count):
                 yield pickle.load(handle)
 
-    def source_paths(self) -> Iterator[str]:
-        """The source path of every input that the units hold."""
-        for unit in self.units():
-            for item in unit.files:
-                yield item.source_path
-
 
 def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Progress) -> Plan:
     """Walk the sources once: write their units to ``file``, note what cannot be read."""

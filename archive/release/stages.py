@@ -129,6 +129,7 @@ class UnitSummary:
     warc_skipped: dict = field(default_factory=dict)
     warc_bad_digests: tuple = ()
     warc_span: tuple | None = None  # (source path, start, stop): see ``spans_counted``
+    log_lines: bytes = b""  # the capture-log lines naming its inputs (``matched_lines``)
 
 
 @dataclass(frozen=True)
@@ -606,8 +607,11 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     bad_digests: list[dict] = []
     seen: list[dict] = []
     files = [item.source_path for item in unit.files if item.kind != "warc"]
+    log_lines = b""
     if ctx.log is not None:
-        ctx.log.preload([p.partition("/")[2] for p in files] + files)
+        inputs = [item.source_path for item in unit.files]  # a WARC file a line names too
+        lines = ctx.log.preload([p.partition("/")[2] for p in inputs] + inputs)
+        log_lines = np.asarray(lines, np.uint32).tobytes()
     if ctx.parent is not None:
         ctx.parent.index.preload([record_id(p) for p in files])
     stops: list = []
@@ -654,7 +658,18 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
         dict(sorted(skipped.items())),
         tuple(bad_digests),
         _span_reached(unit, stops),
+        log_lines,
     )
+
+
+def matched_lines(units: Iterable[UnitSummary]) -> int:
+    """How many capture-log lines name an input: each input is looked up by both its keys as
+    its unit starts (``CaptureLog.preload``), so the lines the units found are those, each
+    counted once (a file's WARC spans, or a unit run again, find it more than once). A table
+    of the inputs filled before extraction took the driver a second of serial inserts for
+    100,000 captures."""
+    found = [np.frombuffer(unit.log_lines, np.uint32) for unit in units]
+    return len(np.unique(np.concatenate(found))) if found else 0
 
 
 # Outcomes (records, quarantine entries, reuse and withdrawal markers) held while the records
