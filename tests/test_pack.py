@@ -129,12 +129,15 @@ def test_a_capture_log_time_out_of_range_in_utc_is_a_bad_line(tmp_path, moment):
 def test_log_lines_naming_an_input_by_either_key_or_a_warc_file_are_matched(tmp_path, unit_files):
     """``unmatched`` counts the lines that name no input: a line names a file by its path in
     the source folder or by ``<folder>/<path>`` (both lines count when both are given), or a
-    WARC file; counted once whatever the units."""
-    source = tmp_path / "captures"
+    WARC file; counted once whatever the units, though two inputs find it ('coast/a.txt' is
+    the path of captures/coast/a.txt in its folder and the whole path of coast/a.txt)."""
+    source, other = tmp_path / "captures", tmp_path / "coast"
     (source / "coast").mkdir(parents=True)
+    other.mkdir()
     for name in ("a", "b"):
         text = f"Ferry {name} sails at dawn\n\nThe harbour master rang the bell.\n"
         (source / "coast" / f"{name}.txt").write_text(text, encoding="utf-8")
+    (other / "a.txt").write_text("Gulls over the pier\n\nThe tide turned.\n", encoding="utf-8")
     warc = Path(__file__).parent / "data" / "warc" / "example-resource.warc.gz"
     (source / "crawl.warc.gz").write_bytes(warc.read_bytes())
     names = ["coast/a.txt", "captures/coast/b.txt", "crawl.warc.gz", "coast/missing.txt"]
@@ -142,7 +145,7 @@ def test_log_lines_naming_an_input_by_either_key_or_a_warc_file_are_matched(tmp_
     log = tmp_path / "log.jsonl"
     log.write_text("".join(json.dumps({"path": n}) + "\n" for n in names), encoding="utf-8")
     settings = replace(SETTINGS, unit_files=unit_files)
-    result = pack([source], tmp_path / "dist", settings, capture_log=log)
+    result = pack([source, other], tmp_path / "dist", settings, capture_log=log)
     assert result.manifest["capture_log"]["entries"] == 6
     assert result.manifest["capture_log"]["unmatched"] == 2
 

@@ -129,7 +129,7 @@ class UnitSummary:
     warc_skipped: dict = field(default_factory=dict)
     warc_bad_digests: tuple = ()
     warc_span: tuple | None = None  # (source path, start, stop): see ``spans_counted``
-    log_lines: bytes = b""  # the capture-log lines naming its inputs (``matched_lines``)
+    log_lines: bytes = b""  # the capture-log lines naming its inputs, int64 (``matched_lines``)
 
 
 @dataclass(frozen=True)
@@ -611,7 +611,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     if ctx.log is not None:
         inputs = [item.source_path for item in unit.files]  # a WARC file a line names too
         lines = ctx.log.preload([p.partition("/")[2] for p in inputs] + inputs)
-        log_lines = np.asarray(lines, np.uint32).tobytes()
+        log_lines = np.asarray(lines, np.int64).tobytes()
     if ctx.parent is not None:
         ctx.parent.index.preload([record_id(p) for p in files])
     stops: list = []
@@ -668,8 +668,8 @@ def matched_lines(units: Iterable[UnitSummary]) -> int:
     counted once (a file's WARC spans, or a unit run again, find it more than once). A table
     of the inputs filled before extraction took the driver a second of serial inserts for
     100,000 captures."""
-    found = [np.frombuffer(unit.log_lines, np.uint32) for unit in units]
-    return len(np.unique(np.concatenate(found))) if found else 0
+    lines = np.sort(np.frombuffer(b"".join(unit.log_lines for unit in units), np.int64))
+    return int(np.count_nonzero(lines[1:] != lines[:-1])) + 1 if len(lines) else 0
 
 
 # Outcomes (records, quarantine entries, reuse and withdrawal markers) held while the records
