@@ -150,12 +150,17 @@ class ParentIndex:
                 zip(*(batch.column(n).to_pylist() for n in SEEN_SCHEMA.names), strict=True),
             )
         columns = ["record_id", "derivation_sha256"]
-        for relative in parent.shards:
-            for batch in iter_batches(parent.path / relative, columns):
-                db.executemany(
-                    "INSERT INTO parent VALUES (?, ?)",
-                    zip(*(batch.column(n).to_pylist() for n in columns), strict=True),
-                )
+        try:
+            for relative in parent.shards:
+                for batch in iter_batches(parent.path / relative, columns):
+                    db.executemany(
+                        "INSERT INTO parent VALUES (?, ?)",
+                        zip(*(batch.column(n).to_pylist() for n in columns), strict=True),
+                    )
+        except sqlite3.IntegrityError:
+            db.close()
+            message = f"parent {parent.path}: a record id appears twice; verify it"
+            raise UsageError(message) from None
         db.commit()
         db.close()
         return cls(path, seen is not None)
