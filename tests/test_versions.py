@@ -181,23 +181,20 @@ def test_a_tampered_parent_is_detected_by_verify(first, tmp_path):
 def test_a_parent_whose_shard_repeats_a_record_id_is_refused_in_one_line(first, tmp_path):
     """A parent whose rows repeat a record id (verify says E013) cannot be indexed for reuse:
     the pack refuses it, naming it, instead of failing in SQLite."""
+    import re
+
     import pyarrow as pa
 
-    from archive import UsageError
+    from archive import UsageError, check_release
 
     root, v1 = first
     shard = sorted((v1 / "data").glob("*.parquet"))[0]
     table = pq.read_table(shard)
     pq.write_table(pa.concat_tables([table, table.slice(0, 1)]), shard)
-    assert "E013" in {p.code for p in verify_problems(v1)}
-    with pytest.raises(UsageError, match=f"parent {v1}: a record id appears twice; verify it"):
+    assert "E013" in {p.code for p in check_release(v1).problems}
+    refusal = re.escape(f"parent {v1}: a record id appears twice; verify it")
+    with pytest.raises(UsageError, match=refusal):
         pack([root], tmp_path / "dist", replace(BASE, version="1.1.0"))
-
-
-def verify_problems(release: Path) -> list:
-    from archive import check_release
-
-    return check_release(release).problems
 
 
 PLEA = "Read the Ashcombe Post every morning for the news that matters to the valley."

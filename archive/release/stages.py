@@ -609,7 +609,7 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     files = [item.source_path for item in unit.files if item.kind != "warc"]
     log_lines = b""
     if ctx.log is not None:
-        inputs = [item.source_path for item in unit.files]  # a WARC file a line names too
+        inputs = [item.source_path for item in unit.files]  # WARC files too: a line may name one
         lines = ctx.log.preload([p.partition("/")[2] for p in inputs] + inputs)
         log_lines = np.asarray(lines, np.int64).tobytes()
     if ctx.parent is not None:
