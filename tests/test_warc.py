@@ -263,3 +263,33 @@ def test_no_hole_in_a_plain_warc_yields_a_partial_payload_or_raises(tmp_path_fac
         if isinstance(item, WarcPayload) and item.payload not in written:
             assert item.digest_ok is not True
             assert item.digest_ok is False or "warc-content-length-mismatch" in item.flags
+
+
+def test_a_warc_file_giving_one_record_twice_is_named_by_the_pack(tmp_path):
+    """The same WARC-Record-ID twice in one file is one capture key twice: two rows share a
+    record id, which verify refuses (E013); the pack names the file and exits 1, the other
+    inputs packed as ever."""
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from archive import check_release
+    from archive.cli import main
+
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    record = (Path(__file__).parent / "data" / "warc" / "example-resource.warc.gz").read_bytes()
+    (crawl / "twice.warc.gz").write_bytes(record * 2)
+    (crawl / "once.warc.gz").write_bytes(record)
+    out = tmp_path / "dist"
+    args = ["pack", str(crawl), "--out", str(out), "--name", "c", "--version", "1.0.0"]
+    result = CliRunner().invoke(main, [*args, "--extract", "none", "-q"])
+    assert result.exit_code == 1, result.output
+    message = (
+        "archive: error: crawl/twice.warc.gz: 1 record(s) repeat the record id of another from "
+        "this file (one capture key twice, such as a WARC-Record-ID given twice); verify "
+        "reports it (E013)"
+    )
+    assert result.stderr.splitlines() == [message]
+    release = out / "c-1.0.0"
+    assert pq.read_table(release / "data").num_rows == 3
+    assert {p.code for p in check_release(release).problems} >= {"E013"}

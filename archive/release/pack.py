@@ -59,6 +59,7 @@ from archive.release.stages import (
     finalize_shard,
     gather_shard,
     learned_furniture,
+    repeated_id_warnings,
     spans_counted,
     write_quarantine_fragment,
     write_shard,
@@ -293,6 +294,7 @@ def _build(
             _relations(ctx, workdir, executor, progress, parent) if settings.relations else None
         )
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
+        warnings += repeated_id_warnings(written)
         if workdir.is_remote:
             storage.download(workdir.tasks.shards().url, workdir.release_shards())
         progress("assemble", 0, 2)

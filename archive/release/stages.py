@@ -1253,6 +1253,7 @@ class ShardSummary:
     furniture_chars: dict = field(default_factory=dict)
     languages: dict = field(default_factory=dict)
     digests: tuple[str, str, int] | None = None  # (sha256, sha512, bytes) of the file written
+    repeated: dict = field(default_factory=dict)  # source path -> rows repeating an id (E013)
 
 
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
@@ -1281,7 +1282,35 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
         _furniture(table),
         dict(languages),
         digests,
+        _repeated_ids(table),
     )
+
+
+def _repeated_ids(table: pa.Table) -> dict[str, int]:
+    """Source path -> how many rows of ``table`` (in ``record_id`` order) have the id of the
+    row before them: one capture key twice, as a WARC file holding one record twice gives.
+    Such a release fails verify (E013); the pack says so, naming the file."""
+    count = table.num_rows
+    if count < 2:
+        return {}
+    ids = table["record_id"]
+    same = pc.fill_null(pc.equal(ids.slice(1), ids.slice(0, count - 1)), False)
+    if not pc.any(same).as_py():
+        return {}
+    paths = pc.struct_field(table["capture"], "source_path").slice(1).filter(same)
+    return dict(Counter(paths.to_pylist()))
+
+
+def repeated_id_warnings(written: Iterable[ShardSummary]) -> list[str]:
+    """A line for each input that gave rows with a repeated record id (``_repeated_ids``)."""
+    found: Counter = Counter()
+    for summary in written:
+        found.update(summary.repeated)
+    return [
+        f"{path}: {count} record(s) repeat the record id of another from this file (one "
+        "capture key twice, such as a WARC-Record-ID given twice); verify reports it (E013)"
+        for path, count in sorted(found.items())
+    ]
 
 
 def _with_flags(table: pa.Table, extra: pa.Table) -> pa.Table:
