@@ -293,3 +293,13 @@ def test_a_warc_file_giving_one_record_twice_is_named_by_the_pack(tmp_path):
     release = out / "c-1.0.0"
     assert pq.read_table(release / "data").num_rows == 3
     assert {p.code for p in check_release(release).problems} >= {"E013"}
+    # with a parent (one without the file), the changes cannot be listed: nothing is written
+    (crawl / "twice.warc.gz").rename(tmp_path / "twice.warc.gz")
+    args[3] = str(tmp_path / "dist2")
+    assert CliRunner().invoke(main, [*args, "--extract", "none", "-q"]).exit_code == 0
+    (tmp_path / "twice.warc.gz").rename(crawl / "twice.warc.gz")
+    args[-1] = "1.1.0"
+    result = CliRunner().invoke(main, [*args, "--extract", "none", "-q"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [f"{message}; with a parent, nothing was written"]
+    assert not (tmp_path / "dist2" / "c-1.1.0").exists()
