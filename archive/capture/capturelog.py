@@ -263,10 +263,6 @@ class CaptureLog:
         digest, _ = file_sha256(log_path)  # in blocks: a log of 1,000,000 lines is 180 MB
         return cls(index_path, log_path.name, problems, size, digest)
 
-    def get(self, path: str) -> LogEntry | None:
-        stored = self.stored(path)
-        return None if stored is None else entry_from_stored(stored)
-
     def stored(self, path: str) -> str | None:
         """The entry for ``path`` as the index keeps it (``entry_from_stored`` reads it), or
         None: a reused row's derivation is hashed from it without the entry being made."""
@@ -276,8 +272,8 @@ class CaptureLog:
         return row[0] if row else None
 
     def preload(self, paths: list[str]) -> list[int]:
-        """Look ``paths`` up in a few queries (a unit's worth), for ``stored`` and ``get`` to
-        answer from; the lines of the entries found (``matched_lines`` counts them)."""
+        """Look ``paths`` up in a few queries (a unit's worth), for ``stored`` to answer from;
+        the lines of the entries found (``matched_lines`` counts them)."""
         found: dict[str, str | None] = dict.fromkeys(paths)
         lines = []
         for start in range(0, len(paths), _BATCH):

@@ -666,7 +666,7 @@ def matched_lines(units: Iterable[UnitSummary]) -> int:
     """How many capture-log lines name an input: each input is looked up by both its keys as
     its unit starts (``CaptureLog.preload``), so the lines the units found are those, each
     counted once (a file's WARC spans, or a unit run again, find it more than once). A table
-    of the inputs filled before extraction took the driver a second of serial inserts for
+    of the inputs filled before extraction took the driver 0.6-0.8 s of serial inserts for
     100,000 captures."""
     lines = np.sort(np.frombuffer(b"".join(unit.log_lines for unit in units), np.int64))
     return int(np.count_nonzero(lines[1:] != lines[:-1])) + 1 if len(lines) else 0
