@@ -15,6 +15,8 @@ QUARANTINE_REASONS = {
     "too-large": "the file is larger than the configured size limit",
     "unsupported": "the file type is not one archive reads",
     "damaged": "a damaged region of a container file (WARC)",
+    "repeated-id": "a WARC record giving the WARC-Record-ID of an earlier one of its file (the "
+    "first is the record)",
     "symlink": "a symbolic link to another file of the source, packed in its own place",
 }
 

@@ -45,7 +45,7 @@ NOT_FLAGS = frozenset(
         "warc-refers-to-target-uri", "warc-target-uri", "warc-type", "sha-1", "sha-256",
         "sha-512",
         # quarantine and skip reasons, redistribution tiers
-        "error-status", "non-html", "too-large", "outside-source", "metadata-only",
+        "error-status", "non-html", "too-large", "outside-source", "metadata-only", "repeated-id",
         # span kinds
         "furniture-comments", "furniture-cookie", "furniture-error", "furniture-learned",
         "furniture-login", "furniture-notification", "furniture-other", "furniture-related",

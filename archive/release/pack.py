@@ -31,7 +31,7 @@ from pathlib import Path
 from archive.capture import storage
 from archive.capture.sources import check_root_names
 from archive.capture.storage import RemotePath
-from archive.errors import ArchiveError, ReleaseExistsError, UsageError
+from archive.errors import ReleaseExistsError, UsageError
 from archive.format.manifest import write_manifest
 from archive.release.assemble import (
     new_tombstones,
@@ -59,7 +59,6 @@ from archive.release.stages import (
     finalize_shard,
     gather_shard,
     learned_furniture,
-    repeated_id_warnings,
     spans_counted,
     write_quarantine_fragment,
     write_shard,
@@ -294,10 +293,6 @@ def _build(
             _relations(ctx, workdir, executor, progress, parent) if settings.relations else None
         )
         written = list(_run(executor.map(write_shard, shards, ctx), "write", plan.shards, progress))
-        repeated = repeated_id_warnings(written)
-        if repeated and lineage is not None:  # the changes from a parent list each id once
-            raise ArchiveError(f"{'; '.join(repeated)}; with a parent, nothing was written")
-        warnings += repeated
         if workdir.is_remote:
             storage.download(workdir.tasks.shards().url, workdir.release_shards())
         progress("assemble", 0, 2)

@@ -5,7 +5,8 @@
    under the unit.
 2. ``gather_shard``: one shard's new and reused rows, sorted by ``record_id``, and the counts of
    their repeated paragraphs for furniture learning.
-3. ``finalize_shard``: apply the learned furniture and index the body hashes for duplicates.
+3. ``finalize_shard``: apply the learned furniture, quarantine rows repeating a record id (a
+   WARC file giving one WARC-Record-ID twice) and index the body hashes for duplicates.
 4. ``write_shard``: mark duplicates, withhold text where the tier says so, write the Parquet file.
 
 Executors (local processes, Ray) only call these; none decides names or order, so how the work
@@ -840,8 +841,8 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         ids = pa.concat_tables(reuse)["record_id"]
         reused = parent_rows(ctx.parent.path, list(ctx.parent.shards), ids.to_pylist())
         tables.append(_without_corpus_state(reused))
-        if _learning(ctx):
-            contributed.append(_table_contributions(tables[-1]))
+        if _learning(ctx):  # first: a new row repeating a reused row's id contributes nothing
+            contributed.insert(0, _table_contributions(tables[-1]))
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
 
     def shed() -> None:
@@ -851,7 +852,7 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     def in_order() -> Iterator[pa.RecordBatch]:
         # Sorted a slice at a time, a column at a time: neither the shard nor a slice of it is
         # copied whole, and what was read of the fragments is shed as it is copied.
-        order = pc.sort_indices(table["record_id"]).to_numpy()
+        order = id_order(table)
         sizes = column_sizes(table)
         for start in range(0, table.num_rows, _PY_BATCH):
             chunk = _rows_by_column(table, order[start : start + _PY_BATCH], shed, sizes)
@@ -864,19 +865,42 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     if _learning(ctx):
         path = ctx.work.contribution(shard)
         path.parent.mkdir(exist_ok=True)
-        write_ipc(pa.concat_tables([_in_id_order(contributed), reused_contributions]), path)
+        new = _first_contributions(contributed, reuse if _reused_apart(ctx) else [])
+        write_ipc(pa.concat_tables([new, reused_contributions]), path)
     ctx.work.coalesced(shard).unlink(missing_ok=True)  # a mapping outlives its name
     release_memory()
     return table.num_rows
 
 
-def _in_id_order(parts: list[pa.Table]) -> pa.Table:
-    """The contributions of ``parts`` as one batch in ``record_id`` order, as the shard's
-    rows are gathered."""
+def _first_contributions(parts: list[pa.Table], reuse: list[pa.Table]) -> pa.Table:
+    """The contributions of ``parts`` as one batch in ``record_id`` order, each id's first only
+    and none of an id the ``reuse`` lists hold: a row repeating another's id (a WARC file giving
+    one WARC-Record-ID twice) is quarantined by ``finalize_shard`` and teaches no furniture.
+    The units' parts come in file order, so the first is the kept row's, as is the reused
+    row's of an unchanged file (the parent kept the first too)."""
     if not parts:
         return contribution_table([])
     table = pa.concat_tables(parts)
-    return table.take(pc.sort_indices(table["record_id"])).combine_chunks()
+    table = table.take(pc.sort_indices(table["record_id"])).combine_chunks()
+    ids = table["record_id"]
+    first = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
+    keep = pa.concat_arrays([pa.array([True]), pc.fill_null(first.combine_chunks(), True)])
+    if reuse:
+        keep = pc.and_(keep, pc.invert(pc.is_in(ids, value_set=_reused_ids(reuse))))
+    return table if pc.all(keep).as_py() else table.filter(keep)
+
+
+def id_order(table: pa.Table) -> np.ndarray:
+    """The indices that sort ``table``'s rows by ``record_id``, rows of one id (one WARC file
+    giving a WARC-Record-ID twice) by their offset in the file: the first is the one kept."""
+    keys = pa.table(
+        {
+            "record_id": table["record_id"],
+            "offset": pc.struct_field(table["capture"], "warc_offset"),
+        }
+    )
+    order = [("record_id", "ascending"), ("offset", "ascending")]
+    return pc.sort_indices(keys, sort_keys=order).to_numpy()
 
 
 def _table_contributions(table: pa.Table) -> pa.Table:
@@ -1061,6 +1085,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     for path in (final, index_path):
         path.parent.mkdir(exist_ok=True)
     keys: list[pa.Table] = []
+    repeats: list[dict] = []
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
     if reuse and _reused_apart(ctx):
         batches = _with_reused_rows(ctx, table, _reused_ids(reuse), learned)
@@ -1072,16 +1097,68 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
 
     def finished() -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            keys.append(_duplicate_keys(batch))
             yield batch
             shed()  # the batch is written: the gathered rows read for it need not stay
 
-    write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, final)
+    def indexed(kept: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in kept:
+            keys.append(_duplicate_keys(batch))
+            yield batch
+
+    kept = indexed(_first_of_each_id(finished(), repeats))
+    write_ipc_batches(kept, RECORD_ARROW_SCHEMA, final)
+    if repeats:
+        write_quarantine_fragment(ctx.work.shard_quarantine(shard), repeats)
     index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
     index = index.sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
     write_ipc(index, index_path, MERGE_BATCH_ROWS)
     release_memory()
     return table.num_rows
+
+
+def _first_of_each_id(
+    batches: Iterable[pa.RecordBatch], repeats: list[dict]
+) -> Iterator[pa.RecordBatch]:
+    """``batches`` (rows in ``id_order``) without the rows whose record id is the row before's,
+    each added to ``repeats`` as a quarantine row: a WARC file giving one WARC-Record-ID twice
+    gives one capture key twice, and a release holds one row per id (E013). The first in the
+    file stays the record, in a fresh pack or in a re-pack that reused it."""
+    before = None  # the id and offset of the last row kept
+    for batch in batches:
+        if not batch.num_rows:
+            yield batch
+            continue
+        ids = batch.column("record_id")
+        previous = pa.concat_arrays([pa.array([before and before[0]], pa.string()), ids[:-1]])
+        repeated = pc.fill_null(pc.equal(ids, previous), False)
+        if pc.any(repeated).as_py():
+            repeats.extend(_repeat_rows(batch, repeated.to_pylist(), before))
+            batch = batch.filter(pc.invert(repeated))
+        offsets = pc.struct_field(batch.column("capture"), "warc_offset")
+        before = (ids[-1].as_py(), offsets[-1].as_py())  # the last row is never a repeat
+        yield batch
+
+
+def _repeat_rows(batch: pa.RecordBatch, repeated: list[bool], before: tuple | None) -> list[dict]:
+    """The quarantine rows of the ``repeated`` rows of ``batch``, each naming the offset of
+    the row kept for its id (the last row not repeated before it, or ``before``)."""
+    rows = batch.select(["record_id", "raw_sha256", "raw_bytes", "capture"]).to_pylist()
+    found = []
+    for row, repeat in zip(rows, repeated, strict=True):
+        capture = row["capture"]
+        if not repeat:
+            before = (row["record_id"], capture["warc_offset"])
+            continue
+        offset = capture["warc_offset"]
+        where = f"at offset {offset}" if offset is not None else "again"
+        message = (
+            f"WARC record {capture['warc_record_id']} {where} gives the WARC-Record-ID of the "
+            f"one at offset {before[1]} again; that one is record {row['record_id']}"
+        )
+        path, size, digest = capture["source_path"], row["raw_bytes"], row["raw_sha256"]
+        entry = QuarantineEntry(path, "repeated-id", message, size, digest, offset)
+        found.append(quarantine_row(entry))
+    return found
 
 
 def _with_reused_rows(
@@ -1096,13 +1173,13 @@ def _with_reused_rows(
     if learned is not None:
         settled = _settled_mask(ctx, reused, learned)
         fresh = pa.concat_tables([table, reused.filter(pc.invert(settled))])
-        fresh = fresh.take(pc.sort_indices(fresh["record_id"]))
+        fresh = fresh.take(id_order(fresh))
         if fresh.num_rows:
             learned_rows = _learned_batches(fresh, learned, frozenset())
             fresh = pa.Table.from_batches(list(learned_rows), RECORD_ARROW_SCHEMA)
         table, reused = fresh, pa.concat_tables(rows_kept(reused, settled))
     merged = pa.concat_tables([table, reused])
-    order = pc.sort_indices(merged["record_id"]).to_numpy()
+    order = id_order(merged)
     for start in range(0, merged.num_rows, _PY_BATCH):
         yield from rows_in_runs(merged, order[start : start + _PY_BATCH]).to_batches()
 
@@ -1253,7 +1330,6 @@ class ShardSummary:
     furniture_chars: dict = field(default_factory=dict)
     languages: dict = field(default_factory=dict)
     digests: tuple[str, str, int] | None = None  # (sha256, sha512, bytes) of the file written
-    repeated: dict = field(default_factory=dict)  # source path -> rows repeating an id (E013)
 
 
 def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
@@ -1282,35 +1358,7 @@ def write_shard(shard: int, ctx: PackContext) -> ShardSummary:
         _furniture(table),
         dict(languages),
         digests,
-        _repeated_ids(table),
     )
-
-
-def _repeated_ids(table: pa.Table) -> dict[str, int]:
-    """Source path -> how many rows of ``table`` (in ``record_id`` order) have the id of the
-    row before them: one capture key twice, as a WARC file holding one record twice gives.
-    Such a release fails verify (E013); the pack says so, naming the file."""
-    count = table.num_rows
-    if count < 2:
-        return {}
-    ids = table["record_id"]
-    same = pc.fill_null(pc.equal(ids.slice(1), ids.slice(0, count - 1)), False)
-    if not pc.any(same).as_py():
-        return {}
-    paths = pc.struct_field(table["capture"], "source_path").slice(1).filter(same)
-    return dict(Counter(paths.to_pylist()))
-
-
-def repeated_id_warnings(written: Iterable[ShardSummary]) -> list[str]:
-    """A line for each input that gave rows with a repeated record id (``_repeated_ids``)."""
-    found: Counter = Counter()
-    for summary in written:
-        found.update(summary.repeated)
-    return [
-        f"{path}: {count} record(s) repeat the record id of another from this file (one "
-        "capture key twice, such as a WARC-Record-ID given twice); verify reports it (E013)"
-        for path, count in sorted(found.items())
-    ]
 
 
 def _with_flags(table: pa.Table, extra: pa.Table) -> pa.Table:
