@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import CREATED
-from warcdata import Spec, warc_bytes
+from warcdata import LIGHTHOUSE, Spec, render_html, warc_bytes
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import PackSettings, check_release, pack
 from archive.cli import main
-from archive.release.stages import CONTRIBUTION_SCHEMA, _first_contributions
 
 TEXT = (("Content-Type", "text/plain; charset=utf-8"),)
 URL = "https://www.harbourlight-gazette.org/coast/"
@@ -31,6 +30,13 @@ def response(slug: str, body: str) -> Spec:
 
 FIRST = response("tide-gauge", "The tide gauge at Pier Four was repaired on Tuesday.\n" * 3)
 OTHER = response("ferry", "The evening ferry to Gull Island returns next week.\n" * 3)
+FIRST_HTML = Spec(
+    "payload",
+    "response",
+    URL + "s0",
+    headers=(("Content-Type", "text/html; charset=utf-8"),),
+    payload=render_html(LIGHTHOUSE),
+)
 CHANGED = response("tide-gauge", "The tide gauge at Pier Four failed again on Friday.\n" * 3)
 
 
@@ -126,18 +132,110 @@ def test_a_parent_without_the_file_gives_a_version_that_adds_its_records_once(cr
     assert changes["counts"]["added"] == 2 and len(set(changes["added"])) == 2
 
 
-def test_a_repeated_ids_furniture_contribution_is_counted_once():
-    """The first contribution of an id is kept (the units' parts come in file order), and none of
-    an id the parent's reused row contributes for."""
+def test_a_crawler_giving_every_record_one_id_gives_one_record(tmp_path):
+    """More copies than a batch of rows holds (1,000), and than two: one record, the rest
+    quarantined, each naming the first's offset."""
+    root = tmp_path / "crawl"
+    root.mkdir()
+    copies = [response(f"n{n}", f"Harbour notice {n}.\n") for n in range(2100)]
+    (root / "one-id.warc.gz").write_bytes(b"".join(warc_bytes([c], gz=True)[0] for c in copies))
+    release = packed(root, tmp_path / "dist", "1.0.0", "--no-relations")
+    assert check_release(release).problems == []
+    read = responses(root / "one-id.warc.gz")
+    assert len({r["id"] for r in read}) == 1
+    (row,) = pq.read_table(release / "data").to_pylist()
+    assert (row["capture"]["warc_offset"], row["raw_sha256"]) == (0, read[0]["sha256"])
+    lines = (release / "quarantine.jsonl").read_text().splitlines()
+    assert [json.loads(line)["offset"] for line in lines] == [r["offset"] for r in read[1:]]
+    assert all("of the one at offset 0 again" in line for line in lines)
 
-    def part(*rows: tuple[str, int]) -> pa.Table:
-        columns = {"record_id": [r for r, _ in rows], "bucket": ["o"] * len(rows)}
-        columns |= {"doc": [n for _, n in rows], "keys": [[n] for _, n in rows]}
-        return pa.table(columns, schema=CONTRIBUTION_SCHEMA)
 
-    parts = [part(("b", 1), ("a", 2)), part(("a", 3), ("c", 4))]
-    found = _first_contributions(parts, [])
-    assert found["record_id"].to_pylist() == ["a", "b", "c"]
-    assert found["doc"].to_pylist() == [2, 1, 4]
-    reuse = [pa.table({"record_id": ["c"]})]
-    assert _first_contributions(parts, reuse)["record_id"].to_pylist() == ["a", "b"]
+NAV = "Home, News, Coast, Business, Weather and Letters for the whole valley"
+LEARNING = PackSettings(
+    "r",
+    "1.0.0",
+    CREATED,
+    domain_outlets=(("harbourlight-gazette.org", "Harbourlight Gazette"),),
+    relations=False,
+)
+
+
+def story(n: int, nav: bool = True, width: int = 0) -> Spec:
+    """A text response of the same outlet; its navigation line, given by enough of them, is
+    learned as furniture."""
+    body = f"Headline number {n} on the harbour\n\n" + (f"{NAV}\n\n" if nav else "")
+    body += f"Story number {n} about the pier and the tide gauge was told on the quay.\n\n"
+    body += f"The council met on day {n} to discuss the harbour wall.\n"
+    return response(f"s{n}", body.ljust(width, "Z"))
+
+
+def learned_rows(release: Path) -> int:
+    rows = pq.read_table(release / "data", columns=["spans"]).to_pylist()
+    return sum(any(s["kind"] == "furniture-learned" for s in r["spans"]) for r in rows)
+
+
+def data_bytes(release: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted((release / "data").iterdir())]
+
+
+def test_a_repeat_teaches_no_furniture_in_a_fresh_pack_or_a_repack(tmp_path):
+    """The first record of an id is HTML (it has no furniture contribution), a later one of the
+    same id a tenth story: the repeat teaches nothing (a tenth story of another id would), so
+    the records are those of the file without it, fresh or re-packed (with the parent pack's
+    cache, or without)."""
+    root = tmp_path / "crawl"
+    root.mkdir()
+    html = warc_bytes([FIRST_HTML], gz=True)[0]
+    others = b"".join(warc_bytes([story(n)], gz=True, first_id=n)[0] for n in range(1, 10))
+    repeat = warc_bytes([story(0)], gz=True)[0]  # numbered 0: the HTML record's id
+    crawl = root / "a.warc.gz"
+    crawl.write_bytes(html + others + warc_bytes([story(10)], gz=True, first_id=10)[0])
+    assert learned_rows(pack([root], tmp_path / "ten", LEARNING).path) == 10
+    crawl.write_bytes(html + others)  # nine stories: too few to learn from
+    without = pack([root], tmp_path / "without", LEARNING).path
+    assert learned_rows(without) == 0
+    crawl.write_bytes(html + others + repeat)
+    fresh = pack([root], tmp_path / "fresh", replace(LEARNING, version="1.1.0")).path
+    assert data_bytes(fresh) == data_bytes(without)
+    for cached in (True, False):
+        out = tmp_path / f"dist-{cached}"
+        crawl.write_bytes(html + others)
+        pack([root], out, LEARNING)
+        if not cached:
+            shutil.rmtree(out / ".archive-cache")
+        crawl.write_bytes(html + others + repeat)
+        repacked = pack([root], out, replace(LEARNING, version="1.1.0")).path
+        assert data_bytes(repacked) == data_bytes(fresh), cached
+        assert (repacked / "quarantine.jsonl").read_bytes() == (
+            fresh / "quarantine.jsonl"
+        ).read_bytes()
+        assert check_release(repacked).problems == []
+
+
+def test_a_new_record_before_a_reused_one_of_its_id_is_the_record(tmp_path):
+    """A changed file puts a new record of an id before the parent's record of that id, which
+    keeps its bytes and offset (and so is reused): the new one, first in the file, is the
+    record, learned furniture applied to it, and the reused one gives way, as in a fresh pack."""
+    root = tmp_path / "crawl"
+    root.mkdir()
+    width = 260
+    kept = warc_bytes([story(0, nav=False)], gz=False)[0]  # id 0, reused
+    before_v1 = warc_bytes([story(600, nav=False, width=width)], gz=False, first_id=50)[0]
+    before_v2 = warc_bytes([story(500, width=width)], gz=False)[0]  # id 0 again, same length
+    assert len(before_v1) == len(before_v2)
+    others = b"".join(warc_bytes([story(n)], gz=False, first_id=n)[0] for n in range(1, 10))
+    crawl = root / "a.warc"
+    crawl.write_bytes(before_v2 + kept + others)
+    fresh = pack([root], tmp_path / "fresh", replace(LEARNING, version="1.1.0")).path
+    assert learned_rows(fresh) == 10  # the new record of id 0 holds the navigation line
+    for cached in (True, False):
+        out = tmp_path / f"dist-{cached}"
+        crawl.write_bytes(before_v1 + kept + others)
+        pack([root], out, LEARNING)
+        if not cached:
+            shutil.rmtree(out / ".archive-cache")
+        crawl.write_bytes(before_v2 + kept + others)
+        repacked = pack([root], out, replace(LEARNING, version="1.1.0"))
+        assert data_bytes(repacked.path) == data_bytes(fresh), cached
+        assert repacked.manifest["counts"]["reused"] == 9  # id 0's parent row gave way
+        assert check_release(repacked.path).problems == []

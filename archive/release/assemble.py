@@ -168,6 +168,7 @@ def release_manifest(
     plan: Plan,
     log: CaptureLog | None,
     units: Iterable[UnitSummary],
+    gave_way: int,
     written: Iterable[ShardSummary],
     quarantine: QuarantineSummary,
     duplicates: int,
@@ -195,7 +196,7 @@ def release_manifest(
     inputs += sum(u.withdrawn for u in units)
     counts = {
         "inputs": inputs,
-        "reused": sum(u.reused for u in units),
+        "reused": sum(u.reused for u in units) - gave_way,  # to a new row of their id
         "withdrawn_inputs": sum(u.withdrawn for u in units),
         "records": sum(s.rows for s in written),
         "quarantined": quarantine.rows,

@@ -273,7 +273,8 @@ def _build(
         units = spans_counted(units, ctx)  # spans a split point inside a record made count once
         executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
-        list(_run(executor.map(gather_shard, shards, ctx), "gather", plan.shards, progress))
+        gathered = executor.map(gather_shard, shards, ctx)
+        gave_way = sum(_run(gathered, "gather", plan.shards, progress))  # reused rows dropped
         # Removed by the driver once every task of the stage has returned, never by a task: a
         # task run again (Ray retries a lost worker's) must find its inputs.
         remove_folders(workdir.tasks.read_by_gathering())
@@ -312,6 +313,7 @@ def _build(
         plan,
         log,
         units,
+        gave_way,
         written,
         quarantine,
         duplicates,

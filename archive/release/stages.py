@@ -4,9 +4,9 @@
    the parent release derived the same row, only its id, to be copied), each quarantined input
    under the unit.
 2. ``gather_shard``: one shard's new and reused rows, sorted by ``record_id``, and the counts of
-   their repeated paragraphs for furniture learning.
-3. ``finalize_shard``: apply the learned furniture, quarantine rows repeating a record id (a
-   WARC file giving one WARC-Record-ID twice) and index the body hashes for duplicates.
+   their repeated paragraphs for furniture learning; of rows giving one record id (a WARC file
+   giving one WARC-Record-ID twice), the first in the file, the others quarantined.
+3. ``finalize_shard``: apply the learned furniture and index the body hashes for duplicates.
 4. ``write_shard``: mark duplicates, withhold text where the tier says so, write the Parquet file.
 
 Executors (local processes, Ray) only call these; none decides names or order, so how the work
@@ -825,7 +825,8 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     new rows' contributions were computed as they were extracted; the rows reused from the
     parent are left for ``finalize_shard`` to read, their contributions taken from the parent
     pack's cache; without that cache they are gathered here too, to have their contributions
-    computed."""
+    computed. Rows that give one record id more than once are settled here (``_repeats``).
+    Returns how many reused rows gave way to a new row of their id."""
     paths = ctx.work.fragments(shard)
     if len(paths) > _MAPPED_AT_ONCE:
         paths = [_coalesced(paths, ctx.work.coalesced(shard))]
@@ -833,17 +834,27 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     fragments = [mapped_ipc(path) for path in paths]
     tables = [table for table, _ in fragments]
     reuse = _ipc_tables(ctx.work.reuse_lists(shard))
-    reused_contributions = CONTRIBUTION_SCHEMA.empty_table()
+    apart = bool(reuse) and _reused_apart(ctx)
     contributed = _ipc_tables(ctx.work.unit_contributions(shard)) if _learning(ctx) else []
-    if reuse and _reused_apart(ctx):
-        reused_contributions = _reused_contributions(ctx, _reused_ids(reuse))
-    elif reuse:
+    if reuse and not apart:
         ids = pa.concat_tables(reuse)["record_id"]
         reused = parent_rows(ctx.parent.path, list(ctx.parent.shards), ids.to_pylist())
         tables.append(_without_corpus_state(reused))
-        if _learning(ctx):  # first: a new row repeating a reused row's id contributes nothing
-            contributed.insert(0, _table_contributions(tables[-1]))
+        if _learning(ctx):
+            contributed.append(_table_contributions(tables[-1]))
+    new_rows = sum(t.num_rows for t in tables[: len(fragments)])  # the reused rows follow
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
+    order = pc.sort_indices(table["record_id"]).to_numpy()
+    reused_ids = _reused_ids(reuse) if apart else pa.array([], pa.string())
+    repeats = _repeats(ctx, table, order, reused_ids, new_rows)
+    if repeats is not None:
+        order = order[~np.isin(order, repeats.dropped_rows)]
+        write_quarantine_fragment(ctx.work.shard_quarantine(shard), repeats.quarantine)
+        if len(repeats.dropped_reuse):
+            path = ctx.work.dropped_reuse(shard)
+            path.parent.mkdir(exist_ok=True)
+            write_ipc(pa.table({"record_id": repeats.dropped_reuse}), path)
+            reused_ids = _without(reused_ids, repeats.dropped_reuse)
 
     def shed() -> None:
         for _, shed_fragment in fragments:
@@ -852,9 +863,8 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     def in_order() -> Iterator[pa.RecordBatch]:
         # Sorted a slice at a time, a column at a time: neither the shard nor a slice of it is
         # copied whole, and what was read of the fragments is shed as it is copied.
-        order = id_order(table)
         sizes = column_sizes(table)
-        for start in range(0, table.num_rows, _PY_BATCH):
+        for start in range(0, len(order), _PY_BATCH):
             chunk = _rows_by_column(table, order[start : start + _PY_BATCH], shed, sizes)
             yield from chunk.to_batches()
             del chunk  # written: not held while the next is taken
@@ -863,44 +873,110 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     path.parent.mkdir(exist_ok=True)
     write_ipc_batches(in_order(), RECORD_ARROW_SCHEMA, path)
     if _learning(ctx):
+        parts = [_in_id_order(contributed, repeats)]
+        if repeats is not None:  # the kept rows of repeated ids contribute as themselves
+            parts.append(_table_contributions(table.take(pa.array(repeats.kept_rows, pa.int64()))))
+        if apart:
+            parts.append(_reused_contributions(ctx, reused_ids))
         path = ctx.work.contribution(shard)
         path.parent.mkdir(exist_ok=True)
-        new = _first_contributions(contributed, reuse if _reused_apart(ctx) else [])
-        write_ipc(pa.concat_tables([new, reused_contributions]), path)
+        write_ipc(pa.concat_tables(parts), path)
     ctx.work.coalesced(shard).unlink(missing_ok=True)  # a mapping outlives its name
     release_memory()
-    return table.num_rows
+    return 0 if repeats is None else len(repeats.dropped_reuse)
 
 
-def _first_contributions(parts: list[pa.Table], reuse: list[pa.Table]) -> pa.Table:
-    """The contributions of ``parts`` as one batch in ``record_id`` order, each id's first only
-    and none of an id the ``reuse`` lists hold: a row repeating another's id (a WARC file giving
-    one WARC-Record-ID twice) is quarantined by ``finalize_shard`` and teaches no furniture.
-    The units' parts come in file order, so the first is the kept row's, as is the reused
-    row's of an unchanged file (the parent kept the first too)."""
+def _in_id_order(parts: list[pa.Table], repeats: _Repeats | None) -> pa.Table:
+    """The contributions of ``parts`` as one batch in ``record_id`` order, as the shard's
+    rows are gathered; none of a ``repeats`` id (its kept row's is computed apart)."""
     if not parts:
         return contribution_table([])
     table = pa.concat_tables(parts)
-    table = table.take(pc.sort_indices(table["record_id"])).combine_chunks()
-    ids = table["record_id"]
-    first = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
-    keep = pa.concat_arrays([pa.array([True]), pc.fill_null(first.combine_chunks(), True)])
-    if reuse:
-        keep = pc.and_(keep, pc.invert(pc.is_in(ids, value_set=_reused_ids(reuse))))
-    return table if pc.all(keep).as_py() else table.filter(keep)
+    if repeats is not None:
+        table = table.filter(pc.invert(pc.is_in(table["record_id"], value_set=repeats.ids)))
+    return table.take(pc.sort_indices(table["record_id"])).combine_chunks()
 
 
-def id_order(table: pa.Table) -> np.ndarray:
-    """The indices that sort ``table``'s rows by ``record_id``, rows of one id (one WARC file
-    giving a WARC-Record-ID twice) by their offset in the file: the first is the one kept."""
-    keys = pa.table(
-        {
-            "record_id": table["record_id"],
-            "offset": pc.struct_field(table["capture"], "warc_offset"),
-        }
+@dataclass(frozen=True)
+class _Repeats:
+    """What a shard holds of one record id given more than once: a WARC file giving one
+    WARC-Record-ID twice gives one capture key twice (its rows may come from several units, a
+    span each, or be a new row beside the parent's reused one). The row first in the file is
+    the record; each other is quarantined as ``repeated-id``."""
+
+    ids: pa.Array  # the ids given more than once
+    kept_rows: list[int]  # the positions of the rows kept (a reused row kept apart is not one)
+    dropped_rows: np.ndarray  # the positions of the rows that give way
+    dropped_reuse: pa.Array  # the ids of reused rows that give way to a new row
+    quarantine: list[dict]
+
+
+def _repeats(
+    ctx: PackContext, table: pa.Table, order: np.ndarray, reused_ids: pa.Array, new_rows: int
+) -> _Repeats | None:
+    """The record ids ``table`` (its rows sorted by ``order``; those past ``new_rows`` reused)
+    gives more than once, or beside a reused row kept apart (``reused_ids``); None when there is
+    none, as nearly always: then only a comparison of neighbours and a set lookup run, in
+    Arrow."""
+    ids = table["record_id"].combine_chunks()
+    found = [pa.array([], pa.string())]
+    if len(order) > 1:
+        ranked = ids.take(pa.array(order))
+        same = pc.equal(ranked.slice(1), ranked.slice(0, len(order) - 1))
+        found.append(ranked.slice(1).filter(pc.fill_null(same, False)))
+    if len(reused_ids):
+        found.append(ids.filter(pc.is_in(ids, value_set=reused_ids)))
+    repeated = pc.unique(pa.concat_arrays(found))
+    if not len(repeated):
+        return None
+    positions = np.flatnonzero(pc.is_in(ids, value_set=repeated).to_numpy(zero_copy_only=False))
+    columns = ["record_id", "raw_sha256", "raw_bytes", "capture"]
+    rows = table.take(positions).select(columns).to_pylist()
+    given: dict[str, list] = {}  # id -> (offset, position or None: reused apart, row)
+    for position, row in zip(positions.tolist(), rows, strict=True):
+        offset = row["capture"]["warc_offset"]
+        given.setdefault(row["record_id"], []).append((offset, position, row))
+    apart = _without(repeated, _without(repeated, reused_ids))  # repeated ids reused apart
+    if len(apart):
+        shards = list(ctx.parent.shards)
+        apart = apart.take(pc.array_sort_indices(apart))
+        for row in parent_columns(ctx.parent.path, shards, apart, columns).to_pylist():
+            given[row["record_id"]].append((row["capture"]["warc_offset"], None, row))
+    kept_rows, dropped_rows, dropped_reuse, quarantine = [], [], [], []
+    for rid in sorted(given):
+        first, *later = sorted(given[rid], key=lambda g: (g[0] is None, g[0] or 0))
+        if first[1] is not None:
+            kept_rows.append(first[1])
+        for offset, position, row in later:
+            quarantine.append(_repeat_entry(row, offset, first[0]))
+            if position is None or position >= new_rows:
+                dropped_reuse.append(rid)
+            if position is not None:
+                dropped_rows.append(position)
+    return _Repeats(
+        repeated,
+        kept_rows,
+        np.asarray(dropped_rows, np.int64),
+        pa.array(dropped_reuse, pa.string()),
+        quarantine,
     )
-    order = [("record_id", "ascending"), ("offset", "ascending")]
-    return pc.sort_indices(keys, sort_keys=order).to_numpy()
+
+
+def _repeat_entry(row: dict, offset: int | None, kept: int | None) -> dict:
+    """The quarantine row of a row giving way to the one at offset ``kept`` of its id."""
+    capture = row["capture"]
+    where = f"at offset {offset}" if offset is not None else "again"
+    message = (
+        f"WARC record {capture['warc_record_id']} {where} gives the WARC-Record-ID of the one "
+        f"at offset {kept} again; that one is record {row['record_id']}"
+    )
+    path, size, digest = capture["source_path"], row["raw_bytes"], row["raw_sha256"]
+    return quarantine_row(QuarantineEntry(path, "repeated-id", message, size, digest, offset))
+
+
+def _without(ids: pa.Array, dropped: pa.Array) -> pa.Array:
+    """``ids`` but those in ``dropped``, in their order."""
+    return ids.filter(pc.invert(pc.is_in(ids, value_set=dropped))) if len(dropped) else ids
 
 
 def _table_contributions(table: pa.Table) -> pa.Table:
@@ -1085,30 +1161,22 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     for path in (final, index_path):
         path.parent.mkdir(exist_ok=True)
     keys: list[pa.Table] = []
-    repeats: list[dict] = []
-    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
-    if reuse and _reused_apart(ctx):
-        batches = _with_reused_rows(ctx, table, _reused_ids(reuse), learned)
+    reused = _kept_reuse(ctx, shard)
+    if reused is not None and _reused_apart(ctx):
+        batches = _with_reused_rows(ctx, table, reused, learned)
     else:
-        settled = _settled_rows(ctx, shard, table, learned)
+        settled = _settled_rows(ctx, table, learned, reused)
         batches = table.to_batches()
         if learned is not None and table.num_rows:
             batches = _learned_batches(table, learned, settled)
 
     def finished() -> Iterator[pa.RecordBatch]:
         for batch in batches:
+            keys.append(_duplicate_keys(batch))
             yield batch
             shed()  # the batch is written: the gathered rows read for it need not stay
 
-    def indexed(kept: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in kept:
-            keys.append(_duplicate_keys(batch))
-            yield batch
-
-    kept = indexed(_first_of_each_id(finished(), repeats))
-    write_ipc_batches(kept, RECORD_ARROW_SCHEMA, final)
-    if repeats:
-        write_quarantine_fragment(ctx.work.shard_quarantine(shard), repeats)
+    write_ipc_batches(finished(), RECORD_ARROW_SCHEMA, final)
     index = pa.concat_tables(keys) if keys else DUP_INDEX_SCHEMA.empty_table()
     index = index.sort_by([("text_sha256", "ascending"), ("record_id", "ascending")])
     write_ipc(index, index_path, MERGE_BATCH_ROWS)
@@ -1116,49 +1184,16 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
     return table.num_rows
 
 
-def _first_of_each_id(
-    batches: Iterable[pa.RecordBatch], repeats: list[dict]
-) -> Iterator[pa.RecordBatch]:
-    """``batches`` (rows in ``id_order``) without the rows whose record id is the row before's,
-    each added to ``repeats`` as a quarantine row: a WARC file giving one WARC-Record-ID twice
-    gives one capture key twice, and a release holds one row per id (E013). The first in the
-    file stays the record, in a fresh pack or in a re-pack that reused it."""
-    before = None  # the id and offset of the last row kept
-    for batch in batches:
-        if not batch.num_rows:
-            yield batch
-            continue
-        ids = batch.column("record_id")
-        previous = pa.concat_arrays([pa.array([before and before[0]], pa.string()), ids[:-1]])
-        repeated = pc.fill_null(pc.equal(ids, previous), False)
-        if pc.any(repeated).as_py():
-            repeats.extend(_repeat_rows(batch, repeated.to_pylist(), before))
-            batch = batch.filter(pc.invert(repeated))
-        offsets = pc.struct_field(batch.column("capture"), "warc_offset")
-        before = (ids[-1].as_py(), offsets[-1].as_py())  # the last row is never a repeat
-        yield batch
-
-
-def _repeat_rows(batch: pa.RecordBatch, repeated: list[bool], before: tuple | None) -> list[dict]:
-    """The quarantine rows of the ``repeated`` rows of ``batch``, each naming the offset of
-    the row kept for its id (the last row not repeated before it, or ``before``)."""
-    rows = batch.select(["record_id", "raw_sha256", "raw_bytes", "capture"]).to_pylist()
-    found = []
-    for row, repeat in zip(rows, repeated, strict=True):
-        capture = row["capture"]
-        if not repeat:
-            before = (row["record_id"], capture["warc_offset"])
-            continue
-        offset = capture["warc_offset"]
-        where = f"at offset {offset}" if offset is not None else "again"
-        message = (
-            f"WARC record {capture['warc_record_id']} {where} gives the WARC-Record-ID of the "
-            f"one at offset {before[1]} again; that one is record {row['record_id']}"
-        )
-        path, size, digest = capture["source_path"], row["raw_bytes"], row["raw_sha256"]
-        entry = QuarantineEntry(path, "repeated-id", message, size, digest, offset)
-        found.append(quarantine_row(entry))
-    return found
+def _kept_reuse(ctx: PackContext, shard: int) -> pa.Array | None:
+    """The sorted ids of the shard's rows reused from the parent, but those that gave way to a
+    new row of their id when the shard was gathered (None: no row is reused)."""
+    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
+    if not reuse:
+        return None
+    ids, dropped = _reused_ids(reuse), ctx.work.dropped_reuse(shard)
+    if not dropped.exists():
+        return ids
+    return _without(ids, read_ipc(dropped)["record_id"].combine_chunks())
 
 
 def _with_reused_rows(
@@ -1173,13 +1208,13 @@ def _with_reused_rows(
     if learned is not None:
         settled = _settled_mask(ctx, reused, learned)
         fresh = pa.concat_tables([table, reused.filter(pc.invert(settled))])
-        fresh = fresh.take(id_order(fresh))
+        fresh = fresh.take(pc.sort_indices(fresh["record_id"]))
         if fresh.num_rows:
             learned_rows = _learned_batches(fresh, learned, frozenset())
             fresh = pa.Table.from_batches(list(learned_rows), RECORD_ARROW_SCHEMA)
         table, reused = fresh, pa.concat_tables(rows_kept(reused, settled))
     merged = pa.concat_tables([table, reused])
-    order = id_order(merged)
+    order = pc.sort_indices(merged["record_id"]).to_numpy()
     for start in range(0, merged.num_rows, _PY_BATCH):
         yield from rows_in_runs(merged, order[start : start + _PY_BATCH]).to_batches()
 
@@ -1204,15 +1239,15 @@ def _duplicate_keys(batch: pa.RecordBatch) -> pa.Table:
 
 
 def _settled_rows(
-    ctx: PackContext, shard: int, table: pa.Table, learned: LearnedFurniture | None
+    ctx: PackContext, table: pa.Table, learned: LearnedFurniture | None, reused: pa.Array | None
 ) -> frozenset[str]:
-    """Ids of reused rows whose outlet learned the same furniture as in the parent pack."""
-    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
-    if not reuse or learned is None or ctx.parent is None or ctx.parent.learned is None:
+    """Ids of reused rows (``reused``) whose outlet learned the same furniture as in the parent
+    pack."""
+    if reused is None or learned is None or ctx.parent is None or ctx.parent.learned is None:
         return frozenset()
     changed = learned.outlets_changed(ctx.parent.learned)
     table = table.select(["record_id", "outlet"])
-    reused = pc.is_in(table["record_id"], value_set=pa.concat_tables(reuse)["record_id"])
+    reused = pc.is_in(table["record_id"], value_set=reused)
     unchanged = pc.invert(
         pc.is_in(table["outlet"], value_set=pa.array(sorted(changed), pa.string()))
     )

@@ -153,6 +153,11 @@ class TaskDir:
         """The ids of ``unit``'s captures under ``shard`` whose rows the parent derived."""
         return self.work() / "reuse" / f"{shard:05d}" / f"{unit:08d}.arrow"
 
+    def dropped_reuse(self, shard: int) -> Path | RemotePath:
+        """The ids of ``shard``'s reused rows that gave way to a new row of their id (a WARC
+        file giving one WARC-Record-ID twice), as its gathering found."""
+        return self.work() / "dropped" / f"{shard:05d}.arrow"
+
     def reuse_lists(self, shard: int) -> list[Path | RemotePath]:
         return _arrow_files(self.work() / "reuse" / f"{shard:05d}")
 
