@@ -475,3 +475,42 @@ def test_the_furniture_cache_is_in_record_id_order_and_read_a_shard_at_a_time(tm
     )
     for shard in sorted((fresh.path / "data").glob("*.parquet")):
         assert (v2.path / "data" / shard.name).read_bytes() == shard.read_bytes()
+
+
+WITHHELD_NAV = "Home, News, Coast, Business, Weather and Letters for the whole valley"
+
+
+def _withheld_story(n: int, nav: bool) -> bytes:
+    body = f"Headline number {n} on the harbour\n\n" + (f"{WITHHELD_NAV}\n\n" if nav else "")
+    body += f"Story number {n} about the pier and the tide gauge was told on the quay.\n"
+    return body.encode()
+
+
+def test_withheld_rows_take_no_part_in_furniture_learning(tmp_path):
+    """Rows whose text is withheld (redistribution metadata-only) neither teach furniture nor
+    have it applied: a version reusing them could do neither, so a fresh pack does not either,
+    and the two give the same records. Ten stories sharing a line teach it when their text is
+    held."""
+    root = tmp_path / "captures"
+    root.mkdir()
+    log = tmp_path / "log.jsonl"
+    lines = [{"path": f"s{n}.txt", "outlet": "Harbourlight Gazette"} for n in range(1, 11)]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    settings = PackSettings("w", "1.0.0", CREATED, relations=False)
+    for n in range(1, 11):
+        (root / f"s{n}.txt").write_bytes(_withheld_story(n, nav=True))
+    held = pack([root], tmp_path / "held", settings, capture_log=log).path
+    learned = pq.read_table(held / "data")["spans"].to_pylist()
+    assert any(s["kind"] == "furniture-learned" for r in learned for s in r)
+    withheld = replace(settings, redistribution="metadata-only")
+    (root / "s10.txt").write_bytes(_withheld_story(10, nav=False))
+    pack([root], tmp_path / "dist", withheld, capture_log=log)
+    (root / "s10.txt").write_bytes(_withheld_story(10, nav=True))
+    again = replace(withheld, version="1.1.0")
+    repacked = pack([root], tmp_path / "dist", again, capture_log=log).path
+    fresh = pack([root], tmp_path / "fresh", again, capture_log=log).path
+    assert (repacked / "manifest.json").read_text().count('"reused": 9') == 1
+    for name in sorted(p.name for p in (fresh / "data").iterdir()):
+        assert (repacked / "data" / name).read_bytes() == (fresh / "data" / name).read_bytes()
+    spans = pq.read_table(fresh / "data")["spans"].to_pylist()
+    assert not any(s["kind"] == "furniture-learned" for r in spans for s in r)

@@ -239,3 +239,41 @@ def test_a_new_record_before_a_reused_one_of_its_id_is_the_record(tmp_path):
         assert data_bytes(repacked.path) == data_bytes(fresh), cached
         assert repacked.manifest["counts"]["reused"] == 9  # id 0's parent row gave way
         assert check_release(repacked.path).problems == []
+
+
+@pytest.mark.parametrize("learning", [True, False])
+def test_a_shard_whose_only_reused_row_gives_way(tmp_path, learning):
+    """The reused row, read apart from the gathered ones (furniture not learned, or learned
+    with the parent pack's cache), is the shard's only one, and gives way."""
+    root = tmp_path / "crawl"
+    root.mkdir()
+    settings = replace(LEARNING, learn_furniture=learning)
+    kept = warc_bytes([story(0, nav=False)], gz=False)[0]
+    before_v1 = warc_bytes([story(600, nav=False, width=260)], gz=False, first_id=50)[0]
+    before_v2 = warc_bytes([story(500, width=260)], gz=False)[0]
+    crawl = root / "a.warc"
+    crawl.write_bytes(before_v1 + kept)
+    pack([root], tmp_path / "dist", settings)
+    crawl.write_bytes(before_v2 + kept)
+    repacked = pack([root], tmp_path / "dist", replace(settings, version="1.1.0"))
+    fresh = pack([root], tmp_path / "fresh", replace(settings, version="1.1.0"))
+    assert data_bytes(repacked.path) == data_bytes(fresh.path)
+    assert repacked.manifest["counts"]["reused"] == 0
+    assert check_release(repacked.path).problems == []
+
+
+def test_a_file_named_as_a_warc_records_capture_key_gives_way_to_the_record(crawl, tmp_path):
+    """``crawl/twice.warc.gz#<id>``, a page saved beside the crawl, has the capture key of that
+    WARC record: the record stays, the page is quarantined saying why."""
+    read = responses(crawl / "twice.warc.gz")
+    page = "<!doctype html><html><body><p>A note left beside the crawl.</p></body></html>"
+    (crawl / f"twice.warc.gz#{read[1]['id']}").write_text(page)  # HTML by its first bytes
+    release = packed(crawl, tmp_path / "dist", "1.0.0", "--no-relations")
+    assert check_release(release).problems == []
+    lines = [json.loads(line) for line in (release / "quarantine.jsonl").read_text().splitlines()]
+    (entry,) = [q for q in lines if q["offset"] is None]
+    assert entry["source_path"] == f"crawl/twice.warc.gz#{read[1]['id']}"
+    assert entry["reason"] == "repeated-id"
+    assert entry["message"].startswith(
+        f"its capture key is that of the WARC record at offset {read[1]['offset']} of another"
+    )

@@ -254,6 +254,8 @@ def parent_rows(
     """The parent's rows with ``ids`` (a list, or an Arrow array sorted already), reading only
     the parent shards whose id ranges hold them."""
     wanted = ids if isinstance(ids, pa.Array) else pa.array(sorted(ids), pa.string())
+    if not len(wanted):  # a shard whose reused rows all gave way to new rows of their ids
+        return RECORD_ARROW_SCHEMA.empty_table()
     low, high = wanted[0].as_py(), wanted[-1].as_py()
     tables = []
     for index in range(shard_of(low, len(shards)), shard_of(high, len(shards)) + 1):

@@ -555,7 +555,7 @@ class _ShardBuffers:
     def add(self, record: Record) -> None:
         shard = shard_of(record.record_id, self.ctx.shards)
         self.records.append((shard, record))
-        if self.contribution is not None and record.media_type == "text/plain":
+        if self.contribution is not None and _learns(record.media_type, record.redistribution):
             found = self.contribution(record.capture_text, record.spans, record.outlet)
             if found is not None:
                 self.contributions.append((shard, (record.record_id, *found)))
@@ -764,6 +764,20 @@ def _learning(ctx: PackContext) -> bool:
     return ctx.settings.extract != "none" and ctx.settings.learn_furniture
 
 
+def _learns(media_type: str, redistribution: str | None) -> bool:
+    """Whether a record takes part in furniture learning (teaching it, and having its lessons
+    applied): plain text whose text the release holds. A withheld row's text is not in the
+    release, so a later version, reusing the row, could neither learn from it again nor apply
+    what it learns to it; a fresh pack must do as that version does."""
+    return media_type == "text/plain" and redistribution != "metadata-only"
+
+
+def _learning_rows(rows: pa.RecordBatch | pa.Table) -> pa.Array:
+    """``_learns`` of each row, vectorized."""
+    plain = pc.equal(rows["media_type"], "text/plain")
+    return pc.and_(plain, pc.fill_null(pc.not_equal(rows["redistribution"], "metadata-only"), True))
+
+
 def _ipc_tables(paths: list[Path | RemotePath]) -> list[pa.Table]:
     """The small work files of ``paths`` (reuse lists, contributions), every
     ``_MAPPED_AT_ONCE`` of them joined into one table as they are read: each table read holds
@@ -965,11 +979,15 @@ def _repeats(
 def _repeat_entry(row: dict, offset: int | None, kept: int | None) -> dict:
     """The quarantine row of a row giving way to the one at offset ``kept`` of its id."""
     capture = row["capture"]
-    where = f"at offset {offset}" if offset is not None else "again"
     message = (
-        f"WARC record {capture['warc_record_id']} {where} gives the WARC-Record-ID of the one "
-        f"at offset {kept} again; that one is record {row['record_id']}"
+        f"WARC record {capture['warc_record_id']} at offset {offset} gives the WARC-Record-ID "
+        f"of the one at offset {kept} again; that one is record {row['record_id']}"
     )
+    if capture["warc_record_id"] is None:  # a file named as a WARC record's capture key
+        message = (
+            f"its capture key is that of the WARC record at offset {kept} of another file; "
+            f"that one is record {row['record_id']}"
+        )
     path, size, digest = capture["source_path"], row["raw_bytes"], row["raw_sha256"]
     return quarantine_row(QuarantineEntry(path, "repeated-id", message, size, digest, offset))
 
@@ -1116,7 +1134,7 @@ def _contributions(chunk: pa.Table) -> Iterator[tuple]:
     from archive.extract import contribution, revert_learned
     from archive.extract.learned import _LEARNABLE
 
-    keep = pc.and_(pc.equal(chunk["media_type"], "text/plain"), pc.is_valid(chunk["capture_text"]))
+    keep = pc.and_(_learning_rows(chunk), pc.is_valid(chunk["capture_text"]))
     rows = chunk.filter(pc.fill_null(keep, False))
     if rows.num_rows == 0:
         return
@@ -1261,7 +1279,9 @@ def _learned_batches(
     from archive.extract import apply_learned, revert_learned
 
     def learn(row: dict) -> bool:
-        if row["media_type"] != "text/plain" or row["capture_text"] is None or not row["outlet"]:
+        if not _learns(row["media_type"], row["redistribution"]):
+            return False
+        if row["capture_text"] is None or not row["outlet"]:
             return False
         if row["record_id"] in settled:
             return False
@@ -1288,7 +1308,7 @@ def _learned_batches(
         """The rows ``learn`` may change: fresh text rows of an outlet that learned furniture,
         or holding learned spans to revert (any other row it leaves as it is)."""
         text = pc.and_(
-            pc.equal(batch.column("media_type"), "text/plain"),
+            _learning_rows(batch),
             pc.and_(pc.is_valid(batch.column("capture_text")), pc.is_valid(batch.column("outlet"))),
         )
         fresh = pc.invert(pc.is_in(batch.column("record_id"), value_set=settled_ids))
