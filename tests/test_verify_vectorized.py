@@ -28,7 +28,7 @@ from archive.verification.shards import (
     unfounded_bodies,
 )
 
-EXTRACTOR = "archive-text/text-1.3.0"
+EXTRACTOR = "archive-text/text-1.4.0"
 KINDS = ("body", "subheading", "headline", "furniture-other", None)
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
 bounds = st.one_of(st.none(), st.integers(-3, 50))

@@ -514,3 +514,42 @@ def test_withheld_rows_take_no_part_in_furniture_learning(tmp_path):
         assert (repacked / "data" / name).read_bytes() == (fresh / "data" / name).read_bytes()
     spans = pq.read_table(fresh / "data")["spans"].to_pylist()
     assert not any(s["kind"] == "furniture-learned" for r in spans for s in r)
+
+
+def test_a_parent_whose_withheld_rows_learned_furniture_is_derived_again(tmp_path, monkeypatch):
+    """Extractors before text-1.4.0 had withheld rows learn furniture (and applied it): their
+    rows cannot be reused as they are (the release holds no text to undo it with), so the
+    extractor version changed with the rule, and a re-pack over such a parent derives them
+    again, giving what a fresh pack gives."""
+    import pyarrow.compute as pc
+
+    import archive.extract
+    import archive.release.stages as stages
+
+    root = tmp_path / "captures"
+    root.mkdir()
+    log = tmp_path / "log.jsonl"
+    lines = [
+        {"path": f"s{n}.txt", "outlet": "Harbourlight Gazette"}
+        | ({"redistribution": "metadata-only"} if n <= 3 else {})
+        for n in range(1, 14)
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    for n in range(1, 14):
+        (root / f"s{n}.txt").write_bytes(_withheld_story(n, nav=True))
+    settings = PackSettings("w", "1.0.0", CREATED, relations=False, jobs=1)
+    with monkeypatch.context() as before:  # the extractor and rule of text-1.3.0
+        before.setattr(archive.extract, "EXTRACTOR_VERSION", "text-1.3.0")
+        before.setattr(stages, "_learns", lambda media_type, _: media_type == "text/plain")
+        before.setattr(
+            stages, "_learning_rows", lambda rows: pc.equal(rows["media_type"], "text/plain")
+        )
+        old = pack([root], tmp_path / "dist", settings, capture_log=log).path
+    spans = pq.read_table(old / "data")["spans"].to_pylist()
+    assert sum(any(s["kind"] == "furniture-learned" for s in r) for r in spans) == 13
+    again = replace(settings, version="1.1.0")
+    repacked = pack([root], tmp_path / "dist", again, capture_log=log)
+    fresh = pack([root], tmp_path / "fresh", again, capture_log=log).path
+    assert repacked.manifest["counts"]["reused"] == 0
+    for name in sorted(p.name for p in (fresh / "data").iterdir()):
+        assert (repacked.path / "data" / name).read_bytes() == (fresh / "data" / name).read_bytes()

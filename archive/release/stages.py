@@ -983,10 +983,15 @@ def _repeat_entry(row: dict, offset: int | None, kept: int | None) -> dict:
         f"WARC record {capture['warc_record_id']} at offset {offset} gives the WARC-Record-ID "
         f"of the one at offset {kept} again; that one is record {row['record_id']}"
     )
-    if capture["warc_record_id"] is None:  # a file named as a WARC record's capture key
+    if offset is None:  # a file, named as a WARC record's capture key
         message = (
             f"its capture key is that of the WARC record at offset {kept} of another file; "
             f"that one is record {row['record_id']}"
+        )
+    elif capture["warc_record_id"] is None:  # keyed by its offset, as another's id reads
+        message = (
+            f"the record at offset {offset} has no WARC-Record-ID, and its capture key is that "
+            f"of the record at offset {kept}; that one is record {row['record_id']}"
         )
     path, size, digest = capture["source_path"], row["raw_bytes"], row["raw_sha256"]
     return quarantine_row(QuarantineEntry(path, "repeated-id", message, size, digest, offset))
