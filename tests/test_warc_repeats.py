@@ -277,3 +277,38 @@ def test_a_file_named_as_a_warc_records_capture_key_gives_way_to_the_record(craw
     assert entry["message"].startswith(
         f"its capture key is that of the WARC record at offset {read[1]['offset']} of another"
     )
+
+
+def _bare_response(record_id: str | None, n: int) -> bytes:
+    """A plain WARC response written by hand, with ``record_id`` or no WARC-Record-ID."""
+    body = f"Story {n} about the pier and the harbour wall, told on the quay.\n".encode()
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    http += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    head = "WARC/1.1\r\nWARC-Type: response\r\n"
+    head += f"WARC-Record-ID: {record_id}\r\n" if record_id is not None else ""
+    head += f"WARC-Target-URI: {URL}s{n}\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n"
+    head += f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n"
+    return head.encode() + b"\r\n" + http + b"\r\n\r\n"
+
+
+def test_a_record_without_an_id_keyed_as_another_records_id_gives_way(tmp_path):
+    """A record with no WARC-Record-ID is keyed by its offset (``#@<offset>``); the record before
+    it here gives exactly that as its id, so the second gives way, and is told why."""
+    root = tmp_path / "crawl"
+    root.mkdir()
+    length = 1000
+    for _ in range(4):  # the id's digits count in the length: settle on a fixed point
+        length = len(_bare_response(f"@{length}", 1))
+    first = _bare_response(f"@{length}", 1)
+    assert len(first) == length
+    (root / "x.warc").write_bytes(first + _bare_response(None, 2))
+    release = packed(root, tmp_path / "dist", "1.0.0", "--no-relations")
+    assert check_release(release).problems == []
+    (entry,) = [
+        json.loads(line) for line in (release / "quarantine.jsonl").read_text().splitlines()
+    ]
+    assert (entry["reason"], entry["offset"]) == ("repeated-id", length)
+    assert entry["message"].startswith(
+        f"the record at offset {length} has no WARC-Record-ID, and its capture key is that of the "
+        "record at offset 0"
+    )
