@@ -978,23 +978,24 @@ def _repeats(
 
 def _repeat_entry(row: dict, offset: int | None, kept: int | None) -> dict:
     """The quarantine row of a row giving way to the one at offset ``kept`` of its id."""
-    capture = row["capture"]
-    message = (
-        f"WARC record {capture['warc_record_id']} at offset {offset} gives the WARC-Record-ID "
-        f"of the one at offset {kept} again; that one is record {row['record_id']}"
-    )
+    capture, rid = row["capture"], row["record_id"]
     if offset is None:  # a file, named as a WARC record's capture key
-        message = (
-            f"its capture key is that of the WARC record at offset {kept} of another file; "
-            f"that one is record {row['record_id']}"
-        )
+        message = f"its capture key is that of the WARC record at offset {kept} of another file"
     elif capture["warc_record_id"] is None:  # keyed by its offset, as another's id reads
         message = (
             f"the record at offset {offset} has no WARC-Record-ID, and its capture key is that "
-            f"of the record at offset {kept}; that one is record {row['record_id']}"
+            f"of the record at offset {kept}"
+        )
+    else:
+        message = (
+            f"WARC record {capture['warc_record_id']} at offset {offset} gives the WARC-Record-ID "
+            f"of the one at offset {kept} again"
         )
     path, size, digest = capture["source_path"], row["raw_bytes"], row["raw_sha256"]
-    return quarantine_row(QuarantineEntry(path, "repeated-id", message, size, digest, offset))
+    entry = QuarantineEntry(
+        path, "repeated-id", f"{message}; that one is record {rid}", size, digest, offset
+    )
+    return quarantine_row(entry)
 
 
 def _without(ids: pa.Array, dropped: pa.Array) -> pa.Array:
