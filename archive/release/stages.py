@@ -950,7 +950,7 @@ def _repeats(
     for position, row in zip(positions.tolist(), rows, strict=True):
         offset = row["capture"]["warc_offset"]
         given.setdefault(row["record_id"], []).append((offset, position, row))
-    apart = _without(repeated, _without(repeated, reused_ids))  # repeated ids reused apart
+    apart = repeated.filter(pc.is_in(repeated, value_set=reused_ids))  # reused ids, kept apart
     if len(apart):
         shards = list(ctx.parent.shards)
         apart = apart.take(pc.array_sort_indices(apart))

@@ -177,7 +177,7 @@ class TaskDir:
         return self._quarantine() / f"unit-{unit:08d}.arrow"
 
     def shard_quarantine(self, shard: int) -> Path | RemotePath:
-        """The rows finalizing ``shard`` quarantined: repeats of another row's record id."""
+        """The rows gathering ``shard`` quarantined: repeats of another row's record id."""
         return self._quarantine() / f"shard-{shard:05d}.arrow"
 
     def quarantine_fragments(self) -> list[Path | RemotePath]:
