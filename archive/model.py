@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from archive.capture.capturelog import LogEntry
     from archive.capture.warc import WarcPayload
 
 SPAN_KINDS = (
@@ -90,19 +89,6 @@ class CaptureInfo:
     ip_address: str | None = None
     payload_digest: str | None = None
     extra: str | None = None  # canonical JSON of the capture log's free keys
-
-    @classmethod
-    def from_log(cls, source_path: str, entry: LogEntry | None) -> CaptureInfo:
-        """The ``capture`` struct of a file, with what its capture-log ``entry`` (if any) says."""
-        if entry is None:
-            return cls(source_path=source_path)
-        return cls(
-            source_path=source_path,
-            url=entry.url,
-            retrieved_at=entry.retrieved_at,
-            agent=entry.agent,
-            extra=entry.extra,
-        )
 
     @classmethod
     def from_warc(cls, source_path: str, payload: WarcPayload) -> CaptureInfo:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 
-from archive.capture.capturelog import LogEntry
+from archive.capture.capturelog import LogEntry, logged_capture
 from archive.model import (
     CaptureInfo,
     Extraction,
@@ -196,7 +196,7 @@ def text_record(
         capture_text_sha256=capture_text_sha256,
         text=extraction.text,
         text_sha256=sha256_text(extraction.text),
-        capture=capture or CaptureInfo.from_log(source_path, entry),
+        capture=capture or logged_capture(source_path, entry),
         extractor=extractor_name,
         flags=tuple(sorted(set(decoded.flags) | set(extraction.flags))),
     )

@@ -9,16 +9,22 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from archive.capture.capturelog import LogEntry, _dump, entry_from_stored
+from archive.capture.capturelog import (
+    LogEntry,
+    _dump,
+    _safe_relative,
+    entry_from_stored,
+    logged_capture,
+)
 from archive.extract import language, learned, outlets
 from archive.extract.text import extract_text_capture
-from archive.model import CaptureInfo, QuarantineEntry, Record, record_with
+from archive.model import QuarantineEntry, Record, record_with
 from archive.records import text_record, with_languages
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
 from archive.release.stages import derivation_sha256, logged_derivation
@@ -372,8 +378,9 @@ def test_a_derivation_hashed_from_the_stored_entry_is_the_one_hashed_from_the_en
     raw = hashlib.sha256(source.encode()).hexdigest()
     stored = None if entry is None else _dump(entry)
     fast = logged_derivation(raw, extractor, pack_settings, source, stored, log_name)
+    assert stored is None or entry_from_stored(stored) == entry
     for made in (entry, None if stored is None else entry_from_stored(stored)):
-        capture = CaptureInfo.from_log(source, made)
+        capture = logged_capture(source, made)
         assert fast == derivation_sha256(raw, extractor, pack_settings, capture, made, log_name)
     prefix = {"extractor": extractor, "settings": pack_settings.derivation_settings()}
     basis = [raw, [source, *[None] * 12]]
@@ -391,3 +398,31 @@ def test_a_derivation_hashed_from_the_stored_entry_is_the_one_hashed_from_the_en
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def _relative_by_path_object(path: str) -> str:
+    """What ``_safe_relative`` answers, by the path object alone (its general path)."""
+    posix = PurePosixPath(path.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts or not posix.parts or ":" in posix.parts[0]:
+        raise ValueError("not relative")
+    return posix.as_posix()
+
+
+@settings(max_examples=500, deadline=None)
+@given(path=st.text(alphabet=st.sampled_from("ab.:/\\ é"), min_size=1, max_size=12))
+@example(path="a/./b")
+@example(path="a//b")
+@example(path="a/b/")
+@example(path="./a")
+@example(path="a:b/c")
+@example(path="a/b:c")
+def test_a_capture_log_path_checked_without_a_path_object_is_the_one_checked_with_it(path):
+    """``_safe_relative`` returns a plain path as it is; what it returns, or refuses, is what
+    the path object's normalization and checks give."""
+    try:
+        expected = _relative_by_path_object(path)
+    except ValueError:
+        with pytest.raises(ValueError, match="must be relative to the source folder"):
+            _safe_relative(path)
+    else:
+        assert _safe_relative(path) == expected

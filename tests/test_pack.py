@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
-from archive.capture.capturelog import CaptureLog
+from archive.capture.capturelog import CaptureLog, entry_from_stored
 from archive.extract.text import extract_text_capture
 from archive.format.manifest import release_files
 from archive.model import Hints, QuarantineEntry
@@ -171,6 +171,36 @@ def test_bad_capture_log_lines_are_reported_and_others_apply(corpus, tmp_path):
     assert outlets["captures/coast/ferry-utf8.txt"] == "The Harbour Courier"
     assert result.manifest["capture_log"]["bad_lines"] == 4
     assert result.manifest["capture_log"]["unmatched"] == 1
+
+
+def test_a_path_given_again_is_a_bad_line_in_any_batch_of_the_index(tmp_path):
+    """The index is written a batch of lines at a time: a path given again, in the batch of
+    its first line or a later one, is a bad line in line order, and its first line stays its
+    entry."""
+    lines, first_line, expected = [], {}, []
+    for number in range(1, 1301):
+        if number % 97 == 0:
+            lines.append("not json")
+            expected.append((number, "not JSON"))
+            continue
+        # given again 900 lines later (in a later batch), or on the next line (in its batch)
+        path = f"s/{(number - (number % 50 == 0)) % 900}.txt"
+        lines.append(json.dumps({"path": path, "agent": f"crawler line {number}"}))
+        if path in first_line:
+            expected.append((number, f"path '{path}' already given on an earlier line"))
+        else:
+            first_line[path] = number
+    log_path = tmp_path / "log.jsonl"
+    log_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log = CaptureLog.build(log_path, tmp_path / "index.db")
+    found = [(p.line, p.message) for p in log.problems]
+    assert [line for line, _ in found] == [line for line, _ in expected]
+    for (_, message), (_, wanted) in zip(found, expected, strict=True):
+        assert message.startswith(wanted)
+    assert log.size == len(first_line) > 800
+    for path, number in first_line.items():
+        entry = entry_from_stored(log.stored(path))
+        assert (entry.line, entry.agent) == (number, f"crawler line {number}")
 
 
 def test_csv_capture_log(corpus, tmp_path):

@@ -15,14 +15,16 @@ import csv
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from archive.capture.storage import RemotePath, close_index, open_index
 from archive.errors import CaptureLogError, UsageError
 from archive.format import boundedjson
 from archive.format.manifest import file_sha256
+from archive.model import CaptureInfo
 
 _BATCH = 500  # parameters per query, well under SQLite's limit
 MAX_LINE_CHARS = 1024 * 1024  # a capture-log line is a few hundred characters
@@ -95,6 +97,10 @@ def stated_offset(value: str) -> int | None:
 
 
 def _safe_relative(path: str) -> str:
+    if "\\" not in path and ":" not in path.partition("/")[0]:
+        parts = path.split("/")
+        if "" not in parts and "." not in parts and ".." not in parts:
+            return path  # already the form the general path below gives: no path object
     posix = PurePosixPath(path.replace("\\", "/"))
     if posix.is_absolute() or ".." in posix.parts or not posix.parts or ":" in posix.parts[0]:
         raise ValueError(f"path {path!r} must be relative to the source folder, without '..'")
@@ -222,7 +228,7 @@ class CaptureLog:
         self.index_path, self.name, self.problems = index_path, name, problems
         self.size, self.sha256 = size, sha256
         self._db: sqlite3.Connection | None = None
-        self._preloaded: dict[str, str | None] = {}
+        self._preloaded: dict[str, StoredEntry | None] = {}
 
     @classmethod
     def build(cls, log_path: Path, index_path: Path) -> CaptureLog:
@@ -231,8 +237,11 @@ class CaptureLog:
             raise UsageError(f"capture log {log_path} does not exist")
         problems: list[CaptureLogError] = []
         db = sqlite3.connect(index_path)
-        db.execute("CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT)")
+        db.execute(
+            "CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT, capture TEXT)"
+        )
         size = 0
+        rows: list[tuple] = []
         try:
             for line, data, error in raw_lines(log_path):
                 if error is None:
@@ -240,20 +249,19 @@ class CaptureLog:
                         entry = entry_from_mapping(data, line)
                     except ValueError as exc:
                         error = str(exc)
-                if error is None:
-                    try:
-                        db.execute(
-                            "INSERT INTO log VALUES (?, ?, ?)", (entry.path, line, _dump(entry))
-                        )
-                        size += 1
-                        continue
-                    except sqlite3.IntegrityError:
-                        error = f"path {entry.path!r} already given on an earlier line"
-                problems.append(CaptureLogError(log_path.name, line, error))
+                if error is not None:
+                    problems.append(CaptureLogError(log_path.name, line, error))
+                    continue
+                rows.append((entry.path, line, *_dump(entry)))
+                if len(rows) == _BATCH:
+                    size += _inserted(db, rows, log_path.name, problems)
+                    rows = []
+            size += _inserted(db, rows, log_path.name, problems)
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise UsageError(f"capture log {log_path}: cannot be read ({exc})") from None
         db.commit()
         db.close()
+        problems.sort(key=lambda problem: problem.line)  # a batch's repeats come after it
         if len(problems) > size:
             first = problems[0]
             raise UsageError(
@@ -263,25 +271,26 @@ class CaptureLog:
         digest, _ = file_sha256(log_path)  # in blocks: a log of 1,000,000 lines is 180 MB
         return cls(index_path, log_path.name, problems, size, digest)
 
-    def stored(self, path: str) -> str | None:
+    def stored(self, path: str) -> StoredEntry | None:
         """The entry for ``path`` as the index keeps it (``entry_from_stored`` reads it), or
-        None: a reused row's derivation is hashed from it without the entry being made."""
+        None."""
         if path in self._preloaded:
             return self._preloaded[path]
-        row = self._connection().execute("SELECT entry FROM log WHERE path = ?", (path,)).fetchone()
-        return row[0] if row else None
+        query = "SELECT entry, capture FROM log WHERE path = ?"
+        row = self._connection().execute(query, (path,)).fetchone()
+        return StoredEntry(*row) if row else None
 
     def preload(self, paths: list[str]) -> list[int]:
         """Look ``paths`` up in a few queries (a unit's worth), for ``stored`` to answer from;
         the lines of the entries found (``matched_lines`` counts them)."""
-        found: dict[str, str | None] = dict.fromkeys(paths)
+        found: dict[str, StoredEntry | None] = dict.fromkeys(paths)
         lines = []
         for start in range(0, len(paths), _BATCH):
             batch = paths[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
-            query = f"SELECT path, line, entry FROM log WHERE path IN ({marks})"
-            for path, line, entry in self._connection().execute(query, batch):
-                found[path] = entry
+            query = f"SELECT path, line, entry, capture FROM log WHERE path IN ({marks})"
+            for path, line, entry, capture in self._connection().execute(query, batch):
+                found[path] = StoredEntry(entry, capture)
                 lines.append(line)
         self._preloaded = found
         return lines
@@ -304,17 +313,68 @@ class CaptureLog:
         return self.__dict__ | {"_db": None, "_preloaded": {}}
 
 
-def _dump(entry: LogEntry) -> str:
-    """An entry as the index keeps it: JSON, its times in ISO form (which ``entry_from_stored``
-    reads back to the same times, and those to the same ISO form)."""
-    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(entry).items()}
-    return json.dumps(data, sort_keys=True)
+def _inserted(
+    db: sqlite3.Connection, rows: list[tuple], log_name: str, problems: list[CaptureLogError]
+) -> int:
+    """Insert a batch of rows (one statement, not one a line); how many went in. A row whose
+    path an earlier line gave goes to ``problems``: the first line of a path is its entry."""
+    before = db.total_changes
+    db.executemany("INSERT OR IGNORE INTO log VALUES (?, ?, ?, ?)", rows)
+    inserted = db.total_changes - before
+    if inserted < len(rows):
+        for path, line, *_ in rows:
+            kept = db.execute("SELECT line FROM log WHERE path = ?", (path,)).fetchone()[0]
+            if kept != line:
+                message = f"path {path!r} already given on an earlier line"
+                problems.append(CaptureLogError(log_name, line, message))
+    return inserted
 
 
-def entry_from_stored(text: str) -> LogEntry:
-    """The entry the index keeps as ``text`` (see ``_dump``)."""
-    data = json.loads(text)
-    for key in ("retrieved_at", "published_at"):
-        if data.get(key):
-            data[key] = datetime.fromisoformat(data[key])
-    return LogEntry(**data)
+class StoredEntry(NamedTuple):
+    """An entry as the index keeps it, JSON its times in ISO form (which ``entry_from_stored``
+    reads back to the same times, and those to the same ISO form), compact and not escaped to
+    ASCII: ``entry`` its values in field order, ``capture`` those of the ``capture`` struct a
+    file it names gets (``logged_capture``) after the file's path. A reused row's
+    derivation is hashed from these texts as they are, without the entry being made."""
+
+    entry: str
+    capture: str
+
+
+def logged_capture(source_path: str, entry: LogEntry | None) -> CaptureInfo:
+    """The ``capture`` struct of a file, with what its capture-log ``entry`` (if any) says."""
+    if entry is None:
+        return CaptureInfo(source_path=source_path)
+    return CaptureInfo(
+        source_path=source_path,
+        url=entry.url,
+        retrieved_at=entry.retrieved_at,
+        agent=entry.agent,
+        extra=entry.extra,
+    )
+
+
+def _dump(entry: LogEntry) -> StoredEntry:
+    values = list(vars(entry).values())
+    capture = list(vars(logged_capture("", entry)).values())[1:]
+    return StoredEntry(_compact(values), _compact(capture))
+
+
+def _iso(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_iso).encode
+
+
+def entry_from_stored(stored: StoredEntry) -> LogEntry:
+    """The entry the index keeps as ``stored`` (see ``StoredEntry``)."""
+    entry = LogEntry(*json.loads(stored.entry))
+    moments = {
+        key: datetime.fromisoformat(value)
+        for key in ("retrieved_at", "published_at")
+        if (value := getattr(entry, key))
+    }
+    return replace(entry, **moments) if moments else entry
