@@ -317,14 +317,13 @@ def _settled(ctx: PackContext, rid: str, raw_sha256: str, source_path: str, deri
 _RACY_NS = 2_000_000_000
 
 
-def _trusted(ctx: PackContext, item, extractor_name: str) -> tuple[Reused, dict] | None:
+def _trusted(ctx: PackContext, item, rid: str, extractor_name: str) -> tuple[Reused, dict] | None:
     """With ``trust_mtime``: a reuse marker (and the input as seen) for a file whose size,
     mtime, inode and change time are those the parent's pack read it with, and whose row
     (derived from those bytes, and today's capture-log entry and settings) the parent holds;
     None: read it."""
     if not ctx.settings.trust_mtime or ctx.parent is None or item.mtime_ns is None:
         return None
-    rid = record_id(item.source_path)
     seen = ctx.parent.index.seen_as(rid)
     if seen is None or _identity(seen) != _identity(item):
         return None
@@ -362,11 +361,12 @@ def _seen_row(rid: str, item, raw_sha256: str, kind: str) -> dict:
     }
 
 
-def capture_outcome(ctx: PackContext, item, extractor, extractor_name, seen=None):
-    """Read and turn one text or HTML file into a record, a reuse or withdrawal marker, or a
-    quarantine entry (never raises OSError). The file as read (size, mtime, SHA-256, kind) goes
-    to ``seen`` when it is a record, unless it was modified too recently to be trusted."""
-    trusted = _trusted(ctx, item, extractor_name)
+def capture_outcome(ctx: PackContext, item, rid: str, extractor, extractor_name, seen=None):
+    """Read and turn one text or HTML file (``rid`` its record id) into a record, a reuse or
+    withdrawal marker, or a quarantine entry (never raises OSError). The file as read (size,
+    mtime, SHA-256, kind) goes to ``seen`` when it is a record, unless it was modified too
+    recently to be trusted."""
+    trusted = _trusted(ctx, item, rid, extractor_name)
     if trusted is not None:
         if seen is not None:
             seen.append(trusted[1])
@@ -428,10 +428,10 @@ def capture_outcome(ctx: PackContext, item, extractor, extractor_name, seen=None
             )
 
     derivation = logged_derivation(digest, extracted_by, ctx.settings, source, stored, log_name)
-    outcome = _settled(ctx, record_id(source), digest, source, derivation, build)
+    outcome = _settled(ctx, rid, digest, source, derivation, build)
     settled = item.mtime_ns is not None and item.mtime_ns < started - _RACY_NS
     if seen is not None and settled and size == item.size and isinstance(outcome, Record | Reused):
-        seen.append(_seen_row(record_id(source), item, digest, kind))
+        seen.append(_seen_row(rid, item, digest, kind))
     return outcome
 
 
@@ -609,24 +609,25 @@ def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
     skipped: Counter = Counter()
     bad_digests: list[dict] = []
     seen: list[dict] = []
-    files = [item.source_path for item in unit.files if item.kind != "warc"]
+    # each file's id, made once (a SHA-256): the parent's rows are looked up by it
+    rids = [record_id(item.source_path) if item.kind != "warc" else "" for item in unit.files]
     log_lines = b""
     if ctx.log is not None:
         inputs = [item.source_path for item in unit.files]  # WARC files too: a line may name one
         lines = ctx.log.preload([p.partition("/")[2] for p in inputs] + inputs)
         log_lines = np.asarray(lines, np.int64).tobytes()
     if ctx.parent is not None:
-        ctx.parent.index.preload([record_id(p) for p in files])
+        ctx.parent.index.preload([rid for rid in rids if rid])
     stops: list = []
 
     def outcomes() -> Iterator:
-        for item in unit.files:
+        for item, rid in zip(unit.files, rids, strict=True):
             if item.kind == "warc":
                 yield from warc_outcomes(
                     ctx, item, extractor, extractor_name, skipped, bad_digests, unit.span, stops
                 )
             else:
-                yield capture_outcome(ctx, item, extractor, extractor_name, seen)
+                yield capture_outcome(ctx, item, rid, extractor, extractor_name, seen)
 
     detecting = extractor_name if languages_later else None
     for outcome in _languages_added(outcomes(), detecting):
