@@ -204,7 +204,8 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield reader.line_num, None, f"cannot be read as CSV ({exc})"
+                # the row reader's count: the dict reader's is still the row before's
+                yield reader.reader.line_num, None, f"cannot be read as CSV ({exc})"
                 continue
             if None in row:
                 yield reader.line_num, None, "more fields than the header names"
@@ -235,7 +236,7 @@ class CaptureLog:
         """Read ``log_path`` once into an SQLite index at ``index_path``."""
         if not log_path.is_file():
             raise UsageError(f"capture log {log_path} does not exist")
-        problems: list[CaptureLogError] = []
+        found: list[tuple[int, CaptureLogError]] = []  # (place in the log, problem)
         db = sqlite3.connect(index_path)
         db.execute(
             "CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT, capture TEXT)"
@@ -243,25 +244,26 @@ class CaptureLog:
         size = 0
         rows: list[tuple] = []
         try:
-            for line, data, error in raw_lines(log_path):
+            for place, (line, data, error) in enumerate(raw_lines(log_path)):
                 if error is None:
                     try:
                         entry = entry_from_mapping(data, line)
                     except ValueError as exc:
                         error = str(exc)
                 if error is not None:
-                    problems.append(CaptureLogError(log_path.name, line, error))
+                    found.append((place, CaptureLogError(log_path.name, line, error)))
                     continue
-                rows.append((entry.path, line, *_dump(entry)))
+                rows.append((entry.path, line, *_dump(entry), place))
                 if len(rows) == _BATCH:
-                    size += _inserted(db, rows, log_path.name, problems)
+                    size += _inserted(db, rows, log_path.name, found)
                     rows = []
-            size += _inserted(db, rows, log_path.name, problems)
+            size += _inserted(db, rows, log_path.name, found)
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise UsageError(f"capture log {log_path}: cannot be read ({exc})") from None
         db.commit()
         db.close()
-        problems.sort(key=lambda problem: problem.line)  # a batch's repeats come after it
+        found.sort(key=lambda item: item[0])  # a batch's repeats were found after it
+        problems = [problem for _, problem in found]
         if len(problems) > size:
             first = problems[0]
             raise UsageError(
@@ -313,20 +315,19 @@ class CaptureLog:
         return self.__dict__ | {"_db": None, "_preloaded": {}}
 
 
-def _inserted(
-    db: sqlite3.Connection, rows: list[tuple], log_name: str, problems: list[CaptureLogError]
-) -> int:
-    """Insert a batch of rows (one statement, not one a line); how many went in. A row whose
-    path an earlier line gave goes to ``problems``: the first line of a path is its entry."""
+def _inserted(db: sqlite3.Connection, rows: list[tuple], log_name: str, found: list[tuple]) -> int:
+    """Insert a batch of rows (one statement, not one a line; each row ends with its place in
+    the log, which is not inserted); how many went in. A row whose path an earlier line gave
+    goes to ``found`` with its place: the first line of a path is its entry."""
     before = db.total_changes
-    db.executemany("INSERT OR IGNORE INTO log VALUES (?, ?, ?, ?)", rows)
+    db.executemany("INSERT OR IGNORE INTO log VALUES (?, ?, ?, ?)", (row[:4] for row in rows))
     inserted = db.total_changes - before
     if inserted < len(rows):
-        for path, line, *_ in rows:
+        for path, line, _, _, place in rows:
             kept = db.execute("SELECT line FROM log WHERE path = ?", (path,)).fetchone()[0]
             if kept != line:
                 message = f"path {path!r} already given on an earlier line"
-                problems.append(CaptureLogError(log_name, line, message))
+                found.append((place, CaptureLogError(log_name, line, message)))
     return inserted
 
 
