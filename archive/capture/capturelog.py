@@ -332,11 +332,11 @@ def _inserted(db: sqlite3.Connection, rows: list[tuple], log_name: str, found: l
 
 
 class StoredEntry(NamedTuple):
-    """An entry as the index keeps it, JSON its times in ISO form (which ``entry_from_stored``
-    reads back to the same times, and those to the same ISO form), compact and not escaped to
-    ASCII: ``entry`` its values in field order, ``capture`` those of the ``capture`` struct a
-    file it names gets (``logged_capture``) after the file's path. A reused row's
-    derivation is hashed from these texts as they are, without the entry being made."""
+    """An entry as the index keeps it: two JSON arrays, compact, not escaped to ASCII, times in
+    ISO form (which ``entry_from_stored`` reads back to the same times, and those to the same
+    ISO form). ``entry`` holds the entry's values in field order; ``capture`` the values of
+    the ``capture`` struct a file it names gets (``logged_capture``), after the file's path.
+    A reused row's derivation is hashed from these texts as they are, with no entry made."""
 
     entry: str
     capture: str
