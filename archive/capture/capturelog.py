@@ -204,8 +204,7 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                # the row reader's count: the dict reader's is still the row before's
-                yield reader.reader.line_num, None, f"cannot be read as CSV ({exc})"
+                yield reader.line_num, None, f"cannot be read as CSV ({exc})"
                 continue
             if None in row:
                 yield reader.line_num, None, "more fields than the header names"
