@@ -209,8 +209,8 @@ _OVER_CSV_LIMIT = "x" * (1024 * 1024 + 1)  # a field longer than a capture-log l
 def test_a_repeat_keeps_its_place_before_a_csv_row_that_cannot_be_read(tmp_path):
     """A repeated path is found when its batch is inserted, after the rows read past it: the
     problems still come in the log's order. (A CSV row the csv module cannot read is named by
-    the line of the row before it, as the csv module's reader counts them, so the repeat on
-    line 5 and the unreadable row after it give the same line.)"""
+    the line of the row read before it, so the repeat on line 5 and the unreadable row after
+    it are given the same line.)"""
     log = tmp_path / "log.csv"
     log.write_text(f"path,url\na,u\nb,u\nc,u\nc,u\nd,{_OVER_CSV_LIMIT}\ne,u\n", "utf-8")
     built = CaptureLog.build(log, tmp_path / "index.db")
