@@ -223,6 +223,27 @@ def test_a_repeat_keeps_its_place_before_a_csv_row_that_cannot_be_read(tmp_path)
         CaptureLog.build(log, tmp_path / "again.db")
 
 
+def test_a_quote_left_open_in_a_csv_log_is_a_bad_line_not_lines_lost(tmp_path):
+    """The csv module reads an opening quote with no closing one as a field that goes on to
+    the next quote, or to the end of the log: the lines it takes are reported, not lost."""
+    rows = [f"s/{n}.txt,https://news.example/{n}" for n in range(2, 202)]
+    rows[97] = 's/99.txt,"https://news.example/99'  # line 99 opens a quote and never closes it
+    log = tmp_path / "log.csv"
+    log.write_text("path,url\n" + "\n".join(rows) + "\n", "utf-8")
+    built = CaptureLog.build(log, tmp_path / "index.db")
+    assert [(p.line, p.message) for p in built.problems] == [
+        (
+            201,
+            "the row ending here has a line break in 'url': a quote left open earlier took the "
+            "lines up to this one into it",
+        )
+    ]
+    assert built.size == 97 and built.stored("s/98.txt") and not built.stored("s/99.txt")
+    rows[97] = 's/99.txt,"https://news.example/99"'  # closed: every row is an entry
+    log.write_text("path,url\n" + "\n".join(rows) + "\n", "utf-8")
+    assert CaptureLog.build(log, tmp_path / "closed.db").size == 200
+
+
 def test_csv_capture_log(corpus, tmp_path):
     log = tmp_path / "log.csv"
     log.write_text(

@@ -163,6 +163,14 @@ def write(folder: Path, name: str, text: str) -> Path:
             ["E028 log.csv:2: more fields than the header names"],
         ),
         (
+            "log.csv",  # a quote left open takes the lines after it into one field
+            'path,url\na.txt,"https://x.example/a\nb.txt,https://x.example/b\nc.txt,u\n',
+            [
+                "E028 log.csv:4: the row ending here has a line break in 'url': a quote left "
+                "open earlier took the lines up to this one into it"
+            ],
+        ),
+        (
             "outlets.toml",
             '[outlet]\n"x.example" = "X"\n',
             ["E029 outlets.toml: no [outlets] table (domains mapped to outlet names)"],

@@ -208,10 +208,28 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
                 continue
             if None in row:
                 yield reader.line_num, None, "more fields than the header names"
+            elif (key := _broken_key(row)) is not None:
+                # a quote left open takes the lines after it into one field, up to the next
+                # quote: without this the lines it took would be lost without a word
+                message = (
+                    f"the row ending here has a line break in {key!r}: a quote left open "
+                    "earlier took the lines up to this one into it"
+                )
+                yield reader.line_num, None, message
             else:
                 yield reader.line_num, {k: v for k, v in row.items() if k}, None
     finally:
         csv.field_size_limit(limit)
+
+
+def _broken_key(row: dict) -> str | None:
+    """The first known key whose value holds a line break, or None. In a CSV log that is a
+    quote left open (a file name with a line break can be given in a JSON Lines log)."""
+    for key in KNOWN_KEYS:
+        value = row.get(key)
+        if isinstance(value, str) and ("\n" in value or "\r" in value):
+            return key
+    return None
 
 
 class CaptureLog:
