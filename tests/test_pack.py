@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
@@ -24,6 +26,8 @@ from archive.format.manifest import release_files
 from archive.model import Hints, QuarantineEntry
 from archive.records import held_weight, text_record
 from archive.release import stages
+from archive.release.cache import indexed_log
+from archive.release.workdir import CacheDir
 
 SETTINGS = PackSettings("corpus", "1.0.0", CREATED, extract="none")
 
@@ -837,3 +841,156 @@ def test_records_wait_for_their_languages_in_batches_cut_by_count_and_by_weight(
     found = list(stages._languages_added(iter(outcomes), "x/1"))
     assert found == outcomes
     assert batches == [["r0", "r1", "q.txt", "r2"], ["dense"], ["r3", "r4", "r5"]]
+
+
+# --- a capture log that grew by lines added at its end ---------------------------------------
+
+_LOG_LINES = st.sampled_from(
+    [
+        '{"path": "a.txt", "url": "https://tarn.example/a"}',
+        '{"path": "b.txt", "retrieved_at": "2026-02-01T09:00:00+01:00", "agent": "crawler 2"}',
+        '{"path": "c/d.txt", "outlet": "Tarn Gazette", "desk": "harbour"}',
+        '{"path": "e.txt", "published_at": "2026-02-30"}',
+        '{"path": "../f.txt"}',
+        "not json",
+        "",
+        "[1, 2]",
+        '{"path": "g\\u00e9.txt", "url": "https://tarn.example/\\u2028"}',
+    ]
+    + [f'{{"path": "n{n}.txt", "agent": "line {n}"}}' for n in range(6)]
+)
+
+
+def _log_text(lines: list[str], endings: list[str]) -> str:
+    return "".join(line + end for line, end in zip(lines, endings, strict=True))
+
+
+def _problems(log: CaptureLog) -> list[tuple]:
+    return [(p.path, p.line, p.message) for p in log.problems]
+
+
+def _index_rows(path: Path) -> list[tuple]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT path, line, entry, capture FROM log ORDER BY path").fetchall()
+    finally:
+        db.close()
+
+
+def _built(log: Path, index: Path, parent: Path | None, keep: CacheDir | None):
+    """(what ``indexed_log`` gives, or the refusal's message)."""
+    try:
+        return indexed_log(log, index, parent, keep)
+    except UsageError as exc:
+        return str(exc)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(_LOG_LINES, min_size=1, max_size=40),
+    crlf=st.lists(st.booleans(), min_size=40, max_size=40),
+    cut=st.integers(0, 40),
+)
+def test_a_log_grown_at_its_end_is_indexed_from_its_new_lines_as_if_read_whole(
+    lines, crlf, cut, tmp_path_factory
+):
+    """The next version's log is the last one with lines added: its index is the kept one
+    with the new lines read (numbered on from the kept ones), the same rows, problems (in
+    order) and refusal as the log read whole."""
+    tmp = tmp_path_factory.mktemp("grown")
+    endings = ["\r\n" if c else "\n" for c in crlf[: len(lines)]]
+    cut = min(cut, len(lines) - 1)
+    log = tmp / "captures.jsonl"
+    log.write_text(_log_text(lines[:cut], endings[:cut]), encoding="utf-8", newline="")
+    parent = tmp / "dist" / "t-1.0.0"
+    _built(log, tmp / "first.sqlite", None, CacheDir.beside(parent))
+    log.write_text(_log_text(lines, endings), encoding="utf-8", newline="")
+    read = []
+    real_build = CaptureLog.build
+
+    def build(path, index, after=None):
+        read.append(after)
+        return real_build(path, index, after)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CaptureLog, "build", build)
+        grown = _built(log, tmp / "grown.sqlite", parent, None)
+    whole = _built(log, tmp / "whole.sqlite", None, None)
+    if isinstance(whole, str):
+        assert grown == whole
+        return
+    meta = CacheDir.beside(parent).log_meta()  # none kept when the first log was refused
+    kept = json.loads(meta.read_bytes()) if meta.is_file() else {}
+    assert read == [None] if not isinstance(kept.get("lines"), int) else read[0] is not None
+    assert (grown.size, grown.sha256) == (whole.size, whole.sha256)
+    assert _problems(grown) == _problems(whole)
+    assert _index_rows(tmp / "grown.sqlite") == _index_rows(tmp / "whole.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("first", "reason"),
+    [
+        ('{"path": "a.txt"}', "its last line has no line break"),
+        ('{"path": "a.txt"}\r{"path": "b.txt"}\n', "a line ends in a lone carriage return"),
+    ],
+)
+def test_a_log_whose_kept_lines_cannot_be_counted_is_read_whole_when_it_grows(
+    tmp_path, first, reason
+):
+    log = tmp_path / "captures.jsonl"
+    log.write_bytes(first.encode())
+    parent = tmp_path / "dist" / "t-1.0.0"
+    indexed_log(log, tmp_path / "first.sqlite", None, CacheDir.beside(parent))
+    assert json.loads(CacheDir.beside(parent).log_meta().read_bytes())["lines"] is None, reason
+    log.write_bytes(first.encode() + b'{"path": "c.txt"}\n{"path": "a.txt"}\n')
+    grown = indexed_log(log, tmp_path / "grown.sqlite", parent, None)
+    whole = CaptureLog.build(log, tmp_path / "whole.sqlite")
+    assert _problems(grown) == _problems(whole) and grown.size == whole.size
+    assert _index_rows(tmp_path / "grown.sqlite") == _index_rows(tmp_path / "whole.sqlite")
+
+
+def test_a_log_grown_from_a_kept_index_gone_bad_is_read_whole(tmp_path):
+    log = tmp_path / "captures.jsonl"
+    log.write_text('{"path": "a.txt"}\n', "utf-8")
+    parent = tmp_path / "dist" / "t-1.0.0"
+    indexed_log(log, tmp_path / "first.sqlite", None, CacheDir.beside(parent))
+    CacheDir.beside(parent).log_index().write_bytes(b"not an index " * 100)
+    log.write_text('{"path": "a.txt"}\n{"path": "b.txt"}\n', "utf-8")
+    grown = indexed_log(log, tmp_path / "grown.sqlite", parent, None)
+    assert grown.size == 2 and not grown.problems
+    assert [row[:2] for row in _index_rows(tmp_path / "grown.sqlite")] == [
+        ("a.txt", 1),
+        ("b.txt", 2),
+    ]
+
+
+def test_a_re_pack_whose_log_grew_equals_one_that_read_the_log_whole(tmp_path):
+    """A second version whose capture log has lines added (new captures, and a line naming
+    an old one again) gives the release that reading the whole log gives."""
+    root = tmp_path / "captures"
+    root.mkdir()
+    lines = []
+    for n in range(12):
+        (root / f"s{n:02d}.txt").write_text(
+            f"Ferry timetable changes, part {n}\n\nThe Tarn ferry sails at {n} o'clock.\n",
+            "utf-8",
+        )
+        lines.append(json.dumps({"path": f"s{n:02d}.txt", "url": f"https://tarn.example/{n}"}))
+    log = tmp_path / "captures.jsonl"
+    log.write_text("\n".join(lines[:8]) + "\n", "utf-8")
+    settings_v1 = PackSettings("grown", "1.0.0", CREATED, shards=2)
+    pack([root], tmp_path / "dist", settings_v1, capture_log=log)
+    lines.append(json.dumps({"path": "s03.txt", "url": "https://tarn.example/again"}))
+    log.write_text("\n".join(lines) + "\n", "utf-8")
+    v2 = replace(settings_v1, version="1.1.0")
+    grown = pack([root], tmp_path / "dist", v2, capture_log=log)
+    assert grown.manifest["capture_log"]["bad_lines"] == 1  # line 13 gives s03.txt again
+    shutil.copytree(tmp_path / "dist", tmp_path / "whole")
+    shutil.rmtree(tmp_path / "whole" / "grown-1.1.0")
+    cache = tmp_path / "whole" / ".archive-cache"
+    shutil.rmtree(cache / "grown-1.1.0")
+    (cache / "grown-1.0.0" / "log.sqlite").unlink()  # the log is read whole
+    whole = pack([root], tmp_path / "whole", v2, capture_log=log)
+    assert release_files(grown.path) == release_files(whole.path)
+    for relative in release_files(whole.path) + ["manifest.json"]:
+        assert (grown.path / relative).read_bytes() == (whole.path / relative).read_bytes()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -61,6 +62,18 @@ class LogEntry:
 
     def evidence(self, log_name: str) -> str:
         return f"{log_name} line {self.line}"
+
+
+@dataclass(frozen=True)
+class IndexedPart:
+    """The first ``bytes`` bytes of a JSON Lines capture log, ``lines`` whole lines, already in
+    an index: its ``size`` entries and its ``problems``. A log that grew by lines added at its
+    end is indexed by reading only those (``CaptureLog.build``)."""
+
+    bytes: int
+    lines: int
+    size: int
+    problems: tuple[CaptureLogError, ...]
 
 
 def parse_timestamp(value: str, *, allow_date: bool) -> tuple[datetime, str]:
@@ -144,13 +157,22 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
     return LogEntry(**fields)
 
 
-def raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
-    """Yield (line number, mapping or None, error or None) for each non-blank line.
+def raw_lines(
+    path: Path, after: IndexedPart | None = None
+) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Yield (line number, mapping or None, error or None) for each non-blank line (``after``
+    a JSON Lines log's part already read: of the lines after it only).
 
     A JSON line longer than ``MAX_LINE_CHARS`` is a bad line, read past in pieces so that it
     never sits in memory whole; so is JSON nested deeper than ``boundedjson.MAX_DEPTH``. A CSV
     field longer than that is a bad row too, but the csv module holds its line first.
     """
+    if after is not None:
+        with path.open("rb") as raw:
+            raw.seek(after.bytes)  # a line's start: the part read ends with a line break
+            with io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
+                yield from _json_rows(handle, after.lines)
+        return
     with path.open("rb") as handle:
         head = handle.read(3)
     if head and len(head) < 3 and codecs.BOM_UTF8.startswith(head):
@@ -159,30 +181,36 @@ def raw_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if path.suffix.lower() == ".csv":
             yield from _csv_rows(handle)
-            return
-        for number, text in _bounded_lines(handle):
-            if text is None:
-                yield number, None, f"longer than {MAX_LINE_CHARS:,} characters"
-                continue
-            if not text.strip():
-                continue
-            try:
-                data = boundedjson.loads(text)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"not JSON ({exc.msg} at column {exc.colno})"
-                continue
-            except ValueError as exc:
-                yield number, None, str(exc)
-                continue
-            if not isinstance(data, dict):
-                yield number, None, "not a JSON object"
-            else:
-                yield number, data, None
+        else:
+            yield from _json_rows(handle, 0)
 
 
-def _bounded_lines(handle) -> Iterator[tuple[int, str | None]]:
-    """(number, line) for each line of ``handle``; None for a line over ``MAX_LINE_CHARS``."""
-    number = 0
+def _json_rows(handle, before: int) -> Iterator[tuple[int, dict | None, str | None]]:
+    """``raw_lines`` of JSON Lines, numbered from the line after line ``before``."""
+    for number, text in _bounded_lines(handle, before):
+        if text is None:
+            yield number, None, f"longer than {MAX_LINE_CHARS:,} characters"
+            continue
+        if not text.strip():
+            continue
+        try:
+            data = boundedjson.loads(text)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not JSON ({exc.msg} at column {exc.colno})"
+            continue
+        except ValueError as exc:
+            yield number, None, str(exc)
+            continue
+        if not isinstance(data, dict):
+            yield number, None, "not a JSON object"
+        else:
+            yield number, data, None
+
+
+def _bounded_lines(handle, before: int = 0) -> Iterator[tuple[int, str | None]]:
+    """(number, line) for each line of ``handle``, numbered from ``before`` + 1; None for a line
+    over ``MAX_LINE_CHARS``."""
+    number = before
     while text := handle.readline(MAX_LINE_CHARS + 1):
         number += 1
         if len(text) <= MAX_LINE_CHARS or text.endswith(("\n", "\r")):
@@ -249,19 +277,24 @@ class CaptureLog:
         self._preloaded: dict[str, StoredEntry | None] = {}
 
     @classmethod
-    def build(cls, log_path: Path, index_path: Path) -> CaptureLog:
-        """Read ``log_path`` once into an SQLite index at ``index_path``."""
+    def build(
+        cls, log_path: Path, index_path: Path, after: IndexedPart | None = None
+    ) -> CaptureLog:
+        """Read ``log_path`` once into an SQLite index at ``index_path``; ``after``: the index
+        holds the log's first part already (a log that grew since), and only the lines after
+        it are read."""
         if not log_path.is_file():
             raise UsageError(f"capture log {log_path} does not exist")
         found: list[tuple[int, CaptureLogError]] = []  # (place in the log, problem)
         db = sqlite3.connect(index_path)
-        db.execute(
-            "CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT, capture TEXT)"
-        )
-        size = 0
+        if after is None:
+            db.execute(
+                "CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT, capture TEXT)"
+            )
+        size = after.size if after else 0
         rows: list[tuple] = []
         try:
-            for place, (line, data, error) in enumerate(raw_lines(log_path)):
+            for place, (line, data, error) in enumerate(raw_lines(log_path, after)):
                 if error is None:
                     try:
                         entry = entry_from_mapping(data, line)
@@ -280,7 +313,7 @@ class CaptureLog:
         db.commit()
         db.close()
         found.sort(key=lambda item: item[0])  # a batch's repeats were found after it
-        problems = [problem for _, problem in found]
+        problems = [*(after.problems if after else ()), *(problem for _, problem in found)]
         if len(problems) > size:
             first = problems[0]
             raise UsageError(

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
@@ -123,21 +124,33 @@ def cached_contributions(cache: Path | RemotePath, ids: pa.Array) -> pa.Table:
 def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: CacheDir | None):
     """The capture log at ``log_path``, indexed at ``index_path``: a copy of the index the
     ``parent`` release's pack kept, when it indexed the very same log (same name and bytes) with
-    the same code, else built afresh (:meth:`CaptureLog.build`). The index is also kept in
-    ``keep`` (when given) for the next version."""
-    from archive.capture.capturelog import CaptureLog
+    the same code, else built afresh (:meth:`CaptureLog.build`), from that copy when the log
+    only grew by lines added at its end since. The index is also kept in ``keep`` (when given)
+    for the next version."""
+    from archive.capture.capturelog import CaptureLog, IndexedPart
     from archive.errors import CaptureLogError
 
     if not log_path.is_file():
         return CaptureLog.build(log_path, index_path)
-    key = _log_key(log_path)
-    found = _cached_log_meta(CacheDir.beside(parent), key) if parent is not None else None
+    cache = CacheDir.beside(parent) if parent is not None else None
+    kept = _kept_log_meta(cache) if cache is not None else None
+    key, prefix = _log_key(log_path, kept.get("bytes") if kept else None)
     log = None
-    if found is not None:
+    if kept is not None and {k: kept.get(k) for k in key} == key:
         with suppress(OSError):  # then built, as without a cache
-            shutil.copyfile(CacheDir.beside(parent).log_index(), index_path)
-            problems = [CaptureLogError(*p) for p in found["problems"]]
-            log = CaptureLog(index_path, log_path.name, problems, found["size"], key["sha256"])
+            shutil.copyfile(cache.log_index(), index_path)
+            problems = [CaptureLogError(*p) for p in kept["problems"]]
+            log = CaptureLog(index_path, log_path.name, problems, kept["size"], key["sha256"])
+    elif kept is not None and _grown(kept, key, prefix):
+        with suppress(OSError, sqlite3.Error):  # a kept index gone bad: the log is read whole
+            shutil.copyfile(cache.log_index(), index_path)
+            part = IndexedPart(
+                kept["bytes"],
+                kept["lines"],
+                kept["size"],
+                tuple(CaptureLogError(*p) for p in kept["problems"]),
+            )
+            log = CaptureLog.build(log_path, index_path, part)
     if log is None:
         index_path.unlink(missing_ok=True)
         log = CaptureLog.build(log_path, index_path)
@@ -153,22 +166,57 @@ def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: Cac
     return log
 
 
-def _log_key(log_path: Path) -> dict:
+def _grown(kept: dict, key: dict, prefix: str | None) -> bool:
+    """Whether the log ``key`` describes is the one ``kept`` describes with lines added at its
+    end: the same name and reading code, and the kept log's bytes (whole lines, JSON Lines)
+    its first bytes."""
+    same = all(kept.get(k) == key[k] for k in ("name", "code", "python"))
+    return (
+        same
+        and isinstance(kept.get("lines"), int)
+        and isinstance(kept.get("bytes"), int)
+        and key["bytes"] > kept["bytes"]
+        and prefix == kept.get("sha256")
+    )
+
+
+def _log_key(log_path: Path, prefix_bytes: int | None = None) -> tuple[dict, str | None]:
     """What a capture log's index is a function of: the log's name and bytes, and the code
-    (and Python) that reads it."""
+    (and Python) that reads it; with its size, and its count of lines when it is JSON Lines
+    ending with a line break and no line ends in a lone carriage return (else None: its lines
+    are not counted here, and a later log that grows from it is read whole). And the SHA-256
+    of its first ``prefix_bytes`` bytes, when it has more."""
     digest = hashlib.sha256()
+    prefix = None
+    size = newlines = returns = crlf = 0
+    last = b""
     with open(log_path, "rb") as handle:
         while block := handle.read(1 << 20):
-            digest.update(block)
+            if prefix_bytes is not None and size < prefix_bytes <= size + len(block):
+                cut = prefix_bytes - size
+                digest.update(block[:cut])
+                prefix = digest.hexdigest()  # and the digest goes on
+                digest.update(block[cut:])
+            else:
+                digest.update(block)
+            size += len(block)
+            newlines += block.count(b"\n")
+            returns += block.count(b"\r")
+            crlf += block.count(b"\r\n")  # one cut between blocks counts as a lone return
+            last = block[-1:]
     code = hashlib.sha256()
     for name in log_reader_modules():
         code.update(Path(sys.modules[name].__file__).read_bytes())
-    return {
+    counted = last == b"\n" and returns == crlf and log_path.suffix.lower() != ".csv"
+    key = {
         "name": log_path.name,
         "sha256": digest.hexdigest(),
+        "bytes": size,
+        "lines": newlines if counted else None,
         "code": code.hexdigest(),
         "python": sys.version,
     }
+    return key, prefix
 
 
 def log_reader_modules() -> list[str]:
@@ -186,14 +234,13 @@ def log_reader_modules() -> list[str]:
     return sorted(names)
 
 
-def _cached_log_meta(cache: CacheDir, key: dict) -> dict | None:
+def _kept_log_meta(cache: CacheDir) -> dict | None:
+    """What a cache says of the log index it keeps, if it keeps one."""
     try:
         meta = json.loads(cache.log_meta().read_bytes())
     except (OSError, ValueError):
         return None
-    if {k: meta.get(k) for k in key} != key or not cache.log_index().is_file():
-        return None
-    return meta
+    return meta if isinstance(meta, dict) and cache.log_index().is_file() else None
 
 
 def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha256: str) -> None:

@@ -76,8 +76,8 @@ class CacheDir:
         return self.folder / "log.sqlite"
 
     def log_meta(self) -> Path:
-        """What the log index was built from (the log's name, digest, the code that read it)
-        and what the build found (its size, its bad lines)."""
+        """What the log index was built from (the log's name, digest, length and count of
+        lines, the code that read it) and what the build found (its size, its bad lines)."""
         return self.folder / "log.json"
 
     def seen(self) -> Path:
