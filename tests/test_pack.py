@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import PackSettings, ReleaseExistsError, UsageError, pack, verify
+from archive.capture import capturelog
 from archive.capture.capturelog import CaptureLog, entry_from_stored
 from archive.extract.text import extract_text_capture
 from archive.format.manifest import release_files
@@ -238,8 +239,7 @@ def test_a_quote_left_open_in_a_csv_log_is_a_bad_line_not_lines_lost(tmp_path):
     assert [(p.line, p.message) for p in built.problems] == [
         (
             201,
-            "the row ending here has a line break in 'url': a quote left open earlier took the "
-            "lines up to this one into it",
+            "the row ending here has a line break in 'url' (a quote left open earlier?)",
         )
     ]
     assert built.size == 97 and built.stored("s/98.txt") and not built.stored("s/99.txt")
@@ -962,6 +962,67 @@ def test_a_log_grown_from_a_kept_index_gone_bad_is_read_whole(tmp_path):
         ("a.txt", 1),
         ("b.txt", 2),
     ]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_line_as_long_as_a_log_line_may_be_keeps_the_lines_after_it_numbered(tmp_path, ending):
+    """A line of exactly ``MAX_LINE_CHARS`` characters is read up to its "\r" alone, its "\n"
+    next: that is the end of the same line, not a blank line (the lines after it were numbered
+    one too far in a CRLF log), and a log grown from it numbers its new lines as read whole."""
+    long_line = json.dumps({"path": "a.txt", "note": "x" * (capturelog.MAX_LINE_CHARS - 29)})
+    assert len(long_line) == capturelog.MAX_LINE_CHARS
+    first = [long_line, '{"path": "b.txt"}']
+    log = tmp_path / "captures.jsonl"
+    log.write_text(ending.join(first) + ending, "utf-8", newline="")
+    parent = tmp_path / "dist" / "t-1.0.0"
+    kept = indexed_log(log, tmp_path / "first.sqlite", None, CacheDir.beside(parent))
+    assert [row[:2] for row in _index_rows(tmp_path / "first.sqlite")] == [
+        ("a.txt", 1),
+        ("b.txt", 2),
+    ]
+    assert kept.size == 2
+    grown_lines = [*first, '{"path": "c.txt"}', '{"path": "b.txt"}']
+    log.write_text(ending.join(grown_lines) + ending, "utf-8", newline="")
+    grown = indexed_log(log, tmp_path / "grown.sqlite", parent, None)
+    whole = CaptureLog.build(log, tmp_path / "whole.sqlite")
+    assert (
+        _problems(grown)
+        == _problems(whole)
+        == [("captures.jsonl", 4, "path 'b.txt' already given on an earlier line")]
+    )
+    assert _index_rows(tmp_path / "grown.sqlite") == _index_rows(tmp_path / "whole.sqlite")
+
+
+def test_a_grown_log_that_cannot_be_read_fails_as_the_whole_log_does(tmp_path):
+    log = tmp_path / "captures.jsonl"
+    log.write_bytes(b'{"path": "a.txt"}\n')
+    parent = tmp_path / "dist" / "t-1.0.0"
+    indexed_log(log, tmp_path / "first.sqlite", None, CacheDir.beside(parent))
+    log.write_bytes(b'{"path": "a.txt"}\n{"path": "c.txt"}\n\xff\n')
+    with pytest.raises(UsageError) as grown:
+        indexed_log(log, tmp_path / "grown.sqlite", parent, None)
+    with pytest.raises(UsageError) as whole:
+        CaptureLog.build(log, tmp_path / "whole.sqlite")
+    assert "position 36" in str(grown.value) and str(grown.value) == str(whole.value)
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [{"problems": []}, {"size": 1, "problems": [["log", "one", "bad"]]}, {"size": 1}, []],
+)
+def test_a_kept_log_meta_not_said_in_full_is_not_used(tmp_path, meta):
+    log = tmp_path / "captures.jsonl"
+    log.write_text('{"path": "a.txt"}\n', "utf-8")
+    parent = tmp_path / "dist" / "t-1.0.0"
+    indexed_log(log, tmp_path / "first.sqlite", None, CacheDir.beside(parent))
+    kept = json.loads(CacheDir.beside(parent).log_meta().read_bytes())
+    if isinstance(meta, dict):
+        kept = {k: v for k, v in kept.items() if k not in ("size", "problems")} | meta
+    else:
+        kept = meta
+    CacheDir.beside(parent).log_meta().write_text(json.dumps(kept), "utf-8")
+    log.write_text('{"path": "a.txt"}\n{"path": "b.txt"}\n', "utf-8")
+    assert indexed_log(log, tmp_path / "grown.sqlite", parent, None).size == 2
 
 
 def test_a_re_pack_whose_log_grew_equals_one_that_read_the_log_whole(tmp_path):

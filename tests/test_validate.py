@@ -163,11 +163,16 @@ def write(folder: Path, name: str, text: str) -> Path:
             ["E028 log.csv:2: more fields than the header names"],
         ),
         (
+            "log.csv",  # a quote left open in the header takes every line after it
+            'path,"url\na.txt,https://x.example/a\nb.txt,https://x.example/b\n',
+            ["E028 log.csv:3: the header has a line break in a name (a quote left open?)"],
+        ),
+        (
             "log.csv",  # a quote left open takes the lines after it into one field
             'path,url\na.txt,"https://x.example/a\nb.txt,https://x.example/b\nc.txt,u\n',
             [
-                "E028 log.csv:4: the row ending here has a line break in 'url': a quote left "
-                "open earlier took the lines up to this one into it"
+                "E028 log.csv:4: the row ending here has a line break in 'url' (a quote left "
+                "open earlier?)"
             ],
         ),
         (

@@ -211,13 +211,19 @@ def _bounded_lines(handle, before: int = 0) -> Iterator[tuple[int, str | None]]:
     """(number, line) for each line of ``handle``, numbered from ``before`` + 1; None for a line
     over ``MAX_LINE_CHARS``."""
     number = before
+    cut_return = False  # a read ended in "\r" (its limit may split a "\r\n")
     while text := handle.readline(MAX_LINE_CHARS + 1):
+        if cut_return and text == "\n":  # the rest of the line ending read before
+            cut_return = False
+            continue
         number += 1
         if len(text) <= MAX_LINE_CHARS or text.endswith(("\n", "\r")):
+            cut_return = text.endswith("\r")
             yield number, text
             continue
         while (rest := handle.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
             pass
+        cut_return = rest.endswith("\r")
         yield number, None
 
 
@@ -225,29 +231,45 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
     reader = csv.DictReader(handle)
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_LINE_CHARS)
+    header_read = broken = False
     try:
         while True:
             try:
                 row = next(reader)
             except StopIteration:
-                return
+                row = None
             except csv.Error as exc:
                 yield reader.line_num, None, f"cannot be read as CSV ({exc})"
                 continue
+            if not header_read and reader.line_num:
+                header_read = True
+                broken = _header_broken(reader)
+            if broken:
+                # a quote left open in the header takes the lines after it into a name: no row
+                # is left to read, and the log would be empty without a word
+                message = "the header has a line break in a name (a quote left open?)"
+                yield reader.line_num, None, message
+                return
+            if row is None:
+                return
             if None in row:
                 yield reader.line_num, None, "more fields than the header names"
             elif (key := _broken_key(row)) is not None:
                 # a quote left open takes the lines after it into one field, up to the next
                 # quote: without this the lines it took would be lost without a word
                 message = (
-                    f"the row ending here has a line break in {key!r}: a quote left open "
-                    "earlier took the lines up to this one into it"
+                    f"the row ending here has a line break in {key!r} (a quote left open earlier?)"
                 )
                 yield reader.line_num, None, message
             else:
                 yield reader.line_num, {k: v for k, v in row.items() if k}, None
     finally:
         csv.field_size_limit(limit)
+
+
+def _header_broken(reader: csv.DictReader) -> bool:
+    """Whether the header, once read, has a name holding a line break."""
+    return any("\n" in name or "\r" in name for name in reader.fieldnames or ())
 
 
 def _broken_key(row: dict) -> str | None:

@@ -128,7 +128,7 @@ def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: Cac
     only grew by lines added at its end since. The index is also kept in ``keep`` (when given)
     for the next version."""
     from archive.capture.capturelog import CaptureLog, IndexedPart
-    from archive.errors import CaptureLogError
+    from archive.errors import CaptureLogError, UsageError
 
     if not log_path.is_file():
         return CaptureLog.build(log_path, index_path)
@@ -142,7 +142,9 @@ def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: Cac
             problems = [CaptureLogError(*p) for p in kept["problems"]]
             log = CaptureLog(index_path, log_path.name, problems, kept["size"], key["sha256"])
     elif kept is not None and _grown(kept, key, prefix):
-        with suppress(OSError, sqlite3.Error):  # a kept index gone bad: the log is read whole
+        # A kept index gone bad is left for the log read whole; so is a log that cannot be
+        # used, whose error the whole read states as it would (a byte's place in the file).
+        with suppress(OSError, sqlite3.Error, UsageError):
             shutil.copyfile(cache.log_index(), index_path)
             part = IndexedPart(
                 kept["bytes"],
@@ -235,12 +237,28 @@ def log_reader_modules() -> list[str]:
 
 
 def _kept_log_meta(cache: CacheDir) -> dict | None:
-    """What a cache says of the log index it keeps, if it keeps one."""
+    """What a cache says of the log index it keeps, if it keeps one and says it in full."""
     try:
         meta = json.loads(cache.log_meta().read_bytes())
     except (OSError, ValueError):
         return None
-    return meta if isinstance(meta, dict) and cache.log_index().is_file() else None
+    whole = (
+        isinstance(meta, dict)
+        and isinstance(meta.get("size"), int)
+        and isinstance(meta.get("problems"), list)
+        and all(_problem_row(p) for p in meta["problems"])
+    )
+    return meta if whole and cache.log_index().is_file() else None
+
+
+def _problem_row(row) -> bool:
+    return (
+        isinstance(row, list)
+        and len(row) == 3
+        and isinstance(row[0], str)
+        and isinstance(row[1], int)
+        and isinstance(row[2], str)
+    )
 
 
 def write_cache(workdir: WorkDir, learned: LearnedFurniture | None, manifest_sha256: str) -> None:
