@@ -168,6 +168,16 @@ def write(folder: Path, name: str, text: str) -> Path:
             ["E028 log.csv:3: the header has a line break in a name (a quote left open?)"],
         ),
         (
+            "log.csv",  # the header's last line, whatever follows it
+            'path,"u\nrl",note\na.txt,https://x.example/a,1\n',
+            ["E028 log.csv:2: the header has a line break in a name (a quote left open?)"],
+        ),
+        (
+            "log.csv",  # a header that cannot be read: no row is read without it
+            "path," + "u" * (1024 * 1024 + 2) + "\npath,url\na.txt,https://x.example/a\n",
+            ["E028 log.csv:1: cannot be read as CSV (field larger than field limit (1048576))"],
+        ),
+        (
             "log.csv",  # a quote left open takes the lines after it into one field
             'path,url\na.txt,"https://x.example/a\nb.txt,https://x.example/b\nc.txt,u\n',
             [

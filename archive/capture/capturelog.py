@@ -231,27 +231,26 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
     reader = csv.DictReader(handle)
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_LINE_CHARS)
-    header_read = broken = False
     try:
+        try:
+            names = reader.fieldnames  # the header, read first: line_num is its last line
+        except csv.Error as exc:  # no row can be read without it
+            yield reader.reader.line_num, None, f"cannot be read as CSV ({exc})"
+            return
+        if any("\n" in name or "\r" in name for name in names or ()):
+            # a quote left open in the header takes the lines after it into a name: no row
+            # is left to read, and the log would be empty without a word
+            message = "the header has a line break in a name (a quote left open?)"
+            yield reader.line_num, None, message
+            return
         while True:
             try:
                 row = next(reader)
             except StopIteration:
-                row = None
+                return
             except csv.Error as exc:
                 yield reader.line_num, None, f"cannot be read as CSV ({exc})"
                 continue
-            if not header_read and reader.line_num:
-                header_read = True
-                broken = _header_broken(reader)
-            if broken:
-                # a quote left open in the header takes the lines after it into a name: no row
-                # is left to read, and the log would be empty without a word
-                message = "the header has a line break in a name (a quote left open?)"
-                yield reader.line_num, None, message
-                return
-            if row is None:
-                return
             if None in row:
                 yield reader.line_num, None, "more fields than the header names"
             elif (key := _broken_key(row)) is not None:
@@ -265,11 +264,6 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
                 yield reader.line_num, {k: v for k, v in row.items() if k}, None
     finally:
         csv.field_size_limit(limit)
-
-
-def _header_broken(reader: csv.DictReader) -> bool:
-    """Whether the header, once read, has a name holding a line break."""
-    return any("\n" in name or "\r" in name for name in reader.fieldnames or ())
 
 
 def _broken_key(row: dict) -> str | None:

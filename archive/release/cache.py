@@ -240,7 +240,7 @@ def _kept_log_meta(cache: CacheDir) -> dict | None:
     """What a cache says of the log index it keeps, if it keeps one and says it in full."""
     try:
         meta = json.loads(cache.log_meta().read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     whole = (
         isinstance(meta, dict)
