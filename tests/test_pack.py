@@ -1008,7 +1008,13 @@ def test_a_grown_log_that_cannot_be_read_fails_as_the_whole_log_does(tmp_path):
 
 @pytest.mark.parametrize(
     "meta",
-    [{"problems": []}, {"size": 1, "problems": [["log", "one", "bad"]]}, {"size": 1}, []],
+    [
+        {"problems": []},
+        {"size": 1, "problems": [["log", "one", "bad"]]},
+        {"size": 1},
+        [],
+        {"size": 1, "problems": [], "bytes": "18"},
+    ],
 )
 def test_a_kept_log_meta_not_said_in_full_is_not_used(tmp_path, meta):
     log = tmp_path / "captures.jsonl"

@@ -134,7 +134,8 @@ def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: Cac
         return CaptureLog.build(log_path, index_path)
     cache = CacheDir.beside(parent) if parent is not None else None
     kept = _kept_log_meta(cache) if cache is not None else None
-    key, prefix = _log_key(log_path, kept.get("bytes") if kept else None)
+    kept_bytes = kept.get("bytes") if kept else None
+    key, prefix = _log_key(log_path, kept_bytes if isinstance(kept_bytes, int) else None)
     log = None
     if kept is not None and {k: kept.get(k) for k in key} == key:
         with suppress(OSError):  # then built, as without a cache
