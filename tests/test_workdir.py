@@ -155,7 +155,7 @@ def test_a_kept_capture_log_index_is_keyed_on_every_module_its_reader_uses(tmp_p
     import sys
 
     import archive.capture.capturelog as capturelog
-    from archive.release.cache import _log_key, log_reader_modules
+    from archive.release.cache import _log_key_and_prefix, log_reader_modules
 
     tree = ast.parse(Path(capturelog.__file__).read_text(encoding="utf-8"))
     imported = set()
@@ -167,12 +167,12 @@ def test_a_kept_capture_log_index_is_keyed_on_every_module_its_reader_uses(tmp_p
     assert imported and imported | {capturelog.__name__} == set(log_reader_modules())
     log = tmp_path / "captures.jsonl"
     log.write_text('{"path": "a.txt"}\n', encoding="utf-8")
-    before, _ = _log_key(log)
+    before, _ = _log_key_and_prefix(log)
     helper = sys.modules["archive.format.boundedjson"]
     changed = tmp_path / "boundedjson.py"
     changed.write_bytes(Path(helper.__file__).read_bytes() + b"\n# changed\n")
     monkeypatch.setattr(helper, "__file__", str(changed))
-    assert _log_key(log)[0]["code"] != before["code"]
+    assert _log_key_and_prefix(log)[0]["code"] != before["code"]
 
 
 def test_decoded_size_does_not_block_on_a_fifo_swapped_in_after_the_walk(tmp_path):

@@ -2,7 +2,8 @@
 
 A log is JSON Lines (``.jsonl``/``.ndjson``) or CSV with a header row. Known keys are typed and
 checked; any other key is kept, as canonical JSON, in ``capture.extra``. A bad line is reported
-with its line number and skipped; the other lines still apply.
+with its line number and skipped; the other lines still apply, unless it is a CSV header,
+without which no row can be read.
 
 Entries are held in an on-disk SQLite index rather than a dict, so a log of millions of lines
 costs the same memory as a small one and worker processes can open it themselves.
@@ -27,7 +28,7 @@ from archive.format import boundedjson
 from archive.format.manifest import file_sha256
 from archive.model import CaptureInfo
 
-_BATCH = 500  # parameters per query, well under SQLite's limit
+_BATCH = 500  # ids a lookup asks for and rows an insert gives: under SQLite's parameter limit
 MAX_LINE_CHARS = 1024 * 1024  # a capture-log line is a few hundred characters
 KNOWN_KEYS = (
     "path",
@@ -235,6 +236,7 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
         try:
             names = reader.fieldnames  # the header, read first: line_num is its last line
         except csv.Error as exc:  # no row can be read without it
+            # the dict reader counts the header's lines only once it has read it
             yield reader.reader.line_num, None, f"cannot be read as CSV ({exc})"
             return
         if any("\n" in name or "\r" in name for name in names or ()):

@@ -4,7 +4,8 @@ version's pack (``.archive-cache/<release>``, see :class:`~archive.release.workd
 It holds each text record's furniture contribution and the furniture they taught, and each text
 or HTML record's input as it was read (size, modification time, inode and change time, SHA-256:
 what ``trust_mtime`` compares), tied to the release by its manifest digest; and the capture
-log's index, tied to the log's bytes; and what signing found of each distinct body, for
+log's index, tied to the log's bytes (or to its first bytes, when a JSON Lines log grew at its
+end); and what signing found of each distinct body, for
 relation finding (:mod:`archive.release.signature_cache`). It is not part of the release:
 deleting it only makes the next version's pack slower, and a cache that cannot be kept is
 dropped, never a failure.
@@ -134,8 +135,7 @@ def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: Cac
         return CaptureLog.build(log_path, index_path)
     cache = CacheDir.beside(parent) if parent is not None else None
     kept = _kept_log_meta(cache) if cache is not None else None
-    kept_bytes = kept.get("bytes") if kept else None
-    key, prefix = _log_key(log_path, kept_bytes if isinstance(kept_bytes, int) else None)
+    key, prefix = _log_key_and_prefix(log_path, kept["bytes"] if kept else None)
     log = None
     if kept is not None and {k: kept.get(k) for k in key} == key:
         with suppress(OSError):  # then built, as without a cache
@@ -174,21 +174,16 @@ def _grown(kept: dict, key: dict, prefix: str | None) -> bool:
     end: the same name and reading code, and the kept log's bytes (whole lines, JSON Lines)
     its first bytes."""
     same = all(kept.get(k) == key[k] for k in ("name", "code", "python"))
-    return (
-        same
-        and isinstance(kept.get("lines"), int)
-        and isinstance(kept.get("bytes"), int)
-        and key["bytes"] > kept["bytes"]
-        and prefix == kept.get("sha256")
-    )
+    counted = kept["lines"] is not None
+    return same and counted and key["bytes"] > kept["bytes"] and prefix == kept.get("sha256")
 
 
-def _log_key(log_path: Path, prefix_bytes: int | None = None) -> tuple[dict, str | None]:
+def _log_key_and_prefix(log_path: Path, prefix_bytes: int | None = None) -> tuple[dict, str | None]:
     """What a capture log's index is a function of: the log's name and bytes, and the code
     (and Python) that reads it; with its size, and its count of lines when it is JSON Lines
     ending with a line break and no line ends in a lone carriage return (else None: its lines
     are not counted here, and a later log that grows from it is read whole). And the SHA-256
-    of its first ``prefix_bytes`` bytes, when it has more."""
+    of its first ``prefix_bytes`` bytes, when it has at least that many."""
     digest = hashlib.sha256()
     prefix = None
     size = newlines = returns = crlf = 0
@@ -246,6 +241,8 @@ def _kept_log_meta(cache: CacheDir) -> dict | None:
     whole = (
         isinstance(meta, dict)
         and isinstance(meta.get("size"), int)
+        and isinstance(meta.get("bytes"), int)
+        and isinstance(meta.get("lines"), int | None)
         and isinstance(meta.get("problems"), list)
         and all(_problem_row(p) for p in meta["problems"])
     )

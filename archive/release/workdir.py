@@ -72,7 +72,7 @@ class CacheDir:
         return self.folder / "learned.json"
 
     def log_index(self) -> Path:
-        """The pack's capture-log index, as built (before the pack marked its inputs)."""
+        """The pack's capture-log index, as built."""
         return self.folder / "log.sqlite"
 
     def log_meta(self) -> Path:
