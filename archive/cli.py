@@ -348,7 +348,12 @@ def _dry_run(sources, out, settings, capture_log, parent, executor, address, qui
         progress.close()
     if as_json:
         emit_json(summary)
-        return
+    else:
+        _dry_run_lines(summary)
+    sys.exit(EXIT_FAILED if summary["errors"] else EXIT_OK)  # as the pack would
+
+
+def _dry_run_lines(summary: dict) -> None:
     counts, bump, log = summary["counts"], summary["bump"], summary["capture_log"] or {}
     parent_line = summary["parent"]["path"] if summary["parent"] else "none (a first version)"
     lines = [

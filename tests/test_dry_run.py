@@ -45,3 +45,25 @@ def test_a_dry_run_reports_reuse_and_the_implied_bump_and_writes_nothing(tmp_pat
     )
     assert "implied bump: minor" in text.stdout.splitlines()
     assert _pack(dist, captures, log, "1.1.0", "-q").exit_code == 0  # and the real pack agrees
+
+
+def test_a_dry_run_exits_as_the_pack_would_when_a_log_line_is_bad(tmp_path):
+    """A bad capture-log line makes the pack exit 1; its dry run says so and exits 1 too, with
+    its summary still printed."""
+    log = tmp_path / "captures.jsonl"
+    lines = (EXAMPLES / "captures.jsonl").read_text("utf-8").splitlines()
+    log.write_text("\n".join([*lines, "not json"]) + "\n", "utf-8")
+    dist = tmp_path / "dist"
+    for extra in (["--json"], []):
+        result = _pack(dist, EXAMPLES / "captures", log, "1.0.0", "--dry-run", *extra)
+        assert result.exit_code == 1, result.output
+        if extra:
+            summary = json.loads(result.stdout)
+            assert summary["capture_log"]["bad_lines"] == 1
+            assert summary["errors"] == [
+                f"captures.jsonl:{len(lines) + 1}: not JSON (Expecting value at column 1)"
+            ]
+        else:
+            assert f"error: captures.jsonl:{len(lines) + 1}: not JSON" in result.stdout
+    assert not dist.exists() or not any(dist.iterdir())
+    assert _pack(dist, EXAMPLES / "captures", log, "1.0.0", "-q").exit_code == 1  # the pack
