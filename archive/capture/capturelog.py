@@ -239,7 +239,7 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
             # the dict reader counts the header's lines only once it has read it
             yield reader.reader.line_num, None, f"cannot be read as CSV ({exc})"
             return
-        if any("\n" in name or "\r" in name for name in names or ()):
+        if any(_holds_line_break(name) for name in names or ()):
             # a quote left open in the header takes the lines after it into a name: no row
             # is left to read, and the log would be empty without a word
             message = "the header has a line break in a name (a quote left open?)"
@@ -273,9 +273,13 @@ def _broken_key(row: dict) -> str | None:
     quote left open (a file name with a line break can be given in a JSON Lines log)."""
     for key in KNOWN_KEYS:
         value = row.get(key)
-        if isinstance(value, str) and ("\n" in value or "\r" in value):
+        if isinstance(value, str) and _holds_line_break(value):
             return key
     return None
+
+
+def _holds_line_break(text: str) -> bool:
+    return "\n" in text or "\r" in text
 
 
 class CaptureLog:

@@ -137,23 +137,19 @@ def indexed_log(log_path: Path, index_path: Path, parent: Path | None, keep: Cac
     kept = _kept_log_meta(cache) if cache is not None else None
     key, prefix = _log_key_and_prefix(log_path, kept["bytes"] if kept else None)
     log = None
-    if kept is not None and {k: kept.get(k) for k in key} == key:
-        with suppress(OSError):  # then built, as without a cache
-            shutil.copyfile(cache.log_index(), index_path)
-            problems = [CaptureLogError(*p) for p in kept["problems"]]
-            log = CaptureLog(index_path, log_path.name, problems, kept["size"], key["sha256"])
-    elif kept is not None and _grown(kept, key, prefix):
-        # A kept index gone bad is left for the log read whole; so is a log that cannot be
-        # used, whose error the whole read states as it would (a byte's place in the file).
+    same = kept is not None and {k: kept.get(k) for k in key} == key
+    if same or (kept is not None and _grown(kept, key, prefix)):
+        # A kept index gone bad is left for the log read whole (as without a cache); so is a
+        # grown log that cannot be used, whose error the whole read states as it would (a
+        # byte's place in the file).
         with suppress(OSError, sqlite3.Error, UsageError):
             shutil.copyfile(cache.log_index(), index_path)
-            part = IndexedPart(
-                kept["bytes"],
-                kept["lines"],
-                kept["size"],
-                tuple(CaptureLogError(*p) for p in kept["problems"]),
-            )
-            log = CaptureLog.build(log_path, index_path, part)
+            problems = [CaptureLogError(*p) for p in kept["problems"]]
+            if same:
+                log = CaptureLog(index_path, log_path.name, problems, kept["size"], key["sha256"])
+            else:
+                part = IndexedPart(kept["bytes"], kept["lines"], kept["size"], tuple(problems))
+                log = CaptureLog.build(log_path, index_path, part)
     if log is None:
         index_path.unlink(missing_ok=True)
         log = CaptureLog.build(log_path, index_path)
