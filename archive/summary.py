@@ -463,7 +463,7 @@ def versions_of(root: Path, manifest: dict) -> Versions:
     changes = None
     if (root / CHANGES_FILE).is_file():
         try:
-            data = boundedjson.load(root / CHANGES_FILE)
+            data = boundedjson.load(root / CHANGES_FILE, boundedjson.MAX_MANIFEST_BYTES)
             changes = {
                 "counts": data["counts"],
                 "bump": data["bump"],

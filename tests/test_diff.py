@@ -4,6 +4,7 @@ withdrawal), and a copy of 1.1.0 whose record schema changed."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from dataclasses import replace
@@ -13,11 +14,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import ArchiveError, PackSettings, pack, verify
-from archive.format.manifest import write_manifest
+from archive.format.manifest import (
+    SpilledArray,
+    canonical_json,
+    write_canonical_json,
+    write_manifest,
+)
 from archive.inspect import read_manifest
 from archive.release.plan import record_id, shard_name
 from archive.versions.diff import (
@@ -29,6 +35,7 @@ from archive.versions.diff import (
     diff_dict,
     implied_bump,
     next_version,
+    write_changes_file,
 )
 
 CREATED = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
@@ -469,3 +476,93 @@ def test_a_pack_diffs_its_changes_a_shard_pair_per_task(sharded, shard_tasks, tm
     assert shard_tasks == [0, 1, 2]
     written = json.loads((later / CHANGES_FILE).read_bytes())
     assert written["counts"]["unchanged"] == 25 and written["counts"]["changed"] == 0
+
+
+LISTS = ("added", "removed", "changed", "narrowed")
+
+
+@pytest.fixture
+def sheds(monkeypatch) -> list[int]:
+    """How many ids each shed moved to the spill files, with a merge shedding past 2 ids."""
+    import archive.versions.diff as module
+
+    monkeypatch.setattr(module, "SHED_IDS", 2)
+    moved: list[int] = []
+    shed = module._Spill.shed
+
+    def counted(self, merge):
+        moved.append(sum(len(getattr(merge, name)) for name in module._ID_LISTS))
+        shed(self, merge)
+
+    monkeypatch.setattr(module._Spill, "shed", counted)
+    return moved
+
+
+@pytest.mark.parametrize("by_shard", [False, True])
+@pytest.mark.parametrize("limit", [1, 100])
+def test_changes_written_through_spilled_ids_are_the_canonical_json_of_the_diff(
+    sharded, sheds, tmp_path, by_shard, limit
+):
+    """CHANGES.json's id lists go through files (a pack of millions of changed records holds
+    none of them): the bytes are those of the diff held whole, written by the json module."""
+    target = tmp_path / CHANGES_FILE
+    executor = Keeping() if by_shard else None
+    bump = write_changes_file(sharded["v1"], sharded["v2"], target, limit=limit, executor=executor)
+    expected = changes(sharded["v1"], sharded["v2"], limit=limit)
+    assert target.read_bytes() == canonical_json(expected)
+    assert bump == expected["bump"] and expected["counts"]["changed"] == 4
+    assert len([n for n in sheds if n]) > 1  # the ids went out in several parts
+    if by_shard:  # each shard's task spilled its own ids: none came back to be held
+        parts = [part for _, part, _ in executor.parts]
+        assert len(parts) == 3 and not any(part.id_lists()[n] for part in parts for n in LISTS)
+
+
+def test_ids_shed_by_shard_pairs_that_give_way_are_not_listed_twice(sharded, sheds, tmp_path):
+    """The pairs shed their ids before one of them shows a row out of its shard's range; the
+    whole merge then lists every id again, once."""
+    moved = shutil.copytree(sharded["v1"], tmp_path / "harbour-1.0.0")
+    first, second = sorted((moved / "data").glob("records-*.parquet"))[:2]
+    head, tail = pq.read_table(first), pq.read_table(second)
+    pq.write_table(head.slice(0, head.num_rows - 1), first)
+    pq.write_table(pa.concat_tables([head[-1:], tail]), second)
+    target = tmp_path / CHANGES_FILE
+    with in_process() as executor:
+        write_changes_file(moved, sharded["v2"], target, executor=executor)
+    assert sheds[0]  # a pair shed ids before the merge gave way
+    expected = changes(moved, sharded["v2"])
+    assert target.read_bytes() == canonical_json(expected)
+    assert len(set(expected["changed"])) == len(expected["changed"]) == 4
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    document=st.dictionaries(_TEXT, _JSON | st.lists(_TEXT, max_size=12), max_size=6),
+    data=st.data(),
+)
+def test_a_document_written_with_spilled_arrays_is_its_canonical_json(
+    tmp_path_factory, document, data
+):
+    folder = tmp_path_factory.mktemp("spilled")
+    written = {}
+    for n, (key, value) in enumerate(document.items()):
+        spilled = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if spilled and data.draw(st.booleans()):
+            lines = "".join(json.dumps(v, ensure_ascii=False) + "\n" for v in value)
+            (folder / f"{n}.txt").write_text(lines, encoding="utf-8", newline="\n")
+            value = SpilledArray(folder / f"{n}.txt", len(value))
+        written[key] = value
+    out = io.BytesIO()
+    write_canonical_json(written, out)
+    assert out.getvalue() == canonical_json(document)

@@ -153,3 +153,21 @@ def test_the_log_command(chain, dist, runner):
     broken = runner.invoke(main, ["log", str(dist / "valley-2.0.0")])
     assert broken.exit_code == 1 and "E031" in broken.output
     assert runner.invoke(main, ["log", str(dist / "nothing-here")]).exit_code == 2
+
+
+def test_the_changes_of_a_version_listing_a_million_ids_are_still_read(dist):
+    """CHANGES.json lists every changed id: 37 MiB for a million, over the 16 MiB read of a
+    small JSON file, and the log (and the summary) must still find its counts."""
+    from archive.summary import versions_of
+
+    release = dist / "valley-1.1.0"
+    data = json.loads((release / "CHANGES.json").read_bytes())
+    data["changed"] = [f"{n:032x}" for n in range(1_000_000)]
+    data["counts"]["changed"] = 1_000_000
+    (release / "CHANGES.json").write_bytes(canonical_json(data))
+    assert (release / "CHANGES.json").stat().st_size > 16 * 2**20
+    links = log(release)
+    assert links[0].changes["counts"]["changed"] == 1_000_000
+    versions = versions_of(release, read_manifest(release))
+    assert versions.changes["counts"]["changed"] == 1_000_000
+    assert versions.changes["ids"]["changed"][:2] == [f"{0:032x}", f"{1:032x}"]

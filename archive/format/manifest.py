@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 from archive.capture.storage import RemotePath
 from archive.errors import UsageError
@@ -29,6 +32,59 @@ def canonical_json(data) -> bytes:
     """The one byte form of a JSON document that this project writes and hashes."""
     text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     return (text + "\n").encode("utf-8")
+
+
+class SpilledArray:
+    """A JSON array kept in a file, an element per line as ``json.dumps`` writes it in
+    canonical form (an array of millions of record ids, say): ``write_canonical_json`` copies
+    it line by line, so it is never held whole."""
+
+    def __init__(self, path: Path, count: int):
+        self.path, self.count = path, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def encoded(self) -> Iterator[str]:
+        with open(self.path, encoding="utf-8", newline="\n") as handle:
+            for line in handle:
+                yield line[:-1]
+
+
+def write_canonical_json(data: dict[str, object], handle: BinaryIO) -> None:
+    """Write the object ``data`` (its keys strings) to ``handle`` as ``canonical_json`` gives
+    it, byte for byte, where a value of its own (not one nested deeper) may be a
+    ``SpilledArray``: its elements are copied from its file, a few thousand at a time."""
+    if not data:
+        handle.write(b"{}\n")
+        return
+    lead = "{\n  "
+    for key, value in sorted(data.items()):
+        name = json.dumps(key, ensure_ascii=False)
+        handle.write(f"{lead}{name}: ".encode())
+        lead = ",\n  "
+        if not isinstance(value, SpilledArray):
+            text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+            handle.write(text.replace("\n", "\n  ").encode())  # one level in, as dumps nests
+        else:
+            _write_spilled(value, handle)
+    handle.write(b"\n}\n")
+
+
+def _write_spilled(array: SpilledArray, handle: BinaryIO) -> None:
+    """A spilled array one level in, as ``json.dumps`` nests an array: a few thousand elements
+    a write (no call per element, and never the whole array at once)."""
+    elements = array.encoded()
+    lines = list(islice(elements, 4096))
+    if not lines:
+        handle.write(b"[]")
+        return
+    separator = "[\n    "
+    while lines:
+        handle.write((separator + ",\n    ".join(lines)).encode())
+        separator = ",\n    "
+        lines = list(islice(elements, 4096))
+    handle.write(b"\n  ]")
 
 
 def canonical_line(row: dict) -> bytes:

@@ -18,7 +18,6 @@ from archive.format.manifest import (
     FORMAT,
     FORMAT_VERSION,
     QUARANTINE_FILE,
-    canonical_json,
     canonical_line,
     file_entries,
 )
@@ -114,7 +113,7 @@ def write_changes(
     """Write CHANGES.json, the diff from the parent (a shard pair per task of ``executor``,
     when given); return a note when the chosen version contradicts the bump the changes
     imply."""
-    from archive.versions.diff import changes
+    from archive.versions.diff import write_changes_file
 
     child = {
         "name": settings.name,
@@ -122,9 +121,15 @@ def write_changes(
         "schemas": schema_entries(),
         "settings": settings.output_settings() | {"shards": plan.shards},
     }
-    data = changes(lineage.path, workdir.release(), child, executor=executor)
-    workdir.changes_file().write_bytes(canonical_json(data))
-    return [f"version: {data['bump']['warning']}"] if data["bump"]["warning"] else []
+    bump = write_changes_file(
+        lineage.path,
+        workdir.release(),
+        workdir.changes_file(),
+        child,
+        executor=executor,
+        scratch=workdir.scratch(),
+    )
+    return [f"version: {bump['warning']}"] if bump["warning"] else []
 
 
 def new_tombstones(

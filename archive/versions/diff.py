@@ -25,9 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from json.encoder import encode_basestring
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,7 +38,13 @@ import pyarrow.parquet as pq
 
 from archive.errors import ArchiveError, UsageError
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST, canonical_json, require_release
+from archive.format.manifest import (
+    MANIFEST,
+    SpilledArray,
+    canonical_json,
+    require_release,
+    write_canonical_json,
+)
 from archive.format.parquetio import iter_batches
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
@@ -174,7 +183,20 @@ def diff(
     >>> d.counts["added"], implied_bump(d)  # doctest: +SKIP
     (3, 'minor')
     """
-    old_side, new_side = _side(Path(old)), _side(Path(new), new_manifest)
+    return _compared(Path(old), Path(new), new_manifest, limit, executor)
+
+
+def _compared(
+    old: Path,
+    new: Path,
+    new_manifest: dict | None,
+    limit: int,
+    executor,
+    spill: _Spill | None = None,
+) -> Diff:
+    """``diff``; with ``spill``, its id lists are written to files as the merge runs, and come
+    back as ``SpilledArray`` values, never held whole."""
+    old_side, new_side = _side(old), _side(new, new_manifest)
     old_tombs, new_tombs = _tombstones(old_side.path), _tombstones(new_side.path)
     fresh = {rid: t for rid, t in new_tombs.items() if rid not in old_tombs}
     old_schema, new_schema = _schema(old_side), _schema(new_side)
@@ -184,24 +206,30 @@ def diff(
     if new_columns and old_columns and "record_id" not in common:
         raise ArchiveError("record_id is missing from a release's records; run archive verify")
     merge = _Merge(common, _by_value(common, old_schema, new_schema), frozenset(fresh), limit)
-    by_shard = None if executor is None else _merged_by_shard(merge, executor, old_side, new_side)
+    by_shard = None
+    if executor is not None:
+        by_shard = _merged_by_shard(merge, executor, old_side, new_side, spill)
     if by_shard is None:
+        if spill is not None:
+            spill.clear()  # what the pairs shed before they gave way to the whole merge
+        merge.spill = spill
         merge.run(_Cursor(old_side, merge.columns), _Cursor(new_side, merge.columns))
     else:
         merge = by_shard
+    lists = spill.arrays(merge) if spill is not None else merge.id_lists()
     return Diff(
         old=old_side.ref,
         new=new_side.ref,
         old_records=merge.old_count,
         new_records=merge.new_count,
-        added=tuple(merge.added),
-        removed=tuple(merge.removed),
+        added=lists["added"],
+        removed=lists["removed"],
         withdrawn=tuple(fresh[rid] for rid in sorted(fresh)),
-        changed=tuple(merge.changed),
+        changed=lists["changed"],
         details=tuple(merge.details),
         unchanged=merge.unchanged,
         fields=dict(sorted(merge.per_field.items())),
-        narrowed=tuple(merge.narrowed),
+        narrowed=lists["narrowed"],
         tombstones_dropped=tuple(sorted(rid for rid in old_tombs if rid not in new_tombs)),
         schemas=_schema_changes(old_side.schemas, new_side.schemas),
         columns_added=tuple(c for c in new_columns if c not in old_columns),
@@ -222,7 +250,9 @@ def _by_value(columns: list[str], old_schema, new_schema) -> frozenset[str]:
     )
 
 
-def _merged_by_shard(template: _Merge, executor, old: _Side, new: _Side) -> _Merge | None:
+def _merged_by_shard(
+    template: _Merge, executor, old: _Side, new: _Side, spill: _Spill | None = None
+) -> _Merge | None:
     """The merge of the releases a shard pair per task, when both are cut into the same shards
     (the same count, each named for its id range), each shard is in order and every id of a
     shard sorts before every id of the next, on both sides: the whole merge then meets the ids
@@ -232,8 +262,9 @@ def _merged_by_shard(template: _Merge, executor, old: _Side, new: _Side) -> _Mer
     count = _shard_count(old)
     if count is None or count < 2 or _shard_count(new) != count:
         return None
-    joined = _Joined(template)
-    for shard, part, span in executor.map(shard_merge, range(count), old, new, template):
+    joined = _Joined(template, spill)
+    folder = None if spill is None else spill.folder
+    for shard, part, span in executor.map(shard_merge, range(count), old, new, template, folder):
         joined.add(shard, part, span)  # every task is waited for, even after one failed
     return joined.merge if joined.fits and joined.following == count else None
 
@@ -241,8 +272,9 @@ def _merged_by_shard(template: _Merge, executor, old: _Side, new: _Side) -> _Mer
 class _Joined:
     """Parts of a merge by shard, absorbed in shard order while their id spans keep apart."""
 
-    def __init__(self, template: _Merge):
+    def __init__(self, template: _Merge, spill: _Spill | None = None):
         self.merge = template.fresh()
+        self.spill = spill
         self.waiting: dict[int, tuple[_Merge, tuple[str, str] | None]] = {}
         self.following = 0
         self.highest = ""  # no id is empty: a cursor refuses one
@@ -263,6 +295,9 @@ class _Joined:
                 self.fits = self.highest < span[0]
                 self.highest = span[1]
             self.merge.absorb(part)
+            if self.spill is not None:
+                self.spill.append(part.spill)
+                self.spill.shed(self.merge)  # a part that could not spill
             self.following += 1
 
 
@@ -275,21 +310,28 @@ def _shard_count(side: _Side) -> int | None:
 
 
 def shard_merge(
-    shard: int, old: _Side, new: _Side, template: _Merge
+    shard: int, old: _Side, new: _Side, template: _Merge, spill_folder: Path | None = None
 ) -> tuple[int, _Merge | None, tuple[str, str] | None]:
     """Task: (``shard``, the merge of that shard of both releases, the lowest and highest id
     of either in it, None when it holds none). The merge is None when an id is out of order
     or the shard cannot be read: the whole merge then raises what it meets first, as without
     tasks. (An id outside its shard's range needs no check here: the joining finds it out of
-    the order of the shards.)"""
+    the order of the shards.) With ``spill_folder`` (on the disk the task reads the releases
+    from), the merge's id lists are written to files of its own there, not handed back."""
     merge = template.fresh()
     old_part = replace(old, shards=(old.shards[shard],))
     new_part = replace(new, shards=(new.shards[shard],))
+    if spill_folder is not None:
+        part_folder = spill_folder / f"shard-{shard:05d}"
+        part_folder.mkdir()
+        merge.spill = _Spill(part_folder)
     try:
         cursors = (_Cursor(old_part, merge.columns), _Cursor(new_part, merge.columns))
         merge.run(*cursors)
     except Exception:
         return shard, None, None
+    if merge.spill is not None:
+        merge.spill.shed(merge)
     ends = [(c.first, c.last) for c in cursors if c.first is not None]
     return shard, merge, (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else None
 
@@ -367,6 +409,7 @@ class _Merge:
         self.details: list[RecordChange] = []
         self.per_field: Counter = Counter()
         self.unchanged = self.old_count = self.new_count = 0
+        self.spill: _Spill | None = None  # where the ids go: a task's part spills to its own
 
     def fresh(self) -> _Merge:
         """A merge of the same columns, withdrawals and limit, with nothing merged yet."""
@@ -401,7 +444,15 @@ class _Merge:
                 self._compare(old, old.pos, new, new.pos, rows)
                 old.step(rows)
                 new.step(rows)
+            if (
+                self.spill is not None
+                and len(self.added) + len(self.removed) + len(self.changed) >= SHED_IDS
+            ):
+                self.spill.shed(self)
         self.old_count, self.new_count = old.count, new.count
+
+    def id_lists(self) -> dict[str, tuple[str, ...]]:
+        return {name: tuple(getattr(self, name)) for name in _ID_LISTS}
 
     def _compare(
         self,
@@ -455,6 +506,54 @@ class _Merge:
             self.narrowed.append(rid)
         if len(self.details) < self.limit:
             self.details.append(RecordChange(rid, changes))
+
+
+# The id lists of a merge, in its order; ``narrowed`` is part of ``changed``.
+_ID_LISTS = ("added", "removed", "changed", "narrowed")
+# Ids a merge holds before it sheds them into its spill (and a part of a shard holds them all).
+SHED_IDS = 10_000
+
+
+class _Spill:
+    """A merge's id lists, written to files in ``folder`` as the merge goes: a release of
+    millions of records changed, added or removed holds none of them at once, and CHANGES.json
+    is written from the files. Each id is written as canonical JSON writes an array element."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.paths = {name: folder / f"{name}.txt" for name in _ID_LISTS}
+        self.clear()
+
+    def shed(self, merge: _Merge) -> None:
+        """Move the ids ``merge`` holds to the files (the merge keeps none)."""
+        for name in _ID_LISTS:
+            ids = getattr(merge, name)
+            if ids:
+                with open(self.paths[name], "a", encoding="utf-8", newline="\n") as handle:
+                    handle.write("\n".join(map(encode_basestring, ids)) + "\n")
+                self.counts[name] += len(ids)
+                ids.clear()
+
+    def append(self, part: _Spill | None) -> None:
+        """Add a shard's spilled lists after these (its files are then removed)."""
+        if part is None:
+            return
+        for name in _ID_LISTS:
+            if part.counts[name]:
+                with open(part.paths[name], "rb") as source, open(self.paths[name], "ab") as out:
+                    shutil.copyfileobj(source, out)
+                self.counts[name] += part.counts[name]
+            part.paths[name].unlink()
+
+    def clear(self) -> None:
+        for path in self.paths.values():
+            path.write_bytes(b"")
+        self.counts: Counter = Counter()
+
+    def arrays(self, merge: _Merge) -> dict[str, SpilledArray]:
+        """The lists, once ``merge`` has ended (what it still holds is shed first)."""
+        self.shed(merge)
+        return {name: SpilledArray(path, self.counts[name]) for name, path in self.paths.items()}
 
 
 @dataclass(frozen=True)
@@ -739,15 +838,19 @@ def diff_dict(d: Diff, old_manifest: dict | None = None, new_manifest: dict | No
         "columns": {"added": list(d.columns_added), "removed": list(d.columns_removed)},
         "tier": {"old": d.tiers[0], "new": d.tiers[1]},
         "fields": dict(d.fields),
-        "added": list(d.added),
-        "removed": list(d.removed),
+        "added": _listed(d.added),
+        "removed": _listed(d.removed),
         "withdrawn": list(d.withdrawn),
         "tombstones_dropped": list(d.tombstones_dropped),
-        "narrowed": list(d.narrowed),
-        "changed": list(d.changed),
+        "narrowed": _listed(d.narrowed),
+        "changed": _listed(d.changed),
         "details": [change.as_dict() for change in d.details],
         "details_truncated": d.truncated,
     }
+
+
+def _listed(ids) -> list | SpilledArray:
+    return ids if isinstance(ids, SpilledArray) else list(ids)
 
 
 def changes(
@@ -769,6 +872,31 @@ def changes(
         parent_release, child_release, new_manifest=child_manifest, limit=limit, executor=executor
     )
     return diff_dict(found)
+
+
+def write_changes_file(
+    parent_release: str | Path,
+    child_release: str | Path,
+    target: Path,
+    child_manifest: dict | None = None,
+    *,
+    limit: int = DETAIL_LIMIT,
+    executor=None,
+    scratch: Path | None = None,
+) -> dict:
+    """Write ``changes`` as canonical JSON at ``target``, the same bytes, with memory bounded
+    whatever the count of changed records: the id lists go through files in ``scratch`` (a
+    temporary folder there) and are copied into ``target`` line by line. Returns the
+    ``bump`` part of the changes."""
+    with tempfile.TemporaryDirectory(prefix="changes-", dir=scratch) as folder:
+        spill = _Spill(Path(folder))
+        found = _compared(
+            Path(parent_release), Path(child_release), child_manifest, limit, executor, spill
+        )
+        data = diff_dict(found)
+        with open(target, "wb") as handle:
+            write_canonical_json(data, handle)
+    return data["bump"]
 
 
 def summary_lines(data: dict) -> list[str]:
@@ -842,4 +970,5 @@ __all__ = [
     "implied_bump",
     "next_version",
     "summary_lines",
+    "write_changes_file",
 ]

@@ -312,7 +312,7 @@ def _counts(manifest: dict) -> dict:
 def _changes(path: Path) -> dict | None:
     """The summary of a release's CHANGES.json: counts and the bump."""
     try:
-        data = boundedjson.load(path / CHANGES_FILE)
+        data = boundedjson.load(path / CHANGES_FILE, boundedjson.MAX_MANIFEST_BYTES)
         return {"counts": data["counts"], "bump": data["bump"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None

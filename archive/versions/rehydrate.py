@@ -50,7 +50,6 @@ from archive._version import __version__
 from archive.errors import Problem, ReleaseExistsError, UsageError, VerificationError
 from archive.format import boundedjson
 from archive.format.manifest import (
-    canonical_json,
     checked_manifest,
     file_entries,
     file_sha256,
@@ -70,7 +69,7 @@ from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256
 from archive.relations.table import RELATIONS_ARROW_SCHEMA
 from archive.settings import PackSettings
 from archive.text.normalize import body_text, sha256_text
-from archive.versions.diff import CHANGES_FILE, changes
+from archive.versions.diff import CHANGES_FILE, write_changes_file
 
 Progress = Callable[[str, int, int | None], None]
 SUFFIX = "rehydrated"
@@ -539,8 +538,7 @@ def _manifest(source: Path, release: Path, old: dict, digest: str, version: str,
         "pyarrow": pa.__version__,
     }
     manifest["parent"] = {"name": old["name"], "version": old["version"], "manifest_sha256": digest}
-    data = canonical_json(changes(source, release, manifest))
-    (release / CHANGES_FILE).write_bytes(data)
+    write_changes_file(source, release, release / CHANGES_FILE, manifest, scratch=release.parent)
     rows = {f["path"]: f["rows"] for f in old["files"] if "rows" in f}
     manifest["files"] = file_entries(release, rows)
     return manifest
