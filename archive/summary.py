@@ -458,18 +458,18 @@ def quarantine_of(manifest: dict) -> Quarantine:
 
 
 def versions_of(root: Path, manifest: dict) -> Versions:
-    from archive.versions.diff import CHANGES_FILE
+    from archive.versions.diff import CHANGES_FILE, changes_overview
 
     changes = None
     if (root / CHANGES_FILE).is_file():
         try:
-            data = boundedjson.load(root / CHANGES_FILE, boundedjson.MAX_MANIFEST_BYTES)
+            data = changes_overview(root / CHANGES_FILE, _CHANGED_LISTS, CHANGED_IDS)
             changes = {
                 "counts": data["counts"],
                 "bump": data["bump"],
-                "ids": {k: list(data.get(k) or [])[:CHANGED_IDS] for k in _CHANGED_LISTS},
+                "ids": {k: data[k] for k in _CHANGED_LISTS},
             }
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
             changes = None
     return Versions(
         parent=_parent(manifest.get("parent")),

@@ -171,3 +171,15 @@ def test_the_changes_of_a_version_listing_a_million_ids_are_still_read(dist):
     versions = versions_of(release, read_manifest(release))
     assert versions.changes["counts"]["changed"] == 1_000_000
     assert versions.changes["ids"]["changed"][:2] == [f"{0:032x}", f"{1:032x}"]
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"{", b'{"counts": {"added": 1}}', b'{"bump": {}, "counts": [1]}', b"\xff"]
+)
+def test_a_changes_file_that_is_not_one_gives_no_counts(dist, content):
+    from archive.summary import versions_of
+
+    release = dist / "valley-1.1.0"
+    (release / "CHANGES.json").write_bytes(content)
+    assert log(release)[0].changes is None
+    assert versions_of(release, read_manifest(release)).changes is None

@@ -8,7 +8,6 @@ code. Nothing is written to ``out``; the cost is that of a pack.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from archive.errors import ReleaseExistsError, UsageError
 from archive.release.pack import pack, release_path
 from archive.release.parent import latest_release
 from archive.settings import PackSettings
+from archive.versions.diff import changes_overview
 
 
 def dry_run(sources: Sequence[str | os.PathLike], out, settings: PackSettings, **options) -> dict:
@@ -36,7 +36,7 @@ def dry_run(sources: Sequence[str | os.PathLike], out, settings: PackSettings, *
     with tempfile.TemporaryDirectory(prefix="archive-dry-run-") as scratch:
         result = pack(sources, scratch, settings, parent=parent, **options)
         changes_file = result.path / "CHANGES.json"
-        changes = json.loads(changes_file.read_bytes()) if changes_file.is_file() else None
+        changes = changes_overview(changes_file) if changes_file.is_file() else None
         manifest = result.manifest
     return {
         "would_write": str(destination),

@@ -30,6 +30,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -899,6 +900,32 @@ def write_changes_file(
     return data["bump"]
 
 
+def changes_overview(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> dict:
+    """``counts`` and ``bump`` of the CHANGES.json at ``path``, and the first ``ids`` of each
+    of its ``lists`` (``added``, ``changed``, ...), read as a stream by ijson's compiled
+    parser: a file listing millions of ids (37 MiB a million) is never held, only the parts
+    asked for. ``ValueError`` for a file over ``MAX_MANIFEST_BYTES``, not JSON where it is
+    read, or without either object; ``OSError`` when it cannot be read."""
+    import ijson
+
+    if path.stat().st_size > boundedjson.MAX_MANIFEST_BYTES:
+        raise ValueError(f"larger than {boundedjson.MAX_MANIFEST_BYTES} bytes")
+    found: dict = {}
+    with open(path, "rb") as handle:
+        try:
+            for key in ("counts", "bump"):
+                handle.seek(0)
+                found[key] = next(ijson.items(handle, key, use_float=True), None)
+                if not isinstance(found[key], dict):
+                    raise ValueError(f"no {key} object")
+            for name in lists:
+                handle.seek(0)
+                found[name] = list(islice(ijson.items(handle, f"{name}.item", use_float=True), ids))
+        except ijson.JSONError as exc:
+            raise ValueError(f"not JSON ({exc})") from None
+    return found
+
+
 def summary_lines(data: dict) -> list[str]:
     """A short human rendering of a diff's JSON form."""
     old, new, counts, bump = data["old"], data["new"], data["counts"], data["bump"]
@@ -963,6 +990,7 @@ __all__ = [
     "bump_reasons",
     "bump_warning",
     "changes",
+    "changes_overview",
     "chosen_bump",
     "diff",
     "diff_dict",

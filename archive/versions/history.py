@@ -38,7 +38,7 @@ from archive.format.manifest import (
     read_digest_file,
     require_release,
 )
-from archive.versions.diff import CHANGES_FILE
+from archive.versions.diff import CHANGES_FILE, changes_overview
 
 MAX_LINKS = 10_000
 
@@ -312,9 +312,8 @@ def _counts(manifest: dict) -> dict:
 def _changes(path: Path) -> dict | None:
     """The summary of a release's CHANGES.json: counts and the bump."""
     try:
-        data = boundedjson.load(path / CHANGES_FILE, boundedjson.MAX_MANIFEST_BYTES)
-        return {"counts": data["counts"], "bump": data["bump"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        return changes_overview(path / CHANGES_FILE)
+    except (OSError, ValueError):
         return None
 
 
