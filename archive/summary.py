@@ -457,6 +457,11 @@ def quarantine_of(manifest: dict) -> Quarantine:
     )
 
 
+def _record_id(item) -> object:
+    """An id of a CHANGES.json list: the list of withdrawals holds tombstones, not ids."""
+    return item.get("record_id") if isinstance(item, dict) else item
+
+
 def versions_of(root: Path, manifest: dict) -> Versions:
     from archive.versions.diff import CHANGES_FILE, changes_overview
 
@@ -467,7 +472,7 @@ def versions_of(root: Path, manifest: dict) -> Versions:
             changes = {
                 "counts": data["counts"],
                 "bump": data["bump"],
-                "ids": {k: data[k] for k in _CHANGED_LISTS},
+                "ids": {k: [_record_id(item) for item in data[k]] for k in _CHANGED_LISTS},
             }
         except (OSError, ValueError):
             changes = None

@@ -30,6 +30,7 @@ from archive.versions.diff import (
     CHANGES_FILE,
     bump_warning,
     changes,
+    changes_overview,
     chosen_bump,
     diff,
     diff_dict,
@@ -566,3 +567,93 @@ def test_a_document_written_with_spilled_arrays_is_its_canonical_json(
     out = io.BytesIO()
     write_canonical_json(written, out)
     assert out.getvalue() == canonical_json(document)
+
+
+_OVERVIEW_LISTS = ("added", "withdrawn", "changed")
+# yajl, ijson's parser, refuses integers past 64 bits (a count never is)
+_VALUE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(1 - 2**63, 2**63 - 1)
+    | st.floats(-1e300, 1e300)
+    | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _overview_by_json(text: str, ids: int) -> dict:
+    """What ``changes_overview`` must give, from the document parsed whole."""
+    data = json.loads(text)
+    found = {"counts": data["counts"], "bump": data["bump"]}
+    for name in _OVERVIEW_LISTS:
+        value = data.get(name)
+        found[name] = value[:ids] if isinstance(value, list) else []
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    document=st.fixed_dictionaries(
+        {"counts": st.dictionaries(_TEXT, _VALUE, max_size=3), "bump": _VALUE},
+        optional={name: _VALUE | st.lists(_VALUE, max_size=6) for name in _OVERVIEW_LISTS},
+    ),
+    ids=st.integers(0, 4),
+)
+def test_the_overview_read_as_a_stream_is_that_of_the_whole_document(
+    tmp_path_factory, document, ids
+):
+    path = tmp_path_factory.mktemp("overview") / CHANGES_FILE
+    path.write_bytes(canonical_json(document))
+    if not isinstance(document["bump"], dict):
+        with pytest.raises(ValueError, match="no bump object"):
+            changes_overview(path, _OVERVIEW_LISTS, ids)
+        return
+    expected = _overview_by_json(path.read_text(encoding="utf-8"), ids)
+    assert changes_overview(path, _OVERVIEW_LISTS, ids) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"counts": {"a": 1}, "bump": {}, "counts": {"a": 2}, "added": ["x"], "added": ["y"]}',
+        '{"added": {"x": "y"}, "bump": {"implied": "none"}, "counts": {}, "changed": "abc"}',
+        '{"bump": {"w": [[{}]]}, "counts": {"added": 0}, "withdrawn": [{"record_id": "r"}, 1]}',
+    ],
+)
+def test_the_overview_keeps_the_last_of_a_key_given_twice_as_json_does(tmp_path, text):
+    path = tmp_path / CHANGES_FILE
+    path.write_text(text, encoding="utf-8")
+    assert changes_overview(path, _OVERVIEW_LISTS, 5) == _overview_by_json(text, 5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"counts": {}, "bump": {}',  # cut short
+        '{"counts": {}, "bump": {}} []',  # more after the object
+        '["counts", "bump"]',
+        '{"counts": {}, "bump": {}, "deep": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+)
+def test_an_overview_of_what_is_no_changes_json_is_refused(tmp_path, text):
+    path = tmp_path / CHANGES_FILE
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError):
+        changes_overview(path, _OVERVIEW_LISTS, 5)
+
+
+class Twice(Keeping):
+    """An executor that runs every task twice, as Ray does one whose worker died."""
+
+    def map(self, fn, items, *args):
+        for item in items:
+            fn(item, *args)
+            self.parts.append(fn(item, *args))
+            yield self.parts[-1]
+
+
+def test_a_shard_pair_task_run_again_spills_its_ids_once(sharded, sheds, tmp_path):
+    target = tmp_path / CHANGES_FILE
+    write_changes_file(sharded["v1"], sharded["v2"], target, executor=Twice())
+    assert target.read_bytes() == canonical_json(changes(sharded["v1"], sharded["v2"]))

@@ -183,3 +183,17 @@ def test_a_changes_file_that_is_not_one_gives_no_counts(dist, content):
     (release / "CHANGES.json").write_bytes(content)
     assert log(release)[0].changes is None
     assert versions_of(release, read_manifest(release)).changes is None
+
+
+def test_a_version_withdrawing_records_lists_their_ids_in_the_summary_and_report(chain, tmp_path):
+    """CHANGES.json lists each withdrawal as its tombstone; the summary shows its record id
+    (the report's page of versions took the tombstone for an id, and stopped)."""
+    from archive.report.build import write_report
+    from archive.summary import versions_of
+
+    release = chain / "valley-2.0.0"
+    versions = versions_of(release, read_manifest(release))
+    assert versions.changes["ids"]["withdrawn"] == [record_id("captures/n2.txt")]
+    written = write_report(release, tmp_path / "report")
+    pages = "".join(p.read_text(encoding="utf-8") for p in Path(written.path).rglob("*.html"))
+    assert f"<code>{record_id('captures/n2.txt')}</code>" in pages

@@ -30,7 +30,6 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -324,7 +323,7 @@ def shard_merge(
     new_part = replace(new, shards=(new.shards[shard],))
     if spill_folder is not None:
         part_folder = spill_folder / f"shard-{shard:05d}"
-        part_folder.mkdir()
+        part_folder.mkdir(exist_ok=True)  # a task run again (Ray retries one): its files emptied
         merge.spill = _Spill(part_folder)
     try:
         cursors = (_Cursor(old_part, merge.columns), _Cursor(new_part, merge.columns))
@@ -901,28 +900,71 @@ def write_changes_file(
 
 
 def changes_overview(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> dict:
-    """``counts`` and ``bump`` of the CHANGES.json at ``path``, and the first ``ids`` of each
-    of its ``lists`` (``added``, ``changed``, ...), read as a stream by ijson's compiled
-    parser: a file listing millions of ids (37 MiB a million) is never held, only the parts
-    asked for. ``ValueError`` for a file over ``MAX_MANIFEST_BYTES``, not JSON where it is
-    read, or without either object; ``OSError`` when it cannot be read."""
+    """``counts`` and ``bump`` of the CHANGES.json at ``path``, and the first ``ids`` items of
+    each of its ``lists`` (``added``, ``changed``, ...; empty when absent or not an array), in
+    one pass of ijson's compiled parser over the whole file: a file listing millions of ids
+    (37 MiB a million) is never held, only the parts asked for, and it must be JSON throughout,
+    as ``json.loads`` would have it (a key given twice keeps its last value). ``ValueError``
+    for a file over ``MAX_MANIFEST_BYTES``, nested deeper than ``boundedjson.MAX_DEPTH``, not
+    JSON, or without either object; ``OSError`` when it cannot be read."""
     import ijson
 
     if path.stat().st_size > boundedjson.MAX_MANIFEST_BYTES:
         raise ValueError(f"larger than {boundedjson.MAX_MANIFEST_BYTES} bytes")
-    found: dict = {}
     with open(path, "rb") as handle:
         try:
-            for key in ("counts", "bump"):
-                handle.seek(0)
-                found[key] = next(ijson.items(handle, key, use_float=True), None)
-                if not isinstance(found[key], dict):
-                    raise ValueError(f"no {key} object")
-            for name in lists:
-                handle.seek(0)
-                found[name] = list(islice(ijson.items(handle, f"{name}.item", use_float=True), ids))
+            found = _overview(ijson.basic_parse(handle, use_float=True), lists, ids)
         except ijson.JSONError as exc:
             raise ValueError(f"not JSON ({exc})") from None
+    for key in ("counts", "bump"):
+        if not isinstance(found.get(key), dict):
+            raise ValueError(f"no {key} object")
+    return found
+
+
+_OPENS = frozenset({"start_map", "start_array"})
+_CLOSES = frozenset({"end_map", "end_array"})
+
+
+def _overview(events: Iterator[tuple[str, object]], lists: tuple[str, ...], ids: int) -> dict:
+    """``changes_overview`` from a JSON document's parse events. ``level`` is how many
+    containers hold the event (for an end, once it has closed): the top object's keys are at
+    level 1, a list's items at level 2."""
+    from ijson.common import ObjectBuilder
+
+    found: dict = {name: [] for name in lists}
+    level, top, builder, array = 0, None, None, False
+    for event, value in events:
+        if event in _CLOSES:
+            level -= 1
+        if level == 0:
+            if event not in ("start_map", "end_map"):
+                raise ValueError("not a JSON object")
+        elif level == 1 and event == "map_key":
+            top, array = value, False
+            if top in lists:
+                found[top] = []  # a key given again keeps its last value, as json.loads
+        elif top in ("counts", "bump"):
+            if level == 1 and event not in _CLOSES:
+                builder = ObjectBuilder()
+            builder.event(event, value)
+            if level == 1 and event not in _OPENS:
+                found[top] = builder.value
+        elif top in lists:
+            if level == 1:
+                array = event == "start_array"
+            elif array:
+                if level == 2 and event not in _CLOSES:  # an item begins
+                    builder = ObjectBuilder() if len(found[top]) < ids else None
+                if builder is not None:
+                    builder.event(event, value)
+                    if level == 2 and event not in _OPENS:  # and ends
+                        found[top].append(builder.value)
+                        builder = None
+        if event in _OPENS:
+            level += 1
+            if level > boundedjson.MAX_DEPTH:
+                raise ValueError(f"JSON nested deeper than {boundedjson.MAX_DEPTH} levels")
     return found
 
 
