@@ -457,9 +457,11 @@ def quarantine_of(manifest: dict) -> Quarantine:
     )
 
 
-def _record_id(item) -> object:
-    """An id of a CHANGES.json list: the list of withdrawals holds tombstones, not ids."""
-    return item.get("record_id") if isinstance(item, dict) else item
+def _record_ids(items: list) -> list[str]:
+    """The ids of a CHANGES.json list (the list of withdrawals holds tombstones, not ids);
+    what is no id (a file edited since its pack: verify says so) is left out."""
+    ids = (item.get("record_id") if isinstance(item, dict) else item for item in items)
+    return [rid for rid in ids if isinstance(rid, str)]
 
 
 def versions_of(root: Path, manifest: dict) -> Versions:
@@ -469,10 +471,11 @@ def versions_of(root: Path, manifest: dict) -> Versions:
     if (root / CHANGES_FILE).is_file():
         try:
             data = changes_overview(root / CHANGES_FILE, _CHANGED_LISTS, CHANGED_IDS)
+            counts = {k: n for k, n in data["counts"].items() if type(n) is int}
             changes = {
-                "counts": data["counts"],
+                "counts": counts,
                 "bump": data["bump"],
-                "ids": {k: [_record_id(item) for item in data[k]] for k in _CHANGED_LISTS},
+                "ids": {k: _record_ids(data[k]) for k in _CHANGED_LISTS},
             }
         except (OSError, ValueError):
             changes = None

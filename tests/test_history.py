@@ -197,3 +197,21 @@ def test_a_version_withdrawing_records_lists_their_ids_in_the_summary_and_report
     written = write_report(release, tmp_path / "report")
     pages = "".join(p.read_text(encoding="utf-8") for p in Path(written.path).rglob("*.html"))
     assert f"<code>{record_id('captures/n2.txt')}</code>" in pages
+
+
+def test_the_summary_and_report_of_an_edited_changes_file_leave_out_what_is_no_id(dist, tmp_path):
+    """A CHANGES.json edited since its pack (verify says so) still gets its report, without
+    what is not an id or a count (the report stopped on each of these)."""
+    from archive.report.build import write_report
+    from archive.summary import versions_of
+
+    release = dist / "valley-2.0.0"
+    data = json.loads((release / "CHANGES.json").read_bytes())
+    data["added"] = [1, ["a"], "x", None]
+    data["withdrawn"] = [{"reason": "court order"}]
+    data["counts"]["withdrawn"] = "1"
+    (release / "CHANGES.json").write_bytes(canonical_json(data))
+    changes = versions_of(release, read_manifest(release)).changes
+    assert changes["ids"]["added"] == ["x"] and changes["ids"]["withdrawn"] == []
+    assert "withdrawn" not in changes["counts"] and changes["counts"]["added"] == 0
+    write_report(release, tmp_path / "report")

@@ -510,7 +510,7 @@ class _Merge:
 
 # The id lists of a merge, in its order; ``narrowed`` is part of ``changed``.
 _ID_LISTS = ("added", "removed", "changed", "narrowed")
-# Ids a merge holds before it sheds them into its spill (and a part of a shard holds them all).
+# Ids a merge (the whole one, or a shard pair's) holds before it sheds them into its spill.
 SHED_IDS = 10_000
 
 
@@ -904,9 +904,13 @@ def changes_overview(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> d
     each of its ``lists`` (``added``, ``changed``, ...; empty when absent or not an array), in
     one pass of ijson's compiled parser over the whole file: a file listing millions of ids
     (37 MiB a million) is never held, only the parts asked for, and it must be JSON throughout,
-    as ``json.loads`` would have it (a key given twice keeps its last value). ``ValueError``
-    for a file over ``MAX_MANIFEST_BYTES``, nested deeper than ``boundedjson.MAX_DEPTH``, not
-    JSON, or without either object; ``OSError`` when it cannot be read."""
+    as ``json.loads`` would have it (a key given twice keeps its last value), except where
+    yajl, the parser, departs from it: a string left open after the object, and vertical tab
+    and form feed as white space, pass; an escaped lone surrogate becomes "?"; integers past
+    64 bits are refused (verify, through the manifest's hash of the file, is what proves a
+    CHANGES.json is the one written). ``ValueError`` for a file over ``MAX_MANIFEST_BYTES``,
+    nested deeper than ``boundedjson.MAX_DEPTH``, not JSON, or without either object;
+    ``OSError`` when it cannot be read."""
     import ijson
 
     if path.stat().st_size > boundedjson.MAX_MANIFEST_BYTES:
