@@ -12,6 +12,7 @@ import json
 import os
 import stat
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from archive.cli_output import (
     EXIT_FAILED,
     EXIT_OK,
     emit_json,
+    emit_json_file,
     emit_json_list,
     handles_errors,
     report_out,
@@ -691,18 +693,20 @@ def diff(old, new, limit, quiet, as_json):
     archive diff dist/example-1.0.0 dist/example-1.1.0
     archive diff dist/example-1.0.0 dist/example-1.1.0 --json > changes.json
     """
-    from archive.versions.diff import diff as diff_releases
-    from archive.versions.diff import diff_dict, summary_lines
+    from archive.format.manifest import write_canonical_json
+    from archive.versions.diff import iter_summary_lines, spilled_changes
 
-    data = diff_dict(diff_releases(old, new, limit=limit))
-    if as_json:
-        emit_json(data)
-    else:
-        lines = summary_lines(data)
-        if quiet:
-            lines = lines[:1] + [line for line in lines if line.startswith("warning: ")]
-        for line in lines:
-            click.echo(printable(line))
+    # the id lists go through files: releases of millions of records differ in millions of ids
+    with tempfile.TemporaryDirectory(prefix="archive-diff-") as folder:
+        data = spilled_changes(old, new, Path(folder), limit=limit)
+        if as_json:
+            with open(Path(folder) / "diff.json", "wb") as handle:
+                write_canonical_json(data, handle)
+            emit_json_file(Path(folder) / "diff.json")
+        else:
+            for number, line in enumerate(iter_summary_lines(data)):
+                if not quiet or number == 0 or line.startswith("warning: "):
+                    click.echo(printable(line))
     sys.exit(EXIT_FAILED if data["bump"]["warning"] else EXIT_OK)
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from functools import wraps
+from pathlib import Path
 
 import click
 
@@ -103,6 +104,14 @@ def closed_pipe() -> None:
 def emit_json(data) -> None:
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     click.echo(printable_json(text))
+
+
+def emit_json_file(path: Path) -> None:
+    """A JSON file written in ``emit_json``'s form (``canonical_json``), printed a megabyte of
+    characters at a time: the same text, never held whole (each character is escaped alone)."""
+    with open(path, encoding="utf-8", newline="\n") as handle:
+        while text := handle.read(1 << 20):
+            click.echo(printable_json(text), nl=False)
 
 
 def emit_json_list(items) -> None:

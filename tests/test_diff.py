@@ -36,6 +36,7 @@ from archive.versions.diff import (
     diff_dict,
     implied_bump,
     next_version,
+    summary_lines,
     write_changes_file,
 )
 
@@ -657,3 +658,22 @@ def test_a_shard_pair_task_run_again_spills_its_ids_once(sharded, sheds, tmp_pat
     target = tmp_path / CHANGES_FILE
     write_changes_file(sharded["v1"], sharded["v2"], target, executor=Twice())
     assert target.read_bytes() == canonical_json(changes(sharded["v1"], sharded["v2"]))
+
+
+def test_the_diff_command_prints_from_spilled_ids_what_the_held_diff_gives(sharded, sheds, runner):
+    """``archive diff`` holds no id list either: its text and JSON are those of the diff held
+    whole (each kind of list here has ids, and the merge sheds them past 2)."""
+    from archive.cli import main
+
+    old, new = str(sharded["v1"]), str(sharded["v2"])
+    held = diff_dict(diff(old, new))
+    sheds.clear()
+    text = runner.invoke(main, ["diff", old, new])
+    assert text.exit_code == 0, text.output
+    assert text.output == "\n".join(summary_lines(held)) + "\n"
+    assert len([n for n in sheds if n]) > 1
+    as_json = runner.invoke(main, ["diff", old, new, "--json"])
+    assert as_json.output == json.dumps(held, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    quiet = runner.invoke(main, ["diff", old, new, "-q"])
+    assert quiet.output == summary_lines(held)[0] + "\n"
+    assert all(held[k] for k in ("added", "removed", "withdrawn", "changed"))

@@ -45,6 +45,9 @@ class SpilledArray:
     def __len__(self) -> int:
         return self.count
 
+    def __iter__(self) -> Iterator:
+        return map(json.loads, self.encoded())
+
     def encoded(self) -> Iterator[str]:
         with open(self.path, encoding="utf-8", newline="\n") as handle:
             for line in handle:

@@ -889,14 +889,33 @@ def write_changes_file(
     temporary folder there) and are copied into ``target`` line by line. Returns the
     ``bump`` part of the changes."""
     with tempfile.TemporaryDirectory(prefix="changes-", dir=scratch) as folder:
-        spill = _Spill(Path(folder))
-        found = _compared(
-            Path(parent_release), Path(child_release), child_manifest, limit, executor, spill
+        data = spilled_changes(
+            parent_release,
+            child_release,
+            Path(folder),
+            child_manifest,
+            limit=limit,
+            executor=executor,
         )
-        data = diff_dict(found)
         with open(target, "wb") as handle:
             write_canonical_json(data, handle)
     return data["bump"]
+
+
+def spilled_changes(
+    old: str | Path,
+    new: str | Path,
+    folder: Path,
+    new_manifest: dict | None = None,
+    *,
+    limit: int = DETAIL_LIMIT,
+    executor=None,
+) -> dict:
+    """``changes`` (``diff_dict`` of ``diff``) with its id lists as ``SpilledArray`` values,
+    kept in files in ``folder`` (which must outlive the result): memory bounded whatever the
+    count of records that differ."""
+    found = _compared(Path(old), Path(new), new_manifest, limit, executor, _Spill(folder))
+    return diff_dict(found)
 
 
 def changes_overview(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> dict:
@@ -974,41 +993,41 @@ def _overview(events: Iterator[tuple[str, object]], lists: tuple[str, ...], ids:
 
 def summary_lines(data: dict) -> list[str]:
     """A short human rendering of a diff's JSON form."""
+    return list(iter_summary_lines(data))
+
+
+def iter_summary_lines(data: dict) -> Iterator[str]:
+    """``summary_lines`` one at a time (its id lists may be ``SpilledArray`` values)."""
     old, new, counts, bump = data["old"], data["new"], data["counts"], data["bump"]
-    lines = [
+    yield (
         f"{old['name']} {old['version']} -> {new['name']} {new['version']}: "
         f"{counts['added']} added, {counts['removed']} removed, {counts['withdrawn']} withdrawn, "
-        f"{counts['changed']} changed, {counts['unchanged']} unchanged",
-    ]
+        f"{counts['changed']} changed, {counts['unchanged']} unchanged"
+    )
     for name, change in data["schemas"].items():
-        lines.append(
-            f"schema {name}: {_schema_text(change['old'])} -> {_schema_text(change['new'])}"
-        )
+        yield f"schema {name}: {_schema_text(change['old'])} -> {_schema_text(change['new'])}"
     for rid in data["added"]:
-        lines.append(f"+ {rid}")
+        yield f"+ {rid}"
     for rid in data["removed"]:
-        lines.append(f"- {rid}")
+        yield f"- {rid}"
     for tombstone in data["withdrawn"]:
-        lines.append(f"W {tombstone['record_id']}  {tombstone.get('reason', '')}".rstrip())
+        yield f"W {tombstone['record_id']}  {tombstone.get('reason', '')}".rstrip()
     for record in data["details"]:
-        lines.append(f"~ {record['record_id']}")
+        yield f"~ {record['record_id']}"
         for name, values in record["fields"].items():
             if "old_sha256" in values:
-                lines.append(
-                    f"    {name}: sha256 {_short(values['old_sha256'])} -> "
-                    f"{_short(values['new_sha256'])}"
-                )
+                old_hash, new_hash = _short(values["old_sha256"]), _short(values["new_sha256"])
+                yield f"    {name}: sha256 {old_hash} -> {new_hash}"
             else:
-                lines.append(f"    {name}: {_value(values['old'])} -> {_value(values['new'])}")
+                yield f"    {name}: {_value(values['old'])} -> {_value(values['new'])}"
     if data["details_truncated"]:
         hidden = counts["changed"] - len(data["details"])
-        lines.append(f"~ ... and {hidden} more changed record(s) (see --json for every id)")
-    lines.append(f"implied bump: {bump['implied']}")
+        yield f"~ ... and {hidden} more changed record(s) (see --json for every id)"
+    yield f"implied bump: {bump['implied']}"
     for reason in bump["reasons"]:
-        lines.append(f"  {reason['level']}: {reason['reason']}")
+        yield f"  {reason['level']}: {reason['reason']}"
     if bump["warning"]:
-        lines.append(f"warning: {bump['warning']}")
-    return lines
+        yield f"warning: {bump['warning']}"
 
 
 def _schema_text(entry: dict | None) -> str:
@@ -1042,7 +1061,9 @@ __all__ = [
     "diff_dict",
     "field_changes",
     "implied_bump",
+    "iter_summary_lines",
     "next_version",
+    "spilled_changes",
     "summary_lines",
     "write_changes_file",
 ]
