@@ -700,8 +700,8 @@ def diff(old, new, limit, quiet, as_json):
     with tempfile.TemporaryDirectory(prefix="archive-diff-") as folder:
         data = spilled_changes(old, new, Path(folder), limit=limit)
         if as_json:
-            with open(Path(folder) / "diff.json", "wb") as handle:
-                write_canonical_json(data, handle)
+            with open(Path(folder) / "diff.json", "wb") as handle:  # as emit_json writes
+                write_canonical_json(data, handle, allow_nan=True, default=str)
             emit_json_file(Path(folder) / "diff.json")
         else:
             for number, line in enumerate(iter_summary_lines(data)):

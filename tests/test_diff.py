@@ -677,3 +677,29 @@ def test_the_diff_command_prints_from_spilled_ids_what_the_held_diff_gives(shard
     quiet = runner.invoke(main, ["diff", old, new, "-q"])
     assert quiet.output == summary_lines(held)[0] + "\n"
     assert all(held[k] for k in ("added", "removed", "withdrawn", "changed"))
+
+
+def test_the_diff_command_prints_values_json_cannot_hold_as_it_did(tmp_path, runner):
+    """Columns of a release not packed by archive (a float that is NaN, a decimal) print as
+    ``emit_json`` prints them: NaN, and the decimal as its text."""
+    from decimal import Decimal
+
+    from archive.cli import main
+
+    for name, version, score, price in (("a", "1.0.0", 1.0, "1.00"), ("b", "2.0.0", None, "2.00")):
+        path = tmp_path / name
+        (path / "data").mkdir(parents=True)
+        columns = {
+            "record_id": ["r"],
+            "score": pa.array([float("nan") if score is None else score]),
+            "price": pa.array([Decimal(price)], pa.decimal128(5, 2)),
+        }
+        shard = f"data/{shard_name(0, 1)}"
+        pq.write_table(pa.table(columns), path / shard)
+        manifest = {"name": "x", "version": version, "files": [{"path": shard}]}
+        (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    held = diff_dict(diff(tmp_path / "a", tmp_path / "b"))
+    printed = runner.invoke(main, ["diff", str(tmp_path / "a"), str(tmp_path / "b"), "--json"])
+    assert printed.exit_code == 0, printed.output
+    expected = json.dumps(held, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    assert printed.output == expected + "\n" and '"new": NaN' in printed.output

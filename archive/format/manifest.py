@@ -54,10 +54,14 @@ class SpilledArray:
                 yield line[:-1]
 
 
-def write_canonical_json(data: dict[str, object], handle: BinaryIO) -> None:
+def write_canonical_json(
+    data: dict[str, object], handle: BinaryIO, *, allow_nan: bool = False, default=None
+) -> None:
     """Write the object ``data`` (its keys strings) to ``handle`` as ``canonical_json`` gives
     it, byte for byte, where a value of its own (not one nested deeper) may be a
-    ``SpilledArray``: its elements are copied from its file, a few thousand at a time."""
+    ``SpilledArray``: its elements are copied from its file, a few thousand at a time.
+    ``allow_nan`` and ``default`` are ``json.dumps``'s (a command's output may be looser than
+    a release's file)."""
     if not data:
         handle.write(b"{}\n")
         return
@@ -67,7 +71,14 @@ def write_canonical_json(data: dict[str, object], handle: BinaryIO) -> None:
         handle.write(f"{lead}{name}: ".encode())
         lead = ",\n  "
         if not isinstance(value, SpilledArray):
-            text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+            text = json.dumps(
+                value,
+                sort_keys=True,
+                indent=2,
+                ensure_ascii=False,
+                allow_nan=allow_nan,
+                default=default,
+            )
             handle.write(text.replace("\n", "\n  ").encode())  # one level in, as dumps nests
         else:
             _write_spilled(value, handle)
