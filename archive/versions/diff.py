@@ -295,9 +295,8 @@ class _Joined:
                 self.fits = self.highest < span[0]
                 self.highest = span[1]
             self.merge.absorb(part)
-            if self.spill is not None:
+            if self.spill is not None:  # then every part spilled its ids (shard_merge)
                 self.spill.append(part.spill)
-                self.spill.shed(self.merge)  # a part that could not spill
             self.following += 1
 
 
@@ -534,10 +533,8 @@ class _Spill:
                 self.counts[name] += len(ids)
                 ids.clear()
 
-    def append(self, part: _Spill | None) -> None:
+    def append(self, part: _Spill) -> None:
         """Add a shard's spilled lists after these (its files are then removed)."""
-        if part is None:
-            return
         for name in _ID_LISTS:
             if part.counts[name]:
                 with open(part.paths[name], "rb") as source, open(self.paths[name], "ab") as out:
