@@ -203,8 +203,9 @@ def test_shared_quotation_pinned():
 
 def test_a_pack_in_small_slices_states_the_same_relations(tmp_path):
     """Signing and confirmation in slices of a few bodies (and pairs), over several shards,
-    write the relations file byte for byte as the default sizes do: no slice boundary, and no
-    shard read after another in one batch, changes a key, a number or a run."""
+    write the relations file byte for byte as the default sizes do: no slice boundary, no
+    batch of the signature files (a shard's in one batch, or in several), and no shard read
+    after another in one batch, changes a key, a number or a run."""
     from conftest import CREATED
     from relations.corpus import generate  # tests/ is on sys.path
 
@@ -218,7 +219,12 @@ def test_a_pack_in_small_slices_states_the_same_relations(tmp_path):
     settings = PackSettings("planted", "1.0.0", CREATED, shards=3)
     whole = pack([root], tmp_path / "whole", settings).path
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in (("_TOKENIZE_BYTES", 3000), ("_SIGN_CHUNK", 7), ("BATCH_PAIRS", 9)):
+        for name, value in (
+            ("_TOKENIZE_BYTES", 3000),
+            ("_SIGN_CHUNK", 7),
+            ("_SIGNED_TEXT_BYTES", 5000),
+            ("BATCH_PAIRS", 9),
+        ):
             patch.setattr(relation_tasks, name, value)
         patch.setattr(align, "_PAIR_WORDS", 300)
         sliced = pack([root], tmp_path / "sliced", settings).path

@@ -153,12 +153,35 @@ def ipc_rows(
     """The rows of a work file at ``(batches[i], offsets[i])`` (a batch of the file, a row
     within it), in that order, with ``columns`` only. Only the batches that hold them are
     read, and of those only the columns' buffers: pages of a mapped local file, byte ranges
-    of a remote one (or, when a quarter of its batches or more are wanted, the whole remote
-    file in one request)."""
+    of a remote one (or, when more than one batch and a quarter of its batches or more are
+    wanted, the whole remote file in one request)."""
     batches = np.asarray(batches, dtype=np.int64)
     offsets = np.asarray(offsets, dtype=np.int64)
+    return _ipc_rows(path, columns, lambda _: (batches, offsets))
+
+
+# A work file's schema metadata: how many rows each of its batches holds (the last may hold
+# fewer), for ``ipc_rows_at`` to find a row by its position alone.
+BATCH_ROWS_KEY = b"archive.batch_rows"
+
+
+def ipc_rows_at(path: Path | RemotePath, positions: np.ndarray, columns: list[str]) -> pa.Table:
+    """``ipc_rows`` by row position, in a file whose batches hold the number of rows its
+    schema metadata states (``BATCH_ROWS_KEY``)."""
+
+    def where(schema: pa.Schema) -> tuple[np.ndarray, np.ndarray]:
+        rows = int((schema.metadata or {})[BATCH_ROWS_KEY])
+        at = np.asarray(positions, dtype=np.int64)
+        return at // rows, at % rows
+
+    return _ipc_rows(path, columns, where)
+
+
+def _ipc_rows(path: Path | RemotePath, columns: list[str], where: Callable) -> pa.Table:
+    """``ipc_rows`` with ``where(schema)`` giving the batches and offsets of the rows."""
     with _mapped(path) as source:
         reader = ipc.open_file(source)
+        batches, offsets = where(reader.schema)
         names = reader.schema.names
         kept = [k for k, name in enumerate(names) if name in columns]  # in the file's order
         schema = pa.schema([reader.schema.field(k) for k in kept])
@@ -166,17 +189,20 @@ def ipc_rows(
         if isinstance(path, RemotePath):  # only the columns' byte ranges are fetched
             options = ipc.IpcReadOptions(included_fields=kept)
             reader = ipc.open_file(source, options=options)
-            if 4 * len(wanted) >= reader.num_record_batches:
+            if len(wanted) > 1 and 4 * len(wanted) >= reader.num_record_batches:
                 # Most batches wanted: one request for the whole file beats one for each.
                 source.seek(0)
                 reader = ipc.open_file(source.read_buffer(), options=options)
         # a mapped batch's other columns cost no reading: their pages are never touched
-        taken, positions = [], []
-        for batch in wanted.tolist():
-            mine = np.flatnonzero(batches == batch)
+        order = np.argsort(batches, kind="stable")  # each batch's rows, in the order asked
+        ends = np.searchsorted(batches[order], wanted, "right").tolist()
+        taken, positions, start = [], [], 0
+        for batch, end in zip(wanted.tolist(), ends, strict=True):
+            mine = order[start:end]
             part = reader.get_batch(batch).select(schema.names)
-            taken.append(part.take(pa.array(offsets[mine])))
+            taken.append(part.take(pa.array(offsets[mine], pa.int64())))
             positions.append(mine)
+            start = end
         if not taken:
             return schema.empty_table()
         table = pa.Table.from_batches(taken, schema)
@@ -186,10 +212,15 @@ def ipc_rows(
 def _reordered(table: pa.Table, positions: list[np.ndarray]) -> pa.Table:
     """``table``, made of parts taken in file order, back in the order asked for:
     ``positions[k]`` says where part ``k``'s rows stand in it. The parts are copies of the
-    rows wanted alone, so one take across them copies no more than they hold."""
+    rows wanted alone, so one take across them copies no more than they hold; rows asked for
+    in file order (a shard's bodies by number, as the relation stages ask) are not taken
+    again."""
+    placed = np.concatenate(positions)
+    if (placed[1:] > placed[:-1]).all():
+        return table
     order = np.empty(table.num_rows, dtype=np.int64)
-    order[np.concatenate(positions)] = np.arange(table.num_rows)
-    return table.take(pa.array(order))
+    order[placed] = np.arange(table.num_rows)
+    return table.take(pa.array(order, pa.int64()))
 
 
 def ipc_range(path: Path | RemotePath, start: int, stop: int, batch_rows: int) -> pa.Table:

@@ -43,9 +43,11 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath
 from archive.format.parquetio import (
+    BATCH_ROWS_KEY,
     bounded_slices,
     ipc_range,
     ipc_rows,
+    ipc_rows_at,
     ipc_writer,
     iter_ipc_batches,
     mapped_ipc,
@@ -141,6 +143,13 @@ _EDGES_SCHEMA = pa.schema(
 )
 _FLAGS_SCHEMA = pa.schema([("record_id", pa.string()), ("flag", pa.string())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
+# Bytes of text whose signing (quotation views and word hashes: about 1.4 bytes a byte of
+# text) a batch of a shard's signature and word hash files holds at most, unless one chunk
+# holds more. Confirming reads a few rows of every shard's files for each batch of pairs, and
+# each batch of a file it reads costs a read of its layout and a take: a shard of the default
+# size in one batch, not six, takes half the time to read (1,000,000 fictional captures). The
+# signing task holds one batch of both files until it writes them.
+_SIGNED_TEXT_BYTES = 24 << 20
 _TOKENIZE_BYTES = 4 << 20  # of text tokenized and keyed at once (its arrays take a few times it)
 BATCH_PAIRS = 8192
 ENTRY_BATCH = 1 << 16  # rows of each batch of key entries (a pairing task reads its slices)
@@ -258,37 +267,58 @@ def sign_shard(
     found = cached_positions(hashes, parent)
     keep = _signed_writer(ctx.work.relation_signed(shard))
 
-    def signed() -> Iterator[pa.RecordBatch]:
-        for at in range(0, index.num_rows, _SIGN_CHUNK):
-            part = rows[at : at + _SIGN_CHUNK].to_numpy()
-            mine = hashes.slice(at, len(part))
-            fresh: list[tuple[np.ndarray, pa.Array]] = []
-            sign = partial(_signed_bodies, final, shed, part, mine, vocab, settings, fresh)
-            chunk = with_cached(found[at : at + len(part)], parent, sign, mine).combine_chunks()
-            if keep is not None:
-                keep.write_table(chunk)
-            for name in KEY_NAMES:
-                keys = chunk[name].chunk(0)
-                counts = keys.value_lengths().to_numpy().astype(np.int64)
-                entries[name].append(keyed_entries(keys.flatten().to_numpy(), counts, at))
-            words.append(chunk["words"].chunk(0).flatten().to_numpy())
-            yield pa.RecordBatch.from_arrays(
-                [
-                    *(c.combine_chunks() for c in index.slice(at, len(part)).columns),
-                    pa.array(in_batch[at : at + len(part)].astype(np.int32)),
-                    pa.array(in_batch_at[at : at + len(part)]),
-                    *(chunk[f"quote_{name}"].chunk(0) for name in _QUOTE_FIELDS),
-                    mine,
-                ],
-                schema=_SIGNATURE_SCHEMA,
-            )
-            words_file.write_batch(
-                pa.RecordBatch.from_arrays([_word_hashes(len(part), fresh)], schema=_WORDS_SCHEMA)
-            )
+    signatures: list[pa.RecordBatch] = []
+    word_hashes: list[pa.RecordBatch] = []
+    batch_rows = _signed_batch_rows(final["text"], rows)
+    metadata = {BATCH_ROWS_KEY: str(batch_rows)}
+
+    def flush() -> None:
+        if signatures:
+            signatures_file.write_batch(_one_batch(signatures, _SIGNATURE_SCHEMA))
+            words_file.write_batch(_one_batch(word_hashes, _WORDS_SCHEMA))
+            signatures.clear()
+            word_hashes.clear()
 
     try:
-        with ipc_writer(ctx.work.relation_word_hashes(shard), _WORDS_SCHEMA) as words_file:
-            write_ipc_batches(signed(), _SIGNATURE_SCHEMA, ctx.work.relation_signatures(shard))
+        with (
+            ipc_writer(
+                ctx.work.relation_signatures(shard), _SIGNATURE_SCHEMA.with_metadata(metadata)
+            ) as signatures_file,
+            ipc_writer(
+                ctx.work.relation_word_hashes(shard), _WORDS_SCHEMA.with_metadata(metadata)
+            ) as words_file,
+        ):
+            for at in range(0, index.num_rows, _SIGN_CHUNK):
+                if at % batch_rows == 0:
+                    flush()
+                part = rows[at : at + _SIGN_CHUNK].to_numpy()
+                mine = hashes.slice(at, len(part))
+                fresh: list[tuple[np.ndarray, pa.Array]] = []
+                sign = partial(_signed_bodies, final, shed, part, mine, vocab, settings, fresh)
+                chunk = with_cached(found[at : at + len(part)], parent, sign, mine)
+                chunk = chunk.combine_chunks()
+                if keep is not None:
+                    keep.write_table(chunk)
+                for name in KEY_NAMES:
+                    keys = chunk[name].chunk(0)
+                    counts = keys.value_lengths().to_numpy().astype(np.int64)
+                    entries[name].append(keyed_entries(keys.flatten().to_numpy(), counts, at))
+                words.append(chunk["words"].chunk(0).flatten().to_numpy())
+                signatures.append(
+                    pa.RecordBatch.from_arrays(
+                        [
+                            *(c.combine_chunks() for c in index.slice(at, len(part)).columns),
+                            pa.array(in_batch[at : at + len(part)].astype(np.int32)),
+                            pa.array(in_batch_at[at : at + len(part)]),
+                            *(chunk[f"quote_{name}"].chunk(0) for name in _QUOTE_FIELDS),
+                            mine,
+                        ],
+                        schema=_SIGNATURE_SCHEMA,
+                    )
+                )
+                fresh_hashes = _word_hashes(len(part), fresh)
+                word_hashes.append(pa.RecordBatch.from_arrays([fresh_hashes], schema=_WORDS_SCHEMA))
+            flush()
     finally:
         if keep is not None:
             keep.close()
@@ -350,6 +380,23 @@ def _word_hashes(rows: int, fresh: list[tuple[np.ndarray, pa.Array]]) -> pa.Arra
     field = _WORDS_SCHEMA.field("word_hashes")
     lists = [some for _, some in fresh] + [pa.nulls(1, field.type)]
     return pa.concat_arrays(lists).take(pa.array(at))
+
+
+def _signed_batch_rows(texts: pa.ChunkedArray, rows: pa.Array) -> int:
+    """Bodies in each batch of a shard's signature and word hash files (the last may hold
+    fewer): whole chunks of ``_SIGN_CHUNK``, as many as ``_SIGNED_TEXT_BYTES`` of the text of
+    its bodies (``rows`` of ``texts``) hold on average, at least one."""
+    if not len(rows):
+        return _SIGN_CHUNK
+    held = pc.sum(pc.binary_length(texts).take(rows)).as_py() or 0
+    chunks = _SIGNED_TEXT_BYTES * len(rows) // max(1, held * _SIGN_CHUNK)
+    return max(1, chunks) * _SIGN_CHUNK
+
+
+def _one_batch(batches: list[pa.RecordBatch], schema: pa.Schema) -> pa.RecordBatch:
+    """``batches`` (at least one) as one batch, a column at a time."""
+    columns = [pa.concat_arrays([batch.column(i) for batch in batches]) for i in range(len(schema))]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def _signed_writer(path: Path | RemotePath) -> pa.ipc.RecordBatchFileWriter | None:
@@ -692,9 +739,8 @@ def _body_rows(
     words: bool = False,
 ) -> pa.Table:
     """The ``columns`` of the bodies ``numbers`` (ascending) in their shards' signature files
-    (``words``: their word hash files, batched as those), in that order, reading each file
-    once and only the batches and columns that hold them (mapped locally, by byte range in a
-    bucket)."""
+    (``words``: their word hash files), in that order, reading each file once and only the
+    columns and rows that hold them (mapped locally, by byte range in a bucket)."""
     path_of, schema = (
         (ctx.work.relation_word_hashes, _WORDS_SCHEMA)
         if words
@@ -704,8 +750,8 @@ def _body_rows(
     shards = np.searchsorted(first, numbers, "right") - 1
     tables = []
     for shard in np.unique(shards).tolist():
-        at = numbers[shards == shard] - first[shard]  # signed in batches of _SIGN_CHUNK bodies
-        tables.append(ipc_rows(path_of(shard), at // _SIGN_CHUNK, at % _SIGN_CHUNK, columns))
+        at = numbers[shards == shard] - first[shard]
+        tables.append(ipc_rows_at(path_of(shard), at, columns))
     if not tables:
         return schema.empty_table().select(columns)
     return pa.concat_tables(tables)
