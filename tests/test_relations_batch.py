@@ -222,7 +222,7 @@ def test_a_pack_in_small_slices_states_the_same_relations(tmp_path):
         for name, value in (
             ("_TOKENIZE_BYTES", 3000),
             ("_SIGN_CHUNK", 7),
-            ("_SIGNED_TEXT_BYTES", 5000),
+            ("_SIGNED_TEXT_BYTES", 50_000),  # batches of 14 bodies: two chunks
             ("BATCH_PAIRS", 9),
         ):
             patch.setattr(relation_tasks, name, value)

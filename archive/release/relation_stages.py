@@ -143,12 +143,12 @@ _EDGES_SCHEMA = pa.schema(
 )
 _FLAGS_SCHEMA = pa.schema([("record_id", pa.string()), ("flag", pa.string())])
 _SIGN_CHUNK = 1000  # bodies held as Python objects at once
-# Bytes of text whose signing (quotation views and word hashes: about 1.4 bytes a byte of
-# text) a batch of a shard's signature and word hash files holds at most, unless one chunk
-# holds more. Confirming reads a few rows of every shard's files for each batch of pairs, and
-# each batch of a file it reads costs a read of its layout and a take: a shard of the default
-# size in one batch, not six, takes half the time to read (1,000,000 fictional captures). The
-# signing task holds one batch of both files until it writes them.
+# Bytes of text whose signing (quotation views and word hashes: about 1.9 bytes a byte of
+# fictional text) a batch of a shard's signature and word hash files holds, on average over
+# the shard's bodies. Confirming reads a few rows of every shard's files for each batch of
+# pairs, and each batch of a file it reads costs a read of its layout and a take: a shard of
+# the default size in one batch, not six, takes half the time to read (1,000,000 fictional
+# captures). The signing task holds one batch of both files until it writes them.
 _SIGNED_TEXT_BYTES = 24 << 20
 _TOKENIZE_BYTES = 4 << 20  # of text tokenized and keyed at once (its arrays take a few times it)
 BATCH_PAIRS = 8192
