@@ -20,6 +20,7 @@ from archive import (
     validate,
     verify,
 )
+from archive.cli import main
 from archive.format.manifest import canonical_json, file_sha256, write_manifest
 from archive.format.parquetio import write_parquet
 from archive.verification import shards
@@ -426,3 +427,42 @@ def test_a_relations_table_that_breaks_off_is_e009_and_its_count_unchecked(relea
     mine = [(p.code, p.message.split(" (")[0]) for p in problems if p.path == RELATIONS]
     assert ("E009", "cannot be read as Parquet") in mine
     assert all(code in ("E006", "E007", "E009") for code, _ in mine)
+
+
+def _relisted_relations(release: Path, table: pa.Table) -> None:
+    """``table`` written as the release's relations table, its hash and size in the manifest."""
+    pq.write_table(table, release / RELATIONS)
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == RELATIONS:
+            entry["sha256"], entry["bytes"] = file_sha256(release / RELATIONS)
+    write_manifest(release, manifest)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_relation_columns_of_other_types_are_e024(release, jobs):
+    table = pq.read_table(release / RELATIONS)
+    rows = table.num_rows
+    for name, values in (
+        ("params", pa.array(range(rows), pa.int64())),
+        ("directed", pa.array(["yes"] * rows, pa.string())),
+        ("score", pa.array(["high"] * rows, pa.string())),
+    ):
+        table = table.set_column(table.schema.get_field_index(name), name, values)
+    _relisted_relations(release, table)
+    problems = check_release(release, jobs=jobs).problems
+    assert [str(p) for p in problems] == [
+        f"E024 {RELATIONS}: column score has type string, expected double",
+        f"E024 {RELATIONS}: column directed has type string, expected bool",
+        f"E024 {RELATIONS}: column params has type int64, expected string",
+    ]
+
+
+def test_a_renamed_relation_column_is_e024_not_a_crash(release, runner):
+    table = pq.read_table(release / RELATIONS)
+    names = ["proof" if name == "evidence" else name for name in table.column_names]
+    _relisted_relations(release, table.rename_columns(names))
+    result = runner.invoke(main, ["verify", str(release), "--jobs", "2"])
+    assert result.exit_code == 1, result.output
+    assert f"E024 {RELATIONS}: columns [" in result.output and "'proof'" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output

@@ -31,10 +31,11 @@ from archive.format.parquetio import (
     string_data,
     string_offsets,
 )
-from archive.format.schema import column_problems
+from archive.format.schema import column_problems, schema_problems
 from archive.model import BODY_KINDS
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
 from archive.relations.model import WITHHELD_KEY
+from archive.relations.table import RELATIONS_ARROW_SCHEMA
 from archive.release.plan import RECORD_ID_PREFIX
 from archive.text.normalize import body_text, sha256_text
 
@@ -498,11 +499,16 @@ def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
 def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | None, list]:
     """The relations table's rows against its schema (E024), and relations withholding their
     evidence in a release of the full tier (E024): how many rows (None: the file breaks off,
-    E009), and the problems as (code, path, message)."""
+    E009), and the problems as (code, path, message). A table whose columns are not of the
+    schema's types is not read further: its row count is its footer's."""
     rows = withheld = 0
     problems: list[tuple[str, str, str]] = []
     try:
-        for batch in iter_batches(path):
+        parquet = parquet_file(path)
+        mistyped = schema_problems(parquet.schema_arrow, RELATIONS_ARROW_SCHEMA)
+        if mistyped:
+            return parquet.metadata.num_rows, [("E024", relative, p) for p in mistyped]
+        for batch in iter_batches(parquet):
             rows += batch.num_rows
             problems += [
                 ("E024", relative, problem) for problem in column_problems(batch, "relations")
