@@ -22,7 +22,7 @@ from archive import (
 )
 from archive.cli import main
 from archive.format.manifest import canonical_json, file_sha256, write_manifest
-from archive.format.parquetio import write_parquet
+from archive.format.parquetio import iter_batches, write_parquet
 from archive.verification import shards
 
 SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
@@ -466,3 +466,30 @@ def test_a_renamed_relation_column_is_e024_not_a_crash(release, runner):
     assert result.exit_code == 1, result.output
     assert f"E024 {RELATIONS}: columns [" in result.output and "'proof'" in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_null_in_a_relation_column_that_may_hold_none_is_e024(release, jobs):
+    table = pq.read_table(release / RELATIONS)
+    params = table["params"].to_pylist()
+    params[-1] = None
+    at = table.schema.get_field_index("params")
+    table = table.set_column(at, pa.field("params", pa.string()), pa.array(params, pa.string()))
+    _relisted_relations(release, table)
+    problems = check_release(release, jobs=jobs).problems
+    assert [str(p) for p in problems] == [
+        f'E024 {RELATIONS}: /params: 1 value(s) break {{"type": "string"}}'
+    ]
+
+
+def test_relation_columns_no_value_of_which_can_break_the_schema_are_not_read(release, monkeypatch):
+    read = []
+
+    def spied(source, columns=None, *args, **kwargs):
+        read.append(columns)
+        return iter_batches(source, columns, *args, **kwargs)
+
+    monkeypatch.setattr(shards, "iter_batches", spied)
+    assert not check_release(release).problems
+    [columns] = [c for c in read if c is not None and "kind" in c]
+    assert set(columns) == {"source_id", "target_id", "kind", "score", "method", "evidence"}
