@@ -28,7 +28,6 @@ from archive.format import boundedjson
 from archive.format.parquetio import string_data, string_offsets
 
 if TYPE_CHECKING:
-    import pyarrow.parquet as pq
     from jsonschema import Draft202012Validator
 
 SCHEMA_NAMES = ("record", "manifest", "quarantine", "relations")
@@ -294,24 +293,6 @@ def column_problems(batch: pa.RecordBatch | pa.Table, name: str = "record") -> l
             if bad:
                 problems.append(f"{pointer}: {bad} value(s) break {_rule_text(rule)}")
     return problems
-
-
-def unchecked_columns(parquet_schema: pq.ParquetSchema, name: str = "record") -> set[str]:
-    """The columns of a Parquet file in which ``column_problems`` can find nothing breaking
-    schema ``name``, so need not be read for it: flat columns whose rule checks no value (no
-    enum, pattern, length or bound) and either allows null or is required in the file, which
-    then holds none."""
-    unchecked = set()
-    for i in range(len(parquet_schema)):
-        column = parquet_schema.column(i)
-        if "." in column.path:
-            continue  # a nested field: its leaves' rules and lists are checked as read
-        rule = _leaf_rule(name, f"/{column.path}")
-        if any(key in rule for key in _CHECKS):
-            continue
-        if _allows_null(rule) or column.max_definition_level == 0:
-            unchecked.add(column.path)
-    return unchecked
 
 
 @cache

@@ -31,7 +31,7 @@ from archive.format.parquetio import (
     string_data,
     string_offsets,
 )
-from archive.format.schema import column_problems, schema_problems, unchecked_columns
+from archive.format.schema import column_problems, schema_problems
 from archive.model import BODY_KINDS
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
 from archive.relations.model import WITHHELD_KEY
@@ -499,22 +499,17 @@ def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
 def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | None, list]:
     """The relations table's rows against its schema (E024), and relations withholding their
     evidence in a release of the full tier (E024): how many rows (None: the file breaks off,
-    E009), and the problems as (code, path, message). A table whose columns are not of the
-    schema's types is not read further: its row count is its footer's. Columns in which no
-    value can break the schema are not read (``params``, the same settings on every row, is
-    most of the table's bytes once decoded)."""
+    E009, or columns not of the schema's types), and the problems as (code, path, message).
+    A table whose columns are not of the schema's types is not read further, and its count is
+    not compared: only its footer, which nothing has checked, would give one."""
     rows = withheld = 0
     problems: list[tuple[str, str, str]] = []
     try:
         parquet = parquet_file(path)
         mistyped = schema_problems(parquet.schema_arrow, RELATIONS_ARROW_SCHEMA)
         if mistyped:
-            return parquet.metadata.num_rows, [("E024", relative, p) for p in mistyped]
-        skipped = unchecked_columns(parquet.schema, "relations")
-        if not dehydrated:
-            skipped.discard("evidence")  # searched for withheld evidence
-        columns = [name for name in parquet.schema_arrow.names if name not in skipped]
-        for batch in iter_batches(parquet, columns):
+            return None, [("E024", relative, problem) for problem in mistyped]
+        for batch in iter_batches(parquet):
             rows += batch.num_rows
             problems += [
                 ("E024", relative, problem) for problem in column_problems(batch, "relations")
