@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -505,3 +506,20 @@ def test_an_unreadable_page_in_any_relation_column_is_e009(release, column):
     mine = [p for p in check_release(release).problems if p.path == RELATIONS]
     assert [p.code for p in mine] == ["E009"]
     assert mine[0].message.startswith("cannot be read as Parquet")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_relation_string_that_is_not_utf8_is_e009(release, jobs):
+    """pandas, polars and archive's own readers all refuse such a table: verify must too."""
+    table = pq.read_table(release / RELATIONS)
+    values = [value.encode() for value in table["params"].to_pylist()]
+    values[-1] = b'{"seed":"\xff\xfe"}'
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    params = pa.Array.from_buffers(
+        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+    )
+    at = table.schema.get_field_index("params")
+    _relisted_relations(release, table.set_column(at, table.schema.field("params"), params))
+    problems = check_release(release, jobs=jobs).problems
+    assert [(p.code, p.path) for p in problems] == [("E009", RELATIONS)]
+    assert "UTF8" in problems[0].message or "UTF-8" in problems[0].message

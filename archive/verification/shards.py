@@ -498,8 +498,9 @@ def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
 
 def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | None, list]:
     """The relations table's rows against its schema (E024), and relations withholding their
-    evidence in a release of the full tier (E024): how many rows (None: the file breaks off,
-    E009, or columns not of the schema's types), and the problems as (code, path, message).
+    evidence in a release of the full tier (E024): how many rows (None: the file breaks off or
+    holds a string that is not UTF-8, E009, or its columns are not of the schema's types), and
+    the problems as (code, path, message).
     A table whose columns are not of the schema's types is not read further, and its count is
     not compared: only its footer, which nothing has checked, would give one."""
     rows = withheld = 0
@@ -510,6 +511,9 @@ def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | No
         if mistyped:
             return None, [("E024", relative, problem) for problem in mistyped]
         for batch in iter_batches(parquet):
+            # as the record shards' (shard_rows): Parquet's reader leaves UTF-8 unchecked, and a
+            # string that is not UTF-8 stops every reader of the table (pandas, polars, archive)
+            batch.validate(full=True)
             rows += batch.num_rows
             problems += [
                 ("E024", relative, problem) for problem in column_problems(batch, "relations")
