@@ -391,3 +391,20 @@ def test_times_without_a_zone_break_the_schema_and_pack_refuses_them(text):
     assert list(Draft202012Validator(CAPTURE_LOG_SCHEMA).iter_errors(line))
     with pytest.raises(ValueError):
         entry_from_mapping(line, 1)
+
+
+def test_a_quarantine_line_that_is_not_utf8_is_e015(tmp_path):
+    entry = {
+        "source_path": "a.bin",
+        "reason": "unsupported",
+        "message": "not a capture",
+        "bytes": 1,
+        "sha256": "0" * 64,
+        "offset": None,
+    }
+    path = tmp_path / "quarantine.jsonl"
+    good = json.dumps(entry).encode()
+    path.write_bytes(good + b"\n" + good.replace(b"a.bin", b"\xff.bin") + b"\n")
+    code, lines, _ = run(path)
+    problems = [line for line in lines if line.startswith("E")]
+    assert code == 1 and problems == ["E015 quarantine.jsonl:2: not UTF-8"], lines

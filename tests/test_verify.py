@@ -523,3 +523,21 @@ def test_a_relation_string_that_is_not_utf8_is_e009(release, jobs):
     problems = check_release(release, jobs=jobs).problems
     assert [(p.code, p.path) for p in problems] == [("E009", RELATIONS)]
     assert "UTF8" in problems[0].message or "UTF-8" in problems[0].message
+
+
+def test_a_quarantine_entry_that_is_not_utf8_is_e015(release):
+    """JSON text is UTF-8: an entry with other bytes is reported, not read with them replaced."""
+    path = release / "quarantine.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    at = lines[0].index(b'"source_path":"') + len(b'"source_path":"')
+    lines[0] = lines[0][:at] + b"\xff" + lines[0][at + 1 :]
+    path.write_bytes(b"".join(lines))
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == "quarantine.jsonl":
+            entry["sha256"], entry["bytes"] = file_sha256(path)
+    write_manifest(release, manifest)
+    found = [p for p in check_release(release).problems if p.code == "E015"]
+    assert [(p.path, p.message.split(" (")[0]) for p in found] == [
+        ("quarantine.jsonl:1", "not UTF-8")
+    ]

@@ -193,7 +193,12 @@ def check_quarantine_schema(audit: Audit) -> None:
                 audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", message)
                 continue
             try:
-                entry = boundedjson.loads(line.decode("utf-8", errors="replace"))
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:  # JSON text is UTF-8 (RFC 8259); readers refuse it
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", f"not UTF-8 ({exc})")
+                continue
+            try:
+                entry = boundedjson.loads(text)
             except ValueError as exc:
                 audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", f"not JSON ({exc})")
                 continue

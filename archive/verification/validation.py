@@ -427,8 +427,13 @@ def _without_path(message: str, target: Path) -> str:
 
 def _validate_lines(target: Path, kind: str, report: Report) -> None:
     code = "E015" if kind == "quarantine" else "E011"
-    with target.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
+    with target.open("rb") as handle:
+        for number, data in enumerate(handle, start=1):
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError:  # JSON text is UTF-8 (RFC 8259): readers refuse others
+                report.add(code, f"{target.name}:{number}", "not UTF-8")
+                continue
             if not line.strip():
                 continue
             try:
