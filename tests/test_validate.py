@@ -8,6 +8,7 @@ import shutil
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -283,6 +284,23 @@ def test_relations_breaking_their_schema(dist, tmp_path):
     pq.write_table(pa.table({"source_id": ["a"], "target_id": ["b"], "kind": ["x"]}), other)
     code, lines, _ = run(other)
     assert code == 1 and lines[0].startswith("E024 other-columns.parquet: columns ")
+
+
+@pytest.mark.parametrize("column", ["params", "source_id"])
+def test_a_relation_string_that_is_not_utf8_is_e009(dist, tmp_path, column):
+    table = pq.read_table(dist / "example-1.0.0" / "relations" / "relations.parquet")
+    values = [value.encode() for value in table[column].to_pylist()]
+    values[-1] = values[-1][:-1] + b"\xff"
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    bad = pa.Array.from_buffers(
+        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+    )
+    path = tmp_path / "relations.parquet"
+    at = table.schema.get_field_index(column)
+    pq.write_table(table.set_column(at, table.schema.field(column), bad), path)
+    code, lines, _ = run(path)
+    assert code == 1 and lines[0].startswith("E009 relations.parquet: cannot be read as Parquet")
+    assert "UTF8" in lines[0]
 
 
 def test_a_derived_file_beside_its_manifest_is_regenerated(dist, tmp_path):

@@ -490,7 +490,7 @@ def test_a_null_in_a_relation_column_that_may_hold_none_is_e024(release, jobs):
     ]
 
 
-@pytest.mark.parametrize("column", ["params", "directed", "group_id", "evidence"])
+@pytest.mark.parametrize("column", ["params", "directed", "group_id"])
 def test_an_unreadable_page_in_any_relation_column_is_e009(release, column):
     """Every column is decoded, those whose values no rule checks too: a table that other
     commands cannot read does not verify."""

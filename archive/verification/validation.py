@@ -203,6 +203,7 @@ def _relations(target: Path, report: Report) -> None:
     row = 0
     try:
         for batch in iter_batches(target):
+            batch.validate(full=True)  # as verify's: a string that is not UTF-8 is E009
             for problem in column_problems(batch, "relations"):
                 report.add("E024", target.name, problem)
             kinds = batch.column("kind").to_pylist()
@@ -428,9 +429,9 @@ def _without_path(message: str, target: Path) -> str:
 def _validate_lines(target: Path, kind: str, report: Report) -> None:
     code = "E015" if kind == "quarantine" else "E011"
     with target.open("rb") as handle:
-        for number, data in enumerate(handle, start=1):
+        for number, line in enumerate(handle, start=1):
             try:
-                line = data.decode("utf-8")
+                line = line.decode("utf-8")  # the bytes go as the text comes: one copy held
             except UnicodeDecodeError:  # JSON text is UTF-8 (RFC 8259): readers refuse others
                 report.add(code, f"{target.name}:{number}", "not UTF-8")
                 continue
