@@ -79,12 +79,14 @@ def explain_record(row: dict) -> str:
 def relations(release: str | Path, *, kind: str | None = None, record_id: str | None = None):
     """The release's relations (``relations/relations.parquet``) as JSON-form rows, optionally
     only those of ``kind`` or involving ``record_id``; their evidence is parsed JSON."""
+    from archive.relations.table import opened_relations
+
     manifest = read_manifest(release)
     summary = manifest.get("relations")
     if not summary:
         raise UsageError(f"{release} has no relations table (packed with relations off)")
     try:
-        table = pq.read_table(Path(release) / summary["path"], use_threads=False)
+        table = opened_relations(Path(release) / summary["path"]).read(use_threads=False)
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise UsageError(
             f"{release}: relations table unreadable ({exc}); run archive verify"

@@ -30,6 +30,7 @@ from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import schema_file
 from archive.format.signing import SIGNATURE_FILE
 from archive.inspect import read_manifest, record_shards
+from archive.relations.table import opened_relations
 
 FURNITURE_SAMPLE = 10_000  # records whose furniture lines are counted (about)
 FURNITURE_LINES = 5  # most frequent removed lines shown per outlet
@@ -415,7 +416,7 @@ def relations_of(root: Path, manifest: dict) -> Relations:
     groups, members, kinds_of = [], [], []
     try:
         columns = ["source_id", "target_id", "kind", "group_id"]
-        for batch in iter_batches(root / entry["path"], columns):
+        for batch in iter_batches(opened_relations(root / entry["path"], columns), columns):
             grouped = pc.filter(batch, pc.is_valid(batch.column("group_id")))
             for side in ("source_id", "target_id"):
                 groups.append(grouped.column("group_id"))

@@ -541,3 +541,24 @@ def test_a_quarantine_entry_that_is_not_utf8_is_e015(release):
     assert [(p.path, p.message.split(" (")[0]) for p in found] == [
         ("quarantine.jsonl:1", "not UTF-8")
     ]
+
+
+def test_readers_of_a_relations_table_of_other_types_say_so_in_one_line(release, runner):
+    """The commands that read a relation's every column refuse the table, as they do a damaged
+    one; those reading only columns of the right types still answer."""
+    table = pq.read_table(release / RELATIONS)
+    at = table.schema.get_field_index("params")
+    _relisted_relations(release, table.set_column(at, "params", pa.array([0] * len(table))))
+    record = table["source_id"][0].as_py()
+    for command in (
+        ["relations", str(release), "--list"],
+        ["inspect", str(release), record, "--relations"],
+    ):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [
+            f"archive: error: {release}: relations table unreadable "
+            "(column params has type int64, expected string); run archive verify"
+        ]
+    result = runner.invoke(main, ["inspect", str(release)])
+    assert result.exit_code == 0 and "relations: " in result.output

@@ -22,6 +22,7 @@ from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, relation_lines
 from archive.lookup import Label, record_labels
 from archive.relations.model import KINDS
+from archive.relations.table import opened_relations
 
 _PAIR_COLUMNS = ["source_id", "target_id", "kind", "score", "directed", "group_id"]
 _CHUNK_ROWS = 50_000
@@ -158,7 +159,7 @@ _ORDER = [("score", "descending"), ("source_id", "ascending"), ("target_id", "as
 
 def _batches(path: Path) -> Iterator[pa.RecordBatch]:
     try:
-        yield from iter_batches(path, _PAIR_COLUMNS)
+        yield from iter_batches(opened_relations(path, _PAIR_COLUMNS), _PAIR_COLUMNS)
     except PARQUET_ERRORS as exc:
         raise UsageError(
             f"{path}: relations table unreadable ({exc}); run archive verify"
@@ -259,7 +260,7 @@ def relation_listing(
     try:
         chunk: list[pa.RecordBatch] = []
         held = 0
-        for batch in iter_batches(path):
+        for batch in iter_batches(opened_relations(path)):
             if kind:
                 batch = batch.filter(pc.equal(batch.column("kind"), kind))
             if left is not None:

@@ -4,9 +4,14 @@ describes the same columns)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from archive.capture.storage import RemotePath
+from archive.format.parquetio import parquet_file
+from archive.format.schema import schema_problems
 from archive.relations.model import Relation
 
 RELATIONS_SCHEMA_VERSION = "1.1.0"
@@ -36,3 +41,25 @@ def relation_rows(relations: Iterable[Relation]) -> pa.Table:
     rels = list(relations)
     columns = {name: [getattr(r, name) for r in rels] for name in RELATIONS_ARROW_SCHEMA.names}
     return pa.Table.from_pydict(columns, schema=RELATIONS_ARROW_SCHEMA)
+
+
+def opened_relations(path: Path | RemotePath, columns: list[str] | None = None) -> pq.ParquetFile:
+    """The relations table at ``path``, opened; ``ValueError`` when its columns (those named in
+    ``columns``, else all and in order) or their types are not :data:`RELATIONS_ARROW_SCHEMA`'s,
+    which its readers then report as unreadable, as they do a damaged file, rather than failing
+    on a value of another type."""
+    parquet = parquet_file(path)
+    found = parquet.schema_arrow
+    if columns is None:
+        problems = schema_problems(found, RELATIONS_ARROW_SCHEMA)
+    else:
+        problems = []
+        for name in columns:
+            want, at = RELATIONS_ARROW_SCHEMA.field(name), found.get_field_index(name)
+            if at < 0:
+                problems.append(f"no column {name} (or more than one)")
+            elif not (got := found.field(at).type).equals(want.type):
+                problems.append(f"column {name} has type {got}, expected {want.type}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return parquet
