@@ -79,26 +79,25 @@ def explain_record(row: dict) -> str:
 def relations(release: str | Path, *, kind: str | None = None, record_id: str | None = None):
     """The release's relations (``relations/relations.parquet``) as JSON-form rows, optionally
     only those of ``kind`` or involving ``record_id``; their evidence is parsed JSON."""
-    from archive.relations.table import opened_relations
+    from archive.relations.table import relation_batches, unreadable
 
     manifest = read_manifest(release)
     summary = manifest.get("relations")
     if not summary:
         raise UsageError(f"{release} has no relations table (packed with relations off)")
+    rows = []
     try:
-        table = opened_relations(Path(release) / summary["path"]).read(use_threads=False)
+        for batch in relation_batches(Path(release) / summary["path"]):
+            for row in batch.to_pylist():
+                if kind and row["kind"] != kind:
+                    continue
+                if record_id and record_id not in (row["source_id"], row["target_id"]):
+                    continue
+                row["evidence"] = boundedjson.loads(row["evidence"])
+                row["params"] = boundedjson.loads(row["params"])
+                rows.append(row)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise UsageError(
-            f"{release}: relations table unreadable ({exc}); run archive verify"
-        ) from None
-    rows = table.to_pylist()
-    if kind:
-        rows = [r for r in rows if r["kind"] == kind]
-    if record_id:
-        rows = [r for r in rows if record_id in (r["source_id"], r["target_id"])]
-    for row in rows:
-        row["evidence"] = boundedjson.loads(row["evidence"])
-        row["params"] = boundedjson.loads(row["params"])
+        raise unreadable(release, exc) from None
     return rows
 
 

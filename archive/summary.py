@@ -30,7 +30,7 @@ from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import schema_file
 from archive.format.signing import SIGNATURE_FILE
 from archive.inspect import read_manifest, record_shards
-from archive.relations.table import opened_relations
+from archive.relations.table import relation_batches, unreadable
 
 FURNITURE_SAMPLE = 10_000  # records whose furniture lines are counted (about)
 FURNITURE_LINES = 5  # most frequent removed lines shown per outlet
@@ -416,16 +416,14 @@ def relations_of(root: Path, manifest: dict) -> Relations:
     groups, members, kinds_of = [], [], []
     try:
         columns = ["source_id", "target_id", "kind", "group_id"]
-        for batch in iter_batches(opened_relations(root / entry["path"], columns), columns):
+        for batch in relation_batches(root / entry["path"], columns):
             grouped = pc.filter(batch, pc.is_valid(batch.column("group_id")))
             for side in ("source_id", "target_id"):
                 groups.append(grouped.column("group_id"))
                 members.append(grouped.column(side))
                 kinds_of.append(grouped.column("kind"))
     except PARQUET_ERRORS as exc:
-        raise UsageError(
-            f"{root}: relations table unreadable ({exc}); run archive verify"
-        ) from None
+        raise unreadable(root, exc) from None
     if not groups:
         return Relations(True, kinds, (), 0)
     table = pa.table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +30,24 @@ from archive.verification import shards
 SETTINGS = PackSettings("tamper", "1.0.0", CREATED, extract="none", shards=2)
 
 
+CAPTURES = {
+    f"story-{i:02d}.txt": f"Council minutes, item {i}\n\nThe Wrenfield council approved "
+    f"motion {i} by {i + 3} votes to {i % 4}.\n"
+    for i in range(12)
+}
+CAPTURES["story-05-again.txt"] = CAPTURES["story-05.txt"]
+CAPTURES["empty.txt"] = b""
+
+
 @pytest.fixture(scope="module")
 def pristine(packed_captures) -> Path:
-    captures = {
-        f"story-{i:02d}.txt": f"Council minutes, item {i}\n\nThe Wrenfield council approved "
-        f"motion {i} by {i + 3} votes to {i % 4}.\n"
-        for i in range(12)
-    }
-    captures["story-05-again.txt"] = captures["story-05.txt"]
-    captures["empty.txt"] = b""
-    return packed_captures("captures", captures, SETTINGS)
+    return packed_captures("captures", CAPTURES, SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def dehydrated(packed_captures) -> Path:
+    """The same captures packed in the metadata-only tier."""
+    return packed_captures("captures", CAPTURES, replace(SETTINGS, tier="metadata-only"))
 
 
 @pytest.fixture
@@ -490,10 +499,18 @@ def test_a_null_in_a_relation_column_that_may_hold_none_is_e024(release, jobs):
     ]
 
 
-@pytest.mark.parametrize("column", ["params", "directed", "group_id"])
-def test_an_unreadable_page_in_any_relation_column_is_e009(release, column):
-    """Every column is decoded, those whose values no rule checks too: a table that other
-    commands cannot read does not verify."""
+@pytest.mark.parametrize(
+    ("tier", "column"),
+    [("full", "params"), ("full", "directed"), ("full", "group_id"), ("dry", "evidence")],
+)
+def test_an_unreadable_page_in_any_relation_column_is_e009(
+    release, dehydrated, tmp_path, tier, column
+):
+    """Every column is decoded, those whose values no rule checks too (and evidence where a
+    dehydrated release has nothing to search it for): a table that other commands cannot read
+    does not verify."""
+    if tier == "dry":
+        release = Path(shutil.copytree(dehydrated, tmp_path / "dry" / dehydrated.name))
     path = release / RELATIONS
     _relisted_relations(release, pq.read_table(path))  # one row group
     metadata = pq.ParquetFile(path).metadata
@@ -511,18 +528,48 @@ def test_an_unreadable_page_in_any_relation_column_is_e009(release, column):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_relation_string_that_is_not_utf8_is_e009(release, jobs):
     """pandas, polars and archive's own readers all refuse such a table: verify must too."""
-    table = pq.read_table(release / RELATIONS)
-    values = [value.encode() for value in table["params"].to_pylist()]
-    values[-1] = b'{"seed":"\xff\xfe"}'
-    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    params = pa.Array.from_buffers(
-        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
-    )
-    at = table.schema.get_field_index("params")
-    _relisted_relations(release, table.set_column(at, table.schema.field("params"), params))
+    _relisted_relations(release, _not_utf8(pq.read_table(release / RELATIONS), "params"))
     problems = check_release(release, jobs=jobs).problems
     assert [(p.code, p.path) for p in problems] == [("E009", RELATIONS)]
     assert "UTF8" in problems[0].message or "UTF-8" in problems[0].message
+
+
+def _not_utf8(table: pa.Table, column: str) -> pa.Table:
+    """``table`` with the last value of the string ``column`` ending in a byte that is not UTF-8
+    (Arrow checks nothing when an array is made from its buffers)."""
+    values = [value.encode() for value in table[column].to_pylist()]
+    values[-1] = values[-1][:-1] + b"\xff"
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    bad = pa.Array.from_buffers(
+        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+    )
+    at = table.schema.get_field_index(column)
+    return table.set_column(at, table.schema.field(column), bad)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["relations", "{release}", "--summary"],
+        ["relations", "{release}", "--list"],
+        ["inspect", "{release}"],
+        ["inspect", "{release}", "{record}", "--relations"],
+        ["export", "{release}", "--sqlite", "{tmp}/db.sqlite"],
+        ["report", "{release}", "--out", "{tmp}/report", "--level", "structure"],
+    ],
+)
+def test_readers_of_a_relation_string_that_is_not_utf8_say_so_in_one_line(
+    release, runner, tmp_path, command
+):
+    table = pq.read_table(release / RELATIONS)
+    _relisted_relations(release, _not_utf8(table, "kind"))
+    record = table["source_id"][0].as_py()
+    args = [a.format(release=release, record=record, tmp=tmp_path) for a in command]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert "relations table unreadable (" in line and "Invalid UTF8" in line, line
+    assert line.endswith("; run archive verify")
 
 
 def test_a_quarantine_entry_that_is_not_utf8_is_e015(release):
@@ -562,3 +609,18 @@ def test_readers_of_a_relations_table_of_other_types_say_so_in_one_line(release,
         ]
     result = runner.invoke(main, ["inspect", str(release)])
     assert result.exit_code == 0 and "relations: " in result.output
+
+
+def test_readers_of_some_relation_columns_check_those(release, runner):
+    """A reader of some columns refuses a table whose one of those is of another type."""
+    table = pq.read_table(release / RELATIONS)
+    at = table.schema.get_field_index("group_id")
+    _relisted_relations(release, table.set_column(at, "group_id", pa.array([1.5] * len(table))))
+    for command in (["relations", str(release), "--summary"], ["inspect", str(release)]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.splitlines()
+        assert line.endswith(
+            "relations table unreadable (column group_id has type double, expected string); "
+            "run archive verify"
+        )

@@ -22,10 +22,10 @@ from pathlib import Path
 from archive.errors import UsageError
 from archive.exporters.common import license_of
 from archive.format.manifest import QUARANTINE_FILE
-from archive.format.parquetio import iter_batches
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import json_value
 from archive.inspect import read_manifest, record_shards
-from archive.relations.table import SHOWN_COLUMNS
+from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
 
 BATCH_ROWS = 2_000  # rows inserted at once
 
@@ -274,8 +274,14 @@ def _relation_rows(release: Path, manifest: dict) -> Iterator[tuple]:
     stated = manifest.get("relations")
     if not stated:
         return
-    for row in _dicts(release / stated["path"], SHOWN_COLUMNS):
-        yield tuple(row[c] for c in SHOWN_COLUMNS)
+    path = release / stated["path"]
+    try:
+        for batch in relation_batches(path, SHOWN_COLUMNS):
+            for start in range(0, batch.num_rows, BATCH_ROWS):
+                for row in batch.slice(start, BATCH_ROWS).to_pylist():
+                    yield tuple(row[c] for c in SHOWN_COLUMNS)
+    except PARQUET_ERRORS as exc:
+        raise unreadable(path, exc) from None
 
 
 def _dicts(path: Path, columns: list[str]) -> Iterator[dict]:

@@ -18,11 +18,11 @@ import pyarrow.compute as pc
 from archive.errors import UsageError
 from archive.format import boundedjson
 from archive.format.counts import value_counts
-from archive.format.parquetio import PARQUET_ERRORS, iter_batches
+from archive.format.parquetio import PARQUET_ERRORS
 from archive.inspect import read_manifest, relation_lines
 from archive.lookup import Label, record_labels
 from archive.relations.model import KINDS
-from archive.relations.table import opened_relations
+from archive.relations.table import relation_batches, unreadable
 
 _PAIR_COLUMNS = ["source_id", "target_id", "kind", "score", "directed", "group_id"]
 _CHUNK_ROWS = 50_000
@@ -159,11 +159,9 @@ _ORDER = [("score", "descending"), ("source_id", "ascending"), ("target_id", "as
 
 def _batches(path: Path) -> Iterator[pa.RecordBatch]:
     try:
-        yield from iter_batches(opened_relations(path, _PAIR_COLUMNS), _PAIR_COLUMNS)
+        yield from relation_batches(path, _PAIR_COLUMNS)
     except PARQUET_ERRORS as exc:
-        raise UsageError(
-            f"{path}: relations table unreadable ({exc}); run archive verify"
-        ) from None
+        raise unreadable(path, exc) from None
 
 
 def _best(table: pa.Table, limit: int) -> pa.Table:
@@ -260,7 +258,7 @@ def relation_listing(
     try:
         chunk: list[pa.RecordBatch] = []
         held = 0
-        for batch in iter_batches(opened_relations(path)):
+        for batch in relation_batches(path):
             if kind:
                 batch = batch.filter(pc.equal(batch.column("kind"), kind))
             if left is not None:
@@ -275,9 +273,7 @@ def relation_listing(
                 return
         yield from _labelled_chunk(release, chunk)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise UsageError(
-            f"{release}: relations table unreadable ({exc}); run archive verify"
-        ) from None
+        raise unreadable(release, exc) from None
 
 
 def _labelled_chunk(release: str | Path, batches: list[pa.RecordBatch]) -> Iterator[dict]:

@@ -3,14 +3,15 @@ describes the same columns)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from archive.capture.storage import RemotePath
-from archive.format.parquetio import parquet_file
+from archive.errors import UsageError
+from archive.format.parquetio import iter_batches, parquet_file
 from archive.format.schema import schema_problems
 from archive.relations.model import Relation
 
@@ -63,3 +64,19 @@ def opened_relations(path: Path | RemotePath, columns: list[str] | None = None) 
     if problems:
         raise ValueError("; ".join(problems))
     return parquet
+
+
+def relation_batches(
+    path: Path | RemotePath, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The relations table's rows in batches (of ``columns``, else all), opened by
+    :func:`opened_relations`, each batch's strings checked as UTF-8: what a reader of the
+    values could fail on is raised here (``parquetio.PARQUET_ERRORS``), before it reads one."""
+    for batch in iter_batches(opened_relations(path, columns), columns):
+        batch.validate(full=True)
+        yield batch
+
+
+def unreadable(where: object, exc: BaseException) -> UsageError:
+    """The one-line error of a reader that met a relations table it cannot read."""
+    return UsageError(f"{where}: relations table unreadable ({exc}); run archive verify")

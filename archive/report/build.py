@@ -19,7 +19,7 @@ from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, record_shards
-from archive.relations.table import SHOWN_COLUMNS, opened_relations
+from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
 from archive.release.plan import shard_of
 from archive.report import pages
 from archive.summary import ReleaseSummary, flag_descriptions, release_summary, shard_batches
@@ -241,15 +241,13 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
         ("target_id", "ascending"),
     ]
     try:
-        for batch in iter_batches(opened_relations(root / entry["path"], columns), columns):
+        for batch in relation_batches(root / entry["path"], columns):
             table = pa.Table.from_batches([batch])
             if kept is not None:
                 table = pa.concat_tables([kept, table])
             kept = _best(table.sort_by(order))
     except PARQUET_ERRORS as exc:
-        raise UsageError(
-            f"{root}: relations table unreadable ({exc}); run archive verify"
-        ) from None
+        raise unreadable(root, exc) from None
     if kept is None:
         return []
     rows = kept.to_pylist()

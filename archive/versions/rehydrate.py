@@ -57,6 +57,7 @@ from archive.format.manifest import (
     write_manifest,
 )
 from archive.format.parquetio import (
+    PARQUET_ERRORS,
     iter_batches,
     iter_row_groups,
     write_parquet,
@@ -66,7 +67,7 @@ from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.inspect import read_manifest, record_shards
 from archive.model import BODY_KINDS
 from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256, is_withheld
-from archive.relations.table import RELATIONS_ARROW_SCHEMA
+from archive.relations.table import RELATIONS_ARROW_SCHEMA, relation_batches, unreadable
 from archive.settings import PackSettings
 from archive.text.normalize import body_text, sha256_text
 from archive.versions.diff import CHANGES_FILE, write_changes_file
@@ -406,11 +407,15 @@ def _restore_relations(
     path = source / _safe(relative) if relative else None
     if path is None or not path.is_file():
         return
-    if not any(
-        is_withheld(text)
-        for batch in iter_batches(path, ["evidence"])
-        for text in batch.column("evidence").to_pylist()
-    ):
+    try:  # every column of its type and UTF-8 before the table is rewritten
+        withheld = any(
+            is_withheld(text)
+            for batch in relation_batches(path)
+            for text in batch.column("evidence").to_pylist()
+        )
+    except PARQUET_ERRORS as exc:
+        raise unreadable(path, exc) from None
+    if not withheld:
         return  # nothing withheld: the copy _fill made is the table
 
     def restored() -> Iterable[pa.Table]:
