@@ -415,6 +415,42 @@ def test_a_full_release_with_withheld_evidence_fails_verify(planted, tmp_path):
     assert check_release(planted["dry"]).ok  # a dehydrated release may
 
 
+def test_a_relations_table_unreadable_past_its_first_batch_is_refused_before_the_repack(
+    planted, tmp_path, monkeypatch
+):
+    """Every batch of the table is read before anything is repacked, not only up to the first
+    withheld evidence: a string that is not UTF-8 in the last row is refused in one line."""
+    import numpy as np
+    import pyarrow as pa
+
+    from archive.errors import UsageError
+    from archive.format import parquetio
+    from archive.format.manifest import file_sha256, write_manifest
+
+    dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
+    path = dry / "relations" / "relations.parquet"
+    table = pq.read_table(path)
+    values = [value.encode() for value in table["params"].to_pylist()]
+    values[-1] = values[-1][:-1] + b"\xff"
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    params = pa.Array.from_buffers(
+        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+    )
+    at = table.schema.get_field_index("params")
+    pq.write_table(table.set_column(at, table.schema.field("params"), params), path)
+    manifest = json.loads((dry / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == "relations/relations.parquet":
+            entry["sha256"], entry["bytes"] = file_sha256(path)
+    write_manifest(dry, manifest)
+    monkeypatch.setattr(parquetio, "_MAX_BATCH_ROWS", 8)  # the bad row far past the first
+    repacked = []
+    monkeypatch.setattr("archive.versions.rehydrate._repack", lambda *a: repacked.append(a))
+    with pytest.raises(UsageError, match="relations table unreadable .*Invalid UTF8"):
+        rehydrate(dry, planted["src"], tmp_path / "out", capture_log=planted["log"])
+    assert not repacked and not (tmp_path / "out").exists()
+
+
 def dry_quoting(table) -> list[str]:
     return [k for k in table["kind"].to_pylist() if k in ("shares-quotation", "paraphrase-of")]
 

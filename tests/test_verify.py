@@ -624,3 +624,27 @@ def test_readers_of_some_relation_columns_check_those(release, runner):
             "relations table unreadable (column group_id has type double, expected string); "
             "run archive verify"
         )
+
+
+@pytest.mark.parametrize(
+    ("column", "rule"),
+    [
+        ("score", '{"minimum": 0, "type": "number"}'),
+        ("source_id", '{"minLength": 1, "type": "string"}'),
+    ],
+)
+def test_a_null_where_a_bounded_relation_column_may_hold_none_is_e024(
+    release, runner, column, rule
+):
+    """A rule that checks a bound or a length refuses a null too (Kleene logic: the bound's
+    check of a null is null, and it must not hide the null)."""
+    table = pq.read_table(release / RELATIONS)
+    values = table[column].to_pylist()
+    values[-1] = None
+    at = table.schema.get_field_index(column)
+    field = pa.field(column, table.schema.field(column).type)  # nullable
+    _relisted_relations(release, table.set_column(at, field, pa.array(values, field.type)))
+    problems = [str(p) for p in check_release(release).problems]
+    assert problems == [f"E024 {RELATIONS}: /{column}: 1 value(s) break {rule}"]
+    result = runner.invoke(main, ["relations", str(release), "--list"])
+    assert result.exit_code == 2 and f"column {column} holds a null" in result.stderr

@@ -256,25 +256,27 @@ def _allows_null(rule: dict) -> bool:
 
 def _leaf_failures(values: pa.Array, rule: dict) -> pa.Array | None:
     """A boolean array, true where a leaf value breaks its JSON Schema rule; None: no check."""
+    # Kleene logic: a check of a null is null, and false AND null is false, true OR null true,
+    # so a null breaks a rule that refuses it whatever other check the rule makes.
     valid = pc.is_valid(values)
     checks = [] if _allows_null(rule) else [pc.invert(valid)]
     if "enum" in rule:
         allowed = pa.array([v for v in rule["enum"] if v is not None], pa.string())
-        checks.append(pc.and_(valid, pc.invert(pc.is_in(values, value_set=allowed))))
+        checks.append(pc.and_kleene(valid, pc.invert(pc.is_in(values, value_set=allowed))))
     if "pattern" in rule:
         matches = pc.match_substring_regex(values, pattern=rule["pattern"])
-        checks.append(pc.and_(valid, pc.invert(matches)))
+        checks.append(pc.and_kleene(valid, pc.invert(matches)))
     if "minLength" in rule:
-        checks.append(pc.and_(valid, pc.less(pc.utf8_length(values), rule["minLength"])))
+        checks.append(pc.and_kleene(valid, pc.less(pc.utf8_length(values), rule["minLength"])))
     if "minimum" in rule:
-        checks.append(pc.and_(valid, pc.less(values, rule["minimum"])))
+        checks.append(pc.and_kleene(valid, pc.less(values, rule["minimum"])))
     if "maximum" in rule:
-        checks.append(pc.and_(valid, pc.greater(values, rule["maximum"])))
+        checks.append(pc.and_kleene(valid, pc.greater(values, rule["maximum"])))
     if not checks:
         return None
     failed = checks[0]
     for other in checks[1:]:
-        failed = pc.or_(failed, other)
+        failed = pc.or_kleene(failed, other)
     return pc.fill_null(failed, False)
 
 
@@ -314,16 +316,10 @@ def _breaches(values: pa.Array, rule: dict) -> int | None:
     maximum, the distinct values; the value-by-value check runs only when they cannot."""
     if not any(key in rule for key in _CHECKS):
         return None if _allows_null(rule) else values.null_count
-    nulls = 0 if _allows_null(rule) or _null_unknown(rule) else values.null_count
+    nulls = 0 if _allows_null(rule) else values.null_count
     if _valid_values_hold(values, rule):
         return nulls
     return pc.sum(_leaf_failures(values, rule)).as_py() or 0
-
-
-def _null_unknown(rule: dict) -> bool:
-    """Whether ``_leaf_failures`` leaves a null unknown, so uncounted: a pattern, length or
-    bound check of a null is null, and Arrow's (non-Kleene) ``or_`` with a null is null."""
-    return any(key in rule for key in ("pattern", "minLength", "minimum", "maximum"))
 
 
 def _valid_values_hold(values: pa.Array, rule: dict) -> bool:

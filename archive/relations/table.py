@@ -70,10 +70,14 @@ def relation_batches(
     path: Path | RemotePath, columns: list[str] | None = None
 ) -> Iterator[pa.RecordBatch]:
     """The relations table's rows in batches (of ``columns``, else all), opened by
-    :func:`opened_relations`, each batch's strings checked as UTF-8: what a reader of the
-    values could fail on is raised here (``parquetio.PARQUET_ERRORS``), before it reads one."""
+    :func:`opened_relations`, each batch's strings checked as UTF-8 and its columns that may
+    not hold a null checked for one: what a reader of the values could fail on is raised here
+    (``parquetio.PARQUET_ERRORS``), before it reads one."""
     for batch in iter_batches(opened_relations(path, columns), columns):
         batch.validate(full=True)
+        for name in batch.schema.names:
+            if batch.column(name).null_count and not RELATIONS_ARROW_SCHEMA.field(name).nullable:
+                raise ValueError(f"column {name} holds a null")
         yield batch
 
 

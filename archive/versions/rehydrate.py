@@ -161,6 +161,8 @@ def rehydrate(
     )
     manifest, digest = _checked_manifest(source)
     _check_files(source, manifest)
+    # read before the repack, which takes long: a table that cannot be read is refused at once
+    withheld = _withholds_evidence(_relations_path(source, manifest))
     for root in roots:
         if not root.is_dir():
             raise UsageError(f"captures {root} is not a folder")
@@ -176,7 +178,7 @@ def rehydrate(
         index = _Index.build(building / "index.sqlite", repacked)
         release = building / "release"
         outcome = _fill(source, release, manifest, index, progress)
-        _restore_relations(source, release, manifest, index, outcome)
+        _restore_relations(source, release, manifest, index, outcome, withheld)
         outcome.unused = index.unused()
         index.close()
         whole = not outcome.changed and not outcome.missing and not outcome.relations_withheld
@@ -399,24 +401,15 @@ def _fill(source: Path, release: Path, manifest: dict, index: _Index, progress) 
 
 
 def _restore_relations(
-    source: Path, release: Path, manifest: dict, index: _Index, outcome: _Outcome
+    source: Path, release: Path, manifest: dict, index: _Index, outcome: _Outcome, withheld: bool
 ) -> None:
     """Rewrite the relations table with every withheld evidence the repack proves restored
-    (row group by row group, as pack wrote them, so the bytes are the full release's)."""
-    relative = (manifest.get("relations") or {}).get("path")
-    path = source / _safe(relative) if relative else None
-    if path is None or not path.is_file():
-        return
-    try:  # every column of its type and UTF-8 before the table is rewritten
-        withheld = any(
-            is_withheld(text)
-            for batch in relation_batches(path)
-            for text in batch.column("evidence").to_pylist()
-        )
-    except PARQUET_ERRORS as exc:
-        raise unreadable(path, exc) from None
-    if not withheld:
+    (row group by row group, as pack wrote them, so the bytes are the full release's);
+    ``withheld``: the table withholds some (``_withholds_evidence``)."""
+    path = _relations_path(source, manifest)
+    if path is None or not withheld:
         return  # nothing withheld: the copy _fill made is the table
+    relative = manifest["relations"]["path"]
 
     def restored() -> Iterable[pa.Table]:
         for group in iter_row_groups(path):
@@ -427,6 +420,28 @@ def _restore_relations(
             yield pa.Table.from_pylist(rows, schema=RELATIONS_ARROW_SCHEMA)
 
     write_parquet_batches(restored(), RELATIONS_ARROW_SCHEMA, release / _safe(relative))
+
+
+def _relations_path(source: Path, manifest: dict) -> Path | None:
+    relative = (manifest.get("relations") or {}).get("path")
+    path = source / _safe(relative) if relative else None
+    return path if path is not None and path.is_file() else None
+
+
+def _withholds_evidence(path: Path | None) -> bool:
+    """Whether the relations table at ``path`` withholds any evidence, read whole: every batch
+    is checked (``relation_batches``) before the table is rewritten, and the rehydration
+    refused in one line when one cannot be read."""
+    if path is None:
+        return False
+    withheld = False
+    try:
+        for batch in relation_batches(path):
+            texts = batch.column("evidence").to_pylist()
+            withheld = withheld or any(is_withheld(text) for text in texts)
+    except PARQUET_ERRORS as exc:
+        raise unreadable(path, exc) from None
+    return withheld
 
 
 def _evidence_for(row: dict, index: _Index, outcome: _Outcome) -> str:
