@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,6 +13,7 @@ import pyarrow.parquet as pq
 from archive.errors import UsageError
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, require_release
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import json_value
 from archive.release.plan import shard_of
 
@@ -30,6 +32,16 @@ def record_shards(manifest: dict) -> list[str]:
     """The records shards of a release, in order."""
     paths = (f["path"] for f in manifest["files"])
     return sorted(p for p in paths if p.startswith("data/records-") and p.endswith(".parquet"))
+
+
+def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """Every shard's rows, a bounded batch of ``columns`` at a time; a shard that cannot be
+    read is named in one line."""
+    for path in shards:
+        try:
+            yield from iter_batches(path, columns)
+        except PARQUET_ERRORS as exc:
+            raise UsageError(f"{path}: unreadable ({exc}); run archive verify") from None
 
 
 def summary(release: str | Path) -> dict:

@@ -16,9 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archive.errors import UsageError
-from archive.format.parquetio import iter_batches
 from archive.format.schema import json_value
-from archive.inspect import find_record, read_manifest, record_shards
+from archive.inspect import find_record, read_manifest, record_shards, shard_batches
 
 _RECORD_ID = re.compile(r"[0-9a-f]{32}")
 _KEY_COLUMNS = [
@@ -140,9 +139,8 @@ def record_labels(release: str | Path, ids: Iterable[str]) -> dict[str, Label]:
 
 
 def _batches(release: str | Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    manifest = read_manifest(release)
-    for shard in record_shards(manifest):
-        yield from iter_batches(Path(release) / shard, columns)
+    shards = record_shards(read_manifest(release))
+    yield from shard_batches([Path(release) / shard for shard in shards], columns)
 
 
 def _candidates(batch: pa.RecordBatch) -> list[Candidate]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,14 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from archive.errors import QUARANTINE_REASONS, UsageError
+from archive.errors import QUARANTINE_REASONS
 from archive.format import boundedjson
 from archive.format.counts import UNKNOWN_COLUMNS, is_unknown, value_counts
 from archive.format.manifest import MANIFEST_DIGEST
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import schema_file
 from archive.format.signing import SIGNATURE_FILE
-from archive.inspect import read_manifest, record_shards
+from archive.inspect import read_manifest, record_shards, shard_batches
 from archive.relations.table import relation_batches, unreadable
 
 FURNITURE_SAMPLE = 10_000  # records whose furniture lines are counted (about)
@@ -227,15 +227,6 @@ _COVERAGE_COLUMNS = [
     "flags",
     "provenance",
 ]
-
-
-def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """Every shard's rows, a bounded batch of ``columns`` at a time."""
-    for path in shards:
-        try:
-            yield from iter_batches(path, columns)
-        except PARQUET_ERRORS as exc:
-            raise UsageError(f"{path}: unreadable ({exc}); run archive verify") from None
 
 
 def coverage_of(shards: list[Path], manifest: dict, descriptions: dict[str, str]) -> Coverage:

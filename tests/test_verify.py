@@ -648,3 +648,15 @@ def test_a_null_where_a_bounded_relation_column_may_hold_none_is_e024(
     assert problems == [f"E024 {RELATIONS}: /{column}: 1 value(s) break {rule}"]
     result = runner.invoke(main, ["relations", str(release), "--list"])
     assert result.exit_code == 2 and f"column {column} holds a null" in result.stderr
+
+
+def test_a_damaged_record_shard_is_named_not_blamed_on_the_relations(release, runner):
+    """Listing relations reads the records' titles too: a shard that cannot be read is named
+    as itself, not reported as the relations table."""
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    shard.write_bytes(shard.read_bytes()[:-9])  # the footer's length and magic, cut short
+    result = runner.invoke(main, ["relations", str(release), "--list"])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"archive: error: {shard}: unreadable (")
+    assert line.endswith("; run archive verify") and "relations table" not in line

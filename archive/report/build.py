@@ -18,11 +18,11 @@ from archive.errors import UsageError
 from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
-from archive.inspect import read_manifest, record_shards
+from archive.inspect import read_manifest, record_shards, shard_batches
 from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
 from archive.release.plan import shard_of
 from archive.report import pages
-from archive.summary import ReleaseSummary, flag_descriptions, release_summary, shard_batches
+from archive.summary import ReleaseSummary, flag_descriptions, release_summary
 
 TABLE_ROWS = 20_000  # rows of the record table; a larger release is sampled
 RECORD_PAGES = 200  # record pages from the table, besides those of the pairs shown
