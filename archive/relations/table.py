@@ -50,17 +50,11 @@ def opened_relations(path: Path | RemotePath, columns: list[str] | None = None) 
     which its readers then report as unreadable, as they do a damaged file, rather than failing
     on a value of another type."""
     parquet = parquet_file(path)
-    found = parquet.schema_arrow
-    if columns is None:
-        problems = schema_problems(found, RELATIONS_ARROW_SCHEMA)
-    else:
-        problems = []
-        for name in columns:
-            want, at = RELATIONS_ARROW_SCHEMA.field(name), found.get_field_index(name)
-            if at < 0:
-                problems.append(f"no column {name} (or more than one)")
-            elif not (got := found.field(at).type).equals(want.type):
-                problems.append(f"column {name} has type {got}, expected {want.type}")
+    found, expected = parquet.schema_arrow, RELATIONS_ARROW_SCHEMA
+    if columns is not None:  # those columns, each once, in that order
+        found = pa.schema([found.field(i) for n in columns if (i := found.get_field_index(n)) >= 0])
+        expected = pa.schema([expected.field(name) for name in columns])
+    problems = schema_problems(found, expected)
     if problems:
         raise ValueError("; ".join(problems))
     return parquet
