@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+import pyarrow as pa
+
 from archive.errors import UsageError
 from archive.exporters.common import license_of
 from archive.format.manifest import QUARANTINE_FILE
@@ -239,7 +241,8 @@ def _insert_records(connection: sqlite3.Connection, release: Path, manifest: dic
     marks = ", ".join("?" * (len(_DESCRIPTIONS) + 1))
     rowid = 0
     for shard in record_shards(manifest):
-        rows = (record_values(row) for row in _dicts(release / shard, _RECORD_COLUMNS))
+        batches = iter_batches(release / shard, _RECORD_COLUMNS)
+        rows = (record_values(row) for row in _dicts(batches))
         for group in _groups(rows):
             values = [(rowid + n + 1, *row) for n, row in enumerate(group)]
             rowid += len(values)
@@ -276,18 +279,16 @@ def _relation_rows(release: Path, manifest: dict) -> Iterator[tuple]:
         return
     path = release / stated["path"]
     try:
-        for batch in relation_batches(path, SHOWN_COLUMNS):
-            for start in range(0, batch.num_rows, BATCH_ROWS):
-                for row in batch.slice(start, BATCH_ROWS).to_pylist():
-                    yield tuple(row[c] for c in SHOWN_COLUMNS)
+        for row in _dicts(relation_batches(path, SHOWN_COLUMNS)):
+            yield tuple(row[c] for c in SHOWN_COLUMNS)
     except PARQUET_ERRORS as exc:
         raise unreadable(path, exc) from None
 
 
-def _dicts(path: Path, columns: list[str]) -> Iterator[dict]:
-    """The rows of a Parquet file as dicts, made ``BATCH_ROWS`` at a time: Python values take
+def _dicts(batches: Iterable[pa.RecordBatch]) -> Iterator[dict]:
+    """The rows of ``batches`` as dicts, made ``BATCH_ROWS`` at a time: Python values take
     several times the room of the Arrow batch they come from."""
-    for batch in iter_batches(path, columns):
+    for batch in batches:
         for start in range(0, batch.num_rows, BATCH_ROWS):
             yield from batch.slice(start, BATCH_ROWS).to_pylist()
 
