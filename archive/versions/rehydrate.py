@@ -162,7 +162,7 @@ def rehydrate(
     manifest, digest = _checked_manifest(source)
     _check_files(source, manifest)
     # read before the repack, which takes long: a table that cannot be read is refused at once
-    withheld = _withholds_evidence(_relations_path(source, manifest))
+    withholding = _withholding_relations(source, manifest)
     for root in roots:
         if not root.is_dir():
             raise UsageError(f"captures {root} is not a folder")
@@ -178,7 +178,7 @@ def rehydrate(
         index = _Index.build(building / "index.sqlite", repacked)
         release = building / "release"
         outcome = _fill(source, release, manifest, index, progress)
-        _restore_relations(source, release, manifest, index, outcome, withheld)
+        _restore_relations(withholding, release, manifest, index, outcome)
         outcome.unused = index.unused()
         index.close()
         whole = not outcome.changed and not outcome.missing and not outcome.relations_withheld
@@ -401,13 +401,12 @@ def _fill(source: Path, release: Path, manifest: dict, index: _Index, progress) 
 
 
 def _restore_relations(
-    source: Path, release: Path, manifest: dict, index: _Index, outcome: _Outcome, withheld: bool
+    path: Path | None, release: Path, manifest: dict, index: _Index, outcome: _Outcome
 ) -> None:
-    """Rewrite the relations table with every withheld evidence the repack proves restored
-    (row group by row group, as pack wrote them, so the bytes are the full release's);
-    ``withheld``: the table withholds some (``_withholds_evidence``)."""
-    path = _relations_path(source, manifest)
-    if path is None or not withheld:
+    """Rewrite the relations table at ``path`` (``_withholding_relations``) with every withheld
+    evidence the repack proves restored (row group by row group, as pack wrote them, so the
+    bytes are the full release's)."""
+    if path is None:
         return  # nothing withheld: the copy _fill made is the table
     relative = manifest["relations"]["path"]
 
@@ -422,18 +421,14 @@ def _restore_relations(
     write_parquet_batches(restored(), RELATIONS_ARROW_SCHEMA, release / _safe(relative))
 
 
-def _relations_path(source: Path, manifest: dict) -> Path | None:
+def _withholding_relations(source: Path, manifest: dict) -> Path | None:
+    """The dehydrated release's relations table when it withholds any evidence (else None),
+    read whole: every batch is checked (``relation_batches``) before the table is rewritten,
+    and the rehydration refused in one line when one cannot be read."""
     relative = (manifest.get("relations") or {}).get("path")
     path = source / _safe(relative) if relative else None
-    return path if path is not None and path.is_file() else None
-
-
-def _withholds_evidence(path: Path | None) -> bool:
-    """Whether the relations table at ``path`` withholds any evidence, read whole: every batch
-    is checked (``relation_batches``) before the table is rewritten, and the rehydration
-    refused in one line when one cannot be read."""
-    if path is None:
-        return False
+    if path is None or not path.is_file():
+        return None
     withheld = False
     try:
         for batch in relation_batches(path):
@@ -441,7 +436,7 @@ def _withholds_evidence(path: Path | None) -> bool:
             withheld = withheld or any(is_withheld(text) for text in texts)
     except PARQUET_ERRORS as exc:
         raise unreadable(path, exc) from None
-    return withheld
+    return path if withheld else None
 
 
 def _evidence_for(row: dict, index: _Index, outcome: _Outcome) -> str:
