@@ -590,6 +590,29 @@ def test_a_quarantine_entry_that_is_not_utf8_is_e015(release):
     ]
 
 
+def test_verify_and_validate_read_the_quarantine_lines_alike(release):
+    """A blank line, a line over the bound, one not UTF-8 and one not JSON: the same problems,
+    on the same lines, from verify of the release and validate of the file alone."""
+    path = release / "quarantine.jsonl"
+    good = path.read_bytes().splitlines(keepends=True)[0]
+    long = b'{"pad": "' + b"x" * (2**20) + b'"}\n'
+    path.write_bytes(b"".join([good, b"\n", long, b"\xff\n", b"{not json\n", good]))
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == "quarantine.jsonl":
+            entry["sha256"], entry["bytes"] = file_sha256(path)
+    write_manifest(release, manifest)
+    verified = [(p.path, p.message) for p in check_release(release).problems if p.code == "E015"]
+    validated = [(p.path, p.message) for p in validate(path).problems if p.code == "E015"]
+    assert verified == validated
+    assert [(where, message.split(" (")[0]) for where, message in verified] == [
+        ("quarantine.jsonl:2", "not JSON"),
+        ("quarantine.jsonl:3", f"longer than {2**20} bytes, the most read of a line"),
+        ("quarantine.jsonl:4", "not UTF-8"),
+        ("quarantine.jsonl:5", "not JSON"),
+    ]
+
+
 def test_readers_of_a_relations_table_of_other_types_say_so_in_one_line(release, runner):
     """The commands that read a relation's every column refuse the table, as they do a damaged
     one; those reading only columns of the right types still answer."""

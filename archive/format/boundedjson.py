@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 MAX_DEPTH = 64
 # The most bytes read from a JSON file of a release: a manifest of a few million files, or a
@@ -67,6 +69,37 @@ def load(path: Path, limit: int = MAX_SMALL_BYTES):
     """The JSON document in the file at ``path``, read within ``limit`` bytes and parsed within
     the depth bound (``OSError`` or ``ValueError`` saying why not)."""
     return loads(read_capped(path, limit))
+
+
+# The longest quarantine entry read: a path, a reason and a message are far below it.
+MAX_ENTRY_LINE = 2**20
+
+
+def json_lines(handle: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, object, str]]:
+    """``(number, value, "")`` for each line of a JSON Lines file opened in binary, or
+    ``(number, None, why)`` for a line that is not one JSON value in UTF-8, a blank line
+    included (JSON Lines has none), or, with ``limit``, one longer than ``limit`` bytes, read
+    past without being held. Lines end at ``\\n`` only."""
+    number = 0
+    while line := (handle.readline() if limit is None else handle.readline(limit + 1)):
+        number += 1
+        if limit is not None and len(line) > limit:
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(limit + 1)
+            yield number, None, f"longer than {limit} bytes, the most read of a line"
+            continue
+        try:
+            # JSON text is UTF-8 (RFC 8259); rebound, so a long line is not held twice
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, None, f"not UTF-8 ({exc})"
+            continue
+        try:
+            value = loads(line)
+        except ValueError as exc:
+            yield number, None, f"not JSON ({exc})"
+            continue
+        yield number, value, ""
 
 
 def _has_surrogate(value) -> bool:

@@ -187,20 +187,9 @@ def check_quarantine_schema(audit: Audit) -> None:
     check = validator("quarantine")
     reasons: Counter = Counter()
     with open(audit.root / QUARANTINE_FILE, "rb") as handle:
-        for number, line in enumerate(_bounded_lines(handle), start=1):
-            if line is None:
-                message = f"longer than {MAX_LINE} bytes, the most read of an entry"
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", message)
-                continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as exc:  # JSON text is UTF-8 (RFC 8259); readers refuse it
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", f"not UTF-8 ({exc})")
-                continue
-            try:
-                entry = boundedjson.loads(text)
-            except ValueError as exc:
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", f"not JSON ({exc})")
+        for number, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
+            if why:
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", why)
                 continue
             errors = list(check.iter_errors(entry))
             for error in errors:
@@ -216,21 +205,6 @@ def no_quarantine_file(audit: Audit) -> str | None:
     if "quarantine reasons" not in audit.memo:
         return f"{QUARANTINE_FILE} was not read (its size differs from the manifest: E006)"
     return None
-
-
-MAX_LINE = 2**20  # a quarantine entry is a path, a reason and a message: far below this
-
-
-def _bounded_lines(handle):
-    """The lines of a binary file, each at most ``MAX_LINE`` bytes; None for a longer one (the
-    rest of which is skipped, never held)."""
-    while line := handle.readline(MAX_LINE + 1):
-        if len(line) <= MAX_LINE:
-            yield line
-            continue
-        while line and not line.endswith(b"\n"):
-            line = handle.readline(MAX_LINE + 1)
-        yield None
 
 
 def check_quarantine_reasons(audit: Audit) -> None:

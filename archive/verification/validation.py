@@ -427,20 +427,14 @@ def _without_path(message: str, target: Path) -> str:
 
 
 def _validate_lines(target: Path, kind: str, report: Report) -> None:
+    """Each line of a JSON Lines file of records or quarantine entries against its schema (a
+    quarantine entry's line bounded as verify bounds it)."""
     code = "E015" if kind == "quarantine" else "E011"
+    limit = boundedjson.MAX_ENTRY_LINE if kind == "quarantine" else None
     with target.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line = line.decode("utf-8")  # the bytes go as the text comes: one copy held
-            except UnicodeDecodeError:  # JSON text is UTF-8 (RFC 8259): readers refuse others
-                report.add(code, f"{target.name}:{number}", "not UTF-8")
-                continue
-            if not line.strip():
-                continue
-            try:
-                row = boundedjson.loads(line)
-            except ValueError:
-                report.add(code, f"{target.name}:{number}", "not JSON")
+        for number, row, why in boundedjson.json_lines(handle, limit):
+            if why:
+                report.add(code, f"{target.name}:{number}", why)
                 continue
             report.records += 1
             for message in row_errors(json_value(row), kind):
