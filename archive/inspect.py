@@ -98,8 +98,9 @@ def relations(release: str | Path, *, kind: str | None = None, record_id: str | 
     if not summary:
         raise UsageError(f"{release} has no relations table (packed with relations off)")
     rows = []
+    path = Path(release) / summary["path"]
     try:
-        for batch in relation_batches(Path(release) / summary["path"]):
+        for batch in relation_batches(path):
             for row in batch.to_pylist():
                 if kind and row["kind"] != kind:
                     continue
@@ -109,7 +110,7 @@ def relations(release: str | Path, *, kind: str | None = None, record_id: str | 
                 row["params"] = boundedjson.loads(row["params"])
                 rows.append(row)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise unreadable(release, exc) from None
+        raise unreadable(path, exc) from None
     return rows
 
 

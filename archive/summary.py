@@ -414,7 +414,7 @@ def relations_of(root: Path, manifest: dict) -> Relations:
                 members.append(grouped.column(side))
                 kinds_of.append(grouped.column("kind"))
     except PARQUET_ERRORS as exc:
-        raise unreadable(root, exc) from None
+        raise unreadable(root / entry["path"], exc) from None
     if not groups:
         return Relations(True, kinds, (), 0)
     table = pa.table(

@@ -568,6 +568,7 @@ def test_readers_of_a_relation_string_that_is_not_utf8_say_so_in_one_line(
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
     [line] = result.stderr.splitlines()
+    assert line.startswith(f"archive: error: {release / RELATIONS}: "), line  # the file, named
     assert "relations table unreadable (" in line and "Invalid UTF8" in line, line
     assert line.endswith("; run archive verify")
 
@@ -627,7 +628,7 @@ def test_readers_of_a_relations_table_of_other_types_say_so_in_one_line(release,
         result = runner.invoke(main, command)
         assert result.exit_code == 2, result.output
         assert result.stderr.splitlines() == [
-            f"archive: error: {release}: relations table unreadable "
+            f"archive: error: {release / RELATIONS}: relations table unreadable "
             "(column params has type int64, expected string); run archive verify"
         ]
     result = runner.invoke(main, ["inspect", str(release)])
@@ -643,6 +644,7 @@ def test_readers_of_some_relation_columns_check_those(release, runner):
         result = runner.invoke(main, command)
         assert result.exit_code == 2, result.output
         [line] = result.stderr.splitlines()
+        assert line.startswith(f"archive: error: {release / RELATIONS}: "), line
         assert line.endswith(
             "relations table unreadable (column group_id has type double, expected string); "
             "run archive verify"

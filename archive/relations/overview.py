@@ -273,7 +273,7 @@ def relation_listing(
                 return
         yield from _labelled_chunk(release, chunk)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise unreadable(release, exc) from None
+        raise unreadable(path, exc) from None
 
 
 def _labelled_chunk(release: str | Path, batches: list[pa.RecordBatch]) -> Iterator[dict]:

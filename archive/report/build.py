@@ -247,7 +247,7 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
                 table = pa.concat_tables([kept, table])
             kept = _best(table.sort_by(order))
     except PARQUET_ERRORS as exc:
-        raise unreadable(root, exc) from None
+        raise unreadable(root / entry["path"], exc) from None
     if kept is None:
         return []
     rows = kept.to_pylist()
