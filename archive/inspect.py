@@ -35,11 +35,15 @@ def record_shards(manifest: dict) -> list[str]:
 
 
 def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """Every shard's rows, a bounded batch of ``columns`` at a time; a shard that cannot be
-    read is named in one line."""
+    """Every shard's rows, a bounded batch of ``columns`` at a time, their strings checked as
+    UTF-8 (Parquet's reader leaves that to the first ``to_pylist``, which would fail in the
+    caller, blaming what it was reading for); a shard that cannot be read is named in one
+    line."""
     for path in shards:
         try:
-            yield from iter_batches(path, columns)
+            for batch in iter_batches(path, columns):
+                batch.validate(full=True)
+                yield batch
         except PARQUET_ERRORS as exc:
             raise UsageError(f"{path}: unreadable ({exc}); run archive verify") from None
 

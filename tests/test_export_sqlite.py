@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -212,3 +213,30 @@ def test_a_folder_is_not_replaced_by_the_database_even_with_force(runner, releas
     assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
     assert "is a folder" in result.stderr
     assert set(tmp_path.iterdir()) == {target}  # no metadata file written beside it
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b"\n", "not JSON (Expecting value: line 1 column 1 (char 0))"),
+        (b'["a list"]\n', "['a list'] is not of type 'object'"),
+        (b'{"message": "no source"}\n', "'source_path' is a required property"),
+        (b'{"message": "' + b"x" * 2**20 + b'"}\n', f"longer than {2**20} bytes"),
+    ],
+)
+def test_a_quarantine_line_export_cannot_read_is_named_in_one_line(
+    runner, release, tmp_path, line, why
+):
+    """The export reads the quarantine as verify does (boundedjson.json_lines): a line that is
+    no entry stops it with that line named, never an internal error, and no database is left."""
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    quarantine = copy / "quarantine.jsonl"
+    entries = quarantine.read_bytes().splitlines(keepends=True)
+    quarantine.write_bytes(entries[0] + line)
+    target = tmp_path / "x.db"
+    result = runner.invoke(main, ["export", str(copy), "--sqlite", str(target)])
+    assert result.exit_code == 2, result.output
+    [message] = result.stderr.splitlines()
+    assert message.startswith(f"archive: error: {quarantine}:2: {why}"), message
+    assert message.endswith("; run archive verify") and not target.exists()

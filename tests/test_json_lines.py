@@ -25,7 +25,10 @@ def test_every_json_value_comes_back_on_its_line(values, ascii_only):
     assert read == [(i, v, "") for i, v in enumerate(values, start=1)]
 
 
-@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=20))
+_LINES = st.binary(max_size=40) | _VALUES.map(lambda v: json.dumps(v, ensure_ascii=False).encode())
+
+
+@given(st.lists(_LINES.map(lambda b: b.replace(b"\n", b"")), max_size=20))
 def test_any_bytes_give_one_answer_a_line_and_no_error(lines):
     data = b"".join(line + b"\n" for line in lines)
     read = list(json_lines(io.BytesIO(data), limit=16))
@@ -57,4 +60,28 @@ def test_a_long_line_is_read_past_and_the_next_ones_are_read():
             "not UTF-8 ('utf-8' codec can't decode byte 0xff in position 0: invalid start byte)",
         ),
         (5, [], ""),  # the last line needs no newline
+    ]
+
+
+def test_the_bound_counts_the_newline_and_the_last_line_needs_none():
+    line = b'"' + b"x" * 13 + b'"'  # 15 bytes
+    assert [why for _, _, why in json_lines(io.BytesIO(line + b"\n"), limit=16)] == [""]
+    assert [why for _, _, why in json_lines(io.BytesIO(line + b"\n"), limit=15)] == [
+        "longer than 15 bytes, the most read of a line"
+    ]
+    assert [why for _, _, why in json_lines(io.BytesIO(line), limit=15)] == [""]
+    assert [why for _, _, why in json_lines(io.BytesIO(line + b" "), limit=15)] == [
+        "longer than 15 bytes, the most read of a line"
+    ]
+
+
+def test_blank_lines_are_not_json_unless_skipped():
+    data = b'{"a": 1}\r\n\n  \r\n[2]'
+    assert list(json_lines(io.BytesIO(data), skip_blank=True)) == [(1, {"a": 1}, ""), (4, [2], "")]
+    blank = "not JSON (Expecting value: line 1 column 1 (char 0))"  # the line's own position
+    assert list(json_lines(io.BytesIO(data))) == [
+        (1, {"a": 1}, ""),
+        (2, None, blank),
+        (3, None, "not JSON (Expecting value: line 1 column 3 (char 2))"),
+        (4, [2], ""),
     ]

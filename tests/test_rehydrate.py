@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -446,7 +447,8 @@ def test_a_relations_table_unreadable_past_its_first_batch_is_refused_before_the
     monkeypatch.setattr(parquetio, "_MAX_BATCH_ROWS", 8)  # the bad row far past the first
     repacked = []
     monkeypatch.setattr("archive.versions.rehydrate._repack", lambda *a: repacked.append(a))
-    with pytest.raises(UsageError, match="relations table unreadable .*Invalid UTF8"):
+    where = re.escape(f"{path}: relations table unreadable (")
+    with pytest.raises(UsageError, match=f"^{where}.*Invalid UTF8"):
         rehydrate(dry, planted["src"], tmp_path / "out", capture_log=planted["log"])
     assert not repacked and not (tmp_path / "out").exists()
 

@@ -425,6 +425,20 @@ def test_a_quarantine_line_that_is_not_utf8_is_e015(tmp_path):
     path.write_bytes(good + b"\n" + good.replace(b"a.bin", b"\xff.bin") + b"\n")
     code, lines, _ = run(path)
     problems = [line for line in lines if line.startswith("E")]
-    assert code == 1 and [p.split(" (")[0] for p in problems] == [
-        "E015 quarantine.jsonl:2: not UTF-8"
+    assert code == 1 and problems == [
+        "E015 quarantine.jsonl:2: not UTF-8 ('utf-8' codec can't decode byte 0xff in position "
+        f"{good.index(b'a.bin')}: invalid start byte)"
+    ], lines
+
+
+def test_blank_lines_of_a_records_jsonl_are_skipped_as_a_capture_logs_are(tmp_path):
+    """A records file may come from any tool; only a quarantine file is read as verify reads
+    it (quarantine.jsonl's blank lines are E015: tests/test_verify.py)."""
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b"\n{not json\n\r\n")
+    code, lines, _ = run(path)
+    problems = [line for line in lines if line.startswith("E")]
+    assert code == 1 and problems == [
+        "E011 records.jsonl:2: not JSON (Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1))"
     ], lines

@@ -593,7 +593,8 @@ def test_a_quarantine_entry_that_is_not_utf8_is_e015(release):
 
 def test_verify_and_validate_read_the_quarantine_lines_alike(release):
     """A blank line, a line over the bound, one not UTF-8 and one not JSON: the same problems,
-    on the same lines, from verify of the release and validate of the file alone."""
+    on the same lines, from verify of the release and validate of the file alone. (Entries
+    that break the schema are reported by both, each in its own words.)"""
     path = release / "quarantine.jsonl"
     good = path.read_bytes().splitlines(keepends=True)[0]
     long = b'{"pad": "' + b"x" * (2**20) + b'"}\n'
@@ -685,3 +686,48 @@ def test_a_damaged_record_shard_is_named_not_blamed_on_the_relations(release, ru
     [line] = result.stderr.splitlines()
     assert line.startswith(f"archive: error: {shard}: unreadable (")
     assert line.endswith("; run archive verify") and "relations table" not in line
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["relations", "--list"],
+        ["relations", "--summary"],
+        ["inspect"],
+        ["report", "--out"],
+        ["export", "--sqlite"],
+    ],
+)
+def test_a_record_title_that_is_not_utf8_names_its_shard(release, runner, tmp_path, command):
+    """The readers of the records' titles check them as UTF-8 as they read: such a shard is
+    named, not reported as the relations table, nor an internal error."""
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    table = pq.read_table(shard)
+    values = [b"title \xff%d" % i for i in range(table.num_rows)]  # no title is UTF-8
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    titles = pa.Array.from_buffers(
+        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+    )
+    at = table.schema.get_field_index("title")
+    _relisted(release, shard, table.set_column(at, table.schema.field(at), titles))
+    args = [command[0], str(release), *command[1:]]
+    if command[-1] == "--out":
+        args += [str(tmp_path / "report"), "--level", "structure"]
+    if command[-1] == "--sqlite":
+        args.append(str(tmp_path / "x.db"))
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"archive: error: {shard}: unreadable ("), line
+    assert "Invalid UTF8" in line and line.endswith("; run archive verify")
+
+
+def _relisted(release: Path, path: Path, table: pa.Table) -> None:
+    """``table`` written at ``path``, a file of ``release``, its hash and size in the manifest."""
+    pq.write_table(table, path)
+    relative = path.relative_to(release).as_posix()
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == relative:
+            entry["sha256"], entry["bytes"] = file_sha256(path)
+    write_manifest(release, manifest)

@@ -23,10 +23,11 @@ import pyarrow as pa
 
 from archive.errors import UsageError
 from archive.exporters.common import license_of
+from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
-from archive.format.parquetio import PARQUET_ERRORS, iter_batches
-from archive.format.schema import json_value
-from archive.inspect import read_manifest, record_shards
+from archive.format.parquetio import PARQUET_ERRORS
+from archive.format.schema import json_value, validator
+from archive.inspect import read_manifest, record_shards, shard_batches
 from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
 
 BATCH_ROWS = 2_000  # rows inserted at once
@@ -241,7 +242,7 @@ def _insert_records(connection: sqlite3.Connection, release: Path, manifest: dic
     marks = ", ".join("?" * (len(_DESCRIPTIONS) + 1))
     rowid = 0
     for shard in record_shards(manifest):
-        batches = iter_batches(release / shard, _RECORD_COLUMNS)
+        batches = shard_batches([release / shard], _RECORD_COLUMNS)
         rows = (record_values(row) for row in _dicts(batches))
         for group in _groups(rows):
             values = [(rowid + n + 1, *row) for n, row in enumerate(group)]
@@ -297,12 +298,13 @@ def _quarantine_rows(release: Path) -> Iterator[tuple]:
     path = release / QUARANTINE_FILE
     if not path.is_file():
         return
-    with path.open("rb") as lines:
-        for number, line in enumerate(lines, 1):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                raise UsageError(f"{path}:{number}: not JSON; run archive verify") from None
+    check = validator("quarantine")
+    with path.open("rb") as handle:
+        for number, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
+            if not why:  # an entry the table would refuse, or take with a value of another type
+                why = next((error.message for error in check.iter_errors(entry)), "")
+            if why:
+                raise UsageError(f"{path}:{number}: {why}; run archive verify")
             yield tuple(entry.get(c) for c in _QUARANTINE_COLUMNS)
 
 

@@ -75,11 +75,14 @@ def load(path: Path, limit: int = MAX_SMALL_BYTES):
 MAX_ENTRY_LINE = 2**20
 
 
-def json_lines(handle: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, object, str]]:
+def json_lines(
+    handle: BinaryIO, limit: int | None = None, *, skip_blank: bool = False
+) -> Iterator[tuple[int, object, str]]:
     """``(number, value, "")`` for each line of a JSON Lines file opened in binary, or
-    ``(number, None, why)`` for a line that is not one JSON value in UTF-8, a blank line
-    included (JSON Lines has none), or, with ``limit``, one longer than ``limit`` bytes, read
-    past without being held. Lines end at ``\\n`` only."""
+    ``(number, None, why)`` for a line that is not one JSON value in UTF-8 (a blank line too,
+    as JSON Lines has none, unless ``skip_blank``), or, with ``limit``, one of more than
+    ``limit`` bytes, its newline counted, read past without being held. Lines end at ``\\n``
+    only; the last needs none."""
     number = 0
     while line := (handle.readline() if limit is None else handle.readline(limit + 1)):
         number += 1
@@ -94,6 +97,9 @@ def json_lines(handle: BinaryIO, limit: int | None = None) -> Iterator[tuple[int
         except UnicodeDecodeError as exc:
             yield number, None, f"not UTF-8 ({exc})"
             continue
+        if skip_blank and not line.strip():
+            continue
+        line = line.rstrip("\r\n")  # the decoder's position would count the newline as a line
         try:
             value = loads(line)
         except ValueError as exc:

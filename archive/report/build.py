@@ -292,13 +292,11 @@ def listed_lines(path: Path, total: int) -> dict:
     """The first ``LISTED`` entries of a JSON Lines file, and how many it holds."""
     rows = []
     if path.is_file():
-        with path.open("r", encoding="utf-8", errors="replace") as f:
-            for line in f:
+        with path.open("rb") as handle:
+            for _, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
                 if len(rows) >= LISTED:
                     break
-                try:
-                    entry = boundedjson.loads(line[: 1 << 20])
-                except ValueError:
+                if why:
                     entry = {"message": "unreadable line: run archive verify"}
                 rows.append(entry if isinstance(entry, dict) else {"message": str(entry)})
     return {"rows": rows, "total": max(total, len(rows))}

@@ -427,12 +427,16 @@ def _without_path(message: str, target: Path) -> str:
 
 
 def _validate_lines(target: Path, kind: str, report: Report) -> None:
-    """Each line of a JSON Lines file of records or quarantine entries against its schema (a
-    quarantine entry's line bounded as verify bounds it)."""
-    code = "E015" if kind == "quarantine" else "E011"
-    limit = boundedjson.MAX_ENTRY_LINE if kind == "quarantine" else None
+    """Each line of a JSON Lines file of records or quarantine entries against its schema. A
+    quarantine file's lines are read as verify reads them (bounded, no blank line); a records
+    file's, which any tool may have written, are not bounded, and blank lines are skipped, as
+    in a capture log."""
+    quarantine = kind == "quarantine"
+    code = "E015" if quarantine else "E011"
+    limit = boundedjson.MAX_ENTRY_LINE if quarantine else None
     with target.open("rb") as handle:
-        for number, row, why in boundedjson.json_lines(handle, limit):
+        lines = boundedjson.json_lines(handle, limit, skip_blank=not quarantine)
+        for number, row, why in lines:
             if why:
                 report.add(code, f"{target.name}:{number}", why)
                 continue
