@@ -219,8 +219,8 @@ def test_a_folder_is_not_replaced_by_the_database_even_with_force(runner, releas
     ("line", "why"),
     [
         (b"\n", "not JSON (Expecting value: line 1 column 1 (char 0))"),
-        (b'["a list"]\n', "['a list'] is not of type 'object'"),
-        (b'{"message": "no source"}\n', "'source_path' is a required property"),
+        (b'["a list"]\n', "(row): ['a list'] is not of type 'object'"),
+        (b'{"message": "no source"}\n', "(row): 'source_path' is a required property"),
         (b'{"message": "' + b"x" * 2**20 + b'"}\n', f"longer than {2**20} bytes"),
     ],
 )

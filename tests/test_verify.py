@@ -592,13 +592,16 @@ def test_a_quarantine_entry_that_is_not_utf8_is_e015(release):
 
 
 def test_verify_and_validate_read_the_quarantine_lines_alike(release):
-    """A blank line, a line over the bound, one not UTF-8 and one not JSON: the same problems,
-    on the same lines, from verify of the release and validate of the file alone. (Entries
-    that break the schema are reported by both, each in its own words.)"""
+    """A blank line, a line over the bound, one not UTF-8, one not JSON and one that breaks the
+    schema: the same problems, on the same lines, from verify of the release and validate of
+    the file alone."""
     path = release / "quarantine.jsonl"
     good = path.read_bytes().splitlines(keepends=True)[0]
+    entry = json.loads(good)
+    unknown = json.dumps({**entry, "reason": "nope", "message": None}).encode() + b"\n"
     long = b'{"pad": "' + b"x" * (2**20) + b'"}\n'
-    path.write_bytes(b"".join([good, b"\n", long, b"\xff\n", b"{not json\n", good]))
+    lines = [good, b"\n", long, b"\xff\n", b"{not json\n", unknown, good]
+    path.write_bytes(b"".join(lines))
     manifest = json.loads((release / "manifest.json").read_bytes())
     for entry in manifest["files"]:
         if entry["path"] == "quarantine.jsonl":
@@ -607,12 +610,16 @@ def test_verify_and_validate_read_the_quarantine_lines_alike(release):
     verified = [(p.path, p.message) for p in check_release(release).problems if p.code == "E015"]
     validated = [(p.path, p.message) for p in validate(path).problems if p.code == "E015"]
     assert verified == validated
-    assert [(where, message.split(" (")[0]) for where, message in verified] == [
+    found = [(where, message.split(" (")[0]) for where, message in verified]
+    assert found[:5] == [
         ("quarantine.jsonl:2", "not JSON"),
         ("quarantine.jsonl:3", f"longer than {2**20} bytes, the most read of a line"),
         ("quarantine.jsonl:4", "not UTF-8"),
         ("quarantine.jsonl:5", "not JSON"),
+        ("quarantine.jsonl:6", "message: None is not of type 'string'"),
     ]
+    [(where, message)] = found[5:]
+    assert where == "quarantine.jsonl:6" and message.startswith("reason: 'nope' is not one of")
 
 
 def test_readers_of_a_relations_table_of_other_types_say_so_in_one_line(release, runner):

@@ -26,7 +26,7 @@ from archive.exporters.common import license_of
 from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS
-from archive.format.schema import json_value, validator
+from archive.format.schema import json_value, row_errors
 from archive.inspect import read_manifest, record_shards, shard_batches
 from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
 
@@ -298,11 +298,10 @@ def _quarantine_rows(release: Path) -> Iterator[tuple]:
     path = release / QUARANTINE_FILE
     if not path.is_file():
         return
-    check = validator("quarantine")
     with path.open("rb") as handle:
         for number, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
             if not why:  # an entry the table would refuse, or take with a value of another type
-                why = next((error.message for error in check.iter_errors(entry)), "")
+                why = next(iter(row_errors(entry, "quarantine")), "")
             if why:
                 raise UsageError(f"{path}:{number}: {why}; run archive verify")
             yield tuple(entry.get(c) for c in _QUARANTINE_COLUMNS)

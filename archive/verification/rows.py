@@ -22,7 +22,7 @@ from archive.errors import Problem
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
-from archive.format.schema import validator
+from archive.format.schema import row_errors
 from archive.inspect import record_shards
 from archive.verification.audit import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
@@ -184,16 +184,13 @@ def check_quarantine_schema(audit: Audit) -> None:
         return
     if not sized_as_listed(audit, QUARANTINE_FILE):
         return  # E006: its size, not the manifest, would bound the reading
-    check = validator("quarantine")
     reasons: Counter = Counter()
     with open(audit.root / QUARANTINE_FILE, "rb") as handle:
         for number, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
-            if why:
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", why)
-                continue
-            errors = list(check.iter_errors(entry))
-            for error in errors:
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", error.message)
+            # the messages of ``archive validate`` of the file alone: each with its field
+            errors = [why] if why else row_errors(entry, "quarantine")
+            for message in errors:
+                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", message)
             if not errors:
                 reasons[entry["reason"]] += 1
     audit.memo["quarantine reasons"] = reasons
