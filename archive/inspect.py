@@ -45,7 +45,12 @@ def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordB
                 batch.validate(full=True)
                 yield batch
         except PARQUET_ERRORS as exc:
-            raise UsageError(f"{path}: unreadable ({exc}); run archive verify") from None
+            raise unreadable_shard(path, exc) from None
+
+
+def unreadable_shard(path: Path, exc: BaseException) -> UsageError:
+    """The one-line error of a reader that met a record shard it cannot read."""
+    return UsageError(f"{path}: unreadable ({exc}); run archive verify")
 
 
 def summary(release: str | Path) -> dict:
@@ -75,7 +80,11 @@ def find_record(release: str | Path, record_id: str) -> dict:
     if not _RECORD_ID.fullmatch(record_id) or not shards:
         raise UsageError(f"no record {record_id!r} in {release} (ids are 32 hex digits)")
     path = Path(release) / shards[shard_of(record_id, len(shards))]
-    table = pq.read_table(path, filters=[("record_id", "=", record_id)], use_threads=False)
+    try:
+        table = pq.read_table(path, filters=[("record_id", "=", record_id)], use_threads=False)
+        table.validate(full=True)  # as shard_batches: to_pylist would fail on bad UTF-8
+    except PARQUET_ERRORS as exc:
+        raise unreadable_shard(path, exc) from None
     if table.num_rows == 0:
         raise UsageError(f"no record {record_id} in {release}")
     return json_value(table.to_pylist()[0])

@@ -696,29 +696,36 @@ def test_a_damaged_record_shard_is_named_not_blamed_on_the_relations(release, ru
 
 
 @pytest.mark.parametrize(
-    "command",
+    ("column", "command"),
     [
-        ["relations", "--list"],
-        ["relations", "--summary"],
-        ["inspect"],
-        ["report", "--out"],
-        ["export", "--sqlite"],
+        ("title", ["relations", "--list"]),
+        ("title", ["relations", "--summary"]),
+        ("title", ["inspect"]),
+        ("title", ["inspect", "{record}"]),
+        ("title", ["report", "--out"]),
+        ("title", ["export", "--sqlite"]),
+        ("text", ["inspect", "{record}"]),
+        ("text", ["report", "--out"]),
+        ("text", ["export", "--sqlite"]),
     ],
 )
-def test_a_record_title_that_is_not_utf8_names_its_shard(release, runner, tmp_path, command):
-    """The readers of the records' titles check them as UTF-8 as they read: such a shard is
+def test_a_record_string_that_is_not_utf8_names_its_shard(
+    release, runner, tmp_path, column, command
+):
+    """The readers of record shards check the strings they read as UTF-8: such a shard is
     named, not reported as the relations table, nor an internal error."""
     shard = release / "data" / "records-00000-of-00002.parquet"
     table = pq.read_table(shard)
-    values = [b"title \xff%d" % i for i in range(table.num_rows)]  # no title is UTF-8
+    values = [b"%s \xff%d" % (column.encode(), i) for i in range(table.num_rows)]  # none UTF-8
     offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    titles = pa.Array.from_buffers(
+    strings = pa.Array.from_buffers(
         pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
     )
-    at = table.schema.get_field_index("title")
-    _relisted(release, shard, table.set_column(at, table.schema.field(at), titles))
-    args = [command[0], str(release), *command[1:]]
-    if command[-1] == "--out":
+    at = table.schema.get_field_index(column)
+    _relisted(release, shard, table.set_column(at, table.schema.field(at), strings))
+    record = table["record_id"][0].as_py()
+    args = [command[0], str(release), *(a.format(record=record) for a in command[1:])]
+    if command[-1] == "--out":  # the report's record pages read whole rows
         args += [str(tmp_path / "report"), "--level", "structure"]
     if command[-1] == "--sqlite":
         args.append(str(tmp_path / "x.db"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from archive.errors import UsageError
 from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
-from archive.inspect import read_manifest, record_shards, shard_batches
+from archive.inspect import read_manifest, record_shards, shard_batches, unreadable_shard
 from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
 from archive.release.plan import shard_of
 from archive.report import pages
@@ -201,14 +202,24 @@ def records_by_id(shards: list[Path], ids: list[str]) -> dict[str, dict]:
         per_shard.setdefault(shard_of(record_id, len(shards)), []).append(record_id)
     found = {}
     for index, wanted in sorted(per_shard.items()):
-        parquet = pq.ParquetFile(shards[index])
-        value_set = pa.array(wanted, pa.string())
-        for group in _groups_holding(parquet, wanted):
-            for batch in iter_batches(parquet, row_groups=[group]):
-                hit = pc.is_in(batch.column("record_id"), value_set=value_set)
-                if pc.any(hit).as_py():
-                    found.update((r["record_id"], r) for r in batch.filter(hit).to_pylist())
+        try:
+            found.update(_rows_of(shards[index], wanted))
+        except PARQUET_ERRORS as exc:
+            raise unreadable_shard(shards[index], exc) from None
     return dict(sorted(found.items()))
+
+
+def _rows_of(shard: Path, wanted: list[str]) -> Iterator[tuple[str, dict]]:
+    """(id, row) of the rows of ``wanted`` in ``shard``, their strings checked as UTF-8."""
+    parquet = pq.ParquetFile(shard)
+    value_set = pa.array(wanted, pa.string())
+    for group in _groups_holding(parquet, wanted):
+        for batch in iter_batches(parquet, row_groups=[group]):
+            hit = pc.is_in(batch.column("record_id"), value_set=value_set)
+            if pc.any(hit).as_py():
+                rows = batch.filter(hit)
+                rows.validate(full=True)
+                yield from ((r["record_id"], r) for r in rows.to_pylist())
 
 
 def _groups_holding(parquet: pq.ParquetFile, ids: list[str]) -> list[int]:
