@@ -148,6 +148,47 @@ def test_tombstones_carried_forward_are_not_new_withdrawals(history, tmp_path):
     assert implied_bump(diff(history["v2"], dropped)) == "major"
 
 
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b"\xff\n", "not UTF-8"),
+        (b"[1]\n", "no record_id"),
+        (b'{"reason": "no id"}\n', "no record_id"),
+        (b"{\n", "not JSON"),
+    ],
+)
+def test_a_tombstone_line_that_is_none_is_named_in_one_error(history, tmp_path, line, why):
+    """withdrawn.jsonl is read as the quarantine is (boundedjson.json_lines, blank lines
+    skipped): a line that is no tombstone is named, never an internal error."""
+    damaged = shutil.copytree(history["v2"], tmp_path / history["v2"].name)
+    path = damaged / "withdrawn.jsonl"
+    path.write_bytes(path.read_bytes() + b"\n" + line)
+    with pytest.raises(ArchiveError, match=f"^{path}:3: not a tombstone \\({why}"):
+        diff(history["v11"], damaged)
+    path.write_bytes(path.read_bytes().replace(line, b"\n"))  # blank lines are skipped
+    assert [t["record_id"] for t in diff(history["v11"], damaged).withdrawn] == [rid("s3.txt")]
+
+
+def test_a_tombstone_reason_with_a_line_separator_is_carried_forward(history, tmp_path):
+    """A reason written raw (UTF-8, U+2028 unescaped) is one line of withdrawn.jsonl: the next
+    version reads it whole (str.splitlines had cut it in two and failed the pack)."""
+    dist = tmp_path / "dist"
+    shutil.copytree(history["v11"], dist / history["v11"].name)
+    reason = "takedown\u2028request"
+    withdrawal = ((rid("s3.txt"), reason),)
+    settings = replace(SETTINGS, version="2.0.0", withdrawals=withdrawal)
+    v2 = pack([history["src"]], dist, settings, capture_log=history["log"]).path
+    assert "\u2028".encode() in (v2 / "withdrawn.jsonl").read_bytes()
+    later = replace(SETTINGS, version="2.0.1")
+    v3 = pack([history["src"]], dist, later, capture_log=history["log"]).path
+    assert [t["reason"] for t in json_lines_of(v3 / "withdrawn.jsonl")] == [reason]
+    assert diff(v2, v3).withdrawn == () and verify(v3).ok
+
+
+def json_lines_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line]
+
+
 def test_a_record_schema_change_implies_a_major_bump(history, tmp_path):
     changed = schema_changed_copy(history["v11"], tmp_path / "harbour-1.2.0", "1.2.0")
     d = diff(history["v11"], changed)

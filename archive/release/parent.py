@@ -8,7 +8,6 @@ instead of being extracted again, so a new version costs what changed, not the w
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -21,6 +20,7 @@ import pyarrow.compute as pc
 
 from archive.capture.storage import RemotePath, close_index, open_index
 from archive.errors import UsageError, VerificationError
+from archive.format import boundedjson
 from archive.format.manifest import (  # noqa: F401  WITHDRAWN_FILE: named here too
     MANIFEST,
     WITHDRAWN_FILE,
@@ -291,10 +291,22 @@ def _rows_with(
 
 
 def read_tombstones(release: Path) -> list[dict]:
+    """The parent's tombstones, read as every JSON Lines file of a release is
+    (``boundedjson.json_lines``): a line ends at ``\\n`` only, where ``str.splitlines`` also cut
+    at U+2028 and other separators that a reason written raw can hold."""
     path = Path(release) / WITHDRAWN_FILE
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    tombstones = []
+    with path.open("rb") as handle:
+        lines = boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE, skip_blank=True)
+        for number, tombstone, why in lines:
+            if not why and not isinstance(tombstone, dict):
+                why = "not a JSON object"
+            if why:
+                raise UsageError(f"{path}:{number}: {why}; run archive verify")
+            tombstones.append(tombstone)
+    return tombstones
 
 
 def write_tombstones(release: Path, tombstones: list[dict]) -> None:

@@ -635,17 +635,18 @@ def _tombstones(release: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
     found = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                tombstone = boundedjson.loads(line)
-                found[tombstone["record_id"]] = tombstone
-            except (ValueError, KeyError, TypeError):
+    with path.open("rb") as handle:
+        lines = boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE, skip_blank=True)
+        for number, tombstone, why in lines:
+            if not why and not (
+                isinstance(tombstone, dict) and isinstance(tombstone.get("record_id"), str)
+            ):
+                why = "no record_id"
+            if why:
                 raise ArchiveError(
-                    f"{path}:{number}: not a tombstone; run archive verify {release}"
-                ) from None
+                    f"{path}:{number}: not a tombstone ({why}); run archive verify {release}"
+                )
+            found[tombstone["record_id"]] = tombstone
     return found
 
 
