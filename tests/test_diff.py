@@ -14,10 +14,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive import ArchiveError, PackSettings, pack, verify
+from archive.cli import main
+from archive.errors import UsageError
 from archive.format.manifest import (
     SpilledArray,
     canonical_json,
@@ -163,7 +166,7 @@ def test_a_tombstone_line_that_is_none_is_named_in_one_error(history, tmp_path, 
     damaged = shutil.copytree(history["v2"], tmp_path / history["v2"].name)
     path = damaged / "withdrawn.jsonl"
     path.write_bytes(path.read_bytes() + b"\n" + line)
-    with pytest.raises(ArchiveError, match=f"^{path}:3: not a tombstone \\({why}"):
+    with pytest.raises(UsageError, match=f"^{path}:3: not a tombstone \\({why}"):
         diff(history["v11"], damaged)
     path.write_bytes(path.read_bytes().replace(line, b"\n"))  # blank lines are skipped
     assert [t["record_id"] for t in diff(history["v11"], damaged).withdrawn] == [rid("s3.txt")]
@@ -171,10 +174,11 @@ def test_a_tombstone_line_that_is_none_is_named_in_one_error(history, tmp_path, 
 
 def test_a_tombstone_reason_with_a_line_separator_is_carried_forward(history, tmp_path):
     """A reason written raw (UTF-8, U+2028 unescaped) is one line of withdrawn.jsonl: the next
-    version reads it whole (str.splitlines had cut it in two and failed the pack)."""
+    version reads it whole (str.splitlines had cut it in two and failed the pack), however long
+    the publisher wrote it."""
     dist = tmp_path / "dist"
     shutil.copytree(history["v11"], dist / history["v11"].name)
-    reason = "takedown\u2028request"
+    reason = "takedown\u2028request " + "x" * 2**20  # a line over the quarantine's bound
     withdrawal = ((rid("s3.txt"), reason),)
     settings = replace(SETTINGS, version="2.0.0", withdrawals=withdrawal)
     v2 = pack([history["src"]], dist, settings, capture_log=history["log"]).path
@@ -183,6 +187,21 @@ def test_a_tombstone_reason_with_a_line_separator_is_carried_forward(history, tm
     v3 = pack([history["src"]], dist, later, capture_log=history["log"]).path
     assert [t["reason"] for t in json_lines_of(v3 / "withdrawn.jsonl")] == [reason]
     assert diff(v2, v3).withdrawn == () and verify(v3).ok
+    report = tmp_path / "report"
+    result = CliRunner().invoke(main, ["report", str(v3), "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    pages = "".join(p.read_text(encoding="utf-8") for p in report.rglob("*") if p.is_file())
+    assert "x" * 2**20 in pages and "unreadable line" not in pages  # listed whole
+
+
+def test_a_parent_tombstone_without_a_record_id_stops_the_next_pack_in_one_line(history, tmp_path):
+    dist = tmp_path / "dist"
+    parent = shutil.copytree(history["v2"], dist / history["v2"].name)
+    tombstones = parent / "withdrawn.jsonl"
+    tombstones.write_bytes(tombstones.read_bytes() + b'{"reason": "no id"}\n')
+    later = replace(SETTINGS, version="2.0.1")
+    with pytest.raises(UsageError, match=f"^{tombstones}:2: not a tombstone \\(no record_id\\)"):
+        pack([history["src"]], dist, later, capture_log=history["log"])
 
 
 def json_lines_of(path: Path) -> list[dict]:

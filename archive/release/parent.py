@@ -291,20 +291,23 @@ def _rows_with(
 
 
 def read_tombstones(release: Path) -> list[dict]:
-    """The parent's tombstones, read as every JSON Lines file of a release is
+    """A release's tombstones, read as every JSON Lines file of a release is
     (``boundedjson.json_lines``): a line ends at ``\\n`` only, where ``str.splitlines`` also cut
-    at U+2028 and other separators that a reason written raw can hold."""
+    at U+2028 and other separators that a reason written raw can hold. Not bounded: a reason
+    is the publisher's, of any length, and must come back whole. A line that is no tombstone
+    with a record id is named in one line."""
     path = Path(release) / WITHDRAWN_FILE
     if not path.is_file():
         return []
     tombstones = []
     with path.open("rb") as handle:
-        lines = boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE, skip_blank=True)
-        for number, tombstone, why in lines:
-            if not why and not isinstance(tombstone, dict):
-                why = "not a JSON object"
+        for number, tombstone, why in boundedjson.json_lines(handle, skip_blank=True):
+            if not why and not (
+                isinstance(tombstone, dict) and isinstance(tombstone.get("record_id"), str)
+            ):
+                why = "no record_id"
             if why:
-                raise UsageError(f"{path}:{number}: {why}; run archive verify")
+                raise UsageError(f"{path}:{number}: not a tombstone ({why}); run archive verify")
             tombstones.append(tombstone)
     return tombstones
 

@@ -128,7 +128,8 @@ def report_documents(
         "pairs": shown_pairs,
         "table": {"note": note},
         "quarantine": listed_lines(root / QUARANTINE_FILE, summary.quarantine.total),
-        "tombstones": listed_lines(root / "withdrawn.jsonl", summary.versions.withdrawn),
+        # a tombstone's reason is the publisher's, of any length (release.parent.read_tombstones)
+        "tombstones": listed_lines(root / "withdrawn.jsonl", summary.versions.withdrawn, None),
         "history": history_rows(root),
         "verification": verification,
     }
@@ -299,12 +300,13 @@ def _pair_view(index: int, pair: dict, records: dict[str, dict]) -> dict:
 # --- quarantine, tombstones, history, verification ----------------------------------------
 
 
-def listed_lines(path: Path, total: int) -> dict:
-    """The first ``LISTED`` entries of a JSON Lines file, and how many it holds."""
+def listed_lines(path: Path, total: int, limit: int | None = boundedjson.MAX_ENTRY_LINE) -> dict:
+    """The first ``LISTED`` entries of a JSON Lines file (lines of at most ``limit`` bytes),
+    and how many it holds."""
     rows = []
     if path.is_file():
         with path.open("rb") as handle:
-            for _, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
+            for _, entry, why in boundedjson.json_lines(handle, limit):
                 if len(rows) >= LISTED:
                     break
                 if why:

@@ -48,7 +48,7 @@ from archive.format.manifest import (
 from archive.format.parquetio import iter_batches
 from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
 from archive.inspect import record_shards
-from archive.release.parent import WITHDRAWN_FILE
+from archive.release.parent import read_tombstones
 from archive.release.plan import shard_name
 
 CHANGES_FILE = "CHANGES.json"
@@ -631,23 +631,7 @@ def _schema(side: _Side) -> pa.Schema | None:
 
 def _tombstones(release: Path) -> dict[str, dict]:
     """record_id -> tombstone of ``withdrawn.jsonl`` (absent: none)."""
-    path = release / WITHDRAWN_FILE
-    if not path.is_file():
-        return {}
-    found = {}
-    with path.open("rb") as handle:
-        lines = boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE, skip_blank=True)
-        for number, tombstone, why in lines:
-            if not why and not (
-                isinstance(tombstone, dict) and isinstance(tombstone.get("record_id"), str)
-            ):
-                why = "no record_id"
-            if why:
-                raise ArchiveError(
-                    f"{path}:{number}: not a tombstone ({why}); run archive verify {release}"
-                )
-            found[tombstone["record_id"]] = tombstone
-    return found
+    return {tombstone["record_id"]: tombstone for tombstone in read_tombstones(release)}
 
 
 def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
