@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -206,6 +207,24 @@ def test_a_parent_tombstone_without_a_record_id_stops_the_next_pack_in_one_line(
 
 def json_lines_of(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_bytes().split(b"\n") if line]
+
+
+def test_a_shard_it_cannot_read_is_named_in_one_error(history, tmp_path):
+    """A title that is not UTF-8 (Arrow checks nothing when an array is made from buffers)
+    names its shard, as every reader of shards does; it was an internal error."""
+    damaged = shutil.copytree(history["v2"], tmp_path / history["v2"].name)
+    shards = sorted((damaged / "data").glob("*.parquet"))
+    shard = next(path for path in shards if pq.read_metadata(path).num_rows)
+    table = pq.read_table(shard)
+    values = [b"title \xff%d" % i for i in range(table.num_rows)]
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    titles = pa.Array.from_buffers(
+        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+    )
+    at = table.schema.get_field_index("title")
+    pq.write_table(table.set_column(at, table.schema.field(at), titles), shard)
+    with pytest.raises(UsageError, match=f"^{shard}: unreadable \\(.*Invalid UTF8"):
+        diff(history["v11"], damaged)
 
 
 def test_a_record_schema_change_implies_a_major_bump(history, tmp_path):
