@@ -68,6 +68,9 @@ class PackSettings:
         object.__setattr__(self, "created", _utc_seconds(self.created, "created"))
         object.__setattr__(self, "domain_outlets", _pairs(self.domain_outlets, "domain_outlets"))
         object.__setattr__(self, "withdrawals", _pairs(self.withdrawals, "withdrawals"))
+        for rid, reason in self.withdrawals:
+            if not reason:  # a tombstone states why (schemas/tombstone.schema.json)
+                raise UsageError(f"withdrawal of {rid}: the reason is empty")
         for field, allowed in _CHOICES.items():
             if getattr(self, field) not in allowed:
                 raise UsageError(

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from conftest import CREATED
 
-from archive import PackSettings, pack, verify
+from archive import PackSettings, check_release, pack, validate, verify
+from archive.cli import main
+from archive.errors import UsageError
+from archive.format.manifest import file_sha256, write_manifest
 from archive.release.parent import WITHDRAWN_FILE
 
 BASE = PackSettings("history", "1.0.0", CREATED, shards=2)
@@ -101,6 +105,54 @@ def test_withdrawal_leaves_a_tombstone_that_is_carried_forward(first, tmp_path):
     assert victim not in rows(v3.path)
     assert (v3.path / WITHDRAWN_FILE).read_text() == (v2.path / WITHDRAWN_FILE).read_text()
     verify(v3.path)
+
+
+def test_tombstones_are_checked_against_their_schema(first, tmp_path):
+    """verify and validate read each tombstone against schemas/tombstone.schema.json (E035):
+    a pack's own pass; a line the manifest vouches for but that is no tombstone fails both."""
+    root, v1 = first
+    victim = sorted(rows(v1))[2]
+    withdrawn = replace(BASE, version="2.0.0", withdrawals=((victim, "reason\u2028two"),))
+    v2 = pack([root], tmp_path / "dist", withdrawn).path
+    tombstones = v2 / WITHDRAWN_FILE
+    assert validate(tombstones).ok and verify(v2).ok
+    good = tombstones.read_bytes()
+    bad = json.loads(good)
+    bad["raw_sha256"], bad["reason"] = "x", ""
+    tombstones.write_bytes(good + json.dumps(bad).encode() + b"\n\n\xff\n")
+    _relist(v2, WITHDRAWN_FILE, 4)  # its count (E014) is not what fails here
+    expected = [
+        ("E035", f"{WITHDRAWN_FILE}:2", "raw_sha256: 'x' does not match '^[0-9a-f]{64}$'"),
+        ("E035", f"{WITHDRAWN_FILE}:2", "reason: '' should be non-empty"),
+        ("E035", f"{WITHDRAWN_FILE}:3", "not JSON (Expecting value: line 1 column 1 (char 0))"),
+    ]
+    found = [(p.code, p.path, p.message) for p in check_release(v2).problems]
+    assert found[:3] == expected and found[3][:2] == ("E035", f"{WITHDRAWN_FILE}:4")
+    assert "not UTF-8" in found[3][2] and len(found) == 4
+    checked = validate(tombstones).problems
+    assert [(p.code, p.path, p.message) for p in checked] == [
+        (code, path.replace(f"{WITHDRAWN_FILE}", tombstones.name), message)
+        for code, path, message in found
+    ]
+    for command in (["verify", str(v2)], ["validate", str(tombstones)]):
+        done = CliRunner().invoke(main, command)
+        assert done.exit_code == 1 and f"E035 {WITHDRAWN_FILE}:2" in done.output
+
+
+def test_a_withdrawal_without_a_reason_is_refused():
+    with pytest.raises(UsageError, match="the reason is empty"):
+        replace(BASE, version="2.0.0", withdrawals=(("a" * 32, ""),))
+
+
+def _relist(release: Path, relative: str, lines: int) -> None:
+    """The manifest vouching for the file ``relative`` as it is now, of ``lines`` entries."""
+    listed = manifest(release)
+    for entry in listed["files"]:
+        if entry["path"] == relative:
+            entry["sha256"], entry["bytes"] = file_sha256(release / relative)
+            entry["rows"] = lines
+    listed["counts"]["withdrawn"] = lines
+    write_manifest(release, listed)
 
 
 def test_unknown_withdrawal_is_an_error(first, tmp_path):

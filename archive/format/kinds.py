@@ -6,6 +6,7 @@ KINDS = (
     "records",
     "relations",
     "quarantine",
+    "tombstones",
     "manifest",
     "changes",
     "datapackage",

@@ -135,6 +135,7 @@ CHECKS = (
         rows.check_quarantine_reasons,
         unless=rows.no_quarantine_file,
     ),
+    Check("tombstone schema", "rows", ("E035",), rows.check_tombstone_schema),
     Check("withheld text", "rows", ("E023",), rows.check_withheld),
     Check(
         "relations schema",

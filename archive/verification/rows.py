@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from archive.errors import Problem
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST, QUARANTINE_FILE
+from archive.format.manifest import MANIFEST, QUARANTINE_FILE, WITHDRAWN_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import row_errors
 from archive.inspect import record_shards
@@ -194,6 +194,18 @@ def check_quarantine_schema(audit: Audit) -> None:
             if not errors:
                 reasons[entry["reason"]] += 1
     audit.memo["quarantine reasons"] = reasons
+
+
+def check_tombstone_schema(audit: Audit) -> None:
+    """Every tombstone against the tombstone schema (E035). Not bounded: a withdrawal's
+    reason is the publisher's, of any length; a blank line is no tombstone (a pack writes
+    none, and the count, E014, counts it)."""
+    if WITHDRAWN_FILE not in audit.present or not sized_as_listed(audit, WITHDRAWN_FILE):
+        return
+    with open(audit.root / WITHDRAWN_FILE, "rb") as handle:
+        for number, tombstone, why in boundedjson.json_lines(handle):
+            for message in [why] if why else row_errors(tombstone, "tombstone"):
+                audit.report.add("E035", f"{WITHDRAWN_FILE}:{number}", message)
 
 
 def no_quarantine_file(audit: Audit) -> str | None:

@@ -13,6 +13,8 @@ kind                      what it is checked against                      code
 ``relations``             ``relations/relations.parquet``: the relations  E024
                           Arrow schema, its columns, each row's evidence
 ``quarantine``            ``quarantine.jsonl``: each line                 E015
+``tombstones``            ``withdrawn.jsonl``: each line against          E035
+                          ``schemas/tombstone.schema.json``
 ``manifest``              ``manifest.json``                               E004
 ``changes``               ``CHANGES.json``: ``schemas/changes.schema.json``  E034
 ``datapackage``,          regenerated from the ``manifest.json`` beside   E018
@@ -127,8 +129,7 @@ def _lines_kind(target: Path) -> str:
     if target.name.startswith("quarantine"):
         return "quarantine"
     if target.name.startswith("withdrawn"):
-        # Checked as part of a release (its count, by verify); on its own it has no schema yet.
-        raise UsageError(f"{target}: tombstones have no schema of their own; validate the release")
+        return "tombstones"
     keys = _first_object_keys(target)
     if "record_id" in keys:
         return "records"
@@ -262,6 +263,11 @@ def _evidence_error(validator, text: str | None) -> str | None:
 def _quarantine(target: Path, report: Report) -> None:
     report.ran("quarantine schema per line")
     _validate_lines(target, "quarantine", report)
+
+
+def _tombstones(target: Path, report: Report) -> None:
+    report.ran("tombstone schema per line")
+    _validate_lines(target, "tombstone", report)
 
 
 def _json_document(target: Path, report: Report, code: str, limit: int) -> object | None:
@@ -427,15 +433,15 @@ def _without_path(message: str, target: Path) -> str:
 
 
 def _validate_lines(target: Path, kind: str, report: Report) -> None:
-    """Each line of a JSON Lines file of records or quarantine entries against its schema. A
-    quarantine file's lines are read as verify reads them (bounded, no blank line); a records
+    """Each line of a JSON Lines file of records, quarantine entries or tombstones against its
+    schema. Quarantine and tombstone lines are read as verify reads them (no blank line; a
+    quarantine line bounded, a tombstone, whose reason is the publisher's, not); a records
     file's, which any tool may have written, are not bounded, and blank lines are skipped, as
     in a capture log."""
-    quarantine = kind == "quarantine"
-    code = "E015" if quarantine else "E011"
-    limit = boundedjson.MAX_ENTRY_LINE if quarantine else None
+    code = {"quarantine": "E015", "tombstone": "E035"}.get(kind, "E011")
+    limit = boundedjson.MAX_ENTRY_LINE if kind == "quarantine" else None
     with target.open("rb") as handle:
-        lines = boundedjson.json_lines(handle, limit, skip_blank=not quarantine)
+        lines = boundedjson.json_lines(handle, limit, skip_blank=kind == "record")
         for number, row, why in lines:
             if why:
                 report.add(code, f"{target.name}:{number}", why)
@@ -449,6 +455,7 @@ _CHECKS: dict[str, Callable[[Path, Report], None]] = {
     "records": _records,
     "relations": _relations,
     "quarantine": _quarantine,
+    "tombstones": _tombstones,
     "manifest": _manifest,
     "changes": _changes,
     "datapackage": _derived("datapackage"),
