@@ -453,6 +453,39 @@ def test_a_relations_table_unreadable_past_its_first_batch_is_refused_before_the
     assert not repacked and not (tmp_path / "out").exists()
 
 
+def test_a_record_shard_holding_a_string_that_is_not_utf8_is_refused_before_the_repack(
+    planted, tmp_path, monkeypatch
+):
+    """Its rows would be copied as they are into a release that verify rejects (E009)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from archive.errors import UsageError
+    from archive.format.manifest import file_sha256, write_manifest
+
+    dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
+    manifest = json.loads((dry / "manifest.json").read_bytes())
+    path = dry / record_shards(manifest)[-1]
+    table = pq.read_table(path)
+    values = [(value or "").encode() for value in table["title"].to_pylist()]
+    values[-1] += b"\xff"
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    titles = pa.Array.from_buffers(
+        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+    )
+    at = table.schema.get_field_index("title")
+    pq.write_table(table.set_column(at, table.schema.field("title"), titles), path)
+    for entry in manifest["files"]:
+        if entry["path"] == path.relative_to(dry).as_posix():
+            entry["sha256"], entry["bytes"] = file_sha256(path)
+    write_manifest(dry, manifest)
+    repacked = []
+    monkeypatch.setattr("archive.versions.rehydrate._repack", lambda *a: repacked.append(a))
+    with pytest.raises(UsageError, match=f"^{re.escape(str(path))}: unreadable .*Invalid UTF8"):
+        rehydrate(dry, planted["src"], tmp_path / "out", capture_log=planted["log"])
+    assert not repacked and not (tmp_path / "out").exists()
+
+
 def dry_quoting(table) -> list[str]:
     return [k for k in table["kind"].to_pylist() if k in ("shares-quotation", "paraphrase-of")]
 

@@ -64,7 +64,7 @@ from archive.format.parquetio import (
     write_parquet_batches,
 )
 from archive.format.schema import RECORD_ARROW_SCHEMA
-from archive.inspect import read_manifest, record_shards
+from archive.inspect import read_manifest, record_shards, shard_batches
 from archive.model import BODY_KINDS
 from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256, is_withheld
 from archive.relations.table import RELATIONS_ARROW_SCHEMA, relation_batches, unreadable
@@ -161,7 +161,8 @@ def rehydrate(
     )
     manifest, digest = _checked_manifest(source)
     _check_files(source, manifest)
-    # read before the repack, which takes long: a table that cannot be read is refused at once
+    # read before the repack, which takes long: a file that cannot be read is refused at once
+    _check_shards(source, manifest)
     withholding = _withholding_relations(source, manifest)
     for root in roots:
         if not root.is_dir():
@@ -228,6 +229,15 @@ def _check_files(release: Path, manifest: dict) -> None:
             message = "content differs; run archive verify"
             problem = Problem("E007", entry["path"], message, entry["sha256"], found)
             raise VerificationError([problem])
+
+
+def _check_shards(release: Path, manifest: dict) -> None:
+    """Refuse, in one line, a record shard that cannot be read or holds a string that is not
+    UTF-8: its rows are copied into the rehydrated release, which verify would then reject
+    (E009)."""
+    shards = [release / relative for relative in record_shards(manifest)]
+    for _ in shard_batches(shards, RECORD_ARROW_SCHEMA.names):
+        pass
 
 
 def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
