@@ -243,3 +243,16 @@ def test_a_quarantine_line_export_cannot_read_is_named_in_one_line(
     [message] = result.stderr.splitlines()
     assert message.startswith(f"archive: error: {quarantine}:2: {why}"), message
     assert message.endswith("; run archive verify") and not target.exists()
+
+
+def test_a_bad_quarantine_line_stops_the_export_before_any_record_is_read(
+    runner, release, tmp_path, monkeypatch
+):
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    (copy / "quarantine.jsonl").write_bytes(b"\n")
+    read = []
+    monkeypatch.setattr("archive.exporters.sqlite._insert_records", lambda *a: read.append(a))
+    result = runner.invoke(main, ["export", str(copy), "--sqlite", str(tmp_path / "x.db")])
+    assert result.exit_code == 2 and "quarantine.jsonl:1: not JSON" in result.stderr
+    assert not read

@@ -226,11 +226,12 @@ def _write_database(release: Path, manifest: dict, path: Path) -> tuple[int, int
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
         connection.executescript("BEGIN;" + SCHEMA)  # executescript commits what is pending
+        # the quarantine first: a line it cannot take stops the export before the long part
+        quarantined = _insert_all(connection, "quarantine", _QUARANTINE_COLUMNS,
+                                  _quarantine_rows(release))  # fmt: skip
         records = _insert_records(connection, release, manifest)
         relations = _insert_all(connection, "relations", SHOWN_COLUMNS,
                                 _relation_rows(release, manifest))  # fmt: skip
-        quarantined = _insert_all(connection, "quarantine", _QUARANTINE_COLUMNS,
-                                  _quarantine_rows(release))  # fmt: skip
         connection.execute("COMMIT")
     finally:
         connection.close()
