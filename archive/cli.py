@@ -492,9 +492,10 @@ def keygen(key, as_json):
 @handles_errors
 def validate(paths, kind, quiet, as_json):
     """Schema validation only (for CI) of releases and of every file a release or a collection
-    has: record shards (.parquet, .jsonl), relations.parquet, quarantine.jsonl, manifest.json,
-    CHANGES.json, datapackage.json, croissant.json, capture logs (.jsonl, .csv), archive.toml
-    and outlets files. The kind comes from the name, else the content; --kind says it.
+    has: record shards (.parquet, .jsonl), relations.parquet, quarantine.jsonl, withdrawn.jsonl,
+    manifest.json, CHANGES.json, datapackage.json, croissant.json, capture logs (.jsonl, .csv),
+    archive.toml and outlets files. The kind comes from the name, else the content; --kind says
+    it.
 
     \b
     archive validate dist/example-1.0.0 dist/example-1.0.0/relations/relations.parquet

@@ -69,8 +69,13 @@ class PackSettings:
         object.__setattr__(self, "domain_outlets", _pairs(self.domain_outlets, "domain_outlets"))
         object.__setattr__(self, "withdrawals", _pairs(self.withdrawals, "withdrawals"))
         for rid, reason in self.withdrawals:
-            if not reason:  # a tombstone states why (schemas/tombstone.schema.json)
+            if not reason:  # a tombstone states why
                 raise UsageError(f"withdrawal of {rid}: the reason is empty")
+            if not reason.isascii():
+                try:
+                    reason.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise UsageError(f"withdrawal of {rid}: the reason is not UTF-8 text") from None
         for field, allowed in _CHOICES.items():
             if getattr(self, field) not in allowed:
                 raise UsageError(

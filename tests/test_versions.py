@@ -117,13 +117,16 @@ def test_tombstones_are_checked_against_their_schema(first, tmp_path):
     tombstones = v2 / WITHDRAWN_FILE
     assert validate(tombstones).ok and verify(v2).ok
     good = tombstones.read_bytes()
-    bad = json.loads(good)
-    bad["raw_sha256"], bad["reason"] = "x", ""
+    older = {**json.loads(good), "reason": "", "text_sha256": None}  # as older packs could write
+    tombstones.write_bytes(good + json.dumps(older).encode() + b"\n")
+    _relist(v2, WITHDRAWN_FILE, 2)
+    assert check_release(v2).ok
+    bad = {**older, "raw_sha256": "x", "version": 2}
     tombstones.write_bytes(good + json.dumps(bad).encode() + b"\n\n\xff\n")
     _relist(v2, WITHDRAWN_FILE, 4)  # its count (E014) is not what fails here
     expected = [
         ("E035", f"{WITHDRAWN_FILE}:2", "raw_sha256: 'x' does not match '^[0-9a-f]{64}$'"),
-        ("E035", f"{WITHDRAWN_FILE}:2", "reason: '' should be non-empty"),
+        ("E035", f"{WITHDRAWN_FILE}:2", "version: 2 is not of type 'string'"),
         ("E035", f"{WITHDRAWN_FILE}:3", "not JSON (Expecting value: line 1 column 1 (char 0))"),
     ]
     found = [(p.code, p.path, p.message) for p in check_release(v2).problems]
@@ -137,11 +140,15 @@ def test_tombstones_are_checked_against_their_schema(first, tmp_path):
     for command in (["verify", str(v2)], ["validate", str(tombstones)]):
         done = CliRunner().invoke(main, command)
         assert done.exit_code == 1 and f"E035 {WITHDRAWN_FILE}:2" in done.output
+    renamed = tmp_path / "v2.jsonl"  # told by its lines' keys
+    renamed.write_bytes(good)
+    assert validate(renamed).checks == validate(tombstones).checks == ["tombstone schema per line"]
 
 
-def test_a_withdrawal_without_a_reason_is_refused():
-    with pytest.raises(UsageError, match="the reason is empty"):
-        replace(BASE, version="2.0.0", withdrawals=(("a" * 32, ""),))
+@pytest.mark.parametrize(("reason", "why"), [("", "is empty"), ("bad \ud800", "is not UTF-8")])
+def test_a_withdrawal_reason_no_tombstone_can_hold_is_refused(reason, why):
+    with pytest.raises(UsageError, match=f"^withdrawal of a{{32}}: the reason {why}"):
+        replace(BASE, version="2.0.0", withdrawals=(("a" * 32, reason),))
 
 
 def _relist(release: Path, relative: str, lines: int) -> None:

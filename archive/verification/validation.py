@@ -131,6 +131,8 @@ def _lines_kind(target: Path) -> str:
     if target.name.startswith("withdrawn"):
         return "tombstones"
     keys = _first_object_keys(target)
+    if {"record_id", "withdrawn_at", "reason"} <= keys:
+        return "tombstones"
     if "record_id" in keys:
         return "records"
     if {"source_path", "reason"} <= keys:

@@ -161,9 +161,6 @@ def rehydrate(
     )
     manifest, digest = _checked_manifest(source)
     _check_files(source, manifest)
-    # read before the repack, which takes long: a file that cannot be read is refused at once
-    _check_shards(source, manifest)
-    withholding = _withholding_relations(source, manifest)
     for root in roots:
         if not root.is_dir():
             raise UsageError(f"captures {root} is not a folder")
@@ -171,6 +168,9 @@ def rehydrate(
     destination = Path(out) / f"{manifest['name']}-{version}"
     if destination.exists():
         raise ReleaseExistsError(f"{destination} already exists; remove it to rehydrate again")
+    # read before the repack, which takes long: a file that cannot be read is refused at once
+    _check_shards(source, manifest)
+    withholding = _withholding_relations(source, manifest)
     Path(out).mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=out))
     progress = progress or _silent
