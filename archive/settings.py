@@ -71,11 +71,10 @@ class PackSettings:
         for rid, reason in self.withdrawals:
             if not reason:  # a tombstone states why
                 raise UsageError(f"withdrawal of {rid}: the reason is empty")
-            if not reason.isascii():
-                try:
-                    reason.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise UsageError(f"withdrawal of {rid}: the reason is not UTF-8 text") from None
+            try:
+                reason.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(f"withdrawal of {rid}: the reason is not UTF-8 text") from None
         for field, allowed in _CHOICES.items():
             if getattr(self, field) not in allowed:
                 raise UsageError(

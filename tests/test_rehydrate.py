@@ -421,67 +421,57 @@ def test_a_relations_table_unreadable_past_its_first_batch_is_refused_before_the
 ):
     """Every batch of the table is read before anything is repacked, not only up to the first
     withheld evidence: a string that is not UTF-8 in the last row is refused in one line."""
-    import numpy as np
-    import pyarrow as pa
-
-    from archive.errors import UsageError
     from archive.format import parquetio
-    from archive.format.manifest import file_sha256, write_manifest
 
-    dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
-    path = dry / "relations" / "relations.parquet"
-    table = pq.read_table(path)
-    values = [value.encode() for value in table["params"].to_pylist()]
-    values[-1] = values[-1][:-1] + b"\xff"
-    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    params = pa.Array.from_buffers(
-        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
-    )
-    at = table.schema.get_field_index("params")
-    pq.write_table(table.set_column(at, table.schema.field("params"), params), path)
-    manifest = json.loads((dry / "manifest.json").read_bytes())
-    for entry in manifest["files"]:
-        if entry["path"] == "relations/relations.parquet":
-            entry["sha256"], entry["bytes"] = file_sha256(path)
-    write_manifest(dry, manifest)
+    dry, path = _last_value_not_utf8(planted, tmp_path, lambda _: RELATIONS_FILE, "params")
     monkeypatch.setattr(parquetio, "_MAX_BATCH_ROWS", 8)  # the bad row far past the first
-    repacked = []
-    monkeypatch.setattr("archive.versions.rehydrate._repack", lambda *a: repacked.append(a))
-    where = re.escape(f"{path}: relations table unreadable (")
-    with pytest.raises(UsageError, match=f"^{where}.*Invalid UTF8"):
-        rehydrate(dry, planted["src"], tmp_path / "out", capture_log=planted["log"])
-    assert not repacked and not (tmp_path / "out").exists()
+    _refused_before_the_repack(planted, tmp_path, monkeypatch, dry, f"{path}: relations table")
 
 
 def test_a_record_shard_holding_a_string_that_is_not_utf8_is_refused_before_the_repack(
     planted, tmp_path, monkeypatch
 ):
     """Its rows would be copied as they are into a release that verify rejects (E009)."""
+    dry, path = _last_value_not_utf8(planted, tmp_path, lambda m: record_shards(m)[-1], "title")
+    _refused_before_the_repack(planted, tmp_path, monkeypatch, dry, f"{path}:")
+
+
+RELATIONS_FILE = "relations/relations.parquet"
+
+
+def _last_value_not_utf8(planted, tmp_path, relative_of, column: str) -> tuple[Path, Path]:
+    """A copy of the dehydrated release whose file ``relative_of(manifest)`` holds a string
+    that is not UTF-8 in the last row of ``column``, the manifest vouching for it."""
     import numpy as np
     import pyarrow as pa
 
-    from archive.errors import UsageError
     from archive.format.manifest import file_sha256, write_manifest
 
     dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
     manifest = json.loads((dry / "manifest.json").read_bytes())
-    path = dry / record_shards(manifest)[-1]
-    table = pq.read_table(path)
-    values = [(value or "").encode() for value in table["title"].to_pylist()]
+    relative = relative_of(manifest)
+    table = pq.read_table(dry / relative)
+    values = [(value or "").encode() for value in table[column].to_pylist()]
     values[-1] += b"\xff"
     offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    titles = pa.Array.from_buffers(
+    spoiled = pa.Array.from_buffers(
         pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
     )
-    at = table.schema.get_field_index("title")
-    pq.write_table(table.set_column(at, table.schema.field("title"), titles), path)
+    at = table.schema.get_field_index(column)
+    pq.write_table(table.set_column(at, table.schema.field(column), spoiled), dry / relative)
     for entry in manifest["files"]:
-        if entry["path"] == path.relative_to(dry).as_posix():
-            entry["sha256"], entry["bytes"] = file_sha256(path)
+        if entry["path"] == relative:
+            entry["sha256"], entry["bytes"] = file_sha256(dry / relative)
     write_manifest(dry, manifest)
+    return dry, dry / relative
+
+
+def _refused_before_the_repack(planted, tmp_path, monkeypatch, dry: Path, named: str) -> None:
+    from archive.errors import UsageError
+
     repacked = []
     monkeypatch.setattr("archive.versions.rehydrate._repack", lambda *a: repacked.append(a))
-    with pytest.raises(UsageError, match=f"^{re.escape(str(path))}: unreadable .*Invalid UTF8"):
+    with pytest.raises(UsageError, match=f"^{re.escape(named)} unreadable .*Invalid UTF8"):
         rehydrate(dry, planted["src"], tmp_path / "out", capture_log=planted["log"])
     assert not repacked and not (tmp_path / "out").exists()
 
