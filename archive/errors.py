@@ -51,12 +51,12 @@ CODES = {
     "E025": "a record_id is not the hash of its capture key (source path, WARC-Record-ID)",
     "E026": "a row's text is not the body its spans mark in capture_text",
     "E027": "a bundle's folder is not named <name>-<version> of the manifest it holds",
+    "E035": "tombstones break the tombstone schema, or are not UTF-8 JSON",
     # The parent link (``archive log``, and ``verify`` when the parent sits beside the release).
     "E030": "the parent release is not found beside the release (nor in the folders searched)",
     "E031": "the parent's manifest.json differs from the digest its child recorded",
     "E032": "a parent's manifest.json is unreadable or does not match its manifest.json.sha256",
     "E033": "the parent entry is malformed, names another release, or the history loops",
-    "E035": "tombstones break the tombstone schema, or are not UTF-8 JSON",
 }
 # What only ``validate`` reports: the files of a collection, and CHANGES.json on its own.
 VALIDATE_CODES = {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from archive.errors import UsageError
+from archive.format import boundedjson
 
 DEFAULT_MAX_CAPTURE_BYTES = 256 * 1024 * 1024
 DEFAULT_SHARD_BYTES = 16 * 1024 * 1024
@@ -69,12 +71,7 @@ class PackSettings:
         object.__setattr__(self, "domain_outlets", _pairs(self.domain_outlets, "domain_outlets"))
         object.__setattr__(self, "withdrawals", _pairs(self.withdrawals, "withdrawals"))
         for rid, reason in self.withdrawals:
-            if not reason:  # a tombstone states why
-                raise UsageError(f"withdrawal of {rid}: the reason is empty")
-            try:
-                reason.encode("utf-8")
-            except UnicodeEncodeError:
-                raise UsageError(f"withdrawal of {rid}: the reason is not UTF-8 text") from None
+            _check_reason(rid, reason)
         for field, allowed in _CHOICES.items():
             if getattr(self, field) not in allowed:
                 raise UsageError(
@@ -153,6 +150,23 @@ def _pairs(value: object, field: str) -> tuple[tuple[str, str], ...]:
     except (TypeError, ValueError):
         raise UsageError(f"{field} must be a mapping or (key, value) pairs") from None
     return pairs
+
+
+def _check_reason(rid: str, reason: str) -> None:
+    """A withdrawal's reason as its tombstone holds it: some text, in UTF-8, its JSON within
+    the bound that keeps a tombstone line within what verify reads
+    (``boundedjson.MAX_TOMBSTONE_LINE``)."""
+    if not reason.strip():
+        raise UsageError(f"withdrawal of {rid}: the reason is empty")
+    try:
+        size = len(json.dumps(reason, ensure_ascii=False).encode("utf-8"))
+    except UnicodeEncodeError:
+        raise UsageError(f"withdrawal of {rid}: the reason is not UTF-8 text") from None
+    if size > boundedjson.MAX_REASON_BYTES:
+        raise UsageError(
+            f"withdrawal of {rid}: the reason is {size:,} bytes as JSON; at most "
+            f"{boundedjson.MAX_REASON_BYTES:,}"
+        )
 
 
 def parse_rfc3339(value: str, option: str) -> datetime:

@@ -431,9 +431,40 @@ def test_a_relations_table_unreadable_past_its_first_batch_is_refused_before_the
 def test_a_record_shard_holding_a_string_that_is_not_utf8_is_refused_before_the_repack(
     planted, tmp_path, monkeypatch
 ):
-    """Its rows would be copied as they are into a release that verify rejects (E009)."""
+    """It was met only when CHANGES.json was written, after the whole repack."""
     dry, path = _last_value_not_utf8(planted, tmp_path, lambda m: record_shards(m)[-1], "title")
-    _refused_before_the_repack(planted, tmp_path, monkeypatch, dry, f"{path}:")
+    _refused_before_the_repack(planted, tmp_path, monkeypatch, dry, f"{path}:", "Invalid UTF8")
+
+
+def test_a_record_shard_of_other_column_types_is_refused_before_the_repack(
+    planted, tmp_path, monkeypatch
+):
+    """Its columns were copied into a release that verify rejects (E010, then E014)."""
+    import pyarrow as pa
+
+    dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
+    manifest = json.loads((dry / "manifest.json").read_bytes())
+    relative = record_shards(manifest)[0]
+    table = pq.read_table(dry / relative)
+    at = table.schema.get_field_index("title")
+    titles = pa.array(range(table.num_rows), pa.int64())
+    pq.write_table(table.set_column(at, pa.field("title", pa.int64()), titles), dry / relative)
+    _relisted(dry, manifest, relative)
+    why = "column title has type int64, expected string"
+    _refused_before_the_repack(planted, tmp_path, monkeypatch, dry, f"{dry / relative}:", why)
+
+
+def test_a_missing_captures_folder_is_refused_before_the_shards_are_read(
+    planted, tmp_path, monkeypatch
+):
+    from archive.errors import UsageError
+
+    def read(*_):
+        raise AssertionError("the shards were read")
+
+    monkeypatch.setattr("archive.versions.rehydrate._check_shards", read)
+    with pytest.raises(UsageError, match="is not a folder"):
+        rehydrate(planted["dry"], tmp_path / "nowhere", tmp_path / "out")
 
 
 RELATIONS_FILE = "relations/relations.parquet"
@@ -445,35 +476,45 @@ def _last_value_not_utf8(planted, tmp_path, relative_of, column: str) -> tuple[P
     import numpy as np
     import pyarrow as pa
 
-    from archive.format.manifest import file_sha256, write_manifest
-
     dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
     manifest = json.loads((dry / "manifest.json").read_bytes())
     relative = relative_of(manifest)
     table = pq.read_table(dry / relative)
-    values = [(value or "").encode() for value in table[column].to_pylist()]
+    original = table[column].combine_chunks()
+    values = [(value or "").encode() for value in original.to_pylist()]
     values[-1] += b"\xff"
     offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    nulls = original.buffers()[0]  # the same nulls: only the last value differs
     spoiled = pa.Array.from_buffers(
-        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
+        pa.string(), len(values), [nulls, offsets, pa.py_buffer(b"".join(values))]
     )
     at = table.schema.get_field_index(column)
     pq.write_table(table.set_column(at, table.schema.field(column), spoiled), dry / relative)
+    _relisted(dry, manifest, relative)
+    return dry, dry / relative
+
+
+def _relisted(dry: Path, manifest: dict, relative: str) -> None:
+    from archive.format.manifest import file_sha256, write_manifest
+
     for entry in manifest["files"]:
         if entry["path"] == relative:
             entry["sha256"], entry["bytes"] = file_sha256(dry / relative)
     write_manifest(dry, manifest)
-    return dry, dry / relative
 
 
-def _refused_before_the_repack(planted, tmp_path, monkeypatch, dry: Path, named: str) -> None:
+def _refused_before_the_repack(
+    planted, tmp_path, monkeypatch, dry: Path, named: str, why: str = "Invalid UTF8"
+) -> None:
     from archive.errors import UsageError
 
-    repacked = []
-    monkeypatch.setattr("archive.versions.rehydrate._repack", lambda *a: repacked.append(a))
-    with pytest.raises(UsageError, match=f"^{re.escape(named)} unreadable .*Invalid UTF8"):
+    def repack(*_):
+        raise AssertionError("repacked")
+
+    monkeypatch.setattr("archive.versions.rehydrate._repack", repack)
+    with pytest.raises(UsageError, match=f"^{re.escape(named)} unreadable .*{why}"):
         rehydrate(dry, planted["src"], tmp_path / "out", capture_log=planted["log"])
-    assert not repacked and not (tmp_path / "out").exists()
+    assert not (tmp_path / "out").exists()
 
 
 def dry_quoting(table) -> list[str]:

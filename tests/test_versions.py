@@ -14,6 +14,7 @@ from conftest import CREATED
 from archive import PackSettings, check_release, pack, validate, verify
 from archive.cli import main
 from archive.errors import UsageError
+from archive.format.boundedjson import MAX_REASON_BYTES, MAX_TOMBSTONE_LINE
 from archive.format.manifest import file_sha256, write_manifest
 from archive.release.parent import WITHDRAWN_FILE
 
@@ -143,9 +144,26 @@ def test_tombstones_are_checked_against_their_schema(first, tmp_path):
     renamed = tmp_path / "v2.jsonl"  # told by its lines' keys
     renamed.write_bytes(good)
     assert validate(renamed).checks == validate(tombstones).checks == ["tombstone schema per line"]
+    # a line longer than any a pack writes is refused unread, by both
+    huge = {**older, "reason": "x" * MAX_TOMBSTONE_LINE}
+    tombstones.write_bytes(good + json.dumps(huge).encode() + b"\n")
+    _relist(v2, WITHDRAWN_FILE, 2)
+    why = f"longer than {MAX_TOMBSTONE_LINE} bytes, the most read of a line"
+    longer = ("E035", f"{WITHDRAWN_FILE}:2", why)
+    assert [(p.code, p.path, p.message) for p in check_release(v2).problems] == [longer]
+    assert [p.message for p in validate(tombstones).problems] == [longer[2]]
 
 
-@pytest.mark.parametrize(("reason", "why"), [("", "is empty"), ("bad \ud800", "is not UTF-8")])
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        ("", "is empty"),
+        (" \t", "is empty"),
+        ("bad \ud800", "is not UTF-8"),
+        ("é" * (MAX_REASON_BYTES // 2), "is 8,388,610 bytes as JSON; at most 8,388,608"),
+        ('"' * (MAX_REASON_BYTES // 2), "is 8,388,610 bytes as JSON; at most 8,388,608"),
+    ],
+)
 def test_a_withdrawal_reason_no_tombstone_can_hold_is_refused(reason, why):
     with pytest.raises(UsageError, match=f"^withdrawal of a{{32}}: the reason {why}"):
         replace(BASE, version="2.0.0", withdrawals=(("a" * 32, reason),))

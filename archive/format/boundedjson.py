@@ -73,6 +73,11 @@ def load(path: Path, limit: int = MAX_SMALL_BYTES):
 
 # The longest quarantine entry read: a path, a reason and a message are far below it.
 MAX_ENTRY_LINE = 2**20
+# The longest tombstone verify reads: above any a pack writes (its reason at most
+# MAX_REASON_BYTES as JSON, the other fields a few hundred bytes), so only a hand-made one
+# is refused, unread.
+MAX_TOMBSTONE_LINE = 2**24
+MAX_REASON_BYTES = 2**23
 
 
 def json_lines(

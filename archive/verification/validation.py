@@ -436,12 +436,12 @@ def _without_path(message: str, target: Path) -> str:
 
 def _validate_lines(target: Path, kind: str, report: Report) -> None:
     """Each line of a JSON Lines file of records, quarantine entries or tombstones against its
-    schema. Quarantine and tombstone lines are read as verify reads them (no blank line; a
-    quarantine line bounded, a tombstone, whose reason is the publisher's, not); a records
-    file's, which any tool may have written, are not bounded, and blank lines are skipped, as
-    in a capture log."""
+    schema. Quarantine and tombstone lines are read as verify reads them (bounded, no blank
+    line); a records file's, which any tool may have written, are not bounded, and blank lines
+    are skipped, as in a capture log."""
     code = {"quarantine": "E015", "tombstone": "E035"}.get(kind, "E011")
-    limit = boundedjson.MAX_ENTRY_LINE if kind == "quarantine" else None
+    limit = {"quarantine": boundedjson.MAX_ENTRY_LINE, "tombstone": boundedjson.MAX_TOMBSTONE_LINE}
+    limit = limit.get(kind)
     with target.open("rb") as handle:
         lines = boundedjson.json_lines(handle, limit, skip_blank=kind == "record")
         for number, row, why in lines:
