@@ -434,16 +434,21 @@ def _without_path(message: str, target: Path) -> str:
     return message[len(prefix) :] if message.startswith(prefix) else message
 
 
+_LINE_CODES = {"quarantine": "E015", "tombstone": "E035"}
+_LINE_LIMITS = {
+    "quarantine": boundedjson.MAX_ENTRY_LINE,
+    "tombstone": boundedjson.MAX_TOMBSTONE_LINE,
+}
+
+
 def _validate_lines(target: Path, kind: str, report: Report) -> None:
     """Each line of a JSON Lines file of records, quarantine entries or tombstones against its
     schema. Quarantine and tombstone lines are read as verify reads them (bounded, no blank
     line); a records file's, which any tool may have written, are not bounded, and blank lines
     are skipped, as in a capture log."""
-    code = {"quarantine": "E015", "tombstone": "E035"}.get(kind, "E011")
-    limit = {"quarantine": boundedjson.MAX_ENTRY_LINE, "tombstone": boundedjson.MAX_TOMBSTONE_LINE}
-    limit = limit.get(kind)
+    code = _LINE_CODES.get(kind, "E011")
     with target.open("rb") as handle:
-        lines = boundedjson.json_lines(handle, limit, skip_blank=kind == "record")
+        lines = boundedjson.json_lines(handle, _LINE_LIMITS.get(kind), skip_blank=kind == "record")
         for number, row, why in lines:
             if why:
                 report.add(code, f"{target.name}:{number}", why)
