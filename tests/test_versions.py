@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -152,6 +153,32 @@ def test_tombstones_are_checked_against_their_schema(first, tmp_path):
     longer = ("E035", f"{WITHDRAWN_FILE}:2", why)
     assert [(p.code, p.path, p.message) for p in check_release(v2).problems] == [longer]
     assert [p.message for p in validate(tombstones).problems] == [longer[2]]
+
+
+def test_the_longest_reason_a_pack_takes_verifies_and_a_longer_carried_one_stops_the_next(
+    first, tmp_path
+):
+    """A reason whose JSON is MAX_REASON_BYTES long is packed and verifies; a tombstone over
+    what verify reads (an older pack took any reason) stops the next version's pack in one
+    line, where it was carried into a release that verify refuses (E035)."""
+    root, v1 = first
+    victim = sorted(rows(v1))[1]
+    reason = "x" * (MAX_REASON_BYTES - 2)  # the two quotes make it MAX_REASON_BYTES as JSON
+    settings = replace(BASE, version="2.0.0", withdrawals=((victim, reason),))
+    v2 = pack([root], tmp_path / "dist", settings).path
+    assert check_release(v2).ok
+    tombstone = json.loads((v2 / WITHDRAWN_FILE).read_bytes())
+    longer = {**tombstone, "reason": "x" * MAX_TOMBSTONE_LINE}
+    (v2 / WITHDRAWN_FILE).write_bytes(json.dumps(longer).encode() + b"\n")
+    _relist(v2, WITHDRAWN_FILE, 1)
+    size = len(json.dumps(longer, separators=(",", ":"))) + 1
+    message = (
+        f"^{re.escape(str(v2 / WITHDRAWN_FILE))}: the tombstone of {victim} is {size:,} bytes, "
+        f"more than archive verify reads of a line \\(16,777,216\\); no later version can carry it$"
+    )
+    with pytest.raises(UsageError, match=message):
+        pack([root], tmp_path / "dist", replace(BASE, version="2.0.1"))
+    assert not (tmp_path / "dist" / "history-2.0.1").exists()
 
 
 @pytest.mark.parametrize(

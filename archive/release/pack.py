@@ -44,10 +44,10 @@ from archive.release.cache import indexed_log, keep_cache, write_cache
 from archive.release.context import pack_context
 from archive.release.parent import (
     Parent,
+    carried_tombstones,
     latest_release,
     latest_version,
     open_parent,
-    read_tombstones,
     write_tombstones,
 )
 from archive.release.partials import remove_stale_partials
@@ -255,7 +255,7 @@ def _build(
         log = indexed_log(Path(capture_log).absolute(), workdir.log_index(), parent, keep)
     warnings = [str(p) for p in (log.problems if log else [])]
     notes: list[str] = []
-    carried = read_tombstones(lineage.path) if lineage else []
+    carried = carried_tombstones(lineage.path) if lineage else []
     withdrawn = frozenset(rid for rid, _ in settings.withdrawals) | {
         t["record_id"] for t in carried
     }

@@ -312,6 +312,22 @@ def read_tombstones(release: Path) -> list[dict]:
     return tombstones
 
 
+def carried_tombstones(release: Path) -> list[dict]:
+    """The tombstones of ``release`` that its child carries: all of them, each within the
+    line verify reads (an older pack took a reason of any length); one that is not stops the
+    pack in one line, as its child would fail verify (E035)."""
+    tombstones = read_tombstones(release)
+    for tombstone in tombstones:
+        size = len(canonical_line(tombstone))
+        if size > boundedjson.MAX_TOMBSTONE_LINE:
+            raise UsageError(
+                f"{Path(release) / WITHDRAWN_FILE}: the tombstone of {tombstone['record_id']} "
+                f"is {size:,} bytes, more than archive verify reads of a line "
+                f"({boundedjson.MAX_TOMBSTONE_LINE:,}); no later version can carry it"
+            )
+    return tombstones
+
+
 def write_tombstones(release: Path, tombstones: list[dict]) -> None:
     with open(Path(release) / WITHDRAWN_FILE, "wb") as handle:
         for tombstone in sorted(tombstones, key=lambda t: t["record_id"]):
