@@ -27,7 +27,8 @@ CODES = {
     "E002": "manifest.json.sha256 is missing or malformed",
     "E003": "manifest.json does not match the digest in manifest.json.sha256",
     "E004": "manifest.json breaks the manifest schema",
-    "E005": "a file listed in the manifest is missing",
+    "E005": "a file listed in the manifest is missing, or the relations table it names is not "
+    "listed",
     "E006": "a file's size differs from the manifest",
     "E007": "a file's SHA-256 differs from the manifest",
     "E008": "a file is in the release but not in the manifest",

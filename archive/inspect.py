@@ -104,7 +104,7 @@ def explain_record(row: dict) -> str:
 def relations(release: str | Path, *, kind: str | None = None, record_id: str | None = None):
     """The release's relations (``relations/relations.parquet``) as JSON-form rows, optionally
     only those of ``kind`` or involving ``record_id``; their evidence is parsed JSON."""
-    from archive.relations.table import relation_batches, unreadable
+    from archive.relations.table import parsed_values, relation_batches, unreadable
 
     manifest = read_manifest(release)
     summary = manifest.get("relations")
@@ -119,9 +119,7 @@ def relations(release: str | Path, *, kind: str | None = None, record_id: str | 
                     continue
                 if record_id and record_id not in (row["source_id"], row["target_id"]):
                     continue
-                row["evidence"] = boundedjson.loads(row["evidence"])
-                row["params"] = boundedjson.loads(row["params"])
-                rows.append(row)
+                rows.append(parsed_values(row))
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise unreadable(path, exc) from None
     return rows

@@ -632,6 +632,58 @@ def test_readers_of_a_relations_table_of_other_types_say_so_in_one_line(release,
     assert result.exit_code == 0 and "relations: " in result.output
 
 
+def test_relation_values_that_are_not_json_objects_are_named_where_they_are_checked(
+    release, runner, tmp_path
+):
+    """params (one distinct value) is parsed by verify and validate (E024); evidence, a parse
+    a row that would double verify's time, by validate. The readers that parse them name the
+    relation in one line and say which command reports it, where they said to run verify,
+    which passed, or crashed (report)."""
+    table = pq.read_table(release / RELATIONS)
+    evidence = table["evidence"].to_pylist()
+    evidence[0] = "[1, 2]"
+    at = table.schema.get_field_index("evidence")
+    _relisted_relations(release, table.set_column(at, "evidence", pa.array(evidence)))
+    assert check_release(release).ok
+    row = table.slice(0, 1).to_pylist()[0]
+    relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
+    assert [(p.code, p.message) for p in validate(release / RELATIONS).problems] == [
+        ("E024", "evidence: not a JSON object")
+    ]
+    for command in (
+        ["relations", str(release), "--list"],
+        ["inspect", str(release), row["source_id"], "--relations"],
+        ["report", str(release), "--out", str(tmp_path / "report")],
+    ):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert result.stderr.splitlines() == [
+            f"archive: error: {release / RELATIONS}: the evidence of relation {relation} is not "
+            f"a JSON object; run archive validate {release / RELATIONS}"
+        ]
+    params = pa.array(["{"] * table.num_rows)
+    at = table.schema.get_field_index("params")
+    _relisted_relations(release, table.set_column(at, "params", params))
+    why = (
+        "params '{': not JSON "
+        "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"
+    )
+    assert [(p.code, p.message) for p in check_release(release).problems] == [("E024", why)]
+    assert [(p.code, p.message) for p in validate(release / RELATIONS).problems] == [("E024", why)]
+
+
+def test_a_relations_path_the_manifest_does_not_list_is_e005(release):
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    manifest["relations"]["path"] = "../elsewhere/relations.parquet"
+    write_manifest(release, manifest)
+    found = [(p.code, p.path, p.message) for p in check_release(release).problems]
+    assert (
+        "E005",
+        "manifest.json",
+        "relations.path names '../elsewhere/relations.parquet', a file the manifest does not list",
+    ) in found
+
+
 def test_readers_of_some_relation_columns_check_those(release, runner):
     """A reader of some columns refuses a table whose one of those is of another type."""
     table = pq.read_table(release / RELATIONS)

@@ -16,13 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from archive.errors import UsageError
-from archive.format import boundedjson
 from archive.format.counts import value_counts
 from archive.format.parquetio import PARQUET_ERRORS
 from archive.inspect import read_manifest, relation_lines
 from archive.lookup import Label, record_labels
 from archive.relations.model import KINDS
-from archive.relations.table import relation_batches, unreadable
+from archive.relations.table import parsed_values, relation_batches, unreadable
 
 _PAIR_COLUMNS = ["source_id", "target_id", "kind", "score", "directed", "group_id"]
 _CHUNK_ROWS = 50_000
@@ -303,8 +302,7 @@ def listing_lines(row: dict) -> list[str]:
 
 
 def _labelled(row: dict, labels: dict[str, Label]) -> dict:
-    row["evidence"] = boundedjson.loads(row["evidence"])
-    row["params"] = boundedjson.loads(row["params"])
+    parsed_values(row)
     for end in ("source", "target"):
         label = labels.get(row[f"{end}_id"], Label(None, None))
         row[f"{end}_title"], row[f"{end}_outlet"] = label.title, label.outlet

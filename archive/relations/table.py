@@ -7,10 +7,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from archive.capture.storage import RemotePath
 from archive.errors import UsageError
+from archive.format import boundedjson
 from archive.format.parquetio import iter_batches, parquet_file
 from archive.format.schema import schema_problems
 from archive.relations.model import Relation
@@ -75,6 +77,42 @@ def relation_batches(
         yield batch
 
 
+class NotAJSONObject(ValueError):
+    """A relation's ``evidence`` or ``params`` that is not the JSON object its column holds:
+    ``archive validate`` of the table reports it; ``verify``, which parses ``params`` but not
+    every row's evidence (that would double its time), does not."""
+
+
+def parsed_values(row: dict) -> dict:
+    """``row`` with its ``evidence`` and ``params`` as the JSON objects they hold;
+    :class:`NotAJSONObject` naming the relation and the column when one is not."""
+    for column in ("evidence", "params") & row.keys():
+        why = json_object_problem(row[column])
+        if why:
+            relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
+            raise NotAJSONObject(f"the {column} of relation {relation} is {why}")
+        row[column] = boundedjson.loads(row[column])
+    return row
+
+
+def json_object_problem(text: str) -> str | None:
+    """Why ``text`` is not a JSON object, as the readers parse it, or None."""
+    try:
+        value = boundedjson.loads(text)
+    except ValueError as exc:
+        return f"not JSON ({exc})"
+    return None if isinstance(value, dict) else "not a JSON object"
+
+
+def params_problems(params: pa.Array) -> list[str]:
+    """Why each distinct ``params`` value (the finder's settings, one for all rows) is not a
+    JSON object: a few parses whatever the rows."""
+    distinct = pc.unique(params.drop_null()).to_pylist()  # a null is the schema's to report
+    return [f"params {v[:80]!r}: {why}" for v in distinct if (why := json_object_problem(v))]
+
+
 def unreadable(where: object, exc: BaseException) -> UsageError:
     """The one-line error of a reader that met a relations table it cannot read."""
+    if isinstance(exc, NotAJSONObject):
+        return UsageError(f"{where}: {exc}; run archive validate {where}")
     return UsageError(f"{where}: relations table unreadable ({exc}); run archive verify")

@@ -20,7 +20,13 @@ from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, record_shards, shard_batches, unreadable_shard
-from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
+from archive.relations.table import (
+    SHOWN_COLUMNS,
+    NotAJSONObject,
+    parsed_values,
+    relation_batches,
+    unreadable,
+)
 from archive.release.plan import shard_of
 from archive.report import pages
 from archive.summary import ReleaseSummary, flag_descriptions, release_summary
@@ -262,10 +268,10 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
         raise unreadable(root / entry["path"], exc) from None
     if kept is None:
         return []
-    rows = kept.to_pylist()
-    for row in rows:
-        row["evidence"] = boundedjson.loads(row["evidence"])
-    return rows
+    try:
+        return [parsed_values(row) for row in kept.to_pylist()]
+    except NotAJSONObject as exc:
+        raise unreadable(root / entry["path"], exc) from None
 
 
 def _best(table: pa.Table) -> pa.Table:

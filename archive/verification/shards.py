@@ -35,7 +35,7 @@ from archive.format.schema import column_problems, schema_problems
 from archive.model import BODY_KINDS
 from archive.records import HTML_EXTRACTOR_NAME, PLAIN_EXTRACTOR, plain_body
 from archive.relations.model import WITHHELD_KEY
-from archive.relations.table import RELATIONS_ARROW_SCHEMA
+from archive.relations.table import RELATIONS_ARROW_SCHEMA, params_problems
 from archive.release.plan import RECORD_ID_PREFIX
 from archive.text.normalize import body_text, sha256_text
 
@@ -518,6 +518,7 @@ def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | No
             problems += [
                 ("E024", relative, problem) for problem in column_problems(batch, "relations")
             ]
+            problems += [("E024", relative, p) for p in params_problems(batch.column("params"))]
             if not dehydrated:
                 withheld += withheld_evidence_count(batch)
     except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any

@@ -224,8 +224,9 @@ def _read(path: Path, size: int) -> bytes:
 
 
 def check_presence(audit: Audit) -> None:
-    """The listed files present as regular files (E005 for the missing ones); E019 for anything
-    in the release but a regular file or a folder."""
+    """The listed files present as regular files (E005 for the missing ones, and for a
+    relations table the manifest names but does not list); E019 for anything in the release
+    but a regular file or a folder."""
     root, report = audit.root, audit.report
     files, unsafe = _release_tree(audit)
     for relative, kind in unsafe:
@@ -236,7 +237,19 @@ def check_presence(audit: Audit) -> None:
             audit.present.add(relative)
         elif not _link_on_path(root, relative, audit.memo.setdefault("links", {})):
             report.add("E005", relative, "listed in the manifest but missing")
+    unlisted = _unlisted_relations(audit.manifest)
+    if unlisted:
+        report.add("E005", MANIFEST, unlisted)
     report.files = len(audit.present)
+
+
+def _unlisted_relations(manifest: dict) -> str | None:
+    """Why the relations table the manifest names, which every reader opens, is no file it
+    lists (so never hashed, or not there), or None."""
+    path = (manifest.get("relations") or {}).get("path")
+    if path is None or path in {entry["path"] for entry in manifest["files"]}:
+        return None
+    return f"relations.path names {path!r}, a file the manifest does not list"
 
 
 def check_unlisted(audit: Audit) -> None:

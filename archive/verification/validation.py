@@ -197,7 +197,7 @@ def _records(target: Path, report: Report) -> None:
 
 
 def _relations(target: Path, report: Report) -> None:
-    from archive.relations.table import RELATIONS_ARROW_SCHEMA
+    from archive.relations.table import RELATIONS_ARROW_SCHEMA, params_problems
 
     report.ran("relations schema by column and evidence per row")
     if not _schema_holds(target, report, "E024", RELATIONS_ARROW_SCHEMA):
@@ -207,7 +207,9 @@ def _relations(target: Path, report: Report) -> None:
     try:
         for batch in iter_batches(target):
             batch.validate(full=True)  # as verify's: a string that is not UTF-8 is E009
-            for problem in column_problems(batch, "relations"):
+            for problem in column_problems(batch, "relations") + params_problems(
+                batch.column("params")
+            ):
                 report.add("E024", target.name, problem)
             kinds = batch.column("kind").to_pylist()
             for kind, text in zip(kinds, batch.column("evidence").to_pylist(), strict=True):
