@@ -455,20 +455,14 @@ def _record_ids(items: list) -> list[str]:
 
 
 def versions_of(root: Path, manifest: dict) -> Versions:
-    from archive.versions.diff import CHANGES_FILE, changes_overview
+    from archive.versions.diff import CHANGES_FILE, readable_changes
 
     changes = None
     if (root / CHANGES_FILE).is_file():
-        try:
-            data = changes_overview(root / CHANGES_FILE, _CHANGED_LISTS, CHANGED_IDS)
-            counts = {k: n for k, n in data["counts"].items() if type(n) is int}
-            changes = {
-                "counts": counts,
-                "bump": data["bump"],
-                "ids": {k: _record_ids(data[k]) for k in _CHANGED_LISTS},
-            }
-        except (OSError, ValueError):
-            changes = None
+        changes = readable_changes(root / CHANGES_FILE, _CHANGED_LISTS, CHANGED_IDS)
+        if "error" not in changes:
+            ids = {k: _record_ids(changes.pop(k)) for k in _CHANGED_LISTS}
+            changes = {"counts": changes["counts"], "bump": changes["bump"], "ids": ids}
     return Versions(
         parent=_parent(manifest.get("parent")),
         changes=changes,

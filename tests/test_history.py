@@ -176,13 +176,25 @@ def test_the_changes_of_a_version_listing_a_million_ids_are_still_read(dist):
 @pytest.mark.parametrize(
     "content", [b"", b"{", b'{"counts": {"added": 1}}', b'{"bump": {}, "counts": [1]}', b"\xff"]
 )
-def test_a_changes_file_that_is_not_one_gives_no_counts(dist, content):
+def test_a_changes_file_that_is_not_one_is_said_to_be_unreadable(dist, content, runner, tmp_path):
+    """Not taken for a release without a parent, which the report said it was."""
+    from archive.cli import main
     from archive.summary import versions_of
 
     release = dist / "valley-1.1.0"
     (release / "CHANGES.json").write_bytes(content)
-    assert log(release)[0].changes is None
-    assert versions_of(release, read_manifest(release)).changes is None
+    [why] = log(release)[0].changes.values()
+    assert versions_of(release, read_manifest(release)).changes == {"error": why}
+    assert "\n" not in why
+    result = runner.invoke(main, ["log", str(release)])
+    said = (
+        f"    CHANGES.json cannot be read ({why}): run archive verify, and archive validate on it"
+    )
+    assert said in result.output.splitlines()
+    result = runner.invoke(main, ["report", str(release), "--out", str(tmp_path / "report")])
+    assert result.exit_code == 1 and "the report lists them" in result.output  # E007
+    pages = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "report").rglob("*.html"))
+    assert "cannot be read" in pages and "this release has no parent" not in pages
 
 
 def test_a_version_withdrawing_records_lists_their_ids_in_the_summary_and_report(chain, tmp_path):
@@ -210,6 +222,7 @@ def test_the_summary_and_report_of_an_edited_changes_file_leave_out_what_is_no_i
     data["added"] = [1, ["a"], "x", None]
     data["withdrawn"] = [{"reason": "court order"}]
     data["counts"]["withdrawn"] = "1"
+    data["bump"]["reasons"] = 5  # the report stopped on it (TypeError)
     (release / "CHANGES.json").write_bytes(canonical_json(data))
     changes = versions_of(release, read_manifest(release)).changes
     assert changes["ids"]["added"] == ["x"] and changes["ids"]["withdrawn"] == []

@@ -323,7 +323,12 @@ def quarantine_section(s: ReleaseSummary, entries: dict) -> str:
 def versions_section(s: ReleaseSummary, history: list[dict], tombstones: dict) -> str:
     v = s.versions
     parts = ['<section id="versions"><h2>Versions</h2>']
-    if v.changes:
+    if v.changes and "error" in v.changes:
+        parts.append(
+            f'<p class="bad"><code>CHANGES.json</code> cannot be read ({escape(v.changes["error"])}'
+            "): run <code>archive verify</code>, and <code>archive validate</code> on it.</p>"
+        )
+    elif v.changes:
         counts, bump = v.changes["counts"], v.changes["bump"]
         parts.append(
             "<p>What changed since the parent (<code>CHANGES.json</code>): "

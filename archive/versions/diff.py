@@ -926,6 +926,21 @@ def changes_overview(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> d
     return found
 
 
+def readable_changes(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> dict:
+    """:func:`changes_overview` for a reader, its counts only those that are integers and its
+    bump's reasons only when a list (what a file edited since its pack holds else is left
+    out), or ``{"error": why}`` when the file cannot be read: readers say so, where they took
+    it for a release without a parent."""
+    try:
+        found = changes_overview(path, lists, ids)
+    except (OSError, ValueError) as exc:
+        return {"error": " ".join(str(exc).split())}  # one line: yajl's message spans three
+    found["counts"] = {k: n for k, n in found["counts"].items() if type(n) is int}
+    if not isinstance(found["bump"].get("reasons", []), list):
+        found["bump"] = {k: v for k, v in found["bump"].items() if k != "reasons"}
+    return found
+
+
 _OPENS = frozenset({"start_map", "start_array"})
 _CLOSES = frozenset({"end_map", "end_array"})
 
@@ -1037,6 +1052,7 @@ __all__ = [
     "bump_warning",
     "changes",
     "changes_overview",
+    "readable_changes",
     "chosen_bump",
     "diff",
     "diff_dict",

@@ -38,7 +38,7 @@ from archive.format.manifest import (
     read_digest_file,
     require_release,
 )
-from archive.versions.diff import CHANGES_FILE, changes_overview
+from archive.versions.diff import CHANGES_FILE, readable_changes
 
 MAX_LINKS = 10_000
 
@@ -310,11 +310,9 @@ def _counts(manifest: dict) -> dict:
 
 
 def _changes(path: Path) -> dict | None:
-    """The summary of a release's CHANGES.json: counts and the bump."""
-    try:
-        return changes_overview(path / CHANGES_FILE)
-    except (OSError, ValueError):
-        return None
+    """The summary of a release's CHANGES.json (counts and the bump, or why it cannot be
+    read), or None without one."""
+    return readable_changes(path / CHANGES_FILE) if (path / CHANGES_FILE).is_file() else None
 
 
 def _shown(path: Path) -> str:
@@ -333,7 +331,12 @@ def log_lines(links: Sequence[Link]) -> list[str]:
         digest = (link.manifest_sha256 or "?")[:12]
         head = f"{link.name} {link.version}  {link.created or '-'}  manifest {digest}  {state}"
         lines.append(head)
-        if link.changes:
+        if link.changes and "error" in link.changes:
+            lines.append(
+                f"    CHANGES.json cannot be read ({link.changes['error']}): run archive verify, "
+                "and archive validate on it"
+            )
+        elif link.changes:
             counts, bump = link.changes["counts"], link.changes["bump"]
             lines.append(
                 f"    {counts.get('added', 0)} added, {counts.get('removed', 0)} removed, "
