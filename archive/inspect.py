@@ -104,14 +104,14 @@ def explain_record(row: dict) -> str:
 def relations(release: str | Path, *, kind: str | None = None, record_id: str | None = None):
     """The release's relations (``relations/relations.parquet``) as JSON-form rows, optionally
     only those of ``kind`` or involving ``record_id``; their evidence is parsed JSON."""
-    from archive.relations.table import parsed_values, relation_batches, unreadable
+    from archive.relations.table import parsed_values, relation_batches, table_path, unreadable
 
     manifest = read_manifest(release)
     summary = manifest.get("relations")
     if not summary:
         raise UsageError(f"{release} has no relations table (packed with relations off)")
     rows = []
-    path = Path(release) / summary["path"]
+    path = table_path(release, summary)
     try:
         for batch in relation_batches(path):
             for row in batch.to_pylist():

@@ -30,7 +30,7 @@ from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import schema_file
 from archive.format.signing import SIGNATURE_FILE
 from archive.inspect import read_manifest, record_shards, shard_batches
-from archive.relations.table import relation_batches, unreadable
+from archive.relations.table import relation_batches, table_path, unreadable
 
 FURNITURE_SAMPLE = 10_000  # records whose furniture lines are counted (about)
 FURNITURE_LINES = 5  # most frequent removed lines shown per outlet
@@ -405,16 +405,17 @@ def relations_of(root: Path, manifest: dict) -> Relations:
         return Relations(False, (), (), 0)
     kinds = tuple(Count(k, n) for k, n in sorted((entry.get("counts") or {}).items()))
     groups, members, kinds_of = [], [], []
+    path = table_path(root, entry)
     try:
         columns = ["source_id", "target_id", "kind", "group_id"]
-        for batch in relation_batches(root / entry["path"], columns):
+        for batch in relation_batches(path, columns):
             grouped = pc.filter(batch, pc.is_valid(batch.column("group_id")))
             for side in ("source_id", "target_id"):
                 groups.append(grouped.column("group_id"))
                 members.append(grouped.column(side))
                 kinds_of.append(grouped.column("kind"))
     except PARQUET_ERRORS as exc:
-        raise unreadable(root / entry["path"], exc) from None
+        raise unreadable(path, exc) from None
     if not groups:
         return Relations(True, kinds, (), 0)
     table = pa.table(

@@ -670,18 +670,41 @@ def test_relation_values_that_are_not_json_objects_are_named_where_they_are_chec
     )
     assert [(p.code, p.message) for p in check_release(release).problems] == [("E024", why)]
     assert [(p.code, p.message) for p in validate(release / RELATIONS).problems] == [("E024", why)]
+    _relisted_relations(release, table.set_column(at, "params", pa.array(["[1]"] * len(table))))
+    result = runner.invoke(main, ["relations", str(release), "--list"])
+    assert result.stderr.splitlines() == [
+        f"archive: error: {release / RELATIONS}: the params of relation {relation} is not a "
+        f"JSON object; run archive validate {release / RELATIONS}"
+    ]
 
 
-def test_a_relations_path_the_manifest_does_not_list_is_e005(release):
+def test_a_params_value_is_named_once_whatever_the_batches():
+    from archive.relations.table import params_problems
+
+    seen: set[str] = set()
+    first = params_problems(pa.array(["{", "{}", None, "{"]), seen)
+    assert [p.split(":")[0] for p in first] == ["params '{'"]
+    assert params_problems(pa.array(["{", "[]"]), seen) == ["params '[]': not a JSON object"]
+    assert seen == {"{", "{}", "[]"}
+
+
+@pytest.mark.parametrize("path", ["../elsewhere/relations.parquet", None])
+def test_a_relations_path_the_manifest_does_not_list_is_e005(release, runner, path):
+    """Readers read another release's table through '../', or crashed (KeyError) on none."""
     manifest = json.loads((release / "manifest.json").read_bytes())
-    manifest["relations"]["path"] = "../elsewhere/relations.parquet"
+    manifest["relations"]["path"] = path
+    if path is None:
+        del manifest["relations"]["path"]
     write_manifest(release, manifest)
     found = [(p.code, p.path, p.message) for p in check_release(release).problems]
-    assert (
-        "E005",
-        "manifest.json",
-        "relations.path names '../elsewhere/relations.parquet', a file the manifest does not list",
-    ) in found
+    why = f"relations.path names {path!r}, a file the manifest does not list"
+    assert found == [("E005", "manifest.json", why)]
+    if path is None:
+        result = runner.invoke(main, ["relations", str(release), "--list"])
+        assert result.exit_code == 2 and result.stderr.splitlines() == [
+            f"archive: error: {release}: the manifest's relations names no table; "
+            "run archive verify"
+        ]
 
 
 def test_readers_of_some_relation_columns_check_those(release, runner):

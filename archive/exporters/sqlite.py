@@ -28,7 +28,7 @@ from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS
 from archive.format.schema import json_value, row_errors
 from archive.inspect import read_manifest, record_shards, shard_batches
-from archive.relations.table import SHOWN_COLUMNS, relation_batches, unreadable
+from archive.relations.table import SHOWN_COLUMNS, relation_batches, table_path, unreadable
 
 BATCH_ROWS = 2_000  # rows inserted at once
 
@@ -279,7 +279,7 @@ def _relation_rows(release: Path, manifest: dict) -> Iterator[tuple]:
     stated = manifest.get("relations")
     if not stated:
         return
-    path = release / stated["path"]
+    path = table_path(release, stated)
     try:
         for row in _dicts(relation_batches(path, SHOWN_COLUMNS)):
             yield tuple(row[c] for c in SHOWN_COLUMNS)

@@ -21,7 +21,7 @@ from archive.format.parquetio import PARQUET_ERRORS
 from archive.inspect import read_manifest, relation_lines
 from archive.lookup import Label, record_labels
 from archive.relations.model import KINDS
-from archive.relations.table import parsed_values, relation_batches, unreadable
+from archive.relations.table import parsed_values, relation_batches, table_path, unreadable
 
 _PAIR_COLUMNS = ["source_id", "target_id", "kind", "score", "directed", "group_id"]
 _CHUNK_ROWS = 50_000
@@ -95,7 +95,7 @@ def relations_file(release: str | Path) -> tuple[dict, Path]:
     stated = manifest.get("relations")
     if not stated:
         raise UsageError(f"{release} has no relations table (packed with relations off)")
-    return manifest, Path(release) / stated["path"]
+    return manifest, table_path(release, stated)
 
 
 def relation_count(release: str | Path, kind: str | None = None) -> int:

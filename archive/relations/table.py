@@ -86,7 +86,7 @@ class NotAJSONObject(ValueError):
 def parsed_values(row: dict) -> dict:
     """``row`` with its ``evidence`` and ``params`` as the JSON objects they hold;
     :class:`NotAJSONObject` naming the relation and the column when one is not."""
-    for column in ("evidence", "params") & row.keys():
+    for column in [c for c in ("evidence", "params") if c in row]:
         why = json_object_problem(row[column])
         if why:
             relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
@@ -104,11 +104,22 @@ def json_object_problem(text: str) -> str | None:
     return None if isinstance(value, dict) else "not a JSON object"
 
 
-def params_problems(params: pa.Array) -> list[str]:
-    """Why each distinct ``params`` value (the finder's settings, one for all rows) is not a
-    JSON object: a few parses whatever the rows."""
-    distinct = pc.unique(params.drop_null()).to_pylist()  # a null is the schema's to report
-    return [f"params {v[:80]!r}: {why}" for v in distinct if (why := json_object_problem(v))]
+def params_problems(params: pa.Array, seen: set[str]) -> list[str]:
+    """Why each distinct ``params`` value (the finder's settings, one for all rows) not in
+    ``seen`` (the earlier batches', which it joins) is not a JSON object: a few parses whatever
+    the rows."""
+    distinct = set(pc.unique(params.drop_null()).to_pylist()) - seen  # a null: the schema's
+    seen |= distinct
+    found = ((value, json_object_problem(value)) for value in sorted(distinct))
+    return [f"params {value[:80]!r}: {why}" for value, why in found if why]
+
+
+def table_path(release: str | Path, stated: dict) -> Path:
+    """The relations table the manifest's ``relations`` entry names; ``UsageError`` when it
+    names none (verify: E005)."""
+    if not isinstance(stated.get("path"), str):
+        raise UsageError(f"{release}: the manifest's relations names no table; run archive verify")
+    return Path(release) / stated["path"]
 
 
 def unreadable(where: object, exc: BaseException) -> UsageError:

@@ -25,6 +25,7 @@ from archive.relations.table import (
     NotAJSONObject,
     parsed_values,
     relation_batches,
+    table_path,
     unreadable,
 )
 from archive.release.plan import shard_of
@@ -250,6 +251,7 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
     entry = manifest.get("relations")
     if not entry:
         return []
+    path = table_path(root, entry)
     kept: pa.Table | None = None
     columns = SHOWN_COLUMNS
     order = [
@@ -259,19 +261,19 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
         ("target_id", "ascending"),
     ]
     try:
-        for batch in relation_batches(root / entry["path"], columns):
+        for batch in relation_batches(path, columns):
             table = pa.Table.from_batches([batch])
             if kept is not None:
                 table = pa.concat_tables([kept, table])
             kept = _best(table.sort_by(order))
     except PARQUET_ERRORS as exc:
-        raise unreadable(root / entry["path"], exc) from None
+        raise unreadable(path, exc) from None
     if kept is None:
         return []
     try:
         return [parsed_values(row) for row in kept.to_pylist()]
     except NotAJSONObject as exc:
-        raise unreadable(root / entry["path"], exc) from None
+        raise unreadable(path, exc) from None
 
 
 def _best(table: pa.Table) -> pa.Table:

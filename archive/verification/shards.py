@@ -505,6 +505,7 @@ def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | No
     not compared: only its footer, which nothing has checked, would give one."""
     rows = withheld = 0
     problems: list[tuple[str, str, str]] = []
+    params_seen: set[str] = set()
     try:
         parquet = parquet_file(path)
         mistyped = schema_problems(parquet.schema_arrow, RELATIONS_ARROW_SCHEMA)
@@ -518,7 +519,8 @@ def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | No
             problems += [
                 ("E024", relative, problem) for problem in column_problems(batch, "relations")
             ]
-            problems += [("E024", relative, p) for p in params_problems(batch.column("params"))]
+            params = params_problems(batch.column("params"), params_seen)
+            problems += [("E024", relative, problem) for problem in params]
             if not dehydrated:
                 withheld += withheld_evidence_count(batch)
     except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any

@@ -246,8 +246,11 @@ def check_presence(audit: Audit) -> None:
 def _unlisted_relations(manifest: dict) -> str | None:
     """Why the relations table the manifest names, which every reader opens, is no file it
     lists (so never hashed, or not there), or None."""
-    path = (manifest.get("relations") or {}).get("path")
-    if path is None or path in {entry["path"] for entry in manifest["files"]}:
+    relations = manifest.get("relations")
+    if not relations:
+        return None
+    path = relations.get("path")
+    if path in {entry["path"] for entry in manifest["files"]}:
         return None
     return f"relations.path names {path!r}, a file the manifest does not list"
 

@@ -204,11 +204,12 @@ def _relations(target: Path, report: Report) -> None:
         return
     evidence = _evidence_validators()
     row = 0
+    params_seen: set[str] = set()
     try:
         for batch in iter_batches(target):
             batch.validate(full=True)  # as verify's: a string that is not UTF-8 is E009
             for problem in column_problems(batch, "relations") + params_problems(
-                batch.column("params")
+                batch.column("params"), params_seen
             ):
                 report.add("E024", target.name, problem)
             kinds = batch.column("kind").to_pylist()
