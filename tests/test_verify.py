@@ -661,6 +661,19 @@ def test_relation_values_that_are_not_json_objects_are_named_where_they_are_chec
             f"archive: error: {release / RELATIONS}: the evidence of relation {relation} is not "
             f"a JSON object; run archive validate {release / RELATIONS}"
         ]
+    # a JSON object, but not of its kind's shape: the report's pages read its parts
+    shaped = table.set_column(at, "evidence", pa.array(['{"passages": 5}']))
+    kinds = pa.array(["near-duplicate"] * len(table))
+    shaped = shaped.set_column(shaped.schema.get_field_index("kind"), "kind", kinds)
+    _relisted_relations(release, shaped)
+    result = runner.invoke(main, ["report", str(release), "--out", str(tmp_path / "shaped")])
+    assert result.exit_code == 2, result.output
+    near = f"{row['source_id']} near-duplicate {row['target_id']}"
+    assert result.stderr.splitlines() == [
+        f"archive: error: {release / RELATIONS}: the evidence of relation {near}: "
+        "(evidence): 'source_coverage' is a required property; "
+        f"run archive validate {release / RELATIONS}"
+    ]
     params = pa.array(["{"] * table.num_rows)
     at = table.schema.get_field_index("params")
     _relisted_relations(release, table.set_column(at, "params", params))

@@ -77,20 +77,21 @@ def relation_batches(
         yield batch
 
 
-class NotAJSONObject(ValueError):
-    """A relation's ``evidence`` or ``params`` that is not the JSON object its column holds:
-    ``archive validate`` of the table reports it; ``verify``, which parses ``params`` but not
-    every row's evidence (that would double its time), does not."""
+class RelationValueError(ValueError):
+    """A relation's ``evidence`` or ``params`` that is not the JSON object its column holds, or
+    evidence not of its kind's shape: ``archive validate`` of the table reports it; ``verify``,
+    which parses ``params`` but not every row's evidence (that would double its time), does
+    not."""
 
 
 def parsed_values(row: dict) -> dict:
     """``row`` with its ``evidence`` and ``params`` as the JSON objects they hold;
-    :class:`NotAJSONObject` naming the relation and the column when one is not."""
+    :class:`RelationValueError` naming the relation and the column when one is not."""
     for column in [c for c in ("evidence", "params") if c in row]:
         why = json_object_problem(row[column])
         if why:
             relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
-            raise NotAJSONObject(f"the {column} of relation {relation} is {why}")
+            raise RelationValueError(f"the {column} of relation {relation} is {why}")
         row[column] = boundedjson.loads(row[column])
     return row
 
@@ -124,6 +125,6 @@ def table_path(release: str | Path, stated: dict) -> Path:
 
 def unreadable(where: object, exc: BaseException) -> UsageError:
     """The one-line error of a reader that met a relations table it cannot read."""
-    if isinstance(exc, NotAJSONObject):
+    if isinstance(exc, RelationValueError):
         return UsageError(f"{where}: {exc}; run archive validate {where}")
     return UsageError(f"{where}: relations table unreadable ({exc}); run archive verify")

@@ -22,7 +22,7 @@ from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, record_shards, shard_batches, unreadable_shard
 from archive.relations.table import (
     SHOWN_COLUMNS,
-    NotAJSONObject,
+    RelationValueError,
     parsed_values,
     relation_batches,
     table_path,
@@ -270,10 +270,19 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
         raise unreadable(path, exc) from None
     if kept is None:
         return []
+    from archive.verification.validation import evidence_problem
+
+    rows = kept.to_pylist()
     try:
-        return [parsed_values(row) for row in kept.to_pylist()]
-    except NotAJSONObject as exc:
+        parsed = [parsed_values(dict(row)) for row in rows]
+        for row in rows:  # its kind's shape too: the pages read its parts
+            why = evidence_problem(row["kind"], row["evidence"])
+            if why:
+                relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
+                raise RelationValueError(f"the evidence of relation {relation}: {why}")
+    except RelationValueError as exc:
         raise unreadable(path, exc) from None
+    return parsed
 
 
 def _best(table: pa.Table) -> pa.Table:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -202,7 +203,6 @@ def _relations(target: Path, report: Report) -> None:
     report.ran("relations schema by column and evidence per row")
     if not _schema_holds(target, report, "E024", RELATIONS_ARROW_SCHEMA):
         return
-    evidence = _evidence_validators()
     row = 0
     params_seen: set[str] = set()
     try:
@@ -215,7 +215,7 @@ def _relations(target: Path, report: Report) -> None:
             kinds = batch.column("kind").to_pylist()
             for kind, text in zip(kinds, batch.column("evidence").to_pylist(), strict=True):
                 row += 1
-                message = _evidence_error(evidence.get(kind), text)
+                message = evidence_problem(kind, text)
                 if message:
                     report.add("E024", f"{target.name}:row {row}", f"evidence: {message}")
     except (OSError, ValueError, pa.ArrowException) as exc:
@@ -238,6 +238,12 @@ def _schema_holds(
     return not problems
 
 
+def evidence_problem(kind: str, text: str | None) -> str | None:
+    """Why a relation's evidence is not JSON of its kind's shape (None: it is)."""
+    return _evidence_error(_evidence_validators().get(kind), text)
+
+
+@cache
 def _evidence_validators() -> dict:
     document = schema_file("relations").document
     names = {
