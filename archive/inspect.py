@@ -14,7 +14,7 @@ from archive.errors import UsageError
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, require_release
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
-from archive.format.schema import json_value
+from archive.format.schema import RECORD_ARROW_SCHEMA, json_value, schema_problems
 from archive.release.plan import shard_of
 
 _RECORD_ID = re.compile(r"[0-9a-f]{32}")
@@ -34,18 +34,35 @@ def record_shards(manifest: dict) -> list[str]:
     return sorted(p for p in paths if p.startswith("data/records-") and p.endswith(".parquet"))
 
 
-def shard_batches(shards: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """Every shard's rows, a bounded batch of ``columns`` at a time, their strings checked as
-    UTF-8 (Parquet's reader leaves that to the first ``to_pylist``, which would fail in the
-    caller, blaming what it was reading for); a shard that cannot be read is named in one
-    line."""
+def shard_batches(
+    shards: list[Path], columns: list[str], *, typed: bool = True
+) -> Iterator[pa.RecordBatch]:
+    """Every shard's rows, a bounded batch of ``columns`` at a time, those columns checked to
+    be of the record schema's types (E010; ``typed=False``: not, for ``archive diff``, which
+    compares any columns) and their strings as UTF-8 (E009): Parquet's reader leaves both to
+    the caller, which would fail on a value, blaming what it was reading for. A shard that
+    cannot be read is named in one line."""
     for path in shards:
         try:
+            if typed:
+                _check_types(pq.read_schema(path), columns)
             for batch in iter_batches(path, columns):
                 batch.validate(full=True)
                 yield batch
         except PARQUET_ERRORS as exc:
             raise unreadable_shard(path, exc) from None
+
+
+def _check_types(found: pa.Schema, columns: list[str]) -> None:
+    """``ValueError`` when ``columns`` (a nested one, ``capture.source_path``, by its top
+    column) of a shard's schema ``found`` are missing or not of the record schema's types (what
+    verify reports as E010)."""
+    names = list(dict.fromkeys(column.split(".")[0] for column in columns))
+    expected = pa.schema([RECORD_ARROW_SCHEMA.field(name) for name in names])
+    present = pa.schema([found.field(name) for name in names if name in found.names])
+    problems = schema_problems(present, expected)
+    if problems:
+        raise ValueError(problems[0])
 
 
 def unreadable_shard(path: Path, exc: BaseException) -> UsageError:
@@ -81,6 +98,7 @@ def find_record(release: str | Path, record_id: str) -> dict:
         raise UsageError(f"no record {record_id!r} in {release} (ids are 32 hex digits)")
     path = Path(release) / shards[shard_of(record_id, len(shards))]
     try:
+        _check_types(pq.read_schema(path), RECORD_ARROW_SCHEMA.names)
         table = pq.read_table(path, filters=[("record_id", "=", record_id)], use_threads=False)
         table.validate(full=True)  # as shard_batches: to_pylist would fail on bad UTF-8
     except PARQUET_ERRORS as exc:

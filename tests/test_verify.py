@@ -813,6 +813,39 @@ def test_a_record_string_that_is_not_utf8_names_its_shard(
     assert "Invalid UTF8" in line and line.endswith("; run archive verify")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["relations", "--list"],
+        ["relations", "--summary"],
+        ["inspect"],
+        ["inspect", "{record}"],
+        ["report", "--out"],
+        ["export", "--sqlite"],
+    ],
+)
+def test_a_record_column_of_another_type_names_its_shard(release, runner, tmp_path, command):
+    """As verify's E010: the readers crashed (KeyError, TypeError) on the values."""
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    table = pq.read_table(shard)
+    at = table.schema.get_field_index("title")
+    titles = pa.array(range(table.num_rows), pa.int64())
+    _relisted(release, shard, table.set_column(at, pa.field("title", pa.int64()), titles))
+    assert [p.code for p in check_release(release).problems] == ["E010"]
+    record = table["record_id"][0].as_py()
+    args = [command[0], str(release), *(a.format(record=record) for a in command[1:])]
+    if command[-1] == "--out":
+        args += [str(tmp_path / "report"), "--level", "structure"]
+    if command[-1] == "--sqlite":
+        args.append(str(tmp_path / "x.db"))
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f"archive: error: {shard}: unreadable (column title has type int64, expected string); "
+        "run archive verify"
+    ]
+
+
 def _relisted(release: Path, path: Path, table: pa.Table) -> None:
     """``table`` written at ``path``, a file of ``release``, its hash and size in the manifest."""
     pq.write_table(table, path)

@@ -351,7 +351,7 @@ class _Cursor:
 
     def _read(self, columns: list[str]) -> Iterator[tuple[str, pa.RecordBatch]]:
         for relative in self.side.shards:  # a shard it cannot read is named in one line
-            for batch in shard_batches([self.side.path / relative], columns):
+            for batch in shard_batches([self.side.path / relative], columns, typed=False):
                 yield relative, batch
 
     def _load(self) -> None:
