@@ -59,7 +59,9 @@ def _check_types(found: pa.Schema, columns: list[str]) -> None:
     verify reports as E010)."""
     names = list(dict.fromkeys(column.split(".")[0] for column in columns))
     expected = pa.schema([RECORD_ARROW_SCHEMA.field(name) for name in names])
-    present = pa.schema([found.field(name) for name in names if name in found.names])
+    # a name given twice is no column of the record schema's (get_field_index: -1), as missing
+    at = [found.get_field_index(name) for name in names]
+    present = pa.schema([found.field(i) for i in at if i >= 0])
     problems = schema_problems(present, expected)
     if problems:
         raise ValueError(problems[0])

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -436,21 +437,31 @@ def test_a_record_shard_holding_a_string_that_is_not_utf8_is_refused_before_the_
     _refused_before_the_repack(planted, tmp_path, monkeypatch, dry, f"{path}:", "Invalid UTF8")
 
 
-def test_a_record_shard_of_other_column_types_is_refused_before_the_repack(
-    planted, tmp_path, monkeypatch
-):
-    """Its columns were copied into a release that verify rejects (E010, then E014)."""
-    import pyarrow as pa
+def _int_titles(table):
+    titles = pa.array(range(table.num_rows), pa.int64())
+    return table.set_column(table.schema.get_field_index("title"), "title", titles)
 
+
+def _one_more(table):
+    return table.append_column("zzz", pa.array([1] * table.num_rows))
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (_int_titles, "column title has type int64, expected string"),
+        (_one_more, re.escape("columns [") + ".*'zzz'"),
+    ],
+)
+def test_a_record_shard_of_other_columns_is_refused_before_the_repack(
+    planted, tmp_path, monkeypatch, change, why
+):
+    """Its columns were copied as they are into a release that verify rejects (E010)."""
     dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
     manifest = json.loads((dry / "manifest.json").read_bytes())
     relative = record_shards(manifest)[0]
-    table = pq.read_table(dry / relative)
-    at = table.schema.get_field_index("title")
-    titles = pa.array(range(table.num_rows), pa.int64())
-    pq.write_table(table.set_column(at, pa.field("title", pa.int64()), titles), dry / relative)
+    pq.write_table(change(pq.read_table(dry / relative)), dry / relative)
     _relisted(dry, manifest, relative)
-    why = "column title has type int64, expected string"
     _refused_before_the_repack(planted, tmp_path, monkeypatch, dry, f"{dry / relative}:", why)
 
 

@@ -674,6 +674,13 @@ def test_relation_values_that_are_not_json_objects_are_named_where_they_are_chec
         "(evidence): 'source_coverage' is a required property; "
         f"run archive validate {release / RELATIONS}"
     ]
+    kinds = pa.array(["made-up"] * len(table))  # any evidence object: no shape to check
+    made_up = table.set_column(table.schema.get_field_index("kind"), "kind", kinds)
+    _relisted_relations(release, made_up)
+    result = runner.invoke(main, ["report", str(release), "--out", str(tmp_path / "made-up")])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert "made-up" in line and "a kind the schema does not name; run archive validate" in line
     params = pa.array(["{"] * table.num_rows)
     at = table.schema.get_field_index("params")
     _relisted_relations(release, table.set_column(at, "params", params))
@@ -825,13 +832,28 @@ def test_a_record_string_that_is_not_utf8_names_its_shard(
     ],
 )
 def test_a_record_column_of_another_type_names_its_shard(release, runner, tmp_path, command):
-    """As verify's E010: the readers crashed (KeyError, TypeError) on the values."""
+    """As verify's E010: the readers crashed (KeyError, TypeError) on the values, or printed
+    them (inspect RECORD)."""
     shard = release / "data" / "records-00000-of-00002.parquet"
     table = pq.read_table(shard)
     at = table.schema.get_field_index("title")
     titles = pa.array(range(table.num_rows), pa.int64())
     _relisted(release, shard, table.set_column(at, pa.field("title", pa.int64()), titles))
     assert [p.code for p in check_release(release).problems] == ["E010"]
+    _named_in_one_line(release, runner, tmp_path, command, shard, "column title has type int64")
+
+
+def test_a_record_column_given_twice_names_its_shard(release, runner, tmp_path):
+    shard = release / "data" / "records-00000-of-00002.parquet"
+    table = pq.read_table(shard)
+    _relisted(release, shard, table.append_column("title", table["title"]))
+    assert [p.code for p in check_release(release).problems] == ["E010"]
+    command = ["relations", "--list"]
+    _named_in_one_line(release, runner, tmp_path, command, shard, "columns [")
+
+
+def _named_in_one_line(release, runner, tmp_path, command, shard, why: str) -> None:
+    table = pq.read_table(shard, columns=["record_id"])
     record = table["record_id"][0].as_py()
     args = [command[0], str(release), *(a.format(record=record) for a in command[1:])]
     if command[-1] == "--out":
@@ -840,10 +862,9 @@ def test_a_record_column_of_another_type_names_its_shard(release, runner, tmp_pa
         args.append(str(tmp_path / "x.db"))
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
-    assert result.stderr.splitlines() == [
-        f"archive: error: {shard}: unreadable (column title has type int64, expected string); "
-        "run archive verify"
-    ]
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"archive: error: {shard}: unreadable ({why}"), line
+    assert line.endswith("; run archive verify")
 
 
 def _relisted(release: Path, path: Path, table: pa.Table) -> None:

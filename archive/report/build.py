@@ -20,6 +20,7 @@ from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, record_shards, shard_batches, unreadable_shard
+from archive.relations.model import KINDS
 from archive.relations.table import (
     SHOWN_COLUMNS,
     RelationValueError,
@@ -275,10 +276,12 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
     rows = kept.to_pylist()
     try:
         parsed = [parsed_values(dict(row)) for row in rows]
-        for row in rows:  # its kind's shape too: the pages read its parts
+        for row in rows:  # its kind and its kind's shape too: the pages read its parts
+            relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
+            if row["kind"] not in KINDS:
+                raise RelationValueError(f"relation {relation}: a kind the schema does not name")
             why = evidence_problem(row["kind"], row["evidence"])
             if why:
-                relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
                 raise RelationValueError(f"the evidence of relation {relation}: {why}")
     except RelationValueError as exc:
         raise unreadable(path, exc) from None

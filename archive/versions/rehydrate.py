@@ -63,8 +63,8 @@ from archive.format.parquetio import (
     write_parquet,
     write_parquet_batches,
 )
-from archive.format.schema import RECORD_ARROW_SCHEMA
-from archive.inspect import read_manifest, record_shards, shard_batches
+from archive.format.schema import RECORD_ARROW_SCHEMA, schema_problems
+from archive.inspect import read_manifest, record_shards, shard_batches, unreadable_shard
 from archive.model import BODY_KINDS
 from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256, is_withheld
 from archive.relations.table import RELATIONS_ARROW_SCHEMA, relation_batches, unreadable
@@ -237,6 +237,13 @@ def _check_shards(release: Path, manifest: dict) -> None:
     string only when writing CHANGES.json, after all the work, and copied the columns into
     a release that verify rejects."""
     shards = [release / relative for relative in record_shards(manifest)]
+    for path in shards:  # every column, in order, none more: they are copied as they are
+        try:
+            problems = schema_problems(pq.read_schema(path))
+        except PARQUET_ERRORS as exc:
+            raise unreadable_shard(path, exc) from None
+        if problems:
+            raise unreadable_shard(path, ValueError(problems[0]))
     for _ in shard_batches(shards, RECORD_ARROW_SCHEMA.names):
         pass
 
