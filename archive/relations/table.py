@@ -88,21 +88,20 @@ def parsed_values(row: dict) -> dict:
     """``row`` with its ``evidence`` and ``params`` as the JSON objects they hold;
     :class:`RelationValueError` naming the relation and the column when one is not."""
     for column in [c for c in ("evidence", "params") if c in row]:
-        why = json_object_problem(row[column])
+        row[column], why = _json_object(row[column])
         if why:
             relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
             raise RelationValueError(f"the {column} of relation {relation} is {why}")
-        row[column] = boundedjson.loads(row[column])
     return row
 
 
-def json_object_problem(text: str) -> str | None:
-    """Why ``text`` is not a JSON object, as the readers parse it, or None."""
+def _json_object(text: str) -> tuple[object, str | None]:
+    """``text`` parsed as the readers parse it, and why it is not a JSON object (or None)."""
     try:
         value = boundedjson.loads(text)
     except ValueError as exc:
-        return f"not JSON ({exc})"
-    return None if isinstance(value, dict) else "not a JSON object"
+        return None, f"not JSON ({exc})"
+    return value, None if isinstance(value, dict) else "not a JSON object"
 
 
 def params_problems(params: pa.Array, seen: set[str]) -> list[str]:
@@ -111,7 +110,7 @@ def params_problems(params: pa.Array, seen: set[str]) -> list[str]:
     the rows."""
     distinct = set(pc.unique(params.drop_null()).to_pylist()) - seen  # a null: the schema's
     seen |= distinct
-    found = ((value, json_object_problem(value)) for value in sorted(distinct))
+    found = ((value, _json_object(value)[1]) for value in sorted(distinct))
     return [f"params {value[:80]!r}: {why}" for value, why in found if why]
 
 
