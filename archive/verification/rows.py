@@ -185,15 +185,23 @@ def check_quarantine_schema(audit: Audit) -> None:
     if not sized_as_listed(audit, QUARANTINE_FILE):
         return  # E006: its size, not the manifest, would bound the reading
     reasons: Counter = Counter()
-    with open(audit.root / QUARANTINE_FILE, "rb") as handle:
-        for number, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
-            # the messages of ``archive validate`` of the file alone: each with its field
-            errors = [why] if why else row_errors(entry, "quarantine")
-            for message in errors:
-                audit.report.add("E015", f"{QUARANTINE_FILE}:{number}", message)
-            if not errors:
-                reasons[entry["reason"]] += 1
+    limit = boundedjson.MAX_ENTRY_LINE
+    for entry in _sound_entries(audit, QUARANTINE_FILE, limit, "quarantine", "E015"):
+        reasons[entry["reason"]] += 1
     audit.memo["quarantine reasons"] = reasons
+
+
+def _sound_entries(audit: Audit, relative: str, limit: int, schema: str, code: str) -> Iterator:
+    """The lines of the JSON Lines file ``relative`` that are entries of ``schema``; each
+    other is reported as ``code``, with the messages ``archive validate`` of the file alone
+    gives (each with its field)."""
+    with open(audit.root / relative, "rb") as handle:
+        for number, entry, why in boundedjson.json_lines(handle, limit):
+            errors = [why] if why else row_errors(entry, schema)
+            for message in errors:
+                audit.report.add(code, f"{relative}:{number}", message)
+            if not errors:
+                yield entry
 
 
 def check_tombstone_schema(audit: Audit) -> None:
@@ -203,12 +211,9 @@ def check_tombstone_schema(audit: Audit) -> None:
     with no entries."""
     if WITHDRAWN_FILE not in audit.present or not sized_as_listed(audit, WITHDRAWN_FILE):
         return  # none; or E006: its size, not the manifest, would bound the reading
-    with open(audit.root / WITHDRAWN_FILE, "rb") as handle:
-        for number, tombstone, why in boundedjson.json_lines(
-            handle, boundedjson.MAX_TOMBSTONE_LINE
-        ):
-            for message in [why] if why else row_errors(tombstone, "tombstone"):
-                audit.report.add("E035", f"{WITHDRAWN_FILE}:{number}", message)
+    limit = boundedjson.MAX_TOMBSTONE_LINE
+    for _ in _sound_entries(audit, WITHDRAWN_FILE, limit, "tombstone", "E035"):
+        pass
 
 
 def no_quarantine_file(audit: Audit) -> str | None:
