@@ -39,7 +39,8 @@ def shard_batches(
 ) -> Iterator[pa.RecordBatch]:
     """Every shard's rows, a bounded batch of ``columns`` at a time, those columns checked to
     be of the record schema's types (E010; ``typed=False``: not, for ``archive diff``, which
-    compares any columns) and their strings as UTF-8 (E009): Parquet's reader leaves both to
+    compares any columns, and for a caller that checked them) and their strings as UTF-8
+    (E009): Parquet's reader leaves both to
     the caller, which would fail on a value, blaming what it was reading for. A shard that
     cannot be read is named in one line."""
     for path in shards:

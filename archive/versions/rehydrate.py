@@ -244,7 +244,7 @@ def _check_shards(release: Path, manifest: dict) -> None:
             raise unreadable_shard(path, exc) from None
         if problems:
             raise unreadable_shard(path, ValueError(problems[0]))
-    for _ in shard_batches(shards, RECORD_ARROW_SCHEMA.names):
+    for _ in shard_batches(shards, RECORD_ARROW_SCHEMA.names, typed=False):  # typed above
         pass
 
 
