@@ -303,9 +303,9 @@ def _quarantine_rows(release: Path) -> Iterator[tuple]:
         for number, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
             if not why:  # an entry the table would refuse, or take with a value of another type
                 why = next(iter(row_errors(entry, "quarantine")), "")
-            values = () if why else tuple(entry.get(c) for c in _QUARANTINE_COLUMNS)
             if why:
                 raise UsageError(f"{path}:{number}: {why}; run archive verify")
+            values = tuple(entry.get(c) for c in _QUARANTINE_COLUMNS)
             if any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in values):
                 # the schema sets no bound, so the release is sound: SQLite cannot hold it
                 raise UsageError(f"{path}:{number}: a number past SQLite's 64-bit integers")
