@@ -807,17 +807,8 @@ def test_a_record_string_that_is_not_utf8_names_its_shard(
     )
     at = table.schema.get_field_index(column)
     _relisted(release, shard, table.set_column(at, table.schema.field(at), strings))
-    record = table["record_id"][0].as_py()
-    args = [command[0], str(release), *(a.format(record=record) for a in command[1:])]
-    if command[-1] == "--out":  # the report's record pages read whole rows
-        args += [str(tmp_path / "report"), "--level", "structure"]
-    if command[-1] == "--sqlite":
-        args.append(str(tmp_path / "x.db"))
-    result = runner.invoke(main, args)
-    assert result.exit_code == 2, result.output
-    [line] = result.stderr.splitlines()
-    assert line.startswith(f"archive: error: {shard}: unreadable ("), line
-    assert "Invalid UTF8" in line and line.endswith("; run archive verify")
+    line = _named_in_one_line(release, runner, tmp_path, command, shard, "")
+    assert "Invalid UTF8" in line
 
 
 @pytest.mark.parametrize(
@@ -852,11 +843,12 @@ def test_a_record_column_given_twice_names_its_shard(release, runner, tmp_path):
     _named_in_one_line(release, runner, tmp_path, command, shard, "columns [")
 
 
-def _named_in_one_line(release, runner, tmp_path, command, shard, why: str) -> None:
+def _named_in_one_line(release, runner, tmp_path, command, shard, why: str) -> str:
+    """The one line ``command`` stops with, naming ``shard`` and starting with ``why``."""
     table = pq.read_table(shard, columns=["record_id"])
     record = table["record_id"][0].as_py()
     args = [command[0], str(release), *(a.format(record=record) for a in command[1:])]
-    if command[-1] == "--out":
+    if command[-1] == "--out":  # the report's record pages read whole rows
         args += [str(tmp_path / "report"), "--level", "structure"]
     if command[-1] == "--sqlite":
         args.append(str(tmp_path / "x.db"))
@@ -865,6 +857,7 @@ def _named_in_one_line(release, runner, tmp_path, command, shard, why: str) -> N
     [line] = result.stderr.splitlines()
     assert line.startswith(f"archive: error: {shard}: unreadable ({why}"), line
     assert line.endswith("; run archive verify")
+    return line
 
 
 def _relisted(release: Path, path: Path, table: pa.Table) -> None:
