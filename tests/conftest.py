@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 from hypothesis import settings
@@ -154,3 +156,12 @@ def bounded(code: str, *, memory: int = 1 << 30, seconds: int = 60) -> str:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+def raw_strings(values: list[bytes], nulls: pa.Buffer | None = None) -> pa.Array:
+    """A string array holding ``values`` as they are, UTF-8 or not: Arrow checks nothing when
+    an array is made from its buffers (``nulls``: the validity bitmap, None for none)."""
+    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
+    return pa.Array.from_buffers(
+        pa.string(), len(values), [nulls, offsets, pa.py_buffer(b"".join(values))]
+    )

@@ -11,11 +11,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import raw_strings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -217,10 +217,7 @@ def test_a_shard_it_cannot_read_is_named_in_one_error(history, tmp_path):
     shard = next(path for path in shards if pq.read_metadata(path).num_rows)
     table = pq.read_table(shard)
     values = [b"title \xff%d" % i for i in range(table.num_rows)]
-    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    titles = pa.Array.from_buffers(
-        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
-    )
+    titles = raw_strings(values)
     at = table.schema.get_field_index("title")
     pq.write_table(table.set_column(at, table.schema.field(at), titles), shard)
     with pytest.raises(UsageError, match=f"^{shard}: unreadable \\(.*Invalid UTF8"):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import raw_strings
 
 from archive import PackSettings, pack, verify
 from archive.inspect import record_shards
@@ -484,8 +485,6 @@ RELATIONS_FILE = "relations/relations.parquet"
 def _last_value_not_utf8(planted, tmp_path, relative_of, column: str) -> tuple[Path, Path]:
     """A copy of the dehydrated release whose file ``relative_of(manifest)`` holds a string
     that is not UTF-8 in the last row of ``column``, the manifest vouching for it."""
-    import numpy as np
-    import pyarrow as pa
 
     dry = shutil.copytree(planted["dry"], tmp_path / "dry" / planted["dry"].name)
     manifest = json.loads((dry / "manifest.json").read_bytes())
@@ -494,11 +493,7 @@ def _last_value_not_utf8(planted, tmp_path, relative_of, column: str) -> tuple[P
     original = table[column].combine_chunks()
     values = [(value or "").encode() for value in original.to_pylist()]
     values[-1] += b"\xff"
-    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    nulls = original.buffers()[0]  # the same nulls: only the last value differs
-    spoiled = pa.Array.from_buffers(
-        pa.string(), len(values), [nulls, offsets, pa.py_buffer(b"".join(values))]
-    )
+    spoiled = raw_strings(values, original.buffers()[0])  # the same nulls: only the last differs
     at = table.schema.get_field_index(column)
     pq.write_table(table.set_column(at, table.schema.field(column), spoiled), dry / relative)
     _relisted(dry, manifest, relative)

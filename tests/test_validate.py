@@ -8,11 +8,11 @@ import shutil
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import raw_strings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -291,10 +291,7 @@ def test_a_relation_string_that_is_not_utf8_is_e009(dist, tmp_path, column):
     table = pq.read_table(dist / "example-1.0.0" / "relations" / "relations.parquet")
     values = [value.encode() for value in table[column].to_pylist()]
     values[-1] = values[-1][:-1] + b"\xff"
-    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    bad = pa.Array.from_buffers(
-        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
-    )
+    bad = raw_strings(values)
     path = tmp_path / "relations.parquet"
     at = table.schema.get_field_index(column)
     pq.write_table(table.set_column(at, table.schema.field(column), bad), path)

@@ -8,11 +8,10 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import CREATED
+from conftest import CREATED, raw_strings
 
 from archive import (
     PackSettings,
@@ -536,10 +535,7 @@ def _not_utf8(table: pa.Table, column: str) -> pa.Table:
     (Arrow checks nothing when an array is made from its buffers)."""
     values = [value.encode() for value in table[column].to_pylist()]
     values[-1] = values[-1][:-1] + b"\xff"
-    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    bad = pa.Array.from_buffers(
-        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
-    )
+    bad = raw_strings(values)
     at = table.schema.get_field_index(column)
     return table.set_column(at, table.schema.field(column), bad)
 
@@ -801,10 +797,7 @@ def test_a_record_string_that_is_not_utf8_names_its_shard(
     shard = release / "data" / "records-00000-of-00002.parquet"
     table = pq.read_table(shard)
     values = [b"%s \xff%d" % (column.encode(), i) for i in range(table.num_rows)]  # none UTF-8
-    offsets = pa.py_buffer(np.cumsum([0, *map(len, values)], dtype=np.int32).tobytes())
-    strings = pa.Array.from_buffers(
-        pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))]
-    )
+    strings = raw_strings(values)
     at = table.schema.get_field_index(column)
     _relisted(release, shard, table.set_column(at, table.schema.field(at), strings))
     line = _named_in_one_line(release, runner, tmp_path, command, shard, "")

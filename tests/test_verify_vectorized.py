@@ -258,7 +258,7 @@ def test_a_body_of_invalid_utf8_is_unreadable_even_when_its_hashes_agree(tmp_pat
     are not UTF-8 in ``capture_text`` and ``text``, hashed as they are, still fail the shard
     as unreadable (E009), as the row-by-row decoding did."""
     import pyarrow.parquet as pq
-    from conftest import CREATED
+    from conftest import CREATED, raw_strings
 
     from archive import PackSettings, check_release, pack
     from archive.format.parquetio import write_parquet
@@ -274,8 +274,7 @@ def test_a_body_of_invalid_utf8_is_unreadable_even_when_its_hashes_agree(tmp_pat
     columns = {name: table[name] for name in table.column_names}
     for name in ("capture_text", "text"):
         raw = columns[name][0].as_py().encode().replace(b"noon", b"no\xffn")
-        offsets = pa.array([0, len(raw)], pa.int32()).buffers()[1]
-        columns[name] = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(raw)])
+        columns[name] = raw_strings([raw])
         columns[f"{name}_sha256"] = pa.array([hashlib.sha256(raw).hexdigest()])
     write_parquet(pa.table(columns, schema=table.schema), shard)
     for options in ({}, {"sample": 1}):  # every row, or only the sampled ones
