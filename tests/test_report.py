@@ -18,6 +18,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -26,7 +27,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.cli import main
+from archive.format.manifest import canonical_json, file_sha256, write_manifest
 from archive.report.pages import marked_ranges, marked_spans
+from archive.verification import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -244,6 +247,51 @@ def test_a_relation_page_marks_the_same_passage_in_both_bodies(report, release):
     passages = json.loads(near["evidence"])["passages"]
     assert len(source) == len(target) == len(passages)
     assert source == target
+
+
+def swaps_listed(report: Path) -> list[str]:
+    """The swaps column of the aligned-sentence table of the report's paraphrase page."""
+    page = next((report / "relations").glob("paraphrase-of-*.html")).read_text(encoding="utf-8")
+    listing = page.split("<h2>Aligned sentences</h2>", 1)[1].split("</table>", 1)[0]
+    rows = listing.split("<tbody>", 1)[1].split("<tr>")[1:]
+    return [html.unescape(re.findall(r"<td[^>]*>(.*?)</td>", row)[-1]) for row in rows]
+
+
+def test_substitutions_naming_fewer_than_two_words_are_listed_not_a_crash(release, tmp_path):
+    """The schema lets a sentence pair's substitution name fewer than two words; such a table
+    passes validate, so the report lists it (it crashed: IndexError, then ValueError)."""
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    relative = "relations/relations.parquet"
+    table = pq.read_table(copy / relative)
+    evidence = table["evidence"].to_pylist()
+    at = table["kind"].to_pylist().index("paraphrase-of")
+    shaped = json.loads(evidence[at])
+    shaped["sentence_pairs"][0]["substitutions"] = [["ǂone"], []]
+    evidence[at] = canonical_json(shaped).decode()
+    table = table.set_column(
+        table.schema.get_field_index("evidence"), "evidence", pa.array(evidence)
+    )
+    pq.write_table(table, copy / relative)
+    manifest = json.loads((copy / "manifest.json").read_bytes())
+    for entry in manifest["files"]:
+        if entry["path"] == relative:
+            entry["sha256"], entry["bytes"] = file_sha256(copy / relative)
+    write_manifest(copy, manifest)
+    assert validate(copy / relative).ok
+    result = CliRunner().invoke(main, ["report", str(copy), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert swaps_listed(tmp_path / "r")[0] == "ǂone → —; — → —"
+
+
+def test_withheld_substitutions_are_listed_as_withheld(tmp_path):
+    dehydrated = pack_example(tmp_path / "dist", "--tier", "metadata-only")
+    result = CliRunner().invoke(main, ["report", str(dehydrated), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    listed = swaps_listed(tmp_path / "r")
+    assert listed and all(
+        set(swaps.split("; ")) == {"(withheld) → (withheld)"} for swaps in listed if swaps
+    )
 
 
 def shared_marks(page: str, body: str) -> list[str]:

@@ -626,7 +626,11 @@ def _shared_ranges(items: list[dict], name: str, css: str = "shared") -> tuple[l
                 *item[key][:2],
                 css,
                 f"{name} {i + 1}",
-                tuple(pair[side] for pair in item.get("substitutions") or ()),
+                tuple(
+                    pair[side]
+                    for pair in item.get("substitutions") or ()
+                    if len(pair) > side and pair[side] is not None
+                ),
             )
             for i, item in enumerate(items)
         ]
@@ -672,7 +676,7 @@ def highlights(kind: str, evidence: dict, source, target) -> tuple[list, list, s
         (
             i + 1,
             p.get("same_words"),
-            "; ".join(f"{a} → {b}" for a, b in p.get("substitutions") or ()),
+            "; ".join(_swap(pair) for pair in p.get("substitutions") or ()),
         )
         for i, p in enumerate(items)
     )
@@ -682,6 +686,13 @@ def highlights(kind: str, evidence: dict, source, target) -> tuple[list, list, s
         "<h2>Aligned sentences</h2>"
         + table(("sentence", "same words", "swaps (source → target)"), rows, (1,)),
     )
+
+
+def _swap(pair: Sequence[str | None]) -> str:
+    """A substitution as "source word → target word". The schema lets a pair name fewer than
+    two words (shown as "—"), and a dehydrated release withholds them (null)."""
+    words = (pair[i] if i < len(pair) else "—" for i in (0, 1))
+    return " → ".join("(withheld)" if w is None else w for w in words)
 
 
 def _at(pair: Sequence[int]) -> str:
