@@ -52,6 +52,7 @@ CODES = {
     "E025": "a record_id is not the hash of its capture key (source path, WARC-Record-ID)",
     "E026": "a row's text is not the body its spans mark in capture_text",
     "E027": "a bundle's folder is not named <name>-<version> of the manifest it holds",
+    "E034": "CHANGES.json breaks the changes schema, or is not JSON",
     "E035": "tombstones break the tombstone schema, or are not UTF-8 JSON",
     # The parent link (``archive log``, and ``verify`` when the parent sits beside the release).
     "E030": "the parent release is not found beside the release (nor in the folders searched)",
@@ -59,11 +60,10 @@ CODES = {
     "E032": "a parent's manifest.json is unreadable or does not match its manifest.json.sha256",
     "E033": "the parent entry is malformed, names another release, or the history loops",
 }
-# What only ``validate`` reports: the files of a collection, and CHANGES.json on its own.
+# What only ``validate`` reports: the files of a collection.
 VALIDATE_CODES = {
     "E028": "a capture-log line breaks the capture-log schema, or cannot be used as pack reads it",
     "E029": "archive.toml or an outlets file cannot be read as pack reads it",
-    "E034": "CHANGES.json breaks the changes schema",
 }
 PARENT_CODES = frozenset({"E030", "E031", "E032", "E033"})
 SIGNATURE_CODES = frozenset({"E020", "E021", "E022"})

@@ -21,6 +21,7 @@ from conftest import CREATED
 from archive import PackSettings, pack
 from archive.cli import main
 from archive.format.manifest import canonical_json, file_sha256, write_manifest
+from archive.verification import check_release, validate
 from archive.verification.report import MAX_LISTED
 
 SETTINGS = PackSettings("bounded", "1.0.0", CREATED, extract="none", shards=1)
@@ -220,6 +221,58 @@ def test_a_1_gib_sparse_small_file_is_not_read_at_level_sizes(release, relative,
     found = verified_in_child(release, level="sizes")
     assert code in found["codes"]
     assert found["peak_mb"] < PEAK_MB, found
+
+
+@pytest.fixture
+def child(chain, tmp_path) -> Path:
+    """A copy of bounded-1.1.0, the version with a parent and so a CHANGES.json."""
+    copy = tmp_path / "bounded-1.1.0"
+    shutil.copytree(chain / "bounded-1.1.0", copy)
+    return copy
+
+
+def test_a_vouched_changes_file_breaking_its_schema_is_e034_as_validate_words_it(child, runner):
+    """verify read no CHANGES.json beyond its hash, so a file the manifest vouched for passed,
+    while log and report said of it "cannot be read ...: run archive verify"."""
+    changes = child / "CHANGES.json"
+    data = json.loads(changes.read_bytes())
+    data["changed"] = ["0" * 32, "not an id", 7]
+    data["bump"]["implied"] = "huge"
+    changes.write_bytes(canonical_json(data))
+    vouch_for(child, "CHANGES.json")
+    expected = [
+        "changed/1: 'not an id' does not match '^[0-9a-f]{32}$'",
+        "changed/2: 7 is not of type 'string'",
+        "bump/implied: 'huge' is not one of ['major', 'minor', 'patch', 'none']",
+    ]
+    assert [p.message for p in validate(changes).problems] == expected
+    assert [(p.code, p.path, p.message) for p in check_release(child).problems] == [
+        ("E034", "CHANGES.json", message) for message in expected
+    ]
+    result = runner.invoke(main, ["verify", str(child)])
+    assert result.exit_code == 1 and "E034 CHANGES.json: changed/1: " in result.output
+    changes.write_bytes(b'{"counts": {}, "bump": ')
+    vouch_for(child, "CHANGES.json")
+    [problem] = check_release(child).problems
+    assert problem.code == "E034" and problem.message.startswith("not JSON (parse error: ")
+    assert "\n" not in problem.message
+
+
+def test_a_changes_file_listing_3_million_ids_is_checked_an_id_at_a_time(child):
+    """111 MB of ids: held whole (json.loads), their strings alone would pass the bound."""
+    changes = child / "CHANGES.json"
+    data = json.loads(changes.read_bytes())
+    data["changed"] = []
+    head, _, tail = canonical_json(data).partition(b'"changed": []')
+    with changes.open("wb") as out:
+        out.write(head + b'"changed":[')
+        for start in range(0, 3_000_000, 100_000):
+            out.write(b",".join(b'"%032x"' % n for n in range(start, start + 100_000)) + b",")
+        out.write(b'"X"]' + tail)
+    vouch_for(child, "CHANGES.json")
+    found = verified_in_child(child)
+    assert found["messages"] == ["changed/3000000: 'X' does not match '^[0-9a-f]{32}$'"]
+    assert found["peak_mb"] < 250, found
 
 
 def test_a_manifest_of_many_missing_files_gives_a_bounded_report(release, runner):

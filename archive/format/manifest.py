@@ -23,6 +23,7 @@ MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.json.sha256"
 QUARANTINE_FILE = "quarantine.jsonl"
 WITHDRAWN_FILE = "withdrawn.jsonl"
+CHANGES_FILE = "CHANGES.json"
 FORMAT = "archive-release"
 FORMAT_VERSION = "1.0"
 _BLOCK = 1024 * 1024

@@ -211,6 +211,22 @@ def json_value(value):
     return value
 
 
+def schema_messages(errors, whole: str, prefix: str = "") -> list[str]:
+    """One message per value that breaks the schema (its first error), and one per missing key,
+    saying what the schema states rather than quoting its pattern; each place after
+    ``prefix`` (the value's place in a larger document), the whole value's ``whole``."""
+    messages: dict[str, str] = {}
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        place = "/".join([*filter(None, [prefix]), *map(str, error.absolute_path)]) or whole
+        stated = error.schema.get("description") if isinstance(error.schema, dict) else None
+        if error.validator in ("pattern", "anyOf", "oneOf") and stated:
+            text = f"{place}: {error.instance!r} is not what the schema states: {stated}"
+        else:
+            text = f"{place}: {error.message}"
+        messages.setdefault(text if error.validator == "required" else place, text)
+    return list(messages.values())
+
+
 def row_errors(row: dict, name: str = "record") -> list[str]:
     """Every way a JSON-form row breaks schema ``name``, as short messages (empty: valid)."""
     errors = sorted(validator(name).iter_errors(row), key=lambda e: list(e.absolute_path))

@@ -20,14 +20,13 @@ from pathlib import Path
 
 from archive.capture import storage
 from archive.capture.storage import RemotePath
-from archive.format.manifest import QUARANTINE_FILE
+from archive.format.manifest import CHANGES_FILE, QUARANTINE_FILE
 from archive.release.partials import partial_name
 from archive.release.plan import shard_name
 
 SHARDS_FOLDER = "data"
 SCHEMAS_FOLDER = "schemas"
 RELATIONS_FILE = "relations/relations.parquet"
-CHANGES_FILE = "CHANGES.json"
 CACHE_FOLDER = ".archive-cache"
 
 

@@ -7,7 +7,8 @@ Verification runs in tiers (``LEVELS``), each adding checks to the one before:
 * ``sizes``: every file's size, and the row and entry counts against the manifest;
 * ``hashes``: every file's SHA-256;
 * ``rows`` (the default): every row against the record schema, its text hashes, ids unique,
-  sorted and in their shard, the per-field counts, ``duplicate_of`` links, quarantine entries.
+  sorted and in their shard, the per-field counts, ``duplicate_of`` links, quarantine entries,
+  tombstones, ``CHANGES.json``, the relations table.
 
 A check is added by writing its function (in ``structure`` or ``rows``) and one ``Check`` value
 below: the list of checks, their tier, their codes, what sampling does to them and their
@@ -136,6 +137,9 @@ CHECKS = (
         unless=rows.no_quarantine_file,
     ),
     Check("tombstone schema", "rows", ("E035",), rows.check_tombstone_schema),
+    Check(
+        "changes schema", "rows", ("E034",), rows.check_changes_schema, unless=rows.no_changes_file
+    ),
     Check("withheld text", "rows", ("E023",), rows.check_withheld),
     Check(
         "relations schema",

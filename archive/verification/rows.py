@@ -12,6 +12,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 
 from archive.errors import Problem
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST, QUARANTINE_FILE, WITHDRAWN_FILE
+from archive.format.manifest import CHANGES_FILE, MANIFEST, QUARANTINE_FILE, WITHDRAWN_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import row_errors
 from archive.inspect import record_shards
@@ -214,6 +215,19 @@ def check_tombstone_schema(audit: Audit) -> None:
     limit = boundedjson.MAX_TOMBSTONE_LINE
     for _ in _sound_entries(audit, WITHDRAWN_FILE, limit, "tombstone", "E035"):
         pass
+
+
+def check_changes_schema(audit: Audit) -> None:
+    """CHANGES.json against the changes schema (E034), with ``validate``'s messages, its id
+    lists read an item at a time (``validation.changes_problems``)."""
+    from archive.versions.diff import changes_problems
+
+    if sized_as_listed(audit, CHANGES_FILE):  # else E006: its size would bound the reading
+        changes_problems(audit.root / CHANGES_FILE, partial(audit.report.add, "E034", CHANGES_FILE))
+
+
+def no_changes_file(audit: Audit) -> str | None:
+    return None if CHANGES_FILE in audit.present else f"no {CHANGES_FILE}"
 
 
 def no_quarantine_file(audit: Audit) -> str | None:

@@ -51,6 +51,7 @@ from archive.format.schema import (
     json_value,
     row_errors,
     schema_file,
+    schema_messages,
     schema_problems,
     validator_for,
 )
@@ -300,30 +301,15 @@ def _manifest(target: Path, report: Report) -> None:
 
 
 def _changes(target: Path, report: Report) -> None:
+    from archive.versions.diff import changes_problems
+
     report.ran("changes schema")
-    document = _json_document(target, report, "E034", boundedjson.MAX_MANIFEST_BYTES)
-    if document is not None:
-        _schema_errors(document, schema_file("changes").document, "E034", target.name, report)
+    changes_problems(target, lambda message: report.add("E034", target.name, message))
 
 
 def _schema_errors(document, schema: dict, code: str, where: str, report: Report) -> None:
-    for message in _messages(validator_for(schema).iter_errors(document), "(document)"):
+    for message in schema_messages(validator_for(schema).iter_errors(document), "(document)"):
         report.add(code, where, message)
-
-
-def _messages(errors, whole: str) -> list[str]:
-    """One message per value that breaks the schema (its first error), and one per missing key,
-    saying what the schema states rather than quoting its pattern."""
-    messages: dict[str, str] = {}
-    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-        place = "/".join(map(str, error.absolute_path)) or whole
-        stated = error.schema.get("description") if isinstance(error.schema, dict) else None
-        if error.validator in ("pattern", "anyOf", "oneOf") and stated:
-            text = f"{place}: {error.instance!r} is not what the schema states: {stated}"
-        else:
-            text = f"{place}: {error.message}"
-        messages.setdefault(text if error.validator == "required" else place, text)
-    return list(messages.values())
 
 
 # The outline a derived file must have when no manifest sits beside it to derive it from.
@@ -391,7 +377,7 @@ def _capture_log(target: Path, report: Report) -> None:
                 report.add("E028", where, error)
                 continue
             report.records += 1
-            errors = _messages(checker.iter_errors(json_value(data)), "(line)")
+            errors = schema_messages(checker.iter_errors(json_value(data)), "(line)")
             for message in errors:
                 report.add("E028", where, message)
             if errors:

@@ -28,8 +28,9 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -39,18 +40,24 @@ import pyarrow.parquet as pq
 from archive.errors import ArchiveError, UsageError
 from archive.format import boundedjson
 from archive.format.manifest import (
+    CHANGES_FILE,
     MANIFEST,
     SpilledArray,
     canonical_json,
     require_release,
     write_canonical_json,
 )
-from archive.format.schema import SCHEMA_NAMES, json_value, schema_file
+from archive.format.schema import (
+    SCHEMA_NAMES,
+    json_value,
+    schema_file,
+    schema_messages,
+    validator_for,
+)
 from archive.inspect import record_shards, shard_batches
 from archive.release.parent import read_tombstones
 from archive.release.plan import shard_name
 
-CHANGES_FILE = "CHANGES.json"
 CHANGES_FORMAT = "archive-changes"
 CHANGES_FORMAT_VERSION = "1.0"
 DETAIL_LIMIT = 10_000
@@ -901,15 +908,43 @@ def spilled_changes(
 
 def changes_overview(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> dict:
     """``counts`` and ``bump`` of the CHANGES.json at ``path``, and the first ``ids`` items of
-    each of its ``lists`` (``added``, ``changed``, ...; empty when absent or not an array), in
-    one pass of ijson's compiled parser over the whole file: a file listing millions of ids
-    (37 MiB a million) is never held, only the parts asked for, and it must be JSON throughout,
-    as ``json.loads`` would have it (a key given twice keeps its last value), except where
-    yajl, the parser, departs from it: a string left open after the object, and vertical tab
-    and form feed as white space, pass; an escaped lone surrogate becomes "?"; integers past
-    64 bits are refused (verify, through the manifest's hash of the file, is what proves a
-    CHANGES.json is the one written). ``ValueError`` for a file over ``MAX_MANIFEST_BYTES``,
-    nested deeper than ``boundedjson.MAX_DEPTH``, not JSON, or without either object;
+    each of its ``lists`` (``added``, ``changed``, ...; empty when absent or not an array), read
+    by :func:`streamed_changes`. ``ValueError`` also for a file without either object."""
+
+    def kept(name: str, index: int, value: object, held: list) -> None:
+        if index < ids:
+            held.append(value)
+
+    found = streamed_changes(path, frozenset({"counts", "bump"}), lists, kept)
+    for name in lists:
+        found.setdefault(name, [])
+    for key in ("counts", "bump"):
+        if not isinstance(found.get(key), dict):
+            raise ValueError(f"no {key} object")
+    return found
+
+
+# The lists of ids (or tombstones) of CHANGES.json, which may hold millions of items.
+ID_LISTS = ("added", "removed", "withdrawn", "tombstones_dropped", "narrowed", "changed")
+
+
+def streamed_changes(
+    path: Path,
+    built: frozenset[str] | None,
+    lists: tuple[str, ...],
+    item: Callable[[str, int, object, list], None],
+) -> dict:
+    """The CHANGES.json at ``path`` in one pass of ijson's compiled parser over the whole file:
+    its top-level values named in ``built`` (None: every one), except that each of ``lists``
+    that is an array is held as an empty list, its items handed one by one to ``item(name,
+    index, value, that list)``. A file listing millions of ids (37 MiB a million) is never
+    held. It must be JSON throughout, as ``json.loads`` would have it (a key given twice
+    keeps its last value; the items of an array given before are handed over all the same),
+    except where yajl, the parser, departs from it: a string left open after the object, and
+    vertical tab and form feed as white space, pass; an escaped lone surrogate becomes "?";
+    integers past 64 bits are refused (verify, through the manifest's hash of the file, is
+    what proves a CHANGES.json is the one written). ``ValueError`` for a file over
+    ``MAX_MANIFEST_BYTES``, nested deeper than ``boundedjson.MAX_DEPTH``, or not a JSON object;
     ``OSError`` when it cannot be read."""
     import ijson
 
@@ -917,13 +952,63 @@ def changes_overview(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> d
         raise ValueError(f"larger than {boundedjson.MAX_MANIFEST_BYTES} bytes")
     with open(path, "rb") as handle:
         try:
-            found = _overview(ijson.basic_parse(handle, use_float=True), lists, ids)
+            return _streamed(ijson.basic_parse(handle, use_float=True), built, lists, item)
         except ijson.JSONError as exc:
             raise ValueError(f"not JSON ({exc})") from None
-    for key in ("counts", "bump"):
-        if not isinstance(found.get(key), dict):
-            raise ValueError(f"no {key} object")
-    return found
+
+
+def changes_problems(target: Path, add: Callable[[str], None]) -> None:
+    """Each way the CHANGES.json at ``target`` breaks the changes schema, handed to ``add`` as
+    one message per value (as ``_messages`` words them), the file read as ``log`` and
+    ``report`` read it (``streamed_changes``): each item of its id lists is checked as it
+    comes, so a list of millions is never held; the rest of the document is checked whole."""
+    schema = schema_file("changes").document
+    checks = _list_item_checks(schema)
+
+    def item(name: str, index: int, value: object, held: list) -> None:
+        valid, validator = checks[name]
+        if not valid(value):
+            for message in schema_messages(validator.iter_errors(value), "", f"{name}/{index}"):
+                add(message)
+
+    try:
+        document = streamed_changes(target, None, ID_LISTS, item)
+    except OSError as exc:
+        add(f"cannot be read ({exc})")
+        return
+    except ValueError as exc:
+        add(" ".join(str(exc).split()))  # one line: yajl's message spans three
+        return
+    for message in schema_messages(validator_for(schema).iter_errors(document), "(document)"):
+        add(message)
+
+
+def _list_item_checks(schema: dict) -> dict[str, tuple[Callable[[object], bool], object]]:
+    """For each id list of the changes schema: a quick test that passes only items the schema
+    accepts (a string its pattern finds, when the item schema is no more than that; else
+    none), and a validator of an item, for the messages of the others."""
+    defs = schema["$defs"]
+    checks = {}
+    for name in ID_LISTS:
+        listed = schema["properties"][name]
+        if "$ref" in listed:
+            listed = defs[listed["$ref"].rpartition("/")[2]]
+        items = listed["items"]
+        shape = defs[items["$ref"].rpartition("/")[2]] if "$ref" in items else items
+        valid = _never
+        if set(shape) == {"type", "pattern"} and shape["type"] == "string":
+            found = re.compile(shape["pattern"]).search  # what python-jsonschema runs
+            valid = partial(_string_found, found)
+        checks[name] = (valid, validator_for({"$defs": defs, **items}))
+    return checks
+
+
+def _never(value: object) -> bool:
+    return False
+
+
+def _string_found(found: Callable, value: object) -> bool:
+    return type(value) is str and found(value) is not None
 
 
 def readable_changes(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> dict:
@@ -945,14 +1030,14 @@ _OPENS = frozenset({"start_map", "start_array"})
 _CLOSES = frozenset({"end_map", "end_array"})
 
 
-def _overview(events: Iterator[tuple[str, object]], lists: tuple[str, ...], ids: int) -> dict:
-    """``changes_overview`` from a JSON document's parse events. ``level`` is how many
+def _streamed(events: Iterator[tuple[str, object]], built, lists, item) -> dict:
+    """:func:`streamed_changes` from a JSON document's parse events. ``level`` is how many
     containers hold the event (for an end, once it has closed): the top object's keys are at
     level 1, a list's items at level 2."""
     from ijson.common import ObjectBuilder
 
-    found: dict = {name: [] for name in lists}
-    level, top, builder, array = 0, None, None, False
+    found: dict = {}
+    level, top, builder, listed, index = 0, None, None, False, 0
     for event, value in events:
         if event in _CLOSES:
             level -= 1
@@ -960,26 +1045,28 @@ def _overview(events: Iterator[tuple[str, object]], lists: tuple[str, ...], ids:
             if event not in ("start_map", "end_map"):
                 raise ValueError("not a JSON object")
         elif level == 1 and event == "map_key":
-            top, array = value, False
-            if top in lists:
-                found[top] = []  # a key given again keeps its last value, as json.loads
-        elif top in ("counts", "bump"):
+            top, listed = value, False
+            found.pop(top, None)  # a key given again keeps its last value, as json.loads
+        elif listed:
+            if level == 2 and event not in _CLOSES and event not in _OPENS:  # a scalar item
+                item(top, index, value, found[top])
+                index += 1
+                continue
+            if level == 2 and event not in _CLOSES:  # an item begins
+                builder = ObjectBuilder()
+            if level >= 2:
+                builder.event(event, value)
+                if level == 2 and event not in _OPENS:  # and ends
+                    item(top, index, builder.value, found[top])
+                    index += 1
+        elif level == 1 and event == "start_array" and top in lists:
+            listed, index, found[top] = True, 0, []
+        elif built is None or top in built:
             if level == 1 and event not in _CLOSES:
                 builder = ObjectBuilder()
             builder.event(event, value)
             if level == 1 and event not in _OPENS:
                 found[top] = builder.value
-        elif top in lists:
-            if level == 1:
-                array = event == "start_array"
-            elif array:
-                if level == 2 and event not in _CLOSES:  # an item begins
-                    builder = ObjectBuilder() if len(found[top]) < ids else None
-                if builder is not None:
-                    builder.event(event, value)
-                    if level == 2 and event not in _OPENS:  # and ends
-                        found[top].append(builder.value)
-                        builder = None
         if event in _OPENS:
             level += 1
             if level > boundedjson.MAX_DEPTH:
@@ -1052,6 +1139,8 @@ __all__ = [
     "bump_warning",
     "changes",
     "changes_overview",
+    "streamed_changes",
+    "changes_problems",
     "readable_changes",
     "chosen_bump",
     "diff",
