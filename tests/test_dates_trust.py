@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pyarrow.parquet as pq
+import pytest
 from conftest import CREATED
 from hypothesis import given
 from hypothesis import strategies as st
@@ -250,6 +251,52 @@ def test_a_visible_dateline_elsewhere_is_a_candidate():
         "candidate:html-meta",
         "visible dateline='Saturday 10 June 2017' (weak, day 2017-06-10)",
     )
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "The quay before the storm, <time>9 May 2019</time>",
+        '<span class="date">14 June 2018</span>',
+        'Photo: <time datetime="2018-06-14">14 June 2018</time>',
+    ],
+)
+def test_a_date_in_a_photo_caption_is_not_the_pages(caption):
+    """It was the page's visible dateline (or its article time), by the headline."""
+    figure = f'<figure><img src="quay.jpg" alt=""><figcaption>{caption}</figcaption></figure>'
+    x, _, prov = dated(page(meta("og:type", "article"), body_top=figure))
+    assert x.published_at is None
+    assert all(method.startswith("candidate:") for method, _ in prov)
+
+
+SIDE = {
+    "most read": '<ol><li><a href="/x">Pier works begin</a> '
+    '<time class="timestamp" datetime="2021-01-02T10:00:00Z">2 Jan</time></li></ol>',
+    "microdata": '<div itemscope itemtype="https://schema.org/NewsArticle"><a href="/y">Pier '
+    'closes</a><meta itemprop="datePublished" content="2020-11-02T09:00:00Z"></div>',
+    "more stories": '<div class="story"><a href="/z">Pier closes</a>'
+    '<span class="date">2 March 2020</span></div>',
+}
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize("box", SIDE)
+def test_another_storys_date_in_an_aside_outside_the_article_is_not_the_pages(box, where):
+    aside = f"<aside><h3>{box}</h3>{SIDE[box]}</aside>"
+    raw = page(meta("og:type", "article")).decode()
+    at = raw.index("<article>") if where == "before" else raw.index("</article>") + 10
+    x, _, prov = dated((raw[:at] + aside + raw[at:]).encode())
+    assert x.published_at is None
+    assert all(method.startswith("candidate:") for method, _ in prov)
+
+
+def test_a_date_in_an_aside_inside_the_article_is_its_own():
+    """A story's own sidebar of category, date and reading time (a real German site's)."""
+    side = '<aside><ul><li class="meta-category">Hintergrund</li><li class="meta-date">'
+    side += "19.07.2022</li></ul></aside>"
+    x, day, prov = dated(page(meta("og:type", "article"), body_top=side))
+    assert day == date(2022, 7, 19)
+    assert prov == [("html-meta", "visible dateline='19.07.2022'")]
 
 
 def test_a_line_of_prose_is_no_dateline():

@@ -322,6 +322,8 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     if lang:
         found.append(("html[lang]", lang))
     for meta in tree.iterfind(".//meta[@content]"):
+        if meta.get("itemprop") and _outside_the_story(meta):
+            continue  # microdata of another story: a related item's date or author
         content = _WS.sub(" ", meta.get("content", "")).strip()
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = meta.get(attr)
@@ -338,6 +340,8 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     for h1 in tree.iterfind(".//h1"):
         found.append(("<h1>", _WS.sub(" ", h1.text_content()).strip()))
     for time in tree.iterfind(".//time[@datetime]"):
+        if _outside_the_story(time):
+            continue
         tag = "article time[datetime]" if _article_time(time) else "time[datetime]"
         found.append((tag, time.get("datetime")))
     visible = _visible_dateline(tree)
@@ -363,9 +367,24 @@ def _itemprops(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]
         prop = element.get("itemprop")
         if prop == "author" or (element.tag == "a" and element.get("rel") == "author"):
             authors.append(element)
-        if prop and element.tag != "meta" and prop.replace("P", "p") == "datepublished":
+        dates = prop and element.tag != "meta" and prop.replace("P", "p") == "datepublished"
+        if dates and not _outside_the_story(element):
             dated.append(element)
     return dated, authors
+
+
+def _outside_the_story(element: HtmlElement) -> bool:
+    """Whether ``element`` is in a photo caption (``<figcaption>``), a navigation block
+    (``<nav>``) or an ``<aside>`` outside every ``<article>``: a date there is a photo's, the
+    site's or another story's (related stories, most read), never the page's own. An aside
+    inside the article is often the story's own sidebar of category, date and reading time."""
+    chain = [element, *element.iterancestors()]
+    for at, ancestor in enumerate(chain):
+        if ancestor.tag in ("figcaption", "nav"):
+            return True
+        if ancestor.tag == "aside":
+            return all(outer.tag != "article" for outer in chain[at + 1 :])
+    return False
 
 
 def _article_time(time: HtmlElement) -> bool:
@@ -399,7 +418,7 @@ def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
             continue  # a <time> is a date by its name; other elements by their class
         if element.find(".//time[@datetime]") is not None:
             continue  # a <time datetime> is read by its datetime: its text is no second source
-        if element.get("datetime") is not None:
+        if element.get("datetime") is not None or _outside_the_story(element):
             continue
         text = _WS.sub(" ", element.text_content()).strip()
         if not 6 <= len(text) <= 80:
