@@ -263,3 +263,31 @@ def test_no_hole_in_a_plain_warc_yields_a_partial_payload_or_raises(tmp_path_fac
         if isinstance(item, WarcPayload) and item.payload not in written:
             assert item.digest_ok is not True
             assert item.digest_ok is False or "warc-content-length-mismatch" in item.flags
+
+
+def test_an_empty_warc_file_is_quarantined_not_lost(runner, tmp_path):
+    """An empty .warc or .warc.gz gives the reader nothing to yield (no record, skip or damage):
+    the pack counted it nowhere, neither as an input nor in the quarantine."""
+    import hashlib
+    import json
+
+    from archive.cli import main
+
+    source = tmp_path / "crawl"
+    source.mkdir()
+    (source / "a.warc").write_bytes(b"")
+    (source / "b.warc.gz").write_bytes(b"")
+    (source / "note.txt").write_text("The ferry to Skelby runs twice a day from May.\n")
+    out = tmp_path / "dist"
+    command = ["pack", str(source), "--out", str(out), "--name", "w", "--version", "1.0.0"]
+    result = runner.invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert "3 inputs: 1 records (0 reused), 2 quarantined" in result.stderr
+    release = out / "w-1.0.0"
+    lines = (release / "quarantine.jsonl").read_text().splitlines()
+    entries = {e["source_path"]: e for e in map(json.loads, lines)}
+    empty = hashlib.sha256(b"").hexdigest()
+    for name in ("crawl/a.warc", "crawl/b.warc.gz"):
+        assert (entries[name]["reason"], entries[name]["bytes"]) == ("empty", 0)
+        assert (entries[name]["sha256"], entries[name]["message"]) == (empty, "the file is empty")
+    assert runner.invoke(main, ["verify", str(release)]).exit_code == 0

@@ -453,7 +453,9 @@ def warc_outcomes(
 
     try:
         limit = ctx.settings.max_capture_bytes
+        met = False
         for found in iter_warc(item.fs_path, max_bytes=limit, span=span):
+            met = True
             if isinstance(found, WarcSpanEnd):
                 if stops is not None:
                     stops.append(found.stop)
@@ -472,6 +474,10 @@ def warc_outcomes(
                 )
             else:
                 skipped[found.kind] += 1
+        if not met and span is None:  # else the file left no trace: no record, skip or damage
+            _, digest, size = _read(item.fs_path, 0)
+            message = "the file is empty" if not size else "the file holds no WARC record"
+            yield QuarantineEntry(item.source_path, "empty", message, size, digest)
     except OSError as exc:
         yield QuarantineEntry(item.source_path, "unreadable", f"cannot be read: {exc.strerror}")
 
