@@ -1061,3 +1061,40 @@ def test_a_re_pack_whose_log_grew_equals_one_that_read_the_log_whole(tmp_path):
     assert release_files(grown.path) == release_files(whole.path)
     for relative in release_files(whole.path) + ["manifest.json"]:
         assert (grown.path / relative).read_bytes() == (whole.path / relative).read_bytes()
+
+
+def test_an_output_folder_inside_the_source_is_not_read(corpus, tmp_path, monkeypatch, runner):
+    """``archive pack .`` writes to ./dist, inside the source: the second version read the
+    first's BagIt files as news and quarantined its pack cache, and the first quarantined its
+    own work file, whose name holds the process id (so two packs differed)."""
+    from archive.cli import main
+
+    def digests(release: Path) -> dict[str, str]:
+        return {
+            p.relative_to(release).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(release.rglob("*"))
+            if p.is_file()
+        }
+
+    options = ["--name", "c", "--created", "2026-01-01T00:00:00Z"]
+    outside = tmp_path / "outside"
+    assert runner.invoke(main, ["pack", str(corpus), "--out", str(outside), *options,
+                                "--version", "1.0.0"]).exit_code == 0  # fmt: skip
+    monkeypatch.chdir(corpus)
+    for version in ("1.0.0", "1.1.0"):
+        result = runner.invoke(main, ["pack", ".", *options, "--version", version])
+        assert result.exit_code == 0, result.output
+        said = f"archive: dist, the output folder, is inside the source {corpus}: not read"
+        assert said in result.stderr.splitlines()
+    first, second = corpus / "dist" / "c-1.0.0", corpus / "dist" / "c-1.1.0"
+    assert digests(first) == digests(outside / "c-1.0.0")
+    counts = json.loads((second / "manifest.json").read_bytes())["counts"]
+    assert counts == json.loads((first / "manifest.json").read_bytes())["counts"] | {"reused": 6}
+    dry = runner.invoke(main, ["pack", ".", *options, "--version", "1.2.0", "--dry-run", "--json"])
+    assert json.loads(dry.stdout)["counts"] == counts
+    result = runner.invoke(main, ["pack", ".", "--out", ".", *options, "--version", "2.0.0"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"archive: error: the output folder . is the source folder {corpus}: its releases would "
+        "be read as captures; give another --out\n"
+    )

@@ -117,16 +117,18 @@ def check_root_names(roots: Iterable[Path]) -> None:
         seen.add(name)
 
 
-def walk(roots: list[Path | str]) -> Iterator[InputFile | Skipped]:
+def walk(
+    roots: list[Path | str], unread: frozenset[str] = frozenset()
+) -> Iterator[InputFile | Skipped]:
     """Yield every entry under ``roots`` (folders, or URLs of remote folders) in sorted
-    order."""
+    order, but the folders whose real paths are in ``unread`` (a pack's output folder)."""
     check_root_names(roots)
     for root in roots:
         if storage.is_url(root):
             yield from _walk_url(root)
             continue
         real_root = os.path.realpath(root)
-        yield from _walk_dir(str(root), root_name(root), real_root)
+        yield from _walk_dir(str(root), root_name(root), real_root, unread)
 
 
 def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
@@ -145,7 +147,9 @@ def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
         yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc}")
 
 
-def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile | Skipped]:
+def _walk_dir(
+    directory: str, prefix: str, real_root: str, unread: frozenset[str]
+) -> Iterator[InputFile | Skipped]:
     """Depth first in sorted order, with a stack of listings rather than recursion: a source
     folder may be nested deeper than Python's recursion limit."""
     listings = [_listing(directory, prefix, real_root)]
@@ -154,7 +158,8 @@ def _walk_dir(directory: str, prefix: str, real_root: str) -> Iterator[InputFile
         if found is None:
             listings.pop()
         elif isinstance(found, _Folder):
-            listings.append(_listing(found.path, found.source_path, real_root))
+            if not unread or os.path.realpath(found.path) not in unread:
+                listings.append(_listing(found.path, found.source_path, real_root))
         else:
             yield found
 

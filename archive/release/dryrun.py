@@ -34,7 +34,7 @@ def dry_run(sources: Sequence[str | os.PathLike], out, settings: PackSettings, *
     if parent == "auto":
         parent = latest_release(Path(out), settings.name, settings.version)
     with tempfile.TemporaryDirectory(prefix="archive-dry-run-") as scratch:
-        result = pack(sources, scratch, settings, parent=parent, **options)
+        result = pack(sources, scratch, settings, parent=parent, unread=[out], **options)
         changes_file = result.path / "CHANGES.json"
         changes = changes_overview(changes_file) if changes_file.is_file() else None
         manifest = result.manifest

@@ -96,6 +96,7 @@ def pack(
     progress: Progress | None = None,
     executor: str = "local",
     address: str | None = None,
+    unread: Sequence[str | os.PathLike] = (),
 ) -> PackResult:
     """Pack the captures under ``sources`` into the release ``<out>/<name>-<version>``.
 
@@ -109,6 +110,9 @@ def pack(
     ``executor`` runs the tasks: ``"local"`` (``settings.jobs`` processes) or ``"ray"`` (the Ray
     cluster at ``address``, else a Ray started here); it never changes the output.
     ``progress(stage, done, total)`` hears of each stage as it goes (see the module's notes).
+    A local ``out`` inside a source folder is not read (its releases, pack cache and partial
+    folders are no captures), nor is any folder of ``unread`` (a dry run's real ``out``); an
+    ``out`` that is a source folder is a ``UsageError``.
 
     >>> from datetime import datetime, timezone
     >>> settings = PackSettings("example", "1.0.0", datetime(2026, 1, 1, tzinfo=timezone.utc))
@@ -118,6 +122,7 @@ def pack(
     """
     out = storage.location(out)
     options = dict(capture_log=capture_log, progress=progress, executor=executor, address=address)
+    options["unread"] = unread
     progress = progress or _silent
     # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
     sources = [storage.location(s) for s in sources]
@@ -127,12 +132,14 @@ def pack(
             raise UsageError(f"source {root} is not a folder")
     if not roots:
         raise UsageError("no source folder given")
-    runner = executor_for(executor, settings.jobs, address)
     check_root_names(roots)
+    outputs = [*unread, *([] if storage.is_url(out) else [out])]
+    left_out, notes = _outputs_in_sources([r for r in roots if not storage.is_url(r)], outputs)
+    runner = executor_for(executor, settings.jobs, address)
     if parent not in (None, "auto"):
         parent = storage.location(parent)
     if storage.is_url(out):
-        return _pack_to_url(roots, out, settings, parent, capture_log, progress, runner)
+        return _pack_to_url(roots, out, settings, parent, capture_log, progress, runner, left_out)
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(
@@ -145,7 +152,6 @@ def pack(
             storage.download(parent, copy)
             return pack(sources, out, settings, parent=copy, **options)
     Path(out).mkdir(parents=True, exist_ok=True)
-    notes = []
     if parent == "auto":
         parent = latest_release(Path(out), settings.name, settings.version)
         if parent is not None:
@@ -157,7 +163,7 @@ def pack(
         shutil.rmtree(workdir.building)
     try:
         manifest, warnings, advice = _build(
-            roots, workdir, settings, capture_log, lineage, progress, runner
+            roots, workdir, settings, capture_log, lineage, progress, runner, unread=left_out
         )
         notes += advice
         progress("publish", 0, 1)
@@ -175,7 +181,14 @@ def pack(
 
 
 def _pack_to_url(
-    roots, out: str, settings: PackSettings, parent, capture_log, progress: Progress, runner
+    roots,
+    out: str,
+    settings: PackSettings,
+    parent,
+    capture_log,
+    progress: Progress,
+    runner,
+    unread: frozenset[str],
 ) -> PackResult:
     """``pack`` into a remote folder. The tasks' work files and shards go beside the
     destination (``<out>/.<release>.partial-<host>-<pid>-<token>/``), where every worker reaches
@@ -214,6 +227,7 @@ def _pack_to_url(
                 progress,
                 runner,
                 parent_at=parent_at,
+                unread=unread,
             )
             progress("publish", 0, 1)
             storage.upload_release(workdir.release(), destination)
@@ -222,6 +236,25 @@ def _pack_to_url(
             with suppress(OSError):  # never in place of the pack's own error
                 workdir.tasks.root.remove_tree()
     return PackResult(destination, manifest, tuple(warnings), (*notes, *advice))
+
+
+def _outputs_in_sources(roots: list[Path], outputs: list) -> tuple[frozenset[str], list[str]]:
+    """The real paths of the ``outputs`` folders that lie inside a local source folder, for
+    the walk to leave out, with a note for each; ``UsageError`` for one that is a source."""
+    found, notes = set(), []
+    for folder in outputs:
+        real = os.path.realpath(folder)
+        for root in roots:
+            real_root = os.path.realpath(root)
+            if real == real_root:
+                raise UsageError(
+                    f"the output folder {folder} is the source folder {root}: its releases would "
+                    "be read as captures; give another --out"
+                )
+            if real.startswith(real_root.rstrip(os.sep) + os.sep):
+                found.add(real)
+                notes.append(f"{folder}, the output folder, is inside the source {root}: not read")
+    return frozenset(found), notes
 
 
 def _latest_remote_release(out: str, name: str, before: str) -> str | None:
@@ -244,6 +277,7 @@ def _build(
     runner,
     *,
     parent_at: RemotePath | None = None,
+    unread: frozenset[str] = frozenset(),
 ) -> tuple[dict, list[str], list[str]]:
     """Build the release in ``workdir.release()``; return its manifest, warnings and notes."""
     for folder in (workdir.scratch(), workdir.release_shards(), workdir.release_schemas()):
@@ -262,7 +296,7 @@ def _build(
 
     # Entered before the walk: the workers' fork server imports their modules meanwhile.
     with runner as executor:
-        plan = walk_plan(roots, workdir.plan(), settings, progress)
+        plan = walk_plan(roots, workdir.plan(), settings, progress, unread)
         if plan.skipped:
             write_quarantine_fragment(workdir.tasks.walk_quarantine(), list(plan.skipped))
         ctx = pack_context(settings, plan.shards, workdir, log, lineage, parent_at, withdrawn)

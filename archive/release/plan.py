@@ -196,8 +196,15 @@ class Plan:
                 yield pickle.load(handle)
 
 
-def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Progress) -> Plan:
-    """Walk the sources once: write their units to ``file``, note what cannot be read."""
+def walk_plan(
+    roots: Sequence,
+    file: Path,
+    settings: PackSettings,
+    progress: Progress,
+    unread: frozenset[str] = frozenset(),
+) -> Plan:
+    """Walk the sources once (but the folders ``unread``, see ``walk``): write their units to
+    ``file``, note what cannot be read."""
     sources = []
     skipped: list[dict] = []
     unit_count = 0
@@ -211,7 +218,7 @@ def walk_plan(roots: Sequence, file: Path, settings: PackSettings, progress: Pro
 
             def files(root=root, stats=stats) -> Iterator[InputFile]:
                 nonlocal seen
-                for item in walk([root]):
+                for item in walk([root], unread):
                     seen += 1
                     if seen % 10000 == 0:
                         progress("scan", seen, None)
