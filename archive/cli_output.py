@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from functools import wraps
@@ -43,10 +44,12 @@ def handles_errors(command):
         except BrokenPipeError:
             closed_pipe()
         except OSError as exc:
-            if not is_no_space(exc):
+            if is_no_space(exc):
+                where = os.path.dirname(exc.filename) if exc.filename else "the output"
+                fail(f"error: {NoSpaceError(where)}", EXIT_NO_SPACE)
+            if exc.filename is None or not exc.strerror:
                 raise_or_fail(exc)
-            where = os.path.dirname(exc.filename) if exc.filename else "the output"
-            fail(f"error: {NoSpaceError(where)}", EXIT_NO_SPACE)
+            fail(f"error: {written_name(os.fsdecode(exc.filename))}: {exc.strerror}", EXIT_USAGE)
         except UsageError as exc:
             fail(f"error: {exc}", EXIT_USAGE)
         except NoSpaceError as exc:
@@ -63,6 +66,20 @@ def handles_errors(command):
             raise_or_fail(exc)
 
     return wrapper
+
+
+def written_name(path: str) -> str:
+    """``path`` with a partial file or folder a command writes before renaming it into place
+    (``.<name>.partial-...``) shown as the name it was to take: a folder that cannot be
+    written, a parent folder missing, is the user's, not a bug.
+
+    >>> written_name("/srv/ro/.example-1.0.0.partial-host-42/work/plan.pkl")
+    '/srv/ro/example-1.0.0'
+    """
+    return _PARTIAL.sub(r"\1\2", path)
+
+
+_PARTIAL = re.compile(r"(^|/)\.([^/]+)\.partial-[^/]*(?:/.*)?$")
 
 
 def raise_or_fail(exc: Exception) -> None:

@@ -253,6 +253,48 @@ def boom(*args, **kwargs):
     raise RuntimeError("a bug in a check")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["keygen", "{file}/key"],
+        ["report", "{release}", "--out", "{file}/report"],
+        ["bundle", "{release}", "--out", "{file}/release.tar"],
+        ["pack", "{corpus}", "--out", "{file}/dist", "--name", "c", "--version", "2.0.0"],
+        ["pack", "{corpus}", "--out", "{file}", "--name", "c", "--version", "2.0.0"],
+    ],
+)
+def test_a_place_that_cannot_be_written_is_one_line_exit_2(runner, corpus, tmp_path, command):
+    """A folder that cannot be made or written (here: under a file; read-only, missing) is the
+    user's to fix: it was an internal error (exit 3), naming the partial file at that."""
+    out = tmp_path / "dist"
+    assert runner.invoke(main, ["pack", str(corpus), "--out", str(out), "--name", "c",
+                                "--version", "1.0.0"]).exit_code == 0  # fmt: skip
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder\n")
+    values = {"file": a_file, "release": out / "c-1.0.0", "corpus": corpus}
+    result = runner.invoke(main, [part.format(**values) for part in command])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    if "{file}" in command:
+        assert line == f"archive: error: the output folder {a_file} is a file"
+    else:  # the place asked for, or the file in its way
+        assert line.startswith(f"archive: error: {a_file}") and "partial" not in line, line
+        assert line.endswith((": Not a directory", ": File exists")), line
+    assert not list(tmp_path.glob("**/.*partial*"))
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc, which takes no files")
+def test_a_database_that_cannot_be_made_is_one_line_exit_2(runner, corpus, tmp_path):
+    out = tmp_path / "dist"
+    assert runner.invoke(main, ["pack", str(corpus), "--out", str(out), "--name", "c",
+                                "--version", "1.0.0"]).exit_code == 0  # fmt: skip
+    result = runner.invoke(main, ["export", str(out / "c-1.0.0"), "--sqlite", "/proc/c.db"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "archive: error: /proc: a database cannot be written there (unable to open database file)\n"
+    )
+
+
 def test_a_bug_exits_3_with_one_line_and_no_traceback(runner, corpus, tmp_path, monkeypatch):
     release = packed_release(runner, corpus, tmp_path)
     monkeypatch.setattr("archive.verification.api.run_checks", boom)

@@ -221,7 +221,10 @@ def record_values(row: dict) -> tuple:
 
 
 def _write_database(release: Path, manifest: dict, path: Path) -> tuple[int, int, int]:
-    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.OperationalError as exc:  # a folder that takes no new file (read-only)
+        raise UsageError(f"{path.parent}: a database cannot be written there ({exc})") from None
     try:
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")

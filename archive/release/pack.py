@@ -140,6 +140,8 @@ def pack(
         parent = storage.location(parent)
     if storage.is_url(out):
         return _pack_to_url(roots, out, settings, parent, capture_log, progress, runner, left_out)
+    if Path(out).exists() and not Path(out).is_dir():
+        raise UsageError(f"the output folder {out} is a file")
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(
