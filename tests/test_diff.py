@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -222,6 +223,25 @@ def test_a_shard_it_cannot_read_is_named_in_one_error(history, tmp_path):
     pq.write_table(table.set_column(at, table.schema.field(at), titles), shard)
     with pytest.raises(UsageError, match=f"^{shard}: unreadable \\(.*Invalid UTF8"):
         diff(history["v11"], damaged)
+
+
+@pytest.mark.parametrize("size", [1000, 20_000])
+def test_a_truncated_shard_is_named_in_one_error_by_diff_and_by_the_next_pack(
+    history, tmp_path, size
+):
+    """Truncated after its pack (no footer left, or pages cut short): diff (its first shard's
+    schema) and a pack reusing it as the parent (its index, its rows) raised Arrow's error,
+    an internal error (exit 3)."""
+    damaged = shutil.copytree(history["v2"], tmp_path / "dist" / history["v2"].name)
+    shard = sorted((damaged / "data").glob("*.parquet"))[0]
+    os.truncate(shard, min(size, shard.stat().st_size - 8))
+    named = f"^{shard}: unreadable \\(.*\\); run archive verify$"
+    with pytest.raises(UsageError, match=named):
+        diff(history["v11"], damaged)
+    later = replace(SETTINGS, version="9.0.0")
+    with pytest.raises(UsageError, match=named):
+        pack([history["src"]], tmp_path / "dist", later, capture_log=history["log"])
+    assert not list((tmp_path / "dist").glob("*9.0.0*"))
 
 
 def test_a_record_schema_change_implies_a_major_bump(history, tmp_path):

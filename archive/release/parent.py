@@ -27,9 +27,9 @@ from archive.format.manifest import (  # noqa: F401  WITHDRAWN_FILE: named here 
     canonical_line,
     checked_manifest,
 )
-from archive.format.parquetio import iter_batches, iter_ipc_batches, rows_kept
+from archive.format.parquetio import PARQUET_ERRORS, iter_batches, iter_ipc_batches, rows_kept
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
-from archive.inspect import record_shards
+from archive.inspect import record_shards, unreadable_shard
 from archive.release.cache import SEEN_SCHEMA, parent_cache, seen_cache
 from archive.release.plan import shard_of
 
@@ -159,7 +159,7 @@ class ParentIndex:
         columns = ["record_id", "derivation_sha256"]
         try:
             for relative in parent.shards:
-                for batch in iter_batches(parent.path / relative, columns):
+                for batch in _parent_batches(parent.path / relative, columns):
                     db.executemany(
                         "INSERT INTO parent VALUES (?, ?)",
                         zip(*(batch.column(n).to_pylist() for n in columns), strict=True),
@@ -168,6 +168,9 @@ class ParentIndex:
             db.close()
             message = f"parent {parent.path}: a record id appears twice; verify it"
             raise UsageError(message) from None
+        except UsageError:
+            db.close()
+            raise
         db.commit()
         db.close()
         return cls(path, seen is not None)
@@ -284,10 +287,19 @@ def _rows_with(
     """The rows of one parent shard whose ``record_id`` is in ``ids``, read a bounded batch at
     a time: memory stays flat."""
     tables = []
-    for batch in iter_batches(path, columns):
+    for batch in _parent_batches(path, columns):
         kept = pc.is_in(batch.column("record_id"), value_set=ids)
         tables.extend(pa.Table.from_batches([part]) for part in rows_kept(batch, kept))
     return tables
+
+
+def _parent_batches(path: Path | RemotePath, columns: list[str] | None) -> Iterator[pa.RecordBatch]:
+    """A parent shard's batches; one that cannot be read (damaged since its pack) is named in
+    one line, as every reader of shards names it."""
+    try:
+        yield from iter_batches(path, columns)
+    except PARQUET_ERRORS as exc:
+        raise unreadable_shard(path, exc) from None
 
 
 def read_tombstones(release: Path) -> list[dict]:

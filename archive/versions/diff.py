@@ -47,6 +47,7 @@ from archive.format.manifest import (
     require_release,
     write_canonical_json,
 )
+from archive.format.parquetio import PARQUET_ERRORS
 from archive.format.schema import (
     SCHEMA_NAMES,
     json_value,
@@ -54,7 +55,7 @@ from archive.format.schema import (
     schema_messages,
     validator_for,
 )
-from archive.inspect import record_shards, shard_batches
+from archive.inspect import record_shards, shard_batches, unreadable_shard
 from archive.release.parent import read_tombstones
 from archive.release.plan import shard_name
 
@@ -632,7 +633,12 @@ def _identity(entry: dict | None) -> dict | None:
 
 
 def _schema(side: _Side) -> pa.Schema | None:
-    return pq.read_schema(side.path / side.shards[0]) if side.shards else None
+    if not side.shards:
+        return None
+    try:
+        return pq.read_schema(side.path / side.shards[0])
+    except PARQUET_ERRORS as exc:
+        raise unreadable_shard(side.path / side.shards[0], exc) from None
 
 
 def _tombstones(release: Path) -> dict[str, dict]:
