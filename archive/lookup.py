@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from archive.capture.sources import display_name
 from archive.errors import UsageError
 from archive.format.schema import json_value
 from archive.inspect import find_record, read_manifest, record_shards, shard_batches
@@ -73,6 +74,7 @@ def record_by_key(release: str | Path, key: str) -> dict:
     Raises :class:`AmbiguousRecord` (listing every candidate) when several records match and
     ``UsageError`` when none does.
     """
+    key = display_name(key)
     if _RECORD_ID.fullmatch(key):
         return find_record(release, key)
     found = matching_records(release, key)
@@ -94,7 +96,9 @@ def matching_records(release: str | Path, key: str) -> tuple[Candidate, ...]:
     """The records ``key`` names, in record id order: those whose source path, capture key or
     URL is ``key`` exactly; when there are none and ``key`` is not a URL, those whose source
     path ends ``key`` (at a ``/``) or that ``key`` ends (a path on disk that holds the source
-    folder)."""
+    folder). Bytes of a name that are not UTF-8 (a path given on the command line) are
+    matched as the pack names them, as ``\\xNN`` escapes (``sources.display_name``)."""
+    key = display_name(key)
     exact: list[Candidate] = []
     loose: list[Candidate] = []
     suffixes = pa.array(path_suffixes(key), pa.string())

@@ -383,3 +383,25 @@ def test_a_json_list_written_item_by_item_is_the_list_written_at_once(items):
     with contextlib.redirect_stdout(streamed):
         emit_json_list(iter(items))
     assert streamed.getvalue() == whole.getvalue()
+
+
+def test_a_path_on_the_command_line_that_is_not_utf8_names_its_record(tmp_path):
+    """The pack names such a file with \\xNN escapes; the bytes given as an argument (Python's
+    argv holds them as surrogates) crashed the lookup (UnicodeEncodeError, exit 3)."""
+    source = tmp_path / "src"
+    source.mkdir()
+    name = os.fsencode(source) + b"/caf\xe9.txt"
+    with open(name, "wb") as handle:
+        handle.write(b"Cafe reopens on the quay\n\nThe fictional Quay Cafe reopens on Monday.\n")
+    out = tmp_path / "dist"
+    command = [sys.executable, "-m", "archive.cli"]
+    packing = ["pack", str(source), "--out", str(out), "--name", "c", "--version", "1.0.0"]
+    packed = subprocess.run([*command, *packing], capture_output=True, check=False)
+    assert packed.returncode == 0, packed.stderr
+    release = os.fsencode(out / "c-1.0.0")
+    for key in (name, b"src/caf\xe9.txt", b"caf\xe9.txt"):
+        shown = subprocess.run(
+            [*command, "inspect", release, key], capture_output=True, check=False
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["capture"]["source_path"] == "src/caf\\xe9.txt"
