@@ -74,6 +74,33 @@ def test_bad_capture_log_line_exits_1_with_the_line_named(runner, corpus, tmp_pa
 
 
 @pytest.mark.parametrize(
+    "name, content, line",
+    [
+        ("log.jsonl", b'{"path": "coast/ferry-utf8.txt"}\n{"path": "inland/caf\xe9.txt"}\n', 2),
+        (
+            "log.csv",
+            b"path,url\ncoast/ferry-utf8.txt,\ninland/deep/mill.txt,https://x.ex/\xff\n",
+            3,
+        ),
+    ],
+)
+def test_a_capture_log_line_that_is_not_utf8_is_one_bad_line(
+    runner, corpus, tmp_path, name, content, line
+):
+    """It stopped the reading of the whole log: the pack refused to run (exit 2), naming no
+    line, and validate said the file could not be read."""
+    log = tmp_path / name
+    log.write_bytes(content)
+    result = runner.invoke(main, pack_args(corpus, tmp_path / "dist", "--capture-log", str(log)))
+    assert result.exit_code == 1, result.output
+    assert f"archive: error: {name}:{line}: not UTF-8" in result.stderr.splitlines()
+    manifest = json.loads((tmp_path / "dist" / "captures-1.0.0" / "manifest.json").read_bytes())
+    assert (manifest["capture_log"]["entries"], manifest["capture_log"]["bad_lines"]) == (1, 1)
+    checked = runner.invoke(main, ["validate", str(log)])
+    assert checked.exit_code == 1 and f"E028 {name}:{line}: not UTF-8" in checked.stdout
+
+
+@pytest.mark.parametrize(
     "args, message",
     [
         (["pack", "nowhere", "--version", "1.0.0"], "is not a folder"),

@@ -993,17 +993,17 @@ def test_a_line_as_long_as_a_log_line_may_be_keeps_the_lines_after_it_numbered(t
     assert _index_rows(tmp_path / "grown.sqlite") == _index_rows(tmp_path / "whole.sqlite")
 
 
-def test_a_grown_log_that_cannot_be_read_fails_as_the_whole_log_does(tmp_path):
+def test_a_grown_log_with_a_line_that_is_not_utf8_reads_as_the_whole_log_does(tmp_path):
     log = tmp_path / "captures.jsonl"
     log.write_bytes(b'{"path": "a.txt"}\n')
     parent = tmp_path / "dist" / "t-1.0.0"
     indexed_log(log, tmp_path / "first.sqlite", None, CacheDir.beside(parent))
-    log.write_bytes(b'{"path": "a.txt"}\n{"path": "c.txt"}\n\xff\n')
-    with pytest.raises(UsageError) as grown:
-        indexed_log(log, tmp_path / "grown.sqlite", parent, None)
-    with pytest.raises(UsageError) as whole:
-        CaptureLog.build(log, tmp_path / "whole.sqlite")
-    assert "position 36" in str(grown.value) and str(grown.value) == str(whole.value)
+    log.write_bytes(b'{"path": "a.txt"}\n{"path": "c.txt"}\n\xff\n{"path": "d.txt"}\n')
+    grown = indexed_log(log, tmp_path / "grown.sqlite", parent, None)
+    whole = CaptureLog.build(log, tmp_path / "whole.sqlite")
+    for read in (grown, whole):
+        assert [(p.line, p.message) for p in read.problems] == [(3, "not UTF-8")]
+        assert read.size == 3 and read.stored("d.txt") is not None
 
 
 @pytest.mark.parametrize(

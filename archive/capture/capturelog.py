@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -171,7 +172,9 @@ def raw_lines(
     if after is not None:
         with path.open("rb") as raw:
             raw.seek(after.bytes)  # a line's start: the part read ends with a line break
-            with io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
+            with io.TextIOWrapper(
+                raw, encoding="utf-8", errors="surrogateescape", newline=""
+            ) as handle:
                 yield from _json_rows(handle, after.lines)
         return
     with path.open("rb") as handle:
@@ -179,7 +182,7 @@ def raw_lines(
     if head and len(head) < 3 and codecs.BOM_UTF8.startswith(head):
         # a file that is only part of a byte-order mark: the text reader drops it silently
         raise UnicodeDecodeError("utf-8", head, 0, len(head), "unexpected end of data")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         if path.suffix.lower() == ".csv":
             yield from _csv_rows(handle)
         else:
@@ -193,6 +196,9 @@ def _json_rows(handle, before: int) -> Iterator[tuple[int, dict | None, str | No
             yield number, None, f"longer than {MAX_LINE_CHARS:,} characters"
             continue
         if not text.strip():
+            continue
+        if _not_utf8(text):
+            yield number, None, NOT_UTF8
             continue
         try:
             data = boundedjson.loads(text)
@@ -255,6 +261,8 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
                 continue
             if None in row:
                 yield reader.line_num, None, "more fields than the header names"
+            elif any(_not_utf8(f) for f in (*row, *row.values()) if isinstance(f, str)):
+                yield reader.line_num, None, NOT_UTF8
             elif (key := _broken_key(row)) is not None:
                 # a quote left open takes the lines after it into one field, up to the next
                 # quote: without this the lines it took would be lost without a word
@@ -266,6 +274,16 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
                 yield reader.line_num, {k: v for k, v in row.items() if k}, None
     finally:
         csv.field_size_limit(limit)
+
+
+# A line holding bytes that are not UTF-8: read with ``surrogateescape``, so that one such
+# line is one bad line, where it stopped the reading of the whole log.
+NOT_UTF8 = "not UTF-8"
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _not_utf8(text: str) -> bool:
+    return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
 
 
 def _broken_key(row: dict) -> str | None:
