@@ -25,6 +25,7 @@ from archive._version import __version__
 from archive.cli_output import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     emit_json,
     emit_json_file,
     emit_json_list,
@@ -419,13 +420,19 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
     from archive.capture import storage
     from archive.format.manifest import require_release
     from archive.verification import check_release
+    from archive.versions.bundle import BundleError
 
     if not storage.is_url(storage.location(release)) and not Path(release).is_file():
         require_release(release)  # a bundle is a file; a folder must hold manifest.json
-    report = check_release(
-        release, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
-        executor=executor, address=address,
-    )  # fmt: skip
+    try:
+        report = check_release(
+            release, level=level, sample=sample, seed=seed, jobs=jobs, key=key,
+            executor=executor, address=address,
+        )  # fmt: skip
+    except BundleError as exc:  # a bundle that cannot be read: it fails, and --json says so
+        if as_json:
+            emit_json({"path": str(release), "ok": False, "error": str(exc)})
+        raise
     what = f"{report.records} records, {report.files} files verified (level {level})"
     report_out(report, as_json, quiet, what)
 
@@ -502,17 +509,29 @@ def validate(paths, kind, quiet, as_json):
     archive validate examples/captures.csv examples/outlets.toml
     archive validate --kind capture-log my-log.txt
     """
+    from archive.errors import ArchiveError
     from archive.format.manifest import require_release
     from archive.verification import validate as validate_path
+    from archive.verification.validation import check_kind
 
-    for path in paths:
-        if Path(path).is_dir():
-            require_release(path)  # a folder must hold manifest.json
-    reports = [validate_path(p, kind) for p in paths]
-    if as_json:
-        emit_json([r.as_dict() for r in reports])
-        sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
-    for report in reports:
+    check_kind(kind)  # once, not for each path
+    found, exit_code = [], EXIT_OK
+    for path in paths:  # a path that cannot be checked is said, and the others still are
+        try:
+            if Path(path).is_dir():
+                require_release(path)  # a folder must hold manifest.json
+            report = validate_path(path, kind)
+        except ArchiveError as exc:
+            usage = isinstance(exc, UsageError)
+            exit_code = max(exit_code, EXIT_USAGE if usage else EXIT_FAILED)
+            found.append({"path": str(path), "ok": False, "error": str(exc)})
+            if not as_json:
+                click.echo(f"archive: error: {printable(str(exc))}", err=True)
+            continue
+        exit_code = max(exit_code, EXIT_OK if report.ok else EXIT_FAILED)
+        found.append(report.as_dict())
+        if as_json:
+            continue
         for problem in report.problems:
             click.echo(printable(str(problem)))
         for line in report.unlisted_lines():
@@ -520,7 +539,9 @@ def validate(paths, kind, quiet, as_json):
         if not quiet:
             state = "valid" if report.ok else f"INVALID ({report.problem_count} problems)"
             click.echo(printable(f"{state}: {report.path}"), err=True)
-    sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED)
+    if as_json:
+        emit_json(found)
+    sys.exit(exit_code)
 
 
 @main.command()

@@ -439,3 +439,33 @@ def test_blank_lines_of_a_records_jsonl_are_skipped_as_a_capture_logs_are(tmp_pa
         "E011 records.jsonl:2: not JSON (Expecting property name enclosed in double quotes: "
         "line 1 column 2 (char 1))"
     ], lines
+
+
+def test_a_path_that_cannot_be_checked_is_said_and_the_others_are_still_checked(dist, tmp_path):
+    """A missing path or a truncated bundle stopped the command at once: the paths after it
+    were never checked, and --json printed nothing."""
+    release = dist / "example-1.0.0"
+    bundle = tmp_path / "example-1.0.0.tar"
+    assert CliRunner().invoke(main, ["bundle", str(release), "--out", str(bundle)]).exit_code == 0
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(bundle.read_bytes()[:30_000])
+    missing = tmp_path / "nowhere.parquet"
+    result = CliRunner().invoke(main, ["validate", str(cut), str(missing), str(release)])
+    assert result.exit_code == 2  # a usage error among them: the worst outcome wins
+    assert result.stderr.splitlines() == [
+        f"archive: error: {cut} cannot be read as a tar bundle (unexpected end of data)",
+        f"archive: error: {missing} does not exist",
+        f"valid: {release}",
+    ]
+    result = CliRunner().invoke(main, ["validate", str(cut), str(release), "--json"])
+    assert result.exit_code == 1
+    reports = json.loads(result.stdout)
+    assert [(r["path"], r["ok"]) for r in reports] == [(str(cut), False), (str(release), True)]
+    assert reports[0]["error"].endswith("cannot be read as a tar bundle (unexpected end of data)")
+    verified = CliRunner().invoke(main, ["verify", str(cut), "--json"])
+    assert verified.exit_code == 1
+    assert json.loads(verified.stdout) == {
+        "path": str(cut),
+        "ok": False,
+        "error": reports[0]["error"],
+    }

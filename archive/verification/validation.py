@@ -80,8 +80,7 @@ def validate(path: str | Path, kind: str | None = None) -> Report:
     True
     """
     target = Path(path)
-    if kind is not None and kind not in KINDS:
-        raise UsageError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    check_kind(kind)
     if target.is_dir():
         if kind not in (None, "release"):
             raise UsageError(f"{target} is a folder, not a {kind} file")
@@ -96,6 +95,12 @@ def validate(path: str | Path, kind: str | None = None) -> Report:
     report = Report(str(target))
     _CHECKS[kind](target, report)
     return report
+
+
+def check_kind(kind: str | None) -> None:
+    """``UsageError`` unless ``kind`` is None or a kind of file ``validate`` knows."""
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
 
 
 def kind_of(target: Path) -> str:
