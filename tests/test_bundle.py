@@ -83,6 +83,18 @@ def test_verify_accepts_the_bundle_directly(release, tmp_path, runner):
     assert result.exit_code == (0 if report.ok else 1)
 
 
+def test_a_renamed_copy_is_bundled_under_its_manifests_name(release, tmp_path):
+    """The bundle's folder is <name>-<version>: a copy renamed on disk was bundled under its
+    own name, and that bundle failed verify (E027), as a rollback would."""
+    copy = shutil.copytree(release, tmp_path / "my copy")
+    out = bundle(copy, tmp_path / "copy.tar")
+    with tarfile.open(out) as tar:
+        tops = {name.split("/")[0] for name in tar.getnames()}
+    assert tops == {release.name}
+    assert check_release(out).ok
+    assert out.read_bytes() == bundle(release, tmp_path / "same.tar").read_bytes()
+
+
 def test_verify_reports_a_file_changed_inside_the_bundle(release, tmp_path):
     copy = tmp_path / "copy" / release.name
     shutil.copytree(release, copy)

@@ -64,7 +64,7 @@ def bundle(release: str | os.PathLike, out_file: str | os.PathLike, *, force: bo
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
         with open(partial, "wb") as raw:
-            problems = _write(raw, out.name, root, mtime, expected)
+            problems = _write(raw, out.name, root, _top(manifest, root), mtime, expected)
         if problems:
             raise VerificationError(problems)
         os.replace(partial, out)
@@ -98,9 +98,20 @@ def _expected_digests(root: Path, manifest: dict, manifest_bytes: bytes) -> dict
     return expected
 
 
-def _write(raw, out_name: str, root: Path, mtime: int, expected: dict[str, str]) -> list[Problem]:
+def _top(manifest: dict, root: Path) -> str:
+    """The bundle's folder: ``<name>-<version>`` of its manifest, whatever the folder bundled
+    is called (a renamed copy's bundle named its copy, and failed verify: E027); the folder's
+    own name only for a manifest without both."""
+    name, version = manifest.get("name"), manifest.get("version")
+    if isinstance(name, str) and isinstance(version, str) and name and version:
+        return f"{name}-{version}"
+    return root.resolve().name
+
+
+def _write(
+    raw, out_name: str, root: Path, top: str, mtime: int, expected: dict[str, str]
+) -> list[Problem]:
     problems: list[Problem] = []
-    top = root.resolve().name
     seen: set[str] = set()
     if out_name.endswith(".tar"):
         stream = raw
