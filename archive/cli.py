@@ -576,9 +576,11 @@ def inspect(release, record_id, explain, show_relations, quiet, as_json):
     """
     from archive.inspect import explain_record, relations, summary
 
+    if record_id is None and (show_relations or explain):
+        raise UsageError(f"{'--relations' if show_relations else '--explain'} needs a RECORD_ID")
+    if show_relations and explain:
+        raise UsageError("--explain and --relations show a record in two ways: give one")
     if show_relations:
-        if record_id is None:
-            raise UsageError("--relations needs a RECORD_ID")
         record_id = _record_by_key(release, record_id, as_json)["record_id"]
         rows = relations(release, record_id=record_id)
         if as_json:
@@ -735,8 +737,9 @@ def diff(old, new, limit, quiet, as_json):
 
 @main.command()
 @click.argument("release", type=click.Path(path_type=Path))
-@path_option(
+@click.option(
     "--search",
+    type=click.Path(exists=True, path_type=Path),
     multiple=True,
     help="Another folder holding parent releases (or a parent release itself). Repeatable.",
 )

@@ -113,6 +113,13 @@ def test_a_capture_log_line_that_is_not_utf8_is_one_bad_line(
         (["validate", "nowhere.parquet"], "does not exist"),
         (["inspect", "{release}", "ffffffffffffffffffffffffffffffff"], "no record"),
         (["inspect", "{release}", "not-a-record-id-but-32-chars-xyz"], "32 hex digits"),
+        (["inspect", "{release}", "--explain"], "--explain needs a RECORD_ID"),
+        (["inspect", "{release}", "x", "--explain", "--relations"], "in two ways: give one"),
+        (["log", "{release}", "--search", "nowhere"], "Path 'nowhere' does not exist"),
+        (
+            ["pack", "{corpus}", "--out", "{release}", "--version", "2.0.0"],
+            "is a release; give the folder that holds it",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(runner, corpus, tmp_path, args, message):

@@ -137,6 +137,19 @@ def test_the_release_asked_about_reports_its_own_digest_as_verify_does(dist):
     assert codes(log(dist / "valley-2.0.0")) == ["E003"]
 
 
+def test_a_release_whose_manifest_cannot_be_read_is_named_by_its_path(dist, runner):
+    """It was shown as "None None"."""
+    from archive.cli import main
+
+    release = dist / "valley-2.0.0"
+    (release / MANIFEST).write_text("{broken")
+    result = runner.invoke(main, ["log", str(release)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == f"{release}  -  manifest ?  BROKEN"
+    assert lines[1].startswith(f"    E001 {release / MANIFEST}: cannot be read (")
+
+
 def test_the_log_command(chain, dist, runner):
     from archive.cli import main
 

@@ -32,7 +32,7 @@ from archive.capture import storage
 from archive.capture.sources import check_root_names
 from archive.capture.storage import RemotePath
 from archive.errors import ReleaseExistsError, UsageError
-from archive.format.manifest import write_manifest
+from archive.format.manifest import MANIFEST, write_manifest
 from archive.release.assemble import (
     new_tombstones,
     release_manifest,
@@ -142,6 +142,8 @@ def pack(
         return _pack_to_url(roots, out, settings, parent, capture_log, progress, runner, left_out)
     if Path(out).exists() and not Path(out).is_dir():
         raise UsageError(f"the output folder {out} is a file")
+    if (Path(out) / MANIFEST).exists():  # the new release and the cache would be its files
+        raise UsageError(f"the output folder {out} is a release; give the folder that holds it")
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(

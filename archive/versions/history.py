@@ -329,7 +329,10 @@ def log_lines(links: Sequence[Link]) -> list[str]:
     for link in links:
         state = "ok" if link.ok else "BROKEN"
         digest = (link.manifest_sha256 or "?")[:12]
-        head = f"{link.name} {link.version}  {link.created or '-'}  manifest {digest}  {state}"
+        named = f"{link.name} {link.version}"
+        if link.name is None and link.version is None:  # a manifest that cannot be read
+            named = str(link.path or "?")
+        head = f"{named}  {link.created or '-'}  manifest {digest}  {state}"
         lines.append(head)
         if link.changes and "error" in link.changes:
             lines.append(
