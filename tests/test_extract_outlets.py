@@ -87,3 +87,21 @@ def test_conflicting_self_references_give_no_outlet():
     x = extract_text_capture(text, Hints(), language=False)
     assert x.outlet is None
     assert "outlet-self-reference-conflict" in x.flags
+
+
+@pytest.mark.parametrize(
+    "promo",
+    [
+        "Sign up to First Edition, our free morning newsletter",
+        "Subscribe to The Daily Brief podcast on your phone",
+        "Sign up to Morning Digest",
+        "Subscribe to Tide Times, our weekly email",
+    ],
+)
+def test_a_newsletter_or_podcast_signed_up_to_is_not_the_outlet(promo):
+    """It was taken for the publication (self-reference:support-name)."""
+    x = extract_text_capture("Ferry back" + BODY + "\n\n" + promo, Hints(), language=False)
+    assert x.outlet is None and "outlet-unknown" in x.flags
+    top = "Stay up to date with notifications from The Harbour Courier\n\n"
+    x = extract_text_capture(top + "Ferry back" + BODY + "\n\n" + promo, Hints(), language=False)
+    assert x.outlet == "The Harbour Courier"  # not a conflict with the newsletter's name

@@ -200,9 +200,19 @@ def _self_references(text: str) -> list[tuple[str, str, int, int]]:
             continue
         for m in pattern.finditer(text):
             name = _clean_name(m["name"])
-            if name:
+            if name and not (rule == _SUPPORT and _PRODUCT.match(text, m.start("name"))):
                 found.append((name, rule, m.start("name"), m.end("name")))
     return found
+
+
+_SUPPORT = "self-reference:support-name"
+# What one signs up or subscribes to that is no publication: "Sign up to First Edition, our
+# free morning newsletter", "Subscribe to The Daily Briefing podcast" (matched from the name).
+_PRODUCT = re.compile(
+    r"(?:[\w&'’-]+[ ,:–—-]+){0,8}?(?:newsletters?|podcasts?|briefings?|bulletins?|digests?|"
+    r"e-?mails?|apps?)\b",
+    re.IGNORECASE,
+)
 
 
 def known_outlet(name: str, outlets: Iterable[str]) -> str | None:
