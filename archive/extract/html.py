@@ -59,6 +59,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 from archive.extract.authors import page_authors
 from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
+from archive.extract.language import body_language
 from archive.extract.lines import wordset
 from archive.extract.outlets import domain_names, name_key, outlet_from_domain
 from archive.extract.pagemeta import PageMetadata, page_metadata
@@ -755,10 +756,18 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
         flags.append(published.flag)
     modified = _modified(markup, provenance)
     language = _language(markup, provenance)
+    at = len(provenance)
     paragraphs = list(_paragraphs(body)) if body is not None else []
     text = body_text(_without_lead(paragraphs, markup, title, standfirst, tree))
     if not text:
         flags.append("no-body")
+    if language is None:  # the markup states none: the body's, as a text capture's is found
+        found = body_language(text) if text else None
+        if found is None:
+            flags.append("language-unknown")
+        else:
+            language, entry = found
+            provenance.insert(at, entry)
     return Extraction(
         text=text,
         title=title,
