@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -159,8 +160,15 @@ def test_a_credit_after_a_stop_needs_a_stop_then_a_space(line):
         assert captions._AFTER_STOP.search(line) is None
 
 
-def test_caption_credit_after_a_stop_is_still_found():
-    line = "Boats wait before dawn on Friday. Kaja Lunde / Meridian Press"
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Boats wait before dawn on Friday. Kaja Lunde / Meridian Press",
+        "Residents wade through the square in 2019, when the barrier failed. Photo: Tom Reed",
+        "The old pier at low tide. Photograph: Ines Qadri/Vell Coast Agency",
+    ],
+)
+def test_caption_credit_after_a_stop_is_still_found(line):
     assert captions.caption_rule(line) == "caption:credit-after-stop"
 
 

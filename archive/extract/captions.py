@@ -30,12 +30,13 @@ _CAPTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("caption:pictured-aside", re.compile(r"\(pictured\b")),
-    # "... before dawn on Friday. Kaja Lunde / Meridian Press": a credit after the last stop
+    # "... before dawn on Friday. Kaja Lunde / Meridian Press": a credit after the last stop,
+    # labelled or not ("... the barrier failed. Photo: Tom Reed")
     (
         "caption:credit-after-stop",
         re.compile(
-            r"(?:[a-z]{2}|[)”’])[.!?]\s+(?:[A-Z][\w&'’.-]*\s?){1,5}"
-            r"(?:/\s?(?:[A-Z][\w&'’.-]*\s?){1,5})?$"
+            r"(?:[a-z]{2}|[)”’])[.!?]\s+(?:(?:Photo(?:graph)?s?|Pictures?|Images?|Credit)\s?:\s?)?"
+            r"(?:[A-Z][\w&'’.-]*\s?){1,5}(?:/\s?(?:[A-Z][\w&'’.-]*\s?){1,5})?$"
         ),
     ),
     # "Readers in the reading room (Harbour Courier)": a credit in brackets, no stop
