@@ -200,17 +200,18 @@ def _self_references(text: str) -> list[tuple[str, str, int, int]]:
             continue
         for m in pattern.finditer(text):
             name = _clean_name(m["name"])
-            if name and not (rule == _SUPPORT and _PRODUCT.match(text, m.start("name"))):
+            if name and not (rule == _SUPPORT and _PRODUCT.match(text, m.end("name"))):
                 found.append((name, rule, m.start("name"), m.end("name")))
     return found
 
 
 _SUPPORT = "self-reference:support-name"
-# What one signs up or subscribes to that is no publication: "Sign up to First Edition, our
-# free morning newsletter", "Subscribe to The Daily Briefing podcast" (matched from the name).
+# What one signs up or subscribes to that is no publication, said right after its name: "Sign
+# up to First Edition, our free morning newsletter", "Subscribe to The Daily Brief podcast".
+# (Words and the spaces between them are told apart by disjoint classes: no backtracking.)
 _PRODUCT = re.compile(
-    r"(?:[\w&'’-]+[ ,:–—-]+){0,8}?(?:newsletters?|podcasts?|briefings?|bulletins?|digests?|"
-    r"e-?mails?|apps?)\b",
+    r",?\s+(?:(?:our|the|a|an|its)\s+(?:[a-z][a-z-]*\s+){0,3}(?:newsletter|podcast|briefing|"
+    r"bulletin|digest|e-?mail|app)|(?:newsletter|podcast|briefing|bulletin|e-?mail))s?\b",
     re.IGNORECASE,
 )
 
