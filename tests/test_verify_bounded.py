@@ -12,6 +12,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tarfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -258,6 +259,39 @@ def test_a_vouched_changes_file_breaking_its_schema_is_e034_as_validate_words_it
     assert "\n" not in problem.message
 
 
+def test_changes_details_duplicate_keys_and_bad_bytes_are_named(child):
+    """Each detail is checked as it comes (a file may list millions), a key given twice is a
+    problem (a reader keeps the last, the check would see both), and yajl's message is text."""
+    changes = child / "CHANGES.json"
+    data = json.loads(changes.read_bytes())
+    data["details"] = [{"record_id": "0" * 32, "fields": {"title": {}}}, {"record_id": "x"}]
+    text = canonical_json(data)
+    changes.write_bytes(text[:-2] + b', "added": []}')
+    vouch_for(child, "CHANGES.json")
+    assert [p.message for p in check_release(child).problems] == [
+        "details/1: 'fields' is a required property",
+        "details/1/record_id: 'x' does not match '^[0-9a-f]{32}$'",
+        "(document): key 'added' given twice",
+    ]
+    changes.write_bytes(b"\xff\xfe{}")
+    vouch_for(child, "CHANGES.json")
+    [problem] = check_release(child).problems
+    assert problem.message.startswith("not JSON (lexical error: ") and "b'" not in problem.message
+
+
+def test_a_changes_value_over_32_mib_is_refused_unheld(child):
+    """verify built every value but the id lists whole: a bump reason (or details) of any
+    size was held, 1.35 GB for 132 MB of details."""
+    changes = child / "CHANGES.json"
+    data = json.loads(changes.read_bytes())
+    data["bump"]["reasons"] = [{"level": "patch", "reason": "x" * (40 * 2**20)}]
+    changes.write_bytes(canonical_json(data))
+    vouch_for(child, "CHANGES.json")
+    found = verified_in_child(child)
+    assert found["messages"] == ["bump: one value holds more than 33,554,432 bytes"]
+    assert found["peak_mb"] < 250, found
+
+
 def test_a_changes_file_listing_3_million_ids_is_checked_an_id_at_a_time(child):
     """111 MB of ids: held whole (json.loads), their strings alone would pass the bound."""
     changes = child / "CHANGES.json"
@@ -308,8 +342,15 @@ def test_an_older_release_in_a_newer_ones_folder_is_a_warning_and_in_a_bundle_an
     assert "W003 manifest.json: the folder bounded-1.1.0 holds release bounded-1.0.0" in (
         result.stderr
     )
+    # bundle names the folder after the manifest: the rolled-back bundle is made by hand
+    honest_copy = tmp_path / "copy.tar"
+    assert runner.invoke(main, ["bundle", str(rollback), "--out", str(honest_copy)]).exit_code == 0
     tar = tmp_path / "bounded-1.1.0.tar"
-    assert runner.invoke(main, ["bundle", str(rollback), "--out", str(tar)]).exit_code == 0
+    with tarfile.open(honest_copy) as source, tarfile.open(tar, "w") as renamed:
+        for member in source.getmembers():
+            data = source.extractfile(member) if member.isfile() else None
+            member.name = member.name.replace("bounded-1.0.0", "bounded-1.1.0", 1)
+            renamed.addfile(member, data)
     result = runner.invoke(main, ["verify", str(tar)])
     assert result.exit_code == 1
     assert result.stdout.startswith(

@@ -939,6 +939,7 @@ def streamed_changes(
     built: frozenset[str] | None,
     lists: tuple[str, ...],
     item: Callable[[str, int, object, list], None],
+    repeated: list | None = None,
 ) -> dict:
     """The CHANGES.json at ``path`` in one pass of ijson's compiled parser over the whole file:
     its top-level values named in ``built`` (None: every one), except that each of ``lists``
@@ -958,18 +959,24 @@ def streamed_changes(
         raise ValueError(f"larger than {boundedjson.MAX_MANIFEST_BYTES} bytes")
     with open(path, "rb") as handle:
         try:
-            return _streamed(ijson.basic_parse(handle, use_float=True), built, lists, item)
+            events = ijson.basic_parse(handle, use_float=True)
+            return _streamed(events, built, lists, item, repeated)
         except ijson.JSONError as exc:
-            raise ValueError(f"not JSON ({exc})") from None
+            why = exc.args[0] if exc.args else exc
+            why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
+            raise ValueError(f"not JSON ({' '.join(why.split())})") from None
 
 
 def changes_problems(target: Path, add: Callable[[str], None]) -> None:
     """Each way the CHANGES.json at ``target`` breaks the changes schema, handed to ``add`` as
-    one message per value (as ``_messages`` words them), the file read as ``log`` and
-    ``report`` read it (``streamed_changes``): each item of its id lists is checked as it
-    comes, so a list of millions is never held; the rest of the document is checked whole."""
+    one message per value (as ``schema_messages`` words them), the file read as ``log`` and
+    ``report`` read it (``streamed_changes``): each item of its lists (ids, tombstones,
+    details) is checked as it comes, so a list of millions is never held; the rest of the
+    document is checked whole, and a top-level key given twice is a problem (a pack writes
+    none; a reader keeps the last value, of which the checks would see both)."""
     schema = schema_file("changes").document
     checks = _list_item_checks(schema)
+    repeated: list[str] = []
 
     def item(name: str, index: int, value: object, held: list) -> None:
         valid, validator = checks[name]
@@ -978,15 +985,23 @@ def changes_problems(target: Path, add: Callable[[str], None]) -> None:
                 add(message)
 
     try:
-        document = streamed_changes(target, None, ID_LISTS, item)
+        document = streamed_changes(target, None, _CHECKED_LISTS, item, repeated)
     except OSError as exc:
         add(f"cannot be read ({exc})")
         return
     except ValueError as exc:
-        add(" ".join(str(exc).split()))  # one line: yajl's message spans three
+        why = str(exc)
+        add(f"not JSON ({why})" if why.startswith("JSON nested") else why)  # as json.loads says
         return
+    for key in dict.fromkeys(repeated):
+        add(f"(document): key {key!r} given twice")
     for message in schema_messages(validator_for(schema).iter_errors(document), "(document)"):
         add(message)
+
+
+# The lists a check of CHANGES.json takes an item at a time (details: at most DETAIL_LIMIT
+# in a pack's, but a file of any length is read within bounds).
+_CHECKED_LISTS = (*ID_LISTS, "details")
 
 
 def _list_item_checks(schema: dict) -> dict[str, tuple[Callable[[object], bool], object]]:
@@ -995,7 +1010,7 @@ def _list_item_checks(schema: dict) -> dict[str, tuple[Callable[[object], bool],
     none), and a validator of an item, for the messages of the others."""
     defs = schema["$defs"]
     checks = {}
-    for name in ID_LISTS:
+    for name in _CHECKED_LISTS:
         listed = schema["properties"][name]
         if "$ref" in listed:
             listed = defs[listed["$ref"].rpartition("/")[2]]
@@ -1036,14 +1051,18 @@ _OPENS = frozenset({"start_map", "start_array"})
 _CLOSES = frozenset({"end_map", "end_array"})
 
 
-def _streamed(events: Iterator[tuple[str, object]], built, lists, item) -> dict:
+def _streamed(
+    events: Iterator[tuple[str, object]], built, lists, item, repeated: list | None = None
+) -> dict:
     """:func:`streamed_changes` from a JSON document's parse events. ``level`` is how many
     containers hold the event (for an end, once it has closed): the top object's keys are at
-    level 1, a list's items at level 2."""
+    level 1, a list's items at level 2. What is built at once (a top-level value, or an item)
+    is bounded by ``MAX_HELD``; a top-level key given again goes to ``repeated``."""
     from ijson.common import ObjectBuilder
 
     found: dict = {}
-    level, top, builder, listed, index = 0, None, None, False, 0
+    keys: set[str] = set()
+    level, top, builder, listed, index, held = 0, None, None, False, 0, 0
     for event, value in events:
         if event in _CLOSES:
             level -= 1
@@ -1052,32 +1071,40 @@ def _streamed(events: Iterator[tuple[str, object]], built, lists, item) -> dict:
                 raise ValueError("not a JSON object")
         elif level == 1 and event == "map_key":
             top, listed = value, False
+            if top in keys and repeated is not None:
+                repeated.append(top)
+            keys.add(top)
             found.pop(top, None)  # a key given again keeps its last value, as json.loads
-        elif listed:
-            if level == 2 and event not in _CLOSES and event not in _OPENS:  # a scalar item
-                item(top, index, value, found[top])
-                index += 1
-                continue
-            if level == 2 and event not in _CLOSES:  # an item begins
-                builder = ObjectBuilder()
-            if level >= 2:
-                builder.event(event, value)
-                if level == 2 and event not in _OPENS:  # and ends
-                    item(top, index, builder.value, found[top])
-                    index += 1
+        elif listed and level == 2 and event not in _CLOSES and event not in _OPENS:
+            item(top, index, value, found[top])  # a scalar item
+            index += 1
         elif level == 1 and event == "start_array" and top in lists:
             listed, index, found[top] = True, 0, []
-        elif built is None or top in built:
-            if level == 1 and event not in _CLOSES:
-                builder = ObjectBuilder()
+        elif (listed and level >= 2) or (not listed and (built is None or top in built)):
+            if level == (2 if listed else 1) and event not in _CLOSES:  # a value begins
+                builder, held = ObjectBuilder(), 0
+            held += _EVENT_BYTES + (len(value) if isinstance(value, str) else 0)
+            if held > MAX_HELD:
+                raise ValueError(f"{top}: one value holds more than {MAX_HELD:,} bytes")
             builder.event(event, value)
-            if level == 1 and event not in _OPENS:
-                found[top] = builder.value
+            if level == (2 if listed else 1) and event not in _OPENS:  # and ends
+                if listed:
+                    item(top, index, builder.value, found[top])
+                    index += 1
+                else:
+                    found[top] = builder.value
         if event in _OPENS:
             level += 1
             if level > boundedjson.MAX_DEPTH:
                 raise ValueError(f"JSON nested deeper than {boundedjson.MAX_DEPTH} levels")
     return found
+
+
+# What a reader of CHANGES.json holds at once: one top-level value or one item of a list (a
+# pack writes at most DETAIL_LIMIT details of a few fields each), counted as its strings'
+# characters and _EVENT_BYTES an event (the Python objects each becomes).
+MAX_HELD = 32 * 2**20
+_EVENT_BYTES = 64
 
 
 def summary_lines(data: dict) -> list[str]:
