@@ -3,6 +3,7 @@ progress bars on a terminal, and reports. The commands in ``archive.cli`` only c
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -47,9 +48,10 @@ def handles_errors(command):
             if is_no_space(exc):
                 where = os.path.dirname(exc.filename) if exc.filename else "the output"
                 fail(f"error: {NoSpaceError(where)}", EXIT_NO_SPACE)
-            if exc.filename is None or not exc.strerror:
+            place = _users_place(exc)
+            if place is None:
                 raise_or_fail(exc)
-            fail(f"error: {written_name(os.fsdecode(exc.filename))}: {exc.strerror}", EXIT_USAGE)
+            fail(f"error: {place}: {exc.strerror}", EXIT_USAGE)
         except UsageError as exc:
             fail(f"error: {exc}", EXIT_USAGE)
         except NoSpaceError as exc:
@@ -68,18 +70,40 @@ def handles_errors(command):
     return wrapper
 
 
-def written_name(path: str) -> str:
-    """``path`` with a partial file or folder a command writes before renaming it into place
-    (``.<name>.partial-...``) shown as the name it was to take: a folder that cannot be
-    written, a parent folder missing, is the user's, not a bug.
+def _users_place(exc: OSError) -> str | None:
+    """The place an OSError names when the user can put it right (a folder read-only, missing,
+    a file in the way: exit 2), with a partial file or folder a command makes before renaming
+    it into place (``.<name>.partial-...``) shown as the name it was to take; None for any
+    other error, or one met inside a partial folder: a bug, or a fault of the machine.
 
-    >>> written_name("/srv/ro/.example-1.0.0.partial-host-42/work/plan.pkl")
+    >>> _users_place(OSError(30, "Read-only file system", "/srv/ro/.example-1.0.0.partial-h-42"))
     '/srv/ro/example-1.0.0'
+    >>> _users_place(OSError(2, "No such file", "/srv/.example-1.0.0.partial-h-42/work/plan"))
     """
+    if exc.errno not in _USERS_ERRORS or not exc.strerror:
+        return None
+    if not isinstance(exc.filename, (str, bytes)):
+        return None
+    path = os.fsdecode(exc.filename)
+    if _INSIDE_PARTIAL.search(path):
+        return None
     return _PARTIAL.sub(r"\1\2", path)
 
 
-_PARTIAL = re.compile(r"(^|/)\.([^/]+)\.partial-[^/]*(?:/.*)?$")
+_USERS_ERRORS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EEXIST,
+        errno.ENAMETOOLONG,
+    }
+)
+_PARTIAL = re.compile(r"(^|/)\.([^/]+)\.partial-[^/]*$")
+_INSIDE_PARTIAL = re.compile(r"(^|/)\.[^/]+\.partial-[^/]*/")
 
 
 def raise_or_fail(exc: Exception) -> None:

@@ -20,7 +20,7 @@ from conftest import ARTICLE, CREATED
 from archive import PackSettings, check_release
 from archive.cli import main
 from archive.errors import UsageError, VerificationError
-from archive.versions.bundle import BundleError, bundle, opened_bundle, unsafe_members
+from archive.versions.bundle import BundleError, _top, bundle, opened_bundle, unsafe_members
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +93,16 @@ def test_a_renamed_copy_is_bundled_under_its_manifests_name(release, tmp_path):
     assert tops == {release.name}
     assert check_release(out).ok
     assert out.read_bytes() == bundle(release, tmp_path / "same.tar").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name, version", [("../../evil", "1.0.0"), ("x", "1.0.0/../../y"), (None, "1.0.0"), ("", "")]
+)
+def test_a_manifest_name_that_is_no_folder_name_is_never_the_bundles_folder(name, version):
+    """A forged manifest's name must not put members outside the bundle's folder: the folder's
+    own name is used then (verify rejects such a manifest anyway)."""
+    manifest = {"name": name, "version": version}
+    assert _top(manifest, Path("/releases/my copy")) == "my copy"
 
 
 def test_verify_reports_a_file_changed_inside_the_bundle(release, tmp_path):

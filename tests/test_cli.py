@@ -73,6 +73,23 @@ def test_bad_capture_log_line_exits_1_with_the_line_named(runner, corpus, tmp_pa
     assert (tmp_path / "dist" / "captures-1.0.0" / "manifest.json").exists()
 
 
+def test_a_csv_column_name_that_is_not_utf8_is_one_bad_line_and_the_rows_are_read(
+    runner, corpus, tmp_path
+):
+    """Every row was blamed for it (each a bad line), so the log was refused whole."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(
+        b"path,url,notes\xff\ncoast/ferry-utf8.txt,https://x.example/a,x\n"
+        b"inland/deep/mill.txt,https://x.example/b,y\n"
+    )
+    result = runner.invoke(main, pack_args(corpus, tmp_path / "dist", "--capture-log", str(log)))
+    assert result.exit_code == 1, result.output
+    said = "archive: error: log.csv:1: not UTF-8 (a column's name; the column is not read)"
+    assert said in result.stderr.splitlines()
+    manifest = json.loads((tmp_path / "dist" / "captures-1.0.0" / "manifest.json").read_bytes())
+    assert (manifest["capture_log"]["entries"], manifest["capture_log"]["bad_lines"]) == (2, 1)
+
+
 @pytest.mark.parametrize(
     "name, content, line",
     [
@@ -119,6 +136,22 @@ def test_a_capture_log_line_that_is_not_utf8_is_one_bad_line(
         (
             ["pack", "{corpus}", "--out", "{release}", "--version", "2.0.0"],
             "is a release; give the folder that holds it",
+        ),
+        (
+            ["pack", "{corpus}", "--out", "{release}", "--version", "2.0.0", "--dry-run"],
+            "is a release; give the folder that holds it",
+        ),
+        (
+            [
+                "pack",
+                "{corpus}",
+                "--out",
+                "{release}/manifest.json",
+                "--version",
+                "2.0.0",
+                "--dry-run",
+            ],
+            "is a file",
         ),
     ],
 )

@@ -245,6 +245,9 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
             # the dict reader counts the header's lines only once it has read it
             yield reader.reader.line_num, None, f"cannot be read as CSV ({exc})"
             return
+        unnamed = {name for name in names or () if _not_utf8(name)}
+        if unnamed:  # those columns are left out of every row, said once
+            yield reader.line_num, None, f"{NOT_UTF8} (a column's name; the column is not read)"
         if any(_holds_line_break(name) for name in names or ()):
             # a quote left open in the header takes the lines after it into a name: no row
             # is left to read, and the log would be empty without a word
@@ -261,7 +264,7 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
                 continue
             if None in row:
                 yield reader.line_num, None, "more fields than the header names"
-            elif any(_not_utf8(f) for f in (*row, *row.values()) if isinstance(f, str)):
+            elif any(_not_utf8(v) for k, v in _named(row, unnamed) if isinstance(v, str)):
                 yield reader.line_num, None, NOT_UTF8
             elif (key := _broken_key(row)) is not None:
                 # a quote left open takes the lines after it into one field, up to the next
@@ -271,7 +274,7 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
                 )
                 yield reader.line_num, None, message
             else:
-                yield reader.line_num, {k: v for k, v in row.items() if k}, None
+                yield reader.line_num, {k: v for k, v in _named(row, unnamed) if k}, None
     finally:
         csv.field_size_limit(limit)
 
@@ -284,6 +287,11 @@ _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 def _not_utf8(text: str) -> bool:
     return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
+
+
+def _named(row: dict, unnamed: set[str]) -> Iterator[tuple[str, object]]:
+    """The fields of a CSV row but those of the columns whose names are not UTF-8."""
+    return ((k, v) for k, v in row.items() if k not in unnamed)
 
 
 def _broken_key(row: dict) -> str | None:

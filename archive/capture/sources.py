@@ -128,7 +128,7 @@ def walk(
             yield from _walk_url(root)
             continue
         real_root = os.path.realpath(root)
-        yield from _walk_dir(str(root), root_name(root), real_root, unread)
+        yield from _walk_dir(str(root), root_name(root), real_root, _identities(unread))
 
 
 def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
@@ -147,8 +147,21 @@ def _walk_url(root: str) -> Iterator[InputFile | Skipped]:
         yield Skipped(prefix, "unreadable", f"folder cannot be listed: {exc}")
 
 
+def _identities(folders: frozenset[str]) -> dict[int, set[int]]:
+    """inode -> devices of the existing ``folders``: a folder met in a walk is one of them when
+    its inode (which its directory entry gives for free) and then its device match."""
+    found: dict[int, set[int]] = {}
+    for folder in folders:
+        try:
+            stat = os.stat(folder)
+        except OSError:
+            continue
+        found.setdefault(stat.st_ino, set()).add(stat.st_dev)
+    return found
+
+
 def _walk_dir(
-    directory: str, prefix: str, real_root: str, unread: frozenset[str]
+    directory: str, prefix: str, real_root: str, unread: dict[int, set[int]]
 ) -> Iterator[InputFile | Skipped]:
     """Depth first in sorted order, with a stack of listings rather than recursion: a source
     folder may be nested deeper than Python's recursion limit."""
@@ -158,7 +171,7 @@ def _walk_dir(
         if found is None:
             listings.pop()
         elif isinstance(found, _Folder):
-            if not unread or os.path.realpath(found.path) not in unread:
+            if found.inode not in unread or os.stat(found.path).st_dev not in unread[found.inode]:
                 listings.append(_listing(found.path, found.source_path, real_root))
         else:
             yield found
@@ -168,6 +181,7 @@ def _walk_dir(
 class _Folder:
     path: str
     source_path: str
+    inode: int
 
 
 def _listing(
@@ -193,7 +207,7 @@ def _listing(
             if entry.is_symlink():
                 yield _link(entry, source_path, real_root)
             elif entry.is_dir(follow_symlinks=False):
-                yield _Folder(entry.path, source_path)
+                yield _Folder(entry.path, source_path, entry.inode())
             elif entry.is_file(follow_symlinks=False):
                 found = entry.stat(follow_symlinks=False)
                 yield InputFile(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from archive.capture.storage import is_url
 from archive.errors import ReleaseExistsError, UsageError
-from archive.release.pack import pack, release_path
+from archive.release.pack import check_output_folder, pack, release_path
 from archive.release.parent import latest_release
 from archive.settings import PackSettings
 from archive.versions.diff import changes_overview
@@ -27,6 +27,7 @@ def dry_run(sources: Sequence[str | os.PathLike], out, settings: PackSettings, *
     ``bump`` (implied, and any warning about the chosen version) and ``errors``."""
     if is_url(out):
         raise UsageError("--dry-run needs a local --out (it reads the parent from there)")
+    check_output_folder(Path(out))
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(f"{destination} exists; releases are immutable")

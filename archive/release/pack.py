@@ -140,10 +140,7 @@ def pack(
         parent = storage.location(parent)
     if storage.is_url(out):
         return _pack_to_url(roots, out, settings, parent, capture_log, progress, runner, left_out)
-    if Path(out).exists() and not Path(out).is_dir():
-        raise UsageError(f"the output folder {out} is a file")
-    if (Path(out) / MANIFEST).exists():  # the new release and the cache would be its files
-        raise UsageError(f"the output folder {out} is a release; give the folder that holds it")
+    check_output_folder(Path(out))
     destination = release_path(Path(out), settings.name, settings.version)
     if destination.exists():
         raise ReleaseExistsError(
@@ -240,6 +237,15 @@ def _pack_to_url(
             with suppress(OSError):  # never in place of the pack's own error
                 workdir.tasks.root.remove_tree()
     return PackResult(destination, manifest, tuple(warnings), (*notes, *advice))
+
+
+def check_output_folder(out: Path) -> None:
+    """``UsageError`` when ``out`` cannot hold releases: a file, or a release itself (the new
+    release and the pack cache would become unlisted files of it)."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"the output folder {out} is a file")
+    if (out / MANIFEST).exists():
+        raise UsageError(f"the output folder {out} is a release; give the folder that holds it")
 
 
 def _outputs_in_sources(roots: list[Path], outputs: list) -> tuple[frozenset[str], list[str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -103,9 +104,15 @@ def _top(manifest: dict, root: Path) -> str:
     is called (a renamed copy's bundle named its copy, and failed verify: E027); the folder's
     own name only for a manifest without both."""
     name, version = manifest.get("name"), manifest.get("version")
-    if isinstance(name, str) and isinstance(version, str) and name and version:
-        return f"{name}-{version}"
+    if isinstance(name, str) and isinstance(version, str):
+        top = f"{name}-{version}"
+        if _FOLDER_NAME.fullmatch(top):  # never "../x": the schema's name and version
+            return top
     return root.resolve().name
+
+
+# A name and a version as the manifest schema has them ("-" between): no "/", no leading dot.
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*-[0-9][0-9A-Za-z.+-]*")
 
 
 def _write(
