@@ -286,6 +286,9 @@ def _people(
             people.append(_display(part))
         elif not people:
             return None, ()
+        elif len(tokens) == 1 and len(parts) > 1:
+            # "Pellworth Fire and Rescue": the joiner sits inside one name, an organisation's
+            return (), tuple(sorted({*flags, "byline-organisation-dropped"}))
     if not people and not flags:
         return None, ()
     return tuple(people), tuple(sorted(set(flags)))
