@@ -72,6 +72,14 @@ def test_byl_is_split_into_names_without_by():
     assert extraction.authors == ("Ann Lee", "Bo Chen", "Cai Wen")
 
 
+def test_an_and_inside_one_name_does_not_split_it():
+    """ "Pellworth Fire and Rescue" gave two authors, Pellworth Fire and Rescue."""
+    extraction = _page('<meta name="author" content="Pellworth Fire and Rescue">')
+    assert extraction.authors == ("Pellworth Fire and Rescue",)
+    assert split_names("Ann Lee & Bo Chen") == ["Ann Lee", "Bo Chen"]
+    assert split_names("Fire & Rescue Service, Ann Lee") == ["Fire & Rescue Service", "Ann Lee"]
+
+
 def test_an_author_url_is_not_a_name():
     extraction = _page(
         '<meta property="article:author" content="https://www.facebook.com/tidewatch">'

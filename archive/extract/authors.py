@@ -52,7 +52,8 @@ _STRUCTURED = (
 # An image's or video's author is a credit for that picture, not the page's byline.
 _MEDIA_OBJECTS = ("json-ld ImageObject.", "json-ld Photograph.")
 _SITE_TAGS = ('meta[property="og:site_name"]', 'meta[name="application-name"]')
-_SPLIT = re.compile(r"\s*(?:;|,|\s&\s|\s+and\s+|[·•|])\s*", re.I)
+_LIST_SPLIT = re.compile(r"\s*(?:;|,|[·•|])\s*")
+_JOIN_SPLIT = re.compile(r"\s+(?:&|and)\s+", re.I)
 _GUESS_SPLIT = re.compile(r"[;·•|]")
 _BY = re.compile(r"^(?:by|von|par|por|di|door|av)\s*[:\s]\s*", re.I)
 _UI = re.compile(
@@ -187,7 +188,12 @@ def split_names(value: str) -> list[str]:
     []
     """
     text = _BY.sub("", " ".join(value.split()))
-    return [_BY.sub("", part).strip() for part in _SPLIT.split(text) if part.strip()]
+    names = []
+    for listed in _LIST_SPLIT.split(text):
+        joined = _JOIN_SPLIT.split(listed)
+        # "Pellworth Fire and Rescue": a joiner that leaves a lone word is inside one name
+        names += joined if all(len(part.split()) > 1 for part in joined) else [listed]
+    return [_BY.sub("", name).strip() for name in names if name.strip()]
 
 
 def cleaned_name(raw: str, outlets: Iterable[str] = ()) -> str:
