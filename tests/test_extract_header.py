@@ -94,3 +94,14 @@ def test_explain_marks_spans_and_evidence():
     assert "published_at: 2021-03-03T10:00:00+00:00" in rendered
     assert "<- dateline @" in rendered and "<- byline @" in rendered
     assert rendered.splitlines()[-1] == ", ".join(x.flags)
+
+
+def test_a_capture_of_furniture_alone_has_no_title():
+    """A comment prompt was the first line left after the furniture, and became the title."""
+    text = (
+        "We use cookies to improve your experience. Accept all cookies\n\n"
+        "Comments (0)\n\nBe the first to comment\n\n"
+        "© 2021 Tarn Valley Media Ltd. All rights reserved.\n"
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title is None and "title-not-found" in x.flags and x.text == ""
