@@ -58,6 +58,20 @@ def test_json_ld_author_of_the_first_item_only():
     assert _page(ld).authors == ("Oskar Lindqvist", "Ana Ferreira")
 
 
+def test_json_ld_article_author_outranks_a_web_page_item_before_it():
+    """In a @graph the WebPage item came first, and its author (the site's team) was taken."""
+    ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+        '{"@type": "WebPage", "@id": "#page", "author": {"@type": "Person", "name": "Web Team"}},'
+        ' {"@type": "NewsArticle", "headline": "Tide", "author": {"@type": "Person",'
+        ' "name": "Ana Ferreira"}}]}</script>'
+    )
+    extraction = _page(ld)
+    assert extraction.authors == ("Ana Ferreira",)
+    [entry] = _authors_provenance(extraction)
+    assert entry.evidence == "json-ld NewsArticle.author.name='Ana Ferreira'"
+
+
 def test_an_image_author_is_a_credit_not_a_byline():
     ld = (
         '<script type="application/ld+json">{"@type": "ImageObject",'

@@ -277,15 +277,27 @@ def _tags(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str, str
 
 
 def _first_run(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str, str]]:
-    """The author tags of the first JSON-LD item that names any: the page's own item comes
-    first; later items (comments, related posts) name their own authors."""
-    run: list[tuple[str, str]] = []
+    """The author tags of the page's own JSON-LD item: the first article's (``NewsArticle``,
+    ``BlogPosting``...) that names any, else the first item's. Later items (comments, related
+    posts) name their own authors, and a ``WebPage`` item beside the article in a ``@graph``
+    names the site's team."""
+    runs: list[list[tuple[str, str]]] = []  # each item's author tags: a run of one tag
+    previous = None
     for tag, value in markup:
-        if _is_source(tag, source) and (not run or tag == run[0][0]):
-            run.append((tag, value))
-        elif run:
-            break
-    return run
+        if _is_source(tag, source):
+            if tag == previous:
+                runs[-1].append((tag, value))
+            else:
+                runs.append([(tag, value)])
+        previous = tag
+    for run in runs:
+        if ARTICLE_KIND.search(run[0][0].removeprefix("json-ld ").partition(".")[0]):
+            return run
+    return runs[0] if runs else []
+
+
+# The schema.org types of an article (NewsArticle, BlogPosting, ReportageNewsArticle...).
+ARTICLE_KIND = re.compile(r"article|posting|report|story", re.I)
 
 
 def _is_source(tag: str, source: str) -> bool:

@@ -56,7 +56,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
-from archive.extract.authors import page_authors
+from archive.extract.authors import ARTICLE_KIND, page_authors
 from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
@@ -1175,7 +1175,6 @@ _META_DATE_NAMES = frozenset(
     )
 )
 _META_NAME = re.compile(r'meta\[(?:name|property|itemprop)="([^"]+)"\]')
-_ARTICLE_KIND = re.compile(r"article|posting|report|story", re.I)
 _URL_DAY = re.compile(
     r"/((?:19|20)\d\d)(?:([/_-])([01]?\d)\2([0-3]?\d)|([01]\d)([0-3]\d))(?=[/_.-]|$)"
 )
@@ -1238,7 +1237,7 @@ def _article_page(markup) -> bool:
     for tag, value in markup:
         if tag == 'meta[property="og:type"]' and value.strip().lower() in ("article", "blog"):
             return True
-        if tag.startswith("json-ld ") and _ARTICLE_KIND.search(tag.split(".", 1)[0]):
+        if tag.startswith("json-ld ") and ARTICLE_KIND.search(tag.split(".", 1)[0]):
             return True
     return False
 
@@ -1261,7 +1260,7 @@ def _date_source(
         return ("tag", tag) if not any(e.group == tag for e in so_far) else (None, "")
     if tag.startswith("json-ld ") and tag.endswith(".datePublished"):
         kind = tag[len("json-ld ") : -len(".datePublished")]
-        strength = "tag" if _ARTICLE_KIND.search(kind) else "weak"
+        strength = "tag" if ARTICLE_KIND.search(kind) else "weak"
         if any(e.group == f"json-ld {strength}" for e in so_far):
             return None, ""  # a list of related articles: only the first block is this page's
         return strength, f"json-ld {strength}"
