@@ -273,6 +273,11 @@ def test_changes_details_duplicate_keys_and_bad_bytes_are_named(child):
         "details/1/record_id: 'x' does not match '^[0-9a-f]{32}$'",
         "(document): key 'added' given twice",
     ]
+    changes.write_bytes(b"{" + b",".join(b'"k%d": 1' % n for n in range(2000)) + b"}")
+    vouch_for(child, "CHANGES.json")
+    assert [p.message for p in check_release(child).problems] == [
+        "more than 1,024 keys in the top object"  # each held: 18 in a pack's
+    ]
     changes.write_bytes(b"\xff\xfe{}")
     vouch_for(child, "CHANGES.json")
     [problem] = check_release(child).problems

@@ -1005,9 +1005,9 @@ _CHECKED_LISTS = (*ID_LISTS, "details")
 
 
 def _list_item_checks(schema: dict) -> dict[str, tuple[Callable[[object], bool], object]]:
-    """For each id list of the changes schema: a quick test that passes only items the schema
-    accepts (a string its pattern finds, when the item schema is no more than that; else
-    none), and a validator of an item, for the messages of the others."""
+    """For each list the check takes an item at a time: a quick test that passes only items
+    the schema accepts (a string its pattern finds, when the item schema is no more than
+    that; else none), and a validator of an item, for the messages of the others."""
     defs = schema["$defs"]
     checks = {}
     for name in _CHECKED_LISTS:
@@ -1074,6 +1074,8 @@ def _streamed(
             if top in keys and repeated is not None:
                 repeated.append(top)
             keys.add(top)
+            if len(keys) > MAX_KEYS:  # each key's value is held: their count is bounded too
+                raise ValueError(f"more than {MAX_KEYS:,} keys in the top object")
             found.pop(top, None)  # a key given again keeps its last value, as json.loads
         elif listed and level == 2 and event not in _CLOSES and event not in _OPENS:
             item(top, index, value, found[top])  # a scalar item
@@ -1105,6 +1107,7 @@ def _streamed(
 # characters and _EVENT_BYTES an event (the Python objects each becomes).
 MAX_HELD = 32 * 2**20
 _EVENT_BYTES = 64
+MAX_KEYS = 1024  # a pack writes 18
 
 
 def summary_lines(data: dict) -> list[str]:
