@@ -83,6 +83,21 @@ def test_published_and_updated_are_kept_apart():
     ]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Published Sept. 3, 2021 | Updated 2 hours ago",
+        "Sept. 3, 2021 · Last updated an hour ago",
+        "Published Sept. 3, 2021 | Updated: 5 mins ago",
+    ],
+)
+def test_an_update_said_only_as_time_ago_leaves_the_stated_date(line):
+    """The relative update made the whole line no dateline: the stated date was lost."""
+    found, _ = dateline(line)
+    assert [(f.role, f.value.date().isoformat()) for f in found] == [("published", "2021-09-03")]
+    assert dateline(line + " by staff") == ((), ())  # other words after it: no dateline
+
+
 def test_wire_lead_in_needs_a_year():
     found, flag = lead_in_date("HARWICK, March 3, 2021 (Fictional Wire) — The ferry sailed.")
     assert found is not None and found.value == _utc(2021, 3, 3) and flag is None

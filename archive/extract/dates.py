@@ -176,6 +176,9 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
     tail = _READ_TIME_TAIL.search(text) if "read" in text else None
     if tail is not None:  # "June 11, 2024 · 2-min read": the read time is share furniture
         text = text[: tail.start()]
+    tail = _UPDATED_AGO_TAIL.search(text) if "ago" in text else None
+    if tail is not None:  # "Published Sept. 3, 2021 | Updated 2 hours ago": no date is said
+        text = text[: tail.start()]
     raws, flags = _raw_dates(text)
     if not raws:
         relative = relative_only(text)
@@ -212,6 +215,13 @@ def any_date(text: str) -> bool:
 
 
 _READ_TIME_TAIL = re.compile(r"\s*[·•|]\s*\d+[- ]?min(?:ute)?s?\.? read\s*$", _I)
+# An update said only relative to a moment the capture does not give: it dates nothing, and
+# the stated date before it still does.
+_UPDATED_AGO_TAIL = re.compile(
+    r"\s*[·•|]\s*(?:last )?updated:?\s+(?:an?|\d+)\s+(?:second|minute|min|hour|hr|day)s?\s+ago"
+    r"\.?\s*$",
+    _I,
+)
 _YEARISH = re.compile(r"(?:19|20)\d\d\b")
 
 
