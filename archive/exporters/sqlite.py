@@ -26,7 +26,7 @@ from archive.exporters.common import license_of
 from archive.format import boundedjson
 from archive.format.manifest import QUARANTINE_FILE
 from archive.format.parquetio import PARQUET_ERRORS
-from archive.format.schema import json_value, row_errors
+from archive.format.schema import checked_lines, json_value
 from archive.inspect import read_manifest, record_shards, shard_batches
 from archive.relations.table import SHOWN_COLUMNS, relation_batches, table_path, unreadable
 
@@ -303,11 +303,10 @@ def _quarantine_rows(release: Path) -> Iterator[tuple]:
     if not path.is_file():
         return
     with path.open("rb") as handle:
-        for number, entry, why in boundedjson.json_lines(handle, boundedjson.MAX_ENTRY_LINE):
-            if not why:  # an entry the table would refuse, or take with a value of another type
-                why = next(iter(row_errors(entry, "quarantine")), "")
-            if why:
-                raise UsageError(f"{path}:{number}: {why}; run archive verify")
+        lines = checked_lines(handle, boundedjson.MAX_ENTRY_LINE, "quarantine")
+        for number, entry, errors in lines:
+            if errors:  # no entry, or one the table would refuse or take with another type
+                raise UsageError(f"{path}:{number}: {errors[0]}; run archive verify")
             values = tuple(entry.get(c) for c in _QUARANTINE_COLUMNS)
             if any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in values):
                 # the schema sets no bound, so the release is sound: SQLite cannot hold it

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -225,6 +226,16 @@ def schema_messages(errors, whole: str, prefix: str = "") -> list[str]:
             text = f"{place}: {error.message}"
         messages.setdefault(text if error.validator == "required" else place, text)
     return list(messages.values())
+
+
+def checked_lines(
+    handle, limit: int | None, name: str, *, skip_blank: bool = False
+) -> Iterator[tuple[int, object, list[str]]]:
+    """``(number, entry, problems)`` for each line of a JSON Lines file read as verify reads it
+    (``boundedjson.json_lines``): the problems are the reader's reason for a line that is no
+    JSON value (its entry None), else every way the entry breaks schema ``name``."""
+    for number, entry, why in boundedjson.json_lines(handle, limit, skip_blank=skip_blank):
+        yield number, None if why else entry, [why] if why else row_errors(entry, name)
 
 
 def row_errors(row: dict, name: str = "record") -> list[str]:

@@ -23,7 +23,7 @@ from archive.errors import Problem
 from archive.format import boundedjson
 from archive.format.manifest import CHANGES_FILE, MANIFEST, QUARANTINE_FILE, WITHDRAWN_FILE
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
-from archive.format.schema import row_errors
+from archive.format.schema import checked_lines
 from archive.inspect import record_shards
 from archive.verification.audit import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
@@ -197,8 +197,7 @@ def _sound_entries(audit: Audit, relative: str, limit: int, schema: str, code: s
     other is reported as ``code``, with the messages ``archive validate`` of the file alone
     gives (each with its field)."""
     with open(audit.root / relative, "rb") as handle:
-        for number, entry, why in boundedjson.json_lines(handle, limit):
-            errors = [why] if why else row_errors(entry, schema)
+        for number, entry, errors in checked_lines(handle, limit, schema):
             for message in errors:
                 audit.report.add(code, f"{relative}:{number}", message)
             if not errors:

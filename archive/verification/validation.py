@@ -47,9 +47,9 @@ from archive.format.kinds import KINDS
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.format.schema import (
     RECORD_ARROW_SCHEMA,
+    checked_lines,
     column_problems,
     json_value,
-    row_errors,
     schema_file,
     schema_messages,
     schema_problems,
@@ -448,13 +448,10 @@ def _validate_lines(target: Path, kind: str, report: Report) -> None:
     are skipped, as in a capture log."""
     code = _LINE_CODES.get(kind, "E011")
     with target.open("rb") as handle:
-        lines = boundedjson.json_lines(handle, _LINE_LIMITS.get(kind), skip_blank=kind == "record")
-        for number, row, why in lines:
-            if why:
-                report.add(code, f"{target.name}:{number}", why)
-                continue
-            report.records += 1
-            for message in row_errors(json_value(row), kind):
+        limit = _LINE_LIMITS.get(kind)
+        for number, row, errors in checked_lines(handle, limit, kind, skip_blank=kind == "record"):
+            report.records += row is not None
+            for message in errors:
                 report.add(code, f"{target.name}:{number}", message)
 
 
