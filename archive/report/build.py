@@ -271,16 +271,15 @@ def top_pairs(root: Path, manifest: dict) -> list[dict]:
         raise unreadable(path, exc) from None
     if kept is None:
         return []
-    from archive.verification.validation import evidence_problem
+    from archive.verification.validation import evidence_shape_problem
 
-    rows = kept.to_pylist()
     try:
-        parsed = [parsed_values(dict(row)) for row in rows]
-        for row in rows:  # its kind and its kind's shape too: the pages read its parts
+        parsed = [parsed_values(row) for row in kept.to_pylist()]
+        for row in parsed:  # its kind and its kind's shape too: the pages read its parts
             relation = f"{row['source_id']} {row['kind']} {row['target_id']}"
             if row["kind"] not in KINDS:
                 raise RelationValueError(f"relation {relation}: a kind the schema does not name")
-            why = evidence_problem(row["kind"], row["evidence"])
+            why = evidence_shape_problem(row["kind"], row["evidence"])
             if why:
                 raise RelationValueError(f"the evidence of relation {relation}: {why}")
     except RelationValueError as exc:

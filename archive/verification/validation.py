@@ -246,7 +246,22 @@ def _schema_holds(
 
 def evidence_problem(kind: str, text: str | None) -> str | None:
     """Why a relation's evidence is not JSON of its kind's shape (None: it is)."""
-    return _evidence_error(_evidence_validators().get(kind), text)
+    try:
+        value = boundedjson.loads(text or "")
+    except ValueError:
+        return "not JSON"
+    return evidence_shape_problem(kind, value)
+
+
+def evidence_shape_problem(kind: str, value: object) -> str | None:
+    """Why a relation's parsed evidence is not of its kind's shape (None: it is)."""
+    validator = _evidence_validators().get(kind)
+    if validator is None:
+        return None if isinstance(value, dict) else "not a JSON object"
+    error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.path))), None)
+    if error is None:
+        return None
+    return f"{'/'.join(map(str, error.absolute_path)) or '(evidence)'}: {error.message}"
 
 
 @cache
@@ -261,20 +276,6 @@ def _evidence_validators() -> dict:
         kind: validator_for({**document["$defs"][name], "$defs": document["$defs"]})
         for kind, name in names.items()
     }
-
-
-def _evidence_error(validator, text: str | None) -> str | None:
-    """Why a relation's evidence breaks its kind's shape (None: it does not)."""
-    try:
-        value = boundedjson.loads(text or "")
-    except ValueError:
-        return "not JSON"
-    if validator is None:
-        return None if isinstance(value, dict) else "not a JSON object"
-    error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.path))), None)
-    if error is None:
-        return None
-    return f"{'/'.join(map(str, error.absolute_path)) or '(evidence)'}: {error.message}"
 
 
 def _quarantine(target: Path, report: Report) -> None:
