@@ -32,6 +32,7 @@ from archive.cli_output import (
     handles_errors,
     report_out,
     stop_on_signals,
+    unchecked,
 )
 from archive.errors import NoSpaceError, UsageError, is_no_space
 from archive.format.kinds import KINDS
@@ -431,7 +432,7 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
         )  # fmt: skip
     except BundleError as exc:  # a bundle that cannot be read: it fails, and --json says so
         if as_json:
-            emit_json({"path": str(release), "ok": False, "error": str(exc)})
+            emit_json(unchecked(release, exc))
         raise
     what = f"{report.records} records, {report.files} files verified (level {level})"
     report_out(report, as_json, quiet, what)
@@ -524,7 +525,7 @@ def validate(paths, kind, quiet, as_json):
         except ArchiveError as exc:
             usage = isinstance(exc, UsageError)
             exit_code = max(exit_code, EXIT_USAGE if usage else EXIT_FAILED)
-            found.append({"path": str(path), "ok": False, "error": str(exc)})
+            found.append(unchecked(path, exc))
             if not as_json:
                 click.echo(f"archive: error: {printable(str(exc))}", err=True)
             continue

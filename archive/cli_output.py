@@ -167,6 +167,11 @@ def emit_json_list(items) -> None:
     click.echo("[]" if first else "\n]")
 
 
+def unchecked(path, exc: Exception) -> dict:
+    """The ``--json`` entry of a path ``verify`` or ``validate`` could not check."""
+    return {"path": str(path), "ok": False, "error": str(exc)}
+
+
 def report_out(report, as_json: bool, quiet: bool, what: str) -> None:
     if as_json:
         emit_json(report.as_dict())

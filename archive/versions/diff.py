@@ -1040,7 +1040,7 @@ def readable_changes(path: Path, lists: tuple[str, ...] = (), ids: int = 0) -> d
     try:
         found = changes_overview(path, lists, ids)
     except (OSError, ValueError) as exc:
-        return {"error": " ".join(str(exc).split())}  # one line: yajl's message spans three
+        return {"error": " ".join(str(exc).split())}  # one line: an OSError's path may break
     found["counts"] = {k: n for k, n in found["counts"].items() if type(n) is int}
     if not isinstance(found["bump"].get("reasons", []), list):
         found["bump"] = {k: v for k, v in found["bump"].items() if k != "reasons"}
