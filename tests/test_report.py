@@ -22,12 +22,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import pack_example
+from conftest import pack_example, vouch_for
 from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.cli import main
-from archive.format.manifest import canonical_json, file_sha256, write_manifest
+from archive.format.manifest import canonical_json
 from archive.report.pages import marked_ranges, marked_spans
 from archive.verification import validate
 
@@ -273,11 +273,7 @@ def test_substitutions_naming_fewer_than_two_words_are_listed_not_a_crash(releas
         table.schema.get_field_index("evidence"), "evidence", pa.array(evidence)
     )
     pq.write_table(table, copy / relative)
-    manifest = json.loads((copy / "manifest.json").read_bytes())
-    for entry in manifest["files"]:
-        if entry["path"] == relative:
-            entry["sha256"], entry["bytes"] = file_sha256(copy / relative)
-    write_manifest(copy, manifest)
+    vouch_for(copy, relative)
     assert validate(copy / relative).ok
     result = CliRunner().invoke(main, ["report", str(copy), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output

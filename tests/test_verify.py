@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import CREATED, raw_strings
+from conftest import CREATED, raw_strings, vouch_for
 
 from archive import (
     PackSettings,
@@ -118,7 +118,7 @@ def test_rewritten_text_with_updated_hashes_is_caught_by_row_hashes(release):
         pa.array(texts, pa.string()),
     )
     write_parquet(table, shard)
-    _relist(release, "data/records-00000-of-00002.parquet")
+    vouch_for(release, "data/records-00000-of-00002.parquet")
     problems = check_release(release).problems
     assert [p.code for p in problems] == ["E012"]
     assert table["record_id"][0].as_py() in problems[0].message
@@ -128,7 +128,7 @@ def test_duplicated_ids_and_wrong_counts(release):
     shard = release / "data" / "records-00001-of-00002.parquet"
     table = pq.read_table(shard)
     write_parquet(pa.concat_tables([table, table.slice(0, 1)]), shard)
-    _relist(release, "data/records-00001-of-00002.parquet")
+    vouch_for(release, "data/records-00001-of-00002.parquet")
     found = codes(release)
     assert {"E013", "E014"} <= found
 
@@ -435,16 +435,7 @@ def _relisted_relations(release: Path, table: pa.Table | None = None) -> None:
     hash and size in the manifest."""
     if table is not None:
         pq.write_table(table, release / RELATIONS)
-    _relist(release, RELATIONS)
-
-
-def _relist(release: Path, relative: str) -> None:
-    """The manifest of ``release`` vouching for the file ``relative`` as it is now."""
-    manifest = json.loads((release / "manifest.json").read_bytes())
-    for entry in manifest["files"]:
-        if entry["path"] == relative:
-            entry["sha256"], entry["bytes"] = file_sha256(release / relative)
-    write_manifest(release, manifest)
+    vouch_for(release, RELATIONS)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -573,7 +564,7 @@ def test_a_quarantine_entry_that_is_not_utf8_is_e015(release):
     at = lines[0].index(b'"source_path":"') + len(b'"source_path":"')
     lines[0] = lines[0][:at] + b"\xff" + lines[0][at + 1 :]
     path.write_bytes(b"".join(lines))
-    _relist(release, "quarantine.jsonl")
+    vouch_for(release, "quarantine.jsonl")
     found = [p for p in check_release(release).problems if p.code == "E015"]
     assert [(p.path, p.message.split(" (")[0]) for p in found] == [
         ("quarantine.jsonl:1", "not UTF-8")
@@ -591,7 +582,7 @@ def test_verify_and_validate_read_the_quarantine_lines_alike(release):
     long = b'{"pad": "' + b"x" * (2**20) + b'"}\n'
     lines = [good, b"\n", long, b"\xff\n", b"{not json\n", unknown, good]
     path.write_bytes(b"".join(lines))
-    _relist(release, "quarantine.jsonl")
+    vouch_for(release, "quarantine.jsonl")
     verified = [(p.path, p.message) for p in check_release(release).problems if p.code == "E015"]
     validated = [(p.path, p.message) for p in validate(path).problems if p.code == "E015"]
     assert verified == validated
@@ -856,4 +847,4 @@ def _named_in_one_line(release, runner, tmp_path, command, shard, why: str) -> s
 def _relisted(release: Path, path: Path, table: pa.Table) -> None:
     """``table`` written at ``path``, a file of ``release``, its hash and size in the manifest."""
     pq.write_table(table, path)
-    _relist(release, path.relative_to(release).as_posix())
+    vouch_for(release, path.relative_to(release).as_posix())

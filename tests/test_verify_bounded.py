@@ -17,11 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import CREATED
+from conftest import CREATED, vouch_for
 
 from archive import PackSettings, pack
 from archive.cli import main
-from archive.format.manifest import canonical_json, file_sha256, write_manifest
+from archive.format.manifest import canonical_json
 from archive.verification import check_release, validate
 from archive.verification.report import MAX_LISTED
 
@@ -75,17 +75,6 @@ def deep_quarantine_line(release: Path) -> str:
         handle.write(DEEP + "\n")
     vouch_for(release, "quarantine.jsonl", rows=+1)
     return "E015"
-
-
-def vouch_for(release: Path, relative: str, rows: int = 0) -> None:
-    """Make the manifest (and its digests) list ``relative`` as it now is, as a forger would."""
-    manifest = json.loads((release / "manifest.json").read_bytes())
-    for entry in manifest["files"]:
-        if entry["path"] == relative:
-            entry["sha256"], entry["bytes"] = file_sha256(release / relative)
-            if rows:
-                entry["rows"] += rows
-    write_manifest(release, manifest)
 
 
 def deep_signature(release: Path) -> str:
