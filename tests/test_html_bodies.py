@@ -325,6 +325,43 @@ def test_the_title_provenance_names_the_cut_and_its_evidence():
     )
 
 
+@pytest.mark.parametrize(
+    ("title", "headline", "expected", "removed"),
+    [
+        # a kicker, or the site's desks, around the part the page's headline shows alone
+        ("Opinion | Sunday ferry returns", "Sunday ferry returns", "Sunday ferry returns",
+         "'Opinion' removed"),
+        ("Sunday ferry returns - Island Life - Weekend", "Sunday ferry returns",
+         "Sunday ferry returns", "'Island Life', 'Weekend' removed"),
+        # a headline that drops the title's last full stop still shows that part
+        ("日曜の渡し船が再開。 | 島の暮らし", "日曜の渡し船が再開", "日曜の渡し船が再開。",
+         "'島の暮らし' removed"),
+        # a headline that is a shorter part (a masthead's <h1>) is not the story's
+        ("Sunday ferry returns to Pellick | Pellick", "Pellick",
+         "Sunday ferry returns to Pellick | Pellick", None),
+        # the headline shows the whole title, or another one, or the page has none
+        ("Opinion | Sunday ferry returns", "Opinion | Sunday ferry returns",
+         "Opinion | Sunday ferry returns", None),
+        ("Opinion | Sunday ferry returns", "Ferries return", "Opinion | Sunday ferry returns",
+         None),
+        ("Opinion | Sunday ferry returns", None, "Opinion | Sunday ferry returns", None),
+        # a colon with no space before it is inside the title, not between parts
+        ("Ferry vote: six to two in favour", "six to two in favour",
+         "Ferry vote: six to two in favour", None),
+    ],
+)  # fmt: skip
+def test_the_title_is_the_part_the_headline_shows(title, headline, expected, removed):
+    markup = (f"<h1>{html.escape(headline)}</h1>" if headline else "") + paragraphs(STORY)
+    extraction = extract_html(page(markup, title=title), Hints()).extraction
+    assert extraction.title == expected
+    (said,) = [p for p in extraction.provenance if p.field == "title"]
+    assert said.evidence.startswith(f'meta[property="og:title"]={title!r}')
+    if removed:
+        assert said.evidence.endswith(f"{removed} (the page's <h1> is {headline!r})")
+    else:
+        assert "removed" not in said.evidence
+
+
 _WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8).filter(lambda w: w != "the")
 _WORDS = st.lists(_WORD, min_size=1, max_size=5).map(" ".join)
 _SEPARATOR = st.sampled_from([" | ", " - ", " – ", " — ", " · ", " :: ", "|", "｜", "：", ":"])
@@ -423,3 +460,66 @@ def test_the_outlet_is_the_site_name_never_a_section(head, hints, outlet):
     assert [p.method for p in said] == (["html-meta"] if outlet else [])
     if outlet:
         assert repr(outlet) in said[0].evidence
+
+
+_AT_PELLICK_NEWS = Hints(url="https://www.pellicknews.example/2024/ferry")
+
+
+@pytest.mark.parametrize(
+    ("head", "title", "hints", "outlet", "evidence"),
+    [
+        # the site's name with a tagline after it, at an address that agrees: the name
+        (
+            '<meta property="og:site_name" content="Pellick News — Your island, every day">',
+            "Sunday ferry returns",
+            _AT_PELLICK_NEWS,
+            "Pellick News",
+            "meta[property=\"og:site_name\"]='Pellick News — Your island, every day' "
+            "(its tagline cut: the address names 'pellicknews')",
+        ),
+        # ... at an address that does not agree: the name as the tag gives it
+        (
+            '<meta property="og:site_name" content="Pellick News — Your island, every day">',
+            "Sunday ferry returns",
+            Hints(url="https://pin.example/ferry"),
+            "Pellick News — Your island, every day",
+            "meta[property=\"og:site_name\"]='Pellick News — Your island, every day'",
+        ),
+        # a name whose last part the address agrees with is kept whole
+        (
+            '<meta property="og:site_name" content="Ferry tickets | Pellick News">',
+            "Sunday ferry returns",
+            _AT_PELLICK_NEWS,
+            "Ferry tickets | Pellick News",
+            "meta[property=\"og:site_name\"]='Ferry tickets | Pellick News'",
+        ),
+        # og:site_name names a desk the address does not; the title's end names the site
+        (
+            '<meta property="og:site_name" content="Island">',
+            "Sunday ferry returns | Pellick News",
+            _AT_PELLICK_NEWS,
+            "Pellick News",
+            "<title>='Sunday ferry returns | Pellick News' "
+            "(its last part: the address names 'pellicknews')",
+        ),
+        # the site's name written as words, before the address's own label
+        (
+            '<meta property="og:site_name" content="pellicknews">',
+            "Sunday ferry returns - Pellick News -",
+            _AT_PELLICK_NEWS,
+            "Pellick News",
+            "<title>='Sunday ferry returns - Pellick News -' "
+            "(its last part: the address names 'pellicknews')",
+        ),
+        # a title that is only the name, or whose end the address does not name, names no site
+        ("", "Pellick News", _AT_PELLICK_NEWS, None, None),
+        ("", "Sunday ferry returns | Island Life", _AT_PELLICK_NEWS, None, None),
+    ],
+    ids=["tagline", "tagline-no-address", "last-part", "title-end", "words", "only", "other"],
+)
+def test_the_outlet_is_a_name_the_address_agrees_with(head, title, hints, outlet, evidence):
+    raw = page(paragraphs(STORY), title=title, head=head)
+    extraction = extract_html(raw, hints).extraction
+    assert extraction.outlet == outlet
+    said = [p.evidence for p in extraction.provenance if p.field == "outlet"]
+    assert said == ([evidence] if evidence else [])

@@ -607,7 +607,7 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
     (``The Harbour Courier`` at ``harbourcourier.example``) before the first-ranked tag's, and
     never a name that is only the page's section (``og:site_name`` ``Magazine`` beside
     ``article:section`` ``Magazine``; sites that give their own name as the section, at an
-    address that agrees, keep it)."""
+    address that agrees, keep it). See ``_address_names`` for the names the address agrees with."""
     own = _domain_keys(url) if url else {}
     sections = {name_key(value) for _, value in _sections(markup)} - own.keys()
     found = [
@@ -617,14 +617,50 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
         and name_key(value)
         and name_key(value) not in sections
     ]
+    agreed = _address_names(found, markup, own)
+    if agreed:
+        # A name written as words before the address's own label (``Miami Herald`` from the
+        # title, where og:site_name says ``miamiherald``).
+        return next((a for a in agreed if a[0] != own.get(name_key(a[0]))), agreed[0])
     if not found:
         return None
-    agreed = next(((t, v) for t, v in found if name_key(v) in own), None)
-    if agreed and agreed != found[0]:
-        tag, value = agreed
-        return value, f"{tag}={value!r} (the address names {own[name_key(value)]!r})"
     tag, value = found[0]
     return value, f"{tag}={value!r}"
+
+
+def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, evidence) of the site names the address agrees with, strongest first: a site-name
+    tag's value, or its last part (``E-books | BOOK☆WALKER``, kept whole); its first part,
+    when the rest is a tagline (``Raw Story - Celebrating 18 Years of Independent Journalism``
+    at ``rawstory.com``); the last part of the page's ``<title>`` (``Story | Reuters`` at
+    ``reuters.com``, where og:site_name names the section ``U.S.``)."""
+    agreed = []
+    for position, (tag, value) in enumerate(found):
+        keys = [name_key(part) for part in _parts(value)]
+        if name_key(value) in own or (len(keys) > 1 and keys[-1] in own):
+            key = name_key(value) if name_key(value) in own else keys[-1]
+            shown = f"{tag}={value!r}"
+            agreed.append((value, shown + f" (the address names {own[key]!r})" * (position > 0)))
+        elif len(keys) > 1 and keys[0] in own:
+            because = f"its tagline cut: the address names {own[keys[0]]!r}"
+            agreed.append((_parts(value)[0], f"{tag}={value!r} ({because})"))
+    for tag, value in markup:
+        if tag == "<title>" and len(parts := _parts(value)) > 1 and name_key(parts[-1]) in own:
+            because = f"its last part: the address names {own[name_key(parts[-1])]!r}"
+            agreed.append((parts[-1], f"{tag}={value!r} ({because})"))
+    return agreed
+
+
+def _parts(value: str) -> list[str]:
+    """``value``'s parts between taglines' separators (``_TAGLINE``), a separator left dangling
+    at its end dropped (``Story - BOOK☆WALKER -``); those with no letter or digit left out."""
+    parts = [part.strip() for part in _TAGLINE.split(value.strip().rstrip("-–—|｜:·•"))]
+    return [part for part in parts if any(ch.isalnum() for ch in part)]
+
+
+# Between a site's name and a tagline, or a title's parts: a bar, or a dash, colon or bullet
+# with spaces round it (a hyphen inside a name, ``Harbour-Courier``, is not one).
+_TAGLINE = re.compile(r"\s*[|｜]\s*|\s+[-–—:·•]\s+")
 
 
 def _sections(markup: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
@@ -744,6 +780,7 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
     outlet = _outlet(hints, page.site, url, url_evidence, outlet_provenance)
     names = _site_names(markup, outlet, url, url_evidence)
     title, cuts = _title_without_names(metadata.title or "", names, _sections(markup))
+    title, cuts = _headline_part(title, markup, cuts)
     title = backed("title", title, "".join(f"; {cut}" for cut in cuts))
     standfirst = backed("standfirst", metadata.description or _first(markup, "standfirst"))
     found = page_authors(metadata.author, markup, url)
@@ -1026,6 +1063,22 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
         where, part, rest, evidence = cut
         cuts.append(f"{where} {part.strip()!r} removed ({evidence})")
         title = rest.strip()
+    return title, cuts
+
+
+def _headline_part(title: str, markup, cuts: list[str]) -> tuple[str, list[str]]:
+    """``title`` cut to the part of it the page's headline (an ``<h1>``) shows alone, when the
+    title sets that part between separators with other words and it is the longest part: the
+    others are a kicker or the site's desks and sections (``Opinion | Story``, ``Story - Your
+    Money Today - Your Life``). A title the headline does not show so stays whole."""
+    parts = [part.strip() for part in _TAGLINE.split(title)]
+    if len(parts) < 2:
+        return title, cuts
+    longest = max(parts, key=len)
+    for tag, value in markup:
+        if tag == "<h1>" and _fold(value).rstrip("。.") == _fold(longest).rstrip("。.") != "":
+            others = ", ".join(repr(part) for part in parts if part is not longest)
+            return longest, [*cuts, f"{others} removed (the page's {tag} is {value!r})"]
     return title, cuts
 
 
