@@ -523,3 +523,41 @@ def test_the_outlet_is_a_name_the_address_agrees_with(head, title, hints, outlet
     assert extraction.outlet == outlet
     said = [p.evidence for p in extraction.provenance if p.field == "outlet"]
     assert said == ([evidence] if evidence else [])
+
+
+# Google Translate's tooltip, as a browser that saved the page translated leaves it at the end.
+_TRANSLATOR_TOOLTIP = (
+    '<div id="goog-gt-tt" class="skiptranslate" dir="ltr"><div class="top">'
+    '<h1 class="title gray">Original text</h1></div><div class="middle">'
+    '<div class="original-text"></div></div><div class="activity-links">'
+    "<span>Contribute a better translation</span></div></div>"
+)
+
+
+def _bare_page(title: str, body: str) -> bytes:
+    """A page with a ``<title>`` and no meta tags: its title is read from the page itself."""
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head><body><main><article>{body}"
+        f"</article></main></body></html>"
+    ).encode()
+
+
+def test_a_translators_tooltip_is_neither_title_nor_body():
+    tooltip = _bare_page("Sunday ferry returns", paragraphs(STORY) + _TRANSLATOR_TOOLTIP)
+    extraction = extract_html(tooltip, Hints()).extraction
+    assert extraction.title == "Sunday ferry returns"
+    assert extraction.text == body_text(STORY)
+    said = [p.evidence for p in extraction.provenance if p.field == "title"]
+    assert said == ["<title>='Sunday ferry returns'"]
+
+
+def test_a_cut_title_is_backed_by_the_tag_that_held_it_whole():
+    title = "Sunday ferry returns - Island Life - Weekend"
+    # two headlines: trafilatura reads the title from <title>, not from a lone <h1>
+    headlines = "<h1>Pellick Island News</h1><h1>Sunday ferry returns</h1>"
+    raw = _bare_page(title, headlines + paragraphs(STORY))
+    extraction = extract_html(raw, Hints()).extraction
+    assert extraction.title == "Sunday ferry returns"
+    (said,) = [p.evidence for p in extraction.provenance if p.field == "title"]
+    assert said.startswith(f"<title>={title!r}; ")

@@ -159,6 +159,8 @@ def extract_html(
     tree = _parsed(decoded.text)
     if tree is None:
         raise NotText("unsupported", "the bytes do not parse as an HTML document")
+    if _TRANSLATOR_MARK in decoded.text:
+        _drop_translator(tree)
     markup = _markup_values(tree)
     url, url_evidence = _page_url(hints, markup)
     upper = _upper_date(hints, max_date)
@@ -204,6 +206,19 @@ def _parsed(text: str) -> HtmlElement | None:
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
         return None
     return tree
+
+
+# Google Translate's tooltip (``<div id="goog-gt-tt">`` with its ``<h1>Original text</h1>``),
+# written into the page by the browser that saved it translated: not the publisher's page. Its
+# lone <h1> became the title of two real pages.
+_TRANSLATOR_MARK = "goog-gt-"
+_TRANSLATOR = etree.XPath(f"//*[starts-with(@id, '{_TRANSLATOR_MARK}')]")
+
+
+def _drop_translator(tree: HtmlElement) -> None:
+    for element in _TRANSLATOR(tree):
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
 def _parsed_bytes(text: str) -> HtmlElement | None:
@@ -769,9 +784,11 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
     provenance: list[Provenance] = []
     flags: list[str] = []
 
-    def backed(field: str, value: str | None, cut: str = "") -> str | None:
+    def backed(
+        field: str, value: str | None, cut: str = "", source: str | None = None
+    ) -> str | None:
         if value:
-            tag = _backing(markup, field, value)
+            tag = _backing(markup, field, source or value)
             method = "html-meta" if tag else "trafilatura"
             provenance.append(Provenance(field, method, (tag or "page markup") + cut))
         return value or None
@@ -781,7 +798,8 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
     names = _site_names(markup, outlet, url, url_evidence)
     title, cuts = _title_without_names(metadata.title or "", names, _sections(markup))
     title, cuts = _headline_part(title, markup, cuts)
-    title = backed("title", title, "".join(f"; {cut}" for cut in cuts))
+    # a cut title is backed by the tag that holds the title as it was before the cuts
+    title = backed("title", title, "".join(f"; {cut}" for cut in cuts), metadata.title)
     standfirst = backed("standfirst", metadata.description or _first(markup, "standfirst"))
     found = page_authors(metadata.author, markup, url)
     authors = found.names if found else ()
