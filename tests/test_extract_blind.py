@@ -180,3 +180,88 @@ def test_a_dateline_with_read_time_and_a_trailing_zone():
     )
     assert y.modified_at.isoformat() == "2019-10-18T05:36:00+00:00"
     assert y.published_at is None  # an update time is not the publication time
+
+
+# --- a date, or a byline, printed above the headline ---------------------------------------
+
+LEAD = (
+    "EASTMOOR – The ferry will run on Sundays again from May, the harbour board decided on "
+    "Thursday evening after a vote of six to two.\n\nSunday crossings stopped four years ago "
+    "when the old diesel boat failed its survey."
+)
+
+
+@pytest.mark.parametrize(
+    ("top", "headline", "day"),
+    [
+        ("3 June 2024", "Ferry returns on Sundays", "2024-06-03"),  # was taken as a kicker
+        ("Monday, June 3, 2024", "Ferry returns on Sundays", "2024-06-03"),
+        ("Montag, 3. Juni 2024", "Fähre fährt wieder sonntags", "2024-06-03"),  # was the title
+        ("Lunes, 3 de junio de 2024", "El ferry vuelve los domingos", "2024-06-03"),
+        ("2024年6月3日", "日曜の渡し船が再開", "2024-06-03"),
+    ],
+)
+def test_a_date_above_the_headline(top, headline, day):
+    x = _extract(f"{top}\n\n{headline}\n\n{LEAD}")
+    assert (x.title, x.published_at.date().isoformat()) == (headline, day)
+    assert x.text.startswith("EASTMOOR – The ferry")
+    (said,) = [p.evidence for p in x.provenance if p.field == "title"]
+    assert said == f"headline:below-dateline: {headline}"
+
+
+def test_a_short_first_sentence_below_a_date_is_story_not_headline():
+    x = _extract(f"3 June 2024\n\nThe ferry returns on Sunday.\n\n{LEAD}")
+    assert x.title is None
+    assert x.text.startswith("The ferry returns on Sunday.")
+
+
+def test_a_date_over_the_masthead_is_the_day_shown_not_the_storys():
+    text = (
+        "Saturday, 8 June 2024\n\nEastmoor Ledger\n\nFerry returns on Sundays\n\n"
+        f"By Cass Whitlow, 3 June 2024\n\n{LEAD}"
+    )
+    x = _extract(text)
+    assert (x.title, x.authors) == ("Ferry returns on Sundays", ("Cass Whitlow",))
+    assert x.published_at.date().isoformat() == "2024-06-03"
+    assert x.spans[0].rule == "header:date-banner"
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "Posted on June 3, 2024 by Cass Whitlow",
+        "Published 3 June 2024, by Cass Whitlow",
+        "June 3, 2024 by Cass Whitlow",
+    ],
+)
+def test_a_date_then_by_and_the_names(meta):
+    x = _extract(f"Ferry returns on Sundays\n\n{meta}\n\n{LEAD}")
+    assert (x.title, x.authors) == ("Ferry returns on Sundays", ("Cass Whitlow",))
+    assert x.published_at.date().isoformat() == "2024-06-03"
+    (dated,) = [p for p in x.provenance if p.field == "published_at"]
+    assert dated.evidence.endswith(": June 3, 2024") or dated.evidence.endswith(": 3 June 2024")
+    assert x.text.startswith("EASTMOOR – The ferry")
+
+
+@pytest.mark.parametrize("footer", ["By Cass Whitlow", "Posted on 18/06/2024 by Cass Whitlow"])
+def test_a_byline_after_two_story_sentences_makes_no_headline(footer):
+    x = _extract(f"{STORY}\n\n{footer}")
+    assert x.title is None  # the second sentence was taken as the headline above the byline
+    assert x.published_at is None
+
+
+def test_japanese_kicker_and_headline():
+    text = (
+        "国際\n\n日曜の渡し船が再開\n\nイーストムーアの渡し船は5月から日曜日の運航を再開する。"
+        "港湾委員会が木曜日の夜に決めた。\n\n日曜の便は4年前から止まっていた。"
+    )
+    x = _extract(text)
+    assert x.title == "日曜の渡し船が再開"
+    assert x.spans[0].rule == "header:kicker"
+    assert x.text.startswith("イーストムーアの渡し船")
+
+
+def test_the_title_evidence_names_the_rule_that_found_it():
+    text = f"Eastmoor Ledger\n\nMenu\n\nFerry back on winter timetable\n\nBy Cass Whitlow\n\n{LEAD}"
+    (said,) = [p.evidence for p in _extract(text).provenance if p.field == "title"]
+    assert said == "headline:above-byline: Ferry back on winter timetable"

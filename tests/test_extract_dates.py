@@ -35,6 +35,16 @@ def _utc(*args: int) -> datetime:
         ("March 3, 2021 10:15", _utc(2021, 3, 3), "day"),  # no zone: the printed date only
         ("Mon 3 Mar 2021 10.15 IST", None, None),  # 3 March 2021 was a Wednesday
         ("Wed 3 Mar 2021 10.15 IST", _utc(2021, 3, 3), "day"),  # IST is ambiguous: no guess
+        # French, German and Spanish weekdays before the date; Japanese and Korean dates
+        ("Mittwoch, 3. März 2021", _utc(2021, 3, 3), "day"),
+        ("Mittwoch, den 3. März 2021", _utc(2021, 3, 3), "day"),
+        ("miércoles, 3 de marzo de 2021", _utc(2021, 3, 3), "day"),
+        ("mercredi 3 mars 2021", _utc(2021, 3, 3), "day"),
+        ("Sonnabend, 6. März 2021", _utc(2021, 3, 6), "day"),
+        ("Montag, 3. März 2021", None, None),  # a Wednesday
+        ("2021年3月3日", _utc(2021, 3, 3), "day"),
+        ("2021년 3월 3일", _utc(2021, 3, 3), "day"),
+        ("2021年13月3日", None, None),
     ],
 )
 def test_dateline_formats_and_zones(line, value, precision):
@@ -54,6 +64,8 @@ def test_dateline_formats_and_zones(line, value, precision):
         ("Updated 3 hours ago", "date-relative-only"),
         ("Today", "date-relative-only"),
         ("Thursday 13 December 2021 18:00 GMT", "date-weekday-mismatch"),
+        ("Donnerstag, 13. Dezember 2021", "date-weekday-mismatch"),
+        ("2021年13月3日", "date-invalid"),
         ("March 3, 2021 10:15", "date-time-without-zone"),
         ("3 March 2021 10:15 IST", "date-zone-unknown"),
     ],

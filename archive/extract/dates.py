@@ -38,7 +38,22 @@ _REGION_ZONES = {
     "PT": "America/Los_Angeles",
 }  # fmt: skip
 
-_WD = r"(?:(?P<wd>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\.?,?\s+)?"
+# French, German and Spanish weekdays by their whole names; English ones by their first three
+# letters (``Thurs.``, ``Wednesday``)
+_FOREIGN_WEEKDAYS = {
+    name: day
+    for names in (
+        "lundi mardi mercredi jeudi vendredi samedi dimanche",
+        "montag dienstag mittwoch donnerstag freitag samstag sonntag",
+        "lunes martes miércoles jueves viernes sábado domingo",
+    )
+    for day, name in enumerate(names.split())
+} | {"sonnabend": 5}
+_WD = (
+    r"(?:(?P<wd>"
+    + "|".join(_FOREIGN_WEEKDAYS)
+    + r"|mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\.?,?\s+(?:den\s+)?)?"
+)
 
 
 def _numbered(names: str) -> dict[str, int]:
@@ -83,6 +98,14 @@ _DATE_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "date:numeric",
         re.compile(r"\b" + _WD + r"(?P<n1>[0-3]?\d)(?P<sep>[/.])(?P<n2>[0-3]?\d)(?P=sep)" + _YEAR),
+    ),
+    # Japanese, Chinese and Korean write year, month and day each with its sign (2024年6月3日)
+    (
+        "date:cjk",
+        re.compile(
+            r"(?P<wd>(?!))?(?<!\d)(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<mon>[01]?\d)\s*[月월]\s*"
+            r"(?P<day>[0-3]?\d)\s*[日일]"
+        ),
     ),
 )
 _AMBIGUOUS_ZONES = ("IST", "CST", "AST", "BT", "MSD", "SST")
@@ -222,7 +245,7 @@ _UPDATED_AGO_TAIL = re.compile(
     r"\.?\s*$",
     _I,
 )
-_YEARISH = re.compile(r"(?:19|20)\d\d\b")
+_YEARISH = re.compile(r"(?:19|20)\d\d(?!\d)")  # 2024年 too: 年 is a word character
 
 
 @lru_cache(maxsize=512)
@@ -290,14 +313,17 @@ def _raw_dates(text: str) -> tuple[list[_Raw], tuple[str, ...]]:
                 flags += (flag,) if flag else ()
                 continue
             wd = m["wd"]
-            raws.append(
-                _Raw(day, m.start(), m.end(), rule, _WEEKDAYS[wd[:3].lower()] if wd else None, m)
-            )
+            raws.append(_Raw(day, m.start(), m.end(), rule, _weekday(wd) if wd else None, m))
     raws.sort(key=lambda r: r.start)
     return raws, flags
 
 
 _WORDS = re.compile(r"\w+")
+
+
+def _weekday(name: str) -> int:
+    low = name.lower()
+    return _FOREIGN_WEEKDAYS.get(low, _WEEKDAYS.get(low[:3], -1))
 
 
 def _may_hold(rule: str, low: str, named: bool) -> bool:
@@ -308,6 +334,8 @@ def _may_hold(rule: str, low: str, named: bool) -> bool:
         return "-" in low
     if rule == "date:numeric":
         return "/" in low or "." in low
+    if rule == "date:cjk":
+        return "年" in low or "년" in low
     return named
 
 
@@ -325,7 +353,7 @@ def _calendar_day(m: re.Match[str], rule: str) -> tuple[date | None, str | None]
             day_, month = a, b
         else:
             return None, "date-ambiguous"
-    elif rule == "date:iso":
+    elif rule in ("date:iso", "date:cjk"):
         day_, month = int(m["day"]), int(m["mon"])
     else:
         day_, month = int(m["day"]), _MONTH_NAMES[m["mon"].lower()]

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
-from archive.extract.dates import LEAD_IN_DATE
+from archive.extract.dates import LEAD_IN_DATE, dateline
 from archive.extract.lines import wordset
 
 _ORG_WORDS = wordset(
@@ -78,6 +78,8 @@ _DATE_AFTER_NAMES = re.compile(
     r"\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\.?\s+\d{4}|"
     r"\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\s+\d{4}-\d\d-\d\d|\s+\d{1,2}[/.]\d{1,2}[/.]\d{4}"
 )
+# A dateline, then "by" and the names: the date part must read as a dateline on its own.
+_DATE_BY = re.compile(r"^(?P<date>[^\d]*\d.*?),?\s+by\s+(?P<rest>\S.*)$", re.I)
 _FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
 _DIGIT = re.compile(r"\d")
 _LIST_JOINER = re.compile(r" (?:and|und|et|y|en|e) |&")
@@ -114,8 +116,11 @@ def words(text: str) -> int:
 
 def is_headline_like(text: str) -> bool:
     """A single sentence of 4-30 words that does not trail off like a list item or label,
-    and does not read like a story sentence (a long one ending in a full stop)."""
+    and does not read like a story sentence (a long one ending in a full stop). Japanese and
+    Chinese, written without spaces: 6-60 characters, no sentence stop (``。``) in or after."""
     n = words(text)
+    if n <= 3 and _UNSPACED.search(text) is not None:
+        return _unspaced_headline_like(text)
     if not 4 <= n <= 30 or len(text) > 220 or text[0].islower():
         return False
     if text.endswith((",", ";", ":", "-")) or is_lead_in(text):
@@ -123,6 +128,17 @@ def is_headline_like(text: str) -> bool:
     if text.endswith(".") and (n >= 15 or n >= 10 and ", " in text):
         return False
     return _SENTENCE_BREAK.search(text) is None
+
+
+# Kana and CJK ideographs: scripts written without spaces between words
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_UNSPACED_STOPS = ("。", "、", "，", "：", ":", ",", "；", "…")
+
+
+def _unspaced_headline_like(text: str) -> bool:
+    if not 6 <= len(text) <= 60 or text.endswith(_UNSPACED_STOPS) or "。" in text:
+        return False
+    return len(_UNSPACED.findall(text)) * 2 >= len(text.replace(" ", ""))
 
 
 def masthead_name(text: str, outlets: Collection[str]) -> str | None:
@@ -161,8 +177,10 @@ def is_lead_in(text: str) -> bool:
 
 
 def is_kicker(text: str) -> bool:
-    """A short section label above a headline (``World``, ``Local politics``)."""
-    return words(text) <= 3 and not text.endswith(_TERMINAL[:3])
+    """A short section label above a headline (``World``, ``Local politics``, ``国際``)."""
+    if text.endswith(_TERMINAL[:3]) or words(text) > 3:
+        return False
+    return len(text) <= 6 or _UNSPACED.search(text) is None
 
 
 def is_standfirst_like(text: str) -> bool:
@@ -207,8 +225,12 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         start = text.find(part, pos)
         pos = start + len(part)
         m = _BY.match(part)
-        if m is None:
-            continue
+        rule = "byline:by"
+        if m is None:  # "Posted on 3 June 2024 by Jane Holm": the date first
+            m = _DATE_BY.match(part)
+            if m is None or not dateline(m["date"])[0]:
+                continue
+            rule = "byline:after-date"
         rest = m["rest"]
         offset = start + m.start("rest")
         tail = _DATE_AFTER_NAMES.search(rest)
@@ -218,7 +240,7 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         names, flags = _people(rest, not_authors)
         if names is None:
             return None
-        return Byline(names, "byline:by", offset, offset + len(rest), flags, pos)
+        return Byline(names, rule, offset, offset + len(rest), flags, pos)
     return None
 
 

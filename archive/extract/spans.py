@@ -247,6 +247,11 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
         text = lines[i].text
         if header.is_lead_in(text):
             break
+        if lay.headline is None and seen_meta and _headline_below_meta(lines, lay, todo, pos):
+            _set(lay, i, "headline", "headline:below-dateline")
+            lay.headline = i
+            pos += 1
+            continue
         if (
             lay.headline is not None
             and lay.standfirst is None
@@ -265,6 +270,25 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
         lay.body_start = todo[pos]
 
 
+def _headline_below_meta(lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int) -> bool:
+    """Whether ``todo[pos]`` is the headline of a capture that prints its date (or byline)
+    above it (``Montag, 3. Juni 2024`` / headline / story): only such lines and furniture come
+    before it, it reads as a headline and ends in no full stop, and a longer paragraph or more
+    header follows."""
+    text = lines[todo[pos]].text
+    if lay.standfirst is not None or text.endswith((".", "。")) or pos + 1 >= len(todo):
+        return False
+    if any(lay.kinds[todo[k]] not in _ABOVE_HEADLINE for k in range(pos)):
+        return False
+    if not header.is_headline_like(text):
+        return False
+    following = lines[todo[pos + 1]].text
+    return len(following) > len(text) or header.is_lead_in(following)
+
+
+_ABOVE_HEADLINE = ("dateline", "byline", "furniture-other")
+
+
 def _header_from_top(
     lines: tuple[Line, ...], lay: Layout, todo: list[int], not_authors: Collection[str]
 ) -> int:
@@ -274,6 +298,11 @@ def _header_from_top(
         text = lines[todo[pos]].text
         if header.masthead_name(text, not_authors):
             _set(lay, todo[pos], "furniture-other", "header:masthead")
+        elif _is_meta_line(lines, todo, pos, not_authors):
+            # a date over the masthead is the day the page was shown, not the story's
+            if not header.masthead_name(lines[todo[pos + 1]].text, not_authors):
+                break  # a dateline or byline above the headline: ``_header`` reads it
+            _set(lay, todo[pos], "furniture-other", "header:date-banner")
         elif pos < 2 and header.is_kicker(text):
             _set(lay, todo[pos], "furniture-other", "header:kicker")
         else:
@@ -303,8 +332,9 @@ def _cluster_start(
             return None
         if _is_meta_line(lines, todo, pos, not_authors):
             return pos
-        if header.ends_sentence(text) and not header.is_headline_like(text):
-            sentences += 1  # a standfirst; a second such line is the story itself
+        # a standfirst; a second sentence, even one short enough for a headline, is the story
+        if header.ends_sentence(text) and (sentences or not header.is_headline_like(text)):
+            sentences += 1
             if sentences > 1:
                 return None
     return None
@@ -449,7 +479,10 @@ def _meta(
 
 
 def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
-    """Dates printed on the byline's line after the names (``By X | 3 May 2021 | 10:30 GMT``)."""
+    """Dates printed on the byline's line after the names (``By X | 3 May 2021 | 10:30 GMT``),
+    or before them (``Posted on 3 May 2021 by X``)."""
+    if by.rule == "byline:after-date":
+        return list(_dateline(_BY_AT_END.sub("", text[: by.start]))[0])
     if by.rest_from < 0 or by.rest_from >= len(text):
         return []
     offset = by.rest_from
@@ -460,6 +493,9 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
         return []
     found, _ = _dateline(rest)
     return [d.shifted(offset) for d in found]
+
+
+_BY_AT_END = re.compile(r",?\s+by\s+$", re.I)
 
 
 def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:

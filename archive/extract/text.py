@@ -41,8 +41,8 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)
     text = body_from_spans(capture_text, span_tuple)
-    title = _header_field("title", lay.headline, lines, prov)
-    standfirst = _header_field("standfirst", lay.standfirst, lines, prov)
+    title = _header_field("title", lay.headline, lines, lay.rules, prov)
+    standfirst = _header_field("standfirst", lay.standfirst, lines, lay.rules, prov)
     authors = _authors(lines, lay, outlet_names, prov, flags)
     published, precision, offset, modified, modified_offset = _dates(
         capture_text, lines, lay, hints, prov, flags
@@ -93,14 +93,18 @@ def furniture_chars(span_tuple: tuple[Span, ...]) -> dict[str, int]:
 
 
 def _header_field(
-    name: str, index: int | None, lines: tuple[Line, ...], prov: list[Provenance]
+    name: str,
+    index: int | None,
+    lines: tuple[Line, ...],
+    rules: list[str | None],
+    prov: list[Provenance],
 ) -> str | None:
+    """The headline or standfirst line's text, its evidence the rule that classed it."""
     if index is None:
         return None
     ln = lines[index]
     value = " ".join(ln.text.split())
-    rule = "headline:first-line" if name == "title" else "standfirst:after-headline"
-    prov.append(Provenance(name, "header-line", f"{rule}: {ln.text}", ln.start, ln.end))
+    prov.append(Provenance(name, "header-line", f"{rules[index]}: {ln.text}", ln.start, ln.end))
     return value
 
 
