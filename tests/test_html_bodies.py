@@ -6,6 +6,7 @@ Every page here was written for these tests, and every expected value is written
 from __future__ import annotations
 
 import html
+import time
 
 import pytest
 from hypothesis import example, given
@@ -491,16 +492,34 @@ _AT_PELLICK_NEWS = Hints(url="https://www.pellicknews.example/2024/ferry")
             "Sunday ferry returns",
             _AT_PELLICK_NEWS,
             "Ferry tickets | Pellick News",
-            "meta[property=\"og:site_name\"]='Ferry tickets | Pellick News'",
+            "meta[property=\"og:site_name\"]='Ferry tickets | Pellick News' "
+            "(the address names 'pellicknews')",
         ),
-        # og:site_name names a desk the address does not; the title's end names the site
+        # ... but after a tag whose whole name the address agrees with
         (
-            '<meta property="og:site_name" content="Island">',
+            '<meta property="og:site_name" content="Ferry tickets | Pellick News">'
+            + _ld(**{"@type": "NewsArticle", "publisher": {"name": "Pellick News"}}),
+            "Sunday ferry returns",
+            _AT_PELLICK_NEWS,
+            "Pellick News",
+            "json-ld NewsArticle.publisher.name='Pellick News' (the address names 'pellicknews')",
+        ),
+        # no site-name tag: the title's end names the site
+        (
+            "",
             "Sunday ferry returns | Pellick News",
             _AT_PELLICK_NEWS,
             "Pellick News",
             "<title>='Sunday ferry returns | Pellick News' "
             "(its last part: the address names 'pellicknews')",
+        ),
+        # a title's part never outranks a tag's name, however the address spells the site
+        (
+            '<meta property="og:site_name" content="Pellick Island News">',
+            "Sunday ferry returns | PIN",
+            Hints(url="https://www.pin.example/2024/ferry"),
+            "Pellick Island News",
+            "meta[property=\"og:site_name\"]='Pellick Island News'",
         ),
         # the site's name written as words, before the address's own label
         (
@@ -515,7 +534,17 @@ _AT_PELLICK_NEWS = Hints(url="https://www.pellicknews.example/2024/ferry")
         ("", "Pellick News", _AT_PELLICK_NEWS, None, None),
         ("", "Sunday ferry returns | Island Life", _AT_PELLICK_NEWS, None, None),
     ],
-    ids=["tagline", "tagline-no-address", "last-part", "title-end", "words", "only", "other"],
+    ids=[
+        "tagline",
+        "tagline-no-address",
+        "last-part",
+        "whole-first",
+        "title-end",
+        "tag-first",
+        "words",
+        "only",
+        "other",
+    ],
 )
 def test_the_outlet_is_a_name_the_address_agrees_with(head, title, hints, outlet, evidence):
     raw = page(paragraphs(STORY), title=title, head=head)
@@ -561,3 +590,76 @@ def test_a_cut_title_is_backed_by_the_tag_that_held_it_whole():
     assert extraction.title == "Sunday ferry returns"
     (said,) = [p.evidence for p in extraction.provenance if p.field == "title"]
     assert said.startswith(f"<title>={title!r}; ")
+
+
+def _headed_page(title: str, headings: str, head: str = "") -> bytes:
+    """A page whose only title is ``title`` (no meta tags) with ``headings`` before the story."""
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{head}'
+        f"<title>{html.escape(title)}</title></head><body>{headings}<main><article>"
+        f"{paragraphs(STORY)}</article></main></body></html>"
+    ).encode()
+
+
+_LOGO = '<header><h1 class="site-title"><a href="/">The Pellick Island Gazette</a></h1></header>'
+
+
+@pytest.mark.parametrize(
+    ("title", "headings"),
+    [
+        # the site's logo <h1> shows the longest part; the story's <h1> shows the other
+        ("Storm closes harbour | The Pellick Island Gazette",
+         _LOGO + "<h1>Storm closes harbour</h1>"),
+        ("Storm closes harbour | The Pellick Island Gazette", _LOGO),
+        # a section's banner, a column's name: longer than the story's words before them
+        ("Ferry fares rise | Local News and Weather", "<h1>Local News and Weather</h1>"),
+        ("Ferry woes | Jane Doe's Island Notebook", "<h1>Jane Doe's Island Notebook</h1>"),
+        ("台風で港が閉鎖｜ぺりっく島新聞デジタル版", "<h1>ぺりっく島新聞デジタル版</h1>"),
+        # another <h1> shows another part: which one is the story's is not shown
+        (
+            "The Pellick Island Gazette - Storm closes harbour",
+            "<h1>The Pellick Island Gazette</h1><h1>Storm closes harbour</h1>",
+        ),
+    ],
+)  # fmt: skip
+def test_a_title_is_not_cut_to_a_heading_of_the_site(title, headings):
+    og_title = f'<meta property="og:title" content="{html.escape(title)}">'
+    extraction = extract_html(_headed_page(title, headings, og_title), Hints()).extraction
+    assert extraction.title == title
+
+
+def test_an_icons_title_is_not_the_pages():
+    icon = '<svg class="icon"><title>Follow us | Pellick</title><path d="M0 0"/></svg>'
+    raw = _headed_page("Sunday ferry returns", icon + "<h1>Sunday ferry returns</h1>")
+    extraction = extract_html(raw, Hints(url="https://www.pellick.example/2024/ferry")).extraction
+    assert extraction.outlet is None
+    assert extraction.title == "Sunday ferry returns"
+
+
+def test_an_outlet_read_from_the_title_is_no_evidence_for_cutting_it():
+    title = "Sunday ferry returns | Pellick"
+    og_title = f'<meta property="og:title" content="{title}">'
+    raw = _headed_page(title, "<h1>Sunday ferry returns</h1>", og_title)
+    extraction = extract_html(raw, Hints(url="https://www.pellick.example/2024/ferry")).extraction
+    assert (extraction.title, extraction.outlet) == ("Sunday ferry returns", "Pellick")
+    (said,) = [p.evidence for p in extraction.provenance if p.field == "title"]
+    assert said.endswith("removed (capture URL 'pellick')")
+
+
+def test_a_title_trafilatura_cut_says_so():
+    title = "Opinion | Why the Sunday ferry matters | Pellick News"
+    headings = "<h1>Pellick News</h1><h1>Why the Sunday ferry matters</h1>"
+    raw = _headed_page(title, headings)
+    extraction = extract_html(raw, Hints(url="https://www.pn.example/a")).extraction
+    assert extraction.title == "Why the Sunday ferry matters"
+    (said,) = [p.evidence for p in extraction.provenance if p.field == "title"]
+    assert said.startswith(f"<title>={title!r}; trafilatura read 'Opinion | Why the Sunday")
+
+
+def test_a_site_name_of_many_spaces_takes_no_time():
+    name = "Pellick" + " " * 40_000 + "News"
+    head = _ld(**{"@type": "NewsArticle", "publisher": {"name": name}})
+    raw = _headed_page("Sunday ferry returns", "<h1>Sunday ferry returns</h1>", head)
+    started = time.process_time()
+    extract_html(raw, Hints(url="https://www.pellicknews.example/a"))
+    assert time.process_time() - started < 2  # it took 16 s: a regular expression backtracked

@@ -209,8 +209,8 @@ def _parsed(text: str) -> HtmlElement | None:
 
 
 # Google Translate's tooltip (``<div id="goog-gt-tt">`` with its ``<h1>Original text</h1>``),
-# written into the page by the browser that saved it translated: not the publisher's page. Its
-# lone <h1> became the title of two real pages.
+# which the translation widget or a browser writes into the page it shows: not the publisher's
+# text. Its lone <h1> became the title of two real pages.
 _TRANSLATOR_MARK = "goog-gt-"
 _TRANSLATOR = etree.XPath(f"//*[starts-with(@id, '{_TRANSLATOR_MARK}')]")
 
@@ -352,7 +352,8 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         found.extend(_json_ld_values(script.text or ""))
     for title in tree.iterfind(".//title"):
-        found.append(("<title>", _WS.sub(" ", title.text_content()).strip()))
+        if not any(a.tag == "svg" for a in title.iterancestors()):  # not an icon's tooltip
+            found.append(("<title>", _WS.sub(" ", title.text_content()).strip()))
     for h1 in tree.iterfind(".//h1"):
         found.append(("<h1>", _WS.sub(" ", h1.text_content()).strip()))
     for time in tree.iterfind(".//time[@datetime]"):
@@ -645,31 +646,42 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
 
 def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
     """(name, evidence) of the site names the address agrees with, strongest first: a site-name
-    tag's value, or its last part (``E-books | BOOK☆WALKER``, kept whole); its first part,
-    when the rest is a tagline (``Raw Story - Celebrating 18 Years of Independent Journalism``
-    at ``rawstory.com``); the last part of the page's ``<title>`` (``Story | Reuters`` at
-    ``reuters.com``, where og:site_name names the section ``U.S.``)."""
-    agreed = []
+    tag's value; then a value whose last part it agrees with (``E-books | BOOK☆WALKER``, kept
+    whole), or whose first part it agrees with when the rest is a tagline (``Raw Story -
+    Celebrating 18 Years of Independent Journalism`` at ``rawstory.com``: ``Raw Story``); then,
+    only on a page whose site-name tags give no name but the address's own label
+    (``miamiherald``), the last part of its ``<title>`` (``Story | Miami Herald``). A title's
+    part never outranks a tag's name, however the address spells it (``Story | WSJ`` beside
+    ``The Wall Street Journal``)."""
+    exact, partial = [], []
     for position, (tag, value) in enumerate(found):
-        keys = [name_key(part) for part in _parts(value)]
-        if name_key(value) in own or (len(keys) > 1 and keys[-1] in own):
-            key = name_key(value) if name_key(value) in own else keys[-1]
-            shown = f"{tag}={value!r}"
-            agreed.append((value, shown + f" (the address names {own[key]!r})" * (position > 0)))
+        parts = _parts(value)
+        keys = [name_key(part) for part in parts]
+        shown = f"{tag}={value!r}"
+        if name_key(value) in own:
+            named = f" (the address names {own[name_key(value)]!r})" if position else ""
+            exact.append((value, shown + named))
+        elif len(keys) > 1 and keys[-1] in own:
+            partial.append((value, f"{shown} (the address names {own[keys[-1]]!r})"))
         elif len(keys) > 1 and keys[0] in own:
             because = f"its tagline cut: the address names {own[keys[0]]!r}"
-            agreed.append((_parts(value)[0], f"{tag}={value!r} ({because})"))
-    for tag, value in markup:
-        if tag == "<title>" and len(parts := _parts(value)) > 1 and name_key(parts[-1]) in own:
-            because = f"its last part: the address names {own[name_key(parts[-1])]!r}"
-            agreed.append((parts[-1], f"{tag}={value!r} ({because})"))
+            partial.append((parts[0], f"{shown} ({because})"))
+    agreed = exact + partial
+    if all(own.get(name_key(value)) == value for value, _ in agreed) and len(agreed) == len(found):
+        for tag, value in markup:
+            if tag == "<title>" and len(parts := _parts(value)) > 1:
+                if name_key(parts[-1]) in own:
+                    because = f"its last part: the address names {own[name_key(parts[-1])]!r}"
+                    agreed.append((parts[-1], f"{tag}={value!r} ({because})"))
+                break  # the page's own title, the first
     return agreed
 
 
 def _parts(value: str) -> list[str]:
     """``value``'s parts between taglines' separators (``_TAGLINE``), a separator left dangling
     at its end dropped (``Story - BOOK☆WALKER -``); those with no letter or digit left out."""
-    parts = [part.strip() for part in _TAGLINE.split(value.strip().rstrip("-–—|｜:·•"))]
+    value = " ".join(value.split())  # one space at most between words: no backtracking
+    parts = [part.strip() for part in _TAGLINE.split(value.rstrip(" -–—|｜:·•"))]
     return [part for part in parts if any(ch.isalnum() for ch in part)]
 
 
@@ -795,10 +807,16 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
 
     outlet_provenance: list[Provenance] = []
     outlet = _outlet(hints, page.site, url, url_evidence, outlet_provenance)
-    names = _site_names(markup, outlet, url, url_evidence)
+    # an outlet read from the title's end is no evidence for cutting that end
+    from_title = any(p.evidence.startswith("<title>=") for p in outlet_provenance)
+    names = _site_names(markup, None if from_title else outlet, url, url_evidence)
     title, cuts = _title_without_names(metadata.title or "", names, _sections(markup))
-    title, cuts = _headline_part(title, markup, cuts)
+    title, cuts = _headline_part(title, tree, cuts)
     # a cut title is backed by the tag that holds the title as it was before the cuts
+    if metadata.title and not any(
+        _fold(value) == _fold(metadata.title) for _, value in _candidates(markup, "title")
+    ):
+        cuts.insert(0, f"trafilatura read {metadata.title!r}")
     title = backed("title", title, "".join(f"; {cut}" for cut in cuts), metadata.title)
     standfirst = backed("standfirst", metadata.description or _first(markup, "standfirst"))
     found = page_authors(metadata.author, markup, url)
@@ -1084,20 +1102,66 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
     return title, cuts
 
 
-def _headline_part(title: str, markup, cuts: list[str]) -> tuple[str, list[str]]:
-    """``title`` cut to the part of it the page's headline (an ``<h1>``) shows alone, when the
-    title sets that part between separators with other words and it is the longest part: the
-    others are a kicker or the site's desks and sections (``Opinion | Story``, ``Story - Your
-    Money Today - Your Life``). A title the headline does not show so stays whole."""
-    parts = [part.strip() for part in _TAGLINE.split(title)]
+def _headline_part(title: str, tree: HtmlElement, cuts: list[str]) -> tuple[str, list[str]]:
+    """``title`` cut to the part of it the page's headline (an ``<h1>`` of the story, not the
+    site's logo or a banner in its header) shows alone, when the title sets that part between
+    separators with other words, it is the longest part, only a kicker of one or two words
+    comes before it (``Opinion | Story``, ``Story - Your Money Today - Your Life``), and no
+    other ``<h1>`` shows another part (a page whose logo and story headings each show a part
+    does not tell which is the story's). Any other title stays whole."""
+    parts = _parts(title)
     if len(parts) < 2:
         return title, cuts
-    longest = max(parts, key=len)
-    for tag, value in markup:
-        if tag == "<h1>" and _fold(value).rstrip("。.") == _fold(longest).rstrip("。.") != "":
-            others = ", ".join(repr(part) for part in parts if part is not longest)
-            return longest, [*cuts, f"{others} removed (the page's {tag} is {value!r})"]
-    return title, cuts
+    at = max(range(len(parts)), key=lambda k: len(parts[k]))
+    if not all(_kicker_short(part) for part in parts[:at]):
+        return title, cuts
+    headings = [(h, _WS.sub(" ", h.text_content()).strip()) for h in tree.iterfind(".//h1")]
+    shown = [
+        (h, text) for h, text in headings if _same_words(text, parts[at]) and _story_heading(h)
+    ]
+    if not shown:
+        return title, cuts
+    others = [part for k, part in enumerate(parts) if k != at]
+    if any(_same_words(text, part) for _, text in headings for part in others):
+        return title, cuts
+    removed = ", ".join(repr(part) for part in others)
+    return parts[at], [*cuts, f"{removed} removed (the page's <h1> is {shown[0][1]!r})"]
+
+
+# A heading of the site, not of the story: its logo, name or banner
+_SITE_HEADING = re.compile(r"logo|brand|masthead|site-?(?:title|name|header)|global-header", re.I)
+
+
+def _same_words(text: str, part: str) -> bool:
+    """Whether a heading's ``text`` is the title ``part`` (a last full stop apart)."""
+    return _fold(text).rstrip("。.") == _fold(part).rstrip("。.") != ""
+
+
+def _kicker_short(part: str) -> bool:
+    """A label a title may open with (``Opinion``, ``Analysis``, ``独自``): one word, or a few
+    characters of a script written without spaces. Two words may be a story's own short
+    headline (``Ferry woes | Jane Doe's Island Notebook``)."""
+    return " " not in part and (len(part) <= 6 or _UNSPACED_TEXT.search(part) is None)
+
+
+_UNSPACED_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _story_heading(h1: HtmlElement) -> bool:
+    """Whether an ``<h1>`` may be the story's headline: not in the site's navigation, footer
+    or an aside, nor in a page header outside the article, nor classed as the site's logo or
+    name, nor only a link to the site's front page."""
+    ancestors = [h1, *h1.iterancestors()]
+    in_article = any(a.tag == "article" for a in ancestors)
+    for element in ancestors:
+        if element.tag in ("nav", "footer", "aside") or (
+            element.tag == "header" and not in_article
+        ):
+            return False
+        if _SITE_HEADING.search(f"{element.get('class', '')} {element.get('id', '')}"):
+            return False
+    links = h1.findall(".//a")
+    return not (len(links) == 1 and links[0].get("href", "").rstrip("/") in ("", "/", "."))
 
 
 def _outlet(hints, site, url, url_evidence, provenance) -> str | None:
