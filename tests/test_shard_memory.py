@@ -172,12 +172,8 @@ def _ipc_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-# every column built in place / taken twice / the smaller half taken twice, the rest in place
-@pytest.mark.parametrize("twice", [0, 1 << 40, None])
-@pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("weigh", [False, True])  # the light columns shed after each fragment
-def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, weigh, monkeypatch):
-    rng = random.Random(seed)
+def _fragments(rng: random.Random, most: int = 9) -> pa.Table:
+    """A shard's rows as a table of up to ``most`` fragments of random rows (a chunk each)."""
     span = pa.struct([("start", pa.int64()), ("kind", pa.string())])
     schema = pa.schema(
         [("record_id", pa.string()), ("text", pa.string()),
@@ -198,10 +194,39 @@ def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, wei
             schema=schema,
         )  # fmt: skip
 
-    table = pa.concat_tables([fragment(rng.randint(0, 40)) for _ in range(rng.randint(1, 9))])
+    return pa.concat_tables([fragment(rng.randint(0, 40)) for _ in range(rng.randint(1, most))])
+
+
+# none of the columns joined, the smallest ones, all of them
+@pytest.mark.parametrize("joined_bytes", [0, 2_000, 1 << 40])
+@pytest.mark.parametrize("seed", range(5))
+def test_rows_taken_from_joined_columns_are_the_rows_taken_whole(seed, joined_bytes, monkeypatch):
+    table = _fragments(random.Random(seed), most=60)
+    monkeypatch.setattr(stages, "_JOINED_BYTES", joined_bytes)
+    sizes = stages.column_sizes(table)
+    joined = stages._joined_columns(table, sizes)
+    assert sum(sizes[c] for c in joined) <= joined_bytes
+    if joined_bytes > 1e6:
+        assert len(joined) == table.num_columns
     order = pc.sort_indices(table["record_id"]).to_numpy()
+    for start in range(0, len(order), 25):
+        indices = order[start : start + 25]
+        taken = stages._rows_by_column(table, indices, lambda: None, sizes, joined)
+        expected = rows_at(table, indices)
+        assert taken.equals(expected)
+        assert _ipc_bytes(taken) == _ipc_bytes(expected)
+
+
+# every column built in place / taken twice / the smaller half taken twice, the rest in place
+@pytest.mark.parametrize("twice", [0, 1 << 40, None])
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("weigh", [False, True])  # the light columns shed after each fragment
+def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, weigh, monkeypatch):
+    table = _fragments(random.Random(seed))
+    order = pc.sort_indices(table["record_id"]).to_numpy()
+    sizes = stages.column_sizes(table)
     if twice is None:  # a slice's share of the two smaller columns, not of the two larger
-        twice = sorted(column.nbytes for column in table.columns)[1] * 25 / max(1, len(order))
+        twice = sorted(sizes)[1] * 25 / max(1, len(order))
     monkeypatch.setattr(stages, "_TAKEN_TWICE", twice)
     if weigh:
         monkeypatch.setattr(stages, "_SHED_BYTES", 1)
@@ -210,7 +235,7 @@ def test_rows_taken_a_column_at_a_time_are_the_rows_taken_whole(seed, twice, wei
     for start in range(0, len(order), 25):
         indices = order[start : start + 25]
         share = len(indices) / len(order)
-        heavy = sum(column.nbytes * share > twice for column in table.columns)
+        heavy = sum(size * share > twice for size in sizes)
         taken_from = len(set(np.searchsorted(fragment_starts, indices, "right").tolist()))
         light_sheds = 1 + taken_from if weigh else 1
         expected_sheds += heavy + (light_sheds if heavy < table.num_columns else 0)
