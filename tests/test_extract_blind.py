@@ -250,15 +250,77 @@ def test_a_byline_after_two_story_sentences_makes_no_headline(footer):
     assert x.published_at is None
 
 
-def test_japanese_kicker_and_headline():
-    text = (
-        "国際\n\n日曜の渡し船が再開\n\nイーストムーアの渡し船は5月から日曜日の運航を再開する。"
-        "港湾委員会が木曜日の夜に決めた。\n\n日曜の便は4年前から止まっていた。"
-    )
+JA_STORY = "イーストムーアの渡し船は5月から日曜日の運航を再開する。港湾委員会が木曜日の夜に決めた。"
+
+
+# a site's name, a breadcrumb, a menu, a photo caption
+JA_TOPS = (
+    "潮見台新報デジタル",
+    "国際・アジア太平洋",
+    "トップ ニュース 地域",
+    "渡し船に乗り込む住民ら＝3日、港",
+)
+
+
+@pytest.mark.parametrize("top", JA_TOPS)
+def test_a_japanese_line_at_the_top_is_no_headline_by_its_length_alone(top):
+    # without a date above it, no such line is taken for a headline by its length
+    x = _extract(f"{top}\n\n日曜の渡し船が再開へ\n\n{JA_STORY}")
+    assert x.title is None
+    assert x.text == JA_STORY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a headline below a date, then a byline, a kicker, a shorter standfirst or a date
+        f"3 June 2024\n\nFerry returns on Sundays\n\nBy Cass Whitlow\n\n{LEAD}",
+        f"3 June 2024\n\nTransport\n\nFerry returns on Sundays\n\n{LEAD}",
+        f"By Cass Whitlow\n\nFerry returns on Sundays\n\nJune 3, 2024\n\n{LEAD}",
+        f"3 June 2024\n\nFerry returns on Sundays\n\nBoard votes six to two.\n\n{LEAD}",
+        # a section's label over the date is no author
+        f"Climate Crisis\n\n3 June 2024\n\nFerry returns on Sundays\n\n{LEAD}",
+    ],
+)
+def test_the_headline_below_a_date_whatever_follows_it(text):
     x = _extract(text)
-    assert x.title == "日曜の渡し船が再開"
-    assert x.spans[0].rule == "header:kicker"
-    assert x.text.startswith("イーストムーアの渡し船")
+    assert x.title == "Ferry returns on Sundays"
+    assert x.published_at.date().isoformat() == "2024-06-03"
+    assert x.authors == (("Cass Whitlow",) if "Cass" in text else ())
+    assert "Ferry returns on Sundays" not in x.text
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "The harbour master had one message for the crowd: “We are staying.”",
+        "After four long years, the Sunday ferry is finally back!",
+        "Will the Sunday ferry ever come back?",
+    ],
+)
+def test_a_first_sentence_below_a_date_is_no_headline(first):
+    x = _extract(f"Monday, June 3, 2024\n\n{first}\n\n{LEAD}")
+    assert x.title is None
+    assert x.text.startswith(first)
+
+
+def test_a_posted_by_footer_after_a_short_story_leaves_the_story():
+    story = "The ferry is back.\n\nSunday crossings stopped four years ago."
+    x = _extract(f"Ferry returns on Sundays\n\n{story}\n\nPosted on June 3, 2024 by Cass Whitlow")
+    assert x.title == "Ferry returns on Sundays"
+    assert x.text.startswith(story)
+
+
+@pytest.mark.parametrize("label", ["Last edited", "Updated", "Last modified on"])
+def test_who_changed_the_page_is_no_author(label):
+    x = _extract(f"Ferry returns on Sundays\n\n{label} 4 June 2024 by Pat Ordway\n\n{LEAD}")
+    assert x.authors == ()
+
+
+def test_a_japanese_headline_below_its_date():
+    x = _extract(f"2024年6月3日\n\n日曜の渡し船が再開へ\n\n{JA_STORY}")
+    assert (x.title, x.published_at.date().isoformat()) == ("日曜の渡し船が再開へ", "2024-06-03")
+    assert x.text == JA_STORY
 
 
 def test_the_title_evidence_names_the_rule_that_found_it():

@@ -117,10 +117,8 @@ def words(text: str) -> int:
 def is_headline_like(text: str) -> bool:
     """A single sentence of 4-30 words that does not trail off like a list item or label,
     and does not read like a story sentence (a long one ending in a full stop). Japanese and
-    Chinese, written without spaces: 6-60 characters, no sentence stop (``。``) in or after."""
+    Chinese: see ``unspaced_headline_like``."""
     n = words(text)
-    if n <= 3 and _UNSPACED.search(text) is not None:
-        return _unspaced_headline_like(text)
     if not 4 <= n <= 30 or len(text) > 220 or text[0].islower():
         return False
     if text.endswith((",", ";", ":", "-")) or is_lead_in(text):
@@ -132,13 +130,19 @@ def is_headline_like(text: str) -> bool:
 
 # Kana and CJK ideographs: scripts written without spaces between words
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-_UNSPACED_STOPS = ("。", "、", "，", "：", ":", ",", "；", "…")
+_UNSPACED_STOPS = ("。", "、", "，", "：", ":", ",", "；", "…", "」", "”", "！", "？")
 
 
-def _unspaced_headline_like(text: str) -> bool:
-    if not 6 <= len(text) <= 60 or text.endswith(_UNSPACED_STOPS) or "。" in text:
+def unspaced_headline_like(text: str) -> bool:
+    """A Japanese or Chinese line that may be a headline, as far as its words show: 6-60
+    characters, mostly kana or ideographs, no space (a menu), no sentence stop in or after it,
+    no ``＝`` (a photo caption's place and date). Where it stands decides more: only the line
+    below a capture's dateline is taken on this alone (``spans._headline_below_meta``)."""
+    if not 6 <= len(text) <= 60 or " " in text or "＝" in text or "。" in text:
         return False
-    return len(_UNSPACED.findall(text)) * 2 >= len(text.replace(" ", ""))
+    if text.endswith(_UNSPACED_STOPS):
+        return False
+    return len(_UNSPACED.findall(text)) * 2 >= len(text)
 
 
 def masthead_name(text: str, outlets: Collection[str]) -> str | None:
@@ -177,10 +181,8 @@ def is_lead_in(text: str) -> bool:
 
 
 def is_kicker(text: str) -> bool:
-    """A short section label above a headline (``World``, ``Local politics``, ``国際``)."""
-    if text.endswith(_TERMINAL[:3]) or words(text) > 3:
-        return False
-    return len(text) <= 6 or _UNSPACED.search(text) is None
+    """A short section label above a headline (``World``, ``Local politics``)."""
+    return words(text) <= 3 and not text.endswith(_TERMINAL[:3])
 
 
 def is_standfirst_like(text: str) -> bool:
@@ -228,7 +230,9 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         rule = "byline:by"
         if m is None:  # "Posted on 3 June 2024 by Jane Holm": the date first
             m = _DATE_BY.match(part)
-            if m is None or not dateline(m["date"])[0]:
+            dates = dateline(m["date"])[0] if m is not None else ()
+            # "Last edited 4 June 2024 by X": who changed the page, not who wrote it
+            if not dates or any(d.role == "modified" for d in dates):
                 continue
             rule = "byline:after-date"
         rest = m["rest"]

@@ -247,11 +247,18 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
         text = lines[i].text
         if header.is_lead_in(text):
             break
-        if lay.headline is None and seen_meta and _headline_below_meta(lines, lay, todo, pos):
-            _set(lay, i, "headline", "headline:below-dateline")
-            lay.headline = i
-            pos += 1
-            continue
+        if lay.headline is None and seen_meta:
+            if _headline_below_meta(lines, lay, todo, pos, not_authors):
+                _set(lay, i, "headline", "headline:below-dateline")
+                lay.headline = i
+                pos += 1
+                continue
+            if header.is_kicker(text):  # a section's label between the date and the headline
+                _set(lay, i, "furniture-other", "header:kicker")
+                if _headline_below_meta(lines, lay, todo, pos + 1, not_authors):
+                    pos += 1
+                    continue
+                lay.kinds[i] = lay.rules[i] = None
         if (
             lay.headline is not None
             and lay.standfirst is None
@@ -270,23 +277,44 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
         lay.body_start = todo[pos]
 
 
-def _headline_below_meta(lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int) -> bool:
+def _headline_below_meta(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, not_authors: Collection[str]
+) -> bool:
     """Whether ``todo[pos]`` is the headline of a capture that prints its date (or byline)
-    above it (``Montag, 3. Juni 2024`` / headline / story): only such lines and furniture come
-    before it, it reads as a headline and ends in no full stop, and a longer paragraph or more
-    header follows."""
+    above it (``Montag, 3. Juni 2024`` / headline / story): only such lines, a kicker and
+    furniture come before it, it reads as a headline and ends no sentence (a story's first
+    sentence does, a quotation or a cry too), and a longer paragraph, a sentence or more header
+    follows."""
+    if lay.standfirst is not None or pos + 1 >= len(todo):
+        return False
     text = lines[todo[pos]].text
-    if lay.standfirst is not None or text.endswith((".", "。")) or pos + 1 >= len(todo):
+    if header.ends_sentence(text) or text.endswith(("。", "！", "？", "」")):
         return False
     if any(lay.kinds[todo[k]] not in _ABOVE_HEADLINE for k in range(pos)):
         return False
-    if not header.is_headline_like(text):
+    if not (header.is_headline_like(text) or header.unspaced_headline_like(text)):
         return False
     following = lines[todo[pos + 1]].text
-    return len(following) > len(text) or header.is_lead_in(following)
+    return (
+        len(following) > len(text)
+        or header.ends_sentence(following)
+        or header.is_lead_in(following)
+        or _header_follows(lines, lay, todo, pos, not_authors)
+    )
 
 
 _ABOVE_HEADLINE = ("dateline", "byline", "furniture-other")
+
+
+def _dated_or_by(text: str, not_authors: Collection[str]) -> bool:
+    """A dateline, or a "By ..." byline: what stops the top of a capture from being read as
+    kickers (a bare name beside a date is not one here: ``Climate Crisis`` over a date is a
+    section's label)."""
+    if len(text) > 200:
+        return False
+    if _HAS_DIGIT.search(text) and _dateline(text)[0]:
+        return True
+    return _byline(text, not_authors) is not None
 
 
 def _header_from_top(
@@ -298,7 +326,7 @@ def _header_from_top(
         text = lines[todo[pos]].text
         if header.masthead_name(text, not_authors):
             _set(lay, todo[pos], "furniture-other", "header:masthead")
-        elif _is_meta_line(lines, todo, pos, not_authors):
+        elif _dated_or_by(text, not_authors):
             # a date over the masthead is the day the page was shown, not the story's
             if not header.masthead_name(lines[todo[pos + 1]].text, not_authors):
                 break  # a dateline or byline above the headline: ``_header`` reads it
@@ -332,8 +360,9 @@ def _cluster_start(
             return None
         if _is_meta_line(lines, todo, pos, not_authors):
             return pos
-        # a standfirst; a second sentence, even one short enough for a headline, is the story
-        if header.ends_sentence(text) and (sentences or not header.is_headline_like(text)):
+        # a standfirst; a second sentence is the story itself, even one short enough for a
+        # headline (only the first line may be a headline ending in a stop)
+        if header.ends_sentence(text) and (pos or not header.is_headline_like(text)):
             sentences += 1
             if sentences > 1:
                 return None
