@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from archive.extract.dates import LEAD_IN_DATE, dateline
-from archive.extract.lines import wordset
+from archive.extract.lines import UNSPACED, wordset
 
 _ORG_WORDS = wordset(
     """
@@ -116,8 +116,7 @@ def words(text: str) -> int:
 
 def is_headline_like(text: str) -> bool:
     """A single sentence of 4-30 words that does not trail off like a list item or label,
-    and does not read like a story sentence (a long one ending in a full stop). Japanese and
-    Chinese: see ``unspaced_headline_like``."""
+    and does not read like a story sentence (a long one ending in a full stop)."""
     n = words(text)
     if not 4 <= n <= 30 or len(text) > 220 or text[0].islower():
         return False
@@ -128,8 +127,6 @@ def is_headline_like(text: str) -> bool:
     return _SENTENCE_BREAK.search(text) is None
 
 
-# Kana and CJK ideographs: scripts written without spaces between words
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _UNSPACED_STOPS = ("。", "、", "，", "：", ":", ",", "；", "…", "」", "”", "！", "？")
 
 
@@ -142,7 +139,7 @@ def unspaced_headline_like(text: str) -> bool:
         return False
     if text.endswith(_UNSPACED_STOPS):
         return False
-    return len(_UNSPACED.findall(text)) * 2 >= len(text)
+    return len(UNSPACED.findall(text)) * 2 >= len(text)
 
 
 def masthead_name(text: str, outlets: Collection[str]) -> str | None:

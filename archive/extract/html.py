@@ -60,7 +60,7 @@ from archive.extract.authors import ARTICLE_KIND, page_authors
 from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
-from archive.extract.lines import wordset
+from archive.extract.lines import UNSPACED, wordset
 from archive.extract.outlets import domain_names, name_key, outlet_from_domain
 from archive.extract.pagemeta import PageMetadata, page_metadata
 from archive.format import boundedjson
@@ -1105,8 +1105,8 @@ def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
 def _headline_part(title: str, tree: HtmlElement, cuts: list[str]) -> tuple[str, list[str]]:
     """``title`` cut to the part of it the page's headline (an ``<h1>`` of the story, not the
     site's logo or a banner in its header) shows alone, when the title sets that part between
-    separators with other words, it is the longest part, only a kicker of one or two words
-    comes before it (``Opinion | Story``, ``Story - Your Money Today - Your Life``), and no
+    separators with other words, it is the longest part, only a one-word kicker comes before
+    it (``Opinion | Story``, ``Story - Your Money Today - Your Life``), and no
     other ``<h1>`` shows another part (a page whose logo and story headings each show a part
     does not tell which is the story's). Any other title stays whole."""
     parts = _parts(title)
@@ -1141,10 +1141,7 @@ def _kicker_short(part: str) -> bool:
     """A label a title may open with (``Opinion``, ``Analysis``, ``独自``): one word, or a few
     characters of a script written without spaces. Two words may be a story's own short
     headline (``Ferry woes | Jane Doe's Island Notebook``)."""
-    return " " not in part and (len(part) <= 6 or _UNSPACED_TEXT.search(part) is None)
-
-
-_UNSPACED_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+    return " " not in part and (len(part) <= 6 or UNSPACED.search(part) is None)
 
 
 def _story_heading(h1: HtmlElement) -> bool:
@@ -1160,8 +1157,8 @@ def _story_heading(h1: HtmlElement) -> bool:
             return False
         if _SITE_HEADING.search(f"{element.get('class', '')} {element.get('id', '')}"):
             return False
-    links = h1.findall(".//a")
-    return not (len(links) == 1 and links[0].get("href", "").rstrip("/") in ("", "/", "."))
+    links = h1.findall(".//a[@href]")
+    return not (len(links) == 1 and links[0].get("href").rstrip("/") in ("", "."))
 
 
 def _outlet(hints, site, url, url_evidence, provenance) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 
@@ -54,3 +55,7 @@ def split_lines(capture_text: str) -> tuple[Line, ...]:
 def wordset(text: str) -> frozenset[str]:
     """The whitespace-separated words of ``text`` (for word lists written as prose)."""
     return frozenset(text.split())
+
+
+# Kana and CJK ideographs: scripts written without spaces between words
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
