@@ -327,3 +327,39 @@ def test_the_title_evidence_names_the_rule_that_found_it():
     text = f"Eastmoor Ledger\n\nMenu\n\nFerry back on winter timetable\n\nBy Cass Whitlow\n\n{LEAD}"
     (said,) = [p.evidence for p in _extract(text).provenance if p.field == "title"]
     assert said == "headline:above-byline: Ferry back on winter timetable"
+
+
+P1 = (
+    "Residents of Eastmoor woke on Monday to find the river had burst its banks overnight, "
+    "flooding dozens of homes along Mill Lane and the High Street."
+)
+
+
+@pytest.mark.parametrize("footer", ["Posted on 3 June 2024 by Jane Holm", "By Jane Holm"])
+def test_a_byline_below_a_one_paragraph_post_leaves_the_post(footer):
+    x = _extract(f"Council closes Hill Street library\n\n{P1}\n\n{footer}")
+    assert x.title == "Council closes Hill Street library"
+    assert x.text.startswith(P1)  # the paragraph had become the standfirst: body empty
+
+
+@pytest.mark.parametrize("headline", ["Can the valley be saved?", "Eastmoor win the cup!"])
+def test_a_headline_ending_in_a_stop_after_a_kicker_keeps_its_byline(headline):
+    x = _extract(f"World\n\n{headline}\n\nExperts disagree.\n\nBy Jane Holm\n\n{P1}")
+    assert (x.title, x.authors, x.text) == (headline, ("Jane Holm",), P1)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        # a paragraph's first line, wrapped
+        "Residents of Eastmoor woke on Monday to find the river\nhad burst its banks overnight.",
+        "“We have lost everything,” said Mary Ellis, 72",
+        # a standfirst without its stop: longer than a headline (15 words at most)
+        "The river burst its banks overnight, flooding dozens of homes and forcing 200 people "
+        "to leave",
+    ],
+)
+def test_no_paragraph_below_a_date_is_taken_for_a_headline(first):
+    x = _extract(f"Monday, 3 June 2024\n\n{first}\n\n{P1}")
+    assert x.title is None
+    assert x.text.startswith(first.split("\n")[0])

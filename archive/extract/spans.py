@@ -267,6 +267,7 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
             and todo[pos - 1] == lay.headline
             and header.is_standfirst_like(text)
             and _header_follows(lines, lay, todo, pos, not_authors)
+            and _story_after(lines, todo, pos + 1)
         ):
             _set(lay, i, "standfirst", "standfirst:after-headline")
             lay.standfirst = i
@@ -282,19 +283,23 @@ def _headline_below_meta(
 ) -> bool:
     """Whether ``todo[pos]`` is the headline of a capture that prints its date (or byline)
     above it (``Montag, 3. Juni 2024`` / headline / story): only such lines, a kicker and
-    furniture come before it, it reads as a headline and ends no sentence (a story's first
-    sentence does, a quotation or a cry too), and a longer paragraph, a sentence or more header
-    follows."""
+    furniture come before it, it reads as a headline of at most 15 words, ends no sentence (a
+    story's first sentence does, a quotation or a cry too) and is no quotation, and a longer
+    paragraph, a sentence or more header follows in a block of its own."""
     if lay.standfirst is not None or pos + 1 >= len(todo):
         return False
-    text = lines[todo[pos]].text
+    text, following = lines[todo[pos]], lines[todo[pos + 1]]
+    if text.block == following.block or following.text[:1].islower():
+        return False  # a paragraph's first line, wrapped
+    text, following = text.text, following.text
     if header.ends_sentence(text) or text.endswith(("。", "！", "？", "」")):
         return False
+    if text.startswith(_QUOTES) or ", said" in text or header.words(text) > 15:
+        return False  # a quotation, or a paragraph that does not end
     if any(lay.kinds[todo[k]] not in _ABOVE_HEADLINE for k in range(pos)):
         return False
     if not (header.is_headline_like(text) or header.unspaced_headline_like(text)):
         return False
-    following = lines[todo[pos + 1]].text
     return (
         len(following) > len(text)
         or header.ends_sentence(following)
@@ -304,6 +309,7 @@ def _headline_below_meta(
 
 
 _ABOVE_HEADLINE = ("dateline", "byline", "furniture-other")
+_QUOTES = ('"', "“", "‘", "'", "«", "„", "「")
 
 
 def _dated_or_by(text: str, not_authors: Collection[str]) -> bool:
@@ -352,6 +358,7 @@ def _cluster_start(
     """Position (in ``todo``) of the first byline or dateline near the top, when only short
     header-sized lines come before it; None otherwise."""
     sentences = 0
+    top = True  # only kickers so far: this line may be the headline, ending in a stop or not
     for pos in range(min(len(todo), _CLUSTER_WINDOW)):
         text = lines[todo[pos]].text
         if header.words(text) > _STANDFIRST_MAX_WORDS:
@@ -359,14 +366,21 @@ def _cluster_start(
         if pos and "furniture-comments" in kinds[todo[pos - 1] : todo[pos]]:
             return None
         if _is_meta_line(lines, todo, pos, not_authors):
-            return pos
+            return pos if _story_after(lines, todo, pos) else None
         # a standfirst; a second sentence is the story itself, even one short enough for a
-        # headline (only the first line may be a headline ending in a stop)
-        if header.ends_sentence(text) and (pos or not header.is_headline_like(text)):
+        # headline
+        if header.ends_sentence(text) and not (top and header.is_headline_like(text)):
             sentences += 1
             if sentences > 1:
                 return None
+        top = top and header.is_kicker(text)
     return None
+
+
+def _story_after(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """Whether a paragraph follows ``todo[pos]``: a byline or date with none after it is a
+    footer ("Posted on 3 June 2024 by X" below a one-paragraph post), not a header."""
+    return any(header.words(lines[todo[k]].text) >= 12 for k in range(pos + 1, len(todo)))
 
 
 def _is_meta_line(
