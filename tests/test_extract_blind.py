@@ -363,3 +363,11 @@ def test_no_paragraph_below_a_date_is_taken_for_a_headline(first):
     x = _extract(f"Monday, 3 June 2024\n\n{first}\n\n{P1}")
     assert x.title is None
     assert x.text.startswith(first.split("\n")[0])
+
+
+@pytest.mark.parametrize("after", ["", "\n\n2024年6月3日"])
+def test_a_japanese_capture_keeps_its_first_paragraph(after):
+    # one "word" by its spaces and ending in 。: a sentence, never a kicker (it was dropped)
+    first = "港湾委員会は住民の声に応えた。"
+    x = _extract(f"日曜の渡し船が再開へ\n\n{first}\n\n{JA_STORY}{after}")
+    assert x.text.startswith(f"{first}\n\n{JA_STORY}")

@@ -142,6 +142,9 @@ def unspaced_headline_like(text: str) -> bool:
     return len(UNSPACED.findall(text)) * 2 >= len(text)
 
 
+_KICKER_NEVER_ENDS = (*_TERMINAL[:3], "。", "！", "？")
+
+
 def masthead_name(text: str, outlets: Collection[str]) -> str | None:
     """The known outlet whose name the line is, alone or before a tagline or menu
     (``Saltmarsh Gazette – News for the coast``); None otherwise."""
@@ -178,8 +181,10 @@ def is_lead_in(text: str) -> bool:
 
 
 def is_kicker(text: str) -> bool:
-    """A short section label above a headline (``World``, ``Local politics``)."""
-    return words(text) <= 3 and not text.endswith(_TERMINAL[:3])
+    """A short section label above a headline (``World``, ``Local politics``): never a
+    sentence, and a Japanese or Chinese one ends in ``。`` however long (a paragraph there is one
+    "word": the first of every such capture was taken for a kicker)."""
+    return words(text) <= 3 and not text.endswith(_KICKER_NEVER_ENDS)
 
 
 def is_standfirst_like(text: str) -> bool:

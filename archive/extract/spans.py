@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
-from archive.extract.lines import Line
+from archive.extract.lines import UNSPACED, Line
 from archive.model import Span
 
 _HEADER_WINDOW = 14
@@ -380,7 +380,14 @@ def _cluster_start(
 def _story_after(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
     """Whether a paragraph follows ``todo[pos]``: a byline or date with none after it is a
     footer ("Posted on 3 June 2024 by X" below a one-paragraph post), not a header."""
-    return any(header.words(lines[todo[k]].text) >= 12 for k in range(pos + 1, len(todo)))
+    return any(_paragraph_like(lines[todo[k]].text) for k in range(pos + 1, len(todo)))
+
+
+def _paragraph_like(text: str) -> bool:
+    """Twelve words or more; in a script written without spaces, thirty characters or more."""
+    if header.words(text) >= 12:
+        return True
+    return len(text) >= 30 and UNSPACED.search(text) is not None
 
 
 def _is_meta_line(
