@@ -371,3 +371,40 @@ def test_a_japanese_capture_keeps_its_first_paragraph(after):
     first = "港湾委員会は住民の声に応えた。"
     x = _extract(f"日曜の渡し船が再開へ\n\n{first}\n\n{JA_STORY}{after}")
     assert x.text.startswith(f"{first}\n\n{JA_STORY}")
+
+
+SHORT_LINES = "Sailings drop to two a day.\n\nFares stay the same."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a story of short lines after the byline: the byline is still a header
+        "Ferry back on winter timetable\n\nThe change follows a fall in passenger numbers.\n\n"
+        f"By Jane Holm\n\n{SHORT_LINES}",
+        f"Eastmoor Ledger\n\nHome\n\nLocal\n\nFerry back on winter timetable\n\nBy Jane Holm\n\n"
+        f"{SHORT_LINES}",
+    ],
+)
+def test_a_byline_over_a_story_of_short_lines_is_a_header(text):
+    x = _extract(text)
+    assert (x.title, x.authors, x.text) == (
+        "Ferry back on winter timetable",
+        ("Jane Holm",),
+        SHORT_LINES,
+    )
+
+
+@pytest.mark.parametrize(
+    ("between", "after"),
+    [
+        ("\n\n", "\n\n"),
+        ("\n", "\n"),  # header lines without blank lines between them
+        ("\n\n", "\n\neBay and iPhone sellers face new rules from today.\n\n"),
+    ],
+)
+def test_a_headline_below_a_date_however_the_lines_are_set(between, after):
+    title = "“Hidden” costs: Hill Street library to close"  # a quotation mark first
+    x = _extract(f"Monday, 3 June 2024{between}{title}{after}{P1}")
+    assert x.title == title
+    assert x.text.startswith(after.strip() or P1)

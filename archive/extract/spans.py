@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
-from archive.extract.lines import UNSPACED, Line
+from archive.extract.lines import Line
 from archive.model import Span
 
 _HEADER_WINDOW = 14
@@ -284,17 +284,16 @@ def _headline_below_meta(
     """Whether ``todo[pos]`` is the headline of a capture that prints its date (or byline)
     above it (``Montag, 3. Juni 2024`` / headline / story): only such lines, a kicker and
     furniture come before it, it reads as a headline of at most 15 words, ends no sentence (a
-    story's first sentence does, a quotation or a cry too) and is no quotation, and a longer
-    paragraph, a sentence or more header follows in a block of its own."""
+    story's first sentence does, a quotation or a cry too) and says no "..., said", and what
+    follows is no wrapped rest of it but a longer paragraph, a sentence or more header."""
     if lay.standfirst is not None or pos + 1 >= len(todo):
         return False
-    text, following = lines[todo[pos]], lines[todo[pos + 1]]
-    if text.block == following.block or following.text[:1].islower():
-        return False  # a paragraph's first line, wrapped
-    text, following = text.text, following.text
+    text, following = lines[todo[pos]].text, lines[todo[pos + 1]].text
+    if following.split()[0].islower():
+        return False  # a paragraph's first line, wrapped (not "eBay ...", not "iPhone ...")
     if header.ends_sentence(text) or text.endswith(("。", "！", "？", "」")):
         return False
-    if text.startswith(_QUOTES) or ", said" in text or header.words(text) > 15:
+    if _SAID.search(text) or header.words(text) > 15:
         return False  # a quotation, or a paragraph that does not end
     if any(lay.kinds[todo[k]] not in _ABOVE_HEADLINE for k in range(pos)):
         return False
@@ -309,7 +308,7 @@ def _headline_below_meta(
 
 
 _ABOVE_HEADLINE = ("dateline", "byline", "furniture-other")
-_QUOTES = ('"', "“", "‘", "'", "«", "„", "「")
+_SAID = re.compile(r",[”\"’']?\s+said\b")  # '"We have lost everything," said Mary Ellis'
 
 
 def _dated_or_by(text: str, not_authors: Collection[str]) -> bool:
@@ -378,16 +377,9 @@ def _cluster_start(
 
 
 def _story_after(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
-    """Whether a paragraph follows ``todo[pos]``: a byline or date with none after it is a
+    """Whether anything follows ``todo[pos]``: a byline or date that ends the capture is a
     footer ("Posted on 3 June 2024 by X" below a one-paragraph post), not a header."""
-    return any(_paragraph_like(lines[todo[k]].text) for k in range(pos + 1, len(todo)))
-
-
-def _paragraph_like(text: str) -> bool:
-    """Twelve words or more; in a script written without spaces, thirty characters or more."""
-    if header.words(text) >= 12:
-        return True
-    return len(text) >= 30 and UNSPACED.search(text) is not None
+    return pos + 1 < len(todo)
 
 
 def _is_meta_line(
