@@ -267,7 +267,7 @@ def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) 
             and todo[pos - 1] == lay.headline
             and header.is_standfirst_like(text)
             and _header_follows(lines, lay, todo, pos, not_authors)
-            and _story_after(lines, todo, pos + 1)
+            and not _footer(lines, todo, pos + 1, not_authors)
         ):
             _set(lay, i, "standfirst", "standfirst:after-headline")
             lay.standfirst = i
@@ -288,13 +288,16 @@ def _headline_below_meta(
     follows is no wrapped rest of it but a longer paragraph, a sentence or more header."""
     if lay.standfirst is not None or pos + 1 >= len(todo):
         return False
-    text, following = lines[todo[pos]].text, lines[todo[pos + 1]].text
-    if following.split()[0].islower():
-        return False  # a paragraph's first line, wrapped (not "eBay ...", not "iPhone ...")
+    line, next_line = lines[todo[pos]], lines[todo[pos + 1]]
+    text, following = line.text, next_line.text
+    # a paragraph's first line, wrapped: the next line in its block goes on with it, unless
+    # that line is a byline or date ("Headline\nBy Jane Holm")
+    if line.block == next_line.block and not _header_follows(lines, lay, todo, pos, not_authors):
+        return False
     if header.ends_sentence(text) or text.endswith(("。", "！", "？", "」")):
         return False
-    if _SAID.search(text) or header.words(text) > 15:
-        return False  # a quotation, or a paragraph that does not end
+    if _QUOTED.search(text) or _unclosed_quote(text) or header.words(text) > 15:
+        return False  # a quotation with its speaker, or a paragraph that does not end
     if any(lay.kinds[todo[k]] not in _ABOVE_HEADLINE for k in range(pos)):
         return False
     if not (header.is_headline_like(text) or header.unspaced_headline_like(text)):
@@ -308,7 +311,16 @@ def _headline_below_meta(
 
 
 _ABOVE_HEADLINE = ("dateline", "byline", "furniture-other")
-_SAID = re.compile(r",[”\"’']?\s+said\b")  # '"We have lost everything," said Mary Ellis'
+# '"We have lost everything," Mary Ellis said', '«Lo hemos perdido todo», dijo', ', said X'
+_QUOTED = re.compile(r"[,，][”\"’'»]|[”\"’'»][,，]|,\s+said\b")
+_OPENING_QUOTES = ('"', "“", "‘", "«", "„", "「")
+
+
+def _unclosed_quote(text: str) -> bool:
+    """A line that opens a quotation and never closes it: a quotation cut off, no headline."""
+    if not text.startswith(_OPENING_QUOTES):
+        return False
+    return not any(mark in text[1:] for mark in ('"', "”", "’", "»", "“", "」"))
 
 
 def _dated_or_by(text: str, not_authors: Collection[str]) -> bool:
@@ -365,7 +377,7 @@ def _cluster_start(
         if pos and "furniture-comments" in kinds[todo[pos - 1] : todo[pos]]:
             return None
         if _is_meta_line(lines, todo, pos, not_authors):
-            return pos if _story_after(lines, todo, pos) else None
+            return None if _footer(lines, todo, pos, not_authors) else pos
         # a standfirst; a second sentence is the story itself, even one short enough for a
         # headline
         if header.ends_sentence(text) and not (top and header.is_headline_like(text)):
@@ -376,10 +388,15 @@ def _cluster_start(
     return None
 
 
-def _story_after(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
-    """Whether anything follows ``todo[pos]``: a byline or date that ends the capture is a
-    footer ("Posted on 3 June 2024 by X" below a one-paragraph post), not a header."""
-    return pos + 1 < len(todo)
+def _footer(lines: tuple[Line, ...], todo: list[int], pos: int, not_authors) -> bool:
+    """Whether ``todo[pos]`` is a blog's footer ("Posted on 3 June 2024 by X" as the last
+    line below a one-paragraph post), not a header. Only that form: a "By X" or a date as the
+    last line is also a paywalled capture's header ("By X | 3 June 2024" over "Subscribe to
+    continue reading")."""
+    if pos + 1 < len(todo):
+        return False
+    by = _byline(lines[todo[pos]].text, not_authors)
+    return by is not None and by.rule == "byline:after-date"
 
 
 def _is_meta_line(
