@@ -206,11 +206,14 @@ def test_a_date_above_the_headline(top, headline, day):
     assert (x.title, x.published_at.date().isoformat()) == (headline, day)
     assert x.text.startswith("EASTMOOR – The ferry")
     (said,) = [p.evidence for p in x.provenance if p.field == "title"]
-    assert said == f"headline:below-dateline: {headline}"
+    # a short date stands where a kicker would: the headline is the first line after it
+    rule = "headline:first-line" if top == "3 June 2024" else "headline:below-dateline"
+    assert said == f"{rule}: {headline}"
 
 
 def test_a_short_first_sentence_below_a_date_is_story_not_headline():
-    x = _extract(f"3 June 2024\n\nThe ferry returns on Sunday.\n\n{LEAD}")
+    # (below a short date, "3 June 2024", a line is judged as below a kicker: as before)
+    x = _extract(f"Monday, 3 June 2024\n\nThe ferry returns on Sunday.\n\n{LEAD}")
     assert x.title is None
     assert x.text.startswith("The ferry returns on Sunday.")
 

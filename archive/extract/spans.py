@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
-from archive.extract.lines import Line
+from archive.extract.lines import UNSPACED, Line
 from archive.model import Span
 
 _HEADER_WINDOW = 14
@@ -323,6 +323,14 @@ def _unclosed_quote(text: str) -> bool:
     return not any(mark in text[1:] for mark in ('"', "”", "’", "»", "“", "」"))
 
 
+def _short_date(text: str) -> bool:
+    """A date of three words at most, in a script written with spaces ("3 June 2024",
+    "2024-06-03"): it stands where a kicker would, and the line below is judged as below a
+    kicker. (A Japanese date is one word by its spaces; the line below it is judged as below a
+    dateline.)"""
+    return header.is_kicker(text) and UNSPACED.search(text) is None and bool(_dateline(text)[0])
+
+
 def _dated_or_by(text: str, not_authors: Collection[str]) -> bool:
     """A dateline, or a "By ..." byline: what stops the top of a capture from being read as
     kickers (a bare name beside a date is not one here: ``Climate Crisis`` over a date is a
@@ -344,10 +352,15 @@ def _header_from_top(
         if header.masthead_name(text, not_authors):
             _set(lay, todo[pos], "furniture-other", "header:masthead")
         elif _dated_or_by(text, not_authors):
-            # a date over the masthead is the day the page was shown, not the story's
-            if not header.masthead_name(lines[todo[pos + 1]].text, not_authors):
+            if header.masthead_name(lines[todo[pos + 1]].text, not_authors):
+                # a date over the masthead is the day the page was shown, not the story's
+                _set(lay, todo[pos], "furniture-other", "header:date-banner")
+            elif pos < 2 and _short_date(text):
+                # a short date where a kicker stands ("3 June 2024"): its date is read, and
+                # the headline looked for below it as below a kicker
+                _meta(lines, lay, todo[pos], not_authors, todo, pos)
+            else:
                 break  # a dateline or byline above the headline: ``_header`` reads it
-            _set(lay, todo[pos], "furniture-other", "header:date-banner")
         elif pos < 2 and header.is_kicker(text):
             _set(lay, todo[pos], "furniture-other", "header:kicker")
         else:
