@@ -127,7 +127,9 @@ def is_headline_like(text: str) -> bool:
     return _SENTENCE_BREAK.search(text) is None
 
 
-_UNSPACED_STOPS = ("。", "、", "，", "：", ":", ",", "；", "…", "」", "”", "！", "？")
+# The full stop, exclamation and question marks of Japanese and Chinese text
+CJK_STOPS = ("。", "！", "？")
+_UNSPACED_STOPS = (*CJK_STOPS, "、", "，", "：", ":", ",", "；", "…", "」", "”")
 
 
 def unspaced_headline_like(text: str) -> bool:
@@ -142,7 +144,7 @@ def unspaced_headline_like(text: str) -> bool:
     return len(UNSPACED.findall(text)) * 2 >= len(text)
 
 
-_KICKER_NEVER_ENDS = (*_TERMINAL[:3], "。", "！", "？")
+_KICKER_NEVER_ENDS = (*_TERMINAL[:3], *CJK_STOPS)
 
 
 def masthead_name(text: str, outlets: Collection[str]) -> str | None:

@@ -294,7 +294,7 @@ def _headline_below_meta(
     # that line is a byline or date ("Headline\nBy Jane Holm")
     if line.block == next_line.block and not _header_follows(lines, lay, todo, pos, not_authors):
         return False
-    if header.ends_sentence(text) or text.endswith(("。", "！", "？", "」")):
+    if header.ends_sentence(text) or text.endswith((*header.CJK_STOPS, "」")):
         return False
     if _QUOTED.search(text) or _unclosed_quote(text) or header.words(text) > 15:
         return False  # a quotation with its speaker, or a paragraph that does not end
