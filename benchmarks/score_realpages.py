@@ -140,10 +140,16 @@ def judge(label: dict, row: dict) -> dict[str, tuple[bool, bool | None]]:
 
 
 def score(
-    folder: Path = HERE, *, baseline: bool = True, jobs: int = 2, keep: Path | None = None
+    folder: Path = HERE,
+    *,
+    baseline: bool = True,
+    jobs: int = 2,
+    keep: Path | None = None,
+    labels: list[dict] | None = None,
 ) -> dict:
-    """Pack the pages, compare with the labels; the report as a dict."""
-    labels = read_labels(folder)
+    """Pack the pages of ``folder``, compare with the labels (default: the folder's own); the
+    report as a dict."""
+    labels = read_labels(folder) if labels is None else labels
     with tempfile.TemporaryDirectory() as tmp:
         rows, quarantine = pack_pages(folder, Path(keep or tmp), jobs=jobs)
     by_file = {PurePosixPath(lb["file"]).name: lb for lb in labels}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -178,3 +179,14 @@ def vouch_for(release: Path, relative: str, rows: int = 0) -> None:
             if rows:
                 entry["rows"] += rows
     write_manifest(release, manifest)
+
+
+def benchmark_module(name: str):
+    """The script ``benchmarks/<name>.py``, imported as module ``name`` (the scorers the
+    real-data tests hold to their figures)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

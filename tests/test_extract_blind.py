@@ -433,3 +433,29 @@ def test_a_paragraph_below_a_date_is_no_headline_however_it_starts(first):
     x = _extract(f"{date}\n\n{first}\n\n{P1}")
     assert x.title is None
     assert x.text.startswith(first.split("\n")[0])
+
+
+# --- a whole page saved as text: its menus come first -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        # a menu's items, each as short as the one before: the first is no headline
+        "You are using an outdated browser\n\nHome\n\nNews\n\nSport\n\nWeather",
+        "Log in or create an account\nNews\nSport\nWeather\nContact",
+        # list items, as a renderer or a browser's copy marks them
+        "* Skip to main content\n\n* News and Local Politics\n\n* Sport\n\n* Weather",
+        "• Local News From Around the Moor\n\n• Sport and Results\n\n• Weather",
+    ],
+)
+def test_a_saved_pages_menu_is_no_headline(top):
+    x = _extract(f"{top}\n\n{STORY}")
+    assert x.title is None
+
+
+def test_a_headline_at_the_top_over_a_longer_line_is_still_taken():
+    x = _extract(f"Ferry back on winter timetable\n\n{STORY}")
+    assert x.title == "Ferry back on winter timetable"
+    single = _extract("Ferry back on winter timetable after slipway repairs")
+    assert single.title == "Ferry back on winter timetable after slipway repairs"

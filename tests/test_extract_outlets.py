@@ -96,6 +96,8 @@ def test_conflicting_self_references_give_no_outlet():
         "Sign up to First Edition, our free morning newsletter",
         "Subscribe to The Daily Brief podcast on your phone",
         "Subscribe to Tide Times, our weekly email",
+        "Subscribe to Harbour Desk, Courier’s daily newsletter on the port",  # as Fortune's
+        "Subscribe to Harbour Desk, the Courier’s daily newsletter",
     ],
 )
 def test_a_newsletter_or_podcast_signed_up_to_is_not_the_outlet(promo):

@@ -115,17 +115,20 @@ def words(text: str) -> int:
 
 
 def is_headline_like(text: str) -> bool:
-    """A single sentence of 4-30 words that does not trail off like a list item or label,
-    and does not read like a story sentence (a long one ending in a full stop)."""
+    """A single sentence of 4-30 words that is no list item and does not trail off like a
+    label, and does not read like a story sentence (a long one ending in a full stop)."""
     n = words(text)
     if not 4 <= n <= 30 or len(text) > 220 or text[0].islower():
         return False
-    if text.endswith((",", ";", ":", "-")) or is_lead_in(text):
+    if text.startswith(_BULLETS) or text.endswith((",", ";", ":", "-")) or is_lead_in(text):
         return False
     if text.endswith(".") and (n >= 15 or n >= 10 and ", " in text):
         return False
     return _SENTENCE_BREAK.search(text) is None
 
+
+# A list item's marker, as a saved page's menus and link lists show them: no headline has one
+_BULLETS = ("* ", "• ", "+ ", "- ", "· ")
 
 # The full stop, exclamation and question marks of Japanese and Chinese text
 CJK_STOPS = ("。", "！", "？")

@@ -207,10 +207,12 @@ def _self_references(text: str) -> list[tuple[str, str, int, int]]:
 
 _SUPPORT = "self-reference:support-name"
 # What one signs up or subscribes to that is no publication, said right after its name: "Sign
-# up to First Edition, our free morning newsletter", "Subscribe to The Daily Brief podcast".
-# (Words and the spaces between them are told apart by disjoint classes: no backtracking.)
+# up to First Edition, our free morning newsletter", "Subscribe to Data Sheet, Fortune's daily
+# newsletter", "Subscribe to The Daily Brief podcast". (Words and the spaces between them are
+# told apart by disjoint classes: no backtracking.)
 _PRODUCT = re.compile(
-    r",?\s+(?:(?:our|the|a|an|its)\s+(?:[a-z][a-z-]*\s+){0,3}(?:newsletter|podcast|briefing|"
+    r",?\s+(?:(?:our|the|a|an|its|(?:the\s+)?[A-Z][\w&.-]*['’]s)\s+(?:[a-z][a-z-]*\s+){0,3}"
+    r"(?:newsletter|podcast|briefing|"
     r"bulletin|digest|e-?mail|app)|(?:newsletter|podcast|briefing|bulletin|e-?mail))s?\b",
     re.IGNORECASE,
 )

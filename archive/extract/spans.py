@@ -289,7 +289,7 @@ def _headline_below_meta(
     if lay.standfirst is not None or pos + 1 >= len(todo):
         return False
     line, next_line = lines[todo[pos]], lines[todo[pos + 1]]
-    text, following = line.text, next_line.text
+    text = line.text
     # a paragraph's first line, wrapped: the next line in its block goes on with it, unless
     # that line is a byline or date ("Headline\nBy Jane Holm")
     if line.block == next_line.block and not _header_follows(lines, lay, todo, pos, not_authors):
@@ -302,12 +302,7 @@ def _headline_below_meta(
         return False
     if not (header.is_headline_like(text) or header.unspaced_headline_like(text)):
         return False
-    return (
-        len(following) > len(text)
-        or header.ends_sentence(following)
-        or header.is_lead_in(following)
-        or _header_follows(lines, lay, todo, pos, not_authors)
-    )
+    return _story_follows(lines, lay, todo, pos, not_authors)
 
 
 _ABOVE_HEADLINE = ("dateline", "byline", "furniture-other")
@@ -367,13 +362,32 @@ def _header_from_top(
             break
         pos += 1
     first = todo[pos]
-    if _meta(lines, lay, first, not_authors, todo, pos) is None and header.is_headline_like(
-        lines[first].text
+    if (
+        _meta(lines, lay, first, not_authors, todo, pos) is None
+        and header.is_headline_like(lines[first].text)
+        and _story_follows(lines, lay, todo, pos, not_authors)
     ):
         _set(lay, first, "headline", "headline:first-line")
         lay.headline = first
         pos += 1
     return pos
+
+
+def _story_follows(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, not_authors: Collection[str]
+) -> bool:
+    """Whether what follows ``todo[pos]`` is what follows a headline: a longer line, a
+    sentence, a story's lead-in or more header; not the next of a page's menu items, sign-in
+    prompts and section names, each as short as the one before (a saved page's top)."""
+    if pos + 1 >= len(todo):
+        return True
+    text, following = lines[todo[pos]].text, lines[todo[pos + 1]].text
+    return (
+        len(following) > len(text)
+        or header.ends_sentence(following)
+        or header.is_lead_in(following)
+        or _header_follows(lines, lay, todo, pos, not_authors)
+    )
 
 
 def _cluster_start(
