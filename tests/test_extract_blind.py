@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import string
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from archive.extract import extract_text_capture
+from archive.extract import extract_text_capture, header
 from archive.model import Hints
 from archive.text.normalize import normalize_text
 
@@ -459,3 +462,87 @@ def test_a_headline_at_the_top_over_a_longer_line_is_still_taken():
     assert x.title == "Ferry back on winter timetable"
     single = _extract("Ferry back on winter timetable after slipway repairs")
     assert single.title == "Ferry back on winter timetable after slipway repairs"
+
+
+# --- the URL's slug names the headline --------------------------------------------------------
+
+PAGE_TOP = (
+    "Skip to main content\n\nHome\n\nNews\n\nSport\n\nSign in to your account\n\n"
+    "Get our morning newsletter delivered to your inbox every day\n\n"
+)
+HEADED = (
+    "Ferry back on winter timetable after slipway repairs\n\nBy Cass Whitlow\nJune 3, 2024\n\n"
+    f"{STORY}"
+)
+
+
+def _at(text: str, url: str):
+    hints = Hints(url=url, domain_outlets=TABLE)
+    return extract_text_capture(normalize_text(text), hints, language=False)
+
+
+def test_the_url_names_the_headline_below_a_saved_pages_menus():
+    url = "https://eastmoor-ledger.example/news/2024/06/03/ferry-back-on-winter-timetable.html"
+    x = _at(PAGE_TOP + HEADED, url)
+    assert x.title == "Ferry back on winter timetable after slipway repairs"
+    assert x.authors == ("Cass Whitlow",)
+    assert x.published_at.date().isoformat() == "2024-06-03"
+    assert x.text.startswith("The Eastmoor ferry resumed")
+    (said,) = [p.evidence for p in x.provenance if p.field == "title"]
+    assert said == "headline:url-slug: Ferry back on winter timetable after slipway repairs"
+
+
+def test_a_headline_the_url_agrees_with_keeps_its_rule():
+    x = _at(HEADED, "https://eastmoor-ledger.example/2024/06/ferry-back-on-winter-timetable/")
+    (said,) = [p.evidence for p in x.provenance if p.field == "title"]
+    assert said.startswith("headline:first-line: Ferry back")
+
+
+def test_a_first_line_that_shares_no_word_with_the_url_is_no_headline():
+    top = "Take your next trip with the Ledger's travel club\n\n"
+    x = _at(top + STORY, "https://eastmoor-ledger.example/news/slipway-repairs-finished-a7731")
+    assert x.title is None
+    assert x.text.startswith("The Eastmoor ferry resumed")
+    # a headline that shares a word with the slug is kept: slugs shorten and reword
+    top = "Sunday ferry returns to Eastmoor\n\n"
+    x = _at(top + STORY, "https://eastmoor-ledger.example/news/harbour-board-votes-sunday-ferry")
+    assert x.title == "Sunday ferry returns to Eastmoor"
+    # no slug (an id), no judgement
+    x = _at(
+        "Take your next trip with the Ledger's travel club\n\n" + STORY, "https://e.example/s?id=4"
+    )
+    assert x.title == "Take your next trip with the Ledger's travel club"
+
+
+def test_a_line_below_the_story_is_not_taken_for_the_headline():
+    # a short line of the story's end that says what the slug says is no headline: the
+    # story began above it
+    story = f"Ferry back on winter timetable\n\n{LEAD}\n\nSlipway repairs finished early"
+    x = _at(story, "https://eastmoor-ledger.example/news/ferry-slipway-repairs-finished-early")
+    assert x.title == "Ferry back on winter timetable"
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        (
+            "https://e.example/2024/06/03/ferry-back-on-Winter-timetable.html",
+            "back ferry on timetable winter",
+        ),
+        ("https://e.example/entry/ferry-returns-sunday_us_5850a8e4e4b0", "ferry returns sunday us"),
+        ("https://e.example/news/f%C3%A4hre-f%C3%A4hrt-wieder/", "fähre fährt wieder"),
+        ("https://e.example/story?id=44233864&cid=ferry-back-on-winter", ""),  # no slug
+        ("https://e.example/a7731/ferry-back", ""),  # two words are no slug
+        (None, ""),
+    ],
+)
+def test_slug_words(url, words):
+    assert header.slug_words(url) == frozenset(words.split())
+
+
+@given(st.lists(st.text(alphabet=string.ascii_letters + "äöüßéñ", min_size=1), min_size=3))
+def test_slug_words_are_the_slugs_words_casefolded(parts):
+    url = "https://e.example/news/" + "-".join(parts) + ".html"
+    found = header.slug_words(url)
+    wanted = frozenset(p.casefold() for p in parts if p.casefold().isalpha())
+    assert found == (wanted if len(wanted) >= 3 else frozenset())

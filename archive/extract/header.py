@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from archive.extract.dates import LEAD_IN_DATE, dateline
 from archive.extract.lines import UNSPACED, wordset
@@ -348,3 +349,43 @@ def _display(name: str) -> str:
             t if len(t) <= 2 and t.endswith(".") else t.capitalize() for t in name.split()
         )
     return " ".join(name.split())
+
+
+# --- the URL's slug -----------------------------------------------------------------------------
+
+_SLUG_WORD = re.compile(r"[^\W\d_]+")
+_SLUG_PARTS = re.compile(r"[-_+.~,\s]+")
+_PAGE_SUFFIX = re.compile(r"\.(?:s?html?|php\d?|aspx?|jsp|cms)$", re.IGNORECASE)
+
+
+def slug_words(url: str | None) -> frozenset[str]:
+    """The words of a URL's slug, case-folded: the letters-only parts of the path segment with
+    the most (``/2024/06/ferry-returns-on-sundays.html``: ferry, returns, on, sundays; an id
+    like ``5850a8e4`` is no word); none when no segment has three (``/story?id=4423``)."""
+    if not url:
+        return frozenset()
+    path = unquote(urlsplit(url).path)
+    best: frozenset[str] = frozenset()
+    for segment in path.split("/"):
+        parts = _SLUG_PARTS.split(_PAGE_SUFFIX.sub("", segment).casefold())
+        found = frozenset(part for part in parts if part.isalpha())
+        if len(found) > len(best):
+            best = found
+    return best if len(best) >= 3 else frozenset()
+
+
+def slug_agrees(text: str, slug: frozenset[str]) -> bool:
+    """Whether a line says what the URL slug says: it holds at least 60% of the slug's words,
+    and they are at least half of its own (a slug leaves out some small words; a menu or a
+    related story's headline shares a word or two)."""
+    if not slug:
+        return False
+    words = set(_SLUG_WORD.findall(text.casefold()))
+    common = len(words & slug)
+    return common >= 0.6 * len(slug) and common >= 0.5 * len(words)
+
+
+def slug_denies(text: str, slug: frozenset[str]) -> bool:
+    """Whether a line shares no word with the URL slug: a headline the address does not name
+    (a menu, a sign-in prompt, a cookie notice at the top of a saved page)."""
+    return bool(slug) and slug.isdisjoint(_SLUG_WORD.findall(text.casefold()))

@@ -6,6 +6,9 @@ The layout is decided in a fixed order, each step recording the rule that fired:
 2. runs grown from a trigger (a support plea continues while the publisher speaks of itself;
    an error widget's indented lines; a comment section runs to the end of the capture);
 3. the header: kicker, headline, standfirst, byline, dateline, up to the story's first line;
+   where the capture's URL has a slug and the headline found by position does not say what
+   it says, the line that does is the headline (a saved page's menus come first), and a
+   headline sharing no word with the slug is none;
 4. the rest is story body (with subheadings), except short trailing lines after it.
 
 Body lines of one block are joined into one paragraph until a line ends a sentence.
@@ -44,14 +47,20 @@ class Layout:
     date_flags: list[str] = field(default_factory=list)
 
 
-def layout(capture_text: str, lines: tuple[Line, ...], not_authors: Collection[str] = ()) -> Layout:
-    """Class every line (see the module docstring for the order of rules)."""
+def layout(
+    capture_text: str,
+    lines: tuple[Line, ...],
+    not_authors: Collection[str] = (),
+    slug: frozenset[str] = frozenset(),
+) -> Layout:
+    """Class every line (see the module docstring for the order of rules). ``slug``: the
+    words of the capture's URL slug (``header.slug_words``), which name its headline."""
     n = len(lines)
     lay = Layout([None] * n, [None] * n)
     anchored = furniture.anchored_lines(capture_text, [ln.start for ln in lines])
     _single_line_rules(lines, lay, anchored)
     _grow_runs(lines, lay)
-    _header(lines, lay, not_authors)
+    _header(lines, lay, not_authors, slug)
     _comments_tail(lines, lay)
     _body(lines, lay)
     return lay
@@ -224,17 +233,116 @@ def _content(lay: Layout, start: int, stop: int) -> list[int]:
     return [i for i in range(start, stop) if lay.kinds[i] is None]
 
 
-def _header(lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str]) -> None:
-    n = len(lines)
-    todo = _content(lay, 0, n)
+def _header(
+    lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str], slug: frozenset[str]
+) -> None:
+    todo = _content(lay, 0, len(lines))
     if not todo:
         return
+    before = _copy(lay) if slug else None
+    _header_read(lines, lay, todo, _header_start(lines, lay, todo, not_authors), not_authors)
+    if (
+        before is None
+        or lay.headline is not None
+        and header.slug_agrees(lines[lay.headline].text, slug)
+    ):
+        return
+    named = _slug_headline(lines, todo, slug)
+    if named is None:
+        if lay.headline is not None and header.slug_denies(lines[lay.headline].text, slug):
+            # the line taken shares no word with the address, and no line says what it says
+            _set(lay, lay.headline, "furniture-other", "header:not-in-url")
+            lay.headline = None
+        return
+    # The URL names another line than the one the layout took (a saved page's menus come
+    # first): that line is the headline, and what stands above it the page's top.
+    _restore(lay, before)
+    _header_read(lines, lay, todo, _named_header(lines, lay, todo, named, not_authors), not_authors)
+
+
+def _header_start(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], not_authors: Collection[str]
+) -> int:
+    """Class the top of the capture (headline, or what stands above the byline cluster); the
+    position in ``todo`` where the header reading goes on."""
     cluster = _cluster_start(lines, lay.kinds, todo, not_authors)
     pos = None
     if cluster:
         pos = _header_before_cluster(lines, lay, todo, cluster, not_authors)
     if pos is None:
         pos = _header_from_top(lines, lay, todo, not_authors)
+    return pos
+
+
+# Content lines searched for the one the URL's slug names: a saved page's menus can fill
+# dozens of lines above its headline.
+_SLUG_WINDOW = 80
+
+
+def _slug_headline(lines: tuple[Line, ...], todo: list[int], slug: frozenset[str]) -> int | None:
+    """The position (in ``todo``) of the first headline-like line whose words the URL slug
+    gives (``header.slug_agrees``), among the first ``_SLUG_WINDOW`` and above the story's
+    first long sentence; None if none."""
+    for pos, i in enumerate(todo[:_SLUG_WINDOW]):
+        text = lines[i].text
+        if header.is_headline_like(text) and header.slug_agrees(text, slug):
+            return pos
+        if header.words(text) >= _STORY_WORDS and header.ends_sentence(text):
+            return None  # the story has begun: a line below it is no headline
+    return None
+
+
+# Words of a sentence that shows the story has begun (a page's notices and prompts above a
+# headline are shorter, or are furniture already)
+_STORY_WORDS = 20
+
+
+def _named_header(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], named: int, not_authors: Collection[str]
+) -> int:
+    """Class ``todo[named]`` as the headline (``headline:url-slug``); above it, a byline or
+    date on the two lines right above is read as such, the rest is the page's top (furniture).
+    Returns the position after the headline."""
+    for pos in range(named):
+        i = todo[pos]
+        if pos >= named - 2 and _meta(lines, lay, i, not_authors, todo, pos) is not None:
+            continue
+        rule = "header:masthead" if header.masthead_name(lines[i].text, not_authors) else None
+        _set(lay, i, "furniture-other", rule or "header:above-headline")
+    _set(lay, todo[named], "headline", "headline:url-slug")
+    lay.headline = todo[named]
+    return named + 1
+
+
+def _copy(lay: Layout) -> Layout:
+    return Layout(
+        list(lay.kinds),
+        list(lay.rules),
+        lay.headline,
+        lay.standfirst,
+        lay.body_start,
+        list(lay.bylines),
+        list(lay.dates),
+        list(lay.date_flags),
+    )
+
+
+def _restore(lay: Layout, saved: Layout) -> None:
+    """Put ``lay`` back as it was when ``saved`` was copied from it."""
+    for name in ("kinds", "rules", "bylines", "dates", "date_flags"):
+        setattr(lay, name, list(getattr(saved, name)))
+    lay.headline, lay.standfirst, lay.body_start = (
+        saved.headline,
+        saved.standfirst,
+        saved.body_start,
+    )
+
+
+def _header_read(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, not_authors: Collection[str]
+) -> None:
+    """Read the header on from ``todo[pos]``: bylines, datelines, a kicker, the headline below
+    them, the standfirst; the body starts where it ends."""
     limit = min(len(todo), pos + _HEADER_WINDOW)
     seen_meta = False
     while pos < limit:

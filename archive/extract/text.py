@@ -9,7 +9,7 @@ from functools import cache
 from itertools import compress
 
 from archive.extract import dates as dates_mod
-from archive.extract.header import masthead_name
+from archive.extract.header import masthead_name, slug_words
 from archive.extract.language import body_language
 from archive.extract.lines import Line, split_lines
 from archive.extract.outlets import known_outlet, outlet_from_domain, self_references
@@ -37,7 +37,7 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     prov: list[Provenance] = []
     flags: list[str] = []
     known = tuple(v for _, v in hints.domain_outlets) + ((hints.outlet,) if hints.outlet else ())
-    lay = layout(capture_text, lines, known)
+    lay = layout(capture_text, lines, known, slug_words(hints.url))
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)
     text = body_from_spans(capture_text, span_tuple)
