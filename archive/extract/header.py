@@ -121,7 +121,9 @@ def is_headline_like(text: str) -> bool:
     n = words(text)
     if not 4 <= n <= 30 or len(text) > 220 or text[0].islower():
         return False
-    if text.startswith(_BULLETS) or text.endswith((",", ";", ":", "-")) or is_lead_in(text):
+    if text.startswith(BULLETS) or text.endswith((",", ";", ":", "-")) or is_lead_in(text):
+        return False
+    if " › " in text or " > " in text:  # a breadcrumb trail ("Home › Section › Story")
         return False
     if text.endswith(".") and (n >= 15 or n >= 10 and ", " in text):
         return False
@@ -129,7 +131,7 @@ def is_headline_like(text: str) -> bool:
 
 
 # A list item's marker, as a saved page's menus and link lists show them: no headline has one
-_BULLETS = ("* ", "• ", "+ ", "- ", "· ")
+BULLETS = ("* ", "• ", "+ ", "- ", "· ")
 
 # The full stop, exclamation and question marks of Japanese and Chinese text
 CJK_STOPS = ("。", "！", "？")
@@ -364,12 +366,15 @@ def slug_words(url: str | None) -> frozenset[str]:
     like ``5850a8e4`` is no word); none when no segment has three (``/story?id=4423``)."""
     if not url:
         return frozenset()
-    path = unquote(urlsplit(url).path)
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:  # not a URL ("http://[host/..."): no slug to read
+        return frozenset()
     best: frozenset[str] = frozenset()
     for segment in path.split("/"):
         parts = _SLUG_PARTS.split(_PAGE_SUFFIX.sub("", segment).casefold())
         found = frozenset(part for part in parts if part.isalpha())
-        if len(found) > len(best):
+        if len(found) >= len(best):  # a tie: the later segment (a section comes first)
             best = found
     return best if len(best) >= 3 else frozenset()
 
@@ -386,6 +391,13 @@ def slug_agrees(text: str, slug: frozenset[str]) -> bool:
 
 
 def slug_denies(text: str, slug: frozenset[str]) -> bool:
-    """Whether a line shares no word with the URL slug: a headline the address does not name
-    (a menu, a sign-in prompt, a cookie notice at the top of a saved page)."""
-    return bool(slug) and slug.isdisjoint(_SLUG_WORD.findall(text.casefold()))
+    """Whether a line in Latin letters shares no word with a URL slug of four words or more:
+    a headline the address does not name (a menu, a sign-in prompt, a cookie notice at the
+    top of a saved page). A shorter slug may be a section's code (``uk-england-cornwall-5629``),
+    and a headline in another script may have its slug transliterated."""
+    if len(slug) < 4:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if sum(c < "\u0250" for c in letters) * 2 < len(letters):  # Latin and its extensions
+        return False
+    return slug.isdisjoint(_SLUG_WORD.findall(text.casefold()))

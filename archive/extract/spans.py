@@ -7,8 +7,9 @@ The layout is decided in a fixed order, each step recording the rule that fired:
    an error widget's indented lines; a comment section runs to the end of the capture);
 3. the header: kicker, headline, standfirst, byline, dateline, up to the story's first line;
    where the capture's URL has a slug and the headline found by position does not say what
-   it says, the line that does is the headline (a saved page's menus come first), and a
-   headline sharing no word with the slug is none;
+   it says (and has no byline or date below it, or shares no word with the slug), the line
+   that does is the headline (a saved page's menus come first); a lone headline sharing no
+   word with a slug of four words or more is none;
 4. the rest is story body (with subheadings), except short trailing lines after it.
 
 Body lines of one block are joined into one paragraph until a line ends a sentence.
@@ -241,16 +242,17 @@ def _header(
         return
     before = _copy(lay) if slug else None
     _header_read(lines, lay, todo, _header_start(lines, lay, todo, not_authors), not_authors)
-    if (
-        before is None
-        or lay.headline is not None
-        and header.slug_agrees(lines[lay.headline].text, slug)
-    ):
+    if before is None:
         return
-    named = _slug_headline(lines, todo, slug)
+    taken = lines[lay.headline].text if lay.headline is not None else None
+    if taken is not None and header.slug_agrees(taken, slug):
+        return
+    denied = taken is not None and header.slug_denies(taken, slug)
+    if taken is not None and (lay.bylines or lay.dates) and not denied:
+        return  # a headline read with its byline or date, which the URL does not contradict
+    named = _slug_headline(lines, lay, todo, slug, not_authors, denied)
     if named is None:
-        if lay.headline is not None and header.slug_denies(lines[lay.headline].text, slug):
-            # the line taken shares no word with the address, and no line says what it says
+        if denied and not (lay.bylines or lay.dates):  # a menu item or a prompt, alone
             _set(lay, lay.headline, "furniture-other", "header:not-in-url")
             lay.headline = None
         return
@@ -279,39 +281,87 @@ def _header_start(
 _SLUG_WINDOW = 80
 
 
-def _slug_headline(lines: tuple[Line, ...], todo: list[int], slug: frozenset[str]) -> int | None:
+def _slug_headline(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    slug: frozenset[str],
+    not_authors: Collection[str],
+    denied: bool,
+) -> int | None:
     """The position (in ``todo``) of the first headline-like line whose words the URL slug
-    gives (``header.slug_agrees``), among the first ``_SLUG_WINDOW`` and above the story's
-    first long sentence; None if none."""
+    gives (``header.slug_agrees``): a line of its own (no paragraph's first line, wrapped),
+    among the first ``_SLUG_WINDOW`` and above the story's start (a paragraph of
+    ``_STORY_WORDS``, or a second sentence); None if none, or if it is part of the header the
+    layout read under its headline (a standfirst) and the URL did not deny that headline
+    (``denied``)."""
     for pos, i in enumerate(todo[:_SLUG_WINDOW]):
-        text = lines[i].text
-        if header.is_headline_like(text) and header.slug_agrees(text, slug):
-            return pos
-        if header.words(text) >= _STORY_WORDS and header.ends_sentence(text):
+        line = lines[i]
+        if (
+            header.is_headline_like(line.text)
+            and header.slug_agrees(line.text, slug)
+            and (
+                pos + 1 == len(todo)
+                or lines[todo[pos + 1]].block != line.block
+                or _header_follows(lines, lay, todo, pos, not_authors)
+            )
+        ):
+            inside = lay.headline is not None and lay.body_start is not None and i < lay.body_start
+            return None if inside and not denied else pos
+        if header.ends_sentence(line.text) and _paragraph_words(lines, todo, pos) >= _STORY_WORDS:
             return None  # the story has begun: a line below it is no headline
     return None
 
 
-# Words of a sentence that shows the story has begun (a page's notices and prompts above a
-# headline are shorter, or are furniture already)
+def _paragraph_words(lines: tuple[Line, ...], todo: list[int], pos: int) -> int:
+    """The words of ``todo[pos]``: with the lines above it in its block when they are prose
+    wrapped over lines (each of ``_PROSE_LINE`` words or more, ending no sentence), not a
+    menu's items or a page's notices."""
+    block, count = lines[todo[pos]].block, header.words(lines[todo[pos]].text)
+    first = pos
+    while first > 0 and lines[todo[first - 1]].block == block:
+        above = lines[todo[first - 1]].text
+        # a wrapped line goes on to the next: it ends no sentence, and it is no list item
+        if header.words(above) < _PROSE_LINE or header.ends_sentence(above) or _listed(above):
+            break
+        count += header.words(above)
+        first -= 1
+    return count
+
+
+def _listed(text: str) -> bool:
+    return text.startswith(header.BULLETS)
+
+
+# Words of a paragraph that shows the story has begun (a page's notices and prompts above a
+# headline are shorter, or are furniture already), and of each line of a wrapped paragraph
 _STORY_WORDS = 20
+_PROSE_LINE = 8
 
 
 def _named_header(
     lines: tuple[Line, ...], lay: Layout, todo: list[int], named: int, not_authors: Collection[str]
 ) -> int:
     """Class ``todo[named]`` as the headline (``headline:url-slug``); above it, a byline or
-    date on the two lines right above is read as such, the rest is the page's top (furniture).
-    Returns the position after the headline."""
+    date on the two lines right above is read as such, a sentence stays in the body (the line
+    the URL names may be a subheading of a story of short paragraphs: nothing of the story is
+    lost), the rest is the page's top (furniture). Returns the position after the headline."""
     for pos in range(named):
         i = todo[pos]
+        text = lines[i].text
         if pos >= named - 2 and _meta(lines, lay, i, not_authors, todo, pos) is not None:
             continue
-        rule = "header:masthead" if header.masthead_name(lines[i].text, not_authors) else None
+        if header.ends_sentence(text) and header.words(text) >= _SENTENCE_WORDS:
+            _set(lay, i, "body", "body:above-headline")
+            continue
+        rule = "header:masthead" if header.masthead_name(text, not_authors) else None
         _set(lay, i, "furniture-other", rule or "header:above-headline")
     _set(lay, todo[named], "headline", "headline:url-slug")
     lay.headline = todo[named]
     return named + 1
+
+
+_SENTENCE_WORDS = 4  # a line of this many words that ends a sentence is prose, no menu item
 
 
 def _copy(lay: Layout) -> Layout:
@@ -484,17 +534,19 @@ def _header_from_top(
 def _story_follows(
     lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, not_authors: Collection[str]
 ) -> bool:
-    """Whether what follows ``todo[pos]`` is what follows a headline: a longer line, a
-    sentence, a story's lead-in or more header; not the next of a page's menu items, sign-in
-    prompts and section names, each as short as the one before (a saved page's top)."""
+    """Whether what follows ``todo[pos]`` is what follows a headline: more header, or on one
+    of the next two lines a longer line, a sentence or a story's lead-in; not the next of a
+    page's menu items, sign-in prompts and section names, each as short as the one before (a
+    saved page's top)."""
     if pos + 1 >= len(todo):
         return True
-    text, following = lines[todo[pos]].text, lines[todo[pos + 1]].text
-    return (
-        len(following) > len(text)
-        or header.ends_sentence(following)
-        or header.is_lead_in(following)
-        or _header_follows(lines, lay, todo, pos, not_authors)
+    if _header_follows(lines, lay, todo, pos, not_authors):
+        return True
+    text = lines[todo[pos]].text
+    # the next line, or the one after it (a short label, a name in another script between)
+    return any(
+        len(after) > len(text) or header.ends_sentence(after) or header.is_lead_in(after)
+        for after in (lines[i].text for i in todo[pos + 1 : pos + 3])
     )
 
 
