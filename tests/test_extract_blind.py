@@ -532,7 +532,7 @@ def test_a_line_below_the_story_is_not_taken_for_the_headline():
             "back ferry on timetable winter",
         ),
         ("https://e.example/entry/ferry-returns-sunday_us_5850a8e4e4b0", "ferry returns sunday us"),
-        ("https://e.example/news/f%C3%A4hre-f%C3%A4hrt-wieder/", "fähre fährt wieder"),
+        ("https://e.example/news/f%C3%A4hre-f%C3%A4hrt-wieder/", "fahre fahrt wieder"),
         ("https://e.example/story?id=44233864&cid=ferry-back-on-winter", ""),  # no slug
         ("https://e.example/a7731/ferry-back", ""),  # two words are no slug
         ("http://[tarn/news/ferry-returns-after-storm", ""),  # no URL: read as none, no error
@@ -544,7 +544,7 @@ def test_slug_words(url, words):
     assert header.slug_words(url) == frozenset(words.split())
 
 
-@given(st.lists(st.text(alphabet=string.ascii_letters + "äöüßéñ", min_size=1), min_size=3))
+@given(st.lists(st.text(alphabet=string.ascii_letters, min_size=1), min_size=3))
 def test_slug_words_are_the_slugs_words_casefolded(parts):
     url = "https://e.example/news/" + "-".join(parts) + ".html"
     found = header.slug_words(url)
@@ -635,6 +635,80 @@ def test_short_story_sentences_above_the_line_the_url_names_stay_in_the_body():
 @pytest.mark.parametrize(
     "label", ["Analysis", "Exclusive", "Photo gallery", "Маргарита Иванова", "Wednesday 3 March"]
 )
-def test_a_headline_over_a_short_label_then_the_story_is_still_taken(label):
-    x = _extract(f"Tarn Island ferry back on the water after storm\n\n{label}\n\n{STORY}")
+def test_a_headline_over_a_short_label_is_found_by_its_url(label):
+    # A first line over a shorter one is read as a page's menu without a URL (no title rather
+    # than a menu item); the slug names it.
+    text = f"Tarn Island ferry back on the water after storm\n\n{label}\n\n{STORY}"
+    x = _at(text, "https://e.example/news/2021/03/tarn-island-ferry-back-on-the-water")
     assert x.title == "Tarn Island ferry back on the water after storm"
+
+
+LEDE2 = (
+    "The ferry service to Tarn Island resumed on Wednesday after a four-day pause caused by the "
+    "storm that swept the coast, the operator said in a statement."
+)
+U = "https://news.example.org/2024/03/ferry-returns-to-tarn-island"
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        # a sign-up pitch and a menu in one block: no paragraph of the story
+        "* Log in\n- Go ad-free with the Tarn Gazette\nRead without adverts. Back local "
+        "reporting. Join for a pound today. -\nBecome a member and read every story from the "
+        "harbour!\n* Home\n* Sport",
+        # a menu's items, a teaser cut off, a browser notice
+        "* Click to share on Facebook (Opens in new window)\n* Harbour fees rise for the third "
+        "year running...\nIE 11 is not supported. Please use another browser.",
+        # a menu item over a date
+        "Weather forecast for the coast\n3 March 2024",
+    ],
+)
+def test_the_headline_the_url_names_below_a_pages_top(top):
+    x = _at(f"{top}\n\nFerry returns to Tarn Island after storm\n\n{LEDE2}", U)
+    assert x.title == "Ferry returns to Tarn Island after storm"
+    assert x.text == LEDE2
+
+
+def test_the_headline_the_url_names_takes_its_byline_and_date():
+    top = "* Log in\n- Go ad-free with the Tarn Gazette\n* Home\n* Sport"
+    text = (
+        f"{top}\n\nFerry returns to Tarn Island after storm\n\nAda Quill\n3 March 2024\n\n{LEDE2}"
+    )
+    x = _at(text, U)
+    assert (x.title, x.authors, x.text) == (
+        "Ferry returns to Tarn Island after storm",
+        ("Ada Quill",),
+        LEDE2,
+    )
+    assert x.published_at.date().isoformat() == "2024-03-03"
+
+
+def test_a_pun_headline_over_a_dek_the_slug_names_stays():
+    dek = "Ferry returns to Tarn Island after storm pause"
+    text = f"Tarn islanders all at sea no more\n{dek}\n\n{LEDE2}"
+    x = _at(text, U)
+    assert x.title == "Tarn islanders all at sea no more"
+
+
+@pytest.mark.parametrize(
+    ("headline", "url"),
+    [
+        (
+            "Đảo Tây mở lại bến phà sau bão",
+            "https://e.example/thoi-su/dao-tay-mo-lai-ben-pha-12345.html",
+        ),
+        (
+            "Şiddetli fırtına öncesi uyarı yapıldı",
+            "https://e.example/gundem/siddetli-firtina-oncesi-uyari",
+        ),
+    ],
+)
+def test_a_headline_with_accents_agrees_with_its_plain_slug(headline, url):
+    x = _at(f"{headline}\n\n{STORY}", url)
+    assert x.title == headline
+
+
+def test_an_encyclopedias_tagline_is_no_headline():
+    text = f"From Harbourpedia, the free encyclopedia\nJump to: navigation\n\n{STORY}"
+    assert _extract(text).title is None

@@ -179,7 +179,8 @@ RULES: tuple[Rule, ...] = (
         120,
         start=re.compile(
             r"(?:in this article:?$|advertisement|sponsored(?: content)?$|"
-            r"(?:skip|jump) to (?:the )?(?:main )?(?:content|navigation|search|footer)|"
+            r"(?:skip|jump) to:? (?:the )?(?:main )?(?:content|navigation|search|footer)|"
+            r"from \w+, the free encyclopedia$|"
             r"listen to (?:this )?(?:article|story)|scroll to continue|story continues below|"
             r"continue reading|topics?:|tags?:|filed under:?|follow us\b|sign up to our \w+ "
             r"newsletter|get our \w+ newsletter)"

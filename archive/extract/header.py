@@ -7,6 +7,7 @@ place is dropped, so an outlet name, a photo agency or a furniture phrase is nev
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -361,9 +362,10 @@ _PAGE_SUFFIX = re.compile(r"\.(?:s?html?|php\d?|aspx?|jsp|cms)$", re.IGNORECASE)
 
 
 def slug_words(url: str | None) -> frozenset[str]:
-    """The words of a URL's slug, case-folded: the letters-only parts of the path segment with
-    the most (``/2024/06/ferry-returns-on-sundays.html``: ferry, returns, on, sundays; an id
-    like ``5850a8e4`` is no word); none when no segment has three (``/story?id=4423``)."""
+    """The words of a URL's slug, folded (``_folded``): the letters-only parts of the path
+    segment with the most (``/2024/06/ferry-returns-on-sundays.html``: ferry, returns, on,
+    sundays; an id like ``5850a8e4`` is no word); none when no segment has three
+    (``/story?id=4423``)."""
     if not url:
         return frozenset()
     try:
@@ -372,7 +374,7 @@ def slug_words(url: str | None) -> frozenset[str]:
         return frozenset()
     best: frozenset[str] = frozenset()
     for segment in path.split("/"):
-        parts = _SLUG_PARTS.split(_PAGE_SUFFIX.sub("", segment).casefold())
+        parts = _SLUG_PARTS.split(_folded(_PAGE_SUFFIX.sub("", segment)))
         found = frozenset(part for part in parts if part.isalpha())
         if len(found) >= len(best):  # a tie: the later segment (a section comes first)
             best = found
@@ -385,19 +387,33 @@ def slug_agrees(text: str, slug: frozenset[str]) -> bool:
     related story's headline shares a word or two)."""
     if not slug:
         return False
-    words = set(_SLUG_WORD.findall(text.casefold()))
+    words = set(_SLUG_WORD.findall(_folded(text)))
     common = len(words & slug)
     return common >= 0.6 * len(slug) and common >= 0.5 * len(words)
 
 
 def slug_denies(text: str, slug: frozenset[str]) -> bool:
-    """Whether a line in Latin letters shares no word with a URL slug of four words or more:
-    a headline the address does not name (a menu, a sign-in prompt, a cookie notice at the
-    top of a saved page). A shorter slug may be a section's code (``uk-england-cornwall-5629``),
-    and a headline in another script may have its slug transliterated."""
-    if len(slug) < 4:
+    """Whether a line in Latin letters shares none of a URL slug's words of four letters or
+    more, when the slug has three: a headline the address does not name (a menu, a sign-in
+    prompt, a cookie notice at the top of a saved page). A slug of fewer may be a section's
+    code (``uk-england-cornwall-5629``); a headline in another script may be transliterated
+    in its slug."""
+    named = {word for word in slug if len(word) >= 4}
+    folded = _folded(text)
+    letters = [c for c in folded if c.isalpha()]
+    if len(named) < 3 or 2 * sum(c.isascii() for c in letters) < len(letters):
         return False
-    letters = [c for c in text if c.isalpha()]
-    if sum(c < "\u0250" for c in letters) * 2 < len(letters):  # Latin and its extensions
-        return False
-    return slug.isdisjoint(_SLUG_WORD.findall(text.casefold()))
+    return named.isdisjoint(_SLUG_WORD.findall(folded))
+
+
+# Latin letters that no decomposition takes to a base letter, as slugs spell them
+_UNFOLDED = str.maketrans(
+    {"đ": "d", "ð": "d", "ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+def _folded(text: str) -> str:
+    """``text`` case-folded and without accents, as a URL's slug writes it ("Đảo Tây" and
+    "dao-tay", "Fähre" and "fahre")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNFOLDED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

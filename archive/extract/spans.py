@@ -289,69 +289,114 @@ def _slug_headline(
     not_authors: Collection[str],
     denied: bool,
 ) -> int | None:
-    """The position (in ``todo``) of the first headline-like line whose words the URL slug
-    gives (``header.slug_agrees``): a line of its own (no paragraph's first line, wrapped),
-    among the first ``_SLUG_WINDOW`` and above the story's start (a paragraph of
-    ``_STORY_WORDS``, or a second sentence); None if none, or if it is part of the header the
-    layout read under its headline (a standfirst) and the URL did not deny that headline
+    """The position (in ``todo``) of the first line that reads as a headline (no full stop
+    at its end: a lede's first sentence may say what the slug says) and says what the URL
+    slug says (``header.slug_agrees``): a line of its own (no paragraph's first line,
+    wrapped), among the first ``_SLUG_WINDOW``, above the story's first paragraph
+    (``_story_paragraph``). None if there is none, or if it is the standfirst or the line
+    below the headline the layout took, and the URL did not deny that headline
     (``denied``)."""
     for pos, i in enumerate(todo[:_SLUG_WINDOW]):
         line = lines[i]
         if (
             header.is_headline_like(line.text)
+            and not _full_stop(line.text)
             and header.slug_agrees(line.text, slug)
-            and (
-                pos + 1 == len(todo)
-                or lines[todo[pos + 1]].block != line.block
-                or _header_follows(lines, lay, todo, pos, not_authors)
-            )
+            and not _continued(lines, todo, pos)
         ):
-            inside = lay.headline is not None and lay.body_start is not None and i < lay.body_start
-            return None if inside and not denied else pos
-        if header.ends_sentence(line.text) and _paragraph_words(lines, todo, pos) >= _STORY_WORDS:
+            if lay.headline is not None and not denied and _under_headline(lay, todo, pos):
+                return None
+            return pos
+        if header.ends_sentence(line.text) and _story_paragraph(lines, todo, pos):
             return None  # the story has begun: a line below it is no headline
     return None
 
 
-def _paragraph_words(lines: tuple[Line, ...], todo: list[int], pos: int) -> int:
-    """The words of ``todo[pos]``: with the lines above it in its block when they are prose
-    wrapped over lines (each of ``_PROSE_LINE`` words or more, ending no sentence), not a
-    menu's items or a page's notices."""
-    block, count = lines[todo[pos]].block, header.words(lines[todo[pos]].text)
+def _full_stop(text: str) -> bool:
+    """Whether a line ends in a full stop, not an abbreviation's ("... With U.S.")."""
+    return text.endswith(".") and "." not in text.rsplit(None, 1)[-1][:-1]
+
+
+def _continued(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """Whether the next line goes on with ``todo[pos]``: a paragraph wrapped over lines, its
+    next line in the same block starting in lower case."""
+    if pos + 1 >= len(todo):
+        return False
+    line, following = lines[todo[pos]], lines[todo[pos + 1]]
+    return following.block == line.block and following.text[:1].islower()
+
+
+def _under_headline(lay: Layout, todo: list[int], pos: int) -> bool:
+    """Whether ``todo[pos]`` is part of what the layout read under its headline: the line
+    right below it, or a line above where the body starts."""
+    i = todo[pos]
+    if pos > 0 and todo[pos - 1] == lay.headline:
+        return True
+    return lay.body_start is not None and lay.headline < i < lay.body_start
+
+
+def _block_lines(lines: tuple[Line, ...], todo: list[int], pos: int) -> list[str]:
+    """The lines of ``todo[pos]``'s block, up to it."""
+    block = lines[todo[pos]].block
     first = pos
     while first > 0 and lines[todo[first - 1]].block == block:
-        above = lines[todo[first - 1]].text
-        # a wrapped line goes on to the next: it ends no sentence, and it is no list item
-        if header.words(above) < _PROSE_LINE or header.ends_sentence(above) or _listed(above):
-            break
-        count += header.words(above)
         first -= 1
-    return count
+    return [lines[todo[k]].text for k in range(first, pos + 1)]
 
 
-def _listed(text: str) -> bool:
-    return text.startswith(header.BULLETS)
+def _prose(text: str) -> bool:
+    """A line of running text: a sentence of a few words, or a long line (a paragraph wrapped
+    over lines); no list item, no teaser cut off with an ellipsis."""
+    if text.startswith(header.BULLETS) or text.endswith(("…", "...")):
+        return False
+    n = header.words(text)
+    return n >= _PROSE_LINE or n >= _SENTENCE_WORDS and header.ends_sentence(text)
+
+
+def _prose_block(texts: list[str]) -> bool:
+    """A block of running text: no list item in it, and mostly prose lines (a menu's items,
+    set one a line, are not)."""
+    if any(text.startswith(header.BULLETS) for text in texts):
+        return False
+    return 2 * sum(_prose(text) for text in texts) >= len(texts)
+
+
+def _story_paragraph(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """Whether ``todo[pos]`` (which ends a sentence) ends a paragraph of the story: a line of
+    ``_STORY_WORDS`` words or more, or a paragraph of as many wrapped over lines (each line
+    above it in its block long, ending no sentence, no list item)."""
+    texts = _block_lines(lines, todo, pos)
+    wrapped = []
+    for text in reversed(texts[:-1]):
+        if header.words(text) < _PROSE_LINE or header.ends_sentence(text) or not _prose(text):
+            break
+        wrapped.append(text)
+    if any(text.startswith(header.BULLETS) for text in texts):
+        return False
+    return sum(header.words(t) for t in [texts[-1], *wrapped]) >= _STORY_WORDS
 
 
 # Words of a paragraph that shows the story has begun (a page's notices and prompts above a
-# headline are shorter, or are furniture already), and of each line of a wrapped paragraph
+# headline are shorter, or are furniture already); of a line of running text; of a sentence
 _STORY_WORDS = 20
 _PROSE_LINE = 8
+_SENTENCE_WORDS = 3
 
 
 def _named_header(
     lines: tuple[Line, ...], lay: Layout, todo: list[int], named: int, not_authors: Collection[str]
 ) -> int:
     """Class ``todo[named]`` as the headline (``headline:url-slug``); above it, a byline or
-    date on the two lines right above is read as such, a sentence stays in the body (the line
-    the URL names may be a subheading of a story of short paragraphs: nothing of the story is
-    lost), the rest is the page's top (furniture). Returns the position after the headline."""
+    date on the two lines right above is read as such, a block of running text stays in the
+    body (the line the URL names may be a subheading of a story of short paragraphs: nothing
+    of the story is lost), the rest is the page's top (furniture). Returns the position after
+    the headline."""
     for pos in range(named):
         i = todo[pos]
         text = lines[i].text
         if pos >= named - 2 and _meta(lines, lay, i, not_authors, todo, pos) is not None:
             continue
-        if header.ends_sentence(text) and header.words(text) >= _SENTENCE_WORDS:
+        if _prose_block(_whole_block(lines, todo, pos, named)):
             _set(lay, i, "body", "body:above-headline")
             continue
         rule = "header:masthead" if header.masthead_name(text, not_authors) else None
@@ -361,7 +406,13 @@ def _named_header(
     return named + 1
 
 
-_SENTENCE_WORDS = 4  # a line of this many words that ends a sentence is prose, no menu item
+def _whole_block(lines: tuple[Line, ...], todo: list[int], pos: int, stop: int) -> list[str]:
+    """The lines of ``todo[pos]``'s block, above position ``stop``."""
+    block = lines[todo[pos]].block
+    last = pos
+    while last + 1 < stop and lines[todo[last + 1]].block == block:
+        last += 1
+    return _block_lines(lines, todo, last)
 
 
 def _copy(lay: Layout) -> Layout:
@@ -534,19 +585,17 @@ def _header_from_top(
 def _story_follows(
     lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, not_authors: Collection[str]
 ) -> bool:
-    """Whether what follows ``todo[pos]`` is what follows a headline: more header, or on one
-    of the next two lines a longer line, a sentence or a story's lead-in; not the next of a
-    page's menu items, sign-in prompts and section names, each as short as the one before (a
-    saved page's top)."""
+    """Whether what follows ``todo[pos]`` is what follows a headline: a longer line, a
+    sentence, a story's lead-in or more header; not the next of a page's menu items, sign-in
+    prompts and section names, each as short as the one before (a saved page's top)."""
     if pos + 1 >= len(todo):
         return True
-    if _header_follows(lines, lay, todo, pos, not_authors):
-        return True
-    text = lines[todo[pos]].text
-    # the next line, or the one after it (a short label, a name in another script between)
-    return any(
-        len(after) > len(text) or header.ends_sentence(after) or header.is_lead_in(after)
-        for after in (lines[i].text for i in todo[pos + 1 : pos + 3])
+    text, following = lines[todo[pos]].text, lines[todo[pos + 1]].text
+    return (
+        len(following) > len(text)
+        or header.ends_sentence(following)
+        or header.is_lead_in(following)
+        or _header_follows(lines, lay, todo, pos, not_authors)
     )
 
 
