@@ -712,3 +712,28 @@ def test_a_headline_with_accents_agrees_with_its_plain_slug(headline, url):
 def test_an_encyclopedias_tagline_is_no_headline():
     text = f"From Harbourpedia, the free encyclopedia\nJump to: navigation\n\n{STORY}"
     assert _extract(text).title is None
+
+
+def test_the_line_saying_most_of_the_slug_is_the_headline_not_a_related_teaser():
+    menu = "\n".join(["Home", "News", "Sport", "Weather", "Travel", "Jobs", "Homes", "Cars"])
+    text = (
+        f"{menu}\nLatest\nFerry to Tarn Island suspended by storm\n\nFerry returns to Tarn "
+        f"Island after storm\n\nBy Ada Quill\n3 March 2024\n\n{LEDE2}"
+    )
+    x = _at(text, "https://news.example.org/2024/03/ferry-returns-to-tarn-island-after-storm")
+    assert (x.title, x.authors, x.text) == (
+        "Ferry returns to Tarn Island after storm",
+        ("Ada Quill",),
+        LEDE2,
+    )
+
+
+def test_a_paragraph_in_a_narrow_column_above_the_line_the_slug_names_stays():
+    narrow = (
+        "The ferry service to Tarn\nIsland resumed on Wednesday\nafter a pause caused by the\n"
+        "storm, the operator said."
+    )
+    text = f"All at sea no more\n\n{narrow}\n\nFerry returns to Tarn Island\n\n{LEDE2}"
+    x = _at(text, "https://e.example/2024/03/03/ferry-returns-to-tarn-island/")
+    assert x.text.startswith("The ferry service to Tarn Island resumed on Wednesday after a")
+    assert x.text.endswith(LEDE2)

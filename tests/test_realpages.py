@@ -37,7 +37,7 @@ MEASURED = {
 # what the labels were read from (meta tags), so its coverage is low by nature; its precision
 # is what counts. text-1.4.13: title 0.178 / 0.070 (118 titles asserted, 97 wrong: menu items,
 # "Skip to main content", a sign-in prompt), date 0.889 / 0.032. text-1.4.14 (a menu's first
-# item no headline): title 0.318 / 0.047, date 1.000 / 0.032. text-1.4.17 (the line the URL's
+# item no headline): title 0.318 / 0.047, date 1.000 / 0.032. text-1.4.18 (the line the URL's
 # slug names is the headline, where the header read has no byline or date, or its headline
 # shares no word with the slug): below. The one date counted wrong is the publisher's own day
 # (a visible "November 27", the label's 00:00 UTC on the 28th).

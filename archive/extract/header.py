@@ -385,11 +385,19 @@ def slug_agrees(text: str, slug: frozenset[str]) -> bool:
     """Whether a line says what the URL slug says: it holds at least 60% of the slug's words,
     and they are at least half of its own (a slug leaves out some small words; a menu or a
     related story's headline shares a word or two)."""
+    return slug_share(text, slug) > 0
+
+
+def slug_share(text: str, slug: frozenset[str]) -> float:
+    """The share of the URL slug's words a line holds, when it says what the slug says
+    (``slug_agrees``); else 0."""
     if not slug:
-        return False
+        return 0.0
     words = set(_SLUG_WORD.findall(_folded(text)))
     common = len(words & slug)
-    return common >= 0.6 * len(slug) and common >= 0.5 * len(words)
+    if common >= 0.6 * len(slug) and common >= 0.5 * len(words):
+        return common / len(slug)
+    return 0.0
 
 
 def slug_denies(text: str, slug: frozenset[str]) -> bool:

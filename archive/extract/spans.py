@@ -289,27 +289,28 @@ def _slug_headline(
     not_authors: Collection[str],
     denied: bool,
 ) -> int | None:
-    """The position (in ``todo``) of the first line that reads as a headline (no full stop
-    at its end: a lede's first sentence may say what the slug says) and says what the URL
-    slug says (``header.slug_agrees``): a line of its own (no paragraph's first line,
-    wrapped), among the first ``_SLUG_WINDOW``, above the story's first paragraph
-    (``_story_paragraph``). None if there is none, or if it is the standfirst or the line
-    below the headline the layout took, and the URL did not deny that headline
-    (``denied``)."""
+    """The position (in ``todo``) of the line that says most of what the URL slug says
+    (``header.slug_share``; of two saying as much, the first) and reads as a headline (no full
+    stop at its end: a lede's first sentence may say what the slug says): a line of its own
+    (no paragraph's first line, wrapped), among the first ``_SLUG_WINDOW``, above the story's
+    first paragraph (``_story_paragraph``). None if there is none, or if it is the standfirst
+    or the line below the headline the layout took, and the URL did not deny that headline
+    (``denied``). A teaser of a related story above the headline says less of the slug."""
+    best, best_share = None, 0.0
     for pos, i in enumerate(todo[:_SLUG_WINDOW]):
         line = lines[i]
+        share = header.slug_share(line.text, slug)
         if (
-            header.is_headline_like(line.text)
+            share > best_share
+            and header.is_headline_like(line.text)
             and not _full_stop(line.text)
-            and header.slug_agrees(line.text, slug)
             and not _continued(lines, todo, pos)
         ):
-            if lay.headline is not None and not denied and _under_headline(lay, todo, pos):
-                return None
-            return pos
+            best, best_share = pos, share
         if header.ends_sentence(line.text) and _story_paragraph(lines, todo, pos):
-            return None  # the story has begun: a line below it is no headline
-    return None
+            break  # the story has begun: a line below it is no headline
+    under = best is not None and lay.headline is not None and _under_headline(lay, todo, best)
+    return None if under and not denied else best
 
 
 def _full_stop(text: str) -> bool:
@@ -354,11 +355,15 @@ def _prose(text: str) -> bool:
 
 
 def _prose_block(texts: list[str]) -> bool:
-    """A block of running text: no list item in it, and mostly prose lines (a menu's items,
-    set one a line, are not)."""
+    """A block of running text: no list item in it, and mostly prose lines, or a sentence
+    wrapped over short lines (a narrow column); a menu's items, set one a line, are not."""
     if any(text.startswith(header.BULLETS) for text in texts):
         return False
-    return 2 * sum(_prose(text) for text in texts) >= len(texts)
+    if 2 * sum(_prose(text) for text in texts) >= len(texts):
+        return True
+    words = sum(header.words(text) for text in texts)
+    ends = any(header.ends_sentence(t) and header.words(t) >= _SENTENCE_WORDS for t in texts)
+    return ends and words >= _NARROW_LINE * len(texts)
 
 
 def _story_paragraph(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
@@ -381,6 +386,7 @@ def _story_paragraph(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool
 _STORY_WORDS = 20
 _PROSE_LINE = 8
 _SENTENCE_WORDS = 3
+_NARROW_LINE = 4  # words a line, on average, of a paragraph set in a narrow column
 
 
 def _named_header(
