@@ -16,7 +16,7 @@ import pytest
 
 from archive.extract import apply_learned, extract_text_capture
 from archive.extract.learned import LearnedFurniture, extraction_contribution, paragraph_key
-from archive.format.parquetio import read_ipc
+from archive.format.parquetio import shard_batch
 from archive.format.rows import record_row, record_table
 from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.model import CaptureInfo, Extraction, Provenance
@@ -151,15 +151,16 @@ def test_contributions_filed_at_extraction_are_those_the_written_rows_give(tmp_p
     buffers.flush()
     work = buffers.ctx.work
     filed, from_rows = [], []
+    # a flush of rows with nothing to contribute (HTML, say) has no file beside it
+    assert 0 < len(work.unit_contributions()) <= len(work.fragments())
     for shard in range(2):
-        # a fragment of rows with nothing to contribute (HTML, say) has no file beside it
-        assert 0 < len(work.unit_contributions(shard)) <= len(work.fragments(shard))
-        for path in work.unit_contributions(shard):
-            table = read_ipc(path)
-            assert table.schema == CONTRIBUTION_SCHEMA
-            filed.extend(table.to_pylist())
-        for path in work.fragments(shard):
-            from_rows.extend(contribution_table(list(_contributions(read_ipc(path)))).to_pylist())
+        for path in work.unit_contributions():
+            table, _ = shard_batch(path, shard, CONTRIBUTION_SCHEMA)
+            filed.extend(table.to_pylist() if table is not None else [])
+        for path in work.fragments():
+            rows, _ = shard_batch(path, shard, RECORD_ARROW_SCHEMA)
+            if rows is not None:
+                from_rows.extend(contribution_table(list(_contributions(rows))).to_pylist())
     by_id = sorted(filed, key=lambda c: c["record_id"])
     assert by_id == sorted(from_rows, key=lambda c: c["record_id"])
     ids = {c["record_id"] for c in filed}
@@ -177,7 +178,7 @@ def test_without_learning_no_contribution_is_filed(tmp_path):
     for record in _stories():
         buffers.add(record)
     buffers.flush()
-    assert ctx.work.fragments(0) and not ctx.work.unit_contributions(0)
+    assert ctx.work.fragments() and not ctx.work.unit_contributions()
 
 
 _SHARDS = 16  # a record id's first hex digit is its shard
@@ -192,9 +193,10 @@ _SHARDS = 16  # a record id's first hex digit is its shard
     ],
 )
 def test_each_file_of_a_flush_holds_its_shards_rows_in_the_order_added(tmp_path, shards_added):
-    """A flush makes one table of what it holds and cuts it by shard: each fragment (and
-    contribution file) holds its shard's rows as a table of them alone would, in the order
-    they were added, across flushes, and a file is there exactly when its shard has rows."""
+    """A flush makes one table of what it holds and files it as one fragment (and one
+    contribution file) with a batch per shard: each batch holds its shard's rows as a table of
+    them alone would, in the order they were added, across flushes, and a batch is there
+    exactly when its shard has rows. The files are one per flush, whatever the shards."""
     ctx = SimpleNamespace(shards=_SHARDS, work=TaskDir(tmp_path))
     buffers = _ShardBuffers(ctx, unit=4, limit=7, learning=True)
     added = []
@@ -217,13 +219,14 @@ def test_each_file_of_a_flush_holds_its_shards_rows_in_the_order_added(tmp_path,
                 for r in mine
                 if r.media_type == "text/plain"
             ]
-            fragment = ctx.work.fragment(shard, 4, part)
-            contribution = ctx.work.unit_contribution(shard, 4, part)
-            assert fragment.exists() == bool(mine)
-            assert contribution.exists() == bool(found)
+            rows, _ = shard_batch(ctx.work.fragment(4, part), shard, RECORD_ARROW_SCHEMA)
+            contribution = ctx.work.unit_contribution(4, part)
+            taught = shard_batch(contribution, shard, CONTRIBUTION_SCHEMA)[0]
+            assert (rows is not None, taught is not None) == (bool(mine), bool(found))
             if mine:
-                assert read_ipc(fragment).equals(record_table(mine))
+                assert rows.equals(record_table(mine))
             if found:
-                assert read_ipc(contribution).equals(contribution_table(found))
+                assert taught.equals(contribution_table(found))
                 contributed += 1
     assert contributed
+    assert len(ctx.work.fragments()) == len(flushes)

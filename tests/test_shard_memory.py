@@ -387,9 +387,9 @@ def test_a_shard_of_many_fragments_is_gathered_from_one_copy_with_the_same_relea
     coalesced = []
     original = stages._coalesced
 
-    def counted(paths, out):
+    def counted(paths, shard, out):
         coalesced.append(len(paths))
-        return original(paths, out)
+        return original(paths, shard, out)
 
     # A fragment every two captures, more than one fragment is too many, one row a batch.
     monkeypatch.setattr(stages, "_ShardBuffers", functools.partial(stages._ShardBuffers, limit=2))

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.capture.storage import RemotePath
-from archive.format.parquetio import write_ipc
+from archive.format.parquetio import shard_batch, write_ipc_by_shard
 from archive.release.partials import host
 from archive.release.workdir import TaskDir, WorkDir
 
@@ -21,8 +21,9 @@ KIND = st.sampled_from(["lsh", "anchored", "quoted"])
 
 # Every file-naming method of TaskDir, with what its arguments are drawn from.
 NAMED = {
-    "fragment": (SHARD, UNIT, st.integers(0, 99_999)),
-    "reuse_list": (SHARD, UNIT),
+    "fragment": (UNIT, st.integers(0, 99_999)),
+    "unit_contribution": (UNIT, st.integers(0, 99_999)),
+    "reuse_list": (UNIT,),
     "walk_quarantine": (),
     "unit_quarantine": (UNIT,),
     "withdrawn_list": (UNIT,),
@@ -76,18 +77,26 @@ def test_a_local_pack_writes_its_shards_where_the_release_is_assembled(tmp_path)
     assert workdir.tasks.shard_file(2, 3).parent == workdir.release_shards()
 
 
-def test_a_shard_lists_the_fragments_filed_under_it_in_unit_order(tmp_path):
+def test_the_fragments_are_listed_in_unit_order_and_one_is_read_by_shard(tmp_path):
     tasks = TaskDir(tmp_path)
-    table = pa.table({"record_id": ["a"]})
-    written = [(1, 7, 0), (1, 2, 1), (0, 5, 0), (1, 2, 0), (2, 1, 0)]
-    for shard, unit, part in written:
-        path = tasks.fragment(shard, unit, part)
+    table = pa.table({"record_id": ["a", "b", "c"]})
+    written = [(7, 0), (2, 1), (5, 0), (2, 0)]
+    for unit, part in written:
+        path = tasks.fragment(unit, part)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_ipc(table, path)
-    assert tasks.fragments(1) == [tasks.fragment(1, 2, 0), tasks.fragment(1, 2, 1),
-                                  tasks.fragment(1, 7, 0)]  # fmt: skip
-    assert tasks.fragments(3) == []
-    assert tasks.reuse_lists(1) == []
+        write_ipc_by_shard(table, [0, 3, 3], path)
+    assert tasks.fragments() == [tasks.fragment(2, 0), tasks.fragment(2, 1),
+                                 tasks.fragment(5, 0), tasks.fragment(7, 0)]  # fmt: skip
+    schema = pa.schema([("record_id", pa.string())])
+    rows = [shard_batch(tasks.fragment(5, 0), shard, schema)[0] for shard in range(5)]
+    assert [r.column(0).to_pylist() if r is not None else None for r in rows] == [
+        ["a"],
+        None,
+        None,
+        ["b", "c"],
+        None,
+    ]
+    assert tasks.reuse_lists() == []
 
 
 def test_a_unit_holds_as_much_text_from_gzip_files_as_from_plain_ones(tmp_path):
@@ -141,7 +150,7 @@ def test_extraction_writes_its_rows_out_by_text_held_as_well_as_by_rows(tmp_path
     for record in records:
         buffers.add(record)
     buffers.flush()
-    fragments = ctx.work.fragments(0)
+    fragments = ctx.work.fragments()
     assert len(fragments) == 2
     back = [r for f in fragments for r in read_ipc(f).to_pylist()]
     assert sorted(r["record_id"] for r in back) == sorted(r.record_id for r in records)
@@ -211,7 +220,7 @@ def test_a_stages_inputs_are_removed_once_the_stage_has_ended(tmp_path, monkeypa
     finalize, write = pack_module.finalize_shard, pack_module.write_shard
 
     def finalizing(shard, ctx, learned):
-        seen["fragments"].append(bool(ctx.work.fragments(shard)))
+        seen["fragments"].append(bool(ctx.work.fragments()))
         assert ctx.work.gathered(shard).exists()
         return finalize(shard, ctx, learned)
 

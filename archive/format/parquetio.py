@@ -353,6 +353,62 @@ def rows_kept(rows: pa.Table | pa.RecordBatch, kept) -> list:
     return [rows.slice(start, size) for start, size in zip(starts, sizes, strict=True)]
 
 
+# The schema metadata key of a work file filed by shard: the shard of each of its batches, in
+# order, as little-endian int32s.
+_SHARDS_KEY = b"archive.shards"
+
+
+def write_ipc_by_shard(table: pa.Table, shards: list[int], path: Path | RemotePath) -> None:
+    """``table`` (its rows in shard order; ``shards`` the shard of each row) as one work file
+    with a batch per shard: one file per flush of an extraction task, not one per shard (a
+    pack of 1,000,000 captures filed some 400,000 files, one of 10,000,000 would have run out
+    of inodes). ``shard_batch`` reads a shard's batch back."""
+    shards_np = np.asarray(shards, np.int64)
+    cuts = np.flatnonzero(np.diff(shards_np)) + 1
+    starts = np.concatenate(([0], cuts)).astype(np.int64)
+    stops = np.concatenate((cuts, [len(shards_np)])).astype(np.int64)
+    present = shards_np[starts].astype("<i4").tobytes() if len(shards_np) else b""
+    schema = table.schema.with_metadata({**(table.schema.metadata or {}), _SHARDS_KEY: present})
+    with _sink(path) as sink, ipc.new_file(sink, schema) as writer:
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+            writer.write_table(table.slice(start, stop - start).combine_chunks())
+
+
+def shard_batch(
+    path: Path | RemotePath, shard: int, schema: pa.Schema
+) -> tuple[pa.Table | None, Callable[[], None]]:
+    """The rows ``write_ipc_by_shard`` filed in ``path`` under ``shard`` (None: none), as a
+    table of ``schema`` (without the file's metadata), mapped when local, and ``shed`` (see
+    ``mapped_ipc``)."""
+    reader, shed = _mapped_reader(path)
+    present = np.frombuffer(reader.schema.metadata[_SHARDS_KEY], "<i4")
+    at = int(np.searchsorted(present, shard))
+    if at == len(present) or present[at] != shard:
+        return None, shed
+    batch = reader.get_batch(at)
+    return pa.Table.from_batches([pa.RecordBatch.from_arrays(batch.columns, schema=schema)]), shed
+
+
+def _mapped_reader(path: Path | RemotePath) -> tuple[ipc.RecordBatchFileReader, Callable]:
+    """A work file's reader, over its mapping when local, and ``shed`` (see ``mapped_ipc``);
+    a remote file is read whole, in one request."""
+    if isinstance(path, RemotePath):
+        with path.open_input() as source:
+            return ipc.open_file(source.read_buffer()), _nothing
+    if not hasattr(mmap.mmap, "madvise"):
+        return ipc.open_file(pa.py_buffer(Path(path).read_bytes())), _nothing
+    try:
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        if exc.errno not in (errno.EMFILE, errno.ENFILE):
+            raise
+        # a mapping holds a file open: when none is left
+        return ipc.open_file(pa.py_buffer(Path(path).read_bytes())), _nothing
+    reader = ipc.open_file(pa.BufferReader(pa.py_buffer(mapped)))
+    return reader, lambda: mapped.madvise(mmap.MADV_DONTNEED)
+
+
 def read_ipc(path: Path | RemotePath) -> pa.Table:
     """A work file, mapped when local; a remote one is read whole, in one request."""
     if isinstance(path, RemotePath):
@@ -367,17 +423,8 @@ def mapped_ipc(path: Path | RemotePath) -> tuple[pa.Table, Callable[[], None]]:
     pages of a local file read so far (they are read again, from the page cache, when next
     used). A mapped file's pages stay counted against the process until it is unmapped: a task
     that reads a shard a slice at a time sheds after each, and holds a slice, not the shard."""
-    if isinstance(path, RemotePath) or not hasattr(mmap.mmap, "madvise"):
-        return read_ipc(path), _nothing
-    try:
-        with open(path, "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except OSError as exc:
-        if exc.errno not in (errno.EMFILE, errno.ENFILE):
-            raise
-        return read_ipc(path), _nothing  # a mapping holds a file open: when none is left
-    table = ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
-    return table, lambda: mapped.madvise(mmap.MADV_DONTNEED)
+    reader, shed = _mapped_reader(path)
+    return reader.read_all(), shed
 
 
 def _nothing() -> None:

@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
-from itertools import groupby
 from json.encoder import encode_basestring
 from operator import itemgetter
 from pathlib import Path
@@ -51,8 +50,10 @@ from archive.format.parquetio import (
     read_ipc,
     rows_in_runs,
     rows_kept,
+    shard_batch,
     write_ipc,
     write_ipc_batches,
+    write_ipc_by_shard,
     write_parquet,
 )
 from archive.format.rows import record_table
@@ -576,34 +577,26 @@ class _ShardBuffers:
         self.reused.setdefault(shard_of(rid, self.ctx.shards), []).append(rid)
 
     def flush(self) -> None:
-        self._file(self.records, record_table, self.ctx.work.fragment)
-        self._file(self.contributions, contribution_table, self.ctx.work.unit_contribution)
+        self._file(self.records, record_table, self.ctx.work.fragment(self.unit, self.parts))
+        contributions = self.ctx.work.unit_contribution(self.unit, self.parts)
+        self._file(self.contributions, contribution_table, contributions)
         self.written += self.held
         self.records, self.contributions = [], []
         self.held, self.held_chars, self.parts = 0, 0, self.parts + 1
 
-    def _file(self, held: list[tuple[int, object]], table_of: Callable, path_of: Callable) -> None:
-        """The ``held`` rows as one table (``table_of``), a fragment of it written for each
-        shard (``path_of``), its rows in the order they were added."""
+    def _file(self, held: list[tuple[int, object]], table_of: Callable, path) -> None:
+        """The ``held`` rows as one table (``table_of``) written to ``path`` with a batch per
+        shard, each shard's rows in the order they were added."""
         if not held:
             return
         held = sorted(held, key=itemgetter(0))  # stable: each shard's rows stay in order
-        shards = [shard for shard, _ in held]
-        table = table_of([row for _, row in held])
-        start = 0
-        for shard, rows in groupby(shards):
-            count = sum(1 for _ in rows)
-            path = path_of(shard, self.unit, self.parts)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_ipc(table.slice(start, count), path)
-            start += count
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_ipc_by_shard(table_of([row for _, row in held]), [shard for shard, _ in held], path)
 
     def flush_reused(self) -> int:
-        for shard, ids in self.reused.items():
-            path = self.ctx.work.reuse_list(shard, self.unit)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_ipc(pa.table({"record_id": pa.array(ids, pa.string())}), path)
-        return sum(len(ids) for ids in self.reused.values())
+        held = [(shard, rid) for shard, ids in self.reused.items() for rid in ids]
+        self._file(held, _reuse_table, self.ctx.work.reuse_list(self.unit))
+        return len(held)
 
 
 def extract_unit(unit: Unit, ctx: PackContext) -> UnitSummary:
@@ -743,14 +736,10 @@ def spans_counted(units: list[UnitSummary], ctx: PackContext) -> list[UnitSummar
 
 def _remove_unit_work(ctx: PackContext, index: int) -> None:
     prefix = f"{index:08d}-"
-    for shard in range(ctx.shards):
-        for path in ctx.work.fragments(shard):
-            if path.name.startswith(prefix):
-                path.unlink()
-        for path in ctx.work.unit_contributions(shard):
-            if path.name.startswith(prefix):
-                path.unlink()
-        ctx.work.reuse_list(shard, index).unlink(missing_ok=True)
+    for path in [*ctx.work.fragments(), *ctx.work.unit_contributions()]:
+        if path.name.startswith(prefix):
+            path.unlink()
+    ctx.work.reuse_list(index).unlink(missing_ok=True)
     ctx.work.unit_quarantine(index).unlink(missing_ok=True)
     ctx.work.withdrawn_list(index).unlink(missing_ok=True)
 
@@ -787,36 +776,55 @@ def _learning_rows(rows: pa.RecordBatch | pa.Table) -> pa.Array:
     return pc.and_(plain, pc.fill_null(pc.not_equal(rows["redistribution"], "metadata-only"), True))
 
 
-def _ipc_tables(paths: list[Path | RemotePath]) -> list[pa.Table]:
-    """The small work files of ``paths`` (reuse lists, contributions), every
-    ``_MAPPED_AT_ONCE`` of them joined into one table as they are read: each table read holds
-    its own schema and buffers, and a shard has a file per unit (and per flush)."""
+REUSE_SCHEMA = pa.schema([("record_id", pa.string())])
+
+
+def _reuse_table(ids: list[str]) -> pa.Table:
+    return pa.table({"record_id": pa.array(ids, pa.string())})
+
+
+def _shard_tables(paths: list[Path | RemotePath], shard: int, schema: pa.Schema) -> list[pa.Table]:
+    """The rows the small work files ``paths`` (reuse lists, contributions) filed under
+    ``shard``, every ``_MAPPED_AT_ONCE`` of them joined into one table as they are read: each
+    table read holds its own schema and buffers, and there is a file per unit (and per flush)."""
     tables, group = [], []
     for path in paths:
-        group.append(read_ipc(path))
+        table, _ = shard_batch(path, shard, schema)
+        if table is not None:
+            group.append(table)
         if len(group) == _MAPPED_AT_ONCE:
             tables.append(pa.concat_tables(group).combine_chunks())
             group = []
     return tables + group
 
 
-# A unit files a fragment per shard each time it flushes, so a shard's fragments grow with the
-# corpus: 1,859 a shard at 1,000,000 text captures, whose gather mapped them all (152 MiB) and
-# took rows from each, column by column: 295 MiB and 11.0 s of CPU. Above this many, they are
-# first copied into one file, in batches of about _COALESCED_BYTES: 138 MiB and 1.2 s.
+def _pieces(paths: list[Path | RemotePath], shard: int) -> Iterator[tuple[pa.Table, Callable]]:
+    """The rows each fragment of ``paths`` filed under ``shard`` (mapped), with its ``shed``."""
+    for path in paths:
+        table, shed = shard_batch(path, shard, RECORD_ARROW_SCHEMA)
+        if table is not None:
+            yield table, shed
+
+
+# A unit files a fragment, with a batch per shard, each time it flushes, so a shard's pieces
+# grow with the corpus: 1,859 a shard at 1,000,000 text captures, whose gather mapped them all
+# (152 MiB) and took rows from each, column by column: 295 MiB and 11.0 s of CPU. Above this
+# many, they are first copied into one file, in batches of about _COALESCED_BYTES: 138 MiB and
+# 1.2 s.
 _MAPPED_AT_ONCE = 512
 _COALESCED_BYTES = 8 * 1024 * 1024
 
 
-def _coalesced(paths: list[Path | RemotePath], out: Path | RemotePath) -> Path | RemotePath:
-    """The rows of the fragments ``paths``, in order, as the one file ``out``, read a fragment
-    at a time and written in batches of about ``_COALESCED_BYTES``."""
+def _coalesced(
+    paths: list[Path | RemotePath], shard: int, out: Path | RemotePath
+) -> Path | RemotePath:
+    """The rows the fragments ``paths`` filed under ``shard``, in order, as the one file
+    ``out``, read a fragment at a time and written in batches of about ``_COALESCED_BYTES``."""
 
     def batches() -> Iterator[pa.RecordBatch]:
         held: list[pa.RecordBatch] = []
         size = 0
-        for path in paths:
-            table, _ = mapped_ipc(path)
+        for table, _ in _pieces(paths, shard):
             for batch in table.to_batches():
                 held.append(batch)
                 size += batch.nbytes
@@ -850,15 +858,20 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     pack's cache; without that cache they are gathered here too, to have their contributions
     computed. Rows that give one record id more than once are settled here (``_repeats``).
     Returns how many reused rows gave way to a new row of their id."""
-    paths = ctx.work.fragments(shard)
+    paths = ctx.work.fragments()
+    allow_open_files(min(len(paths), _MAPPED_AT_ONCE) + 64)  # a mapped fragment holds its file
     if len(paths) > _MAPPED_AT_ONCE:
-        paths = [_coalesced(paths, ctx.work.coalesced(shard))]
-    allow_open_files(len(paths) + 64)  # each mapped fragment holds its file open
-    fragments = [mapped_ipc(path) for path in paths]
+        fragments = [mapped_ipc(_coalesced(paths, shard, ctx.work.coalesced(shard)))]
+    else:
+        fragments = list(_pieces(paths, shard))
     tables = [table for table, _ in fragments]
-    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
+    reuse = _shard_tables(ctx.work.reuse_lists(), shard, REUSE_SCHEMA)
     apart = bool(reuse) and _reused_apart(ctx)
-    contributed = _ipc_tables(ctx.work.unit_contributions(shard)) if _learning(ctx) else []
+    contributed = (
+        _shard_tables(ctx.work.unit_contributions(), shard, CONTRIBUTION_SCHEMA)
+        if _learning(ctx)
+        else []
+    )
     if reuse and not apart:
         ids = pa.concat_tables(reuse)["record_id"]
         reused = parent_rows(ctx.parent.path, list(ctx.parent.shards), ids.to_pylist())
@@ -1253,7 +1266,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
 def _kept_reuse(ctx: PackContext, shard: int) -> pa.Array | None:
     """The sorted ids of the shard's rows reused from the parent, but those that gave way to a
     new row of their id when the shard was gathered (None: no row is reused)."""
-    reuse = _ipc_tables(ctx.work.reuse_lists(shard))
+    reuse = _shard_tables(ctx.work.reuse_lists(), shard, REUSE_SCHEMA)
     if not reuse:
         return None
     ids, dropped = _reused_ids(reuse), ctx.work.dropped_reuse(shard)

@@ -7,7 +7,7 @@ folder for a local ``out``; for a remote one, to a folder beside the destination
 which every worker reaches without a shared disk. There, ``work/`` holds what the stages hand
 each other and ``release/data/`` the shards the tasks write.
 
-Stages ask for a file by what it holds (``ctx.work.fragment(shard, unit)``,
+Stages ask for a file by what it holds (``ctx.work.fragment(unit, part)``,
 ``workdir.plan()``); none spells a folder name, so the layout lives here alone.
 """
 
@@ -137,28 +137,28 @@ class TaskDir:
         """Where the workers find their copy of a local parent's shards."""
         return self.root / "parent"
 
-    def fragment(self, shard: int, unit: int, part: int = 0) -> Path | RemotePath:
-        """A part of the rows that extracting ``unit`` filed under ``shard``."""
-        return self.work() / "frag" / f"{shard:05d}" / f"{unit:08d}-{part:05d}.arrow"
+    def fragment(self, unit: int, part: int = 0) -> Path | RemotePath:
+        """The rows flush ``part`` of extracting ``unit`` filed, a batch per shard."""
+        return self.work() / "frag" / f"{unit:08d}-{part:05d}.arrow"
 
-    def fragments(self, shard: int) -> list[Path | RemotePath]:
-        return _arrow_files(self.work() / "frag" / f"{shard:05d}")
+    def fragments(self) -> list[Path | RemotePath]:
+        return _arrow_files(self.work() / "frag")
 
     def coalesced(self, shard: int) -> Path | RemotePath:
         """The shard's fragments copied into one file, when they are too many to map at once."""
         return self.work() / "coalesced" / f"{shard:05d}.arrow"
 
-    def reuse_list(self, shard: int, unit: int) -> Path | RemotePath:
-        """The ids of ``unit``'s captures under ``shard`` whose rows the parent derived."""
-        return self.work() / "reuse" / f"{shard:05d}" / f"{unit:08d}.arrow"
+    def reuse_list(self, unit: int) -> Path | RemotePath:
+        """The ids of ``unit``'s captures whose rows the parent derived, a batch per shard."""
+        return self.work() / "reuse" / f"{unit:08d}.arrow"
 
     def dropped_reuse(self, shard: int) -> Path | RemotePath:
         """The ids of ``shard``'s reused rows that gave way to a new row of their id (a WARC
         file giving one WARC-Record-ID twice), as its gathering found."""
         return self.work() / "dropped" / f"{shard:05d}.arrow"
 
-    def reuse_lists(self, shard: int) -> list[Path | RemotePath]:
-        return _arrow_files(self.work() / "reuse" / f"{shard:05d}")
+    def reuse_lists(self) -> list[Path | RemotePath]:
+        return _arrow_files(self.work() / "reuse")
 
     def seen_list(self, unit: int) -> Path | RemotePath:
         """What ``unit``'s inputs were when read (size, mtime, SHA-256, kind), for the cache."""
@@ -212,13 +212,13 @@ class TaskDir:
     def contributions(self) -> list[Path | RemotePath]:
         return _arrow_files(self.work() / "contrib")
 
-    def unit_contribution(self, shard: int, unit: int, part: int = 0) -> Path | RemotePath:
-        """What the rows of fragment ``part`` of ``unit`` under ``shard`` add to the furniture
-        counts, computed as they were extracted."""
-        return self.work() / "ucontrib" / f"{shard:05d}" / f"{unit:08d}-{part:05d}.arrow"
+    def unit_contribution(self, unit: int, part: int = 0) -> Path | RemotePath:
+        """What the rows of fragment ``part`` of ``unit`` add to the furniture counts, computed
+        as they were extracted, a batch per shard."""
+        return self.work() / "ucontrib" / f"{unit:08d}-{part:05d}.arrow"
 
-    def unit_contributions(self, shard: int) -> list[Path | RemotePath]:
-        return _arrow_files(self.work() / "ucontrib" / f"{shard:05d}")
+    def unit_contributions(self) -> list[Path | RemotePath]:
+        return _arrow_files(self.work() / "ucontrib")
 
     def final(self, shard: int) -> Path | RemotePath:
         """The shard's final rows, before duplicate marking."""
