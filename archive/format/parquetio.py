@@ -379,14 +379,22 @@ def shard_batch(
 ) -> tuple[pa.Table | None, Callable[[], None]]:
     """The rows ``write_ipc_by_shard`` filed in ``path`` under ``shard`` (None: none), as a
     table of ``schema`` (without the file's metadata), mapped when local, and ``shed`` (see
-    ``mapped_ipc``)."""
+    ``mapped_ipc``). A remote file is read by ranges: its footer and the shard's batch, not
+    the other shards' rows."""
+    if isinstance(path, RemotePath):
+        with path.open_input() as source:
+            return _batch_of(ipc.open_file(source), shard, schema), _nothing
     reader, shed = _mapped_reader(path)
+    return _batch_of(reader, shard, schema), shed
+
+
+def _batch_of(reader: ipc.RecordBatchFileReader, shard: int, schema: pa.Schema) -> pa.Table | None:
     present = np.frombuffer(reader.schema.metadata[_SHARDS_KEY], "<i4")
     at = int(np.searchsorted(present, shard))
     if at == len(present) or present[at] != shard:
-        return None, shed
+        return None
     batch = reader.get_batch(at)
-    return pa.Table.from_batches([pa.RecordBatch.from_arrays(batch.columns, schema=schema)]), shed
+    return pa.Table.from_batches([pa.RecordBatch.from_arrays(batch.columns, schema=schema)])
 
 
 def _mapped_reader(path: Path | RemotePath) -> tuple[ipc.RecordBatchFileReader, Callable]:
