@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 from archive.extract import captions, furniture, header
@@ -422,27 +422,17 @@ def _whole_block(lines: tuple[Line, ...], todo: list[int], pos: int, stop: int) 
 
 
 def _copy(lay: Layout) -> Layout:
-    return Layout(
-        list(lay.kinds),
-        list(lay.rules),
-        lay.headline,
-        lay.standfirst,
-        lay.body_start,
-        list(lay.bylines),
-        list(lay.dates),
-        list(lay.date_flags),
-    )
+    """A copy of ``lay`` that later changes to it do not reach."""
+    saved = Layout([], [])
+    _restore(saved, lay)
+    return saved
 
 
 def _restore(lay: Layout, saved: Layout) -> None:
-    """Put ``lay`` back as it was when ``saved`` was copied from it."""
-    for name in ("kinds", "rules", "bylines", "dates", "date_flags"):
-        setattr(lay, name, list(getattr(saved, name)))
-    lay.headline, lay.standfirst, lay.body_start = (
-        saved.headline,
-        saved.standfirst,
-        saved.body_start,
-    )
+    """Put every field of ``lay`` back as ``saved`` holds it (lists copied)."""
+    for name in (f.name for f in fields(Layout)):
+        value = getattr(saved, name)
+        setattr(lay, name, list(value) if isinstance(value, list) else value)
 
 
 def _header_read(
