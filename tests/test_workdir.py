@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.capture.storage import RemotePath
-from archive.format.parquetio import shard_batch, write_ipc_by_shard
+from archive.format.parquetio import rows_filed_under, write_ipc_by_shard
 from archive.release.partials import host
 from archive.release.workdir import TaskDir, WorkDir
 
@@ -88,7 +88,7 @@ def test_the_fragments_are_listed_in_unit_order_and_one_is_read_by_shard(tmp_pat
     assert tasks.fragments() == [tasks.fragment(2, 0), tasks.fragment(2, 1),
                                  tasks.fragment(5, 0), tasks.fragment(7, 0)]  # fmt: skip
     schema = pa.schema([("record_id", pa.string())])
-    rows = [shard_batch(tasks.fragment(5, 0), shard, schema)[0] for shard in range(5)]
+    rows = [rows_filed_under(tasks.fragment(5, 0), shard, schema) for shard in range(5)]
     assert [r.column(0).to_pylist() if r is not None else None for r in rows] == [
         ["a"],
         None,
@@ -242,3 +242,19 @@ def test_a_stages_inputs_are_removed_once_the_stage_has_ended(tmp_path, monkeypa
     result = pack([source], tmp_path / "dist", settings)
     assert result.manifest["counts"]["records"] == 12
     assert seen == {"fragments": [False] * 3, "gathered": [False] * 3}
+
+
+def test_reading_a_shards_rows_holds_no_file_open(tmp_path):
+    """A shard's gathering reads its batch from every flush's file: read into memory, the
+    file closed (a mapping would hold each file open, and bring about half a MiB of each into
+    the process)."""
+    tasks = TaskDir(tmp_path)
+    path = tasks.fragment(0, 0)
+    path.parent.mkdir(parents=True)
+    table = pa.table({"record_id": [f"{n:032x}" for n in range(400)]})
+    write_ipc_by_shard(table, [n // 10 for n in range(400)], path)
+    schema = pa.schema([("record_id", pa.string())])
+    before = len(os.listdir("/proc/self/fd"))
+    held = [rows_filed_under(path, shard, schema) for shard in range(40)]
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert pa.concat_tables(held).equals(table)

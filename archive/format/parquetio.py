@@ -362,7 +362,7 @@ def write_ipc_by_shard(table: pa.Table, shards: list[int], path: Path | RemotePa
     """``table`` (its rows in shard order; ``shards`` the shard of each row) as one work file
     with a batch per shard: one file per flush of an extraction task, not one per shard (a
     pack of 1,000,000 captures filed some 400,000 files, one of 10,000,000 would have run out
-    of inodes). ``shard_batch`` reads a shard's batch back."""
+    of inodes). ``rows_filed_under`` reads a shard's batch back."""
     shards_np = np.asarray(shards, np.int64)
     cuts = np.flatnonzero(np.diff(shards_np)) + 1
     starts = np.concatenate(([0], cuts)).astype(np.int64)
@@ -374,18 +374,14 @@ def write_ipc_by_shard(table: pa.Table, shards: list[int], path: Path | RemotePa
             writer.write_table(table.slice(start, stop - start).combine_chunks())
 
 
-def shard_batch(
-    path: Path | RemotePath, shard: int, schema: pa.Schema
-) -> tuple[pa.Table | None, Callable[[], None]]:
+def rows_filed_under(path: Path | RemotePath, shard: int, schema: pa.Schema) -> pa.Table | None:
     """The rows ``write_ipc_by_shard`` filed in ``path`` under ``shard`` (None: none), as a
-    table of ``schema`` (without the file's metadata), mapped when local, and ``shed`` (see
-    ``mapped_ipc``). A remote file is read by ranges: its footer and the shard's batch, not
-    the other shards' rows."""
-    if isinstance(path, RemotePath):
-        with path.open_input() as source:
-            return _batch_of(ipc.open_file(source), shard, schema), _nothing
-    reader, shed = _mapped_reader(path)
-    return _batch_of(reader, shard, schema), shed
+    table of ``schema`` (without the file's metadata). The file is read by ranges, its footer
+    and the shard's batch, into memory, and closed: a mapping would bring about half a MiB of
+    every flush's file into the reading process (the kernel maps pages around each one
+    touched), and hold a file open."""
+    with path.open_input() if isinstance(path, RemotePath) else pa.OSFile(str(path)) as source:
+        return _batch_of(ipc.open_file(source), shard, schema)
 
 
 def _batch_of(reader: ipc.RecordBatchFileReader, shard: int, schema: pa.Schema) -> pa.Table | None:
@@ -395,26 +391,6 @@ def _batch_of(reader: ipc.RecordBatchFileReader, shard: int, schema: pa.Schema) 
         return None
     batch = reader.get_batch(at)
     return pa.Table.from_batches([pa.RecordBatch.from_arrays(batch.columns, schema=schema)])
-
-
-def _mapped_reader(path: Path | RemotePath) -> tuple[ipc.RecordBatchFileReader, Callable]:
-    """A work file's reader, over its mapping when local, and ``shed`` (see ``mapped_ipc``);
-    a remote file is read whole, in one request."""
-    if isinstance(path, RemotePath):
-        with path.open_input() as source:
-            return ipc.open_file(source.read_buffer()), _nothing
-    if not hasattr(mmap.mmap, "madvise"):
-        return ipc.open_file(pa.py_buffer(Path(path).read_bytes())), _nothing
-    try:
-        with open(path, "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except OSError as exc:
-        if exc.errno not in (errno.EMFILE, errno.ENFILE):
-            raise
-        # a mapping holds a file open: when none is left
-        return ipc.open_file(pa.py_buffer(Path(path).read_bytes())), _nothing
-    reader = ipc.open_file(pa.BufferReader(pa.py_buffer(mapped)))
-    return reader, lambda: mapped.madvise(mmap.MADV_DONTNEED)
 
 
 def read_ipc(path: Path | RemotePath) -> pa.Table:
@@ -431,8 +407,17 @@ def mapped_ipc(path: Path | RemotePath) -> tuple[pa.Table, Callable[[], None]]:
     pages of a local file read so far (they are read again, from the page cache, when next
     used). A mapped file's pages stay counted against the process until it is unmapped: a task
     that reads a shard a slice at a time sheds after each, and holds a slice, not the shard."""
-    reader, shed = _mapped_reader(path)
-    return reader.read_all(), shed
+    if isinstance(path, RemotePath) or not hasattr(mmap.mmap, "madvise"):
+        return read_ipc(path), _nothing
+    try:
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        if exc.errno not in (errno.EMFILE, errno.ENFILE):
+            raise
+        return read_ipc(path), _nothing  # a mapping holds a file open: when none is left
+    table = ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
+    return table, lambda: mapped.madvise(mmap.MADV_DONTNEED)
 
 
 def _nothing() -> None:

@@ -48,9 +48,9 @@ from archive.format.parquetio import (
     mapped_ipc,
     merged_rows,
     read_ipc,
+    rows_filed_under,
     rows_in_runs,
     rows_kept,
-    shard_batch,
     write_ipc,
     write_ipc_batches,
     write_ipc_by_shard,
@@ -83,7 +83,7 @@ from archive.release.cache import CONTRIBUTION_SCHEMA, SEEN_SCHEMA, cached_contr
 from archive.release.parent import ParentReuse, parent_columns, parent_rows
 from archive.release.plan import Unit, record_id, shard_of
 from archive.release.workdir import TaskDir, release_shard
-from archive.runtime.process import allow_open_files, release_memory
+from archive.runtime.process import release_memory
 from archive.settings import PackSettings
 from archive.text.normalize import sha256_text
 
@@ -788,22 +788,22 @@ def _shard_tables(paths: list[Path | RemotePath], shard: int, schema: pa.Schema)
     ``shard``, every ``_MAPPED_AT_ONCE`` of them joined into one table as they are read: each
     table read holds its own schema and buffers, and there is a file per unit (and per flush)."""
     tables, group = [], []
-    for path in paths:
-        table, _ = shard_batch(path, shard, schema)
-        if table is not None:
-            group.append(table)
+    for table in _pieces(paths, shard, schema):
+        group.append(table)
         if len(group) == _MAPPED_AT_ONCE:
             tables.append(pa.concat_tables(group).combine_chunks())
             group = []
     return tables + group
 
 
-def _pieces(paths: list[Path | RemotePath], shard: int) -> Iterator[tuple[pa.Table, Callable]]:
-    """The rows each fragment of ``paths`` filed under ``shard`` (mapped), with its ``shed``."""
+def _pieces(
+    paths: list[Path | RemotePath], shard: int, schema: pa.Schema = RECORD_ARROW_SCHEMA
+) -> Iterator[pa.Table]:
+    """The rows each work file of ``paths`` filed under ``shard``, read into memory."""
     for path in paths:
-        table, shed = shard_batch(path, shard, RECORD_ARROW_SCHEMA)
+        table = rows_filed_under(path, shard, schema)
         if table is not None:
-            yield table, shed
+            yield table
 
 
 # A unit files a fragment, with a batch per shard, each time it flushes, so a shard's pieces
@@ -824,7 +824,7 @@ def _coalesced(
     def batches() -> Iterator[pa.RecordBatch]:
         held: list[pa.RecordBatch] = []
         size = 0
-        for table, _ in _pieces(paths, shard):
+        for table in _pieces(paths, shard):
             for batch in table.to_batches():
                 held.append(batch)
                 size += batch.nbytes
@@ -859,12 +859,13 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
     computed. Rows that give one record id more than once are settled here (``_repeats``).
     Returns how many reused rows gave way to a new row of their id."""
     paths = ctx.work.fragments()
-    allow_open_files(min(len(paths), _MAPPED_AT_ONCE) + 64)  # a mapped fragment holds its file
+    sheds = []  # what drops the pages read of a mapped file
     if len(paths) > _MAPPED_AT_ONCE:
-        fragments = [mapped_ipc(_coalesced(paths, shard, ctx.work.coalesced(shard)))]
-    else:
-        fragments = list(_pieces(paths, shard))
-    tables = [table for table, _ in fragments]
+        table, shed_copy = mapped_ipc(_coalesced(paths, shard, ctx.work.coalesced(shard)))
+        tables, sheds = [table], [shed_copy]
+    else:  # read into memory: a shard's rows, a few tens of MiB
+        tables = list(_pieces(paths, shard))
+    fragments = len(tables)
     reuse = _shard_tables(ctx.work.reuse_lists(), shard, REUSE_SCHEMA)
     apart = bool(reuse) and _reused_apart(ctx)
     contributed = (
@@ -878,7 +879,7 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         tables.append(_without_corpus_state(reused))
         if _learning(ctx):
             contributed.append(_table_contributions(tables[-1]))
-    new_rows = sum(t.num_rows for t in tables[: len(fragments)])  # the reused rows follow
+    new_rows = sum(t.num_rows for t in tables[:fragments])  # the reused rows follow
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
     order = pc.sort_indices(table["record_id"]).to_numpy()
     reused_ids = _reused_ids(reuse) if apart else pa.array([], pa.string())
@@ -893,8 +894,8 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
             reused_ids = _without(reused_ids, repeats.dropped_reuse)
 
     def shed() -> None:
-        for _, shed_fragment in fragments:
-            shed_fragment()
+        for shed_mapped in sheds:
+            shed_mapped()
 
     def in_order() -> Iterator[pa.RecordBatch]:
         # Sorted a slice at a time, a column at a time: neither the shard nor a slice of it is
