@@ -248,11 +248,12 @@ def _header(
     if taken is not None and header.slug_agrees(taken, slug):
         return
     denied = taken is not None and header.slug_denies(taken, slug)
-    if taken is not None and (lay.bylines or lay.dates) and not denied:
+    dated = bool(lay.bylines or lay.dates)
+    if taken is not None and dated and not denied:
         return  # a headline read with its byline or date, which the URL does not contradict
-    named = _slug_headline(lines, lay, todo, slug, not_authors, denied)
+    named = _slug_headline(lines, lay, todo, slug, denied)
     if named is None:
-        if denied and not (lay.bylines or lay.dates):  # a menu item or a prompt, alone
+        if denied and not dated:  # a menu item or a prompt, alone
             _set(lay, lay.headline, "furniture-other", "header:not-in-url")
             lay.headline = None
         return
@@ -286,7 +287,6 @@ def _slug_headline(
     lay: Layout,
     todo: list[int],
     slug: frozenset[str],
-    not_authors: Collection[str],
     denied: bool,
 ) -> int | None:
     """The position (in ``todo``) of the line that says most of what the URL slug says
@@ -354,10 +354,15 @@ def _prose(text: str) -> bool:
     return n >= _PROSE_LINE or n >= _SENTENCE_WORDS and header.ends_sentence(text)
 
 
+def _listing(texts: list[str]) -> bool:
+    """Whether a block holds a list item (a menu's, a page's links)."""
+    return any(text.startswith(header.BULLETS) for text in texts)
+
+
 def _prose_block(texts: list[str]) -> bool:
     """A block of running text: no list item in it, and mostly prose lines, or a sentence
     wrapped over short lines (a narrow column); a menu's items, set one a line, are not."""
-    if any(text.startswith(header.BULLETS) for text in texts):
+    if _listing(texts):
         return False
     if 2 * sum(_prose(text) for text in texts) >= len(texts):
         return True
@@ -371,13 +376,13 @@ def _story_paragraph(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool
     ``_STORY_WORDS`` words or more, or a paragraph of as many wrapped over lines (each line
     above it in its block long, ending no sentence, no list item)."""
     texts = _block_lines(lines, todo, pos)
+    if _listing(texts):
+        return False
     wrapped = []
     for text in reversed(texts[:-1]):
         if header.words(text) < _PROSE_LINE or header.ends_sentence(text) or not _prose(text):
             break
         wrapped.append(text)
-    if any(text.startswith(header.BULLETS) for text in texts):
-        return False
     return sum(header.words(t) for t in [texts[-1], *wrapped]) >= _STORY_WORDS
 
 
@@ -397,12 +402,16 @@ def _named_header(
     body (the line the URL names may be a subheading of a story of short paragraphs: nothing
     of the story is lost), the rest is the page's top (furniture). Returns the position after
     the headline."""
+    running: dict[int, bool] = {}  # block -> whether it is running text, judged once
     for pos in range(named):
         i = todo[pos]
         text = lines[i].text
         if pos >= named - 2 and _meta(lines, lay, i, not_authors, todo, pos) is not None:
             continue
-        if _prose_block(_whole_block(lines, todo, pos, named)):
+        block = lines[i].block
+        if block not in running:
+            running[block] = _prose_block(_whole_block(lines, todo, pos, named))
+        if running[block]:
             _set(lay, i, "body", "body:above-headline")
             continue
         rule = "header:masthead" if header.masthead_name(text, not_authors) else None
