@@ -865,7 +865,7 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         tables, sheds = [table], [shed_copy]
     else:  # read into memory: a shard's rows, a few tens of MiB
         tables = list(_pieces(paths, shard))
-    fragments = len(tables)
+    new_rows = sum(t.num_rows for t in tables)  # the reused rows, if gathered, follow
     reuse = _shard_tables(ctx.work.reuse_lists(), shard, REUSE_SCHEMA)
     apart = bool(reuse) and _reused_apart(ctx)
     contributed = (
@@ -879,7 +879,6 @@ def gather_shard(shard: int, ctx: PackContext) -> int:
         tables.append(_without_corpus_state(reused))
         if _learning(ctx):
             contributed.append(_table_contributions(tables[-1]))
-    new_rows = sum(t.num_rows for t in tables[:fragments])  # the reused rows follow
     table = pa.concat_tables(tables) if tables else RECORD_ARROW_SCHEMA.empty_table()
     order = pc.sort_indices(table["record_id"]).to_numpy()
     reused_ids = _reused_ids(reuse) if apart else pa.array([], pa.string())
