@@ -110,6 +110,16 @@ def test_a_newsletter_or_podcast_signed_up_to_is_not_the_outlet(promo):
 
 
 @pytest.mark.parametrize(
+    "link", ["* Support Public Radio", "Support local news", "Support The Independent Journalism"]
+)
+def test_a_cause_asked_to_support_is_not_the_outlet(link):
+    """npr.org's menu links "Support Public Radio": it named the outlet "Public Radio"."""
+    assert self_references(link) == []
+    x = extract_text_capture("Ferry back" + BODY + "\n\n" + link, Hints(), language=False)
+    assert x.outlet is None and "outlet-unknown" in x.flags
+
+
+@pytest.mark.parametrize(
     "plea, name",
     [
         ("Support the Bulletin of the Atomic Scientists", "The Bulletin"),
@@ -118,6 +128,9 @@ def test_a_newsletter_or_podcast_signed_up_to_is_not_the_outlet(promo):
         ("Support The Tyee, and get our free email updates", "The Tyee"),
         ("Welcome to The Guardian app", "The Guardian"),
         ("Support The Harbour Courier " + "-" * 400, "The Harbour Courier"),
+        ("Support The Free Press", "The Free Press"),
+        ("Support Public Radio Harbour", "Public Radio Harbour"),
+        ("Support The Independent", "The Independent"),
     ],
 )
 def test_an_outlet_named_beside_a_product_word_is_still_the_outlet(plea, name):

@@ -40,13 +40,15 @@ MEASURED = {
 # item no headline): title 0.318 / 0.047, date 1.000 / 0.032. text-1.4.18 (the line the URL's
 # slug names is the headline, where the header read has no byline or date, or its headline
 # shares no word with the slug): below. The one date counted wrong is the publisher's own day
-# (a visible "November 27", the label's 00:00 UTC on the 28th).
+# (a visible "November 27", the label's 00:00 UTC on the 28th). Outlets: 3 asserted, 2 wrong
+# (npr.org's menu link "Support Public Radio"); since text-1.4.19 2 asserted, none wrong.
 MEASURED_TEXT = {
     "title": (0.868, 0.330),
     "authors": (0.892, 0.147),
     "published": (0.972, 0.140),
 }
 MEASURED_TEXT_WRONG_TITLES = 15
+MEASURED_TEXT_WRONG_OUTLETS = 0
 MEASURED_PUBLISHER_DAY_PRECISION = 0.971
 MEASURED_DATES_ON_NO_DATE_PAGES = 0
 MEASURED_BODY_OPENING_RECALL = 0.973
@@ -88,9 +90,11 @@ def test_field_precision_and_coverage_hold(scored):
         assert got["coverage"] >= coverage - MARGIN, (field, got)
 
 
-def test_saved_text_has_few_wrong_titles_and_no_date_on_a_dateless_page(text_report):
+def test_saved_text_has_few_wrong_titles_or_outlets_and_no_date_on_a_dateless_page(text_report):
     title = text_report["fields"]["title"]
     assert title["scored"] - title["correct"] <= MEASURED_TEXT_WRONG_TITLES
+    outlet = text_report["fields"]["outlet"]
+    assert outlet["scored"] - outlet["correct"] <= MEASURED_TEXT_WRONG_OUTLETS
     assert text_report["fields"]["published"]["asserted_on_no_date"] == 0
 
 

@@ -240,4 +240,21 @@ def _clean_name(name: str) -> str | None:
         name = "The " + name[4:]
     if name.lower() in _NOT_NAMES or name.lower().removeprefix("the ") in _NOT_NAMES:
         return None
-    return name
+    return None if _a_cause(name) else name
+
+
+# A cause one is asked to support, not a publication's name: "Support Public Radio" (a menu
+# link of npr.org), "Support Local News". Every word is a common one and the last is a medium.
+# ("Press" is left out: The Free Press is a publication.)
+_CAUSE_WORDS = wordset(
+    """
+    public local independent quality free nonprofit non-profit community investigative
+    trusted student
+    """
+)
+_MEDIUMS = wordset("radio journalism news media television tv broadcasting reporting")
+
+
+def _a_cause(name: str) -> bool:
+    words = name.lower().removeprefix("the ").split()
+    return words[-1] in _MEDIUMS and all(w in _CAUSE_WORDS for w in words[:-1])
