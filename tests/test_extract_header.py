@@ -105,3 +105,125 @@ def test_a_capture_of_furniture_alone_has_no_title():
     )
     x = extract_text_capture(text, Hints(), language=False)
     assert x.title is None and "title-not-found" in x.flags and x.text == ""
+
+
+def _title_evidence(x) -> tuple[str, int, int]:
+    (p,) = [p for p in x.provenance if p.field == "title"]
+    return p.evidence, p.start, p.end
+
+
+@pytest.mark.parametrize(
+    ("first", "url", "outlet", "title", "cut"),
+    [
+        # the address names the site: its name is cut, at the end or at the start
+        (
+            "Ferry back on winter timetable | Tarn Valley Echo",
+            "https://www.tarnvalleyecho.example/news/ferry-back",
+            None,
+            "Ferry back on winter timetable",
+            "suffix '| Tarn Valley Echo' removed (capture URL 'tarnvalleyecho')",
+        ),
+        (
+            "Tarn Valley Echo - Ferry back on winter timetable",
+            "https://tarnvalleyecho.example/ferry",
+            None,
+            "Ferry back on winter timetable",
+            "prefix 'Tarn Valley Echo -' removed",
+        ),
+        # a desk after the site's name ("| CNN Politics")
+        (
+            "Ferry back on winter timetable - Echo Travel",
+            "https://echo.example/travel/ferry",
+            None,
+            "Ferry back on winter timetable",
+            "suffix '- Echo Travel' removed",
+        ),
+        # the capture log's outlet names it, where the address does not
+        (
+            "Ferry back on winter timetable — The Harbour Courier",
+            None,
+            "The Harbour Courier",
+            "Ferry back on winter timetable",
+            "suffix '— The Harbour Courier' removed (outlet 'The Harbour Courier')",
+        ),
+        # a part no name of the site says stays: a colon, a dash, a section inside the title
+        (
+            "Tarn Valley: ferry back on winter timetable",
+            "https://tarnvalleyecho.example/ferry",
+            None,
+            "Tarn Valley: ferry back on winter timetable",
+            None,
+        ),
+        (
+            "Ferry back on winter timetable | Travel",
+            "https://tarnvalleyecho.example/ferry",
+            None,
+            "Ferry back on winter timetable | Travel",
+            None,
+        ),
+    ],
+)
+def test_a_title_line_loses_the_sites_name_it_carries(first, url, outlet, title, cut):
+    """A saved page often starts with the title its page had: the site's name beside the
+    story's title was taken as part of the headline."""
+    text = first + "\n\nBy Jane Holm" + BODY
+    x = extract_text_capture(text, Hints(url=url, outlet=outlet), language=False)
+    assert x.title == title
+    evidence, start, end = _title_evidence(x)
+    assert text[start:end] == title and evidence.startswith("headline:")
+    assert (cut in evidence) if cut else ("removed" not in evidence)
+
+
+def test_a_page_title_gives_way_to_the_headline_that_repeats_it():
+    """ "Story | Site" above the site's menus, then the story's own headline: the headline is
+    the line that repeats the title's first part, and the menus between are furniture."""
+    text = (
+        "Night ferry trial extended for the summer | Tarn Valley Echo\n\n"
+        "Home\nNews\nSport\nWeather\n\n"
+        "Night ferry trial extended for the summer" + BODY
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    evidence, start, end = _title_evidence(x)
+    assert x.title == "Night ferry trial extended for the summer"
+    assert evidence.startswith("headline:page-title: ") and start > text.index("Weather")
+    assert x.text.startswith("The ferry to Tarn Island") and "Weather" not in x.text
+    # the site's banner of the day between the two is the page's top, not the story's date
+    banner = text.replace("Home\n", "Thursday 4 March 2021\n\nHome\n").replace(
+        "the summer\n\nThe ferry", "the summer\n\n3 March 2021\n\nThe ferry"
+    )
+    z = extract_text_capture(banner, Hints(), language=False)
+    assert z.title == x.title and z.published_at.day == 3
+    # a first part said again only in the story, below its byline, is no headline
+    later = "Night ferry trial | Tarn Valley Echo\n\nBy Jane Holm" + BODY + "\n\nNight ferry trial"
+    y = extract_text_capture(later, Hints(), language=False)
+    assert _title_evidence(y)[0].startswith("headline:first-line: ")
+
+
+def test_a_credit_written_with_an_ellipsis_is_no_headline():
+    """The New York Times' copied text puts "Credit...Name/Agency" under its picture, right
+    above the byline: it was read as the headline."""
+    text = (
+        "Ferry back on winter timetable after slipway repairs\n\n"
+        "Credit...Ola Berg/Tarn Valley Echo\n\nBy Jane Holm\n\nMarch 3, 2021" + BODY
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == "Ferry back on winter timetable after slipway repairs"
+    assert x.authors == ("Jane Holm",)
+    assert any(s.kind == "credit" for s in x.spans)
+
+
+def test_a_layout_copy_holds_every_field_and_shares_no_list():
+    """The header is read again from a copy taken before it (``spans._copy``), which names
+    the layout's fields one by one: a field added to ``Layout`` must be added there too."""
+    from archive.extract import spans
+
+    values = {
+        f.name: ([f.name] if f.default is dataclasses.MISSING else 7)
+        for f in dataclasses.fields(spans.Layout)
+    }
+    lay = spans.Layout(**values)
+    copied = spans._copy(lay)
+    assert copied == lay
+    for f in dataclasses.fields(spans.Layout):
+        value = getattr(copied, f.name)
+        assert not isinstance(value, list) or value is not getattr(lay, f.name)

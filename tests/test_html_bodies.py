@@ -12,7 +12,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from archive.extract.html import _title_without_names, extract_html
+from archive.extract.html import extract_html
+from archive.extract.titles import title_without_names
 from archive.model import Hints
 from archive.text.normalize import body_text
 
@@ -373,7 +374,7 @@ _SEPARATOR = st.sampled_from([" | ", " - ", " – ", " — ", " · ", " :: ", "|
 def test_an_evidenced_outlet_is_cut_from_either_end(story, outlet, separator, before):
     title = outlet + separator + story if before else story + separator + outlet
     names = [("".join(outlet.split()), "og:site_name")]
-    cut, cuts = _title_without_names(title, names, ())
+    cut, cuts = title_without_names(title, names, ())
     assert cut == story or story.replace(" ", "") == names[0][0]
     assert len(cuts) == (cut != title)
 
@@ -385,7 +386,7 @@ def test_a_title_is_never_cut_without_evidence(title, other):
     names = [("".join(other.split()) + "x", "og:site_name")]  # never a part or its start
     if names[0][0] in starts:
         return
-    assert _title_without_names(title, names, ()) == (title, [])
+    assert title_without_names(title, names, ()) == (title, [])
 
 
 # --- outlets --------------------------------------------------------------------------------------

@@ -61,8 +61,9 @@ from archive.extract.dates import dateline
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
-from archive.extract.outlets import domain_names, name_key, outlet_from_domain
+from archive.extract.outlets import name_key, outlet_from_domain
 from archive.extract.pagemeta import PageMetadata, page_metadata
+from archive.extract.titles import domain_keys, title_without_names
 from archive.format import boundedjson
 from archive.model import (
     Extraction,
@@ -624,7 +625,7 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
     never a name that is only the page's section (``og:site_name`` ``Magazine`` beside
     ``article:section`` ``Magazine``; sites that give their own name as the section, at an
     address that agrees, keep it). See ``_address_names`` for the names the address agrees with."""
-    own = _domain_keys(url) if url else {}
+    own = domain_keys(url) if url else {}
     sections = {name_key(value) for _, value in _sections(markup)} - own.keys()
     found = [
         (tag, value)
@@ -697,18 +698,6 @@ def _sections(markup: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
             tag.startswith("json-ld ") and tag.endswith(".articleSection")
         ):
             yield tag, value
-
-
-def _domain_keys(url: str) -> dict[str, str]:
-    """``name_key`` of each name the address gives its site (``theguardian`` also without its
-    ``the``) -> that name."""
-    keys = {}
-    for name in domain_names(url):
-        key = name_key(name)
-        keys.setdefault(key, name)
-        if key.startswith("the") and len(key) > 3:
-            keys.setdefault(key[3:], name)
-    return keys
 
 
 def _page_url(hints: Hints, markup: list[tuple[str, str]]) -> tuple[str | None, str]:
@@ -810,7 +799,7 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
     # an outlet read from the title's end is no evidence for cutting that end
     from_title = any(p.evidence.startswith("<title>=") for p in outlet_provenance)
     names = _site_names(markup, None if from_title else outlet, url, url_evidence)
-    title, cuts = _title_without_names(metadata.title or "", names, _sections(markup))
+    title, cuts = title_without_names(metadata.title or "", names, _sections(markup))
     title, cuts = _headline_part(title, tree, cuts)
     # a cut title is backed by the tag that holds the title as it was before the cuts
     if metadata.title and not any(
@@ -1039,12 +1028,6 @@ def _side_by_side(element: HtmlElement, following: HtmlElement) -> bool:
     return same_tag and mine.getparent() is theirs.getparent()
 
 
-# Latin titles put spaces round a separator; Japanese and Chinese ones write a full-width bar or
-# colon, or a colon, with none (``見出し：朝日新聞デジタル``). A part is cut only when it is a name
-# of the site (``_title_without_names``), so a colon inside a title stays.
-_TITLE_SEPARATORS = re.compile(r"\s*[|｜]\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|\s*[:：]\s*")
-
-
 def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
     """(``name_key``, evidence) of every name the page, the outlet and the address give its
     site: what a title may carry besides the story's own title."""
@@ -1053,53 +1036,8 @@ def _site_names(markup, outlet, url, url_evidence) -> list[tuple[str, str]]:
         names.append((name_key(outlet), f"outlet {outlet!r}"))
     if url:
         source = "capture URL" if url_evidence == "capture URL" else url_evidence
-        names += [(key, f"{source} {name!r}") for key, name in _domain_keys(url).items()]
+        names += [(key, f"{source} {name!r}") for key, name in domain_keys(url).items()]
     return [(key, evidence) for key, evidence in names if key]
-
-
-def _names_site(part: str, key: str, where: str, desk: bool) -> bool:
-    """Whether a title's end ``part`` is the site's name (``key``); with ``desk``, at the end,
-    the name followed by one or two words of a desk instead (``| CBC News`` on a site named
-    ``CBC``, ``| CNN Politics``), as sites write it after every story."""
-    if not desk:
-        return name_key(part) == key
-    words = part.split()
-    return where == "suffix" and any(
-        name_key(" ".join(words[:i])) == key for i in range(max(1, len(words) - 2), len(words))
-    )
-
-
-def _title_without_names(title: str, names, sections) -> tuple[str, list[str]]:
-    """``title`` without the site name it carries after its last separator or before its
-    first (``Story | Outlet``, ``Outlet - Story``), then without a section name left at its
-    end (``Story | Section | Outlet``), and what was cut with the evidence for each cut. A part
-    that no evidence names stays; so does a section before the story (``Box Office: Story``),
-    which sites write as a kicker of the headline itself."""
-    cuts: list[str] = []
-    section_names = [(name_key(v), f"{t}={v!r}") for t, v in sections if name_key(v)]
-    while found := [*_TITLE_SEPARATORS.finditer(title)]:
-        last, first = found[-1], found[0]
-        ends = (
-            ("suffix", title[last.start() :], title[last.end() :], title[: last.start()]),
-            ("prefix", title[: first.end()], title[: first.start()], title[first.end() :]),
-        )
-        # The name itself, at either end, before a name with desk words (the looser match).
-        cut = next(
-            (
-                (where, part, rest, evidence)
-                for desk in (False, True)
-                for where, part, name, rest in ends
-                for key, evidence in names + (section_names if cuts and where == "suffix" else [])
-                if _names_site(name, key, where, desk) and any(ch.isalnum() for ch in rest)
-            ),
-            None,
-        )
-        if cut is None:
-            break
-        where, part, rest, evidence = cut
-        cuts.append(f"{where} {part.strip()!r} removed ({evidence})")
-        title = rest.strip()
-    return title, cuts
 
 
 def _headline_part(title: str, tree: HtmlElement, cuts: list[str]) -> tuple[str, list[str]]:

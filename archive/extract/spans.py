@@ -9,7 +9,8 @@ The layout is decided in a fixed order, each step recording the rule that fired:
    where the capture's URL has a slug and the headline found by position does not say what
    it says (and has no byline or date below it, or shares no word with the slug), the line
    that does is the headline (a saved page's menus come first); a lone headline sharing no
-   word with a slug of four words or more is none;
+   word with a slug of four words or more is none; a headline that is the page's title
+   (``Story | Site``) gives way to the line below it that repeats its first part;
 4. the rest is story body (with subheadings), except short trailing lines after it.
 
 Body lines of one block are joined into one paragraph until a line ends a sentence.
@@ -18,6 +19,7 @@ Body lines of one block are joined into one paragraph until a line ends a senten
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -240,9 +242,31 @@ def _header(
     todo = _content(lay, 0, len(lines))
     if not todo:
         return
-    before = _copy(lay) if slug else None
+    before = _copy(lay)
     _header_read(lines, lay, todo, _header_start(lines, lay, todo, not_authors), not_authors)
-    if before is None:
+    _header_named(lines, lay, todo, not_authors, slug, before)
+    title = lay.headline if lay.headline is not None else todo[0]
+    named = _repeating(lines, todo, title, not_authors)
+    if named is not None:
+        # The headline read, or the first line of a capture read with none, is the page's
+        # title ("Story | Site") over the story's own headline: the line repeating its start.
+        _restore(lay, before)
+        pos = _named_header(lines, lay, todo, named, not_authors, "headline:page-title")
+        _set(lay, title, "furniture-other", "header:page-title")  # not running text
+        _header_read(lines, lay, todo, pos, not_authors)
+
+
+def _header_named(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    not_authors: Collection[str],
+    slug: frozenset[str],
+    before: Layout,
+) -> None:
+    """Where the URL's slug names another headline than the one read (``lay``; ``before`` it
+    was read), read the header from the line it names."""
+    if not slug:
         return
     taken = lines[lay.headline].text if lay.headline is not None else None
     if taken is not None and header.slug_agrees(taken, slug):
@@ -260,7 +284,57 @@ def _header(
     # The URL names another line than the one the layout took (a saved page's menus come
     # first): that line is the headline, and what stands above it the page's top.
     _restore(lay, before)
-    _header_read(lines, lay, todo, _named_header(lines, lay, todo, named, not_authors), not_authors)
+    pos = _named_header(lines, lay, todo, named, not_authors, "headline:url-slug")
+    _header_read(lines, lay, todo, pos, not_authors)
+
+
+# What parts a page's title ("Story | Site", "Story — Site", "Story : Show : Site"): a saved
+# page may start with it, above the story's own headline
+_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*")
+_QUOTES = str.maketrans("‘’“”", "''\"\"")
+
+
+def _repeating(
+    lines: tuple[Line, ...], todo: list[int], title: int, not_authors: Collection[str]
+) -> int | None:
+    """The position (in ``todo``) of the line that repeats the first part of the page title
+    ``title`` (``Story | Site``; a part of two words or more), below it among the first
+    ``_SLUG_WINDOW`` content lines, with no byline or paragraph of the story above it (a line
+    of the story repeating the title is no headline); None if ``title`` is no such title or
+    none repeats it. A date between them may be the site's banner of the day:
+    ``_named_header`` reads one right above the headline as the story's, and one farther up
+    as the page's top."""
+    text = lines[title].text
+    pos = bisect_left(todo, title)
+    if pos >= _SLUG_WINDOW or len(text) > 300 or not _TITLE_PARTS.search(text):
+        return None
+    part = _TITLE_PARTS.split(text, 1)[0]
+    if header.words(part) < 2 or not part[0].isupper() or _full_stop(part):
+        return None
+    key = _compared(part)
+    stop = min(len(todo), _SLUG_WINDOW)
+    named = next(
+        (
+            below
+            for below in range(pos + 1, stop)
+            if abs(len(lines[todo[below]].text) - len(part)) <= 2
+            and _compared(lines[todo[below]].text) == key
+        ),
+        None,
+    )
+    if named is None:
+        return None
+    for below in range(pos + 1, named):
+        text = lines[todo[below]].text
+        if header.ends_sentence(text) and _story_paragraph(lines, todo, below):
+            return None
+        if len(text) <= 200 and _byline(text, not_authors) is not None:
+            return None
+    return named
+
+
+def _compared(text: str) -> str:
+    return " ".join(text.translate(_QUOTES).casefold().split())
 
 
 def _header_start(
@@ -395,9 +469,14 @@ _NARROW_LINE = 4  # words a line, on average, of a paragraph set in a narrow col
 
 
 def _named_header(
-    lines: tuple[Line, ...], lay: Layout, todo: list[int], named: int, not_authors: Collection[str]
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    named: int,
+    not_authors: Collection[str],
+    headline_rule: str,
 ) -> int:
-    """Class ``todo[named]`` as the headline (``headline:url-slug``); above it, a byline or
+    """Class ``todo[named]`` as the headline (by ``headline_rule``); above it, a byline or
     date on the two lines right above is read as such, a block of running text stays in the
     body (the line the URL names may be a subheading of a story of short paragraphs: nothing
     of the story is lost), the rest is the page's top (furniture). Returns the position after
@@ -416,7 +495,7 @@ def _named_header(
             continue
         rule = "header:masthead" if header.masthead_name(text, not_authors) else None
         _set(lay, i, "furniture-other", rule or "header:above-headline")
-    _set(lay, todo[named], "headline", "headline:url-slug")
+    _set(lay, todo[named], "headline", headline_rule)
     lay.headline = todo[named]
     return named + 1
 
@@ -431,17 +510,28 @@ def _whole_block(lines: tuple[Line, ...], todo: list[int], pos: int, stop: int) 
 
 
 def _copy(lay: Layout) -> Layout:
-    """A copy of ``lay`` that later changes to it do not reach."""
-    saved = Layout([], [])
-    _restore(saved, lay)
-    return saved
+    """A copy of ``lay`` that later changes to it do not reach (made for every capture: its
+    fields are named, not looked up)."""
+    return Layout(
+        list(lay.kinds),
+        list(lay.rules),
+        lay.headline,
+        lay.standfirst,
+        lay.body_start,
+        list(lay.bylines),
+        list(lay.dates),
+        list(lay.date_flags),
+    )
 
 
 def _restore(lay: Layout, saved: Layout) -> None:
     """Put every field of ``lay`` back as ``saved`` holds it (lists copied)."""
-    for name in (f.name for f in fields(Layout)):
+    for name in _LAYOUT_FIELDS:
         value = getattr(saved, name)
         setattr(lay, name, list(value) if isinstance(value, list) else value)
+
+
+_LAYOUT_FIELDS = tuple(f.name for f in fields(Layout))
 
 
 def _header_read(

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from itertools import compress
 
 from archive.extract import dates as dates_mod
 from archive.extract.header import masthead_name, slug_words
 from archive.extract.language import body_language
 from archive.extract.lines import Line, split_lines
-from archive.extract.outlets import known_outlet, outlet_from_domain, self_references
+from archive.extract.outlets import known_outlet, name_key, outlet_from_domain, self_references
 from archive.extract.spans import Layout, layout, spans
+from archive.extract.titles import TITLE_SEPARATORS, domain_keys, title_kept
 from archive.model import BODY_KINDS, Extraction, Hints, Provenance, Span, logged_precision
 from archive.text.normalize import body_text
 
@@ -41,7 +42,7 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)
     text = body_from_spans(capture_text, span_tuple)
-    title = _header_field("title", lay.headline, lines, lay.rules, prov)
+    title = _title(lines, lay, hints.url, outlet_names, prov)
     standfirst = _header_field("standfirst", lay.standfirst, lines, lay.rules, prov)
     authors = _authors(lines, lay, outlet_names, prov, flags)
     published, precision, offset, modified, modified_offset = _dates(
@@ -90,6 +91,38 @@ def furniture_chars(span_tuple: tuple[Span, ...]) -> dict[str, int]:
         if s.kind.startswith("furniture-") or s.kind in ("caption", "credit"):
             removed[s.kind] += s.end - s.start
     return dict(sorted(removed.items()))
+
+
+def _title(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    url: str | None,
+    outlet_names: tuple[str, ...],
+    prov: list[Provenance],
+) -> str | None:
+    """The headline's text, without the site's name it carries beside it when it is the
+    title its page had (``Story | Outlet``: a saved page may start with that title), as a
+    name of the outlet or of the capture's address says (``titles.title_without_names``)."""
+    if lay.headline is None:
+        return None
+    ln = lines[lay.headline]
+    start, end, cuts = 0, len(ln.text), []
+    names = [*_outlet_keys(outlet_names), *(_address_keys(url) if url else ())]
+    if names and TITLE_SEPARATORS.search(ln.text):
+        start, end, cuts = title_kept(ln.text, names)
+    evidence = f"{lay.rules[lay.headline]}: {ln.text}" + "".join(f"; {cut}" for cut in cuts)
+    prov.append(Provenance("title", "header-line", evidence, ln.start + start, ln.start + end))
+    return " ".join(ln.text[start:end].split())
+
+
+@lru_cache(maxsize=64)  # a corpus's captures share a few sets of outlet names
+def _outlet_keys(outlet_names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    keys = ((name_key(name), f"outlet {name!r}") for name in outlet_names)
+    return tuple((key, evidence) for key, evidence in keys if key)
+
+
+def _address_keys(url: str) -> list[tuple[str, str]]:
+    return [(key, f"capture URL {name!r}") for key, name in domain_keys(url).items() if key]
 
 
 def _header_field(

@@ -1,0 +1,119 @@
+"""A page title without the site's name it carries: ``Story | Outlet`` -> ``Story``.
+
+An HTML page's ``<title>`` and a saved page's first line (a text capture often starts with
+the title its page had) write the site's name beside the story's title. A part is cut only when
+a name of the site (from the page's markup, the outlet, the address) names it, so a colon or a
+dash inside a title stays.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from archive.extract.outlets import domain_names, name_key
+
+# Latin titles put spaces round a separator; Japanese and Chinese ones write a full-width bar or
+# colon, or a colon, with none (``見出し：朝日新聞デジタル``).
+TITLE_SEPARATORS = re.compile(r"\s*[|｜]\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|\s*[:：]\s*")
+
+
+def domain_keys(url: str) -> dict[str, str]:
+    """``name_key`` of each name the address gives its site (``theguardian`` also without its
+    ``the``) -> that name."""
+    keys = {}
+    for name in domain_names(url):
+        key = name_key(name)
+        keys.setdefault(key, name)
+        if key.startswith("the") and len(key) > 3:
+            keys.setdefault(key[3:], name)
+    return keys
+
+
+def title_without_names(
+    title: str, names: Sequence[tuple[str, str]], sections: Sequence[tuple[str, str]] = ()
+) -> tuple[str, list[str]]:
+    """``title`` without the site name it carries after its last separator or before its
+    first (``Story | Outlet``, ``Outlet - Story``), then without a section name left at its
+    end (``Story | Section | Outlet``), and what was cut with the evidence for each cut.
+    ``names``: (``name_key``, evidence) of the site's names; ``sections``: (tag, name) of the
+    page's sections. A part that no evidence names stays; so does a section before the story
+    (``Box Office: Story``), which sites write as a kicker of the headline itself."""
+    start, end, cuts = title_kept(title, names, sections)
+    return title[start:end], cuts
+
+
+def title_kept(
+    title: str, names: Sequence[tuple[str, str]], sections: Sequence[tuple[str, str]] = ()
+) -> tuple[int, int, list[str]]:
+    """Where in ``title`` the part ``title_without_names`` keeps starts and ends, and its cuts."""
+    cuts: list[str] = []
+    own = _first_named(names)
+    section_names = [(name_key(v), f"{t}={v!r}") for t, v in sections if name_key(v)]
+    with_sections = _first_named([*names, *section_names])
+    start, end = 0, len(title)
+    while found := [*TITLE_SEPARATORS.finditer(title, start, end)]:
+        last, first = found[-1], found[0]
+        ends = (
+            ("suffix", (last.start(), end), (last.end(), end), (start, last.start())),
+            ("prefix", (start, first.end()), (start, first.start()), (first.end(), end)),
+        )
+        # The name itself, at either end, before a name with desk words (the looser match).
+        cut = next(
+            (
+                (where, part, rest, evidence)
+                for desk in (False, True)
+                for where, part, name, rest in ends
+                if (
+                    evidence := _naming(
+                        title[slice(*name)],
+                        with_sections if cuts and where == "suffix" else own,
+                        where,
+                        desk,
+                    )
+                )
+                is not None
+                and any(ch.isalnum() for ch in title[slice(*rest)])
+            ),
+            None,
+        )
+        if cut is None:
+            break
+        where, part, rest, evidence = cut
+        cuts.append(f"{where} {title[slice(*part)].strip()!r} removed ({evidence})")
+        start, end = _stripped(title, *rest)
+    return start, end, cuts
+
+
+def _first_named(names: Sequence[tuple[str, str]]) -> dict[str, tuple[int, str]]:
+    """Each key of ``names`` -> (its first place, its evidence there)."""
+    first: dict[str, tuple[int, str]] = {}
+    for at, (key, evidence) in enumerate(names):
+        first.setdefault(key, (at, evidence))
+    return first
+
+
+def _naming(part: str, named: dict[str, tuple[int, str]], where: str, desk: bool) -> str | None:
+    """The evidence of the first name of ``named`` (in their order) that a title's end ``part``
+    is, or None; with ``desk``, at the end, the name followed by one or two words of a desk
+    instead (``| CBC News`` on a site named ``CBC``, ``| CNN Politics``), as sites write it
+    after every story. (The part's keys are looked up, not every name tried: a text capture's
+    known outlets may be many.)"""
+    if not desk:
+        hit = named.get(name_key(part))
+        return None if hit is None else hit[1]
+    if where != "suffix":
+        return None
+    words = part.split()
+    keys = {name_key(" ".join(words[:i])) for i in range(max(1, len(words) - 2), len(words))}
+    hits = [named[key] for key in keys if key in named]
+    return min(hits)[1] if hits else None
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start`` and ``end`` moved past the whitespace at either end of ``text[start:end]``."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
