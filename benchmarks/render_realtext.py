@@ -16,30 +16,24 @@ scorer's figures hold to.
 
 from __future__ import annotations
 
-import gzip
-import json
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
-import lxml.html
 from inscriptis import Inscriptis
 from inscriptis.model.config import ParserConfig
 
-HERE = Path(__file__).resolve().parent
-PAGES = HERE / "realpages"
-OUT = HERE / "realtext"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from render_plaintext import parsed, render  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "realtext"
 RENDERER = "2.7.6"
 
 
 def rendered(raw: bytes) -> str:
     """The visible text of an HTML page, as inscriptis lays it out."""
-    try:  # lxml takes undeclared bytes for Latin-1; most such pages are UTF-8
-        raw.decode("utf-8")
-        parser = lxml.html.HTMLParser(encoding="utf-8")
-    except UnicodeDecodeError:
-        parser = None
-    tree = lxml.html.document_fromstring(raw, parser=parser)
-    text = Inscriptis(tree, ParserConfig(display_images=False)).get_text()
+    text = Inscriptis(parsed(raw), ParserConfig(display_images=False)).get_text()
     # A browser's copy keeps no indentation and no runs of blank lines; inscriptis keeps
     # both (nesting as padding, margins as empty lines).
     lines = [line.strip() for line in text.splitlines()]
@@ -50,19 +44,7 @@ def rendered(raw: bytes) -> str:
 def main() -> None:
     if version("inscriptis") != RENDERER:
         raise SystemExit(f"inscriptis {RENDERER} renders the stored captures; install it")
-    (OUT / "pages").mkdir(parents=True, exist_ok=True)
-    log = []
-    for line in (PAGES / "labels.jsonl").read_text(encoding="utf-8").splitlines():
-        label = json.loads(line)
-        raw = gzip.decompress((PAGES / label["file"]).read_bytes())
-        name = f"{label['id']}.txt"
-        (OUT / "pages" / name).write_bytes(rendered(raw).encode("utf-8"))
-        entry = {"path": name}
-        if label.get("url"):
-            entry["url"] = label["url"]
-        log.append(json.dumps(entry, ensure_ascii=False))
-    (OUT / "captures.jsonl").write_text("\n".join(log) + "\n", encoding="utf-8")
-    print(f"{len(log)} text captures in {OUT / 'pages'}")
+    print(f"{render(OUT, rendered)} text captures in {OUT / 'pages'}")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,14 @@ text (``benchmarks/realtext``, made by ``render_realtext.py``), against the page
 
 Usage::
 
-    python benchmarks/score_realtext.py            # a table
-    python benchmarks/score_realtext.py --wrong    # and every wrong assertion
-    python benchmarks/score_realtext.py --json     # the whole report
+    python benchmarks/score_realtext.py                     # a table
+    python benchmarks/score_realtext.py --wrong             # and every wrong assertion
+    python benchmarks/score_realtext.py --json              # the whole report
+    python benchmarks/score_realtext.py --renderer plain    # the pages rendered otherwise
+
+``--renderer plain`` scores the same pages rendered by ``render_plaintext.py`` (lxml alone:
+the page's title first, no list markers, no style sheet), made afresh in a temporary folder:
+the rules tuned on the stored set must hold on text laid out otherwise.
 
 The captures are packed as a user would pack saved text (``archive.pack`` with the capture
 log, which gives each its URL and nothing else), and compared with
@@ -20,10 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import render_plaintext  # noqa: E402
 import score_realpages  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "realtext"
@@ -35,9 +42,16 @@ def labels() -> list[dict]:
     return [{**label, "file": f"pages/{label['id']}.txt"} for label in found]
 
 
-def score(*, jobs: int = 2, keep: Path | None = None) -> dict:
-    """Pack the text captures, compare with the labels; the report as a dict."""
-    return score_realpages.score(HERE, baseline=False, jobs=jobs, keep=keep, labels=labels())
+def score(*, jobs: int = 2, keep: Path | None = None, renderer: str = "inscriptis") -> dict:
+    """Pack the text captures (the stored set, or with ``renderer="plain"`` the pages rendered
+    by ``render_plaintext.py``), compare with the labels; the report as a dict."""
+    if renderer == "inscriptis":
+        return score_realpages.score(HERE, baseline=False, jobs=jobs, keep=keep, labels=labels())
+    with tempfile.TemporaryDirectory(prefix="archive-plaintext-") as tmp:
+        render_plaintext.render(Path(tmp))
+        return score_realpages.score(
+            Path(tmp), baseline=False, jobs=jobs, keep=keep, labels=labels()
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,8 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--wrong", action="store_true", help="list every wrong assertion")
     parser.add_argument("--jobs", type=int, default=2, help="pack worker processes (default 2)")
+    parser.add_argument(
+        "--renderer",
+        choices=["inscriptis", "plain"],
+        default="inscriptis",
+        help="the stored set (inscriptis, default) or the pages rendered by lxml alone",
+    )
     args = parser.parse_args(argv)
-    report = score(jobs=args.jobs)
+    report = score(jobs=args.jobs, renderer=args.renderer)
     if args.json:
         print(json.dumps(report, indent=1, ensure_ascii=False))
     else:
