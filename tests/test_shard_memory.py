@@ -8,6 +8,7 @@ learner bounded slices of text. None of it may change a byte of the release.
 
 from __future__ import annotations
 
+import collections
 import errno
 import functools
 import hashlib
@@ -380,22 +381,39 @@ def _pack_examples(out: Path) -> dict[str, str]:
     return _release_digests(Path(result.stdout.strip()))
 
 
+@pytest.mark.parametrize("group", [1, 8])
 def test_a_shard_of_many_fragments_is_gathered_from_one_copy_with_the_same_release(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, group
 ):
+    """Many fragments are copied into one file a shard first, by tasks that each take a group
+    of shards and open each fragment once for the group (a flush's file holds a batch for
+    every shard: opened once a shard, the reads grew with the square of the corpus)."""
     expected = _pack_examples(tmp_path / "few")
     coalesced = []
     original = stages._coalesced
 
-    def counted(paths, shard, out):
-        coalesced.append(len(paths))
-        return original(paths, shard, out)
+    def counted(paths, shards, outs):
+        coalesced.append((len(paths), tuple(shards)))
+        return original(paths, shards, outs)
+
+    opened = collections.Counter()
+    read_each = stages.rows_filed_under_each
+
+    def opening(path, shards, schema):
+        opened[path.name, path.parent.name] += 1
+        return read_each(path, shards, schema)
 
     # A fragment every two captures, more than one fragment is too many, one row a batch.
     monkeypatch.setattr(stages, "_ShardBuffers", functools.partial(stages._ShardBuffers, limit=2))
     monkeypatch.setattr(stages, "_MAPPED_AT_ONCE", 1)
     monkeypatch.setattr(stages, "_COALESCED_BYTES", 1)
+    monkeypatch.setattr(stages, "GATHER_GROUP", group)
     monkeypatch.setattr(stages, "_coalesced", counted)
+    monkeypatch.setattr(stages, "rows_filed_under_each", opening)
     assert _pack_examples(tmp_path / "many") == expected
-    assert len(coalesced) == 2 and min(coalesced) >= 3  # both shards, several fragments each
+    groups = [(0,), (1,)] if group == 1 else [(0, 1)]
+    assert sorted(shards for _, shards in coalesced) == groups
+    assert min(n for n, _ in coalesced) >= 3  # several fragments each
+    fragments = [n for (name, folder), n in opened.items() if folder == "frag"]
+    assert len(fragments) >= 3 and set(fragments) == {2 // len(groups[0])}
     assert not list((tmp_path / "many").rglob("coalesced/*.arrow"))

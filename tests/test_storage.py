@@ -290,7 +290,7 @@ def test_the_tasks_of_a_pack_into_a_bucket_need_no_disk_of_the_drivers(
     path = _pack(
         f"{url}/captures", "--out", f"{url}/elsewhere", "--version", version, "--from", parent
     )
-    assert {"extract_unit", "gather_shard", "write_shard", "sign_shard"} <= set(elsewhere.tasks)
+    assert {"extract_unit", "gather_shards", "write_shard", "sign_shard"} <= set(elsewhere.tasks)
     fs = bucket["fs"]
     with fs.open_input_stream(f"archive-test/elsewhere/example-{version}/manifest.json") as f:
         manifest = json.loads(f.read())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import heapq
 import mmap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -380,17 +380,26 @@ def rows_filed_under(path: Path | RemotePath, shard: int, schema: pa.Schema) -> 
     and the shard's batch, into memory, and closed: a mapping would bring about half a MiB of
     every flush's file into the reading process (the kernel maps pages around each one
     touched), and hold a file open."""
+    return rows_filed_under_each(path, (shard,), schema).get(shard)
+
+
+def rows_filed_under_each(
+    path: Path | RemotePath, shards: Sequence[int], schema: pa.Schema
+) -> dict[int, pa.Table]:
+    """``rows_filed_under`` for each of ``shards`` that ``path`` holds rows of, its footer read
+    once: a task gathering several shards opens each flush's file once, not once a shard."""
     with path.open_input() if isinstance(path, RemotePath) else pa.OSFile(str(path)) as source:
-        return _batch_of(ipc.open_file(source), shard, schema)
-
-
-def _batch_of(reader: ipc.RecordBatchFileReader, shard: int, schema: pa.Schema) -> pa.Table | None:
-    present = np.frombuffer(reader.schema.metadata[_SHARDS_KEY], "<i4")
-    at = int(np.searchsorted(present, shard))
-    if at == len(present) or present[at] != shard:
-        return None
-    batch = reader.get_batch(at)
-    return pa.Table.from_batches([pa.RecordBatch.from_arrays(batch.columns, schema=schema)])
+        reader = ipc.open_file(source)
+        present = np.frombuffer(reader.schema.metadata[_SHARDS_KEY], "<i4")
+        found = {}
+        for shard in shards:
+            at = int(np.searchsorted(present, shard))
+            if at < len(present) and present[at] == shard:
+                batch = reader.get_batch(at)
+                found[shard] = pa.Table.from_batches(
+                    [pa.RecordBatch.from_arrays(batch.columns, schema=schema)]
+                )
+        return found
 
 
 def read_ipc(path: Path | RemotePath) -> pa.Table:

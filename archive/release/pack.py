@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from archive.capture import storage
@@ -57,7 +58,8 @@ from archive.release.stages import (
     duplicate_links,
     extract_unit,
     finalize_shard,
-    gather_shard,
+    gather_groups,
+    gather_shards,
     learned_furniture,
     spans_counted,
     write_quarantine_fragment,
@@ -317,8 +319,11 @@ def _build(
         units = spans_counted(units, ctx)  # spans a split point inside a record made count once
         executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
-        gathered = executor.map(gather_shard, shards, ctx)
-        gave_way = sum(_run(gathered, "gather", plan.shards, progress))  # reused rows dropped
+        groups = gather_groups(plan.shards, len(ctx.work.fragments()))
+        gathered = executor.map(gather_shards, groups, ctx)
+        # each task: (its shards, the reused rows they dropped); progress counts shards
+        done = list(_run(gathered, "gather", plan.shards, progress, itemgetter(0)))
+        gave_way = sum(dropped for _, dropped in done)
         # Removed by the driver once every task of the stage has returned, never by a task: a
         # task run again (Ray retries a lost worker's) must find its inputs.
         remove_folders(workdir.tasks.read_by_gathering())

@@ -3,9 +3,11 @@
 1. ``extract_unit``: read and extract one unit of input; file each row under its shard (or, when
    the parent release derived the same row, only its id, to be copied), each quarantined input
    under the unit.
-2. ``gather_shard``: one shard's new and reused rows, sorted by ``record_id``, and the counts of
-   their repeated paragraphs for furniture learning; of rows giving one record id (a WARC file
-   giving one WARC-Record-ID twice), the first in the file, the others quarantined.
+2. ``gather_shards``: for each shard of a group (one shard, or ``GATHER_GROUP`` when the
+   extraction filed many fragments, so that each is opened once a group), its new and reused
+   rows, sorted by ``record_id``, and the counts of their repeated paragraphs for furniture
+   learning; of rows giving one record id (a WARC file giving one WARC-Record-ID twice), the
+   first in the file, the others quarantined.
 3. ``finalize_shard``: apply the learned furniture and index the body hashes for duplicates.
 4. ``write_shard``: mark duplicates, withhold text where the tier says so, write the Parquet file.
 
@@ -20,7 +22,8 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from json.encoder import encode_basestring
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from pyarrow import ipc
 
 from archive.capture.capturelog import (
     CaptureLog,
@@ -45,10 +49,11 @@ from archive.format.counts import unknown_counts
 from archive.format.manifest import file_digests
 from archive.format.parquetio import (
     bounded_slices,
+    ipc_writer,
     mapped_ipc,
     merged_rows,
     read_ipc,
-    rows_filed_under,
+    rows_filed_under_each,
     rows_in_runs,
     rows_kept,
     write_ipc,
@@ -783,27 +788,33 @@ def _reuse_table(ids: list[str]) -> pa.Table:
     return pa.table({"record_id": pa.array(ids, pa.string())})
 
 
-def _shard_tables(paths: list[Path | RemotePath], shard: int, schema: pa.Schema) -> list[pa.Table]:
-    """The rows the small work files ``paths`` (reuse lists, contributions) filed under
-    ``shard``, every ``_MAPPED_AT_ONCE`` of them joined into one table as they are read: each
-    table read holds its own schema and buffers, and there is a file per unit (and per flush)."""
-    tables, group = [], []
-    for table in _pieces(paths, shard, schema):
+def _shard_tables(
+    paths: list[Path | RemotePath], shards: Sequence[int], schema: pa.Schema
+) -> dict[int, list[pa.Table]]:
+    """The rows the small work files ``paths`` (reuse lists, contributions) filed under each of
+    ``shards``, every ``_MAPPED_AT_ONCE`` of a shard's joined into one table as they are read:
+    each table read holds its own schema and buffers, and there is a file per unit (and per
+    flush). Each file is opened once for all of ``shards``."""
+    tables: dict[int, list[pa.Table]] = {shard: [] for shard in shards}
+    groups: dict[int, list[pa.Table]] = {shard: [] for shard in shards}
+    for shard, table in _pieces(paths, shards, schema):
+        group = groups[shard]
         group.append(table)
         if len(group) == _MAPPED_AT_ONCE:
-            tables.append(pa.concat_tables(group).combine_chunks())
-            group = []
-    return tables + group
+            tables[shard].append(pa.concat_tables(group).combine_chunks())
+            group.clear()
+    return {shard: tables[shard] + groups[shard] for shard in shards}
 
 
 def _pieces(
-    paths: list[Path | RemotePath], shard: int, schema: pa.Schema = RECORD_ARROW_SCHEMA
-) -> Iterator[pa.Table]:
-    """The rows each work file of ``paths`` filed under ``shard``, read into memory."""
+    paths: list[Path | RemotePath],
+    shards: Sequence[int],
+    schema: pa.Schema = RECORD_ARROW_SCHEMA,
+) -> Iterator[tuple[int, pa.Table]]:
+    """(shard, rows) of each work file of ``paths`` for each of ``shards`` it holds rows of,
+    read into memory, a file at a time (its footer read once for all of ``shards``)."""
     for path in paths:
-        table = rows_filed_under(path, shard, schema)
-        if table is not None:
-            yield table
+        yield from rows_filed_under_each(path, shards, schema).items()
 
 
 # A unit files a fragment, with a batch per shard, each time it flushes, so a shard's pieces
@@ -813,35 +824,48 @@ def _pieces(
 # 1.2 s.
 _MAPPED_AT_ONCE = 512
 _COALESCED_BYTES = 8 * 1024 * 1024
+# Shards a gathering task takes when the fragments are that many (``gather_groups``): each
+# fragment's file is opened once a group, not once a shard, and the group's copies are made
+# in one pass, holding up to _COALESCED_BYTES of each.
+GATHER_GROUP = 8
 
 
 def _coalesced(
-    paths: list[Path | RemotePath], shard: int, out: Path | RemotePath
-) -> Path | RemotePath:
-    """The rows the fragments ``paths`` filed under ``shard``, in order, as the one file
-    ``out``, read a fragment at a time and written in batches of about ``_COALESCED_BYTES``."""
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        held: list[pa.RecordBatch] = []
-        size = 0
-        for table in _pieces(paths, shard):
+    paths: list[Path | RemotePath], shards: Sequence[int], outs: Sequence[Path | RemotePath]
+) -> None:
+    """The rows the fragments ``paths`` filed under each of ``shards``, in order, as the one
+    file of ``outs`` for that shard, read a fragment at a time and written in batches of about
+    ``_COALESCED_BYTES``."""
+    held: dict[int, list[pa.RecordBatch]] = {shard: [] for shard in shards}
+    size = dict.fromkeys(shards, 0)
+    with ExitStack() as stack:
+        writers = {}
+        for shard, out in zip(shards, outs, strict=True):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            writers[shard] = stack.enter_context(ipc_writer(out, RECORD_ARROW_SCHEMA))
+        for shard, table in _pieces(paths, shards):
             for batch in table.to_batches():
-                held.append(batch)
-                size += batch.nbytes
-                if size >= _COALESCED_BYTES:
-                    yield from _joined(held)
-                    held, size = [], 0
-        yield from _joined(held)
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_ipc_batches(batches(), RECORD_ARROW_SCHEMA, out)
-    return out
+                held[shard].append(batch)
+                size[shard] += batch.nbytes
+                if size[shard] >= _COALESCED_BYTES:
+                    _write_joined(writers[shard], held[shard])
+                    held[shard], size[shard] = [], 0
+        for shard in shards:
+            _write_joined(writers[shard], held[shard])
 
 
-def _joined(batches: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
-    if not batches:
-        return []
-    return pa.Table.from_batches(batches, RECORD_ARROW_SCHEMA).combine_chunks().to_batches()
+def _write_joined(writer: ipc.RecordBatchFileWriter, batches: list[pa.RecordBatch]) -> None:
+    if batches:
+        table = pa.Table.from_batches(batches, RECORD_ARROW_SCHEMA).combine_chunks()
+        for batch in table.to_batches():
+            writer.write_batch(batch)
+
+
+def gather_groups(shards: int, fragments: int) -> list[tuple[int, ...]]:
+    """The shards each gathering task takes: one, or ``GATHER_GROUP`` in a row when the
+    extraction filed more than ``_MAPPED_AT_ONCE`` fragments."""
+    size = GATHER_GROUP if fragments > _MAPPED_AT_ONCE else 1
+    return [tuple(range(start, min(start + size, shards))) for start in range(0, shards, size)]
 
 
 def contribution_table(rows: list[tuple[str, str, int, tuple[int, ...]]]) -> pa.Table:
@@ -851,28 +875,48 @@ def contribution_table(rows: list[tuple[str, str, int, tuple[int, ...]]]) -> pa.
     return pa.Table.from_arrays(arrays, schema=CONTRIBUTION_SCHEMA)
 
 
-def gather_shard(shard: int, ctx: PackContext) -> int:
-    """Task 2: the shard's new rows, sorted, and what each adds to the furniture counts. The
+def gather_shards(shards: tuple[int, ...], ctx: PackContext) -> tuple[int, int]:
+    """Task 2 over a group of shards (``gather_groups``): each gathered by ``gather_shard``,
+    the work files filed by shard read for the whole group, each opened once. Returns how many
+    shards it gathered and how many reused rows gave way to a new row of their id."""
+    paths = ctx.work.fragments()
+    coalesced = len(paths) > _MAPPED_AT_ONCE
+    if coalesced:
+        _coalesced(paths, shards, [ctx.work.coalesced(shard) for shard in shards])
+    reuse = _shard_tables(ctx.work.reuse_lists(), shards, REUSE_SCHEMA)
+    learning = _learning(ctx)
+    contributions = ctx.work.unit_contributions() if learning else []
+    contributed = _shard_tables(contributions, shards, CONTRIBUTION_SCHEMA)
+    dropped = sum(
+        gather_shard(shard, ctx, None if coalesced else paths, reuse[shard], contributed[shard])
+        for shard in shards
+    )
+    return len(shards), dropped
+
+
+def gather_shard(
+    shard: int,
+    ctx: PackContext,
+    paths: list[Path | RemotePath] | None,
+    reuse: list[pa.Table],
+    contributed: list[pa.Table],
+) -> int:
+    """The shard's new rows, sorted, and what each adds to the furniture counts. The
     new rows' contributions were computed as they were extracted; the rows reused from the
     parent are left for ``finalize_shard`` to read, their contributions taken from the parent
     pack's cache; without that cache they are gathered here too, to have their contributions
     computed. Rows that give one record id more than once are settled here (``_repeats``).
+    The new rows are read from the fragments ``paths``, or when None from the shard's
+    coalesced copy; ``reuse``, ``contributed``: the shard's reuse lists and contributions.
     Returns how many reused rows gave way to a new row of their id."""
-    paths = ctx.work.fragments()
     sheds = []  # what drops the pages read of a mapped file
-    if len(paths) > _MAPPED_AT_ONCE:
-        table, shed_copy = mapped_ipc(_coalesced(paths, shard, ctx.work.coalesced(shard)))
+    if paths is None:
+        table, shed_copy = mapped_ipc(ctx.work.coalesced(shard))
         tables, sheds = [table], [shed_copy]
     else:  # read into memory: a shard's rows, a few tens of MiB
-        tables = list(_pieces(paths, shard))
+        tables = [table for _, table in _pieces(paths, (shard,))]
     new_rows = sum(t.num_rows for t in tables)  # the reused rows, if gathered, follow
-    reuse = _shard_tables(ctx.work.reuse_lists(), shard, REUSE_SCHEMA)
     apart = bool(reuse) and _reused_apart(ctx)
-    contributed = (
-        _shard_tables(ctx.work.unit_contributions(), shard, CONTRIBUTION_SCHEMA)
-        if _learning(ctx)
-        else []
-    )
     if reuse and not apart:
         ids = pa.concat_tables(reuse)["record_id"]
         reused = parent_rows(ctx.parent.path, list(ctx.parent.shards), ids.to_pylist())
@@ -1266,7 +1310,7 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
 def _kept_reuse(ctx: PackContext, shard: int) -> pa.Array | None:
     """The sorted ids of the shard's rows reused from the parent, but those that gave way to a
     new row of their id when the shard was gathered (None: no row is reused)."""
-    reuse = _shard_tables(ctx.work.reuse_lists(), shard, REUSE_SCHEMA)
+    reuse = _shard_tables(ctx.work.reuse_lists(), (shard,), REUSE_SCHEMA)[shard]
     if not reuse:
         return None
     ids, dropped = _reused_ids(reuse), ctx.work.dropped_reuse(shard)
