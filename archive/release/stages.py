@@ -826,7 +826,8 @@ _MAPPED_AT_ONCE = 512
 _COALESCED_BYTES = 8 * 1024 * 1024
 # Shards a gathering task takes when the fragments are that many (``gather_groups``): each
 # fragment's file is opened once a group, not once a shard, and the group's copies are made
-# in one pass, holding up to _COALESCED_BYTES of each.
+# in one pass, holding up to _COALESCED_BYTES in all (the batches of a copy do not change the
+# release: tests/test_shard_memory.py).
 GATHER_GROUP = 8
 
 
@@ -835,9 +836,10 @@ def _coalesced(
 ) -> None:
     """The rows the fragments ``paths`` filed under each of ``shards``, in order, as the one
     file of ``outs`` for that shard, read a fragment at a time and written in batches of about
-    ``_COALESCED_BYTES``."""
+    ``_COALESCED_BYTES`` shared by the shards."""
     held: dict[int, list[pa.RecordBatch]] = {shard: [] for shard in shards}
     size = dict.fromkeys(shards, 0)
+    batch_bytes = max(1, _COALESCED_BYTES // len(shards))
     with ExitStack() as stack:
         writers = {}
         for shard, out in zip(shards, outs, strict=True):
@@ -847,7 +849,7 @@ def _coalesced(
             for batch in table.to_batches():
                 held[shard].append(batch)
                 size[shard] += batch.nbytes
-                if size[shard] >= _COALESCED_BYTES:
+                if size[shard] >= batch_bytes:
                     _write_joined(writers[shard], held[shard])
                     held[shard], size[shard] = [], 0
         for shard in shards:
