@@ -47,6 +47,8 @@ def score(*, jobs: int = 2, keep: Path | None = None, renderer: str = "inscripti
     by ``render_plaintext.py``), compare with the labels; the report as a dict."""
     if renderer == "inscriptis":
         return score_realpages.score(HERE, baseline=False, jobs=jobs, keep=keep, labels=labels())
+    if renderer != "plain":
+        raise ValueError(f"no renderer {renderer!r}: 'inscriptis' or 'plain'")
     with tempfile.TemporaryDirectory(prefix="archive-plaintext-") as tmp:
         render_plaintext.render(Path(tmp))
         return score_realpages.score(

@@ -130,13 +130,14 @@ def _title_evidence(x) -> tuple[str, int, int]:
             "Ferry back on winter timetable",
             "prefix 'Tarn Valley Echo -' removed",
         ),
-        # a desk after the site's name ("| CNN Politics")
+        # a desk after the site's name ("| CNN Politics"): in a text, the name and what
+        # follows may be the story's words ("Exclusive: Echo poll finds"), so it stays
         (
             "Ferry back on winter timetable - Echo Travel",
             "https://echo.example/travel/ferry",
             None,
-            "Ferry back on winter timetable",
-            "suffix '- Echo Travel' removed",
+            "Ferry back on winter timetable - Echo Travel",
+            None,
         ),
         # the capture log's outlet names it, where the address does not
         (
@@ -199,6 +200,100 @@ def test_a_page_title_gives_way_to_the_headline_that_repeats_it():
     assert _title_evidence(y)[0].startswith("headline:first-line: ")
 
 
+LONG = (
+    "\n\nThe ferry to Tarn Island resumed service on Wednesday after a four-day pause caused "
+    "by the storm that closed the harbour.\n\nThe operator said the winter timetable would "
+    "run until April, with two extra sailings at weekends for the island's school."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "wrong"),
+    [
+        # a bare byline repeating the title's start
+        ("Jane Holm – why I left the harbour board\n\nJane Holm\n\n3 March 2021", None, "Jane"),
+        # a topic label repeating the first words of a title whose story part has a dash
+        # (the story part, the longest before a separator, is the headline)
+        (
+            "Storm Bella – what we know so far | Tarn Valley Echo\n\nHome\nNews\n\n"
+            "Storm Bella\n\nStorm Bella – what we know so far",
+            None,
+            "Storm Bella",
+        ),
+        # a name, then the rest of the headline: no site's part after the dash
+        (
+            "Mary Ann Holm – why I left the harbour board\n\nMary Ann Holm\n\n3 March 2021",
+            None,
+            "Mary Ann Holm",
+        ),
+        # the site first, its logo line below
+        (
+            "Tarn Valley Echo - Ferry back on winter timetable\n\nTarn Valley Echo\n\n"
+            "Ferry back on winter timetable",
+            "https://tarnvalleyecho.example/ferry-back",
+            "Tarn Valley Echo",
+        ),
+        # the day's date banner
+        ("March 3, 2021 | Tarn Valley Echo\n\nHome\nNews\n\nMarch 3, 2021", None, "March 3"),
+        # a subheading of a story of short paragraphs
+        (
+            "Night Ferry - the last crossing\n\nThe boat left at ten.\n\nNobody spoke on "
+            "deck.\n\nNight ferry\n\nThe captain waved once.",
+            None,
+            "Night ferry",
+        ),
+    ],
+)
+def test_a_page_title_gives_way_only_to_a_headline(text, url, wrong):
+    """A line repeating the title's first words is the headline only when those words could be
+    one: not a byline, a date, the site's name, a label of two words."""
+    x = extract_text_capture(text + LONG, Hints(url=url), language=False)
+    evidence = _title_evidence(x)[0] if x.title else ""
+    assert x.title != wrong
+    if evidence.startswith("headline:page-title"):
+        assert x.title == "Storm Bella – what we know so far"
+
+
+def test_a_title_repeated_below_the_story_or_far_down_the_page_is_no_headline():
+    top = "Night ferry trial extended for the summer | Tarn Valley Echo\n\n"
+    story = (
+        "The night ferry to Tarn Island will keep sailing until September after a trial that "
+        "carried more passengers than the council expected over the spring months."
+    )
+    below_story = top + story + "\n\nNight ferry trial extended for the summer" + LONG
+    x = extract_text_capture(below_story, Hints(), language=False)
+    assert not _title_evidence(x)[0].startswith("headline:page-title")
+    menus = "\n".join(f"Section {n}" for n in range(90))
+    far = top + menus + "\n\nNight ferry trial extended for the summer" + LONG
+    y = extract_text_capture(far, Hints(), language=False)
+    assert not y.title or not _title_evidence(y)[0].startswith("headline:page-title")
+
+
+@pytest.mark.parametrize(
+    ("headline", "hints"),
+    [
+        # the name of another outlet of the table, in the story's words
+        (
+            "UK weather: Sun and showers",
+            Hints(
+                url="https://harbourcourier.example/weather/x",
+                domain_outlets=(("harbourcourier.example", "Harbour Courier"), ("sun.ex", "Sun")),
+            ),
+        ),
+        # the address's name without its "the", with words after it
+        ("Review: Star Wars Andor", Hints(url="https://www.thestar.example/ent/review")),
+        # the site's own name, with words after it
+        (
+            "Exclusive: Tarn Valley Echo poll finds",
+            Hints(url="https://tarnvalleyecho.example/news/poll"),
+        ),
+    ],
+)
+def test_a_headline_keeps_words_that_only_look_like_the_sites_name(headline, hints):
+    x = extract_text_capture(headline + "\n\nBy Jane Holm" + LONG, hints, language=False)
+    assert x.title == headline
+
+
 def test_a_credit_written_with_an_ellipsis_is_no_headline():
     """The New York Times' copied text puts "Credit...Name/Agency" under its picture, right
     above the byline: it was read as the headline."""
@@ -210,6 +305,12 @@ def test_a_credit_written_with_an_ellipsis_is_no_headline():
     assert x.title == "Ferry back on winter timetable after slipway repairs"
     assert x.authors == ("Jane Holm",)
     assert any(s.kind == "credit" for s in x.spans)
+    y = extract_text_capture(text.replace("Credit...", "Credit… "), Hints(), language=False)
+    assert y.title == x.title and y.authors == x.authors
+    # a story's sentence that starts so stays in the story
+    said = "Credit... where it is due, said the mayor."
+    z = extract_text_capture(x.title + "\n\nBy Jane Holm" + LONG + "\n\n" + said, Hints())
+    assert said in z.text
 
 
 def test_a_layout_copy_holds_every_field_and_shares_no_list():

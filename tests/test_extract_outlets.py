@@ -114,9 +114,20 @@ def test_a_newsletter_or_podcast_signed_up_to_is_not_the_outlet(promo):
 )
 def test_a_cause_asked_to_support_is_not_the_outlet(link):
     """npr.org's menu links "Support Public Radio": it named the outlet "Public Radio"."""
-    assert self_references(link) == []
     x = extract_text_capture("Ferry back" + BODY + "\n\n" + link, Hints(), language=False)
     assert x.outlet is None and "outlet-unknown" in x.flags
+
+
+def test_a_cause_named_otherwise_or_known_is_still_an_outlet():
+    """Only a support plea names a cause: a copyright line names a company, and an outlet of
+    the domain table is one whatever its words."""
+    text = "Ferry back" + BODY + "\n\n© 2021 Independent Television"
+    known = Hints(domain_outlets=(("itv.example", "Independent Television"),))
+    x = extract_text_capture(text, known, language=False)
+    assert x.outlet == "Independent Television"
+    assert [r[0] for r in self_references("© 2024 Independent Media")] == ["Independent Media"]
+    plea = "Ferry back" + BODY + "\n\nSupport Independent Television"
+    assert extract_text_capture(plea, known, language=False).outlet == "Independent Television"
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ _CREDIT_TAILS = ("Photo", "Agency", "Pictures", "Images", "Photography", "Photos
 _CREDIT_ONLY = re.compile(
     r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration|Photo credit|Credit)\s*:\s*\S|"
     # the New York Times prints "Credit...Name/Agency" under a picture (its copied text)
-    r"^Credit\s?(?:\.\.\.|…)\s?[A-Z]|"
+    r"^Credit\s?(?:\.\.\.|…)\s?(?-i:[A-Z]).*(?<![.!?])$|"
     r"^(?:Photo(?:graph)?s?|Image|Picture|Illustration)s?\s+(?:by|courtesy of)\s+[A-Z]",
     re.IGNORECASE,
 )

@@ -240,12 +240,13 @@ def _clean_name(name: str) -> str | None:
         name = "The " + name[4:]
     if name.lower() in _NOT_NAMES or name.lower().removeprefix("the ") in _NOT_NAMES:
         return None
-    return None if _a_cause(name) else name
+    return name
 
 
 # A cause one is asked to support, not a publication's name: "Support Public Radio" (a menu
 # link of npr.org), "Support Local News". Every word is a common one and the last is a medium.
-# ("Press" is left out: The Free Press is a publication.)
+# ("Press" is left out: The Free Press is a publication.) Only a support plea is read so: a
+# copyright line or a prompt naming such words names a company.
 _CAUSE_WORDS = wordset(
     """
     public local independent quality free nonprofit non-profit community investigative
@@ -253,6 +254,12 @@ _CAUSE_WORDS = wordset(
     """
 )
 _MEDIUMS = wordset("radio journalism news media television tv broadcasting reporting")
+
+
+def is_cause(name: str, rule: str) -> bool:
+    """Whether ``name``, read by ``rule``, is a cause one is asked to support (``Support
+    Public Radio``), not a publication: the caller keeps a name of a known outlet."""
+    return rule == _SUPPORT and _a_cause(name)
 
 
 def _a_cause(name: str) -> bool:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
 from archive.extract.lines import UNSPACED, Line
+from archive.extract.outlets import name_key
 from archive.model import Span
 
 _HEADER_WINDOW = 14
@@ -55,15 +56,17 @@ def layout(
     lines: tuple[Line, ...],
     not_authors: Collection[str] = (),
     slug: frozenset[str] = frozenset(),
+    site: frozenset[str] = frozenset(),
 ) -> Layout:
     """Class every line (see the module docstring for the order of rules). ``slug``: the
-    words of the capture's URL slug (``header.slug_words``), which name its headline."""
+    words of the capture's URL slug (``header.slug_words``), which name its headline;
+    ``site``: the ``name_key`` of each name its address gives the site, which no headline is."""
     n = len(lines)
     lay = Layout([None] * n, [None] * n)
     anchored = furniture.anchored_lines(capture_text, [ln.start for ln in lines])
     _single_line_rules(lines, lay, anchored)
     _grow_runs(lines, lay)
-    _header(lines, lay, not_authors, slug)
+    _header(lines, lay, not_authors, slug, site)
     _comments_tail(lines, lay)
     _body(lines, lay)
     return lay
@@ -237,7 +240,11 @@ def _content(lay: Layout, start: int, stop: int) -> list[int]:
 
 
 def _header(
-    lines: tuple[Line, ...], lay: Layout, not_authors: Collection[str], slug: frozenset[str]
+    lines: tuple[Line, ...],
+    lay: Layout,
+    not_authors: Collection[str],
+    slug: frozenset[str],
+    site: frozenset[str],
 ) -> None:
     todo = _content(lay, 0, len(lines))
     if not todo:
@@ -246,7 +253,7 @@ def _header(
     _header_read(lines, lay, todo, _header_start(lines, lay, todo, not_authors), not_authors)
     _header_named(lines, lay, todo, not_authors, slug, before)
     title = lay.headline if lay.headline is not None else todo[0]
-    named = _repeating(lines, todo, title, not_authors)
+    named = _repeating(lines, todo, title, not_authors, site)
     if named is not None:
         # The headline read, or the first line of a capture read with none, is the page's
         # title ("Story | Site") over the story's own headline: the line repeating its start.
@@ -295,42 +302,76 @@ _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
 
 def _repeating(
-    lines: tuple[Line, ...], todo: list[int], title: int, not_authors: Collection[str]
+    lines: tuple[Line, ...],
+    todo: list[int],
+    title: int,
+    not_authors: Collection[str],
+    site: frozenset[str],
 ) -> int | None:
-    """The position (in ``todo``) of the line that repeats the first part of the page title
-    ``title`` (``Story | Site``; a part of two words or more), below it among the first
+    """The position (in ``todo``) of the line that repeats the story's part of the page title
+    ``title`` (``Story | Site``, ``Story – Dek | Site``), below it among the first
     ``_SLUG_WINDOW`` content lines, with no byline or paragraph of the story above it (a line
     of the story repeating the title is no headline); None if ``title`` is no such title or
-    none repeats it. A date between them may be the site's banner of the day:
-    ``_named_header`` reads one right above the headline as the story's, and one farther up
-    as the page's top."""
+    none repeats it. The story's part is what stands before a separator, the longest first,
+    that could be a headline (``_story_part``). A date between them may be the site's banner
+    of the day: ``_named_header`` reads one right above the headline as the story's, and one
+    farther up as the page's top."""
     text = lines[title].text
     pos = bisect_left(todo, title)
-    if pos >= _SLUG_WINDOW or len(text) > 300 or not _TITLE_PARTS.search(text):
+    if pos >= _SLUG_WINDOW or len(text) > 300:
         return None
-    part = _TITLE_PARTS.split(text, 1)[0]
-    if header.words(part) < 2 or not part[0].isupper() or _full_stop(part):
-        return None
-    key = _compared(part)
     stop = min(len(todo), _SLUG_WINDOW)
-    named = next(
-        (
-            below
-            for below in range(pos + 1, stop)
-            if abs(len(lines[todo[below]].text) - len(part)) <= 2
-            and _compared(lines[todo[below]].text) == key
-        ),
-        None,
-    )
-    if named is None:
-        return None
+    for cut in reversed([*_TITLE_PARTS.finditer(text)]):
+        part, tail = text[: cut.start()].rstrip(), text[cut.end() :]
+        if not _site_part(tail) or not _story_part(part, not_authors, site):
+            continue
+        key = _compared(part)
+        named = next(
+            (
+                below
+                for below in range(pos + 1, stop)
+                if abs(len(lines[todo[below]].text) - len(part)) <= 2
+                and _compared(lines[todo[below]].text) == key
+            ),
+            None,
+        )
+        if named is not None:
+            return named if _only_top_between(lines, todo, pos, named, not_authors) else None
+    return None
+
+
+def _site_part(tail: str) -> bool:
+    """Whether what follows a page title's separator reads as the site's part (``Site``,
+    ``Section | Site``, ``Show : Site``, ``by Author | Site``): a few words, the first
+    capitalised; not the rest of a headline (``Name – why I left the board``)."""
+    if not tail or header.words(tail) > 8:
+        return False
+    return tail[0].isupper() or tail[0].isdigit() or tail.startswith("by ")
+
+
+def _story_part(part: str, not_authors: Collection[str], site: frozenset[str]) -> bool:
+    """Whether a page title's ``part`` could be the story's headline: three words or more, no
+    full stop, no date or byline, no name of the site or of a known outlet (``Tarn Valley
+    Echo - Story`` has its logo line below it too; a date may stand where a headline does)."""
+    if header.words(part) < 3 or not part[0].isupper() or _full_stop(part):
+        return False
+    if _dated_or_by(part, not_authors):
+        return False
+    return not header.masthead_name(part, not_authors) and name_key(part) not in site
+
+
+def _only_top_between(
+    lines: tuple[Line, ...], todo: list[int], pos: int, named: int, not_authors: Collection[str]
+) -> bool:
+    """Whether only a page's top stands between ``todo[pos]`` and ``todo[named]``: no
+    paragraph of the story, no "By" line (a bare name is not told from a menu's item)."""
     for below in range(pos + 1, named):
         text = lines[todo[below]].text
         if header.ends_sentence(text) and _story_paragraph(lines, todo, below):
-            return None
+            return False
         if len(text) <= 200 and _byline(text, not_authors) is not None:
-            return None
-    return named
+            return False
+    return True
 
 
 def _compared(text: str) -> str:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from itertools import compress
 
 from archive.extract import dates as dates_mod
 from archive.extract.header import masthead_name, slug_words
 from archive.extract.language import body_language
 from archive.extract.lines import Line, split_lines
-from archive.extract.outlets import known_outlet, name_key, outlet_from_domain, self_references
+from archive.extract.outlets import (
+    domain_names,
+    is_cause,
+    known_outlet,
+    name_key,
+    outlet_from_domain,
+    self_references,
+)
 from archive.extract.spans import Layout, layout, spans
 from archive.extract.titles import TITLE_SEPARATORS, domain_keys, title_kept
 from archive.model import BODY_KINDS, Extraction, Hints, Provenance, Span, logged_precision
@@ -38,11 +45,12 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     prov: list[Provenance] = []
     flags: list[str] = []
     known = tuple(v for _, v in hints.domain_outlets) + ((hints.outlet,) if hints.outlet else ())
-    lay = layout(capture_text, lines, known, slug_words(hints.url))
+    site = frozenset(name_key(name) for name in domain_names(hints.url or ""))
+    lay = layout(capture_text, lines, known, slug_words(hints.url), site)
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)
     text = body_from_spans(capture_text, span_tuple)
-    title = _title(lines, lay, hints.url, outlet_names, prov)
+    title = _title(lines, lay, hints.url, outlet, prov)
     standfirst = _header_field("standfirst", lay.standfirst, lines, lay.rules, prov)
     authors = _authors(lines, lay, outlet_names, prov, flags)
     published, precision, offset, modified, modified_offset = _dates(
@@ -97,32 +105,25 @@ def _title(
     lines: tuple[Line, ...],
     lay: Layout,
     url: str | None,
-    outlet_names: tuple[str, ...],
+    outlet: str | None,
     prov: list[Provenance],
 ) -> str | None:
     """The headline's text, without the site's name it carries beside it when it is the
-    title its page had (``Story | Outlet``: a saved page may start with that title), as a
-    name of the outlet or of the capture's address says (``titles.title_without_names``)."""
+    title its page had (``Story | Outlet``: a saved page may start with that title): the
+    outlet's name, or a name of the capture's address, alone at its start or end, cut once
+    (``titles.title_kept``, not loose: a name of some other outlet, or one with words after
+    it, may be the story's own words)."""
     if lay.headline is None:
         return None
     ln = lines[lay.headline]
     start, end, cuts = 0, len(ln.text), []
-    names = [*_outlet_keys(outlet_names), *(_address_keys(url) if url else ())]
-    if names and TITLE_SEPARATORS.search(ln.text):
-        start, end, cuts = title_kept(ln.text, names)
+    if (outlet or url) and TITLE_SEPARATORS.search(ln.text):
+        names = [(name_key(outlet), f"outlet {outlet!r}")] if outlet else []
+        names += [(key, f"capture URL {name!r}") for key, name in domain_keys(url or "").items()]
+        start, end, cuts = title_kept(ln.text, [n for n in names if n[0]], loose=False)
     evidence = f"{lay.rules[lay.headline]}: {ln.text}" + "".join(f"; {cut}" for cut in cuts)
     prov.append(Provenance("title", "header-line", evidence, ln.start + start, ln.start + end))
     return " ".join(ln.text[start:end].split())
-
-
-@lru_cache(maxsize=64)  # a corpus's captures share a few sets of outlet names
-def _outlet_keys(outlet_names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    keys = ((name_key(name), f"outlet {name!r}") for name in outlet_names)
-    return tuple((key, evidence) for key, evidence in keys if key)
-
-
-def _address_keys(url: str) -> list[tuple[str, str]]:
-    return [(key, f"capture URL {name!r}") for key, name in domain_keys(url).items() if key]
 
 
 def _header_field(
@@ -221,6 +222,8 @@ def _self_references(
             continue
         for name, rule, s, e in self_references(ln.text):
             match = known_outlet(name, known)
+            if match is None and is_cause(name, rule):
+                continue
             if rule == _COPYRIGHT and _WIRE_NOTICE.search(ln.text):
                 rule = _WIRE
             found.append((match or name, rule, ln.start + s, ln.start + e, match is not None))

@@ -44,13 +44,20 @@ def title_without_names(
 
 
 def title_kept(
-    title: str, names: Sequence[tuple[str, str]], sections: Sequence[tuple[str, str]] = ()
+    title: str,
+    names: Sequence[tuple[str, str]],
+    sections: Sequence[tuple[str, str]] = (),
+    *,
+    loose: bool = True,
 ) -> tuple[int, int, list[str]]:
-    """Where in ``title`` the part ``title_without_names`` keeps starts and ends, and its cuts."""
+    """Where in ``title`` the part ``title_without_names`` keeps starts and ends, and its cuts.
+    Not ``loose``: one cut at most, of a name alone (no desk words after it), for a title read
+    from a text, whose names are fewer and less sure than a page's markup gives."""
     cuts: list[str] = []
     own = _first_named(names)
     section_names = [(name_key(v), f"{t}={v!r}") for t, v in sections if name_key(v)]
-    with_sections = _first_named([*names, *section_names])
+    with_sections = _first_named([*names, *section_names]) if section_names else own
+    desks = (False, True) if loose else (False,)
     start, end = 0, len(title)
     while found := [*TITLE_SEPARATORS.finditer(title, start, end)]:
         last, first = found[-1], found[0]
@@ -62,7 +69,7 @@ def title_kept(
         cut = next(
             (
                 (where, part, rest, evidence)
-                for desk in (False, True)
+                for desk in desks
                 for where, part, name, rest in ends
                 if (
                     evidence := _naming(
@@ -82,6 +89,8 @@ def title_kept(
         where, part, rest, evidence = cut
         cuts.append(f"{where} {title[slice(*part)].strip()!r} removed ({evidence})")
         start, end = _stripped(title, *rest)
+        if not loose:
+            break
     return start, end, cuts
 
 
