@@ -417,3 +417,28 @@ def test_a_shard_of_many_fragments_is_gathered_from_one_copy_with_the_same_relea
     fragments = [n for (name, folder), n in opened.items() if folder == "frag"]
     assert len(fragments) >= 3 and set(fragments) == {2 // len(groups[0])}
     assert not list((tmp_path / "many").rglob("coalesced/*.arrow"))
+
+
+def test_a_groups_copies_share_the_bytes_one_copy_held(tmp_path, monkeypatch):
+    """A gathering group copies its shards' rows in one pass: each shard's rows are written
+    once it holds its share of ``_COALESCED_BYTES``, not the whole (eight shards held 64 MiB
+    at once, and the pack's worker 256 MiB at 1,000,000 captures)."""
+    from archive.format.schema import RECORD_ARROW_SCHEMA
+
+    rows = 10  # a piece: ten rows of each of two shards in each fragment
+    table = pa.Table.from_arrays(
+        [pa.nulls(2 * rows, f.type) for f in RECORD_ARROW_SCHEMA], schema=RECORD_ARROW_SCHEMA
+    )
+    piece = table.slice(0, rows).combine_chunks().nbytes
+    paths = []
+    for n in range(6):
+        paths.append(tmp_path / f"{n:05d}.arrow")
+        parquetio.write_ipc_by_shard(table, [0] * rows + [1] * rows, paths[-1])
+    monkeypatch.setattr(stages, "_COALESCED_BYTES", 4 * piece)
+    outs = [tmp_path / "0.arrow", tmp_path / "1.arrow"]
+    stages._coalesced(paths, (0, 1), outs)
+    for out in outs:
+        with pa.memory_map(str(out)) as source:
+            reader = ipc.open_file(source)
+            sizes = [reader.get_batch(k).num_rows for k in range(reader.num_record_batches)]
+        assert sizes == [2 * rows] * 3  # two pieces a batch: half of the four the group holds
