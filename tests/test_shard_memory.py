@@ -369,26 +369,26 @@ def test_bounded_slices_are_consecutive_full_and_within_the_limit(sizes, limit):
         assert b == len(sizes) or sum(sizes[a : b + 1]) > limit  # the next row would not fit
 
 
-def _pack_examples(out: Path) -> dict[str, str]:
+def _pack_examples(out: Path, shards: int = 2) -> dict[str, str]:
     examples = Path(__file__).resolve().parents[1] / "examples"
     result = CliRunner().invoke(
         main,
         ["pack", str(examples / "captures"), "--capture-log", str(examples / "captures.jsonl"),
          "--out", str(out), "--name", "example", "--version", "1.0.0",
-         "--created", "2026-01-01T00:00:00Z", "--shards", "2", "--jobs", "1", "-q"],
+         "--created", "2026-01-01T00:00:00Z", "--shards", str(shards), "--jobs", "1", "-q"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     return _release_digests(Path(result.stdout.strip()))
 
 
-@pytest.mark.parametrize("group", [1, 8])
+@pytest.mark.parametrize(("group", "shards"), [(1, 2), (8, 2), (2, 3)])
 def test_a_shard_of_many_fragments_is_gathered_from_one_copy_with_the_same_release(
-    tmp_path, monkeypatch, group
+    tmp_path, monkeypatch, group, shards
 ):
     """Many fragments are copied into one file a shard first, by tasks that each take a group
     of shards and open each fragment once for the group (a flush's file holds a batch for
     every shard: opened once a shard, the reads grew with the square of the corpus)."""
-    expected = _pack_examples(tmp_path / "few")
+    expected = _pack_examples(tmp_path / "few", shards)
     coalesced = []
     original = stages._coalesced
 
@@ -410,12 +410,13 @@ def test_a_shard_of_many_fragments_is_gathered_from_one_copy_with_the_same_relea
     monkeypatch.setattr(stages, "GATHER_GROUP", group)
     monkeypatch.setattr(stages, "_coalesced", counted)
     monkeypatch.setattr(stages, "rows_filed_under_each", opening)
-    assert _pack_examples(tmp_path / "many") == expected
-    groups = [(0,), (1,)] if group == 1 else [(0, 1)]
-    assert sorted(shards for _, shards in coalesced) == groups
+    assert _pack_examples(tmp_path / "many", shards) == expected
+    groups = stages.gather_groups(shards, 2)
+    assert groups == {1: [(0,), (1,)], 8: [(0, 1)], 2: [(0, 1), (2,)]}[group]
+    assert sorted(taken for _, taken in coalesced) == groups
     assert min(n for n, _ in coalesced) >= 3  # several fragments each
     fragments = [n for (name, folder), n in opened.items() if folder == "frag"]
-    assert len(fragments) >= 3 and set(fragments) == {2 // len(groups[0])}
+    assert len(fragments) >= 3 and set(fragments) == {len(groups)}
     assert not list((tmp_path / "many").rglob("coalesced/*.arrow"))
 
 
@@ -442,3 +443,20 @@ def test_a_groups_copies_share_the_bytes_one_copy_held(tmp_path, monkeypatch):
             reader = ipc.open_file(source)
             sizes = [reader.get_batch(k).num_rows for k in range(reader.num_record_batches)]
         assert sizes == [2 * rows] * 3  # two pieces a batch: half of the four the group holds
+
+
+def test_gathering_groups_cover_every_shard_once_in_order():
+    assert stages.gather_groups(0, 10_000) == []
+    assert stages.gather_groups(3, stages._MAPPED_AT_ONCE) == [(0,), (1,), (2,)]
+    grouped = stages.gather_groups(19, stages._MAPPED_AT_ONCE + 1)
+    assert grouped == [tuple(range(0, 8)), tuple(range(8, 16)), (16, 17, 18)]
+
+
+def test_a_flush_file_gives_the_rows_of_each_shard_asked_that_it_holds(tmp_path):
+    table = pa.table({"n": list(range(6))})
+    path = tmp_path / "flush.arrow"
+    parquetio.write_ipc_by_shard(table, [1, 1, 4, 7, 7, 7], path)
+    found = parquetio.rows_filed_under_each(path, (7, 2, 1), table.schema)
+    assert list(found) == [7, 1]  # in the order asked; shard 2 has no batch
+    assert found[7]["n"].to_pylist() == [3, 4, 5] and found[1]["n"].to_pylist() == [0, 1]
+    assert parquetio.rows_filed_under(path, 3, table.schema) is None

@@ -7,6 +7,7 @@ from a local copy into a local folder.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -421,3 +422,26 @@ def test_a_copy_of_an_index_in_wal_mode_leaves_no_file_beside_it(tmp_path, monke
     db = storage.open_index(storage.RemotePath(_index(tmp_path, 5, journal="wal")))
     assert db.execute("SELECT count(*) FROM log").fetchone()[0] == 5
     assert list(temp.iterdir()) == []
+
+
+def test_a_pack_into_a_bucket_gathers_groups_from_local_copies(bucket, remote, monkeypatch):
+    """Many fragments: a gathering group copies its shards' rows first, to the worker's own
+    temporary folder when the work folder is a bucket (eight uploads at once would each
+    buffer a part), and the release is the same."""
+    from archive.release import stages
+
+    made = []
+    original = stages._coalesced
+
+    def recorded(paths, shards, outs):
+        made.extend(outs)
+        return original(paths, shards, outs)
+
+    monkeypatch.setattr(stages, "_ShardBuffers", functools.partial(stages._ShardBuffers, limit=2))
+    monkeypatch.setattr(stages, "_MAPPED_AT_ONCE", 1)
+    monkeypatch.setattr(stages, "_coalesced", recorded)
+    url = bucket["url"]
+    _pack(f"{url}/captures", "--out", f"{url}/grouped", "--version", "1.0.0", "--jobs", "1")
+    assert made and all(isinstance(out, Path) and not out.exists() for out in made)
+    uploaded = _digests(bucket["fs"], "archive-test/grouped/example-1.0.0")
+    assert uploaded == _digests(bucket["fs"], "archive-test/dist/example-1.0.0")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -880,26 +881,38 @@ def contribution_table(rows: list[tuple[str, str, int, tuple[int, ...]]]) -> pa.
 def gather_shards(shards: tuple[int, ...], ctx: PackContext) -> tuple[int, int]:
     """Task 2 over a group of shards (``gather_groups``): each gathered by ``gather_shard``,
     the work files filed by shard read for the whole group, each opened once. Returns how many
-    shards it gathered and how many reused rows gave way to a new row of their id."""
+    shards it gathered and how many reused rows gave way to a new row of their id.
+
+    The group's coalesced copies (``_coalesced``) are on disk together, about eight shards'
+    new rows; each is removed once its shard is gathered. With a remote work folder they go
+    to the worker's temporary folder: eight uploads at once would each buffer a part."""
     paths = ctx.work.fragments()
-    coalesced = len(paths) > _MAPPED_AT_ONCE
-    if coalesced:
-        _coalesced(paths, shards, [ctx.work.coalesced(shard) for shard in shards])
-    reuse = _shard_tables(ctx.work.reuse_lists(), shards, REUSE_SCHEMA)
-    learning = _learning(ctx)
-    contributions = ctx.work.unit_contributions() if learning else []
-    contributed = _shard_tables(contributions, shards, CONTRIBUTION_SCHEMA)
-    dropped = sum(
-        gather_shard(shard, ctx, None if coalesced else paths, reuse[shard], contributed[shard])
-        for shard in shards
-    )
+    with tempfile.TemporaryDirectory(prefix="archive-gather-") as scratch:
+        copies: list[Path | RemotePath] = []
+        if len(paths) > _MAPPED_AT_ONCE:
+            remote = isinstance(ctx.work.root, RemotePath)
+            copies = [
+                Path(scratch) / f"{shard:05d}.arrow" if remote else ctx.work.coalesced(shard)
+                for shard in shards
+            ]
+            _coalesced(paths, shards, copies)
+        reuse = _shard_tables(ctx.work.reuse_lists(), shards, REUSE_SCHEMA)
+        contributions = ctx.work.unit_contributions() if _learning(ctx) else []
+        contributed = _shard_tables(contributions, shards, CONTRIBUTION_SCHEMA)
+        dropped = 0
+        for k, shard in enumerate(shards):
+            source = copies[k] if copies else paths
+            # popped: what a shard gathered holds is not kept while the next is gathered
+            dropped += gather_shard(shard, ctx, source, reuse.pop(shard), contributed.pop(shard))
+            if copies:
+                copies[k].unlink(missing_ok=True)  # a mapping outlives its name
     return len(shards), dropped
 
 
 def gather_shard(
     shard: int,
     ctx: PackContext,
-    paths: list[Path | RemotePath] | None,
+    source: list[Path | RemotePath] | Path | RemotePath,
     reuse: list[pa.Table],
     contributed: list[pa.Table],
 ) -> int:
@@ -908,15 +921,15 @@ def gather_shard(
     parent are left for ``finalize_shard`` to read, their contributions taken from the parent
     pack's cache; without that cache they are gathered here too, to have their contributions
     computed. Rows that give one record id more than once are settled here (``_repeats``).
-    The new rows are read from the fragments ``paths``, or when None from the shard's
-    coalesced copy; ``reuse``, ``contributed``: the shard's reuse lists and contributions.
+    The new rows are read from ``source``: the fragments, or the shard's coalesced copy;
+    ``reuse``, ``contributed``: the shard's reuse lists and contributions.
     Returns how many reused rows gave way to a new row of their id."""
     sheds = []  # what drops the pages read of a mapped file
-    if paths is None:
-        table, shed_copy = mapped_ipc(ctx.work.coalesced(shard))
+    if not isinstance(source, list):
+        table, shed_copy = mapped_ipc(source)
         tables, sheds = [table], [shed_copy]
     else:  # read into memory: a shard's rows, a few tens of MiB
-        tables = [table for _, table in _pieces(paths, (shard,))]
+        tables = [table for _, table in _pieces(source, (shard,))]
     new_rows = sum(t.num_rows for t in tables)  # the reused rows, if gathered, follow
     apart = bool(reuse) and _reused_apart(ctx)
     if reuse and not apart:
@@ -966,7 +979,6 @@ def gather_shard(
         path = ctx.work.contribution(shard)
         path.parent.mkdir(exist_ok=True)
         write_ipc(pa.concat_tables(parts), path)
-    ctx.work.coalesced(shard).unlink(missing_ok=True)  # a mapping outlives its name
     release_memory()
     return 0 if repeats is None else len(repeats.dropped_reuse)
 
