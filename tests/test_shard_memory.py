@@ -450,6 +450,9 @@ def test_gathering_groups_cover_every_shard_once_in_order():
     assert stages.gather_groups(3, stages._MAPPED_AT_ONCE) == [(0,), (1,), (2,)]
     grouped = stages.gather_groups(19, stages._MAPPED_AT_ONCE + 1)
     assert grouped == [tuple(range(0, 8)), tuple(range(8, 16)), (16, 17, 18)]
+    # never fewer groups than workers: eight shards on four workers, on twenty
+    assert stages.gather_groups(8, 10_000, 4) == [(0, 1), (2, 3), (4, 5), (6, 7)]
+    assert stages.gather_groups(8, 10_000, 20) == [(n,) for n in range(8)]
 
 
 def test_a_flush_file_gives_the_rows_of_each_shard_asked_that_it_holds(tmp_path):

@@ -319,7 +319,8 @@ def _build(
         units = spans_counted(units, ctx)  # spans a split point inside a record made count once
         executor.fresh_workers()  # the shard stages need none of the extraction's state
         shards = range(plan.shards)
-        groups = gather_groups(plan.shards, len(ctx.work.fragments()))
+        workers = getattr(executor, "jobs", 1)
+        groups = gather_groups(plan.shards, len(ctx.work.fragments()), workers)
         gathered = executor.map(gather_shards, groups, ctx)
         # each task: (its shards, the reused rows they dropped); progress counts shards
         done = list(_run(gathered, "gather", plan.shards, progress, itemgetter(0)))

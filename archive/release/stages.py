@@ -864,10 +864,12 @@ def _write_joined(writer: ipc.RecordBatchFileWriter, batches: list[pa.RecordBatc
             writer.write_batch(batch)
 
 
-def gather_groups(shards: int, fragments: int) -> list[tuple[int, ...]]:
+def gather_groups(shards: int, fragments: int, workers: int = 1) -> list[tuple[int, ...]]:
     """The shards each gathering task takes: one, or ``GATHER_GROUP`` in a row when the
-    extraction filed more than ``_MAPPED_AT_ONCE`` fragments."""
+    extraction filed more than ``_MAPPED_AT_ONCE`` fragments, but never so many that
+    ``workers`` would find fewer groups than themselves."""
     size = GATHER_GROUP if fragments > _MAPPED_AT_ONCE else 1
+    size = min(size, max(1, shards // max(1, workers)))
     return [tuple(range(start, min(start + size, shards))) for start in range(0, shards, size)]
 
 
