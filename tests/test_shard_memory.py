@@ -369,12 +369,12 @@ def test_bounded_slices_are_consecutive_full_and_within_the_limit(sizes, limit):
         assert b == len(sizes) or sum(sizes[a : b + 1]) > limit  # the next row would not fit
 
 
-def _pack_examples(out: Path, shards: int = 2) -> dict[str, str]:
+def _pack_examples(out: Path, shards: int = 2, version: str = "1.0.0") -> dict[str, str]:
     examples = Path(__file__).resolve().parents[1] / "examples"
     result = CliRunner().invoke(
         main,
         ["pack", str(examples / "captures"), "--capture-log", str(examples / "captures.jsonl"),
-         "--out", str(out), "--name", "example", "--version", "1.0.0",
+         "--out", str(out), "--name", "example", "--version", version,
          "--created", "2026-01-01T00:00:00Z", "--shards", str(shards), "--jobs", "1", "-q"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -463,3 +463,21 @@ def test_a_flush_file_gives_the_rows_of_each_shard_asked_that_it_holds(tmp_path)
     assert list(found) == [7, 1]  # in the order asked; shard 2 has no batch
     assert found[7]["n"].to_pylist() == [3, 4, 5] and found[1]["n"].to_pylist() == [0, 1]
     assert parquetio.rows_filed_under(path, 3, table.schema) is None
+
+
+def test_a_repacks_reuse_lists_are_read_by_the_gathering_alone(tmp_path, monkeypatch):
+    """A re-pack's units file the ids of the rows they reuse, a batch per shard; the gathering
+    reads them (once a group: here a shard) and leaves each shard's kept ids for its
+    finalizing, which read every unit's list again, once a shard."""
+    _pack_examples(tmp_path, shards=3)
+    opened = collections.Counter()
+    read_each = stages.rows_filed_under_each
+
+    def opening(path, shards, schema):
+        if path.parent.name == "reuse":
+            opened[path.name] += 1
+        return read_each(path, shards, schema)
+
+    monkeypatch.setattr(stages, "rows_filed_under_each", opening)
+    _pack_examples(tmp_path, shards=3, version="1.0.1")
+    assert opened and set(opened.values()) == {3}

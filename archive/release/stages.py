@@ -948,10 +948,14 @@ def gather_shard(
         order = order[~np.isin(order, repeats.dropped_rows)]
         write_quarantine_fragment(ctx.work.shard_quarantine(shard), repeats.quarantine)
         if len(repeats.dropped_reuse):
-            path = ctx.work.dropped_reuse(shard)
-            path.parent.mkdir(exist_ok=True)
-            write_ipc(pa.table({"record_id": repeats.dropped_reuse}), path)
             reused_ids = _without(reused_ids, repeats.dropped_reuse)
+    if reuse:
+        kept = reused_ids if apart else _reused_ids(reuse)
+        if not apart and repeats is not None and len(repeats.dropped_reuse):
+            kept = _without(kept, repeats.dropped_reuse)
+        path = ctx.work.kept_reuse(shard)
+        path.parent.mkdir(exist_ok=True)
+        write_ipc(pa.table({"record_id": kept}), path)
 
     def shed() -> None:
         for shed_mapped in sheds:
@@ -1326,13 +1330,10 @@ def finalize_shard(shard: int, ctx: PackContext, learned: LearnedFurniture | Non
 def _kept_reuse(ctx: PackContext, shard: int) -> pa.Array | None:
     """The sorted ids of the shard's rows reused from the parent, but those that gave way to a
     new row of their id when the shard was gathered (None: no row is reused)."""
-    reuse = _shard_tables(ctx.work.reuse_lists(), (shard,), REUSE_SCHEMA)[shard]
-    if not reuse:
+    path = ctx.work.kept_reuse(shard)
+    if not path.exists():
         return None
-    ids, dropped = _reused_ids(reuse), ctx.work.dropped_reuse(shard)
-    if not dropped.exists():
-        return ids
-    return _without(ids, read_ipc(dropped)["record_id"].combine_chunks())
+    return read_ipc(path)["record_id"].combine_chunks()
 
 
 def _with_reused_rows(

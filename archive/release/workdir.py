@@ -152,10 +152,11 @@ class TaskDir:
         """The ids of ``unit``'s captures whose rows the parent derived, a batch per shard."""
         return self.work() / "reuse" / f"{unit:08d}.arrow"
 
-    def dropped_reuse(self, shard: int) -> Path | RemotePath:
-        """The ids of ``shard``'s reused rows that gave way to a new row of their id (a WARC
-        file giving one WARC-Record-ID twice), as its gathering found."""
-        return self.work() / "dropped" / f"{shard:05d}.arrow"
+    def kept_reuse(self, shard: int) -> Path | RemotePath:
+        """The sorted ids of ``shard``'s rows reused from the parent, but those that gave way
+        to a new row of their id (a WARC file giving one WARC-Record-ID twice), as its
+        gathering found: its finalizing reads this, not every unit's reuse list again."""
+        return self.work() / "kept" / f"{shard:05d}.arrow"
 
     def reuse_lists(self) -> list[Path | RemotePath]:
         return _arrow_files(self.work() / "reuse")
@@ -194,8 +195,10 @@ class TaskDir:
 
     def read_by_gathering(self) -> list[Path | RemotePath]:
         """The folders only the gathering of the shards reads: the fragments the units filed,
-        their furniture contributions, and the copies of fragments too many to map."""
-        return [self.work() / "frag", self.work() / "ucontrib", self.work() / "coalesced"]
+        their furniture contributions and reuse lists, and the copies of fragments too many to
+        map."""
+        work = self.work()
+        return [work / "frag", work / "ucontrib", work / "reuse", work / "coalesced"]
 
     def read_by_finalizing(self) -> list[Path | RemotePath]:
         """The folder only the finalizing of the shards reads: the gathered rows."""
