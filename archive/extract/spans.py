@@ -10,7 +10,7 @@ The layout is decided in a fixed order, each step recording the rule that fired:
    it says (and has no byline or date below it, or shares no word with the slug), the line
    that does is the headline (a saved page's menus come first); a lone headline sharing no
    word with a slug of four words or more is none; a headline that is the page's title
-   (``Story | Site``) gives way to the line below it that repeats its first part;
+   (``Story | Site``) gives way to the line below it that repeats its story part;
 4. the rest is story body (with subheadings), except short trailing lines after it.
 
 Body lines of one block are joined into one paragraph until a line ends a sentence.
@@ -295,8 +295,8 @@ def _header_named(
     _header_read(lines, lay, todo, pos, not_authors)
 
 
-# What parts a page's title ("Story | Site", "Story — Site", "Story : Show : Site"): a saved
-# page may start with it, above the story's own headline
+# What separates the parts of a page's title ("Story | Site", "Story — Site", "Story : Show :
+# Site"): a saved page may start with its title, above the story's own headline
 _TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*")
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 

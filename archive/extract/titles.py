@@ -106,8 +106,7 @@ def _naming(part: str, named: dict[str, tuple[int, str]], where: str, desk: bool
     """The evidence of the first name of ``named`` (in their order) that a title's end ``part``
     is, or None; with ``desk``, at the end, the name followed by one or two words of a desk
     instead (``| CBC News`` on a site named ``CBC``, ``| CNN Politics``), as sites write it
-    after every story. (The part's keys are looked up, not every name tried: a text capture's
-    known outlets may be many.)"""
+    after every story. (The part's keys are looked up, not every name tried.)"""
     if not desk:
         hit = named.get(name_key(part))
         return None if hit is None else hit[1]
