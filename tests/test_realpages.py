@@ -63,6 +63,7 @@ MEASURED_PLAIN = {
     "published": (0.957, 0.087),
 }
 MEASURED_TEXT_WRONG_OUTLETS = 0
+MEASURED_PLAIN_WRONG_TITLES = 49
 MEASURED_PUBLISHER_DAY_PRECISION = 0.971
 MEASURED_DATES_ON_NO_DATE_PAGES = 0
 MEASURED_BODY_OPENING_RECALL = 0.973
@@ -117,6 +118,12 @@ def test_saved_text_has_few_wrong_titles_or_outlets_and_no_date_on_a_dateless_pa
     outlet = text_report["fields"]["outlet"]
     assert outlet["scored"] - outlet["correct"] <= MEASURED_TEXT_WRONG_OUTLETS
     assert text_report["fields"]["published"]["asserted_on_no_date"] == 0
+
+
+def test_plain_text_has_few_wrong_titles_and_no_date_on_a_dateless_page(plain_report):
+    title = plain_report["fields"]["title"]
+    assert title["scored"] - title["correct"] <= MEASURED_PLAIN_WRONG_TITLES
+    assert plain_report["fields"]["published"]["asserted_on_no_date"] == 0
 
 
 def test_dates_hold_as_the_publisher_wrote_them_and_none_are_added_to_dateless_pages(report):
