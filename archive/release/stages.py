@@ -732,22 +732,26 @@ def spans_counted(units: list[UnitSummary], ctx: PackContext) -> list[UnitSummar
 
     kept = {path: spans_kept(stops) for path, stops in ends.items()}
     counted = []
+    dropped = set()
     for unit in units:
         if unit.warc_span is None or unit.warc_span[1] in kept[unit.warc_span[0]]:
             counted.append(unit)
         else:
-            _remove_unit_work(ctx, unit.index)
+            dropped.add(unit.index)
+    if dropped:
+        _remove_units_work(ctx, dropped)
     return counted
 
 
-def _remove_unit_work(ctx: PackContext, index: int) -> None:
-    prefix = f"{index:08d}-"
+def _remove_units_work(ctx: PackContext, indexes: set[int]) -> None:
+    """Remove every work file the units ``indexes`` wrote (the flushes' files listed once)."""
     for path in [*ctx.work.fragments(), *ctx.work.unit_contributions()]:
-        if path.name.startswith(prefix):
+        if int(path.name.partition("-")[0]) in indexes:
             path.unlink()
-    ctx.work.reuse_list(index).unlink(missing_ok=True)
-    ctx.work.unit_quarantine(index).unlink(missing_ok=True)
-    ctx.work.withdrawn_list(index).unlink(missing_ok=True)
+    for index in indexes:
+        ctx.work.reuse_list(index).unlink(missing_ok=True)
+        ctx.work.unit_quarantine(index).unlink(missing_ok=True)
+        ctx.work.withdrawn_list(index).unlink(missing_ok=True)
 
 
 # The order of the release's quarantine file, and of each fragment of it a task writes; and the
