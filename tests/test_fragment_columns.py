@@ -16,7 +16,7 @@ import pytest
 
 from archive.extract import apply_learned, extract_text_capture
 from archive.extract.learned import LearnedFurniture, extraction_contribution, paragraph_key
-from archive.format.parquetio import rows_filed_under
+from archive.format.parquetio import rows_filed_under_each
 from archive.format.rows import record_row, record_table
 from archive.format.schema import RECORD_ARROW_SCHEMA
 from archive.model import CaptureInfo, Extraction, Provenance
@@ -155,10 +155,10 @@ def test_contributions_filed_at_extraction_are_those_the_written_rows_give(tmp_p
     assert 0 < len(work.unit_contributions()) <= len(work.fragments())
     for shard in range(2):
         for path in work.unit_contributions():
-            table = rows_filed_under(path, shard, CONTRIBUTION_SCHEMA)
+            table = rows_filed_under_each(path, (shard,), CONTRIBUTION_SCHEMA).get(shard)
             filed.extend(table.to_pylist() if table is not None else [])
         for path in work.fragments():
-            rows = rows_filed_under(path, shard, RECORD_ARROW_SCHEMA)
+            rows = rows_filed_under_each(path, (shard,), RECORD_ARROW_SCHEMA).get(shard)
             if rows is not None:
                 from_rows.extend(contribution_table(list(_contributions(rows))).to_pylist())
     by_id = sorted(filed, key=lambda c: c["record_id"])
@@ -219,9 +219,11 @@ def test_each_file_of_a_flush_holds_its_shards_rows_in_the_order_added(tmp_path,
                 for r in mine
                 if r.media_type == "text/plain"
             ]
-            rows = rows_filed_under(ctx.work.fragment(4, part), shard, RECORD_ARROW_SCHEMA)
+            rows = rows_filed_under_each(
+                ctx.work.fragment(4, part), (shard,), RECORD_ARROW_SCHEMA
+            ).get(shard)
             contribution = ctx.work.unit_contribution(4, part)
-            taught = rows_filed_under(contribution, shard, CONTRIBUTION_SCHEMA)
+            taught = rows_filed_under_each(contribution, (shard,), CONTRIBUTION_SCHEMA).get(shard)
             assert (rows is not None, taught is not None) == (bool(mine), bool(found))
             if mine:
                 assert rows.equals(record_table(mine))

@@ -462,7 +462,7 @@ def test_a_flush_file_gives_the_rows_of_each_shard_asked_that_it_holds(tmp_path)
     found = parquetio.rows_filed_under_each(path, (7, 2, 1), table.schema)
     assert list(found) == [7, 1]  # in the order asked; shard 2 has no batch
     assert found[7]["n"].to_pylist() == [3, 4, 5] and found[1]["n"].to_pylist() == [0, 1]
-    assert parquetio.rows_filed_under(path, 3, table.schema) is None
+    assert parquetio.rows_filed_under_each(path, (3,), table.schema).get(3) is None
 
 
 def test_a_repacks_reuse_lists_are_read_by_the_gathering_alone(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.capture.storage import RemotePath
-from archive.format.parquetio import rows_filed_under, write_ipc_by_shard
+from archive.format.parquetio import rows_filed_under_each, write_ipc_by_shard
 from archive.release.partials import host
 from archive.release.workdir import TaskDir, WorkDir
 
@@ -88,7 +88,10 @@ def test_the_fragments_are_listed_in_unit_order_and_one_is_read_by_shard(tmp_pat
     assert tasks.fragments() == [tasks.fragment(2, 0), tasks.fragment(2, 1),
                                  tasks.fragment(5, 0), tasks.fragment(7, 0)]  # fmt: skip
     schema = pa.schema([("record_id", pa.string())])
-    rows = [rows_filed_under(tasks.fragment(5, 0), shard, schema) for shard in range(5)]
+    rows = [
+        rows_filed_under_each(tasks.fragment(5, 0), (shard,), schema).get(shard)
+        for shard in range(5)
+    ]
     assert [r.column(0).to_pylist() if r is not None else None for r in rows] == [
         ["a"],
         None,
@@ -255,6 +258,6 @@ def test_reading_a_shards_rows_holds_no_file_open(tmp_path):
     write_ipc_by_shard(table, [n // 10 for n in range(400)], path)
     schema = pa.schema([("record_id", pa.string())])
     before = len(os.listdir("/proc/self/fd"))
-    held = [rows_filed_under(path, shard, schema) for shard in range(40)]
+    held = [rows_filed_under_each(path, (shard,), schema).get(shard) for shard in range(40)]
     assert len(os.listdir("/proc/self/fd")) == before
     assert pa.concat_tables(held).equals(table)

@@ -362,7 +362,7 @@ def write_ipc_by_shard(table: pa.Table, shards: list[int], path: Path | RemotePa
     """``table`` (its rows in shard order; ``shards`` the shard of each row) as one work file
     with a batch per shard: one file per flush of an extraction task, not one per shard (a
     pack of 1,000,000 captures filed some 400,000 files, one of 10,000,000 would have run out
-    of inodes). ``rows_filed_under`` reads a shard's batch back."""
+    of inodes). ``rows_filed_under_each`` reads shards' batches back."""
     shards_np = np.asarray(shards, np.int64)
     cuts = np.flatnonzero(np.diff(shards_np)) + 1
     starts = np.concatenate(([0], cuts)).astype(np.int64)
@@ -374,20 +374,15 @@ def write_ipc_by_shard(table: pa.Table, shards: list[int], path: Path | RemotePa
             writer.write_table(table.slice(start, stop - start).combine_chunks())
 
 
-def rows_filed_under(path: Path | RemotePath, shard: int, schema: pa.Schema) -> pa.Table | None:
-    """The rows ``write_ipc_by_shard`` filed in ``path`` under ``shard`` (None: none), as a
-    table of ``schema`` (without the file's metadata). The file is read by ranges, its footer
-    and the shard's batch, into memory, and closed: a mapping would bring about half a MiB of
-    every flush's file into the reading process (the kernel maps pages around each one
-    touched), and hold a file open."""
-    return rows_filed_under_each(path, (shard,), schema).get(shard)
-
-
 def rows_filed_under_each(
     path: Path | RemotePath, shards: Sequence[int], schema: pa.Schema
 ) -> dict[int, pa.Table]:
-    """``rows_filed_under`` for each of ``shards`` that ``path`` holds rows of, its footer read
-    once: a task gathering several shards opens each flush's file once, not once a shard."""
+    """The rows ``write_ipc_by_shard`` filed in ``path`` under each of ``shards`` that it holds
+    rows of, as tables of ``schema`` (without the file's metadata), its footer read once: a task
+    gathering several shards opens each flush's file once, not once a shard. The file is read
+    by ranges, its footer and the shards' batches, into memory, and closed: a mapping would
+    bring about half a MiB of every flush's file into the reading process (the kernel maps
+    pages around each one touched), and hold a file open."""
     with path.open_input() if isinstance(path, RemotePath) else pa.OSFile(str(path)) as source:
         reader = ipc.open_file(source)
         present = np.frombuffer(reader.schema.metadata[_SHARDS_KEY], "<i4")
