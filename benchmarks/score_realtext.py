@@ -7,10 +7,14 @@ Usage::
     python benchmarks/score_realtext.py --wrong             # and every wrong assertion
     python benchmarks/score_realtext.py --json              # the whole report
     python benchmarks/score_realtext.py --renderer plain    # the pages rendered otherwise
+    python benchmarks/score_realtext.py --renderer w3m      # as a text browser dumps them
 
 ``--renderer plain`` scores the same pages rendered by ``render_plaintext.py`` (lxml alone:
 the page's title first, no list markers, no style sheet), made afresh in a temporary folder:
-the rules tuned on the stored set must hold on text laid out otherwise.
+the rules tuned on the stored set must hold on text laid out otherwise. ``--renderer w3m``
+and ``--renderer lynx`` score the pages as those text browsers dump them
+(``benchmarks/browsertext``, made by ``render_browsertext.py``): held out, no rule was written
+while looking at them.
 
 The captures are packed as a user would pack saved text (``archive.pack`` with the capture
 log, which gives each its URL and nothing else), and compared with
@@ -34,6 +38,8 @@ import render_plaintext  # noqa: E402
 import score_realpages  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "realtext"
+BROWSERS = Path(__file__).resolve().parent / "browsertext"
+RENDERERS = ("inscriptis", "plain", "w3m", "lynx")
 
 
 def labels() -> list[dict]:
@@ -43,12 +49,14 @@ def labels() -> list[dict]:
 
 
 def score(*, jobs: int = 2, keep: Path | None = None, renderer: str = "inscriptis") -> dict:
-    """Pack the text captures (the stored set, or with ``renderer="plain"`` the pages rendered
-    by ``render_plaintext.py``), compare with the labels; the report as a dict."""
-    if renderer == "inscriptis":
-        return score_realpages.score(HERE, baseline=False, jobs=jobs, keep=keep, labels=labels())
+    """Pack the text captures (the stored set; with ``renderer="plain"`` the pages rendered
+    by ``render_plaintext.py``; ``"w3m"`` or ``"lynx"`` the stored browser dumps), compare with
+    the labels; the report as a dict."""
+    if renderer not in RENDERERS:
+        raise ValueError(f"no renderer {renderer!r}: one of {', '.join(RENDERERS)}")
     if renderer != "plain":
-        raise ValueError(f"no renderer {renderer!r}: 'inscriptis' or 'plain'")
+        folder = HERE if renderer == "inscriptis" else BROWSERS / renderer
+        return score_realpages.score(folder, baseline=False, jobs=jobs, keep=keep, labels=labels())
     with tempfile.TemporaryDirectory(prefix="archive-plaintext-") as tmp:
         render_plaintext.render(Path(tmp))
         return score_realpages.score(
@@ -63,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="pack worker processes (default 2)")
     parser.add_argument(
         "--renderer",
-        choices=["inscriptis", "plain"],
+        choices=RENDERERS,
         default="inscriptis",
-        help="the stored set (inscriptis, default) or the pages rendered by lxml alone",
+        help="the stored set (inscriptis, default), the pages rendered by lxml alone (plain), "
+        "or as a text browser dumps them (w3m, lynx)",
     )
     args = parser.parse_args(argv)
     report = score(jobs=args.jobs, renderer=args.renderer)
