@@ -66,7 +66,9 @@ def layout(
     anchored = furniture.anchored_lines(capture_text, [ln.start for ln in lines])
     _single_line_rules(lines, lay, anchored)
     _grow_runs(lines, lay)
+    _browser_links(lines, lay)
     _header(lines, lay, not_authors, slug, site)
+    _wrapped_headline(lines, lay)
     _comments_tail(lines, lay)
     _body(lines, lay)
     return lay
@@ -261,6 +263,87 @@ def _header(
         pos = _named_header(lines, lay, todo, named, not_authors, "headline:page-title")
         _set(lay, title, "furniture-other", "header:page-title")  # not running text
         _header_read(lines, lay, todo, pos, not_authors)
+
+
+def _browser_links(lines: tuple[Line, ...], lay: Layout) -> None:
+    """The first block of a page as Lynx dumps it: its list of the page's ``<link>`` elements
+    (feeds, "alternate"), indented, after a ``#`` (``   #Site » Feed Site » Comments Feed``);
+    no part of the story, though it may repeat its title."""
+    if not lines or lines[0].indent < 3:
+        return
+    text = lines[0].text
+    if len(text) < 2 or text[0] != "#" or text[1] in " #":
+        return
+    for i, ln in enumerate(lines):
+        if ln.block != lines[0].block:
+            break
+        _set(lay, i, "furniture-other", "header:link-list")
+
+
+# A capture hard-wrapped at a fixed width (a text browser's dump, 72-80 columns): its longer
+# lines of running text nearly all end within this many columns of the widest.
+_WRAP_SLACK = 15
+_WRAP_MAX = 100  # wider lines are no terminal's or mail's wrapping
+_WRAP_LINES = 5  # lines of running text needed to tell the width
+
+
+def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
+    """In a capture hard-wrapped at a fixed width, the lines right below the headline that it
+    runs on to (the next line of its block, as indented, whose first word would not have fit
+    on the headline's line) are the headline's too, in its span (``headline:...``, its rule)."""
+    h = lay.headline
+    if h is None or not _may_run_on(lines, lay, h, h + 1):
+        return
+    width = wrap_width(lines)
+    if width is None:
+        return
+    last = h
+    while _may_run_on(lines, lay, h, last + 1) and _wrapped_at(lines[last], lines[last + 1], width):
+        last += 1
+    joined = " ".join(ln.text for ln in lines[h : last + 1])
+    if last == h or not header.is_headline_like(joined):
+        return
+    for i in range(h + 1, last + 1):
+        _set(lay, i, "headline", lay.rules[h])
+        if lay.standfirst == i:
+            lay.standfirst = None
+
+
+def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
+    """Whether line ``i`` may carry on the headline ``h`` (ending at line ``i - 1``): the next
+    line of its block, as indented, not yet classed but as the standfirst or as what stands
+    above a byline, after a line that ends no sentence."""
+    return (
+        i < len(lines)
+        and lines[i].block == lines[h].block
+        and lines[i].indent == lines[h].indent
+        and (lay.kinds[i] in (None, "standfirst") or lay.rules[i] == "header:above-byline")
+        and not header.ends_sentence(lines[i - 1].text)
+    )
+
+
+def _wrapped_at(line: Line, following: Line, width: int) -> bool:
+    """Whether ``following`` goes on with ``line`` in text wrapped at ``width``: its first word
+    would have taken ``line`` past the width."""
+    first = following.text.split(None, 1)[0]
+    return line.indent + len(line.text) + 1 + len(first) > width
+
+
+def wrap_width(lines: tuple[Line, ...]) -> int | None:
+    """The width a capture is hard-wrapped at, or None when it is not: the width (indentation
+    included) that nine in ten of its lines of running text (eight words or more) stay within,
+    when at most ``_WRAP_MAX`` and when most of those lines end within ``_WRAP_SLACK`` columns
+    of it."""
+    widths = sorted(
+        ln.indent + len(ln.text) for ln in lines if ln.text.count(" ") >= 7 and len(ln.text) >= 40
+    )
+    if len(widths) < _WRAP_LINES:
+        return None
+    width = widths[(len(widths) - 1) * 9 // 10]
+    if width > _WRAP_MAX:
+        return None
+    full = len(widths) - bisect_left(widths, width - _WRAP_SLACK)
+    return width if 2 * full >= len(widths) else None
 
 
 def _header_named(

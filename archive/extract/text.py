@@ -50,7 +50,7 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)
     text = body_from_spans(capture_text, span_tuple)
-    title = _title(lines, lay, hints.url, outlet, prov)
+    title = _title(capture_text, lines, lay, hints.url, outlet, prov)
     standfirst = _header_field("standfirst", lay.standfirst, lines, lay.rules, prov)
     authors = _authors(lines, lay, outlet_names, prov, flags)
     published, precision, offset, modified, modified_offset = _dates(
@@ -102,28 +102,35 @@ def furniture_chars(span_tuple: tuple[Span, ...]) -> dict[str, int]:
 
 
 def _title(
+    capture_text: str,
     lines: tuple[Line, ...],
     lay: Layout,
     url: str | None,
     outlet: str | None,
     prov: list[Provenance],
 ) -> str | None:
-    """The headline's text, without the site's name it carries beside it when it is the
-    title its page had (``Story | Outlet``: a saved page may start with that title): the
-    outlet's name, or a name of the capture's address, alone at its start or end, cut once
-    (``titles.title_kept``, not loose: a name of some other outlet, or one with words after
-    it, may be the story's own words)."""
+    """The headline's text (over the lines it is wrapped on), without the site's name it
+    carries beside it when it is the title its page had (``Story | Outlet``: a saved page may
+    start with that title): the outlet's name, or a name of the capture's address, alone at
+    its start or end, cut once (``titles.title_kept``, not loose: a name of some other outlet,
+    or one with words after it, may be the story's own words)."""
     if lay.headline is None:
         return None
-    ln = lines[lay.headline]
-    start, end, cuts = 0, len(ln.text), []
-    if (outlet or url) and TITLE_SEPARATORS.search(ln.text):
+    first = last = lay.headline
+    while last + 1 < len(lines) and lay.kinds[last + 1] == "headline":
+        last += 1
+    at = lines[first].start
+    text = capture_text[at : lines[last].end]
+    start, end, cuts = 0, len(text), []
+    if (outlet or url) and TITLE_SEPARATORS.search(text):
         names = [(name_key(outlet), f"outlet {outlet!r}")] if outlet else []
         names += [(key, f"capture URL {name!r}") for key, name in domain_keys(url or "").items()]
-        start, end, cuts = title_kept(ln.text, [n for n in names if n[0]], loose=False)
-    evidence = f"{lay.rules[lay.headline]}: {ln.text}" + "".join(f"; {cut}" for cut in cuts)
-    prov.append(Provenance("title", "header-line", evidence, ln.start + start, ln.start + end))
-    return " ".join(ln.text[start:end].split())
+        start, end, cuts = title_kept(text, [n for n in names if n[0]], loose=False)
+    if last > first:
+        cuts.insert(0, f"wrapped over {last - first + 1} lines")
+    evidence = f"{lay.rules[first]}: {text}" + "".join(f"; {cut}" for cut in cuts)
+    prov.append(Provenance("title", "header-line", evidence, at + start, at + end))
+    return " ".join(text[start:end].split())
 
 
 def _header_field(
