@@ -93,3 +93,71 @@ def test_a_hashtag_at_the_start_of_an_unindented_capture_is_kept():
     text = "#Harbour ferry returns after the storm\n\n" + STORY
     x = extract_text_capture(text, Hints(), language=False)
     assert all(s.rule != "header:link-list" for s in x.spans)
+
+
+# A headline that fills a wrapped capture's line, with a line below it that is not its rest.
+FULL = "Harbour council approves a new winter ferry timetable for the island routes"
+
+
+@pytest.mark.parametrize("label", ["Opinion", "Staff reporter", "Five minute read", "Analysis"])
+def test_a_label_below_a_full_headline_is_not_its_rest(label):
+    assert 70 <= len(FULL) <= 76  # the label's first word would not have fit after it
+    text = f"{FULL}\n{label}\nBy Ada Quill | 3 June 2024\n\n" + _dump(STORY, STORY, STORY)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == FULL
+
+
+def test_a_standfirst_below_a_full_headline_stays_the_standfirst():
+    head = "Councillors unanimously approve controversial harbourside redevelopment"
+    stand = "Residents call the decision long overdue."
+    text = f"{head}\n{stand}\n\nBy Ada Quill\n\n" + _dump(STORY, STORY, STORY)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == head
+    assert x.standfirst == stand
+
+
+def test_names_below_a_headline_of_a_capture_of_one_line_paragraphs_are_not_its_rest():
+    head = "Harbour Council Approves New Winter Ferry Timetable for the Tarn Valley Routes"
+    paragraphs = [
+        "The ferry operators reached an agreement with the council on Tuesday night.",
+        "Crossings will start at half past six and end shortly before ten each day.",
+        "Island residents had waited since September for the council to decide this.",
+        "Nurses and teachers rely on the early boat to reach the mainland on time.",
+        "The operators said the later return would be looked at again in March.",
+        "A council spokesperson said the timetable would be published on Friday.",
+    ]
+    text = f"{head}\nAda Quill and Tomas Brenn\n\n" + "\n\n".join(paragraphs)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == head
+
+
+def test_a_key_points_list_is_no_wrapping():
+    points = [
+        "* The first crossing leaves the harbour at half past six on every weekday",
+        "* The last boat returns shortly before ten, except on Sundays and holidays",
+        "* Island residents can buy season tickets at the harbour office from Monday",
+        "* The council will review the later crossings again in the spring meeting",
+        "* Nurses and teachers keep the reserved seats on the early morning crossing",
+    ]
+    lines = split_lines(f"{FULL}\nAnalysis\n\nKey points:\n" + "\n".join(points))
+    assert wrap_width(lines) is None
+
+
+def test_a_date_below_a_wrapped_headline_is_read_as_the_story_starts():
+    head = (
+        "Will the island ferry timetable survive another winter of storms and unprecedented cuts?"
+    )
+    lead = "TARNBY, 3 March 2021 (Reuters) - " + STORY
+    text = _dump(head, lead, STORY)
+    assert text.index("\n") < len(head)  # the headline is wrapped
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == head
+    assert x.published_at is not None and x.published_at.date().isoformat() == "2021-03-03"
+
+
+def test_an_indented_hashtag_headline_is_no_link_list():
+    head = "#IslandFerries: crews agree a new winter timetable after talks"
+    text = _dump(head, indent="   ") + "\n\n   By Ada Quill\n\n" + _dump(STORY, STORY, indent="   ")
+    x = extract_text_capture(text, Hints(), language=False)
+    assert all(s.rule != "header:link-list" for s in x.spans)
+    assert x.title == head

@@ -4,13 +4,15 @@ The layout is decided in a fixed order, each step recording the rule that fired:
 
 1. single-line rules (furniture kinds, captions, credits);
 2. runs grown from a trigger (a support plea continues while the publisher speaks of itself;
-   an error widget's indented lines; a comment section runs to the end of the capture);
+   an error widget's indented lines; a comment section runs to the end of the capture); the
+   list of a page's ``<link>`` elements that opens a Lynx dump;
 3. the header: kicker, headline, standfirst, byline, dateline, up to the story's first line;
    where the capture's URL has a slug and the headline found by position does not say what
    it says (and has no byline or date below it, or shares no word with the slug), the line
    that does is the headline (a saved page's menus come first); a lone headline sharing no
    word with a slug of four words or more is none; a headline that is the page's title
-   (``Story | Site``) gives way to the line below it that repeats its story part;
+   (``Story | Site``) gives way to the line below it that repeats its story part; in a
+   capture hard-wrapped at a fixed width, the headline runs on to the lines it is wrapped on;
 4. the rest is story body (with subheadings), except short trailing lines after it.
 
 Body lines of one block are joined into one paragraph until a line ends a sentence.
@@ -265,77 +267,132 @@ def _header(
         _header_read(lines, lay, todo, pos, not_authors)
 
 
+# Lynx's dump starts with the page's ``<link>`` elements, after a ``#`` (an image's alt text
+# in brackets may come first), indented: feeds, "alternate", "Site » Comments Feed".
+_LINK_LIST = re.compile(r"(?:\[[^\]]*\]\s*)*#[^\s#]")
+_LINK_WORDS = re.compile(r"\b(?:alternate|[Ff]eeds?|RSS|Atom)\b|»")
+
+
 def _browser_links(lines: tuple[Line, ...], lay: Layout) -> None:
-    """The first block of a page as Lynx dumps it: its list of the page's ``<link>`` elements
-    (feeds, "alternate"), indented, after a ``#`` (``   #Site » Feed Site » Comments Feed``);
-    no part of the story, though it may repeat its title."""
-    if not lines or lines[0].indent < 3:
+    """The first block of a page as Lynx dumps it, when it is its list of the page's
+    ``<link>`` elements (``   #Site » Feed Site » Comments Feed alternate``): no part of the
+    story, though it may repeat its title. An indented line opening with a hashtag, with no
+    feed or "alternate" in its block, is left as it is."""
+    if not lines or lines[0].indent < 3 or not _LINK_LIST.match(lines[0].text):
         return
-    text = lines[0].text
-    if len(text) < 2 or text[0] != "#" or text[1] in " #":
-        return
-    for i, ln in enumerate(lines):
-        if ln.block != lines[0].block:
-            break
-        _set(lay, i, "furniture-other", "header:link-list")
+    block = [i for i, ln in enumerate(lines) if ln.block == lines[0].block]
+    if any(_LINK_WORDS.search(lines[i].text) for i in block):
+        for i in block:
+            _set(lay, i, "furniture-other", "header:link-list")
 
 
-# A capture hard-wrapped at a fixed width (a text browser's dump, 72-80 columns): its longer
-# lines of running text nearly all end within this many columns of the widest.
+# A capture hard-wrapped at a fixed width (a text browser's dump, 72-80 columns): its lines
+# that a paragraph goes on from nearly all end within this many columns of the widest.
 _WRAP_SLACK = 15
 _WRAP_MAX = 100  # wider lines are no terminal's or mail's wrapping
-_WRAP_LINES = 5  # lines of running text needed to tell the width
+_WRAP_LINES = 5  # such lines needed to tell the width
+_WRAP_OUTLIER = 8  # columns past the width nine in ten such lines stay within
+_WRAP_FIT = 2  # columns the width read off the other lines may be off the true one
 
 
 def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
     """In a capture hard-wrapped at a fixed width, the lines right below the headline that it
-    runs on to (the next line of its block, as indented, whose first word would not have fit
-    on the headline's line) are the headline's too, in its span (``headline:...``, its rule)."""
+    runs on to are the headline's too, in its span (``headline:...``, its rule): the next
+    lines of its block, as indented, unclassed, whose first word would not have fit on the
+    line above, and whose case goes on with the headline's (``_goes_on``). The body then
+    starts below them."""
     h = lay.headline
     if h is None or not _may_run_on(lines, lay, h, h + 1):
         return
-    width = wrap_width(lines)
+    width = wrap_width(lines, skip=h)
     if width is None:
         return
     last = h
     while _may_run_on(lines, lay, h, last + 1) and _wrapped_at(lines[last], lines[last + 1], width):
         last += 1
     joined = " ".join(ln.text for ln in lines[h : last + 1])
-    if last == h or not header.is_headline_like(joined):
+    if last == h or not header.is_headline_like(joined) or _full_stop(joined):
         return
     for i in range(h + 1, last + 1):
         _set(lay, i, "headline", lay.rules[h])
         if lay.standfirst == i:
             lay.standfirst = None
+    if lay.body_start is not None and h < lay.body_start <= last:
+        below = range(last + 1, len(lines))
+        lay.body_start = next((i for i in below if lay.kinds[i] is None), None)
 
 
 def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
-    """Whether line ``i`` may carry on the headline ``h`` (ending at line ``i - 1``): the next
-    line of its block, as indented, not yet classed but as the standfirst or as what stands
-    above a byline, after a line that ends no sentence."""
+    """Whether line ``i`` may carry on the headline ``h`` (which ends at line ``i - 1``): the
+    next line of its block, as indented, after a line that ends no sentence; unclassed (or
+    taken for the standfirst or put above a byline, when it starts in lower case); no byline
+    or dateline; in the case the headline is written in (``_goes_on``)."""
+    if i >= len(lines) or lines[i].block != lines[h].block or lines[i].indent != lines[h].indent:
+        return False
+    text = lines[i].text
+    if header.ends_sentence(lines[i - 1].text) or not _goes_on(lines[h].text, text):
+        return False
+    # a line the header took for its standfirst, or put above the byline, goes on with the
+    # headline only when it starts in lower case, as no standfirst does
+    if lay.kinds[i] is not None and not (
+        (lay.kinds[i] == "standfirst" or lay.rules[i] == "header:above-byline")
+        and text[0].islower()
+    ):
+        return False
     return (
-        i < len(lines)
-        and lines[i].block == lines[h].block
-        and lines[i].indent == lines[h].indent
-        and (lay.kinds[i] in (None, "standfirst") or lay.rules[i] == "header:above-byline")
-        and not header.ends_sentence(lines[i - 1].text)
+        _byline(text, ()) is None
+        and _bare_byline(text, ()) is None
+        and not (_HAS_DIGIT.search(text) and _dateline(text)[0])
     )
 
 
+_LEADING_QUOTES = "\"'‘“ʼ«"
+
+
+def _goes_on(headline: str, text: str) -> bool:
+    """Whether ``text`` is written in the case of ``headline`` as its continuation would be:
+    every word of four letters or more capitalised, when the headline's are (``Lost City
+    Atop a Greek`` / ``Mountain Peak``); else starting in lower case (``workers, who`` /
+    ``remain worried``). A label below a headline (``Opinion``, ``Staff reporter``) seldom
+    is."""
+    if _title_cased(headline):
+        return _title_cased(text)
+    first = text.lstrip(_LEADING_QUOTES)[:1]
+    return first.islower()
+
+
+def _title_cased(text: str) -> bool:
+    long = [w.lstrip(_LEADING_QUOTES) for w in text.split()]
+    long = [w for w in long if len(w) >= 4 and w[0].isalpha()]
+    return bool(long) and all(w[0].isupper() for w in long)
+
+
 def _wrapped_at(line: Line, following: Line, width: int) -> bool:
-    """Whether ``following`` goes on with ``line`` in text wrapped at ``width``: its first word
-    would have taken ``line`` past the width."""
-    first = following.text.split(None, 1)[0]
-    return line.indent + len(line.text) + 1 + len(first) > width
+    """Whether ``following`` goes on with ``line`` in text wrapped at ``width``: ``line`` fits
+    the width, and the first word of ``following`` would have taken it past it. Read off the
+    other lines, the width may be a column or two off the true one: both tests allow
+    ``_WRAP_FIT`` columns for it."""
+    end = line.indent + len(line.text)
+    after = end + 1 + len(following.text.split(None, 1)[0])
+    return end <= width + _WRAP_FIT and after > width - _WRAP_FIT
 
 
-def wrap_width(lines: tuple[Line, ...]) -> int | None:
-    """The width a capture is hard-wrapped at, or None when it is not: the width (indentation
-    included) that nine in ten of its lines of running text (eight words or more) stay within,
-    when at most ``_WRAP_MAX`` and when most of those lines end within ``_WRAP_SLACK`` columns
-    of it."""
+def wrap_width(lines: tuple[Line, ...], skip: int | None = None) -> int | None:
+    """The width a capture is hard-wrapped at, or None when it is not. Read off the lines of
+    running text (eight words or more, no list item) that the next line of their block goes
+    on from: the width nine in ten of them stay within (or the widest of them a few columns
+    past it), when at most ``_WRAP_MAX`` and when most of them end within ``_WRAP_SLACK``
+    columns of it. Line ``skip`` (the headline under
+    question) is not counted. Text with a paragraph a line has no such lines."""
     widths = sorted(
-        ln.indent + len(ln.text) for ln in lines if ln.text.count(" ") >= 7 and len(ln.text) >= 40
+        ln.indent + len(ln.text)
+        for i, ln in enumerate(lines[:-1])
+        if i != skip
+        and lines[i + 1].block == ln.block
+        and ln.text.count(" ") >= 7
+        and len(ln.text) >= 40
+        and not ln.text.startswith(header.BULLETS)
+        and not lines[i + 1].text.startswith(header.BULLETS)
     )
     if len(widths) < _WRAP_LINES:
         return None
@@ -343,7 +400,11 @@ def wrap_width(lines: tuple[Line, ...]) -> int | None:
     if width > _WRAP_MAX:
         return None
     full = len(widths) - bisect_left(widths, width - _WRAP_SLACK)
-    return width if 2 * full >= len(widths) else None
+    if 2 * full < len(widths):
+        return None
+    # the widest line near the tenth from the top: a wrap leaves its fullest lines a column or
+    # two short of the width, a table row or a link may stand far past it
+    return widths[bisect_left(widths, width + _WRAP_OUTLIER) - 1]
 
 
 def _header_named(
