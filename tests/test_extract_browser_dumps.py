@@ -161,3 +161,22 @@ def test_an_indented_hashtag_headline_is_no_link_list():
     x = extract_text_capture(text, Hints(), language=False)
     assert all(s.rule != "header:link-list" for s in x.spans)
     assert x.title == head
+
+
+@pytest.mark.parametrize(
+    ("glued", "published", "modified"),
+    [("Updated", None, "2021-03-03"), ("Published", "2021-03-03", None)],
+)
+def test_a_name_run_into_the_date_word_after_it_ends_there(glued, published, modified):
+    # a page whose style sheet set the name and "Updated ..." apart, dumped without it
+    text = (
+        f"Harbour ferry returns to service after the storm\n\nBy Ada Quill{glued} 3 March 2021"
+        " 14:05\n\n" + _dump(STORY, STORY)
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.authors == ("Ada Quill",)
+    assert (_day(x.published_at), _day(x.modified_at)) == (published, modified)
+
+
+def _day(moment) -> str | None:
+    return moment.date().isoformat() if moment is not None else None

@@ -75,8 +75,11 @@ _PLACE_LEAD = re.compile(
     r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,40})?\s*(?:\([^()]{2,40}\))?\s*"
     r"(?:—|–|--| - )\s*\S"
 )
+# (a page's text run together, "By Ada QuillUpdated 3 March 2021", where its style sheet set
+# the name and the date apart, ends the names too)
 _DATE_AFTER_NAMES = re.compile(
     r"\s+(?:[Pp]ublished|[Uu]pdated|[Pp]osted|[Ll]ast updated|[Oo]n)\b|"
+    r"(?<=[a-z])(?:Published|Updated|Posted|Last updated)\b|"
     r"\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\.?\s+\d{4}|"
     r"\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\s+\d{4}-\d\d-\d\d|\s+\d{1,2}[/.]\d{1,2}[/.]\d{4}"
 )
