@@ -180,3 +180,14 @@ def test_a_name_run_into_the_date_word_after_it_ends_there(glued, published, mod
 
 def _day(moment) -> str | None:
     return moment.date().isoformat() if moment is not None else None
+
+
+@pytest.mark.parametrize(
+    "top", ["(BUTTON) Open Navigation Menu", "Let us know you agree to cookies"]
+)
+def test_a_button_or_a_cookie_prompt_above_the_story_is_no_headline(top):
+    head = "Tarn Valley ferry crews agree new winter timetable"
+    text = f"{top}\n\n{head}\n\nBy Ada Quill\n\n" + _dump(STORY, STORY)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == head
+    assert x.spans[0].kind.startswith("furniture-")

@@ -74,20 +74,21 @@ MEASURED_PLAIN = {
 # headline runs on to the lines it is wrapped on; Lynx's link list is furniture), make these
 # development figures: below. text-1.4.24: a name run into "Updated" or "Published" ends there
 # (authors were 0.833 / 0.067 and 0.833 / 0.066); the date after "Updated" is no publication
-# date, so one right date less on each set.
+# date, so one right date less on each set. text-1.4.25: Lynx's "(BUTTON)" lines and a cookie
+# prompt ("Let us know you agree to cookies") are furniture (titles were 0.819 and 0.713).
 MEASURED_BROWSERS = {
     "w3m": {
-        "title": (0.819, 0.287),
+        "title": (0.827, 0.287),
         "authors": (0.889, 0.071),
         "published": (1.000, 0.068),
     },
     "lynx": {
-        "title": (0.713, 0.238),
-        "authors": (0.889, 0.071),
-        "published": (1.000, 0.067),
+        "title": (0.731, 0.252),
+        "authors": (0.895, 0.075),
+        "published": (1.000, 0.075),
     },
 }
-MEASURED_BROWSER_WRONG_TITLES = {"w3m": 19, "lynx": 29}
+MEASURED_BROWSER_WRONG_TITLES = {"w3m": 18, "lynx": 28}
 MEASURED_TEXT_WRONG_OUTLETS = 0
 MEASURED_PLAIN_WRONG_TITLES = 49
 MEASURED_PUBLISHER_DAY_PRECISION = 0.971

@@ -78,7 +78,7 @@ RULES: tuple[Rule, ...] = (
                 (
                     "cookies",
                     r"we use cookies|accept (?:all )?cookies|manage (?:your )?cookies|"
-                    r"(?:site|website) uses cookies",
+                    r"(?:site|website) uses cookies|agree to (?:the use of |our |all )?cookies",
                 ),
                 ("cookie", r"cookie (?:policy|settings|preferences|notice)"),
             )
@@ -183,7 +183,8 @@ RULES: tuple[Rule, ...] = (
             r"from \w+, the free encyclopedia$|"
             r"listen to (?:this )?(?:article|story)|scroll to continue|story continues below|"
             r"continue reading|topics?:|tags?:|filed under:?|follow us\b|sign up to our \w+ "
-            r"newsletter|get our \w+ newsletter)"
+            r"newsletter|get our \w+ newsletter|"
+            r"\(button\))"  # a form's button as Lynx dumps it: "(BUTTON) Open Navigation Menu"
         ),
     ),
     Rule(
