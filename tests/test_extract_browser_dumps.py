@@ -191,3 +191,85 @@ def test_a_button_or_a_cookie_prompt_above_the_story_is_no_headline(top):
     x = extract_text_capture(text, Hints(), language=False)
     assert x.title == head
     assert x.spans[0].kind.startswith("furniture-")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # title case, its rest two capitalised words (no bare name here)
+        "Volunteers Repaint the Orwen Lighthouse Lamp Room After Another Long Winter of Salt "
+        "Damage",
+        # sentence case, its rest a year
+        "Volunteers repaint the Orwen lighthouse lamp room for the first time since records began "
+        "in 2024",
+    ],
+)
+def test_the_rest_of_a_wrapped_headline_in_its_own_case_is_joined(head):
+    text = _dump(head, "By Jonas Pell", STORY, STORY)
+    assert text.index("\n") < len(head)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == head
+    assert x.authors == ("Jonas Pell",)
+
+
+def test_lynx_wraps_an_unindented_headline_wider_than_its_indented_text():
+    head = "Energy Department rejects the request to name its climate change workers, who"
+    assert len(head) == 77  # Lynx's 77 columns with no margin; its text has 74 with one
+    text = f"{head}\nremain worried\n\n   By Ada Quill\n\n" + _dump(
+        STORY, STORY, width=74, indent="   "
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == f"{head} remain worried"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "#FeedOrwen: harbour food bank feeds two hundred families after storm",
+        "#OrwenFerries: council picks the alternate route for the winter crossings",
+    ],
+)
+def test_an_indented_hashtag_headline_naming_feeds_is_no_link_list(head):
+    text = _dump(head, indent="   ") + "\n\n   By Ada Quill\n\n" + _dump(STORY, STORY, indent="   ")
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == head
+
+
+POEM = """The harbour lights are burning low beneath the winter sky tonight
+And every boat that leaves the quay is carrying someone home again
+The ferryman is singing songs his father taught him long ago
+While gulls are circling overhead above the cold and restless sea
+The island waits in darkness for the morning crossing once again
+And all the children of the town are dreaming of the summer days"""
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        POEM,
+        "\n".join(f"{n}. {line}" for n, line in enumerate(POEM.split("\n"), 1)),
+        # one-sentence paragraphs a line each, in one block
+        "\n".join(line + "." for line in POEM.split("\n")),
+    ],
+)
+def test_one_block_of_lines_is_no_wrapping(block):
+    lines = split_lines(f"Harbour Lights\n\n{block}\n\nBy Ada Quill")
+    assert wrap_width(lines) is None
+
+
+def test_a_name_run_into_its_byline_is_one_author():
+    text = "Harbour ferry returns to service\n\nJonas Pell By Jonas Pell\n\n" + _dump(STORY, STORY)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.authors == ("Jonas Pell",)
+
+
+def test_a_title_cased_headline_may_keep_its_prepositions_in_lower_case():
+    head = (
+        "Volunteers Repaint the Orwen Lighthouse Lamp Room with Help from Local Harbour "
+        "Fishermen and Schools"
+    )
+    text = _dump(head, "By Jonas Pell", STORY, STORY)
+    # the URL names the headline's first line: the header reads it as the headline
+    url = "https://echo.example/2024/volunteers-repaint-orwen-lighthouse-lamp-room"
+    x = extract_text_capture(text, Hints(url=url), language=False)
+    assert x.title == head

@@ -241,6 +241,11 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         start = text.find(part, pos)
         pos = start + len(part)
         m = _BY.match(part)
+        at = part.find(" By ") if m is None else -1
+        if at > 0 and _is_person(part[:at].split()):
+            # "Jane Holm By Jane Holm": a picture's caption, its name, run into the byline
+            start, part = start + at + 1, part[at + 1 :]
+            m = _BY.match(part)
         rule = "byline:by"
         if m is None:  # "Posted on 3 June 2024 by Jane Holm": the date first
             m = _DATE_BY.match(part)
@@ -345,6 +350,8 @@ def _is_person(tokens: list[str]) -> bool:
     if tokens[0].lower() in _SENTENCE_OPENERS:  # "In Ashcombe, the council ..."
         return False
     if any(t.lower().strip(".,") in _WEEKDAY_OR_MONTH for t in tokens):
+        return False
+    if "By" in tokens:  # "Jane Holm By Jane Holm": a name, then a byline; no one name
         return False
     return all(t.lower() in _PARTICLES or _TOKEN.match(t) for t in tokens)
 

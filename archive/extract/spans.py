@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
-from archive.extract.lines import UNSPACED, Line
+from archive.extract.lines import UNSPACED, Line, wordset
 from archive.extract.outlets import name_key
 from archive.model import Span
 
@@ -270,7 +270,13 @@ def _header(
 # Lynx's dump starts with the page's ``<link>`` elements, after a ``#`` (an image's alt text
 # in brackets may come first), indented: feeds, "alternate", "Site » Comments Feed".
 _LINK_LIST = re.compile(r"(?:\[[^\]]*\]\s*)*#[^\s#]")
-_LINK_WORDS = re.compile(r"\b(?:alternate|[Ff]eeds?|RSS|Atom)\b|»")
+# what only such a list holds: a feed's name, a link's rel for want of a title ("alternate" at
+# the end of a line, "#alternate"), Lynx's "»" between a site and a feed; not "feeds" or an
+# "alternate route" in a headline
+_LINK_WORDS = re.compile(
+    r"\b(?:RSS|Atom|Feed|feed)\b|\balternate$|\balternate alternate\b|»|"
+    r"^(?:\[[^\]]*\]\s*)*#(?:alternate|publisher|next|start)\b"
+)
 
 
 def _browser_links(lines: tuple[Line, ...], lay: Layout) -> None:
@@ -292,7 +298,10 @@ _WRAP_SLACK = 15
 _WRAP_MAX = 100  # wider lines are no terminal's or mail's wrapping
 _WRAP_LINES = 5  # such lines needed to tell the width
 _WRAP_OUTLIER = 8  # columns past the width nine in ten such lines stay within
-_WRAP_FIT = 2  # columns the width read off the other lines may be off the true one
+_WRAP_FIT = 3  # columns the width read off the other lines may be off the true one
+_WRAP_BLOCKS = 2  # blocks they must come from: one poem, address or timetable is no wrapping
+# a list item's marker: an item's lines are no paragraph's
+_LIST_ITEM = re.compile(r"(?:[-*•+·▪◦□o–]|\d{1,3}[.)]|\(\w{1,3}\)|\[\d{1,3}\])\s")
 
 
 def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
@@ -339,11 +348,9 @@ def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
         and text[0].islower()
     ):
         return False
-    return (
-        _byline(text, ()) is None
-        and _bare_byline(text, ()) is None
-        and not (_HAS_DIGIT.search(text) and _dateline(text)[0])
-    )
+    # (a name alone is no byline here: "Mountain Peak" reads as one; the header classes a
+    # bare name as a byline beside a date)
+    return _byline(text, ()) is None and not (_HAS_DIGIT.search(text) and _dateline(text)[0])
 
 
 _LEADING_QUOTES = "\"'‘“ʼ«"
@@ -358,12 +365,21 @@ def _goes_on(headline: str, text: str) -> bool:
     if _title_cased(headline):
         return _title_cased(text)
     first = text.lstrip(_LEADING_QUOTES)[:1]
-    return first.islower()
+    return first.islower() or first.isdigit()
+
+
+# words a title-cased headline may leave in lower case (Chicago's prepositions and the like)
+_TITLE_LOWER = wordset(
+    """
+    with from into onto over upon than that after about under while without within between
+    through across against during among until toward towards
+    """
+)
 
 
 def _title_cased(text: str) -> bool:
     long = [w.lstrip(_LEADING_QUOTES) for w in text.split()]
-    long = [w for w in long if len(w) >= 4 and w[0].isalpha()]
+    long = [w for w in long if len(w) >= 4 and w[0].isalpha() and w not in _TITLE_LOWER]
     return bool(long) and all(w[0].isupper() for w in long)
 
 
@@ -380,22 +396,23 @@ def _wrapped_at(line: Line, following: Line, width: int) -> bool:
 def wrap_width(lines: tuple[Line, ...], skip: int | None = None) -> int | None:
     """The width a capture is hard-wrapped at, or None when it is not. Read off the lines of
     running text (eight words or more, no list item) that the next line of their block goes
-    on from: the width nine in ten of them stay within (or the widest of them a few columns
-    past it), when at most ``_WRAP_MAX`` and when most of them end within ``_WRAP_SLACK``
-    columns of it. Line ``skip`` (the headline under
-    question) is not counted. Text with a paragraph a line has no such lines."""
-    widths = sorted(
-        ln.indent + len(ln.text)
+    on from, in two blocks or more: the width nine in ten of them stay within (or the widest
+    of them a few columns past it), when at most ``_WRAP_MAX`` and when most of them end
+    within ``_WRAP_SLACK`` columns of it. Line ``skip`` (the headline under question) is not
+    counted. Text with a paragraph a line has no such lines."""
+    wrapped = [
+        i
         for i, ln in enumerate(lines[:-1])
         if i != skip
         and lines[i + 1].block == ln.block
         and ln.text.count(" ") >= 7
         and len(ln.text) >= 40
-        and not ln.text.startswith(header.BULLETS)
-        and not lines[i + 1].text.startswith(header.BULLETS)
-    )
-    if len(widths) < _WRAP_LINES:
+        and not _LIST_ITEM.match(ln.text)
+        and not _LIST_ITEM.match(lines[i + 1].text)
+    ]
+    if len(wrapped) < _WRAP_LINES or len({lines[i].block for i in wrapped}) < _WRAP_BLOCKS:
         return None
+    widths = sorted(lines[i].indent + len(lines[i].text) for i in wrapped)
     width = widths[(len(widths) - 1) * 9 // 10]
     if width > _WRAP_MAX:
         return None
