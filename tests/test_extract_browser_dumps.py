@@ -258,8 +258,9 @@ def test_one_block_of_lines_is_no_wrapping(block):
 
 
 def test_a_name_run_into_its_byline_is_one_author():
-    text = "Harbour ferry returns to service\n\nJonas Pell By Jonas Pell\n\n" + _dump(STORY, STORY)
-    x = extract_text_capture(text, Hints(), language=False)
+    # a picture's name, then the byline; the date below makes the bare name a byline
+    text = "Harbour ferry returns to service\n\nJonas Pell By Jonas Pell\nPublished 3 March 2021"
+    x = extract_text_capture(text + "\n\n" + _dump(STORY, STORY), Hints(), language=False)
     assert x.authors == ("Jonas Pell",)
 
 
@@ -273,3 +274,37 @@ def test_a_title_cased_headline_may_keep_its_prepositions_in_lower_case():
     url = "https://echo.example/2024/volunteers-repaint-orwen-lighthouse-lamp-room"
     x = extract_text_capture(text, Hints(url=url), language=False)
     assert x.title == head
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "Harbour Council Stands By Mayor Jonas Pell",
+        "Tarn Rovers Beaten By Orwen City",
+        "Ferry Service Saved By Late Council Vote",
+    ],
+)
+def test_a_headline_with_by_in_it_is_no_byline(head):
+    x = extract_text_capture(_dump(head, STORY, STORY), Hints(), language=False)
+    assert x.title == head
+    assert x.authors == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        ("By Ada Quill By Ada Quill", ("Ada Quill",)),
+        ("By Ada Quill and By Jonas Pell", ("Ada Quill", "Jonas Pell")),
+    ],
+)
+def test_by_repeated_in_a_byline_names_no_one_twice(line, authors):
+    text = "Harbour ferry returns to service\n\n" + _dump(line, STORY, STORY)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.authors == authors
+
+
+def test_a_story_line_about_cookies_stays_in_the_body():
+    line = "At the spring fair the scouts and the bakers agree to cookies instead of cake."
+    text = _dump("Harbour ferry returns to service", "By Jonas Pell", STORY, line, STORY)
+    x = extract_text_capture(text, Hints(), language=False)
+    assert "agree to cookies instead of cake" in x.text

@@ -78,7 +78,8 @@ RULES: tuple[Rule, ...] = (
                 (
                     "cookies",
                     r"we use cookies|accept (?:all )?cookies|manage (?:your )?cookies|"
-                    r"(?:site|website) uses cookies|agree to (?:the use of |our |all )?cookies",
+                    r"(?:site|website) uses cookies|"
+                    r"(?:you|i) agree to (?:the use of |our |all )?cookies",
                 ),
                 ("cookie", r"cookie (?:policy|settings|preferences|notice)"),
             )

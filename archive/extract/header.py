@@ -241,11 +241,6 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         start = text.find(part, pos)
         pos = start + len(part)
         m = _BY.match(part)
-        at = part.find(" By ") if m is None else -1
-        if at > 0 and _is_person(part[:at].split()):
-            # "Jane Holm By Jane Holm": a picture's caption, its name, run into the byline
-            start, part = start + at + 1, part[at + 1 :]
-            m = _BY.match(part)
         rule = "byline:by"
         if m is None:  # "Posted on 3 June 2024 by Jane Holm": the date first
             m = _DATE_BY.match(part)
@@ -313,9 +308,9 @@ def _people(
         rest, _, affiliation = rest.partition(",")
         flags.append("byline-affiliation-dropped")
     parts = _SPLIT_NAMES.split(rest) if _NAME_JOINERS.search(rest) else [rest]
-    for raw in parts:
-        part = _IN_PLACE.sub("", raw.strip())
-        if not part:
+    for k, raw in enumerate(parts):
+        part = _once_by(_IN_PLACE.sub("", raw.strip()), k > 0)
+        if not part or _display(part) in people:
             continue
         if part.casefold() in blocked or part.casefold().removeprefix("the ") in blocked:
             flags.append("byline-outlet-dropped")
@@ -337,6 +332,17 @@ def _people(
     if not people and not flags:
         return None, ()
     return tuple(people), tuple(sorted(set(flags)))
+
+
+def _once_by(part: str, joined: bool) -> str:
+    """A name as a byline part holds it: "By" before a name ``joined`` to another dropped
+    ("Ada Quill and By Jonas Pell"), and a name run into a byline of itself made one ("Jane
+    Holm By Jane Holm": a picture's name, then the byline). Any other "By" stays, and no name
+    holds one (``_is_person``): "Council Stands By Mayor" is no name."""
+    if joined:
+        part = part.removeprefix("By ")
+    left, by, right = part.partition(" By ")
+    return left if by and left == right else part
 
 
 @lru_cache(maxsize=16)  # one collection's outlet names, asked for at every byline
