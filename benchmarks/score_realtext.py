@@ -13,8 +13,8 @@ Usage::
 the page's title first, no list markers, no style sheet), made afresh in a temporary folder:
 the rules tuned on the stored set must hold on text laid out otherwise. ``--renderer w3m``
 and ``--renderer lynx`` score the pages as those text browsers dump them
-(``benchmarks/browsertext``, made by ``render_browsertext.py``): held out, no rule was written
-while looking at them.
+(``benchmarks/browsertext``, made by ``render_browsertext.py``), held out when they were made
+(their PROVENANCE.md says which rules were written with them in view since).
 
 The captures are packed as a user would pack saved text (``archive.pack`` with the capture
 log, which gives each its URL and nothing else), and compared with

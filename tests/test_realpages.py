@@ -5,7 +5,7 @@ page's text starts with its site's menus.
 The labels were made from upstream test expectations and by reading the pages, not by running
 archive (see benchmarks/realpages/PROVENANCE.md); the text captures were rendered from the
 pages by a tool of their own (benchmarks/realtext/PROVENANCE.md), and as two text browsers
-dump them (benchmarks/browsertext/PROVENANCE.md, held out from the rules' writing). The floors
+dump them (benchmarks/browsertext/PROVENANCE.md, held out when made). The floors
 are the figures measured when each set was built, less a small margin: a change that loses
 precision or coverage fails here, and one that gains should raise the floor.
 """

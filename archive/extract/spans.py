@@ -307,9 +307,8 @@ _LIST_ITEM = re.compile(r"(?:[-*•+·▪◦□o–]|\d{1,3}[.)]|\(\w{1,3}\)|\[\
 def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
     """In a capture hard-wrapped at a fixed width, the lines right below the headline that it
     runs on to are the headline's too, in its span (``headline:...``, its rule): the next
-    lines of its block, as indented, unclassed, whose first word would not have fit on the
-    line above, and whose case goes on with the headline's (``_goes_on``). The body then
-    starts below them."""
+    lines of its block that may carry it on (``_may_run_on``) and whose first word would not
+    have fit on the line above (``_wrapped_at``). The body then starts below them."""
     h = lay.headline
     if h is None or not _may_run_on(lines, lay, h, h + 1):
         return
