@@ -7,8 +7,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from archive.extract.lines import split_lines
+from archive.extract.lines import split_lines, wordset
 from archive.extract.spans import wrap_width
 from archive.extract.text import extract_text_capture
 from archive.model import Hints
@@ -308,3 +310,34 @@ def test_a_story_line_about_cookies_stays_in_the_body():
     text = _dump("Harbour ferry returns to service", "By Jonas Pell", STORY, line, STORY)
     x = extract_text_capture(text, Hints(), language=False)
     assert "agree to cookies instead of cake" in x.text
+
+
+WORDS = sorted(
+    wordset(
+        """
+        Harbour Council ferry Tarn Valley lighthouse Orwen crews agree the new winter timetable
+        after weeks of talks with and Mountain Peak storm | - By residents island Q4 2024
+        """
+    )
+)
+
+
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=4, max_size=24),
+    st.integers(min_value=50, max_value=90),
+    st.sampled_from(["", "   "]),
+    st.sampled_from(["By Ada Quill", "Opinion", "3 March 2021", ""]),
+)
+def test_a_wrapped_captures_title_is_the_text_its_provenance_bounds(words, width, indent, below):
+    head = " ".join(words)
+    text = _dump(head, *([below] if below else []), STORY, STORY, width=width, indent=indent)
+    x = extract_text_capture(text, Hints(), language=False)
+    bounds = [(s.start, s.end) for s in x.spans]
+    assert bounds == sorted(bounds)
+    assert all(a[1] <= b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    if x.title is None:
+        return
+    (p,) = [p for p in x.provenance if p.field == "title"]
+    assert " ".join(text[p.start : p.end].split()) == x.title
+    assert text[p.start : p.end] in p.evidence
+    assert x.title in " ".join(text.split())
