@@ -15,8 +15,9 @@ For title, authors, outlet and date it prints the count of asserted values (a nu
 list is not an assertion), their precision, and the coverage (correct / labelled present).
 Matching rules:
 
-- title: NFKC, casefold, every run of non-word characters one space; equal to the label or to one
-  of its ``title_alternatives``.
+- title: NFKC, casefold, every run of non-word characters one space (``ʼ``, U+02BC, which
+  some renderings print for an apostrophe, counts as one); equal to the label or to one of its
+  ``title_alternatives``.
 - authors: the same normalisation per name; the set equals the label's. A label ``[]`` (the page
   names nobody) makes any assertion wrong.
 - outlet: the ``outlet`` column, normalised as a title, and also without a leading "the" and a
@@ -58,7 +59,9 @@ from archive import PackSettings, pack  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "realpages"
 FIELDS = ("title", "authors", "outlet", "published")
-_NONWORD = re.compile(r"[\W_]+")
+# U+02BC, a modifier letter (a word character), stands for an apostrophe in some renderings
+# (Lynx prints ’ and ' as it): it separates words as the apostrophe does
+_NONWORD = re.compile(r"[\W_\u02bc]+")
 _TOKEN = re.compile(r"\w+")
 _SUFFIX = re.compile(r"\s(com|net|org|co|uk|fr|de|jp|ca|gov|in)$")
 _ISO_DAY = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")

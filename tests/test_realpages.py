@@ -80,7 +80,9 @@ MEASURED_PLAIN = {
 # number; a title-cased headline may keep its prepositions in lower case; Lynx's margins; a
 # name run into its byline ("Jane Holm By Jane Holm") is one author, not a five-word name.
 # text-1.4.27 (after a third review; the same figures): a headline with "By" in it is no
-# byline; a cookie prompt is furniture only when it asks "you" to agree.
+# byline; a cookie prompt is furniture only when it asks "you" to agree. Then the scorer took
+# Lynx's U+02BC for the apostrophe it stands for: Lynx title 0.750 / 0.258 -> 0.817 / 0.281
+# (held out, so counted: 0.630 / 0.225, 40 wrong).
 MEASURED_BROWSERS = {
     "w3m": {
         "title": (0.837, 0.290),
@@ -88,12 +90,12 @@ MEASURED_BROWSERS = {
         "published": (1.000, 0.068),
     },
     "lynx": {
-        "title": (0.750, 0.258),
+        "title": (0.817, 0.281),
         "authors": (0.947, 0.080),
         "published": (1.000, 0.075),
     },
 }
-MEASURED_BROWSER_WRONG_TITLES = {"w3m": 17, "lynx": 26}
+MEASURED_BROWSER_WRONG_TITLES = {"w3m": 17, "lynx": 19}
 MEASURED_TEXT_WRONG_OUTLETS = 0
 MEASURED_PLAIN_WRONG_TITLES = 49
 MEASURED_PUBLISHER_DAY_PRECISION = 0.971
@@ -213,6 +215,10 @@ def test_labels_are_well_formed():
 def test_matching_rules():
     assert (
         score_realpages.norm("  Why Donald Trump won’t  change!") == "why donald trump won t change"
+    )
+    # Lynx prints an apostrophe as U+02BC, a modifier letter: it still parts the words
+    assert score_realpages.norm("Harbourʼs ʼlast ferryʼ") == score_realpages.norm(
+        "Harbour's 'last ferry'"
     )
     assert score_realpages.norm_outlet("The Bloomberg.com") == score_realpages.norm_outlet(
         "Bloomberg"
