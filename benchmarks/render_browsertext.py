@@ -1,13 +1,20 @@
-"""Render the real pages of ``benchmarks/realpages`` as text with two text-mode web browsers,
-w3m and Lynx, into ``benchmarks/browsertext/<browser>`` (see its PROVENANCE.md): a page saved
-as a browser dumps it, for scoring the text extractor on layouts its rules were not written on.
+"""Render the real pages of ``benchmarks/realpages`` as text with real web browsers, into
+``benchmarks/browsertext/<browser>`` (see its PROVENANCE.md): a page saved as a browser saves
+it, for scoring the text extractor on layouts its rules were not written on.
 
-    apt-get install w3m lynx && python benchmarks/render_browsertext.py
+    apt-get install w3m lynx chromium chromium-driver && pip install 'selenium>=4.20'
+    python benchmarks/render_browsertext.py [w3m lynx chromium]
 
-Each page goes to the browser as its bytes, with the charset it is in when they are UTF-8
-(else the browser reads the page's declared charset), and is dumped at the browser's default
-width of 80 columns: paragraphs come wrapped over several lines, list items marked, no link
-list (``lynx -nolist``). The text goes to ``<browser>/pages/<id>.txt`` (UTF-8), and
+- **w3m and Lynx** (text-mode browsers): each page goes to the browser as its bytes, with the
+  charset it is in when they are UTF-8 (else the browser reads the page's declared charset),
+  and is dumped at the browser's default width of 80 columns: paragraphs come wrapped over
+  several lines, list items marked, no link list (``lynx -nolist``).
+- **Chromium** (headless, driven by Selenium): each page is opened from a file, offline and
+  with scripts off, and its text is what selecting all and copying gives (the body's
+  ``innerText``): the page as its own markup and inline styles lay it out, with no style
+  sheet fetched.
+
+The text goes to ``<browser>/pages/<id>.txt`` (UTF-8, trailing spaces cut), and
 ``<browser>/captures.jsonl`` gives each the URL its page had. The browsers' versions are
 checked: another version may lay text out otherwise, and the stored captures are what the
 figures in ``tests/test_realpages.py`` hold to.
@@ -19,6 +26,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,7 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_plaintext import render  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "browsertext"
-VERSIONS = {"w3m": "w3m/0.5.3+git20230121", "lynx": "Lynx Version 2.9.0dev.12"}
+VERSIONS = {
+    "w3m": "w3m/0.5.3+git20230121",
+    "lynx": "Lynx Version 2.9.0dev.12",
+    "chromium": "Chromium 156.0.8078.114",
+}
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -53,24 +66,67 @@ def dumped(browser: str, raw: bytes, home: str) -> str:
     done = subprocess.run(
         _command(browser, raw), input=raw, capture_output=True, env=env, check=True, timeout=60
     )
-    text = done.stdout.decode("utf-8", errors="replace")
+    return _lines(done.stdout.decode("utf-8", errors="replace"))
+
+
+def _lines(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
 
 
+def _chromium(home: str):
+    """A headless Chromium with scripts and the network's use off, driven by Selenium."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1024",
+                 f"--user-data-dir={home}/chromium", "--proxy-server=127.0.0.1:9",
+                 "--lang=en-US", "--blink-settings=scriptEnabled=false"):  # fmt: skip
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "prefs", {"profile.managed_default_content_settings.javascript": 2}
+    )
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def copied(driver, raw: bytes, *, folder: Path) -> str:
+    """The page ``raw`` opened in ``driver`` from a file, as selecting all and copying gives
+    it (the body's ``innerText``)."""
+    page = folder / "page.html"
+    page.write_bytes(raw)
+    driver.get(page.as_uri())
+    return _lines(driver.execute_script("return document.body ? document.body.innerText : ''"))
+
+
 def _version(browser: str) -> str:
-    done = subprocess.run([browser, "-version"], capture_output=True, check=True)
+    program = CHROMIUM if browser == "chromium" else browser
+    flag = "--version" if browser == "chromium" else "-version"
+    done = subprocess.run([program, flag], capture_output=True, check=True)
     return done.stdout.decode().splitlines()[0]
 
 
-def main() -> None:
-    for browser, expected in VERSIONS.items():
-        if expected not in _version(browser):
-            raise SystemExit(f"{expected} renders the stored captures; install it")
+def main(browsers: list[str]) -> None:
+    for browser in browsers:
+        if browser not in VERSIONS:
+            raise SystemExit(f"no browser {browser!r}: one of {', '.join(VERSIONS)}")
+        if VERSIONS[browser] not in _version(browser):
+            raise SystemExit(f"{VERSIONS[browser]} renders the stored captures; install it")
+    os.environ["SE_OFFLINE"] = "true"  # Selenium takes the driver given, downloads nothing
     with tempfile.TemporaryDirectory() as home:
-        for browser in VERSIONS:
-            count = render(OUT / browser, lambda raw, b=browser: dumped(b, raw, home))
+        for browser in browsers:
+            if browser == "chromium":
+                driver = _chromium(home)
+                try:
+                    count = render(OUT / browser, partial(copied, driver, folder=Path(home)))
+                finally:
+                    driver.quit()
+            else:
+                count = render(OUT / browser, lambda raw, b=browser: dumped(b, raw, home))
             print(f"{count} text captures in {OUT / browser / 'pages'}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or list(VERSIONS))

@@ -8,13 +8,15 @@ Usage::
     python benchmarks/score_realtext.py --json              # the whole report
     python benchmarks/score_realtext.py --renderer plain    # the pages rendered otherwise
     python benchmarks/score_realtext.py --renderer w3m      # as a text browser dumps them
+    python benchmarks/score_realtext.py --renderer chromium # as a browser's copy gives them
 
 ``--renderer plain`` scores the same pages rendered by ``render_plaintext.py`` (lxml alone:
 the page's title first, no list markers, no style sheet), made afresh in a temporary folder:
 the rules tuned on the stored set must hold on text laid out otherwise. ``--renderer w3m``
-and ``--renderer lynx`` score the pages as those text browsers dump them
-(``benchmarks/browsertext``, made by ``render_browsertext.py``), held out when they were made
-(their PROVENANCE.md says which rules were written with them in view since).
+and ``--renderer lynx`` score the pages as those text browsers dump them, ``--renderer
+chromium`` as selecting all and copying in Chromium gives them (``benchmarks/browsertext``,
+made by ``render_browsertext.py``), held out when they were made (their PROVENANCE.md says
+which rules were written with them in view since).
 
 The captures are packed as a user would pack saved text (``archive.pack`` with the capture
 log, which gives each its URL and nothing else), and compared with
@@ -39,7 +41,7 @@ import score_realpages  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "realtext"
 BROWSERS = Path(__file__).resolve().parent / "browsertext"
-RENDERERS = ("inscriptis", "plain", "w3m", "lynx")
+RENDERERS = ("inscriptis", "plain", "w3m", "lynx", "chromium")
 
 
 def labels() -> list[dict]:
@@ -50,8 +52,8 @@ def labels() -> list[dict]:
 
 def score(*, jobs: int = 2, keep: Path | None = None, renderer: str = "inscriptis") -> dict:
     """Pack the text captures (the stored set; with ``renderer="plain"`` the pages rendered
-    by ``render_plaintext.py``; ``"w3m"`` or ``"lynx"`` the stored browser dumps), compare with
-    the labels; the report as a dict."""
+    by ``render_plaintext.py``; ``"w3m"``, ``"lynx"`` or ``"chromium"`` the stored browsers'
+    text), compare with the labels; the report as a dict."""
     if renderer not in RENDERERS:
         raise ValueError(f"no renderer {renderer!r}: one of {', '.join(RENDERERS)}")
     if renderer != "plain":
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=RENDERERS,
         default="inscriptis",
         help="the stored set (inscriptis, default), the pages rendered by lxml alone (plain), "
-        "or as a text browser dumps them (w3m, lynx)",
+        "as a text browser dumps them (w3m, lynx), or as a browser's copy gives them (chromium)",
     )
     args = parser.parse_args(argv)
     report = score(jobs=args.jobs, renderer=args.renderer)
