@@ -9,10 +9,10 @@ it, for scoring the text extractor on layouts its rules were not written on.
   charset it is in when they are UTF-8 (else the browser reads the page's declared charset),
   and is dumped at the browser's default width of 80 columns: paragraphs come wrapped over
   several lines, list items marked, no link list (``lynx -nolist``).
-- **Chromium** (headless, driven by Selenium): each page is opened from a file, offline and
-  with scripts off, and its text is what selecting all and copying gives (the body's
+- **Chromium** (headless, driven by Selenium): each page is opened from a file, offline, with
+  scripts and extensions off, and its text is what selecting all and copying gives (the body's
   ``innerText``): the page as its own markup and inline styles lay it out, with no style
-  sheet fetched.
+  sheet fetched. A page that sends a browser without scripts elsewhere is saved empty.
 
 The text goes to ``<browser>/pages/<id>.txt`` (UTF-8, trailing spaces cut), and
 ``<browser>/captures.jsonl`` gives each the URL its page had. The browsers' versions are
@@ -22,7 +22,9 @@ figures in ``tests/test_realpages.py`` hold to.
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,7 +41,16 @@ VERSIONS = {
     "lynx": "Lynx Version 2.9.0dev.12",
     "chromium": "Chromium 156.0.8078.114",
 }
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+# The browser itself, not Debian's /usr/bin/chromium wrapper, which adds the flags of
+# /etc/chromium.d and loads every extension packaged on the machine (an ad blocker hides text)
+CHROMIUM, CHROMEDRIVER = "/usr/lib/chromium/chromium", "/usr/bin/chromedriver"
+DRIVER_VERSION = "ChromeDriver 156.0.8078.114"
+SELENIUM = "Selenium 4.51.0"
+# A page that sends a browser without scripts elsewhere at once (``<noscript><meta
+# http-equiv="refresh" ...>``): Chromium would show the page it is sent to, or an error page.
+_NOSCRIPT_REFRESH = re.compile(
+    rb"<noscript[^>]*>\s*<meta[^>]+http-equiv\s*=\s*[\"']?refresh", re.IGNORECASE
+)
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -82,7 +93,8 @@ def _chromium(home: str):
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1024",
                  f"--user-data-dir={home}/chromium", "--proxy-server=127.0.0.1:9",
-                 "--lang=en-US", "--blink-settings=scriptEnabled=false"):  # fmt: skip
+                 "--lang=en-US", "--blink-settings=scriptEnabled=false",
+                 "--disable-extensions"):  # fmt: skip
         options.add_argument(flag)
     options.add_experimental_option(
         "prefs", {"profile.managed_default_content_settings.javascript": 2}
@@ -94,26 +106,44 @@ def _chromium(home: str):
 
 def copied(driver, raw: bytes, *, folder: Path) -> str:
     """The page ``raw`` opened in ``driver`` from a file, as selecting all and copying gives
-    it (the body's ``innerText``)."""
+    it (the body's ``innerText``); empty for a page that sends a browser without scripts
+    elsewhere at once. A UTF-8 page is marked so (a byte-order mark), as w3m and Lynx are told:
+    some declare another charset than the one their bytes are in."""
+    if _NOSCRIPT_REFRESH.search(raw):
+        return ""
     page = folder / "page.html"
-    page.write_bytes(raw)
+    page.write_bytes(codecs.BOM_UTF8 + raw if _is_utf8(raw) else raw)
     driver.get(page.as_uri())
+    if driver.current_url != page.as_uri():
+        raise RuntimeError(f"the page went to {driver.current_url}")
     return _lines(driver.execute_script("return document.body ? document.body.innerText : ''"))
 
 
-def _version(browser: str) -> str:
-    program = CHROMIUM if browser == "chromium" else browser
-    flag = "--version" if browser == "chromium" else "-version"
+def _version(program: str, flag: str = "-version") -> str:
     done = subprocess.run([program, flag], capture_output=True, check=True)
     return done.stdout.decode().splitlines()[0]
 
 
+def _versions_checked(browser: str) -> None:
+    if browser not in VERSIONS:
+        raise SystemExit(f"no browser {browser!r}: one of {', '.join(VERSIONS)}")
+    found = [(VERSIONS[browser], _version(browser))]
+    if browser == "chromium":
+        from selenium import __version__ as selenium
+
+        found = [
+            (VERSIONS[browser], _version(CHROMIUM, "--version")),
+            (DRIVER_VERSION, _version(CHROMEDRIVER, "--version")),
+            (SELENIUM, f"Selenium {selenium}"),
+        ]
+    for expected, seen in found:
+        if expected not in seen:
+            raise SystemExit(f"{expected} renders the stored captures (found {seen}); install it")
+
+
 def main(browsers: list[str]) -> None:
     for browser in browsers:
-        if browser not in VERSIONS:
-            raise SystemExit(f"no browser {browser!r}: one of {', '.join(VERSIONS)}")
-        if VERSIONS[browser] not in _version(browser):
-            raise SystemExit(f"{VERSIONS[browser]} renders the stored captures; install it")
+        _versions_checked(browser)
     os.environ["SE_OFFLINE"] = "true"  # Selenium takes the driver given, downloads nothing
     with tempfile.TemporaryDirectory() as home:
         for browser in browsers:
