@@ -127,7 +127,6 @@ def _version(program: str, flag: str = "-version") -> str:
 def _versions_checked(browser: str) -> None:
     if browser not in VERSIONS:
         raise SystemExit(f"no browser {browser!r}: one of {', '.join(VERSIONS)}")
-    found = [(VERSIONS[browser], _version(browser))]
     if browser == "chromium":
         from selenium import __version__ as selenium
 
@@ -136,6 +135,8 @@ def _versions_checked(browser: str) -> None:
             (DRIVER_VERSION, _version(CHROMEDRIVER, "--version")),
             (SELENIUM, f"Selenium {selenium}"),
         ]
+    else:
+        found = [(VERSIONS[browser], _version(browser))]
     for expected, seen in found:
         if expected not in seen:
             raise SystemExit(f"{expected} renders the stored captures (found {seen}); install it")
