@@ -349,7 +349,7 @@ def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
         return False
     # (a name alone is no byline here: "Mountain Peak" reads as one; the header classes a
     # bare name as a byline beside a date)
-    return _byline(text, ()) is None and not (_HAS_DIGIT.search(text) and _dateline(text)[0])
+    return not _dated_or_by(text, ())
 
 
 _LEADING_QUOTES = "\"'‘“ʼ«"
