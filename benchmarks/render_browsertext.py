@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from render_plaintext import render  # noqa: E402
+from render_plaintext import is_utf8, render  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "browsertext"
 VERSIONS = {
@@ -53,16 +53,8 @@ _NOSCRIPT_REFRESH = re.compile(
 )
 
 
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _command(browser: str, raw: bytes) -> list[str]:
-    utf8 = _is_utf8(raw)
+    utf8 = is_utf8(raw)
     if browser == "w3m":
         return ["w3m", "-dump", "-T", "text/html", "-O", "UTF-8", *(["-I", "UTF-8"] * utf8)]
     return [
@@ -112,7 +104,7 @@ def copied(driver, raw: bytes, *, folder: Path) -> str:
     if _NOSCRIPT_REFRESH.search(raw):
         return ""
     page = folder / "page.html"
-    page.write_bytes(codecs.BOM_UTF8 + raw if _is_utf8(raw) else raw)
+    page.write_bytes(codecs.BOM_UTF8 + raw if is_utf8(raw) else raw)
     driver.get(page.as_uri())
     if driver.current_url != page.as_uri():
         raise RuntimeError(f"the page went to {driver.current_url}")

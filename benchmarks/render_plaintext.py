@@ -67,12 +67,17 @@ def plain_text(raw: bytes) -> str:
 def parsed(raw: bytes) -> lxml.html.HtmlElement:
     """The page ``raw`` parsed by lxml: as UTF-8 when its bytes are, else as lxml reads its
     declared charset (it takes undeclared bytes for Latin-1; most such pages are UTF-8)."""
+    parser = lxml.html.HTMLParser(encoding="utf-8") if is_utf8(raw) else None
+    return lxml.html.document_fromstring(raw, parser=parser)
+
+
+def is_utf8(raw: bytes) -> bool:
+    """Whether the page's bytes are UTF-8 (what every renderer here is then told they are)."""
     try:
         raw.decode("utf-8")
-        parser = lxml.html.HTMLParser(encoding="utf-8")
     except UnicodeDecodeError:
-        parser = None
-    return lxml.html.document_fromstring(raw, parser=parser)
+        return False
+    return True
 
 
 def _walk(element, pieces: list[str | int]) -> None:

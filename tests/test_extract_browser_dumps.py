@@ -337,7 +337,7 @@ def test_a_wrapped_captures_title_is_the_text_its_provenance_bounds(words, width
     assert all(a[1] <= b[0] for a, b in zip(bounds, bounds[1:], strict=False))
     if x.title is None:
         return
-    (p,) = [p for p in x.provenance if p.field == "title"]
+    p = _title_entry(x)
     assert " ".join(text[p.start : p.end].split()) == x.title
     assert text[p.start : p.end] in p.evidence
     assert x.title in " ".join(text.split())

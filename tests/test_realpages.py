@@ -12,6 +12,8 @@ change that loses precision or coverage fails here, and one that gains should ra
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 from conftest import benchmark_module
 
@@ -133,27 +135,17 @@ def plain_report() -> dict:
     return score_realtext.score(jobs=2, renderer="plain")
 
 
-@pytest.fixture(scope="module")
-def w3m_report() -> dict:
-    return score_realtext.score(jobs=2, renderer="w3m")
-
-
-@pytest.fixture(scope="module")
-def lynx_report() -> dict:
-    return score_realtext.score(jobs=2, renderer="lynx")
-
-
-@pytest.fixture(scope="module")
-def chromium_report() -> dict:
-    return score_realtext.score(jobs=2, renderer="chromium")
+@cache
+def browser_report(browser: str) -> dict:
+    """The report of a browser set (``MEASURED_BROWSERS``), scored once."""
+    return score_realtext.score(jobs=2, renderer=browser)
 
 
 @pytest.fixture(params=["html", "text", "plain", "w3m", "lynx", "chromium"])
 def scored(request) -> tuple[dict, dict]:
     """(a set's report, its measured figures)."""
     if request.param in MEASURED_BROWSERS:
-        found = request.getfixturevalue(f"{request.param}_report")
-        return found, MEASURED_BROWSERS[request.param]
+        return browser_report(request.param), MEASURED_BROWSERS[request.param]
     if request.param == "html":
         return request.getfixturevalue("report"), MEASURED
     if request.param == "plain":
@@ -192,9 +184,9 @@ def test_plain_text_has_few_wrong_titles_and_no_date_on_a_dateless_page(plain_re
 
 @pytest.mark.parametrize("browser", sorted(MEASURED_BROWSERS))
 def test_browser_dumps_have_few_wrong_titles_or_outlets_and_no_date_on_a_dateless_page(
-    browser, request
+    browser,
 ):
-    found = request.getfixturevalue(f"{browser}_report")
+    found = browser_report(browser)
     title = found["fields"]["title"]
     assert title["scored"] - title["correct"] <= MEASURED_BROWSER_WRONG_TITLES[browser]
     outlet = found["fields"]["outlet"]
