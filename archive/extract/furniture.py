@@ -73,6 +73,10 @@ RULES: tuple[Rule, ...] = (
         "cookie:prompt",
         "furniture-cookie",
         600,
+        # the prompt's buttons, each a line of its own in a browser's copy of the page
+        start=re.compile(
+            r"(?:yes,? i agree|no,? take me to (?:the )?settings|(?:accept|reject) all cookies)$"
+        ),
         phrases=_phrases(
             (
                 (
@@ -180,9 +184,15 @@ RULES: tuple[Rule, ...] = (
         120,
         start=re.compile(
             r"(?:in this article:?$|advertisement|sponsored(?: content)?$|"
-            r"(?:skip|jump) to:? (?:the )?(?:main )?(?:content|navigation|search|footer)|"
+            # a page's skip links, run together when no style sheet sets them apart
+            # ("Accessibility helpSkip to navigationSkip to content")
+            r"(?:[a-z ]{0,30}?[a-z])?(?:skip|jump) to:? (?:the )?(?:main )?"
+            r"(?:content|navigation|search|footer)|"
             r"from \w+, the free encyclopedia$|"
-            r"listen to (?:this )?(?:article|story)|scroll to continue|story continues below|"
+            r"listen to (?:this )?(?:article|story)|keyboard shortcuts(?: for [\w ]{1,30})?$|"
+            r"scroll to continue|story continues below|"
+            r"(?:open|close|toggle) (?:the )?(?:side )?(?:navigation|search|main) ?(?:menu|bar)"
+            r"(?:$|open |close )|"
             r"continue reading|topics?:|tags?:|filed under:?|follow us\b|sign up to our \w+ "
             r"newsletter|get our \w+ newsletter|"
             r"\(button\))"  # a form's button as Lynx dumps it: "(BUTTON) Open Navigation Menu"

@@ -61,8 +61,10 @@ _SENTENCE_OPENERS = wordset(
 _TOKEN = re.compile(
     r"^(?:[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O['’])[A-Z]\w+)$"
 )
+# (a page's text run together may hold "By" twice: "Byby Ada Quill", a label the style sheet
+# added before a name that says "by" itself)
 _BY = re.compile(
-    r"^(?:by|words by|written by|report by|story by|posted by|von|par|por|door|di)\s*:?\s+"
+    r"^(?:by ?by|by|words by|written by|report by|story by|posted by|von|par|por|door|di)\s*:?\s+"
     r"(?P<rest>\S.*)$",
     re.I,
 )

@@ -579,6 +579,7 @@ def _slug_headline(
             share > best_share
             and header.is_headline_like(line.text)
             and not _full_stop(line.text)
+            and _PLAY_TIME.search(line.text) is None
             and not _continued(lines, todo, pos)
         ):
             best, best_share = pos, share
@@ -586,6 +587,11 @@ def _slug_headline(
             break  # the story has begun: a line below it is no headline
     under = best is not None and lay.headline is not None and _under_headline(lay, todo, best)
     return None if under and not denied else best
+
+
+# a recording's length after its name ("Fork The Government 24:37"): a player's label, not
+# the story's headline above it
+_PLAY_TIME = re.compile(r"\s\d{1,2}:\d\d(?::\d\d)?$")
 
 
 def _full_stop(text: str) -> bool:
@@ -976,7 +982,9 @@ def _header_before_cluster(
     def headline_at(k: int) -> bool:
         return header.is_headline_like(pre[k]) and not header.masthead_name(pre[k], not_authors)
 
-    if end >= 2 and headline_at(end - 2) and _is_standfirst_for(pre[end - 2], pre[end - 1]):
+    if end >= 2 and _section_over_headline(pre[end - 2], pre[end - 1]):
+        head = end - 1
+    elif end >= 2 and headline_at(end - 2) and _is_standfirst_for(pre[end - 2], pre[end - 1]):
         head, stand = end - 2, end - 1
     elif end >= 1 and headline_at(end - 1):
         head = end - 1
@@ -1003,6 +1011,19 @@ def _header_before_cluster(
         else:
             _set(lay, i, "furniture-other", "header:above-byline")
     return cluster
+
+
+def _section_over_headline(text: str, below: str) -> bool:
+    """A section's name in capitals ("TECHNOLOGY AND THE INTERNET") over a headline in
+    mixed case that ends no sentence: the label is no headline, and the line below it no
+    standfirst."""
+    return (
+        header.words(text) <= 5
+        and text.isupper()
+        and not below.isupper()
+        and header.is_headline_like(below)
+        and not header.ends_sentence(below)
+    )
 
 
 def _is_standfirst_for(headline: str, text: str) -> bool:

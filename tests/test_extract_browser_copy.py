@@ -1,0 +1,113 @@
+"""Text captures as a browser's select-all-and-copy gives a page: every menu item a line of its
+own, a consent prompt's buttons among them, and, where no style sheet set them apart, labels
+run into one another ("Accessibility helpSkip to navigation"). The captures are fictional."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.extract.text import extract_text_capture
+from archive.model import Hints
+
+STORY = (
+    "The ferry operators of the Tarn Valley reached an agreement with the district council on "
+    "Tuesday evening, ending a dispute over the winter timetable that had left island residents "
+    "uncertain about crossings for most of the autumn.\n\n"
+    "Under the new schedule the first boat will leave the harbour at half past six, and the "
+    "last will return shortly before ten, the operators said in a statement."
+)
+HEADLINE = "Tarn Valley ferry crews agree a new winter timetable"
+HEADER = f"{HEADLINE}\nBy Ada Quill\n3 March 2021\n\n"
+
+
+def _extracted(text: str):
+    return extract_text_capture(text, Hints(), language=False)
+
+
+def _kinds(x, text: str) -> dict[str, str]:
+    return {text[s.start : s.end]: s.kind for s in x.spans}
+
+
+@pytest.mark.parametrize("doubled", ["Byby", "ByBy", "By by", "BY BY"])
+def test_by_run_into_by_opens_the_byline_once(doubled):
+    text = f"Tarn Valley ferry crews agree a new winter timetable\n{doubled} ADA QUILL\n\n{STORY}"
+    x = _extracted(text)
+    assert x.authors == ("Ada Quill",)
+    (entry,) = [p for p in x.provenance if p.field == "authors"]
+    assert entry.evidence == "byline:by: ADA QUILL"
+
+
+def test_a_name_that_starts_with_by_keeps_it():
+    text = f"Tarn Valley ferry crews agree a new winter timetable\nBy Byron Vale\n\n{STORY}"
+    assert _extracted(text).authors == ("Byron Vale",)
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        "Accessibility helpSkip to navigationSkip to contentSkip to footer",
+        "Skip to main contentSkip to search",
+        "Let us know you agree to cookies\n\nYes, I agree\n\nNo, take me to settings",
+        "Accessibility links\nKeyboard shortcuts for audio player",
+        "Open side navigation menuOpen search bar",
+        "Close navigation menu",
+    ],
+)
+@pytest.mark.parametrize("header", [HEADER, f"{HEADLINE}\n\n"], ids=["byline", "headline"])
+def test_a_pages_controls_above_the_story_are_furniture(top, header):
+    text = f"{top}\n{header}{STORY}"
+    x = _extracted(text)
+    assert x.title == HEADLINE
+    kinds = _kinds(x, text)
+    for line in top.split("\n"):
+        if line and line != "Accessibility links":
+            assert kinds[line].startswith("furniture-"), line
+    assert x.text.startswith("The ferry operators")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Walkers skip to the footpath when the tide comes in.",
+        "Yes, I agree with the council, she said, but the boats must run on time.",
+        "The harbour master asked crews to open the navigation channel by noon.",
+    ],
+)
+def test_a_story_sentence_with_a_controls_words_stays_in_the_body(line):
+    text = f"{HEADER}{STORY}\n\n{line}"
+    assert _extracted(text).text.endswith(line)
+
+
+def test_a_section_name_in_capitals_over_the_headline_is_no_headline():
+    text = (
+        "TRANSPORT AND THE ISLANDS\nTarn Valley ferry crews agree a new winter timetable\n"
+        f"By Ada Quill\n3 March 2021\n\n{STORY}"
+    )
+    x = _extracted(text)
+    assert x.title == "Tarn Valley ferry crews agree a new winter timetable"
+    assert x.standfirst is None
+    assert _kinds(x, text)["TRANSPORT AND THE ISLANDS"] == "furniture-other"
+
+
+def test_a_headline_in_capitals_keeps_its_standfirst():
+    stand = "Island residents had waited since September for a decision on the crossings."
+    text = f"FERRY CREWS AGREE WINTER TIMETABLE\n{stand}\nBy Ada Quill\n3 March 2021\n\n{STORY}"
+    x = _extracted(text)
+    assert x.title == "FERRY CREWS AGREE WINTER TIMETABLE"
+    assert x.standfirst == stand
+
+
+def test_a_recordings_label_with_its_length_is_no_headline():
+    # the URL's slug names the recording's label too, but a headline has no playing time
+    top = "Listen Live\nPlaylist\nSign In\nNPR Shop\nDonate\nTranscript\n"
+    text = f"{top}Tarn Valley Ferry Timetable 24:37\nPodcast\n\n{STORY}"
+    url = "https://radio.example/2021/03/03/977/tarn-valley-ferry-timetable"
+    x = extract_text_capture(text, Hints(url=url), language=False)
+    assert x.title is None
+
+
+def test_a_control_that_says_more_stays_where_it_was():
+    # "Open search bar and full menu" is no control's label alone: the line is left as it was
+    line = "Open search bar and full menu is what the kiosk asks of visitors"
+    text = f"{line}\n\n{STORY}"
+    assert not _kinds(_extracted(text), text)[line].startswith("furniture-")
