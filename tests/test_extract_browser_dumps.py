@@ -341,3 +341,54 @@ def test_a_wrapped_captures_title_is_the_text_its_provenance_bounds(words, width
     assert " ".join(text[p.start : p.end].split()) == x.title
     assert text[p.start : p.end] in p.evidence
     assert x.title in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("line", "rest"),
+    [
+        # sentence case: the line stops at a word no headline ends on
+        (
+            "Harbour ferry operators plan a new winter timetable, more boats and lower fares in",
+            "Q4",
+        ),
+        # sentence case: the line stops inside a name
+        (
+            "Tarn Valley ferry firm wins a ten-year contract with backing from Scale Venture",
+            "Partners",
+        ),
+    ],
+)
+def test_a_capital_that_carries_on_a_sentence_cased_headline_is_joined(line, rest):
+    text = f"{line}\n{rest}\n\nBy Jonas Pell\n\n" + _dump(STORY, STORY, width=len(line))
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == f"{line} {rest}"
+    assert x.authors == ("Jonas Pell",)
+
+
+@pytest.mark.parametrize("label", ["Staff reporter", "Opinion and analysis"])
+def test_a_label_below_a_sentence_cased_headline_ending_in_a_name_is_not_its_rest(label):
+    line = "Tarn Valley ferry firm wins a ten-year contract with backing from Scale Venture"
+    text = f"{line}\n{label}\n\nBy Jonas Pell\n\n" + _dump(STORY, STORY, width=len(line))
+    assert extract_text_capture(text, Hints(), language=False).title == line
+
+
+def test_a_paragraph_wrapped_at_the_top_is_no_headline_and_keeps_its_first_line():
+    first = "The harbour council met on Tuesday evening to discuss the new winter timetable and"
+    rest = "resolved to keep the early crossing that nurses and teachers rely on all year."
+    text = f"{first}\n{rest}\n\n" + _dump(STORY, STORY, width=len(first))
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title is None
+    assert x.text.startswith(f"{first} {rest}")
+
+
+def test_a_menu_run_together_is_no_headline():
+    menu = "Our Company & Its ProductsThe CompanyTerminal Demo RequestRemote LoginSupport Desk"
+    text = f"{menu}\n\n{STORY}"
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title is None
+
+
+def test_a_brand_written_run_together_stays_in_a_headline():
+    head = "YouTube star opens a harbour café for the ferry crews of Orwen"
+    x = extract_text_capture(f"{head}\n\n{STORY}", Hints(), language=False)
+    assert x.title == head

@@ -73,10 +73,8 @@ RULES: tuple[Rule, ...] = (
         "cookie:prompt",
         "furniture-cookie",
         600,
-        # the prompt's buttons, each a line of its own in a browser's copy of the page
-        start=re.compile(
-            r"(?:yes,? i agree|no,? take me to (?:the )?settings|(?:accept|reject) all cookies)$"
-        ),
+        # the prompt's button that no story line says, a line of its own in a browser's copy
+        start=re.compile(r"no,? take me to (?:the )?(?:cookie )?settings$"),
         phrases=_phrases(
             (
                 (
@@ -189,9 +187,10 @@ RULES: tuple[Rule, ...] = (
             r"(?:[a-z ]{0,30}?[a-z])?(?:skip|jump) to:? (?:the )?(?:main )?"
             r"(?:content|navigation|search|footer)|"
             r"from \w+, the free encyclopedia$|"
-            r"listen to (?:this )?(?:article|story)|keyboard shortcuts(?: for [\w ]{1,30})?$|"
+            r"listen to (?:this )?(?:article|story)|"
+            r"keyboard shortcuts for (?:the )?(?:audio|video|media) player$|"
             r"scroll to continue|story continues below|"
-            r"(?:open|close|toggle) (?:the )?(?:side )?(?:navigation|search|main) ?(?:menu|bar)"
+            r"(?:open|close|toggle) (?:side )?(?:navigation|search) ?(?:menu|bar)"
             r"(?:$|open |close )|"
             r"continue reading|topics?:|tags?:|filed under:?|follow us\b|sign up to our \w+ "
             r"newsletter|get our \w+ newsletter|"

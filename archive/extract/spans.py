@@ -318,8 +318,16 @@ def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
     last = h
     while _may_run_on(lines, lay, h, last + 1) and _wrapped_at(lines[last], lines[last + 1], width):
         last += 1
+    if last == h:
+        return
     joined = " ".join(ln.text for ln in lines[h : last + 1])
-    if last == h or not header.is_headline_like(joined) or _full_stop(joined):
+    if not header.is_headline_like(joined) or _full_stop(joined):
+        # what the line runs on to is no headline (a menu run together, a paragraph), so
+        # neither is its first line, cut at the width
+        lay.kinds[h] = lay.rules[h] = None
+        lay.headline = None
+        if lay.body_start == h + 1:
+            lay.body_start = h
         return
     for i in range(h + 1, last + 1):
         _set(lay, i, "headline", lay.rules[h])
@@ -338,13 +346,15 @@ def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
     if i >= len(lines) or lines[i].block != lines[h].block or lines[i].indent != lines[h].indent:
         return False
     text = lines[i].text
-    if header.ends_sentence(lines[i - 1].text) or not _goes_on(lines[h].text, text):
+    above = lines[i - 1].text
+    if header.ends_sentence(above) or not _goes_on(lines[h].text, above, text):
         return False
     # a line the header took for its standfirst, or put above the byline, goes on with the
-    # headline only when it starts in lower case, as no standfirst does
+    # headline only when it starts in lower case, as no standfirst does, or carries on a
+    # sentence-cased line with a capital ("... and more in" / "Q4")
     if lay.kinds[i] is not None and not (
         (lay.kinds[i] == "standfirst" or lay.rules[i] == "header:above-byline")
-        and text[0].islower()
+        and (text[0].islower() or not _title_cased(lines[h].text) and _capital_goes_on(above, text))
     ):
         return False
     # (a name alone is no byline here: "Mountain Peak" reads as one; the header classes a
@@ -355,16 +365,40 @@ def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
 _LEADING_QUOTES = "\"'‘“ʼ«"
 
 
-def _goes_on(headline: str, text: str) -> bool:
-    """Whether ``text`` is written in the case of ``headline`` as its continuation would be:
-    every word of four letters or more capitalised, when the headline's are (``Lost City
-    Atop a Greek`` / ``Mountain Peak``); else starting in lower case (``workers, who`` /
-    ``remain worried``). A label below a headline (``Opinion``, ``Staff reporter``) seldom
-    is."""
+def _goes_on(headline: str, above: str, text: str) -> bool:
+    """Whether ``text``, below the line ``above``, is written in the case of ``headline`` as
+    its continuation would be: every word of four letters or more capitalised, when the
+    headline's are (``Lost City Atop a Greek`` / ``Mountain Peak``); else starting in lower
+    case (``workers, who`` / ``remain worried``), or with a capital where the line above stops
+    at a word no headline ends on (``and more in`` / ``Q4``) or in the middle of a name
+    (``with Scale Venture`` / ``Partners``). A label below a headline (``Opinion``, ``Staff
+    reporter``) seldom is."""
     if _title_cased(headline):
         return _title_cased(text)
     first = text.lstrip(_LEADING_QUOTES)[:1]
-    return first.islower() or first.isdigit()
+    return first.islower() or first.isdigit() or _capital_goes_on(above, text)
+
+
+def _capital_goes_on(above: str, text: str) -> bool:
+    """Whether ``text``, starting with a capital, carries on the sentence-cased line
+    ``above``: that line stops at a word no headline ends on, or in the middle of a name
+    (two capitalised words) that ``text``, three words at most, ends."""
+    if not text.lstrip(_LEADING_QUOTES)[:1].isupper():
+        return False
+    last = above.split()
+    if last[-1].lower() in _NEVER_LAST:
+        return True
+    return (
+        len(last) >= 3
+        and last[-1][:1].isupper()
+        and last[-2][:1].isupper()
+        and len(text.split()) <= 3
+        and _title_cased(text)
+    )
+
+
+# words no headline ends on: the line that stops at one goes on below
+_NEVER_LAST = wordset("a an and at by for from in into of on or the to with")
 
 
 # words a title-cased headline may leave in lower case (Chicago's prepositions and the like)
@@ -590,8 +624,9 @@ def _slug_headline(
 
 
 # a recording's length after its name ("Fork The Government 24:37"): a player's label, not
-# the story's headline above it
-_PLAY_TIME = re.compile(r"\s\d{1,2}:\d\d(?::\d\d)?$")
+# the story's headline above it. Only a length no clock shows (24 minutes or more, or hours,
+# minutes and seconds): "... sails again at 6:30" may be a headline
+_PLAY_TIME = re.compile(r"\s(?:(?:2[4-9]|[3-9]\d|\d{3}):[0-5]\d|\d{1,2}:[0-5]\d:[0-5]\d)$")
 
 
 def _full_stop(text: str) -> bool:
@@ -982,9 +1017,7 @@ def _header_before_cluster(
     def headline_at(k: int) -> bool:
         return header.is_headline_like(pre[k]) and not header.masthead_name(pre[k], not_authors)
 
-    if end >= 2 and _section_over_headline(pre[end - 2], pre[end - 1]):
-        head = end - 1
-    elif end >= 2 and headline_at(end - 2) and _is_standfirst_for(pre[end - 2], pre[end - 1]):
+    if end >= 2 and headline_at(end - 2) and _is_standfirst_for(pre[end - 2], pre[end - 1]):
         head, stand = end - 2, end - 1
     elif end >= 1 and headline_at(end - 1):
         head = end - 1
@@ -1011,19 +1044,6 @@ def _header_before_cluster(
         else:
             _set(lay, i, "furniture-other", "header:above-byline")
     return cluster
-
-
-def _section_over_headline(text: str, below: str) -> bool:
-    """A section's name in capitals ("TECHNOLOGY AND THE INTERNET") over a headline in
-    mixed case that ends no sentence: the label is no headline, and the line below it no
-    standfirst."""
-    return (
-        header.words(text) <= 5
-        and text.isupper()
-        and not below.isupper()
-        and header.is_headline_like(below)
-        and not header.ends_sentence(below)
-    )
 
 
 def _is_standfirst_for(headline: str, text: str) -> bool:
