@@ -87,18 +87,17 @@ MEASURED_PLAIN = {
 # text-1.4.27 (after a third review; the same figures): a headline with "By" in it is no
 # byline; a cookie prompt is furniture only when it asks "you" to agree. Then the scorer took
 # Lynx's U+02BC for the apostrophe it stands for: Lynx title 0.750 / 0.258 -> 0.817 / 0.281
-# (held out, so counted: 0.630 / 0.225, 40 wrong). text-1.4.29: a capital carries on a
-# sentence-cased headline after "in", "the" and the like, or a name ("... Scale Venture" /
-# "Partners"); a line that runs on to no headline (a paragraph, a menu run together) is none;
-# three words run together ("ProductsThe") make no headline (titles were 0.837 and 0.817).
+# (held out, so counted: 0.630 / 0.225, 40 wrong). text-1.4.30: a headline whose wrapped
+# rest, unclassed by the header, makes a sentence with a full stop is a paragraph's first line,
+# no headline (w3m title was 0.837, 17 wrong).
 MEASURED_BROWSERS = {
     "w3m": {
-        "title": (0.873, 0.297),
+        "title": (0.845, 0.290),
         "authors": (0.944, 0.076),
         "published": (1.000, 0.068),
     },
     "lynx": {
-        "title": (0.827, 0.285),
+        "title": (0.817, 0.281),
         "authors": (0.947, 0.080),
         "published": (1.000, 0.075),
     },
@@ -110,17 +109,18 @@ MEASURED_BROWSERS = {
 # makes these development figures: skip links run together, a cookie prompt's "No, take me to
 # settings", "Keyboard shortcuts for audio player" and "Open side navigation menu" are
 # furniture; "Byby NAME" is a "By" byline; a recording's label with its length ("... 24:37")
-# is no headline the URL names. text-1.4.29 (after a review: no section name in capitals over
-# a headline is told from a headline in capitals over its standfirst, so neither is assumed).
+# is no headline the URL names. text-1.4.29 and 1.4.30 (after two reviews: a section's name in
+# capitals over a headline is not told from a headline in capitals over its standfirst, nor a
+# capital carrying on a wrapped headline from a label below it, so neither is assumed).
 MEASURED_BROWSERS["chromium"] = {
     "title": (0.857, 0.322),
     "authors": (0.868, 0.148),
     "published": (0.973, 0.145),
 }
-MEASURED_BROWSER_WRONG_TITLES = {"w3m": 13, "lynx": 18, "chromium": 16}
+MEASURED_BROWSER_WRONG_TITLES = {"w3m": 16, "lynx": 19, "chromium": 16}
 # Right values (title, authors, date) and quarantined captures, counted: the precision margin
 # alone would let a set of about a hundred titles lose six right ones.
-MEASURED_BROWSER_RIGHT = {"w3m": (89, 17, 17), "lynx": (86, 18, 19), "chromium": (96, 33, 36)}
+MEASURED_BROWSER_RIGHT = {"w3m": (87, 17, 17), "lynx": (85, 18, 19), "chromium": (96, 33, 36)}
 MEASURED_BROWSER_QUARANTINED = {"w3m": 2, "lynx": 0, "chromium": 4}
 MEASURED_TEXT_WRONG_OUTLETS = 0
 MEASURED_PLAIN_WRONG_TITLES = 49

@@ -72,9 +72,6 @@ _SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|et|y|en|e)\s+|\s*&\s*|\s+with\
 _IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
 _SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")
-# a word run into the next with no space ("ProductsThe", "LoginBloomberg"): a menu's items
-# where no style sheet set them apart. A brand may be written so ("YouTube"), three seldom are
-_RUN_TOGETHER = re.compile(r"[a-z]{2}[A-Z][a-z]")
 _CAPS_LEAD = re.compile(r"^[\"“‘']?(?:[A-Z][A-Z'’.&-]+,?\s+){2,}")
 _PLACE_LEAD = re.compile(
     r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,40})?\s*(?:\([^()]{2,40}\))?\s*"
@@ -136,7 +133,7 @@ def is_headline_like(text: str) -> bool:
         return False
     if text.endswith(".") and (n >= 15 or n >= 10 and ", " in text):
         return False
-    return _SENTENCE_BREAK.search(text) is None and len(_RUN_TOGETHER.findall(text)) < 3
+    return _SENTENCE_BREAK.search(text) is None
 
 
 # A list item's marker, as a saved page's menus and link lists show them: no headline has one

@@ -322,12 +322,15 @@ def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
         return
     joined = " ".join(ln.text for ln in lines[h : last + 1])
     if not header.is_headline_like(joined) or _full_stop(joined):
-        # what the line runs on to is no headline (a menu run together, a paragraph), so
-        # neither is its first line, cut at the width
-        lay.kinds[h] = lay.rules[h] = None
-        lay.headline = None
-        if lay.body_start == h + 1:
-            lay.body_start = h
+        if all(lay.kinds[i] is None for i in range(h + 1, last + 1)) and (
+            _full_stop(joined) or len(_RUN_TOGETHER.findall(joined)) >= 3
+        ):
+            # what the line runs on to, which the header left unclassed, is a paragraph or a
+            # menu run together, so its first line, cut at the width, is no headline either
+            lay.kinds[h] = lay.rules[h] = None
+            lay.headline = None
+            if lay.body_start == h + 1:
+                lay.body_start = h
         return
     for i in range(h + 1, last + 1):
         _set(lay, i, "headline", lay.rules[h])
@@ -346,15 +349,13 @@ def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
     if i >= len(lines) or lines[i].block != lines[h].block or lines[i].indent != lines[h].indent:
         return False
     text = lines[i].text
-    above = lines[i - 1].text
-    if header.ends_sentence(above) or not _goes_on(lines[h].text, above, text):
+    if header.ends_sentence(lines[i - 1].text) or not _goes_on(lines[h].text, text):
         return False
     # a line the header took for its standfirst, or put above the byline, goes on with the
-    # headline only when it starts in lower case, as no standfirst does, or carries on a
-    # sentence-cased line with a capital ("... and more in" / "Q4")
+    # headline only when it starts in lower case, as no standfirst does
     if lay.kinds[i] is not None and not (
         (lay.kinds[i] == "standfirst" or lay.rules[i] == "header:above-byline")
-        and (text[0].islower() or not _title_cased(lines[h].text) and _capital_goes_on(above, text))
+        and text[0].islower()
     ):
         return False
     # (a name alone is no byline here: "Mountain Peak" reads as one; the header classes a
@@ -365,40 +366,16 @@ def _may_run_on(lines: tuple[Line, ...], lay: Layout, h: int, i: int) -> bool:
 _LEADING_QUOTES = "\"'‘“ʼ«"
 
 
-def _goes_on(headline: str, above: str, text: str) -> bool:
-    """Whether ``text``, below the line ``above``, is written in the case of ``headline`` as
-    its continuation would be: every word of four letters or more capitalised, when the
-    headline's are (``Lost City Atop a Greek`` / ``Mountain Peak``); else starting in lower
-    case (``workers, who`` / ``remain worried``), or with a capital where the line above stops
-    at a word no headline ends on (``and more in`` / ``Q4``) or in the middle of a name
-    (``with Scale Venture`` / ``Partners``). A label below a headline (``Opinion``, ``Staff
-    reporter``) seldom is."""
+def _goes_on(headline: str, text: str) -> bool:
+    """Whether ``text`` is written in the case of ``headline`` as its continuation would be:
+    every word of four letters or more capitalised, when the headline's are (``Lost City
+    Atop a Greek`` / ``Mountain Peak``); else starting in lower case (``workers, who`` /
+    ``remain worried``). A label below a headline (``Opinion``, ``Staff reporter``) seldom
+    is."""
     if _title_cased(headline):
         return _title_cased(text)
     first = text.lstrip(_LEADING_QUOTES)[:1]
-    return first.islower() or first.isdigit() or _capital_goes_on(above, text)
-
-
-def _capital_goes_on(above: str, text: str) -> bool:
-    """Whether ``text``, starting with a capital, carries on the sentence-cased line
-    ``above``: that line stops at a word no headline ends on, or in the middle of a name
-    (two capitalised words) that ``text``, three words at most, ends."""
-    if not text.lstrip(_LEADING_QUOTES)[:1].isupper():
-        return False
-    last = above.split()
-    if last[-1].lower() in _NEVER_LAST:
-        return True
-    return (
-        len(last) >= 3
-        and last[-1][:1].isupper()
-        and last[-2][:1].isupper()
-        and len(text.split()) <= 3
-        and _title_cased(text)
-    )
-
-
-# words no headline ends on: the line that stops at one goes on below
-_NEVER_LAST = wordset("a an and at by for from in into of on or the to with")
+    return first.islower() or first.isdigit()
 
 
 # words a title-cased headline may leave in lower case (Chicago's prepositions and the like)
@@ -622,6 +599,10 @@ def _slug_headline(
     under = best is not None and lay.headline is not None and _under_headline(lay, todo, best)
     return None if under and not denied else best
 
+
+# a word run into the next with no space ("ProductsThe", "LoginBloomberg"): a menu's items
+# where no style sheet set them apart (a brand may be written so, "YouTube")
+_RUN_TOGETHER = re.compile(r"[a-z]{2}[A-Z][a-z]")
 
 # a recording's length after its name ("Fork The Government 24:37"): a player's label, not
 # the story's headline above it. Only a length no clock shows (24 minutes or more, or hours,
