@@ -127,3 +127,19 @@ def test_a_control_that_says_more_stays_where_it_was():
     line = "Open search bar and full menu is what the kiosk asks of visitors"
     text = f"{line}\n\n{STORY}"
     assert not _kinds(_extracted(text), text)[line].startswith("furniture-")
+
+
+@pytest.mark.parametrize(
+    "label", ["Politik · Ada Quill, Jonas Pell", "Harbour | Ada Quill and Jonas Pell"]
+)
+def test_a_section_and_its_authors_over_the_headline_are_no_headline(label):
+    head = "What will the new winter timetable mean for the island?"
+    text = f"{label}\n\n{head}\n\n{STORY}"
+    x = _extracted(text)
+    assert x.title == head
+    assert _kinds(x, text)[label] == "furniture-other"
+
+
+def test_a_section_over_a_title_cased_headline_on_its_line_is_kept():
+    text = f"Opinion · Council Stands Firm\n\n{STORY}"
+    assert _extracted(text).title == "Opinion · Council Stands Firm"

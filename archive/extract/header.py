@@ -201,6 +201,19 @@ def is_kicker(text: str) -> bool:
     return words(text) <= 3 and not text.endswith(_KICKER_NEVER_ENDS)
 
 
+def section_and_names(text: str) -> bool:
+    """A section's name, a separator and two people's names or more ("Politik · Jochen
+    Bittner, Tina Hildebrandt"): the label over a story, no headline. (One title-cased
+    phrase after the section, "Opinion · Council Stands Firm", may be the headline.)"""
+    if len(text) > 120 or _SEPARATOR_CHARS.isdisjoint(text):
+        return False
+    parts = _SEPARATORS.split(text)
+    if len(parts) != 2 or not parts[0] or not is_kicker(parts[0]):
+        return False
+    names = _SPLIT_NAMES.split(parts[1].strip())
+    return len(names) >= 2 and all(_is_person(name.split()) for name in names)
+
+
 def is_standfirst_like(text: str) -> bool:
     """A summary paragraph: 6-60 words."""
     return 6 <= words(text) <= 60
