@@ -143,3 +143,9 @@ def test_a_section_and_its_authors_over_the_headline_are_no_headline(label):
 def test_a_section_over_a_title_cased_headline_on_its_line_is_kept():
     text = f"Opinion · Council Stands Firm\n\n{STORY}"
     assert _extracted(text).title == "Opinion · Council Stands Firm"
+
+
+@pytest.mark.parametrize("item", ["Smarter Ideas More", "More Activity", "Edition Menu"])
+def test_a_menu_item_beside_a_date_is_no_author(item):
+    text = f"Harbour\nFerries\n{item}\n3 March 2021\n\n{HEADLINE}\n\n{STORY}"
+    assert _extracted(text).authors == ()

@@ -25,7 +25,7 @@ _ORG_WORDS = wordset(
     independent standard mirror sentinel dispatch bulletin weekly magazine digital live
     today stock associated foundation institute ltd inc plc council ministry police
     university newsletter community comments comment share notifications support readers
-    subscribe register login sign
+    subscribe register login sign menu search more ideas edition
     """
 )
 _ROLE_WORDS = wordset(
