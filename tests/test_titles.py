@@ -3,6 +3,7 @@ of a text capture that starts with its page's title: the part kept is where its 
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,3 +58,42 @@ def test_a_text_captures_title_is_the_text_its_provenance_bounds(first, outlet):
     (p,) = [p for p in x.provenance if p.field == "title"]
     assert " ".join(text[p.start : p.end].split()) == x.title
     assert text[p.start : p.end] in p.evidence
+
+
+STORY = (
+    "The ferry operators of the Tarn Valley reached an agreement with the district council on "
+    "Tuesday evening, ending a dispute over the winter timetable that had left island residents "
+    "uncertain about crossings for most of the autumn."
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "url"),
+    [
+        # the host's own first label names a site within a shared domain
+        ("Ferry crews agree a new timetable - The Valley Times", "https://valleytimes.media.example/a/1"),
+        # an address has no accents: "Écho de la Vallée" is echodelavallee
+        ("Ferry crews agree a new timetable - Écho de la Vallée", "https://www.echodelavallee.example/a/1"),
+    ],
+)  # fmt: skip
+def test_a_site_name_the_address_spells_is_cut_from_a_text_captures_title(first, url):
+    x = extract_text_capture(f"{first}\n\n{STORY}", Hints(url=url), language=False)
+    assert x.title == "Ferry crews agree a new timetable"
+
+
+def test_a_hosts_web_label_names_no_site():
+    first = "Ferry crews agree a new timetable - WWW"
+    x = extract_text_capture(f"{first}\n\n{STORY}", Hints(url="https://www.valley.example/a"))
+    assert x.title == first
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_an_ascii_names_key_is_unchanged_by_accent_folding(name):
+    folded = " ".join(name.casefold().split()).removeprefix("the ")
+    assert name_key(name) == "".join(c for c in folded if c.isalnum())
+
+
+def test_accented_and_plain_spellings_share_a_key():
+    assert name_key("Libération") == name_key("liberation") == "liberation"
+    assert name_key("El País") == "elpais"
+    assert name_key("朝日新聞") == "朝日新聞"

@@ -25,7 +25,7 @@ _ORG_WORDS = wordset(
     independent standard mirror sentinel dispatch bulletin weekly magazine digital live
     today stock associated foundation institute ltd inc plc council ministry police
     university newsletter community comments comment share notifications support readers
-    subscribe register login sign menu search more ideas edition
+    subscribe register login sign menu search ideas edition activity
     """
 )
 _ROLE_WORDS = wordset(
@@ -199,19 +199,6 @@ def is_kicker(text: str) -> bool:
     sentence, and a Japanese or Chinese one ends in ``。`` however long (a paragraph there is one
     "word": the first of every such capture was taken for a kicker)."""
     return words(text) <= 3 and not text.endswith(_KICKER_NEVER_ENDS)
-
-
-def section_and_names(text: str) -> bool:
-    """A section's name, a separator and two people's names or more ("Politik · Jochen
-    Bittner, Tina Hildebrandt"): the label over a story, no headline. (One title-cased
-    phrase after the section, "Opinion · Council Stands Firm", may be the headline.)"""
-    if len(text) > 120 or _SEPARATOR_CHARS.isdisjoint(text):
-        return False
-    parts = _SEPARATORS.split(text)
-    if len(parts) != 2 or not parts[0] or not is_kicker(parts[0]):
-        return False
-    names = _SPLIT_NAMES.split(parts[1].strip())
-    return len(names) >= 2 and all(_is_person(name.split()) for name in names)
 
 
 def is_standfirst_like(text: str) -> bool:

@@ -11,8 +11,10 @@ Conflicting self-references give no outlet.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from unicodedata import combining
 from urllib.parse import urlsplit
 
 import publicsuffixlist
@@ -133,6 +135,8 @@ def _short_name_key(name: str) -> str:
 
 def _name_key(name: str) -> str:
     folded = " ".join(name.casefold().split()).removeprefix("the ")
+    if not folded.isascii():  # an address spells "Libération" liberation
+        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not combining(c))
     return _NOT_ALNUM.sub("", folded)
 
 

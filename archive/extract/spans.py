@@ -883,7 +883,7 @@ def _header_from_top(
                 _meta(lines, lay, todo[pos], not_authors, todo, pos)
             else:
                 break  # a dateline or byline above the headline: ``_header`` reads it
-        elif pos < 2 and (header.is_kicker(text) or header.section_and_names(text)):
+        elif pos < 2 and header.is_kicker(text):
             _set(lay, todo[pos], "furniture-other", "header:kicker")
         else:
             break

@@ -22,12 +22,23 @@ def domain_keys(url: str) -> dict[str, str]:
     """``name_key`` of each name the address gives its site (``theguardian`` also without its
     ``the``) -> that name."""
     keys = {}
-    for name in domain_names(url):
+    names = domain_names(url)
+    if len(names) == 3 and names[0] != names[1]:
+        # the host's own first label names a site within a shared domain
+        # ("economictimes.indiatimes.com": The Economic Times)
+        label = names[0].split(".")[0]
+        if label not in _HOST_PREFIXES:
+            names = (*names, label)
+    for name in names:
         key = name_key(name)
         keys.setdefault(key, name)
         if key.startswith("the") and len(key) > 3:
             keys.setdefault(key[3:], name)
     return keys
+
+
+# a host's first label that names no site: the web's, a mobile or an accelerated copy's
+_HOST_PREFIXES = frozenset({"www", "www2", "www3", "m", "mobile", "amp", "web"})
 
 
 def title_without_names(
