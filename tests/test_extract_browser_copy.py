@@ -153,3 +153,11 @@ def test_a_menu_item_beside_a_date_is_no_author(item):
 def test_more_is_a_surname_in_a_byline(byline):
     x = _extracted(f"{HEADLINE}\n{byline}\n3 March 2021\n\n{STORY}")
     assert "Thomas More" in x.authors
+
+
+@pytest.mark.parametrize(
+    "item", ["Show More", "See More", "Load More", "Discover More", "More Videos"]
+)
+def test_a_more_button_beside_a_date_is_no_author(item):
+    text = f"Harbour\nFerries\n{item}\n3 March 2021\n\n{HEADLINE}\n\n{STORY}"
+    assert _extracted(text).authors == ()

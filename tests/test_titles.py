@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.extract import extract_text_capture
+from archive.extract.html import extract_html
 from archive.extract.outlets import name_key
 from archive.extract.titles import title_kept, title_without_names
 from archive.model import Hints
@@ -97,3 +98,33 @@ def test_accented_and_plain_spellings_share_a_key():
     assert name_key("Libération") == name_key("liberation") == "liberation"
     assert name_key("El País") == "elpais"
     assert name_key("朝日新聞") == "朝日新聞"
+
+
+@pytest.mark.parametrize(
+    ("first", "url"),
+    [
+        # a short host label is a section's or a language's, not the site's name
+        ("It: Chapter Two review", "https://it.films.example/review"),
+        ("Election night - Live", "https://live.bugle.example/2024/election"),
+    ],
+)
+def test_a_short_host_label_cuts_nothing(first, url):
+    x = extract_text_capture(f"{first}\n\n{STORY}", Hints(url=url), language=False)
+    assert x.title == first
+
+
+def test_a_host_label_is_no_outlet_of_a_page():
+    page = (
+        b"<html><head><title>Storm warning issued for the valley - Weather</title></head><body>"
+        b"<h1>Storm warning issued for the valley</h1><p>"
+        + STORY.encode() * 3
+        + b"</p></body></html>"
+    )
+    url = "https://weather.bugle.example/2024/storm"
+    assert extract_html(page, Hints(url=url)).extraction.outlet != "Weather"
+
+
+def test_signs_and_voicing_marks_in_names():
+    assert name_key("Bugle™") == name_key("Bugle") == "bugle"
+    assert name_key("ガメラ") != name_key("カメラ")
+    assert name_key("ＮＨＫ") == "nhk"

@@ -135,9 +135,15 @@ def _short_name_key(name: str) -> str:
 
 def _name_key(name: str) -> str:
     folded = " ".join(name.casefold().split()).removeprefix("the ")
-    if not folded.isascii():  # an address spells "Libération" liberation
-        folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not combining(c))
-    return _NOT_ALNUM.sub("", folded)
+    if folded.isascii():
+        return _NOT_ALNUM.sub("", folded)
+    # An address spells "Libération" liberation: a Latin letter's accents go (a kana's voicing
+    # mark stays, "ガ" is no "カ"), after the signs (™), before the case is folded again.
+    letters = unicodedata.normalize("NFKD", _NOT_ALNUM.sub("", folded))
+    kept = "".join(
+        c for i, c in enumerate(letters) if not (combining(c) and i and letters[i - 1].isascii())
+    )
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFC", kept).casefold())
 
 
 @lru_cache(maxsize=256)  # asked several times for each page's address

@@ -21,7 +21,7 @@ from archive.extract.outlets import (
     self_references,
 )
 from archive.extract.spans import Layout, layout, spans
-from archive.extract.titles import TITLE_SEPARATORS, domain_keys, title_kept
+from archive.extract.titles import TITLE_SEPARATORS, domain_keys, host_label, title_kept
 from archive.model import BODY_KINDS, Extraction, Hints, Provenance, Span, logged_precision
 from archive.text.normalize import body_text
 
@@ -125,6 +125,9 @@ def _title(
     if (outlet or url) and TITLE_SEPARATORS.search(text):
         names = [(name_key(outlet), f"outlet {outlet!r}")] if outlet else []
         names += [(key, f"capture URL {name!r}") for key, name in domain_keys(url or "").items()]
+        label = host_label(url) if url else None
+        if label is not None:
+            names.append((name_key(label), f"capture URL host {label!r}"))
         start, end, cuts = title_kept(text, [n for n in names if n[0]], loose=False)
     if last > first:
         cuts.insert(0, f"wrapped over {last - first + 1} lines")

@@ -22,14 +22,7 @@ def domain_keys(url: str) -> dict[str, str]:
     """``name_key`` of each name the address gives its site (``theguardian`` also without its
     ``the``) -> that name."""
     keys = {}
-    names = domain_names(url)
-    if len(names) == 3 and names[0] != names[1]:
-        # the host's own first label names a site within a shared domain
-        # ("economictimes.indiatimes.com": The Economic Times)
-        label = names[0].split(".")[0]
-        if label not in _HOST_PREFIXES:
-            names = (*names, label)
-    for name in names:
+    for name in domain_names(url):
         key = name_key(name)
         keys.setdefault(key, name)
         if key.startswith("the") and len(key) > 3:
@@ -37,8 +30,15 @@ def domain_keys(url: str) -> dict[str, str]:
     return keys
 
 
-# a host's first label that names no site: the web's, a mobile or an accelerated copy's
-_HOST_PREFIXES = frozenset({"www", "www2", "www3", "m", "mobile", "amp", "web"})
+def host_label(url: str) -> str | None:
+    """The first label of ``url``'s host when the host is longer than its registrable domain
+    and the label is a word of six letters or more: the name of a site within a shared domain
+    (``economictimes.indiatimes.com``), not a section's short name (``uk.``, ``live.``)."""
+    names = domain_names(url)
+    if len(names) < 3 or names[0] == names[1]:
+        return None
+    label = names[0].split(".")[0]
+    return label if len(label) >= 6 and label.isalpha() else None
 
 
 def title_without_names(
