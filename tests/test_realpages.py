@@ -31,7 +31,7 @@ MARGIN = 0.02
 # Title and outlet raised on 2026-12-06 (the title part the <h1> shows; site names the address
 # agrees with; Google Translate's tooltip dropped): title was 0.950/0.950, outlet 0.975/0.967;
 # date coverage 0.817 (Japanese visible datelines, 2019年4月4日, read).
-# Outlet lowered on 2026-12-06 (archive-html/14, 15: Latin site names compared without
+# Outlet lowered on 2026-12-06 (archive-html/14 to 16: Latin site names compared without
 # accents: the address liberation.fr agrees with "Libération", the name its <title> ends with,
 # now taken before its og:site_name "www.liberation.fr", which the label copies): was 0.988 /
 # 0.980.
@@ -51,7 +51,8 @@ MEASURED = {
 # (a visible "November 27", the label's 00:00 UTC on the 28th). Outlets: 3 asserted, 2 wrong
 # (npr.org's menu link "Support Public Radio"); since text-1.4.19 2 asserted, none wrong.
 # text-1.4.28 (found on Chromium's copy, below): a cookie prompt's button is furniture (title
-# was 0.868, 15 wrong); "Byby NAME" is a "By" byline (authors 0.892 / 0.147, date 0.972 / 0.140).
+# was 0.868, 15 wrong); "Byby NAME" is a "By" byline (authors were 0.892 / 0.147, date 0.972 /
+# 0.140).
 MEASURED_TEXT = {
     "title": (0.876, 0.330),
     "authors": (0.895, 0.152),
@@ -66,10 +67,11 @@ MEASURED_TEXT_WRONG_TITLES = 14
 # title 0.767 / 0.513. text-1.4.21 (after a review: one cut, of the outlet's or the address's
 # name alone; a story part of three words or more, no date or site name, before a site's
 # part): 153 titles right, 49 wrong (many the page's title where the label is its <h1>).
-# text-1.4.28: "Byby NAME" is a "By" byline (authors were 0.900 / 0.119). text-1.4.33, 1.4.34:
-# the host's first label, of six letters or more, names the site in a text's title
-# ("economictimes.indiatimes.com": "- The Economic Times" cut), and Latin names are compared
-# without accents ("- Libération" on liberation.fr cut).
+# text-1.4.28: "Byby NAME" is a "By" byline (authors were 0.900 / 0.119). text-1.4.33 to
+# 1.4.35: the host's first label, of six letters or more, names the site at the end of a text's
+# title ("- The Economic Times" on economictimes.indiatimes.com cut), and Latin names are
+# compared without accents ("- Libération" on liberation.fr cut): title was 0.757 / 0.507, 49
+# wrong.
 MEASURED_PLAIN = {
     "title": (0.767, 0.513),
     "authors": (0.933, 0.124),
@@ -96,10 +98,7 @@ MEASURED_PLAIN = {
 # Lynx's U+02BC for the apostrophe it stands for: Lynx title 0.750 / 0.258 -> 0.817 / 0.281
 # (held out, so counted: 0.630 / 0.225, 40 wrong). text-1.4.30: a headline whose wrapped
 # rest, unclassed by the header, makes a sentence with a full stop is a paragraph's first line,
-# no headline (w3m title was 0.837, 17 wrong). text-1.4.33, 1.4.34: "Ideas", "Activity",
-# "Menu", "Search", "Edition" and a button's verbs ("Show", "Load", ...) name no one ("More
-# Activity", "Smarter Ideas More" were authors; Chromium's title was 0.857, 16 wrong, authors
-# 0.868).
+# no headline (w3m title was 0.837, 17 wrong).
 MEASURED_BROWSERS = {
     "w3m": {
         "title": (0.845, 0.290),
@@ -118,10 +117,14 @@ MEASURED_BROWSERS = {
 # (19 wrong), authors 0.842 / 0.143, date 0.973 / 0.145. text-1.4.28, written with it in view,
 # makes these development figures: skip links run together, a cookie prompt's "No, take me to
 # settings", "Keyboard shortcuts for audio player" and "Open side navigation menu" are
-# furniture; "Byby NAME" is a "By" byline; a recording's label with its length ("... 24:37")
-# is no headline the URL names. text-1.4.29 and 1.4.30 (after two reviews: a section's name in
-# capitals over a headline is not told from a headline in capitals over its standfirst, nor a
-# capital carrying on a wrapped headline from a label below it, so neither is assumed).
+# furniture; "Byby NAME" is a "By" byline; a recording's label beside its player ("... 24:37")
+# is no headline the URL names (title 0.866 / 0.326, authors 0.868 / 0.148). text-1.4.29, 1.4.30
+# (after two reviews: a section's name in capitals over a headline is not told from a headline
+# in capitals over its standfirst, nor a capital carrying on a wrapped headline from a label
+# below it, so neither is assumed): title 0.857 / 0.322, 16 wrong. text-1.4.32 to 1.4.35:
+# "Ideas", "Activity", "Search", "Edition", "Load", "Discover", "Explore", "Videos" and "Stories"
+# name no one ("Smarter Ideas More" was an author beside the page's date, and made a menu the
+# title; on the other text sets "More Activity" was an unlabelled author).
 MEASURED_BROWSERS["chromium"] = {
     "title": (0.865, 0.322),
     "authors": (0.892, 0.148),

@@ -7,7 +7,7 @@ from a triggering line in :mod:`archive.extract.spans`.
 Speed matters (thousands of captures a second), and Python's regex engine is slow on long
 alternations, so a rule is a set of short phrases, each *gated* by one word it contains: a
 phrase is searched only in lines holding its word (a set lookup). Patterns anchored at the
-line start are tried directly; they fail at the first character.
+line start are tried directly; most fail within the first few characters.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ RULES: tuple[Rule, ...] = (
             r"keyboard shortcuts for (?:the )?(?:audio|video|media) player$|"
             r"scroll to continue|story continues below|"
             r"(?:open|close|toggle) (?:side )?(?:navigation|search) ?(?:menu|bar)"
-            r"(?:$|open |close )|"
+            r"(?:$|open |close |toggle )|"
             r"continue reading|topics?:|tags?:|filed under:?|follow us\b|sign up to our \w+ "
             r"newsletter|get our \w+ newsletter|"
             r"\(button\))"  # a form's button as Lynx dumps it: "(BUTTON) Open Navigation Menu"

@@ -25,8 +25,8 @@ _ORG_WORDS = wordset(
     independent standard mirror sentinel dispatch bulletin weekly magazine digital live
     today stock associated foundation institute ltd inc plc council ministry police
     university newsletter community comments comment share notifications support readers
-    subscribe register login sign menu search ideas edition activity show see load discover
-    explore tell videos stories
+    subscribe register login sign search ideas edition activity load discover explore videos
+    stories
     """
 )
 _ROLE_WORDS = wordset(

@@ -11,10 +11,9 @@ Conflicting self-references give no outlet.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from unicodedata import combining
+from unicodedata import combining, normalize
 from urllib.parse import urlsplit
 
 import publicsuffixlist
@@ -137,13 +136,16 @@ def _name_key(name: str) -> str:
     folded = " ".join(name.casefold().split()).removeprefix("the ")
     if folded.isascii():
         return _NOT_ALNUM.sub("", folded)
-    # An address spells "Libération" liberation: a Latin letter's accents go (a kana's voicing
-    # mark stays, "ガ" is no "カ"), after the signs (™), before the case is folded again.
-    letters = unicodedata.normalize("NFKD", _NOT_ALNUM.sub("", folded))
-    kept = "".join(
-        c for i, c in enumerate(letters) if not (combining(c) and i and letters[i - 1].isascii())
-    )
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFC", kept).casefold())
+    # An address spells "Libération" liberation: the marks on a Latin letter go (a kana's
+    # voicing mark stays, "ガ" is no "カ"), after the signs (™), before the case is folded again.
+    kept, base = [], ""
+    for c in normalize("NFKD", _NOT_ALNUM.sub("", folded)):
+        if not combining(c):
+            base = c
+        elif base.isascii():
+            continue
+        kept.append(c)
+    return _NOT_ALNUM.sub("", normalize("NFC", "".join(kept)).casefold())
 
 
 @lru_cache(maxsize=256)  # asked several times for each page's address

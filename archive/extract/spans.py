@@ -308,7 +308,9 @@ def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
     """In a capture hard-wrapped at a fixed width, the lines right below the headline that it
     runs on to are the headline's too, in its span (``headline:...``, its rule): the next
     lines of its block that may carry it on (``_may_run_on``) and whose first word would not
-    have fit on the line above (``_wrapped_at``). The body then starts below them."""
+    have fit on the line above (``_wrapped_at``). The body then starts below them. A line whose
+    rest, left unclassed by the header, makes a sentence in lower case is a paragraph's first
+    line, and no headline."""
     h = lay.headline
     if h is None or not _may_run_on(lines, lay, h, h + 1):
         return
@@ -322,11 +324,14 @@ def _wrapped_headline(lines: tuple[Line, ...], lay: Layout) -> None:
         return
     joined = " ".join(ln.text for ln in lines[h : last + 1])
     if not header.is_headline_like(joined) or _full_stop(joined):
-        if all(lay.kinds[i] is None for i in range(h + 1, last + 1)) and (
-            _full_stop(joined) or len(_RUN_TOGETHER.findall(joined)) >= 3
+        rest = lines[h + 1].text.split(None, 1)[0]
+        if (
+            _full_stop(joined)
+            and rest.islower()  # not "eBay", "iPhone": a standfirst may start so
+            and all(lay.kinds[i] is None for i in range(h + 1, last + 1))
         ):
-            # what the line runs on to, which the header left unclassed, is a paragraph or a
-            # menu run together, so its first line, cut at the width, is no headline either
+            # what the line runs on to, which the header left unclassed, is the rest of a
+            # sentence, so its first line, cut at the width, is a paragraph's, no headline
             lay.kinds[h] = lay.rules[h] = None
             lay.headline = None
             if lay.body_start == h + 1:
@@ -590,8 +595,8 @@ def _slug_headline(
             share > best_share
             and header.is_headline_like(line.text)
             and not _full_stop(line.text)
-            and _PLAY_TIME.search(line.text) is None
             and not _continued(lines, todo, pos)
+            and not _player_label(lines, todo, pos)
         ):
             best, best_share = pos, share
         if header.ends_sentence(line.text) and _story_paragraph(lines, todo, pos):
@@ -600,14 +605,20 @@ def _slug_headline(
     return None if under and not denied else best
 
 
-# a word run into the next with no space ("ProductsThe", "LoginBloomberg"): a menu's items
-# where no style sheet set them apart (a brand may be written so, "YouTube")
-_RUN_TOGETHER = re.compile(r"[a-z]{2}[A-Z][a-z]")
+def _player_label(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """Whether ``todo[pos]`` is a recording's name and length ("Fork The Government 24:37")
+    beside a player's controls ("Transcript", "Embed", "Listen"): a player's label, not the
+    story's headline. A score or a race time ends a headline too ("... 31:28")."""
+    if _LENGTH_AT_END.search(lines[todo[pos]].text) is None:
+        return False
+    near = (todo[k] for k in (pos - 1, pos + 1) if 0 <= k < len(todo))
+    return any(lines[i].text.lstrip("*•-· ").casefold() in _PLAYER_WORDS for i in near)
 
-# a recording's length after its name ("Fork The Government 24:37"): a player's label, not
-# the story's headline above it. Only a length no clock shows (24 minutes or more, or hours,
-# minutes and seconds): "... sails again at 6:30" may be a headline
-_PLAY_TIME = re.compile(r"\s(?:(?:2[4-9]|[3-9]\d|\d{3}):[0-5]\d|\d{1,2}:[0-5]\d:[0-5]\d)$")
+
+_LENGTH_AT_END = re.compile(r"\s\d{1,3}:[0-5]\d(?::[0-5]\d)?$")
+_PLAYER_WORDS = frozenset(
+    {"transcript", "embed", "download", "listen", "play", "playlist", "podcast", "share"}
+)
 
 
 def _full_stop(text: str) -> bool:

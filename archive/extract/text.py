@@ -125,10 +125,15 @@ def _title(
     if (outlet or url) and TITLE_SEPARATORS.search(text):
         names = [(name_key(outlet), f"outlet {outlet!r}")] if outlet else []
         names += [(key, f"capture URL {name!r}") for key, name in domain_keys(url or "").items()]
-        label = host_label(url) if url else None
-        if label is not None:
-            names.append((name_key(label), f"capture URL host {label!r}"))
         start, end, cuts = title_kept(text, [n for n in names if n[0]], loose=False)
+        label = host_label(url) if url and not cuts else None
+        if label is not None:
+            # the host's own name ends a title ("Story - The Economic Times"); before it, the
+            # same word is a section's kicker ("Sports: Story" on sports.*)
+            named = [(name_key(label), f"capture URL host {label!r}")]
+            found = title_kept(text, named, loose=False)
+            if found[2] and found[2][0].startswith("suffix"):
+                start, end, cuts = found
     if last > first:
         cuts.insert(0, f"wrapped over {last - first + 1} lines")
     evidence = f"{lay.rules[first]}: {text}" + "".join(f"; {cut}" for cut in cuts)

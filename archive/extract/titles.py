@@ -35,7 +35,7 @@ def host_label(url: str) -> str | None:
     and the label is a word of six letters or more: the name of a site within a shared domain
     (``economictimes.indiatimes.com``), not a section's short name (``uk.``, ``live.``)."""
     names = domain_names(url)
-    if len(names) < 3 or names[0] == names[1]:
+    if len(names) < 3:
         return None
     label = names[0].split(".")[0]
     return label if len(label) >= 6 and label.isalpha() else None
