@@ -116,7 +116,8 @@ def test_a_recordings_label_beside_its_player_is_no_headline():
     ],
 )
 def test_a_headline_ending_in_a_score_or_a_time_is_the_headline_the_url_names(head, slug):
-    text = f"Menu\nHome\nNews\n{head}\n\n{STORY}"
+    # a video's controls below it ("Play", "Download") make it no player's label
+    text = f"Menu\nHome\nNews\n{head}\nPlay\nDownload\n\n{STORY}"
     x = extract_text_capture(text, Hints(url=f"https://news.example/2021/{slug}"), language=False)
     assert x.title == head
 
@@ -170,6 +171,8 @@ def test_a_menu_item_beside_a_date_is_no_author(item):
         ("By Lisa See", "Lisa See"),
         ("By Alain Menu", "Alain Menu"),
         ("By Grant Show", "Grant Show"),
+        ("By Tom Load", "Tom Load"),
+        ("By Ada Quill and Ada Search", "Ada Search"),
     ],
 )
 def test_a_surname_that_is_also_a_buttons_word_stays_in_a_byline(byline, name):
@@ -177,7 +180,9 @@ def test_a_surname_that_is_also_a_buttons_word_stays_in_a_byline(byline, name):
     assert name in x.authors
 
 
-@pytest.mark.parametrize("item", ["Load More", "Discover More", "More Videos"])
+@pytest.mark.parametrize(
+    "item", ["Show More", "See More", "Load More", "Discover More", "More Videos"]
+)
 def test_a_more_button_beside_a_date_is_no_author(item):
     text = f"Harbour\nFerries\n{item}\n3 March 2021\n\n{HEADLINE}\n\n{STORY}"
     assert _extracted(text).authors == ()

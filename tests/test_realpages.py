@@ -121,10 +121,10 @@ MEASURED_BROWSERS = {
 # is no headline the URL names (title 0.866 / 0.326, authors 0.868 / 0.148). text-1.4.29, 1.4.30
 # (after two reviews: a section's name in capitals over a headline is not told from a headline
 # in capitals over its standfirst, nor a capital carrying on a wrapped headline from a label
-# below it, so neither is assumed): title 0.857 / 0.322, 16 wrong. text-1.4.32 to 1.4.35:
-# "Ideas", "Activity", "Search", "Edition", "Load", "Discover", "Explore", "Videos" and "Stories"
-# name no one ("Smarter Ideas More" was an author beside the page's date, and made a menu the
-# title; on the other text sets "More Activity" was an unlabelled author).
+# below it, so neither is assumed): title 0.857 / 0.322, 16 wrong. text-1.4.32 to 1.4.36: a
+# bare name is no one when a control's or a menu's word is in it ("More", "Show", "Ideas",
+# "Activity", ...): "Smarter Ideas More" was an author beside the page's date, and made a menu
+# the title; on the other text sets "More Activity" was an unlabelled author.
 MEASURED_BROWSERS["chromium"] = {
     "title": (0.865, 0.322),
     "authors": (0.892, 0.148),

@@ -84,6 +84,12 @@ CUT = "Ferry crews agree a new timetable"
         (f"{CUT} - Sport", "https://sport.bugle.example/2024/final", f"{CUT} - Sport"),
         ("It: Chapter Two review", "https://it.films.example/review", "It: Chapter Two review"),
         (f"{CUT} - Live", "https://live.bugle.example/2024/election", f"{CUT} - Live"),
+        # after a colon, the host's word may be the title's own
+        (
+            "Climate Change: The Science",
+            "https://science.bugle.example/a",
+            "Climate Change: The Science",
+        ),
     ],
 )
 def test_the_site_name_its_address_spells_is_cut_from_a_text_captures_title(first, url, title):

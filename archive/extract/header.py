@@ -25,8 +25,15 @@ _ORG_WORDS = wordset(
     independent standard mirror sentinel dispatch bulletin weekly magazine digital live
     today stock associated foundation institute ltd inc plc council ministry police
     university newsletter community comments comment share notifications support readers
-    subscribe register login sign search ideas edition activity load discover explore videos
-    stories
+    subscribe register login sign
+    """
+)
+# A page's controls and menu words ("Show More", "More Activity", "Smarter Ideas More"): no
+# bare name, unmarked by "By", is one, though a few are surnames that a "By" byline keeps
+# ("By Thomas More", "By Lisa See")
+_CONTROL_WORDS = wordset(
+    """
+    more show see load discover explore tell menu search ideas edition activity videos stories
     """
 )
 _ROLE_WORDS = wordset(
@@ -292,6 +299,8 @@ def _bare_byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     ):
         return None
     head = _split_parts(text)[0]
+    if any(word.lower() in _CONTROL_WORDS for word in head.split()):
+        return None
     names, flags = _people(head, not_authors)
     if not names:
         return None

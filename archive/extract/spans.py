@@ -607,8 +607,9 @@ def _slug_headline(
 
 def _player_label(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
     """Whether ``todo[pos]`` is a recording's name and length ("Fork The Government 24:37")
-    beside a player's controls ("Transcript", "Embed", "Listen"): a player's label, not the
-    story's headline. A score or a race time ends a headline too ("... 31:28")."""
+    beside an audio player's "Transcript" or "Embed": a player's label, not the story's
+    headline. A score or a race time ends a headline too ("... 31:28"), with a video's "Play"
+    or "Download" beside it."""
     if _LENGTH_AT_END.search(lines[todo[pos]].text) is None:
         return False
     near = (todo[k] for k in (pos - 1, pos + 1) if 0 <= k < len(todo))
@@ -616,9 +617,7 @@ def _player_label(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
 
 
 _LENGTH_AT_END = re.compile(r"\s\d{1,3}:[0-5]\d(?::[0-5]\d)?$")
-_PLAYER_WORDS = frozenset(
-    {"transcript", "embed", "download", "listen", "play", "playlist", "podcast", "share"}
-)
+_PLAYER_WORDS = frozenset({"transcript", "embed"})
 
 
 def _full_stop(text: str) -> bool:

@@ -132,7 +132,10 @@ def _title(
             # same word is a section's kicker ("Sports: Story" on sports.*)
             named = [(name_key(label), f"capture URL host {label!r}")]
             found = title_kept(text, named, loose=False)
-            if found[2] and found[2][0].startswith("suffix"):
+            # at the end, after a dash or a bar: after a colon it may be the title's own word
+            # ("Climate Change: The Science" on science.*)
+            after = text[found[1] :].lstrip()[:1]
+            if found[2] and found[2][0].startswith("suffix") and after not in ":：":
                 start, end, cuts = found
     if last > first:
         cuts.insert(0, f"wrapped over {last - first + 1} lines")
