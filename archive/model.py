@@ -55,10 +55,10 @@ class Provenance:
     """Where a derived field's value came from.
 
     ``method`` is one of a fixed vocabulary (``capture-log``, ``url-domain``, ``dateline``,
-    ``header-line``, ``byline``, ``self-reference``, ``html-meta``, ``warc-header``,
-    ``language-detector`` ...); ``evidence`` is the text that was read (a log line, the
-    matched words, a meta tag); ``start``/``end`` locate that evidence in the capture text
-    when it is there.
+    ``header-line``, ``byline``, ``self-reference``, ``site-name``, ``html-meta``,
+    ``warc-header``, ``language-detector`` ...); ``evidence`` is the text that was read (a log
+    line, the matched words, a meta tag); ``start``/``end`` locate that evidence in the
+    capture text when it is there.
     """
 
     field: str

@@ -34,8 +34,8 @@ NOT_FLAGS = frozenset(
     {
         # provenance methods and encoding methods
         "capture-log", "header-line", "html-meta", "htmldate-text", "http-header", "json-ld",
-        "language-detector", "meta-charset", "plain-text", "self-reference", "url-date",
-        "url-domain", "utf-8-repaired",
+        "language-detector", "meta-charset", "plain-text", "self-reference", "site-name",
+        "url-date", "url-domain", "utf-8-repaired",
         # codec names and HTTP/WARC header names, digest names
         "iso-8859-1", "iso8859-1", "latin-1", "us-ascii", "utf-8", "utf-8-sig", "utf-16",
         "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le", "x-gzip", "http-equiv",

@@ -2,7 +2,9 @@
 
 Order of authority: the capture log (``Hints.outlet``), then the URL's registrable domain looked
 up in a configurable domain-to-outlet table, then the capture's own explicit self-references
-(a notification prompt or support plea naming the publication, a masthead line). A name merely
+(a notification prompt or support plea naming the publication, a masthead line), then the
+site's name where the capture's address spells it too: a masthead line above the story
+(``Slate`` at slate.com), the site's part of its title line (``Story | Slate``). A name merely
 mentioned in the story is never evidence. A copyright line names a company, not a publication:
 it counts only when it names a known outlet (of the domain table) and nothing stronger speaks.
 Conflicting self-references give no outlet.
@@ -73,6 +75,13 @@ _GATES = (
     frozenset({"journalism", "reporting", "newsroom", "journalists"}),
 )
 _WORD = re.compile(r"[a-z©]+")
+# What the page offers, in its own words ("Subscribe to Our Newsletter"), names no publication;
+# "Your Local Guardian" and "My Modern Met" do.
+_OWN_PRODUCT = re.compile(
+    r"(?:our|your|my)\s+(?:\w+\s+){0,2}(?:newsletters?|podcasts?|apps?|e-?mails?|briefings?|"
+    r"bulletins?|digests?|updates|alerts|(?:mailing\s+)?list)",
+    re.IGNORECASE,
+)
 _NOT_NAMES = wordset(
     """
     us our we you your the this it readers notifications today journalism our journalism
@@ -251,6 +260,8 @@ def _clean_name(name: str) -> str | None:
     if name[:4].lower() == "the ":
         name = "The " + name[4:]
     if name.lower() in _NOT_NAMES or name.lower().removeprefix("the ") in _NOT_NAMES:
+        return None
+    if _OWN_PRODUCT.fullmatch(name):
         return None
     return name
 

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import compress
+from typing import NamedTuple
 
 from archive.extract import dates as dates_mod
 from archive.extract.header import masthead_name, slug_words
@@ -21,7 +22,13 @@ from archive.extract.outlets import (
     self_references,
 )
 from archive.extract.spans import Layout, layout, spans
-from archive.extract.titles import TITLE_SEPARATORS, domain_keys, host_label, title_kept
+from archive.extract.titles import (
+    TITLE_SEPARATORS,
+    domain_keys,
+    host_label,
+    site_named,
+    title_kept,
+)
 from archive.model import BODY_KINDS, Extraction, Hints, Provenance, Span, logged_precision
 from archive.text.normalize import body_text
 
@@ -50,7 +57,16 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)
     text = body_from_spans(capture_text, span_tuple)
-    title = _title(capture_text, lines, lay, hints.url, outlet, prov)
+    title, titled = _title(capture_text, lines, lay, hints.url, outlet, prov)
+    if outlet is None and hints.url and "outlet-self-reference-conflict" not in flags:
+        # the weakest evidence, kept out of ``outlet_names``: a personal site's masthead is its
+        # author's name, and its byline stays
+        site = _site_line(lines, lay, hints.url) or titled
+        if site is not None:
+            outlet = site.name
+            prov.append(Provenance("outlet", "site-name", site.evidence, site.start, site.end))
+    if outlet is None:
+        flags.append("outlet-unknown")
     standfirst = _header_field("standfirst", lay.standfirst, lines, lay.rules, prov)
     authors = _authors(lines, lay, outlet_names, prov, flags)
     published, precision, offset, modified, modified_offset = _dates(
@@ -108,24 +124,29 @@ def _title(
     url: str | None,
     outlet: str | None,
     prov: list[Provenance],
-) -> str | None:
+) -> tuple[str | None, _SiteName | None]:
     """The headline's text (over the lines it is wrapped on), without the site's name it
     carries beside it when it is the title its page had (``Story | Outlet``: a saved page may
     start with that title): the outlet's name, or a name of the capture's address, alone at
     its start or end, cut once (``titles.title_kept``, not loose: a name of some other outlet,
-    or one with words after it, may be the story's own words)."""
+    or one with words after it, may be the story's own words). With no ``outlet``, also the
+    name of the address that was cut, which may name it; not the host's first label
+    (``Sports`` on sports.*), which may be a section's."""
     if lay.headline is None:
-        return None
+        return None, None
     first = last = lay.headline
     while last + 1 < len(lines) and lay.kinds[last + 1] == "headline":
         last += 1
     at = lines[first].start
     text = capture_text[at : lines[last].end]
     start, end, cuts = 0, len(text), []
+    titled = None
     if (outlet or url) and TITLE_SEPARATORS.search(text):
         names = [(name_key(outlet), f"outlet {outlet!r}")] if outlet else []
         names += [(key, f"capture URL {name!r}") for key, name in domain_keys(url or "").items()]
         start, end, cuts = title_kept(text, [n for n in names if n[0]], loose=False)
+        if cuts and outlet is None:
+            titled = _cut_site(text, start, end, at, cuts[0], url or "")
         label = host_label(url) if url and not cuts else None
         if label is not None:
             # the host's own name ends a title ("Story - The Economic Times"); before it, the
@@ -141,7 +162,34 @@ def _title(
         cuts.insert(0, f"wrapped over {last - first + 1} lines")
     evidence = f"{lay.rules[first]}: {text}" + "".join(f"; {cut}" for cut in cuts)
     prov.append(Provenance("title", "header-line", evidence, at + start, at + end))
-    return " ".join(text[start:end].split())
+    return " ".join(text[start:end].split()), titled
+
+
+class _SiteName(NamedTuple):
+    """The site's name where the capture shows it (``name`` with its spaces folded, as an
+    outlet is stored; ``start``/``end`` the name as written) and why it is the site's."""
+
+    name: str
+    start: int
+    end: int
+    evidence: str
+
+
+def _cut_site(text: str, start: int, end: int, at: int, cut: str, url: str) -> _SiteName | None:
+    """The site's name that a title's cut removed (``Story | Slate`` at slate.com: ``Slate``),
+    unless it names a platform or says nothing of the site (``site_named``)."""
+    if end < len(text):  # the kept part ends at the separator before the name
+        match = TITLE_SEPARATORS.match(text, end)
+        s, e = (match.end() if match else end), len(text)
+    else:  # the kept part starts after the separator that ends the name
+        found = [*TITLE_SEPARATORS.finditer(text, 0, start)]
+        s, e = 0, (found[-1].start() if found else start)
+    written = text[s:e]
+    if site_named(written, url) is None:
+        return None
+    return _SiteName(
+        " ".join(written.split()), at + s, at + e, f"site-name:title: {written}; {cut}"
+    )
 
 
 def _header_field(
@@ -163,7 +211,9 @@ def _header_field(
 def _outlet(
     lines: tuple[Line, ...], lay: Layout, hints: Hints, prov: list[Provenance], flags: list[str]
 ) -> tuple[str | None, tuple[str, ...]]:
-    """The outlet and every name known to be the outlet's (never an author)."""
+    """The outlet and every name known to be the outlet's (never an author): the capture
+    log's, the domain table's, or the text's own words for itself; else None, and the site's
+    name where the address spells it too is tried last (``_site_line``, ``_title``)."""
     table = dict(hints.domain_outlets)
     known = set(table.values()) | ({hints.outlet} if hints.outlet else set())
     names = set(table.values())
@@ -185,8 +235,46 @@ def _outlet(
         return name, tuple(sorted(names))
     if conflict:
         flags.append("outlet-self-reference-conflict")
-    flags.append("outlet-unknown")
     return None, tuple(sorted(names))
+
+
+# a list item's marker before a menu's or a masthead's link, as text browsers print them
+_ITEM_MARK = re.compile(r"(?:[*+•·#>-]|\[\d+\]|\d+\.)\s+|\[\d+\]")
+# A site's name in a masthead is a few words; a longer line is a tagline or a story's.
+_SITE_LINE_CHARS = 40
+# a name as a masthead writes it: words, not an image's placeholder ("[Logo_]"), a link's
+# anchor ("#Site") or a copyright line ("© Site")
+_SITE_NAME = re.compile(r"[^\W_][\w&.'’! \t\u00a0-]*")
+
+
+def _site_line(lines: tuple[Line, ...], lay: Layout, url: str) -> _SiteName | None:
+    """The site's name as its masthead shows it above the story (a logo's text, a menu's first
+    link), when the capture's address spells the same name: ``Slate`` over a story at
+    slate.com. A line of the story or of its header (headline, byline, dateline), or furniture
+    that speaks of other pages (share bars, related links, comments), never counts."""
+    top = lay.headline if lay.headline is not None else lay.body_start
+    for i in compress(range(top or 0), map(_above_story, lay.kinds[: top or 0])):
+        ln = lines[i]
+        mark = _ITEM_MARK.match(ln.text)
+        at = mark.end() if mark else 0
+        written = ln.text[at:]
+        if (
+            len(written) > _SITE_LINE_CHARS
+            or written.islower()
+            or not _SITE_NAME.fullmatch(written)
+        ):
+            continue
+        address = site_named(written, url)
+        if address is not None:
+            evidence = f"site-name:masthead: {written}; the capture URL's {address!r}"
+            return _SiteName(" ".join(written.split()), ln.start + at, ln.end, evidence)
+    return None
+
+
+@cache
+def _above_story(kind: str | None) -> bool:
+    """Unclassed lines count: a masthead's name alone is no rule's furniture."""
+    return kind is None or kind.startswith("furniture-") and kind not in _NOT_SELF
 
 
 _COPYRIGHT = "self-reference:copyright"

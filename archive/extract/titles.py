@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from archive.extract.lines import wordset
 from archive.extract.outlets import domain_names, name_key
 
 # Latin titles put spaces round a separator; Japanese and Chinese ones write a full-width bar or
@@ -28,6 +29,31 @@ def domain_keys(url: str) -> dict[str, str]:
         if key.startswith("the") and len(key) > 3:
             keys.setdefault(key[3:], name)
     return keys
+
+
+# Sites that carry other publishers' stories or their users' posts: their name over a story
+# is the platform's, not its outlet's (a story of Fox Nation on yahoo.com, a post on medium.com).
+PLATFORMS = wordset(
+    """
+    aol apple facebook flipboard google linkedin medium msn newsbreak reddit smartnews substack
+    tumblr twitter wordpress yahoo youtube
+    """
+)
+# A word that names no site, though an address may be spelt with it (news.com.au, home.example).
+_NO_SITE_NAMES = wordset("blog blogs home index live main menu news online search web")
+
+
+def site_named(written: str, url: str) -> str | None:
+    """The name of ``url``'s address that the words ``written`` are (``Slate`` at slate.com:
+    ``slate``), unless the address is a platform's or the words name no site; else None."""
+    key = name_key(written)
+    if key in _NO_SITE_NAMES:
+        return None
+    address = domain_keys(url).get(key)
+    names = domain_names(url)
+    if address is None or names[-1].lower() in PLATFORMS:
+        return None
+    return address
 
 
 def host_label(url: str) -> str | None:
