@@ -224,6 +224,28 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
     return tuple(found), flags
 
 
+# A day in an address's path (/2016/12/09/, /2016-12-09-, /20161209/), as a CMS files a story
+# under the day it was published
+URL_DAY = re.compile(
+    r"/((?:19|20)\d\d)(?:([/_-])([01]?\d)\2([0-3]?\d)|([01]\d)([0-3]\d))(?=[/_.-]|$)"
+)
+
+
+def url_day(url: str) -> date | None:
+    """The calendar day ``url``'s path is filed under, or None.
+
+    >>> url_day("https://news.example/2016/12/09/ferry-returns?page=2")
+    datetime.date(2016, 12, 9)
+    """
+    m = URL_DAY.search(url.split("?", 1)[0].split("#", 1)[0])
+    if m is None:
+        return None
+    try:
+        return date(int(m[1]), int(m[3] or m[5]), int(m[4] or m[6]))
+    except ValueError:
+        return None
+
+
 def any_date(text: str) -> bool:
     """True when ``text`` mentions a full calendar date anywhere (used only to explain a null)."""
     low = text.lower()

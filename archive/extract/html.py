@@ -57,7 +57,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from archive.extract.authors import ARTICLE_KIND, page_authors
-from archive.extract.dates import dateline
+from archive.extract.dates import URL_DAY, dateline, url_day
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
@@ -1245,9 +1245,6 @@ _META_DATE_NAMES = frozenset(
     )
 )
 _META_NAME = re.compile(r'meta\[(?:name|property|itemprop)="([^"]+)"\]')
-_URL_DAY = re.compile(
-    r"/((?:19|20)\d\d)(?:([/_-])([01]?\d)\2([0-3]?\d)|([01]\d)([0-3]\d))(?=[/_.-]|$)"
-)
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/")
 _ISO_COARSE = re.compile(r"((?:19|20)\d\d)(?:-([01]\d))?")
 
@@ -1372,12 +1369,9 @@ def _source_rank(source: str) -> int:
 
 def _url_evidence(url: str) -> list[_Evidence]:
     path = url.split("?", 1)[0].split("#", 1)[0]
-    m = _URL_DAY.search(path)
-    if m:
-        year, month, day = m[1], m[3] or m[5], m[4] or m[6]
-        try:
-            stated_day = date(int(year), int(month), int(day))
-        except ValueError:
+    if URL_DAY.search(path):
+        stated_day = url_day(path)
+        if stated_day is None:
             return []
         midnight = datetime(stated_day.year, stated_day.month, stated_day.day, tzinfo=UTC)
         stated = _Stated(midnight, "day", None, stated_day)

@@ -29,7 +29,15 @@ from archive.extract.titles import (
     site_named,
     title_kept,
 )
-from archive.model import BODY_KINDS, Extraction, Hints, Provenance, Span, logged_precision
+from archive.model import (
+    BODY_KINDS,
+    Extraction,
+    Hints,
+    Provenance,
+    Span,
+    logged_precision,
+    stated_date,
+)
 from archive.text.normalize import body_text
 
 
@@ -413,6 +421,12 @@ def _dates(
         offset = hints.published_utc_offset if precision != "day" else None
         return value, precision, offset, mod_value, mod_offset
     pub = _one_date("published_at", published, lines, hints, prov, flags)
+    if pub is None and hints.url and "date-conflict" not in flags:
+        backed = _url_backed_date(lines, lay, hints.url)
+        if backed is not None:
+            pub = _one_date("published_at", [backed], lines, hints, prov, flags)
+            if pub is not None:
+                prov.append(Provenance("published_at", "url-date", hints.url))
     if pub is None:
         flags.extend(lay.date_flags)
         flags.append(_why_no_date(capture_text, lines, lay))
@@ -455,6 +469,33 @@ def _one_date(
         )
     )
     return d.value, d.precision, d.utc_offset
+
+
+def _url_backed_date(
+    lines: tuple[Line, ...], lay: Layout, url: str
+) -> tuple[int, dates_mod.DateFound] | None:
+    """The first dateline away from the header (no caption's, credit's or comment's) whose day,
+    as printed, is the day the capture's address is filed under (``/2016/12/09/``): two
+    sources that state the same day, as an HTML page's weaker sources must. Either alone may
+    be another day's (an update, a related story; an address filed under another day)."""
+    day = dates_mod.url_day(url)
+    if day is None:
+        return None
+    for i, ln in enumerate(lines):
+        if lay.kinds[i] in _NOT_DATELINES or not _HAS_DIGIT.search(ln.text):
+            continue
+        for found in dates_mod.dateline(ln.text)[0]:
+            if found.role == "published" and _printed_day(found) == day:
+                return i, found
+    return None
+
+
+_NOT_DATELINES = frozenset({"caption", "credit", "furniture-comments", "furniture-related"})
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _printed_day(found: dates_mod.DateFound):
+    return stated_date(found.value, found.utc_offset, found.precision)
 
 
 def _why_no_date(capture_text: str, lines: tuple[Line, ...], lay: Layout) -> str:
