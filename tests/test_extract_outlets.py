@@ -206,6 +206,13 @@ LOWFIELD = "https://www.lowfield.example/news/ferry-returns-to-tarn-island"
         (f"Yahoo\n\n{STORY}", "https://www.yahoo.com/news/ferry-returns-093000123.html"),
         (f"News\n\n{STORY}", "https://www.news.example/ferry-returns"),
         (f"Home\n\n{STORY}", "https://home.example/ferry-returns"),
+        (f"Weather\n\n{STORY}", "https://weather.example/news/ferry-returns"),
+        (f"PressReader\n\n{STORY}", "https://www.pressreader.com/uk/tarn-valley-courier/x"),
+        # longer than a masthead's name: a tagline's or a story's line
+        (
+            f"Tarn Valley and Lowfield District Evening Courier\n\n{STORY}",
+            "https://tarnvalleyandlowfielddistricteveningcourier.example/ferry",
+        ),
     ],
 )
 def test_a_name_the_address_does_not_back_above_the_story_is_no_outlet(text, url):
@@ -233,14 +240,6 @@ def test_the_title_line_names_the_outlet_its_address_spells(title_line):
     assert x.outlet is None and x.title == title_line
 
 
-def test_a_section_in_the_hosts_first_label_is_cut_from_the_title_but_names_no_outlet():
-    """``host_label`` cuts "- Sports" on sports.* from a title's end; a section is no outlet."""
-    text = f"Ferry crews win the regional rowing final - Sports\n\n{STORY.split(chr(10), 2)[2]}"
-    x, found = site_named(text, "https://sports.tarnvalleycourier.example/rowing-final")
-    assert x.title == "Ferry crews win the regional rowing final"
-    assert x.outlet is None and found == [] and "outlet-unknown" in x.flags
-
-
 @pytest.mark.parametrize("space", ["\u00a0", "  ", "\t"])
 def test_a_site_name_written_with_odd_spaces_is_stored_folded_and_located_as_written(space):
     name = f"Tarn{space}Valley Courier"
@@ -252,6 +251,35 @@ def test_a_site_name_written_with_odd_spaces_is_stored_folded_and_located_as_wri
         assert x.outlet == "Tarn Valley Courier"
         (entry,) = found
         assert text[entry.start : entry.end] == name and name in entry.evidence
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        "© Tarn Valley Courier",
+        "@TarnValleyCourier",
+        "#TarnValleyCourier",
+        '"Tarn Valley Courier"',
+        "[Tarn Valley Courier]",
+        "Tarn Valley Courier ›",
+        "tarnvalleycourier",
+    ],
+)
+def test_a_title_part_not_written_as_a_name_names_no_outlet(end):
+    """The title's part is held to a masthead's form: a copyright holder's, a handle, a tag,
+    a bracket or an address's spelling is no site's name as it writes it."""
+    text = f"Ferry returns to Tarn Island | {end}\n\n{STORY.split(chr(10), 2)[2]}"
+    x, found = site_named(text)
+    assert x.outlet is None and found == [] and "outlet-unknown" in x.flags
+
+
+def test_a_copyright_holder_of_another_name_leaves_the_site_name_the_outlet():
+    """A copyright line names a company, most often not as its publication is named: on the
+    real text sets, a holder's conflict with the site's name took 15 of 27 right outlets
+    ("© 2016 The Slate Group" under "Slate")."""
+    masthead = f"Tarn Valley Courier\n\n{STORY}"
+    x, found = site_named(f"{masthead}\n\n© 2021 Westmere Media Group. All rights reserved.")
+    assert x.outlet == "Tarn Valley Courier" and [p.method for p in found] == ["site-name"]
 
 
 def test_a_stronger_source_or_a_conflict_outranks_the_masthead():
@@ -272,8 +300,10 @@ def test_a_stronger_source_or_a_conflict_outranks_the_masthead():
     "promo",
     [
         "Subscribe to Our Newsletter",
-        "Sign up to our daily email",
         "Sign up to Your Morning Briefing",
+        "Support Our Journalism",
+        "Subscribe to Our YouTube Channel",
+        "Subscribe to Our Free Daily Email Newsletter",
     ],
 )
 def test_an_invitation_to_our_newsletter_names_no_outlet(promo):

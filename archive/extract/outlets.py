@@ -75,11 +75,12 @@ _GATES = (
     frozenset({"journalism", "reporting", "newsroom", "journalists"}),
 )
 _WORD = re.compile(r"[a-z©]+")
-# What the page offers, in its own words ("Subscribe to Our Newsletter"), names no publication;
-# "Your Local Guardian" and "My Modern Met" do.
+# What the page offers or asks for, in its own words ("Subscribe to Our Newsletter", "Support
+# Our Journalism"), names no publication; "Your Local Guardian" and "My Modern Met" do.
 _OWN_PRODUCT = re.compile(
-    r"(?:our|your|my)\s+(?:\w+\s+){0,2}(?:newsletters?|podcasts?|apps?|e-?mails?|briefings?|"
-    r"bulletins?|digests?|updates|alerts|(?:mailing\s+)?list)",
+    r"(?:our|your|my)\s+(?:[\w-]+\s+){0,3}(?:newsletters?|podcasts?|apps?|e-?mails?|"
+    r"briefings?|bulletins?|digests?|updates|alerts|(?:mailing\s+)?list|channels?|feeds?|"
+    r"editions?|magazines?|journalism|reporting|newsroom|work|mission|(?:web)?site|page)",
     re.IGNORECASE,
 )
 _NOT_NAMES = wordset(

@@ -27,6 +27,7 @@ from archive.extract.titles import (
     domain_keys,
     host_label,
     site_named,
+    stripped,
     title_kept,
 )
 from archive.model import (
@@ -192,12 +193,12 @@ def _cut_site(text: str, start: int, end: int, at: int, cut: str, url: str) -> _
     else:  # the kept part starts after the separator that ends the name
         found = [*TITLE_SEPARATORS.finditer(text, 0, start)]
         s, e = 0, (found[-1].start() if found else start)
+    s, e = stripped(text, s, e)
     written = text[s:e]
-    if site_named(written, url) is None:
+    if not _written_as_name(written) or site_named(written, url) is None:
         return None
-    return _SiteName(
-        " ".join(written.split()), at + s, at + e, f"site-name:title: {written}; {cut}"
-    )
+    evidence = f"site-name:title: {written}; {cut}"
+    return _SiteName(" ".join(written.split()), at + s, at + e, evidence)
 
 
 def _header_field(
@@ -266,17 +267,23 @@ def _site_line(lines: tuple[Line, ...], lay: Layout, url: str) -> _SiteName | No
         mark = _ITEM_MARK.match(ln.text)
         at = mark.end() if mark else 0
         written = ln.text[at:]
-        if (
-            len(written) > _SITE_LINE_CHARS
-            or written.islower()
-            or not _SITE_NAME.fullmatch(written)
-        ):
+        if not _written_as_name(written):
             continue
         address = site_named(written, url)
         if address is not None:
             evidence = f"site-name:masthead: {written}; the capture URL's {address!r}"
             return _SiteName(" ".join(written.split()), ln.start + at, ln.end, evidence)
     return None
+
+
+def _written_as_name(written: str) -> bool:
+    """Whether a masthead's or a title's part is written as a site's name: a few words, not
+    all in lower case (an address's spelling), no sign or bracket round them."""
+    return (
+        len(written) <= _SITE_LINE_CHARS
+        and not written.islower()
+        and _SITE_NAME.fullmatch(written) is not None
+    )
 
 
 @cache

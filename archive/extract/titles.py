@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from archive.extract.lines import wordset
 from archive.extract.outlets import domain_names, name_key
@@ -35,12 +36,19 @@ def domain_keys(url: str) -> dict[str, str]:
 # is the platform's, not its outlet's (a story of Fox Nation on yahoo.com, a post on medium.com).
 PLATFORMS = wordset(
     """
-    aol apple facebook flipboard google linkedin medium msn newsbreak reddit smartnews substack
-    tumblr twitter wordpress yahoo youtube
+    aol apple facebook flipboard github google linkedin medium msn newsbreak pressreader reddit
+    smartnews substack tumblr twitter wordpress x yahoo youtube
     """
 )
-# A word that names no site, though an address may be spelt with it (news.com.au, home.example).
-_NO_SITE_NAMES = wordset("blog blogs home index live main menu news online search web")
+# A word that names no site, though an address may be spelt with it (news.com.au, home.example):
+# a page's own furniture or a section's name
+_NO_SITE_NAMES = wordset(
+    """
+    blog blogs business culture entertainment finance football health home index lifestyle live
+    main menu money news online opinion politics science search sport sports tech technology
+    travel weather web world
+    """
+)
 
 
 def site_named(written: str, url: str) -> str | None:
@@ -49,11 +57,13 @@ def site_named(written: str, url: str) -> str | None:
     key = name_key(written)
     if key in _NO_SITE_NAMES:
         return None
-    address = domain_keys(url).get(key)
+    return _site_keys(url).get(key)
+
+
+@lru_cache(maxsize=256)  # asked for each line above a story
+def _site_keys(url: str) -> dict[str, str]:
     names = domain_names(url)
-    if address is None or names[-1].lower() in PLATFORMS:
-        return None
-    return address
+    return {} if not names or names[-1].lower() in PLATFORMS else domain_keys(url)
 
 
 def host_label(url: str) -> str | None:
@@ -125,7 +135,7 @@ def title_kept(
             break
         where, part, rest, evidence = cut
         cuts.append(f"{where} {title[slice(*part)].strip()!r} removed ({evidence})")
-        start, end = _stripped(title, *rest)
+        start, end = stripped(title, *rest)
         if not loose:
             break
     return start, end, cuts
@@ -155,7 +165,7 @@ def _naming(part: str, named: dict[str, tuple[int, str]], where: str, desk: bool
     return min(hits)[1] if hits else None
 
 
-def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+def stripped(text: str, start: int, end: int) -> tuple[int, int]:
     """``start`` and ``end`` moved past the whitespace at either end of ``text[start:end]``."""
     while start < end and text[start].isspace():
         start += 1
