@@ -492,17 +492,14 @@ def _url_backed_date(
         if lay.kinds[i] in _NOT_DATELINES or not _HAS_DIGIT.search(ln.text):
             continue
         for found in dates_mod.dateline(ln.text)[0]:
-            if found.role == "published" and _printed_day(found) == day:
+            printed = stated_date(found.value, found.utc_offset, found.precision)
+            if found.role == "published" and printed == day:
                 return i, found
     return None
 
 
 _NOT_DATELINES = frozenset({"caption", "credit", "furniture-comments", "furniture-related"})
 _HAS_DIGIT = re.compile(r"\d")
-
-
-def _printed_day(found: dates_mod.DateFound):
-    return stated_date(found.value, found.utc_offset, found.precision)
 
 
 def _why_no_date(capture_text: str, lines: tuple[Line, ...], lay: Layout) -> str:
