@@ -224,6 +224,9 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
     return tuple(found), flags
 
 
+# No page of the web is older: an earlier day in a page or its address is a topic's (an "on this
+# day" page filed under 1969/07/20), never its publication
+MIN_DATE = date(1990, 1, 1)
 # A day in an address's path (/2016/12/09/, /2016-12-09-, /20161209/), as a CMS files a story
 # under the day it was published
 URL_DAY = re.compile(

@@ -428,12 +428,12 @@ def _dates(
         offset = hints.published_utc_offset if precision != "day" else None
         return value, precision, offset, mod_value, mod_offset
     pub = _one_date("published_at", published, lines, hints, prov, flags)
-    if pub is None and hints.url and "date-conflict" not in flags:
-        backed = _url_backed_date(lines, lay, hints.url)
+    if pub is None and not published and hints.url:
+        backed = _url_backed_date(lines, lay, hints.url, flags)
         if backed is not None:
             pub = _one_date("published_at", [backed], lines, hints, prov, flags)
             if pub is not None:
-                prov.append(Provenance("published_at", "url-date", hints.url))
+                prov.append(Provenance("published_at", "url-date", f"agrees: url={hints.url!r}"))
     if pub is None:
         flags.extend(lay.date_flags)
         flags.append(_why_no_date(capture_text, lines, lay))
@@ -479,27 +479,44 @@ def _one_date(
 
 
 def _url_backed_date(
-    lines: tuple[Line, ...], lay: Layout, url: str
+    lines: tuple[Line, ...], lay: Layout, url: str, flags: list[str]
 ) -> tuple[int, dates_mod.DateFound] | None:
-    """The first dateline away from the header (no caption's, credit's or comment's) whose day,
-    as printed, is the day the capture's address is filed under (``/2016/12/09/``): two
-    sources that state the same day, as an HTML page's weaker sources must. Either alone may
-    be another day's (an update, a related story; an address filed under another day)."""
+    """A dateline away from the header whose day, as printed, is the day the capture's address
+    is filed under (``/2016/12/09/``): two sources that state the same day, as an HTML page's
+    weaker sources must; the day alone, as the address backs no time (a related story's, an
+    event's may be on the line). None when another such dateline states another day
+    (``date-conflict``: which is the story's?), or the line is labelled as an update, on
+    itself or on the line above it ("Last updated" over the date, as renderers split them)."""
     day = dates_mod.url_day(url)
-    if day is None:
+    if day is None or day < dates_mod.MIN_DATE:
         return None
+    found_at, days = None, set()
     for i, ln in enumerate(lines):
         if lay.kinds[i] in _NOT_DATELINES or not _HAS_DIGIT.search(ln.text):
             continue
         for found in dates_mod.dateline(ln.text)[0]:
+            if found.role != "published" or i and _UPDATE_LABEL.match(lines[i - 1].text):
+                continue
             printed = stated_date(found.value, found.utc_offset, found.precision)
-            if found.role == "published" and printed == day:
-                return i, found
-    return None
+            days.add(printed)
+            if printed == day and found_at is None:
+                found_at = i, found
+    if found_at is None:
+        return None
+    if len(days) > 1:
+        flags.append("date-conflict")
+        return None
+    i, found = found_at
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return i, dates_mod.DateFound(
+        midnight, "day", found.role, found.start, found.end, found.rule, found.flags
+    )
 
 
 _NOT_DATELINES = frozenset({"caption", "credit", "furniture-comments", "furniture-related"})
 _HAS_DIGIT = re.compile(r"\d")
+# a label a renderer puts on the line above an update's date
+_UPDATE_LABEL = re.compile(r"(?:last\s+)?(?:updated|modified|edited|revised)\b", re.IGNORECASE)
 
 
 def _why_no_date(capture_text: str, lines: tuple[Line, ...], lay: Layout) -> str:
