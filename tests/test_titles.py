@@ -36,8 +36,14 @@ names = st.lists(st.sampled_from(SITES), max_size=3).map(
 
 @given(titles(), names, st.booleans())
 def test_the_part_kept_is_where_its_offsets_say(title, named, loose):
-    start, end, cuts = title_kept(title, named, loose=loose)
+    start, end, cuts, cut_names = title_kept(title, named, loose=loose)
     assert 0 <= start <= end <= len(title)
+    # each name cut is where it says, outside the part kept: one of the names given (loose, it
+    # may carry a desk's words after it)
+    assert len(cut_names) == len(cuts)
+    for s, e in cut_names:
+        assert e <= start or s >= end
+        assert loose or name_key(title[s:e]) in {key for key, _ in named}
     if loose:
         assert title_without_names(title, named) == (title[start:end], cuts)
     else:

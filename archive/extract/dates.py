@@ -241,8 +241,11 @@ def url_day(url: str) -> date | None:
     datetime.date(2016, 12, 9)
     """
     m = URL_DAY.search(url.split("?", 1)[0].split("#", 1)[0])
-    if m is None:
-        return None
+    return None if m is None else filed_day(m)
+
+
+def filed_day(m: re.Match[str]) -> date | None:
+    """The day a match of ``URL_DAY`` names, or None when no calendar has it (/2016/02/30/)."""
     try:
         return date(int(m[1]), int(m[3] or m[5]), int(m[4] or m[6]))
     except ValueError:

@@ -57,7 +57,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from archive.extract.authors import ARTICLE_KIND, page_authors
-from archive.extract.dates import MIN_DATE, URL_DAY, dateline, url_day
+from archive.extract.dates import MIN_DATE, URL_DAY, dateline, filed_day
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
@@ -1368,8 +1368,9 @@ def _source_rank(source: str) -> int:
 
 def _url_evidence(url: str) -> list[_Evidence]:
     path = url.split("?", 1)[0].split("#", 1)[0]
-    if URL_DAY.search(path):
-        stated_day = url_day(path)
+    m = URL_DAY.search(path)
+    if m:
+        stated_day = filed_day(m)
         if stated_day is None:
             return []
         midnight = datetime(stated_day.year, stated_day.month, stated_day.day, tzinfo=UTC)

@@ -153,9 +153,9 @@ def _title(
     if (outlet or url) and TITLE_SEPARATORS.search(text):
         names = [(name_key(outlet), f"outlet {outlet!r}")] if outlet else []
         names += [(key, f"capture URL {name!r}") for key, name in domain_keys(url or "").items()]
-        start, end, cuts = title_kept(text, [n for n in names if n[0]], loose=False)
+        start, end, cuts, cut_names = title_kept(text, [n for n in names if n[0]], loose=False)
         if cuts and outlet is None:
-            titled = _cut_site(text, start, end, at, cuts[0], url or "")
+            titled = _cut_site(text, cut_names[0], at, cuts[0], url or "")
         label = host_label(url) if url and not cuts else None
         if label is not None:
             # the host's own name ends a title ("Story - The Economic Times"); before it, the
@@ -166,7 +166,7 @@ def _title(
             # ("Climate Change: The Science" on science.*)
             after = text[found[1] :].lstrip()[:1]
             if found[2] and found[2][0].startswith("suffix") and after not in ":：":
-                start, end, cuts = found
+                start, end, cuts, _ = found
     if last > first:
         cuts.insert(0, f"wrapped over {last - first + 1} lines")
     evidence = f"{lay.rules[first]}: {text}" + "".join(f"; {cut}" for cut in cuts)
@@ -184,16 +184,11 @@ class _SiteName(NamedTuple):
     evidence: str
 
 
-def _cut_site(text: str, start: int, end: int, at: int, cut: str, url: str) -> _SiteName | None:
-    """The site's name that a title's cut removed (``Story | Slate`` at slate.com: ``Slate``),
-    unless it names a platform or says nothing of the site (``site_named``)."""
-    if end < len(text):  # the kept part ends at the separator before the name
-        match = TITLE_SEPARATORS.match(text, end)
-        s, e = (match.end() if match else end), len(text)
-    else:  # the kept part starts after the separator that ends the name
-        found = [*TITLE_SEPARATORS.finditer(text, 0, start)]
-        s, e = 0, (found[-1].start() if found else start)
-    s, e = stripped(text, s, e)
+def _cut_site(text: str, name: tuple[int, int], at: int, cut: str, url: str) -> _SiteName | None:
+    """The site's name that a title's cut removed (``Story | Slate`` at slate.com: ``Slate``,
+    at ``name`` in the title), unless it names a platform or says nothing of the site
+    (``site_named``)."""
+    s, e = stripped(text, *name)
     written = text[s:e]
     if not _written_as_name(written) or site_named(written, url) is None:
         return None

@@ -86,7 +86,7 @@ def title_without_names(
     ``names``: (``name_key``, evidence) of the site's names; ``sections``: (tag, name) of the
     page's sections. A part that no evidence names stays; so does a section before the story
     (``Box Office: Story``), which sites write as a kicker of the headline itself."""
-    start, end, cuts = title_kept(title, names, sections)
+    start, end, cuts, _ = title_kept(title, names, sections)
     return title[start:end], cuts
 
 
@@ -96,11 +96,13 @@ def title_kept(
     sections: Sequence[tuple[str, str]] = (),
     *,
     loose: bool = True,
-) -> tuple[int, int, list[str]]:
-    """Where in ``title`` the part ``title_without_names`` keeps starts and ends, and its cuts.
-    Not ``loose``: one cut at most, of a name alone (no desk words after it), for a title read
-    from a text, whose names are fewer and less sure than a page's markup gives."""
+) -> tuple[int, int, list[str], list[tuple[int, int]]]:
+    """Where in ``title`` the part ``title_without_names`` keeps starts and ends, its cuts, and
+    where each name it cut is. Not ``loose``: one cut at most, of a name alone (no desk words
+    after it), for a title read from a text, whose names are fewer and less sure than a page's
+    markup gives."""
     cuts: list[str] = []
+    cut_names: list[tuple[int, int]] = []
     own = _first_named(names)
     section_names = [(name_key(v), f"{t}={v!r}") for t, v in sections if name_key(v)]
     with_sections = _first_named([*names, *section_names]) if section_names else own
@@ -115,7 +117,7 @@ def title_kept(
         # The name itself, at either end, before a name with desk words (the looser match).
         cut = next(
             (
-                (where, part, rest, evidence)
+                (where, part, name, rest, evidence)
                 for desk in desks
                 for where, part, name, rest in ends
                 if (
@@ -133,12 +135,13 @@ def title_kept(
         )
         if cut is None:
             break
-        where, part, rest, evidence = cut
+        where, part, name, rest, evidence = cut
         cuts.append(f"{where} {title[slice(*part)].strip()!r} removed ({evidence})")
+        cut_names.append(name)
         start, end = stripped(title, *rest)
         if not loose:
             break
-    return start, end, cuts
+    return start, end, cuts, cut_names
 
 
 def _first_named(names: Sequence[tuple[str, str]]) -> dict[str, tuple[int, str]]:
