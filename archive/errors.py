@@ -46,7 +46,8 @@ CODES = {
     "E020": "the signature file (manifest.json.sig.json) is missing or malformed",
     "E021": "the signature does not verify, or was made by another key than the one given",
     "E022": "manifest.json differs from the manifest that was signed",
-    "E023": "a record's text is withheld though its redistribution class is full",
+    "E023": "a record's text is withheld though its redistribution class is full, present "
+    "though it is metadata-only, or withheld apart from its capture_text",
     "E024": "the relations table's columns or types differ from the relations schema, its rows "
     "break it, or withhold evidence in a full release",
     "E025": "a record_id is not the hash of its capture key (source path, WARC-Record-ID)",
@@ -54,6 +55,8 @@ CODES = {
     "E027": "a bundle's folder is not named <name>-<version> of the manifest it holds",
     "E034": "CHANGES.json breaks the changes schema, or is not JSON",
     "E035": "tombstones break the tombstone schema, or are not UTF-8 JSON",
+    "E036": "a file listed under data/ is not a record shard, or the shards' names skip, repeat "
+    "or overrun an index",
     # The parent link (``archive log``, and ``verify`` when the parent sits beside the release).
     "E030": "the parent release is not found beside the release (nor in the folders searched)",
     "E031": "the parent's manifest.json differs from the digest its child recorded",

@@ -411,13 +411,35 @@ def test_a_relation_count_unlike_the_manifest_is_e014(release, jobs):
     assert manifest["relations"]["path"] == RELATIONS
     rows = pq.ParquetFile(release / RELATIONS).metadata.num_rows
     counts = manifest["relations"]["counts"]
-    counts[next(iter(counts))] += 2
+    kind = next(iter(counts))
+    counts[kind] += 2
     write_manifest(release, manifest)
     problems = check_release(release, jobs=jobs).problems
     assert [str(p) for p in problems] == [
         f"E014 {RELATIONS}: relation count differs from the manifest "
-        f"(expected {rows + 2}, found {rows})"
+        f"(expected {rows + 2}, found {rows})",
+        f"E014 manifest.json: relations.counts.{kind} differs from the table "
+        f"(expected {counts[kind]}, found {counts[kind] - 2})",
     ]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_relations_recounted_by_kind_with_the_total_kept_is_e014(release, jobs):
+    """Moving relations from one kind to another keeps the total: only the count of each kind
+    shows it."""
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    counts = manifest["relations"]["counts"]
+    assert len(counts) >= 1
+    kind = next(iter(counts))
+    counts[kind] -= 1
+    counts["near-duplicate" if kind != "near-duplicate" else "exact-duplicate"] = 1 + counts.get(
+        "near-duplicate" if kind != "near-duplicate" else "exact-duplicate", 0
+    )
+    write_manifest(release, manifest)
+    problems = [str(p) for p in check_release(release, jobs=jobs).problems]
+    assert len(problems) == 2 and all(
+        "E014 manifest.json: relations.counts." in p for p in problems
+    )
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

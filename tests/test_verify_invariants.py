@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -196,3 +197,201 @@ def test_a_record_deleted_with_the_counts_adjusted_needs_a_signature(release, tm
     assert check_release(release).ok  # the limit of an unsigned release, stated in the README
     signed.write_bytes(signature)
     assert "E022" in {code for code, _ in found(release, key=public)}
+
+
+# --- what the record schema states but a column type cannot hold ---------------------------
+
+
+def listed(release: Path, relative: str) -> None:
+    """Add ``relative`` (a file of the release) to the manifest's files, as a forger would."""
+
+    def add(manifest):
+        data = (release / relative).read_bytes()
+        entry = {"path": relative, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        manifest["files"].append(entry | {"sha512": hashlib.sha512(data).hexdigest()})
+        manifest["files"].sort(key=lambda e: e["path"])
+
+    revouch(release, add)
+
+
+def test_a_parquet_file_beside_the_shards_is_e036(release):
+    """Readers load data/ whole: a listed file there that is no shard would be read as records."""
+    shutil.copy(release / SHARD, release / "data" / "zz-extra.parquet")
+    listed(release, "data/zz-extra.parquet")
+    assert (
+        pq.read_table(release / "data").num_rows == 2 * pq.read_metadata(release / SHARD).num_rows
+    )
+    assert found(release) == [("E036", "under data/, but not a record shard")]
+
+
+def test_a_shard_named_for_another_count_is_e036(release):
+    renamed = "data/records-00001-of-00002.parquet"
+    (release / SHARD).rename(release / renamed)
+
+    def rename(manifest):
+        for entry in manifest["files"]:
+            if entry["path"] == SHARD:
+                entry["path"] = renamed
+
+    revouch(release, rename)
+    assert found(release) == [
+        ("E036", "record shards are named of [2], but settings.shards is 1"),
+        ("E036", "record shards of 2: indexes [0] not listed, [] beyond"),
+    ]
+
+
+@pytest.mark.parametrize("field", ["authors", "categories", "flags", "provenance", "spans"])
+def test_a_null_list_is_e011(release, field):
+    """Flattening a list column drops its nulls: the list's own values are checked too."""
+    table = pq.read_table(release / SHARD)
+    rows = table.to_pylist()
+    rows[1][field] = None
+    loose = pa.schema([f.with_nullable(True) for f in table.schema], metadata=table.schema.metadata)
+    write_parquet(pa.Table.from_pylist(rows, schema=loose), release / SHARD)
+    revouch(release)
+    assert f'/{field}: 1 value(s) break {{"type": "array"}}' in {m for _, m in found(release)}
+
+
+def test_withheld_text_is_found_in_the_rows_whatever_the_footer_says(release, monkeypatch):
+    """A forger writes the footer's statistics too: the rows, not a null count, decide."""
+    from archive.verification import rows as row_checks
+
+    monkeypatch.setattr(row_checks, "withheld_problems", lambda *args, **kwargs: [])
+
+    def withhold(rows):
+        rows[2]["text"] = rows[2]["capture_text"] = None
+        return rows
+
+    rows = rewrite_rows(release, withhold)
+    message = f"record {rows[2]['record_id']}: text withheld, but it may be redistributed in full"
+    assert found(release) == [("E023", message)]
+
+
+def test_text_shipped_for_a_metadata_only_record_is_e023(release):
+    def narrow(rows):
+        rows[3]["redistribution"] = "metadata-only"
+        return rows
+
+    rows = rewrite_rows(release, narrow)
+    message = (
+        f"record {rows[3]['record_id']}: text present, but its redistribution class is "
+        "metadata-only"
+    )
+    assert found(release) == [("E023", message)]
+
+
+def test_text_kept_with_its_capture_withheld_is_e023(release):
+    def split(rows):
+        rows[0]["capture_text"] = None
+        return rows
+
+    rows = rewrite_rows(release, split)
+    message = f"record {rows[0]['record_id']}: text and capture_text are not withheld together"
+    assert found(release) == [("E023", message)]
+
+
+def test_a_text_row_labelled_as_an_html_pages_keeps_its_body_check(release):
+    """The HTML extractor's rows are not re-extracted: a text row that claims it would escape
+    the check of its body, but a page's rows are text/html."""
+    forged = "The harbour board was dissolved and its funds vanished."
+
+    def relabel(rows):
+        rows[1]["extractor"] = "archive-html/17 forged"
+        rows[1]["text"], rows[1]["text_sha256"] = forged, sha256(forged)
+        return rows
+
+    rows = rewrite_rows(release, relabel)
+    assert [code for code, _ in found(release)] == ["E026"]
+    assert rows[1]["record_id"] in found(release)[0][1]
+
+
+def test_a_quarantine_file_deleted_with_its_entry_is_e014(release):
+    (release / "quarantine.jsonl").unlink()
+
+    def unlist(manifest):
+        manifest["files"] = [e for e in manifest["files"] if e["path"] != "quarantine.jsonl"]
+
+    revouch(release, unlist)
+    assert found(release) == [
+        ("E014", "counts.quarantined differs from quarantine.jsonl"),
+        ("E014", "inputs is not records + quarantined + withdrawn inputs"),
+        ("E014", "quarantine_reasons.empty differs from quarantine.jsonl"),
+    ]
+
+
+def test_a_schema_copy_edited_under_its_published_id_is_e016(release):
+    path = release / "schemas" / "record.schema.json"
+    schema = json.loads(path.read_bytes())
+    schema["properties"]["redistribution"]["enum"].append("public-domain")
+    path.write_bytes(json.dumps(schema, indent=2).encode())
+
+    def rehash(manifest):
+        manifest["schemas"]["record"]["sha256"] = file_sha256(path)[0]
+
+    revouch(release, rehash)
+    assert found(release) == [
+        ("E016", f"differs from the record schema published as {schema['$id']}")
+    ]
+
+
+def dated(rows, day: str, precision: str | None = "minute"):
+    """Row 0 published at 22:30 UTC on 3 March 2021, stated at +02:00 (so on the 4th)."""
+    rows[0]["published_at"] = datetime(2021, 3, 3, 22, 30, tzinfo=UTC)
+    rows[0]["published_utc_offset"] = 120
+    rows[0]["published_precision"] = precision
+    rows[0]["published_date"] = date.fromisoformat(day)
+    return rows
+
+
+def one_date_more(manifest):
+    manifest["counts"]["unknown_date"] -= 1
+
+
+def test_a_date_stated_as_its_publisher_did_verifies(release):
+    rewrite_rows(release, lambda rows: dated(rows, "2021-03-04"), one_date_more)
+    assert found(release) == []
+
+
+@pytest.mark.parametrize(
+    ("day", "precision"), [("2021-03-03", "minute"), ("2021-03-04", None), ("2021-03-05", "day")]
+)
+def test_a_published_date_unlike_published_at_is_e011(release, day, precision):
+    rows = rewrite_rows(release, lambda rows: dated(rows, day, precision), one_date_more)
+    assert found(release) == [
+        (
+            "E011",
+            f"record {rows[0]['record_id']}: published_date, published_precision or an offset "
+            "disagrees with published_at (or modified_utc_offset with modified_at)",
+        )
+    ]
+
+
+def test_a_precision_without_a_date_is_e011(release):
+    def loose(rows):
+        rows[5]["published_precision"] = "minute"
+        return rows
+
+    rows = rewrite_rows(release, loose)
+    assert [(code, rows[5]["record_id"] in message) for code, message in found(release)] == [
+        ("E011", True)
+    ]
+
+
+@pytest.mark.parametrize("where", ["span beyond", "provenance reversed", "provenance half"])
+def test_an_offset_outside_the_capture_is_e011(release, where):
+    def shift(rows):
+        row = rows[0]
+        if where == "span beyond":
+            row["spans"][-1]["end"] = len(row["capture_text"]) + 1
+        else:
+            entry = row["provenance"][0]
+            if where == "provenance reversed":
+                entry["start"], entry["end"] = 5, 4
+            else:
+                entry["start"], entry["end"] = 5, None
+        return rows
+
+    rows = rewrite_rows(release, shift)
+    problems = found(release)
+    assert ("E011", f"record {rows[0]['record_id']}: a span or provenance offset lies outside "
+            "capture_text, or ends before it starts") in problems  # fmt: skip

@@ -55,6 +55,7 @@ def table_of(rows: list[tuple[str, list, str | None]], extractor: str = EXTRACTO
             "text": pa.array([text for _, _, text in rows], pa.string()),
             "text_sha256": ["0" * 64] * len(rows),
             "extractor": [extractor] * len(rows),
+            "media_type": ["text/plain"] * len(rows),
         }
     )
 

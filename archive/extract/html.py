@@ -232,12 +232,11 @@ def _over_budget(text: str) -> Extraction:
     """A page over ``MAX_EXTRACTED_CHARS``: trafilatura's time grows faster than the page
     (68 s for 16 MB), so such a page is not handed to it and never stalls a pack. Its visible
     text is the body, flagged ``extraction-over-budget``; the size, not a clock, decides, so
-    every machine gives the same record."""
+    every machine gives the same record. (The body's source is said by the flag: the record
+    schema has provenance for the fields it names, and the body is none of them.)"""
     body = body_text(_visible_text(text).split("\n"))
-    evidence = f"page over {MAX_EXTRACTED_CHARS:,} characters"
     return Extraction(
         text=body,
-        provenance=(Provenance("text", "plain-text", evidence),),
         flags=("extraction-over-budget",) if body else ("extraction-over-budget", "no-body"),
     )
 
@@ -252,8 +251,7 @@ def _deep_page_fallback(extraction: Extraction, text: str, tree: HtmlElement) ->
         return extraction
     body = body_text(visible.split("\n"))
     flags = {*extraction.flags, "body-plain-text-fallback"} - {"no-body"}
-    provenance = (*extraction.provenance, Provenance("text", "plain-text", "html nested too deep"))
-    return replace(extraction, text=body, flags=tuple(sorted(flags)), provenance=provenance)
+    return replace(extraction, text=body, flags=tuple(sorted(flags)))
 
 
 def _visible_text(text: str) -> str:

@@ -258,14 +258,16 @@ def schema_problems(
 
 
 def _flatten(array: pa.Array, path: str) -> list[tuple[str, pa.Array]]:
-    """(json pointer, leaf values) for every leaf of a possibly nested column."""
+    """(json pointer, values) for every leaf of a possibly nested column, and for every list
+    and struct in it, ahead of their contents (flattening a list drops a null one: only the
+    list's own values show it)."""
     if pa.types.is_struct(array.type):
-        leaves = []
+        leaves = [(path, array)]
         for index, child in enumerate(array.type):
             leaves += _flatten(pc.struct_field(array, [index]), f"{path}/{child.name}")
         return leaves
     if pa.types.is_list(array.type):
-        return _flatten(pc.list_flatten(array), f"{path}/*")
+        return [(path, array), *_flatten(pc.list_flatten(array), f"{path}/*")]
     return [(path, array)]
 
 
@@ -316,12 +318,17 @@ def column_problems(batch: pa.RecordBatch | pa.Table, name: str = "record") -> l
             column = column.combine_chunks()
         for pointer, values in _flatten(column, f"/{column_name}"):
             rule = _leaf_rule(name, pointer)
-            if "type" in rule and rule["type"] in ("array", "object"):
-                continue
-            bad = _breaches(values, rule)
+            if _is_container(values):
+                bad = None if _allows_null(rule) else values.null_count
+            else:
+                bad = _breaches(values, rule)
             if bad:
                 problems.append(f"{pointer}: {bad} value(s) break {_rule_text(rule)}")
     return problems
+
+
+def _is_container(values: pa.Array) -> bool:
+    return pa.types.is_struct(values.type) or pa.types.is_list(values.type)
 
 
 @cache

@@ -60,6 +60,7 @@ CHECKS = (
     ),
     Check("listed files present", "structure", ("E005", "E019"), structure.check_presence),
     Check("no unlisted files", "structure", ("E008",), structure.check_unlisted),
+    Check("record shards named", "structure", ("E036",), structure.check_shard_names),
     Check("Parquet footers and columns", "structure", ("E009", "E010"), structure.check_footers),
     Check("file sizes", "sizes", ("E006",), structure.check_sizes),
     Check("row and entry counts", "sizes", ("E014",), structure.check_counts),
@@ -140,7 +141,7 @@ CHECKS = (
     Check(
         "changes schema", "rows", ("E034",), rows.check_changes_schema, unless=rows.no_changes_file
     ),
-    Check("withheld text", "rows", ("E023",), rows.check_withheld),
+    Check("withheld text", "rows", ("E023",), rows.check_withheld, tasks=row_tasks),
     Check(
         "relations schema",
         "rows",

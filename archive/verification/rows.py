@@ -28,7 +28,7 @@ from archive.inspect import record_shards
 from archive.verification.audit import Audit, Task
 from archive.verification.shards import COUNTED_FIELDS, ShardRows
 from archive.verification.structure import sized_as_listed
-from archive.verification.tasks import row_tasks
+from archive.verification.tasks import dehydrated_release, row_tasks
 
 
 def check_file_hashes(audit: Audit) -> None:
@@ -230,6 +230,8 @@ def no_changes_file(audit: Audit) -> str | None:
 
 
 def no_quarantine_file(audit: Audit) -> str | None:
+    if QUARANTINE_FILE not in {entry["path"] for entry in audit.manifest["files"]}:
+        return None  # no input was quarantined: no reason may be counted either
     if QUARANTINE_FILE not in audit.present:
         return f"no {QUARANTINE_FILE}"
     if "quarantine reasons" not in audit.memo:
@@ -245,8 +247,17 @@ def check_quarantine_reasons(audit: Audit) -> None:
 
 
 def check_withheld(audit: Audit) -> None:
+    """Text withheld or present against the redistribution class (E023), as the shard tasks
+    found it in the rows they read. A sample reads only some rows: for the others, the shards'
+    footers answer whether any text is withheld (``withheld_problems``)."""
+    _add(audit, ("E023",))
+    if audit.plan.sample is None:
+        return
+    stated = {(p.code, p.path, p.message) for p in audit.report.problems}
     unsound = frozenset(path for path, footer in audit.footers.items() if not footer.sound)
-    audit.report.extend(withheld_problems(audit.root, audit.manifest, unsound))
+    for problem in withheld_problems(audit.root, audit.manifest, unsound):
+        if (problem.code, problem.path, problem.message) not in stated:
+            audit.report.add(problem.code, problem.path, problem.message)
 
 
 def no_relations(audit: Audit) -> str | None:
@@ -259,14 +270,14 @@ def no_relations(audit: Audit) -> str | None:
 def relation_tasks(audit: Audit) -> list[Task]:
     """The relations table's check, one task in the shared pool: it runs beside the shards'
     rather than after them all."""
-    tier = audit.manifest.get("settings", {}).get("tier", "full")
-    return [("relations", audit.manifest["relations"]["path"], tier == "metadata-only")]
+    return [("relations", audit.manifest["relations"]["path"], dehydrated_release(audit))]
 
 
 def check_relations(audit: Audit) -> None:
-    """The relations table against its schema, and its row count against the manifest."""
+    """The relations table against its schema, and its row count, and its count of each kind,
+    against the manifest."""
     summary = audit.manifest["relations"]
-    rows, problems = audit.results[relation_tasks(audit)[0]]
+    rows, problems, kinds = audit.results[relation_tasks(audit)[0]]
     for code, relative, message in problems:
         audit.report.add(code, relative, message)
     if rows is None:
@@ -275,6 +286,7 @@ def check_relations(audit: Audit) -> None:
     if stated != rows:
         relative = summary["path"]
         audit.report.add("E014", relative, "relation count differs from the manifest", stated, rows)
+    _compare_counter(audit, "relations.counts", summary.get("counts", {}), kinds, "the table")
 
 
 def withheld_problems(

@@ -70,9 +70,11 @@ def shard_rows(
     shards: int | None,
     *,
     hashes: bool,
+    dehydrated: bool | None = None,
 ) -> ShardRows:
     """Check every row of one records shard (``shards=None``: not part of a release, so the
-    shard's id range is not checked)."""
+    shard's id range is not checked; ``dehydrated``: the release is metadata-only, None when
+    the shard is read alone, so its tier is unknown)."""
     result = ShardRows()
     previous = None
     bad_order = bad_shard = 0
@@ -91,7 +93,7 @@ def shard_rows(
             result.links.update(_batch_links(batch))
             result.languages.update(value_counts(batch.column("language")))
             result.furniture.update(_batch_furniture(batch))
-            _add_invariants(result, batch, relative)
+            _add_invariants(result, batch, relative, dehydrated)
     except PARQUET_ERRORS as exc:
         result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
         result.readable = False
@@ -110,13 +112,25 @@ def shard_rows(
 MAX_LISTED = 1000
 
 
-def _add_invariants(result: ShardRows, batch: pa.RecordBatch, relative: str) -> None:
+def _add_invariants(
+    result: ShardRows, batch: pa.RecordBatch, relative: str, dehydrated: bool | None
+) -> None:
     """E025 for rows whose id is not the hash of their capture key, E026 for rows whose text is
-    not the body their spans mark."""
+    not the body their spans mark, E023 for text withheld or shipped against its redistribution
+    class, E011 for what the record schema states but cannot express: dates that disagree, and
+    offsets outside the capture text."""
+    withheld, shipped, split = withheld_rows(batch, dehydrated)
     for code, rids, what in (
         ("E025", misplaced_ids(batch), "record_id is not the hash of its capture key"),
         ("E026", unfounded_bodies(batch), "text is not the body its spans mark in capture_text"),
-    ):
+        ("E023", withheld, "text withheld, but it may be redistributed in full"),
+        ("E023", shipped, "text present, but its redistribution class is metadata-only"),
+        ("E023", split, "text and capture_text are not withheld together"),
+        ("E011", misdated_rows(batch), "published_date, published_precision or an offset "
+         "disagrees with published_at (or modified_utc_offset with modified_at)"),
+        ("E011", misplaced_offsets(batch), "a span or provenance offset lies outside "
+         "capture_text, or ends before it starts"),
+    ):  # fmt: skip
         listed = sum(1 for problem in result.problems if problem.code == code)
         for rid in rids[: max(0, MAX_LISTED - listed)]:
             result.problems.append(Problem(code, relative, f"record {rid}: {what}"))
@@ -125,15 +139,98 @@ def _add_invariants(result: ShardRows, batch: pa.RecordBatch, relative: str) -> 
             result.unlisted[code] += left
 
 
+def withheld_rows(batch: pa.RecordBatch, dehydrated: bool | None) -> tuple[list, list, list]:
+    """Ids of the rows whose text is withheld though it may be redistributed in full (in a
+    release of the full tier: a dehydrated one withholds every text, and one rehydrated in
+    part some; ``dehydrated`` None: a shard read alone, of no known tier); of those whose text
+    is present though they are metadata-only; and of those whose text and capture_text are not
+    withheld together. From the rows alone: the Parquet footer's statistics are the file's own
+    word, which a forger writes too."""
+    text, capture = batch.column("text"), batch.column("capture_text")
+    ids = batch.column("record_id")
+    kept = pc.fill_null(pc.equal(batch.column("redistribution"), "metadata-only"), False)
+    withheld = pc.and_(pc.is_null(text), pc.invert(kept))
+    cases = (
+        withheld if dehydrated is False else pa.array(np.zeros(len(batch), bool)),
+        pc.and_(pc.is_valid(text), kept),
+        pc.xor(pc.is_null(text), pc.is_null(capture)),
+    )
+    return tuple(_ids_where(ids, case) for case in cases)
+
+
+def misdated_rows(batch: pa.RecordBatch) -> list[str]:
+    """Ids of the rows whose ``published_date`` is not the day ``published_at`` states
+    (``archive.model.stated_date``: the instant moved by its offset, but at day precision), or
+    with a precision or an offset and no ``published_at`` (or no precision with one), or a
+    ``modified_utc_offset`` and no ``modified_at``."""
+    at = batch.column("published_at")
+    precision = batch.column("published_precision")
+    offset = batch.column("published_utc_offset")
+    if at.type != pa.timestamp("us", tz="UTC") or offset.type != pa.int64():
+        return []  # another type is E010
+    moved = pc.and_(pc.is_valid(offset), pc.not_equal(precision, "day"))
+    minutes = pc.multiply(pc.fill_null(offset, 0), 60_000_000)
+    local = pc.add(pc.cast(at, pa.int64()), pc.if_else(pc.fill_null(moved, False), minutes, 0))
+    day = pc.cast(pc.cast(local, pa.timestamp("us")), pa.date32())
+    stated = pc.is_in(precision, value_set=pa.array(["day", "minute", "second"]))
+    expected = pc.if_else(pc.fill_null(stated, False), day, pa.scalar(None, pa.date32()))
+    date = batch.column("published_date")
+    same = pc.or_(
+        pc.and_(pc.is_null(date), pc.is_null(expected)),
+        pc.fill_null(pc.equal(date, expected), False),
+    )
+    undated = pc.is_null(at)
+    loose = pc.and_(undated, pc.or_(pc.is_valid(precision), pc.is_valid(offset)))
+    vague = pc.and_(pc.invert(undated), pc.is_null(precision))
+    modified = pc.and_(
+        pc.is_null(batch.column("modified_at")), pc.is_valid(batch.column("modified_utc_offset"))
+    )
+    bad = pc.or_(pc.or_(pc.invert(same), loose), pc.or_(vague, modified))
+    return _ids_where(batch.column("record_id"), bad)
+
+
+def misplaced_offsets(batch: pa.RecordBatch) -> list[str]:
+    """Ids of the rows with a span, or a provenance entry that has offsets, outside their
+    ``capture_text`` (code points) or ending before it starts; rows whose capture text is
+    withheld are not bounded."""
+    capture = batch.column("capture_text")
+    length = pc.fill_null(pc.cast(pc.utf8_length(capture), pa.int64()), np.iinfo(np.int64).max)
+    bad = np.zeros(len(batch), bool)
+    for column, optional in (("spans", False), ("provenance", True)):
+        lists = batch.column(column)
+        values = pc.list_flatten(lists)
+        if not len(values):
+            continue
+        owner = np.asarray(pc.list_parent_indices(lists))
+        start = pc.struct_field(values, "start")
+        end = pc.struct_field(values, "end")
+        limit = pc.take(length, pa.array(owner))
+        wrong = pc.or_(pc.less(end, start), pc.greater(end, limit))
+        wrong = pc.or_(wrong, pc.less(start, 0))
+        if optional:  # an entry without offsets locates nothing; one offset alone is wrong
+            wrong = pc.or_(pc.fill_null(wrong, False), pc.xor(pc.is_null(start), pc.is_null(end)))
+        bad[owner[np.asarray(pc.fill_null(wrong, True), bool)]] = True
+    return _ids_where(batch.column("record_id"), pa.array(bad))
+
+
+def _ids_where(ids: pa.Array, mask: pa.Array) -> list[str]:
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return []
+    return pc.filter(ids, mask).to_pylist()
+
+
 def capture_keys(batch: pa.RecordBatch) -> pa.Array:
     """The capture key of every row (``archive.records``): the source path; for a WARC record
     (``capture.warc_offset`` set) the WARC file's path, '#' and the WARC-Record-ID (or
-    '@' and the offset when it has none), vectorized."""
+    '@' and the offset when it has none, or an empty one), vectorized."""
     capture = batch.column("capture")
     path = pc.struct_field(capture, "source_path")
     offset = pc.struct_field(capture, "warc_offset")
     at = pc.binary_join_element_wise("@", pc.cast(offset, pa.string()), "")
-    suffix = pc.coalesce(pc.struct_field(capture, "warc_record_id"), at)
+    stated = pc.struct_field(capture, "warc_record_id")
+    stated = pc.if_else(pc.equal(stated, ""), pa.scalar(None, pa.string()), stated)
+    suffix = pc.coalesce(stated, at)
     warc = pc.binary_join_element_wise(path, suffix, "#")
     return pc.if_else(pc.is_valid(offset), warc, path)
 
@@ -160,7 +257,12 @@ def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
     rows are not checked: their body comes from the markup, which only re-extraction with the
     same extractor version could reproduce."""
     extractor = batch.column("extractor")
-    html = pc.fill_null(pc.starts_with(extractor, HTML_EXTRACTOR_NAME), False)
+    # a row of the HTML extractor is a page's: one that says otherwise is checked as any other
+    html = pc.and_(
+        pc.starts_with(extractor, HTML_EXTRACTOR_NAME),
+        pc.equal(batch.column("media_type"), "text/html"),
+    )
+    html = pc.fill_null(html, False)
     checked = pc.and_(pc.is_valid(batch.column("capture_text")), pc.invert(html))
     if not pc.any(checked).as_py():
         return []
@@ -385,7 +487,12 @@ def _outside_shard(ids: pa.Array, index: int, shards: int) -> int:
 
 
 def sampled_rows(
-    path: Path, relative: str, row_groups: tuple[int, ...], positions: tuple[int, ...], hashes: bool
+    path: Path,
+    relative: str,
+    row_groups: tuple[int, ...],
+    positions: tuple[int, ...],
+    hashes: bool,
+    dehydrated: bool | None = None,
 ) -> ShardRows:
     """Check the schema and text hashes of the rows at ``positions`` of one shard only (reads
     only the row groups that hold them)."""
@@ -404,7 +511,7 @@ def sampled_rows(
             batch = table.combine_chunks().to_batches()[0]
             batch.validate(full=True)  # as shard_rows: UTF-8 unchecked by Parquet's reader
             _check_batch(result, batch, relative, hashes)
-            _add_invariants(result, batch, relative)
+            _add_invariants(result, batch, relative, dehydrated)
     except (*PARQUET_ERRORS, IndexError) as exc:
         result.problems.append(Problem("E009", relative, f"cannot be read as Parquet ({exc})"))
         result.readable = False
@@ -496,21 +603,23 @@ def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
     return pc.filter(batch.column("record_id"), pc.invert(same)).to_pylist()
 
 
-def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | None, list]:
-    """The relations table's rows against its schema (E024), and relations withholding their
-    evidence in a release of the full tier (E024): how many rows (None: the file breaks off or
-    holds a string that is not UTF-8, E009, or its columns are not of the schema's types), and
-    the problems as (code, path, message).
+def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | None, list, Counter]:
+    """The relations table's rows against its schema (E024), relations of a record with itself
+    (E024), and relations withholding their evidence in a release of the full tier (E024): how
+    many rows (None: the file breaks off or holds a string that is not UTF-8, E009, or its
+    columns are not of the schema's types), the problems as (code, path, message), and how many
+    rows of each kind.
     A table whose columns are not of the schema's types is not read further, and its count is
     not compared: only its footer, which nothing has checked, would give one."""
-    rows = withheld = 0
+    rows = withheld = selves = 0
     problems: list[tuple[str, str, str]] = []
     params_seen: set[str] = set()
+    kinds: Counter = Counter()
     try:
         parquet = parquet_file(path)
         mistyped = schema_problems(parquet.schema_arrow, RELATIONS_ARROW_SCHEMA)
         if mistyped:
-            return None, [("E024", relative, problem) for problem in mistyped]
+            return None, [("E024", relative, problem) for problem in mistyped], kinds
         for batch in iter_batches(parquet):
             # as the record shards' (shard_rows): Parquet's reader leaves UTF-8 unchecked, and a
             # string that is not UTF-8 stops every reader of the table (pandas, polars, archive)
@@ -521,17 +630,22 @@ def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | No
             ]
             params = params_problems(batch.column("params"), params_seen)
             problems += [("E024", relative, problem) for problem in params]
+            kinds.update(value_counts(batch.column("kind")))
+            same = pc.equal(batch.column("source_id"), batch.column("target_id"))
+            selves += pc.sum(pc.fill_null(same, False)).as_py() or 0
             if not dehydrated:
                 withheld += withheld_evidence_count(batch)
     except (OSError, ValueError, pa.ArrowException) as exc:  # a damaged footer can be any
         problems.append(("E009", relative, f"cannot be read as Parquet ({exc})"))
-        return None, problems
+        return None, problems, kinds
+    if selves:
+        problems.append(("E024", relative, f"{selves} relation(s) of a record with itself"))
     if withheld:
         message = (
             f"{withheld} relation(s) withhold their evidence, but the release is in the full tier"
         )
         problems.append(("E024", relative, message))
-    return rows, problems
+    return rows, problems, kinds
 
 
 def withheld_evidence_count(batch: pa.RecordBatch) -> int:

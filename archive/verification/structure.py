@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from archive.format.manifest import (
     read_digest_file,
 )
 from archive.format.parquetio import PARQUET_ERRORS
-from archive.format.schema import schema_problems, validator
+from archive.format.schema import SCHEMA_NAMES, schema_file, schema_problems, validator
 from archive.format.signing import SIGNATURE_FILE, signature_problems
 from archive.inspect import record_shards
 from archive.verification.audit import Audit, Footer
@@ -192,9 +193,23 @@ def check_schema_copies(audit: Audit) -> None:
             message = f"differs from the {name} schema the manifest names ({size} bytes)"
             audit.report.add("E016", entry["path"], message)
             continue
-        if file_sha256(path)[0] != entry["sha256"]:
+        digest, published = file_sha256(path)[0], _packaged_digest(name, entry.get("$id"))
+        if digest != entry["sha256"]:
             message = f"differs from the {name} schema the manifest names"
             audit.report.add("E016", entry["path"], message)
+        elif published is not None and digest != published:
+            message = f"differs from the {name} schema published as {entry['$id']}"
+            audit.report.add("E016", entry["path"], message)
+
+
+def _packaged_digest(name: str, schema_id: str | None) -> str | None:
+    """The SHA-256 of the schema archive publishes as ``schema_id`` (None: another version's,
+    which this archive does not hold): a copy stating that ``$id`` must be that schema, or a
+    contract edited under its name would pass, and the files derived from it with it."""
+    if name not in SCHEMA_NAMES:
+        return None
+    packaged = schema_file(name)
+    return packaged.sha256 if packaged.id == schema_id else None
 
 
 def check_derived(audit: Audit) -> None:
@@ -262,6 +277,42 @@ def check_unlisted(audit: Audit) -> None:
     for relative in files:
         if relative not in allowed:
             audit.report.add("E008", relative, "not listed in the manifest")
+
+
+_SHARD_NAME = re.compile(r"data/records-(\d{5})-of-(\d{5})\.parquet")
+
+
+def check_shard_names(audit: Audit) -> None:
+    """Every file the manifest lists under ``data/`` is a record shard (E036): readers load the
+    folder whole (``pq.read_table(release / "data")``, the Data Package's glob), so any other
+    file there would be read as records that no check has seen. The shards are named
+    ``records-<index>-of-<count>.parquet``, with one count (the manifest's ``settings.shards``
+    when it states one) and every index below it once."""
+    report = audit.report
+    named: dict[int, list[int]] = {}
+    for entry in audit.manifest["files"]:
+        path = entry["path"]
+        if not path.startswith("data/"):
+            continue
+        found = _SHARD_NAME.fullmatch(path)
+        if found is None:
+            report.add("E036", path, "under data/, but not a record shard")
+        else:
+            named.setdefault(int(found[2]), []).append(int(found[1]))
+    stated = audit.manifest.get("settings", {}).get("shards")
+    counts = sorted(named) if named else ([stated] if isinstance(stated, int) else [])
+    if isinstance(stated, int) and counts != [stated]:
+        message = f"record shards are named of {counts}, but settings.shards is {stated}"
+        report.add("E036", MANIFEST, message)
+    elif len(counts) > 1:
+        report.add("E036", MANIFEST, f"record shards are named of several counts: {counts}")
+    for count in counts:
+        indexes = named.get(count, [])
+        missing = sorted(set(range(count)) - set(indexes))
+        beyond = sorted(i for i in set(indexes) if i >= count)
+        if missing or beyond:
+            message = f"record shards of {count}: indexes {missing} not listed, {beyond} beyond"
+            report.add("E036", MANIFEST, message)
 
 
 def _listed(audit: Audit) -> list[str]:
@@ -396,8 +447,9 @@ def check_counts(audit: Audit) -> None:
     if WITHDRAWN_FILE in lines or WITHDRAWN_FILE not in {e["path"] for e in manifest["files"]}:
         _compare(report, manifest, "withdrawn", lines.get(WITHDRAWN_FILE, 0), WITHDRAWN_FILE)
     _check_reused(report, manifest)
-    if QUARANTINE_FILE in lines:
-        quarantined = lines[QUARANTINE_FILE]
+    if QUARANTINE_FILE in lines or QUARANTINE_FILE not in {e["path"] for e in manifest["files"]}:
+        # no quarantine file listed: no input was quarantined
+        quarantined = lines.get(QUARANTINE_FILE, 0)
         _compare(report, manifest, "quarantined", quarantined, QUARANTINE_FILE)
         counts = manifest["counts"]
         accounted = counts.get("records", 0) + quarantined + counts.get("withdrawn_inputs", 0)

@@ -2,8 +2,9 @@
 in processes or on Ray.
 
 A task is a plain tuple (picklable, and the key of its result): ``("hash", relative)``,
-``("rows", index, relative, shards, hashes)``, ``("sample", relative, row_groups,
-positions, hashes)`` or ``("relations", relative, dehydrated)``.
+``("rows", index, relative, shards, hashes, dehydrated)``, ``("sample", relative, row_groups,
+positions, hashes, dehydrated)`` or ``("relations", relative, dehydrated)`` (``dehydrated``:
+the release is of the metadata-only tier).
 """
 
 from __future__ import annotations
@@ -39,19 +40,33 @@ def row_tasks(audit: Audit) -> list[Task]:
 
 def _row_tasks(audit: Audit) -> list[Task]:
     plan, footers = audit.plan, audit.footers
+    dehydrated = dehydrated_release(audit)
     everything = record_shards(audit.manifest)
     shards = [s for s in everything if s in footers and footers[s].sound]
     if plan.sample is None:
         return [
-            ("rows", everything.index(relative), relative, len(everything), plan.hashes)
+            ("rows", everything.index(relative), relative, len(everything), plan.hashes, dehydrated)
             for relative in shards
         ]
     picks = _sample_positions([footers[s].rows for s in shards], plan.sample, plan.seed)
     return [
-        ("sample", relative, footers[relative].row_groups, tuple(positions), plan.hashes)
+        (
+            "sample",
+            relative,
+            footers[relative].row_groups,
+            tuple(positions),
+            plan.hashes,
+            dehydrated,
+        )
         for relative, positions in zip(shards, picks, strict=True)
         if positions
     ]
+
+
+def dehydrated_release(audit: Audit) -> bool:
+    """Whether the release is of the metadata-only tier (its texts withheld: all of them, or
+    some when it was rehydrated in part)."""
+    return audit.manifest.get("settings", {}).get("tier", "full") == "metadata-only"
 
 
 def _sample_positions(sizes: list[int], sample: int, seed: int) -> list[list[int]]:
@@ -151,14 +166,15 @@ def _task(task: tuple, root: str) -> tuple[tuple, object]:
     if kind == "hash":
         return task, file_sha256(folder / task[1])
     if kind == "rows":
-        _, index, relative, shards, hashes = task
+        _, index, relative, shards, hashes, dehydrated = task
         path = folder / relative
-        return task, shard_rows(path, relative, index, shards, hashes=hashes)
+        return task, shard_rows(path, relative, index, shards, hashes=hashes, dehydrated=dehydrated)
     if kind == "relations":
         _, relative, dehydrated = task
         return task, relation_rows(folder / relative, relative, dehydrated)
-    _, relative, row_groups, positions, hashes = task
-    return task, sampled_rows(folder / relative, relative, row_groups, positions, hashes)
+    _, relative, row_groups, positions, hashes, dehydrated = task
+    path = folder / relative
+    return task, sampled_rows(path, relative, row_groups, positions, hashes, dehydrated)
 
 
 __all__ = ["hash_tasks", "row_tasks", "run_tasks"]
