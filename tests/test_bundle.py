@@ -203,6 +203,8 @@ HOSTILE = {
     "device": [(_member("r/tty", tarfile.CHRTYPE), None)],
     "fifo": [(_member("r/pipe", tarfile.FIFOTYPE), None)],
     "duplicate": [(_member("r/a"), b"x"), (_member("r/a"), b"y")],
+    # the same file once more, by a name that extracts to the same place: the last one wins
+    "duplicate spelt otherwise": [(_member("r/a"), b"x"), (_member("./r//a"), b"y")],
     "two releases": [(_member("r/a"), b"x"), (_member("s/a"), b"y")],
 }
 

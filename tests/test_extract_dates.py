@@ -156,6 +156,20 @@ def test_date_after_capture_is_refused():
     assert "published-date-after-capture" in x.flags
 
 
+def test_with_no_capture_time_a_date_past_the_last_stated_day_is_refused():
+    """As an HTML page's: "2099" is no publication date, whether or not a log says when the
+    page was fetched."""
+    from archive.extract.dates import MAX_DATE
+
+    for day, kept in ((MAX_DATE, True), (MAX_DATE + timedelta(days=1), False)):
+        text = f"Harbour plan approved\n\n{day.day} {day:%B %Y}\n\n" + (
+            "The harbour plan was approved by the council after a long debate about moorings."
+        )
+        x = extract_text_capture(text, Hints(), language=False)
+        assert (x.published_at is not None) is kept
+        assert ("published-date-after-capture" in x.flags) is not kept
+
+
 ZONES = {"GMT": 0, "BST": 60, "CET": 60, "CEST": 120, "EST": -300, "PDT": -420, "AEDT": 660}
 
 

@@ -12,13 +12,15 @@ from archive.format.schema import (
     QUARANTINE_ARROW_SCHEMA,
     RECORD_ARROW_SCHEMA,
     SCHEMA_NAMES,
+    published_digests,
     schema_file,
     schemas_dir,
 )
 
 
 @pytest.mark.parametrize(
-    "name", sorted(path.name.removesuffix(".schema.json") for path in schemas_dir().iterdir())
+    "name",
+    sorted(path.name.removesuffix(".schema.json") for path in schemas_dir().glob("*.schema.json")),
 )
 def test_schemas_are_valid_2020_12_with_id_and_version(name):
     document = schema_file(name).document
@@ -90,3 +92,15 @@ def test_schema_files_are_the_ones_in_the_repository():
     for name in SCHEMA_NAMES:
         on_disk = json.loads((schemas_dir() / f"{name}.schema.json").read_text())
         assert on_disk == schema_file(name).document
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_every_schema_a_release_copies_is_listed_as_published_under_its_id(name):
+    """verify holds a copy stating a published $id to the files published under it (E016): a
+    schema edited without a new $id and a new line in published-digests.json fails here."""
+    schema = schema_file(name)
+    assert schema.sha256 in published_digests()[schema.id]
+    assert set(schemas_dir().iterdir()) == {
+        *schemas_dir().glob("*.schema.json"),
+        schemas_dir() / "published-digests.json",
+    }

@@ -142,6 +142,19 @@ def write(folder: Path, name: str, text: str) -> Path:
             ],
         ),
         (
+            "log.jsonl",  # the schema holds; pack cannot use a charset it cannot name, nor dates
+            # that contradict each other
+            '{"path": "a.txt", "charset": "no-such-codec"}\n'
+            '{"path": "b.txt", "published_at": "2024-05-02T10:00:00Z", '
+            '"retrieved_at": "2024-05-01T12:00:00Z"}\n'
+            '{"path": "c.txt", "published_at": "2024-05-01", '
+            '"retrieved_at": "2024-05-01T12:00:00Z"}\n',
+            [
+                "E028 log.jsonl:1: 'charset': 'no-such-codec' names no encoding",
+                "E028 log.jsonl:2: 'published_at' is after 'retrieved_at': one of them is wrong",
+            ],
+        ),
+        (
             "log.jsonl",  # the schema holds; pack still could not use them
             '{"path": "a.txt", "published_at": "2024-02-30"}\n{"path": "b.txt"}\n'
             '{"path": "b.txt", "outlet": "Again"}\n',
@@ -258,6 +271,16 @@ def test_a_broken_file_of_each_kind_is_one_line_per_problem(tmp_path, name, text
         match = [found for found in lines if found.startswith(line)]
         assert match, (line, lines)
     assert all(line.split()[0] == expected[0].split()[0] for line in lines)
+
+
+def test_a_log_line_naming_a_file_with_a_line_break_in_its_name_is_valid(tmp_path):
+    """JSON can spell such a name, and pack applies the line: so does validate (a '..' in such
+    a name is still refused)."""
+    path = write(tmp_path, "log.jsonl", '{"path": "new\\nline.txt"}\n')
+    assert run(path)[:2] == (0, [])
+    write(tmp_path, "log.jsonl", '{"path": "new\\nline/../../x.txt"}\n')
+    code, lines, _ = run(path)
+    assert code == 1 and [line.split()[0] for line in lines] == ["E028"]
 
 
 def test_relations_breaking_their_schema(dist, tmp_path):

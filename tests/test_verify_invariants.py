@@ -236,7 +236,29 @@ def test_a_shard_named_for_another_count_is_e036(release):
     revouch(release, rename)
     assert found(release) == [
         ("E036", "record shards are named of [2], but settings.shards is 1"),
-        ("E036", "record shards of 2: indexes [0] not listed, [] beyond"),
+        ("E036", "record shards of 2: 1 index(es) not listed (from [0]), 0 beyond the count, "
+         "0 listed twice"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("count", [100_000, 10**12])
+def test_shard_names_past_five_digits_pass_and_any_count_is_reported_in_bounds(release, count):
+    """pack names shard 0 of 100,000 records-00000-of-100000.parquet; a forged count of a
+    trillion shards is one bounded line, not a list of every missing index."""
+    from archive.release.plan import shard_name
+    from archive.verification.audit import Audit, Plan
+    from archive.verification.report import Report
+    from archive.verification.structure import check_shard_names
+
+    names = [f"data/{shard_name(i, count)}" for i in (0, 1, 1)]
+    manifest = {"files": [{"path": n} for n in names], "settings": {"shards": count}}
+    audit = Audit(release, Plan("structure", True, None, 0, 1, None, "local", None, None, False,
+                                False), Report(str(release)))  # fmt: skip
+    audit.manifest = manifest
+    check_shard_names(audit)
+    assert [str(p) for p in audit.report.problems] == [
+        f"E036 manifest.json: record shards of {count}: {count - 2} index(es) not listed "
+        "(from [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 0 beyond the count, 1 listed twice"
     ]
 
 
@@ -395,3 +417,31 @@ def test_an_offset_outside_the_capture_is_e011(release, where):
     problems = found(release)
     assert ("E011", f"record {rows[0]['record_id']}: a span or provenance offset lies outside "
             "capture_text, or ends before it starts") in problems  # fmt: skip
+
+
+def test_flags_out_of_order_or_twice_are_e011(release):
+    def shuffle(rows):
+        rows[1]["flags"] = sorted(rows[1]["flags"] or ["outlet-unknown"], reverse=True) * 2
+        return rows
+
+    rows = rewrite_rows(release, shuffle)
+    assert ("E011", f"record {rows[1]['record_id']}: flags are not sorted, each once") in found(
+        release
+    )
+
+
+@pytest.mark.parametrize("how", ["twice", "unsorted"])
+def test_a_file_listed_twice_or_out_of_order_is_e004(release, how):
+    def relist(manifest):
+        files = manifest["files"]
+        manifest["files"] = files + files[:1] if how == "twice" else files[::-1]
+
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    relist(manifest)
+    write_manifest(release, manifest)
+    assert ("E004", "files: not each listed once, sorted by path") in found(release)
+
+
+def test_an_empty_folder_in_a_release_is_e008(release):
+    (release / "data" / "later").mkdir()
+    assert found(release) == [("E008", "an empty folder: a release holds none")]

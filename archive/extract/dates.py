@@ -227,6 +227,9 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
 # No page of the web is older: an earlier day in a page or its address is a topic's (an "on this
 # day" page filed under 1969/07/20), never its publication
 MIN_DATE = date(1990, 1, 1)
+# The latest day a page may state when its retrieval is not known: a fixed day, never the wall
+# clock, so a re-run gives the same answer (a capture log's retrieval time bounds it closer)
+MAX_DATE = date(2030, 12, 31)
 # A day in an address's path (/2016/12/09/, /2016-12-09-, /20161209/), as a CMS files a story
 # under the day it was published
 URL_DAY = re.compile(

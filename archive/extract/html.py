@@ -57,7 +57,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from archive.extract.authors import ARTICLE_KIND, page_authors
-from archive.extract.dates import MIN_DATE, URL_DAY, dateline, filed_day
+from archive.extract.dates import MAX_DATE, MIN_DATE, URL_DAY, dateline, filed_day
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
@@ -76,7 +76,7 @@ from archive.model import (
 from archive.text.decode import Decoded, NotText, decode_bytes
 from archive.text.normalize import body_text, normalize_text
 
-DEFAULT_MAX_DATE = date(2030, 12, 31)
+DEFAULT_MAX_DATE = MAX_DATE
 MAX_HTML_BYTES = 64 * 1024 * 1024
 MAX_EXTRACTED_CHARS = 4 * 1024 * 1024  # a news page is well under 1 MB
 

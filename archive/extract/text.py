@@ -456,7 +456,11 @@ def _one_date(
         retrieved = retrieved.replace(tzinfo=UTC)  # capture times without a zone are UTC
     # a day-precision date is midnight of the printed day: it may legitimately be later that day
     slack = timedelta(days=1) if d.precision == "day" else timedelta(0)
-    if retrieved is not None and d.value > retrieved + slack:
+    if retrieved is not None:
+        late = d.value > retrieved + slack
+    else:  # no retrieval known: the last day an HTML page may state either ("2099")
+        late = d.value.date() > dates_mod.MAX_DATE
+    if late:
         flags.append(f"{name.split('_')[0]}-date-after-capture")
         return None
     ln = lines[i]

@@ -177,6 +177,14 @@ def schemas_dir() -> Path:
 
 
 @cache
+def published_digests() -> dict[str, frozenset[str]]:
+    """$id -> the SHA-256 of every file archive has published under it
+    (``schemas/published-digests.json``)."""
+    document = json.loads((schemas_dir() / "published-digests.json").read_bytes())
+    return {schema_id: frozenset(digests) for schema_id, digests in document["published"].items()}
+
+
+@cache
 def schema_file(name: str) -> SchemaFile:
     """The packaged schema ``name`` (``record``, ``manifest``, ``quarantine``, ...)."""
     return SchemaFile(name, (schemas_dir() / f"{name}.schema.json").read_bytes())

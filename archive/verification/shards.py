@@ -130,6 +130,7 @@ def _add_invariants(
          "disagrees with published_at (or modified_utc_offset with modified_at)"),
         ("E011", misplaced_offsets(batch), "a span or provenance offset lies outside "
          "capture_text, or ends before it starts"),
+        ("E011", unsorted_flags(batch), "flags are not sorted, each once"),
     ):  # fmt: skip
         listed = sum(1 for problem in result.problems if problem.code == code)
         for rid in rids[: max(0, MAX_LISTED - listed)]:
@@ -210,6 +211,21 @@ def misplaced_offsets(batch: pa.RecordBatch) -> list[str]:
         if optional:  # an entry without offsets locates nothing; one offset alone is wrong
             wrong = pc.or_(pc.fill_null(wrong, False), pc.xor(pc.is_null(start), pc.is_null(end)))
         bad[owner[np.asarray(pc.fill_null(wrong, True), bool)]] = True
+    return _ids_where(batch.column("record_id"), pa.array(bad))
+
+
+def unsorted_flags(batch: pa.RecordBatch) -> list[str]:
+    """Ids of the rows whose flags are not in ascending order, each once, as the schema
+    states them (readers may take the list as a set, and the manifest counts it so)."""
+    flags = batch.column("flags")
+    values = pc.list_flatten(flags)
+    if len(values) < 2:
+        return []
+    owner = np.asarray(pc.list_parent_indices(flags))
+    same_row = owner[1:] == owner[:-1]
+    ascending = np.asarray(pc.fill_null(pc.less(values[:-1], values[1:]), False), bool)
+    bad = np.zeros(len(batch), bool)
+    bad[owner[1:][same_row & ~ascending]] = True
     return _ids_where(batch.column("record_id"), pa.array(bad))
 
 

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import stat
+from itertools import islice
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -28,9 +29,10 @@ from archive.format.manifest import (
     read_digest_file,
 )
 from archive.format.parquetio import PARQUET_ERRORS
-from archive.format.schema import SCHEMA_NAMES, schema_file, schema_problems, validator
+from archive.format.schema import published_digests, schema_problems, validator
 from archive.format.signing import SIGNATURE_FILE, signature_problems
 from archive.inspect import record_shards
+from archive.release.plan import shard_name
 from archive.verification.audit import Audit, Footer
 
 
@@ -71,6 +73,9 @@ def check_manifest_schema(audit: Audit) -> None:
     audit.manifest = manifest
     if canonical_json(manifest) != audit.data:
         report.add("E004", MANIFEST, "not in canonical form (sorted keys, 2-space indent)")
+    paths = [entry["path"] for entry in manifest["files"]]
+    if paths != sorted(set(paths)):  # each file once, by path: a count over files is then true
+        report.add("E004", MANIFEST, "files: not each listed once, sorted by path")
 
 
 def unsigned(audit: Audit) -> str | None:
@@ -193,23 +198,16 @@ def check_schema_copies(audit: Audit) -> None:
             message = f"differs from the {name} schema the manifest names ({size} bytes)"
             audit.report.add("E016", entry["path"], message)
             continue
-        digest, published = file_sha256(path)[0], _packaged_digest(name, entry.get("$id"))
+        digest = file_sha256(path)[0]
+        published = published_digests().get(entry.get("$id"))
         if digest != entry["sha256"]:
             message = f"differs from the {name} schema the manifest names"
             audit.report.add("E016", entry["path"], message)
-        elif published is not None and digest != published:
+        elif published is not None and digest not in published:
+            # a contract edited under a published name would pass, and the files derived
+            # from it with it
             message = f"differs from the {name} schema published as {entry['$id']}"
             audit.report.add("E016", entry["path"], message)
-
-
-def _packaged_digest(name: str, schema_id: str | None) -> str | None:
-    """The SHA-256 of the schema archive publishes as ``schema_id`` (None: another version's,
-    which this archive does not hold): a copy stating that ``$id`` must be that schema, or a
-    contract edited under its name would pass, and the files derived from it with it."""
-    if name not in SCHEMA_NAMES:
-        return None
-    packaged = schema_file(name)
-    return packaged.sha256 if packaged.id == schema_id else None
 
 
 def check_derived(audit: Audit) -> None:
@@ -275,19 +273,22 @@ def check_unlisted(audit: Audit) -> None:
     files, _ = _release_tree(audit)
     allowed = {MANIFEST, MANIFEST_DIGEST, SIGNATURE_FILE} | audit.derived | set(_listed(audit))
     for relative in files:
-        if relative not in allowed:
+        if relative.endswith("/"):
+            audit.report.add("E008", relative, "an empty folder: a release holds none")
+        elif relative not in allowed:
             audit.report.add("E008", relative, "not listed in the manifest")
 
 
-_SHARD_NAME = re.compile(r"data/records-(\d{5})-of-(\d{5})\.parquet")
+_SHARD_NAME = re.compile(r"data/records-(\d{5,})-of-(\d{5,})\.parquet")
+_SHOWN_INDEXES = 10  # of the indexes a count misses: a forged count may be any number
 
 
 def check_shard_names(audit: Audit) -> None:
     """Every file the manifest lists under ``data/`` is a record shard (E036): readers load the
     folder whole (``pq.read_table(release / "data")``, the Data Package's glob), so any other
-    file there would be read as records that no check has seen. The shards are named
-    ``records-<index>-of-<count>.parquet``, with one count (the manifest's ``settings.shards``
-    when it states one) and every index below it once."""
+    file there would be read as records that no check has seen. The shards are named as pack
+    names them (``archive.release.plan.shard_name``), with one count (the manifest's
+    ``settings.shards`` when it states one) and every index below it once."""
     report = audit.report
     named: dict[int, list[int]] = {}
     for entry in audit.manifest["files"]:
@@ -295,23 +296,31 @@ def check_shard_names(audit: Audit) -> None:
         if not path.startswith("data/"):
             continue
         found = _SHARD_NAME.fullmatch(path)
-        if found is None:
+        if found is None or f"data/{shard_name(int(found[1]), int(found[2]))}" != path:
             report.add("E036", path, "under data/, but not a record shard")
         else:
             named.setdefault(int(found[2]), []).append(int(found[1]))
     stated = audit.manifest.get("settings", {}).get("shards")
-    counts = sorted(named) if named else ([stated] if isinstance(stated, int) else [])
-    if isinstance(stated, int) and counts != [stated]:
+    stated = stated if isinstance(stated, int) and not isinstance(stated, bool) else None
+    counts = sorted(named) if named else ([stated] if stated is not None else [])
+    if stated is not None and counts != [stated]:
         message = f"record shards are named of {counts}, but settings.shards is {stated}"
         report.add("E036", MANIFEST, message)
     elif len(counts) > 1:
         report.add("E036", MANIFEST, f"record shards are named of several counts: {counts}")
     for count in counts:
         indexes = named.get(count, [])
-        missing = sorted(set(range(count)) - set(indexes))
-        beyond = sorted(i for i in set(indexes) if i >= count)
-        if missing or beyond:
-            message = f"record shards of {count}: indexes {missing} not listed, {beyond} beyond"
+        held = set(indexes)
+        beyond = sorted(i for i in held if i >= count)
+        missing = max(0, count) - (len(held) - len(beyond))
+        if missing or beyond or len(held) < len(indexes):
+            gaps = (i for i in range(count) if i not in held)  # stops after the first few
+            shown = list(islice(gaps, _SHOWN_INDEXES)) if missing else []
+            message = (
+                f"record shards of {count}: {missing} index(es) not listed "
+                f"(from {shown}), {len(beyond)} beyond the count, "
+                f"{len(indexes) - len(held)} listed twice"
+            )
             report.add("E036", MANIFEST, message)
 
 
@@ -326,10 +335,13 @@ def _release_tree(audit: Audit) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def _walk(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
-    """(regular files, [(path, why unsafe)]) below ``root``, never following a link."""
+    """(regular files, [(path, why unsafe)]) below ``root``, never following a link; an empty
+    folder is listed with the files (no manifest lists one: a release holds none)."""
     files, unsafe = [], []
     for folder, dirs, names in os.walk(root):
         base = Path(folder)
+        if not dirs and not names and base != root:
+            files.append(base.relative_to(root).as_posix() + "/")
         for name in sorted(dirs):
             if (base / name).is_symlink():
                 unsafe.append(((base / name).relative_to(root).as_posix(), "a symbolic link"))

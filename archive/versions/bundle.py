@@ -279,9 +279,9 @@ def unsafe_members(members: list[tarfile.TarInfo]) -> list[str]:
             reasons.append(f"{name}: link")
         elif not (member.isfile() or member.isdir()):
             reasons.append(f"{name}: device, FIFO or other special file")
-        elif name.rstrip("/") in names:
+        elif "/".join(parts) in names:  # "./x" and "x//y" extract where "x" and "x/y" do
             reasons.append(f"{name}: duplicate name")
-        names.add(name.rstrip("/"))
+        names.add("/".join(parts))
     return reasons
 
 
