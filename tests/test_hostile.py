@@ -373,3 +373,23 @@ def test_a_deep_page_with_a_large_inline_script_still_keeps_its_text():
     extraction = extract_html(page.encode(), Hints()).extraction
     assert "body-plain-text-fallback" in extraction.flags
     assert extraction.text.count("three weeks") == 8
+
+
+@pytest.mark.parametrize(
+    ("published", "usable"),
+    [
+        ("2024-05-01T11:59:00Z", True),
+        ("2024-05-01", True),  # a bare date is midnight: the day of the retrieval
+        ("2024-05-02", True),  # a day ahead in a time zone east of UTC
+        ("2024-05-01T14:00:00+02:00", True),  # noon UTC: the moment of the retrieval
+        ("2024-05-01T12:01:00Z", False),
+        ("2024-05-03", False),
+    ],
+)
+def test_a_log_line_published_after_it_was_retrieved_cannot_be_used(published, usable):
+    line = {"path": "a.txt", "published_at": published, "retrieved_at": "2024-05-01T12:00:00Z"}
+    if usable:
+        assert entry_from_mapping(line, 1).published_at is not None
+    else:
+        with pytest.raises(ValueError, match="'published_at' is after 'retrieved_at'"):
+            entry_from_mapping(line, 1)

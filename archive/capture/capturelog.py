@@ -136,11 +136,6 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
         fields[key] = value.strip()
     if fields.get("redistribution") not in (None, "full", "metadata-only"):
         raise ValueError("'redistribution' must be 'full' or 'metadata-only'")
-    if "charset" in fields:
-        try:
-            codecs.lookup(fields["charset"])
-        except LookupError:
-            raise ValueError(f"'charset': {fields['charset']!r} names no encoding") from None
     for key, allow_date in (("retrieved_at", False), ("published_at", True)):
         value = data.get(key)
         if value in (None, ""):
