@@ -224,6 +224,10 @@ def test_duplicate_links_are_found_alike_whatever_the_jobs(release):
     for rid, original in pointed.items():
         if original >= rid:
             expected.add(f"record {rid}: duplicate_of {original} is not earlier")
+        elif original in pointed:  # every record is marked: no original is the first
+            expected.add(
+                f"record {rid}: duplicate_of {original} is a duplicate itself, not the first"
+            )
         if original not in hashes:
             expected.add(f"record {rid}: duplicate_of {original} is not in the release")
         elif hashes[original] != hashes[rid]:

@@ -445,3 +445,26 @@ def test_a_file_listed_twice_or_out_of_order_is_e004(release, how):
 def test_an_empty_folder_in_a_release_is_e008(release):
     (release / "data" / "later").mkdir()
     assert found(release) == [("E008", "an empty folder: a release holds none")]
+
+
+@pytest.mark.parametrize("chained", [False, True])
+def test_a_duplicate_of_a_duplicate_is_e017(release, chained):
+    """duplicate_of names the first record with the text: C marked as a copy of B, itself a
+    copy of A, names no first record."""
+    same = ("capture_text", "capture_text_sha256", "text", "text_sha256", "spans", "provenance")
+
+    def copy_first(rows):
+        a, b, c = rows[0], rows[1], rows[2]
+        for row in (b, c):
+            row.update({key: a[key] for key in same})
+        b["duplicate_of"] = a["record_id"]
+        c["duplicate_of"] = (b if chained else a)["record_id"]
+        return rows
+
+    rows = rewrite_rows(release, copy_first, lambda m: m["counts"].update(duplicates=2))
+    message = (
+        f"record {rows[2]['record_id']}: duplicate_of {rows[1]['record_id']} is a duplicate "
+        "itself, not the first"
+    )
+    assert (("E017", message) in found(release)) is chained
+    assert [code for code, _ in found(release) if code == "E017"] == (["E017"] if chained else [])

@@ -123,13 +123,17 @@ def check_duplicate_links(audit: Audit) -> None:
 
 
 def _duplicate_links(root: Path, shards: list[str], links: dict, report, jobs: int = 1) -> None:
-    """Each duplicate must point at an existing, earlier record with the same text hash."""
+    """Each duplicate must point at an existing, earlier record with the same text hash, which
+    is no duplicate itself: the first record of that text."""
     wanted: dict[str, list[tuple[str, str, str]]] = {}
     for rid, (original, text_hash, relative) in sorted(links.items()):
         if rid is None or original is None:
             continue
         if original >= rid:
             report.add("E017", relative, f"record {rid}: duplicate_of {original} is not earlier")
+        elif original in links:
+            message = f"record {rid}: duplicate_of {original} is a duplicate itself, not the first"
+            report.add("E017", relative, message)
         wanted.setdefault(original, []).append((rid, text_hash, relative))
     for table in _links_columns(root, shards, jobs):
         if not wanted:
