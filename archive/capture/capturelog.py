@@ -19,7 +19,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -151,11 +151,6 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
             fields["published_precision"] = precision
             if precision != "day":
                 fields["published_utc_offset"] = stated_offset(value)
-    published, retrieved = fields.get("published_at"), fields.get("retrieved_at")
-    # a day alone is midnight of that day: a story of the day it was fetched is no later
-    slack = timedelta(days=1) if fields.get("published_precision") == "day" else timedelta(0)
-    if published is not None and retrieved is not None and published > retrieved + slack:
-        raise ValueError("'published_at' is after 'retrieved_at': one of them is wrong")
     extra = {k: v for k, v in data.items() if k not in KNOWN_KEYS and v not in (None, "")}
     if extra:
         fields["extra"] = json.dumps(

@@ -73,7 +73,7 @@ from archive.model import (
     stated_date,
     utc_offset_minutes,
 )
-from archive.text.decode import Decoded, NotText, decode_bytes
+from archive.text.decode import Decoded, NotText, decode_bytes, text_codec
 from archive.text.normalize import body_text, normalize_text
 
 DEFAULT_MAX_DATE = MAX_DATE
@@ -320,10 +320,7 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().lower()
     if label in _WINDOWS_1252_LABELS:
         return "cp1252"
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    return text_codec(label)
 
 
 # --- what the markup says ----------------------------------------------------------------------

@@ -128,13 +128,28 @@ def _decode(raw: bytes, declared: str | None) -> Decoded:
 
 
 def _declared(raw: bytes, declared: str) -> Decoded | None:
-    try:
-        info = codecs.lookup(declared)
-        if not info._is_text_encoding or info.name.replace("-", "_") in _NOT_CHARSETS:
-            return None
-        return Decoded(raw.decode(info.name), info.name, "declared")
-    except (LookupError, UnicodeDecodeError):
+    codec = text_codec(declared)
+    if codec is None:
         return None
+    try:
+        return Decoded(raw.decode(codec), codec, "declared")
+    except UnicodeDecodeError:
+        return None
+
+
+def text_codec(label: str | None) -> str | None:
+    """The Python codec a declared charset names, or None: a label Python does not know, or a
+    codec that is no text encoding (rot13, base64, idna: a page or a log that names one
+    states no charset)."""
+    if not label:
+        return None
+    try:
+        info = codecs.lookup(label.strip())
+    except LookupError:
+        return None
+    if not info._is_text_encoding or info.name.replace("-", "_") in _NOT_CHARSETS:
+        return None
+    return info.name
 
 
 def _bomless_utf16(raw: bytes) -> Decoded | None:

@@ -279,7 +279,7 @@ def check_unlisted(audit: Audit) -> None:
             audit.report.add("E008", relative, "not listed in the manifest")
 
 
-_SHARD_NAME = re.compile(r"data/records-(\d{5,})-of-(\d{5,})\.parquet")
+_SHARD_NAME = re.compile(r"data/records-(\d{5,12})-of-(\d{5,12})\.parquet")
 _SHOWN_INDEXES = 10  # of the indexes a count misses: a forged count may be any number
 
 
