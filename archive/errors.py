@@ -18,6 +18,8 @@ QUARANTINE_REASONS = {
     "repeated-id": "a WARC record giving the WARC-Record-ID of an earlier one of its file (the "
     "first is the record)",
     "symlink": "a symbolic link to another file of the source, packed in its own place",
+    "capture-log": "the capture log's line for the input cannot be used: packed without it, the "
+    "input would be published under rights, an outlet or a date its log did not give",
 }
 
 

@@ -391,3 +391,35 @@ def test_a_deep_page_with_a_large_inline_script_still_keeps_its_text():
     extraction = extract_html(page.encode(), Hints()).extraction
     assert "body-plain-text-fallback" in extraction.flags
     assert extraction.text.count("three weeks") == 8
+
+
+def test_an_input_whose_log_line_cannot_be_used_is_quarantined_not_packed_without_it(
+    tmp_path,
+):
+    """A line with one bad value once left its input packed as if the log said nothing about
+    it: its metadata-only rights were lost with the line, and its text was published in full."""
+    for name in ("kept.txt", "typo.txt", "wrong.txt", "ok.txt"):
+        write(tmp_path / "captures" / name, STORY.encode())
+    lines = [
+        {"path": "kept.txt", "redistribution": "metadata-only"},
+        {"path": "typo.txt", "redistribution": "metadata-only", "published_at": "2024-02-30"},
+        {"path": "wrong.txt", "redistribution": "sometimes"},
+        {"path": "ok.txt", "url": "https://corrow.example/ferry"},
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = pack([tmp_path / "captures"], tmp_path / "dist", PackSettings("cl", "1.0.0", CREATED),
+                  capture_log=log)  # fmt: skip
+    rows = {r["capture"]["source_path"]: r for r in pq.read_table(result.path / "data").to_pylist()}
+    assert sorted(rows) == ["captures/kept.txt", "captures/ok.txt"]
+    assert rows["captures/kept.txt"]["text"] is None  # withheld, as its line says
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    assert [(q["source_path"], q["reason"]) for q in held] == [
+        ("captures/typo.txt", "capture-log"),
+        ("captures/wrong.txt", "capture-log"),
+    ]
+    assert "line 2 in log.jsonl cannot be used ('published_at'" in held[0]["message"]
+    counts = result.manifest["counts"]
+    assert (counts["inputs"], counts["records"], counts["quarantined"]) == (4, 2, 2)
+    assert len(result.warnings) == 2
+    assert check_release(result.path).problems == []

@@ -221,7 +221,7 @@ def write(folder: Path, name: str, text: str) -> Path:
             [
                 "E015 quarantine.jsonl:1: reason: 'nope' is not one of ['empty', 'binary', "
                 "'undecodable', 'unreadable', 'outside-source', 'symlink', 'too-large', "
-                "'unsupported', 'damaged', 'repeated-id']"
+                "'unsupported', 'damaged', 'repeated-id', 'capture-log']"
             ],
         ),
         (

@@ -323,6 +323,7 @@ class CaptureLog:
         self.size, self.sha256 = size, sha256
         self._db: sqlite3.Connection | None = None
         self._preloaded: dict[str, StoredEntry | None] = {}
+        self._unusable: dict[str, tuple[int, str]] = {}
 
     @classmethod
     def build(
@@ -339,6 +340,7 @@ class CaptureLog:
             db.execute(
                 "CREATE TABLE log (path TEXT PRIMARY KEY, line INTEGER, entry TEXT, capture TEXT)"
             )
+            db.execute("CREATE TABLE bad (path TEXT PRIMARY KEY, line INTEGER, message TEXT)")
         size = after.size if after else 0
         rows: list[tuple] = []
         try:
@@ -350,6 +352,11 @@ class CaptureLog:
                         error = str(exc)
                 if error is not None:
                     found.append((place, CaptureLogError(log_path.name, line, error)))
+                    named = _named_path(data)
+                    if named is not None:
+                        db.execute(
+                            "INSERT OR IGNORE INTO bad VALUES (?, ?, ?)", (named, line, error)
+                        )
                     continue
                 rows.append((entry.path, line, *_dump(entry), place))
                 if len(rows) == _BATCH:
@@ -381,9 +388,11 @@ class CaptureLog:
         return StoredEntry(*row) if row else None
 
     def preload(self, paths: list[str]) -> list[int]:
-        """Look ``paths`` up in a few queries (a unit's worth), for ``stored`` to answer from;
-        the lines of the entries found (``matched_lines`` counts them)."""
+        """Look ``paths`` up in a few queries (a unit's worth), for ``stored`` and
+        ``unusable`` to answer from; the lines of the entries found (``matched_lines`` counts
+        them)."""
         found: dict[str, StoredEntry | None] = dict.fromkeys(paths)
+        unusable: dict[str, tuple[int, str]] = {}
         lines = []
         for start in range(0, len(paths), _BATCH):
             batch = paths[start : start + _BATCH]
@@ -392,8 +401,18 @@ class CaptureLog:
             for path, line, entry, capture in self._connection().execute(query, batch):
                 found[path] = StoredEntry(entry, capture)
                 lines.append(line)
-        self._preloaded = found
+            query = f"SELECT path, line, message FROM bad WHERE path IN ({marks})"
+            for path, line, message in self._connection().execute(query, batch):
+                unusable[path] = (line, message)
+        self._preloaded, self._unusable = found, unusable
         return lines
+
+    def unusable(self, path: str) -> tuple[int, str] | None:
+        """(line, why) of a line naming ``path`` that cannot be used, when no usable line
+        names it; None otherwise. Among the paths ``preload`` was given."""
+        if path in self._preloaded and self._preloaded[path] is not None:
+            return None
+        return self._unusable.get(path)
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
@@ -410,7 +429,18 @@ class CaptureLog:
         return CaptureLog(index_path, self.name, self.problems, self.size, self.sha256)
 
     def __getstate__(self):
-        return self.__dict__ | {"_db": None, "_preloaded": {}}
+        return self.__dict__ | {"_db": None, "_preloaded": {}, "_unusable": {}}
+
+
+def _named_path(data) -> str | None:
+    """The input a line that cannot be used names, when it names one as a line must."""
+    path = data.get("path") if isinstance(data, dict) else None
+    if not isinstance(path, str) or not path:
+        return None
+    try:
+        return _safe_relative(path)
+    except ValueError:
+        return None
 
 
 def _inserted(db: sqlite3.Connection, rows: list[tuple], log_name: str, found: list[tuple]) -> int:

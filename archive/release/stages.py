@@ -171,6 +171,20 @@ def _stored_entry(ctx: PackContext, source_path: str) -> StoredEntry | None:
     return ctx.log.stored(source_path.partition("/")[2]) or ctx.log.stored(source_path)
 
 
+def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None:
+    """A quarantine entry for an input whose capture-log line cannot be used (and no other
+    line names it): packed without the line, it would be published under rights, an outlet or
+    a date its log did not give, where the line may say metadata-only."""
+    if ctx.log is None:
+        return None
+    bad = ctx.log.unusable(source_path.partition("/")[2]) or ctx.log.unusable(source_path)
+    if bad is None:
+        return None
+    line, why = bad
+    message = f"its line {line} in {ctx.log.name} cannot be used ({why}): mend it to pack it"
+    return QuarantineEntry(source_path, "capture-log", message)
+
+
 def _parsed_entry(stored: StoredEntry | None) -> LogEntry | None:
     return None if stored is None else entry_from_stored(stored)
 
@@ -373,6 +387,9 @@ def capture_outcome(ctx: PackContext, item, rid: str, extractor, extractor_name,
     withdrawal marker, or a quarantine entry (never raises OSError). The file as read (size,
     mtime, SHA-256, kind) goes to ``seen`` when it is a record, unless it was modified too
     recently to be trusted."""
+    refused = _unusable_line(ctx, item.source_path)
+    if refused is not None:
+        return refused
     trusted = _trusted(ctx, item, rid, extractor_name)
     if trusted is not None:
         if seen is not None:
@@ -458,6 +475,11 @@ def warc_outcomes(
     (manifest rows); where the span's reading stopped goes to ``stops``."""
     from archive.capture.warc import WarcDamage, WarcPayload, WarcSpanEnd, iter_warc
 
+    refused = _unusable_line(ctx, item.source_path)
+    if refused is not None:  # the file's one entry, from the task that reads its start
+        if span is None or not span.start:
+            yield refused
+        return
     try:
         limit = ctx.settings.max_capture_bytes
         met = False
