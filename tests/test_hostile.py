@@ -398,28 +398,40 @@ def test_an_input_whose_log_line_cannot_be_used_is_quarantined_not_packed_withou
 ):
     """A line with one bad value once left its input packed as if the log said nothing about
     it: its metadata-only rights were lost with the line, and its text was published in full."""
-    for name in ("kept.txt", "typo.txt", "wrong.txt", "ok.txt"):
+    from archive.release.plan import record_id
+
+    names = ("kept.txt", "typo.txt", "wrong.txt", "ok.txt", "other.txt", "gone.txt", "a.txt")
+    for name in names:
         write(tmp_path / "captures" / name, STORY.encode())
     lines = [
+        {"path": "a.txt", "outlet": "Corrow Courier"},  # more usable lines than bad ones
         {"path": "kept.txt", "redistribution": "metadata-only"},
         {"path": "typo.txt", "redistribution": "metadata-only", "published_at": "2024-02-30"},
         {"path": "wrong.txt", "redistribution": "sometimes"},
         {"path": "ok.txt", "url": "https://corrow.example/ferry"},
+        # a usable line in one form of the path, a bad one in the other: the usable one holds
+        {"path": "other.txt", "redistribution": "metadata-only"},
+        {"path": "captures/other.txt", "redistribution": "never"},
+        # a withdrawn input needs no line: it leaves a tombstone, not a quarantine entry
+        {"path": "gone.txt", "redistribution": "never"},
     ]
     log = tmp_path / "log.jsonl"
     log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    result = pack([tmp_path / "captures"], tmp_path / "dist", PackSettings("cl", "1.0.0", CREATED),
-                  capture_log=log)  # fmt: skip
+    withdrawn = ((record_id("captures/gone.txt"), "taken down"),)
+    settings = PackSettings("cl", "1.0.0", CREATED, withdrawals=withdrawn)
+    result = pack([tmp_path / "captures"], tmp_path / "dist", settings, capture_log=log)
     rows = {r["capture"]["source_path"]: r for r in pq.read_table(result.path / "data").to_pylist()}
-    assert sorted(rows) == ["captures/kept.txt", "captures/ok.txt"]
+    assert sorted(rows) == [f"captures/{n}" for n in ("a.txt", "kept.txt", "ok.txt", "other.txt")]
     assert rows["captures/kept.txt"]["text"] is None  # withheld, as its line says
+    assert rows["captures/other.txt"]["text"] is None
+    assert result.manifest["counts"]["withdrawn_inputs"] == 1
     held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
     assert [(q["source_path"], q["reason"]) for q in held] == [
         ("captures/typo.txt", "capture-log"),
         ("captures/wrong.txt", "capture-log"),
     ]
-    assert "line 2 in log.jsonl cannot be used ('published_at'" in held[0]["message"]
+    assert "line 3 in log.jsonl cannot be used ('published_at'" in held[0]["message"]
     counts = result.manifest["counts"]
-    assert (counts["inputs"], counts["records"], counts["quarantined"]) == (4, 2, 2)
-    assert len(result.warnings) == 2
+    assert (counts["inputs"], counts["records"], counts["quarantined"]) == (7, 4, 2)
+    assert len(result.warnings) == 4
     assert check_release(result.path).problems == []

@@ -172,11 +172,12 @@ def _stored_entry(ctx: PackContext, source_path: str) -> StoredEntry | None:
 
 
 def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None:
-    """A quarantine entry for an input whose capture-log line cannot be used (and no other
-    line names it): packed without the line, it would be published under rights, an outlet or
-    a date its log did not give, where the line may say metadata-only."""
-    if ctx.log is None:
-        return None
+    """A quarantine entry for a text or HTML input whose capture-log line cannot be used (and
+    no usable line names it): packed without the line, it would be published under rights, an
+    outlet or a date its log did not give, where the line may say metadata-only. (A WARC
+    file's records take nothing from a line naming the file.)"""
+    if ctx.log is None or _stored_entry(ctx, source_path) is not None:
+        return None  # a usable line names it, in one form of its path or the other
     bad = ctx.log.unusable(source_path.partition("/")[2]) or ctx.log.unusable(source_path)
     if bad is None:
         return None
@@ -387,8 +388,8 @@ def capture_outcome(ctx: PackContext, item, rid: str, extractor, extractor_name,
     withdrawal marker, or a quarantine entry (never raises OSError). The file as read (size,
     mtime, SHA-256, kind) goes to ``seen`` when it is a record, unless it was modified too
     recently to be trusted."""
-    refused = _unusable_line(ctx, item.source_path)
-    if refused is not None:
+    refused = None if rid in ctx.withdrawn else _unusable_line(ctx, item.source_path)
+    if refused is not None:  # a withdrawn input needs no line: its tombstone is made below
         return refused
     trusted = _trusted(ctx, item, rid, extractor_name)
     if trusted is not None:
@@ -475,11 +476,6 @@ def warc_outcomes(
     (manifest rows); where the span's reading stopped goes to ``stops``."""
     from archive.capture.warc import WarcDamage, WarcPayload, WarcSpanEnd, iter_warc
 
-    refused = _unusable_line(ctx, item.source_path)
-    if refused is not None:  # the file's one entry, from the task that reads its start
-        if span is None or not span.start:
-            yield refused
-        return
     try:
         limit = ctx.settings.max_capture_bytes
         met = False
