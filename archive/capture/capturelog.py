@@ -408,10 +408,9 @@ class CaptureLog:
         return lines
 
     def unusable(self, path: str) -> tuple[int, str] | None:
-        """(line, why) of a line naming ``path`` that cannot be used, when no usable line
-        names it; None otherwise. Among the paths ``preload`` was given."""
-        if path in self._preloaded and self._preloaded[path] is not None:
-            return None
+        """(line, why) of the first line naming ``path`` that cannot be used, or None; among
+        the paths ``preload`` was given. Whether a usable line names the input too, in this or
+        another form of its path, is ``stored``'s to say."""
         return self._unusable.get(path)
 
     def _connection(self) -> sqlite3.Connection:

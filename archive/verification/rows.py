@@ -274,7 +274,7 @@ def no_relations(audit: Audit) -> str | None:
 def relation_tasks(audit: Audit) -> list[Task]:
     """The relations table's check, one task in the shared pool: it runs beside the shards'
     rather than after them all."""
-    return [("relations", audit.manifest["relations"]["path"], dehydrated_release(audit))]
+    return [("relations", audit.manifest["relations"]["path"], dehydrated_release(audit.manifest))]
 
 
 def check_relations(audit: Audit) -> None:
@@ -298,7 +298,7 @@ def withheld_problems(
 ) -> list[Problem]:
     """Text may be null only in a metadata-only release or for a record whose redistribution
     class is metadata-only (E023). Parquet statistics answer for shards that withhold nothing."""
-    if manifest.get("settings", {}).get("tier", "full") == "metadata-only":
+    if dehydrated_release(manifest):
         return []
     problems = []
     for relative in record_shards(manifest):

@@ -261,10 +261,7 @@ def misplaced_ids(batch: pa.RecordBatch) -> list[str]:
     digests = pa.array(hex_digests(keyed), pa.string())
     expected = pc.utf8_slice_codeunits(digests, 0, 32)
     ids = batch.column("record_id")
-    same = pc.fill_null(pc.equal(expected, ids), False)
-    if pc.all(same).as_py():
-        return []
-    return pc.filter(ids, pc.invert(same)).to_pylist()
+    return _ids_where(ids, pc.invert(pc.fill_null(pc.equal(expected, ids), False)))
 
 
 def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
@@ -613,10 +610,8 @@ def mismatched_hashes(batch: pa.RecordBatch, column: str) -> list[str]:
         return []
     computed = pa.array(hex_digests(values), pa.string())
     same = pc.fill_null(pc.equal(computed, batch.column(f"{column}_sha256")), False)
-    same = pc.or_(same, pc.is_null(values))  # withheld text: checked by withheld_problems
-    if pc.all(same).as_py():
-        return []
-    return pc.filter(batch.column("record_id"), pc.invert(same)).to_pylist()
+    same = pc.or_(same, pc.is_null(values))  # withheld text: checked by withheld_rows
+    return _ids_where(batch.column("record_id"), pc.invert(same))
 
 
 def relation_rows(path: Path, relative: str, dehydrated: bool) -> tuple[int | None, list, Counter]:

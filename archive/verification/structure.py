@@ -456,10 +456,11 @@ def check_counts(audit: Audit) -> None:
     if all(s in footers for s in shards):
         report.records = sum(footers[s].rows for s in shards)
         _compare(report, manifest, "records", report.records, "the records")
-    if WITHDRAWN_FILE in lines or WITHDRAWN_FILE not in {e["path"] for e in manifest["files"]}:
+    listed = {e["path"] for e in manifest["files"]}
+    if WITHDRAWN_FILE in lines or WITHDRAWN_FILE not in listed:
         _compare(report, manifest, "withdrawn", lines.get(WITHDRAWN_FILE, 0), WITHDRAWN_FILE)
     _check_reused(report, manifest)
-    if QUARANTINE_FILE in lines or QUARANTINE_FILE not in {e["path"] for e in manifest["files"]}:
+    if QUARANTINE_FILE in lines or QUARANTINE_FILE not in listed:
         # no quarantine file listed: no input was quarantined
         quarantined = lines.get(QUARANTINE_FILE, 0)
         _compare(report, manifest, "quarantined", quarantined, QUARANTINE_FILE)

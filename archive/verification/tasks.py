@@ -40,7 +40,7 @@ def row_tasks(audit: Audit) -> list[Task]:
 
 def _row_tasks(audit: Audit) -> list[Task]:
     plan, footers = audit.plan, audit.footers
-    dehydrated = dehydrated_release(audit)
+    dehydrated = dehydrated_release(audit.manifest)
     everything = record_shards(audit.manifest)
     shards = [s for s in everything if s in footers and footers[s].sound]
     if plan.sample is None:
@@ -63,10 +63,10 @@ def _row_tasks(audit: Audit) -> list[Task]:
     ]
 
 
-def dehydrated_release(audit: Audit) -> bool:
+def dehydrated_release(manifest: dict) -> bool:
     """Whether the release is of the metadata-only tier (its texts withheld: all of them, or
     some when it was rehydrated in part)."""
-    return audit.manifest.get("settings", {}).get("tier", "full") == "metadata-only"
+    return manifest.get("settings", {}).get("tier", "full") == "metadata-only"
 
 
 def _sample_positions(sizes: list[int], sample: int, seed: int) -> list[list[int]]:
