@@ -106,9 +106,13 @@ def warc_record(
     extractor: Extractor,
     extractor_name: str,
     raw_sha256: str | None = None,
+    rights: LogEntry | None = None,
+    log_name: str | None = None,
 ) -> Record | QuarantineEntry:
     """The record for one WARC response (``archive.capture.warc.WarcPayload``) of the WARC file at
-    ``source_path``; a failed payload digest is kept and flagged, never silenced."""
+    ``source_path``; a failed payload digest is kept and flagged, never silenced. ``rights`` is
+    the capture-log line naming the WARC file, cut to its rights (``warc_rights``): the only
+    fields of such a line a record inside takes."""
     key = warc_capture_key(source_path, payload)
     hints = Hints(
         url=payload.target_uri,
@@ -121,8 +125,8 @@ def warc_record(
         outcome = text_record(
             source_path,
             payload.payload,
-            None,
-            None,
+            rights,
+            log_name,
             settings,
             extractor,
             extractor_name,
@@ -130,6 +134,7 @@ def warc_record(
             hints=hints,
             capture=capture,
             raw_sha256=raw_sha256,
+            charset_source="http-header",
         )
     else:
         outcome = html_record(
@@ -139,6 +144,8 @@ def warc_record(
             hints,
             capture,
             settings,
+            rights,
+            log_name,
             charset_source="http-header",
             raw_sha256=raw_sha256,
         )
@@ -166,12 +173,14 @@ def text_record(
     hints: Hints | None = None,
     capture: CaptureInfo | None = None,
     raw_sha256: str | None = None,
+    charset_source: str = "capture-log",
 ) -> Record | QuarantineEntry:
     """The record for one plain-text capture, or why it cannot be one.
 
     ``capture_key``/``hints``/``capture`` default to those of a file named ``source_path`` with
-    capture-log ``entry``; a WARC response passes its own. ``raw_sha256`` saves hashing the bytes
-    again when the reader already did."""
+    capture-log ``entry``; a WARC response passes its own, and ``charset_source`` names where
+    its declared charset came from. ``raw_sha256`` saves hashing the bytes again when the reader
+    already did."""
     raw_sha256 = raw_sha256 or hashlib.sha256(raw).hexdigest()
     hints = hints or hints_for(entry, log_name, settings)
     try:
@@ -183,7 +192,7 @@ def text_record(
     extraction = extractor(capture_text, hints)
     method = decoded.method
     if method == "declared":
-        method = "capture-log" if entry else "http-header"
+        method = charset_source
     record = Record(
         record_id=record_id(capture_key or source_path),
         raw_sha256=raw_sha256,

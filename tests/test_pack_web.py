@@ -126,3 +126,85 @@ def test_damage_is_quarantined_with_its_offset(release):
 def test_gzip_html_file_is_read(release):
     rows = [r for r in records(release) if r["capture"]["source_path"].endswith("orchard.html.gz")]
     assert len(rows) == 1 and rows[0]["media_type"] == "text/html" and rows[0]["title"]
+
+
+@pytest.mark.parametrize("unit_bytes", [16 * 1024 * 1024, 4096])  # whole, and cut into spans
+def test_a_log_line_naming_a_warc_file_gives_its_records_its_rights_and_nothing_else(
+    tmp_path, unit_bytes
+):
+    """A line marking a WARC file metadata-only once left its records published in full: the
+    line was counted as matched, and nothing of it reached them."""
+    root = tmp_path / "captures"
+    root.mkdir()
+    for name in ("kept.warc.gz", "open.warc", "typo.warc"):
+        write_warc(root / name, fixture_specs(), gz=name.endswith(".gz"))
+    lines = [
+        {
+            "path": "kept.warc.gz",
+            "redistribution": "metadata-only",
+            "rights_holder": "Tarrow Crawl Trust",
+            # a page's own: each record keeps its WARC headers', never the line's
+            "url": "https://elsewhere.example/",
+            "retrieved_at": "2020-01-01T00:00:00Z",
+            "published_at": "2019-12-31",
+            "outlet": "Not This Outlet",
+        },
+        {"path": "open.warc", "url": "https://elsewhere.example/open"},  # states no rights
+        {"path": "typo.warc", "redistribution": "metadata-only", "published_at": "2024-02-30"},
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    settings = PackSettings(
+        "web", "1.0.0", CREATED, domain_outlets=SETTINGS.domain_outlets, unit_bytes=unit_bytes
+    )
+    result = pack([root], tmp_path / "dist", settings, capture_log=log)
+    rows = records(result.path)
+    kept, opened = (
+        sorted(
+            (r for r in rows if r["capture"]["source_path"] == f"captures/{name}"),
+            key=lambda r: r["capture"]["warc_record_id"],
+        )
+        for name in ("kept.warc.gz", "open.warc")
+    )
+    assert len(kept) == len(opened) == 6  # the fixture's payloads (two are text and a digest)
+    for row, twin in zip(kept, opened, strict=True):
+        assert (row["redistribution"], row["rights_holder"]) == (
+            "metadata-only",
+            "Tarrow Crawl Trust",
+        )
+        assert row["text"] is None and row["capture_text"] is None  # withheld, as the line says
+        rights = {p["field"]: p for p in row["provenance"] if p["field"] in RIGHTS}
+        assert {p["method"] for p in rights.values()} == {"capture-log"}
+        assert {p["evidence"] for p in rights.values()} == {"log.jsonl line 1"}
+        for field in ("url", "retrieved_at", "warc_record_id"):
+            assert row["capture"][field] == twin["capture"][field]
+        for field in ("published_at", "outlet", "raw_encoding_method", "title"):
+            assert row[field] == twin[field]
+        assert (twin["redistribution"], twin["rights_holder"]) == ("full", None)
+        assert twin["text"] is not None
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    refused = [q for q in held if q["reason"] == "capture-log"]
+    assert [q["source_path"] for q in refused] == ["captures/typo.warc"]  # once, not per span
+    assert not any(r["capture"]["source_path"] == "captures/typo.warc" for r in rows)
+    assert verify(result.path).problems == []
+
+
+RIGHTS = ("redistribution", "rights_holder")
+
+
+def test_a_changed_rights_line_for_a_warc_file_derives_its_records_again(tmp_path):
+    """A record inside a WARC file is reused from the parent only while its rights are the
+    same: the line naming the file enters its derivation."""
+    root = tmp_path / "captures"
+    root.mkdir()
+    write_warc(root / "crawl.warc", fixture_specs(), gz=False)
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"path": "crawl.warc", "redistribution": "metadata-only"}) + "\n")
+    first = pack([root], tmp_path / "dist", SETTINGS, capture_log=log)
+    assert {r["text"] for r in records(first.path)} == {None}
+    log.write_text(json.dumps({"path": "crawl.warc", "redistribution": "full"}) + "\n")
+    again = PackSettings("web", "1.1.0", CREATED, domain_outlets=SETTINGS.domain_outlets)
+    second = pack([root], tmp_path / "dist", again, capture_log=log, parent=first.path)
+    rows = records(second.path)
+    assert all(r["text"] is not None and r["redistribution"] == "full" for r in rows)
+    assert verify(second.path).problems == []

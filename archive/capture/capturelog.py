@@ -497,6 +497,20 @@ def _iso(value):
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_iso).encode
 
 
+def rights_of(entry: LogEntry) -> LogEntry | None:
+    """``entry`` cut to the rights it states (None: it states none): what the records inside a
+    WARC file take from the line naming the file. The line's url, dates, outlet and charset
+    are left out: each record has its own, in its WARC headers and its page."""
+    if entry.rights_holder is None and entry.redistribution is None:
+        return None
+    return LogEntry(
+        entry.path,
+        entry.line,
+        rights_holder=entry.rights_holder,
+        redistribution=entry.redistribution,
+    )
+
+
 def entry_from_stored(stored: StoredEntry) -> LogEntry:
     """The entry the index keeps as ``stored`` (see ``StoredEntry``)."""
     entry = LogEntry(*json.loads(stored.entry))

@@ -43,6 +43,7 @@ from archive.capture.capturelog import (
     StoredEntry,
     entry_from_stored,
     logged_capture,
+    rights_of,
 )
 from archive.capture.sources import SNIFF_BYTES, sniffed_kind
 from archive.capture.storage import RemotePath, input_descriptor, is_url, open_input
@@ -172,10 +173,10 @@ def _stored_entry(ctx: PackContext, source_path: str) -> StoredEntry | None:
 
 
 def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None:
-    """A quarantine entry for a text or HTML input whose capture-log line cannot be used (and
-    no usable line names it): packed without the line, it would be published under rights, an
-    outlet or a date its log did not give, where the line may say metadata-only. (A WARC
-    file's records take nothing from a line naming the file.)"""
+    """A quarantine entry for an input whose capture-log line cannot be used (and no usable
+    line names it): packed without the line, it would be published under rights, an outlet or
+    a date its log did not give, where the line may say metadata-only (for a WARC file, its
+    records' rights)."""
     if ctx.log is None or _stored_entry(ctx, source_path) is not None:
         return None  # a usable line names it, in one form of its path or the other
     bad = ctx.log.unusable(source_path.partition("/")[2]) or ctx.log.unusable(source_path)
@@ -188,6 +189,13 @@ def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None
 
 def _parsed_entry(stored: StoredEntry | None) -> LogEntry | None:
     return None if stored is None else entry_from_stored(stored)
+
+
+def _warc_rights(ctx: PackContext, source_path: str) -> LogEntry | None:
+    """The rights the capture-log line naming a WARC file states, for every record inside it
+    (``rights_of``; None: no line names the file, or its line states no rights)."""
+    stored = _stored_entry(ctx, source_path)
+    return None if stored is None else rights_of(entry_from_stored(stored))
 
 
 def _read(
@@ -476,6 +484,12 @@ def warc_outcomes(
     (manifest rows); where the span's reading stopped goes to ``stops``."""
     from archive.capture.warc import WarcDamage, WarcPayload, WarcSpanEnd, iter_warc
 
+    refused = _unusable_line(ctx, item.source_path)
+    if refused is not None:  # the file's one entry, from the task that reads its start
+        if span is None or not span.start:
+            yield refused
+        return
+    rights = _warc_rights(ctx, item.source_path)
     try:
         limit = ctx.settings.max_capture_bytes
         met = False
@@ -488,7 +502,7 @@ def warc_outcomes(
             if getattr(found, "bad_digests", ()) and bad_digests is not None:
                 bad_digests.append(_digest_row(item.source_path, found))
             if isinstance(found, WarcPayload):
-                yield _warc_payload(ctx, item, found, extractor, extractor_name)
+                yield _warc_payload(ctx, item, found, extractor, extractor_name, rights)
             elif isinstance(found, WarcDamage):
                 message, offset = found.message, found.offset
                 yield QuarantineEntry(item.source_path, "damaged", message, offset=offset)
@@ -518,12 +532,13 @@ def _digest_row(source_path: str, found) -> dict:
     }
 
 
-def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
+def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name, rights):
     digest = hashlib.sha256(payload.payload).hexdigest()
     rid = record_id(warc_capture_key(item.source_path, payload))
     name = extractor_name if payload.content_type == "text/plain" else HTML_EXTRACTOR
     capture = CaptureInfo.from_warc(item.source_path, payload)
-    derivation = derivation_sha256(digest, name, ctx.settings, capture, None)
+    log_name = ctx.log.name if ctx.log and rights else None
+    derivation = derivation_sha256(digest, name, ctx.settings, capture, rights, log_name)
     return _settled(
         ctx,
         rid,
@@ -531,7 +546,14 @@ def _warc_payload(ctx: PackContext, item, payload, extractor, extractor_name):
         item.source_path,
         derivation,
         lambda: warc_record(
-            item.source_path, payload, ctx.settings, extractor, extractor_name, digest
+            item.source_path,
+            payload,
+            ctx.settings,
+            extractor,
+            extractor_name,
+            digest,
+            rights,
+            log_name,
         ),
     )
 
