@@ -40,7 +40,7 @@ def _html_extractor() -> str:
     from importlib.metadata import version
 
     libraries = f"trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
-    return f"{HTML_EXTRACTOR_NAME}17 {libraries}"
+    return f"{HTML_EXTRACTOR_NAME}18 {libraries}"
 
 
 def __getattr__(name: str) -> str:
@@ -79,18 +79,26 @@ def plain_body(capture_text: str) -> str:
 def plain_extraction(capture_text: str, hints: Hints) -> Extraction:
     """The ``extract = "none"`` extractor: the body is the whole capture; metadata only from
     the capture log (nothing is read out of the text)."""
+    # here: verify imports this module for its names, and archive.extract is all the extractors
+    from archive.extract.dates import after_capture
+
     provenance = []
+    flags = ()
     if hints.outlet:
         provenance.append(Provenance("outlet", "capture-log", hints.evidence or ""))
-    if hints.published_at:
+    published = hints.published_at
+    if published and after_capture(published, logged_precision(hints), hints.retrieved_at):
+        published, flags = None, ("published-date-after-capture",)  # as the extractors say
+    if published:
         provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
     return Extraction(
         text=plain_body(capture_text),
         outlet=hints.outlet,
-        published_at=hints.published_at,
-        published_precision=logged_precision(hints),
-        published_utc_offset=hints.published_utc_offset if hints.published_at else None,
+        published_at=published,
+        published_precision=logged_precision(hints) if published else None,
+        published_utc_offset=hints.published_utc_offset if published else None,
         provenance=tuple(provenance),
+        flags=flags,
     )
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from archive.extract import extract_text_capture
 from archive.extract.dates import dateline, lead_in_date, url_day
+from archive.extract.html import extract_html
 from archive.model import Hints
 
 
@@ -145,6 +146,52 @@ def test_capture_log_outranks_dateline_and_keeps_update():
     methods = {p.field: p.method for p in x.provenance}
     assert methods["published_at"] == "capture-log"
     assert methods["modified_at"] == "dateline"
+
+
+_LOGGED_STORY = "Harbour plan approved\n\n" + (
+    "The harbour plan was approved by the council after a long debate about moorings."
+)
+_LOGGED_PAGE = (
+    b"<html lang='en'><head><title>Harbour plan approved</title></head><body><article>"
+    b"<h1>Harbour plan approved</h1><p>The harbour plan was approved by the council after a "
+    b"long debate about moorings, and the work on the north quay begins in the spring.</p>"
+    b"<p>Boat owners will be moved to the south basin while the quay is rebuilt.</p>"
+    b"</article></body></html>"
+)
+_RETRIEVED = datetime(2022, 1, 6, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("published", "precision", "kept"),
+    [
+        (datetime(2022, 1, 6, 8, 0, tzinfo=UTC), "minute", True),  # the capture's own minute
+        (datetime(2022, 1, 6, 8, 1, tzinfo=UTC), "minute", False),
+        # 09:00 at UTC+2 is 07:00 UTC, before the capture
+        (datetime(2022, 1, 6, 9, 0, tzinfo=timezone(timedelta(hours=2))), "minute", True),
+        (datetime(2022, 1, 7, tzinfo=UTC), "day", True),  # a day is its midnight: up to a day on
+        (datetime(2022, 1, 8, tzinfo=UTC), "day", False),
+    ],
+)
+def test_a_logged_publication_after_the_logged_capture_is_no_date(published, precision, kept):
+    """A capture log whose publication time is later than its retrieval time contradicts
+    itself: which of the two is wrong is not known, and a wrong date is worse than none. The
+    log's date was taken as it was."""
+    hints = Hints(
+        published_at=published,
+        published_precision=precision,
+        retrieved_at=_RETRIEVED,
+        evidence="log.jsonl line 1",
+    )
+    text = extract_text_capture(_LOGGED_STORY, hints, language=False)
+    page = extract_html(_LOGGED_PAGE, hints).extraction
+    for found in (text, page):
+        if kept:
+            assert found.published_at == published.astimezone(UTC)
+            assert "published-date-after-capture" not in found.flags
+        else:
+            assert found.published_at is None and found.published_precision is None
+            assert "published-date-after-capture" in found.flags
+            assert not any(p.field == "published_at" for p in found.provenance)
 
 
 def test_date_after_capture_is_refused():

@@ -118,6 +118,26 @@ def test_capture_log_fields_carry_provenance(corpus, capture_log, tmp_path):
     assert result.manifest["capture_log"]["unmatched"] == 0
 
 
+def test_a_log_line_published_after_it_was_retrieved_gives_no_date(corpus, tmp_path):
+    """The line contradicts itself; its other fields still apply."""
+    log = tmp_path / "log.jsonl"
+    line = {
+        "path": "coast/ferry-utf8.txt",
+        "retrieved_at": "2026-03-04T10:00:00Z",
+        "published_at": "2026-03-04T10:30:00Z",
+        "outlet": "The Harbour Courier",
+    }
+    log.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
+    ferry = {r["capture"]["source_path"]: r for r in rows(result.path)}[
+        "captures/coast/ferry-utf8.txt"
+    ]
+    assert ferry["published_at"] is None and ferry["published_date"] is None
+    assert "published-date-after-capture" in ferry["flags"]
+    assert ferry["outlet"] == "The Harbour Courier"
+    assert verify(result.path).problems == []
+
+
 @pytest.mark.parametrize("moment", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
 def test_a_capture_log_time_out_of_range_in_utc_is_a_bad_line(tmp_path, moment):
     log = tmp_path / "log.jsonl"

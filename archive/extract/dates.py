@@ -230,6 +230,22 @@ MIN_DATE = date(1990, 1, 1)
 # The latest day a page may state when its retrieval is not known: a fixed day, never the wall
 # clock, so a re-run gives the same answer (a capture log's retrieval time bounds it closer)
 MAX_DATE = date(2030, 12, 31)
+
+
+def after_capture(value: datetime, precision: str | None, retrieved: datetime | None) -> bool:
+    """Whether a date stated as ``value`` is later than its capture: than ``retrieved`` (a day
+    is midnight of the printed day, so it may be up to a day later), or, when the retrieval is
+    not known, than ``MAX_DATE``. Times without a zone are UTC."""
+    if retrieved is None:
+        return value.date() > MAX_DATE
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if retrieved.tzinfo is None:
+        retrieved = retrieved.replace(tzinfo=UTC)
+    slack = timedelta(days=1) if precision == "day" else timedelta(0)
+    return value > retrieved + slack
+
+
 # A day in an address's path (/2016/12/09/, /2016-12-09-, /20161209/), as a CMS files a story
 # under the day it was published
 URL_DAY = re.compile(

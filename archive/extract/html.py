@@ -57,7 +57,14 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from archive.extract.authors import ARTICLE_KIND, page_authors
-from archive.extract.dates import MAX_DATE, MIN_DATE, URL_DAY, dateline, filed_day
+from archive.extract.dates import (
+    MAX_DATE,
+    MIN_DATE,
+    URL_DAY,
+    after_capture,
+    dateline,
+    filed_day,
+)
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
@@ -1117,8 +1124,12 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
     year alone almost never; a wrong date is worse than none.
     """
     if hints.published_at is not None:
-        provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
         precision = logged_precision(hints)
+        if after_capture(hints.published_at, precision, hints.retrieved_at):
+            # the log contradicts itself, and which of its two times is wrong is not known
+            flags.append("published-date-after-capture")
+            return None
+        provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
         offset = hints.published_utc_offset if precision != "day" else None
         return _Stated(hints.published_at, precision, offset, hints.published_at.date(), "")
     evidence, every = _date_evidence(markup, url, upper, flags)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from itertools import compress
 from typing import NamedTuple
@@ -419,6 +419,10 @@ def _dates(
         precision = logged_precision(
             Hints(published_at=value, published_precision=hints.published_precision)
         )
+        if dates_mod.after_capture(value, precision, hints.retrieved_at):
+            # the log contradicts itself, and which of its two times is wrong is not known
+            flags.append("published-date-after-capture")
+            return None, None, None, mod_value, mod_offset
         prov.append(Provenance("published_at", "capture-log", hints.evidence or value.isoformat()))
         offset = hints.published_utc_offset if precision != "day" else None
         return value, precision, offset, mod_value, mod_offset
@@ -451,16 +455,7 @@ def _one_date(
         flags.append("date-conflict")
         return None
     i, d = found[0]
-    retrieved = hints.retrieved_at
-    if retrieved is not None and retrieved.tzinfo is None:
-        retrieved = retrieved.replace(tzinfo=UTC)  # capture times without a zone are UTC
-    # a day-precision date is midnight of the printed day: it may legitimately be later that day
-    slack = timedelta(days=1) if d.precision == "day" else timedelta(0)
-    if retrieved is not None:
-        late = d.value > retrieved + slack
-    else:  # no retrieval known: the last day an HTML page may state either ("2099")
-        late = d.value.date() > dates_mod.MAX_DATE
-    if late:
+    if dates_mod.after_capture(d.value, d.precision, hints.retrieved_at):
         flags.append(f"{name.split('_')[0]}-date-after-capture")
         return None
     ln = lines[i]
