@@ -208,3 +208,40 @@ def test_a_changed_rights_line_for_a_warc_file_derives_its_records_again(tmp_pat
     rows = records(second.path)
     assert all(r["text"] is not None and r["redistribution"] == "full" for r in rows)
     assert verify(second.path).problems == []
+
+
+def test_an_input_named_in_both_forms_of_its_path_is_quarantined(tmp_path):
+    """Two usable lines naming one input (``crawl.warc`` and ``b/crawl.warc``) are as a path
+    given twice: which holds is not known. The shorter form once won without a word, and the
+    other line's metadata-only was lost, the texts published."""
+    roots = [tmp_path / "a", tmp_path / "b"]
+    for root in roots:
+        root.mkdir()
+        write_warc(root / "crawl.warc", fixture_specs(), gz=False)
+        (root / "story.txt").write_text(render_text(LIGHTHOUSE), encoding="utf-8")
+    lines = [
+        {"path": "crawl.warc", "rights_holder": "Open Crawl Co"},
+        {"path": "b/crawl.warc", "redistribution": "metadata-only"},
+        {"path": "story.txt", "url": LIGHTHOUSE.url},
+        {"path": "b/story.txt", "redistribution": "metadata-only"},
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = pack(roots, tmp_path / "dist", SETTINGS, capture_log=log)
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    assert [(q["source_path"], q["reason"]) for q in held] == [
+        ("b/crawl.warc", "capture-log"),
+        ("b/story.txt", "capture-log"),
+    ]
+    assert (
+        "its lines 1 and 2 in log.jsonl both name it (crawl.warc and b/crawl.warc)"
+        in (held[0]["message"])
+    )
+    rows = records(result.path)
+    assert {r["capture"]["source_path"] for r in rows} == {"a/crawl.warc", "a/story.txt"}
+    assert {r["rights_holder"] for r in rows if r["capture"]["source_path"] == "a/crawl.warc"} == {
+        "Open Crawl Co"
+    }
+    counts = result.manifest["counts"]
+    assert (counts["inputs"], counts["records"], counts["quarantined"]) == (9, 7, 2)
+    assert verify(result.path).problems == []

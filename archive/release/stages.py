@@ -174,12 +174,23 @@ def _stored_entry(ctx: PackContext, source_path: str) -> StoredEntry | None:
 
 def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None:
     """A quarantine entry for an input whose capture-log line cannot be used (and no usable
-    line names it): packed without the line, it would be published under rights, an outlet or
-    a date its log did not give, where the line may say metadata-only (for a WARC file, its
-    records' rights)."""
-    if ctx.log is None or _stored_entry(ctx, source_path) is not None:
-        return None  # a usable line names it, in one form of its path or the other
-    bad = ctx.log.unusable(source_path.partition("/")[2]) or ctx.log.unusable(source_path)
+    line names it), or that a usable line names in each form of its path: packed by one line,
+    or by none, it would be published under rights, an outlet or a date its log did not give,
+    where the other line may say metadata-only (for a WARC file, its records' rights)."""
+    if ctx.log is None:
+        return None
+    short = source_path.partition("/")[2]
+    found = [stored for stored in (ctx.log.stored(short), ctx.log.stored(source_path)) if stored]
+    if len(found) == 2:  # two lines, as a path given twice is: which one holds is not known
+        first, second = sorted(json.loads(stored.entry)[1] for stored in found)
+        message = (
+            f"its lines {first} and {second} in {ctx.log.name} both name it ({short} and "
+            f"{source_path}): keep one to pack it"
+        )
+        return QuarantineEntry(source_path, "capture-log", message)
+    if found:
+        return None
+    bad = ctx.log.unusable(short) or ctx.log.unusable(source_path)
     if bad is None:
         return None
     line, why = bad
