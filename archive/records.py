@@ -40,7 +40,7 @@ def _html_extractor() -> str:
     from importlib.metadata import version
 
     libraries = f"trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
-    return f"{HTML_EXTRACTOR_NAME}18 {libraries}"
+    return f"{HTML_EXTRACTOR_NAME}19 {libraries}"
 
 
 def __getattr__(name: str) -> str:
@@ -276,18 +276,20 @@ def with_extraction(
 ) -> Record:
     """``record`` carrying the derived fields of ``extraction`` and the rights that apply."""
     provenance = list(extraction.provenance)
-    rights_holder, redistribution = settings.rights_holder, settings.redistribution
-    rights_source = "settings"
-    if entry and (entry.rights_holder or entry.redistribution):
-        rights_holder = entry.rights_holder or rights_holder
-        redistribution = entry.redistribution or redistribution
-        rights_source = "capture-log"
-    evidence = entry.evidence(log_name or "capture log") if rights_source == "capture-log" else ""
+    logged = entry.evidence(log_name or "capture log") if entry else ""
+    # each from where it was stated: a line may state one of the two, archive.toml the other
+    rights_holder = entry.rights_holder if entry and entry.rights_holder else None
     if rights_holder:
-        provenance.append(Provenance("rights_holder", rights_source, evidence or "archive.toml"))
-    provenance.append(
-        Provenance("redistribution", rights_source, evidence or "default or archive.toml")
-    )
+        provenance.append(Provenance("rights_holder", "capture-log", logged))
+    elif settings.rights_holder:
+        rights_holder = settings.rights_holder
+        provenance.append(Provenance("rights_holder", "settings", "archive.toml"))
+    if entry and entry.redistribution:
+        redistribution = entry.redistribution
+        provenance.append(Provenance("redistribution", "capture-log", logged))
+    else:
+        redistribution = settings.redistribution
+        provenance.append(Provenance("redistribution", "settings", "default or archive.toml"))
     if extraction.language and not any(p.field == "language" for p in provenance):
         provenance.append(Provenance("language", "language-detector", ""))
     return record_with(

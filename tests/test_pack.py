@@ -118,6 +118,38 @@ def test_capture_log_fields_carry_provenance(corpus, capture_log, tmp_path):
     assert result.manifest["capture_log"]["unmatched"] == 0
 
 
+def test_each_right_names_where_it_was_stated(corpus, tmp_path):
+    """A line stating only redistribution once credited archive.toml's rights holder to the
+    line too."""
+    log = tmp_path / "log.jsonl"
+    lines = [
+        {"path": "coast/ferry-utf8.txt", "redistribution": "metadata-only"},
+        {"path": "coast/ferry-bom.txt", "rights_holder": "Harbour Courier Ltd"},
+    ]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    settings = replace(SETTINGS, rights_holder="Coastal Archive Trust")
+    result = pack([corpus], tmp_path / "dist", settings, capture_log=log)
+    by_path = {r["capture"]["source_path"]: r for r in rows(result.path)}
+
+    def rights(path: str) -> dict:
+        row = by_path[f"captures/coast/{path}"]
+        stated = {p["field"]: (p["method"], p["evidence"]) for p in row["provenance"]}
+        return {f: (row[f], *stated[f]) for f in ("rights_holder", "redistribution")}
+
+    assert rights("ferry-utf8.txt") == {
+        "rights_holder": ("Coastal Archive Trust", "settings", "archive.toml"),
+        "redistribution": ("metadata-only", "capture-log", "log.jsonl line 1"),
+    }
+    assert rights("ferry-bom.txt") == {
+        "rights_holder": ("Harbour Courier Ltd", "capture-log", "log.jsonl line 2"),
+        "redistribution": ("full", "settings", "default or archive.toml"),
+    }
+    assert rights("ferry-crlf.txt") == {
+        "rights_holder": ("Coastal Archive Trust", "settings", "archive.toml"),
+        "redistribution": ("full", "settings", "default or archive.toml"),
+    }
+
+
 def test_a_log_line_published_after_it_was_retrieved_gives_no_date(corpus, tmp_path):
     """The line contradicts itself; its other fields still apply."""
     log = tmp_path / "log.jsonl"
