@@ -159,27 +159,45 @@ _LOGGED_PAGE = (
     b"</article></body></html>"
 )
 _RETRIEVED = datetime(2022, 1, 6, 8, 0, tzinfo=UTC)
+_LATER = datetime(2022, 1, 6, 12, 0, tzinfo=UTC)  # 7 January had begun at UTC+14 (at 10:00)
 
 
 @pytest.mark.parametrize(
-    ("published", "precision", "kept"),
+    ("published", "precision", "retrieved", "kept"),
     [
-        (datetime(2022, 1, 6, 8, 0, tzinfo=UTC), "minute", True),  # the capture's own minute
-        (datetime(2022, 1, 6, 8, 1, tzinfo=UTC), "minute", False),
+        (datetime(2022, 1, 6, 8, 0, tzinfo=UTC), "minute", _RETRIEVED, True),  # its own minute
+        (datetime(2022, 1, 6, 8, 1, tzinfo=UTC), "minute", _RETRIEVED, False),
         # 09:00 at UTC+2 is 07:00 UTC, before the capture
-        (datetime(2022, 1, 6, 9, 0, tzinfo=timezone(timedelta(hours=2))), "minute", True),
-        (datetime(2022, 1, 7, tzinfo=UTC), "day", True),  # a day is its midnight: up to a day on
-        (datetime(2022, 1, 8, tzinfo=UTC), "day", False),
+        (
+            datetime(2022, 1, 6, 9, 0, tzinfo=timezone(timedelta(hours=2))),
+            "minute",
+            _RETRIEVED,
+            True,
+        ),
+        (datetime(2022, 1, 6, tzinfo=UTC), "day", _RETRIEVED, True),
+        # a day is later only where it had begun nowhere: at UTC+14 it begins at 10:00 UTC
+        (datetime(2022, 1, 7, tzinfo=UTC), "day", _RETRIEVED, False),
+        (datetime(2022, 1, 7, tzinfo=UTC), "day", _LATER, True),
+        (datetime(2022, 1, 8, tzinfo=UTC), "day", _LATER, False),
+        # retrieved late on 5 January at UTC-10 (06:00 UTC on the 6th): the 7th had not begun
+        (
+            datetime(2022, 1, 7, tzinfo=UTC),
+            "day",
+            datetime.fromisoformat("2022-01-05T20:00-10:00"),
+            False,
+        ),
     ],
 )
-def test_a_logged_publication_after_the_logged_capture_is_no_date(published, precision, kept):
+def test_a_logged_publication_after_the_logged_capture_is_no_date(
+    published, precision, retrieved, kept
+):
     """A capture log whose publication time is later than its retrieval time contradicts
     itself: which of the two is wrong is not known, and a wrong date is worse than none. The
     log's date was taken as it was."""
     hints = Hints(
         published_at=published,
         published_precision=precision,
-        retrieved_at=_RETRIEVED,
+        retrieved_at=retrieved,
         evidence="log.jsonl line 1",
     )
     text = extract_text_capture(_LOGGED_STORY, hints, language=False)

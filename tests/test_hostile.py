@@ -409,11 +409,15 @@ def test_an_input_whose_log_line_cannot_be_used_is_quarantined_not_packed_withou
         {"path": "typo.txt", "redistribution": "metadata-only", "published_at": "2024-02-30"},
         {"path": "wrong.txt", "redistribution": "sometimes"},
         {"path": "ok.txt", "url": "https://corrow.example/ferry"},
-        # a usable line in one form of the path, a bad one in the other: the usable one holds
+        # a usable line in one form of the path, a bad one in the other: which holds is not
+        # known, and so with a line giving a path again
         {"path": "other.txt", "redistribution": "metadata-only"},
         {"path": "captures/other.txt", "redistribution": "never"},
         # a withdrawn input needs no line: it leaves a tombstone, not a quarantine entry
         {"path": "gone.txt", "redistribution": "never"},
+        {"path": "a.txt", "redistribution": "metadata-only"},
+        {"path": "spare.txt"},  # no input: more usable lines than bad ones
+        {"path": "spare-too.txt"},
     ]
     log = tmp_path / "log.jsonl"
     log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
@@ -421,17 +425,20 @@ def test_an_input_whose_log_line_cannot_be_used_is_quarantined_not_packed_withou
     settings = PackSettings("cl", "1.0.0", CREATED, withdrawals=withdrawn)
     result = pack([tmp_path / "captures"], tmp_path / "dist", settings, capture_log=log)
     rows = {r["capture"]["source_path"]: r for r in pq.read_table(result.path / "data").to_pylist()}
-    assert sorted(rows) == [f"captures/{n}" for n in ("a.txt", "kept.txt", "ok.txt", "other.txt")]
+    assert sorted(rows) == [f"captures/{n}" for n in ("kept.txt", "ok.txt")]
     assert rows["captures/kept.txt"]["text"] is None  # withheld, as its line says
-    assert rows["captures/other.txt"]["text"] is None
     assert result.manifest["counts"]["withdrawn_inputs"] == 1
     held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
     assert [(q["source_path"], q["reason"]) for q in held] == [
+        ("captures/a.txt", "capture-log"),
+        ("captures/other.txt", "capture-log"),
         ("captures/typo.txt", "capture-log"),
         ("captures/wrong.txt", "capture-log"),
     ]
-    assert "line 3 in log.jsonl cannot be used ('published_at'" in held[0]["message"]
+    assert "line 9 in log.jsonl cannot be used (path 'a.txt' already given" in held[0]["message"]
+    assert "line 7 in log.jsonl cannot be used ('redistribution'" in held[1]["message"]
+    assert "line 3 in log.jsonl cannot be used ('published_at'" in held[2]["message"]
     counts = result.manifest["counts"]
-    assert (counts["inputs"], counts["records"], counts["quarantined"]) == (7, 4, 2)
-    assert len(result.warnings) == 4
+    assert (counts["inputs"], counts["records"], counts["quarantined"]) == (7, 2, 4)
+    assert len(result.warnings) == 5
     assert check_release(result.path).problems == []

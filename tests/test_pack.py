@@ -217,7 +217,8 @@ def test_bad_capture_log_lines_are_reported_and_others_apply(corpus, tmp_path):
         '{"path": "coast/ferry-utf8.txt", "outlet": "Twice"}\n'
         '{"path": "coast/missing.txt", "outlet": "Ghost Gazette"}\n'
         # more good lines than bad: a log most of whose lines fail stops the pack instead
-        '{"path": "coast/ferry-crlf.txt"}\n{"path": "inland/deep/mill.txt"}\n',
+        '{"path": "coast/ferry-crlf.txt", "outlet": "The Harbour Courier"}\n'
+        '{"path": "inland/deep/mill.txt"}\n',
         encoding="utf-8",
     )
     result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
@@ -225,7 +226,12 @@ def test_bad_capture_log_lines_are_reported_and_others_apply(corpus, tmp_path):
     assert "no time zone" in result.warnings[2]
     assert "earlier line" in result.warnings[3]
     outlets = {r["capture"]["source_path"]: r["outlet"] for r in rows(result.path)}
-    assert outlets["captures/coast/ferry-utf8.txt"] == "The Harbour Courier"
+    assert outlets["captures/coast/ferry-crlf.txt"] == "The Harbour Courier"
+    # the inputs the bad lines name, a path given again among them: which line holds is not
+    # known, so neither is packed by one
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    named = sorted(q["source_path"] for q in held if q["reason"] == "capture-log")
+    assert named == ["captures/coast/ferry-bom.txt", "captures/coast/ferry-utf8.txt"]
     assert result.manifest["capture_log"]["bad_lines"] == 4
     assert result.manifest["capture_log"]["unmatched"] == 1
 

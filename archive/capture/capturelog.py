@@ -408,9 +408,8 @@ class CaptureLog:
         return lines
 
     def unusable(self, path: str) -> tuple[int, str] | None:
-        """(line, why) of the first line naming ``path`` that cannot be used, or None; among
-        the paths ``preload`` was given. Whether a usable line names the input too, in this or
-        another form of its path, is ``stored``'s to say."""
+        """(line, why) of the first line naming ``path`` that cannot be used (a line that
+        gives a path again among them), or None; among the paths ``preload`` was given."""
         return self._unusable.get(path)
 
     def _connection(self) -> sqlite3.Connection:
@@ -455,6 +454,8 @@ def _inserted(db: sqlite3.Connection, rows: list[tuple], log_name: str, found: l
             if kept != line:
                 message = f"path {path!r} already given on an earlier line"
                 found.append((place, CaptureLogError(log_name, line, message)))
+                # its input is held to it too: which of the two lines holds is not known
+                db.execute("INSERT OR IGNORE INTO bad VALUES (?, ?, ?)", (path, line, message))
     return inserted
 
 

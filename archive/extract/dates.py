@@ -233,17 +233,22 @@ MAX_DATE = date(2030, 12, 31)
 
 
 def after_capture(value: datetime, precision: str | None, retrieved: datetime | None) -> bool:
-    """Whether a date stated as ``value`` is later than its capture: than ``retrieved`` (a day
-    is midnight of the printed day, so it may be up to a day later), or, when the retrieval is
-    not known, than ``MAX_DATE``. Times without a zone are UTC."""
+    """Whether a date stated as ``value`` is later than its capture: than ``retrieved``, or,
+    when the retrieval is not known, than ``MAX_DATE``. A day, month or year (``value`` its
+    first midnight in UTC) is later only if it had begun nowhere yet: its zone is not known,
+    and it begins earliest at UTC+14. Times without a zone are UTC."""
     if retrieved is None:
         return value.date() > MAX_DATE
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     if retrieved.tzinfo is None:
         retrieved = retrieved.replace(tzinfo=UTC)
-    slack = timedelta(days=1) if precision == "day" else timedelta(0)
-    return value > retrieved + slack
+    return value - _EARLIEST_START.get(precision, _NO_SLACK) > retrieved
+
+
+# how far ahead of UTC a day (a month, a year) may begin
+_EARLIEST_START = dict.fromkeys(("day", "month", "year"), timedelta(hours=14))
+_NO_SLACK = timedelta(0)
 
 
 # A day in an address's path (/2016/12/09/, /2016-12-09-, /20161209/), as a CMS files a story

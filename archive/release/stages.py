@@ -125,7 +125,7 @@ class PackContext:
         language out, for ``with_languages`` to add a batch of records at a time
         (``_languages_added``): the article extractor does; the plain one finds none."""
         if self.settings.extract == "none":
-            return plain_extraction, "archive-plain/4", False
+            return plain_extraction, "archive-plain/5", False
         from archive.extract import EXTRACTOR_VERSION, extract_text_capture
 
         name = f"archive-text/{EXTRACTOR_VERSION}"
@@ -173,10 +173,11 @@ def _stored_entry(ctx: PackContext, source_path: str) -> StoredEntry | None:
 
 
 def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None:
-    """A quarantine entry for an input whose capture-log line cannot be used (and no usable
-    line names it), or that a usable line names in each form of its path: packed by one line,
-    or by none, it would be published under rights, an outlet or a date its log did not give,
-    where the other line may say metadata-only (for a WARC file, its records' rights)."""
+    """A quarantine entry for an input that a capture-log line names but cannot be used for
+    (a bad line, or a line giving its path again), or that usable lines name in both forms of
+    its path: packed by one line, or by none, it would be published under rights, an outlet
+    or a date its log did not give, where the other line may say metadata-only (for a WARC
+    file, its records' rights)."""
     if ctx.log is None:
         return None
     short = source_path.partition("/")[2]
@@ -188,8 +189,6 @@ def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None
             f"{source_path}): keep one to pack it"
         )
         return QuarantineEntry(source_path, "capture-log", message)
-    if found:
-        return None
     bad = ctx.log.unusable(short) or ctx.log.unusable(source_path)
     if bad is None:
         return None
