@@ -236,6 +236,37 @@ def test_bad_capture_log_lines_are_reported_and_others_apply(corpus, tmp_path):
     assert result.manifest["capture_log"]["unmatched"] == 1
 
 
+def test_a_line_repeated_word_for_word_is_reported_but_holds_its_input_to_nothing(corpus, tmp_path):
+    """A log written out twice says nothing new the second time: its repeats are bad lines
+    (exit 1), but no input is quarantined for them, where one that repeats a path with other
+    values holds its input to both; the first line that cannot be used is the one named."""
+    lines = [
+        {"path": "coast/ferry-utf8.txt", "outlet": "The Harbour Courier"},
+        {"path": "coast/ferry-bom.txt", "outlet": "One"},
+        {"path": "inland/deep/mill.txt"},
+    ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        text * 2  # lines 4-6 repeat lines 1-3
+        + json.dumps({"path": "coast/ferry-bom.txt", "outlet": "Two"})
+        + "\n"  # line 7
+        + json.dumps({"path": "coast/ferry-bom.txt", "redistribution": "never"})
+        + "\n"
+        + "".join(json.dumps({"path": f"spare-{n}.txt"}) + "\n" for n in range(4)),
+        encoding="utf-8",
+    )
+    result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
+    assert [w.split(":")[1] for w in result.warnings] == ["4", "5", "6", "7", "8"]
+    outlets = {r["capture"]["source_path"]: r["outlet"] for r in rows(result.path)}
+    assert outlets["captures/coast/ferry-utf8.txt"] == "The Harbour Courier"
+    assert "captures/inland/deep/mill.txt" in outlets
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    refused = [q for q in held if q["reason"] == "capture-log"]
+    assert [q["source_path"] for q in refused] == ["captures/coast/ferry-bom.txt"]
+    assert "its line 7 in log.jsonl cannot be used (path" in refused[0]["message"]
+
+
 def test_a_path_given_again_is_a_bad_line_in_any_batch_of_the_index(tmp_path):
     """The index is written a batch of lines at a time: a path given again, in the batch of
     its first line or a later one, is a bad line in line order, and its first line stays its

@@ -354,9 +354,7 @@ class CaptureLog:
                     found.append((place, CaptureLogError(log_path.name, line, error)))
                     named = _named_path(data)
                     if named is not None:
-                        db.execute(
-                            "INSERT OR IGNORE INTO bad VALUES (?, ?, ?)", (named, line, error)
-                        )
+                        _note_bad(db, named, line, error)
                     continue
                 rows.append((entry.path, line, *_dump(entry), place))
                 if len(rows) == _BATCH:
@@ -449,14 +447,28 @@ def _inserted(db: sqlite3.Connection, rows: list[tuple], log_name: str, found: l
     db.executemany("INSERT OR IGNORE INTO log VALUES (?, ?, ?, ?)", (row[:4] for row in rows))
     inserted = db.total_changes - before
     if inserted < len(rows):
-        for path, line, _, _, place in rows:
-            kept = db.execute("SELECT line FROM log WHERE path = ?", (path,)).fetchone()[0]
+        query = "SELECT line, entry FROM log WHERE path = ?"
+        for path, line, entry, _, place in rows:
+            kept, kept_entry = db.execute(query, (path,)).fetchone()
             if kept != line:
                 message = f"path {path!r} already given on an earlier line"
                 found.append((place, CaptureLogError(log_name, line, message)))
-                # its input is held to it too: which of the two lines holds is not known
-                db.execute("INSERT OR IGNORE INTO bad VALUES (?, ?, ?)", (path, line, message))
+                # which of two lines that differ holds is not known: its input is held to both
+                # (one repeating the other word for word, as a log written twice, says nothing
+                # new: the values after the path and line)
+                if json.loads(entry)[2:] != json.loads(kept_entry)[2:]:
+                    _note_bad(db, path, line, message)
     return inserted
+
+
+def _note_bad(db: sqlite3.Connection, path: str, line: int, why: str) -> None:
+    """Keep, for the input ``path`` names, the first line naming it that cannot be used: a
+    repeat is found when its batch is written, after bad lines read later than it."""
+    db.execute(
+        "INSERT INTO bad VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET line = excluded.line,"
+        " message = excluded.message WHERE excluded.line < bad.line",
+        (path, line, why),
+    )
 
 
 class StoredEntry(NamedTuple):

@@ -189,10 +189,10 @@ def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None
             f"{source_path}): keep one to pack it"
         )
         return QuarantineEntry(source_path, "capture-log", message)
-    bad = ctx.log.unusable(short) or ctx.log.unusable(source_path)
-    if bad is None:
+    bad = [found for found in (ctx.log.unusable(short), ctx.log.unusable(source_path)) if found]
+    if not bad:
         return None
-    line, why = bad
+    line, why = min(bad)  # the first of them
     message = f"its line {line} in {ctx.log.name} cannot be used ({why}): mend it to pack it"
     return QuarantineEntry(source_path, "capture-log", message)
 
