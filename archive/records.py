@@ -119,7 +119,7 @@ def warc_record(
 ) -> Record | QuarantineEntry:
     """The record for one WARC response (``archive.capture.warc.WarcPayload``) of the WARC file at
     ``source_path``; a failed payload digest is kept and flagged, never silenced. ``rights`` is
-    the capture-log line naming the WARC file, cut to its rights (``warc_rights``): the only
+    the capture-log line naming the WARC file, cut to its rights (``rights_of``): the only
     fields of such a line a record inside takes."""
     key = warc_capture_key(source_path, payload)
     hints = Hints(

@@ -267,6 +267,39 @@ def test_a_line_repeated_word_for_word_is_reported_but_holds_its_input_to_nothin
     assert "its line 7 in log.jsonl cannot be used (path" in refused[0]["message"]
 
 
+def test_a_key_given_twice_in_a_log_line_makes_it_a_bad_line(corpus, tmp_path):
+    """json keeps the last of a repeated key without a word: a line saying metadata-only, then
+    full, published the text. A CSV header naming a column twice leaves no row to read."""
+    lines = [
+        '{"path": "coast/ferry-utf8.txt", "redistribution": "metadata-only",'
+        ' "redistribution": "full"}',
+        '{"path": "coast/ferry-bom.txt", "extra": {"note": "a", "note": "b"}}',
+        # a key-like text in a value, and a nested object, are no repeat
+        '{"path": "coast/ferry-crlf.txt", "extra": {"note": "x\\":y"}, "outlet": "Tide \\": Co"}',
+        '{"path": "inland/deep/mill.txt"}',
+        '{"path": "spare.txt"}',
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
+    assert [w.split(":", 2)[1:] for w in result.warnings] == [
+        ["1", " a key given twice in one object (which value holds is not known)"],
+        ["2", " a key given twice in one object (which value holds is not known)"],
+    ]
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    named = sorted(q["source_path"] for q in held if q["reason"] == "capture-log")
+    assert named == ["captures/coast/ferry-bom.txt", "captures/coast/ferry-utf8.txt"]
+    outlets = {r["capture"]["source_path"]: r["outlet"] for r in rows(result.path)}
+    assert outlets["captures/coast/ferry-crlf.txt"] == 'Tide ": Co'
+    csv_log = tmp_path / "log.csv"
+    csv_log.write_text(
+        "path,redistribution,redistribution\ncoast/ferry-utf8.txt,metadata-only,full\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match="the header names a column twice"):
+        pack([corpus], tmp_path / "dist2", SETTINGS, capture_log=csv_log)
+
+
 def test_a_path_given_again_is_a_bad_line_in_any_batch_of_the_index(tmp_path):
     """The index is written a batch of lines at a time: a path given again, in the batch of
     its first line or a later one, is a bad line in line order, and its first line stays its

@@ -479,3 +479,17 @@ def test_a_path_that_cannot_be_checked_is_said_and_the_others_are_still_checked(
         "ok": False,
         "error": reports[0]["error"],
     }
+
+
+def test_a_capture_log_line_giving_a_key_twice_is_refused_as_pack_refuses_it(tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        '{"path": "a.txt", "redistribution": "metadata-only", "redistribution": "full"}\n'
+        '{"path": "b.txt", "extra": {"note": "x\\": y"}}\n',
+        encoding="utf-8",
+    )
+    code, lines, _ = run("--kind", "capture-log", log)
+    assert code == 1
+    assert lines[:1] == [
+        "E028 log.jsonl:1: a key given twice in one object (which value holds is not known)"
+    ]

@@ -163,7 +163,8 @@ def raw_lines(
     path: Path, after: IndexedPart | None = None
 ) -> Iterator[tuple[int, dict | None, str | None]]:
     """Yield (line number, mapping or None, error or None) for each non-blank line (``after``
-    a JSON Lines log's part already read: of the lines after it only).
+    a JSON Lines log's part already read: of the lines after it only); a line with an error
+    may have its mapping, which is not to be used but for the input it names.
 
     A JSON line longer than ``MAX_LINE_CHARS`` is a bad line, read past in pieces so that it
     never sits in memory whole; so is JSON nested deeper than ``boundedjson.MAX_DEPTH``. A CSV
@@ -210,8 +211,39 @@ def _json_rows(handle, before: int) -> Iterator[tuple[int, dict | None, str | No
             continue
         if not isinstance(data, dict):
             yield number, None, "not a JSON object"
+        elif _repeats_a_key(text, data):  # the mapping too: the input it names is held to it
+            yield number, data, "a key given twice in one object (which value holds is not known)"
         else:
             yield number, data, None
+
+
+# A key as it ends in JSON text: a string value holds one only if it holds an escaped quote
+_KEY_END = re.compile(r'"\s*:')
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _repeats_a_key(text: str, data: dict) -> bool:
+    """Whether the JSON ``text`` gives a key twice in one object, where ``json`` keeps the last
+    value without a word (``redistribution`` given as ``metadata-only``, then as ``full``). It
+    is parsed again, pair by pair, only when it holds more keys than ``data``: an object
+    nested in a value, or a value holding ``\":``, has keys of its own."""
+    if len(_KEY_END.findall(text)) <= len(data):
+        return False
+    try:
+        json.loads(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKey:
+        return True
+    return False
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        raise _RepeatedKey
+    return found
 
 
 def _bounded_lines(handle, before: int = 0) -> Iterator[tuple[int, str | None]]:
@@ -248,6 +280,10 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
         unnamed = {name for name in names or () if _not_utf8(name)}
         if unnamed:  # those columns are left out of every row, said once
             yield reader.line_num, None, f"{NOT_UTF8} (a column's name; the column is not read)"
+        if names is not None and len(set(names)) < len(names):
+            # csv keeps the last column of a name without a word: which value holds is not known
+            yield reader.line_num, None, "the header names a column twice"
+            return
         if any(_holds_line_break(name) for name in names or ()):
             # a quote left open in the header takes the lines after it into a name: no row
             # is left to read, and the log would be empty without a word
@@ -406,8 +442,9 @@ class CaptureLog:
         return lines
 
     def unusable(self, path: str) -> tuple[int, str] | None:
-        """(line, why) of the first line naming ``path`` that cannot be used (a line that
-        gives a path again among them), or None; among the paths ``preload`` was given."""
+        """(line, why) of the first line naming ``path`` that cannot be used (one giving the
+        path again with other values among them), or None; among the paths ``preload`` was
+        given."""
         return self._unusable.get(path)
 
     def _connection(self) -> sqlite3.Connection:

@@ -174,10 +174,10 @@ def _stored_entry(ctx: PackContext, source_path: str) -> StoredEntry | None:
 
 def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None:
     """A quarantine entry for an input that a capture-log line names but cannot be used for
-    (a bad line, or a line giving its path again), or that usable lines name in both forms of
-    its path: packed by one line, or by none, it would be published under rights, an outlet
-    or a date its log did not give, where the other line may say metadata-only (for a WARC
-    file, its records' rights)."""
+    (a bad line, or one giving its path again with other values), or that usable lines name in
+    both forms of its path: packed by one line, or by none, it would be published under
+    rights, an outlet or a date its log did not give, where the other line may say
+    metadata-only (for a WARC file, its records' rights)."""
     if ctx.log is None:
         return None
     short = source_path.partition("/")[2]
@@ -189,10 +189,10 @@ def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None
             f"{source_path}): keep one to pack it"
         )
         return QuarantineEntry(source_path, "capture-log", message)
-    bad = [found for found in (ctx.log.unusable(short), ctx.log.unusable(source_path)) if found]
-    if not bad:
+    refused = [bad for bad in (ctx.log.unusable(short), ctx.log.unusable(source_path)) if bad]
+    if not refused:
         return None
-    line, why = min(bad)  # the first of them
+    line, why = min(refused)  # the first line of the two
     message = f"its line {line} in {ctx.log.name} cannot be used ({why}): mend it to pack it"
     return QuarantineEntry(source_path, "capture-log", message)
 
