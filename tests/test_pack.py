@@ -296,8 +296,34 @@ def test_a_key_given_twice_in_a_log_line_makes_it_a_bad_line(corpus, tmp_path):
         "path,redistribution,redistribution\ncoast/ferry-utf8.txt,metadata-only,full\n",
         encoding="utf-8",
     )
-    with pytest.raises(UsageError, match="the header names a column twice"):
+    with pytest.raises(UsageError, match="the header names the column 'redistribution' twice"):
         pack([corpus], tmp_path / "dist2", SETTINGS, capture_log=csv_log)
+    # columns without a name (a spreadsheet's trailing commas) are left out, as ever
+    csv_log.write_text(
+        "path,redistribution,,\ncoast/ferry-utf8.txt,metadata-only,,\n", encoding="utf-8"
+    )
+    result = pack([corpus], tmp_path / "dist3", SETTINGS, capture_log=csv_log)
+    assert not result.warnings
+    texts = {r["capture"]["source_path"]: r["text"] for r in rows(result.path)}
+    assert texts["captures/coast/ferry-utf8.txt"] is None  # metadata-only
+
+
+def test_a_log_line_giving_path_twice_holds_each_input_it_names(corpus, tmp_path):
+    """json kept the last path: the input the first one names was packed with full rights,
+    though the only line naming it said metadata-only."""
+    log = tmp_path / "log.jsonl"
+    lines = [
+        '{"path": "coast/ferry-utf8.txt", "path": "coast/ferry-bom.txt",'
+        ' "redistribution": "metadata-only"}',
+        '{"path": "coast/ferry-crlf.txt", "redistribution": "metadata-only", "path": null}',
+        '{"path": "inland/deep/mill.txt"}',
+        '{"path": "spare.txt"}',
+    ]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = pack([corpus], tmp_path / "dist", SETTINGS, capture_log=log)
+    held = [json.loads(line) for line in (result.path / "quarantine.jsonl").open("rb")]
+    named = sorted(q["source_path"] for q in held if q["reason"] == "capture-log")
+    assert named == [f"captures/coast/{n}.txt" for n in ("ferry-bom", "ferry-crlf", "ferry-utf8")]
 
 
 def test_a_path_given_again_is_a_bad_line_in_any_batch_of_the_index(tmp_path):

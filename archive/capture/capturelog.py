@@ -18,6 +18,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
@@ -211,8 +212,9 @@ def _json_rows(handle, before: int) -> Iterator[tuple[int, dict | None, str | No
             continue
         if not isinstance(data, dict):
             yield number, None, "not a JSON object"
-        elif _repeats_a_key(text, data):  # the mapping too: the input it names is held to it
-            yield number, data, "a key given twice in one object (which value holds is not known)"
+        elif _repeats_a_key(text, data):  # every path it gives: each input is held to it
+            message = "a key given twice in one object (which value holds is not known)"
+            yield number, {"path": _top_level_values(text, "path")}, message
         else:
             yield number, data, None
 
@@ -244,6 +246,14 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     if len(found) < len(pairs):
         raise _RepeatedKey
     return found
+
+
+def _top_level_values(text: str, key: str) -> list:
+    """Every value of ``key`` in the JSON object ``text``, in order (its last object is the
+    outermost: a pairs hook sees the objects nested in it first)."""
+    objects: list[list[tuple[str, object]]] = []
+    json.loads(text, object_pairs_hook=lambda pairs: objects.append(pairs) or dict(pairs))
+    return [value for name, value in objects[-1] if name == key]
 
 
 def _bounded_lines(handle, before: int = 0) -> Iterator[tuple[int, str | None]]:
@@ -280,9 +290,11 @@ def _csv_rows(handle) -> Iterator[tuple[int, dict | None, str | None]]:
         unnamed = {name for name in names or () if _not_utf8(name)}
         if unnamed:  # those columns are left out of every row, said once
             yield reader.line_num, None, f"{NOT_UTF8} (a column's name; the column is not read)"
-        if names is not None and len(set(names)) < len(names):
+        read = [name for name in names or () if name and name not in unnamed]
+        if len(set(read)) < len(read):  # columns without a name are left out, as ever
             # csv keeps the last column of a name without a word: which value holds is not known
-            yield reader.line_num, None, "the header names a column twice"
+            twice = next(name for name in read if read.count(name) > 1)
+            yield reader.line_num, None, f"the header names the column {twice!r} twice"
             return
         if any(_holds_line_break(name) for name in names or ()):
             # a quote left open in the header takes the lines after it into a name: no row
@@ -388,8 +400,7 @@ class CaptureLog:
                         error = str(exc)
                 if error is not None:
                     found.append((place, CaptureLogError(log_path.name, line, error)))
-                    named = _named_path(data)
-                    if named is not None:
+                    for named in _named_paths(data):
                         _note_bad(db, named, line, error)
                     continue
                 rows.append((entry.path, line, *_dump(entry), place))
@@ -465,15 +476,17 @@ class CaptureLog:
         return self.__dict__ | {"_db": None, "_preloaded": {}, "_unusable": {}}
 
 
-def _named_path(data) -> str | None:
-    """The input a line that cannot be used names, when it names one as a line must."""
-    path = data.get("path") if isinstance(data, dict) else None
-    if not isinstance(path, str) or not path:
-        return None
-    try:
-        return _safe_relative(path)
-    except ValueError:
-        return None
+def _named_paths(data) -> list[str]:
+    """The inputs a line that cannot be used names, as a line must name one: its ``path``, or
+    each path of a list (a line giving ``path`` more than once is read so, ``_json_rows``):
+    which of them it meant is not known."""
+    paths = data.get("path") if isinstance(data, dict) else None
+    named = []
+    for path in paths if isinstance(paths, list) else [paths]:
+        if isinstance(path, str) and path:
+            with suppress(ValueError):
+                named.append(_safe_relative(path))
+    return named
 
 
 def _inserted(db: sqlite3.Connection, rows: list[tuple], log_name: str, found: list[tuple]) -> int:
