@@ -212,9 +212,10 @@ def _json_rows(handle, before: int) -> Iterator[tuple[int, dict | None, str | No
             continue
         if not isinstance(data, dict):
             yield number, None, "not a JSON object"
-        elif _repeats_a_key(text, data):  # every path it gives: each input is held to it
+        elif (paths := _paths_if_a_key_repeats(text, data)) is not None:
+            # every path it gives: each input is held to it
             message = "a key given twice in one object (which value holds is not known)"
-            yield number, {"path": _top_level_values(text, "path")}, message
+            yield number, {"path": paths}, message
         else:
             yield number, data, None
 
@@ -223,37 +224,20 @@ def _json_rows(handle, before: int) -> Iterator[tuple[int, dict | None, str | No
 _KEY_END = re.compile(r'"\s*:')
 
 
-class _RepeatedKey(ValueError):
-    pass
-
-
-def _repeats_a_key(text: str, data: dict) -> bool:
-    """Whether the JSON ``text`` gives a key twice in one object, where ``json`` keeps the last
-    value without a word (``redistribution`` given as ``metadata-only``, then as ``full``). It
-    is parsed again, pair by pair, only when it holds more keys than ``data``: an object
-    nested in a value, or a value holding ``\":``, has keys of its own."""
+def _paths_if_a_key_repeats(text: str, data: dict) -> list | None:
+    """Every ``path`` the JSON ``text`` gives where it gives a key twice in one object (which
+    ``json`` does without a word, keeping the last value: ``redistribution`` given as
+    ``metadata-only``, then as ``full``), else None. It is parsed again, pair by pair, only
+    when it holds more keys than ``data``: an object nested in a value, or a value holding
+    ``\":``, has keys of its own."""
     if len(_KEY_END.findall(text)) <= len(data):
-        return False
-    try:
-        json.loads(text, object_pairs_hook=_unique_keys)
-    except _RepeatedKey:
-        return True
-    return False
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    found = dict(pairs)
-    if len(found) < len(pairs):
-        raise _RepeatedKey
-    return found
-
-
-def _top_level_values(text: str, key: str) -> list:
-    """Every value of ``key`` in the JSON object ``text``, in order (its last object is the
-    outermost: a pairs hook sees the objects nested in it first)."""
+        return None
     objects: list[list[tuple[str, object]]] = []
     json.loads(text, object_pairs_hook=lambda pairs: objects.append(pairs) or dict(pairs))
-    return [value for name, value in objects[-1] if name == key]
+    if all(len({name for name, _ in pairs}) == len(pairs) for pairs in objects):
+        return None
+    # the last object is the outermost: a pairs hook sees the objects nested in it first
+    return [value for name, value in objects[-1] if name == "path"]
 
 
 def _bounded_lines(handle, before: int = 0) -> Iterator[tuple[int, str | None]]:

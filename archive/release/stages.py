@@ -164,12 +164,19 @@ class Withdrawn:
     source_path: str
 
 
+def _log_keys(source_path: str) -> tuple[str, str]:
+    """The two paths a capture-log line may name an input by: its path in the source folder,
+    and (to tell two source folders apart) ``<folder name>/<path>``."""
+    return source_path.partition("/")[2], source_path
+
+
 def _stored_entry(ctx: PackContext, source_path: str) -> StoredEntry | None:
-    """The capture-log entry of an input, as the log's index keeps it: by its path in the
-    source folder, or (to tell two source folders apart) by ``<folder name>/<path>``."""
+    """The capture-log entry of an input, as the log's index keeps it, by either of its
+    ``_log_keys``."""
     if ctx.log is None:
         return None
-    return ctx.log.stored(source_path.partition("/")[2]) or ctx.log.stored(source_path)
+    short, whole = _log_keys(source_path)
+    return ctx.log.stored(short) or ctx.log.stored(whole)
 
 
 def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None:
@@ -180,16 +187,16 @@ def _unusable_line(ctx: PackContext, source_path: str) -> QuarantineEntry | None
     metadata-only (for a WARC file, its records' rights)."""
     if ctx.log is None:
         return None
-    short = source_path.partition("/")[2]
-    found = [stored for stored in (ctx.log.stored(short), ctx.log.stored(source_path)) if stored]
+    keys = _log_keys(source_path)
+    found = [stored for stored in map(ctx.log.stored, keys) if stored]
     if len(found) == 2:  # two lines, as a path given twice is: which one holds is not known
-        first, second = sorted(json.loads(stored.entry)[1] for stored in found)
+        first, second = sorted(entry_from_stored(stored).line for stored in found)
         message = (
-            f"its lines {first} and {second} in {ctx.log.name} both name it ({short} and "
-            f"{source_path}): keep one to pack it"
+            f"its lines {first} and {second} in {ctx.log.name} both name it ({keys[0]} and "
+            f"{keys[1]}): keep one to pack it"
         )
         return QuarantineEntry(source_path, "capture-log", message)
-    refused = [bad for bad in (ctx.log.unusable(short), ctx.log.unusable(source_path)) if bad]
+    refused = [bad for bad in map(ctx.log.unusable, keys) if bad]
     if not refused:
         return None
     line, why = min(refused)  # the first line of the two
