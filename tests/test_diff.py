@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import raw_strings
+from conftest import raw_strings, vouch_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -201,6 +201,7 @@ def test_a_parent_tombstone_without_a_record_id_stops_the_next_pack_in_one_line(
     parent = shutil.copytree(history["v2"], dist / history["v2"].name)
     tombstones = parent / "withdrawn.jsonl"
     tombstones.write_bytes(tombstones.read_bytes() + b'{"reason": "no id"}\n')
+    vouch_for(parent, "withdrawn.jsonl")  # a forger's: the tombstone itself is what is read
     later = replace(SETTINGS, version="2.0.1")
     with pytest.raises(UsageError, match=f"^{tombstones}:2: not a tombstone \\(no record_id\\)"):
         pack([history["src"]], dist, later, capture_log=history["log"])
@@ -235,6 +236,7 @@ def test_a_truncated_shard_is_named_in_one_error_by_diff_and_by_the_next_pack(
     damaged = shutil.copytree(history["v2"], tmp_path / "dist" / history["v2"].name)
     shard = sorted((damaged / "data").glob("*.parquet"))[0]
     os.truncate(shard, min(size, shard.stat().st_size - 8))
+    vouch_for(damaged, f"data/{shard.name}")  # listed as it now is: the shard alone is damaged
     named = f"^{shard}: unreadable \\(.*\\); run archive verify$"
     with pytest.raises(UsageError, match=named):
         diff(history["v11"], damaged)

@@ -7,10 +7,11 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import CREATED
+from conftest import CREATED, vouch_for
 
 from archive import PackSettings, check_release, pack, validate, verify
 from archive.cli import main
@@ -107,6 +108,24 @@ def test_withdrawal_leaves_a_tombstone_that_is_carried_forward(first, tmp_path):
     assert victim not in rows(v3.path)
     assert (v3.path / WITHDRAWN_FILE).read_text() == (v2.path / WITHDRAWN_FILE).read_text()
     verify(v3.path)
+
+
+def test_pre_releases_follow_one_another_by_semantic_version_precedence(tmp_path):
+    # rc.10 comes after rc.2 (numbers compare as numbers), so it is rc.2's child, and the
+    # release after it is rc.10's: a withdrawal made in rc.10 stays withdrawn
+    root = tmp_path / "captures"
+    write_corpus(root, {f"s{n:02d}.txt": story(n) for n in range(4)})
+    dist = tmp_path / "dist"
+    rc2 = pack([root], dist, replace(BASE, version="1.0.0-rc.2")).path
+    victim = sorted(rows(rc2))[1]
+    withdrawal = replace(BASE, version="1.0.0-rc.10", withdrawals=((victim, "takedown"),))
+    rc10 = pack([root], dist, withdrawal)
+    assert rc10.manifest["parent"]["version"] == "1.0.0-rc.2"
+    final = pack([root], dist, replace(BASE, version="1.0.0"))
+    assert final.manifest["parent"]["version"] == "1.0.0-rc.10"
+    assert victim not in rows(final.path)
+    assert (final.path / WITHDRAWN_FILE).read_text() == (rc10.path / WITHDRAWN_FILE).read_text()
+    assert verify(final.path).ok
 
 
 def test_tombstones_are_checked_against_their_schema(first, tmp_path):
@@ -282,6 +301,55 @@ def test_a_tampered_parent_is_detected_by_verify(first, tmp_path):
     assert "E031" in {p.code for p in check_release(v2).problems}
 
 
+def test_a_parent_whose_shard_was_edited_is_refused_before_its_rows_are_reused(first, tmp_path):
+    # the edited title would have passed into the child, and the child verified clean
+    root, v1 = first
+    shard = v1 / "data" / "records-00000-of-00002.parquet"
+    table = pq.read_table(shard)
+    titles = table.column("title").to_pylist()
+    titles[0] = "Invented headline"
+    column = table.schema.get_field_index("title")
+    table = table.set_column(column, table.schema.field("title"), pa.array(titles, pa.string()))
+    pq.write_table(table, shard)
+    out = tmp_path / "dist"
+    command = [
+        "pack", str(root), "--out", str(out), "--name", "history", "--version", "1.0.1",
+        "--created", "2026-01-02T03:04:05Z", "--shards", "2", "-q",
+    ]  # fmt: skip
+    done = CliRunner().invoke(main, command)
+    assert done.exit_code == 2
+    assert done.output.strip().splitlines() == [
+        f"archive: error: parent {v1}: data/records-00000-of-00002.parquet differs from its "
+        "manifest; verify it"
+    ]
+    assert not (out / "history-1.0.1").exists()
+    assert pack([root], out, replace(BASE, version="1.0.1"), parent=None).path.exists()
+
+
+@pytest.mark.parametrize("tampering", ["emptied", "deleted"])
+def test_a_parent_whose_tombstones_were_removed_is_refused(first, tmp_path, tampering):
+    # a withdrawn record would have come back in the child as an addition
+    root, _ = first
+    v1 = pack([root], tmp_path / "dist", replace(BASE, version="1.1.0")).path
+    victim = sorted(rows(v1))[2]
+    withdrawal = replace(BASE, version="2.0.0", withdrawals=((victim, "court order"),))
+    v2 = pack([root], tmp_path / "dist", withdrawal).path
+    tombstones = v2 / WITHDRAWN_FILE
+    if tampering == "emptied":
+        tombstones.write_text("")
+    else:
+        tombstones.unlink()
+    with pytest.raises(UsageError, match=r"withdrawn\.jsonl (differs|cannot be read)"):
+        pack([root], tmp_path / "dist", replace(BASE, version="2.1.0"))
+
+
+def test_a_tombstone_file_the_parents_manifest_does_not_list_is_refused(first, tmp_path):
+    root, v1 = first
+    (v1 / WITHDRAWN_FILE).write_text(json.dumps({"record_id": sorted(rows(v1))[0]}) + "\n")
+    with pytest.raises(UsageError, match=r"withdrawn\.jsonl is not in its manifest"):
+        pack([root], tmp_path / "dist", replace(BASE, version="1.1.0"))
+
+
 def test_a_parent_whose_shard_repeats_a_record_id_is_refused_in_one_line(first, tmp_path):
     """A parent whose rows repeat a record id (verify says E013) cannot be indexed for reuse:
     the pack refuses it, naming it, instead of failing in SQLite."""
@@ -295,6 +363,7 @@ def test_a_parent_whose_shard_repeats_a_record_id_is_refused_in_one_line(first, 
     shard = sorted((v1 / "data").glob("*.parquet"))[0]
     table = pq.read_table(shard)
     pq.write_table(pa.concat_tables([table, table.slice(0, 1)]), shard)
+    vouch_for(v1, f"data/{shard.name}", rows=1)  # its manifest forged too: only E013 is left
     assert "E013" in {p.code for p in check_release(v1).problems}
     refusal = re.escape(f"parent {v1}: a record id appears twice; verify it")
     with pytest.raises(UsageError, match=refusal):

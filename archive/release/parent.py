@@ -21,11 +21,12 @@ import pyarrow.compute as pc
 from archive.capture.storage import RemotePath, close_index, open_index
 from archive.errors import UsageError, VerificationError
 from archive.format import boundedjson
-from archive.format.manifest import (  # noqa: F401  WITHDRAWN_FILE: named here too
+from archive.format.manifest import (
     MANIFEST,
     WITHDRAWN_FILE,
     canonical_line,
     checked_manifest,
+    file_sha256,
 )
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches, iter_ipc_batches, rows_kept
 from archive.format.schema import RECORD_ARROW_SCHEMA, schema_file
@@ -40,12 +41,21 @@ _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z
 
 
 def version_key(version: str) -> tuple:
-    """Sort key of a semantic version (a pre-release sorts before its release)."""
+    """Sort key of a semantic version by its precedence (SemVer 2.0.0, item 11): a pre-release
+    sorts before its release, and its dot-separated identifiers compare one by one, numbers as
+    numbers and below words (``rc.2`` < ``rc.10`` < ``rc.x``); build metadata is ignored.
+
+    >>> sorted(["1.0.0", "1.0.0-rc.10", "1.0.0-rc.2", "1.0.0-beta"], key=version_key)
+    ['1.0.0-beta', '1.0.0-rc.2', '1.0.0-rc.10', '1.0.0']
+    """
     match = _SEMVER.match(version)
     if not match:
-        return (-1, -1, -1, 0, version)
+        return (-1, -1, -1, 0, ((1, 0, version),))
     major, minor, patch, pre = match.groups()
-    return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
+    if pre is None:
+        return (int(major), int(minor), int(patch), 1, ())
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (int(major), int(minor), int(patch), 0, parts)
 
 
 def latest_release(out: Path, name: str, before: str) -> Path | None:
@@ -102,7 +112,28 @@ def open_parent(path: Path) -> Parent:
         raise UsageError(message) from None
     except UsageError as exc:
         raise UsageError(f"parent {exc}") from None
+    _check_read_files(path, manifest)
     return Parent(path, manifest, digest)
+
+
+def _check_read_files(path: Path, manifest: dict) -> None:
+    """Refuse a parent whose files a pack reads (its record shards, whose rows are reused,
+    and its tombstones, which are carried) are not those its manifest lists: the child is
+    hashed anew, so an edit made there would pass into it verified, and a tombstone deleted
+    there would bring a withdrawn record back. The first such file is named."""
+    listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    if WITHDRAWN_FILE not in listed and (path / WITHDRAWN_FILE).exists():
+        raise UsageError(f"parent {path}: {WITHDRAWN_FILE} is not in its manifest; verify it")
+    read = [*record_shards(manifest), *([WITHDRAWN_FILE] if WITHDRAWN_FILE in listed else [])]
+    for relative in read:
+        try:
+            found, _ = file_sha256(path / relative)
+        except OSError as exc:
+            message = f"parent {path}: {relative} cannot be read ({exc.strerror}); verify it"
+            raise UsageError(message) from None
+        if found != listed[relative]:
+            message = f"parent {path}: {relative} differs from its manifest; verify it"
+            raise UsageError(message)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ from archive.format.schema import (
     validator_for,
 )
 from archive.inspect import record_shards, shard_batches, unreadable_shard
-from archive.release.parent import read_tombstones
+from archive.release.parent import read_tombstones, version_key
 from archive.release.plan import shard_name
 
 CHANGES_FORMAT = "archive-changes"
@@ -729,14 +729,6 @@ def _parsed(version: str) -> tuple[int, int, int, str | None] | None:
     return int(major), int(minor), int(patch), pre
 
 
-def _precedence(version: tuple[int, int, int, str | None]) -> tuple:
-    major, minor, patch, pre = version
-    if pre is None:
-        return (major, minor, patch, 1, ())
-    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-    return (major, minor, patch, 0, parts)
-
-
 def chosen_bump(old_version: str, new_version: str) -> str | None:
     """Which number ``old_version`` -> ``new_version`` raises (``'none'``: the same numbers);
     None when either is not a semantic version."""
@@ -775,9 +767,9 @@ def bump_warning(old_version: str, new_version: str, implied: str) -> str | None
     if old is None or new is None:
         bad = old_version if old is None else new_version
         return f"{bad!r} is not a semantic version (MAJOR.MINOR.PATCH); bumps cannot be checked"
-    if _precedence(new) < _precedence(old):
+    if version_key(new_version) < version_key(old_version):
         return f"{new_version} comes before {old_version}: a new version must be higher"
-    if _precedence(new) == _precedence(old):
+    if version_key(new_version) == version_key(old_version):
         if implied == "none":
             return None
         return (
