@@ -812,6 +812,8 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
         )
     finally:
         progress.close()
+    for error in result.errors:
+        click.echo(f"archive: error: {printable(error)}", err=True)
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -834,7 +836,7 @@ def rehydrate(dehydrated, captures, capture_log, out, jobs, quiet, as_json):
                 f"{counts['changed']} changed, {counts['missing']} missing{relations}",
                 err=True,
             )
-    sys.exit(EXIT_OK if result.complete else EXIT_FAILED)
+    sys.exit(EXIT_OK if result.complete and not result.errors else EXIT_FAILED)
 
 
 @main.command("relations")

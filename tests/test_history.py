@@ -241,3 +241,25 @@ def test_the_summary_and_report_of_an_edited_changes_file_leave_out_what_is_no_i
     assert changes["ids"]["added"] == ["x"] and changes["ids"]["withdrawn"] == []
     assert "withdrawn" not in changes["counts"] and changes["counts"]["added"] == 0
     write_report(release, tmp_path / "report")
+
+
+def test_a_release_of_the_parents_name_and_version_that_is_not_it_gives_way_to_the_parent(
+    tmp_path,
+):
+    """A dehydrated 1.0.0 beside a 1.1.0 packed --from the full 1.0.0 (the parent its rows came
+    from) has the parent's name and version, not its digest: the search goes on to the parent
+    instead of calling the genuine history broken (E031)."""
+    src = tmp_path / "captures"
+    src.mkdir()
+    for n in range(3):
+        (src / f"n{n}.txt").write_text(note(n), encoding="utf-8")
+    full = pack([src], tmp_path / "dist", SETTINGS).path
+    dry = tmp_path / "dry"
+    dehydrated = replace(SETTINGS, tier="metadata-only")
+    pack([src], dry, dehydrated, parent=None)
+    child = pack([src], dry, replace(dehydrated, version="1.1.0"), parent=full).path
+    assert codes(log(child)) == ["E031"]  # only the dehydrated copy is at hand
+    assert check_parent(child, search=[tmp_path / "dist"]) == []
+    links = log(child, search=[tmp_path / "dist"])
+    assert history_ok(links) and [link.path for link in links] == [child, full]
+    assert codes(log(child, search=[dry])) == ["E031"]  # the copy alone: still not the parent

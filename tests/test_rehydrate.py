@@ -20,7 +20,13 @@ from archive.release.plan import record_id
 from archive.text.normalize import sha256_text
 from archive.versions.diff import diff, implied_bump
 from archive.versions.history import history_ok, log
-from archive.versions.rehydrate import _Outcome, _verified, pack_settings_of, rehydrate
+from archive.versions.rehydrate import (
+    Mismatch,
+    _Outcome,
+    _verified,
+    pack_settings_of,
+    rehydrate,
+)
 
 CREATED = datetime(2026, 7, 8, 9, 10, 11, tzinfo=UTC)
 SETTINGS = PackSettings("moor", "1.0.0", CREATED)
@@ -197,6 +203,32 @@ def test_the_rehydrate_command(releases, user_captures, tmp_path, runner):
     )
     assert whole.exit_code == 0, whole.output
     assert json.loads(whole.output)["counts"]["matched"] == 6
+
+
+def test_a_capture_log_line_the_repack_cannot_use_is_reported_and_its_capture_not_missing(
+    releases, tmp_path, runner
+):
+    """The repack quarantines a capture whose only log line is bad (a key given twice): the
+    line is reported as pack reports it, and the record is changed (quarantined), not missing,
+    as its capture is there."""
+    from archive.cli import main
+
+    bad = tmp_path / "bad.jsonl"
+    line = '{"path": "north/b5.txt", "url": "https://moor.ex/b5", "url": "https://moor.ex/x", '
+    line += '"redistribution": "metadata-only"}\n'
+    bad.write_text(releases["log"].read_text().splitlines(True)[1] + line, encoding="utf-8")
+    result = rehydrate(releases["dry"], releases["src"], tmp_path / "api", capture_log=bad)
+    assert result.errors == ("bad.jsonl:2: a key given twice in one object (which value holds is "
+                             "not known)",)  # fmt: skip
+    assert result.missing == ()
+    assert result.changed == (Mismatch(rid("b5.txt"), "quarantined: capture-log",
+                                       "captures/north/b5.txt"),)  # fmt: skip
+    args = ["rehydrate", str(releases["dry"]), "--captures", str(releases["src"])]
+    done = runner.invoke(main, [*args, "--capture-log", str(bad), "--out", str(tmp_path / "cli")])
+    assert done.exit_code == 1
+    assert f"archive: error: {result.errors[0]}" in done.output.splitlines()
+    changed = f"changed {rid('b5.txt')} (quarantined: capture-log): captures/north/b5.txt"
+    assert changed in done.output.splitlines()
 
 
 # --- relations: kept by a dehydrated release, their evidence restored by rehydration ---------

@@ -169,15 +169,28 @@ def parent_absent(release: Path, entry) -> str | None:
 
 def find_parent(child: Path, entry: dict, search: Sequence[Path] = ()) -> Path | None:
     """Where the parent named by ``entry`` is: ``<name>-<version>`` beside ``child``, or in (or
-    at) one of the ``search`` folders."""
+    at) one of the ``search`` folders. The first whose ``manifest.json`` has the digest the
+    child recorded; else the first of that name and version, whose link is then broken (E031).
+    Two releases may have one name and version (a dehydrated copy beside the full release a
+    child was packed ``--from``, a rehydrated one beside the original): the one passed over is
+    not the parent, and reporting it as an edit would fail a genuine history."""
     folder = f"{entry['name']}-{entry['version']}"
     candidates = [child.parent / folder]
     for place in search:
         candidates += [place / folder, place]
-    for candidate in candidates:
-        if (candidate / MANIFEST).is_file() and _names(candidate, entry):
+    named = [c for c in candidates if (c / MANIFEST).is_file() and _names(c, entry)]
+    for candidate in named:
+        if _manifest_digest(candidate) == entry.get("manifest_sha256"):
             return candidate
-    return None
+    return named[0] if named else None
+
+
+def _manifest_digest(release: Path) -> str | None:
+    try:
+        data = boundedjson.read_capped(release / MANIFEST, boundedjson.MAX_MANIFEST_BYTES)
+    except (OSError, ValueError):
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def _names(candidate: Path, entry: dict) -> bool:

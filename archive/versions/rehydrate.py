@@ -50,6 +50,7 @@ from archive._version import __version__
 from archive.errors import Problem, ReleaseExistsError, UsageError, VerificationError
 from archive.format import boundedjson
 from archive.format.manifest import (
+    QUARANTINE_FILE,
     checked_manifest,
     file_entries,
     file_sha256,
@@ -68,6 +69,7 @@ from archive.inspect import read_manifest, record_shards, shard_batches, unreada
 from archive.model import BODY_KINDS
 from archive.relations.model import QUOTING_KINDS, WITHHELD_KEY, evidence_sha256, is_withheld
 from archive.relations.table import RELATIONS_ARROW_SCHEMA, relation_batches, unreadable
+from archive.release.plan import record_id
 from archive.settings import PackSettings
 from archive.text.normalize import body_text, sha256_text
 from archive.versions.diff import CHANGES_FILE, write_changes_file
@@ -81,9 +83,10 @@ _FILLED = ("text", "capture_text")
 class Mismatch:
     """A record whose capture was found but does not give the recorded text.
 
-    ``reason`` is ``"bytes"`` (a capture at the record's path has other bytes) or ``"text"``
+    ``reason`` is ``"bytes"`` (a capture at the record's path has other bytes), ``"text"``
     (the same bytes decode or extract to another text: other settings, capture log or
-    extractor). ``source_path`` is the capture that was compared.
+    extractor) or ``"quarantined: <reason>"`` (the same bytes, which the repack quarantined:
+    a capture-log line it could not use, say). ``source_path`` is the capture that was compared.
     """
 
     record_id: str
@@ -108,6 +111,7 @@ class RehydrateResult:
     unused: int = 0
     relations_restored: int = 0
     relations_withheld: int = 0
+    errors: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -131,6 +135,7 @@ class RehydrateResult:
             "changed": [dataclasses.asdict(m) for m in self.changed],
             "missing": list(self.missing),
             "withheld": list(self.withheld),
+            "errors": list(self.errors),
         }
 
 
@@ -176,7 +181,7 @@ def rehydrate(
     progress = progress or _silent
     try:
         repacked = _repack(roots, building / "repack", manifest, capture_log, progress, jobs)
-        index = _Index.build(building / "index.sqlite", repacked)
+        index = _Index.build(building / "index.sqlite", repacked.path)
         release = building / "release"
         outcome = _fill(source, release, manifest, index, progress)
         _restore_relations(withholding, release, manifest, index, outcome)
@@ -203,6 +208,7 @@ def rehydrate(
         outcome.unused,
         outcome.relations_restored,
         outcome.relations_withheld,
+        repacked.warnings,
     )
 
 
@@ -268,12 +274,13 @@ def pack_settings_of(manifest: dict, *, jobs: int = 1) -> PackSettings:
 _NOT_REPLAYED = frozenset({"name", "version", "created", "jobs", "shards", "tier", "withdrawals"})
 
 
-def _repack(roots, work: Path, manifest: dict, capture_log, progress: Progress, jobs: int) -> Path:
+def _repack(roots, work: Path, manifest: dict, capture_log, progress: Progress, jobs: int):
+    """The pack of the captures with the release's settings: its path, and its errors (a
+    capture-log line it could not use), which the rehydration reports as its own."""
     from archive.release.pack import pack
 
     settings = pack_settings_of(manifest, jobs=jobs)
-    result = pack(roots, work, settings, capture_log=capture_log, parent=None, progress=progress)
-    return result.path
+    return pack(roots, work, settings, capture_log=capture_log, parent=None, progress=progress)
 
 
 class _Index:
@@ -317,6 +324,7 @@ class _Index:
         db.execute("CREATE INDEX by_id ON capture (record_id)")
         db.execute("CREATE TABLE matched (repacked TEXT PRIMARY KEY, record_id TEXT)")
         _file_relations(db, release)
+        _file_quarantine(db, release)
         db.commit()
         return cls(db)
 
@@ -357,6 +365,15 @@ class _Index:
             "SELECT n, source_path FROM capture WHERE record_id = ?", (record_id,)
         ).fetchone()
 
+    def quarantined(self, raw_sha256: str, record_id: str) -> tuple[str, str] | None:
+        """(path, reason) of a capture the repack quarantined: at the record's own path, else
+        with these bytes."""
+        return self.db.execute(
+            "SELECT source_path, reason FROM quarantine WHERE record_id = ? OR sha256 = ? "
+            "ORDER BY record_id IS NOT ?, source_path LIMIT 1",
+            (record_id, raw_sha256, record_id),
+        ).fetchone()
+
     def unused(self) -> int:
         total = self.db.execute("SELECT count(*) FROM capture").fetchone()[0]
         return total - len(self.used)
@@ -382,6 +399,28 @@ def _file_relations(db: sqlite3.Connection, release: Path) -> None:
                 ),
             )
     db.execute("CREATE INDEX by_pair ON relation (source_id, target_id)")
+
+
+def _file_quarantine(db: sqlite3.Connection, release: Path) -> None:
+    """The repack's quarantined inputs (path, the record id a file there would have, reason,
+    SHA-256 of their bytes when read), on disk. An input a capture-log line holds back is
+    quarantined unread, so it is found by its path."""
+    db.execute(
+        "CREATE TABLE quarantine (source_path TEXT, record_id TEXT, reason TEXT, sha256 TEXT)"
+    )
+    path = release / QUARANTINE_FILE
+    if path.is_file():
+        with path.open("rb") as handle:
+            entries = (e for _, e, why in boundedjson.json_lines(handle) if not why)
+            db.executemany(
+                "INSERT INTO quarantine VALUES (?, ?, ?, ?)",
+                (
+                    (e["source_path"], record_id(e["source_path"]), e["reason"], e["sha256"])
+                    for e in entries
+                ),
+            )
+    db.execute("CREATE INDEX by_sha ON quarantine (sha256)")
+    db.execute("CREATE INDEX by_quarantined_id ON quarantine (record_id)")
 
 
 @dataclass
@@ -504,6 +543,10 @@ def _text_for(row: dict, index: _Index, outcome: _Outcome) -> tuple[str | None, 
     elif (found := index.at_path(rid)) is not None:
         index.used.add(found[0])
         outcome.changed.append(Mismatch(rid, "bytes", found[1]))
+    elif (refused := index.quarantined(row["raw_sha256"], rid)) is not None:
+        # its bytes are there, but the repack could not make a record of them (a capture-log
+        # line it could not use): not a missing capture
+        outcome.changed.append(Mismatch(rid, f"quarantined: {refused[1]}", refused[0]))
     else:
         outcome.missing.append(rid)
     return row["text"], row["capture_text"]
