@@ -33,7 +33,7 @@ from warcdata import (
 )
 from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 
-from archive import PackSettings, pack
+from archive import PackSettings, pack, verify
 from archive.capture.warc import (
     WarcDamage,
     WarcPayload,
@@ -323,7 +323,7 @@ _CRAWLER_SCHEMES = ("metadata:", "dns:", "filedesc:")
 
 
 def census(path: Path) -> list[tuple[int, str | None, str | None]]:
-    """(offset, record id, target URI) of every 2xx HTML or text response, resource or
+    """(offset, record id, target URI) of every 2xx HTML or plain-text response, resource or
     conversion record warcio reads in ``path``, not counting the crawler's own records
     (metadata:, dns:). Computed with warcio alone; an LZ4 file is inflated by fastwarc first."""
     data = path.read_bytes()
@@ -354,10 +354,8 @@ def census(path: Path) -> list[tuple[int, str | None, str | None]]:
                 body = b""
             media = (header or "").split(";")[0].strip().lower()
             sniffed = body[:1024].lstrip().lower().startswith((b"<!doctype html", b"<html"))
-            if (
-                media.startswith("text/")
-                or media == "application/xhtml+xml"
-                or (not media and sniffed)
+            if media in ("text/html", "application/xhtml+xml", "text/plain") or (
+                not media and sniffed
             ):
                 offset = records.get_record_offset()
                 found.append((offset, record.rec_headers.get_header("WARC-Record-ID"), uri))
@@ -480,3 +478,47 @@ def test_a_cut_lz4_file_ends_in_damage_and_yields_only_whole_payloads(tmp_path, 
     items = list(iter_warc(cut))
     assert isinstance(items[-1], WarcDamage)
     assert all(whole[i.warc_record_id] == i.payload for i in items if isinstance(i, WarcPayload))
+
+
+# --- what becomes a capture: HTML and text pages only, in the pack's own accounting -------------
+
+
+def packed(tmp_path: Path, name: str, parts: list[bytes]) -> tuple[list, list, dict]:
+    """(rows, quarantine entries, manifest) of a release packed from one WARC file of
+    ``parts``; the release verifies."""
+    root = tmp_path / "crawls"
+    root.mkdir()
+    write(root / name, parts)
+    release = pack([root], tmp_path / "dist", PackSettings("w", "1.0.0", CREATED)).path
+    assert verify(release).problems == []
+    rows = pq.read_table(release / "data").to_pylist()
+    text = (release / "quarantine.jsonl").read_text(encoding="utf-8")
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    return rows, [json.loads(line) for line in text.splitlines()], manifest
+
+
+_SCRIPT = (
+    b'document.write(\'<div class="panel"><h2>Tide tables</h2><ul><li>High water 06:12</li>'
+    b"</ul></div>');\ndocument.write('<p>The ferry to the outer islands leaves at noon.</p>');\n"
+)
+_NOT_PAGES = {
+    "text/javascript": _SCRIPT,
+    "text/css": b"body{font-family:Georgia,serif;color:#223}\n.tide p{margin:0 0 1em}\n",
+    "text/xml": b"<?xml version='1.0'?><tides><tide at='06:12'>high</tide></tides>\n",
+    "text/vtt": b"WEBVTT\n\n00:00.000 --> 00:04.000\nThe harbour master reads the tides.\n",
+    "text/csv": b"time,height\n06:12,4.1\n12:30,0.7\n",
+}
+
+
+def test_d1_text_types_other_than_html_and_plain_are_skipped_as_non_html(tmp_path):
+    specs = [Spec("non-html", "response", f"https://tides.example.org/asset{n}",
+                  headers=(("Content-Type", f"{media}; charset=utf-8"),), payload=body)
+             for n, (media, body) in enumerate(_NOT_PAGES.items())]  # fmt: skip
+    specs.append(Spec("payload", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE))
+    rows, quarantined, manifest = packed(tmp_path, "assets.warc.gz", warc_bytes(specs, gz=True))
+    assert [(r["capture"]["url"], r["media_type"]) for r in rows] == [(LIGHTHOUSE.url, "text/html")]
+    assert quarantined == []
+    assert manifest["warc_records_skipped"] == {"non-html": len(_NOT_PAGES)}
+    skipped = [i for i in iter_warc(tmp_path / "crawls" / "assets.warc.gz")
+               if isinstance(i, WarcSkipped)]  # fmt: skip
+    assert [(i.kind, i.detail) for i in skipped] == [("non-html", m) for m in _NOT_PAGES]

@@ -3,7 +3,8 @@
 ``iter_warc`` yields, in file order, one item per record:
 
 * ``WarcPayload`` - a ``response``, ``resource`` or ``conversion`` record holding HTML or text
-  (by its Content-Type, or sniffed as browsers do when there is none): the payload bytes
+  (by its Content-Type: ``text/html``, ``application/xhtml+xml`` or ``text/plain``, any other
+  being ``non-html``; or sniffed as browsers do when there is none): the payload bytes
   (transfer and content encodings undone) and the capture fields of the WARC and HTTP headers,
   with the stored digests checked against the bytes read (``digest_ok``, ``bad_digests``) and
   ``flags`` naming what was read leniently;
@@ -576,7 +577,9 @@ def _status_reason(status: int | None, location: str | None) -> tuple[str, str] 
 
 
 def _is_text(media: str) -> bool:
-    return media in _TEXT_TYPES or media.startswith("text/")
+    """Whether a declared media type is a page: HTML or plain text. Other text types (scripts,
+    style sheets, XML, subtitles, CSV) are a page's parts or data, not pages."""
+    return media in _TEXT_TYPES
 
 
 def _target(value: str | None) -> str | None:
