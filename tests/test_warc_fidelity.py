@@ -28,6 +28,7 @@ from warcdata import (
     raw_response,
     record_id,
     render_html,
+    render_text,
     sha1_digest,
     warc_bytes,
 )
@@ -319,13 +320,14 @@ def _gz(parts: list[bytes]) -> list[bytes]:
 
 # --- the real samples, end to end ----------------------------------------------------------------
 
-_CRAWLER_SCHEMES = ("metadata:", "dns:", "filedesc:")
+_CRAWLER_SCHEMES = ("metadata:", "dns:", "filedesc:", "urn:")
 
 
 def census(path: Path) -> list[tuple[int, str | None, str | None]]:
     """(offset, record id, target URI) of every 2xx HTML or plain-text response, resource or
     conversion record warcio reads in ``path``, not counting the crawler's own records
-    (metadata:, dns:). Computed with warcio alone; an LZ4 file is inflated by fastwarc first."""
+    (metadata:, dns:, urn:). Computed with warcio alone; an LZ4 file is inflated by fastwarc
+    first."""
     data = path.read_bytes()
     if path.name.endswith(".lz4"):
         from fastwarc.stream_io import Lz4Reader
@@ -522,3 +524,26 @@ def test_d1_text_types_other_than_html_and_plain_are_skipped_as_non_html(tmp_pat
     skipped = [i for i in iter_warc(tmp_path / "crawls" / "assets.warc.gz")
                if isinstance(i, WarcSkipped)]  # fmt: skip
     assert [(i.kind, i.detail) for i in skipped] == [("non-html", m) for m in _NOT_PAGES]
+
+
+def test_d3_browsertrix_derived_text_and_page_records_are_crawler_metadata(tmp_path):
+    url = LIGHTHOUSE.url
+    text = render_text(LIGHTHOUSE).encode("utf-8")
+    derived = [
+        (f"urn:text:{url}", "text/plain; charset=utf-8", text),
+        (f"urn:textFinal:{url}", "text/plain; charset=utf-8", text),
+        (f"urn:pageinfo:{url}", "application/json", b'{"url": "%s", "ts": 1}' % url.encode()),
+        (f"urn:view:{url}", "text/plain", b"A view of the page.\n"),
+    ]
+    parts = warc_bytes([Spec("payload", "response", url, headers=HTML_CT, payload=PAGE)], gz=False)
+    parts += [raw_response(uri, b"", body, n + 1, warc_type="resource", content_type=ctype)
+              for n, (uri, ctype, body) in enumerate(derived)]  # fmt: skip
+    rows, quarantined, manifest = packed(tmp_path, "rec-crawl.warc.gz", _gz(parts))
+    (row,) = rows
+    assert (row["capture"]["url"], row["duplicate_of"]) == (url, None)
+    assert quarantined == []
+    assert manifest["warc_records_skipped"] == {"metadata": len(derived)}
+    skipped = [i for i in iter_warc(tmp_path / "crawls" / "rec-crawl.warc.gz")
+               if isinstance(i, WarcSkipped)]  # fmt: skip
+    assert [(i.kind, i.target_uri) for i in skipped] == [("metadata", u) for u, _, _ in derived]
+    assert all(i.detail == f"resource record of the crawler ({i.target_uri})" for i in skipped)

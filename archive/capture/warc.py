@@ -9,7 +9,8 @@
   with the stored digests checked against the bytes read (``digest_ok``, ``bad_digests``) and
   ``flags`` naming what was read leniently;
 * ``WarcSkipped`` - a record that is counted, not packed, with its ``kind``: ``warcinfo``,
-  ``request``, ``metadata`` (also a crawler's own log or manifest stored as a ``resource``),
+  ``request``, ``metadata`` (also a crawler's own log or manifest stored as a ``resource``,
+  and any record whose target is a ``urn:``, as the page text browsertrix-crawler derives),
   ``dns``, ``revisit`` (pointing to its original), ``redirect``, ``error-status``, ``non-html``,
   ``empty``, ``too-large``, ``undecodable`` or ``other``; its digests are checked too;
 * ``WarcDamage`` - a region that could not be read (a truncated gzip member, a bad record header,
@@ -76,7 +77,10 @@ _READ_BLOCK = 1 << 16
 _HEAD_LIMIT = 64 * 1024
 _COUNTED_TYPES = ("warcinfo", "request", "metadata")
 _PAYLOAD_TYPES = ("response", "resource", "conversion")
-_CRAWLER_SCHEMES = {"metadata": "metadata", "filedesc": "metadata", "dns": "dns"}
+# Target schemes of a crawler's own records. No web page has a urn: address: browsertrix-crawler
+# writes the text it derives from a page (urn:text:, urn:textFinal:) and notes on it
+# (urn:pageinfo:, urn:view:) as resource records.
+_CRAWLER_SCHEMES = {"metadata": "metadata", "filedesc": "metadata", "dns": "dns", "urn": "metadata"}
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _DIGESTS = {"sha1": "sha1", "sha-1": "sha1", "sha256": "sha256", "sha-256": "sha256",
             "sha512": "sha512", "sha-512": "sha512", "md5": "md5"}  # fmt: skip
