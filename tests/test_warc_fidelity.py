@@ -547,3 +547,27 @@ def test_d3_browsertrix_derived_text_and_page_records_are_crawler_metadata(tmp_p
                if isinstance(i, WarcSkipped)]  # fmt: skip
     assert [(i.kind, i.target_uri) for i in skipped] == [("metadata", u) for u, _, _ in derived]
     assert all(i.detail == f"resource record of the crawler ({i.target_uri})" for i in skipped)
+
+
+_MEMBER_SPECS = [
+    Spec("payload", "response", page.url, headers=HTML_CT, payload=render_html(page))
+    for page in (LIGHTHOUSE, ORCHARD, RIVERTOWN)
+]
+
+
+@pytest.mark.parametrize("shared", [(0, 1), (1, 2)], ids=["first-member", "last-member"])
+def test_d4_a_gzip_member_holding_two_records_loses_neither(tmp_path, shared):
+    plain = warc_bytes(_MEMBER_SPECS, gz=False)
+    together = b"".join(plain[n] for n in shared)
+    members = [gzip.compress(p, mtime=0) for n, p in enumerate(plain) if n not in shared]
+    members.insert(shared[0], gzip.compress(together, mtime=0))
+    rows, quarantined, manifest = packed(tmp_path, "joined.warc.gz", members)
+    ids = sorted(r["capture"]["warc_record_id"] for r in rows)
+    assert ids == [record_id(n) for n in range(3)]
+    assert quarantined == []
+    assert manifest["warc_digest_mismatches"] == []
+    found = payloads(tmp_path / "crawls" / "joined.warc.gz")
+    assert {rid: i.payload for rid, i in found.items()} == {
+        record_id(n): s.payload for n, s in enumerate(_MEMBER_SPECS)
+    }
+    assert all(i.digest_ok and not i.flags for i in found.values())

@@ -361,6 +361,7 @@ def _read_from(
     """
     stream.seek(start)
     pending: WarcItem | None = None
+    previous: int | None = None  # the offset of the item yielded before ``pending``
     failure = None
     try:
         for record in ArchiveIterator(stream, parse_http=False):
@@ -369,6 +370,7 @@ def _read_from(
                 break
             if pending is not None:
                 yield pending
+                previous = pending.offset
             pending = item
     except OSError as exc:  # fastwarc reports any parse or inflate failure as OSError
         failure = str(exc) or type(exc).__name__
@@ -386,7 +388,11 @@ def _read_from(
             opts.filename, pending.offset, f"truncated {where}: the file ends inside it"
         )
         return None
-    if extent.declared == extent.length:
+    if extent.declared == extent.length or pending.offset == previous:
+        # the same offset as the record before it: fastwarc read both from one gzip member (a
+        # concatenating writer's) and gave each the offset where its buffered reading stood,
+        # which does not locate this one; framed from there, the member's first record would
+        # be read again in its place. It was read whole (the member holding it ends).
         yield pending
     else:
         yield _lenient_item(stream, pending.offset, gz, extent, opts)
