@@ -158,7 +158,10 @@ def warc_record(
             raw_sha256=raw_sha256,
         )
     if isinstance(outcome, QuarantineEntry):
-        return replace(outcome, offset=payload.offset)
+        # named as the WARC file's other entries name a record: the file is not what is empty
+        message = outcome.message.replace("the file", "the payload")
+        message = f"WARC record {payload.warc_record_id}: {message}"
+        return replace(outcome, message=message, offset=payload.offset)
     flags = set(outcome.flags) | set(payload.flags)
     if payload.digest_ok is False:
         flags.add("payload-digest-mismatch")

@@ -23,6 +23,7 @@ from warcdata import (
     LIGHTHOUSE,
     ORCHARD,
     RIVERTOWN,
+    WARC_DATE,
     Spec,
     gzip_bomb,
     raw_response,
@@ -512,7 +513,7 @@ _NOT_PAGES = {
 }
 
 
-def test_d1_text_types_other_than_html_and_plain_are_skipped_as_non_html(tmp_path):
+def test_text_types_other_than_html_and_plain_are_skipped_as_non_html(tmp_path):
     specs = [Spec("non-html", "response", f"https://tides.example.org/asset{n}",
                   headers=(("Content-Type", f"{media}; charset=utf-8"),), payload=body)
              for n, (media, body) in enumerate(_NOT_PAGES.items())]  # fmt: skip
@@ -526,7 +527,7 @@ def test_d1_text_types_other_than_html_and_plain_are_skipped_as_non_html(tmp_pat
     assert [(i.kind, i.detail) for i in skipped] == [("non-html", m) for m in _NOT_PAGES]
 
 
-def test_d3_browsertrix_derived_text_and_page_records_are_crawler_metadata(tmp_path):
+def test_browsertrix_derived_text_and_page_records_are_crawler_metadata(tmp_path):
     url = LIGHTHOUSE.url
     text = render_text(LIGHTHOUSE).encode("utf-8")
     derived = [
@@ -556,7 +557,7 @@ _MEMBER_SPECS = [
 
 
 @pytest.mark.parametrize("shared", [(0, 1), (1, 2)], ids=["first-member", "last-member"])
-def test_d4_a_gzip_member_holding_two_records_loses_neither(tmp_path, shared):
+def test_a_gzip_member_holding_two_records_loses_neither(tmp_path, shared):
     plain = warc_bytes(_MEMBER_SPECS, gz=False)
     together = b"".join(plain[n] for n in shared)
     members = [gzip.compress(p, mtime=0) for n, p in enumerate(plain) if n not in shared]
@@ -571,3 +572,57 @@ def test_d4_a_gzip_member_holding_two_records_loses_neither(tmp_path, shared):
         record_id(n): s.payload for n, s in enumerate(_MEMBER_SPECS)
     }
     assert all(i.digest_ok and not i.flags for i in found.values())
+
+
+def test_a_page_its_crawler_cut_short_or_stored_in_segments_is_quarantined_not_packed(tmp_path):
+    """Half a page published whole would pass for the article: a record its crawler truncated
+    (WARC-Truncated) is quarantined as damaged, and a segment of a record stored in several
+    (WARC-Segment-Number) as unsupported, each named, its stored bytes hashed."""
+    cut = PAGE[: len(PAGE) // 2]
+    specs = [
+        Spec("skip", "response", ORCHARD.url, headers=HTML_CT, payload=cut,
+             extra_warc=(("WARC-Truncated", "length"),)),
+        Spec("skip", "response", RIVERTOWN.url, headers=HTML_CT, payload=cut,
+             extra_warc=(("WARC-Truncated", "time"),)),
+        Spec("skip", "response", "https://tides.example.org/long", headers=HTML_CT, payload=cut,
+             extra_warc=(("WARC-Segment-Number", "1"),)),
+        Spec("payload", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE),
+    ]  # fmt: skip
+    rows, quarantined, _ = packed(tmp_path, "cut.warc.gz", warc_bytes(specs, gz=True))
+    assert [r["capture"]["url"] for r in rows] == [LIGHTHOUSE.url]
+    ids = [record_id(n) for n in range(3)]
+    assert [(q["reason"], q["message"]) for q in quarantined] == [
+        ("damaged", f"WARC record {ids[0]}: the crawler stored it cut short (WARC-Truncated: "
+                    "length)"),
+        ("damaged", f"WARC record {ids[1]}: the crawler stored it cut short (WARC-Truncated: "
+                    "time)"),
+        ("unsupported", f"WARC record {ids[2]}: segment 1 of a record stored in several "
+                        "(WARC-Segment-Number); segments are not joined"),
+    ]  # fmt: skip
+    assert all(q["sha256"] and q["bytes"] and q["offset"] is not None for q in quarantined)
+
+
+def test_an_empty_payload_is_quarantined_in_the_name_of_its_record_not_of_the_file(tmp_path):
+    specs = [
+        Spec("payload", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE),
+        Spec("payload", "response", ORCHARD.url, status="204 No Content", headers=HTML_CT),
+    ]
+    rows, quarantined, _ = packed(tmp_path, "empty-one.warc.gz", warc_bytes(specs, gz=True))
+    assert len(rows) == 1
+    (entry,) = quarantined
+    assert (entry["reason"], entry["message"]) == (
+        "empty",
+        f"WARC record {record_id(1)}: the payload is empty",
+    )
+
+
+@pytest.mark.parametrize("stated", ["2024-03-07", "20240307101500", "2024-03-07t10:15:00z"])
+def test_a_warc_date_without_a_time_of_day_or_not_iso_8601_gives_no_retrieval_time(
+    tmp_path, stated
+):
+    """A day alone read as its midnight would be a retrieval time the crawler never stated."""
+    spec = Spec("payload", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE)
+    (part,) = warc_bytes([spec], gz=False)
+    part = part.replace(f"WARC-Date: {WARC_DATE}".encode(), f"WARC-Date: {stated}".encode())
+    rows, _, _ = packed(tmp_path, "dated.warc", [part])
+    assert rows[0]["capture"]["retrieved_at"] is None

@@ -12,7 +12,9 @@
   ``request``, ``metadata`` (also a crawler's own log or manifest stored as a ``resource``,
   and any record whose target is a ``urn:``, as the page text browsertrix-crawler derives),
   ``dns``, ``revisit`` (pointing to its original), ``redirect``, ``error-status``, ``non-html``,
-  ``empty``, ``too-large``, ``undecodable`` or ``other``; its digests are checked too;
+  ``empty``, ``too-large``, ``undecodable``, ``truncated`` (a page its crawler stored cut
+  short), ``segmented`` (a page stored in several records) or ``other``; its digests are
+  checked too;
 * ``WarcDamage`` - a region that could not be read (a truncated gzip member, a bad record header,
   a record cut short by the end of the file) with its byte offset. Reading resumes at the next
   gzip member or ``WARC/1.x`` header line after it, so every readable record is still yielded.
@@ -538,6 +540,9 @@ def _payload_item(
     if block.body is None:
         limit = f"over the {opts.max_bytes}-byte limit (max_capture_bytes)"
         return skipped("too-large", f"{block.body_size} bytes stored, {limit}", stored=True)
+    partial = _partial(headers)
+    if partial is not None:
+        return skipped(*partial, stored=True)
     try:
         decoded = _decoded(block.body, http, opts.max_bytes)
     except ValueError as exc:
@@ -575,6 +580,23 @@ def _payload_item(
         bad_digests=bad,
         record_type=rtype,
     )
+
+
+def _partial(headers: dict[str, str]) -> tuple[str, str] | None:
+    """Why a record holds only part of its page (kind, detail), or None: its crawler cut it
+    short (``WARC-Truncated``: length, time, disconnect, unspecified), or it is a segment of
+    a record stored in several (``WARC-Segment-Number``), which are not joined here."""
+    truncated = headers.get("warc-truncated")
+    if truncated is not None:
+        why = truncated.strip() or "unspecified"
+        return "truncated", f"the crawler stored it cut short (WARC-Truncated: {why})"
+    segment = headers.get("warc-segment-number")
+    if segment is not None:
+        return "segmented", (
+            f"segment {segment.strip()} of a record stored in several (WARC-Segment-Number); "
+            "segments are not joined"
+        )
+    return None
 
 
 def _status_reason(status: int | None, location: str | None) -> tuple[str, str] | None:
@@ -639,7 +661,9 @@ def _sniffed(payload: bytes) -> str | None:
 
 
 def _warc_date(value: str | None) -> datetime | None:
-    if not value:
+    """A WARC-Date as a UTC moment; None for one without a time of day (a day alone would be
+    read as its midnight, a precision the crawler never stated) or that is not ISO 8601."""
+    if not value or "T" not in value:
         return None
     try:
         parsed = datetime.fromisoformat(value)

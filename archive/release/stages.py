@@ -523,10 +523,11 @@ def warc_outcomes(
             elif isinstance(found, WarcDamage):
                 message, offset = found.message, found.offset
                 yield QuarantineEntry(item.source_path, "damaged", message, offset=offset)
-            elif found.kind in ("too-large", "undecodable"):
+            elif found.kind in _QUARANTINED_KINDS:
                 message = f"WARC record {found.warc_record_id}: {found.detail or found.kind}"
+                reason = _QUARANTINED_KINDS[found.kind]
                 yield QuarantineEntry(
-                    item.source_path, found.kind, message, found.size, found.sha256, found.offset
+                    item.source_path, reason, message, found.size, found.sha256, found.offset
                 )
             else:
                 skipped[found.kind] += 1
@@ -536,6 +537,17 @@ def warc_outcomes(
             yield QuarantineEntry(item.source_path, "empty", message, size, digest)
     except OSError as exc:
         yield QuarantineEntry(item.source_path, "unreadable", f"cannot be read: {exc.strerror}")
+
+
+# The WARC records that hold a page but cannot be packed whole, and their quarantine reason: an
+# incomplete page is kept out of the records (its text would pass for the article), not
+# uncounted.
+_QUARANTINED_KINDS = {
+    "too-large": "too-large",
+    "undecodable": "undecodable",
+    "truncated": "damaged",
+    "segmented": "unsupported",
+}
 
 
 def _digest_row(source_path: str, found) -> dict:
