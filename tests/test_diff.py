@@ -246,6 +246,28 @@ def test_a_truncated_shard_is_named_in_one_error_by_diff_and_by_the_next_pack(
     assert not list((tmp_path / "dist").glob("*9.0.0*"))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_record_withdrawn_in_the_version_that_would_add_it_is_no_withdrawal(
+    history, tmp_path, jobs
+):
+    """Nothing left the parent: no record is withdrawn from it and no major bump is implied,
+    though the new version carries the tombstone."""
+    src = tmp_path / "captures"
+    shutil.copytree(history["src"], src)
+    dist = tmp_path / "dist"
+    parent = shutil.copytree(history["v2"], dist / history["v2"].name)
+    (src / "s7.txt").write_text(story(7), encoding="utf-8")
+    withdrawal = ((rid("s7.txt"), "taken down before it was published"),)
+    later = replace(SETTINGS, version="2.1.0", withdrawals=withdrawal, jobs=jobs)
+    result = pack([src], dist, later, capture_log=history["log"])
+    assert not any("bump" in w for w in result.warnings)
+    changes = json.loads((result.path / "CHANGES.json").read_bytes())
+    assert changes["counts"]["withdrawn"] == 0 and changes["bump"]["implied"] != "major"
+    assert rid("s7.txt") in (result.path / "withdrawn.jsonl").read_text()
+    d = diff(parent, result.path)
+    assert d.withdrawn == () and implied_bump(d) != "major"
+
+
 def test_a_record_schema_change_implies_a_major_bump(history, tmp_path):
     changed = schema_changed_copy(history["v11"], tmp_path / "harbour-1.2.0", "1.2.0")
     d = diff(history["v11"], changed)

@@ -231,7 +231,8 @@ def _compared(
         new_records=merge.new_count,
         added=lists["added"],
         removed=lists["removed"],
-        withdrawn=tuple(fresh[rid] for rid in sorted(fresh)),
+        # a record withdrawn in the version that would have added it never left a release
+        withdrawn=tuple(fresh[rid] for rid in sorted(fresh) if rid in merge.withdrawn_seen),
         changed=lists["changed"],
         details=tuple(merge.details),
         unchanged=merge.unchanged,
@@ -407,6 +408,7 @@ class _Merge:
         self.columns = [c for c in columns if c != "record_id"]
         self.by_value = by_value
         self.withdrawn = withdrawn
+        self.withdrawn_seen: set[str] = set()  # of ``withdrawn``, those the old release held
         self.limit = limit
         self.added: list[str] = []
         self.removed: list[str] = []
@@ -425,6 +427,7 @@ class _Merge:
         """Add the merge of the ids after this one's, as if merged in the same run."""
         self.added += later.added
         self.removed += later.removed
+        self.withdrawn_seen |= later.withdrawn_seen
         self.changed += later.changed
         self.narrowed += later.narrowed
         self.details += later.details[: max(0, self.limit - len(self.details))]
@@ -436,7 +439,9 @@ class _Merge:
     def run(self, old: _Cursor, new: _Cursor) -> None:
         while not old.done or not new.done:
             if new.done or (not old.done and old.id < new.id):
-                if old.id not in self.withdrawn:
+                if old.id in self.withdrawn:
+                    self.withdrawn_seen.add(old.id)
+                else:
                     self.removed.append(old.id)
                 old.step()
             elif old.done or new.id < old.id:
