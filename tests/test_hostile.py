@@ -442,3 +442,32 @@ def test_an_input_whose_log_line_cannot_be_used_is_quarantined_not_packed_withou
     assert (counts["inputs"], counts["records"], counts["quarantined"]) == (7, 2, 4)
     assert len(result.warnings) == 5
     assert check_release(result.path).problems == []
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "text"),
+    [
+        ("windows-874", "cp874", "ท่าเรือเปิดให้บริการอีกครั้งหลังพายุผ่านไปสามวัน"),
+        ("x-mac-cyrillic", "mac-cyrillic", "Паром снова ходит после трёх дней шторма"),
+        ("iso-8859-8-i", "iso8859-8", "המעבורת חזרה לפעול אחרי שלושה ימים של סערה"),
+    ],
+)
+def test_a_charset_label_browsers_know_and_python_does_not_is_read_as_browsers_read_it(
+    tmp_path, label, codec, text
+):
+    """Labels of the WHATWG Encoding Standard that Python's codecs lack were ignored, and a
+    Thai page labelled windows-874 was detected as Cyrillic: confidently wrong text."""
+    story = f"<p>{text}.</p>" * 4
+    page = f"<html><head><meta charset='{label}'><title>{text}</title></head><body>{story}"
+    write(tmp_path / "captures" / "page.html", page.encode(codec))
+    write(tmp_path / "captures" / "note.txt", f"{text}\n\n{text}. {text}.\n".encode(codec))
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"path": "note.txt", "charset": label}) + "\n", encoding="utf-8")
+    settings = PackSettings("cs", "1.0.0", CREATED)
+    result = pack([tmp_path / "captures"], tmp_path / "dist", settings, capture_log=log)
+    rows = {r["capture"]["source_path"]: r for r in pq.read_table(result.path / "data").to_pylist()}
+    page_row, note_row = rows["captures/page.html"], rows["captures/note.txt"]
+    assert (page_row["title"], page_row["raw_encoding"]) == (text, codec)
+    assert (note_row["raw_encoding"], note_row["raw_encoding_method"]) == (codec, "capture-log")
+    assert text in note_row["capture_text"]
+    assert check_release(result.path).problems == []

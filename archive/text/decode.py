@@ -53,6 +53,35 @@ _MAGIC = (
 # Text codecs that a capture log may name but that are not charsets: they would rewrite the
 # text (unicode_escape turns a literal backslash-x-1-b into ESC) rather than decode it.
 _NOT_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined"}
+# Labels of the WHATWG Encoding Standard (https://encoding.spec.whatwg.org/#names-and-labels)
+# that Python's codecs do not know, as the codec of the encoding each names: pages and HTTP
+# headers use them (a Thai page's windows-874), and browsers decode them so. Labels Python knows
+# keep Python's reading; those of the standard's "replacement" and x-user-defined are not here.
+_WEB_LABELS = {
+    **dict.fromkeys(("windows-874", "dos-874"), "cp874"),
+    **dict.fromkeys(("x-mac-cyrillic", "x-mac-ukrainian"), "mac-cyrillic"),
+    **dict.fromkeys(("iso-8859-8-i", "csiso88598i", "logical", "visual"), "iso8859-8"),
+    **dict.fromkeys(("x-sjis", "windows-31j"), "cp932"),
+    **dict.fromkeys(("x-mac-roman", "csmacintosh", "mac"), "mac-roman"),
+    **dict.fromkeys(
+        ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"), "utf-8"
+    ),  # fmt: skip
+    **dict.fromkeys(("ucs-2", "csunicode", "iso-10646-ucs-2", "unicodefeff"), "utf-16-le"),
+    **{f"x-cp125{n}": f"cp125{n}" for n in range(9)},
+    "unicodefffe": "utf-16-be",
+    "x-gbk": "gbk",
+    "csgb2312": "gb2312",
+    "gb_2312-80": "gb2312",
+    "x-euc-jp": "euc-jp",
+    "x-x-big5": "big5",
+    "cn-big5": "big5",
+    "cseuckr": "euc-kr",
+    "windows-949": "cp949",
+    "koi": "koi8-r",
+    "koi8": "koi8-r",
+    "koi8-ru": "koi8-u",
+    "csisolatin9": "iso8859-15",
+}
 # What ``printable`` escapes: every control character (line breaks too) and bidi controls.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -138,13 +167,18 @@ def _declared(raw: bytes, declared: str) -> Decoded | None:
 
 
 def text_codec(label: str | None) -> str | None:
-    """The Python codec a declared charset names, or None: a label Python does not know, or a
-    codec that is no text encoding (rot13, base64, idna: a page or a log that names one
-    states no charset)."""
+    """The Python codec a declared charset names, or None: a label neither Python nor the
+    WHATWG Encoding Standard knows, or a codec that is no text encoding (rot13, base64, idna:
+    a page or a log that names one states no charset).
+
+    >>> text_codec("windows-874"), text_codec("x-mac-cyrillic"), text_codec("rot13")
+    ('cp874', 'mac-cyrillic', None)
+    """
     if not label:
         return None
+    label = label.strip()
     try:
-        info = codecs.lookup(label.strip())
+        info = codecs.lookup(_WEB_LABELS.get(label.lower(), label))
     except LookupError:
         return None
     if not info._is_text_encoding or info.name.replace("-", "_") in _NOT_CHARSETS:
