@@ -128,6 +128,19 @@ def test_pre_releases_follow_one_another_by_semantic_version_precedence(tmp_path
     assert verify(final.path).ok
 
 
+def test_a_version_with_no_earlier_one_beside_it_says_it_starts_a_new_history(first, tmp_path):
+    # a mistyped version (0.9.0 for 1.0.1) would otherwise start one without a word
+    root, _ = first
+    result = pack([root], tmp_path / "dist", replace(BASE, version="0.9.0"))
+    assert result.manifest["parent"] is None
+    dist = tmp_path / "dist"
+    assert result.notes == (
+        f"no parent: {dist} holds history 1.0.0, none earlier than 0.9.0; a new history starts",
+    )
+    later = pack([root], dist, replace(BASE, version="1.0.1"))
+    assert not any(note.startswith("no parent") for note in later.notes)
+
+
 def test_tombstones_are_checked_against_their_schema(first, tmp_path):
     """verify and validate read each tombstone against schemas/tombstone.schema.json (E035):
     a pack's own pass; a line the manifest vouches for but that is no tombstone fails both."""

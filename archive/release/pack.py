@@ -48,7 +48,9 @@ from archive.release.parent import (
     carried_tombstones,
     latest_release,
     latest_version,
+    new_history_note,
     open_parent,
+    release_folders,
     write_tombstones,
 )
 from archive.release.partials import remove_stale_partials
@@ -159,6 +161,9 @@ def pack(
         parent = latest_release(Path(out), settings.name, settings.version)
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
+        else:
+            folders = release_folders(Path(out), settings.name)
+            notes += filter(None, [new_history_note(folders, settings.name, settings.version, out)])
     lineage = open_parent(Path(os.path.abspath(parent))) if parent is not None else None
     remove_stale_partials(Path(out), destination.name)
     workdir = WorkDir.local(Path(os.path.abspath(out)), destination.name)
@@ -210,6 +215,9 @@ def _pack_to_url(
         parent = _latest_remote_release(out, settings.name, settings.version)
         if parent is not None:
             notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
+        else:
+            folders = storage.releases_in(out, settings.name)
+            notes += filter(None, [new_history_note(folders, settings.name, settings.version, out)])
     remove_stale_partials(RemotePath(out), name)
     with tempfile.TemporaryDirectory(prefix="archive-pack-") as local:
         workdir = WorkDir.remote(Path(local), out, name)

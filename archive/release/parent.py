@@ -58,11 +58,33 @@ def version_key(version: str) -> tuple:
     return (int(major), int(minor), int(patch), 0, parts)
 
 
+def release_folders(out: Path, name: str) -> list[str]:
+    """The names of the release folders of ``name`` in ``out``."""
+    return [c.name for c in Path(out).glob(f"{name}-*") if (c / MANIFEST).is_file()]
+
+
 def latest_release(out: Path, name: str, before: str) -> Path | None:
     """The highest version of ``name`` in ``out`` that sorts below ``before``, if any."""
-    folders = [c.name for c in Path(out).glob(f"{name}-*") if (c / MANIFEST).is_file()]
-    found = latest_version(folders, name, before)
+    found = latest_version(release_folders(out, name), name, before)
     return Path(out) / found if found else None
+
+
+def new_history_note(folders: Iterable[str], name: str, before: str, out) -> str | None:
+    """A note for a pack that finds no parent among the releases of ``name`` in ``out`` (their
+    folder names ``folders``), though there are some: none is earlier than ``before``, so a
+    new history starts, as a mistyped version would start one without a word. None when
+    there are none.
+
+    >>> new_history_note(["fen-1.0.0", "fen-1.1.0"], "fen", "0.9.0", "dist")
+    'no parent: dist holds fen 1.0.0, 1.1.0, none earlier than 0.9.0; a new history starts'
+    """
+    versions = [f[len(name) + 1 :] for f in folders if f.startswith(f"{name}-")]
+    versions = sorted((v for v in versions if _SEMVER.match(v)), key=version_key)
+    if not versions:
+        return None
+    shown = ", ".join(versions[:3]) + (", ..." if len(versions) > 3 else "")
+    earlier = f"none earlier than {before}"
+    return f"no parent: {out} holds {name} {shown}, {earlier}; a new history starts"
 
 
 def latest_version(folders: Iterable[str], name: str, before: str) -> str | None:

@@ -65,7 +65,7 @@ _WEB_LABELS = {
     **dict.fromkeys(("x-mac-roman", "csmacintosh", "mac"), "mac-roman"),
     **dict.fromkeys(
         ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"), "utf-8"
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(("ucs-2", "csunicode", "iso-10646-ucs-2", "unicodefeff"), "utf-16-le"),
     **{f"x-cp125{n}": f"cp125{n}" for n in range(9)},
     "unicodefffe": "utf-16-be",
