@@ -158,9 +158,11 @@ def warc_record(
             raw_sha256=raw_sha256,
         )
     if isinstance(outcome, QuarantineEntry):
+        from archive.capture.warc import record_named  # loaded already: its record is read
+
         # named as the WARC file's other entries name a record: the file is not what is empty
         message = outcome.message.replace("the file", "the payload")
-        message = f"WARC record {payload.warc_record_id}: {message}"
+        message = f"{record_named(payload.warc_record_id, payload.offset)}: {message}"
         return replace(outcome, message=message, offset=payload.offset)
     flags = set(outcome.flags) | set(payload.flags)
     if payload.digest_ok is False:

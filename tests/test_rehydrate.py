@@ -231,6 +231,33 @@ def test_a_capture_log_line_the_repack_cannot_use_is_reported_and_its_capture_no
     assert changed in done.output.splitlines()
 
 
+def test_the_records_of_a_warc_file_the_repack_quarantined_unread_are_not_missing(tmp_path):
+    """A WARC file whose only log line is bad is quarantined unread (no hash of its bytes):
+    its records are found by the file that holds them."""
+    from warcdata import LIGHTHOUSE, ORCHARD, Spec, render_html, warc_bytes
+    from warcdata import record_id as warc_id
+
+    src = tmp_path / "captures"
+    src.mkdir()
+    html = (("Content-Type", "text/html; charset=utf-8"),)
+    specs = [Spec("payload", "response", a.url, headers=html, payload=render_html(a))
+             for a in (LIGHTHOUSE, ORCHARD)]  # fmt: skip
+    (src / "crawl.warc.gz").write_bytes(b"".join(warc_bytes(specs, gz=True)))
+    (src / "note.txt").write_text(article(1), encoding="utf-8")
+    note = '{"path": "note.txt", "url": "https://moor.ex/note"}\n'
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    good.write_text('{"path": "crawl.warc.gz", "rights_holder": "Moor Press"}\n' + note)
+    bad.write_text('{"path": "crawl.warc.gz", "rights_holder": "A", "rights_holder": "B"}\n' + note)
+    dehydrated = replace(SETTINGS, tier="metadata-only")
+    dry = pack([src], tmp_path / "dry", dehydrated, capture_log=good).path
+    result = rehydrate(dry, src, tmp_path / "out", capture_log=bad)
+    assert result.missing == () and result.matched == (record_id("captures/note.txt"),)
+    ids = [record_id(f"captures/crawl.warc.gz#{warc_id(n)}") for n in range(2)]
+    assert set(result.changed) == {
+        Mismatch(rid, "quarantined: capture-log", "captures/crawl.warc.gz") for rid in ids
+    }
+
+
 # --- relations: kept by a dehydrated release, their evidence restored by rehydration ---------
 
 # Files derived from the manifest, which names the version (``+rehydrated``) and the parent.

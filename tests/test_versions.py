@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import replace
@@ -354,6 +355,21 @@ def test_a_parent_whose_tombstones_were_removed_is_refused(first, tmp_path, tamp
         tombstones.unlink()
     with pytest.raises(UsageError, match=r"withdrawn\.jsonl (differs|cannot be read)"):
         pack([root], tmp_path / "dist", replace(BASE, version="2.1.0"))
+
+
+@pytest.mark.parametrize("forged", [{}, [], {"files": "x"}, {"files": [{"path": "a"}]}])
+def test_a_parent_manifest_that_lists_no_files_as_a_release_does_is_refused(
+    first, tmp_path, forged
+):
+    root, _ = first
+    parent = tmp_path / "forged" / "history-1.0.0"
+    parent.mkdir(parents=True)
+    data = json.dumps(forged).encode()
+    (parent / "manifest.json").write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    (parent / "manifest.json.sha256").write_text(f"{digest}  manifest.json\n", encoding="ascii")
+    with pytest.raises(UsageError, match="does not list its files as a release's does"):
+        pack([root], tmp_path / "out", replace(BASE, version="1.1.0"), parent=parent)
 
 
 def test_a_tombstone_file_the_parents_manifest_does_not_list_is_refused(first, tmp_path):

@@ -390,17 +390,29 @@ def _read_from(
             opts.filename, pending.offset, f"truncated {where}: the file ends inside it"
         )
         return None
-    if extent.declared == extent.length or pending.offset == previous:
-        # the same offset as the record before it: fastwarc read both from one gzip member (a
-        # concatenating writer's) and gave each the offset where its buffered reading stood,
-        # which does not locate this one; framed from there, the member's first record would
-        # be read again in its place. It was read whole (the member holding it ends).
+    if extent.declared == extent.length:
         yield pending
     else:
-        yield _lenient_item(stream, pending.offset, gz, extent, opts)
+        framed = _lenient_item(stream, pending.offset, gz, extent, opts)
+        if pending.offset == previous and _record_id(framed) != _record_id(pending):
+            # the same offset as the record before it, where another record is framed:
+            # fastwarc read both from one gzip member (a concatenating writer's) and gave each
+            # the offset where its buffered reading stood, which does not locate this one.
+            # It was read whole (the member holding it ends).
+            framed = pending
+        yield framed
     if _only_padding(stream, extent.resume, size):
         return None
     return extent.resume
+
+
+def record_named(record_id: str | None, offset: int) -> str:
+    """A record as a message names it: by its WARC-Record-ID, or, lacking one, its offset."""
+    return f"WARC record {record_id}" if record_id else f"the WARC record at offset {offset}"
+
+
+def _record_id(item: WarcItem) -> str | None:
+    return getattr(item, "warc_record_id", None)
 
 
 def _after_failure(
@@ -660,10 +672,13 @@ def _sniffed(payload: bytes) -> str | None:
     return "text/plain"
 
 
+_DATE_AND_TIME = re.compile(r"\d[Tt ]\d")  # a day, then its time of day
+
+
 def _warc_date(value: str | None) -> datetime | None:
     """A WARC-Date as a UTC moment; None for one without a time of day (a day alone would be
     read as its midnight, a precision the crawler never stated) or that is not ISO 8601."""
-    if not value or "T" not in value:
+    if not value or not _DATE_AND_TIME.search(value):
         return None
     try:
         parsed = datetime.fromisoformat(value)

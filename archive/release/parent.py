@@ -143,7 +143,11 @@ def _check_read_files(path: Path, manifest: dict) -> None:
     and its tombstones, which are carried) are not those its manifest lists: the child is
     hashed anew, so an edit made there would pass into it verified, and a tombstone deleted
     there would bring a withdrawn record back. The first such file is named."""
-    listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    try:
+        listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    except (KeyError, TypeError):
+        message = f"parent {path}: manifest.json does not list its files as a release's does"
+        raise UsageError(f"{message}; verify it") from None
     if WITHDRAWN_FILE not in listed and (path / WITHDRAWN_FILE).exists():
         raise UsageError(f"parent {path}: {WITHDRAWN_FILE} is not in its manifest; verify it")
     read = [*record_shards(manifest), *([WITHDRAWN_FILE] if WITHDRAWN_FILE in listed else [])]

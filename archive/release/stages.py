@@ -499,7 +499,13 @@ def warc_outcomes(
     entry; other records are counted in ``skipped`` by kind; damaged regions are quarantined
     with their offset. Records of any type whose digests fail are listed in ``bad_digests``
     (manifest rows); where the span's reading stopped goes to ``stops``."""
-    from archive.capture.warc import WarcDamage, WarcPayload, WarcSpanEnd, iter_warc
+    from archive.capture.warc import (
+        WarcDamage,
+        WarcPayload,
+        WarcSpanEnd,
+        iter_warc,
+        record_named,
+    )
 
     refused = _unusable_line(ctx, item.source_path)
     if refused is not None:  # the file's one entry, from the task that reads its start
@@ -524,7 +530,8 @@ def warc_outcomes(
                 message, offset = found.message, found.offset
                 yield QuarantineEntry(item.source_path, "damaged", message, offset=offset)
             elif found.kind in _QUARANTINED_KINDS:
-                message = f"WARC record {found.warc_record_id}: {found.detail or found.kind}"
+                named = record_named(found.warc_record_id, found.offset)
+                message = f"{named}: {found.detail or found.kind}"
                 reason = _QUARANTINED_KINDS[found.kind]
                 yield QuarantineEntry(
                     item.source_path, reason, message, found.size, found.sha256, found.offset

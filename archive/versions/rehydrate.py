@@ -365,13 +365,14 @@ class _Index:
             "SELECT n, source_path FROM capture WHERE record_id = ?", (record_id,)
         ).fetchone()
 
-    def quarantined(self, raw_sha256: str, record_id: str) -> tuple[str, str] | None:
-        """(path, reason) of a capture the repack quarantined: at the record's own path, else
-        with these bytes."""
+    def quarantined(self, raw_sha256: str, record_id: str, path: str) -> tuple[str, str] | None:
+        """(path, reason) of a capture the repack quarantined: at the record's own path (its
+        file's, or the WARC file holding it), else with these bytes."""
         return self.db.execute(
-            "SELECT source_path, reason FROM quarantine WHERE record_id = ? OR sha256 = ? "
-            "ORDER BY record_id IS NOT ?, source_path LIMIT 1",
-            (record_id, raw_sha256, record_id),
+            "SELECT source_path, reason FROM quarantine "
+            "WHERE record_id = ? OR source_path = ? OR sha256 = ? "
+            "ORDER BY record_id IS NOT ? AND source_path IS NOT ?, source_path LIMIT 1",
+            (record_id, path, raw_sha256, record_id, path),
         ).fetchone()
 
     def unused(self) -> int:
@@ -421,6 +422,7 @@ def _file_quarantine(db: sqlite3.Connection, release: Path) -> None:
             )
     db.execute("CREATE INDEX by_sha ON quarantine (sha256)")
     db.execute("CREATE INDEX by_quarantined_id ON quarantine (record_id)")
+    db.execute("CREATE INDEX by_quarantined_path ON quarantine (source_path)")
 
 
 @dataclass
@@ -512,7 +514,7 @@ def _evidence_for(row: dict, index: _Index, outcome: _Outcome) -> str:
 
 
 def _rows(table: pa.Table) -> Iterable[dict]:
-    columns = ["record_id", "raw_sha256", "text_sha256", "capture_text_sha256"]
+    columns = ["record_id", "raw_sha256", "text_sha256", "capture_text_sha256", "capture"]
     columns += ["spans", "redistribution", *_FILLED]
     for batch in table.select(columns).to_batches():
         yield from batch.to_pylist()
@@ -543,7 +545,7 @@ def _text_for(row: dict, index: _Index, outcome: _Outcome) -> tuple[str | None, 
     elif (found := index.at_path(rid)) is not None:
         index.used.add(found[0])
         outcome.changed.append(Mismatch(rid, "bytes", found[1]))
-    elif (refused := index.quarantined(row["raw_sha256"], rid)) is not None:
+    elif refused := index.quarantined(row["raw_sha256"], rid, row["capture"]["source_path"]):
         # its bytes are there, but the repack could not make a record of them (a capture-log
         # line it could not use): not a missing capture
         outcome.changed.append(Mismatch(rid, f"quarantined: {refused[1]}", refused[0]))
