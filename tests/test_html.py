@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from warcdata import (
 )
 
 from archive.extract import extract_text_capture
-from archive.extract.html import _itemprops, _parsed, extract_html
+from archive.extract.html import _itemprops, _outside_the_story, _parsed, extract_html
 from archive.model import Hints
 from archive.text.decode import NotText
 from archive.text.normalize import body_text, normalize_text, sha256_text
@@ -121,10 +122,13 @@ def test_publication_date_is_bounded_by_the_retrieval_date():
     before = extract_html(page, Hints(retrieved_at=datetime(2024, 3, 1, 12, tzinfo=UTC)))
     guessed = before.extraction.published_at
     assert guessed is None or guessed.date() <= date(2024, 3, 2)
-    after = Hints(retrieved_at=datetime(2024, 3, 5, 1, tzinfo=UTC))
+    after = Hints(retrieved_at=datetime(2024, 3, 5, 9, tzinfo=UTC))
     assert extract_html(page, after).extraction.published_at == datetime(
         2024, 3, 5, 8, 10, tzinfo=UTC
     )
+    # a time tagged with its zone is held to the moment of capture, as a log's or a dateline's
+    early = extract_html(page, Hints(retrieved_at=datetime(2024, 3, 5, 1, tzinfo=UTC))).extraction
+    assert early.published_at is None and "published-date-after-capture" in early.flags
     capped = extract_html(page, Hints(), max_date=date(2023, 12, 31)).extraction.published_at
     assert capped is None or capped.date() <= date(2023, 12, 31)
 
@@ -302,7 +306,8 @@ _AUTHOR_XPATH = ".//a[@rel='author']|.//*[@itemprop='author']"
 
 
 def _itemprops_by_xpath(tree):
-    return tree.xpath(_DATED_XPATH), tree.xpath(_AUTHOR_XPATH)
+    dated = [e for e in tree.xpath(_DATED_XPATH) if not _outside_the_story(e)]
+    return dated, tree.xpath(_AUTHOR_XPATH)
 
 
 def test_itemprops_agree_with_their_xpaths_on_real_pages():
@@ -377,3 +382,119 @@ def test_a_page_that_states_no_language_gets_its_bodys():
 def test_a_page_with_no_language_stated_or_found_is_flagged():
     x = extract_html(_unlabelled("Ok."), Hints()).extraction
     assert x.language is None and "language-unknown" in x.flags
+
+
+_STORY = "<p>The ferry to Tarrow Point will run twice a day through the winter months.</p>" * 6
+
+
+def _page(head: str = "", body: str = "", ld: list | None = None) -> bytes:
+    scripts = "".join(
+        f'<script type="application/ld+json">{json.dumps(item)}</script>' for item in ld or ()
+    )
+    return (
+        f"<html lang='en'><head><title>Ferry timetable extended</title>{head}{scripts}</head>"
+        f"<body><article><h1>Ferry timetable extended</h1>{body}{_STORY}</article></body></html>"
+    ).encode()
+
+
+_OG_ARTICLE = '<meta property="og:type" content="article">'
+_FETCHED = Hints(retrieved_at=datetime(2024, 3, 20, 12, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # readers' comments inside the article, each with its time
+        '<section class="comments"><div class="comment"><time class="comment-date" '
+        'datetime="2024-03-15T10:05:00+00:00">15 March</time><p>Good news.</p></div></section>',
+        # a list of other stories inside the article
+        '<ul class="related-stories"><li><a href="/old">Old story</a> '
+        '<time datetime="2023-11-01">1 November 2023</time></li></ul>',
+        # a comment as schema.org microdata
+        '<div itemscope itemtype="https://schema.org/Comment"><span itemprop="datePublished">'
+        "2024-03-15</span> A reader wrote.</div>",
+    ],
+    ids=["comments", "related", "comment-microdata"],
+)
+def test_a_date_of_a_comment_or_another_story_inside_the_article_is_not_the_pages(body):
+    extraction = extract_html(_page(_OG_ARTICLE, body), _FETCHED).extraction
+    assert extraction.published_at is None
+
+
+def test_a_time_shown_as_an_update_is_not_the_publication():
+    body = (
+        '<div>Updated <time datetime="2024-03-09T14:14:00Z">9 March</time></div>'
+        '<div>Published <time datetime="2024-03-05T10:00:00Z">5 March</time></div>'
+    )
+    extraction = extract_html(_page(_OG_ARTICLE, body), _FETCHED).extraction
+    assert extraction.published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
+
+
+def test_a_local_time_that_no_zone_shows_implies_no_offset():
+    # 20:00 UTC shown as 09:30 the next day would be UTC+13:30: no zone is, so it is another
+    # moment (an update), and the tag's zone stays UTC
+    head = '<meta property="article:published_time" content="2024-03-05T20:00:00Z">'
+    body = '<p class="updated"><time datetime="2024-03-06T09:30:00">6 March, 09:30</time></p>'
+    extraction = extract_html(_page(_OG_ARTICLE + head, body), _FETCHED).extraction
+    assert (extraction.published_at, extraction.published_utc_offset) == (
+        datetime(2024, 3, 5, 20, tzinfo=UTC),
+        0,
+    )
+
+
+def test_only_the_pages_own_json_ld_article_gives_its_fields():
+    own = {"@context": "https://schema.org", "@type": "NewsArticle",
+           "headline": "Ferry timetable extended",
+           "datePublished": "2024-03-05T09:00:00Z"}  # fmt: skip
+    related = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Other",
+               "datePublished": "2019-03-01T09:00:00Z", "dateModified": "2019-03-02T09:00:00Z",
+               "author": {"@type": "Person", "name": "Bo Chen"}, "inLanguage": "de",
+               "description": "Fares on the island routes will rise."}  # fmt: skip
+    video = {"@context": "https://schema.org", "@type": "VideoObject", "name": "Clip",
+             "description": "Footage of the vessel", "author": {"name": "Tomas Reyes"},
+             "publisher": {"@type": "Organization", "name": "YouTube"}}  # fmt: skip
+    site = {"@type": "WebSite", "name": "Harbour Courier", "description": "News since 1887"}
+    extraction = extract_html(_page(ld=[own, related, video, site]), _FETCHED).extraction
+    assert extraction.authors == ()
+    assert extraction.standfirst is None
+    assert extraction.modified_at is None
+    assert extraction.language == "en"
+    assert extraction.outlet != "YouTube"
+    assert extraction.published_at == datetime(2024, 3, 5, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("modified", "flag"),
+    [("1970-01-01T00:00:00Z", None), ("2024-04-02T10:00:00Z", "modified-date-after-capture")],
+)
+def test_a_modification_before_the_web_or_after_the_capture_is_none(modified, flag):
+    head = f'<meta property="article:modified_time" content="{modified}">'
+    extraction = extract_html(_page(_OG_ARTICLE + head), _FETCHED).extraction
+    assert extraction.modified_at is None
+    assert (flag in extraction.flags) if flag else True
+
+
+def test_a_publication_tag_dated_after_the_capture_contradicts_the_others():
+    future = {"@context": "https://schema.org", "@type": "NewsArticle",
+              "datePublished": "2024-04-10T09:00:00Z"}  # fmt: skip
+    head = '<meta property="article:published_time" content="2024-03-10T09:00:00Z">'
+    extraction = extract_html(_page(_OG_ARTICLE + head, ld=[future]), _FETCHED).extraction
+    assert extraction.published_at is None
+    assert {"date-conflict", "published-date-after-capture"} <= set(extraction.flags)
+
+
+def test_a_live_blogs_times_are_its_updates_and_its_title_the_pages():
+    live = {"@context": "https://schema.org", "@type": "LiveBlogPosting",
+            "headline": "Flood live: river levels fall", "coverageStartTime": "2024-03-12T08:00Z",
+            "liveBlogUpdate": [{"@type": "BlogPosting", "headline": f"Update {n}",
+                                "datePublished": f"2024-03-1{4 - n}T18:00:00Z"}
+                               for n in range(3)]}  # fmt: skip
+    body = "".join(
+        f'<div class="update"><time datetime="2024-03-1{4 - n}T18:00:00Z">1{4 - n} March</time>'
+        f"<h2>Update {n}</h2></div>"
+        for n in range(3)
+    )
+    page = _page('<meta property="og:title" content="Flood live: river levels fall">', body, [live])
+    extraction = extract_html(page, _FETCHED).extraction
+    assert extraction.published_at is None
+    assert extraction.title == "Flood live: river levels fall"

@@ -278,9 +278,9 @@ def _tags(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str, str
 
 def _first_run(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str, str]]:
     """The author tags of the page's own JSON-LD item: the first article's (``NewsArticle``,
-    ``BlogPosting``...) that names any, else the first item's. Later items (comments, related
-    posts) name their own authors, and a ``WebPage`` item beside the article in a ``@graph``
-    names the site's team."""
+    ``BlogPosting``...) that names any, none when the page has an article that names no one,
+    else the first item's. Later items (comments, related posts, a video) name their own
+    authors, and a ``WebPage`` item beside the article in a ``@graph`` names the site's team."""
     runs: list[list[tuple[str, str]]] = []  # each item's author tags: a run of one tag
     previous = None
     for tag, value in markup:
@@ -291,9 +291,15 @@ def _first_run(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str
                 runs.append([(tag, value)])
         previous = tag
     for run in runs:
-        if ARTICLE_KIND.search(run[0][0].removeprefix("json-ld ").partition(".")[0]):
+        if _item_kind(run[0][0]) and ARTICLE_KIND.search(_item_kind(run[0][0])):
             return run
+    if any(t.startswith("json-ld ") and ARTICLE_KIND.search(_item_kind(t)) for t, _ in markup):
+        return []  # the page's article names no one: another item's authors are not its own
     return runs[0] if runs else []
+
+
+def _item_kind(tag: str) -> str:
+    return tag.removeprefix("json-ld ").partition(".")[0]
 
 
 # The schema.org types of an article (NewsArticle, BlogPosting, ReportageNewsArticle...).

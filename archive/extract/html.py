@@ -351,15 +351,27 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     for link in tree.iterfind(".//link[@rel='canonical']"):
         if link.get("href"):
             found.append(('link[rel="canonical"]', link.get("href")))
+    article_seen = False
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
-        found.extend(_json_ld_values(script.text or ""))
+        for is_article, pairs in _json_ld_items(script.text or ""):
+            if is_article and article_seen:
+                # another article's (a related story, a list): its date tells the date rule
+                # that the page lists articles; its other values are not this page's, named
+                # as another item's so that no field takes them (and a guess naming its
+                # author is turned down, as one naming any item's author that is not taken)
+                pairs = [
+                    (t if t.endswith(".datePublished") else _ANOTHER + t.partition(".")[2], v)
+                    for t, v in pairs
+                ]
+            article_seen = article_seen or is_article
+            found.extend(pairs)
     for title in tree.iterfind(".//title"):
         if not any(a.tag == "svg" for a in title.iterancestors()):  # not an icon's tooltip
             found.append(("<title>", _WS.sub(" ", title.text_content()).strip()))
     for h1 in tree.iterfind(".//h1"):
         found.append(("<h1>", _WS.sub(" ", h1.text_content()).strip()))
     for time in tree.iterfind(".//time[@datetime]"):
-        if _outside_the_story(time):
+        if _outside_the_story(time) or _update_time(time):
             continue
         tag = "article time[datetime]" if _article_time(time) else "time[datetime]"
         found.append((tag, time.get("datetime")))
@@ -394,16 +406,36 @@ def _itemprops(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]
 
 def _outside_the_story(element: HtmlElement) -> bool:
     """Whether ``element`` is in a photo caption (``<figcaption>``), a navigation block
-    (``<nav>``) or an ``<aside>`` outside every ``<article>``: a date there is a photo's, the
-    site's or another story's (related stories, most read), never the page's own. An aside
-    inside the article is often the story's own sidebar of category, date and reading time."""
+    (``<nav>``), an ``<aside>`` outside every ``<article>``, a block of readers' comments or of
+    other stories (by its class or id, or a schema.org ``Comment`` item), even inside the
+    article: a date there is a photo's, the site's, a comment's or another story's (related
+    stories, most read), never the page's own. An aside inside the article is often the
+    story's own sidebar of category, date and reading time."""
     chain = [element, *element.iterancestors()]
     for at, ancestor in enumerate(chain):
         if ancestor.tag in ("figcaption", "nav"):
             return True
         if ancestor.tag == "aside":
             return all(outer.tag != "article" for outer in chain[at + 1 :])
+        if ancestor is not element and _ELSEWHERE.search(_names_of(ancestor)):
+            return True
+        if "Comment" in ancestor.get("itemtype", ""):
+            return True
     return False
+
+
+def _names_of(element: HtmlElement) -> str:
+    return f" {element.get('class', '')} {element.get('id', '')} "
+
+
+# A block of readers' comments or of other stories, by a whole word of its class or id (not
+# ``has-comments`` on the article itself, nor ``comment-count`` in its header)
+_ELSEWHERE = re.compile(
+    r"\s(?:comments?|comment-(?:list|section|thread|item|body)|commentlist|disqus_thread|"
+    r"related(?:-(?:stories|articles|posts|content|links))?|recommended(?:-\w+)?|more-stories|"
+    r"most-(?:read|popular|viewed)|read-next|trending)\s",
+    re.I,
+)
 
 
 def _article_time(time: HtmlElement) -> bool:
@@ -415,6 +447,24 @@ def _article_time(time: HtmlElement) -> bool:
     if parent is not None and _DATELINE_CLASS.search(parent.get("class", "")):
         return True
     return any(parent.tag == "article" for parent in time.iterancestors())
+
+
+def _update_time(time: HtmlElement) -> bool:
+    """Whether a ``<time>`` is shown as an update's (``Updated <time>``): the moment a story
+    changed, never when it was published. Not by its class: WordPress themes class the
+    publication time ``entry-date published updated`` (hAtom's names)."""
+    parent = time.getparent()
+    before = time.getprevious()
+    label = before.tail if before is not None else parent.text if parent is not None else ""
+    return bool(label and _UPDATE_LABEL.search(label))
+
+
+# the words a page prints before an update's time, in the languages of its dates
+_UPDATE_LABEL = re.compile(
+    r"(?:updated|last (?:updated|modified)|modified|edited|aktualisiert|mis à jour|"
+    r"actualizado|actualizada|aggiornato|bijgewerkt|atualizado)\W*(?:on|at|:)?\s*$",
+    re.I,
+)
 
 
 def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
@@ -508,7 +558,9 @@ def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(a[0] - b[1], b[0] - a[1], 0)
 
 
-def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
+def _json_ld_items(blob: str) -> Iterator[tuple[bool, list[tuple[str, str]]]]:
+    """Each item of a JSON-LD blob (a ``@graph``'s too): whether it is an article
+    (``ARTICLE_KIND``), and its (tag, value) pairs."""
     try:
         data = boundedjson.loads(blob)
     except ValueError:
@@ -520,23 +572,27 @@ def _json_ld_values(blob: str) -> Iterator[tuple[str, str]]:
             continue
         kind = item.get("@type", "Thing")
         kind = kind[0] if isinstance(kind, list) and kind else kind
-        for key in (
-            "headline",
-            "name",
-            "description",
-            "datePublished",
-            "dateModified",
-            "articleSection",
-            "inLanguage",
-        ):
-            value = item.get(key)
-            if isinstance(value, str):
-                yield f"json-ld {kind}.{key}", value
-        for key in ("author", "publisher"):
-            for person in _as_list(item.get(key)):
-                name = person.get("name") if isinstance(person, dict) else person
-                if isinstance(name, str):
-                    yield f"json-ld {kind}.{key}.name", name
+        yield bool(ARTICLE_KIND.search(str(kind))), list(_item_values(item, kind))
+
+
+def _item_values(item: dict, kind) -> Iterator[tuple[str, str]]:
+    for key in (
+        "headline",
+        "name",
+        "description",
+        "datePublished",
+        "dateModified",
+        "articleSection",
+        "inLanguage",
+    ):
+        value = item.get(key)
+        if isinstance(value, str):
+            yield f"json-ld {kind}.{key}", value
+    for key in ("author", "publisher"):
+        for person in _as_list(item.get(key)):
+            name = person.get("name") if isinstance(person, dict) else person
+            if isinstance(name, str):
+                yield f"json-ld {kind}.{key}.name", name
 
 
 def _as_list(value) -> list:
@@ -592,19 +648,33 @@ _SOURCES = {
 
 
 def _candidates(markup: list[tuple[str, str]], field: str) -> Iterator[tuple[str, str]]:
-    """The page's values for ``field``, strongest tag first."""
+    """The page's values for ``field``, strongest tag first. A JSON-LD item's headline,
+    description, author, publisher and modification date count only from an article: a
+    ``WebSite``'s description is the site's tagline, a ``VideoObject``'s author and publisher
+    (YouTube) are the video's."""
     for source in _SOURCES[field]:
         if source.startswith("json-ld *."):
             suffix = source[len("json-ld *") :]
+            any_kind = suffix in _ANY_ITEM
             yield from (
                 (t, v)
                 for t, v in markup
                 if t.startswith("json-ld ")
                 and t.endswith(suffix)
                 and t.count(".") == suffix.count(".")
+                and (
+                    (any_kind and not t.startswith(_ANOTHER))
+                    or ARTICLE_KIND.search(kind := t[len("json-ld ") :].partition(".")[0])
+                    or (suffix in _PAGE_ITEM and kind.endswith("Page"))
+                )
             )
         else:
             yield from ((t, v) for t, v in markup if t == source)
+
+
+_ANOTHER = "json-ld AnotherItem."  # a later article's values: no field's source
+_ANY_ITEM = frozenset({".inLanguage"})  # a WebPage's or WebSite's language is the page's too
+_PAGE_ITEM = frozenset({".dateModified"})  # a WebPage's modification is the page's
 
 
 def _backing(markup: list[tuple[str, str]], field: str, value: str) -> str | None:
@@ -800,14 +870,22 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
     # an outlet read from the title's end is no evidence for cutting that end
     from_title = any(p.evidence.startswith("<title>=") for p in outlet_provenance)
     names = _site_names(markup, None if from_title else outlet, url, url_evidence)
-    title, cuts = title_without_names(metadata.title or "", names, _sections(markup))
+    read = metadata.title
+    tagged = [(tag, value) for tag, value in _candidates(markup, "title") if value]
+    shown = [value for _, value in tagged]
+    if read and shown and not any(_fold(read) in _fold(value) for value in shown):
+        # trafilatura's title is no part of any title the page gives (a nested JSON-LD item's
+        # headline, a live blog's latest update's): the page's own first title stands, when
+        # another kind of title tag holds it too (a portal's first <h1> alone is a box's)
+        first_tag, first = tagged[0]
+        if any(t != first_tag and _fold(first) in _fold(v) for t, v in tagged):
+            read = first
+    title, cuts = title_without_names(read or "", names, _sections(markup))
     title, cuts = _headline_part(title, tree, cuts)
     # a cut title is backed by the tag that holds the title as it was before the cuts
-    if metadata.title and not any(
-        _fold(value) == _fold(metadata.title) for _, value in _candidates(markup, "title")
-    ):
-        cuts.insert(0, f"trafilatura read {metadata.title!r}")
-    title = backed("title", title, "".join(f"; {cut}" for cut in cuts), metadata.title)
+    if read and not any(_fold(value) == _fold(read) for value in shown):
+        cuts.insert(0, f"trafilatura read {read!r}")
+    title = backed("title", title, "".join(f"; {cut}" for cut in cuts), read)
     standfirst = backed("standfirst", metadata.description or _first(markup, "standfirst"))
     found = page_authors(metadata.author, markup, url)
     authors = found.names if found else ()
@@ -817,7 +895,7 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
     published = _published(metadata.date, markup, url, hints, upper, provenance, flags)
     if published is not None and published.flag:
         flags.append(published.flag)
-    modified = _modified(markup, provenance)
+    modified = _modified(markup, provenance, hints, flags)
     language = _language(markup, provenance)
     at = len(provenance)
     paragraphs = list(_paragraphs(body)) if body is not None else []
@@ -1132,7 +1210,11 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
         provenance.append(Provenance("published_at", "capture-log", hints.evidence or ""))
         offset = hints.published_utc_offset if precision != "day" else None
         return _Stated(hints.published_at, precision, offset, hints.published_at.date(), "")
-    evidence, every = _date_evidence(markup, url, upper, flags)
+    evidence, every, late = _date_evidence(markup, url, upper, flags, hints.retrieved_at)
+    if late and any(e.strength == "tag" for e in evidence):
+        # a publication tag stating a day after the capture contradicts the others: which of
+        # them is wrong is not known
+        return _no_date(evidence, provenance, flags, "date-conflict", [*evidence, *late])
     strong = [e for e in evidence if e.strength == "tag" and e.stated.precision in _EXACT]
     exact = [e for e in evidence if e.strength != "guess" and e.stated.precision in _EXACT]
     if strong:
@@ -1214,6 +1296,7 @@ class _Evidence:
 
 
 _EXACT = ("day", "minute", "second")
+_LIVE_BLOG = "json-ld LiveBlogPosting."
 _PUBLICATION_TAGS = (
     'meta[property="article:published_time"]',
     'meta[property="og:article:published_time"]',
@@ -1255,12 +1338,15 @@ _ISO_COARSE = re.compile(r"((?:19|20)\d\d)(?:-([01]\d))?")
 
 
 def _date_evidence(
-    markup, url: str | None, upper: date, flags: list[str]
-) -> tuple[list[_Evidence], list[_Evidence]]:
+    markup, url: str | None, upper: date, flags: list[str], retrieved: datetime | None = None
+) -> tuple[list[_Evidence], list[_Evidence], list[_Evidence]]:
     """Every date the page states for its publication, strongest first, within the bounds;
-    and every one it states, out of bounds too."""
+    every one it states, out of bounds too; and the publication tags among them that state a
+    date after the capture: a day after ``upper``, or, for a time given with its zone, a moment
+    after ``retrieved`` (``dates.after_capture``, the rule for log dates and datelines)."""
     out: list[_Evidence] = []
-    article = _article_page(markup)
+    # a live blog's times are its updates', newest first: none is its publication alone
+    article = _article_page(markup) and not any(t.startswith(_LIVE_BLOG) for t, _ in markup)
     headline = any(tag == "<h1>" for tag, _ in markup)
     undeclared = not any(tag == 'meta[property="og:type"]' for tag, _ in markup)
     for tag, value in markup:
@@ -1273,11 +1359,20 @@ def _date_evidence(
             out.append(_Evidence(tag, value, stated, strength, group, checks))
     if url:
         out.extend(_url_evidence(url))
-    kept = [e for e in out if e.stated.day is None or MIN_DATE <= e.stated.day <= upper]
-    if any(e.strength == "tag" for e in out if e not in kept):
+    late = [e for e in out if _after_capture(e.stated, upper, retrieved)]
+    kept = [e for e in out if e not in late and (e.stated.day is None or e.stated.day >= MIN_DATE)]
+    if any(e.strength == "tag" for e in late):
         flags.append("published-date-after-capture")
     rank = {"tag": 0, "weak": 1, "guess": 2}
-    return sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source))), out
+    ranked = sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source)))
+    return ranked, out, [e for e in late if e.strength == "tag"]
+
+
+def _after_capture(stated: _Stated, upper: date, retrieved: datetime | None) -> bool:
+    if stated.day is not None and stated.day > upper:
+        return True
+    exact = stated.utc_offset is not None and stated.precision in ("minute", "second")
+    return exact and retrieved is not None and after_capture(stated.moment, "minute", retrieved)
 
 
 def _with_guess(evidence, stated: list[_Evidence], found: str | None, upper: date) -> list:
@@ -1451,7 +1546,7 @@ _CLOCK = re.compile(r"(?:T|\b)([0-2]?\d)[:.h]([0-5]\d)(?::[0-5]\d)?\s*([ap]\.?m\
 
 def _implied_offset(moment: datetime, other: _Evidence) -> int | None:
     """The UTC offset a zone-less local time implies for the instant ``moment``, when that time
-    shows the same minute in a real zone (a whole quarter hour from UTC, at most 14 hours)."""
+    shows the same minute in a real zone (``_ZONE_OFFSETS``)."""
     if "date-time-without-zone" not in other.stated.flag or other.stated.day is None:
         return None
     clock = _CLOCK.search(other.value)
@@ -1467,9 +1562,15 @@ def _implied_offset(moment: datetime, other: _Evidence) -> int | None:
     day = other.stated.day
     local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
     minutes = (local - moment.replace(second=0, microsecond=0)).total_seconds() / 60
-    if minutes % 15 or abs(minutes) > 14 * 60:
-        return None
-    return int(minutes)
+    return int(minutes) if minutes in _ZONE_OFFSETS else None
+
+
+# The UTC offsets of the world's zones, standard and summer time (IANA tz database), in
+# minutes: a local time that differs from a UTC tag by any other amount (+13:30) shows another
+# moment, an update's, not the tag's in some zone.
+_ZONE_OFFSETS = frozenset(h * 60 for h in range(-12, 15)) | frozenset(
+    (-570, -210, -150, 210, 270, 330, 345, 390, 525, 570, 630, 765, 825)
+)
 
 
 def _same_day(a: _Evidence, b: _Evidence) -> bool:
@@ -1510,12 +1611,23 @@ def _no_date(evidence, provenance, flags, flag: str, named: list[_Evidence]) -> 
     return None
 
 
-def _modified(markup, provenance) -> tuple[datetime, int | None] | None:
+def _modified(markup, provenance, hints, flags) -> tuple[datetime, int | None] | None:
+    """The page's modification moment, from the first tag stating one with its zone, or None:
+    also when that moment cannot be one: before ``MIN_DATE``, as a CMS's 1970 default is, or
+    later than the capture (flagged). One before the publication is kept: a scheduled post's
+    last edit precedes its publication."""
     for tag, value in _candidates(markup, "modified_at"):
-        moment = _parse_moment(value)
-        if moment is not None and moment.tzinfo is not None:
-            provenance.append(Provenance("modified_at", "html-meta", f"{tag}={value!r}"))
-            return moment.astimezone(UTC), utc_offset_minutes(moment)
+        stated = _parse_moment(value)
+        if stated is None or stated.tzinfo is None:
+            continue
+        moment = stated.astimezone(UTC)
+        if moment.date() < MIN_DATE:
+            return None
+        if after_capture(moment, "second", hints.retrieved_at):
+            flags.append("modified-date-after-capture")
+            return None
+        provenance.append(Provenance("modified_at", "html-meta", f"{tag}={value!r}"))
+        return moment, utc_offset_minutes(stated)
     return None
 
 
