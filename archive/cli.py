@@ -685,9 +685,10 @@ def bundle(release, out, force, as_json):
     archive bundle dist/example-1.0.0
     archive verify dist/example-1.0.0.tar
     """
+    from archive.format.manifest import beside
     from archive.versions.bundle import bundle as write_bundle
 
-    target = out or Path(release).with_name(Path(release).name + ".tar")
+    target = out or beside(release, ".tar")
     written = write_bundle(release, target, force=force)
     if as_json:
         emit_json({"path": str(written), "bytes": Path(written).stat().st_size})

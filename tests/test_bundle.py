@@ -134,6 +134,41 @@ def test_a_damaged_release_is_not_bundled(release, tmp_path):
     assert not out.exists() and list(out.parent.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("damage", "code"),
+    [("unlisted", "E008"), ("digest-missing", "E002"), ("digest-stale", "E003")],
+)
+def test_a_release_verify_refuses_for_its_files_or_its_digest_is_not_bundled(
+    release, tmp_path, damage, code
+):
+    copy = tmp_path / "copy" / release.name
+    shutil.copytree(release, copy)
+    if damage == "unlisted":
+        (copy / "notes.txt").write_text("stray notes\n")
+    elif damage == "digest-missing":
+        (copy / "manifest.json.sha256").unlink()
+    else:
+        (copy / "manifest.json.sha256").write_text("0" * 64 + "  manifest.json\n")
+    assert code in {p.code for p in check_release(copy).problems}
+    out = tmp_path / "out" / "damaged.tar"
+    with pytest.raises(VerificationError) as caught:
+        bundle(copy, out)
+    assert [p.code for p in caught.value.problems] == [code]
+    assert not out.exists()
+
+
+def test_a_release_given_as_dot_from_inside_it_is_bundled_beside_it(
+    release, tmp_path, runner, monkeypatch
+):
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    for where, given in ((copy, "."), (copy / "data", "..")):
+        monkeypatch.chdir(where)
+        result = runner.invoke(main, ["bundle", given, "--force"])
+        assert result.exit_code == 0, result.output
+        assert Path(result.stdout.strip()) == tmp_path / f"{release.name}.tar"
+
+
 def test_links_in_a_release_are_refused(release, tmp_path):
     copy = tmp_path / "copy" / release.name
     shutil.copytree(release, copy)

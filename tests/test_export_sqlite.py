@@ -21,7 +21,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import pack_example
 
+from archive import check_release
 from archive.cli import main
+from archive.errors import UsageError
 from archive.exporters import sqlite as exporter
 from archive.format import parquetio
 
@@ -257,3 +259,14 @@ def test_a_bad_quarantine_line_stops_the_export_before_any_record_is_read(
     result = runner.invoke(main, ["export", str(copy), "--sqlite", str(tmp_path / "x.db")])
     assert result.exit_code == 2 and "quarantine.jsonl:1: not JSON" in result.stderr
     assert not read
+
+
+@pytest.mark.parametrize("into", ["manifest.json", "data/x.db", "x.db"])
+def test_the_export_never_goes_inside_the_release(release, tmp_path, into):
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    before = (copy / "manifest.json").read_bytes()
+    with pytest.raises(UsageError, match="cannot go inside the release"):
+        exporter.export_sqlite(copy, copy / into, force=True)
+    assert (copy / "manifest.json").read_bytes() == before
+    assert check_release(copy).ok

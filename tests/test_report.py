@@ -27,7 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.cli import main
-from archive.format.manifest import canonical_json
+from archive.format.manifest import canonical_json, write_manifest
 from archive.report.pages import marked_ranges, marked_spans
 from archive.verification import validate
 
@@ -455,3 +455,32 @@ def test_a_long_outlet_name_does_not_push_the_bars_off_the_chart():
     )
     assert all(x >= 0 for x, _ in long), long
     assert long[0][1] > 0.7 * short[0][1], (short, long)  # the label is cut, the bar is not
+
+
+def test_a_release_given_as_dot_from_inside_it_is_reported_beside_it(
+    release, tmp_path, monkeypatch
+):
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    monkeypatch.chdir(copy)
+    result = CliRunner().invoke(main, ["report", "."])
+    assert result.exit_code == 0, result.output
+    assert Path(result.stdout.strip()) == tmp_path / f"{release.name}-report"
+
+
+def test_a_relations_path_outside_the_release_is_never_opened(release, tmp_path):
+    """E019: a manifest naming a table outside the release (absolute, or through ..) had
+    every reader show another release's relations as this one's."""
+    copy = tmp_path / "copy" / release.name
+    shutil.copytree(release, copy)
+    outside = tmp_path / "elsewhere.parquet"
+    shutil.copy(copy / "relations" / "relations.parquet", outside)
+    manifest = json.loads((copy / "manifest.json").read_bytes())
+    for forged in (str(outside), "../../elsewhere.parquet"):
+        manifest["relations"]["path"] = forged
+        write_manifest(copy, manifest)
+        for command in (["relations", str(copy)], ["export", str(copy), "--sqlite",
+                        str(tmp_path / "x.db"), "--force"]):  # fmt: skip
+            done = CliRunner().invoke(main, command)
+            assert done.exit_code == 2, (command, done.output)
+            assert f"relations path {forged!r} is" in done.output

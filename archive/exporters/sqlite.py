@@ -148,6 +148,12 @@ def export_sqlite(release: str | Path, target: str | Path, *, force: bool = Fals
     release, target = Path(release), Path(target)
     manifest = read_manifest(release)
     metadata = metadata_path(target)
+    inside = release.resolve()
+    if target.parent.resolve() == inside or inside in target.parent.resolve().parents:
+        raise UsageError(
+            f"{target}: the export cannot go inside the release (a release is immutable; "
+            "verify would find unlisted files)"
+        )
     for path in (target, metadata):
         if path.is_dir():
             raise UsageError(f"{path} is a folder; --sqlite takes a database file name")

@@ -187,6 +187,19 @@ def read_digest_file(release: Path) -> str:
     return digest
 
 
+def beside(release: str | Path, suffix: str) -> Path:
+    """``<release><suffix>`` in the folder that holds the release, the release given as a
+    path of its own or as ``.`` or ``..`` (from inside it).
+
+    >>> beside("dist/example-1.0.0", ".tar").as_posix()
+    'dist/example-1.0.0.tar'
+    """
+    path = Path(release)
+    if path.name in ("", ".", ".."):
+        path = Path(os.path.abspath(path))
+    return path.with_name(path.name + suffix)
+
+
 def checked_manifest(release: Path) -> tuple[dict, str]:
     """A release's manifest and digest, refused unless ``manifest.json.sha256`` vouches for it:
     ``UsageError`` when either file is unreadable, ``VerificationError`` (E003) when they differ.

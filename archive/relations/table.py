@@ -119,6 +119,12 @@ def table_path(release: str | Path, stated: dict) -> Path:
     names none (verify: E005)."""
     if not isinstance(stated.get("path"), str):
         raise UsageError(f"{release}: the manifest's relations names no table; run archive verify")
+    from archive.verification.structure import unsafe_path
+
+    why = unsafe_path(stated["path"])
+    if why is not None:  # never opened (E019): it would read a table outside the release
+        message = f"the manifest's relations path {stated['path']!r} is {why}"
+        raise UsageError(f"{release}: {message}; run archive verify")
     return Path(release) / stated["path"]
 
 

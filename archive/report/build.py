@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from archive.errors import UsageError
 from archive.format import boundedjson
-from archive.format.manifest import QUARANTINE_FILE
+from archive.format.manifest import QUARANTINE_FILE, beside
 from archive.format.parquetio import PARQUET_ERRORS, iter_batches
 from archive.inspect import read_manifest, record_shards, shard_batches, unreadable_shard
 from archive.relations.model import KINDS
@@ -50,8 +50,7 @@ _TABLE_COLUMNS = [
 
 def default_out(release: str | Path) -> Path:
     """Where a report goes by default: beside the release, ``<release>-report``."""
-    path = Path(release)
-    return path.with_name(path.name + "-report")
+    return beside(release, "-report")
 
 
 @dataclass(frozen=True)

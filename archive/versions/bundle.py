@@ -28,9 +28,11 @@ from pathlib import Path, PurePosixPath
 from archive.errors import ArchiveError, Problem, UsageError, VerificationError
 from archive.exporters import derived_files
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST, require_release
+from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file, require_release
+from archive.format.signing import SIGNATURE_FILE
 
 FILE_MODE = 0o644
+_UNLISTED = frozenset({MANIFEST, MANIFEST_DIGEST, SIGNATURE_FILE})  # held, never listed
 DIR_MODE = 0o755
 SUFFIXES = (".tar", ".tar.gz", ".tgz")
 _BLOCK = 1024 * 1024
@@ -59,6 +61,9 @@ def bundle(release: str | os.PathLike, out_file: str | os.PathLike, *, force: bo
         raise UsageError(f"{out} already exists (give --force to replace it)")
     if out.resolve().is_relative_to(root.resolve()):
         raise UsageError(f"{out} would be inside the release it bundles")
+    digest_problems = _digest_problems(root, manifest_bytes)
+    if digest_problems:
+        raise VerificationError(digest_problems)
     mtime = _epoch(manifest["created"])
     expected = _expected_digests(root, manifest, manifest_bytes)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +86,21 @@ def _read_manifest(root: Path) -> tuple[dict, bytes]:
         return boundedjson.loads(data), data
     except (OSError, ValueError) as exc:
         raise UsageError(f"{root} has no readable {MANIFEST} ({exc})") from None
+
+
+def _digest_problems(root: Path, manifest_bytes: bytes) -> list[Problem]:
+    """Whether ``manifest.json.sha256`` vouches for the manifest, as verify asks (E002,
+    E003): a bundle of a release whose digest file is missing or stale fails verify."""
+    try:
+        recorded = read_digest_file(root)
+    except OSError as exc:
+        return [Problem("E002", MANIFEST_DIGEST, f"cannot be read ({exc.strerror})")]
+    except ValueError as exc:
+        return [Problem("E002", MANIFEST_DIGEST, str(exc))]
+    found = hashlib.sha256(manifest_bytes).hexdigest()
+    if recorded != found:
+        return [Problem("E003", MANIFEST, f"does not match {MANIFEST_DIGEST}", recorded, found)]
+    return []
 
 
 def _epoch(created: str) -> int:
@@ -142,6 +162,8 @@ def _write(
                 problems.append(
                     Problem("E007", relative, "content differs", want, reader.hexdigest())
                 )
+            elif want is None and relative not in _UNLISTED:
+                problems.append(Problem("E008", relative, "not listed in the manifest"))
     for relative in sorted(set(expected) - seen):
         problems.append(Problem("E005", relative, "listed in the manifest but missing"))
     return problems
