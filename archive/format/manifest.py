@@ -187,6 +187,19 @@ def read_digest_file(release: Path) -> str:
     return digest
 
 
+def unsafe_path(relative: str) -> str | None:
+    """Why ``relative`` (a path from a manifest) cannot name a file of the release, or None."""
+    if not isinstance(relative, str) or not relative:
+        return "empty"
+    if "\\" in relative or "\x00" in relative:
+        return "holds a backslash or a NUL"
+    if relative.startswith("/"):
+        return "absolute"
+    if any(part in ("", ".", "..") for part in relative.split("/")):
+        return "has an empty, '.' or '..' part"
+    return None
+
+
 def beside(release: str | Path, suffix: str) -> Path:
     """``<release><suffix>`` in the folder that holds the release, the release given as a
     path of its own or as ``.`` or ``..`` (from inside it).

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from archive.capture.storage import RemotePath
 from archive.errors import UsageError
 from archive.format import boundedjson
+from archive.format.manifest import unsafe_path
 from archive.format.parquetio import iter_batches, parquet_file
 from archive.format.schema import schema_problems
 from archive.relations.model import Relation
@@ -119,8 +120,6 @@ def table_path(release: str | Path, stated: dict) -> Path:
     names none (verify: E005)."""
     if not isinstance(stated.get("path"), str):
         raise UsageError(f"{release}: the manifest's relations names no table; run archive verify")
-    from archive.verification.structure import unsafe_path
-
     why = unsafe_path(stated["path"])
     if why is not None:  # never opened (E019): it would read a table outside the release
         message = f"the manifest's relations path {stated['path']!r} is {why}"

@@ -27,6 +27,7 @@ from archive.format.manifest import (
     canonical_json,
     file_sha256,
     read_digest_file,
+    unsafe_path,
 )
 from archive.format.parquetio import PARQUET_ERRORS
 from archive.format.schema import published_digests, schema_problems, validator
@@ -98,19 +99,6 @@ def check_signature(audit: Audit) -> None:
     report.extend(signature_problems(root, audit.data, audit.plan.key))
     if audit.plan.key is None:
         report.warn("W001", SIGNATURE_FILE, "signature checked only against the key it names")
-
-
-def unsafe_path(relative: str) -> str | None:
-    """Why ``relative`` (a path from a manifest) cannot name a file of the release, or None."""
-    if not isinstance(relative, str) or not relative:
-        return "empty"
-    if "\\" in relative or "\x00" in relative:
-        return "holds a backslash or a NUL"
-    if relative.startswith("/"):
-        return "absolute"
-    if any(part in ("", ".", "..") for part in relative.split("/")):
-        return "has an empty, '.' or '..' part"
-    return None
 
 
 def _link_on_path(root: Path, relative: str, seen: dict | None = None) -> str | None:
