@@ -136,7 +136,12 @@ def test_a_damaged_release_is_not_bundled(release, tmp_path):
 
 @pytest.mark.parametrize(
     ("damage", "code"),
-    [("unlisted", "E008"), ("digest-missing", "E002"), ("digest-stale", "E003")],
+    [
+        ("unlisted", "E008"),
+        ("empty-folder", "E008"),
+        ("digest-missing", "E002"),
+        ("digest-stale", "E003"),
+    ],  # fmt: skip
 )
 def test_a_release_verify_refuses_for_its_files_or_its_digest_is_not_bundled(
     release, tmp_path, damage, code
@@ -145,6 +150,8 @@ def test_a_release_verify_refuses_for_its_files_or_its_digest_is_not_bundled(
     shutil.copytree(release, copy)
     if damage == "unlisted":
         (copy / "notes.txt").write_text("stray notes\n")
+    elif damage == "empty-folder":
+        (copy / "notes").mkdir()
     elif damage == "digest-missing":
         (copy / "manifest.json.sha256").unlink()
     else:

@@ -498,3 +498,57 @@ def test_a_live_blogs_times_are_its_updates_and_its_title_the_pages():
     extraction = extract_html(page, _FETCHED).extraction
     assert extraction.published_at is None
     assert extraction.title == "Flood live: river levels fall"
+
+
+@pytest.mark.parametrize("when", ["2024-04-10T18:00:00+00:00", "2024-03-20T18:00:00+00:00"])
+def test_an_event_time_after_the_capture_does_not_unseat_the_publication_tag(when):
+    # a <time> in the story is often an event's (a meeting next month, 6pm today)
+    head = '<meta property="article:published_time" content="2024-03-05T09:00:00Z">'
+    body = f'<p>The board meets on <time datetime="{when}">the day</time>.</p>'
+    extraction = extract_html(_page(_OG_ARTICLE + head, body), _FETCHED).extraction
+    assert extraction.published_at == datetime(2024, 3, 5, 9, tzinfo=UTC)
+    assert extraction.flags == ()
+
+
+def test_a_block_classed_related_that_holds_the_headline_is_the_story():
+    page = (
+        f"<html lang='en'><head><title>Ferry timetable extended</title>{_OG_ARTICLE}</head>"
+        "<body><article class='article related-content'><div class='related'>"
+        "<h1>Ferry timetable extended</h1><div class='byline'>By Ann Lee, "
+        "<time datetime='2024-03-05T09:00:00Z'>5 March 2024</time></div></div>"
+        f"{_STORY}</article></body></html>"
+    ).encode()
+    extraction = extract_html(page, _FETCHED).extraction
+    assert extraction.published_at == datetime(2024, 3, 5, 9, tzinfo=UTC)
+
+
+def test_a_second_json_ld_item_of_the_same_headline_is_the_same_story():
+    # an SEO plugin's @graph names its author by @id only; a theme's item beside it names him
+    seo = {"@context": "https://schema.org", "@graph": [
+        {"@type": "Article", "headline": "Ferry timetable extended",
+         "author": {"@id": "#/person/1"}, "datePublished": "2024-03-05T09:00:00Z"},
+        {"@type": "Person", "@id": "#/person/1", "name": "Mara Lindqvist"}]}  # fmt: skip
+    theme = {"@context": "https://schema.org", "@type": "BlogPosting",
+             "headline": "Ferry timetable extended", "datePublished": "2024-03-05T09:00:00Z",
+             "author": {"@type": "Person", "name": "Mara Lindqvist"}}  # fmt: skip
+    extraction = extract_html(_page(ld=[seo, theme]), _FETCHED).extraction
+    assert extraction.authors == ("Mara Lindqvist",)
+
+
+def test_a_logo_heading_a_static_title_repeats_is_not_the_title():
+    page = (
+        "<html lang='en'><head><title>Harbour Courier - News from the coast</title>"
+        '<meta name="parsely-title" content="Ferry timetable extended"></head><body>'
+        "<header><h1>Harbour Courier</h1></header><article><h2>Ferry timetable extended</h2>"
+        f"{_STORY}</article></body></html>"
+    ).encode()
+    assert extract_html(page, _FETCHED).extraction.title == "Ferry timetable extended"
+
+
+def test_a_zone_the_world_had_since_1990_is_a_zone():
+    # Caracas kept UTC-4:30 from 2007 to 2016
+    head = '<meta property="article:published_time" content="2010-05-05T03:00:00Z">'
+    body = '<p class="date">4 de mayo de 2010, 22:30</p>'
+    page = _page(_OG_ARTICLE + head, body)
+    extraction = extract_html(page, Hints(retrieved_at=datetime(2010, 5, 6, tzinfo=UTC))).extraction
+    assert extraction.published_utc_offset == -270

@@ -476,11 +476,12 @@ def test_a_relations_path_outside_the_release_is_never_opened(release, tmp_path)
     outside = tmp_path / "elsewhere.parquet"
     shutil.copy(copy / "relations" / "relations.parquet", outside)
     manifest = json.loads((copy / "manifest.json").read_bytes())
-    for forged in (str(outside), "../../elsewhere.parquet"):
+    (copy / "relations" / "linked.parquet").symlink_to(outside)
+    for forged in (str(outside), "../../elsewhere.parquet", "relations/linked.parquet"):
         manifest["relations"]["path"] = forged
         write_manifest(copy, manifest)
         for command in (["relations", str(copy)], ["export", str(copy), "--sqlite",
                         str(tmp_path / "x.db"), "--force"]):  # fmt: skip
             done = CliRunner().invoke(main, command)
             assert done.exit_code == 2, (command, done.output)
-            assert f"relations path {forged!r} is" in done.output
+            assert f"relations path {forged!r}: " in done.output

@@ -351,19 +351,22 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
     for link in tree.iterfind(".//link[@rel='canonical']"):
         if link.get("href"):
             found.append(('link[rel="canonical"]', link.get("href")))
-    article_seen = False
+    story: set[str] | None = None  # the first article's headline (and name), folded
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         for is_article, pairs in _json_ld_items(script.text or ""):
-            if is_article and article_seen:
-                # another article's (a related story, a list): its date tells the date rule
-                # that the page lists articles; its other values are not this page's, named
-                # as another item's so that no field takes them (and a guess naming its
-                # author is turned down, as one naming any item's author that is not taken)
+            titles = {_fold(v) for t, v in pairs if t.endswith((".headline", ".name")) and v}
+            if is_article and story is not None and not titles & story:
+                # another story's (a related story, a list; not a second item of the same
+                # headline, as an AMP or a theme's beside the SEO plugin's): its date tells the
+                # date rule that the page lists articles; its other values are not this
+                # page's, named as another item's so that no field takes them (and a guess
+                # naming its author is turned down, as one naming any item's author)
                 pairs = [
                     (t if t.endswith(".datePublished") else _ANOTHER + t.partition(".")[2], v)
                     for t, v in pairs
                 ]
-            article_seen = article_seen or is_article
+            if is_article and story is None:
+                story = titles
             found.extend(pairs)
     for title in tree.iterfind(".//title"):
         if not any(a.tag == "svg" for a in title.iterancestors()):  # not an icon's tooltip
@@ -417,7 +420,12 @@ def _outside_the_story(element: HtmlElement) -> bool:
             return True
         if ancestor.tag == "aside":
             return all(outer.tag != "article" for outer in chain[at + 1 :])
-        if ancestor is not element and _ELSEWHERE.search(_names_of(ancestor)):
+        if (
+            ancestor is not element
+            and ancestor.tag != "article"
+            and _ELSEWHERE.search(_names_of(ancestor))
+            and ancestor.find(".//h1") is None  # a block holding the page's headline is its own
+        ):
             return True
         if "Comment" in ancestor.get("itemtype", ""):
             return True
@@ -432,7 +440,7 @@ def _names_of(element: HtmlElement) -> str:
 # ``has-comments`` on the article itself, nor ``comment-count`` in its header)
 _ELSEWHERE = re.compile(
     r"\s(?:comments?|comment-(?:list|section|thread|item|body)|commentlist|disqus_thread|"
-    r"related(?:-(?:stories|articles|posts|content|links))?|recommended(?:-\w+)?|more-stories|"
+    r"related(?:-(?:stories|articles|posts|links))?|recommended(?:-\w+)?|more-stories|"
     r"most-(?:read|popular|viewed)|read-next|trending)\s",
     re.I,
 )
@@ -649,7 +657,8 @@ _SOURCES = {
 
 def _candidates(markup: list[tuple[str, str]], field: str) -> Iterator[tuple[str, str]]:
     """The page's values for ``field``, strongest tag first. A JSON-LD item's headline,
-    description, author, publisher and modification date count only from an article: a
+    description, author, publisher and modification date count only from an article (a
+    description and a modification date from a ``WebPage`` too, the page itself): a
     ``WebSite``'s description is the site's tagline, a ``VideoObject``'s author and publisher
     (YouTube) are the video's."""
     for source in _SOURCES[field]:
@@ -674,7 +683,7 @@ def _candidates(markup: list[tuple[str, str]], field: str) -> Iterator[tuple[str
 
 _ANOTHER = "json-ld AnotherItem."  # a later article's values: no field's source
 _ANY_ITEM = frozenset({".inLanguage"})  # a WebPage's or WebSite's language is the page's too
-_PAGE_ITEM = frozenset({".dateModified"})  # a WebPage's modification is the page's
+_PAGE_ITEM = frozenset({".dateModified", ".description"})  # a WebPage's are the page's
 
 
 def _backing(markup: list[tuple[str, str]], field: str, value: str) -> str | None:
@@ -876,9 +885,11 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
     if read and shown and not any(_fold(read) in _fold(value) for value in shown):
         # trafilatura's title is no part of any title the page gives (a nested JSON-LD item's
         # headline, a live blog's latest update's): the page's own first title stands, when
-        # another kind of title tag holds it too (a portal's first <h1> alone is a box's)
+        # another kind of headline tag holds it too (a portal's first <h1> alone is a box's,
+        # a logo's <h1> a static <title> repeats is the site's name)
         first_tag, first = tagged[0]
-        if any(t != first_tag and _fold(first) in _fold(v) for t, v in tagged):
+        others = [v for t, v in tagged if t not in (first_tag, "<title>")]
+        if any(_fold(first) in _fold(v) for v in others):
             read = first
     title, cuts = title_without_names(read or "", names, _sections(markup))
     title, cuts = _headline_part(title, tree, cuts)
@@ -1211,10 +1222,13 @@ def _published(found, markup, url, hints, upper, provenance, flags) -> _Stated |
         offset = hints.published_utc_offset if precision != "day" else None
         return _Stated(hints.published_at, precision, offset, hints.published_at.date(), "")
     evidence, every, late = _date_evidence(markup, url, upper, flags, hints.retrieved_at)
-    if late and any(e.strength == "tag" for e in evidence):
-        # a publication tag stating a day after the capture contradicts the others: which of
-        # them is wrong is not known
-        return _no_date(evidence, provenance, flags, "date-conflict", [*evidence, *late])
+    if late:
+        # a publication tag dated after the capture contradicts every other source (the flag
+        # says the date is null): which of them is wrong is not known
+        named = [e for e in evidence if e.strength != "guess"]
+        if not named:
+            return _no_date(evidence, provenance, flags, "published-date-after-capture", late)
+        return _no_date(evidence, provenance, flags, "date-conflict", [*named, *late])
     strong = [e for e in evidence if e.strength == "tag" and e.stated.precision in _EXACT]
     exact = [e for e in evidence if e.strength != "guess" and e.stated.precision in _EXACT]
     if strong:
@@ -1361,11 +1375,13 @@ def _date_evidence(
         out.extend(_url_evidence(url))
     late = [e for e in out if _after_capture(e.stated, upper, retrieved)]
     kept = [e for e in out if e not in late and (e.stated.day is None or e.stated.day >= MIN_DATE)]
-    if any(e.strength == "tag" for e in late):
+    # a publication tag dated after the capture; not a <time>, which is often an event's
+    late_tags = [e for e in late if e.strength == "tag" and e.checks]
+    if late_tags:
         flags.append("published-date-after-capture")
     rank = {"tag": 0, "weak": 1, "guess": 2}
     ranked = sorted(kept, key=lambda e: (rank[e.strength], _source_rank(e.source)))
-    return ranked, out, [e for e in late if e.strength == "tag"]
+    return ranked, out, late_tags
 
 
 def _after_capture(stated: _Stated, upper: date, retrieved: datetime | None) -> bool:
@@ -1565,11 +1581,12 @@ def _implied_offset(moment: datetime, other: _Evidence) -> int | None:
     return int(minutes) if minutes in _ZONE_OFFSETS else None
 
 
-# The UTC offsets of the world's zones, standard and summer time (IANA tz database), in
-# minutes: a local time that differs from a UTC tag by any other amount (+13:30) shows another
-# moment, an update's, not the tag's in some zone.
+# The UTC offsets the world's zones have had since 1990, standard and summer time (IANA tz
+# database: Caracas -4:30 until 2016, Pyongyang +8:30 until 2018, Norfolk +11:30 until 2015,
+# Pitcairn -8:30 until 1998, ...), in minutes: a local time that differs from a UTC tag by any
+# other amount (+13:30) shows another moment, an update's, not the tag's in some zone.
 _ZONE_OFFSETS = frozenset(h * 60 for h in range(-12, 15)) | frozenset(
-    (-570, -210, -150, 210, 270, 330, 345, 390, 525, 570, 630, 765, 825)
+    (-570, -510, -270, -210, -150, 210, 270, 330, 345, 390, 510, 525, 570, 585, 630, 690, 765, 825)
 )
 
 

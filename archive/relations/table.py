@@ -120,11 +120,16 @@ def table_path(release: str | Path, stated: dict) -> Path:
     names none (verify: E005)."""
     if not isinstance(stated.get("path"), str):
         raise UsageError(f"{release}: the manifest's relations names no table; run archive verify")
-    why = unsafe_path(stated["path"])
-    if why is not None:  # never opened (E019): it would read a table outside the release
-        message = f"the manifest's relations path {stated['path']!r} is {why}"
-        raise UsageError(f"{release}: {message}; run archive verify")
-    return Path(release) / stated["path"]
+    relative = stated["path"]
+    why = unsafe_path(relative)
+    if why is None and not isinstance(release, RemotePath):
+        parts = Path(relative).parts
+        if any((Path(release).joinpath(*parts[: n + 1])).is_symlink() for n in range(len(parts))):
+            why = "a symbolic link"
+    if why is not None:  # never opened (E019): it may read a table outside the release
+        raise UsageError(f"{release}: the manifest's relations path {relative!r}: {why}; "
+                         "run archive verify")  # fmt: skip
+    return Path(release) / relative
 
 
 def unreadable(where: object, exc: BaseException) -> UsageError:

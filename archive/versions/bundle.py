@@ -151,6 +151,8 @@ def _write(
             name = f"{top}/{relative}"
             if kind == "dir":
                 tar.addfile(_info(name, tarfile.DIRTYPE, DIR_MODE, 0, mtime))
+                if _empty(root / relative):
+                    problems.append(Problem("E008", f"{relative}/", "an empty folder"))
                 continue
             seen.add(relative)
             with open(root / relative, "rb") as handle:
@@ -175,6 +177,11 @@ def _info(name: str, kind: bytes, mode: int, size: int, mtime: int) -> tarfile.T
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     return info
+
+
+def _empty(folder: Path) -> bool:
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
 
 
 def _tree(root: Path) -> Iterator[tuple[str, str]]:

@@ -367,10 +367,10 @@ class _Index:
 
     def quarantined(self, raw_sha256: str, record_id: str, path: str) -> tuple[str, str] | None:
         """(path, reason) of a capture the repack quarantined: at the record's own path (its
-        file's, or the WARC file holding it), else with these bytes."""
+        file's, or the WARC file holding it, quarantined whole), else with these bytes."""
         return self.db.execute(
             "SELECT source_path, reason FROM quarantine "
-            "WHERE record_id = ? OR source_path = ? OR sha256 = ? "
+            "WHERE record_id = ? OR (source_path = ? AND whole) OR sha256 = ? "
             "ORDER BY record_id IS NOT ? AND source_path IS NOT ?, source_path LIMIT 1",
             (record_id, path, raw_sha256, record_id, path),
         ).fetchone()
@@ -407,16 +407,23 @@ def _file_quarantine(db: sqlite3.Connection, release: Path) -> None:
     SHA-256 of their bytes when read), on disk. An input a capture-log line holds back is
     quarantined unread, so it is found by its path."""
     db.execute(
-        "CREATE TABLE quarantine (source_path TEXT, record_id TEXT, reason TEXT, sha256 TEXT)"
+        "CREATE TABLE quarantine (source_path TEXT, record_id TEXT, reason TEXT, sha256 TEXT, "
+        "whole INTEGER)"
     )
     path = release / QUARANTINE_FILE
     if path.is_file():
         with path.open("rb") as handle:
             entries = (e for _, e, why in boundedjson.json_lines(handle) if not why)
             db.executemany(
-                "INSERT INTO quarantine VALUES (?, ?, ?, ?)",
+                "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)",
                 (
-                    (e["source_path"], record_id(e["source_path"]), e["reason"], e["sha256"])
+                    (
+                        e["source_path"],
+                        record_id(e["source_path"]),
+                        e["reason"],
+                        e["sha256"],
+                        e["offset"] is None,  # the whole file, not one of its WARC records
+                    )
                     for e in entries
                 ),
             )
