@@ -552,3 +552,40 @@ def test_a_zone_the_world_had_since_1990_is_a_zone():
     page = _page(_OG_ARTICLE + head, body)
     extraction = extract_html(page, Hints(retrieved_at=datetime(2010, 5, 6, tzinfo=UTC))).extraction
     assert extraction.published_utc_offset == -270
+
+
+def test_a_banner_of_the_day_the_page_is_shown_is_not_its_date():
+    head = "<header class='site-header'><div class='today-date'>Wednesday, March 20, 2024</div>"
+    page = (
+        f"<html lang='en'><head><title>Ferry timetable extended</title>{_OG_ARTICLE}</head>"
+        f"<body>{head}</header><article><h1>Ferry timetable extended</h1>{_STORY}</article>"
+        "</body></html>"
+    ).encode()
+    assert extract_html(page, _FETCHED).extraction.published_at is None
+
+
+def test_the_publishing_software_is_not_the_outlet():
+    head = '<meta name="application-name" content="WordPress">'
+    assert extract_html(_page(head), _FETCHED).extraction.outlet is None
+
+
+@pytest.mark.parametrize(
+    ("author", "names"),
+    [
+        ("Reporting by Ann Lee; Editing by Bo Chen", ("Ann Lee",)),
+        ("Ann Lee, Staff Writer", ("Ann Lee",)),
+        ("Staff", ()),
+        ("Ann Lee with Bo Chen", ("Ann Lee", "Bo Chen")),
+        ("Ann Lee; Photography by Tomas Reyes", ()),  # a credit roll: none of it is trusted
+    ],
+)
+def test_an_author_tag_names_the_people_who_wrote(author, names):
+    head = f'<meta name="author" content="{author}">'
+    assert extract_html(_page(head), _FETCHED).extraction.authors == names
+
+
+def test_an_author_the_page_types_as_an_organisation_is_no_person():
+    article = {"@context": "https://schema.org", "@type": "NewsArticle",
+               "headline": "Ferry timetable extended", "datePublished": "2024-03-05T09:00:00Z",
+               "author": {"@type": "Organization", "name": "The Editorial Board"}}  # fmt: skip
+    assert extract_html(_page(ld=[article]), _FETCHED).extraction.authors == ()

@@ -53,9 +53,20 @@ _STRUCTURED = (
 _MEDIA_OBJECTS = ("json-ld ImageObject.", "json-ld Photograph.")
 _SITE_TAGS = ('meta[property="og:site_name"]', 'meta[name="application-name"]')
 _LIST_SPLIT = re.compile(r"\s*(?:;|,|[·•|])\s*")
-_JOIN_SPLIT = re.compile(r"\s+(?:&|and)\s+", re.I)
+_JOIN_SPLIT = re.compile(r"\s+(?:&|and|with)\s+", re.I)
 _GUESS_SPLIT = re.compile(r"[;·•|]")
-_BY = re.compile(r"^(?:by|von|par|por|di|door|av)\s*[:\s]\s*", re.I)
+_BY = re.compile(
+    r"^(?:(?:reporting|written|words|story|text)\s+)?(?:by|von|par|por|di|door|av)\s*[:\s]\s*",
+    re.I,
+)
+# who edited, not who wrote: never an author
+_EDITED = re.compile(r"^(?:editing|edited|compiled|produced|fact[- ]checked)\s+by\b", re.I)
+# a desk or a role, not a person: "Staff", "Staff Writer", "Newsroom", "The Editorial Board"
+_NO_PERSON = re.compile(
+    r"^(?:the\s+)?(?:staff(?:\s+(?:writer|reporter|report))?|newsroom|news\s*desk|web\s*desk|"
+    r"editorial\s+(?:board|staff|team)|editors?|wire\s+services?)$",
+    re.I,
+)
 _UI = re.compile(
     r"\s*\b(?:link copied|view author archive|get author rss feed|see full bio|"
     r"more stories by|follow|share|email|e-mail|twitter|facebook|view)\b.*$",
@@ -79,7 +90,8 @@ _COMPANY = re.compile(
     re.I,
 )
 _CREDIT = re.compile(
-    r"\b(?:photograph|photo|image|illustration|video)s?\s+(?:by|credit)\b|getty images|"
+    r"\b(?:photography|photograph|photo|image|illustration|video)s?\s+(?:by|credit)\b|"
+    r"getty images|"
     r"\bvia (?:ap|reuters|getty)\b|shutterstock|\bAFP\b|\s(?:using|at|for)\s",
     re.I,
 )
@@ -246,6 +258,10 @@ def rejection(name: str, outlets: Iterable[str] = ()) -> str | None:
         return "ui"
     if len(name.split()) > MAX_WORDS:
         return "too-long"
+    if _EDITED.search(name):
+        return "editor"
+    if _NO_PERSON.fullmatch(name.strip()):
+        return "role"
     key = _compact(name)
     if any(key == _compact(o) or key == _compact(o).removeprefix("the") for o in outlets):
         return "outlet"

@@ -493,6 +493,8 @@ def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
         names = " ".join(element.get(a, "") for a in ("class", "id", "itemprop"))
         if element.tag != "time" and not _DATELINE_CLASS.search(names):
             continue  # a <time> is a date by its name; other elements by their class
+        if _TODAY.search(names):
+            continue  # the site's banner of the day it is shown, not the story's date
         if element.find(".//time[@datetime]") is not None:
             continue  # a <time datetime> is read by its datetime: its text is no second source
         if element.get("datetime") is not None or _outside_the_story(element):
@@ -533,6 +535,7 @@ def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
     return {e for e, _ in datelines if len(texts[(e.tag, e.get("class", ""))]) > 1}
 
 
+_TODAY = re.compile(r"today|current-?date|date-?today|header-?date", re.I)
 _MAX_DATELINES = 20
 _HEADLINE_REACH = 1000  # characters of shown text between a dateline and the headline
 _DISTANT_DATELINE = "visible dateline far from the headline"
@@ -598,9 +601,19 @@ def _item_values(item: dict, kind) -> Iterator[tuple[str, str]]:
             yield f"json-ld {kind}.{key}", value
     for key in ("author", "publisher"):
         for person in _as_list(item.get(key)):
+            if key == "author" and _organisation(person):
+                continue  # an author the page types as an organisation names no person
             name = person.get("name") if isinstance(person, dict) else person
             if isinstance(name, str):
                 yield f"json-ld {kind}.{key}.name", name
+
+
+def _organisation(item) -> bool:
+    kinds = _as_list(item.get("@type")) if isinstance(item, dict) else []
+    return any(isinstance(k, str) and _ORGANISATION.search(k) for k in kinds)
+
+
+_ORGANISATION = re.compile(r"organi[sz]ation|corporation|newsmedia", re.I)
 
 
 def _as_list(value) -> list:
@@ -713,6 +726,7 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
         if not value.startswith(("http:", "https:", "@"))
         and name_key(value)
         and name_key(value) not in sections
+        and name_key(value) not in _SOFTWARE
     ]
     agreed = _address_names(found, markup, own)
     if agreed:
@@ -723,6 +737,13 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
         return None
     tag, value = found[0]
     return value, f"{tag}={value!r}"
+
+
+# Publishing software a page may name as its application (``application-name``), never a site
+_SOFTWARE = frozenset(
+    ("wordpress", "drupal", "joomla", "ghost", "wix", "squarespace", "typo3", "hugo", "jekyll",
+     "webflow", "weebly")
+)  # fmt: skip
 
 
 def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
