@@ -581,6 +581,11 @@ def inspect(release, record_id, explain, show_relations, quiet, as_json):
         raise UsageError(f"{'--relations' if show_relations else '--explain'} needs a RECORD_ID")
     if show_relations and explain:
         raise UsageError("--explain and --relations show a record in two ways: give one")
+    if explain and as_json:
+        raise UsageError(
+            "--explain prints the capture marked for reading; --json prints the record, whose "
+            "spans and provenance hold the same evidence: give one"
+        )
     if show_relations:
         record_id = _record_by_key(release, record_id, as_json)["record_id"]
         rows = relations(release, record_id=record_id)
@@ -600,7 +605,7 @@ def inspect(release, record_id, explain, show_relations, quiet, as_json):
             click.echo(printable("\n".join(summary_lines(found)), keep="\n"))
         return
     row = _record_by_key(release, record_id, as_json)
-    if explain and not as_json:
+    if explain:
         click.echo(printable(explain_record(row), keep="\n\t"))
     else:
         emit_json(row)

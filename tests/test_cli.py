@@ -132,6 +132,7 @@ def test_a_capture_log_line_that_is_not_utf8_is_one_bad_line(
         (["inspect", "{release}", "not-a-record-id-but-32-chars-xyz"], "32 hex digits"),
         (["inspect", "{release}", "--explain"], "--explain needs a RECORD_ID"),
         (["inspect", "{release}", "x", "--explain", "--relations"], "in two ways: give one"),
+        (["inspect", "{release}", "x", "--explain", "--json"], "the same evidence: give one"),
         (["log", "{release}", "--search", "nowhere"], "Path 'nowhere' does not exist"),
         (
             ["pack", "{corpus}", "--out", "{release}", "--version", "2.0.0"],
