@@ -21,11 +21,36 @@ _RECORD_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def read_manifest(release: str | Path) -> dict:
+    """A release's manifest, refused in one line when it cannot be read or is not shaped as a
+    release manifest (the readers index it without checking each key)."""
     path = require_release(release) / MANIFEST
     try:
-        return boundedjson.load(path, boundedjson.MAX_MANIFEST_BYTES)
+        manifest = boundedjson.load(path, boundedjson.MAX_MANIFEST_BYTES)
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable manifest ({exc})") from None
+    wrong = manifest_shape_problem(manifest)
+    if wrong is not None:
+        raise UsageError(f"{path}: not a release manifest ({wrong}); run archive verify")
+    return manifest
+
+
+def manifest_shape_problem(manifest: object) -> str | None:
+    """What keeps ``manifest`` from the shape every reader relies on, or None."""
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    for key in ("name", "version", "created"):
+        if not isinstance(manifest.get(key), str):
+            return f"no {key} string"
+    files = manifest.get("files")
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str)
+        for f in files
+    ):
+        return "files is not a list of entries with a path and a sha256"
+    for key in ("settings", "relations", "counts", "parent"):
+        if manifest.get(key) is not None and not isinstance(manifest[key], dict):
+            return f"{key} is not an object"
+    return None
 
 
 def record_shards(manifest: dict) -> list[str]:

@@ -405,3 +405,48 @@ def test_a_path_on_the_command_line_that_is_not_utf8_names_its_record(tmp_path):
         )
         assert shown.returncode == 0, shown.stderr
         assert json.loads(shown.stdout)["capture"]["source_path"] == "src/caf\\xe9.txt"
+
+
+@pytest.mark.parametrize(
+    ("forged", "why"),
+    [
+        ({}, "no name string"),
+        ([1, 2, 3], "not a JSON object"),
+        ("files-null", "files is not a list of entries with a path and a sha256"),
+        ("no-created", "no created string"),
+    ],
+)
+def test_a_manifest_that_is_no_release_manifest_stops_every_reader_in_one_line(
+    runner, release, tmp_path, forged, why
+):
+    """JSON vouched for by its digest file but not a manifest ended the readers in an internal
+    error (KeyError: 'files', ...)."""
+    import hashlib
+    import shutil
+
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    manifest = json.loads((copy / "manifest.json").read_bytes())
+    if forged == "files-null":
+        manifest["files"] = None
+    elif forged == "no-created":
+        del manifest["created"]
+    else:
+        manifest = forged
+    data = json.dumps(manifest).encode()
+    (copy / "manifest.json").write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    (copy / "manifest.json.sha256").write_text(f"{digest}  manifest.json\n", encoding="ascii")
+    for command in (
+        ["inspect", str(copy)],
+        ["relations", str(copy)],
+        ["export", str(copy), "--sqlite", str(tmp_path / "x.db")],
+        ["report", str(copy), "--out", str(tmp_path / "r")],
+        ["bundle", str(copy), "--out", str(tmp_path / "x.tar")],
+    ):
+        done = runner.invoke(main, command)
+        assert done.exit_code == 2, (command, done.output)
+        assert done.output.strip().splitlines() == [
+            f"archive: error: {copy / 'manifest.json'}: not a release manifest ({why}); "
+            "run archive verify"
+        ]

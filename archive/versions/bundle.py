@@ -30,6 +30,7 @@ from archive.exporters import derived_files
 from archive.format import boundedjson
 from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file, require_release
 from archive.format.signing import SIGNATURE_FILE
+from archive.inspect import manifest_shape_problem
 
 FILE_MODE = 0o644
 _UNLISTED = frozenset({MANIFEST, MANIFEST_DIGEST, SIGNATURE_FILE})  # held, never listed
@@ -83,9 +84,14 @@ def _read_manifest(root: Path) -> tuple[dict, bytes]:
     require_release(root)
     try:
         data = (root / MANIFEST).read_bytes()
-        return boundedjson.loads(data), data
+        manifest = boundedjson.loads(data)
     except (OSError, ValueError) as exc:
         raise UsageError(f"{root} has no readable {MANIFEST} ({exc})") from None
+    wrong = manifest_shape_problem(manifest)
+    if wrong is not None:
+        message = f"{root / MANIFEST}: not a release manifest ({wrong}); run archive verify"
+        raise UsageError(message)
+    return manifest, data
 
 
 def _digest_problems(root: Path, manifest_bytes: bytes) -> list[Problem]:
