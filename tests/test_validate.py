@@ -111,6 +111,15 @@ def test_a_release_and_its_files_together(dist):
     assert (code, lines) == (0, [])
 
 
+@pytest.mark.parametrize("name", ["record", "manifest", "quarantine", "relations"])
+def test_a_releases_schema_copy_is_no_file_validate_checks(dist, name):
+    """Taken for a manifest, each copy pack writes was reported INVALID (E004, exit 1)."""
+    copy = dist / "example-1.0.0" / "schemas" / f"{name}.schema.json"
+    result = CliRunner().invoke(main, ["validate", str(copy)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"archive: error: {copy}: a JSON Schema")
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -168,6 +168,11 @@ def _json_kind(target: Path) -> str:
         return "manifest"  # reported as not JSON by the manifest check
     if not isinstance(document, dict):
         return "manifest"
+    if str(document.get("$schema", "")).startswith("https://json-schema.org/"):
+        raise UsageError(
+            f"{target}: a JSON Schema (a release's copy of its contract), not a file validate "
+            "checks; archive verify holds a release's copies to the published schemas (E016)"
+        )
     if document.get("format") == "archive-changes":
         return "changes"
     if "@context" in document:
