@@ -18,6 +18,19 @@ from archive.cli import main
         ("--version", "1.0", "version '1.0' is not a semantic version"),
         ("--version", "v2", "version 'v2' is not a semantic version"),
         ("--version", "x", "version 'x' is not a semantic version"),
+        # rc.01 would have the precedence of rc.1: two folders, one version
+        (
+            "--version",
+            "1.0.0-rc.01",
+            "version '1.0.0-rc.01': a pre-release identifier is empty or a number with a "
+            "leading zero",
+        ),
+        (
+            "--version",
+            "1.0.0-rc..1",
+            "version '1.0.0-rc..1': a pre-release identifier is empty or a number with a "
+            "leading zero",
+        ),
         ("--name", "../escaped", "name '../escaped' is not a release name"),
         ("--name", "/abs/olute", "name '/abs/olute' is not a release name"),
         ("--name", ".", "name '.' is not a release name"),
