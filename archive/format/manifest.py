@@ -200,6 +200,22 @@ def unsafe_path(relative: str) -> str | None:
     return None
 
 
+def digest_problem(release: Path, data: bytes):
+    """Whether ``manifest.json.sha256`` vouches for the manifest bytes ``data``: None when it
+    does, else the ``Problem`` (E002: it cannot be read or is malformed; E003: another digest)."""
+    from archive.errors import Problem
+
+    try:
+        recorded = read_digest_file(release)
+    except (OSError, ValueError) as exc:
+        return Problem("E002", MANIFEST_DIGEST, str(exc))
+    actual = hashlib.sha256(data).hexdigest()
+    if recorded != actual:
+        message = f"does not match {MANIFEST_DIGEST} (one of them was edited)"
+        return Problem("E003", MANIFEST, message, recorded, actual)
+    return None
+
+
 def beside(release: str | Path, suffix: str) -> Path:
     """``<release><suffix>`` in the folder that holds the release, the release given as a
     path of its own or as ``.`` or ``..`` (from inside it).

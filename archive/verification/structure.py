@@ -8,7 +8,6 @@ answer. Each ``check_*`` is registered once in ``archive.verification.checks``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -25,8 +24,8 @@ from archive.format.manifest import (
     QUARANTINE_FILE,
     WITHDRAWN_FILE,
     canonical_json,
+    digest_problem,
     file_sha256,
-    read_digest_file,
     unsafe_path,
 )
 from archive.format.parquetio import PARQUET_ERRORS
@@ -47,14 +46,9 @@ def check_manifest_digest(audit: Audit) -> None:
         report.add("E001", MANIFEST, f"cannot be read as JSON ({exc})")
         return
     audit.data, audit.document = data, document
-    try:
-        recorded = read_digest_file(audit.root)
-        actual = hashlib.sha256(data).hexdigest()
-        if recorded != actual:
-            message = f"does not match {MANIFEST_DIGEST} (one of them was edited)"
-            report.add("E003", MANIFEST, message, recorded, actual)
-    except (OSError, ValueError) as exc:
-        report.add("E002", MANIFEST_DIGEST, str(exc))
+    problem = digest_problem(audit.root, data)
+    if problem is not None:
+        report.extend([problem])
 
 
 def manifest_unreadable(audit: Audit) -> str | None:

@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from archive.errors import ArchiveError, Problem, UsageError, VerificationError
 from archive.exporters import derived_files
 from archive.format import boundedjson
-from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, read_digest_file, require_release
+from archive.format.manifest import MANIFEST, MANIFEST_DIGEST, digest_problem, require_release
 from archive.format.signing import SIGNATURE_FILE
 from archive.inspect import manifest_shape_problem
 
@@ -62,9 +62,10 @@ def bundle(release: str | os.PathLike, out_file: str | os.PathLike, *, force: bo
         raise UsageError(f"{out} already exists (give --force to replace it)")
     if out.resolve().is_relative_to(root.resolve()):
         raise UsageError(f"{out} would be inside the release it bundles")
-    digest_problems = _digest_problems(root, manifest_bytes)
-    if digest_problems:
-        raise VerificationError(digest_problems)
+    # a bundle of a release whose digest file is missing or stale fails verify
+    problem = digest_problem(root, manifest_bytes)
+    if problem is not None:
+        raise VerificationError([problem])
     mtime = _epoch(manifest["created"])
     expected = _expected_digests(root, manifest, manifest_bytes)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -92,21 +93,6 @@ def _read_manifest(root: Path) -> tuple[dict, bytes]:
         message = f"{root / MANIFEST}: not a release manifest ({wrong}); run archive verify"
         raise UsageError(message)
     return manifest, data
-
-
-def _digest_problems(root: Path, manifest_bytes: bytes) -> list[Problem]:
-    """Whether ``manifest.json.sha256`` vouches for the manifest, as verify asks (E002,
-    E003): a bundle of a release whose digest file is missing or stale fails verify."""
-    try:
-        recorded = read_digest_file(root)
-    except OSError as exc:
-        return [Problem("E002", MANIFEST_DIGEST, f"cannot be read ({exc.strerror})")]
-    except ValueError as exc:
-        return [Problem("E002", MANIFEST_DIGEST, str(exc))]
-    found = hashlib.sha256(manifest_bytes).hexdigest()
-    if recorded != found:
-        return [Problem("E003", MANIFEST, f"does not match {MANIFEST_DIGEST}", recorded, found)]
-    return []
 
 
 def _epoch(created: str) -> int:
