@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 
@@ -46,9 +47,7 @@ from archive.release.context import pack_context
 from archive.release.parent import (
     Parent,
     carried_tombstones,
-    latest_release,
-    latest_version,
-    new_history_note,
+    default_parent,
     open_parent,
     release_folders,
     write_tombstones,
@@ -158,12 +157,9 @@ def pack(
             return pack(sources, out, settings, parent=copy, **options)
     Path(out).mkdir(parents=True, exist_ok=True)
     if parent == "auto":
-        parent = latest_release(Path(out), settings.name, settings.version)
-        if parent is not None:
-            notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
-        else:
-            folders = release_folders(Path(out), settings.name)
-            notes += filter(None, [new_history_note(folders, settings.name, settings.version, out)])
+        folders = release_folders(Path(out), settings.name)
+        parent, note = default_parent(folders, settings, out, Path(out).joinpath)
+        notes += [note] if note else []
     lineage = open_parent(Path(os.path.abspath(parent))) if parent is not None else None
     remove_stale_partials(Path(out), destination.name)
     workdir = WorkDir.local(Path(os.path.abspath(out)), destination.name)
@@ -212,12 +208,9 @@ def _pack_to_url(
         )
     notes = []
     if parent == "auto":
-        parent = _latest_remote_release(out, settings.name, settings.version)
-        if parent is not None:
-            notes.append(f"parent: {parent} (the latest earlier {settings.name} in {out})")
-        else:
-            folders = storage.releases_in(out, settings.name)
-            notes += filter(None, [new_history_note(folders, settings.name, settings.version, out)])
+        folders = storage.releases_in(out, settings.name)
+        parent, note = default_parent(folders, settings, out, partial(storage.join, out))
+        notes += [note] if note else []
     remove_stale_partials(RemotePath(out), name)
     with tempfile.TemporaryDirectory(prefix="archive-pack-") as local:
         workdir = WorkDir.remote(Path(local), out, name)
@@ -275,12 +268,6 @@ def _outputs_in_sources(roots: list[Path], outputs: list) -> tuple[frozenset[str
                 found.add(real)
                 notes.append(f"{folder}, the output folder, is inside the source {root}: not read")
     return frozenset(found), notes
-
-
-def _latest_remote_release(out: str, name: str, before: str) -> str | None:
-    """The URL of the highest version of ``name`` in ``out`` that sorts below ``before``."""
-    found = latest_version(storage.releases_in(out, name), name, before)
-    return storage.join(out, found) if found else None
 
 
 def _silent(stage: str, done: int, total: int | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,6 +67,17 @@ def latest_release(out: Path, name: str, before: str) -> Path | None:
     """The highest version of ``name`` in ``out`` that sorts below ``before``, if any."""
     found = latest_version(release_folders(out, name), name, before)
     return Path(out) / found if found else None
+
+
+def default_parent(folders: list[str], settings, out, join: Callable):
+    """The parent a pack of ``settings`` takes by default among the release ``folders`` of its
+    name in ``out`` (the latest earlier version, as ``join`` locates it, or None), and the note
+    that says which, or that none is earlier though there are some (a new history starts)."""
+    found = latest_version(folders, settings.name, settings.version)
+    if found is None:
+        return None, new_history_note(folders, settings.name, settings.version, out)
+    parent = join(found)
+    return parent, f"parent: {parent} (the latest earlier {settings.name} in {out})"
 
 
 def new_history_note(folders: Iterable[str], name: str, before: str, out) -> str | None:
