@@ -133,9 +133,9 @@ def _check_release_version(version: object) -> None:
         raise UsageError(
             f"version {version!r} is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
         )
-    parts = version.partition("+")[0].partition("-")[2].split(".")
-    if "-" in version.partition("+")[0] and any(
-        not part or (part.isdigit() and part != str(int(part))) for part in parts
+    core, dash, pre = version.partition("+")[0].partition("-")
+    if dash and any(
+        not part or (part.isdigit() and part != str(int(part))) for part in pre.split(".")
     ):
         # SemVer 2.0.0, item 9: rc.01 and rc.1 would be one version, ordered by neither
         raise UsageError(
