@@ -73,6 +73,14 @@ class Doc:
         return self.vocab.sentences(self.tokens)
 
     @cached_property
+    def sentence_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of :attr:`sentences` starts and ends among the tokens."""
+        if not len(self):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        breaks = np.flatnonzero(self.vocab.sep_break[self.tokens.sep[1:]]) + 1
+        return np.r_[0, breaks], np.r_[breaks, len(self)]
+
+    @cached_property
     def quoted(self) -> np.ndarray:
         """For each token, the index of the quotation holding it, or -1."""
         return quote_ids(self.text, self.tokens)
@@ -104,9 +112,18 @@ def diagonal_runs(
     a: np.ndarray, b: np.ndarray, least: int, max_repeats: int = _MAX_REPEATS
 ) -> list[Block]:
     """Every maximal run of at least ``least`` tokens equal in ``a`` and ``b``."""
+    firsts, seconds, sizes = diagonal_run_columns(a, b, least, max_repeats)
+    return list(zip(firsts.tolist(), seconds.tolist(), sizes.tolist(), strict=True))
+
+
+def diagonal_run_columns(
+    a: np.ndarray, b: np.ndarray, least: int, max_repeats: int = _MAX_REPEATS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`diagonal_runs` as arrays: where each run starts in ``a`` and in ``b``, and its
+    length."""
     ga, gb = gram_hashes(a, least), gram_hashes(b, least)
     ia, jb = _gram_matches(ga, gb, max_repeats)
-    return _runs_of(ia, jb, least - 1)
+    return _run_columns(ia, jb, least - 1)
 
 
 def _gram_matches(
@@ -126,11 +143,14 @@ def _gram_matches(
     return ia, order[np.repeat(lo, count) + within]
 
 
-def _runs_of(ia: np.ndarray, jb: np.ndarray, extra: int) -> list[Block]:
+def _run_columns(
+    ia: np.ndarray, jb: np.ndarray, extra: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Maximal diagonal runs of matching grams, as token blocks (a gram covers ``extra + 1``
-    tokens)."""
+    tokens): their starts in ``a`` and in ``b`` and their lengths."""
     if len(ia) == 0:
-        return []
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
     diagonal = jb - ia
     order = np.lexsort((ia, diagonal))
     ia, diagonal = ia[order], diagonal[order]
@@ -138,9 +158,7 @@ def _runs_of(ia: np.ndarray, jb: np.ndarray, extra: int) -> list[Block]:
     starts = np.flatnonzero(new)
     sizes = np.diff(np.r_[starts, len(ia)]) + extra
     firsts = ia[starts]
-    return list(
-        zip(firsts.tolist(), (firsts + diagonal[starts]).tolist(), sizes.tolist(), strict=True)
-    )
+    return firsts, firsts + diagonal[starts], sizes
 
 
 def _non_crossing(runs: list[Block], least: int, n_a: int, n_b: int) -> list[Block]:
@@ -658,72 +676,89 @@ def paraphrase_alignment(a: Doc, b: Doc, settings: RelationSettings) -> list[Sen
     spun copy keeps the order of its original, while two formulaic sentences of independent
     reports may look alike one at a time.
     """
-    a_sents = [s for s in a.sentences if s.last - s.first >= settings.min_sentence_words]
-    b_sents = [s for s in b.sentences if s.last - s.first >= settings.min_sentence_words]
+    a_sents = _KeptSentences.of(a, settings.min_sentence_words)
+    b_sents = _KeptSentences.of(b, settings.min_sentence_words)
     found: list[tuple[int, int, SentencePair]] = []
     candidates = _skeleton_sentence_pairs(a, b, a_sents, b_sents, settings.min_skeleton_run)
-    for i, j in _in_diagonal_runs(candidates, settings.min_aligned_sentences):
-        pair = _rewrite_pair(a, b, a_sents[i], b_sents[j], settings)
+    for i, j in _in_diagonal_runs(*candidates, settings.min_aligned_sentences):
+        pair = _rewrite_pair(a, b, a_sents.sentence(a, i), b_sents.sentence(b, j), settings)
         if pair is not None:
             found.append((i, j, pair))
     return _in_runs(_in_order(found), settings.min_aligned_sentences)
 
 
+@dataclass(frozen=True)
+class _KeptSentences:
+    """The sentences of a body long enough to align: where each starts and ends among the
+    tokens, and for each token the index of the kept sentence holding it, or -1."""
+
+    firsts: np.ndarray
+    lasts: np.ndarray
+    where: np.ndarray
+
+    @classmethod
+    def of(cls, doc: Doc, least: int) -> _KeptSentences:
+        firsts, lasts = doc.sentence_bounds
+        kept = lasts - firsts >= least
+        rank = np.where(kept, np.cumsum(kept) - 1, -1)
+        return cls(firsts[kept], lasts[kept], np.repeat(rank, lasts - firsts))
+
+    def __len__(self) -> int:
+        return len(self.firsts)
+
+    def sentence(self, doc: Doc, k: int) -> Sentence:
+        first, last = int(self.firsts[k]), int(self.lasts[k])
+        return Sentence(first, last, int(doc.tokens.starts[first]), int(doc.tokens.ends[last - 1]))
+
+
 def _skeleton_sentence_pairs(
-    a: Doc, b: Doc, a_sents: list[Sentence], b_sents: list[Sentence], least: int
-) -> list[tuple[int, int]]:
+    a: Doc, b: Doc, a_sents: _KeptSentences, b_sents: _KeptSentences, least: int
+) -> tuple[np.ndarray, np.ndarray]:
     """For each sentence of ``a``, the sentence of ``b`` sharing most of its skeleton tokens
-    on runs of at least ``least`` (when they cover half of the shorter of the two)."""
-    runs = diagonal_runs(a.skeleton, b.skeleton, least)
-    if not runs or not a_sents or not b_sents:
-        return []
-    where_a, where_b = _sentence_of(a_sents, len(a)), _sentence_of(b_sents, len(b))
-    sa = np.concatenate([where_a[i : i + size] for i, _, size in runs])
-    sb = np.concatenate([where_b[j : j + size] for _, j, size in runs])
+    on runs of at least ``least`` (when they cover half of the shorter of the two), as the
+    sentences of ``a`` ascending and theirs of ``b``."""
+    ia, jb, sizes = diagonal_run_columns(a.skeleton, b.skeleton, least)
+    if not len(ia) or not len(a_sents) or not len(b_sents):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    # every token of every run, with its partner: a token on several runs counts for each
+    step = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    sa = a_sents.where[np.repeat(ia, sizes) + step]
+    sb = b_sents.where[np.repeat(jb, sizes) + step]
     both = (sa >= 0) & (sb >= 0)
     codes, counts = np.unique(sa[both] * len(b_sents) + sb[both], return_counts=True)
-    best: dict[int, tuple[int, int]] = {}
-    for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
-        i, j = divmod(code, len(b_sents))
-        sa_, sb_ = a_sents[i], b_sents[j]
-        covers = 2 * count >= min(sa_.last - sa_.first, sb_.last - sb_.first)
-        # codes ascend, so on a tie the first sentence of b is kept
-        if covers and _may_rewrite(sa_, sb_) and (i not in best or count > best[i][0]):
-            best[i] = (count, j)
-    return [(i, j) for i, (_, j) in sorted(best.items())]
+    i, j = codes // len(b_sents), codes % len(b_sents)
+    na, nb = a_sents.lasts[i] - a_sents.firsts[i], b_sents.lasts[j] - b_sents.firsts[j]
+    shorter, longer = np.minimum(na, nb), np.maximum(na, nb)
+    # half the shorter covered, and lengths close enough for a one-for-one rewrite (what
+    # _rewrite_pair requires)
+    fit = (2 * counts >= shorter) & (shorter >= 0.6 * longer)
+    i, j, counts = i[fit], j[fit], counts[fit]
+    # codes ascend, so a stable sort keeps the first sentence of b on a tie
+    order = np.lexsort((-counts, i))
+    i, j = i[order], j[order]
+    first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.empty(0, dtype=bool)
+    return i[first], j[first]
 
 
-def _in_diagonal_runs(pairs: list[tuple[int, int]], least: int) -> list[tuple[int, int]]:
-    """The pairs lying in a run of at least ``least`` pairs adjacent in both bodies: no other
-    pair can end in the result, so none other is worth aligning word by word."""
-    there = set(pairs)
-    out = []
-    for i, j in pairs:
-        back = next((k for k in range(1, least) if (i - k, j - k) not in there), least)
-        ahead = next((k for k in range(1, least) if (i + k, j + k) not in there), least)
-        if back + ahead - 1 >= least:
-            out.append((i, j))
-    return out
-
-
-def _sentence_of(sentences: list[Sentence], n: int) -> np.ndarray:
-    """For each token, the index of the (kept) sentence holding it, or -1."""
-    out = np.full(n, -1, dtype=np.int64)
-    for k, s in enumerate(sentences):
-        out[s.first : s.last] = k
-    return out
-
-
-def _may_rewrite(sa: Sentence, sb: Sentence) -> bool:
-    """Lengths close enough for a one-for-one rewrite (what :func:`_rewrite_pair` requires)."""
-    na, nb = sa.last - sa.first, sb.last - sb.first
-    return min(na, nb) >= 0.6 * max(na, nb)
+def _in_diagonal_runs(i: np.ndarray, j: np.ndarray, least: int) -> list[tuple[int, int]]:
+    """The pairs ``(i[k], j[k])`` (``i`` ascending, each once) lying in a run of at least
+    ``least`` pairs adjacent in both bodies: no other pair can end in the result, so none
+    other is worth aligning word by word."""
+    if not len(i):
+        return []
+    # a pair's predecessor on its diagonal, (i - 1, j - 1), can only be the pair before it
+    new = np.r_[True, (i[1:] != i[:-1] + 1) | (j[1:] != j[:-1] + 1)]
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.r_[starts, len(i)])
+    kept = np.repeat(lengths >= least, lengths)
+    return list(zip(i[kept].tolist(), j[kept].tolist(), strict=True))
 
 
 def _rewrite_pair(a: Doc, b: Doc, sa, sb, settings) -> SentencePair | None:
     a_words, b_words = a.ids[sa.first : sa.last], b.ids[sb.first : sb.last]
     longest = max(len(a_words), len(b_words))
-    if not _may_rewrite(sa, sb):
+    if min(len(a_words), len(b_words)) < 0.6 * longest:
         return None
     same = same_content = kept = other = 0
     swaps = []
