@@ -189,27 +189,23 @@ def segment_minhash(
     if len(shingles) == 0:
         return out
     counts = np.diff(bounds)
-    low = np.uint64(0xFFFFFFFF)
     h = _mixed(shingles ^ _seed_salt(seed))
-    bins = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
-    owner = np.repeat(np.arange(segments, dtype=np.uint64), counts)
-    # one cell per segment and bin: a segment's cells are consecutive, ordered by bin
-    keys = np.sort(((owner * np.uint64(num_perm) + bins) << np.uint64(32)) | (h & low))
-    cells = (keys >> np.uint64(32)).astype(np.int64)
-    first = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
-    filled, values = cells[first], keys[first] & low
+    bins = (((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)).astype(np.intp)
+    owner = np.repeat(np.arange(segments, dtype=np.intp), counts)
+    # each bin's least value; 2**32, above any, where the bin is empty
+    least = np.full((segments, num_perm), 1 << 32, dtype=np.uint64)
+    np.minimum.at(least.ravel(), owner * num_perm + bins, h & np.uint64(0xFFFFFFFF))
     held = np.flatnonzero(counts)
-    wanted = (held[:, None] * num_perm + np.arange(num_perm)).ravel()
-    at = np.searchsorted(filled, wanted, "left")
-    # past the segment's last filled bin: go round to its first
-    own_first = np.repeat(np.searchsorted(filled, held * num_perm, "left"), num_perm)
-    beyond = at == len(filled)
-    at[beyond] = own_first[beyond]
-    other = filled[at] // num_perm != wanted // num_perm
-    at[other] = own_first[other]
-    steps = (filled[at] - wanted) % num_perm
-    found = (values[at] + steps.astype(np.uint64) * _BORROW_STEP) & low
-    out[held] = found.astype(np.uint32).reshape(len(held), num_perm)
+    least = least[held]
+    filled = least >> np.uint64(32) == 0
+    # for each bin, the first filled bin at or after it in its row, else the row's first
+    bin_of = np.arange(num_perm)
+    after = np.where(filled, bin_of, 2 * num_perm)
+    after = np.minimum.accumulate(after[:, ::-1], axis=1)[:, ::-1]
+    at = np.where(after < num_perm, after, after[:, :1] + num_perm)
+    found = np.take_along_axis(least, at % num_perm, axis=1)
+    steps = (at - bin_of).astype(np.uint64)
+    out[held] = ((found + steps * _BORROW_STEP) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     return out
 
 
