@@ -185,19 +185,23 @@ def chunk_keys(
 def _distinct_words(
     fold: np.ndarray, sizes: np.ndarray, vocab: Vocabulary
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The hashes of each body's distinct folded words, and how many each body has."""
-    owner = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
-    distinct = _distinct((owner << np.uint64(32)) | fold.astype(np.uint64))
-    owner = (distinct >> np.uint64(32)).astype(np.int64)
-    words = vocab.hash[(distinct & np.uint64(0xFFFFFFFF)).astype(np.int64)]
-    # two words of one body with one hash count once, as np.unique of its hashes has them
-    order = np.lexsort((words, owner))
-    owner, words = owner[order], words[order]
-    new = np.concatenate(
-        (owner[:1] == owner[:1], (owner[1:] != owner[:-1]) | (words[1:] != words[:-1]))
-    )
-    owner, words = owner[new], words[new]
-    return words, np.bincount(owner, minlength=len(sizes)).astype(np.int64)
+    """The hashes of each body's distinct folded words, ascending, and how many each body
+    has."""
+    present = np.zeros(len(vocab.words), dtype=bool)
+    present[fold] = True
+    used = np.flatnonzero(present)
+    hashes = np.sort(vocab.hash[used])
+    # two words of one body with one hash count once, as np.unique of its hashes has them:
+    # each word is known by the rank of its hash, so one sort orders a body's words by hash
+    # and puts such words side by side
+    distinct = np.concatenate((hashes[:1] == hashes[:1], hashes[1:] != hashes[:-1]))
+    rank = np.zeros(len(vocab.words), dtype=np.int64)
+    rank[used] = np.searchsorted(hashes[distinct], vocab.hash[used])
+    width = max(1, int(np.count_nonzero(distinct)))
+    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    keys = _distinct_below(owner * width + rank[fold], len(sizes) * width)
+    words = hashes[distinct][keys % width]
+    return words, np.bincount(keys // width, minlength=len(sizes)).astype(np.int64)
 
 
 def _segment_anchor_keys(skeleton, content, hashes, bounds, s: RelationSettings):
@@ -217,6 +221,19 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     the large arrays of a batch)."""
     values = np.sort(values)
     return values[np.concatenate((values[:1] == values[:1], values[1:] != values[:-1]))]
+
+
+def _distinct_below(values: np.ndarray, bound: int) -> np.ndarray:
+    """:func:`_distinct` of non-negative ``values`` below ``bound``: marked in a table of
+    ``bound`` flags when that is small beside them, else sorted (as 32-bit numbers when they
+    fit, which sort faster)."""
+    if bound <= 8 * len(values):
+        marks = np.zeros(bound, dtype=bool)
+        marks[values] = True
+        return np.flatnonzero(marks)
+    if bound <= 1 << 32:
+        return _distinct(values.astype(np.uint32)).astype(np.int64)
+    return _distinct(values)
 
 
 def _segment_unique(values: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
