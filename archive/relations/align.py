@@ -8,7 +8,7 @@ time linear in the body length. Each function returns the evidence as plain data
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
@@ -20,6 +20,7 @@ from archive.relations.signatures import gram_hashes, segment_grams
 from archive.relations.text import (
     Sentence,
     TokenArrays,
+    TokenBatch,
     Vocabulary,
     quote_ids,
 )
@@ -73,14 +74,6 @@ class Doc:
         return self.vocab.sentences(self.tokens)
 
     @cached_property
-    def sentence_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Where each of :attr:`sentences` starts and ends among the tokens."""
-        if not len(self):
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        breaks = np.flatnonzero(self.vocab.sep_break[self.tokens.sep[1:]]) + 1
-        return np.r_[0, breaks], np.r_[breaks, len(self)]
-
-    @cached_property
     def quoted(self) -> np.ndarray:
         """For each token, the index of the quotation holding it, or -1."""
         return quote_ids(self.text, self.tokens)
@@ -112,18 +105,9 @@ def diagonal_runs(
     a: np.ndarray, b: np.ndarray, least: int, max_repeats: int = _MAX_REPEATS
 ) -> list[Block]:
     """Every maximal run of at least ``least`` tokens equal in ``a`` and ``b``."""
-    firsts, seconds, sizes = diagonal_run_columns(a, b, least, max_repeats)
-    return list(zip(firsts.tolist(), seconds.tolist(), sizes.tolist(), strict=True))
-
-
-def diagonal_run_columns(
-    a: np.ndarray, b: np.ndarray, least: int, max_repeats: int = _MAX_REPEATS
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`diagonal_runs` as arrays: where each run starts in ``a`` and in ``b``, and its
-    length."""
     ga, gb = gram_hashes(a, least), gram_hashes(b, least)
     ia, jb = _gram_matches(ga, gb, max_repeats)
-    return _run_columns(ia, jb, least - 1)
+    return _runs_of(ia, jb, least - 1)
 
 
 def _gram_matches(
@@ -143,14 +127,11 @@ def _gram_matches(
     return ia, order[np.repeat(lo, count) + within]
 
 
-def _run_columns(
-    ia: np.ndarray, jb: np.ndarray, extra: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _runs_of(ia: np.ndarray, jb: np.ndarray, extra: int) -> list[Block]:
     """Maximal diagonal runs of matching grams, as token blocks (a gram covers ``extra + 1``
-    tokens): their starts in ``a`` and in ``b`` and their lengths."""
+    tokens)."""
     if len(ia) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, empty
+        return []
     diagonal = jb - ia
     order = np.lexsort((ia, diagonal))
     ia, diagonal = ia[order], diagonal[order]
@@ -158,7 +139,9 @@ def _run_columns(
     starts = np.flatnonzero(new)
     sizes = np.diff(np.r_[starts, len(ia)]) + extra
     firsts = ia[starts]
-    return firsts, firsts + diagonal[starts], sizes
+    return list(
+        zip(firsts.tolist(), (firsts + diagonal[starts]).tolist(), sizes.tolist(), strict=True)
+    )
 
 
 def _non_crossing(runs: list[Block], least: int, n_a: int, n_b: int) -> list[Block]:
@@ -259,7 +242,29 @@ def _pair_slices(words: np.ndarray, most: int) -> list[slice]:
 
 
 def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int) -> np.ndarray:
-    least = settings.min_passage_words
+    pair, _, _, sizes = pair_runs(hashes, left, right, settings.min_passage_words, max_repeats)
+    covered = np.zeros(len(left), dtype=np.int64)
+    np.add.at(covered, pair, sizes)
+    a_len = np.array([len(hashes[u]) for u in left.tolist()], dtype=np.int64)
+    b_len = np.array([len(hashes[v]) for v in right.tolist()], dtype=np.int64)
+    shorter = np.minimum(a_len, b_len)
+    # as Python compares an int with a float: exactly (the sums are far below 2**53)
+    enough = ~(covered.astype(np.float64) < settings.near_min_coverage * shorter)
+    return (a_len > 0) & (b_len > 0) & enough
+
+
+def pair_runs(
+    hashes: Mapping[int, np.ndarray],
+    left: np.ndarray,
+    right: np.ndarray,
+    least: int,
+    max_repeats: int = _MAX_REPEATS,
+    screen: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`diagonal_runs` of the token ``hashes`` of each pair ``(left[k], right[k])`` of
+    two distinct bodies, found for all the pairs in a few numpy passes: each run's pair ``k``,
+    where it starts in either body and its length, by pair, diagonal and start. ``screen``:
+    whether most grams are held once, so leaving them out first saves sorting them."""
     numbers = np.union1d(left, right)
     held = [hashes[i] for i in numbers.tolist()]
     lengths = np.array([len(h) for h in held], dtype=np.int64)
@@ -269,7 +274,7 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     )
     firsts = gram_bounds[:-1]
     # a gram held once among all these bodies matches nothing: most are, and go unsorted
-    kept = repeated_positions(grams)
+    kept = repeated_positions(grams) if screen else np.arange(len(grams))
     sizes = np.bincount(np.searchsorted(gram_bounds, kept, "right") - 1, minlength=len(held))
     dense, at = _grams_by_body(grams[kept], sizes)
     at = kept[at]
@@ -282,11 +287,10 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     count[count > max_repeats] = 0  # filler, as _gram_matches leaves it out
     if len(left) > 1 and int(count.sum()) > _PAIR_MATCHES:  # repetitive bodies: fewer at once
         half = len(left) // 2
-        return np.concatenate(
-            [
-                _may_share(hashes, left[:half], right[:half], settings, max_repeats),
-                _may_share(hashes, left[half:], right[half:], settings, max_repeats),
-            ]
+        first = pair_runs(hashes, left[:half], right[:half], least, max_repeats, screen)
+        second = pair_runs(hashes, left[half:], right[half:], least, max_repeats, screen)
+        return (np.concatenate((first[0], second[0] + half)),) + tuple(
+            np.concatenate(columns) for columns in zip(first[1:], second[1:], strict=True)
         )
     ia, jb = _matches(lo, count)
     pair = (a_key[ia] >> np.uint64(32)).astype(np.int64)
@@ -294,13 +298,7 @@ def _may_share(hashes, left, right, settings: RelationSettings, max_repeats: int
     d = (at[b_at[jb]] - firsts[b_slot[pair]]) - i
     pair, i, d, starts = _diagonal_runs(pair, i, d)
     run_sizes = np.diff(np.append(starts, len(i))) + least - 1
-    covered = np.zeros(len(left), dtype=np.int64)
-    np.add.at(covered, pair[starts], run_sizes)
-    a_len, b_len = lengths[a_slot], lengths[b_slot]
-    shorter = np.minimum(a_len, b_len)
-    # as Python compares an int with a float: exactly (the sums are far below 2**53)
-    enough = ~(covered.astype(np.float64) < settings.near_min_coverage * shorter)
-    return (a_len > 0) & (b_len > 0) & enough
+    return pair[starts], i[starts], i[starts] + d[starts], run_sizes
 
 
 def repeated_positions(values: np.ndarray, bits: int | None = None) -> np.ndarray:
@@ -598,11 +596,24 @@ def _diagonal_runs(pair: np.ndarray, at: np.ndarray, d: np.ndarray) -> tuple[np.
     """The matches (pair, position ``at`` in the first body, diagonal ``d``) sorted by pair,
     diagonal and position, and where each run of consecutive positions on one diagonal
     starts."""
-    order = np.lexsort((at, d, pair))
+    order = _match_order(pair, at, d)
     pair, at, d = pair[order], at[order], d[order]
     new = np.ones(len(at), dtype=bool)
     new[1:] = (pair[1:] != pair[:-1]) | (d[1:] != d[:-1]) | (at[1:] != at[:-1] + 1)
     return pair, at, d, np.flatnonzero(new)
+
+
+def _match_order(pair: np.ndarray, at: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The order of the matches by pair, diagonal and position: one sort of a key made of
+    the three where it fits 63 bits (matches with one key are one match, so the order
+    between them changes nothing), else a lexsort of them."""
+    if not len(at):
+        return np.empty(0, dtype=np.intp)
+    d_low, at_low = int(d.min()), int(at.min())
+    d_span, at_span = int(d.max()) - d_low + 1, int(at.max()) - at_low + 1
+    if (int(pair.max()) + 1) * d_span * at_span >= 1 << 63:
+        return np.lexsort((at, d, pair))
+    return np.argsort((pair * d_span + (d - d_low)) * at_span + (at - at_low))
 
 
 def _quote_sizes_of(quotes: list[np.ndarray]) -> np.ndarray:
@@ -666,7 +677,12 @@ class SentencePair:
     other: int
 
 
-def paraphrase_alignment(a: Doc, b: Doc, settings: RelationSettings) -> list[SentencePair]:
+def paraphrase_alignment(
+    a: Doc,
+    b: Doc,
+    settings: RelationSettings,
+    candidates: list[RewriteCandidate] | None = None,
+) -> list[SentencePair]:
     """Sentence pairs of ``a`` and ``b`` that align in order as word-swapped rewrites.
 
     Only sentences lying over the same run of at least ``min_skeleton_run`` skeleton tokens
@@ -674,85 +690,170 @@ def paraphrase_alignment(a: Doc, b: Doc, settings: RelationSettings) -> list[Sen
     spinner swaps words one for one, so the skeleton of a rewrite is the original's), and
     only runs of at least ``min_aligned_sentences`` pairs adjacent in both bodies count: a
     spun copy keeps the order of its original, while two formulaic sentences of independent
-    reports may look alike one at a time.
+    reports may look alike one at a time. ``candidates``: the pair's
+    :func:`rewrite_candidates`, when they were found with other pairs'.
     """
-    a_sents = _KeptSentences.of(a, settings.min_sentence_words)
-    b_sents = _KeptSentences.of(b, settings.min_sentence_words)
+    if candidates is None:
+        ids = [(a.tokens.raw, a.tokens.sep), (b.tokens.raw, b.tokens.sep)].__getitem__
+        candidates = rewrite_candidates(ids, a.vocab, np.array([0]), np.array([1]), settings)[0]
     found: list[tuple[int, int, SentencePair]] = []
-    candidates = _skeleton_sentence_pairs(a, b, a_sents, b_sents, settings.min_skeleton_run)
-    for i, j in _in_diagonal_runs(*candidates, settings.min_aligned_sentences):
-        pair = _rewrite_pair(a, b, a_sents.sentence(a, i), b_sents.sentence(b, j), settings)
+    for i, j, sa, sb in candidates:
+        pair = _rewrite_pair(a, b, sa, sb, settings)
         if pair is not None:
             found.append((i, j, pair))
     return _in_runs(_in_order(found), settings.min_aligned_sentences)
 
 
-@dataclass(frozen=True)
-class _KeptSentences:
-    """The sentences of a body long enough to align: where each starts and ends among the
-    tokens, and for each token the index of the kept sentence holding it, or -1."""
-
-    firsts: np.ndarray
-    lasts: np.ndarray
-    where: np.ndarray
-
-    @classmethod
-    def of(cls, doc: Doc, least: int) -> _KeptSentences:
-        firsts, lasts = doc.sentence_bounds
-        kept = lasts - firsts >= least
-        rank = np.where(kept, np.cumsum(kept) - 1, -1)
-        return cls(firsts[kept], lasts[kept], np.repeat(rank, lasts - firsts))
-
-    def __len__(self) -> int:
-        return len(self.firsts)
-
-    def sentence(self, doc: Doc, k: int) -> Sentence:
-        first, last = int(self.firsts[k]), int(self.lasts[k])
-        return Sentence(first, last, int(doc.tokens.starts[first]), int(doc.tokens.ends[last - 1]))
+# A sentence pair worth aligning word by word: the indices of the two among their bodies'
+# sentences long enough to align, and the two sentences.
+RewriteCandidate = tuple[int, int, Sentence, Sentence]
 
 
-def _skeleton_sentence_pairs(
-    a: Doc, b: Doc, a_sents: _KeptSentences, b_sents: _KeptSentences, least: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each sentence of ``a``, the sentence of ``b`` sharing most of its skeleton tokens
-    on runs of at least ``least`` (when they cover half of the shorter of the two), as the
-    sentences of ``a`` ascending and theirs of ``b``."""
-    ia, jb, sizes = diagonal_run_columns(a.skeleton, b.skeleton, least)
-    if not len(ia) or not len(a_sents) or not len(b_sents):
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
+def rewrite_candidates(
+    ids: Callable[[int], tuple[np.ndarray, np.ndarray]],
+    vocab: Vocabulary,
+    left: np.ndarray,
+    right: np.ndarray,
+    settings: RelationSettings,
+) -> list[list[RewriteCandidate]]:
+    """For each pair ``(left[k], right[k])`` of two distinct bodies (``ids`` gives each
+    body's word and separator ids in ``vocab``), the sentence pairs
+    :func:`paraphrase_alignment` aligns word by word, in order: for each sentence of the first
+    body, the sentence of the second sharing most of its skeleton tokens on runs of at least
+    ``min_skeleton_run`` (when they cover half of the shorter of the two and their lengths
+    allow a one-for-one rewrite), kept where at least ``min_aligned_sentences`` of them are
+    adjacent in both bodies: no other pair can end in the result. Found for a slice of pairs
+    at a time in a few numpy passes."""
+    words = np.array(
+        [
+            len(ids(u)[0]) + len(ids(v)[0])
+            for u, v in zip(left.tolist(), right.tolist(), strict=True)
+        ]
+    )
+    out: list[list[RewriteCandidate]] = []
+    for part in _pair_slices(words, 2048):
+        out += _rewrite_candidates(ids, vocab, left[part], right[part], settings)
+    return out
+
+
+def _rewrite_candidates(ids, vocab, left, right, settings: RelationSettings) -> list[list]:
+    out: list[list[RewriteCandidate]] = [[] for _ in range(len(left))]
+    numbers = np.union1d(left, right)
+    if not len(numbers):
+        return out
+    batch = vocab.ids_batch([ids(i) for i in numbers.tolist()])
+    tokens, bounds = batch.tokens, batch.bounds
+    starts = bounds[:-1][np.diff(bounds) > 0]
+    skeleton = vocab.skeleton_hashes(tokens, starts)[0]
+    sentences = _KeptSentences.of(vocab, batch, settings.min_sentence_words)
+    a_slot, b_slot = np.searchsorted(numbers, left), np.searchsorted(numbers, right)
+    skeletons = [
+        skeleton[x:y] for x, y in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    ]
+    # a skeleton is made of few tokens: its grams are mostly held more than once
+    least = settings.min_skeleton_run
+    pair, i, j, sizes = pair_runs(skeletons, a_slot, b_slot, least, screen=False)
     # every token of every run, with its partner: a token on several runs counts for each
     step = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    sa = a_sents.where[np.repeat(ia, sizes) + step]
-    sb = b_sents.where[np.repeat(jb, sizes) + step]
+    pair = np.repeat(pair, sizes)
+    sa = sentences.where[bounds[a_slot[pair]] + np.repeat(i, sizes) + step]
+    sb = sentences.where[bounds[b_slot[pair]] + np.repeat(j, sizes) + step]
     both = (sa >= 0) & (sb >= 0)
-    codes, counts = np.unique(sa[both] * len(b_sents) + sb[both], return_counts=True)
-    i, j = codes // len(b_sents), codes % len(b_sents)
-    na, nb = a_sents.lasts[i] - a_sents.firsts[i], b_sents.lasts[j] - b_sents.firsts[j]
+    pair, sa, sb = pair[both], sa[both], sb[both]
+    # each pair's sentence pairs numbered as a's sentence times b's count plus b's, after
+    # the pairs before it: one number orders them by pair, then as the bodies have them
+    first_a, first_b = sentences.first[a_slot], sentences.first[b_slot]
+    count_b = sentences.first[b_slot + 1] - first_b
+    base = np.cumsum((sentences.first[a_slot + 1] - first_a) * count_b)
+    base -= (sentences.first[a_slot + 1] - first_a) * count_b
+    codes = base[pair] + (sa - first_a[pair]) * count_b[pair] + (sb - first_b[pair])
+    codes, shared = _counted(codes, int(base[-1]) if len(base) else 0)
+    pair = np.searchsorted(base, codes, "right") - 1
+    i, j = np.divmod(codes - base[pair], count_b[pair])
+    sa, sb = first_a[pair] + i, first_b[pair] + j
+    na, nb = sentences.sizes[sa], sentences.sizes[sb]
     shorter, longer = np.minimum(na, nb), np.maximum(na, nb)
     # half the shorter covered, and lengths close enough for a one-for-one rewrite (what
     # _rewrite_pair requires)
-    fit = (2 * counts >= shorter) & (shorter >= 0.6 * longer)
-    i, j, counts = i[fit], j[fit], counts[fit]
-    # codes ascend, so a stable sort keeps the first sentence of b on a tie
-    order = np.lexsort((-counts, i))
-    i, j = i[order], j[order]
-    first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.empty(0, dtype=bool)
-    return i[first], j[first]
+    fit = (2 * shared >= shorter) & (shorter >= 0.6 * longer)
+    pair, i, j, sa, sb, shared = pair[fit], i[fit], j[fit], sa[fit], sb[fit], shared[fit]
+    # the most shared for each sentence of a; codes ascend, so a stable sort keeps the first
+    # sentence of b on a tie
+    order = np.lexsort((-shared, i, pair))
+    pair, i, j, sa, sb = pair[order], i[order], j[order], sa[order], sb[order]
+    best = np.ones(len(pair), dtype=bool)
+    best[1:] = (pair[1:] != pair[:-1]) | (i[1:] != i[:-1])
+    pair, i, j, sa, sb = pair[best], i[best], j[best], sa[best], sb[best]
+    kept = _in_diagonal_runs(pair, i, j, settings.min_aligned_sentences)
+    a_of = sentences.of_tokens(tokens, bounds, a_slot[pair[kept]], sa[kept])
+    b_of = sentences.of_tokens(tokens, bounds, b_slot[pair[kept]], sb[kept])
+    rows = zip(pair[kept].tolist(), i[kept].tolist(), j[kept].tolist(), a_of, b_of, strict=True)
+    for k, *candidate in rows:
+        out[k].append(tuple(candidate))
+    return out
 
 
-def _in_diagonal_runs(i: np.ndarray, j: np.ndarray, least: int) -> list[tuple[int, int]]:
-    """The pairs ``(i[k], j[k])`` (``i`` ascending, each once) lying in a run of at least
-    ``least`` pairs adjacent in both bodies: no other pair can end in the result, so none
-    other is worth aligning word by word."""
+def _counted(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)`` of non-negative ``values`` below ``bound``:
+    counted in a table of ``bound`` cells when that is small beside them."""
+    if bound > 4 * len(values):
+        return np.unique(values, return_counts=True)
+    counts = np.bincount(values, minlength=bound)
+    held = np.flatnonzero(counts)
+    return held, counts[held]
+
+
+def _in_diagonal_runs(pair: np.ndarray, i: np.ndarray, j: np.ndarray, least: int) -> np.ndarray:
+    """Which sentence pairs ``(i[k], j[k])`` of the pair of bodies ``pair[k]`` (ordered by
+    pair and ``i``, each ``i`` once) lie in a run of at least ``least`` adjacent in both
+    bodies."""
     if not len(i):
-        return []
-    # a pair's predecessor on its diagonal, (i - 1, j - 1), can only be the pair before it
-    new = np.r_[True, (i[1:] != i[:-1] + 1) | (j[1:] != j[:-1] + 1)]
+        return np.zeros(0, dtype=bool)
+    # a sentence pair's predecessor on its diagonal can only be the one before it
+    new = np.ones(len(i), dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (i[1:] != i[:-1] + 1) | (j[1:] != j[:-1] + 1)
     starts = np.flatnonzero(new)
-    lengths = np.diff(np.r_[starts, len(i)])
-    kept = np.repeat(lengths >= least, lengths)
-    return list(zip(i[kept].tolist(), j[kept].tolist(), strict=True))
+    lengths = np.diff(np.append(starts, len(i)))
+    return np.repeat(lengths >= least, lengths)
+
+
+@dataclass(frozen=True)
+class _KeptSentences:
+    """The sentences long enough to align of bodies tokenized together (see
+    :meth:`~archive.relations.text.Vocabulary.sentences`): where each starts and how many
+    tokens it has, for each token the sentence holding it (-1: one too short), and for each
+    body the first of its sentences (one more: their count)."""
+
+    starts: np.ndarray
+    sizes: np.ndarray
+    where: np.ndarray
+    first: np.ndarray
+
+    @classmethod
+    def of(cls, vocab: Vocabulary, batch: TokenBatch, least: int) -> _KeptSentences:
+        opens = vocab.sep_break[batch.tokens.sep]
+        opens[batch.bounds[:-1][np.diff(batch.bounds) > 0]] = True  # each body's first word
+        starts = np.flatnonzero(opens)
+        sizes = np.diff(np.append(starts, len(opens)))
+        kept = sizes >= least
+        rank = np.where(kept, np.cumsum(kept) - 1, -1)
+        starts = starts[kept]
+        return cls(
+            starts, sizes[kept], np.repeat(rank, sizes), np.searchsorted(starts, batch.bounds)
+        )
+
+    def of_tokens(
+        self, tokens: TokenArrays, bounds: np.ndarray, slots: np.ndarray, kept: np.ndarray
+    ) -> list[Sentence]:
+        """The kept sentences ``kept`` of the bodies in ``slots``, each as its body has it."""
+        first, last = self.starts[kept], self.starts[kept] + self.sizes[kept]
+        columns = (
+            first - bounds[slots],
+            last - bounds[slots],
+            tokens.starts[first],
+            tokens.ends[last - 1],
+        )
+        return list(map(Sentence, *(c.tolist() for c in columns)))
 
 
 def _rewrite_pair(a: Doc, b: Doc, sa, sb, settings) -> SentencePair | None:

@@ -347,13 +347,15 @@ def confirm_pair(
     stats: Counter,
     quote_runs=None,
     may_copy=None,
+    rewrites=None,
 ) -> Confirmed | None:
     """The relation, if any, of bodies ``u`` and ``v`` (``docs``/``views`` give each body's
     :class:`~archive.relations.align.Doc` and quotation view): a near-duplicate first, else a
     paraphrase, else shared quotations, which are not stated for a pair related as a copy.
     ``quote_runs(u, v)``, when given, is the pair's :func:`~archive.relations.align.quote_runs`
-    found beforehand, and ``may_copy(u, v)`` whether the pair passes the first checks of
-    :func:`~archive.relations.align.shared_passages` (see ``may_share_passages``)."""
+    found beforehand, ``may_copy(u, v)`` whether the pair passes the first checks of
+    :func:`~archive.relations.align.shared_passages` (see ``may_share_passages``), and
+    ``rewrites(u, v)`` the pair's :func:`~archive.relations.align.rewrite_candidates`."""
     s = settings
     found = None
     if bits & (LSH | ANCHORED):
@@ -364,7 +366,9 @@ def confirm_pair(
             score = max(evidence["source_coverage"], evidence["target_coverage"])
             found = Confirmed(u, v, "near-duplicate", score, evidence)
     if found is None and bits & ANCHORED:
-        found = _paraphrase(u, v, align.paraphrase_alignment(docs(u), docs(v), s), docs, s)
+        candidates = rewrites(u, v) if rewrites is not None else None
+        pairs = align.paraphrase_alignment(docs(u), docs(v), s, candidates)
+        found = _paraphrase(u, v, pairs, docs, s)
     if quotation_skipped(found.kind if found is not None else None, bits):
         stats["skipped-related:shares-quotation"] += 1
         return found

@@ -481,9 +481,20 @@ class Vocabulary:
         is_sep[firsts + counts - 1] = False  # the text after the last word
         raw = self._batch_ids(flat.filter(pa.array(is_word)), self._raw, self._raw_id)
         sep = self._batch_ids(flat.filter(pa.array(is_sep)), self._seps, self._sep_id)
+        return self._joined(raw, sep, (counts - 1) // 2)
+
+    def ids_batch(self, ids: list[tuple[np.ndarray, np.ndarray]]) -> TokenBatch:
+        """The token arrays of several bodies from their word and separator ids alone, as
+        :meth:`arrays` gives each, concatenated."""
+        sizes = np.array([len(raw) for raw, _ in ids], dtype=np.int64)
+        raw = np.concatenate([raw for raw, _ in ids]) if ids else np.empty(0, np.int32)
+        sep = np.concatenate([sep for _, sep in ids]) if ids else np.empty(0, np.int32)
+        return self._joined(raw, sep, sizes)
+
+    def _joined(self, raw: np.ndarray, sep: np.ndarray, sizes: np.ndarray) -> TokenBatch:
+        """The token batch of the word and separator ids of bodies of ``sizes`` words."""
         lengths = self.raw_len[raw]
         ends = np.cumsum(self.sep_len[sep] + lengths)
-        sizes = (counts - 1) // 2
         bounds = np.concatenate(([0], np.cumsum(sizes)))
         ends -= np.repeat(np.concatenate(([0], ends))[bounds[:-1]], sizes)
         tokens = TokenArrays(raw, self.raw_fold[raw], ends - lengths, ends, sep)

@@ -691,6 +691,23 @@ def _confirmed_batch(
     def may_copy(u: int, v: int) -> bool:
         return u << 32 | v in copies
 
+    # the sentence pairs worth aligning of the rewrite candidates that are no copy, found
+    # together (a copy is confirmed first; the few the checks reject go one at a time)
+    paraphrases = rewrites.copy()
+    paraphrases[np.flatnonzero(full)[may]] = False
+    candidates = dict(
+        zip(
+            batch.codes[paraphrases].tolist(),
+            align.rewrite_candidates(
+                tokens.__getitem__, vocab, left[paraphrases], right[paraphrases], settings
+            ),
+            strict=True,
+        )
+    )
+
+    def rewrites_of(u: int, v: int) -> list | None:
+        return candidates.get(u << 32 | v)
+
     # Shared quotations need nothing from other batches: stated here, sorted, filed.
     state = Statements(settings, reps.__getitem__, None, None)
     quoting: list[Relation] = []
@@ -700,7 +717,16 @@ def _confirmed_batch(
         was = known.get(k)
         if was is None:
             found = confirm_pair(
-                u, v, bits, docs, views.__getitem__, settings, outcome.stats, runs_of, may_copy
+                u,
+                v,
+                bits,
+                docs,
+                views.__getitem__,
+                settings,
+                outcome.stats,
+                runs_of,
+                may_copy,
+                rewrites_of,
             )
             was = outcome_of(found)
         else:  # what confirming it again would give and count
