@@ -338,6 +338,19 @@ def _ids_of(items: list[str], known, add) -> list[int]:
     return ids
 
 
+def _piece_ids(dictionary: pa.Array, pieces: np.ndarray, known, add) -> np.ndarray:
+    """Ids of ``pieces`` (indices into ``dictionary``), new ones given in the order of first
+    occurrence among them (as :func:`_ids_of` gives them): each distinct piece looked up
+    once."""
+    first = np.full(len(dictionary), len(pieces))
+    np.minimum.at(first, pieces, np.arange(len(pieces)))
+    held = np.flatnonzero(first < len(pieces))
+    held = held[np.argsort(first[held])]
+    ids = np.zeros(len(dictionary), dtype=np.int32)
+    ids[held] = _ids_of(dictionary.take(pa.array(held)).to_pylist(), known, add)
+    return ids[pieces]
+
+
 _PY_WORD_CHAR = re.compile(r"\w")
 # Python's ``\w`` of each byte that is a character alone (ASCII: letters, digits, the
 # underscore); the bytes of longer UTF-8 sequences are classed by the character they start.
@@ -479,8 +492,12 @@ class Vocabulary:
         is_word = (local & 1).astype(bool)
         is_sep = ~is_word
         is_sep[firsts + counts - 1] = False  # the text after the last word
-        raw = self._batch_ids(flat.filter(pa.array(is_word)), self._raw, self._raw_id)
-        sep = self._batch_ids(flat.filter(pa.array(is_sep)), self._seps, self._sep_id)
+        # one dictionary of words and separators (a separator is never a word), not a copy of
+        # each kind's pieces to encode
+        encoded = pc.dictionary_encode(flat)
+        pieces = encoded.indices.to_numpy()
+        raw = _piece_ids(encoded.dictionary, pieces[is_word], self._raw.get, self._raw_id)
+        sep = _piece_ids(encoded.dictionary, pieces[is_sep], self._seps.get, self._sep_id)
         return self._joined(raw, sep, (counts - 1) // 2)
 
     def ids_batch(self, ids: list[tuple[np.ndarray, np.ndarray]]) -> TokenBatch:
@@ -499,13 +516,6 @@ class Vocabulary:
         ends -= np.repeat(np.concatenate(([0], ends))[bounds[:-1]], sizes)
         tokens = TokenArrays(raw, self.raw_fold[raw], ends - lengths, ends, sep)
         return TokenBatch(tokens, bounds)
-
-    def _batch_ids(self, items: pa.Array, known: dict[str, int], add) -> np.ndarray:
-        """Ids of ``items``, new ones given in the order of first occurrence (as
-        :func:`_ids_of` gives them): Arrow's dictionary keeps that order."""
-        encoded = pc.dictionary_encode(items)
-        ids = _ids_of(encoded.dictionary.to_pylist(), known.get, add)
-        return np.array(ids, dtype=np.int32).reshape(-1)[encoded.indices.to_numpy()]
 
     def arrays(self, raw: np.ndarray, sep: np.ndarray) -> TokenArrays:
         """The token arrays of a body from its word and separator ids alone."""
