@@ -36,7 +36,7 @@ from archive.relations.signatures import (
     winnow,
 )
 from archive.relations.store import ArrayStore, Lru
-from archive.relations.text import TokenBatch, Vocabulary, quote_ids, word_hash
+from archive.relations.text import TokenBatch, Vocabulary, batch_quote_ids, word_hash
 
 _ANCHOR_MIX = np.uint64(0x9E3779B97F4A7C15)
 _PAIR_CHUNK = 16384
@@ -152,8 +152,7 @@ def chunk_keys(
     band_counts = np.full(len(sizes), bands.shape[1] if bands.ndim == 2 else 0, np.int64)
     skeleton, content = vocab.skeleton_hashes(tokens, bounds[:-1][sizes > 0])
     anchors = _segment_anchor_keys(skeleton, content, hashes, bounds, s)
-    quoted = [quote_ids(text, t) for text, t in zip(texts, batch.split(), strict=True)]
-    quoted_all = np.concatenate(quoted) if quoted else np.empty(0, np.int32)
+    quoted_all = batch_quote_ids(texts, batch)
     at = np.flatnonzero(quoted_all >= 0)
     quote_bounds = np.searchsorted(at, bounds)
     quote = quoted_all[at]

@@ -26,6 +26,10 @@ _SPLIT = re.compile(r"(\w+(?:['’]\w+)*)")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+)|\n\n+")
 _QUOTE_PAIRS = {"“": "”", "‘": "’", "«": "»", "„": "“", '"': '"', "'": "'"}
 _QUOTE_CHAR = re.compile(f"[{re.escape(''.join(sorted({*_QUOTE_PAIRS, *_QUOTE_PAIRS.values()})))}]")
+# Whether each code point is a quotation mark, up to one past the last (which stands for all
+# those above it).
+_QUOTE_POINT = np.zeros(max(map(ord, {*_QUOTE_PAIRS, *_QUOTE_PAIRS.values()})) + 2, dtype=bool)
+_QUOTE_POINT[[ord(mark) for mark in {*_QUOTE_PAIRS, *_QUOTE_PAIRS.values()}]] = True
 _BEFORE_SENTENCE = " \"'“‘«("
 _SENTENCE_MARKS = ".!?…\n:"
 
@@ -277,13 +281,15 @@ def _starts_sentence(text: str, at: int) -> bool:
     return j < 0 or text[j] in _SENTENCE_MARKS
 
 
-def quoted_ranges(text: str) -> list[tuple[int, int]]:
+def quoted_ranges(text: str, marks: list[int] | None = None) -> list[tuple[int, int]]:
     """``[start, end)`` of quoted passages (the text between the marks).
 
     A quotation left open runs to the end of its paragraph, as news copy does when a quote
     carries over several paragraphs. Apostrophes inside words are not taken as marks.
+    ``marks``: where the text's quotation marks are, when they were found beforehand.
     """
-    marks = [found.start() for found in _QUOTE_CHAR.finditer(text)]
+    if marks is None:
+        marks = [found.start() for found in _QUOTE_CHAR.finditer(text)]
     out: list[tuple[int, int]] = []
     k = 0
     while k < len(marks):
@@ -650,6 +656,37 @@ class TokenBatch:
             TokenArrays(t.raw[a:b], t.fold[a:b], t.starts[a:b], t.ends[a:b], t.sep[a:b])
             for a, b in zip(self.bounds[:-1].tolist(), self.bounds[1:].tolist(), strict=True)
         ]
+
+
+def batch_quote_ids(texts: list[str], batch: TokenBatch) -> np.ndarray:
+    """:func:`quote_ids` of each of ``texts`` (tokenized as ``batch``), concatenated: their
+    quotation marks found in one pass over all their characters, and their quoted tokens in
+    one search."""
+    lengths = np.array([len(text) for text in texts], dtype=np.int64)
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    marks = np.flatnonzero(_QUOTE_POINT[np.minimum(points, len(_QUOTE_POINT) - 1)])
+    text_starts = np.concatenate(([0], np.cumsum(lengths)))
+    cuts = np.searchsorted(marks, text_starts).tolist()
+    found = [
+        (k, quoted_ranges(texts[k], (marks[cuts[k] : cuts[k + 1]] - text_starts[k]).tolist()))
+        for k in range(len(texts))
+        if cuts[k + 1] > cuts[k]
+    ]
+    owner = np.array([k for k, ranges in found for _ in ranges], dtype=np.int64)
+    index = np.array([q for _, ranges in found for q in range(len(ranges))], dtype=np.int32)
+    spans = np.array([r for _, ranges in found for r in ranges], dtype=np.int64).reshape(-1, 2)
+    # a token's offsets made one ascending key over all the texts: its text's, then its own
+    tokens, bounds = batch.tokens, batch.bounds
+    width = int(lengths.max(initial=0)) + 1
+    token_owner = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(bounds))
+    lo = np.searchsorted(token_owner * width + tokens.starts, owner * width + spans[:, 0], "left")
+    hi = np.searchsorted(token_owner * width + tokens.ends, owner * width + spans[:, 1], "right")
+    sizes = np.maximum(hi - lo, 0)
+    out = np.full(len(tokens.raw), -1, dtype=np.int32)
+    out[np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))] = np.repeat(
+        index, sizes
+    )
+    return out
 
 
 def quote_ids(text: str, tokens: TokenArrays) -> np.ndarray:
