@@ -18,9 +18,10 @@ runs in one process) over the finalized shards, so it gives the same relations:
    batch at a time, never all at once.
 6. ``confirm_batch`` (task): alignment of a batch of candidate pairs (its copy candidates
    screened on their bodies' word hashes, the bodies of those that pass and of rewrite
-   candidates tokenized, and its quotation candidates' shared runs found, for the whole batch
-   at once); a pair the parent's pack confirmed is taken from its cache
-   (:mod:`archive.release.confirmation_cache`), and only its record ids stated again.
+   candidates tokenized, its rewrite candidates' sentence pairs worth aligning and its
+   quotation candidates' shared runs found, for the whole batch at once); a pair the parent's
+   pack confirmed is taken from its cache (:mod:`archive.release.confirmation_cache`), and
+   only its record ids stated again.
 7. ``write_relations`` (driver): the confirmed pairs stated (direction) a chunk at a time as
    they come, near-duplicates filed until their families are joined from their edges read
    back (:mod:`archive.relations.families`), the table in ``(source_id, target_id, kind)``
