@@ -742,35 +742,10 @@ def _rewrite_candidates(ids, vocab, left, right, settings: RelationSettings) -> 
     if not len(numbers):
         return out
     batch = vocab.ids_batch([ids(i) for i in numbers.tolist()])
-    tokens, bounds = batch.tokens, batch.bounds
-    starts = bounds[:-1][np.diff(bounds) > 0]
-    skeleton = vocab.skeleton_hashes(tokens, starts)[0]
     sentences = _KeptSentences.of(vocab, batch, settings.min_sentence_words)
-    a_slot, b_slot = np.searchsorted(numbers, left), np.searchsorted(numbers, right)
-    skeletons = [
-        skeleton[x:y] for x, y in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
-    ]
-    # a skeleton is made of few tokens: its grams are mostly held more than once
-    least = settings.min_skeleton_run
-    pair, i, j, sizes = pair_runs(skeletons, a_slot, b_slot, least, screen=False)
-    # every token of every run, with its partner: a token on several runs counts for each
-    step = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    pair = np.repeat(pair, sizes)
-    sa = sentences.where[bounds[a_slot[pair]] + np.repeat(i, sizes) + step]
-    sb = sentences.where[bounds[b_slot[pair]] + np.repeat(j, sizes) + step]
-    both = (sa >= 0) & (sb >= 0)
-    pair, sa, sb = pair[both], sa[both], sb[both]
-    # each pair's sentence pairs numbered as a's sentence times b's count plus b's, after
-    # the pairs before it: one number orders them by pair, then as the bodies have them
-    first_a, first_b = sentences.first[a_slot], sentences.first[b_slot]
-    count_b = sentences.first[b_slot + 1] - first_b
-    base = np.cumsum((sentences.first[a_slot + 1] - first_a) * count_b)
-    base -= (sentences.first[a_slot + 1] - first_a) * count_b
-    codes = base[pair] + (sa - first_a[pair]) * count_b[pair] + (sb - first_b[pair])
-    codes, shared = _counted(codes, int(base[-1]) if len(base) else 0)
-    pair = np.searchsorted(base, codes, "right") - 1
-    i, j = np.divmod(codes - base[pair], count_b[pair])
-    sa, sb = first_a[pair] + i, first_b[pair] + j
+    slots = np.searchsorted(numbers, left), np.searchsorted(numbers, right)
+    runs = _skeleton_run_tokens(vocab, batch, sentences, slots, settings.min_skeleton_run)
+    pair, i, j, sa, sb, shared = _sentence_pairs_counted(sentences, slots, *runs)
     na, nb = sentences.sizes[sa], sentences.sizes[sb]
     shorter, longer = np.minimum(na, nb), np.maximum(na, nb)
     # half the shorter covered, and lengths close enough for a one-for-one rewrite (what
@@ -785,12 +760,61 @@ def _rewrite_candidates(ids, vocab, left, right, settings: RelationSettings) -> 
     best[1:] = (pair[1:] != pair[:-1]) | (i[1:] != i[:-1])
     pair, i, j, sa, sb = pair[best], i[best], j[best], sa[best], sb[best]
     kept = _in_diagonal_runs(pair, i, j, settings.min_aligned_sentences)
-    a_of = sentences.of_tokens(tokens, bounds, a_slot[pair[kept]], sa[kept])
-    b_of = sentences.of_tokens(tokens, bounds, b_slot[pair[kept]], sb[kept])
+    a_of = sentences.at(batch, slots[0][pair[kept]], sa[kept])
+    b_of = sentences.at(batch, slots[1][pair[kept]], sb[kept])
     rows = zip(pair[kept].tolist(), i[kept].tolist(), j[kept].tolist(), a_of, b_of, strict=True)
     for k, *candidate in rows:
         out[k].append(tuple(candidate))
     return out
+
+
+def _skeleton_run_tokens(
+    vocab: Vocabulary,
+    batch: TokenBatch,
+    sentences: _KeptSentences,
+    slots: tuple[np.ndarray, np.ndarray],
+    least: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every token of every run of at least ``least`` skeleton tokens the two bodies of each
+    pair share (their places in ``batch``: ``slots``), with its partner, where both lie in
+    kept sentences: the pair, and the two tokens' sentences. A token on several runs counts
+    for each."""
+    tokens, bounds = batch.tokens, batch.bounds
+    skeleton = vocab.skeleton_hashes(tokens, bounds[:-1][np.diff(bounds) > 0])[0]
+    skeletons = [
+        skeleton[x:y] for x, y in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    ]
+    # a skeleton is made of few tokens: its grams are mostly held more than once
+    pair, i, j, sizes = pair_runs(skeletons, *slots, least, screen=False)
+    step = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    pair = np.repeat(pair, sizes)
+    sa = sentences.where[bounds[slots[0][pair]] + np.repeat(i, sizes) + step]
+    sb = sentences.where[bounds[slots[1][pair]] + np.repeat(j, sizes) + step]
+    both = (sa >= 0) & (sb >= 0)
+    return pair[both], sa[both], sb[both]
+
+
+def _sentence_pairs_counted(
+    sentences: _KeptSentences,
+    slots: tuple[np.ndarray, np.ndarray],
+    pair: np.ndarray,
+    sa: np.ndarray,
+    sb: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The distinct ``(pair, sa, sb)`` (kept sentences of the pair's bodies) ordered by pair
+    and by the sentences' places in their bodies, with those places (``i``, ``j``) and how
+    many times each is held."""
+    first_a, first_b = sentences.first[slots[0]], sentences.first[slots[1]]
+    count_a = sentences.first[slots[0] + 1] - first_a
+    count_b = sentences.first[slots[1] + 1] - first_b
+    # each pair's sentence pairs numbered as a's sentence times b's count plus b's, after
+    # the pairs before it: one number orders them by pair, then as the bodies have them
+    base = np.cumsum(count_a * count_b) - count_a * count_b
+    codes = base[pair] + (sa - first_a[pair]) * count_b[pair] + (sb - first_b[pair])
+    codes, shared = _counted(codes, int((count_a * count_b).sum()))
+    pair = np.searchsorted(base, codes, "right") - 1
+    i, j = np.divmod(codes - base[pair], count_b[pair])
+    return pair, i, j, first_a[pair] + i, first_b[pair] + j, shared
 
 
 def _counted(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
@@ -842,10 +866,9 @@ class _KeptSentences:
             starts, sizes[kept], np.repeat(rank, sizes), np.searchsorted(starts, batch.bounds)
         )
 
-    def of_tokens(
-        self, tokens: TokenArrays, bounds: np.ndarray, slots: np.ndarray, kept: np.ndarray
-    ) -> list[Sentence]:
+    def at(self, batch: TokenBatch, slots: np.ndarray, kept: np.ndarray) -> list[Sentence]:
         """The kept sentences ``kept`` of the bodies in ``slots``, each as its body has it."""
+        tokens, bounds = batch.tokens, batch.bounds
         first, last = self.starts[kept], self.starts[kept] + self.sizes[kept]
         columns = (
             first - bounds[slots],
