@@ -347,3 +347,11 @@ def test_may_share_passages_count_two_runs_split_by_words_held_once():
     for cover, found in ((19 / 21, True), (20 / 21, True), (20.5 / 21, False)):
         relation_settings = RelationSettings(min_passage_words=3, near_min_coverage=cover)
         assert align.may_share_passages(hashes, one, two, relation_settings).tolist() == [found]
+
+
+@pytest.mark.parametrize("name", ["num_perm", "min_skeleton_run", "min_aligned_sentences"])
+def test_settings_refuse_a_count_of_zero(name):
+    # the array code behind each assumes at least one permutation, token or sentence: with 0,
+    # signing failed on an index and alignment took every lone sentence pair for a paraphrase
+    with pytest.raises(ValueError, match=f"{name} must be at least 1"):
+        RelationSettings(**{name: 0})

@@ -110,9 +110,30 @@ class RelationSettings:
     direction_min_votes: int = 3
     direction_min_share: float = 0.8
 
+    def __post_init__(self) -> None:
+        for name in _AT_LEAST_ONE:
+            if getattr(self, name) < 1:
+                raise ValueError(f"RelationSettings.{name} must be at least 1")
+
     def params_json(self) -> str:
         """The settings as canonical JSON (what a relation's ``params`` holds)."""
         return canonical_json(asdict(self))
+
+
+# Counts of words, tokens, sentences or permutations: 0 has no meaning (a run of no skeleton
+# tokens, a signature of no permutation) and the array code finding them assumes at least 1.
+_AT_LEAST_ONE = (
+    "shingle_size",
+    "num_perm",
+    "min_shared_skeleton",
+    "min_quote_words",
+    "quote_window",
+    "skeleton_window",
+    "min_passage_words",
+    "min_sentence_words",
+    "min_skeleton_run",
+    "min_aligned_sentences",
+)
 
 
 @dataclass(frozen=True, slots=True)
