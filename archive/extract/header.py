@@ -253,7 +253,9 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         m = _BY.match(part)
         rule = "byline:by"
         if m is None:  # "Posted on 3 June 2024 by Jane Holm": the date first
-            m = _DATE_BY.match(part)
+            # (a part with no digit has no date: a story's sentence "... by X" is turned away
+            # before the pattern tries every "by" in it)
+            m = _DATE_BY.match(part) if _DIGIT.search(part) else None
             dates = dateline(m["date"])[0] if m is not None else ()
             # "Last edited 4 June 2024 by X": who changed the page, not who wrote it
             if not dates or any(d.role == "modified" for d in dates):
@@ -299,7 +301,7 @@ def _bare_byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     ):
         return None
     head = _split_parts(text)[0]
-    if any(word.lower() in _CONTROL_WORDS for word in head.split()):
+    if not _CONTROL_WORDS.isdisjoint(head.lower().split()):
         return None
     names, flags = _people(head, not_authors)
     if not names:

@@ -25,6 +25,7 @@ from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from itertools import compress
 
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
@@ -153,15 +154,20 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
     kinds, rules = lay.kinds, lay.rules
     for i, ln in enumerate(lines):
         text = ln.text
-        if len(text) <= short or i in anchored:
-            classify = _line_class if len(text) <= _CACHED_LINE else _line_class.__wrapped__
-            found = classify(text, True)
-        elif text[-1] in story_ends and "ictured" not in text and not text.endswith(stops):
+        n = len(text)
+        checked = n <= short or i in anchored
+        if (
+            not checked
+            and text[-1] in story_ends
+            and "ictured" not in text
+            and not text.endswith(stops)
+        ):
             continue  # a story sentence, which caption_rule turns away by its ending
-        else:
-            # a long line without an anchor: only the caption rules apply, and they are cheap,
-            # so its answer is not cached (such lines seldom recur)
-            found = _line_class.__wrapped__(text, False)
+        # a long line without an anchor meets only the caption rules; one that ends no
+        # sentence recurs as often as a short one (a sign-in prompt run together), so it is
+        # cached too
+        classify = _line_class if n <= _CACHED_LINE else _line_class.__wrapped__
+        found = classify(text, checked)
         if found is not None:
             kinds[i], rules[i] = found
     n = len(lines)
@@ -188,10 +194,16 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
                 _set(lay, i, "caption", "caption:repeated")
 
 
+# the kinds a run grows from
+_RUN_STARTS = frozenset({"furniture-error", "furniture-related", "furniture-support"})
+
+
 def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
     kinds = lay.kinds
-    for i, ln in enumerate(lines):
-        kind = kinds[i]
+    # the lines of those kinds, picked in C; ``kinds`` is read as the loop goes, so a line a
+    # run took is seen with its new kind, as when every line was visited
+    for i in compress(range(len(lines)), map(_RUN_STARTS.__contains__, kinds)):
+        ln, kind = lines[i], kinds[i]
         if kind == "furniture-error":
             # the widget's further lines sit indented in the same block
             j = i + 1
@@ -240,7 +252,7 @@ def _is_run_heading(prev: Line, first: Line) -> bool:
 
 
 def _content(lay: Layout, start: int, stop: int) -> list[int]:
-    return [i for i in range(start, stop) if lay.kinds[i] is None]
+    return [i for i, kind in enumerate(lay.kinds[start:stop], start) if kind is None]
 
 
 def _header(
@@ -1142,8 +1154,9 @@ def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> boo
 def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
     """From the first comment-section line after the story began, the rest is comments."""
     start = lay.body_start if lay.body_start is not None else len(lines)
-    first = next((i for i in range(start, len(lines)) if lay.rules[i] == "comments:line"), None)
-    if first is None:
+    try:
+        first = lay.rules.index("comments:line", start)
+    except ValueError:
         return
     for j in range(first + 1, len(lines)):
         if lay.rules[j] == "other:copyright":  # the page footer after the comments
@@ -1162,7 +1175,7 @@ def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
 
 
 def _body(lines: tuple[Line, ...], lay: Layout) -> None:
-    kinds = lay.kinds
+    kinds, rules = lay.kinds, lay.rules
     if lay.body_start is None:
         for i in range(len(lines)):
             if kinds[i] is None:
@@ -1177,10 +1190,12 @@ def _body(lines: tuple[Line, ...], lay: Layout) -> None:
         ),
         None,
     )
+    # past the last sentence, no line is story
+    tail = last_sentence if last_sentence is not None else len(lines)
     for pos, i in enumerate(todo):
         text = lines[i].text
-        if last_sentence is not None and i > last_sentence and header.words(text) <= 6:
-            _set(lay, i, "furniture-other", "tail:short-line")
+        if i > tail and header.words(text) <= 6:
+            kinds[i], rules[i] = "furniture-other", "tail:short-line"
         elif (
             pos + 1 < len(todo)
             and i != lay.body_start
@@ -1188,9 +1203,9 @@ def _body(lines: tuple[Line, ...], lay: Layout) -> None:
             and (pos == 0 or lines[todo[pos - 1]].block != lines[i].block)
             and lines[todo[pos + 1]].block != lines[i].block
         ):
-            _set(lay, i, "subheading", "subheading:short-line")
+            kinds[i], rules[i] = "subheading", "subheading:short-line"
         else:
-            _set(lay, i, "body", "body:story")
+            kinds[i], rules[i] = "body", "body:story"
     for i in range(lay.body_start):
         if kinds[i] is None:
             _set(lay, i, "furniture-other", "header:unclassified")

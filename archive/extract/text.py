@@ -113,7 +113,7 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
 
 def body_from_spans(capture_text: str, span_tuple: tuple[Span, ...]) -> str:
     """The canonical body: the text of the body and subheading spans, in order."""
-    return body_text(capture_text[s.start : s.end] for s in span_tuple if s.kind in BODY_KINDS)
+    return body_text([capture_text[s.start : s.end] for s in span_tuple if s.kind in BODY_KINDS])
 
 
 def furniture_chars(span_tuple: tuple[Span, ...]) -> dict[str, int]:
