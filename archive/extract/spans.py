@@ -486,6 +486,7 @@ def _header_named(
 # What separates the parts of a page's title ("Story | Site", "Story — Site", "Story : Show :
 # Site"): a saved page may start with its title, above the story's own headline
 _TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*")
+_TITLE_PART_MARKS = frozenset("|·•:»—–-")  # a title without one has one part
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
 
@@ -506,7 +507,7 @@ def _repeating(
     farther up as the page's top."""
     text = lines[title].text
     pos = bisect_left(todo, title)
-    if pos >= _SLUG_WINDOW or len(text) > 300:
+    if pos >= _SLUG_WINDOW or len(text) > 300 or _TITLE_PART_MARKS.isdisjoint(text):
         return None
     stop = min(len(todo), _SLUG_WINDOW)
     for cut in reversed([*_TITLE_PARTS.finditer(text)]):
@@ -991,12 +992,13 @@ def _is_meta_line(
         return True
     if _byline(text, not_authors) is not None:
         return True
-    # a bare name is a byline only beside a dateline; most lines are no bare name, which is
-    # cheaper to see than whether a neighbour is a dateline
+    # a bare name is a byline only beside a dateline; whether a neighbour is one is asked
+    # first: the header reads those lines anyway (their answers cached), while whether a line
+    # is a name is a parse of its own, new for most lines (a capture's headline is its own)
     return (
         n <= 12
-        and _bare_byline(text, not_authors) is not None
         and _next_to_dateline(lines, todo, pos)
+        and _bare_byline(text, not_authors) is not None
     )
 
 
@@ -1105,8 +1107,10 @@ def _meta(
         if relative or header.words(text) <= 8:
             _set(lay, i, "dateline", "dateline:unreadable")
             return "dateline"
+    if not _next_to_dateline(lines, todo, pos):  # asked first, as in _is_meta_line
+        return None
     bare = _bare_byline(text, not_authors)
-    if bare is not None and _next_to_dateline(lines, todo, pos):
+    if bare is not None:
         _set(lay, i, "byline", bare.rule)
         lay.bylines.append((i, bare))
         return "byline"
