@@ -429,12 +429,11 @@ def _resolve(
             zone, end = named["zone"], named.end()
     else:
         after = _TIME_AFTER.match(text, raw.end, next_start)
-        before = _TIME_BEFORE.search(text, prev_end, raw.start)
         h = mi = zone = ampm = None
         if after and (after["m"] or after["ampm"]):
             h, mi, zone, ampm = after["h"], after["m"], after["zone"], after["ampm"]
             end = after.end()
-        elif before:
+        elif before := _TIME_BEFORE.search(text, prev_end, raw.start):
             h, mi, zone, ampm = before["h"], before["m"], before["zone"], before["ampm"]
             start = before.start()
             named = _ZONE_AFTER.match(text, raw.end, next_start) if not zone else None
