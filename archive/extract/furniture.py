@@ -345,12 +345,10 @@ def line_rule(
             if ri < best and n <= RULES[ri].max_len and pattern.search(low):
                 best = ri
     # one C-level try of the ungated start patterns at once: most lines match none of them
-    for ri, pattern, needs in _STARTS if _ANY_UNGATED_START.match(low) else _GATED_STARTS:
+    for ri, pattern, needs, max_len in _STARTS if _ANY_UNGATED_START.match(low) else _GATED_STARTS:
         if ri >= best:
             break
-        if n > RULES[ri].max_len or needs and not any(map(low.__contains__, needs)):
-            continue
-        if pattern.match(low):
+        if n <= max_len and _holds_one(low, needs) and pattern.match(low):
             best = ri
     if best < len(RULES):
         return RULES[best]
@@ -365,6 +363,15 @@ def line_rule(
 
 
 SHARE_BAR = Rule("share:bar", "furniture-share", SHORT_LINE)
+
+
+def _holds_one(low: str, needs: tuple[str, ...]) -> bool:
+    """Whether ``low`` holds one of ``needs``, or nothing is needed. (A loop: for these few
+    fragments, ``any(map(...))`` costs twice as much.)"""
+    for need in needs:
+        if need in low:
+            return True
+    return not needs
 
 
 def is_share_item(text: str) -> bool:
@@ -385,12 +392,14 @@ def _index() -> dict[str, list[tuple[int, re.Pattern[str]]]]:
 
 _BY_WORD = _index()
 _GATE_WORDS = frozenset(_BY_WORD)
-_STARTS = tuple((ri, r.start, r.needs) for ri, r in enumerate(RULES) if r.start is not None)
+_STARTS = tuple(
+    (ri, r.start, r.needs, r.max_len) for ri, r in enumerate(RULES) if r.start is not None
+)
 _GATED_STARTS = tuple(start for start in _STARTS if start[2])
 # Matches at the start of a line where any ungated start pattern does (an alternation matches
 # where one of its branches does), so a line it rejects is tried on the gated ones alone.
 _ANY_UNGATED_START = re.compile(
-    "|".join(f"(?:{pattern.pattern})" for _, pattern, needs in _STARTS if not needs)
+    "|".join(f"(?:{pattern.pattern})" for _, pattern, needs, _ in _STARTS if not needs)
 )
 
 
