@@ -8,9 +8,11 @@ The author and the date are functions: trafilatura's byline search prunes a copy
 page and htmldate searches its text, and a page whose tags name its authors, or state its date,
 needs neither.
 
-One of trafilatura's searches is replaced by an equivalent: its six category link paths all
+Two of trafilatura's searches are replaced by equivalents: its six category link paths all
 end in a link whose address must hold ``/categor``, so a page with no such link (most pages)
-skips them.
+skips them; and its byline search (``byline_of``), which copies the whole page to prune it and
+runs five XPath searches with a regular expression test of every element, is made in one walk
+over the page, without the copy.
 
 ``tests/test_pagemeta.py`` holds ``page_metadata`` to trafilatura's ``extract_metadata``.
 """
@@ -23,10 +25,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from html import unescape
+from re import compile as re_compile
 
 from htmldate import find_date
-from lxml.etree import XPath
+from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
+from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import (
     examine_meta,
     extract_author,
@@ -35,7 +39,7 @@ from trafilatura.metadata import (
     extract_title,
     extract_url,
 )
-from trafilatura.utils import line_processing
+from trafilatura.utils import line_processing, trim
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def page_metadata(
 
     @cache
     def author() -> str | None:
-        return _trimmed(found.author or extract_author(tree))
+        return _trimmed(found.author or byline_of(tree))
 
     @cache
     def published() -> str | None:
@@ -107,3 +111,144 @@ def categories_of(tree: HtmlElement) -> list[str]:
         return extract_catstags("category", tree)
     sections = [e.attrib["content"] for e in _SECTION_TAGS(tree)]
     return [value for value in dict.fromkeys(line_processing(v) for v in sections if v) if value]
+
+
+# trafilatura's byline search (``extract_author``): the paths of ``AUTHOR_DISCARD_XPATHS``,
+# whose elements it deletes from a copy of the page (keeping their tails), then those of
+# ``AUTHOR_XPATHS`` in turn, each element's text a byline when 3 to 119 characters long. Here
+# the same tests are made in one walk over the page, each class name tested once, and the
+# deletions are only skipped over when a text is read: no copy of the page.
+_DISCARD_TAGS = frozenset(("a", "div", "section", "span"))
+_DROPPED_TAGS = frozenset(("time", "figure"))
+_DISCARD_ID = re_compile(r"^comments|comment-?list|ProductReviews")
+_DISCARD_CLASS = re_compile(
+    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
+    r"article-(?:share|support)|print|category|meta-date|meta-reviewer"
+)
+_FIRST_TAGS = frozenset(("a", "address", "div", "link", "p", "span", "strong"))
+_FIRST_CLASS = re_compile(r"author-?name|AuthorName|authorName")
+_SECOND_TAGS = frozenset(("a", "div", "h3", "h4", "p", "span"))
+_SECOND_ID = re_compile(r"author|zuozhe|bianji|xiaobian")
+_SECOND_CLASS = re_compile(
+    r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
+)
+_LAST_ID = re_compile(r"[Aa]uthor")
+_LAST_CLASS = re_compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+
+
+def byline_of(tree: HtmlElement) -> str | None:
+    """trafilatura's ``extract_author(tree)``."""
+    if tree.find(".//rel") is not None:  # its first path reads a <rel> element's text: rare
+        return extract_author(tree)
+    dropped, ranked = _byline_elements(tree)
+    for found in ranked:
+        for element in found:
+            if element in dropped or any(e in dropped for e in element.iterancestors()):
+                continue
+            content = trim(" ".join(_kept_text(element, dropped)))
+            if content and 2 < len(content) < 120:
+                return normalize_authors(None, content)
+    return None
+
+
+def _byline_elements(tree: HtmlElement) -> tuple[set, list[list[HtmlElement]]]:
+    """The elements trafilatura's byline search deletes, and those each of its paths finds
+    (deleted ones too), in document order."""
+    dropped: set[HtmlElement] = set()
+    first: list[HtmlElement] = []
+    second: list[HtmlElement] = []
+    last: list[HtmlElement] = []
+    seen: dict[tuple, tuple[bool, bool, bool, bool] | None] = {}  # a few names, many times
+    for element in tree.iter(Element):
+        key = (element.tag, element.get("class"), element.get("id"))
+        if not _READ_TOO.isdisjoint(element.keys()):
+            key += tuple(element.get(name) for name in _RARE_ATTRIBUTES)
+        if key in seen:
+            tests = seen[key]
+        else:
+            tests = seen[key] = _byline_tests(*key)
+        if tests is None:
+            continue
+        if tests[0] and element is not tree:
+            dropped.add(element)
+        if tests[1]:
+            first.append(element)
+        if tests[2]:
+            second.append(element)
+        if tests[3]:
+            last.append(element)
+    return dropped, [first, second, last]
+
+
+# the attributes the byline paths read besides class and id, in ``_byline_tests``'s order
+_RARE_ATTRIBUTES = ("itemprop", "data-component", "rel", "data-testid")
+_READ_TOO = frozenset(_RARE_ATTRIBUTES)
+
+
+def _byline_tests(
+    tag: str,
+    class_: str | None,
+    id_: str | None,
+    itemprop: str | None = None,
+    component: str | None = None,
+    rel: str | None = None,
+    testid: str | None = None,
+) -> tuple | None:
+    """Whether trafilatura's byline search deletes an element (unless it is the root), and
+    whether each of its three paths finds it; None when none of that is so."""
+    class_, id_, itemprop, component = class_ or "", id_ or "", itemprop or "", component or ""
+    dropped = tag in _DROPPED_TAGS or (
+        tag in _DISCARD_TAGS
+        and (
+            id_ == "comments"
+            or class_ in ("comments", "title", "date")
+            or bool(_DISCARD_ID.search(id_))
+            or bool(_DISCARD_CLASS.search(class_))
+            or "Figure" in component
+        )
+    )
+    first = tag == "author" or (
+        tag in _FIRST_TAGS
+        and (
+            rel == "author"
+            or id_ == "author"
+            or class_ == "author"
+            or itemprop == "author name"
+            or testid in ("AuthorCard", "AuthorURL")
+            or bool(_FIRST_CLASS.search(class_))
+        )
+    )
+    second = tag in _SECOND_TAGS and (
+        class_ in ("byline", "username", "byl", "BBL")
+        or "author" in itemprop
+        or bool(_SECOND_ID.search(id_))
+        or bool(_SECOND_CLASS.search(class_))
+    )
+    last = (
+        "Byline" in component
+        or "author" in itemprop
+        or bool(_LAST_ID.search(id_))
+        or bool(_LAST_CLASS.search(class_))
+    )
+    tests = (dropped, first, second, last)
+    return tests if any(tests) else None
+
+
+def _kept_text(element: HtmlElement, dropped: set) -> list[str]:
+    """The text pieces ``element.itertext()`` gives once the ``dropped`` elements are deleted
+    as trafilatura deletes them: a deleted element's tail joins the text before it."""
+    pieces: list[str] = []
+    current = element.text
+    for child in element:
+        if child in dropped:
+            if child.tail:
+                current = (current or "") + child.tail
+            continue
+        if current is not None:
+            pieces.append(current)
+        if isinstance(child.tag, str):
+            pieces += _kept_text(child, dropped)
+        current = child.tail
+    if current is not None:
+        pieces.append(current)
+    return pieces
