@@ -48,6 +48,7 @@ from copy import copy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
@@ -333,7 +334,7 @@ def _codec(label: str | None) -> str | None:
 # --- what the markup says ----------------------------------------------------------------------
 
 
-def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
+def _markup_values(tree: HtmlElement) -> _Markup:
     """Every (tag, value) pair of the page that can back a field, in document order."""
     found: list[tuple[str, str]] = []
     lang = tree.get("lang") or tree.get("xml:lang")
@@ -387,7 +388,7 @@ def _markup_values(tree: HtmlElement) -> list[tuple[str, str]]:
         found.append(('[itemprop="datepublished"]', _WS.sub(" ", value).strip()))
     for author in authors:
         found.append(('[rel="author"]', _WS.sub(" ", author.text_content()).strip()))
-    return found
+    return _Markup(found)
 
 
 def _itemprops(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
@@ -668,12 +669,40 @@ _SOURCES = {
 }
 
 
+class _Markup(list):
+    """The page's (tag, value) pairs in document order (``_markup_values``), which hold each
+    field's candidates once they are asked for: a page asks for some fields several times."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self.fields: dict[str, list[tuple[str, str]]] = {}
+        self.tagged: dict[str, list[tuple[str, str]]] | None = None
+
+    def candidates(self, field: str) -> list[tuple[str, str]]:
+        if field not in self.fields:
+            if self.tagged is None:
+                self.tagged = {}
+                for tag, value in self:
+                    self.tagged.setdefault(tag, []).append((tag, value))
+            self.fields[field] = list(_sourced(self, field, self.tagged))
+        return self.fields[field]
+
+
 def _candidates(markup: list[tuple[str, str]], field: str) -> Iterator[tuple[str, str]]:
-    """The page's values for ``field``, strongest tag first. A JSON-LD item's headline,
-    description, author, publisher and modification date count only from an article (a
-    description and a modification date from a ``WebPage`` too, the page itself): a
-    ``WebSite``'s description is the site's tagline, a ``VideoObject``'s author and publisher
-    (YouTube) are the video's."""
+    """The page's values for ``field``, strongest tag first (``_sourced``)."""
+    if isinstance(markup, _Markup):
+        return iter(markup.candidates(field))
+    return _sourced(markup, field)
+
+
+def _sourced(
+    markup: list[tuple[str, str]], field: str, tagged: dict | None = None
+) -> Iterator[tuple[str, str]]:
+    """The page's values for ``field``, strongest tag first (``tagged``: the pairs by tag). A
+    JSON-LD item's headline, description, author, publisher and modification date count only
+    from an article (a description and a modification date from a ``WebPage`` too, the page
+    itself): a ``WebSite``'s description is the site's tagline, a ``VideoObject``'s author and
+    publisher (YouTube) are the video's."""
     for source in _SOURCES[field]:
         if source.startswith("json-ld *."):
             suffix = source[len("json-ld *") :]
@@ -690,6 +719,8 @@ def _candidates(markup: list[tuple[str, str]], field: str) -> Iterator[tuple[str
                     or (suffix in _PAGE_ITEM and kind.endswith("Page"))
                 )
             )
+        elif tagged is not None:
+            yield from tagged.get(source, ())
         else:
             yield from ((t, v) for t, v in markup if t == source)
 
@@ -708,6 +739,7 @@ def _backing(markup: list[tuple[str, str]], field: str, value: str) -> str | Non
     return None
 
 
+@lru_cache(maxsize=1024)  # a page folds its titles, descriptions and paragraphs many times
 def _fold(text: str) -> str:
     return _WS.sub(" ", text).strip().casefold()
 
@@ -1368,6 +1400,15 @@ _META_DATE_NAMES = frozenset(
     )
 )
 _META_NAME = re.compile(r'meta\[(?:name|property|itemprop)="([^"]+)"\]')
+
+
+@lru_cache(maxsize=1024)  # a page's tags are a few hundred of a few thousand kinds
+def _meta_date_name(tag: str) -> bool:
+    """Whether ``tag`` is a meta tag of one of ``_META_DATE_NAMES``."""
+    named = _META_NAME.fullmatch(tag)
+    return bool(named and named[1] in _META_DATE_NAMES)
+
+
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/")
 _ISO_COARSE = re.compile(r"((?:19|20)\d\d)(?:-([01]\d))?")
 
@@ -1470,8 +1511,7 @@ def _date_source(
         return strength, f"json-ld {strength}"
     if tag in _WEAK_TAGS:
         return "weak", tag
-    named = _META_NAME.fullmatch(tag)
-    if named and named[1] in _META_DATE_NAMES:
+    if _meta_date_name(tag):
         return "weak", "meta"
     if tag in ("time[datetime]", "article time[datetime]") and not any(
         e.group == "time" for e in so_far
@@ -1485,23 +1525,29 @@ def _date_source(
 
 
 def _source_rank(source: str) -> int:
-    order = (
-        *_PUBLICATION_TAGS,
-        "json-ld",
-        *_WEAK_TAGS,
-        "meta",
-        "article time[datetime]",
-        "time[datetime]",
-        "visible dateline",
-        _DISTANT_DATELINE,
-        "url",
-        "htmldate",
-    )
-    named = _META_NAME.fullmatch(source)
     key = "json-ld" if source.startswith("json-ld ") else source
-    if named and named[1] in _META_DATE_NAMES:
+    if _meta_date_name(source):
         key = "meta"
-    return order.index(key) if key in order else len(order)
+    return _SOURCE_ORDER.get(key, len(_SOURCE_ORDER))
+
+
+_SOURCE_ORDER = {
+    key: rank
+    for rank, key in enumerate(
+        (
+            *_PUBLICATION_TAGS,
+            "json-ld",
+            *_WEAK_TAGS,
+            "meta",
+            "article time[datetime]",
+            "time[datetime]",
+            "visible dateline",
+            _DISTANT_DATELINE,
+            "url",
+            "htmldate",
+        )
+    )
+}
 
 
 def _url_evidence(url: str) -> list[_Evidence]:
@@ -1521,6 +1567,7 @@ def _url_evidence(url: str) -> list[_Evidence]:
     return []
 
 
+@lru_cache(maxsize=1024)  # a page often states one date in several tags
 def _stated(value: str) -> _Stated | None:
     """A date value as a page states it (ISO 8601, RFC 2822, or a dateline), else None."""
     text = value.strip()

@@ -96,6 +96,7 @@ def _psl() -> publicsuffixlist.PublicSuffixList:
     return publicsuffixlist.PublicSuffixList()
 
 
+@lru_cache(maxsize=256)  # asked several times for each page's address
 def host_of(url: str) -> str | None:
     """The lower-cased host name of ``url`` (no port, no trailing dot), or None."""
     try:

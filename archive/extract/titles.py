@@ -20,9 +20,10 @@ from archive.extract.outlets import domain_names, name_key
 TITLE_SEPARATORS = re.compile(r"\s*[|｜]\s*|\s+[-–—:·•»«/~‹›⋆*⁄]+\s+|\s*[:：]\s*")
 
 
+@lru_cache(maxsize=256)  # asked several times for each page's address
 def domain_keys(url: str) -> dict[str, str]:
     """``name_key`` of each name the address gives its site (``theguardian`` also without its
-    ``the``) -> that name."""
+    ``the``) -> that name (one dict for each address: read it, never change it)."""
     keys = {}
     for name in domain_names(url):
         key = name_key(name)
