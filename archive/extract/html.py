@@ -340,7 +340,10 @@ def _markup_values(tree: HtmlElement) -> _Markup:
     lang = tree.get("lang") or tree.get("xml:lang")
     if lang:
         found.append(("html[lang]", lang))
-    for meta in tree.iterfind(".//meta[@content]"):
+    elements = _markup_elements(tree)
+    for meta in elements["meta"]:
+        if meta.get("content") is None:
+            continue
         if meta.get("itemprop") and _outside_the_story(meta):
             continue  # microdata of another story: a related item's date or author
         content = _WS.sub(" ", meta.get("content", "")).strip()
@@ -349,11 +352,13 @@ def _markup_values(tree: HtmlElement) -> _Markup:
             if key and content:
                 found.append((f'meta[{attr}="{key.lower()}"]', content))
                 break
-    for link in tree.iterfind(".//link[@rel='canonical']"):
-        if link.get("href"):
+    for link in elements["link"]:
+        if link.get("rel") == "canonical" and link.get("href"):
             found.append(('link[rel="canonical"]', link.get("href")))
     story: set[str] | None = None  # the first article's headline (and name), folded
-    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+    for script in elements["script"]:
+        if script.get("type") != "application/ld+json":
+            continue
         for is_article, pairs in _json_ld_items(script.text or ""):
             titles = {_fold(v) for t, v in pairs if t.endswith((".headline", ".name")) and v}
             if is_article and story is not None and not titles & story:
@@ -369,17 +374,18 @@ def _markup_values(tree: HtmlElement) -> _Markup:
             if is_article and story is None:
                 story = titles
             found.extend(pairs)
-    for title in tree.iterfind(".//title"):
+    for title in elements["title"]:
         if not any(a.tag == "svg" for a in title.iterancestors()):  # not an icon's tooltip
             found.append(("<title>", _WS.sub(" ", title.text_content()).strip()))
-    for h1 in tree.iterfind(".//h1"):
+    headlines = elements["h1"]
+    for h1 in headlines:
         found.append(("<h1>", _WS.sub(" ", h1.text_content()).strip()))
-    for time in tree.iterfind(".//time[@datetime]"):
-        if _outside_the_story(time) or _update_time(time):
+    for time in elements["time"]:
+        if time.get("datetime") is None or _outside_the_story(time) or _update_time(time):
             continue
         tag = "article time[datetime]" if _article_time(time) else "time[datetime]"
         found.append((tag, time.get("datetime")))
-    visible = _visible_dateline(tree)
+    visible = _visible_dateline(tree, headlines)
     if visible:
         found.append(visible)
     dated, authors = _itemprops(tree)
@@ -389,6 +395,18 @@ def _markup_values(tree: HtmlElement) -> _Markup:
     for author in authors:
         found.append(('[rel="author"]', _WS.sub(" ", author.text_content()).strip()))
     return _Markup(found)
+
+
+_MARKUP_TAGS = ("meta", "link", "script", "title", "h1", "time")
+
+
+def _markup_elements(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
+    """The page's elements of each of ``_MARKUP_TAGS`` below its root, in document order:
+    one walk over the page for all of them."""
+    elements: dict[str, list[HtmlElement]] = {tag: [] for tag in _MARKUP_TAGS}
+    for element in tree.iterdescendants(_MARKUP_TAGS):
+        elements[element.tag].append(element)
+    return elements
 
 
 def _itemprops(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
@@ -476,7 +494,7 @@ _UPDATE_LABEL = re.compile(
 )
 
 
-def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
+def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[str, str] | None:
     """(tag, text) of the page's visible publication dateline: a short element, classed as a
     date or byline, whose text is a dateline and nothing else (``archive.extract.dates.dateline``),
     what a reader sees. The first one by a headline (``<h1>``) wins; else the first one, tagged
@@ -487,15 +505,14 @@ def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
     is a current-date banner, a comment's or a related story's date far more often than the
     story's own. Datelines of one element and class that state different dates are a list's
     (related stories, comments) and are skipped, unless one touches a headline (no shown text
-    between them): a list whose items each have a headline and a dateline.
+    between them): a list whose items each have a headline and a dateline. ``headlines``: the
+    page's ``<h1>`` elements.
     """
     datelines = []
     for element in tree.iter(_DATELINE_TAGS):
-        names = " ".join(element.get(a, "") for a in ("class", "id", "itemprop"))
-        if element.tag != "time" and not _DATELINE_CLASS.search(names):
-            continue  # a <time> is a date by its name; other elements by their class
-        if _TODAY.search(names):
-            continue  # the site's banner of the day it is shown, not the story's date
+        names = (element.tag == "time", *(element.get(a) for a in ("class", "id", "itemprop")))
+        if not _dateline_names(*names):
+            continue
         if element.find(".//time[@datetime]") is not None:
             continue  # a <time datetime> is read by its datetime: its text is no second source
         if element.get("datetime") is not None or _outside_the_story(element):
@@ -510,8 +527,7 @@ def _visible_dateline(tree: HtmlElement) -> tuple[str, str] | None:
                 break
     if not datelines:
         return None
-    headlines = tree.findall(".//h1")
-    spans = _text_spans(tree) if headlines else {}
+    spans = _text_spans(tree, {e for e, _ in datelines} | set(headlines)) if headlines else {}
 
     def gap(element: HtmlElement) -> int | None:
         return min((_gap(spans[element], spans[h1]) for h1 in headlines), default=None)
@@ -537,15 +553,27 @@ def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
 
 
 _TODAY = re.compile(r"today|current-?date|date-?today|header-?date", re.I)
+
+
+@lru_cache(maxsize=4096)  # a page repeats a few class names many times, a site its pages'
+def _dateline_names(time: bool, *names: str | None) -> bool:
+    """Whether an element (a ``<time>`` or not) with these class, id and itemprop may be a
+    dateline: a ``<time>`` is a date by its name, other elements by their class; never the
+    site's banner of the day it is shown."""
+    joined = " ".join(name or "" for name in names)
+    return (time or bool(_DATELINE_CLASS.search(joined))) and not _TODAY.search(joined)
+
+
 _MAX_DATELINES = 20
 _HEADLINE_REACH = 1000  # characters of shown text between a dateline and the headline
 _DISTANT_DATELINE = "visible dateline far from the headline"
 _UNSHOWN = {"script", "style", "noscript", "template"}
 
 
-def _text_spans(tree: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
-    """Each element's (start, end) offset in the page's shown text (stripped text pieces, without
-    scripts and styles), walked without recursion: pages nest deeper than Python's stack."""
+def _text_spans(tree: HtmlElement, wanted: set[HtmlElement]) -> dict[HtmlElement, tuple[int, int]]:
+    """The (start, end) offset of each ``wanted`` element in the page's shown text (stripped
+    text pieces, without scripts and styles), walked without recursion (pages nest deeper than
+    Python's stack) and no further than the last of them."""
     spans: dict[HtmlElement, tuple[int, int]] = {}
     starts: dict[HtmlElement, int] = {}
     hidden = 0
@@ -553,13 +581,17 @@ def _text_spans(tree: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
     for event, element in etree.iterwalk(tree, events=("start", "end")):
         shown = isinstance(element.tag, str) and element.tag not in _UNSHOWN
         if event == "start":
-            starts[element] = offset
+            if element in wanted:
+                starts[element] = offset
             hidden += not shown
             if shown and not hidden:
                 offset += len((element.text or "").strip())
         else:
             hidden -= not shown
-            spans[element] = (starts.pop(element), offset)
+            if element in wanted:
+                spans[element] = (starts.pop(element), offset)
+                if len(spans) == len(wanted):
+                    break
             if not hidden:
                 offset += len((element.tail or "").strip())
     return spans
