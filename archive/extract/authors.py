@@ -32,6 +32,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 MAX_WORDS = 5
@@ -180,9 +181,10 @@ def structured_authors(markup: Sequence[tuple[str, str]], outlets: Iterable[str]
         tags = _first_run(markup, source) if source == "json-ld" else _tags(markup, source)
         names: list[str] = []
         for _, value in tags:
-            if _is_credit_roll(split_names(value)):
+            listed = split_names(value)
+            if _is_credit_roll(listed):
                 continue
-            for name in split_names(value):
+            for name in listed:
                 if rejection(name, outlets) is None and _fold(name) not in map(_fold, names):
                     names.append(name)
         if names:
@@ -277,15 +279,20 @@ def outlet_names(markup: Sequence[tuple[str, str]], url: str | None) -> tuple[st
     ('Tide Times', 'tide', 'tide.example')
     """
     names = [v for t, v in markup if t in _SITE_TAGS and v]
-    try:
-        host = urlsplit(url).hostname if url else None
-    except ValueError:  # not a URL (an unclosed IPv6 bracket, say): no host names the site
-        host = None
+    host = _host(url) if url else None
     if host:
         labels = host.split(".")
         names += [x for x in labels[:-1] if x not in ("www", "m", "co", "com", "org", "net")]
         names.append(host.removeprefix("www."))
     return tuple(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=256)  # asked for each page's address, and a pack's pages share hosts
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:  # not a URL (an unclosed IPv6 bracket, say): no host names the site
+        return None
 
 
 def _tags(markup: Sequence[tuple[str, str]], source: str) -> list[tuple[str, str]]:
