@@ -510,8 +510,8 @@ def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[
     """
     datelines = []
     for element in tree.iter(_DATELINE_TAGS):
-        names = (element.tag == "time", *(element.get(a) for a in ("class", "id", "itemprop")))
-        if not _dateline_names(*names):
+        get = element.get
+        if not _dateline_names(element.tag == "time", get("class"), get("id"), get("itemprop")):
             continue
         if element.find(".//time[@datetime]") is not None:
             continue  # a <time datetime> is read by its datetime: its text is no second source
@@ -579,7 +579,8 @@ def _text_spans(tree: HtmlElement, wanted: set[HtmlElement]) -> dict[HtmlElement
     hidden = 0
     offset = 0
     for event, element in etree.iterwalk(tree, events=("start", "end")):
-        shown = isinstance(element.tag, str) and element.tag not in _UNSHOWN
+        tag = element.tag
+        shown = isinstance(tag, str) and tag not in _UNSHOWN
         if event == "start":
             if element in wanted:
                 starts[element] = offset

@@ -160,9 +160,10 @@ def _byline_elements(tree: HtmlElement) -> tuple[set, list[list[HtmlElement]]]:
     last: list[HtmlElement] = []
     seen: dict[tuple, tuple[bool, bool, bool, bool] | None] = {}  # a few names, many times
     for element in tree.iter(Element):
-        key = (element.tag, element.get("class"), element.get("id"))
+        get = element.get
+        key = (element.tag, get("class"), get("id"))
         if not _READ_TOO.isdisjoint(element.keys()):
-            key += tuple(element.get(name) for name in _RARE_ATTRIBUTES)
+            key += (get("itemprop"), get("data-component"), get("rel"), get("data-testid"))
         if key in seen:
             tests = seen[key]
         else:
@@ -180,9 +181,8 @@ def _byline_elements(tree: HtmlElement) -> tuple[set, list[list[HtmlElement]]]:
     return dropped, [first, second, last]
 
 
-# the attributes the byline paths read besides class and id, in ``_byline_tests``'s order
-_RARE_ATTRIBUTES = ("itemprop", "data-component", "rel", "data-testid")
-_READ_TOO = frozenset(_RARE_ATTRIBUTES)
+# the attributes the byline paths read besides class and id (``_byline_tests``'s arguments)
+_READ_TOO = frozenset(("itemprop", "data-component", "rel", "data-testid"))
 
 
 def _byline_tests(
