@@ -442,7 +442,7 @@ def _outside_the_story(element: HtmlElement) -> bool:
         if (
             ancestor is not element
             and ancestor.tag != "article"
-            and _ELSEWHERE.search(_names_of(ancestor))
+            and _elsewhere(ancestor.get("class"), ancestor.get("id"))
             and ancestor.find(".//h1") is None  # a block holding the page's headline is its own
         ):
             return True
@@ -451,8 +451,10 @@ def _outside_the_story(element: HtmlElement) -> bool:
     return False
 
 
-def _names_of(element: HtmlElement) -> str:
-    return f" {element.get('class', '')} {element.get('id', '')} "
+@lru_cache(maxsize=4096)  # a page's blocks repeat a few class names
+def _elsewhere(class_: str | None, id_: str | None) -> bool:
+    """Whether a block's class or id names readers' comments or other stories (``_ELSEWHERE``)."""
+    return bool(_ELSEWHERE.search(f" {class_ or ''} {id_ or ''} "))
 
 
 # A block of readers' comments or of other stories, by a whole word of its class or id (not
@@ -513,12 +515,14 @@ def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[
         get = element.get
         if not _dateline_names(element.tag == "time", get("class"), get("id"), get("itemprop")):
             continue
-        if element.find(".//time[@datetime]") is not None:
-            continue  # a <time datetime> is read by its datetime: its text is no second source
-        if element.get("datetime") is not None or _outside_the_story(element):
+        if get("datetime") is not None:
             continue
         text = _WS.sub(" ", element.text_content()).strip()
         if not 6 <= len(text) <= 80:
+            continue
+        if element.find(".//time[@datetime]") is not None:
+            continue  # a <time datetime> is read by its datetime: its text is no second source
+        if _outside_the_story(element):
             continue
         found, _ = dateline(text)
         if found and found[0].role == "published":
