@@ -28,7 +28,7 @@ from html import unescape
 from re import compile as re_compile
 
 from htmldate import find_date
-from lxml.etree import Element, XPath
+from lxml.etree import Element
 from lxml.html import HtmlElement
 from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import (
@@ -97,20 +97,27 @@ def _trimmed(value: str | None) -> str | None:
     return line_processing(unescape(value))
 
 
-# Each of trafilatura's category paths ends in a link whose address holds ``/categor``.
-_CATEGORY_LINK = XPath("//a[contains(@href, '/categor')]")
-_SECTION_TAGS = XPath(
-    './/head//meta[@property="article:section" or contains(@name, "subject")][@content]'
-)
-
-
 def categories_of(tree: HtmlElement) -> list[str]:
     """trafilatura's ``extract_catstags("category", tree)``, without its six searches of the
-    page when no link there can match them: one search for such a link first."""
-    if _CATEGORY_LINK(tree):
+    page when no link there can match them (each of its category paths ends in a link whose
+    address holds ``/categor``): one look at the page's links first."""
+    if any("/categor" in (link.get("href") or "") for link in tree.iter("a")):
         return extract_catstags("category", tree)
-    sections = [e.attrib["content"] for e in _SECTION_TAGS(tree)]
+    sections = [e.attrib["content"] for e in _section_tags(tree)]
     return [value for value in dict.fromkeys(line_processing(v) for v in sections if v) if value]
+
+
+def _section_tags(tree: HtmlElement) -> list[HtmlElement]:
+    """What trafilatura's XPath ``.//head//meta[@property="article:section" or
+    contains(@name, "subject")][@content]`` finds, in document order: walked in Python, which
+    does not build XPath's node sets for every descendant of every element."""
+    return [
+        meta
+        for meta in tree.iterdescendants("meta")
+        if meta.get("content") is not None
+        and (meta.get("property") == "article:section" or "subject" in (meta.get("name") or ""))
+        and any(a.tag == "head" and a is not tree for a in meta.iterancestors())
+    ]
 
 
 # trafilatura's byline search (``extract_author``): the paths of ``AUTHOR_DISCARD_XPATHS``,
