@@ -56,8 +56,9 @@ NOT_FLAGS = frozenset(
         "furniture-comments", "furniture-cookie", "furniture-error", "furniture-learned",
         "furniture-login", "furniture-notification", "furniture-other", "furniture-related",
         "furniture-share", "furniture-support",
-        # relation kinds and pack stage names
-        "exact-duplicate", "near-duplicate", "paraphrase-of", "shares-quotation",
+        # relation kinds, methods and direction evidence, and pack stage names
+        "exact-duplicate", "near-duplicate", "paraphrase-of", "shares-quotation", "text-sha256",
+        "word-frequency",
         "relations-confirm", "relations-index", "relations-pair", "relations-sign",
         # the JSON Schema keyword holding each flag's description (read by archive/summary.py)
         "x-descriptions",
