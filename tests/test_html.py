@@ -589,3 +589,18 @@ def test_an_author_the_page_types_as_an_organisation_is_no_person():
                "headline": "Ferry timetable extended", "datePublished": "2024-03-05T09:00:00Z",
                "author": {"@type": "Organization", "name": "The Editorial Board"}}  # fmt: skip
     assert extract_html(_page(ld=[article]), _FETCHED).extraction.authors == ()
+
+
+def test_a_long_text_is_not_kept_after_its_page():
+    # the caches of a page's folds and class names are bounded in entries: a page's paragraph
+    # of a megabyte held by one would stay after the page (1,024 of them, a gigabyte)
+    from archive.extract import html
+
+    held = html._fold.cache_info().currsize
+    assert html._fold(" Tide  TABLES " * 100_000).startswith("tide tables tide")
+    assert html._fold.cache_info().currsize == held
+    html._fold(f"A short headline {held}")
+    assert html._fold.cache_info().currsize == held + 1
+    html._elsewhere("comments " * 100_000, None)
+    assert html._elsewhere.cache_info().currsize <= 4096
+    assert html._elsewhere("x" * 300, None) is False

@@ -10,6 +10,7 @@ import gzip
 from datetime import date
 from pathlib import Path
 
+import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,3 +93,16 @@ def test_a_page_with_a_byline_and_a_dated_text_gets_both():
     assert found.author() == "Ann Lee"
     assert found.date() == "2021-03-12"
     _same(page.encode())
+
+
+@pytest.mark.parametrize("given", ["//div[@id='a']", "//noscript"])
+def test_categories_of_any_element_are_trafilaturas(given):
+    # trafilatura searches the whole document for category links, and a <head> inside the
+    # element it is given for section tags, whichever element that is
+    page = (
+        "<html><head><noscript><meta property='article:section' content='World'></noscript>"
+        "<meta property='article:section' content='News'></head><body><div id='a'><p>x</p>"
+        "</div><a href='/category/news/'>News</a></body></html>"
+    )
+    element = lxml.html.fromstring(page).xpath(given)[0]
+    assert categories_of(element) == extract_catstags("category", element)

@@ -101,7 +101,8 @@ def categories_of(tree: HtmlElement) -> list[str]:
     """trafilatura's ``extract_catstags("category", tree)``, without its six searches of the
     page when no link there can match them (each of its category paths ends in a link whose
     address holds ``/categor``): one look at the page's links first."""
-    if any("/categor" in (link.get("href") or "") for link in tree.iter("a")):
+    # trafilatura's paths start with ``//``: the whole document, whatever element is given
+    if any("/categor" in (link.get("href") or "") for link in tree.getroottree().iter("a")):
         return extract_catstags("category", tree)
     sections = [e.attrib["content"] for e in _section_tags(tree)]
     return [value for value in dict.fromkeys(line_processing(v) for v in sections if v) if value]
@@ -116,8 +117,18 @@ def _section_tags(tree: HtmlElement) -> list[HtmlElement]:
         for meta in tree.iterdescendants("meta")
         if meta.get("content") is not None
         and (meta.get("property") == "article:section" or "subject" in (meta.get("name") or ""))
-        and any(a.tag == "head" and a is not tree for a in meta.iterancestors())
+        and _below_head(meta, tree)
     ]
+
+
+def _below_head(element: HtmlElement, tree: HtmlElement) -> bool:
+    """Whether a ``<head>`` inside ``tree`` (not ``tree`` itself) holds ``element``."""
+    for ancestor in element.iterancestors():
+        if ancestor is tree:
+            return False
+        if ancestor.tag == "head":
+            return True
+    return False
 
 
 # trafilatura's byline search (``extract_author``): the paths of ``AUTHOR_DISCARD_XPATHS``,
@@ -253,7 +264,7 @@ def _kept_text(element: HtmlElement, dropped: set) -> list[str]:
             continue
         if current is not None:
             pieces.append(current)
-        if isinstance(child.tag, str):
+        if isinstance(child.tag, str):  # recursion: our parser's trees are at most 255 deep
             pieces += _kept_text(child, dropped)
         current = child.tail
     if current is not None:
