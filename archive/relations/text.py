@@ -388,39 +388,59 @@ def _word_bytes(data: np.ndarray) -> np.ndarray:
     return word
 
 
-def _piece_offsets(data: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _piece_offsets(
+    data: np.ndarray, bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Byte offsets cutting each text (``bounds``: the texts' offsets into ``data``) into its
     separators and words, alternately (``sep, word, sep, ..., word, sep``), as ``_SPLIT``
-    cuts it, and the word count of each text. A word is a run of word characters, joined
-    across an apostrophe that has one on either side in the same text."""
+    cuts it, the word count of each text, and where each word is among the pieces. A word is
+    a run of word characters, joined across an apostrophe that has one on either side in the
+    same text."""
     size = len(data)
     word = _word_bytes(data)
-    opens = np.zeros(size + 1, dtype=bool)  # a byte that starts a text (or the end of all)
-    opens[bounds] = True
     token = word.copy()
     for at, width in _apostrophes(data):
         after = at + width
         inside = (at > 0) & (after < size)
         at, after = at[inside], after[inside]
-        joins = at[~opens[at] & ~opens[after] & word[at - 1] & word[after]]
+        joins = at[~_opens_text(bounds, at) & ~_opens_text(bounds, after)]
+        joins = joins[word[joins - 1] & word[joins + width]]
         for k in range(width):
             token[joins + k] = True
-    before = np.concatenate(([False], token[:-1])) & ~opens[:-1]
-    then = np.concatenate((token[1:], [False])) & ~opens[1:]
-    starts = np.flatnonzero(token & ~before)
-    ends = np.flatnonzero(token & ~then) + 1
+    starts, ends = _runs(token, bounds)
     texts = len(bounds) - 1
-    owner = np.searchsorted(bounds, starts, "right") - 1
-    counts = np.bincount(owner, minlength=texts)
-    base = np.concatenate(([0], np.cumsum(2 * counts + 1)))
-    offsets = np.empty(base[-1] + 1, dtype=np.int64)
-    offsets[base[:-1]] = bounds[:-1]
+    counts = np.diff(np.searchsorted(starts, bounds))
+    # text k's pieces start at 2 * (its first word) + k, so word w of text k is piece 2w + k + 1
+    at_word = 2 * np.arange(len(starts)) + 1 + np.repeat(np.arange(texts), counts)
+    offsets = np.empty(2 * len(starts) + texts + 1, dtype=np.int64)
+    offsets[2 * (np.cumsum(counts) - counts) + np.arange(texts)] = bounds[:-1]
     offsets[-1] = bounds[-1]
-    first = np.concatenate(([0], np.cumsum(counts)))[:-1]
-    at_word = base[:-1][owner] + 1 + 2 * (np.arange(len(starts)) - first[owner])
     offsets[at_word] = starts
     offsets[at_word + 1] = ends
-    return offsets, counts
+    return offsets, counts, at_word
+
+
+def _opens_text(bounds: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether each of ``at`` is where a text starts (or all end)."""
+    found = np.minimum(np.searchsorted(bounds, at), len(bounds) - 1)
+    return bounds[found] == at
+
+
+def _runs(token: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``[start, end)`` of each run of ``token`` bytes, cut where a text starts."""
+    edges = np.flatnonzero(token[1:] != token[:-1]) + 1
+    if len(token) and token[0]:
+        edges = np.concatenate(([0], edges))
+    if len(token) and token[-1]:
+        edges = np.concatenate((edges, [len(token)]))
+    starts, ends = edges[0::2], edges[1::2]
+    # a run across the bound of two texts is a word of each: few bounds, so inserted after
+    inner = np.unique(bounds[(bounds > 0) & (bounds < len(token))])
+    cut = inner[token[inner - 1] & token[inner]]
+    if len(cut):
+        starts = np.insert(starts, np.searchsorted(starts, cut), cut)
+        ends = np.insert(ends, np.searchsorted(ends, cut), cut)
+    return starts, ends
 
 
 def _apostrophes(data: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
@@ -488,23 +508,18 @@ class Vocabulary:
             texts = texts.combine_chunks()
         bounds = string_offsets(texts).astype(np.int64)
         data = string_data(texts)[bounds[0] : bounds[-1]]
-        cuts, words = _piece_offsets(data, bounds - bounds[0])
+        cuts, words, at_word = _piece_offsets(data, bounds - bounds[0])
         flat = pa.LargeStringArray.from_buffers(
             len(cuts) - 1, pa.py_buffer(cuts), pa.py_buffer(np.ascontiguousarray(data))
         )
-        counts = 2 * words + 1  # per text: sep, word, sep, ..., word, sep
-        firsts = np.cumsum(counts) - counts
-        local = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
-        is_word = (local & 1).astype(bool)
-        is_sep = ~is_word
-        is_sep[firsts + counts - 1] = False  # the text after the last word
         # one dictionary of words and separators (a separator is never a word), not a copy of
-        # each kind's pieces to encode
+        # each kind's pieces to encode; a word's separator is the piece before it (the text
+        # after a text's last word is none)
         encoded = pc.dictionary_encode(flat)
         pieces = encoded.indices.to_numpy()
-        raw = _piece_ids(encoded.dictionary, pieces[is_word], self._raw.get, self._raw_id)
-        sep = _piece_ids(encoded.dictionary, pieces[is_sep], self._seps.get, self._sep_id)
-        return self._joined(raw, sep, (counts - 1) // 2)
+        raw = _piece_ids(encoded.dictionary, pieces[at_word], self._raw.get, self._raw_id)
+        sep = _piece_ids(encoded.dictionary, pieces[at_word - 1], self._seps.get, self._sep_id)
+        return self._joined(raw, sep, words)
 
     def ids_batch(self, ids: list[tuple[np.ndarray, np.ndarray]]) -> TokenBatch:
         """The token arrays of several bodies from their word and separator ids alone, as
