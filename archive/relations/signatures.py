@@ -168,6 +168,9 @@ def segment_grams(
     total = int(gram_bounds[-1])
     if total == 0:
         return np.empty(0, dtype=np.uint64), gram_bounds, np.empty(0, dtype=np.int64)
+    firsts = np.arange(total) + np.repeat(bounds[:-1] - gram_bounds[:-1], counts)
+    if n <= _HORNER_MOST:
+        return _mixed(_window_sums(hashes, n)[firsts]), gram_bounds, firsts
     # positions within each segment: B**-k and B**k depend on them only, so a gram's value
     # is the one its body alone gives
     local = np.arange(len(hashes)) - np.repeat(bounds[:-1], sizes)
@@ -175,9 +178,25 @@ def segment_grams(
     prefix = np.empty(len(hashes) + 1, dtype=np.uint64)
     prefix[0] = 0
     np.cumsum(hashes * inverses[local], out=prefix[1:])
-    firsts = np.arange(total) + np.repeat(bounds[:-1] - gram_bounds[:-1], counts)
     acc = (prefix[firsts + n] - prefix[firsts]) * powers[local[firsts] + n - 1]
     return _mixed(acc), gram_bounds, firsts
+
+
+# Up to this many words a gram, its polynomial is summed in a pass per word over the whole
+# array (a window across two segments is summed too, and dropped) rather than by gathering.
+_HORNER_MOST = 16
+
+
+def _window_sums(hashes: np.ndarray, n: int) -> np.ndarray:
+    """``sum(hashes[i + k] * B**(n - 1 - k) for k < n)`` (mod 2**64) of every window of ``n``
+    (at least one): the value :func:`gram_hashes`' prefix sums give, as arithmetic modulo
+    2**64 is exact whichever way it is summed."""
+    count = len(hashes) - n + 1
+    acc = hashes[:count].copy()
+    for k in range(1, n):
+        acc *= _BASE
+        acc += hashes[k : k + count]
+    return acc
 
 
 def segment_minhash(
