@@ -30,6 +30,10 @@ _QUOTE_CHAR = re.compile(f"[{re.escape(''.join(sorted({*_QUOTE_PAIRS, *_QUOTE_PA
 # those above it).
 _QUOTE_POINT = np.zeros(max(map(ord, {*_QUOTE_PAIRS, *_QUOTE_PAIRS.values()})) + 2, dtype=bool)
 _QUOTE_POINT[[ord(mark) for mark in {*_QUOTE_PAIRS, *_QUOTE_PAIRS.values()}]] = True
+# The closing mark of each code point that opens a quotation (0: none), up to one past the
+# last (as for ``_QUOTE_POINT``).
+_CLOSING_POINT = np.zeros(len(_QUOTE_POINT), dtype=np.uint32)
+_CLOSING_POINT[[ord(mark) for mark in _QUOTE_PAIRS]] = [ord(c) for c in _QUOTE_PAIRS.values()]
 _BEFORE_SENTENCE = " \"'“‘«("
 _SENTENCE_MARKS = ".!?…\n:"
 
@@ -675,21 +679,11 @@ class TokenBatch:
 
 def batch_quote_ids(texts: list[str], batch: TokenBatch) -> np.ndarray:
     """:func:`quote_ids` of each of ``texts`` (tokenized as ``batch``), concatenated: their
-    quotation marks found in one pass over all their characters, and their quoted tokens in
-    one search."""
+    quotation marks found and paired in numpy passes over all their characters and marks
+    (no text scanned alone), and their quoted tokens in one search."""
     lengths = np.array([len(text) for text in texts], dtype=np.int64)
     points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
-    marks = np.flatnonzero(_QUOTE_POINT[np.minimum(points, len(_QUOTE_POINT) - 1)])
-    text_starts = np.concatenate(([0], np.cumsum(lengths)))
-    cuts = np.searchsorted(marks, text_starts).tolist()
-    found = [
-        (k, quoted_ranges(texts[k], (marks[cuts[k] : cuts[k + 1]] - text_starts[k]).tolist()))
-        for k in range(len(texts))
-        if cuts[k + 1] > cuts[k]
-    ]
-    owner = np.array([k for k, ranges in found for _ in ranges], dtype=np.int64)
-    index = np.array([q for _, ranges in found for q in range(len(ranges))], dtype=np.int32)
-    spans = np.array([r for _, ranges in found for r in ranges], dtype=np.int64).reshape(-1, 2)
+    owner, index, spans = _quoted_spans(points, np.concatenate(([0], np.cumsum(lengths))))
     # a token's offsets made one ascending key over all the texts: its text's, then its own
     tokens, bounds = batch.tokens, batch.bounds
     width = int(lengths.max(initial=0)) + 1
@@ -702,6 +696,86 @@ def batch_quote_ids(texts: list[str], batch: TokenBatch) -> np.ndarray:
         index, sizes
     )
     return out
+
+
+def _quoted_spans(
+    points: np.ndarray, bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`quoted_ranges` of every text (code ``points``, text ``k`` at
+    ``bounds[k]:bounds[k + 1]``) in numpy passes over their quotation marks: each range's
+    text, its index among that text's ranges, and its ``[start, end)`` in its text."""
+    marks = np.flatnonzero(_QUOTE_POINT.take(points, mode="clip"))
+    owner = np.searchsorted(bounds, marks, "right") - 1
+    first, last = bounds[owner], bounds[owner + 1]
+    space = ord(" ")  # what lies beyond either edge of a text
+    before = np.where(marks > first, points[marks - 1], space)
+    after = np.where(marks + 1 < last, points[np.minimum(marks + 1, len(points) - 1)], space)
+    char = points[marks]
+    close = _CLOSING_POINT[char]
+    opens = (close > 0) & ~_points_are(before, str.isalnum) & ~_points_are(after, str.isspace)
+    closes = ~_points_are(after, str.isalnum)
+    ends = _paragraph_ends(points, bounds, marks, last)
+    stop = np.searchsorted(ends, ends, "right")  # past the last mark of each one's paragraph
+    # the mark closing each opening one: the next of its closing kind that closes
+    shut = np.full(len(marks), len(marks))
+    for kind in np.unique(close[opens]).tolist():
+        closing = np.flatnonzero((char == kind) & closes)
+        openers = np.flatnonzero(opens & (close == kind))
+        found = np.searchsorted(closing, openers, "right")
+        shut[openers] = np.append(closing, len(marks))[found]
+    shut = np.where(shut < stop, shut, stop)
+    scanned = _scanned_openers(opens, shut, stop, ends)
+    i, shut = marks[scanned], shut[scanned]
+    closed = shut < stop[scanned]
+    j = np.where(closed, marks[np.minimum(shut, len(marks) - 1)], ends[scanned])
+    kept = j - i > 1
+    i, j, texts = i[kept], j[kept], owner[scanned][kept]
+    base = bounds[texts]
+    new_text = np.concatenate(([True], texts[1:] != texts[:-1])) if len(texts) else texts
+    runs = np.flatnonzero(new_text)
+    index = np.arange(len(texts)) - np.repeat(runs, np.diff(np.append(runs, len(texts))))
+    spans = np.stack((i + 1 - base, j - base), axis=1).astype(np.int64).reshape(-1, 2)
+    return texts.astype(np.int64), index.astype(np.int32), spans
+
+
+def _scanned_openers(
+    opens: np.ndarray, shut: np.ndarray, stop: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """The opening marks a scan of each paragraph's marks takes up, ascending: from its
+    first mark, the next opening one, then the next after the mark closing it (``shut``;
+    ``stop``, past the paragraph's last mark, when none does), all paragraphs a step at a
+    time."""
+    openers = np.flatnonzero(opens)
+    firsts = np.flatnonzero(np.concatenate(([True], ends[1:] != ends[:-1]))) if len(ends) else ends
+    taken = []
+    at = firsts
+    while len(at):
+        nxt = np.searchsorted(openers, at)
+        held = nxt < len(openers)
+        at, nxt = at[held], openers[nxt[held]]
+        nxt = nxt[nxt < stop[at]]
+        taken.append(nxt)
+        at = shut[nxt] + 1
+        at = at[at < stop[nxt]]
+    return np.sort(np.concatenate(taken)) if taken else np.empty(0, dtype=np.int64)
+
+
+def _paragraph_ends(
+    points: np.ndarray, bounds: np.ndarray, marks: np.ndarray, last: np.ndarray
+) -> np.ndarray:
+    """Where the paragraph of each of ``marks`` ends (``last``: its text's end): the next
+    paragraph break at or after it in its text, as ``str.find`` finds it."""
+    lines = np.flatnonzero(points == ord("\n"))
+    breaks = lines[:-1][lines[1:] == lines[:-1] + 1]
+    breaks = breaks[~_opens_text(bounds, breaks + 1)]  # both line breaks in one text
+    found = np.append(breaks, len(points))[np.searchsorted(breaks, marks)]
+    return np.minimum(found, last)
+
+
+def _points_are(points: np.ndarray, test) -> np.ndarray:
+    """``test`` of the character of each code point, called once per distinct one."""
+    distinct, which = np.unique(points, return_inverse=True)
+    return np.array([test(chr(p)) for p in distinct.tolist()], dtype=bool)[which]
 
 
 def quote_ids(text: str, tokens: TokenArrays) -> np.ndarray:

@@ -1,0 +1,27 @@
+"""The numpy passes of the relations stages against the per-text code they replace."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.relations.text import _quoted_spans, quoted_ranges
+
+# Quotation marks of every kind, either side of words, apostrophes inside them, paragraph
+# breaks (also at a text's edge, next to another text's), other scripts.
+_PIECES = st.sampled_from(
+    [*"ab9_é \n.,'’\"“”«»‘„", "\n\n", " “", "” ", "'s", "𝟘", "\u2028", "\t", ' "', '" ']
+)
+_TEXTS = st.lists(st.lists(_PIECES, max_size=60).map("".join), max_size=8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXTS)
+def test_quoted_spans_are_the_quoted_ranges_of_each_text(texts):
+    lengths = np.array([len(text) for text in texts], dtype=np.int64)
+    points = np.frombuffer("".join(texts).encode("utf-32-le"), np.uint32)
+    owner, index, spans = _quoted_spans(points, np.concatenate(([0], np.cumsum(lengths))))
+    got: list[list[tuple[int, int]]] = [[] for _ in texts]
+    for text, at, (start, end) in zip(owner.tolist(), index.tolist(), spans.tolist(), strict=True):
+        assert at == len(got[text])
+        got[text].append((start, end))
+    assert got == [quoted_ranges(text) for text in texts]
