@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.relations.text import _quoted_spans, quoted_ranges
+from archive.relations.text import _ASCII_WORD, _ascii_word, _quoted_spans, quoted_ranges
 
 # Quotation marks of every kind, either side of words, apostrophes inside them, paragraph
 # breaks (also at a text's edge, next to another text's), other scripts.
@@ -25,3 +25,8 @@ def test_quoted_spans_are_the_quoted_ranges_of_each_text(texts):
         assert at == len(got[text])
         got[text].append((start, end))
     assert got == [quoted_ranges(text) for text in texts]
+
+
+def test_ascii_word_bytes_are_the_table_of_python_word_characters():
+    every = np.arange(256, dtype=np.uint8)
+    assert np.array_equal(_ascii_word(every), _ASCII_WORD)

@@ -368,11 +368,18 @@ _ASCII_WORD = np.array([c < 0x80 and bool(_PY_WORD_CHAR.match(chr(c))) for c in 
 _CURLY_APOSTROPHE = np.frombuffer("’".encode(), np.uint8)
 
 
+def _ascii_word(data: np.ndarray) -> np.ndarray:
+    """``_ASCII_WORD`` of each byte, by comparisons: a few times faster than looking it up."""
+    letter = (data | 0x20) - ord("a") < 26  # bytes below "a" wrap round, above 128
+    digit = data - ord("0") < 10
+    return letter | digit | (data == ord("_"))
+
+
 def _word_bytes(data: np.ndarray) -> np.ndarray:
     """Whether each byte of valid UTF-8 ``data`` belongs to a character Python's ``\\w``
     matches: a table look-up for ASCII, a match per distinct other character, decoded from
     its lead byte and given to its whole sequence."""
-    word = _ASCII_WORD[data]
+    word = _ascii_word(data)
     leads = np.flatnonzero(data >= 0xC0)
     if not len(leads):
         return word
