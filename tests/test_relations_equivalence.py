@@ -3,11 +3,18 @@
 from unittest.mock import patch
 
 import numpy as np
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.relations import align
-from archive.relations.text import _ASCII_WORD, _ascii_word, _quoted_spans, quoted_ranges
+from archive.relations.text import (
+    _ASCII_WORD,
+    Vocabulary,
+    _ascii_word,
+    _quoted_spans,
+    quoted_ranges,
+)
 
 # Quotation marks of every kind, either side of words, apostrophes inside them, paragraph
 # breaks (also at a text's edge, next to another text's), other scripts.
@@ -58,3 +65,16 @@ def test_pair_runs_are_the_same_whichever_way_grams_are_numbered(bodies, data, l
         ranked = align.pair_runs(hashes, left, right, least, screen=False)
     for x, y in zip(packed, ranked, strict=True):
         assert np.array_equal(x, y)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXTS)
+def test_id_lists_are_the_ids_of_the_views(texts):
+    one, other = Vocabulary(), Vocabulary()
+    views = one.views(pa.array(texts, pa.string()))
+    lists = other.id_lists(pa.array(texts, pa.string()))
+    assert len(views) == len(lists)
+    for view, (raw, sep) in zip(views, lists, strict=True):
+        assert view.raw.dtype == raw.dtype and np.array_equal(view.raw, raw)
+        assert view.sep.dtype == sep.dtype and np.array_equal(view.sep, sep)
+    assert (one._raw, one._seps, one.words) == (other._raw, other._seps, other.words)

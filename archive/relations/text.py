@@ -515,6 +515,17 @@ class Vocabulary:
         interned for all of them at once: the texts are cut into separators and words in
         numpy passes over their UTF-8 bytes, and each distinct word and separator is looked
         up once."""
+        return self._joined(*self._ids(texts))
+
+    def id_lists(self, texts: pa.Array | pa.ChunkedArray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The word and separator ids of each of ``texts`` (non-null), as :meth:`views` gives
+        them, without the offsets and folded ids."""
+        raw, sep, words = self._ids(texts)
+        bounds = np.concatenate(([0], np.cumsum(words))).tolist()
+        return [(raw[a:b], sep[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def _ids(self, texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The word and separator ids of ``texts``, concatenated, and each one's word count."""
         if isinstance(texts, pa.ChunkedArray):
             texts = texts.combine_chunks()
         bounds = string_offsets(texts).astype(np.int64)
@@ -530,7 +541,7 @@ class Vocabulary:
         pieces = encoded.indices.to_numpy()
         raw = _piece_ids(encoded.dictionary, pieces[at_word], self._raw.get, self._raw_id)
         sep = _piece_ids(encoded.dictionary, pieces[at_word - 1], self._seps.get, self._sep_id)
-        return self._joined(raw, sep, words)
+        return raw, sep, words
 
     def ids_batch(self, ids: list[tuple[np.ndarray, np.ndarray]]) -> TokenBatch:
         """The token arrays of several bodies from their word and separator ids alone, as

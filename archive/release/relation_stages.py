@@ -837,8 +837,7 @@ def _tokens_of(
         final = ipc_rows(ctx.work.final(shard), final_batch[wanted], final_offset[wanted], ["text"])
         mine = text_numbers[wanted].tolist()
         for start, some in _text_slices(final["text"]):
-            viewed = ((t.raw, t.sep) for t in vocab.views(some))
-            tokens.update(zip(mine[start : start + len(some)], viewed, strict=True))
+            tokens.update(zip(mine[start : start + len(some)], vocab.id_lists(some), strict=True))
     return tokens
 
 
