@@ -1,13 +1,10 @@
 """The numpy passes of the relations stages against the per-text code they replace."""
 
-from unittest.mock import patch
-
 import numpy as np
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.relations import align
 from archive.relations.text import (
     _ASCII_WORD,
     Vocabulary,
@@ -40,31 +37,6 @@ def test_quoted_spans_are_the_quoted_ranges_of_each_text(texts):
 def test_ascii_word_bytes_are_the_table_of_python_word_characters():
     every = np.arange(256, dtype=np.uint8)
     assert np.array_equal(_ascii_word(every), _ASCII_WORD)
-
-
-# Bodies of few distinct word hashes, so that grams repeat within and across bodies.
-_BODIES = st.lists(st.lists(st.integers(1, 6), max_size=40), min_size=2, max_size=7)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_BODIES, st.data(), st.integers(1, 4))
-def test_pair_runs_are_the_same_whichever_way_grams_are_numbered(bodies, data, least):
-    hashes = {
-        k: np.array(body, dtype=np.uint64) * 0x9E3779B97F4A7C15 for k, body in enumerate(bodies)
-    }
-    pairs = data.draw(
-        st.lists(
-            st.tuples(*[st.integers(0, len(bodies) - 1)] * 2).filter(lambda p: p[0] != p[1]),
-            min_size=1,
-            max_size=8,
-        )
-    )
-    left, right = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
-    packed = align.pair_runs(hashes, left, right, least, screen=False)
-    with patch.object(align, "_grams_by_body", align._grams_by_body_sorted):
-        ranked = align.pair_runs(hashes, left, right, least, screen=False)
-    for x, y in zip(packed, ranked, strict=True):
-        assert np.array_equal(x, y)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,8 +14,6 @@ from difflib import SequenceMatcher
 from functools import cached_property
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from archive.relations.model import RelationSettings
 from archive.relations.signatures import gram_hashes, segment_grams
@@ -335,16 +333,7 @@ def _equal_ranges(ranked: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.
 
 def _grams_by_body(grams: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ids of the distinct ``grams`` (32 bits: a pair's key fits 64), each body's (``sizes``
-    consecutive grams) ordered by id, and the position of each in ``grams``. Only equal ids
-    and each body's order are used, so any one-to-one numbering does."""
-    width = max(1, len(grams).bit_length())
-    if (len(sizes) - 1).bit_length() + 2 * width <= 64:
-        return _grams_by_body_packed(grams, sizes, width)
-    return _grams_by_body_sorted(grams, sizes)
-
-
-def _grams_by_body_sorted(grams: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_grams_by_body` with the grams numbered by rank: two sorts."""
+    consecutive grams) ordered by id, and the position of each in ``grams``."""
     order = np.argsort(grams)
     ranked = grams[order]
     dense = np.zeros(len(grams), dtype=np.int64)
@@ -354,21 +343,6 @@ def _grams_by_body_sorted(grams: np.ndarray, sizes: np.ndarray) -> tuple[np.ndar
     small = body.astype(np.uint16) if len(sizes) <= 1 << 16 else body
     by_body = np.argsort(small, kind="stable")
     return dense[by_body], order[by_body]
-
-
-def _grams_by_body_packed(
-    grams: np.ndarray, sizes: np.ndarray, width: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_grams_by_body` with the grams numbered in the order they first occur (hashed,
-    not sorted), then one sort of each gram's body, id and position packed in 64 bits
-    (``width`` bits for an id and for a position)."""
-    ids = pc.dictionary_encode(pa.array(grams)).indices.to_numpy().astype(np.uint64)
-    body = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
-    position = np.arange(len(grams), dtype=np.uint64)
-    keys = (body << np.uint64(2 * width)) | (ids << np.uint64(width)) | position
-    keys.sort()
-    mask = np.uint64((1 << width) - 1)
-    return ((keys >> np.uint64(width)) & mask).astype(np.int64), (keys & mask).astype(np.int64)
 
 
 def _scattered_swaps(a: Doc, b: Doc, blocks: list[Block]) -> int:
