@@ -14,10 +14,10 @@ import lxml.html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from trafilatura.metadata import extract_catstags, extract_metadata
+from trafilatura.metadata import extract_author, extract_catstags, extract_metadata
 from trafilatura.utils import load_html
 
-from archive.extract.pagemeta import categories_of, page_metadata
+from archive.extract.pagemeta import byline_of, categories_of, page_metadata
 
 PAGES = sorted((Path(__file__).resolve().parents[1] / "benchmarks/realpages/pages").glob("*.gz"))
 MIN, MAX = date(1990, 1, 1), date(2030, 12, 31)
@@ -106,3 +106,35 @@ def test_categories_of_any_element_are_trafilaturas(given):
     )
     element = lxml.html.fromstring(page).xpath(given)[0]
     assert categories_of(element) == extract_catstags("category", element)
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_real_pages_get_trafilatura_s_byline(path):
+    # byline_of restates trafilatura's byline search (its paths, its deletions); held to
+    # trafilatura's own function on every real page, so an upgrade that moves it is seen
+    tree = load_html(gzip.decompress(path.read_bytes()))
+    assert byline_of(tree) == extract_author(tree)
+
+
+_BYLINE_TAGS = st.sampled_from(["div", "span", "a", "p", "section", "address", "time", "h3"])
+_BYLINE_CLASSES = st.sampled_from(
+    ["author", "byline", "author-name", "posted-by", "comments", "sidebar", "quote", "print", ""]
+)
+_BYLINE_TEXTS = st.sampled_from(["", "By Ana Reyes", "Tom Hale", "and", " 3 May ", "Share"])
+
+
+def _element(children):
+    return st.builds(
+        lambda tag, cls, text, tail, inner: (
+            f'<{tag} class="{cls}">{text}{"".join(inner)}</{tag}>{tail}'
+        ),
+        _BYLINE_TAGS, _BYLINE_CLASSES, _BYLINE_TEXTS, _BYLINE_TEXTS, children,
+    )  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.recursive(st.just(""), lambda c: _element(st.lists(c, max_size=3))), max_size=4))
+def test_nested_bylines_get_trafilatura_s_byline(blocks):
+    page = f"<html><head></head><body><p>Words of the story.</p>{''.join(blocks)}</body></html>"
+    tree = load_html(page)
+    assert byline_of(tree) == extract_author(tree)
