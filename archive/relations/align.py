@@ -209,13 +209,7 @@ def may_share_passages(
     runs :func:`diagonal_runs` finds could cover enough. Found for ``chunk`` pairs at a time
     in a few numpy passes; where it is False, ``shared_passages`` returns None."""
     out = np.zeros(len(left), dtype=bool)
-    words = np.array(
-        [
-            len(hashes[u]) + len(hashes[v])
-            for u, v in zip(left.tolist(), right.tolist(), strict=True)
-        ]
-    )
-    for part in _pair_slices(words, chunk):
+    for part in _pair_slices(lambda u: len(hashes[u]), left, right, chunk):
         out[part] = _may_share(hashes, left[part], right[part], settings, max_repeats)
     return out
 
@@ -227,8 +221,14 @@ _COUNT_BITS = 21  # at most 2**21 count cells (16 MiB) when finding repeated gra
 _PAIR_MATCHES = 1 << 20
 
 
-def _pair_slices(words: np.ndarray, most: int) -> list[slice]:
-    """Consecutive slices of at most ``most`` pairs and ``_PAIR_WORDS`` words (or one pair)."""
+def _pair_slices(
+    size: Callable[[int], int], left: np.ndarray, right: np.ndarray, most: int
+) -> list[slice]:
+    """Consecutive slices of the pairs ``(left[k], right[k])``, each of at most ``most`` pairs
+    and ``_PAIR_WORDS`` words (or one pair), a body having ``size(body)`` words."""
+    words = np.array(
+        [size(u) + size(v) for u, v in zip(left.tolist(), right.tolist(), strict=True)]
+    )
     out = []
     ends = np.cumsum(words)
     at = 0
@@ -521,10 +521,7 @@ def iter_quote_runs_of_pairs(
 ) -> Iterator[list[list[QuoteRun]]]:
     """:func:`quote_runs_of_pairs` a run of consecutive pairs at a time, in order: what is held
     at once is bounded by the pairs' words and their grams' matches, not by how many pairs."""
-    words = np.array(
-        [len(views[u]) + len(views[v]) for u, v in zip(left.tolist(), right.tolist(), strict=True)]
-    )
-    for part in _pair_slices(words, 8192):
+    for part in _pair_slices(lambda u: len(views[u]), left, right, 8192):
         yield from _quote_runs_of(views, left[part], right[part], settings)
 
 
@@ -724,14 +721,8 @@ def rewrite_candidates(
     allow a one-for-one rewrite), kept where at least ``min_aligned_sentences`` of them are
     adjacent in both bodies: no other pair can end in the result. Found for a slice of pairs
     at a time in a few numpy passes."""
-    words = np.array(
-        [
-            len(ids(u)[0]) + len(ids(v)[0])
-            for u, v in zip(left.tolist(), right.tolist(), strict=True)
-        ]
-    )
     out: list[list[RewriteCandidate]] = []
-    for part in _pair_slices(words, 2048):
+    for part in _pair_slices(lambda u: len(ids(u)[0]), left, right, 2048):
         out += _rewrite_candidates(ids, vocab, left[part], right[part], settings)
     return out
 
