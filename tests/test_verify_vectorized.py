@@ -23,7 +23,9 @@ from archive.format.schema import SPAN_TYPE, _breaches, _leaf_rule
 from archive.runtime.process import ARROW_POOL_VARIABLE, system_allocator_inherited
 from archive.verification.shards import (
     _bodies_as_cut,
+    _code_point_counts,
     _same_ranges,
+    continuation_bytes,
     mismatched_hashes,
     unfounded_bodies,
 )
@@ -67,7 +69,11 @@ def test_a_cut_body_is_what_python_slices_and_joins(rows):
     for capture, spans, faithful in rows:
         text = python_join(capture, spans)
         built.append((capture, spans, text if faithful else text + "x"))
-    cut = _bodies_as_cut(table_of(built))
+    table = table_of(built)
+    cut = _bodies_as_cut(table)
+    if built:  # the continuation bytes passed in are those it finds
+        found_before = continuation_bytes(table["capture_text"].chunk(0))
+        assert list(_bodies_as_cut(table, found_before)) == list(cut)
     for (capture, spans, text), found in zip(built, cut, strict=True):
         if sound_and_in_order(capture, spans):  # the batch form decides every such row
             assert found == (python_join(capture, spans) == text)
@@ -214,6 +220,19 @@ def test_text_hashes_are_compared_as_hashlib_computes_them(rows, start):
     ):
         assert expected  # an upper-case digest of a hash with letters is not the hash
     assert mismatched_hashes(batch, "text") == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), texts)), st.integers(0, 3))
+def test_code_points_are_counted_as_python_counts_them(values, start):
+    """From the continuation bytes found here or passed in, of a sliced array too; a null is
+    unbounded; a large string array is counted by Arrow."""
+    kept = values[min(start, len(values)) :]
+    expected = [np.iinfo(np.int64).max if v is None else len(v) for v in kept]
+    array = pa.array(values, pa.string()).slice(min(start, len(values)))
+    assert _code_point_counts(array, None).tolist() == expected
+    assert _code_point_counts(array, continuation_bytes(array)).tolist() == expected
+    assert _code_point_counts(array.cast(pa.large_string()), None).tolist() == expected
 
 
 def test_forked_workers_report_what_one_process_reports(tmp_path):

@@ -120,16 +120,19 @@ def _add_invariants(
     class, E011 for what the record schema states but cannot express: dates that disagree, and
     offsets outside the capture text."""
     withheld, shipped, split = withheld_rows(batch, dehydrated)
+    # Both the bodies and the offsets count capture_text's code points: found once.
+    continuation = continuation_bytes(batch.column("capture_text"))
     for code, rids, what in (
         ("E025", misplaced_ids(batch), "record_id is not the hash of its capture key"),
-        ("E026", unfounded_bodies(batch), "text is not the body its spans mark in capture_text"),
+        ("E026", unfounded_bodies(batch, continuation),
+         "text is not the body its spans mark in capture_text"),
         ("E023", withheld, "text withheld, but it may be redistributed in full"),
         ("E023", shipped, "text present, but its redistribution class is metadata-only"),
         ("E023", split, "text and capture_text are not withheld together"),
         ("E011", misdated_rows(batch), "published_date, published_precision or an offset "
          "disagrees with published_at (or modified_utc_offset with modified_at)"),
-        ("E011", misplaced_offsets(batch), "a span or provenance offset lies outside "
-         "capture_text, or ends before it starts"),
+        ("E011", misplaced_offsets(batch, continuation), "a span or provenance offset lies "
+         "outside capture_text, or ends before it starts"),
         ("E011", unsorted_flags(batch), "flags are not sorted, each once"),
     ):  # fmt: skip
         listed = sum(1 for problem in result.problems if problem.code == code)
@@ -190,12 +193,12 @@ def misdated_rows(batch: pa.RecordBatch) -> list[str]:
     return _ids_where(batch.column("record_id"), bad)
 
 
-def misplaced_offsets(batch: pa.RecordBatch) -> list[str]:
+def misplaced_offsets(batch: pa.RecordBatch, continuation: np.ndarray | None = None) -> list[str]:
     """Ids of the rows with a span, or a provenance entry that has offsets, outside their
     ``capture_text`` (code points) or ending before it starts; rows whose capture text is
-    withheld are not bounded."""
-    capture = batch.column("capture_text")
-    length = pc.fill_null(pc.cast(pc.utf8_length(capture), pa.int64()), np.iinfo(np.int64).max)
+    withheld are not bounded. ``continuation``: capture_text's ``continuation_bytes``, when
+    found already."""
+    length = _code_point_counts(batch.column("capture_text"), continuation)
     bad = np.zeros(len(batch), bool)
     for column, optional in (("spans", False), ("provenance", True)):
         lists = batch.column(column)
@@ -205,13 +208,42 @@ def misplaced_offsets(batch: pa.RecordBatch) -> list[str]:
         owner = np.asarray(pc.list_parent_indices(lists))
         start = pc.struct_field(values, "start")
         end = pc.struct_field(values, "end")
-        limit = pc.take(length, pa.array(owner))
+        limit = pa.array(length[owner])
         wrong = pc.or_(pc.less(end, start), pc.greater(end, limit))
         wrong = pc.or_(wrong, pc.less(start, 0))
         if optional:  # an entry without offsets locates nothing; one offset alone is wrong
             wrong = pc.or_(pc.fill_null(wrong, False), pc.xor(pc.is_null(start), pc.is_null(end)))
         bad[owner[np.asarray(pc.fill_null(wrong, True), bool)]] = True
     return _ids_where(batch.column("record_id"), pa.array(bad))
+
+
+def continuation_bytes(strings: pa.Array) -> np.ndarray | None:
+    """Where the UTF-8 continuation bytes (0x80-0xBF) of a string array's values lie in its
+    data buffer, ascending: a code point's byte offset is its index plus the continuation
+    bytes before it. None for an array of another type."""
+    if strings.type != pa.string():
+        return None
+    bounds = string_offsets(strings)
+    low, high = int(bounds[0]), int(bounds[-1])
+    return np.flatnonzero(string_data(strings)[low:high].view(np.int8) < -64) + low
+
+
+def _code_point_counts(strings: pa.Array, continuation: np.ndarray | None) -> np.ndarray:
+    """The code points of each value of a string array (its ``continuation_bytes``, or None
+    to find them), the largest int64 for a null."""
+    if continuation is None:
+        continuation = continuation_bytes(strings)
+    if continuation is None:  # another type (E010): as Arrow counts it, or fails to
+        counts = pc.fill_null(pc.cast(pc.utf8_length(strings), pa.int64()), _UNBOUNDED)
+        return np.asarray(counts, np.int64)
+    bounds = string_offsets(strings).astype(np.int64)
+    counts = np.diff(bounds - np.searchsorted(continuation, bounds))
+    if strings.null_count:
+        counts[~np.asarray(strings.is_valid(), bool)] = _UNBOUNDED
+    return counts
+
+
+_UNBOUNDED = np.iinfo(np.int64).max
 
 
 def unsorted_flags(batch: pa.RecordBatch) -> list[str]:
@@ -264,11 +296,12 @@ def misplaced_ids(batch: pa.RecordBatch) -> list[str]:
     return _ids_where(ids, pc.invert(pc.fill_null(pc.equal(expected, ids), False)))
 
 
-def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
+def unfounded_bodies(batch: pa.RecordBatch, continuation: np.ndarray | None = None) -> list[str]:
     """Ids of the rows whose ``text_sha256`` is not the hash of the body their spans mark in
     ``capture_text``. Withheld rows (no capture text) are left to E023; the HTML extractor's
     rows are not checked: their body comes from the markup, which only re-extraction with the
-    same extractor version could reproduce."""
+    same extractor version could reproduce. ``continuation``: capture_text's
+    ``continuation_bytes``, when found already."""
     extractor = batch.column("extractor")
     # a row of the HTML extractor is a page's: one that says otherwise is checked as any other
     html = pc.and_(
@@ -283,11 +316,11 @@ def unfounded_bodies(batch: pa.RecordBatch) -> list[str]:
         ["record_id", "capture_text", "spans", "text", "text_sha256", "extractor"]
     )
     if not pc.all(checked).as_py():  # a filter copies every column, text and all
-        table = table.filter(checked)
+        table, continuation = table.filter(checked), None  # the bytes kept are found anew
     table = table.combine_chunks()
     # Most bodies are their paragraphs as cut, compared in Arrow for the whole batch (E012 ties
     # ``text`` to its hash); only the other rows are rebuilt one by one.
-    cut = _bodies_as_cut(table)
+    cut = _bodies_as_cut(table, continuation)
     if cut.all():
         return []
     return _unfounded_rows(table.filter(pa.array(~cut)))
@@ -322,12 +355,13 @@ def _unfounded_rows(table: pa.Table) -> list[str]:
     return bad
 
 
-def _bodies_as_cut(table: pa.Table) -> np.ndarray:
+def _bodies_as_cut(table: pa.Table, continuation: np.ndarray | None = None) -> np.ndarray:
     """For each row (one chunk per column), whether ``text`` is its body spans cut from
     ``capture_text`` and joined by blank lines, as ``_unfounded_rows`` cuts and joins them.
     False where that is not so or not shown here: the plain extractor's rows, a null text,
     a body span with a null or negative bound, body spans out of order or overlapping,
-    columns not of their schema's type."""
+    columns not of their schema's type. ``continuation``: capture_text's
+    ``continuation_bytes``, when found already."""
     rows = table.num_rows
     if not rows or {table["capture_text"].type, table["text"].type} != {pa.string()}:
         return np.zeros(rows, bool)
@@ -343,12 +377,10 @@ def _bodies_as_cut(table: pa.Table) -> np.ndarray:
     owner = np.repeat(np.arange(rows), np.diff(offsets))[body]
     unsure = np.zeros(rows, bool)
     unsure[owner[(starts < 0) | (ends < 0)]] = True
-    # Code-point offsets to byte offsets in capture_text's data, without decoding it: a code
-    # point's byte offset is its index plus the continuation bytes before it.
+    # Code-point offsets to byte offsets in capture_text's data, without decoding it.
+    if continuation is None:
+        continuation = continuation_bytes(capture)
     bounds = string_offsets(capture)
-    data = string_data(capture)
-    low, high = int(bounds[0]), int(bounds[-1])
-    continuation = np.flatnonzero(data[low:high].view(np.int8) < -64) + low  # 0x80-0xBF
     base = bounds - np.searchsorted(continuation, bounds)  # code-point index of each row start
     points = np.diff(base)  # code points per row
     shifted = continuation - np.arange(len(continuation))
