@@ -184,6 +184,21 @@ def test_schema_counts_by_column_are_the_values_jsonschema_rejects(pointer, data
     assert (_breaches(column.slice(1), rule) or 0) == rejected(values[1:], rule)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["/record_id", "/duplicate_of", "/text_sha256"]), st.data())
+def test_ids_and_hashes_of_their_width_are_counted_as_jsonschema_counts_them(pointer, data):
+    """Values of the pattern's width, one byte of some out of its class (the bytes either side
+    of its ranges among them): the byte check decides, not the width."""
+    rule = _leaf_rule("record", pointer)
+    width = 64 if pointer.endswith("sha256") else 32
+    good = st.text("0123456789abcdef", min_size=width, max_size=width)
+    bad = st.tuples(good, st.integers(0, width - 1), st.sampled_from("/:`gA ")).map(
+        lambda drawn: drawn[0][: drawn[1]] + drawn[2] + drawn[0][drawn[1] + 1 :]
+    )
+    values = data.draw(st.lists(st.one_of(st.none(), good, bad), max_size=12))
+    assert (_breaches(pa.array(values, pa.string()), rule) or 0) == rejected(values, rule)
+
+
 def rejected(values: list, rule: dict) -> int:
     """The values jsonschema rejects (a null too, where the rule does not allow one, whatever
     pattern, length or bound it also checks)."""

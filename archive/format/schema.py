@@ -395,18 +395,17 @@ def _long_enough(values: pa.Array, least: int) -> bool:
 
 
 @cache
-def _fixed_width_class(pattern: str) -> tuple[np.ndarray, int] | None:
+def _fixed_width_class(pattern: str) -> tuple[bytes, int] | None:
     """For a pattern ``^[ranges]{n}$`` of ASCII ranges (hashes, ids): the bytes the class
-    allows (a 256-entry table) and ``n``; None for any other pattern."""
+    allows and ``n``; None for any other pattern."""
     found = re.fullmatch(r"\^\[((?:[0-9A-Za-z](?:-[0-9A-Za-z])?)+)\]\{(\d+)\}\$", pattern)
     if found is None:
         return None
     single = re.compile(f"[{found[1]}]")
-    allowed = np.array([b < 128 and bool(single.fullmatch(chr(b))) for b in range(256)])
-    return allowed, int(found[2])
+    return bytes(b for b in range(128) if single.fullmatch(chr(b))), int(found[2])
 
 
-def _all_in_class(values: pa.Array, allowed: np.ndarray, width: int) -> bool:
+def _all_in_class(values: pa.Array, allowed: bytes, width: int) -> bool:
     """Every valid string is ``width`` bytes, each one ``allowed`` (so ``width`` characters)."""
     if values.null_count:
         values = values.drop_null()
@@ -417,8 +416,10 @@ def _all_in_class(values: pa.Array, allowed: np.ndarray, width: int) -> bool:
     offsets = string_offsets(values)
     if not (np.diff(offsets) == width).all():
         return False
-    data = string_data(values)[offsets[0] : offsets[-1]]
-    return bool(allowed[data].all())
+    # What is left once the allowed bytes are deleted: a quarter of the time of a numpy table
+    # lookup of every byte.
+    data = string_data(values)[offsets[0] : offsets[-1]].tobytes()
+    return not data.translate(None, allowed)
 
 
 # Distinct values already shown to hold, by rule: a column of few values (kinds, languages,
