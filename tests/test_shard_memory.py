@@ -465,6 +465,20 @@ def test_a_flush_file_gives_the_rows_of_each_shard_asked_that_it_holds(tmp_path)
     assert parquetio.rows_filed_under_each(path, (3,), table.schema).get(3) is None
 
 
+def test_a_flush_files_rows_take_the_schema_asked_for_and_no_other(tmp_path):
+    """The rows come back with the schema asked for, its field metadata and its own metadata,
+    not the shard list the file carries; a file of another schema is refused, not relabelled."""
+    schema = pa.schema(
+        [pa.field("n", pa.int64(), metadata={b"unit": b"count"})], metadata={b"of": b"test"}
+    )
+    path = tmp_path / "flush.arrow"
+    parquetio.write_ipc_by_shard(pa.table({"n": [0, 1, 2]}, schema=schema), [0, 0, 5], path)
+    found = parquetio.rows_filed_under_each(path, (5,), schema)[5]
+    assert found.schema.equals(schema, check_metadata=True) and found["n"].to_pylist() == [2]
+    with pytest.raises(ValueError, match="another schema"):
+        parquetio.rows_filed_under_each(path, (5,), pa.schema([pa.field("n", pa.int64())]))
+
+
 def test_a_repacks_reuse_lists_are_read_by_the_gathering_alone(tmp_path, monkeypatch):
     """A re-pack's units file the ids of the rows they reuse, a batch per shard; the gathering
     reads them (once a group: here a shard) and leaves each shard's kept ids for its
