@@ -525,3 +525,39 @@ def test_the_relations_table_starts_first_and_the_file_hashes_last():
         ("relations", "relations/relations.parquet", False),
     ]
     assert _longest_first(tasks) == [tasks[4], tasks[1], tasks[3], tasks[0], tasks[2]]
+
+
+def test_continuation_bytes_are_found_over_a_whole_batch_only_when_every_body_is_checked(
+    tmp_path, monkeypatch
+):
+    """A batch whose bodies are all checked finds capture_text's continuation bytes once, for
+    the bodies and the offsets both; one that holds a page (whose body is not checked) finds
+    them over the checked rows alone, in the body check, and the offsets are counted by Arrow:
+    the same problems either way."""
+    from conftest import pack_example
+
+    from archive.records import HTML_EXTRACTOR_NAME
+    from archive.verification import shards
+
+    release = pack_example(tmp_path)
+    batch = pq.read_table(release / "data" / "records-00000-of-00001.parquet").to_batches()[0]
+    page = batch.num_rows - 1
+    extractors = batch.column("extractor").to_pylist()
+    media = batch.column("media_type").to_pylist()
+    extractors[page], media[page] = f"{HTML_EXTRACTOR_NAME}/1", "text/html"
+    with_page = batch.set_column(
+        batch.schema.get_field_index("extractor"), "extractor", pa.array(extractors)
+    )
+    with_page = with_page.set_column(
+        batch.schema.get_field_index("media_type"), "media_type", pa.array(media)
+    )
+    scanned: list[int] = []
+    find = shards.continuation_bytes
+    monkeypatch.setattr(
+        shards, "continuation_bytes", lambda strings: scanned.append(len(strings)) or find(strings)
+    )
+    for each, expected in ((batch, [batch.num_rows]), (with_page, [batch.num_rows - 1])):
+        scanned.clear()
+        result = shards.ShardRows()
+        shards._add_invariants(result, each, "data/x.parquet", dehydrated=False)
+        assert scanned == expected and result.problems == []

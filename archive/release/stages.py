@@ -929,7 +929,7 @@ def _coalesced(
         for shard, table in _pieces(paths, shards):
             for batch in table.to_batches():
                 held[shard].append(batch)
-                size[shard] += batch.get_total_buffer_size()  # not ``nbytes``: column_sizes
+                size[shard] += batch.get_total_buffer_size()  # ``nbytes`` walks list offsets
                 if size[shard] >= batch_bytes:
                     _write_joined(writers[shard], held[shard])
                     held[shard], size[shard] = [], 0
