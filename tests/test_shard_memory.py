@@ -475,8 +475,12 @@ def test_a_flush_files_rows_take_the_schema_asked_for_and_no_other(tmp_path):
     parquetio.write_ipc_by_shard(pa.table({"n": [0, 1, 2]}, schema=schema), [0, 0, 5], path)
     found = parquetio.rows_filed_under_each(path, (5,), schema)[5]
     assert found.schema.equals(schema, check_metadata=True) and found["n"].to_pylist() == [2]
-    with pytest.raises(ValueError, match="another schema"):
-        parquetio.rows_filed_under_each(path, (5,), pa.schema([pa.field("n", pa.int64())]))
+    for other in (
+        pa.schema([pa.field("n", pa.int64())]),  # no field metadata
+        pa.schema([pa.field("n", pa.int64(), False, metadata={b"unit": b"count"})]),  # not null
+    ):
+        with pytest.raises(ValueError, match="another schema"):
+            parquetio.rows_filed_under_each(path, (5,), other)
 
 
 def test_a_repacks_reuse_lists_are_read_by_the_gathering_alone(tmp_path, monkeypatch):

@@ -192,8 +192,14 @@ def test_ids_and_hashes_of_their_width_are_counted_as_jsonschema_counts_them(poi
     rule = _leaf_rule("record", pointer)
     width = 64 if pointer.endswith("sha256") else 32
     good = st.text("0123456789abcdef", min_size=width, max_size=width)
-    bad = st.tuples(good, st.integers(0, width - 1), st.sampled_from("/:`gA ")).map(
-        lambda drawn: drawn[0][: drawn[1]] + drawn[2] + drawn[0][drawn[1] + 1 :]
+    # one byte out of the class, or a two-byte character in place of two digits (the width
+    # in bytes is kept, the width in characters is not)
+    bad = st.tuples(
+        good, st.integers(0, width - 2), st.sampled_from(["/", ":", "`", "g", "A", " ", "\u00e9"])
+    ).map(
+        lambda drawn: (
+            drawn[0][: drawn[1]] + drawn[2] + drawn[0][drawn[1] + len(drawn[2].encode()) :]
+        )
     )
     values = data.draw(st.lists(st.one_of(st.none(), good, bad), max_size=12))
     assert (_breaches(pa.array(values, pa.string()), rule) or 0) == rejected(values, rule)
@@ -561,3 +567,25 @@ def test_continuation_bytes_are_found_over_a_whole_batch_only_when_every_body_is
         result = shards.ShardRows()
         shards._add_invariants(result, each, "data/x.parquet", dehydrated=False)
         assert scanned == expected and result.problems == []
+
+
+def test_the_bodies_of_the_rows_kept_are_cut_with_their_own_continuation_bytes(monkeypatch):
+    """A batch holding a page: the body check reads the other rows alone, and counts their code
+    points itself, whatever positions it was given for the whole batch."""
+    from archive.records import HTML_EXTRACTOR_NAME
+    from archive.verification import shards
+
+    capture = "Caf\u00e9 \u201cquoted\u201d and more"
+    spans = [(0, 4, "body"), (5, 13, "body")]
+    table = table_of([(capture, spans, python_join(capture, spans))] * 3)
+    extractors = [EXTRACTOR, f"{HTML_EXTRACTOR_NAME}/1", EXTRACTOR]
+    table = table.set_column(5, "extractor", pa.array(extractors))
+    table = table.set_column(6, "media_type", pa.array(["text/plain", "text/html", "text/plain"]))
+    batch = table.to_batches()[0]
+    given = []
+    cut = shards._bodies_as_cut
+    monkeypatch.setattr(
+        shards, "_bodies_as_cut", lambda t, continuation=None: given.append(continuation) or cut(t)
+    )
+    whole = continuation_bytes(batch.column("capture_text"))
+    assert shards.unfounded_bodies(batch, whole) == [] and given == [None]
