@@ -48,7 +48,6 @@ from copy import copy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import lru_cache, wraps
 
 import lxml.html
 from lxml import etree
@@ -58,6 +57,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from archive.extract.authors import ARTICLE_KIND, page_authors
+from archive.extract.caches import cached_when_short
 from archive.extract.dates import (
     MAX_DATE,
     MIN_DATE,
@@ -451,27 +451,7 @@ def _outside_the_story(element: HtmlElement) -> bool:
     return False
 
 
-def _cached_when_short(maxsize: int, chars: int = 200) -> Callable:
-    """``lru_cache(maxsize)`` for the calls whose string arguments are all at most ``chars``
-    long; longer ones are computed each time. Entries alone do not bound a cache's bytes: a
-    page's text, a hostile page's class name of a megabyte, would stay after the page."""
-
-    def wrap(function: Callable) -> Callable:
-        cached = lru_cache(maxsize=maxsize)(function)
-
-        @wraps(function)
-        def call(*args):
-            if all(not isinstance(a, str) or len(a) <= chars for a in args):
-                return cached(*args)
-            return function(*args)
-
-        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
-        return call
-
-    return wrap
-
-
-@_cached_when_short(4096)  # a page's blocks repeat a few class names
+@cached_when_short(4096)  # a page's blocks repeat a few class names
 def _elsewhere(class_: str | None, id_: str | None) -> bool:
     """Whether a block's class or id names readers' comments or other stories (``_ELSEWHERE``)."""
     return bool(_ELSEWHERE.search(f" {class_ or ''} {id_ or ''} "))
@@ -579,7 +559,7 @@ def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
 _TODAY = re.compile(r"today|current-?date|date-?today|header-?date", re.I)
 
 
-@_cached_when_short(4096)  # a page repeats a few class names many times, a site its pages'
+@cached_when_short(4096)  # a page repeats a few class names many times, a site its pages'
 def _dateline_names(time: bool, *names: str | None) -> bool:
     """Whether an element (a ``<time>`` or not) with these class, id and itemprop may be a
     dateline: a ``<time>`` is a date by its name, other elements by their class; never the
@@ -796,7 +776,7 @@ def _backing(markup: list[tuple[str, str]], field: str, value: str) -> str | Non
     return None
 
 
-@_cached_when_short(1024, chars=2000)  # a page folds its titles and paragraphs many times
+@cached_when_short(1024, chars=2000)  # a page folds its titles and paragraphs many times
 def _fold(text: str) -> str:
     return _WS.sub(" ", text).strip().casefold()
 
@@ -1459,7 +1439,7 @@ _META_DATE_NAMES = frozenset(
 _META_NAME = re.compile(r'meta\[(?:name|property|itemprop)="([^"]+)"\]')
 
 
-@_cached_when_short(1024)  # a page's tags are a few hundred of a few thousand kinds
+@cached_when_short(1024)  # a page's tags are a few hundred of a few thousand kinds
 def _meta_date_name(tag: str) -> bool:
     """Whether ``tag`` is a meta tag of one of ``_META_DATE_NAMES``."""
     named = _META_NAME.fullmatch(tag)
@@ -1624,7 +1604,7 @@ def _url_evidence(url: str) -> list[_Evidence]:
     return []
 
 
-@_cached_when_short(1024)  # a page often states one date in several tags
+@cached_when_short(1024)  # a page often states one date in several tags
 def _stated(value: str) -> _Stated | None:
     """A date value as a page states it (ISO 8601, RFC 2822, or a dateline), else None."""
     text = value.strip()

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import publicsuffixlist
 
+from archive.extract.caches import cached_when_short
 from archive.extract.lines import wordset
 
 PSL_VERSION: str = publicsuffixlist.__version__
@@ -126,6 +127,7 @@ def _registrable(host: str) -> str | None:
 _NOT_ALNUM = re.compile(r"[\W_]+")  # exactly the characters ``str.isalnum`` rejects
 
 
+@cached_when_short(4096)  # a page asks for the same few names many times
 def name_key(name: str) -> str:
     """``name`` folded for comparing site names: case, spaces, punctuation and a leading
     ``The`` do not count, so a site name and its domain label can meet.
@@ -133,17 +135,6 @@ def name_key(name: str) -> str:
     >>> name_key("The Harbour-Courier") == name_key("harbourcourier.") == "harbourcourier"
     True
     """
-    # a page asks for the same few names many times; only short ones are kept, so the cache
-    # holds a bounded number of bytes whatever the pages say
-    return _short_name_key(name) if len(name) <= 200 else _name_key(name)
-
-
-@lru_cache(maxsize=4096)
-def _short_name_key(name: str) -> str:
-    return _name_key(name)
-
-
-def _name_key(name: str) -> str:
     folded = " ".join(name.casefold().split()).removeprefix("the ")
     if folded.isascii():
         return _NOT_ALNUM.sub("", folded)
