@@ -285,15 +285,13 @@ def _starts_sentence(text: str, at: int) -> bool:
     return j < 0 or text[j] in _SENTENCE_MARKS
 
 
-def quoted_ranges(text: str, marks: list[int] | None = None) -> list[tuple[int, int]]:
+def quoted_ranges(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of quoted passages (the text between the marks).
 
     A quotation left open runs to the end of its paragraph, as news copy does when a quote
     carries over several paragraphs. Apostrophes inside words are not taken as marks.
-    ``marks``: where the text's quotation marks are, when they were found beforehand.
     """
-    if marks is None:
-        marks = [found.start() for found in _QUOTE_CHAR.finditer(text)]
+    marks = [found.start() for found in _QUOTE_CHAR.finditer(text)]
     out: list[tuple[int, int]] = []
     k = 0
     while k < len(marks):
@@ -362,14 +360,13 @@ def _piece_ids(dictionary: pa.Array, pieces: np.ndarray, known, add) -> np.ndarr
 
 
 _PY_WORD_CHAR = re.compile(r"\w")
-# Python's ``\w`` of each byte that is a character alone (ASCII: letters, digits, the
-# underscore); the bytes of longer UTF-8 sequences are classed by the character they start.
-_ASCII_WORD = np.array([c < 0x80 and bool(_PY_WORD_CHAR.match(chr(c))) for c in range(256)])
 _CURLY_APOSTROPHE = np.frombuffer("’".encode(), np.uint8)
 
 
 def _ascii_word(data: np.ndarray) -> np.ndarray:
-    """``_ASCII_WORD`` of each byte, by comparisons: a few times faster than looking it up."""
+    """Python's ``\\w`` of each byte that is a character alone (ASCII: letters, digits, the
+    underscore), by comparisons (a few times faster than a table look-up); the bytes of longer
+    UTF-8 sequences are classed by the character they start (``_word_bytes``)."""
     letter = (data | 0x20) - ord("a") < 26  # bytes below "a" wrap round, above 128
     digit = data - ord("0") < 10
     return letter | digit | (data == ord("_"))
