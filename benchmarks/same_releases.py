@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from bench_html import pages  # noqa: E402
 from bench_pack import corpus  # noqa: E402
 
 SETS = ("examples", "realtext", "realpages", "text", "html", "planted")
@@ -70,16 +71,10 @@ def pack_arguments(name: str, workdir: Path, n: int) -> list[str]:
     if name in ("realtext", "realpages"):
         root = HERE / name
         return [str(root / "pages"), "--capture-log", str(root / "captures.jsonl")]
-    if name == "html":
-        captures = workdir / f"html-{n}" / "captures"
-        if not (captures.parent / ".complete").exists():
-            from fiction import generate_html_corpus
-
-            generate_html_corpus(captures, n)
-            (captures.parent / ".complete").write_text("ok")
-    else:
-        kind = "fiction" if name == "text" else "planted"
-        captures = corpus(workdir, n, 0, kind) / "captures"
+    if name == "html":  # as bench_html.py packs them: with no capture log
+        return [str(pages(workdir, n, 0))]
+    kind = "fiction" if name == "text" else "planted"
+    captures = corpus(workdir, n, 0, kind) / "captures"
     return [str(captures), "--capture-log", str(captures / "captures.jsonl")]
 
 
