@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from archive.capture.capturelog import (
     LogEntry,
-    _dump,
     _safe_relative,
     entry_from_stored,
     logged_capture,
+    stored_entry,
 )
 from archive.extract import language, learned, outlets
 from archive.extract.text import extract_text_capture
@@ -376,7 +376,7 @@ def test_a_derivation_hashed_from_the_stored_entry_is_the_one_hashed_from_the_en
         "t", "1.0.0", datetime(2026, 1, 1, tzinfo=UTC), domain_outlets=(("tarn.example", "Tarn"),)
     )
     raw = hashlib.sha256(source.encode()).hexdigest()
-    stored = None if entry is None else _dump(entry)
+    stored = None if entry is None else stored_entry(vars(entry))
     fast = logged_derivation(raw, extractor, pack_settings, source, stored, log_name)
     assert stored is None or entry_from_stored(stored) == entry
     for made in (entry, None if stored is None else entry_from_stored(stored)):

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -125,6 +126,11 @@ def _safe_relative(path: str) -> str:
 
 def entry_from_mapping(data: dict, line: int) -> LogEntry:
     """Check and type one log line; raises ``ValueError`` naming the bad key."""
+    return LogEntry(**_entry_fields(data, line))
+
+
+def _entry_fields(data: dict, line: int) -> dict:
+    """``entry_from_mapping``'s fields by name, the unset ones left out."""
     if not isinstance(data.get("path"), str) or not data["path"]:
         raise ValueError("missing 'path'")
     fields: dict = {"path": _safe_relative(data["path"]), "line": line}
@@ -157,7 +163,7 @@ def entry_from_mapping(data: dict, line: int) -> LogEntry:
         fields["extra"] = json.dumps(
             extra, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
-    return LogEntry(**fields)
+    return fields
 
 
 def raw_lines(
@@ -379,7 +385,7 @@ class CaptureLog:
             for place, (line, data, error) in enumerate(raw_lines(log_path, after)):
                 if error is None:
                     try:
-                        entry = entry_from_mapping(data, line)
+                        fields = _entry_fields(data, line)
                     except ValueError as exc:
                         error = str(exc)
                 if error is not None:
@@ -387,7 +393,7 @@ class CaptureLog:
                     for named in _named_paths(data):
                         _note_bad(db, named, line, error)
                     continue
-                rows.append((entry.path, line, *_dump(entry), place))
+                rows.append((fields["path"], line, *stored_entry(fields), place))
                 if len(rows) == _BATCH:
                     size += _inserted(db, rows, log_path.name, found)
                     rows = []
@@ -529,19 +535,27 @@ def logged_capture(source_path: str, entry: LogEntry | None) -> CaptureInfo:
     )
 
 
-def _dump(entry: LogEntry) -> StoredEntry:
-    values = list(vars(entry).values())
-    capture = list(vars(logged_capture("", entry)).values())[1:]
+def stored_entry(fields: dict) -> StoredEntry:
+    """The index's form of the entry with ``fields`` (by name, unset ones left out, as
+    ``vars`` of a ``LogEntry`` gives them or ``_entry_fields`` checks them), made with no
+    ``LogEntry`` or ``CaptureInfo``: a log of a million lines is indexed before any capture is
+    read."""
+    values = [fields.get(name) for name in _ENTRY_FIELDS]
+    for at in _MOMENTS:
+        if values[at] is not None:
+            values[at] = values[at].isoformat()
+    capture = [None if at is None else values[at] for at in _CAPTURE_FROM_ENTRY]
     return StoredEntry(_compact(values), _compact(capture))
 
 
-def _iso(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_iso).encode
+_ENTRY_FIELDS = tuple(f.name for f in dataclass_fields(LogEntry))
+_MOMENTS = tuple(_ENTRY_FIELDS.index(name) for name in ("retrieved_at", "published_at"))
+# ``logged_capture``'s struct after its path: the entry's fields of the same names, else null
+_CAPTURE_FROM_ENTRY = tuple(
+    _ENTRY_FIELDS.index(f.name) if f.name in _ENTRY_FIELDS else None
+    for f in dataclass_fields(CaptureInfo)[1:]
+)
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def rights_of(entry: LogEntry) -> LogEntry | None:
