@@ -61,6 +61,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+import brotli
 from fastwarc.warc import ArchiveIterator, WarcRecord
 
 from archive.capture import storage
@@ -879,8 +880,9 @@ def _decoded(raw: bytes, http: dict[str, str], limit: int) -> _Decoded:
     Read as warcio reads it: a body stored de-chunked under a ``chunked`` header is taken as
     it is (``transfer-encoding-not-applied``), as is a body a crawler stored inflated under a
     ``gzip`` header (``content-encoding-not-applied``); a gzip stream missing its end (the
-    trailer, say) gives what it holds (``content-encoding-truncated``). Raises ValueError for
-    an encoding that is not known or a stream that breaks midway.
+    trailer, say) gives what it holds (``content-encoding-truncated``). Brotli (``br``), which
+    browsers ask for first, is undone too. Raises ValueError for an encoding that is not known
+    or a stream that breaks midway.
     """
     flags: list[str] = []
     if "chunked" in http.get("transfer-encoding", "").lower():
@@ -888,9 +890,9 @@ def _decoded(raw: bytes, http: dict[str, str], limit: int) -> _Decoded:
         flags += [flag] if flag else []
     codings = [c.strip().lower() for c in http.get("content-encoding", "").split(",")]
     for coding in reversed([c for c in codings if c not in ("", "identity", "none")]):
-        if coding not in ("gzip", "x-gzip", "deflate"):
+        if coding not in ("gzip", "x-gzip", "deflate", "br"):
             raise ValueError(f"unsupported Content-Encoding {coding!r}")
-        inflated, flag = _inflated(raw, coding, limit)
+        inflated, flag = (_unbrotlied if coding == "br" else _inflated)(raw, coding, limit)
         if inflated is None:
             return _Decoded(None, tuple(flags))
         raw = inflated
@@ -933,6 +935,33 @@ def _inflated(raw: bytes, coding: str, limit: int) -> tuple[bytes | None, str | 
         data = inflate.unconsumed_tail
         if not data:
             return b"".join(pieces), "content-encoding-truncated"
+
+
+def _unbrotlied(raw: bytes, coding: str, limit: int) -> tuple[bytes | None, str | None]:
+    """``_inflated`` for Brotli, which has no magic number: a body that gives no byte before
+    it fails or ends is taken as stored decoded under its header, as deflate's is."""
+    decompressor = brotli.Decompressor()
+    pieces: list[bytes] = []
+    produced = 0
+    data = raw
+    while True:
+        try:
+            piece = decompressor.process(data, output_buffer_limit=limit + 1 - produced)
+        except brotli.error as exc:
+            if produced == 0:
+                return raw, "content-encoding-not-applied"
+            raise ValueError(f"{coding}: {exc}") from None
+        pieces.append(piece)
+        produced += len(piece)
+        if produced > limit:
+            return None, None
+        if decompressor.is_finished():
+            return b"".join(pieces), None
+        if decompressor.can_accept_more_data():  # every byte read, and the stream goes on
+            if produced == 0:
+                return raw, "content-encoding-not-applied"
+            return b"".join(pieces), "content-encoding-truncated"
+        data = b""  # the output limit was met: the rest comes from what it holds
 
 
 def _dechunked(raw: bytes) -> tuple[bytes, str | None]:
