@@ -17,6 +17,7 @@ from pathlib import Path
 import brotli
 import pyarrow.parquet as pq
 import pytest
+import zstandard
 from conftest import CREATED, bounded
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,6 +45,7 @@ from archive.capture.warc import (
     _dechunked,
     _inflated,
     _unbrotlied,
+    _unzstded,
     iter_warc,
 )
 
@@ -128,88 +130,105 @@ def test_a_gzip_header_over_a_body_stored_inflated_keeps_the_body(tmp_path):
     assert item.flags == ("content-encoding-not-applied",)
 
 
-def test_a_brotli_body_is_decoded(tmp_path):
-    """Browsers ask for ``br`` first; a crawl that stores what a server sent holds it. (The
-    golden value is the page itself: warcio 1.7 cannot read ``br`` beside brotli 1.2, whose
-    decompressor takes no attribute of warcio's.)"""
-    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=brotli.compress(PAGE),
-                headers=HTML_CT + (("Content-Encoding", "br"),))  # fmt: skip
-    path = write(tmp_path / "br.warc.gz", warc_bytes([spec], gz=True))
+# Codings browsers ask for beside gzip, each with the library that writes it (the golden value is
+# the page itself: warcio 1.7 cannot read br beside brotli 1.2, whose decompressor takes no
+# attribute of warcio's, and reads no zstd).
+CODINGS = {"br": brotli.compress, "zstd": zstandard.ZstdCompressor().compress}
+
+
+@pytest.mark.parametrize("coding", sorted(CODINGS))
+def test_a_brotli_or_zstd_body_is_decoded(tmp_path, coding):
+    spec = Spec("payload", "response", LIGHTHOUSE.url, payload=CODINGS[coding](PAGE),
+                headers=HTML_CT + (("Content-Encoding", coding),))  # fmt: skip
+    path = write(tmp_path / f"{coding}.warc.gz", warc_bytes([spec], gz=True))
     (item,) = iter_warc(path)
     assert item.payload == PAGE
     assert item.flags == () and item.digest_ok is True
 
 
-def test_a_brotli_body_cut_short_gives_what_it_holds_and_is_flagged(tmp_path):
-    page = render_html(ORCHARD) + bytes(range(256)) * 64  # past one brotli block's worth
-    body = brotli.compress(page)
+@pytest.mark.parametrize("coding", sorted(CODINGS))
+def test_a_brotli_or_zstd_body_cut_short_gives_what_it_holds_and_is_flagged(tmp_path, coding):
+    # past a zstd block (128 KiB), which decodes whole or not at all
+    filler = b"".join(hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(6000))
+    page = render_html(ORCHARD) + filler
+    body = CODINGS[coding](page)
     spec = Spec("payload", "response", ORCHARD.url, payload=body[: len(body) * 2 // 3],
-                headers=HTML_CT + (("Content-Encoding", "br"),))  # fmt: skip
-    path = write(tmp_path / "br-cut.warc", warc_bytes([spec], gz=False))
+                headers=HTML_CT + (("Content-Encoding", coding),))  # fmt: skip
+    path = write(tmp_path / f"{coding}-cut.warc", warc_bytes([spec], gz=False))
     (item,) = iter_warc(path)
     assert item.flags == ("content-encoding-truncated",)
     assert 0 < len(item.payload) < len(page) and page.startswith(item.payload)
 
 
-def test_a_brotli_header_over_a_body_stored_decoded_keeps_the_body(tmp_path):
+@pytest.mark.parametrize("coding", sorted(CODINGS))
+def test_a_brotli_or_zstd_header_over_a_body_stored_decoded_keeps_the_body(tmp_path, coding):
     spec = Spec("payload", "response", LIGHTHOUSE.url, payload=PAGE,
-                headers=HTML_CT + (("Content-Encoding", "br"),))  # fmt: skip
-    path = write(tmp_path / "br-decoded.warc", warc_bytes([spec], gz=False))
+                headers=HTML_CT + (("Content-Encoding", coding),))  # fmt: skip
+    path = write(tmp_path / f"{coding}-decoded.warc", warc_bytes([spec], gz=False))
     (item,) = iter_warc(path)
     assert item.payload == PAGE
     assert item.flags == ("content-encoding-not-applied",)
 
 
+def test_zstd_frames_one_after_another_are_one_body_and_what_follows_is_not_read():
+    frames = CODINGS["zstd"](PAGE[:1000]) + CODINGS["zstd"](PAGE[1000:])
+    assert _unzstded(frames, "zstd", 1 << 20) == (PAGE, None)
+    assert _unzstded(frames + b"\r\n", "zstd", 1 << 20) == (PAGE, None)
+
+
 def test_an_encoding_still_unknown_is_an_undecodable_record_that_names_it(tmp_path):
     spec = Spec("payload", "response", LIGHTHOUSE.url, payload=PAGE,
-                headers=HTML_CT + (("Content-Encoding", "zstd"),))  # fmt: skip
-    path = write(tmp_path / "zstd.warc", warc_bytes([spec], gz=False))
+                headers=HTML_CT + (("Content-Encoding", "compress"),))  # fmt: skip
+    path = write(tmp_path / "lzw.warc", warc_bytes([spec], gz=False))
     (item,) = iter_warc(path)
     assert isinstance(item, WarcSkipped) and item.kind == "undecodable"  # a pack quarantines it
-    assert item.detail == "unsupported Content-Encoding 'zstd'"
+    assert item.detail == "unsupported Content-Encoding 'compress'"
 
 
 CREATED_TEXT = CREATED.isoformat().replace("+00:00", "Z")
 
 
-def test_a_brotli_page_packs_to_the_row_its_plain_copy_gives(tmp_path, runner):
-    """End to end (``archive pack``, then ``verify``): the page sent with ``br`` and the same
-    page sent plain make one row but for the capture struct (its WARC payload digest, of the
-    bytes as sent) and the derivation hashed from it."""
+@pytest.mark.parametrize("coding", sorted(CODINGS))
+def test_a_brotli_or_zstd_page_packs_to_the_row_its_plain_copy_gives(tmp_path, runner, coding):
+    """End to end (``archive pack``, then ``verify``): the page sent encoded and the same page
+    sent plain make one row but for the capture struct (its WARC payload digest, of the bytes
+    as sent) and the derivation hashed from it."""
     from archive.cli import main
 
     for name, body, headers in (
         ("plain", PAGE, HTML_CT),
-        ("br", brotli.compress(PAGE), HTML_CT + (("Content-Encoding", "br"),)),
+        (coding, CODINGS[coding](PAGE), HTML_CT + (("Content-Encoding", coding),)),
     ):
         root = tmp_path / name / "captures"
         root.mkdir(parents=True)
         spec = Spec("payload", "response", LIGHTHOUSE.url, payload=body, headers=headers)
         write(root / "crawl.warc.gz", warc_bytes([spec], gz=True))
-        args = ["pack", str(root), "--out", str(tmp_path / name / "dist"), "--name", "br",
+        args = ["pack", str(root), "--out", str(tmp_path / name / "dist"), "--name", "enc",
                 "--version", "1.0.0", "--created", CREATED_TEXT, "--no-relations"]  # fmt: skip
         packed = runner.invoke(main, args)
         assert packed.exit_code == 0, packed.output
         checked = runner.invoke(main, ["verify", packed.stdout.strip()])
         assert checked.exit_code == 0, checked.output
-    plain, br = (
-        pq.read_table(tmp_path / name / "dist" / "br-1.0.0" / "data").to_pylist()
-        for name in ("plain", "br")
+    plain, encoded = (
+        pq.read_table(tmp_path / name / "dist" / "enc-1.0.0" / "data").to_pylist()
+        for name in ("plain", coding)
     )
-    assert len(plain) == len(br) == 1
-    assert br[0]["text"] and "Tarrow Point" in br[0]["title"]
-    differ = {k for k in plain[0] if plain[0][k] != br[0][k]}
+    assert len(plain) == len(encoded) == 1
+    assert encoded[0]["text"] and "Tarrow Point" in encoded[0]["title"]
+    differ = {k for k in plain[0] if plain[0][k] != encoded[0][k]}
     assert differ == {"capture", "derivation_sha256"}, differ
-    assert plain[0]["capture"]["payload_digest"] != br[0]["capture"]["payload_digest"]
+    assert plain[0]["capture"]["payload_digest"] != encoded[0]["capture"]["payload_digest"]
 
 
-def test_brotli_is_inflated_only_up_to_the_limit():
-    """A brotli bomb: 256 MiB of zeros in under 1 kB, never held whole."""
-    bomb = brotli.compress(bytes(1 << 28))
-    assert len(bomb) < 1000
-    assert _unbrotlied(bomb, "br", 8 << 20) == (None, None)
-    assert _unbrotlied(brotli.compress(b"x" * 100), "br", 100) == (b"x" * 100, None)
-    assert _unbrotlied(brotli.compress(b"x" * 101), "br", 100) == (None, None)
+@pytest.mark.parametrize("coding", sorted(CODINGS))
+def test_brotli_and_zstd_are_inflated_only_up_to_the_limit(coding):
+    """A bomb: 256 MiB of zeros in a few kB, never held whole."""
+    decode = {"br": _unbrotlied, "zstd": _unzstded}[coding]
+    bomb = CODINGS[coding](bytes(1 << 28))
+    assert len(bomb) < 20_000
+    assert decode(bomb, coding, 8 << 20) == (None, None)
+    assert decode(CODINGS[coding](b"x" * 100), coding, 100) == (b"x" * 100, None)
+    assert decode(CODINGS[coding](b"x" * 101), coding, 100) == (None, None)
 
 
 def test_digests_are_checked_over_what_each_record_type_covers(tmp_path):

@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import brotli
+import zstandard
 from fastwarc.warc import ArchiveIterator, WarcRecord
 
 from archive.capture import storage
@@ -881,8 +882,8 @@ def _decoded(raw: bytes, http: dict[str, str], limit: int) -> _Decoded:
     it is (``transfer-encoding-not-applied``), as is a body a crawler stored inflated under a
     ``gzip`` header (``content-encoding-not-applied``); a gzip stream missing its end (the
     trailer, say) gives what it holds (``content-encoding-truncated``). Brotli (``br``), which
-    browsers ask for first, is undone too. Raises ValueError for an encoding that is not known
-    or a stream that breaks midway.
+    browsers ask for first, and Zstandard (``zstd``), which they ask for since 2024, are undone
+    too. Raises ValueError for an encoding that is not known or a stream that breaks midway.
     """
     flags: list[str] = []
     if "chunked" in http.get("transfer-encoding", "").lower():
@@ -890,9 +891,10 @@ def _decoded(raw: bytes, http: dict[str, str], limit: int) -> _Decoded:
         flags += [flag] if flag else []
     codings = [c.strip().lower() for c in http.get("content-encoding", "").split(",")]
     for coding in reversed([c for c in codings if c not in ("", "identity", "none")]):
-        if coding not in ("gzip", "x-gzip", "deflate", "br"):
+        decode = _DECODERS.get(coding)
+        if decode is None:
             raise ValueError(f"unsupported Content-Encoding {coding!r}")
-        inflated, flag = (_unbrotlied if coding == "br" else _inflated)(raw, coding, limit)
+        inflated, flag = decode(raw, coding, limit)
         if inflated is None:
             return _Decoded(None, tuple(flags))
         raw = inflated
@@ -962,6 +964,48 @@ def _unbrotlied(raw: bytes, coding: str, limit: int) -> tuple[bytes | None, str 
                 return raw, "content-encoding-not-applied"
             return b"".join(pieces), "content-encoding-truncated"
         data = b""  # the output limit was met: the rest comes from what it holds
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# Compressed bytes fed to zstd at a time: Zstandard has no output bound per call, and 256 bytes
+# of a stream of zeros can inflate to 8 MiB, so a bomb is caught about that far past the limit.
+_ZSTD_STEP = 256
+
+
+def _unzstded(raw: bytes, coding: str, limit: int) -> tuple[bytes | None, str | None]:
+    """``_inflated`` for Zstandard frames, one after another (as gzip members)."""
+    if not raw.startswith(_ZSTD_MAGIC):
+        return raw, "content-encoding-not-applied"
+    pieces: list[bytes] = []
+    produced = 0
+    frame = zstandard.ZstdDecompressor().decompressobj()
+    at = 0
+    while at < len(raw):
+        step = raw[at : at + _ZSTD_STEP]
+        at += len(step)
+        try:
+            piece = frame.decompress(step)
+        except zstandard.ZstdError as exc:
+            raise ValueError(f"{coding}: {exc}") from None
+        pieces.append(piece)
+        produced += len(piece)
+        if produced > limit:
+            return None, None
+        if frame.eof:
+            rest = frame.unused_data + raw[at:]
+            if not rest.startswith(_ZSTD_MAGIC):  # what follows the last frame is not read
+                return b"".join(pieces), None
+            frame, raw, at = zstandard.ZstdDecompressor().decompressobj(), rest, 0
+    return b"".join(pieces), "content-encoding-truncated"
+
+
+_DECODERS = {
+    "gzip": _inflated,
+    "x-gzip": _inflated,
+    "deflate": _inflated,
+    "br": _unbrotlied,
+    "zstd": _unzstded,
+}
 
 
 def _dechunked(raw: bytes) -> tuple[bytes, str | None]:
