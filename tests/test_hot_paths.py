@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -24,6 +25,7 @@ from archive.capture.capturelog import (
 )
 from archive.extract import language, learned, outlets
 from archive.extract.text import extract_text_capture
+from archive.format.manifest import canonical_json, objects_json
 from archive.model import QuarantineEntry, Record, record_with
 from archive.records import text_record, with_languages
 from archive.relations.text import Vocabulary, quote_ids, quoted_ranges
@@ -426,3 +428,39 @@ def test_a_capture_log_path_checked_without_a_path_object_is_the_one_checked_wit
             _safe_relative(path)
     else:
         assert _safe_relative(path) == expected
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(alphabet=st.characters(exclude_categories=("Cs",)) | st.sampled_from('},\n {"\\'))
+)
+_FLAT_OBJECTS = st.lists(
+    st.dictionaries(st.text(max_size=8), _JSON_SCALARS, max_size=5), max_size=6
+)
+
+
+@settings(max_examples=500, deadline=None)
+@example([{"rule": "line:x},\n    {"}, {"a": 1}])
+@example([{"a": 1}, {}])
+@example([{"a": float("nan")}])
+@given(_FLAT_OBJECTS | st.lists(st.dictionaries(st.text(max_size=3), _FLAT_OBJECTS, max_size=2)))
+def test_objects_in_one_encoder_call_are_the_bytes_json_dumps_indents(data):
+    """``objects_json`` (spans, provenance) gives ``canonical_json``'s bytes as ``json.dumps``
+    with an indent makes them, or refuses them as it does; None where it does not apply."""
+    try:
+        expected = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # nan or infinity: refused by either path
+        with pytest.raises(ValueError):
+            canonical_json(data)
+        with suppress(ValueError):
+            assert objects_json(data) is None
+        return
+    found = objects_json(data)
+    flat = bool(data) and all(isinstance(o, dict) and o for o in data)
+    flat = flat and not any(isinstance(v, dict | list) for o in data for v in o.values())
+    assert (found is not None) == flat
+    assert canonical_json(data) == (expected + "\n").encode()
+    assert found is None or found == (expected + "\n").encode()

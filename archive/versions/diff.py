@@ -44,6 +44,7 @@ from archive.format.manifest import (
     MANIFEST,
     SpilledArray,
     canonical_json,
+    objects_json,
     require_release,
     write_canonical_json,
 )
@@ -680,7 +681,10 @@ def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
 def _digest(value) -> str | None:
     if value is None:
         return None
-    return hashlib.sha256(canonical_json(json_value(value))).hexdigest()
+    # spans and provenance are lists of objects of JSON scalars, which json_value leaves as
+    # they are: their canonical form is made without it
+    text = objects_json(value)
+    return hashlib.sha256(canonical_json(json_value(value)) if text is None else text).hexdigest()
 
 
 # --- versioning ---------------------------------------------------------------------------
