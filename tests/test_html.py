@@ -207,6 +207,15 @@ def test_gzip_compressed_page_gives_the_same_result():
     assert cut.value.reason == "undecodable"
 
 
+def test_a_page_gzipped_in_two_members_is_read_whole():
+    """``cat head.gz rest.gz`` is one gzip file; its first member was taken for the page."""
+    page = render_html(ORCHARD)
+    cut = page.index(b"</head>")
+    members = gzip.compress(page[:cut], mtime=0) + gzip.compress(page[cut:], mtime=0)
+    assert gzip.decompress(members) == page
+    assert extract_html(members, Hints()) == extract_html(gzip_bytes(page), Hints())
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [(b"", "empty"), (b"   \n", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 9, "binary")],

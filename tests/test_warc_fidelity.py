@@ -43,11 +43,9 @@ from archive.capture.warc import (
     WarcPayload,
     WarcSkipped,
     _dechunked,
-    _inflated,
-    _unbrotlied,
-    _unzstded,
     iter_warc,
 )
+from archive.format.codings import _inflated, _unbrotlied, _unzstded
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = Path(__file__).parent / "data" / "warc"
@@ -197,7 +195,7 @@ def test_thousands_of_empty_members_or_frames_are_read_in_linear_time(coding):
     3.2 MB of zstd frames longer (a body may hold 256 MiB)."""
     out = bounded(f"""
         import gzip, zstandard
-        from archive.capture.warc import _inflated, _unzstded
+        from archive.format.codings import _inflated, _unzstded
         if {coding!r} == "gzip":
             body, decode = gzip.compress(b"", mtime=0) * 320_000, _inflated
         else:
@@ -268,7 +266,7 @@ def test_brotli_and_zstd_are_inflated_only_up_to_the_limit(coding):
     limit (a decoder that inflated it whole and then looked would run out of memory)."""
     out = bounded(f"""
         import brotli, zstandard
-        from archive.capture.warc import _unbrotlied, _unzstded
+        from archive.format.codings import _unbrotlied, _unzstded
         packer = (brotli.Compressor(quality=1) if {coding!r} == "br"
                   else zstandard.ZstdCompressor(level=1).compressobj())
         piece = bytes(1 << 20)

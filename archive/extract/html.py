@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from copy import copy
 from dataclasses import dataclass, replace
@@ -73,6 +72,7 @@ from archive.extract.outlets import name_key, outlet_from_domain
 from archive.extract.pagemeta import PageMetadata, page_metadata
 from archive.extract.titles import domain_keys, title_without_names
 from archive.format import boundedjson
+from archive.format.codings import decoded
 from archive.model import (
     Extraction,
     Hints,
@@ -281,14 +281,14 @@ def _shown_text(tree: HtmlElement) -> str:
 
 
 def _gunzipped(raw: bytes) -> bytes:
-    inflate = zlib.decompressobj(31)
+    """The page a ``.html.gz`` file holds, its gzip members one after another."""
     try:
-        data = inflate.decompress(raw, MAX_HTML_BYTES + 1)
-    except zlib.error as exc:
+        data, flag = decoded(raw, "gzip", MAX_HTML_BYTES)
+    except ValueError as exc:
         raise NotText("undecodable", f"damaged gzip data: {exc}") from None
-    if len(data) > MAX_HTML_BYTES:
+    if data is None:
         raise NotText("too-large", f"the page inflates to more than {MAX_HTML_BYTES} bytes")
-    if not inflate.eof:
+    if flag == "content-encoding-truncated":
         raise NotText("undecodable", "truncated gzip data: the file ends inside the stream")
     return data
 
