@@ -138,7 +138,10 @@ def generate(directory: Path, pages: int, plain: bool = True) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     for path in paths:
         rng = random.Random(20240307)
-        with open(path, "wb") as out:
+        # written under another name first: a run stopped midway left a short file that the
+        # next run took for the whole set
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as out:
             writer = WARCWriter(out, gzip=path.suffix == ".gz", warc_version="1.1")
             for n in range(pages):
                 url, body = render_page(n, rng)
@@ -188,6 +191,7 @@ def generate(directory: Path, pages: int, plain: bool = True) -> list[Path]:
                         warc_headers_dict={"WARC-Record-ID": ids[2], "WARC-Date": date},
                     )
                 )
+        partial.replace(path)
     return paths
 
 
