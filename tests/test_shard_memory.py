@@ -198,17 +198,21 @@ def _fragments(rng: random.Random, most: int = 9) -> pa.Table:
     return pa.concat_tables([fragment(rng.randint(0, 40)) for _ in range(rng.randint(1, most))])
 
 
-# none of the columns joined, the smallest ones, all of them
-@pytest.mark.parametrize("joined_bytes", [0, 2_000, 1 << 40])
+# none of the columns joined, the smallest ones, all of them; all but the columns over a bound
+@pytest.mark.parametrize("joined_bytes", [0, 2_000, 1 << 40, "column"])
 @pytest.mark.parametrize("seed", range(5))
 def test_rows_taken_from_joined_columns_are_the_rows_taken_whole(seed, joined_bytes, monkeypatch):
     table = _fragments(random.Random(seed), most=60)
-    monkeypatch.setattr(stages, "_JOINED_BYTES", joined_bytes)
     sizes = stages.column_sizes(table)
+    column_bound = sorted(sizes)[-2] if joined_bytes == "column" else 1 << 40
+    joined_bytes = 1 << 40 if joined_bytes == "column" else joined_bytes
+    monkeypatch.setattr(stages, "_JOINED_BYTES", joined_bytes)
+    monkeypatch.setattr(stages, "_JOINED_COLUMN_BYTES", column_bound)
     joined = stages._joined_columns(table, sizes)
     assert sum(sizes[c] for c in joined) <= joined_bytes
+    assert all(sizes[c] <= column_bound for c in joined)
     if joined_bytes > 1e6:
-        assert len(joined) == table.num_columns
+        assert len(joined) == sum(size <= column_bound for size in sizes)
     order = pc.sort_indices(table["record_id"]).to_numpy()
     for start in range(0, len(order), 25):
         indices = order[start : start + 25]

@@ -1203,17 +1203,21 @@ def _joined_columns(table: pa.Table, sizes: list[int]) -> dict[int, pa.Array]:
     in all (a fictional text shard's columns but ``capture_text`` weigh about 30 MiB). Taken a
     slice of rows at a time from every fragment, they cost a few C calls per fragment per
     slice, and a shard has a fragment per flush of every extraction worker: the gathering grew
-    with the square of the corpus (200,000 captures: 14 s; 400,000: 54 s)."""
+    with the square of the corpus (200,000 captures: 14 s; 400,000: 54 s). No column over
+    ``_JOINED_COLUMN_BYTES`` is joined: a shard of web pages weighs under ``_JOINED_BYTES``
+    all told, and joining its page text copied the whole shard (the gathering of a 1 GB WARC
+    file's pages peaked at 346 MiB)."""
     joined, held = {}, 0
     for column in sorted(range(table.num_columns), key=sizes.__getitem__):
         held += sizes[column]
-        if held > _JOINED_BYTES:
+        if held > _JOINED_BYTES or sizes[column] > _JOINED_COLUMN_BYTES:
             break
         joined[column] = table.column(column).combine_chunks()
     return joined
 
 
 _JOINED_BYTES = 1 << 26
+_JOINED_COLUMN_BYTES = 1 << 24
 
 
 def _rows_by_column(
