@@ -127,16 +127,18 @@ def render_page(n: int, rng: random.Random) -> tuple[str, bytes]:
 
 
 def generate(directory: Path, pages: int, plain: bool = True) -> list[Path]:
-    """Write bench.warc.gz and bench.warc (same records) unless they already exist; with
-    ``plain`` false, bench.warc.gz alone."""
+    """Write bench-<pages>.warc.gz and bench-<pages>.warc (same records), each unless it
+    already exists; with ``plain`` false, the ``.warc.gz`` alone. The page count is in the name:
+    a set of another size in the same folder is another set."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    paths = [directory / "bench.warc.gz", directory / "bench.warc"][: 2 if plain else 1]
-    if all(p.exists() for p in paths):
-        return paths
+    paths = [directory / f"bench-{pages}.warc.gz", directory / f"bench-{pages}.warc"]
+    paths = paths[: 2 if plain else 1]
     directory.mkdir(parents=True, exist_ok=True)
     for path in paths:
+        if path.exists():
+            continue
         rng = random.Random(20240307)
         # written under another name first: a run stopped midway left a short file that the
         # next run took for the whole set
@@ -407,7 +409,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, help="pages enough for about this many MB per file")
     parser.add_argument("--readers", default=",".join(READERS))
     parser.add_argument("--jobs", type=int, default=1, help="archive-pack: worker processes")
-    parser.add_argument("--gz-only", action="store_true", help="write and read bench.warc.gz alone")
+    parser.add_argument("--gz-only", action="store_true", help="write and read the .warc.gz alone")
     parser.add_argument("--one", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     _PACK_JOBS[0] = args.jobs

@@ -285,7 +285,7 @@ def _gunzipped(raw: bytes) -> bytes:
     try:
         data, flag = decoded(raw, "gzip", MAX_HTML_BYTES)
     except ValueError as exc:
-        raise NotText("undecodable", f"damaged gzip data: {exc}") from None
+        raise NotText("undecodable", f"damaged {exc}") from None  # "gzip: ..."
     if data is None:
         raise NotText("too-large", f"the page inflates to more than {MAX_HTML_BYTES} bytes")
     if flag == "content-encoding-truncated":
