@@ -9,7 +9,8 @@ from dataclasses import dataclass
 QUARANTINE_REASONS = {
     "empty": "the file has no bytes, or only whitespace",
     "binary": "the bytes are not text (NUL bytes or control characters)",
-    "undecodable": "no text encoding decodes the bytes",
+    "undecodable": "no text encoding decodes the bytes, or their compression cannot be undone "
+    "(damaged, or a Content-Encoding archive does not know)",
     "unreadable": "the file could not be read (permissions, I/O error, vanished)",
     "outside-source": "a link points outside the source folder",
     "too-large": "the file is larger than the configured size limit",
