@@ -82,6 +82,7 @@ from archive.model import (
     utc_offset_minutes,
 )
 from archive.text.decode import Decoded, NotText, decode_bytes, text_codec
+from archive.text.labels import web_codecs
 from archive.text.normalize import body_text, normalize_text
 
 DEFAULT_MAX_DATE = MAX_DATE
@@ -111,8 +112,6 @@ _PARSER.set_element_class_lookup(
 )
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
-# WHATWG: these labels mean windows-1252 in every browser (smart quotes in 0x80-0x9f).
-_WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"}
 _WS = re.compile(r"\s+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _ITEMPROP_OR_AUTHOR_LINK = etree.XPath(".//a[@rel='author']|.//*[@itemprop]")
@@ -303,11 +302,14 @@ def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     trafilatura's parser makes moot (it drops those characters) costs ~10% of the extraction.
     """
     if not raw or raw.isspace() or raw.startswith(_BOMS) or b"\x00" in raw:
-        return decode_bytes(raw, _codec(declared))
-    candidates = ((declared, source), (_meta_charset(raw), "meta-charset"), ("utf-8", "utf-8"))
-    for label, method in candidates:
-        codec = _codec(label)
-        if codec is not None:
+        return decode_bytes(raw, next(iter(_codecs(declared)), None))
+    candidates = (
+        (_codecs(declared), source),
+        (_codecs(_meta_charset(raw), in_page=True), "meta-charset"),
+        (("utf-8",), "utf-8"),
+    )
+    for found, method in candidates:
+        for codec in found:
             try:
                 return Decoded(raw.decode(codec), codec, method)
             except UnicodeDecodeError:
@@ -322,13 +324,18 @@ def _meta_charset(raw: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _codec(label: str | None) -> str | None:
+def _codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
+    """The codecs that read a page labelled ``label`` as browsers do (``web_codecs``), else
+    the one Python knows the label by (``latin-1``, the replacement encoding's labels)."""
     if not label:
-        return None
-    label = label.strip().lower()
-    if label in _WINDOWS_1252_LABELS:
-        return "cp1252"
-    return text_codec(label)
+        return ()
+    found = web_codecs(label, in_page=in_page)
+    if found:
+        return found
+    if label.strip().lower() == "latin-1":  # Python's name of the page's encoding
+        return ("cp1252",)
+    codec = text_codec(label)
+    return () if codec is None else (codec,)
 
 
 # --- what the markup says ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ import codecs
 import re
 from dataclasses import dataclass, replace
 
+from archive.text.labels import unknown_labels
 from archive.text.legacy import detect_legacy
 
 _BOMS = (
@@ -53,35 +54,11 @@ _MAGIC = (
 # Text codecs that a capture log may name but that are not charsets: they would rewrite the
 # text (unicode_escape turns a literal backslash-x-1-b into ESC) rather than decode it.
 _NOT_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined"}
-# Labels of the WHATWG Encoding Standard (https://encoding.spec.whatwg.org/#names-and-labels)
-# that Python's codecs do not know, as the codec of the encoding each names: pages and HTTP
-# headers use them (a Thai page's windows-874), and browsers decode them so. Labels Python knows
-# keep Python's reading; those of the standard's "replacement" and x-user-defined are not here.
-_WEB_LABELS = {
-    **dict.fromkeys(("windows-874", "dos-874"), "cp874"),
-    **dict.fromkeys(("x-mac-cyrillic", "x-mac-ukrainian"), "mac-cyrillic"),
-    **dict.fromkeys(("iso-8859-8-i", "csiso88598i", "logical", "visual"), "iso8859-8"),
-    **dict.fromkeys(("x-sjis", "windows-31j"), "cp932"),
-    **dict.fromkeys(("x-mac-roman", "csmacintosh", "mac"), "mac-roman"),
-    **dict.fromkeys(
-        ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"), "utf-8"
-    ),
-    **dict.fromkeys(("ucs-2", "csunicode", "iso-10646-ucs-2", "unicodefeff"), "utf-16-le"),
-    **{f"x-cp125{n}": f"cp125{n}" for n in range(9)},
-    "unicodefffe": "utf-16-be",
-    "x-gbk": "gbk",
-    "csgb2312": "gbk",
-    "gb_2312-80": "gbk",
-    "x-euc-jp": "euc-jp",
-    "x-x-big5": "big5",
-    "cn-big5": "big5",
-    "cseuckr": "cp949",
-    "windows-949": "cp949",
-    "koi": "koi8-r",
-    "koi8": "koi8-r",
-    "koi8-ru": "koi8-u",
-    "csisolatin9": "iso8859-15",
-}
+# Labels of the WHATWG Encoding Standard that Python's codecs do not know, as the codec of the
+# encoding each names: pages, HTTP headers and capture logs use them (a Thai page's
+# windows-874, iso885915), and browsers decode them so. Labels Python knows keep Python's
+# reading here; a web page is read as browsers read every label (``archive.text.labels``).
+_WEB_LABELS = unknown_labels()
 # What ``printable`` escapes: every control character (line breaks too) and bidi controls.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
