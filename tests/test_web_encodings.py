@@ -106,10 +106,28 @@ def test_single_byte_encodings_read_as_the_standards_index(encoding):
     assert bool(unassigned) == (encoding.startswith("windows-") and encoding != "windows-1256")
 
 
+def test_a_page_that_is_utf_8_is_read_as_utf_8_whatever_its_label():
+    """Pages saved as UTF-8 under their old <meta>, as three of the real test pages are: a
+    Spanish one labelled iso-8859-15 had been read as mojibake (Ã³ for ó) throughout, since
+    every byte is a character of ISO-8859-15. Bytes of a legacy encoding are almost never
+    UTF-8; a page that is stays labelled by its own encoding."""
+    text = "La policía detuvo en Francia a la jefa del aparato militar, a pocos kilómetros."
+    for label in ("iso-8859-15", "iso-8859-1", "windows-1252", "shift_jis", "koi8-r"):
+        result = extract_html(page(label, text.encode("utf-8")), Hints())
+        assert (result.encoding, result.encoding_method) == ("utf-8", "utf-8"), label
+        assert text in result.extraction.text
+    declared = extract_html(page("", text.encode("utf-8")), Hints(declared_charset="latin1"),
+                            charset_source="http-header")  # fmt: skip
+    assert (declared.encoding, declared.encoding_method) == ("utf-8", "utf-8")
+    legacy = extract_html(page("iso-8859-15", text.encode("iso8859-15")), Hints())
+    assert (legacy.encoding, legacy.encoding_method) == ("iso8859-15", "meta-charset")
+    assert text in legacy.extraction.text
+
+
 def test_a_byte_the_code_page_leaves_unassigned_is_no_reading_of_the_label():
-    """A Russian page saved as UTF-8 under its old windows-1251 <meta> (as one of the real test
-    pages is): the byte 0x98 (in И's UTF-8), unassigned in windows-1251, shows the label wrong,
-    and the page is read as UTF-8, not as mojibake."""
+    """The real test page the rule above was first seen on: Russian, saved as UTF-8 under its
+    old windows-1251 <meta>; the byte 0x98 (in И's UTF-8) is unassigned in windows-1251, so
+    even a strict reading of the label fails, and the page is UTF-8."""
     text = "Интересно: мэр сказал, что паром будет ходить до мая."
     assert b"\x98" in text.encode("utf-8")
     result = extract_html(page("windows-1251", text.encode("utf-8")), Hints())
