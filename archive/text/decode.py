@@ -54,11 +54,6 @@ _MAGIC = (
 # Text codecs that a capture log may name but that are not charsets: they would rewrite the
 # text (unicode_escape turns a literal backslash-x-1-b into ESC) rather than decode it.
 _NOT_CHARSETS = {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined"}
-# Labels of the WHATWG Encoding Standard that Python's codecs do not know, as the codec of the
-# encoding each names: pages, HTTP headers and capture logs use them (a Thai page's
-# windows-874, iso885915), and browsers decode them so. Labels Python knows keep Python's
-# reading here; a web page is read as browsers read every label (``archive.text.labels``).
-_WEB_LABELS = unknown_labels()
 # What ``printable`` escapes: every control character (line breaks too) and bidi controls.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -155,7 +150,7 @@ def text_codec(label: str | None) -> str | None:
         return None
     label = label.strip()
     try:
-        info = codecs.lookup(_WEB_LABELS.get(label.lower(), label))
+        info = codecs.lookup(unknown_labels().get(label.lower(), label))
     except LookupError:
         return None
     if not info._is_text_encoding or info.name.replace("-", "_") in _NOT_CHARSETS:

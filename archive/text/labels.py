@@ -32,6 +32,9 @@ Python codec is exact, the differences are these, and pages keep Python's readin
 from __future__ import annotations
 
 import codecs
+from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType
 
 # The standard's encodings: name, the codecs that read it (in order: the next when the one
 # before fails), and its labels.
@@ -124,9 +127,11 @@ def web_codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
     return _CODECS[name]
 
 
-def unknown_labels() -> dict[str, str]:
+@cache  # a lookup of every label: some milliseconds, paid when a label is first read
+def unknown_labels() -> Mapping[str, str]:
     """The standard's labels Python's codecs do not know (or know as no text encoding), each
-    as the first codec of its encoding: a Thai page's ``windows-874``, ``iso885915``."""
+    as the first codec of its encoding: a Thai page's ``windows-874``, ``iso885915``. Text
+    captures read these so, and keep Python's reading of the labels Python knows."""
     found = {}
     for label, name in WEB_LABELS.items():
         try:
@@ -135,7 +140,7 @@ def unknown_labels() -> dict[str, str]:
             known = False
         if not known and _CODECS[name]:
             found[label] = _CODECS[name][0]
-    return found
+    return MappingProxyType(found)
 
 
 __all__ = ["WEB_LABELS", "unknown_labels", "web_codecs"]
