@@ -355,3 +355,57 @@ def test_settings_refuse_a_count_of_zero(name):
     # signing failed on an index and alignment took every lone sentence pair for a paraphrase
     with pytest.raises(ValueError, match=f"{name} must be at least 1"):
         RelationSettings(**{name: 0})
+
+
+@given(
+    st.lists(st.integers(1, 40), min_size=1, max_size=12),
+    st.data(),
+    st.integers(1, 64),
+)
+@settings(max_examples=60, deadline=None)
+def test_pairs_of_a_window_go_in_batches_by_their_second_bodys_shard(bodies, data, size):
+    """Each batch reads its bodies from their shards' files, one read a file: in pair order
+    a batch's second bodies lie in every shard. Within a window, every pair goes out once, in
+    order of its second body's shard, then of the pair."""
+    from archive.release.relation_stages import _by_shard
+
+    total = sum(bodies)
+    pairs = data.draw(
+        st.sets(st.tuples(st.integers(0, total - 1), st.integers(0, total - 1)), max_size=300)
+    )
+    codes = np.array(sorted((u << 32) | v for u, v in pairs if u != v), dtype=np.uint64)
+    bits = (codes % np.uint64(7)).astype(np.uint8)
+    first = np.concatenate(([0], np.cumsum(bodies)))
+    out = list(_by_shard(codes, bits, first, size))
+    assert all(len(c) == size for c, _ in out[:-1])
+    joined = np.concatenate([c for c, _ in out]) if out else np.empty(0, np.uint64)
+    assert sorted(joined.tolist()) == codes.tolist()
+    assert np.concatenate([b for _, b in out] or [bits[:0]]).tolist() == [
+        int(c % 7) for c in joined.tolist()
+    ]
+    shard = np.searchsorted(first, (joined & np.uint64(0xFFFFFFFF)).astype(np.int64), "right")
+    keys = list(zip(shard.tolist(), joined.tolist(), strict=True))
+    assert keys == sorted(keys)
+
+
+def test_a_batch_reads_few_shard_files():
+    """The files a batch of pairs reads its second bodies from: every shard's in pair order,
+    one or two each once ordered by shard (192 shards, a window of 32 batches)."""
+    from archive.release.relation_stages import _by_shard
+
+    rng = np.random.default_rng(7)
+    bodies = [5000] * 192
+    first = np.concatenate(([0], np.cumsum(bodies)))
+    u = np.sort(rng.integers(0, 5000, 32 * 512))
+    v = rng.integers(5000, first[-1], len(u))
+    codes = np.unique((u.astype(np.uint64) << np.uint64(32)) | v.astype(np.uint64))
+    bits = np.ones(len(codes), np.uint8)
+
+    def files(batches):
+        return [len(np.unique(np.searchsorted(first, (c & np.uint64(0xFFFFFFFF)).astype(np.int64),
+                                              "right"))) for c, _ in batches]  # fmt: skip
+
+    in_pair_order = files((codes[at : at + 512], None) for at in range(0, len(codes), 512))
+    by_shard = files(_by_shard(codes, bits, first, 512))
+    assert min(in_pair_order) > 150
+    assert max(by_shard) <= 8
