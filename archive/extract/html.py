@@ -82,7 +82,7 @@ from archive.model import (
     utc_offset_minutes,
 )
 from archive.text.decode import Decoded, NotText, decode_bytes, text_codec
-from archive.text.labels import web_codecs
+from archive.text.labels import web_codecs, web_decoded
 from archive.text.normalize import body_text, normalize_text
 
 DEFAULT_MAX_DATE = MAX_DATE
@@ -295,7 +295,9 @@ def _gunzipped(raw: bytes) -> bytes:
 def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     """Decode with the strongest evidence that works; say which evidence it was.
 
-    A page whose bytes are UTF-8 is UTF-8, whatever a label says (``_utf8``). A byte-order
+    A page whose bytes are UTF-8 is UTF-8, whatever a label says (``_utf8``). A page no label
+    reads strictly, nor UTF-8, is read as the standard reads its label, within a few replaced
+    bytes (``archive.text.labels.web_decoded``), before detection. A byte-order
     mark, NUL bytes (binary, or a stray few left out) and empty input take
     ``decode_bytes``'s rules, and so does a page no declared charset nor UTF-8 decodes (repair,
     then the browser reading of ``archive.text.legacy``, with its confidence). The strict
@@ -318,6 +320,12 @@ def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
                 return Decoded(raw.decode(codec), codec, method)
             except UnicodeDecodeError:
                 continue
+    # No label reads the page strictly, nor does UTF-8: the label's encoding as the standard
+    # reads it, before detection (which has no reading of some: Thai).
+    for found, method in candidates[:2]:
+        if found and (read := web_decoded(raw, found[0])) is not None:
+            text, replaced = read
+            return Decoded(text, found[0], method, ("encoding-repaired",) if replaced else ())
     return decode_bytes(raw)
 
 
@@ -342,14 +350,12 @@ def _meta_charset(raw: bytes) -> str | None:
 
 def _codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
     """The codecs that read a page labelled ``label`` as browsers do (``web_codecs``), else
-    the one Python knows the label by (``latin-1``, the replacement encoding's labels)."""
+    the one Python knows the label by (the replacement encoding's labels)."""
     if not label:
         return ()
     found = web_codecs(label, in_page=in_page)
     if found:
         return found
-    if label.strip().lower() == "latin-1":  # Python's name of the page's encoding
-        return ("cp1252",)
     codec = text_codec(label)
     return () if codec is None else (codec,)
 

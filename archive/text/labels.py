@@ -5,25 +5,35 @@ Python's codec of the same name is often not the web's encoding: a page labelled
 is read by every browser as windows-1254 (smart quotes in 0x80-0x9f, which ISO-8859-9 makes
 control characters), ``shift_jis`` as Microsoft's code page 932, ``euc-kr`` as code page 949,
 ``gb2312`` as GBK and ``big5`` as Big5-HKSCS; a label such as ``iso885915`` Python does not know
-at all. ``web_codecs`` gives the codecs for a label.
+at all. ``web_codecs`` gives the codecs for a label, whether the standard's spelling or Python's
+(``latin_1``, ``euc_kr``: what a capture log may hold).
 
-The Windows code pages leave a few bytes unassigned that the standard reads as C1 controls (0x81
-as U+0081; and windows-1255's 0xca as a Hebrew point). They stay errors here, so a page holding
-one is read by the next evidence (UTF-8, then detection): in a page such a byte is far more
-often the sign of a wrong label (a page saved as UTF-8 under its old ``<meta>``: one of the real
-test pages, a Russian page labelled windows-1251) than a control character.
+A page is read strictly first, so that a byte its label's encoding leaves unassigned shows
+the label may be wrong: the page is then read as UTF-8 if it is, as with a page saved as UTF-8
+under its old ``<meta>`` (a real test page, Russian under windows-1251). Only when UTF-8 does not
+read it either is the page read as the standard reads its label (``web_decoded``): the Windows
+code pages' unassigned bytes 0x80-0x9f as the C1 controls the standard maps them to (and
+windows-1255's 0xca as a Hebrew point), GBK's 0x80 as the euro sign, anything else as U+FFFD,
+as browsers show what they cannot read; a page of more such bytes than a few goes to
+detection. Detection has no Thai reading, so a Thai page with one
+stray byte would be lost to it.
 
 The labels and encodings are the standard's (``encodings.json``; https://encoding.spec.whatwg.org/,
 WHATWG, CC BY 4.0). Each codec was chosen by decoding every byte sequence of the standard's
 index with it (``tests/test_web_encodings.py`` holds the indexes and checks them). Where no
-Python codec is exact, the differences are these, and pages keep Python's reading:
+Python codec is exact, the differences are these:
 
 * Big5: ``big5hkscs`` leaves 192 of the index's 18,594 sequences undecoded, and reads 11 as
-  other characters (Python's ``big5`` leaves 4,884 and misreads 260);
+  other characters (Python's ``big5`` leaves 4,884 and misreads 260, and reads none of those
+  192 as the standard does); a page holding one is read by ``web_decoded``, the pair as U+FFFD;
 * GBK and gb18030: ``gbk`` is exact where it decodes, ``gb18030`` (tried next) reads 20
   two-byte sequences as the 2005 edition did (private-use characters), not as the 2022 one;
+  neither reads the standard's 0x80 (the euro sign) but ``web_decoded``; four-byte sequences
+  are not checked;
+* Shift_JIS: ``cp932`` is exact on the index, but reads 0xa0 and 0xfd-0xff (errors in the
+  standard) as private-use characters;
 * EUC-JP: ``euc_jp`` reads 7 sequences as JIS does (WAVE DASH, not FULLWIDTH TILDE) and leaves
-  457 undecoded;
+  457 undecoded; ISO-2022-JP: Python refuses the half-width katakana escape the standard reads;
 * KOI8-U: two bytes (0xae, 0xbe) are box drawing in Python's, Belarusian Ў in the standard's;
 * "replacement" (ISO-2022-KR, HZ, ISO-2022-CN), which browsers refuse to decode at all (a
   page is one U+FFFD), is read as Python reads its label: the text is kept.
@@ -119,12 +129,79 @@ def web_codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
     >>> web_codecs("ISO-8859-9"), web_codecs("gb2312"), web_codecs("utf-16", in_page=True)
     (('cp1254',), ('gbk', 'gb18030'), ('utf-8',))
     """
-    name = WEB_LABELS.get((label or "").strip().lower())
+    label = (label or "").strip().lower()
+    name = WEB_LABELS.get(label) or _python_spellings().get(_python_name(label))
     if name is None:
         return ()
     if in_page:
         name = _IN_PAGE.get(name, name)
     return _CODECS[name]
+
+
+def _python_name(label: str) -> str | None:
+    try:
+        return codecs.lookup(label).name if label else None
+    except LookupError:
+        return None
+
+
+@cache  # a lookup of every label: some milliseconds, paid when a label is first read
+def _python_spellings() -> Mapping[str, str]:
+    """Python's codec name -> the standard's encoding, for each codec a label of the standard
+    names: ``latin_1``, ``8859`` and ``iso-8859-1`` are one codec to Python, and one encoding
+    (windows-1252) to the standard."""
+    return MappingProxyType(
+        {found: WEB_LABELS[label] for label in WEB_LABELS if (found := _python_name(label))}
+    )
+
+
+def web_decoded(raw: bytes, codec: str) -> tuple[str, bool] | None:
+    """``raw`` read in ``codec`` as the standard reads its encoding (see the module's
+    docstring), and whether a byte was replaced; None when more than a few bytes would be
+    (``_MAX_REPLACED``): the label is then no reading of the page."""
+    text = raw.decode(codec, _LENIENT.get(codec, "replace"))
+    replaced = text.count("\ufffd")
+    if replaced > max(1, len(text) * _MAX_REPLACED):
+        return None
+    return text, replaced > 0
+
+
+# Replacement characters a page read by its label may hold, as a share of its characters:
+# detection allows the same (archive.text.legacy).
+_MAX_REPLACED = 0.001
+_C1_GAPS = frozenset({"cp874", *(f"cp125{n}" for n in range(9))})
+
+
+def _lenient(codec: str):
+    """The error handler of ``web_decoded`` for ``codec``: the byte or pair the standard reads
+    otherwise than Python, else U+FFFD for the bytes Python refused."""
+    assigned = {0xCA: "\u05ba"} if codec == "cp1255" else {}
+
+    def handler(exc: UnicodeError) -> tuple[str, int]:
+        if not isinstance(exc, UnicodeDecodeError):
+            raise exc
+        byte = exc.object[exc.start]
+        if codec in _C1_GAPS and exc.end == exc.start + 1:
+            if byte in assigned:
+                return assigned[byte], exc.end
+            if 0x80 <= byte <= 0x9F:
+                return chr(byte), exc.end
+        if codec in ("gbk", "gb18030") and byte == 0x80:
+            return "\u20ac", exc.start + 1
+        trail = exc.object[exc.start + 1 : exc.start + 2]
+        if codec in _PAIRS and trail and trail[0] >= 0x80 and 0x81 <= byte <= 0xFE:
+            return "\ufffd", exc.start + 2  # a pair the index lacks is one character
+        return "\ufffd", exc.end
+
+    name = f"archive-web-{codec}"
+    codecs.register_error(name, handler)
+    return name
+
+
+# Double-byte codecs: a lead byte and a non-ASCII trail the standard's index lacks are one
+# U+FFFD to its decoder, two to Python's "replace".
+_PAIRS = frozenset({"gbk", "gb18030", "big5hkscs", "cp949", "cp932"})
+_LENIENT = {codec: _lenient(codec) for codec in (*_C1_GAPS, *_PAIRS)}
 
 
 @cache  # a lookup of every label: some milliseconds, paid when a label is first read
@@ -143,4 +220,4 @@ def unknown_labels() -> Mapping[str, str]:
     return MappingProxyType(found)
 
 
-__all__ = ["WEB_LABELS", "unknown_labels", "web_codecs"]
+__all__ = ["WEB_LABELS", "unknown_labels", "web_codecs", "web_decoded"]
