@@ -268,31 +268,57 @@ def test_a_page_whose_meta_says_utf_16_is_read_as_utf_8():
         assert text in result.extraction.text
 
 
-def test_a_stray_byte_leaves_the_page_in_its_labels_encoding():
-    """A byte the label's encoding leaves unassigned (and no UTF-8): the page is read as the
-    standard reads the label, not handed to detection, which has no Thai reading at all (a
-    Thai page was read as Hebrew, confidence 7) and reads Turkish only as a guess."""
+def test_a_thai_page_with_a_stray_byte_stays_thai():
+    """A byte windows-874 leaves unassigned (and no UTF-8): detection has no Thai reading (a
+    Thai page was read as Hebrew, confidence 7), so the page is read as the standard reads
+    its label: 0x81 is U+0081, 0xdb one U+FFFD (flagged)."""
     thai = "นายกเทศมนตรีกล่าวว่า “เรือข้ามฟากจะวิ่งต่อไป” จนถึงเดือนพฤษภาคม"
     for label in ("tis-620", "iso-8859-11", "windows-874"):
         result = extract_html(page(label, thai.encode("cp874") + b" \x81 "), Hints())
         assert (result.encoding, result.encoding_method) == ("cp874", "meta-charset")
         assert thai in result.extraction.text and "\x81" in result.capture_text
         assert "encoding-repaired" not in result.extraction.flags  # the standard's own reading
-    turkish = "Belediye başkanı “feribot mayısa kadar çalışacak” dedi."
-    result = extract_html(page("iso-8859-9", turkish.encode("cp1254") + b"\x8e"), Hints())
-    assert (result.encoding, result.encoding_method) == ("cp1254", "meta-charset")
-    assert turkish in result.extraction.text
-
-
-def test_a_pair_the_standard_lacks_is_one_replacement_flagged():
-    text = "市長說渡輪將運行到五月。" * 8
-    result = extract_html(page("big5", text.encode("big5hkscs") + b"\xc6\xcf"), Hints())
-    assert (result.encoding, result.encoding_method) == ("big5hkscs", "meta-charset")
+    result = extract_html(page("tis-620", thai.encode("cp874") + b" \xdb "), Hints())
+    assert (result.encoding, result.encoding_method) == ("cp874", "meta-charset")
     assert result.capture_text.count("\ufffd") == 1
     assert "encoding-repaired" in result.extraction.flags
-    euro = extract_html(page("gb2312", "市长说渡轮将运行到五月。".encode("gbk") + b"\x80"), Hints())
-    assert (euro.encoding, euro.encoding_method) == ("gbk", "meta-charset")
-    assert "€" in euro.capture_text and "encoding-repaired" not in euro.extraction.flags
+
+
+_TURKISH = "Belediye başkanı “feribot mayısa kadar çalışacak” dedi. "
+_SHIFT_JIS = "市長は、フェリーは五月まで運航すると述べた。"
+_ENGLISH = "The council’s ferry will run until May, the mayor said. "
+_FRENCH = "Le café du port est ouvert tous les jours de la semaine. "
+_PLAIN = "The harbour council met on Tuesday to discuss the timetable. "
+
+
+@pytest.mark.parametrize(
+    ("body", "header", "meta", "read"),
+    [
+        # Shift_JIS under a server's default header, with a pair cp932 lacks: detection from
+        # the header's windows-1252 reading still finds Shift_JIS (a lenient windows-1252
+        # reading, which never fails, had kept the mojibake)
+        (_SHIFT_JIS.encode("cp932") * 6 + b"\x85\x40", "iso-8859-1", "shift_jis",
+         ("cp932", "detected", _SHIFT_JIS)),
+        # windows-1252 text in a UTF-8 template, one quote in 1,400 characters: detected,
+        # not a U+FFFD for it
+        ((_PLAIN * 25 + _ENGLISH).encode("cp1252"), None, "utf-8",
+         ("cp1252", "detected", _ENGLISH)),
+        ((_PLAIN * 25 + _ENGLISH).encode("cp1252"), "utf-8", None,
+         ("cp1252", "detected", _ENGLISH)),
+        # a UTF-16 header over a windows-1252 page
+        (_FRENCH.encode("cp1252") * 6, "utf-16", None, ("cp1252", "detected", _FRENCH)),
+        # Turkish with a byte windows-1254 leaves unassigned: its label's reading stands
+        # (detection alone read it as Arabic)
+        (_TURKISH.encode("cp1254") * 6 + b"\x8e", None, "iso-8859-9",
+         ("cp1254", "meta-charset", _TURKISH)),
+    ],
+)  # fmt: skip
+def test_a_page_no_label_reads_strictly_is_detected_from_its_label(body, header, meta, read):
+    raw = page(meta or "", body)
+    result = extract_html(raw, Hints(declared_charset=header), charset_source="http-header")
+    codec, method, text = read
+    assert (result.encoding, result.encoding_method) == (codec, method)
+    assert text.strip() in result.extraction.text
 
 
 def test_a_page_the_label_cannot_read_goes_to_detection():
@@ -356,6 +382,23 @@ def test_a_text_captures_declared_label_is_one_python_may_not_know():
     assert text_codec("ks_c_5601-1989") == "cp949"
     assert text_codec("iso-8859-9") == "iso8859-9"
     assert text_codec("x-user-defined") is None
+
+
+def test_a_label_holding_a_nul_is_no_label(tmp_path):
+    """A capture log's charset with a NUL in it stopped the whole pack (an internal error
+    from codecs.lookup); it names no encoding, and the capture is read as undeclared."""
+    assert text_codec("utf-8\x00") is None and web_codecs("utf-8\x00") == ()
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    (captures / "a.txt").write_text("Ferry timetable\n\nThe council met on Tuesday.\n")
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"path": "a.txt", "charset": "utf-8\x00"}) + "\n")
+    args = ["pack", str(captures), "--capture-log", str(log), "--out", str(tmp_path / "dist"),
+            "--name", "nul", "--version", "1.0.0", "--no-relations", "--jobs", "1",
+            "--json"]  # fmt: skip
+    packed = CliRunner().invoke(main, args)
+    assert packed.exit_code == 0, packed.output
+    assert json.loads(packed.output)["counts"]["records"] == 1
 
 
 def test_pack_reads_declared_pages_as_browsers_do(tmp_path):

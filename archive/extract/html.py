@@ -82,7 +82,8 @@ from archive.model import (
     utc_offset_minutes,
 )
 from archive.text.decode import Decoded, NotText, decode_bytes, text_codec
-from archive.text.labels import web_codecs, web_decoded
+from archive.text.labels import WINDOWS_CODE_PAGES, web_codecs, web_decoded
+from archive.text.legacy import detect_legacy
 from archive.text.normalize import body_text, normalize_text
 
 DEFAULT_MAX_DATE = MAX_DATE
@@ -295,9 +296,9 @@ def _gunzipped(raw: bytes) -> bytes:
 def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     """Decode with the strongest evidence that works; say which evidence it was.
 
-    A page whose bytes are UTF-8 is UTF-8, whatever a label says (``_utf8``). A page no label
-    reads strictly, nor UTF-8, is read as the standard reads its label, within a few replaced
-    bytes (``archive.text.labels.web_decoded``), before detection. A byte-order
+    A page whose bytes are UTF-8 is UTF-8, whatever a label says (``_utf8``). A Thai page no
+    label reads strictly, nor UTF-8, is read as the standard reads its label
+    (``archive.text.labels.web_decoded``), not detected. A byte-order
     mark, NUL bytes (binary, or a stray few left out) and empty input take
     ``decode_bytes``'s rules, and so does a page no declared charset nor UTF-8 decodes (repair,
     then the browser reading of ``archive.text.legacy``, with its confidence). The strict
@@ -306,10 +307,15 @@ def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     """
     if not raw or raw.isspace() or raw.startswith(_BOMS) or b"\x00" in raw:
         return decode_bytes(raw, next(iter(_codecs(declared)), None))
-    candidates = (
-        (_codecs(declared), source),
-        (_codecs(_meta_charset(raw), in_page=True), "meta-charset"),
-        (("utf-8",), "utf-8"),
+    # No NUL byte: no UTF-16 page (its markup would hold one in every other byte), whatever
+    # a header says; HTML's prescan reads a <meta> so too.
+    candidates = tuple(
+        (tuple(c for c in found if not c.startswith("utf-16")), method)
+        for found, method in (
+            (_codecs(declared), source),
+            (_codecs(_meta_charset(raw), in_page=True), "meta-charset"),
+            (("utf-8",), "utf-8"),
+        )
     )
     first = next((found[0] for found, _ in candidates if found), "utf-8")
     if first != "utf-8" and not raw.isascii() and (text := _utf8(raw)) is not None:
@@ -320,13 +326,29 @@ def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
                 return Decoded(raw.decode(codec), codec, method)
             except UnicodeDecodeError:
                 continue
-    # No label reads the page strictly, nor does UTF-8: the label's encoding as the standard
-    # reads it, before detection (which has no reading of some: Thai).
+    # No label reads the page strictly, nor does UTF-8: detection, from the first label's
+    # reading when it is a Windows code page; a Thai page (detection has no Thai reading)
+    # read as the standard reads its label.
     for found, method in candidates[:2]:
-        if found and (read := web_decoded(raw, found[0])) is not None:
-            text, replaced = read
-            return Decoded(text, found[0], method, ("encoding-repaired",) if replaced else ())
+        if (read := web_decoded(raw, found)) is not None:
+            codec, text, replaced = read
+            return Decoded(text, codec, method, ("encoding-repaired",) if replaced else ())
+        if found and found[0] in WINDOWS_CODE_PAGES:
+            return _detected_from(raw, found[0], method)
+        if found:
+            break
     return decode_bytes(raw)
+
+
+def _detected_from(raw: bytes, codec: str, method: str) -> Decoded:
+    """Detection from ``codec``'s reading of ``raw`` (``detect_legacy``'s ``declared``): the
+    label's own method when that reading stands."""
+    found = detect_legacy(raw, declared=codec)
+    repaired = ("encoding-repaired",) if found.repaired else ()
+    if found.encoding == codec:
+        return Decoded(found.text, codec, method, repaired)
+    flags = ("encoding-detected", *repaired)
+    return Decoded(found.text, found.encoding, "detected", flags, found.confidence)
 
 
 def _utf8(raw: bytes) -> str | None:

@@ -151,7 +151,7 @@ def text_codec(label: str | None) -> str | None:
     label = label.strip()
     try:
         info = codecs.lookup(unknown_labels().get(label.lower(), label))
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return None
     if not info._is_text_encoding or info.name.replace("-", "_") in _NOT_CHARSETS:
         return None

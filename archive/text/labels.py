@@ -10,13 +10,12 @@ at all. ``web_codecs`` gives the codecs for a label, whether the standard's spel
 
 A page is read strictly first, so that a byte its label's encoding leaves unassigned shows
 the label may be wrong: the page is then read as UTF-8 if it is, as with a page saved as UTF-8
-under its old ``<meta>`` (a real test page, Russian under windows-1251). Only when UTF-8 does not
-read it either is the page read as the standard reads its label (``web_decoded``): the Windows
-code pages' unassigned bytes 0x80-0x9f as the C1 controls the standard maps them to (and
-windows-1255's 0xca as a Hebrew point), GBK's 0x80 as the euro sign, anything else as U+FFFD,
-as browsers show what they cannot read; a page of more such bytes than a few goes to
-detection. Detection has no Thai reading, so a Thai page with one
-stray byte would be lost to it.
+under its old ``<meta>`` (a real test page, Russian under windows-1251), else detected. Under a
+Windows code page's label, detection starts from the label's reading (its unassigned bytes as
+the standard's C1 controls) and another encoding must beat it by detection's margin: a
+Turkish page with one stray byte stays Turkish (detection alone read one as Arabic), a
+Japanese page under a server's default iso-8859-1 is still read as Japanese. A Thai page is
+read as the standard reads its label (``web_decoded``): detection has no Thai reading.
 
 The labels and encodings are the standard's (``encodings.json``; https://encoding.spec.whatwg.org/,
 WHATWG, CC BY 4.0). Each codec was chosen by decoding every byte sequence of the standard's
@@ -25,11 +24,10 @@ Python codec is exact, the differences are these:
 
 * Big5: ``big5hkscs`` leaves 192 of the index's 18,594 sequences undecoded, and reads 11 as
   other characters (Python's ``big5`` leaves 4,884 and misreads 260, and reads none of those
-  192 as the standard does); a page holding one is read by ``web_decoded``, the pair as U+FFFD;
+  192 as the standard does); a page holding one goes to detection;
 * GBK and gb18030: ``gbk`` is exact where it decodes, ``gb18030`` (tried next) reads 20
   two-byte sequences as the 2005 edition did (private-use characters), not as the 2022 one;
-  neither reads the standard's 0x80 (the euro sign) but ``web_decoded``; four-byte sequences
-  are not checked;
+  neither reads the standard's 0x80 (the euro sign); four-byte sequences are not checked;
 * Shift_JIS: ``cp932`` is exact on the index, but reads 0xa0 and 0xfd-0xff (errors in the
   standard) as private-use characters;
 * EUC-JP: ``euc_jp`` reads 7 sequences as JIS does (WAVE DASH, not FULLWIDTH TILDE) and leaves
@@ -141,7 +139,7 @@ def web_codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
 def _python_name(label: str) -> str | None:
     try:
         return codecs.lookup(label).name if label else None
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return None
 
 
@@ -155,53 +153,42 @@ def _python_spellings() -> Mapping[str, str]:
     )
 
 
-def web_decoded(raw: bytes, codec: str) -> tuple[str, bool] | None:
-    """``raw`` read in ``codec`` as the standard reads its encoding (see the module's
-    docstring), and whether a byte was replaced; None when more than a few bytes would be
-    (``_MAX_REPLACED``): the label is then no reading of the page."""
-    text = raw.decode(codec, _LENIENT.get(codec, "replace"))
+def web_decoded(raw: bytes, found: tuple[str, ...]) -> tuple[str, str, bool] | None:
+    """``raw`` read as the standard reads the encoding of ``found`` (a ``web_codecs`` answer),
+    for a page none of them reads strictly: (codec, text, whether a byte became U+FFFD). Only
+    for windows-874, which detection has no reading of: a Thai page with one stray byte would
+    be read as Hebrew. Another encoding's page goes to detection, as a wrong label's must (a
+    Windows code page read this way never fails, and GB18030 reads almost any pair). None
+    too when more than a few bytes would be replaced (``_MAX_REPLACED``)."""
+    if found != ("cp874",):
+        return None
+    text = raw.decode("cp874", _THAI)
     replaced = text.count("\ufffd")
     if replaced > max(1, len(text) * _MAX_REPLACED):
         return None
-    return text, replaced > 0
+    return "cp874", text, replaced > 0
 
+
+WINDOWS_CODE_PAGES = frozenset(f"cp125{n}" for n in range(9))
+"""The single-byte Windows code pages: each leaves a few bytes 0x80-0x9f unassigned, which the
+standard reads as C1 controls."""
 
 # Replacement characters a page read by its label may hold, as a share of its characters:
 # detection allows the same (archive.text.legacy).
 _MAX_REPLACED = 0.001
-_C1_GAPS = frozenset({"cp874", *(f"cp125{n}" for n in range(9))})
 
 
-def _lenient(codec: str):
-    """The error handler of ``web_decoded`` for ``codec``: the byte or pair the standard reads
-    otherwise than Python, else U+FFFD for the bytes Python refused."""
-    assigned = {0xCA: "\u05ba"} if codec == "cp1255" else {}
-
-    def handler(exc: UnicodeError) -> tuple[str, int]:
-        if not isinstance(exc, UnicodeDecodeError):
-            raise exc
-        byte = exc.object[exc.start]
-        if codec in _C1_GAPS and exc.end == exc.start + 1:
-            if byte in assigned:
-                return assigned[byte], exc.end
-            if 0x80 <= byte <= 0x9F:
-                return chr(byte), exc.end
-        if codec in ("gbk", "gb18030") and byte == 0x80:
-            return "\u20ac", exc.start + 1
-        trail = exc.object[exc.start + 1 : exc.start + 2]
-        if codec in _PAIRS and trail and trail[0] >= 0x80 and 0x81 <= byte <= 0xFE:
-            return "\ufffd", exc.start + 2  # a pair the index lacks is one character
-        return "\ufffd", exc.end
-
-    name = f"archive-web-{codec}"
-    codecs.register_error(name, handler)
-    return name
+def _thai(exc: UnicodeError) -> tuple[str, int]:
+    """windows-874 as the standard reads it: an unassigned byte 0x80-0x9f is that C1 control,
+    another (0xdb-0xde, 0xfc-0xff) an error, U+FFFD."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    byte = exc.object[exc.start]
+    return (chr(byte) if 0x80 <= byte <= 0x9F else "\ufffd"), exc.start + 1
 
 
-# Double-byte codecs: a lead byte and a non-ASCII trail the standard's index lacks are one
-# U+FFFD to its decoder, two to Python's "replace".
-_PAIRS = frozenset({"gbk", "gb18030", "big5hkscs", "cp949", "cp932"})
-_LENIENT = {codec: _lenient(codec) for codec in (*_C1_GAPS, *_PAIRS)}
+_THAI = "archive-web-windows-874"
+codecs.register_error(_THAI, _thai)
 
 
 @cache  # a lookup of every label: some milliseconds, paid when a label is first read
@@ -220,4 +207,4 @@ def unknown_labels() -> Mapping[str, str]:
     return MappingProxyType(found)
 
 
-__all__ = ["WEB_LABELS", "unknown_labels", "web_codecs", "web_decoded"]
+__all__ = ["WEB_LABELS", "WINDOWS_CODE_PAGES", "unknown_labels", "web_codecs", "web_decoded"]

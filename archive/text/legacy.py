@@ -136,8 +136,11 @@ class Detected:
     repaired: bool = False
 
 
-def detect_legacy(raw: bytes) -> Detected:
-    """The browser reading of undeclared, non-UTF-8 ``raw``.
+def detect_legacy(raw: bytes, declared: str | None = None) -> Detected:
+    """The browser reading of undeclared, non-UTF-8 ``raw``; ``declared``: a single-byte
+    Windows code page a page declares but that does not read it strictly (a stray byte it
+    leaves unassigned), which takes windows-1252's place as the reading another must beat by
+    the margin (its unassigned bytes read as the standard reads them, C1 controls).
 
     >>> detect_legacy("café".encode("cp1252")).encoding
     'cp1252'
@@ -149,21 +152,22 @@ def detect_legacy(raw: bytes) -> Detected:
     readings = []
     texts: dict[str, str] = {}
     scores: dict[str, int] = {}  # by reading: several encodings often read the sample alike
-    for encoding in CANDIDATES:
-        text = _decoded(sample, encoding)
-        if text is not None:
+    for encoding in (*((declared,) if declared else ()), *CANDIDATES):
+        text = _decoded(sample, encoding, declared)
+        if text is not None and encoding not in texts:
             texts[encoding] = text
             if text not in scores:
                 scores[text] = anomalies(text)
             readings.append(Reading(encoding, scores[text]))
-    default = readings[0]  # cp1252 as browsers read it decodes every byte
+    # cp1252 as browsers read it decodes every byte, and so does a declared code page
+    default = readings[0]
     best = min(readings, key=lambda r: r.anomalies)  # min keeps the first of equals
     gain = default.anomalies - best.anomalies
     if gain < MARGIN_ANOMALIES or gain < MARGIN_SHARE * nonascii:
         best = default
-    reading, whole = best, _decoded(raw, best.encoding)
+    reading, whole = best, _decoded(raw, best.encoding, declared)
     if whole is None:  # the sample decoded, the whole does not: back to the default
-        reading, whole = default, raw.decode(DEFAULT, errors="whatwg-c1")
+        reading, whole = default, _decoded(raw, default.encoding, declared)
     others = [r.anomalies for r in readings if texts[r.encoding] != texts[reading.encoding]]
     margin = (min(others) - reading.anomalies) / nonascii if others else 1.0
     confidence = round(100 * min(1.0, max(0.0, margin)))
@@ -188,9 +192,9 @@ def _sample(raw: bytes) -> bytes:
     return b"\n".join(kept)
 
 
-def _decoded(raw: bytes, encoding: str) -> str | None:
-    if encoding == DEFAULT:
-        return raw.decode(DEFAULT, errors="whatwg-c1")
+def _decoded(raw: bytes, encoding: str, declared: str | None = None) -> str | None:
+    if encoding in (DEFAULT, declared):
+        return raw.decode(encoding, errors="whatwg-c1")
     text = raw.decode(encoding, errors="replace")
     if text.count("\ufffd") > max(1, len(text) * _MAX_REPAIRED_SHARE):
         return None
@@ -198,9 +202,10 @@ def _decoded(raw: bytes, encoding: str) -> str | None:
 
 
 def _whatwg_c1(exc: UnicodeDecodeError) -> tuple[str, int]:
-    """windows-1252 as WHATWG defines it: the five bytes cp1252 leaves undefined are C1
-    controls, so every byte decodes."""
-    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+    """A Windows code page as WHATWG defines it: a byte 0x80-0x9f it leaves undefined is that
+    C1 control (so every byte of windows-1252 decodes); another undefined byte is U+FFFD."""
+    byte = exc.object[exc.start]
+    return (chr(byte) if 0x80 <= byte <= 0x9F else "\ufffd"), exc.start + 1
 
 
 def anomalies(text: str) -> int:
