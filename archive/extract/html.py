@@ -296,9 +296,10 @@ def _gunzipped(raw: bytes) -> bytes:
 def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     """Decode with the strongest evidence that works; say which evidence it was.
 
-    A page whose bytes are UTF-8 is UTF-8, whatever a label says (``_utf8``). A Thai page no
-    label reads strictly, nor UTF-8, is read as the standard reads its label
-    (``archive.text.labels.web_decoded``), not detected. A byte-order
+    A page whose bytes are UTF-8 is UTF-8, whatever a label says (``_utf8``). A page no label
+    reads strictly, nor UTF-8, is detected, from its label's reading when that is a Windows
+    code page (``_detected_from``); a Thai page is read as the standard reads its label
+    (``archive.text.labels.web_decoded``: detection has no Thai reading). A byte-order
     mark, NUL bytes (binary, or a stray few left out) and empty input take
     ``decode_bytes``'s rules, and so does a page no declared charset nor UTF-8 decodes (repair,
     then the browser reading of ``archive.text.legacy``, with its confidence). The strict

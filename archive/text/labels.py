@@ -44,6 +44,8 @@ from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
 
+import archive.text.legacy  # noqa: F401  (registers the whatwg-c1 error handler)
+
 # The standard's encodings: name, the codecs that read it (in order: the next when the one
 # before fails), and its labels.
 _ENCODINGS = (
@@ -162,7 +164,7 @@ def web_decoded(raw: bytes, found: tuple[str, ...]) -> tuple[str, str, bool] | N
     too when more than a few bytes would be replaced (``_MAX_REPLACED``)."""
     if found != ("cp874",):
         return None
-    text = raw.decode("cp874", _THAI)
+    text = raw.decode("cp874", "whatwg-c1")  # archive.text.legacy's: C1 controls, else U+FFFD
     replaced = text.count("\ufffd")
     if replaced > max(1, len(text) * _MAX_REPLACED):
         return None
@@ -176,19 +178,6 @@ standard reads as C1 controls."""
 # Replacement characters a page read by its label may hold, as a share of its characters:
 # detection allows the same (archive.text.legacy).
 _MAX_REPLACED = 0.001
-
-
-def _thai(exc: UnicodeError) -> tuple[str, int]:
-    """windows-874 as the standard reads it: an unassigned byte 0x80-0x9f is that C1 control,
-    another (0xdb-0xde, 0xfc-0xff) an error, U+FFFD."""
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    byte = exc.object[exc.start]
-    return (chr(byte) if 0x80 <= byte <= 0x9F else "\ufffd"), exc.start + 1
-
-
-_THAI = "archive-web-windows-874"
-codecs.register_error(_THAI, _thai)
 
 
 @cache  # a lookup of every label: some milliseconds, paid when a label is first read
