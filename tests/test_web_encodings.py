@@ -4,7 +4,8 @@ decoders (tests/data/whatwg/, the standard's own files; PROVENANCE.md there).
 The golden values are the standard's indexes: every byte sequence an index defines is decoded
 with the codecs ``archive.text.labels`` names for its encoding, and compared with the code
 point the index gives. Where no Python codec reads an encoding exactly, the differences are
-counted and held to the counts measured when the table was written.
+held, sequence by sequence, to those measured when the table was written
+(tests/golden/web-encoding-differences.json).
 """
 
 from __future__ import annotations
