@@ -422,7 +422,7 @@ def _relations(
     paired = executor.map(pair_part, pairing_parts_of(signed, parts), ctx, bodies, settings)
     for kind, skipped in _run(paired, "relations-pair", len(KEY_KINDS) * parts, progress):
         stats[f"skipped-buckets:{KEY_KINDS[kind]}"] += skipped
-    batches = candidate_batches(ctx, parts, settings, stats, bodies)
+    batches = candidate_batches(ctx, parts, settings, stats)
     outcomes = executor.map(confirm_batch, batches, ctx, bodies, settings, confirmed)
     path = workdir.relations_file()
     path.parent.mkdir()

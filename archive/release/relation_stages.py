@@ -513,18 +513,13 @@ def candidate_batches(
     parts: int,
     settings: RelationSettings,
     stats: Counter,
-    bodies: list[int],
     size: int | None = None,
 ) -> Iterator[PairBatch]:
     """Driver, step 5: the runs of every kind and range merged in pair order, a slice at a
     time; a pair is a candidate of a kind when it shares enough keys of it over all ranges.
-    Yields the pairs :func:`~archive.relations.find.candidates` finds, ``size`` at a time,
-    holding a batch of each run, never every pair; ``bodies``: the signed bodies of each
-    shard. The pairs of each window of ``_WINDOW_BATCHES`` batches go in the order of their
-    second body's shard (``_by_shard``)."""
+    Yields the pairs :func:`~archive.relations.find.candidates` finds, in its order, ``size``
+    at a time, holding a batch of each run, never every pair."""
     size = size or BATCH_PAIRS
-    window = size * _WINDOW_BATCHES
-    first = np.concatenate(([0], np.cumsum(bodies, dtype=np.int64)))
     limits = key_limits(settings)
     least = [limits[name][0] for name in KEY_NAMES]
     runs = [
@@ -540,35 +535,13 @@ def candidate_batches(
     index = 0
     for more_codes, more_bits in _merged_pairs(runs, least, stats):
         codes, bits = np.concatenate((codes, more_codes)), np.concatenate((bits, more_bits))
-        cut = len(codes) - len(codes) % window
-        for at in range(0, cut, window):
-            for part in _by_shard(codes[at : at + window], bits[at : at + window], first, size):
-                yield PairBatch(index, *part)
-                index += 1
+        cut = len(codes) - len(codes) % size
+        for at in range(0, cut, size):
+            yield PairBatch(index, codes[at : at + size], bits[at : at + size])
+            index += 1
         codes, bits = codes[cut:], bits[cut:]
-    for part in _by_shard(codes, bits, first, size):
-        yield PairBatch(index, *part)
-        index += 1
-
-
-# Batches whose pairs are ordered together. A batch reads the bodies it pairs from their shards'
-# signature files, each file it touches opened once. In pair order a batch's first bodies lie in
-# one or two shards and its second bodies in every shard, so every batch opened every shard's
-# files three times (100,000 captures: 12% of the batches' CPU). Ordered by the second body's
-# shard within a window of 32 batches, a batch touches a few files of each.
-_WINDOW_BATCHES = 32
-
-
-def _by_shard(
-    codes: np.ndarray, bits: np.ndarray, first: np.ndarray, size: int
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``size`` pairs at a time, ordered by their second body's shard (``first``: each shard's
-    first body number), then by pair."""
-    second = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    order = np.lexsort((codes, np.searchsorted(first, second, "right")))
-    codes, bits = codes[order], bits[order]
-    for at in range(0, len(codes), size):
-        yield codes[at : at + size], bits[at : at + size]
+    if len(codes):
+        yield PairBatch(index, codes, bits)
 
 
 def _merged_pairs(
