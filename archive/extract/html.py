@@ -81,7 +81,7 @@ from archive.model import (
     stated_date,
     utc_offset_minutes,
 )
-from archive.text.decode import Decoded, NotText, decode_bytes, text_codec
+from archive.text.decode import Decoded, NotText, decode_bytes, detected, text_codec
 from archive.text.labels import WINDOWS_CODE_PAGES, web_codecs, web_decoded
 from archive.text.legacy import detect_legacy
 from archive.text.normalize import body_text, normalize_text
@@ -330,14 +330,12 @@ def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     # No label reads the page strictly, nor does UTF-8: detection, from the first label's
     # reading when it is a Windows code page; a Thai page (detection has no Thai reading)
     # read as the standard reads its label.
-    for found, method in candidates[:2]:
-        if (read := web_decoded(raw, found)) is not None:
-            codec, text, replaced = read
-            return Decoded(text, codec, method, ("encoding-repaired",) if replaced else ())
-        if found and found[0] in WINDOWS_CODE_PAGES:
-            return _detected_from(raw, found[0], method)
-        if found:
-            break
+    found, method = next(((f, m) for f, m in candidates[:2] if f), ((), source))
+    if (read := web_decoded(raw, found)) is not None:
+        codec, text, replaced = read
+        return Decoded(text, codec, method, ("encoding-repaired",) if replaced else ())
+    if found and found[0] in WINDOWS_CODE_PAGES:
+        return _detected_from(raw, found[0], method)
     return decode_bytes(raw)
 
 
@@ -345,11 +343,9 @@ def _detected_from(raw: bytes, codec: str, method: str) -> Decoded:
     """Detection from ``codec``'s reading of ``raw`` (``detect_legacy``'s ``declared``): the
     label's own method when that reading stands."""
     found = detect_legacy(raw, declared=codec)
-    repaired = ("encoding-repaired",) if found.repaired else ()
     if found.encoding == codec:
-        return Decoded(found.text, codec, method, repaired)
-    flags = ("encoding-detected", *repaired)
-    return Decoded(found.text, found.encoding, "detected", flags, found.confidence)
+        return Decoded(found.text, codec, method, ("encoding-repaired",) if found.repaired else ())
+    return detected(found)
 
 
 def _utf8(raw: bytes) -> str | None:

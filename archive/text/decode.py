@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, replace
 
 from archive.text.labels import unknown_labels
-from archive.text.legacy import detect_legacy
+from archive.text.legacy import Detected, detect_legacy
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
@@ -125,7 +125,7 @@ def _decode(raw: bytes, declared: str | None) -> Decoded:
     except UnicodeDecodeError:
         pass
     repaired = _repaired_utf8(raw)
-    return repaired if repaired else _detected(raw)
+    return repaired if repaired else detected(detect_legacy(raw))
 
 
 def _declared(raw: bytes, declared: str) -> Decoded | None:
@@ -189,8 +189,8 @@ def _repaired_utf8(raw: bytes) -> Decoded | None:
     return None
 
 
-def _detected(raw: bytes) -> Decoded:
-    found = detect_legacy(raw)
+def detected(found: Detected) -> Decoded:
+    """A detection's reading (``archive.text.legacy.detect_legacy``) as ``Decoded``."""
     flags = ("encoding-detected", "encoding-repaired") if found.repaired else ("encoding-detected",)
     return Decoded(found.text, found.encoding, "detected", flags, found.confidence)
 
