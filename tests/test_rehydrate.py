@@ -146,12 +146,14 @@ def test_one_changed_and_one_missing_capture(releases, user_captures, tmp_path):
 
 
 def test_same_bytes_extracted_otherwise_is_a_text_change(releases, tmp_path):
-    """Packed with a capture log naming the charset; rehydrated without it."""
+    """Packed with a capture log naming a charset (a wrong one: the bytes are windows-1251);
+    rehydrated without it, where detection reads them otherwise."""
     src = tmp_path / "captures"
     (src / "north").mkdir(parents=True)
-    (src / "north" / "cafe.txt").write_bytes("Café de la lande\n\nOuvert à l’aube.\n".encode())
+    text = "Кафе на пристани\n\nОткрыто с рассвета до позднего вечера.\n"
+    (src / "north" / "cafe.txt").write_bytes(text.encode("cp1251"))
     log = tmp_path / "log.jsonl"
-    log.write_text(json.dumps({"path": "north/cafe.txt", "charset": "cp1252"}) + "\n", "utf-8")
+    log.write_text(json.dumps({"path": "north/cafe.txt", "charset": "koi8-r"}) + "\n", "utf-8")
     dry = pack([src], tmp_path / "dry", replace(SETTINGS, tier="metadata-only"), capture_log=log)
     result = rehydrate(dry.path, src, tmp_path / "out")
     assert [m.reason for m in result.changed] == ["text"] and not result.matched

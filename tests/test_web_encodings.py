@@ -15,13 +15,14 @@ import gzip
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
 from archive.cli import main
 from archive.extract.html import extract_html
 from archive.model import Hints
-from archive.text.decode import decode_bytes, text_codec
+from archive.text.decode import decode_bytes, label_codecs, text_codec
 from archive.text.labels import WEB_LABELS, web_codecs
 
 DATA = Path(__file__).resolve().parent / "data" / "whatwg"
@@ -374,21 +375,90 @@ def test_every_label_of_a_languages_encodings_reads_its_text_back(language):
     assert tried >= 3
 
 
-def test_a_text_captures_declared_label_is_one_python_may_not_know():
-    """Capture logs name charsets as pages do: iso885915 was unknown, and detection read the
-    euro sign as ¤. Labels Python knows keep Python's reading in text captures."""
-    text = "Le café coûte 5 €, a dit le maire devant le port ce matin."
-    assert decode_bytes(text.encode("iso8859-15"), "iso885915").text == text
-    assert text_codec("iso885915") == "iso8859-15"
-    assert text_codec("ks_c_5601-1989") == "cp949"
-    assert text_codec("iso-8859-9") == "iso8859-9"
-    assert text_codec("x-user-defined") is None
+def test_a_text_captures_label_is_read_as_browsers_read_it():
+    """Text captures take a page's rules: a browser shows a text/plain response labelled
+    iso-8859-1 as windows-1252, so its smart quotes are quotes, not the C1 controls Python's
+    latin-1 made of them (kept in the text and flagged), whichever spelling the log uses."""
+    text = "The mayor said “the ferry runs until May” — and left. "
+    for label in ("iso-8859-1", "ISO_8859-1", "latin1", "latin_1", "l1", "ascii", "us-ascii"):
+        found = decode_bytes(text.encode("cp1252"), label)
+        assert (found.text, found.encoding, found.method, found.flags) == (
+            text,
+            "cp1252",
+            "declared",
+            (),
+        ), label
+    turkish = "Belediye başkanı “feribot mayısa kadar çalışacak” dedi."
+    found = decode_bytes(turkish.encode("cp1254"), "iso-8859-9")
+    assert (found.text, found.encoding) == (turkish, "cp1254")
+    japanese = "市議会は①の案を可決した。"  # ① is outside Python's shift_jis
+    found = decode_bytes(japanese.encode("cp932"), "shift_jis")
+    assert (found.text, found.encoding, found.method) == (japanese, "cp932", "declared")
+    euro = "Le café coûte 5 €, a dit le maire devant le port ce matin."
+    found = decode_bytes(euro.encode("iso8859-15"), "iso885915")  # a label Python lacks
+    assert (found.text, found.encoding) == (euro, "iso8859-15")
+
+
+def test_a_text_capture_that_is_utf8_is_utf8_whatever_its_label():
+    """Bytes that are UTF-8 under an old legacy label are UTF-8, as a page's are: read by the
+    label, every ó became Ã³."""
+    text = "El alcalde dijo que el ferry navegará 20 kilómetros más."
+    for label in ("iso-8859-15", "windows-1252", "iso-8859-1", "koi8-r"):
+        found = decode_bytes(text.encode("utf-8"), label)
+        assert (found.text, found.encoding, found.method) == (text, "utf-8", "utf-8"), label
+    ascii_only = b"The council met on Tuesday."
+    assert decode_bytes(ascii_only, "iso-8859-1").encoding == "cp1252"
+
+
+def test_a_text_captures_utf16_label_without_nul_bytes_is_no_utf16():
+    """Python's utf-16 read ASCII text two bytes a character, as CJK nonsense; text with a
+    space or a line end in UTF-16 holds NUL bytes. (An even length: UTF-16 reads it.)"""
+    text = b"The council met on Tuesday and voted for the new ferry timetables."
+    found = decode_bytes(text, "utf-16")
+    assert (found.text, found.encoding) == (text.decode("ascii"), "utf-8")
+    utf16 = "The council met on Tuesday.".encode("utf-16-le")
+    assert decode_bytes(utf16, "utf-16").text == "The council met on Tuesday."
+
+
+def test_a_text_capture_no_label_reads_is_detected_from_its_code_page():
+    """A stray byte windows-1254 leaves unassigned (0x81) sends a Turkish text to detection,
+    which starts from the label's reading, as a page's does: it stays Turkish."""
+    turkish = "Belediye başkanı “feribot mayısa kadar çalışacak” dedi, ağır bir sesle. " * 3
+    raw = turkish.encode("cp1254") + b"\x81"
+    found = decode_bytes(raw, "iso-8859-9")
+    assert found.encoding == "cp1254" and found.text.startswith(turkish.rstrip())
+    assert found.method == "declared"
+
+
+def test_pack_reads_a_text_captures_logged_charset_as_browsers_do(tmp_path):
+    """End to end: a text capture logged as iso-8859-1 keeps its quotation marks in the
+    record, with its encoding named; the release verifies."""
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    body = "The mayor said “the ferry runs until May” and the council agreed to fund it. "
+    (captures / "a.txt").write_bytes(("Ferry timetable\n\n" + body * 3 + "\n").encode("cp1252"))
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"path": "a.txt", "charset": "ISO-8859-1"}) + "\n")
+    out = tmp_path / "dist"
+    args = ["pack", str(captures), "--capture-log", str(log), "--out", str(out),
+            "--name", "latin", "--version", "1.0.0", "--no-relations", "--jobs", "1",
+            "--json"]  # fmt: skip
+    packed = CliRunner().invoke(main, args)
+    assert packed.exit_code == 0, packed.output
+    release = out / "latin-1.0.0"
+    rows = pq.read_table(release / "data").to_pylist()
+    assert len(rows) == 1
+    assert (rows[0]["raw_encoding"], rows[0]["raw_encoding_method"]) == ("cp1252", "capture-log")
+    assert "“the ferry runs until May”" in rows[0]["text"]
+    assert "\x93" not in rows[0]["capture_text"]
+    verified = CliRunner().invoke(main, ["verify", str(release), "--json"])
+    assert verified.exit_code == 0, verified.output
 
 
 def test_a_label_holding_a_nul_is_no_label(tmp_path):
     """A capture log's charset with a NUL in it stopped the whole pack (an internal error
     from codecs.lookup); it names no encoding, and the capture is read as undeclared."""
-    assert text_codec("utf-8\x00") is None and web_codecs("utf-8\x00") == ()
+    assert text_codec("utf-8\x00") is None and label_codecs("utf-8\x00") == ()
     captures = tmp_path / "captures"
     captures.mkdir()
     (captures / "a.txt").write_text("Ferry timetable\n\nThe council met on Tuesday.\n")
@@ -421,8 +491,6 @@ def test_pack_reads_declared_pages_as_browsers_do(tmp_path):
     assert packed.exit_code == 0, packed.output
     summary = json.loads(packed.output)
     assert summary["counts"]["records"] == 2 and summary["counts"]["quarantined"] == 0
-    import pyarrow.parquet as pq
-
     rows = {
         row["capture"]["source_path"]: row
         for row in pq.read_table(out / "web-1.0.0" / "data").to_pylist()

@@ -81,9 +81,7 @@ from archive.model import (
     stated_date,
     utc_offset_minutes,
 )
-from archive.text.decode import Decoded, NotText, decode_bytes, detected, text_codec
-from archive.text.labels import WINDOWS_CODE_PAGES, web_codecs, web_decoded
-from archive.text.legacy import detect_legacy
+from archive.text.decode import Decoded, NotText, decode_bytes, decode_labelled, label_codecs
 from archive.text.normalize import body_text, normalize_text
 
 DEFAULT_MAX_DATE = MAX_DATE
@@ -296,68 +294,22 @@ def _gunzipped(raw: bytes) -> bytes:
 def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     """Decode with the strongest evidence that works; say which evidence it was.
 
-    A page whose bytes are UTF-8 is UTF-8, whatever a label says (``_utf8``). A page no label
-    reads strictly, nor UTF-8, is detected, from its label's reading when that is a Windows
-    code page (``_detected_from``); a Thai page is read as the standard reads its label
-    (``archive.text.labels.web_decoded``: detection has no Thai reading). A byte-order
-    mark, NUL bytes (binary, or a stray few left out) and empty input take
-    ``decode_bytes``'s rules, and so does a page no declared charset nor UTF-8 decodes (repair,
-    then the browser reading of ``archive.text.legacy``, with its confidence). The strict
-    paths skip its control-character census: a full scan of every page for a flag that
-    trafilatura's parser makes moot (it drops those characters) costs ~10% of the extraction.
+    The declared charset (``source``), then the page's ``<meta>``, read as browsers read them
+    (``archive.text.decode.decode_labelled``: a page that is UTF-8 is UTF-8, whatever a label
+    says). A byte-order mark, NUL bytes (binary, or a stray few left out) and empty input take
+    ``decode_bytes``'s rules, and so does a page no label nor UTF-8 reads and no label's
+    reading applies to (repair, then the browser reading of ``archive.text.legacy``, with its
+    confidence). The label paths skip its control-character census: a full scan of every page
+    for a flag that trafilatura's parser makes moot (it drops those characters) costs ~10% of
+    the extraction.
     """
     if not raw or raw.isspace() or raw.startswith(_BOMS) or b"\x00" in raw:
-        return decode_bytes(raw, next(iter(_codecs(declared)), None))
-    # No NUL byte: no UTF-16 page (its markup would hold one in every other byte), whatever
-    # a header says; HTML's prescan reads a <meta> so too.
-    candidates = tuple(
-        (tuple(c for c in found if not c.startswith("utf-16")), method)
-        for found, method in (
-            (_codecs(declared), source),
-            (_codecs(_meta_charset(raw), in_page=True), "meta-charset"),
-            (("utf-8",), "utf-8"),
-        )
+        return decode_bytes(raw, next(iter(label_codecs(declared)), None))
+    labelled = (
+        (label_codecs(declared), source),
+        (label_codecs(_meta_charset(raw), in_page=True), "meta-charset"),
     )
-    first = next((found[0] for found, _ in candidates if found), "utf-8")
-    if first != "utf-8" and not raw.isascii() and (text := _utf8(raw)) is not None:
-        return Decoded(text, "utf-8", "utf-8")
-    for found, method in candidates:
-        for codec in found:
-            try:
-                return Decoded(raw.decode(codec), codec, method)
-            except UnicodeDecodeError:
-                continue
-    # No label reads the page strictly, nor does UTF-8: detection, from the first label's
-    # reading when it is a Windows code page; a Thai page (detection has no Thai reading)
-    # read as the standard reads its label.
-    found, method = next(((f, m) for f, m in candidates[:2] if f), ((), source))
-    if (read := web_decoded(raw, found)) is not None:
-        codec, text, replaced = read
-        return Decoded(text, codec, method, ("encoding-repaired",) if replaced else ())
-    if found and found[0] in WINDOWS_CODE_PAGES:
-        return _detected_from(raw, found[0], method)
-    return decode_bytes(raw)
-
-
-def _detected_from(raw: bytes, codec: str, method: str) -> Decoded:
-    """Detection from ``codec``'s reading of ``raw`` (``detect_legacy``'s ``declared``): the
-    label's own method when that reading stands."""
-    found = detect_legacy(raw, declared=codec)
-    if found.encoding == codec:
-        return Decoded(found.text, codec, method, ("encoding-repaired",) if found.repaired else ())
-    return detected(found)
-
-
-def _utf8(raw: bytes) -> str | None:
-    """``raw`` as UTF-8 when it is UTF-8. Bytes of another encoding almost never are (a
-    non-ASCII character in windows-1252 is one byte, which UTF-8 never leaves alone), while a
-    page saved as UTF-8 under its old label is common: 3 of the 303 real test pages are, and
-    one, labelled iso-8859-15, had been read as Ã³ for ó throughout. So a page that is UTF-8
-    is read as UTF-8, whatever its label says."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    return decode_labelled(raw, labelled) or decode_bytes(raw)
 
 
 def _meta_charset(raw: bytes) -> str | None:
@@ -365,18 +317,6 @@ def _meta_charset(raw: bytes) -> str | None:
         return None
     match = _META_CHARSET.search(raw, 0, 4096)
     return match.group(1).decode("ascii") if match else None
-
-
-def _codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
-    """The codecs that read a page labelled ``label`` as browsers do (``web_codecs``), else
-    the one Python knows the label by (the replacement encoding's labels)."""
-    if not label:
-        return ()
-    found = web_codecs(label, in_page=in_page)
-    if found:
-        return found
-    codec = text_codec(label)
-    return () if codec is None else (codec,)
 
 
 # --- what the markup says ----------------------------------------------------------------------

@@ -180,20 +180,4 @@ standard reads as C1 controls."""
 _MAX_REPLACED = 0.001
 
 
-@cache  # a lookup of every label: some milliseconds, paid when a label is first read
-def unknown_labels() -> Mapping[str, str]:
-    """The standard's labels Python's codecs do not know (or know as no text encoding), each
-    as the first codec of its encoding: a Thai page's ``windows-874``, ``iso885915``. Text
-    captures read these so, and keep Python's reading of the labels Python knows."""
-    found = {}
-    for label, name in WEB_LABELS.items():
-        try:
-            known = codecs.lookup(label)._is_text_encoding
-        except LookupError:
-            known = False
-        if not known and _CODECS[name]:
-            found[label] = _CODECS[name][0]
-    return MappingProxyType(found)
-
-
-__all__ = ["WEB_LABELS", "WINDOWS_CODE_PAGES", "unknown_labels", "web_codecs", "web_decoded"]
+__all__ = ["WEB_LABELS", "WINDOWS_CODE_PAGES", "web_codecs", "web_decoded"]
