@@ -380,7 +380,7 @@ def test_a_text_captures_label_is_read_as_browsers_read_it():
     iso-8859-1 as windows-1252, so its smart quotes are quotes, not the C1 controls Python's
     latin-1 made of them (kept in the text and flagged), whichever spelling the log uses."""
     text = "The mayor said “the ferry runs until May” — and left. "
-    for label in ("iso-8859-1", "ISO_8859-1", "latin1", "latin_1", "l1", "ascii", "us-ascii"):
+    for label in ("iso-8859-1", "ISO_8859-1", "latin1", "latin_1", "l1", "windows-1252"):
         found = decode_bytes(text.encode("cp1252"), label)
         assert (found.text, found.encoding, found.method, found.flags) == (
             text,
@@ -416,8 +416,68 @@ def test_a_text_captures_utf16_label_without_nul_bytes_is_no_utf16():
     text = b"The council met on Tuesday and voted for the new ferry timetables."
     found = decode_bytes(text, "utf-16")
     assert (found.text, found.encoding) == (text.decode("ascii"), "utf-8")
-    utf16 = "The council met on Tuesday.".encode("utf-16-le")
-    assert decode_bytes(utf16, "utf-16").text == "The council met on Tuesday."
+
+
+def test_an_ascii_label_on_bytes_that_are_not_ascii_is_no_statement():
+    """Browsers read us-ascii as windows-1252, which never refuses a byte: a KOI8-R or EUC-JP
+    text under a server's default us-ascii would be mojibake, stated as the label's. Non-ASCII
+    bytes show the label is a default, and they are read as if unlabelled."""
+    russian = "Привет, мир! Это простой текст о новом пароме через реку."
+    for label in ("us-ascii", "ascii", "ANSI_X3.4-1968"):
+        found = decode_bytes(russian.encode("koi8-r"), label)
+        assert (found.text, found.encoding, found.method) == (russian, "koi8-r", "detected")
+    quotes = "The mayor said “the ferry runs until May” and left the harbour office."
+    found = decode_bytes(quotes.encode("cp1252"), "us-ascii")
+    assert (found.text, found.encoding, found.method) == (quotes, "cp1252", "detected")
+    found = decode_bytes(b"The council met on Tuesday.", "us-ascii")
+    assert (found.encoding, found.method) == ("ascii", "declared")
+    assert label_codecs("us-ascii") == ("ascii",) and web_codecs("us-ascii") == ("cp1252",)
+
+
+def test_utf8_cut_inside_a_character_is_utf8_whatever_its_label():
+    """A capture cut off inside its last character is UTF-8 but for that byte: under a legacy
+    label it became mojibake (cafÃ©), stated as the label's reading and unflagged."""
+    text = "Le café de la gare – ouvert à l’aube, fermé à minuit. Résumé : très bien. " * 3
+    raw = text.encode() + "é".encode()[:1]
+    for label in ("us-ascii", "windows-874", "tis-620", "iso-8859-1", "windows-1252"):
+        found = decode_bytes(raw, label)
+        assert found.text == text + "\ufffd", label
+        assert (found.encoding, found.method, found.flags) == (
+            "utf-8",
+            "utf-8-repaired",
+            ("encoding-repaired",),
+        ), label
+    # a legacy text holding one lone byte that UTF-8 would read as a lead byte is no UTF-8
+    latin = "Le café ouvre à l’aube près du quai."
+    assert decode_bytes(latin.encode("cp1252"), "iso-8859-1").encoding == "cp1252"
+
+
+def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
+    """A Thai label's lenient reading (one byte may become U+FFFD) is for Thai: a German
+    text under tis-620 read Gr�฿e aus K๖ln."""
+    german = "Grüße aus Köln"
+    found = decode_bytes(german.encode("latin-1"), "tis-620")
+    assert found.text == german and found.encoding == "cp1252"
+    thai = "นายกเทศมนตรีกล่าวว่าเรือข้ามฟากจะเปิดให้บริการจนถึงเดือนพฤษภาคม " * 3
+    found = decode_bytes(thai.encode("cp874") + b"\xdb", "tis-620")  # 0xdb: unassigned
+    assert (found.encoding, found.flags) == ("cp874", ("encoding-repaired",))
+    assert found.text == thai + "\ufffd"
+
+
+def test_a_page_with_a_stray_nul_byte_names_its_label_and_reads_utf8_as_utf8():
+    """A page holding a NUL byte goes the byte rules' way (the NUL left out, flagged); its
+    declared label is still named by its source, not "declared", and a page that is UTF-8
+    under an old label is UTF-8 there too."""
+    body = "Le maire a dit que le traversier circulera jusqu’en mai, près du quai. " * 20
+    raw = page("", body.encode("utf-8")).replace(b"</title>", b"</title>\x00")  # 1 in 1,400
+    result = extract_html(raw, Hints(declared_charset="iso-8859-15"), charset_source="http-header")
+    assert (result.encoding, result.encoding_method) == ("utf-8", "utf-8")
+    assert body.strip() in result.capture_text.replace("\n", " ")
+    latin = page("", body.encode("cp1252")).replace(b"</title>", b"</title>\x00")
+    result = extract_html(
+        latin, Hints(declared_charset="windows-1252"), charset_source="http-header"
+    )
+    assert (result.encoding, result.encoding_method) == ("cp1252", "http-header")
 
 
 def test_a_text_capture_no_label_reads_is_detected_from_its_code_page():

@@ -304,7 +304,8 @@ def _decoded(raw: bytes, declared: str | None, source: str) -> Decoded:
     the extraction.
     """
     if not raw or raw.isspace() or raw.startswith(_BOMS) or b"\x00" in raw:
-        return decode_bytes(raw, next(iter(label_codecs(declared)), None))
+        decoded = decode_bytes(raw, next(iter(label_codecs(declared)), None))
+        return replace(decoded, method=source) if decoded.method == "declared" else decoded
     labelled = (
         (label_codecs(declared), source),
         (label_codecs(_meta_charset(raw), in_page=True), "meta-charset"),

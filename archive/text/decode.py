@@ -138,20 +138,22 @@ def decode_labelled(raw: bytes, labelled: Sequence[tuple[tuple[str, ...], str]])
 
     ``labelled`` holds (codecs, method) pairs, strongest evidence first: each label's
     ``label_codecs`` and the method it is named by. Bytes that are UTF-8, and not ASCII alone,
-    are UTF-8 whatever a label says: a legacy encoding's bytes almost never are, while a page
-    saved as UTF-8 under its old label is common (``_utf8``). Then each label's codecs,
-    strictly, then UTF-8. Bytes no label reads strictly, nor UTF-8, are detected from the first
-    label's reading when that is a Windows code page (``_detected_from``); Thai is read as the
-    standard reads its label (``archive.text.labels.web_decoded``: detection has no Thai
-    reading). UTF-16 labels are dropped: bytes with no NUL byte are no UTF-16 (a space or a
-    line end would hold one), and HTML's prescan reads a ``<meta>`` so too.
+    are UTF-8 whatever a label says, and so are bytes that are UTF-8 but for one damaged
+    sequence (a character cut short at the end): a legacy encoding's bytes almost never are,
+    while a page saved as UTF-8 under its old label is common (``_utf8``). Then each label's
+    codecs, strictly, then UTF-8. Bytes no label reads strictly, nor UTF-8, are detected from
+    the first label's reading when that is a Windows code page (``_detected_from``); Thai is
+    read as the standard reads its label (``archive.text.labels.web_decoded``: detection has
+    no Thai reading). UTF-16 labels are dropped: UTF-16 text holds a NUL byte for every
+    character below U+0100 (a space, a line end, any Latin letter), and HTML's prescan reads a
+    ``<meta>`` so too.
     """
     labelled = tuple(
         (tuple(c for c in found if not c.startswith("utf-16")), how) for found, how in labelled
     )
     first = next((found[0] for found, _ in labelled if found), "utf-8")
-    if first != "utf-8" and not raw.isascii() and (text := _utf8(raw)) is not None:
-        return Decoded(text, "utf-8", "utf-8")
+    if first != "utf-8" and not raw.isascii() and (utf8 := _utf8(raw)) is not None:
+        return utf8
     for found, method in (*labelled, (("utf-8",), "utf-8")):
         for codec in found:
             try:
@@ -176,32 +178,46 @@ def _detected_from(raw: bytes, codec: str, method: str) -> Decoded:
     return detected(found)
 
 
-def _utf8(raw: bytes) -> str | None:
-    """``raw`` as UTF-8 when it is UTF-8. Bytes of another encoding almost never are (a
-    non-ASCII character in windows-1252 is one byte, which UTF-8 never leaves alone), while a
-    page saved as UTF-8 under its old label is common: 3 of the 303 real test pages are, and
-    one, labelled iso-8859-15, had been read as Ã³ for ó throughout. So bytes that are UTF-8
-    are read as UTF-8, whatever their label says."""
+def _utf8(raw: bytes) -> Decoded | None:
+    """``raw`` as UTF-8 when it is UTF-8, or UTF-8 but for one damaged sequence among at least
+    two good multi-byte characters (repaired and flagged). Bytes of another encoding almost
+    never are (a non-ASCII character in windows-1252 is one byte, which UTF-8 never leaves
+    alone), while a page saved as UTF-8 under its old label is common: 3 of the 303 real test
+    pages are, and one, labelled iso-8859-15, had been read as Ã³ for ó throughout. A capture
+    cut off inside a character is common too. So bytes that are UTF-8 are read as UTF-8,
+    whatever their label says."""
     try:
-        return raw.decode("utf-8")
+        return Decoded(raw.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError:
+        pass
+    text = raw.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    if replaced - raw.count("\ufffd".encode()) != 1:
         return None
+    if len(text) - len(text.encode("ascii", "ignore")) - replaced < 2:
+        return None
+    return Decoded(text, "utf-8", "utf-8-repaired", ("encoding-repaired",))
 
 
 def label_codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
     """The codecs that read text labelled ``label`` as browsers do (``web_codecs``), else the
     one Python knows the label by (the standard's "replacement" labels, and labels only Python
-    knows); empty for no label or one that names no charset.
+    knows); empty for no label or one that names no charset. An ASCII label (``us-ascii``)
+    is read as ASCII, not as browsers' windows-1252: non-ASCII bytes show it is a default, not
+    a statement, and the bytes are read as if unlabelled (a KOI8-R text under it would be
+    mojibake in windows-1252, never refused).
 
     >>> label_codecs("iso-8859-1"), label_codecs("x-mac-cyrillic"), label_codecs("rot13")
     (('cp1252',), ('mac-cyrillic',), ())
     """
     if not label:
         return ()
+    codec = text_codec(label)
+    if codec == "ascii":
+        return (codec,)
     found = web_codecs(label, in_page=in_page)
     if found:
         return found
-    codec = text_codec(label)
     return () if codec is None else (codec,)
 
 

@@ -40,6 +40,7 @@ Python codec is exact, the differences are these:
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
@@ -161,12 +162,17 @@ def web_decoded(raw: bytes, found: tuple[str, ...]) -> tuple[str, str, bool] | N
     for windows-874, which detection has no reading of: a Thai page with one stray byte would
     be read as Hebrew. Another encoding's page goes to detection, as a wrong label's must (a
     Windows code page read this way never fails, and GB18030 reads almost any pair). None
-    too when more than a few bytes would be replaced (``_MAX_REPLACED``)."""
+    too when more than a few bytes would be replaced (``_MAX_REPLACED``), or when Thai letters
+    are not most of what the reading makes of the non-ASCII bytes: a Latin text under a wrong
+    Thai label (``Grüße`` in latin-1 reads ``Gr�฿e``) is left to detection."""
     if found != ("cp874",):
         return None
     text = raw.decode("cp874", "whatwg-c1")  # archive.text.legacy's: C1 controls, else U+FFFD
     replaced = text.count("\ufffd")
     if replaced > max(1, len(text) * _MAX_REPLACED):
+        return None
+    letters = len(_THAI_LETTERS.findall(text))
+    if 2 * letters <= len(text) - len(text.encode("ascii", "ignore")):
         return None
     return "cp874", text, replaced > 0
 
@@ -178,6 +184,7 @@ standard reads as C1 controls."""
 # Replacement characters a page read by its label may hold, as a share of its characters:
 # detection allows the same (archive.text.legacy).
 _MAX_REPLACED = 0.001
+_THAI_LETTERS = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e]")  # not its digits, signs, baht
 
 
 __all__ = ["WEB_LABELS", "WINDOWS_CODE_PAGES", "web_codecs", "web_decoded"]
