@@ -432,6 +432,12 @@ def test_an_ascii_label_on_bytes_that_are_not_ascii_is_no_statement():
     found = decode_bytes(b"The council met on Tuesday.", "us-ascii")
     assert (found.encoding, found.method) == ("ascii", "declared")
     assert label_codecs("us-ascii") == ("ascii",) and web_codecs("us-ascii") == ("cp1252",)
+    # a page's <meta> is the label then: detection starts from its reading (a stray 0x81)
+    turkish = "Belediye başkanı “feribot mayısa kadar çalışacak” dedi, ağır bir sesle. " * 3
+    raw = page("windows-1254", turkish.encode("cp1254")).replace(b"</body>", b"\x81</body>")
+    result = extract_html(raw, Hints(declared_charset="us-ascii"), charset_source="http-header")
+    assert (result.encoding, result.encoding_method) == ("cp1254", "meta-charset")
+    assert "başkanı “feribot" in result.capture_text
 
 
 def test_utf8_cut_inside_a_character_is_utf8_whatever_its_label():
@@ -447,9 +453,23 @@ def test_utf8_cut_inside_a_character_is_utf8_whatever_its_label():
             "utf-8-repaired",
             ("encoding-repaired",),
         ), label
-    # a legacy text holding one lone byte that UTF-8 would read as a lead byte is no UTF-8
-    latin = "Le café ouvre à l’aube près du quai."
-    assert decode_bytes(latin.encode("cp1252"), "iso-8859-1").encoding == "cp1252"
+    # a windows-1252 text ending in é (0xe9, a UTF-8 lead byte) is no UTF-8 cut short
+    latin = "Le café ouvre à l’aube près du quai, dit le maire du café"
+    assert decode_bytes(latin.encode("cp1252"), "iso-8859-1").text == latin
+
+
+def test_utf8_damaged_elsewhere_or_with_one_good_character_keeps_its_label():
+    """Only a cut at the very end is repaired over a label, and only with at least two good
+    multi-byte characters before it: a short run of EUC-KR can be UTF-8 but for one sequence
+    in the middle (단기간 is), and one good character is as likely a legacy text's chance."""
+    korean = "The Korean word 단기간 means short-term."
+    found = decode_bytes(korean.encode("cp949"), "euc-kr")
+    assert (found.text, found.encoding, found.method) == (korean, "cp949", "declared")
+    one = b"Le caf\xc3\xa9 ouvre \xc3"  # one good character, then a cut one
+    assert decode_bytes(one, "windows-1252").encoding == "cp1252"
+    two = b"Le caf\xc3\xa9 ouvre \xc3\xa0 l'aube \xc3"
+    found = decode_bytes(two, "windows-1252")
+    assert (found.text, found.method) == ("Le café ouvre à l'aube \ufffd", "utf-8-repaired")
 
 
 def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
@@ -462,6 +482,14 @@ def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
     found = decode_bytes(thai.encode("cp874") + b"\xdb", "tis-620")  # 0xdb: unassigned
     assert (found.encoding, found.flags) == ("cp874", ("encoding-repaired",))
     assert found.text == thai + "\ufffd"
+    for short in ("๑๒ พ.ค. ๒๕๖๖", "ราคา ฿๓๕๐"):  # Thai digits, the baht sign
+        found = decode_bytes(short.encode("cp874") + b"\xdb", "tis-620")
+        assert (found.text, found.encoding) == (short + "\ufffd", "cp874")
+    # latin-1's small accented letters are Thai vowels and tone marks in windows-874
+    for latin in ("Die Bürgermeisterin erklärte, dass die Fähre täglich fährt.",
+                  "La vergüenza del alcalde: él dijo que sí al transbordador."):  # fmt: skip
+        found = decode_bytes(latin.encode("latin-1"), "tis-620")
+        assert found.text == latin and found.encoding == "cp1252", latin
 
 
 def test_a_page_with_a_stray_nul_byte_names_its_label_and_reads_utf8_as_utf8():

@@ -2,7 +2,8 @@
 
 Order of evidence, strongest first: a byte-order mark; a charset declared by the capture log or an
 HTTP header, read as browsers read it (``decode_labelled``: bytes that are UTF-8 are UTF-8
-whatever the label, and a label is read as the WHATWG Encoding Standard reads it); strict
+whatever the label, and a label is read as the WHATWG Encoding Standard reads it, but for an
+ASCII label, which non-ASCII bytes refute); strict
 UTF-8; UTF-8 with a few damaged sequences (a character cut short, a stray byte: repaired and
 flagged); UTF-16 without a byte-order mark; then, for legacy bytes, the reading a browser would
 make (``archive.text.legacy``: windows-1252 unless the bytes clearly say otherwise), with how
@@ -138,15 +139,15 @@ def decode_labelled(raw: bytes, labelled: Sequence[tuple[tuple[str, ...], str]])
 
     ``labelled`` holds (codecs, method) pairs, strongest evidence first: each label's
     ``label_codecs`` and the method it is named by. Bytes that are UTF-8, and not ASCII alone,
-    are UTF-8 whatever a label says, and so are bytes that are UTF-8 but for one damaged
-    sequence (a character cut short at the end): a legacy encoding's bytes almost never are,
-    while a page saved as UTF-8 under its old label is common (``_utf8``). Then each label's
-    codecs, strictly, then UTF-8. Bytes no label reads strictly, nor UTF-8, are detected from
-    the first label's reading when that is a Windows code page (``_detected_from``); Thai is
-    read as the standard reads its label (``archive.text.labels.web_decoded``: detection has
-    no Thai reading). UTF-16 labels are dropped: UTF-16 text holds a NUL byte for every
-    character below U+0100 (a space, a line end, any Latin letter), and HTML's prescan reads a
-    ``<meta>`` so too.
+    are UTF-8 whatever a label says, and so are bytes that are UTF-8 cut short inside their
+    last character: a legacy encoding's bytes almost never are, while a page saved as UTF-8
+    under its old label is common (``_utf8``). Then each label's codecs, strictly, then UTF-8.
+    Bytes no label reads strictly, nor UTF-8, are detected from the first label's reading when
+    that is a Windows code page (``_detected_from``; an ASCII label, refuted by the bytes, is
+    passed over); Thai is read as the standard reads its label
+    (``archive.text.labels.web_decoded``: detection has no Thai reading). UTF-16 labels are
+    dropped: UTF-16 text holds a NUL byte for every character below U+0100 (a space, a line
+    end, any Latin letter), and HTML's prescan reads a ``<meta>`` so too.
     """
     labelled = tuple(
         (tuple(c for c in found if not c.startswith("utf-16")), how) for found, how in labelled
@@ -160,7 +161,7 @@ def decode_labelled(raw: bytes, labelled: Sequence[tuple[tuple[str, ...], str]])
                 return Decoded(raw.decode(codec), codec, method)
             except UnicodeDecodeError:
                 continue
-    found, method = next(((f, m) for f, m in labelled if f), ((), ""))
+    found, method = next(((f, m) for f, m in labelled if f and f != ("ascii",)), ((), ""))
     if (read := web_decoded(raw, found)) is not None:
         codec, text, replaced = read
         return Decoded(text, codec, method, ("encoding-repaired",) if replaced else ())
@@ -179,24 +180,24 @@ def _detected_from(raw: bytes, codec: str, method: str) -> Decoded:
 
 
 def _utf8(raw: bytes) -> Decoded | None:
-    """``raw`` as UTF-8 when it is UTF-8, or UTF-8 but for one damaged sequence among at least
-    two good multi-byte characters (repaired and flagged). Bytes of another encoding almost
-    never are (a non-ASCII character in windows-1252 is one byte, which UTF-8 never leaves
-    alone), while a page saved as UTF-8 under its old label is common: 3 of the 303 real test
-    pages are, and one, labelled iso-8859-15, had been read as Ã³ for ó throughout. A capture
-    cut off inside a character is common too. So bytes that are UTF-8 are read as UTF-8,
-    whatever their label says."""
+    """``raw`` as UTF-8 when it is UTF-8, or UTF-8 cut short inside its last character with
+    at least two good multi-byte characters before it (repaired and flagged). Bytes of another
+    encoding almost never are (a non-ASCII character in windows-1252 is one byte, which UTF-8
+    never leaves alone), while a page saved as UTF-8 under its old label is common: 3 of the
+    303 real test pages are, and one, labelled iso-8859-15, had been read as Ã³ for ó
+    throughout. So bytes that are UTF-8 are read as UTF-8, whatever their label says. A
+    capture cut off inside a character is common too; damage anywhere else is not taken: a
+    short run of EUC-KR or Big5 can be UTF-8 but for one sequence, and its label is right."""
     try:
         return Decoded(raw.decode("utf-8"), "utf-8", "utf-8")
-    except UnicodeDecodeError:
-        pass
-    text = raw.decode("utf-8", errors="replace")
-    replaced = text.count("\ufffd")
-    if replaced - raw.count("\ufffd".encode()) != 1:
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data" or exc.end != len(raw):
+            return None
+        cut = exc.start
+    text = raw[:cut].decode("utf-8")
+    if len(text) - len(text.encode("ascii", "ignore")) < 2:
         return None
-    if len(text) - len(text.encode("ascii", "ignore")) - replaced < 2:
-        return None
-    return Decoded(text, "utf-8", "utf-8-repaired", ("encoding-repaired",))
+    return Decoded(text + "\ufffd", "utf-8", "utf-8-repaired", ("encoding-repaired",))
 
 
 def label_codecs(label: str | None, *, in_page: bool = False) -> tuple[str, ...]:
