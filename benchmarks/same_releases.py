@@ -99,8 +99,10 @@ def checked_out(version: str, folder: Path) -> Path:
     return folder
 
 
-def removed(folder: Path) -> None:
-    if (folder / ".git").is_file():  # a worktree of ours, not a folder we were given
+def removed(folder: Path, scratch: Path) -> None:
+    """Remove ``folder`` when it is a worktree ``checked_out`` made in ``scratch``; a folder
+    we were given stays, though it may be a worktree too (it has a .git file as well)."""
+    if folder.parent == scratch and (folder / ".git").is_file():
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(folder)],
                        check=True, capture_output=True)  # fmt: skip
 
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {line}")
         finally:
             for code in codes:
-                removed(code)
+                removed(code, scratch)
     return 1 if differing else 0
 
 

@@ -16,9 +16,12 @@ def test_two_checkouts_are_the_same_until_one_names_another_extractor(tmp_path, 
     copy = tmp_path / "copy"
     for part in ("archive", "schemas"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    # a folder given is kept, though it is a git worktree (a .git file) as its own are
+    (copy / ".git").write_text("gitdir: /nowhere\n", encoding="utf-8")
     options = ["--sets", "examples", "--workdir", str(tmp_path / "work"), "--jobs", "1"]
     assert same_releases.main([str(ROOT), str(copy), *options]) == 0
     assert "examples: 18 files, same" in capsys.readouterr().out
+    assert (copy / "archive" / "__init__.py").is_file()
 
     extract = copy / "archive" / "extract" / "__init__.py"
     source = extract.read_text(encoding="utf-8")

@@ -458,10 +458,11 @@ def test_utf8_cut_inside_a_character_is_utf8_whatever_its_label():
     assert decode_bytes(latin.encode("cp1252"), "iso-8859-1").text == latin
 
 
-def test_utf8_damaged_elsewhere_or_with_one_good_character_keeps_its_label():
-    """Only a cut at the very end is repaired over a label, and only with at least two good
-    multi-byte characters before it: a short run of EUC-KR can be UTF-8 but for one sequence
-    in the middle (단기간 is), and one good character is as likely a legacy text's chance."""
+def test_damaged_utf8_is_taken_over_a_label_only_on_enough_good_characters():
+    """A cut at the very end is repaired over a label with two good multi-byte characters
+    before it; damage elsewhere with eight, holding nine in ten of the non-ASCII bytes. A short
+    run of EUC-KR can be UTF-8 but for one sequence in the middle (단기간 is), and a few good
+    characters are as likely a legacy text's chance."""
     korean = "The Korean word 단기간 means short-term."
     found = decode_bytes(korean.encode("cp949"), "euc-kr")
     assert (found.text, found.encoding, found.method) == (korean, "cp949", "declared")
@@ -471,23 +472,54 @@ def test_utf8_damaged_elsewhere_or_with_one_good_character_keeps_its_label():
     found = decode_bytes(two, "windows-1252")
     assert (found.text, found.method) == ("Le café ouvre à l'aube \ufffd", "utf-8-repaired")
 
+    def cafes(good: int, stray: int) -> bytes:  # stray latin-1 é bytes in the middle
+        words = [b"caf\xc3\xa9"] * good
+        return b" ".join(words[: good // 2] + [b"\xe9"] * stray + words[good // 2 :])
+
+    # nine in ten: 10 good of 12 non-ASCII bytes is 0.83 (8, 1), 20/22 is 0.91, 16/18 0.89
+    for good, stray, repaired in ((8, 1, True), (7, 1, False), (10, 2, True), (8, 2, False)):
+        found = decode_bytes(cafes(good, stray), "windows-1252")
+        assert (found.method == "utf-8-repaired") is repaired, (good, stray)
+        assert found.encoding == ("utf-8" if repaired else "cp1252")
+    # a windows-1252 text whose one non-ASCII byte, its last, is a UTF-8 lead byte (é)
+    latin = "The council met at the harbour office after lunch at the café"
+    found = decode_bytes(latin.encode("cp1252"), "iso-8859-1")
+    assert (found.text, found.encoding) == (latin, "cp1252")
+
+
+def test_utf8_with_a_stray_byte_no_label_reads_is_repaired_not_read_by_the_label():
+    """UTF-8 with a stray byte that its legacy label cannot read strictly goes to the rules
+    for unlabelled bytes, which repair it: a Thai label's lenient reading had made Thai UTF-8
+    Thai mojibake (เธชเธงเธฑเธช), and detection from windows-1252 had made it Cyrillic."""
+    thai = ("สวัสดีครับ วันนี้อากาศดีมาก " * 3).encode()
+    raw = thai[:30] + b"\xa9" + thai[30:]  # a stray byte inside a character
+    for label in ("tis-620", "windows-1252"):
+        found = decode_bytes(raw, label)
+        assert (found.encoding, found.method) == ("utf-8", "utf-8-repaired"), label
+        assert found.text == raw.decode("utf-8", "replace")
+    # six good characters (under the eight asked for over a label), then 0x81, unassigned
+    french = "Le café près de la rivière, à côté du quai".encode()
+    found = decode_bytes(french[:20] + b"\x81" + french[20:], "windows-1252")
+    assert (found.encoding, found.method) == ("utf-8", "utf-8-repaired")
+
 
 def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
-    """A Thai label's lenient reading (one byte may become U+FFFD) is for Thai: a German
-    text under tis-620 read Gr�฿e aus K๖ln."""
-    german = "Grüße aus Köln"
-    found = decode_bytes(german.encode("latin-1"), "tis-620")
-    assert found.text == german and found.encoding == "cp1252"
+    """A Thai label's lenient reading (one byte may become U+FFFD) is for Thai: latin-1's
+    accented letters are Thai letters, digits and signs in windows-874, each inside a Latin
+    word (Gr�฿e aus K๖ln, El a๑o), while Thai words are Thai throughout."""
     thai = "นายกเทศมนตรีกล่าวว่าเรือข้ามฟากจะเปิดให้บริการจนถึงเดือนพฤษภาคม " * 3
     found = decode_bytes(thai.encode("cp874") + b"\xdb", "tis-620")  # 0xdb: unassigned
     assert (found.encoding, found.flags) == ("cp874", ("encoding-repaired",))
     assert found.text == thai + "\ufffd"
-    for short in ("๑๒ พ.ค. ๒๕๖๖", "ราคา ฿๓๕๐"):  # Thai digits, the baht sign
+    shorts = ("๑๒ พ.ค. ๒๕๖๖", "ราคา ฿๓๕๐", "เอ๊ะ! โต๊ะเกาะเกะ",  # digits, baht, few consonants
+              "ซื้อiPhoneที่กรุงเทพฯ เมื่อวันที่ 12 กันยายน ราคาเริ่มต้น 32,900 บาท")  # fmt: skip
+    for short in shorts:
         found = decode_bytes(short.encode("cp874") + b"\xdb", "tis-620")
-        assert (found.text, found.encoding) == (short + "\ufffd", "cp874")
-    # latin-1's small accented letters are Thai vowels and tone marks in windows-874
-    for latin in ("Die Bürgermeisterin erklärte, dass die Fähre täglich fährt.",
-                  "La vergüenza del alcalde: él dijo que sí al transbordador."):  # fmt: skip
+        assert (found.text, found.encoding) == (short + "\ufffd", "cp874"), short
+    latins = ("Grüße aus Köln", "Die Bürgermeisterin erklärte, dass die Fähre täglich fährt.",
+              "La vergüenza del alcalde: él dijo que sí al transbordador.",
+              "El señor Núñez (nº 3) ganó. ¿Cómo? ¡Qué ilusión! Pingüino.")  # fmt: skip
+    for latin in latins:
         found = decode_bytes(latin.encode("latin-1"), "tis-620")
         assert found.text == latin and found.encoding == "cp1252", latin
 

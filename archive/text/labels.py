@@ -163,10 +163,10 @@ def web_decoded(raw: bytes, found: tuple[str, ...]) -> tuple[str, str, bool] | N
     be read as Hebrew. Another encoding's page goes to detection, as a wrong label's must (a
     Windows code page read this way never fails, and GB18030 reads almost any pair). None
     too when more than a few bytes would be replaced (``_MAX_REPLACED``), or when the reading
-    is not Thai: Thai characters must be most of what it makes of the non-ASCII bytes, and
-    consonants at least a third of its letters. Latin-1's small accented letters are Thai
-    vowels, tone marks and digits there (``erklärte`` reads ``erklไrte``), so a Latin text
-    under a wrong Thai label is left to detection; every Thai syllable has a consonant."""
+    is not Thai: Thai characters must be most of its non-ASCII characters, and at most a
+    quarter of them may touch a Latin letter. Latin-1's accented letters are Thai letters,
+    digits and signs there, each inside a Latin word (``año`` reads ``a๑o``, ``erklärte``
+    ``erklไrte``), while Thai words are Thai throughout; such a text is left to detection."""
     if found != ("cp874",):
         return None
     text = raw.decode("cp874", "whatwg-c1")  # archive.text.legacy's: C1 controls, else U+FFFD
@@ -174,11 +174,9 @@ def web_decoded(raw: bytes, found: tuple[str, ...]) -> tuple[str, str, bool] | N
     if replaced > max(1, len(text) * _MAX_REPLACED):
         return None
     thai = len(_THAI.findall(text))
-    letters = len(_THAI_LETTERS.findall(text))
-    consonants = len(_THAI_CONSONANTS.findall(text))
-    if 2 * thai <= len(text) - len(text.encode("ascii", "ignore")) or 3 * consonants < max(
-        1, letters
-    ):
+    if 2 * thai <= len(text) - len(text.encode("ascii", "ignore")):
+        return None
+    if 4 * len(_THAI_IN_LATIN.findall(text)) > thai:
         return None
     return "cp874", text, replaced > 0
 
@@ -191,8 +189,7 @@ standard reads as C1 controls."""
 # detection allows the same (archive.text.legacy).
 _MAX_REPLACED = 0.001
 _THAI = re.compile("[\u0e01-\u0e5b]")
-_THAI_LETTERS = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e]")  # not its digits, signs, baht
-_THAI_CONSONANTS = re.compile("[\u0e01-\u0e2e]")
+_THAI_IN_LATIN = re.compile("(?<=[A-Za-z])[\u0e01-\u0e5b]|[\u0e01-\u0e5b](?=[A-Za-z])")
 
 
 __all__ = ["WEB_LABELS", "WINDOWS_CODE_PAGES", "web_codecs", "web_decoded"]
