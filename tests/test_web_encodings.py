@@ -497,22 +497,26 @@ def test_utf8_with_a_stray_byte_no_label_reads_is_repaired_not_read_by_the_label
         found = decode_bytes(raw, label)
         assert (found.encoding, found.method) == ("utf-8", "utf-8-repaired"), label
         assert found.text == raw.decode("utf-8", "replace")
-    # six good characters (under the eight asked for over a label), then 0x81, unassigned
-    french = "Le café près de la rivière, à côté du quai".encode()
-    found = decode_bytes(french[:20] + b"\x81" + french[20:], "windows-1252")
-    assert (found.encoding, found.method) == ("utf-8", "utf-8-repaired")
+    # unlabelled, or labelled UTF-8: as many stray bytes are repaired as over a legacy label
+    russian = ("Паром ходит каждый день до мая, сказал мэр города. " * 2).encode()
+    raw = russian[:40] + b"\x98" + russian[40:80] + b"\x98" + russian[80:] + b"\x98"
+    for label in (None, "utf-8", "windows-1251", "koi8-r"):
+        found = decode_bytes(raw, label)
+        assert (found.encoding, found.method) == ("utf-8", "utf-8-repaired"), label
 
 
 def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
     """A Thai label's lenient reading (one byte may become U+FFFD) is for Thai: latin-1's
-    accented letters are Thai letters, digits and signs in windows-874, each inside a Latin
-    word (Gr�฿e aus K๖ln, El a๑o), while Thai words are Thai throughout."""
+    accented letters are Thai vowels, tone marks and digits in windows-874, where Thai spelling
+    never puts them (erklไrte: a leading vowel before no consonant; El a๑o: a digit inside a
+    word), while Thai with Latin words glued to it (ขายSkinในROV) is spelled as Thai."""
     thai = "นายกเทศมนตรีกล่าวว่าเรือข้ามฟากจะเปิดให้บริการจนถึงเดือนพฤษภาคม " * 3
     found = decode_bytes(thai.encode("cp874") + b"\xdb", "tis-620")  # 0xdb: unassigned
     assert (found.encoding, found.flags) == ("cp874", ("encoding-repaired",))
     assert found.text == thai + "\ufffd"
-    shorts = ("๑๒ พ.ค. ๒๕๖๖", "ราคา ฿๓๕๐", "เอ๊ะ! โต๊ะเกาะเกะ",  # digits, baht, few consonants
-              "ซื้อiPhoneที่กรุงเทพฯ เมื่อวันที่ 12 กันยายน ราคาเริ่มต้น 32,900 บาท")  # fmt: skip
+    shorts = ("๑๒ พ.ค. ๒๕๖๖", "ราคา ฿๓๕๐", "เอ๊ะ! โต๊ะเกาะเกะ", "อินุกติตุต",  # digits, baht
+              "ซื้อiPhoneที่กรุงเทพฯ เมื่อวันที่ 12 กันยายน ราคาเริ่มต้น 32,900 บาท",
+              "เคสiPhone 15 Pro Max", "ขายSkinในROV", "กินKFCกับMKที่Central World")  # fmt: skip
     for short in shorts:
         found = decode_bytes(short.encode("cp874") + b"\xdb", "tis-620")
         assert (found.text, found.encoding) == (short + "\ufffd", "cp874"), short
@@ -522,6 +526,13 @@ def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
     for latin in latins:
         found = decode_bytes(latin.encode("latin-1"), "tis-620")
         assert found.text == latin and found.encoding == "cp1252", latin
+    # a spelling Thai never writes in one Thai character of five: não reads Nใo
+    portuguese = "«É um dia de festa», disse o prefeito. Não! ™"
+    found = decode_bytes(portuguese.encode("cp1252"), "tis-620")
+    assert found.text == portuguese and found.encoding == "cp1252"
+    polish = "Prezydent powiedział, że prom będzie kursował do maja, a śmiałe plany źle przyjęto."
+    found = decode_bytes(polish.encode("cp1250"), "tis-620")
+    assert found.text == polish and found.encoding == "cp1250"
 
 
 def test_a_page_with_a_stray_nul_byte_names_its_label_and_reads_utf8_as_utf8():

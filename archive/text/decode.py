@@ -142,9 +142,7 @@ def decode_labelled(raw: bytes, labelled: Sequence[tuple[tuple[str, ...], str]])
     are UTF-8 whatever a label says, and so are bytes that are UTF-8 cut short inside their
     last character: a legacy encoding's bytes almost never are, while a page saved as UTF-8
     under its old label is common (``_utf8``). Then each label's codecs, strictly, then UTF-8.
-    Bytes no label reads strictly, nor UTF-8, are left to the rules for unlabelled bytes
-    (None) when nine in ten of their non-ASCII bytes are good UTF-8 (a stray byte in a UTF-8
-    page: those rules repair it); else detected from the first label's reading when
+    Bytes no label reads strictly, nor UTF-8, are detected from the first label's reading when
     that is a Windows code page (``_detected_from``; an ASCII label, refuted by the bytes, is
     passed over); Thai is read as the standard reads its label
     (``archive.text.labels.web_decoded``: detection has no Thai reading). UTF-16 labels are
@@ -163,8 +161,6 @@ def decode_labelled(raw: bytes, labelled: Sequence[tuple[tuple[str, ...], str]])
                 return Decoded(raw.decode(codec), codec, method)
             except UnicodeDecodeError:
                 continue
-    if _utf8_reading(raw)[2] >= _MIN_SHARE:
-        return None  # UTF-8 with a few stray bytes: the rules for unlabelled bytes repair it
     found, method = next(((f, m) for f, m in labelled if f and f != ("ascii",)), ((), ""))
     if (read := web_decoded(raw, found)) is not None:
         codec, text, replaced = read
@@ -283,14 +279,13 @@ def _bomless_utf16(raw: bytes) -> Decoded | None:
 
 
 def _repaired_utf8(raw: bytes) -> Decoded | None:
-    """UTF-8 with a few broken sequences (a truncated character, a stray byte)."""
-    text = raw.decode("utf-8", errors="replace")
-    replaced = text.count("\ufffd")
-    damaged = replaced - raw.count("\ufffd".encode())
-    if damaged > max(1, len(raw) * _MAX_REPAIRED_SHARE):
-        return None
-    multibyte = len(text) - len(text.encode("ascii", "ignore")) - replaced
-    if multibyte:
+    """UTF-8 with a few broken sequences (a truncated character, a stray byte): at most one
+    byte in a hundred, or more when at least ``_MIN_GOOD`` good multi-byte characters hold nine
+    in ten of the non-ASCII bytes, as over a label (``_utf8``)."""
+    text, good, share = _utf8_reading(raw)
+    damaged = text.count("\ufffd") - raw.count("\ufffd".encode())
+    few = damaged <= max(1, len(raw) * _MAX_REPAIRED_SHARE)
+    if (few and good) or (good >= _MIN_GOOD and share >= _MIN_SHARE):
         return Decoded(text, "utf-8", "utf-8-repaired", ("encoding-repaired",))
     return None
 
