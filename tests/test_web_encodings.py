@@ -497,6 +497,15 @@ def test_utf8_with_a_stray_byte_no_label_reads_is_repaired_not_read_by_the_label
         found = decode_bytes(raw, label)
         assert (found.encoding, found.method) == ("utf-8", "utf-8-repaired"), label
         assert found.text == raw.decode("utf-8", "replace")
+    # six good characters (under the eight asked for), then 0x81, which windows-1252 leaves
+    # unassigned: nine in ten of the non-ASCII bytes good, the unlabelled rules repair it
+    french = "Le café près de la rivière, à côté du quai".encode()
+    found = decode_bytes(french[:20] + b"\x81" + french[20:], "windows-1252")
+    assert (found.encoding, found.method) == ("utf-8", "utf-8-repaired")
+    # but not under a Thai label: short Thai is that much UTF-8 by chance (อินุกติตุต)
+    raw = "อินุก".encode("cp874") + b"\xdb" + "ติตุต".encode("cp874")
+    found = decode_bytes(raw, "tis-620")
+    assert (found.text, found.encoding) == ("อินุก\ufffdติตุต", "cp874")
     # unlabelled, or labelled UTF-8: as many stray bytes are repaired as over a legacy label
     russian = ("Паром ходит каждый день до мая, сказал мэр города. " * 2).encode()
     raw = russian[:40] + b"\x98" + russian[40:80] + b"\x98" + russian[80:] + b"\x98"
@@ -515,6 +524,7 @@ def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
     assert (found.encoding, found.flags) == ("cp874", ("encoding-repaired",))
     assert found.text == thai + "\ufffd"
     shorts = ("๑๒ พ.ค. ๒๕๖๖", "ราคา ฿๓๕๐", "เอ๊ะ! โต๊ะเกาะเกะ", "อินุกติตุต",  # digits, baht
+              "เเละเเล้วเขาก็เเพ้ เเต่เเม่บอกว่าไม่เป็นไร",  # เเ typed for แ
               "ซื้อiPhoneที่กรุงเทพฯ เมื่อวันที่ 12 กันยายน ราคาเริ่มต้น 32,900 บาท",
               "เคสiPhone 15 Pro Max", "ขายSkinในROV", "กินKFCกับMKที่Central World")  # fmt: skip
     for short in shorts:
@@ -530,6 +540,10 @@ def test_a_wrong_thai_label_on_a_latin_text_is_left_to_detection():
     portuguese = "«É um dia de festa», disse o prefeito. Não! ™"
     found = decode_bytes(portuguese.encode("cp1252"), "tis-620")
     assert found.text == portuguese and found.encoding == "cp1252"
+    # upper-case É, È are consonants in windows-874, standing inside Latin words
+    capitals = "ÉTATS-UNIS : L'ÉLECTION PRÉSIDENTIELLE ENTRE DANS SA DERNIÈRE LIGNE DROITE"
+    found = decode_bytes(capitals.encode("cp1252") + b"\x9c", "tis-620")
+    assert found.text == capitals + "œ" and found.encoding == "cp1252"
     polish = "Prezydent powiedział, że prom będzie kursował do maja, a śmiałe plany źle przyjęto."
     found = decode_bytes(polish.encode("cp1250"), "tis-620")
     assert found.text == polish and found.encoding == "cp1250"

@@ -125,7 +125,7 @@ class PackContext:
         language out, for ``with_languages`` to add a batch of records at a time
         (``_languages_added``): the article extractor does; the plain one finds none."""
         if self.settings.extract == "none":
-            return plain_extraction, "archive-plain/13", False
+            return plain_extraction, "archive-plain/14", False
         from archive.extract import EXTRACTOR_VERSION, extract_text_capture
 
         name = f"archive-text/{EXTRACTOR_VERSION}"

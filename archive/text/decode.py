@@ -142,8 +142,11 @@ def decode_labelled(raw: bytes, labelled: Sequence[tuple[tuple[str, ...], str]])
     are UTF-8 whatever a label says, and so are bytes that are UTF-8 cut short inside their
     last character: a legacy encoding's bytes almost never are, while a page saved as UTF-8
     under its old label is common (``_utf8``). Then each label's codecs, strictly, then UTF-8.
-    Bytes no label reads strictly, nor UTF-8, are detected from the first label's reading when
-    that is a Windows code page (``_detected_from``; an ASCII label, refuted by the bytes, is
+    Bytes no label reads strictly, nor UTF-8, are left to the rules for unlabelled bytes
+    (None) when nine in ten of their non-ASCII bytes are good UTF-8 (a stray byte in a short
+    UTF-8 text: those rules repair it), but under a Thai label, whose text is often that much
+    UTF-8 by chance; else detected from the first label's reading when that is a Windows code
+    page (``_detected_from``; an ASCII label, refuted by the bytes, is
     passed over); Thai is read as the standard reads its label
     (``archive.text.labels.web_decoded``: detection has no Thai reading). UTF-16 labels are
     dropped: UTF-16 text holds a NUL byte for every character below U+0100 (a space, a line
@@ -162,6 +165,8 @@ def decode_labelled(raw: bytes, labelled: Sequence[tuple[tuple[str, ...], str]])
             except UnicodeDecodeError:
                 continue
     found, method = next(((f, m) for f, m in labelled if f and f != ("ascii",)), ((), ""))
+    if found != ("cp874",) and _utf8_reading(raw)[2] >= _MIN_SHARE:
+        return None  # UTF-8 with a stray byte: the rules for unlabelled bytes repair it
     if (read := web_decoded(raw, found)) is not None:
         codec, text, replaced = read
         return Decoded(text, codec, method, ("encoding-repaired",) if replaced else ())

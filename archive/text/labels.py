@@ -191,12 +191,14 @@ standard reads as C1 controls."""
 _MAX_REPLACED = 0.001
 _THAI = re.compile("[\u0e01-\u0e5b]")
 # What Thai spelling never writes: a vowel sign or tone mark after no Thai letter (they sit
-# on a consonant), a leading vowel before no consonant, and a Thai digit or sign touching a
-# Latin letter.
+# on a consonant), a leading vowel before no consonant (เเ typed for แ is common), a Thai digit
+# or sign touching a Latin letter, and one Thai character inside a Latin word (PRษSIDENT: an
+# upper-case É is a consonant in windows-874).
 _MISPLACED_THAI = re.compile(
     "(?<![\u0e01-\u0e2e\u0e30-\u0e3a\u0e45\u0e47-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
-    "|[\u0e40-\u0e44](?![\u0e01-\u0e2e])"
+    "|[\u0e40-\u0e44](?![\u0e01-\u0e2e]|\u0e40[\u0e01-\u0e2e])"
     "|(?<=[A-Za-z])[\u0e3f\u0e4f-\u0e5b]|[\u0e3f\u0e4f-\u0e5b](?=[A-Za-z])"
+    "|(?<=[A-Za-z])[\u0e01-\u0e5b](?=[A-Za-z])"
 )
 
 
