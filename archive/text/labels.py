@@ -164,7 +164,7 @@ def web_decoded(raw: bytes, found: tuple[str, ...]) -> tuple[str, str, bool] | N
     Windows code page read this way never fails, and GB18030 reads almost any pair). None
     too when more than a few bytes would be replaced (``_MAX_REPLACED``), or when the reading
     is not Thai: Thai characters must be most of its non-ASCII characters, and at most one in
-    ten of them may break Thai spelling (``_misplaced_thai``). Latin-1's accented letters
+    ten of them may break Thai spelling (``_MISPLACED_THAI``). Latin-1's accented letters
     are Thai vowels, tone marks and digits there, each inside a Latin word (``erklärte`` reads
     ``erklไrte``, ``año`` ``a๑o``); such a text is left to detection, while Thai with Latin
     words glued to it (``ซื้อiPhoneที่``) is Thai."""
@@ -177,7 +177,7 @@ def web_decoded(raw: bytes, found: tuple[str, ...]) -> tuple[str, str, bool] | N
     thai = len(_THAI.findall(text))
     if 2 * thai <= len(text) - len(text.encode("ascii", "ignore")):
         return None
-    if 10 * len(_misplaced_thai(text)) > thai:
+    if 10 * len(_MISPLACED_THAI.findall(text)) > thai:
         return None
     return "cp874", text, replaced > 0
 
@@ -190,22 +190,16 @@ standard reads as C1 controls."""
 # detection allows the same (archive.text.legacy).
 _MAX_REPLACED = 0.001
 _THAI = re.compile("[\u0e01-\u0e5b]")
-# What Thai spelling never writes: a vowel sign or tone mark after no Thai letter (they sit
-# on a consonant), a leading vowel before no consonant (เเ typed for แ is common), a Thai digit
-# or sign touching a Latin letter, and one Thai character inside a Latin word (PRษSIDENT: an
-# upper-case É is a consonant in windows-874).
+# What Thai spelling never writes, and Latin text read as Thai is full of: a vowel sign or tone
+# mark after no Thai letter (they sit on a consonant), a leading vowel before no consonant (เเ
+# typed for แ is common), a Thai digit or sign touching a Latin letter, and one Thai character
+# inside a Latin word (PRษSIDENT: an upper-case É is a consonant in windows-874).
 _MISPLACED_THAI = re.compile(
     "(?<![\u0e01-\u0e2e\u0e30-\u0e3a\u0e45\u0e47-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]"
     "|[\u0e40-\u0e44](?![\u0e01-\u0e2e]|\u0e40[\u0e01-\u0e2e])"
     "|(?<=[A-Za-z])[\u0e3f\u0e4f-\u0e5b]|[\u0e3f\u0e4f-\u0e5b](?=[A-Za-z])"
     "|(?<=[A-Za-z])[\u0e01-\u0e5b](?=[A-Za-z])"
 )
-
-
-def _misplaced_thai(text: str) -> list[str]:
-    """The characters of a windows-874 reading that Thai spelling would not put where they
-    stand (``_MISPLACED_THAI``): Latin text read as Thai is full of them."""
-    return _MISPLACED_THAI.findall(text)
 
 
 __all__ = ["WEB_LABELS", "WINDOWS_CODE_PAGES", "web_codecs", "web_decoded"]
