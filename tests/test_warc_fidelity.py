@@ -109,6 +109,57 @@ def test_lf_only_http_heads_as_clueweb_wrote_them_are_pages_not_non_html(tmp_pat
     assert isinstance(item, WarcPayload) and item.payload == PAGE and item.http_status == 200
 
 
+INTERIM_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
+INTERIM_103 = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n"
+FINAL_200 = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "interim", [INTERIM_100, INTERIM_103, INTERIM_100 + INTERIM_103, b"HTTP/1.0 102 Processing\n\n"]
+)
+def test_interim_responses_before_the_final_one_are_read_past(tmp_path, interim):
+    """A server may answer 100 Continue (or 102, 103) before the page; the WARC response
+    block then holds both, and the page is the final response's, checked against its digest."""
+    digest = (("WARC-Payload-Digest", sha1_digest(PAGE)),)
+    part = raw_response(LIGHTHOUSE.url, interim + FINAL_200, PAGE, 0, extra=digest)
+    (item,) = iter_warc(write(tmp_path / "continue.warc", [part]))
+    assert isinstance(item, WarcPayload) and item.payload == PAGE
+    assert (item.http_status, item.content_type, item.charset) == (200, "text/html", "utf-8")
+    assert (item.digest_ok, item.digest_kind) == (True, "payload")
+    assert item.flags == ("http-interim-response",)
+
+
+@pytest.mark.parametrize(
+    ("head", "detail"),
+    [
+        (INTERIM_100 + b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n", "404"),
+        (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n" + FINAL_200, "101"),
+        (INTERIM_100, "100"),  # nothing after it: the interim response is all there is
+    ],
+)
+def test_the_final_status_decides_and_101_is_no_interim_response(tmp_path, head, detail):
+    part = raw_response(LIGHTHOUSE.url, head, PAGE if head != INTERIM_100 else b"", 0)
+    (item,) = iter_warc(write(tmp_path / "status.warc", [part]))
+    assert isinstance(item, WarcSkipped) and (item.kind, item.detail) == ("error-status", detail)
+
+
+def test_a_pack_keeps_the_page_after_a_100_continue(tmp_path):
+    (tmp_path / "captures").mkdir()
+    parts = [raw_response(LIGHTHOUSE.url, INTERIM_100 + FINAL_200, PAGE, 0),
+             raw_response(ORCHARD.url, FINAL_200, render_html(ORCHARD), 1)]  # fmt: skip
+    write(tmp_path / "captures" / "continue.warc.gz", [gzip.compress(p, mtime=0) for p in parts])
+    settings = PackSettings("continue", "1.0.0", CREATED, relations=False)
+    release = pack([tmp_path / "captures"], tmp_path / "dist", settings).path
+    rows = pq.read_table(release / "data", columns=["capture", "flags", "title"]).to_pylist()
+    got = {row["capture"]["url"]: row for row in rows}
+    assert sorted(got) == sorted([LIGHTHOUSE.url, ORCHARD.url])
+    assert got[LIGHTHOUSE.url]["title"] == LIGHTHOUSE.title
+    assert got[LIGHTHOUSE.url]["capture"]["http_status"] == 200
+    assert "http-interim-response" in got[LIGHTHOUSE.url]["flags"]
+    assert "http-interim-response" not in got[ORCHARD.url]["flags"]
+    assert verify(release).ok
+
+
 def test_a_gzip_body_missing_its_trailer_is_decoded_and_flagged(tmp_path):
     body = gzip.compress(PAGE, mtime=0)[:-8]  # CRC32 and ISIZE gone
     spec = Spec("payload", "response", LIGHTHOUSE.url, payload=body,

@@ -21,7 +21,8 @@
 
 What warcio and FastWARC read is read: bodies stored de-chunked under a ``chunked`` header,
 header lines ending LF or CR CR LF, LZ4 files, gzip bodies missing their trailer (flagged),
-target URIs in angle brackets. A record whose Content-Length lies is read to where the next
+target URIs in angle brackets, interim responses (``100 Continue``) before the final one
+(flag ``http-interim-response``). A record whose Content-Length lies is read to where the next
 record begins, searched from its own block (flag ``warc-content-length-mismatch``), so the
 records after it are not lost. Nothing is inflated past ``max_bytes`` (``too-large``, with the
 size and hash of the stored bytes) and chunk sizes are checked, so a hostile file costs bounded
@@ -73,6 +74,10 @@ _GZIP_MAGIC = b"\x1f\x8b\x08"
 # any run of CRs before the LF (CR CR LF is what some writers put out).
 _WARC_LINE = re.compile(rb"WARC/(?:1\.[01]|0\.1[78])\r*\n")
 _HEAD_END = re.compile(rb"\n\r*\n")  # the empty line after header lines ending LF, CRLF or CRCRLF
+# An interim response (RFC 9110 15.2: 100 Continue, 102, 103 Early Hints) a server may send
+# before the final one, which a WARC response block then holds after it; 101 Switching
+# Protocols ends the HTTP exchange and is no interim.
+_INTERIM_STATUS = re.compile(rb"HTTP/\S+[ \t]+1(?!01)[0-9]{2}\b")
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 _UNREADABLE_TYPES = ("unknown/unknown", "application/unknown", "*/*")
 _SCAN_BLOCK = 1 << 20
@@ -565,6 +570,8 @@ def _payload_item(
         return skipped("too-large", f"the payload inflates past the {limit}", stored=True)
     payload = decoded.payload
     flags = flags + decoded.flags
+    if block.interim:
+        flags += ("http-interim-response",)
     if media is None:
         media = _sniffed(payload)
         if not payload:
@@ -693,10 +700,11 @@ def _warc_date(value: str | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class _Block:
-    """A record's block as read: the HTTP head (None when the block is not an HTTP message),
-    the payload as stored (None when over the limit; ``body_size`` and ``over_sha256`` are
-    then of all of it), each digest checked: (``block``|``payload``, ok or None when
-    unreadable), and whether the file ended before the block did (``short``)."""
+    """A record's block as read: the final HTTP head (None when the block is not an HTTP
+    message) and whether interim responses came before it (``interim``), the payload as
+    stored (None when over the limit; ``body_size`` and ``over_sha256`` are then of all of
+    it), each digest checked: (``block``|``payload``, ok or None when unreadable), and
+    whether the file ended before the block did (``short``)."""
 
     head: bytes | None
     body: bytes | None
@@ -704,6 +712,7 @@ class _Block:
     over_sha256: str | None
     checks: tuple[tuple[str, bool | None], ...]
     short: bool = False
+    interim: bool = False
 
     def sha256(self) -> str:
         """sha256 of the payload as stored, kept or not."""
@@ -716,7 +725,8 @@ def _read_block(
     """Read ``length`` bytes of block in pieces, hashing as they come and keeping at most
     ``opts.max_bytes`` of payload."""
     first = _read_up_to(reader, min(length, _HEAD_LIMIT))
-    head_len = _http_head_length(first, headers, rtype)
+    head_span = _http_head_span(first, headers, rtype)
+    head_len = head_span[1] if head_span is not None else None
     wanted = _wanted_digests(headers, rtype) if opts.check_digests else {}
     hashers = {kind: hashlib.new(name) for kind, (name, _) in wanted.items()}
     sha = hashlib.sha256()
@@ -750,12 +760,13 @@ def _read_block(
     if opts.check_digests:
         checks += tuple((kind, None) for kind in _unreadable_digests(headers, rtype, wanted))
     return _Block(
-        head=first[:head_len] if head_len is not None else None,
+        head=first[head_span[0] : head_span[1]] if head_span is not None else None,
         body=b"".join(kept) if body_size <= opts.max_bytes else None,
         body_size=body_size,
         over_sha256=sha.hexdigest() if body_size > opts.max_bytes else None,
         short=remaining > 0,
         checks=tuple(sorted(checks)),
+        interim=head_span is not None and head_span[0] > 0,
     )
 
 
@@ -770,16 +781,21 @@ def _read_up_to(reader: _Reader, size: int) -> bytes:
     return b"".join(pieces)
 
 
-def _http_head_length(first: bytes, headers: dict[str, str], rtype: str) -> int | None:
-    """Length of the HTTP head the block opens with (status or request line to the empty line,
-    whatever the line endings), or None when the block is not an HTTP message."""
+def _http_head_span(first: bytes, headers: dict[str, str], rtype: str) -> tuple[int, int] | None:
+    """(start, end) of the final HTTP head the block opens with (status or request line to
+    the empty line, whatever the line endings), after any interim responses before it; or
+    None when the block is not an HTTP message."""
     declared = (headers.get("content-type") or "").lower()
     if rtype not in ("response", "request", "revisit"):
         return None
     if "application/http" not in declared and not first.startswith(b"HTTP/"):
         return None
-    end = _HEAD_END.search(first)
-    return end.end() if end else len(first)
+    start = 0
+    while (end := _HEAD_END.search(first, start)) is not None:
+        if not (_INTERIM_STATUS.match(first, start) and first.startswith(b"HTTP/", end.end())):
+            return start, end.end()
+        start = end.end()
+    return start, len(first)
 
 
 def _http_head(head: bytes) -> tuple[int | None, dict[str, str]]:
