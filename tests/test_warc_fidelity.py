@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import shutil
+from base64 import b32encode
 from pathlib import Path
 
 import brotli
@@ -36,6 +37,7 @@ from warcdata import (
     warc_bytes,
 )
 from warcio.archiveiterator import ArchiveIterator as WarcioIterator
+from warcio.warcwriter import WARCWriter
 
 from archive import PackSettings, pack, verify
 from archive.capture.warc import (
@@ -127,6 +129,56 @@ def test_interim_responses_before_the_final_one_are_read_past(tmp_path, interim)
     assert (item.http_status, item.content_type, item.charset) == (200, "text/html", "utf-8")
     assert (item.digest_ok, item.digest_kind) == (True, "payload")
     assert item.flags == ("http-interim-response",)
+
+
+def test_a_payload_digest_over_what_follows_the_first_head_holds_too(tmp_path):
+    """warcio's writer (and FastWARC's check) take everything after the first head as the
+    payload, the final head included; the final response's body is the payload too."""
+    block = INTERIM_100 + FINAL_200 + PAGE
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=False)
+    record = writer.create_warc_record(
+        LIGHTHOUSE.url, "response", payload=io.BytesIO(block), length=len(block)
+    )
+    writer.write_record(record)
+    stated = record.rec_headers.get_header("WARC-Payload-Digest")
+    assert stated == "sha1:" + b32encode(hashlib.sha1(FINAL_200 + PAGE).digest()).decode()
+    (item,) = iter_warc(write(tmp_path / "warcio.warc", [buffer.getvalue()]))
+    assert (item.payload, item.digest_ok, item.bad_digests) == (PAGE, True, ())
+    wrong = (("WARC-Payload-Digest", sha1_digest(PAGE[1:])),)
+    part = raw_response(LIGHTHOUSE.url, INTERIM_100 + FINAL_200, PAGE, 0, extra=wrong)
+    (item,) = iter_warc(write(tmp_path / "wrong.warc", [part]))
+    assert (item.digest_ok, item.bad_digests) == (False, ("payload",))
+
+
+def _link_head(size: int) -> bytes:
+    """A 103 Early Hints head of exactly ``size`` bytes."""
+    head = b"HTTP/1.1 103 Early Hints\r\n"
+    line = b"Link: </asset-00000.css>; rel=preload; as=style\r\n"
+    head += line * ((size - len(head) - 2) // len(line))
+    return head + b"X: " + b"a" * (size - len(head) - 7) + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "heads",
+    [
+        # the final head runs past the first 64 KiB read
+        _link_head(60_000)
+        + FINAL_200.replace(b"\r\n\r\n", b"\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n"),
+        _link_head(65_536) + FINAL_200,  # the interim head ends where the first read does
+        _link_head(100_000) + FINAL_200,  # one interim head longer than that read
+    ],
+)
+def test_interim_heads_past_the_first_read_are_read_whole(tmp_path, heads):
+    (item,) = iter_warc(
+        write(tmp_path / "long.warc", [raw_response(LIGHTHOUSE.url, heads, PAGE, 0)])
+    )
+    assert isinstance(item, WarcPayload) and item.payload == PAGE
+    assert (item.http_status, item.content_type, item.flags) == (
+        200,
+        "text/html",
+        ("http-interim-response",),
+    )
 
 
 @pytest.mark.parametrize(

@@ -21,12 +21,13 @@
 
 What warcio and FastWARC read is read: bodies stored de-chunked under a ``chunked`` header,
 header lines ending LF or CR CR LF, LZ4 files, gzip bodies missing their trailer (flagged),
-target URIs in angle brackets, interim responses (``100 Continue``) before the final one
-(flag ``http-interim-response``). A record whose Content-Length lies is read to where the next
-record begins, searched from its own block (flag ``warc-content-length-mismatch``), so the
-records after it are not lost. Nothing is inflated past ``max_bytes`` (``too-large``, with the
-size and hash of the stored bytes) and chunk sizes are checked, so a hostile file costs bounded
-memory and time.
+target URIs in angle brackets. A response opening with interim responses (``100 Continue``,
+``103 Early Hints``) is read as the final response after them, where both stop at the first
+(flag ``http-interim-response``; its payload digest may cover the bytes after either). A
+record whose Content-Length lies is read to where the next record begins, searched from its
+own block (flag ``warc-content-length-mismatch``), so the records after it are not lost.
+Nothing is inflated past ``max_bytes`` (``too-large``, with the size and hash of the stored
+bytes) and chunk sizes are checked, so a hostile file costs bounded memory and time.
 
 Reader: fastwarc, measured against warcio on the same files (``benchmarks/bench_warc.py
 --pages 8000``: 24,000 request/response/metadata records, fictional pages of 25-60 KB, one
@@ -83,6 +84,7 @@ _UNREADABLE_TYPES = ("unknown/unknown", "application/unknown", "*/*")
 _SCAN_BLOCK = 1 << 20
 _READ_BLOCK = 1 << 16
 _HEAD_LIMIT = 64 * 1024
+_HEADS_LIMIT = 4 * _HEAD_LIMIT  # interim responses and the final head after them
 _COUNTED_TYPES = ("warcinfo", "request", "metadata")
 _PAYLOAD_TYPES = ("response", "resource", "conversion")
 # Target schemes of a crawler's own records. No web page has a urn: address: browsertrix-crawler
@@ -724,11 +726,16 @@ def _read_block(
 ) -> _Block:
     """Read ``length`` bytes of block in pieces, hashing as they come and keeping at most
     ``opts.max_bytes`` of payload."""
-    first = _read_up_to(reader, min(length, _HEAD_LIMIT))
-    head_span = _http_head_span(first, headers, rtype)
-    head_len = head_span[1] if head_span is not None else None
+    first, span = _read_heads(reader, length, headers, rtype)
+    head_len = span[1] if span is not None else None
     wanted = _wanted_digests(headers, rtype) if opts.check_digests else {}
     hashers = {kind: hashlib.new(name) for kind, (name, _) in wanted.items()}
+    # After interim responses, a payload digest may cover what follows the first head, as
+    # warcio's writer hashes it, or the final response's body: either holds.
+    interim = span is not None and span[0] > 0
+    after_first = hashlib.new(wanted["payload"][0]) if interim and "payload" in wanted else None
+    if after_first is not None:
+        after_first.update(first[_HEAD_END.search(first).end() :])
     sha = hashlib.sha256()
     kept: list[bytes] = []
     body_size = 0
@@ -756,18 +763,39 @@ def _read_block(
             break
         remaining -= len(piece)
         take(piece, piece)
-    checks = tuple((kind, hashers[kind].digest() == wanted[kind][1]) for kind in sorted(wanted))
+        if after_first is not None:
+            after_first.update(piece)
+    digests = {kind: [hasher.digest()] for kind, hasher in hashers.items()}
+    if after_first is not None:
+        digests["payload"].append(after_first.digest())
+    checks = tuple((kind, wanted[kind][1] in digests[kind]) for kind in sorted(wanted))
     if opts.check_digests:
         checks += tuple((kind, None) for kind in _unreadable_digests(headers, rtype, wanted))
     return _Block(
-        head=first[head_span[0] : head_span[1]] if head_span is not None else None,
+        head=first[span[0] : span[1]] if span is not None else None,
         body=b"".join(kept) if body_size <= opts.max_bytes else None,
         body_size=body_size,
         over_sha256=sha.hexdigest() if body_size > opts.max_bytes else None,
         short=remaining > 0,
         checks=tuple(sorted(checks)),
-        interim=head_span is not None and head_span[0] > 0,
+        interim=interim,
     )
+
+
+def _read_heads(
+    reader: _Reader, length: int, headers: dict[str, str], rtype: str
+) -> tuple[bytes, tuple[int, int] | None]:
+    """The first bytes of a block of ``length`` bytes: at least its first ``_HEAD_LIMIT``, and
+    more while interim responses fill them (up to ``_HEADS_LIMIT``); with (start, end) of the
+    final HTTP head in them (``_http_heads``)."""
+    first = _read_up_to(reader, min(length, _HEAD_LIMIT))
+    heads = _http_heads(first, headers, rtype)
+    while heads is not None and heads[2] and len(first) < min(length, _HEADS_LIMIT):
+        first += _read_up_to(
+            reader, min(length, _HEADS_LIMIT, len(first) + _HEAD_LIMIT) - len(first)
+        )
+        heads = _http_heads(first, headers, rtype)
+    return first, heads[:2] if heads is not None else None
 
 
 def _read_up_to(reader: _Reader, size: int) -> bytes:
@@ -781,10 +809,12 @@ def _read_up_to(reader: _Reader, size: int) -> bytes:
     return b"".join(pieces)
 
 
-def _http_head_span(first: bytes, headers: dict[str, str], rtype: str) -> tuple[int, int] | None:
+def _http_heads(first: bytes, headers: dict[str, str], rtype: str) -> tuple[int, int, bool] | None:
     """(start, end) of the final HTTP head the block opens with (status or request line to
-    the empty line, whatever the line endings), after any interim responses before it; or
-    None when the block is not an HTTP message."""
+    the empty line, whatever the line endings), after any interim responses before it, and
+    whether the bytes read may end inside those heads (an interim response, or the head after
+    it, not ended within them, or ended where they end); None when the block is not an HTTP
+    message."""
     declared = (headers.get("content-type") or "").lower()
     if rtype not in ("response", "request", "revisit"):
         return None
@@ -792,10 +822,14 @@ def _http_head_span(first: bytes, headers: dict[str, str], rtype: str) -> tuple[
         return None
     start = 0
     while (end := _HEAD_END.search(first, start)) is not None:
-        if not (_INTERIM_STATUS.match(first, start) and first.startswith(b"HTTP/", end.end())):
-            return start, end.end()
+        if not _INTERIM_STATUS.match(first, start):
+            return start, end.end(), False
+        if end.end() == len(first):
+            return start, end.end(), True
+        if not first.startswith(b"HTTP/", end.end()):
+            return start, end.end(), False
         start = end.end()
-    return start, len(first)
+    return start, len(first), start > 0 or _INTERIM_STATUS.match(first) is not None
 
 
 def _http_head(head: bytes) -> tuple[int | None, dict[str, str]]:
