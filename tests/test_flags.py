@@ -43,7 +43,7 @@ NOT_FLAGS = frozenset(
         "warc-block-digest", "warc-date", "warc-ip-address", "warc-payload-digest",
         "warc-profile", "warc-record-id", "warc-refers-to", "warc-refers-to-date",
         "warc-refers-to-target-uri", "warc-target-uri", "warc-type", "sha-1", "sha-256",
-        "sha-512", "warc-segment-number", "warc-truncated",
+        "sha-512", "warc-segment-number", "warc-truncated", "content-range",
         # the WHATWG Encoding Standard's labels Python lacks, and the codecs they name
         "cn-big5", "dos-874", "euc-jp", "euc-kr", "iso-10646-ucs-2", "iso-8859-8-i", "iso8859-15",
         "iso8859-8", "koi8-r", "koi8-ru", "koi8-u", "mac-cyrillic", "mac-roman", "ucs-2",

@@ -878,6 +878,39 @@ def test_a_page_its_crawler_cut_short_or_stored_in_segments_is_quarantined_not_p
     assert all(q["sha256"] and q["bytes"] and q["offset"] is not None for q in quarantined)
 
 
+def test_a_206_response_holding_part_of_the_page_is_quarantined_and_a_whole_one_packed(tmp_path):
+    """A range request's answer is part of the page, unless its Content-Range is all of it."""
+    size = len(PAGE)
+    part = PAGE[:1024]
+
+    def ranged(uri: str, body: bytes, content_range: str | None) -> Spec:
+        extra = (("Content-Range", content_range),) if content_range else ()
+        return Spec("payload", "response", uri, status="206 Partial Content",
+                    headers=HTML_CT + extra, payload=body)  # fmt: skip
+
+    specs = [
+        ranged(ORCHARD.url, part, f"bytes 0-1023/{size}"),
+        ranged(RIVERTOWN.url, PAGE[1024:], f"bytes 1024-{size - 1}/{size}"),
+        ranged("https://tides.example.org/a", part, "bytes 0-1023/*"),
+        ranged("https://tides.example.org/b", part, None),
+        ranged(LIGHTHOUSE.url, PAGE, f"Bytes 0-{size - 1}/{size}"),
+    ]
+    rows, quarantined, manifest = packed(tmp_path, "ranges.warc.gz", warc_bytes(specs, gz=True))
+    assert [(r["capture"]["url"], r["capture"]["http_status"]) for r in rows] == [
+        (LIGHTHOUSE.url, 206)
+    ]
+    ids = [record_id(n) for n in range(4)]
+    ranges = [f"Content-Range: bytes 0-1023/{size}", f"Content-Range: bytes 1024-{size - 1}/{size}",
+              "Content-Range: bytes 0-1023/*", "no Content-Range"]  # fmt: skip
+    assert [(q["reason"], q["message"]) for q in quarantined] == [
+        ("unsupported", f"WARC record {rid}: HTTP 206 Partial Content ({stated}); ranges are "
+                        "not joined")
+        for rid, stated in zip(ids, ranges, strict=True)
+    ]  # fmt: skip
+    assert [q["bytes"] for q in quarantined] == [1024, size - 1024, 1024, 1024]
+    assert "partial" not in manifest["warc_records_skipped"]
+
+
 def test_an_empty_payload_is_quarantined_in_the_name_of_its_record_not_of_the_file(tmp_path):
     specs = [
         Spec("payload", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE),

@@ -13,7 +13,8 @@
   and any record whose target is a ``urn:``, as the page text browsertrix-crawler derives),
   ``dns``, ``revisit`` (pointing to its original), ``redirect``, ``error-status``, ``non-html``,
   ``empty``, ``too-large``, ``undecodable``, ``truncated`` (a page its crawler stored cut
-  short), ``segmented`` (a page stored in several records) or ``other``; its digests are
+  short), ``segmented`` (a page stored in several records), ``partial`` (a 206 response
+  holding part of a page) or ``other``; its digests are
   checked too;
 * ``WarcDamage`` - a region that could not be read (a truncated gzip member, a bad record header,
   a record cut short by the end of the file) with its byte offset. Reading resumes at the next
@@ -560,7 +561,7 @@ def _payload_item(
     if block.body is None:
         limit = f"over the {opts.max_bytes}-byte limit (max_capture_bytes)"
         return skipped("too-large", f"{block.body_size} bytes stored, {limit}", stored=True)
-    partial = _partial(headers)
+    partial = _partial(headers) or _partial_content(status, http.get("content-range"))
     if partial is not None:
         return skipped(*partial, stored=True)
     try:
@@ -619,6 +620,18 @@ def _partial(headers: dict[str, str]) -> tuple[str, str] | None:
             "segments are not joined"
         )
     return None
+
+
+def _partial_content(status: int | None, content_range: str | None) -> tuple[str, str] | None:
+    """Why a 206 response holds only part of its page (kind, detail), or None: it answered a
+    range request, and its Content-Range is not the whole (``bytes 0-<size - 1>/<size>``)."""
+    if status != 206:
+        return None
+    whole = re.fullmatch(r"\s*bytes\s+0-(\d+)/(\d+)\s*", content_range or "", re.IGNORECASE)
+    if whole and int(whole[1]) + 1 == int(whole[2]):
+        return None
+    stated = f"Content-Range: {content_range.strip()}" if content_range else "no Content-Range"
+    return "partial", f"HTTP 206 Partial Content ({stated}); ranges are not joined"
 
 
 def _status_reason(status: int | None, location: str | None) -> tuple[str, str] | None:

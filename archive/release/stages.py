@@ -554,6 +554,7 @@ _QUARANTINED_KINDS = {
     "undecodable": "undecodable",
     "truncated": "damaged",
     "segmented": "unsupported",
+    "partial": "unsupported",
 }
 
 
