@@ -212,6 +212,41 @@ def test_a_pack_keeps_the_page_after_a_100_continue(tmp_path):
     assert verify(release).ok
 
 
+def _folded_length(part: bytes) -> bytes:
+    """``part`` with its WARC Content-Length folded onto a second line (WARC 1.0's LWS)."""
+    head, sep, rest = part.partition(b"\r\n\r\n")
+    lines = [
+        b"Content-Length:\r\n\t" + line.split(b":", 1)[1].strip()
+        if line.lower().startswith(b"content-length:") else line
+        for line in head.split(b"\r\n")
+    ]  # fmt: skip
+    return b"\r\n".join(lines) + sep + rest
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("quirk", ["lower-case version", "folded length, last", "folded length"])
+def test_version_lines_in_lower_case_and_folded_lengths_are_read_as_warcio_reads_them(
+    tmp_path, gz, quirk
+):
+    """The WARC grammar's strings match in either case, and WARC 1.0 lets a field go on to a
+    line starting with white space: no record is lost to either."""
+    specs = [Spec("payload", "response", a.url, headers=HTML_CT, payload=render_html(a))
+             for a in (LIGHTHOUSE, ORCHARD, RIVERTOWN)]  # fmt: skip
+    parts = warc_bytes(specs, gz=False)
+    changed = 2 if quirk == "folded length, last" else 1
+    if quirk == "lower-case version":
+        parts[changed] = parts[changed].replace(b"WARC/1.1\r\n", b"warc/1.1\r\n", 1)
+    else:
+        parts[changed] = _folded_length(parts[changed])
+    path = write(tmp_path / ("quirk.warc.gz" if gz else "quirk.warc"),
+                 [gzip.compress(p, mtime=0) for p in parts] if gz else parts)  # fmt: skip
+    items = list(iter_warc(path))
+    assert [type(i) for i in items] == [WarcPayload] * 3
+    assert all(i.flags == () and i.digest_ok is not False for i in items)
+    pages = {record_id(n): render_html(a) for n, a in enumerate((LIGHTHOUSE, ORCHARD, RIVERTOWN))}
+    assert {i.warc_record_id: i.payload for i in items} == pages == warcio_payloads(path)
+
+
 def test_a_gzip_body_missing_its_trailer_is_decoded_and_flagged(tmp_path):
     body = gzip.compress(PAGE, mtime=0)[:-8]  # CRC32 and ISIZE gone
     spec = Spec("payload", "response", LIGHTHOUSE.url, payload=body,

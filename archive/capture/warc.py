@@ -21,8 +21,9 @@
   gzip member or ``WARC/1.x`` header line after it, so every readable record is still yielded.
 
 What warcio and FastWARC read is read: bodies stored de-chunked under a ``chunked`` header,
-header lines ending LF or CR CR LF, LZ4 files, gzip bodies missing their trailer (flagged),
-target URIs in angle brackets. A response opening with interim responses (``100 Continue``,
+header lines ending LF or CR CR LF, a version line in lower case, header fields folded on to a
+second line, LZ4 files, gzip bodies missing their trailer (flagged), target URIs in angle
+brackets. A response opening with interim responses (``100 Continue``,
 ``103 Early Hints``) is read as the final response after them, where both stop at the first
 (flag ``http-interim-response``; its payload digest may cover the bytes after either). A
 record whose Content-Length lies is read to where the next record begins, searched from its
@@ -73,8 +74,9 @@ from archive.format.codings import CODINGS, decoded
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 # A record's first line: WARC/1.0 and 1.1, and the 0.17/0.18 drafts ClueWeb09 was written in;
-# any run of CRs before the LF (CR CR LF is what some writers put out).
-_WARC_LINE = re.compile(rb"WARC/(?:1\.[01]|0\.1[78])\r*\n")
+# any run of CRs before the LF (CR CR LF is what some writers put out). The standard's grammar
+# is ABNF, whose strings match in either case (``warc/1.0``).
+_WARC_LINE = re.compile(rb"(?i:WARC)/(?:1\.[01]|0\.1[78])\r*\n")
 _HEAD_END = re.compile(rb"\n\r*\n")  # the empty line after header lines ending LF, CRLF or CRCRLF
 # An interim response (RFC 9110 15.2: 100 Continue, 102, 103 Early Hints) a server may send
 # before the final one, which a WARC response block then holds after it; 101 Switching
@@ -470,9 +472,12 @@ def _iter_lz4(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
 
 def _fast_item(record: WarcRecord, opts: _Options) -> WarcItem | None:
     """The item for a record fastwarc read, or None when it ran header lines ending LF only
-    into one."""
+    into one, or read another length than the Content-Length stated (folded on a second line,
+    which fastwarc joins to the field but does not read)."""
     headers = {key.lower(): value for key, value in record.headers.items()}
     if any("\n" in value for value in headers.values()):
+        return None
+    if _content_length(headers) not in (None, record.content_length):
         return None
     return _item(headers, record.reader, record.content_length, record.stream_pos, opts)
 
@@ -1112,11 +1117,18 @@ def _warc_head(data: bytes) -> tuple[dict[str, str], int] | None:
     end = _HEAD_END.search(data, first.end() - 1)
     if end is None:
         return None
-    headers: dict[str, str] = {}
+    fields: list[list[str]] = []
     for raw in data[first.end() : end.start()].split(b"\n"):
-        name, sep, value = raw.rstrip(b"\r").decode("utf-8", "replace").partition(":")
+        line = raw.rstrip(b"\r").decode("utf-8", "replace")
+        if line[:1] in (" ", "\t") and fields:  # a folded field goes on (WARC 1.0's LWS)
+            fields[-1][1] += " " + line.strip()
+            continue
+        name, sep, value = line.partition(":")
         if sep:
-            headers.setdefault(name.strip().lower(), value.strip())
+            fields.append([name.strip().lower(), value.strip()])
+    headers: dict[str, str] = {}
+    for name, value in fields:
+        headers.setdefault(name, value.strip())
     return headers, end.end()
 
 
@@ -1184,7 +1196,7 @@ def _next_start(stream: BinaryIO, offset: int) -> int | None:
         window = carry + block
         hits = sorted(
             (at, gz)
-            for magic, gz in ((_GZIP_MAGIC, True), (b"WARC/", False))
+            for magic, gz in ((_GZIP_MAGIC, True), (b"WARC/", False), (b"warc/", False))
             for at in _all(window, magic)
         )
         for at, gz in hits:
