@@ -46,6 +46,7 @@ from archive.capture.warc import (
     WarcSkipped,
     _dechunked,
     iter_warc,
+    split_points,
 )
 from archive.format.codings import _inflated, _unbrotlied, _unzstded
 
@@ -738,6 +739,66 @@ def test_a_file_gzipped_as_one_stream_is_read_without_false_damage():
     items = list(iter_warc(SAMPLES / "example-bad-non-chunked.warc.gz"))
     kinds = [type(i).__name__ if isinstance(i, WarcPayload | WarcDamage) else i.kind for i in items]
     assert kinds == ["warcinfo", "warcinfo", "WarcPayload", "request", "revisit", "request"]
+
+
+def _without_record_id(part: bytes) -> bytes:
+    head, sep, rest = part.partition(b"\r\n\r\n")
+    kept = [line for line in head.split(b"\r\n") if not line.startswith(b"WARC-Record-ID:")]
+    return b"\r\n".join(kept) + sep + rest
+
+
+def _one_stream_parts() -> list[bytes]:
+    """Three pages, then two text resources with no WARC-Record-ID (known by offset alone)."""
+    pages = warc_bytes(_MEMBER_SPECS, gz=False)
+    notes = [raw_response(f"https://tides.example.org/{n}.txt", b"", f"High water {n}.".encode(),
+                          10 + n, warc_type="resource", content_type="text/plain")
+             for n in range(2)]  # fmt: skip
+    return pages + [_without_record_id(part) for part in notes]
+
+
+def _plain_view(item) -> tuple:
+    fields = {k: v for k, v in vars(item).items() if k != "filename"}
+    if "flags" in fields:
+        fields["flags"] = tuple(f for f in fields["flags"] if f != "warc-offset-inflated")
+    return type(item).__name__, fields
+
+
+def test_a_warc_gzipped_as_one_stream_is_read_inflated_at_offsets_that_locate_its_records(
+    tmp_path,
+):
+    """``gzip crawl.warc`` leaves no member offset to locate a record: each offset counts the
+    inflated bytes, as zcat gives them, and records without an id stay apart."""
+    parts = _one_stream_parts()
+    plain = write(tmp_path / "crawl.warc", parts)
+    whole = write(tmp_path / "crawl.warc.gz", [gzip.compress(b"".join(parts), mtime=0)])
+    starts = [sum(len(p) for p in parts[:n]) for n in range(len(parts))]
+    items = list(iter_warc(whole))
+    assert [i.offset for i in items] == starts
+    assert all(isinstance(i, WarcPayload) and "warc-offset-inflated" in i.flags for i in items)
+    assert [_plain_view(i) for i in items] == [_plain_view(i) for i in iter_warc(plain)]
+    assert split_points(whole, 1) == ()
+    (tmp_path / "pack").mkdir()
+    rows, quarantined, _ = packed(tmp_path / "pack", whole.name, [whole.read_bytes()])
+    assert quarantined == []
+    assert sorted(r["capture"]["warc_offset"] for r in rows) == starts
+    assert all("warc-offset-inflated" in r["flags"] for r in rows)
+
+
+@pytest.mark.parametrize("damage", ["garbage after it", "cut short"])
+def test_damage_in_or_after_a_one_stream_gzip_ends_its_reading_once(tmp_path, damage):
+    parts = _one_stream_parts()
+    data = gzip.compress(b"".join(parts), mtime=0)
+    data = data + b"not gzip at all" if damage == "garbage after it" else data[: len(data) * 3 // 4]
+    items = list(iter_warc(write(tmp_path / "crawl.warc.gz", [data])))
+    damaged = [i for i in items if isinstance(i, WarcDamage)]
+    assert len(damaged) == 1 and damaged[-1] is items[-1]
+    read = [i for i in items if isinstance(i, WarcPayload)]
+    assert [i.offset for i in read] == [sum(len(p) for p in parts[:n]) for n in range(len(read))]
+    if damage == "garbage after it":
+        assert len(read) == len(parts)
+        assert f"(from byte {len(data) - 15}) are not gzip" in damaged[0].message
+    else:
+        assert 0 < len(read) < len(parts)
 
 
 def test_a_pack_quarantines_the_bomb_with_its_hash_and_lists_the_bad_digest(tmp_path):

@@ -23,13 +23,15 @@
 What warcio and FastWARC read is read: bodies stored de-chunked under a ``chunked`` header,
 header lines ending LF or CR CR LF, a version line in lower case, header fields folded on to a
 second line, LZ4 files, gzip bodies missing their trailer (flagged), target URIs in angle
-brackets. A response opening with interim responses (``100 Continue``,
-``103 Early Hints``) is read as the final response after them, where both stop at the first
-(flag ``http-interim-response``; its payload digest may cover the bytes after either). A
-record whose Content-Length lies is read to where the next record begins, searched from its
-own block (flag ``warc-content-length-mismatch``), so the records after it are not lost.
-Nothing is inflated past ``max_bytes`` (``too-large``, with the size and hash of the stored
-bytes) and chunk sizes are checked, so a hostile file costs bounded memory and time.
+brackets. A response opening with interim responses (``100 Continue``, ``103 Early Hints``) is
+read as the final response after them, where both stop at the first (flag
+``http-interim-response``; its payload digest may cover the bytes after either). A record whose
+Content-Length lies is read to where the next record begins, searched from its own block (flag
+``warc-content-length-mismatch``), so the records after it are not lost. A gzip file that is
+one stream is read inflated, its offsets counting the inflated bytes (flag
+``warc-offset-inflated``). Nothing is inflated past ``max_bytes`` (``too-large``, with the size
+and hash of the stored bytes) and chunk sizes are checked, so a hostile file costs bounded
+memory and time.
 
 Reader: fastwarc, measured against warcio on the same files (``benchmarks/bench_warc.py
 --pages 8000``: 24,000 request/response/metadata records, fictional pages of 25-60 KB, one
@@ -237,10 +239,11 @@ def iter_warc(
         if name.lower().endswith(".lz4"):
             yield from _iter_lz4(stream, opts)
             return
-        if span is None:
-            yield from _records_from(stream, 0, opts)
-            return
-        yield from _spanned(_records_from(stream, span.start, opts), span, name)
+        if _one_stream(stream):  # never split into spans: read whole, span or not
+            records = _inflated_records(stream, opts)
+        else:
+            records = _records_from(stream, span.start if span else 0, opts)
+        yield from (records if span is None else _spanned(records, span, name))
 
 
 def _name(path: Path | str) -> str:
@@ -284,7 +287,9 @@ def split_points(path: Path | str, every: int, *, tail: bool = False) -> tuple[i
         if size <= every:
             return ()
         stream.seek(0)
-        if stream.read(3) == _GZIP_MAGIC and not _member_ends(stream, _MEMBER_PROBE):
+        if stream.read(3) == _GZIP_MAGIC and (
+            not _member_ends(stream, _MEMBER_PROBE) or _one_stream(stream)
+        ):
             return ()
         points: list[int] = []
         at = span_step(every, size) if tail else every
@@ -312,6 +317,11 @@ _MEMBER_PROBE = 8 << 20  # compressed bytes read to see the first gzip member en
 
 def _member_ends(stream: BinaryIO, limit: int) -> bool:
     """Whether the gzip member at the start of ``stream`` ends within ``limit`` bytes."""
+    return _first_member_end(stream, limit) is not None
+
+
+def _first_member_end(stream: BinaryIO, limit: int) -> int | None:
+    """Where the gzip member at the start of ``stream`` ends, when within ``limit`` bytes."""
     stream.seek(0)
     inflate = zlib.decompressobj(31)
     read = 0
@@ -319,14 +329,14 @@ def _member_ends(stream: BinaryIO, limit: int) -> bool:
         while read < limit and not inflate.eof:
             data = stream.read(min(_READ_BLOCK, limit - read))
             if not data:
-                return False
+                return None
             read += len(data)
             while data and not inflate.eof:
                 inflate.decompress(data, _READ_BLOCK)
                 data = inflate.unconsumed_tail
     except zlib.error:
-        return False
-    return inflate.eof
+        return None
+    return read - len(inflate.unused_data) if inflate.eof else None
 
 
 def spans_of(points: tuple[int, ...]) -> tuple[WarcSpan, ...]:
@@ -415,6 +425,78 @@ def _read_from(
     if _only_padding(stream, extent.resume, size):
         return None
     return extent.resume
+
+
+def _one_stream(stream: BinaryIO) -> bool:
+    """Whether a gzip file is one gzip stream (``gzip crawl.warc``), not a member per record:
+    its first member holds more than one record, and no member follows it (nothing does, or
+    bytes that are not gzip), or it runs past where ``split_points`` looks for its end. No
+    member offset then locates its records: it is read inflated (``_inflated_records``), as
+    one task. (A member of several records amid others is read as any member.)"""
+    stream.seek(0)
+    if stream.read(3) != _GZIP_MAGIC:
+        return False
+    member = _Member(stream, 0)
+    try:
+        head = _read_up_to(member, _HEAD_LIMIT)
+        parsed = _warc_head(head)
+        declared = _content_length(parsed[0]) if parsed is not None else None
+        if parsed is None or declared is None:
+            return False
+        end = parsed[1] + declared  # where the first record's block ends, inflated
+        after, left = head[end : end + 64], end - len(head)
+        while left > 0 and (piece := member.read(min(_SCAN_BLOCK, left))):
+            left -= len(piece)
+        after = (after + _read_up_to(member, 64 - len(after))).lstrip(b"\r\n")
+    except zlib.error:
+        return False
+    if not _WARC_LINE.match(after):
+        return False
+    member_end = _first_member_end(stream, _MEMBER_PROBE)
+    if member_end is None:
+        return True
+    stream.seek(member_end)
+    return stream.read(3) != _GZIP_MAGIC
+
+
+def _inflated_records(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
+    """The records of a gzip file that is one gzip stream (``_one_stream``), read forward as
+    it inflates: offsets count the inflated bytes, as ``zcat`` gives them (flag
+    ``warc-offset-inflated``). A gzip stream cannot be entered after damage: what fastwarc
+    cannot read, or the gzip stream's own damage, ends the reading."""
+    stream.seek(0)
+    inflated = _Inflating(stream)
+    last: WarcItem | None = None
+    failure = None
+    try:
+        for record in ArchiveIterator(inflated, parse_http=False):
+            item = _fast_item(record, opts)
+            if item is None:
+                failure = "a record header only archive's own framing reads"
+                break
+            last = _inflated_item(item)
+            yield last
+    except OSError as exc:
+        failure = f"{exc or type(exc).__name__}"
+    stream_end = "the file is one gzip stream, which cannot be entered after damage"
+    if inflated.error is not None and not isinstance(last, WarcDamage):
+        message = f"{inflated.error}; nothing read after it ({stream_end})"
+        yield WarcDamage(opts.filename, inflated.pos, message)
+    elif failure is not None:
+        after = last.offset if last is not None else 0
+        message = (
+            f"{failure}, after the record at inflated offset {after}; nothing read after "
+            f"it ({stream_end})"
+        )
+        yield WarcDamage(opts.filename, after, message)
+
+
+def _inflated_item(item: WarcItem) -> WarcItem:
+    if isinstance(item, WarcPayload):
+        return replace(item, flags=tuple(sorted({*item.flags, "warc-offset-inflated"})))
+    if isinstance(item, WarcDamage):
+        return replace(item, message=f"{item.message} (at an offset in the inflated stream)")
+    return item
 
 
 def record_named(record_id: str | None, offset: int) -> str:
@@ -1161,6 +1243,69 @@ class _Member:
             self.end = self.pos - len(self.inflate.unused_data)
         piece, self.buffer = self.buffer[:size], self.buffer[size:]
         return piece
+
+
+class _Inflating:
+    """The inflated bytes of the gzip members of ``stream`` one after another, read forward
+    only (``tell``: how many so far); bytes after the last member that are not padding, or
+    a member that does not inflate or is cut short, end them, and ``error`` says why."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        self.inflate = zlib.decompressobj(31)
+        self.carry = b""  # read from the file, not yet inflated
+        self.taken = 0  # bytes read from the file
+        self.pos = 0
+        self.error: str | None = None
+        self.done = False
+
+    def tell(self) -> int:
+        return self.pos
+
+    def read(self, size: int = _READ_BLOCK) -> bytes:
+        size = _READ_BLOCK if size is None or size < 0 else size
+        pieces: list[bytes] = []
+        got = 0
+        while got < size and not self.done:
+            data = self.inflate.unconsumed_tail or self.carry or self._file(_READ_BLOCK)
+            self.carry = b""
+            if not data:
+                self.done = True
+                if not self.inflate.eof:
+                    self.error = f"the file ends inside its gzip stream ({self.taken} bytes)"
+                break
+            try:
+                piece = self.inflate.decompress(data, size - got)
+            except zlib.error as exc:
+                self.done = True
+                self.error = f"the gzip stream does not inflate on ({exc})"
+                break
+            pieces.append(piece)
+            got += len(piece)
+            if self.inflate.eof:
+                self._next_member(self.inflate.unused_data)
+        out = b"".join(pieces)
+        self.pos += len(out)
+        return out
+
+    def _file(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        self.taken += len(data)
+        return data
+
+    def _next_member(self, rest: bytes) -> None:
+        while len(rest) < 3 and (more := self._file(_READ_BLOCK)):
+            rest += more
+        if rest.startswith(_GZIP_MAGIC):
+            self.inflate, self.carry = zlib.decompressobj(31), rest
+            return
+        self.done = True
+        start = self.taken - len(rest)
+        while rest:
+            if rest.strip(b"\r\n\t \x00"):
+                self.error = f"the bytes after the gzip stream (from byte {start}) are not gzip"
+                return
+            rest = self._file(_SCAN_BLOCK)
 
 
 class _Limited:
