@@ -424,6 +424,35 @@ def test_datelines_repeated_in_a_list_are_the_lists_not_the_storys():
     assert not any("teaser" in evidence or "2022" in evidence for _, evidence in prov)
 
 
+POSTS = [("Aug 8, 2022", "Slipway closed on Tuesday"), ("Aug 8, 2022", "New mooring fees"),
+         ("Feb 1, 2022", "Fuel berth hours")]  # fmt: skip
+
+
+def test_a_listing_pages_heading_over_its_first_posts_date_does_not_date_the_page():
+    """A blog's front page: its heading touches the first post's date, but the heading is the
+    whole list's, and the posts' dates are theirs, not the page's."""
+    items = "".join(
+        f'<li><span class="post-meta">{when}</span><h2><a href="/p{n}">{what}</a></h2>'
+        f"<p>{BODY[:200]}</p></li>"
+        for n, (when, what) in enumerate(POSTS)
+    )
+    raw = f"<html><head><title>Posts</title></head><body><h1>Posts</h1><ul>{items}</ul></body>"
+    x, _, prov = dated(raw.encode())
+    assert x.published_at is None
+    assert not any(method == "html-meta" for method, _ in prov)
+
+
+def test_stories_listed_each_with_its_headline_and_date_date_the_page_by_the_first():
+    stories = "".join(
+        f'<article><h1>{what}</h1><span class="post-meta">{when}</span>{BODY}</article>'
+        for when, what in POSTS[1:]
+    )
+    raw = f"<html><head><title>Harbour</title></head><body>{stories}</body></html>"
+    x, day, prov = dated(raw.encode())
+    assert day == date(2022, 8, 8)
+    assert prov == [("html-meta", "visible dateline='Aug 8, 2022'")]
+
+
 def test_a_time_element_without_datetime_by_the_headline_is_a_dateline():
     top = '<div class="byline">By Ann Quay <time>Dec 13, 2016 at 3:45 pm</time></div>'
     x, day, prov = dated(page(meta("og:type", "article"), body_top=top))

@@ -193,6 +193,34 @@ def test_text_after_headings_lists_and_blocks_is_body():
     assert body_of(raw) == body_text(DEALS_BODY)
 
 
+# A story whose list items hold blocks: a heading and a paragraph each, and a nested list.
+NOTICES = """<h1>Harbour notices for the week</h1>
+<p>The harbour office has posted three notices for boat owners this week.</p>
+<ul>
+<li><h2>Slipway closed on Tuesday</h2><p>The slipway closes from seven until noon for repairs to
+the winch house.</p></li>
+<li><h2>New mooring fees</h2><p>Mooring fees rise by four pounds a month from the first of
+June.</p></li>
+<li>Fuel berth hours<ul><li>weekdays from eight</li><li>weekends from ten</li></ul></li>
+</ul>
+<p>Questions go to the harbour office on the quay, which opens at nine every morning.</p>"""
+NOTICES_BODY = (
+    "The harbour office has posted three notices for boat owners this week.",
+    "Slipway closed on Tuesday The slipway closes from seven until noon for repairs to the "
+    "winch house.",
+    "New mooring fees Mooring fees rise by four pounds a month from the first of June.",
+    "Fuel berth hours weekdays from eight weekends from ten",
+    "Questions go to the harbour office on the quay, which opens at nine every morning.",
+)
+
+
+def test_blocks_inside_a_list_item_keep_the_space_between_them():
+    """A list item's heading and paragraph, and a nested list's items, are words apart, as
+    a reader sees them (``Tuesday The``, not ``TuesdayThe``)."""
+    raw = page(NOTICES, title="Harbour notices for the week", description="Notices.")
+    assert body_of(raw) == body_text(NOTICES_BODY)
+
+
 # --- titles -------------------------------------------------------------------------------------
 
 SITE = '<meta property="og:site_name" content="Pellick Island News">'

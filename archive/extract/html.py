@@ -117,6 +117,8 @@ _ITEMPROP_OR_AUTHOR_LINK = etree.XPath(".//a[@rel='author']|.//*[@itemprop]")
 _DATELINE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "dd", "header")
 _DATELINE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|meta", re.I)
 _CONTAINERS = {"list", "table", "quote", "div", "section", "body"}
+# Elements of trafilatura's output that stand apart from the text around them.
+_BLOCKS = ("head", "p", "list", "item", "quote", "table", "row", "cell")
 
 
 @dataclass(frozen=True)
@@ -495,9 +497,10 @@ def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[
     byline, standfirst). On real pages a dateline thousands of characters away from every ``<h1>``
     is a current-date banner, a comment's or a related story's date far more often than the
     story's own. Datelines of one element and class that state different dates are a list's
-    (related stories, comments) and are skipped, unless one touches a headline (no shown text
-    between them): a list whose items each have a headline and a dateline. ``headlines``: the
-    page's ``<h1>`` elements.
+    (related stories, comments, a listing page's posts) and are skipped, unless one touches a
+    headline (no shown text between them) of its own item: a list whose items each have a
+    headline and a dateline, not a listing's heading over its first post's date.
+    ``headlines``: the page's ``<h1>`` elements.
     """
     datelines = []
     for element in tree.iter(_DATELINE_TAGS):
@@ -526,7 +529,14 @@ def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[
         return min((_gap(spans[element], spans[h1]) for h1 in headlines), default=None)
 
     listed = _listed(datelines)
-    kept = [(e, t) for e, t in datelines if e not in listed or gap(e) == 0]
+
+    def heads_its_item(element: HtmlElement) -> bool:
+        return any(
+            _gap(spans[element], spans[h1]) == 0 and _own_headline(element, h1, listed)
+            for h1 in headlines
+        )
+
+    kept = [(e, t) for e, t in datelines if e not in listed or heads_its_item(e)]
     if not kept:
         return None
     if not headlines:
@@ -543,6 +553,18 @@ def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
     for element, text in datelines:
         texts.setdefault((element.tag, element.get("class", "")), set()).add(text)
     return {e for e, _ in datelines if len(texts[(e.tag, e.get("class", ""))]) > 1}
+
+
+def _own_headline(element: HtmlElement, headline: HtmlElement, listed: set) -> bool:
+    """Whether ``headline`` is the listed dateline ``element``'s own: the nearest element
+    holding both holds no other dateline of the list (a list of stories, each with its
+    headline and date), where a listing page's heading over its first item's date holds the
+    whole list."""
+    holders = {element, *element.iterancestors()}
+    common = next((a for a in (headline, *headline.iterancestors()) if a in holders), None)
+    return common is not None and not any(
+        other is not element and common in set(other.iterancestors()) for other in listed
+    )
 
 
 _TODAY = re.compile(r"today|current-?date|date-?today|header-?date", re.I)
@@ -913,8 +935,19 @@ def _paragraphs(element) -> Iterator[str]:
 
 
 def _text(element) -> str:
+    """The text of one paragraph of trafilatura's tree: a line break at each ``<lb/>``, and a
+    space round each block inside it (a list item's heading and paragraph, a nested list's
+    items), which its text does not hold (``<head>Title</head><p>Text``: ``Title Text``)."""
     for lb in element.iter("lb"):
         lb.tail = "\n" + (lb.tail or "")
+    for block in element.iterdescendants(*_BLOCKS):
+        before = block.getprevious()
+        if before is not None:
+            before.tail = (before.tail or "") + " "
+        else:
+            parent = block.getparent()
+            parent.text = (parent.text or "") + " "
+        block.tail = " " + (block.tail or "")
     return "".join(element.itertext())
 
 
