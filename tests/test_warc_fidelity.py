@@ -974,6 +974,28 @@ def test_a_page_its_crawler_cut_short_or_stored_in_segments_is_quarantined_not_p
     assert all(q["sha256"] and q["bytes"] and q["offset"] is not None for q in quarantined)
 
 
+def test_a_segments_payload_digest_is_of_the_whole_payload_and_is_not_held_against_it(tmp_path):
+    """WARC-Payload-Digest on a segmented record is of the payload its segments make together:
+    a segment is checked by its block digest alone (as warcio checks it)."""
+    half = len(PAGE) // 2
+    whole = sha1_digest(PAGE)
+    specs = [
+        Spec("skip", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE[:half],
+             extra_warc=(("WARC-Segment-Number", "1"), ("WARC-Payload-Digest", whole))),
+        Spec("skip", "response", ORCHARD.url, headers=HTML_CT, payload=PAGE[:half],
+             extra_warc=(("WARC-Payload-Digest", whole),)),
+    ]  # fmt: skip
+    path = write(tmp_path / "segments.warc", warc_bytes(specs, gz=False))
+    segment, cut = list(iter_warc(path))
+    assert (segment.kind, segment.bad_digests) == ("segmented", ())
+    assert cut.bad_digests == ("payload",)  # no segment: its digest is its own, and fails
+    wrong_block = (("WARC-Segment-Number", "1"), ("WARC-Block-Digest", sha1_digest(b"other")))
+    specs[0] = Spec("skip", "response", LIGHTHOUSE.url, headers=HTML_CT, payload=PAGE[:half],
+                    extra_warc=wrong_block)  # fmt: skip
+    (segment, _) = iter_warc(write(tmp_path / "block.warc", warc_bytes(specs, gz=False)))
+    assert segment.bad_digests == ("block",)
+
+
 def test_a_206_response_holding_part_of_the_page_is_quarantined_and_a_whole_one_packed(tmp_path):
     """A range request's answer is part of the page, unless its Content-Range is all of it."""
     size = len(PAGE)

@@ -958,10 +958,11 @@ def _http_head(head: bytes) -> tuple[int | None, dict[str, str]]:
 def _wanted_digests(headers: dict[str, str], rtype: str) -> dict[str, tuple[str, bytes]]:
     """The digests to check, by what they cover: WARC-Block-Digest the whole block;
     WARC-Payload-Digest the payload, which a revisit record does not hold (its digest is
-    the original's)."""
+    the original's), nor a segment of a record stored in several (its digest is of the
+    payload the segments make together, which are not joined here)."""
     wanted = {}
     for kind, header in (("block", "warc-block-digest"), ("payload", "warc-payload-digest")):
-        if kind == "payload" and rtype == "revisit":
+        if kind == "payload" and _payload_elsewhere(headers, rtype):
             continue
         parsed = _parsed_digest(headers.get(header))
         if parsed is not None:
@@ -974,8 +975,16 @@ def _unreadable_digests(headers: dict[str, str], rtype: str, wanted: dict) -> li
     return [
         kind
         for kind, header in named
-        if headers.get(header) and kind not in wanted and (kind, rtype) != ("payload", "revisit")
+        if headers.get(header)
+        and kind not in wanted
+        and not (kind == "payload" and _payload_elsewhere(headers, rtype))
     ]
+
+
+def _payload_elsewhere(headers: dict[str, str], rtype: str) -> bool:
+    """Whether a record's payload digest is of a payload it does not hold whole: a revisit's,
+    or a segment's (``WARC-Segment-Number``)."""
+    return rtype == "revisit" or "warc-segment-number" in headers
 
 
 def _parsed_digest(value: str | None) -> tuple[str, bytes] | None:
