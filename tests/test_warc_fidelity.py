@@ -601,6 +601,24 @@ def test_b3_a_lying_content_length_loses_no_later_record(tmp_path, extra, name):
     assert set(warcio_payloads(path)) <= set(ids)  # at least what warcio recovers
 
 
+@pytest.mark.parametrize("length", [None, b"", b"many"])
+def test_a_last_record_stating_no_length_runs_to_the_end_of_the_file(tmp_path, length):
+    """With no Content-Length (or none readable), only the file's end can close the last
+    record of a plain file: it is read to there and flagged, where it was called truncated."""
+    parts = warc_bytes(SPECS3, gz=False)
+    head, sep, rest = parts[2].partition(b"\r\n\r\n")
+    lines = [line for line in head.split(b"\r\n") if not line.startswith(b"Content-Length:")]
+    if length is not None:
+        lines.append(b"Content-Length: " + length)
+    parts[2] = b"\r\n".join(lines) + sep + rest
+    items = list(iter_warc(write(tmp_path / "nolength.warc", parts)))
+    assert [type(i) for i in items] == [WarcPayload] * 3
+    assert items[2].payload == SPECS3[2].payload
+    assert items[2].flags == ("warc-content-length-mismatch",) and items[2].digest_ok
+    cut = write(tmp_path / "cut.warc", [*parts[:2], warc_bytes(SPECS3, gz=False)[2][:-500]])
+    assert isinstance(list(iter_warc(cut))[-1], WarcDamage)  # a stated length: cut short
+
+
 def test_b3_in_a_gzip_file_the_member_bounds_the_lying_record(tmp_path):
     path = write(tmp_path / "lie.warc.gz", _gz(_lying(warc_bytes(SPECS3, gz=False), 100)))
     found = payloads(path)

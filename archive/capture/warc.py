@@ -1114,7 +1114,8 @@ def _extent(stream: BinaryIO, offset: int, size: int, gz: bool) -> _Extent | Non
     """The record at ``offset`` as framed in the file, or None when no WARC header parses there
     or the file ends inside it. The block ends at its Content-Length when the record's end is
     there; otherwise where the next record begins (the gzip member's end; in a plain file the
-    next ``WARC/1.x`` line searched from the block's start)."""
+    next ``WARC/1.x`` line searched from the block's start, or the file's end when the record
+    states no length it could end inside)."""
     return _member_extent(stream, offset) if gz else _plain_extent(stream, offset, size)
 
 
@@ -1132,8 +1133,9 @@ def _plain_extent(stream: BinaryIO, offset: int, size: int) -> _Extent | None:
         if gap is not None:
             return _Extent(headers, head_len, declared, declared, end + gap)
     found = _next_start(stream, body_start)
-    if found is None:
-        return None
+    if found is None and declared is not None:
+        return None  # the file ends inside the length it states
+    found = size if found is None else found  # no length, no record after it: the file's end
     stream.seek(max(body_start, found - 4))
     before = stream.read(found - max(body_start, found - 4))
     length = found - body_start - (len(before) - len(before.rstrip(b"\r\n")))
