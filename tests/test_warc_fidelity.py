@@ -11,7 +11,9 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import shutil
+import zlib
 from base64 import b32encode
 from pathlib import Path
 
@@ -678,6 +680,38 @@ def census(path: Path) -> list[tuple[int, str | None, str | None]]:
     except Exception:  # warcio stops where it cannot read; the rest is not counted
         pass
     return found
+
+
+def _inflated_starts(path: Path) -> tuple[list[int], int]:
+    """Where each ``WARC/1.`` line begins in the file's inflated bytes (gzip's own reading,
+    trailing bytes that are not gzip left out), and where the gzip stream ends in the file."""
+    inflate = zlib.decompressobj(31)
+    data = path.read_bytes()
+    inflated = inflate.decompress(data)
+    starts = [m.start() for m in re.finditer(rb"(?:^|(?<=\n))WARC/1\.[01]\r\n", inflated)]
+    return starts, len(data) - len(inflate.unused_data)
+
+
+@pytest.mark.parametrize(
+    ("name", "pages"), [("slyrz-test.warc.gz", 10), ("gowarc-corrupted-trailing-bytes.warc.gz", 30)]
+)
+def test_real_warcs_gzipped_as_one_stream_give_every_record_a_true_offset(tmp_path, name, pages):
+    starts, stream_end = _inflated_starts(SAMPLES / name)
+    items = list(iter_warc(SAMPLES / name))
+    read = [i for i in items if isinstance(i, WarcPayload)]
+    assert [i.offset for i in read] == starts and len(read) == pages
+    assert all("warc-offset-inflated" in i.flags for i in read)
+    damage = [i for i in items if isinstance(i, WarcDamage)]
+    if stream_end == (SAMPLES / name).stat().st_size:
+        assert damage == []
+    else:
+        assert [f"(from byte {stream_end})" in d.message for d in damage] == [True]
+    (tmp_path / "crawls").mkdir()
+    shutil.copy(SAMPLES / name, tmp_path / "crawls" / name)
+    release = pack([tmp_path / "crawls"], tmp_path / "dist", PackSettings("w", "1.0.0", CREATED))
+    assert verify(release.path).problems == []
+    rows = pq.read_table(release.path / "data", columns=["capture"]).to_pylist()
+    assert sorted(r["capture"]["warc_offset"] for r in rows) == starts
 
 
 @pytest.fixture(scope="module")
