@@ -705,7 +705,7 @@ def test_real_warcs_gzipped_as_one_stream_give_every_record_a_true_offset(tmp_pa
     if stream_end == (SAMPLES / name).stat().st_size:
         assert damage == []
     else:
-        assert [f"(from byte {stream_end})" in d.message for d in damage] == [True]
+        assert [f"from byte {stream_end} are not gzip" in d.message for d in damage] == [True]
     (tmp_path / "crawls").mkdir()
     shutil.copy(SAMPLES / name, tmp_path / "crawls" / name)
     release = pack([tmp_path / "crawls"], tmp_path / "dist", PackSettings("w", "1.0.0", CREATED))
@@ -836,6 +836,99 @@ def test_a_warc_gzipped_as_one_stream_is_read_inflated_at_offsets_that_locate_it
     assert all("warc-offset-inflated" in r["flags"] for r in rows)
 
 
+def _quirked(quirk: str) -> list[bytes]:
+    """Three pages, the second written with ``quirk``, as archive's own framing reads it."""
+    parts = warc_bytes(_MEMBER_SPECS, gz=False)
+    head, sep, rest = parts[1].partition(b"\r\n\r\n")
+    if quirk == "lower-case version":
+        head = head.replace(b"WARC/1.1", b"warc/1.1", 1)
+    elif quirk == "LF-only header lines":
+        head = head.replace(b"\r\n", b"\n")
+        sep = b"\n\n"
+    elif quirk == "folded length":
+        head = _folded_length(head + sep)[: -len(sep)]
+    elif quirk.startswith("length "):
+        at = head.index(b"Content-Length: ") + len(b"Content-Length: ")
+        end = head.find(b"\r\n", at) % (len(head) + 1)
+        head = head[:at] + str(int(head[at:end]) + int(quirk[7:])).encode() + head[end:]
+    parts[1] = head + sep + rest
+    return parts
+
+
+@pytest.mark.parametrize(
+    "quirk",
+    ["lower-case version", "LF-only header lines", "folded length", "length +6", "length -3"],
+)
+def test_a_one_stream_gzip_reads_as_its_inflated_bytes_do_quirks_and_all(tmp_path, quirk):
+    """Whatever archive's own framing reads in a plain file, it reads in one gzip stream."""
+    parts = _quirked(quirk)
+    plain = write(tmp_path / "crawl.warc", parts)
+    whole = write(tmp_path / "crawl.warc.gz", [gzip.compress(b"".join(parts), mtime=0)])
+    items = list(iter_warc(whole))
+    assert [_plain_view(i) for i in items] == [_plain_view(i) for i in iter_warc(plain)]
+    assert [type(i) for i in items] == [WarcPayload] * 3
+
+
+def _layouts(raw: bytes) -> dict[str, bytes]:
+    """``raw`` (a plain WARC file) gzipped as writers and users lay members out."""
+    half = len(raw) // 2
+    empty = gzip.compress(b"", mtime=0)
+    return {
+        "joined by cat": gzip.compress(raw[:half], mtime=0) + gzip.compress(raw[half:], mtime=0),
+        "an empty member first": empty + gzip.compress(raw, mtime=0),
+        "an empty member last": gzip.compress(raw, mtime=0) + empty,
+        "members of 512 bytes": b"".join(
+            gzip.compress(raw[at : at + 512], mtime=0) for at in range(0, len(raw), 512)
+        ),
+        "padded with zeros": gzip.compress(raw, mtime=0) + bytes(40),
+    }
+
+
+@pytest.mark.parametrize("layout", list(_layouts(b"")))
+def test_gzip_members_that_do_not_hold_a_record_each_read_as_the_inflated_bytes(tmp_path, layout):
+    parts = _one_stream_parts()
+    plain = write(tmp_path / "crawl.warc", parts)
+    gz = write(tmp_path / "crawl.warc.gz", [_layouts(b"".join(parts))[layout]])
+    items = list(iter_warc(gz))
+    assert [_plain_view(i) for i in items] == [_plain_view(i) for i in iter_warc(plain)]
+    assert len({i.offset for i in items}) == len(parts) and split_points(gz, 1) == ()
+
+
+def test_a_one_stream_gzip_failing_its_crc_loses_nothing_before_it(tmp_path):
+    parts = _one_stream_parts()
+    data = bytearray(gzip.compress(b"".join(parts), mtime=0))
+    data[-8] ^= 0xFF  # the CRC
+    items = list(iter_warc(write(tmp_path / "crc.warc.gz", [bytes(data)])))
+    assert [type(i) for i in items] == [WarcPayload] * len(parts) + [WarcDamage]
+    assert "fails its CRC or length check" in items[-1].message
+
+
+def _gzip_gives(data: bytes) -> bytes:
+    """What Python's gzip module reads of ``data`` before it fails, 256 bytes at a time."""
+    reader, out = gzip.GzipFile(fileobj=io.BytesIO(data)), b""
+    try:
+        while piece := reader.read(256):
+            out += piece
+    except (OSError, EOFError, zlib.error):
+        pass
+    return out
+
+
+@pytest.mark.parametrize("at", [0.3, 0.5, 0.7, 0.8, 0.9])
+def test_a_damaged_one_stream_gzip_reads_as_what_gzip_inflates_before_the_damage(tmp_path, at):
+    """Damaged deflate data: every sound record of the bytes gzip's own reading gives before
+    it fails is read (and more: gzip's reading drops the last bytes it inflated), then the
+    damage is told."""
+    data = bytearray(gzip.compress(b"".join(_one_stream_parts()), mtime=0))
+    data[int(len(data) * at)] ^= 0xFF
+    items = list(iter_warc(write(tmp_path / "damaged.warc.gz", [bytes(data)])))
+    given = iter_warc(write(tmp_path / "given.warc", [_gzip_gives(bytes(data))]))
+    sound = [_plain_view(i) for i in given if isinstance(i, WarcPayload) and i.digest_ok]
+    read = [_plain_view(i) for i in items if isinstance(i, WarcPayload) and i.digest_ok]
+    assert read[: len(sound)] == sound
+    assert isinstance(items[-1], WarcDamage) and "gzip" in items[-1].message.lower()
+
+
 @pytest.mark.parametrize("damage", ["garbage after it", "cut short"])
 def test_damage_in_or_after_a_one_stream_gzip_ends_its_reading_once(tmp_path, damage):
     parts = _one_stream_parts()
@@ -848,7 +941,7 @@ def test_damage_in_or_after_a_one_stream_gzip_ends_its_reading_once(tmp_path, da
     assert [i.offset for i in read] == [sum(len(p) for p in parts[:n]) for n in range(len(read))]
     if damage == "garbage after it":
         assert len(read) == len(parts)
-        assert f"(from byte {len(data) - 15}) are not gzip" in damaged[0].message
+        assert f"from byte {len(data) - 15} are not gzip" in damaged[0].message
     else:
         assert 0 < len(read) < len(parts)
 
@@ -978,13 +1071,14 @@ def test_a_gzip_member_holding_two_records_loses_neither(tmp_path, shared):
     assert {rid: i.payload for rid, i in found.items()} == {
         record_id(n): s.payload for n, s in enumerate(_MEMBER_SPECS)
     }
-    assert all(i.digest_ok and not i.flags for i in found.values())
+    # a first member of two records: the file is read inflated (no member locates the second)
+    inflated = ("warc-offset-inflated",) if shared[0] == 0 else ()
+    assert all(i.digest_ok and i.flags == inflated for i in found.values())
 
 
 def test_a_lying_length_after_a_member_holding_two_records_is_still_read_whole(tmp_path):
-    """fastwarc gives the second record of a two-record member the next member's offset, the
-    last record's own: the last record is framed again from there, as any last record whose
-    Content-Length does not fit its member is, and read whole (it was cut 40 bytes short)."""
+    """A first member of two records: the file is read inflated, and its last record, whose
+    Content-Length is 40 bytes short, runs to the file's end, read whole and flagged."""
     plain = warc_bytes(_MEMBER_SPECS, gz=False)
     at = plain[2].index(b"Content-Length: ") + len(b"Content-Length: ")
     end = plain[2].index(b"\r\n", at)
@@ -994,7 +1088,7 @@ def test_a_lying_length_after_a_member_holding_two_records_is_still_read_whole(t
     assert quarantined == [] and manifest["warc_digest_mismatches"] == []
     found = payloads(tmp_path / "crawls" / "lying.warc.gz")
     assert found[record_id(2)].payload == _MEMBER_SPECS[2].payload
-    assert found[record_id(2)].flags == ("warc-content-length-mismatch",)
+    assert found[record_id(2)].flags == ("warc-content-length-mismatch", "warc-offset-inflated")
     assert len(rows) == 3
 
 
@@ -1063,21 +1157,24 @@ def test_a_206_response_holding_part_of_the_page_is_quarantined_and_a_whole_one_
         ranged(RIVERTOWN.url, PAGE[1024:], f"bytes 1024-{size - 1}/{size}"),
         ranged("https://tides.example.org/a", part, "bytes 0-1023/*"),
         ranged("https://tides.example.org/b", part, None),
+        # the whole range stated, over a body that is not all of it
+        ranged("https://tides.example.org/c", part, f"bytes 0-{size - 1}/{size}"),
         ranged(LIGHTHOUSE.url, PAGE, f"Bytes 0-{size - 1}/{size}"),
     ]
     rows, quarantined, manifest = packed(tmp_path, "ranges.warc.gz", warc_bytes(specs, gz=True))
     assert [(r["capture"]["url"], r["capture"]["http_status"]) for r in rows] == [
         (LIGHTHOUSE.url, 206)
     ]
-    ids = [record_id(n) for n in range(4)]
+    ids = [record_id(n) for n in range(5)]
     ranges = [f"Content-Range: bytes 0-1023/{size}", f"Content-Range: bytes 1024-{size - 1}/{size}",
-              "Content-Range: bytes 0-1023/*", "no Content-Range"]  # fmt: skip
+              "Content-Range: bytes 0-1023/*", "no Content-Range",
+              f"Content-Range: bytes 0-{size - 1}/{size}"]  # fmt: skip
     assert [(q["reason"], q["message"]) for q in quarantined] == [
         ("unsupported", f"WARC record {rid}: HTTP 206 Partial Content ({stated}); ranges are "
                         "not joined")
         for rid, stated in zip(ids, ranges, strict=True)
     ]  # fmt: skip
-    assert [q["bytes"] for q in quarantined] == [1024, size - 1024, 1024, 1024]
+    assert [q["bytes"] for q in quarantined] == [1024, size - 1024, 1024, 1024, 1024]
     assert "partial" not in manifest["warc_records_skipped"]
 
 

@@ -27,11 +27,11 @@ brackets. A response opening with interim responses (``100 Continue``, ``103 Ear
 read as the final response after them, where both stop at the first (flag
 ``http-interim-response``; its payload digest may cover the bytes after either). A record whose
 Content-Length lies is read to where the next record begins, searched from its own block (flag
-``warc-content-length-mismatch``), so the records after it are not lost. A gzip file that is
-one stream is read inflated, its offsets counting the inflated bytes (flag
-``warc-offset-inflated``). Nothing is inflated past ``max_bytes`` (``too-large``, with the size
-and hash of the stored bytes) and chunk sizes are checked, so a hostile file costs bounded
-memory and time.
+``warc-content-length-mismatch``), so the records after it are not lost. A gzip file whose
+members do not hold a record each (one gzip stream) is read as its inflated bytes, its offsets
+counting them (flag ``warc-offset-inflated``). Nothing is inflated past ``max_bytes``
+(``too-large``, with the size and hash of the stored bytes) and chunk sizes are checked, so a
+hostile file costs bounded memory and time.
 
 Reader: fastwarc, measured against warcio on the same files (``benchmarks/bench_warc.py
 --pages 8000``: 24,000 request/response/metadata records, fictional pages of 25-60 KB, one
@@ -60,6 +60,7 @@ import base64
 import binascii
 import hashlib
 import re
+import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -239,7 +240,8 @@ def iter_warc(
         if name.lower().endswith(".lz4"):
             yield from _iter_lz4(stream, opts)
             return
-        if _one_stream(stream):  # never split into spans: read whole, span or not
+        # such a file is never split into spans: the span at 0 is all of it
+        if (span is None or not span.start) and _one_stream(stream):
             records = _inflated_records(stream, opts)
         else:
             records = _records_from(stream, span.start if span else 0, opts)
@@ -317,11 +319,6 @@ _MEMBER_PROBE = 8 << 20  # compressed bytes read to see the first gzip member en
 
 def _member_ends(stream: BinaryIO, limit: int) -> bool:
     """Whether the gzip member at the start of ``stream`` ends within ``limit`` bytes."""
-    return _first_member_end(stream, limit) is not None
-
-
-def _first_member_end(stream: BinaryIO, limit: int) -> int | None:
-    """Where the gzip member at the start of ``stream`` ends, when within ``limit`` bytes."""
     stream.seek(0)
     inflate = zlib.decompressobj(31)
     read = 0
@@ -329,14 +326,14 @@ def _first_member_end(stream: BinaryIO, limit: int) -> int | None:
         while read < limit and not inflate.eof:
             data = stream.read(min(_READ_BLOCK, limit - read))
             if not data:
-                return None
+                return False
             read += len(data)
             while data and not inflate.eof:
                 inflate.decompress(data, _READ_BLOCK)
                 data = inflate.unconsumed_tail
     except zlib.error:
-        return None
-    return read - len(inflate.unused_data) if inflate.eof else None
+        return False
+    return inflate.eof
 
 
 def spans_of(points: tuple[int, ...]) -> tuple[WarcSpan, ...]:
@@ -428,75 +425,101 @@ def _read_from(
 
 
 def _one_stream(stream: BinaryIO) -> bool:
-    """Whether a gzip file is one gzip stream (``gzip crawl.warc``), not a member per record:
-    its first member holds more than one record, and no member follows it (nothing does, or
-    bytes that are not gzip), or it runs past where ``split_points`` looks for its end. No
-    member offset then locates its records: it is read inflated (``_inflated_records``), as
-    one task. (A member of several records amid others is read as any member.)"""
+    """Whether a gzip file's members do not hold a record each, so no member offset locates
+    its records: a second record begins in its first member (one gzip stream for the whole
+    file, ``gzip crawl.warc``, or files joined by ``cat``), or the member after it begins
+    inside a record (members of a fixed size, as BGZF writes them), or the first member is
+    empty. So is a damaged file whose first member leaves no member after it to resume
+    reading at: what it inflates to before the damage is read. It is then read as its
+    inflated bytes (``_inflated_records``), in one task. A first member that holds more than
+    ``_LOOK_PAST`` inflated bytes of its first record is taken to hold that record alone."""
     stream.seek(0)
     if stream.read(3) != _GZIP_MAGIC:
         return False
-    member = _Member(stream, 0)
-    try:
-        head = _read_up_to(member, _HEAD_LIMIT)
-        parsed = _warc_head(head)
-        declared = _content_length(parsed[0]) if parsed is not None else None
-        if parsed is None or declared is None:
-            return False
-        end = parsed[1] + declared  # where the first record's block ends, inflated
-        after, left = head[end : end + 64], end - len(head)
-        while left > 0 and (piece := member.read(min(_SCAN_BLOCK, left))):
-            left -= len(piece)
-        after = (after + _read_up_to(member, 64 - len(after))).lstrip(b"\r\n")
-    except zlib.error:
-        return False
-    if not _WARC_LINE.match(after):
-        return False
-    member_end = _first_member_end(stream, _MEMBER_PROBE)
-    if member_end is None:
-        return True
-    stream.seek(member_end)
-    return stream.read(3) != _GZIP_MAGIC
+    inflating = _Inflating(stream)
+    seen = bytearray()
+    searched = first = 0  # ``first``: past the start of the first record's line
+    while len(seen) < _LOOK_PAST:
+        piece = inflating.read(_READ_BLOCK)
+        seen += piece
+        end = inflating.boundaries[0] if inflating.boundaries else len(seen)
+        if not first and seen.strip(b"\r\n"):
+            first = len(seen) - len(seen.lstrip(b"\r\n")) + 1
+        if first and _NEXT_WARC_LINE.search(seen, max(first, searched - 16), end):
+            return True  # a second record begins in the first member
+        searched = end
+        if not piece or (inflating.boundaries and len(seen) >= end + _SNIFF_BYTES):
+            break
+    if not inflating.boundaries:  # damaged or cut inside its first member, or too long
+        return inflating.error is not None and _next_start(stream, inflating.start + 1) is None
+    if _only_padding(stream, inflating.ends[0], stream.seek(0, 2)):
+        return inflating.error is not None  # a damaged member, the whole file
+    end = inflating.boundaries[0]
+    after = bytes(seen[end:]).lstrip(b"\r\n")
+    return not seen[:end].strip(b"\r\n") or (bool(after) and not _WARC_LINE.match(after))
+
+
+# A WARC version line after a line end: a record that begins past the start of what is read.
+_NEXT_WARC_LINE = re.compile(rb"\n(?i:WARC)/(?:1\.[01]|0\.1[78])\r*\n")
+_LOOK_PAST = 16 << 20
 
 
 def _inflated_records(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
-    """The records of a gzip file that is one gzip stream (``_one_stream``), read forward as
-    it inflates: offsets count the inflated bytes, as ``zcat`` gives them (flag
-    ``warc-offset-inflated``). A gzip stream cannot be entered after damage: what fastwarc
-    cannot read, or the gzip stream's own damage, ends the reading."""
-    stream.seek(0)
-    inflated = _Inflating(stream)
-    last: WarcItem | None = None
-    failure = None
-    try:
-        for record in ArchiveIterator(inflated, parse_http=False):
-            item = _fast_item(record, opts)
-            if item is None:
-                failure = "a record header only archive's own framing reads"
+    """The records of a gzip file whose members do not hold a record each (``_one_stream``),
+    read as ``zcat`` gives its bytes: inflated into a temporary file (at most
+    ``_INFLATE_RATIO`` times the file's size) and read there as a plain file is, so it reads
+    as its inflated copy does; offsets count the inflated bytes (flag
+    ``warc-offset-inflated``). Damage to the gzip stream ends the inflating: what it gave is
+    read, then the damage is told (a cut, with the record it cut)."""
+    size = stream.seek(0, 2)
+    with tempfile.TemporaryFile(prefix="archive-inflated-") as plain:
+        inflated = _Inflating(stream)
+        limit = max(_INFLATE_RATIO * size, 2 * opts.max_bytes)
+        written, error = 0, None
+        while piece := inflated.read(_SCAN_BLOCK):
+            if written + len(piece) > limit:
+                plain.write(piece[: limit - written])
+                written = limit
+                error = (
+                    f"it inflates past {limit} bytes ({_INFLATE_RATIO} times the file's size, "
+                    "or twice the largest capture)"
+                )
                 break
-            last = _inflated_item(item)
-            yield last
-    except OSError as exc:
-        failure = f"{exc or type(exc).__name__}"
-    stream_end = "the file is one gzip stream, which cannot be entered after damage"
-    if inflated.error is not None and not isinstance(last, WarcDamage):
-        message = f"{inflated.error}; nothing read after it ({stream_end})"
-        yield WarcDamage(opts.filename, inflated.pos, message)
-    elif failure is not None:
-        after = last.offset if last is not None else 0
-        message = (
-            f"{failure}, after the record at inflated offset {after}; nothing read after "
-            f"it ({stream_end})"
-        )
-        yield WarcDamage(opts.filename, after, message)
+            plain.write(piece)
+            written += len(piece)
+        error = error or inflated.error
+        held: WarcItem | None = None
+        for item in _records_from(plain, 0, opts):
+            if held is not None:
+                yield held
+            held = _inflated_item(item)
+        if error is not None and isinstance(held, WarcDamage):
+            held = replace(held, message=f"{held.message}: {error}")
+        elif error is not None:
+            held, last = WarcDamage(opts.filename, written, _damage_told(error)), held
+            if last is not None:
+                yield last
+        if held is not None:
+            yield held
+
+
+_INFLATE_RATIO = 64  # web pages deflate four to ten times; a stream past 64 is a bomb
+
+
+def _damage_told(error: str) -> str:
+    return (
+        f"the gzip stream ends here: {error}; nothing read after it (at an offset in the "
+        "inflated stream)"
+    )
 
 
 def _inflated_item(item: WarcItem) -> WarcItem:
+    """An item read from a gzip file's inflated bytes, saying so."""
     if isinstance(item, WarcPayload):
         return replace(item, flags=tuple(sorted({*item.flags, "warc-offset-inflated"})))
     if isinstance(item, WarcDamage):
         return replace(item, message=f"{item.message} (at an offset in the inflated stream)")
-    return item
+    return replace(item, detail=f"{item.detail or item.kind} (at an offset in the inflated stream)")
 
 
 def record_named(record_id: str | None, offset: int) -> str:
@@ -648,7 +671,9 @@ def _payload_item(
     if block.body is None:
         limit = f"over the {opts.max_bytes}-byte limit (max_capture_bytes)"
         return skipped("too-large", f"{block.body_size} bytes stored, {limit}", stored=True)
-    partial = _partial(headers) or _partial_content(status, http.get("content-range"))
+    # Content-Range counts the bytes as sent, past any Transfer-Encoding: as stored, if none
+    sent = None if "transfer-encoding" in http else block.body_size
+    partial = _partial(headers) or _partial_content(status, http.get("content-range"), sent)
     if partial is not None:
         return skipped(*partial, stored=True)
     try:
@@ -709,13 +734,16 @@ def _partial(headers: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def _partial_content(status: int | None, content_range: str | None) -> tuple[str, str] | None:
+def _partial_content(
+    status: int | None, content_range: str | None, sent: int | None
+) -> tuple[str, str] | None:
     """Why a 206 response holds only part of its page (kind, detail), or None: it answered a
-    range request, and its Content-Range is not the whole (``bytes 0-<size - 1>/<size>``)."""
+    range request, and its Content-Range is not the whole (``bytes 0-<size - 1>/<size>``),
+    or the body is not that size (``sent``: its bytes as sent, None when not known here)."""
     if status != 206:
         return None
     whole = re.fullmatch(r"\s*bytes\s+0-(\d+)/(\d+)\s*", content_range or "", re.IGNORECASE)
-    if whole and int(whole[1]) + 1 == int(whole[2]):
+    if whole and int(whole[1]) + 1 == int(whole[2]) and sent in (None, int(whole[2])):
         return None
     stated = f"Content-Range: {content_range.strip()}" if content_range else "no Content-Range"
     return "partial", f"HTTP 206 Partial Content ({stated}); ranges are not joined"
@@ -1114,8 +1142,8 @@ def _extent(stream: BinaryIO, offset: int, size: int, gz: bool) -> _Extent | Non
     """The record at ``offset`` as framed in the file, or None when no WARC header parses there
     or the file ends inside it. The block ends at its Content-Length when the record's end is
     there; otherwise where the next record begins (the gzip member's end; in a plain file the
-    next ``WARC/1.x`` line searched from the block's start, or the file's end when the record
-    states no length it could end inside)."""
+    next ``WARC/1.x`` line searched from the block's start, or the file's end when no record
+    follows and the file does not end inside the length the record states)."""
     return _member_extent(stream, offset) if gz else _plain_extent(stream, offset, size)
 
 
@@ -1133,9 +1161,10 @@ def _plain_extent(stream: BinaryIO, offset: int, size: int) -> _Extent | None:
         if gap is not None:
             return _Extent(headers, head_len, declared, declared, end + gap)
     found = _next_start(stream, body_start)
-    if found is None and declared is not None:
-        return None  # the file ends inside the length it states
-    found = size if found is None else found  # no length, no record after it: the file's end
+    if found is None:
+        if declared is not None and body_start + declared > size:
+            return None  # the file ends inside the length it states
+        found = size  # no record after it: the file's end closes it
     stream.seek(max(body_start, found - 4))
     before = stream.read(found - max(body_start, found - 4))
     length = found - body_start - (len(before) - len(before.rstrip(b"\r\n")))
@@ -1257,66 +1286,135 @@ class _Member:
 
 
 class _Inflating:
-    """The inflated bytes of the gzip members of ``stream`` one after another, read forward
-    only (``tell``: how many so far); bytes after the last member that are not padding, or
-    a member that does not inflate or is cut short, end them, and ``error`` says why."""
+    """The inflated bytes of the gzip members of ``stream`` one after another, read forward;
+    padding after the last (NUL, white space) ends them, and so does damage, which ``error``
+    tells with its place in the file: bytes that are not gzip, a member that does not
+    inflate, is cut short or fails its check. Members are inflated raw (RFC 1952's header
+    and trailer read here), so a failed check loses none of the bytes before it."""
 
     def __init__(self, stream: BinaryIO):
         self.stream = stream
-        self.inflate = zlib.decompressobj(31)
+        stream.seek(0)
         self.carry = b""  # read from the file, not yet inflated
         self.taken = 0  # bytes read from the file
-        self.pos = 0
+        self.inflate: zlib._Decompress | None = None
+        self.crc = self.length = self.start = 0
+        self.out = 0  # inflated bytes so far
+        self.boundaries: list[int] = []  # inflated bytes before each member's end
+        self.ends: list[int] = []  # where each member ends in the file
         self.error: str | None = None
         self.done = False
 
-    def tell(self) -> int:
-        return self.pos
-
     def read(self, size: int = _READ_BLOCK) -> bytes:
-        size = _READ_BLOCK if size is None or size < 0 else size
         pieces: list[bytes] = []
         got = 0
         while got < size and not self.done:
+            if self.inflate is None:
+                self._member()
+                continue
             data = self.inflate.unconsumed_tail or self.carry or self._file(_READ_BLOCK)
             self.carry = b""
             if not data:
-                self.done = True
-                if not self.inflate.eof:
-                    self.error = f"the file ends inside its gzip stream ({self.taken} bytes)"
+                self._fail("the file ends inside a gzip member")
                 break
             try:
                 piece = self.inflate.decompress(data, size - got)
             except zlib.error as exc:
-                self.done = True
-                self.error = f"the gzip stream does not inflate on ({exc})"
-                break
+                piece = self._salvaged()
+                self._fail(f"a gzip member does not inflate ({exc})")
+            self.crc, self.length = zlib.crc32(piece, self.crc), self.length + len(piece)
+            self.out += len(piece)
             pieces.append(piece)
             got += len(piece)
             if self.inflate.eof:
-                self._next_member(self.inflate.unused_data)
-        out = b"".join(pieces)
-        self.pos += len(out)
-        return out
+                self._trailer(self.inflate.unused_data)
+        return b"".join(pieces)
 
     def _file(self, size: int) -> bytes:
         data = self.stream.read(size)
         self.taken += len(data)
         return data
 
-    def _next_member(self, rest: bytes) -> None:
-        while len(rest) < 3 and (more := self._file(_READ_BLOCK)):
-            rest += more
-        if rest.startswith(_GZIP_MAGIC):
-            self.inflate, self.carry = zlib.decompressobj(31), rest
+    def _fill(self, data: bytes, size: int) -> bytes:
+        while len(data) < size and (more := self._file(_READ_BLOCK)):
+            data += more
+        return data
+
+    def _member(self) -> None:
+        """Read the header of the member that starts here (or padding, or damage)."""
+        data = self._fill(self.carry, _HEAD_LIMIT)
+        self.start = self.taken - len(data)
+        head = _gzip_header(data)
+        if head is None:
+            while data:
+                if data.strip(b"\r\n\t \x00"):
+                    kind = "are not gzip" if self.start else "are no gzip member"
+                    self._fail(f"the bytes from byte {self.start} {kind}")
+                    return
+                data = self._file(_SCAN_BLOCK)
+            self.done = True
             return
+        self.inflate, self.carry = zlib.decompressobj(-zlib.MAX_WBITS), data[head:]
+        self.crc = self.length = 0
+        self.data_start = self.start + head
+
+    def _salvaged(self) -> bytes:
+        """What the member that failed inflates to before its damage, past what it gave:
+        zlib gives nothing of a step that fails, so the member is inflated again from its
+        start, in steps of ``_SALVAGE_STEP`` bytes once past what it gave."""
+        self.stream.seek(self.data_start)
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        given, kept = 0, bytearray()
+        try:
+            while not inflate.eof:
+                data = inflate.unconsumed_tail or self.stream.read(_READ_BLOCK)
+                if not data:
+                    break
+                step = _READ_BLOCK if given < self.length - _READ_BLOCK else _SALVAGE_STEP
+                piece = inflate.decompress(data, step)
+                skip = max(0, min(len(piece), self.length - given))
+                given += len(piece)
+                kept += piece[skip:]
+        except zlib.error:
+            pass
+        return bytes(kept)
+
+    def _trailer(self, rest: bytes) -> None:
+        self.boundaries.append(self.out)
+        rest = self._fill(rest, 8)
+        self.ends.append(self.taken - len(rest) + min(8, len(rest)))
+        crc, length = int.from_bytes(rest[:4], "little"), int.from_bytes(rest[4:8], "little")
+        if len(rest) < 8:
+            self._fail("the file ends inside a gzip member's trailer")
+        elif (crc, length) != (self.crc, self.length & 0xFFFFFFFF):
+            self._fail(f"the gzip member at byte {self.start} fails its CRC or length check")
+        self.inflate, self.carry = None, rest[8:]
+
+    def _fail(self, error: str) -> None:
+        self.error = self.error or error
         self.done = True
-        start = self.taken - len(rest)
-        while rest:
-            if rest.strip(b"\r\n\t \x00"):
-                self.error = f"the bytes after the gzip stream (from byte {start}) are not gzip"
-                return
-            rest = self._file(_SCAN_BLOCK)
+
+
+_SALVAGE_STEP = 256
+
+
+def _gzip_header(data: bytes) -> int | None:
+    """The length of the gzip member header ``data`` begins with (RFC 1952: the fixed ten
+    bytes, then an extra field, a name, a comment and a header CRC, each when flagged), or
+    None when it begins none whole."""
+    if len(data) < 10 or not data.startswith(_GZIP_MAGIC):
+        return None
+    flags, at = data[3], 10
+    if flags & 4:
+        at += 2 + int.from_bytes(data[at : at + 2], "little")
+    for flag in (8, 16):
+        if flags & flag:
+            end = data.find(b"\0", at)
+            if end < 0:
+                return None
+            at = end + 1
+    at += 2 if flags & 2 else 0
+    return at if at <= len(data) else None
 
 
 class _Limited:
