@@ -442,6 +442,21 @@ def test_a_listing_pages_heading_over_its_first_posts_date_does_not_date_the_pag
     assert not any(method == "html-meta" for method, _ in prov)
 
 
+def test_a_storys_own_date_by_its_headline_stands_beside_a_timeline_of_dates_below_it():
+    """A timeline (or live blog, or replies) of the same class under the story: the date by
+    the headline is the story's own, not a list's first."""
+    timeline = "".join(
+        f'<li><span class="post-meta">{when}</span> {what}.</li>' for when, what in POSTS[1:]
+    )
+    raw = (
+        "<html><head><title>Fees</title></head><body><article><h1>Mooring fees agreed</h1>"
+        f'<span class="post-meta">Aug 9, 2022</span>{BODY}<ul>{timeline}</ul></article></body>'
+    )
+    x, day, prov = dated(raw.encode())
+    assert day == date(2022, 8, 9)
+    assert prov == [("html-meta", "visible dateline='Aug 9, 2022'")]
+
+
 def test_stories_listed_each_with_its_headline_and_date_date_the_page_by_the_first():
     stories = "".join(
         f'<article><h1>{what}</h1><span class="post-meta">{when}</span>{BODY}</article>'

@@ -221,6 +221,21 @@ def test_blocks_inside_a_list_item_keep_the_space_between_them():
     assert body_of(raw) == body_text(NOTICES_BODY)
 
 
+def test_an_inline_quotation_keeps_its_place_in_the_sentence():
+    """trafilatura makes an inline <q> a ``quote``, as it does a block quotation: no space
+    is put round it."""
+    said = (
+        "<p>The chair called the vote <q>a turning point</q>, and islanders said the "
+        "<q>ferry</q>'s return was overdue.</p>"
+    )
+    raw = page("<h1>Sunday ferry returns</h1>" + "".join(f"<p>{p}</p>" for p in STORY[:2])
+               + said + "".join(f"<p>{p}</p>" for p in STORY[2:]))  # fmt: skip
+    assert (
+        "The chair called the vote a turning point, and islanders said the ferry's return was "
+        "overdue." in body_of(raw)
+    )
+
+
 # --- titles -------------------------------------------------------------------------------------
 
 SITE = '<meta property="og:site_name" content="Pellick Island News">'

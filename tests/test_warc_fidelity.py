@@ -7,6 +7,7 @@ resiliparse (see PROVENANCE.md there). Golden values come from warcio reading th
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -50,6 +51,7 @@ from archive.capture.warc import (
     iter_warc,
     split_points,
 )
+from archive.errors import NoSpaceError
 from archive.format.codings import _inflated, _unbrotlied, _unzstded
 
 REPO = Path(__file__).resolve().parents[1]
@@ -927,6 +929,95 @@ def test_a_damaged_one_stream_gzip_reads_as_what_gzip_inflates_before_the_damage
     read = [_plain_view(i) for i in items if isinstance(i, WarcPayload) and i.digest_ok]
     assert read[: len(sound)] == sound
     assert isinstance(items[-1], WarcDamage) and "gzip" in items[-1].message.lower()
+
+
+def test_a_one_stream_gzip_with_a_first_record_past_16_mib_is_still_read_inflated(tmp_path):
+    """The first record is passed by its Content-Length, whatever its size (up to 256 MiB)."""
+    big = Spec("non-html", "response", "https://tides.example.org/film.bin",
+               headers=(("Content-Type", "application/octet-stream"),),
+               payload=bytes(range(256)) * (17 << 12))  # fmt: skip
+    parts = warc_bytes([big], gz=False) + _one_stream_parts()
+    whole = write(tmp_path / "crawl.warc.gz", [gzip.compress(b"".join(parts), 1, mtime=0)])
+    items = list(iter_warc(whole))
+    assert [i.offset for i in items] == [sum(len(p) for p in parts[:n]) for n in range(len(parts))]
+    assert all("warc-offset-inflated" in i.flags for i in items if isinstance(i, WarcPayload))
+
+
+def test_a_first_record_quoting_a_warc_line_leaves_a_member_per_record_file_as_it_is(tmp_path):
+    """A page about WARC holds a line ``WARC/1.1``: passed by its Content-Length, it is no
+    second record, and the file is read by its members (their offsets, in spans)."""
+    page = b"<pre>\nWARC/1.1\nWARC-Type: warcinfo\n</pre>"
+    quoted = Spec("payload", "response", "https://tides.example.org/warc", headers=HTML_CT,
+                  payload=page)  # fmt: skip
+    parts = warc_bytes([quoted, *_MEMBER_SPECS], gz=True)
+    path = write(tmp_path / "crawl.warc.gz", parts)
+    items = list(iter_warc(path))
+    assert [i.offset for i in items] == [sum(len(p) for p in parts[:n]) for n in range(4)]
+    assert not any("warc-offset-inflated" in i.flags for i in items)
+    assert split_points(path, 1) != ()
+
+
+def test_a_damaged_member_gives_all_it_inflates_to_before_the_damage(tmp_path):
+    """zlib gives nothing of a step that fails: the step is taken again a byte at a time."""
+    first, second = warc_bytes(_MEMBER_SPECS[:2], gz=False)
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = deflate.compress(first + second[:50]) + deflate.flush(zlib.Z_FULL_FLUSH)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    path = write(tmp_path / "damaged.warc.gz", [header + body + b"\x07" + bytes(20)])
+    items = list(iter_warc(path))
+    assert [type(i) for i in items] == [WarcPayload, WarcDamage]
+    assert items[0].payload == _MEMBER_SPECS[0].payload and items[1].offset == len(first)
+
+
+def _named_member(data: bytes, name: bytes) -> bytes:
+    """``data`` as a gzip member whose header carries a file name (FNAME)."""
+    member = gzip.compress(data, mtime=0)
+    return member[:3] + b"\x08" + member[4:10] + name + b"\x00" + member[10:]
+
+
+def test_gzip_headers_longer_than_a_read_padding_and_a_failed_check_lose_no_member(tmp_path):
+    """Members with 70,000-byte names, padding between members, and a member that fails its
+    CRC amid sound ones: every record is read, the failed check told."""
+    parts = _one_stream_parts()
+    half = len(parts) // 2
+    named = b"".join(_named_member(part, b"n" * 70000) for part in parts)
+    assert [i.payload for i in iter_warc(write(tmp_path / "named.warc.gz", [named]))] == [
+        i.payload for i in iter_warc(write(tmp_path / "plain.warc", parts))
+    ]
+    first = bytearray(gzip.compress(b"".join(parts[:half]), mtime=0))
+    first[-8] ^= 0xFF
+    joined = bytes(first) + b"\r\n" + gzip.compress(b"".join(parts[half:]), mtime=0)
+    items = list(iter_warc(write(tmp_path / "joined.warc.gz", [joined])))
+    assert [type(i) for i in items] == [WarcPayload] * len(parts) + [WarcDamage]
+    assert "at byte 0 fails its CRC" in items[-1].message
+
+
+def test_a_full_temporary_folder_stops_the_reading_not_quarantines_the_file(tmp_path, monkeypatch):
+    class Full(io.BytesIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    import archive.capture.warc as warc
+
+    monkeypatch.setattr(warc.tempfile, "TemporaryFile", lambda **_: Full())
+    data = gzip.compress(b"".join(_one_stream_parts()), mtime=0)
+    with pytest.raises(NoSpaceError):
+        list(iter_warc(write(tmp_path / "crawl.warc.gz", [data])))
+
+
+def test_nul_padding_after_a_last_record_stating_no_length_is_not_its_payload(tmp_path):
+    parts = warc_bytes(SPECS3, gz=False)
+    head, sep, rest = parts[2].partition(b"\r\n\r\n")
+    parts[2] = (
+        b"\r\n".join(
+            line for line in head.split(b"\r\n") if not line.startswith(b"Content-Length:")
+        )
+        + sep
+        + rest
+        + bytes(512)
+    )
+    items = list(iter_warc(write(tmp_path / "padded.warc", parts)))
+    assert items[2].payload == SPECS3[2].payload and items[2].digest_ok
 
 
 @pytest.mark.parametrize("damage", ["garbage after it", "cut short"])

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import hashlib
 import re
 import tempfile
@@ -72,6 +73,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecord
 
 from archive.capture import storage
 from archive.capture.storage import open_input
+from archive.errors import NoSpaceError
 from archive.format.codings import CODINGS, decoded
 
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
@@ -427,41 +429,105 @@ def _read_from(
 def _one_stream(stream: BinaryIO) -> bool:
     """Whether a gzip file's members do not hold a record each, so no member offset locates
     its records: a second record begins in its first member (one gzip stream for the whole
-    file, ``gzip crawl.warc``, or files joined by ``cat``), or the member after it begins
-    inside a record (members of a fixed size, as BGZF writes them), or the first member is
-    empty. So is a damaged file whose first member leaves no member after it to resume
-    reading at: what it inflates to before the damage is read. It is then read as its
-    inflated bytes (``_inflated_records``), in one task. A first member that holds more than
-    ``_LOOK_PAST`` inflated bytes of its first record is taken to hold that record alone."""
+    file, ``gzip crawl.warc``, or files joined by ``cat``), or the first member ends inside
+    its record, or the member after it does not begin one (members of a fixed size, as BGZF
+    writes them), or the first member is empty. So is a damaged file whose first member
+    leaves no member after it to resume reading at: what it inflates to before the damage is
+    read. It is then read as its inflated bytes (``_inflated_records``), in one task.
+
+    The first record is passed over by its Content-Length (up to ``_LOOK_THROUGH`` bytes);
+    lacking one, a second record is looked for in the first ``_LOOK_PAST`` inflated bytes.
+    A first record larger than that is taken to fill its member."""
     stream.seek(0)
     if stream.read(3) != _GZIP_MAGIC:
         return False
     inflating = _Inflating(stream)
-    seen = bytearray()
-    searched = first = 0  # ``first``: past the start of the first record's line
-    while len(seen) < _LOOK_PAST:
-        piece = inflating.read(_READ_BLOCK)
-        seen += piece
-        end = inflating.boundaries[0] if inflating.boundaries else len(seen)
-        if not first and seen.strip(b"\r\n"):
-            first = len(seen) - len(seen.lstrip(b"\r\n")) + 1
-        if first and _NEXT_WARC_LINE.search(seen, max(first, searched - 16), end):
-            return True  # a second record begins in the first member
-        searched = end
-        if not piece or (inflating.boundaries and len(seen) >= end + _SNIFF_BYTES):
+    head = _read_up_to(inflating, _HEAD_LIMIT)
+    parsed = _warc_head(head)
+    declared = _content_length(parsed[0]) if parsed is not None else None
+    if parsed is None or declared is None or parsed[1] + declared > _LOOK_THROUGH:
+        found = _second_record_line(inflating, head)
+    else:
+        found = _after_first_record(inflating, head, parsed[1] + declared)
+        if found is None and not inflating.damaged:  # a length that lies: look for a record
+            stream.seek(0)
+            again = _Inflating(stream)
+            found = _second_record_line(again, _read_up_to(again, _HEAD_LIMIT))
+    if found is not None:
+        return found
+    if not inflating.damaged:
+        return False
+    if not inflating.boundaries:  # damaged inside its first member: read it, if nothing follows
+        return _next_start(stream, inflating.start + 1) is None
+    return _only_padding(stream, inflating.ends[0], stream.seek(0, 2))
+
+
+def _after_first_record(inflating: _Inflating, head: bytes, end: int) -> bool | None:
+    """``_one_stream`` for a first record whose block ends at inflated byte ``end`` by its
+    Content-Length: what follows it in its member, or what follows its member; None when
+    the member is damaged or cut first. A member that ends before ``end`` and is followed by
+    a record's line is a record whose Content-Length lies, in a member of its own."""
+    at_end, at_member_end = head[end : end + _SNIFF_BYTES], b""
+    member_end = None
+    while True:
+        if inflating.boundaries and member_end is None:
+            member_end = inflating.boundaries[0]
+            at_member_end = head[member_end : member_end + _SNIFF_BYTES]
+        last = end if member_end is None else member_end  # read on to what decides
+        if inflating.done or inflating.out >= last + _SNIFF_BYTES:
             break
-    if not inflating.boundaries:  # damaged or cut inside its first member, or too long
-        return inflating.error is not None and _next_start(stream, inflating.start + 1) is None
-    if _only_padding(stream, inflating.ends[0], stream.seek(0, 2)):
-        return inflating.error is not None  # a damaged member, the whole file
-    end = inflating.boundaries[0]
-    after = bytes(seen[end:]).lstrip(b"\r\n")
-    return not seen[:end].strip(b"\r\n") or (bool(after) and not _WARC_LINE.match(after))
+        before = inflating.out
+        piece = inflating.read(min(_SCAN_BLOCK, last + _SNIFF_BYTES - before))
+        at_end += _overlap(piece, before, end, _SNIFF_BYTES - len(at_end))
+        if member_end is None and inflating.boundaries:
+            at_member_end = _overlap(piece, before, inflating.boundaries[0], _SNIFF_BYTES)
+            member_end = inflating.boundaries[0]
+        elif member_end is not None:
+            at_member_end += _overlap(piece, before, member_end, _SNIFF_BYTES - len(at_member_end))
+    if member_end is None:  # the member goes on past the record: another, or a lying length
+        return True if _WARC_LINE.match(at_end.lstrip(b"\r\n")) else None
+    if not head[:member_end].strip(b"\r\n"):
+        return True  # an empty member first
+    after = at_member_end.lstrip(b"\r\n")
+    if member_end < end:  # the member ends inside the record: unless a record follows it
+        return None if inflating.damaged and not after else not _WARC_LINE.match(after)
+    inside = at_end[: member_end - end].lstrip(b"\r\n")
+    if inside:  # a second record in the member, or a length that lies
+        return True if _WARC_LINE.match(inside) else None
+    if not after:
+        return None if inflating.damaged else False  # a record to the member, nothing after
+    return _WARC_LINE.match(after) is None
+
+
+def _overlap(piece: bytes, start: int, at: int, most: int) -> bytes:
+    """The bytes of ``piece`` (inflated from ``start`` on) from ``at`` on, at most ``most``."""
+    if most <= 0 or start + len(piece) <= at:
+        return b""
+    return piece[max(0, at - start) : max(0, at - start) + most]
+
+
+def _second_record_line(inflating: _Inflating, head: bytes) -> bool | None:
+    """``_one_stream`` for a first record of no length to pass it by: a record's line after
+    the first in the first member's first ``_LOOK_PAST`` bytes; None when none is found."""
+    seen = bytearray(head)
+    first = len(seen) - len(seen.lstrip(b"\r\n")) + 1
+    searched = first
+    while True:
+        end = inflating.boundaries[0] if inflating.boundaries else len(seen)
+        if inflating.boundaries and not seen[:end].strip(b"\r\n"):
+            return True  # an empty member first
+        if _NEXT_WARC_LINE.search(seen, max(first, searched - 16), end):
+            return True
+        searched = end
+        if inflating.boundaries or inflating.done or len(seen) >= _LOOK_PAST:
+            return None
+        seen += inflating.read(_READ_BLOCK)
 
 
 # A WARC version line after a line end: a record that begins past the start of what is read.
 _NEXT_WARC_LINE = re.compile(rb"\n(?i:WARC)/(?:1\.[01]|0\.1[78])\r*\n")
 _LOOK_PAST = 16 << 20
+_LOOK_THROUGH = 256 << 20
 
 
 def _inflated_records(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
@@ -470,24 +536,14 @@ def _inflated_records(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
     ``_INFLATE_RATIO`` times the file's size) and read there as a plain file is, so it reads
     as its inflated copy does; offsets count the inflated bytes (flag
     ``warc-offset-inflated``). Damage to the gzip stream ends the inflating: what it gave is
-    read, then the damage is told (a cut, with the record it cut)."""
+    read, then the damage is told (a cut, with the record it cut); a member failing its
+    check is told after the records."""
     size = stream.seek(0, 2)
     with tempfile.TemporaryFile(prefix="archive-inflated-") as plain:
         inflated = _Inflating(stream)
-        limit = max(_INFLATE_RATIO * size, 2 * opts.max_bytes)
-        written, error = 0, None
-        while piece := inflated.read(_SCAN_BLOCK):
-            if written + len(piece) > limit:
-                plain.write(piece[: limit - written])
-                written = limit
-                error = (
-                    f"it inflates past {limit} bytes ({_INFLATE_RATIO} times the file's size, "
-                    "or twice the largest capture)"
-                )
-                break
-            plain.write(piece)
-            written += len(piece)
-        error = error or inflated.error
+        written, error = _inflate_into(
+            inflated, plain, max(_INFLATE_RATIO * size, 2 * opts.max_bytes)
+        )
         held: WarcItem | None = None
         for item in _records_from(plain, 0, opts):
             if held is not None:
@@ -501,6 +557,30 @@ def _inflated_records(stream: BinaryIO, opts: _Options) -> Iterator[WarcItem]:
                 yield last
         if held is not None:
             yield held
+        for at, fault in inflated.faults:
+            message = f"{fault}: the records inflated from it may hold other bytes than stored"
+            yield WarcDamage(opts.filename, at, f"{message} (at an offset in the inflated stream)")
+
+
+def _inflate_into(inflated: _Inflating, plain: BinaryIO, limit: int) -> tuple[int, str | None]:
+    """Write what ``inflated`` gives into ``plain``, at most ``limit`` bytes: how many, and
+    why it stopped early (None: it did not). A temporary folder too small stops the pack."""
+    written = 0
+    try:
+        while piece := inflated.read(_SCAN_BLOCK):
+            if written + len(piece) > limit:
+                plain.write(piece[: limit - written])
+                return limit, (
+                    f"it inflates past {limit} bytes ({_INFLATE_RATIO} times the file's size, "
+                    "or twice the largest capture)"
+                )
+            plain.write(piece)
+            written += len(piece)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise NoSpaceError(tempfile.gettempdir()) from None
+        raise
+    return written, inflated.error
 
 
 _INFLATE_RATIO = 64  # web pages deflate four to ten times; a stream past 64 is a bomb
@@ -1164,11 +1244,25 @@ def _plain_extent(stream: BinaryIO, offset: int, size: int) -> _Extent | None:
     if found is None:
         if declared is not None and body_start + declared > size:
             return None  # the file ends inside the length it states
-        found = size  # no record after it: the file's end closes it
+        found = _padded_end(stream, body_start, size)  # no record after it: the file's end
     stream.seek(max(body_start, found - 4))
     before = stream.read(found - max(body_start, found - 4))
     length = found - body_start - (len(before) - len(before.rstrip(b"\r\n")))
     return _Extent(headers, head_len, declared, length, found)
+
+
+def _padded_end(stream: BinaryIO, start: int, size: int) -> int:
+    """Where the bytes from ``start`` to ``size`` end, the NUL padding after them (as
+    writers pad a file to a block size) left out."""
+    end = size
+    while end > start:
+        at = max(start, end - _READ_BLOCK)
+        stream.seek(at)
+        kept = stream.read(end - at).rstrip(b"\x00")
+        end = at + len(kept)
+        if kept:
+            break
+    return end
 
 
 def _record_gap(stream: BinaryIO, end: int, size: int) -> int | None:
@@ -1286,11 +1380,12 @@ class _Member:
 
 
 class _Inflating:
-    """The inflated bytes of the gzip members of ``stream`` one after another, read forward;
-    padding after the last (NUL, white space) ends them, and so does damage, which ``error``
-    tells with its place in the file: bytes that are not gzip, a member that does not
-    inflate, is cut short or fails its check. Members are inflated raw (RFC 1952's header
-    and trailer read here), so a failed check loses none of the bytes before it."""
+    """The inflated bytes of the gzip members of ``stream`` one after another, read forward,
+    past padding (NUL, white space) between them. Damage ends them, and ``error`` tells it
+    with its place in the file: bytes that are not gzip, a member that does not inflate or
+    is cut short. A member that fails its CRC or length check is kept and told in
+    ``faults``: members are inflated raw (RFC 1952's header and trailer read here), so a
+    failed check loses none of the bytes before it."""
 
     def __init__(self, stream: BinaryIO):
         self.stream = stream
@@ -1302,8 +1397,13 @@ class _Inflating:
         self.out = 0  # inflated bytes so far
         self.boundaries: list[int] = []  # inflated bytes before each member's end
         self.ends: list[int] = []  # where each member ends in the file
-        self.error: str | None = None
+        self.error: str | None = None  # why the inflating stopped early
+        self.faults: list[tuple[int, str]] = []  # (inflated offset, what): members that fail
         self.done = False
+
+    @property
+    def damaged(self) -> bool:
+        return self.error is not None or bool(self.faults)
 
     def read(self, size: int = _READ_BLOCK) -> bytes:
         pieces: list[bytes] = []
@@ -1341,18 +1441,22 @@ class _Inflating:
         return data
 
     def _member(self) -> None:
-        """Read the header of the member that starts here (or padding, or damage)."""
-        data = self._fill(self.carry, _HEAD_LIMIT)
+        """Read the header of the member that starts here, past padding (NUL, white space)
+        before it; none is the end, unless bytes that are not gzip follow (damage)."""
+        data = self.carry
+        while not data.lstrip(_PADDING):
+            data = self._file(_SCAN_BLOCK)
+            if not data:
+                self.done = True
+                return
+        data = self._fill(data.lstrip(_PADDING), _HEAD_LIMIT)
         self.start = self.taken - len(data)
         head = _gzip_header(data)
-        if head is None:
-            while data:
-                if data.strip(b"\r\n\t \x00"):
-                    kind = "are not gzip" if self.start else "are no gzip member"
-                    self._fail(f"the bytes from byte {self.start} {kind}")
-                    return
-                data = self._file(_SCAN_BLOCK)
-            self.done = True
+        while head == -1 and len(data) < _GZIP_HEADER_LIMIT:  # a long name or comment
+            more = self._fill(data, 2 * len(data))
+            data, head = more, _gzip_header(more) if len(more) > len(data) else None
+        if head is None or head == -1:
+            self._fail(f"the bytes from byte {self.start} are not gzip")
             return
         self.inflate, self.carry = zlib.decompressobj(-zlib.MAX_WBITS), data[head:]
         self.crc = self.length = 0
@@ -1361,22 +1465,27 @@ class _Inflating:
     def _salvaged(self) -> bytes:
         """What the member that failed inflates to before its damage, past what it gave:
         zlib gives nothing of a step that fails, so the member is inflated again from its
-        start, in steps of ``_SALVAGE_STEP`` bytes once past what it gave."""
+        start, and the step that fails taken again a byte at a time."""
         self.stream.seek(self.data_start)
         inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-        given, kept = 0, bytearray()
-        try:
-            while not inflate.eof:
-                data = inflate.unconsumed_tail or self.stream.read(_READ_BLOCK)
-                if not data:
-                    break
-                step = _READ_BLOCK if given < self.length - _READ_BLOCK else _SALVAGE_STEP
+        given, kept, pending, step = 0, bytearray(), b"", _READ_BLOCK
+        while not inflate.eof:
+            data = inflate.unconsumed_tail or pending or self.stream.read(_READ_BLOCK)
+            if not data:
+                break
+            if given + step > self.length:  # near the damage: steps it can be told apart by
+                step = min(step, _SALVAGE_STEP)
+            saved = inflate.copy()
+            try:
                 piece = inflate.decompress(data, step)
-                skip = max(0, min(len(piece), self.length - given))
-                given += len(piece)
-                kept += piece[skip:]
-        except zlib.error:
-            pass
+            except zlib.error:
+                if step == 1:
+                    break
+                inflate, pending, step = saved, data, 1
+                continue
+            pending = b""
+            kept += piece[max(0, min(len(piece), self.length - given)) :]
+            given += len(piece)
         return bytes(kept)
 
     def _trailer(self, rest: bytes) -> None:
@@ -1387,7 +1496,8 @@ class _Inflating:
         if len(rest) < 8:
             self._fail("the file ends inside a gzip member's trailer")
         elif (crc, length) != (self.crc, self.length & 0xFFFFFFFF):
-            self._fail(f"the gzip member at byte {self.start} fails its CRC or length check")
+            message = f"the gzip member at byte {self.start} fails its CRC or length check"
+            self.faults.append((self.out, message))
         self.inflate, self.carry = None, rest[8:]
 
     def _fail(self, error: str) -> None:
@@ -1396,14 +1506,18 @@ class _Inflating:
 
 
 _SALVAGE_STEP = 256
+_GZIP_HEADER_LIMIT = 1 << 20
+_PADDING = b"\r\n\t \x00"
 
 
 def _gzip_header(data: bytes) -> int | None:
     """The length of the gzip member header ``data`` begins with (RFC 1952: the fixed ten
-    bytes, then an extra field, a name, a comment and a header CRC, each when flagged), or
-    None when it begins none whole."""
-    if len(data) < 10 or not data.startswith(_GZIP_MAGIC):
+    bytes, then an extra field, a name, a comment and a header CRC, each when flagged); -1
+    when ``data`` ends inside it; None when it begins none."""
+    if not data.startswith(_GZIP_MAGIC[: len(data)]):
         return None
+    if len(data) < 10:
+        return -1
     flags, at = data[3], 10
     if flags & 4:
         at += 2 + int.from_bytes(data[at : at + 2], "little")
@@ -1411,10 +1525,10 @@ def _gzip_header(data: bytes) -> int | None:
         if flags & flag:
             end = data.find(b"\0", at)
             if end < 0:
-                return None
+                return -1
             at = end + 1
     at += 2 if flags & 2 else 0
-    return at if at <= len(data) else None
+    return at if at <= len(data) else -1
 
 
 class _Limited:

@@ -117,8 +117,9 @@ _ITEMPROP_OR_AUTHOR_LINK = etree.XPath(".//a[@rel='author']|.//*[@itemprop]")
 _DATELINE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "dd", "header")
 _DATELINE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|meta", re.I)
 _CONTAINERS = {"list", "table", "quote", "div", "section", "body"}
-# Elements of trafilatura's output that stand apart from the text around them.
-_BLOCKS = ("head", "p", "list", "item", "quote", "table", "row", "cell")
+# Elements of trafilatura's output that stand apart from the text around them (not its
+# ``quote``: an inline <q> becomes one too).
+_BLOCKS = ("head", "p", "list", "item", "table", "row", "cell")
 
 
 @dataclass(frozen=True)
@@ -556,14 +557,19 @@ def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
 
 
 def _own_headline(element: HtmlElement, headline: HtmlElement, listed: set) -> bool:
-    """Whether ``headline`` is the listed dateline ``element``'s own: the nearest element
-    holding both holds no other dateline of the list (a list of stories, each with its
-    headline and date), where a listing page's heading over its first item's date holds the
-    whole list."""
-    holders = {element, *element.iterancestors()}
-    common = next((a for a in (headline, *headline.iterancestors()) if a in holders), None)
-    return common is not None and not any(
-        other is not element and common in set(other.iterancestors()) for other in listed
+    """Whether ``headline`` is the listed dateline ``element``'s own: no other dateline of
+    the list lies in what holds ``element`` below the nearest element holding both. A
+    listing page's heading over its first post's date has the other posts' dates beside that
+    date, in the list; a story's own date by its headline has a timeline's or a live blog's
+    below it, and the stories of a page each have theirs."""
+    holders = [element, *element.iterancestors()]
+    held = set(holders)
+    common = next((a for a in (headline, *headline.iterancestors()) if a in held), None)
+    if common is None:
+        return False
+    below = set(holders[: holders.index(common)])
+    return not any(
+        other is not element and not below.isdisjoint(other.iterancestors()) for other in listed
     )
 
 
