@@ -1475,11 +1475,11 @@ class _Inflating:
                 break
             if given + step > self.length:  # near the damage: steps it can be told apart by
                 step = min(step, _SALVAGE_STEP)
-            saved = inflate.copy()
+            saved = inflate.copy() if step < _READ_BLOCK else None  # what it gave inflates
             try:
                 piece = inflate.decompress(data, step)
             except zlib.error:
-                if step == 1:
+                if saved is None or step == 1:
                     break
                 inflate, pending, step = saved, data, 1
                 continue
