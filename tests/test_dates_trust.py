@@ -428,15 +428,21 @@ POSTS = [("Aug 8, 2022", "Slipway closed on Tuesday"), ("Aug 8, 2022", "New moor
          ("Feb 1, 2022", "Fuel berth hours")]  # fmt: skip
 
 
-def test_a_listing_pages_heading_over_its_first_posts_date_does_not_date_the_page():
-    """A blog's front page: its heading touches the first post's date, but the heading is the
-    whole list's, and the posts' dates are theirs, not the page's."""
-    items = "".join(
-        f'<li><span class="post-meta">{when}</span><h2><a href="/p{n}">{what}</a></h2>'
-        f"<p>{BODY[:200]}</p></li>"
+@pytest.mark.parametrize(
+    ("outer", "item"), [("ul", "li"), ("main", "article"), ("main", "div class='post'")]
+)
+def test_a_listing_pages_heading_over_its_first_posts_date_does_not_date_the_page(outer, item):
+    """A blog's front page, its posts in a list or side by side: its heading touches the first
+    post's date, but the heading is the whole list's, and the posts' dates are theirs."""
+    tag = item.split()[0]
+    posts = "".join(
+        f'<{item}><span class="post-meta">{when}</span><h2><a href="/p{n}">{what}</a></h2>'
+        f"<p>{BODY[:200]}</p></{tag}>"
         for n, (when, what) in enumerate(POSTS)
     )
-    raw = f"<html><head><title>Posts</title></head><body><h1>Posts</h1><ul>{items}</ul></body>"
+    listing = f"<ul>{posts}</ul>" if outer == "ul" else f"<{outer}><h1>Posts</h1>{posts}</{outer}>"
+    heading = "<h1>Posts</h1>" if outer == "ul" else ""  # in the container beside the posts
+    raw = f"<html><head><title>Posts</title></head><body>{heading}{listing}</body>"
     x, _, prov = dated(raw.encode())
     assert x.published_at is None
     assert not any(method == "html-meta" for method, _ in prov)

@@ -236,6 +236,21 @@ def test_an_inline_quotation_keeps_its_place_in_the_sentence():
     )
 
 
+@pytest.mark.parametrize(
+    ("inside", "expected"),
+    [
+        ("<ul><li>Harbour notice<blockquote>No mooring at the north quay.</blockquote></li></ul>",
+         "Harbour notice No mooring at the north quay."),
+        ("<table><tr><td>Notice<blockquote>Quay closed</blockquote></td></tr></table>",
+         "Notice Quay closed"),
+    ],
+)  # fmt: skip
+def test_a_block_quotation_inside_a_paragraph_stands_apart_from_its_words(inside, expected):
+    raw = page("<h1>Sunday ferry returns</h1>" + "".join(f"<p>{p}</p>" for p in STORY)
+               + inside)  # fmt: skip
+    assert expected in body_of(raw)
+
+
 # --- titles -------------------------------------------------------------------------------------
 
 SITE = '<meta property="og:site_name" content="Pellick Island News">'

@@ -48,6 +48,7 @@ from archive.capture.warc import (
     WarcPayload,
     WarcSkipped,
     _dechunked,
+    _Inflating,
     iter_warc,
     split_points,
 )
@@ -957,6 +958,22 @@ def test_a_first_record_quoting_a_warc_line_leaves_a_member_per_record_file_as_i
     assert split_points(path, 1) != ()
 
 
+def test_a_short_first_length_and_a_quoted_warc_line_leave_a_member_per_record_file_as_it_is(
+    tmp_path,
+):
+    """A first record whose Content-Length is short, whose page quotes a WARC line: its member
+    is followed by a record, so the file is a member per record, read by its members."""
+    page = b"<p>" + b"x" * 300 + b"</p>\nWARC/1.0\r\n<p>" + b"y" * 300 + b"</p>"
+    quoted = Spec("payload", "response", "https://tides.example.org/warc", headers=HTML_CT,
+                  payload=page)  # fmt: skip
+    parts = warc_bytes([quoted, *_MEMBER_SPECS], gz=False)
+    parts[0] = _lying([parts[0]], -200)[0]
+    members = [gzip.compress(part, mtime=0) for part in parts]
+    items = list(iter_warc(write(tmp_path / "crawl.warc.gz", members)))
+    assert [i.offset for i in items] == [sum(len(m) for m in members[:n]) for n in range(4)]
+    assert items[0].payload == page and "warc-offset-inflated" not in items[0].flags
+
+
 def test_a_damaged_member_gives_all_it_inflates_to_before_the_damage(tmp_path):
     """zlib gives nothing of a step that fails: the step is taken again a byte at a time."""
     first, second = warc_bytes(_MEMBER_SPECS[:2], gz=False)
@@ -967,6 +984,25 @@ def test_a_damaged_member_gives_all_it_inflates_to_before_the_damage(tmp_path):
     items = list(iter_warc(path))
     assert [type(i) for i in items] == [WarcPayload, WarcDamage]
     assert items[0].payload == _MEMBER_SPECS[0].payload and items[1].offset == len(first)
+
+
+@pytest.mark.parametrize("at", range(40, 400, 23))
+def test_what_a_damaged_member_gives_is_all_zlib_gives_fed_a_byte_at_a_time(tmp_path, at):
+    data = bytearray(gzip.compress(b"".join(warc_bytes(_MEMBER_SPECS, gz=False)), mtime=0))
+    data[at : at + 4] = b"\xff\xff\xff\xff"
+    inflate, most = zlib.decompressobj(-15), bytearray()
+    try:
+        for n in range(10, len(data)):
+            most += inflate.decompress(data[n : n + 1], 1)
+            while inflate.unconsumed_tail:
+                most += inflate.decompress(inflate.unconsumed_tail, 1)
+    except zlib.error:
+        pass
+    inflating, given = _Inflating(io.BytesIO(bytes(data))), b""
+    while piece := inflating.read(300):
+        given += piece
+    if inflating.error is not None and "inflate" in inflating.error:
+        assert given == bytes(most)
 
 
 def _named_member(data: bytes, name: bytes) -> bytes:

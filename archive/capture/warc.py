@@ -492,8 +492,10 @@ def _after_first_record(inflating: _Inflating, head: bytes, end: int) -> bool | 
     if member_end < end:  # the member ends inside the record: unless a record follows it
         return None if inflating.damaged and not after else not _WARC_LINE.match(after)
     inside = at_end[: member_end - end].lstrip(b"\r\n")
-    if inside:  # a second record in the member, or a length that lies
-        return True if _WARC_LINE.match(inside) else None
+    if inside and _WARC_LINE.match(inside):
+        return True  # a second record in the member
+    if inside:  # a length that lies: a member per record if a record follows the member
+        return False if after and _WARC_LINE.match(after) else None
     if not after:
         return None if inflating.damaged else False  # a record to the member, nothing after
     return _WARC_LINE.match(after) is None
@@ -1398,7 +1400,8 @@ class _Inflating:
         self.boundaries: list[int] = []  # inflated bytes before each member's end
         self.ends: list[int] = []  # where each member ends in the file
         self.error: str | None = None  # why the inflating stopped early
-        self.faults: list[tuple[int, str]] = []  # (inflated offset, what): members that fail
+        self.faults: list[tuple[int, str]] = []  # (inflated start, what): members that fail
+        self.begins = self.data_start = 0  # the member's first inflated byte, its data
         self.done = False
 
     @property
@@ -1456,21 +1459,23 @@ class _Inflating:
             more = self._fill(data, 2 * len(data))
             data, head = more, _gzip_header(more) if len(more) > len(data) else None
         if head is None or head == -1:
-            self._fail(f"the bytes from byte {self.start} are not gzip")
+            cut = head == -1 and len(data) < _GZIP_HEADER_LIMIT
+            self._fail(f"the file ends inside the gzip header at byte {self.start}" if cut
+                       else f"the bytes from byte {self.start} are not gzip")  # fmt: skip
             return
         self.inflate, self.carry = zlib.decompressobj(-zlib.MAX_WBITS), data[head:]
         self.crc = self.length = 0
-        self.data_start = self.start + head
+        self.data_start, self.begins = self.start + head, self.out
 
     def _salvaged(self) -> bytes:
         """What the member that failed inflates to before its damage, past what it gave:
         zlib gives nothing of a step that fails, so the member is inflated again from its
-        start, and the step that fails taken again a byte at a time."""
+        start, and the step that fails taken again a byte at a time (``_byte_by_byte``)."""
         self.stream.seek(self.data_start)
         inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-        given, kept, pending, step = 0, bytearray(), b"", _READ_BLOCK
+        given, kept, step = 0, bytearray(), _READ_BLOCK
         while not inflate.eof:
-            data = inflate.unconsumed_tail or pending or self.stream.read(_READ_BLOCK)
+            data = inflate.unconsumed_tail or self.stream.read(_READ_BLOCK)
             if not data:
                 break
             if given + step > self.length:  # near the damage: steps it can be told apart by
@@ -1479,11 +1484,10 @@ class _Inflating:
             try:
                 piece = inflate.decompress(data, step)
             except zlib.error:
-                if saved is None or step == 1:
-                    break
-                inflate, pending, step = saved, data, 1
-                continue
-            pending = b""
+                if saved is not None:  # the step again, a byte in and a byte out at a time
+                    piece = _byte_by_byte(saved, data)
+                    kept += piece[max(0, min(len(piece), self.length - given)) :]
+                break
             kept += piece[max(0, min(len(piece), self.length - given)) :]
             given += len(piece)
         return bytes(kept)
@@ -1497,12 +1501,29 @@ class _Inflating:
             self._fail("the file ends inside a gzip member's trailer")
         elif (crc, length) != (self.crc, self.length & 0xFFFFFFFF):
             message = f"the gzip member at byte {self.start} fails its CRC or length check"
-            self.faults.append((self.out, message))
+            self.faults.append((self.begins, message))
         self.inflate, self.carry = None, rest[8:]
 
     def _fail(self, error: str) -> None:
         self.error = self.error or error
         self.done = True
+
+
+def _byte_by_byte(inflate, data: bytes) -> bytes:
+    """What ``inflate`` gives of ``data`` fed a byte at a time, a byte out at a time, up to
+    an error: zlib gives nothing of a call that fails, so each call is kept to a byte."""
+    out, at, tail = bytearray(), 0, b""  # ``data`` is all the input it has not taken
+    try:
+        while not inflate.eof:
+            if not tail:
+                if at >= len(data):
+                    break
+                tail, at = data[at : at + 1], at + 1
+            out += inflate.decompress(tail, 1)
+            tail = inflate.unconsumed_tail
+    except zlib.error:
+        pass
+    return bytes(out)
 
 
 _SALVAGE_STEP = 256

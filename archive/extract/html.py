@@ -117,8 +117,8 @@ _ITEMPROP_OR_AUTHOR_LINK = etree.XPath(".//a[@rel='author']|.//*[@itemprop]")
 _DATELINE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "dd", "header")
 _DATELINE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|meta", re.I)
 _CONTAINERS = {"list", "table", "quote", "div", "section", "body"}
-# Elements of trafilatura's output that stand apart from the text around them (not its
-# ``quote``: an inline <q> becomes one too).
+# Elements of trafilatura's output that stand apart from the text around them (and its
+# ``quote``, where it would join words: an inline <q> becomes one too, as a <blockquote>).
 _BLOCKS = ("head", "p", "list", "item", "table", "row", "cell")
 
 
@@ -557,19 +557,27 @@ def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
 
 
 def _own_headline(element: HtmlElement, headline: HtmlElement, listed: set) -> bool:
-    """Whether ``headline`` is the listed dateline ``element``'s own: no other dateline of
-    the list lies in what holds ``element`` below the nearest element holding both. A
-    listing page's heading over its first post's date has the other posts' dates beside that
-    date, in the list; a story's own date by its headline has a timeline's or a live blog's
-    below it, and the stories of a page each have theirs."""
+    """Whether ``headline`` is the listed dateline ``element``'s own. Not when another
+    dateline of the list lies in what holds ``element`` below the nearest element holding
+    both, nor in an element beside one of those of the same tag and class: a listing page's
+    heading over its first post's date has the other posts' dates beside that date, in the
+    list or in the posts next to the first. A story's own date by its headline has a
+    timeline's or a live blog's entries elsewhere below the story, and the stories of a page
+    each have theirs."""
     holders = [element, *element.iterancestors()]
     held = set(holders)
     common = next((a for a in (headline, *headline.iterancestors()) if a in held), None)
     if common is None:
         return False
-    below = set(holders[: holders.index(common)])
+    below = holders[: holders.index(common)]
+    items = set(below) | {
+        twin
+        for holder in below[1:]
+        for twin in holder.itersiblings(holder.tag, preceding=False)
+        if twin.get("class") == holder.get("class")
+    }
     return not any(
-        other is not element and not below.isdisjoint(other.iterancestors()) for other in listed
+        other is not element and not items.isdisjoint(other.iterancestors()) for other in listed
     )
 
 
@@ -943,18 +951,29 @@ def _paragraphs(element) -> Iterator[str]:
 def _text(element) -> str:
     """The text of one paragraph of trafilatura's tree: a line break at each ``<lb/>``, and a
     space round each block inside it (a list item's heading and paragraph, a nested list's
-    items), which its text does not hold (``<head>Title</head><p>Text``: ``Title Text``)."""
+    items), which its text does not hold (``<head>Title</head><p>Text``: ``Title Text``); round
+    a quotation where it would run two words together."""
     for lb in element.iter("lb"):
         lb.tail = "\n" + (lb.tail or "")
-    for block in element.iterdescendants(*_BLOCKS):
-        before = block.getprevious()
-        if before is not None:
-            before.tail = (before.tail or "") + " "
-        else:
-            parent = block.getparent()
-            parent.text = (parent.text or "") + " "
-        block.tail = " " + (block.tail or "")
+    for block in element.iterdescendants(*_BLOCKS, "quote"):
+        before, parent = block.getprevious(), block.getparent()
+        ahead = (before.tail if before is not None else parent.text) or ""
+        inside = "".join(block.itertext())
+        quote = block.tag == "quote"  # a <q> in its sentence, or a <blockquote>: either
+        if not quote or _joins_words(ahead, inside):
+            if before is not None:
+                before.tail = ahead + " "
+            else:
+                parent.text = ahead + " "
+        if not quote or _joins_words(inside, block.tail or ""):
+            block.tail = " " + (block.tail or "")
     return "".join(element.itertext())
+
+
+def _joins_words(left: str, right: str) -> bool:
+    """Whether ``left`` ends and ``right`` begins with a letter or digit: a quotation
+    between them, joined to both, would run two words together (a block quotation)."""
+    return left[-1:].isalnum() and right[:1].isalnum()
 
 
 # --- the extraction ---------------------------------------------------------------------------
