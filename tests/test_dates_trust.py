@@ -463,6 +463,36 @@ def test_a_storys_own_date_by_its_headline_stands_beside_a_timeline_of_dates_bel
     assert prov == [("html-meta", "visible dateline='Aug 9, 2022'")]
 
 
+STORY_DATE = "Aug 9, 2022"
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        # a timeline below, its dates in a classless wrapper as the story's date is
+        '<h1>Fees agreed</h1><div><span class="post-meta">{d}</span></div>{b}'
+        '<div><h2>Timeline</h2><ul><li><span class="post-meta">Aug 1, 2022</span> Vote.</li>'
+        '<li><span class="post-meta">Aug 3, 2022</span> Vote.</li></ul></div>',
+        # an earlier date quoted in a paragraph of the body
+        '<h1>Fees agreed</h1><p><span class="post-meta">{d}</span></p>{b}'
+        '<p>As reported on <span class="post-meta">Aug 1, 2022</span>, the board met.</p>',
+        # a live blog whose entries wrap their times as the story's is wrapped
+        '<h1>Fees: live</h1><div class="meta"><time class="date">{d}</time></div>{b}'
+        '<div class="meta"><time class="date">Aug 10, 2022</time></div>{b}'
+        '<div class="meta"><time class="date">Aug 11, 2022</time></div>',
+        # a later update line wrapped as the story's date
+        '<h1>Fees agreed</h1><span class="by"><time class="date">{d}</time></span>{b}'
+        '<span class="by"><time class="date">Aug 20, 2022</time></span> Updated.',
+    ],
+)
+def test_a_storys_date_by_its_headline_holds_beside_its_own_later_dates(story):
+    """Entries, updates and quoted dates of the story's own, wrapped as its date is: they are
+    no posts beside it, and the date by the headline is the story's."""
+    raw = f"<html><head><title>Fees</title></head><body><article>{story}</article></body>"
+    _, day, _ = dated(raw.format(d=STORY_DATE, b=BODY).encode())
+    assert day == date(2022, 8, 9)
+
+
 def test_stories_listed_each_with_its_headline_and_date_date_the_page_by_the_first():
     stories = "".join(
         f'<article><h1>{what}</h1><span class="post-meta">{when}</span>{BODY}</article>'

@@ -251,6 +251,23 @@ def test_a_block_quotation_inside_a_paragraph_stands_apart_from_its_words(inside
     assert expected in body_of(raw)
 
 
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        (
+            "他说<q>你好世界</q>然后离开了房间。",
+            "他说你好世界然后离开了房间。",
+        ),  # no spaces in Chinese
+        # trafilatura trims the space after an inline quotation: it is put back between words
+        ("The chair said <q>enough</q> then left the room.", "said enough then left"),
+    ],
+)
+def test_an_inline_quotation_is_spaced_as_its_sentence_is(said, expected):
+    raw = page("<h1>Sunday ferry returns</h1>" + "".join(f"<p>{p}</p>" for p in STORY)
+               + f"<p>{said}</p>")  # fmt: skip
+    assert expected in body_of(raw)
+
+
 # --- titles -------------------------------------------------------------------------------------
 
 SITE = '<meta property="og:site_name" content="Pellick Island News">'

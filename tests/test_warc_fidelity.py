@@ -974,6 +974,18 @@ def test_a_short_first_length_and_a_quoted_warc_line_leave_a_member_per_record_f
     assert items[0].payload == page and "warc-offset-inflated" not in items[0].flags
 
 
+def test_files_joined_by_cat_whose_first_length_is_short_lose_no_record(tmp_path):
+    """``cat``: a first member of two records (the first's Content-Length short), then a
+    member each: the second record is found in the first member, and the file read inflated."""
+    parts = warc_bytes([*_MEMBER_SPECS, _MEMBER_SPECS[0]], gz=False)
+    parts[0] = _lying([parts[0]], -20)[0]
+    members = [gzip.compress(parts[0] + parts[1], mtime=0)]
+    members += [gzip.compress(part, mtime=0) for part in parts[2:]]
+    items = list(iter_warc(write(tmp_path / "joined.warc.gz", members)))
+    assert [i.warc_record_id for i in items] == [record_id(n) for n in range(4)]
+    assert [i.offset for i in items] == [sum(len(p) for p in parts[:n]) for n in range(4)]
+
+
 def test_a_damaged_member_gives_all_it_inflates_to_before_the_damage(tmp_path):
     """zlib gives nothing of a step that fails: the step is taken again a byte at a time."""
     first, second = warc_bytes(_MEMBER_SPECS[:2], gz=False)

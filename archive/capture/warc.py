@@ -492,10 +492,8 @@ def _after_first_record(inflating: _Inflating, head: bytes, end: int) -> bool | 
     if member_end < end:  # the member ends inside the record: unless a record follows it
         return None if inflating.damaged and not after else not _WARC_LINE.match(after)
     inside = at_end[: member_end - end].lstrip(b"\r\n")
-    if inside and _WARC_LINE.match(inside):
-        return True  # a second record in the member
-    if inside:  # a length that lies: a member per record if a record follows the member
-        return False if after and _WARC_LINE.match(after) else None
+    if inside:  # a second record in the member, or a length that lies
+        return True if _WARC_LINE.match(inside) else None
     if not after:
         return None if inflating.damaged else False  # a record to the member, nothing after
     return _WARC_LINE.match(after) is None
@@ -509,8 +507,9 @@ def _overlap(piece: bytes, start: int, at: int, most: int) -> bytes:
 
 
 def _second_record_line(inflating: _Inflating, head: bytes) -> bool | None:
-    """``_one_stream`` for a first record of no length to pass it by: a record's line after
-    the first in the first member's first ``_LOOK_PAST`` bytes; None when none is found."""
+    """``_one_stream`` for a first record of no length to pass it by (or one that lies): a
+    record's header after the first in the first member's first ``_LOOK_PAST`` bytes; None
+    when none is found."""
     seen = bytearray(head)
     first = len(seen) - len(seen.lstrip(b"\r\n")) + 1
     searched = first
@@ -518,12 +517,24 @@ def _second_record_line(inflating: _Inflating, head: bytes) -> bool | None:
         end = inflating.boundaries[0] if inflating.boundaries else len(seen)
         if inflating.boundaries and not seen[:end].strip(b"\r\n"):
             return True  # an empty member first
-        if _NEXT_WARC_LINE.search(seen, max(first, searched - 16), end):
-            return True
+        for line in _NEXT_WARC_LINE.finditer(seen, max(first, searched - 16), end):
+            if _starts_a_record(bytes(seen[line.start() + 1 : line.start() + 1 + _HEAD_LIMIT])):
+                return True
         searched = end
         if inflating.boundaries or inflating.done or len(seen) >= _LOOK_PAST:
             return None
         seen += inflating.read(_READ_BLOCK)
+
+
+def _starts_a_record(data: bytes) -> bool:
+    """Whether ``data`` begins a record's header, not a page quoting a WARC version line: its
+    fields end in an empty line and state a length and a type or an id."""
+    parsed = _warc_head(data)
+    return (
+        parsed is not None
+        and _content_length(parsed[0]) is not None
+        and bool({"warc-type", "warc-record-id"} & parsed[0].keys())
+    )
 
 
 # A WARC version line after a line end: a record that begins past the start of what is read.

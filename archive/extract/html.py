@@ -559,9 +559,9 @@ def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:
 def _own_headline(element: HtmlElement, headline: HtmlElement, listed: set) -> bool:
     """Whether ``headline`` is the listed dateline ``element``'s own. Not when another
     dateline of the list lies in what holds ``element`` below the nearest element holding
-    both, nor in an element beside one of those of the same tag and class: a listing page's
-    heading over its first post's date has the other posts' dates beside that date, in the
-    list or in the posts next to the first. A story's own date by its headline has a
+    both, nor in a post beside one of those (``_posts_alike``): a listing page's heading
+    over its first post's date has the other posts' dates beside that date, in the list or
+    in the posts next to the first. A story's own date by its headline has a
     timeline's or a live blog's entries elsewhere below the story, and the stories of a page
     each have theirs."""
     holders = [element, *element.iterancestors()]
@@ -574,10 +574,23 @@ def _own_headline(element: HtmlElement, headline: HtmlElement, listed: set) -> b
         twin
         for holder in below[1:]
         for twin in holder.itersiblings(holder.tag, preceding=False)
-        if twin.get("class") == holder.get("class")
+        if _posts_alike(holder, twin)
     }
     return not any(
         other is not element and not items.isdisjoint(other.iterancestors()) for other in listed
+    )
+
+
+def _posts_alike(holder: HtmlElement, twin: HtmlElement) -> bool:
+    """Whether ``twin`` is a post beside the post ``holder``, as a listing puts them: items
+    or articles of one class, or elements of one class that each hold a heading. Not any
+    wrapper of a date alike: a live blog's entries, a story's later updates."""
+    if twin.get("class") != holder.get("class"):
+        return False
+    if holder.tag in ("li", "article"):
+        return True
+    return bool(holder.get("class")) and all(
+        next(e.iter("h2", "h3", "h4"), None) is not None for e in (holder, twin)
     )
 
 
@@ -971,9 +984,11 @@ def _text(element) -> str:
 
 
 def _joins_words(left: str, right: str) -> bool:
-    """Whether ``left`` ends and ``right`` begins with a letter or digit: a quotation
-    between them, joined to both, would run two words together (a block quotation)."""
-    return left[-1:].isalnum() and right[:1].isalnum()
+    """Whether ``left`` ends and ``right`` begins with a letter or digit of a script written
+    with spaces: a quotation between them, joined to both, would run two words together (a
+    block quotation, or the space trafilatura trims after an inline one)."""
+    ends = left[-1:] + right[:1]
+    return len(ends) == 2 and all(c.isalnum() and not UNSPACED.match(c) for c in ends)
 
 
 # --- the extraction ---------------------------------------------------------------------------
