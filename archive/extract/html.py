@@ -971,14 +971,14 @@ def _text(element) -> str:
     for block in element.iterdescendants(*_BLOCKS, "quote"):
         before, parent = block.getprevious(), block.getparent()
         ahead = (before.tail if before is not None else parent.text) or ""
-        inside = "".join(block.itertext())
-        quote = block.tag == "quote"  # a <q> in its sentence, or a <blockquote>: either
-        if not quote or _joins_words(ahead, inside):
+        # a quote is a <q> in its sentence or a <blockquote>: apart only where words would join
+        inside = "".join(block.itertext()) if block.tag == "quote" else None
+        if inside is None or _joins_words(ahead, inside):
             if before is not None:
                 before.tail = ahead + " "
             else:
                 parent.text = ahead + " "
-        if not quote or _joins_words(inside, block.tail or ""):
+        if inside is None or _joins_words(inside, block.tail or ""):
             block.tail = " " + (block.tail or "")
     return "".join(element.itertext())
 
