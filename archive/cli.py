@@ -112,7 +112,7 @@ class _Location(click.ParamType):
     name = "path or URL"
 
     def convert(self, value, param, ctx):
-        from archive.capture.storage import location
+        from archive.capture.locations import location
 
         return location(value)
 
@@ -419,11 +419,12 @@ def verify(release, level, sample, seed, jobs, executor, address, key, quiet, as
     archive verify /shared/dist/example-1.0.0 --executor ray --address auto
     """
     from archive.capture import storage
+    from archive.capture.locations import location
     from archive.format.manifest import require_release
     from archive.verification import check_release
     from archive.versions.bundle import BundleError
 
-    if not storage.is_url(storage.location(release)) and not Path(release).is_file():
+    if not storage.is_url(location(release)) and not Path(release).is_file():
         require_release(release)  # a bundle is a file; a folder must hold manifest.json
     try:
         report = check_release(

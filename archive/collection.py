@@ -33,8 +33,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.capture.locations import is_url, location
 from archive.capture.sources import root_name
-from archive.capture.storage import is_url, location
 from archive.errors import UsageError
 from archive.runtime.executors import default_jobs
 from archive.settings import PackSettings, created_time

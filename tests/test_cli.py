@@ -462,3 +462,33 @@ def test_version_and_help_answer_without_loading_the_pipeline():
     assert done.returncode == 0, done.stderr
     # and numpy, loaded later, will start no BLAS threads
     assert done.stdout.split() == ["[]", "1"]
+
+
+def test_pack_starts_its_workers_before_loading_pyarrow(tmp_path):
+    """A pack's options (paths, URLs) are read and its fork server started before the command
+    itself imports pyarrow, so the server's imports run beside the command's, not after them;
+    Arrow still allocates from the C library (the variable chooses, pyarrow not loaded yet)."""
+    probe = (
+        "import sys\n"
+        "import archive.runtime.executors as executors\n"
+        "def started(jobs=None):\n"
+        "    print(sorted({'pyarrow', 'numpy'} & set(sys.modules)))\n"
+        "    raise SystemExit(0)\n"
+        "executors.workers_started_early = started\n"
+        "from archive.cli import run\n"
+        "sys.argv = ['archive', 'pack', sys.argv[1], '--out', sys.argv[2], '--version', '1.0.0']\n"
+        "try:\n"
+        "    run()\n"
+        "finally:\n"
+        "    import os\n"
+        "    print(os.environ.get('ARROW_DEFAULT_MEMORY_POOL'))\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path), f"file://{tmp_path}/dist"],
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "system"]

@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from warcdata import fixture_specs, write_warc
 
 from archive.capture import storage
+from archive.capture.locations import location
 from archive.cli import main
 from archive.errors import UsageError
 
@@ -200,7 +201,7 @@ def test_a_file_url_source_gets_the_local_walks_link_checks(tmp_path):
     (root / "a.txt").write_text("Words.\n")
     (tmp_path / "secret.txt").write_text("Not a capture.\n")
     (root / "link.txt").symlink_to(tmp_path / "secret.txt")
-    found = {item.source_path: item for item in walk([storage.location(f"file://{root}")])}
+    found = {item.source_path: item for item in walk([location(f"file://{root}")])}
     assert found["captures/link.txt"].reason == "outside-source"
     assert found["captures/a.txt"].fs_path == str(root / "a.txt")
 
@@ -319,10 +320,10 @@ def test_what_an_interrupted_upload_left_is_cleared_before_packing(bucket, tmp_p
 def test_file_urls_name_this_machine_and_fsspec_stores_keep_their_host(tmp_path):
     import fsspec
 
-    assert storage.location(f"file://{tmp_path}") == tmp_path
-    assert storage.location(f"file://localhost{tmp_path}") == tmp_path
+    assert location(f"file://{tmp_path}") == tmp_path
+    assert location(f"file://localhost{tmp_path}") == tmp_path
     with pytest.raises(UsageError):
-        storage.location("file://otherhost/share/captures")
+        location("file://otherhost/share/captures")
     memory = fsspec.filesystem("memory")
     memory.pipe("/bkt/dir/a.txt", b"A.")
     memory.pipe("/bkt/dir/sub/b.txt", b"B.")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-import re
 import shutil
 import stat
 import tempfile
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from archive.capture.locations import is_url, split_url
 from archive.errors import UsageError
 
 if TYPE_CHECKING:
@@ -42,51 +42,8 @@ FINAL_FILES = ("manifest.json", "manifest.json.sha256")
 _BLOCK = 4 << 20
 
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-
-
 # Object stores: the bucket is the first segment of the path within the file system.
 _BUCKETED = ("s3", "gs", "gcs")
-
-
-def is_url(location: str | os.PathLike) -> bool:
-    """Whether ``location`` names a remote file system by scheme (``s3://...``); ``file://``
-    URLs are local paths (see :func:`location`)."""
-    if not isinstance(location, str):
-        return False
-    match = _SCHEME.match(location)
-    return match is not None and match.group(1).lower() != "file"
-
-
-def location(value: str | os.PathLike) -> Path | str:
-    """A local path as ``Path`` (``file://`` URLs too: local inputs get the local walk's
-    link checks), a remote URL as it is (a ``Path`` would fold its ``//``)."""
-    if isinstance(value, str) and value.lower().startswith("file://"):
-        _, host, path = _split(value)
-        if host not in ("", "localhost"):
-            raise UsageError(
-                f"{value}: a file:// URL names this machine's files "
-                "(file:///path), not another host's"
-            )
-        from urllib.request import url2pathname  # http.client and email with it: only here
-
-        return Path(url2pathname(path))
-    return value if is_url(value) else Path(value)
-
-
-def _split(url: str) -> tuple[str, str, str]:
-    """Scheme, host and path of ``url``, split by hand: an object key may hold ``?`` or
-    ``#``, which a URL parser would take for a query or a fragment. Credentials in a URL are
-    refused: they would reach names in the release and in messages."""
-    scheme = _SCHEME.match(url).group(1).lower()
-    rest = url[len(scheme) + 3 :]
-    netloc, _, path = rest.partition("/")
-    if "@" in netloc:
-        raise UsageError(
-            f"{scheme}:// URL with credentials in it: give them in the "
-            "environment (e.g. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
-        )
-    return scheme, netloc, "/" + path
 
 
 def safe_relative(path: str) -> bool:
@@ -122,7 +79,7 @@ def _filesystem(scheme: str, netloc: str) -> pafs.FileSystem:
 def resolve(url: str) -> tuple[pafs.FileSystem, str]:
     """The file system of ``url`` and the path within it: ``bucket/key`` for object stores,
     the path alone where the host is the connection (``hdfs://namenode:8020/path``)."""
-    scheme, netloc, path = _split(url)
+    scheme, netloc, path = split_url(url)
     fs = _filesystem(scheme, netloc)
     if scheme in _BUCKETED:
         return fs, f"{netloc}{path}".rstrip("/")
@@ -139,7 +96,7 @@ def join(url: str, *names: str) -> str:
 
 def name_of(url: str) -> str:
     """The last component of ``url``'s path."""
-    _, netloc, path = _split(url)
+    _, netloc, path = split_url(url)
     return posixpath.basename(path.rstrip("/")) or netloc
 
 
@@ -230,7 +187,7 @@ def upload_release(local: Path, url: str) -> None:
     from archive.errors import ReleaseExistsError
 
     fs, path = resolve(url)
-    if _split(url)[0] in _BUCKETED and "/" not in path.strip("/"):
+    if split_url(url)[0] in _BUCKETED and "/" not in path.strip("/"):
         raise UsageError(f"{url}: a release goes into a folder, not a bucket's top level")
     if not (local / FINAL_FILES[0]).is_file():
         raise UsageError(f"{local} has no {FINAL_FILES[0]}: not a release")
@@ -307,7 +264,7 @@ class RemotePath:
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
         """Make the folder and its parents; one that exists is fine (work folders only)."""
-        if _split(self.url)[0] not in _BUCKETED:
+        if split_url(self.url)[0] not in _BUCKETED:
             fs, path = resolve(self.url)
             fs.create_dir(path, recursive=True)
 

@@ -31,6 +31,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from archive.capture import storage
+from archive.capture.locations import location
 from archive.capture.sources import check_root_names
 from archive.capture.storage import RemotePath
 from archive.errors import ReleaseExistsError, UsageError
@@ -123,12 +124,12 @@ def pack(
     >>> result.manifest["counts"]["records"]  # doctest: +SKIP
     15
     """
-    out = storage.location(out)
+    out = location(out)
     options = dict(capture_log=capture_log, progress=progress, executor=executor, address=address)
     options["unread"] = unread
     progress = progress or _silent
     # Absolute paths: workers (local processes or Ray nodes) need not share our folder.
-    sources = [storage.location(s) for s in sources]
+    sources = [location(s) for s in sources]
     roots = [s if storage.is_url(s) else Path(os.path.abspath(s)) for s in sources]
     for root in roots:
         if not (storage.is_folder(root) if storage.is_url(root) else root.is_dir()):
@@ -140,7 +141,7 @@ def pack(
     left_out, notes = _outputs_in_sources([r for r in roots if not storage.is_url(r)], outputs)
     runner = executor_for(executor, settings.jobs, address)
     if parent not in (None, "auto"):
-        parent = storage.location(parent)
+        parent = location(parent)
     if storage.is_url(out):
         return _pack_to_url(roots, out, settings, parent, capture_log, progress, runner, left_out)
     check_output_folder(Path(out))

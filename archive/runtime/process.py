@@ -25,9 +25,15 @@ def use_system_allocator() -> None:
     ``ARROW_DEFAULT_MEMORY_POOL``, when first used. Left to mimalloc, those pages were faulted
     in afresh, 2 MiB at a time, batch after batch: zeroing them was 16% of the CPU samples of
     a verify of 100,000 records, whose workers held 50 MiB more. So the variable is set too,
-    before pyarrow is imported here, for this process and those it starts."""
-    os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
-    import pyarrow as pa  # here: the command line's --version and --help do without it
+    before pyarrow is imported here, for this process and those it starts.
+
+    Before pyarrow is imported, the variable alone chooses for both, and pyarrow is left to
+    the code that needs it: a pack's fork server starts while this process imports it (the
+    command line's set-up would otherwise spend 70 ms importing it first)."""
+    chosen = os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
+    if chosen == "system" and "pyarrow" not in sys.modules:
+        return
+    import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from archive.capture import storage
+from archive.capture.locations import location
 from archive.errors import SIGNATURE_CODES, UsageError, VerificationError
 from archive.format.manifest import require_release
 from archive.format.signing import (
@@ -101,7 +102,7 @@ def check_release(
         executor=executor,
         address=address,
     )
-    release = storage.location(release)
+    release = location(release)
     if storage.is_url(release):
         with tempfile.TemporaryDirectory(prefix="archive-verify-") as local:
             copy = Path(local) / (storage.name_of(release) or "release")
