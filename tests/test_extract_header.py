@@ -194,6 +194,16 @@ def test_a_page_title_gives_way_to_the_headline_that_repeats_it():
     )
     z = extract_text_capture(banner, Hints(), language=False)
     assert z.title == x.title and z.published_at.day == 3
+    # the site's name the page's title carries names the outlet, as the address says it
+    assert x.outlet is None  # no address: "Tarn Valley Echo" may be any name
+    url = "https://www.tarnvalleyecho.example/2021/03/03/night-ferry"
+    named = extract_text_capture(text, Hints(url=url), language=False)
+    assert named.title == x.title and named.outlet == "Tarn Valley Echo"
+    (site,) = [p for p in named.provenance if p.field == "outlet"]
+    assert site.method == "site-name" and site.evidence.startswith("site-name:page-title: ")
+    assert text[site.start : site.end] == "Tarn Valley Echo" and site.end < text.index("Home")
+    elsewhere = extract_text_capture(text, Hints(url="https://news.example/night"), language=False)
+    assert elsewhere.outlet is None  # another address: the name is not shown to be the site's
     # a first part said again only in the story, below its byline, is no headline
     later = "Night ferry trial | Tarn Valley Echo\n\nBy Jane Holm" + BODY + "\n\nNight ferry trial"
     y = extract_text_capture(later, Hints(), language=False)
@@ -254,7 +264,7 @@ def test_a_page_title_gives_way_only_to_a_headline(text, url, wrong):
         assert x.title == "Storm Bella – what we know so far"
 
 
-def test_a_title_repeated_below_the_story_or_far_down_the_page_is_no_headline():
+def test_a_title_repeated_below_the_story_or_past_the_pages_top_is_no_headline():
     top = "Night ferry trial extended for the summer | Tarn Valley Echo\n\n"
     story = (
         "The night ferry to Tarn Island will keep sailing until September after a trial that "
@@ -263,10 +273,36 @@ def test_a_title_repeated_below_the_story_or_far_down_the_page_is_no_headline():
     below_story = top + story + "\n\nNight ferry trial extended for the summer" + LONG
     x = extract_text_capture(below_story, Hints(), language=False)
     assert not _title_evidence(x)[0].startswith("headline:page-title")
-    menus = "\n".join(f"Section {n}" for n in range(90))
-    far = top + menus + "\n\nNight ferry trial extended for the summer" + LONG
-    y = extract_text_capture(far, Hints(), language=False)
-    assert not y.title or not _title_evidence(y)[0].startswith("headline:page-title")
+    # a news site's menus fill hundreds of lines between its title and the story's headline
+    # (real pages saved with their title first: a hundred and more)
+    menus = "\n".join(f"Section {n}" for n in range(300))
+    after_menus = top + menus + "\n\nNight ferry trial extended for the summer" + LONG
+    y = extract_text_capture(after_menus, Hints(), language=False)
+    assert y.title == "Night ferry trial extended for the summer"
+    assert _title_evidence(y)[0].startswith("headline:page-title: ")
+    assert y.text.startswith("The ferry to Tarn Island") and "Section" not in y.text
+    # a story of short paragraphs, lists and crossheads, then a list of the most read with
+    # the title again, another story's byline and date under it: no page's top stands there
+    section = (
+        "The night ferry to Tarn Island will keep sailing until September.\n\n"
+        "What changes\n\n- A later boat leaves at 23:40 on Fridays\n- Bikes travel free\n\n"
+        "The council agreed on Tuesday evening."
+    )
+    most_read = (
+        "\n\nMost read\n\nNight ferry trial extended for the summer\nBy Olaf Brandt\n"
+        "14 June 2019\n\nHarbour wall repairs begin\n"
+    )
+    for story in ("\n\n".join([section] * 17), "\n\n".join(section.split("\n\n")[::3] * 48)):
+        page = top + "3 March 2021\n\n" + story + most_read
+        w = extract_text_capture(page, Hints(), language=False)
+        assert not _title_evidence(w)[0].startswith("headline:page-title")
+        assert w.authors == () and w.published_at.year == 2021
+        assert w.text.count("Bikes travel free") == story.count("Bikes travel free")
+    # past a thousand lines it is no page's top
+    endless = "\n".join(f"Section {n}" for n in range(1001))
+    far = top + endless + "\n\nNight ferry trial extended for the summer" + LONG
+    z = extract_text_capture(far, Hints(), language=False)
+    assert not z.title or not _title_evidence(z)[0].startswith("headline:page-title")
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,8 @@ NOT_FLAGS = frozenset(
         "capture-log", "header-line", "html-meta", "htmldate-text", "http-header", "json-ld",
         "language-detector", "meta-charset", "plain-text", "self-reference", "site-name",
         "url-date", "url-domain", "utf-8-repaired",
+        # the line a site's name was read from, in its evidence (site-name:page-title: ...)
+        "page-title",
         # codec names and HTTP/WARC header names, digest names
         "iso-8859-1", "iso8859-1", "latin-1", "us-ascii", "utf-8", "utf-8-sig", "utf-16",
         "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le", "x-gzip", "http-equiv",

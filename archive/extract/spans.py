@@ -483,6 +483,12 @@ def _header_named(
     _header_read(lines, lay, todo, pos, not_authors)
 
 
+# Content lines below a page's title searched for the line repeating its story part: a page
+# saved with its title first may hold its whole navigation (a news site's menus, two or three
+# hundred lines) above the story's headline. Only lines of the page's top may stand between.
+_PAGE_TITLE_WINDOW = 1000
+_TOP_SENTENCE_WORDS = 60  # words of sentences a far page's top may hold
+
 # What separates the parts of a page's title ("Story | Site", "Story — Site", "Story : Show :
 # Site"): a saved page may start with its title, above the story's own headline
 _TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*")
@@ -498,18 +504,18 @@ def _repeating(
     site: frozenset[str],
 ) -> int | None:
     """The position (in ``todo``) of the line that repeats the story's part of the page title
-    ``title`` (``Story | Site``, ``Story – Dek | Site``), below it among the first
-    ``_SLUG_WINDOW`` content lines, with no byline or paragraph of the story above it (a line
-    of the story repeating the title is no headline); None if ``title`` is no such title or
-    none repeats it. The story's part is what stands before a separator, the longest first,
-    that could be a headline (``_story_part``). A date between them may be the site's banner
-    of the day: ``_named_header`` reads one right above the headline as the story's, and one
-    farther up as the page's top."""
+    ``title`` (``Story | Site``, ``Story – Dek | Site``), one of the first ``_SLUG_WINDOW``
+    content lines, below it among the next ``_PAGE_TITLE_WINDOW``, with no byline or paragraph
+    of the story above it (a line of the story repeating the title is no headline); None if
+    ``title`` is no such title or none repeats it. The story's part is what stands before a
+    separator, the longest first, that could be a headline (``_story_part``). A date between
+    them may be the site's banner of the day: ``_named_header`` reads one right above the
+    headline as the story's, and one farther up as the page's top."""
     text = lines[title].text
     pos = bisect_left(todo, title)
     if pos >= _SLUG_WINDOW or len(text) > 300 or _TITLE_PART_MARKS.isdisjoint(text):
         return None
-    stop = min(len(todo), _SLUG_WINDOW)
+    stop = min(len(todo), pos + _PAGE_TITLE_WINDOW)
     for cut in reversed([*_TITLE_PARTS.finditer(text)]):
         part, tail = text[: cut.start()].rstrip(), text[cut.end() :]
         if not _site_part(tail) or not _story_part(part, not_authors, site):
@@ -554,10 +560,17 @@ def _only_top_between(
 ) -> bool:
     """Whether only a page's top stands between ``todo[pos]`` and ``todo[named]``: no
     paragraph of the story, no "By" line (a bare name is not told from a menu's item)."""
+    far, said = named - pos > _SLUG_WINDOW, 0
     for below in range(pos + 1, named):
         text = lines[todo[below]].text
         if header.ends_sentence(text) and _story_paragraph(lines, todo, below):
             return False
+        # past the slug's window, a page's menus hold a few sentences at most (a prompt, a
+        # notice); a story of short paragraphs holds many
+        if far and header.ends_sentence(text) and _prose(text):
+            said += header.words(text)
+            if said > _TOP_SENTENCE_WORDS:
+                return False
         if len(text) <= 200 and _byline(text, not_authors) is not None:
             return False
     return True

@@ -71,6 +71,7 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
         # the weakest evidence, kept out of ``outlet_names``: a personal site's masthead is its
         # author's name, and its byline stays
         site = _site_line(lines, lay, hints.url) or titled
+        site = site or _page_title_site(lines, lay, hints.url)
         if site is not None:
             outlet = site.name
             prov.append(Provenance("outlet", "site-name", site.evidence, site.start, site.end))
@@ -184,16 +185,32 @@ class _SiteName(NamedTuple):
     evidence: str
 
 
-def _cut_site(text: str, name: tuple[int, int], at: int, cut: str, url: str) -> _SiteName | None:
+def _cut_site(
+    text: str, name: tuple[int, int], at: int, cut: str, url: str, line: str = "title"
+) -> _SiteName | None:
     """The site's name that a title's cut removed (``Story | Slate`` at slate.com: ``Slate``,
     at ``name`` in the title), unless it names a platform or says nothing of the site
-    (``site_named``)."""
+    (``site_named``). ``line``: the title's, or the ``page-title`` line's above it."""
     s, e = stripped(text, *name)
     written = text[s:e]
     if not _written_as_name(written) or site_named(written, url) is None:
         return None
-    evidence = f"site-name:title: {written}; {cut}"
+    evidence = f"site-name:{line}: {written}; {cut}"
     return _SiteName(" ".join(written.split()), at + s, at + e, evidence)
+
+
+def _page_title_site(lines: tuple[Line, ...], lay: Layout, url: str) -> _SiteName | None:
+    """The site's name that the page's title carries (``Story | Slate`` at slate.com) when
+    that line gave way to the story's own headline below it (``header:page-title``): the name
+    of the capture's address alone at its start or end, as ``_title`` cuts it from a title."""
+    if "header:page-title" not in lay.rules:
+        return None
+    line = lines[lay.rules.index("header:page-title")]
+    names = [(key, f"capture URL {name!r}") for key, name in domain_keys(url).items()]
+    _, _, cuts, cut_names = title_kept(line.text, [n for n in names if n[0]], loose=False)
+    if not cuts:
+        return None
+    return _cut_site(line.text, cut_names[0], line.start, cuts[0], url, "page-title")
 
 
 def _header_field(
