@@ -114,7 +114,10 @@ class _Location(click.ParamType):
     def convert(self, value, param, ctx):
         from archive.capture.locations import location
 
-        return location(value)
+        try:
+            return location(value)
+        except UsageError as exc:  # a file:// URL of another host, credentials in a URL
+            self.fail(str(exc), param, ctx)
 
 
 LOCATION = _Location()

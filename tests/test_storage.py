@@ -324,6 +324,16 @@ def test_file_urls_name_this_machine_and_fsspec_stores_keep_their_host(tmp_path)
     assert location(f"file://localhost{tmp_path}") == tmp_path
     with pytest.raises(UsageError):
         location("file://otherhost/share/captures")
+    # on the command line: one line naming the argument, exit 2, no traceback
+    for args in (
+        ["pack", "file://otherhost/share/captures", "--version", "1.0.0"],
+        ["verify", "file://reader:secret@localhost/dist/example-1.0.0"],
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+        (line,) = result.output.strip().splitlines()
+        assert line.startswith("archive: error: Invalid value for ") and "file://" in line
+        assert "secret" not in line  # a URL's credentials never reach a message
     memory = fsspec.filesystem("memory")
     memory.pipe("/bkt/dir/a.txt", b"A.")
     memory.pipe("/bkt/dir/sub/b.txt", b"B.")
