@@ -364,3 +364,48 @@ def test_a_layout_copy_holds_every_field_and_shares_no_list():
     for f in dataclasses.fields(spans.Layout):
         value = getattr(copied, f.name)
         assert not isinstance(value, list) or value is not getattr(lay, f.name)
+
+
+@pytest.mark.parametrize("count", ["56 comments", "Comments (27)", "reader comments", "Comment"])
+def test_a_count_of_comments_by_the_byline_leaves_the_story_in_the_body(count):
+    """A story's top may link to its comments ("56 comments") between its byline and its first
+    paragraph: the comment section starts below the story, not there (the whole story was
+    taken for comments)."""
+    story = (
+        "Harbour wall repairs begin\n\nBy Ada Quill\n3 March 2021\n\n* Print\n* E-mail\nShare\n"
+        f"{count}\n\n"
+        "Work on the harbour wall at Tarn began on Monday, three months after the storm that "
+        "broke a section of it and closed the north quay to fishing boats.\n\n"
+        "The council said the repairs would cost less than first feared and finish in May.\n\n"
+    )
+    comments = (
+        "Comments\n\nJo from Tarn: about time too, the quay has been shut for months.\n\n"
+        "Sam: the old wall stood for a century, let us hope this one does as well.\n"
+    )
+    x = extract_text_capture(story + comments, Hints(), language=False)
+    assert "\n\nWork on the harbour wall at Tarn began on Monday" in x.text
+    assert x.text.endswith("finish in May.")
+    kinds = {
+        (story + comments)[s.start : s.end].split("\n")[0]: s.kind
+        for s in x.spans
+        if s.kind.startswith("furniture")
+    }
+    assert kinds["Comments"] == "furniture-comments"
+    assert kinds["Jo from Tarn: about time too, the quay has been shut for months."] == (
+        "furniture-comments"
+    )
+
+
+def test_a_comment_heading_with_no_other_below_the_story_opens_the_section():
+    """A video's page: a short description, then its comments under one heading, the first of
+    them a long paragraph: the comments are not taken for the story."""
+    text = (
+        "Tarn harbour at dawn\n\nBy Ada Quill\n3 March 2021\n\nThe boats come in at six.\n\n"
+        "Comments\n\n"
+        "Lovely to see the old quay again after all these years away from home, I used to "
+        "watch the boats come in with my grandfather every morning before school started.\n\n"
+        "Sam: the old wall stood for a century.\n"
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert "grandfather" not in x.text and "Sam" not in x.text
+    assert "The boats come in at six." in x.text

@@ -1169,12 +1169,31 @@ def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> boo
 
 
 def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
-    """From the first comment-section line after the story began, the rest is comments."""
-    start = lay.body_start if lay.body_start is not None else len(lines)
-    try:
-        first = lay.rules.index("comments:line", start)
-    except ValueError:
+    """From the first comment-section line below the story's first paragraph, the rest is
+    comments. One above that paragraph is the story's own count of comments or link to them,
+    among its byline and share buttons ("56 comments", "Comments (27)", "reader comments"):
+    furniture of the story's top, after which the story itself comes, when a comment line
+    below the story opens the section. With none below it, the section opens at the first
+    after the story began (a video's page: its short description, then the comments)."""
+    if "comments:line" not in lay.rules:
         return
+    start = lay.body_start if lay.body_start is not None else len(lines)
+    todo = _content(lay, start, len(lines))
+    story = next(
+        (
+            i
+            for pos, i in enumerate(todo)
+            if header.ends_sentence(lines[i].text) and _story_paragraph(lines, todo, pos)
+        ),
+        len(lines),
+    )
+    try:
+        first = lay.rules.index("comments:line", story)
+    except ValueError:
+        try:
+            first = lay.rules.index("comments:line", start)
+        except ValueError:
+            return
     for j in range(first + 1, len(lines)):
         if lay.rules[j] == "other:copyright":  # the page footer after the comments
             continue
