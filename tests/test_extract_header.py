@@ -409,3 +409,40 @@ def test_a_comment_heading_with_no_other_below_the_story_opens_the_section():
     x = extract_text_capture(text, Hints(), language=False)
     assert "grandfather" not in x.text and "Sam" not in x.text
     assert "The boats come in at six." in x.text
+
+
+def test_a_story_of_short_paragraphs_keeps_its_comments_out_of_the_body():
+    """The story's top holds sentences of more than sixty words above the comment count: the
+    count opens the section, though no paragraph of twenty words came before it (a reader's
+    long comment below it is no paragraph of the story). A story of fewer words above such a
+    count is not told from a page's top (its menus' prompts and notices), and the section
+    then opens at a comment line below the first long paragraph."""
+    text = (
+        "Harbour wall repairs begin\n\nBy Ada Quill\n3 March 2021\n\n"
+        "Work on the harbour wall at Tarn began on Monday after weeks of delay.\n\n"
+        "The council said the repairs would finish in May if the weather held.\n\n"
+        "Boats will use the south quay until then, the harbour master said.\n\n"
+        "Fishing crews have asked for longer opening hours at the south quay.\n\n"
+        "The harbour café will stay open through the works, its owner said.\n\n"
+        "A public meeting on the plans is set for Thursday at the church hall.\n\n"
+        "3 Comments\n\nJo Farrow\n4 March 2021 at 9:12 am\n"
+        "About time too, the quay has been shut for months and the boats have had to queue at "
+        "the south end every single morning since the storm.\n\n"
+        "Sam Reed\n4 March 2021 at 10:40 am\nLet us hope this one lasts as long as the old one.\n\n"
+        "Leave a Reply\n\nYour email address will not be published.\n"
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.text.endswith("at the church hall.") and "Farrow" not in x.text
+
+
+def test_a_link_to_comments_not_saved_leaves_the_story_in_the_body():
+    """Comments loaded by a script: the capture holds only their count, above the story."""
+    text = (
+        "Harbour wall repairs begin\n\nBy Ada Quill\n3 March 2021\n\n* Print\n* E-mail\nShare\n"
+        "56 comments\n\n"
+        "Work on the harbour wall at Tarn began on Monday, three months after the storm that "
+        "broke a section of it and closed the north quay to fishing boats.\n\n"
+        "The council said the repairs would cost less than first feared and finish in May.\n"
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert "began on Monday" in x.text and x.text.endswith("finish in May.")

@@ -1169,31 +1169,14 @@ def _next_to_dateline(lines: tuple[Line, ...], todo: list[int], pos: int) -> boo
 
 
 def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
-    """From the first comment-section line below the story's first paragraph, the rest is
-    comments. One above that paragraph is the story's own count of comments or link to them,
-    among its byline and share buttons ("56 comments", "Comments (27)", "reader comments"):
-    furniture of the story's top, after which the story itself comes, when a comment line
-    below the story opens the section. With none below it, the section opens at the first
-    after the story began (a video's page: its short description, then the comments)."""
+    """From the line that opens the reader comment section (``_section_start``), the rest is
+    comments."""
     if "comments:line" not in lay.rules:
         return
     start = lay.body_start if lay.body_start is not None else len(lines)
-    todo = _content(lay, start, len(lines))
-    story = next(
-        (
-            i
-            for pos, i in enumerate(todo)
-            if header.ends_sentence(lines[i].text) and _story_paragraph(lines, todo, pos)
-        ),
-        len(lines),
-    )
-    try:
-        first = lay.rules.index("comments:line", story)
-    except ValueError:
-        try:
-            first = lay.rules.index("comments:line", start)
-        except ValueError:
-            return
+    first = _section_start(lines, lay, start)
+    if first is None:
+        return
     for j in range(first + 1, len(lines)):
         if lay.rules[j] == "other:copyright":  # the page footer after the comments
             continue
@@ -1208,6 +1191,53 @@ def _comments_tail(lines: tuple[Line, ...], lay: Layout) -> None:
     ):
         _set(lay, k, "furniture-comments", "comments:heading")
         k -= 1
+
+
+def _section_start(lines: tuple[Line, ...], lay: Layout, start: int) -> int | None:
+    """The comment line that opens the comment section: the first after the story began
+    (``start``), unless the story's top holds no more than a few sentences above it and a
+    paragraph of the story comes below it. That line is then the story's own count of comments
+    or link to them, among its byline and share buttons ("56 comments", "Comments (27)",
+    "reader comments"), and the section opens at the first comment line below the story's
+    first paragraph; with none there, at that line only when a sentence of the story stands
+    above it (a video's page: a short description, then the comments), else nowhere (the
+    comments were not saved, only their link). None: no section opens."""
+    try:
+        first = lay.rules.index("comments:line", start)
+    except ValueError:
+        return None
+    said = [
+        header.words(lines[i].text)
+        for i in _content(lay, start, first)
+        if header.ends_sentence(lines[i].text) and _prose(lines[i].text)
+    ]
+    if sum(said) > _TOP_SENTENCE_WORDS:
+        return first  # the story began above it: a story of short paragraphs, then comments
+    todo = _content(lay, first, len(lines))
+    story = next((i for pos, i in enumerate(todo) if _opens_story(lines, todo, pos)), None)
+    if story is None:
+        return first
+    below = next((j for j in range(story, len(lines)) if lay.rules[j] == "comments:line"), None)
+    if below is not None:
+        return below
+    return first if said else None
+
+
+def _opens_story(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """Whether ``todo[pos]`` ends a paragraph of the story (``_story_paragraph``), tested
+    first by what that needs (a long line, or a long line above it in its block): the test
+    reads the line's whole block, and a dump may hold thousands of short lines in one."""
+    i = todo[pos]
+    text = lines[i].text
+    if not header.ends_sentence(text):
+        return False
+    if header.words(text) < _STORY_WORDS and not (
+        pos > 0
+        and lines[todo[pos - 1]].block == lines[i].block
+        and header.words(lines[todo[pos - 1]].text) >= _PROSE_LINE
+    ):
+        return False
+    return _story_paragraph(lines, todo, pos)
 
 
 def _body(lines: tuple[Line, ...], lay: Layout) -> None:
