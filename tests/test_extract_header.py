@@ -446,3 +446,16 @@ def test_a_link_to_comments_not_saved_leaves_the_story_in_the_body():
     )
     x = extract_text_capture(text, Hints(), language=False)
     assert "began on Monday" in x.text and x.text.endswith("finish in May.")
+
+
+@pytest.mark.parametrize("prompt", ["Add a Comment", "Post Your Comment", "Add your comment"])
+def test_a_comment_forms_prompt_below_the_story_opens_the_section(prompt):
+    """The form under a story ("Add a Comment", its fields and policy) is no part of it."""
+    text = (
+        "Harbour wall repairs begin\n\nBy Ada Quill\n3 March 2021\n\n"
+        "Work on the harbour wall at Tarn began on Monday, three months after the storm that "
+        "broke a section of it and closed the north quay to fishing boats.\n\n"
+        f"{prompt}\n\nName\nWe welcome thoughtful comments from readers.\n\nEmail\n"
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.text.endswith("to fishing boats.") and "welcome" not in x.text
