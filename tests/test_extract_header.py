@@ -448,14 +448,43 @@ def test_a_link_to_comments_not_saved_leaves_the_story_in_the_body():
     assert "began on Monday" in x.text and x.text.endswith("finish in May.")
 
 
-@pytest.mark.parametrize("prompt", ["Add a Comment", "Post Your Comment", "Add your comment"])
-def test_a_comment_forms_prompt_below_the_story_opens_the_section(prompt):
-    """The form under a story ("Add a Comment", its fields and policy) is no part of it."""
-    text = (
-        "Harbour wall repairs begin\n\nBy Ada Quill\n3 March 2021\n\n"
+def test_a_comment_forms_prompt_opens_the_section_a_story_line_alike_does_not():
+    """The form under a story ("Add your comment", its fields and policy) is no part of it; a
+    story's sentence that starts with such words ("Add a comment above every function...") is:
+    "Add a Comment" and "Post Your Comment" stay story, whose how-to paragraphs, list items and
+    headlines may start so (review)."""
+    top = "Five habits of tidy programmers\n\nBy Ada Quill\n3 March 2021\n\n"
+    story = (
         "Work on the harbour wall at Tarn began on Monday, three months after the storm that "
         "broke a section of it and closed the north quay to fishing boats.\n\n"
-        f"{prompt}\n\nName\nWe welcome thoughtful comments from readers.\n\nEmail\n"
     )
-    x = extract_text_capture(text, Hints(), language=False)
+    form = "Add your comment\n\nName\nWe welcome thoughtful comments from readers.\n\nEmail\n"
+    x = extract_text_capture(top + story + form, Hints(), language=False)
     assert x.text.endswith("to fishing boats.") and "welcome" not in x.text
+    how_to = (
+        "Add a comment above every function that explains what it returns and why it exists, "
+        "the studio's lead told us, even when the answer seems obvious.\n\n"
+        "Post your comments on a colleague's code as questions, not as orders, she said.\n\n"
+        "Name your branches for what they change.\n"
+    )
+    y = extract_text_capture(top + story + how_to, Hints(), language=False)
+    assert y.text.endswith("for what they change.") and "Add a comment above" in y.text
+
+
+def test_a_row_of_links_laid_out_apart_is_no_headline():
+    """A text rendering sets a table's cells or a row of links apart by wide gaps; a heading's
+    words stand one space apart."""
+    row = "Harbour Office        Ferry Timetables        Download the island map"
+    story = (
+        "\n\nWork on the harbour wall at Tarn began on Monday, three months after the storm "
+        "that broke a section of it and closed the north quay to fishing boats.\n"
+    )
+    assert extract_text_capture(row + story, Hints(), language=False).title is None
+    heading = " ".join(row.split())
+    assert extract_text_capture(heading + story, Hints(), language=False).title == heading
+    # over a byline and a date: the row is the page's top, the byline and date still read
+    dated = extract_text_capture(
+        row + "\n\nBy Ada Quill\n3 March 2021" + story, Hints(), language=False
+    )
+    assert dated.title is None and dated.authors == ("Ada Quill",)
+    assert dated.published_at.day == 3 and dated.text.startswith("Work on the harbour wall")

@@ -262,7 +262,7 @@ RULES: tuple[Rule, ...] = (
 _COMMENT_START = re.compile(
     r"(?:leave a (?:reply|comment)|post a comment|(?:readers?'? )?comments?(?: \(\d+\))?:?$|"
     r"\d+ comments?$|join the (?:conversation|discussion)|(?:show|view|load) comments|"
-    r"add (?:a|your) comment|post your comment|be the first to comment)"
+    r"add your comment|be the first to comment)"
 )
 _COMMENT_PHRASES = _phrases(
     (

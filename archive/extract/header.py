@@ -139,6 +139,8 @@ def is_headline_like(text: str) -> bool:
         return False
     if " › " in text or " > " in text:  # a breadcrumb trail ("Home › Section › Story")
         return False
+    if is_cell_row(text):
+        return False
     if text.endswith(".") and (n >= 15 or n >= 10 and ", " in text):
         return False
     return not _has_stop(text) or _SENTENCE_BREAK.search(text) is None
@@ -148,6 +150,16 @@ def _has_stop(text: str) -> bool:
     """Whether ``text`` holds a full stop, "!" or "?": a sentence break needs one, and most
     headlines have none (three substring tests cost a tenth of the pattern's search)."""
     return "." in text or "!" in text or "?" in text
+
+
+# Words set apart by three spaces or more: a text rendering lays a table's cells, or a row of
+# links, out so; a heading's words it runs together with one space
+_CELLS = re.compile(r"\S {3,}\S")
+
+
+def is_cell_row(text: str) -> bool:
+    """Whether ``text`` is a row of links or cells, its parts set three spaces apart."""
+    return "   " in text and _CELLS.search(text) is not None
 
 
 # A list item's marker, as a saved page's menus and link lists show them: no headline has one

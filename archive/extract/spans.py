@@ -921,6 +921,8 @@ def _header_from_top(
                 break  # a dateline or byline above the headline: ``_header`` reads it
         elif pos < 2 and header.is_kicker(text):
             _set(lay, todo[pos], "furniture-other", "header:kicker")
+        elif pos < 2 and header.is_cell_row(text):  # a row of links over the headline
+            _set(lay, todo[pos], "furniture-other", "header:above-headline")
         else:
             break
         pos += 1
@@ -1028,7 +1030,11 @@ def _header_before_cluster(
     pre = [lines[todo[k]].text for k in range(cluster)]
     end = cluster
     # short lines right above the cluster that are not a headline: agency credits, labels
-    while end > 0 and header.words(pre[end - 1]) <= 6 and not header.is_headline_like(pre[end - 1]):
+    while (
+        end > 0
+        and (header.words(pre[end - 1]) <= 6 or header.is_cell_row(pre[end - 1]))
+        and not header.is_headline_like(pre[end - 1])
+    ):
         end -= 1
     head = stand = None
 
