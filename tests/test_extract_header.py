@@ -383,7 +383,7 @@ def test_a_count_of_comments_by_the_byline_leaves_the_story_in_the_body(count):
         "Sam: the old wall stood for a century, let us hope this one does as well.\n"
     )
     x = extract_text_capture(story + comments, Hints(), language=False)
-    assert "\n\nWork on the harbour wall at Tarn began on Monday" in x.text
+    assert x.text.startswith("Work on the harbour wall at Tarn began on Monday")
     assert x.text.endswith("finish in May.")
     kinds = {
         (story + comments)[s.start : s.end].split("\n")[0]: s.kind
@@ -488,3 +488,17 @@ def test_a_row_of_links_laid_out_apart_is_no_headline():
     )
     assert dated.title is None and dated.authors == ("Ada Quill",)
     assert dated.published_at.day == 3 and dated.text.startswith("Work on the harbour wall")
+
+
+def test_a_share_bars_items_above_its_name_are_the_bar_too():
+    """A share bar printed one item a line may list its items before the line it is known by:
+    "* Print / * E-mail / Share" stays out of the body, as the items after it do."""
+    text = (
+        "Harbour wall repairs begin\n\nBy Ada Quill\n3 March 2021\n\n* Print\n* E-mail\nShare\n\n"
+        "Work on the harbour wall at Tarn began on Monday, three months after the storm that "
+        "broke a section of it and closed the north quay to fishing boats.\n"
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.text.startswith("Work on the harbour wall") and "Print" not in x.text
+    kinds = {text[s.start : s.end]: s.rule for s in x.spans}
+    assert kinds["* Print"] == "share:bar-item"

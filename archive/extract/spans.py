@@ -182,6 +182,15 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
                 and furniture.is_share_item(lines[i].text)
             ):
                 _set(lay, i, "furniture-share", "share:bar-item")
+        for i in range(n - 2, -1, -1):
+            # and its items above the line it is known by ("* Print / * E-mail / Share")
+            if (
+                kinds[i] is None
+                and kinds[i + 1] == "furniture-share"
+                and lines[i].block == lines[i + 1].block
+                and furniture.is_share_item(lines[i].text)
+            ):
+                _set(lay, i, "furniture-share", "share:bar-item")
     if "caption" in kinds:
         # a caption printed twice, the second time with a longer credit
         for i in range(n - 1):
