@@ -502,3 +502,19 @@ def test_a_share_bars_items_above_its_name_are_the_bar_too():
     assert x.text.startswith("Work on the harbour wall") and "Print" not in x.text
     kinds = {text[s.start : s.end]: s.rule for s in x.spans}
     assert kinds["* Print"] == "share:bar-item"
+
+
+def test_a_story_line_of_share_words_above_a_share_line_stays_story():
+    """A line of dialogue made of a share word ('"Listen."') right above "Share this story"
+    ends a sentence: the story's, not the bar's (review)."""
+    text = (
+        "The Bells of Wendle\nBy Mara Quill\n"
+        "The harbour town of Wendle had not heard its own bells in thirty years, and when the "
+        "old tower rang again on a grey Tuesday morning, people stopped in the street.\n"
+        "The churchwarden, Ida Penn, climbed the last flight of stairs and turned to the "
+        'volunteers.\n"Listen."\nShare this story\n'
+        "Below them the smallest bell swung once, then again, and the gulls rose off the "
+        "harbour wall all at once.\n"
+    )
+    x = extract_text_capture(text, Hints(), language=False)
+    assert '"Listen."' in x.text

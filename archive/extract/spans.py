@@ -183,11 +183,13 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
             ):
                 _set(lay, i, "furniture-share", "share:bar-item")
         for i in range(n - 2, -1, -1):
-            # and its items above the line it is known by ("* Print / * E-mail / Share")
+            # and its items above the line it is known by ("* Print / * E-mail / Share"); not
+            # a line of the story ending a sentence ('"Listen."' above "Share this story")
             if (
                 kinds[i] is None
                 and kinds[i + 1] == "furniture-share"
                 and lines[i].block == lines[i + 1].block
+                and lines[i].text[-1] not in story_ends
                 and furniture.is_share_item(lines[i].text)
             ):
                 _set(lay, i, "furniture-share", "share:bar-item")
