@@ -455,13 +455,19 @@ def test_version_and_help_answer_without_loading_the_pipeline():
         "import os\n"
         "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
     )
-    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    # and numpy, loaded later, will start no BLAS threads
+    assert _probed(probe, unset="OPENBLAS_NUM_THREADS") == ["[]", "1"]
+
+
+def _probed(probe: str, *args: str, unset: str) -> list[str]:
+    """What ``probe`` prints, run in a fresh interpreter with ``args`` and without the
+    environment variable ``unset``."""
+    environment = {k: v for k, v in os.environ.items() if k != unset}
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=environment
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, env=environment
     )
     assert done.returncode == 0, done.stderr
-    # and numpy, loaded later, will start no BLAS threads
-    assert done.stdout.split() == ["[]", "1"]
+    return done.stdout.split()
 
 
 def test_pack_starts_its_workers_before_loading_pyarrow(tmp_path):
@@ -483,12 +489,7 @@ def test_pack_starts_its_workers_before_loading_pyarrow(tmp_path):
         "    import os\n"
         "    print(os.environ.get('ARROW_DEFAULT_MEMORY_POOL'))\n"
     )
-    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    done = subprocess.run(
-        [sys.executable, "-c", probe, str(tmp_path), f"file://{tmp_path}/dist"],
-        capture_output=True,
-        text=True,
-        env=environment,
+    printed = _probed(
+        probe, str(tmp_path), f"file://{tmp_path}/dist", unset="ARROW_DEFAULT_MEMORY_POOL"
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["[]", "system"]
+    assert printed == ["[]", "system"]

@@ -718,7 +718,15 @@ def _prose_block(texts: list[str]) -> bool:
 def _story_paragraph(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
     """Whether ``todo[pos]`` (which ends a sentence) ends a paragraph of the story: a line of
     ``_STORY_WORDS`` words or more, or a paragraph of as many wrapped over lines (each line
-    above it in its block long, ending no sentence, no list item)."""
+    above it in its block long, ending no sentence, no list item). A short line with no long
+    line above it is told at once: the block is read only otherwise, and a dump may hold
+    thousands of short lines in one."""
+    if header.words(lines[todo[pos]].text) < _STORY_WORDS and not (
+        pos > 0
+        and lines[todo[pos - 1]].block == lines[todo[pos]].block
+        and header.words(lines[todo[pos - 1]].text) >= _PROSE_LINE
+    ):
+        return False
     texts = _block_lines(lines, todo, pos)
     if _listing(texts):
         return False
@@ -1231,30 +1239,20 @@ def _section_start(lines: tuple[Line, ...], lay: Layout, start: int) -> int | No
     if sum(said) > _TOP_SENTENCE_WORDS:
         return first  # the story began above it: a story of short paragraphs, then comments
     todo = _content(lay, first, len(lines))
-    story = next((i for pos, i in enumerate(todo) if _opens_story(lines, todo, pos)), None)
+    story = next(
+        (
+            i
+            for pos, i in enumerate(todo)
+            if header.ends_sentence(lines[i].text) and _story_paragraph(lines, todo, pos)
+        ),
+        None,
+    )
     if story is None:
         return first
     below = next((j for j in range(story, len(lines)) if lay.rules[j] == "comments:line"), None)
     if below is not None:
         return below
     return first if said else None
-
-
-def _opens_story(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
-    """Whether ``todo[pos]`` ends a paragraph of the story (``_story_paragraph``), tested
-    first by what that needs (a long line, or a long line above it in its block): the test
-    reads the line's whole block, and a dump may hold thousands of short lines in one."""
-    i = todo[pos]
-    text = lines[i].text
-    if not header.ends_sentence(text):
-        return False
-    if header.words(text) < _STORY_WORDS and not (
-        pos > 0
-        and lines[todo[pos - 1]].block == lines[i].block
-        and header.words(lines[todo[pos - 1]].text) >= _PROSE_LINE
-    ):
-        return False
-    return _story_paragraph(lines, todo, pos)
 
 
 def _body(lines: tuple[Line, ...], lay: Layout) -> None:
