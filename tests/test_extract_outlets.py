@@ -220,6 +220,133 @@ def test_a_name_the_address_does_not_back_above_the_story_is_no_outlet(text, url
     assert x.outlet is None and found == [] and "outlet-unknown" in x.flags
 
 
+SHORTENED = "https://www.tvcourier.example/2021/03/03/ferry"
+HEADLINE = "Ferry returns to Tarn Island after the storm"
+
+
+@pytest.mark.parametrize(
+    ("masthead", "url"),
+    [
+        ("Tarn Valley Courier", SHORTENED),
+        ("The Tarn Valley Courier", SHORTENED),
+        ("The Tarn Valley Courier", COURIER),  # spelt whole: four words read as a headline too
+    ],
+)
+@pytest.mark.parametrize("byline", ["", "\n\nBy Ada Quill"])
+def test_a_masthead_the_address_spells_or_shortens_is_the_outlet_not_the_headline(
+    masthead, url, byline
+):
+    """An address writes a name's first words by their initials (nytimes.com, latimes.com):
+    "The New York Times" over a story at nytimes.com was taken for its headline, and the
+    headline for its first paragraph."""
+    text = f"{masthead}\n\n{HEADLINE}{byline}{BODY}"
+    x, found = site_named(text, url)
+    assert x.title == HEADLINE
+    assert x.text == BODY.strip()
+    assert x.outlet == masthead and "courier" in found[0].evidence
+    assert [(p.method, text[p.start : p.end]) for p in found] == [("site-name", masthead)]
+
+
+@pytest.mark.parametrize(
+    ("line", "url"),
+    [
+        # the address's initials and last word, spelt by the story's headline: its byline,
+        # not a headline, is below it
+        ("Tarn Valley Ferry Echo", "https://www.tvferryecho.example/2021/03/03/ferry"),
+        # a word any day's headline may end with is no shortened name's ("... Today" at
+        # usatoday.com, "... News" at apnews.com)
+        ("Unions Strike Again Today", "https://www.usatoday.example/story/1"),
+        ("Asia Pacific Ferry News", "https://www.apfnews.example/story/1"),
+    ],
+)
+@pytest.mark.parametrize("below", ["\n\nBy Ada Quill", "\n\nAnalysis\n\nBy Ada Quill", ""])
+def test_a_headline_spelling_the_address_shortened_stays_the_headline(line, url, below):
+    """Below the headline, its byline (past a label) or its story's first sentence."""
+    x, found = site_named(f"{line}{below}{BODY}", url)
+    assert x.title == line and x.outlet is None and found == []
+    assert x.authors == (("Ada Quill",) if below else ())
+
+
+def test_a_dates_banner_needs_a_masthead_over_a_headline():
+    """A date over a headline that spells the address shortened, over its byline, is the
+    story's date, as over any headline: not the banner of the day a masthead carries."""
+    text = f"Wednesday 3 March 2021\n\nTarn Valley Ferry Echo\n\nBy Ada Quill{BODY}"
+    x, found = site_named(text, "https://www.tvferryecho.example/news/ferry")
+    assert x.outlet is None and x.published_at.date().isoformat() == "2021-03-03"
+
+
+def test_a_word_that_names_no_site_is_no_masthead_though_the_address_spells_it():
+    """ "News" at news.com.au is a section's label: the date above it stays the story's."""
+    text = f"March 3, 2021\n\nNews\n\n{HEADLINE}{BODY}"
+    x, found = site_named(text, "https://www.news.example/travel/ferry")
+    assert x.title == HEADLINE and x.published_at.date().isoformat() == "2021-03-03"
+    assert x.outlet is None and found == []
+
+
+def test_the_page_titles_shortened_site_part_is_no_story_part():
+    """A page's title line "Site - Story" over the site's menus and logo: its site's part is
+    no story part, and the logo line repeating it no headline (the rule reads "Story | Site";
+    the other order gives no title)."""
+    text = f"Tarn Valley Courier - {HEADLINE}\n\nHome\n\nTarn Valley Courier\n\n{HEADLINE}{BODY}"
+    x, _ = site_named(text, SHORTENED)
+    assert x.title is None
+
+
+def test_a_site_name_without_its_addresss_the_is_the_masthead():
+    """theglobeandmail.com spells "The Globe and Mail" with its "The"; the name compared
+    without it was no masthead, and became the headline."""
+    url = "https://www.thetarnvalleycourier.example/2021/03/03/ferry"
+    x, found = site_named(f"The Tarn Valley Courier\n\n{HEADLINE}{BODY}", url)
+    assert x.title == HEADLINE and x.outlet == "The Tarn Valley Courier"
+
+
+def test_a_date_over_a_shortened_masthead_is_the_days_banner():
+    text = f"Wednesday 3 March 2021\nThe Tarn Valley Courier\n\n{HEADLINE}{BODY}"
+    x, _ = site_named(text, "https://www.tvcourier.example/news/ferry")
+    assert x.title == HEADLINE and x.published_at is None
+    (banner,) = [s for s in x.spans if s.rule == "header:date-banner"]
+    assert text[banner.start : banner.end] == "Wednesday 3 March 2021"
+    x, _ = site_named(text, LOWFIELD)  # a name the address does not shorten: a kicker's date
+    assert not [s for s in x.spans if s.rule == "header:date-banner"]
+
+
+def test_a_shortened_name_above_a_bylined_headline_is_the_masthead():
+    text = f"The Tarn Valley Courier\n\n{HEADLINE}\n\nBy Ada Quill{BODY}"
+    x, _ = site_named(text, SHORTENED)
+    assert [(s.kind, s.rule) for s in x.spans[:2]] == [
+        ("furniture-other", "header:masthead"),
+        ("headline", "headline:above-byline"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        (f"{HEADLINE} - Tarn Valley Courier", HEADLINE),
+        # at its start, the same initials may be the headline's own words: not cut
+        (f"Tarn Valley Courier - {HEADLINE}", f"Tarn Valley Courier - {HEADLINE}"),
+    ],
+)
+def test_a_title_lines_shortened_site_part(first, title):
+    x, _ = site_named(f"{first}{BODY}", SHORTENED)
+    assert x.title == title
+
+
+@pytest.mark.parametrize(
+    ("masthead", "url"),
+    [
+        # initials alone never name a site: "Free Trial" over a page at ft.com is a menu's
+        ("Tarn Courier", "https://www.tc.example/2021/03/03/ferry"),
+        # the shortened name must be the address's whole label
+        ("Tarn Valley Courier", "https://www.tvcourierdaily.example/2021/03/03/ferry"),
+        ("Tarn Valley Courier", "https://www.vcourier.example/2021/03/03/ferry"),
+    ],
+)
+def test_initials_that_are_not_the_address_name_no_outlet(masthead, url):
+    x, found = site_named(f"{masthead}\n\n{HEADLINE}{BODY}", url)
+    assert x.outlet is None and found == []
+
+
 @pytest.mark.parametrize(
     "title_line",
     [

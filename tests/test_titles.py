@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from archive.extract import extract_text_capture
 from archive.extract.html import extract_html
-from archive.extract.outlets import name_key
+from archive.extract.outlets import name_key, name_keys
 from archive.extract.titles import title_kept, title_without_names
 from archive.model import Hints
 
@@ -126,3 +126,68 @@ def test_signs_and_voicing_marks_in_names():
     assert name_key("Bugle™") == name_key("Bugle") == "bugle"
     assert name_key("ガメラ") != name_key("カメラ")
     assert name_key("ＮＨＫ") == "nhk"
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("The New York Times", ("newyorktimes", "nytimes")),
+        ("San Francisco Chronicle", ("sanfranciscochronicle", "sfchronicle")),
+        ("Tarn Valley Echo", ("tarnvalleyecho", "tvecho")),
+        ("Lowfield Area Valley Echo", ("lowfieldareavalleyecho", "lavalleyecho", "lavecho")),
+        # never initials alone ("Free Trial" would name ft.com), nor one ("Music Live" mlive.com)
+        ("Financial Times", ("financialtimes",)),
+        ("Lowfield Gazette", ("lowfieldgazette",)),
+        # nor before a rest under four letters, or a word any line may end with
+        ("Tarn Valley Bee", ("tarnvalleybee",)),
+        ("Unions Strike Today", ("unionsstriketoday",)),
+        ("Tarn Valley Daily", ("tarnvalleydaily",)),
+        ("Tarn Valley Now", ("tarnvalleynow",)),
+        ("Asia Pacific News", ("asiapacificnews",)),
+        # a sign has no initial: no shortened key runs past it
+        ("Arts & Letters Review", ("artslettersreview",)),
+        ("Lowfield Tarn & Valley Review", ("lowfieldtarnvalleyreview", "ltvalleyreview")),
+        ("Courier", ("courier",)),
+        ("One Two Three Four Five Six Seven", ("onetwothreefourfivesixseven",)),
+        ("", ()),
+        ("—— ——", ()),
+    ],
+)
+def test_the_keys_an_address_may_shorten_a_name_to(name, keys):
+    assert name_keys(name) == keys
+
+
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join))
+def test_every_shortened_key_keeps_its_last_words_whole_after_two_initials(name):
+    keys = name_keys(name)
+    assert keys[:1] == (name_key(name),)[: len(keys)]
+    words = name.split()[1:] if name.split()[0].casefold() == "the" else name.split()
+    for key in keys[1:]:
+        assert 3 <= len(words) <= 6 and len(key) < len(keys[0])
+        assert any(
+            key == "".join(name_key(w)[0] for w in words[:at]) + name_key(" ".join(words[at:]))
+            for at in range(2, len(words))
+        )
+
+
+SHORT = "https://www.tvecho.example/news/2024/06/03/ferry"
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        (f"{CUT} | Tarn Valley Echo", CUT),
+        (f"{CUT} | The Tarn Valley Echo", CUT),
+        # a story's words are kept: only the name alone is cut
+        (f"{CUT} | Tarn Valley Echo Sport", f"{CUT} | Tarn Valley Echo Sport"),
+    ],
+)
+def test_a_name_its_address_shortens_is_cut_from_a_title(first, title):
+    """An address spells "Los Angeles Times" latimes: "Story | Los Angeles Times" at
+    latimes.com kept the site's name in its title, in text and in HTML alike."""
+    x = extract_text_capture(f"{first}\n\n{STORY}", Hints(url=SHORT), language=False)
+    assert x.title == title
+    page = f'<html><head><meta property="og:title" content="{first}"></head><body><article><p>'
+    page += f"{STORY * 3}</p></article></body></html>"
+    html = extract_html(page.encode(), Hints(url=SHORT)).extraction
+    assert html.title == title

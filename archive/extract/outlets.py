@@ -150,6 +150,57 @@ def name_key(name: str) -> str:
     return _NOT_ALNUM.sub("", normalize("NFC", "".join(kept)).casefold())
 
 
+def name_keys(name: str) -> tuple[str, ...]:
+    """``name_key`` of ``name``, then the keys of the ways an address shortens a name of three
+    words or more: two or more of its leading words by their initials, the rest whole, a word
+    that names a site and not a section or a day (``nytimes`` for "The New York Times",
+    ``sfchronicle`` for "San Francisco Chronicle"). Never initials alone ("Free Trial" is no
+    name of ft.com), one ("Music Live" of mlive.com), or before a word any line may end with
+    ("Asia Pacific News" of apnews.com, "Unions Strike Again Today" of usatoday.com).
+
+    >>> name_keys("The New York Times")
+    ('newyorktimes', 'nytimes')
+    >>> name_keys("Financial Times")
+    ('financialtimes',)
+    """
+    key = name_key(name)
+    if not key:
+        return ()
+    words = name.split()
+    if words and words[0].casefold() == "the":
+        words = words[1:]
+    if not 3 <= len(words) <= _NAME_WORDS:
+        return (key,)
+    keys = [key]
+    initials = ""
+    for at in range(1, len(words)):
+        letter = name_key(words[at - 1])[:1]
+        if not letter:
+            break  # a sign ("&") has no initial: nothing from here on is an initial
+        initials += letter
+        rest = name_key(" ".join(words[at:]))
+        if at >= 2 and len(rest) >= 4 and rest not in _NO_SHORTENED_REST:
+            keys.append(initials + rest)
+    return tuple(dict.fromkeys(keys))
+
+
+# Words of the longest name whose shortened keys are tried: a site's name is a few words; a
+# longer line is a headline or a tagline.
+_NAME_WORDS = 6
+
+# A word that names no site, though an address may be spelt with it (news.com.au, home.example):
+# a page's own furniture or a section's name
+NO_SITE_NAMES = wordset(
+    """
+    blog blogs business culture entertainment finance football health home index lifestyle live
+    main menu money news online opinion politics science search sport sports tech technology
+    travel weather web world
+    """
+)
+# What a shortened name never ends with: those, and a word of any day's news
+_NO_SHORTENED_REST = NO_SITE_NAMES | wordset("daily now today")
+
+
 @lru_cache(maxsize=256)  # asked several times for each page's address
 def domain_names(url: str) -> tuple[str, ...]:
     """What ``url``'s address calls its site: the host, the registrable domain and that

@@ -30,7 +30,7 @@ from itertools import compress
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
 from archive.extract.lines import UNSPACED, Line, wordset
-from archive.extract.outlets import name_key
+from archive.extract.outlets import NO_SITE_NAMES, name_keys
 from archive.model import Span
 
 _HEADER_WINDOW = 14
@@ -63,7 +63,8 @@ def layout(
 ) -> Layout:
     """Class every line (see the module docstring for the order of rules). ``slug``: the
     words of the capture's URL slug (``header.slug_words``), which name its headline;
-    ``site``: the ``name_key`` of each name its address gives the site, which no headline is."""
+    ``site``: the keys of the names its address gives the site (``titles.domain_keys``), which
+    no headline is."""
     n = len(lines)
     lay = Layout([None] * n, [None] * n)
     anchored = furniture.anchored_lines(capture_text, [ln.start for ln in lines])
@@ -277,7 +278,7 @@ def _header(
     if not todo:
         return
     before = _copy(lay)
-    _header_read(lines, lay, todo, _header_start(lines, lay, todo, not_authors), not_authors)
+    _header_read(lines, lay, todo, _header_start(lines, lay, todo, not_authors, site), not_authors)
     _header_named(lines, lay, todo, not_authors, slug, before)
     title = lay.headline if lay.headline is not None else todo[0]
     named = _repeating(lines, todo, title, not_authors, site)
@@ -563,7 +564,7 @@ def _story_part(part: str, not_authors: Collection[str], site: frozenset[str]) -
         return False
     if _dated_or_by(part, not_authors):
         return False
-    return not header.masthead_name(part, not_authors) and name_key(part) not in site
+    return not _names_site(part, not_authors, site, shortened=True)
 
 
 def _only_top_between(
@@ -592,17 +593,57 @@ def _compared(text: str) -> str:
 
 
 def _header_start(
-    lines: tuple[Line, ...], lay: Layout, todo: list[int], not_authors: Collection[str]
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    not_authors: Collection[str],
+    site: frozenset[str],
 ) -> int:
     """Class the top of the capture (headline, or what stands above the byline cluster); the
     position in ``todo`` where the header reading goes on."""
     cluster = _cluster_start(lines, lay.kinds, todo, not_authors)
     pos = None
     if cluster:
-        pos = _header_before_cluster(lines, lay, todo, cluster, not_authors)
+        pos = _header_before_cluster(lines, lay, todo, cluster, not_authors, site)
     if pos is None:
-        pos = _header_from_top(lines, lay, todo, not_authors)
+        pos = _header_from_top(lines, lay, todo, not_authors, site)
     return pos
+
+
+def _masthead(
+    text: str, not_authors: Collection[str], site: frozenset[str], below: str | None
+) -> bool:
+    """Whether a line of the page's top is the site's name (``_names_site``), which no
+    headline is. A name the address shortens only over a line ``below`` that is neither a
+    sentence nor a byline or dateline: a headline that happens to spell the address's
+    initials and last word has its byline or its story below it; a masthead, the headline
+    or the site's menus."""
+    shortened = (
+        below is not None
+        and not header.ends_sentence(below)
+        and not _dated_or_by(below, not_authors)
+    )
+    return _names_site(text, not_authors, site, shortened=shortened)
+
+
+def _names_site(
+    text: str, not_authors: Collection[str], site: frozenset[str], *, shortened: bool
+) -> bool:
+    """Whether ``text`` is a known outlet's name (``header.masthead_name``) or one the address
+    spells (``site``: ``slate`` for "Slate"); with ``shortened``, also one it shortens ("The
+    New York Times" at nytimes.com, ``outlets.name_keys``)."""
+    if header.masthead_name(text, not_authors):
+        return True
+    if not site:
+        return False
+    keys = name_keys(text)
+    if keys and keys[0] in site and keys[0] not in NO_SITE_NAMES:  # "News" at news.com.au
+        return True
+    return shortened and len(text) <= _SITE_CHARS and not site.isdisjoint(keys[1:])
+
+
+# A site's name is a few words (``text._SITE_LINE_CHARS``): a longer line is no masthead
+_SITE_CHARS = 40
 
 
 # Content lines searched for the one the URL's slug names: a saved page's menus can fill
@@ -920,16 +961,22 @@ def _dated_or_by(text: str, not_authors: Collection[str]) -> bool:
 
 
 def _header_from_top(
-    lines: tuple[Line, ...], lay: Layout, todo: list[int], not_authors: Collection[str]
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    not_authors: Collection[str],
+    site: frozenset[str],
 ) -> int:
     """Headline = the first line after kickers and mastheads; the position after it."""
     pos = 0
     while pos < len(todo) - 1 and pos < 3:
         text = lines[todo[pos]].text
-        if header.masthead_name(text, not_authors):
+        if _masthead(text, not_authors, site, lines[todo[pos + 1]].text):
             _set(lay, todo[pos], "furniture-other", "header:masthead")
         elif _dated_or_by(text, not_authors):
-            if header.masthead_name(lines[todo[pos + 1]].text, not_authors):
+            if _masthead(
+                lines[todo[pos + 1]].text, not_authors, site, _text_at(lines, todo, pos + 2)
+            ):
                 # a date over the masthead is the day the page was shown, not the story's
                 _set(lay, todo[pos], "furniture-other", "header:date-banner")
             elif pos < 2 and _short_date(text):
@@ -955,6 +1002,10 @@ def _header_from_top(
         lay.headline = first
         pos += 1
     return pos
+
+
+def _text_at(lines: tuple[Line, ...], todo: list[int], pos: int) -> str | None:
+    return lines[todo[pos]].text if pos < len(todo) else None
 
 
 def _story_follows(
@@ -1042,6 +1093,7 @@ def _header_before_cluster(
     todo: list[int],
     cluster: int,
     not_authors: Collection[str],
+    site: frozenset[str],
 ) -> int | None:
     """Headline and standfirst = the last substantial lines above the byline/dateline
     cluster; what comes above them (mastheads, menus, section labels) is furniture. Returns
@@ -1058,7 +1110,8 @@ def _header_before_cluster(
     head = stand = None
 
     def headline_at(k: int) -> bool:
-        return header.is_headline_like(pre[k]) and not header.masthead_name(pre[k], not_authors)
+        below = pre[k + 1] if k + 1 < end else None  # past the labels above it, the byline
+        return header.is_headline_like(pre[k]) and not _masthead(pre[k], not_authors, site, below)
 
     if end >= 2 and headline_at(end - 2) and _is_standfirst_for(pre[end - 2], pre[end - 1]):
         head, stand = end - 2, end - 1
@@ -1080,7 +1133,7 @@ def _header_before_cluster(
             rule = "standfirst:after-headline" if head is not None else "standfirst:above-byline"
             _set(lay, i, "standfirst", rule)
             lay.standfirst = i
-        elif k < top and header.masthead_name(pre[k], not_authors):
+        elif k < top and _masthead(pre[k], not_authors, site, pre[k + 1]):
             _set(lay, i, "furniture-other", "header:masthead")
         elif k < top:
             _set(lay, i, "furniture-other", "header:above-headline")

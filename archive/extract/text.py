@@ -14,7 +14,6 @@ from archive.extract.header import masthead_name, slug_words
 from archive.extract.language import body_language
 from archive.extract.lines import Line, split_lines
 from archive.extract.outlets import (
-    domain_names,
     is_cause,
     known_outlet,
     name_key,
@@ -61,7 +60,7 @@ def extract_text_capture(capture_text: str, hints: Hints, *, language: bool = Tr
     prov: list[Provenance] = []
     flags: list[str] = []
     known = tuple(v for _, v in hints.domain_outlets) + ((hints.outlet,) if hints.outlet else ())
-    site = frozenset(name_key(name) for name in domain_names(hints.url or ""))
+    site = frozenset(domain_keys(hints.url or ""))
     lay = layout(capture_text, lines, known, slug_words(hints.url), site)
     outlet, outlet_names = _outlet(lines, lay, hints, prov, flags)
     span_tuple = spans(lines, lay)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from archive.extract.lines import wordset
-from archive.extract.outlets import domain_names, name_key
+from archive.extract.outlets import NO_SITE_NAMES, domain_names, name_key, name_keys
 
 # Latin titles put spaces round a separator; Japanese and Chinese ones write a full-width bar or
 # colon, or a colon, with none (``見出し：朝日新聞デジタル``).
@@ -41,24 +41,17 @@ PLATFORMS = wordset(
     smartnews substack tumblr twitter wordpress x yahoo youtube
     """
 )
-# A word that names no site, though an address may be spelt with it (news.com.au, home.example):
-# a page's own furniture or a section's name
-_NO_SITE_NAMES = wordset(
-    """
-    blog blogs business culture entertainment finance football health home index lifestyle live
-    main menu money news online opinion politics science search sport sports tech technology
-    travel weather web world
-    """
-)
 
 
 def site_named(written: str, url: str) -> str | None:
     """The name of ``url``'s address that the words ``written`` are (``Slate`` at slate.com:
-    ``slate``), unless the address is a platform's or the words name no site; else None."""
-    key = name_key(written)
-    if key in _NO_SITE_NAMES:
+    ``slate``; ``The New York Times`` at nytimes.com, ``outlets.name_keys``), unless the address
+    is a platform's or the words name no site; else None."""
+    keys = name_keys(written)
+    if not keys or keys[0] in NO_SITE_NAMES:
         return None
-    return _site_keys(url).get(key)
+    own = _site_keys(url)
+    return next((own[key] for key in keys if key in own), None)
 
 
 @lru_cache(maxsize=256)  # asked for each line above a story
@@ -159,7 +152,10 @@ def _naming(part: str, named: dict[str, tuple[int, str]], where: str, desk: bool
     instead (``| CBC News`` on a site named ``CBC``, ``| CNN Politics``), as sites write it
     after every story. (The part's keys are looked up, not every name tried.)"""
     if not desk:
-        hit = named.get(name_key(part))
+        # a name the address shortens at the end only: before the story, the same initials may
+        # be the headline's own words ("New Year Times: ..." at nytimes.com)
+        keys = name_keys(part) if where == "suffix" else (name_key(part),)
+        hit = next((named[key] for key in keys if key in named), None)
         return None if hit is None else hit[1]
     if where != "suffix":
         return None
