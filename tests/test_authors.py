@@ -6,9 +6,12 @@ page, not by running the code.
 
 from __future__ import annotations
 
+import lxml.html
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from archive.extract import html as html_module
 from archive.extract.authors import (
     cleaned_name,
     outlet_names,
@@ -236,3 +239,104 @@ def test_a_guess_is_split_on_bullets():
     assert found.names == ("Ann Lee",)
     assert found.method == "trafilatura"
     assert found.evidence == "page markup"
+
+
+def test_a_guess_glued_from_two_author_elements_is_two_names():
+    """trafilatura reads a byline's two author elements, set side by side with no separator,
+    as one name: "Paul Wiseman Fatima Hussein" was one author of a real page."""
+    markup = [('[rel="author"]', "Ann Lee"), ('[rel="author"]', "Bo Chen, The Tidewatch Press")]
+    found = page_authors("Ann Lee Bo Chen", markup)
+    assert found.names == ("Ann Lee", "Bo Chen")
+    assert "Ann Lee" in found.evidence and "Bo Chen, The Tidewatch Press" in found.evidence
+    # halves that no tag holds are not guessed apart
+    assert page_authors("Ann Lee Bo Chen", []).names == ("Ann Lee Bo Chen",)
+
+
+@pytest.mark.parametrize(
+    ("guess", "tags"),
+    [
+        # one tag holding the whole name keeps it one, whatever others hold
+        ("Maria de la Cruz", ["Maria de", "la Cruz", "Maria de la Cruz"]),
+        # a half found inside another name (a related story's author) is no name of its own
+        ("Maria de la Cruz", ["Maria Delgado", "Carla Cruz"]),
+        ("Jan van der Berg", ["Jan Vanek", "Alexander Berg"]),
+        ("Ana María García López", ["Ana María Pérez", "Luis García López"]),
+        # one tag holding both halves: one name, as written there
+        ("Ann Lee Bo Chen", ["Ann Lee", "Ann Lee"]),
+    ],
+)
+def test_a_name_is_split_only_into_names_tags_list_apart(guess, tags):
+    markup = [('[rel="author"]', tag) for tag in tags]
+    assert page_authors(guess, markup).names == (guess,)
+
+
+def test_a_split_needs_each_half_first_in_an_author_tag_not_a_credit():
+    """The first name a tag lists: a second one may be an organisation ("Bo Chen, Tidewatch
+    Holdings"), and a photo's credit is no author."""
+    markup = [('[rel="author"]', "Ann Lee"), ('[rel="author"]', "Bo Chen, Tidewatch Holdings")]
+    assert page_authors("Ann Lee Tidewatch Holdings", markup).names == (
+        "Ann Lee Tidewatch Holdings",
+    )
+    markup = [('[rel="author"]', "Ann Lee"), ("json-ld ImageObject.author.name", "Bo Chen")]
+    assert page_authors("Ann Lee Bo Chen", markup).names == ("Ann Lee Bo Chen",)
+    # a cut inside a comma is no part of either name
+    markup = [('[rel="author"]', "Ann Lee"), ('[rel="author"]', "Bo Chen Wu")]
+    assert page_authors("Ann Lee, Bo Chen Wu", markup).names == ("Ann Lee", "Bo Chen Wu")
+
+
+def test_a_commenter_list_stays_one_though_a_name_in_it_splits():
+    markup = [('[rel="author"]', "Ann Lee"), ('[rel="author"]', "Bo Chen")]
+    assert page_authors("Al Xu; Cy Diaz; Ed Fox; Gil Ho; Ann Lee Bo Chen", markup) is None
+
+
+PERSON = '<div itemprop="author" itemscope itemtype="https://schema.org/Person">{}</div>'
+
+
+def test_a_persons_names_in_microdata_are_read_one_by_one():
+    """A schema.org Person's ``name`` elements run together unspaced in its text ("Ann LeeBo
+    Chen"): each is read alone, and the guess glued from them is split."""
+    names = '<span itemprop="name">Ann Lee</span><span itemprop="name">Bo Chen</span>'
+    page = _page(byline=PERSON.format(names) + "<p>By Ann Lee Bo Chen</p>")
+    assert page.authors == ("Ann Lee", "Bo Chen")
+
+
+@pytest.mark.parametrize(
+    ("person", "values"),
+    [
+        (
+            PERSON.format('<span itemprop="name">Ann Lee</span><b itemprop="name">Bo Chen</b>'),
+            ["Ann Lee", "Bo Chen"],
+        ),
+        # a name in a meta's content: its text is none
+        (
+            PERSON.format('<meta itemprop="name" content="Ann Lee"><a href="/ann">Profile</a>'),
+            ["Ann Lee"],
+        ),
+        # the name of an item inside the Person is that item's
+        (
+            PERSON.format(
+                '<span itemprop="name">Ann Lee</span><span itemprop="worksFor" itemscope>'
+                '<span itemprop="name">Tidewatch Institute</span></span>'
+            ),
+            ["Ann Lee"],
+        ),
+        # no name element: the Person's text, as a link's
+        (PERSON.format("Ann Lee"), ["Ann Lee"]),
+        ('<a rel="author" href="/ann">Ann <span itemprop="name">Lee</span></a>', ["Ann Lee"]),
+    ],
+)
+def test_the_author_markup_read_from_an_author_item(person, values):
+    tree = lxml.html.fromstring(f"<html><body><p>{person}</p>{BODY}</body></html>")
+    found = [v for t, v in html_module._markup_values(tree) if t == '[rel="author"]']
+    assert found == values
+
+
+def test_an_organisation_inside_a_person_is_no_name_of_hers():
+    """An ``affiliation`` or ``worksFor`` item's name is the organisation's."""
+    org = (
+        '<span itemprop="{}" itemscope itemtype="https://schema.org/Organization">'
+        '<span itemprop="name">Tidewatch Institute</span></span>'
+    )
+    for prop in ("affiliation", "worksFor"):
+        person = PERSON.format(f'By <span itemprop="name">Ann Lee</span> {org.format(prop)}')
+        assert "Tidewatch Institute" not in _page(byline=person).authors

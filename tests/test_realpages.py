@@ -34,10 +34,11 @@ MARGIN = 0.02
 # Outlet lowered on 2026-12-06 (archive-html/14 to 16: Latin site names compared without
 # accents: the address liberation.fr agrees with "Libération", the name its <title> ends with,
 # now taken before its og:site_name "www.liberation.fr", which the label copies): was 0.988 /
-# 0.980.
+# 0.980. Authors raised on 2026-12-07 (archive-html/40: a guess glued from two author elements,
+# "Paul Wiseman Fatima Hussein", is two names where two tags hold them apart): was 0.953 / 0.805.
 MEASURED = {
     "title": (0.967, 0.967),
-    "authors": (0.953, 0.805),
+    "authors": (0.958, 0.810),
     "outlet": (0.984, 0.976),
     "published": (0.986, 0.821),
 }

@@ -149,14 +149,17 @@ def page_authors(
     if _is_credit_roll((guess or "").split(";")):
         return None
     names, cleaned = [], []
-    for raw in _GUESS_SPLIT.split(guess or ""):
-        name = cleaned_name(raw, outlets)
-        if _in_author_url(markup, name) or _in_rejected_tag(markup, name):
-            continue
-        if name and rejection(name, outlets) is None and _fold(name) not in map(_fold, names):
-            names.append(name)
-            if name != raw.strip():
-                cleaned.append(f"{raw.strip()!r} -> {name!r}")
+    guessed = _GUESS_SPLIT.split(guess or "")
+    for raw in guessed:
+        read = cleaned_name(raw, outlets)
+        # a commenter list stays one, however its names are glued
+        for name in _unglued(markup, read) if len(guessed) <= MAX_GUESSED else [read]:
+            if _in_author_url(markup, name) or _in_rejected_tag(markup, name):
+                continue
+            if name and rejection(name, outlets) is None and _fold(name) not in map(_fold, names):
+                names.append(name)
+                if name != raw.strip():
+                    cleaned.append(f"{raw.strip()!r} -> {name!r}")
     if not names:
         return None
     backing = [_backing(markup, name) for name in names]
@@ -233,7 +236,7 @@ def cleaned_name(raw: str, outlets: Iterable[str] = ()) -> str:
         if len(tail) > 1 and folded.endswith(tail):
             name = name[: -len(tail)]
             folded = name.casefold()
-    return name.strip(" ,-–—:·•|")
+    return name.strip(_CUT)
 
 
 def rejection(name: str, outlets: Iterable[str] = ()) -> str | None:
@@ -337,6 +340,35 @@ def _is_source(tag: str, source: str) -> bool:
             and not tag.startswith(_MEDIA_OBJECTS)
         )
     return tag == source
+
+
+def _unglued(markup: Sequence[tuple[str, str]], name: str) -> list[str]:
+    """``name``, or the two names it is glued from: trafilatura reads two author elements set
+    side by side with no separator as one name ("Paul Wiseman Fatima Hussein" from a byline's
+    two links). It is two when no author tag holds it whole, and its words split into two
+    names of two words or more, each the first name another author tag lists (a photo's
+    credit is none): a name found inside a tag's longer one ("Maria de" in "Maria Delgado")
+    splits nothing."""
+    words = name.split()
+    if len(words) < 4 or _backing(markup, name) is not None:
+        return [name]
+    firsts: dict[str, str] = {}
+    for tag, value in markup:
+        if "author" in tag and not tag.startswith(_MEDIA_OBJECTS):
+            listed = split_names(value)
+            if listed:
+                firsts.setdefault(_compact(listed[0]), value)
+    for at in range(2, len(words) - 1):
+        first = " ".join(words[:at]).strip(_CUT)
+        second = " ".join(words[at:]).strip(_CUT)
+        held = firsts.get(_compact(first)), firsts.get(_compact(second))
+        if None not in held and held[0] != held[1]:
+            return [first, second]
+    return [name]
+
+
+# what a name never starts or ends with (``cleaned_name`` strips it too)
+_CUT = " ,-–—:·•|"
 
 
 def _backing(markup: Sequence[tuple[str, str]], name: str) -> str | None:

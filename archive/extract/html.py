@@ -114,6 +114,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-
 _WS = re.compile(r"\s+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _ITEMPROP_OR_AUTHOR_LINK = etree.XPath(".//a[@rel='author']|.//*[@itemprop]")
+_ITEMPROP_NAME = etree.XPath(".//*[@itemprop='name']")
 _DATELINE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "dd", "header")
 _DATELINE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|meta", re.I)
 _CONTAINERS = {"list", "table", "quote", "div", "section", "body"}
@@ -385,8 +386,29 @@ def _markup_values(tree: HtmlElement) -> _Markup:
         value = element.get("datetime") or element.get("content") or element.text_content()
         found.append(('[itemprop="datepublished"]', _WS.sub(" ", value).strip()))
     for author in authors:
-        found.append(('[rel="author"]', _WS.sub(" ", author.text_content()).strip()))
+        named = _own_names(author) if author.get("itemprop") else [author]
+        for n in named or [author]:
+            value = n.get("content", "") if n.tag == "meta" else n.text_content()
+            found.append(('[rel="author"]', _WS.sub(" ", value).strip()))
     return _Markup(found)
+
+
+def _own_names(item: HtmlElement) -> list[HtmlElement]:
+    """An author item's own ``itemprop="name"`` elements (a schema.org Person's names, whose
+    texts run together unspaced in the item's), not those of an item inside it (the
+    Organization of its ``affiliation`` or ``worksFor``)."""
+    return [
+        n
+        for n in _ITEMPROP_NAME(item)
+        if not any(a.get("itemscope") is not None for a in _ancestors_below(n, item))
+    ]
+
+
+def _ancestors_below(element: HtmlElement, top: HtmlElement) -> Iterator[HtmlElement]:
+    for ancestor in element.iterancestors():
+        if ancestor is top:
+            return
+        yield ancestor
 
 
 _MARKUP_TAGS = ("meta", "link", "script", "title", "h1", "time")
