@@ -518,3 +518,58 @@ def test_a_story_line_of_share_words_above_a_share_line_stays_story():
     )
     x = extract_text_capture(text, Hints(), language=False)
     assert '"Listen."' in x.text
+
+
+@pytest.mark.parametrize(
+    ("label", "headline"),
+    [
+        ("Politik · Jane Holm, Per Ask", "Was heißt Fährbetrieb für Sie, Frau Holm?"),
+        ("Harbour Talk • Episode 32", "Before and after the ferry came back to Tarn Island"),
+    ],
+)
+def test_a_line_of_labels_over_the_headline_is_a_kicker(label, headline):
+    """A kicker may name a section and its authors, or a show and its episode, set apart by a
+    middle dot or a bullet: a real page's section and two authors so ("Politik · ...") were
+    its title in four renderings, above its headline."""
+    x = extract_text_capture(f"{label}\n\n{headline}{BODY}", Hints(), language=False)
+    assert x.title == headline
+    assert label not in x.text and x.text.startswith("The ferry")
+    (kicker,) = [s for s in x.spans if s.kind == "furniture-other"]
+    assert (kicker.start, kicker.end) == (0, len(label))
+
+
+def test_a_headline_with_a_middle_dot_stays_the_headline():
+    """The label test reads short lines only: a headline may set a place apart so."""
+    headline = "Tarn Valley · Ferry returns to the island after four months in the yard"
+    x = extract_text_capture(f"{headline}{BODY}", Hints(), language=False)
+    assert x.title == headline
+
+
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        # a wrapped paragraph's line: a word's full stop ends a sentence inside it
+        ("Fährleute. In der Hafenstadt Lindholm, sagte die Sprecherin", None),
+        ("Harbour. In der Nacht, sagte er", None),
+        # an initial's or a short abbreviation's full stop is a name's
+        ("Ann M. Lee", ("Ann M. Lee",)),
+        ("Wm. Ann Lee", ("Wm. Ann Lee",)),
+        ("W.E.B. Du Bois", ("W.E.B. Du Bois",)),
+        ("J.R.R. Holm and Ann Lee", ("J.R.R. Holm", "Ann Lee")),
+        ("Ann Lee and Capt. Bo Chen", ("Ann Lee", "Capt. Bo Chen")),
+        ("Chas. Holm", ("Chas. Holm",)),
+        ("Jane Holm, Tarn Valley Echo", ("Jane Holm",)),
+    ],
+)
+def test_a_bare_name_holds_no_sentences_end(line, authors):
+    from archive.extract.header import bare_byline
+
+    found = bare_byline(line)
+    assert (found.authors if found else None) == authors
+
+
+def test_a_headline_over_a_byline_of_initials_keeps_both():
+    text = f"Ferry returns to Tarn Island after four months\n\nBy W.E.B. Du Bois{BODY}"
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == "Ferry returns to Tarn Island after four months"
+    assert x.authors == ("W.E.B. Du Bois",)

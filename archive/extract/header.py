@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from urllib.parse import unquote, urlsplit
 
 from archive.extract.dates import LEAD_IN_DATE, dateline
@@ -396,7 +397,26 @@ def _is_person(tokens: list[str]) -> bool:
         return False
     if "By" in tokens:  # "Jane Holm By Jane Holm": a name, then a byline; no one name
         return False
+    if _sentence_ends_inside(tokens):
+        return False
     return all(t.lower() in _PARTICLES or _TOKEN.match(t) for t in tokens)
+
+
+def _sentence_ends_inside(tokens: list[str]) -> bool:
+    """Whether a word's full stop ends a sentence among ``tokens``, the next word one that
+    opens another ("Crews. In der Nacht", a wrapped paragraph's line); an initial's ("W.E.B.
+    Du Bois") or an abbreviation's ("Capt. Bo Chen", "Mary St. John") full stop ends none."""
+    return any(
+        word.endswith(".")
+        and "." not in word[:-1]
+        and word.lower() not in _PARTICLES
+        and following.lower() in _OPENS_AFTER_STOP
+        for word, following in pairwise(tokens)
+    )
+
+
+# a word that opens a sentence: one a name's word never is, or an article
+_OPENS_AFTER_STOP = _SENTENCE_OPENERS | wordset("the a an der die das le la les el los las il")
 
 
 def _display(name: str) -> str:

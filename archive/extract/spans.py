@@ -985,7 +985,7 @@ def _header_from_top(
                 _meta(lines, lay, todo[pos], not_authors, todo, pos)
             else:
                 break  # a dateline or byline above the headline: ``_header`` reads it
-        elif pos < 2 and header.is_kicker(text):
+        elif pos < 2 and (header.is_kicker(text) or _labels(text, lines[todo[pos + 1]].text)):
             _set(lay, todo[pos], "furniture-other", "header:kicker")
         elif pos < 2 and header.is_cell_row(text):  # a row of links over the headline
             _set(lay, todo[pos], "furniture-other", "header:above-headline")
@@ -1002,6 +1002,24 @@ def _header_from_top(
         lay.headline = first
         pos += 1
     return pos
+
+
+def _labels(text: str, below: str) -> bool:
+    """Whether a short line is labels set apart by a middle dot or a bullet over a line that
+    reads as a headline, as a kicker names a section and its authors, or a show and its
+    episode, above it ("Politik · Ann Lee, Bo Chen", "Harbour Talk • Episode 32"). Over the
+    story, such a line is a section and the headline on one line ("Opinion · Council Stands
+    Firm", as a browser's copy runs them together)."""
+    return (
+        header.words(text) <= _LABEL_WORDS
+        and _LABEL_SEPARATOR.search(text) is not None
+        and header.is_headline_like(below)
+        and not _full_stop(below)
+    )
+
+
+_LABEL_SEPARATOR = re.compile(r"\S [\u00b7\u2022] \S")
+_LABEL_WORDS = 8
 
 
 def _text_at(lines: tuple[Line, ...], todo: list[int], pos: int) -> str | None:
