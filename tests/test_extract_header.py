@@ -527,12 +527,13 @@ def test_a_story_line_of_share_words_above_a_share_line_stays_story():
         ("Harbour Talk • Episode 32", "Before and after the ferry came back to Tarn Island"),
     ],
 )
-def test_a_line_of_labels_over_the_headline_is_a_kicker(label, headline):
+@pytest.mark.parametrize("byline", ["", "\n\nBy Ada Quill"])
+def test_a_line_of_labels_over_the_headline_is_a_kicker(label, headline, byline):
     """A kicker may name a section and its authors, or a show and its episode, set apart by a
     middle dot or a bullet: a real page's section and two authors so ("Politik · ...") were
     its title in four renderings, above its headline."""
-    x = extract_text_capture(f"{label}\n\n{headline}{BODY}", Hints(), language=False)
-    assert x.title == headline
+    x = extract_text_capture(f"{label}\n\n{headline}{byline}{BODY}", Hints(), language=False)
+    assert x.title == headline and x.standfirst is None
     assert label not in x.text and x.text.startswith("The ferry")
     (kicker,) = [s for s in x.spans if s.kind == "furniture-other"]
     assert (kicker.start, kicker.end) == (0, len(label))

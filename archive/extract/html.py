@@ -386,8 +386,8 @@ def _markup_values(tree: HtmlElement) -> _Markup:
         value = element.get("datetime") or element.get("content") or element.text_content()
         found.append(('[itemprop="datepublished"]', _WS.sub(" ", value).strip()))
     for author in authors:
-        named = _own_names(author) if author.get("itemprop") else [author]
-        for n in named or [author]:
+        # a Person's own name elements, whose texts its text runs together ("Ann LeeBo Chen")
+        for n in (author.get("itemprop") and _own_names(author)) or [author]:
             value = n.get("content", "") if n.tag == "meta" else n.text_content()
             found.append(('[rel="author"]', _WS.sub(" ", value).strip()))
     return _Markup(found)

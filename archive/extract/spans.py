@@ -616,8 +616,8 @@ def _masthead(
     """Whether a line of the page's top is the site's name (``_names_site``), which no
     headline is. A name the address shortens only over a line ``below`` that is neither a
     sentence nor a byline or dateline: a headline that happens to spell the address's
-    initials and last word has its byline or its story below it; a masthead, the headline
-    or the site's menus."""
+    initials and last word has its byline or its story below it, a masthead the headline or
+    the site's menus."""
     shortened = (
         below is not None
         and not header.ends_sentence(below)
@@ -1129,6 +1129,8 @@ def _header_before_cluster(
 
     def headline_at(k: int) -> bool:
         below = pre[k + 1] if k + 1 < end else None  # past the labels above it, the byline
+        if below is not None and _labels(pre[k], below):
+            return False  # a kicker's labels over the headline ("Section · Author")
         return header.is_headline_like(pre[k]) and not _masthead(pre[k], not_authors, site, below)
 
     if end >= 2 and headline_at(end - 2) and _is_standfirst_for(pre[end - 2], pre[end - 1]):
