@@ -261,8 +261,9 @@ def test_a_guess_glued_from_two_author_elements_is_two_names():
         ("Maria de la Cruz", ["Maria Delgado", "Carla Cruz"]),
         ("Jan van der Berg", ["Jan Vanek", "Alexander Berg"]),
         ("Ana María García López", ["Ana María Pérez", "Luis García López"]),
-        # one tag holding both halves: one name, as written there
+        # a half no tag lists first
         ("Ann Lee Bo Chen", ["Ann Lee", "Ann Lee"]),
+        ("Ann Lee Bo Chen", ["Ann Lee", "Cy Diaz, Bo Chen"]),
     ],
 )
 def test_a_name_is_split_only_into_names_tags_list_apart(guess, tags):
@@ -320,8 +321,9 @@ def test_a_persons_names_in_microdata_are_read_one_by_one():
             ),
             ["Ann Lee"],
         ),
-        # no name element: the Person's text, as a link's
+        # no name element: the Person's text, as a link's; a meta's, its content
         (PERSON.format("Ann Lee"), ["Ann Lee"]),
+        ('<meta itemprop="author" content="Ann Lee">', ["Ann Lee"]),
         ('<a rel="author" href="/ann">Ann <span itemprop="name">Lee</span></a>', ["Ann Lee"]),
     ],
 )

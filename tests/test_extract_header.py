@@ -559,6 +559,9 @@ def test_a_headline_with_a_middle_dot_stays_the_headline():
         ("J.R.R. Holm and Ann Lee", ("J.R.R. Holm", "Ann Lee")),
         ("Ann Lee and Capt. Bo Chen", ("Ann Lee", "Capt. Bo Chen")),
         ("Chas. Holm", ("Chas. Holm",)),
+        # an initial's full stop before a particle that is an article too
+        ("Ursula K. Le Holm", ("Ursula K. Le Holm",)),
+        ("Anna J. La Rosa", ("Anna J. La Rosa",)),
         ("Jane Holm, Tarn Valley Echo", ("Jane Holm",)),
     ],
 )
@@ -569,8 +572,26 @@ def test_a_bare_name_holds_no_sentences_end(line, authors):
     assert (found.authors if found else None) == authors
 
 
-def test_a_headline_over_a_byline_of_initials_keeps_both():
-    text = f"Ferry returns to Tarn Island after four months\n\nBy W.E.B. Du Bois{BODY}"
+@pytest.mark.parametrize("name", ["W.E.B. Du Bois", "Ursula K. Le Holm"])
+def test_a_headline_over_a_byline_of_initials_keeps_both(name):
+    text = f"Ferry returns to Tarn Island after four months\n\nBy {name}\n\n3 March 2021{BODY}"
     x = extract_text_capture(text, Hints(), language=False)
     assert x.title == "Ferry returns to Tarn Island after four months"
-    assert x.authors == ("W.E.B. Du Bois",)
+    assert x.authors == (name,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # over a paragraph's first line, wrapped: the section and the headline on one line
+        "Opinion · Council stands firm on harbour\n\nThe council met on Tuesday to discuss the "
+        "harbour plan, which had\nbeen delayed for years by disputes over funding, and residents "
+        "said\nthey were pleased.",
+        # a part of more words than a label's: a section and the headline, over a standfirst
+        "Live • Election results as counting goes on\n\nFollow the latest updates from every "
+        "district tonight\n\n3 March 2021\n\nThe count began at ten and went on past midnight.",
+    ],
+)
+def test_a_section_and_its_headline_on_one_line_are_no_labels(text):
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.title == text.split("\n", 1)[0]

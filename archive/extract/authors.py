@@ -56,6 +56,7 @@ _SITE_TAGS = ('meta[property="og:site_name"]', 'meta[name="application-name"]')
 _LIST_SPLIT = re.compile(r"\s*(?:;|,|[·•|])\s*")
 _JOIN_SPLIT = re.compile(r"\s+(?:&|and|with)\s+", re.I)
 _GUESS_SPLIT = re.compile(r"[;·•|]")
+_CUT = " ,-–—:·•|"  # what a name never starts or ends with
 _BY = re.compile(
     r"^(?:(?:reporting|written|words|story|text)\s+)?(?:by|von|par|por|di|door|av)\s*[:\s]\s*",
     re.I,
@@ -361,14 +362,10 @@ def _unglued(markup: Sequence[tuple[str, str]], name: str) -> list[str]:
     for at in range(2, len(words) - 1):
         first = " ".join(words[:at]).strip(_CUT)
         second = " ".join(words[at:]).strip(_CUT)
-        held = firsts.get(_compact(first)), firsts.get(_compact(second))
-        if None not in held and held[0] != held[1]:
+        keys = _compact(first), _compact(second)
+        if keys[0] != keys[1] and keys[0] in firsts and keys[1] in firsts:  # no name read twice
             return [first, second]
     return [name]
-
-
-# what a name never starts or ends with (``cleaned_name`` strips it too)
-_CUT = " ,-–—:·•|"
 
 
 def _backing(markup: Sequence[tuple[str, str]], name: str) -> str | None:

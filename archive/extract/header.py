@@ -407,7 +407,8 @@ def _sentence_ends_inside(tokens: list[str]) -> bool:
     opens another ("Crews. In der Nacht", a wrapped paragraph's line); an initial's ("W.E.B.
     Du Bois") or an abbreviation's ("Capt. Bo Chen", "Mary St. John") full stop ends none."""
     return any(
-        word.endswith(".")
+        len(word) > 2  # an initial's ("Ursula K. Le Guin")
+        and word.endswith(".")
         and "." not in word[:-1]
         and word.lower() not in _PARTICLES
         and following.lower() in _OPENS_AFTER_STOP
@@ -415,8 +416,11 @@ def _sentence_ends_inside(tokens: list[str]) -> bool:
     )
 
 
-# a word that opens a sentence: one a name's word never is, or an article
-_OPENS_AFTER_STOP = _SENTENCE_OPENERS | wordset("the a an der die das le la les el los las il")
+# a word that opens a sentence: one a name's word never is, or an article no name holds ("Le
+# Guin", "van der Berg")
+_OPENS_AFTER_STOP = (
+    _SENTENCE_OPENERS | wordset("the a an der die das le la les el los las il")
+) - _PARTICLES
 
 
 def _display(name: str) -> str:

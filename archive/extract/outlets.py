@@ -184,6 +184,10 @@ def name_keys(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+SITE_NAME_CHARS = 40
+"""The longest a site's name is as a masthead or a title's part writes it: a few words; a
+longer line is a tagline or a story's."""
+
 # Words of the longest name whose shortened keys are tried: a site's name is a few words; a
 # longer line is a headline or a tagline.
 _NAME_WORDS = 6

@@ -30,7 +30,7 @@ from itertools import compress
 from archive.extract import captions, furniture, header
 from archive.extract.dates import DateFound, dateline, relative_only
 from archive.extract.lines import UNSPACED, Line, wordset
-from archive.extract.outlets import NO_SITE_NAMES, name_keys
+from archive.extract.outlets import NO_SITE_NAMES, SITE_NAME_CHARS, name_keys
 from archive.model import Span
 
 _HEADER_WINDOW = 14
@@ -639,11 +639,7 @@ def _names_site(
     keys = name_keys(text)
     if keys and keys[0] in site and keys[0] not in NO_SITE_NAMES:  # "News" at news.com.au
         return True
-    return shortened and len(text) <= _SITE_CHARS and not site.isdisjoint(keys[1:])
-
-
-# A site's name is a few words (``text._SITE_LINE_CHARS``): a longer line is no masthead
-_SITE_CHARS = 40
+    return shortened and len(text) <= SITE_NAME_CHARS and not site.isdisjoint(keys[1:])
 
 
 # Content lines searched for the one the URL's slug names: a saved page's menus can fill
@@ -985,7 +981,7 @@ def _header_from_top(
                 _meta(lines, lay, todo[pos], not_authors, todo, pos)
             else:
                 break  # a dateline or byline above the headline: ``_header`` reads it
-        elif pos < 2 and (header.is_kicker(text) or _labels(text, lines[todo[pos + 1]].text)):
+        elif pos < 2 and (header.is_kicker(text) or _labels_over_headline(lines, todo, pos)):
             _set(lay, todo[pos], "furniture-other", "header:kicker")
         elif pos < 2 and header.is_cell_row(text):  # a row of links over the headline
             _set(lay, todo[pos], "furniture-other", "header:above-headline")
@@ -1005,21 +1001,31 @@ def _header_from_top(
 
 
 def _labels(text: str, below: str) -> bool:
-    """Whether a short line is labels set apart by a middle dot or a bullet over a line that
-    reads as a headline, as a kicker names a section and its authors, or a show and its
-    episode, above it ("Politik · Ann Lee, Bo Chen", "Harbour Talk • Episode 32"). Over the
-    story, such a line is a section and the headline on one line ("Opinion · Council Stands
-    Firm", as a browser's copy runs them together)."""
+    """Whether a short line is labels of a few words each, set apart by a middle dot or a
+    bullet, over a line that reads as a headline, as a kicker names a section and its authors,
+    or a show and its episode, above it ("Politik · Ann Lee, Bo Chen", "Harbour Talk • Episode
+    32"). Over the story, such a line is a section and the headline on one line ("Opinion ·
+    Council Stands Firm", as a browser's copy runs them together); a headline's words are more
+    than a label's ("Live • Election results as counting goes on")."""
     return (
         header.words(text) <= _LABEL_WORDS
         and _LABEL_SEPARATOR.search(text) is not None
+        and all(header.words(part) <= _LABEL_PART_WORDS for part in _LABEL_SEPARATOR.split(text))
         and header.is_headline_like(below)
         and not _full_stop(below)
     )
 
 
-_LABEL_SEPARATOR = re.compile(r"\S [\u00b7\u2022] \S")
+def _labels_over_headline(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """``_labels`` of ``todo[pos]`` over the next line, unless that line is a paragraph's
+    first, wrapped (a text browser's dump)."""
+    below = lines[todo[pos + 1]].text
+    return _labels(lines[todo[pos]].text, below) and not _continued(lines, todo, pos + 1)
+
+
+_LABEL_SEPARATOR = re.compile(r"(?<=\S) [\u00b7\u2022] (?=\S)")
 _LABEL_WORDS = 8
+_LABEL_PART_WORDS = 4
 
 
 def _text_at(lines: tuple[Line, ...], todo: list[int], pos: int) -> str | None:
@@ -1128,7 +1134,7 @@ def _header_before_cluster(
     head = stand = None
 
     def headline_at(k: int) -> bool:
-        below = pre[k + 1] if k + 1 < end else None  # past the labels above it, the byline
+        below = pre[k + 1] if k + 1 < end else None  # none: the byline cluster's labels below
         if below is not None and _labels(pre[k], below):
             return False  # a kicker's labels over the headline ("Section · Author")
         return header.is_headline_like(pre[k]) and not _masthead(pre[k], not_authors, site, below)

@@ -14,6 +14,7 @@ from archive.extract.header import masthead_name, slug_words
 from archive.extract.language import body_language
 from archive.extract.lines import Line, split_lines
 from archive.extract.outlets import (
+    SITE_NAME_CHARS,
     is_cause,
     known_outlet,
     name_key,
@@ -260,8 +261,6 @@ def _outlet(
 
 # a list item's marker before a menu's or a masthead's link, as text browsers print them
 _ITEM_MARK = re.compile(r"(?:[*+•·#>-]|\[\d+\]|\d+\.)\s+|\[\d+\]")
-# A site's name in a masthead is a few words; a longer line is a tagline or a story's.
-_SITE_LINE_CHARS = 40
 # a name as a masthead writes it: words, not an image's placeholder ("[Logo_]"), a link's
 # anchor ("#Site") or a copyright line ("© Site")
 _SITE_NAME = re.compile(r"[^\W_][\w&.'’! \t\u00a0-]*")
@@ -291,7 +290,7 @@ def _written_as_name(written: str) -> bool:
     """Whether a masthead's or a title's part is written as a site's name: a few words, not
     all in lower case (an address's spelling), no sign or bracket round them."""
     return (
-        len(written) <= _SITE_LINE_CHARS
+        len(written) <= SITE_NAME_CHARS
         and not written.islower()
         and _SITE_NAME.fullmatch(written) is not None
     )
