@@ -176,23 +176,12 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
         for i in range(1, n):
             # the rest of a share bar printed one item a line ("Share this article / Copy link /
             # Email")
-            if (
-                kinds[i] is None
-                and kinds[i - 1] == "furniture-share"
-                and lines[i].block == lines[i - 1].block
-                and furniture.is_share_item(lines[i].text)
-            ):
+            if _joins_share_bar(lines, kinds, i, i - 1):
                 _set(lay, i, "furniture-share", "share:bar-item")
         for i in range(n - 2, -1, -1):
             # and its items above the line it is known by ("* Print / * E-mail / Share"); not
             # a line of the story ending a sentence ('"Listen."' above "Share this story")
-            if (
-                kinds[i] is None
-                and kinds[i + 1] == "furniture-share"
-                and lines[i].block == lines[i + 1].block
-                and lines[i].text[-1] not in story_ends
-                and furniture.is_share_item(lines[i].text)
-            ):
+            if lines[i].text[-1] not in story_ends and _joins_share_bar(lines, kinds, i, i + 1):
                 _set(lay, i, "furniture-share", "share:bar-item")
     if "caption" in kinds:
         # a caption printed twice, the second time with a longer credit
@@ -208,6 +197,17 @@ def _single_line_rules(lines: tuple[Line, ...], lay: Layout, anchored: set[int])
 
 # the kinds a run grows from
 _RUN_STARTS = frozenset({"furniture-error", "furniture-related", "furniture-support"})
+
+
+def _joins_share_bar(lines: tuple[Line, ...], kinds: list[str | None], i: int, beside: int) -> bool:
+    """Whether unclassed line ``i`` is an item of the share bar line ``beside`` belongs to, in
+    its block."""
+    return (
+        kinds[i] is None
+        and kinds[beside] == "furniture-share"
+        and lines[i].block == lines[beside].block
+        and furniture.is_share_item(lines[i].text)
+    )
 
 
 def _grow_runs(lines: tuple[Line, ...], lay: Layout) -> None:
@@ -579,13 +579,18 @@ def _only_top_between(
             return False
         # past the slug's window, a page's menus hold a few sentences at most (a prompt, a
         # notice); a story of short paragraphs holds many
-        if far and header.ends_sentence(text) and _prose(text):
-            said += header.words(text)
+        if far:
+            said += _sentence_words(text)
             if said > _TOP_SENTENCE_WORDS:
                 return False
         if len(text) <= 200 and _byline(text, not_authors) is not None:
             return False
     return True
+
+
+def _sentence_words(text: str) -> int:
+    """The words of a line that is a sentence of prose (a page's top holds few), else 0."""
+    return header.words(text) if header.ends_sentence(text) and _prose(text) else 0
 
 
 def _compared(text: str) -> str:
@@ -619,7 +624,8 @@ def _masthead(
     initials and last word has its byline or its story below it, a masthead the headline or
     the site's menus."""
     shortened = (
-        below is not None
+        bool(site)  # no address, no name it shortens: the line below is not read
+        and below is not None
         and not header.ends_sentence(below)
         and not _dated_or_by(below, not_authors)
     )
@@ -1306,16 +1312,11 @@ def _section_start(lines: tuple[Line, ...], lay: Layout, start: int) -> int | No
     first paragraph; with none there, at that line only when a sentence of the story stands
     above it (a video's page: a short description, then the comments), else nowhere (the
     comments were not saved, only their link). None: no section opens."""
-    try:
-        first = lay.rules.index("comments:line", start)
-    except ValueError:
+    first = _comment_line(lay, start)
+    if first is None:
         return None
-    said = [
-        header.words(lines[i].text)
-        for i in _content(lay, start, first)
-        if header.ends_sentence(lines[i].text) and _prose(lines[i].text)
-    ]
-    if sum(said) > _TOP_SENTENCE_WORDS:
+    said = sum(_sentence_words(lines[i].text) for i in _content(lay, start, first))
+    if said > _TOP_SENTENCE_WORDS:
         return first  # the story began above it: a story of short paragraphs, then comments
     todo = _content(lay, first, len(lines))
     story = next(
@@ -1328,10 +1329,18 @@ def _section_start(lines: tuple[Line, ...], lay: Layout, start: int) -> int | No
     )
     if story is None:
         return first
-    below = next((j for j in range(story, len(lines)) if lay.rules[j] == "comments:line"), None)
+    below = _comment_line(lay, story)
     if below is not None:
         return below
     return first if said else None
+
+
+def _comment_line(lay: Layout, start: int) -> int | None:
+    """The first line from ``start`` on that reads as a comment section's, or None."""
+    try:
+        return lay.rules.index("comments:line", start)
+    except ValueError:
+        return None
 
 
 def _body(lines: tuple[Line, ...], lay: Layout) -> None:
