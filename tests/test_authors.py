@@ -6,6 +6,8 @@ page, not by running the code.
 
 from __future__ import annotations
 
+import unicodedata
+
 import lxml.html
 import pytest
 from hypothesis import given
@@ -114,6 +116,50 @@ def test_the_site_name_in_meta_author_is_not_an_author():
     )
     assert extraction.authors == ()
     assert _authors_provenance(extraction) == []
+
+
+@pytest.mark.parametrize(
+    "author",
+    [
+        "Ediciones Tidewatch Diario",
+        "Grupo Tidewatch Diario",
+        "Tidewatch Diario Redacción",
+        "Redacción de Tidewatch Diario",
+        "Grupo Editorial Tidewatch Diario",
+        "Redacción",  # the newsroom's word alone
+        "Redacción, Tidewatch Diario",
+        unicodedata.normalize("NFD", "Redacción Tidewatch Diario"),
+        "Ediciones Tidewatch Diário",  # accents do not count
+    ],
+)
+def test_the_outlets_publisher_in_meta_author_is_not_an_author(author):
+    extraction = _page(
+        f'<meta name="author" content="{author}">'
+        '<meta property="og:site_name" content="TIDEWATCH DIARIO">'
+    )
+    assert extraction.authors == ()
+    assert _authors_provenance(extraction) == []
+
+
+@pytest.mark.parametrize(
+    ("author", "outlets"),
+    [
+        ("Ana Tidewatch", ("Tidewatch",)),  # a person named as the site: no publisher's word
+        ("Ediciones Tidewatch Diario", ("Harbour Post",)),  # another house's name
+        ("Grupo", ("Grupo",)),  # the word alone is the outlet's whole name: rejected as such
+    ],
+)
+def test_a_publishers_word_rejects_only_beside_the_outlets_name(author, outlets):
+    expected = "outlet" if author == outlets[0] else None
+    assert rejection(author, outlets) == expected
+
+
+def test_a_byline_of_the_outlets_newsroom_is_no_author():
+    # trafilatura's read of the byline, its outlet cut: the newsroom's word alone is left
+    markup = [('meta[property="og:site_name"]', "TIDEWATCH DIARIO")]
+    url = "https://tidewatch.example/a"
+    assert page_authors("Por Redacción Tidewatch Diario", markup, url) is None
+    assert rejection("The Tidewatch Newsroom", ("Tidewatch",)) == "outlet"
 
 
 def test_the_host_name_is_not_an_author():

@@ -518,6 +518,40 @@ def _ld(**item) -> str:
             Hints(),
             None,
         ),
+        # a section's name, though no section tag says so: the publisher, else nothing
+        (
+            '<meta property="og:site_name" content="U.S.">'
+            + _ld(**{"@type": "NewsArticle", "publisher": {"name": "Pellick Wire"}}),
+            Hints(url="https://www.pw.example/article/ferry"),
+            "Pellick Wire",
+        ),
+        (
+            '<meta property="og:site_name" content="U.S.">',
+            Hints(url="https://www.pellickwire.example/article/ferry"),
+            None,
+        ),
+        # ... unless the address agrees, or begins with it before a publication's word, or
+        # the name is written with its "The"
+        (
+            '<meta property="og:site_name" content="Sport">',
+            Hints(url="https://sport.example/ferry"),
+            "Sport",
+        ),
+        (
+            '<meta property="og:site_name" content="Science">',
+            Hints(url="https://www.sciencemag.example/news/ferry"),
+            "Science",
+        ),
+        (
+            '<meta property="og:site_name" content="News">',
+            Hints(url="https://www.newsweek.example/ferry"),
+            None,
+        ),
+        (
+            '<meta property="og:site_name" content="The World">',
+            Hints(url="https://www.pw.example/stories/ferry"),
+            "The World",
+        ),
     ],
     ids=[
         "section-vs-publisher",
@@ -526,6 +560,12 @@ def _ld(**item) -> str:
         "only",
         "own-section",
         "none",
+        "section-word-vs-publisher",
+        "section-word",
+        "section-word-address",
+        "section-word-address-start",
+        "section-word-other-word",
+        "section-word-with-the",
     ],
 )
 def test_the_outlet_is_the_site_name_never_a_section(head, hints, outlet):

@@ -103,6 +103,33 @@ def test_the_site_name_its_address_spells_is_cut_from_a_text_captures_title(firs
     assert x.title == title
 
 
+@pytest.mark.parametrize(
+    ("first", "url", "title"),
+    [
+        # a domain name at a title's end is a site's name, whatever the address
+        (f"{CUT} | valleygazette.gov", "https://archive.valleygazette.example/a/1", CUT),
+        (f"{CUT} - Valley-Gazette.co.uk", None, CUT),
+        # first, or after a colon, a company named so may be the story's own words
+        (f"ValleyGazette.com: {CUT}", None, f"ValleyGazette.com: {CUT}"),
+        (f"{CUT}: ValleyGazette.com", None, f"{CUT}: ValleyGazette.com"),
+        # words with a full stop that no public suffix ends, or one in capitals, are too
+        (f"{CUT} | U.S.", None, f"{CUT} | U.S."),
+        ("Getting started - Node.js", None, "Getting started - Node.js"),
+        ("What is new in version 9 - ASP.NET", None, "What is new in version 9 - ASP.NET"),
+        # a domain name inside a part is the story's
+        (f"{CUT} | Why I left booking.com", None, f"{CUT} | Why I left booking.com"),
+    ],
+)
+def test_a_domain_name_is_cut_from_a_title(first, url, title):
+    x = extract_text_capture(f"{first}\n\n{STORY}", Hints(url=url), language=False)
+    assert x.title == title
+    assert x.outlet is None  # the name is cut, not taken for the outlet
+    page = f'<html><head><meta property="og:title" content="{first}"></head><body><article><p>'
+    page += f"{STORY * 3}</p></article></body></html>"
+    html = extract_html(page.encode(), Hints(url=url)).extraction
+    assert html.title == title
+
+
 def test_accented_and_plain_spellings_share_a_key():
     assert name_key("Libération") == name_key("liberation") == "liberation"
     assert name_key("El País") == "elpais"

@@ -21,9 +21,10 @@ worse than none, so:
    backs are a commenter list: none is kept.
 3. **Checks** (``rejection``): holds a letter; not a URL, e-mail or domain name; not a photo
    credit; not a date; no pictographic symbol; no UI text; at most ``MAX_WORDS`` words; not the
-   outlet (og:site_name, application-name, the host and its labels); not an organisation (a
-   company suffix or a newsroom word such as "News", "Press", "Post" as its last word, or an
-   agency acronym such as "AP").
+   outlet (og:site_name, application-name, the host and its labels), alone or with a publisher's
+   or newsroom's word beside it ("Ediciones El País"), nor such a word alone ("Redacción"); not
+   an organisation (a company suffix or a newsroom word such as "News", "Press", "Post" as its
+   last word, or an agency acronym such as "AP").
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
+
+from archive.extract.lines import wordset
+from archive.extract.outlets import name_key
 
 MAX_WORDS = 5
 # More heuristic names than this, none of them in an author tag: a list of commenters or
@@ -102,6 +106,16 @@ _MONTHS = (
     "july|august|september|october|november|december"
 )
 _DATEISH = re.compile(rf"(?:^updated\b|\b(?:{_MONTHS})\b\.?(?:\s+\d{{1,2}})?$|\d{{4}})", re.I)
+# Words a publishing house or a newsroom puts beside the outlet's name, in the languages of
+# the sites that name themselves so in meta[name="author"] ("Ediciones El País")
+_PUBLISHER_WORDS = wordset(
+    """
+    ediciones edicions edições editions éditions edizioni editora editorial verlag verlagsgruppe
+    grupo gruppo groupe group redacción redacció redação rédaction redaction redazione redaktion
+    newsroom
+    """
+)
+_PUBLISHER_LINKS = wordset("de del di da do des du der")
 _ACRONYM = re.compile(r"[A-Z]{2,4}")  # AP, AFP, TNN: agencies, not people
 _LETTER = re.compile(r"[^\W\d_]")
 _URL_PARTS = re.compile(r"[/.:?=&#@]+")
@@ -268,12 +282,43 @@ def rejection(name: str, outlets: Iterable[str] = ()) -> str | None:
         return "editor"
     if _NO_PERSON.fullmatch(name.strip()):
         return "role"
-    key = _compact(name)
-    if any(key == _compact(o) or key == _compact(o).removeprefix("the") for o in outlets):
+    if _names_outlet(name, outlets):
         return "outlet"
+    if _publisher_words(name) == []:
+        return "role"  # "Redacción", what a byline or a list leaves of "Redacción, El País"
     if _COMPANY.search(name) or _ACRONYM.fullmatch(name):
         return "organisation"
     return None
+
+
+def _names_outlet(name: str, outlets: Iterable[str]) -> bool:
+    """Whether ``name`` is an outlet's name, alone, or with a publisher's or newsroom's words
+    before or after it ("Ediciones El País", "Redacción de El País", "The Guardian Newsroom"
+    beside og:site_name "EL PAÍS" or "Guardian"; accents and a leading "The" do not count)."""
+    outlets = tuple(outlets)
+    key = _compact(name)
+    if any(key == _compact(o) or key == _compact(o).removeprefix("the") for o in outlets):
+        return True
+    rest = _publisher_words(name)
+    if not rest:
+        return False
+    return name_key(" ".join(rest)) in {name_key(o) for o in outlets} - {""}
+
+
+def _publisher_words(name: str) -> list[str] | None:
+    """``name``'s words left once the publisher's or newsroom's words at its start (and a "de"
+    after them) and at its end are cut, or None when it has none there."""
+    words = unicodedata.normalize("NFKC", name).replace(":", " ").split()
+    start, end = 0, len(words)
+    while start < end and words[start].casefold() in _PUBLISHER_WORDS:
+        start += 1
+    if 0 < start < end and words[start].casefold() in _PUBLISHER_LINKS:
+        start += 1
+    while end > start and words[end - 1].casefold() in _PUBLISHER_WORDS:
+        end -= 1
+    if (start, end) == (0, len(words)):
+        return None
+    return words[start:end]
 
 
 def outlet_names(markup: Sequence[tuple[str, str]], url: str | None) -> tuple[str, ...]:

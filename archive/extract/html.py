@@ -68,9 +68,9 @@ from archive.extract.dates import (
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
-from archive.extract.outlets import name_key, outlet_from_domain
+from archive.extract.outlets import NO_SITE_NAMES, name_key, outlet_from_domain
 from archive.extract.pagemeta import PageMetadata, page_metadata
-from archive.extract.titles import domain_keys, title_without_names
+from archive.extract.titles import domain_keys, title_without_names, written_domains
 from archive.format import boundedjson
 from archive.format.codings import decoded
 from archive.model import (
@@ -845,8 +845,9 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
     """The page's own name for its site, with its tag: a name the address agrees with
     (``The Harbour Courier`` at ``harbourcourier.example``) before the first-ranked tag's, and
     never a name that is only the page's section (``og:site_name`` ``Magazine`` beside
-    ``article:section`` ``Magazine``; sites that give their own name as the section, at an
-    address that agrees, keep it). See ``_address_names`` for the names the address agrees with."""
+    ``article:section`` ``Magazine``, or a section's word alone, ``_section_word``; sites that
+    give their own name as the section, at an address that agrees, keep it). See
+    ``_address_names`` for the names the address agrees with."""
     own = domain_keys(url) if url else {}
     sections = {name_key(value) for _, value in _sections(markup)} - own.keys()
     found = [
@@ -856,6 +857,7 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
         and name_key(value)
         and name_key(value) not in sections
         and name_key(value) not in _SOFTWARE
+        and not _section_word(value, own)
     ]
     agreed = _address_names(found, markup, own)
     if agreed:
@@ -866,6 +868,28 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
         return None
     tag, value = found[0]
     return value, f"{tag}={value!r}"
+
+
+def _section_word(value: str, own: dict[str, str]) -> bool:
+    """Whether a site-name tag's ``value`` is a word that names a section or a page, not a site
+    (``_SECTION_WORDS``: "U.S." in og:site_name on a news agency's story), though no section tag
+    says so. Not when the address agrees: it is the address's own name (sport.example), or
+    that name's start before a word such as "mag" (Science at sciencemag.org); nor when it is
+    written with its "The" ("The World", a programme's name)."""
+    key = name_key(value)
+    if key not in _SECTION_WORDS or value.casefold().startswith("the "):
+        return False
+    return not any(
+        name == key or (name.startswith(key) and name[len(key) :] in _PUBLICATION_WORDS)
+        for name in own
+    )
+
+
+# Words that name a section or a page of a site (``outlets.NO_SITE_NAMES``: "Sport", "Home"),
+# or a region's desk ("U.S."), never the site itself
+_SECTION_WORDS = NO_SITE_NAMES | wordset("africa americas asia europe uk us")
+# What an address may add to a site's one-word name: sciencemag.org is Science's
+_PUBLICATION_WORDS = wordset("daily journal mag magazine news online post times weekly")
 
 
 # Publishing software a page may name as its application (``application-name``), never a site
@@ -881,7 +905,8 @@ def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
     whole), or whose first part it agrees with when the rest is a tagline (``Raw Story -
     Celebrating 18 Years of Independent Journalism`` at ``rawstory.com``: ``Raw Story``); then,
     only on a page whose site-name tags give no name but the address's own label
-    (``miamiherald``), the last part of its ``<title>`` (``Story | Miami Herald``). A title's
+    (``miamiherald``), or none (every one a section's, ``_site_name``), the last part of its
+    ``<title>`` (``Story | Miami Herald``). A title's
     part never outranks a tag's name, however the address spells it (``Story | WSJ`` beside
     ``The Wall Street Journal``)."""
     exact, partial = [], []
@@ -1065,7 +1090,9 @@ def _extraction(metadata: PageMetadata, body, hints: Hints, page: _Page) -> Extr
         others = [v for t, v in tagged if t not in (first_tag, "<title>")]
         if any(_fold(first) in _fold(v) for v in others):
             read = first
-    title, cuts = title_without_names(read or "", names, _sections(markup))
+    title, cuts = title_without_names(
+        read or "", [*names, *written_domains(read or "")], _sections(markup)
+    )
     title, cuts = _headline_part(title, tree, cuts)
     # a cut title is backed by the tag that holds the title as it was before the cuts
     if read and not any(_fold(value) == _fold(read) for value in shown):

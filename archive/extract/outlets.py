@@ -117,6 +117,22 @@ def registrable_domain(url: str) -> str | None:
     return _registrable(host) if host else None
 
 
+def is_domain_name(text: str) -> bool:
+    """Whether ``text`` is written as a host name under a known public suffix: a site's name
+    as some sites write it (``whitehouse.gov``, ``Booking.com``), not ``U.S.`` or ``Node.js``.
+
+    >>> is_domain_name("whitehouse.gov"), is_domain_name("U.S."), is_domain_name("Node.js")
+    (True, False, False)
+    """
+    if _HOST_NAME.fullmatch(text) is None:
+        return False
+    return _psl().privatesuffix(text.lower(), accept_unknown=False) is not None
+
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})+", re.I)
+
+
 @lru_cache(maxsize=4096)  # the pages of a corpus share a few thousand hosts at most
 def _registrable(host: str) -> str | None:
     if re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):

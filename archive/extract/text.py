@@ -29,6 +29,7 @@ from archive.extract.titles import (
     site_named,
     stripped,
     title_kept,
+    written_domains,
 )
 from archive.model import (
     BODY_KINDS,
@@ -138,8 +139,9 @@ def _title(
     """The headline's text (over the lines it is wrapped on), without the site's name it
     carries beside it when it is the title its page had (``Story | Outlet``: a saved page may
     start with that title): the outlet's name, or a name of the capture's address, alone at
-    its start or end, cut once (``titles.title_kept``, not loose: a name of some other outlet,
-    or one with words after it, may be the story's own words). With no ``outlet``, also the
+    its start or end, or a domain name at its end (``titles.written_domains``), cut once
+    (``titles.title_kept``, not loose: a name of some other outlet, or one with words after
+    it, may be the story's own words). With no ``outlet``, also the
     name of the address that was cut, which may name it; not the host's first label
     (``Sports`` on sports.*), which may be a section's."""
     if lay.headline is None:
@@ -151,9 +153,10 @@ def _title(
     text = capture_text[at : lines[last].end]
     start, end, cuts = 0, len(text), []
     titled = None
-    if (outlet or url) and TITLE_SEPARATORS.search(text):
+    if TITLE_SEPARATORS.search(text):
         names = [(name_key(outlet), f"outlet {outlet!r}")] if outlet else []
         names += [(key, f"capture URL {name!r}") for key, name in domain_keys(url or "").items()]
+        names += written_domains(text)
         start, end, cuts, cut_names = title_kept(text, [n for n in names if n[0]], loose=False)
         if cuts and outlet is None:
             titled = _cut_site(text, cut_names[0], at, cuts[0], url or "")

@@ -2,8 +2,9 @@
 
 An HTML page's ``<title>`` and a saved page's first line (a text capture often starts with
 the title its page had) write the site's name beside the story's title. A part is cut only when
-a name of the site (from the page's markup, the outlet, the address) names it, so a colon or a
-dash inside a title stays.
+a name of the site (from the page's markup, the outlet, the address) names it, or when it is a
+domain name after the title's last bar or dash (``written_domains``), so a colon or a dash
+inside a title stays.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from archive.extract.lines import wordset
-from archive.extract.outlets import NO_SITE_NAMES, domain_names, name_key, name_keys
+from archive.extract.outlets import (
+    NO_SITE_NAMES,
+    domain_names,
+    is_domain_name,
+    name_key,
+    name_keys,
+)
 
 # Latin titles put spaces round a separator; Japanese and Chinese ones write a full-width bar or
 # colon, or a colon, with none (``見出し：朝日新聞デジタル``).
@@ -58,6 +65,20 @@ def site_named(written: str, url: str) -> str | None:
 def _site_keys(url: str) -> dict[str, str]:
     names = domain_names(url)
     return {} if not names or names[-1].lower() in PLATFORMS else domain_keys(url)
+
+
+def written_domains(title: str) -> list[tuple[str, str]]:
+    """(``name_key``, evidence) of a domain name that is a title's last part after a bar or a
+    dash (``Story | whitehouse.gov``): a site's name, whichever site's. Not after a colon, nor
+    first, where a company named so leads the story's own words ("Booking.com: Profits rise",
+    "Review: Booking.com"), nor one whose suffix is in capitals (``ASP.NET``, ``Socket.IO``)."""
+    found = [*TITLE_SEPARATORS.finditer(title)]
+    if not found or ":" in found[-1][0] or "：" in found[-1][0]:
+        return []
+    last = title[found[-1].end() :].strip()
+    if not is_domain_name(last) or not last.rpartition(".")[2].islower():
+        return []
+    return [(name_key(last), f"the domain name {last!r}")]
 
 
 def host_label(url: str) -> str | None:
