@@ -629,6 +629,23 @@ _AT_PELLICK_NEWS = Hints(url="https://www.pellicknews.example/2024/ferry")
             "<title>='Sunday ferry returns | Pellick News' "
             "(its last part: the address names 'pellicknews')",
         ),
+        # ... or a name the address shortens (``outlets.name_keys``), as a text's title is cut
+        (
+            "",
+            "Sunday ferry returns | The Pellick Island Courier",
+            Hints(url="https://www.picourier.example/2024/ferry"),
+            "The Pellick Island Courier",
+            "<title>='Sunday ferry returns | The Pellick Island Courier' "
+            "(its last part: the address names 'picourier')",
+        ),
+        # ... but never to initials before a word any headline may end with
+        (
+            "",
+            "Sunday ferry returns | Pacific Islands Today",
+            Hints(url="https://www.pitoday.example/2024/ferry"),
+            None,
+            None,
+        ),
         # a title's part never outranks a tag's name, however the address spells the site
         (
             '<meta property="og:site_name" content="Pellick Island News">',
@@ -656,6 +673,8 @@ _AT_PELLICK_NEWS = Hints(url="https://www.pellicknews.example/2024/ferry")
         "last-part",
         "whole-first",
         "title-end",
+        "title-end-shortened",
+        "title-end-not-shortened",
         "tag-first",
         "words",
         "only",

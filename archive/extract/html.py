@@ -68,7 +68,7 @@ from archive.extract.dates import (
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
-from archive.extract.outlets import NO_SITE_NAMES, name_key, outlet_from_domain
+from archive.extract.outlets import NO_SITE_NAMES, name_key, name_keys, outlet_from_domain
 from archive.extract.pagemeta import PageMetadata, page_metadata
 from archive.extract.titles import domain_keys, title_without_names, written_domains
 from archive.format import boundedjson
@@ -906,7 +906,8 @@ def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
     Celebrating 18 Years of Independent Journalism`` at ``rawstory.com``: ``Raw Story``); then,
     only on a page whose site-name tags give no name but the address's own label
     (``miamiherald``), or none (every one a section's, ``_site_name``), the last part of its
-    ``<title>`` (``Story | Miami Herald``). A title's
+    ``<title>`` (``Story | Miami Herald``; ``Story | Los Angeles Times`` at latimes.com, a name
+    the address shortens, ``outlets.name_keys``). A title's
     part never outranks a tag's name, however the address spells it (``Story | WSJ`` beside
     ``The Wall Street Journal``)."""
     exact, partial = [], []
@@ -926,8 +927,10 @@ def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
     if all(own.get(name_key(value)) == value for value, _ in agreed) and len(agreed) == len(found):
         for tag, value in markup:
             if tag == "<title>" and len(parts := _parts(value)) > 1:
-                if name_key(parts[-1]) in own:
-                    because = f"its last part: the address names {own[name_key(parts[-1])]!r}"
+                # as a text's title is cut: a name the address shortens counts at the end
+                key = next((k for k in name_keys(parts[-1]) if k in own), None)
+                if key is not None:
+                    because = f"its last part: the address names {own[key]!r}"
                     agreed.append((parts[-1], f"{tag}={value!r} ({because})"))
                 break  # the page's own title, the first
     return agreed
