@@ -128,6 +128,7 @@ def test_the_site_name_in_meta_author_is_not_an_author():
         "Grupo Editorial Tidewatch Diario",
         "Redacción",  # the newsroom's word alone
         "Redacción, Tidewatch Diario",
+        "Redacción: Tidewatch Diario",
         unicodedata.normalize("NFD", "Redacción Tidewatch Diario"),
         "Ediciones Tidewatch Diário",  # accents do not count
     ],
@@ -147,6 +148,7 @@ def test_the_outlets_publisher_in_meta_author_is_not_an_author(author):
         ("Ana Tidewatch", ("Tidewatch",)),  # a person named as the site: no publisher's word
         ("Ediciones Tidewatch Diario", ("Harbour Post",)),  # another house's name
         ("Grupo", ("Grupo",)),  # the word alone is the outlet's whole name: rejected as such
+        ("Tidewatch Diário", ("Tidewatch Diário",)),
     ],
 )
 def test_a_publishers_word_rejects_only_beside_the_outlets_name(author, outlets):
@@ -160,6 +162,9 @@ def test_a_byline_of_the_outlets_newsroom_is_no_author():
     url = "https://tidewatch.example/a"
     assert page_authors("Por Redacción Tidewatch Diario", markup, url) is None
     assert rejection("The Tidewatch Newsroom", ("Tidewatch",)) == "outlet"
+    # the outlet's name alone, with or without its accents or its "The"
+    assert rejection("Tidewatch Diário", ("TIDEWATCH DIARIO",)) == "outlet"
+    assert rejection("The Tidewatch", ("Tidewatch",)) == "outlet"
 
 
 def test_the_host_name_is_not_an_author():

@@ -638,7 +638,9 @@ _AT_PELLICK_NEWS = Hints(url="https://www.pellicknews.example/2024/ferry")
             "<title>='Sunday ferry returns | The Pellick Island Courier' "
             "(its last part: the address names 'picourier')",
         ),
-        # ... but never to initials before a word any headline may end with
+        # ... but never a platform's name (another publisher's story on it)
+        ("", "Sunday ferry returns | Yahoo", Hints(url="https://www.yahoo.com/ferry"), None, None),
+        # ... nor initials before a word any headline may end with
         (
             "",
             "Sunday ferry returns | Pacific Islands Today",
@@ -674,6 +676,7 @@ _AT_PELLICK_NEWS = Hints(url="https://www.pellicknews.example/2024/ferry")
         "whole-first",
         "title-end",
         "title-end-shortened",
+        "title-end-platform",
         "title-end-not-shortened",
         "tag-first",
         "words",

@@ -85,7 +85,7 @@ MEASURED_TEXT_WRONG_TITLES = 11
 # authors 0.933 / 0.124, date 0.975 / 0.155, outlet 0.918 / 0.184 (45 right). text-1.4.61:
 # a site's name its address shortens ("Los Angeles Times" at latimes.com) is cut from a title
 # and names the outlet (outlet was 0.953 / 0.335, 82 right). text-1.4.65: a domain name that
-# ends or starts a title ("Story | whitehouse.gov") is cut (title was 0.811 / 0.570, 40 wrong).
+# ends a title ("Story | whitehouse.gov") is cut (title was 0.811 / 0.570, 40 wrong).
 MEASURED_PLAIN = {
     "title": (0.830, 0.583),
     "authors": (0.952, 0.177),

@@ -109,6 +109,7 @@ def test_the_site_name_its_address_spells_is_cut_from_a_text_captures_title(firs
         # a domain name at a title's end is a site's name, whatever the address
         (f"{CUT} | valleygazette.gov", "https://archive.valleygazette.example/a/1", CUT),
         (f"{CUT} - Valley-Gazette.co.uk", None, CUT),
+        (f"{CUT} | Tal-Bücher.de", None, CUT),  # an address in letters of any script
         # first, or after a colon, a company named so may be the story's own words
         (f"ValleyGazette.com: {CUT}", None, f"ValleyGazette.com: {CUT}"),
         (f"{CUT}: ValleyGazette.com", None, f"{CUT}: ValleyGazette.com"),

@@ -282,30 +282,31 @@ def rejection(name: str, outlets: Iterable[str] = ()) -> str | None:
         return "editor"
     if _NO_PERSON.fullmatch(name.strip()):
         return "role"
-    if _names_outlet(name, outlets):
+    rest = _without_publisher_words(name)
+    if _names_outlet(name, rest, outlets):
         return "outlet"
-    if _publisher_words(name) == []:
+    if rest == []:
         return "role"  # "Redacción", what a byline or a list leaves of "Redacción, El País"
     if _COMPANY.search(name) or _ACRONYM.fullmatch(name):
         return "organisation"
     return None
 
 
-def _names_outlet(name: str, outlets: Iterable[str]) -> bool:
+def _names_outlet(name: str, rest: list[str] | None, outlets: Iterable[str]) -> bool:
     """Whether ``name`` is an outlet's name, alone, or with a publisher's or newsroom's words
-    before or after it ("Ediciones El País", "Redacción de El País", "The Guardian Newsroom"
-    beside og:site_name "EL PAÍS" or "Guardian"; accents and a leading "The" do not count)."""
-    outlets = tuple(outlets)
-    key = _compact(name)
-    if any(key == _compact(o) or key == _compact(o).removeprefix("the") for o in outlets):
-        return True
-    rest = _publisher_words(name)
-    if not rest:
-        return False
-    return name_key(" ".join(rest)) in {name_key(o) for o in outlets} - {""}
+    before or after it (``rest``, the words they leave: "Ediciones El País", "Redacción de El
+    País", "The Guardian Newsroom" beside og:site_name "EL PAÍS" or "Guardian"); accents and a
+    leading "The" do not count."""
+    keys = set()
+    for outlet in outlets:
+        for key in (_compact(outlet), name_key(outlet)):
+            keys.update((key, key.removeprefix("the")))
+    keys.discard("")
+    written = [name, " ".join(rest)] if rest else [name]
+    return any(_compact(w) in keys or name_key(w) in keys for w in written)
 
 
-def _publisher_words(name: str) -> list[str] | None:
+def _without_publisher_words(name: str) -> list[str] | None:
     """``name``'s words left once the publisher's or newsroom's words at its start (and a "de"
     after them) and at its end are cut, or None when it has none there."""
     words = unicodedata.normalize("NFKC", name).replace(":", " ").split()

@@ -68,9 +68,9 @@ from archive.extract.dates import (
 from archive.extract.langtags import is_language
 from archive.extract.language import body_language
 from archive.extract.lines import UNSPACED, wordset
-from archive.extract.outlets import NO_SITE_NAMES, name_key, name_keys, outlet_from_domain
+from archive.extract.outlets import NO_SITE_NAMES, name_key, outlet_from_domain
 from archive.extract.pagemeta import PageMetadata, page_metadata
-from archive.extract.titles import domain_keys, title_without_names, written_domains
+from archive.extract.titles import domain_keys, site_named, title_without_names, written_domains
 from archive.format import boundedjson
 from archive.format.codings import decoded
 from archive.model import (
@@ -845,8 +845,8 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
     """The page's own name for its site, with its tag: a name the address agrees with
     (``The Harbour Courier`` at ``harbourcourier.example``) before the first-ranked tag's, and
     never a name that is only the page's section (``og:site_name`` ``Magazine`` beside
-    ``article:section`` ``Magazine``, or a section's word alone, ``_section_word``; sites that
-    give their own name as the section, at an address that agrees, keep it). See
+    ``article:section`` ``Magazine``, or a section's word alone, ``_is_section_word``; sites
+    that give their own name as the section, at an address that agrees, keep it). See
     ``_address_names`` for the names the address agrees with."""
     own = domain_keys(url) if url else {}
     sections = {name_key(value) for _, value in _sections(markup)} - own.keys()
@@ -857,9 +857,9 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
         and name_key(value)
         and name_key(value) not in sections
         and name_key(value) not in _SOFTWARE
-        and not _section_word(value, own)
+        and not _is_section_word(value, own)
     ]
-    agreed = _address_names(found, markup, own)
+    agreed = _address_names(found, markup, own, url)
     if agreed:
         # A name written as words before the address's own label (``Miami Herald`` from the
         # title, where og:site_name says ``miamiherald``).
@@ -870,7 +870,7 @@ def _site_name(markup: list[tuple[str, str]], url: str | None = None) -> tuple[s
     return value, f"{tag}={value!r}"
 
 
-def _section_word(value: str, own: dict[str, str]) -> bool:
+def _is_section_word(value: str, own: dict[str, str]) -> bool:
     """Whether a site-name tag's ``value`` is a word that names a section or a page, not a site
     (``_SECTION_WORDS``: "U.S." in og:site_name on a news agency's story), though no section tag
     says so. Not when the address agrees: it is the address's own name (sport.example), or
@@ -899,17 +899,17 @@ _SOFTWARE = frozenset(
 )  # fmt: skip
 
 
-def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
+def _address_names(found, markup, own: dict[str, str], url: str | None) -> list[tuple[str, str]]:
     """(name, evidence) of the site names the address agrees with, strongest first: a site-name
     tag's value; then a value whose last part it agrees with (``E-books | BOOK☆WALKER``, kept
     whole), or whose first part it agrees with when the rest is a tagline (``Raw Story -
     Celebrating 18 Years of Independent Journalism`` at ``rawstory.com``: ``Raw Story``); then,
     only on a page whose site-name tags give no name but the address's own label
     (``miamiherald``), or none (every one a section's, ``_site_name``), the last part of its
-    ``<title>`` (``Story | Miami Herald``; ``Story | Los Angeles Times`` at latimes.com, a name
-    the address shortens, ``outlets.name_keys``). A title's
-    part never outranks a tag's name, however the address spells it (``Story | WSJ`` beside
-    ``The Wall Street Journal``)."""
+    ``<title>`` as it names a text capture's site (``titles.site_named``: ``Story | Miami
+    Herald``, ``Story | Los Angeles Times`` at latimes.com; not a platform's name, nor a
+    section's). A title's part never outranks a tag's name, however the address spells it
+    (``Story | WSJ`` beside ``The Wall Street Journal``)."""
     exact, partial = [], []
     for position, (tag, value) in enumerate(found):
         parts = _parts(value)
@@ -927,10 +927,11 @@ def _address_names(found, markup, own: dict[str, str]) -> list[tuple[str, str]]:
     if all(own.get(name_key(value)) == value for value, _ in agreed) and len(agreed) == len(found):
         for tag, value in markup:
             if tag == "<title>" and len(parts := _parts(value)) > 1:
-                # as a text's title is cut: a name the address shortens counts at the end
-                key = next((k for k in name_keys(parts[-1]) if k in own), None)
-                if key is not None:
-                    because = f"its last part: the address names {own[key]!r}"
+                # as a text's title names its site: a name the address shortens counts at the
+                # end, a platform's or a section's never (``titles.site_named``)
+                named = site_named(parts[-1], url) if url else None
+                if named is not None:
+                    because = f"its last part: the address names {named!r}"
                     agreed.append((parts[-1], f"{tag}={value!r} ({because})"))
                 break  # the page's own title, the first
     return agreed

@@ -123,7 +123,13 @@ def is_domain_name(text: str) -> bool:
 
     >>> is_domain_name("whitehouse.gov"), is_domain_name("U.S."), is_domain_name("Node.js")
     (True, False, False)
+    >>> is_domain_name("bücher.de"), is_domain_name("a..de")
+    (True, False)
     """
+    try:
+        text = text.encode("idna").decode("ascii")  # "bücher.de" as its address spells it
+    except UnicodeError:  # an empty or overlong label
+        return False
     if _HOST_NAME.fullmatch(text) is None:
         return False
     return _psl().privatesuffix(text.lower(), accept_unknown=False) is not None

@@ -3,8 +3,8 @@
 An HTML page's ``<title>`` and a saved page's first line (a text capture often starts with
 the title its page had) write the site's name beside the story's title. A part is cut only when
 a name of the site (from the page's markup, the outlet, the address) names it, or when it is a
-domain name after the title's last bar or dash (``written_domains``), so a colon or a dash
-inside a title stays.
+domain name after the title's last separator other than a colon (``written_domains``), so a
+colon or a dash inside a title stays.
 """
 
 from __future__ import annotations
@@ -68,10 +68,11 @@ def _site_keys(url: str) -> dict[str, str]:
 
 
 def written_domains(title: str) -> list[tuple[str, str]]:
-    """(``name_key``, evidence) of a domain name that is a title's last part after a bar or a
-    dash (``Story | whitehouse.gov``): a site's name, whichever site's. Not after a colon, nor
-    first, where a company named so leads the story's own words ("Booking.com: Profits rise",
-    "Review: Booking.com"), nor one whose suffix is in capitals (``ASP.NET``, ``Socket.IO``)."""
+    """(``name_key``, evidence) of a domain name that is a title's last part after a separator
+    other than a colon (``Story | whitehouse.gov``): a site's name, whichever site's. Not after
+    a colon, nor first, where a company named so leads the story's own words ("Booking.com:
+    Profits rise", "Review: Booking.com"), nor one whose suffix is in capitals (``ASP.NET``,
+    ``Socket.IO``)."""
     found = [*TITLE_SEPARATORS.finditer(title)]
     if not found or ":" in found[-1][0] or "：" in found[-1][0]:
         return []
