@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archive.extract import extract_text_capture
+from archive.extract import text as text_module
 from archive.extract.html import extract_html
 from archive.extract.outlets import name_key, name_keys
 from archive.extract.titles import title_kept, title_without_names
@@ -129,6 +130,40 @@ def test_a_domain_name_is_cut_from_a_title(first, url, title):
     page += f"{STORY * 3}</p></article></body></html>"
     html = extract_html(page.encode(), Hints(url=url)).extraction
     assert html.title == title
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        # a page's title that says its headline twice, as a text browser prints it
+        (f"{CUT} {CUT}", CUT),
+        (f"{CUT} {CUT} | The Tarn Valley Echo", CUT),
+        # three words or fewer said twice, a sentence said twice (a chant, a song), or a
+        # phrase and more are the title's own
+        ("Ferry ahoy Ferry ahoy", "Ferry ahoy Ferry ahoy"),
+        ("Run Boy Run Run Boy Run", "Run Boy Run Run Boy Run"),
+        (f"{CUT} {CUT} again", f"{CUT} {CUT} again"),
+    ],
+)
+def test_a_title_said_twice_is_kept_once(first, title):
+    capture = f"{first}\n\nBy Ann Lee\n\n{STORY}"
+    x = extract_text_capture(capture, Hints(url=SHORT), language=False)
+    said = [p for p in x.provenance if p.field == "title"]
+    assert x.title == title
+    assert " ".join(capture[said[0].start : said[0].end].split()) == title
+
+
+@pytest.mark.parametrize(
+    ("title", "once"),
+    [
+        ("Ferry crews agree timetable Ferry crews agree timetable", 27),
+        ("Keep the ferry running! Keep the ferry running!", None),  # a chant's sentence
+        ("Keep the ferry running. Keep the ferry running.", None),
+        ("Ferry crews agree timetable ferry crews agree timetable", None),  # not the same words
+    ],
+)
+def test_where_a_title_said_twice_ends_once(title, once):
+    assert text_module._first_of_two(title, 0, len(title)) == once
 
 
 def test_accented_and_plain_spellings_share_a_key():

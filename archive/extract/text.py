@@ -171,11 +171,32 @@ def _title(
             after = text[found[1] :].lstrip()[:1]
             if found[2] and found[2][0].startswith("suffix") and after not in ":：":
                 start, end, cuts, _ = found
+    once = _first_of_two(text, start, end)
+    if once is not None:
+        end = once
+        cuts.append("said twice: once kept")
     if last > first:
         cuts.insert(0, f"wrapped over {last - first + 1} lines")
     evidence = f"{lay.rules[first]}: {text}" + "".join(f"; {cut}" for cut in cuts)
     prov.append(Provenance("title", "header-line", evidence, at + start, at + end))
     return " ".join(text[start:end].split()), titled
+
+
+def _first_of_two(text: str, start: int, end: int) -> int | None:
+    """Where the first copy ends when ``text[start:end]`` is one phrase of four words or more
+    said twice (a page's title that repeats its headline, as a text browser prints it above
+    the page), else None. Not a sentence said twice: a chant or a song is headlined so ("Lock
+    her up now! Lock her up now!")."""
+    words = [*_WORD.finditer(text, start, end)]
+    half = len(words) // 2
+    if half < 4 or len(words) % 2 or words[half - 1][0].endswith((".", "!", "?")):
+        return None
+    if [w[0] for w in words[:half]] != [w[0] for w in words[half:]]:
+        return None
+    return words[half - 1].end()
+
+
+_WORD = re.compile(r"\S+")
 
 
 class _SiteName(NamedTuple):
