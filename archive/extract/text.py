@@ -141,9 +141,10 @@ def _title(
     start with that title): the outlet's name, or a name of the capture's address, alone at
     its start or end, or a domain name at its end (``titles.written_domains``), cut once
     (``titles.title_kept``, not loose: a name of some other outlet, or one with words after
-    it, may be the story's own words). With no ``outlet``, also the
-    name of the address that was cut, which may name it; not the host's first label
-    (``Sports`` on sports.*), which may be a section's."""
+    it, may be the story's own words); once, when that title says its headline twice
+    (``_first_of_two``). With no ``outlet``, also the name of the address that was cut, which
+    may name it; not the host's first label (``Sports`` on sports.*), which may be a
+    section's."""
     if lay.headline is None:
         return None, None
     first = last = lay.headline
