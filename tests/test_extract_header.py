@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,6 +31,10 @@ BODY = (
         # one organisation's name holding "and": it gave the author "Pellworth Fire"
         ("By Pellworth Fire and Rescue", ()),
         ("By Tarn Bay Harbour and Marine", ()),
+        # a social handle after the name, run into it or not (Vox Media's pages print them so)
+        ("By Ada Quill@adaquill", ("Ada Quill",)),
+        ("by Bo Chen @bochen_tve", ("Bo Chen",)),
+        ("By Jane Holm for Tarn Valley Echo", ("Jane Holm",)),
     ],
 )
 def test_byline_people(line, authors):
@@ -595,3 +600,166 @@ def test_a_headline_over_a_byline_of_initials_keeps_both(name):
 def test_a_section_and_its_headline_on_one_line_are_no_labels(text):
     x = extract_text_capture(text, Hints(), language=False)
     assert x.title == text.split("\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "published"),
+    [
+        ("By Ada Quill@adaquill  3 May 2021, 10:20 GMT", datetime(2021, 5, 3, 10, 20, tzinfo=UTC)),
+        ("by Ada Quill @adaquill 3 May 2021", datetime(2021, 5, 3, tzinfo=UTC)),
+        # the part right after the names is the date; a count of comments follows it
+        ("By Ada Quill | 3 May 2021 | 4 comments", datetime(2021, 5, 3, tzinfo=UTC)),
+    ],
+)
+def test_the_date_on_a_bylines_line_after_a_handle_or_before_a_count(line, published):
+    text = f"Harbour ferry returns on Sundays\n\n{line}{BODY}"
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.authors == ("Ada Quill",)
+    assert x.published_at == published
+
+
+# A saved page's menus above its headline, which the address's slug names: the header is read
+# from that line on, below the cluster search of a capture's first lines.
+MENUS = "\n".join(
+    ("Home", "News", "Sport", "Business", "Weather", "Culture", "Travel", "Opinion", "Podcasts")
+)
+SLUG_URL = "https://tve.example/news/harbour-ferry-returns-on-sundays"
+HEADLINE = "Harbour ferry returns on Sundays"
+
+
+def _below_menus(header_lines: str):
+    text = f"{MENUS}\n\n{HEADLINE}\n\n{header_lines}{BODY}"
+    return extract_text_capture(text, Hints(url=SLUG_URL), language=False)
+
+
+@pytest.mark.parametrize(
+    ("between", "standfirst"),
+    [
+        # a comment count, then the dek (furniture: only the line under the headline is taken
+        # for the standfirst)
+        ("New, 12 comments\n\nThe island’s link runs again after four years", None),
+        # the dek, a sentence
+        ("The island’s link runs again after four years.", "dek."),
+        # a label and a picture's caption
+        ("Listen to this story\n\nThe ferry at the harbour steps. (Photo: Ivo Brandt)", None),
+    ],
+)
+def test_the_header_is_read_past_a_dek_and_a_count_to_the_byline_below(between, standfirst):
+    x = _below_menus(f"{between}\n\nBy Ada Quill@adaquill  3 May 2021, 10:20 GMT")
+    assert x.title == HEADLINE
+    assert x.authors == ("Ada Quill",)
+    assert x.published_at == datetime(2021, 5, 3, 10, 20, tzinfo=UTC)
+    dek = "The island’s link runs again after four years"
+    assert x.standfirst == {"dek": dek, "dek.": dek + ".", None: None}[standfirst]
+    assert x.text.startswith("The ferry to Tarn Island")  # no count, dek or byline in the body
+
+
+def test_the_header_is_read_past_a_dates_label_and_a_newsrooms_name():
+    x = _below_menus("Published\n\n3 May 2021")
+    assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
+    assert x.text.startswith("The ferry to Tarn Island")
+    x = _below_menus("By Ada Quill\n\nNewsroom\n\n3 May 2021")
+    assert x.authors == ("Ada Quill",)
+    assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("between", "body_start"),
+    [
+        # the story's own short paragraphs, one a sentence: "4 May" is a date in its timeline
+        ("A timeline of the talks.\n\nShort note.", "A timeline"),
+        # a byline, then a sentence: the story has begun below the byline
+        ("By Ada Quill\n\nHere is how it happened.", "Here is"),
+        # a related list's heading right under the headline: the line below is its item
+        ("Most read\n\nFerry fares to rise in June", "Ferry fares"),
+        # a date the header could not read: the header's date is not known, so none below it
+        ("Updated 2 hours ago\n\nHere is how it happened", "Here is"),
+        # a change's label: its date is no publication's
+        ("Updated:", "Updated:"),
+        # two sentences of some length: the story has begun
+        (
+            "The island’s link runs again after four years, the council says.\n\n"
+            "Crossings will run twice a day from the harbour steps in summer.",
+            "The island’s link",
+        ),
+        # a comment count, then a list of other stories: its date is theirs
+        ("New, 12 comments\n\nMore from Tarn Valley Echo", "New, 12 comments"),
+        # a story's lead-in
+        (
+            "PORT ELLIS — The ferry to Tarn Island sailed again on Sunday morning, the first "
+            "time in four years.",
+            "PORT ELLIS",
+        ),
+    ],
+)
+def test_the_header_is_not_read_past_an_update_label_a_story_or_a_list(between, body_start):
+    x = _below_menus(f"{between}\n\n4 May 2021")
+    assert x.published_at is None
+    assert x.text.startswith(body_start)  # what was not read past stays in the body
+
+
+def test_a_headline_with_for_in_it_is_no_bare_byline():
+    x = extract_text_capture(f"Record Crowds for Harbour Festival\n\n3 May 2021{BODY}", Hints())
+    assert x.title == "Record Crowds for Harbour Festival"
+    assert x.authors == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "authors", "published"),
+    [
+        # an address's "@" is no handle: the date after it is read as before
+        ("By Ada Quill, ada.quill@tve.example | 3 May 2021", ("Ada Quill",), "2021-05-03"),
+        # a handle after each of two names
+        ("By Ada Quill @adaquill and Bo Chen @bochen | 3 May 2021", ("Ada Quill", "Bo Chen"),
+         "2021-05-03"),
+        # a handle, then the reporter's role
+        ("By Ada Quill @adaquill Senior Writer", ("Ada Quill",), None),
+    ],
+)  # fmt: skip
+def test_handles_end_names_where_no_other_name_follows(line, authors, published):
+    x = extract_text_capture(f"{HEADLINE}\n\n{line}{BODY}", Hints(), language=False)
+    assert x.authors == authors
+    day = x.published_at.date().isoformat() if x.published_at else None
+    assert day == published
+
+
+@pytest.mark.parametrize(
+    "header_lines",
+    [
+        # a kicker with "Modified" in it over the date and the headline
+        "Genetically Modified Crops\n\n3 May 2021\n\nHarbour ferry returns on Sundays",
+        # a label over a date that says its own
+        "Harbour ferry returns on Sundays\n\nUPDATED\n\nPublished 3 May 2021",
+    ],
+)
+def test_only_a_change_label_alone_makes_the_date_below_it_the_changes(header_lines):
+    x = extract_text_capture(header_lines + BODY, Hints(), language=False)
+    assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
+    assert x.modified_at is None
+
+
+def test_a_date_below_an_update_label_is_the_changes():
+    text = f"{HEADLINE}\n\nUpdated:\n\n4 May 2021{BODY}"
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.published_at is None
+    assert x.modified_at == datetime(2021, 5, 4, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        ("Ann Lee and Bo Chen", ("Ann Lee", "Bo Chen")),
+        ("Ines van der Berg", ("Ines van der Berg",)),
+        ("Jane Holm in Ashcombe", ("Jane Holm",)),
+        # a name and a handle is as often an embedded post's as a byline
+        ("Jane Holm@janeholm", None),
+        # a headline or a teaser naming people, beside a date: no byline
+        ("Ann Lee and Bo Chen’s long goodbye to the island", None),
+        ("Ada Quill with additional reporting by Bo Chen", ("Ada Quill",)),
+    ],
+)
+def test_a_bare_name_is_names_alone(line, authors):
+    from archive.extract.header import bare_byline
+
+    found = bare_byline(line)
+    assert (found.authors if found else None) == authors

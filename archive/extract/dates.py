@@ -132,6 +132,31 @@ _LABEL = re.compile(
     r"publié|veröffentlicht|publicado)",
     _I,
 )
+
+
+def says_modified(text: str) -> bool:
+    """Whether ``text`` says a page was changed ("Updated", "last modified"), as a word."""
+    return _MODIFIED_WORD.search(text) is not None
+
+
+def is_update_label(text: str) -> bool:
+    """Whether ``text`` is a change's label alone ("Updated:", "Last modified on"), as a
+    rendering sets it on the line above its date."""
+    return _UPDATE_LABEL_LINE.fullmatch(text) is not None
+
+
+def has_label(text: str) -> bool:
+    """Whether ``text`` labels a date of its own ("Published", "Updated", "posted")."""
+    return _LABEL.search(text) is not None
+
+
+_MODIFIED_WORDS = r"(?:updated|modified|edited|revised|mis à jour|aktualisiert|actualizado)"
+_MODIFIED_WORD = re.compile(rf"\b{_MODIFIED_WORDS}\b", _I)
+_UPDATE_LABEL_LINE = re.compile(
+    rf"\s*(?:last\s+)?{_MODIFIED_WORDS}(?:\s+(?:on|at|am|le|el))?\s*:?\s*", _I
+)
+
+
 _FILLER = re.compile(
     r"\b(?:last|first|updated|modified|edited|revised|published|posted|created|dated?|on|at|"
     r"the|time|local|uhr|le|à|am|um|el|de|mis|jour|publié|veröffentlicht|aktualisiert|"

@@ -79,6 +79,8 @@ _BY = re.compile(
 )
 _SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|et|y|en|e)\s+|\s*&\s*|\s+with\s+")
 _IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
+# after a byline's names: who they wrote for ("By Jane Holm for Tarn Valley Echo")
+_FOR_OUTLET = re.compile(r"\s+for\s+[A-Z][\w .'’-]*$")
 _SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")
 _CAPS_LEAD = re.compile(r"^[\"“‘']?(?:[A-Z][A-Z'’.&-]+,?\s+){2,}")
@@ -94,6 +96,12 @@ _DATE_AFTER_NAMES = re.compile(
     r"\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\.?\s+\d{4}|"
     r"\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\s+\d{4}-\d\d-\d\d|\s+\d{1,2}[/.]\d{1,2}[/.]\d{4}"
 )
+# A social-media handle a page prints after its author's name, run into it or not ("By Ada
+# Quill@adaquill  3 May 2021"): a letter in it, and no domain after it (an address's
+# "ada@tve.example"). One that no joiner or other name follows ends the names, and the line
+# goes on after it ("By Ada Quill @adaquill and Bo Chen @bochen | 3 May 2021").
+_HANDLE = re.compile(r"\s*@(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{1,30}(?![\w@]|\.\w)")
+_HANDLE_ENDING = re.compile(_HANDLE.pattern + r"(?!\s*(?:[,&]|(?:and|und|et|y|en|e|with)\b))")
 # A dateline, then "by" and the names: the date part must read as a dateline on its own.
 _DATE_BY = re.compile(r"^(?P<date>[^\d]*\d.*?),?\s+by\s+(?P<rest>\S.*)$", re.I)
 _FOREIGN_BY = ("von ", "par ", "por ", "door ", "di ")
@@ -103,7 +111,7 @@ _NAME_JOINERS = re.compile(r",| (?:and|und|et|y|en|e|with) |&")
 _SEPARATOR_CHARS = frozenset("|·•—–-")
 
 
-def _split_parts(text: str) -> list[str]:
+def split_parts(text: str) -> list[str]:
     """The line cut at its separators (``|``, ``·``, dashes between spaces)."""
     if _SEPARATOR_CHARS.isdisjoint(text):
         return [text]
@@ -271,7 +279,7 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     if not may_be_byline(text):
         return None
     pos = 0
-    for part in _split_parts(text):
+    for part in split_parts(text):
         start = text.find(part, pos)
         pos = start + len(part)
         m = _BY.match(part)
@@ -288,10 +296,14 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         rest = m["rest"]
         offset = start + m.start("rest")
         tail = _DATE_AFTER_NAMES.search(rest)
-        if tail is not None:  # "By Jane Holm Published 3 March 2021": the names stop there
+        handle = _HANDLE_ENDING.search(rest) if "@" in rest else None
+        if handle is not None and (tail is None or handle.start() < tail.start()):
+            rest = rest[: handle.start()]
+            pos = offset + handle.end()
+        elif tail is not None:  # "By Jane Holm Published 3 March 2021": the names stop there
             rest = rest[: tail.start()]
             pos = offset + tail.start()
-        names, flags = _people(rest, not_authors)
+        names, flags = _people(_FOR_OUTLET.sub("", _HANDLE.sub("", rest)), not_authors)
         if names is None:
             return None
         return Byline(names, rule, offset, offset + len(rest), flags, pos)
@@ -324,13 +336,26 @@ def _bare_byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         or _DIGIT.search(text)
     ):
         return None
-    head = _split_parts(text)[0]
+    head = split_parts(text)[0]
     if not _CONTROL_WORDS.isdisjoint(head.lower().split()):
         return None
+    # names, then what may follow them: ", Health Editor", "with reporting by ..."
+    named = head.partition(",")[0].partition(" with ")[0]
+    if any(_lower_word(word) for word in named.split()):
+        return None  # "Ann Lee and Bo Chen's long goodbye": a headline naming people, no byline
     names, flags = _people(head, not_authors)
     if not names:
         return None
     return Byline(names, "byline:bare-name", 0, len(head), flags)
+
+
+def _lower_word(word: str) -> bool:
+    """A word in lower case that no name holds: not a particle ("van", "de"), a joiner of
+    names ("and") or a place's word ("in Ashcombe", ``_IN_PLACE``)."""
+    return word[:1].islower() and word not in _PARTICLES and word not in _NAME_LINE_WORDS
+
+
+_NAME_LINE_WORDS = wordset("and und et y en e in at from")
 
 
 def _people(

@@ -23,12 +23,19 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Collection
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from itertools import compress
 
 from archive.extract import captions, furniture, header
-from archive.extract.dates import DateFound, dateline, relative_only
+from archive.extract.dates import (
+    DateFound,
+    dateline,
+    has_label,
+    is_update_label,
+    relative_only,
+    says_modified,
+)
 from archive.extract.lines import UNSPACED, Line, wordset
 from archive.extract.outlets import NO_SITE_NAMES, SITE_NAME_CHARS, name_keys
 from archive.model import Span
@@ -891,6 +898,8 @@ def _header_read(
             and pos > 0
             and todo[pos - 1] == lay.headline
             and header.is_standfirst_like(text)
+            # "Most read" between: the line is a related story's headline
+            and _NOT_ABOVE_CLUSTER.isdisjoint(lay.kinds[lay.headline : i])
             and _header_follows(lines, lay, todo, pos, not_authors)
             and not _footer(lines, todo, pos + 1, not_authors)
         ):
@@ -898,9 +907,95 @@ def _header_read(
             lay.standfirst = i
             pos += 1
             continue
+        below = _meta_below(lines, lay, todo, pos, limit, not_authors)
+        if below is not None:
+            _passed_to_meta(lines, lay, todo, pos, below)
+            pos = below
+            continue
         break
     if pos < len(todo):
         lay.body_start = todo[pos]
+
+
+# Lines the header is read past, under a headline, to the byline or date below them: a dek, a
+# comment count, a label ("Published"), the newsroom's name under its reporter's
+_PASSED_LINES = 3
+_PASSED_WORDS = 60
+
+
+def _meta_below(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    pos: int,
+    limit: int,
+    not_authors: Collection[str],
+) -> int | None:
+    """The position of a "By" byline or a dated line a few lines below ``todo[pos]``, where
+    the header's reading under a headline stopped with nothing dated read: a page sets its dek,
+    a comment count ("New, 203 comments") or a label ("Published") between its headline and its
+    byline. The lines passed are short ones that end no sentence, and at most one that does or
+    is long, the dek, only above the byline; none goes on with the headline's block or on to a
+    next line of its own (a wrapped headline or paragraph), none is a story's lead-in ("PLACE
+    —") or says a change ("Updated", whose date would be taken for the publication's); only a
+    picture's caption or sharing buttons stand among them; a post's footer ("Posted on 3 June
+    2024 by X") is not read so, nor a last line."""
+    if lay.headline is None or lay.dates or lay.date_flags:
+        return None
+    if lines[todo[pos]].block == lines[lay.headline].block:
+        return None  # the headline wrapped over lines
+    said = deks = 0
+    for ahead in range(pos, min(limit, pos + _PASSED_LINES + 1)):
+        i = todo[ahead]
+        if not _only_pictures_between(lay, todo[ahead - 1], i):
+            return None  # "Most read" and its list, "12 comments": dates of other things
+        text = lines[i].text
+        if ahead > pos and _dated_or_by(text, not_authors):
+            by = _byline(text, not_authors)
+            footer = by is not None and by.rule == "byline:after-date"
+            return ahead if ahead + 1 < len(todo) and not footer else None
+        if _block_goes_on(lines, todo, ahead) and not _dated_or_by(
+            lines[todo[ahead + 1]].text, not_authors
+        ):
+            return None  # a paragraph or a headline wrapped over lines
+        n = header.words(text)
+        said += n
+        deks += n >= _PROSE_LINE or header.ends_sentence(text)
+        if deks > (0 if lay.bylines else 1) or said > _PASSED_WORDS:
+            return None
+        if header.is_lead_in(text) or says_modified(text):
+            return None
+    return None
+
+
+def _block_goes_on(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """Whether the next content line after ``todo[pos]`` is of its block."""
+    return pos + 1 < len(todo) and lines[todo[pos + 1]].block == lines[todo[pos]].block
+
+
+def _only_pictures_between(lay: Layout, above: int, below: int) -> bool:
+    """Whether the lines between ``above`` and ``below`` are only a picture's caption or credit
+    and sharing buttons, as a page sets between a headline and its byline."""
+    return all(kind in _BESIDE_PICTURES for kind in lay.kinds[above + 1 : below])
+
+
+_BESIDE_PICTURES = frozenset(("caption", "credit", "furniture-share"))
+
+
+def _passed_to_meta(
+    lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, below: int
+) -> None:
+    """Class the lines the header was read past (``_meta_below``): the one right under the
+    headline, reading as a summary, is the standfirst (the dek); the rest the page's
+    furniture."""
+    for k in range(pos, below):
+        i = todo[k]
+        under = k == pos and todo[k - 1] == lay.headline and lay.standfirst is None
+        if under and header.is_standfirst_like(lines[i].text):
+            _set(lay, i, "standfirst", "standfirst:under-headline")
+            lay.standfirst = i
+        else:
+            _set(lay, i, "furniture-other", "header:under-headline")
 
 
 def _headline_below_meta(
@@ -1066,8 +1161,8 @@ def _cluster_start(
         text = lines[todo[pos]].text
         if header.words(text) > _STANDFIRST_MAX_WORDS:
             return None
-        if pos and "furniture-comments" in kinds[todo[pos - 1] : todo[pos]]:
-            return None
+        if pos and not _NOT_ABOVE_CLUSTER.isdisjoint(kinds[todo[pos - 1] : todo[pos]]):
+            return None  # a comment count's or a related list's date is no story's
         if _is_meta_line(lines, todo, pos, not_authors):
             return None if _footer(lines, todo, pos, not_authors) else pos
         # a standfirst; a second sentence is the story itself, even one short enough for a
@@ -1078,6 +1173,9 @@ def _cluster_start(
                 return None
         top = top and header.is_kicker(text)
     return None
+
+
+_NOT_ABOVE_CLUSTER = frozenset(("furniture-comments", "furniture-related"))
 
 
 def _footer(lines: tuple[Line, ...], todo: list[int], pos: int, not_authors) -> bool:
@@ -1220,6 +1318,9 @@ def _meta(
     # every date holds a digit: a line without one can only be a relative dateline
     found, flags = _dateline(text) if _HAS_DIGIT.search(text) else _NO_DATES
     if found:
+        if pos and is_update_label(lines[todo[pos - 1]].text) and not has_label(text):
+            # "Updated:" over the date, as a rendering splits a label from its value
+            found = tuple(replace(d, role="modified") for d in found)
         _set(lay, i, "dateline", "dateline:" + found[0].rule.split(":")[1])
         lay.dates.extend((i, d) for d in found)
         lay.date_flags.extend(flags)
@@ -1254,6 +1355,11 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
     if not _HAS_DIGIT.search(rest):
         return []
     found, _ = _dateline(rest)
+    if not found:
+        # "By X | 3 May 2021 | 4 comments": the part right after the names is the date
+        first = header.split_parts(rest)[0]
+        if len(first) < len(rest) and _HAS_DIGIT.search(first):
+            found, _ = _dateline(first)
     return [d.shifted(offset) for d in found]
 
 
