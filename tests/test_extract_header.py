@@ -34,7 +34,7 @@ BODY = (
         # a social handle after the name, run into it or not (Vox Media's pages print them so)
         ("By Ada Quill@adaquill", ("Ada Quill",)),
         ("by Bo Chen @bochen_tve", ("Bo Chen",)),
-        ("By Jane Holm for Tarn Valley Echo", ("Jane Holm",)),
+        ("By Jane Holm for Tarn Valley Echo | 3 March 2021", ("Jane Holm",)),
     ],
 )
 def test_byline_people(line, authors):
@@ -627,8 +627,8 @@ SLUG_URL = "https://tve.example/news/harbour-ferry-returns-on-sundays"
 HEADLINE = "Harbour ferry returns on Sundays"
 
 
-def _below_menus(header_lines: str):
-    text = f"{MENUS}\n\n{HEADLINE}\n\n{header_lines}{BODY}"
+def _below_menus(header_lines: str, body: str = BODY):
+    text = f"{MENUS}\n\n{HEADLINE}\n\n{header_lines}{body}"
     return extract_text_capture(text, Hints(url=SLUG_URL), language=False)
 
 
@@ -658,7 +658,7 @@ def test_the_header_is_read_past_a_dates_label_and_a_newsrooms_name():
     x = _below_menus("Published\n\n3 May 2021")
     assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
     assert x.text.startswith("The ferry to Tarn Island")
-    x = _below_menus("By Ada Quill\n\nNewsroom\n\n3 May 2021")
+    x = _below_menus("By Ada Quill\n\nTarn Valley Herald\n\n3 May 2021")
     assert x.authors == ("Ada Quill",)
     assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
 
@@ -698,9 +698,56 @@ def test_the_header_is_not_read_past_an_update_label_a_story_or_a_list(between, 
     assert x.text.startswith(body_start)  # what was not read past stays in the body
 
 
-def test_a_headline_with_for_in_it_is_no_bare_byline():
-    x = extract_text_capture(f"Record Crowds for Harbour Festival\n\n3 May 2021{BODY}", Hints())
-    assert x.title == "Record Crowds for Harbour Festival"
+@pytest.mark.parametrize(
+    "label",
+    [
+        # a label of another date than the publication's: an event's, a life's, a change's in
+        # a language whose words for it are not known, a story's own timeline
+        "Event date:",
+        "Born",
+        "Timeline",
+        "Aggiornato il",
+        "Reviewed by Bo Chen",
+        # under a byline, a subheading of the story
+        "By Ada Quill\n\nKey points",
+        # an embedded post's author and handle
+        "Ferry's back!\n\nAda Quill @adaquill",
+        # a date the header cannot read, below the dek
+        "The island’s link runs again after four years\n\n2 hours ago",
+    ],
+)
+def test_a_date_under_another_label_than_a_publications_is_not_read_past_to(label):
+    x = _below_menus(f"{label}\n\n12 June 2021")
+    assert x.published_at is None
+    assert "12 June 2021" in x.text
+
+
+@pytest.mark.parametrize(
+    "footer", ["3 May 2021", "Posted by Ada Quill on 3 May 2021", "By Ada Quill | 3 May 2021"]
+)
+def test_a_posts_footer_over_its_comments_leaves_the_post(footer):
+    comments = (
+        "\n\n12 comments\n\nBo Chen\n\nLovely to see the ferry back again after all this time."
+        "\n\nIvo Brandt\n\nAbout time the council sorted this out, frankly."
+    )
+    x = _below_menus(f"Great day at the harbour\n\n{footer}", body=comments)
+    assert x.text.startswith("Great day at the harbour")
+    assert "Bo Chen" not in x.authors
+
+
+def test_a_bylines_dates_are_no_event_range():
+    text = f"{HEADLINE}\n\nBy Ada Quill | 12 June 2021 – 14 June 2021 | Tarn Island Green{BODY}"
+    x = extract_text_capture(text, Hints(), language=False)
+    assert x.authors == ("Ada Quill",)
+    assert x.published_at is None
+
+
+@pytest.mark.parametrize(
+    "line", ["Record Crowds for Harbour Festival", "By Royal Appointment for Tarn Bakery"]
+)
+def test_a_headline_with_for_in_it_is_no_byline(line):
+    x = extract_text_capture(f"{line}\n\n3 May 2021{BODY}", Hints(), language=False)
+    assert x.title == line
     assert x.authors == ()
 
 
@@ -709,6 +756,7 @@ def test_a_headline_with_for_in_it_is_no_bare_byline():
     [
         # an address's "@" is no handle: the date after it is read as before
         ("By Ada Quill, ada.quill@tve.example | 3 May 2021", ("Ada Quill",), "2021-05-03"),
+        ("By Ada Quill, ada.quill@tve-news.example | 3 May 2021", ("Ada Quill",), "2021-05-03"),
         # a handle after each of two names
         ("By Ada Quill @adaquill and Bo Chen @bochen | 3 May 2021", ("Ada Quill", "Bo Chen"),
          "2021-05-03"),
@@ -756,6 +804,8 @@ def test_a_date_below_an_update_label_is_the_changes():
         # a headline or a teaser naming people, beside a date: no byline
         ("Ann Lee and Bo Chen’s long goodbye to the island", None),
         ("Ada Quill with additional reporting by Bo Chen", ("Ada Quill",)),
+        # a name and the agencies' credit
+        ("Jane Holm and agencies", ("Jane Holm",)),
     ],
 )
 def test_a_bare_name_is_names_alone(line, authors):

@@ -146,12 +146,29 @@ def is_update_label(text: str) -> bool:
 
 
 def has_label(text: str) -> bool:
-    """Whether ``text`` labels a date of its own ("Published", "Updated", "posted")."""
-    return _LABEL.search(text) is not None
+    """Whether ``text`` holds a date's label ("Published", "Updated", "posted") as a word."""
+    return _LABEL_WORD.search(text) is not None
+
+
+def says_published(text: str) -> bool:
+    """Whether ``text`` says a page was published ("Published", "Posted on"), as a word."""
+    return _PUBLISHED_WORD.search(text) is not None
+
+
+def is_publication_label(text: str) -> bool:
+    """Whether ``text`` is a publication's label alone ("Published", "Posted on:"), as a
+    rendering sets it on the line above its date."""
+    return _PUBLICATION_LABEL_LINE.fullmatch(text) is not None
 
 
 _MODIFIED_WORDS = r"(?:updated|modified|edited|revised|mis à jour|aktualisiert|actualizado)"
+_PUBLISHED_WORDS = r"(?:published|posted|publié|veröffentlicht|publicado)"
 _MODIFIED_WORD = re.compile(rf"\b{_MODIFIED_WORDS}\b", _I)
+_PUBLISHED_WORD = re.compile(rf"\b{_PUBLISHED_WORDS}\b", _I)
+_LABEL_WORD = re.compile(rf"\b(?:{_MODIFIED_WORDS}|{_PUBLISHED_WORDS}|created|dated?)\b", _I)
+_PUBLICATION_LABEL_LINE = re.compile(
+    rf"\s*(?:first\s+)?{_PUBLISHED_WORDS}(?:\s+(?:on|at|am|le|el))?\s*:?\s*", _I
+)
 _UPDATE_LABEL_LINE = re.compile(
     rf"\s*(?:last\s+)?{_MODIFIED_WORDS}(?:\s+(?:on|at|am|le|el))?\s*:?\s*", _I
 )
@@ -323,6 +340,11 @@ _UPDATED_AGO_TAIL = re.compile(
     _I,
 )
 _YEARISH = re.compile(r"(?:19|20)\d\d(?!\d)")  # 2024年 too: 年 is a word character
+
+
+def has_year(text: str) -> bool:
+    """Whether ``text`` holds a number that may be a year (1900-2099)."""
+    return _YEARISH.search(text) is not None
 
 
 @lru_cache(maxsize=512)

@@ -79,7 +79,9 @@ _BY = re.compile(
 )
 _SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|et|y|en|e)\s+|\s*&\s*|\s+with\s+")
 _IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
-# after a byline's names: who they wrote for ("By Jane Holm for Tarn Valley Echo")
+# after a byline's names, where the line goes on past them: who they wrote for ("By Jane Holm
+# for Tarn Valley Echo | 3 May 2021"); a line "By ... for ..." alone may be a headline ("By Royal
+# Appointment for Tarn Bakery")
 _FOR_OUTLET = re.compile(r"\s+for\s+[A-Z][\w .'’-]*$")
 _SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")
@@ -98,9 +100,10 @@ _DATE_AFTER_NAMES = re.compile(
 )
 # A social-media handle a page prints after its author's name, run into it or not ("By Ada
 # Quill@adaquill  3 May 2021"): a letter in it, and no domain after it (an address's
-# "ada@tve.example"). One that no joiner or other name follows ends the names, and the line
-# goes on after it ("By Ada Quill @adaquill and Bo Chen @bochen | 3 May 2021").
-_HANDLE = re.compile(r"\s*@(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{1,30}(?![\w@]|\.\w)")
+# "ada@tve.example", "ada@tve-news.example"). One that no joiner follows (a comma, "and", "&")
+# ends the names, and the line goes on after it ("By Ada Quill @adaquill and Bo Chen @bochen |
+# 3 May 2021").
+_HANDLE = re.compile(r"\s*@(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{1,30}(?![\w@-]|\.\w)")
 _HANDLE_ENDING = re.compile(_HANDLE.pattern + r"(?!\s*(?:[,&]|(?:and|und|et|y|en|e|with)\b))")
 # A dateline, then "by" and the names: the date part must read as a dateline on its own.
 _DATE_BY = re.compile(r"^(?P<date>[^\d]*\d.*?),?\s+by\s+(?P<rest>\S.*)$", re.I)
@@ -303,7 +306,10 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
         elif tail is not None:  # "By Jane Holm Published 3 March 2021": the names stop there
             rest = rest[: tail.start()]
             pos = offset + tail.start()
-        names, flags = _people(_FOR_OUTLET.sub("", _HANDLE.sub("", rest)), not_authors)
+        said = _HANDLE.sub("", rest)
+        if offset + len(rest) < len(text.rstrip()):
+            said = _FOR_OUTLET.sub("", said)
+        names, flags = _people(said, not_authors)
         if names is None:
             return None
         return Byline(names, rule, offset, offset + len(rest), flags, pos)
@@ -339,29 +345,19 @@ def _bare_byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     head = split_parts(text)[0]
     if not _CONTROL_WORDS.isdisjoint(head.lower().split()):
         return None
-    # names, then what may follow them: ", Health Editor", "with reporting by ..."
-    named = head.partition(",")[0].partition(" with ")[0]
-    if any(_lower_word(word) for word in named.split()):
-        return None  # "Ann Lee and Bo Chen's long goodbye": a headline naming people, no byline
-    names, flags = _people(head, not_authors)
+    names, flags = _people(head, not_authors, strict=True)
     if not names:
         return None
     return Byline(names, "byline:bare-name", 0, len(head), flags)
 
 
-def _lower_word(word: str) -> bool:
-    """A word in lower case that no name holds: not a particle ("van", "de"), a joiner of
-    names ("and") or a place's word ("in Ashcombe", ``_IN_PLACE``)."""
-    return word[:1].islower() and word not in _PARTICLES and word not in _NAME_LINE_WORDS
-
-
-_NAME_LINE_WORDS = wordset("and und et y en e in at from")
-
-
 def _people(
-    rest: str, not_authors: tuple[str, ...]
+    rest: str, not_authors: tuple[str, ...], *, strict: bool = False
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
-    """Names in a byline remainder; None when a part is neither a person nor a known non-person."""
+    """Names in a byline remainder; None when its first part is neither a person nor a known
+    non-person, or, ``strict`` (a line of names alone, with no "By" to mark it), when any part
+    is neither and credits no one ("Ann Lee and Bo Chen's long goodbye": a headline naming
+    people, not "Ann Lee with additional reporting by Bo Chen")."""
     blocked = _folded_names(not_authors) if not_authors else frozenset()
     people: list[str] = []
     flags: list[str] = []
@@ -392,6 +388,8 @@ def _people(
         elif len(tokens) == 1 and len(parts) > 1:
             # "Pellworth Fire and Rescue": the joiner sits inside one name, an organisation's
             return (), tuple(sorted({*flags, "byline-organisation-dropped"}))
+        elif strict and " by " not in part:
+            return None, ()
     if not people and not flags:
         return None, ()
     return tuple(people), tuple(sorted(set(flags)))

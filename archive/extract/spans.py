@@ -32,9 +32,12 @@ from archive.extract.dates import (
     DateFound,
     dateline,
     has_label,
+    has_year,
+    is_publication_label,
     is_update_label,
     relative_only,
     says_modified,
+    says_published,
 )
 from archive.extract.lines import UNSPACED, Line, wordset
 from archive.extract.outlets import NO_SITE_NAMES, SITE_NAME_CHARS, name_keys
@@ -931,15 +934,15 @@ def _meta_below(
     limit: int,
     not_authors: Collection[str],
 ) -> int | None:
-    """The position of a "By" byline or a dated line a few lines below ``todo[pos]``, where
-    the header's reading under a headline stopped with nothing dated read: a page sets its dek,
-    a comment count ("New, 203 comments") or a label ("Published") between its headline and its
-    byline. The lines passed are short ones that end no sentence, and at most one that does or
-    is long, the dek, only above the byline; none goes on with the headline's block or on to a
-    next line of its own (a wrapped headline or paragraph), none is a story's lead-in ("PLACE
-    —") or says a change ("Updated", whose date would be taken for the publication's); only a
-    picture's caption or sharing buttons stand among them; a post's footer ("Posted on 3 June
-    2024 by X") is not read so, nor a last line."""
+    """The position of the header's "By" byline or dated line (``_header_meta``) a few lines
+    below ``todo[pos]``, where the header's reading under a headline stopped with nothing dated
+    read: a page sets its dek, a comment count ("New, 203 comments") or a label ("Published")
+    between its headline and its byline. The lines passed are short ones that end no sentence,
+    and at most one that does or is long, the dek, only above the byline; none goes on with the
+    headline's block or on to a next line of its own (a wrapped headline or paragraph), none is
+    a story's lead-in ("PLACE —"), says a change ("Updated", whose date would be taken for the
+    publication's) or holds a date that is not read ("2 hours ago"); only a picture's caption
+    or sharing buttons stand among them."""
     if lay.headline is None or lay.dates or lay.date_flags:
         return None
     if lines[todo[pos]].block == lines[lay.headline].block:
@@ -951,21 +954,69 @@ def _meta_below(
             return None  # "Most read" and its list, "12 comments": dates of other things
         text = lines[i].text
         if ahead > pos and _dated_or_by(text, not_authors):
-            by = _byline(text, not_authors)
-            footer = by is not None and by.rule == "byline:after-date"
-            return ahead if ahead + 1 < len(todo) and not footer else None
-        if _block_goes_on(lines, todo, ahead) and not _dated_or_by(
-            lines[todo[ahead + 1]].text, not_authors
-        ):
+            return ahead if _header_meta(lines, lay, todo, pos, ahead, not_authors) else None
+        nxt = _text_at(lines, todo, ahead + 1)
+        if _block_goes_on(lines, todo, ahead) and not _dated_or_by(nxt or "", not_authors):
             return None  # a paragraph or a headline wrapped over lines
+        if header.is_lead_in(text) or says_modified(text) or _undated(text):
+            return None
         n = header.words(text)
         said += n
         deks += n >= _PROSE_LINE or header.ends_sentence(text)
         if deks > (0 if lay.bylines else 1) or said > _PASSED_WORDS:
             return None
-        if header.is_lead_in(text) or says_modified(text):
-            return None
     return None
+
+
+def _undated(text: str) -> bool:
+    """A line that gives a date the header cannot read: a relative one ("2 hours ago"), or one
+    whose words are not all a date's."""
+    if relative_only(text):
+        return True
+    return bool(_HAS_DIGIT.search(text)) and bool(_dateline(text)[1])
+
+
+def _header_meta(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    todo: list[int],
+    pos: int,
+    found: int,
+    not_authors: Collection[str],
+) -> bool:
+    """Whether the byline or dated line ``todo[found]``, below lines the header passed from
+    ``todo[pos]``, is the story's: a "By" byline, not a post's footer ("Posted on 3 June 2024
+    by X"); a date said to be the publication's ("Published 3 May 2021", or under "Published"
+    alone); or a date right under the byline read and one line of its reporter's newsroom
+    ("Tarn Valley Echo"). A date under any other label is that label's ("Event date:", "Born",
+    "Timeline": an event's, a life's, a story's own), and one under a name and a handle an
+    embedded post's. Never a line with a comment section right below it (a post's footer) nor
+    the capture's last."""
+    i = todo[found]
+    if found + 1 >= len(todo) or "furniture-comments" in lay.kinds[i + 1 : todo[found + 1]]:
+        return False
+    text = lines[i].text
+    by = _byline(text, not_authors)
+    if by is not None:
+        return by.rule != "byline:after-date"
+    above = lines[todo[found - 1]].text
+    if says_published(text) or is_publication_label(above):
+        return True
+    return bool(lay.bylines) and found == pos + 1 and _newsroom_like(above)
+
+
+def _newsroom_like(text: str) -> bool:
+    """A line of two to six capitalised words, as a newsroom's name under its reporter's
+    ("Washington Post", "TARN VALLEY ECHO"); no label ("Key points", "Event date:")."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 6
+        and not text.endswith(":")
+        and all(w[:1].isupper() or w.lower() in _NEWSROOM_JOINERS for w in words)
+    )
+
+
+_NEWSROOM_JOINERS = frozenset(("of", "the", "and", "&", "de", "la", "le", "der", "die"))
 
 
 def _block_goes_on(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
@@ -1356,9 +1407,10 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
         return []
     found, _ = _dateline(rest)
     if not found:
-        # "By X | 3 May 2021 | 4 comments": the part right after the names is the date
+        # "By X | 3 May 2021 | 4 comments": the part right after the names is the date, when
+        # no other part holds a year ("12 June 2021 - 14 June 2021": an event's dates)
         first = header.split_parts(rest)[0]
-        if len(first) < len(rest) and _HAS_DIGIT.search(first):
+        if len(first) < len(rest) and _HAS_DIGIT.search(first) and not has_year(rest[len(first) :]):
             found, _ = _dateline(first)
     return [d.shifted(offset) for d in found]
 
