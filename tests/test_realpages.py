@@ -59,8 +59,8 @@ MEASURED = {
 # 0.140). text-1.4.58: words set three spaces apart (a row of links) make no headline (title
 # was 0.876, 14 wrong). text-1.4.62: a short line of labels set apart by a middle dot or a bullet
 # ("Section · Author, Author", "Show • Episode 32") over a line that reads as a headline is a
-# kicker (title was 0.884 / 0.330, 13 wrong; the browser sets alike, below). text-1.4.68 and
-# 1.4.69: the header is read past a dek, a comment count or a label under a headline to the "By"
+# kicker (title was 0.884 / 0.330, 13 wrong; the browser sets alike, below). text-1.4.68 to
+# 1.4.70: the header is read past a dek, a comment count or a label under a headline to the "By"
 # byline below, or to a date said to be the publication's or under the byline and its newsroom,
 # and a handle after a byline's name ends it (authors were 0.895 / 0.152, date 0.981 / 0.208;
 # every set alike, below).

@@ -343,8 +343,11 @@ _YEARISH = re.compile(r"(?:19|20)\d\d(?!\d)")  # 2024年 too: 年 is a word char
 
 
 def has_year(text: str) -> bool:
-    """Whether ``text`` holds a number that may be a year (1900-2099)."""
-    return _YEARISH.search(text) is not None
+    """Whether ``text`` holds a number of four digits that may be a year (1900-2099)."""
+    return _YEAR_NUMBER.search(text) is not None
+
+
+_YEAR_NUMBER = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 @lru_cache(maxsize=512)

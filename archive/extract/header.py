@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import pairwise
 from urllib.parse import unquote, urlsplit
 
-from archive.extract.dates import LEAD_IN_DATE, dateline
+from archive.extract.dates import LEAD_IN_DATE, dateline, has_year
 from archive.extract.lines import UNSPACED, wordset
 
 _ORG_WORDS = wordset(
@@ -79,9 +79,9 @@ _BY = re.compile(
 )
 _SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|et|y|en|e)\s+|\s*&\s*|\s+with\s+")
 _IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
-# after a byline's names, where the line goes on past them: who they wrote for ("By Jane Holm
-# for Tarn Valley Echo | 3 May 2021"); a line "By ... for ..." alone may be a headline ("By Royal
-# Appointment for Tarn Bakery")
+# after a byline's names, where a date follows on the line: who they wrote for ("By Jane Holm
+# for Tarn Valley Echo | 3 May 2021"); a line "By ... for ..." with no date may be a headline
+# ("By Royal Appointment for Tarn Bakery | Tarn Valley Echo")
 _FOR_OUTLET = re.compile(r"\s+for\s+[A-Z][\w .'’-]*$")
 _SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")
@@ -307,7 +307,7 @@ def _byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
             rest = rest[: tail.start()]
             pos = offset + tail.start()
         said = _HANDLE.sub("", rest)
-        if offset + len(rest) < len(text.rstrip()):
+        if has_year(text[offset + len(rest) :]):
             said = _FOR_OUTLET.sub("", said)
         names, flags = _people(said, not_authors)
         if names is None:
@@ -345,19 +345,21 @@ def _bare_byline(text: str, not_authors: tuple[str, ...]) -> Byline | None:
     head = split_parts(text)[0]
     if not _CONTROL_WORDS.isdisjoint(head.lower().split()):
         return None
-    names, flags = _people(head, not_authors, strict=True)
+    if _POSSESSIVE.search(head.partition(",")[0]):
+        return None  # "Ann Lee and Bo Chen's long goodbye": a headline naming people
+    names, flags = _people(head, not_authors)
     if not names:
         return None
     return Byline(names, "byline:bare-name", 0, len(head), flags)
 
 
+_POSSESSIVE = re.compile(r"\w['’]s\b")
+
+
 def _people(
-    rest: str, not_authors: tuple[str, ...], *, strict: bool = False
+    rest: str, not_authors: tuple[str, ...]
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
-    """Names in a byline remainder; None when its first part is neither a person nor a known
-    non-person, or, ``strict`` (a line of names alone, with no "By" to mark it), when any part
-    is neither and credits no one ("Ann Lee and Bo Chen's long goodbye": a headline naming
-    people, not "Ann Lee with additional reporting by Bo Chen")."""
+    """Names in a byline remainder; None when a part is neither a person nor a known non-person."""
     blocked = _folded_names(not_authors) if not_authors else frozenset()
     people: list[str] = []
     flags: list[str] = []
@@ -388,8 +390,6 @@ def _people(
         elif len(tokens) == 1 and len(parts) > 1:
             # "Pellworth Fire and Rescue": the joiner sits inside one name, an organisation's
             return (), tuple(sorted({*flags, "byline-organisation-dropped"}))
-        elif strict and " by " not in part:
-            return None, ()
     if not people and not flags:
         return None, ()
     return tuple(people), tuple(sorted(set(flags)))

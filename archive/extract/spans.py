@@ -902,7 +902,7 @@ def _header_read(
             and todo[pos - 1] == lay.headline
             and header.is_standfirst_like(text)
             # "Most read" between: the line is a related story's headline
-            and _NOT_ABOVE_CLUSTER.isdisjoint(lay.kinds[lay.headline : i])
+            and _OTHER_STORIES.isdisjoint(lay.kinds[lay.headline : i])
             and _header_follows(lines, lay, todo, pos, not_authors)
             and not _footer(lines, todo, pos + 1, not_authors)
         ):
@@ -987,11 +987,11 @@ def _header_meta(
     """Whether the byline or dated line ``todo[found]``, below lines the header passed from
     ``todo[pos]``, is the story's: a "By" byline, not a post's footer ("Posted on 3 June 2024
     by X"); a date said to be the publication's ("Published 3 May 2021", or under "Published"
-    alone); or a date right under the byline read and one line of its reporter's newsroom
-    ("Tarn Valley Echo"). A date under any other label is that label's ("Event date:", "Born",
-    "Timeline": an event's, a life's, a story's own), and one under a name and a handle an
-    embedded post's. Never a line with a comment section right below it (a post's footer) nor
-    the capture's last."""
+    alone); or a date under the byline read and one line between, its reporter's newsroom
+    (``_newsroom_like``). A date under any other line is that line's ("Event date:", "Born",
+    "Timeline": an event's, a life's, a story's own; a name and a handle: an embedded post's).
+    Never a line with a comment section right below it (a post's footer) nor the capture's
+    last."""
     i = todo[found]
     if found + 1 >= len(todo) or "furniture-comments" in lay.kinds[i + 1 : todo[found + 1]]:
         return False
@@ -1002,21 +1002,32 @@ def _header_meta(
     above = lines[todo[found - 1]].text
     if says_published(text) or is_publication_label(above):
         return True
-    return bool(lay.bylines) and found == pos + 1 and _newsroom_like(above)
+    under_byline = lay.kinds[todo[pos - 1]] == "byline"
+    return under_byline and found == pos + 1 and _newsroom_like(above)
 
 
 def _newsroom_like(text: str) -> bool:
-    """A line of two to six capitalised words, as a newsroom's name under its reporter's
-    ("Washington Post", "TARN VALLEY ECHO"); no label ("Key points", "Event date:")."""
+    """A newsroom's name, as a page prints it under its reporter's: two to six capitalised
+    words, one of them a newspaper's ("Washington Post", "TARN VALLEY HERALD"), no colon."""
     words = text.split()
     return (
         2 <= len(words) <= 6
-        and not text.endswith(":")
+        and ":" not in text
         and all(w[:1].isupper() or w.lower() in _NEWSROOM_JOINERS for w in words)
+        and not _NEWSPAPER_WORDS.isdisjoint(w.lower() for w in words)
     )
 
 
 _NEWSROOM_JOINERS = frozenset(("of", "the", "and", "&", "de", "la", "le", "der", "die"))
+_NEWSPAPER_WORDS = wordset(
+    """
+    news times post herald tribune journal gazette chronicle daily observer mail express
+    telegraph guardian independent standard mirror sentinel dispatch bulletin courier echo
+    press record register star sun inquirer examiner
+    """
+)
+# what holds other stories, not the one below the headline: a related list, a comment count
+_OTHER_STORIES = frozenset(("furniture-comments", "furniture-related"))
 
 
 def _block_goes_on(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
@@ -1036,17 +1047,22 @@ _BESIDE_PICTURES = frozenset(("caption", "credit", "furniture-share"))
 def _passed_to_meta(
     lines: tuple[Line, ...], lay: Layout, todo: list[int], pos: int, below: int
 ) -> None:
-    """Class the lines the header was read past (``_meta_below``): the one right under the
-    headline, reading as a summary, is the standfirst (the dek); the rest the page's
-    furniture."""
+    """Class the lines the header was read past (``_meta_below``). One line alone between the
+    headline and the byline, reading as a summary, is the standfirst (the dek); one alone under
+    the byline, a newsroom's name (``_newsroom_like``), is the header's. The rest stay the
+    story's, as they were: a label or a count is not told from a short post's line or a
+    poem's."""
+    alone = below == pos + 1
     for k in range(pos, below):
         i = todo[k]
-        under = k == pos and todo[k - 1] == lay.headline and lay.standfirst is None
-        if under and header.is_standfirst_like(lines[i].text):
+        text = lines[i].text
+        if alone and todo[k - 1] == lay.headline and header.is_standfirst_like(text):
             _set(lay, i, "standfirst", "standfirst:under-headline")
             lay.standfirst = i
+        elif alone and lay.kinds[todo[k - 1]] == "byline" and _newsroom_like(text):
+            _set(lay, i, "furniture-other", "header:newsroom")
         else:
-            _set(lay, i, "furniture-other", "header:under-headline")
+            _set(lay, i, "body", "body:above-byline")
 
 
 def _headline_below_meta(
@@ -1212,8 +1228,8 @@ def _cluster_start(
         text = lines[todo[pos]].text
         if header.words(text) > _STANDFIRST_MAX_WORDS:
             return None
-        if pos and not _NOT_ABOVE_CLUSTER.isdisjoint(kinds[todo[pos - 1] : todo[pos]]):
-            return None  # a comment count's or a related list's date is no story's
+        if pos and "furniture-comments" in kinds[todo[pos - 1] : todo[pos]]:
+            return None
         if _is_meta_line(lines, todo, pos, not_authors):
             return None if _footer(lines, todo, pos, not_authors) else pos
         # a standfirst; a second sentence is the story itself, even one short enough for a
@@ -1224,9 +1240,6 @@ def _cluster_start(
                 return None
         top = top and header.is_kicker(text)
     return None
-
-
-_NOT_ABOVE_CLUSTER = frozenset(("furniture-comments", "furniture-related"))
 
 
 def _footer(lines: tuple[Line, ...], todo: list[int], pos: int, not_authors) -> bool:
@@ -1369,7 +1382,7 @@ def _meta(
     # every date holds a digit: a line without one can only be a relative dateline
     found, flags = _dateline(text) if _HAS_DIGIT.search(text) else _NO_DATES
     if found:
-        if pos and is_update_label(lines[todo[pos - 1]].text) and not has_label(text):
+        if _labelled_updated(lines, todo, pos) and not has_label(text):
             # "Updated:" over the date, as a rendering splits a label from its value
             found = tuple(replace(d, role="modified") for d in found)
         _set(lay, i, "dateline", "dateline:" + found[0].rule.split(":")[1])
@@ -1384,12 +1397,26 @@ def _meta(
             return "dateline"
     if not _next_to_dateline(lines, todo, pos):  # asked first, as in _is_meta_line
         return None
+    if any(by.rule != "byline:bare-name" for _, by in lay.bylines):
+        # under a "By" byline, a line of capitalised words is its newsroom's or its desk's name
+        # ("By Ann Lee" / "Tarn Valley Echo"), not a second reporter
+        return None
     bare = _bare_byline(text, not_authors)
     if bare is not None:
         _set(lay, i, "byline", bare.rule)
         lay.bylines.append((i, bare))
         return "byline"
     return None
+
+
+def _labelled_updated(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
+    """Whether a change's label alone stands right over ``todo[pos]`` ("Updated:"), and no other
+    label alone over it: labels set one under another ("Published", "Updated") name the dates
+    below them in their order, not each the one under it."""
+    if not pos or not is_update_label(lines[todo[pos - 1]].text):
+        return False
+    above = lines[todo[pos - 2]].text if pos >= 2 else ""
+    return not (is_update_label(above) or is_publication_label(above))
 
 
 def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
@@ -1407,14 +1434,17 @@ def _dates_beside_byline(text: str, by: header.Byline) -> list[DateFound]:
         return []
     found, _ = _dateline(rest)
     if not found:
-        # "By X | 3 May 2021 | 4 comments": the part right after the names is the date, when
-        # no other part holds a year ("12 June 2021 - 14 June 2021": an event's dates)
+        # "By X | 3 May 2021 | 4 comments": the part right after the names is the date, set
+        # off by a bar or a dot, when no other part holds a year (a dash may join a range,
+        # "12 June 2021 – 14 June", an event's dates)
         first = header.split_parts(rest)[0]
-        if len(first) < len(rest) and _HAS_DIGIT.search(first) and not has_year(rest[len(first) :]):
+        after = rest[len(first) :]
+        if _FIELD_BREAK.match(after) and _HAS_DIGIT.search(first) and not has_year(after):
             found, _ = _dateline(first)
     return [d.shifted(offset) for d in found]
 
 
+_FIELD_BREAK = re.compile(r"\s*[|·•]")
 _BY_AT_END = re.compile(r",?\s+by\s+$", re.I)
 
 
