@@ -719,6 +719,52 @@ def test_bylines_read_before_stay_read(lines, authors):
     assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # a list of other stories under a heading no furniture rule knows: a teaser's headline,
+        # then its byline and date
+        "Top stories\n\nFerry fares to rise in June\n\nBy Bo Chen\n\n2 May 2021",
+        "Latest\n\nFerry fares to rise in June\n\nPublished 2 May 2021",
+        # a book's title under its section's, then its publication
+        "Book of the week\n\nThe Salt Ledger\n\nPublished 12 June 2021",
+        # an event's name with a newspaper's word in it, under the byline, then its date
+        "By Ann Lee\n\nPress Night\n\n12 June 2021",
+        "By Ann Lee\n\nTimes Square\n\n12 June 2021",
+    ],
+)
+def test_two_lines_or_an_event_are_not_read_past(lines):
+    x = _below_menus(lines)
+    assert x.published_at is None
+    assert "Bo Chen" not in x.authors
+
+
+@pytest.mark.parametrize("top", ["", f"{MENUS}\n\n"])
+def test_a_second_reporter_between_the_byline_and_the_date_is_read(top):
+    text = f"{top}{HEADLINE}\n\nBy Ann Lee\n\nBo Chen\n\n3 May 2021{BODY}"
+    x = extract_text_capture(text, Hints(url=SLUG_URL), language=False)
+    assert x.authors == ("Ann Lee", "Bo Chen")
+    assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
+
+
+def test_a_bylines_by_set_apart_is_passed_as_a_count_is():
+    lines = "The island’s link runs again after four years.\n\nBy\n\nby Ada Quill\n\n3 May 2021"
+    x = _below_menus(lines)
+    assert x.authors == ("Ada Quill",)
+    assert x.published_at == datetime(2021, 5, 3, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    ["Updated:\n\n3 May 2021\n\n4 May 2021", "Updated:\n\n3 May 2021\n\nBy Ann Lee | 4 May 2021"],
+)
+def test_a_page_changed_before_it_was_published_has_neither_date(lines):
+    x = extract_text_capture(f"{HEADLINE}\n\n{lines}{BODY}", Hints(), language=False)
+    assert x.published_at is None and x.modified_at is None
+    assert "date-conflict" in x.flags
+    assert not [p for p in x.provenance if p.field in ("published_at", "modified_at")]
+
+
 def test_labels_set_one_under_another_name_no_date_each():
     lines = "Published\n\nUpdated\n\n3 May 2021\n\n4 May 2021"
     x = extract_text_capture(f"{HEADLINE}\n\n{lines}{BODY}", Hints(), language=False)

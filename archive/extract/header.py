@@ -79,9 +79,9 @@ _BY = re.compile(
 )
 _SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|et|y|en|e)\s+|\s*&\s*|\s+with\s+")
 _IN_PLACE = re.compile(r"\s+(?:in|at|from)\s+[A-Z][\w .'’-]*$")
-# after a byline's names, where a date follows on the line: who they wrote for ("By Jane Holm
-# for Tarn Valley Echo | 3 May 2021"); a line "By ... for ..." with no date may be a headline
-# ("By Royal Appointment for Tarn Bakery | Tarn Valley Echo")
+# after a byline's names, where the line goes on to a year (a date, as a rule): who they wrote
+# for ("By Jane Holm for Tarn Valley Echo | 3 May 2021"); a line "By ... for ..." with no year
+# may be a headline ("By Royal Appointment for Tarn Bakery | Tarn Valley Echo")
 _FOR_OUTLET = re.compile(r"\s+for\s+[A-Z][\w .'’-]*$")
 _SEPARATORS = re.compile(r"\s*[|·•]\s*|\s+[—–-]\s+")
 _SENTENCE_BREAK = re.compile(r"[a-z]{3,}[.!?][”\"’']?\s+[A-Z]")

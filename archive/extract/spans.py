@@ -920,10 +920,15 @@ def _header_read(
         lay.body_start = todo[pos]
 
 
-# Lines the header is read past, under a headline, to the byline or date below them: a dek, a
-# comment count, a label ("Published"), the newsroom's name under its reporter's
-_PASSED_LINES = 3
+# Lines the header is read past, under a headline, to the byline or date below them: one line (a
+# dek, a label such as "Published", the newsroom's name under its reporter's), and comment
+# counts ("New, 203 comments") and a byline's "By" set apart from its names; two lines are as
+# often a list of other stories ("Latest" and a teaser's headline, over the teaser's byline)
+_PASSED_LINES = 1
 _PASSED_WORDS = 60
+_UNCOUNTED = re.compile(
+    r"^(?:by|von|par|por|door|di)$|\d[\d,.]*\s*(?:comments?|replies|responses)\b", re.IGNORECASE
+)
 
 
 def _meta_below(
@@ -937,18 +942,18 @@ def _meta_below(
     """The position of the header's "By" byline or dated line (``_header_meta``) a few lines
     below ``todo[pos]``, where the header's reading under a headline stopped with nothing dated
     read: a page sets its dek, a comment count ("New, 203 comments") or a label ("Published")
-    between its headline and its byline. The lines passed are short ones that end no sentence,
-    and at most one that does or is long, the dek, only above the byline; none goes on with the
-    headline's block or on to a next line of its own (a wrapped headline or paragraph), none is
-    a story's lead-in ("PLACE —"), says a change ("Updated", whose date would be taken for the
-    publication's) or holds a date that is not read ("2 hours ago"); only a picture's caption
-    or sharing buttons stand among them."""
+    between its headline and its byline. The lines passed are comment counts, a "By" alone, and
+    one other line, which may end a sentence or be long (the dek) only above the byline; none
+    goes on with the headline's block or on to a next line of its own (a wrapped headline or
+    paragraph), none is a story's lead-in ("PLACE —"), says a change ("Updated", whose date
+    would be taken for the publication's) or holds a date that is not read ("2 hours ago");
+    only a picture's caption or sharing buttons stand among them."""
     if lay.headline is None or lay.dates or lay.date_flags:
         return None
     if lines[todo[pos]].block == lines[lay.headline].block:
         return None  # the headline wrapped over lines
-    said = deks = 0
-    for ahead in range(pos, min(limit, pos + _PASSED_LINES + 1)):
+    said = deks = passed = 0
+    for ahead in range(pos, limit):
         i = todo[ahead]
         if not _only_pictures_between(lay, todo[ahead - 1], i):
             return None  # "Most read" and its list, "12 comments": dates of other things
@@ -959,6 +964,9 @@ def _meta_below(
         if _block_goes_on(lines, todo, ahead) and not _dated_or_by(nxt or "", not_authors):
             return None  # a paragraph or a headline wrapped over lines
         if header.is_lead_in(text) or says_modified(text) or _undated(text):
+            return None
+        passed += _UNCOUNTED.search(text.strip()) is None
+        if passed > _PASSED_LINES:
             return None
         n = header.words(text)
         said += n
@@ -1008,13 +1016,14 @@ def _header_meta(
 
 def _newsroom_like(text: str) -> bool:
     """A newsroom's name, as a page prints it under its reporter's: two to six capitalised
-    words, one of them a newspaper's ("Washington Post", "TARN VALLEY HERALD"), no colon."""
+    words, the last a newspaper's ("Washington Post", "TARN VALLEY HERALD"; not "Press Night",
+    "Times Square"), no colon."""
     words = text.split()
     return (
         2 <= len(words) <= 6
         and ":" not in text
         and all(w[:1].isupper() or w.lower() in _NEWSROOM_JOINERS for w in words)
-        and not _NEWSPAPER_WORDS.isdisjoint(w.lower() for w in words)
+        and words[-1].lower() in _NEWSPAPER_WORDS
     )
 
 
@@ -1398,15 +1407,41 @@ def _meta(
     if not _next_to_dateline(lines, todo, pos):  # asked first, as in _is_meta_line
         return None
     if any(by.rule != "byline:bare-name" for _, by in lay.bylines):
-        # under a "By" byline, a line of capitalised words is its newsroom's or its desk's name
-        # ("By Ann Lee" / "Tarn Valley Echo"), not a second reporter
-        return None
+        return _under_byline(lines, lay, i, todo, pos, not_authors)
     bare = _bare_byline(text, not_authors)
     if bare is not None:
         _set(lay, i, "byline", bare.rule)
         lay.bylines.append((i, bare))
         return "byline"
     return None
+
+
+def _under_byline(
+    lines: tuple[Line, ...],
+    lay: Layout,
+    i: int,
+    todo: list[int],
+    pos: int,
+    not_authors: Collection[str],
+) -> str | None:
+    """Class a line of names beside a date, once a byline that is not a bare name was read (a
+    "By" byline, "Posted by X"): a newsroom's name ("Tarn Valley Herald") is the header's, and
+    the header goes on; a name right between that byline and a date below is a second
+    reporter's ("By Ann Lee" / "Bo Chen" / "3 May 2021"); any other (a picture's caption below
+    the date, "Ann Lee and Bo Chen") is none."""
+    text = lines[i].text
+    if _newsroom_like(text):
+        _set(lay, i, "furniture-other", "header:newsroom")
+        return "newsroom"
+    between = lay.kinds[todo[pos - 1]] == "byline" and pos + 1 < len(todo)
+    if not between or not _dated_or_by(lines[todo[pos + 1]].text, not_authors):
+        return None
+    bare = _bare_byline(text, not_authors)
+    if bare is None:
+        return None
+    _set(lay, i, "byline", bare.rule)
+    lay.bylines.append((i, bare))
+    return "byline"
 
 
 def _labelled_updated(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:

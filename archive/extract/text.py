@@ -446,6 +446,7 @@ def _dates(
             published = [(lay.body_start, lead)]
         elif lead_flag:
             flags.append(lead_flag)
+    kept = len(prov), len(flags)
     mod = _one_date("modified_at", modified, lines, hints, prov, flags)
     mod_value, mod_offset = (mod[0], mod[2]) if mod else (None, None)
     if hints.published_at is not None:
@@ -477,7 +478,25 @@ def _dates(
         flags.extend(lay.date_flags)
         flags.append(_why_no_date(capture_text, lines, lay))
         return None, None, None, mod_value, mod_offset
+    if mod is not None and _changed_before(pub, mod):
+        # a page changed before it was published: one of the two dates is wrong, which is not
+        # known ("Updated:" over one date, another below it)
+        del prov[kept[0] :], flags[kept[1] :]
+        flags.append("date-conflict")
+        return None, None, None, None, None
     return pub[0], pub[1], pub[2], mod_value, mod_offset
+
+
+def _changed_before(
+    published: tuple[datetime, str, int | None], modified: tuple[datetime, str, int | None]
+) -> bool:
+    """Whether ``modified`` is earlier than ``published``: by the day each states when either
+    is a day's, else by the instant."""
+    if published[1] == modified[1] == "minute":
+        return modified[0] < published[0]
+    return stated_date(modified[0], modified[2], modified[1]) < stated_date(
+        published[0], published[2], published[1]
+    )
 
 
 def _one_date(
