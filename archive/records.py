@@ -40,7 +40,7 @@ def _html_extractor() -> str:
     from importlib.metadata import version
 
     libraries = f"trafilatura/{version('trafilatura')} htmldate/{version('htmldate')}"
-    return f"{HTML_EXTRACTOR_NAME}43 {libraries}"
+    return f"{HTML_EXTRACTOR_NAME}44 {libraries}"
 
 
 def __getattr__(name: str) -> str:

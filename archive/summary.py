@@ -48,7 +48,7 @@ UNKNOWN_FIELDS = {
 UNKNOWN_COUNTS = {column: count for count, column in UNKNOWN_COLUMNS.items()}
 NO_FLAG = "(no flag)"
 # Date flags that keep the day (only the time is dropped): they never explain a null date.
-DAY_KEPT = ("date-time-without-zone", "date-zone-unknown")
+DAY_KEPT = ("date-time-without-zone", "date-zone-unknown", "date-time-ambiguous")
 CHANGED_IDS = 100  # record ids of each kind of change listed from CHANGES.json
 _CHANGED_LISTS = ("added", "removed", "withdrawn", "changed")
 

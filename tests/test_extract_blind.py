@@ -329,6 +329,76 @@ def test_a_japanese_headline_below_its_date():
     assert x.text == JA_STORY
 
 
+def test_a_japanese_dateline_with_its_weekday_and_time():
+    x = _extract(f"2024年6月3日（月） 08時15分\n\n日曜の渡し船が再開へ\n\n{JA_STORY}")
+    assert (x.title, x.published_at.date().isoformat()) == ("日曜の渡し船が再開へ", "2024-06-03")
+    assert "date-time-without-zone" in x.flags
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        "2024.06.03（月）\n* HOME\n+ 国際\n+ 経済\n+ スポーツ",
+        "2024.06.03（月）\nHOME\n国際\n経済\nスポーツ",
+        "Monday, 3 June 2024\n* Home\n* World\n* Business\n* Sport",
+        "Tarn Valley Echo\nMonday, 3 June 2024\nHome\nWorld\nBusiness",
+        "2024年6月3日（月）\nニュース\n国際\n経済\nスポーツ",
+        "2024.06.03（月）\n・ホーム\n・国際\n・経済",
+        "2024年6月3日（月）\nトップページ\n国際\n経済",
+        "Monday, 3 June 2024\nHOME >\nWorld\nBusiness",
+        "2024年6月3日（月）\nログイン\n会員登録\nホーム",
+    ],
+)
+def test_a_date_over_the_sites_menu_is_the_day_it_was_shown(top):
+    """A page's top prints the day it was saved above its menu: no story's date."""
+    x = _extract(f"{top}\n\n{STORY}")
+    assert x.published_at is None
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        "Monday, 3 June 2024\n\nFerry back\n\nBy Cass Whitlow",
+        "Monday 3 June 2024\nFerry back\nCass Whitlow\nHarbour editor",
+        "3 June 2024\nFerry back\nPhoto: Cass Whitlow\nListen\nSave",
+        "Monday 3 June 2024\n\nFerry back\n\n0 comments\n\nListen\n\nSave",
+        "Published 3 June 2024\nFerry back\nTags: Ferries\nHarwick\nTransport",
+        "2024年6月3日\n日曜の渡し船が再開へ\n山田花子\n社会部",
+        "公開日：2024年6月3日\n渡し船が再開へ\nシェア\nポスト\nブックマーク",
+        "입력 2024.06.03 10:15\n나룻배 운항 재개\n김수정 기자\n사회부",
+        "2024年6月3日\n渡し船が再開へ\n共同通信\n写真拡大",
+        # a date under a Japanese headline (short as a kicker) over its share buttons
+        "渡し船が日曜運航を再開へ\n2024年6月3日\n* ツイート\n* シェア\n* ブックマーク",
+    ],
+)
+def test_a_date_over_a_short_headline_is_still_read(top):
+    """A short headline, a name, a role, tags or buttons under a date make no menu."""
+    x = _extract(f"{top}\n\n{LEAD}")
+    assert x.published_at.date().isoformat() == "2024-06-03"
+
+
+def test_a_label_in_lenticular_brackets_is_no_headline():
+    x = _extract(f"2024年6月3日\n【活用ガイド】\n\n{JA_STORY}")
+    assert x.title != "【活用ガイド】"
+
+
+def test_a_date_over_a_breadcrumb_leaves_the_headline_and_byline_below():
+    x = _extract(f"3 June 2024\nHome\nNews\nHarwick\nFerry back on Sundays after repairs\n"
+                 f"By Cass Whitlow\n\n{LEAD}")  # fmt: skip
+    assert (x.title, x.authors) == ("Ferry back on Sundays after repairs", ("Cass Whitlow",))
+    assert x.published_at is None
+
+
+def test_labels_alone_in_lenticular_brackets_are_no_headline():
+    x = _extract(f"2024年6月3日\n【特集】【活用ガイド】\n\n{JA_STORY}")
+    assert x.title is None
+
+
+def test_a_headline_with_bracketed_labels_is_still_one():
+    x = _extract(f"2024年6月3日\n\n【独自】日曜の渡し船が再開へ【動画】\n\n{JA_STORY}")
+    assert x.title == "【独自】日曜の渡し船が再開へ【動画】"
+
+
 def test_the_title_evidence_names_the_rule_that_found_it():
     text = f"Eastmoor Ledger\n\nMenu\n\nFerry back on winter timetable\n\nBy Cass Whitlow\n\n{LEAD}"
     (said,) = [p.evidence for p in _extract(text).provenance if p.field == "title"]

@@ -46,6 +46,19 @@ def _utc(*args: int) -> datetime:
         ("2021年3月3日", _utc(2021, 3, 3), "day"),
         ("2021년 3월 3일", _utc(2021, 3, 3), "day"),
         ("2021年13月3日", None, None),
+        # East Asian datelines: a weekday in brackets after the date, a time by its signs,
+        # year-first numbers
+        ("2021年3月3日（水） 08時15分", _utc(2021, 3, 3), "day"),
+        ("2021年3月3日(月)", None, None),  # a Wednesday
+        ("2021年3月3日 午後5時37分 JST", _utc(2021, 3, 3, 8, 37), "minute"),
+        ("2021年3月3日（星期三）", _utc(2021, 3, 3), "day"),
+        ("发布时间：2021年3月3日 下午5时20分", _utc(2021, 3, 3), "day"),
+        ("2021.03.03", _utc(2021, 3, 3), "day"),
+        ("2021/3/3 17:37", _utc(2021, 3, 3), "day"),
+        ("2021.3.3（水）", _utc(2021, 3, 3), "day"),
+        ("입력 2021.03.03 10:15", _utc(2021, 3, 3), "day"),
+        ("2021年3月3日 読了時間 3 分", _utc(2021, 3, 3), "day"),
+        ("2021.03.32", None, None),
     ],
 )
 def test_dateline_formats_and_zones(line, value, precision):
@@ -69,6 +82,9 @@ def test_dateline_formats_and_zones(line, value, precision):
         ("2021年13月3日", "date-invalid"),
         ("March 3, 2021 10:15", "date-time-without-zone"),
         ("3 March 2021 10:15 IST", "date-zone-unknown"),
+        ("2021年3月3日（金）", "date-weekday-mismatch"),
+        ("2021.03.03（金）", "date-weekday-mismatch"),
+        ("2021年3月3日 08時15分", "date-time-without-zone"),
     ],
 )
 def test_doubtful_datelines_are_flagged(line, flag):
@@ -82,6 +98,11 @@ def test_doubtful_datelines_are_flagged(line, flag):
         "The council last met on 7 January 2022 to discuss the bridge.",
         "lowfield-flood-2021-03-04-high-street",
         "By the end of 2021 the plan had stalled.",
+        # a version number, an address, a date run into more numbers
+        "Version 2021.03.1",
+        "v2021.03.03",
+        "12.2021.03.04",
+        "2021.03.04.1",
     ],
 )
 def test_sentences_and_slugs_are_not_datelines(line):
@@ -109,6 +130,145 @@ def test_an_update_said_only_as_time_ago_leaves_the_stated_date(line):
     found, _ = dateline(line)
     assert [(f.role, f.value.date().isoformat()) for f in found] == [("published", "2021-09-03")]
     assert dateline(line + " by staff") == ((), ())  # other words after it: no dateline
+
+
+@pytest.mark.parametrize(
+    ("line", "role"),
+    [
+        ("公開日：2021年3月3日", "published"),
+        ("2021年3月3日 12時00分 公開", "published"),
+        ("2021年3月3日公表", "published"),
+        ("最終更新日：2021/03/03", "modified"),
+        ("2021年03月03日 12時00分更新", "modified"),
+        ("更新时间 2021年3月3日", "modified"),
+        ("수정 2021.03.03 10:15", "modified"),
+    ],
+)
+def test_east_asian_labels_before_or_after_the_date(line, role):
+    found, _ = dateline(line)
+    assert [(d.role, d.value) for d in found] == [(role, _utc(2021, 3, 3))]
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "precision"),
+    [
+        ("2021年3月3日 午前0時15分 JST", _utc(2021, 3, 2, 15, 15), "minute"),  # midnight
+        ("2021年3月3日 午後0時30分 JST", _utc(2021, 3, 3, 3, 30), "minute"),  # noon
+        ("2021年3月3日 午後5時 JST", _utc(2021, 3, 3, 8, 0), "minute"),
+        ("2021년 3월 3일 오전 0시 10분", _utc(2021, 3, 3), "day"),
+    ],
+)
+def test_east_asian_clock_halves(line, value, precision):
+    (found,), _ = dateline(line)
+    assert (found.value, found.precision) == (value, precision)
+
+
+@pytest.mark.parametrize(
+    ("line", "roles"),
+    [
+        ("2021年3月3日 公開 | 2021年3月5日 更新", ["published", "modified"]),
+        ("2021/03/03 12時00分公開 2021/03/05 9時00分更新", ["published", "modified"]),
+        ("公開日：2021年3月3日 最終更新日：2021年3月5日", ["published", "modified"]),
+        # Korean sets its label before the date only: "수정" is the second date's
+        ("2021.03.03 10:15 수정 2021.03.05 09:00", ["published", "modified"]),
+        ("최종수정 2021.03.05", ["modified"]),
+        ("最終更新日時：2021年3月5日", ["modified"]),
+        ("更新日期：2021年3月5日", ["modified"]),
+        ("등록일 2021.03.03", ["published"]),
+        # a label after the last date, in any of its forms, is that date's
+        ("2021年3月5日 最終更新", ["modified"]),
+        ("2021/03/05 最后更新", ["modified"]),
+        ("2021.03.05 09:00 수정", ["modified"]),
+        ("公開 2021年3月3日 2021年3月5日 最終更新", ["published", "modified"]),
+        # a label written before the next date is not the one before's
+        ("2021/03/03 更新日時 2021/03/05 10:00", ["published", "modified"]),
+        ("2021/03/03 公開：2021/03/05", ["published", "published"]),
+    ],
+)
+def test_each_east_asian_label_is_its_own_dates(line, roles):
+    found, _ = dateline(line)
+    assert [d.role for d in found] == roles
+
+
+@pytest.mark.parametrize("half", ["午前", "午後"])
+def test_twelve_with_a_half_reads_two_ways_so_only_the_day_is_kept(half):
+    """午前12時 is midnight to some and noon to others: the two fall on different UTC days."""
+    (found,), _ = dateline(f"2021年3月3日 {half}12時30分 JST")
+    assert (found.value, found.precision, found.flags) == (
+        _utc(2021, 3, 3),
+        "day",
+        ("date-time-ambiguous",),
+    )
+
+
+def test_an_hour_alone_leaves_no_space_in_the_evidence():
+    line = "2021年3月5日 9時 "
+    (found,), _ = dateline(line)
+    assert line[found.start : found.end] == "2021年3月5日 9時"
+
+
+_BANNER_PAGE = """<html lang="ja"><head><meta charset="utf-8"><title>渡し船が再開へ</title>
+<meta property="og:type" content="article"></head><body>
+<header><div class="site-date">{banner}</div><div class="logo">潮見台新報</div>
+<nav><ul><li><a href="/">ホーム</a></li><li><a href="/a">国際</a></li></ul></nav></header>
+<main><article><h1>渡し船が再開へ</h1>{dated}
+<p>{story}</p><p>{story}</p><p>{story}</p></article></main></body></html>"""
+_JA_STORY = "潮見台の渡し船は五月から日曜日の運航を再開する。港湾委員会が木曜日の夜に決めた。"
+
+
+@pytest.mark.parametrize("banner", ["2024.06.03（月）", "2024/06/03", "Monday, 3 June 2024"])
+@pytest.mark.parametrize("dated", ["", '<div class="article-date">2024年5月28日 10時30分</div>'])
+def test_a_date_in_the_sites_header_is_no_story_date(banner, dated):
+    """The site's header shows the day the page is viewed; the story's date is by its
+    headline, or not shown."""
+    page = _BANNER_PAGE.format(banner=banner, dated=dated, story=_JA_STORY)
+    x = extract_html(page.encode(), Hints(url="https://shiomidai.example/news/ferry")).extraction
+    expected = "2024-05-28" if dated else None
+    assert (x.published_at.date().isoformat() if x.published_at else None) == expected
+
+
+_NAV = '<nav><a href="/">Home</a> <a href="/w">World</a> <a href="/b">Business</a></nav>'
+_EN_STORY = "The Eastmoor ferry resumed its winter timetable on Monday after repairs. " * 4
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # the banner's date stands further from the headline than the story's
+        (
+            '<div class="site-date">2024.06.03（月）</div><div class="logo">Echo</div>'
+            f'{_NAV}<main><article><h1>Ferry back</h1><div class="date">28 May 2024</div>',
+            "2024-05-28",
+        ),
+        # the logo is the site header's <h1>; the story's headline an <h2>
+        (
+            '<header><div class="site-date">Monday, 3 June 2024</div><h1 class="logo">Echo</h1>'
+            f'{_NAV}</header><main><article><h2>Ferry back</h2><p class="dated">28 May 2024</p>',
+            "2024-05-28",
+        ),
+        (
+            '<header><div class="site-date">Monday, 3 June 2024</div><h1 class="logo">Echo</h1>'
+            f"{_NAV}</header><main><article><h2>Ferry back</h2>",
+            None,
+        ),
+        # a story's own header, holding its breadcrumb menu, right above its headline
+        (
+            '<div class="post"><header><nav class="crumbs"><a href="/">Home</a> › News</nav>'
+            '<span class="date">28 May 2024</span></header><h1>Ferry back</h1>',
+            "2024-05-28",
+        ),
+        (
+            f'<header>{_NAV}<p class="post-date">28 May 2024</p></header><main><h1>Ferry back</h1>',
+            "2024-05-28",
+        ),
+    ],
+)
+def test_a_banners_date_gives_way_to_the_storys(body, expected):
+    page = (
+        f"<html><head><title>Ferry back</title></head><body>{body}<p>{_EN_STORY}</p></body></html>"
+    )
+    x = extract_html(page.encode(), Hints(url="https://echo.example/news/ferry-back")).extraction
+    assert (x.published_at.date().isoformat() if x.published_at else None) == expected
 
 
 def test_wire_lead_in_needs_a_year():

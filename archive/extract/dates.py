@@ -81,6 +81,18 @@ _MONTH_NAMES = {
 _MON = r"(?P<mon>" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)\b"
+# A weekday in brackets after an East Asian date: Japanese and Korean by its sign ("（火）",
+# "(화)"), Chinese by its number ("（星期二）", "(周二)"); Sunday is 日, 天 or 일
+_CJK_WEEKDAYS = {
+    **{c: i for i, c in enumerate("月火水木金土日")},
+    **{c: i for i, c in enumerate("월화수목금토일")},
+    **{c: i for i, c in enumerate("一二三四五六日")},
+    "天": 6,
+}
+_CJK_WD = (
+    r"(?:\s*[（(]\s*(?:星期|週|周)?(?P<cwd>[月火水木金土日월화수목금토일一二三四五六天])"
+    r"(?:曜日?|요일)?\s*[）)])?"
+)
 _DATE_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "date:dmy",
@@ -104,7 +116,16 @@ _DATE_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "date:cjk",
         re.compile(
             r"(?P<wd>(?!))?(?<!\d)(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<mon>[01]?\d)\s*[月월]\s*"
-            r"(?P<day>[0-3]?\d)\s*[日일]"
+            r"(?P<day>[0-3]?\d)\s*[日일]" + _CJK_WD
+        ),
+    ),
+    # year first, then month and day, by dots or slashes (2019.04.25, 2019/4/4): read so in
+    # every country that writes it, as East Asian pages do; no calendar puts the day second
+    (
+        "date:ymd",
+        re.compile(
+            r"(?P<wd>(?!))?(?<![\w.])(?P<year>(?:19|20)\d\d)(?P<sep>[/.])(?P<mon>[01]?\d)(?P=sep)"
+            r"(?P<day>[0-3]?\d)(?!\d|\.\d)" + _CJK_WD
         ),
     ),
 )
@@ -126,12 +147,56 @@ _TIME_BEFORE = re.compile(
     r"\s*(?:,|on|-|–|—|·|\|)?\s*$",
     _I,
 )
+
+
+# East Asian labels: Japanese, Chinese (simplified and traditional) and Korean words for a
+# change and for a publication, before the date ("公開日：", "发布时间", "입력") or after it
+# ("12時00分更新", "3月15日公表")
+def _longest_first(words: str) -> str:
+    """An alternation of ``words`` that tries the longer first ("更新日期" before "更新")."""
+    return "|".join(sorted(words.split(), key=len, reverse=True))
+
+
+_CJK_MODIFIED = _longest_first(
+    "最終更新日時 最終更新日 最終更新 更新日時 更新日期 更新日 更新时间 更新時間 "
+    "最后更新 最後更新 更新 최종수정일 최종수정 수정일 수정 업데이트"
+)
+_CJK_PUBLISHED = _longest_first(
+    "公開日時 公開日 公開 公表日 公表 投稿日時 投稿日 投稿 配信日時 配信日 配信 "
+    "掲載日時 掲載日 掲載 発行日 発表日 発表 作成日 发布时间 發佈時間 發布時間 "
+    "发布日期 發佈日期 發布日期 发布于 發佈於 發布於 发表于 發表於 发表时间 發表時間 "
+    "发布 發佈 發布 发表 發表 기사입력 입력일 입력 등록일 등록 작성일 작성 게재일 게재 "
+    "발행일 발행"
+)
 _LABEL = re.compile(
     r"(?P<mod>last updated|updated|last modified|modified|edited|revised|mis à jour|"
-    r"aktualisiert|actualizado)|(?P<pub>first published|published|posted|created|dated?|"
-    r"publié|veröffentlicht|publicado)",
+    r"aktualisiert|actualizado|" + _CJK_MODIFIED + r")|(?P<pub>first published|published|"
+    r"posted|created|dated?|publié|veröffentlicht|publicado|" + _CJK_PUBLISHED + r")",
     _I,
 )
+# Japanese and Chinese set a label after its date too ("12時00分更新"), Korean only at a
+# line's end ("10:15 수정"); a label that a date's sign or a colon follows is the next date's
+# ("更新日時 2021/03/05", "公開：")
+_CJK_LABEL_AFTER = re.compile(
+    r"\s*(?:(?P<mod>"
+    + _longest_first("最終更新 最后更新 最後更新 更新 修正")
+    + r")|(?P<pub>"
+    + _longest_first("公開 公表 配信 投稿 掲載 発表 发布 發佈 發布 发表 發表")
+    + r"))(?![日时時期:：])"
+)
+_KOREAN_LABEL_LAST = re.compile(
+    r"\s*(?:(?P<mod>최종\s*수정|수정)|(?P<pub>입력|등록|작성|게재|발행))\s*$"
+)
+# a time by its signs after an East Asian date ("08時15分", "下午3时", "오후 2시 30분"),
+# morning or afternoon before it
+_CJK_TIME_AFTER = re.compile(
+    r"\s*(?P<half>午前|午後|上午|下午|오전|오후)?\s*(?P<h>[0-2]?\d)\s*[時时시点點]"
+    r"(?:\s*(?P<m>[0-5]?\d)\s*[分분](?:\s*[0-5]?\d\s*[秒초])?)?(?:\s*\(?" + _ZONE + r"\)?)?"
+)
+_CJK_HALVES = dict.fromkeys(("午前", "上午", "오전"), "am") | dict.fromkeys(
+    ("午後", "下午", "오후"), "pm"
+)
+_CJK_RULES = ("date:cjk", "date:ymd")
 
 
 def says_modified(text: str) -> bool:
@@ -177,7 +242,7 @@ _UPDATE_LABEL_LINE = re.compile(
 _FILLER = re.compile(
     r"\b(?:last|first|updated|modified|edited|revised|published|posted|created|dated?|on|at|"
     r"the|time|local|uhr|le|à|am|um|el|de|mis|jour|publié|veröffentlicht|aktualisiert|"
-    r"publicado|actualizado)\b|[^\w]+",
+    r"publicado|actualizado)\b|(?:" + _CJK_MODIFIED + "|" + _CJK_PUBLISHED + r"|日時|日付)|[^\w]+",
     _I,
 )
 _RELATIVE = re.compile(
@@ -238,7 +303,7 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
     >>> found[0].value.isoformat(), found[0].precision
     ('2022-01-07T17:37:00+00:00', 'minute')
     """
-    tail = _READ_TIME_TAIL.search(text) if "read" in text else None
+    tail = _READ_TIME_TAIL.search(text) if "read" in text or "読了" in text else None
     if tail is not None:  # "June 11, 2024 · 2-min read": the read time is share furniture
         text = text[: tail.start()]
     tail = _UPDATED_AGO_TAIL.search(text) if "ago" in text else None
@@ -255,7 +320,7 @@ def dateline(text: str) -> tuple[tuple[DateFound, ...], tuple[str, ...]]:
         nxt = raws[i + 1].start if i + 1 < len(raws) else len(text)
         item, span = _resolve(text, raw, prev_end, nxt)
         covered.append(span)
-        prev_end = raw.end
+        prev_end = max(raw.end, span[1])  # past the time and a label after the date
         if isinstance(item, str):
             flags += (item,)
         else:
@@ -331,7 +396,9 @@ def any_date(text: str) -> bool:
     return False
 
 
-_READ_TIME_TAIL = re.compile(r"\s*[·•|]\s*\d+[- ]?min(?:ute)?s?\.? read\s*$", _I)
+_READ_TIME_TAIL = re.compile(
+    r"\s*(?:[·•|]\s*\d+[- ]?min(?:ute)?s?\.? read|読了時間\s*[:：]?\s*約?\s*\d+\s*分)\s*$", _I
+)
 # An update said only relative to a moment the capture does not give: it dates nothing, and
 # the stated date before it still does.
 _UPDATED_AGO_TAIL = re.compile(
@@ -414,8 +481,9 @@ def _raw_dates(text: str) -> tuple[list[_Raw], tuple[str, ...]]:
             if day is None:
                 flags += (flag,) if flag else ()
                 continue
-            wd = m["wd"]
-            raws.append(_Raw(day, m.start(), m.end(), rule, _weekday(wd) if wd else None, m))
+            wd, cwd = m["wd"], m["cwd"] if rule in _CJK_RULES else None
+            weekday = _weekday(wd) if wd else _CJK_WEEKDAYS[cwd] if cwd else None
+            raws.append(_Raw(day, m.start(), m.end(), rule, weekday, m))
     raws.sort(key=lambda r: r.start)
     return raws, flags
 
@@ -438,6 +506,8 @@ def _may_hold(rule: str, low: str, named: bool) -> bool:
         return "/" in low or "." in low
     if rule == "date:cjk":
         return "年" in low or "년" in low
+    if rule == "date:ymd":
+        return "/" in low or "." in low
     return named
 
 
@@ -455,7 +525,7 @@ def _calendar_day(m: re.Match[str], rule: str) -> tuple[date | None, str | None]
             day_, month = a, b
         else:
             return None, "date-ambiguous"
-    elif rule in ("date:iso", "date:cjk"):
+    elif rule in ("date:iso", "date:cjk", "date:ymd"):
         day_, month = int(m["day"]), int(m["mon"])
     else:
         day_, month = int(m["day"]), _MONTH_NAMES[m["mon"].lower()]
@@ -472,6 +542,7 @@ def _resolve(
     labels = list(_LABEL.finditer(label_zone))
     role = "modified" if labels and labels[-1]["mod"] else "published"
     start, end = raw.start, raw.end
+    ambiguous = False
     if raw.rule == "date:iso":
         h, mi, zone, ampm = raw.match["h"], raw.match["m"], raw.match["zone"], None
         named = _ZONE_AFTER.match(text, raw.end, next_start) if h and not zone else None
@@ -480,7 +551,14 @@ def _resolve(
     else:
         after = _TIME_AFTER.match(text, raw.end, next_start)
         h = mi = zone = ampm = None
-        if after and (after["m"] or after["ampm"]):
+        if raw.rule in _CJK_RULES and (signed := _CJK_TIME_AFTER.match(text, raw.end, next_start)):
+            h, mi, zone, end = signed["h"], signed["m"], signed["zone"], signed.end()
+            ampm = _CJK_HALVES.get(signed["half"] or "")
+            if ampm and int(h) == 0:  # 午前0時 is midnight, 午後0時 noon (an hour of 0 to 11)
+                h, ampm = ("0" if ampm == "am" else "12"), None
+            elif ampm and int(h) == 12:  # 午前12時: midnight to some, noon to others
+                h, ambiguous = None, True
+        elif after and (after["m"] or after["ampm"]):
             h, mi, zone, ampm = after["h"], after["m"], after["zone"], after["ampm"]
             end = after.end()
         elif before := _TIME_BEFORE.search(text, prev_end, raw.start):
@@ -489,11 +567,18 @@ def _resolve(
             named = _ZONE_AFTER.match(text, raw.end, next_start) if not zone else None
             if named is not None:  # "Updated 06.36, 18 Oct 2019 IST": the zone closes the line
                 zone, end = named["zone"], named.end()
+    said = None
+    if not labels and raw.rule in _CJK_RULES:
+        said = _CJK_LABEL_AFTER.match(text, end, next_start) or _KOREAN_LABEL_LAST.match(text, end)
+    if said:  # "2019年4月21日 12時00分更新": the label is this date's, not the next one's
+        role = "modified" if said["mod"] else "published"
+        end = said.end()
     if raw.weekday is not None and raw.day.weekday() != raw.weekday:
         return "date-weekday-mismatch", (start, end)
     midnight = datetime(raw.day.year, raw.day.month, raw.day.day, tzinfo=UTC)
     if h is None:
-        return DateFound(midnight, "day", role, start, end, raw.rule), (start, end)
+        flags = ("date-time-ambiguous",) if ambiguous else ()
+        return DateFound(midnight, "day", role, start, end, raw.rule, flags), (start, end)
     clock = _clock(int(h), int(mi or 0), ampm)
     if clock is None:
         return "date-time-invalid", (start, end)

@@ -189,11 +189,14 @@ def unspaced_headline_like(text: str) -> bool:
     below a capture's dateline is taken on this alone (``spans._headline_below_meta``)."""
     if not 6 <= len(text) <= 60 or " " in text or "＝" in text or "。" in text:
         return False
+    if _BRACKETED_LABEL.fullmatch(text):  # labels alone, a section's or a link's ("【活用ガイド】")
+        return False
     if text.endswith(_UNSPACED_STOPS):
         return False
     return len(UNSPACED.findall(text)) * 2 >= len(text)
 
 
+_BRACKETED_LABEL = re.compile(r"(?:【[^【】]*】)+")
 _KICKER_NEVER_ENDS = (*_TERMINAL[:3], *CJK_STOPS)
 
 

@@ -440,6 +440,17 @@ def _itemprops(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]
     return dated, authors
 
 
+def _site_header(element: HtmlElement) -> HtmlElement | None:
+    """The site's ``<header>`` that holds ``element``, or None: a ``<header>`` outside every
+    ``<article>`` that holds a ``<nav>``, where a page shows its logo, its menu and the day it
+    is viewed."""
+    chain = [element, *element.iterancestors()]
+    for at, ancestor in enumerate(chain):
+        if ancestor.tag == "header" and ancestor.find(".//nav") is not None:
+            return None if any(outer.tag == "article" for outer in chain[at:]) else ancestor
+    return None
+
+
 def _outside_the_story(element: HtmlElement) -> bool:
     """Whether ``element`` is in a photo caption (``<figcaption>``), a navigation block
     (``<nav>``), an ``<aside>`` outside every ``<article>``, a block of readers' comments or of
@@ -513,8 +524,9 @@ _UPDATE_LABEL = re.compile(
 def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[str, str] | None:
     """(tag, text) of the page's visible publication dateline: a short element, classed as a
     date or byline, whose text is a dateline and nothing else (``archive.extract.dates.dateline``),
-    what a reader sees. The first one by a headline (``<h1>``) wins; else the first one, tagged
-    ``_DISTANT_DATELINE`` when the page has a headline it is far from.
+    what a reader sees. The one nearest a headline (``<h1>``) wins, if near enough; else the
+    first one, tagged ``_DISTANT_DATELINE`` when the page has a headline it is far from. A date
+    in the site's header gives way to any other (``_without_banners``).
 
     Why the headline: the dateline a publisher gives its story sits in the headline block (kicker,
     byline, standfirst). On real pages a dateline thousands of characters away from every ``<h1>``
@@ -546,6 +558,8 @@ def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[
                 break
     if not datelines:
         return None
+    # a date in the site's header is the day the page is viewed (``_without_banners``)
+    banners = {e: header for e, _ in datelines if (header := _site_header(e)) is not None}
     spans = _text_spans(tree, {e for e, _ in datelines} | set(headlines)) if headlines else {}
 
     def gap(element: HtmlElement) -> int | None:
@@ -560,14 +574,36 @@ def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[
         )
 
     kept = [(e, t) for e, t in datelines if e not in listed or heads_its_item(e)]
+    kept = _without_banners(kept, banners, spans, headlines)
     if not kept:
         return None
     if not headlines:
         return "visible dateline", kept[0][1]
-    for element, text in kept:
-        if gap(element) <= _HEADLINE_REACH:
-            return "visible dateline", text
+    near = [(gap(e), i) for i, (e, _) in enumerate(kept) if gap(e) <= _HEADLINE_REACH]
+    if near:
+        # the nearest: a banner's date (the day the page is viewed) stands further off
+        return "visible dateline", kept[min(near)[1]][1]
     return _DISTANT_DATELINE, kept[0][1]
+
+
+def _without_banners(
+    kept: list[tuple[HtmlElement, str]], banners: dict, spans: dict, headlines: list
+) -> list[tuple[HtmlElement, str]]:
+    """``kept`` without the datelines in the site's header (``banners``: element -> its
+    header), the day the page is viewed: any other dateline is the story's before them. With
+    none, such a date is the story's only where a headline outside that header follows it with
+    no shown text between (a story's own header, holding its breadcrumb menu)."""
+    others = [(e, t) for e, t in kept if e not in banners]
+    if others or not banners:
+        return others
+    return [
+        (e, t)
+        for e, t in kept
+        if any(
+            _gap(spans[e], spans[h1]) == 0 and banners[e] not in h1.iterancestors()
+            for h1 in headlines
+        )
+    ]
 
 
 def _listed(datelines: list[tuple[HtmlElement, str]]) -> set[HtmlElement]:

@@ -1149,8 +1149,9 @@ def _header_from_top(
         elif _dated_or_by(text, not_authors):
             if _masthead(
                 lines[todo[pos + 1]].text, not_authors, site, _text_at(lines, todo, pos + 2)
-            ):
-                # a date over the masthead is the day the page was shown, not the story's
+            ) or _over_menu(lines, todo, pos, not_authors):
+                # a date over the masthead or the site's menu is the day the page was shown,
+                # not the story's
                 _set(lay, todo[pos], "furniture-other", "header:date-banner")
             elif pos < 2 and _short_date(text):
                 # a short date where a kicker stands ("3 June 2024"): its date is read, and
@@ -1175,6 +1176,72 @@ def _header_from_top(
         lay.headline = first
         pos += 1
     return pos
+
+
+def _over_menu(
+    lines: tuple[Line, ...], todo: list[int], pos: int, not_authors: Collection[str]
+) -> bool:
+    """Whether ``todo[pos]`` is a date alone (no label, no time: "2022.08.11（木）") over a
+    site's menu, as a page's banner shows the day it is viewed: the next :data:`_MENU_ITEMS`
+    lines are each a few words, none a byline, a date or a sentence, and either all bulleted
+    ("* HOME", "・国際"), or the first the home page's link ("HOME", "ホーム >"), or each a single
+    short word ("ニュース", "国際", "経済"). A story's date has its headline, its byline or a
+    label by it, and its share bar is no list of sections. Asked only at a page's top, with no
+    Japanese or Chinese headline above (one is short as a kicker)."""
+    text = lines[todo[pos]].text
+    found, flags = _dateline(text)
+    if not found or flags or found[0].start or found[-1].end < len(text):
+        return False
+    if found[0].precision != "day":
+        return False
+    if any(header.unspaced_headline_like(lines[todo[k]].text) for k in range(pos)):
+        return False
+    menu = [lines[i].text for i in todo[pos + 1 : pos + 1 + _MENU_ITEMS]]
+    if len(menu) < _MENU_ITEMS or not all(_menu_item(t, not_authors) for t in menu):
+        return False
+    return (
+        all(_bulleted(t) for t in menu)
+        or _item(menu[0]).rstrip(" >›»").casefold() in _HOME_LINKS
+        or all(_one_short_word(t) for t in menu)
+    )
+
+
+def _bulleted(text: str) -> bool:
+    return text[:1] in _TIGHT_BULLETS or (text[:1] in _MENU_BULLETS and text[1:2] == " ")
+
+
+def _item(text: str) -> str:
+    return text.lstrip(_MENU_BULLETS + _TIGHT_BULLETS + " ")
+
+
+def _one_short_word(text: str) -> bool:
+    """A single word: a section's name in a menu ("World", "スポーツ"), shorter than a
+    headline, a name or a desk's ("渡し船が再開へ", "Cass Whitlow")."""
+    item = _item(text)
+    longest = _MENU_WORD_CHARS if UNSPACED.search(item) is None else _MENU_WORD_CHARS_UNSPACED
+    return " " not in item and len(item) <= longest and not _HAS_DIGIT.search(item)
+
+
+def _menu_item(text: str, not_authors: Collection[str]) -> bool:
+    item = _item(text)
+    return (
+        len(item) <= _MENU_ITEM_CHARS
+        and header.words(item) <= 3
+        and not header.ends_sentence(item)
+        and not _dated_or_by(item, not_authors)
+    )
+
+
+_MENU_ITEMS = 3
+_MENU_ITEM_CHARS = 20
+_MENU_BULLETS = "*+-o"  # set apart from the item by a space
+_TIGHT_BULLETS = "・•◦·□■●◆▶"  # with a space or not
+_MENU_WORD_CHARS = 12
+_MENU_WORD_CHARS_UNSPACED = 6
+_HOME_LINKS = frozenset(
+    {"home", "home page", "top", "menu", "startseite", "accueil", "inicio", "ホーム", "トップ"}
+    | {"トップページ", "topページ", "メニュー", "首页", "首頁", "홈"}
+)
 
 
 def _labels(text: str, below: str) -> bool:
@@ -1240,7 +1307,11 @@ def _cluster_start(
         if pos and "furniture-comments" in kinds[todo[pos - 1] : todo[pos]]:
             return None
         if _is_meta_line(lines, todo, pos, not_authors):
-            return None if _footer(lines, todo, pos, not_authors) else pos
+            if _footer(lines, todo, pos, not_authors):
+                return None
+            if top and _over_menu(lines, todo, pos, not_authors):
+                continue  # a page's banner, only kickers above it: the cluster is further
+            return pos
         # a standfirst; a second sentence is the story itself, even one short enough for a
         # headline
         if header.ends_sentence(text) and not (top and header.is_headline_like(text)):
