@@ -394,6 +394,41 @@ def test_labels_alone_in_lenticular_brackets_are_no_headline():
     assert x.title is None
 
 
+JA_HEADLINE = "渡し船が日曜運航を再開へ"
+JA_MENU = "ホーム\nニュース\n国際\n経済\nスポーツ\nログイン"
+
+
+@pytest.mark.parametrize(
+    "page_title",
+    [
+        f"{JA_HEADLINE}：潮見台新報デジタル",
+        f"{JA_HEADLINE} - 週刊シオミ",
+        f"{JA_HEADLINE} | SHIOMI！",
+    ],
+)
+def test_a_japanese_page_title_names_the_headline_below(page_title):
+    """A text with the page's title first (``Story：Site``): the line below repeating its
+    story part is the headline, and the header is read under it, past the site's menus."""
+    text = f"{page_title}\n\n{JA_MENU}\n\n{JA_HEADLINE}\n\n2024年6月3日 08時15分\n\n{JA_STORY}"
+    x = _extract(text)
+    assert (x.title, x.published_at.date().isoformat()) == (JA_HEADLINE, "2024-06-03")
+    assert x.text == JA_STORY
+
+
+def test_a_short_name_before_a_japanese_colon_is_no_headline():
+    """ "Company：what it did" names no site after the colon; a menu's link repeating the
+    company's name is no headline."""
+    text = f"潮見台フェリー：過去最高の利用者数\n\n{JA_MENU}\n潮見台フェリー\n\n{JA_STORY}"
+    assert _extract(text).title != "潮見台フェリー"
+
+
+def test_a_japanese_headline_keeps_its_own_colon():
+    """The title's last separator sets the site apart; a colon inside the headline stays."""
+    headline = f"{JA_HEADLINE}：港湾委員会が決定"
+    text = f"{headline} - 週刊シオミ\n\n{JA_MENU}\n\n{headline}\n\n2024年6月3日\n\n{JA_STORY}"
+    assert _extract(text).title == headline
+
+
 def test_a_headline_with_bracketed_labels_is_still_one():
     x = _extract(f"2024年6月3日\n\n【独自】日曜の渡し船が再開へ【動画】\n\n{JA_STORY}")
     assert x.title == "【独自】日曜の渡し船が再開へ【動画】"

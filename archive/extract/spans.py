@@ -513,8 +513,9 @@ _TOP_SENTENCE_WORDS = 60  # words of sentences a far page's top may hold
 
 # What separates the parts of a page's title ("Story | Site", "Story — Site", "Story : Show :
 # Site"): a saved page may start with its title, above the story's own headline
-_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*")
-_TITLE_PART_MARKS = frozenset("|·•:»—–-")  # a title without one has one part
+# (a Japanese or Chinese title sets its site apart by a full-width colon: "記事：朝日新聞デジタル")
+_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*|\s*：\s*")
+_TITLE_PART_MARKS = frozenset("|·•:»—–-：")  # a title without one has one part
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
 
@@ -563,14 +564,34 @@ def _site_part(tail: str) -> bool:
     capitalised; not the rest of a headline (``Name – why I left the board``)."""
     if not tail or header.words(tail) > 8:
         return False
+    if UNSPACED.search(tail):  # "朝日新聞デジタル", "BUZZAP！（バザップ！）": no capitals to tell
+        return len(tail) <= _UNSPACED_SITE_CHARS and "。" not in tail
     return tail[0].isupper() or tail[0].isdigit() or tail.startswith("by ")
+
+
+_UNSPACED_SITE_CHARS = 25
+
+
+def _spaced_story_part(part: str) -> bool:
+    return header.words(part) >= 3 and part[0].isupper() and not _full_stop(part)
+
+
+def _unspaced_story_part(part: str) -> bool:
+    """Japanese or Chinese, words without spaces: as long as a headline, a third of it kana or
+    ideographs, no sentence's end."""
+    return (
+        8 <= len(part) <= 100
+        and 3 * len(UNSPACED.findall(part)) >= len(part)
+        and not part.endswith(header.CJK_STOPS)
+    )
 
 
 def _story_part(part: str, not_authors: Collection[str], site: frozenset[str]) -> bool:
     """Whether a page title's ``part`` could be the story's headline: three words or more, no
-    full stop, no date or byline, no name of the site or of a known outlet (``Tarn Valley
-    Echo - Story`` has its logo line below it too; a date may stand where a headline does)."""
-    if header.words(part) < 3 or not part[0].isupper() or _full_stop(part):
+    full stop (or, Japanese or Chinese, as long as a headline), no date or byline, no name of
+    the site or of a known outlet (``Tarn Valley Echo - Story`` has its logo line below it
+    too; a date may stand where a headline does)."""
+    if not (_spaced_story_part(part) or _unspaced_story_part(part)):
         return False
     if _dated_or_by(part, not_authors):
         return False
