@@ -422,6 +422,36 @@ def test_a_short_name_before_a_japanese_colon_is_no_headline():
     assert _extract(text).title != "潮見台フェリー"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a company, a body or a person before the colon, a menu's or a page's link repeating it
+        f"潮見台フェリー株式会社：過去最高の利用者数\n\n{JA_MENU}\n潮見台フェリー株式会社\n\n{JA_STORY}",
+        f"港湾局長 山田花子氏：再開は市民の願い\n\n{JA_MENU}\n港湾局長 山田花子氏\n\n{JA_STORY}",
+        f"潮見台の渡し船物語：第3回 日曜運航の再開\n\n連載\n潮見台の渡し船物語\n\n{JA_STORY}",
+        f"中国央行宣布降准：释放长期资金约一万亿元\n\n专题\n中国央行宣布降准\n\n{JA_STORY}",
+    ],
+)
+def test_what_a_name_before_a_colon_did_is_no_sites_name(text):
+    """After a full-width colon only a site's name (a publication's word, Latin letters) is
+    the site's part; a name's deed is the headline's rest."""
+    assert _extract(text).title != text.split("：")[0]
+
+
+@pytest.mark.parametrize("related", ["関連記事", "アクセスランキング"])
+def test_a_link_below_the_story_repeating_the_title_is_no_headline(related):
+    """Japanese paragraphs between the title and the line repeating it: the story has begun,
+    and the line is a related story's link."""
+    text = (
+        f"{JA_HEADLINE}：港湾委員会が決定\n\n2024年6月3日\n\n{JA_STORY}\n\n{JA_STORY}\n\n"
+        f"{related}\n{JA_HEADLINE}\n2024年5月28日"
+    )
+    x = _extract(text)
+    assert x.title != JA_HEADLINE
+    assert x.published_at is None or x.published_at.date().isoformat() == "2024-06-03"
+    assert x.text.startswith(JA_STORY)
+
+
 def test_a_japanese_headline_keeps_its_own_colon():
     """The title's last separator sets the site apart; a colon inside the headline stays."""
     headline = f"{JA_HEADLINE}：港湾委員会が決定"

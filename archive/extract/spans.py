@@ -513,9 +513,10 @@ _TOP_SENTENCE_WORDS = 60  # words of sentences a far page's top may hold
 
 # What separates the parts of a page's title ("Story | Site", "Story — Site", "Story : Show :
 # Site"): a saved page may start with its title, above the story's own headline
-# (a Japanese or Chinese title sets its site apart by a full-width colon: "記事：朝日新聞デジタル")
-_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*|\s*：\s*")
-_TITLE_PART_MARKS = frozenset("|·•:»—–-：")  # a title without one has one part
+# (a Japanese or Chinese title sets its site apart by a full-width bar or colon: "記事｜Site",
+# "記事：朝日新聞デジタル")
+_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*[|｜]\s*|\s*：\s*")
+_TITLE_PART_MARKS = frozenset("|·•:»—–-：｜")  # a title without one has one part
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
 
@@ -543,6 +544,8 @@ def _repeating(
         part, tail = text[: cut.start()].rstrip(), text[cut.end() :]
         if not _site_part(tail) or not _story_part(part, not_authors, site):
             continue
+        if "：" in cut.group() and not _named_as_site(tail):
+            continue  # "潮見台フェリー株式会社：過去最高の利用者数": a name, then what it did
         key = _compared(part)
         named = next(
             (
@@ -570,6 +573,19 @@ def _site_part(tail: str) -> bool:
 
 
 _UNSPACED_SITE_CHARS = 25
+# Words that end or open a Japanese or Chinese site's name ("朝日新聞デジタル", "週刊アスキー",
+# "BBC中文网"); after a full-width colon, which sets a speaker or a company apart from what
+# they said or did as often as a story from its site, only such a name is the site's
+_SITE_WORDS = re.compile(
+    r"新聞|新報|日報|時報|通信|放送|テレビ|デジタル|オンライン|ジャパン|日本版|ニュース|"
+    r"マガジン|ウェブ|週刊|月刊|新闻|新聞網|日报|晚报|时报|电视|中文网|網$|网$|社$"
+)
+
+
+def _named_as_site(tail: str) -> bool:
+    """Whether the part after a full-width colon is a site's name: one in Latin letters (a
+    brand, "CNET Japan") or one with a publication's word."""
+    return UNSPACED.search(tail) is None or _SITE_WORDS.search(tail) is not None
 
 
 def _spaced_story_part(part: str) -> bool:
@@ -608,6 +624,8 @@ def _only_top_between(
         text = lines[todo[below]].text
         if header.ends_sentence(text) and _story_paragraph(lines, todo, below):
             return False
+        if _unspaced_paragraph(text):
+            return False
         # past the slug's window, a page's menus hold a few sentences at most (a prompt, a
         # notice); a story of short paragraphs holds many
         if far:
@@ -617,6 +635,19 @@ def _only_top_between(
         if len(text) <= 200 and _byline(text, not_authors) is not None:
             return False
     return True
+
+
+def _unspaced_paragraph(text: str) -> bool:
+    """A Japanese or Chinese paragraph of the story: a line of :data:`_UNSPACED_PARAGRAPH`
+    characters or more that ends a sentence (。！？), mostly kana or ideographs."""
+    return (
+        len(text) >= _UNSPACED_PARAGRAPH
+        and text.rstrip("」』）)").endswith(header.CJK_STOPS)
+        and 2 * len(UNSPACED.findall(text)) >= len(text)
+    )
+
+
+_UNSPACED_PARAGRAPH = 30
 
 
 def _sentence_words(text: str) -> int:
