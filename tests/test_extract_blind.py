@@ -438,6 +438,57 @@ def test_what_a_name_before_a_colon_did_is_no_sites_name(text):
     assert _extract(text).title != text.split("：")[0]
 
 
+@pytest.mark.parametrize(
+    "page_title",
+    [
+        "潮見台フェリー株式会社：過去最高の利用者数｜潮見台新報",
+        "潮見台フェリー株式会社：黒字転換 - 潮見台新報",
+        "潮見台フェリー株式会社：3年ぶり黒字｜潮見台新報",
+        "潮見台フェリー株式会社｜初のテレビ出演｜潮見台新報",
+        "潮見台フェリー株式会社｜港町に恩返しを",
+    ],
+)
+def test_a_name_and_its_deed_before_the_site_make_no_site_part(page_title):
+    """The line repeating the name (a menu's link, dated) is no headline: what follows the
+    name is the headline's rest, not the site's sections."""
+    text = (
+        f"{page_title}\n\n{JA_MENU}\n潮見台フェリー株式会社\n2024年4月1日\n\n"
+        f"潮見台フェリーが過去最高の利用者数\n\n2024年6月3日\n\n{JA_STORY}"
+    )
+    x = _extract(text)
+    assert x.title != "潮見台フェリー株式会社"
+    assert x.published_at is None or x.published_at.date().isoformat() == "2024-06-03"
+
+
+@pytest.mark.parametrize("rest", ["利用者が過去最多、通信障害も", "運航は地元の会社"])
+def test_a_publications_word_inside_a_headlines_rest_names_no_site(rest):
+    text = f"{JA_HEADLINE}：{rest}\n\n{JA_MENU}\n特集\n{JA_HEADLINE}\n\n{JA_STORY}"
+    assert _extract(text).title != JA_HEADLINE
+
+
+@pytest.mark.parametrize(
+    ("page_title", "site"),
+    [
+        (f"{JA_HEADLINE} | TECH+（テックプラス）", "a brand in Latin letters"),
+        (f"{JA_HEADLINE} ｜ ガジェット通信 GetNews", "a publication's word"),
+        (f"{JA_HEADLINE} - 潮見台中文网 - 两岸三地", "a section after the site"),
+        (f"{JA_HEADLINE} : スポーツ : 潮見台新聞オンライン", "a section before the site"),
+    ],
+)
+def test_a_japanese_or_chinese_sites_part_with_its_sections(page_title, site):
+    text = f"{page_title}\n\n{JA_MENU}\n\n{JA_HEADLINE}\n\n2024年6月3日\n\n{JA_STORY}"
+    assert _extract(text).title == JA_HEADLINE, site
+
+
+def test_a_japanese_notice_in_an_english_pages_menus_leaves_its_title():
+    """Only a Japanese or Chinese title's search stops at a paragraph in those scripts."""
+    menus = "\n".join(f"Section {i}" for i in range(40))
+    notice = "当サイトではクッキーを使用しています。詳しくはプライバシーポリシーをご覧ください。"
+    headline = "Ferry service resumes on Sundays"
+    text = f"{headline} | Shiomi Post\n\n{menus}\n{notice}\n\n{headline}\n\nBy Ada Quill\n\n{LEAD}"
+    assert _extract(text).title == headline
+
+
 @pytest.mark.parametrize("related", ["関連記事", "アクセスランキング"])
 def test_a_link_below_the_story_repeating_the_title_is_no_headline(related):
     """Japanese paragraphs between the title and the line repeating it: the story has begun,

@@ -544,8 +544,8 @@ def _repeating(
         part, tail = text[: cut.start()].rstrip(), text[cut.end() :]
         if not _site_part(tail) or not _story_part(part, not_authors, site):
             continue
-        if "：" in cut.group() and not _named_as_site(tail):
-            continue  # "潮見台フェリー株式会社：過去最高の利用者数": a name, then what it did
+        if "：" in cut.group() and _TITLE_PARTS.search(tail):
+            continue  # "会社名：黒字転換 - Site": after a colon, what a name did, then the site
         key = _compared(part)
         named = next(
             (
@@ -557,7 +557,9 @@ def _repeating(
             None,
         )
         if named is not None:
-            return named if _only_top_between(lines, todo, pos, named, not_authors) else None
+            unspaced = UNSPACED.search(part) is not None
+            between = _only_top_between(lines, todo, pos, named, not_authors, unspaced)
+            return named if between else None
     return None
 
 
@@ -567,25 +569,46 @@ def _site_part(tail: str) -> bool:
     capitalised; not the rest of a headline (``Name – why I left the board``)."""
     if not tail or header.words(tail) > 8:
         return False
-    if UNSPACED.search(tail):  # "朝日新聞デジタル", "BUZZAP！（バザップ！）": no capitals to tell
-        return len(tail) <= _UNSPACED_SITE_CHARS and "。" not in tail
+    if UNSPACED.search(tail):  # no capitals to tell: the site's name by its words
+        return _unspaced_site_part(tail)
     return tail[0].isupper() or tail[0].isdigit() or tail.startswith("by ")
 
 
 _UNSPACED_SITE_CHARS = 25
+_UNSPACED_SECTION_CHARS = 8
 # Words that end or open a Japanese or Chinese site's name ("朝日新聞デジタル", "週刊アスキー",
-# "BBC中文网"); after a full-width colon, which sets a speaker or a company apart from what
-# they said or did as often as a story from its site, only such a name is the site's
+# "BBC中文网", "ライフハッカー［日本版］")
 _SITE_WORDS = re.compile(
-    r"新聞|新報|日報|時報|通信|放送|テレビ|デジタル|オンライン|ジャパン|日本版|ニュース|"
-    r"マガジン|ウェブ|週刊|月刊|新闻|新聞網|日报|晚报|时报|电视|中文网|網$|网$|社$"
+    r"(?:新聞|新報|日報|時報|通信|放送|テレビ|デジタル|オンライン|ジャパン|日本版|ニュース|マガジン|"
+    r"ウェブ|新闻|日报|晚报|时报|电视台|中文网|網|网)[\]］)）」]*(?:\s|$)|^(?:週刊|月刊)"
 )
 
 
-def _named_as_site(tail: str) -> bool:
-    """Whether the part after a full-width colon is a site's name: one in Latin letters (a
-    brand, "CNET Japan") or one with a publication's word."""
-    return UNSPACED.search(tail) is None or _SITE_WORDS.search(tail) is not None
+def _unspaced_site_part(tail: str) -> bool:
+    """Whether a page title's part in kana or ideographs is its site's, with its sections
+    ("スポーツ : 読売新聞オンライン", "BBC中文网 - 两岸三地"): one part a site's name, the others
+    each a section's, a noun or two. A site's name starts with a Latin letter (a brand,
+    "TECH+（テックプラス）") or has a publication's word ("朝日新聞デジタル", "週刊アスキー",
+    "ガジェット通信 GetNews"). A headline's rest, a speaker's words after a colon, a series'
+    episode are none ("第3回 日曜運航の再開｜潮見台新報", "再開は市民の願い - 潮見台新報")."""
+    if len(tail) > _UNSPACED_SITE_CHARS or "。" in tail:
+        return False
+    parts = _TITLE_PARTS.split(tail)
+    named = [i for i, part in enumerate(parts) if _site_name(part)]
+    return bool(named) and all(_section_name(p) for i, p in enumerate(parts) if i != named[0])
+
+
+def _site_name(part: str) -> bool:
+    return part[:1].isascii() and part[:1].isalpha() or _SITE_WORDS.search(part) is not None
+
+
+def _section_name(part: str) -> bool:
+    """A section's name in a Japanese or Chinese title: a noun or two ("スポーツ", "国際",
+    "两岸三地"), no kana particles of a phrase ("初のテレビ出演", "再開は市民の願い")."""
+    return len(part) <= _UNSPACED_SECTION_CHARS and _HIRAGANA.search(part) is None
+
+
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 
 
 def _spaced_story_part(part: str) -> bool:
@@ -615,16 +638,22 @@ def _story_part(part: str, not_authors: Collection[str], site: frozenset[str]) -
 
 
 def _only_top_between(
-    lines: tuple[Line, ...], todo: list[int], pos: int, named: int, not_authors: Collection[str]
+    lines: tuple[Line, ...],
+    todo: list[int],
+    pos: int,
+    named: int,
+    not_authors: Collection[str],
+    unspaced: bool = False,
 ) -> bool:
     """Whether only a page's top stands between ``todo[pos]`` and ``todo[named]``: no
-    paragraph of the story, no "By" line (a bare name is not told from a menu's item)."""
+    paragraph of the story (with ``unspaced``, a Japanese or Chinese title's, none in those
+    scripts either), no "By" line (a bare name is not told from a menu's item)."""
     far, said = named - pos > _SLUG_WINDOW, 0
     for below in range(pos + 1, named):
         text = lines[todo[below]].text
         if header.ends_sentence(text) and _story_paragraph(lines, todo, below):
             return False
-        if _unspaced_paragraph(text):
+        if unspaced and _unspaced_paragraph(text):
             return False
         # past the slug's window, a page's menus hold a few sentences at most (a prompt, a
         # notice); a story of short paragraphs holds many
