@@ -471,11 +471,10 @@ def test_a_publications_word_inside_a_headlines_rest_names_no_site(rest):
     [
         (f"{JA_HEADLINE} | TECH+（テックプラス）", "a brand in Latin letters"),
         (f"{JA_HEADLINE} ｜ ガジェット通信 GetNews", "a publication's word"),
-        (f"{JA_HEADLINE} - 潮見台中文网 - 两岸三地", "a section after the site"),
-        (f"{JA_HEADLINE} : スポーツ : 潮見台新聞オンライン", "a section before the site"),
+        (f"{JA_HEADLINE} - 週刊シオミ", "a weekly's name"),
     ],
 )
-def test_a_japanese_or_chinese_sites_part_with_its_sections(page_title, site):
+def test_a_japanese_or_chinese_sites_name(page_title, site):
     text = f"{page_title}\n\n{JA_MENU}\n\n{JA_HEADLINE}\n\n2024年6月3日\n\n{JA_STORY}"
     assert _extract(text).title == JA_HEADLINE, site
 
@@ -487,6 +486,57 @@ def test_a_japanese_notice_in_an_english_pages_menus_leaves_its_title():
     headline = "Ferry service resumes on Sundays"
     text = f"{headline} | Shiomi Post\n\n{menus}\n{notice}\n\n{headline}\n\nBy Ada Quill\n\n{LEAD}"
     assert _extract(text).title == headline
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        "JR線の運休で利用者が過去最多",  # Latin letters first, and a phrase
+        "A股三大指数集体上涨",
+        "港の交通網",  # a publication's word inside a phrase
+        "悲願の侍ジャパン",
+        "週刊誌で来月から",
+    ],
+)
+def test_a_headlines_rest_is_no_sites_name(rest):
+    text = f"{JA_HEADLINE}：{rest}\n\n{JA_MENU}\n特集\n{JA_HEADLINE}\n2024年5月1日\n\n{JA_STORY}"
+    x = _extract(text)
+    assert x.title != JA_HEADLINE
+    assert x.published_at is None
+
+
+def test_a_sites_name_first_is_no_story_part():
+    title = "潮見台新報デジタル｜JR線が終日運休、振替輸送を実施"
+    text = f"{title}\n\n{JA_MENU}\n潮見台新報デジタル\n\n{JA_STORY}"
+    assert _extract(text).title != "潮見台新報デジタル"
+
+
+def test_a_full_width_bar_in_an_english_title_is_no_separator():
+    """The series line repeating the first part, dated, is no headline."""
+    text = (
+        "Shiomi Harbour Diaries｜Ferry service resumes on Sundays\n\nHome\nShiomi Harbour Diaries"
+        f"\nMay 1, 2024\n\nFerry service resumes on Sundays\n\nBy Bo Lin\n\n{LEAD}"
+    )
+    assert _extract(text).title != "Shiomi Harbour Diaries"
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "港湾委員会が三日、発表した。\n\n燃料費の補助が決まった。\n\n運航は一時間ごと。",
+        "潮見台市の港湾委員会は三日、日曜運航の再開を発表した。（共同）",
+    ],
+)
+def test_a_short_story_under_its_date_stops_the_search_for_the_title(story):
+    """Short paragraphs, or one under the story's date, are the story: a related link below
+    repeating the title is no headline."""
+    text = (
+        f"{JA_HEADLINE}：潮見台新報デジタル\n\n{JA_MENU}\n\n【速報】{JA_HEADLINE}　港湾委\n\n"
+        f"2024年6月3日 08時15分\n\n{story}\n\n関連記事\n{JA_HEADLINE}\n2024年5月1日"
+    )
+    x = _extract(text)
+    assert x.published_at is None or x.published_at.date().isoformat() == "2024-06-03"
+    assert story.split("\n")[0] in x.text
 
 
 @pytest.mark.parametrize("related", ["関連記事", "アクセスランキング"])

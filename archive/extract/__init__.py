@@ -19,7 +19,7 @@ from archive.extract.outlets import PSL_VERSION, outlet_from_domain, registrable
 from archive.extract.text import body_from_spans, extract_text_capture, furniture_chars
 from archive.model import BODY_KINDS
 
-EXTRACTOR_VERSION = "text-1.4.75"
+EXTRACTOR_VERSION = "text-1.4.76"
 """Bump whenever extraction output may change for the same input; records store it."""
 
 __all__ = [

@@ -513,9 +513,10 @@ _TOP_SENTENCE_WORDS = 60  # words of sentences a far page's top may hold
 
 # What separates the parts of a page's title ("Story | Site", "Story — Site", "Story : Show :
 # Site"): a saved page may start with its title, above the story's own headline
-# (a Japanese or Chinese title sets its site apart by a full-width bar or colon: "記事｜Site",
+_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*")
+# a Japanese or Chinese title sets its site apart by a full-width bar or colon too ("記事｜Site",
 # "記事：朝日新聞デジタル")
-_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*[|｜]\s*|\s*：\s*")
+_UNSPACED_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*[|｜]\s*|\s*：\s*")
 _TITLE_PART_MARKS = frozenset("|·•:»—–-：｜")  # a title without one has one part
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
@@ -540,11 +541,12 @@ def _repeating(
     if pos >= _SLUG_WINDOW or len(text) > 300 or _TITLE_PART_MARKS.isdisjoint(text):
         return None
     stop = min(len(todo), pos + _PAGE_TITLE_WINDOW)
-    for cut in reversed([*_TITLE_PARTS.finditer(text)]):
+    cuts = _UNSPACED_TITLE_PARTS if UNSPACED.search(text) else _TITLE_PARTS
+    for cut in reversed([*cuts.finditer(text)]):
         part, tail = text[: cut.start()].rstrip(), text[cut.end() :]
         if not _site_part(tail) or not _story_part(part, not_authors, site):
             continue
-        if "：" in cut.group() and _TITLE_PARTS.search(tail):
+        if "：" in cut.group() and _UNSPACED_TITLE_PARTS.search(tail):
             continue  # "会社名：黒字転換 - Site": after a colon, what a name did, then the site
         key = _compared(part)
         named = next(
@@ -575,37 +577,33 @@ def _site_part(tail: str) -> bool:
 
 
 _UNSPACED_SITE_CHARS = 25
-_UNSPACED_SECTION_CHARS = 8
 # Words that end or open a Japanese or Chinese site's name ("朝日新聞デジタル", "週刊アスキー",
 # "BBC中文网", "ライフハッカー［日本版］")
-_SITE_WORDS = re.compile(
-    r"(?:新聞|新報|日報|時報|通信|放送|テレビ|デジタル|オンライン|ジャパン|日本版|ニュース|マガジン|"
-    r"ウェブ|新闻|日报|晚报|时报|电视台|中文网|網|网)[\]］)）」]*(?:\s|$)|^(?:週刊|月刊)"
+# Words that end a Japanese or Chinese publication's name ("朝日新聞デジタル", "潮見台日報"), or
+# open it ("週刊アスキー"); a brand in Latin letters, with its reading in brackets
+# ("TECH+（テックプラス）", "BUZZAP！（バザップ！）")
+_SITE_ENDINGS = re.compile(
+    r"(?:新聞|新報|日報|時報|通信|デジタル|オンライン|ジャパン|日本版|新闻|日报|晚报|时报|新聞網|新闻网|中文网)"
+    r"[\]］)）」]*(?:\s+[A-Za-z][\w.+-]*)*$"
 )
+_SITE_OPENINGS = re.compile(r"^(?:週刊|月刊)")
+_LATIN_BRAND = re.compile(r"[A-Za-z][A-Za-z0-9 .+&'’!！?？-]*(?:[（(][^（）()]{1,20}[）)])?")
 
 
 def _unspaced_site_part(tail: str) -> bool:
-    """Whether a page title's part in kana or ideographs is its site's, with its sections
-    ("スポーツ : 読売新聞オンライン", "BBC中文网 - 两岸三地"): one part a site's name, the others
-    each a section's, a noun or two. A site's name starts with a Latin letter (a brand,
-    "TECH+（テックプラス）") or has a publication's word ("朝日新聞デジタル", "週刊アスキー",
-    "ガジェット通信 GetNews"). A headline's rest, a speaker's words after a colon, a series'
-    episode are none ("第3回 日曜運航の再開｜潮見台新報", "再開は市民の願い - 潮見台新報")."""
-    if len(tail) > _UNSPACED_SITE_CHARS or "。" in tail:
+    """Whether a page title's part in kana or ideographs is its site's: one publication's
+    name alone, with no kana particle of a phrase (hiragana), ending in a publication's word
+    ("朝日新聞デジタル", "ガジェット通信 GetNews") or opening with 週刊 or 月刊 ("週刊アスキー"),
+    or a brand in Latin letters with its reading ("TECH+（テックプラス）"). A headline's rest, a
+    speaker's words after a colon, a series' episode or an author are none ("第3回 日曜運航の
+    再開｜潮見台新報", "JR線の運休で利用者が過去最多", "山田花子｜潮見台新報")."""
+    if len(tail) > _UNSPACED_SITE_CHARS or _UNSPACED_TITLE_PARTS.search(tail):
         return False
-    parts = _TITLE_PARTS.split(tail)
-    named = [i for i, part in enumerate(parts) if _site_name(part)]
-    return bool(named) and all(_section_name(p) for i, p in enumerate(parts) if i != named[0])
-
-
-def _site_name(part: str) -> bool:
-    return part[:1].isascii() and part[:1].isalpha() or _SITE_WORDS.search(part) is not None
-
-
-def _section_name(part: str) -> bool:
-    """A section's name in a Japanese or Chinese title: a noun or two ("スポーツ", "国際",
-    "两岸三地"), no kana particles of a phrase ("初のテレビ出演", "再開は市民の願い")."""
-    return len(part) <= _UNSPACED_SECTION_CHARS and _HIRAGANA.search(part) is None
+    if _LATIN_BRAND.fullmatch(tail):
+        return True
+    if _HIRAGANA.search(tail):
+        return False
+    return bool(_SITE_ENDINGS.search(tail) or _SITE_OPENINGS.match(tail))
 
 
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
@@ -622,6 +620,7 @@ def _unspaced_story_part(part: str) -> bool:
         8 <= len(part) <= 100
         and 3 * len(UNSPACED.findall(part)) >= len(part)
         and not part.endswith(header.CJK_STOPS)
+        and not _unspaced_site_part(part)  # "潮見台新報デジタル｜…": the site's name first
     )
 
 
@@ -648,13 +647,18 @@ def _only_top_between(
     """Whether only a page's top stands between ``todo[pos]`` and ``todo[named]``: no
     paragraph of the story (with ``unspaced``, a Japanese or Chinese title's, none in those
     scripts either), no "By" line (a bare name is not told from a menu's item)."""
-    far, said = named - pos > _SLUG_WINDOW, 0
+    far, said, paragraphs, dated = named - pos > _SLUG_WINDOW, 0, 0, False
     for below in range(pos + 1, named):
         text = lines[todo[below]].text
         if header.ends_sentence(text) and _story_paragraph(lines, todo, below):
             return False
-        if unspaced and _unspaced_paragraph(text):
-            return False
+        if unspaced:
+            # a notice in the menus is one paragraph; a story's are more, or one under a date
+            dated = dated or bool(_dateline(text)[0])
+            if _unspaced_paragraph(text):
+                paragraphs += 1
+                if paragraphs > 1 or dated:
+                    return False
         # past the slug's window, a page's menus hold a few sentences at most (a prompt, a
         # notice); a story of short paragraphs holds many
         if far:
@@ -671,12 +675,14 @@ def _unspaced_paragraph(text: str) -> bool:
     characters or more that ends a sentence (。！？), mostly kana or ideographs."""
     return (
         len(text) >= _UNSPACED_PARAGRAPH
-        and text.rstrip("」』）)").endswith(header.CJK_STOPS)
+        and _CLOSING.sub("", text).endswith(header.CJK_STOPS)
         and 2 * len(UNSPACED.findall(text)) >= len(text)
     )
 
 
-_UNSPACED_PARAGRAPH = 30
+_UNSPACED_PARAGRAPH = 8
+# what may close a sentence after its stop: quotation marks, brackets, a source ("（共同）")
+_CLOSING = re.compile(r"(?:[（(][^（）()]{1,12}[）)]|[」』”’）)\s])+$")
 
 
 def _sentence_words(text: str) -> int:
