@@ -10,7 +10,8 @@ to UTC at precision ``minute``, and the zone's offset is kept (``utc_offset``) s
 the outlet printed can be shown, not the UTC instant's day. A date without a time, or with a
 time but no zone (or an ambiguous zone such as ``IST`` or ``CST``), keeps the calendar date
 *as printed by the outlet* at midnight UTC with precision ``day``; the zone is never guessed,
-and a flag (``date-time-without-zone`` / ``date-zone-unknown``) says that a time was dropped.
+and a flag (``date-time-without-zone`` / ``date-zone-unknown``) says that a time was dropped, as
+``date-time-ambiguous`` does for a Japanese 午前12時 or 午後12時 (midnight to some, noon to others).
 A numeric date that reads both ways (``03/04/2021``) is not asserted (``date-ambiguous``); nor is
 a date whose printed weekday contradicts it (``date-weekday-mismatch``).
 """

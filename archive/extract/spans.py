@@ -577,8 +577,6 @@ def _site_part(tail: str) -> bool:
 
 
 _UNSPACED_SITE_CHARS = 25
-# Words that end or open a Japanese or Chinese site's name ("朝日新聞デジタル", "週刊アスキー",
-# "BBC中文网", "ライフハッカー［日本版］")
 # Words that end a Japanese or Chinese publication's name ("朝日新聞デジタル", "潮見台日報"), or
 # open it ("週刊アスキー"); a brand in Latin letters, with its reading in brackets
 # ("TECH+（テックプラス）", "BUZZAP！（バザップ！）")
