@@ -150,14 +150,14 @@ _TIME_BEFORE = re.compile(
 )
 
 
-# East Asian labels: Japanese, Chinese (simplified and traditional) and Korean words for a
-# change and for a publication, before the date ("公開日：", "发布时间", "입력") or after it
-# ("12時00分更新", "3月15日公表")
 def _longest_first(words: str) -> str:
     """An alternation of ``words`` that tries the longer first ("更新日期" before "更新")."""
     return "|".join(sorted(words.split(), key=len, reverse=True))
 
 
+# East Asian labels: Japanese, Chinese (simplified and traditional) and Korean words for a
+# change and for a publication, before the date ("公開日：", "发布时间", "입력") or after it
+# ("12時00分更新", "3月15日公表")
 _CJK_MODIFIED = _longest_first(
     "最終更新日時 最終更新日 最終更新 更新日時 更新日期 更新日 更新时间 更新時間 "
     "最后更新 最後更新 更新 최종수정일 최종수정 수정일 수정 업데이트"

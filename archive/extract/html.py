@@ -579,7 +579,7 @@ def _visible_dateline(tree: HtmlElement, headlines: list[HtmlElement]) -> tuple[
         return None
     if not headlines:
         return "visible dateline", kept[0][1]
-    near = [(gap(e), i) for i, (e, _) in enumerate(kept) if gap(e) <= _HEADLINE_REACH]
+    near = [(g, i) for i, (e, _) in enumerate(kept) if (g := gap(e)) <= _HEADLINE_REACH]
     if near:
         # the nearest: a banner's date (the day the page is viewed) stands further off
         return "visible dateline", kept[min(near)[1]][1]

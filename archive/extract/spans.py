@@ -516,7 +516,7 @@ _TOP_SENTENCE_WORDS = 60  # words of sentences a far page's top may hold
 _TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*\|\s*")
 # a Japanese or Chinese title sets its site apart by a full-width bar or colon too ("記事｜Site",
 # "記事：朝日新聞デジタル")
-_UNSPACED_TITLE_PARTS = re.compile(r"\s+(?:[|·•:»—–-]|::)\s+|\s*[|｜]\s*|\s*：\s*")
+_UNSPACED_TITLE_PARTS = re.compile(_TITLE_PARTS.pattern + r"|\s*｜\s*|\s*：\s*")
 _TITLE_PART_MARKS = frozenset("|·•:»—–-：｜")  # a title without one has one part
 _QUOTES = str.maketrans("‘’“”", "''\"\"")
 
@@ -803,10 +803,7 @@ def _full_stop(text: str) -> bool:
 def _continued(lines: tuple[Line, ...], todo: list[int], pos: int) -> bool:
     """Whether the next line goes on with ``todo[pos]``: a paragraph wrapped over lines, its
     next line in the same block starting in lower case."""
-    if pos + 1 >= len(todo):
-        return False
-    line, following = lines[todo[pos]], lines[todo[pos + 1]]
-    return following.block == line.block and following.text[:1].islower()
+    return _block_goes_on(lines, todo, pos) and lines[todo[pos + 1]].text[:1].islower()
 
 
 def _under_headline(lay: Layout, todo: list[int], pos: int) -> bool:
